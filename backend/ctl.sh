@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Starts and stops the backend: a PostgreSQL 15 cluster in backend/.data/<instance>/pg and Parse
+# Server, both on 127.0.0.1. Instances keep separate data and ports so tests never touch the
+# app's data:   dev  -> Parse 1337, Postgres 54337      test -> Parse 1437, Postgres 54437
+# Usage: ctl.sh start|stop|status|reset [dev|test]
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+cmd=${1:-status}
+instance=${2:-dev}
+case "$instance" in
+  dev)  parse_port=${PARSE_PORT:-1337}; pg_port=${PG_PORT:-54337} ;;
+  test) parse_port=${PARSE_PORT:-1437}; pg_port=${PG_PORT:-54437} ;;
+  *) echo "unknown instance '$instance' (dev|test)" >&2; exit 2 ;;
+esac
+data="$here/.data/$instance"
+pgdata="$data/pg"
+pgbin=/usr/lib/postgresql/15/bin
+db=crm
+log() { printf '[backend:%s] %s\n' "$instance" "$*"; }
+
+as_postgres() { if [ "$(id -u)" = 0 ]; then su postgres -s /bin/bash -c "$*"; else bash -c "$*"; fi; }
+
+pg_running() { [ -f "$pgdata/postmaster.pid" ] && as_postgres "$pgbin/pg_ctl -D '$pgdata' status" >/dev/null 2>&1; }
+
+start_pg() {
+  mkdir -p "$data"
+  if [ ! -f "$pgdata/PG_VERSION" ]; then
+    log "creating PostgreSQL cluster in $pgdata"
+    mkdir -p "$pgdata"
+    [ "$(id -u)" = 0 ] && chown -R postgres:postgres "$pgdata"
+    chmod 700 "$pgdata"
+    as_postgres "$pgbin/initdb -D '$pgdata' -U postgres --auth=trust -E UTF8 >/dev/null"
+  fi
+  if ! pg_running; then
+    as_postgres "$pgbin/pg_ctl -D '$pgdata' -w -t 60 -o \"-p $pg_port -k '$pgdata' -c listen_addresses=127.0.0.1\" -l '$pgdata/log' start" >/dev/null
+  fi
+  if ! as_postgres "$pgbin/psql -h 127.0.0.1 -p $pg_port -U postgres -tAc \"SELECT 1 FROM pg_database WHERE datname='$db'\"" | grep -q 1; then
+    as_postgres "$pgbin/createdb -h 127.0.0.1 -p $pg_port -U postgres $db"
+  fi
+  log "PostgreSQL on 127.0.0.1:$pg_port"
+}
+
+parse_pid() { cat "$data/parse.pid" 2>/dev/null || true; }
+parse_running() { local p; p=$(parse_pid); [ -n "$p" ] && kill -0 "$p" 2>/dev/null; }
+
+master_key() {
+  # Generated once per data folder, kept out of git, never sent to a browser.
+  if [ ! -s "$data/master.key" ]; then
+    mkdir -p "$data"
+    head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$data/master.key"
+    chmod 600 "$data/master.key"
+  fi
+  cat "$data/master.key"
+}
+
+start_parse() {
+  if parse_running; then log "Parse Server already running (pid $(parse_pid))"; return; fi
+  [ -d "$here/node_modules/parse-server" ] || (cd "$here" && npm install --no-audit --no-fund --loglevel=error)
+  log "starting Parse Server on 127.0.0.1:$parse_port"
+  PARSE_PORT=$parse_port PARSE_MASTER_KEY=$(master_key) \
+  DATABASE_URI="postgres://postgres@127.0.0.1:$pg_port/$db" \
+  NODE_ENV=production PARSE_SILENT=${PARSE_SILENT:-1} \
+    nohup node "$here/server.js" >"$data/parse.log" 2>&1 &
+  echo $! > "$data/parse.pid"
+  for _ in $(seq 1 120); do
+    if curl -fsS "http://127.0.0.1:$parse_port/parse/health" 2>/dev/null | grep -q '"ok"'; then
+      log "Parse Server ready: http://127.0.0.1:$parse_port/parse"; return
+    fi
+    parse_running || { cat "$data/parse.log" >&2; log "Parse Server exited"; exit 1; }
+    sleep 0.5
+  done
+  cat "$data/parse.log" >&2; log "Parse Server did not become healthy"; exit 1
+}
+
+stop_all() {
+  if parse_running; then
+    kill "$(parse_pid)" 2>/dev/null || true
+    for _ in $(seq 1 40); do parse_running || break; sleep 0.25; done
+    parse_running && kill -9 "$(parse_pid)" 2>/dev/null || true
+  fi
+  rm -f "$data/parse.pid"
+  if pg_running; then as_postgres "$pgbin/pg_ctl -D '$pgdata' -m fast -w stop" >/dev/null; fi
+  log "stopped"
+}
+
+case "$cmd" in
+  start) start_pg; start_parse ;;
+  stop) stop_all ;;
+  restart-parse)
+    if parse_running; then kill "$(parse_pid)"; for _ in $(seq 1 40); do parse_running || break; sleep 0.25; done; fi
+    start_parse ;;
+  reset)
+    stop_all
+    rm -rf "$pgdata"
+    log "data removed" ;;
+  status)
+    pg_running && log "PostgreSQL running on $pg_port" || log "PostgreSQL stopped"
+    parse_running && log "Parse Server running on $parse_port" || log "Parse Server stopped" ;;
+  master-key) master_key ;;
+  *) echo "usage: ctl.sh start|stop|restart-parse|reset|status|master-key [dev|test]" >&2; exit 2 ;;
+esac

@@ -1,0 +1,68 @@
+// Builds Parse Server "Defined Schema" definitions from crm-schema.json (the product's schema,
+// vendored from shared/), adding what the security model needs: class-level permissions,
+// Deal.createdBy (a deal is readable by its creator), indexes for the pipeline queries.
+'use strict';
+const fs = require('fs');
+const path = require('path');
+
+const SYSTEM_FIELDS = new Set(['objectId', 'createdAt', 'updatedAt', 'ACL']);
+const USER_DEFAULT_FIELDS = new Set(['username', 'email', 'password', 'emailVerified', 'authData']);
+const CRM_CLASSES = ['Company', 'Contact', 'Deal', 'Activity'];
+
+// Every operation needs a signed-in user; rows are then narrowed by the ACLs Cloud Code sets.
+const AUTHENTICATED = { requiresAuthentication: true };
+const crmClp = () => ({
+  find: AUTHENTICATED,
+  count: AUTHENTICATED,
+  get: AUTHENTICATED,
+  create: AUTHENTICATED,
+  update: AUTHENTICATED,
+  delete: AUTHENTICATED,
+  addField: {},
+  protectedFields: {},
+});
+
+const INDEXES = {
+  Deal: { stage_close: { stage: 1, expectedCloseDate: 1 }, updated: { updatedAt: 1 } },
+  Contact: { company: { company: 1 } },
+  Activity: { updated: { updatedAt: 1 } },
+};
+
+function fieldDefinition(name, spec) {
+  const out = { type: spec.type };
+  if (spec.required) out.required = true;
+  if (spec.type === 'Pointer') {
+    if (spec.targetClass) {
+      out.targetClass = spec.targetClass;
+    } else {
+      // A Parse Pointer column is bound to one class. A pointer to one of several classes
+      // (Activity.relatedTo: Contact or Deal) is stored as an Object {className, objectId};
+      // Cloud Code validates and normalises it.
+      out.type = 'Object';
+    }
+  }
+  return out;
+}
+
+function loadDefinitions() {
+  const raw = JSON.parse(fs.readFileSync(path.join(__dirname, 'crm-schema.json'), 'utf8'));
+  const definitions = [];
+  for (const cls of raw.classes) {
+    const fields = {};
+    for (const [name, spec] of Object.entries(cls.fields)) {
+      if (SYSTEM_FIELDS.has(name)) continue;
+      if (cls.className === '_User' && USER_DEFAULT_FIELDS.has(name)) continue;
+      fields[name] = fieldDefinition(name, spec);
+    }
+    if (cls.className === 'Deal') {
+      fields.createdBy = { type: 'Pointer', targetClass: '_User' };
+    }
+    const def = { className: cls.className, fields };
+    if (CRM_CLASSES.includes(cls.className)) def.classLevelPermissions = crmClp();
+    if (INDEXES[cls.className]) def.indexes = INDEXES[cls.className];
+    definitions.push(def);
+  }
+  return definitions;
+}
+
+module.exports = { loadDefinitions, CRM_CLASSES };

@@ -1,0 +1,158 @@
+//! The one error type of the crate. Every failure, whether from bad input, the network or the
+//! server, is a [`CrmError`] with a stable [`CrmError::code`] string that JavaScript can match
+//! on (`err.code === "VALIDATION_FAILED"`); Parse's numeric code is kept when the server sent one.
+
+use thiserror::Error;
+
+/// Parse Server error codes this crate distinguishes (see Parse's `ParseError`).
+pub mod parse_code {
+    pub const OTHER_CAUSE: i64 = -1;
+    pub const INTERNAL_SERVER_ERROR: i64 = 1;
+    pub const CONNECTION_FAILED: i64 = 100;
+    pub const OBJECT_NOT_FOUND: i64 = 101;
+    pub const INVALID_QUERY: i64 = 102;
+    pub const INVALID_JSON: i64 = 107;
+    pub const INCORRECT_TYPE: i64 = 111;
+    pub const OPERATION_FORBIDDEN: i64 = 119;
+    pub const SCRIPT_FAILED: i64 = 141;
+    pub const VALIDATION_ERROR: i64 = 142;
+    pub const DUPLICATE_VALUE: i64 = 137;
+    pub const DUPLICATE_REQUEST: i64 = 159;
+    pub const USERNAME_MISSING: i64 = 200;
+    pub const PASSWORD_MISSING: i64 = 201;
+    pub const USERNAME_TAKEN: i64 = 202;
+    pub const EMAIL_TAKEN: i64 = 203;
+    pub const EMAIL_MISSING: i64 = 204;
+    pub const EMAIL_NOT_FOUND: i64 = 205;
+    pub const SESSION_MISSING: i64 = 206;
+    pub const INVALID_SESSION_TOKEN: i64 = 209;
+    pub const INVALID_EMAIL_ADDRESS: i64 = 125;
+}
+
+#[derive(Clone, Debug, PartialEq, Error)]
+pub enum CrmError {
+    /// A required field is missing or empty; nothing was sent.
+    #[error("{class}.{field} is required")]
+    MissingField { class: &'static str, field: &'static str },
+    /// A field holds a value the schema does not allow; nothing was sent.
+    #[error("{class}.{field}: {reason}")]
+    InvalidField {
+        class: &'static str,
+        field: &'static str,
+        reason: String,
+    },
+    /// A value from JavaScript could not be read as the expected type.
+    #[error("invalid input: {0}")]
+    InvalidInput(String),
+    /// The operation needs a signed-in user and there is none.
+    #[error("not signed in")]
+    NotSignedIn,
+    /// The request never got an answer (offline, refused, DNS, CORS).
+    #[error("network error: {0}")]
+    Network(String),
+    /// The request got no answer in time.
+    #[error("request timed out after {0} ms")]
+    Timeout(u32),
+    /// The server answered with something that is not what Parse sends.
+    #[error("malformed response: {0}")]
+    MalformedResponse(String),
+    /// Parse Server refused the request.
+    #[error("{message} (Parse error {parse_code})")]
+    Server { parse_code: i64, message: String },
+    /// The server answered with an HTTP error and no Parse error body.
+    #[error("HTTP {status}: {message}")]
+    Http { status: u16, message: String },
+}
+
+impl CrmError {
+    /// A stable, documented string for each kind of failure.
+    pub fn code(&self) -> &'static str {
+        use parse_code as p;
+        match self {
+            CrmError::MissingField { .. } => "MISSING_FIELD",
+            CrmError::InvalidField { .. } => "INVALID_FIELD",
+            CrmError::InvalidInput(_) => "INVALID_INPUT",
+            CrmError::NotSignedIn => "NOT_SIGNED_IN",
+            CrmError::Network(_) => "NETWORK_ERROR",
+            CrmError::Timeout(_) => "TIMEOUT",
+            CrmError::MalformedResponse(_) => "MALFORMED_RESPONSE",
+            CrmError::Http { status: 401 | 403, .. } => "UNAUTHORIZED",
+            CrmError::Http { status, .. } if *status >= 500 => "SERVER_ERROR",
+            CrmError::Http { .. } => "HTTP_ERROR",
+            CrmError::Server { parse_code, message } => match *parse_code {
+                // Parse answers 101 both for a missing object and for a class-level
+                // permission refusal; only the message tells them apart.
+                p::OBJECT_NOT_FOUND if message.starts_with("Permission denied") => "PERMISSION_DENIED",
+                p::OBJECT_NOT_FOUND => "OBJECT_NOT_FOUND",
+                p::OPERATION_FORBIDDEN => "PERMISSION_DENIED",
+                p::INVALID_SESSION_TOKEN | p::SESSION_MISSING => "INVALID_SESSION",
+                p::USERNAME_TAKEN => "USERNAME_TAKEN",
+                p::EMAIL_TAKEN => "EMAIL_TAKEN",
+                p::VALIDATION_ERROR | p::SCRIPT_FAILED | p::INCORRECT_TYPE | p::INVALID_EMAIL_ADDRESS
+                | p::USERNAME_MISSING | p::PASSWORD_MISSING | p::EMAIL_MISSING => "VALIDATION_FAILED",
+                p::DUPLICATE_VALUE => "DUPLICATE_VALUE",
+                p::DUPLICATE_REQUEST => "DUPLICATE_REQUEST",
+                p::INVALID_QUERY | p::INVALID_JSON => "INVALID_QUERY",
+                p::EMAIL_NOT_FOUND => "EMAIL_NOT_FOUND",
+                p::CONNECTION_FAILED => "NETWORK_ERROR",
+                _ => "SERVER_ERROR",
+            },
+        }
+    }
+
+    /// Parse's numeric code, when the server sent one.
+    pub fn parse_code(&self) -> Option<i64> {
+        match self {
+            CrmError::Server { parse_code, .. } => Some(*parse_code),
+            _ => None,
+        }
+    }
+
+    /// Whether sending the same request again may succeed (the failure was in transport or a
+    /// transient server fault, not a verdict on the request).
+    pub fn is_transient(&self) -> bool {
+        match self {
+            CrmError::Network(_) | CrmError::Timeout(_) => true,
+            CrmError::Http { status, .. } => *status >= 500 || *status == 429,
+            CrmError::Server { parse_code, .. } => {
+                matches!(*parse_code, parse_code::INTERNAL_SERVER_ERROR | parse_code::CONNECTION_FAILED)
+            }
+            _ => false,
+        }
+    }
+}
+
+pub type Result<T, E = CrmError> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn server(code: i64, message: &str) -> CrmError {
+        CrmError::Server { parse_code: code, message: message.into() }
+    }
+
+    #[test]
+    fn parse_codes_map_to_stable_codes() {
+        assert_eq!(server(209, "Invalid session token").code(), "INVALID_SESSION");
+        assert_eq!(server(101, "Object not found.").code(), "OBJECT_NOT_FOUND");
+        assert_eq!(server(101, "Permission denied, user needs to be authenticated.").code(), "PERMISSION_DENIED");
+        assert_eq!(server(202, "Account already exists for this username.").code(), "USERNAME_TAKEN");
+        assert_eq!(server(203, "Account already exists for this email address.").code(), "EMAIL_TAKEN");
+        assert_eq!(server(142, "Deal.title is required").code(), "VALIDATION_FAILED");
+        assert_eq!(server(159, "Duplicate request").code(), "DUPLICATE_REQUEST");
+        assert_eq!(server(999, "?").code(), "SERVER_ERROR");
+        assert_eq!(server(142, "x").parse_code(), Some(142));
+    }
+
+    #[test]
+    fn transport_failures_are_transient_verdicts_are_not() {
+        assert!(CrmError::Network("down".into()).is_transient());
+        assert!(CrmError::Timeout(100).is_transient());
+        assert!(CrmError::Http { status: 503, message: String::new() }.is_transient());
+        assert!(!CrmError::Http { status: 403, message: String::new() }.is_transient());
+        assert!(!server(142, "bad").is_transient());
+        assert_eq!(CrmError::Http { status: 403, message: "unauthorized".into() }.code(), "UNAUTHORIZED");
+        assert_eq!(CrmError::NotSignedIn.code(), "NOT_SIGNED_IN");
+    }
+}

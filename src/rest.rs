@@ -1,0 +1,333 @@
+//! Parse Server's REST API as plain data: [`Request`] says what to send, the `decode_*`
+//! functions turn a status and body into typed values or a [`CrmError`]. No I/O happens here;
+//! the browser adapter (`web::fetch`) carries requests, which keeps all of this testable natively.
+
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use crate::error::{CrmError, Result};
+use crate::models::User;
+use crate::query::Query;
+use crate::schema::HasSchema;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
+    Put,
+    Delete,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Delete => "DELETE",
+        }
+    }
+}
+
+/// One REST call, relative to the server URL (`/classes/Deal`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Request {
+    pub method: Method,
+    pub path: String,
+    pub params: Vec<(String, String)>,
+    pub body: Option<Value>,
+    /// Writes carry an `X-Parse-Request-Id` so that a retry is recognised by the server.
+    pub request_id: Option<String>,
+    /// Whether the session token (if any) goes with the request.
+    pub authenticated: bool,
+}
+
+impl Request {
+    fn new(method: Method, path: impl Into<String>) -> Self {
+        Self { method, path: path.into(), params: Vec::new(), body: None, request_id: None, authenticated: true }
+    }
+
+    fn with_body(mut self, body: Value) -> Self {
+        self.body = Some(body);
+        self
+    }
+
+    pub fn is_write(&self) -> bool {
+        self.method != Method::Get
+    }
+
+    /// The path with its query string, percent-encoded.
+    pub fn path_and_query(&self) -> String {
+        if self.params.is_empty() {
+            return self.path.clone();
+        }
+        let query: Vec<String> = self
+            .params
+            .iter()
+            .map(|(k, v)| format!("{}={}", percent_encode(k), percent_encode(v)))
+            .collect();
+        format!("{}?{}", self.path, query.join("&"))
+    }
+}
+
+/// RFC 3986 unreserved characters stay, everything else is %XX (UTF-8).
+pub fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn class_path<T: HasSchema>() -> String {
+    match T::CLASS_NAME {
+        "_User" => "/users".to_owned(),
+        name => format!("/classes/{name}"),
+    }
+}
+
+fn object_path<T: HasSchema>(object_id: &str) -> Result<String> {
+    if object_id.is_empty() || !object_id.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return Err(CrmError::InvalidInput(format!("invalid objectId {object_id:?}")));
+    }
+    Ok(format!("{}/{object_id}", class_path::<T>()))
+}
+
+pub fn sign_up(username: &str, email: &str, password: &str) -> Request {
+    let mut r = Request::new(Method::Post, "/users")
+        .with_body(serde_json::json!({ "username": username, "email": email, "password": password }));
+    r.authenticated = false;
+    r
+}
+
+pub fn log_in(username: &str, password: &str) -> Request {
+    let mut r = Request::new(Method::Post, "/login")
+        .with_body(serde_json::json!({ "username": username, "password": password }));
+    r.authenticated = false;
+    r
+}
+
+pub fn log_out() -> Request {
+    Request::new(Method::Post, "/logout").with_body(Value::Object(Map::new()))
+}
+
+pub fn current_user() -> Request {
+    Request::new(Method::Get, "/users/me")
+}
+
+pub fn request_password_reset(email: &str) -> Request {
+    let mut r = Request::new(Method::Post, "/requestPasswordReset").with_body(serde_json::json!({ "email": email }));
+    r.authenticated = false;
+    r
+}
+
+/// Creates `body` (already in wire shape, with its client-chosen objectId).
+pub fn create<T: HasSchema>(body: Map<String, Value>, request_id: String) -> Request {
+    let mut r = Request::new(Method::Post, class_path::<T>()).with_body(Value::Object(body));
+    r.request_id = Some(request_id);
+    r
+}
+
+pub fn update<T: HasSchema>(object_id: &str, body: Map<String, Value>, request_id: String) -> Result<Request> {
+    let mut r = Request::new(Method::Put, object_path::<T>(object_id)?).with_body(Value::Object(body));
+    r.request_id = Some(request_id);
+    Ok(r)
+}
+
+pub fn delete<T: HasSchema>(object_id: &str, request_id: String) -> Result<Request> {
+    let mut r = Request::new(Method::Delete, object_path::<T>(object_id)?);
+    r.request_id = Some(request_id);
+    Ok(r)
+}
+
+pub fn get<T: HasSchema>(object_id: &str, include: &[String]) -> Result<Request> {
+    let mut r = Request::new(Method::Get, object_path::<T>(object_id)?);
+    if !include.is_empty() {
+        r.params.push(("include".into(), include.join(",")));
+    }
+    Ok(r)
+}
+
+pub fn find<T: HasSchema>(query: &Query) -> Result<Request> {
+    let mut r = Request::new(Method::Get, class_path::<T>());
+    r.params = query.to_params(T::SCHEMA)?;
+    Ok(r)
+}
+
+#[derive(Deserialize)]
+struct ParseErrorBody {
+    code: i64,
+    error: String,
+}
+
+/// Reads a response: a 2xx body must be JSON; an error body becomes the typed error Parse meant.
+pub fn decode_response(status: u16, body: &str) -> Result<Value> {
+    if (200..300).contains(&status) {
+        return serde_json::from_str(body).map_err(|e| CrmError::MalformedResponse(format!("HTTP {status}: {e}")));
+    }
+    if let Ok(err) = serde_json::from_str::<ParseErrorBody>(body) {
+        return Err(CrmError::Server { parse_code: err.code, message: err.error });
+    }
+    let message = serde_json::from_str::<Value>(body)
+        .ok()
+        .and_then(|v| v.get("error").and_then(Value::as_str).map(str::to_owned))
+        .unwrap_or_else(|| body.chars().take(200).collect());
+    Err(CrmError::Http { status, message })
+}
+
+/// Decodes one object of type `T`, naming the class in the error.
+pub fn decode_object<T: HasSchema + DeserializeOwned>(value: Value) -> Result<T> {
+    serde_json::from_value(value)
+        .map_err(|e| CrmError::MalformedResponse(format!("{}: {e}", T::CLASS_NAME)))
+}
+
+/// `{"results": [...]}` of a find. One undecodable object fails the whole page with its index,
+/// rather than vanishing from the list.
+pub fn decode_results<T: HasSchema + DeserializeOwned>(value: Value) -> Result<Vec<T>> {
+    let Value::Object(mut map) = value else {
+        return Err(CrmError::MalformedResponse("expected an object with results".into()));
+    };
+    let Some(Value::Array(results)) = map.remove("results") else {
+        return Err(CrmError::MalformedResponse("missing results array".into()));
+    };
+    results
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| {
+            serde_json::from_value(v)
+                .map_err(|e| CrmError::MalformedResponse(format!("{} #{i}: {e}", T::CLASS_NAME)))
+        })
+        .collect()
+}
+
+/// What a create or update answers: the id and timestamps the server assigned.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WriteResult {
+    #[serde(default)]
+    pub object_id: Option<String>,
+    #[serde(default)]
+    pub created_at: Option<crate::wire::IsoDate>,
+    #[serde(default)]
+    pub updated_at: Option<crate::wire::IsoDate>,
+    /// Fields Cloud Code changed or set (`createdBy`, `ACL`, a default `stage`), as Parse
+    /// returns them; merged into the saved object.
+    #[serde(flatten)]
+    pub changed: Map<String, Value>,
+}
+
+pub fn decode_write(value: Value) -> Result<WriteResult> {
+    serde_json::from_value(value).map_err(|e| CrmError::MalformedResponse(format!("write result: {e}")))
+}
+
+/// A signed-in user and their session token (sign-up, log-in and `/users/me` answer this).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Session {
+    pub user: User,
+    pub session_token: String,
+}
+
+pub fn decode_session(value: Value, fallback_user: Option<User>) -> Result<Session> {
+    let token = value
+        .get("sessionToken")
+        .and_then(Value::as_str)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| CrmError::MalformedResponse("no sessionToken in the answer".into()))?
+        .to_owned();
+    let mut user: User = serde_json::from_value(value)
+        .map_err(|e| CrmError::MalformedResponse(format!("user: {e}")))?;
+    // Sign-up answers only objectId and createdAt: keep what the client sent.
+    if let Some(sent) = fallback_user {
+        if user.username.is_empty() {
+            user.username = sent.username;
+        }
+        if user.email.is_none() {
+            user.email = sent.email;
+        }
+    }
+    if user.object_id.is_none() {
+        return Err(CrmError::MalformedResponse("no objectId for the user".into()));
+    }
+    Ok(Session { user, session_token: token })
+}
+
+/// A new objectId or request id from random bytes: 10 (or more) characters of [0-9A-Za-z],
+/// Parse's own id alphabet and length.
+pub fn id_from_bytes(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    // 62 * 4 = 248 < 256: rejecting bytes >= 248 keeps every character equally likely.
+    bytes.iter().filter(|&&b| b < 248).map(|&b| ALPHABET[(b % 62) as usize] as char).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::models::Deal;
+    use serde_json::json;
+
+    #[test]
+    fn find_builds_an_encoded_url() {
+        let q = Query::new().equal_to("stage", "won").ascending("expectedCloseDate");
+        let r = find::<Deal>(&q).unwrap();
+        assert_eq!(r.method, Method::Get);
+        assert_eq!(
+            r.path_and_query(),
+            "/classes/Deal?where=%7B%22stage%22%3A%22won%22%7D&order=expectedCloseDate"
+        );
+        assert!(!r.is_write());
+    }
+
+    #[test]
+    fn writes_carry_request_ids_and_valid_paths() {
+        let r = update::<Deal>("abc", Map::new(), "rid1".into()).unwrap();
+        assert_eq!((r.method, r.path.as_str(), r.request_id.as_deref()), (Method::Put, "/classes/Deal/abc", Some("rid1")));
+        assert!(delete::<Deal>("../users", "r".into()).is_err());
+        assert!(get::<Deal>("", &[]).is_err());
+        assert!(!sign_up("a", "b", "c").authenticated);
+    }
+
+    #[test]
+    fn error_bodies_become_typed_errors() {
+        let e = decode_response(400, r#"{"code":209,"error":"Invalid session token"}"#).unwrap_err();
+        assert_eq!((e.code(), e.parse_code()), ("INVALID_SESSION", Some(209)));
+        let e = decode_response(403, r#"{"error":"unauthorized"}"#).unwrap_err();
+        assert_eq!(e, CrmError::Http { status: 403, message: "unauthorized".into() });
+        let e = decode_response(502, "<html>bad gateway</html>").unwrap_err();
+        assert_eq!(e.code(), "SERVER_ERROR");
+        assert_eq!(decode_response(200, "{\"results\":[").unwrap_err().code(), "MALFORMED_RESPONSE");
+        assert_eq!(decode_response(200, "").unwrap_err().code(), "MALFORMED_RESPONSE");
+    }
+
+    #[test]
+    fn results_decode_into_typed_objects_or_fail_loudly() {
+        let ok = decode_results::<Deal>(json!({"results": [{"objectId": "a", "title": "T", "stage": "won"}]})).unwrap();
+        assert_eq!(ok[0].title, "T");
+        let bad = decode_results::<Deal>(json!({"results": [{"objectId": "a"}, {"objectId": "b", "amount": "lots"}]}));
+        let msg = bad.unwrap_err().to_string();
+        assert!(msg.contains("#1"), "{msg}");
+        assert!(decode_results::<Deal>(json!([])).is_err());
+        assert!(decode_results::<Deal>(json!({"count": 1})).is_err());
+    }
+
+    #[test]
+    fn session_decoding_keeps_sent_fields() {
+        let sent = User { username: "ann".into(), email: Some("ann@x.io".into()), ..Default::default() };
+        let s = decode_session(json!({"objectId": "u1", "createdAt": "2026-01-01T00:00:00.000Z", "sessionToken": "r:1"}), Some(sent)).unwrap();
+        assert_eq!((s.user.username.as_str(), s.session_token.as_str()), ("ann", "r:1"));
+        assert!(decode_session(json!({"objectId": "u1"}), None).is_err());
+        assert!(decode_session(json!({"sessionToken": "r:1"}), None).is_err());
+    }
+
+    #[test]
+    fn ids_use_parse_alphabet_without_bias() {
+        let id = id_from_bytes(&[0, 61, 62, 247, 248, 255, 10]);
+        assert_eq!(id, "0z0zA"); // 0, 61, 62%62, 247%62; 248 and 255 rejected
+        assert!(id.chars().all(|c| c.is_ascii_alphanumeric()));
+        assert_eq!(percent_encode("a b&é"), "a%20b%26%C3%A9");
+    }
+}

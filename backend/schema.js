@@ -22,6 +22,19 @@ const crmClp = () => ({
   protectedFields: {},
 });
 
+// Anyone may sign up; everything else on users needs a session, and ACLs keep a user's row
+// writable by that user only. Other users never see an e-mail address.
+const userClp = () => ({
+  find: AUTHENTICATED,
+  count: AUTHENTICATED,
+  get: AUTHENTICATED,
+  create: { '*': true },
+  update: { '*': true },
+  delete: { '*': true },
+  addField: {},
+  protectedFields: { '*': ['email'] },
+});
+
 const INDEXES = {
   Deal: { stage_close: { stage: 1, expectedCloseDate: 1 }, updated: { updatedAt: 1 } },
   Contact: { company: { company: 1 } },
@@ -59,6 +72,7 @@ function loadDefinitions() {
     }
     const def = { className: cls.className, fields };
     if (CRM_CLASSES.includes(cls.className)) def.classLevelPermissions = crmClp();
+    if (cls.className === '_User') def.classLevelPermissions = userClp();
     if (INDEXES[cls.className]) def.indexes = INDEXES[cls.className];
     definitions.push(def);
   }

@@ -33,7 +33,7 @@ pub mod parse_code {
 pub enum CrmError {
     /// A required field is missing or empty; nothing was sent.
     #[error("{class}.{field} is required")]
-    MissingField { class: &'static str, field: &'static str },
+    MissingField { class: String, field: String },
     /// A field holds a value the schema does not allow; nothing was sent.
     #[error("{class}.{field}: {reason}")]
     InvalidField {
@@ -76,20 +76,32 @@ impl CrmError {
             CrmError::Network(_) => "NETWORK_ERROR",
             CrmError::Timeout(_) => "TIMEOUT",
             CrmError::MalformedResponse(_) => "MALFORMED_RESPONSE",
-            CrmError::Http { status: 401 | 403, .. } => "UNAUTHORIZED",
+            CrmError::Http {
+                status: 401 | 403, ..
+            } => "UNAUTHORIZED",
             CrmError::Http { status, .. } if *status >= 500 => "SERVER_ERROR",
             CrmError::Http { .. } => "HTTP_ERROR",
-            CrmError::Server { parse_code, message } => match *parse_code {
+            CrmError::Server {
+                parse_code,
+                message,
+            } => match *parse_code {
                 // Parse answers 101 both for a missing object and for a class-level
                 // permission refusal; only the message tells them apart.
-                p::OBJECT_NOT_FOUND if message.starts_with("Permission denied") => "PERMISSION_DENIED",
+                p::OBJECT_NOT_FOUND if message.starts_with("Permission denied") => {
+                    "PERMISSION_DENIED"
+                }
                 p::OBJECT_NOT_FOUND => "OBJECT_NOT_FOUND",
                 p::OPERATION_FORBIDDEN => "PERMISSION_DENIED",
                 p::INVALID_SESSION_TOKEN | p::SESSION_MISSING => "INVALID_SESSION",
                 p::USERNAME_TAKEN => "USERNAME_TAKEN",
                 p::EMAIL_TAKEN => "EMAIL_TAKEN",
-                p::VALIDATION_ERROR | p::SCRIPT_FAILED | p::INCORRECT_TYPE | p::INVALID_EMAIL_ADDRESS
-                | p::USERNAME_MISSING | p::PASSWORD_MISSING | p::EMAIL_MISSING => "VALIDATION_FAILED",
+                p::VALIDATION_ERROR
+                | p::SCRIPT_FAILED
+                | p::INCORRECT_TYPE
+                | p::INVALID_EMAIL_ADDRESS
+                | p::USERNAME_MISSING
+                | p::PASSWORD_MISSING
+                | p::EMAIL_MISSING => "VALIDATION_FAILED",
                 p::DUPLICATE_VALUE => "DUPLICATE_VALUE",
                 p::DUPLICATE_REQUEST => "DUPLICATE_REQUEST",
                 p::INVALID_QUERY | p::INVALID_JSON => "INVALID_QUERY",
@@ -98,6 +110,24 @@ impl CrmError {
                 _ => "SERVER_ERROR",
             },
         }
+    }
+
+    pub fn missing(class: impl Into<String>, field: impl Into<String>) -> Self {
+        CrmError::MissingField {
+            class: class.into(),
+            field: field.into(),
+        }
+    }
+
+    /// An object from JavaScript that serde could not read: a missing required field keeps its
+    /// own code (as if validation had caught it), anything else is `INVALID_INPUT`.
+    pub fn from_input(class: &str, message: &str) -> Self {
+        if let Some(rest) = message.split("missing field `").nth(1) {
+            if let Some(field) = rest.split('`').next() {
+                return CrmError::missing(class, field);
+            }
+        }
+        CrmError::InvalidInput(format!("{class}: {message}"))
     }
 
     /// Parse's numeric code, when the server sent one.
@@ -115,7 +145,10 @@ impl CrmError {
             CrmError::Network(_) | CrmError::Timeout(_) => true,
             CrmError::Http { status, .. } => *status >= 500 || *status == 429,
             CrmError::Server { parse_code, .. } => {
-                matches!(*parse_code, parse_code::INTERNAL_SERVER_ERROR | parse_code::CONNECTION_FAILED)
+                matches!(
+                    *parse_code,
+                    parse_code::INTERNAL_SERVER_ERROR | parse_code::CONNECTION_FAILED
+                )
             }
             _ => false,
         }
@@ -129,17 +162,35 @@ mod tests {
     use super::*;
 
     fn server(code: i64, message: &str) -> CrmError {
-        CrmError::Server { parse_code: code, message: message.into() }
+        CrmError::Server {
+            parse_code: code,
+            message: message.into(),
+        }
     }
 
     #[test]
     fn parse_codes_map_to_stable_codes() {
-        assert_eq!(server(209, "Invalid session token").code(), "INVALID_SESSION");
+        assert_eq!(
+            server(209, "Invalid session token").code(),
+            "INVALID_SESSION"
+        );
         assert_eq!(server(101, "Object not found.").code(), "OBJECT_NOT_FOUND");
-        assert_eq!(server(101, "Permission denied, user needs to be authenticated.").code(), "PERMISSION_DENIED");
-        assert_eq!(server(202, "Account already exists for this username.").code(), "USERNAME_TAKEN");
-        assert_eq!(server(203, "Account already exists for this email address.").code(), "EMAIL_TAKEN");
-        assert_eq!(server(142, "Deal.title is required").code(), "VALIDATION_FAILED");
+        assert_eq!(
+            server(101, "Permission denied, user needs to be authenticated.").code(),
+            "PERMISSION_DENIED"
+        );
+        assert_eq!(
+            server(202, "Account already exists for this username.").code(),
+            "USERNAME_TAKEN"
+        );
+        assert_eq!(
+            server(203, "Account already exists for this email address.").code(),
+            "EMAIL_TAKEN"
+        );
+        assert_eq!(
+            server(142, "Deal.title is required").code(),
+            "VALIDATION_FAILED"
+        );
         assert_eq!(server(159, "Duplicate request").code(), "DUPLICATE_REQUEST");
         assert_eq!(server(999, "?").code(), "SERVER_ERROR");
         assert_eq!(server(142, "x").parse_code(), Some(142));
@@ -149,10 +200,33 @@ mod tests {
     fn transport_failures_are_transient_verdicts_are_not() {
         assert!(CrmError::Network("down".into()).is_transient());
         assert!(CrmError::Timeout(100).is_transient());
-        assert!(CrmError::Http { status: 503, message: String::new() }.is_transient());
-        assert!(!CrmError::Http { status: 403, message: String::new() }.is_transient());
+        assert!(CrmError::Http {
+            status: 503,
+            message: String::new()
+        }
+        .is_transient());
+        assert!(!CrmError::Http {
+            status: 403,
+            message: String::new()
+        }
+        .is_transient());
         assert!(!server(142, "bad").is_transient());
-        assert_eq!(CrmError::Http { status: 403, message: "unauthorized".into() }.code(), "UNAUTHORIZED");
+        assert_eq!(
+            CrmError::Http {
+                status: 403,
+                message: "unauthorized".into()
+            }
+            .code(),
+            "UNAUTHORIZED"
+        );
         assert_eq!(CrmError::NotSignedIn.code(), "NOT_SIGNED_IN");
+        assert_eq!(
+            CrmError::from_input("Deal", "missing field `title`"),
+            CrmError::missing("Deal", "title")
+        );
+        assert_eq!(
+            CrmError::from_input("Deal", "invalid type: string").code(),
+            "INVALID_INPUT"
+        );
     }
 }

@@ -9,11 +9,13 @@
 //! - [`models`]: User, Company, Contact, Deal, Activity, their enums and validation;
 //! - [`schema`]: which field holds which kind of value, and encoding for the server;
 //! - [`query`]: queries and their compilation to Parse's `where` / `order` parameters;
-//! - [`rest`]: Parse's REST requests and responses as plain data, independent of any transport.
+//! - [`rest`]: Parse's REST requests and responses as plain data, independent of any transport;
+//! - [`client`]: the session lifecycle and CRUD logic, over a [`client::Platform`].
 //!
 //! Browser layer (wasm32 only): `web` (fetch, storage) and `bindings` (the `#[wasm_bindgen]`
 //! surface, thin and typed through tsify).
 
+pub mod client;
 pub mod error;
 pub mod models;
 pub mod query;
@@ -22,10 +24,12 @@ pub mod schema;
 pub mod wire;
 
 #[cfg(target_arch = "wasm32")]
-mod bindings;
+pub mod bindings;
 #[cfg(target_arch = "wasm32")]
 mod web;
 
 pub use error::CrmError;
-pub use models::{Activity, ActivityType, Company, Contact, Deal, RelatedTo, Stage, User, Validate};
+pub use models::{
+    Activity, ActivityType, Company, Contact, Deal, RelatedTo, Stage, User, Validate,
+};
 pub use wire::{Acl, AclEntry, IsoDate, Pointer, Ref};

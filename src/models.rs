@@ -3,9 +3,8 @@
 //! validation that runs before any request.
 //!
 //! Field names are Parse's (camelCase). Optional fields are `Option` and are left out of the
-//! JSON when empty, so TypeScript sees them as `field?: T`. Required string fields decode as
-//! empty when absent (a partial object from a `keys` query stays readable) and
-//! [`Validate::validate`] refuses them before they are written.
+//! JSON when empty, so TypeScript sees them as `field?: T`; required fields (`title`, `name`,
+//! `username`) must be present, and [`Validate::validate`] also refuses them blank.
 
 use serde::{Deserialize, Serialize};
 
@@ -117,7 +116,6 @@ model! {
     "_User", User {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub object_id: Option<String>,
-        #[serde(default)]
         pub username: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub email: Option<String>,
@@ -135,7 +133,6 @@ model! {
     "Company", Company {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub object_id: Option<String>,
-        #[serde(default)]
         pub name: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub website: Option<String>,
@@ -166,7 +163,6 @@ model! {
     "Contact", Contact {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub object_id: Option<String>,
-        #[serde(default)]
         pub name: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub email: Option<String>,
@@ -197,7 +193,6 @@ model! {
     "Deal", Deal {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub object_id: Option<String>,
-        #[serde(default)]
         pub title: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub amount: Option<f64>,
@@ -306,12 +301,18 @@ impl<'de> Deserialize<'de> for RelatedTo {
         use serde::de::Error;
         let value = serde_json::Value::deserialize(d)?;
         match value.get("className").and_then(serde_json::Value::as_str) {
-            Some("Contact") => serde_json::from_value(value).map(RelatedTo::Contact).map_err(D::Error::custom),
-            Some("Deal") => serde_json::from_value(value).map(RelatedTo::Deal).map_err(D::Error::custom),
+            Some("Contact") => serde_json::from_value(value)
+                .map(RelatedTo::Contact)
+                .map_err(D::Error::custom),
+            Some("Deal") => serde_json::from_value(value)
+                .map(RelatedTo::Deal)
+                .map_err(D::Error::custom),
             Some(other) => Err(D::Error::custom(format!(
                 "relatedTo must point to a Contact or a Deal, not {other}"
             ))),
-            None => Err(D::Error::custom("relatedTo needs a className (Contact or Deal)")),
+            None => Err(D::Error::custom(
+                "relatedTo needs a className (Contact or Deal)",
+            )),
         }
     }
 }
@@ -321,15 +322,19 @@ pub trait Validate {
     fn validate(&self) -> Result<()>;
 }
 
-fn require(class: &'static str, field: &'static str, value: &str) -> Result<()> {
+fn require(class: &str, field: &str, value: &str) -> Result<()> {
     if value.trim().is_empty() {
-        return Err(CrmError::MissingField { class, field });
+        return Err(CrmError::missing(class, field));
     }
     Ok(())
 }
 
 fn invalid(class: &'static str, field: &'static str, reason: impl Into<String>) -> CrmError {
-    CrmError::InvalidField { class, field, reason: reason.into() }
+    CrmError::InvalidField {
+        class,
+        field,
+        reason: reason.into(),
+    }
 }
 
 /// Deliberately loose: one `@`, something before it, a dot in the domain, no spaces. The server
@@ -347,8 +352,14 @@ pub fn is_plausible_email(email: &str) -> bool {
 
 fn check_object_id(class: &'static str, id: &Option<String>) -> Result<()> {
     match id {
-        Some(id) if id.is_empty() || id.len() > 64 || !id.chars().all(|c| c.is_ascii_alphanumeric()) => {
-            Err(invalid(class, "objectId", "must be 1 to 64 letters or digits"))
+        Some(id)
+            if id.is_empty() || id.len() > 64 || !id.chars().all(|c| c.is_ascii_alphanumeric()) =>
+        {
+            Err(invalid(
+                class,
+                "objectId",
+                "must be 1 to 64 letters or digits",
+            ))
         }
         _ => Ok(()),
     }
@@ -358,8 +369,10 @@ impl Validate for User {
     fn validate(&self) -> Result<()> {
         require("_User", "username", &self.username)?;
         match &self.email {
-            None => Err(CrmError::MissingField { class: "_User", field: "email" }),
-            Some(e) if !is_plausible_email(e) => Err(invalid("_User", "email", "is not a valid e-mail address")),
+            None => Err(CrmError::missing("_User", "email")),
+            Some(e) if !is_plausible_email(e) => {
+                Err(invalid("_User", "email", "is not a valid e-mail address"))
+            }
             Some(_) => Ok(()),
         }
     }
@@ -396,7 +409,11 @@ impl Validate for Deal {
         }
         if let Some(stage) = &self.stage {
             if !stage.is_known() {
-                return Err(invalid("Deal", "stage", format!("unknown stage {:?}", stage.as_str())));
+                return Err(invalid(
+                    "Deal",
+                    "stage",
+                    format!("unknown stage {:?}", stage.as_str()),
+                ));
             }
         }
         Ok(())
@@ -408,12 +425,20 @@ impl Validate for Activity {
         check_object_id("Activity", &self.object_id)?;
         if let Some(t) = &self.activity_type {
             if !t.is_known() {
-                return Err(invalid("Activity", "type", format!("unknown activity type {:?}", t.as_str())));
+                return Err(invalid(
+                    "Activity",
+                    "type",
+                    format!("unknown activity type {:?}", t.as_str()),
+                ));
             }
         }
         if let Some(rel) = &self.related_to {
             if rel.pointer().is_none() {
-                return Err(invalid("Activity", "relatedTo", "the related object has no objectId yet"));
+                return Err(invalid(
+                    "Activity",
+                    "relatedTo",
+                    "the related object has no objectId yet",
+                ));
             }
         }
         Ok(())
@@ -451,20 +476,38 @@ mod tests {
         });
         let deal: Deal = serde_json::from_value(wire).unwrap();
         assert_eq!(deal.stage, Some(Stage::Proposal));
-        assert_eq!(deal.company.as_ref().and_then(Ref::object).map(|c| c.name.as_str()), Some("Acme"));
+        assert_eq!(
+            deal.company
+                .as_ref()
+                .and_then(Ref::object)
+                .map(|c| c.name.as_str()),
+            Some("Acme")
+        );
         assert_eq!(deal.contact, Some(Ref::to("p1")));
-        assert_eq!(deal.assigned_to.as_ref().and_then(Ref::object_id), Some("u1"));
-        assert_eq!(deal.expected_close_date.map(|d| d.to_string()).as_deref(), Some("2026-12-01T00:00:00.000Z"));
+        assert_eq!(
+            deal.assigned_to.as_ref().and_then(Ref::object_id),
+            Some("u1")
+        );
+        assert_eq!(
+            deal.expected_close_date.map(|d| d.to_string()).as_deref(),
+            Some("2026-12-01T00:00:00.000Z")
+        );
         assert!(deal.acl.as_ref().is_some_and(|a| a.can_write("u1")));
 
         // The JS shape: dates as ISO strings, pointers without __type, included objects tagged
         // with their className.
         let js = serde_json::to_value(&deal).unwrap();
         assert_eq!(js["expectedCloseDate"], json!("2026-12-01T00:00:00.000Z"));
-        assert_eq!(js["contact"], json!({"className": "Contact", "objectId": "p1"}));
+        assert_eq!(
+            js["contact"],
+            json!({"className": "Contact", "objectId": "p1"})
+        );
         assert_eq!(js["company"]["className"], json!("Company"));
         assert_eq!(js["company"]["name"], json!("Acme"));
-        assert!(js.get("notes").is_none(), "empty optional fields are left out");
+        assert!(
+            js.get("notes").is_none(),
+            "empty optional fields are left out"
+        );
         let back: Deal = serde_json::from_value(js).unwrap();
         assert_eq!(back, deal);
     }
@@ -472,10 +515,15 @@ mod tests {
     #[test]
     fn pointer_to_the_wrong_class_is_an_error_not_a_panic() {
         let wire = json!({"title": "x", "company": {"__type": "Pointer", "className": "Deal", "objectId": "z"}});
-        let err = serde_json::from_value::<Deal>(wire).unwrap_err().to_string();
+        let err = serde_json::from_value::<Deal>(wire)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("Company"), "{err}");
         assert!(serde_json::from_value::<Deal>(json!({"title": "x", "company": "c1"})).is_err());
-        assert!(serde_json::from_value::<Deal>(json!({"title": "x", "company": {"className": "Company"}})).is_err());
+        assert!(serde_json::from_value::<Deal>(
+            json!({"title": "x", "company": {"className": "Company"}})
+        )
+        .is_err());
     }
 
     #[test]
@@ -491,30 +539,102 @@ mod tests {
         .unwrap();
         assert_eq!(c.related_to, Some(RelatedTo::Contact(Ref::to("p9"))));
         assert_eq!(c.activity_type, Some(ActivityType::Other("visit".into())));
-        assert!(serde_json::from_value::<Activity>(json!({"relatedTo": {"className": "Company", "objectId": "x"}})).is_err());
-        assert!(serde_json::from_value::<Activity>(json!({"relatedTo": {"objectId": "x"}})).is_err());
+        assert!(serde_json::from_value::<Activity>(
+            json!({"relatedTo": {"className": "Company", "objectId": "x"}})
+        )
+        .is_err());
+        assert!(
+            serde_json::from_value::<Activity>(json!({"relatedTo": {"objectId": "x"}})).is_err()
+        );
     }
 
     #[test]
     fn validation_catches_bad_input_before_sending() {
-        let ok = Deal { title: "Deal".into(), amount: Some(10.0), stage: Some(Stage::Lead), ..Default::default() };
+        let ok = Deal {
+            title: "Deal".into(),
+            amount: Some(10.0),
+            stage: Some(Stage::Lead),
+            ..Default::default()
+        };
         assert_eq!(ok.validate(), Ok(()));
+        assert!(
+            serde_json::from_value::<Deal>(json!({"amount": 1})).is_err(),
+            "title is required"
+        );
         let code = |d: Deal| d.validate().unwrap_err().code();
-        assert_eq!(code(Deal { title: "  ".into(), ..ok.clone() }), "MISSING_FIELD");
-        assert_eq!(code(Deal { amount: Some(f64::NAN), ..ok.clone() }), "INVALID_FIELD");
-        assert_eq!(code(Deal { amount: Some(f64::INFINITY), ..ok.clone() }), "INVALID_FIELD");
-        assert_eq!(code(Deal { amount: Some(-1.0), ..ok.clone() }), "INVALID_FIELD");
-        assert_eq!(code(Deal { stage: Some(Stage::Other("x".into())), ..ok.clone() }), "INVALID_FIELD");
-        assert_eq!(code(Deal { object_id: Some("bad id!".into()), ..ok.clone() }), "INVALID_FIELD");
+        assert_eq!(
+            code(Deal {
+                title: "  ".into(),
+                ..ok.clone()
+            }),
+            "MISSING_FIELD"
+        );
+        assert_eq!(
+            code(Deal {
+                amount: Some(f64::NAN),
+                ..ok.clone()
+            }),
+            "INVALID_FIELD"
+        );
+        assert_eq!(
+            code(Deal {
+                amount: Some(f64::INFINITY),
+                ..ok.clone()
+            }),
+            "INVALID_FIELD"
+        );
+        assert_eq!(
+            code(Deal {
+                amount: Some(-1.0),
+                ..ok.clone()
+            }),
+            "INVALID_FIELD"
+        );
+        assert_eq!(
+            code(Deal {
+                stage: Some(Stage::Other("x".into())),
+                ..ok.clone()
+            }),
+            "INVALID_FIELD"
+        );
+        assert_eq!(
+            code(Deal {
+                object_id: Some("bad id!".into()),
+                ..ok.clone()
+            }),
+            "INVALID_FIELD"
+        );
 
-        let contact = |email: &str| Contact { name: "Ann".into(), email: Some(email.into()), ..Default::default() };
+        let contact = |email: &str| Contact {
+            name: "Ann".into(),
+            email: Some(email.into()),
+            ..Default::default()
+        };
         assert!(contact("ann@example.com").validate().is_ok());
         assert!(contact("").validate().is_ok());
-        for bad in ["ann", "ann@", "@x.com", "ann@x", "a b@x.com", "a@b@c.com", "ann@x..com"] {
-            assert_eq!(contact(bad).validate().unwrap_err().code(), "INVALID_FIELD", "{bad}");
+        for bad in [
+            "ann",
+            "ann@",
+            "@x.com",
+            "ann@x",
+            "a b@x.com",
+            "a@b@c.com",
+            "ann@x..com",
+        ] {
+            assert_eq!(
+                contact(bad).validate().unwrap_err().code(),
+                "INVALID_FIELD",
+                "{bad}"
+            );
         }
-        assert_eq!(Company::default().validate().unwrap_err().code(), "MISSING_FIELD");
-        let activity = Activity { activity_type: Some(ActivityType::Other("fax".into())), ..Default::default() };
+        assert_eq!(
+            Company::default().validate().unwrap_err(),
+            CrmError::missing("Company", "name")
+        );
+        let activity = Activity {
+            activity_type: Some(ActivityType::Other("fax".into())),
+            ..Default::default()
+        };
         assert_eq!(activity.validate().unwrap_err().code(), "INVALID_FIELD");
     }
 }

@@ -17,21 +17,64 @@ use crate::schema::{ClassSchema, FieldKind};
 #[serde(tag = "op", rename_all = "camelCase")]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 pub enum Constraint {
-    EqualTo { field: String, value: Value },
-    NotEqualTo { field: String, value: Value },
-    LessThan { field: String, value: Value },
-    LessThanOrEqualTo { field: String, value: Value },
-    GreaterThan { field: String, value: Value },
-    GreaterThanOrEqualTo { field: String, value: Value },
-    ContainedIn { field: String, values: Vec<Value> },
-    NotContainedIn { field: String, values: Vec<Value> },
-    Exists { field: String },
-    DoesNotExist { field: String },
-    StartsWith { field: String, text: String },
-    Contains { field: String, text: String },
+    EqualTo {
+        field: String,
+        #[cfg_attr(target_arch = "wasm32", tsify(type = "QueryValue"))]
+        value: Value,
+    },
+    NotEqualTo {
+        field: String,
+        #[cfg_attr(target_arch = "wasm32", tsify(type = "QueryValue"))]
+        value: Value,
+    },
+    LessThan {
+        field: String,
+        #[cfg_attr(target_arch = "wasm32", tsify(type = "QueryValue"))]
+        value: Value,
+    },
+    LessThanOrEqualTo {
+        field: String,
+        #[cfg_attr(target_arch = "wasm32", tsify(type = "QueryValue"))]
+        value: Value,
+    },
+    GreaterThan {
+        field: String,
+        #[cfg_attr(target_arch = "wasm32", tsify(type = "QueryValue"))]
+        value: Value,
+    },
+    GreaterThanOrEqualTo {
+        field: String,
+        #[cfg_attr(target_arch = "wasm32", tsify(type = "QueryValue"))]
+        value: Value,
+    },
+    ContainedIn {
+        field: String,
+        #[cfg_attr(target_arch = "wasm32", tsify(type = "QueryValue[]"))]
+        values: Vec<Value>,
+    },
+    NotContainedIn {
+        field: String,
+        #[cfg_attr(target_arch = "wasm32", tsify(type = "QueryValue[]"))]
+        values: Vec<Value>,
+    },
+    Exists {
+        field: String,
+    },
+    DoesNotExist {
+        field: String,
+    },
+    StartsWith {
+        field: String,
+        text: String,
+    },
+    Contains {
+        field: String,
+        text: String,
+    },
 }
 
-/// A sort key: the field name, prefixed with `-` for descending (Parse's own notation).
+/// A query over one class. `order` holds field names, `-name` for descending (Parse's own
+/// notation); `include` names pointer fields to fetch whole; `keys` selects fields.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
@@ -63,7 +106,10 @@ impl Query {
     }
 
     pub fn equal_to(mut self, field: &str, value: impl Into<Value>) -> Self {
-        self.constraints.push(Constraint::EqualTo { field: field.into(), value: value.into() });
+        self.constraints.push(Constraint::EqualTo {
+            field: field.into(),
+            value: value.into(),
+        });
         self
     }
 
@@ -97,7 +143,9 @@ impl Query {
         }
         if let Some(limit) = self.limit {
             if limit > MAX_LIMIT {
-                return Err(CrmError::InvalidInput(format!("limit {limit} is above {MAX_LIMIT}")));
+                return Err(CrmError::InvalidInput(format!(
+                    "limit {limit} is above {MAX_LIMIT}"
+                )));
             }
             params.push(("limit".into(), limit.to_string()));
         }
@@ -114,7 +162,12 @@ impl Query {
             for key in &self.include {
                 match schema.kind(key.split('.').next().unwrap_or(key)) {
                     Some(FieldKind::Pointer(_)) | Some(FieldKind::ServerManaged) => {}
-                    _ => return Err(CrmError::InvalidInput(format!("{}.{key} is not a pointer", schema.class_name))),
+                    _ => {
+                        return Err(CrmError::InvalidInput(format!(
+                            "{}.{key} is not a pointer",
+                            schema.class_name
+                        )))
+                    }
                 }
             }
             params.push(("include".into(), self.include.join(",")));
@@ -138,7 +191,9 @@ impl Query {
                     where_.insert(field.to_owned(), operand);
                 }
                 Some(op) => {
-                    let entry = where_.entry(field.to_owned()).or_insert_with(|| Value::Object(Map::new()));
+                    let entry = where_
+                        .entry(field.to_owned())
+                        .or_insert_with(|| Value::Object(Map::new()));
                     let Value::Object(ops) = entry else {
                         return Err(CrmError::InvalidInput(format!(
                             "equalTo on {field} cannot be combined with other conditions on it"
@@ -156,7 +211,10 @@ fn check_field(schema: &ClassSchema, field: &str) -> Result<()> {
     match field {
         "objectId" | "createdAt" | "updatedAt" => Ok(()),
         _ if schema.kind(field).is_some() => Ok(()),
-        _ => Err(CrmError::InvalidInput(format!("{} has no field {field:?}", schema.class_name))),
+        _ => Err(CrmError::InvalidInput(format!(
+            "{} has no field {field:?}",
+            schema.class_name
+        ))),
     }
 }
 
@@ -181,20 +239,35 @@ fn encode(schema: &ClassSchema, field: &str, value: &Value) -> Result<Value> {
     }
 }
 
-fn compile_constraint<'a>(schema: &ClassSchema, c: &'a Constraint) -> Result<(&'a str, Option<&'static str>, Value)> {
+fn compile_constraint<'a>(
+    schema: &ClassSchema,
+    c: &'a Constraint,
+) -> Result<(&'a str, Option<&'static str>, Value)> {
     use Constraint as C;
     let (field, op, operand) = match c {
         C::EqualTo { field, value } => (field, None, encode(schema, field, value)?),
         C::NotEqualTo { field, value } => (field, Some("$ne"), encode(schema, field, value)?),
         C::LessThan { field, value } => (field, Some("$lt"), encode(schema, field, value)?),
-        C::LessThanOrEqualTo { field, value } => (field, Some("$lte"), encode(schema, field, value)?),
+        C::LessThanOrEqualTo { field, value } => {
+            (field, Some("$lte"), encode(schema, field, value)?)
+        }
         C::GreaterThan { field, value } => (field, Some("$gt"), encode(schema, field, value)?),
-        C::GreaterThanOrEqualTo { field, value } => (field, Some("$gte"), encode(schema, field, value)?),
-        C::ContainedIn { field, values } => (field, Some("$in"), encode_all(schema, field, values)?),
-        C::NotContainedIn { field, values } => (field, Some("$nin"), encode_all(schema, field, values)?),
+        C::GreaterThanOrEqualTo { field, value } => {
+            (field, Some("$gte"), encode(schema, field, value)?)
+        }
+        C::ContainedIn { field, values } => {
+            (field, Some("$in"), encode_all(schema, field, values)?)
+        }
+        C::NotContainedIn { field, values } => {
+            (field, Some("$nin"), encode_all(schema, field, values)?)
+        }
         C::Exists { field } => (field, Some("$exists"), Value::Bool(true)),
         C::DoesNotExist { field } => (field, Some("$exists"), Value::Bool(false)),
-        C::StartsWith { field, text } => (field, Some("$regex"), Value::String(format!("^{}", quote_regex(text)))),
+        C::StartsWith { field, text } => (
+            field,
+            Some("$regex"),
+            Value::String(format!("^{}", quote_regex(text))),
+        ),
         C::Contains { field, text } => (field, Some("$regex"), Value::String(quote_regex(text))),
     };
     check_path(schema, field)?;
@@ -202,7 +275,11 @@ fn compile_constraint<'a>(schema: &ClassSchema, c: &'a Constraint) -> Result<(&'
 }
 
 fn encode_all(schema: &ClassSchema, field: &str, values: &[Value]) -> Result<Value> {
-    values.iter().map(|v| encode(schema, field, v)).collect::<Result<Vec<_>>>().map(Value::Array)
+    values
+        .iter()
+        .map(|v| encode(schema, field, v))
+        .collect::<Result<Vec<_>>>()
+        .map(Value::Array)
 }
 
 #[cfg(test)]
@@ -217,7 +294,10 @@ mod tests {
 
     #[test]
     fn deals_by_stage_ordered_by_close_date() {
-        let q = Query::new().equal_to("stage", "qualified").ascending("expectedCloseDate").limit(50);
+        let q = Query::new()
+            .equal_to("stage", "qualified")
+            .ascending("expectedCloseDate")
+            .limit(50);
         assert_eq!(
             params(&q),
             vec![
@@ -232,9 +312,18 @@ mod tests {
     fn range_conditions_on_one_field_merge_and_dates_are_encoded() {
         let q = Query {
             constraints: vec![
-                Constraint::GreaterThanOrEqualTo { field: "expectedCloseDate".into(), value: json!("2026-01-01") },
-                Constraint::LessThan { field: "expectedCloseDate".into(), value: json!("2026-02-01T00:00:00Z") },
-                Constraint::ContainedIn { field: "company".into(), values: vec![json!({"className": "Company", "objectId": "c1"})] },
+                Constraint::GreaterThanOrEqualTo {
+                    field: "expectedCloseDate".into(),
+                    value: json!("2026-01-01"),
+                },
+                Constraint::LessThan {
+                    field: "expectedCloseDate".into(),
+                    value: json!("2026-02-01T00:00:00Z"),
+                },
+                Constraint::ContainedIn {
+                    field: "company".into(),
+                    values: vec![json!({"className": "Company", "objectId": "c1"})],
+                },
             ],
             ..Default::default()
         };
@@ -255,28 +344,49 @@ mod tests {
     fn text_search_is_never_a_regex() {
         assert_eq!(quote_regex("a.*b"), r"\Qa.*b\E");
         assert_eq!(quote_regex(r"x\Ey"), r"\Qx\E\\E\Qy\E");
-        let q = Query { constraints: vec![Constraint::StartsWith { field: "title".into(), text: "(.*)".into() }], ..Default::default() };
-        assert_eq!(Value::Object(q.compile_where(&DEAL).unwrap()), json!({"title": {"$regex": r"^\Q(.*)\E"}}));
+        let q = Query {
+            constraints: vec![Constraint::StartsWith {
+                field: "title".into(),
+                text: "(.*)".into(),
+            }],
+            ..Default::default()
+        };
+        assert_eq!(
+            Value::Object(q.compile_where(&DEAL).unwrap()),
+            json!({"title": {"$regex": r"^\Q(.*)\E"}})
+        );
     }
 
     #[test]
     fn bad_queries_are_typed_errors() {
         let unknown = Query::new().equal_to("nope", 1);
-        assert_eq!(unknown.to_params(&DEAL).unwrap_err().code(), "INVALID_INPUT");
+        assert_eq!(
+            unknown.to_params(&DEAL).unwrap_err().code(),
+            "INVALID_INPUT"
+        );
         let bad_order = Query::new().ascending("nope");
         assert!(bad_order.to_params(&DEAL).is_err());
         assert!(Query::new().limit(5000).to_params(&DEAL).is_err());
         let clash = Query {
             constraints: vec![
-                Constraint::EqualTo { field: "stage".into(), value: json!("won") },
-                Constraint::NotEqualTo { field: "stage".into(), value: json!("lost") },
+                Constraint::EqualTo {
+                    field: "stage".into(),
+                    value: json!("won"),
+                },
+                Constraint::NotEqualTo {
+                    field: "stage".into(),
+                    value: json!("lost"),
+                },
             ],
             ..Default::default()
         };
         assert!(clash.compile_where(&DEAL).is_err());
         let bad_date = Query::new().equal_to("expectedCloseDate", "tomorrow");
         assert!(bad_date.to_params(&DEAL).is_err());
-        let include_non_pointer = Query { include: vec!["title".into()], ..Default::default() };
+        let include_non_pointer = Query {
+            include: vec!["title".into()],
+            ..Default::default()
+        };
         assert!(include_non_pointer.to_params(&DEAL).is_err());
     }
 }

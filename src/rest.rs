@@ -45,7 +45,14 @@ pub struct Request {
 
 impl Request {
     fn new(method: Method, path: impl Into<String>) -> Self {
-        Self { method, path: path.into(), params: Vec::new(), body: None, request_id: None, authenticated: true }
+        Self {
+            method,
+            path: path.into(),
+            params: Vec::new(),
+            body: None,
+            request_id: None,
+            authenticated: true,
+        }
     }
 
     fn with_body(mut self, body: Value) -> Self {
@@ -93,14 +100,17 @@ fn class_path<T: HasSchema>() -> String {
 
 fn object_path<T: HasSchema>(object_id: &str) -> Result<String> {
     if object_id.is_empty() || !object_id.chars().all(|c| c.is_ascii_alphanumeric()) {
-        return Err(CrmError::InvalidInput(format!("invalid objectId {object_id:?}")));
+        return Err(CrmError::InvalidInput(format!(
+            "invalid objectId {object_id:?}"
+        )));
     }
     Ok(format!("{}/{object_id}", class_path::<T>()))
 }
 
 pub fn sign_up(username: &str, email: &str, password: &str) -> Request {
-    let mut r = Request::new(Method::Post, "/users")
-        .with_body(serde_json::json!({ "username": username, "email": email, "password": password }));
+    let mut r = Request::new(Method::Post, "/users").with_body(
+        serde_json::json!({ "username": username, "email": email, "password": password }),
+    );
     r.authenticated = false;
     r
 }
@@ -121,7 +131,8 @@ pub fn current_user() -> Request {
 }
 
 pub fn request_password_reset(email: &str) -> Request {
-    let mut r = Request::new(Method::Post, "/requestPasswordReset").with_body(serde_json::json!({ "email": email }));
+    let mut r = Request::new(Method::Post, "/requestPasswordReset")
+        .with_body(serde_json::json!({ "email": email }));
     r.authenticated = false;
     r
 }
@@ -133,8 +144,13 @@ pub fn create<T: HasSchema>(body: Map<String, Value>, request_id: String) -> Req
     r
 }
 
-pub fn update<T: HasSchema>(object_id: &str, body: Map<String, Value>, request_id: String) -> Result<Request> {
-    let mut r = Request::new(Method::Put, object_path::<T>(object_id)?).with_body(Value::Object(body));
+pub fn update<T: HasSchema>(
+    object_id: &str,
+    body: Map<String, Value>,
+    request_id: String,
+) -> Result<Request> {
+    let mut r =
+        Request::new(Method::Put, object_path::<T>(object_id)?).with_body(Value::Object(body));
     r.request_id = Some(request_id);
     Ok(r)
 }
@@ -168,10 +184,14 @@ struct ParseErrorBody {
 /// Reads a response: a 2xx body must be JSON; an error body becomes the typed error Parse meant.
 pub fn decode_response(status: u16, body: &str) -> Result<Value> {
     if (200..300).contains(&status) {
-        return serde_json::from_str(body).map_err(|e| CrmError::MalformedResponse(format!("HTTP {status}: {e}")));
+        return serde_json::from_str(body)
+            .map_err(|e| CrmError::MalformedResponse(format!("HTTP {status}: {e}")));
     }
     if let Ok(err) = serde_json::from_str::<ParseErrorBody>(body) {
-        return Err(CrmError::Server { parse_code: err.code, message: err.error });
+        return Err(CrmError::Server {
+            parse_code: err.code,
+            message: err.error,
+        });
     }
     let message = serde_json::from_str::<Value>(body)
         .ok()
@@ -190,7 +210,9 @@ pub fn decode_object<T: HasSchema + DeserializeOwned>(value: Value) -> Result<T>
 /// rather than vanishing from the list.
 pub fn decode_results<T: HasSchema + DeserializeOwned>(value: Value) -> Result<Vec<T>> {
     let Value::Object(mut map) = value else {
-        return Err(CrmError::MalformedResponse("expected an object with results".into()));
+        return Err(CrmError::MalformedResponse(
+            "expected an object with results".into(),
+        ));
     };
     let Some(Value::Array(results)) = map.remove("results") else {
         return Err(CrmError::MalformedResponse("missing results array".into()));
@@ -222,7 +244,8 @@ pub struct WriteResult {
 }
 
 pub fn decode_write(value: Value) -> Result<WriteResult> {
-    serde_json::from_value(value).map_err(|e| CrmError::MalformedResponse(format!("write result: {e}")))
+    serde_json::from_value(value)
+        .map_err(|e| CrmError::MalformedResponse(format!("write result: {e}")))
 }
 
 /// A signed-in user and their session token (sign-up, log-in and `/users/me` answer this).
@@ -232,28 +255,32 @@ pub struct Session {
     pub session_token: String,
 }
 
-pub fn decode_session(value: Value, fallback_user: Option<User>) -> Result<Session> {
+pub fn decode_session(mut value: Value, sent: Option<User>) -> Result<Session> {
     let token = value
         .get("sessionToken")
         .and_then(Value::as_str)
         .filter(|t| !t.is_empty())
         .ok_or_else(|| CrmError::MalformedResponse("no sessionToken in the answer".into()))?
         .to_owned();
-    let mut user: User = serde_json::from_value(value)
+    // Sign-up answers only objectId, createdAt and the token: fill in what the client sent.
+    if let (Some(sent), Value::Object(map)) = (sent, &mut value) {
+        map.entry("username")
+            .or_insert(Value::String(sent.username));
+        if let Some(email) = sent.email {
+            map.entry("email").or_insert(Value::String(email));
+        }
+    }
+    let user: User = serde_json::from_value(value)
         .map_err(|e| CrmError::MalformedResponse(format!("user: {e}")))?;
-    // Sign-up answers only objectId and createdAt: keep what the client sent.
-    if let Some(sent) = fallback_user {
-        if user.username.is_empty() {
-            user.username = sent.username;
-        }
-        if user.email.is_none() {
-            user.email = sent.email;
-        }
-    }
     if user.object_id.is_none() {
-        return Err(CrmError::MalformedResponse("no objectId for the user".into()));
+        return Err(CrmError::MalformedResponse(
+            "no objectId for the user".into(),
+        ));
     }
-    Ok(Session { user, session_token: token })
+    Ok(Session {
+        user,
+        session_token: token,
+    })
 }
 
 /// A new objectId or request id from random bytes: 10 (or more) characters of [0-9A-Za-z],
@@ -261,7 +288,11 @@ pub fn decode_session(value: Value, fallback_user: Option<User>) -> Result<Sessi
 pub fn id_from_bytes(bytes: &[u8]) -> String {
     const ALPHABET: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
     // 62 * 4 = 248 < 256: rejecting bytes >= 248 keeps every character equally likely.
-    bytes.iter().filter(|&&b| b < 248).map(|&b| ALPHABET[(b % 62) as usize] as char).collect()
+    bytes
+        .iter()
+        .filter(|&&b| b < 248)
+        .map(|&b| ALPHABET[(b % 62) as usize] as char)
+        .collect()
 }
 
 #[cfg(test)]
@@ -272,7 +303,9 @@ mod tests {
 
     #[test]
     fn find_builds_an_encoded_url() {
-        let q = Query::new().equal_to("stage", "won").ascending("expectedCloseDate");
+        let q = Query::new()
+            .equal_to("stage", "won")
+            .ascending("expectedCloseDate");
         let r = find::<Deal>(&q).unwrap();
         assert_eq!(r.method, Method::Get);
         assert_eq!(
@@ -285,7 +318,10 @@ mod tests {
     #[test]
     fn writes_carry_request_ids_and_valid_paths() {
         let r = update::<Deal>("abc", Map::new(), "rid1".into()).unwrap();
-        assert_eq!((r.method, r.path.as_str(), r.request_id.as_deref()), (Method::Put, "/classes/Deal/abc", Some("rid1")));
+        assert_eq!(
+            (r.method, r.path.as_str(), r.request_id.as_deref()),
+            (Method::Put, "/classes/Deal/abc", Some("rid1"))
+        );
         assert!(delete::<Deal>("../users", "r".into()).is_err());
         assert!(get::<Deal>("", &[]).is_err());
         assert!(!sign_up("a", "b", "c").authenticated);
@@ -293,21 +329,39 @@ mod tests {
 
     #[test]
     fn error_bodies_become_typed_errors() {
-        let e = decode_response(400, r#"{"code":209,"error":"Invalid session token"}"#).unwrap_err();
+        let e =
+            decode_response(400, r#"{"code":209,"error":"Invalid session token"}"#).unwrap_err();
         assert_eq!((e.code(), e.parse_code()), ("INVALID_SESSION", Some(209)));
         let e = decode_response(403, r#"{"error":"unauthorized"}"#).unwrap_err();
-        assert_eq!(e, CrmError::Http { status: 403, message: "unauthorized".into() });
+        assert_eq!(
+            e,
+            CrmError::Http {
+                status: 403,
+                message: "unauthorized".into()
+            }
+        );
         let e = decode_response(502, "<html>bad gateway</html>").unwrap_err();
         assert_eq!(e.code(), "SERVER_ERROR");
-        assert_eq!(decode_response(200, "{\"results\":[").unwrap_err().code(), "MALFORMED_RESPONSE");
-        assert_eq!(decode_response(200, "").unwrap_err().code(), "MALFORMED_RESPONSE");
+        assert_eq!(
+            decode_response(200, "{\"results\":[").unwrap_err().code(),
+            "MALFORMED_RESPONSE"
+        );
+        assert_eq!(
+            decode_response(200, "").unwrap_err().code(),
+            "MALFORMED_RESPONSE"
+        );
     }
 
     #[test]
     fn results_decode_into_typed_objects_or_fail_loudly() {
-        let ok = decode_results::<Deal>(json!({"results": [{"objectId": "a", "title": "T", "stage": "won"}]})).unwrap();
+        let ok = decode_results::<Deal>(
+            json!({"results": [{"objectId": "a", "title": "T", "stage": "won"}]}),
+        )
+        .unwrap();
         assert_eq!(ok[0].title, "T");
-        let bad = decode_results::<Deal>(json!({"results": [{"objectId": "a"}, {"objectId": "b", "amount": "lots"}]}));
+        let bad = decode_results::<Deal>(
+            json!({"results": [{"objectId": "a", "title": "A"}, {"objectId": "b", "title": "B", "amount": "lots"}]}),
+        );
         let msg = bad.unwrap_err().to_string();
         assert!(msg.contains("#1"), "{msg}");
         assert!(decode_results::<Deal>(json!([])).is_err());
@@ -316,9 +370,16 @@ mod tests {
 
     #[test]
     fn session_decoding_keeps_sent_fields() {
-        let sent = User { username: "ann".into(), email: Some("ann@x.io".into()), ..Default::default() };
+        let sent = User {
+            username: "ann".into(),
+            email: Some("ann@x.io".into()),
+            ..Default::default()
+        };
         let s = decode_session(json!({"objectId": "u1", "createdAt": "2026-01-01T00:00:00.000Z", "sessionToken": "r:1"}), Some(sent)).unwrap();
-        assert_eq!((s.user.username.as_str(), s.session_token.as_str()), ("ann", "r:1"));
+        assert_eq!(
+            (s.user.username.as_str(), s.session_token.as_str()),
+            ("ann", "r:1")
+        );
         assert!(decode_session(json!({"objectId": "u1"}), None).is_err());
         assert!(decode_session(json!({"sessionToken": "r:1"}), None).is_err());
     }

@@ -134,19 +134,25 @@ impl HasSchema for User {
 
 impl ClassSchema {
     pub fn kind(&self, field: &str) -> Option<FieldKind> {
-        self.fields.iter().find(|(name, _)| *name == field).map(|(_, k)| *k)
+        self.fields
+            .iter()
+            .find(|(name, _)| *name == field)
+            .map(|(_, k)| *k)
     }
 
     /// Encodes one field's JS-shaped value into Parse's wire shape.
     pub fn encode_value(&self, field: &str, value: &Value) -> Result<Value> {
-        let bad = |reason: &str| CrmError::InvalidInput(format!("{}.{field}: {reason}", self.class_name));
+        let bad =
+            |reason: &str| CrmError::InvalidInput(format!("{}.{field}: {reason}", self.class_name));
         match self.kind(field) {
             Some(K::Date) => {
-                let date: IsoDate = serde_json::from_value(value.clone()).map_err(|e| bad(&e.to_string()))?;
+                let date: IsoDate =
+                    serde_json::from_value(value.clone()).map_err(|e| bad(&e.to_string()))?;
                 Ok(date.to_wire())
             }
             Some(K::Pointer(target)) => {
-                let id = object_id_of(value).ok_or_else(|| bad("expected a pointer with an objectId"))?;
+                let id = object_id_of(value)
+                    .ok_or_else(|| bad("expected a pointer with an objectId"))?;
                 Ok(Pointer::new(target, id).to_wire())
             }
             Some(K::RelatedTo) => {
@@ -156,7 +162,9 @@ impl ClassSchema {
                     (Some(c @ ("Contact" | "Deal")), Some(id)) => {
                         Ok(serde_json::json!({ "className": c, "objectId": id }))
                     }
-                    _ => Err(bad("expected {className: \"Contact\" | \"Deal\", objectId}")),
+                    _ => Err(bad(
+                        "expected {className: \"Contact\" | \"Deal\", objectId}",
+                    )),
                 }
             }
             _ => Ok(value.clone()),
@@ -165,9 +173,16 @@ impl ClassSchema {
 
     /// The body of a create or update: every client-writable field, in wire shape. `objectId` is
     /// kept on create (the client chooses ids) and dropped on update (it is in the URL).
-    pub fn encode_object(&self, object: &Value, keep_object_id: bool) -> Result<Map<String, Value>> {
+    pub fn encode_object(
+        &self,
+        object: &Value,
+        keep_object_id: bool,
+    ) -> Result<Map<String, Value>> {
         let Value::Object(fields) = object else {
-            return Err(CrmError::InvalidInput(format!("{} must be an object", self.class_name)));
+            return Err(CrmError::InvalidInput(format!(
+                "{} must be an object",
+                self.class_name
+            )));
         };
         let mut body = Map::new();
         for (name, value) in fields {
@@ -190,7 +205,10 @@ impl ClassSchema {
 }
 
 fn object_id_of(value: &Value) -> Option<&str> {
-    value.get("objectId").and_then(Value::as_str).filter(|id| !id.is_empty())
+    value
+        .get("objectId")
+        .and_then(Value::as_str)
+        .filter(|id| !id.is_empty())
 }
 
 /// Encodes a model for the server (see [`ClassSchema::encode_object`]).
@@ -238,16 +256,29 @@ mod tests {
 
     #[test]
     fn related_to_encodes_as_class_and_id() {
-        let a = Activity { related_to: Some(RelatedTo::Contact(Ref::to("p1"))), ..Default::default() };
+        let a = Activity {
+            related_to: Some(RelatedTo::Contact(Ref::to("p1"))),
+            ..Default::default()
+        };
         let body = to_wire(&a, true).unwrap();
-        assert_eq!(body["relatedTo"], json!({"className": "Contact", "objectId": "p1"}));
+        assert_eq!(
+            body["relatedTo"],
+            json!({"className": "Contact", "objectId": "p1"})
+        );
     }
 
     #[test]
     fn encoding_rejects_values_of_the_wrong_shape() {
-        assert!(DEAL.encode_value("expectedCloseDate", &json!("soon")).is_err());
+        assert!(DEAL
+            .encode_value("expectedCloseDate", &json!("soon"))
+            .is_err());
         assert!(DEAL.encode_value("company", &json!("c1")).is_err());
-        assert!(ACTIVITY.encode_value("relatedTo", &json!({"className": "Company", "objectId": "x"})).is_err());
+        assert!(ACTIVITY
+            .encode_value(
+                "relatedTo",
+                &json!({"className": "Company", "objectId": "x"})
+            )
+            .is_err());
         assert!(DEAL.encode_object(&json!([1]), true).is_err());
         assert_eq!(DEAL.encode_value("title", &json!("t")).unwrap(), json!("t"));
     }

@@ -77,7 +77,8 @@ impl IsoDate {
                     return None;
                 }
                 for i in 0..3 {
-                    fraction_ms = fraction_ms * 10 + digits.get(i).map_or(0, |d| i64::from(d - b'0'));
+                    fraction_ms =
+                        fraction_ms * 10 + digits.get(i).map_or(0, |d| i64::from(d - b'0'));
                 }
             }
         }
@@ -296,7 +297,9 @@ impl<'de, T: ParseClass + serde::de::DeserializeOwned> Deserialize<'de> for Ref<
                 .get("objectId")
                 .and_then(Value::as_str)
                 .filter(|id| !id.is_empty())
-                .ok_or_else(|| de::Error::custom(format!("pointer to {} without objectId", T::CLASS_NAME)))?;
+                .ok_or_else(|| {
+                    de::Error::custom(format!("pointer to {} without objectId", T::CLASS_NAME))
+                })?;
             return Ok(Ref::Pointer(Pointer::new(T::CLASS_NAME, id)));
         }
         let object = T::deserialize(Value::Object(map)).map_err(de::Error::custom)?;
@@ -357,7 +360,10 @@ mod tests {
             let d = IsoDate::parse(text).expect(text);
             assert_eq!(d.to_string(), text);
         }
-        assert_eq!(IsoDate::parse("1970-01-01T00:00:01.000Z").map(IsoDate::millis), Some(1000));
+        assert_eq!(
+            IsoDate::parse("1970-01-01T00:00:01.000Z").map(IsoDate::millis),
+            Some(1000)
+        );
     }
 
     #[test]
@@ -368,15 +374,31 @@ mod tests {
         assert_eq!(IsoDate::parse("2026-03-01T12:00:00+02:00"), utc);
         assert_eq!(IsoDate::parse("2026-03-01T05:30:00.000-04:30"), utc);
         assert_eq!(IsoDate::parse("2026-03-01T10:00:00.0001234Z"), utc);
-        assert_eq!(IsoDate::parse("2026-03-01").map(|d| d.to_string()).as_deref(), Some("2026-03-01T00:00:00.000Z"));
+        assert_eq!(
+            IsoDate::parse("2026-03-01")
+                .map(|d| d.to_string())
+                .as_deref(),
+            Some("2026-03-01T00:00:00.000Z")
+        );
     }
 
     #[test]
     fn dates_reject_malformed_text() {
         for bad in [
-            "", "2026", "2026-13-01", "2026-02-29", "2026-02-30T00:00:00Z", "2026-01-01T24:00:00Z",
-            "2026-01-01T00:60:00Z", "2026-01-01T00:00:00", "2026-01-01T00:00:00.Z", "yesterday",
-            "2026-01-01T00:00:00Zjunk", "2026-01-01T00:00:00+0200", "२०२६-01-01", "2026-01-01T00:00:00+02:00x",
+            "",
+            "2026",
+            "2026-13-01",
+            "2026-02-29",
+            "2026-02-30T00:00:00Z",
+            "2026-01-01T24:00:00Z",
+            "2026-01-01T00:60:00Z",
+            "2026-01-01T00:00:00",
+            "2026-01-01T00:00:00.Z",
+            "yesterday",
+            "2026-01-01T00:00:00Zjunk",
+            "2026-01-01T00:00:00+0200",
+            "२०२६-01-01",
+            "2026-01-01T00:00:00+02:00x",
         ] {
             assert_eq!(IsoDate::parse(bad), None, "{bad:?} should not parse");
         }
@@ -384,17 +406,24 @@ mod tests {
 
     #[test]
     fn dates_decode_from_both_shapes() {
-        let wire: IsoDate = serde_json::from_str(r#"{"__type":"Date","iso":"2026-12-01T00:00:00.000Z"}"#).unwrap();
+        let wire: IsoDate =
+            serde_json::from_str(r#"{"__type":"Date","iso":"2026-12-01T00:00:00.000Z"}"#).unwrap();
         let js: IsoDate = serde_json::from_str(r#""2026-12-01T00:00:00.000Z""#).unwrap();
         assert_eq!(wire, js);
-        assert_eq!(wire.to_wire(), serde_json::json!({"__type":"Date","iso":"2026-12-01T00:00:00.000Z"}));
+        assert_eq!(
+            wire.to_wire(),
+            serde_json::json!({"__type":"Date","iso":"2026-12-01T00:00:00.000Z"})
+        );
         assert!(serde_json::from_str::<IsoDate>("12").is_err());
         assert!(serde_json::from_str::<IsoDate>(r#"{"iso":"nope"}"#).is_err());
     }
 
     #[test]
     fn acl_serialises_only_granted_permissions() {
-        let acl: Acl = serde_json::from_str(r#"{"u1":{"read":true,"write":true},"role:sales-manager":{"read":true}}"#).unwrap();
+        let acl: Acl = serde_json::from_str(
+            r#"{"u1":{"read":true,"write":true},"role:sales-manager":{"read":true}}"#,
+        )
+        .unwrap();
         assert!(acl.can_read("u1") && acl.can_write("u1"));
         assert!(acl.can_read("role:sales-manager") && !acl.can_write("role:sales-manager"));
         assert!(!acl.can_read("u2"));

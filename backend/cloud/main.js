@@ -119,10 +119,5 @@ Parse.Cloud.beforeSave('Activity', async (request) => {
   activity.setACL(ownerAcl([creatorId(activity)]));
 });
 
-// An anonymous find on these classes is an error, not an empty list.
-for (const className of ['Company', 'Contact', 'Deal', 'Activity']) {
-  Parse.Cloud.beforeFind(className, () => {}, { requireUser: true });
-}
-
 // LiveQuery: only signed-in users may connect.
 Parse.Cloud.beforeConnect(() => {}, { requireUser: true });

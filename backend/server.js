@@ -44,6 +44,7 @@ async function main() {
       lockSchemas: true,
     },
     logLevel: env('PARSE_LOG_LEVEL', 'warn'),
+    logsFolder: env('PARSE_LOGS_FOLDER', path.join(__dirname, '.data', 'logs')),
     silent: env('PARSE_SILENT', '') === '1',
   });
   await api.start();

@@ -44,8 +44,9 @@ if ! command -v geckodriver >/dev/null 2>&1; then
   cargo install geckodriver --locked
 fi
 
-# npm packages: backend (parse-server), www (vite/react), tests (playwright-core), wasm-opt.
-for dir in backend www tests; do
+# npm packages: backend (parse-server), tests (playwright-core), scripts (binaryen's wasm-opt).
+# www/ depends on the built pkg/, so scripts/build.sh installs it after building.
+for dir in backend tests scripts; do
   if [ -f "$root/$dir/package.json" ]; then
     stamp="$root/$dir/node_modules/.install-stamp"
     if [ ! -f "$stamp" ] || [ "$root/$dir/package.json" -nt "$stamp" ] \

@@ -114,7 +114,7 @@ macro_rules! crud {
 
             #[doc = concat!("Fetches one ", stringify!($ty), "; `include` names pointer fields to fetch whole.")]
             #[wasm_bindgen(js_name = $get_js)]
-            pub async fn $get(&self, object_id: String, include: Option<Vec<String>>) -> Result<Ts<$ty>, JsValue> {
+            pub async fn $get(&self, #[wasm_bindgen(js_name = "objectId")] object_id: String, include: Option<Vec<String>>) -> Result<Ts<$ty>, JsValue> {
                 let found: $ty = self.run(self.core.get(&object_id, &include.unwrap_or_default())).await?;
                 output(&found)
             }
@@ -129,7 +129,7 @@ macro_rules! crud {
 
             #[doc = concat!("Deletes a ", stringify!($ty), " by objectId.")]
             #[wasm_bindgen(js_name = $delete_js)]
-            pub async fn $delete(&self, object_id: String) -> Result<(), JsValue> {
+            pub async fn $delete(&self, #[wasm_bindgen(js_name = "objectId")] object_id: String) -> Result<(), JsValue> {
                 self.run(self.core.delete::<$ty>(&object_id)).await
             }
 
@@ -229,8 +229,11 @@ impl CrmClient {
 
     /// Calls `listener` when the server refuses the session (expired or revoked); the client
     /// has then signed out. Returns a function that removes the listener.
-    #[wasm_bindgen(js_name = onSessionExpired)]
-    pub fn on_session_expired(&self, listener: js_sys::Function) -> js_sys::Function {
+    #[wasm_bindgen(js_name = onSessionExpired, unchecked_return_type = "() => void")]
+    pub fn on_session_expired(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "() => void")] listener: js_sys::Function,
+    ) -> js_sys::Function {
         self.session_expired.borrow_mut().push(listener.clone());
         let listeners = Rc::downgrade(&self.session_expired);
         Closure::once_into_js(move || {
@@ -268,7 +271,10 @@ impl CrmClient {
 
     /// Signs in with an existing session token.
     #[wasm_bindgen(js_name = become)]
-    pub async fn become_user(&self, session_token: String) -> Result<Ts<User>, JsValue> {
+    pub async fn become_user(
+        &self,
+        #[wasm_bindgen(js_name = "sessionToken")] session_token: String,
+    ) -> Result<Ts<User>, JsValue> {
         let user = self.run(self.core.become_user(&session_token)).await?;
         output(&user)
     }
@@ -296,7 +302,7 @@ impl CrmClient {
     pub async fn deals_by_stage(
         &self,
         #[wasm_bindgen(unchecked_param_type = "Stage")] stage: String,
-        order_by: Option<String>,
+        #[wasm_bindgen(js_name = "orderBy")] order_by: Option<String>,
         limit: Option<u32>,
     ) -> Result<Vec<Ts<Deal>>, JsValue> {
         let stage = Stage::from(stage.as_str());

@@ -1,0 +1,98 @@
+// Seeds the demo user and their CRM data through the public REST API (so Cloud Code sets
+// createdBy and ACLs exactly as for a real user). Idempotent: an existing demo user with data
+// is left alone. Usage: node seed.js [serverUrl]
+'use strict';
+
+const serverUrl = process.argv[2] || process.env.PARSE_SERVER_URL || 'http://127.0.0.1:1337/parse';
+const DEMO = { username: 'demo', password: 'demo-password', email: 'demo@example.com' };
+const HEADERS = { 'X-Parse-Application-Id': 'crm', 'X-Parse-JavaScript-Key': 'crm-js-key', 'Content-Type': 'application/json' };
+const STAGES = ['lead', 'qualified', 'proposal', 'negotiation', 'won', 'lost'];
+
+async function call(method, route, body, token) {
+  const headers = { ...HEADERS };
+  if (token) headers['X-Parse-Session-Token'] = token;
+  const res = await fetch(serverUrl + route, { method, headers, body: body ? JSON.stringify(body) : undefined });
+  const json = await res.json();
+  if (!res.ok) throw Object.assign(new Error(`${method} ${route}: ${json.error}`), { code: json.code });
+  return json;
+}
+
+// A small deterministic generator, so every fresh install shows the same demo board.
+let state = 42;
+const rand = () => ((state = (state * 1103515245 + 12345) % 2147483648) / 2147483648);
+const pick = (list) => list[Math.floor(rand() * list.length)];
+
+async function session() {
+  try {
+    return (await call('POST', '/login', { username: DEMO.username, password: DEMO.password })).sessionToken;
+  } catch (e) {
+    if (e.code !== 101) throw e;
+    return (await call('POST', '/users', DEMO)).sessionToken;
+  }
+}
+
+async function batch(token, className, objects) {
+  for (let i = 0; i < objects.length; i += 50) {
+    const requests = objects.slice(i, i + 50).map((body) => ({ method: 'POST', path: `/parse/classes/${className}`, body }));
+    const results = await call('POST', '/batch', { requests }, token);
+    // 137: the object exists already (a previous run stopped half-way); ids are fixed.
+    const failed = results.filter((r) => r.error && r.error.code !== 137);
+    if (failed.length) throw new Error(`${className}: ${JSON.stringify(failed[0].error)}`);
+  }
+}
+
+const pointer = (className, objectId) => ({ __type: 'Pointer', className, objectId });
+const date = (d) => ({ __type: 'Date', iso: d.toISOString() });
+
+async function main() {
+  const token = await session();
+  const existing = await call('GET', '/classes/Deal?limit=0&count=1', undefined, token);
+  if (existing.count >= 200) {
+    console.log(`demo data present (${existing.count} deals)`);
+    return;
+  }
+  const companies = ['Acme Corp', 'Globex', 'Initech', 'Umbrella', 'Hooli', 'Stark Industries', 'Wayne Enterprises', 'Soylent']
+    .map((name, i) => ({
+      objectId: `demoCompany${i}`, name, website: `https://${name.toLowerCase().replace(/\W+/g, '')}.example`,
+      industry: pick(['Software', 'Energy', 'Retail', 'Finance', 'Health']), address: `${i + 1} Main Street`,
+    }));
+  await batch(token, 'Company', companies);
+  const people = ['Ada Lovelace', 'Grace Hopper', 'Alan Turing', 'Katherine Johnson', 'Linus Torvalds', 'Margaret Hamilton',
+    'Dennis Ritchie', 'Barbara Liskov', 'Ken Thompson', 'Radia Perlman', 'John Backus', 'Frances Allen'];
+  const contacts = people.map((name, i) => ({
+    objectId: `demoContact${i}`, name, email: `${name.split(' ')[0].toLowerCase()}@example.com`,
+    phone: `+1 555 01${String(i).padStart(2, '0')}`, company: pointer('Company', companies[i % companies.length].objectId),
+  }));
+  await batch(token, 'Contact', contacts);
+  const now = Date.now();
+  const deals = Array.from({ length: 200 }, (_, i) => {
+    const company = pick(companies);
+    return {
+      objectId: `demoDeal${i}`,
+      title: `${pick(['Renewal', 'Expansion', 'Pilot', 'Migration', 'Support plan', 'Licences'])} — ${company.name} #${i + 1}`,
+      amount: Math.round(1000 + rand() * 99000),
+      stage: pick(STAGES),
+      company: pointer('Company', company.objectId),
+      contact: pointer('Contact', pick(contacts).objectId),
+      expectedCloseDate: date(new Date(now + Math.round((rand() * 240 - 60) * 86400000))),
+    };
+  });
+  await batch(token, 'Deal', deals);
+  const activities = Array.from({ length: 30 }, (_, i) => {
+    const onDeal = i % 2 === 0;
+    return {
+      objectId: `demoActivity${i}`,
+      type: pick(['call', 'email', 'meeting', 'note']),
+      subject: pick(['Intro call', 'Send proposal', 'Follow up', 'Pricing review', 'Kick-off']),
+      dueDate: date(new Date(now + Math.round((rand() * 30 - 10) * 86400000))),
+      relatedTo: onDeal ? { className: 'Deal', objectId: pick(deals).objectId } : { className: 'Contact', objectId: pick(contacts).objectId },
+    };
+  });
+  await batch(token, 'Activity', activities);
+  console.log(`seeded ${companies.length} companies, ${contacts.length} contacts, ${deals.length} deals, ${activities.length} activities`);
+}
+
+main().catch((e) => {
+  console.error('seeding failed:', e.message);
+  process.exit(1);
+});

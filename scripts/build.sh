@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Builds the npm package into pkg/ (wasm-pack, --target web) and installs www/'s packages.
+#   build.sh [release|dev]     default release (wasm-opt -Oz through binaryen from npm)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+profile=${1:-release}
+export PATH="$root/scripts/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+cd "$root"
+echo "[build] wasm-pack build ($profile)"
+wasm-pack --quiet build --target web --"$profile" --mode no-install --out-dir pkg
+stamp="$root/www/node_modules/.install-stamp"
+if [ ! -f "$stamp" ] || [ "$root/www/package.json" -nt "$stamp" ]; then
+  echo "[build] npm install in www/"
+  (cd "$root/www" && npm install --no-audit --no-fund --loglevel=error)
+  touch "$stamp"
+fi

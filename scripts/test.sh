@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# The README's second command: installs what is missing and runs every test.
+#   1. format and lint (cargo fmt, clippy native + wasm32)
+#   2. native unit tests of the pure core (cargo test)
+#   3. a fresh test backend (PostgreSQL + Parse Server on 127.0.0.1:1437), stopped at exit
+#   4. browser tests of the wasm surface against it: headless Chromium and Firefox
+#   5. backend tests (CLPs, ACLs, Cloud Code, GraphQL) over HTTP
+#   6. the release package: typed .d.ts, no secrets; the React app type-checked and built
+#   7. end-to-end: Playwright drives the built app in Chromium against the backend
+# Ends with one line "N passed, N failed" summing every runner's own counts.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+export PATH="$root/scripts/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+logs="$root/target/test-logs"
+mkdir -p "$logs"
+passed=0
+failed=0
+
+step() { printf '\n=== %s\n' "$*"; }
+
+# Runs a test command, shows its output, adds its counts to the totals. A runner that fails
+# without reporting counts still counts as one failure.
+run_counted() {
+  local name=$1; shift
+  local log="$logs/$name.log" rc=0
+  "$@" 2>&1 | tee "$log" || rc=$?
+  local p f
+  # cargo/wasm-bindgen-test: "test result: ok. 8 passed; 0 failed"; node --test: "# pass 8".
+  read -r p f < <(awk '
+    /test result: [a-zA-Z]+\. [0-9]+ passed; [0-9]+ failed/ {
+      for (i = 1; i <= NF; i++) { if ($i ~ /^passed;?$/) p += $(i-1); if ($i ~ /^failed;?$/) f += $(i-1) } }
+    /^# pass [0-9]+$/ { p += $3 }
+    /^# fail [0-9]+$/ { f += $3 }
+    END { print p+0, f+0 }' "$log")
+  if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+  passed=$((passed + p)); failed=$((failed + f))
+  printf -- '--- %s: %s passed, %s failed (exit %s)\n' "$name" "$p" "$f" "$rc"
+}
+
+step "tools"
+bash scripts/ensure-tools.sh
+
+step "format and lint"
+cargo fmt --check
+cargo clippy --quiet --all-targets -- -D warnings
+cargo clippy --quiet --target wasm32-unknown-unknown --all-targets -- -D warnings
+
+step "native tests (pure core)"
+run_counted native cargo test --quiet
+
+step "test backend"
+bash backend/ctl.sh reset test
+trap 'bash "$root/backend/ctl.sh" stop test >/dev/null 2>&1 || true' EXIT INT TERM
+bash backend/ctl.sh start test
+export CRM_TEST_SERVER_URL=http://127.0.0.1:1437/parse
+
+step "browser tests: headless Chromium"
+run_counted browser-chromium wasm-pack test --headless --chrome --mode no-install
+step "browser tests: headless Firefox"
+run_counted browser-firefox wasm-pack test --headless --firefox --mode no-install
+
+step "backend tests"
+run_counted backend node --test tests/backend/
+
+step "package and app build"
+bash scripts/build.sh release
+(cd www && VITE_PARSE_SERVER_URL="$CRM_TEST_SERVER_URL" npm run --silent build)
+run_counted package node --test tests/pkg.test.mjs
+
+step "end-to-end (Playwright + Chromium)"
+run_counted e2e node --test tests/e2e/
+
+printf '\n%s passed, %s failed\n' "$passed" "$failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,55 @@
+// Helpers for end-to-end tests: the app served by `vite preview` (started and stopped by the
+// test), Debian's chromium through playwright-core, and REST calls to the test backend.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const SERVER = process.env.CRM_TEST_SERVER_URL || 'http://127.0.0.1:1437/parse';
+export const artifacts = path.join(root, 'tests/artifacts');
+
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+export function launchBrowser() {
+  return chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: CHROMIUM_ARGS });
+}
+
+/** Serves www/dist on a loopback port; resolves once it answers. */
+export async function startPreview(port = 4174) {
+  const vite = path.join(root, 'www/node_modules/.bin/vite');
+  const child = spawn(vite, ['preview', '--host', '127.0.0.1', '--port', String(port), '--strictPort'], {
+    cwd: path.join(root, 'www'), stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (d) => { output += d; });
+  child.stderr.on('data', (d) => { output += d; });
+  const url = `http://127.0.0.1:${port}/`;
+  for (let i = 0; i < 100; i++) {
+    if (child.exitCode !== null) throw new Error(`vite preview exited: ${output}`);
+    try {
+      if ((await fetch(url)).ok) return { url, stop: () => child.kill('SIGTERM') };
+    } catch { /* not up yet */ }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill('SIGKILL');
+  throw new Error(`vite preview did not start: ${output}`);
+}
+
+const HEADERS = { 'X-Parse-Application-Id': 'crm', 'X-Parse-JavaScript-Key': 'crm-js-key', 'Content-Type': 'application/json' };
+
+export async function rest(method, route, body, token) {
+  const headers = { ...HEADERS };
+  if (token) headers['X-Parse-Session-Token'] = token;
+  const res = await fetch(SERVER + route, { method, headers, body: body ? JSON.stringify(body) : undefined });
+  return res.json();
+}
+
+export async function signUp(prefix) {
+  const username = `${prefix}${Date.now()}${Math.floor(Math.random() * 1e6)}`;
+  const password = 'pw-123456';
+  const r = await rest('POST', '/users', { username, email: `${username}@example.com`, password });
+  if (!r.sessionToken) throw new Error(JSON.stringify(r));
+  return { username, password, token: r.sessionToken, id: r.objectId };
+}

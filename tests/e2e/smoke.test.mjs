@@ -1,0 +1,65 @@
+// Smoke test of www/: a real user logs in through the page and sees their deal on the board,
+// grouped by stage with totals; another user's deal never appears.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { artifacts, launchBrowser, rest, signUp, startPreview } from './server.mjs';
+
+let preview;
+let browser;
+before(async () => {
+  mkdirSync(artifacts, { recursive: true });
+  preview = await startPreview();
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  preview?.stop();
+});
+
+test('log in and see my deals grouped by stage, and not another user\'s', async () => {
+  const me = await signUp('smoke');
+  const other = await signUp('other');
+  const title = `Smoke deal ${Date.now()}`;
+  await rest('POST', '/classes/Deal', { title, amount: 4200, stage: 'qualified' }, me.token);
+  await rest('POST', '/classes/Deal', { title: 'Secret of another user', amount: 1, stage: 'qualified' }, other.token);
+
+  const page = await browser.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(preview.url);
+  await page.getByLabel('Username').fill(me.username);
+  await page.getByLabel('Password').fill(me.password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+
+  const column = page.getByRole('region', { name: 'Stage qualified' });
+  await column.getByText(title).waitFor({ timeout: 10_000 });
+  assert.equal(await page.getByTestId('count-qualified').textContent(), '1');
+  assert.match(await page.getByTestId('total-qualified').textContent(), /4,200/);
+  assert.equal(await page.getByText('Secret of another user').count(), 0);
+
+  // Creating a deal from the page puts it in its column.
+  await page.getByLabel('Title').fill('Made in the browser');
+  await page.getByLabel('Amount').fill('800');
+  await page.getByLabel('Stage', { exact: true }).selectOption('proposal');
+  await page.getByRole('button', { name: 'Add deal' }).click();
+  await page.getByRole('region', { name: 'Stage proposal' }).getByText('Made in the browser').waitFor({ timeout: 10_000 });
+
+  // A blank title is refused before any request, in words.
+  await page.getByRole('button', { name: 'Add deal' }).click();
+  await page.getByRole('alert').filter({ hasText: 'Title is required' }).waitFor({ timeout: 5_000 });
+
+  await page.screenshot({ path: path.join(artifacts, 'smoke-board.png'), fullPage: true });
+  assert.deepEqual(errors, []);
+});
+
+test('a wrong password gets a message, not a crash', async () => {
+  const me = await signUp('wrongpw');
+  const page = await browser.newPage();
+  await page.goto(preview.url);
+  await page.getByLabel('Username').fill(me.username);
+  await page.getByLabel('Password').fill('not the password');
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('alert').filter({ hasText: 'Wrong username or password.' }).waitFor({ timeout: 10_000 });
+});

@@ -1,0 +1,57 @@
+// Checks the built package (pkg/): the generated TypeScript declares the typed models with
+// optional fields as `field?: T`, and no secret of the backend was bundled.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const dts = readFileSync(path.join(root, 'pkg/crm_wasm.d.ts'), 'utf8');
+
+function body(name) {
+  const m = dts.match(new RegExp(`export interface ${name} \\{([\\s\\S]*?)\\n\\}`));
+  assert.ok(m, `interface ${name} is declared`);
+  return m[1];
+}
+
+test('model interfaces: required fields required, optional fields optional', () => {
+  const expect = {
+    Deal: { required: ['title: string'], optional: ['objectId?: string', 'amount?: number', 'stage?: Stage', 'contact?: Ref<Contact>', 'company?: Ref<Company>', 'expectedCloseDate?: IsoDate', 'notes?: string', 'assignedTo?: Ref<User>', 'createdAt?: IsoDate', 'updatedAt?: IsoDate', 'ACL?: Acl'] },
+    Company: { required: ['name: string'], optional: ['website?: string', 'industry?: string', 'address?: string', 'notes?: string', 'createdBy?: Ref<User>'] },
+    Contact: { required: ['name: string'], optional: ['email?: string', 'phone?: string', 'company?: Ref<Company>', 'notes?: string', 'createdBy?: Ref<User>'] },
+    Activity: { required: [], optional: ['type?: ActivityType', 'subject?: string', 'description?: string', 'dueDate?: IsoDate', 'completedAt?: IsoDate', 'relatedTo?: RelatedTo', 'createdBy?: Ref<User>'] },
+    User: { required: ['username: string'], optional: ['objectId?: string', 'email?: string'] },
+    Pointer: { required: ['className: string', 'objectId: string'], optional: [] },
+  };
+  for (const [name, { required, optional }] of Object.entries(expect)) {
+    const fields = body(name).split('\n').map((l) => l.trim().replace(/;$/, ''));
+    for (const f of [...required, ...optional]) assert.ok(fields.includes(f), `${name} has \`${f}\``);
+  }
+});
+
+test('enums, unions and the client are typed', () => {
+  assert.match(dts, /export type Stage = "lead" \| "qualified" \| "proposal" \| "negotiation" \| "won" \| "lost"/);
+  assert.match(dts, /export type ActivityType = "call" \| "email" \| "meeting" \| "note"/);
+  assert.match(dts, /export type RelatedTo =/);
+  assert.match(dts, /findDeals\(query\?: Query \| null\): Promise<Deal\[\]>/);
+  assert.match(dts, /createContact\(object: Contact\): Promise<Contact>/);
+  assert.match(dts, /dealsByStage\(stage: Stage/);
+  const publicApi = dts.split('export type InitInput')[0]; // after it: wasm-bindgen's raw exports
+  assert.doesNotMatch(publicApi, /\bany\b/, 'no `any` in the public API');
+});
+
+test('no master key in the package or the built app', () => {
+  const keyFiles = ['dev', 'test'].map((i) => path.join(root, `backend/.data/${i}/master.key`)).filter(existsSync);
+  const keys = keyFiles.map((f) => readFileSync(f, 'utf8').trim()).filter(Boolean);
+  assert.ok(keys.length > 0, 'a backend master key exists to look for');
+  const dirs = [path.join(root, 'pkg'), path.join(root, 'www/dist')].filter(existsSync);
+  const files = dirs.flatMap((d) => readdirSync(d, { recursive: true }).map((f) => path.join(d, String(f))))
+    .filter((f) => /\.(js|wasm|ts|html|css|json)$/.test(f));
+  assert.ok(files.length > 3);
+  for (const f of files) {
+    const content = readFileSync(f);
+    for (const key of keys) assert.equal(content.indexOf(key), -1, `${f} contains the master key`);
+    assert.equal(content.indexOf('X-Parse-Master-Key'), -1, `${f} mentions the master-key header`);
+  }
+});

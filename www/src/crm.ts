@@ -1,0 +1,43 @@
+// The app's one CrmClient. The server URL is fixed at build time (VITE_PARSE_SERVER_URL);
+// the JavaScript key is public by design, the master key never comes near the browser.
+import init, { CrmClient, type CrmError } from 'crm-wasm';
+
+export const serverUrl: string = import.meta.env.VITE_PARSE_SERVER_URL ?? 'http://127.0.0.1:1337/parse';
+
+let client: CrmClient | undefined;
+
+export async function startCrm(): Promise<CrmClient> {
+  if (!client) {
+    await init();
+    client = new CrmClient({ serverUrl, appId: 'crm', javascriptKey: 'crm-js-key' });
+  }
+  return client;
+}
+
+const MESSAGES: Record<string, string> = {
+  OBJECT_NOT_FOUND: 'Not found, or you do not have access to it.',
+  PERMISSION_DENIED: 'You do not have permission to do that.',
+  INVALID_SESSION: 'Your session has expired. Please log in again.',
+  USERNAME_TAKEN: 'That username is already taken.',
+  EMAIL_TAKEN: 'An account already uses that e-mail address.',
+  NETWORK_ERROR: 'Cannot reach the server. Check your connection.',
+  TIMEOUT: 'The server took too long to answer. Try again.',
+  NOT_SIGNED_IN: 'Please log in first.',
+};
+
+/** A sentence a person can act on, for any error crm-wasm throws. */
+export function describeError(err: unknown): string {
+  const e = err as Partial<CrmError>;
+  if (e && typeof e.code === 'string') {
+    if (e.code === 'OBJECT_NOT_FOUND' && /username\/password/i.test(e.message ?? '')) {
+      return 'Wrong username or password.';
+    }
+    if ((e.code === 'MISSING_FIELD' || e.code === 'INVALID_FIELD') && e.message) {
+      // "Deal.title is required" -> "Title is required"
+      const text = e.message.replace(/^\w+\./, '');
+      return text.charAt(0).toUpperCase() + text.slice(1);
+    }
+    return MESSAGES[e.code] ?? e.message ?? e.code;
+  }
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,16 @@
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { App } from './App';
+import { startCrm } from './crm';
+import './styles.css';
+
+const root = createRoot(document.getElementById('root')!);
+startCrm()
+  .then((client) =>
+    root.render(
+      <StrictMode>
+        <App client={client} />
+      </StrictMode>,
+    ),
+  )
+  .catch((err) => root.render(<p role="alert">Could not start crm-wasm: {String(err)}</p>));

@@ -91,16 +91,29 @@ open_enum! {
     }
 }
 
-/// Attributes shared by the derives below: camelCase names, optional fields left out when empty,
-/// TypeScript via tsify on wasm32 (maps as plain objects, for ACLs).
+/// Declares a model: camelCase names, optional fields left out when empty, TypeScript via
+/// tsify on wasm32 (maps as plain objects, for ACLs). Every model gets `objectId`, `createdAt`
+/// and `updatedAt`; CRM classes also get the server-managed `createdBy` (set by Cloud Code from
+/// the session; a client value is ignored) and `ACL`.
 macro_rules! model {
-    ($(#[$doc:meta])* $class:literal, $name:ident { $($body:tt)* }) => {
+    (@struct $(#[$doc:meta])* $class:literal, $name:ident { $($body:tt)* } { $($tail:tt)* }) => {
         $(#[$doc])*
         #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
         #[serde(rename_all = "camelCase")]
         #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
         #[cfg_attr(target_arch = "wasm32", tsify(hashmap_as_object))]
-        pub struct $name { $($body)* }
+        pub struct $name {
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub object_id: Option<String>,
+            $($body)*
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            #[cfg_attr(target_arch = "wasm32", tsify(type = "IsoDate"))]
+            pub created_at: Option<IsoDate>,
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            #[cfg_attr(target_arch = "wasm32", tsify(type = "IsoDate"))]
+            pub updated_at: Option<IsoDate>,
+            $($tail)*
+        }
 
         impl ParseClass for $name {
             const CLASS_NAME: &'static str = $class;
@@ -109,30 +122,36 @@ macro_rules! model {
             }
         }
     };
+    (user: $(#[$doc:meta])* $class:literal, $name:ident { $($body:tt)* }) => {
+        model!(@struct $(#[$doc])* $class, $name { $($body)* } {});
+    };
+    (crm: $(#[$doc:meta])* $class:literal, $name:ident { $($body:tt)* }) => {
+        model!(@struct $(#[$doc])* $class, $name { $($body)* } {
+            /// Set by the server from the session; a value sent by a client is ignored.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            #[cfg_attr(target_arch = "wasm32", tsify(type = "Ref<User>"))]
+            pub created_by: Option<Ref<User>>,
+            #[serde(rename = "ACL", default, skip_serializing_if = "Option::is_none")]
+            #[cfg_attr(target_arch = "wasm32", tsify(type = "Acl"))]
+            pub acl: Option<Acl>,
+        });
+    };
 }
 
 model! {
+    user:
     /// A signed-up user (Parse's `_User`). `email` is only visible to the user themself.
     "_User", User {
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub object_id: Option<String>,
         pub username: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub email: Option<String>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        #[cfg_attr(target_arch = "wasm32", tsify(type = "IsoDate"))]
-        pub created_at: Option<IsoDate>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        #[cfg_attr(target_arch = "wasm32", tsify(type = "IsoDate"))]
-        pub updated_at: Option<IsoDate>,
     }
 }
 
 model! {
+    crm:
     /// A customer organisation.
     "Company", Company {
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub object_id: Option<String>,
         pub name: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub website: Option<String>,
@@ -142,27 +161,13 @@ model! {
         pub address: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub notes: Option<String>,
-        /// Set by the server from the session; a value sent by a client is ignored.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        #[cfg_attr(target_arch = "wasm32", tsify(type = "Ref<User>"))]
-        pub created_by: Option<Ref<User>>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        #[cfg_attr(target_arch = "wasm32", tsify(type = "IsoDate"))]
-        pub created_at: Option<IsoDate>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        #[cfg_attr(target_arch = "wasm32", tsify(type = "IsoDate"))]
-        pub updated_at: Option<IsoDate>,
-        #[serde(rename = "ACL", default, skip_serializing_if = "Option::is_none")]
-        #[cfg_attr(target_arch = "wasm32", tsify(type = "Acl"))]
-        pub acl: Option<Acl>,
     }
 }
 
 model! {
+    crm:
     /// A person, usually at a company.
     "Contact", Contact {
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub object_id: Option<String>,
         pub name: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub email: Option<String>,
@@ -173,26 +178,15 @@ model! {
         pub company: Option<Ref<Company>>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub notes: Option<String>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        #[cfg_attr(target_arch = "wasm32", tsify(type = "Ref<User>"))]
-        pub created_by: Option<Ref<User>>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        #[cfg_attr(target_arch = "wasm32", tsify(type = "IsoDate"))]
-        pub created_at: Option<IsoDate>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        #[cfg_attr(target_arch = "wasm32", tsify(type = "IsoDate"))]
-        pub updated_at: Option<IsoDate>,
-        #[serde(rename = "ACL", default, skip_serializing_if = "Option::is_none")]
-        #[cfg_attr(target_arch = "wasm32", tsify(type = "Acl"))]
-        pub acl: Option<Acl>,
     }
 }
 
 model! {
-    /// An opportunity in the sales pipeline.
+    crm:
+    /// An opportunity in the sales pipeline. `createdBy` is not in the product schema: the
+    /// backend records who created a deal, because the creator keeps access when the deal is
+    /// assigned to someone else.
     "Deal", Deal {
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub object_id: Option<String>,
         pub title: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub amount: Option<f64>,
@@ -213,28 +207,13 @@ model! {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[cfg_attr(target_arch = "wasm32", tsify(type = "Ref<User>"))]
         pub assigned_to: Option<Ref<User>>,
-        /// Not in the product schema: the backend records who created a deal, because the
-        /// creator keeps access when the deal is assigned to someone else. Server-managed.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        #[cfg_attr(target_arch = "wasm32", tsify(type = "Ref<User>"))]
-        pub created_by: Option<Ref<User>>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        #[cfg_attr(target_arch = "wasm32", tsify(type = "IsoDate"))]
-        pub created_at: Option<IsoDate>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        #[cfg_attr(target_arch = "wasm32", tsify(type = "IsoDate"))]
-        pub updated_at: Option<IsoDate>,
-        #[serde(rename = "ACL", default, skip_serializing_if = "Option::is_none")]
-        #[cfg_attr(target_arch = "wasm32", tsify(type = "Acl"))]
-        pub acl: Option<Acl>,
     }
 }
 
 model! {
+    crm:
     /// A call, e-mail, meeting or note, related to a contact or a deal.
     "Activity", Activity {
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub object_id: Option<String>,
         #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
         #[cfg_attr(target_arch = "wasm32", tsify(type = "ActivityType"))]
         pub activity_type: Option<ActivityType>,
@@ -251,18 +230,6 @@ model! {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[cfg_attr(target_arch = "wasm32", tsify(type = "RelatedTo"))]
         pub related_to: Option<RelatedTo>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        #[cfg_attr(target_arch = "wasm32", tsify(type = "Ref<User>"))]
-        pub created_by: Option<Ref<User>>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        #[cfg_attr(target_arch = "wasm32", tsify(type = "IsoDate"))]
-        pub created_at: Option<IsoDate>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        #[cfg_attr(target_arch = "wasm32", tsify(type = "IsoDate"))]
-        pub updated_at: Option<IsoDate>,
-        #[serde(rename = "ACL", default, skip_serializing_if = "Option::is_none")]
-        #[cfg_attr(target_arch = "wasm32", tsify(type = "Acl"))]
-        pub acl: Option<Acl>,
     }
 }
 

@@ -136,7 +136,7 @@ impl BrowserPlatform {
             let controller = controller.clone();
             move || controller.abort()
         });
-        let timer = set_timeout(abort.unchecked_ref(), ep.timeout_ms);
+        let timer = set_timeout(abort.unchecked_ref(), ep.timeout_ms.min(i32::MAX as u32));
         self.in_flight.set(self.in_flight.get() + 1);
         let outcome = async {
             let response = JsFuture::from(fetch_with_request(&req)?)

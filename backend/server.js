@@ -7,6 +7,7 @@ const path = require('path');
 const express = require('express');
 const { ParseServer, ParseGraphQLServer } = require('parse-server');
 const { loadDefinitions } = require('./schema');
+const { outboxAdapter } = require('./mail-adapter');
 
 const env = (name, fallback) => process.env[name] || fallback;
 const port = Number(env('PARSE_PORT', '1337'));
@@ -29,6 +30,10 @@ async function main() {
     masterKey,
     javascriptKey,
     serverURL,
+    publicServerURL: serverURL,
+    appName: 'crm-wasm',
+    emailAdapter: outboxAdapter({ file: env('PARSE_OUTBOX', path.join(__dirname, '.data', 'outbox.jsonl')) }),
+    verifyUserEmails: false,
     masterKeyIps: ['127.0.0.1', '::1'],
     cloud: path.join(__dirname, 'cloud', 'main.js'),
     allowClientClassCreation: false,

@@ -1,31 +1,72 @@
 //! The Parse client's logic, independent of the browser: session lifecycle, client-chosen
-//! objectIds, validation before sending, encoding, decoding. The platform (fetch, storage,
-//! randomness) comes in through [`Platform`]; `web::BrowserPlatform` is the browser's.
+//! objectIds, validation before sending, encoding, decoding, retries, batches and paging. The
+//! platform (fetch, timers, storage, randomness) comes in through [`Platform`];
+//! `web::BrowserPlatform` is the browser's.
 //!
-//! State lives in `RefCell`s that are never borrowed across an `.await`, so calls may overlap.
-//! Events for JavaScript are queued ([`Client::take_events`]) and delivered by the bindings
-//! after the call returns, never while Rust holds a borrow.
+//! State lives in `RefCell`s / `Cell`s that are never borrowed across an `.await`, so calls may
+//! overlap. Events for JavaScript are queued ([`Client::take_events`]) and delivered by the
+//! bindings after the call returns, never while Rust holds a borrow.
+//!
+//! Exactly-once writes: every create carries a client-chosen objectId and every write an
+//! `X-Parse-Request-Id` that is reused when the request is retried. Parse answers a repeated id
+//! with 159 whether or not the first attempt succeeded, so a 159 (or, for a retried create,
+//! 137 "duplicate value") is confirmed by reading the object back before it counts as applied.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 
 use serde::de::DeserializeOwned;
-use serde_json::Value;
+use serde::Serialize;
+use serde_json::{Map, Value};
 
 use crate::error::{parse_code, CrmError, Result};
 use crate::models::{User, Validate};
-use crate::query::Query;
-use crate::rest::{self, Request, Session};
-use crate::schema::{self, HasSchema};
+use crate::query::{Constraint, Query, MAX_LIMIT};
+use crate::rest::{self, Method, Request, Session, WriteResult};
+use crate::schema::{self, Changes, HasSchema};
 
 /// What the client needs from its environment.
 #[allow(async_fn_in_trait)] // single-threaded (wasm): no Send bound wanted
 pub trait Platform {
     /// Sends one request; `session_token` is added as `X-Parse-Session-Token` when present.
     async fn send(&self, request: &Request, session_token: Option<&str>) -> Result<Value>;
+    /// Resolves after `ms` milliseconds.
+    async fn sleep(&self, ms: u32);
+    /// The path Parse is mounted at (`/parse`), which `/batch` sub-requests must carry.
+    fn mount_path(&self) -> String;
     /// Fills `buf` with cryptographically random bytes.
     fn random_bytes(&self, buf: &mut [u8]);
     fn load_session(&self) -> Option<Session>;
     fn store_session(&self, session: Option<&Session>);
+}
+
+/// When and how often a failed request is sent again. Only transport failures and transient
+/// server faults are retried, and only for reads and for writes that carry a request id: a
+/// request the server definitely rejected is never sent again.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RetryPolicy {
+    pub max_retries: u32,
+    pub base_delay_ms: u32,
+    pub max_delay_ms: u32,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_retries: 3,
+            base_delay_ms: 250,
+            max_delay_ms: 5_000,
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// Exponential backoff with "equal jitter": half the capped delay, plus a random share of
+    /// the other half (`random` in [0, 1)), so clients that failed together do not retry together.
+    pub fn delay_ms(&self, attempt: u32, random: f64) -> u32 {
+        let exp = u64::from(self.base_delay_ms).saturating_mul(1u64 << attempt.min(20));
+        let capped = exp.min(u64::from(self.max_delay_ms)) as f64;
+        (capped / 2.0 + capped / 2.0 * random.clamp(0.0, 1.0)) as u32
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -34,25 +75,29 @@ pub enum ClientEvent {
     SessionExpired,
 }
 
+/// The outcome of a write: the id, and what the server assigned or changed (timestamps,
+/// fields set by Cloud Code, the new value after an increment).
+pub type Saved = WriteResult;
+
 pub struct Client<P: Platform> {
     platform: P,
+    retry: RetryPolicy,
     session: RefCell<Option<Session>>,
     events: RefCell<Vec<ClientEvent>>,
+    requests_sent: Cell<u64>,
 }
 
 impl<P: Platform> Client<P> {
     /// A client whose session is restored from the platform's storage (page reload).
-    pub fn new(platform: P) -> Self {
+    pub fn new(platform: P, retry: RetryPolicy) -> Self {
         let session = platform.load_session();
         Self {
             platform,
+            retry,
             session: RefCell::new(session),
             events: RefCell::new(Vec::new()),
+            requests_sent: Cell::new(0),
         }
-    }
-
-    pub fn platform(&self) -> &P {
-        &self.platform
     }
 
     pub fn current_user(&self) -> Option<User> {
@@ -66,12 +111,16 @@ impl<P: Platform> Client<P> {
             .map(|s| s.session_token.clone())
     }
 
+    /// HTTP requests sent so far (each retry counts), for tests and diagnostics.
+    pub fn requests_sent(&self) -> u64 {
+        self.requests_sent.get()
+    }
+
     pub fn take_events(&self) -> Vec<ClientEvent> {
         std::mem::take(&mut *self.events.borrow_mut())
     }
 
-    /// A fresh id: 10 characters of Parse's alphabet, from 16 random bytes (enough survive the
-    /// unbiased filter with overwhelming probability; more are drawn if not).
+    /// A fresh id: 10 characters of Parse's alphabet (62^10 ≈ 8·10^17 values).
     pub fn new_id(&self) -> String {
         let mut id = String::new();
         while id.len() < 10 {
@@ -83,18 +132,75 @@ impl<P: Platform> Client<P> {
         id
     }
 
+    fn random_unit(&self) -> f64 {
+        let mut buf = [0u8; 4];
+        self.platform.random_bytes(&mut buf);
+        f64::from(u32::from_le_bytes(buf)) / (f64::from(u32::MAX) + 1.0)
+    }
+
     fn set_session(&self, session: Option<Session>) {
         self.platform.store_session(session.as_ref());
         *self.session.borrow_mut() = session;
     }
 
+    async fn send_once(&self, request: &Request, token: Option<&str>) -> Result<Value> {
+        self.requests_sent.set(self.requests_sent.get() + 1);
+        self.platform.send(request, token).await
+    }
+
+    /// Sends with retries (see [`RetryPolicy`]), confirms replayed writes, and signs out on an
+    /// invalid session.
     async fn send(&self, request: &Request) -> Result<Value> {
         let token = if request.authenticated {
             self.session_token()
         } else {
             None
         };
-        let result = self.platform.send(request, token.as_deref()).await;
+        let retriable = !request.is_write() || request.request_id.is_some();
+        let mut attempt = 0;
+        let result = loop {
+            match self.send_once(request, token.as_deref()).await {
+                Err(e) if retriable && e.is_transient() && attempt < self.retry.max_retries => {
+                    self.platform
+                        .sleep(self.retry.delay_ms(attempt, self.random_unit()))
+                        .await;
+                    attempt += 1;
+                }
+                Err(
+                    e @ CrmError::Server {
+                        parse_code: parse_code::DUPLICATE_REQUEST,
+                        ..
+                    },
+                ) => {
+                    break self
+                        .confirm_replayed_write(request, token.as_deref(), e)
+                        .await;
+                }
+                // A retried write whose first attempt went through: the create now finds its
+                // own id taken, the delete finds nothing to delete.
+                Err(
+                    e @ CrmError::Server {
+                        parse_code: parse_code::DUPLICATE_VALUE,
+                        ..
+                    },
+                ) if attempt > 0 && request.method == Method::Post => {
+                    break self
+                        .confirm_replayed_write(request, token.as_deref(), e)
+                        .await;
+                }
+                Err(
+                    e @ CrmError::Server {
+                        parse_code: parse_code::OBJECT_NOT_FOUND,
+                        ..
+                    },
+                ) if attempt > 0 && request.method == Method::Delete => {
+                    break self
+                        .confirm_replayed_write(request, token.as_deref(), e)
+                        .await;
+                }
+                other => break other,
+            }
+        };
         if let Err(CrmError::Server {
             parse_code: parse_code::INVALID_SESSION_TOKEN,
             ..
@@ -106,6 +212,45 @@ impl<P: Platform> Client<P> {
             }
         }
         result
+    }
+
+    /// A write the server says it has seen: read the object back and decide whether the write
+    /// is there. If it is, answer as the write would have; if not, the original error stands.
+    async fn confirm_replayed_write(
+        &self,
+        request: &Request,
+        token: Option<&str>,
+        err: CrmError,
+    ) -> Result<Value> {
+        let Some((class, id)) = class_and_id(request) else {
+            return Err(err);
+        };
+        let read = Request {
+            method: Method::Get,
+            path: format!("/classes/{class}/{id}"),
+            params: Vec::new(),
+            body: None,
+            request_id: None,
+            authenticated: true,
+        };
+        let current = self.send_once(&read, token).await;
+        match (request.method, current) {
+            // Same id and the values this create sent: it is this write, not another object.
+            (Method::Post, Ok(object)) if body_applied(request.body.as_ref(), &object) => {
+                Ok(pick(&object, &["objectId", "createdAt", "updatedAt"]))
+            }
+            (Method::Put, Ok(object)) if body_applied(request.body.as_ref(), &object) => {
+                Ok(pick(&object, &["updatedAt"]))
+            }
+            (
+                Method::Delete,
+                Err(CrmError::Server {
+                    parse_code: parse_code::OBJECT_NOT_FOUND,
+                    ..
+                }),
+            ) => Ok(Value::Object(Map::new())),
+            _ => Err(err),
+        }
     }
 
     async fn send_authenticated(&self, request: &Request) -> Result<Value> {
@@ -151,11 +296,9 @@ impl<P: Platform> Client<P> {
         if session_token.is_empty() {
             return Err(CrmError::missing("_User", "sessionToken"));
         }
-        let value = self
-            .platform
-            .send(&rest::current_user(), Some(session_token))
+        let mut value = self
+            .send_once(&rest::current_user(), Some(session_token))
             .await?;
-        let mut value = value;
         if let Value::Object(map) = &mut value {
             map.insert(
                 "sessionToken".into(),
@@ -171,18 +314,15 @@ impl<P: Platform> Client<P> {
     /// Revokes the session on the server and forgets it locally. The local session is cleared
     /// even if the server cannot be reached; the error is still reported.
     pub async fn log_out(&self) -> Result<()> {
-        if self.session.borrow().is_none() {
+        let Some(token) = self.session_token() else {
             return Ok(());
-        }
-        let result = self
-            .platform
-            .send(&rest::log_out(), self.session_token().as_deref())
-            .await;
+        };
+        let result = self.send_once(&rest::log_out(), Some(&token)).await;
         self.set_session(None);
         match result {
-            Ok(_) => Ok(()),
             // Already invalid on the server: the goal is reached.
-            Err(CrmError::Server {
+            Ok(_)
+            | Err(CrmError::Server {
                 parse_code: parse_code::INVALID_SESSION_TOKEN,
                 ..
             }) => Ok(()),
@@ -192,49 +332,52 @@ impl<P: Platform> Client<P> {
 
     pub async fn request_password_reset(&self, email: &str) -> Result<()> {
         if !crate::models::is_plausible_email(email) {
-            return Err(CrmError::InvalidField {
-                class: "_User",
-                field: "email",
-                reason: "is not a valid e-mail address".into(),
-            });
+            return Err(CrmError::invalid(
+                "_User",
+                "email",
+                "is not a valid e-mail address",
+            ));
         }
         self.send(&rest::request_password_reset(email))
             .await
             .map(|_| ())
     }
 
-    /// Creates `object` with a client-chosen objectId (unless it already has one), so a retried
-    /// create can not duplicate and the id is known before the server answers.
-    pub async fn create<T>(&self, mut object: T) -> Result<T>
-    where
-        T: HasSchema + Validate + DeserializeOwned + Clone,
-        T: SetObjectId,
-    {
+    /// Prepares a create: a client-chosen objectId unless one is set, then validation.
+    fn prepare_create<T: HasSchema + Validate + SetObjectId>(
+        &self,
+        object: &mut T,
+    ) -> Result<Request> {
         if object.object_id().is_none() {
             object.set_object_id(self.new_id());
         }
         object.validate()?;
-        let body = schema::to_wire(&object, true)?;
-        let answer = self
-            .send_authenticated(&rest::create::<T>(body, self.new_id()))
-            .await?;
+        Ok(rest::create::<T>(
+            schema::to_wire(object, true)?,
+            self.new_id(),
+        ))
+    }
+
+    /// Creates `object` with a client-chosen objectId (unless it already has one), so a retried
+    /// create can not duplicate and the id is known before the server answers.
+    pub async fn create<T>(&self, mut object: T) -> Result<T>
+    where
+        T: HasSchema + Validate + DeserializeOwned + SetObjectId,
+    {
+        let request = self.prepare_create(&mut object)?;
+        let answer = self.send_authenticated(&request).await?;
         merge_write(&object, answer)
     }
 
-    /// Saves every writable field of `object` (which must have an objectId).
-    pub async fn update<T>(&self, object: T) -> Result<T>
-    where
-        T: HasSchema + Validate + DeserializeOwned + Clone,
-    {
-        object.validate()?;
-        let id = object
-            .object_id()
-            .ok_or_else(|| CrmError::missing(T::CLASS_NAME, "objectId"))?;
-        let body = schema::to_wire(&object, false)?;
+    /// Saves only `changes` (Parse operations for unset and increment).
+    pub async fn update<T: HasSchema>(&self, object_id: &str, changes: &Changes) -> Result<Saved> {
+        let body = T::SCHEMA.encode_changes(changes)?;
         let answer = self
-            .send_authenticated(&rest::update::<T>(id, body, self.new_id())?)
+            .send_authenticated(&rest::update::<T>(object_id, body, self.new_id())?)
             .await?;
-        merge_write(&object, answer)
+        let mut saved = rest::decode_write(answer)?;
+        saved.object_id = Some(object_id.to_owned());
+        Ok(saved)
     }
 
     pub async fn delete<T: HasSchema>(&self, object_id: &str) -> Result<()> {
@@ -258,6 +401,241 @@ impl<P: Platform> Client<P> {
         let value = self.send_authenticated(&rest::find::<T>(query)?).await?;
         rest::decode_results(value)
     }
+
+    pub async fn first<T: HasSchema + DeserializeOwned>(&self, query: &Query) -> Result<Option<T>> {
+        let one = Query {
+            limit: Some(1),
+            ..query.clone()
+        };
+        Ok(self.find(&one).await?.into_iter().next())
+    }
+
+    pub async fn count<T: HasSchema>(&self, query: &Query) -> Result<u64> {
+        let value = self.send_authenticated(&rest::count::<T>(query)?).await?;
+        value
+            .get("count")
+            .and_then(Value::as_u64)
+            .ok_or_else(|| CrmError::MalformedResponse("count missing from the answer".into()))
+    }
+
+    /// Every matching object, page by page (`limit` and `skip` of the query are ignored).
+    /// Without an order it walks by objectId (stable even while objects are added); with one it
+    /// pages with skip, objectId breaking ties.
+    pub async fn find_all<T: HasSchema + DeserializeOwned>(&self, query: &Query) -> Result<Vec<T>> {
+        let mut all: Vec<T> = Vec::new();
+        let by_cursor = query.order.is_empty();
+        let mut page_query = Query {
+            limit: Some(MAX_LIMIT),
+            skip: None,
+            ..query.clone()
+        };
+        if by_cursor {
+            page_query.order = vec!["objectId".into()];
+        } else if !page_query
+            .order
+            .iter()
+            .any(|k| k.trim_start_matches('-') == "objectId")
+        {
+            page_query.order.push("objectId".into());
+        }
+        loop {
+            let mut q = page_query.clone();
+            if by_cursor {
+                if let Some(last) = all.last().and_then(|o| o.object_id()) {
+                    q.constraints.push(Constraint::GreaterThan {
+                        field: "objectId".into(),
+                        value: Value::String(last.to_owned()),
+                    });
+                }
+            } else {
+                q.skip = Some(all.len() as u32);
+            }
+            let page: Vec<T> = self.find(&q).await?;
+            let done = page.len() < MAX_LIMIT as usize;
+            all.extend(page);
+            if done {
+                return Ok(all);
+            }
+        }
+    }
+
+    /// Creates or updates every object through `/batch`, 50 per request, and answers one
+    /// result per object, in order. An object without `createdAt` is new (created with a
+    /// client-chosen id); one with it is updated with all its writable fields. Invalid objects
+    /// fail alone without being sent.
+    pub async fn save_all<T>(&self, objects: Vec<T>) -> Vec<Result<T>>
+    where
+        T: HasSchema + Validate + DeserializeOwned + SetObjectId + HasCreatedAt,
+    {
+        if self.session.borrow().is_none() {
+            return objects.iter().map(|_| Err(CrmError::NotSignedIn)).collect();
+        }
+        let mut prepared: Vec<(T, Result<Request>)> = Vec::with_capacity(objects.len());
+        for mut object in objects {
+            let request = if object.created_at_is_set() {
+                object.validate().and_then(|()| {
+                    let id = object
+                        .object_id()
+                        .ok_or_else(|| CrmError::missing(T::CLASS_NAME, "objectId"))?;
+                    rest::update::<T>(id, schema::to_wire(&object, false)?, self.new_id())
+                })
+            } else {
+                self.prepare_create(&mut object)
+            };
+            prepared.push((object, request));
+        }
+        let requests: Vec<Option<Request>> = prepared
+            .iter()
+            .map(|(_, r)| r.as_ref().ok().cloned())
+            .collect();
+        let answers = self.run_batches(&requests).await;
+        prepared
+            .into_iter()
+            .zip(answers)
+            .map(|((object, request), answer)| {
+                request?;
+                merge_write(&object, answer?)
+            })
+            .collect()
+    }
+
+    /// Deletes every object through `/batch`; one result per id, in order.
+    pub async fn destroy_all<T: HasSchema>(&self, object_ids: &[String]) -> Vec<Result<()>> {
+        if self.session.borrow().is_none() {
+            return object_ids
+                .iter()
+                .map(|_| Err(CrmError::NotSignedIn))
+                .collect();
+        }
+        let requests: Vec<Result<Request>> = object_ids
+            .iter()
+            .map(|id| rest::delete::<T>(id, self.new_id()))
+            .collect();
+        let to_send: Vec<Option<Request>> =
+            requests.iter().map(|r| r.as_ref().ok().cloned()).collect();
+        let answers = self.run_batches(&to_send).await;
+        requests
+            .into_iter()
+            .zip(answers)
+            .map(|(r, a)| r.and(a).map(|_| ()))
+            .collect()
+    }
+
+    /// Sends the requests (None = not sent, already failed) in batches of 50. A batch that
+    /// fails in transport is retried whole; an item that then reports "already exists" (a
+    /// create) or "not found" (a delete) is confirmed by reading it back.
+    async fn run_batches(&self, requests: &[Option<Request>]) -> Vec<Result<Value>> {
+        let mut results: Vec<Result<Value>> = Vec::with_capacity(requests.len());
+        let mut pending: Vec<(usize, &Request)> = Vec::new();
+        for (i, r) in requests.iter().enumerate() {
+            results.push(Err(CrmError::InvalidInput("not sent".into())));
+            if let Some(r) = r {
+                pending.push((i, r));
+            }
+        }
+        let mount = self.platform.mount_path();
+        for chunk in pending.chunks(rest::BATCH_SIZE) {
+            let subs: Vec<Request> = chunk.iter().map(|(_, r)| (*r).clone()).collect();
+            let batch = rest::batch(&mount, &subs);
+            let mut attempt = 0;
+            let answer = loop {
+                match self
+                    .send(&batch)
+                    .await
+                    .and_then(|v| rest::decode_batch(v, subs.len()))
+                {
+                    Err(e) if e.is_transient() && attempt < self.retry.max_retries => {
+                        self.platform
+                            .sleep(self.retry.delay_ms(attempt, self.random_unit()))
+                            .await;
+                        attempt += 1;
+                    }
+                    other => break other,
+                }
+            };
+            match answer {
+                Ok(items) => {
+                    for ((index, request), item) in chunk.iter().zip(items) {
+                        results[*index] = match item {
+                            Err(
+                                e @ CrmError::Server {
+                                    parse_code: parse_code::DUPLICATE_VALUE,
+                                    ..
+                                },
+                            )
+                            | Err(
+                                e @ CrmError::Server {
+                                    parse_code: parse_code::OBJECT_NOT_FOUND,
+                                    ..
+                                },
+                            ) if attempt > 0 => {
+                                let token = self.session_token();
+                                self.confirm_replayed_write(request, token.as_deref(), e)
+                                    .await
+                            }
+                            other => other,
+                        };
+                    }
+                }
+                Err(e) => {
+                    for (index, _) in chunk {
+                        results[*index] = Err(e.clone());
+                    }
+                }
+            }
+        }
+        results
+    }
+}
+
+/// `(class, objectId)` of a `/classes/Class[/id]` request (the id of a create is in its body).
+fn class_and_id(request: &Request) -> Option<(String, String)> {
+    let rest = request.path.strip_prefix("/classes/")?;
+    match rest.split_once('/') {
+        Some((class, id)) => Some((class.to_owned(), id.to_owned())),
+        None => {
+            let id = request.body.as_ref()?.get("objectId")?.as_str()?;
+            Some((rest.to_owned(), id.to_owned()))
+        }
+    }
+}
+
+fn pick(object: &Value, keys: &[&str]) -> Value {
+    Value::Object(
+        keys.iter()
+            .filter_map(|k| Some(((*k).to_owned(), object.get(*k)?.clone())))
+            .collect(),
+    )
+}
+
+/// Whether every plain value the write set is what the server now holds (operations such as
+/// Increment cannot be checked this way and are taken as applied).
+fn body_applied(body: Option<&Value>, object: &Value) -> bool {
+    let Some(Value::Object(fields)) = body else {
+        return false;
+    };
+    fields.iter().all(|(k, v)| match v {
+        Value::Object(op) if op.contains_key("__op") => {
+            op.get("__op").and_then(Value::as_str) != Some("Delete") || object.get(k).is_none()
+        }
+        _ => object.get(k).is_some_and(|held| same_json(held, v)),
+    })
+}
+
+/// JSON equality where numbers compare by value (the server answers `5` for a sent `5.0`).
+fn same_json(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same_json(x, y))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| same_json(v, w)))
+        }
+        _ => a == b,
+    }
 }
 
 /// Models whose objectId the client may choose.
@@ -265,16 +643,26 @@ pub trait SetObjectId {
     fn set_object_id(&mut self, id: String);
 }
 
-macro_rules! set_object_id {
+/// Models that know whether the server has stored them.
+pub trait HasCreatedAt {
+    fn created_at_is_set(&self) -> bool;
+}
+
+macro_rules! client_model {
     ($($t:ty),*) => {$(
         impl SetObjectId for $t {
             fn set_object_id(&mut self, id: String) {
                 self.object_id = Some(id);
             }
         }
+        impl HasCreatedAt for $t {
+            fn created_at_is_set(&self) -> bool {
+                self.created_at.is_some()
+            }
+        }
     )*};
 }
-set_object_id!(
+client_model!(
     crate::models::Company,
     crate::models::Contact,
     crate::models::Deal,
@@ -283,7 +671,10 @@ set_object_id!(
 
 /// The saved object: what was sent, overlaid with what the server assigned or changed
 /// (timestamps, createdBy, ACL, defaults from Cloud Code).
-pub fn merge_write<T: HasSchema + DeserializeOwned>(sent: &T, answer: Value) -> Result<T> {
+pub fn merge_write<T: HasSchema + DeserializeOwned + Serialize>(
+    sent: &T,
+    answer: Value,
+) -> Result<T> {
     let mut merged =
         serde_json::to_value(sent).map_err(|e| CrmError::InvalidInput(e.to_string()))?;
     let (Value::Object(target), Value::Object(changes)) = (&mut merged, answer) else {
@@ -323,5 +714,61 @@ mod tests {
         assert!(saved.acl.is_some_and(|a| a.can_write("u1")));
         assert!(merge_write(&sent, json!([1])).is_err());
         assert!(merge_write(&sent, json!({"amount": "NaN"})).is_err());
+    }
+
+    #[test]
+    fn backoff_grows_is_capped_and_jittered() {
+        let p = RetryPolicy {
+            max_retries: 5,
+            base_delay_ms: 100,
+            max_delay_ms: 1000,
+        };
+        assert_eq!(p.delay_ms(0, 0.0), 50);
+        assert_eq!(p.delay_ms(0, 0.999_999), 99);
+        assert_eq!(p.delay_ms(2, 0.0), 200);
+        assert_eq!(p.delay_ms(10, 0.0), 500, "capped at max_delay_ms");
+        assert_eq!(p.delay_ms(10, 1.0), 1000);
+        assert_eq!(p.delay_ms(63, 0.5), 750, "no overflow on large attempts");
+    }
+
+    #[test]
+    fn replayed_writes_are_recognised_by_class_and_id() {
+        let create = rest::create::<Deal>(
+            json!({"objectId": "abc", "title": "t"})
+                .as_object()
+                .unwrap()
+                .clone(),
+            "r".into(),
+        );
+        assert_eq!(class_and_id(&create), Some(("Deal".into(), "abc".into())));
+        let del = rest::delete::<Deal>("xyz", "r".into()).unwrap();
+        assert_eq!(class_and_id(&del), Some(("Deal".into(), "xyz".into())));
+        assert_eq!(class_and_id(&rest::log_out()), None);
+    }
+
+    #[test]
+    fn an_update_counts_as_applied_only_if_the_server_holds_its_values() {
+        let body = json!({"stage": "won", "notes": {"__op": "Delete"}, "amount": {"__op": "Increment", "amount": 5}});
+        assert!(body_applied(
+            Some(&body),
+            &json!({"stage": "won", "amount": 10})
+        ));
+        assert!(!body_applied(
+            Some(&body),
+            &json!({"stage": "lead", "amount": 10})
+        ));
+        assert!(!body_applied(
+            Some(&body),
+            &json!({"stage": "won", "notes": "still here"})
+        ));
+        assert!(!body_applied(None, &json!({})));
+        assert!(
+            body_applied(Some(&json!({"amount": 5.0})), &json!({"amount": 5})),
+            "5.0 == 5"
+        );
+        assert!(!body_applied(
+            Some(&json!({"amount": 5.0})),
+            &json!({"amount": 5.5})
+        ));
     }
 }

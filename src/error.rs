@@ -37,8 +37,8 @@ pub enum CrmError {
     /// A field holds a value the schema does not allow; nothing was sent.
     #[error("{class}.{field}: {reason}")]
     InvalidField {
-        class: &'static str,
-        field: &'static str,
+        class: String,
+        field: String,
         reason: String,
     },
     /// A value from JavaScript could not be read as the expected type.
@@ -116,6 +116,18 @@ impl CrmError {
         CrmError::MissingField {
             class: class.into(),
             field: field.into(),
+        }
+    }
+
+    pub fn invalid(
+        class: impl Into<String>,
+        field: impl Into<String>,
+        reason: impl Into<String>,
+    ) -> Self {
+        CrmError::InvalidField {
+            class: class.into(),
+            field: field.into(),
+            reason: reason.into(),
         }
     }
 

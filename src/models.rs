@@ -26,6 +26,8 @@ macro_rules! open_enum {
 
         impl $name {
             pub const KNOWN: &'static [$name] = &[$($name::$variant),+];
+            /// The known values' text, in order.
+            pub const NAMES: &'static [&'static str] = &[$($text),+];
 
             pub fn as_str(&self) -> &str {
                 match self {
@@ -296,12 +298,8 @@ fn require(class: &str, field: &str, value: &str) -> Result<()> {
     Ok(())
 }
 
-fn invalid(class: &'static str, field: &'static str, reason: impl Into<String>) -> CrmError {
-    CrmError::InvalidField {
-        class,
-        field,
-        reason: reason.into(),
-    }
+fn invalid(class: &str, field: &str, reason: impl Into<String>) -> CrmError {
+    CrmError::invalid(class, field, reason)
 }
 
 /// Deliberately loose: one `@`, something before it, a dot in the domain, no spaces. The server

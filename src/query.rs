@@ -71,6 +71,23 @@ pub enum Constraint {
         field: String,
         text: String,
     },
+    /// The pointer in `field` points at an object matching `query` (Parse's `$inQuery`).
+    MatchesQuery {
+        field: String,
+        query: Box<Query>,
+    },
+    DoesNotMatchQuery {
+        field: String,
+        query: Box<Query>,
+    },
+    /// Any of the queries' conditions hold.
+    Or {
+        queries: Vec<Query>,
+    },
+    /// All of the queries' conditions hold.
+    And {
+        queries: Vec<Query>,
+    },
 }
 
 /// A query over one class. `order` holds field names, `-name` for descending (Parse's own
@@ -97,6 +114,71 @@ pub struct Query {
     pub keys: Vec<String>,
 }
 
+/// A JSON value from JavaScript for a query condition. Unlike `serde_json::Value`, which turns
+/// NaN and infinities into `null` (and so a condition into "is null"), it refuses them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StrictValue(pub Value);
+
+impl<'de> Deserialize<'de> for StrictValue {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        use serde::de::{Error, MapAccess, SeqAccess, Visitor};
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = StrictValue;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON value with finite numbers")
+            }
+            fn visit_unit<E>(self) -> std::result::Result<StrictValue, E> {
+                Ok(StrictValue(Value::Null))
+            }
+            fn visit_none<E>(self) -> std::result::Result<StrictValue, E> {
+                Ok(StrictValue(Value::Null))
+            }
+            fn visit_bool<E>(self, v: bool) -> std::result::Result<StrictValue, E> {
+                Ok(StrictValue(Value::Bool(v)))
+            }
+            fn visit_i64<E>(self, v: i64) -> std::result::Result<StrictValue, E> {
+                Ok(StrictValue(Value::from(v)))
+            }
+            fn visit_u64<E>(self, v: u64) -> std::result::Result<StrictValue, E> {
+                Ok(StrictValue(Value::from(v)))
+            }
+            fn visit_f64<E: Error>(self, v: f64) -> std::result::Result<StrictValue, E> {
+                serde_json::Number::from_f64(v)
+                    .map(|n| StrictValue(Value::Number(n)))
+                    .ok_or_else(|| E::custom(format!("{v} is not a finite number")))
+            }
+            fn visit_str<E>(self, v: &str) -> std::result::Result<StrictValue, E> {
+                Ok(StrictValue(Value::String(v.to_owned())))
+            }
+            fn visit_string<E>(self, v: String) -> std::result::Result<StrictValue, E> {
+                Ok(StrictValue(Value::String(v)))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> std::result::Result<StrictValue, A::Error> {
+                let mut items = Vec::new();
+                while let Some(StrictValue(v)) = seq.next_element()? {
+                    items.push(v);
+                }
+                Ok(StrictValue(Value::Array(items)))
+            }
+            fn visit_map<A: MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<StrictValue, A::Error> {
+                let mut out = Map::new();
+                while let Some((k, StrictValue(v))) = map.next_entry::<String, StrictValue>()? {
+                    out.insert(k, v);
+                }
+                Ok(StrictValue(Value::Object(out)))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
 /// Parse's default page is 100; its hard upper bound on a page is configurable, 1000 is safe.
 pub const MAX_LIMIT: u32 = 1000;
 
@@ -105,11 +187,15 @@ impl Query {
         Self::default()
     }
 
-    pub fn equal_to(mut self, field: &str, value: impl Into<Value>) -> Self {
-        self.constraints.push(Constraint::EqualTo {
+    pub fn equal_to(self, field: &str, value: impl Into<Value>) -> Self {
+        self.with(Constraint::EqualTo {
             field: field.into(),
             value: value.into(),
-        });
+        })
+    }
+
+    pub fn with(mut self, constraint: Constraint) -> Self {
+        self.constraints.push(constraint);
         self
     }
 
@@ -130,11 +216,7 @@ impl Query {
 
     /// The REST parameters for `GET /classes/<class>`, in a stable order.
     pub fn to_params(&self, schema: &ClassSchema) -> Result<Vec<(String, String)>> {
-        let mut params = Vec::new();
-        let where_ = self.compile_where(schema)?;
-        if !where_.is_empty() {
-            params.push(("where".into(), Value::Object(where_).to_string()));
-        }
+        let mut params = self.where_params(schema)?;
         if !self.order.is_empty() {
             for key in &self.order {
                 check_field(schema, key.strip_prefix('-').unwrap_or(key))?;
@@ -175,11 +257,68 @@ impl Query {
         Ok(params)
     }
 
+    /// The parameters that count the matching objects without fetching them.
+    pub fn count_params(&self, schema: &ClassSchema) -> Result<Vec<(String, String)>> {
+        let mut params = self.where_params(schema)?;
+        params.push(("count".into(), "1".into()));
+        params.push(("limit".into(), "0".into()));
+        Ok(params)
+    }
+
+    fn where_params(&self, schema: &ClassSchema) -> Result<Vec<(String, String)>> {
+        let where_ = self.compile_where(schema)?;
+        Ok(if where_.is_empty() {
+            Vec::new()
+        } else {
+            vec![("where".into(), Value::Object(where_).to_string())]
+        })
+    }
+
     /// The `where` object: constraints on the same field merge into one operator map
     /// (`{"amount": {"$gt": 1, "$lt": 5}}`); an equality stands alone.
     pub fn compile_where(&self, schema: &ClassSchema) -> Result<Map<String, Value>> {
         let mut where_: Map<String, Value> = Map::new();
         for c in &self.constraints {
+            match c {
+                Constraint::Or { queries } | Constraint::And { queries } => {
+                    let key = if matches!(c, Constraint::Or { .. }) {
+                        "$or"
+                    } else {
+                        "$and"
+                    };
+                    if queries.is_empty() {
+                        return Err(CrmError::InvalidInput(format!(
+                            "{key} needs at least one query"
+                        )));
+                    }
+                    let parts = queries
+                        .iter()
+                        .map(|q| q.compile_where(schema).map(Value::Object))
+                        .collect::<Result<Vec<_>>>()?;
+                    match where_.get_mut(key) {
+                        Some(Value::Array(existing)) => existing.extend(parts),
+                        _ => {
+                            where_.insert(key.to_owned(), Value::Array(parts));
+                        }
+                    }
+                    continue;
+                }
+                // A relatedTo is stored as {className, objectId}: equality is on both parts.
+                Constraint::EqualTo { field, value }
+                    if schema.kind(field) == Some(FieldKind::RelatedTo) =>
+                {
+                    let Value::Object(encoded) = schema.encode_value(field, value)? else {
+                        return Err(CrmError::InvalidInput(format!(
+                            "{field}: expected {{className, objectId}}"
+                        )));
+                    };
+                    for (part, v) in encoded {
+                        where_.insert(format!("{field}.{part}"), v);
+                    }
+                    continue;
+                }
+                _ => {}
+            }
             let (field, op, operand) = compile_constraint(schema, c)?;
             match op {
                 None => {
@@ -269,9 +408,35 @@ fn compile_constraint<'a>(
             Value::String(format!("^{}", quote_regex(text))),
         ),
         C::Contains { field, text } => (field, Some("$regex"), Value::String(quote_regex(text))),
+        C::MatchesQuery { field, query } => {
+            (field, Some("$inQuery"), sub_query(schema, field, query)?)
+        }
+        C::DoesNotMatchQuery { field, query } => {
+            (field, Some("$notInQuery"), sub_query(schema, field, query)?)
+        }
+        // compile_where handles these before calling here.
+        C::Or { .. } | C::And { .. } => {
+            return Err(CrmError::InvalidInput(
+                "or/and is not a condition on one field".into(),
+            ))
+        }
     };
     check_path(schema, field)?;
     Ok((field.as_str(), op, operand))
+}
+
+/// `{"where": …, "className": …}` for a query on the class a pointer field points to.
+fn sub_query(schema: &ClassSchema, field: &str, query: &Query) -> Result<Value> {
+    let Some(FieldKind::Pointer(target)) = schema.kind(field) else {
+        return Err(CrmError::InvalidInput(format!(
+            "{}.{field} is not a pointer",
+            schema.class_name
+        )));
+    };
+    let target_schema = crate::schema::for_class(target)
+        .ok_or_else(|| CrmError::InvalidInput(format!("no schema for {target}")))?;
+    let where_ = query.compile_where(target_schema)?;
+    Ok(serde_json::json!({ "where": where_, "className": target }))
 }
 
 fn encode_all(schema: &ClassSchema, field: &str, values: &[Value]) -> Result<Value> {
@@ -354,6 +519,83 @@ mod tests {
         assert_eq!(
             Value::Object(q.compile_where(&DEAL).unwrap()),
             json!({"title": {"$regex": r"^\Q(.*)\E"}})
+        );
+    }
+
+    #[test]
+    fn or_and_and_sub_queries_compile_to_parse_operators() {
+        let big = Query::new().with(Constraint::GreaterThan {
+            field: "amount".into(),
+            value: json!(1000),
+        });
+        let won = Query::new().equal_to("stage", "won");
+        let acme = Query::new().with(Constraint::StartsWith {
+            field: "name".into(),
+            text: "Acme".into(),
+        });
+        let q = Query::new()
+            .with(Constraint::Or {
+                queries: vec![big, won],
+            })
+            .with(Constraint::MatchesQuery {
+                field: "company".into(),
+                query: Box::new(acme),
+            });
+        assert_eq!(
+            Value::Object(q.compile_where(&DEAL).unwrap()),
+            json!({
+                "$or": [{"amount": {"$gt": 1000}}, {"stage": "won"}],
+                "company": {"$inQuery": {"where": {"name": {"$regex": r"^\QAcme\E"}}, "className": "Company"}}
+            })
+        );
+        let not_pointer = Query::new().with(Constraint::MatchesQuery {
+            field: "title".into(),
+            query: Box::default(),
+        });
+        assert!(not_pointer.compile_where(&DEAL).is_err());
+        let empty_or = Query::new().with(Constraint::Or { queries: vec![] });
+        assert!(empty_or.compile_where(&DEAL).is_err());
+        // A sub-query is checked against its own class.
+        let wrong_field = Query::new().equal_to("title", "x");
+        let q = Query::new().with(Constraint::MatchesQuery {
+            field: "company".into(),
+            query: Box::new(wrong_field),
+        });
+        assert!(q.compile_where(&DEAL).is_err());
+    }
+
+    #[test]
+    fn related_to_equality_matches_class_and_id() {
+        let q = Query::new().equal_to("relatedTo", json!({"className": "Deal", "objectId": "d1"}));
+        assert_eq!(
+            Value::Object(q.compile_where(&crate::schema::ACTIVITY).unwrap()),
+            json!({"relatedTo.className": "Deal", "relatedTo.objectId": "d1"})
+        );
+    }
+
+    #[test]
+    fn strict_values_refuse_non_finite_numbers() {
+        let ok: StrictValue = serde_json::from_str(r#"{"a": [1, 2.5, "x", null, true]}"#).unwrap();
+        assert_eq!(ok.0, json!({"a": [1, 2.5, "x", null, true]}));
+        use serde::de::IntoDeserializer;
+        let nan: std::result::Result<StrictValue, serde::de::value::Error> =
+            StrictValue::deserialize(f64::NAN.into_deserializer());
+        assert!(nan.is_err());
+        let inf: std::result::Result<StrictValue, serde::de::value::Error> =
+            StrictValue::deserialize(f64::INFINITY.into_deserializer());
+        assert!(inf.is_err());
+    }
+
+    #[test]
+    fn count_asks_for_no_rows() {
+        let q = Query::new().equal_to("stage", "won").limit(5);
+        let p = q.count_params(&DEAL).unwrap();
+        assert_eq!(
+            p[1..],
+            [
+                ("count".to_string(), "1".to_string()),
+                ("limit".to_string(), "0".to_string())
+            ]
         );
     }
 

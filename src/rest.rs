@@ -175,6 +175,81 @@ pub fn find<T: HasSchema>(query: &Query) -> Result<Request> {
     Ok(r)
 }
 
+pub fn count<T: HasSchema>(query: &Query) -> Result<Request> {
+    let mut r = Request::new(Method::Get, class_path::<T>());
+    r.params = query.count_params(T::SCHEMA)?;
+    Ok(r)
+}
+
+/// Parse answers at most this many sub-requests per `/batch` by default.
+pub const BATCH_SIZE: usize = 50;
+
+/// One `/batch` call carrying `requests` (at most [`BATCH_SIZE`]). Sub-request paths carry the
+/// server's mount path (`/parse/classes/Deal`), which Parse requires.
+pub fn batch(mount_path: &str, requests: &[Request]) -> Request {
+    let mount = mount_path.trim_end_matches('/');
+    let subs: Vec<Value> = requests
+        .iter()
+        .map(|r| {
+            let mut sub = Map::new();
+            sub.insert("method".into(), Value::String(r.method.as_str().into()));
+            sub.insert("path".into(), Value::String(format!("{mount}{}", r.path)));
+            if let Some(body) = &r.body {
+                sub.insert("body".into(), body.clone());
+            }
+            Value::Object(sub)
+        })
+        .collect();
+    Request::new(Method::Post, "/batch").with_body(serde_json::json!({ "requests": subs }))
+}
+
+/// The path part of a server URL: `http://host:1337/parse` -> `/parse`.
+pub fn mount_path(server_url: &str) -> String {
+    let without_scheme = server_url
+        .split_once("://")
+        .map_or(server_url, |(_, rest)| rest);
+    match without_scheme.find('/') {
+        Some(i) => without_scheme[i..].trim_end_matches('/').to_owned(),
+        None => String::new(),
+    }
+}
+
+/// Splits a `/batch` answer into one result per sub-request, in order.
+pub fn decode_batch(value: Value, expected: usize) -> Result<Vec<Result<Value>>> {
+    let Value::Array(items) = value else {
+        return Err(CrmError::MalformedResponse(
+            "a batch answered with something other than an array".into(),
+        ));
+    };
+    if items.len() != expected {
+        return Err(CrmError::MalformedResponse(format!(
+            "a batch of {expected} answered {} results",
+            items.len()
+        )));
+    }
+    Ok(items
+        .into_iter()
+        .map(|item| {
+            if let Some(success) = item.get("success") {
+                return Ok(success.clone());
+            }
+            match item
+                .get("error")
+                .cloned()
+                .map(serde_json::from_value::<ParseErrorBody>)
+            {
+                Some(Ok(e)) => Err(CrmError::Server {
+                    parse_code: e.code,
+                    message: e.error,
+                }),
+                _ => Err(CrmError::MalformedResponse(format!(
+                    "batch item without success or error: {item}"
+                ))),
+            }
+        })
+        .collect())
+}
+
 #[derive(Deserialize)]
 struct ParseErrorBody {
     code: i64,
@@ -228,14 +303,14 @@ pub fn decode_results<T: HasSchema + DeserializeOwned>(value: Value) -> Result<V
 }
 
 /// What a create or update answers: the id and timestamps the server assigned.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct WriteResult {
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object_id: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<crate::wire::IsoDate>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<crate::wire::IsoDate>,
     /// Fields Cloud Code changed or set (`createdBy`, `ACL`, a default `stage`), as Parse
     /// returns them; merged into the saved object.
@@ -382,6 +457,34 @@ mod tests {
         );
         assert!(decode_session(json!({"objectId": "u1"}), None).is_err());
         assert!(decode_session(json!({"sessionToken": "r:1"}), None).is_err());
+    }
+
+    #[test]
+    fn batches_carry_the_mount_path_and_split_per_object() {
+        let create = create::<Deal>(Map::new(), "r1".into());
+        let del = delete::<Deal>("d1", "r2".into()).unwrap();
+        let b = batch("/parse/", &[create, del]);
+        assert_eq!(b.path, "/batch");
+        assert_eq!(
+            b.body.unwrap(),
+            json!({"requests": [
+                {"method": "POST", "path": "/parse/classes/Deal", "body": {}},
+                {"method": "DELETE", "path": "/parse/classes/Deal/d1"}
+            ]})
+        );
+        assert_eq!(mount_path("http://127.0.0.1:1337/parse"), "/parse");
+        assert_eq!(mount_path("https://x.io/a/b/"), "/a/b");
+        assert_eq!(mount_path("http://x.io"), "");
+        let results = decode_batch(
+            json!([{"success": {"objectId": "a"}}, {"error": {"code": 142, "error": "bad"}}]),
+            2,
+        )
+        .unwrap();
+        assert!(results[0].is_ok());
+        assert_eq!(results[1].as_ref().unwrap_err().code(), "VALIDATION_FAILED");
+        assert!(decode_batch(json!([{"success": {}}]), 2).is_err());
+        assert!(decode_batch(json!({"results": []}), 0).is_err());
+        assert!(decode_batch(json!([{"weird": 1}]), 1).unwrap()[0].is_err());
     }
 
     #[test]

@@ -1,13 +1,18 @@
 //! What the client knows of the server's schema: for each CRM class, which field holds which
-//! kind of value. It drives the encoding of model JSON into Parse's wire format (dates and
-//! pointers get their `__type`, server-managed fields are left out) and, later, the encoding of
-//! query values.
+//! kind of value and what values it accepts. It drives the encoding of model JSON into Parse's
+//! wire format (dates and pointers get their `__type`, server-managed fields are left out), the
+//! encoding of query values, and the checking and encoding of partial updates ([`Changes`]).
 
-use serde::Serialize;
+use std::collections::BTreeMap;
+
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::error::{CrmError, Result};
-use crate::models::{Activity, Company, Contact, Deal, User};
+use crate::models::{
+    is_plausible_email, Activity, ActivityType, Company, Contact, Deal, Stage, User,
+};
 use crate::wire::{IsoDate, ParseClass, Pointer};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -23,93 +28,121 @@ pub enum FieldKind {
     ServerManaged,
 }
 
+/// What a field's value must satisfy, beyond its kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rule {
+    Any,
+    /// Present and not blank.
+    Required,
+    /// A finite number >= 0.
+    NonNegative,
+    OneOf(&'static [&'static str]),
+    Email,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct Field {
+    pub name: &'static str,
+    pub kind: FieldKind,
+    pub rule: Rule,
+}
+
+const fn f(name: &'static str, kind: FieldKind, rule: Rule) -> Field {
+    Field { name, kind, rule }
+}
+
 pub struct ClassSchema {
     pub class_name: &'static str,
-    pub fields: &'static [(&'static str, FieldKind)],
+    pub fields: &'static [Field],
 }
 
 use FieldKind as K;
 
-const SYSTEM: [(&str, FieldKind); 4] = [
-    ("createdAt", K::ServerManaged),
-    ("updatedAt", K::ServerManaged),
-    ("ACL", K::ServerManaged),
-    ("createdBy", K::ServerManaged),
-];
+const CREATED_AT: Field = f("createdAt", K::ServerManaged, Rule::Any);
+const UPDATED_AT: Field = f("updatedAt", K::ServerManaged, Rule::Any);
+const ACL: Field = f("ACL", K::ServerManaged, Rule::Any);
+const CREATED_BY: Field = f("createdBy", K::ServerManaged, Rule::Any);
 
 pub const COMPANY: ClassSchema = ClassSchema {
     class_name: Company::CLASS_NAME,
     fields: &[
-        ("name", K::String),
-        ("website", K::String),
-        ("industry", K::String),
-        ("address", K::String),
-        ("notes", K::String),
-        SYSTEM[0],
-        SYSTEM[1],
-        SYSTEM[2],
-        SYSTEM[3],
+        f("name", K::String, Rule::Required),
+        f("website", K::String, Rule::Any),
+        f("industry", K::String, Rule::Any),
+        f("address", K::String, Rule::Any),
+        f("notes", K::String, Rule::Any),
+        CREATED_BY,
+        CREATED_AT,
+        UPDATED_AT,
+        ACL,
     ],
 };
 
 pub const CONTACT: ClassSchema = ClassSchema {
     class_name: Contact::CLASS_NAME,
     fields: &[
-        ("name", K::String),
-        ("email", K::String),
-        ("phone", K::String),
-        ("company", K::Pointer("Company")),
-        ("notes", K::String),
-        SYSTEM[0],
-        SYSTEM[1],
-        SYSTEM[2],
-        SYSTEM[3],
+        f("name", K::String, Rule::Required),
+        f("email", K::String, Rule::Email),
+        f("phone", K::String, Rule::Any),
+        f("company", K::Pointer("Company"), Rule::Any),
+        f("notes", K::String, Rule::Any),
+        CREATED_BY,
+        CREATED_AT,
+        UPDATED_AT,
+        ACL,
     ],
 };
 
 pub const DEAL: ClassSchema = ClassSchema {
     class_name: Deal::CLASS_NAME,
     fields: &[
-        ("title", K::String),
-        ("amount", K::Number),
-        ("stage", K::String),
-        ("contact", K::Pointer("Contact")),
-        ("company", K::Pointer("Company")),
-        ("expectedCloseDate", K::Date),
-        ("notes", K::String),
-        ("assignedTo", K::Pointer("_User")),
-        SYSTEM[0],
-        SYSTEM[1],
-        SYSTEM[2],
-        SYSTEM[3],
+        f("title", K::String, Rule::Required),
+        f("amount", K::Number, Rule::NonNegative),
+        f("stage", K::String, Rule::OneOf(Stage::NAMES)),
+        f("contact", K::Pointer("Contact"), Rule::Any),
+        f("company", K::Pointer("Company"), Rule::Any),
+        f("expectedCloseDate", K::Date, Rule::Any),
+        f("notes", K::String, Rule::Any),
+        f("assignedTo", K::Pointer("_User"), Rule::Any),
+        CREATED_BY,
+        CREATED_AT,
+        UPDATED_AT,
+        ACL,
     ],
 };
 
 pub const ACTIVITY: ClassSchema = ClassSchema {
     class_name: Activity::CLASS_NAME,
     fields: &[
-        ("type", K::String),
-        ("subject", K::String),
-        ("description", K::String),
-        ("dueDate", K::Date),
-        ("completedAt", K::Date),
-        ("relatedTo", K::RelatedTo),
-        SYSTEM[0],
-        SYSTEM[1],
-        SYSTEM[2],
-        SYSTEM[3],
+        f("type", K::String, Rule::OneOf(ActivityType::NAMES)),
+        f("subject", K::String, Rule::Any),
+        f("description", K::String, Rule::Any),
+        f("dueDate", K::Date, Rule::Any),
+        f("completedAt", K::Date, Rule::Any),
+        f("relatedTo", K::RelatedTo, Rule::Any),
+        CREATED_BY,
+        CREATED_AT,
+        UPDATED_AT,
+        ACL,
     ],
 };
 
 pub const USER: ClassSchema = ClassSchema {
     class_name: User::CLASS_NAME,
     fields: &[
-        ("username", K::String),
-        ("email", K::String),
-        ("createdAt", K::ServerManaged),
-        ("updatedAt", K::ServerManaged),
+        f("username", K::String, Rule::Required),
+        f("email", K::String, Rule::Email),
+        CREATED_AT,
+        UPDATED_AT,
     ],
 };
+
+/// The schema of a class by its Parse name.
+pub fn for_class(class_name: &str) -> Option<&'static ClassSchema> {
+    [&COMPANY, &CONTACT, &DEAL, &ACTIVITY, &USER]
+        .into_iter()
+        .find(|s| s.class_name == class_name)
+}
 
 /// A model that has a schema entry.
 pub trait HasSchema: ParseClass + Serialize {
@@ -132,12 +165,73 @@ impl HasSchema for User {
     const SCHEMA: &'static ClassSchema = &USER;
 }
 
+/// One field's new value in a partial update, read from JavaScript without losing anything:
+/// `null` unsets the field, and a number stays an `f64` (serde_json would turn NaN into null,
+/// which here would mean "delete the field").
+#[derive(Clone, Debug, PartialEq)]
+pub enum Change {
+    Unset,
+    Number(f64),
+    Value(Value),
+}
+
+/// A partial update: field name to new value.
+pub type Changes = BTreeMap<String, Change>;
+
+impl<'de> Deserialize<'de> for Change {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct ChangeVisitor;
+        impl<'de> Visitor<'de> for ChangeVisitor {
+            type Value = Change;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a field value, or null to unset it")
+            }
+            fn visit_unit<E>(self) -> std::result::Result<Change, E> {
+                Ok(Change::Unset)
+            }
+            fn visit_none<E>(self) -> std::result::Result<Change, E> {
+                Ok(Change::Unset)
+            }
+            fn visit_f64<E>(self, v: f64) -> std::result::Result<Change, E> {
+                Ok(Change::Number(v))
+            }
+            fn visit_i64<E>(self, v: i64) -> std::result::Result<Change, E> {
+                Ok(Change::Number(v as f64))
+            }
+            fn visit_u64<E>(self, v: u64) -> std::result::Result<Change, E> {
+                Ok(Change::Number(v as f64))
+            }
+            fn visit_bool<E>(self, v: bool) -> std::result::Result<Change, E> {
+                Ok(Change::Value(Value::Bool(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> std::result::Result<Change, E> {
+                Ok(Change::Value(Value::String(v.to_owned())))
+            }
+            fn visit_string<E>(self, v: String) -> std::result::Result<Change, E> {
+                Ok(Change::Value(Value::String(v)))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> std::result::Result<Change, A::Error> {
+                Value::deserialize(de::value::MapAccessDeserializer::new(map)).map(Change::Value)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> std::result::Result<Change, A::Error> {
+                Value::deserialize(de::value::SeqAccessDeserializer::new(seq)).map(Change::Value)
+            }
+        }
+        d.deserialize_any(ChangeVisitor)
+    }
+}
+
 impl ClassSchema {
-    pub fn kind(&self, field: &str) -> Option<FieldKind> {
-        self.fields
-            .iter()
-            .find(|(name, _)| *name == field)
-            .map(|(_, k)| *k)
+    pub fn field(&self, name: &str) -> Option<&Field> {
+        self.fields.iter().find(|f| f.name == name)
+    }
+
+    pub fn kind(&self, name: &str) -> Option<FieldKind> {
+        self.field(name).map(|f| f.kind)
+    }
+
+    fn invalid(&self, field: &str, reason: impl Into<String>) -> CrmError {
+        CrmError::invalid(self.class_name, field, reason)
     }
 
     /// Encodes one field's JS-shaped value into Parse's wire shape.
@@ -151,14 +245,20 @@ impl ClassSchema {
                 Ok(date.to_wire())
             }
             Some(K::Pointer(target)) => {
+                if value
+                    .get("className")
+                    .and_then(Value::as_str)
+                    .is_some_and(|c| c != target)
+                {
+                    return Err(bad(&format!("expected a pointer to {target}")));
+                }
                 let id = object_id_of(value)
                     .ok_or_else(|| bad("expected a pointer with an objectId"))?;
                 Ok(Pointer::new(target, id).to_wire())
             }
             Some(K::RelatedTo) => {
                 let class = value.get("className").and_then(Value::as_str);
-                let id = object_id_of(value);
-                match (class, id) {
+                match (class, object_id_of(value)) {
                     (Some(c @ ("Contact" | "Deal")), Some(id)) => {
                         Ok(serde_json::json!({ "className": c, "objectId": id }))
                     }
@@ -201,6 +301,100 @@ impl ClassSchema {
             }
         }
         Ok(body)
+    }
+
+    /// Checks a partial update field by field and encodes it with Parse operations:
+    /// `null` becomes `{"__op":"Delete"}`, `{increment: n}` on a number `{"__op":"Increment"}`.
+    pub fn encode_changes(&self, changes: &Changes) -> Result<Map<String, Value>> {
+        if changes.is_empty() {
+            return Err(CrmError::InvalidInput(format!(
+                "no changes for {}",
+                self.class_name
+            )));
+        }
+        let mut body = Map::new();
+        for (name, change) in changes {
+            let field = match self.field(name) {
+                Some(f) if f.kind != K::ServerManaged => f,
+                Some(_) => return Err(self.invalid(name, "is set by the server")),
+                None => {
+                    return Err(CrmError::InvalidInput(format!(
+                        "{} has no field {name:?}",
+                        self.class_name
+                    )))
+                }
+            };
+            let encoded = match change {
+                Change::Unset if field.rule == Rule::Required => {
+                    return Err(CrmError::missing(self.class_name, name.as_str()));
+                }
+                Change::Unset => serde_json::json!({ "__op": "Delete" }),
+                Change::Number(n) => {
+                    self.check_number(field, *n)?;
+                    serde_json::json!(n)
+                }
+                Change::Value(Value::Object(op))
+                    if field.kind == K::Number && op.contains_key("increment") =>
+                {
+                    let by = op
+                        .get("increment")
+                        .and_then(Value::as_f64)
+                        .filter(|n| n.is_finite());
+                    let by =
+                        by.ok_or_else(|| self.invalid(name, "increment must be a finite number"))?;
+                    serde_json::json!({ "__op": "Increment", "amount": by })
+                }
+                Change::Value(v) => {
+                    self.check_value(field, v)?;
+                    self.encode_value(name, v)?
+                }
+            };
+            body.insert(name.clone(), encoded);
+        }
+        Ok(body)
+    }
+
+    fn check_number(&self, field: &Field, n: f64) -> Result<()> {
+        if field.kind != K::Number {
+            return Err(CrmError::InvalidInput(format!(
+                "{}.{}: expected {:?}, got a number",
+                self.class_name, field.name, field.kind
+            )));
+        }
+        if field.rule == Rule::NonNegative && (!n.is_finite() || n < 0.0) {
+            return Err(self.invalid(field.name, "must be a finite number >= 0"));
+        }
+        Ok(())
+    }
+
+    fn check_value(&self, field: &Field, value: &Value) -> Result<()> {
+        let name = field.name;
+        if field.kind == K::String {
+            let Some(text) = value.as_str() else {
+                return Err(CrmError::InvalidInput(format!(
+                    "{}.{name}: expected a string",
+                    self.class_name
+                )));
+            };
+            match field.rule {
+                Rule::Required if text.trim().is_empty() => {
+                    return Err(CrmError::missing(self.class_name, name))
+                }
+                Rule::OneOf(allowed) if !allowed.contains(&text) => {
+                    return Err(self.invalid(name, format!("must be one of {}", allowed.join(", "))))
+                }
+                Rule::Email if !text.is_empty() && !is_plausible_email(text) => {
+                    return Err(self.invalid(name, "is not a valid e-mail address"))
+                }
+                _ => {}
+            }
+        } else if field.kind == K::Number {
+            return Err(CrmError::InvalidInput(format!(
+                "{}.{name}: expected a number or {{increment}}",
+                self.class_name
+            )));
+        }
+        Ok(())
     }
 }
 
@@ -273,6 +467,9 @@ mod tests {
             .encode_value("expectedCloseDate", &json!("soon"))
             .is_err());
         assert!(DEAL.encode_value("company", &json!("c1")).is_err());
+        assert!(DEAL
+            .encode_value("company", &json!({"className": "Deal", "objectId": "x"}))
+            .is_err());
         assert!(ACTIVITY
             .encode_value(
                 "relatedTo",
@@ -281,5 +478,66 @@ mod tests {
             .is_err());
         assert!(DEAL.encode_object(&json!([1]), true).is_err());
         assert_eq!(DEAL.encode_value("title", &json!("t")).unwrap(), json!("t"));
+    }
+
+    fn changes(v: Value) -> Changes {
+        serde_json::from_value(v).unwrap()
+    }
+
+    #[test]
+    fn changes_encode_to_parse_operations() {
+        let body = DEAL
+            .encode_changes(&changes(json!({
+                "stage": "won", "amount": {"increment": 250}, "notes": null,
+                "expectedCloseDate": "2027-01-15", "company": {"className": "Company", "objectId": "c9"}
+            })))
+            .unwrap();
+        assert_eq!(
+            Value::Object(body),
+            json!({
+                "stage": "won",
+                "amount": {"__op": "Increment", "amount": 250.0},
+                "notes": {"__op": "Delete"},
+                "expectedCloseDate": {"__type": "Date", "iso": "2027-01-15T00:00:00.000Z"},
+                "company": {"__type": "Pointer", "className": "Company", "objectId": "c9"}
+            })
+        );
+        let set = DEAL
+            .encode_changes(&changes(json!({"amount": 10})))
+            .unwrap();
+        assert_eq!(set["amount"], json!(10.0));
+    }
+
+    #[test]
+    fn bad_changes_are_refused_field_by_field() {
+        let code =
+            |schema: &ClassSchema, v: Value| schema.encode_changes(&changes(v)).unwrap_err().code();
+        assert_eq!(code(&DEAL, json!({"title": null})), "MISSING_FIELD");
+        assert_eq!(code(&DEAL, json!({"title": " "})), "MISSING_FIELD");
+        assert_eq!(code(&DEAL, json!({"amount": -1})), "INVALID_FIELD");
+        assert_eq!(code(&DEAL, json!({"amount": "ten"})), "INVALID_INPUT");
+        assert_eq!(
+            code(&DEAL, json!({"amount": {"increment": "x"}})),
+            "INVALID_FIELD"
+        );
+        assert_eq!(code(&DEAL, json!({"stage": "someday"})), "INVALID_FIELD");
+        assert_eq!(
+            code(
+                &DEAL,
+                json!({"createdBy": {"className": "_User", "objectId": "u"}})
+            ),
+            "INVALID_FIELD"
+        );
+        assert_eq!(code(&DEAL, json!({"nope": 1})), "INVALID_INPUT");
+        assert_eq!(code(&DEAL, json!({"title": 5})), "INVALID_INPUT");
+        assert_eq!(code(&DEAL, json!({})), "INVALID_INPUT");
+        assert_eq!(code(&CONTACT, json!({"email": "nope"})), "INVALID_FIELD");
+        assert_eq!(code(&ACTIVITY, json!({"type": "fax"})), "INVALID_FIELD");
+        // NaN survives reading (it is not turned into null = delete) and is refused.
+        let nan: Changes = BTreeMap::from([("amount".to_string(), Change::Number(f64::NAN))]);
+        assert_eq!(
+            DEAL.encode_changes(&nan).unwrap_err().code(),
+            "INVALID_FIELD"
+        );
     }
 }

@@ -178,6 +178,19 @@ impl Platform for BrowserPlatform {
         rest::decode_response(status, &body)
     }
 
+    async fn sleep(&self, ms: u32) {
+        let promise = js_sys::Promise::new(&mut |resolve, _reject| {
+            if set_timeout(&resolve, ms.min(i32::MAX as u32)).is_none() {
+                let _ = resolve.call0(&JsValue::NULL);
+            }
+        });
+        let _ = JsFuture::from(promise).await;
+    }
+
+    fn mount_path(&self) -> String {
+        rest::mount_path(&self.endpoint.server_url)
+    }
+
     fn random_bytes(&self, buf: &mut [u8]) {
         // getrandom's js backend uses crypto.getRandomValues; Math.random is the last resort
         // should a sandbox lack Web Crypto.

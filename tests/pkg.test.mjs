@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -37,8 +38,20 @@ test('enums, unions and the client are typed', () => {
   assert.match(dts, /findDeals\(query\?: Query \| null\): Promise<Deal\[\]>/);
   assert.match(dts, /createContact\(object: Contact\): Promise<Contact>/);
   assert.match(dts, /dealsByStage\(stage: Stage/);
+  assert.match(dts, /updateDeal\(objectId: string, changes: DealChanges\): Promise<Saved<Deal>>/);
+  assert.match(dts, /saveAllDeals\(objects: Deal\[\]\): Promise<BatchResult<Deal>\[\]>/);
+  assert.match(dts, /deals\(\): CrmQuery<Deal>/);
+  assert.match(dts, /export class CrmQuery<T> \{/);
   const publicApi = dts.split('export type InitInput')[0]; // after it: wasm-bindgen's raw exports
   assert.doesNotMatch(publicApi, /\bany\b/, 'no `any` in the public API');
+});
+
+test('the fluent API is typed: tests/types/api.ts compiles and its expected errors are errors', () => {
+  const tsc = path.join(root, 'www/node_modules/.bin/tsc');
+  const run = spawnSync(tsc, ['-p', path.join(root, 'tests/types')], { encoding: 'utf8' });
+  assert.equal(run.status, 0, run.stdout + run.stderr);
+  const source = readFileSync(path.join(root, 'tests/types/api.ts'), 'utf8');
+  assert.ok((source.match(/@ts-expect-error/g) || []).length >= 9, 'the negative cases are there');
 });
 
 test('no master key in the package or the built app', () => {

@@ -219,3 +219,14 @@ test('the server accepts client-chosen objectIds', async () => {
   const dup = await call('POST', '/classes/Company', { token: a.token, body: { objectId, name: 'Again' } });
   assert.equal(dup.json.code, 137, 'a second create with the same id fails instead of duplicating');
 });
+
+test('a password reset mails a reset link (to the outbox in development)', async () => {
+  const a = await signUp('mail');
+  const email = `${a.username}@example.com`;
+  const r = await call('POST', '/requestPasswordReset', { body: { email } });
+  assert.equal(r.status, 200, JSON.stringify(r.json));
+  const outbox = path.join(root, 'backend/.data/test/outbox.jsonl');
+  const mails = readFileSync(outbox, 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((m) => m.to === email);
+  assert.equal(mails.length, 1);
+  assert.match(mails[0].text, /request_password_reset\?token=/);
+});

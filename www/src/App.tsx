@@ -83,7 +83,7 @@ function Pipeline({ client }: { client: CrmClient }) {
 
   const load = useCallback(async () => {
     try {
-      setDeals(await client.findDeals({ order: ['expectedCloseDate'], limit: 1000 }));
+      setDeals(await client.deals().ascending('expectedCloseDate').findAll());
       setError(undefined);
     } catch (err) {
       setError(describeError(err));

@@ -1,0 +1,338 @@
+//! `CrmQuery<T>`: the fluent, immutable query builder. Each method returns a new query; the
+//! conditions are checked against the class's schema when the query runs. Its TypeScript
+//! declaration (generic over the model) is in `types.d.ts`.
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use tsify::{Ts, Tsify};
+use wasm_bindgen::prelude::*;
+
+use super::{input_error, output, to_js, SharedRef};
+use crate::models::{Activity, Company, Contact, Deal};
+use crate::query::{Constraint, Query, StrictValue};
+use crate::schema::HasSchema;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum CrmClass {
+    Company,
+    Contact,
+    Deal,
+    Activity,
+}
+
+impl CrmClass {
+    fn name(self) -> &'static str {
+        match self {
+            CrmClass::Company => "Company",
+            CrmClass::Contact => "Contact",
+            CrmClass::Deal => "Deal",
+            CrmClass::Activity => "Activity",
+        }
+    }
+}
+
+/// Runs `$body` with `$T` bound to the model type of `$class`.
+macro_rules! with_model {
+    ($class:expr, $T:ident => $body:expr) => {
+        match $class {
+            CrmClass::Company => {
+                type $T = Company;
+                $body
+            }
+            CrmClass::Contact => {
+                type $T = Contact;
+                $body
+            }
+            CrmClass::Deal => {
+                type $T = Deal;
+                $body
+            }
+            CrmClass::Activity => {
+                type $T = Activity;
+                $body
+            }
+        }
+    };
+}
+
+#[wasm_bindgen(skip_typescript)]
+#[derive(Clone)]
+pub struct CrmQuery {
+    shared: SharedRef,
+    class: CrmClass,
+    query: Query,
+}
+
+fn value(js: JsValue, what: &str) -> Result<serde_json::Value, JsValue> {
+    serde_wasm_bindgen::from_value::<StrictValue>(js)
+        .map(|v| v.0)
+        .map_err(|e| input_error(what, e))
+}
+
+fn values(js: Vec<JsValue>, what: &str) -> Result<Vec<serde_json::Value>, JsValue> {
+    js.into_iter().map(|v| value(v, what)).collect()
+}
+
+fn list<T: Tsify>(items: Vec<Ts<T>>) -> js_sys::Array {
+    items.into_iter().map(JsValue::from).collect()
+}
+
+async fn find_as<T: HasSchema + DeserializeOwned + Tsify + Serialize>(
+    q: &CrmQuery,
+) -> Result<JsValue, JsValue> {
+    let found: Vec<T> = q.shared.run(q.shared.core.find(&q.query)).await?;
+    Ok(list(found.iter().map(output).collect::<Result<Vec<_>, _>>()?).into())
+}
+
+async fn find_all_as<T: HasSchema + DeserializeOwned + Tsify + Serialize>(
+    q: &CrmQuery,
+) -> Result<JsValue, JsValue> {
+    let found: Vec<T> = q.shared.run(q.shared.core.find_all(&q.query)).await?;
+    Ok(list(found.iter().map(output).collect::<Result<Vec<_>, _>>()?).into())
+}
+
+async fn first_as<T: HasSchema + DeserializeOwned + Tsify + Serialize>(
+    q: &CrmQuery,
+) -> Result<JsValue, JsValue> {
+    let found: Option<T> = q.shared.run(q.shared.core.first(&q.query)).await?;
+    Ok(found
+        .as_ref()
+        .map(output)
+        .transpose()?
+        .map_or(JsValue::UNDEFINED, JsValue::from))
+}
+
+async fn get_as<T: HasSchema + DeserializeOwned + Tsify + Serialize>(
+    q: &CrmQuery,
+    id: &str,
+) -> Result<JsValue, JsValue> {
+    let found: T = q
+        .shared
+        .run(q.shared.core.get(id, &q.query.include))
+        .await?;
+    Ok(output(&found)?.into())
+}
+
+#[wasm_bindgen]
+impl CrmQuery {
+    pub(crate) fn new(shared: SharedRef, class: CrmClass) -> Self {
+        Self {
+            shared,
+            class,
+            query: Query::default(),
+        }
+    }
+
+    fn with(&self, change: impl FnOnce(&mut Query)) -> CrmQuery {
+        let mut query = self.query.clone();
+        change(&mut query);
+        CrmQuery {
+            shared: self.shared.clone(),
+            class: self.class,
+            query,
+        }
+    }
+
+    fn constrain(&self, c: Constraint) -> CrmQuery {
+        self.with(|q| q.constraints.push(c))
+    }
+
+    #[wasm_bindgen(skip_typescript, getter, js_name = className)]
+    pub fn class_name(&self) -> String {
+        self.class.name().to_owned()
+    }
+
+    #[wasm_bindgen(skip_typescript, js_name = equalTo)]
+    pub fn equal_to(&self, field: String, v: JsValue) -> Result<CrmQuery, JsValue> {
+        Ok(self.constrain(Constraint::EqualTo {
+            value: value(v, &field)?,
+            field,
+        }))
+    }
+
+    #[wasm_bindgen(skip_typescript, js_name = notEqualTo)]
+    pub fn not_equal_to(&self, field: String, v: JsValue) -> Result<CrmQuery, JsValue> {
+        Ok(self.constrain(Constraint::NotEqualTo {
+            value: value(v, &field)?,
+            field,
+        }))
+    }
+
+    #[wasm_bindgen(skip_typescript, js_name = containedIn)]
+    pub fn contained_in(&self, field: String, vs: Vec<JsValue>) -> Result<CrmQuery, JsValue> {
+        Ok(self.constrain(Constraint::ContainedIn {
+            values: values(vs, &field)?,
+            field,
+        }))
+    }
+
+    #[wasm_bindgen(skip_typescript, js_name = notContainedIn)]
+    pub fn not_contained_in(&self, field: String, vs: Vec<JsValue>) -> Result<CrmQuery, JsValue> {
+        Ok(self.constrain(Constraint::NotContainedIn {
+            values: values(vs, &field)?,
+            field,
+        }))
+    }
+
+    #[wasm_bindgen(skip_typescript, js_name = lessThan)]
+    pub fn less_than(&self, field: String, v: JsValue) -> Result<CrmQuery, JsValue> {
+        Ok(self.constrain(Constraint::LessThan {
+            value: value(v, &field)?,
+            field,
+        }))
+    }
+
+    #[wasm_bindgen(skip_typescript, js_name = lessThanOrEqualTo)]
+    pub fn less_than_or_equal_to(&self, field: String, v: JsValue) -> Result<CrmQuery, JsValue> {
+        Ok(self.constrain(Constraint::LessThanOrEqualTo {
+            value: value(v, &field)?,
+            field,
+        }))
+    }
+
+    #[wasm_bindgen(skip_typescript, js_name = greaterThan)]
+    pub fn greater_than(&self, field: String, v: JsValue) -> Result<CrmQuery, JsValue> {
+        Ok(self.constrain(Constraint::GreaterThan {
+            value: value(v, &field)?,
+            field,
+        }))
+    }
+
+    #[wasm_bindgen(skip_typescript, js_name = greaterThanOrEqualTo)]
+    pub fn greater_than_or_equal_to(&self, field: String, v: JsValue) -> Result<CrmQuery, JsValue> {
+        Ok(self.constrain(Constraint::GreaterThanOrEqualTo {
+            value: value(v, &field)?,
+            field,
+        }))
+    }
+
+    #[wasm_bindgen(skip_typescript)]
+    pub fn exists(&self, field: String) -> CrmQuery {
+        self.constrain(Constraint::Exists { field })
+    }
+
+    #[wasm_bindgen(skip_typescript, js_name = doesNotExist)]
+    pub fn does_not_exist(&self, field: String) -> CrmQuery {
+        self.constrain(Constraint::DoesNotExist { field })
+    }
+
+    #[wasm_bindgen(skip_typescript, js_name = startsWith)]
+    pub fn starts_with(&self, field: String, text: String) -> CrmQuery {
+        self.constrain(Constraint::StartsWith { field, text })
+    }
+
+    #[wasm_bindgen(skip_typescript)]
+    pub fn contains(&self, field: String, text: String) -> CrmQuery {
+        self.constrain(Constraint::Contains { field, text })
+    }
+
+    #[wasm_bindgen(skip_typescript, js_name = matchesQuery)]
+    pub fn matches_query(&self, field: String, other: &CrmQuery) -> CrmQuery {
+        self.constrain(Constraint::MatchesQuery {
+            field,
+            query: Box::new(other.query.clone()),
+        })
+    }
+
+    #[wasm_bindgen(skip_typescript, js_name = doesNotMatchQuery)]
+    pub fn does_not_match_query(&self, field: String, other: &CrmQuery) -> CrmQuery {
+        self.constrain(Constraint::DoesNotMatchQuery {
+            field,
+            query: Box::new(other.query.clone()),
+        })
+    }
+
+    #[wasm_bindgen(skip_typescript)]
+    pub fn or(&self, other: &CrmQuery) -> CrmQuery {
+        self.combine(other, true)
+    }
+
+    #[wasm_bindgen(skip_typescript)]
+    pub fn and(&self, other: &CrmQuery) -> CrmQuery {
+        self.combine(other, false)
+    }
+
+    /// `a.or(b).or(c)` gives one `$or` of three; order, limit etc. stay this query's.
+    fn combine(&self, other: &CrmQuery, any: bool) -> CrmQuery {
+        let conditions = |q: &Query| Query {
+            constraints: q.constraints.clone(),
+            ..Query::default()
+        };
+        let mut parts = match self.query.constraints.as_slice() {
+            [Constraint::Or { queries }] if any => queries.clone(),
+            [Constraint::And { queries }] if !any => queries.clone(),
+            _ => vec![conditions(&self.query)],
+        };
+        parts.push(conditions(&other.query));
+        let combined = if any {
+            Constraint::Or { queries: parts }
+        } else {
+            Constraint::And { queries: parts }
+        };
+        self.with(|q| q.constraints = vec![combined])
+    }
+
+    #[wasm_bindgen(skip_typescript, variadic)]
+    pub fn ascending(&self, fields: Vec<String>) -> CrmQuery {
+        self.with(|q| q.order.extend(fields))
+    }
+
+    #[wasm_bindgen(skip_typescript, variadic)]
+    pub fn descending(&self, fields: Vec<String>) -> CrmQuery {
+        self.with(|q| q.order.extend(fields.into_iter().map(|f| format!("-{f}"))))
+    }
+
+    #[wasm_bindgen(skip_typescript)]
+    pub fn limit(&self, n: u32) -> CrmQuery {
+        self.with(|q| q.limit = Some(n))
+    }
+
+    #[wasm_bindgen(skip_typescript)]
+    pub fn skip(&self, n: u32) -> CrmQuery {
+        self.with(|q| q.skip = Some(n))
+    }
+
+    #[wasm_bindgen(skip_typescript, variadic)]
+    pub fn select(&self, fields: Vec<String>) -> CrmQuery {
+        self.with(|q| q.keys.extend(fields))
+    }
+
+    #[wasm_bindgen(skip_typescript, variadic)]
+    pub fn include(&self, fields: Vec<String>) -> CrmQuery {
+        self.with(|q| q.include.extend(fields))
+    }
+
+    #[wasm_bindgen(skip_typescript)]
+    pub async fn find(&self) -> Result<JsValue, JsValue> {
+        with_model!(self.class, T => find_as::<T>(self).await)
+    }
+
+    #[wasm_bindgen(skip_typescript, js_name = findAll)]
+    pub async fn find_all(&self) -> Result<JsValue, JsValue> {
+        with_model!(self.class, T => find_all_as::<T>(self).await)
+    }
+
+    #[wasm_bindgen(skip_typescript)]
+    pub async fn first(&self) -> Result<JsValue, JsValue> {
+        with_model!(self.class, T => first_as::<T>(self).await)
+    }
+
+    #[wasm_bindgen(skip_typescript)]
+    pub async fn get(
+        &self,
+        #[wasm_bindgen(js_name = "objectId")] object_id: String,
+    ) -> Result<JsValue, JsValue> {
+        with_model!(self.class, T => get_as::<T>(self, &object_id).await)
+    }
+
+    #[wasm_bindgen(skip_typescript)]
+    pub async fn count(&self) -> Result<f64, JsValue> {
+        let n = with_model!(self.class, T => self.shared.run(self.shared.core.count::<T>(&self.query)).await)?;
+        Ok(n as f64)
+    }
+
+    #[wasm_bindgen(skip_typescript, js_name = toJSON)]
+    pub fn to_json(&self) -> Result<JsValue, JsValue> {
+        to_js(&self.query)
+    }
+}

@@ -1,0 +1,95 @@
+/** An instant as ISO-8601 text in UTC with milliseconds: "2026-12-01T00:00:00.000Z". */
+export type IsoDate = string;
+/** Pipeline stages, in order. Values written by other clients outside this set are kept as-is. */
+export type Stage = "lead" | "qualified" | "proposal" | "negotiation" | "won" | "lost" | (string & {});
+/** Activity kinds. Values outside this set are kept as-is. */
+export type ActivityType = "call" | "email" | "meeting" | "note" | (string & {});
+/** A pointer field's value: a bare pointer, or the whole object when the query included it. */
+export type Ref<T> = Pointer | (T & { className: string; objectId: string });
+/** What an activity is about: a Contact or a Deal. */
+export type RelatedTo =
+  | { className: "Contact"; objectId: string }
+  | { className: "Deal"; objectId: string }
+  | (Contact & { className: "Contact"; objectId: string })
+  | (Deal & { className: "Deal"; objectId: string });
+/** A value in a query condition: dates as IsoDate strings, pointers as {className, objectId}. */
+export type QueryValue = string | number | boolean | null | Pointer | RelatedTo;
+/** Read/write permissions by user id, "role:NAME" or "*". */
+export type Acl = Record<string, { read?: boolean; write?: boolean }>;
+
+/** Every error thrown by crm-wasm. */
+export interface CrmError extends Error {
+  name: "CrmError";
+  /** Stable: MISSING_FIELD, INVALID_FIELD, INVALID_INPUT, NOT_SIGNED_IN, NETWORK_ERROR, TIMEOUT,
+   * MALFORMED_RESPONSE, OBJECT_NOT_FOUND, PERMISSION_DENIED, INVALID_SESSION, USERNAME_TAKEN,
+   * EMAIL_TAKEN, VALIDATION_FAILED, DUPLICATE_VALUE, DUPLICATE_REQUEST, INVALID_QUERY,
+   * UNAUTHORIZED, SERVER_ERROR, HTTP_ERROR. */
+  code: string;
+  /** Parse Server's numeric error code, when the server sent one. */
+  parseCode?: number;
+}
+
+/** The fields a client may write. */
+export type Writable<T> = Omit<T, "objectId" | "createdAt" | "updatedAt" | "createdBy" | "ACL">;
+/** A partial update: only these fields are sent; `null` unsets a field. */
+export type Changes<T> = { [K in keyof Writable<T>]?: Writable<T>[K] | null };
+/** A partial update of a Deal; `amount: { increment: n }` adds n on the server (atomic). */
+export type DealChanges = Omit<Changes<Deal>, "amount"> & { amount?: number | null | { increment: number } };
+/** What a write answers: the id, the server's timestamps, fields the server set or computed. */
+export type Saved<T> = Partial<T> & { objectId: string; createdAt?: IsoDate; updatedAt?: IsoDate };
+/** One object's outcome in saveAll / destroyAll. */
+export type BatchResult<T> = { ok: true; object: T } | { ok: false; error: CrmError };
+
+type FieldOf<T> = Extract<keyof T, string>;
+type StringFieldOf<T> = { [K in keyof T]-?: NonNullable<T[K]> extends string ? K : never }[keyof T] & string;
+type PointerFieldOf<T> = { [K in keyof T]-?: Pointer extends NonNullable<T[K]> ? K : never }[keyof T] & string;
+
+/**
+ * A query over one class, built fluently. Every method returns a new query; the one it was
+ * called on is unchanged and can be reused. Create one with `crm.deals()`, `crm.contacts()`,
+ * `crm.companies()` or `crm.activities()`.
+ */
+export class CrmQuery<T> {
+  private constructor();
+  free(): void;
+  [Symbol.dispose](): void;
+  /** The Parse class queried. */
+  readonly className: string;
+  equalTo<K extends FieldOf<T>>(field: K, value: NonNullable<T[K]>): CrmQuery<T>;
+  notEqualTo<K extends FieldOf<T>>(field: K, value: NonNullable<T[K]>): CrmQuery<T>;
+  containedIn<K extends FieldOf<T>>(field: K, values: NonNullable<T[K]>[]): CrmQuery<T>;
+  notContainedIn<K extends FieldOf<T>>(field: K, values: NonNullable<T[K]>[]): CrmQuery<T>;
+  lessThan<K extends FieldOf<T>>(field: K, value: NonNullable<T[K]>): CrmQuery<T>;
+  lessThanOrEqualTo<K extends FieldOf<T>>(field: K, value: NonNullable<T[K]>): CrmQuery<T>;
+  greaterThan<K extends FieldOf<T>>(field: K, value: NonNullable<T[K]>): CrmQuery<T>;
+  greaterThanOrEqualTo<K extends FieldOf<T>>(field: K, value: NonNullable<T[K]>): CrmQuery<T>;
+  exists(field: FieldOf<T>): CrmQuery<T>;
+  doesNotExist(field: FieldOf<T>): CrmQuery<T>;
+  /** Text starting with `text` (taken literally, never as a regular expression). */
+  startsWith(field: StringFieldOf<T>, text: string): CrmQuery<T>;
+  /** Text containing `text` (taken literally, never as a regular expression). */
+  contains(field: StringFieldOf<T>, text: string): CrmQuery<T>;
+  /** The pointer in `field` points at an object that `query` matches. */
+  matchesQuery<U>(field: PointerFieldOf<T>, query: CrmQuery<U>): CrmQuery<T>;
+  doesNotMatchQuery<U>(field: PointerFieldOf<T>, query: CrmQuery<U>): CrmQuery<T>;
+  /** Objects matching this query's conditions or `other`'s. Order, limit etc. are this one's. */
+  or(other: CrmQuery<T>): CrmQuery<T>;
+  /** Objects matching this query's conditions and `other`'s. */
+  and(other: CrmQuery<T>): CrmQuery<T>;
+  ascending(...fields: FieldOf<T>[]): CrmQuery<T>;
+  descending(...fields: FieldOf<T>[]): CrmQuery<T>;
+  limit(n: number): CrmQuery<T>;
+  skip(n: number): CrmQuery<T>;
+  /** Fetch only these fields (plus objectId and timestamps). */
+  select(...fields: FieldOf<T>[]): CrmQuery<T>;
+  /** Fetch these pointer fields whole, decoded into typed objects. */
+  include(...fields: PointerFieldOf<T>[]): CrmQuery<T>;
+  find(): Promise<T[]>;
+  first(): Promise<T | undefined>;
+  get(objectId: string): Promise<T>;
+  count(): Promise<number>;
+  /** Every match, fetched page by page (limit and skip are ignored). */
+  findAll(): Promise<T[]>;
+  /** The query as plain data (the `Query` type). */
+  toJSON(): Query;
+}

@@ -1,0 +1,130 @@
+//! Helpers shared by the browser test files: clients pointed at the test backend (or at the
+//! fault-injecting proxy in front of it), unique users, and reading CrmError codes.
+#![allow(dead_code)] // each test file uses a different subset
+
+use crm_wasm::bindings::CrmClient;
+use crm_wasm::User;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use tsify::{Ts, Tsify};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+pub const SERVER_URL: &str = match option_env!("CRM_TEST_SERVER_URL") {
+    Some(url) => url,
+    None => "http://127.0.0.1:1437/parse",
+};
+
+/// The fault proxy (tests/support/fault-proxy.mjs) in front of the same server.
+pub const PROXY_URL: &str = match option_env!("CRM_TEST_PROXY_URL") {
+    Some(url) => url,
+    None => "http://127.0.0.1:1438/parse",
+};
+
+pub const PASSWORD: &str = "pw-123456";
+
+pub fn js<T: Serialize>(value: &T) -> JsValue {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .unwrap()
+}
+
+pub fn ts<T: Tsify>(value: serde_json::Value) -> Ts<T> {
+    Ts::new_unchecked(js(&value))
+}
+
+pub fn rust<T: Tsify + DeserializeOwned>(value: Ts<T>) -> T
+where
+    <T as Tsify>::JsType: Clone,
+{
+    value.to_rust().unwrap()
+}
+
+pub fn client_with(options: serde_json::Value) -> CrmClient {
+    let mut o = serde_json::json!({
+        "serverUrl": SERVER_URL, "appId": "crm", "javascriptKey": "crm-js-key", "persistSession": false
+    });
+    if let (Some(base), Some(extra)) = (o.as_object_mut(), options.as_object()) {
+        base.extend(extra.clone());
+    }
+    CrmClient::new(Ts::new_unchecked(js(&o))).unwrap()
+}
+
+pub fn client() -> CrmClient {
+    client_with(serde_json::json!({}))
+}
+
+pub fn unique(prefix: &str) -> String {
+    format!("{prefix}{}", (js_sys::Math::random() * 1e12) as u64)
+}
+
+pub async fn sign_up_on(c: &CrmClient, prefix: &str) -> User {
+    let name = unique(prefix);
+    rust(
+        c.sign_up(name.clone(), format!("{name}@example.com"), PASSWORD.into())
+            .await
+            .unwrap(),
+    )
+}
+
+pub async fn signed_up(prefix: &str) -> (CrmClient, User) {
+    let c = client();
+    let user = sign_up_on(&c, prefix).await;
+    (c, user)
+}
+
+/// The `code` property of a thrown CrmError.
+pub fn code_of(err: &JsValue) -> String {
+    assert!(
+        err.is_instance_of::<js_sys::Error>(),
+        "errors are Error objects: {err:?}"
+    );
+    js_sys::Reflect::get(err, &"code".into())
+        .unwrap()
+        .as_string()
+        .unwrap_or_default()
+}
+
+pub fn get(obj: &JsValue, key: &str) -> JsValue {
+    js_sys::Reflect::get(obj, &key.into()).unwrap()
+}
+
+/// A plain `fetch` from the page, for what the client must not be able to do.
+pub async fn raw_fetch(
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: Option<&str>,
+) -> (u16, serde_json::Value) {
+    let init = web_sys::RequestInit::new();
+    init.set_method(method);
+    let h = web_sys::Headers::new().unwrap();
+    for (k, v) in headers {
+        h.set(k, v).unwrap();
+    }
+    init.set_headers(&h);
+    if let Some(b) = body {
+        init.set_body(&JsValue::from_str(b));
+    }
+    let window: web_sys::Window = js_sys::global().unchecked_into();
+    let resp: web_sys::Response = JsFuture::from(window.fetch_with_str_and_init(url, &init))
+        .await
+        .unwrap()
+        .unchecked_into();
+    let text = JsFuture::from(resp.text().unwrap())
+        .await
+        .unwrap()
+        .as_string()
+        .unwrap_or_default();
+    (
+        resp.status(),
+        serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+    )
+}
+
+/// Tells the fault proxy what to do next (`drop-response`, `status?code=503`, `delay?ms=…`).
+pub async fn fault(what: &str) {
+    let base = PROXY_URL.trim_end_matches("/parse");
+    let (status, _) = raw_fetch("POST", &format!("{base}/__fault/{what}"), &[], None).await;
+    assert_eq!(status, 200, "fault proxy answered {status} to {what}");
+}

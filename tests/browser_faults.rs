@@ -159,6 +159,15 @@ async fn a_definite_rejection_is_not_retried() {
 }
 
 #[wasm_bindgen_test]
+async fn an_answer_that_is_not_parse_json_is_a_malformed_response() {
+    let (p, _) = through_proxy("malformed").await;
+    fault("status?code=200").await;
+    let err = p.deals().find().await.unwrap_err();
+    assert_eq!(code_of(&err), "MALFORMED_RESPONSE");
+    assert!(p.deals().find().await.is_ok(), "the client keeps working");
+}
+
+#[wasm_bindgen_test]
 async fn a_slow_server_times_out_with_its_own_code() {
     let (p, _) = through_proxy("timeout").await;
     let quick = client_with(json!({"serverUrl": PROXY_URL, "timeoutMs": 300, "maxRetries": 0}));

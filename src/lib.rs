@@ -8,6 +8,7 @@
 //! - [`wire`]: Parse's encodings of dates, pointers, included objects and ACLs;
 //! - [`models`]: User, Company, Contact, Deal, Activity, their enums and validation;
 //! - [`schema`]: which field holds which kind of value, and encoding for the server;
+//! - [`pipeline`]: deals grouped by stage with totals, forecasts, filters, sorting, moves;
 //! - [`query`]: queries and their compilation to Parse's `where` / `order` parameters;
 //! - [`rest`]: Parse's REST requests and responses as plain data, independent of any transport;
 //! - [`client`]: the session lifecycle and CRUD logic, over a [`client::Platform`].
@@ -18,6 +19,7 @@
 pub mod client;
 pub mod error;
 pub mod models;
+pub mod pipeline;
 pub mod query;
 pub mod rest;
 pub mod schema;

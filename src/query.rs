@@ -510,34 +510,115 @@ mod tests {
         use Constraint as C;
         let f = || "amount".to_string();
         let cases: Vec<(Constraint, Value)> = vec![
-            (C::EqualTo { field: f(), value: json!(5) }, json!({"amount": 5})),
-            (C::NotEqualTo { field: f(), value: json!(5) }, json!({"amount": {"$ne": 5}})),
-            (C::LessThan { field: f(), value: json!(5) }, json!({"amount": {"$lt": 5}})),
-            (C::LessThanOrEqualTo { field: f(), value: json!(5) }, json!({"amount": {"$lte": 5}})),
-            (C::GreaterThan { field: f(), value: json!(5) }, json!({"amount": {"$gt": 5}})),
-            (C::GreaterThanOrEqualTo { field: f(), value: json!(5) }, json!({"amount": {"$gte": 5}})),
-            (C::ContainedIn { field: f(), values: vec![json!(1), json!(2)] }, json!({"amount": {"$in": [1, 2]}})),
-            (C::NotContainedIn { field: f(), values: vec![json!(1)] }, json!({"amount": {"$nin": [1]}})),
-            (C::Exists { field: f() }, json!({"amount": {"$exists": true}})),
-            (C::DoesNotExist { field: f() }, json!({"amount": {"$exists": false}})),
-            (C::StartsWith { field: "title".into(), text: "Ab".into() }, json!({"title": {"$regex": r"^\QAb\E"}})),
-            (C::Contains { field: "title".into(), text: "b".into() }, json!({"title": {"$regex": r"\Qb\E"}})),
             (
-                C::DoesNotMatchQuery { field: "contact".into(), query: Box::new(Query::new().equal_to("name", "Ann")) },
+                C::EqualTo {
+                    field: f(),
+                    value: json!(5),
+                },
+                json!({"amount": 5}),
+            ),
+            (
+                C::NotEqualTo {
+                    field: f(),
+                    value: json!(5),
+                },
+                json!({"amount": {"$ne": 5}}),
+            ),
+            (
+                C::LessThan {
+                    field: f(),
+                    value: json!(5),
+                },
+                json!({"amount": {"$lt": 5}}),
+            ),
+            (
+                C::LessThanOrEqualTo {
+                    field: f(),
+                    value: json!(5),
+                },
+                json!({"amount": {"$lte": 5}}),
+            ),
+            (
+                C::GreaterThan {
+                    field: f(),
+                    value: json!(5),
+                },
+                json!({"amount": {"$gt": 5}}),
+            ),
+            (
+                C::GreaterThanOrEqualTo {
+                    field: f(),
+                    value: json!(5),
+                },
+                json!({"amount": {"$gte": 5}}),
+            ),
+            (
+                C::ContainedIn {
+                    field: f(),
+                    values: vec![json!(1), json!(2)],
+                },
+                json!({"amount": {"$in": [1, 2]}}),
+            ),
+            (
+                C::NotContainedIn {
+                    field: f(),
+                    values: vec![json!(1)],
+                },
+                json!({"amount": {"$nin": [1]}}),
+            ),
+            (
+                C::Exists { field: f() },
+                json!({"amount": {"$exists": true}}),
+            ),
+            (
+                C::DoesNotExist { field: f() },
+                json!({"amount": {"$exists": false}}),
+            ),
+            (
+                C::StartsWith {
+                    field: "title".into(),
+                    text: "Ab".into(),
+                },
+                json!({"title": {"$regex": r"^\QAb\E"}}),
+            ),
+            (
+                C::Contains {
+                    field: "title".into(),
+                    text: "b".into(),
+                },
+                json!({"title": {"$regex": r"\Qb\E"}}),
+            ),
+            (
+                C::DoesNotMatchQuery {
+                    field: "contact".into(),
+                    query: Box::new(Query::new().equal_to("name", "Ann")),
+                },
                 json!({"contact": {"$notInQuery": {"where": {"name": "Ann"}, "className": "Contact"}}}),
             ),
             (
-                C::And { queries: vec![Query::new().equal_to("stage", "won"), Query::new().equal_to("title", "x")] },
+                C::And {
+                    queries: vec![
+                        Query::new().equal_to("stage", "won"),
+                        Query::new().equal_to("title", "x"),
+                    ],
+                },
                 json!({"$and": [{"stage": "won"}, {"title": "x"}]}),
             ),
             (
-                C::EqualTo { field: "updatedAt".into(), value: json!("2026-01-01") },
+                C::EqualTo {
+                    field: "updatedAt".into(),
+                    value: json!("2026-01-01"),
+                },
                 json!({"updatedAt": {"__type": "Date", "iso": "2026-01-01T00:00:00.000Z"}}),
             ),
         ];
         for (constraint, expected) in cases {
             let q = Query::new().with(constraint.clone());
-            assert_eq!(Value::Object(q.compile_where(&DEAL).unwrap()), expected, "{constraint:?}");
+            assert_eq!(
+                Value::Object(q.compile_where(&DEAL).unwrap()),
+                expected,
+                "{constraint:?}"
+            );
         }
     }
 

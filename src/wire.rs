@@ -167,24 +167,39 @@ impl Serialize for IsoDate {
 }
 
 impl<'de> Deserialize<'de> for IsoDate {
+    /// An ISO string (JS shape) or `{"__type":"Date","iso":…}` (wire shape), read without
+    /// buffering: dates are on every hot decoding path.
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Repr {
-            Text(String),
-            Wire { iso: String },
-        }
-        let text = match Repr::deserialize(d) {
-            Ok(Repr::Text(t)) | Ok(Repr::Wire { iso: t }) => t,
-            Err(_) => {
-                return Err(de::Error::custom(
-                    "expected a date: an ISO-8601 string or {\"__type\":\"Date\",\"iso\":…}",
-                ))
+        struct DateVisitor;
+        impl<'de> de::Visitor<'de> for DateVisitor {
+            type Value = IsoDate;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a date: an ISO-8601 string or {\"__type\":\"Date\",\"iso\":…}")
             }
-        };
-        IsoDate::parse(&text)
-            .ok_or_else(|| de::Error::custom(format!("not an ISO-8601 date: {text:?}")))
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<IsoDate, E> {
+                IsoDate::parse(text)
+                    .ok_or_else(|| E::custom(format!("not an ISO-8601 date: {text:?}")))
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<IsoDate, A::Error> {
+                let mut iso: Option<IsoDate> = None;
+                while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                    if key == "iso" {
+                        iso = Some(map.next_value()?);
+                    } else {
+                        map.next_value::<de::IgnoredAny>()?;
+                    }
+                }
+                iso.ok_or_else(|| de::Error::custom("a Date object without iso"))
+            }
+        }
+        d.deserialize_any(DateVisitor)
     }
+}
+
+/// Milliseconds since the epoch to (year, month) in UTC, for grouping by month.
+pub fn year_month(millis: i64) -> (i64, i64) {
+    let (y, m, _) = civil_from_days(millis.div_euclid(86_400_000));
+    (y, m)
 }
 
 /// A reference to an object by class and id, as `{className, objectId}` (JS) or
@@ -272,38 +287,69 @@ impl<T: ParseClass + Serialize> Serialize for Ref<T> {
     }
 }
 
-const POINTER_KEYS: [&str; 3] = ["__type", "className", "objectId"];
-
 impl<'de, T: ParseClass + serde::de::DeserializeOwned> Deserialize<'de> for Ref<T> {
+    /// A bare pointer (`className`, `objectId`, maybe `__type`) is read without buffering;
+    /// anything with more keys is an included object, decoded as `T`.
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let value = Value::deserialize(d)?;
-        let Value::Object(map) = value else {
-            return Err(de::Error::custom(format!(
-                "expected a pointer to {} ({{className, objectId}}) or an included object",
-                T::CLASS_NAME
-            )));
-        };
-        if let Some(class) = map.get("className") {
-            if class.as_str() != Some(T::CLASS_NAME) {
-                return Err(de::Error::custom(format!(
-                    "expected a pointer to {}, got className {class}",
+        struct RefVisitor<T>(std::marker::PhantomData<T>);
+        impl<'de, T: ParseClass + serde::de::DeserializeOwned> de::Visitor<'de> for RefVisitor<T> {
+            type Value = Ref<T>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                write!(
+                    f,
+                    "a pointer to {} ({{className, objectId}}) or an included object",
                     T::CLASS_NAME
-                )));
+                )
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Ref<T>, A::Error> {
+                let mut class: Option<String> = None;
+                let mut id: Option<String> = None;
+                let mut rest: Option<serde_json::Map<String, Value>> = None;
+                while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                    match key.as_ref() {
+                        "className" => class = Some(map.next_value()?),
+                        "objectId" => id = Some(map.next_value()?),
+                        "__type" => {
+                            map.next_value::<de::IgnoredAny>()?;
+                        }
+                        _ => {
+                            let v: Value = map.next_value()?;
+                            rest.get_or_insert_with(serde_json::Map::new)
+                                .insert(key.into_owned(), v);
+                        }
+                    }
+                }
+                if let Some(c) = &class {
+                    if c != T::CLASS_NAME {
+                        return Err(de::Error::custom(format!(
+                            "expected a pointer to {}, got className {c:?}",
+                            T::CLASS_NAME
+                        )));
+                    }
+                }
+                let id = id.filter(|id| !id.is_empty());
+                match rest {
+                    None => {
+                        let id = id.ok_or_else(|| {
+                            de::Error::custom(format!(
+                                "pointer to {} without objectId",
+                                T::CLASS_NAME
+                            ))
+                        })?;
+                        Ok(Ref::Pointer(Pointer::new(T::CLASS_NAME, id)))
+                    }
+                    Some(mut fields) => {
+                        if let Some(id) = id {
+                            fields.insert("objectId".into(), Value::String(id));
+                        }
+                        let object =
+                            T::deserialize(Value::Object(fields)).map_err(de::Error::custom)?;
+                        Ok(Ref::Object(Box::new(object)))
+                    }
+                }
             }
         }
-        let is_bare_pointer = map.keys().all(|k| POINTER_KEYS.contains(&k.as_str()));
-        if is_bare_pointer {
-            let id = map
-                .get("objectId")
-                .and_then(Value::as_str)
-                .filter(|id| !id.is_empty())
-                .ok_or_else(|| {
-                    de::Error::custom(format!("pointer to {} without objectId", T::CLASS_NAME))
-                })?;
-            return Ok(Ref::Pointer(Pointer::new(T::CLASS_NAME, id)));
-        }
-        let object = T::deserialize(Value::Object(map)).map_err(de::Error::custom)?;
-        Ok(Ref::Object(Box::new(object)))
+        d.deserialize_map(RefVisitor(std::marker::PhantomData))
     }
 }
 

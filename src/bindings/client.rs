@@ -211,6 +211,12 @@ crud!(
     activities
 );
 
+impl CrmClient {
+    pub(crate) fn shared(&self) -> &SharedRef {
+        &self.shared
+    }
+}
+
 #[wasm_bindgen]
 impl CrmClient {
     #[wasm_bindgen(constructor)]

@@ -4,14 +4,17 @@
 //! with a stable `code` (and `parseCode` when the server sent one).
 //!
 //! - `client`: `CrmClient`, auth and per-class CRUD and batches;
-//! - `query`: `CrmQuery<T>`, the fluent query builder.
+//! - `query`: `CrmQuery<T>`, the fluent query builder;
+//! - `pipeline`: `Pipeline`, the pipeline engine's handle.
 //!
 //! Declarations tsify cannot derive (generics, open string unions) are in `types.d.ts`.
 
 mod client;
+mod pipeline;
 mod query;
 
 pub use client::CrmClient;
+pub use pipeline::PipelineHandle;
 pub use query::CrmQuery;
 
 use std::cell::RefCell;

@@ -113,6 +113,18 @@ async fn get_as<T: HasSchema + DeserializeOwned + Tsify + Serialize>(
     Ok(output(&found)?.into())
 }
 
+impl CrmQuery {
+    pub(crate) fn class(&self) -> CrmClass {
+        self.class
+    }
+    pub(crate) fn shared(&self) -> &SharedRef {
+        &self.shared
+    }
+    pub(crate) fn query(&self) -> &Query {
+        &self.query
+    }
+}
+
 #[wasm_bindgen]
 impl CrmQuery {
     pub(crate) fn new(shared: SharedRef, class: CrmClass) -> Self {

@@ -1,0 +1,259 @@
+//! `Pipeline`: the pipeline engine held in wasm memory. JavaScript holds a handle and asks for
+//! small views (column summaries, one page of cards), never the whole set per render; every
+//! change bumps `version` and notifies subscribers, which is what `useSyncExternalStore` needs.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use tsify::Ts;
+use wasm_bindgen::prelude::*;
+
+use super::query::{CrmClass, CrmQuery};
+use super::{input_error, output, to_js_error, CrmClient};
+use crate::error::CrmError;
+use crate::models::{Deal, Stage};
+use crate::pipeline::{ColumnSummary, Filter, Move, Pipeline, Probabilities, Sort, Stats};
+use crate::schema::{Change, Changes};
+
+#[wasm_bindgen(js_name = Pipeline)]
+pub struct PipelineHandle {
+    inner: Rc<RefCell<Pipeline>>,
+    listeners: Rc<RefCell<Vec<js_sys::Function>>>,
+}
+
+impl PipelineHandle {
+    /// Runs a change with the pipeline borrowed, then (borrow released) tells subscribers.
+    fn change<T>(
+        &self,
+        f: impl FnOnce(&mut Pipeline) -> crate::error::Result<T>,
+    ) -> Result<T, JsValue> {
+        let result = f(&mut self.inner.borrow_mut());
+        if result.is_ok() {
+            self.notify();
+        }
+        result.map_err(to_js_error)
+    }
+
+    fn notify(&self) {
+        let listeners: Vec<js_sys::Function> = self.listeners.borrow().clone();
+        for l in listeners {
+            let _ = l.call0(&JsValue::NULL);
+        }
+    }
+}
+
+#[wasm_bindgen(js_class = Pipeline)]
+impl PipelineHandle {
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> PipelineHandle {
+        PipelineHandle {
+            inner: Rc::new(RefCell::new(Pipeline::new())),
+            listeners: Rc::new(RefCell::new(Vec::new())),
+        }
+    }
+
+    /// Replaces the deals with a JSON array (or a Parse answer `{results: [...]}`), wire or JS
+    /// shape. On error nothing changes.
+    #[wasm_bindgen(js_name = loadJson)]
+    pub fn load_json(&self, text: &str) -> Result<(), JsValue> {
+        self.change(|p| p.load_json(text))
+    }
+
+    /// Replaces the deals with these objects.
+    pub fn load(&self, deals: Vec<Ts<Deal>>) -> Result<(), JsValue> {
+        let deals = deals
+            .iter()
+            .map(|d| d.to_rust().map_err(|e| input_error("Deal", e)))
+            .collect::<Result<Vec<_>, _>>()?;
+        self.change(|p| p.load(deals))
+    }
+
+    /// Replaces the deals with every result of a query (paged through with findAll).
+    #[wasm_bindgen(js_name = loadQuery)]
+    pub async fn load_query(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "CrmQuery<Deal>")] query: &CrmQuery,
+    ) -> Result<(), JsValue> {
+        if query.class() != CrmClass::Deal {
+            return Err(to_js_error(CrmError::InvalidInput(
+                "a pipeline loads a query over Deal".into(),
+            )));
+        }
+        let deals: Vec<Deal> = query
+            .shared()
+            .run(query.shared().core.find_all(query.query()))
+            .await?;
+        self.change(|p| p.load(deals))
+    }
+
+    /// Adds or replaces one deal (a Live Query event, a sync).
+    pub fn upsert(&self, deal: Ts<Deal>) -> Result<(), JsValue> {
+        let deal = deal.to_rust().map_err(|e| input_error("Deal", e))?;
+        self.change(|p| p.upsert(deal))
+    }
+
+    /// Removes one deal; true if it was there.
+    pub fn remove(&self, #[wasm_bindgen(js_name = "objectId")] object_id: &str) -> bool {
+        let removed = self.inner.borrow_mut().remove(object_id);
+        if removed {
+            self.notify();
+        }
+        removed
+    }
+
+    /// Sets the filter (`overdue` and `staleDays` are judged against the clock now).
+    #[wasm_bindgen(js_name = setFilter)]
+    pub fn set_filter(&self, filter: Ts<Filter>) -> Result<(), JsValue> {
+        let filter = filter.to_rust().map_err(|e| input_error("filter", e))?;
+        let now = js_sys::Date::now() as i64;
+        self.change(|p| p.set_filter(filter, now))
+    }
+
+    #[wasm_bindgen(getter)]
+    pub fn filter(&self) -> Result<Ts<Filter>, JsValue> {
+        output(self.inner.borrow().filter())
+    }
+
+    #[wasm_bindgen(js_name = setSort)]
+    pub fn set_sort(&self, sort: Ts<Sort>) -> Result<(), JsValue> {
+        let sort = sort.to_rust().map_err(|e| input_error("sort", e))?;
+        self.change(|p| {
+            p.set_sort(sort);
+            Ok(())
+        })
+    }
+
+    #[wasm_bindgen(js_name = setProbabilities)]
+    pub fn set_probabilities(&self, probabilities: Ts<Probabilities>) -> Result<(), JsValue> {
+        let probabilities = probabilities
+            .to_rust()
+            .map_err(|e| input_error("probabilities", e))?;
+        self.change(|p| p.set_probabilities(probabilities))
+    }
+
+    /// Recomputes every column from scratch (changes do this incrementally by themselves).
+    pub fn regroup(&self) {
+        self.inner.borrow_mut().regroup();
+        self.notify();
+    }
+
+    /// Changes whenever anything shown changes.
+    #[wasm_bindgen(getter)]
+    pub fn version(&self) -> f64 {
+        self.inner.borrow().version() as f64
+    }
+
+    #[wasm_bindgen(getter)]
+    pub fn size(&self) -> u32 {
+        self.inner.borrow().len() as u32
+    }
+
+    /// The columns in stage order with count, total and weighted total.
+    pub fn columns(&self) -> Result<Vec<Ts<ColumnSummary>>, JsValue> {
+        self.inner.borrow().columns().iter().map(output).collect()
+    }
+
+    /// Cards `offset .. offset + limit` of one column, in the current sort.
+    pub fn page(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Stage")] stage: &str,
+        offset: u32,
+        limit: u32,
+    ) -> Result<Vec<Ts<Deal>>, JsValue> {
+        let mut p = self.inner.borrow_mut();
+        let page = p.page(stage, offset as usize, limit as usize);
+        page.into_iter().map(output).collect()
+    }
+
+    /// One deal held by the pipeline, or undefined.
+    pub fn get(
+        &self,
+        #[wasm_bindgen(js_name = "objectId")] object_id: &str,
+    ) -> Result<Option<Ts<Deal>>, JsValue> {
+        self.inner.borrow().deal(object_id).map(output).transpose()
+    }
+
+    /// Win rate, average deal size, average age per stage, expected revenue by month.
+    pub fn stats(&self) -> Result<Ts<Stats>, JsValue> {
+        output(&self.inner.borrow().stats(js_sys::Date::now() as i64))
+    }
+
+    /// Moves a deal at once; save it, then `confirmMove` or `revertMove`.
+    #[wasm_bindgen(js_name = moveDeal)]
+    pub fn move_deal(
+        &self,
+        #[wasm_bindgen(js_name = "objectId")] object_id: &str,
+        #[wasm_bindgen(unchecked_param_type = "Stage")] stage: &str,
+    ) -> Result<Ts<Move>, JsValue> {
+        let m = self.change(|p| p.move_deal(object_id, &Stage::from(stage)))?;
+        output(&m)
+    }
+
+    #[wasm_bindgen(js_name = confirmMove)]
+    pub fn confirm_move(&self, #[wasm_bindgen(js_name = "moveId")] move_id: u32) -> bool {
+        self.inner.borrow_mut().confirm_move(move_id)
+    }
+
+    #[wasm_bindgen(js_name = revertMove)]
+    pub fn revert_move(&self, #[wasm_bindgen(js_name = "moveId")] move_id: u32) -> bool {
+        let reverted = self.inner.borrow_mut().revert_move(move_id);
+        if reverted {
+            self.notify();
+        }
+        reverted
+    }
+
+    /// Moves a deal at once and saves the new stage; if the save fails the move is undone and
+    /// the error thrown.
+    #[wasm_bindgen(js_name = moveAndSave)]
+    pub async fn move_and_save(
+        &self,
+        client: &CrmClient,
+        #[wasm_bindgen(js_name = "objectId")] object_id: String,
+        #[wasm_bindgen(unchecked_param_type = "Stage")] stage: String,
+    ) -> Result<(), JsValue> {
+        let m = self.change(|p| p.move_deal(&object_id, &Stage::from(stage.as_str())))?;
+        let changes: Changes = [(
+            "stage".to_string(),
+            Change::Value(serde_json::Value::String(m.to.clone())),
+        )]
+        .into();
+        let shared = client.shared();
+        let saved = shared
+            .run(shared.core.update::<Deal>(&object_id, &changes))
+            .await;
+        match saved {
+            Ok(_) => {
+                self.confirm_move(m.move_id);
+                Ok(())
+            }
+            Err(e) => {
+                self.revert_move(m.move_id);
+                Err(e)
+            }
+        }
+    }
+
+    /// Calls `listener` after every change; returns a function that unsubscribes. Shaped for
+    /// React's `useSyncExternalStore(subscribe, () => pipeline.version)`.
+    #[wasm_bindgen(unchecked_return_type = "() => void")]
+    pub fn subscribe(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "() => void")] listener: js_sys::Function,
+    ) -> js_sys::Function {
+        self.listeners.borrow_mut().push(listener.clone());
+        let listeners = Rc::downgrade(&self.listeners);
+        Closure::once_into_js(move || {
+            if let Some(l) = listeners.upgrade() {
+                l.borrow_mut().retain(|f| f != &listener);
+            }
+        })
+        .unchecked_into()
+    }
+}
+
+impl Default for PipelineHandle {
+    fn default() -> Self {
+        Self::new()
+    }
+}

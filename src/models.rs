@@ -64,8 +64,9 @@ macro_rules! open_enum {
 
         impl<'de> Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-                let text = std::borrow::Cow::<str>::deserialize(d)?;
-                Ok($name::from(text.as_ref()))
+                // Borrowed when the input allows: known values then cost no allocation.
+                let text = crate::wire::BorrowedOrOwned::deserialize(d)?;
+                Ok($name::from(text.0.as_ref()))
             }
         }
     };

@@ -7,6 +7,7 @@
 //! same types read server responses and arguments from JS; encoding for the server is done by
 //! [`crate::schema`], which knows which field holds which kind of value.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -182,7 +183,7 @@ impl<'de> Deserialize<'de> for IsoDate {
             }
             fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<IsoDate, A::Error> {
                 let mut iso: Option<IsoDate> = None;
-                while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                while let Some(key) = map.next_key::<BorrowedOrOwned<'de>>()?.map(|k| k.0) {
                     if key == "iso" {
                         iso = Some(map.next_value()?);
                     } else {
@@ -208,12 +209,14 @@ pub fn year_month(millis: i64) -> (i64, i64) {
 #[serde(rename_all = "camelCase")]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 pub struct Pointer {
-    pub class_name: String,
+    // A Cow: pointers decoded by the typed models name a fixed class, so nothing is allocated.
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "string"))]
+    pub class_name: Cow<'static, str>,
     pub object_id: String,
 }
 
 impl Pointer {
-    pub fn new(class_name: impl Into<String>, object_id: impl Into<String>) -> Self {
+    pub fn new(class_name: impl Into<Cow<'static, str>>, object_id: impl Into<String>) -> Self {
         Self {
             class_name: class_name.into(),
             object_id: object_id.into(),
@@ -302,12 +305,12 @@ impl<'de, T: ParseClass + serde::de::DeserializeOwned> Deserialize<'de> for Ref<
                 )
             }
             fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Ref<T>, A::Error> {
-                let mut class: Option<String> = None;
+                let mut class: Option<Cow<'de, str>> = None;
                 let mut id: Option<String> = None;
                 let mut rest: Option<serde_json::Map<String, Value>> = None;
-                while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                while let Some(key) = map.next_key::<BorrowedOrOwned<'de>>()?.map(|k| k.0) {
                     match key.as_ref() {
-                        "className" => class = Some(map.next_value()?),
+                        "className" => class = Some(map.next_value::<BorrowedOrOwned<'de>>()?.0),
                         "objectId" => id = Some(map.next_value()?),
                         "__type" => {
                             map.next_value::<de::IgnoredAny>()?;
@@ -350,6 +353,31 @@ impl<'de, T: ParseClass + serde::de::DeserializeOwned> Deserialize<'de> for Ref<
             }
         }
         d.deserialize_map(RefVisitor(std::marker::PhantomData))
+    }
+}
+
+/// A string borrowed from the input when it can be (serde's `Cow<str>` always copies).
+pub(crate) struct BorrowedOrOwned<'de>(pub Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for BorrowedOrOwned<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> de::Visitor<'de> for V {
+            type Value = BorrowedOrOwned<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(BorrowedOrOwned(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(BorrowedOrOwned(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+                Ok(BorrowedOrOwned(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(V)
     }
 }
 

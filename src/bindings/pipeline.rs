@@ -9,10 +9,10 @@ use tsify::Ts;
 use wasm_bindgen::prelude::*;
 
 use super::query::{CrmClass, CrmQuery};
-use super::{input_error, output, to_js_error, CrmClient};
+use super::{input_error, output, to_js_bulk, to_js_error, CrmClient};
 use crate::error::CrmError;
 use crate::models::{Deal, Stage};
-use crate::pipeline::{ColumnSummary, Filter, Move, Pipeline, Probabilities, Sort, Stats};
+use crate::pipeline::{ColumnSummary, Filter, Pipeline, Probabilities, Sort, Stats};
 use crate::schema::{Change, Changes};
 
 #[wasm_bindgen(js_name = Pipeline)]
@@ -154,15 +154,16 @@ impl PipelineHandle {
     }
 
     /// Cards `offset .. offset + limit` of one column, in the current sort.
+    #[wasm_bindgen(unchecked_return_type = "Deal[]")]
     pub fn page(
         &self,
         #[wasm_bindgen(unchecked_param_type = "Stage")] stage: &str,
         offset: u32,
         limit: u32,
-    ) -> Result<Vec<Ts<Deal>>, JsValue> {
+    ) -> Result<JsValue, JsValue> {
         let mut p = self.inner.borrow_mut();
         let page = p.page(stage, offset as usize, limit as usize);
-        page.into_iter().map(output).collect()
+        to_js_bulk(&page)
     }
 
     /// One deal held by the pipeline, or undefined.
@@ -178,15 +179,15 @@ impl PipelineHandle {
         output(&self.inner.borrow().stats(js_sys::Date::now() as i64))
     }
 
-    /// Moves a deal at once; save it, then `confirmMove` or `revertMove`.
+    /// Moves a deal at once and answers the move's id; save the new stage, then
+    /// `confirmMove(id)` or `revertMove(id)`.
     #[wasm_bindgen(js_name = moveDeal)]
     pub fn move_deal(
         &self,
         #[wasm_bindgen(js_name = "objectId")] object_id: &str,
         #[wasm_bindgen(unchecked_param_type = "Stage")] stage: &str,
-    ) -> Result<Ts<Move>, JsValue> {
-        let m = self.change(|p| p.move_deal(object_id, &Stage::from(stage)))?;
-        output(&m)
+    ) -> Result<u32, JsValue> {
+        self.change(|p| p.move_deal(object_id, &Stage::from(stage)))
     }
 
     #[wasm_bindgen(js_name = confirmMove)]
@@ -212,10 +213,10 @@ impl PipelineHandle {
         #[wasm_bindgen(js_name = "objectId")] object_id: String,
         #[wasm_bindgen(unchecked_param_type = "Stage")] stage: String,
     ) -> Result<(), JsValue> {
-        let m = self.change(|p| p.move_deal(&object_id, &Stage::from(stage.as_str())))?;
+        let move_id = self.change(|p| p.move_deal(&object_id, &Stage::from(stage.as_str())))?;
         let changes: Changes = [(
             "stage".to_string(),
-            Change::Value(serde_json::Value::String(m.to.clone())),
+            Change::Value(serde_json::Value::String(stage)),
         )]
         .into();
         let shared = client.shared();
@@ -224,11 +225,11 @@ impl PipelineHandle {
             .await;
         match saved {
             Ok(_) => {
-                self.confirm_move(m.move_id);
+                self.confirm_move(move_id);
                 Ok(())
             }
             Err(e) => {
-                self.revert_move(m.move_id);
+                self.revert_move(move_id);
                 Err(e)
             }
         }

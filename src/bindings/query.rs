@@ -4,10 +4,10 @@
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use tsify::{Ts, Tsify};
+use tsify::Tsify;
 use wasm_bindgen::prelude::*;
 
-use super::{input_error, output, to_js, SharedRef};
+use super::{input_error, output, to_js, to_js_bulk, SharedRef};
 use crate::models::{Activity, Company, Contact, Deal};
 use crate::query::{Constraint, Query, StrictValue};
 use crate::schema::HasSchema;
@@ -73,22 +73,18 @@ fn values(js: Vec<JsValue>, what: &str) -> Result<Vec<serde_json::Value>, JsValu
     js.into_iter().map(|v| value(v, what)).collect()
 }
 
-fn list<T: Tsify>(items: Vec<Ts<T>>) -> js_sys::Array {
-    items.into_iter().map(JsValue::from).collect()
-}
-
 async fn find_as<T: HasSchema + DeserializeOwned + Tsify + Serialize>(
     q: &CrmQuery,
 ) -> Result<JsValue, JsValue> {
     let found: Vec<T> = q.shared.run(q.shared.core.find(&q.query)).await?;
-    Ok(list(found.iter().map(output).collect::<Result<Vec<_>, _>>()?).into())
+    to_js_bulk(&found)
 }
 
 async fn find_all_as<T: HasSchema + DeserializeOwned + Tsify + Serialize>(
     q: &CrmQuery,
 ) -> Result<JsValue, JsValue> {
     let found: Vec<T> = q.shared.run(q.shared.core.find_all(&q.query)).await?;
-    Ok(list(found.iter().map(output).collect::<Result<Vec<_>, _>>()?).into())
+    to_js_bulk(&found)
 }
 
 async fn first_as<T: HasSchema + DeserializeOwned + Tsify + Serialize>(

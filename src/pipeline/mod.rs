@@ -12,8 +12,8 @@
 //! which the property tests check. A column's member list is sorted lazily, when a page of it
 //! is first asked for, and then kept sorted by binary insertion.
 
+use rustc_hash::FxHashMap as HashMap;
 use std::cmp::Ordering;
-use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -159,19 +159,6 @@ pub struct ColumnSummary {
     pub weighted: f64,
 }
 
-/// A move applied to the pipeline and not yet confirmed: what to save, and how to undo it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
-pub struct Move {
-    pub move_id: u32,
-    pub object_id: String,
-    #[cfg_attr(target_arch = "wasm32", tsify(type = "Stage"))]
-    pub from: String,
-    #[cfg_attr(target_arch = "wasm32", tsify(type = "Stage"))]
-    pub to: String,
-}
-
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
@@ -213,6 +200,14 @@ pub struct Stats {
     pub expected_revenue_by_month: Vec<MonthRevenue>,
 }
 
+#[derive(Clone, Copy, Debug)]
+struct PendingMove {
+    seq: u64,
+    row: u32,
+    from: u16,
+    to: u16,
+}
+
 #[derive(Clone, Debug, Default)]
 struct Column {
     members: Vec<u32>,
@@ -233,10 +228,14 @@ impl Interner {
     fn intern(&mut self, id: Option<&str>) -> u32 {
         match id {
             None => 0,
-            Some(id) => {
-                let next = self.ids.len() as u32 + 1;
-                *self.ids.entry(id.to_owned()).or_insert(next)
-            }
+            Some(id) => match self.ids.get(id) {
+                Some(&n) => n,
+                None => {
+                    let n = self.ids.len() as u32 + 1;
+                    self.ids.insert(id.to_owned(), n);
+                    n
+                }
+            },
         }
     }
 }
@@ -258,7 +257,6 @@ struct Compiled {
 
 pub struct Pipeline {
     // one entry per row
-    ids: Vec<String>,
     deals: Vec<Deal>,
     stage: Vec<u16>,
     cents: Vec<i64>,
@@ -269,9 +267,13 @@ pub struct Pipeline {
     assignee: Vec<u32>,
     company: Vec<u32>,
     contact: Vec<u32>,
+    /// Lower-cased titles, built on first need (a text filter or a title sort).
     title_folded: Vec<String>,
+    folded: bool,
     seq: Vec<u64>,
     shown: Vec<bool>,
+    /// Where the row sits in its column's member list, while that list is unsorted.
+    pos: Vec<u32>,
     // indexes and settings
     by_id: HashMap<String, u32>,
     stage_names: Vec<String>,
@@ -285,7 +287,9 @@ pub struct Pipeline {
     sort: Sort,
     now_ms: i64,
     columns: Vec<Column>,
-    moves: HashMap<u32, (String, u16, u16)>,
+    /// Unconfirmed moves: the row's sequence number (stable) and a hint where it sits (rows
+    /// shift when others are removed), the stage it left and the one it entered.
+    moves: HashMap<u32, PendingMove>,
     next_move: u32,
     version: u64,
 }
@@ -325,7 +329,6 @@ impl Pipeline {
         let mut weights = known.to_vec();
         weights.push(other); // index KNOWN_STAGES: the weight of every unknown stage
         Pipeline {
-            ids: Vec::new(),
             deals: Vec::new(),
             stage: Vec::new(),
             cents: Vec::new(),
@@ -337,9 +340,11 @@ impl Pipeline {
             company: Vec::new(),
             contact: Vec::new(),
             title_folded: Vec::new(),
+            folded: false,
             seq: Vec::new(),
             shown: Vec::new(),
-            by_id: HashMap::new(),
+            pos: Vec::new(),
+            by_id: HashMap::default(),
             stage_names,
             stage_index,
             interner: Interner::default(),
@@ -351,7 +356,7 @@ impl Pipeline {
             sort: Sort::default(),
             now_ms: 0,
             columns: vec![Column::default(); KNOWN_STAGES],
-            moves: HashMap::new(),
+            moves: HashMap::default(),
             next_move: 1,
             version: 0,
         }
@@ -363,11 +368,11 @@ impl Pipeline {
     }
 
     pub fn len(&self) -> usize {
-        self.ids.len()
+        self.deals.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.ids.is_empty()
+        self.deals.is_empty()
     }
 
     pub fn deal(&self, object_id: &str) -> Option<&Deal> {
@@ -381,6 +386,9 @@ impl Pipeline {
     fn stage_of(&mut self, stage: Option<&Stage>) -> u16 {
         // A deal without a stage is a lead (Cloud Code's default).
         let name = stage.map_or("lead", Stage::as_str);
+        if let Some(i) = Stage::NAMES.iter().position(|known| *known == name) {
+            return i as u16;
+        }
         if let Some(&i) = self.stage_index.get(name) {
             return i;
         }
@@ -391,9 +399,35 @@ impl Pipeline {
         i
     }
 
-    /// Replaces everything with `deals`. Checked first: on error nothing changes.
+    /// Replaces everything with `deals`. Built aside and swapped in: on error nothing changes.
     pub fn load(&mut self, deals: Vec<Deal>) -> Result<()> {
-        Self::check_all(&deals)?;
+        let mut fresh = self.empty_like(deals.len());
+        for (i, deal) in deals.into_iter().enumerate() {
+            fresh.add_loaded(i, deal)?;
+        }
+        self.finish_load(fresh);
+        Ok(())
+    }
+
+    /// Loads a JSON array of deals, or a Parse answer `{"results": [...]}`, in either the wire
+    /// or the JS shape. Each deal goes into the pipeline as it is parsed (no list of all of
+    /// them in between); on error nothing changes.
+    pub fn load_json(&mut self, text: &str) -> Result<()> {
+        let mut fresh = self.empty_like(text.len() / 512);
+        let mut de = serde_json::Deserializer::from_str(text);
+        let loaded = match text.trim_start().as_bytes().first() {
+            Some(b'{') => serde::Deserializer::deserialize_map(&mut de, ResultsVisitor(&mut fresh)),
+            _ => serde::de::DeserializeSeed::deserialize(DealsSeed(&mut fresh), &mut de),
+        };
+        loaded
+            .and_then(|()| de.end())
+            .map_err(|e| CrmError::InvalidInput(format!("deals JSON: {e}")))?;
+        self.finish_load(fresh);
+        Ok(())
+    }
+
+    /// An empty pipeline with this one's settings, room for `capacity` deals.
+    fn empty_like(&self, capacity: usize) -> Pipeline {
         let mut fresh = Pipeline::new();
         fresh.probabilities = self.probabilities.clone();
         fresh.weights = self.weights.clone();
@@ -401,61 +435,42 @@ impl Pipeline {
         fresh.sort = self.sort;
         fresh.now_ms = self.now_ms;
         fresh.version = self.version;
-        for deal in deals {
-            fresh.push_row(deal);
+        fresh.by_id.reserve(capacity);
+        fresh.deals.reserve(capacity);
+        fresh
+    }
+
+    fn add_loaded(&mut self, index: usize, deal: Deal) -> Result<()> {
+        let id = deal.object_id.as_deref().filter(|s| !s.is_empty());
+        let id =
+            id.ok_or_else(|| CrmError::InvalidInput(format!("deal #{index} has no objectId")))?;
+        if self.by_id.contains_key(id) {
+            return Err(CrmError::InvalidInput(format!("deal {id} appears twice")));
         }
+        check_amount(deal.amount, id)?;
+        self.push_row(deal);
+        Ok(())
+    }
+
+    fn finish_load(&mut self, mut fresh: Pipeline) {
         fresh.compiled = fresh.compile(&fresh.filter.clone());
         *self = fresh;
+        self.prepare_titles();
         self.regroup();
-        Ok(())
     }
 
-    /// Loads a JSON array of deals, or a Parse answer `{"results": [...]}`, in either the wire
-    /// or the JS shape.
-    pub fn load_json(&mut self, text: &str) -> Result<()> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Input {
-            List(Vec<Deal>),
-            Answer { results: Vec<Deal> },
-        }
-        let deals = match serde_json::from_str::<Input>(text) {
-            Ok(Input::List(d)) | Ok(Input::Answer { results: d }) => d,
-            Err(_) => {
-                // Untagged errors say little: decode again as a list for a precise message.
-                let err = serde_json::from_str::<Vec<Deal>>(text).err();
-                return Err(CrmError::InvalidInput(format!(
-                    "deals JSON: {}",
-                    err.map_or_else(
-                        || "expected an array of deals or {results: [...]}".into(),
-                        |e| e.to_string()
-                    )
-                )));
-            }
-        };
-        self.load(deals)
-    }
-
-    fn check_all(deals: &[Deal]) -> Result<()> {
-        let mut seen = std::collections::HashSet::with_capacity(deals.len());
-        for (i, d) in deals.iter().enumerate() {
-            let id = d.object_id.as_deref().filter(|s| !s.is_empty());
-            let id =
-                id.ok_or_else(|| CrmError::InvalidInput(format!("deal #{i} has no objectId")))?;
-            if !seen.insert(id) {
-                return Err(CrmError::InvalidInput(format!("deal {id} appears twice")));
-            }
-            check_amount(d.amount, id)?;
-        }
-        Ok(())
+    fn id_of(&self, r: u32) -> &str {
+        self.deals[r as usize]
+            .object_id
+            .as_deref()
+            .unwrap_or_default()
     }
 
     fn push_row(&mut self, deal: Deal) -> u32 {
-        let row = self.ids.len() as u32;
-        let id = deal.object_id.clone().unwrap_or_default();
+        let row = self.deals.len() as u32;
         let stage = self.stage_of(deal.stage.as_ref());
-        self.by_id.insert(id.clone(), row);
-        self.ids.push(id);
+        self.by_id
+            .insert(deal.object_id.clone().unwrap_or_default(), row);
         self.stage.push(stage);
         self.cents.push(deal.amount.map_or(0, to_cents));
         self.has_amount.push(deal.amount.is_some());
@@ -477,10 +492,13 @@ impl Pipeline {
         self.assignee.push(assignee);
         self.company.push(company);
         self.contact.push(contact);
-        self.title_folded.push(deal.title.to_lowercase());
+        if self.folded {
+            self.title_folded.push(deal.title.to_lowercase());
+        }
         self.seq.push(self.next_seq);
         self.next_seq += 1;
         self.shown.push(false);
+        self.pos.push(0);
         self.deals.push(deal);
         row
     }
@@ -503,7 +521,9 @@ impl Pipeline {
         self.contact[r] = self
             .interner
             .intern(deal.contact.as_ref().and_then(|r| r.object_id()));
-        self.title_folded[r] = deal.title.to_lowercase();
+        if self.folded {
+            self.title_folded[r] = deal.title.to_lowercase();
+        }
         self.deals[r] = deal;
     }
 
@@ -550,6 +570,7 @@ impl Pipeline {
         self.now_ms = now_ms;
         self.compiled = self.compile(&filter);
         self.filter = filter;
+        self.prepare_titles();
         self.regroup();
         Ok(())
     }
@@ -570,10 +591,22 @@ impl Pipeline {
     pub fn set_sort(&mut self, sort: Sort) {
         if sort != self.sort {
             self.sort = sort;
+            self.prepare_titles();
             for c in &mut self.columns {
                 c.sorted = false;
+                for (i, &r) in c.members.iter().enumerate() {
+                    self.pos[r as usize] = i as u32;
+                }
             }
             self.version += 1;
+        }
+    }
+
+    /// Folds titles the first time a text filter or a title sort needs them.
+    fn prepare_titles(&mut self) {
+        if !self.folded && (self.compiled.text.is_some() || self.sort.key == SortKey::Title) {
+            self.title_folded = self.deals.iter().map(|d| d.title.to_lowercase()).collect();
+            self.folded = true;
         }
     }
 
@@ -644,13 +677,14 @@ impl Pipeline {
             c.weighted = 0;
         }
         let no_filter = self.filter == Filter::default();
-        for r in 0..self.ids.len() {
+        for r in 0..self.deals.len() {
             let shown = no_filter || self.passes(r);
             self.shown[r] = shown;
             if shown {
                 let s = self.stage[r];
                 let weight = self.weight(s);
                 let c = &mut self.columns[s as usize];
+                self.pos[r] = c.members.len() as u32;
                 c.members.push(r as u32);
                 c.count += 1;
                 c.cents += self.cents[r];
@@ -715,18 +749,19 @@ impl Pipeline {
         if !self.shown[ri] {
             return;
         }
-        let s = self.stage[ri];
-        let weight = self.weight(s);
-        let pos = if self.columns[s as usize].sorted {
-            let members = &self.columns[s as usize].members;
-            members
+        let s = self.stage[ri] as usize;
+        let weight = self.weight(s as u16);
+        if self.columns[s].sorted {
+            let members = &self.columns[s].members;
+            let at = members
                 .binary_search_by(|&m| self.compare(m, r))
-                .unwrap_or_else(|p| p)
+                .unwrap_or_else(|p| p);
+            self.columns[s].members.insert(at, r);
         } else {
-            self.columns[s as usize].members.len()
-        };
-        let c = &mut self.columns[s as usize];
-        c.members.insert(pos, r);
+            self.pos[ri] = self.columns[s].members.len() as u32;
+            self.columns[s].members.push(r);
+        }
+        let c = &mut self.columns[s];
         c.count += 1;
         c.cents += self.cents[ri];
         c.weighted += i128::from(self.cents[ri]) * i128::from(weight);
@@ -739,21 +774,30 @@ impl Pipeline {
             return;
         }
         self.shown[ri] = false;
-        let s = self.stage[ri];
-        let weight = self.weight(s);
-        let pos = if self.columns[s as usize].sorted {
-            let members = &self.columns[s as usize].members;
-            members.binary_search_by(|&m| self.compare(m, r)).ok()
+        let s = self.stage[ri] as usize;
+        let weight = self.weight(s as u16);
+        if self.columns[s].sorted {
+            let members = &self.columns[s].members;
+            if let Ok(at) = members.binary_search_by(|&m| self.compare(m, r)) {
+                self.columns[s].members.remove(at);
+            }
         } else {
-            self.columns[s as usize]
-                .members
-                .iter()
-                .position(|&m| m == r)
-        };
-        let c = &mut self.columns[s as usize];
-        if let Some(p) = pos {
-            c.members.remove(p);
+            // Unsorted: order does not matter, so take it out in O(1).
+            let members = &mut self.columns[s].members;
+            let hint = self.pos[ri] as usize;
+            let at = if members.get(hint) == Some(&r) {
+                Some(hint)
+            } else {
+                members.iter().position(|&m| m == r)
+            };
+            if let Some(at) = at {
+                members.swap_remove(at);
+                if let Some(&moved) = members.get(at) {
+                    self.pos[moved as usize] = at as u32;
+                }
+            }
         }
+        let c = &mut self.columns[s];
         c.count -= 1;
         c.cents -= self.cents[ri];
         c.weighted -= i128::from(self.cents[ri]) * i128::from(weight);
@@ -786,13 +830,13 @@ impl Pipeline {
             return false;
         };
         self.detach(r);
-        let last = (self.ids.len() - 1) as u32;
+        let last = (self.deals.len() - 1) as u32;
         if r != last {
             // The last row moves into the freed slot: re-attach it under its new index.
             let was_shown = self.shown[last as usize];
             self.detach(last);
             self.swap_remove_row(r);
-            self.by_id.insert(self.ids[r as usize].clone(), r);
+            self.by_id.insert(self.id_of(r).to_owned(), r);
             if was_shown {
                 self.attach(r);
             }
@@ -806,7 +850,6 @@ impl Pipeline {
 
     fn swap_remove_row(&mut self, r: u32) {
         let r = r as usize;
-        self.ids.swap_remove(r);
         self.deals.swap_remove(r);
         self.stage.swap_remove(r);
         self.cents.swap_remove(r);
@@ -817,14 +860,17 @@ impl Pipeline {
         self.assignee.swap_remove(r);
         self.company.swap_remove(r);
         self.contact.swap_remove(r);
-        self.title_folded.swap_remove(r);
+        if self.folded {
+            self.title_folded.swap_remove(r);
+        }
         self.seq.swap_remove(r);
         self.shown.swap_remove(r);
+        self.pos.swap_remove(r);
     }
 
-    /// Moves a deal to `stage` at once and returns the move, to be saved and then confirmed or
-    /// reverted.
-    pub fn move_deal(&mut self, object_id: &str, stage: &Stage) -> Result<Move> {
+    /// Moves a deal to `stage` at once and answers the move's id: save the new stage, then
+    /// [`Pipeline::confirm_move`] or [`Pipeline::revert_move`].
+    pub fn move_deal(&mut self, object_id: &str, stage: &Stage) -> Result<u32> {
         if !stage.is_known() {
             return Err(CrmError::invalid(
                 "Deal",
@@ -840,19 +886,25 @@ impl Pipeline {
         self.set_stage(r, to);
         let move_id = self.next_move;
         self.next_move = self.next_move.wrapping_add(1).max(1);
-        self.moves.insert(move_id, (object_id.to_owned(), from, to));
-        Ok(Move {
+        self.moves.insert(
             move_id,
-            object_id: object_id.to_owned(),
-            from: self.stage_names[from as usize].clone(),
-            to: stage.as_str().to_owned(),
-        })
+            PendingMove {
+                seq: self.seq[r as usize],
+                row: r,
+                from,
+                to,
+            },
+        );
+        Ok(move_id)
     }
 
     fn set_stage(&mut self, r: u32, to: u16) {
         self.detach(r);
         self.stage[r as usize] = to;
-        self.deals[r as usize].stage = Some(Stage::from(self.stage_names[to as usize].as_str()));
+        self.deals[r as usize].stage = Some(match Stage::KNOWN.get(to as usize) {
+            Some(known) => known.clone(),
+            None => Stage::from(self.stage_names[to as usize].as_str()),
+        });
         self.attach(r);
         self.version += 1;
     }
@@ -865,12 +917,17 @@ impl Pipeline {
     /// The save failed: put the deal back, unless something newer (an event, another move)
     /// changed its stage since.
     pub fn revert_move(&mut self, move_id: u32) -> bool {
-        let Some((id, from, to)) = self.moves.remove(&move_id) else {
+        let Some(m) = self.moves.remove(&move_id) else {
             return false;
         };
-        match self.by_id.get(&id).copied() {
-            Some(r) if self.stage[r as usize] == to => {
-                self.set_stage(r, from);
+        let row = if self.seq.get(m.row as usize) == Some(&m.seq) {
+            Some(m.row)
+        } else {
+            self.seq.iter().position(|&s| s == m.seq).map(|r| r as u32)
+        };
+        match row {
+            Some(r) if self.stage[r as usize] == m.to => {
+                self.set_stage(r, m.from);
                 true
             }
             _ => false,
@@ -909,7 +966,7 @@ impl Pipeline {
 
     /// Every deal, in the order they first arrived (which breaks ties in sorting).
     pub fn deals_in_arrival_order(&self) -> Vec<Deal> {
-        let mut rows: Vec<usize> = (0..self.ids.len()).collect();
+        let mut rows: Vec<usize> = (0..self.deals.len()).collect();
         rows.sort_by_key(|&r| self.seq[r]);
         rows.into_iter().map(|r| self.deals[r].clone()).collect()
     }
@@ -923,7 +980,7 @@ impl Pipeline {
         self.columns[s as usize]
             .members
             .iter()
-            .map(|&r| self.ids[r as usize].clone())
+            .map(|&r| self.id_of(r).to_owned())
             .collect()
     }
 
@@ -987,6 +1044,67 @@ impl Pipeline {
                     count: n,
                 })
                 .collect(),
+        }
+    }
+}
+
+/// Streams a JSON array of deals into a pipeline.
+struct DealsSeed<'a>(&'a mut Pipeline);
+
+impl<'de> serde::de::DeserializeSeed<'de> for DealsSeed<'_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for DealsSeed<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an array of deals or {results: [...]}")
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(
+        self,
+        mut seq: A,
+    ) -> std::result::Result<(), A::Error> {
+        let mut index = 0;
+        while let Some(deal) = seq.next_element::<Deal>()? {
+            self.0
+                .add_loaded(index, deal)
+                .map_err(|e| serde::de::Error::custom(e.to_string()))?;
+            index += 1;
+        }
+        Ok(())
+    }
+}
+
+/// Streams `{"results": [...]}` (a Parse answer) into a pipeline; other keys are skipped.
+struct ResultsVisitor<'a>(&'a mut Pipeline);
+
+impl<'de> serde::de::Visitor<'de> for ResultsVisitor<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("{results: [...]}")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<(), A::Error> {
+        let mut found = false;
+        while let Some(key) = map.next_key::<crate::wire::BorrowedOrOwned<'de>>()? {
+            if key.0 == "results" && !found {
+                map.next_value_seed(DealsSeed(&mut *self.0))?;
+                found = true;
+            } else {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        if found {
+            Ok(())
+        } else {
+            Err(serde::de::Error::custom(
+                "expected an array of deals or {results: [...]}",
+            ))
         }
     }
 }

@@ -367,25 +367,27 @@ fn a_move_applies_at_once_and_can_be_reverted_or_confirmed() {
     ]);
     let v0 = p.version();
     let m = p.move_deal("a", &Stage::Won).unwrap();
-    assert_eq!(
-        (m.from.as_str(), m.to.as_str(), m.object_id.as_str()),
-        ("lead", "won", "a")
-    );
     assert!(p.version() > v0);
     assert_eq!((p.columns()[0].count, p.columns()[4].total), (1, 100.0));
     assert_eq!(p.deal("a").unwrap().stage, Some(Stage::Won));
-    assert!(p.revert_move(m.move_id));
+    assert!(p.revert_move(m));
     assert_eq!((p.columns()[0].count, p.columns()[4].count), (2, 0));
-    assert!(!p.revert_move(m.move_id), "a move is undone once");
+    assert!(!p.revert_move(m), "a move is undone once");
     let m2 = p.move_deal("b", &Stage::Proposal).unwrap();
-    assert!(p.confirm_move(m2.move_id));
-    assert!(!p.revert_move(m2.move_id));
+    assert!(p.confirm_move(m2));
+    assert!(!p.revert_move(m2));
     assert_eq!(p.columns()[2].count, 1);
     // A newer change wins over a late revert.
     let m3 = p.move_deal("a", &Stage::Qualified).unwrap();
     p.upsert(deal("a", "negotiation", Some(100.0))).unwrap();
-    assert!(!p.revert_move(m3.move_id));
+    assert!(!p.revert_move(m3));
     assert_eq!(p.deal("a").unwrap().stage, Some(Stage::Negotiation));
+    // A revert finds its deal even after other rows moved around it.
+    let m4 = p.move_deal("b", &Stage::Lost).unwrap();
+    p.upsert(deal("c", "lead", Some(1.0))).unwrap();
+    assert!(p.remove("a"));
+    assert!(p.revert_move(m4));
+    assert_eq!(p.deal("b").unwrap().stage, Some(Stage::Proposal));
     assert_eq!(
         p.move_deal("zzz", &Stage::Won).unwrap_err().code(),
         "INVALID_INPUT"
@@ -583,7 +585,7 @@ fn apply(p: &mut Pipeline, op: &Op, moves: &mut Vec<u32>) {
         }
         Op::Move(id, s) => {
             if let Ok(m) = p.move_deal(&format!("d{id}"), &Stage::from(STAGES[*s as usize])) {
-                moves.push(m.move_id);
+                moves.push(m);
             }
         }
         Op::Revert(i) => {

@@ -26,11 +26,21 @@ fn columns(p: &PipelineHandle) -> Vec<(String, u32, f64, f64)> {
         .collect()
 }
 
-fn page_titles(p: &PipelineHandle, stage: &str, offset: u32, limit: u32) -> Vec<String> {
-    p.page(stage, offset, limit)
+fn page(p: &PipelineHandle, stage: &str, offset: u32, limit: u32) -> Vec<Deal> {
+    let cards = p
+        .page(stage, offset, limit)
         .unwrap()
+        .unchecked_into::<js_sys::Array>();
+    cards
+        .iter()
+        .map(|d| serde_wasm_bindgen::from_value(d).unwrap())
+        .collect()
+}
+
+fn page_titles(p: &PipelineHandle, stage: &str, offset: u32, limit: u32) -> Vec<String> {
+    page(p, stage, offset, limit)
         .into_iter()
-        .map(|d| rust::<Deal>(d).title)
+        .map(|d| d.title)
         .collect()
 }
 
@@ -90,13 +100,7 @@ async fn a_pipeline_loads_from_the_server_groups_filters_pages_and_moves() {
     assert_eq!(code_of(&err), "INVALID_INPUT");
 
     // Move and save: the pipeline changes at once and the server follows.
-    let lead_a = p
-        .page("lead", 1, 1)
-        .unwrap()
-        .into_iter()
-        .map(rust::<Deal>)
-        .next()
-        .unwrap();
+    let lead_a = page(&p, "lead", 1, 1).remove(0);
     let id = lead_a.object_id.clone().unwrap();
     p.move_and_save(&c, id.clone(), "proposal".into())
         .await

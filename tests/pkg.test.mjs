@@ -43,7 +43,8 @@ test('enums, unions and the client are typed', () => {
   assert.match(dts, /deals\(\): CrmQuery<Deal>/);
   assert.match(dts, /export class CrmQuery<T> \{/);
   const publicApi = dts.split('export type InitInput')[0]; // after it: wasm-bindgen's raw exports
-  assert.doesNotMatch(publicApi, /\bany\b/, 'no `any` in the public API');
+  const code = publicApi.replace(/\/\*[\s\S]*?\*\//g, ''); // types, not doc comments
+  assert.doesNotMatch(code, /\bany\b/, 'no `any` in the public API');
 });
 
 test('the fluent API is typed: tests/types/api.ts compiles and its expected errors are errors', () => {

@@ -253,6 +253,8 @@ struct Compiled {
     text: Option<String>,
     overdue_before: Option<i64>,
     updated_before: Option<i64>,
+    /// Whether any condition is set (if not, every deal passes).
+    any: bool,
 }
 
 pub struct Pipeline {
@@ -289,7 +291,8 @@ pub struct Pipeline {
     columns: Vec<Column>,
     /// Unconfirmed moves: the row's sequence number (stable) and a hint where it sits (rows
     /// shift when others are removed), the stage it left and the one it entered.
-    moves: HashMap<u32, PendingMove>,
+    /// A short list: moves are confirmed or reverted as soon as their save answers.
+    moves: Vec<(u32, PendingMove)>,
     next_move: u32,
     version: u64,
 }
@@ -356,7 +359,7 @@ impl Pipeline {
             sort: Sort::default(),
             now_ms: 0,
             columns: vec![Column::default(); KNOWN_STAGES],
-            moves: HashMap::default(),
+            moves: Vec::new(),
             next_move: 1,
             version: 0,
         }
@@ -536,7 +539,7 @@ impl Pipeline {
         };
         let (assignees, companies, contacts) =
             (ids(&f.assignees), ids(&f.companies), ids(&f.contacts));
-        Compiled {
+        let mut c = Compiled {
             assignees,
             companies,
             contacts,
@@ -553,7 +556,19 @@ impl Pipeline {
             updated_before: f
                 .stale_days
                 .map(|d| self.now_ms - (d * DAY_MS as f64) as i64),
-        }
+            any: false,
+        };
+        c.any = c.assignees.is_some()
+            || c.companies.is_some()
+            || c.contacts.is_some()
+            || c.min_cents.is_some()
+            || c.max_cents.is_some()
+            || c.close_from.is_some()
+            || c.close_before.is_some()
+            || c.text.is_some()
+            || c.overdue_before.is_some()
+            || c.updated_before.is_some();
+        c
     }
 
     /// Sets the filter and regroups. `now_ms` is the clock for `overdue` and `staleDays`.
@@ -612,6 +627,9 @@ impl Pipeline {
 
     fn passes(&self, r: usize) -> bool {
         let f = &self.compiled;
+        if !f.any {
+            return true;
+        }
         if let Some(list) = &f.assignees {
             if !list.contains(&self.assignee[r]) {
                 return false;
@@ -676,7 +694,7 @@ impl Pipeline {
             c.cents = 0;
             c.weighted = 0;
         }
-        let no_filter = self.filter == Filter::default();
+        let no_filter = !self.compiled.any;
         for r in 0..self.deals.len() {
             let shown = no_filter || self.passes(r);
             self.shown[r] = shown;
@@ -886,7 +904,7 @@ impl Pipeline {
         self.set_stage(r, to);
         let move_id = self.next_move;
         self.next_move = self.next_move.wrapping_add(1).max(1);
-        self.moves.insert(
+        self.moves.push((
             move_id,
             PendingMove {
                 seq: self.seq[r as usize],
@@ -894,7 +912,7 @@ impl Pipeline {
                 from,
                 to,
             },
-        );
+        ));
         Ok(move_id)
     }
 
@@ -909,15 +927,20 @@ impl Pipeline {
         self.version += 1;
     }
 
+    fn take_move(&mut self, move_id: u32) -> Option<PendingMove> {
+        let at = self.moves.iter().position(|(id, _)| *id == move_id)?;
+        Some(self.moves.swap_remove(at).1)
+    }
+
     /// The save went through: forget how to undo the move.
     pub fn confirm_move(&mut self, move_id: u32) -> bool {
-        self.moves.remove(&move_id).is_some()
+        self.take_move(move_id).is_some()
     }
 
     /// The save failed: put the deal back, unless something newer (an event, another move)
     /// changed its stage since.
     pub fn revert_move(&mut self, move_id: u32) -> bool {
-        let Some(m) = self.moves.remove(&move_id) else {
+        let Some(m) = self.take_move(move_id) else {
             return false;
         };
         let row = if self.seq.get(m.row as usize) == Some(&m.seq) {

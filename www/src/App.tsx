@@ -1,5 +1,5 @@
-import { useCallback, useEffect, useState, type FormEvent } from 'react';
-import type { CrmClient, Deal, Stage, User } from 'crm-wasm';
+import { useCallback, useEffect, useState, useSyncExternalStore, type FormEvent } from 'react';
+import { Pipeline as CrmPipeline, type CrmClient, type Deal, type Stage, type User } from 'crm-wasm';
 import { describeError } from './crm';
 
 const STAGES: Stage[] = ['lead', 'qualified', 'proposal', 'negotiation', 'won', 'lost'];
@@ -78,42 +78,44 @@ function LogIn({ client, notice, onSignedIn }: { client: CrmClient; notice?: str
 }
 
 function Pipeline({ client }: { client: CrmClient }) {
-  const [deals, setDeals] = useState<Deal[]>();
+  // The deals live in wasm memory; React reads small views and re-renders on `version`.
+  const [pipeline] = useState(() => new CrmPipeline());
+  const version = useSyncExternalStore(
+    useCallback((onChange: () => void) => pipeline.subscribe(onChange), [pipeline]),
+    () => pipeline.version,
+  );
+  const [loaded, setLoaded] = useState(false);
   const [error, setError] = useState<string>();
 
   const load = useCallback(async () => {
     try {
-      setDeals(await client.deals().ascending('expectedCloseDate').findAll());
+      await pipeline.loadQuery(client.deals());
+      setLoaded(true);
       setError(undefined);
     } catch (err) {
       setError(describeError(err));
     }
-  }, [client]);
+  }, [client, pipeline]);
 
   useEffect(() => { void load(); }, [load]);
+  useEffect(() => () => pipeline.free(), [pipeline]);
 
   if (error) return <p role="alert" className="error">{error} <button onClick={load}>Retry</button></p>;
-  if (!deals) return <p className="loading">Loading deals…</p>;
-
-  const byStage = new Map<string, Deal[]>(STAGES.map((s) => [s, []]));
-  for (const deal of deals) {
-    const stage = deal.stage ?? 'lead';
-    if (!byStage.has(stage)) byStage.set(stage, []);
-    byStage.get(stage)!.push(deal);
-  }
+  if (!loaded) return <p className="loading">Loading deals…</p>;
 
   return (
     <>
-      <NewDeal client={client} onCreated={load} />
-      <div className="board">
-        {[...byStage].map(([stage, list]) => (
-          <section key={stage} className="column" aria-label={`Stage ${stage}`} data-stage={stage}>
-            <h2>{stage}</h2>
+      <NewDeal client={client} onCreated={(deal) => pipeline.upsert(deal)} />
+      <div className="board" data-version={version}>
+        {pipeline.columns().map((column) => (
+          <section key={column.stage} className="column" aria-label={`Stage ${column.stage}`} data-stage={column.stage}>
+            <h2>{column.stage}</h2>
             <p className="totals">
-              <span data-testid={`count-${stage}`}>{list.length}</span> {list.length === 1 ? 'deal' : 'deals'} ·{' '}
-              <span data-testid={`total-${stage}`}>{money.format(list.reduce((t, d) => t + (d.amount ?? 0), 0))}</span>
+              <span data-testid={`count-${column.stage}`}>{column.count}</span> {column.count === 1 ? 'deal' : 'deals'} ·{' '}
+              <span data-testid={`total-${column.stage}`}>{money.format(column.total)}</span>
+              {' '}· weighted {money.format(column.weighted)}
             </p>
-            {list.map((d) => (
+            {pipeline.page(column.stage, 0, 50).map((d) => (
               <article key={d.objectId} className="card">
                 <h3>{d.title}</h3>
                 <p>{d.amount !== undefined ? money.format(d.amount) : '—'}</p>
@@ -127,7 +129,7 @@ function Pipeline({ client }: { client: CrmClient }) {
   );
 }
 
-function NewDeal({ client, onCreated }: { client: CrmClient; onCreated: () => void }) {
+function NewDeal({ client, onCreated }: { client: CrmClient; onCreated: (deal: Deal) => void }) {
   const [title, setTitle] = useState('');
   const [amount, setAmount] = useState('');
   const [stage, setStage] = useState<Stage>('lead');
@@ -137,10 +139,10 @@ function NewDeal({ client, onCreated }: { client: CrmClient; onCreated: () => vo
     e.preventDefault();
     setError(undefined);
     try {
-      await client.createDeal({ title, stage, amount: amount === '' ? undefined : Number(amount) });
+      const deal = await client.createDeal({ title, stage, amount: amount === '' ? undefined : Number(amount) });
       setTitle('');
       setAmount('');
-      onCreated();
+      onCreated(deal);
     } catch (err) {
       setError(describeError(err));
     }

@@ -100,6 +100,10 @@ impl<P: Platform> Client<P> {
         }
     }
 
+    pub fn platform(&self) -> &P {
+        &self.platform
+    }
+
     pub fn current_user(&self) -> Option<User> {
         self.session.borrow().as_ref().map(|s| s.user.clone())
     }
@@ -400,6 +404,28 @@ impl<P: Platform> Client<P> {
     pub async fn find<T: HasSchema + DeserializeOwned>(&self, query: &Query) -> Result<Vec<T>> {
         let value = self.send_authenticated(&rest::find::<T>(query)?).await?;
         rest::decode_results(value)
+    }
+
+    /// The objectIds matching `query` (one page of up to 1000; only the ids are fetched).
+    pub async fn find_ids<T: HasSchema>(&self, query: &Query) -> Result<Vec<String>> {
+        #[derive(serde::Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct IdOnly {
+            object_id: String,
+        }
+        let q = Query {
+            keys: vec!["objectId".into()],
+            limit: Some(MAX_LIMIT),
+            ..query.clone()
+        };
+        let value = self.send_authenticated(&rest::find::<T>(&q)?).await?;
+        let results = value
+            .get("results")
+            .cloned()
+            .ok_or_else(|| CrmError::MalformedResponse("missing results array".into()))?;
+        let ids: Vec<IdOnly> = serde_json::from_value(results)
+            .map_err(|e| CrmError::MalformedResponse(e.to_string()))?;
+        Ok(ids.into_iter().map(|o| o.object_id).collect())
     }
 
     pub async fn first<T: HasSchema + DeserializeOwned>(&self, query: &Query) -> Result<Option<T>> {

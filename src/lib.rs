@@ -11,13 +11,15 @@
 //! - [`pipeline`]: deals grouped by stage with totals, forecasts, filters, sorting, moves;
 //! - [`query`]: queries and their compilation to Parse's `where` / `order` parameters;
 //! - [`rest`]: Parse's REST requests and responses as plain data, independent of any transport;
+//! - [`live`]: the LiveQuery protocol as a state machine (reconnect, heartbeat, catch-up);
 //! - [`client`]: the session lifecycle and CRUD logic, over a [`client::Platform`].
 //!
-//! Browser layer (wasm32 only): `web` (fetch, storage) and `bindings` (the `#[wasm_bindgen]`
+//! Browser layer (wasm32 only): `web` (fetch, storage), `socket` (WebSocket) and `bindings` (the `#[wasm_bindgen]`
 //! surface, thin and typed through tsify).
 
 pub mod client;
 pub mod error;
+pub mod live;
 pub mod models;
 pub mod pipeline;
 pub mod query;
@@ -27,6 +29,8 @@ pub mod wire;
 
 #[cfg(target_arch = "wasm32")]
 pub mod bindings;
+#[cfg(target_arch = "wasm32")]
+mod socket;
 #[cfg(target_arch = "wasm32")]
 mod web;
 

@@ -35,6 +35,10 @@ impl BrowserPlatform {
         }
     }
 
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.endpoint
+    }
+
     fn storage_key(&self) -> String {
         format!("crm-wasm/{}/session", self.endpoint.app_id)
     }

@@ -5,15 +5,18 @@
 //!
 //! - `client`: `CrmClient`, auth and per-class CRUD and batches;
 //! - `query`: `CrmQuery<T>`, the fluent query builder;
-//! - `pipeline`: `Pipeline`, the pipeline engine's handle.
+//! - `pipeline`: `Pipeline`, the pipeline engine's handle;
+//! - `live`: `LiveQueryClient`, Live Queries over a WebSocket.
 //!
 //! Declarations tsify cannot derive (generics, open string unions) are in `types.d.ts`.
 
 mod client;
+mod live;
 mod pipeline;
 mod query;
 
 pub use client::CrmClient;
+pub use live::LiveQueryClient;
 pub use pipeline::PipelineHandle;
 pub use query::CrmQuery;
 

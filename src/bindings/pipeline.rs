@@ -22,6 +22,11 @@ pub struct PipelineHandle {
 }
 
 impl PipelineHandle {
+    /// The engine and its subscribers, for a live query that feeds them.
+    pub(crate) fn parts(&self) -> (Rc<RefCell<Pipeline>>, Rc<RefCell<Vec<js_sys::Function>>>) {
+        (self.inner.clone(), self.listeners.clone())
+    }
+
     /// Runs a change with the pipeline borrowed, then (borrow released) tells subscribers.
     fn change<T>(
         &self,

@@ -93,3 +93,16 @@ export class CrmQuery<T> {
   /** The query as plain data (the `Query` type). */
   toJSON(): Query;
 }
+
+/** A change reaching a live subscription. `caughtUp` marks changes found after a reconnect
+ * (objects updated, or deleted, while the socket was down) rather than pushed by the server;
+ * a caught-up delete carries only the objectId. */
+export type LiveEvent<T> =
+  | { kind: "create" | "update" | "enter"; object: T; original?: T; caughtUp: boolean }
+  | { kind: "delete" | "leave"; object: T | { objectId: string }; original?: T; caughtUp: boolean };
+
+export interface LiveQueryClient {
+  /** Calls `handler` for every change matching `query` (Deal and Activity queries). Answers
+   * the subscription's id, for `unsubscribe` and `isSubscribed`. */
+  subscribe<T extends Deal | Activity>(query: CrmQuery<T>, handler: (event: LiveEvent<T>) => void): number;
+}

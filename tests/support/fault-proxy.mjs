@@ -6,11 +6,16 @@
 //                                         browser does not silently resend once bytes arrived)
 //   POST /__fault/status?code=503&count=N answer the next N requests with that status, unsent
 //   POST /__fault/delay?ms=M&count=N      hold the next N requests M ms before forwarding
+//   POST /__fault/cut-sockets             close every open WebSocket connection (both ends)
+//   POST /__fault/freeze-sockets          stop passing data on open WebSocket connections
+//                                         without closing them (a connection that died silently)
+//   POST /__fault/down?ms=M               refuse every connection for M ms (a server restart)
 //   POST /__fault/reset                   no faults
 //   GET  /__fault/stats                   {forwarded, dropped, refused}
 // Preflight (OPTIONS) requests are forwarded and never count.
 // Usage: node fault-proxy.mjs LISTEN_PORT UPSTREAM_PORT
 import http from 'node:http';
+import net from 'node:net';
 
 const listenPort = Number(process.argv[2] || 1438);
 const upstreamPort = Number(process.argv[3] || 1437);
@@ -21,7 +26,10 @@ const CORS = {
 };
 
 let faults = [];
-const stats = { forwarded: 0, dropped: 0, refused: 0 };
+const stats = { forwarded: 0, dropped: 0, refused: 0, sockets: 0 };
+const tunnels = new Set(); // open WebSocket connections: { client, upstream, frozen }
+let downUntil = 0;
+const isDown = () => Date.now() < downUntil;
 
 function takeFault() {
   const f = faults[0];
@@ -36,7 +44,26 @@ function control(req, res, url) {
   const kind = url.pathname.slice('/__fault/'.length);
   if (req.method === 'OPTIONS') return res.writeHead(204, CORS).end();
   if (kind === 'stats') return res.writeHead(200, { ...CORS, 'Content-Type': 'application/json' }).end(JSON.stringify(stats));
-  if (kind === 'reset') faults = [];
+  if (kind === 'reset') {
+    faults = [];
+    downUntil = 0;
+  } else if (kind === 'cut-sockets') {
+    for (const t of tunnels) {
+      t.client.destroy();
+      t.upstream.destroy();
+    }
+    tunnels.clear();
+  } else if (kind === 'freeze-sockets') {
+    for (const t of tunnels) t.frozen = true;
+  } else if (kind === 'down') {
+    downUntil = Date.now() + Number(url.searchParams.get('ms') || 1000);
+    for (const t of tunnels) {
+      t.client.destroy();
+      t.upstream.destroy();
+    }
+    tunnels.clear();
+  }
+  else if (['cut-sockets', 'freeze-sockets', 'down'].includes(kind)) { /* done above */ }
   else if (kind === 'drop-response') faults.push({ kind, count: n });
   else if (kind === 'status') faults.push({ kind, count: n, code: Number(url.searchParams.get('code') || 503) });
   else if (kind === 'delay') faults.push({ kind, count: n, ms: Number(url.searchParams.get('ms') || 1000) });
@@ -60,6 +87,7 @@ function forward(req, res, body, onAnswer) {
 const server = http.createServer((req, res) => {
   const url = new URL(req.url, 'http://x');
   if (url.pathname.startsWith('/__fault/')) return control(req, res, url);
+  if (isDown()) return req.socket.destroy();
   const chunks = [];
   req.on('data', (c) => chunks.push(c));
   req.on('end', async () => {
@@ -80,6 +108,31 @@ const server = http.createServer((req, res) => {
       res.writeHead(up.statusCode, up.headers).end(answer);
     });
   });
+});
+
+// WebSocket (LiveQuery): a raw tunnel to the upstream, so faults can cut or freeze it.
+server.on('upgrade', (req, client, head) => {
+  if (isDown()) return client.destroy();
+  const upstream = net.connect(upstreamPort, '127.0.0.1', () => {
+    const lines = [`${req.method} ${req.url} HTTP/1.1`];
+    for (let i = 0; i < req.rawHeaders.length; i += 2) lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
+    upstream.write(lines.join('\r\n') + '\r\n\r\n');
+    if (head.length) upstream.write(head);
+  });
+  const tunnel = { client, upstream, frozen: false };
+  tunnels.add(tunnel);
+  stats.sockets += 1;
+  client.on('data', (d) => { if (!tunnel.frozen) upstream.write(d); });
+  upstream.on('data', (d) => { if (!tunnel.frozen) client.write(d); });
+  const end = () => {
+    tunnels.delete(tunnel);
+    client.destroy();
+    upstream.destroy();
+  };
+  client.on('close', end);
+  upstream.on('close', end);
+  client.on('error', end);
+  upstream.on('error', end);
 });
 
 server.listen(listenPort, '127.0.0.1', () => console.log(`fault proxy on 127.0.0.1:${listenPort} -> ${upstreamPort}`));

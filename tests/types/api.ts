@@ -1,6 +1,6 @@
 // Compile-time tests of the generated TypeScript API (tests/pkg.test.mjs runs tsc on this
 // file): what must type-check does, and every `@ts-expect-error` line must be an error.
-import { CrmClient, type Activity, type BatchResult, type Company, type Contact, type CrmError, type Deal, type Saved } from 'crm-wasm';
+import { CrmClient, LiveQueryClient, Pipeline, type Activity, type BatchResult, type Company, type Contact, type CrmError, type Deal, type Saved } from 'crm-wasm';
 
 declare const crm: CrmClient;
 
@@ -28,6 +28,21 @@ export async function typed(): Promise<void> {
     }
   }
   void [deals, count, first, one, all, contacts, activities, companies, saved];
+
+  const live = new LiveQueryClient(crm, { heartbeatMs: 10000 });
+  live.subscribe(crm.deals().equalTo('stage', 'won'), (e) => {
+    if (e.kind === 'create') {
+      const d: Deal = e.object;
+      void d;
+    }
+  });
+  const pipeline = new Pipeline();
+  await live.livePipeline(pipeline, crm.deals());
+  pipeline.setFilter({ assignees: ['u1'], overdue: true });
+  const moveId: number = pipeline.moveDeal('d1', 'won');
+  pipeline.confirmMove(moveId);
+  // @ts-expect-error: not a stage the pipeline knows how to sort by
+  pipeline.setSort({ key: 'stage' });
 
   // @ts-expect-error: no field "stag" on Deal
   crm.deals().equalTo('stag', 'won');

@@ -1,0 +1,333 @@
+//! Browser tests of Live Queries against the real LiveQuery server, directly and through the
+//! fault proxy (which can cut, freeze or refuse WebSocket connections).
+#![cfg(target_arch = "wasm32")]
+
+mod common;
+
+use common::*;
+use crm_wasm::bindings::{CrmClient, LiveQueryClient, PipelineHandle};
+use crm_wasm::Deal;
+use serde_json::{json, Value};
+use std::cell::RefCell;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const PROXY_WS: &str = match option_env!("CRM_TEST_PROXY_WS") {
+    Some(url) => url,
+    None => "ws://127.0.0.1:1438/parse",
+};
+
+async fn sleep(ms: i32) {
+    let p = js_sys::Promise::new(&mut |resolve, _| {
+        let w: web_sys::Window = js_sys::global().unchecked_into();
+        w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+            .unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(p).await.unwrap();
+}
+
+/// Polls `done` every 20 ms until it holds or `ms` pass; answers the time it took.
+async fn within(ms: f64, what: &str, mut done: impl FnMut() -> bool) -> f64 {
+    let start = js_sys::Date::now();
+    while !done() {
+        assert!(
+            js_sys::Date::now() - start < ms,
+            "timed out after {ms} ms waiting for {what}"
+        );
+        sleep(20).await;
+    }
+    js_sys::Date::now() - start
+}
+
+type Events = Rc<RefCell<Vec<Value>>>;
+
+fn recorder() -> (Events, js_sys::Function) {
+    let events: Events = Rc::new(RefCell::new(Vec::new()));
+    let sink = events.clone();
+    let f = Closure::<dyn Fn(JsValue)>::new(move |e: JsValue| {
+        sink.borrow_mut()
+            .push(serde_wasm_bindgen::from_value(e).unwrap());
+    });
+    (events, f.into_js_value().unchecked_into())
+}
+
+fn titles(events: &Events, kind: &str) -> Vec<String> {
+    events
+        .borrow()
+        .iter()
+        .filter(|e| e["kind"] == kind)
+        .map(|e| e["object"]["title"].as_str().unwrap_or("").to_owned())
+        .collect()
+}
+
+async fn second_client(a: &CrmClient) -> CrmClient {
+    let b = client();
+    b.become_user(a.session_token().unwrap()).await.unwrap();
+    b
+}
+
+async fn live_on(c: &CrmClient, options: Value) -> (LiveQueryClient, u32, Events) {
+    let live = LiveQueryClient::new(c, Some(ts(options))).unwrap();
+    let (events, handler) = recorder();
+    let id = live.subscribe(&c.deals(), handler).unwrap();
+    within(5000.0, "the subscription", || live.is_subscribed(id)).await;
+    (live, id, events)
+}
+
+#[wasm_bindgen_test]
+async fn a_change_by_one_client_reaches_another_within_a_second() {
+    let (a, _) = signed_up("livea").await;
+    let b = second_client(&a).await;
+    let (live, _, events) = live_on(&b, json!({})).await;
+    assert_eq!(live.status().as_string().as_deref(), Some("connected"));
+
+    let title = unique("Live ");
+    let created: Deal = rust(
+        a.create_deal(ts(json!({"title": title, "amount": 5, "stage": "lead"})))
+            .await
+            .unwrap(),
+    );
+    let took = within(1000.0, "the create event", || {
+        titles(&events, "create").contains(&title)
+    })
+    .await;
+    assert!(took < 1000.0);
+    let event = events
+        .borrow()
+        .iter()
+        .find(|e| e["kind"] == "create")
+        .cloned()
+        .unwrap();
+    assert_eq!(event["object"]["objectId"], json!(created.object_id));
+    assert_eq!(event["object"]["amount"].as_f64(), Some(5.0));
+    assert_eq!(event["caughtUp"], json!(false));
+
+    a.update_deal(
+        created.object_id.clone().unwrap(),
+        js(&json!({"stage": "won"})),
+    )
+    .await
+    .unwrap();
+    within(1000.0, "the update event", || {
+        events
+            .borrow()
+            .iter()
+            .any(|e| e["kind"] == "update" && e["object"]["stage"] == "won")
+    })
+    .await;
+    a.delete_deal(created.object_id.clone().unwrap())
+        .await
+        .unwrap();
+    within(1000.0, "the delete event", || {
+        events.borrow().iter().any(|e| e["kind"] == "delete")
+    })
+    .await;
+    live.close();
+    assert_eq!(live.status().as_string().as_deref(), Some("closed"));
+}
+
+#[wasm_bindgen_test]
+async fn user_b_never_receives_events_for_user_as_deals() {
+    let (a, _) = signed_up("livesecreta").await;
+    let (b, _) = signed_up("livesecretb").await;
+    let (live, _, events) = live_on(&b, json!({})).await;
+    for i in 0..3 {
+        a.create_deal(ts(json!({"title": format!("A private {i}")})))
+            .await
+            .unwrap();
+    }
+    let mine = unique("B own ");
+    b.create_deal(ts(json!({"title": mine}))).await.unwrap();
+    within(2000.0, "B's own event", || {
+        titles(&events, "create").contains(&mine)
+    })
+    .await;
+    sleep(500).await;
+    let seen: Vec<String> = events
+        .borrow()
+        .iter()
+        .map(|e| e["object"]["title"].as_str().unwrap_or("").to_owned())
+        .collect();
+    assert_eq!(seen, vec![mine], "nothing of A's");
+    live.close();
+}
+
+#[wasm_bindgen_test]
+async fn after_the_connection_drops_it_reconnects_and_catches_up() {
+    fault("reset").await;
+    let (a, _) = signed_up("livedrop").await;
+    let b = second_client(&a).await;
+    let keep: Deal = rust(
+        a.create_deal(ts(json!({"title": "will change", "amount": 1})))
+            .await
+            .unwrap(),
+    );
+    let doomed: Deal = rust(
+        a.create_deal(ts(json!({"title": "will go"})))
+            .await
+            .unwrap(),
+    );
+    let (live, id, events) = live_on(
+        &b,
+        json!({"url": PROXY_WS, "reconnectBaseMs": 100, "reconnectMaxMs": 400, "heartbeatMs": 0}),
+    )
+    .await;
+    // The subscription learns of `doomed` through an event, so it can notice its deletion.
+    a.update_deal(
+        doomed.object_id.clone().unwrap(),
+        js(&json!({"notes": "seen"})),
+    )
+    .await
+    .unwrap();
+    within(1000.0, "the update of the doomed deal", || {
+        titles(&events, "update").contains(&"will go".to_string())
+    })
+    .await;
+    let statuses: Rc<RefCell<Vec<String>>> = Rc::new(RefCell::new(Vec::new()));
+    let s = statuses.clone();
+    live.on_status(
+        Closure::<dyn Fn(JsValue)>::new(move |v: JsValue| {
+            s.borrow_mut().push(v.as_string().unwrap_or_default())
+        })
+        .into_js_value()
+        .unchecked_into(),
+    );
+
+    // The server is unreachable for 1.5 s; meanwhile changes happen.
+    fault("down?ms=1500").await;
+    within(2000.0, "noticing the drop", || {
+        statuses.borrow().iter().any(|s| s == "disconnected")
+    })
+    .await;
+    let made = unique("while away ");
+    a.create_deal(ts(json!({"title": made}))).await.unwrap();
+    a.update_deal(
+        keep.object_id.clone().unwrap(),
+        js(&json!({"title": "changed while away"})),
+    )
+    .await
+    .unwrap();
+    a.delete_deal(doomed.object_id.clone().unwrap())
+        .await
+        .unwrap();
+
+    within(8000.0, "reconnecting", || live.is_subscribed(id)).await;
+    within(3000.0, "the catch-up", || {
+        let caught: Vec<Value> = events
+            .borrow()
+            .iter()
+            .filter(|e| e["caughtUp"] == true)
+            .cloned()
+            .collect();
+        let titles: Vec<&str> = caught
+            .iter()
+            .filter_map(|e| e["object"]["title"].as_str())
+            .collect();
+        titles.contains(&made.as_str())
+            && titles.contains(&"changed while away")
+            && caught.iter().any(|e| {
+                e["kind"] == "delete" && e["object"]["objectId"] == json!(doomed.object_id)
+            })
+    })
+    .await;
+    // And live events flow again.
+    let after = unique("after ");
+    a.create_deal(ts(json!({"title": after}))).await.unwrap();
+    within(2000.0, "a live event after reconnecting", || {
+        titles(&events, "create").contains(&after)
+    })
+    .await;
+    live.close();
+    fault("reset").await;
+}
+
+#[wasm_bindgen_test]
+async fn a_connection_that_dies_silently_is_noticed_by_the_heartbeat() {
+    fault("reset").await;
+    let (a, _) = signed_up("livefrozen").await;
+    let b = second_client(&a).await;
+    let (live, id, events) = live_on(
+        &b,
+        json!({"url": PROXY_WS, "heartbeatMs": 400, "reconnectBaseMs": 100}),
+    )
+    .await;
+    fault("freeze-sockets").await;
+    let made = unique("during silence ");
+    a.create_deal(ts(json!({"title": made}))).await.unwrap();
+    // No close ever arrives: only the heartbeat can tell, then reconnect and catch up.
+    within(6000.0, "the deal via reconnect and catch-up", || {
+        titles(&events, "update").contains(&made)
+    })
+    .await;
+    assert!(live.is_subscribed(id));
+    live.close();
+    fault("reset").await;
+}
+
+#[wasm_bindgen_test]
+async fn a_live_pipeline_applies_events_incrementally() {
+    let (a, _) = signed_up("livepipe").await;
+    a.create_deal(ts(
+        json!({"title": "existing", "stage": "won", "amount": 100}),
+    ))
+    .await
+    .unwrap();
+    let b = second_client(&a).await;
+    let live = LiveQueryClient::new(&b, None).unwrap();
+    let pipeline = PipelineHandle::new();
+    let id = live.live_pipeline(&pipeline, &b.deals()).await.unwrap();
+    within(5000.0, "the subscription", || live.is_subscribed(id)).await;
+    let won = |p: &PipelineHandle| -> (u32, f64) {
+        let cols: Vec<crm_wasm::pipeline::ColumnSummary> = p
+            .columns()
+            .unwrap()
+            .into_iter()
+            .map(|c| serde_wasm_bindgen::from_value(c.into()).unwrap())
+            .collect();
+        (cols[4].count, cols[4].total)
+    };
+    assert_eq!(won(&pipeline), (1, 100.0));
+    let v = pipeline.version();
+    let d: Deal = rust(
+        a.create_deal(ts(json!({"title": "new", "stage": "won", "amount": 50})))
+            .await
+            .unwrap(),
+    );
+    within(1000.0, "the pipeline to take the new deal", || {
+        won(&pipeline) == (2, 150.0)
+    })
+    .await;
+    assert!(pipeline.version() > v);
+    a.update_deal(d.object_id.clone().unwrap(), js(&json!({"stage": "lost"})))
+        .await
+        .unwrap();
+    within(1000.0, "the move to lost", || won(&pipeline) == (1, 100.0)).await;
+    a.delete_deal(d.object_id.unwrap()).await.unwrap();
+    within(1000.0, "the delete", || pipeline.size() == 1).await;
+    live.close();
+}
+
+#[wasm_bindgen_test]
+async fn a_revoked_session_is_refused_and_reported() {
+    let (a, _) = signed_up("liverevoked").await;
+    let b = second_client(&a).await;
+    b.log_out().await.unwrap(); // revokes the token a still holds
+    let live = LiveQueryClient::new(&a, None).unwrap();
+    let errors: Events = Rc::new(RefCell::new(Vec::new()));
+    let sink = errors.clone();
+    live.on_error(
+        Closure::<dyn Fn(JsValue)>::new(move |e: JsValue| {
+            sink.borrow_mut().push(json!(code_of(&e)))
+        })
+        .into_js_value()
+        .unchecked_into(),
+    );
+    let (_, handler) = recorder();
+    live.subscribe(&a.deals(), handler).unwrap();
+    within(5000.0, "the refusal", || !errors.borrow().is_empty()).await;
+    assert_eq!(live.status().as_string().as_deref(), Some("closed"));
+    assert!(code_of(&LiveQueryClient::new(&client(), None).err().unwrap()) == "NOT_SIGNED_IN");
+}

@@ -29,7 +29,7 @@ start_pg() {
     mkdir -p "$pgdata"
     [ "$(id -u)" = 0 ] && chown -R postgres:postgres "$pgdata"
     chmod 700 "$pgdata"
-    as_postgres "$pgbin/initdb -D '$pgdata' -U postgres --auth=trust -E UTF8 >/dev/null"
+    as_postgres "$pgbin/initdb -D '$pgdata' -U postgres --auth=trust -E UTF8 --locale=C >/dev/null"
   fi
   if ! pg_running; then
     as_postgres "$pgbin/pg_ctl -D '$pgdata' -w -t 60 -o \"-p $pg_port -k '$pgdata' -c listen_addresses=127.0.0.1\" -l '$pgdata/log' start" >/dev/null

@@ -9,6 +9,7 @@
 //! - [`models`]: User, Company, Contact, Deal, Activity, their enums and validation;
 //! - [`schema`]: which field holds which kind of value, and encoding for the server;
 //! - [`pipeline`]: deals grouped by stage with totals, forecasts, filters, sorting, moves;
+//! - [`eval`]: the same queries run over local objects, with Parse Server's semantics;
 //! - [`query`]: queries and their compilation to Parse's `where` / `order` parameters;
 //! - [`rest`]: Parse's REST requests and responses as plain data, independent of any transport;
 //! - [`live`]: the LiveQuery protocol as a state machine (reconnect, heartbeat, catch-up);
@@ -19,6 +20,7 @@
 
 pub mod client;
 pub mod error;
+pub mod eval;
 pub mod live;
 pub mod models;
 pub mod pipeline;

@@ -295,10 +295,20 @@ impl Query {
                         .iter()
                         .map(|q| q.compile_where(schema).map(Value::Object))
                         .collect::<Result<Vec<_>>>()?;
-                    match where_.get_mut(key) {
-                        Some(Value::Array(existing)) => existing.extend(parts),
-                        _ => {
-                            where_.insert(key.to_owned(), Value::Array(parts));
+                    if !where_.contains_key(key) {
+                        where_.insert(key.to_owned(), Value::Array(parts));
+                    } else if key == "$and" {
+                        if let Some(Value::Array(existing)) = where_.get_mut(key) {
+                            existing.extend(parts); // an AND of ANDs is one AND
+                        }
+                    } else {
+                        // A second OR is ANDed with the first, not merged into it.
+                        let clause = serde_json::json!({ "$or": parts });
+                        match where_.get_mut("$and") {
+                            Some(Value::Array(existing)) => existing.push(clause),
+                            _ => {
+                                where_.insert("$and".into(), Value::Array(vec![clause]));
+                            }
                         }
                     }
                     continue;
@@ -338,7 +348,12 @@ impl Query {
                             "equalTo on {field} cannot be combined with other conditions on it"
                         )));
                     };
-                    ops.insert(op.to_owned(), operand);
+                    // Two conditions with one operator on one field would silently keep one.
+                    if ops.insert(op.to_owned(), operand).is_some() {
+                        return Err(CrmError::InvalidInput(format!(
+                            "two {op} conditions on {field}"
+                        )));
+                    }
                 }
             }
         }
@@ -682,6 +697,21 @@ mod tests {
     }
 
     #[test]
+    fn two_ors_are_anded_not_merged() {
+        let or = |a: &str, b: &str| Constraint::Or {
+            queries: vec![
+                Query::new().equal_to("stage", a),
+                Query::new().equal_to("stage", b),
+            ],
+        };
+        let q = Query::new().with(or("won", "lost")).with(or("lead", "won"));
+        assert_eq!(
+            Value::Object(q.compile_where(&DEAL).unwrap()),
+            json!({"$or": [{"stage": "won"}, {"stage": "lost"}], "$and": [{"$or": [{"stage": "lead"}, {"stage": "won"}]}]})
+        );
+    }
+
+    #[test]
     fn related_to_equality_matches_class_and_id() {
         let q = Query::new().equal_to("relatedTo", json!({"className": "Deal", "objectId": "d1"}));
         assert_eq!(
@@ -740,6 +770,21 @@ mod tests {
             ..Default::default()
         };
         assert!(clash.compile_where(&DEAL).is_err());
+        let twice = Query {
+            constraints: vec![
+                Constraint::Exists {
+                    field: "notes".into(),
+                },
+                Constraint::DoesNotExist {
+                    field: "notes".into(),
+                },
+            ],
+            ..Default::default()
+        };
+        assert_eq!(
+            twice.compile_where(&DEAL).unwrap_err().code(),
+            "INVALID_INPUT"
+        );
         let bad_date = Query::new().equal_to("expectedCloseDate", "tomorrow");
         assert!(bad_date.to_params(&DEAL).is_err());
         let include_non_pointer = Query {

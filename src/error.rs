@@ -59,6 +59,9 @@ pub enum CrmError {
     /// Parse Server refused the request.
     #[error("{message} (Parse error {parse_code})")]
     Server { parse_code: i64, message: String },
+    /// The local database (IndexedDB) failed: quota, blocked, unavailable.
+    #[error("local storage: {0}")]
+    Storage(String),
     /// The server answered with an HTTP error and no Parse error body.
     #[error("HTTP {status}: {message}")]
     Http { status: u16, message: String },
@@ -76,6 +79,7 @@ impl CrmError {
             CrmError::Network(_) => "NETWORK_ERROR",
             CrmError::Timeout(_) => "TIMEOUT",
             CrmError::MalformedResponse(_) => "MALFORMED_RESPONSE",
+            CrmError::Storage(_) => "STORAGE_ERROR",
             CrmError::Http {
                 status: 401 | 403, ..
             } => "UNAUTHORIZED",

@@ -8,6 +8,7 @@
 //! - [`wire`]: Parse's encodings of dates, pointers, included objects and ACLs;
 //! - [`models`]: User, Company, Contact, Deal, Activity, their enums and validation;
 //! - [`schema`]: which field holds which kind of value, and encoding for the server;
+//! - [`offline`]: stored records, the queue of offline writes, replay outcomes, conflict merging;
 //! - [`pipeline`]: deals grouped by stage with totals, forecasts, filters, sorting, moves;
 //! - [`eval`]: the same queries run over local objects, with Parse Server's semantics;
 //! - [`query`]: queries and their compilation to Parse's `where` / `order` parameters;
@@ -15,7 +16,7 @@
 //! - [`live`]: the LiveQuery protocol as a state machine (reconnect, heartbeat, catch-up);
 //! - [`client`]: the session lifecycle and CRUD logic, over a [`client::Platform`].
 //!
-//! Browser layer (wasm32 only): `web` (fetch, storage), `socket` (WebSocket) and `bindings` (the `#[wasm_bindgen]`
+//! Browser layer (wasm32 only): `web` (fetch, storage), `socket` (WebSocket), `idb` (IndexedDB) and `bindings` (the `#[wasm_bindgen]`
 //! surface, thin and typed through tsify).
 
 pub mod client;
@@ -23,6 +24,7 @@ pub mod error;
 pub mod eval;
 pub mod live;
 pub mod models;
+pub mod offline;
 pub mod pipeline;
 pub mod query;
 pub mod rest;
@@ -31,6 +33,8 @@ pub mod wire;
 
 #[cfg(target_arch = "wasm32")]
 pub mod bindings;
+#[cfg(target_arch = "wasm32")]
+mod idb;
 #[cfg(target_arch = "wasm32")]
 mod socket;
 #[cfg(target_arch = "wasm32")]

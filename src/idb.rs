@@ -1,0 +1,157 @@
+//! IndexedDB for the browser, as a few async functions over web-sys. Requests become futures;
+//! a write batch places all its requests at once and awaits the transaction's completion, so a
+//! transaction never waits on anything but IndexedDB (it would auto-commit otherwise).
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+
+use crate::error::{CrmError, Result};
+
+fn err(what: &str, e: JsValue) -> CrmError {
+    let detail = e
+        .dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .or_else(|| e.dyn_ref::<web_sys::DomException>().map(|d| format!("{}: {}", d.name(), d.message())))
+        .unwrap_or_else(|| format!("{e:?}"));
+    CrmError::Storage(format!("{what}: {detail}"))
+}
+
+fn factory() -> Result<web_sys::IdbFactory> {
+    let global = js_sys::global();
+    let idb = if let Some(w) = global.dyn_ref::<web_sys::Window>() {
+        w.indexed_db()
+    } else if let Some(w) = global.dyn_ref::<web_sys::WorkerGlobalScope>() {
+        w.indexed_db()
+    } else {
+        return Err(CrmError::Storage("no IndexedDB in this environment".into()));
+    };
+    idb.map_err(|e| err("indexedDB", e))?.ok_or_else(|| CrmError::Storage("IndexedDB is disabled".into()))
+}
+
+/// Resolves with the request's result, or rejects with its error.
+pub async fn request(req: &web_sys::IdbRequest) -> Result<JsValue> {
+    let promise = js_sys::Promise::new(&mut |resolve, reject| {
+        let ok = Closure::once_into_js(move |e: web_sys::Event| {
+            let result = e
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::IdbRequest>().ok())
+                .and_then(|r| r.result().ok())
+                .unwrap_or(JsValue::UNDEFINED);
+            let _ = resolve.call1(&JsValue::NULL, &result);
+        });
+        let fail = Closure::once_into_js(move |e: web_sys::Event| {
+            let error = e
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::IdbRequest>().ok())
+                .and_then(|r| r.error().ok().flatten())
+                .map(JsValue::from)
+                .unwrap_or_else(|| JsValue::from_str("request failed"));
+            let _ = reject.call1(&JsValue::NULL, &error);
+        });
+        req.set_onsuccess(Some(ok.unchecked_ref()));
+        req.set_onerror(Some(fail.unchecked_ref()));
+    });
+    JsFuture::from(promise).await.map_err(|e| err("IndexedDB request", e))
+}
+
+/// Resolves when the transaction commits, rejects if it aborts.
+pub async fn done(tx: &web_sys::IdbTransaction) -> Result<()> {
+    let promise = js_sys::Promise::new(&mut |resolve, reject| {
+        let ok = Closure::once_into_js(move || {
+            let _ = resolve.call0(&JsValue::NULL);
+        });
+        let reject2 = reject.clone();
+        let fail = Closure::once_into_js(move |e: web_sys::Event| {
+            let error = e
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::IdbTransaction>().ok())
+                .and_then(|t| t.error())
+                .map(JsValue::from)
+                .unwrap_or_else(|| JsValue::from_str("transaction aborted"));
+            let _ = reject.call1(&JsValue::NULL, &error);
+        });
+        let aborted = Closure::once_into_js(move |_e: web_sys::Event| {
+            let _ = reject2.call1(&JsValue::NULL, &JsValue::from_str("transaction aborted"));
+        });
+        tx.set_oncomplete(Some(ok.unchecked_ref()));
+        tx.set_onerror(Some(fail.unchecked_ref()));
+        tx.set_onabort(Some(aborted.unchecked_ref()));
+    });
+    JsFuture::from(promise).await.map(|_| ()).map_err(|e| err("IndexedDB transaction", e))
+}
+
+/// Opens (creating or upgrading) a database; `upgrade(db, old_version)` runs inside the
+/// version-change transaction.
+pub async fn open(name: &str, version: u32, upgrade: impl Fn(&web_sys::IdbDatabase, u32) -> Result<()> + 'static) -> Result<web_sys::IdbDatabase> {
+    let req = factory()?.open_with_u32(name, version).map_err(|e| err("open", e))?;
+    let on_upgrade = Closure::<dyn FnMut(web_sys::IdbVersionChangeEvent)>::new(move |e: web_sys::IdbVersionChangeEvent| {
+        let db = e
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::IdbOpenDbRequest>().ok())
+            .and_then(|r| r.result().ok())
+            .and_then(|r| r.dyn_into::<web_sys::IdbDatabase>().ok());
+        if let Some(db) = db {
+            if let Err(e) = upgrade(&db, e.old_version() as u32) {
+                web_sys::console::error_1(&format!("crm-wasm: upgrading the local database failed: {e}").into());
+            }
+        }
+    });
+    req.set_onupgradeneeded(Some(on_upgrade.as_ref().unchecked_ref()));
+    let blocked = Closure::<dyn FnMut()>::new(|| {
+        web_sys::console::warn_1(&"crm-wasm: the local database upgrade waits for other tabs to close it".into());
+    });
+    req.set_onblocked(Some(blocked.as_ref().unchecked_ref()));
+    let db = request(&req).await?;
+    drop(on_upgrade);
+    drop(blocked);
+    let db: web_sys::IdbDatabase = db.dyn_into().map_err(|_| CrmError::Storage("open answered no database".into()))?;
+    // Another tab wants a newer version (or to delete it): let go rather than block it.
+    let closing = db.clone();
+    let on_version_change = Closure::<dyn FnMut()>::new(move || closing.close());
+    db.set_onversionchange(Some(on_version_change.as_ref().unchecked_ref()));
+    on_version_change.forget(); // lives as long as the database handle
+    Ok(db)
+}
+
+pub async fn delete_database(name: &str) -> Result<()> {
+    let req = factory()?.delete_database(name).map_err(|e| err("deleteDatabase", e))?;
+    request(&req).await.map(|_| ())
+}
+
+pub fn transaction(db: &web_sys::IdbDatabase, stores: &[&str], write: bool) -> Result<web_sys::IdbTransaction> {
+    let names: js_sys::Array = stores.iter().map(|s| JsValue::from_str(s)).collect();
+    let mode = if write { web_sys::IdbTransactionMode::Readwrite } else { web_sys::IdbTransactionMode::Readonly };
+    db.transaction_with_str_sequence_and_mode(&names, mode).map_err(|e| err("transaction", e))
+}
+
+pub fn store(tx: &web_sys::IdbTransaction, name: &str) -> Result<web_sys::IdbObjectStore> {
+    tx.object_store(name).map_err(|e| err(name, e))
+}
+
+pub async fn get(store: &web_sys::IdbObjectStore, key: &str) -> Result<JsValue> {
+    request(&store.get(&JsValue::from_str(key)).map_err(|e| err("get", e))?).await
+}
+
+pub async fn get_all(store: &web_sys::IdbObjectStore) -> Result<js_sys::Array> {
+    let v = request(&store.get_all().map_err(|e| err("getAll", e))?).await?;
+    Ok(v.unchecked_into())
+}
+
+pub async fn get_all_by_index(store: &web_sys::IdbObjectStore, index: &str, key: &JsValue) -> Result<js_sys::Array> {
+    let idx = store.index(index).map_err(|e| err(index, e))?;
+    let v = request(&idx.get_all_with_key(key).map_err(|e| err("getAll", e))?).await?;
+    Ok(v.unchecked_into())
+}
+
+pub fn put(store: &web_sys::IdbObjectStore, value: &JsValue) -> Result<()> {
+    store.put(value).map(|_| ()).map_err(|e| err("put", e))
+}
+
+pub fn delete(store: &web_sys::IdbObjectStore, key: &str) -> Result<()> {
+    store.delete(&JsValue::from_str(key)).map(|_| ()).map_err(|e| err("delete", e))
+}
+
+pub fn clear(store: &web_sys::IdbObjectStore) -> Result<()> {
+    store.clear().map(|_| ()).map_err(|e| err("clear", e))
+}

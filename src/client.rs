@@ -236,6 +236,7 @@ impl<P: Platform> Client<P> {
             body: None,
             request_id: None,
             authenticated: true,
+            replay: false,
         };
         let current = self.send_once(&read, token).await;
         match (request.method, current) {
@@ -262,6 +263,78 @@ impl<P: Platform> Client<P> {
             return Err(CrmError::NotSignedIn);
         }
         self.send(request).await
+    }
+
+    /// Sends a request (signed in), with retries and confirmation of repeats.
+    pub async fn send_request(&self, request: &Request) -> Result<Value> {
+        self.send_authenticated(request).await
+    }
+
+    /// Replays a write from the offline queue (see [`Request::replay`]).
+    pub async fn replay(&self, request: &Request) -> Result<Value> {
+        let replay = Request {
+            replay: true,
+            ..request.clone()
+        };
+        self.send_authenticated(&replay).await
+    }
+
+    /// Every object matching `query`, in the JS shape, for a class known at run time.
+    pub async fn find_all_values(
+        &self,
+        schema: &crate::schema::ClassSchema,
+        query: &Query,
+    ) -> Result<Vec<Value>> {
+        use crate::models::{Activity, Company, Contact, Deal};
+        fn values<T: Serialize>(v: Vec<T>) -> Vec<Value> {
+            v.iter()
+                .filter_map(|o| serde_json::to_value(o).ok())
+                .collect()
+        }
+        Ok(match schema.class_name {
+            "Company" => values(self.find_all::<Company>(query).await?),
+            "Contact" => values(self.find_all::<Contact>(query).await?),
+            "Deal" => values(self.find_all::<Deal>(query).await?),
+            "Activity" => values(self.find_all::<Activity>(query).await?),
+            other => return Err(CrmError::InvalidInput(format!("no model for {other}"))),
+        })
+    }
+
+    /// Every objectId matching `query` (only ids are fetched), paging by objectId.
+    pub async fn find_all_ids(
+        &self,
+        schema: &crate::schema::ClassSchema,
+        query: &Query,
+    ) -> Result<Vec<String>> {
+        let mut ids: Vec<String> = Vec::new();
+        loop {
+            let mut q = Query {
+                keys: vec!["objectId".into()],
+                order: vec!["objectId".into()],
+                limit: Some(MAX_LIMIT),
+                skip: None,
+                ..query.clone()
+            };
+            if let Some(last) = ids.last() {
+                q.constraints.push(Constraint::GreaterThan {
+                    field: "objectId".into(),
+                    value: Value::String(last.clone()),
+                });
+            }
+            let value = self.send_authenticated(&rest::find_in(schema, &q)?).await?;
+            let page: Vec<String> = value
+                .get("results")
+                .and_then(Value::as_array)
+                .ok_or_else(|| CrmError::MalformedResponse("missing results array".into()))?
+                .iter()
+                .filter_map(|o| o.get("objectId").and_then(Value::as_str).map(str::to_owned))
+                .collect();
+            let done = page.len() < MAX_LIMIT as usize;
+            ids.extend(page);
+            if done {
+                return Ok(ids);
+            }
+        }
     }
 
     pub async fn sign_up(&self, username: &str, email: &str, password: &str) -> Result<User> {

@@ -12,7 +12,10 @@ fn err(what: &str, e: JsValue) -> CrmError {
     let detail = e
         .dyn_ref::<js_sys::Error>()
         .map(|e| String::from(e.message()))
-        .or_else(|| e.dyn_ref::<web_sys::DomException>().map(|d| format!("{}: {}", d.name(), d.message())))
+        .or_else(|| {
+            e.dyn_ref::<web_sys::DomException>()
+                .map(|d| format!("{}: {}", d.name(), d.message()))
+        })
         .unwrap_or_else(|| format!("{e:?}"));
     CrmError::Storage(format!("{what}: {detail}"))
 }
@@ -26,7 +29,8 @@ fn factory() -> Result<web_sys::IdbFactory> {
     } else {
         return Err(CrmError::Storage("no IndexedDB in this environment".into()));
     };
-    idb.map_err(|e| err("indexedDB", e))?.ok_or_else(|| CrmError::Storage("IndexedDB is disabled".into()))
+    idb.map_err(|e| err("indexedDB", e))?
+        .ok_or_else(|| CrmError::Storage("IndexedDB is disabled".into()))
 }
 
 /// Resolves with the request's result, or rejects with its error.
@@ -52,7 +56,9 @@ pub async fn request(req: &web_sys::IdbRequest) -> Result<JsValue> {
         req.set_onsuccess(Some(ok.unchecked_ref()));
         req.set_onerror(Some(fail.unchecked_ref()));
     });
-    JsFuture::from(promise).await.map_err(|e| err("IndexedDB request", e))
+    JsFuture::from(promise)
+        .await
+        .map_err(|e| err("IndexedDB request", e))
 }
 
 /// Resolves when the transaction commits, rejects if it aborts.
@@ -78,34 +84,51 @@ pub async fn done(tx: &web_sys::IdbTransaction) -> Result<()> {
         tx.set_onerror(Some(fail.unchecked_ref()));
         tx.set_onabort(Some(aborted.unchecked_ref()));
     });
-    JsFuture::from(promise).await.map(|_| ()).map_err(|e| err("IndexedDB transaction", e))
+    JsFuture::from(promise)
+        .await
+        .map(|_| ())
+        .map_err(|e| err("IndexedDB transaction", e))
 }
 
 /// Opens (creating or upgrading) a database; `upgrade(db, old_version)` runs inside the
 /// version-change transaction.
-pub async fn open(name: &str, version: u32, upgrade: impl Fn(&web_sys::IdbDatabase, u32) -> Result<()> + 'static) -> Result<web_sys::IdbDatabase> {
-    let req = factory()?.open_with_u32(name, version).map_err(|e| err("open", e))?;
-    let on_upgrade = Closure::<dyn FnMut(web_sys::IdbVersionChangeEvent)>::new(move |e: web_sys::IdbVersionChangeEvent| {
-        let db = e
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::IdbOpenDbRequest>().ok())
-            .and_then(|r| r.result().ok())
-            .and_then(|r| r.dyn_into::<web_sys::IdbDatabase>().ok());
-        if let Some(db) = db {
-            if let Err(e) = upgrade(&db, e.old_version() as u32) {
-                web_sys::console::error_1(&format!("crm-wasm: upgrading the local database failed: {e}").into());
+pub async fn open(
+    name: &str,
+    version: u32,
+    upgrade: impl Fn(&web_sys::IdbDatabase, u32) -> Result<()> + 'static,
+) -> Result<web_sys::IdbDatabase> {
+    let req = factory()?
+        .open_with_u32(name, version)
+        .map_err(|e| err("open", e))?;
+    let on_upgrade = Closure::<dyn FnMut(web_sys::IdbVersionChangeEvent)>::new(
+        move |e: web_sys::IdbVersionChangeEvent| {
+            let db = e
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::IdbOpenDbRequest>().ok())
+                .and_then(|r| r.result().ok())
+                .and_then(|r| r.dyn_into::<web_sys::IdbDatabase>().ok());
+            if let Some(db) = db {
+                if let Err(e) = upgrade(&db, e.old_version() as u32) {
+                    web_sys::console::error_1(
+                        &format!("crm-wasm: upgrading the local database failed: {e}").into(),
+                    );
+                }
             }
-        }
-    });
+        },
+    );
     req.set_onupgradeneeded(Some(on_upgrade.as_ref().unchecked_ref()));
     let blocked = Closure::<dyn FnMut()>::new(|| {
-        web_sys::console::warn_1(&"crm-wasm: the local database upgrade waits for other tabs to close it".into());
+        web_sys::console::warn_1(
+            &"crm-wasm: the local database upgrade waits for other tabs to close it".into(),
+        );
     });
     req.set_onblocked(Some(blocked.as_ref().unchecked_ref()));
     let db = request(&req).await?;
     drop(on_upgrade);
     drop(blocked);
-    let db: web_sys::IdbDatabase = db.dyn_into().map_err(|_| CrmError::Storage("open answered no database".into()))?;
+    let db: web_sys::IdbDatabase = db
+        .dyn_into()
+        .map_err(|_| CrmError::Storage("open answered no database".into()))?;
     // Another tab wants a newer version (or to delete it): let go rather than block it.
     let closing = db.clone();
     let on_version_change = Closure::<dyn FnMut()>::new(move || closing.close());
@@ -115,14 +138,25 @@ pub async fn open(name: &str, version: u32, upgrade: impl Fn(&web_sys::IdbDataba
 }
 
 pub async fn delete_database(name: &str) -> Result<()> {
-    let req = factory()?.delete_database(name).map_err(|e| err("deleteDatabase", e))?;
+    let req = factory()?
+        .delete_database(name)
+        .map_err(|e| err("deleteDatabase", e))?;
     request(&req).await.map(|_| ())
 }
 
-pub fn transaction(db: &web_sys::IdbDatabase, stores: &[&str], write: bool) -> Result<web_sys::IdbTransaction> {
+pub fn transaction(
+    db: &web_sys::IdbDatabase,
+    stores: &[&str],
+    write: bool,
+) -> Result<web_sys::IdbTransaction> {
     let names: js_sys::Array = stores.iter().map(|s| JsValue::from_str(s)).collect();
-    let mode = if write { web_sys::IdbTransactionMode::Readwrite } else { web_sys::IdbTransactionMode::Readonly };
-    db.transaction_with_str_sequence_and_mode(&names, mode).map_err(|e| err("transaction", e))
+    let mode = if write {
+        web_sys::IdbTransactionMode::Readwrite
+    } else {
+        web_sys::IdbTransactionMode::Readonly
+    };
+    db.transaction_with_str_sequence_and_mode(&names, mode)
+        .map_err(|e| err("transaction", e))
 }
 
 pub fn store(tx: &web_sys::IdbTransaction, name: &str) -> Result<web_sys::IdbObjectStore> {
@@ -130,7 +164,12 @@ pub fn store(tx: &web_sys::IdbTransaction, name: &str) -> Result<web_sys::IdbObj
 }
 
 pub async fn get(store: &web_sys::IdbObjectStore, key: &str) -> Result<JsValue> {
-    request(&store.get(&JsValue::from_str(key)).map_err(|e| err("get", e))?).await
+    request(
+        &store
+            .get(&JsValue::from_str(key))
+            .map_err(|e| err("get", e))?,
+    )
+    .await
 }
 
 pub async fn get_all(store: &web_sys::IdbObjectStore) -> Result<js_sys::Array> {
@@ -138,7 +177,11 @@ pub async fn get_all(store: &web_sys::IdbObjectStore) -> Result<js_sys::Array> {
     Ok(v.unchecked_into())
 }
 
-pub async fn get_all_by_index(store: &web_sys::IdbObjectStore, index: &str, key: &JsValue) -> Result<js_sys::Array> {
+pub async fn get_all_by_index(
+    store: &web_sys::IdbObjectStore,
+    index: &str,
+    key: &JsValue,
+) -> Result<js_sys::Array> {
     let idx = store.index(index).map_err(|e| err(index, e))?;
     let v = request(&idx.get_all_with_key(key).map_err(|e| err("getAll", e))?).await?;
     Ok(v.unchecked_into())
@@ -149,9 +192,8 @@ pub fn put(store: &web_sys::IdbObjectStore, value: &JsValue) -> Result<()> {
 }
 
 pub fn delete(store: &web_sys::IdbObjectStore, key: &str) -> Result<()> {
-    store.delete(&JsValue::from_str(key)).map(|_| ()).map_err(|e| err("delete", e))
-}
-
-pub fn clear(store: &web_sys::IdbObjectStore) -> Result<()> {
-    store.clear().map(|_| ()).map_err(|e| err("clear", e))
+    store
+        .delete(&JsValue::from_str(key))
+        .map(|_| ())
+        .map_err(|e| err("delete", e))
 }

@@ -87,10 +87,15 @@ pub struct PendingOp {
 #[serde(tag = "type", rename_all = "camelCase")]
 pub enum OpKind {
     /// The wire body of the create, with its client-chosen objectId.
-    Create { body: Map<String, Value> },
+    Create {
+        body: Map<String, Value>,
+    },
     /// The wire body of the update (only the changed fields), and the values those fields had
     /// locally when the change was made (the base), to detect concurrent changes.
-    Update { body: Map<String, Value>, base: Map<String, Value> },
+    Update {
+        body: Map<String, Value>,
+        base: Map<String, Value>,
+    },
     Delete,
 }
 
@@ -115,11 +120,14 @@ pub enum Outcome {
 pub fn judge(result: Result<Value, CrmError>, kind: &OpKind) -> Outcome {
     match result {
         Ok(v) => Outcome::Applied(v),
-        Err(e) if e.is_transient() || matches!(e, CrmError::NotSignedIn | CrmError::Timeout(_)) => Outcome::Stop(e),
+        Err(e) if e.is_transient() || matches!(e, CrmError::NotSignedIn | CrmError::Timeout(_)) => {
+            Outcome::Stop(e)
+        }
         // Deleting what is already gone is done.
-        Err(CrmError::Server { parse_code: crate::error::parse_code::OBJECT_NOT_FOUND, ref message })
-            if matches!(kind, OpKind::Delete) && !message.starts_with("Permission denied") =>
-        {
+        Err(CrmError::Server {
+            parse_code: crate::error::parse_code::OBJECT_NOT_FOUND,
+            ref message,
+        }) if matches!(kind, OpKind::Delete) && !message.starts_with("Permission denied") => {
             Outcome::Applied(Value::Object(Map::new()))
         }
         Err(e) if e.code() == "INVALID_SESSION" => Outcome::Stop(e),
@@ -202,14 +210,22 @@ fn is_op(v: &Value) -> bool {
 fn same(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
-        (Value::Object(x), Value::Object(y)) => x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same(v, w))),
-        (Value::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(v, w)| same(v, w)),
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same(v, w)))
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(v, w)| same(v, w))
+        }
         _ => a == b,
     }
 }
 
 /// The wire form of the base values of the fields an update touches, from the local object.
-pub fn base_of(schema: &ClassSchema, local: Option<&Value>, body: &Map<String, Value>) -> Map<String, Value> {
+pub fn base_of(
+    schema: &ClassSchema,
+    local: Option<&Value>,
+    body: &Map<String, Value>,
+) -> Map<String, Value> {
     let mut base = Map::new();
     let Some(local) = local else { return base };
     for field in body.keys() {
@@ -250,7 +266,9 @@ pub fn apply_update(local: &mut Value, body: &Map<String, Value>) {
 pub fn to_js_shape(v: &Value) -> Value {
     match v.get("__type").and_then(Value::as_str) {
         Some("Date") => v.get("iso").cloned().unwrap_or(Value::Null),
-        Some("Pointer") => serde_json::json!({ "className": v.get("className"), "objectId": v.get("objectId") }),
+        Some("Pointer") => {
+            serde_json::json!({ "className": v.get("className"), "objectId": v.get("objectId") })
+        }
         _ => v.clone(),
     }
 }
@@ -272,20 +290,43 @@ mod tests {
         let back: Value = serde_json::from_str(rec["json"].as_str().unwrap()).unwrap();
         assert_eq!(back, deal);
         assert!(record("Deal", &json!({"title": "no id"})).is_none());
-        let act = Value::Object(record("Activity", &json!({"objectId": "a", "relatedTo": {"className": "Deal", "objectId": "d1"}})).unwrap());
+        let act = Value::Object(
+            record(
+                "Activity",
+                &json!({"objectId": "a", "relatedTo": {"className": "Deal", "objectId": "d1"}}),
+            )
+            .unwrap(),
+        );
         assert_eq!(act["relatedTo"], "d1");
     }
 
     #[test]
     fn local_queries_use_an_index_when_they_can() {
-        let q = Query::new().with(Constraint::GreaterThan { field: "amount".into(), value: json!(5) }).equal_to("stage", "won");
+        let q = Query::new()
+            .with(Constraint::GreaterThan {
+                field: "amount".into(),
+                value: json!(5),
+            })
+            .equal_to("stage", "won");
         assert_eq!(index_plan("Deal", &q), Some(("stage", vec![json!("won")])));
         let q = Query::new().equal_to("company", json!({"className": "Company", "objectId": "c1"}));
         assert_eq!(index_plan("Deal", &q), Some(("company", vec![json!("c1")])));
-        let q = Query::new().with(Constraint::ContainedIn { field: "stage".into(), values: vec![json!("a"), json!("b")] });
+        let q = Query::new().with(Constraint::ContainedIn {
+            field: "stage".into(),
+            values: vec![json!("a"), json!("b")],
+        });
         assert_eq!(index_plan("Deal", &q).map(|p| p.1.len()), Some(2));
-        assert_eq!(index_plan("Deal", &Query::new().equal_to("title", "x")), None);
-        assert_eq!(index_plan("Deal", &Query::new().equal_to("expectedCloseDate", "2026-01-01")), None);
+        assert_eq!(
+            index_plan("Deal", &Query::new().equal_to("title", "x")),
+            None
+        );
+        assert_eq!(
+            index_plan(
+                "Deal",
+                &Query::new().equal_to("expectedCloseDate", "2026-01-01")
+            ),
+            None
+        );
     }
 
     #[test]
@@ -295,7 +336,10 @@ mod tests {
             class_name: "Deal".into(),
             object_id: "d1".into(),
             request_id: "r1".into(),
-            kind: OpKind::Update { body: json!({"stage": "won"}).as_object().unwrap().clone(), base: Map::new() },
+            kind: OpKind::Update {
+                body: json!({"stage": "won"}).as_object().unwrap().clone(),
+                base: Map::new(),
+            },
             rejected: None,
         };
         let text = serde_json::to_string(&op).unwrap();
@@ -305,30 +349,89 @@ mod tests {
 
     #[test]
     fn replay_outcomes() {
-        let server = |code: i64, m: &str| Err(CrmError::Server { parse_code: code, message: m.into() });
-        assert!(matches!(judge(Ok(json!({})), &OpKind::Delete), Outcome::Applied(_)));
-        assert!(matches!(judge(Err(CrmError::Network("x".into())), &OpKind::Delete), Outcome::Stop(_)));
-        assert!(matches!(judge(server(101, "Object not found."), &OpKind::Delete), Outcome::Applied(_)));
-        assert!(matches!(judge(server(101, "Object not found."), &OpKind::Create { body: Map::new() }), Outcome::Rejected(_)));
-        assert!(matches!(judge(server(142, "bad"), &OpKind::Delete), Outcome::Rejected(_)));
-        assert!(matches!(judge(server(209, "Invalid session token"), &OpKind::Delete), Outcome::Stop(_)));
+        let server = |code: i64, m: &str| {
+            Err(CrmError::Server {
+                parse_code: code,
+                message: m.into(),
+            })
+        };
+        assert!(matches!(
+            judge(Ok(json!({})), &OpKind::Delete),
+            Outcome::Applied(_)
+        ));
+        assert!(matches!(
+            judge(Err(CrmError::Network("x".into())), &OpKind::Delete),
+            Outcome::Stop(_)
+        ));
+        assert!(matches!(
+            judge(server(101, "Object not found."), &OpKind::Delete),
+            Outcome::Applied(_)
+        ));
+        assert!(matches!(
+            judge(
+                server(101, "Object not found."),
+                &OpKind::Create { body: Map::new() }
+            ),
+            Outcome::Rejected(_)
+        ));
+        assert!(matches!(
+            judge(server(142, "bad"), &OpKind::Delete),
+            Outcome::Rejected(_)
+        ));
+        assert!(matches!(
+            judge(server(209, "Invalid session token"), &OpKind::Delete),
+            Outcome::Stop(_)
+        ));
     }
 
     #[test]
     fn updates_merge_with_concurrent_server_changes() {
-        let body = json!({"title": "ours", "amount": 10, "notes": "n"}).as_object().unwrap().clone();
-        let base = json!({"title": "orig", "amount": 5, "notes": null}).as_object().unwrap().clone();
+        let body = json!({"title": "ours", "amount": 10, "notes": "n"})
+            .as_object()
+            .unwrap()
+            .clone();
+        let base = json!({"title": "orig", "amount": 5, "notes": null})
+            .as_object()
+            .unwrap()
+            .clone();
         // The server changed the title (conflict) and the stage (not ours: untouched).
         let server = json!({"title": "theirs", "amount": 5, "stage": "won"});
-        let (send, conflicts) = merge_update(&DEAL, "d1", &body, &base, &server, ConflictPolicy::LastWriterWins);
-        assert_eq!(Value::Object(send), json!({"title": "ours", "amount": 10, "notes": "n"}));
+        let (send, conflicts) = merge_update(
+            &DEAL,
+            "d1",
+            &body,
+            &base,
+            &server,
+            ConflictPolicy::LastWriterWins,
+        );
+        assert_eq!(
+            Value::Object(send),
+            json!({"title": "ours", "amount": 10, "notes": "n"})
+        );
         assert_eq!(conflicts.len(), 1);
-        assert_eq!((conflicts[0].field.as_str(), &conflicts[0].theirs), ("title", &json!("theirs")));
-        let (send, conflicts) = merge_update(&DEAL, "d1", &body, &base, &server, ConflictPolicy::ServerWins);
+        assert_eq!(
+            (conflicts[0].field.as_str(), &conflicts[0].theirs),
+            ("title", &json!("theirs"))
+        );
+        let (send, conflicts) = merge_update(
+            &DEAL,
+            "d1",
+            &body,
+            &base,
+            &server,
+            ConflictPolicy::ServerWins,
+        );
         assert_eq!(Value::Object(send), json!({"amount": 10, "notes": "n"}));
         assert_eq!(conflicts.len(), 1);
         // Both sides made the same change: no conflict.
-        let (_, conflicts) = merge_update(&DEAL, "d1", &body, &base, &json!({"title": "ours", "amount": 5}), ConflictPolicy::LastWriterWins);
+        let (_, conflicts) = merge_update(
+            &DEAL,
+            "d1",
+            &body,
+            &base,
+            &json!({"title": "ours", "amount": 5}),
+            ConflictPolicy::LastWriterWins,
+        );
         assert!(conflicts.is_empty());
     }
 
@@ -339,10 +442,20 @@ mod tests {
                           "expectedCloseDate": {"__type": "Date", "iso": "2026-01-01T00:00:00.000Z"},
                           "company": {"__type": "Pointer", "className": "Company", "objectId": "c1"}});
         apply_update(&mut local, body.as_object().unwrap());
-        assert_eq!(local, json!({"objectId": "d1", "amount": 7.0, "title": "t", "expectedCloseDate": "2026-01-01T00:00:00.000Z",
-                                 "company": {"className": "Company", "objectId": "c1"}}));
-        let base = base_of(&DEAL, Some(&json!({"title": "t", "company": {"className": "Company", "objectId": "c0"}})), body.as_object().unwrap());
-        assert_eq!(base["company"], json!({"__type": "Pointer", "className": "Company", "objectId": "c0"}));
+        assert_eq!(
+            local,
+            json!({"objectId": "d1", "amount": 7.0, "title": "t", "expectedCloseDate": "2026-01-01T00:00:00.000Z",
+                                 "company": {"className": "Company", "objectId": "c1"}})
+        );
+        let base = base_of(
+            &DEAL,
+            Some(&json!({"title": "t", "company": {"className": "Company", "objectId": "c0"}})),
+            body.as_object().unwrap(),
+        );
+        assert_eq!(
+            base["company"],
+            json!({"__type": "Pointer", "className": "Company", "objectId": "c0"})
+        );
         assert_eq!(base["amount"], Value::Null);
     }
 }

@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 use crate::error::{CrmError, Result};
 use crate::models::User;
 use crate::query::Query;
-use crate::schema::HasSchema;
+use crate::schema::{ClassSchema, HasSchema};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Method {
@@ -41,6 +41,9 @@ pub struct Request {
     pub request_id: Option<String>,
     /// Whether the session token (if any) goes with the request.
     pub authenticated: bool,
+    /// A write replayed from the offline queue: its first attempt may have gone through in an
+    /// earlier session, so "already exists" / "not found" answers are checked, not believed.
+    pub replay: bool,
 }
 
 impl Request {
@@ -52,6 +55,7 @@ impl Request {
             body: None,
             request_id: None,
             authenticated: true,
+            replay: false,
         }
     }
 
@@ -105,6 +109,60 @@ fn object_path<T: HasSchema>(object_id: &str) -> Result<String> {
         )));
     }
     Ok(format!("{}/{object_id}", class_path::<T>()))
+}
+
+fn schema_path(schema: &ClassSchema) -> String {
+    match schema.class_name {
+        "_User" => "/users".to_owned(),
+        name => format!("/classes/{name}"),
+    }
+}
+
+fn schema_object_path(schema: &ClassSchema, object_id: &str) -> Result<String> {
+    if object_id.is_empty() || !object_id.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return Err(CrmError::InvalidInput(format!(
+            "invalid objectId {object_id:?}"
+        )));
+    }
+    Ok(format!("{}/{object_id}", schema_path(schema)))
+}
+
+/// [`create`] for a class known by its schema at run time.
+pub fn create_in(schema: &ClassSchema, body: Map<String, Value>, request_id: String) -> Request {
+    let mut r = Request::new(Method::Post, schema_path(schema)).with_body(Value::Object(body));
+    r.request_id = Some(request_id);
+    r
+}
+
+pub fn update_in(
+    schema: &ClassSchema,
+    object_id: &str,
+    body: Map<String, Value>,
+    request_id: String,
+) -> Result<Request> {
+    let mut r = Request::new(Method::Put, schema_object_path(schema, object_id)?)
+        .with_body(Value::Object(body));
+    r.request_id = Some(request_id);
+    Ok(r)
+}
+
+pub fn delete_in(schema: &ClassSchema, object_id: &str, request_id: String) -> Result<Request> {
+    let mut r = Request::new(Method::Delete, schema_object_path(schema, object_id)?);
+    r.request_id = Some(request_id);
+    Ok(r)
+}
+
+pub fn get_in(schema: &ClassSchema, object_id: &str) -> Result<Request> {
+    Ok(Request::new(
+        Method::Get,
+        schema_object_path(schema, object_id)?,
+    ))
+}
+
+pub fn find_in(schema: &ClassSchema, query: &Query) -> Result<Request> {
+    let mut r = Request::new(Method::Get, schema_path(schema));
+    r.params = query.to_params(schema)?;
+    Ok(r)
 }
 
 pub fn sign_up(username: &str, email: &str, password: &str) -> Request {

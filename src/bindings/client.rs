@@ -289,10 +289,20 @@ impl CrmClient {
         output(&user)
     }
 
-    /// Revokes the session on the server and signs out locally.
+    /// Revokes the session on the server, signs out locally, and deletes the user's local
+    /// datastore (pins and queued writes), so the next user of this browser sees nothing of it.
     #[wasm_bindgen(js_name = logOut)]
     pub async fn log_out(&self) -> Result<(), JsValue> {
-        self.shared.run(self.shared.core.log_out()).await
+        let user = self.shared.core.current_user();
+        let result = self.shared.run(self.shared.core.log_out()).await;
+        if let Some(id) = user.and_then(|u| u.object_id) {
+            let name = crate::local_store::database_name(
+                &self.shared.core.platform().endpoint().app_id,
+                &id,
+            );
+            crate::local_store::wipe(&name).await.map_err(to_js_error)?;
+        }
+        result
     }
 
     /// Signs in with an existing session token.

@@ -6,17 +6,20 @@
 //! - `client`: `CrmClient`, auth and per-class CRUD and batches;
 //! - `query`: `CrmQuery<T>`, the fluent query builder;
 //! - `pipeline`: `Pipeline`, the pipeline engine's handle;
-//! - `live`: `LiveQueryClient`, Live Queries over a WebSocket.
+//! - `live`: `LiveQueryClient`, Live Queries over a WebSocket;
+//! - `local`: `LocalStore`, the offline datastore (pins, local queries, offline writes, sync).
 //!
 //! Declarations tsify cannot derive (generics, open string unions) are in `types.d.ts`.
 
 mod client;
 mod live;
+mod local;
 mod pipeline;
 mod query;
 
 pub use client::CrmClient;
 pub use live::LiveQueryClient;
+pub use local::LocalStore;
 pub use pipeline::PipelineHandle;
 pub use query::CrmQuery;
 

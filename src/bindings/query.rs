@@ -7,7 +7,11 @@ use serde::Serialize;
 use tsify::Tsify;
 use wasm_bindgen::prelude::*;
 
-use super::{input_error, output, to_js, to_js_bulk, SharedRef};
+use std::rc::Rc;
+
+use wasm_bindgen::JsCast;
+
+use super::{input_error, output, to_js, to_js_bulk, to_js_error, SharedRef};
 use crate::models::{Activity, Company, Contact, Deal};
 use crate::query::{Constraint, Query, StrictValue};
 use crate::schema::HasSchema;
@@ -61,6 +65,8 @@ pub struct CrmQuery {
     shared: SharedRef,
     class: CrmClass,
     query: Query,
+    /// Set by `fromLocalDatastore` / `fromPin`: run against the local store (and that pin).
+    local: Option<(Rc<super::local::Inner>, Option<String>)>,
 }
 
 fn value(js: JsValue, what: &str) -> Result<serde_json::Value, JsValue> {
@@ -128,6 +134,7 @@ impl CrmQuery {
             shared,
             class,
             query: Query::default(),
+            local: None,
         }
     }
 
@@ -138,6 +145,7 @@ impl CrmQuery {
             shared: self.shared.clone(),
             class: self.class,
             query,
+            local: self.local.clone(),
         }
     }
 
@@ -312,16 +320,55 @@ impl CrmQuery {
 
     #[wasm_bindgen(skip_typescript)]
     pub async fn find(&self) -> Result<JsValue, JsValue> {
+        if let Some((store, pin)) = &self.local {
+            let found = store
+                .store
+                .find(&self.class_name(), &self.query, pin.as_deref())
+                .await;
+            return to_js_bulk(&found.map_err(to_js_error)?);
+        }
         with_model!(self.class, T => find_as::<T>(self).await)
+    }
+
+    /// The same query, run against the local datastore.
+    #[wasm_bindgen(skip_typescript, js_name = fromLocalDatastore)]
+    pub fn from_local_datastore(&self, store: &super::LocalStore) -> CrmQuery {
+        let mut q = self.with(|_| {});
+        q.local = Some((store.inner().clone(), None));
+        q
+    }
+
+    /// The same query, run against the objects of one pin of the local datastore.
+    #[wasm_bindgen(skip_typescript, js_name = fromPin)]
+    pub fn from_pin(&self, store: &super::LocalStore, name: Option<String>) -> CrmQuery {
+        let mut q = self.with(|_| {});
+        q.local = Some((
+            store.inner().clone(),
+            Some(name.unwrap_or_else(|| crate::local_store::DEFAULT_PIN.into())),
+        ));
+        q
     }
 
     #[wasm_bindgen(skip_typescript, js_name = findAll)]
     pub async fn find_all(&self) -> Result<JsValue, JsValue> {
+        if self.local.is_some() {
+            return self
+                .with(|q| {
+                    q.limit = Some(u32::MAX);
+                    q.skip = None;
+                })
+                .find()
+                .await;
+        }
         with_model!(self.class, T => find_all_as::<T>(self).await)
     }
 
     #[wasm_bindgen(skip_typescript)]
     pub async fn first(&self) -> Result<JsValue, JsValue> {
+        if self.local.is_some() {
+            let found = self.with(|q| q.limit = Some(1)).find().await?;
+            return Ok(found.unchecked_into::<js_sys::Array>().get(0));
+        }
         with_model!(self.class, T => first_as::<T>(self).await)
     }
 
@@ -330,11 +377,33 @@ impl CrmQuery {
         &self,
         #[wasm_bindgen(js_name = "objectId")] object_id: String,
     ) -> Result<JsValue, JsValue> {
+        if let Some((store, _)) = &self.local {
+            let found = store
+                .store
+                .get(&self.class_name(), &object_id)
+                .await
+                .map_err(to_js_error)?;
+            return match found {
+                Some(v) => to_js_bulk(&v),
+                None => Err(to_js_error(crate::error::CrmError::Server {
+                    parse_code: crate::error::parse_code::OBJECT_NOT_FOUND,
+                    message: "Object not found in the local datastore.".into(),
+                })),
+            };
+        }
         with_model!(self.class, T => get_as::<T>(self, &object_id).await)
     }
 
     #[wasm_bindgen(skip_typescript)]
     pub async fn count(&self) -> Result<f64, JsValue> {
+        if let Some((store, pin)) = &self.local {
+            let n = store
+                .store
+                .count(&self.class_name(), &self.query, pin.as_deref())
+                .await
+                .map_err(to_js_error)?;
+            return Ok(n as f64);
+        }
         let n = with_model!(self.class, T => self.shared.run(self.shared.core.count::<T>(&self.query)).await)?;
         Ok(n as f64)
     }

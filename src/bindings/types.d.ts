@@ -92,6 +92,10 @@ export class CrmQuery<T> {
   findAll(): Promise<T[]>;
   /** The query as plain data (the `Query` type). */
   toJSON(): Query;
+  /** The same query, run against the local datastore (same results, same order). */
+  fromLocalDatastore(store: LocalStore): CrmQuery<T>;
+  /** The same query, run against one pin of the local datastore (default pin if no name). */
+  fromPin(store: LocalStore, name?: string): CrmQuery<T>;
 }
 
 /** A change reaching a live subscription. `caughtUp` marks changes found after a reconnect
@@ -105,4 +109,27 @@ export interface LiveQueryClient {
   /** Calls `handler` for every change matching `query` (Deal and Activity queries). Answers
    * the subscription's id, for `unsubscribe` and `isSubscribed`. */
   subscribe<T extends Deal | Activity>(query: CrmQuery<T>, handler: (event: LiveEvent<T>) => void): number;
+}
+
+/** The classes the local datastore keeps. */
+export type CrmClassName = "Company" | "Contact" | "Deal" | "Activity";
+/** A write waiting in the offline queue. */
+export interface PendingOp {
+  seq: number;
+  className: CrmClassName;
+  objectId: string;
+  requestId: string;
+  kind: { type: "create" | "update" | "delete" };
+  /** Set when the server refused it; it stays queued until dropOp(seq). */
+  rejected?: { code: string; message: string };
+}
+/** A field changed both offline here and on the server meanwhile. */
+export interface Conflict {
+  className: CrmClassName;
+  objectId: string;
+  field: string;
+  ours: unknown;
+  theirs: unknown;
+  base: unknown;
+  policy: ConflictPolicy;
 }

@@ -1,0 +1,555 @@
+//! `LocalStore`: the offline datastore's handle. Pins, local queries, offline writes and sync,
+//! over [`crate::local_store::LocalStore`]. Events (rejected writes, conflicts, progress,
+//! status) are delivered after each call, with no Rust borrow held. Only one tab replays the
+//! queue at a time (a Web Lock per database); the others see the result in the shared store.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use serde::Deserialize;
+use serde_json::Value;
+use tsify::{Ts, Tsify};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::{future_to_promise, JsFuture};
+
+use super::query::{CrmClass, CrmQuery};
+use super::{input_error, to_js, to_js_bulk, to_js_error, CrmClient, SharedRef};
+use crate::error::CrmError;
+use crate::local_store::{self, LocalStore as Store, StoreEvent, SyncReport, DEFAULT_PIN};
+use crate::models::{Activity, Company, Contact, Deal, Validate};
+use crate::offline::ConflictPolicy;
+use crate::schema::{self, Changes};
+
+#[derive(Deserialize, Tsify, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct LocalOptions {
+    /// Who wins a field changed both offline here and on the server; default lastWriterWins.
+    #[serde(default)]
+    #[tsify(optional)]
+    pub conflict_policy: Option<ConflictPolicy>,
+    /// Replay the queue when the browser comes back online and after each offline write;
+    /// default true.
+    #[serde(default)]
+    #[tsify(optional)]
+    pub auto_sync: Option<bool>,
+}
+
+#[derive(Clone, Copy, serde::Serialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+pub enum SyncState {
+    Idle,
+    Syncing,
+    Offline,
+    Error,
+}
+
+#[derive(Clone, serde::Serialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncStatus {
+    pub state: SyncState,
+    /// Writes waiting for the server (rejected ones included).
+    pub pending: u32,
+}
+
+pub(crate) struct Inner {
+    pub store: Store,
+    shared: SharedRef,
+    auto_sync: bool,
+    state: Cell<SyncState>,
+    pending: Cell<u32>,
+    listeners: RefCell<Vec<(&'static str, js_sys::Function)>>,
+    _online: RefCell<Option<Closure<dyn FnMut()>>>,
+}
+
+/// The local datastore of the signed-in user.
+#[wasm_bindgen]
+pub struct LocalStore {
+    inner: Rc<Inner>,
+}
+
+fn class_of(name: &str) -> Result<CrmClass, JsValue> {
+    match name {
+        "Company" => Ok(CrmClass::Company),
+        "Contact" => Ok(CrmClass::Contact),
+        "Deal" => Ok(CrmClass::Deal),
+        "Activity" => Ok(CrmClass::Activity),
+        other => Err(to_js_error(CrmError::InvalidInput(format!(
+            "no local store for {other:?}"
+        )))),
+    }
+}
+
+/// Decodes objects from JS as the class's model (so bad input is refused) into the JS shape.
+fn objects_from(class: CrmClass, objects: Vec<JsValue>) -> Result<Vec<Value>, JsValue> {
+    fn typed<T: serde::de::DeserializeOwned + serde::Serialize>(
+        v: JsValue,
+        what: &str,
+    ) -> Result<Value, JsValue> {
+        let object: T = serde_wasm_bindgen::from_value(v).map_err(|e| input_error(what, e))?;
+        serde_json::to_value(object).map_err(|e| input_error(what, e))
+    }
+    objects
+        .into_iter()
+        .map(|o| match class {
+            CrmClass::Company => typed::<Company>(o, "Company"),
+            CrmClass::Contact => typed::<Contact>(o, "Contact"),
+            CrmClass::Deal => typed::<Deal>(o, "Deal"),
+            CrmClass::Activity => typed::<Activity>(o, "Activity"),
+        })
+        .collect()
+}
+
+fn online() -> bool {
+    js_sys::global()
+        .dyn_ref::<web_sys::Window>()
+        .is_none_or(|w| w.navigator().on_line())
+}
+
+impl Inner {
+    fn flush(&self) {
+        for event in self.store.take_events() {
+            let (kind, payload) = match event {
+                StoreEvent::Rejected(op, err) => {
+                    let js = serde_json::json!({ "op": op, "error": { "code": err.code(), "message": err.to_string() } });
+                    ("rejected", to_js_bulk(&js).unwrap_or(JsValue::NULL))
+                }
+                StoreEvent::Conflict(c) => ("conflict", to_js_bulk(&c).unwrap_or(JsValue::NULL)),
+                StoreEvent::Progress { done, total } => (
+                    "progress",
+                    to_js_bulk(&serde_json::json!({ "done": done, "total": total }))
+                        .unwrap_or(JsValue::NULL),
+                ),
+            };
+            self.emit(kind, &payload);
+        }
+    }
+
+    fn emit(&self, kind: &str, payload: &JsValue) {
+        let listeners: Vec<js_sys::Function> = self
+            .listeners
+            .borrow()
+            .iter()
+            .filter(|(k, _)| *k == kind)
+            .map(|(_, f)| f.clone())
+            .collect();
+        for f in listeners {
+            let _ = f.call1(&JsValue::NULL, payload);
+        }
+    }
+
+    fn status(&self) -> SyncStatus {
+        SyncStatus {
+            state: self.state.get(),
+            pending: self.pending.get(),
+        }
+    }
+
+    fn set_state(&self, state: SyncState, pending: u32) {
+        self.state.set(state);
+        self.pending.set(pending);
+        let js = to_js(&self.status()).unwrap_or(JsValue::NULL);
+        self.emit("status", &js);
+    }
+
+    async fn sync_here(self: &Rc<Self>) -> Result<SyncReport, CrmError> {
+        let pending = self
+            .store
+            .pending()
+            .await
+            .map(|p| p.len() as u32)
+            .unwrap_or(0);
+        self.set_state(SyncState::Syncing, pending);
+        let result = self.store.sync(&self.shared.core).await;
+        self.flush();
+        match &result {
+            Ok(r) => {
+                let state = if r.offline {
+                    SyncState::Offline
+                } else if r.rejected > 0 {
+                    SyncState::Error
+                } else {
+                    SyncState::Idle
+                };
+                self.set_state(state, r.pending);
+            }
+            Err(_) => self.set_state(SyncState::Error, self.pending.get()),
+        }
+        result
+    }
+
+    /// Replays the queue holding this database's Web Lock, so one tab at a time does it.
+    async fn sync_locked(self: &Rc<Self>) -> Result<SyncReport, JsValue> {
+        let locks = js_sys::global()
+            .dyn_ref::<web_sys::Window>()
+            .and_then(|w| js_sys::Reflect::get(&w.navigator(), &"locks".into()).ok())
+            .filter(|l| !l.is_undefined());
+        let Some(locks) = locks else {
+            return self.sync_here().await.map_err(to_js_error);
+        };
+        let request: js_sys::Function =
+            js_sys::Reflect::get(&locks, &"request".into())?.dyn_into()?;
+        let me = self.clone();
+        let callback = Closure::once_into_js(move |_lock: JsValue| -> js_sys::Promise {
+            future_to_promise(async move {
+                let report = me.sync_here().await.map_err(to_js_error)?;
+                to_js(&report)
+            })
+        });
+        let name = JsValue::from_str(&format!("crm-wasm-sync/{}", self.store.name));
+        let answer = JsFuture::from(
+            request
+                .call2(&locks, &name, &callback)?
+                .dyn_into::<js_sys::Promise>()?,
+        )
+        .await?;
+        serde_wasm_bindgen::from_value(answer).map_err(|e| input_error("sync report", e))
+    }
+
+    fn sync_soon(self: &Rc<Self>) {
+        if self.auto_sync && online() {
+            let me = self.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                let _ = me.sync_locked().await;
+            });
+        }
+    }
+}
+
+#[wasm_bindgen]
+impl LocalStore {
+    /// Opens the local database of `client`'s signed-in user.
+    pub async fn open(
+        client: &CrmClient,
+        options: Option<Ts<LocalOptions>>,
+    ) -> Result<LocalStore, JsValue> {
+        let options = match options {
+            Some(o) => o.to_rust().map_err(|e| input_error("options", e))?,
+            None => LocalOptions::default(),
+        };
+        let shared = client.shared().clone();
+        let user = shared
+            .core
+            .current_user()
+            .ok_or_else(|| to_js_error(CrmError::NotSignedIn))?;
+        let app = shared.core.platform().endpoint().app_id.clone();
+        let name = local_store::database_name(&app, user.object_id.as_deref().unwrap_or_default());
+        let store = Store::open(&name).await.map_err(to_js_error)?;
+        store.set_policy(options.conflict_policy.unwrap_or_default());
+        let pending = store.pending().await.map_err(to_js_error)?.len() as u32;
+        let inner = Rc::new(Inner {
+            store,
+            shared,
+            auto_sync: options.auto_sync.unwrap_or(true),
+            state: Cell::new(if online() {
+                SyncState::Idle
+            } else {
+                SyncState::Offline
+            }),
+            pending: Cell::new(pending),
+            listeners: RefCell::new(Vec::new()),
+            _online: RefCell::new(None),
+        });
+        if inner.auto_sync {
+            let weak = Rc::downgrade(&inner);
+            let on_online = Closure::<dyn FnMut()>::new(move || {
+                if let Some(i) = weak.upgrade() {
+                    i.sync_soon();
+                }
+            });
+            if let Some(w) = js_sys::global().dyn_ref::<web_sys::Window>() {
+                let _ = w
+                    .add_event_listener_with_callback("online", on_online.as_ref().unchecked_ref());
+            }
+            *inner._online.borrow_mut() = Some(on_online);
+        }
+        Ok(LocalStore { inner })
+    }
+
+    /// Stores objects of a class and adds them to the default pin (or the pin `name`).
+    #[wasm_bindgen(js_name = pinAll)]
+    pub async fn pin_all(
+        &self,
+        #[wasm_bindgen(js_name = "className", unchecked_param_type = "CrmClassName")]
+        class_name: String,
+        #[wasm_bindgen(unchecked_param_type = "Array<Company | Contact | Deal | Activity>")]
+        objects: Vec<JsValue>,
+        name: Option<String>,
+    ) -> Result<u32, JsValue> {
+        let objects = objects_from(class_of(&class_name)?, objects)?;
+        let n = self
+            .inner
+            .store
+            .pin(
+                &class_name,
+                &objects,
+                name.as_deref().unwrap_or(DEFAULT_PIN),
+            )
+            .await
+            .map_err(to_js_error)?;
+        Ok(n as u32)
+    }
+
+    /// `pinAll` under a name, as the Parse SDK's `pinAllWithName`.
+    #[wasm_bindgen(js_name = pinWithName)]
+    pub async fn pin_with_name(
+        &self,
+        name: String,
+        #[wasm_bindgen(js_name = "className", unchecked_param_type = "CrmClassName")]
+        class_name: String,
+        #[wasm_bindgen(unchecked_param_type = "Array<Company | Contact | Deal | Activity>")]
+        objects: Vec<JsValue>,
+    ) -> Result<u32, JsValue> {
+        self.pin_all(class_name, objects, Some(name)).await
+    }
+
+    /// Removes objects from a pin (every pin of the class if `name` is not given).
+    pub async fn unpin(
+        &self,
+        #[wasm_bindgen(js_name = "className", unchecked_param_type = "CrmClassName")]
+        class_name: String,
+        #[wasm_bindgen(js_name = "objectIds")] object_ids: Vec<String>,
+        name: Option<String>,
+    ) -> Result<(), JsValue> {
+        self.inner
+            .store
+            .unpin(&class_name, Some(&object_ids), name.as_deref())
+            .await
+            .map_err(to_js_error)
+    }
+
+    /// Unpins everything of a class ("Deal") or every object of a named pin.
+    #[wasm_bindgen(js_name = unpinAll)]
+    pub async fn unpin_all(
+        &self,
+        #[wasm_bindgen(js_name = "classNameOrPin")] class_or_name: String,
+    ) -> Result<(), JsValue> {
+        self.inner
+            .store
+            .unpin_all(&class_or_name)
+            .await
+            .map_err(to_js_error)
+    }
+
+    /// Creates an object offline-first: stored and queued at once, sent when possible.
+    /// Answers the object with its client-chosen objectId.
+    #[wasm_bindgen(unchecked_return_type = "Company | Contact | Deal | Activity")]
+    pub async fn create(
+        &self,
+        #[wasm_bindgen(js_name = "className", unchecked_param_type = "CrmClassName")]
+        class_name: String,
+        #[wasm_bindgen(unchecked_param_type = "Company | Contact | Deal | Activity")]
+        object: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let class = class_of(&class_name)?;
+        let core = &self.inner.shared.core;
+        let id = core.new_id();
+        fn prepare<T>(
+            v: JsValue,
+            id: String,
+            what: &str,
+        ) -> Result<(Value, serde_json::Map<String, Value>), JsValue>
+        where
+            T: serde::de::DeserializeOwned
+                + serde::Serialize
+                + Validate
+                + schema::HasSchema
+                + crate::client::SetObjectId,
+        {
+            let mut object: T =
+                serde_wasm_bindgen::from_value(v).map_err(|e| input_error(what, e))?;
+            if object.object_id().is_none() {
+                object.set_object_id(id);
+            }
+            object.validate().map_err(to_js_error)?;
+            let body = schema::to_wire(&object, true).map_err(to_js_error)?;
+            let js = serde_json::to_value(&object).map_err(|e| input_error(what, e))?;
+            Ok((js, body))
+        }
+        let (js, body) = match class {
+            CrmClass::Company => prepare::<Company>(object, id, "Company")?,
+            CrmClass::Contact => prepare::<Contact>(object, id, "Contact")?,
+            CrmClass::Deal => prepare::<Deal>(object, id, "Deal")?,
+            CrmClass::Activity => prepare::<Activity>(object, id, "Activity")?,
+        };
+        self.inner
+            .store
+            .queue_create(&class_name, js.clone(), body, core.new_id())
+            .await
+            .map_err(to_js_error)?;
+        self.after_write().await;
+        to_js_bulk(&js)
+    }
+
+    /// Updates fields offline-first (`null` unsets).
+    pub async fn update(
+        &self,
+        #[wasm_bindgen(js_name = "className", unchecked_param_type = "CrmClassName")]
+        class_name: String,
+        #[wasm_bindgen(js_name = "objectId")] object_id: String,
+        #[wasm_bindgen(
+            unchecked_param_type = "Changes<Company> | Changes<Contact> | DealChanges | Changes<Activity>"
+        )]
+        changes: JsValue,
+    ) -> Result<(), JsValue> {
+        class_of(&class_name)?;
+        let changes: Changes =
+            serde_wasm_bindgen::from_value(changes).map_err(|e| input_error(&class_name, e))?;
+        let rid = self.inner.shared.core.new_id();
+        self.inner
+            .store
+            .queue_update(&class_name, &object_id, &changes, rid)
+            .await
+            .map_err(to_js_error)?;
+        self.after_write().await;
+        Ok(())
+    }
+
+    /// Deletes offline-first.
+    pub async fn destroy(
+        &self,
+        #[wasm_bindgen(js_name = "className", unchecked_param_type = "CrmClassName")]
+        class_name: String,
+        #[wasm_bindgen(js_name = "objectId")] object_id: String,
+    ) -> Result<(), JsValue> {
+        class_of(&class_name)?;
+        let rid = self.inner.shared.core.new_id();
+        self.inner
+            .store
+            .queue_delete(&class_name, &object_id, rid)
+            .await
+            .map_err(to_js_error)?;
+        self.after_write().await;
+        Ok(())
+    }
+
+    async fn after_write(&self) {
+        let pending = self
+            .inner
+            .store
+            .pending()
+            .await
+            .map(|p| p.len() as u32)
+            .unwrap_or(0);
+        let state = if online() {
+            self.inner.state.get()
+        } else {
+            SyncState::Offline
+        };
+        self.inner.set_state(state, pending);
+        self.inner.sync_soon();
+    }
+
+    /// Replays queued writes now (one tab at a time) and answers what happened.
+    #[wasm_bindgen(unchecked_return_type = "SyncReport")]
+    pub async fn sync(&self) -> Result<JsValue, JsValue> {
+        let report = self.inner.sync_locked().await?;
+        to_js(&report)
+    }
+
+    /// Writes still queued, oldest first (with `rejected` set on those the server refused).
+    #[wasm_bindgen(unchecked_return_type = "PendingOp[]")]
+    pub async fn pending(&self) -> Result<JsValue, JsValue> {
+        let ops = self.inner.store.pending().await.map_err(to_js_error)?;
+        to_js_bulk(&ops)
+    }
+
+    /// Drops a queued write (e.g. one the server rejected), leaving the local copy as it is.
+    #[wasm_bindgen(js_name = dropOp)]
+    pub async fn drop_op(&self, seq: f64) -> Result<(), JsValue> {
+        self.inner
+            .store
+            .drop_op(seq as u64)
+            .await
+            .map_err(to_js_error)?;
+        let pending = self
+            .inner
+            .store
+            .pending()
+            .await
+            .map(|p| p.len() as u32)
+            .unwrap_or(0);
+        self.inner.set_state(self.inner.state.get(), pending);
+        Ok(())
+    }
+
+    /// Brings a pin up to date with `query` on the server: changed objects since the last
+    /// refresh are stored, pinned objects the server no longer returns are dropped.
+    #[wasm_bindgen(js_name = refreshPin, unchecked_return_type = "{ updated: number; removed: number }")]
+    pub async fn refresh_pin(
+        &self,
+        #[wasm_bindgen(
+            unchecked_param_type = "CrmQuery<Company> | CrmQuery<Contact> | CrmQuery<Deal> | CrmQuery<Activity>"
+        )]
+        query: &CrmQuery,
+        name: Option<String>,
+    ) -> Result<JsValue, JsValue> {
+        let class = query.class_name();
+        let (updated, removed) = self
+            .inner
+            .store
+            .refresh_pin(
+                &self.inner.shared.core,
+                &class,
+                name.as_deref().unwrap_or(DEFAULT_PIN),
+                query.query(),
+            )
+            .await
+            .map_err(to_js_error)?;
+        to_js(&serde_json::json!({ "updated": updated, "removed": removed }))
+    }
+
+    #[wasm_bindgen(getter, unchecked_return_type = "SyncStatus")]
+    pub fn status(&self) -> JsValue {
+        to_js(&self.inner.status()).unwrap_or(JsValue::NULL)
+    }
+
+    /// Listens to "status" (SyncStatus), "progress" ({done, total}), "rejected" ({op, error})
+    /// or "conflict" (Conflict). Returns a function that removes the listener.
+    #[wasm_bindgen(unchecked_return_type = "() => void")]
+    pub fn on(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "'status' | 'progress' | 'rejected' | 'conflict'")]
+        event: String,
+        listener: js_sys::Function,
+    ) -> Result<js_sys::Function, JsValue> {
+        let kind: &'static str = match event.as_str() {
+            "status" => "status",
+            "progress" => "progress",
+            "rejected" => "rejected",
+            "conflict" => "conflict",
+            other => {
+                return Err(to_js_error(CrmError::InvalidInput(format!(
+                    "no event {other:?}"
+                ))))
+            }
+        };
+        self.inner
+            .listeners
+            .borrow_mut()
+            .push((kind, listener.clone()));
+        let weak = Rc::downgrade(&self.inner);
+        Ok(Closure::once_into_js(move || {
+            if let Some(i) = weak.upgrade() {
+                i.listeners.borrow_mut().retain(|(_, f)| f != &listener);
+            }
+        })
+        .unchecked_into())
+    }
+
+    pub fn close(&self) {
+        if let (Some(cb), Some(w)) = (
+            self.inner._online.borrow_mut().take(),
+            js_sys::global().dyn_ref::<web_sys::Window>(),
+        ) {
+            let _ = w.remove_event_listener_with_callback("online", cb.as_ref().unchecked_ref());
+        }
+        self.inner.store.close();
+    }
+}
+
+impl LocalStore {
+    pub(crate) fn inner(&self) -> &Rc<Inner> {
+        &self.inner
+    }
+}

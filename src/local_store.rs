@@ -1,0 +1,713 @@
+//! The local datastore in the browser: IndexedDB, one database per app and signed-in user,
+//! a store per CRM class (records from [`crate::offline::record`], with their indexes), named
+//! pins, the queue of offline writes, and a meta store. Local queries read candidates through an
+//! index where one applies and run [`crate::eval`] over them; offline writes apply to the local
+//! copy at once, are queued, and are replayed in order by [`LocalStore::sync`].
+
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeSet;
+
+use serde_json::{Map, Value};
+use wasm_bindgen::{JsCast, JsValue};
+
+use crate::client::Client;
+use crate::error::{CrmError, Result};
+use crate::eval::{self, SubQueries};
+use crate::idb;
+use crate::offline::{self, Conflict, ConflictPolicy, OpError, OpKind, Outcome, PendingOp};
+use crate::query::Query;
+use crate::rest;
+use crate::schema::{self, Changes, ClassSchema};
+use crate::web::BrowserPlatform;
+
+const VERSION: u32 = 1;
+const PINS: &str = "pins";
+const OPS: &str = "ops";
+const META: &str = "meta";
+pub const DEFAULT_PIN: &str = "_default";
+
+pub fn database_name(app_id: &str, user_id: &str) -> String {
+    format!("crm-wasm/{app_id}/{user_id}")
+}
+
+fn class_schema(class: &str) -> Result<&'static ClassSchema> {
+    match class {
+        "Company" | "Contact" | "Deal" | "Activity" => schema::for_class(class)
+            .ok_or_else(|| CrmError::InvalidInput(format!("no schema for {class}"))),
+        _ => Err(CrmError::InvalidInput(format!(
+            "the local store keeps Company, Contact, Deal and Activity, not {class:?}"
+        ))),
+    }
+}
+
+fn to_js(v: &Value) -> Result<JsValue> {
+    js_sys::JSON::parse(&v.to_string())
+        .map_err(|_| CrmError::Storage("could not encode a record".into()))
+}
+
+/// The object inside a stored record (its `json` text); None for a damaged record.
+fn object_of(record: &JsValue) -> Option<Value> {
+    let text = js_sys::Reflect::get(record, &"json".into())
+        .ok()?
+        .as_string()?;
+    serde_json::from_str(&text).ok()
+}
+
+/// What one `sync` did.
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+pub struct SyncReport {
+    pub applied: u32,
+    pub rejected: u32,
+    pub conflicts: u32,
+    /// Still queued (rejected ones included).
+    pub pending: u32,
+    /// Stopped early for lack of a connection.
+    pub offline: bool,
+}
+
+/// Something the app should hear about, delivered after the call that caused it.
+pub enum StoreEvent {
+    Rejected(PendingOp, CrmError),
+    Conflict(Conflict),
+    Progress { done: u32, total: u32 },
+}
+
+pub struct LocalStore {
+    db: web_sys::IdbDatabase,
+    pub name: String,
+    policy: Cell<ConflictPolicy>,
+    syncing: Cell<bool>,
+    events: RefCell<Vec<StoreEvent>>,
+}
+
+impl LocalStore {
+    pub async fn open(name: &str) -> Result<LocalStore> {
+        let db = idb::open(name, VERSION, upgrade).await?;
+        Ok(LocalStore {
+            db,
+            name: name.to_owned(),
+            policy: Cell::new(ConflictPolicy::default()),
+            syncing: Cell::new(false),
+            events: RefCell::new(Vec::new()),
+        })
+    }
+
+    pub fn close(&self) {
+        self.db.close();
+    }
+
+    pub fn set_policy(&self, policy: ConflictPolicy) {
+        self.policy.set(policy);
+    }
+
+    pub fn take_events(&self) -> Vec<StoreEvent> {
+        std::mem::take(&mut *self.events.borrow_mut())
+    }
+
+    /// Stores `objects` (JS shape) and adds them to the pin `name`, in one transaction.
+    pub async fn pin(&self, class: &str, objects: &[Value], name: &str) -> Result<usize> {
+        class_schema(class)?;
+        let mut ids = Vec::with_capacity(objects.len());
+        let mut records = Vec::with_capacity(objects.len());
+        for (i, o) in objects.iter().enumerate() {
+            let rec = offline::record(class, o)
+                .ok_or_else(|| CrmError::InvalidInput(format!("{class} #{i} has no objectId")))?;
+            ids.push(o["objectId"].as_str().unwrap_or_default().to_owned());
+            records.push(to_js(&Value::Object(rec))?);
+        }
+        let pin_key = format!("{class}/{name}");
+        let tx = idb::transaction(&self.db, &[class, PINS], true)?;
+        let pins = idb::store(&tx, PINS)?;
+        // Read the pin, then write everything: only IndexedDB requests inside the transaction.
+        let current = idb::get(&pins, &pin_key).await?;
+        let mut members: BTreeSet<String> = pin_members(&current);
+        let store = idb::store(&tx, class)?;
+        for r in &records {
+            idb::put(&store, r)?;
+        }
+        members.extend(ids);
+        idb::put(&pins, &pin_record(&pin_key, class, name, &members)?)?;
+        idb::done(&tx).await?;
+        Ok(objects.len())
+    }
+
+    /// Removes objects from a pin (or from every pin of the class when `name` is None), and
+    /// deletes from the store those no pin and no queued write still needs.
+    pub async fn unpin(
+        &self,
+        class: &str,
+        ids: Option<&[String]>,
+        name: Option<&str>,
+    ) -> Result<()> {
+        class_schema(class)?;
+        let tx = idb::transaction(&self.db, &[class, PINS, OPS], true)?;
+        let pins = idb::store(&tx, PINS)?;
+        let all = idb::get_all(&pins).await?;
+        let queued = self.queued_ids(&idb::store(&tx, OPS)?).await?;
+        let mut still_pinned = BTreeSet::new();
+        let mut dropped = BTreeSet::new();
+        for p in all.iter() {
+            let (Some(pclass), Some(pname)) = (prop_str(&p, "className"), prop_str(&p, "name"))
+            else {
+                continue;
+            };
+            let mut members = pin_members(&p);
+            if pclass == class && name.is_none_or(|n| n == pname) {
+                let removed: Vec<String> = match ids {
+                    Some(ids) => ids
+                        .iter()
+                        .filter(|id| members.remove(*id))
+                        .cloned()
+                        .collect(),
+                    None => std::mem::take(&mut members).into_iter().collect(),
+                };
+                dropped.extend(removed);
+                let key = format!("{class}/{pname}");
+                if members.is_empty() {
+                    idb::delete(&pins, &key)?;
+                } else {
+                    idb::put(&pins, &pin_record(&key, class, &pname, &members)?)?;
+                }
+            }
+            if pclass == class {
+                still_pinned.extend(members);
+            }
+        }
+        let store = idb::store(&tx, class)?;
+        for id in dropped.difference(&still_pinned) {
+            if !queued.contains(id) {
+                idb::delete(&store, id)?;
+            }
+        }
+        idb::done(&tx).await
+    }
+
+    /// Every pin of a name, whatever the class, or every pin of a class.
+    pub async fn unpin_all(&self, class_or_name: &str) -> Result<()> {
+        if offline::CLASSES.contains(&class_or_name) {
+            return self.unpin(class_or_name, None, None).await;
+        }
+        for class in offline::CLASSES {
+            self.unpin(class, None, Some(class_or_name)).await?;
+        }
+        Ok(())
+    }
+
+    async fn queued_ids(&self, ops: &web_sys::IdbObjectStore) -> Result<BTreeSet<String>> {
+        let all = idb::get_all(ops).await?;
+        Ok(all
+            .iter()
+            .filter_map(|r| op_of(&r))
+            .map(|op| op.object_id)
+            .collect())
+    }
+
+    /// The objects of a class matching `query`, from the local store (only the pin `pin`, if
+    /// given): same results, same order as the server would give.
+    pub async fn find(&self, class: &str, query: &Query, pin: Option<&str>) -> Result<Vec<Value>> {
+        let schema = class_schema(class)?;
+        let candidates = self.candidates(class, query, pin).await?;
+        let subs = LocalSubQueries::load(self, query).await?;
+        eval::run(schema, query, candidates, &subs)
+    }
+
+    pub async fn count(&self, class: &str, query: &Query, pin: Option<&str>) -> Result<usize> {
+        let schema = class_schema(class)?;
+        let candidates = self.candidates(class, query, pin).await?;
+        let subs = LocalSubQueries::load(self, query).await?;
+        eval::count(schema, query, candidates, &subs)
+    }
+
+    async fn candidates(
+        &self,
+        class: &str,
+        query: &Query,
+        pin: Option<&str>,
+    ) -> Result<Vec<Value>> {
+        let tx = idb::transaction(&self.db, &[class, PINS], false)?;
+        let store = idb::store(&tx, class)?;
+        let records: Vec<JsValue> = match offline::index_plan(class, query) {
+            Some((index, keys)) => {
+                let mut out = Vec::new();
+                for k in keys {
+                    out.extend(
+                        idb::get_all_by_index(&store, index, &to_js(&k)?)
+                            .await?
+                            .iter(),
+                    );
+                }
+                out
+            }
+            None => idb::get_all(&store).await?.iter().collect(),
+        };
+        let allowed = match pin {
+            Some(name) => Some(pin_members(
+                &idb::get(&idb::store(&tx, PINS)?, &format!("{class}/{name}")).await?,
+            )),
+            None => None,
+        };
+        Ok(records
+            .iter()
+            .filter(|r| {
+                allowed
+                    .as_ref()
+                    .is_none_or(|a| prop_str(r, "objectId").is_some_and(|id| a.contains(&id)))
+            })
+            .filter_map(object_of)
+            .collect())
+    }
+
+    pub async fn get(&self, class: &str, id: &str) -> Result<Option<Value>> {
+        let tx = idb::transaction(&self.db, &[class], false)?;
+        let r = idb::get(&idb::store(&tx, class)?, id).await?;
+        Ok(if r.is_undefined() {
+            None
+        } else {
+            object_of(&r)
+        })
+    }
+
+    // ---- offline writes ----
+
+    async fn enqueue(
+        &self,
+        op_class: &str,
+        object_id: &str,
+        kind: OpKind,
+        request_id: String,
+        local: Option<Value>,
+    ) -> Result<PendingOp> {
+        let tx = idb::transaction(&self.db, &[op_class, OPS, META], true)?;
+        let meta = idb::store(&tx, META)?;
+        let seq_record = idb::get(&meta, "nextSeq").await?;
+        let seq = js_sys::Reflect::get(&seq_record, &"value".into())
+            .ok()
+            .and_then(|v| v.as_f64())
+            .unwrap_or(1.0) as u64;
+        let op = PendingOp {
+            seq,
+            class_name: op_class.to_owned(),
+            object_id: object_id.to_owned(),
+            request_id,
+            kind,
+            rejected: None,
+        };
+        idb::put(
+            &meta,
+            &to_js(&serde_json::json!({ "key": "nextSeq", "value": seq + 1 }))?,
+        )?;
+        idb::put(&idb::store(&tx, OPS)?, &op_record(&op)?)?;
+        let store = idb::store(&tx, op_class)?;
+        match local {
+            Some(object) => {
+                let rec = offline::record(op_class, &object)
+                    .ok_or_else(|| CrmError::InvalidInput("no objectId".into()))?;
+                idb::put(&store, &to_js(&Value::Object(rec))?)?;
+            }
+            None => idb::delete(&store, object_id)?,
+        }
+        idb::done(&tx).await?;
+        Ok(op)
+    }
+
+    /// Queues a create of `object` (JS shape, validated, with its objectId) and stores it.
+    pub async fn queue_create(
+        &self,
+        class: &str,
+        object: Value,
+        wire_body: Map<String, Value>,
+        request_id: String,
+    ) -> Result<PendingOp> {
+        let id = object
+            .get("objectId")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        self.enqueue(
+            class,
+            &id,
+            OpKind::Create { body: wire_body },
+            request_id,
+            Some(object),
+        )
+        .await
+    }
+
+    /// Queues an update and applies it to the local copy.
+    pub async fn queue_update(
+        &self,
+        class: &str,
+        id: &str,
+        changes: &Changes,
+        request_id: String,
+    ) -> Result<PendingOp> {
+        let schema = class_schema(class)?;
+        let body = schema.encode_changes(changes)?;
+        let local = self.get(class, id).await?;
+        let base = offline::base_of(schema, local.as_ref(), &body);
+        let mut object = local.unwrap_or_else(|| serde_json::json!({ "objectId": id }));
+        offline::apply_update(&mut object, &body);
+        self.enqueue(
+            class,
+            id,
+            OpKind::Update { body, base },
+            request_id,
+            Some(object),
+        )
+        .await
+    }
+
+    /// Queues a delete and removes the local copy.
+    pub async fn queue_delete(
+        &self,
+        class: &str,
+        id: &str,
+        request_id: String,
+    ) -> Result<PendingOp> {
+        class_schema(class)?;
+        self.enqueue(class, id, OpKind::Delete, request_id, None)
+            .await
+    }
+
+    pub async fn pending(&self) -> Result<Vec<PendingOp>> {
+        let tx = idb::transaction(&self.db, &[OPS], false)?;
+        let all = idb::get_all(&idb::store(&tx, OPS)?).await?;
+        let mut ops: Vec<PendingOp> = all.iter().filter_map(|r| op_of(&r)).collect();
+        ops.sort_by_key(|o| o.seq);
+        Ok(ops)
+    }
+
+    /// Forgets a queued write (typically one the server rejected).
+    pub async fn drop_op(&self, seq: u64) -> Result<()> {
+        let tx = idb::transaction(&self.db, &[OPS], true)?;
+        idb::store(&tx, OPS)?
+            .delete(&JsValue::from_f64(seq as f64))
+            .map_err(|_| CrmError::Storage("delete op".into()))?;
+        idb::done(&tx).await
+    }
+
+    async fn finish_op(&self, op: &PendingOp, outcome: Result<Value, OpError>) -> Result<()> {
+        let tx = idb::transaction(&self.db, &[&op.class_name, OPS], true)?;
+        let ops = idb::store(&tx, OPS)?;
+        match outcome {
+            Ok(answer) => {
+                ops.delete(&JsValue::from_f64(op.seq as f64))
+                    .map_err(|_| CrmError::Storage("delete op".into()))?;
+                // The server's timestamps (and values it set) into the local copy.
+                let store = idb::store(&tx, &op.class_name)?;
+                if !matches!(op.kind, OpKind::Delete) {
+                    let current = idb::get(&store, &op.object_id).await?;
+                    if let (Some(mut object), Value::Object(answer)) = (object_of(&current), answer)
+                    {
+                        offline::apply_update(&mut object, &answer);
+                        if let Some(rec) = offline::record(&op.class_name, &object) {
+                            idb::put(&store, &to_js(&Value::Object(rec))?)?;
+                        }
+                    }
+                }
+            }
+            Err(e) => {
+                let kept = PendingOp {
+                    rejected: Some(e),
+                    ..op.clone()
+                };
+                idb::put(&ops, &op_record(&kept)?)?;
+            }
+        }
+        idb::done(&tx).await
+    }
+
+    /// Replays the queue in order. Stops at the first write that fails for lack of a
+    /// connection; a write the server refuses is kept, reported, and skipped.
+    pub async fn sync(&self, client: &Client<BrowserPlatform>) -> Result<SyncReport> {
+        if self.syncing.replace(true) {
+            return Err(CrmError::InvalidInput("a sync is already running".into()));
+        }
+        let result = self.replay(client).await;
+        self.syncing.set(false);
+        result
+    }
+
+    async fn replay(&self, client: &Client<BrowserPlatform>) -> Result<SyncReport> {
+        let ops = self.pending().await?;
+        let todo: Vec<PendingOp> = ops.into_iter().filter(|o| o.rejected.is_none()).collect();
+        let total = todo.len() as u32;
+        let mut report = SyncReport::default();
+        for (done, op) in todo.into_iter().enumerate() {
+            self.events.borrow_mut().push(StoreEvent::Progress {
+                done: done as u32,
+                total,
+            });
+            let result = self.replay_one(client, &op, &mut report).await;
+            match offline::judge(result, &op.kind) {
+                Outcome::Applied(answer) => {
+                    self.finish_op(&op, Ok(answer)).await?;
+                    report.applied += 1;
+                }
+                Outcome::Rejected(e) => {
+                    self.finish_op(
+                        &op,
+                        Err(OpError {
+                            code: e.code().into(),
+                            message: e.to_string(),
+                        }),
+                    )
+                    .await?;
+                    report.rejected += 1;
+                    self.events
+                        .borrow_mut()
+                        .push(StoreEvent::Rejected(op.clone(), e));
+                }
+                Outcome::Stop(_) => {
+                    report.offline = true;
+                    break;
+                }
+            }
+        }
+        self.events
+            .borrow_mut()
+            .push(StoreEvent::Progress { done: total, total });
+        report.pending = self.pending().await?.len() as u32;
+        Ok(report)
+    }
+
+    async fn replay_one(
+        &self,
+        client: &Client<BrowserPlatform>,
+        op: &PendingOp,
+        report: &mut SyncReport,
+    ) -> Result<Value> {
+        let schema = class_schema(&op.class_name)?;
+        match &op.kind {
+            OpKind::Create { body } => {
+                let req = rest::create_in(schema, body.clone(), op.request_id.clone());
+                client.replay(&req).await
+            }
+            OpKind::Update { body, base } => {
+                // What the server holds now decides conflicts; fields not in the body are not sent.
+                let current = client
+                    .send_request(&rest::get_in(schema, &op.object_id)?)
+                    .await?;
+                let (send, conflicts) = offline::merge_update(
+                    schema,
+                    &op.object_id,
+                    body,
+                    base,
+                    &current,
+                    self.policy.get(),
+                );
+                report.conflicts += conflicts.len() as u32;
+                self.events
+                    .borrow_mut()
+                    .extend(conflicts.into_iter().map(StoreEvent::Conflict));
+                if send.is_empty() {
+                    return Ok(Value::Object(Map::new()));
+                }
+                client
+                    .replay(&rest::update_in(
+                        schema,
+                        &op.object_id,
+                        send,
+                        op.request_id.clone(),
+                    )?)
+                    .await
+            }
+            OpKind::Delete => {
+                client
+                    .replay(&rest::delete_in(
+                        schema,
+                        &op.object_id,
+                        op.request_id.clone(),
+                    )?)
+                    .await
+            }
+        }
+    }
+
+    /// Refreshes a pin from the server: objects changed since its last refresh are stored, and
+    /// pinned objects the server no longer returns are removed. Answers (updated, removed).
+    pub async fn refresh_pin(
+        &self,
+        client: &Client<BrowserPlatform>,
+        class: &str,
+        name: &str,
+        query: &Query,
+    ) -> Result<(usize, usize)> {
+        let schema = class_schema(class)?;
+        let meta_key = format!("lastSync/{class}/{name}");
+        let since = {
+            let tx = idb::transaction(&self.db, &[META], false)?;
+            let r = idb::get(&idb::store(&tx, META)?, &meta_key).await?;
+            js_sys::Reflect::get(&r, &"value".into())
+                .ok()
+                .and_then(|v| v.as_string())
+        };
+        let started = js_sys::Date::now();
+        let mut changed_query = query.clone();
+        if let Some(since) = &since {
+            changed_query
+                .constraints
+                .push(crate::query::Constraint::GreaterThan {
+                    field: "updatedAt".into(),
+                    value: Value::String(since.clone()),
+                });
+        }
+        let changed = client.find_all_values(schema, &changed_query).await?;
+        let present: BTreeSet<String> = client
+            .find_all_ids(schema, query)
+            .await?
+            .into_iter()
+            .collect();
+        let pinned = {
+            let tx = idb::transaction(&self.db, &[PINS], false)?;
+            pin_members(&idb::get(&idb::store(&tx, PINS)?, &format!("{class}/{name}")).await?)
+        };
+        let gone: Vec<String> = pinned
+            .iter()
+            .filter(|id| !present.contains(*id))
+            .cloned()
+            .collect();
+        let updated = changed.len();
+        if !changed.is_empty() {
+            self.pin(class, &changed, name).await?;
+        }
+        if !gone.is_empty() {
+            self.unpin(class, Some(&gone), Some(name)).await?;
+        }
+        let stamp = crate::wire::IsoDate::from_millis(started as i64 - offline_margin())
+            .map(|d| d.to_string())
+            .unwrap_or_default();
+        let tx = idb::transaction(&self.db, &[META], true)?;
+        idb::put(
+            &idb::store(&tx, META)?,
+            &to_js(&serde_json::json!({ "key": meta_key, "value": stamp }))?,
+        )?;
+        idb::done(&tx).await?;
+        Ok((updated, gone.len()))
+    }
+}
+
+/// Clock skew allowance for incremental refreshes.
+fn offline_margin() -> i64 {
+    5_000
+}
+
+fn prop_str(v: &JsValue, key: &str) -> Option<String> {
+    js_sys::Reflect::get(v, &key.into()).ok()?.as_string()
+}
+
+fn pin_members(record: &JsValue) -> BTreeSet<String> {
+    js_sys::Reflect::get(record, &"ids".into())
+        .ok()
+        .and_then(|v| v.dyn_into::<js_sys::Array>().ok())
+        .map(|a| a.iter().filter_map(|v| v.as_string()).collect())
+        .unwrap_or_default()
+}
+
+fn pin_record(key: &str, class: &str, name: &str, members: &BTreeSet<String>) -> Result<JsValue> {
+    to_js(&serde_json::json!({ "key": key, "className": class, "name": name, "ids": members }))
+}
+
+fn op_record(op: &PendingOp) -> Result<JsValue> {
+    let json = serde_json::to_string(op).map_err(|e| CrmError::Storage(e.to_string()))?;
+    to_js(&serde_json::json!({ "seq": op.seq, "json": json }))
+}
+
+fn op_of(record: &JsValue) -> Option<PendingOp> {
+    let text = js_sys::Reflect::get(record, &"json".into())
+        .ok()?
+        .as_string()?;
+    serde_json::from_str(&text).ok()
+}
+
+fn upgrade(db: &web_sys::IdbDatabase, old: u32) -> Result<()> {
+    let fail = |what: &str| CrmError::Storage(format!("creating {what}"));
+    if old < 1 {
+        for class in offline::CLASSES {
+            let params = web_sys::IdbObjectStoreParameters::new();
+            params.set_key_path(&JsValue::from_str("objectId"));
+            let store = db
+                .create_object_store_with_optional_parameters(class, &params)
+                .map_err(|_| fail(class))?;
+            for &index in offline::indexes(class) {
+                store
+                    .create_index_with_str(index, index)
+                    .map_err(|_| fail(index))?;
+            }
+        }
+        for (name, key) in [(PINS, "key"), (OPS, "seq"), (META, "key")] {
+            let params = web_sys::IdbObjectStoreParameters::new();
+            params.set_key_path(&JsValue::from_str(key));
+            db.create_object_store_with_optional_parameters(name, &params)
+                .map_err(|_| fail(name))?;
+        }
+    }
+    // Later versions add their steps here, each guarded by `old < N`.
+    Ok(())
+}
+
+/// `$inQuery` sub-queries answered from the local store: the classes a query's sub-queries
+/// name are loaded once per query.
+struct LocalSubQueries {
+    objects: Vec<(String, Vec<Value>)>,
+}
+
+impl LocalSubQueries {
+    async fn load(store: &LocalStore, query: &Query) -> Result<Self> {
+        let mut classes = BTreeSet::new();
+        collect_sub_classes(query, &mut classes);
+        let mut objects = Vec::new();
+        for class in classes {
+            let tx = idb::transaction(&store.db, &[&class], false)?;
+            let all = idb::get_all(&idb::store(&tx, &class)?).await?;
+            objects.push((class, all.iter().filter_map(|r| object_of(&r)).collect()));
+        }
+        Ok(Self { objects })
+    }
+}
+
+fn collect_sub_classes(query: &Query, out: &mut BTreeSet<String>) {
+    use crate::query::Constraint as C;
+    for c in &query.constraints {
+        match c {
+            C::MatchesQuery { query, .. } | C::DoesNotMatchQuery { query, .. } => {
+                // The target class is the pointer's; any CRM class may be named.
+                for class in offline::CLASSES {
+                    out.insert(class.to_owned());
+                }
+                collect_sub_classes(query, out);
+            }
+            C::Or { queries } | C::And { queries } => {
+                queries.iter().for_each(|q| collect_sub_classes(q, out))
+            }
+            _ => {}
+        }
+    }
+}
+
+impl SubQueries for LocalSubQueries {
+    fn matching_ids(&self, class: &str, query: &Query) -> Result<Vec<String>> {
+        let schema = class_schema(class)?;
+        let objects = self
+            .objects
+            .iter()
+            .find(|(c, _)| c == class)
+            .map(|(_, o)| o.clone())
+            .unwrap_or_default();
+        let all = Query {
+            limit: Some(u32::MAX),
+            ..query.clone()
+        };
+        Ok(eval::run(schema, &all, objects, self)?
+            .iter()
+            .filter_map(|o| o.get("objectId").and_then(Value::as_str).map(str::to_owned))
+            .collect())
+    }
+}
+
+/// Deletes the local database of a user (on log-out). A missing database is fine.
+pub async fn wipe(name: &str) -> Result<()> {
+    idb::delete_database(name).await
+}

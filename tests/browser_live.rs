@@ -5,7 +5,7 @@
 mod common;
 
 use common::*;
-use crm_wasm::bindings::{CrmClient, LiveQueryClient, PipelineHandle};
+use crm_wasm::bindings::{CrmClient, LiveQueryClient, LocalStore, PipelineHandle};
 use crm_wasm::Deal;
 use serde_json::{json, Value};
 use std::cell::RefCell;
@@ -330,4 +330,66 @@ async fn a_revoked_session_is_refused_and_reported() {
     within(5000.0, "the refusal", || !errors.borrow().is_empty()).await;
     assert_eq!(live.status().as_string().as_deref(), Some("closed"));
     assert!(code_of(&LiveQueryClient::new(&client(), None).err().unwrap()) == "NOT_SIGNED_IN");
+}
+
+#[wasm_bindgen_test]
+async fn pinned_objects_in_the_local_store_follow_live_events() {
+    let (a, _) = signed_up("livepin").await;
+    let existing: Deal = rust(
+        a.create_deal(ts(json!({"title": "already there"})))
+            .await
+            .unwrap(),
+    );
+    let b = second_client(&a).await;
+    let store = LocalStore::open(&b, Some(ts(json!({"autoSync": false}))))
+        .await
+        .unwrap();
+    let live = LiveQueryClient::new(&b, None).unwrap();
+    let id = live.live_pin(&store, &b.deals(), None).await.unwrap();
+    within(5000.0, "the subscription", || live.is_subscribed(id)).await;
+    let local = || b.deals().from_local_datastore(&store);
+    assert_eq!(local().count().await.unwrap(), 1.0, "pinned at once");
+
+    let made: Deal = rust(
+        a.create_deal(ts(json!({"title": "arrives live"})))
+            .await
+            .unwrap(),
+    );
+    a.update_deal(
+        existing.object_id.clone().unwrap(),
+        js(&json!({"title": "changed live"})),
+    )
+    .await
+    .unwrap();
+    let start = js_sys::Date::now();
+    loop {
+        let found: Vec<Value> = serde_wasm_bindgen::from_value(
+            local()
+                .ascending(vec!["title".into()])
+                .find()
+                .await
+                .unwrap(),
+        )
+        .unwrap();
+        let titles: Vec<&str> = found.iter().filter_map(|d| d["title"].as_str()).collect();
+        if titles == ["arrives live", "changed live"] {
+            break;
+        }
+        assert!(
+            js_sys::Date::now() - start < 3000.0,
+            "local store follows: {titles:?}"
+        );
+        sleep(50).await;
+    }
+    a.delete_deal(made.object_id.unwrap()).await.unwrap();
+    let start = js_sys::Date::now();
+    while local().count().await.unwrap() != 1.0 {
+        assert!(
+            js_sys::Date::now() - start < 3000.0,
+            "the delete reaches the local store"
+        );
+        sleep(50).await;
+    }
+    live.close();
+    store.close();
 }

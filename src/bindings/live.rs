@@ -49,6 +49,11 @@ pub struct LiveOptions {
 #[derive(Clone)]
 enum Sink {
     Callback(js_sys::Function),
+    /// A pin of the local datastore, kept in step.
+    Store {
+        store: Rc<super::local::Inner>,
+        pin: String,
+    },
     Pipeline {
         pipeline: Rc<RefCell<Pipeline>>,
         notify: Rc<RefCell<Vec<js_sys::Function>>>,
@@ -257,6 +262,36 @@ impl Inner {
                 }
                 Err(e) => self.notify_error(e),
             },
+            Sink::Store { store, pin } => {
+                let class = class.name();
+                let object = match js_shape(class, &event, &event.object) {
+                    Ok(o) => o,
+                    Err(e) => return self.notify_error(e),
+                };
+                let Some(id) = object
+                    .get("objectId")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned)
+                else {
+                    return;
+                };
+                let gone = matches!(event.kind, LiveEventKind::Delete | LiveEventKind::Leave);
+                let errors = self.error_listeners.borrow().clone();
+                // IndexedDB runs transactions in the order they start: in event order.
+                wasm_bindgen_futures::spawn_local(async move {
+                    let result = if gone {
+                        store.store.unpin(class, Some(&[id]), Some(&pin)).await
+                    } else {
+                        store.store.pin(class, &[object], &pin).await.map(|_| ())
+                    };
+                    if let Err(e) = result {
+                        let js = to_js_error(e);
+                        for l in &errors {
+                            let _ = l.call1(&JsValue::NULL, &js);
+                        }
+                    }
+                });
+            }
             Sink::Pipeline {
                 pipeline,
                 notify,
@@ -308,8 +343,12 @@ fn kind_name(kind: LiveEventKind) -> &'static str {
     }
 }
 
-/// `{kind, object, original?, caughtUp}` with the object decoded as the subscription's model.
-fn event_to_js(class: CrmClass, event: &LiveEvent) -> Result<JsValue, CrmError> {
+/// An event's object (or original) in the JS shape, decoded as the class's model so bad data
+/// from the server is an error, not a surprise; a caught-up delete carries only the id.
+fn js_shape(class: &str, event: &LiveEvent, v: &Value) -> Result<Value, CrmError> {
+    if event.kind == LiveEventKind::Delete && event.caught_up {
+        return Ok(v.clone());
+    }
     fn typed<T: serde::de::DeserializeOwned + serde::Serialize>(
         v: &Value,
     ) -> Result<Value, CrmError> {
@@ -317,23 +356,22 @@ fn event_to_js(class: CrmClass, event: &LiveEvent) -> Result<JsValue, CrmError> 
             .map_err(|e| CrmError::MalformedResponse(format!("live event: {e}")))?;
         serde_json::to_value(object).map_err(|e| CrmError::MalformedResponse(e.to_string()))
     }
-    let convert = |v: &Value| -> Result<Value, CrmError> {
-        if event.kind == LiveEventKind::Delete && event.caught_up {
-            return Ok(v.clone()); // only the id is known
-        }
-        match class {
-            CrmClass::Deal => typed::<Deal>(v),
-            CrmClass::Activity => typed::<Activity>(v),
-            _ => Ok(v.clone()),
-        }
-    };
+    match class {
+        "Deal" => typed::<Deal>(v),
+        "Activity" => typed::<Activity>(v),
+        _ => Ok(v.clone()),
+    }
+}
+
+/// `{kind, object, original?, caughtUp}` for a JavaScript handler.
+fn event_to_js(class: CrmClass, event: &LiveEvent) -> Result<JsValue, CrmError> {
     let mut out = serde_json::json!({
         "kind": kind_name(event.kind),
-        "object": convert(&event.object)?,
+        "object": js_shape(class.name(), event, &event.object)?,
         "caughtUp": event.caught_up,
     });
     if let Some(original) = &event.original {
-        out["original"] = convert(original)?;
+        out["original"] = js_shape(class.name(), event, original)?;
     }
     to_js_bulk(&out).map_err(|_| CrmError::MalformedResponse("live event".into()))
 }
@@ -513,6 +551,38 @@ impl LiveQueryClient {
         let listeners: Vec<js_sys::Function> = notify.borrow().clone();
         for l in listeners {
             let _ = l.call0(&JsValue::NULL);
+        }
+        Ok(id)
+    }
+
+    /// Keeps a pin of the local datastore in step with `query`: refreshes it now, then applies
+    /// every change (created and updated objects are stored, deleted ones unpinned). Answers
+    /// the subscription's id.
+    #[wasm_bindgen(js_name = livePin)]
+    pub async fn live_pin(
+        &self,
+        store: &super::LocalStore,
+        #[wasm_bindgen(unchecked_param_type = "CrmQuery<Deal> | CrmQuery<Activity>")]
+        query: &CrmQuery,
+        name: Option<String>,
+    ) -> Result<u32, JsValue> {
+        let pin = name.unwrap_or_else(|| crate::local_store::DEFAULT_PIN.into());
+        let inner = store.inner().clone();
+        let id = self.subscribe_sink(
+            query,
+            Sink::Store {
+                store: inner.clone(),
+                pin: pin.clone(),
+            },
+        )?;
+        let class = query.class_name();
+        let refreshed = inner
+            .store
+            .refresh_pin(&self.inner.shared.core, &class, &pin, query.query())
+            .await;
+        if let Err(e) = refreshed {
+            self.unsubscribe(id);
+            return Err(to_js_error(e));
         }
         Ok(id)
     }

@@ -25,7 +25,7 @@ pub(crate) enum CrmClass {
 }
 
 impl CrmClass {
-    fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             CrmClass::Company => "Company",
             CrmClass::Contact => "Contact",

@@ -1,6 +1,6 @@
 // Serves the repo on loopback (cross-origin isolated, for fine-grained timers), opens a bench
 // page in headless Chromium, prints what it logs, and saves the results as JSON.
-//   node bench/run.mjs pipeline
+//   node bench/run.mjs pipeline | local "server=http://127.0.0.1:1437/parse"
 import http from 'node:http';
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -9,6 +9,7 @@ import { chromium } from '../tests/node_modules/playwright-core/index.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const which = process.argv[2] || 'pipeline';
+const query = process.argv[3] ? `?${process.argv[3]}` : '';
 const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json' };
 
 const server = http.createServer(async (req, res) => {
@@ -38,7 +39,7 @@ try {
   const page = await browser.newPage();
   page.on('console', (m) => console.log(m.text()));
   page.on('pageerror', (e) => console.error(e));
-  await page.goto(`http://127.0.0.1:${port}/bench/${which}/index.html`);
+  await page.goto(`http://127.0.0.1:${port}/bench/${which}/index.html${query}`);
   await page.waitForFunction(() => window.benchDone === true, null, { timeout: 20 * 60 * 1000 });
   const error = await page.evaluate(() => window.benchError);
   if (error) throw new Error(error);

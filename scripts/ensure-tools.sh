@@ -46,7 +46,7 @@ fi
 
 # npm packages: backend (parse-server), tests (playwright-core), scripts (binaryen's wasm-opt).
 # www/ depends on the built pkg/, so scripts/build.sh installs it after building.
-for dir in backend tests scripts; do
+for dir in backend tests scripts bench; do
   if [ -f "$root/$dir/package.json" ]; then
     stamp="$root/$dir/node_modules/.install-stamp"
     if [ ! -f "$stamp" ] || [ "$root/$dir/package.json" -nt "$stamp" ] \

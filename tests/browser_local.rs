@@ -224,6 +224,15 @@ async fn local_queries_give_the_servers_results_in_the_servers_order() {
     let local_deals: Vec<Value> = fetch(c.deals()).await;
     let local_companies: Vec<Value> = fetch(c.companies()).await;
     assert_eq!(local_deals.len(), 80);
+    // The same data in the IndexedDB local store, queried through it too.
+    let store = crm_wasm::local_store::LocalStore::open(&unique("crm-wasm-test/differential/"))
+        .await
+        .unwrap();
+    store.pin("Deal", &local_deals, "_default").await.unwrap();
+    store
+        .pin("Company", &local_companies, "_default")
+        .await
+        .unwrap();
     let subs = LocalCompanies(local_companies);
 
     let mut compared = 0;
@@ -266,6 +275,8 @@ async fn local_queries_give_the_servers_results_in_the_servers_order() {
         );
         compared += 1;
     }
+    store.close();
+    crm_wasm::local_store::wipe(&store.name).await.unwrap();
     assert_eq!(compared + refused, 120);
     assert!(
         compared >= 100,

@@ -290,6 +290,17 @@ impl LocalStore {
         Ok(n as u32)
     }
 
+    /// Pins one object (the seed's `pin`).
+    pub async fn pin(
+        &self,
+        #[wasm_bindgen(js_name = "className", unchecked_param_type = "CrmClassName")]
+        class_name: String,
+        #[wasm_bindgen(unchecked_param_type = "Company | Contact | Deal | Activity")]
+        object: JsValue,
+    ) -> Result<u32, JsValue> {
+        self.pin_all(class_name, vec![object], None).await
+    }
+
     /// `pinAll` under a name, as the Parse SDK's `pinAllWithName`.
     #[wasm_bindgen(js_name = pinWithName)]
     pub async fn pin_with_name(

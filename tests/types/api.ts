@@ -1,6 +1,6 @@
 // Compile-time tests of the generated TypeScript API (tests/pkg.test.mjs runs tsc on this
 // file): what must type-check does, and every `@ts-expect-error` line must be an error.
-import { CrmClient, LiveQueryClient, Pipeline, type Activity, type BatchResult, type Company, type Contact, type CrmError, type Deal, type Saved } from 'crm-wasm';
+import { CrmClient, LiveQueryClient, LocalStore, Pipeline, type Activity, type BatchResult, type Company, type Contact, type CrmError, type Deal, type Saved } from 'crm-wasm';
 
 declare const crm: CrmClient;
 
@@ -41,6 +41,15 @@ export async function typed(): Promise<void> {
   pipeline.setFilter({ assignees: ['u1'], overdue: true });
   const moveId: number = pipeline.moveDeal('d1', 'won');
   pipeline.confirmMove(moveId);
+  const local = await LocalStore.open(crm, { conflictPolicy: 'serverWins' });
+  await local.pinAll('Deal', deals);
+  const offlineDeals: Deal[] = await crm.deals().fromLocalDatastore(local).find();
+  const pinned: number = await crm.deals().fromPin(local, 'hot').count();
+  const report = await local.sync();
+  const pendingCount: number = report.pending;
+  void [offlineDeals, pinned, pendingCount];
+  // @ts-expect-error: the local store keeps the four CRM classes only
+  await local.pinAll('_User', []);
   // @ts-expect-error: not a stage the pipeline knows how to sort by
   pipeline.setSort({ key: 'stage' });
 

@@ -133,3 +133,11 @@ export interface Conflict {
   base: unknown;
   policy: ConflictPolicy;
 }
+
+export interface LocalStore {
+  /** Listens to one kind of event; returns a function that removes the listener. */
+  on(event: "status", listener: (status: SyncStatus) => void): () => void;
+  on(event: "progress", listener: (progress: { done: number; total: number }) => void): () => void;
+  on(event: "rejected", listener: (rejected: { op: PendingOp; error: { code: string; message: string } }) => void): () => void;
+  on(event: "conflict", listener: (conflict: Conflict) => void): () => void;
+}

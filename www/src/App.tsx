@@ -1,13 +1,31 @@
-import { useCallback, useEffect, useState, useSyncExternalStore, type FormEvent } from 'react';
-import { Pipeline as CrmPipeline, type CrmClient, type Deal, type Stage, type User } from 'crm-wasm';
+import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { DndContext, KeyboardSensor, PointerSensor, useDraggable, useDroppable, useSensor, useSensors, type DragEndEvent } from '@dnd-kit/core';
+import {
+  LiveQueryClient,
+  LocalStore,
+  Pipeline as CrmPipeline,
+  type ColumnSummary,
+  type CrmClient,
+  type Deal,
+  type Stage,
+  type User,
+} from 'crm-wasm';
 import { describeError } from './crm';
+import { usePipeline, useSyncStatus } from './hooks';
 
 const STAGES: Stage[] = ['lead', 'qualified', 'proposal', 'negotiation', 'won', 'lost'];
 const money = new Intl.NumberFormat(undefined, { style: 'currency', currency: 'USD', maximumFractionDigits: 0 });
 
+/** What a signed-in session holds: live queries and the offline store. */
+interface Session {
+  live: LiveQueryClient;
+  local?: LocalStore;
+}
+
 export function App({ client }: { client: CrmClient }) {
   const [user, setUser] = useState<User | undefined>(() => client.currentUser());
   const [notice, setNotice] = useState<string>();
+  const [session, setSession] = useState<Session>();
 
   useEffect(
     () =>
@@ -18,6 +36,27 @@ export function App({ client }: { client: CrmClient }) {
     [client],
   );
 
+  useEffect(() => {
+    if (!user) return;
+    const live = new LiveQueryClient(client);
+    let local: LocalStore | undefined;
+    let closed = false;
+    setSession({ live });
+    LocalStore.open(client)
+      .then((store) => {
+        if (closed) return store.close();
+        local = store;
+        setSession({ live, local: store });
+      })
+      .catch(() => undefined); // the board works without the offline store
+    return () => {
+      closed = true;
+      live.close();
+      local?.close();
+      setSession(undefined);
+    };
+  }, [client, user]);
+
   if (!user) {
     return <LogIn client={client} notice={notice} onSignedIn={(u) => { setNotice(undefined); setUser(u); }} />;
   }
@@ -25,13 +64,24 @@ export function App({ client }: { client: CrmClient }) {
     <div className="app">
       <header>
         <h1>Pipeline</h1>
+        <SyncBadge local={session?.local} />
         <span className="who">Signed in as <strong>{user.username}</strong></span>
         <button onClick={async () => { await client.logOut().catch(() => undefined); setUser(undefined); }}>
           Log out
         </button>
       </header>
-      <Pipeline client={client} />
+      {session && <Board client={client} session={session} />}
     </div>
+  );
+}
+
+function SyncBadge({ local }: { local?: LocalStore }) {
+  const status = useSyncStatus(local);
+  const label = !status.online ? 'Offline' : status.state === 'syncing' ? 'Syncing…' : status.state === 'error' ? 'Sync problem' : 'Online';
+  return (
+    <span className={`sync sync-${status.online ? status.state : 'offline'}`} data-testid="sync-status">
+      {label}{status.pending > 0 && ` · ${status.pending} pending`}
+    </span>
   );
 }
 
@@ -48,9 +98,7 @@ function LogIn({ client, notice, onSignedIn }: { client: CrmClient; notice?: str
     setBusy(true);
     setError(undefined);
     try {
-      const u = mode === 'logIn'
-        ? await client.logIn(username, password)
-        : await client.signUp(username, email, password);
+      const u = mode === 'logIn' ? await client.logIn(username, password) : await client.signUp(username, email, password);
       onSignedIn(u);
     } catch (err) {
       setError(describeError(err));
@@ -77,59 +125,93 @@ function LogIn({ client, notice, onSignedIn }: { client: CrmClient; notice?: str
   );
 }
 
-function Pipeline({ client }: { client: CrmClient }) {
-  // The deals live in wasm memory; React reads small views and re-renders on `version`.
+function Board({ client, session }: { client: CrmClient; session: Session }) {
+  // The deals live in wasm memory, kept in step with the server by a live query.
   const [pipeline] = useState(() => new CrmPipeline());
-  const version = useSyncExternalStore(
-    useCallback((onChange: () => void) => pipeline.subscribe(onChange), [pipeline]),
-    () => pipeline.version,
-  );
+  const version = usePipeline(pipeline);
   const [loaded, setLoaded] = useState(false);
   const [error, setError] = useState<string>();
+  const [text, setText] = useState('');
+  const [overdue, setOverdue] = useState(false);
 
   const load = useCallback(async () => {
     try {
-      await pipeline.loadQuery(client.deals());
+      await session.live.livePipeline(pipeline, client.deals());
       setLoaded(true);
       setError(undefined);
     } catch (err) {
       setError(describeError(err));
     }
-  }, [client, pipeline]);
+  }, [client, pipeline, session.live]);
 
   useEffect(() => { void load(); }, [load]);
+  useEffect(() => {
+    if (loaded) pipeline.setFilter({ text: text || undefined, overdue: overdue || undefined });
+  }, [pipeline, loaded, text, overdue]);
   useEffect(() => () => pipeline.free(), [pipeline]);
 
-  if (error) return <p role="alert" className="error">{error} <button onClick={load}>Retry</button></p>;
+  const sensors = useSensors(useSensor(PointerSensor, { activationConstraint: { distance: 5 } }), useSensor(KeyboardSensor));
+  const onDragEnd = async (e: DragEndEvent) => {
+    const to = e.over?.id as Stage | undefined;
+    const id = String(e.active.id);
+    if (!to || pipeline.get(id)?.stage === to) return;
+    try {
+      await pipeline.moveAndSave(client, id, to); // at once on the board; undone if the save fails
+    } catch (err) {
+      setError(describeError(err));
+    }
+  };
+
+  if (!loaded && error) return <p role="alert" className="error">{error} <button onClick={load}>Retry</button></p>;
   if (!loaded) return <p className="loading">Loading deals…</p>;
 
   return (
     <>
-      <NewDeal client={client} onCreated={(deal) => pipeline.upsert(deal)} />
-      <div className="board" data-version={version}>
-        {pipeline.columns().map((column) => (
-          <section key={column.stage} className="column" aria-label={`Stage ${column.stage}`} data-stage={column.stage}>
-            <h2>{column.stage}</h2>
-            <p className="totals">
-              <span data-testid={`count-${column.stage}`}>{column.count}</span> {column.count === 1 ? 'deal' : 'deals'} ·{' '}
-              <span data-testid={`total-${column.stage}`}>{money.format(column.total)}</span>
-              {' '}· weighted {money.format(column.weighted)}
-            </p>
-            {pipeline.page(column.stage, 0, 50).map((d) => (
-              <article key={d.objectId} className="card">
-                <h3>{d.title}</h3>
-                <p>{d.amount !== undefined ? money.format(d.amount) : '—'}</p>
-                {d.expectedCloseDate && <p className="date">Closes {d.expectedCloseDate.slice(0, 10)}</p>}
-              </article>
-            ))}
-          </section>
-        ))}
+      <div className="toolbar">
+        <NewDeal client={client} local={session.local} onCreated={(deal) => pipeline.upsert(deal)} />
+        <input placeholder="Search titles" aria-label="Search" value={text} onChange={(e) => setText(e.target.value)} />
+        <label className="check"><input type="checkbox" checked={overdue} onChange={(e) => setOverdue(e.target.checked)} /> Overdue</label>
       </div>
+      {error && <p role="alert" className="error">{error}</p>}
+      <DndContext sensors={sensors} onDragEnd={onDragEnd}>
+        <div className="board" data-version={version}>
+          {pipeline.columns().map((column) => (
+            <Column key={column.stage} column={column} cards={pipeline.page(column.stage, 0, 50)} />
+          ))}
+        </div>
+      </DndContext>
     </>
   );
 }
 
-function NewDeal({ client, onCreated }: { client: CrmClient; onCreated: (deal: Deal) => void }) {
+function Column({ column, cards }: { column: ColumnSummary; cards: Deal[] }) {
+  const { setNodeRef, isOver } = useDroppable({ id: column.stage });
+  return (
+    <section ref={setNodeRef} className={`column${isOver ? ' over' : ''}`} aria-label={`Stage ${column.stage}`} data-stage={column.stage}>
+      <h2>{column.stage}</h2>
+      <p className="totals">
+        <span data-testid={`count-${column.stage}`}>{column.count}</span> {column.count === 1 ? 'deal' : 'deals'} ·{' '}
+        <span data-testid={`total-${column.stage}`}>{money.format(column.total)}</span>
+        {' '}· weighted {money.format(column.weighted)}
+      </p>
+      {cards.map((d) => <Card key={d.objectId} deal={d} />)}
+    </section>
+  );
+}
+
+function Card({ deal }: { deal: Deal }) {
+  const { attributes, listeners, setNodeRef, transform, isDragging } = useDraggable({ id: deal.objectId! });
+  const style = transform ? { transform: `translate(${transform.x}px, ${transform.y}px)` } : undefined;
+  return (
+    <article ref={setNodeRef} style={style} className={`card${isDragging ? ' dragging' : ''}`} {...listeners} {...attributes} aria-label={`Deal ${deal.title}`}>
+      <h3>{deal.title}</h3>
+      <p>{deal.amount !== undefined ? money.format(deal.amount) : '—'}</p>
+      {deal.expectedCloseDate && <p className="date">Closes {deal.expectedCloseDate.slice(0, 10)}</p>}
+    </article>
+  );
+}
+
+function NewDeal({ client, local, onCreated }: { client: CrmClient; local?: LocalStore; onCreated: (deal: Deal) => void }) {
   const [title, setTitle] = useState('');
   const [amount, setAmount] = useState('');
   const [stage, setStage] = useState<Stage>('lead');
@@ -138,11 +220,13 @@ function NewDeal({ client, onCreated }: { client: CrmClient; onCreated: (deal: D
   async function submit(e: FormEvent) {
     e.preventDefault();
     setError(undefined);
+    const deal: Deal = { title, stage, amount: amount === '' ? undefined : Number(amount) };
     try {
-      const deal = await client.createDeal({ title, stage, amount: amount === '' ? undefined : Number(amount) });
+      // Offline, the write goes to the local store's queue and syncs when the connection is back.
+      const saved = !navigator.onLine && local ? ((await local.create('Deal', deal)) as Deal) : await client.createDeal(deal);
       setTitle('');
       setAmount('');
-      onCreated(deal);
+      onCreated(saved);
     } catch (err) {
       setError(describeError(err));
     }

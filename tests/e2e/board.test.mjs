@@ -1,0 +1,86 @@
+// The pipeline board end to end: drag a deal to another stage, the totals follow, the server
+// has the new stage, a second browser logged in as the same user sees the move live, and
+// another user never sees the deal.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { artifacts, launchBrowser, rest, signUp, startPreview } from './server.mjs';
+
+let preview;
+let browser;
+before(async () => {
+  mkdirSync(artifacts, { recursive: true });
+  preview = await startPreview(4175);
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  preview?.stop();
+});
+
+async function logIn(user) {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(preview.url);
+  await page.getByLabel('Username').fill(user.username);
+  await page.getByLabel('Password').fill(user.password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByTestId('count-lead').waitFor({ timeout: 10_000 });
+  return { context, page };
+}
+
+const text = async (page, id) => (await page.getByTestId(id).textContent()).trim();
+
+test('drag a deal across stages; totals, server and a second window follow; another user sees nothing', async () => {
+  const me = await signUp('board');
+  const other = await signUp('boardother');
+  const title = `Drag me ${Date.now()}`;
+  const created = await rest('POST', '/classes/Deal', { title, amount: 2500, stage: 'lead' }, me.token);
+
+  const one = await logIn(me);
+  const two = await logIn(me);
+  const stranger = await logIn(other);
+  await one.page.getByText(title).waitFor();
+  await two.page.getByText(title).waitFor();
+  assert.equal(await text(one.page, 'count-lead'), '1');
+
+  // Drag the card from "lead" to "won" with the mouse.
+  const card = one.page.getByRole('button', { name: `Deal ${title}` });
+  const target = one.page.getByRole('region', { name: 'Stage won' });
+  const from = await card.boundingBox();
+  const to = await target.boundingBox();
+  await one.page.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
+  await one.page.mouse.down();
+  await one.page.mouse.move(to.x + to.width / 2, to.y + 80, { steps: 12 });
+  await one.page.mouse.up();
+
+  await target.getByText(title).waitFor({ timeout: 5_000 });
+  assert.equal(await text(one.page, 'count-lead'), '0');
+  assert.equal(await text(one.page, 'count-won'), '1');
+  assert.match(await text(one.page, 'total-won'), /2,500/);
+
+  // The server has it, and the second window got it through the live query.
+  let stage;
+  for (let i = 0; i < 50 && stage !== 'won'; i++) {
+    stage = (await rest('GET', `/classes/Deal/${created.objectId}`, undefined, me.token)).stage;
+    if (stage !== 'won') await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(stage, 'won');
+  await two.page.getByRole('region', { name: 'Stage won' }).getByText(title).waitFor({ timeout: 5_000 });
+  assert.equal(await text(two.page, 'count-won'), '1');
+
+  // The other user: nothing of it, not even live.
+  await stranger.page.waitForTimeout(500);
+  assert.equal(await stranger.page.getByText(title).count(), 0);
+  assert.equal(await text(stranger.page, 'count-won'), '0');
+
+  // Search filters the board.
+  await one.page.getByLabel('Search').fill('no such deal');
+  await one.page.getByTestId('count-won').filter({ hasText: '0' }).waitFor();
+  await one.page.getByLabel('Search').fill('drag me');
+  await one.page.getByTestId('count-won').filter({ hasText: '1' }).waitFor();
+
+  await one.page.screenshot({ path: path.join(artifacts, 'board.png'), fullPage: true });
+  for (const s of [one, two, stranger]) await s.context.close();
+});

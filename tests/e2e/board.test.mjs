@@ -84,3 +84,40 @@ test('drag a deal across stages; totals, server and a second window follow; anot
   await one.page.screenshot({ path: path.join(artifacts, 'board.png'), fullPage: true });
   for (const s of [one, two, stranger]) await s.context.close();
 });
+
+test('offline: create and move on the board, then back online the server has each change once', async () => {
+  const me = await signUp('offlineui');
+  const existing = await rest('POST', '/classes/Deal', { title: `Moved offline ${Date.now()}`, stage: 'lead' }, me.token);
+  const existingTitle = (await rest('GET', `/classes/Deal/${existing.objectId}`, undefined, me.token)).title;
+  const { context, page } = await logIn(me);
+  await page.getByText(existingTitle).waitFor();
+  await page.getByTestId('sync-status').filter({ hasText: 'Online' }).waitFor();
+
+  await context.setOffline(true);
+  await page.getByTestId('sync-status').filter({ hasText: 'Offline' }).waitFor();
+  const title = `Made offline ${Date.now()}`;
+  await page.getByLabel('Title').fill(title);
+  await page.getByLabel('Amount').fill('700');
+  await page.getByRole('button', { name: 'Add deal' }).click();
+  await page.getByRole('region', { name: 'Stage lead' }).getByText(title).waitFor();
+
+  const card = page.getByRole('button', { name: `Deal ${existingTitle}` });
+  const target = page.getByRole('region', { name: 'Stage proposal' });
+  const from = await card.boundingBox();
+  const to = await target.boundingBox();
+  await page.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(to.x + to.width / 2, to.y + 80, { steps: 12 });
+  await page.mouse.up();
+  await target.getByText(existingTitle).waitFor();
+  await page.getByTestId('sync-status').filter({ hasText: '2 pending' }).waitFor();
+
+  await context.setOffline(false); // the `online` event starts the sync
+  await page.getByTestId('sync-status').filter({ hasText: /^Online$/ }).waitFor({ timeout: 15_000 });
+  const where = encodeURIComponent(JSON.stringify({ title }));
+  const made = await rest('GET', `/classes/Deal?where=${where}`, undefined, me.token);
+  assert.equal(made.results.length, 1, 'created exactly once');
+  assert.equal(made.results[0].amount, 700);
+  assert.equal((await rest('GET', `/classes/Deal/${existing.objectId}`, undefined, me.token)).stage, 'proposal');
+  await context.close();
+});

@@ -156,7 +156,14 @@ function Board({ client, session }: { client: CrmClient; session: Session }) {
     const id = String(e.active.id);
     if (!to || pipeline.get(id)?.stage === to) return;
     try {
-      await pipeline.moveAndSave(client, id, to); // at once on the board; undone if the save fails
+      if (!navigator.onLine && session.local) {
+        // Offline: the move shows at once and waits in the local store's queue.
+        const moveId = pipeline.moveDeal(id, to);
+        await session.local.update('Deal', id, { stage: to });
+        pipeline.confirmMove(moveId);
+      } else {
+        await pipeline.moveAndSave(client, id, to); // at once on the board; undone if the save fails
+      }
     } catch (err) {
       setError(describeError(err));
     }

@@ -50,7 +50,7 @@ test('drag a deal across stages; totals, server and a second window follow; anot
   const target = one.page.getByRole('region', { name: 'Stage won' });
   const from = await card.boundingBox();
   const to = await target.boundingBox();
-  await one.page.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
+  await one.page.mouse.move(from.x + from.width / 2, from.y + from.height - 6); // on the card, off its title link
   await one.page.mouse.down();
   await one.page.mouse.move(to.x + to.width / 2, to.y + 80, { steps: 12 });
   await one.page.mouse.up();
@@ -105,7 +105,7 @@ test('offline: create and move on the board, then back online the server has eac
   const target = page.getByRole('region', { name: 'Stage proposal' });
   const from = await card.boundingBox();
   const to = await target.boundingBox();
-  await page.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
+  await page.mouse.move(from.x + from.width / 2, from.y + from.height - 6); // on the card, off its title link
   await page.mouse.down();
   await page.mouse.move(to.x + to.width / 2, to.y + 80, { steps: 12 });
   await page.mouse.up();

@@ -12,6 +12,10 @@ import {
 } from 'crm-wasm';
 import { describeError } from './crm';
 import { usePipeline, useSyncStatus } from './hooks';
+import { Companies, CompanyPage, Contacts, Dashboard, DealDetail } from './screens';
+
+type Tab = 'pipeline' | 'contacts' | 'companies' | 'dashboard';
+const TABS: [Tab, string][] = [['pipeline', 'Pipeline'], ['contacts', 'Contacts'], ['companies', 'Companies'], ['dashboard', 'Dashboard']];
 
 const STAGES: Stage[] = ['lead', 'qualified', 'proposal', 'negotiation', 'won', 'lost'];
 const money = new Intl.NumberFormat(undefined, { style: 'currency', currency: 'USD', maximumFractionDigits: 0 });
@@ -57,21 +61,64 @@ export function App({ client }: { client: CrmClient }) {
     };
   }, [client, user]);
 
+  const [tab, setTab] = useState<Tab>('pipeline');
   if (!user) {
     return <LogIn client={client} notice={notice} onSignedIn={(u) => { setNotice(undefined); setUser(u); }} />;
   }
   return (
     <div className="app">
       <header>
-        <h1>Pipeline</h1>
+        <h1>crm-wasm</h1>
+        <nav className="tabs">
+          {TABS.map(([t, label]) => (
+            <button key={t} aria-current={tab === t ? 'page' : undefined} onClick={() => setTab(t)}>{label}</button>
+          ))}
+        </nav>
         <SyncBadge local={session?.local} />
         <span className="who">Signed in as <strong>{user.username}</strong></span>
         <button onClick={async () => { await client.logOut().catch(() => undefined); setUser(undefined); }}>
           Log out
         </button>
       </header>
-      {session && <Board client={client} session={session} />}
+      {session && <Workspace client={client} session={session} tab={tab} />}
     </div>
+  );
+}
+
+/** The signed-in screens; the pipeline (live, in wasm memory) is shared by board and dashboard. */
+function Workspace({ client, session, tab }: { client: CrmClient; session: Session; tab: Tab }) {
+  const [pipeline] = useState(() => new CrmPipeline());
+  const [loaded, setLoaded] = useState(false);
+  const [error, setError] = useState<string>();
+  const [dealId, setDealId] = useState<string>();
+  const [companyId, setCompanyId] = useState<string>();
+
+  const load = useCallback(async () => {
+    try {
+      await session.live.livePipeline(pipeline, client.deals());
+      setLoaded(true);
+      setError(undefined);
+    } catch (err) {
+      setError(describeError(err));
+    }
+  }, [client, pipeline, session.live]);
+  useEffect(() => { void load(); }, [load]);
+  useEffect(() => () => pipeline.free(), [pipeline]);
+
+  if (!loaded && error) return <p role="alert" className="error">{error} <button onClick={load}>Retry</button></p>;
+  if (!loaded) return <p className="loading">Loading deals…</p>;
+  return (
+    <>
+      {tab === 'pipeline' && <Board client={client} session={session} pipeline={pipeline} onOpen={setDealId} />}
+      {tab === 'contacts' && <Contacts client={client} />}
+      {tab === 'companies' && (companyId
+        ? <CompanyPage client={client} companyId={companyId} onBack={() => setCompanyId(undefined)} />
+        : <Companies client={client} onOpen={setCompanyId} />)}
+      {tab === 'dashboard' && <Dashboard pipeline={pipeline} />}
+      {dealId && tab === 'pipeline' && (
+        <DealDetail key={dealId} client={client} pipeline={pipeline} dealId={dealId} onClose={() => setDealId(undefined)} />
+      )}
+    </>
   );
 }
 
@@ -125,30 +172,15 @@ function LogIn({ client, notice, onSignedIn }: { client: CrmClient; notice?: str
   );
 }
 
-function Board({ client, session }: { client: CrmClient; session: Session }) {
-  // The deals live in wasm memory, kept in step with the server by a live query.
-  const [pipeline] = useState(() => new CrmPipeline());
+function Board({ client, session, pipeline, onOpen }: { client: CrmClient; session: Session; pipeline: CrmPipeline; onOpen: (id: string) => void }) {
   const version = usePipeline(pipeline);
-  const [loaded, setLoaded] = useState(false);
   const [error, setError] = useState<string>();
   const [text, setText] = useState('');
   const [overdue, setOverdue] = useState(false);
 
-  const load = useCallback(async () => {
-    try {
-      await session.live.livePipeline(pipeline, client.deals());
-      setLoaded(true);
-      setError(undefined);
-    } catch (err) {
-      setError(describeError(err));
-    }
-  }, [client, pipeline, session.live]);
-
-  useEffect(() => { void load(); }, [load]);
   useEffect(() => {
-    if (loaded) pipeline.setFilter({ text: text || undefined, overdue: overdue || undefined });
-  }, [pipeline, loaded, text, overdue]);
-  useEffect(() => () => pipeline.free(), [pipeline]);
+    pipeline.setFilter({ text: text || undefined, overdue: overdue || undefined });
+  }, [pipeline, text, overdue]);
 
   const sensors = useSensors(useSensor(PointerSensor, { activationConstraint: { distance: 5 } }), useSensor(KeyboardSensor));
   const onDragEnd = async (e: DragEndEvent) => {
@@ -169,9 +201,6 @@ function Board({ client, session }: { client: CrmClient; session: Session }) {
     }
   };
 
-  if (!loaded && error) return <p role="alert" className="error">{error} <button onClick={load}>Retry</button></p>;
-  if (!loaded) return <p className="loading">Loading deals…</p>;
-
   return (
     <>
       <div className="toolbar">
@@ -183,7 +212,7 @@ function Board({ client, session }: { client: CrmClient; session: Session }) {
       <DndContext sensors={sensors} onDragEnd={onDragEnd}>
         <div className="board" data-version={version}>
           {pipeline.columns().map((column) => (
-            <Column key={column.stage} column={column} cards={pipeline.page(column.stage, 0, 50)} />
+            <Column key={column.stage} column={column} cards={pipeline.page(column.stage, 0, 50)} onOpen={onOpen} />
           ))}
         </div>
       </DndContext>
@@ -191,7 +220,7 @@ function Board({ client, session }: { client: CrmClient; session: Session }) {
   );
 }
 
-function Column({ column, cards }: { column: ColumnSummary; cards: Deal[] }) {
+function Column({ column, cards, onOpen }: { column: ColumnSummary; cards: Deal[]; onOpen: (id: string) => void }) {
   const { setNodeRef, isOver } = useDroppable({ id: column.stage });
   return (
     <section ref={setNodeRef} className={`column${isOver ? ' over' : ''}`} aria-label={`Stage ${column.stage}`} data-stage={column.stage}>
@@ -201,17 +230,17 @@ function Column({ column, cards }: { column: ColumnSummary; cards: Deal[] }) {
         <span data-testid={`total-${column.stage}`}>{money.format(column.total)}</span>
         {' '}· weighted {money.format(column.weighted)}
       </p>
-      {cards.map((d) => <Card key={d.objectId} deal={d} />)}
+      {cards.map((d) => <Card key={d.objectId} deal={d} onOpen={onOpen} />)}
     </section>
   );
 }
 
-function Card({ deal }: { deal: Deal }) {
+function Card({ deal, onOpen }: { deal: Deal; onOpen: (id: string) => void }) {
   const { attributes, listeners, setNodeRef, transform, isDragging } = useDraggable({ id: deal.objectId! });
   const style = transform ? { transform: `translate(${transform.x}px, ${transform.y}px)` } : undefined;
   return (
     <article ref={setNodeRef} style={style} className={`card${isDragging ? ' dragging' : ''}`} {...listeners} {...attributes} aria-label={`Deal ${deal.title}`}>
-      <h3>{deal.title}</h3>
+      <h3><button onClick={() => onOpen(deal.objectId!)} aria-label={`Open ${deal.title}`}>{deal.title}</button></h3>
       <p>{deal.amount !== undefined ? money.format(deal.amount) : '—'}</p>
       {deal.expectedCloseDate && <p className="date">Closes {deal.expectedCloseDate.slice(0, 10)}</p>}
     </article>

@@ -63,3 +63,26 @@ test('a wrong password gets a message, not a crash', async () => {
   await page.getByRole('button', { name: 'Log in' }).click();
   await page.getByRole('alert').filter({ hasText: 'Wrong username or password.' }).waitFor({ timeout: 10_000 });
 });
+
+test('sign up through the form, then log out back to the log-in form', async () => {
+  const page = await browser.newPage();
+  const username = `formuser${Date.now()}`;
+  await page.goto(preview.url);
+  await page.getByRole('button', { name: 'No account? Sign up' }).click();
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('E-mail').fill(`${username}@example.com`);
+  await page.getByLabel('Password').fill('pw-123456');
+  await page.getByRole('button', { name: 'Sign up' }).click();
+  await page.getByText(`Signed in as ${username}`).waitFor({ timeout: 10_000 });
+  // Signing up again with the same name is refused in words.
+  const second = await browser.newPage();
+  await second.goto(preview.url);
+  await second.getByRole('button', { name: 'No account? Sign up' }).click();
+  await second.getByLabel('Username').fill(username);
+  await second.getByLabel('E-mail').fill(`other-${username}@example.com`);
+  await second.getByLabel('Password').fill('pw-123456');
+  await second.getByRole('button', { name: 'Sign up' }).click();
+  await second.getByRole('alert').filter({ hasText: 'That username is already taken.' }).waitFor();
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await page.getByRole('button', { name: 'Log in' }).waitFor();
+});

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
 import { DndContext, KeyboardSensor, PointerSensor, useDraggable, useDroppable, useSensor, useSensors, type DragEndEvent } from '@dnd-kit/core';
 import {
   LiveQueryClient,
@@ -93,16 +93,32 @@ function Workspace({ client, session, tab }: { client: CrmClient; session: Sessi
   const [dealId, setDealId] = useState<string>();
   const [companyId, setCompanyId] = useState<string>();
 
+  const localRef = useRef(session.local);
+  localRef.current = session.local;
   const load = useCallback(async () => {
     try {
-      await session.live.livePipeline(pipeline, client.deals());
+      await session.live.livePipeline(pipeline, client.deals().include('company'));
       setLoaded(true);
       setError(undefined);
     } catch (err) {
+      const local = localRef.current;
+      if (local && !navigator.onLine) {
+        try {
+          pipeline.load(await client.deals().fromLocalDatastore(local).findAll());
+          setLoaded(true);
+          return;
+        } catch {
+          /* fall through to the error */
+        }
+      }
       setError(describeError(err));
     }
   }, [client, pipeline, session.live]);
   useEffect(() => { void load(); }, [load]);
+  // Keep the deals pinned (incrementally), so the board opens offline next time.
+  useEffect(() => {
+    if (loaded && session.local && navigator.onLine) void session.local.refreshPin(client.deals()).catch(() => undefined);
+  }, [client, loaded, session.local]);
   useEffect(() => () => pipeline.free(), [pipeline]);
 
   if (!loaded && error) return <p role="alert" className="error">{error} <button onClick={load}>Retry</button></p>;
@@ -177,10 +193,20 @@ function Board({ client, session, pipeline, onOpen }: { client: CrmClient; sessi
   const [error, setError] = useState<string>();
   const [text, setText] = useState('');
   const [overdue, setOverdue] = useState(false);
+  const [mine, setMine] = useState(false);
+  const [closeFrom, setCloseFrom] = useState('');
+  const [closeBefore, setCloseBefore] = useState('');
+  const me = client.currentUser()?.objectId;
 
   useEffect(() => {
-    pipeline.setFilter({ text: text || undefined, overdue: overdue || undefined });
-  }, [pipeline, text, overdue]);
+    pipeline.setFilter({
+      text: text || undefined,
+      overdue: overdue || undefined,
+      assignees: mine && me ? [me] : undefined,
+      closeFrom: closeFrom ? `${closeFrom}T00:00:00.000Z` : undefined,
+      closeBefore: closeBefore ? `${closeBefore}T00:00:00.000Z` : undefined,
+    });
+  }, [pipeline, text, overdue, mine, me, closeFrom, closeBefore]);
 
   const sensors = useSensors(useSensor(PointerSensor, { activationConstraint: { distance: 5 } }), useSensor(KeyboardSensor));
   const onDragEnd = async (e: DragEndEvent) => {
@@ -207,12 +233,15 @@ function Board({ client, session, pipeline, onOpen }: { client: CrmClient; sessi
         <NewDeal client={client} local={session.local} onCreated={(deal) => pipeline.upsert(deal)} />
         <input placeholder="Search titles" aria-label="Search" value={text} onChange={(e) => setText(e.target.value)} />
         <label className="check"><input type="checkbox" checked={overdue} onChange={(e) => setOverdue(e.target.checked)} /> Overdue</label>
+        <label className="check"><input type="checkbox" checked={mine} onChange={(e) => setMine(e.target.checked)} /> Assigned to me</label>
+        <label className="check">Closing from <input type="date" aria-label="Closing from" value={closeFrom} onChange={(e) => setCloseFrom(e.target.value)} /></label>
+        <label className="check">before <input type="date" aria-label="Closing before" value={closeBefore} onChange={(e) => setCloseBefore(e.target.value)} /></label>
       </div>
       {error && <p role="alert" className="error">{error}</p>}
       <DndContext sensors={sensors} onDragEnd={onDragEnd}>
         <div className="board" data-version={version}>
           {pipeline.columns().map((column) => (
-            <Column key={column.stage} column={column} cards={pipeline.page(column.stage, 0, 50)} onOpen={onOpen} />
+            <Column key={column.stage} column={column} cards={pipeline.page(column.stage, 0, 50)} onOpen={onOpen} me={me} />
           ))}
         </div>
       </DndContext>
@@ -220,7 +249,7 @@ function Board({ client, session, pipeline, onOpen }: { client: CrmClient; sessi
   );
 }
 
-function Column({ column, cards, onOpen }: { column: ColumnSummary; cards: Deal[]; onOpen: (id: string) => void }) {
+function Column({ column, cards, onOpen, me }: { column: ColumnSummary; cards: Deal[]; onOpen: (id: string) => void; me?: string }) {
   const { setNodeRef, isOver } = useDroppable({ id: column.stage });
   return (
     <section ref={setNodeRef} className={`column${isOver ? ' over' : ''}`} aria-label={`Stage ${column.stage}`} data-stage={column.stage}>
@@ -230,19 +259,23 @@ function Column({ column, cards, onOpen }: { column: ColumnSummary; cards: Deal[
         <span data-testid={`total-${column.stage}`}>{money.format(column.total)}</span>
         {' '}· weighted {money.format(column.weighted)}
       </p>
-      {cards.map((d) => <Card key={d.objectId} deal={d} onOpen={onOpen} />)}
+      {cards.map((d) => <Card key={d.objectId} deal={d} onOpen={onOpen} me={me} />)}
     </section>
   );
 }
 
-function Card({ deal, onOpen }: { deal: Deal; onOpen: (id: string) => void }) {
+function Card({ deal, onOpen, me }: { deal: Deal; onOpen: (id: string) => void; me?: string }) {
+  const company = deal.company && 'name' in deal.company ? (deal.company as { name: string }).name : undefined;
+  const assignee = deal.assignedTo?.objectId === me ? 'You' : deal.assignedTo ? 'A colleague' : undefined;
   const { attributes, listeners, setNodeRef, transform, isDragging } = useDraggable({ id: deal.objectId! });
   const style = transform ? { transform: `translate(${transform.x}px, ${transform.y}px)` } : undefined;
   return (
     <article ref={setNodeRef} style={style} className={`card${isDragging ? ' dragging' : ''}`} {...listeners} {...attributes} aria-label={`Deal ${deal.title}`}>
       <h3><button onClick={() => onOpen(deal.objectId!)} aria-label={`Open ${deal.title}`}>{deal.title}</button></h3>
       <p>{deal.amount !== undefined ? money.format(deal.amount) : '—'}</p>
+      {company && <p className="company">{company}</p>}
       {deal.expectedCloseDate && <p className="date">Closes {deal.expectedCloseDate.slice(0, 10)}</p>}
+      {assignee && <p className="date">Assigned to {assignee}</p>}
     </article>
   );
 }

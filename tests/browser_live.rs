@@ -20,15 +20,6 @@ const PROXY_WS: &str = match option_env!("CRM_TEST_PROXY_WS") {
     None => "ws://127.0.0.1:1438/parse",
 };
 
-async fn sleep(ms: i32) {
-    let p = js_sys::Promise::new(&mut |resolve, _| {
-        let w: web_sys::Window = js_sys::global().unchecked_into();
-        w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
-            .unwrap();
-    });
-    wasm_bindgen_futures::JsFuture::from(p).await.unwrap();
-}
-
 /// Polls `done` every 20 ms until it holds or `ms` pass; answers the time it took.
 async fn within(ms: f64, what: &str, mut done: impl FnMut() -> bool) -> f64 {
     let start = js_sys::Date::now();

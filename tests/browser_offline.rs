@@ -594,12 +594,3 @@ async fn logging_out_deletes_the_users_local_data() {
     assert!(values(again.pending().await.unwrap()).is_empty());
     again.close();
 }
-
-async fn sleep(ms: i32) {
-    let p = js_sys::Promise::new(&mut |resolve, _| {
-        let w: web_sys::Window = js_sys::global().unchecked_into();
-        w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
-            .unwrap();
-    });
-    wasm_bindgen_futures::JsFuture::from(p).await.unwrap();
-}

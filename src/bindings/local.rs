@@ -138,6 +138,15 @@ impl Inner {
         }
     }
 
+    /// Queued writes, for the status (a read failure shows as none rather than failing the call).
+    async fn pending_count(&self) -> u32 {
+        self.store
+            .pending()
+            .await
+            .map(|p| p.len() as u32)
+            .unwrap_or(0)
+    }
+
     fn status(&self) -> SyncStatus {
         SyncStatus {
             state: self.state.get(),
@@ -153,12 +162,7 @@ impl Inner {
     }
 
     async fn sync_here(self: &Rc<Self>) -> Result<SyncReport, CrmError> {
-        let pending = self
-            .store
-            .pending()
-            .await
-            .map(|p| p.len() as u32)
-            .unwrap_or(0);
+        let pending = self.pending_count().await;
         self.set_state(SyncState::Syncing, pending);
         let result = self.store.sync(&self.shared.core).await;
         self.flush();
@@ -435,13 +439,7 @@ impl LocalStore {
     }
 
     async fn after_write(&self) {
-        let pending = self
-            .inner
-            .store
-            .pending()
-            .await
-            .map(|p| p.len() as u32)
-            .unwrap_or(0);
+        let pending = self.inner.pending_count().await;
         let state = if online() {
             self.inner.state.get()
         } else {
@@ -473,13 +471,7 @@ impl LocalStore {
             .drop_op(seq as u64)
             .await
             .map_err(to_js_error)?;
-        let pending = self
-            .inner
-            .store
-            .pending()
-            .await
-            .map(|p| p.len() as u32)
-            .unwrap_or(0);
+        let pending = self.inner.pending_count().await;
         self.inner.set_state(self.inner.state.get(), pending);
         Ok(())
     }

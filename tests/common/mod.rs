@@ -128,3 +128,12 @@ pub async fn fault(what: &str) {
     let (status, _) = raw_fetch("POST", &format!("{base}/__fault/{what}"), &[], None).await;
     assert_eq!(status, 200, "fault proxy answered {status} to {what}");
 }
+
+pub async fn sleep(ms: i32) {
+    let p = js_sys::Promise::new(&mut |resolve, _| {
+        let w: web_sys::Window = js_sys::global().unchecked_into();
+        w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+            .unwrap();
+    });
+    JsFuture::from(p).await.unwrap();
+}

@@ -1,28 +1,17 @@
 // The pipeline board end to end: drag a deal to another stage, the totals follow, the server
 // has the new stage, a second browser logged in as the same user sees the move live, and
 // another user never sees the deal.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { artifacts, launchBrowser, rest, signUp, startPreview } from './server.mjs';
+import { artifacts, rest, signUp, useApp } from './server.mjs';
 
-let preview;
-let browser;
-before(async () => {
-  mkdirSync(artifacts, { recursive: true });
-  preview = await startPreview(4175);
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  preview?.stop();
-});
+const app = useApp(4175);
 
 async function logIn(user) {
-  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  const context = await app.browser.newContext({ viewport: { width: 1400, height: 900 } });
   const page = await context.newPage();
-  await page.goto(preview.url);
+  await page.goto(app.preview.url);
   await page.getByLabel('Username').fill(user.username);
   await page.getByLabel('Password').fill(user.password);
   await page.getByRole('button', { name: 'Log in' }).click();

@@ -1,30 +1,19 @@
 // The other screens end to end: companies, contacts (with validation in words), a company page,
 // the deal detail with its activity timeline, and the dashboard; screenshots saved.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { artifacts, launchBrowser, rest, signUp, startPreview } from './server.mjs';
+import { artifacts, rest, signUp, useApp } from './server.mjs';
 
-let preview;
-let browser;
-before(async () => {
-  mkdirSync(artifacts, { recursive: true });
-  preview = await startPreview(4176);
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  preview?.stop();
-});
+const app = useApp(4176);
 
 test('create a company, a contact and a deal; log and complete an activity; see the dashboard', async () => {
   const me = await signUp('screens');
-  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  const context = await app.browser.newContext({ viewport: { width: 1400, height: 900 } });
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(preview.url);
+  await page.goto(app.preview.url);
   await page.getByLabel('Username').fill(me.username);
   await page.getByLabel('Password').fill(me.password);
   await page.getByRole('button', { name: 'Log in' }).click();

@@ -1,6 +1,8 @@
 // Helpers for end-to-end tests: the app served by `vite preview` (started and stopped by the
 // test), Debian's chromium through playwright-core, and REST calls to the test backend.
 import { spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { before, after } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
@@ -52,4 +54,20 @@ export async function signUp(prefix) {
   const r = await rest('POST', '/users', { username, email: `${username}@example.com`, password });
   if (!r.sessionToken) throw new Error(JSON.stringify(r));
   return { username, password, token: r.sessionToken, id: r.objectId };
+}
+
+/** Registers before/after hooks that serve the app on `port` and start Chromium; the returned
+ * object holds `preview` and `browser` once the tests run. */
+export function useApp(port) {
+  const app = {};
+  before(async () => {
+    mkdirSync(artifacts, { recursive: true });
+    app.preview = await startPreview(port);
+    app.browser = await launchBrowser();
+  });
+  after(async () => {
+    await app.browser?.close();
+    app.preview?.stop();
+  });
+  return app;
 }

@@ -1,22 +1,11 @@
 // Smoke test of www/: a real user logs in through the page and sees their deal on the board,
 // grouped by stage with totals; another user's deal never appears.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { artifacts, launchBrowser, rest, signUp, startPreview } from './server.mjs';
+import { artifacts, rest, signUp, useApp } from './server.mjs';
 
-let preview;
-let browser;
-before(async () => {
-  mkdirSync(artifacts, { recursive: true });
-  preview = await startPreview();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  preview?.stop();
-});
+const app = useApp(4174);
 
 test('log in and see my deals grouped by stage, and not another user\'s', async () => {
   const me = await signUp('smoke');
@@ -25,10 +14,10 @@ test('log in and see my deals grouped by stage, and not another user\'s', async 
   await rest('POST', '/classes/Deal', { title, amount: 4200, stage: 'qualified' }, me.token);
   await rest('POST', '/classes/Deal', { title: 'Secret of another user', amount: 1, stage: 'qualified' }, other.token);
 
-  const page = await browser.newPage();
+  const page = await app.browser.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(preview.url);
+  await page.goto(app.preview.url);
   await page.getByLabel('Username').fill(me.username);
   await page.getByLabel('Password').fill(me.password);
   await page.getByRole('button', { name: 'Log in' }).click();
@@ -56,8 +45,8 @@ test('log in and see my deals grouped by stage, and not another user\'s', async 
 
 test('a wrong password gets a message, not a crash', async () => {
   const me = await signUp('wrongpw');
-  const page = await browser.newPage();
-  await page.goto(preview.url);
+  const page = await app.browser.newPage();
+  await page.goto(app.preview.url);
   await page.getByLabel('Username').fill(me.username);
   await page.getByLabel('Password').fill('not the password');
   await page.getByRole('button', { name: 'Log in' }).click();
@@ -65,9 +54,9 @@ test('a wrong password gets a message, not a crash', async () => {
 });
 
 test('sign up through the form, then log out back to the log-in form', async () => {
-  const page = await browser.newPage();
+  const page = await app.browser.newPage();
   const username = `formuser${Date.now()}`;
-  await page.goto(preview.url);
+  await page.goto(app.preview.url);
   await page.getByRole('button', { name: 'No account? Sign up' }).click();
   await page.getByLabel('Username').fill(username);
   await page.getByLabel('E-mail').fill(`${username}@example.com`);
@@ -75,8 +64,8 @@ test('sign up through the form, then log out back to the log-in form', async () 
   await page.getByRole('button', { name: 'Sign up' }).click();
   await page.getByText(`Signed in as ${username}`).waitFor({ timeout: 10_000 });
   // Signing up again with the same name is refused in words.
-  const second = await browser.newPage();
-  await second.goto(preview.url);
+  const second = await app.browser.newPage();
+  await second.goto(app.preview.url);
   await second.getByRole('button', { name: 'No account? Sign up' }).click();
   await second.getByLabel('Username').fill(username);
   await second.getByLabel('E-mail').fill(`other-${username}@example.com`);

@@ -110,3 +110,31 @@ test('offline: create and move on the board, then back online the server has eac
   assert.equal((await rest('GET', `/classes/Deal/${existing.objectId}`, undefined, me.token)).stage, 'proposal');
   await context.close();
 });
+
+test('the keyboard moves a card too, and an expired session sends the user back to log in', async () => {
+  const me = await signUp('keyboard');
+  const title = `Keys ${Date.now()}`;
+  const created = await rest('POST', '/classes/Deal', { title, stage: 'lead' }, me.token);
+  const { context, page } = await logIn(me);
+  const card = page.getByRole('button', { name: `Deal ${title}` });
+  await card.focus();
+  await page.keyboard.press('Space'); // pick up
+  for (let i = 0; i < 9; i++) await page.keyboard.press('ArrowRight'); // about one column to the right
+  await page.keyboard.press('Space'); // drop
+  await page.getByRole('region', { name: 'Stage qualified' }).getByText(title).waitFor({ timeout: 5_000 });
+  let stage;
+  for (let i = 0; i < 50 && stage !== 'qualified'; i++) {
+    stage = (await rest('GET', `/classes/Deal/${created.objectId}`, undefined, me.token)).stage;
+    if (stage !== 'qualified') await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(stage, 'qualified');
+
+  // The session is revoked elsewhere: the next request ends it and the log-in form says why.
+  const stored = await page.evaluate(() => Object.entries(localStorage).find(([k]) => k.endsWith('/session'))?.[1]);
+  const token = JSON.parse(stored).sessionToken;
+  await rest('POST', '/logout', {}, token);
+  await page.getByRole('button', { name: 'Contacts' }).click();
+  await page.getByText('Your session has expired. Please log in again.').waitFor({ timeout: 10_000 });
+  await page.getByRole('button', { name: 'Log in' }).waitFor();
+  await context.close();
+});

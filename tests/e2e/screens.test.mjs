@@ -53,8 +53,11 @@ test('create a company, a contact and a deal; log and complete an activity; see 
   await page.getByRole('button', { name: 'Open Stapler order' }).click();
   const detail = page.getByRole('complementary', { name: 'Deal detail' });
   await detail.getByLabel('Amount').fill('450');
+  await detail.getByLabel('Company').selectOption({ label: 'Initech' });
+  await detail.getByLabel('Contact').selectOption({ label: 'Peter Gibbons' });
   await detail.getByRole('button', { name: 'Save' }).click();
   await page.getByTestId('total-lead').filter({ hasText: '450' }).waitFor();
+  await page.getByRole('button', { name: 'Deal Stapler order' }).getByText('Initech').waitFor();
   await detail.getByLabel('Activity type').selectOption('meeting');
   await detail.getByLabel('Subject').fill('Kick-off');
   await detail.getByLabel('Due').fill('2026-12-01');
@@ -68,8 +71,12 @@ test('create a company, a contact and a deal; log and complete an activity; see 
   await page.getByRole('button', { name: 'Companies' }).click();
   await page.getByRole('button', { name: 'Initech', exact: true }).click();
   const companyPage = page.getByRole('region', { name: 'Company' });
-  await companyPage.getByText('Peter Gibbons').waitFor();
+  await companyPage.getByText('peter@initech.example').waitFor();
   await companyPage.getByText(/TPS upgrade · won/).waitFor();
+  await companyPage.getByText(/Stapler order · lead · .* · Peter Gibbons/).waitFor();
+  await companyPage.getByLabel('Company website').fill('https://initech.example');
+  await companyPage.getByRole('button', { name: 'Save company' }).click();
+  await companyPage.getByTestId('company-info').filter({ hasText: 'https://initech.example' }).waitFor();
 
   // Dashboard: figures from the pipeline, and the forecast chart.
   await page.getByRole('button', { name: 'Dashboard' }).click();
@@ -78,8 +85,12 @@ test('create a company, a contact and a deal; log and complete an activity; see 
   await page.getByRole('img', { name: 'Forecast chart' }).waitFor();
   await page.screenshot({ path: path.join(artifacts, 'dashboard.png'), fullPage: true });
 
-  // Deleting the contact removes it.
+  // Editing and deleting a contact.
   await page.getByRole('button', { name: 'Contacts' }).click();
+  await page.getByRole('button', { name: 'Edit Peter Gibbons' }).click();
+  await page.getByLabel('Edit phone').fill('+1 555 0100');
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await page.getByRole('cell', { name: '+1 555 0100' }).waitFor();
   await page.getByRole('button', { name: 'Delete Peter Gibbons' }).click();
   await page.getByRole('cell', { name: 'Peter Gibbons', exact: true }).waitFor({ state: 'detached' });
   assert.deepEqual(errors, []);

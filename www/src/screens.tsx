@@ -20,6 +20,10 @@ export function DealDetail({ client, pipeline, dealId, onClose }: { client: CrmC
   const [title, setTitle] = useState(deal?.title ?? '');
   const [amount, setAmount] = useState(deal?.amount?.toString() ?? '');
   const [close, setClose] = useState(day(deal?.expectedCloseDate));
+  const [companyId, setCompanyId] = useState(deal?.company?.objectId ?? '');
+  const [contactId, setContactId] = useState(deal?.contact?.objectId ?? '');
+  const companies = useQuery(() => client.companies().ascending('name').limit(500), []);
+  const contacts = useQuery(() => client.contacts().ascending('name').limit(500), []);
   const [error, setError] = useState<string>();
   const activities = useQuery(() => client.activities().equalTo('relatedTo', { className: 'Deal' as const, objectId: dealId }).descending('dueDate'), [dealId]);
   const [type, setType] = useState<ActivityType>('call');
@@ -35,8 +39,10 @@ export function DealDetail({ client, pipeline, dealId, onClose }: { client: CrmC
         title,
         amount: amount === '' ? null : Number(amount),
         expectedCloseDate: close ? `${close}T00:00:00.000Z` : null,
+        company: companyId ? ref('Company', companyId) : null,
+        contact: contactId ? ref('Contact', contactId) : null,
       });
-      pipeline.upsert(await client.getDeal(dealId));
+      pipeline.upsert(await client.getDeal(dealId, ['company']));
     } catch (err) {
       setError(describeError(err));
     }
@@ -72,6 +78,18 @@ export function DealDetail({ client, pipeline, dealId, onClose }: { client: CrmC
         <label>Title <input value={title} onChange={(e) => setTitle(e.target.value)} /></label>
         <label>Amount <input inputMode="decimal" value={amount} onChange={(e) => setAmount(e.target.value)} /></label>
         <label>Expected close <input type="date" value={close} onChange={(e) => setClose(e.target.value)} /></label>
+        <label>Company
+          <select value={companyId} onChange={(e) => setCompanyId(e.target.value)}>
+            <option value="">None</option>
+            {companies.data?.map((c) => <option key={c.objectId} value={c.objectId}>{c.name}</option>)}
+          </select>
+        </label>
+        <label>Contact
+          <select value={contactId} onChange={(e) => setContactId(e.target.value)}>
+            <option value="">None</option>
+            {contacts.data?.map((c) => <option key={c.objectId} value={c.objectId}>{c.name}</option>)}
+          </select>
+        </label>
         <button type="submit">Save</button>
       </form>
       <ErrorLine error={error} />
@@ -134,6 +152,20 @@ export function Contacts({ client }: { client: CrmClient }) {
     }
   }
 
+  const [editing, setEditing] = useState<string>();
+  const [editEmail, setEditEmail] = useState('');
+  const [editPhone, setEditPhone] = useState('');
+  async function saveEdit(c: Contact) {
+    setError(undefined);
+    try {
+      await client.updateContact(c.objectId!, { email: editEmail || null, phone: editPhone || null });
+      setEditing(undefined);
+      list.reload();
+    } catch (err) {
+      setError(describeError(err));
+    }
+  }
+
   return (
     <section className="page" aria-label="Contacts">
       <h2>Contacts</h2>
@@ -156,14 +188,26 @@ export function Contacts({ client }: { client: CrmClient }) {
       </form>
       <ErrorLine error={error ?? list.error} />
       <table>
-        <thead><tr><th>Name</th><th>E-mail</th><th>Company</th><th /></tr></thead>
+        <thead><tr><th>Name</th><th>E-mail</th><th>Phone</th><th>Company</th><th /></tr></thead>
         <tbody>
-          {list.data?.map((c) => (
+          {list.data?.map((c) => editing === c.objectId ? (
+            <tr key={c.objectId}>
+              <td>{c.name}</td>
+              <td><input aria-label="Edit e-mail" value={editEmail} onChange={(e) => setEditEmail(e.target.value)} /></td>
+              <td><input aria-label="Edit phone" value={editPhone} onChange={(e) => setEditPhone(e.target.value)} /></td>
+              <td>{c.company && 'name' in c.company ? (c.company as Company).name : ''}</td>
+              <td><button className="link" onClick={() => saveEdit(c)}>Save</button> <button className="link" onClick={() => setEditing(undefined)}>Cancel</button></td>
+            </tr>
+          ) : (
             <tr key={c.objectId}>
               <td>{c.name}</td>
               <td>{c.email}</td>
+              <td>{c.phone}</td>
               <td>{c.company && 'name' in c.company ? (c.company as Company).name : ''}</td>
-              <td><button className="link" onClick={() => remove(c)} aria-label={`Delete ${c.name}`}>Delete</button></td>
+              <td>
+                <button className="link" onClick={() => { setEditing(c.objectId); setEditEmail(c.email ?? ''); setEditPhone(c.phone ?? ''); }} aria-label={`Edit ${c.name}`}>Edit</button>{' '}
+                <button className="link" onClick={() => remove(c)} aria-label={`Delete ${c.name}`}>Delete</button>
+              </td>
             </tr>
           ))}
         </tbody>
@@ -174,7 +218,11 @@ export function Contacts({ client }: { client: CrmClient }) {
 
 export function Companies({ client, onOpen }: { client: CrmClient; onOpen: (id: string) => void }) {
   const [search, setSearch] = useState('');
-  const list = useQuery(() => (search ? client.companies().contains('name', search) : client.companies()).ascending('name').limit(200), [search]);
+  const [sort, setSort] = useState<'name' | '-name' | '-updatedAt'>('name');
+  const list = useQuery(() => {
+    const q = search ? client.companies().contains('name', search) : client.companies();
+    return (sort.startsWith('-') ? q.descending(sort.slice(1) as 'name') : q.ascending(sort as 'name')).limit(200);
+  }, [search, sort]);
   const [name, setName] = useState('');
   const [industry, setIndustry] = useState('');
   const [error, setError] = useState<string>();
@@ -204,7 +252,14 @@ export function Companies({ client, onOpen }: { client: CrmClient; onOpen: (id: 
   return (
     <section className="page" aria-label="Companies">
       <h2>Companies</h2>
-      <input aria-label="Search companies" placeholder="Search" value={search} onChange={(e) => setSearch(e.target.value)} />
+      <div className="row">
+        <input aria-label="Search companies" placeholder="Search" value={search} onChange={(e) => setSearch(e.target.value)} />
+        <select aria-label="Sort companies" value={sort} onChange={(e) => setSort(e.target.value as typeof sort)}>
+          <option value="name">Name A–Z</option>
+          <option value="-name">Name Z–A</option>
+          <option value="-updatedAt">Recently updated</option>
+        </select>
+      </div>
       <form onSubmit={create} aria-label="New company" className="row">
         <input aria-label="Company name" placeholder="Name" value={name} onChange={(e) => setName(e.target.value)} />
         <input aria-label="Industry" placeholder="Industry" value={industry} onChange={(e) => setIndustry(e.target.value)} />
@@ -229,15 +284,40 @@ export function CompanyPage({ client, companyId, onBack }: { client: CrmClient; 
   const pointer = ref('Company', companyId);
   const contacts = useQuery(() => client.contacts().equalTo('company', pointer).ascending('name'), [companyId]);
   const deals = useQuery(() => client.deals().equalTo('company', pointer).include('contact').ascending('title'), [companyId]);
+  const [industry, setIndustry] = useState('');
+  const [website, setWebsite] = useState('');
   useEffect(() => {
-    client.getCompany(companyId).then(setCompany, (e) => setError(describeError(e)));
+    client.getCompany(companyId).then(
+      (c) => {
+        setCompany(c);
+        setIndustry(c.industry ?? '');
+        setWebsite(c.website ?? '');
+      },
+      (e) => setError(describeError(e)),
+    );
   }, [client, companyId]);
+
+  async function save(e: FormEvent) {
+    e.preventDefault();
+    setError(undefined);
+    try {
+      await client.updateCompany(companyId, { industry: industry || null, website: website || null });
+      setCompany(await client.getCompany(companyId));
+    } catch (err) {
+      setError(describeError(err));
+    }
+  }
   return (
     <section className="page" aria-label="Company">
       <button className="link" onClick={onBack}>← Companies</button>
       <ErrorLine error={error} />
       <h2>{company?.name}</h2>
-      <p className="muted">{company?.industry} {company?.website}</p>
+      <p className="muted" data-testid="company-info">{company?.industry} {company?.website}</p>
+      <form onSubmit={save} aria-label="Edit company" className="row">
+        <input aria-label="Company industry" placeholder="Industry" value={industry} onChange={(e) => setIndustry(e.target.value)} />
+        <input aria-label="Company website" placeholder="Website" value={website} onChange={(e) => setWebsite(e.target.value)} />
+        <button type="submit">Save company</button>
+      </form>
       <h3>Contacts</h3>
       <ul className="list">{contacts.data?.map((c) => <li key={c.objectId}>{c.name} <span className="muted">{c.email}</span></li>)}</ul>
       <h3>Deals</h3>

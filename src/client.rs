@@ -722,7 +722,7 @@ fn body_applied(body: Option<&Value>, object: &Value) -> bool {
 }
 
 /// JSON equality where numbers compare by value (the server answers `5` for a sent `5.0`).
-fn same_json(a: &Value, b: &Value) -> bool {
+pub(crate) fn same_json(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
         (Value::Array(x), Value::Array(y)) => {

@@ -20,7 +20,8 @@ use crate::query::{Constraint, Query};
 use crate::schema::ClassSchema;
 use crate::wire::IsoDate;
 
-/// How far back a catch-up looks before the last event seen, for clock skew and in-flight writes.
+/// How far back a catch-up (or a pin refresh) looks before its last point, for clock skew and
+/// in-flight writes.
 pub const CATCH_UP_MARGIN_MS: i64 = 5_000;
 /// The request id of the heartbeat subscription (ordinary ones count up from 1).
 const HEARTBEAT_ID: u32 = u32::MAX;

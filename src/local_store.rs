@@ -576,9 +576,10 @@ impl LocalStore {
         if !gone.is_empty() {
             self.unpin(class, Some(&gone), Some(name)).await?;
         }
-        let stamp = crate::wire::IsoDate::from_millis(started as i64 - offline_margin())
-            .map(|d| d.to_string())
-            .unwrap_or_default();
+        let stamp =
+            crate::wire::IsoDate::from_millis(started as i64 - crate::live::CATCH_UP_MARGIN_MS)
+                .map(|d| d.to_string())
+                .unwrap_or_default();
         let tx = idb::transaction(&self.db, &[META], true)?;
         idb::put(
             &idb::store(&tx, META)?,
@@ -587,11 +588,6 @@ impl LocalStore {
         idb::done(&tx).await?;
         Ok((updated, gone.len()))
     }
-}
-
-/// Clock skew allowance for incremental refreshes.
-fn offline_margin() -> i64 {
-    5_000
 }
 
 fn prop_str(v: &JsValue, key: &str) -> Option<String> {

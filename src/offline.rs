@@ -10,6 +10,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::client::same_json;
 use crate::error::CrmError;
 use crate::query::{Constraint, Query};
 use crate::schema::{ClassSchema, FieldKind};
@@ -181,8 +182,8 @@ pub fn merge_update(
             send.insert(field.clone(), ours.clone());
             continue;
         };
-        let changed_there = !same(was, &theirs);
-        let same_result = same(ours, &theirs);
+        let changed_there = !same_json(was, &theirs);
+        let same_result = same_json(ours, &theirs);
         if changed_there && !same_result && !is_op(ours) {
             conflicts.push(Conflict {
                 class_name: schema.class_name.to_owned(),
@@ -204,20 +205,6 @@ pub fn merge_update(
 
 fn is_op(v: &Value) -> bool {
     v.get("__op").is_some()
-}
-
-/// Wire-value equality with numbers by value and a missing value equal to null.
-fn same(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
-        (Value::Object(x), Value::Object(y)) => {
-            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same(v, w)))
-        }
-        (Value::Array(x), Value::Array(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|(v, w)| same(v, w))
-        }
-        _ => a == b,
-    }
 }
 
 /// The wire form of the base values of the fields an update touches, from the local object.

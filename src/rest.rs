@@ -95,22 +95,6 @@ pub fn percent_encode(text: &str) -> String {
     out
 }
 
-fn class_path<T: HasSchema>() -> String {
-    match T::CLASS_NAME {
-        "_User" => "/users".to_owned(),
-        name => format!("/classes/{name}"),
-    }
-}
-
-fn object_path<T: HasSchema>(object_id: &str) -> Result<String> {
-    if object_id.is_empty() || !object_id.chars().all(|c| c.is_ascii_alphanumeric()) {
-        return Err(CrmError::InvalidInput(format!(
-            "invalid objectId {object_id:?}"
-        )));
-    }
-    Ok(format!("{}/{object_id}", class_path::<T>()))
-}
-
 fn schema_path(schema: &ClassSchema) -> String {
     match schema.class_name {
         "_User" => "/users".to_owned(),
@@ -127,7 +111,7 @@ fn schema_object_path(schema: &ClassSchema, object_id: &str) -> Result<String> {
     Ok(format!("{}/{object_id}", schema_path(schema)))
 }
 
-/// [`create`] for a class known by its schema at run time.
+/// A create for a class known by its schema (the typed [`create`] calls this).
 pub fn create_in(schema: &ClassSchema, body: Map<String, Value>, request_id: String) -> Request {
     let mut r = Request::new(Method::Post, schema_path(schema)).with_body(Value::Object(body));
     r.request_id = Some(request_id);
@@ -195,11 +179,11 @@ pub fn request_password_reset(email: &str) -> Request {
     r
 }
 
+// The typed forms below are the schema-based ones with the schema taken from the model.
+
 /// Creates `body` (already in wire shape, with its client-chosen objectId).
 pub fn create<T: HasSchema>(body: Map<String, Value>, request_id: String) -> Request {
-    let mut r = Request::new(Method::Post, class_path::<T>()).with_body(Value::Object(body));
-    r.request_id = Some(request_id);
-    r
+    create_in(T::SCHEMA, body, request_id)
 }
 
 pub fn update<T: HasSchema>(
@@ -207,20 +191,15 @@ pub fn update<T: HasSchema>(
     body: Map<String, Value>,
     request_id: String,
 ) -> Result<Request> {
-    let mut r =
-        Request::new(Method::Put, object_path::<T>(object_id)?).with_body(Value::Object(body));
-    r.request_id = Some(request_id);
-    Ok(r)
+    update_in(T::SCHEMA, object_id, body, request_id)
 }
 
 pub fn delete<T: HasSchema>(object_id: &str, request_id: String) -> Result<Request> {
-    let mut r = Request::new(Method::Delete, object_path::<T>(object_id)?);
-    r.request_id = Some(request_id);
-    Ok(r)
+    delete_in(T::SCHEMA, object_id, request_id)
 }
 
 pub fn get<T: HasSchema>(object_id: &str, include: &[String]) -> Result<Request> {
-    let mut r = Request::new(Method::Get, object_path::<T>(object_id)?);
+    let mut r = get_in(T::SCHEMA, object_id)?;
     if !include.is_empty() {
         r.params.push(("include".into(), include.join(",")));
     }
@@ -228,13 +207,11 @@ pub fn get<T: HasSchema>(object_id: &str, include: &[String]) -> Result<Request>
 }
 
 pub fn find<T: HasSchema>(query: &Query) -> Result<Request> {
-    let mut r = Request::new(Method::Get, class_path::<T>());
-    r.params = query.to_params(T::SCHEMA)?;
-    Ok(r)
+    find_in(T::SCHEMA, query)
 }
 
 pub fn count<T: HasSchema>(query: &Query) -> Result<Request> {
-    let mut r = Request::new(Method::Get, class_path::<T>());
+    let mut r = Request::new(Method::Get, schema_path(T::SCHEMA));
     r.params = query.count_params(T::SCHEMA)?;
     Ok(r)
 }

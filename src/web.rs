@@ -52,13 +52,9 @@ fn js_message(value: &JsValue) -> String {
         .unwrap_or_else(|| "unknown error".into())
 }
 
-fn global() -> Result<js_sys::Object> {
-    Ok(js_sys::global())
-}
-
 /// `fetch` from the global scope: works in a window and in a worker.
 fn fetch_with_request(request: &web_sys::Request) -> Result<js_sys::Promise> {
-    let global = global()?;
+    let global = js_sys::global();
     if let Some(window) = global.dyn_ref::<web_sys::Window>() {
         return Ok(window.fetch_with_request(request));
     }

@@ -44,6 +44,11 @@ if ! command -v geckodriver >/dev/null 2>&1; then
   cargo install geckodriver --locked
 fi
 
+if ! command -v cargo-fuzz >/dev/null 2>&1; then
+  log "cargo: installing cargo-fuzz"
+  cargo install cargo-fuzz --version 0.13.2 --locked
+fi
+
 # npm packages: backend (parse-server), tests (playwright-core), scripts (binaryen's wasm-opt).
 # www/ depends on the built pkg/, so scripts/build.sh installs it after building.
 for dir in backend tests scripts bench; do

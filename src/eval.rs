@@ -57,6 +57,29 @@ impl Key {
             _ => None,
         }
     }
+
+    /// A total order for sorting: [`Key::cmp`] within a kind, and kinds in a fixed order, so
+    /// a column holding mixed kinds (a date field with a malformed date from another client)
+    /// still sorts. Sorting with a comparator that is not a total order panics in Rust's sort.
+    fn sort_cmp(&self, other: &Key) -> Ordering {
+        fn rank(k: &Key) -> u8 {
+            match k {
+                Key::Number(_) => 0,
+                Key::Date(_) => 1,
+                Key::Text(_) => 2,
+                Key::Id(_) => 3,
+                Key::Bool(_) => 4,
+                Key::Other(_) => 5,
+            }
+        }
+        match (self, other) {
+            (Key::Number(a), Key::Number(b)) => a.total_cmp(b),
+            (Key::Other(a), Key::Other(b)) => a.to_string().cmp(&b.to_string()),
+            _ => rank(self)
+                .cmp(&rank(other))
+                .then_with(|| self.cmp(other).unwrap_or(Ordering::Equal)),
+        }
+    }
 }
 
 fn lookup<'a>(object: &'a Value, path: &str) -> Option<&'a Value> {
@@ -233,7 +256,7 @@ pub fn sort(schema: &ClassSchema, order: &[String], objects: &mut [Value]) {
                 (None, None) => Ordering::Equal,
                 (None, Some(_)) => Ordering::Greater, // NULLS LAST ascending…
                 (Some(_), None) => Ordering::Less,
-                (Some(x), Some(y)) => x.cmp(&y).unwrap_or(Ordering::Equal),
+                (Some(x), Some(y)) => x.sort_cmp(&y),
             };
             let o = if *descending { o.reverse() } else { o }; // …NULLS FIRST descending
             if o != Ordering::Equal {

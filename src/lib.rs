@@ -22,6 +22,9 @@
 pub mod client;
 pub mod error;
 pub mod eval;
+#[cfg(not(target_arch = "wasm32"))]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod live;
 pub mod models;
 pub mod offline;

@@ -94,6 +94,10 @@ impl CrmError {
                 p::OBJECT_NOT_FOUND if message.starts_with("Permission denied") => {
                     "PERMISSION_DENIED"
                 }
+                // ... and for a failed log-in.
+                p::OBJECT_NOT_FOUND if message.starts_with("Invalid username/password") => {
+                    "INVALID_CREDENTIALS"
+                }
                 p::OBJECT_NOT_FOUND => "OBJECT_NOT_FOUND",
                 p::OPERATION_FORBIDDEN => "PERMISSION_DENIED",
                 p::INVALID_SESSION_TOKEN | p::SESSION_MISSING => "INVALID_SESSION",

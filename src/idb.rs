@@ -16,6 +16,7 @@ fn err(what: &str, e: JsValue) -> CrmError {
             e.dyn_ref::<web_sys::DomException>()
                 .map(|d| format!("{}: {}", d.name(), d.message()))
         })
+        .or_else(|| e.as_string())
         .unwrap_or_else(|| format!("{e:?}"));
     CrmError::Storage(format!("{what}: {detail}"))
 }
@@ -77,8 +78,22 @@ pub async fn done(tx: &web_sys::IdbTransaction) -> Result<()> {
                 .unwrap_or_else(|| JsValue::from_str("transaction aborted"));
             let _ = reject.call1(&JsValue::NULL, &error);
         });
-        let aborted = Closure::once_into_js(move |_e: web_sys::Event| {
-            let _ = reject2.call1(&JsValue::NULL, &JsValue::from_str("transaction aborted"));
+        let aborted = Closure::once_into_js(move |e: web_sys::Event| {
+            // An abort carries its cause on the transaction (QuotaExceededError above all).
+            let cause = e
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::IdbTransaction>().ok())
+                .and_then(|t| t.error());
+            let message = match cause {
+                Some(d) if d.name() == "QuotaExceededError" => format!(
+                    "the browser's storage quota for this site is full, nothing was written ({}: {})",
+                    d.name(),
+                    d.message()
+                ),
+                Some(d) => format!("transaction aborted ({}: {})", d.name(), d.message()),
+                None => "transaction aborted".to_owned(),
+            };
+            let _ = reject2.call1(&JsValue::NULL, &JsValue::from_str(&message));
         });
         tx.set_oncomplete(Some(ok.unchecked_ref()));
         tx.set_onerror(Some(fail.unchecked_ref()));
@@ -117,15 +132,12 @@ pub async fn open(
         },
     );
     req.set_onupgradeneeded(Some(on_upgrade.as_ref().unchecked_ref()));
-    let blocked = Closure::<dyn FnMut()>::new(|| {
-        web_sys::console::warn_1(
-            &"crm-wasm: the local database upgrade waits for other tabs to close it".into(),
-        );
-    });
-    req.set_onblocked(Some(blocked.as_ref().unchecked_ref()));
-    let db = request(&req).await?;
+    let db = request_unless_blocked(
+        &req,
+        "the local database needs an upgrade that another tab blocks: close the app's other tabs and try again",
+    )
+    .await?;
     drop(on_upgrade);
-    drop(blocked);
     let db: web_sys::IdbDatabase = db
         .dyn_into()
         .map_err(|_| CrmError::Storage("open answered no database".into()))?;
@@ -141,7 +153,60 @@ pub async fn delete_database(name: &str) -> Result<()> {
     let req = factory()?
         .delete_database(name)
         .map_err(|e| err("deleteDatabase", e))?;
-    request(&req).await.map(|_| ())
+    request_unless_blocked(
+        &req,
+        "another tab holds the local database open: it is deleted as soon as that tab closes it",
+    )
+    .await
+    .map(|_| ())
+}
+
+/// Like [`request`] for an open or delete request, but a `blocked` event (another connection
+/// that does not let go) fails it at once with `blocked_message` instead of waiting without end.
+/// The request itself stays queued in the browser: an open that succeeds later is closed again,
+/// a delete completes when the other connection closes.
+async fn request_unless_blocked(
+    req: &web_sys::IdbOpenDbRequest,
+    blocked_message: &'static str,
+) -> Result<JsValue> {
+    let gave_up = std::rc::Rc::new(std::cell::Cell::new(false));
+    let promise = js_sys::Promise::new(&mut |resolve, reject| {
+        let gave_up_ok = gave_up.clone();
+        let ok = Closure::once_into_js(move |e: web_sys::Event| {
+            let result = e
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::IdbRequest>().ok())
+                .and_then(|r| r.result().ok())
+                .unwrap_or(JsValue::UNDEFINED);
+            if gave_up_ok.get() {
+                if let Some(db) = result.dyn_ref::<web_sys::IdbDatabase>() {
+                    db.close();
+                }
+            }
+            let _ = resolve.call1(&JsValue::NULL, &result);
+        });
+        let reject_blocked = reject.clone();
+        let fail = Closure::once_into_js(move |e: web_sys::Event| {
+            let error = e
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::IdbRequest>().ok())
+                .and_then(|r| r.error().ok().flatten())
+                .map(JsValue::from)
+                .unwrap_or_else(|| JsValue::from_str("request failed"));
+            let _ = reject.call1(&JsValue::NULL, &error);
+        });
+        let gave_up_blocked = gave_up.clone();
+        let blocked = Closure::once_into_js(move || {
+            gave_up_blocked.set(true);
+            let _ = reject_blocked.call1(&JsValue::NULL, &JsValue::from_str(blocked_message));
+        });
+        req.set_onsuccess(Some(ok.unchecked_ref()));
+        req.set_onerror(Some(fail.unchecked_ref()));
+        req.set_onblocked(Some(blocked.unchecked_ref()));
+    });
+    JsFuture::from(promise)
+        .await
+        .map_err(|e| err("IndexedDB", e))
 }
 
 pub fn transaction(

@@ -380,12 +380,21 @@ impl LocalStore {
     }
 
     /// Forgets a queued write (typically one the server rejected).
-    pub async fn drop_op(&self, seq: u64) -> Result<()> {
+    /// Deletes a queued op; answers whether it was there.
+    pub async fn drop_op(&self, seq: u64) -> Result<bool> {
         let tx = idb::transaction(&self.db, &[OPS], true)?;
-        idb::store(&tx, OPS)?
-            .delete(&JsValue::from_f64(seq as f64))
-            .map_err(|_| CrmError::Storage("delete op".into()))?;
-        idb::done(&tx).await
+        let ops = idb::store(&tx, OPS)?;
+        let key = JsValue::from_f64(seq as f64);
+        let found = ops
+            .get(&key)
+            .map_err(|_| CrmError::Storage("read op".into()))?;
+        let present = !idb::request(&found).await?.is_undefined();
+        if present {
+            ops.delete(&key)
+                .map_err(|_| CrmError::Storage("delete op".into()))?;
+        }
+        idb::done(&tx).await?;
+        Ok(present)
     }
 
     async fn finish_op(&self, op: &PendingOp, outcome: Result<Value, OpError>) -> Result<()> {

@@ -389,7 +389,25 @@ fn encode(schema: &ClassSchema, field: &str, value: &Value) -> Result<Value> {
                 .map_err(|e| CrmError::InvalidInput(format!("{field}: {e}")))?;
             Ok(date.to_wire())
         }
-        _ => schema.encode_value(field, value),
+        "objectId" if !value.is_string() => Err(CrmError::InvalidInput(format!(
+            "objectId is text: cannot compare it with {value}"
+        ))),
+        _ => {
+            // Compared with a value of another type, Parse on Postgres fails with an internal
+            // error rather than matching nothing: refuse it here, typed.
+            let fits = match schema.kind(field) {
+                Some(FieldKind::Number) => value.is_number() || value.is_null(),
+                Some(FieldKind::String) => value.is_string() || value.is_null(),
+                _ => true,
+            };
+            if !fits {
+                return Err(CrmError::InvalidInput(format!(
+                    "{}.{field} cannot be compared with {value}",
+                    schema.class_name
+                )));
+            }
+            schema.encode_value(field, value)
+        }
     }
 }
 

@@ -238,6 +238,24 @@ pub fn batch(mount_path: &str, requests: &[Request]) -> Request {
     Request::new(Method::Post, "/batch").with_body(serde_json::json!({ "requests": subs }))
 }
 
+/// Checks a server URL as given in the client's options: `http(s)://host[:port][/path]`,
+/// nothing else (no spaces, query or fragment), so requests can be built by appending paths.
+pub fn check_server_url(url: &str) -> Result<()> {
+    let bad = |why: &str| CrmError::InvalidInput(format!("serverUrl {url:?} {why}"));
+    let rest = url
+        .strip_prefix("http://")
+        .or_else(|| url.strip_prefix("https://"))
+        .ok_or_else(|| bad("must start with http:// or https://"))?;
+    let host = rest.split('/').next().unwrap_or_default();
+    if host.is_empty() || host.starts_with(':') {
+        return Err(bad("has no host"));
+    }
+    if url.chars().any(|c| c.is_whitespace() || c.is_control()) || url.contains(['?', '#']) {
+        return Err(bad("must not contain spaces, a query or a fragment"));
+    }
+    Ok(())
+}
+
 /// The path part of a server URL: `http://host:1337/parse` -> `/parse`.
 pub fn mount_path(server_url: &str) -> String {
     let without_scheme = server_url
@@ -407,6 +425,29 @@ pub fn id_from_bytes(bytes: &[u8]) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn server_urls_are_checked() {
+        for good in [
+            "http://127.0.0.1:1337/parse",
+            "https://parseapi.back4app.com",
+            "http://localhost/parse/",
+        ] {
+            assert!(super::check_server_url(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "not a url",
+            "ftp://host/parse",
+            "http://",
+            "http:///parse",
+            "http://host/parse?x=1",
+            "http://host/pa rse",
+            "",
+        ] {
+            let err = super::check_server_url(bad).unwrap_err();
+            assert_eq!(err.code(), "INVALID_INPUT", "{bad}");
+        }
+    }
+
     use super::*;
     use crate::models::Deal;
     use serde_json::json;

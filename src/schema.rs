@@ -51,6 +51,10 @@ const fn f(name: &'static str, kind: FieldKind, rule: Rule) -> Field {
     Field { name, kind, rule }
 }
 
+/// The longest text a string field may hold (64 KiB): a CRM field is never a file, and a
+/// runaway paste should be refused before it is sent, stored offline or synced.
+pub const MAX_TEXT_BYTES: usize = 64 * 1024;
+
 pub struct ClassSchema {
     pub class_name: &'static str,
     pub fields: &'static [Field],
@@ -267,6 +271,13 @@ impl ClassSchema {
                     )),
                 }
             }
+            Some(K::String) => match value {
+                Value::String(text) if text.len() > MAX_TEXT_BYTES => Err(self.invalid(
+                    field,
+                    format!("is longer than {MAX_TEXT_BYTES} bytes ({})", text.len()),
+                )),
+                _ => Ok(value.clone()),
+            },
             _ => Ok(value.clone()),
         }
     }

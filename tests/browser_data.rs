@@ -37,8 +37,8 @@ fn n(v: f64) -> JsValue {
     JsValue::from_f64(v)
 }
 
-fn strs(v: &[&str]) -> Vec<String> {
-    v.iter().map(|s| s.to_string()).collect()
+fn strs(v: &[&str]) -> Vec<JsValue> {
+    v.iter().map(|s| JsValue::from_str(s)).collect()
 }
 
 #[wasm_bindgen_test]
@@ -83,9 +83,12 @@ async fn crud_for_every_class() {
 
     // get, with include decoding pointers into typed objects
     let got: Contact = rust(
-        c.get_contact(pid.clone(), Some(strs(&["company"])))
-            .await
-            .unwrap(),
+        c.get_contact(
+            pid.clone().into(),
+            Some(js_sys::Array::from_iter(strs(&["company"])).into()),
+        )
+        .await
+        .unwrap(),
     );
     assert_eq!(
         got.company
@@ -94,7 +97,7 @@ async fn crud_for_every_class() {
             .map(|c| c.name.as_str()),
         Some("Initech")
     );
-    let got: Activity = rust(c.get_activity(aid.clone(), None).await.unwrap());
+    let got: Activity = rust(c.get_activity(aid.clone().into(), None).await.unwrap());
     assert_eq!(
         got.related_to
             .and_then(|r| r.pointer())
@@ -105,7 +108,7 @@ async fn crud_for_every_class() {
     // update: only the given fields; null unsets; increment is atomic on the server
     let saved = c
         .update_deal(
-            did.clone(),
+            did.clone().into(),
             js(&json!({"stage": "proposal", "notes": null, "amount": {"increment": 50}})),
         )
         .await
@@ -117,47 +120,47 @@ async fn crud_for_every_class() {
         Some(150.0),
         "the server's value after the increment"
     );
-    let got: Deal = rust(c.get_deal(did.clone(), None).await.unwrap());
+    let got: Deal = rust(c.get_deal(did.clone().into(), None).await.unwrap());
     assert_eq!(
         (got.stage, got.amount, got.notes, got.title.as_str()),
         (Some(Stage::Proposal), Some(150.0), None, "TPS reports")
     );
     c.update_company(
-        cid.clone(),
+        cid.clone().into(),
         js(&json!({"website": "https://initech.example"})),
     )
     .await
     .unwrap();
-    c.update_contact(pid.clone(), js(&json!({"phone": "+1 555 0100"})))
+    c.update_contact(pid.clone().into(), js(&json!({"phone": "+1 555 0100"})))
         .await
         .unwrap();
     c.update_activity(
-        aid.clone(),
+        aid.clone().into(),
         js(&json!({"completedAt": "2026-11-20T15:00:00Z"})),
     )
     .await
     .unwrap();
-    let got: Company = rust(c.get_company(cid.clone(), None).await.unwrap());
+    let got: Company = rust(c.get_company(cid.clone().into(), None).await.unwrap());
     assert_eq!(
         (got.name.as_str(), got.website.as_deref()),
         ("Initech", Some("https://initech.example"))
     );
-    let got: Activity = rust(c.get_activity(aid.clone(), None).await.unwrap());
+    let got: Activity = rust(c.get_activity(aid.clone().into(), None).await.unwrap());
     assert_eq!(
         got.completed_at.map(|d| d.to_string()).as_deref(),
         Some("2026-11-20T15:00:00.000Z")
     );
 
     // delete
-    c.delete_activity(aid.clone()).await.unwrap();
-    c.delete_deal(did.clone()).await.unwrap();
-    c.delete_contact(pid.clone()).await.unwrap();
-    c.delete_company(cid.clone()).await.unwrap();
+    c.delete_activity(aid.clone().into()).await.unwrap();
+    c.delete_deal(did.clone().into()).await.unwrap();
+    c.delete_contact(pid.clone().into()).await.unwrap();
+    c.delete_company(cid.clone().into()).await.unwrap();
     for err in [
-        c.get_activity(aid, None).await.unwrap_err(),
-        c.get_deal(did, None).await.unwrap_err(),
-        c.get_contact(pid, None).await.unwrap_err(),
-        c.get_company(cid, None).await.unwrap_err(),
+        c.get_activity(aid.into(), None).await.unwrap_err(),
+        c.get_deal(did.into(), None).await.unwrap_err(),
+        c.get_contact(pid.into(), None).await.unwrap_err(),
+        c.get_company(cid.into(), None).await.unwrap_err(),
     ] {
         assert_eq!(code_of(&err), "OBJECT_NOT_FOUND");
     }
@@ -167,7 +170,9 @@ async fn crud_for_every_class() {
 async fn updates_send_only_what_changed_so_concurrent_edits_both_survive() {
     let (a, _) = signed_up("concurrent").await;
     let b = client();
-    b.become_user(a.session_token().unwrap()).await.unwrap();
+    b.become_user(a.session_token().unwrap().into())
+        .await
+        .unwrap();
     let deal: Deal = rust(
         a.create_deal(ts(json!({"title": "Original", "amount": 10})))
             .await
@@ -175,13 +180,13 @@ async fn updates_send_only_what_changed_so_concurrent_edits_both_survive() {
     );
     let id = deal.object_id.unwrap();
     // Two tabs edit different fields of the same deal.
-    a.update_deal(id.clone(), js(&json!({"title": "Renamed in tab A"})))
+    a.update_deal(id.clone().into(), js(&json!({"title": "Renamed in tab A"})))
         .await
         .unwrap();
-    b.update_deal(id.clone(), js(&json!({"amount": 99})))
+    b.update_deal(id.clone().into(), js(&json!({"amount": 99})))
         .await
         .unwrap();
-    let got: Deal = rust(a.get_deal(id, None).await.unwrap());
+    let got: Deal = rust(a.get_deal(id.into(), None).await.unwrap());
     assert_eq!(
         (got.title.as_str(), got.amount),
         ("Renamed in tab A", Some(99.0))
@@ -274,7 +279,7 @@ async fn save_all_and_destroy_all_use_one_request_per_50_and_report_per_object()
     assert_eq!(get(&out.get(0), "ok").as_bool(), Some(true));
     assert_eq!(code_of(&get(&out.get(1), "error")), "INVALID_FIELD");
     assert_eq!(get(&out.get(2), "ok").as_bool(), Some(true));
-    let renamed: Deal = rust(c.get_deal(ids[0].clone(), None).await.unwrap());
+    let renamed: Deal = rust(c.get_deal(ids[0].clone().into(), None).await.unwrap());
     assert_eq!(renamed.title, "Batch 000 renamed");
     assert_eq!(c.deals().count().await.unwrap(), 121.0);
 
@@ -295,7 +300,7 @@ async fn save_all_and_destroy_all_use_one_request_per_50_and_report_per_object()
     doomed.push("neverExisted".into());
     let before = c.requests_sent();
     let out = c
-        .destroy_all_deals(doomed)
+        .destroy_all_deals(doomed.into())
         .await
         .unwrap()
         .unchecked_into::<js_sys::Array>();
@@ -346,7 +351,7 @@ async fn query_fixture() -> (CrmClient, String, String) {
 #[wasm_bindgen_test]
 async fn every_query_operator_against_the_real_server() {
     let (c, acme_id, _) = query_fixture().await;
-    let q = || c.deals().ascending(strs(&["title"]));
+    let q = || c.deals().ascending(strs(&["title"])).unwrap();
     assert_eq!(
         titles(q().equal_to("stage".into(), s("won")).unwrap()).await,
         ["Gamma"]
@@ -357,7 +362,7 @@ async fn every_query_operator_against_the_real_server() {
     );
     assert_eq!(
         titles(
-            q().contained_in("stage".into(), vec![s("won"), s("lost")])
+            q().contained_in("stage".into(), vec![s("won"), s("lost")].into())
                 .unwrap()
         )
         .await,
@@ -365,7 +370,7 @@ async fn every_query_operator_against_the_real_server() {
     );
     assert_eq!(
         titles(
-            q().not_contained_in("stage".into(), vec![s("won"), s("lost"), s("lead")])
+            q().not_contained_in("stage".into(), vec![s("won"), s("lost"), s("lead")].into())
                 .unwrap()
         )
         .await,
@@ -414,40 +419,49 @@ async fn every_query_operator_against_the_real_server() {
         .await,
         ["Beta", "Gamma"]
     );
-    assert_eq!(titles(q().exists("notes".into())).await, ["Alpha"]);
+    assert_eq!(titles(q().exists("notes".into()).unwrap()).await, ["Alpha"]);
     assert_eq!(
-        titles(q().does_not_exist("expectedCloseDate".into())).await,
+        titles(q().does_not_exist("expectedCloseDate".into()).unwrap()).await,
         ["a.*b (regex?)"]
     );
     // text: user input is literal, never a regular expression
     assert_eq!(
-        titles(q().starts_with("title".into(), "a.*".into())).await,
+        titles(q().starts_with("title".into(), "a.*".into()).unwrap()).await,
         ["a.*b (regex?)"]
     );
     assert_eq!(
-        titles(q().contains("title".into(), "(regex?)".into())).await,
+        titles(q().contains("title".into(), "(regex?)".into()).unwrap()).await,
         ["a.*b (regex?)"]
     );
     assert_eq!(
-        titles(q().contains("title".into(), ".*".into())).await,
+        titles(q().contains("title".into(), ".*".into()).unwrap()).await,
         ["a.*b (regex?)"]
     );
-    assert!(titles(q().starts_with("title".into(), "A.".into()))
-        .await
-        .is_empty());
+    assert!(
+        titles(q().starts_with("title".into(), "A.".into()).unwrap())
+            .await
+            .is_empty()
+    );
     // pointers: equality and sub-queries
     let acme = js(&json!({"className": "Company", "objectId": acme_id}));
     assert_eq!(
         titles(q().equal_to("company".into(), acme).unwrap()).await,
         ["Alpha", "Gamma"]
     );
-    let acme_like = c.companies().starts_with("name".into(), "Acme".into());
+    let acme_like = c
+        .companies()
+        .starts_with("name".into(), "Acme".into())
+        .unwrap();
     assert_eq!(
-        titles(q().matches_query("company".into(), &acme_like)).await,
+        titles(q().matches_query("company".into(), &acme_like).unwrap()).await,
         ["Alpha", "Gamma"]
     );
     assert_eq!(
-        titles(q().does_not_match_query("company".into(), &acme_like)).await,
+        titles(
+            q().does_not_match_query("company".into(), &acme_like)
+                .unwrap()
+        )
+        .await,
         ["Beta"]
     );
     // or / and
@@ -455,25 +469,46 @@ async fn every_query_operator_against_the_real_server() {
     let cheap = c.deals().less_than("amount".into(), n(100.0)).unwrap();
     let lost = c.deals().equal_to("stage".into(), s("lost")).unwrap();
     assert_eq!(
-        titles(won.or(&cheap).or(&lost).ascending(strs(&["title"]))).await,
+        titles(
+            won.or(&cheap)
+                .or(&lost)
+                .ascending(strs(&["title"]))
+                .unwrap()
+        )
+        .await,
         ["Delta", "Gamma", "a.*b (regex?)"]
     );
     let big = c.deals().greater_than("amount".into(), n(150.0)).unwrap();
-    let acme_deals = c.deals().matches_query("company".into(), &acme_like);
+    let acme_deals = c
+        .deals()
+        .matches_query("company".into(), &acme_like)
+        .unwrap();
     assert_eq!(titles(big.and(&acme_deals)).await, ["Gamma"]);
     // order by several keys, limit, skip
     let ordered = c
         .deals()
         .descending(strs(&["amount"]))
-        .ascending(strs(&["title"]));
+        .unwrap()
+        .ascending(strs(&["title"]))
+        .unwrap();
     assert_eq!(
         titles(ordered.clone()).await,
         ["Gamma", "Beta", "Delta", "Alpha", "a.*b (regex?)"]
     );
-    assert_eq!(titles(ordered.skip(1).limit(2)).await, ["Beta", "Delta"]);
+    assert_eq!(
+        titles(ordered.skip(1.0).unwrap().limit(2.0).unwrap()).await,
+        ["Beta", "Delta"]
+    );
     // select keys
-    let partial: Vec<serde_json::Value> =
-        decode(q().select(strs(&["title"])).limit(1).find().await.unwrap());
+    let partial: Vec<serde_json::Value> = decode(
+        q().select(strs(&["title"]))
+            .unwrap()
+            .limit(1.0)
+            .unwrap()
+            .find()
+            .await
+            .unwrap(),
+    );
     assert_eq!(partial[0]["title"], "Alpha");
     assert!(
         partial[0].get("amount").is_none(),
@@ -485,6 +520,7 @@ async fn every_query_operator_against_the_real_server() {
         q().equal_to("title".into(), s("Gamma"))
             .unwrap()
             .include(strs(&["company"]))
+            .unwrap()
             .find()
             .await
             .unwrap(),
@@ -510,6 +546,7 @@ async fn every_query_operator_against_the_real_server() {
     let first: Deal = serde_wasm_bindgen::from_value(
         c.deals()
             .descending(strs(&["amount"]))
+            .unwrap()
             .first()
             .await
             .unwrap(),
@@ -527,7 +564,8 @@ async fn every_query_operator_against_the_real_server() {
     let got: Deal = serde_wasm_bindgen::from_value(
         c.deals()
             .include(strs(&["company"]))
-            .get(first.object_id.unwrap())
+            .unwrap()
+            .get(first.object_id.unwrap().into())
             .await
             .unwrap(),
     )
@@ -570,6 +608,7 @@ async fn find_all_pages_through_more_than_one_page() {
     let ordered: Vec<Deal> = decode(
         c.deals()
             .descending(strs(&["title"]))
+            .unwrap()
             .find_all()
             .await
             .unwrap(),
@@ -618,6 +657,7 @@ async fn the_seed_use_cases_are_one_liners() {
             .equal_to("stage".into(), s("qualified"))
             .unwrap()
             .ascending(strs(&["expectedCloseDate"]))
+            .unwrap()
             .find()
             .await
             .unwrap(),
@@ -630,7 +670,7 @@ async fn the_seed_use_cases_are_one_liners() {
         ["Soon", "Late"]
     );
     c.update_deal(
-        d1.object_id.clone().unwrap(),
+        d1.object_id.clone().unwrap().into(),
         js(&json!({"notes": "touched"})),
     )
     .await
@@ -640,6 +680,7 @@ async fn the_seed_use_cases_are_one_liners() {
             .equal_to("stage".into(), s("qualified"))
             .unwrap()
             .descending(strs(&["updatedAt"]))
+            .unwrap()
             .find()
             .await
             .unwrap(),
@@ -696,7 +737,9 @@ async fn the_seed_use_cases_are_one_liners() {
             .equal_to("company".into(), js(&acme_ptr))
             .unwrap()
             .include(strs(&["contact"]))
+            .unwrap()
             .ascending(strs(&["title"]))
+            .unwrap()
             .find()
             .await
             .unwrap(),

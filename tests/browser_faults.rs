@@ -22,7 +22,7 @@ async fn through_proxy(prefix: &str) -> (CrmClient, CrmClient) {
     let (direct, _) = signed_up(prefix).await;
     let proxied = client_with(json!({"serverUrl": PROXY_URL}));
     proxied
-        .become_user(direct.session_token().unwrap())
+        .become_user(direct.session_token().unwrap().into())
         .await
         .unwrap();
     (proxied, direct)
@@ -68,10 +68,10 @@ async fn an_increment_whose_answer_is_lost_is_applied_once() {
     );
     let id = deal.object_id.unwrap();
     fault("drop-response").await;
-    p.update_deal(id.clone(), js(&json!({"amount": {"increment": 5}})))
+    p.update_deal(id.clone().into(), js(&json!({"amount": {"increment": 5}})))
         .await
         .unwrap();
-    let got: Deal = rust(direct.get_deal(id, None).await.unwrap());
+    let got: Deal = rust(direct.get_deal(id.into(), None).await.unwrap());
     assert_eq!(got.amount, Some(105.0), "not 110");
 }
 
@@ -86,9 +86,9 @@ async fn a_delete_whose_answer_is_lost_succeeds() {
     );
     let id = deal.object_id.unwrap();
     fault("drop-response").await;
-    p.delete_deal(id.clone()).await.unwrap();
+    p.delete_deal(id.clone().into()).await.unwrap();
     assert_eq!(
-        code_of(&direct.get_deal(id, None).await.unwrap_err()),
+        code_of(&direct.get_deal(id.into(), None).await.unwrap_err()),
         "OBJECT_NOT_FOUND"
     );
 }
@@ -147,7 +147,7 @@ async fn a_definite_rejection_is_not_retried() {
     // Retries give up after maxRetries and report the last failure.
     let impatient = client_with(json!({"serverUrl": PROXY_URL, "maxRetries": 1}));
     impatient
-        .become_user(p.session_token().unwrap())
+        .become_user(p.session_token().unwrap().into())
         .await
         .unwrap();
     fault("status?code=503&count=5").await;
@@ -171,7 +171,10 @@ async fn an_answer_that_is_not_parse_json_is_a_malformed_response() {
 async fn a_slow_server_times_out_with_its_own_code() {
     let (p, _) = through_proxy("timeout").await;
     let quick = client_with(json!({"serverUrl": PROXY_URL, "timeoutMs": 300, "maxRetries": 0}));
-    quick.become_user(p.session_token().unwrap()).await.unwrap();
+    quick
+        .become_user(p.session_token().unwrap().into())
+        .await
+        .unwrap();
     fault("delay?ms=1500").await;
     let err = quick.deals().find().await.unwrap_err();
     assert_eq!(code_of(&err), "TIMEOUT");

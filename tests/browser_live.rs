@@ -56,7 +56,9 @@ fn titles(events: &Events, kind: &str) -> Vec<String> {
 
 async fn second_client(a: &CrmClient) -> CrmClient {
     let b = client();
-    b.become_user(a.session_token().unwrap()).await.unwrap();
+    b.become_user(a.session_token().unwrap().into())
+        .await
+        .unwrap();
     b
 }
 
@@ -97,7 +99,7 @@ async fn a_change_by_one_client_reaches_another_within_a_second() {
     assert_eq!(event["caughtUp"], json!(false));
 
     a.update_deal(
-        created.object_id.clone().unwrap(),
+        created.object_id.clone().unwrap().into(),
         js(&json!({"stage": "won"})),
     )
     .await
@@ -109,7 +111,7 @@ async fn a_change_by_one_client_reaches_another_within_a_second() {
             .any(|e| e["kind"] == "update" && e["object"]["stage"] == "won")
     })
     .await;
-    a.delete_deal(created.object_id.clone().unwrap())
+    a.delete_deal(created.object_id.clone().unwrap().into())
         .await
         .unwrap();
     within(1000.0, "the delete event", || {
@@ -168,7 +170,7 @@ async fn after_the_connection_drops_it_reconnects_and_catches_up() {
     .await;
     // The subscription learns of `doomed` through an event, so it can notice its deletion.
     a.update_deal(
-        doomed.object_id.clone().unwrap(),
+        doomed.object_id.clone().unwrap().into(),
         js(&json!({"notes": "seen"})),
     )
     .await
@@ -196,12 +198,12 @@ async fn after_the_connection_drops_it_reconnects_and_catches_up() {
     let made = unique("while away ");
     a.create_deal(ts(json!({"title": made}))).await.unwrap();
     a.update_deal(
-        keep.object_id.clone().unwrap(),
+        keep.object_id.clone().unwrap().into(),
         js(&json!({"title": "changed while away"})),
     )
     .await
     .unwrap();
-    a.delete_deal(doomed.object_id.clone().unwrap())
+    a.delete_deal(doomed.object_id.clone().unwrap().into())
         .await
         .unwrap();
 
@@ -292,11 +294,14 @@ async fn a_live_pipeline_applies_events_incrementally() {
     })
     .await;
     assert!(pipeline.version() > v);
-    a.update_deal(d.object_id.clone().unwrap(), js(&json!({"stage": "lost"})))
-        .await
-        .unwrap();
+    a.update_deal(
+        d.object_id.clone().unwrap().into(),
+        js(&json!({"stage": "lost"})),
+    )
+    .await
+    .unwrap();
     within(1000.0, "the move to lost", || won(&pipeline) == (1, 100.0)).await;
-    a.delete_deal(d.object_id.unwrap()).await.unwrap();
+    a.delete_deal(d.object_id.unwrap().into()).await.unwrap();
     within(1000.0, "the delete", || pipeline.size() == 1).await;
     live.close();
 }
@@ -347,7 +352,7 @@ async fn pinned_objects_in_the_local_store_follow_live_events() {
             .unwrap(),
     );
     a.update_deal(
-        existing.object_id.clone().unwrap(),
+        existing.object_id.clone().unwrap().into(),
         js(&json!({"title": "changed live"})),
     )
     .await
@@ -357,6 +362,7 @@ async fn pinned_objects_in_the_local_store_follow_live_events() {
         let found: Vec<Value> = serde_wasm_bindgen::from_value(
             local()
                 .ascending(vec!["title".into()])
+                .unwrap()
                 .find()
                 .await
                 .unwrap(),
@@ -372,7 +378,7 @@ async fn pinned_objects_in_the_local_store_follow_live_events() {
         );
         sleep(50).await;
     }
-    a.delete_deal(made.object_id.unwrap()).await.unwrap();
+    a.delete_deal(made.object_id.unwrap().into()).await.unwrap();
     let start = js_sys::Date::now();
     while local().count().await.unwrap() != 1.0 {
         assert!(

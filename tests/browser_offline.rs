@@ -42,7 +42,7 @@ async fn pair(prefix: &str) -> (CrmClient, CrmClient) {
     let (direct, _) = signed_up(prefix).await;
     let proxied = client_with(json!({"serverUrl": PROXY_URL, "maxRetries": 0}));
     proxied
-        .become_user(direct.session_token().unwrap())
+        .become_user(direct.session_token().unwrap().into())
         .await
         .unwrap();
     (proxied, direct)
@@ -87,7 +87,7 @@ async fn pinned_objects_answer_the_same_queries_locally() {
     let all = values(c.deals().find_all().await.unwrap());
     assert_eq!(
         store
-            .pin_all("Deal".into(), arr(all.clone()), None)
+            .pin_all("Deal".into(), arr(all.clone()).into(), None)
             .await
             .unwrap(),
         30
@@ -97,7 +97,9 @@ async fn pinned_objects_answer_the_same_queries_locally() {
         .equal_to("stage".into(), JsValue::from_str("won"))
         .unwrap()
         .descending(vec!["amount".into()])
-        .limit(5);
+        .unwrap()
+        .limit(5.0)
+        .unwrap();
     let won_local = won_server.from_local_datastore(&store);
     assert_eq!(
         titles(won_local.find().await.unwrap()),
@@ -108,12 +110,13 @@ async fn pinned_objects_answer_the_same_queries_locally() {
     // A named pin holds its own subset.
     let first_five: Vec<Value> = all.iter().take(5).cloned().collect();
     store
-        .pin_with_name("hot".into(), "Deal".into(), arr(first_five.clone()))
+        .pin_with_name("hot".into(), "Deal".into(), arr(first_five.clone()).into())
         .await
         .unwrap();
     assert_eq!(
         c.deals()
             .from_pin(&store, Some("hot".into()))
+            .unwrap()
             .count()
             .await
             .unwrap(),
@@ -123,6 +126,7 @@ async fn pinned_objects_answer_the_same_queries_locally() {
     assert_eq!(
         c.deals()
             .from_pin(&store, Some("hot".into()))
+            .unwrap()
             .count()
             .await
             .unwrap(),
@@ -139,7 +143,7 @@ async fn pinned_objects_answer_the_same_queries_locally() {
     );
     let id = first_five[0]["objectId"].as_str().unwrap().to_owned();
     store
-        .unpin("Deal".into(), vec![id.clone()], None)
+        .unpin("Deal".into(), vec![id.clone()].into(), None)
         .await
         .unwrap();
     assert_eq!(
@@ -154,7 +158,7 @@ async fn pinned_objects_answer_the_same_queries_locally() {
         code_of(
             &c.deals()
                 .from_local_datastore(&store)
-                .get(id)
+                .get(id.into())
                 .await
                 .unwrap_err()
         ),
@@ -175,7 +179,8 @@ async fn pinned_objects_answer_the_same_queries_locally() {
             "Deal".into(),
             arr(vec![
                 json!({"objectId": "x", "amount": "lots", "title": "t"}),
-            ]),
+            ])
+            .into(),
             None,
         )
         .await
@@ -184,7 +189,7 @@ async fn pinned_objects_answer_the_same_queries_locally() {
     assert_eq!(
         code_of(
             &store
-                .pin_all("Nope".into(), vec![], None)
+                .pin_all("Nope".into(), js_sys::Array::new().into(), None)
                 .await
                 .unwrap_err()
         ),
@@ -242,13 +247,13 @@ async fn offline_writes_survive_a_reload_and_sync_exactly_once_with_pointers_int
     store
         .update(
             "Deal".into(),
-            deal_id.clone(),
+            deal_id.clone().into(),
             js(&json!({"stage": "won", "amount": {"increment": 50}})),
         )
         .await
         .unwrap();
     store
-        .destroy("Deal".into(), victim.object_id.clone().unwrap())
+        .destroy("Deal".into(), victim.object_id.clone().unwrap().into())
         .await
         .unwrap();
 
@@ -294,14 +299,17 @@ async fn offline_writes_survive_a_reload_and_sync_exactly_once_with_pointers_int
         .any(|p| p["done"] == 5 && p["total"] == 5));
 
     assert_eq!(server_titles(&direct, &title).await, 1);
-    let on_server: Deal = rust(direct.get_deal(deal_id, None).await.unwrap());
+    let on_server: Deal = rust(direct.get_deal(deal_id.into(), None).await.unwrap());
     assert_eq!(
         (on_server.amount, on_server.stage.map(|s| s.to_string())),
         (Some(150.0), Some("won".into()))
     );
     let ada: crm_wasm::Contact = rust(
         direct
-            .get_contact(contact_id, Some(vec!["company".into()]))
+            .get_contact(
+                contact_id.into(),
+                Some(js_sys::Array::of1(&"company".into()).into()),
+            )
             .await
             .unwrap(),
     );
@@ -315,7 +323,7 @@ async fn offline_writes_survive_a_reload_and_sync_exactly_once_with_pointers_int
     assert_eq!(
         code_of(
             &direct
-                .get_deal(victim.object_id.unwrap(), None)
+                .get_deal(victim.object_id.unwrap().into(), None)
                 .await
                 .unwrap_err()
         ),
@@ -431,9 +439,10 @@ async fn concurrent_changes_merge_field_by_field_and_conflicts_are_reported() {
         .pin_all(
             "Deal".into(),
             vec![js(&serde_json::to_value(rust::<Deal>(
-                direct.get_deal(id.clone(), None).await.unwrap(),
+                direct.get_deal(id.clone().into(), None).await.unwrap(),
             ))
-            .unwrap())],
+            .unwrap())]
+            .into(),
             None,
         )
         .await
@@ -443,19 +452,22 @@ async fn concurrent_changes_merge_field_by_field_and_conflicts_are_reported() {
     store
         .update(
             "Deal".into(),
-            id.clone(),
+            id.clone().into(),
             js(&json!({"title": "ours", "amount": 20})),
         )
         .await
         .unwrap();
     // Meanwhile, someone else changes the title and the notes on the server.
     direct
-        .update_deal(id.clone(), js(&json!({"title": "theirs", "notes": "new"})))
+        .update_deal(
+            id.clone().into(),
+            js(&json!({"title": "theirs", "notes": "new"})),
+        )
         .await
         .unwrap();
     fault("reset").await;
     store.sync().await.unwrap();
-    let got: Deal = rust(direct.get_deal(id, None).await.unwrap());
+    let got: Deal = rust(direct.get_deal(id.into(), None).await.unwrap());
     assert_eq!(got.title, "ours", "last writer wins by default");
     assert_eq!(got.amount, Some(20.0));
     assert_eq!(
@@ -498,10 +510,15 @@ async fn refreshing_a_pin_brings_changes_and_notices_deletions() {
         (first["updated"].clone(), first["removed"].clone()),
         (json!(2), json!(0))
     );
-    c.update_deal(a.object_id.clone().unwrap(), js(&json!({"title": "a2"})))
+    c.update_deal(
+        a.object_id.clone().unwrap().into(),
+        js(&json!({"title": "a2"})),
+    )
+    .await
+    .unwrap();
+    c.delete_deal(b.object_id.clone().unwrap().into())
         .await
         .unwrap();
-    c.delete_deal(b.object_id.clone().unwrap()).await.unwrap();
     c.create_deal(ts(json!({"title": "c", "stage": "won"})))
         .await
         .unwrap();
@@ -512,7 +529,7 @@ async fn refreshing_a_pin_brings_changes_and_notices_deletions() {
         second["updated"].as_u64().unwrap() >= 2,
         "a2 and c (the margin may bring a again)"
     );
-    let mut local = titles(won.from_pin(&store, None).find().await.unwrap());
+    let mut local = titles(won.from_pin(&store, None).unwrap().find().await.unwrap());
     local.sort();
     assert_eq!(local, ["a2", "c"]);
     store.close();
@@ -567,7 +584,7 @@ async fn logging_out_deletes_the_users_local_data() {
     let d: Deal = rust(c.create_deal(ts(json!({"title": "mine"}))).await.unwrap());
     let store = open(&c).await;
     store
-        .pin_all("Deal".into(), vec![js(&d)], None)
+        .pin_all("Deal".into(), vec![js(&d)].into(), None)
         .await
         .unwrap();
     assert_eq!(
@@ -579,7 +596,7 @@ async fn logging_out_deletes_the_users_local_data() {
         1.0
     );
     c.log_out().await.unwrap();
-    c.log_in(user.username.clone(), PASSWORD.into())
+    c.log_in(user.username.clone().into(), PASSWORD.into())
         .await
         .unwrap();
     let again = open(&c).await;

@@ -28,7 +28,7 @@ fn columns(p: &PipelineHandle) -> Vec<(String, u32, f64, f64)> {
 
 fn page(p: &PipelineHandle, stage: &str, offset: u32, limit: u32) -> Vec<Deal> {
     let cards = p
-        .page(stage, offset, limit)
+        .page(stage.into(), offset.into(), limit.into())
         .unwrap()
         .unchecked_into::<js_sys::Array>();
     cards
@@ -102,17 +102,17 @@ async fn a_pipeline_loads_from_the_server_groups_filters_pages_and_moves() {
     // Move and save: the pipeline changes at once and the server follows.
     let lead_a = page(&p, "lead", 1, 1).remove(0);
     let id = lead_a.object_id.clone().unwrap();
-    p.move_and_save(&c, id.clone(), "proposal".into())
+    p.move_and_save(&c, id.clone().into(), "proposal".into())
         .await
         .unwrap();
     assert_eq!(columns(&p)[2].1, 1);
-    let on_server: Deal = rust(c.get_deal(id.clone(), None).await.unwrap());
+    let on_server: Deal = rust(c.get_deal(id.clone().into(), None).await.unwrap());
     assert_eq!(on_server.stage, Some(Stage::Proposal));
 
     // A move whose save fails is undone: the deal was deleted on the server meanwhile.
-    c.delete_deal(id.clone()).await.unwrap();
+    c.delete_deal(id.clone().into()).await.unwrap();
     let err = p
-        .move_and_save(&c, id.clone(), "won".into())
+        .move_and_save(&c, id.clone().into(), "won".into())
         .await
         .unwrap_err();
     assert_eq!(code_of(&err), "OBJECT_NOT_FOUND");
@@ -122,8 +122,8 @@ async fn a_pipeline_loads_from_the_server_groups_filters_pages_and_moves() {
     // Events from elsewhere: upsert and remove.
     p.upsert(ts(json!({"objectId": "liveDeal01", "title": "From a live query", "stage": "won", "amount": 1}))).unwrap();
     assert_eq!(columns(&p)[4].2, 10001.0);
-    assert!(p.remove("liveDeal01"));
-    assert!(!p.remove("liveDeal01"));
+    assert!(p.remove("liveDeal01".into()).unwrap());
+    assert!(!p.remove("liveDeal01".into()).unwrap());
 
     let stats: crm_wasm::pipeline::Stats =
         serde_wasm_bindgen::from_value(p.stats().unwrap().into()).unwrap();
@@ -132,11 +132,11 @@ async fn a_pipeline_loads_from_the_server_groups_filters_pages_and_moves() {
     // Bad input keeps what is there.
     let before = p.size();
     assert_eq!(
-        code_of(&p.load_json("[{\"title\": \"no id\"}]").unwrap_err()),
+        code_of(&p.load_json("[{\"title\": \"no id\"}]".into()).unwrap_err()),
         "INVALID_INPUT"
     );
     assert_eq!(
-        code_of(&p.move_deal("nope", "won").unwrap_err()),
+        code_of(&p.move_deal("nope".into(), "won".into()).unwrap_err()),
         "INVALID_INPUT"
     );
     assert_eq!(p.size(), before);

@@ -8,7 +8,10 @@ use tsify::{Ts, Tsify};
 use wasm_bindgen::prelude::*;
 
 use super::query::{CrmClass, CrmQuery};
-use super::{input_error, output, to_js, to_js_error, Shared, SharedRef};
+use super::{
+    count_arg, input_error, opt_text_arg, output, text_arg, texts_arg, to_js, to_js_error, Shared,
+    SharedRef,
+};
 use crate::client::{Client, RetryPolicy};
 use crate::error::CrmError;
 use crate::models::{Activity, Company, Contact, Deal, Stage, User};
@@ -86,10 +89,14 @@ macro_rules! crud {
             #[wasm_bindgen(js_name = $get_js)]
             pub async fn $get(
                 &self,
-                #[wasm_bindgen(js_name = "objectId")] object_id: String,
-                include: Option<Vec<String>>,
+                #[wasm_bindgen(js_name = "objectId", unchecked_param_type = "string")] object_id: JsValue,
+                #[wasm_bindgen(unchecked_optional_param_type = "string[]")] include: Option<JsValue>,
             ) -> Result<Ts<$ty>, JsValue> {
-                let include = include.unwrap_or_default();
+                let object_id = text_arg(&object_id, "objectId")?;
+                let include = match include {
+                    Some(v) if !v.is_null() => texts_arg(&v, "include")?,
+                    _ => Vec::new(),
+                };
                 let found: $ty = self.shared.run(self.shared.core.get(&object_id, &include)).await?;
                 output(&found)
             }
@@ -98,9 +105,10 @@ macro_rules! crud {
             #[wasm_bindgen(js_name = $update_js, unchecked_return_type = $saved_ts)]
             pub async fn $update(
                 &self,
-                #[wasm_bindgen(js_name = "objectId")] object_id: String,
+                #[wasm_bindgen(js_name = "objectId", unchecked_param_type = "string")] object_id: JsValue,
                 #[wasm_bindgen(unchecked_param_type = $changes_ts)] changes: JsValue,
             ) -> Result<JsValue, JsValue> {
+                let object_id = text_arg(&object_id, "objectId")?;
                 let changes = changes_from(changes, stringify!($ty))?;
                 let saved = self.shared.run(self.shared.core.update::<$ty>(&object_id, &changes)).await?;
                 to_js(&saved)
@@ -108,7 +116,8 @@ macro_rules! crud {
 
             #[doc = concat!("Deletes a ", stringify!($ty), " by objectId.")]
             #[wasm_bindgen(js_name = $delete_js)]
-            pub async fn $delete(&self, #[wasm_bindgen(js_name = "objectId")] object_id: String) -> Result<(), JsValue> {
+            pub async fn $delete(&self, #[wasm_bindgen(js_name = "objectId", unchecked_param_type = "string")] object_id: JsValue) -> Result<(), JsValue> {
+                let object_id = text_arg(&object_id, "objectId")?;
                 self.shared.run(self.shared.core.delete::<$ty>(&object_id)).await
             }
 
@@ -136,7 +145,8 @@ macro_rules! crud {
 
             #[doc = concat!("Deletes many ", stringify!($ty), " objects, 50 per request; one result each.")]
             #[wasm_bindgen(js_name = $destroy_all_js, unchecked_return_type = "BatchResult<null>[]")]
-            pub async fn $destroy_all(&self, #[wasm_bindgen(js_name = "objectIds")] object_ids: Vec<String>) -> Result<JsValue, JsValue> {
+            pub async fn $destroy_all(&self, #[wasm_bindgen(js_name = "objectIds", unchecked_param_type = "string[]")] object_ids: JsValue) -> Result<JsValue, JsValue> {
+                let object_ids = texts_arg(&object_ids, "objectIds")?;
                 let results = self.shared.core.destroy_all::<$ty>(&object_ids).await;
                 Ok(batch_results(results, |_| Ok(JsValue::NULL))?.into())
             }
@@ -227,6 +237,7 @@ impl CrmClient {
                 "serverUrl and appId are required".into(),
             )));
         }
+        crate::rest::check_server_url(&o.server_url).map_err(to_js_error)?;
         let endpoint = Endpoint {
             server_url: o.server_url,
             app_id: o.app_id,
@@ -269,10 +280,13 @@ impl CrmClient {
     #[wasm_bindgen(js_name = signUp)]
     pub async fn sign_up(
         &self,
-        username: String,
-        email: String,
-        password: String,
+        #[wasm_bindgen(unchecked_param_type = "string")] username: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] email: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] password: JsValue,
     ) -> Result<Ts<User>, JsValue> {
+        let username = text_arg(&username, "username")?;
+        let email = text_arg(&email, "email")?;
+        let password = text_arg(&password, "password")?;
         let user = self
             .shared
             .run(self.shared.core.sign_up(&username, &email, &password))
@@ -281,7 +295,13 @@ impl CrmClient {
     }
 
     #[wasm_bindgen(js_name = logIn)]
-    pub async fn log_in(&self, username: String, password: String) -> Result<Ts<User>, JsValue> {
+    pub async fn log_in(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] username: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] password: JsValue,
+    ) -> Result<Ts<User>, JsValue> {
+        let username = text_arg(&username, "username")?;
+        let password = text_arg(&password, "password")?;
         let user = self
             .shared
             .run(self.shared.core.log_in(&username, &password))
@@ -309,8 +329,10 @@ impl CrmClient {
     #[wasm_bindgen(js_name = become)]
     pub async fn become_user(
         &self,
-        #[wasm_bindgen(js_name = "sessionToken")] session_token: String,
+        #[wasm_bindgen(js_name = "sessionToken", unchecked_param_type = "string")]
+        session_token: JsValue,
     ) -> Result<Ts<User>, JsValue> {
+        let session_token = text_arg(&session_token, "sessionToken")?;
         let user = self
             .shared
             .run(self.shared.core.become_user(&session_token))
@@ -320,7 +342,11 @@ impl CrmClient {
 
     /// Asks the server to e-mail a password-reset link.
     #[wasm_bindgen(js_name = requestPasswordReset)]
-    pub async fn request_password_reset(&self, email: String) -> Result<(), JsValue> {
+    pub async fn request_password_reset(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] email: JsValue,
+    ) -> Result<(), JsValue> {
+        let email = text_arg(&email, "email")?;
         self.shared
             .run(self.shared.core.request_password_reset(&email))
             .await
@@ -354,12 +380,18 @@ impl CrmClient {
     #[wasm_bindgen(js_name = dealsByStage)]
     pub async fn deals_by_stage(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "Stage")] stage: String,
-        #[wasm_bindgen(js_name = "orderBy")] order_by: Option<String>,
-        limit: Option<u32>,
+        #[wasm_bindgen(unchecked_param_type = "Stage")] stage: JsValue,
+        #[wasm_bindgen(js_name = "orderBy", unchecked_optional_param_type = "string")]
+        order_by: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "number")] limit: Option<f64>,
     ) -> Result<Vec<Ts<Deal>>, JsValue> {
-        let stage = Stage::from(stage.as_str());
-        let order = order_by.unwrap_or_else(|| "expectedCloseDate".into());
+        let stage = Stage::from(text_arg(&stage, "stage")?.as_str());
+        let order = match order_by {
+            Some(v) => opt_text_arg(&v, "orderBy")?,
+            None => None,
+        }
+        .unwrap_or_else(|| "expectedCloseDate".into());
+        let limit = limit.map(|n| count_arg(n, "limit")).transpose()?;
         let query = Query {
             order: vec![order],
             limit: Some(limit.unwrap_or(100)),

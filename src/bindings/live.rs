@@ -564,8 +564,12 @@ impl LiveQueryClient {
         store: &super::LocalStore,
         #[wasm_bindgen(unchecked_param_type = "CrmQuery<Deal> | CrmQuery<Activity>")]
         query: &CrmQuery,
-        name: Option<String>,
+        #[wasm_bindgen(unchecked_optional_param_type = "string")] name: Option<JsValue>,
     ) -> Result<u32, JsValue> {
+        let name = match name {
+            Some(v) => super::opt_text_arg(&v, "pin name")?,
+            None => None,
+        };
         let pin = name.unwrap_or_else(|| crate::local_store::DEFAULT_PIN.into());
         let inner = store.inner().clone();
         let id = self.subscribe_sink(

@@ -14,7 +14,10 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
 use super::query::{CrmClass, CrmQuery};
-use super::{input_error, to_js, to_js_bulk, to_js_error, CrmClient, SharedRef};
+use super::{
+    input_error, opt_text_arg, text_arg, texts_arg, to_js, to_js_bulk, to_js_error, CrmClient,
+    SharedRef,
+};
 use crate::error::CrmError;
 use crate::local_store::{self, LocalStore as Store, StoreEvent, SyncReport, DEFAULT_PIN};
 use crate::models::{Activity, Company, Contact, Deal, Validate};
@@ -66,6 +69,23 @@ pub(crate) struct Inner {
 #[wasm_bindgen]
 pub struct LocalStore {
     inner: Rc<Inner>,
+}
+
+fn opt_name(name: Option<JsValue>) -> Result<Option<String>, JsValue> {
+    match name {
+        Some(v) => opt_text_arg(&v, "pin name"),
+        None => Ok(None),
+    }
+}
+
+/// An array argument (a real array: not a string or an array-like).
+fn array_arg(value: &JsValue, what: &str) -> Result<Vec<JsValue>, JsValue> {
+    if !js_sys::Array::is_array(value) {
+        return Err(to_js_error(CrmError::InvalidInput(format!(
+            "{what} must be an array"
+        ))));
+    }
+    Ok(js_sys::Array::from(value).iter().collect())
 }
 
 fn class_of(name: &str) -> Result<CrmClass, JsValue> {
@@ -275,8 +295,20 @@ impl LocalStore {
     pub async fn pin_all(
         &self,
         #[wasm_bindgen(js_name = "className", unchecked_param_type = "CrmClassName")]
-        class_name: String,
+        class_name: JsValue,
         #[wasm_bindgen(unchecked_param_type = "Array<Company | Contact | Deal | Activity>")]
+        objects: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "string")] name: Option<JsValue>,
+    ) -> Result<u32, JsValue> {
+        let class_name = text_arg(&class_name, "className")?;
+        let name = opt_name(name)?;
+        let objects = array_arg(&objects, "objects")?;
+        self.pin_objects(class_name, objects, name).await
+    }
+
+    async fn pin_objects(
+        &self,
+        class_name: String,
         objects: Vec<JsValue>,
         name: Option<String>,
     ) -> Result<u32, JsValue> {
@@ -298,34 +330,42 @@ impl LocalStore {
     pub async fn pin(
         &self,
         #[wasm_bindgen(js_name = "className", unchecked_param_type = "CrmClassName")]
-        class_name: String,
+        class_name: JsValue,
         #[wasm_bindgen(unchecked_param_type = "Company | Contact | Deal | Activity")]
         object: JsValue,
     ) -> Result<u32, JsValue> {
-        self.pin_all(class_name, vec![object], None).await
+        let class_name = text_arg(&class_name, "className")?;
+        self.pin_objects(class_name, vec![object], None).await
     }
 
     /// `pinAll` under a name, as the Parse SDK's `pinAllWithName`.
     #[wasm_bindgen(js_name = pinWithName)]
     pub async fn pin_with_name(
         &self,
-        name: String,
+        #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue,
         #[wasm_bindgen(js_name = "className", unchecked_param_type = "CrmClassName")]
-        class_name: String,
+        class_name: JsValue,
         #[wasm_bindgen(unchecked_param_type = "Array<Company | Contact | Deal | Activity>")]
-        objects: Vec<JsValue>,
+        objects: JsValue,
     ) -> Result<u32, JsValue> {
-        self.pin_all(class_name, objects, Some(name)).await
+        let name = text_arg(&name, "pin name")?;
+        let class_name = text_arg(&class_name, "className")?;
+        let objects = array_arg(&objects, "objects")?;
+        self.pin_objects(class_name, objects, Some(name)).await
     }
 
     /// Removes objects from a pin (every pin of the class if `name` is not given).
     pub async fn unpin(
         &self,
         #[wasm_bindgen(js_name = "className", unchecked_param_type = "CrmClassName")]
-        class_name: String,
-        #[wasm_bindgen(js_name = "objectIds")] object_ids: Vec<String>,
-        name: Option<String>,
+        class_name: JsValue,
+        #[wasm_bindgen(js_name = "objectIds", unchecked_param_type = "string[]")]
+        object_ids: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "string")] name: Option<JsValue>,
     ) -> Result<(), JsValue> {
+        let class_name = text_arg(&class_name, "className")?;
+        let object_ids = texts_arg(&object_ids, "objectIds")?;
+        let name = opt_name(name)?;
         self.inner
             .store
             .unpin(&class_name, Some(&object_ids), name.as_deref())
@@ -337,8 +377,10 @@ impl LocalStore {
     #[wasm_bindgen(js_name = unpinAll)]
     pub async fn unpin_all(
         &self,
-        #[wasm_bindgen(js_name = "classNameOrPin")] class_or_name: String,
+        #[wasm_bindgen(js_name = "classNameOrPin", unchecked_param_type = "string")]
+        class_or_name: JsValue,
     ) -> Result<(), JsValue> {
+        let class_or_name = text_arg(&class_or_name, "classNameOrPin")?;
         self.inner
             .store
             .unpin_all(&class_or_name)
@@ -352,10 +394,11 @@ impl LocalStore {
     pub async fn create(
         &self,
         #[wasm_bindgen(js_name = "className", unchecked_param_type = "CrmClassName")]
-        class_name: String,
+        class_name: JsValue,
         #[wasm_bindgen(unchecked_param_type = "Company | Contact | Deal | Activity")]
         object: JsValue,
     ) -> Result<JsValue, JsValue> {
+        let class_name = text_arg(&class_name, "className")?;
         let class = class_of(&class_name)?;
         let core = &self.inner.shared.core;
         let id = core.new_id();
@@ -400,13 +443,15 @@ impl LocalStore {
     pub async fn update(
         &self,
         #[wasm_bindgen(js_name = "className", unchecked_param_type = "CrmClassName")]
-        class_name: String,
-        #[wasm_bindgen(js_name = "objectId")] object_id: String,
+        class_name: JsValue,
+        #[wasm_bindgen(js_name = "objectId", unchecked_param_type = "string")] object_id: JsValue,
         #[wasm_bindgen(
             unchecked_param_type = "Changes<Company> | Changes<Contact> | DealChanges | Changes<Activity>"
         )]
         changes: JsValue,
     ) -> Result<(), JsValue> {
+        let class_name = text_arg(&class_name, "className")?;
+        let object_id = text_arg(&object_id, "objectId")?;
         class_of(&class_name)?;
         let changes: Changes =
             serde_wasm_bindgen::from_value(changes).map_err(|e| input_error(&class_name, e))?;
@@ -424,9 +469,11 @@ impl LocalStore {
     pub async fn destroy(
         &self,
         #[wasm_bindgen(js_name = "className", unchecked_param_type = "CrmClassName")]
-        class_name: String,
-        #[wasm_bindgen(js_name = "objectId")] object_id: String,
+        class_name: JsValue,
+        #[wasm_bindgen(js_name = "objectId", unchecked_param_type = "string")] object_id: JsValue,
     ) -> Result<(), JsValue> {
+        let class_name = text_arg(&class_name, "className")?;
+        let object_id = text_arg(&object_id, "objectId")?;
         class_of(&class_name)?;
         let rid = self.inner.shared.core.new_id();
         self.inner
@@ -464,16 +511,23 @@ impl LocalStore {
     }
 
     /// Drops a queued write (e.g. one the server rejected), leaving the local copy as it is.
+    /// Answers whether it was still queued (it may have been sent meanwhile).
     #[wasm_bindgen(js_name = dropOp)]
-    pub async fn drop_op(&self, seq: f64) -> Result<(), JsValue> {
-        self.inner
+    pub async fn drop_op(&self, seq: f64) -> Result<bool, JsValue> {
+        if !(seq.is_finite() && seq.fract() == 0.0 && seq >= 1.0 && seq <= 2f64.powi(53)) {
+            return Err(to_js_error(CrmError::InvalidInput(format!(
+                "seq must be the seq of a queued op (a whole number from 1), got {seq}"
+            ))));
+        }
+        let dropped = self
+            .inner
             .store
             .drop_op(seq as u64)
             .await
             .map_err(to_js_error)?;
         let pending = self.inner.pending_count().await;
         self.inner.set_state(self.inner.state.get(), pending);
-        Ok(())
+        Ok(dropped)
     }
 
     /// Brings a pin up to date with `query` on the server: changed objects since the last
@@ -485,8 +539,9 @@ impl LocalStore {
             unchecked_param_type = "CrmQuery<Company> | CrmQuery<Contact> | CrmQuery<Deal> | CrmQuery<Activity>"
         )]
         query: &CrmQuery,
-        name: Option<String>,
+        #[wasm_bindgen(unchecked_optional_param_type = "string")] name: Option<JsValue>,
     ) -> Result<JsValue, JsValue> {
+        let name = opt_name(name)?;
         let class = query.class_name();
         let (updated, removed) = self
             .inner
@@ -513,9 +568,10 @@ impl LocalStore {
     pub fn on(
         &self,
         #[wasm_bindgen(unchecked_param_type = "'status' | 'progress' | 'rejected' | 'conflict'")]
-        event: String,
+        event: JsValue,
         listener: js_sys::Function,
     ) -> Result<js_sys::Function, JsValue> {
+        let event = text_arg(&event, "event")?;
         let kind: &'static str = match event.as_str() {
             "status" => "status",
             "progress" => "progress",

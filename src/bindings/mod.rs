@@ -58,6 +58,52 @@ pub(crate) fn input_error(what: &str, err: impl std::fmt::Display) -> JsValue {
     to_js_error(CrmError::from_input(what, &err.to_string()))
 }
 
+/// A string argument from JS. Arguments cross as `JsValue` and are checked here because
+/// wasm-bindgen's own string conversion trusts the caller: a number where a string belongs would
+/// corrupt memory rather than fail.
+pub(crate) fn text_arg(value: &JsValue, what: &str) -> Result<String, JsValue> {
+    value
+        .as_string()
+        .ok_or_else(|| to_js_error(CrmError::InvalidInput(format!("{what} must be a string"))))
+}
+
+/// An optional string argument: `undefined` or `null` is absent.
+pub(crate) fn opt_text_arg(value: &JsValue, what: &str) -> Result<Option<String>, JsValue> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(None);
+    }
+    text_arg(value, what).map(Some)
+}
+
+/// An array of strings (a real array: a string is not taken for its characters).
+pub(crate) fn texts_arg(value: &JsValue, what: &str) -> Result<Vec<String>, JsValue> {
+    if !js_sys::Array::is_array(value) {
+        return Err(to_js_error(CrmError::InvalidInput(format!(
+            "{what} must be an array of strings"
+        ))));
+    }
+    js_sys::Array::from(value)
+        .iter()
+        .map(|v| text_arg(&v, what))
+        .collect()
+}
+
+/// Variadic string arguments (`include("a", "b")`).
+pub(crate) fn rest_texts(values: &[JsValue], what: &str) -> Result<Vec<String>, JsValue> {
+    values.iter().map(|v| text_arg(v, what)).collect()
+}
+
+/// A count (limit, skip, offset) from a JS number: finite, whole, 0 to 2^32 - 1.
+pub(crate) fn count_arg(value: f64, what: &str) -> Result<u32, JsValue> {
+    if value.is_finite() && value.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&value) {
+        Ok(value as u32)
+    } else {
+        Err(to_js_error(CrmError::InvalidInput(format!(
+            "{what} must be a whole number from 0, got {value}"
+        ))))
+    }
+}
+
 pub(crate) fn output<T: Tsify + Serialize>(value: &T) -> Result<Ts<T>, JsValue> {
     Ts::from_rust(value).map_err(|e| to_js_error(CrmError::InvalidInput(e.to_string())))
 }

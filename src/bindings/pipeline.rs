@@ -9,7 +9,7 @@ use tsify::Ts;
 use wasm_bindgen::prelude::*;
 
 use super::query::{CrmClass, CrmQuery};
-use super::{input_error, output, to_js_bulk, to_js_error, CrmClient};
+use super::{count_arg, input_error, output, text_arg, to_js_bulk, to_js_error, CrmClient};
 use crate::error::CrmError;
 use crate::models::{Deal, Stage};
 use crate::pipeline::{ColumnSummary, Filter, Pipeline, Probabilities, Sort, Stats};
@@ -60,8 +60,12 @@ impl PipelineHandle {
     /// Replaces the deals with a JSON array (or a Parse answer `{results: [...]}`), wire or JS
     /// shape. On error nothing changes.
     #[wasm_bindgen(js_name = loadJson)]
-    pub fn load_json(&self, text: &str) -> Result<(), JsValue> {
-        self.change(|p| p.load_json(text))
+    pub fn load_json(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] text: JsValue,
+    ) -> Result<(), JsValue> {
+        let text = text_arg(&text, "the JSON text")?;
+        self.change(|p| p.load_json(&text))
     }
 
     /// Replaces the deals with these objects.
@@ -98,12 +102,16 @@ impl PipelineHandle {
     }
 
     /// Removes one deal; true if it was there.
-    pub fn remove(&self, #[wasm_bindgen(js_name = "objectId")] object_id: &str) -> bool {
-        let removed = self.inner.borrow_mut().remove(object_id);
+    pub fn remove(
+        &self,
+        #[wasm_bindgen(js_name = "objectId", unchecked_param_type = "string")] object_id: JsValue,
+    ) -> Result<bool, JsValue> {
+        let object_id = text_arg(&object_id, "objectId")?;
+        let removed = self.inner.borrow_mut().remove(&object_id);
         if removed {
             self.notify();
         }
-        removed
+        Ok(removed)
     }
 
     /// Sets the filter (`overdue` and `staleDays` are judged against the clock now).
@@ -162,21 +170,25 @@ impl PipelineHandle {
     #[wasm_bindgen(unchecked_return_type = "Deal[]")]
     pub fn page(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "Stage")] stage: &str,
-        offset: u32,
-        limit: u32,
+        #[wasm_bindgen(unchecked_param_type = "Stage")] stage: JsValue,
+        offset: f64,
+        limit: f64,
     ) -> Result<JsValue, JsValue> {
+        let stage = text_arg(&stage, "stage")?;
+        let offset = count_arg(offset, "offset")?;
+        let limit = count_arg(limit, "limit")?;
         let mut p = self.inner.borrow_mut();
-        let page = p.page(stage, offset as usize, limit as usize);
+        let page = p.page(&stage, offset as usize, limit as usize);
         to_js_bulk(&page)
     }
 
     /// One deal held by the pipeline, or undefined.
     pub fn get(
         &self,
-        #[wasm_bindgen(js_name = "objectId")] object_id: &str,
+        #[wasm_bindgen(js_name = "objectId", unchecked_param_type = "string")] object_id: JsValue,
     ) -> Result<Option<Ts<Deal>>, JsValue> {
-        self.inner.borrow().deal(object_id).map(output).transpose()
+        let object_id = text_arg(&object_id, "objectId")?;
+        self.inner.borrow().deal(&object_id).map(output).transpose()
     }
 
     /// Win rate, average deal size, average age per stage, expected revenue by month.
@@ -189,10 +201,12 @@ impl PipelineHandle {
     #[wasm_bindgen(js_name = moveDeal)]
     pub fn move_deal(
         &self,
-        #[wasm_bindgen(js_name = "objectId")] object_id: &str,
-        #[wasm_bindgen(unchecked_param_type = "Stage")] stage: &str,
+        #[wasm_bindgen(js_name = "objectId", unchecked_param_type = "string")] object_id: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Stage")] stage: JsValue,
     ) -> Result<u32, JsValue> {
-        self.change(|p| p.move_deal(object_id, &Stage::from(stage)))
+        let object_id = text_arg(&object_id, "objectId")?;
+        let stage = text_arg(&stage, "stage")?;
+        self.change(|p| p.move_deal(&object_id, &Stage::from(stage.as_str())))
     }
 
     #[wasm_bindgen(js_name = confirmMove)]
@@ -215,9 +229,11 @@ impl PipelineHandle {
     pub async fn move_and_save(
         &self,
         client: &CrmClient,
-        #[wasm_bindgen(js_name = "objectId")] object_id: String,
-        #[wasm_bindgen(unchecked_param_type = "Stage")] stage: String,
+        #[wasm_bindgen(js_name = "objectId", unchecked_param_type = "string")] object_id: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Stage")] stage: JsValue,
     ) -> Result<(), JsValue> {
+        let object_id = text_arg(&object_id, "objectId")?;
+        let stage = text_arg(&stage, "stage")?;
         let move_id = self.change(|p| p.move_deal(&object_id, &Stage::from(stage.as_str())))?;
         let changes: Changes = [(
             "stage".to_string(),

@@ -11,7 +11,11 @@ use std::rc::Rc;
 
 use wasm_bindgen::JsCast;
 
-use super::{input_error, output, to_js, to_js_bulk, to_js_error, SharedRef};
+use super::{
+    count_arg, input_error, opt_text_arg, output, rest_texts, text_arg, to_js, to_js_bulk,
+    to_js_error, SharedRef,
+};
+use crate::error::CrmError;
 use crate::models::{Activity, Company, Contact, Deal};
 use crate::query::{Constraint, Query, StrictValue};
 use crate::schema::HasSchema;
@@ -75,8 +79,16 @@ fn value(js: JsValue, what: &str) -> Result<serde_json::Value, JsValue> {
         .map_err(|e| input_error(what, e))
 }
 
-fn values(js: Vec<JsValue>, what: &str) -> Result<Vec<serde_json::Value>, JsValue> {
-    js.into_iter().map(|v| value(v, what)).collect()
+fn values(js: JsValue, what: &str) -> Result<Vec<serde_json::Value>, JsValue> {
+    if !js_sys::Array::is_array(&js) {
+        return Err(to_js_error(CrmError::InvalidInput(format!(
+            "the values for {what} must be an array"
+        ))));
+    }
+    js_sys::Array::from(&js)
+        .iter()
+        .map(|v| value(v, what))
+        .collect()
 }
 
 async fn find_as<T: HasSchema + DeserializeOwned + Tsify + Serialize>(
@@ -159,7 +171,8 @@ impl CrmQuery {
     }
 
     #[wasm_bindgen(skip_typescript, js_name = equalTo)]
-    pub fn equal_to(&self, field: String, v: JsValue) -> Result<CrmQuery, JsValue> {
+    pub fn equal_to(&self, field: JsValue, v: JsValue) -> Result<CrmQuery, JsValue> {
+        let field = text_arg(&field, "field")?;
         Ok(self.constrain(Constraint::EqualTo {
             value: value(v, &field)?,
             field,
@@ -167,7 +180,8 @@ impl CrmQuery {
     }
 
     #[wasm_bindgen(skip_typescript, js_name = notEqualTo)]
-    pub fn not_equal_to(&self, field: String, v: JsValue) -> Result<CrmQuery, JsValue> {
+    pub fn not_equal_to(&self, field: JsValue, v: JsValue) -> Result<CrmQuery, JsValue> {
+        let field = text_arg(&field, "field")?;
         Ok(self.constrain(Constraint::NotEqualTo {
             value: value(v, &field)?,
             field,
@@ -175,7 +189,8 @@ impl CrmQuery {
     }
 
     #[wasm_bindgen(skip_typescript, js_name = containedIn)]
-    pub fn contained_in(&self, field: String, vs: Vec<JsValue>) -> Result<CrmQuery, JsValue> {
+    pub fn contained_in(&self, field: JsValue, vs: JsValue) -> Result<CrmQuery, JsValue> {
+        let field = text_arg(&field, "field")?;
         Ok(self.constrain(Constraint::ContainedIn {
             values: values(vs, &field)?,
             field,
@@ -183,7 +198,8 @@ impl CrmQuery {
     }
 
     #[wasm_bindgen(skip_typescript, js_name = notContainedIn)]
-    pub fn not_contained_in(&self, field: String, vs: Vec<JsValue>) -> Result<CrmQuery, JsValue> {
+    pub fn not_contained_in(&self, field: JsValue, vs: JsValue) -> Result<CrmQuery, JsValue> {
+        let field = text_arg(&field, "field")?;
         Ok(self.constrain(Constraint::NotContainedIn {
             values: values(vs, &field)?,
             field,
@@ -191,7 +207,8 @@ impl CrmQuery {
     }
 
     #[wasm_bindgen(skip_typescript, js_name = lessThan)]
-    pub fn less_than(&self, field: String, v: JsValue) -> Result<CrmQuery, JsValue> {
+    pub fn less_than(&self, field: JsValue, v: JsValue) -> Result<CrmQuery, JsValue> {
+        let field = text_arg(&field, "field")?;
         Ok(self.constrain(Constraint::LessThan {
             value: value(v, &field)?,
             field,
@@ -199,7 +216,8 @@ impl CrmQuery {
     }
 
     #[wasm_bindgen(skip_typescript, js_name = lessThanOrEqualTo)]
-    pub fn less_than_or_equal_to(&self, field: String, v: JsValue) -> Result<CrmQuery, JsValue> {
+    pub fn less_than_or_equal_to(&self, field: JsValue, v: JsValue) -> Result<CrmQuery, JsValue> {
+        let field = text_arg(&field, "field")?;
         Ok(self.constrain(Constraint::LessThanOrEqualTo {
             value: value(v, &field)?,
             field,
@@ -207,7 +225,8 @@ impl CrmQuery {
     }
 
     #[wasm_bindgen(skip_typescript, js_name = greaterThan)]
-    pub fn greater_than(&self, field: String, v: JsValue) -> Result<CrmQuery, JsValue> {
+    pub fn greater_than(&self, field: JsValue, v: JsValue) -> Result<CrmQuery, JsValue> {
+        let field = text_arg(&field, "field")?;
         Ok(self.constrain(Constraint::GreaterThan {
             value: value(v, &field)?,
             field,
@@ -215,7 +234,12 @@ impl CrmQuery {
     }
 
     #[wasm_bindgen(skip_typescript, js_name = greaterThanOrEqualTo)]
-    pub fn greater_than_or_equal_to(&self, field: String, v: JsValue) -> Result<CrmQuery, JsValue> {
+    pub fn greater_than_or_equal_to(
+        &self,
+        field: JsValue,
+        v: JsValue,
+    ) -> Result<CrmQuery, JsValue> {
+        let field = text_arg(&field, "field")?;
         Ok(self.constrain(Constraint::GreaterThanOrEqualTo {
             value: value(v, &field)?,
             field,
@@ -223,39 +247,51 @@ impl CrmQuery {
     }
 
     #[wasm_bindgen(skip_typescript)]
-    pub fn exists(&self, field: String) -> CrmQuery {
-        self.constrain(Constraint::Exists { field })
+    pub fn exists(&self, field: JsValue) -> Result<CrmQuery, JsValue> {
+        let field = text_arg(&field, "field")?;
+        Ok(self.constrain(Constraint::Exists { field }))
     }
 
     #[wasm_bindgen(skip_typescript, js_name = doesNotExist)]
-    pub fn does_not_exist(&self, field: String) -> CrmQuery {
-        self.constrain(Constraint::DoesNotExist { field })
+    pub fn does_not_exist(&self, field: JsValue) -> Result<CrmQuery, JsValue> {
+        let field = text_arg(&field, "field")?;
+        Ok(self.constrain(Constraint::DoesNotExist { field }))
     }
 
     #[wasm_bindgen(skip_typescript, js_name = startsWith)]
-    pub fn starts_with(&self, field: String, text: String) -> CrmQuery {
-        self.constrain(Constraint::StartsWith { field, text })
+    pub fn starts_with(&self, field: JsValue, text: JsValue) -> Result<CrmQuery, JsValue> {
+        let field = text_arg(&field, "field")?;
+        let text = text_arg(&text, "the text to search for")?;
+        Ok(self.constrain(Constraint::StartsWith { field, text }))
     }
 
     #[wasm_bindgen(skip_typescript)]
-    pub fn contains(&self, field: String, text: String) -> CrmQuery {
-        self.constrain(Constraint::Contains { field, text })
+    pub fn contains(&self, field: JsValue, text: JsValue) -> Result<CrmQuery, JsValue> {
+        let field = text_arg(&field, "field")?;
+        let text = text_arg(&text, "the text to search for")?;
+        Ok(self.constrain(Constraint::Contains { field, text }))
     }
 
     #[wasm_bindgen(skip_typescript, js_name = matchesQuery)]
-    pub fn matches_query(&self, field: String, other: &CrmQuery) -> CrmQuery {
-        self.constrain(Constraint::MatchesQuery {
+    pub fn matches_query(&self, field: JsValue, other: &CrmQuery) -> Result<CrmQuery, JsValue> {
+        let field = text_arg(&field, "field")?;
+        Ok(self.constrain(Constraint::MatchesQuery {
             field,
             query: Box::new(other.query.clone()),
-        })
+        }))
     }
 
     #[wasm_bindgen(skip_typescript, js_name = doesNotMatchQuery)]
-    pub fn does_not_match_query(&self, field: String, other: &CrmQuery) -> CrmQuery {
-        self.constrain(Constraint::DoesNotMatchQuery {
+    pub fn does_not_match_query(
+        &self,
+        field: JsValue,
+        other: &CrmQuery,
+    ) -> Result<CrmQuery, JsValue> {
+        let field = text_arg(&field, "field")?;
+        Ok(self.constrain(Constraint::DoesNotMatchQuery {
             field,
             query: Box::new(other.query.clone()),
-        })
+        }))
     }
 
     #[wasm_bindgen(skip_typescript)]
@@ -289,33 +325,39 @@ impl CrmQuery {
     }
 
     #[wasm_bindgen(skip_typescript, variadic)]
-    pub fn ascending(&self, fields: Vec<String>) -> CrmQuery {
-        self.with(|q| q.order.extend(fields))
+    pub fn ascending(&self, fields: Vec<JsValue>) -> Result<CrmQuery, JsValue> {
+        let fields = rest_texts(&fields, "an order field")?;
+        Ok(self.with(|q| q.order.extend(fields)))
     }
 
     #[wasm_bindgen(skip_typescript, variadic)]
-    pub fn descending(&self, fields: Vec<String>) -> CrmQuery {
-        self.with(|q| q.order.extend(fields.into_iter().map(|f| format!("-{f}"))))
+    pub fn descending(&self, fields: Vec<JsValue>) -> Result<CrmQuery, JsValue> {
+        let fields = rest_texts(&fields, "an order field")?;
+        Ok(self.with(|q| q.order.extend(fields.into_iter().map(|f| format!("-{f}")))))
     }
 
     #[wasm_bindgen(skip_typescript)]
-    pub fn limit(&self, n: u32) -> CrmQuery {
-        self.with(|q| q.limit = Some(n))
+    pub fn limit(&self, n: f64) -> Result<CrmQuery, JsValue> {
+        let n = count_arg(n, "limit")?;
+        Ok(self.with(|q| q.limit = Some(n)))
     }
 
     #[wasm_bindgen(skip_typescript)]
-    pub fn skip(&self, n: u32) -> CrmQuery {
-        self.with(|q| q.skip = Some(n))
+    pub fn skip(&self, n: f64) -> Result<CrmQuery, JsValue> {
+        let n = count_arg(n, "skip")?;
+        Ok(self.with(|q| q.skip = Some(n)))
     }
 
     #[wasm_bindgen(skip_typescript, variadic)]
-    pub fn select(&self, fields: Vec<String>) -> CrmQuery {
-        self.with(|q| q.keys.extend(fields))
+    pub fn select(&self, fields: Vec<JsValue>) -> Result<CrmQuery, JsValue> {
+        let fields = rest_texts(&fields, "a selected field")?;
+        Ok(self.with(|q| q.keys.extend(fields)))
     }
 
     #[wasm_bindgen(skip_typescript, variadic)]
-    pub fn include(&self, fields: Vec<String>) -> CrmQuery {
-        self.with(|q| q.include.extend(fields))
+    pub fn include(&self, fields: Vec<JsValue>) -> Result<CrmQuery, JsValue> {
+        let fields = rest_texts(&fields, "an included field")?;
+        Ok(self.with(|q| q.include.extend(fields)))
     }
 
     #[wasm_bindgen(skip_typescript)]
@@ -340,13 +382,21 @@ impl CrmQuery {
 
     /// The same query, run against the objects of one pin of the local datastore.
     #[wasm_bindgen(skip_typescript, js_name = fromPin)]
-    pub fn from_pin(&self, store: &super::LocalStore, name: Option<String>) -> CrmQuery {
+    pub fn from_pin(
+        &self,
+        store: &super::LocalStore,
+        name: Option<JsValue>,
+    ) -> Result<CrmQuery, JsValue> {
+        let name = match name {
+            Some(v) => opt_text_arg(&v, "pin name")?,
+            None => None,
+        };
         let mut q = self.with(|_| {});
         q.local = Some((
             store.inner().clone(),
             Some(name.unwrap_or_else(|| crate::local_store::DEFAULT_PIN.into())),
         ));
-        q
+        Ok(q)
     }
 
     #[wasm_bindgen(skip_typescript, js_name = findAll)]
@@ -375,8 +425,9 @@ impl CrmQuery {
     #[wasm_bindgen(skip_typescript)]
     pub async fn get(
         &self,
-        #[wasm_bindgen(js_name = "objectId")] object_id: String,
+        #[wasm_bindgen(js_name = "objectId")] object_id: JsValue,
     ) -> Result<JsValue, JsValue> {
+        let object_id = text_arg(&object_id, "objectId")?;
         if let Some((store, _)) = &self.local {
             let found = store
                 .store

@@ -61,9 +61,13 @@ pub fn unique(prefix: &str) -> String {
 pub async fn sign_up_on(c: &CrmClient, prefix: &str) -> User {
     let name = unique(prefix);
     rust(
-        c.sign_up(name.clone(), format!("{name}@example.com"), PASSWORD.into())
-            .await
-            .unwrap(),
+        c.sign_up(
+            name.clone().into(),
+            format!("{name}@example.com").into(),
+            PASSWORD.into(),
+        )
+        .await
+        .unwrap(),
     )
 }
 

@@ -2,7 +2,7 @@
 # Starts and stops the backend: a PostgreSQL 15 cluster in backend/.data/<instance>/pg and Parse
 # Server, both on 127.0.0.1. Instances keep separate data and ports so tests never touch the
 # app's data:   dev  -> Parse 1337, Postgres 54337      test -> Parse 1437, Postgres 54437
-# Usage: ctl.sh start|stop|status|reset [dev|test]
+# Usage: ctl.sh start|stop|kill-parse|restart-parse|status|reset|master-key [dev|test]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 cmd=${1:-status}
@@ -86,6 +86,11 @@ stop_all() {
 case "$cmd" in
   start) start_pg; start_parse ;;
   stop) stop_all ;;
+  kill-parse)
+    # A crash, not a shutdown: SIGKILL, so requests in flight die mid-way (fault-injection tests).
+    if parse_running; then kill -9 "$(parse_pid)"; for _ in $(seq 1 40); do parse_running || break; sleep 0.1; done; fi
+    rm -f "$data/parse.pid"
+    log "Parse Server killed" ;;
   restart-parse)
     if parse_running; then kill "$(parse_pid)"; for _ in $(seq 1 40); do parse_running || break; sleep 0.25; done; fi
     start_parse ;;
@@ -97,5 +102,5 @@ case "$cmd" in
     pg_running && log "PostgreSQL running on $pg_port" || log "PostgreSQL stopped"
     parse_running && log "Parse Server running on $parse_port" || log "Parse Server stopped" ;;
   master-key) master_key ;;
-  *) echo "usage: ctl.sh start|stop|restart-parse|reset|status|master-key [dev|test]" >&2; exit 2 ;;
+  *) echo "usage: ctl.sh start|stop|kill-parse|restart-parse|reset|status|master-key [dev|test]" >&2; exit 2 ;;
 esac

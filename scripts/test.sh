@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # The README's second command: installs what is missing and runs every test.
 #   1. format and lint (cargo fmt, clippy native + wasm32)
-#   2. native unit tests of the pure core (cargo test)
+#   2. native unit tests of the pure core (cargo test), and each fuzz target for a short while
 #   3. a fresh test backend (PostgreSQL + Parse Server on 127.0.0.1:1437), stopped at exit
 #   4. browser tests of the wasm surface against it: headless Chromium and Firefox
 #   5. backend tests (CLPs, ACLs, Cloud Code, GraphQL) over HTTP
-#   6. the release package: typed .d.ts, no secrets; the React app type-checked and built
+#   6. the release package: typed .d.ts, no secrets; the React app type-checked and built;
+#      the bad-input table, fault injection with a killed server, two-user security, a load test
 #   7. end-to-end: Playwright drives the built app in Chromium against the backend
 # Ends with one line "N passed, N failed" summing every runner's own counts.
 set -euo pipefail
@@ -48,6 +49,8 @@ cargo clippy --quiet --target wasm32-unknown-unknown --all-targets -- -D warning
 
 step "native tests (pure core)"
 run_counted native cargo test --quiet
+step "fuzzing (cargo-fuzz, ${CRM_FUZZ_SECONDS:=20} s per target; scripts/fuzz.sh runs longer)"
+run_counted fuzz bash scripts/fuzz.sh "$CRM_FUZZ_SECONDS"
 
 step "test backend"
 bash backend/ctl.sh reset test
@@ -79,6 +82,9 @@ step "package and app build"
 bash scripts/build.sh release
 (cd www && VITE_PARSE_SERVER_URL="$CRM_TEST_SERVER_URL" npm run --silent build)
 run_counted package node --test tests/pkg.test.mjs
+
+step "robustness and security (bad input, faults, two users, load)"
+run_counted robustness node --test tests/robustness/
 
 step "end-to-end (Playwright + Chromium)"
 run_counted e2e node --test tests/e2e/

@@ -10,12 +10,24 @@
 //   POST /__fault/freeze-sockets          stop passing data on open WebSocket connections
 //                                         without closing them (a connection that died silently)
 //   POST /__fault/down?ms=M               refuse every connection for M ms (a server restart)
+//   POST /__fault/respond?status=S&count=N answer the next N requests with status S and the
+//                                         control request's body as JSON (a bad server answer)
+//   POST /__fault/truncate?count=N        forward the next N requests, then send only the first
+//                                         half of the answer's body and close (a cut transfer)
+//   POST /__fault/kill-server             SIGKILL the Parse Server behind the proxy (a crash)
+//   POST /__fault/start-server            start it again; answers once it is healthy
 //   POST /__fault/reset                   no faults
 //   GET  /__fault/stats                   {forwarded, dropped, refused}
 // Preflight (OPTIONS) requests are forwarded and never count.
-// Usage: node fault-proxy.mjs LISTEN_PORT UPSTREAM_PORT
+// Usage: node fault-proxy.mjs LISTEN_PORT UPSTREAM_PORT [BACKEND_INSTANCE]
 import http from 'node:http';
 import net from 'node:net';
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ctl = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../backend/ctl.sh');
+const instance = process.argv[4] || 'test';
 
 const listenPort = Number(process.argv[2] || 1438);
 const upstreamPort = Number(process.argv[3] || 1437);
@@ -39,10 +51,25 @@ function takeFault() {
   return f;
 }
 
-function control(req, res, url) {
+function backend(command, res) {
+  execFile('bash', [ctl, command, instance], { env: { ...process.env, PARSE_SILENT: '1' } }, (error, stdout, stderr) => {
+    const status = error ? 500 : 200;
+    res.writeHead(status, { ...CORS, 'Content-Type': 'application/json' }).end(JSON.stringify({ ok: !error, output: stdout + stderr }));
+  });
+}
+
+async function control(req, res, url) {
   const n = Number(url.searchParams.get('count') || 1);
   const kind = url.pathname.slice('/__fault/'.length);
   if (req.method === 'OPTIONS') return res.writeHead(204, CORS).end();
+  if (kind === 'kill-server') return backend('kill-parse', res);
+  if (kind === 'start-server') return backend('start', res);
+  if (kind === 'respond') {
+    const chunks = [];
+    for await (const c of req) chunks.push(c);
+    faults.push({ kind, count: n, code: Number(url.searchParams.get('status') || 200), body: Buffer.concat(chunks) });
+    return res.writeHead(200, { ...CORS, 'Content-Type': 'application/json' }).end('{}');
+  }
   if (kind === 'stats') return res.writeHead(200, { ...CORS, 'Content-Type': 'application/json' }).end(JSON.stringify(stats));
   if (kind === 'reset') {
     faults = [];
@@ -64,7 +91,7 @@ function control(req, res, url) {
     tunnels.clear();
   }
   else if (['cut-sockets', 'freeze-sockets', 'down'].includes(kind)) { /* done above */ }
-  else if (kind === 'drop-response') faults.push({ kind, count: n });
+  else if (kind === 'drop-response' || kind === 'truncate') faults.push({ kind, count: n });
   else if (kind === 'status') faults.push({ kind, count: n, code: Number(url.searchParams.get('code') || 503) });
   else if (kind === 'delay') faults.push({ kind, count: n, ms: Number(url.searchParams.get('ms') || 1000) });
   else return res.writeHead(404, CORS).end();
@@ -97,12 +124,23 @@ const server = http.createServer((req, res) => {
       stats.refused += 1;
       return res.writeHead(fault.code, { ...CORS, 'Content-Type': 'text/plain' }).end('injected fault');
     }
+    if (fault?.kind === 'respond') {
+      stats.refused += 1;
+      return res.writeHead(fault.code, { ...CORS, 'Content-Type': 'application/json' }).end(fault.body);
+    }
     if (fault?.kind === 'delay') await new Promise((r) => setTimeout(r, fault.ms));
     forward(req, res, body, (up, answer) => {
       if (fault?.kind === 'drop-response') {
         stats.dropped += 1;
         const socket = res.socket;
         return socket.write('HTTP/1.1 200 OK\r\n', () => socket.destroy());
+      }
+      if (fault?.kind === 'truncate') {
+        stats.dropped += 1;
+        const headers = { ...up.headers, 'content-length': String(answer.length) };
+        delete headers['transfer-encoding'];
+        res.writeHead(up.statusCode, headers);
+        return res.write(answer.subarray(0, Math.floor(answer.length / 2)), () => res.socket.destroy());
       }
       if (req.method !== 'OPTIONS') stats.forwarded += 1;
       res.writeHead(up.statusCode, up.headers).end(answer);

@@ -16,6 +16,8 @@ export async function startCrm(): Promise<CrmClient> {
 
 const MESSAGES: Record<string, string> = {
   OBJECT_NOT_FOUND: 'Not found, or you do not have access to it.',
+  INVALID_CREDENTIALS: 'Wrong username or password.',
+  STORAGE_ERROR: 'This browser could not store the data offline (storage full or blocked by another tab).',
   PERMISSION_DENIED: 'You do not have permission to do that.',
   INVALID_SESSION: 'Your session has expired. Please log in again.',
   USERNAME_TAKEN: 'That username is already taken.',
@@ -29,9 +31,6 @@ const MESSAGES: Record<string, string> = {
 export function describeError(err: unknown): string {
   const e = err as Partial<CrmError>;
   if (e && typeof e.code === 'string') {
-    if (e.code === 'OBJECT_NOT_FOUND' && /username\/password/i.test(e.message ?? '')) {
-      return 'Wrong username or password.';
-    }
     if ((e.code === 'MISSING_FIELD' || e.code === 'INVALID_FIELD') && e.message) {
       // "Deal.title is required" -> "Title is required"
       const text = e.message.replace(/^\w+\./, '');

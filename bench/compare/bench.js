@@ -24,19 +24,24 @@ async function time(fn) {
   return [performance.now() - t0, out];
 }
 
-/** Alternates ours and theirs `rounds` times (which one goes first alternates too); drops round 0. */
-async function sideBySide(rounds, ours, theirs, check) {
+/** Alternates ours and theirs `rounds` times (which one goes first alternates too); drops round 0.
+ * `setup.ours` / `setup.theirs` run before each timed call, untimed. */
+async function sideBySide(rounds, ours, theirs, check, setup = {}) {
   const o = [];
   const t = [];
+  const timed = async (prepare, fn, r) => {
+    if (prepare) await prepare(r);
+    return time(() => fn(r));
+  };
   for (let r = 0; r < rounds; r++) {
     let a;
     let b;
     if (r % 2 === 0) {
-      a = await time(() => ours(r));
-      b = await time(() => theirs(r));
+      a = await timed(setup.ours, ours, r);
+      b = await timed(setup.theirs, theirs, r);
     } else {
-      b = await time(() => theirs(r));
-      a = await time(() => ours(r));
+      b = await timed(setup.theirs, theirs, r);
+      a = await timed(setup.ours, ours, r);
     }
     if (check) check(a[1], b[1]);
     if (r > 0) {
@@ -203,14 +208,11 @@ async function main() {
       op: `pinAll ${n / 1000}k deals (IndexedDB)`,
       ...(await sideBySide(
         quick ? 2 : 4,
-        async () => {
-          await store.unpinAll('Deal');
-          return store.pinAll('Deal', deals);
-        },
-        async () => {
-          await Parse.Object.unPinAllObjects();
-          return Parse.Object.pinAll(sdkObjects);
-        },
+        () => store.pinAll('Deal', deals),
+        () => Parse.Object.pinAll(sdkObjects),
+        undefined,
+        // Each round starts from an empty datastore, untimed.
+        { ours: () => store.unpinAll('Deal'), theirs: () => Parse.Object.unPinAllObjects() },
       )),
     });
     push({

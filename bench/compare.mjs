@@ -100,7 +100,7 @@ const versions = {
 const report = { date: new Date().toISOString(), quick, machine, versions, crossOriginIsolated: compare.isolated, rows, bundle, pipeline: pipeline?.results ?? null };
 await writeFile(path.join(outDir, 'BENCHMARKS.json'), JSON.stringify(report, null, 2) + '\n');
 
-const ms = (x) => (x >= 100 ? x.toFixed(0) : x >= 1 ? x.toFixed(1) : x.toFixed(3));
+const ms = (x) => (x >= 100 ? `${x.toFixed(0)} ms` : x >= 1 ? `${x.toFixed(1)} ms` : x >= 0.01 ? `${x.toFixed(3)} ms` : `${(x * 1000).toFixed(2)} µs`);
 const kb = (b) => `${(b / 1024).toFixed(1)} KiB`;
 const verdict = (m) => (m === null ? '' : m ? 'met' : '**missed**');
 let md = `# Benchmarks: crm-wasm and the Parse JS SDK
@@ -117,12 +117,12 @@ Versions: crm-wasm ${versions.crmWasm}, ${versions.rustc}; Parse JS SDK ${versio
 | Row | crm-wasm | Parse SDK | ratio | target | |
 |---|---:|---:|---:|---|---|
 `;
-for (const r of rows) md += `| ${r.op} | ${ms(r.oursMs)} ms | ${ms(r.sdkMs)} ms | ${r.ratio.toFixed(2)}x | ${r.target} | ${verdict(r.met)} |\n`;
+for (const r of rows) md += `| ${r.op} | ${ms(r.oursMs)} | ${ms(r.sdkMs)} | ${r.ratio.toFixed(2)}x | ${r.target} | ${verdict(r.met)} |\n`;
 md += `| bundle, gzip -9 (.wasm after wasm-opt + JS glue vs parse.min.js) | ${kb(bundle.oursBytes)} | ${kb(bundle.sdkBytes)} | ${(bundle.share * 100).toFixed(0)}% of theirs | ≤ 30% | ${verdict(bundle.share <= 0.3)} |\n`;
 md += `\nThe bundle: .wasm ${kb(ours.wasm)} + JS glue ${kb(ours.js)}.\n`;
 if (pipeline) {
   md += `\n## Pipeline engine against plain JavaScript (the pipeline issue's rows)\n\nThe same operations on the same generated deals: crm-wasm's Pipeline and a plain-JS implementation\nwritten for speed (\`bench/pipeline/js-pipeline.js\`). Ratio = JS / wasm.\n\n| deals | operation | wasm | JS | ratio |\n|---:|---|---:|---:|---:|\n`;
-  for (const r of pipeline.results) md += `| ${r.n} | ${r.op} | ${ms(r.wasmMs)} ms | ${ms(r.jsMs)} ms | ${r.ratio.toFixed(2)}x |\n`;
+  for (const r of pipeline.results) md += `| ${r.n} | ${r.op} | ${ms(r.wasmMs)} | ${ms(r.jsMs)} | ${r.ratio.toFixed(2)}x |\n`;
 }
 md += await readFile(path.join(root, 'bench/compare/NOTES.md'), 'utf8').then((t) => `\n${t}`).catch(() => '');
 await writeFile(path.join(outDir, 'BENCHMARKS.md'), md);

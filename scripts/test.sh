@@ -8,6 +8,7 @@
 #   6. the release package: typed .d.ts, no secrets; the React app type-checked and built;
 #      the bad-input table, fault injection with a killed server, two-user security, a load test
 #   7. end-to-end: Playwright drives the built app in Chromium against the backend
+#   8. a quick run of the side-by-side benchmark against the Parse JS SDK
 # Ends with one line "N passed, N failed" summing every runner's own counts.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -88,6 +89,9 @@ run_counted robustness node --test tests/robustness/
 
 step "end-to-end (Playwright + Chromium)"
 run_counted e2e node --test tests/e2e/
+
+step "benchmark smoke run (bench/compare.mjs --quick; bash scripts/bench.sh for figures)"
+run_counted bench node --test tests/bench.test.mjs
 
 printf '\n%s passed, %s failed\n' "$passed" "$failed"
 [ "$failed" -eq 0 ]

@@ -34,24 +34,32 @@ fn factory() -> Result<web_sys::IdbFactory> {
         .ok_or_else(|| CrmError::Storage("IndexedDB is disabled".into()))
 }
 
+/// The result of the request an event is about (undefined if none).
+fn request_result(e: &web_sys::Event) -> JsValue {
+    e.target()
+        .and_then(|t| t.dyn_into::<web_sys::IdbRequest>().ok())
+        .and_then(|r| r.result().ok())
+        .unwrap_or(JsValue::UNDEFINED)
+}
+
+/// The error of the request an event is about.
+fn request_error(e: &web_sys::Event) -> JsValue {
+    e.target()
+        .and_then(|t| t.dyn_into::<web_sys::IdbRequest>().ok())
+        .and_then(|r| r.error().ok().flatten())
+        .map(JsValue::from)
+        .unwrap_or_else(|| JsValue::from_str("request failed"))
+}
+
 /// Resolves with the request's result, or rejects with its error.
 pub async fn request(req: &web_sys::IdbRequest) -> Result<JsValue> {
     let promise = js_sys::Promise::new(&mut |resolve, reject| {
         let ok = Closure::once_into_js(move |e: web_sys::Event| {
-            let result = e
-                .target()
-                .and_then(|t| t.dyn_into::<web_sys::IdbRequest>().ok())
-                .and_then(|r| r.result().ok())
-                .unwrap_or(JsValue::UNDEFINED);
+            let result = request_result(&e);
             let _ = resolve.call1(&JsValue::NULL, &result);
         });
         let fail = Closure::once_into_js(move |e: web_sys::Event| {
-            let error = e
-                .target()
-                .and_then(|t| t.dyn_into::<web_sys::IdbRequest>().ok())
-                .and_then(|r| r.error().ok().flatten())
-                .map(JsValue::from)
-                .unwrap_or_else(|| JsValue::from_str("request failed"));
+            let error = request_error(&e);
             let _ = reject.call1(&JsValue::NULL, &error);
         });
         req.set_onsuccess(Some(ok.unchecked_ref()));
@@ -173,11 +181,7 @@ async fn request_unless_blocked(
     let promise = js_sys::Promise::new(&mut |resolve, reject| {
         let gave_up_ok = gave_up.clone();
         let ok = Closure::once_into_js(move |e: web_sys::Event| {
-            let result = e
-                .target()
-                .and_then(|t| t.dyn_into::<web_sys::IdbRequest>().ok())
-                .and_then(|r| r.result().ok())
-                .unwrap_or(JsValue::UNDEFINED);
+            let result = request_result(&e);
             if gave_up_ok.get() {
                 if let Some(db) = result.dyn_ref::<web_sys::IdbDatabase>() {
                     db.close();
@@ -187,12 +191,7 @@ async fn request_unless_blocked(
         });
         let reject_blocked = reject.clone();
         let fail = Closure::once_into_js(move |e: web_sys::Event| {
-            let error = e
-                .target()
-                .and_then(|t| t.dyn_into::<web_sys::IdbRequest>().ok())
-                .and_then(|r| r.error().ok().flatten())
-                .map(JsValue::from)
-                .unwrap_or_else(|| JsValue::from_str("request failed"));
+            let error = request_error(&e);
             let _ = reject.call1(&JsValue::NULL, &error);
         });
         let gave_up_blocked = gave_up.clone();

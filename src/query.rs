@@ -114,71 +114,6 @@ pub struct Query {
     pub keys: Vec<String>,
 }
 
-/// A JSON value from JavaScript for a query condition. Unlike `serde_json::Value`, which turns
-/// NaN and infinities into `null` (and so a condition into "is null"), it refuses them.
-#[derive(Clone, Debug, PartialEq)]
-pub struct StrictValue(pub Value);
-
-impl<'de> Deserialize<'de> for StrictValue {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        use serde::de::{Error, MapAccess, SeqAccess, Visitor};
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = StrictValue;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a JSON value with finite numbers")
-            }
-            fn visit_unit<E>(self) -> std::result::Result<StrictValue, E> {
-                Ok(StrictValue(Value::Null))
-            }
-            fn visit_none<E>(self) -> std::result::Result<StrictValue, E> {
-                Ok(StrictValue(Value::Null))
-            }
-            fn visit_bool<E>(self, v: bool) -> std::result::Result<StrictValue, E> {
-                Ok(StrictValue(Value::Bool(v)))
-            }
-            fn visit_i64<E>(self, v: i64) -> std::result::Result<StrictValue, E> {
-                Ok(StrictValue(Value::from(v)))
-            }
-            fn visit_u64<E>(self, v: u64) -> std::result::Result<StrictValue, E> {
-                Ok(StrictValue(Value::from(v)))
-            }
-            fn visit_f64<E: Error>(self, v: f64) -> std::result::Result<StrictValue, E> {
-                serde_json::Number::from_f64(v)
-                    .map(|n| StrictValue(Value::Number(n)))
-                    .ok_or_else(|| E::custom(format!("{v} is not a finite number")))
-            }
-            fn visit_str<E>(self, v: &str) -> std::result::Result<StrictValue, E> {
-                Ok(StrictValue(Value::String(v.to_owned())))
-            }
-            fn visit_string<E>(self, v: String) -> std::result::Result<StrictValue, E> {
-                Ok(StrictValue(Value::String(v)))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(
-                self,
-                mut seq: A,
-            ) -> std::result::Result<StrictValue, A::Error> {
-                let mut items = Vec::new();
-                while let Some(StrictValue(v)) = seq.next_element()? {
-                    items.push(v);
-                }
-                Ok(StrictValue(Value::Array(items)))
-            }
-            fn visit_map<A: MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> std::result::Result<StrictValue, A::Error> {
-                let mut out = Map::new();
-                while let Some((k, StrictValue(v))) = map.next_entry::<String, StrictValue>()? {
-                    out.insert(k, v);
-                }
-                Ok(StrictValue(Value::Object(out)))
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
-
 /// Parse's default page is 100; its hard upper bound on a page is configurable, 1000 is safe.
 pub const MAX_LIMIT: u32 = 1000;
 
@@ -736,19 +671,6 @@ mod tests {
             Value::Object(q.compile_where(&crate::schema::ACTIVITY).unwrap()),
             json!({"relatedTo.className": "Deal", "relatedTo.objectId": "d1"})
         );
-    }
-
-    #[test]
-    fn strict_values_refuse_non_finite_numbers() {
-        let ok: StrictValue = serde_json::from_str(r#"{"a": [1, 2.5, "x", null, true]}"#).unwrap();
-        assert_eq!(ok.0, json!({"a": [1, 2.5, "x", null, true]}));
-        use serde::de::IntoDeserializer;
-        let nan: std::result::Result<StrictValue, serde::de::value::Error> =
-            StrictValue::deserialize(f64::NAN.into_deserializer());
-        assert!(nan.is_err());
-        let inf: std::result::Result<StrictValue, serde::de::value::Error> =
-            StrictValue::deserialize(f64::INFINITY.into_deserializer());
-        assert!(inf.is_err());
     }
 
     #[test]

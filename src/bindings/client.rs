@@ -9,8 +9,8 @@ use wasm_bindgen::prelude::*;
 
 use super::query::{CrmClass, CrmQuery};
 use super::{
-    count_arg, input_error, opt_text_arg, output, text_arg, texts_arg, to_js, to_js_error, Shared,
-    SharedRef,
+    count_arg, decode, from_js, opt_text_arg, output, text_arg, texts_arg, to_js, to_js_error,
+    Shared, SharedRef,
 };
 use crate::client::{Client, RetryPolicy};
 use crate::error::CrmError;
@@ -48,7 +48,7 @@ pub struct CrmClient {
 }
 
 fn changes_from(value: JsValue, class: &str) -> Result<Changes, JsValue> {
-    serde_wasm_bindgen::from_value(value).map_err(|e| input_error(class, e))
+    from_js(&value, class)
 }
 
 /// `[{ok: true, object} | {ok: false, error}]` for saveAll / destroyAll.
@@ -80,7 +80,7 @@ macro_rules! crud {
             #[doc = concat!("Creates a ", stringify!($ty), " (objectId chosen by the client if absent).")]
             #[wasm_bindgen(js_name = $create_js)]
             pub async fn $create(&self, object: Ts<$ty>) -> Result<Ts<$ty>, JsValue> {
-                let object = object.to_rust().map_err(|e| input_error(stringify!($ty), e))?;
+                let object = decode(&object, stringify!($ty))?;
                 let saved = self.shared.run(self.shared.core.create(object)).await?;
                 output(&saved)
             }
@@ -125,7 +125,7 @@ macro_rules! crud {
             #[wasm_bindgen(js_name = $find_js)]
             pub async fn $find(&self, query: Option<Ts<Query>>) -> Result<Vec<Ts<$ty>>, JsValue> {
                 let query = match query {
-                    Some(q) => q.to_rust().map_err(|e| input_error("query", e))?,
+                    Some(q) => decode(&q, "query")?,
                     None => Query::default(),
                 };
                 let found: Vec<$ty> = self.shared.run(self.shared.core.find(&query)).await?;
@@ -137,7 +137,7 @@ macro_rules! crud {
             pub async fn $save_all(&self, objects: Vec<Ts<$ty>>) -> Result<JsValue, JsValue> {
                 let objects = objects
                     .iter()
-                    .map(|o| o.to_rust().map_err(|e| input_error(stringify!($ty), e)))
+                    .map(|o| decode(&o, stringify!($ty)))
                     .collect::<Result<Vec<$ty>, JsValue>>()?;
                 let results = self.shared.core.save_all(objects).await;
                 Ok(batch_results(results, |o| output(o).map(JsValue::from))?.into())
@@ -231,7 +231,7 @@ impl CrmClient {
 impl CrmClient {
     #[wasm_bindgen(constructor)]
     pub fn new(options: Ts<ClientOptions>) -> Result<CrmClient, JsValue> {
-        let o = options.to_rust().map_err(|e| input_error("options", e))?;
+        let o = decode(&options, "options")?;
         if o.server_url.is_empty() || o.app_id.is_empty() {
             return Err(to_js_error(CrmError::InvalidInput(
                 "serverUrl and appId are required".into(),

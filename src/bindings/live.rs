@@ -15,7 +15,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::query::{CrmClass, CrmQuery};
-use super::{input_error, to_js_bulk, to_js_error, CrmClient, SharedRef};
+use super::{decode, to_js, to_js_error, CrmClient, SharedRef};
 use crate::error::CrmError;
 use crate::live::{Action, CatchUp, LiveEvent, LiveEventKind, LiveMachine, LiveStatus};
 use crate::models::{Activity, Deal};
@@ -314,7 +314,7 @@ impl Inner {
 
     fn notify_status(&self) {
         let status = self.machine.borrow().status();
-        let js = serde_wasm_bindgen::to_value(&status).unwrap_or(JsValue::UNDEFINED);
+        let js = super::to_js(&status).unwrap_or(JsValue::UNDEFINED);
         let listeners: Vec<js_sys::Function> = self.status_listeners.borrow().clone();
         for l in listeners {
             let _ = l.call1(&JsValue::NULL, &js);
@@ -373,7 +373,7 @@ fn event_to_js(class: CrmClass, event: &LiveEvent) -> Result<JsValue, CrmError> 
     if let Some(original) = &event.original {
         out["original"] = js_shape(class.name(), event, original)?;
     }
-    to_js_bulk(&out).map_err(|_| CrmError::MalformedResponse("live event".into()))
+    to_js(&out).map_err(|_| CrmError::MalformedResponse("live event".into()))
 }
 
 fn apply_to_pipeline(pipeline: &mut Pipeline, event: &LiveEvent) -> crate::error::Result<()> {
@@ -442,7 +442,7 @@ impl LiveQueryClient {
         options: Option<Ts<LiveOptions>>,
     ) -> Result<LiveQueryClient, JsValue> {
         let options = match options {
-            Some(o) => o.to_rust().map_err(|e| input_error("options", e))?,
+            Some(o) => decode(&o, "options")?,
             None => LiveOptions::default(),
         };
         let shared = client.shared().clone();
@@ -608,8 +608,7 @@ impl LiveQueryClient {
     /// "connecting" | "connected" | "disconnected" | "closed".
     #[wasm_bindgen(getter, unchecked_return_type = "LiveStatus")]
     pub fn status(&self) -> JsValue {
-        serde_wasm_bindgen::to_value(&self.inner.machine.borrow().status())
-            .unwrap_or(JsValue::UNDEFINED)
+        super::to_js(&self.inner.machine.borrow().status()).unwrap_or(JsValue::UNDEFINED)
     }
 
     /// Calls `listener(status)` on every change of status; returns a function that unsubscribes.

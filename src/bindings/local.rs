@@ -15,7 +15,7 @@ use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
 use super::query::{CrmClass, CrmQuery};
 use super::{
-    input_error, opt_text_arg, text_arg, texts_arg, to_js, to_js_bulk, to_js_error, CrmClient,
+    decode, from_js, input_error, opt_text_arg, text_arg, texts_arg, to_js, to_js_error, CrmClient,
     SharedRef,
 };
 use crate::error::CrmError;
@@ -106,7 +106,7 @@ fn objects_from(class: CrmClass, objects: Vec<JsValue>) -> Result<Vec<Value>, Js
         v: JsValue,
         what: &str,
     ) -> Result<Value, JsValue> {
-        let object: T = serde_wasm_bindgen::from_value(v).map_err(|e| input_error(what, e))?;
+        let object: T = from_js(&v, what)?;
         serde_json::to_value(object).map_err(|e| input_error(what, e))
     }
     objects
@@ -132,12 +132,12 @@ impl Inner {
             let (kind, payload) = match event {
                 StoreEvent::Rejected(op, err) => {
                     let js = serde_json::json!({ "op": op, "error": { "code": err.code(), "message": err.to_string() } });
-                    ("rejected", to_js_bulk(&js).unwrap_or(JsValue::NULL))
+                    ("rejected", to_js(&js).unwrap_or(JsValue::NULL))
                 }
-                StoreEvent::Conflict(c) => ("conflict", to_js_bulk(&c).unwrap_or(JsValue::NULL)),
+                StoreEvent::Conflict(c) => ("conflict", to_js(&c).unwrap_or(JsValue::NULL)),
                 StoreEvent::Progress { done, total } => (
                     "progress",
-                    to_js_bulk(&serde_json::json!({ "done": done, "total": total }))
+                    to_js(&serde_json::json!({ "done": done, "total": total }))
                         .unwrap_or(JsValue::NULL),
                 ),
             };
@@ -227,7 +227,7 @@ impl Inner {
                 .dyn_into::<js_sys::Promise>()?,
         )
         .await?;
-        serde_wasm_bindgen::from_value(answer).map_err(|e| input_error("sync report", e))
+        from_js(&answer, "sync report")
     }
 
     fn sync_soon(self: &Rc<Self>) {
@@ -248,7 +248,7 @@ impl LocalStore {
         options: Option<Ts<LocalOptions>>,
     ) -> Result<LocalStore, JsValue> {
         let options = match options {
-            Some(o) => o.to_rust().map_err(|e| input_error("options", e))?,
+            Some(o) => decode(&o, "options")?,
             None => LocalOptions::default(),
         };
         let shared = client.shared().clone();
@@ -414,8 +414,7 @@ impl LocalStore {
                 + schema::HasSchema
                 + crate::client::SetObjectId,
         {
-            let mut object: T =
-                serde_wasm_bindgen::from_value(v).map_err(|e| input_error(what, e))?;
+            let mut object: T = from_js(&v, what)?;
             if object.object_id().is_none() {
                 object.set_object_id(id);
             }
@@ -436,7 +435,7 @@ impl LocalStore {
             .await
             .map_err(to_js_error)?;
         self.after_write().await;
-        to_js_bulk(&js)
+        to_js(&js)
     }
 
     /// Updates fields offline-first (`null` unsets).
@@ -453,8 +452,7 @@ impl LocalStore {
         let class_name = text_arg(&class_name, "className")?;
         let object_id = text_arg(&object_id, "objectId")?;
         class_of(&class_name)?;
-        let changes: Changes =
-            serde_wasm_bindgen::from_value(changes).map_err(|e| input_error(&class_name, e))?;
+        let changes: Changes = from_js(&changes, &class_name)?;
         let rid = self.inner.shared.core.new_id();
         self.inner
             .store
@@ -507,7 +505,7 @@ impl LocalStore {
     #[wasm_bindgen(unchecked_return_type = "PendingOp[]")]
     pub async fn pending(&self) -> Result<JsValue, JsValue> {
         let ops = self.inner.store.pending().await.map_err(to_js_error)?;
-        to_js_bulk(&ops)
+        to_js(&ops)
     }
 
     /// Drops a queued write (e.g. one the server rejected), leaving the local copy as it is.

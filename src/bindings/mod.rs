@@ -27,9 +27,11 @@ use std::cell::RefCell;
 use std::future::Future;
 use std::rc::Rc;
 
+use serde::de::DeserializeOwned;
 use serde::Serialize;
 use tsify::{Ts, Tsify};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 use crate::client::{Client, ClientEvent};
 use crate::error::{CrmError, Result as CrmResult};
@@ -104,20 +106,65 @@ pub(crate) fn count_arg(value: f64, what: &str) -> Result<u32, JsValue> {
     }
 }
 
+// Values cross the boundary as JSON text both ways: the engine's native JSON.stringify and
+// JSON.parse on the JS side, serde_json on ours. One serialization format keeps one copy of
+// each type's (de)serializer in the module instead of one per format, and moving text is
+// cheaper than building values field by field across the boundary.
+#[wasm_bindgen(inline_js = r#"
+export function crm_wasm_to_json(value) {
+  return JSON.stringify(value, function (key, v) {
+    // JSON.stringify would turn these into null, and a typo into "no amount".
+    if (typeof v === 'number' && !Number.isFinite(v)) {
+      throw new RangeError('crm-wasm:non-finite:' + key);
+    }
+    return v;
+  });
+}
+"#)]
+extern "C" {
+    #[wasm_bindgen(catch)]
+    fn crm_wasm_to_json(value: &JsValue) -> Result<JsValue, JsValue>;
+}
+
+/// Reads a value from JS as `T` (`what` names it in errors). Non-finite numbers are refused
+/// (INVALID_FIELD), `undefined` fields are absent, Dates become ISO text.
+pub(crate) fn from_js<T: DeserializeOwned>(value: &JsValue, what: &str) -> Result<T, JsValue> {
+    let text = match crm_wasm_to_json(value) {
+        Ok(text) => text.as_string().unwrap_or_else(|| "null".into()),
+        Err(e) => {
+            let message = e
+                .dyn_ref::<js_sys::Error>()
+                .map(|e| String::from(e.message()))
+                .unwrap_or_else(|| "cannot be read".into());
+            return Err(to_js_error(
+                match message.strip_prefix("crm-wasm:non-finite:") {
+                    Some("") => CrmError::InvalidInput(format!("{what} must be a finite number")),
+                    Some(field) => CrmError::invalid(what, field, "must be a finite number"),
+                    None => CrmError::InvalidInput(format!("{what}: {message}")),
+                },
+            ));
+        }
+    };
+    // Through a Value: every type then has one deserializer in the module, the one the wire
+    // decoding uses too.
+    let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| input_error(what, e))?;
+    serde_json::from_value(value).map_err(|e| input_error(what, e))
+}
+
+/// [`from_js`] for a tsify-typed argument.
+pub(crate) fn decode<T: Tsify + DeserializeOwned>(value: &Ts<T>, what: &str) -> Result<T, JsValue>
+where
+    <T as Tsify>::JsType: JsCast,
+{
+    from_js(&value.js_value(), what)
+}
+
 pub(crate) fn output<T: Tsify + Serialize>(value: &T) -> Result<Ts<T>, JsValue> {
-    Ts::from_rust(value).map_err(|e| to_js_error(CrmError::InvalidInput(e.to_string())))
+    to_js(value).map(Ts::new_unchecked)
 }
 
-/// Plain JSON-shaped output (maps as objects) for values without a tsify type of their own.
+/// JSON-shaped output (maps as objects, `None` as null unless the type skips it).
 pub(crate) fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| to_js_error(CrmError::InvalidInput(e.to_string())))
-}
-
-/// Many objects at once: one JSON text parsed by the engine's `JSON.parse`, much cheaper than
-/// building each object field by field across the boundary. The shape is the same.
-pub(crate) fn to_js_bulk<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
     let text = serde_json::to_string(value)
         .map_err(|e| to_js_error(CrmError::InvalidInput(e.to_string())))?;
     js_sys::JSON::parse(&text)

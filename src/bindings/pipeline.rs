@@ -9,7 +9,7 @@ use tsify::Ts;
 use wasm_bindgen::prelude::*;
 
 use super::query::{CrmClass, CrmQuery};
-use super::{count_arg, input_error, output, text_arg, to_js_bulk, to_js_error, CrmClient};
+use super::{count_arg, decode, output, text_arg, to_js, to_js_error, CrmClient};
 use crate::error::CrmError;
 use crate::models::{Deal, Stage};
 use crate::pipeline::{ColumnSummary, Filter, Pipeline, Probabilities, Sort, Stats};
@@ -72,7 +72,7 @@ impl PipelineHandle {
     pub fn load(&self, deals: Vec<Ts<Deal>>) -> Result<(), JsValue> {
         let deals = deals
             .iter()
-            .map(|d| d.to_rust().map_err(|e| input_error("Deal", e)))
+            .map(|d| decode(d, "Deal"))
             .collect::<Result<Vec<_>, _>>()?;
         self.change(|p| p.load(deals))
     }
@@ -97,7 +97,7 @@ impl PipelineHandle {
 
     /// Adds or replaces one deal (a Live Query event, a sync).
     pub fn upsert(&self, deal: Ts<Deal>) -> Result<(), JsValue> {
-        let deal = deal.to_rust().map_err(|e| input_error("Deal", e))?;
+        let deal = decode(&deal, "Deal")?;
         self.change(|p| p.upsert(deal))
     }
 
@@ -117,7 +117,7 @@ impl PipelineHandle {
     /// Sets the filter (`overdue` and `staleDays` are judged against the clock now).
     #[wasm_bindgen(js_name = setFilter)]
     pub fn set_filter(&self, filter: Ts<Filter>) -> Result<(), JsValue> {
-        let filter = filter.to_rust().map_err(|e| input_error("filter", e))?;
+        let filter = decode(&filter, "filter")?;
         let now = js_sys::Date::now() as i64;
         self.change(|p| p.set_filter(filter, now))
     }
@@ -129,7 +129,7 @@ impl PipelineHandle {
 
     #[wasm_bindgen(js_name = setSort)]
     pub fn set_sort(&self, sort: Ts<Sort>) -> Result<(), JsValue> {
-        let sort = sort.to_rust().map_err(|e| input_error("sort", e))?;
+        let sort = decode(&sort, "sort")?;
         self.change(|p| {
             p.set_sort(sort);
             Ok(())
@@ -138,9 +138,7 @@ impl PipelineHandle {
 
     #[wasm_bindgen(js_name = setProbabilities)]
     pub fn set_probabilities(&self, probabilities: Ts<Probabilities>) -> Result<(), JsValue> {
-        let probabilities = probabilities
-            .to_rust()
-            .map_err(|e| input_error("probabilities", e))?;
+        let probabilities = decode(&probabilities, "probabilities")?;
         self.change(|p| p.set_probabilities(probabilities))
     }
 
@@ -179,7 +177,7 @@ impl PipelineHandle {
         let limit = count_arg(limit, "limit")?;
         let mut p = self.inner.borrow_mut();
         let page = p.page(&stage, offset as usize, limit as usize);
-        to_js_bulk(&page)
+        to_js(&page)
     }
 
     /// One deal held by the pipeline, or undefined.

@@ -12,12 +12,11 @@ use std::rc::Rc;
 use wasm_bindgen::JsCast;
 
 use super::{
-    count_arg, input_error, opt_text_arg, output, rest_texts, text_arg, to_js, to_js_bulk,
-    to_js_error, SharedRef,
+    count_arg, from_js, opt_text_arg, output, rest_texts, text_arg, to_js, to_js_error, SharedRef,
 };
 use crate::error::CrmError;
 use crate::models::{Activity, Company, Contact, Deal};
-use crate::query::{Constraint, Query, StrictValue};
+use crate::query::{Constraint, Query};
 use crate::schema::HasSchema;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -74,9 +73,7 @@ pub struct CrmQuery {
 }
 
 fn value(js: JsValue, what: &str) -> Result<serde_json::Value, JsValue> {
-    serde_wasm_bindgen::from_value::<StrictValue>(js)
-        .map(|v| v.0)
-        .map_err(|e| input_error(what, e))
+    from_js(&js, what)
 }
 
 fn values(js: JsValue, what: &str) -> Result<Vec<serde_json::Value>, JsValue> {
@@ -95,14 +92,14 @@ async fn find_as<T: HasSchema + DeserializeOwned + Tsify + Serialize>(
     q: &CrmQuery,
 ) -> Result<JsValue, JsValue> {
     let found: Vec<T> = q.shared.run(q.shared.core.find(&q.query)).await?;
-    to_js_bulk(&found)
+    to_js(&found)
 }
 
 async fn find_all_as<T: HasSchema + DeserializeOwned + Tsify + Serialize>(
     q: &CrmQuery,
 ) -> Result<JsValue, JsValue> {
     let found: Vec<T> = q.shared.run(q.shared.core.find_all(&q.query)).await?;
-    to_js_bulk(&found)
+    to_js(&found)
 }
 
 async fn first_as<T: HasSchema + DeserializeOwned + Tsify + Serialize>(
@@ -367,7 +364,7 @@ impl CrmQuery {
                 .store
                 .find(&self.class_name(), &self.query, pin.as_deref())
                 .await;
-            return to_js_bulk(&found.map_err(to_js_error)?);
+            return to_js(&found.map_err(to_js_error)?);
         }
         with_model!(self.class, T => find_as::<T>(self).await)
     }
@@ -435,7 +432,7 @@ impl CrmQuery {
                 .await
                 .map_err(to_js_error)?;
             return match found {
-                Some(v) => to_js_bulk(&v),
+                Some(v) => to_js(&v),
                 None => Err(to_js_error(crate::error::CrmError::Server {
                     parse_code: crate::error::parse_code::OBJECT_NOT_FOUND,
                     message: "Object not found in the local datastore.".into(),

@@ -178,6 +178,7 @@ pub struct StageAge {
     pub stage: String,
     /// Mean days since creation of the column's deals that have a createdAt.
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub average_age_days: Option<f64>,
 }
 
@@ -191,9 +192,11 @@ pub struct Stats {
     pub weighted: f64,
     /// won / (won + lost); absent while nothing is closed.
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub win_rate: Option<f64>,
     /// Mean amount of deals that have one.
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub average_deal_size: Option<f64>,
     pub average_age_by_stage: Vec<StageAge>,
     /// Weighted amount by month of expected close, months in order.

@@ -143,6 +143,12 @@ const CASES = [
     const [d] = await ctx.viaProxy.deals().find();
     if (d.stage !== 'closing-soon') throw new Error(`stage became ${d.stage}`);
   }],
+  ['output: optional fields left out are absent, not null', 'ok', async () => {
+    const stats = ctx.pipeline.stats(); // nothing won or lost yet: no win rate
+    if ('winRate' in stats) throw new Error(`winRate is ${stats.winRate}`);
+    const got = await ctx.client.getDeal(ctx.deal.objectId);
+    if ('contact' in got || 'expectedCloseDate' in got) throw new Error(JSON.stringify(got));
+  }],
   ['server: 1 MB title decodes', 'ok', async () => {
     await serverAnswers(JSON.stringify({ results: [{ objectId: 'x1', title: 'y'.repeat(MB) }] }));
     const [d] = await ctx.viaProxy.deals().find();

@@ -79,13 +79,14 @@ fn opt_name(name: Option<JsValue>) -> Result<Option<String>, JsValue> {
 }
 
 /// An array argument (a real array: not a string or an array-like).
-fn array_arg(value: &JsValue, what: &str) -> Result<Vec<JsValue>, JsValue> {
-    if !js_sys::Array::is_array(value) {
-        return Err(to_js_error(CrmError::InvalidInput(format!(
+fn check_array(value: &JsValue, what: &str) -> Result<(), JsValue> {
+    if js_sys::Array::is_array(value) {
+        Ok(())
+    } else {
+        Err(to_js_error(CrmError::InvalidInput(format!(
             "{what} must be an array"
-        ))));
+        ))))
     }
-    Ok(js_sys::Array::from(value).iter().collect())
 }
 
 fn class_of(name: &str) -> Result<CrmClass, JsValue> {
@@ -100,22 +101,25 @@ fn class_of(name: &str) -> Result<CrmClass, JsValue> {
     }
 }
 
-/// Decodes objects from JS as the class's model (so bad input is refused) into the JS shape.
-fn objects_from(class: CrmClass, objects: Vec<JsValue>) -> Result<Vec<Value>, JsValue> {
+/// Decodes an array of objects from JS as the class's model (so bad input is refused) into the
+/// JS shape. The array crosses as one JSON text, however many objects it holds.
+fn objects_from(class: CrmClass, objects: &JsValue) -> Result<Vec<Value>, JsValue> {
     fn typed<T: serde::de::DeserializeOwned + serde::Serialize>(
-        v: JsValue,
+        v: Value,
         what: &str,
     ) -> Result<Value, JsValue> {
-        let object: T = from_js(&v, what)?;
+        let object: T = serde_json::from_value(v).map_err(|e| input_error(what, e))?;
         serde_json::to_value(object).map_err(|e| input_error(what, e))
     }
-    objects
+    let what = class.name();
+    let items: Vec<Value> = from_js(objects, what)?;
+    items
         .into_iter()
         .map(|o| match class {
-            CrmClass::Company => typed::<Company>(o, "Company"),
-            CrmClass::Contact => typed::<Contact>(o, "Contact"),
-            CrmClass::Deal => typed::<Deal>(o, "Deal"),
-            CrmClass::Activity => typed::<Activity>(o, "Activity"),
+            CrmClass::Company => typed::<Company>(o, what),
+            CrmClass::Contact => typed::<Contact>(o, what),
+            CrmClass::Deal => typed::<Deal>(o, what),
+            CrmClass::Activity => typed::<Activity>(o, what),
         })
         .collect()
 }
@@ -302,14 +306,14 @@ impl LocalStore {
     ) -> Result<u32, JsValue> {
         let class_name = text_arg(&class_name, "className")?;
         let name = opt_name(name)?;
-        let objects = array_arg(&objects, "objects")?;
-        self.pin_objects(class_name, objects, name).await
+        check_array(&objects, "objects")?;
+        self.pin_objects(class_name, &objects, name).await
     }
 
     async fn pin_objects(
         &self,
         class_name: String,
-        objects: Vec<JsValue>,
+        objects: &JsValue,
         name: Option<String>,
     ) -> Result<u32, JsValue> {
         let objects = objects_from(class_of(&class_name)?, objects)?;
@@ -335,7 +339,8 @@ impl LocalStore {
         object: JsValue,
     ) -> Result<u32, JsValue> {
         let class_name = text_arg(&class_name, "className")?;
-        self.pin_objects(class_name, vec![object], None).await
+        self.pin_objects(class_name, &js_sys::Array::of1(&object), None)
+            .await
     }
 
     /// `pinAll` under a name, as the Parse SDK's `pinAllWithName`.
@@ -350,8 +355,8 @@ impl LocalStore {
     ) -> Result<u32, JsValue> {
         let name = text_arg(&name, "pin name")?;
         let class_name = text_arg(&class_name, "className")?;
-        let objects = array_arg(&objects, "objects")?;
-        self.pin_objects(class_name, objects, Some(name)).await
+        check_array(&objects, "objects")?;
+        self.pin_objects(class_name, &objects, Some(name)).await
     }
 
     /// Removes objects from a pin (every pin of the class if `name` is not given).

@@ -1,7 +1,8 @@
 //! The `#[wasm_bindgen]` surface: a thin, typed layer over [`crate::client::Client`]. Values
-//! cross as tsify `Ts<T>` (typed in the generated `.d.ts`, converted inside the function so a
-//! bad value becomes an error, never a leak or a panic). Errors reach JS as `Error` objects
-//! with a stable `code` (and `parseCode` when the server sent one).
+//! are typed as tsify `Ts<T>` in the generated `.d.ts` and cross as JSON text, read inside the
+//! function so a bad value becomes an error, never a leak or a panic; plain arguments (ids,
+//! names, counts) are checked the same way. Errors reach JS as `Error` objects with a stable
+//! `code` (and `parseCode` when the server sent one).
 //!
 //! - `client`: `CrmClient`, auth and per-class CRUD and batches;
 //! - `query`: `CrmQuery<T>`, the fluent query builder;

@@ -95,7 +95,7 @@ const machine = {
   os: `${os.type()} ${os.release()}`,
 };
 const versions = {
-  crmWasm: `${version('pkg/package.json')} (${sh('git rev-parse --short HEAD')}${sh('git status --porcelain') ? ', uncommitted changes' : ''})`,
+  crmWasm: `${version('pkg/package.json')} (${sh('git rev-parse --short HEAD')}${sh("git status --porcelain -- . ':!BENCHMARKS.md' ':!BENCHMARKS.json'") ? ', uncommitted changes' : ''})`,
   rustc: sh('rustc --version'),
   parseSdk: version('bench/node_modules/parse/package.json'),
   parseServer: version('backend/node_modules/parse-server/package.json'),

@@ -162,7 +162,10 @@ impl<P: Platform> Client<P> {
         };
         let retriable = !request.is_write() || request.request_id.is_some();
         let mut attempt = 0;
+        // A copy under a new request id, once the first id proved burned (see below).
+        let mut renewed: Option<Request> = None;
         let result = loop {
+            let request = renewed.as_ref().unwrap_or(request);
             match self.send_once(request, token.as_deref()).await {
                 Err(e) if retriable && e.is_transient() && attempt < self.retry.max_retries => {
                     self.platform
@@ -175,11 +178,21 @@ impl<P: Platform> Client<P> {
                         parse_code: parse_code::DUPLICATE_REQUEST,
                         ..
                     },
-                ) => {
-                    break self
-                        .confirm_replayed_write(request, token.as_deref(), e)
-                        .await;
-                }
+                ) => match self.check_replayed_write(request, token.as_deref()).await {
+                    Replayed::Applied(answer) => break Ok(answer),
+                    // The server took the request id but never finished the write (it died in
+                    // between): the id is burned, the write is not there. Sending it again under
+                    // a new id is safe for a create (its objectId is ours: a late original would
+                    // make the copy fail as a duplicate) and for plain values (setting them twice
+                    // is setting them once).
+                    Replayed::Absent if renewed.is_none() && resendable(request) => {
+                        renewed = Some(Request {
+                            request_id: Some(self.new_id()),
+                            ..request.clone()
+                        });
+                    }
+                    _ => break Err(e),
+                },
                 // A retried write whose first attempt went through: the create now finds its
                 // own id taken, the delete finds nothing to delete.
                 Err(
@@ -226,8 +239,16 @@ impl<P: Platform> Client<P> {
         token: Option<&str>,
         err: CrmError,
     ) -> Result<Value> {
+        match self.check_replayed_write(request, token).await {
+            Replayed::Applied(answer) => Ok(answer),
+            Replayed::Absent | Replayed::Unknown => Err(err),
+        }
+    }
+
+    /// Reads the object a write was about and says whether the write is there.
+    async fn check_replayed_write(&self, request: &Request, token: Option<&str>) -> Replayed {
         let Some((class, id)) = class_and_id(request) else {
-            return Err(err);
+            return Replayed::Unknown;
         };
         let read = Request {
             method: Method::Get,
@@ -239,22 +260,27 @@ impl<P: Platform> Client<P> {
             replay: false,
         };
         let current = self.send_once(&read, token).await;
-        match (request.method, current) {
-            // Same id and the values this create sent: it is this write, not another object.
-            (Method::Post, Ok(object)) if body_applied(request.body.as_ref(), &object) => {
-                Ok(pick(&object, &["objectId", "createdAt", "updatedAt"]))
-            }
-            (Method::Put, Ok(object)) if body_applied(request.body.as_ref(), &object) => {
-                Ok(pick(&object, &["updatedAt"]))
-            }
-            (
-                Method::Delete,
+        let not_found = |r: &Result<Value>| {
+            matches!(
+                r,
                 Err(CrmError::Server {
                     parse_code: parse_code::OBJECT_NOT_FOUND,
                     ..
-                }),
-            ) => Ok(Value::Object(Map::new())),
-            _ => Err(err),
+                })
+            )
+        };
+        match (request.method, current) {
+            // Same id and the values this create sent: it is this write, not another object.
+            (Method::Post, Ok(object)) if body_applied(request.body.as_ref(), &object) => {
+                Replayed::Applied(pick(&object, &["objectId", "createdAt", "updatedAt"]))
+            }
+            (Method::Put, Ok(object)) if body_applied(request.body.as_ref(), &object) => {
+                Replayed::Applied(pick(&object, &["updatedAt"]))
+            }
+            (Method::Delete, r) if not_found(&r) => Replayed::Applied(Value::Object(Map::new())),
+            (Method::Post, r) if not_found(&r) => Replayed::Absent,
+            (Method::Put, Ok(_)) => Replayed::Absent,
+            _ => Replayed::Unknown,
         }
     }
 
@@ -687,6 +713,28 @@ impl<P: Platform> Client<P> {
     }
 }
 
+/// What reading back the object of a replayed write showed.
+enum Replayed {
+    /// The write is there; the answer it would have had.
+    Applied(Value),
+    /// The write is not there (no such object, or not the values it set).
+    Absent,
+    /// Cannot tell (the read failed, or the request names no object).
+    Unknown,
+}
+
+/// Whether a write that never happened may be sent again under a new request id without any
+/// risk of applying twice: a create (its client-chosen objectId is unique) or an update of
+/// plain values (not Increment and the like).
+fn resendable(request: &Request) -> bool {
+    match request.method {
+        Method::Post => class_and_id(request).is_some(),
+        Method::Put => matches!(&request.body, Some(Value::Object(fields))
+            if fields.values().all(|v| v.get("__op").is_none())),
+        _ => false,
+    }
+}
+
 /// `(class, objectId)` of a `/classes/Class[/id]` request (the id of a create is in its body).
 fn class_and_id(request: &Request) -> Option<(String, String)> {
     let rest = request.path.strip_prefix("/classes/")?;
@@ -828,6 +876,126 @@ mod tests {
         assert_eq!(p.delay_ms(10, 0.0), 500, "capped at max_delay_ms");
         assert_eq!(p.delay_ms(10, 1.0), 1000);
         assert_eq!(p.delay_ms(63, 0.5), 750, "no overflow on large attempts");
+    }
+
+    /// A platform answering from a script, recording what was sent.
+    struct Scripted {
+        answers: RefCell<Vec<Result<Value>>>,
+        sent: RefCell<Vec<Request>>,
+    }
+
+    impl Platform for Scripted {
+        async fn send(&self, request: &Request, _: Option<&str>) -> Result<Value> {
+            self.sent.borrow_mut().push(request.clone());
+            self.answers.borrow_mut().remove(0)
+        }
+        async fn sleep(&self, _: u32) {}
+        fn mount_path(&self) -> String {
+            "/parse".into()
+        }
+        fn random_bytes(&self, buf: &mut [u8]) {
+            for (i, b) in buf.iter_mut().enumerate() {
+                *b = (i * 7 + self.sent.borrow().len()) as u8;
+            }
+        }
+        fn load_session(&self) -> Option<Session> {
+            None
+        }
+        fn store_session(&self, _: Option<&Session>) {}
+    }
+
+    /// Runs a future that never waits (the scripted platform answers at once).
+    fn run<F: std::future::Future>(f: F) -> F::Output {
+        let mut f = std::pin::pin!(f);
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        match f.as_mut().poll(&mut cx) {
+            std::task::Poll::Ready(v) => v,
+            std::task::Poll::Pending => panic!("the scripted platform never waits"),
+        }
+    }
+
+    fn server(code: i64) -> Result<Value> {
+        Err(CrmError::Server {
+            parse_code: code,
+            message: "scripted".into(),
+        })
+    }
+
+    fn client(answers: Vec<Result<Value>>) -> Client<Scripted> {
+        Client::new(
+            Scripted {
+                answers: RefCell::new(answers),
+                sent: RefCell::new(Vec::new()),
+            },
+            RetryPolicy::default(),
+        )
+    }
+
+    #[test]
+    fn a_burned_request_id_is_renewed_once_for_a_create_that_never_landed() {
+        let c = client(vec![
+            server(parse_code::DUPLICATE_REQUEST), // the id was taken by a request that died
+            server(parse_code::OBJECT_NOT_FOUND),  // and the object is not there
+            Ok(json!({"objectId": "abc", "createdAt": "2026-01-01T00:00:00.000Z"})),
+        ]);
+        let create = rest::create::<Deal>(
+            json!({"objectId": "abc", "title": "t"})
+                .as_object()
+                .unwrap()
+                .clone(),
+            "r1".into(),
+        );
+        let answer = run(c.send(&create)).unwrap();
+        assert_eq!(answer["objectId"], "abc");
+        let sent = c.platform.sent.borrow();
+        assert_eq!(sent.len(), 3);
+        assert_eq!(sent[1].method, Method::Get);
+        assert_eq!(sent[2].body, create.body, "the same create");
+        assert_ne!(
+            sent[2].request_id, create.request_id,
+            "under a new request id"
+        );
+    }
+
+    #[test]
+    fn a_burned_id_is_renewed_at_most_once_and_never_for_an_increment() {
+        let create = rest::create::<Deal>(
+            json!({"objectId": "abc", "title": "t"})
+                .as_object()
+                .unwrap()
+                .clone(),
+            "r1".into(),
+        );
+        let c = client(vec![
+            server(parse_code::DUPLICATE_REQUEST),
+            server(parse_code::OBJECT_NOT_FOUND),
+            server(parse_code::DUPLICATE_REQUEST),
+            server(parse_code::OBJECT_NOT_FOUND),
+        ]);
+        let err = run(c.send(&create)).unwrap_err();
+        assert_eq!(err.code(), "DUPLICATE_REQUEST");
+        assert_eq!(c.platform.sent.borrow().len(), 4);
+
+        let increment = rest::update::<Deal>(
+            "abc",
+            json!({"amount": {"__op": "Increment", "amount": 1}})
+                .as_object()
+                .unwrap()
+                .clone(),
+            "r2".into(),
+        )
+        .unwrap();
+        assert!(!resendable(&increment));
+        let plain = rest::update::<Deal>(
+            "abc",
+            json!({"stage": "won"}).as_object().unwrap().clone(),
+            "r3".into(),
+        )
+        .unwrap();
+        assert!(resendable(&plain));
+        assert!(!resendable(
+            &rest::delete::<Deal>("abc", "r4".into()).unwrap()
+        ));
     }
 
     #[test]

@@ -84,7 +84,8 @@ test('Parse Server killed while 500 queued offline writes replay: after a restar
   await backend('start');
   const reports = await syncUntilDrained(page);
   const last = reports.at(-1);
-  assert.equal(last.pending, 0, `drained: ${JSON.stringify(reports)}`);
+  const left = await page.evaluate(async () => window.t.store.pending());
+  assert.equal(last.pending, 0, `drained: ${JSON.stringify(reports)}; left: ${JSON.stringify(left)}`);
   assert.equal(last.rejected, 0);
 
   const deals = await serverObjects('Deal', token, where);

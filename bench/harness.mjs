@@ -2,17 +2,10 @@
 // headless Chromium, and running one bench page to its end.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from '../tests/node_modules/playwright-core/index.mjs';
 export { serveRepo } from '../tests/support/static-server.mjs';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-export function launchChromium() {
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-}
+export { launchBrowser as launchChromium } from '../tests/support/chromium.mjs';
 
 /** Opens `url`, echoes its console, waits for window.benchDone; answers window.benchResults. */
 export async function runBenchPage(browser, url, { timeoutMs = 20 * 60 * 1000 } = {}) {

@@ -54,19 +54,8 @@ step "fuzzing (cargo-fuzz, ${CRM_FUZZ_SECONDS:=20} s per target; scripts/fuzz.sh
 run_counted fuzz bash scripts/fuzz.sh "$CRM_FUZZ_SECONDS"
 
 step "test backend"
-bash backend/ctl.sh reset test
-proxy_pid=
-cleanup() {
-  [ -n "$proxy_pid" ] && kill "$proxy_pid" 2>/dev/null || true
-  bash "$root/backend/ctl.sh" stop test >/dev/null 2>&1 || true
-}
-trap cleanup EXIT INT TERM
-bash backend/ctl.sh start test
-export CRM_TEST_SERVER_URL=http://127.0.0.1:1437/parse
-# A fault-injecting proxy in front of it, for the retry and exactly-once tests.
-node tests/support/fault-proxy.mjs 1438 1437 > "$logs/fault-proxy.log" 2>&1 &
-proxy_pid=$!
-export CRM_TEST_PROXY_URL=http://127.0.0.1:1438/parse
+. scripts/test-backend.sh
+start_test_backend "$logs/fault-proxy.log"
 # A sales-manager account (role membership needs the master key: set up here, not in a browser).
 CRM_TEST_MANAGER=$(node tests/support/make-manager.mjs)
 export CRM_TEST_MANAGER

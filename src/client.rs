@@ -197,20 +197,15 @@ impl<P: Platform> Client<P> {
                 // own id taken, the delete finds nothing to delete.
                 Err(
                     e @ CrmError::Server {
-                        parse_code: parse_code::DUPLICATE_VALUE,
-                        ..
+                        parse_code: code, ..
                     },
-                ) if attempt > 0 && request.method == Method::Post => {
-                    break self
-                        .confirm_replayed_write(request, token.as_deref(), e)
-                        .await;
-                }
-                Err(
-                    e @ CrmError::Server {
-                        parse_code: parse_code::OBJECT_NOT_FOUND,
-                        ..
-                    },
-                ) if attempt > 0 && request.method == Method::Delete => {
+                ) if attempt > 0
+                    && matches!(
+                        (code, request.method),
+                        (parse_code::DUPLICATE_VALUE, Method::Post)
+                            | (parse_code::OBJECT_NOT_FOUND, Method::Delete)
+                    ) =>
+                {
                     break self
                         .confirm_replayed_write(request, token.as_deref(), e)
                         .await;

@@ -5,7 +5,8 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { serveRepo } from '../support/static-server.mjs';
-import { launchBrowser, SERVER } from '../e2e/server.mjs';
+import { SERVER } from '../e2e/server.mjs';
+import { launchBrowser } from '../support/chromium.mjs';
 
 const PROXY = process.env.CRM_TEST_PROXY_URL || 'http://127.0.0.1:1438/parse';
 const site = await serveRepo();

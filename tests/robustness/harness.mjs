@@ -4,7 +4,8 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import path from 'node:path';
 import { serveRepo } from '../support/static-server.mjs';
-import { launchBrowser, SERVER, root } from '../e2e/server.mjs';
+import { SERVER, root } from '../e2e/server.mjs';
+import { launchBrowser } from '../support/chromium.mjs';
 
 export { SERVER };
 export const PROXY = process.env.CRM_TEST_PROXY_URL || 'http://127.0.0.1:1438/parse';

@@ -1,0 +1,19 @@
+# Sourced by scripts/test.sh and scripts/robustness.sh: a fresh test backend (PostgreSQL +
+# Parse Server on 127.0.0.1:1437) and the fault proxy in front of it (1438), both stopped when
+# the sourcing script exits. Exports CRM_TEST_SERVER_URL and CRM_TEST_PROXY_URL.
+#   start_test_backend PROXY_LOG
+proxy_pid=
+stop_test_backend() {
+  [ -n "$proxy_pid" ] && kill "$proxy_pid" 2>/dev/null || true
+  bash "$root/backend/ctl.sh" stop test >/dev/null 2>&1 || true
+}
+start_test_backend() {
+  trap stop_test_backend EXIT INT TERM
+  bash "$root/backend/ctl.sh" reset test
+  bash "$root/backend/ctl.sh" start test
+  export CRM_TEST_SERVER_URL=http://127.0.0.1:1437/parse
+  # Fault injection for the retry, exactly-once and reconnection tests.
+  node "$root/tests/support/fault-proxy.mjs" 1438 1437 > "$1" 2>&1 &
+  proxy_pid=$!
+  export CRM_TEST_PROXY_URL=http://127.0.0.1:1438/parse
+}

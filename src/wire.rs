@@ -267,6 +267,17 @@ impl<T: ParseClass> Ref<T> {
     }
 }
 
+/// For a newer version of an object that only carries a bare pointer (Live Query events and
+/// write answers never include): keeps the object the older version had included, if the
+/// pointer still points at it. A changed or removed pointer is taken as it is.
+pub fn keep_included<T: ParseClass>(newer: &mut Option<Ref<T>>, older: Option<Ref<T>>) {
+    if let (Some(Ref::Pointer(p)), Some(Ref::Object(o))) = (newer.as_ref(), older) {
+        if o.object_id() == Some(p.object_id.as_str()) {
+            *newer = Some(Ref::Object(o));
+        }
+    }
+}
+
 impl<T: ParseClass + Serialize> Serialize for Ref<T> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {

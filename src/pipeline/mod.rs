@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{CrmError, Result};
 use crate::models::{Deal, Stage};
-use crate::wire::{year_month, IsoDate};
+use crate::wire::{keep_included, year_month, IsoDate};
 
 /// The known stages, in pipeline order; unknown stages follow as trailing columns.
 pub const KNOWN_STAGES: usize = 6;
@@ -825,14 +825,20 @@ impl Pipeline {
     }
 
     /// Adds or replaces one deal (from a Live Query event or a sync), adjusting only the
-    /// columns it leaves and enters.
-    pub fn upsert(&mut self, deal: Deal) -> Result<()> {
+    /// columns it leaves and enters. Included objects (company, contact, assignee) of the
+    /// version it replaces are kept while the new one points at the same objects: events carry
+    /// bare pointers, and a card should not lose its company's name on every update.
+    pub fn upsert(&mut self, mut deal: Deal) -> Result<()> {
         let id = deal.object_id.clone().filter(|s| !s.is_empty());
         let id = id.ok_or_else(|| CrmError::InvalidInput("a deal without objectId".into()))?;
         check_amount(deal.amount, &id)?;
         match self.by_id.get(&id).copied() {
             Some(r) => {
                 self.detach(r);
+                let old = &mut self.deals[r as usize];
+                keep_included(&mut deal.company, old.company.take());
+                keep_included(&mut deal.contact, old.contact.take());
+                keep_included(&mut deal.assigned_to, old.assigned_to.take());
                 self.write_row(r, deal);
                 self.attach(r);
             }

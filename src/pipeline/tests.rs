@@ -429,6 +429,63 @@ fn upserts_and_removes_adjust_the_columns() {
 }
 
 #[test]
+fn an_upsert_with_bare_pointers_keeps_the_included_objects_it_still_points_at() {
+    use crate::models::{Company, Contact};
+    let company = |id: &str, name: &str| {
+        Some(Ref::Object(Box::new(Company {
+            object_id: Some(id.into()),
+            name: name.into(),
+            ..Default::default()
+        })))
+    };
+    let mut p = loaded(vec![Deal {
+        company: company("co1", "Acme"),
+        contact: Some(Ref::Object(Box::new(Contact {
+            object_id: Some("ct1".into()),
+            name: "Ann".into(),
+            ..Default::default()
+        }))),
+        ..deal("a", "lead", Some(10.0))
+    }]);
+    // A Live Query event: same company, the contact pointer changed, a new amount.
+    p.upsert(Deal {
+        company: Some(Ref::to("co1")),
+        contact: Some(Ref::to("ct2")),
+        ..deal("a", "won", Some(20.0))
+    })
+    .unwrap();
+    let d = p.deal("a").unwrap();
+    assert_eq!(
+        d.company
+            .as_ref()
+            .and_then(Ref::object)
+            .map(|c| c.name.as_str()),
+        Some("Acme")
+    );
+    assert_eq!(d.contact, Some(Ref::to("ct2")));
+    assert_eq!(d.amount, Some(20.0));
+    assert_eq!(summary(&p)[4], ("won".into(), 1, 20.0, 20.0));
+    // Pointing elsewhere drops the old object; an included object in the event wins.
+    p.upsert(Deal {
+        company: Some(Ref::to("co2")),
+        ..deal("a", "won", Some(20.0))
+    })
+    .unwrap();
+    assert_eq!(p.deal("a").unwrap().company, Some(Ref::to("co2")));
+    p.upsert(Deal {
+        company: company("co2", "Globex"),
+        ..deal("a", "won", Some(20.0))
+    })
+    .unwrap();
+    p.upsert(Deal {
+        company: None,
+        ..deal("a", "won", Some(20.0))
+    })
+    .unwrap();
+    assert_eq!(p.deal("a").unwrap().company, None);
+}
+
+#[test]
 fn loading_checks_everything_first_and_accepts_both_shapes() {
     let mut p = loaded(vec![deal("keep", "lead", Some(1.0))]);
     for bad in [

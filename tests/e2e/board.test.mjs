@@ -1,6 +1,6 @@
 // The pipeline board end to end: drag a deal to another stage, the totals follow, the server
-// has the new stage, a second browser logged in as the same user sees the move live, and
-// another user never sees the deal.
+// has the new stage, a second browser logged in as the same user sees the move live (still
+// showing the deal's company), and another user never sees the deal.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -25,7 +25,9 @@ test('drag a deal across stages; totals, server and a second window follow; anot
   const me = await signUp('board');
   const other = await signUp('boardother');
   const title = `Drag me ${Date.now()}`;
-  const created = await rest('POST', '/classes/Deal', { title, amount: 2500, stage: 'lead' }, me.token);
+  const companyName = `Initrode ${Date.now()}`;
+  const company = await rest('POST', '/classes/Company', { name: companyName }, me.token);
+  const created = await rest('POST', '/classes/Deal', { title, amount: 2500, stage: 'lead', company: { __type: 'Pointer', className: 'Company', objectId: company.objectId } }, me.token);
 
   const one = await logIn(me);
   const two = await logIn(me);
@@ -58,6 +60,9 @@ test('drag a deal across stages; totals, server and a second window follow; anot
   assert.equal(stage, 'won');
   await two.page.getByRole('region', { name: 'Stage won' }).getByText(title).waitFor({ timeout: 5_000 });
   assert.equal(await text(two.page, 'count-won'), '1');
+  // The live event carried a bare company pointer; the card keeps the company's name.
+  const liveCard = two.page.getByRole('button', { name: `Deal ${title}` });
+  assert.equal((await liveCard.locator('.company').textContent()).trim(), companyName);
 
   // The other user: nothing of it, not even live.
   await stranger.page.waitForTimeout(500);

@@ -1,17 +1,39 @@
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+
+/** Writes dist/sw.js (from sw.js) with the list of every file of this build to keep offline. */
+function serviceWorker(): Plugin {
+  return {
+    name: 'crm-service-worker',
+    apply: 'build',
+    writeBundle(options, bundle) {
+      // Relative to sw.js, which sits at the root of the build: right under any `base`.
+      const files = ['./', ...Object.keys(bundle)].sort();
+      const version = createHash('sha256').update(files.join('\n')).digest('hex').slice(0, 16);
+      const source = readFileSync(path.join(here, 'sw.js'), 'utf8')
+        .replace('self.__PRECACHE__', JSON.stringify(files))
+        .replace('self.__VERSION__', JSON.stringify(version));
+      writeFileSync(path.join(options.dir ?? path.join(here, 'dist'), 'sw.js'), source);
+    },
+  };
+}
 
 // crm-wasm is linked from ../pkg (wasm-pack --target web): keep it out of dependency
 // pre-bundling so its `new URL('crm_wasm_bg.wasm', import.meta.url)` still points at the file.
 export default defineConfig({
-  plugins: [react()],
+  plugins: [react(), serviceWorker()],
   optimizeDeps: { exclude: ['crm-wasm'] },
   server: {
     host: '127.0.0.1',
     port: 5173,
     strictPort: true,
-    fs: { allow: [fileURLToPath(new URL('.', import.meta.url)), fileURLToPath(new URL('../pkg', import.meta.url))] },
+    fs: { allow: [here, fileURLToPath(new URL('../pkg', import.meta.url))] },
   },
   preview: { host: '127.0.0.1', port: 4173, strictPort: true },
 });

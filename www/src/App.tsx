@@ -62,6 +62,9 @@ export function App({ client }: { client: CrmClient }) {
   }, [client, user]);
 
   const [tab, setTab] = useState<Tab>('pipeline');
+  const [offlineReady, setOfflineReady] = useState(false);
+  const onPinned = useCallback(() => setOfflineReady(true), []);
+  useEffect(() => setOfflineReady(false), [user]);
   if (!user) {
     return <LogIn client={client} notice={notice} onSignedIn={(u) => { setNotice(undefined); setUser(u); }} />;
   }
@@ -74,21 +77,22 @@ export function App({ client }: { client: CrmClient }) {
             <button key={t} aria-current={tab === t ? 'page' : undefined} onClick={() => setTab(t)}>{label}</button>
           ))}
         </nav>
-        <SyncBadge local={session?.local} />
+        <SyncBadge local={session?.local} offlineReady={offlineReady} />
         <span className="who">Signed in as <strong>{user.username}</strong></span>
         <button onClick={async () => { await client.logOut().catch(() => undefined); setUser(undefined); }}>
           Log out
         </button>
       </header>
-      {session && <Workspace client={client} session={session} tab={tab} />}
+      {session && <Workspace client={client} session={session} tab={tab} onPinned={onPinned} />}
     </div>
   );
 }
 
 /** The signed-in screens; the pipeline (live, in wasm memory) is shared by board and dashboard. */
-function Workspace({ client, session, tab }: { client: CrmClient; session: Session; tab: Tab }) {
+function Workspace({ client, session, tab, onPinned }: { client: CrmClient; session: Session; tab: Tab; onPinned: () => void }) {
   const [pipeline] = useState(() => new CrmPipeline());
-  const [loaded, setLoaded] = useState(false);
+  // Where the board's deals came from: the server (kept live) or, offline, the local store.
+  const [loaded, setLoaded] = useState<'live' | 'local'>();
   const [error, setError] = useState<string>();
   const [dealId, setDealId] = useState<string>();
   const [companyId, setCompanyId] = useState<string>();
@@ -96,29 +100,45 @@ function Workspace({ client, session, tab }: { client: CrmClient; session: Sessi
   const localRef = useRef(session.local);
   localRef.current = session.local;
   const load = useCallback(async () => {
+    const fromLocal = async () => {
+      const local = localRef.current;
+      if (!local || navigator.onLine) return false;
+      try {
+        pipeline.load(await client.deals().fromLocalDatastore(local).findAll());
+        setLoaded('local');
+        setError(undefined);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    if (await fromLocal()) return;
     try {
       await session.live.livePipeline(pipeline, client.deals().include('company'));
-      setLoaded(true);
+      setLoaded('live');
       setError(undefined);
     } catch (err) {
-      const local = localRef.current;
-      if (local && !navigator.onLine) {
-        try {
-          pipeline.load(await client.deals().fromLocalDatastore(local).findAll());
-          setLoaded(true);
-          return;
-        } catch {
-          /* fall through to the error */
-        }
-      }
-      setError(describeError(err));
+      if (!(await fromLocal())) setError(describeError(err));
     }
   }, [client, pipeline, session.live]);
   useEffect(() => { void load(); }, [load]);
+  // Opened offline before the local store was: load from it once it is there.
+  useEffect(() => {
+    if (!loaded && error && session.local && !navigator.onLine) void load();
+  }, [loaded, error, session.local, load]);
+  // Opened from the local store: back online, follow the server again.
+  useEffect(() => {
+    if (loaded !== 'local') return;
+    const online = () => void load();
+    window.addEventListener('online', online);
+    return () => window.removeEventListener('online', online);
+  }, [loaded, load]);
   // Keep the deals pinned (incrementally), so the board opens offline next time.
   useEffect(() => {
-    if (loaded && session.local && navigator.onLine) void session.local.refreshPin(client.deals()).catch(() => undefined);
-  }, [client, loaded, session.local]);
+    if (loaded === 'live' && session.local && navigator.onLine) {
+      session.local.refreshPin(client.deals()).then(onPinned, () => undefined);
+    }
+  }, [client, loaded, session.local, onPinned]);
   useEffect(() => () => pipeline.free(), [pipeline]);
 
   if (!loaded && error) return <p role="alert" className="error">{error} <button onClick={load}>Retry</button></p>;
@@ -138,11 +158,16 @@ function Workspace({ client, session, tab }: { client: CrmClient; session: Sessi
   );
 }
 
-function SyncBadge({ local }: { local?: LocalStore }) {
+function SyncBadge({ local, offlineReady }: { local?: LocalStore; offlineReady: boolean }) {
   const status = useSyncStatus(local);
   const label = !status.online ? 'Offline' : status.state === 'syncing' ? 'Syncing…' : status.state === 'error' ? 'Sync problem' : 'Online';
   return (
-    <span className={`sync sync-${status.online ? status.state : 'offline'}`} data-testid="sync-status">
+    <span
+      className={`sync sync-${status.online ? status.state : 'offline'}`}
+      data-testid="sync-status"
+      data-offline-ready={offlineReady}
+      title={offlineReady ? 'Your deals are saved on this device: the board opens without a connection.' : undefined}
+    >
       {label}{status.pending > 0 && ` · ${status.pending} pending`}
     </span>
   );

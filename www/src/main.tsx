@@ -14,3 +14,8 @@ startCrm()
     ),
   )
   .catch((err) => root.render(<p role="alert">Could not start crm-wasm: {String(err)}</p>));
+
+// Production builds keep the app openable offline (dist/sw.js, written by the build).
+if (import.meta.env.PROD && 'serviceWorker' in navigator) {
+  navigator.serviceWorker.register(`${import.meta.env.BASE_URL}sw.js`).catch((err) => console.warn('no offline app:', err));
+}

@@ -453,12 +453,16 @@ async fn every_query_operator_against_the_real_server() {
         .starts_with("name".into(), "Acme".into())
         .unwrap();
     assert_eq!(
-        titles(q().matches_query("company".into(), &acme_like).unwrap()).await,
+        titles(
+            q().matches_query("company".into(), acme_like.handle_ref())
+                .unwrap()
+        )
+        .await,
         ["Alpha", "Gamma"]
     );
     assert_eq!(
         titles(
-            q().does_not_match_query("company".into(), &acme_like)
+            q().does_not_match_query("company".into(), acme_like.handle_ref())
                 .unwrap()
         )
         .await,
@@ -470,8 +474,10 @@ async fn every_query_operator_against_the_real_server() {
     let lost = c.deals().equal_to("stage".into(), s("lost")).unwrap();
     assert_eq!(
         titles(
-            won.or(&cheap)
-                .or(&lost)
+            won.or(cheap.handle_ref())
+                .unwrap()
+                .or(lost.handle_ref())
+                .unwrap()
                 .ascending(strs(&["title"]))
                 .unwrap()
         )
@@ -481,9 +487,12 @@ async fn every_query_operator_against_the_real_server() {
     let big = c.deals().greater_than("amount".into(), n(150.0)).unwrap();
     let acme_deals = c
         .deals()
-        .matches_query("company".into(), &acme_like)
+        .matches_query("company".into(), acme_like.handle_ref())
         .unwrap();
-    assert_eq!(titles(big.and(&acme_deals)).await, ["Gamma"]);
+    assert_eq!(
+        titles(big.and(acme_deals.handle_ref()).unwrap()).await,
+        ["Gamma"]
+    );
     // order by several keys, limit, skip
     let ordered = c
         .deals()

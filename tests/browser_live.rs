@@ -65,7 +65,7 @@ async fn second_client(a: &CrmClient) -> CrmClient {
 async fn live_on(c: &CrmClient, options: Value) -> (LiveQueryClient, u32, Events) {
     let live = LiveQueryClient::new(c, Some(ts(options))).unwrap();
     let (events, handler) = recorder();
-    let id = live.subscribe(&c.deals(), handler).unwrap();
+    let id = live.subscribe(c.deals().handle_ref(), handler).unwrap();
     within(5000.0, "the subscription", || live.is_subscribed(id)).await;
     (live, id, events)
 }
@@ -271,7 +271,10 @@ async fn a_live_pipeline_applies_events_incrementally() {
     let b = second_client(&a).await;
     let live = LiveQueryClient::new(&b, None).unwrap();
     let pipeline = PipelineHandle::new();
-    let id = live.live_pipeline(&pipeline, &b.deals()).await.unwrap();
+    let id = live
+        .live_pipeline(pipeline.handle_ref(), b.deals().handle_ref())
+        .await
+        .unwrap();
     within(5000.0, "the subscription", || live.is_subscribed(id)).await;
     let won = |p: &PipelineHandle| -> (u32, f64) {
         let cols: Vec<crm_wasm::pipeline::ColumnSummary> = p
@@ -322,7 +325,7 @@ async fn a_revoked_session_is_refused_and_reported() {
         .unchecked_into(),
     );
     let (_, handler) = recorder();
-    live.subscribe(&a.deals(), handler).unwrap();
+    live.subscribe(a.deals().handle_ref(), handler).unwrap();
     within(5000.0, "the refusal", || !errors.borrow().is_empty()).await;
     assert_eq!(live.status().as_string().as_deref(), Some("closed"));
     assert!(code_of(&LiveQueryClient::new(&client(), None).err().unwrap()) == "NOT_SIGNED_IN");
@@ -341,9 +344,12 @@ async fn pinned_objects_in_the_local_store_follow_live_events() {
         .await
         .unwrap();
     let live = LiveQueryClient::new(&b, None).unwrap();
-    let id = live.live_pin(&store, &b.deals(), None).await.unwrap();
+    let id = live
+        .live_pin(store.handle_ref(), b.deals().handle_ref(), None)
+        .await
+        .unwrap();
     within(5000.0, "the subscription", || live.is_subscribed(id)).await;
-    let local = || b.deals().from_local_datastore(&store);
+    let local = || b.deals().from_local_datastore(store.handle_ref()).unwrap();
     assert_eq!(local().count().await.unwrap(), 1.0, "pinned at once");
 
     let made: Deal = rust(

@@ -100,7 +100,7 @@ async fn pinned_objects_answer_the_same_queries_locally() {
         .unwrap()
         .limit(5.0)
         .unwrap();
-    let won_local = won_server.from_local_datastore(&store);
+    let won_local = won_server.from_local_datastore(store.handle_ref()).unwrap();
     assert_eq!(
         titles(won_local.find().await.unwrap()),
         titles(won_server.find().await.unwrap())
@@ -115,7 +115,7 @@ async fn pinned_objects_answer_the_same_queries_locally() {
         .unwrap();
     assert_eq!(
         c.deals()
-            .from_pin(&store, Some("hot".into()))
+            .from_pin(store.handle_ref(), Some("hot".into()))
             .unwrap()
             .count()
             .await
@@ -125,7 +125,7 @@ async fn pinned_objects_answer_the_same_queries_locally() {
     store.unpin_all("hot".into()).await.unwrap();
     assert_eq!(
         c.deals()
-            .from_pin(&store, Some("hot".into()))
+            .from_pin(store.handle_ref(), Some("hot".into()))
             .unwrap()
             .count()
             .await
@@ -134,7 +134,8 @@ async fn pinned_objects_answer_the_same_queries_locally() {
     );
     assert_eq!(
         c.deals()
-            .from_local_datastore(&store)
+            .from_local_datastore(store.handle_ref())
+            .unwrap()
             .count()
             .await
             .unwrap(),
@@ -148,7 +149,8 @@ async fn pinned_objects_answer_the_same_queries_locally() {
         .unwrap();
     assert_eq!(
         c.deals()
-            .from_local_datastore(&store)
+            .from_local_datastore(store.handle_ref())
+            .unwrap()
             .count()
             .await
             .unwrap(),
@@ -157,7 +159,8 @@ async fn pinned_objects_answer_the_same_queries_locally() {
     assert_eq!(
         code_of(
             &c.deals()
-                .from_local_datastore(&store)
+                .from_local_datastore(store.handle_ref())
+                .unwrap()
                 .get(id.into())
                 .await
                 .unwrap_err()
@@ -167,7 +170,8 @@ async fn pinned_objects_answer_the_same_queries_locally() {
     store.unpin_all("Deal".into()).await.unwrap();
     assert_eq!(
         c.deals()
-            .from_local_datastore(&store)
+            .from_local_datastore(store.handle_ref())
+            .unwrap()
             .count()
             .await
             .unwrap(),
@@ -260,7 +264,8 @@ async fn offline_writes_survive_a_reload_and_sync_exactly_once_with_pointers_int
     // Applied locally at once.
     let local = values(
         p.deals()
-            .from_local_datastore(&store)
+            .from_local_datastore(store.handle_ref())
+            .unwrap()
             .equal_to("stage".into(), JsValue::from_str("won"))
             .unwrap()
             .find()
@@ -505,7 +510,8 @@ async fn refreshing_a_pin_brings_changes_and_notices_deletions() {
         .equal_to("stage".into(), JsValue::from_str("won"))
         .unwrap();
     let first: Value =
-        serde_wasm_bindgen::from_value(store.refresh_pin(&won, None).await.unwrap()).unwrap();
+        serde_wasm_bindgen::from_value(store.refresh_pin(won.handle_ref(), None).await.unwrap())
+            .unwrap();
     assert_eq!(
         (first["updated"].clone(), first["removed"].clone()),
         (json!(2), json!(0))
@@ -523,13 +529,20 @@ async fn refreshing_a_pin_brings_changes_and_notices_deletions() {
         .await
         .unwrap();
     let second: Value =
-        serde_wasm_bindgen::from_value(store.refresh_pin(&won, None).await.unwrap()).unwrap();
+        serde_wasm_bindgen::from_value(store.refresh_pin(won.handle_ref(), None).await.unwrap())
+            .unwrap();
     assert_eq!(second["removed"], 1);
     assert!(
         second["updated"].as_u64().unwrap() >= 2,
         "a2 and c (the margin may bring a again)"
     );
-    let mut local = titles(won.from_pin(&store, None).unwrap().find().await.unwrap());
+    let mut local = titles(
+        won.from_pin(store.handle_ref(), None)
+            .unwrap()
+            .find()
+            .await
+            .unwrap(),
+    );
     local.sort();
     assert_eq!(local, ["a2", "c"]);
     store.close();
@@ -589,7 +602,8 @@ async fn logging_out_deletes_the_users_local_data() {
         .unwrap();
     assert_eq!(
         c.deals()
-            .from_local_datastore(&store)
+            .from_local_datastore(store.handle_ref())
+            .unwrap()
             .count()
             .await
             .unwrap(),
@@ -602,7 +616,8 @@ async fn logging_out_deletes_the_users_local_data() {
     let again = open(&c).await;
     assert_eq!(
         c.deals()
-            .from_local_datastore(&again)
+            .from_local_datastore(again.handle_ref())
+            .unwrap()
             .count()
             .await
             .unwrap(),

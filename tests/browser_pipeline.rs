@@ -69,7 +69,7 @@ async fn a_pipeline_loads_from_the_server_groups_filters_pages_and_moves() {
             .clone(),
     );
     let v0 = p.version();
-    p.load_query(&c.deals()).await.unwrap();
+    p.load_query(c.deals().handle_ref()).await.unwrap();
     assert!(p.version() > v0);
     assert_eq!(notified.get(), 1);
     assert_eq!(p.size(), 5);

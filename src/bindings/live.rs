@@ -14,7 +14,7 @@ use tsify::{Ts, Tsify};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::query::{CrmClass, CrmQuery};
+use super::query::{CrmClass, CrmQuery, QueryData};
 use super::{decode, to_js, to_js_error, CrmClient, SharedRef};
 use crate::error::CrmError;
 use crate::live::{Action, CatchUp, LiveEvent, LiveEventKind, LiveMachine, LiveStatus};
@@ -410,7 +410,7 @@ pub struct LiveQueryClient {
 }
 
 impl LiveQueryClient {
-    fn subscribe_sink(&self, query: &CrmQuery, sink: Sink) -> Result<u32, JsValue> {
+    fn subscribe_sink(&self, query: &QueryData, sink: Sink) -> Result<u32, JsValue> {
         let class = query.class();
         let schema = match class {
             CrmClass::Deal => &schema::DEAL,
@@ -501,8 +501,9 @@ impl LiveQueryClient {
     /// (a Deal or Activity query). Answers the subscription's id, for `unsubscribe`. Typed
     /// generically in types.d.ts.
     #[wasm_bindgen(skip_typescript)]
-    pub fn subscribe(&self, query: &CrmQuery, handler: js_sys::Function) -> Result<u32, JsValue> {
-        self.subscribe_sink(query, Sink::Callback(handler))
+    pub fn subscribe(&self, query: JsValue, handler: js_sys::Function) -> Result<u32, JsValue> {
+        let query = CrmQuery::arg(&query, "query")?;
+        self.subscribe_sink(&query, Sink::Callback(handler))
     }
 
     /// Keeps `pipeline` in step with `query`: loads every match, then applies each change as
@@ -510,19 +511,21 @@ impl LiveQueryClient {
     #[wasm_bindgen(js_name = livePipeline)]
     pub async fn live_pipeline(
         &self,
-        pipeline: &super::PipelineHandle,
-        #[wasm_bindgen(unchecked_param_type = "CrmQuery<Deal>")] query: &CrmQuery,
+        #[wasm_bindgen(unchecked_param_type = "Pipeline")] pipeline: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "CrmQuery<Deal>")] query: JsValue,
     ) -> Result<u32, JsValue> {
+        let pipeline = super::PipelineHandle::arg(&pipeline, "pipeline")?;
+        let query = CrmQuery::arg(&query, "query")?;
         if query.class() != CrmClass::Deal {
             return Err(to_js_error(CrmError::InvalidInput(
                 "a pipeline follows a query over Deal".into(),
             )));
         }
-        let (inner_pipeline, notify) = pipeline.parts();
+        let (inner_pipeline, notify) = (&pipeline.pipeline, &pipeline.listeners);
         // Subscribe first and hold events while loading, so nothing falls between the two.
         let buffer = Rc::new(RefCell::new(Some(Vec::new())));
         let id = self.subscribe_sink(
-            query,
+            &query,
             Sink::Pipeline {
                 pipeline: inner_pipeline.clone(),
                 notify: notify.clone(),
@@ -561,9 +564,9 @@ impl LiveQueryClient {
     #[wasm_bindgen(js_name = livePin)]
     pub async fn live_pin(
         &self,
-        store: &super::LocalStore,
+        #[wasm_bindgen(unchecked_param_type = "LocalStore")] store: JsValue,
         #[wasm_bindgen(unchecked_param_type = "CrmQuery<Deal> | CrmQuery<Activity>")]
-        query: &CrmQuery,
+        query: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "string")] name: Option<JsValue>,
     ) -> Result<u32, JsValue> {
         let name = match name {
@@ -571,9 +574,10 @@ impl LiveQueryClient {
             None => None,
         };
         let pin = name.unwrap_or_else(|| crate::local_store::DEFAULT_PIN.into());
-        let inner = store.inner().clone();
+        let inner = super::LocalStore::arg(&store, "store")?;
+        let query = CrmQuery::arg(&query, "query")?;
         let id = self.subscribe_sink(
-            query,
+            &query,
             Sink::Store {
                 store: inner.clone(),
                 pin: pin.clone(),

@@ -13,6 +13,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
+use super::handles::Registry;
 use super::query::{CrmClass, CrmQuery};
 use super::{
     decode, from_js, input_error, opt_text_arg, text_arg, texts_arg, to_js, to_js_error, CrmClient,
@@ -68,7 +69,18 @@ pub(crate) struct Inner {
 /// The local datastore of the signed-in user.
 #[wasm_bindgen]
 pub struct LocalStore {
+    id: u32,
     inner: Rc<Inner>,
+}
+
+thread_local! {
+    static STORES: Registry<Inner> = Registry::new();
+}
+
+impl Drop for LocalStore {
+    fn drop(&mut self) {
+        let _ = STORES.try_with(|r| r.forget(self.id));
+    }
 }
 
 fn opt_name(name: Option<JsValue>) -> Result<Option<String>, JsValue> {
@@ -291,7 +303,16 @@ impl LocalStore {
             }
             *inner._online.borrow_mut() = Some(on_online);
         }
-        Ok(LocalStore { inner })
+        Ok(LocalStore {
+            id: STORES.with(|r| r.register(&inner)),
+            inner,
+        })
+    }
+
+    /// The id this store is found by when passed as an argument (see `handles`).
+    #[wasm_bindgen(getter, js_name = __crmHandle, skip_typescript)]
+    pub fn handle_id(&self) -> u32 {
+        self.id
     }
 
     /// Stores objects of a class and adds them to the default pin (or the pin `name`).
@@ -541,9 +562,10 @@ impl LocalStore {
         #[wasm_bindgen(
             unchecked_param_type = "CrmQuery<Company> | CrmQuery<Contact> | CrmQuery<Deal> | CrmQuery<Activity>"
         )]
-        query: &CrmQuery,
+        query: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "string")] name: Option<JsValue>,
     ) -> Result<JsValue, JsValue> {
+        let query = CrmQuery::arg(&query, "query")?;
         let name = opt_name(name)?;
         let class = query.class_name();
         let (updated, removed) = self
@@ -611,7 +633,17 @@ impl LocalStore {
 }
 
 impl LocalStore {
-    pub(crate) fn inner(&self) -> &Rc<Inner> {
-        &self.inner
+    /// A stand-in for this handle as an argument, for Rust callers (tests): an object with the
+    /// handle's id, which is all an argument lookup reads.
+    #[doc(hidden)]
+    pub fn handle_ref(&self) -> JsValue {
+        let object = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&object, &"__crmHandle".into(), &self.id.into());
+        object.into()
+    }
+
+    /// A `LocalStore` argument (`what` names it in the error).
+    pub(crate) fn arg(value: &JsValue, what: &str) -> Result<Rc<Inner>, JsValue> {
+        STORES.with(|r| r.arg(value, what, "LocalStore"))
     }
 }

@@ -9,10 +9,13 @@
 //! - `pipeline`: `Pipeline`, the pipeline engine's handle;
 //! - `live`: `LiveQueryClient`, Live Queries over a WebSocket;
 //! - `local`: `LocalStore`, the offline datastore (pins, local queries, offline writes, sync).
+//! - `handles`: handles passed as arguments, looked up by id so a wrong or freed one is a
+//!   typed error.
 //!
 //! Declarations tsify cannot derive (generics, open string unions) are in `types.d.ts`.
 
 mod client;
+mod handles;
 mod live;
 mod local;
 mod pipeline;

@@ -8,6 +8,7 @@ use std::rc::Rc;
 use tsify::Ts;
 use wasm_bindgen::prelude::*;
 
+use super::handles::Registry;
 use super::query::{CrmClass, CrmQuery};
 use super::{count_arg, decode, output, text_arg, to_js, to_js_error, CrmClient};
 use crate::error::CrmError;
@@ -17,14 +18,39 @@ use crate::schema::{Change, Changes};
 
 #[wasm_bindgen(js_name = Pipeline)]
 pub struct PipelineHandle {
-    inner: Rc<RefCell<Pipeline>>,
-    listeners: Rc<RefCell<Vec<js_sys::Function>>>,
+    id: u32,
+    parts: Rc<PipelineParts>,
+}
+
+/// A pipeline's engine and its subscribers, for a live query that feeds them.
+pub struct PipelineParts {
+    pub pipeline: Rc<RefCell<Pipeline>>,
+    pub listeners: Rc<RefCell<Vec<js_sys::Function>>>,
+}
+
+thread_local! {
+    static PIPELINES: Registry<PipelineParts> = Registry::new();
+}
+
+impl Drop for PipelineHandle {
+    fn drop(&mut self) {
+        let _ = PIPELINES.try_with(|r| r.forget(self.id));
+    }
 }
 
 impl PipelineHandle {
-    /// The engine and its subscribers, for a live query that feeds them.
-    pub(crate) fn parts(&self) -> (Rc<RefCell<Pipeline>>, Rc<RefCell<Vec<js_sys::Function>>>) {
-        (self.inner.clone(), self.listeners.clone())
+    /// A stand-in for this handle as an argument, for Rust callers (tests): an object with the
+    /// handle's id, which is all an argument lookup reads.
+    #[doc(hidden)]
+    pub fn handle_ref(&self) -> JsValue {
+        let object = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&object, &"__crmHandle".into(), &self.id.into());
+        object.into()
+    }
+
+    /// A `Pipeline` argument (`what` names it in the error).
+    pub(crate) fn arg(value: &JsValue, what: &str) -> Result<Rc<PipelineParts>, JsValue> {
+        PIPELINES.with(|r| r.arg(value, what, "Pipeline"))
     }
 
     /// Runs a change with the pipeline borrowed, then (borrow released) tells subscribers.
@@ -32,7 +58,7 @@ impl PipelineHandle {
         &self,
         f: impl FnOnce(&mut Pipeline) -> crate::error::Result<T>,
     ) -> Result<T, JsValue> {
-        let result = f(&mut self.inner.borrow_mut());
+        let result = f(&mut self.parts.pipeline.borrow_mut());
         if result.is_ok() {
             self.notify();
         }
@@ -40,7 +66,7 @@ impl PipelineHandle {
     }
 
     fn notify(&self) {
-        let listeners: Vec<js_sys::Function> = self.listeners.borrow().clone();
+        let listeners: Vec<js_sys::Function> = self.parts.listeners.borrow().clone();
         for l in listeners {
             let _ = l.call0(&JsValue::NULL);
         }
@@ -51,10 +77,20 @@ impl PipelineHandle {
 impl PipelineHandle {
     #[wasm_bindgen(constructor)]
     pub fn new() -> PipelineHandle {
-        PipelineHandle {
-            inner: Rc::new(RefCell::new(Pipeline::new())),
+        let parts = Rc::new(PipelineParts {
+            pipeline: Rc::new(RefCell::new(Pipeline::new())),
             listeners: Rc::new(RefCell::new(Vec::new())),
+        });
+        PipelineHandle {
+            id: PIPELINES.with(|r| r.register(&parts)),
+            parts,
         }
+    }
+
+    /// The id this pipeline is found by when passed as an argument (see `handles`).
+    #[wasm_bindgen(getter, js_name = __crmHandle, skip_typescript)]
+    pub fn handle_id(&self) -> u32 {
+        self.id
     }
 
     /// Replaces the deals with a JSON array (or a Parse answer `{results: [...]}`), wire or JS
@@ -81,8 +117,9 @@ impl PipelineHandle {
     #[wasm_bindgen(js_name = loadQuery)]
     pub async fn load_query(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "CrmQuery<Deal>")] query: &CrmQuery,
+        #[wasm_bindgen(unchecked_param_type = "CrmQuery<Deal>")] query: JsValue,
     ) -> Result<(), JsValue> {
+        let query = CrmQuery::arg(&query, "query")?;
         if query.class() != CrmClass::Deal {
             return Err(to_js_error(CrmError::InvalidInput(
                 "a pipeline loads a query over Deal".into(),
@@ -107,7 +144,7 @@ impl PipelineHandle {
         #[wasm_bindgen(js_name = "objectId", unchecked_param_type = "string")] object_id: JsValue,
     ) -> Result<bool, JsValue> {
         let object_id = text_arg(&object_id, "objectId")?;
-        let removed = self.inner.borrow_mut().remove(&object_id);
+        let removed = self.parts.pipeline.borrow_mut().remove(&object_id);
         if removed {
             self.notify();
         }
@@ -124,7 +161,7 @@ impl PipelineHandle {
 
     #[wasm_bindgen(getter)]
     pub fn filter(&self) -> Result<Ts<Filter>, JsValue> {
-        output(self.inner.borrow().filter())
+        output(self.parts.pipeline.borrow().filter())
     }
 
     #[wasm_bindgen(js_name = setSort)]
@@ -144,24 +181,30 @@ impl PipelineHandle {
 
     /// Recomputes every column from scratch (changes do this incrementally by themselves).
     pub fn regroup(&self) {
-        self.inner.borrow_mut().regroup();
+        self.parts.pipeline.borrow_mut().regroup();
         self.notify();
     }
 
     /// Changes whenever anything shown changes.
     #[wasm_bindgen(getter)]
     pub fn version(&self) -> f64 {
-        self.inner.borrow().version() as f64
+        self.parts.pipeline.borrow().version() as f64
     }
 
     #[wasm_bindgen(getter)]
     pub fn size(&self) -> u32 {
-        self.inner.borrow().len() as u32
+        self.parts.pipeline.borrow().len() as u32
     }
 
     /// The columns in stage order with count, total and weighted total.
     pub fn columns(&self) -> Result<Vec<Ts<ColumnSummary>>, JsValue> {
-        self.inner.borrow().columns().iter().map(output).collect()
+        self.parts
+            .pipeline
+            .borrow()
+            .columns()
+            .iter()
+            .map(output)
+            .collect()
     }
 
     /// Cards `offset .. offset + limit` of one column, in the current sort.
@@ -175,7 +218,7 @@ impl PipelineHandle {
         let stage = text_arg(&stage, "stage")?;
         let offset = count_arg(offset, "offset")?;
         let limit = count_arg(limit, "limit")?;
-        let mut p = self.inner.borrow_mut();
+        let mut p = self.parts.pipeline.borrow_mut();
         let page = p.page(&stage, offset as usize, limit as usize);
         to_js(&page)
     }
@@ -186,12 +229,23 @@ impl PipelineHandle {
         #[wasm_bindgen(js_name = "objectId", unchecked_param_type = "string")] object_id: JsValue,
     ) -> Result<Option<Ts<Deal>>, JsValue> {
         let object_id = text_arg(&object_id, "objectId")?;
-        self.inner.borrow().deal(&object_id).map(output).transpose()
+        self.parts
+            .pipeline
+            .borrow()
+            .deal(&object_id)
+            .map(output)
+            .transpose()
     }
 
     /// Win rate, average deal size, average age per stage, expected revenue by month.
     pub fn stats(&self) -> Result<Ts<Stats>, JsValue> {
-        output(&self.inner.borrow().stats(js_sys::Date::now() as i64))
+        output(
+            &self
+                .parts
+                .pipeline
+                .borrow()
+                .stats(js_sys::Date::now() as i64),
+        )
     }
 
     /// Moves a deal at once and answers the move's id; save the new stage, then
@@ -209,12 +263,12 @@ impl PipelineHandle {
 
     #[wasm_bindgen(js_name = confirmMove)]
     pub fn confirm_move(&self, #[wasm_bindgen(js_name = "moveId")] move_id: u32) -> bool {
-        self.inner.borrow_mut().confirm_move(move_id)
+        self.parts.pipeline.borrow_mut().confirm_move(move_id)
     }
 
     #[wasm_bindgen(js_name = revertMove)]
     pub fn revert_move(&self, #[wasm_bindgen(js_name = "moveId")] move_id: u32) -> bool {
-        let reverted = self.inner.borrow_mut().revert_move(move_id);
+        let reverted = self.parts.pipeline.borrow_mut().revert_move(move_id);
         if reverted {
             self.notify();
         }
@@ -261,8 +315,8 @@ impl PipelineHandle {
         &self,
         #[wasm_bindgen(unchecked_param_type = "() => void")] listener: js_sys::Function,
     ) -> js_sys::Function {
-        self.listeners.borrow_mut().push(listener.clone());
-        let listeners = Rc::downgrade(&self.listeners);
+        self.parts.listeners.borrow_mut().push(listener.clone());
+        let listeners = Rc::downgrade(&self.parts.listeners);
         Closure::once_into_js(move || {
             if let Some(l) = listeners.upgrade() {
                 l.borrow_mut().retain(|f| f != &listener);

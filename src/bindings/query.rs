@@ -11,6 +11,7 @@ use std::rc::Rc;
 
 use wasm_bindgen::JsCast;
 
+use super::handles::Registry;
 use super::{
     count_arg, from_js, opt_text_arg, output, rest_texts, text_arg, to_js, to_js_error, SharedRef,
 };
@@ -63,13 +64,44 @@ macro_rules! with_model {
 }
 
 #[wasm_bindgen(skip_typescript)]
-#[derive(Clone)]
 pub struct CrmQuery {
+    id: u32,
+    data: Rc<QueryData>,
+}
+
+/// What a query is. Shared between its handle and any lookup of it as an argument.
+pub struct QueryData {
     shared: SharedRef,
     class: CrmClass,
     query: Query,
     /// Set by `fromLocalDatastore` / `fromPin`: run against the local store (and that pin).
     local: Option<(Rc<super::local::Inner>, Option<String>)>,
+}
+
+thread_local! {
+    static QUERIES: Registry<QueryData> = Registry::new();
+}
+
+impl std::ops::Deref for CrmQuery {
+    type Target = QueryData;
+    fn deref(&self) -> &QueryData {
+        &self.data
+    }
+}
+
+impl Clone for CrmQuery {
+    fn clone(&self) -> Self {
+        CrmQuery {
+            id: QUERIES.with(|r| r.register(&self.data)),
+            data: self.data.clone(),
+        }
+    }
+}
+
+impl Drop for CrmQuery {
+    fn drop(&mut self) {
+        let _ = QUERIES.try_with(|r| r.forget(self.id));
+    }
 }
 
 fn value(js: JsValue, what: &str) -> Result<serde_json::Value, JsValue> {
@@ -89,21 +121,21 @@ fn values(js: JsValue, what: &str) -> Result<Vec<serde_json::Value>, JsValue> {
 }
 
 async fn find_as<T: HasSchema + DeserializeOwned + Tsify + Serialize>(
-    q: &CrmQuery,
+    q: &QueryData,
 ) -> Result<JsValue, JsValue> {
     let found: Vec<T> = q.shared.run(q.shared.core.find(&q.query)).await?;
     to_js(&found)
 }
 
 async fn find_all_as<T: HasSchema + DeserializeOwned + Tsify + Serialize>(
-    q: &CrmQuery,
+    q: &QueryData,
 ) -> Result<JsValue, JsValue> {
     let found: Vec<T> = q.shared.run(q.shared.core.find_all(&q.query)).await?;
     to_js(&found)
 }
 
 async fn first_as<T: HasSchema + DeserializeOwned + Tsify + Serialize>(
-    q: &CrmQuery,
+    q: &QueryData,
 ) -> Result<JsValue, JsValue> {
     let found: Option<T> = q.shared.run(q.shared.core.first(&q.query)).await?;
     Ok(found
@@ -114,7 +146,7 @@ async fn first_as<T: HasSchema + DeserializeOwned + Tsify + Serialize>(
 }
 
 async fn get_as<T: HasSchema + DeserializeOwned + Tsify + Serialize>(
-    q: &CrmQuery,
+    q: &QueryData,
     id: &str,
 ) -> Result<JsValue, JsValue> {
     let found: T = q
@@ -124,7 +156,10 @@ async fn get_as<T: HasSchema + DeserializeOwned + Tsify + Serialize>(
     Ok(output(&found)?.into())
 }
 
-impl CrmQuery {
+impl QueryData {
+    pub(crate) fn class_name(&self) -> String {
+        self.class.name().to_owned()
+    }
     pub(crate) fn class(&self) -> CrmClass {
         self.class
     }
@@ -136,26 +171,64 @@ impl CrmQuery {
     }
 }
 
+impl CrmQuery {
+    /// A stand-in for this handle as an argument, for Rust callers (tests): an object with the
+    /// handle's id, which is all an argument lookup reads.
+    #[doc(hidden)]
+    pub fn handle_ref(&self) -> JsValue {
+        let object = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&object, &"__crmHandle".into(), &self.id.into());
+        object.into()
+    }
+
+    fn from_data(data: QueryData) -> CrmQuery {
+        let data = Rc::new(data);
+        CrmQuery {
+            id: QUERIES.with(|r| r.register(&data)),
+            data,
+        }
+    }
+
+    /// A `CrmQuery` argument (`what` names it in the error).
+    pub(crate) fn arg(value: &JsValue, what: &str) -> Result<Rc<QueryData>, JsValue> {
+        QUERIES.with(|r| r.arg(value, what, "CrmQuery"))
+    }
+}
+
 #[wasm_bindgen]
 impl CrmQuery {
     pub(crate) fn new(shared: SharedRef, class: CrmClass) -> Self {
-        Self {
+        Self::from_data(QueryData {
             shared,
             class,
             query: Query::default(),
             local: None,
-        }
+        })
+    }
+
+    /// The id this query is found by when passed as an argument (see `handles`).
+    #[wasm_bindgen(getter, js_name = __crmHandle, skip_typescript)]
+    pub fn handle_id(&self) -> u32 {
+        self.id
     }
 
     fn with(&self, change: impl FnOnce(&mut Query)) -> CrmQuery {
+        self.with_local(self.local.clone(), change)
+    }
+
+    fn with_local(
+        &self,
+        local: Option<(Rc<super::local::Inner>, Option<String>)>,
+        change: impl FnOnce(&mut Query),
+    ) -> CrmQuery {
         let mut query = self.query.clone();
         change(&mut query);
-        CrmQuery {
+        Self::from_data(QueryData {
             shared: self.shared.clone(),
             class: self.class,
             query,
-            local: self.local.clone(),
-        }
+            local,
+        })
     }
 
     fn constrain(&self, c: Constraint) -> CrmQuery {
@@ -164,7 +237,7 @@ impl CrmQuery {
 
     #[wasm_bindgen(skip_typescript, getter, js_name = className)]
     pub fn class_name(&self) -> String {
-        self.class.name().to_owned()
+        self.data.class_name()
     }
 
     #[wasm_bindgen(skip_typescript, js_name = equalTo)]
@@ -270,8 +343,9 @@ impl CrmQuery {
     }
 
     #[wasm_bindgen(skip_typescript, js_name = matchesQuery)]
-    pub fn matches_query(&self, field: JsValue, other: &CrmQuery) -> Result<CrmQuery, JsValue> {
+    pub fn matches_query(&self, field: JsValue, other: JsValue) -> Result<CrmQuery, JsValue> {
         let field = text_arg(&field, "field")?;
+        let other = CrmQuery::arg(&other, "the sub-query")?;
         Ok(self.constrain(Constraint::MatchesQuery {
             field,
             query: Box::new(other.query.clone()),
@@ -282,9 +356,10 @@ impl CrmQuery {
     pub fn does_not_match_query(
         &self,
         field: JsValue,
-        other: &CrmQuery,
+        other: JsValue,
     ) -> Result<CrmQuery, JsValue> {
         let field = text_arg(&field, "field")?;
+        let other = CrmQuery::arg(&other, "the sub-query")?;
         Ok(self.constrain(Constraint::DoesNotMatchQuery {
             field,
             query: Box::new(other.query.clone()),
@@ -292,17 +367,19 @@ impl CrmQuery {
     }
 
     #[wasm_bindgen(skip_typescript)]
-    pub fn or(&self, other: &CrmQuery) -> CrmQuery {
-        self.combine(other, true)
+    pub fn or(&self, other: JsValue) -> Result<CrmQuery, JsValue> {
+        let other = CrmQuery::arg(&other, "the other query")?;
+        Ok(self.combine(&other, true))
     }
 
     #[wasm_bindgen(skip_typescript)]
-    pub fn and(&self, other: &CrmQuery) -> CrmQuery {
-        self.combine(other, false)
+    pub fn and(&self, other: JsValue) -> Result<CrmQuery, JsValue> {
+        let other = CrmQuery::arg(&other, "the other query")?;
+        Ok(self.combine(&other, false))
     }
 
     /// `a.or(b).or(c)` gives one `$or` of three; order, limit etc. stay this query's.
-    fn combine(&self, other: &CrmQuery, any: bool) -> CrmQuery {
+    fn combine(&self, other: &QueryData, any: bool) -> CrmQuery {
         let conditions = |q: &Query| Query {
             constraints: q.constraints.clone(),
             ..Query::default()
@@ -371,29 +448,21 @@ impl CrmQuery {
 
     /// The same query, run against the local datastore.
     #[wasm_bindgen(skip_typescript, js_name = fromLocalDatastore)]
-    pub fn from_local_datastore(&self, store: &super::LocalStore) -> CrmQuery {
-        let mut q = self.with(|_| {});
-        q.local = Some((store.inner().clone(), None));
-        q
+    pub fn from_local_datastore(&self, store: JsValue) -> Result<CrmQuery, JsValue> {
+        let store = super::LocalStore::arg(&store, "store")?;
+        Ok(self.with_local(Some((store, None)), |_| {}))
     }
 
     /// The same query, run against the objects of one pin of the local datastore.
     #[wasm_bindgen(skip_typescript, js_name = fromPin)]
-    pub fn from_pin(
-        &self,
-        store: &super::LocalStore,
-        name: Option<JsValue>,
-    ) -> Result<CrmQuery, JsValue> {
+    pub fn from_pin(&self, store: JsValue, name: Option<JsValue>) -> Result<CrmQuery, JsValue> {
+        let store = super::LocalStore::arg(&store, "store")?;
         let name = match name {
             Some(v) => opt_text_arg(&v, "pin name")?,
             None => None,
         };
-        let mut q = self.with(|_| {});
-        q.local = Some((
-            store.inner().clone(),
-            Some(name.unwrap_or_else(|| crate::local_store::DEFAULT_PIN.into())),
-        ));
-        Ok(q)
+        let pin = name.unwrap_or_else(|| crate::local_store::DEFAULT_PIN.into());
+        Ok(self.with_local(Some((store, Some(pin))), |_| {}))
     }
 
     #[wasm_bindgen(skip_typescript, js_name = findAll)]

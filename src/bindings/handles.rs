@@ -21,6 +21,13 @@ thread_local! {
     static NEXT_ID: Cell<u32> = const { Cell::new(1) };
 }
 
+/// An object standing in for the handle `id` as an argument: all a lookup reads is the id.
+pub(crate) fn stand_in(id: u32) -> JsValue {
+    let object = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&object, &JsValue::from_str(ID_PROPERTY), &id.into());
+    object.into()
+}
+
 /// Live handles of one kind, by id. Holds `Weak`s: the handle object owns its state.
 pub(crate) struct Registry<T> {
     live: RefCell<HashMap<u32, Weak<T>>>,

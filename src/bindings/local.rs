@@ -637,9 +637,7 @@ impl LocalStore {
     /// handle's id, which is all an argument lookup reads.
     #[doc(hidden)]
     pub fn handle_ref(&self) -> JsValue {
-        let object = js_sys::Object::new();
-        let _ = js_sys::Reflect::set(&object, &"__crmHandle".into(), &self.id.into());
-        object.into()
+        super::handles::stand_in(self.id)
     }
 
     /// A `LocalStore` argument (`what` names it in the error).

@@ -176,9 +176,7 @@ impl CrmQuery {
     /// handle's id, which is all an argument lookup reads.
     #[doc(hidden)]
     pub fn handle_ref(&self) -> JsValue {
-        let object = js_sys::Object::new();
-        let _ = js_sys::Reflect::set(&object, &"__crmHandle".into(), &self.id.into());
-        object.into()
+        super::handles::stand_in(self.id)
     }
 
     fn from_data(data: QueryData) -> CrmQuery {

@@ -4,20 +4,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { artifacts, rest, signUp, useApp } from './server.mjs';
+import { artifacts, logInToBoard, rest, signUp, useApp } from './server.mjs';
 
 const app = useApp(4175);
 
-async function logIn(user) {
-  const context = await app.browser.newContext({ viewport: { width: 1400, height: 900 } });
-  const page = await context.newPage();
-  await page.goto(app.preview.url);
-  await page.getByLabel('Username').fill(user.username);
-  await page.getByLabel('Password').fill(user.password);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await page.getByTestId('count-lead').waitFor({ timeout: 10_000 });
-  return { context, page };
-}
+const logIn = (user) => logInToBoard(app, user);
 
 const text = async (page, id) => (await page.getByTestId(id).textContent()).trim();
 

@@ -3,7 +3,7 @@
 // reload, so nothing but those two can answer; a deal made offline then reaches the server once.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rest, signUp, useApp } from './server.mjs';
+import { logInToBoard, rest, signUp, useApp } from './server.mjs';
 
 const app = useApp(4177);
 
@@ -12,12 +12,7 @@ test('reload while offline: the app and the pinned deals open from this device, 
   const title = `Kept offline ${Date.now()}`;
   await rest('POST', '/classes/Deal', { title, amount: 900, stage: 'proposal' }, me.token);
 
-  const context = await app.browser.newContext({ viewport: { width: 1400, height: 900 } });
-  const page = await context.newPage();
-  await page.goto(app.preview.url);
-  await page.getByLabel('Username').fill(me.username);
-  await page.getByLabel('Password').fill(me.password);
-  await page.getByRole('button', { name: 'Log in' }).click();
+  const { context, page } = await logInToBoard(app, me);
   await page.getByRole('region', { name: 'Stage proposal' }).getByText(title).waitFor({ timeout: 10_000 });
   // The deals are pinned, and the service worker controls the page (its files are kept).
   await page.locator('[data-testid="sync-status"][data-offline-ready="true"]').waitFor({ timeout: 15_000 });

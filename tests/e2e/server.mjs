@@ -64,3 +64,15 @@ export function useApp(port) {
   });
   return app;
 }
+
+/** Logs `user` in from a fresh browser context; resolves with it once the board shows. */
+export async function logInToBoard(app, user) {
+  const context = await app.browser.newContext({ viewport: { width: 1400, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(app.preview.url);
+  await page.getByLabel('Username').fill(user.username);
+  await page.getByLabel('Password').fill(user.password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByTestId('count-lead').waitFor({ timeout: 10_000 });
+  return { context, page };
+}

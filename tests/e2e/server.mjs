@@ -55,7 +55,8 @@ export function useApp(port) {
   const app = {};
   before(async () => {
     mkdirSync(artifacts, { recursive: true });
-    app.preview = await startPreview(port);
+    // CRM_TEST_APP_PORT_OFFSET moves every app port, so two checkouts can test side by side.
+    app.preview = await startPreview(port + Number(process.env.CRM_TEST_APP_PORT_OFFSET || 0));
     app.browser = await launchBrowser();
   });
   after(async () => {

@@ -5,8 +5,7 @@
 // - Bad input is answered with a Parse error whose message says what is wrong.
 'use strict';
 
-const STAGES = ['lead', 'qualified', 'proposal', 'negotiation', 'won', 'lost'];
-const ACTIVITY_TYPES = ['call', 'email', 'meeting', 'note'];
+const { stages: STAGES, activityTypes: ACTIVITY_TYPES } = require('../crm-vocabulary.json');
 const RELATED_CLASSES = ['Contact', 'Deal'];
 const MANAGER_ROLE = 'sales-manager';
 

@@ -59,7 +59,7 @@ start_parse() {
   log "starting Parse Server on 127.0.0.1:$parse_port"
   PARSE_PORT=$parse_port PARSE_MASTER_KEY=$(master_key) \
   DATABASE_URI="postgres://postgres@127.0.0.1:$pg_port/$db" \
-  NODE_ENV=production PARSE_SILENT=${PARSE_SILENT:-1} PARSE_LOGS_FOLDER="$data/logs" PARSE_OUTBOX="$data/outbox.jsonl" \
+  CRM_TEST_HOOKS=$([ "$instance" = test ] && echo 1 || echo 0) NODE_ENV=production PARSE_SILENT=${PARSE_SILENT:-1} PARSE_LOGS_FOLDER="$data/logs" PARSE_OUTBOX="$data/outbox.jsonl" \
     nohup node "$here/server.js" >"$data/parse.log" 2>&1 &
   echo $! > "$data/parse.pid"
   for _ in $(seq 1 120); do

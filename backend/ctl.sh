@@ -2,7 +2,9 @@
 # Starts and stops the backend: a PostgreSQL 15 cluster in backend/.data/<instance>/pg and Parse
 # Server, both on 127.0.0.1. Instances keep separate data and ports so tests never touch the
 # app's data:   dev  -> Parse 1337, Postgres 54337      test -> Parse 1437, Postgres 54437
-# Usage: ctl.sh start|stop|kill-parse|restart-parse|status|reset|master-key [dev|test]
+# Parse Server runs under backend/supervise.js: a crash is written to .data/<instance>/crashes.log
+# and the server restarted within seconds (the tests fail when that log is not empty).
+# Usage: ctl.sh start|stop|kill-parse|crash-parse|restart-parse|status|reset|master-key|crashes|idempotency-cleanup [dev|test]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 cmd=${1:-status}
@@ -37,10 +39,14 @@ start_pg() {
   if ! as_postgres "$pgbin/psql -h 127.0.0.1 -p $pg_port -U postgres -tAc \"SELECT 1 FROM pg_database WHERE datname='$db'\"" | grep -q 1; then
     as_postgres "$pgbin/createdb -h 127.0.0.1 -p $pg_port -U postgres $db"
   fi
+  # One query may not hold a connection for longer than this (an expensive query from a client
+  # is cancelled with an error instead of starving everyone else).
+  as_postgres "$pgbin/psql -h 127.0.0.1 -p $pg_port -U postgres -d $db -qc \"ALTER DATABASE $db SET statement_timeout = '${CRM_STATEMENT_TIMEOUT:-5s}'\"" >/dev/null
   log "PostgreSQL on 127.0.0.1:$pg_port"
 }
 
 parse_pid() { cat "$data/parse.pid" 2>/dev/null || true; }
+child_pid() { cat "$data/parse-child.pid" 2>/dev/null || true; }
 parse_running() { local p; p=$(parse_pid); [ -n "$p" ] && kill -0 "$p" 2>/dev/null; }
 
 master_key() {
@@ -57,10 +63,15 @@ start_parse() {
   if parse_running; then log "Parse Server already running (pid $(parse_pid))"; return; fi
   [ -d "$here/node_modules/parse-server" ] || (cd "$here" && npm install --no-audit --no-fund --loglevel=error)
   log "starting Parse Server on 127.0.0.1:$parse_port"
+  # The test instance: test-only Cloud Code hooks, and rate limits that every test, all from
+  # 127.0.0.1, fits under (the security suite checks the real limits on a server of its own).
   PARSE_PORT=$parse_port PARSE_MASTER_KEY=$(master_key) \
   DATABASE_URI="postgres://postgres@127.0.0.1:$pg_port/$db" \
-  CRM_TEST_HOOKS=$([ "$instance" = test ] && echo 1 || echo 0) NODE_ENV=production PARSE_SILENT=${PARSE_SILENT:-1} PARSE_LOGS_FOLDER="$data/logs" PARSE_OUTBOX="$data/outbox.jsonl" \
-    nohup node "$here/server.js" >"$data/parse.log" 2>&1 &
+  CRM_TEST_HOOKS=$([ "$instance" = test ] && echo 1 || echo 0) \
+  CRM_RATE_LIMIT_SCALE=${CRM_RATE_LIMIT_SCALE:-$([ "$instance" = test ] && echo 1000 || echo 1)} \
+  CRM_CRASH_LOG="$data/crashes.log" CRM_CHILD_PID_FILE="$data/parse-child.pid" \
+  NODE_ENV=production PARSE_SILENT=${PARSE_SILENT:-1} PARSE_LOGS_FOLDER="$data/logs" PARSE_OUTBOX="$data/outbox.jsonl" \
+    nohup node "$here/supervise.js" >>"$data/parse.log" 2>&1 &
   echo $! > "$data/parse.pid"
   for _ in $(seq 1 120); do
     if curl -fsS "http://127.0.0.1:$parse_port/parse/health" 2>/dev/null | grep -q '"ok"'; then
@@ -78,7 +89,9 @@ stop_all() {
     for _ in $(seq 1 40); do parse_running || break; sleep 0.25; done
     parse_running && kill -9 "$(parse_pid)" 2>/dev/null || true
   fi
-  rm -f "$data/parse.pid"
+  # A server left behind by a supervisor that was killed outright.
+  c=$(child_pid); [ -n "$c" ] && kill -0 "$c" 2>/dev/null && kill -9 "$c" 2>/dev/null || true
+  rm -f "$data/parse.pid" "$data/parse-child.pid"
   if pg_running; then as_postgres "$pgbin/pg_ctl -D '$pgdata' -m fast -w stop" >/dev/null; fi
   log "stopped"
 }
@@ -88,19 +101,31 @@ case "$cmd" in
   stop) stop_all ;;
   kill-parse)
     # A crash, not a shutdown: SIGKILL, so requests in flight die mid-way (fault-injection tests).
+    # The supervisor goes first, so the server stays down until `start`.
     if parse_running; then kill -9 "$(parse_pid)"; for _ in $(seq 1 40); do parse_running || break; sleep 0.1; done; fi
-    rm -f "$data/parse.pid"
+    c=$(child_pid); [ -n "$c" ] && kill -9 "$c" 2>/dev/null || true
+    rm -f "$data/parse.pid" "$data/parse-child.pid"
     log "Parse Server killed" ;;
+  crash-parse)
+    # The server alone dies (SIGKILL); the supervisor is expected to bring it back.
+    c=$(child_pid); [ -n "$c" ] && kill -9 "$c" 2>/dev/null || true
+    log "Parse Server process $c killed under its supervisor" ;;
+  crashes)
+    # Prints the crash log (empty when the server never crashed); exit 1 when there were any.
+    if [ -s "$data/crashes.log" ]; then cat "$data/crashes.log"; exit 1; fi ;;
+  idempotency-cleanup)
+    c=$(child_pid); [ -n "$c" ] && kill -USR2 "$c" ;;
   restart-parse)
     if parse_running; then kill "$(parse_pid)"; for _ in $(seq 1 40); do parse_running || break; sleep 0.25; done; fi
     start_parse ;;
   reset)
     stop_all
     rm -rf "$pgdata"
+    rm -f "$data/crashes.log"
     log "data removed" ;;
   status)
     pg_running && log "PostgreSQL running on $pg_port" || log "PostgreSQL stopped"
     parse_running && log "Parse Server running on $parse_port" || log "Parse Server stopped" ;;
   master-key) master_key ;;
-  *) echo "usage: ctl.sh start|stop|kill-parse|restart-parse|reset|status|master-key [dev|test]" >&2; exit 2 ;;
+  *) echo "usage: ctl.sh start|stop|kill-parse|crash-parse|restart-parse|reset|status|master-key|crashes|idempotency-cleanup [dev|test]" >&2; exit 2 ;;
 esac

@@ -35,6 +35,14 @@ const userClp = () => ({
   protectedFields: { '*': ['email'] },
 });
 
+// Roles and installations are written with the master key only (the manager role is granted
+// by an administrator); any signed-in user could otherwise create a role or an installation.
+const MASTER_ONLY = { find: {}, count: {}, get: {}, create: {}, update: {}, delete: {}, addField: {}, protectedFields: {} };
+const SYSTEM_DEFINITIONS = [
+  { className: '_Role', fields: {}, classLevelPermissions: MASTER_ONLY },
+  { className: '_Installation', fields: {}, classLevelPermissions: MASTER_ONLY },
+];
+
 const INDEXES = {
   Deal: { stage_close: { stage: 1, expectedCloseDate: 1 }, updated: { updatedAt: 1 } },
   Contact: { company: { company: 1 } },
@@ -79,4 +87,9 @@ function loadDefinitions() {
   return definitions;
 }
 
-module.exports = { loadDefinitions, CRM_CLASSES };
+/** loadDefinitions() plus the system classes whose permissions we set. */
+function allDefinitions() {
+  return [...loadDefinitions(), ...SYSTEM_DEFINITIONS];
+}
+
+module.exports = { loadDefinitions, allDefinitions, CRM_CLASSES };

@@ -6,8 +6,10 @@ const http = require('http');
 const path = require('path');
 const express = require('express');
 const { ParseServer, ParseGraphQLServer } = require('parse-server');
-const { loadDefinitions } = require('./schema');
+const { allDefinitions } = require('./schema');
 const { outboxAdapter } = require('./mail-adapter');
+const { restGuard, graphQLGuard, guardedWssAdapter, answerClientErrors } = require('./guard');
+const { LIMITS, RATE_LIMITS, PASSWORD_PATTERN, PASSWORD_RULE } = require('./rules');
 
 const env = (name, fallback) => process.env[name] || fallback;
 const port = Number(env('PARSE_PORT', '1337'));
@@ -17,6 +19,10 @@ const javascriptKey = env('PARSE_JS_KEY', 'crm-js-key');
 const masterKey = env('PARSE_MASTER_KEY', '');
 const databaseURI = env('DATABASE_URI', 'postgres://postgres@127.0.0.1:54337/crm');
 const serverURL = `http://${host}:${port}/parse`;
+// Rate limits are per client address; every test runs from 127.0.0.1, so the test instance
+// multiplies them (CRM_RATE_LIMIT_SCALE) and the security suite checks them on a server of
+// its own with the defaults.
+const rateScale = Number(env('CRM_RATE_LIMIT_SCALE', '1'));
 
 if (!masterKey || masterKey.length < 16) {
   console.error('PARSE_MASTER_KEY must be set (ctl.sh generates one per data folder)');
@@ -37,12 +43,35 @@ async function main() {
     masterKeyIps: ['127.0.0.1', '::1'],
     cloud: path.join(__dirname, 'cloud', 'main.js'),
     allowClientClassCreation: false,
+    // Offline creates choose their ids; guard.js and Cloud Code hold them to Parse's shape and
+    // refuse them on _User, _Role, _Session and _Installation.
     allowCustomObjectId: true,
     enforcePrivateUsers: true,
+    enableAnonymousUsers: false,
+    fileUpload: { enableForPublic: false, enableForAnonymousUser: false, enableForAuthenticatedUser: false },
+    maxUploadSize: `${Math.floor(LIMITS.bodyBytes / 1024)}kb`,
+    maxLimit: 1000,
+    passwordPolicy: {
+      validatorPattern: PASSWORD_PATTERN,
+      validationError: PASSWORD_RULE,
+      resetTokenValidityDuration: 60 * 60,
+    },
+    accountLockout: { duration: 5, threshold: 5, unlockOnPasswordReset: true },
+    requestComplexity: {
+      batchRequestLimit: 100,
+      includeDepth: 3,
+      includeCount: 10,
+      queryDepth: 4,
+      subqueryDepth: 2,
+      subqueryLimit: 1000,
+      graphQLDepth: 12,
+      graphQLFields: 200,
+    },
+    rateLimit: rateLimits(rateScale),
     idempotencyOptions: { paths: ['.*'], ttl: 3600 },
     liveQuery: { classNames: ['Deal', 'Activity'] },
     schema: {
-      definitions: loadDefinitions(),
+      definitions: allDefinitions(),
       strict: false,
       deleteExtraFields: false,
       recreateModifiedFields: false,
@@ -55,10 +84,13 @@ async function main() {
   await api.start();
 
   const app = express();
-  app.use('/parse', api.app);
+  app.disable('x-powered-by');
+  app.use('/parse', restGuard(), api.app);
+  app.use('/graphql', graphQLGuard({ rateScale }));
   new ParseGraphQLServer(api, { graphQLPath: '/graphql' }).applyGraphQL(app);
 
   const server = http.createServer(app);
+  answerClientErrors(server);
   await new Promise((resolve) => server.listen(port, host, resolve));
   await ParseServer.createLiveQueryServer(server, {
     appId,
@@ -66,8 +98,10 @@ async function main() {
     javascriptKey,
     serverURL,
     keyPairs: { javascriptKey, masterKey },
+    wssAdapter: guardedWssAdapter(appId),
   });
   await ensureManagerRole();
+  await warnWithoutStatementTimeout();
   scheduleIdempotencyCleanup(api);
   console.log(`parse-server ready on ${serverURL} (GraphQL http://${host}:${port}/graphql)`);
 
@@ -88,17 +122,59 @@ async function ensureManagerRole() {
   await role.save(null, { useMasterKey: true });
 }
 
-// Parse creates idempotency_delete_expired_records() but never calls it.
+// ctl.sh sets a per-statement timeout on the database (ALTER DATABASE … SET statement_timeout);
+// a database set up another way may lack it, and then one expensive query can hold a
+// connection for as long as it likes.
+async function warnWithoutStatementTimeout() {
+  const Config = require('parse-server/lib/Config');
+  const row = await Config.get(appId).database.adapter._client.one('SHOW statement_timeout');
+  if (row.statement_timeout === '0') {
+    console.warn('WARNING: PostgreSQL has no statement_timeout; see the production checklist in the README');
+  }
+}
+
+// Sign-up, log-in and password reset per client address, per minute (times `scale`).
+function rateLimits(scale) {
+  const limit = (requestPath, requestMethods, { perMinute, what }) => ({
+    requestPath,
+    requestMethods,
+    requestTimeWindow: 60 * 1000,
+    requestCount: Math.max(1, Math.round(perMinute * scale)),
+    errorResponseMessage: `Too many ${what} from this address; try again in a minute.`,
+    // Every request on loopback would otherwise be exempt (Parse skips 127.0.0.1).
+    includeInternalRequests: true,
+  });
+  return [
+    limit('/users', ['POST'], RATE_LIMITS.signUp),
+    limit('/login', ['GET', 'POST'], RATE_LIMITS.logIn),
+    limit('/requestPasswordReset', ['POST'], RATE_LIMITS.passwordReset),
+    limit('/verificationEmailRequest', ['POST'], RATE_LIMITS.passwordReset),
+  ];
+}
+
+// Parse creates idempotency_delete_expired_records() but never calls it. Runs every 15
+// minutes, and on demand through the `crm-idempotency-cleanup` signal (SIGUSR2) for tests.
 function scheduleIdempotencyCleanup(api) {
   const run = async () => {
     try {
-      const client = api.config.database.adapter._client;
-      if (client) await client.none('SELECT idempotency_delete_expired_records()');
+      const deleted = await idempotencyCleanup();
+      console.log(`idempotency cleanup: ${deleted} expired request ids deleted`);
     } catch (e) {
       console.warn('idempotency cleanup failed:', e.message);
     }
   };
   setInterval(run, 15 * 60 * 1000).unref();
+  process.on('SIGUSR2', run);
+}
+
+async function idempotencyCleanup() {
+  const Config = require('parse-server/lib/Config');
+  const database = Config.get(appId).database;
+  const client = database.adapter._client;
+  const before = await client.one('SELECT count(*)::int AS n FROM "_Idempotency"');
+  await client.none('SELECT idempotency_delete_expired_records()');
+  const after = await client.one('SELECT count(*)::int AS n FROM "_Idempotency"');
+  return before.n - after.n;
 }
 
 main().catch((err) => {

@@ -1,21 +1,31 @@
-// Cloud Code: the server side of the security model and input validation.
+// Cloud Code: the server side of the security model and input validation (the trust model is
+// written out in the README).
+// - Every save of every class is checked field by field against backend/rules.js: type, range,
+//   size, strict dates, no unknown fields, no client-chosen ids on identities. A throw here is a
+//   clean Parse error; a value that reaches Parse's encoder unchecked (an invalid Date) used to
+//   crash the whole process.
 // - createdBy is always the session user on create and never changes afterwards.
 // - ACLs are computed here, never taken from the client: the owner (createdBy; for a Deal also
 //   assignedTo) reads and writes, role "sales-manager" reads.
-// - Bad input is answered with a Parse error whose message says what is wrong.
+// - A deal is reassigned by its creator or its current assignee, only to an existing user, and
+//   deleted by its creator only.
+// - Queries (REST, GraphQL) and Live Query subscriptions accept only literal-text regexes.
+// - Deleting a user removes their sessions and role memberships.
 'use strict';
 
-const { stages: STAGES, activityTypes: ACTIVITY_TYPES } = require('../crm-vocabulary.json');
-const RELATED_CLASSES = ['Contact', 'Deal'];
+const { loadDefinitions } = require('../schema');
+const rules = require('../rules');
+
+const { ACTIVITY_TYPES, RELATED_CLASSES, OBJECT_ID } = rules;
 const MANAGER_ROLE = 'sales-manager';
+const CRM_CLASSES = ['Company', 'Contact', 'Deal', 'Activity'];
+
+// A field without a rule, or a rule without a field, stops the server at start rather than
+// letting a field through unchecked.
+rules.checkAgainstSchema(loadDefinitions());
 
 function fail(message) {
   throw new Parse.Error(Parse.Error.VALIDATION_ERROR, message);
-}
-
-function requireString(obj, field) {
-  const v = obj.get(field);
-  if (typeof v !== 'string' || v.trim() === '') fail(`${obj.className}.${field} is required`);
 }
 
 function userPointer(id) {
@@ -33,6 +43,41 @@ function ownerAcl(userIds) {
   return acl;
 }
 
+const idOf = (pointer) => pointer && (pointer.id || pointer.objectId);
+
+/** Checks every field this save sets against rules.js, plus the required ones on create. */
+function validateFields(request) {
+  const obj = request.object;
+  const className = obj.className;
+  const fieldRules = rules.fieldsOf(className);
+  if (!request.original && obj.id !== undefined && !request.master) {
+    if (rules.SERVER_ID_CLASSES.includes(className)) {
+      throw new Parse.Error(Parse.Error.OPERATION_FORBIDDEN, `objectIds of ${className} are chosen by the server`);
+    }
+    if (!OBJECT_ID.test(obj.id)) fail('a client-chosen objectId must be 10 to 32 letters and digits');
+  }
+  for (const key of obj.dirtyKeys()) {
+    if (key === 'ACL' || key === 'objectId') continue;
+    const rule = fieldRules[key];
+    if (!rule) fail(`${className}.${key} is not a field of ${className}`);
+    if (rule.serverOwned) continue;
+    const value = obj.get(key);
+    if (value === undefined || value === null) {
+      if (rule.required) fail(`${className}.${key} is required`);
+      continue;
+    }
+    const problem = rule.check(value);
+    if (problem) fail(`${className}.${key} ${problem}`);
+  }
+  if (!request.original) {
+    for (const [key, rule] of Object.entries(fieldRules)) {
+      if (rule.required && !rule.serverOwned && (obj.get(key) === undefined || obj.get(key) === null)) {
+        fail(`${className}.${key} is required`);
+      }
+    }
+  }
+}
+
 // createdBy: set from the session on create, immutable afterwards (the master key may set it,
 // which the seeding script uses).
 function stampCreator(request) {
@@ -46,48 +91,62 @@ function stampCreator(request) {
   }
 }
 
-function creatorId(obj) {
-  const c = obj.get('createdBy');
-  return c && (c.id || c.objectId);
-}
-
-function validateNonNegativeNumber(obj, field) {
-  const v = obj.get(field);
-  if (v === undefined || v === null) return;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
-    fail(`${obj.className}.${field} must be a finite number >= 0`);
-  }
-}
-
 for (const className of ['Company', 'Contact']) {
   Parse.Cloud.beforeSave(className, (request) => {
     stampCreator(request);
-    requireString(request.object, 'name');
-    const email = request.object.get('email');
-    if (className === 'Contact' && email !== undefined && email !== null && email !== '') {
-      if (typeof email !== 'string' || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) {
-        fail('Contact.email is not a valid e-mail address');
-      }
-    }
-    request.object.setACL(ownerAcl([creatorId(request.object)]));
+    validateFields(request);
+    request.object.setACL(ownerAcl([idOf(request.object.get('createdBy'))]));
   });
 }
 
-Parse.Cloud.beforeSave('Deal', (request) => {
+/** Refuses an atomic decrement of `amount`: two concurrent ones each pass the `>= 0` check on
+ * the value before and together go below zero. Increments can only raise it. */
+function checkAmountOp(deal) {
+  const op = deal.op('amount');
+  if (op instanceof Parse.Op.Increment && !(op._amount > 0)) {
+    fail('Deal.amount can only be raised with Increment; set the new amount instead');
+  }
+}
+
+/** assignedTo grants read and write through the ACL, so it must name a real user, and only the
+ * creator or the current assignee may hand a deal on. */
+async function checkAssignment(request) {
+  const deal = request.object;
+  if (request.master || !deal.dirty('assignedTo')) return;
+  const assignee = deal.get('assignedTo');
+  if (request.original) {
+    const before = request.original;
+    const me = request.user.id;
+    if (idOf(before.get('createdBy')) !== me && idOf(before.get('assignedTo')) !== me) {
+      throw new Parse.Error(Parse.Error.OPERATION_FORBIDDEN, 'only the creator or the assignee of a deal may reassign it');
+    }
+  }
+  if (!assignee) return;
+  const user = await new Parse.Query(Parse.User).get(idOf(assignee), { useMasterKey: true }).catch(() => null);
+  if (!user) fail(`Deal.assignedTo: no user ${idOf(assignee)}`);
+}
+
+Parse.Cloud.beforeSave('Deal', async (request) => {
   const deal = request.object;
   stampCreator(request);
-  requireString(deal, 'title');
-  validateNonNegativeNumber(deal, 'amount');
-  if (deal.get('stage') === undefined && !request.original) deal.set('stage', 'lead');
-  const stage = deal.get('stage');
-  if (!request.master && stage !== undefined && !STAGES.includes(stage)) {
-    fail(`Deal.stage must be one of ${STAGES.join(', ')}`);
-  }
-  if (!deal.get('assignedTo') && !request.original && request.user) {
+  if (!request.original && deal.get('stage') === undefined) deal.set('stage', 'lead');
+  if (!request.original && !deal.get('assignedTo') && request.user) {
     deal.set('assignedTo', userPointer(request.user.id));
   }
-  const assignee = deal.get('assignedTo');
-  deal.setACL(ownerAcl([creatorId(deal), assignee && (assignee.id || assignee.objectId)]));
+  if (!request.master) {
+    validateFields(request);
+    checkAmountOp(deal);
+  }
+  await checkAssignment(request);
+  deal.setACL(ownerAcl([idOf(deal.get('createdBy')), idOf(deal.get('assignedTo'))]));
+});
+
+// Only the creator deletes a deal (the assignee can move it to lost); managers only read.
+Parse.Cloud.beforeDelete('Deal', (request) => {
+  if (request.master) return;
+  if (idOf(request.object.get('createdBy')) !== (request.user && request.user.id)) {
+    throw new Parse.Error(Parse.Error.OPERATION_FORBIDDEN, 'only the creator of a deal may delete it');
+  }
 });
 
 // Accepts relatedTo as {className, objectId} or as a Pointer (what the Parse JS SDK sends),
@@ -95,16 +154,18 @@ Parse.Cloud.beforeSave('Deal', (request) => {
 Parse.Cloud.beforeSave('Activity', async (request) => {
   const activity = request.object;
   stampCreator(request);
+  if (!request.master) validateFields(request);
   const type = activity.get('type');
-  if (!request.master && type !== undefined && !ACTIVITY_TYPES.includes(type)) {
+  if (request.master && type !== undefined && !ACTIVITY_TYPES.includes(type)) {
+    // The seed and migrations use the master key; a wrong type is still a mistake there.
     fail(`Activity.type must be one of ${ACTIVITY_TYPES.join(', ')}`);
   }
   if (activity.dirty('relatedTo')) {
     const rel = activity.get('relatedTo');
     if (rel !== undefined && rel !== null) {
       const className = rel.className;
-      const objectId = rel.id || rel.objectId;
-      if (!RELATED_CLASSES.includes(className) || typeof objectId !== 'string' || !objectId) {
+      const objectId = idOf(rel);
+      if (!RELATED_CLASSES.includes(className) || typeof objectId !== 'string' || !OBJECT_ID.test(objectId)) {
         fail('Activity.relatedTo must point to a Contact or a Deal');
       }
       // The target must exist and be visible to this user.
@@ -115,10 +176,50 @@ Parse.Cloud.beforeSave('Activity', async (request) => {
       activity.set('relatedTo', { className, objectId });
     }
   }
-  activity.setACL(ownerAcl([creatorId(activity)]));
+  activity.setACL(ownerAcl([idOf(activity.get('createdBy'))]));
 });
 
-// LiveQuery: only signed-in users may connect.
+// Accounts: e-mail required and valid, usernames without surrounding spaces or control
+// characters, ids chosen by the server, no fields beyond the schema's.
+Parse.Cloud.beforeSave(Parse.User, (request) => {
+  if (request.master) return;
+  validateFields(request);
+});
+
+// Deleting a user leaves nothing behind that grants access: their sessions and their role
+// memberships go. (Their objectId can never be reused: clients cannot choose user ids.)
+Parse.Cloud.afterDelete(Parse.User, async (request) => {
+  const user = request.object;
+  const sessions = await new Parse.Query('_Session').equalTo('user', user).find({ useMasterKey: true });
+  await Parse.Object.destroyAll(sessions, { useMasterKey: true });
+  const roles = await new Parse.Query(Parse.Role).equalTo('users', user).find({ useMasterKey: true });
+  for (const role of roles) {
+    role.getUsers().remove(user);
+    await role.save(null, { useMasterKey: true });
+  }
+});
+
+// Only literal-text regexes in queries: REST and GraphQL finds and counts both pass here.
+function checkRegexes(where, depth = 0) {
+  if (!where || typeof where !== 'object' || depth > 32) return;
+  for (const [key, value] of Object.entries(where)) {
+    if (key === '$regex') {
+      const problem = rules.regexProblem(value);
+      if (problem) throw new Parse.Error(Parse.Error.INVALID_QUERY, problem);
+    } else if (value && typeof value === 'object') {
+      checkRegexes(value, depth + 1);
+    }
+  }
+}
+
+for (const className of [...CRM_CLASSES, '_User']) {
+  Parse.Cloud.beforeFind(className, (request) => {
+    if (request.master) return;
+    checkRegexes(request.query.toJSON().where);
+  });
+}
+
+// LiveQuery: only signed-in users may connect (guard.js checks frames before this).
 Parse.Cloud.beforeConnect(() => {}, { requireUser: true });
 
 // Hooks that only tests need (e.g. holding a marked write to reorder events); never loaded in

@@ -67,7 +67,7 @@ test('Parse Server killed while 500 queued offline writes replay: after a restar
   await page.evaluate(() => {
     window.firstSync = window.t.store.sync().then((r) => r, (e) => ({ error: e.code }));
   });
-  const where = { title: { $regex: '^replay-' } };
+  const where = { title: { $regex: '^\\Qreplay-\\E' } };
   let landed = 0;
   for (let i = 0; i < 600 && landed < 60; i++) {
     landed = await serverCount('Deal', token, where);
@@ -109,7 +109,7 @@ test('answers dropped after commit while replaying: no duplicates', async () => 
   const reports = await syncUntilDrained(page);
   await fault('reset');
   assert.equal(reports.at(-1).pending, 0, JSON.stringify(reports));
-  const titles = (await serverObjects('Deal', token, { title: { $regex: '^dropped-' } })).map((d) => d.title);
+  const titles = (await serverObjects('Deal', token, { title: { $regex: '^\\Qdropped-\\E' } })).map((d) => d.title);
   assert.equal(titles.length, 40);
   assert.equal(new Set(titles).size, 40, 'no duplicates');
   await page.close();
@@ -126,7 +126,7 @@ test('5xx answers while replaying are retried with backoff until the queue drain
   const reports = await syncUntilDrained(page);
   assert.equal(reports.at(-1).pending, 0, JSON.stringify(reports));
   assert.ok(Date.now() - started >= 100, 'retries waited (backoff)');
-  assert.equal(await serverCount('Deal', token, { title: { $regex: '^fivexx-' } }), 10);
+  assert.equal(await serverCount('Deal', token, { title: { $regex: '^\\Qfivexx-\\E' } }), 10);
   await page.close();
 });
 

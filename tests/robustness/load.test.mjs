@@ -128,7 +128,7 @@ test(`${CLIENTS} clients x ${WRITES} writes while subscribed: no lost or doubled
 
   // The server holds each write exactly once.
   for (const [u, user] of users.entries()) {
-    const titles = (await serverObjects('Deal', user.token, { title: { $regex: `^${marker}` } })).map((d) => d.title);
+    const titles = (await serverObjects('Deal', user.token, { title: { $regex: `^\\Q${marker}\\E` } })).map((d) => d.title);
     assert.equal(titles.length, new Set(titles).size, `no duplicates for user ${u}`);
     assert.equal(titles.length, expectedPerUser(u), `every write of user ${u} is on the server`);
   }

@@ -1,0 +1,356 @@
+// The gate in front of Parse Server: refuses malformed or hostile requests with a Parse error
+// code and a message in words before Parse sees them, for REST (including /batch and the SDK's
+// POST-with-_method form), GraphQL and LiveQuery frames. Parse answers many of these with a bare
+// 500 or, for an invalid Date, crashes; what it checks well (permissions, types against the
+// schema, requestComplexity) is left to it. Field-level rules live in Cloud Code (rules.js).
+'use strict';
+
+const express = require('express');
+const WebSocketServer = require('ws').Server;
+const { WSAdapter } = require('parse-server/lib/Adapters/WebSocketServer/WSAdapter');
+const { OBJECT_ID, SERVER_ID_CLASSES, LIMITS, RATE_LIMITS, isoDateProblem, regexProblem, fieldsOf } = require('./rules');
+
+// Parse's error codes used here (Parse.Error).
+const CODE = {
+  INVALID_QUERY: 102,
+  INVALID_JSON: 107,
+  INCORRECT_TYPE: 111,
+  OBJECT_TOO_LARGE: 116,
+  OPERATION_FORBIDDEN: 119,
+  VALIDATION_ERROR: 142,
+};
+
+class Refusal extends Error {
+  constructor(code, message) {
+    super(message);
+    this.code = code;
+  }
+}
+const refuse = (code, message) => { throw new Refusal(code, message); };
+
+// ---- walking a request's JSON --------------------------------------------------------------
+
+/** Checks every value of a request body or where clause: nesting, sizes, NUL characters,
+ * non-finite numbers (JSON's 1e400 parses to Infinity), strict Dates and literal-only regexes. */
+function checkJson(value, where = false, depth = 0) {
+  if (depth > LIMITS.jsonDepth) refuse(CODE.INVALID_JSON, `JSON nested deeper than ${LIMITS.jsonDepth} levels`);
+  if (typeof value === 'string') {
+    if (value.length > LIMITS.stringChars) refuse(CODE.OBJECT_TOO_LARGE, `a string of ${value.length} characters is over the ${LIMITS.stringChars} limit`);
+    if (value.includes('\u0000')) refuse(CODE.INVALID_JSON, 'text must not contain NUL characters');
+    return;
+  }
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) refuse(CODE.INVALID_JSON, 'numbers must be finite');
+    return;
+  }
+  if (value === null || typeof value !== 'object') return;
+  if (Array.isArray(value)) {
+    if (value.length > LIMITS.arrayItems) refuse(CODE.OBJECT_TOO_LARGE, `an array of ${value.length} items is over the ${LIMITS.arrayItems} limit`);
+    for (const item of value) checkJson(item, where, depth + 1);
+    return;
+  }
+  if (value.__type === 'Date') {
+    const problem = isoDateProblem(value.iso);
+    if (problem) refuse(CODE.INCORRECT_TYPE, `invalid Date: ${problem}`);
+  }
+  for (const [key, inner] of Object.entries(value)) {
+    if (key.length > 256) refuse(CODE.INVALID_JSON, 'a key is longer than 256 characters');
+    if (key.includes('\u0000')) refuse(CODE.INVALID_JSON, 'keys must not contain NUL characters');
+    if (where && key === '$regex') {
+      const problem = regexProblem(inner);
+      if (problem) refuse(CODE.INVALID_QUERY, problem);
+    }
+    if (where && key === '$options' && !(typeof inner === 'string' && /^[im]{0,2}$/.test(inner))) {
+      refuse(CODE.INVALID_QUERY, '$options may only be "i" or "m"');
+    }
+    checkJson(inner, where, depth + 1);
+  }
+}
+
+/** A where clause given as text (query string) or object; refuses anything but a JSON object. */
+function checkWhere(where) {
+  if (where === undefined) return;
+  let parsed = where;
+  if (typeof where === 'string') {
+    if (where.length > LIMITS.stringChars) refuse(CODE.OBJECT_TOO_LARGE, 'where is too long');
+    try { parsed = JSON.parse(where); } catch { refuse(CODE.INVALID_JSON, 'where is not valid JSON'); }
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    refuse(CODE.INVALID_QUERY, 'where must be a JSON object');
+  }
+  checkJson(parsed, true);
+}
+
+const WHOLE = /^(0|[1-9]\d{0,8})$/;
+/** limit/skip/count: whole numbers, as Parse means them (a negative limit is a bare 500). */
+function checkPaging(params) {
+  for (const key of ['limit', 'skip']) {
+    const v = params[key];
+    if (v === undefined) continue;
+    if (!WHOLE.test(String(v))) refuse(CODE.INVALID_QUERY, `${key} must be a whole number from 0`);
+  }
+}
+
+// /classes/Deal, /classes/Deal/abc, /users, /users/abc, /roles/abc, /installations, /sessions
+function routeOf(path) {
+  const parts = path.split('/').filter(Boolean);
+  const aliases = { users: '_User', roles: '_Role', sessions: '_Session', installations: '_Installation' };
+  if (parts[0] === 'classes' && parts.length >= 2) return { className: parts[1], objectId: parts[2], rest: parts.slice(3) };
+  if (aliases[parts[0]]) return { className: aliases[parts[0]], objectId: parts[1], rest: parts.slice(2) };
+  return null;
+}
+
+/** One REST request (a top-level one, or a /batch sub-request). */
+function checkRestRequest(method, path, body, query = {}) {
+  const route = routeOf(path);
+  if (route && route.objectId !== undefined && !['me'].includes(route.objectId) && !OBJECT_ID.test(route.objectId)) {
+    refuse(CODE.VALIDATION_ERROR, `"${String(route.objectId).slice(0, 40)}" is not a valid objectId`);
+  }
+  if (body !== undefined && body !== null && (typeof body !== 'object' || Array.isArray(body))) {
+    refuse(CODE.INVALID_JSON, 'the body must be a JSON object');
+  }
+  const b = body || {};
+  checkJson(b);
+  if (method === 'GET') {
+    checkWhere(query.where ?? b.where);
+    checkPaging({ limit: query.limit ?? b.limit, skip: query.skip ?? b.skip });
+    return;
+  }
+  if (route && (method === 'POST' || method === 'PUT')) checkOps(route.className, b);
+  if (route && method === 'POST' && route.objectId === undefined && b.objectId !== undefined) {
+    if (SERVER_ID_CLASSES.includes(route.className)) {
+      refuse(CODE.OPERATION_FORBIDDEN, `objectIds of ${route.className} are chosen by the server`);
+    }
+    if (typeof b.objectId !== 'string' || !OBJECT_ID.test(b.objectId)) {
+      refuse(CODE.VALIDATION_ERROR, 'a client-chosen objectId must be 10 to 32 letters and digits');
+    }
+  }
+}
+
+/** Field operations: Delete anywhere, Increment on numbers; the CRM schema has no arrays or
+ * relations, and Parse answers an Add on a text field with a bare 500. */
+function checkOps(className, body) {
+  const rules = fieldsOf(className);
+  if (!rules) return;
+  for (const [key, value] of Object.entries(body)) {
+    if (!value || typeof value !== 'object' || value.__op === undefined) continue;
+    const op = value.__op;
+    const rule = Object.prototype.hasOwnProperty.call(rules, key) ? rules[key] : undefined;
+    if (op === 'Delete') continue;
+    if (op === 'Increment' && rule && rule.kind === 'number') continue;
+    refuse(CODE.INCORRECT_TYPE, `${String(op).slice(0, 20)} cannot be applied to ${className}.${key.slice(0, 40)}`);
+  }
+}
+
+function checkBatch(body) {
+  if (!body || !Array.isArray(body.requests)) refuse(CODE.INVALID_JSON, 'a batch needs a "requests" array');
+  for (const r of body.requests) {
+    if (!r || typeof r !== 'object' || typeof r.method !== 'string' || typeof r.path !== 'string') {
+      refuse(CODE.INVALID_JSON, 'each batch request needs a method and a path');
+    }
+    const method = r.method.toUpperCase();
+    if (!['GET', 'POST', 'PUT', 'DELETE'].includes(method)) refuse(CODE.INVALID_JSON, `batch method ${r.method.slice(0, 10)} is not allowed`);
+    checkRestRequest(method, r.path.replace(/^\/parse(?=\/)/, ''), r.body);
+  }
+}
+
+function answer(res, err) {
+  res.status(err.code === CODE.OBJECT_TOO_LARGE ? 413 : 400).json({ code: err.code, error: err.message });
+}
+
+/** Express middleware for the REST mount (/parse). Parses the body itself, as Parse would
+ * (any content type: the JS SDK posts text/plain), so it can be checked; Parse's own parser
+ * then sees `req._body` and keeps it. Files are left to Parse (uploads are off). */
+function restGuard() {
+  const parse = express.json({ type: () => true, limit: LIMITS.bodyBytes, strict: false });
+  return (req, res, next) => {
+    if (req.path.startsWith('/files/')) return next();
+    parse(req, res, (err) => {
+      if (err) {
+        const tooBig = err.type === 'entity.too.large';
+        return answer(res, new Refusal(tooBig ? CODE.OBJECT_TOO_LARGE : CODE.INVALID_JSON,
+          tooBig ? `the request body is over ${LIMITS.bodyBytes} bytes` : 'the request body is not valid JSON'));
+      }
+      try {
+        const body = req.body;
+        const method = (body && typeof body._method === 'string' ? body._method : req.method).toUpperCase();
+        if (req.path === '/batch' && method === 'POST') checkBatch(body);
+        else checkRestRequest(method, req.path, body, req.query);
+        next();
+      } catch (e) {
+        if (e instanceof Refusal) return answer(res, e);
+        next(e);
+      }
+    });
+  };
+}
+
+// GraphQL: any string shaped like an ISO date must be a real one (Parse's Date scalar accepts
+// 2026-02-30 as March 2), and the usual size and nesting caps apply to variables.
+const ISO_LIKE = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z/g;
+function checkGraphQL(body) {
+  if (!body || typeof body !== 'object') refuse(CODE.INVALID_JSON, 'a GraphQL request is a JSON object');
+  const texts = [];
+  const collect = (v, depth = 0) => {
+    if (depth > LIMITS.jsonDepth) refuse(CODE.INVALID_JSON, `JSON nested deeper than ${LIMITS.jsonDepth} levels`);
+    if (typeof v === 'string') texts.push(v);
+    else if (v && typeof v === 'object') Object.values(v).forEach((x) => collect(x, depth + 1));
+  };
+  collect(body.variables);
+  if (typeof body.query === 'string') texts.push(body.query);
+  checkJson(body.variables ?? null);
+  for (const t of texts) {
+    if (t.includes('\u0000')) refuse(CODE.INVALID_JSON, 'text must not contain NUL characters');
+    for (const iso of t.match(ISO_LIKE) || []) {
+      const problem = isoDateProblem(iso.replace(/(\.\d{3})\d+Z$/, '$1Z'));
+      if (problem) refuse(CODE.INCORRECT_TYPE, `invalid Date: ${problem}`);
+    }
+  }
+}
+
+// Parse's rateLimit matches REST paths only; GraphQL's account mutations are counted here, per
+// client address and minute, against the same limits.
+const GRAPHQL_ACCOUNT_OPS = [
+  [/\bsignUp\b|\bcreateUser\b/, 'signUp'],
+  [/\blogIn(?:With)?\b/, 'logIn'],
+  [/\bresetPassword\b|\bsendVerificationEmail\b|\bconfirmResetPassword\b/, 'passwordReset'],
+];
+function accountRateLimiter(scale) {
+  const windows = new Map();
+  return (ip, query) => {
+    if (typeof query !== 'string' || !/\bmutation\b/.test(query)) return;
+    const now = Date.now();
+    for (const [pattern, kind] of GRAPHQL_ACCOUNT_OPS) {
+      if (!pattern.test(query)) continue;
+      const key = `${kind}:${ip}`;
+      let w = windows.get(key);
+      if (!w || now - w.start > 60_000) { w = { start: now, count: 0 }; windows.set(key, w); }
+      if (++w.count > Math.max(1, Math.round(RATE_LIMITS[kind].perMinute * scale))) {
+        refuse(100, `Too many ${RATE_LIMITS[kind].what} from this address; try again in a minute.`);
+      }
+    }
+    if (windows.size > 10_000) windows.clear();
+  };
+}
+
+function graphQLGuard({ rateScale = 1 } = {}) {
+  const parse = express.json({ type: () => true, limit: LIMITS.bodyBytes, strict: false });
+  const rateLimit = accountRateLimiter(rateScale);
+  return (req, res, next) => {
+    if (req.method !== 'POST') return next();
+    parse(req, res, (err) => {
+      const reply = (e) => res.status(e.code === CODE.OBJECT_TOO_LARGE ? 413 : e.code === 100 ? 429 : 400)
+        .json({ errors: [{ message: e.message, extensions: { code: e.code } }] });
+      if (err) {
+        return reply(new Refusal(err.type === 'entity.too.large' ? CODE.OBJECT_TOO_LARGE : CODE.INVALID_JSON,
+          err.type === 'entity.too.large' ? `the request body is over ${LIMITS.bodyBytes} bytes` : 'the request body is not valid JSON'));
+      }
+      try {
+        checkGraphQL(req.body);
+        rateLimit(req.ip, req.body.query);
+        next();
+      } catch (e) {
+        if (e instanceof Refusal) return reply(e);
+        next(e);
+      }
+    });
+  };
+}
+
+// ---- LiveQuery ------------------------------------------------------------------------------
+
+/** Checks one LiveQuery frame against what this connection has done so far; returns an error
+ * frame to send back (and the frame is then dropped), or null to let Parse handle it. */
+function checkFrame(state, text, appId) {
+  let frame;
+  try { frame = JSON.parse(text); } catch { return { code: 1, error: 'a frame must be JSON', reconnect: false }; }
+  if (!frame || typeof frame !== 'object') return { code: 1, error: 'a frame must be a JSON object', reconnect: false };
+  const requestId = Number.isSafeInteger(frame.requestId) ? frame.requestId : undefined;
+  const fail = (error, code = 1) => ({ code, error, reconnect: false, requestId });
+  try {
+    checkJson(frame);
+  } catch (e) {
+    return fail(e.message);
+  }
+  switch (frame.op) {
+    case 'connect':
+      // Parse checks the keys (keyPairs) but not which application is asked for.
+      if (frame.applicationId !== appId) return fail('unknown applicationId', 4);
+      return null;
+    case 'subscribe':
+    case 'update': {
+      try {
+        checkWhere(frame.query && frame.query.where);
+      } catch (e) {
+        return fail(e.message, e.code);
+      }
+      if (frame.op === 'subscribe') {
+        if (requestId === undefined) return fail('requestId must be a whole number');
+        if (!state.subscriptions.has(requestId) && state.subscriptions.size >= LIMITS.subscriptionsPerConnection) {
+          return fail(`at most ${LIMITS.subscriptionsPerConnection} subscriptions per connection`, 119);
+        }
+        state.subscriptions.add(requestId);
+      }
+      return null;
+    }
+    case 'unsubscribe':
+      state.subscriptions.delete(requestId);
+      return null;
+    default:
+      return null;
+  }
+}
+
+/** Parse's WebSocket adapter with a frame size cap and checkFrame() in front of Parse's own
+ * message handler. Passed to createLiveQueryServer as `wssAdapter`. */
+function guardedWssAdapter(appId) {
+  return class GuardedWSAdapter extends WSAdapter {
+    start() {
+      const wss = new WebSocketServer({ server: this.options.server, maxPayload: LIMITS.frameBytes });
+      wss.on('listening', this.onListen);
+      wss.on('error', this.onError);
+      wss.on('connection', (ws) => {
+        this.onConnection(ws); // Parse attaches its handlers (ws.onmessage) here.
+        const forward = ws.onmessage;
+        const state = { subscriptions: new Set(), windowStart: Date.now(), frames: 0 };
+        ws.onmessage = (event) => {
+          const now = Date.now();
+          if (now - state.windowStart > 10_000) { state.windowStart = now; state.frames = 0; }
+          if (++state.frames > LIMITS.framesPer10s) {
+            ws.close(1008, 'too many frames');
+            return;
+          }
+          const data = typeof event.data === 'string' ? event.data : Buffer.from(event.data).toString('utf8');
+          const problem = checkFrame(state, data, appId);
+          if (problem) {
+            const reply = { op: 'error', ...problem };
+            if (reply.requestId === undefined) delete reply.requestId;
+            ws.send(JSON.stringify(reply));
+            return;
+          }
+          forward.call(ws, { data });
+        };
+      });
+      this.wss = wss;
+    }
+    close() {
+      if (this.wss) this.wss.close();
+    }
+  };
+}
+
+/** Node's own HTTP parser refuses over-long URLs or headers and malformed requests with an
+ * empty body; answer them with a Parse error in words like every other refusal. */
+function answerClientErrors(server) {
+  server.on('clientError', (err, socket) => {
+    if (!socket.writable) return socket.destroy();
+    const tooBig = err.code === 'HPE_HEADER_OVERFLOW';
+    const status = tooBig ? '431 Request Header Fields Too Large' : '400 Bad Request';
+    const body = JSON.stringify(tooBig
+      ? { code: CODE.OBJECT_TOO_LARGE, error: 'the URL or headers are too long; send long queries as a POST with _method GET' }
+      : { code: CODE.INVALID_JSON, error: 'malformed HTTP request' });
+    socket.end(`HTTP/1.1 ${status}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  });
+}
+
+module.exports = { answerClientErrors, restGuard, graphQLGuard, guardedWssAdapter, checkFrame, checkWhere, Refusal, CODE };

@@ -1,0 +1,254 @@
+// The server's rules for what a client may send: the shape of ids, the fields of each class with
+// their types and size caps, the limits on requests. One module, read by Cloud Code (which
+// validates every save, REST and GraphQL alike) and by guard.js (which refuses malformed requests
+// before Parse sees them). Every field of backend/crm-schema.json must have a rule here, and
+// every rule a field: checkAgainstSchema() is run at start-up and by the tests.
+'use strict';
+
+const { stages: STAGES, activityTypes: ACTIVITY_TYPES } = require('./crm-vocabulary.json');
+
+// Parse's own objectIds are 10 characters of [0-9A-Za-z]; client-chosen ids (offline creates)
+// must look the same, so they can never be "*", "role:…", a path or a 1 MB string.
+const OBJECT_ID = /^[0-9A-Za-z]{10,32}$/;
+// Classes whose objects are identities: their ids are always chosen by the server, so a
+// deleted account's id can never be taken again by a newcomer.
+const SERVER_ID_CLASSES = ['_User', '_Role', '_Session', '_Installation'];
+const RELATED_CLASSES = ['Contact', 'Deal'];
+
+const LIMITS = {
+  // Whole request bodies (REST, batch, GraphQL). A batch of 50 deals with long notes fits.
+  bodyBytes: 2 * 1024 * 1024,
+  // Any one string anywhere in a request (values, where clauses, keys).
+  stringChars: 64 * 1024,
+  // Nesting of JSON in a request body or where clause.
+  jsonDepth: 32,
+  // Items in one array anywhere in a request ($in lists, batch requests are capped by Parse).
+  arrayItems: 1000,
+  // Live Query: subscriptions per connection, frame size, frames per 10 s per connection.
+  subscriptionsPerConnection: 100,
+  frameBytes: 64 * 1024,
+  framesPer10s: 200,
+  // Dates a CRM needs; outside this range is a typo or an attack on date encoding.
+  minYear: 1900,
+  maxYear: 2200,
+  maxAmount: 1e12,
+};
+
+// Account endpoints, per client address and minute (REST through Parse's rateLimit, GraphQL
+// mutations through guard.js). CRM_RATE_LIMIT_SCALE multiplies them (the test instance).
+const RATE_LIMITS = {
+  signUp: { perMinute: 10, what: 'sign-ups' },
+  logIn: { perMinute: 30, what: 'log-in attempts' },
+  passwordReset: { perMinute: 5, what: 'password reset requests' },
+};
+
+// Strict ISO 8601 as Parse writes it: a real calendar date and time, UTC.
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,3}))?Z$/;
+
+/** Why `iso` is not a real date in Parse's format, or null when it is. */
+function isoDateProblem(iso) {
+  if (typeof iso !== 'string') return 'a Date needs an "iso" string';
+  const m = ISO_DATE.exec(iso);
+  if (!m) return `"${iso.slice(0, 40)}" is not an ISO 8601 UTC date (YYYY-MM-DDTHH:MM:SS.sssZ)`;
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number);
+  const d = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
+  if (
+    d.getUTCFullYear() !== year || d.getUTCMonth() !== month - 1 || d.getUTCDate() !== day
+    || d.getUTCHours() !== hour || d.getUTCMinutes() !== minute || d.getUTCSeconds() !== second
+  ) {
+    return `${iso.slice(0, 10)} is not a calendar date`;
+  }
+  if (year < LIMITS.minYear || year > LIMITS.maxYear) {
+    return `dates must be between ${LIMITS.minYear} and ${LIMITS.maxYear}`;
+  }
+  return null;
+}
+
+// ---- field rules: each returns a problem in words, or null --------------------------------
+
+const text = (max, { required = false } = {}) => ({
+  kind: 'text',
+  required,
+  check(v) {
+    if (typeof v !== 'string') return 'must be text';
+    if (v.length > max) return `must be at most ${max} characters`;
+    if (v.includes('\u0000')) return 'must not contain NUL characters';
+    if (required && v.trim() === '') return 'is required';
+    return null;
+  },
+});
+
+const email = ({ required = false } = {}) => ({
+  required,
+  check(v) {
+    if (typeof v !== 'string') return 'must be text';
+    if (v === '' && !required) return null;
+    if (v.length > 254 || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v)) return 'is not a valid e-mail address';
+    return null;
+  },
+});
+
+const oneOf = (values, { required = false } = {}) => ({
+  required,
+  check(v) {
+    return values.includes(v) ? null : `must be one of ${values.join(', ')}`;
+  },
+});
+
+const number = (min, max) => ({
+  kind: 'number',
+  check(v) {
+    if (typeof v !== 'number' || !Number.isFinite(v)) return 'must be a finite number';
+    if (v < min || v > max) return `must be between ${min} and ${max}`;
+    return null;
+  },
+});
+
+const date = () => ({
+  check(v) {
+    if (!(v instanceof Date) || Number.isNaN(v.getTime())) return 'must be a valid date';
+    const year = v.getUTCFullYear();
+    if (year < LIMITS.minYear || year > LIMITS.maxYear) {
+      return `must be between ${LIMITS.minYear} and ${LIMITS.maxYear}`;
+    }
+    return null;
+  },
+});
+
+const pointerTo = (targetClass) => ({
+  targetClass,
+  check(v) {
+    const className = v && v.className;
+    const id = v && (v.id || v.objectId);
+    if (className !== targetClass || typeof id !== 'string') return `must point to a ${targetClass}`;
+    if (!OBJECT_ID.test(id)) return `must point to a ${targetClass} by a valid objectId`;
+    return null;
+  },
+});
+
+// Set by the server only (Cloud Code stamps it); a client's value is replaced, never refused.
+const serverOwned = () => ({ serverOwned: true, check: () => null });
+
+const relatedTo = () => ({
+  check(v) {
+    const className = v && v.className;
+    const id = v && (v.id || v.objectId);
+    if (!RELATED_CLASSES.includes(className) || typeof id !== 'string' || !OBJECT_ID.test(id)) {
+      return 'must point to a Contact or a Deal';
+    }
+    return null;
+  },
+});
+
+const NAME = 200;
+const NOTES = 10000;
+
+const FIELDS = {
+  Company: {
+    name: text(NAME, { required: true }),
+    website: text(2048),
+    industry: text(100),
+    address: text(500),
+    notes: text(NOTES),
+    createdBy: serverOwned(),
+  },
+  Contact: {
+    name: text(NAME, { required: true }),
+    email: email(),
+    phone: text(40),
+    company: pointerTo('Company'),
+    notes: text(NOTES),
+    createdBy: serverOwned(),
+  },
+  Deal: {
+    title: text(NAME, { required: true }),
+    amount: number(0, LIMITS.maxAmount),
+    stage: oneOf(STAGES, { required: true }),
+    contact: pointerTo('Contact'),
+    company: pointerTo('Company'),
+    expectedCloseDate: date(),
+    notes: text(NOTES),
+    assignedTo: pointerTo('_User'),
+    createdBy: serverOwned(),
+  },
+  Activity: {
+    type: oneOf(ACTIVITY_TYPES),
+    subject: text(NAME),
+    description: text(NOTES),
+    dueDate: date(),
+    completedAt: date(),
+    relatedTo: relatedTo(),
+    createdBy: serverOwned(),
+  },
+  _User: {
+    username: {
+      required: true,
+      check(v) {
+        if (typeof v !== 'string') return 'must be text';
+        if (v !== v.trim()) return 'must not start or end with spaces';
+        if (v.length < 3 || v.length > 64) return 'must be 3 to 64 characters';
+        // Control characters and separators make names that look alike but are not.
+        if (/[\u0000-\u001f\u007f\u2028\u2029]/.test(v)) return 'must not contain control characters';
+        return null;
+      },
+    },
+    email: email({ required: true }),
+    password: { required: true, check: (v) => (typeof v === 'string' ? null : 'must be text') },
+  },
+};
+
+// Parse's passwordPolicy: 8 to 128 characters with at least one letter and one other character.
+const PASSWORD_PATTERN = /^(?=.*\p{L})(?=.*[^\p{L}]).{8,128}$/su;
+const PASSWORD_RULE = 'Passwords need 8 to 128 characters, with at least one letter and one digit or symbol.';
+
+/** The field rules of a class, or undefined for a class clients may not write. */
+function fieldsOf(className) {
+  return Object.prototype.hasOwnProperty.call(FIELDS, className) ? FIELDS[className] : undefined;
+}
+
+/** Throws when the rules and the schema's fields disagree (a field with no rule, or a rule
+ * for a field the schema does not have). `definitions` are schema.js's loadDefinitions(). */
+function checkAgainstSchema(definitions) {
+  const problems = [];
+  for (const def of definitions) {
+    const rules = fieldsOf(def.className);
+    if (!rules) { problems.push(`no rules for class ${def.className}`); continue; }
+    const ruled = new Set(Object.keys(rules));
+    const fields = new Set(Object.keys(def.fields));
+    if (def.className === '_User') ['username', 'email', 'password'].forEach((f) => fields.add(f));
+    for (const f of fields) if (!ruled.has(f)) problems.push(`${def.className}.${f} has no rule`);
+    for (const f of ruled) if (!fields.has(f)) problems.push(`${def.className}.${f} has a rule but is not in the schema`);
+  }
+  if (problems.length) throw new Error(`backend/rules.js disagrees with the schema: ${problems.join('; ')}`);
+}
+
+/** Why a `$regex` value from a client is refused, or null for the literal forms the client
+ * sends for contains/startsWith: `\Q…\E`, optionally anchored with `^`. Anything else can
+ * backtrack for seconds in PostgreSQL or in the LiveQuery server's Node event loop. */
+function regexProblem(value) {
+  if (typeof value !== 'string') return '$regex must be a string';
+  if (/^\^?\\Q[\s\S]*\\E$/.test(value)) {
+    // Inside \Q…\E only the client's own quoting of "\E" ("\E\\E\Q") may appear.
+    const body = value.replace(/^\^?\\Q/, '').replace(/\\E$/, '');
+    const parts = body.split('\\E\\\\E\\Q');
+    if (parts.every((p) => !p.includes('\\E'))) return null;
+  }
+  return '$regex accepts only literal text (the \\Q…\\E form of contains/startsWith); patterns are refused';
+}
+
+module.exports = {
+  OBJECT_ID,
+  SERVER_ID_CLASSES,
+  RELATED_CLASSES,
+  LIMITS,
+  RATE_LIMITS,
+  FIELDS,
+  STAGES,
+  ACTIVITY_TYPES,
+  PASSWORD_PATTERN,
+  PASSWORD_RULE,
+  isoDateProblem,
+  fieldsOf,
+  checkAgainstSchema,
+  regexProblem,
+};

@@ -1,0 +1,165 @@
+// Hostile input: every field of every class is checked by type, range and size before Parse
+// encodes it, on create, update and batch, over REST and GraphQL; one bad request never takes
+// the server down, and when a crash happens anyway the supervisor restarts it.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import {
+  call, gql, signUp, assertRefused, useVictim, pointer, healthy, crashText, restoreCrashLog, root, sleep, INSTANCE, SERVER,
+} from './harness.mjs';
+
+const victim = useVictim();
+let attacker;
+const token = () => attacker.token;
+const badDate = { __type: 'Date', iso: 'not-a-date' };
+
+test('setup: an attacker with a valid session', async () => {
+  attacker = await signUp('mallory');
+});
+
+test('an invalid Date on any class, field or path is refused, and the server lives', async () => {
+  const deal = await call('POST', '/classes/Deal', { token: token(), body: { title: 'ok' } });
+  assert.equal(deal.status, 201);
+  const attempts = [
+    ['POST', '/classes/Deal', { title: 'x', expectedCloseDate: badDate }],
+    ['POST', '/classes/Activity', { subject: 'x', dueDate: badDate }],
+    ['POST', '/classes/Company', { name: 'x', foundedOn: badDate }],
+    ['POST', '/classes/Contact', { name: 'x', notes: badDate }],
+    ['PUT', `/classes/Deal/${deal.json.objectId}`, { expectedCloseDate: badDate }],
+    ['PUT', `/classes/Deal/${deal.json.objectId}`, { expectedCloseDate: { __type: 'Date', iso: '2026-02-30T00:00:00.000Z' } }],
+    ['PUT', `/classes/Deal/${deal.json.objectId}`, { expectedCloseDate: { __type: 'Date', iso: '+275760-09-13T00:00:00.000Z' } }],
+    ['PUT', `/classes/Deal/${deal.json.objectId}`, { expectedCloseDate: { __type: 'Date', iso: 12 } }],
+    ['PUT', `/classes/Deal/${deal.json.objectId}`, { expectedCloseDate: { __type: 'Date', iso: '9999-12-31T00:00:00.000Z' } }],
+    ['PUT', `/users/${attacker.id}`, { birthday: badDate }],
+    ['GET', `/classes/Deal?where=${encodeURIComponent(JSON.stringify({ expectedCloseDate: { $lt: badDate } }))}`, undefined],
+  ];
+  for (const [method, route, body] of attempts) {
+    const r = await call(method, route, { token: token(), body });
+    assertRefused(r, [111, 142], `${method} ${route} ${JSON.stringify(body)}`);
+    assert.ok(await healthy(), `alive after ${method} ${route}`);
+  }
+  // Inside a batch, each sub-request is held to the same rules.
+  const batch = await call('POST', '/batch', { token: token(), body: { requests: [
+    { method: 'POST', path: '/parse/classes/Deal', body: { title: 'in batch', expectedCloseDate: badDate } },
+  ] } });
+  assertRefused(batch, 111, 'batch with an invalid date');
+  // Real dates still work, and a strict calendar date is stored as sent.
+  const good = await call('PUT', `/classes/Deal/${deal.json.objectId}`, { token: token(), body: { expectedCloseDate: { __type: 'Date', iso: '2026-02-28T00:00:00.000Z' } } });
+  assert.equal(good.status, 200, JSON.stringify(good.json));
+  const back = await call('GET', `/classes/Deal/${deal.json.objectId}`, { token: token() });
+  assert.equal(back.json.expectedCloseDate.iso, '2026-02-28T00:00:00.000Z');
+});
+
+test('GraphQL is held to the same rules: invalid and impossible dates refused', async () => {
+  const create = `mutation($input: CreateDealInput!) { createDeal(input: $input) { deal { objectId } } }`;
+  for (const date of ['2026-02-30T00:00:00.000Z', '2026-13-01T00:00:00.000Z']) {
+    const r = await gql(create, { input: { fields: { title: 'gql', expectedCloseDate: date } } }, token());
+    const errors = r.json.errors || [];
+    assert.ok(errors.length > 0, `refused ${date}: ${JSON.stringify(r.json).slice(0, 300)}`);
+    assert.ok(!/stack|at .*\.js:\d+/.test(JSON.stringify(errors)), 'no stack trace in the answer');
+  }
+  const inline = await gql(`mutation { createDeal(input: { fields: { title: "gql", expectedCloseDate: "2026-02-30T00:00:00.000Z" } }) { deal { objectId } } }`, undefined, token());
+  assert.ok((inline.json.errors || []).length > 0, 'an inline impossible date is refused');
+  const ok = await gql(create, { input: { fields: { title: 'gql ok', expectedCloseDate: '2026-03-01T00:00:00.000Z' } } }, token());
+  assert.ok(ok.json.data?.createDeal?.deal?.objectId, JSON.stringify(ok.json));
+});
+
+test('every field is checked by type, range and size', async () => {
+  const cases = [
+    ['Deal', { title: 'x'.repeat(201) }, 'title over 200 characters'],
+    ['Deal', { title: '   ' }, 'blank title'],
+    ['Deal', { title: 7 }, 'a number as a title'],
+    ['Deal', { title: 'x', amount: -1 }, 'negative amount'],
+    ['Deal', { title: 'x', amount: 1e13 }, 'absurd amount'],
+    ['Deal', { title: 'x', amount: '10' }, 'amount as text'],
+    ['Deal', { title: 'x', stage: 'wonn' }, 'unknown stage'],
+    ['Deal', { title: 'x', notes: 'n'.repeat(10001) }, 'notes over 10,000 characters'],
+    ['Deal', { title: 'x', company: pointer('Contact', 'abcdefghij') }, 'a pointer to the wrong class'],
+    ['Deal', { title: 'x', company: { objectId: 'abcdefghij' } }, 'a pointer without a class'],
+    ['Deal', { title: 'x', isAdmin: true }, 'a field not in the schema'],
+    ['Company', { name: 'x', website: 'w'.repeat(2049) }, 'website too long'],
+    ['Contact', { name: 'x', email: 'not-an-address' }, 'invalid e-mail'],
+    ['Contact', { name: 'x', phone: '1'.repeat(41) }, 'phone too long'],
+    ['Activity', { type: 'sms' }, 'unknown activity type'],
+    ['Activity', { subject: 's'.repeat(201) }, 'subject too long'],
+    ['Activity', { relatedTo: { className: '_User', objectId: attacker.id } }, 'relatedTo a user'],
+  ];
+  for (const [cls, body, what] of cases) {
+    assertRefused(await call('POST', `/classes/${cls}`, { token: token(), body }), [105, 111, 119, 142], what);
+  }
+  // Fields the server owns are the server's, whatever the client sends.
+  const stamped = await call('POST', '/classes/Deal', { token: token(), body: {
+    title: 'x', createdAt: { __type: 'Date', iso: '2020-01-01T00:00:00.000Z' }, createdBy: pointer('_User', victim.id),
+    ACL: { '*': { read: true, write: true } },
+  } });
+  assert.equal(stamped.status, 201, JSON.stringify(stamped.json));
+  const back = await call('GET', `/classes/Deal/${stamped.json.objectId}`, { token: token() });
+  assert.notEqual(back.json.createdAt, '2020-01-01T00:00:00.000Z');
+  assert.equal(back.json.createdBy.objectId, attacker.id);
+  assert.deepEqual(Object.keys(back.json.ACL).sort(), [attacker.id, 'role:sales-manager'].sort());
+});
+
+test('updates cannot remove required fields or drive the amount below zero', async () => {
+  const deal = await call('POST', '/classes/Deal', { token: token(), body: { title: 'ops', amount: 10 } });
+  const route = `/classes/Deal/${deal.json.objectId}`;
+  assertRefused(await call('PUT', route, { token: token(), body: { stage: { __op: 'Delete' } } }), 142, 'stage deleted');
+  assertRefused(await call('PUT', route, { token: token(), body: { title: { __op: 'Delete' } } }), 142, 'title deleted');
+  assertRefused(await call('PUT', route, { token: token(), body: { nosuch: { __op: 'Delete' } } }), 142, 'Delete of an unknown column');
+  assertRefused(await call('PUT', route, { token: token(), body: { amount: { __op: 'Increment', amount: -8 } } }), 142, 'a decrement');
+  assertRefused(await call('PUT', route, { token: token(), body: { title: { __op: 'Add', objects: ['a'] } } }), [111, 142], 'Add on text');
+  // Concurrent decrements were the way below zero; increments stay allowed and exact.
+  const incs = await Promise.all([1, 2, 3].map(() => call('PUT', route, { token: token(), body: { amount: { __op: 'Increment', amount: 5 } } })));
+  for (const r of incs) assert.equal(r.status, 200, JSON.stringify(r.json));
+  assert.equal((await call('GET', route, { token: token() })).json.amount, 25);
+});
+
+test('sizes: request bodies, strings, arrays and nesting are capped', async () => {
+  const big = 'x'.repeat(3 * 1024 * 1024);
+  assertRefused(await call('POST', '/classes/Deal', { token: token(), body: { title: 'x', notes: big } }), 116, '3 MB body');
+  assertRefused(await call('POST', '/classes/Deal', { token: token(), body: { title: 'x', notes: 'n'.repeat(70 * 1024) } }), 116, '70 KiB string');
+  let deep = { title: 'x' };
+  for (let i = 0; i < 40; i++) deep = { a: deep };
+  assertRefused(await call('POST', '/classes/Deal', { token: token(), body: { title: 'x', notes: deep } }), 107, 'nesting 40 deep');
+  const ids = Array.from({ length: 5000 }, (_, i) => `id${i}`);
+  assertRefused(await call('POST', '/classes/Deal', { token: token(), body: { _method: 'GET', where: { objectId: { $in: ids } } } }), 116, '5000-item $in');
+  // Node's HTTP parser refuses a 100 KB URL itself; the answer still carries a code.
+  const long = await call('GET', `/classes/Deal?where=${encodeURIComponent(JSON.stringify({ objectId: { $in: ids.concat(ids) } }))}`, { token: token() });
+  assertRefused(long, 116, '100 KB URL');
+});
+
+test('malformed JSON, NUL bytes and non-finite numbers get a code, not a 500', async () => {
+  assertRefused(await call('POST', '/classes/Deal', { token: token(), body: '{"title": "x"' }), 107, 'truncated JSON');
+  assertRefused(await call('POST', '/classes/Deal', { token: token(), body: '{"title": "a\\u0000b"}' }), 107, 'NUL in a value');
+  assertRefused(await call('POST', '/classes/Deal', { token: token(), body: '{"title": "x", "amount": 1e400}' }), 107, '1e400');
+  assertRefused(await call('POST', '/classes/Deal', { token: token(), body: '[1,2,3]' }), [107, 111], 'an array as the body');
+  assertRefused(await call('POST', '/classes/Deal', { token: token(), body: '"text"' }), 107, 'a string as the body');
+  assertRefused(await call('GET', `/classes/Deal?where=${encodeURIComponent('{"title":"a\u0000"}')}`, { token: token() }), 107, 'NUL in a where');
+  // The JS SDK's form: a POST with _method GET and a text/plain body.
+  const sdk = await fetch(`${SERVER}/classes/Deal`, {
+    method: 'POST', headers: { 'Content-Type': 'text/plain' },
+    body: JSON.stringify({ _method: 'GET', where: { title: 'ops' }, _ApplicationId: 'crm', _JavaScriptKey: 'crm-js-key', _SessionToken: token() }),
+  });
+  const found = await sdk.json();
+  assert.equal(sdk.status, 200, JSON.stringify(found));
+  assert.equal(found.results.length, 1);
+});
+
+test('file uploads are off and say so', async () => {
+  const r = await call('POST', '/files/evil.txt', { token: token(), headers: { 'Content-Type': 'text/plain' }, body: 'hello' });
+  assertRefused(r, 130, 'file upload');
+});
+
+test('a crash is logged and the supervisor restarts the server within seconds', async () => {
+  const before = crashText();
+  execFileSync('bash', [path.join(root, 'backend/ctl.sh'), 'crash-parse', INSTANCE], { env: { ...process.env, PARSE_SILENT: '1' } });
+  await sleep(300);
+  const t0 = Date.now();
+  assert.ok(await healthy(), 'back up');
+  assert.ok(Date.now() - t0 < 10_000, `restarted within 10 s (${Date.now() - t0} ms)`);
+  const log = crashText();
+  assert.ok(log.length > before.length && /parse-server exited/.test(log.slice(before.length)), 'the crash is in the crash log');
+  // This crash was on purpose; the suite fails on any other.
+  restoreCrashLog(before);
+  assert.equal((await call('GET', '/users/me', { token: victim.token })).status, 200, 'sessions survive the restart');
+});

@@ -49,10 +49,7 @@ function checkJson(value, where = false, depth = 0) {
     for (const item of value) checkJson(item, where, depth + 1);
     return;
   }
-  if (value.__type === 'Date') {
-    const problem = isoDateProblem(value.iso);
-    if (problem) refuse(CODE.INCORRECT_TYPE, `invalid Date: ${problem}`);
-  }
+  if (value.__type !== undefined) checkTyped(value);
   for (const [key, inner] of Object.entries(value)) {
     if (key.length > 256) refuse(CODE.INVALID_JSON, 'a key is longer than 256 characters');
     if (key.includes('\u0000')) refuse(CODE.INVALID_JSON, 'keys must not contain NUL characters');
@@ -64,6 +61,29 @@ function checkJson(value, where = false, depth = 0) {
       refuse(CODE.INVALID_QUERY, '$options may only be "i" or "m"');
     }
     checkJson(inner, where, depth + 1);
+  }
+}
+
+/** Parse's typed values: the CRM schema uses Dates and Pointers; a pointer's id must look like
+ * one (Parse crashes encoding a pointer with an empty id), and the other types (files,
+ * relations, bytes, geo) have no field to go to. */
+function checkTyped(value) {
+  switch (value.__type) {
+    case 'Date': {
+      const problem = isoDateProblem(value.iso);
+      if (problem) refuse(CODE.INCORRECT_TYPE, `invalid Date: ${problem}`);
+      return;
+    }
+    case 'Pointer':
+      if (typeof value.className !== 'string' || !/^_?[A-Za-z][A-Za-z0-9_]{0,63}$/.test(value.className)) {
+        refuse(CODE.INCORRECT_TYPE, 'a Pointer needs a className');
+      }
+      if (typeof value.objectId !== 'string' || !OBJECT_ID.test(value.objectId)) {
+        refuse(CODE.INCORRECT_TYPE, 'a Pointer needs a valid objectId (10 to 32 letters and digits)');
+      }
+      return;
+    default:
+      refuse(CODE.INCORRECT_TYPE, `values of type ${String(value.__type).slice(0, 20)} are not accepted`);
   }
 }
 

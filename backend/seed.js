@@ -1,12 +1,14 @@
 // Seeds the demo user and their CRM data through the public REST API (so Cloud Code sets
 // createdBy and ACLs exactly as for a real user). Idempotent: an existing demo user with data
-// is left alone. Usage: node seed.js [serverUrl]
+// is left alone; a run that stopped half-way is cleared and redone. Object ids are random
+// (never guessable names like "demoDeal1"). Usage: node seed.js [serverUrl]
 'use strict';
+const crypto = require('crypto');
 
 const serverUrl = process.argv[2] || process.env.PARSE_SERVER_URL || 'http://127.0.0.1:1337/parse';
 const DEMO = { username: 'demo', password: 'demo-password', email: 'demo@example.com' };
 const HEADERS = { 'X-Parse-Application-Id': 'crm', 'X-Parse-JavaScript-Key': 'crm-js-key', 'Content-Type': 'application/json' };
-const STAGES = ['lead', 'qualified', 'proposal', 'negotiation', 'won', 'lost'];
+const { stages: STAGES, activityTypes: ACTIVITY_TYPES } = require('./crm-vocabulary.json');
 
 async function call(method, route, body, token) {
   const headers = { ...HEADERS };
@@ -31,13 +33,25 @@ async function session() {
   }
 }
 
-async function batch(token, className, objects) {
+const ID_CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+const randomId = () => Array.from(crypto.randomBytes(16), (b) => ID_CHARS[b % ID_CHARS.length]).join('');
+
+async function batch(token, method, className, objects) {
   for (let i = 0; i < objects.length; i += 50) {
-    const requests = objects.slice(i, i + 50).map((body) => ({ method: 'POST', path: `/parse/classes/${className}`, body }));
+    const requests = objects.slice(i, i + 50).map((o) => (method === 'DELETE'
+      ? { method, path: `/parse/classes/${className}/${o.objectId}` }
+      : { method, path: `/parse/classes/${className}`, body: o }));
     const results = await call('POST', '/batch', { requests }, token);
-    // 137: the object exists already (a previous run stopped half-way); ids are fixed.
-    const failed = results.filter((r) => r.error && r.error.code !== 137);
+    const failed = results.filter((r) => r.error);
     if (failed.length) throw new Error(`${className}: ${JSON.stringify(failed[0].error)}`);
+  }
+}
+
+// What a run that stopped half-way left behind (the demo user's own objects only).
+async function clearPartialSeed(token) {
+  for (const className of ['Activity', 'Deal', 'Contact', 'Company']) {
+    const { results } = await call('GET', `/classes/${className}?limit=1000&keys=objectId`, undefined, token);
+    await batch(token, 'DELETE', className, results);
   }
 }
 
@@ -51,24 +65,25 @@ async function main() {
     console.log(`demo data present (${existing.count} deals)`);
     return;
   }
+  await clearPartialSeed(token);
   const companies = ['Acme Corp', 'Globex', 'Initech', 'Umbrella', 'Hooli', 'Stark Industries', 'Wayne Enterprises', 'Soylent']
     .map((name, i) => ({
-      objectId: `demoCompany${i}`, name, website: `https://${name.toLowerCase().replace(/\W+/g, '')}.example`,
+      objectId: randomId(), name, website: `https://${name.toLowerCase().replace(/\W+/g, '')}.example`,
       industry: pick(['Software', 'Energy', 'Retail', 'Finance', 'Health']), address: `${i + 1} Main Street`,
     }));
-  await batch(token, 'Company', companies);
+  await batch(token, 'POST', 'Company', companies);
   const people = ['Ada Lovelace', 'Grace Hopper', 'Alan Turing', 'Katherine Johnson', 'Linus Torvalds', 'Margaret Hamilton',
     'Dennis Ritchie', 'Barbara Liskov', 'Ken Thompson', 'Radia Perlman', 'John Backus', 'Frances Allen'];
   const contacts = people.map((name, i) => ({
-    objectId: `demoContact${i}`, name, email: `${name.split(' ')[0].toLowerCase()}@example.com`,
+    objectId: randomId(), name, email: `${name.split(' ')[0].toLowerCase()}@example.com`,
     phone: `+1 555 01${String(i).padStart(2, '0')}`, company: pointer('Company', companies[i % companies.length].objectId),
   }));
-  await batch(token, 'Contact', contacts);
+  await batch(token, 'POST', 'Contact', contacts);
   const now = Date.now();
   const deals = Array.from({ length: 200 }, (_, i) => {
     const company = pick(companies);
     return {
-      objectId: `demoDeal${i}`,
+      objectId: randomId(),
       title: `${pick(['Renewal', 'Expansion', 'Pilot', 'Migration', 'Support plan', 'Licences'])} — ${company.name} #${i + 1}`,
       amount: Math.round(1000 + rand() * 99000),
       stage: pick(STAGES),
@@ -77,18 +92,18 @@ async function main() {
       expectedCloseDate: date(new Date(now + Math.round((rand() * 240 - 60) * 86400000))),
     };
   });
-  await batch(token, 'Deal', deals);
+  await batch(token, 'POST', 'Deal', deals);
   const activities = Array.from({ length: 30 }, (_, i) => {
     const onDeal = i % 2 === 0;
     return {
-      objectId: `demoActivity${i}`,
-      type: pick(['call', 'email', 'meeting', 'note']),
+      objectId: randomId(),
+      type: pick(ACTIVITY_TYPES),
       subject: pick(['Intro call', 'Send proposal', 'Follow up', 'Pricing review', 'Kick-off']),
       dueDate: date(new Date(now + Math.round((rand() * 30 - 10) * 86400000))),
       relatedTo: onDeal ? { className: 'Deal', objectId: pick(deals).objectId } : { className: 'Contact', objectId: pick(contacts).objectId },
     };
   });
-  await batch(token, 'Activity', activities);
+  await batch(token, 'POST', 'Activity', activities);
   console.log(`seeded ${companies.length} companies, ${contacts.length} contacts, ${deals.length} deals, ${activities.length} activities`);
 }
 

@@ -45,6 +45,37 @@ function ownerAcl(userIds) {
 
 const idOf = (pointer) => pointer && (pointer.id || pointer.objectId);
 
+/** Wraps a beforeSave handler so that the object Parse logs after it (success or error path)
+ * can always be encoded: Parse encodes it outside any promise, so a value it cannot encode (a
+ * pointer with an empty id, an invalid Date) throws an uncaught exception and ends the
+ * process. On a refusal, fields that cannot be encoded are dropped from the rejected object. */
+function safely(handler) {
+  return async (request) => {
+    try {
+      return await handler(request);
+    } catch (error) {
+      dropUnencodable(request.object);
+      throw error;
+    }
+  };
+}
+
+function dropUnencodable(obj) {
+  for (let i = 0; i < 100; i++) {
+    try {
+      obj.toJSON();
+      return;
+    } catch {
+      const bad = Object.keys(obj.attributes).find((key) => {
+        try { Parse._encode(obj.get(key)); return false; } catch { return true; }
+      });
+      if (bad === undefined) return;
+      delete obj.attributes[bad];
+      try { obj.unset(bad); } catch { /* already gone from the estimate */ }
+    }
+  }
+}
+
 /** Checks every field this save sets against rules.js, plus the required ones on create. */
 function validateFields(request) {
   const obj = request.object;
@@ -92,11 +123,11 @@ function stampCreator(request) {
 }
 
 for (const className of ['Company', 'Contact']) {
-  Parse.Cloud.beforeSave(className, (request) => {
+  Parse.Cloud.beforeSave(className, safely((request) => {
     stampCreator(request);
     validateFields(request);
     request.object.setACL(ownerAcl([idOf(request.object.get('createdBy'))]));
-  });
+  }));
 }
 
 /** Refuses an atomic decrement of `amount`: two concurrent ones each pass the `>= 0` check on
@@ -126,7 +157,7 @@ async function checkAssignment(request) {
   if (!user) fail(`Deal.assignedTo: no user ${idOf(assignee)}`);
 }
 
-Parse.Cloud.beforeSave('Deal', async (request) => {
+Parse.Cloud.beforeSave('Deal', safely(async (request) => {
   const deal = request.object;
   stampCreator(request);
   if (!request.original && deal.get('stage') === undefined) deal.set('stage', 'lead');
@@ -139,7 +170,7 @@ Parse.Cloud.beforeSave('Deal', async (request) => {
   }
   await checkAssignment(request);
   deal.setACL(ownerAcl([idOf(deal.get('createdBy')), idOf(deal.get('assignedTo'))]));
-});
+}));
 
 // Only the creator deletes a deal (the assignee can move it to lost); managers only read.
 Parse.Cloud.beforeDelete('Deal', (request) => {
@@ -151,7 +182,7 @@ Parse.Cloud.beforeDelete('Deal', (request) => {
 
 // Accepts relatedTo as {className, objectId} or as a Pointer (what the Parse JS SDK sends),
 // stores {className, objectId}.
-Parse.Cloud.beforeSave('Activity', async (request) => {
+Parse.Cloud.beforeSave('Activity', safely(async (request) => {
   const activity = request.object;
   stampCreator(request);
   if (!request.master) validateFields(request);
@@ -177,14 +208,14 @@ Parse.Cloud.beforeSave('Activity', async (request) => {
     }
   }
   activity.setACL(ownerAcl([idOf(activity.get('createdBy'))]));
-});
+}));
 
 // Accounts: e-mail required and valid, usernames without surrounding spaces or control
 // characters, ids chosen by the server, no fields beyond the schema's.
-Parse.Cloud.beforeSave(Parse.User, (request) => {
+Parse.Cloud.beforeSave(Parse.User, safely((request) => {
   if (request.master) return;
   validateFields(request);
-});
+}));
 
 // Deleting a user leaves nothing behind that grants access: their sessions and their role
 // memberships go. (Their objectId can never be reused: clients cannot choose user ids.)

@@ -162,7 +162,7 @@ function checkOps(className, body) {
   }
 }
 
-function checkBatch(body) {
+function checkBatch(body, countAccountRequest) {
   if (!body || !Array.isArray(body.requests)) refuse(CODE.INVALID_JSON, 'a batch needs a "requests" array');
   for (const r of body.requests) {
     if (!r || typeof r !== 'object' || typeof r.method !== 'string' || typeof r.path !== 'string') {
@@ -170,18 +170,22 @@ function checkBatch(body) {
     }
     const method = r.method.toUpperCase();
     if (!['GET', 'POST', 'PUT', 'DELETE'].includes(method)) refuse(CODE.INVALID_JSON, `batch method ${r.method.slice(0, 10)} is not allowed`);
-    checkRestRequest(method, r.path.replace(/^\/parse(?=\/)/, ''), r.body);
+    const path = r.path.replace(/^\/parse(?=\/)/, '');
+    checkRestRequest(method, path, r.body);
+    const kind = accountKind(method, path);
+    if (kind) countAccountRequest(kind);
   }
 }
 
+const statusOf = (err) => (err.code === CODE.OBJECT_TOO_LARGE ? 413 : err.code === REQUEST_LIMIT_EXCEEDED ? 429 : 400);
 function answer(res, err) {
-  res.status(err.code === CODE.OBJECT_TOO_LARGE ? 413 : 400).json({ code: err.code, error: err.message });
+  res.status(statusOf(err)).json({ code: err.code, error: err.message });
 }
 
 /** Express middleware for the REST mount (/parse). Parses the body itself, as Parse would
  * (any content type: the JS SDK posts text/plain), so it can be checked; Parse's own parser
  * then sees `req._body` and keeps it. Files are left to Parse (uploads are off). */
-function restGuard() {
+function restGuard({ limiter }) {
   const parse = express.json({ type: () => true, limit: LIMITS.bodyBytes, strict: false });
   return (req, res, next) => {
     if (req.path.startsWith('/files/')) return next();
@@ -194,8 +198,13 @@ function restGuard() {
       try {
         const body = req.body;
         const method = (body && typeof body._method === 'string' ? body._method : req.method).toUpperCase();
-        if (req.path === '/batch' && method === 'POST') checkBatch(body);
-        else checkRestRequest(method, req.path, body, req.query);
+        if (req.path === '/batch' && method === 'POST') {
+          checkBatch(body, (kind) => limiter(kind, req.ip));
+        } else {
+          checkRestRequest(method, req.path, body, req.query);
+          const kind = accountKind(method, req.path);
+          if (kind) limiter(kind, req.ip);
+        }
         next();
       } catch (e) {
         if (e instanceof Refusal) return answer(res, e);
@@ -228,38 +237,44 @@ function checkGraphQL(body) {
   }
 }
 
-// Parse's rateLimit matches REST paths only; GraphQL's account mutations are counted here, per
-// client address and minute, against the same limits.
+// Account endpoints are limited per client address and minute (rules.RATE_LIMITS), with one
+// counter per kind whichever way the request comes: REST, a /batch sub-request or a GraphQL
+// mutation. (Parse's own rateLimit matches REST paths only and counts each path apart.)
+// Counters live in this process: behind a load balancer each instance counts its own share.
+const REQUEST_LIMIT_EXCEEDED = 155;
 const GRAPHQL_ACCOUNT_OPS = [
   [/\bsignUp\b|\bcreateUser\b/, 'signUp'],
   [/\blogIn(?:With)?\b/, 'logIn'],
   [/\bresetPassword\b|\bsendVerificationEmail\b|\bconfirmResetPassword\b/, 'passwordReset'],
 ];
-function accountRateLimiter(scale) {
+function accountLimiter(scale) {
   const windows = new Map();
-  return (ip, query) => {
-    if (typeof query !== 'string' || !/\bmutation\b/.test(query)) return;
+  return (kind, ip) => {
     const now = Date.now();
-    for (const [pattern, kind] of GRAPHQL_ACCOUNT_OPS) {
-      if (!pattern.test(query)) continue;
-      const key = `${kind}:${ip}`;
-      let w = windows.get(key);
-      if (!w || now - w.start > 60_000) { w = { start: now, count: 0 }; windows.set(key, w); }
-      if (++w.count > Math.max(1, Math.round(RATE_LIMITS[kind].perMinute * scale))) {
-        refuse(100, `Too many ${RATE_LIMITS[kind].what} from this address; try again in a minute.`);
-      }
-    }
     if (windows.size > 10_000) windows.clear();
+    const key = `${kind}:${ip}`;
+    let w = windows.get(key);
+    if (!w || now - w.start > 60_000) { w = { start: now, count: 0 }; windows.set(key, w); }
+    if (++w.count > Math.max(1, Math.round(RATE_LIMITS[kind].perMinute * scale))) {
+      refuse(REQUEST_LIMIT_EXCEEDED, `Too many ${RATE_LIMITS[kind].what} from this address; try again in a minute.`);
+    }
   };
 }
 
-function graphQLGuard({ rateScale = 1 } = {}) {
+/** Which account limit a REST request counts against, if any. */
+function accountKind(method, path) {
+  if (method === 'POST' && (path === '/users' || path === '/classes/_User')) return 'signUp';
+  if (path === '/login' && (method === 'GET' || method === 'POST')) return 'logIn';
+  if (method === 'POST' && (path === '/requestPasswordReset' || path === '/verificationEmailRequest')) return 'passwordReset';
+  return null;
+}
+
+function graphQLGuard({ limiter }) {
   const parse = express.json({ type: () => true, limit: LIMITS.bodyBytes, strict: false });
-  const rateLimit = accountRateLimiter(rateScale);
   return (req, res, next) => {
     if (req.method !== 'POST') return next();
     parse(req, res, (err) => {
-      const reply = (e) => res.status(e.code === CODE.OBJECT_TOO_LARGE ? 413 : e.code === 100 ? 429 : 400)
+      const reply = (e) => res.status(statusOf(e))
         .json({ errors: [{ message: e.message, extensions: { code: e.code } }] });
       if (err) {
         return reply(new Refusal(err.type === 'entity.too.large' ? CODE.OBJECT_TOO_LARGE : CODE.INVALID_JSON,
@@ -267,7 +282,10 @@ function graphQLGuard({ rateScale = 1 } = {}) {
       }
       try {
         checkGraphQL(req.body);
-        rateLimit(req.ip, req.body.query);
+        const query = req.body.query;
+        if (typeof query === 'string' && /\bmutation\b/.test(query)) {
+          for (const [pattern, kind] of GRAPHQL_ACCOUNT_OPS) if (pattern.test(query)) limiter(kind, req.ip);
+        }
         next();
       } catch (e) {
         if (e instanceof Refusal) return reply(e);
@@ -373,4 +391,4 @@ function answerClientErrors(server) {
   });
 }
 
-module.exports = { answerClientErrors, restGuard, graphQLGuard, guardedWssAdapter, checkFrame, checkWhere, Refusal, CODE };
+module.exports = { accountLimiter, answerClientErrors, restGuard, graphQLGuard, guardedWssAdapter, checkFrame, checkWhere, Refusal, CODE };

@@ -8,8 +8,8 @@ const express = require('express');
 const { ParseServer, ParseGraphQLServer } = require('parse-server');
 const { allDefinitions } = require('./schema');
 const { outboxAdapter } = require('./mail-adapter');
-const { restGuard, graphQLGuard, guardedWssAdapter, answerClientErrors } = require('./guard');
-const { LIMITS, RATE_LIMITS, PASSWORD_PATTERN, PASSWORD_RULE } = require('./rules');
+const { restGuard, graphQLGuard, guardedWssAdapter, answerClientErrors, accountLimiter } = require('./guard');
+const { LIMITS, PASSWORD_PATTERN, PASSWORD_RULE } = require('./rules');
 
 const env = (name, fallback) => process.env[name] || fallback;
 const port = Number(env('PARSE_PORT', '1337'));
@@ -19,9 +19,9 @@ const javascriptKey = env('PARSE_JS_KEY', 'crm-js-key');
 const masterKey = env('PARSE_MASTER_KEY', '');
 const databaseURI = env('DATABASE_URI', 'postgres://postgres@127.0.0.1:54337/crm');
 const serverURL = `http://${host}:${port}/parse`;
-// Rate limits are per client address; every test runs from 127.0.0.1, so the test instance
-// multiplies them (CRM_RATE_LIMIT_SCALE) and the security suite checks them on a server of
-// its own with the defaults.
+// Sign-up, log-in and password reset are rate limited per client address (guard.js); every test
+// runs from 127.0.0.1, so the test instance multiplies the limits (CRM_RATE_LIMIT_SCALE) and the
+// security suite checks them on a server of its own with the defaults.
 const rateScale = Number(env('CRM_RATE_LIMIT_SCALE', '1'));
 
 if (!masterKey || masterKey.length < 16) {
@@ -67,7 +67,6 @@ async function main() {
       graphQLDepth: 12,
       graphQLFields: 200,
     },
-    rateLimit: rateLimits(rateScale),
     idempotencyOptions: { paths: ['.*'], ttl: 3600 },
     liveQuery: { classNames: ['Deal', 'Activity'] },
     schema: {
@@ -85,8 +84,9 @@ async function main() {
 
   const app = express();
   app.disable('x-powered-by');
-  app.use('/parse', restGuard(), api.app);
-  app.use('/graphql', graphQLGuard({ rateScale }));
+  const limiter = accountLimiter(rateScale);
+  app.use('/parse', restGuard({ limiter }), api.app);
+  app.use('/graphql', graphQLGuard({ limiter }));
   new ParseGraphQLServer(api, { graphQLPath: '/graphql' }).applyGraphQL(app);
 
   const server = http.createServer(app);
@@ -131,25 +131,6 @@ async function warnWithoutStatementTimeout() {
   if (row.statement_timeout === '0') {
     console.warn('WARNING: PostgreSQL has no statement_timeout; see the production checklist in the README');
   }
-}
-
-// Sign-up, log-in and password reset per client address, per minute (times `scale`).
-function rateLimits(scale) {
-  const limit = (requestPath, requestMethods, { perMinute, what }) => ({
-    requestPath,
-    requestMethods,
-    requestTimeWindow: 60 * 1000,
-    requestCount: Math.max(1, Math.round(perMinute * scale)),
-    errorResponseMessage: `Too many ${what} from this address; try again in a minute.`,
-    // Every request on loopback would otherwise be exempt (Parse skips 127.0.0.1).
-    includeInternalRequests: true,
-  });
-  return [
-    limit('/users', ['POST'], RATE_LIMITS.signUp),
-    limit('/login', ['GET', 'POST'], RATE_LIMITS.logIn),
-    limit('/requestPasswordReset', ['POST'], RATE_LIMITS.passwordReset),
-    limit('/verificationEmailRequest', ['POST'], RATE_LIMITS.passwordReset),
-  ];
 }
 
 // Parse creates idempotency_delete_expired_records() but never calls it. Runs every 15

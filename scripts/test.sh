@@ -4,11 +4,13 @@
 #   2. native unit tests of the pure core (cargo test), and each fuzz target for a short while
 #   3. a fresh test backend (PostgreSQL + Parse Server on 127.0.0.1:1437), stopped at exit
 #   4. browser tests of the wasm surface against it: headless Chromium and Firefox
-#   5. backend tests (CLPs, ACLs, Cloud Code, GraphQL) over HTTP
+#   5. backend tests (CLPs, ACLs, Cloud Code, GraphQL) over HTTP, and the adversarial security
+#      suite (tests/security/: raw REST, GraphQL and LiveQuery as hostile signed-up users)
 #   6. the release package: typed .d.ts, no secrets; the React app type-checked and built;
 #      the bad-input table, fault injection with a killed server, two-user security, a load test
 #   7. end-to-end: Playwright drives the built app in Chromium against the backend
 #   8. a quick run of the side-by-side benchmark against the Parse JS SDK
+#   9. the test backend's crash log is empty (it runs supervised, so a crash would be hidden)
 # Ends with one line "N passed, N failed" summing every runner's own counts.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -68,6 +70,9 @@ run_counted browser-firefox wasm-pack test --headless --firefox --mode no-instal
 step "backend tests"
 run_counted backend node --test tests/backend/
 
+step "security: attacks on the backend over raw HTTP, GraphQL and WebSocket"
+run_counted security node --test --test-concurrency=1 tests/security/
+
 step "package and app build"
 bash scripts/build.sh release
 (cd www && VITE_PARSE_SERVER_URL="$CRM_TEST_SERVER_URL" npm run --silent build)
@@ -81,6 +86,15 @@ run_counted e2e node --test tests/e2e/
 
 step "benchmark smoke run (bench/compare.mjs --quick; bash scripts/bench.sh for figures)"
 run_counted bench node --test tests/bench.test.mjs
+
+# Parse Server runs supervised, so a crash would go unnoticed by the tests that come after it:
+# any line in the crash log fails the run.
+step "no crash of the test backend during the run"
+if bash backend/ctl.sh crashes test; then
+  echo "no crash"; passed=$((passed + 1))
+else
+  echo "Parse Server crashed during the tests (backend/.data/test/crashes.log above)"; failed=$((failed + 1))
+fi
 
 printf '\n%s passed, %s failed\n' "$passed" "$failed"
 [ "$failed" -eq 0 ]

@@ -13,10 +13,12 @@ pub mod parse_code {
     pub const INVALID_QUERY: i64 = 102;
     pub const INVALID_JSON: i64 = 107;
     pub const INCORRECT_TYPE: i64 = 111;
+    pub const OBJECT_TOO_LARGE: i64 = 116;
     pub const OPERATION_FORBIDDEN: i64 = 119;
     pub const SCRIPT_FAILED: i64 = 141;
     pub const VALIDATION_ERROR: i64 = 142;
     pub const DUPLICATE_VALUE: i64 = 137;
+    pub const REQUEST_LIMIT_EXCEEDED: i64 = 155;
     pub const DUPLICATE_REQUEST: i64 = 159;
     pub const USERNAME_MISSING: i64 = 200;
     pub const PASSWORD_MISSING: i64 = 201;
@@ -83,6 +85,7 @@ impl CrmError {
             CrmError::Http {
                 status: 401 | 403, ..
             } => "UNAUTHORIZED",
+            CrmError::Http { status: 429, .. } => "RATE_LIMITED",
             CrmError::Http { status, .. } if *status >= 500 => "SERVER_ERROR",
             CrmError::Http { .. } => "HTTP_ERROR",
             CrmError::Server {
@@ -98,6 +101,10 @@ impl CrmError {
                 p::OBJECT_NOT_FOUND if message.starts_with("Invalid username/password") => {
                     "INVALID_CREDENTIALS"
                 }
+                // ... and for an account locked after repeated failed log-ins.
+                p::OBJECT_NOT_FOUND if message.starts_with("Your account is locked") => {
+                    "ACCOUNT_LOCKED"
+                }
                 p::OBJECT_NOT_FOUND => "OBJECT_NOT_FOUND",
                 p::OPERATION_FORBIDDEN => "PERMISSION_DENIED",
                 p::INVALID_SESSION_TOKEN | p::SESSION_MISSING => "INVALID_SESSION",
@@ -109,7 +116,9 @@ impl CrmError {
                 | p::INVALID_EMAIL_ADDRESS
                 | p::USERNAME_MISSING
                 | p::PASSWORD_MISSING
-                | p::EMAIL_MISSING => "VALIDATION_FAILED",
+                | p::EMAIL_MISSING
+                | p::OBJECT_TOO_LARGE => "VALIDATION_FAILED",
+                p::REQUEST_LIMIT_EXCEEDED => "RATE_LIMITED",
                 p::DUPLICATE_VALUE => "DUPLICATE_VALUE",
                 p::DUPLICATE_REQUEST => "DUPLICATE_REQUEST",
                 p::INVALID_QUERY | p::INVALID_JSON => "INVALID_QUERY",
@@ -212,6 +221,19 @@ mod tests {
             "VALIDATION_FAILED"
         );
         assert_eq!(server(159, "Duplicate request").code(), "DUPLICATE_REQUEST");
+        assert_eq!(
+            server(155, "Too many sign-ups from this address").code(),
+            "RATE_LIMITED"
+        );
+        assert_eq!(
+            server(101, "Your account is locked due to multiple failed login attempts.").code(),
+            "ACCOUNT_LOCKED"
+        );
+        assert_eq!(
+            server(116, "the request body is over 2097152 bytes").code(),
+            "VALIDATION_FAILED"
+        );
+        assert!(!server(155, "Too many").is_transient());
         assert_eq!(server(999, "?").code(), "SERVER_ERROR");
         assert_eq!(server(142, "x").parse_code(), Some(142));
     }

@@ -326,7 +326,7 @@ async fn server_errors_carry_stable_codes() {
         .sign_up(
             user.username.clone().into(),
             format!("other-{}", user.email.clone().unwrap()).into(),
-            "pw".into(),
+            PASSWORD.into(),
         )
         .await
         .unwrap_err();
@@ -336,7 +336,7 @@ async fn server_errors_carry_stable_codes() {
         .sign_up(
             unique("fresh").into(),
             user.email.clone().unwrap().into(),
-            "pw".into(),
+            PASSWORD.into(),
         )
         .await
         .unwrap_err();

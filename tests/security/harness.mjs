@@ -154,6 +154,8 @@ export function useVictim() {
     victim.crashes = crashText();
     snapshot = await snap();
   });
+  /** After a test changed the victim's data as the victim (legitimately). */
+  victim.resnapshot = async () => { snapshot = await snap(); };
   afterEach(async () => {
     assert.ok(await healthy(), 'the server still answers');
     assert.equal(crashText(), victim.crashes, 'the server never crashed');

@@ -1,0 +1,149 @@
+// Bounded cost: no request, query or subscription can make the server work for long. Regexes
+// only in the literal form the client sends, query and include depth, batch size, page sizes,
+// a per-statement timeout in PostgreSQL; Live Query frames checked and subscriptions capped.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import {
+  call, gql, signUp, assertRefused, useVictim, connectLive, liveSocket, PG_PORT, sleep,
+} from './harness.mjs';
+
+const victim = useVictim();
+let attacker;
+const q = (where, extra = '') => `/classes/Deal?where=${encodeURIComponent(JSON.stringify(where))}${extra}`;
+
+test('setup: an attacker with a valid session', async () => {
+  attacker = await signUp('mallory');
+  await call('POST', '/classes/Deal', { token: attacker.token, body: { title: 'a'.repeat(60) } });
+});
+
+test('only literal-text regexes are accepted, in every query form', async () => {
+  const evil = '^(a+)+$';
+  const t0 = Date.now();
+  assertRefused(await call('GET', q({ title: { $regex: evil } }), { token: attacker.token }), 102, 'REST $regex');
+  assertRefused(await call('GET', q({ $or: [{ title: { $regex: evil } }] }), { token: attacker.token }), 102, '$regex under $or');
+  assertRefused(await call('GET', q({ contact: { $inQuery: { className: 'Contact', where: { name: { $regex: evil } } } } }), { token: attacker.token }), 102, '$regex in a subquery');
+  assertRefused(await call('POST', '/classes/Deal', { token: attacker.token, body: { _method: 'GET', where: { title: { $regex: evil } } } }), 102, 'the SDK form');
+  assertRefused(await call('GET', q({ title: { $regex: '\\Qa\\E(a+)+' } }), { token: attacker.token }), 102, 'a pattern after a quoted part');
+  assertRefused(await call('GET', q({ title: { $regex: '\\Qa\\E', $options: 'x' } }), { token: attacker.token }), 102, '$options x');
+  assertRefused(await call('GET', '/users?where=' + encodeURIComponent(JSON.stringify({ username: { $regex: evil } })), { token: attacker.token }), 102, 'on users');
+  const g = await gql('{ deals(where: { title: { matchesRegex: "^(a+)+$" } }) { count } }', undefined, attacker.token);
+  assert.ok((g.json.errors || []).length > 0, `GraphQL matchesRegex refused: ${JSON.stringify(g.json).slice(0, 200)}`);
+  assert.ok(Date.now() - t0 < 5000, 'refused at once, not after running');
+  // What the client sends for contains/startsWith (and case-insensitive search) works.
+  for (const where of [{ title: { $regex: '\\Qaaa\\E' } }, { title: { $regex: '^\\Qaaa\\E' } }, { title: { $regex: '\\QAAA\\E', $options: 'i' } },
+    { title: { $regex: '\\Qa\\E\\\\E\\Qb\\E' } }]) {
+    const r = await call('GET', q(where), { token: attacker.token });
+    assert.equal(r.status, 200, `${JSON.stringify(where)}: ${JSON.stringify(r.json)}`);
+  }
+  assert.equal((await call('GET', q({ title: { $regex: '^\\Qaaa\\E' } }), { token: attacker.token })).json.results.length, 1);
+});
+
+test('query shape limits: nesting, includes, subqueries, batches and pages', async () => {
+  let where = { title: 'x' };
+  for (let i = 0; i < 6; i++) where = { $or: [where, { title: `y${i}` }] };
+  assertRefused(await call('GET', q(where), { token: attacker.token }), 102, '$or nested 6 deep');
+  assertRefused(await call('GET', '/classes/Deal?include=company.createdBy.a.b.c', { token: attacker.token }), [102, 119], 'include 5 deep');
+  const many = Array.from({ length: 11 }, (_, i) => `f${i}`).join(',');
+  assertRefused(await call('GET', `/classes/Deal?include=${many}`, { token: attacker.token }), [102, 119], '11 includes');
+  const requests = Array.from({ length: 101 }, () => ({ method: 'POST', path: '/parse/classes/Deal', body: { title: 'b' } }));
+  assertRefused(await call('POST', '/batch', { token: attacker.token, body: { requests } }), 107, 'a batch of 101');
+  for (const extra of ['&limit=-1', '&limit=abc', '&skip=-5', '&limit=1e3', '&skip=9999999999']) {
+    assertRefused(await call('GET', q({}, extra), { token: attacker.token }), 102, extra);
+  }
+  assertRefused(await call('GET', '/classes/Deal?where=not-json', { token: attacker.token }), 107, 'where not JSON');
+  assertRefused(await call('GET', '/classes/Deal?where=[1]', { token: attacker.token }), 102, 'where an array');
+  // A limit past maxLimit is served, capped at 1000.
+  const big = await call('GET', q({}, '&limit=100000'), { token: attacker.token });
+  assert.equal(big.status, 200);
+  // Odd but harmless queries get answers, never a 500.
+  for (const route of ['/classes/Deal?order=nosuchcolumn', '/classes/Deal?keys=nosuch,title', '/classes/Deal?order=-title,,', '/classes/NoSuchClass', q({ nosuch: { $exists: true } })]) {
+    const r = await call('GET', route, { token: attacker.token });
+    assert.ok(r.status < 500, `${route}: ${r.status} ${JSON.stringify(r.json)}`);
+    if (r.status >= 400) assertRefused(r, undefined, route);
+  }
+});
+
+test('PostgreSQL cancels any statement that runs longer than the timeout', () => {
+  const out = execFileSync('psql', ['-h', '127.0.0.1', '-p', String(PG_PORT), '-U', 'postgres', '-d', 'crm', '-tAc', 'SHOW statement_timeout'], { encoding: 'utf8' }).trim();
+  assert.notEqual(out, '0', 'a statement timeout is set');
+  assert.match(out, /^\d+(ms|s|min)$/);
+  const seconds = out.endsWith('ms') ? Number(out.slice(0, -2)) / 1000 : out.endsWith('min') ? Number(out.slice(0, -3)) * 60 : Number(out.slice(0, -1));
+  assert.ok(seconds > 0 && seconds <= 10, `at most 10 s (${out})`);
+  // And it is in force: a statement longer than the timeout is cancelled.
+  let error = '';
+  try {
+    execFileSync('psql', ['-h', '127.0.0.1', '-p', String(PG_PORT), '-U', 'postgres', '-d', 'crm', '-tAc', `SELECT pg_sleep(${seconds + 2})`], { encoding: 'utf8', stdio: 'pipe' });
+  } catch (e) {
+    error = String(e.stderr);
+  }
+  assert.match(error, /statement timeout/);
+});
+
+test('a burst of hostile queries does not starve other users', async () => {
+  const attacks = Array.from({ length: 12 }, () => call('GET', q({ title: { $regex: '^(a|aa)+$' } }), { token: attacker.token }));
+  const t0 = Date.now();
+  const mine = await call('GET', '/classes/Deal?limit=10', { token: victim.token });
+  const took = Date.now() - t0;
+  assert.equal(mine.status, 200);
+  for (const r of await Promise.all(attacks)) assertRefused(r, 102, 'burst');
+  assert.ok(took < 2000, `the victim was served in ${took} ms`);
+});
+
+test('LiveQuery: subscriptions accept only literal regexes and are capped per connection', async () => {
+  const live = await connectLive(attacker.token);
+  assert.equal(live.frames[0].op, 'connected');
+  live.send({ op: 'subscribe', requestId: 1, query: { className: 'Deal', where: { title: { $regex: '^(a+)+$' } } }, sessionToken: attacker.token });
+  const refused = await live.next((f) => f.requestId === 1);
+  assert.equal(refused.op, 'error');
+  assert.match(refused.error, /literal/);
+  live.send({ op: 'subscribe', requestId: 2, query: { className: 'Deal', where: { title: { $regex: '^\\Qa\\E' } } }, sessionToken: attacker.token });
+  assert.equal((await live.next((f) => f.requestId === 2)).op, 'subscribed');
+  // Up to the cap, then refusals.
+  for (let i = 3; i <= 102; i++) live.send({ op: 'subscribe', requestId: i, query: { className: 'Deal', where: { amount: i } }, sessionToken: attacker.token });
+  const over = await live.next((f) => f.requestId === 102);
+  assert.equal(over.op, 'error', JSON.stringify(over));
+  assert.match(over.error, /at most 100 subscriptions/);
+  assert.equal((await live.next((f) => f.requestId === 101)).op, 'subscribed');
+  // Unsubscribing frees a place.
+  live.send({ op: 'unsubscribe', requestId: 50 });
+  await live.next((f) => f.op === 'unsubscribed' && f.requestId === 50);
+  live.send({ op: 'subscribe', requestId: 103, query: { className: 'Deal', where: {} }, sessionToken: attacker.token });
+  assert.equal((await live.next((f) => f.requestId === 103)).op, 'subscribed');
+  live.close();
+});
+
+test("LiveQuery: a wrong applicationId, bad frames, huge frames and floods are refused", async () => {
+  const wrongApp = await connectLive(attacker.token, { applicationId: 'other-app' });
+  assert.equal(wrongApp.frames[0].op, 'error');
+  assert.equal(wrongApp.frames[0].code, 4);
+  wrongApp.close();
+
+  const noUser = await liveSocket();
+  noUser.send({ op: 'connect', applicationId: 'crm', javascriptKey: 'crm-js-key' });
+  assert.equal((await noUser.next((f) => f.op === 'connected' || f.op === 'error')).op, 'error', 'a connection needs a user');
+  noUser.close();
+
+  const s = await connectLive(attacker.token);
+  s.send('not json');
+  assert.equal((await s.next((f) => f.op === 'error')).code, 1);
+  s.send({ op: 'subscribe', requestId: 7, query: { className: 'Deal', where: { title: 'a\u0000' } }, sessionToken: attacker.token });
+  assert.equal((await s.next((f) => f.requestId === 7)).op, 'error');
+  s.send({ op: 'subscribe', requestId: 8, query: { className: 'Deal', where: { title: 'x'.repeat(100 * 1024) } } });
+  assert.equal(await Promise.race([s.closed, sleep(5000).then(() => 'open')]), 1009, 'a 100 KB frame closes the connection');
+
+  const flood = await connectLive(attacker.token);
+  for (let i = 0; i < 400; i++) flood.send({ op: 'unsubscribe', requestId: i });
+  assert.equal(await Promise.race([flood.closed, sleep(5000).then(() => 'open')]), 1008, 'a flood closes the connection');
+
+  // Subscribing to another user's deal by id delivers nothing of it.
+  const spy = await connectLive(attacker.token);
+  spy.send({ op: 'subscribe', requestId: 1, query: { className: 'Deal', where: { objectId: victim.ids.deal } }, sessionToken: attacker.token });
+  await spy.next((f) => f.requestId === 1 && f.op === 'subscribed');
+  const touched = await call('PUT', `/classes/Deal/${victim.ids.deal}`, { token: victim.token, body: { amount: 5000 } });
+  assert.equal(touched.status, 200);
+  await sleep(800);
+  assert.ok(!spy.frames.some((f) => f.object && f.object.objectId === victim.ids.deal), 'no event of the victim deal');
+  spy.close();
+  await victim.resnapshot();
+});

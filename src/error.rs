@@ -226,7 +226,11 @@ mod tests {
             "RATE_LIMITED"
         );
         assert_eq!(
-            server(101, "Your account is locked due to multiple failed login attempts.").code(),
+            server(
+                101,
+                "Your account is locked due to multiple failed login attempts."
+            )
+            .code(),
             "ACCOUNT_LOCKED"
         );
         assert_eq!(

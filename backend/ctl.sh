@@ -83,7 +83,7 @@ start_parse() {
   cat "$data/parse.log" >&2; log "Parse Server did not become healthy"; exit 1
 }
 
-stop_all() {
+stop_parse() {
   if parse_running; then
     kill "$(parse_pid)" 2>/dev/null || true
     for _ in $(seq 1 40); do parse_running || break; sleep 0.25; done
@@ -92,6 +92,10 @@ stop_all() {
   # A server left behind by a supervisor that was killed outright.
   c=$(child_pid); [ -n "$c" ] && kill -0 "$c" 2>/dev/null && kill -9 "$c" 2>/dev/null || true
   rm -f "$data/parse.pid" "$data/parse-child.pid"
+}
+
+stop_all() {
+  stop_parse
   if pg_running; then as_postgres "$pgbin/pg_ctl -D '$pgdata' -m fast -w stop" >/dev/null; fi
   log "stopped"
 }
@@ -116,7 +120,7 @@ case "$cmd" in
   idempotency-cleanup)
     c=$(child_pid); [ -n "$c" ] && kill -USR2 "$c" ;;
   restart-parse)
-    if parse_running; then kill "$(parse_pid)"; for _ in $(seq 1 40); do parse_running || break; sleep 0.25; done; fi
+    stop_parse
     start_parse ;;
   reset)
     stop_all

@@ -182,6 +182,34 @@ function answer(res, err) {
   res.status(statusOf(err)).json({ code: err.code, error: err.message });
 }
 
+/** Parse answers a save with the fields Cloud Code changed. Activity.relatedTo is stored as
+ * {className, objectId} (related-to.js), but an SDK that saved a Pointer must get a Pointer
+ * back, or its object changes shape right after the save. */
+function relatedToAsPointer(object) {
+  const rel = object && object.relatedTo;
+  if (rel && typeof rel === 'object' && rel.__type === undefined && typeof rel.className === 'string' && typeof rel.objectId === 'string') {
+    object.relatedTo = { __type: 'Pointer', className: rel.className, objectId: rel.objectId };
+  }
+}
+
+function shapeActivityResponses(req, res, method) {
+  const isActivity = (path) => /^\/classes\/Activity(\/|$)/.test(path);
+  let shape = null;
+  if ((method === 'POST' || method === 'PUT') && isActivity(req.path)) {
+    shape = (body) => relatedToAsPointer(body);
+  } else if (req.path === '/batch' && Array.isArray(req.body && req.body.requests)) {
+    const paths = req.body.requests.map((r) => String(r && r.path).replace(/^\/parse(?=\/)/, ''));
+    if (!paths.some(isActivity)) return;
+    shape = (body) => Array.isArray(body) && body.forEach((r, i) => isActivity(paths[i] || '') && r && relatedToAsPointer(r.success));
+  }
+  if (!shape) return;
+  const json = res.json.bind(res);
+  res.json = (body) => {
+    try { shape(body); } catch { /* answer as it is */ }
+    return json(body);
+  };
+}
+
 /** Express middleware for the REST mount (/parse). Parses the body itself, as Parse would
  * (any content type: the JS SDK posts text/plain), so it can be checked; Parse's own parser
  * then sees `req._body` and keeps it. Files are left to Parse (uploads are off). */
@@ -198,6 +226,7 @@ function restGuard({ limiter }) {
       try {
         const body = req.body;
         const method = (body && typeof body._method === 'string' ? body._method : req.method).toUpperCase();
+        shapeActivityResponses(req, res, method);
         if (req.path === '/batch' && method === 'POST') {
           checkBatch(body, (kind) => limiter(kind, req.ip));
         } else {

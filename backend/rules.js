@@ -178,6 +178,8 @@ const FIELDS = {
     dueDate: date(),
     completedAt: date(),
     relatedTo: relatedTo(),
+    relatedDeal: serverOwned(),
+    relatedContact: serverOwned(),
     createdBy: serverOwned(),
   },
   _User: {

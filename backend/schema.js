@@ -46,7 +46,7 @@ const SYSTEM_DEFINITIONS = [
 const INDEXES = {
   Deal: { stage_close: { stage: 1, expectedCloseDate: 1 }, updated: { updatedAt: 1 } },
   Contact: { company: { company: 1 } },
-  Activity: { updated: { updatedAt: 1 } },
+  Activity: { updated: { updatedAt: 1 }, related_deal: { relatedDeal: 1 }, related_contact: { relatedContact: 1 } },
 };
 
 function fieldDefinition(name, spec) {
@@ -77,6 +77,13 @@ function loadDefinitions() {
     }
     if (cls.className === 'Deal') {
       fields.createdBy = { type: 'Pointer', targetClass: '_User' };
+    }
+    if (cls.className === 'Activity') {
+      // relatedTo (Contact or Deal) as class-bound Pointer columns, kept in step by Cloud Code,
+      // so pointer equality, containedIn, matchesQuery, include and GraphQL's nested selection
+      // and pointer filters work as a Parse Pointer's do (README: "From the Parse JS SDK").
+      fields.relatedDeal = { type: 'Pointer', targetClass: 'Deal' };
+      fields.relatedContact = { type: 'Pointer', targetClass: 'Contact' };
     }
     const def = { className: cls.className, fields };
     if (CRM_CLASSES.includes(cls.className)) def.classLevelPermissions = crmClp();

@@ -102,10 +102,17 @@ async function main() {
   });
   await ensureManagerRole();
   await warnWithoutStatementTimeout();
+  await migrateRelatedTo();
   scheduleIdempotencyCleanup(api);
   console.log(`parse-server ready on ${serverURL} (GraphQL http://${host}:${port}/graphql)`);
 
-  const stop = () => server.close(() => process.exit(0));
+  // Finish the requests in flight, then go: idle keep-alive sockets are closed at once, and
+  // after 3 s so is everything else (open WebSockets would otherwise hold the port forever).
+  const stop = () => {
+    server.close(() => process.exit(0));
+    server.closeIdleConnections();
+    setTimeout(() => process.exit(0), 3000).unref();
+  };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
 }
@@ -120,6 +127,20 @@ async function ensureManagerRole() {
   acl.setPublicReadAccess(true);
   const role = new Parse.Role('sales-manager', acl);
   await role.save(null, { useMasterKey: true });
+}
+
+// Activities saved before relatedDeal/relatedContact existed get them filled in from relatedTo
+// (Parse keeps a Pointer column as the target's objectId). Idempotent; leaves updatedAt alone,
+// so no client sees a change that is not one.
+async function migrateRelatedTo() {
+  const Config = require('parse-server/lib/Config');
+  const client = Config.get(appId).database.adapter._client;
+  for (const [className, column] of [['Deal', 'relatedDeal'], ['Contact', 'relatedContact']]) {
+    const done = await client.result(
+      `UPDATE "Activity" SET "${column}" = "relatedTo"->>'objectId'
+       WHERE "relatedTo"->>'className' = $1 AND "${column}" IS NULL`, [className]);
+    if (done.rowCount > 0) console.log(`migrated ${done.rowCount} activities' relatedTo to ${column}`);
+  }
 }
 
 // ctl.sh sets a per-statement timeout on the database (ALTER DATABASE … SET statement_timeout);

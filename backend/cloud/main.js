@@ -11,10 +11,12 @@
 //   deleted by its creator only.
 // - Queries (REST, GraphQL) and Live Query subscriptions accept only literal-text regexes.
 // - Deleting a user removes their sessions and role memberships.
+// - Activity.relatedTo behaves as a Pointer for SDK, REST and GraphQL users (related-to.js).
 'use strict';
 
 const { loadDefinitions } = require('../schema');
 const rules = require('../rules');
+const { rewriteActivityQuery, syncRelatedColumns } = require('./related-to');
 
 const { ACTIVITY_TYPES, RELATED_CLASSES, OBJECT_ID } = rules;
 const MANAGER_ROLE = 'sales-manager';
@@ -207,6 +209,7 @@ Parse.Cloud.beforeSave('Activity', safely(async (request) => {
       activity.set('relatedTo', { className, objectId });
     }
   }
+  syncRelatedColumns(activity, request.original);
   activity.setACL(ownerAcl([idOf(activity.get('createdBy'))]));
 }));
 
@@ -245,8 +248,8 @@ function checkRegexes(where, depth = 0) {
 
 for (const className of [...CRM_CLASSES, '_User']) {
   Parse.Cloud.beforeFind(className, (request) => {
-    if (request.master) return;
-    checkRegexes(request.query.toJSON().where);
+    if (!request.master) checkRegexes(request.query.toJSON().where);
+    if (className === 'Activity') rewriteActivityQuery(request);
   });
 }
 

@@ -224,14 +224,15 @@ function checkAgainstSchema(definitions) {
   if (problems.length) throw new Error(`backend/rules.js disagrees with the schema: ${problems.join('; ')}`);
 }
 
-/** Why a `$regex` value from a client is refused, or null for the literal forms the client
- * sends for contains/startsWith: `\Q…\E`, optionally anchored with `^`. Anything else can
+/** Why a `$regex` value from a client is refused, or null for the literal forms that crm-wasm
+ * and the Parse SDK send for contains/startsWith/endsWith: `\Q…\E`, optionally anchored with
+ * `^` or `$`. Anything else can
  * backtrack for seconds in PostgreSQL or in the LiveQuery server's Node event loop. */
 function regexProblem(value) {
   if (typeof value !== 'string') return '$regex must be a string';
-  if (/^\^?\\Q[\s\S]*\\E$/.test(value)) {
+  if (/^\^?\\Q[\s\S]*\\E\$?$/.test(value)) {
     // Inside \Q…\E only the client's own quoting of "\E" ("\E\\E\Q") may appear.
-    const body = value.replace(/^\^?\\Q/, '').replace(/\\E$/, '');
+    const body = value.replace(/^\^?\\Q/, '').replace(/\\E\$?$/, '');
     const parts = body.split('\\E\\\\E\\Q');
     if (parts.every((p) => !p.includes('\\E'))) return null;
   }

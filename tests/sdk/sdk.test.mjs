@@ -88,6 +88,11 @@ test('the description\'s snippets: create, query by stage ordered by close date,
   const withCompany = await new Parse.Query('Deal').include('company').get(deals[0].id);
   assert.equal(withCompany.get('company').get('name'), 'SDK Co');
   assert.equal((await new Parse.Query('Contact').find()).length, 1);
+  // Text search the SDK's way (it quotes the text, which the server accepts); patterns are not.
+  assert.equal((await new Parse.Query('Deal').contains('title', 'DK ea').find()).length, 1);
+  assert.equal((await new Parse.Query('Deal').startsWith('title', 'SDK m').find()).length, 1);
+  assert.equal((await new Parse.Query('Deal').endsWith('title', 'late').find()).length, 1);
+  await assert.rejects(new Parse.Query('Deal').matches('title', '^(S+)+$').find(), (e) => e.code === 102);
   // The server set the ACL and createdBy, whatever the SDK sent.
   assert.equal(results[0].get('createdBy').id, Parse.User.current().id);
   assert.ok(results[0].getACL().getWriteAccess(Parse.User.current().id));

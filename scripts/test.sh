@@ -7,6 +7,7 @@
 #   5. backend tests (CLPs, ACLs, Cloud Code, GraphQL) over HTTP, and the adversarial security
 #      suite (tests/security/: raw REST, GraphQL and LiveQuery as hostile signed-up users)
 #   6. the release package: typed .d.ts, no secrets; the React app type-checked and built;
+#      the Parse JS SDK compatibility suite (tests/sdk/);
 #      the bad-input table, fault injection with a killed server, two-user security, a load test
 #   7. end-to-end: Playwright drives the built app in Chromium against the backend
 #   8. a quick run of the side-by-side benchmark against the Parse JS SDK
@@ -77,6 +78,9 @@ step "package and app build"
 bash scripts/build.sh release
 (cd www && VITE_PARSE_SERVER_URL="$CRM_TEST_SERVER_URL" npm run --silent build)
 run_counted package node --test tests/pkg.test.mjs
+
+step "Parse JS SDK compatibility (the description's snippets with npm parse, GraphQL, interop with crm-wasm)"
+run_counted sdk node --test tests/sdk/
 
 step "robustness and security (bad input, faults, two users, load)"
 run_counted robustness node --test tests/robustness/

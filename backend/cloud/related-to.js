@@ -178,7 +178,8 @@ Parse.Cloud.afterFind('Activity', (request) => {
     if (!t) continue;
     const column = activity.get(COLUMN[t.className]);
     const included = column && column.id === t.objectId && column.isDataAvailable() && Object.keys(column.attributes).length > 0;
-    activity.set('relatedTo', included ? column : Parse.Object.fromJSON({ className: t.className, objectId: t.objectId }));
+    // A plain JSON Pointer: a Parse.Object without data would be answered as {__type: "Object"}.
+    activity.set('relatedTo', included ? column : pointer(t.className, t.objectId));
   }
   return request.objects;
 });

@@ -8,7 +8,7 @@
 const express = require('express');
 const WebSocketServer = require('ws').Server;
 const { WSAdapter } = require('parse-server/lib/Adapters/WebSocketServer/WSAdapter');
-const { OBJECT_ID, SERVER_ID_CLASSES, LIMITS, RATE_LIMITS, isoDateProblem, regexProblem, fieldsOf } = require('./rules');
+const { OBJECT_ID, SERVER_ID_CLASSES, LIMITS, RATE_LIMITS, isoDateProblem, regexProblem, fieldsOf, whereProblem } = require('./rules');
 
 // Parse's error codes used here (Parse.Error).
 const CODE = {
@@ -37,6 +37,8 @@ function checkJson(value, where = false, depth = 0) {
   if (typeof value === 'string') {
     if (value.length > LIMITS.stringChars) refuse(CODE.OBJECT_TOO_LARGE, `a string of ${value.length} characters is over the ${LIMITS.stringChars} limit`);
     if (value.includes('\u0000')) refuse(CODE.INVALID_JSON, 'text must not contain NUL characters');
+    // A lone surrogate is stored as U+FFFD but sent to Live Query subscribers as it came.
+    if (!value.isWellFormed()) refuse(CODE.INVALID_JSON, 'text must be well-formed Unicode');
     return;
   }
   if (typeof value === 'number') {
@@ -88,7 +90,7 @@ function checkTyped(value) {
 }
 
 /** A where clause given as text (query string) or object; refuses anything but a JSON object. */
-function checkWhere(where) {
+function checkWhere(where, className) {
   if (where === undefined) return;
   let parsed = where;
   if (typeof where === 'string') {
@@ -99,6 +101,8 @@ function checkWhere(where) {
     refuse(CODE.INVALID_QUERY, 'where must be a JSON object');
   }
   checkJson(parsed, true);
+  const problem = whereProblem(className, parsed);
+  if (problem) refuse(CODE.INVALID_QUERY, problem);
 }
 
 const WHOLE = /^(0|[1-9]\d{0,8})$/;
@@ -109,6 +113,28 @@ function checkPaging(params) {
     if (v === undefined) continue;
     if (!WHOLE.test(String(v))) refuse(CODE.INVALID_QUERY, `${key} must be a whole number from 0`);
   }
+}
+
+/** The path Parse's router will take a request for, as one form: Express matches paths without
+ * regard to case or a trailing slash, and Parse's batch collapses "//". Every check, and Parse
+ * itself (req.url is rewritten to it), sees this form, so "/USERS/" cannot slip past a check
+ * written for "/users". Class names keep their case (they are case-sensitive in Parse). */
+function canonicalPath(path) {
+  let decoded;
+  try {
+    decoded = decodeURIComponent(path);
+  } catch {
+    refuse(CODE.INVALID_JSON, 'the path is not valid percent-encoded UTF-8');
+  }
+  if (/[\u0000-\u001f\u007f]/.test(decoded)) refuse(CODE.INVALID_JSON, 'the path must not contain control characters');
+  const parts = path.split('/').filter(Boolean);
+  if (parts.length > 0) parts[0] = parts[0].toLowerCase();
+  if (parts.length > 0 && (parts[0] === 'apps')) return `/${parts.join('/')}`;
+  // The first segment names the route (classes, users, login, requestPasswordReset …).
+  const routes = ['requestpasswordreset', 'verificationemailrequest', 'verifypassword', 'upgradetorevocablesession', 'loginas'];
+  const camel = { requestpasswordreset: 'requestPasswordReset', verificationemailrequest: 'verificationEmailRequest', verifypassword: 'verifyPassword', upgradetorevocablesession: 'upgradeToRevocableSession', loginas: 'loginAs' };
+  if (parts.length > 0 && routes.includes(parts[0])) parts[0] = camel[parts[0]];
+  return `/${parts.join('/')}`;
 }
 
 // /classes/Deal, /classes/Deal/abc, /users, /users/abc, /roles/abc, /installations, /sessions
@@ -132,8 +158,12 @@ function checkRestRequest(method, path, body, query = {}) {
   const b = body || {};
   checkJson(b);
   if (method === 'GET') {
-    checkWhere(query.where ?? b.where);
+    checkWhere(query.where ?? b.where, route && route.className);
     checkPaging({ limit: query.limit ?? b.limit, skip: query.skip ?? b.skip });
+    const order = query.order ?? b.order;
+    if (order !== undefined && (typeof order !== 'string' || !/^-?[A-Za-z_][A-Za-z0-9_]*(,-?[A-Za-z_][A-Za-z0-9_]*)*$/.test(order))) {
+      refuse(CODE.INVALID_QUERY, 'order is a comma-separated list of field names, each optionally with "-"');
+    }
     return;
   }
   if (route && (method === 'POST' || method === 'PUT')) checkOps(route.className, b);
@@ -170,9 +200,11 @@ function checkBatch(body, countAccountRequest) {
     }
     const method = r.method.toUpperCase();
     if (!['GET', 'POST', 'PUT', 'DELETE'].includes(method)) refuse(CODE.INVALID_JSON, `batch method ${r.method.slice(0, 10)} is not allowed`);
-    const path = r.path.replace(/^\/parse(?=\/)/, '');
+    const path = canonicalPath(r.path.replace(/^\/+parse(?=\/)/i, ''));
+    if (path === '/batch') refuse(CODE.INVALID_JSON, 'a batch cannot contain a batch');
+    r.path = `/parse${path}`;
     checkRestRequest(method, path, r.body);
-    const kind = accountKind(method, path);
+    const kind = accountKind(method, path, r.body);
     if (kind) countAccountRequest(kind);
   }
 }
@@ -210,13 +242,36 @@ function shapeActivityResponses(req, res, method) {
   };
 }
 
+/** Parse answers some refusals (master-key-only routes, too large, unknown route) with an HTTP
+ * error and no Parse code; give them one, so every refusal a client sees carries a code. */
+function addMissingCodes(res) {
+  const json = res.json.bind(res);
+  res.json = (body) => {
+    if (res.statusCode >= 400 && body && typeof body === 'object' && !Array.isArray(body) && typeof body.code !== 'number' && typeof body.error === 'string') {
+      const code = { 401: CODE.OPERATION_FORBIDDEN, 403: CODE.OPERATION_FORBIDDEN, 404: 101, 413: CODE.OBJECT_TOO_LARGE }[res.statusCode] || 1;
+      body = { code, error: body.error };
+    }
+    return json(body);
+  };
+}
+
 /** Express middleware for the REST mount (/parse). Parses the body itself, as Parse would
  * (any content type: the JS SDK posts text/plain), so it can be checked; Parse's own parser
  * then sees `req._body` and keeps it. Files are left to Parse (uploads are off). */
 function restGuard({ limiter }) {
   const parse = express.json({ type: () => true, limit: LIMITS.bodyBytes, strict: false });
   return (req, res, next) => {
-    if (req.path.startsWith('/files/')) return next();
+    if (/^\/files\//i.test(req.path)) return next();
+    // Parse's password-reset and verification pages post HTML forms, not JSON.
+    if (/^\/apps\//i.test(req.path)) return next();
+    let path;
+    try {
+      path = canonicalPath(req.path);
+    } catch (e) {
+      return answer(res, e);
+    }
+    if (path !== req.path) req.url = path + req.url.slice(req.path.length);
+    addMissingCodes(res);
     parse(req, res, (err) => {
       if (err) {
         const tooBig = err.type === 'entity.too.large';
@@ -227,11 +282,14 @@ function restGuard({ limiter }) {
         const body = req.body;
         const method = (body && typeof body._method === 'string' ? body._method : req.method).toUpperCase();
         shapeActivityResponses(req, res, method);
-        if (req.path === '/batch' && method === 'POST') {
+        if (path === '/upgradeToRevocableSession') {
+          refuse(CODE.OPERATION_FORBIDDEN, 'sessions here are revocable already');
+        }
+        if (path === '/batch' && method === 'POST') {
           checkBatch(body, (kind) => limiter(kind, req.ip));
         } else {
-          checkRestRequest(method, req.path, body, req.query);
-          const kind = accountKind(method, req.path);
+          checkRestRequest(method, path, body, req.query);
+          const kind = accountKind(method, path, body);
           if (kind) limiter(kind, req.ip);
         }
         next();
@@ -245,7 +303,7 @@ function restGuard({ limiter }) {
 
 // GraphQL: any string shaped like an ISO date must be a real one (Parse's Date scalar accepts
 // 2026-02-30 as March 2), and the usual size and nesting caps apply to variables.
-const ISO_LIKE = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z/g;
+const ISO_LIKE = /(\d{4})-(\d{2})-(\d{2})T\d{2}:\d{2}/g;
 function checkGraphQL(body) {
   if (!body || typeof body !== 'object') refuse(CODE.INVALID_JSON, 'a GraphQL request is a JSON object');
   const texts = [];
@@ -259,8 +317,10 @@ function checkGraphQL(body) {
   checkJson(body.variables ?? null);
   for (const t of texts) {
     if (t.includes('\u0000')) refuse(CODE.INVALID_JSON, 'text must not contain NUL characters');
-    for (const iso of t.match(ISO_LIKE) || []) {
-      const problem = isoDateProblem(iso.replace(/(\.\d{3})\d+Z$/, '$1Z'));
+    if (/\\u0000/i.test(t)) refuse(CODE.INVALID_JSON, 'text must not contain NUL characters');
+    // Whatever the time and offset, the calendar date must exist.
+    for (const m of t.matchAll(ISO_LIKE)) {
+      const problem = isoDateProblem(`${m[1]}-${m[2]}-${m[3]}T00:00:00.000Z`);
       if (problem) refuse(CODE.INCORRECT_TYPE, `invalid Date: ${problem}`);
     }
   }
@@ -280,7 +340,8 @@ function accountLimiter(scale) {
   const windows = new Map();
   return (kind, ip) => {
     const now = Date.now();
-    if (windows.size > 10_000) windows.clear();
+    // Forget finished windows (not every window: that would reset an attacker's counts too).
+    if (windows.size > 10_000) for (const [k, w] of windows) if (now - w.start > 60_000) windows.delete(k);
     const key = `${kind}:${ip}`;
     let w = windows.get(key);
     if (!w || now - w.start > 60_000) { w = { start: now, count: 0 }; windows.set(key, w); }
@@ -290,10 +351,13 @@ function accountLimiter(scale) {
   };
 }
 
-/** Which account limit a REST request counts against, if any. */
-function accountKind(method, path) {
+/** Which account limit a REST request (on its canonical path) counts against, if any. Changing
+ * one's own e-mail or username counts as a sign-up: the answer tells whether another account
+ * holds that address. */
+function accountKind(method, path, body) {
   if (method === 'POST' && (path === '/users' || path === '/classes/_User')) return 'signUp';
-  if (path === '/login' && (method === 'GET' || method === 'POST')) return 'logIn';
+  if (method === 'PUT' && /^\/(users|classes\/_User)\/[^/]+$/.test(path) && body && (body.email !== undefined || body.username !== undefined)) return 'signUp';
+  if (['/login', '/verifyPassword', '/challenge', '/loginAs'].includes(path) && (method === 'GET' || method === 'POST')) return 'logIn';
   if (method === 'POST' && (path === '/requestPasswordReset' || path === '/verificationEmailRequest')) return 'passwordReset';
   return null;
 }
@@ -347,17 +411,20 @@ function checkFrame(state, text, appId) {
     case 'subscribe':
     case 'update': {
       try {
-        checkWhere(frame.query && frame.query.where);
+        const where = frame.query && frame.query.where;
+        if (where && JSON.stringify(where).length > LIMITS.liveWhereBytes) {
+          return fail(`a subscription's where is limited to ${LIMITS.liveWhereBytes} bytes`, 102);
+        }
+        checkWhere(where, frame.query && frame.query.className);
       } catch (e) {
         return fail(e.message, e.code);
       }
-      if (frame.op === 'subscribe') {
-        if (requestId === undefined) return fail('requestId must be a whole number');
-        if (!state.subscriptions.has(requestId) && state.subscriptions.size >= LIMITS.subscriptionsPerConnection) {
-          return fail(`at most ${LIMITS.subscriptionsPerConnection} subscriptions per connection`, 119);
-        }
-        state.subscriptions.add(requestId);
+      // An update of an unknown requestId subscribes too: both count against the cap.
+      if (requestId === undefined) return fail('requestId must be a whole number');
+      if (!state.subscriptions.has(requestId) && state.subscriptions.size >= LIMITS.subscriptionsPerConnection) {
+        return fail(`at most ${LIMITS.subscriptionsPerConnection} subscriptions per connection`, 119);
       }
+      state.subscriptions.add(requestId);
       return null;
     }
     case 'unsubscribe':
@@ -376,7 +443,23 @@ function guardedWssAdapter(appId) {
       const wss = new WebSocketServer({ server: this.options.server, maxPayload: LIMITS.frameBytes });
       wss.on('listening', this.onListen);
       wss.on('error', this.onError);
-      wss.on('connection', (ws) => {
+      const perAddress = new Map();
+      wss.on('connection', (ws, req) => {
+        // Each open connection is evaluated on every save: cap them per address, and close one
+        // that has not said "connect" within 10 s.
+        const address = req.socket.remoteAddress;
+        const open = (perAddress.get(address) || 0) + 1;
+        if (open > LIMITS.connectionsPerAddress) {
+          ws.close(1013, 'too many connections from this address');
+          return;
+        }
+        perAddress.set(address, open);
+        ws.on('close', () => {
+          const left = (perAddress.get(address) || 1) - 1;
+          if (left > 0) perAddress.set(address, left); else perAddress.delete(address);
+        });
+        const idle = setTimeout(() => ws.close(1008, 'no connect frame'), 10_000);
+        ws.on('close', () => clearTimeout(idle));
         this.onConnection(ws); // Parse attaches its handlers (ws.onmessage) here.
         const forward = ws.onmessage;
         const state = { subscriptions: new Set(), windowStart: Date.now(), frames: 0 };
@@ -389,6 +472,7 @@ function guardedWssAdapter(appId) {
           }
           const data = typeof event.data === 'string' ? event.data : Buffer.from(event.data).toString('utf8');
           const problem = checkFrame(state, data, appId);
+          if (!problem && /"op"\s*:\s*"connect"/.test(data)) clearTimeout(idle);
           if (problem) {
             const reply = { op: 'error', ...problem };
             if (reply.requestId === undefined) delete reply.requestId;

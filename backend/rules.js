@@ -26,6 +26,10 @@ const LIMITS = {
   arrayItems: 1000,
   // Live Query: subscriptions per connection, frame size, frames per 10 s per connection.
   subscriptionsPerConnection: 100,
+  // A subscription's where clause is evaluated in Node on every save of its class.
+  liveWhereBytes: 8 * 1024,
+  // Open Live Query connections from one address (the load test opens 50 from loopback).
+  connectionsPerAddress: 200,
   frameBytes: 64 * 1024,
   framesPer10s: 200,
   // Dates a CRM needs; outside this range is a typo or an attack on date encoding.
@@ -105,6 +109,7 @@ const number = (min, max) => ({
 });
 
 const date = () => ({
+  kind: 'date',
   check(v) {
     if (!(v instanceof Date) || Number.isNaN(v.getTime())) return 'must be a valid date';
     const year = v.getUTCFullYear();
@@ -191,6 +196,8 @@ const FIELDS = {
         if (v.length < 3 || v.length > 64) return 'must be 3 to 64 characters';
         // Control characters and separators make names that look alike but are not.
         if (/[\u0000-\u001f\u007f\u2028\u2029]/.test(v)) return 'must not contain control characters';
+        // Invisible and direction-changing characters make "victim" and "vict\u200bim" look alike.
+        if (/[\p{Cf}\p{Co}\p{Cn}\p{Zl}\p{Zp}]/u.test(v) || !v.isWellFormed()) return 'must not contain invisible or formatting characters';
         return null;
       },
     },
@@ -224,6 +231,67 @@ function checkAgainstSchema(definitions) {
   if (problems.length) throw new Error(`backend/rules.js disagrees with the schema: ${problems.join('; ')}`);
 }
 
+// Query operators a CRM query may use; the rest (full-text, geo, relative time, containedBy)
+// either scan a whole table with no index or answer a bare 500.
+const QUERY_OPERATORS = new Set(['$eq', '$ne', '$lt', '$lte', '$gt', '$gte', '$in', '$nin', '$all', '$exists',
+  '$regex', '$options', '$inQuery', '$notInQuery', '$select', '$dontSelect', '$relatedTo', '$eq']);
+const DOTTED_FIELDS = new Set(['relatedTo.className', 'relatedTo.objectId']);
+const COMPARISONS = new Set(['$eq', '$ne', '$lt', '$lte', '$gt', '$gte']);
+
+/** Why a where clause on `className` is refused, or null: operators outside QUERY_OPERATORS,
+ * empty $and/$or/$nor, dotted paths into pointers, and comparisons whose value is of the wrong
+ * kind for the field (Parse answers those with a bare 500). */
+function whereProblem(className, where, depth = 0) {
+  if (!where || typeof where !== 'object' || Array.isArray(where)) return 'where must be an object';
+  const rules = fieldsOf(className);
+  for (const [key, value] of Object.entries(where)) {
+    if (key === '$or' || key === '$and' || key === '$nor') {
+      if (!Array.isArray(value) || value.length === 0) return `${key} needs a non-empty array of clauses`;
+      for (const clause of value) {
+        const p = whereProblem(className, clause, depth + 1);
+        if (p) return p;
+      }
+      continue;
+    }
+    if (key === '$relatedTo') continue;
+    if (key.startsWith('$')) return `${key} is not a query operator this server accepts`;
+    if (key.includes('.') && !DOTTED_FIELDS.has(key)) return `${key}: queries cannot reach into other objects by a dotted path`;
+    const field = key === 'objectId' ? { kind: 'text' } : rules && Object.prototype.hasOwnProperty.call(rules, key) ? rules[key] : null;
+    if (!value || typeof value !== 'object' || Array.isArray(value) || value.__type !== undefined) {
+      const p = valueProblem(key, field, value);
+      if (p) return p;
+      continue;
+    }
+    for (const [op, arg] of Object.entries(value)) {
+      if (!op.startsWith('$')) continue; // an Object field compared whole
+      if (!QUERY_OPERATORS.has(op)) return `${op} is not a query operator this server accepts`;
+      if (COMPARISONS.has(op)) {
+        const p = valueProblem(key, field, arg);
+        if (p) return p;
+      }
+      if ((op === '$in' || op === '$nin' || op === '$all') && !Array.isArray(arg)) return `${op} on ${key} needs an array`;
+      if ((op === '$in' || op === '$nin') && field) {
+        for (const item of arg) {
+          const p = valueProblem(key, field, item);
+          if (p) return p;
+        }
+      }
+    }
+  }
+  return null;
+}
+
+/** Whether `value` can be compared with a field of the given rule's kind. */
+function valueProblem(key, rule, value) {
+  if (!rule || value === null) return null;
+  const kind = rule.kind;
+  const isDate = value && typeof value === 'object' && value.__type === 'Date';
+  if (kind === 'text' && typeof value !== 'string') return `${key} is text: compare it with text`;
+  if (kind === 'number' && typeof value !== 'number') return `${key} is a number: compare it with a number`;
+  if (kind === 'date' && !isDate) return `${key} is a date: compare it with a Date`;
+  return null;
+}
+
 /** Why a `$regex` value from a client is refused, or null for the literal forms that crm-wasm
  * and the Parse SDK send for contains/startsWith/endsWith: `\Q…\E`, optionally anchored with
  * `^` or `$`. Anything else can
@@ -254,4 +322,5 @@ module.exports = {
   fieldsOf,
   checkAgainstSchema,
   regexProblem,
+  whereProblem,
 };

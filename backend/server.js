@@ -86,6 +86,8 @@ async function main() {
   app.disable('x-powered-by');
   const limiter = accountLimiter(rateScale);
   app.use('/parse', restGuard({ limiter }), api.app);
+  // A route Parse does not have gets a Parse error too, not Express's HTML page.
+  app.use('/parse', (req, res) => res.status(404).json({ code: 101, error: `no such route: ${req.method} /parse${req.path.slice(0, 100)}` }));
   app.use('/graphql', graphQLGuard({ limiter }));
   new ParseGraphQLServer(api, { graphQLPath: '/graphql' }).applyGraphQL(app);
 

@@ -91,7 +91,7 @@ function validateFields(request) {
   }
   for (const key of obj.dirtyKeys()) {
     if (key === 'ACL' || key === 'objectId') continue;
-    const rule = fieldRules[key];
+    const rule = Object.prototype.hasOwnProperty.call(fieldRules, key) ? fieldRules[key] : undefined;
     if (!rule) fail(`${className}.${key} is not a field of ${className}`);
     if (rule.serverOwned) continue;
     const value = obj.get(key);
@@ -248,7 +248,13 @@ function checkRegexes(where, depth = 0) {
 
 for (const className of [...CRM_CLASSES, '_User']) {
   Parse.Cloud.beforeFind(className, (request) => {
-    if (!request.master) checkRegexes(request.query.toJSON().where);
+    if (!request.master) {
+      const where = request.query.toJSON().where || {};
+      checkRegexes(where);
+      // The same operator and type rules as guard.js applies to REST, here for GraphQL too.
+      const problem = rules.whereProblem(className, where);
+      if (problem) throw new Parse.Error(Parse.Error.INVALID_QUERY, problem);
+    }
     if (className === 'Activity') rewriteActivityQuery(request);
   });
 }

@@ -56,7 +56,7 @@ test('sign-up: a password policy, a valid e-mail, a clean username', async () =>
   assertRefused(await call('POST', '/users', { body: noMail }), 142, 'no e-mail');
   assertRefused(await call('POST', '/users', { body: newUser({ email: 'not-an-address' }) }), [125, 142], 'an invalid e-mail');
   assertRefused(await call('POST', '/users', { body: newUser({ email: '' }) }), [125, 142, 204], 'an empty e-mail');
-  for (const username of ['   ', ' padded', 'padded ', 'ab', 'x'.repeat(65), 'tab\tname', 'nul\u0001name']) {
+  for (const username of ['   ', ' padded', 'padded ', 'ab', 'x'.repeat(65), 'tab\tname', 'nul\u0001name', 'vict\u200bim', '\u202emitciv']) {
     assertRefused(await call('POST', '/users', { body: newUser({ username }) }), [142, 200], `username ${JSON.stringify(username)}`);
   }
   assertRefused(await call('POST', '/users', { body: newUser({ isAdmin: true }) }), 142, 'a field not in the schema');
@@ -102,10 +102,16 @@ test('rate limits: sign-ups, log-ins and password resets per address, on a serve
     }
   }
   assert.equal(statuses.filter((s) => s === 201).length, 10, `10 sign-ups a minute: ${statuses}`);
+  // Nor do other spellings of the same route (Express ignores case and a trailing slash).
+  for (const route of ['/USERS', '/Users', '/users/']) {
+    assertRefused(await call('POST', route, { server: STRICT, body: newUser() }), 155, `sign-up at ${route}`);
+  }
   // A batch of sign-ups does not get round it.
   const batch = await call('POST', '/batch', { server: STRICT, body: { requests: Array.from({ length: 5 }, () => ({ method: 'POST', path: '/parse/users', body: newUser() })) } });
   const created = Array.isArray(batch.json) ? batch.json.filter((x) => x.success).length : 0;
   assert.equal(created, 0, `no sign-up through a batch once limited: ${JSON.stringify(batch.json).slice(0, 300)}`);
+  const doubled = await call('POST', '/batch', { server: STRICT, body: { requests: [{ method: 'POST', path: '/parse//users', body: newUser() }] } });
+  assertRefused(doubled, 155, 'a batch with //users');
   // Nor does GraphQL.
   const g = await fetch(STRICT.replace(/\/parse$/, '/graphql'), {
     method: 'POST', headers: { 'X-Parse-Application-Id': 'crm', 'X-Parse-JavaScript-Key': 'crm-js-key', 'Content-Type': 'application/json' },
@@ -125,6 +131,9 @@ test('rate limits: sign-ups, log-ins and password resets per address, on a serve
     logins.push((await call('GET', `/login?username=${unique('ghost')}&password=whatever-1`, { server: STRICT })).json.code);
   }
   assert.equal(logins.filter((c) => c === 155).length, 2, `30 log-ins a minute: ${logins}`);
+  for (const [method, route] of [['GET', '/LOGIN?username=x&password=y-1'], ['GET', '/login/?username=x&password=y-1'], ['GET', '/verifyPassword?username=x&password=y-1']]) {
+    assertRefused(await call(method, route, { server: STRICT }), 155, `log-in at ${route}`);
+  }
   // The shared backend is untouched by the strict one's counters.
   assert.equal((await call('GET', '/users/me', { token: victim.token })).status, 200);
 });

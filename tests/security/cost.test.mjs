@@ -64,6 +64,29 @@ test('query shape limits: nesting, includes, subqueries, batches and pages', asy
   }
 });
 
+test('operators with no index or no meaning here, wrong-typed comparisons and dotted paths are refused', async () => {
+  const wheres = [
+    { notes: { $text: { $search: { $term: 'omega' } } } },
+    { title: { $containedBy: ['a'] } },
+    { expectedCloseDate: { $gt: { $relativeTime: 'in 99999999999 years' } } },
+    { title: { $nearSphere: { latitude: 0, longitude: 0 } } },
+    { amount: { $gt: 'abc' } },
+    { amount: { $gt: { __type: 'Date', iso: '2026-01-01T00:00:00.000Z' } } },
+    { expectedCloseDate: { $lt: 5 } },
+    { $and: [] },
+    { title: { $in: [] }, $or: [] },
+    { objectId: { $gt: 1 } },
+    { 'createdBy.username': 'victim' },
+    { title: { $regex: '\\Qa\\E', $options: 'i', $eq: 1 } },
+  ];
+  for (const where of wheres) {
+    assertRefused(await call('GET', q(where, '&count=1&limit=0'), { token: attacker.token }), 102, JSON.stringify(where));
+  }
+  assertRefused(await call('GET', '/classes/Deal?order=notes.foo', { token: attacker.token }), 102, 'order into a field');
+  const g = await gql('{ a0: deals(where: { notes: { text: { search: { term: "omega" } } } }) { count } }', undefined, attacker.token);
+  assert.ok((g.json.errors || []).length > 0 && !/Internal server error/.test(JSON.stringify(g.json)), `GraphQL full-text refused: ${JSON.stringify(g.json).slice(0, 200)}`);
+});
+
 test('PostgreSQL cancels any statement that runs longer than the timeout', () => {
   const out = execFileSync('psql', ['-h', '127.0.0.1', '-p', String(PG_PORT), '-U', 'postgres', '-d', 'crm', '-tAc', 'SHOW statement_timeout'], { encoding: 'utf8' }).trim();
   assert.notEqual(out, '0', 'a statement timeout is set');
@@ -105,6 +128,9 @@ test('LiveQuery: subscriptions accept only literal regexes and are capped per co
   assert.equal(over.op, 'error', JSON.stringify(over));
   assert.match(over.error, /at most 100 subscriptions/);
   assert.equal((await live.next((f) => f.requestId === 101)).op, 'subscribed');
+  // An "update" of a new requestId subscribes too, and counts.
+  live.send({ op: 'update', requestId: 500, query: { className: 'Deal', where: {} }, sessionToken: attacker.token });
+  assert.match((await live.next((f) => f.requestId === 500)).error, /at most 100 subscriptions/);
   // Unsubscribing frees a place.
   live.send({ op: 'unsubscribe', requestId: 50 });
   await live.next((f) => f.op === 'unsubscribed' && f.requestId === 50);
@@ -135,6 +161,15 @@ test("LiveQuery: a wrong applicationId, bad frames, huge frames and floods are r
   const flood = await connectLive(attacker.token);
   for (let i = 0; i < 400; i++) flood.send({ op: 'unsubscribe', requestId: i });
   assert.equal(await Promise.race([flood.closed, sleep(5000).then(() => 'open')]), 1008, 'a flood closes the connection');
+
+  // A subscription's where is evaluated on every save: capped in size.
+  const wide = await connectLive(attacker.token);
+  wide.send({ op: 'subscribe', requestId: 1, query: { className: 'Deal', where: { title: { $in: Array.from({ length: 900 }, (_, i) => `title number ${i}`) } } }, sessionToken: attacker.token });
+  assert.match((await wide.next((f) => f.requestId === 1)).error, /limited to 8192 bytes/);
+  wide.close();
+  // A socket that never says "connect" is closed.
+  const silent = await liveSocket();
+  assert.equal(await Promise.race([silent.closed, sleep(15_000).then(() => 'open')]), 1008, 'an idle socket is closed');
 
   // Subscribing to another user's deal by id delivers nothing of it.
   const spy = await connectLive(attacker.token);

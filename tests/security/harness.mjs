@@ -110,7 +110,8 @@ export async function connectLive(token, extra = {}) {
 }
 
 export async function healthy() {
-  for (let i = 0; i < 100; i++) {
+  // Up to 30 s: a restarted Parse Server takes several seconds on a busy 2-core machine.
+  for (let i = 0; i < 300; i++) {
     try {
       const r = await fetch(`${SERVER}/health`);
       if (r.ok) return true;

@@ -23,6 +23,7 @@ const serverURL = `http://${host}:${port}/parse`;
 // runs from 127.0.0.1, so the test instance multiplies the limits (CRM_RATE_LIMIT_SCALE) and the
 // security suite checks them on a server of its own with the defaults.
 const rateScale = Number(env('CRM_RATE_LIMIT_SCALE', '1'));
+const trustProxy = env('CRM_TRUST_PROXY', '');
 
 if (!masterKey || masterKey.length < 16) {
   console.error('PARSE_MASTER_KEY must be set (ctl.sh generates one per data folder)');
@@ -51,6 +52,7 @@ async function main() {
     fileUpload: { enableForPublic: false, enableForAnonymousUser: false, enableForAuthenticatedUser: false },
     maxUploadSize: `${Math.floor(LIMITS.bodyBytes / 1024)}kb`,
     maxLimit: 1000,
+    ...(trustProxy ? { trustProxy } : {}),
     passwordPolicy: {
       validatorPattern: PASSWORD_PATTERN,
       validationError: PASSWORD_RULE,
@@ -84,6 +86,9 @@ async function main() {
 
   const app = express();
   app.disable('x-powered-by');
+  // Behind a reverse proxy, the client's address (for the rate limits) is in X-Forwarded-For;
+  // trust it only from the proxy's own address (e.g. CRM_TRUST_PROXY=127.0.0.1).
+  if (trustProxy) app.set('trust proxy', trustProxy);
   const limiter = accountLimiter(rateScale);
   app.use('/parse', restGuard({ limiter }), api.app);
   // A route Parse does not have gets a Parse error too, not Express's HTML page.

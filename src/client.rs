@@ -4,8 +4,9 @@
 //! `web::BrowserPlatform` is the browser's.
 //!
 //! State lives in `RefCell`s / `Cell`s that are never borrowed across an `.await`, so calls may
-//! overlap. Events for JavaScript are queued ([`Client::take_events`]) and delivered by the
-//! bindings after the call returns, never while Rust holds a borrow.
+//! overlap. Events for JavaScript are queued ([`Client::take_events`]) and announced through
+//! [`Platform::events_queued`], whichever call raised them; the bindings deliver them when no
+//! Rust borrow is held.
 //!
 //! Exactly-once writes: every create carries a client-chosen objectId and every write an
 //! `X-Parse-Request-Id` that is reused when the request is retried. Parse answers a repeated id
@@ -37,6 +38,10 @@ pub trait Platform {
     fn random_bytes(&self, buf: &mut [u8]);
     fn load_session(&self) -> Option<Session>;
     fn store_session(&self, session: Option<&Session>);
+    /// The client queued an event ([`Client::take_events`]). Whatever call it came from (a
+    /// single write, a batch, a catch-up, a sync), this is the one place every event passes:
+    /// the platform arranges delivery once the call has let go of its borrows.
+    fn events_queued(&self) {}
 }
 
 /// When and how often a failed request is sent again. Only transport failures and transient
@@ -221,6 +226,7 @@ impl<P: Platform> Client<P> {
             if token.is_some() {
                 self.set_session(None);
                 self.events.borrow_mut().push(ClientEvent::SessionExpired);
+                self.platform.events_queued();
             }
         }
         result
@@ -327,33 +333,61 @@ impl<P: Platform> Client<P> {
         schema: &crate::schema::ClassSchema,
         query: &Query,
     ) -> Result<Vec<String>> {
-        let mut ids: Vec<String> = Vec::new();
+        let rows = self.walk_ids(schema, query, &["objectId"]).await?;
+        Ok(rows.into_iter().map(|(id, _)| id).collect())
+    }
+
+    /// Every objectId matching `query` with its `updatedAt` in epoch milliseconds (only those
+    /// two are fetched), paging by objectId: what a Live Query catch-up compares.
+    pub async fn find_all_versions(
+        &self,
+        schema: &crate::schema::ClassSchema,
+        query: &Query,
+    ) -> Result<Vec<crate::live::Version>> {
+        let rows = self
+            .walk_ids(schema, query, &["objectId", "updatedAt"])
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, row)| (id, crate::live::machine::updated_at(&row)))
+            .collect())
+    }
+
+    /// Pages through every match by objectId, fetching only `keys`; answers each row with its
+    /// objectId (rows without one are skipped: they cannot be paged past).
+    async fn walk_ids(
+        &self,
+        schema: &crate::schema::ClassSchema,
+        query: &Query,
+        keys: &[&str],
+    ) -> Result<Vec<(String, Value)>> {
+        let mut rows: Vec<(String, Value)> = Vec::new();
         loop {
             let mut q = Query {
-                keys: vec!["objectId".into()],
+                keys: keys.iter().map(|k| (*k).to_owned()).collect(),
                 order: vec!["objectId".into()],
                 limit: Some(MAX_LIMIT),
                 skip: None,
                 ..query.clone()
             };
-            if let Some(last) = ids.last() {
+            if let Some((last, _)) = rows.last() {
                 q.constraints.push(Constraint::GreaterThan {
                     field: "objectId".into(),
                     value: Value::String(last.clone()),
                 });
             }
             let value = self.send_authenticated(&rest::find_in(schema, &q)?).await?;
-            let page: Vec<String> = value
+            let page = value
                 .get("results")
                 .and_then(Value::as_array)
-                .ok_or_else(|| CrmError::MalformedResponse("missing results array".into()))?
-                .iter()
-                .filter_map(|o| o.get("objectId").and_then(Value::as_str).map(str::to_owned))
-                .collect();
+                .ok_or_else(|| CrmError::MalformedResponse("missing results array".into()))?;
             let done = page.len() < MAX_LIMIT as usize;
-            ids.extend(page);
+            rows.extend(page.iter().filter_map(|o| {
+                let id = o.get("objectId").and_then(Value::as_str)?;
+                Some((id.to_owned(), o.clone()))
+            }));
             if done {
-                return Ok(ids);
+                return Ok(rows);
             }
         }
     }

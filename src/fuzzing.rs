@@ -85,7 +85,7 @@ pub fn live_frames(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
     let deal = schema_for(0);
     let mut machine = LiveMachine::new("crm", "js-key", Some("r:token".into()), 1000);
-    let Ok(sub) = machine.subscribe(deal, Query::default(), 0) else {
+    let Ok(sub) = machine.subscribe(deal, Query::default()) else {
         return;
     };
     machine.start();
@@ -115,7 +115,14 @@ pub fn live_frames(data: &[u8]) {
                     c.subscription, sub,
                     "a catch-up for an unknown subscription"
                 );
-                machine.catch_up_result(c.subscription, vec![], &[], &[]);
+                // Whatever the server lists, the machine must take it without panicking.
+                let listed = vec![("d1".to_string(), Some(now)), ("d2".to_string(), None)];
+                let wanted = machine.catch_up_listed(c.subscription, c.epoch, listed);
+                let fetched = wanted
+                    .iter()
+                    .map(|id| serde_json::json!({ "objectId": id, "title": line }))
+                    .collect();
+                machine.catch_up_fetched(c.subscription, c.epoch, fetched);
             }
         }
         let _ = machine.take_outbox();

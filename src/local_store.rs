@@ -535,8 +535,11 @@ impl LocalStore {
         }
     }
 
-    /// Refreshes a pin from the server: objects changed since its last refresh are stored, and
-    /// pinned objects the server no longer returns are removed. Answers (updated, removed).
+    /// Refreshes a pin from the server: objects whose version on the server differs from the
+    /// one pinned (or that are not pinned yet) are fetched and stored, and pinned objects the
+    /// server no longer returns are removed. Answers (updated, removed). Versions are compared
+    /// (`objectId`, `updatedAt`), not times since the last refresh: a write stamped before that
+    /// refresh but committed after it is found all the same (see `live::catch_up`).
     pub async fn refresh_pin(
         &self,
         client: &Client<BrowserPlatform>,
@@ -545,57 +548,36 @@ impl LocalStore {
         query: &Query,
     ) -> Result<(usize, usize)> {
         let schema = class_schema(class)?;
-        let meta_key = format!("lastSync/{class}/{name}");
-        let since = {
-            let tx = idb::transaction(&self.db, &[META], false)?;
-            let r = idb::get(&idb::store(&tx, META)?, &meta_key).await?;
-            js_sys::Reflect::get(&r, &"value".into())
-                .ok()
-                .and_then(|v| v.as_string())
-        };
-        let started = js_sys::Date::now();
-        let mut changed_query = query.clone();
-        if let Some(since) = &since {
-            changed_query
-                .constraints
-                .push(crate::query::Constraint::GreaterThan {
-                    field: "updatedAt".into(),
-                    value: Value::String(since.clone()),
-                });
-        }
-        let changed = client.find_all_values(schema, &changed_query).await?;
-        let present: BTreeSet<String> = client
-            .find_all_ids(schema, query)
+        let listed = client.find_all_versions(schema, query).await?;
+        let held: crate::live::Versions = self
+            .candidates(class, &Query::default(), Some(name))
             .await?
-            .into_iter()
-            .collect();
-        let pinned = {
-            let tx = idb::transaction(&self.db, &[PINS], false)?;
-            pin_members(&idb::get(&idb::store(&tx, PINS)?, &format!("{class}/{name}")).await?)
-        };
-        let gone: Vec<String> = pinned
             .iter()
-            .filter(|id| !present.contains(*id))
-            .cloned()
+            .filter_map(|o| {
+                let id = o.get("objectId")?.as_str()?.to_owned();
+                Some((id, crate::live::machine::updated_at(o)))
+            })
             .collect();
-        let updated = changed.len();
+        let diff = crate::live::catch_up::diff(&held, &listed, &BTreeSet::new());
+        let mut changed = Vec::with_capacity(diff.changed.len());
+        for chunk in diff.changed.chunks(crate::live::catch_up::FETCH_CHUNK) {
+            let mut q = Query {
+                constraints: query.constraints.clone(),
+                ..Query::default()
+            };
+            q.constraints.push(crate::query::Constraint::ContainedIn {
+                field: "objectId".into(),
+                values: chunk.iter().map(|id| Value::String(id.clone())).collect(),
+            });
+            changed.extend(client.find_all_values(schema, &q).await?);
+        }
         if !changed.is_empty() {
             self.pin(class, &changed, name).await?;
         }
-        if !gone.is_empty() {
-            self.unpin(class, Some(&gone), Some(name)).await?;
+        if !diff.gone.is_empty() {
+            self.unpin(class, Some(&diff.gone), Some(name)).await?;
         }
-        let stamp =
-            crate::wire::IsoDate::from_millis(started as i64 - crate::live::CATCH_UP_MARGIN_MS)
-                .map(|d| d.to_string())
-                .unwrap_or_default();
-        let tx = idb::transaction(&self.db, &[META], true)?;
-        idb::put(
-            &idb::store(&tx, META)?,
-            &to_js(&serde_json::json!({ "key": meta_key, "value": stamp }))?,
-        )?;
-        idb::done(&tx).await?;
-        Ok((updated, gone.len()))
+        Ok((changed.len(), diff.gone.len()))
     }
 }
 

@@ -1,8 +1,8 @@
 //! `LiveQueryClient`: Parse Live Queries over a WebSocket, driven by [`crate::live::LiveMachine`].
 //! This layer only moves things between the machine and the browser: socket events in, frames
-//! out, timers, the catch-up queries (through the REST client), and events to JavaScript
-//! callbacks or to a `Pipeline`. Every hand-over to JavaScript happens after the machine's
-//! borrow is released.
+//! out, timers, the catch-up rounds (run by [`crate::live::catch_up::run`] over the REST
+//! client), and events to JavaScript callbacks or to a `Pipeline`. Every hand-over to
+//! JavaScript happens after the machine's borrow is released.
 
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
@@ -17,11 +17,10 @@ use wasm_bindgen::JsCast;
 use super::query::{CrmClass, CrmQuery, QueryData};
 use super::{decode, to_js, to_js_error, CrmClient, SharedRef};
 use crate::error::CrmError;
-use crate::live::{Action, CatchUp, LiveEvent, LiveEventKind, LiveMachine, LiveStatus};
+use crate::live::{catch_up, Action, CatchUp, LiveEvent, LiveEventKind, LiveMachine, LiveStatus};
 use crate::models::{Activity, Deal};
 use crate::pipeline::Pipeline;
-use crate::query::{Constraint, Query};
-use crate::schema::{self, HasSchema};
+use crate::schema;
 use crate::socket::{Socket, SocketEvent};
 
 #[derive(Deserialize, Tsify, Default)]
@@ -188,68 +187,13 @@ impl Inner {
         }
     }
 
-    /// Runs a catch-up's queries and feeds the answers back.
+    /// Runs a catch-up (or baseline) round and delivers what it found.
     async fn catch_up(self: &Rc<Self>, plan: CatchUp) {
-        let class = match self.sinks.borrow().get(&plan.subscription) {
-            Some((class, _)) => *class,
-            None => return,
-        };
-        let result = match class {
-            CrmClass::Deal => self.catch_up_as::<Deal>(&plan).await,
-            CrmClass::Activity => self.catch_up_as::<Activity>(&plan).await,
-            _ => return,
-        };
-        match result {
-            Ok((changed, still_there)) => {
-                self.machine.borrow_mut().catch_up_result(
-                    plan.subscription,
-                    changed,
-                    &plan.known_ids,
-                    &still_there,
-                );
-                self.pump();
-            }
-            Err(e) => self.notify_error(e),
+        let result = catch_up::run(&self.shared.core, &self.machine, &plan).await;
+        if let Err(e) = result {
+            self.notify_error(e);
         }
-    }
-
-    async fn catch_up_as<T>(
-        &self,
-        plan: &CatchUp,
-    ) -> crate::error::Result<(Vec<Value>, Vec<String>)>
-    where
-        T: HasSchema + serde::de::DeserializeOwned + serde::Serialize,
-    {
-        let core = &self.shared.core;
-        let changed: Vec<T> = core.find_all(&plan.changed).await?;
-        let changed = changed
-            .iter()
-            .map(|o| serde_json::to_value(o).unwrap_or(Value::Null))
-            .collect();
-        let mut still_there = Vec::new();
-        // The subscription's own conditions (not the since-filter) decide what still matches.
-        let base: Vec<Constraint> = plan
-            .changed
-            .constraints
-            .iter()
-            .filter(|c| !matches!(c, Constraint::GreaterThan { field, .. } if field == "updatedAt"))
-            .cloned()
-            .collect();
-        for chunk in plan.known_ids.chunks(200) {
-            let q = Query {
-                constraints: base
-                    .iter()
-                    .cloned()
-                    .chain([Constraint::ContainedIn {
-                        field: "objectId".into(),
-                        values: chunk.iter().map(|id| Value::String(id.clone())).collect(),
-                    }])
-                    .collect(),
-                ..Query::default()
-            };
-            still_there.extend(core.find_ids::<T>(&q).await?);
-        }
-        Ok((changed, still_there))
+        self.pump();
     }
 
     fn deliver(&self, event: LiveEvent) {
@@ -410,7 +354,9 @@ pub struct LiveQueryClient {
 }
 
 impl LiveQueryClient {
-    fn subscribe_sink(&self, query: &QueryData, sink: Sink) -> Result<u32, JsValue> {
+    /// `seeded`: the caller loads the current matches itself and hands their versions to
+    /// `seed_known` (no baseline round).
+    fn subscribe_sink(&self, query: &QueryData, sink: Sink, seeded: bool) -> Result<u32, JsValue> {
         let class = query.class();
         let schema = match class {
             CrmClass::Deal => &schema::DEAL,
@@ -421,12 +367,14 @@ impl LiveQueryClient {
                 )))
             }
         };
-        let id = self
-            .inner
-            .machine
-            .borrow_mut()
-            .subscribe(schema, query.query().clone(), now())
-            .map_err(to_js_error)?;
+        let mut machine = self.inner.machine.borrow_mut();
+        let id = if seeded {
+            machine.subscribe_seeded(schema, query.query().clone())
+        } else {
+            machine.subscribe(schema, query.query().clone())
+        }
+        .map_err(to_js_error)?;
+        drop(machine);
         self.inner.sinks.borrow_mut().insert(id, (class, sink));
         self.inner.pump();
         Ok(id)
@@ -503,7 +451,7 @@ impl LiveQueryClient {
     #[wasm_bindgen(skip_typescript)]
     pub fn subscribe(&self, query: JsValue, handler: js_sys::Function) -> Result<u32, JsValue> {
         let query = CrmQuery::arg(&query, "query")?;
-        self.subscribe_sink(&query, Sink::Callback(handler))
+        self.subscribe_sink(&query, Sink::Callback(handler), false)
     }
 
     /// Keeps `pipeline` in step with `query`: loads every match, then applies each change as
@@ -531,6 +479,7 @@ impl LiveQueryClient {
                 notify: notify.clone(),
                 buffer: buffer.clone(),
             },
+            true,
         )?;
         let loaded: crate::error::Result<Vec<Deal>> =
             self.inner.shared.core.find_all(query.query()).await;
@@ -541,8 +490,11 @@ impl LiveQueryClient {
                 return Err(to_js_error(e));
             }
         };
-        let ids: Vec<String> = deals.iter().filter_map(|d| d.object_id.clone()).collect();
-        self.inner.machine.borrow_mut().seed_known(id, ids);
+        let versions: Vec<crate::live::Version> = deals
+            .iter()
+            .filter_map(|d| Some((d.object_id.clone()?, d.updated_at.map(|t| t.millis()))))
+            .collect();
+        self.inner.machine.borrow_mut().seed_known(id, versions);
         let held = buffer.borrow_mut().take().unwrap_or_default();
         {
             let mut p = inner_pipeline.borrow_mut();
@@ -582,6 +534,7 @@ impl LiveQueryClient {
                 store: inner.clone(),
                 pin: pin.clone(),
             },
+            false,
         )?;
         let class = query.class_name();
         let refreshed = inner

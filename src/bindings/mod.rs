@@ -181,15 +181,18 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    /// Awaits a core call, delivers queued events, and converts the error.
+    /// Awaits a core call, delivers its events before the caller resumes, and converts the
+    /// error. (Calls that do not come through here get their events delivered all the same:
+    /// see the event sink set in `CrmClient::new`.)
     pub async fn run<T>(&self, call: impl Future<Output = CrmResult<T>>) -> Result<T, JsValue> {
         let result = call.await;
         self.flush_events();
         result.map_err(to_js_error)
     }
 
-    // Called with no Rust borrow held: listeners may call back into the client.
-    fn flush_events(&self) {
+    /// Delivers the client's queued events: the one path they all take. Called with no Rust
+    /// borrow held: listeners may call back into the client.
+    pub(crate) fn flush_events(&self) {
         for event in self.core.take_events() {
             match event {
                 ClientEvent::SessionExpired => {

@@ -28,7 +28,7 @@ const HEARTBEAT_ID: u32 = u32::MAX;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
 pub enum LiveEventKind {
     Create,
     Update,
@@ -50,7 +50,7 @@ pub struct LiveEvent {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
 pub enum LiveStatus {
     Connecting,
     Connected,
@@ -603,7 +603,7 @@ impl LiveMachine {
 }
 
 /// An object's `updatedAt` in epoch milliseconds, if it has a valid one.
-pub(crate) fn updated_at(object: &Value) -> Option<i64> {
+pub fn updated_at(object: &Value) -> Option<i64> {
     object
         .get("updatedAt")
         .and_then(|v| serde_json::from_value::<IsoDate>(v.clone()).ok())

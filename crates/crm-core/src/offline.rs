@@ -139,7 +139,7 @@ pub fn judge(result: Result<Value, CrmError>, kind: &OpKind) -> Outcome {
 /// Who wins a field both this device and someone else changed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
 pub enum ConflictPolicy {
     /// The write being replayed is the last one: it wins (the default).
     #[default]

@@ -31,7 +31,7 @@ const DAY_MS: i64 = 86_400_000;
 /// Stage probabilities in percent, per known stage (lead … lost). Default 10/25/50/75/100/0.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
 pub struct Probabilities {
     pub lead: f64,
     pub qualified: f64,
@@ -86,50 +86,50 @@ impl Probabilities {
 /// Which deals the columns show. Every condition set must hold; an empty filter shows all.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
 pub struct Filter {
     /// User objectIds: deals assigned to any of them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    #[cfg_attr(feature = "tsify", tsify(optional))]
     pub assignees: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    #[cfg_attr(feature = "tsify", tsify(optional))]
     pub companies: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    #[cfg_attr(feature = "tsify", tsify(optional))]
     pub contacts: Option<Vec<String>>,
     /// Inclusive; deals without an amount are left out when either bound is set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    #[cfg_attr(feature = "tsify", tsify(optional))]
     pub min_amount: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    #[cfg_attr(feature = "tsify", tsify(optional))]
     pub max_amount: Option<f64>,
     /// Expected close on or after this instant.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(target_arch = "wasm32", tsify(optional, type = "IsoDate"))]
+    #[cfg_attr(feature = "tsify", tsify(optional, type = "IsoDate"))]
     pub close_from: Option<IsoDate>,
     /// Expected close before this instant.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(target_arch = "wasm32", tsify(optional, type = "IsoDate"))]
+    #[cfg_attr(feature = "tsify", tsify(optional, type = "IsoDate"))]
     pub close_before: Option<IsoDate>,
     /// Text in the title, case-insensitive (Unicode lower-casing).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    #[cfg_attr(feature = "tsify", tsify(optional))]
     pub text: Option<String>,
     /// Close date passed and not won or lost.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    #[cfg_attr(feature = "tsify", tsify(optional))]
     pub overdue: Option<bool>,
     /// Not updated for at least this many days.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    #[cfg_attr(feature = "tsify", tsify(optional))]
     pub stale_days: Option<f64>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
 pub enum SortKey {
     #[default]
     ExpectedCloseDate,
@@ -140,7 +140,7 @@ pub enum SortKey {
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
 pub struct Sort {
     pub key: SortKey,
     #[serde(default)]
@@ -150,9 +150,9 @@ pub struct Sort {
 /// One column as React shows it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
 pub struct ColumnSummary {
-    #[cfg_attr(target_arch = "wasm32", tsify(type = "Stage"))]
+    #[cfg_attr(feature = "tsify", tsify(type = "Stage"))]
     pub stage: String,
     pub count: u32,
     pub total: f64,
@@ -161,7 +161,7 @@ pub struct ColumnSummary {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
 pub struct MonthRevenue {
     /// "2026-12"
     pub month: String,
@@ -172,12 +172,12 @@ pub struct MonthRevenue {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
 pub struct StageAge {
-    #[cfg_attr(target_arch = "wasm32", tsify(type = "Stage"))]
+    #[cfg_attr(feature = "tsify", tsify(type = "Stage"))]
     pub stage: String,
     /// Mean days since creation of the column's deals that have a createdAt.
-    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    #[cfg_attr(feature = "tsify", tsify(optional))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub average_age_days: Option<f64>,
 }
@@ -185,17 +185,17 @@ pub struct StageAge {
 /// Statistics over the deals the filter shows.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
 pub struct Stats {
     pub count: u32,
     pub total: f64,
     pub weighted: f64,
     /// won / (won + lost); absent while nothing is closed.
-    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    #[cfg_attr(feature = "tsify", tsify(optional))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub win_rate: Option<f64>,
     /// Mean amount of deals that have one.
-    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    #[cfg_attr(feature = "tsify", tsify(optional))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub average_deal_size: Option<f64>,
     pub average_age_by_stage: Vec<StageAge>,

@@ -15,46 +15,46 @@ use crate::schema::{ClassSchema, FieldKind};
 /// One condition on one field.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "camelCase")]
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
 pub enum Constraint {
     EqualTo {
         field: String,
-        #[cfg_attr(target_arch = "wasm32", tsify(type = "QueryValue"))]
+        #[cfg_attr(feature = "tsify", tsify(type = "QueryValue"))]
         value: Value,
     },
     NotEqualTo {
         field: String,
-        #[cfg_attr(target_arch = "wasm32", tsify(type = "QueryValue"))]
+        #[cfg_attr(feature = "tsify", tsify(type = "QueryValue"))]
         value: Value,
     },
     LessThan {
         field: String,
-        #[cfg_attr(target_arch = "wasm32", tsify(type = "QueryValue"))]
+        #[cfg_attr(feature = "tsify", tsify(type = "QueryValue"))]
         value: Value,
     },
     LessThanOrEqualTo {
         field: String,
-        #[cfg_attr(target_arch = "wasm32", tsify(type = "QueryValue"))]
+        #[cfg_attr(feature = "tsify", tsify(type = "QueryValue"))]
         value: Value,
     },
     GreaterThan {
         field: String,
-        #[cfg_attr(target_arch = "wasm32", tsify(type = "QueryValue"))]
+        #[cfg_attr(feature = "tsify", tsify(type = "QueryValue"))]
         value: Value,
     },
     GreaterThanOrEqualTo {
         field: String,
-        #[cfg_attr(target_arch = "wasm32", tsify(type = "QueryValue"))]
+        #[cfg_attr(feature = "tsify", tsify(type = "QueryValue"))]
         value: Value,
     },
     ContainedIn {
         field: String,
-        #[cfg_attr(target_arch = "wasm32", tsify(type = "QueryValue[]"))]
+        #[cfg_attr(feature = "tsify", tsify(type = "QueryValue[]"))]
         values: Vec<Value>,
     },
     NotContainedIn {
         field: String,
-        #[cfg_attr(target_arch = "wasm32", tsify(type = "QueryValue[]"))]
+        #[cfg_attr(feature = "tsify", tsify(type = "QueryValue[]"))]
         values: Vec<Value>,
     },
     Exists {
@@ -94,23 +94,23 @@ pub enum Constraint {
 /// notation); `include` names pointer fields to fetch whole; `keys` selects fields.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
 pub struct Query {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    #[cfg_attr(feature = "tsify", tsify(optional))]
     pub constraints: Vec<Constraint>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    #[cfg_attr(feature = "tsify", tsify(optional))]
     pub order: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skip: Option<u32>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    #[cfg_attr(feature = "tsify", tsify(optional))]
     pub include: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    #[cfg_attr(feature = "tsify", tsify(optional))]
     pub keys: Vec<String>,
 }
 

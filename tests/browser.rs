@@ -420,6 +420,24 @@ async fn a_batch_that_meets_an_invalid_session_tells_the_app_too() {
 }
 
 #[wasm_bindgen_test]
+fn the_vocabularies_are_exported_for_the_app() {
+    use crm_wasm::bindings::{activity_types, closed_stages, stages};
+    assert_eq!(
+        stages(),
+        [
+            "lead",
+            "qualified",
+            "proposal",
+            "negotiation",
+            "won",
+            "lost"
+        ]
+    );
+    assert_eq!(closed_stages(), ["won", "lost"]);
+    assert_eq!(activity_types(), ["call", "email", "meeting", "note"]);
+}
+
+#[wasm_bindgen_test]
 async fn bad_input_is_a_typed_error_and_nothing_is_sent() {
     let (c, _) = signed_up("badinput").await;
     let before = c.requests_sent();

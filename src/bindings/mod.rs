@@ -49,6 +49,37 @@ fn start() {
     console_error_panic_hook::set_once();
 }
 
+// The closed vocabularies, for the app to list columns and options without a copy of its own.
+// Their one source is backend/crm-vocabulary.json (Cloud Code reads it; a crm-core test ties
+// `Stage` and `ActivityType` to it).
+
+/// The pipeline's stages, in order.
+#[wasm_bindgen(unchecked_return_type = "Stage[]")]
+pub fn stages() -> Vec<String> {
+    crate::Stage::NAMES
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect()
+}
+
+/// The stages where a deal is closed (won, lost).
+#[wasm_bindgen(js_name = closedStages, unchecked_return_type = "Stage[]")]
+pub fn closed_stages() -> Vec<String> {
+    crate::Stage::CLOSED
+        .iter()
+        .map(|s| s.as_str().to_owned())
+        .collect()
+}
+
+/// The kinds of activity, in order.
+#[wasm_bindgen(js_name = activityTypes, unchecked_return_type = "ActivityType[]")]
+pub fn activity_types() -> Vec<String> {
+    crate::ActivityType::NAMES
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect()
+}
+
 /// Turns a [`CrmError`] into a JS `Error` with `name`, `code` and `parseCode`.
 pub(crate) fn to_js_error(err: CrmError) -> JsValue {
     let js = js_sys::Error::new(&err.to_string());

@@ -84,6 +84,15 @@ open_enum! {
     }
 }
 
+impl Stage {
+    /// The stages where a deal is closed (no longer overdue, counted in the win rate).
+    pub const CLOSED: &'static [Stage] = &[Stage::Won, Stage::Lost];
+
+    pub fn is_closed(&self) -> bool {
+        Self::CLOSED.contains(self)
+    }
+}
+
 open_enum! {
     /// What kind of activity was logged.
     ActivityType {

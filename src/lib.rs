@@ -12,7 +12,7 @@
 #[doc(hidden)]
 pub use crm_core::fuzzing;
 pub use crm_core::{
-    client, error, eval, live, models, offline, pipeline, query, rest, schema, wire,
+    class, client, error, eval, live, models, offline, pipeline, query, rest, schema, wire,
 };
 
 #[cfg(target_arch = "wasm32")]

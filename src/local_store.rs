@@ -10,6 +10,7 @@ use std::collections::BTreeSet;
 use serde_json::{Map, Value};
 use wasm_bindgen::{JsCast, JsValue};
 
+use crate::class::CrmClass;
 use crate::client::Client;
 use crate::error::{CrmError, Result};
 use crate::eval::{self, SubQueries};
@@ -17,7 +18,7 @@ use crate::idb;
 use crate::offline::{self, Conflict, ConflictPolicy, OpError, OpKind, Outcome, PendingOp};
 use crate::query::Query;
 use crate::rest;
-use crate::schema::{self, Changes, ClassSchema};
+use crate::schema::{Changes, ClassSchema};
 use crate::web::BrowserPlatform;
 
 const VERSION: u32 = 1;
@@ -31,13 +32,13 @@ pub fn database_name(app_id: &str, user_id: &str) -> String {
 }
 
 fn class_schema(class: &str) -> Result<&'static ClassSchema> {
-    match class {
-        "Company" | "Contact" | "Deal" | "Activity" => schema::for_class(class)
-            .ok_or_else(|| CrmError::InvalidInput(format!("no schema for {class}"))),
-        _ => Err(CrmError::InvalidInput(format!(
-            "the local store keeps Company, Contact, Deal and Activity, not {class:?}"
-        ))),
-    }
+    CrmClass::from_name(class)
+        .map(CrmClass::schema)
+        .ok_or_else(|| {
+            CrmError::InvalidInput(format!(
+                "the local store keeps Company, Contact, Deal and Activity, not {class:?}"
+            ))
+        })
 }
 
 fn to_js(v: &Value) -> Result<JsValue> {
@@ -186,11 +187,11 @@ impl LocalStore {
 
     /// Every pin of a name, whatever the class, or every pin of a class.
     pub async fn unpin_all(&self, class_or_name: &str) -> Result<()> {
-        if offline::CLASSES.contains(&class_or_name) {
+        if CrmClass::from_name(class_or_name).is_some() {
             return self.unpin(class_or_name, None, None).await;
         }
-        for class in offline::CLASSES {
-            self.unpin(class, None, Some(class_or_name)).await?;
+        for class in CrmClass::ALL {
+            self.unpin(class.name(), None, Some(class_or_name)).await?;
         }
         Ok(())
     }
@@ -612,7 +613,7 @@ fn op_of(record: &JsValue) -> Option<PendingOp> {
 fn upgrade(db: &web_sys::IdbDatabase, old: u32) -> Result<()> {
     let fail = |what: &str| CrmError::Storage(format!("creating {what}"));
     if old < 1 {
-        for class in offline::CLASSES {
+        for class in CrmClass::ALL.map(CrmClass::name) {
             let params = web_sys::IdbObjectStoreParameters::new();
             params.set_key_path(&JsValue::from_str("objectId"));
             let store = db
@@ -661,9 +662,7 @@ fn collect_sub_classes(query: &Query, out: &mut BTreeSet<String>) {
         match c {
             C::MatchesQuery { query, .. } | C::DoesNotMatchQuery { query, .. } => {
                 // The target class is the pointer's; any CRM class may be named.
-                for class in offline::CLASSES {
-                    out.insert(class.to_owned());
-                }
+                out.extend(CrmClass::ALL.map(|c| c.name().to_owned()));
                 collect_sub_classes(query, out);
             }
             C::Or { queries } | C::And { queries } => {

@@ -18,9 +18,8 @@ use super::query::{CrmClass, CrmQuery, QueryData};
 use super::{decode, to_js, to_js_error, CrmClient, SharedRef};
 use crate::error::CrmError;
 use crate::live::{catch_up, Action, CatchUp, LiveEvent, LiveEventKind, LiveMachine, LiveStatus};
-use crate::models::{Activity, Deal};
+use crate::models::Deal;
 use crate::pipeline::Pipeline;
-use crate::schema;
 use crate::socket::{Socket, SocketEvent};
 
 #[derive(Deserialize, Tsify, Default)]
@@ -207,11 +206,11 @@ impl Inner {
                 Err(e) => self.notify_error(e),
             },
             Sink::Store { store, pin } => {
-                let class = class.name();
                 let object = match js_shape(class, &event, &event.object) {
                     Ok(o) => o,
                     Err(e) => return self.notify_error(e),
                 };
+                let class = class.name();
                 let Some(id) = object
                     .get("objectId")
                     .and_then(Value::as_str)
@@ -289,7 +288,7 @@ fn kind_name(kind: LiveEventKind) -> &'static str {
 
 /// An event's object (or original) in the JS shape, decoded as the class's model so bad data
 /// from the server is an error, not a surprise; a caught-up delete carries only the id.
-fn js_shape(class: &str, event: &LiveEvent, v: &Value) -> Result<Value, CrmError> {
+fn js_shape(class: CrmClass, event: &LiveEvent, v: &Value) -> Result<Value, CrmError> {
     if event.kind == LiveEventKind::Delete && event.caught_up {
         return Ok(v.clone());
     }
@@ -300,22 +299,18 @@ fn js_shape(class: &str, event: &LiveEvent, v: &Value) -> Result<Value, CrmError
             .map_err(|e| CrmError::MalformedResponse(format!("live event: {e}")))?;
         serde_json::to_value(object).map_err(|e| CrmError::MalformedResponse(e.to_string()))
     }
-    match class {
-        "Deal" => typed::<Deal>(v),
-        "Activity" => typed::<Activity>(v),
-        _ => Ok(v.clone()),
-    }
+    crm_core::with_model!(class, T => typed::<T>(v))
 }
 
 /// `{kind, object, original?, caughtUp}` for a JavaScript handler.
 fn event_to_js(class: CrmClass, event: &LiveEvent) -> Result<JsValue, CrmError> {
     let mut out = serde_json::json!({
         "kind": kind_name(event.kind),
-        "object": js_shape(class.name(), event, &event.object)?,
+        "object": js_shape(class, event, &event.object)?,
         "caughtUp": event.caught_up,
     });
     if let Some(original) = &event.original {
-        out["original"] = js_shape(class.name(), event, original)?;
+        out["original"] = js_shape(class, event, original)?;
     }
     to_js(&out).map_err(|_| CrmError::MalformedResponse("live event".into()))
 }
@@ -358,15 +353,12 @@ impl LiveQueryClient {
     /// `seed_known` (no baseline round).
     fn subscribe_sink(&self, query: &QueryData, sink: Sink, seeded: bool) -> Result<u32, JsValue> {
         let class = query.class();
-        let schema = match class {
-            CrmClass::Deal => &schema::DEAL,
-            CrmClass::Activity => &schema::ACTIVITY,
-            _ => {
-                return Err(to_js_error(CrmError::InvalidInput(
-                    "Live Queries are enabled for Deal and Activity".into(),
-                )))
-            }
-        };
+        if !class.is_live() {
+            return Err(to_js_error(CrmError::InvalidInput(
+                "Live Queries are enabled for Deal and Activity".into(),
+            )));
+        }
+        let schema = class.schema();
         let mut machine = self.inner.machine.borrow_mut();
         let id = if seeded {
             machine.subscribe_seeded(schema, query.query().clone())

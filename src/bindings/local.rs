@@ -21,7 +21,7 @@ use super::{
 };
 use crate::error::CrmError;
 use crate::local_store::{self, LocalStore as Store, StoreEvent, SyncReport, DEFAULT_PIN};
-use crate::models::{Activity, Company, Contact, Deal, Validate};
+use crate::models::Validate;
 use crate::offline::ConflictPolicy;
 use crate::schema::{self, Changes};
 
@@ -102,15 +102,11 @@ fn check_array(value: &JsValue, what: &str) -> Result<(), JsValue> {
 }
 
 fn class_of(name: &str) -> Result<CrmClass, JsValue> {
-    match name {
-        "Company" => Ok(CrmClass::Company),
-        "Contact" => Ok(CrmClass::Contact),
-        "Deal" => Ok(CrmClass::Deal),
-        "Activity" => Ok(CrmClass::Activity),
-        other => Err(to_js_error(CrmError::InvalidInput(format!(
-            "no local store for {other:?}"
-        )))),
-    }
+    CrmClass::from_name(name).ok_or_else(|| {
+        to_js_error(CrmError::InvalidInput(format!(
+            "no local store for {name:?}"
+        )))
+    })
 }
 
 /// Decodes an array of objects from JS as the class's model (so bad input is refused) into the
@@ -127,12 +123,7 @@ fn objects_from(class: CrmClass, objects: &JsValue) -> Result<Vec<Value>, JsValu
     let items: Vec<Value> = from_js(objects, what)?;
     items
         .into_iter()
-        .map(|o| match class {
-            CrmClass::Company => typed::<Company>(o, what),
-            CrmClass::Contact => typed::<Contact>(o, what),
-            CrmClass::Deal => typed::<Deal>(o, what),
-            CrmClass::Activity => typed::<Activity>(o, what),
-        })
+        .map(|o| crm_core::with_model!(class, T => typed::<T>(o, what)))
         .collect()
 }
 
@@ -449,12 +440,7 @@ impl LocalStore {
             let js = serde_json::to_value(&object).map_err(|e| input_error(what, e))?;
             Ok((js, body))
         }
-        let (js, body) = match class {
-            CrmClass::Company => prepare::<Company>(object, id, "Company")?,
-            CrmClass::Contact => prepare::<Contact>(object, id, "Contact")?,
-            CrmClass::Deal => prepare::<Deal>(object, id, "Deal")?,
-            CrmClass::Activity => prepare::<Activity>(object, id, "Activity")?,
-        };
+        let (js, body) = crm_core::with_model!(class, T => prepare::<T>(object, id, class.name())?);
         self.inner
             .store
             .queue_create(&class_name, js.clone(), body, core.new_id())

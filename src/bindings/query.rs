@@ -16,52 +16,11 @@ use super::{
     count_arg, from_js, opt_text_arg, output, rest_texts, text_arg, to_js, to_js_error, SharedRef,
 };
 use crate::error::CrmError;
-use crate::models::{Activity, Company, Contact, Deal};
 use crate::query::{Constraint, Query};
 use crate::schema::HasSchema;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum CrmClass {
-    Company,
-    Contact,
-    Deal,
-    Activity,
-}
-
-impl CrmClass {
-    pub(crate) fn name(self) -> &'static str {
-        match self {
-            CrmClass::Company => "Company",
-            CrmClass::Contact => "Contact",
-            CrmClass::Deal => "Deal",
-            CrmClass::Activity => "Activity",
-        }
-    }
-}
-
-/// Runs `$body` with `$T` bound to the model type of `$class`.
-macro_rules! with_model {
-    ($class:expr, $T:ident => $body:expr) => {
-        match $class {
-            CrmClass::Company => {
-                type $T = Company;
-                $body
-            }
-            CrmClass::Contact => {
-                type $T = Contact;
-                $body
-            }
-            CrmClass::Deal => {
-                type $T = Deal;
-                $body
-            }
-            CrmClass::Activity => {
-                type $T = Activity;
-                $body
-            }
-        }
-    };
-}
+pub(crate) use crate::class::CrmClass;
+use crm_core::with_model;
 
 #[wasm_bindgen(skip_typescript)]
 pub struct CrmQuery {

@@ -312,19 +312,14 @@ impl<P: Platform> Client<P> {
         schema: &crate::schema::ClassSchema,
         query: &Query,
     ) -> Result<Vec<Value>> {
-        use crate::models::{Activity, Company, Contact, Deal};
         fn values<T: Serialize>(v: Vec<T>) -> Vec<Value> {
             v.iter()
                 .filter_map(|o| serde_json::to_value(o).ok())
                 .collect()
         }
-        Ok(match schema.class_name {
-            "Company" => values(self.find_all::<Company>(query).await?),
-            "Contact" => values(self.find_all::<Contact>(query).await?),
-            "Deal" => values(self.find_all::<Deal>(query).await?),
-            "Activity" => values(self.find_all::<Activity>(query).await?),
-            other => return Err(CrmError::InvalidInput(format!("no model for {other}"))),
-        })
+        let class = crate::class::CrmClass::from_name(schema.class_name)
+            .ok_or_else(|| CrmError::InvalidInput(format!("no model for {}", schema.class_name)))?;
+        Ok(crate::with_model!(class, T => values(self.find_all::<T>(query).await?)))
     }
 
     /// Every objectId matching `query` (only ids are fetched), paging by objectId.

@@ -4,6 +4,7 @@
 //! derive their TypeScript declarations). The browser adapters and the `#[wasm_bindgen]`
 //! surface are in the crm-wasm crate.
 //!
+//! - [`class`]: the class registry ([`class::CrmClass`], [`with_model!`]);
 //! - [`error`]: the one error type and its stable codes;
 //! - [`wire`]: Parse's encodings of dates, pointers, included objects and ACLs;
 //! - [`models`]: User, Company, Contact, Deal, Activity, their enums and validation;
@@ -16,6 +17,7 @@
 //! - [`offline`]: stored records, the queue of offline writes, replay outcomes, conflict merging;
 //! - [`pipeline`]: deals grouped by stage with totals, forecasts, filters, sorting, moves.
 
+pub mod class;
 pub mod client;
 pub mod error;
 pub mod eval;

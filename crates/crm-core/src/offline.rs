@@ -15,9 +15,6 @@ use crate::error::CrmError;
 use crate::query::{Constraint, Query};
 use crate::schema::{ClassSchema, FieldKind};
 
-/// The classes the local store keeps.
-pub const CLASSES: [&str; 4] = ["Company", "Contact", "Deal", "Activity"];
-
 /// The indexes of each class's store: (index name = key path in the record).
 pub fn indexes(class: &str) -> &'static [&'static str] {
     match class {

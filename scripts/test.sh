@@ -66,6 +66,9 @@ start_test_backend "$logs/fault-proxy.log"
 CRM_TEST_MANAGER=$(node tests/support/make-manager.mjs)
 export CRM_TEST_MANAGER
 
+# wasm-bindgen-test gives each test file 20 s by default; on a busy machine (the CI box runs
+# two other checkouts' suites) the Live Query files, which wait on real reconnects, need more.
+export WASM_BINDGEN_TEST_TIMEOUT=${WASM_BINDGEN_TEST_TIMEOUT:-60}
 step "browser tests: headless Chromium"
 run_counted browser-chromium wasm-pack test --headless --chrome --mode no-install
 step "browser tests: headless Firefox"

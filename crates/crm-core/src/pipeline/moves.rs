@@ -1,5 +1,6 @@
 //! Moves: a deal moved to another stage at once, then confirmed or reverted when the save
-//! answers (a revert that meets a newer move leaves the deal where the newer move put it).
+//! answers (a revert leaves the deal alone if something newer, an event or another move,
+//! changed its stage since).
 
 use super::*;
 

@@ -144,6 +144,40 @@ impl Query {
         self
     }
 
+    /// This query's conditions or `other`'s: `a.or(b).or(c)` gives one `$or` of three (not
+    /// nested ones, which Parse answers more slowly); order, limit, keys and includes stay
+    /// this query's.
+    pub fn or(&self, other: &Query) -> Query {
+        self.combine(other, true)
+    }
+
+    /// This query's conditions and `other`'s, flattened like [`Query::or`].
+    pub fn and(&self, other: &Query) -> Query {
+        self.combine(other, false)
+    }
+
+    fn combine(&self, other: &Query, any: bool) -> Query {
+        let conditions = |q: &Query| Query {
+            constraints: q.constraints.clone(),
+            ..Query::default()
+        };
+        let mut parts = match self.constraints.as_slice() {
+            [Constraint::Or { queries }] if any => queries.clone(),
+            [Constraint::And { queries }] if !any => queries.clone(),
+            _ => vec![conditions(self)],
+        };
+        parts.push(conditions(other));
+        let combined = if any {
+            Constraint::Or { queries: parts }
+        } else {
+            Constraint::And { queries: parts }
+        };
+        Query {
+            constraints: vec![combined],
+            ..self.clone()
+        }
+    }
+
     pub fn limit(mut self, n: u32) -> Self {
         self.limit = Some(n);
         self
@@ -732,5 +766,40 @@ mod tests {
             ..Default::default()
         };
         assert!(include_non_pointer.to_params(&DEAL).is_err());
+    }
+
+    #[test]
+    fn or_and_and_flatten_and_keep_the_first_querys_options() {
+        let a = Query::new().equal_to("stage", "won").limit(5);
+        let b = Query::new().equal_to("stage", "lost").ascending("title");
+        let c = Query::new().equal_to("amount", 1);
+        let any = a.or(&b).or(&c);
+        assert_eq!(any.limit, Some(5));
+        assert!(any.order.is_empty(), "b's order is not taken");
+        match any.constraints.as_slice() {
+            [Constraint::Or { queries }] => {
+                assert_eq!(queries.len(), 3, "one $or of three");
+                assert!(queries
+                    .iter()
+                    .all(|q| q.limit.is_none() && q.order.is_empty()));
+            }
+            other => panic!("{other:?}"),
+        }
+        let all = a.and(&b).and(&c);
+        assert!(
+            matches!(all.constraints.as_slice(), [Constraint::And { queries }] if queries.len() == 3)
+        );
+        // Mixed: an $or inside an $and stays nested.
+        let mixed = a.or(&b).and(&c);
+        match mixed.constraints.as_slice() {
+            [Constraint::And { queries }] => {
+                assert_eq!(queries.len(), 2);
+                assert!(matches!(
+                    queries[0].constraints.as_slice(),
+                    [Constraint::Or { .. }]
+                ));
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }

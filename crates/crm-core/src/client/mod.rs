@@ -134,19 +134,26 @@ impl<P: Platform> Client<P> {
         self.send_authenticated(&replay).await
     }
 
-    /// Prepares a create: a client-chosen objectId unless one is set, then validation.
-    fn prepare_create<T: HasSchema + Validate + SetObjectId>(
+    /// What creating `object` sends: a client-chosen objectId unless one is set, validation,
+    /// the wire body and a fresh request id. Shared by [`Client::create`] and the offline
+    /// queue, so a new object is checked and encoded alike whether it goes now or later.
+    pub fn prepare_new<T: HasSchema + Validate + SetObjectId>(
         &self,
         object: &mut T,
-    ) -> Result<Request> {
+    ) -> Result<(serde_json::Map<String, Value>, String)> {
         if object.object_id().is_none() {
             object.set_object_id(self.new_id());
         }
         object.validate()?;
-        Ok(rest::create::<T>(
-            schema::to_wire(object, true)?,
-            self.new_id(),
-        ))
+        Ok((schema::to_wire(object, true)?, self.new_id()))
+    }
+
+    fn prepare_create<T: HasSchema + Validate + SetObjectId>(
+        &self,
+        object: &mut T,
+    ) -> Result<Request> {
+        let (body, request_id) = self.prepare_new(object)?;
+        Ok(rest::create::<T>(body, request_id))
     }
 
     /// Creates `object` with a client-chosen objectId (unless it already has one), so a retried

@@ -250,7 +250,7 @@ impl CrmClient {
             ..RetryPolicy::default()
         };
         let shared = Rc::new(Shared {
-            core: Client::new(BrowserPlatform::new(endpoint), retry),
+            core: Rc::new(Client::new(BrowserPlatform::new(endpoint), retry)),
             session_expired: RefCell::new(Vec::new()),
         });
         // Every call's events, whichever path raised them, are delivered from here: in a task

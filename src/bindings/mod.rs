@@ -207,7 +207,8 @@ pub(crate) fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
 
 /// What `CrmClient` and every `CrmQuery` made from it share.
 pub(crate) struct Shared {
-    pub core: Client<BrowserPlatform>,
+    /// Shared with the Live Query drivers made from this client.
+    pub core: Rc<Client<BrowserPlatform>>,
     pub session_expired: RefCell<Vec<js_sys::Function>>,
 }
 

@@ -105,6 +105,8 @@ async fn fetch_round<P: Platform>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::live::sim::{block_on, deal, SimServer};
+    use std::rc::Rc;
 
     fn versions(v: &[(&str, i64)]) -> Versions {
         v.iter()
@@ -145,109 +147,6 @@ mod tests {
         assert_eq!(d, Diff::default());
     }
 
-    /// A Parse server in memory, enough for a round: finds on Deal filtered by `stage`
-    /// equality and `objectId` `$gt` / `$in`, ordered by objectId, paged by `limit`, reduced
-    /// to `keys`. It counts requests, and can fail them (a network down mid-round).
-    struct SimServer {
-        deals: RefCell<BTreeMap<String, Value>>,
-        requests: std::cell::Cell<u32>,
-        down: std::cell::Cell<bool>,
-    }
-
-    fn deal(id: &str, stage: &str, updated: i64) -> Value {
-        let at = crate::wire::IsoDate::from_millis(updated)
-            .unwrap()
-            .to_string();
-        serde_json::json!({"objectId": id, "title": id, "stage": stage, "updatedAt": at,
-                           "createdAt": "2026-01-01T00:00:00.000Z"})
-    }
-
-    impl SimServer {
-        fn put(&self, d: Value) {
-            let id = d["objectId"].as_str().unwrap().to_owned();
-            self.deals.borrow_mut().insert(id, d);
-        }
-
-        fn find(&self, params: &[(String, String)]) -> Value {
-            let param = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
-            let where_: Value = param("where")
-                .map(|w| serde_json::from_str(&w).unwrap())
-                .unwrap_or_default();
-            let limit: usize = param("limit").map_or(100, |l| l.parse().unwrap());
-            let keys: Option<Vec<String>> =
-                param("keys").map(|k| k.split(',').map(str::to_owned).collect());
-            let matches = |d: &Value| {
-                where_
-                    .as_object()
-                    .into_iter()
-                    .flatten()
-                    .all(|(field, cond)| {
-                        let v = &d[field.as_str()];
-                        match (cond.get("$gt"), cond.get("$in")) {
-                            (Some(gt), _) => v.as_str() > gt.as_str(),
-                            (_, Some(Value::Array(any))) => any.contains(v),
-                            _ => v == cond,
-                        }
-                    })
-            };
-            let results: Vec<Value> = self
-                .deals
-                .borrow()
-                .values()
-                .filter(|d| matches(d))
-                .take(limit)
-                .map(|d| match &keys {
-                    Some(keys) => {
-                        let mut o = serde_json::Map::new();
-                        for k in keys.iter().chain(["objectId".to_owned()].iter()) {
-                            if let Some(v) = d.get(k) {
-                                o.insert(k.clone(), v.clone());
-                            }
-                        }
-                        Value::Object(o)
-                    }
-                    None => d.clone(),
-                })
-                .collect();
-            serde_json::json!({ "results": results })
-        }
-    }
-
-    impl Platform for &SimServer {
-        async fn send(&self, request: &crate::rest::Request, _: Option<&str>) -> Result<Value> {
-            self.requests.set(self.requests.get() + 1);
-            if self.down.get() {
-                return Err(CrmError::Network("simulated: down".into()));
-            }
-            assert_eq!(request.path, "/classes/Deal");
-            Ok(self.find(&request.params))
-        }
-        async fn sleep(&self, _: u32) {}
-        fn mount_path(&self) -> String {
-            "/parse".into()
-        }
-        fn random_bytes(&self, buf: &mut [u8]) {
-            buf.fill(7);
-        }
-        fn load_session(&self) -> Option<crate::rest::Session> {
-            Some(crate::rest::Session {
-                user: crate::models::User::default(),
-                session_token: "r:sim".into(),
-            })
-        }
-        fn store_session(&self, _: Option<&crate::rest::Session>) {}
-    }
-
-    /// Runs a future whose platform never waits.
-    fn block_on<F: std::future::Future>(f: F) -> F::Output {
-        let mut f = std::pin::pin!(f);
-        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-        match f.as_mut().poll(&mut cx) {
-            std::task::Poll::Ready(v) => v,
-            std::task::Poll::Pending => panic!("the simulated server never waits"),
-        }
-    }
-
     fn only_round(m: &RefCell<LiveMachine>) -> CatchUp {
         let actions = m.borrow_mut().take_actions();
         let rounds: Vec<CatchUp> = actions
@@ -277,16 +176,12 @@ mod tests {
     #[test]
     fn a_round_over_a_simulated_server_pages_and_fetches_exactly_the_differences() {
         const T0: i64 = 1_790_000_000_000;
-        let server = SimServer {
-            deals: RefCell::new(BTreeMap::new()),
-            requests: std::cell::Cell::new(0),
-            down: std::cell::Cell::new(false),
-        };
+        let server = Rc::new(SimServer::default());
         for i in 0..2500 {
             server.put(deal(&format!("d{i:04}"), "won", T0));
         }
         server.put(deal("other", "lost", T0));
-        let client = Client::new(&server, crate::client::RetryPolicy::default());
+        let client = Client::new(server.clone(), crate::client::RetryPolicy::default());
         let m = RefCell::new(LiveMachine::new("crm", "key", Some("r:sim".into()), 0));
         let query = crate::query::Query::new().equal_to("stage", "won");
         let id = m.borrow_mut().subscribe(&schema::DEAL, query).unwrap();

@@ -375,6 +375,25 @@ impl Pipeline {
         Ok(())
     }
 
+    /// Applies a Live Query event: a delete or leave removes the deal, anything else upserts
+    /// the event's object (refused if it is not a deal).
+    pub fn apply_live_event(&mut self, event: &crate::live::LiveEvent) -> Result<()> {
+        use crate::live::LiveEventKind;
+        match event.kind {
+            LiveEventKind::Delete | LiveEventKind::Leave => {
+                if let Some(id) = event.object.get("objectId").and_then(|v| v.as_str()) {
+                    self.remove(id);
+                }
+                Ok(())
+            }
+            _ => {
+                let deal: Deal = serde_json::from_value(event.object.clone())
+                    .map_err(|e| CrmError::MalformedResponse(format!("live event: {e}")))?;
+                self.upsert(deal)
+            }
+        }
+    }
+
     /// Adds or replaces one deal (from a Live Query event or a sync), adjusting only the
     /// columns it leaves and enters. Included objects (company, contact, assignee) of the
     /// version it replaces are kept while the new one points at the same objects: events carry

@@ -57,23 +57,9 @@ pub fn diff(known: &Versions, listed: &[Version], touched: &BTreeSet<String>) ->
 }
 
 /// Runs one round ([`crate::live::Action::CatchUp`]) over the REST client and feeds the answers
-/// to the machine; its events are then in the machine's queue. A failed round is dropped and
-/// its error answered, for the driver to report.
+/// to the machine; its events are then in the machine's queue. A failed round answers its
+/// error and stays current ([`LiveMachine::round_is_current`]): the driver runs it again.
 pub async fn run<P: Platform>(
-    client: &Client<P>,
-    machine: &RefCell<LiveMachine>,
-    plan: &CatchUp,
-) -> Result<()> {
-    let result = fetch_round(client, machine, plan).await;
-    if result.is_err() {
-        machine
-            .borrow_mut()
-            .catch_up_failed(plan.subscription, plan.epoch);
-    }
-    result
-}
-
-async fn fetch_round<P: Platform>(
     client: &Client<P>,
     machine: &RefCell<LiveMachine>,
     plan: &CatchUp,

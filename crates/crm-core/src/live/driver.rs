@@ -12,11 +12,18 @@ use std::pin::Pin;
 use std::rc::{Rc, Weak};
 
 use super::catch_up::{self, Version};
-use super::machine::{Action, LiveEvent, LiveMachine, LiveStatus};
-use crate::client::{Client, Platform};
+use super::machine::{Action, CatchUp, LiveEvent, LiveMachine, LiveStatus};
+use crate::client::{Client, Platform, RetryPolicy};
 use crate::error::{CrmError, Result};
 use crate::query::Query;
 use crate::schema::ClassSchema;
+
+/// When a failed catch-up round runs again.
+const ROUND_RETRY: RetryPolicy = RetryPolicy {
+    max_retries: u32::MAX,
+    base_delay_ms: 500,
+    max_delay_ms: 30_000,
+};
 
 /// What a socket reports.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -231,19 +238,39 @@ impl<E: LiveEnv, P: Platform + 'static, S: LiveSink> Driver<E, P, S> {
                     }),
                 );
             }
-            Action::CatchUp(plan) => {
-                let weak = Rc::downgrade(self);
-                self.env.spawn(Box::pin(async move {
-                    let Some(driver) = weak.upgrade() else { return };
-                    let result = catch_up::run(&driver.client, &driver.machine, &plan).await;
-                    if let Err(e) = result {
-                        driver.sink.error(e);
-                    }
-                    driver.pump();
-                }));
-            }
+            Action::CatchUp(plan) => self.run_round(plan, 0),
             Action::Fatal(err) => self.sink.error(err),
         }
+    }
+
+    /// Runs a catch-up round; one that fails is reported and run again after a backoff
+    /// (500 ms doubling to 30 s), for as long as it is the subscription's current round.
+    fn run_round(self: &Rc<Self>, plan: CatchUp, attempt: u32) {
+        let weak = Rc::downgrade(self);
+        self.env.spawn(Box::pin(async move {
+            let Some(driver) = weak.upgrade() else { return };
+            let result = catch_up::run(&driver.client, &driver.machine, &plan).await;
+            if let Err(e) = result {
+                driver.sink.error(e);
+                let current = driver
+                    .machine
+                    .borrow()
+                    .round_is_current(plan.subscription, plan.epoch);
+                if current && driver.status() != LiveStatus::Closed {
+                    let delay = ROUND_RETRY.delay_ms(attempt, driver.env.random());
+                    let weak = Rc::downgrade(&driver);
+                    driver.env.set_timeout(
+                        delay,
+                        Box::new(move || {
+                            if let Some(driver) = weak.upgrade() {
+                                driver.run_round(plan, attempt.saturating_add(1));
+                            }
+                        }),
+                    );
+                }
+            }
+            driver.pump();
+        }));
     }
 
     fn open_socket(self: &Rc<Self>) {
@@ -502,6 +529,31 @@ mod tests {
         assert_eq!(w.driver.status(), LiveStatus::Closed);
         w.net.advance(120_000);
         assert_eq!(w.net.sockets.borrow().len(), 1, "no reconnection");
+    }
+
+    #[test]
+    fn a_failed_round_is_run_again_until_it_succeeds() {
+        let w = world(0);
+        let id = connect(&w);
+        w.net.deliver(&w.net.socket(), SocketEvent::Closed);
+        w.server.put(deal("x", "won", T0));
+        w.server.down.set(true);
+        w.net.advance(50);
+        w.net.deliver(&w.net.socket(), SocketEvent::Open);
+        serve(&w.net);
+        w.net.run_tasks();
+        assert_eq!(*w.sink.errors.borrow(), ["NETWORK_ERROR"]);
+        w.net.advance(250); // the first retry: still down
+        assert_eq!(w.sink.errors.borrow().len(), 2);
+        assert!(w.sink.events.borrow().is_empty());
+        w.server.down.set(false);
+        w.net.advance(500); // the second retry, without a new gap
+        assert!(w.driver.is_subscribed(id));
+        assert_eq!(kinds(&w.sink), [(LiveEventKind::Update, true, "x".into())]);
+        assert_eq!(w.sink.errors.borrow().len(), 2, "and no more retries");
+        w.net.advance(60_000);
+        assert_eq!(w.sink.errors.borrow().len(), 2);
+        assert_eq!(w.sink.events.borrow().len(), 1);
     }
 
     #[test]

@@ -589,11 +589,14 @@ impl LiveMachine {
         }
     }
 
-    /// A round failed (the server could not be read): it is dropped; the error goes to the app.
-    pub fn catch_up_failed(&mut self, subscription: u32, epoch: u32) {
-        if let Some(sub) = self.subscriptions.get_mut(&subscription) {
-            sub.round.take_if(|r| r.epoch == epoch);
-        }
+    /// Whether the round `epoch` is still the subscription's one to run: a round that failed
+    /// (the server could not be read) stays current, to be run again, until it succeeds or a
+    /// newer gap supersedes it. Dropping it would lose what the gap missed for good.
+    pub fn round_is_current(&self, subscription: u32, epoch: u32) -> bool {
+        self.subscriptions
+            .get(&subscription)
+            .and_then(|s| s.round.as_ref())
+            .is_some_and(|r| r.epoch == epoch)
     }
 
     /// The versions the subscription knows (for tests and diagnostics).
@@ -875,9 +878,16 @@ mod tests {
             m.catch_up_listed(id, new.epoch, vec![("x".into(), Some(T0))]),
             ["x"]
         );
-        m.catch_up_failed(id, new.epoch);
+        // Its fetch failed: the round stays current and runs again.
+        assert!(m.round_is_current(id, new.epoch));
+        assert!(!m.round_is_current(id, old.epoch));
+        assert_eq!(
+            m.catch_up_listed(id, new.epoch, vec![("x".into(), Some(T0))]),
+            ["x"]
+        );
         m.catch_up_fetched(id, new.epoch, vec![deal("x", T0)]);
-        assert!(m.take_events().is_empty(), "a failed round is dropped");
+        assert_eq!(m.take_events().len(), 1, "the retried round reports x once");
+        assert!(!m.round_is_current(id, new.epoch), "done");
     }
 
     #[test]

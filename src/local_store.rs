@@ -10,6 +10,7 @@ use std::collections::BTreeSet;
 use serde_json::{Map, Value};
 use wasm_bindgen::{JsCast, JsValue};
 
+use crate::class::CrmClass;
 use crate::client::Client;
 use crate::error::{CrmError, Result};
 use crate::eval::{self, SubQueries};
@@ -17,7 +18,7 @@ use crate::idb;
 use crate::offline::{self, Conflict, ConflictPolicy, OpError, OpKind, Outcome, PendingOp};
 use crate::query::Query;
 use crate::rest;
-use crate::schema::{self, Changes, ClassSchema};
+use crate::schema::{Changes, ClassSchema};
 use crate::web::BrowserPlatform;
 
 const VERSION: u32 = 1;
@@ -31,13 +32,13 @@ pub fn database_name(app_id: &str, user_id: &str) -> String {
 }
 
 fn class_schema(class: &str) -> Result<&'static ClassSchema> {
-    match class {
-        "Company" | "Contact" | "Deal" | "Activity" => schema::for_class(class)
-            .ok_or_else(|| CrmError::InvalidInput(format!("no schema for {class}"))),
-        _ => Err(CrmError::InvalidInput(format!(
-            "the local store keeps Company, Contact, Deal and Activity, not {class:?}"
-        ))),
-    }
+    CrmClass::from_name(class)
+        .map(CrmClass::schema)
+        .ok_or_else(|| {
+            CrmError::InvalidInput(format!(
+                "the local store keeps Company, Contact, Deal and Activity, not {class:?}"
+            ))
+        })
 }
 
 fn to_js(v: &Value) -> Result<JsValue> {
@@ -186,11 +187,11 @@ impl LocalStore {
 
     /// Every pin of a name, whatever the class, or every pin of a class.
     pub async fn unpin_all(&self, class_or_name: &str) -> Result<()> {
-        if offline::CLASSES.contains(&class_or_name) {
+        if CrmClass::from_name(class_or_name).is_some() {
             return self.unpin(class_or_name, None, None).await;
         }
-        for class in offline::CLASSES {
-            self.unpin(class, None, Some(class_or_name)).await?;
+        for class in CrmClass::ALL {
+            self.unpin(class.name(), None, Some(class_or_name)).await?;
         }
         Ok(())
     }
@@ -535,8 +536,11 @@ impl LocalStore {
         }
     }
 
-    /// Refreshes a pin from the server: objects changed since its last refresh are stored, and
-    /// pinned objects the server no longer returns are removed. Answers (updated, removed).
+    /// Refreshes a pin from the server: objects whose version on the server differs from the
+    /// one pinned (or that are not pinned yet) are fetched and stored, and pinned objects the
+    /// server no longer returns are removed. Answers (updated, removed). Versions are compared
+    /// (`objectId`, `updatedAt`), not times since the last refresh: a write stamped before that
+    /// refresh but committed after it is found all the same (see `live::catch_up`).
     pub async fn refresh_pin(
         &self,
         client: &Client<BrowserPlatform>,
@@ -545,57 +549,36 @@ impl LocalStore {
         query: &Query,
     ) -> Result<(usize, usize)> {
         let schema = class_schema(class)?;
-        let meta_key = format!("lastSync/{class}/{name}");
-        let since = {
-            let tx = idb::transaction(&self.db, &[META], false)?;
-            let r = idb::get(&idb::store(&tx, META)?, &meta_key).await?;
-            js_sys::Reflect::get(&r, &"value".into())
-                .ok()
-                .and_then(|v| v.as_string())
-        };
-        let started = js_sys::Date::now();
-        let mut changed_query = query.clone();
-        if let Some(since) = &since {
-            changed_query
-                .constraints
-                .push(crate::query::Constraint::GreaterThan {
-                    field: "updatedAt".into(),
-                    value: Value::String(since.clone()),
-                });
-        }
-        let changed = client.find_all_values(schema, &changed_query).await?;
-        let present: BTreeSet<String> = client
-            .find_all_ids(schema, query)
+        let listed = client.find_all_versions(schema, query).await?;
+        let held: crate::live::Versions = self
+            .candidates(class, &Query::default(), Some(name))
             .await?
-            .into_iter()
-            .collect();
-        let pinned = {
-            let tx = idb::transaction(&self.db, &[PINS], false)?;
-            pin_members(&idb::get(&idb::store(&tx, PINS)?, &format!("{class}/{name}")).await?)
-        };
-        let gone: Vec<String> = pinned
             .iter()
-            .filter(|id| !present.contains(*id))
-            .cloned()
+            .filter_map(|o| {
+                let id = o.get("objectId")?.as_str()?.to_owned();
+                Some((id, crate::live::machine::updated_at(o)))
+            })
             .collect();
-        let updated = changed.len();
+        let diff = crate::live::catch_up::diff(&held, &listed, &BTreeSet::new());
+        let mut changed = Vec::with_capacity(diff.changed.len());
+        for chunk in diff.changed.chunks(crate::live::catch_up::FETCH_CHUNK) {
+            let mut q = Query {
+                constraints: query.constraints.clone(),
+                ..Query::default()
+            };
+            q.constraints.push(crate::query::Constraint::ContainedIn {
+                field: "objectId".into(),
+                values: chunk.iter().map(|id| Value::String(id.clone())).collect(),
+            });
+            changed.extend(client.find_all_values(schema, &q).await?);
+        }
         if !changed.is_empty() {
             self.pin(class, &changed, name).await?;
         }
-        if !gone.is_empty() {
-            self.unpin(class, Some(&gone), Some(name)).await?;
+        if !diff.gone.is_empty() {
+            self.unpin(class, Some(&diff.gone), Some(name)).await?;
         }
-        let stamp =
-            crate::wire::IsoDate::from_millis(started as i64 - crate::live::CATCH_UP_MARGIN_MS)
-                .map(|d| d.to_string())
-                .unwrap_or_default();
-        let tx = idb::transaction(&self.db, &[META], true)?;
-        idb::put(
-            &idb::store(&tx, META)?,
-            &to_js(&serde_json::json!({ "key": meta_key, "value": stamp }))?,
-        )?;
-        idb::done(&tx).await?;
-        Ok((updated, gone.len()))
+        Ok((changed.len(), diff.gone.len()))
     }
 }
 
@@ -630,7 +613,7 @@ fn op_of(record: &JsValue) -> Option<PendingOp> {
 fn upgrade(db: &web_sys::IdbDatabase, old: u32) -> Result<()> {
     let fail = |what: &str| CrmError::Storage(format!("creating {what}"));
     if old < 1 {
-        for class in offline::CLASSES {
+        for class in CrmClass::ALL.map(CrmClass::name) {
             let params = web_sys::IdbObjectStoreParameters::new();
             params.set_key_path(&JsValue::from_str("objectId"));
             let store = db
@@ -679,9 +662,7 @@ fn collect_sub_classes(query: &Query, out: &mut BTreeSet<String>) {
         match c {
             C::MatchesQuery { query, .. } | C::DoesNotMatchQuery { query, .. } => {
                 // The target class is the pointer's; any CRM class may be named.
-                for class in offline::CLASSES {
-                    out.insert(class.to_owned());
-                }
+                out.extend(CrmClass::ALL.map(|c| c.name().to_owned()));
                 collect_sub_classes(query, out);
             }
             C::Or { queries } | C::And { queries } => {

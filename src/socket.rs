@@ -5,11 +5,7 @@
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-pub enum SocketEvent {
-    Open,
-    Message(String),
-    Closed,
-}
+use crate::live::SocketEvent;
 
 pub struct Socket {
     ws: web_sys::WebSocket,

@@ -1,7 +1,8 @@
 //! Browser adapters behind [`crate::client::Platform`]: fetch with a timeout, `localStorage`
 //! for the session, `crypto.getRandomValues` for ids. Each is small; no CRM logic lives here.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 
 use serde_json::Value;
 use wasm_bindgen::{JsCast, JsValue};
@@ -25,6 +26,9 @@ pub struct BrowserPlatform {
     endpoint: Endpoint,
     /// Counts requests in flight, for tests and the app's busy indicator.
     in_flight: Cell<u32>,
+    /// Schedules the delivery of the client's queued events (set by the bindings, which own
+    /// the listeners).
+    on_events: RefCell<Option<Rc<dyn Fn()>>>,
 }
 
 impl BrowserPlatform {
@@ -32,7 +36,13 @@ impl BrowserPlatform {
         Self {
             endpoint,
             in_flight: Cell::new(0),
+            on_events: RefCell::new(None),
         }
+    }
+
+    /// What to call when the client queues events ([`Platform::events_queued`]).
+    pub fn set_event_sink(&self, sink: Rc<dyn Fn()>) {
+        *self.on_events.borrow_mut() = Some(sink);
     }
 
     pub fn endpoint(&self) -> &Endpoint {
@@ -189,6 +199,13 @@ impl Platform for BrowserPlatform {
 
     fn mount_path(&self) -> String {
         rest::mount_path(&self.endpoint.server_url)
+    }
+
+    fn events_queued(&self) {
+        let sink = self.on_events.borrow().clone();
+        if let Some(sink) = sink {
+            sink();
+        }
     }
 
     fn random_bytes(&self, buf: &mut [u8]) {

@@ -385,6 +385,58 @@ async fn an_invalid_session_signs_out_and_tells_the_app() {
     assert!(c.current_user().unwrap().is_none());
 }
 
+/// Every call, not only the single-object ones, tells the app of a refused session: a batch
+/// answers per object (nothing is thrown), and the listener still hears of it.
+#[wasm_bindgen_test]
+async fn a_batch_that_meets_an_invalid_session_tells_the_app_too() {
+    let (c, _) = signed_up("expirebatch").await;
+    let other = client();
+    other
+        .become_user(c.session_token().unwrap().into())
+        .await
+        .unwrap();
+    other.log_out().await.unwrap();
+    let fired = std::rc::Rc::new(std::cell::Cell::new(0));
+    let counter = fired.clone();
+    let listener =
+        wasm_bindgen::closure::Closure::<dyn Fn()>::new(move || counter.set(counter.get() + 1));
+    c.on_session_expired(
+        listener
+            .as_ref()
+            .unchecked_ref::<js_sys::Function>()
+            .clone(),
+    );
+    let results = c
+        .destroy_all_deals(js(&serde_json::json!(["abc123"])))
+        .await
+        .unwrap();
+    let first = js_sys::Array::from(&results).get(0);
+    assert_eq!(get(&first, "ok").as_bool(), Some(false));
+    assert_eq!(code_of(&get(&first, "error")), "INVALID_SESSION");
+    // Delivered in a task of its own, before any caller awaiting the promise resumes.
+    sleep(0).await;
+    assert_eq!(fired.get(), 1);
+    assert!(c.current_user().unwrap().is_none());
+}
+
+#[wasm_bindgen_test]
+fn the_vocabularies_are_exported_for_the_app() {
+    use crm_wasm::bindings::{activity_types, closed_stages, stages};
+    assert_eq!(
+        stages(),
+        [
+            "lead",
+            "qualified",
+            "proposal",
+            "negotiation",
+            "won",
+            "lost"
+        ]
+    );
+    assert_eq!(closed_stages(), ["won", "lost"]);
+    assert_eq!(activity_types(), ["call", "email", "meeting", "note"]);
+}
+
 #[wasm_bindgen_test]
 async fn bad_input_is_a_typed_error_and_nothing_is_sent() {
     let (c, _) = signed_up("badinput").await;

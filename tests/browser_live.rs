@@ -5,7 +5,7 @@
 mod common;
 
 use common::*;
-use crm_wasm::bindings::{CrmClient, LiveQueryClient, LocalStore, PipelineHandle};
+use crm_wasm::bindings::{LiveQueryClient, LocalStore, PipelineHandle};
 use crm_wasm::Deal;
 use serde_json::{json, Value};
 use std::cell::RefCell;
@@ -14,61 +14,6 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
-
-const PROXY_WS: &str = match option_env!("CRM_TEST_PROXY_WS") {
-    Some(url) => url,
-    None => "ws://127.0.0.1:1438/parse",
-};
-
-/// Polls `done` every 20 ms until it holds or `ms` pass; answers the time it took.
-async fn within(ms: f64, what: &str, mut done: impl FnMut() -> bool) -> f64 {
-    let start = js_sys::Date::now();
-    while !done() {
-        assert!(
-            js_sys::Date::now() - start < ms,
-            "timed out after {ms} ms waiting for {what}"
-        );
-        sleep(20).await;
-    }
-    js_sys::Date::now() - start
-}
-
-type Events = Rc<RefCell<Vec<Value>>>;
-
-fn recorder() -> (Events, js_sys::Function) {
-    let events: Events = Rc::new(RefCell::new(Vec::new()));
-    let sink = events.clone();
-    let f = Closure::<dyn Fn(JsValue)>::new(move |e: JsValue| {
-        sink.borrow_mut()
-            .push(serde_wasm_bindgen::from_value(e).unwrap());
-    });
-    (events, f.into_js_value().unchecked_into())
-}
-
-fn titles(events: &Events, kind: &str) -> Vec<String> {
-    events
-        .borrow()
-        .iter()
-        .filter(|e| e["kind"] == kind)
-        .map(|e| e["object"]["title"].as_str().unwrap_or("").to_owned())
-        .collect()
-}
-
-async fn second_client(a: &CrmClient) -> CrmClient {
-    let b = client();
-    b.become_user(a.session_token().unwrap().into())
-        .await
-        .unwrap();
-    b
-}
-
-async fn live_on(c: &CrmClient, options: Value) -> (LiveQueryClient, u32, Events) {
-    let live = LiveQueryClient::new(c, Some(ts(options))).unwrap();
-    let (events, handler) = recorder();
-    let id = live.subscribe(c.deals().handle_ref(), handler).unwrap();
-    within(5000.0, "the subscription", || live.is_subscribed(id)).await;
-    (live, id, events)
-}
 
 #[wasm_bindgen_test]
 async fn a_change_by_one_client_reaches_another_within_a_second() {

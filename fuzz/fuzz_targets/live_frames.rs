@@ -1,3 +1,3 @@
 #![no_main]
-//! See crm_wasm::fuzzing::live_frames.
-libfuzzer_sys::fuzz_target!(|data: &[u8]| crm_wasm::fuzzing::live_frames(data));
+//! See crm_core::fuzzing::live_frames.
+libfuzzer_sys::fuzz_target!(|data: &[u8]| crm_core::fuzzing::live_frames(data));

@@ -1,3 +1,3 @@
 #![no_main]
-//! See crm_wasm::fuzzing::local_eval.
-libfuzzer_sys::fuzz_target!(|data: &[u8]| crm_wasm::fuzzing::local_eval(data));
+//! See crm_core::fuzzing::local_eval.
+libfuzzer_sys::fuzz_target!(|data: &[u8]| crm_core::fuzzing::local_eval(data));

@@ -1,3 +1,3 @@
 #![no_main]
-//! See crm_wasm::fuzzing::server_json.
-libfuzzer_sys::fuzz_target!(|data: &[u8]| crm_wasm::fuzzing::server_json(data));
+//! See crm_core::fuzzing::server_json.
+libfuzzer_sys::fuzz_target!(|data: &[u8]| crm_core::fuzzing::server_json(data));

@@ -249,12 +249,22 @@ impl CrmClient {
             max_retries: o.max_retries.unwrap_or(3).min(10),
             ..RetryPolicy::default()
         };
-        Ok(CrmClient {
-            shared: Rc::new(Shared {
-                core: Client::new(BrowserPlatform::new(endpoint), retry),
-                session_expired: RefCell::new(Vec::new()),
-            }),
-        })
+        let shared = Rc::new(Shared {
+            core: Rc::new(Client::new(BrowserPlatform::new(endpoint), retry)),
+            session_expired: RefCell::new(Vec::new()),
+        });
+        // Every call's events, whichever path raised them, are delivered from here: in a task
+        // of their own, so no call's borrows are held while listeners run.
+        let weak = Rc::downgrade(&shared);
+        shared.core.platform().set_event_sink(Rc::new(move || {
+            let weak = weak.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Some(shared) = weak.upgrade() {
+                    shared.flush_events();
+                }
+            });
+        }));
+        Ok(CrmClient { shared })
     }
 
     /// Calls `listener` when the server refuses the session (expired or revoked); the client

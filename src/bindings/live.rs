@@ -1,12 +1,14 @@
-//! `LiveQueryClient`: Parse Live Queries over a WebSocket, driven by [`crate::live::LiveMachine`].
-//! This layer only moves things between the machine and the browser: socket events in, frames
-//! out, timers, the catch-up queries (through the REST client), and events to JavaScript
-//! callbacks or to a `Pipeline`. Every hand-over to JavaScript happens after the machine's
-//! borrow is released.
+//! `LiveQueryClient`: Parse Live Queries, run by the core's [`crate::live::Driver`] (machine,
+//! reconnection, heartbeat, exact catch-up). This layer gives the driver the browser
+//! (WebSocket, `setTimeout`, tasks, clock) and routes what comes out: events to JavaScript
+//! callbacks, to a `Pipeline` or to a pin of the local store; status and errors to listeners.
+//! The driver hands over with no borrow held, so a callback may call back in.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::collections::BTreeMap;
-use std::rc::{Rc, Weak};
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -17,12 +19,14 @@ use wasm_bindgen::JsCast;
 use super::query::{CrmClass, CrmQuery, QueryData};
 use super::{decode, to_js, to_js_error, CrmClient, SharedRef};
 use crate::error::CrmError;
-use crate::live::{Action, CatchUp, LiveEvent, LiveEventKind, LiveMachine, LiveStatus};
-use crate::models::{Activity, Deal};
+use crate::live::{
+    Driver, LiveEnv, LiveEvent, LiveEventKind, LiveMachine, LiveSink, LiveSocket, LiveStatus,
+    SocketEvent,
+};
+use crate::models::Deal;
 use crate::pipeline::Pipeline;
-use crate::query::{Constraint, Query};
-use crate::schema::{self, HasSchema};
-use crate::socket::{Socket, SocketEvent};
+use crate::socket::Socket;
+use crate::web::BrowserPlatform;
 
 #[derive(Deserialize, Tsify, Default)]
 #[serde(rename_all = "camelCase")]
@@ -61,197 +65,73 @@ enum Sink {
     },
 }
 
-struct Inner {
-    machine: RefCell<LiveMachine>,
-    shared: SharedRef,
-    url: String,
-    socket: RefCell<Option<Socket>>,
-    /// Bumped for every socket, so events of a socket given up on are ignored.
-    generation: Cell<u32>,
-    last_status: Cell<LiveStatus>,
+/// The browser as the driver's environment.
+struct Browser;
+
+impl LiveSocket for Socket {
+    fn send(&self, frame: &str) {
+        // A frame that cannot leave is like one lost in transit: the heartbeat notices.
+        let _ = Socket::send(self, frame);
+    }
+    fn close(self) {
+        Socket::close(self);
+    }
+}
+
+impl LiveEnv for Browser {
+    type Socket = Socket;
+    fn open(&self, url: &str, on_event: Box<dyn Fn(SocketEvent)>) -> Result<Socket, String> {
+        let on_event = Rc::new(on_event);
+        Socket::open(url, move |e| on_event(e))
+    }
+    fn now_ms(&self) -> i64 {
+        js_sys::Date::now() as i64
+    }
+    fn random(&self) -> f64 {
+        js_sys::Math::random()
+    }
+    fn set_timeout(&self, ms: u32, f: Box<dyn FnOnce()>) {
+        let f = Closure::once_into_js(f);
+        let g = js_sys::global();
+        if let Some(window) = g.dyn_ref::<web_sys::Window>() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(
+                f.unchecked_ref(),
+                ms.min(i32::MAX as u32) as i32,
+            );
+        }
+    }
+    fn spawn(&self, task: Pin<Box<dyn Future<Output = ()>>>) {
+        wasm_bindgen_futures::spawn_local(task);
+    }
+}
+
+/// Where the driver's output goes: each subscription's sink, and the listeners.
+#[derive(Default)]
+struct Outputs {
     sinks: RefCell<BTreeMap<u32, (CrmClass, Sink)>>,
     status_listeners: RefCell<Vec<js_sys::Function>>,
     error_listeners: RefCell<Vec<js_sys::Function>>,
-    interval: Cell<Option<i32>>,
-    _tick: RefCell<Option<Closure<dyn FnMut()>>>,
 }
 
-fn now() -> i64 {
-    js_sys::Date::now() as i64
+type LiveDriver = Driver<Browser, BrowserPlatform, Outputs>;
+
+impl LiveSink for Outputs {
+    fn event(&self, event: LiveEvent) {
+        self.deliver(event);
+    }
+    fn status(&self, status: LiveStatus) {
+        let js = super::to_js(&status).unwrap_or(JsValue::UNDEFINED);
+        let listeners: Vec<js_sys::Function> = self.status_listeners.borrow().clone();
+        for l in listeners {
+            let _ = l.call1(&JsValue::NULL, &js);
+        }
+    }
+    fn error(&self, error: CrmError) {
+        self.notify_error(error);
+    }
 }
 
-fn global_set_timeout(f: &js_sys::Function, ms: u32) -> Option<i32> {
-    let g = js_sys::global();
-    let window = g.dyn_ref::<web_sys::Window>()?;
-    window
-        .set_timeout_with_callback_and_timeout_and_arguments_0(f, ms.min(i32::MAX as u32) as i32)
-        .ok()
-}
-
-impl Inner {
-    /// Moves everything the machine produced to where it goes. Call after every input.
-    fn pump(self: &Rc<Self>) {
-        loop {
-            let (frames, events, actions) = {
-                let mut m = self.machine.borrow_mut();
-                (m.take_outbox(), m.take_events(), m.take_actions())
-            };
-            if frames.is_empty() && events.is_empty() && actions.is_empty() {
-                break;
-            }
-            if let Some(socket) = self.socket.borrow().as_ref() {
-                for f in &frames {
-                    socket.send(f);
-                }
-            }
-            for action in actions {
-                self.act(action);
-            }
-            for event in events {
-                self.deliver(event);
-            }
-        }
-        // Status changes come from socket events as well as from actions: compare with what
-        // listeners last heard.
-        let status = self.machine.borrow().status();
-        if status != self.last_status.get() {
-            self.last_status.set(status);
-            self.notify_status();
-        }
-    }
-
-    fn act(self: &Rc<Self>, action: Action) {
-        match action {
-            Action::Open => self.open_socket(),
-            Action::CloseSocket => {
-                // Given up on (dead, or closed on purpose): the machine learns it now, not from
-                // a close event that may never come.
-                if let Some(s) = self.socket.borrow_mut().take() {
-                    s.close();
-                }
-                self.generation.set(self.generation.get().wrapping_add(1));
-                let random = js_sys::Math::random();
-                self.machine.borrow_mut().on_close(random);
-            }
-            Action::ReconnectIn(ms) => {
-                let weak = Rc::downgrade(self);
-                let f = Closure::once_into_js(move || {
-                    if let Some(inner) = weak.upgrade() {
-                        inner.machine.borrow_mut().reconnect_due();
-                        inner.pump();
-                    }
-                });
-                global_set_timeout(f.unchecked_ref(), ms);
-            }
-            Action::CatchUp(plan) => {
-                let weak = Rc::downgrade(self);
-                wasm_bindgen_futures::spawn_local(async move {
-                    if let Some(inner) = weak.upgrade() {
-                        inner.catch_up(plan).await;
-                    }
-                });
-            }
-            Action::Fatal(err) => self.notify_error(err),
-        }
-    }
-
-    fn open_socket(self: &Rc<Self>) {
-        if let Some(old) = self.socket.borrow_mut().take() {
-            old.close();
-        }
-        let generation = self.generation.get().wrapping_add(1);
-        self.generation.set(generation);
-        let weak: Weak<Inner> = Rc::downgrade(self);
-        let handler = move |event: SocketEvent| {
-            let Some(inner) = weak.upgrade() else { return };
-            if inner.generation.get() != generation {
-                return;
-            }
-            match event {
-                SocketEvent::Open => inner.machine.borrow_mut().on_open(now()),
-                SocketEvent::Message(text) => inner.machine.borrow_mut().on_message(&text, now()),
-                SocketEvent::Closed => {
-                    if let Some(s) = inner.socket.borrow_mut().take() {
-                        s.close();
-                    }
-                    inner.machine.borrow_mut().on_close(js_sys::Math::random());
-                }
-            }
-            inner.pump();
-        };
-        match Socket::open(&self.url, handler) {
-            Ok(socket) => *self.socket.borrow_mut() = Some(socket),
-            Err(e) => {
-                self.notify_error(CrmError::Network(format!("WebSocket {}: {e}", self.url)));
-                self.machine.borrow_mut().on_close(js_sys::Math::random());
-            }
-        }
-    }
-
-    /// Runs a catch-up's queries and feeds the answers back.
-    async fn catch_up(self: &Rc<Self>, plan: CatchUp) {
-        let class = match self.sinks.borrow().get(&plan.subscription) {
-            Some((class, _)) => *class,
-            None => return,
-        };
-        let result = match class {
-            CrmClass::Deal => self.catch_up_as::<Deal>(&plan).await,
-            CrmClass::Activity => self.catch_up_as::<Activity>(&plan).await,
-            _ => return,
-        };
-        match result {
-            Ok((changed, still_there)) => {
-                self.machine.borrow_mut().catch_up_result(
-                    plan.subscription,
-                    changed,
-                    &plan.known_ids,
-                    &still_there,
-                );
-                self.pump();
-            }
-            Err(e) => self.notify_error(e),
-        }
-    }
-
-    async fn catch_up_as<T>(
-        &self,
-        plan: &CatchUp,
-    ) -> crate::error::Result<(Vec<Value>, Vec<String>)>
-    where
-        T: HasSchema + serde::de::DeserializeOwned + serde::Serialize,
-    {
-        let core = &self.shared.core;
-        let changed: Vec<T> = core.find_all(&plan.changed).await?;
-        let changed = changed
-            .iter()
-            .map(|o| serde_json::to_value(o).unwrap_or(Value::Null))
-            .collect();
-        let mut still_there = Vec::new();
-        // The subscription's own conditions (not the since-filter) decide what still matches.
-        let base: Vec<Constraint> = plan
-            .changed
-            .constraints
-            .iter()
-            .filter(|c| !matches!(c, Constraint::GreaterThan { field, .. } if field == "updatedAt"))
-            .cloned()
-            .collect();
-        for chunk in plan.known_ids.chunks(200) {
-            let q = Query {
-                constraints: base
-                    .iter()
-                    .cloned()
-                    .chain([Constraint::ContainedIn {
-                        field: "objectId".into(),
-                        values: chunk.iter().map(|id| Value::String(id.clone())).collect(),
-                    }])
-                    .collect(),
-                ..Query::default()
-            };
-            still_there.extend(core.find_ids::<T>(&q).await?);
-        }
-        Ok((changed, still_there))
-    }
-
+impl Outputs {
     fn deliver(&self, event: LiveEvent) {
         let sink = self.sinks.borrow().get(&event.subscription).cloned();
         let Some((class, sink)) = sink else { return };
@@ -263,11 +143,11 @@ impl Inner {
                 Err(e) => self.notify_error(e),
             },
             Sink::Store { store, pin } => {
-                let class = class.name();
                 let object = match js_shape(class, &event, &event.object) {
                     Ok(o) => o,
                     Err(e) => return self.notify_error(e),
                 };
+                let class = class.name();
                 let Some(id) = object
                     .get("objectId")
                     .and_then(Value::as_str)
@@ -301,7 +181,7 @@ impl Inner {
                     waiting.push(event);
                     return;
                 }
-                if let Err(e) = apply_to_pipeline(&mut pipeline.borrow_mut(), &event) {
+                if let Err(e) = pipeline.borrow_mut().apply_live_event(&event) {
                     self.notify_error(e);
                 }
                 let listeners: Vec<js_sys::Function> = notify.borrow().clone();
@@ -309,15 +189,6 @@ impl Inner {
                     let _ = l.call0(&JsValue::NULL);
                 }
             }
-        }
-    }
-
-    fn notify_status(&self) {
-        let status = self.machine.borrow().status();
-        let js = super::to_js(&status).unwrap_or(JsValue::UNDEFINED);
-        let listeners: Vec<js_sys::Function> = self.status_listeners.borrow().clone();
-        for l in listeners {
-            let _ = l.call1(&JsValue::NULL, &js);
         }
     }
 
@@ -345,7 +216,7 @@ fn kind_name(kind: LiveEventKind) -> &'static str {
 
 /// An event's object (or original) in the JS shape, decoded as the class's model so bad data
 /// from the server is an error, not a surprise; a caught-up delete carries only the id.
-fn js_shape(class: &str, event: &LiveEvent, v: &Value) -> Result<Value, CrmError> {
+fn js_shape(class: CrmClass, event: &LiveEvent, v: &Value) -> Result<Value, CrmError> {
     if event.kind == LiveEventKind::Delete && event.caught_up {
         return Ok(v.clone());
     }
@@ -356,40 +227,20 @@ fn js_shape(class: &str, event: &LiveEvent, v: &Value) -> Result<Value, CrmError
             .map_err(|e| CrmError::MalformedResponse(format!("live event: {e}")))?;
         serde_json::to_value(object).map_err(|e| CrmError::MalformedResponse(e.to_string()))
     }
-    match class {
-        "Deal" => typed::<Deal>(v),
-        "Activity" => typed::<Activity>(v),
-        _ => Ok(v.clone()),
-    }
+    crm_core::with_model!(class, T => typed::<T>(v))
 }
 
 /// `{kind, object, original?, caughtUp}` for a JavaScript handler.
 fn event_to_js(class: CrmClass, event: &LiveEvent) -> Result<JsValue, CrmError> {
     let mut out = serde_json::json!({
         "kind": kind_name(event.kind),
-        "object": js_shape(class.name(), event, &event.object)?,
+        "object": js_shape(class, event, &event.object)?,
         "caughtUp": event.caught_up,
     });
     if let Some(original) = &event.original {
-        out["original"] = js_shape(class.name(), event, original)?;
+        out["original"] = js_shape(class, event, original)?;
     }
     to_js(&out).map_err(|_| CrmError::MalformedResponse("live event".into()))
-}
-
-fn apply_to_pipeline(pipeline: &mut Pipeline, event: &LiveEvent) -> crate::error::Result<()> {
-    match event.kind {
-        LiveEventKind::Delete | LiveEventKind::Leave => {
-            if let Some(id) = event.object.get("objectId").and_then(Value::as_str) {
-                pipeline.remove(id);
-            }
-            Ok(())
-        }
-        _ => {
-            let deal: Deal = serde_json::from_value(event.object.clone())
-                .map_err(|e| CrmError::MalformedResponse(format!("live event: {e}")))?;
-            pipeline.upsert(deal)
-        }
-    }
 }
 
 fn websocket_url(server_url: &str) -> String {
@@ -406,30 +257,31 @@ fn websocket_url(server_url: &str) -> String {
 /// reconnection, resubscription and catch-up.
 #[wasm_bindgen]
 pub struct LiveQueryClient {
-    inner: Rc<Inner>,
+    driver: Rc<LiveDriver>,
+    shared: SharedRef,
 }
 
 impl LiveQueryClient {
-    fn subscribe_sink(&self, query: &QueryData, sink: Sink) -> Result<u32, JsValue> {
+    /// `seeded`: the caller loads the current matches itself and hands their versions to
+    /// `seed_known` (no baseline round).
+    fn subscribe_sink(&self, query: &QueryData, sink: Sink, seeded: bool) -> Result<u32, JsValue> {
         let class = query.class();
-        let schema = match class {
-            CrmClass::Deal => &schema::DEAL,
-            CrmClass::Activity => &schema::ACTIVITY,
-            _ => {
-                return Err(to_js_error(CrmError::InvalidInput(
-                    "Live Queries are enabled for Deal and Activity".into(),
-                )))
-            }
-        };
+        if !class.is_live() {
+            return Err(to_js_error(CrmError::InvalidInput(
+                "Live Queries are enabled for Deal and Activity".into(),
+            )));
+        }
         let id = self
-            .inner
-            .machine
-            .borrow_mut()
-            .subscribe(schema, query.query().clone(), now())
+            .driver
+            .subscribe(class.schema(), query.query().clone(), seeded)
             .map_err(to_js_error)?;
-        self.inner.sinks.borrow_mut().insert(id, (class, sink));
-        self.inner.pump();
+        self.outputs().sinks.borrow_mut().insert(id, (class, sink));
+        self.driver.kick();
         Ok(id)
+    }
+
+    fn outputs(&self) -> &Outputs {
+        self.driver.sink()
     }
 }
 
@@ -461,40 +313,15 @@ impl LiveQueryClient {
             options.reconnect_base_ms.unwrap_or(500).max(10),
             options.reconnect_max_ms.unwrap_or(30_000).max(10),
         );
-        let inner = Rc::new(Inner {
-            machine: RefCell::new(machine),
-            shared,
+        let driver = Driver::new(
+            Browser,
+            shared.core.clone(),
+            Outputs::default(),
             url,
-            socket: RefCell::new(None),
-            generation: Cell::new(0),
-            last_status: Cell::new(LiveStatus::Disconnected),
-            sinks: RefCell::new(BTreeMap::new()),
-            status_listeners: RefCell::new(Vec::new()),
-            error_listeners: RefCell::new(Vec::new()),
-            interval: Cell::new(None),
-            _tick: RefCell::new(None),
-        });
-        if heartbeat > 0 {
-            let weak = Rc::downgrade(&inner);
-            let tick = Closure::<dyn FnMut()>::new(move || {
-                if let Some(inner) = weak.upgrade() {
-                    inner.machine.borrow_mut().tick(now());
-                    inner.pump();
-                }
-            });
-            if let Some(window) = js_sys::global().dyn_ref::<web_sys::Window>() {
-                let every = (heartbeat / 4).max(50) as i32;
-                let handle = window
-                    .set_interval_with_callback_and_timeout_and_arguments_0(
-                        tick.as_ref().unchecked_ref(),
-                        every,
-                    )
-                    .ok();
-                inner.interval.set(handle);
-            }
-            *inner._tick.borrow_mut() = Some(tick);
-        }
-        Ok(LiveQueryClient { inner })
+            machine,
+            heartbeat,
+        );
+        Ok(LiveQueryClient { driver, shared })
     }
 
     /// Calls `handler({kind, object, original?, caughtUp})` for every change matching `query`
@@ -503,7 +330,7 @@ impl LiveQueryClient {
     #[wasm_bindgen(skip_typescript)]
     pub fn subscribe(&self, query: JsValue, handler: js_sys::Function) -> Result<u32, JsValue> {
         let query = CrmQuery::arg(&query, "query")?;
-        self.subscribe_sink(&query, Sink::Callback(handler))
+        self.subscribe_sink(&query, Sink::Callback(handler), false)
     }
 
     /// Keeps `pipeline` in step with `query`: loads every match, then applies each change as
@@ -531,9 +358,10 @@ impl LiveQueryClient {
                 notify: notify.clone(),
                 buffer: buffer.clone(),
             },
+            true,
         )?;
         let loaded: crate::error::Result<Vec<Deal>> =
-            self.inner.shared.core.find_all(query.query()).await;
+            self.shared.core.find_all(query.query()).await;
         let deals = match loaded {
             Ok(d) => d,
             Err(e) => {
@@ -541,14 +369,17 @@ impl LiveQueryClient {
                 return Err(to_js_error(e));
             }
         };
-        let ids: Vec<String> = deals.iter().filter_map(|d| d.object_id.clone()).collect();
-        self.inner.machine.borrow_mut().seed_known(id, ids);
+        let versions: Vec<crate::live::Version> = deals
+            .iter()
+            .filter_map(|d| Some((d.object_id.clone()?, d.updated_at.map(|t| t.millis()))))
+            .collect();
+        self.driver.seed_known(id, versions);
         let held = buffer.borrow_mut().take().unwrap_or_default();
         {
             let mut p = inner_pipeline.borrow_mut();
             p.load(deals).map_err(to_js_error)?;
             for event in &held {
-                let _ = apply_to_pipeline(&mut p, event);
+                let _ = p.apply_live_event(event);
             }
         }
         let listeners: Vec<js_sys::Function> = notify.borrow().clone();
@@ -582,11 +413,12 @@ impl LiveQueryClient {
                 store: inner.clone(),
                 pin: pin.clone(),
             },
+            false,
         )?;
         let class = query.class_name();
         let refreshed = inner
             .store
-            .refresh_pin(&self.inner.shared.core, &class, &pin, query.query())
+            .refresh_pin(&self.shared.core, &class, &pin, query.query())
             .await;
         if let Err(e) = refreshed {
             self.unsubscribe(id);
@@ -596,23 +428,21 @@ impl LiveQueryClient {
     }
 
     pub fn unsubscribe(&self, subscription: u32) -> bool {
-        self.inner.sinks.borrow_mut().remove(&subscription);
-        let removed = self.inner.machine.borrow_mut().unsubscribe(subscription);
-        self.inner.pump();
-        removed
+        self.outputs().sinks.borrow_mut().remove(&subscription);
+        self.driver.unsubscribe(subscription)
     }
 
     /// Whether the server has confirmed the subscription on the current connection (events
     /// flow from then on).
     #[wasm_bindgen(js_name = isSubscribed)]
     pub fn is_subscribed(&self, subscription: u32) -> bool {
-        self.inner.machine.borrow().is_subscribed(subscription)
+        self.driver.is_subscribed(subscription)
     }
 
     /// "connecting" | "connected" | "disconnected" | "closed".
     #[wasm_bindgen(getter, unchecked_return_type = "LiveStatus")]
     pub fn status(&self) -> JsValue {
-        super::to_js(&self.inner.machine.borrow().status()).unwrap_or(JsValue::UNDEFINED)
+        super::to_js(&self.driver.status()).unwrap_or(JsValue::UNDEFINED)
     }
 
     /// Calls `listener(status)` on every change of status; returns a function that unsubscribes.
@@ -622,7 +452,7 @@ impl LiveQueryClient {
         #[wasm_bindgen(unchecked_param_type = "(status: LiveStatus) => void")]
         listener: js_sys::Function,
     ) -> js_sys::Function {
-        add_listener(&self.inner, listener, |i| &i.status_listeners)
+        add_listener(&self.driver, listener, |o| &o.status_listeners)
     }
 
     /// Calls `listener(error)` for failures that have no caller to throw to (a catch-up that
@@ -633,32 +463,25 @@ impl LiveQueryClient {
         #[wasm_bindgen(unchecked_param_type = "(error: CrmError) => void")]
         listener: js_sys::Function,
     ) -> js_sys::Function {
-        add_listener(&self.inner, listener, |i| &i.error_listeners)
+        add_listener(&self.driver, listener, |o| &o.error_listeners)
     }
 
     /// Closes the connection for good.
     pub fn close(&self) {
-        if let (Some(h), Some(window)) = (
-            self.inner.interval.take(),
-            js_sys::global().dyn_ref::<web_sys::Window>(),
-        ) {
-            window.clear_interval_with_handle(h);
-        }
-        self.inner.machine.borrow_mut().close();
-        self.inner.pump();
+        self.driver.close();
     }
 }
 
 fn add_listener(
-    inner: &Rc<Inner>,
+    driver: &Rc<LiveDriver>,
     listener: js_sys::Function,
-    list: fn(&Inner) -> &RefCell<Vec<js_sys::Function>>,
+    list: fn(&Outputs) -> &RefCell<Vec<js_sys::Function>>,
 ) -> js_sys::Function {
-    list(inner).borrow_mut().push(listener.clone());
-    let weak = Rc::downgrade(inner);
+    list(driver.sink()).borrow_mut().push(listener.clone());
+    let weak = Rc::downgrade(driver);
     Closure::once_into_js(move || {
         if let Some(i) = weak.upgrade() {
-            list(&i).borrow_mut().retain(|f| f != &listener);
+            list(i.sink()).borrow_mut().retain(|f| f != &listener);
         }
     })
     .unchecked_into()

@@ -14,16 +14,15 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
 use super::handles::Registry;
-use super::query::{CrmClass, CrmQuery};
 use super::{
     decode, from_js, input_error, opt_text_arg, text_arg, texts_arg, to_js, to_js_error, CrmClient,
     SharedRef,
 };
+use crate::class::CrmClass;
 use crate::error::CrmError;
 use crate::local_store::{self, LocalStore as Store, StoreEvent, SyncReport, DEFAULT_PIN};
-use crate::models::{Activity, Company, Contact, Deal, Validate};
 use crate::offline::ConflictPolicy;
-use crate::schema::{self, Changes};
+use crate::schema::Changes;
 
 #[derive(Deserialize, Tsify, Default)]
 #[serde(rename_all = "camelCase")]
@@ -58,7 +57,7 @@ pub struct SyncStatus {
 
 pub(crate) struct Inner {
     pub store: Store,
-    shared: SharedRef,
+    pub(super) shared: SharedRef,
     auto_sync: bool,
     state: Cell<SyncState>,
     pending: Cell<u32>,
@@ -70,7 +69,7 @@ pub(crate) struct Inner {
 #[wasm_bindgen]
 pub struct LocalStore {
     id: u32,
-    inner: Rc<Inner>,
+    pub(super) inner: Rc<Inner>,
 }
 
 thread_local! {
@@ -102,15 +101,11 @@ fn check_array(value: &JsValue, what: &str) -> Result<(), JsValue> {
 }
 
 fn class_of(name: &str) -> Result<CrmClass, JsValue> {
-    match name {
-        "Company" => Ok(CrmClass::Company),
-        "Contact" => Ok(CrmClass::Contact),
-        "Deal" => Ok(CrmClass::Deal),
-        "Activity" => Ok(CrmClass::Activity),
-        other => Err(to_js_error(CrmError::InvalidInput(format!(
-            "no local store for {other:?}"
-        )))),
-    }
+    CrmClass::from_name(name).ok_or_else(|| {
+        to_js_error(CrmError::InvalidInput(format!(
+            "no local store for {name:?}"
+        )))
+    })
 }
 
 /// Decodes an array of objects from JS as the class's model (so bad input is refused) into the
@@ -127,12 +122,7 @@ fn objects_from(class: CrmClass, objects: &JsValue) -> Result<Vec<Value>, JsValu
     let items: Vec<Value> = from_js(objects, what)?;
     items
         .into_iter()
-        .map(|o| match class {
-            CrmClass::Company => typed::<Company>(o, what),
-            CrmClass::Contact => typed::<Contact>(o, what),
-            CrmClass::Deal => typed::<Deal>(o, what),
-            CrmClass::Activity => typed::<Activity>(o, what),
-        })
+        .map(|o| crm_core::with_model!(class, T => typed::<T>(o, what)))
         .collect()
 }
 
@@ -427,37 +417,15 @@ impl LocalStore {
         let class_name = text_arg(&class_name, "className")?;
         let class = class_of(&class_name)?;
         let core = &self.inner.shared.core;
-        let id = core.new_id();
-        fn prepare<T>(
-            v: JsValue,
-            id: String,
-            what: &str,
-        ) -> Result<(Value, serde_json::Map<String, Value>), JsValue>
-        where
-            T: serde::de::DeserializeOwned
-                + serde::Serialize
-                + Validate
-                + schema::HasSchema
-                + crate::client::SetObjectId,
-        {
-            let mut object: T = from_js(&v, what)?;
-            if object.object_id().is_none() {
-                object.set_object_id(id);
-            }
-            object.validate().map_err(to_js_error)?;
-            let body = schema::to_wire(&object, true).map_err(to_js_error)?;
-            let js = serde_json::to_value(&object).map_err(|e| input_error(what, e))?;
-            Ok((js, body))
-        }
-        let (js, body) = match class {
-            CrmClass::Company => prepare::<Company>(object, id, "Company")?,
-            CrmClass::Contact => prepare::<Contact>(object, id, "Contact")?,
-            CrmClass::Deal => prepare::<Deal>(object, id, "Deal")?,
-            CrmClass::Activity => prepare::<Activity>(object, id, "Activity")?,
-        };
+        let (js, body, request_id) = crm_core::with_model!(class, T => {
+            let mut typed: T = from_js(&object, class.name())?;
+            let (body, request_id) = core.prepare_new(&mut typed).map_err(to_js_error)?;
+            let js = serde_json::to_value(&typed).map_err(|e| input_error(class.name(), e))?;
+            (js, body, request_id)
+        });
         self.inner
             .store
-            .queue_create(&class_name, js.clone(), body, core.new_id())
+            .queue_create(&class_name, js.clone(), body, request_id)
             .await
             .map_err(to_js_error)?;
         self.after_write().await;
@@ -552,34 +520,6 @@ impl LocalStore {
         let pending = self.inner.pending_count().await;
         self.inner.set_state(self.inner.state.get(), pending);
         Ok(dropped)
-    }
-
-    /// Brings a pin up to date with `query` on the server: changed objects since the last
-    /// refresh are stored, pinned objects the server no longer returns are dropped.
-    #[wasm_bindgen(js_name = refreshPin, unchecked_return_type = "{ updated: number; removed: number }")]
-    pub async fn refresh_pin(
-        &self,
-        #[wasm_bindgen(
-            unchecked_param_type = "CrmQuery<Company> | CrmQuery<Contact> | CrmQuery<Deal> | CrmQuery<Activity>"
-        )]
-        query: JsValue,
-        #[wasm_bindgen(unchecked_optional_param_type = "string")] name: Option<JsValue>,
-    ) -> Result<JsValue, JsValue> {
-        let query = CrmQuery::arg(&query, "query")?;
-        let name = opt_name(name)?;
-        let class = query.class_name();
-        let (updated, removed) = self
-            .inner
-            .store
-            .refresh_pin(
-                &self.inner.shared.core,
-                &class,
-                name.as_deref().unwrap_or(DEFAULT_PIN),
-                query.query(),
-            )
-            .await
-            .map_err(to_js_error)?;
-        to_js(&serde_json::json!({ "updated": updated, "removed": removed }))
     }
 
     #[wasm_bindgen(getter, unchecked_return_type = "SyncStatus")]

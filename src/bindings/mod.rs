@@ -49,6 +49,37 @@ fn start() {
     console_error_panic_hook::set_once();
 }
 
+// The closed vocabularies, for the app to list columns and options without a copy of its own.
+// Their one source is backend/crm-vocabulary.json (Cloud Code reads it; a crm-core test ties
+// `Stage` and `ActivityType` to it).
+
+/// The pipeline's stages, in order.
+#[wasm_bindgen(unchecked_return_type = "Stage[]")]
+pub fn stages() -> Vec<String> {
+    crate::Stage::NAMES
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect()
+}
+
+/// The stages where a deal is closed (won, lost).
+#[wasm_bindgen(js_name = closedStages, unchecked_return_type = "Stage[]")]
+pub fn closed_stages() -> Vec<String> {
+    crate::Stage::CLOSED
+        .iter()
+        .map(|s| s.as_str().to_owned())
+        .collect()
+}
+
+/// The kinds of activity, in order.
+#[wasm_bindgen(js_name = activityTypes, unchecked_return_type = "ActivityType[]")]
+pub fn activity_types() -> Vec<String> {
+    crate::ActivityType::NAMES
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect()
+}
+
 /// Turns a [`CrmError`] into a JS `Error` with `name`, `code` and `parseCode`.
 pub(crate) fn to_js_error(err: CrmError) -> JsValue {
     let js = js_sys::Error::new(&err.to_string());
@@ -176,20 +207,24 @@ pub(crate) fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
 
 /// What `CrmClient` and every `CrmQuery` made from it share.
 pub(crate) struct Shared {
-    pub core: Client<BrowserPlatform>,
+    /// Shared with the Live Query drivers made from this client.
+    pub core: Rc<Client<BrowserPlatform>>,
     pub session_expired: RefCell<Vec<js_sys::Function>>,
 }
 
 impl Shared {
-    /// Awaits a core call, delivers queued events, and converts the error.
+    /// Awaits a core call, delivers its events before the caller resumes, and converts the
+    /// error. (Calls that do not come through here get their events delivered all the same:
+    /// see the event sink set in `CrmClient::new`.)
     pub async fn run<T>(&self, call: impl Future<Output = CrmResult<T>>) -> Result<T, JsValue> {
         let result = call.await;
         self.flush_events();
         result.map_err(to_js_error)
     }
 
-    // Called with no Rust borrow held: listeners may call back into the client.
-    fn flush_events(&self) {
+    /// Delivers the client's queued events: the one path they all take. Called with no Rust
+    /// borrow held: listeners may call back into the client.
+    pub(crate) fn flush_events(&self) {
         for event in self.core.take_events() {
             match event {
                 ClientEvent::SessionExpired => {

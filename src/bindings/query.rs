@@ -12,56 +12,16 @@ use std::rc::Rc;
 use wasm_bindgen::JsCast;
 
 use super::handles::Registry;
+use super::LocalStore;
 use super::{
     count_arg, from_js, opt_text_arg, output, rest_texts, text_arg, to_js, to_js_error, SharedRef,
 };
 use crate::error::CrmError;
-use crate::models::{Activity, Company, Contact, Deal};
 use crate::query::{Constraint, Query};
 use crate::schema::HasSchema;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum CrmClass {
-    Company,
-    Contact,
-    Deal,
-    Activity,
-}
-
-impl CrmClass {
-    pub(crate) fn name(self) -> &'static str {
-        match self {
-            CrmClass::Company => "Company",
-            CrmClass::Contact => "Contact",
-            CrmClass::Deal => "Deal",
-            CrmClass::Activity => "Activity",
-        }
-    }
-}
-
-/// Runs `$body` with `$T` bound to the model type of `$class`.
-macro_rules! with_model {
-    ($class:expr, $T:ident => $body:expr) => {
-        match $class {
-            CrmClass::Company => {
-                type $T = Company;
-                $body
-            }
-            CrmClass::Contact => {
-                type $T = Contact;
-                $body
-            }
-            CrmClass::Deal => {
-                type $T = Deal;
-                $body
-            }
-            CrmClass::Activity => {
-                type $T = Activity;
-                $body
-            }
-        }
-    };
-}
+pub(crate) use crate::class::CrmClass;
+use crm_core::with_model;
 
 #[wasm_bindgen(skip_typescript)]
 pub struct CrmQuery {
@@ -367,33 +327,13 @@ impl CrmQuery {
     #[wasm_bindgen(skip_typescript)]
     pub fn or(&self, other: JsValue) -> Result<CrmQuery, JsValue> {
         let other = CrmQuery::arg(&other, "the other query")?;
-        Ok(self.combine(&other, true))
+        Ok(self.with(|q| *q = q.or(&other.query)))
     }
 
     #[wasm_bindgen(skip_typescript)]
     pub fn and(&self, other: JsValue) -> Result<CrmQuery, JsValue> {
         let other = CrmQuery::arg(&other, "the other query")?;
-        Ok(self.combine(&other, false))
-    }
-
-    /// `a.or(b).or(c)` gives one `$or` of three; order, limit etc. stay this query's.
-    fn combine(&self, other: &QueryData, any: bool) -> CrmQuery {
-        let conditions = |q: &Query| Query {
-            constraints: q.constraints.clone(),
-            ..Query::default()
-        };
-        let mut parts = match self.query.constraints.as_slice() {
-            [Constraint::Or { queries }] if any => queries.clone(),
-            [Constraint::And { queries }] if !any => queries.clone(),
-            _ => vec![conditions(&self.query)],
-        };
-        parts.push(conditions(&other.query));
-        let combined = if any {
-            Constraint::Or { queries: parts }
-        } else {
-            Constraint::And { queries: parts }
-        };
-        self.with(|q| q.constraints = vec![combined])
+        Ok(self.with(|q| *q = q.and(&other.query)))
     }
 
     #[wasm_bindgen(skip_typescript, variadic)]
@@ -526,5 +466,41 @@ impl CrmQuery {
     #[wasm_bindgen(skip_typescript, js_name = toJSON)]
     pub fn to_json(&self) -> Result<JsValue, JsValue> {
         to_js(&self.query)
+    }
+}
+
+/// Where a query meets the local store from the store's side. It is here, not in `local.rs`,
+/// so that the query module depends on the store module and never the other way round.
+#[wasm_bindgen]
+impl LocalStore {
+    /// Brings a pin up to date with `query` on the server: objects whose version differs are
+    /// stored, pinned objects the server no longer returns are dropped.
+    #[wasm_bindgen(js_name = refreshPin, unchecked_return_type = "{ updated: number; removed: number }")]
+    pub async fn refresh_pin(
+        &self,
+        #[wasm_bindgen(
+            unchecked_param_type = "CrmQuery<Company> | CrmQuery<Contact> | CrmQuery<Deal> | CrmQuery<Activity>"
+        )]
+        query: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "string")] name: Option<JsValue>,
+    ) -> Result<JsValue, JsValue> {
+        let query = CrmQuery::arg(&query, "query")?;
+        let name = name
+            .map(|v| opt_text_arg(&v, "pin name"))
+            .transpose()?
+            .flatten();
+        let class = query.class_name();
+        let (updated, removed) = self
+            .inner
+            .store
+            .refresh_pin(
+                &self.inner.shared.core,
+                &class,
+                name.as_deref().unwrap_or(crate::local_store::DEFAULT_PIN),
+                query.query(),
+            )
+            .await
+            .map_err(to_js_error)?;
+        to_js(&serde_json::json!({ "updated": updated, "removed": removed }))
     }
 }

@@ -2,11 +2,15 @@
 //! fault-injecting proxy in front of it), unique users, and reading CrmError codes.
 #![allow(dead_code)] // each test file uses a different subset
 
-use crm_wasm::bindings::CrmClient;
+use crm_wasm::bindings::{CrmClient, LiveQueryClient};
 use crm_wasm::User;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use serde_json::Value;
+use std::cell::RefCell;
+use std::rc::Rc;
 use tsify::{Ts, Tsify};
+use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
@@ -140,4 +144,61 @@ pub async fn sleep(ms: i32) {
             .unwrap();
     });
     JsFuture::from(p).await.unwrap();
+}
+
+// ---- Live Queries ----
+
+pub const PROXY_WS: &str = match option_env!("CRM_TEST_PROXY_WS") {
+    Some(url) => url,
+    None => "ws://127.0.0.1:1438/parse",
+};
+
+/// Polls `done` every 20 ms until it holds or `ms` pass; answers the time it took.
+pub async fn within(ms: f64, what: &str, mut done: impl FnMut() -> bool) -> f64 {
+    let start = js_sys::Date::now();
+    while !done() {
+        assert!(
+            js_sys::Date::now() - start < ms,
+            "timed out after {ms} ms waiting for {what}"
+        );
+        sleep(20).await;
+    }
+    js_sys::Date::now() - start
+}
+
+pub type Events = Rc<RefCell<Vec<Value>>>;
+
+pub fn recorder() -> (Events, js_sys::Function) {
+    let events: Events = Rc::new(RefCell::new(Vec::new()));
+    let sink = events.clone();
+    let f = Closure::<dyn Fn(JsValue)>::new(move |e: JsValue| {
+        sink.borrow_mut()
+            .push(serde_wasm_bindgen::from_value(e).unwrap());
+    });
+    (events, f.into_js_value().unchecked_into())
+}
+
+pub fn titles(events: &Events, kind: &str) -> Vec<String> {
+    events
+        .borrow()
+        .iter()
+        .filter(|e| e["kind"] == kind)
+        .map(|e| e["object"]["title"].as_str().unwrap_or("").to_owned())
+        .collect()
+}
+
+pub async fn second_client(a: &CrmClient) -> CrmClient {
+    let b = client();
+    b.become_user(a.session_token().unwrap().into())
+        .await
+        .unwrap();
+    b
+}
+
+pub async fn live_on(c: &CrmClient, options: Value) -> (LiveQueryClient, u32, Events) {
+    let live = LiveQueryClient::new(c, Some(ts(options))).unwrap();
+    let (events, handler) = recorder();
+    let id = live.subscribe(c.deals().handle_ref(), handler).unwrap();
+    within(5000.0, "the subscription", || live.is_subscribed(id)).await;
+    (live, id, events)
 }

@@ -84,6 +84,15 @@ open_enum! {
     }
 }
 
+impl Stage {
+    /// The stages where a deal is closed (no longer overdue, counted in the win rate).
+    pub const CLOSED: &'static [Stage] = &[Stage::Won, Stage::Lost];
+
+    pub fn is_closed(&self) -> bool {
+        Self::CLOSED.contains(self)
+    }
+}
+
 open_enum! {
     /// What kind of activity was logged.
     ActivityType {
@@ -95,7 +104,7 @@ open_enum! {
 }
 
 /// Declares a model: camelCase names, optional fields left out when empty, TypeScript via
-/// tsify on wasm32 (maps as plain objects, for ACLs). Every model gets `objectId`, `createdAt`
+/// tsify with the `tsify` feature (maps as plain objects, for ACLs). Every model gets `objectId`, `createdAt`
 /// and `updatedAt`; CRM classes also get the server-managed `createdBy` (set by Cloud Code from
 /// the session; a client value is ignored) and `ACL`.
 macro_rules! model {
@@ -103,17 +112,17 @@ macro_rules! model {
         $(#[$doc])*
         #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
         #[serde(rename_all = "camelCase")]
-        #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
-        #[cfg_attr(target_arch = "wasm32", tsify(hashmap_as_object))]
+        #[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+        #[cfg_attr(feature = "tsify", tsify(hashmap_as_object))]
         pub struct $name {
             #[serde(default, skip_serializing_if = "Option::is_none")]
             pub object_id: Option<String>,
             $($body)*
             #[serde(default, skip_serializing_if = "Option::is_none")]
-            #[cfg_attr(target_arch = "wasm32", tsify(type = "IsoDate"))]
+            #[cfg_attr(feature = "tsify", tsify(type = "IsoDate"))]
             pub created_at: Option<IsoDate>,
             #[serde(default, skip_serializing_if = "Option::is_none")]
-            #[cfg_attr(target_arch = "wasm32", tsify(type = "IsoDate"))]
+            #[cfg_attr(feature = "tsify", tsify(type = "IsoDate"))]
             pub updated_at: Option<IsoDate>,
             $($tail)*
         }
@@ -132,10 +141,10 @@ macro_rules! model {
         model!(@struct $(#[$doc])* $class, $name { $($body)* } {
             /// Set by the server from the session; a value sent by a client is ignored.
             #[serde(default, skip_serializing_if = "Option::is_none")]
-            #[cfg_attr(target_arch = "wasm32", tsify(type = "Ref<User>"))]
+            #[cfg_attr(feature = "tsify", tsify(type = "Ref<User>"))]
             pub created_by: Option<Ref<User>>,
             #[serde(rename = "ACL", default, skip_serializing_if = "Option::is_none")]
-            #[cfg_attr(target_arch = "wasm32", tsify(type = "Acl"))]
+            #[cfg_attr(feature = "tsify", tsify(type = "Acl"))]
             pub acl: Option<Acl>,
         });
     };
@@ -177,7 +186,7 @@ model! {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub phone: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        #[cfg_attr(target_arch = "wasm32", tsify(type = "Ref<Company>"))]
+        #[cfg_attr(feature = "tsify", tsify(type = "Ref<Company>"))]
         pub company: Option<Ref<Company>>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub notes: Option<String>,
@@ -194,21 +203,21 @@ model! {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub amount: Option<f64>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        #[cfg_attr(target_arch = "wasm32", tsify(type = "Stage"))]
+        #[cfg_attr(feature = "tsify", tsify(type = "Stage"))]
         pub stage: Option<Stage>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        #[cfg_attr(target_arch = "wasm32", tsify(type = "Ref<Contact>"))]
+        #[cfg_attr(feature = "tsify", tsify(type = "Ref<Contact>"))]
         pub contact: Option<Ref<Contact>>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        #[cfg_attr(target_arch = "wasm32", tsify(type = "Ref<Company>"))]
+        #[cfg_attr(feature = "tsify", tsify(type = "Ref<Company>"))]
         pub company: Option<Ref<Company>>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        #[cfg_attr(target_arch = "wasm32", tsify(type = "IsoDate"))]
+        #[cfg_attr(feature = "tsify", tsify(type = "IsoDate"))]
         pub expected_close_date: Option<IsoDate>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub notes: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        #[cfg_attr(target_arch = "wasm32", tsify(type = "Ref<User>"))]
+        #[cfg_attr(feature = "tsify", tsify(type = "Ref<User>"))]
         pub assigned_to: Option<Ref<User>>,
     }
 }
@@ -218,20 +227,20 @@ model! {
     /// A call, e-mail, meeting or note, related to a contact or a deal.
     "Activity", Activity {
         #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
-        #[cfg_attr(target_arch = "wasm32", tsify(type = "ActivityType"))]
+        #[cfg_attr(feature = "tsify", tsify(type = "ActivityType"))]
         pub activity_type: Option<ActivityType>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub subject: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub description: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        #[cfg_attr(target_arch = "wasm32", tsify(type = "IsoDate"))]
+        #[cfg_attr(feature = "tsify", tsify(type = "IsoDate"))]
         pub due_date: Option<IsoDate>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        #[cfg_attr(target_arch = "wasm32", tsify(type = "IsoDate"))]
+        #[cfg_attr(feature = "tsify", tsify(type = "IsoDate"))]
         pub completed_at: Option<IsoDate>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        #[cfg_attr(target_arch = "wasm32", tsify(type = "RelatedTo"))]
+        #[cfg_attr(feature = "tsify", tsify(type = "RelatedTo"))]
         pub related_to: Option<RelatedTo>,
     }
 }

@@ -15,46 +15,46 @@ use crate::schema::{ClassSchema, FieldKind};
 /// One condition on one field.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "camelCase")]
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
 pub enum Constraint {
     EqualTo {
         field: String,
-        #[cfg_attr(target_arch = "wasm32", tsify(type = "QueryValue"))]
+        #[cfg_attr(feature = "tsify", tsify(type = "QueryValue"))]
         value: Value,
     },
     NotEqualTo {
         field: String,
-        #[cfg_attr(target_arch = "wasm32", tsify(type = "QueryValue"))]
+        #[cfg_attr(feature = "tsify", tsify(type = "QueryValue"))]
         value: Value,
     },
     LessThan {
         field: String,
-        #[cfg_attr(target_arch = "wasm32", tsify(type = "QueryValue"))]
+        #[cfg_attr(feature = "tsify", tsify(type = "QueryValue"))]
         value: Value,
     },
     LessThanOrEqualTo {
         field: String,
-        #[cfg_attr(target_arch = "wasm32", tsify(type = "QueryValue"))]
+        #[cfg_attr(feature = "tsify", tsify(type = "QueryValue"))]
         value: Value,
     },
     GreaterThan {
         field: String,
-        #[cfg_attr(target_arch = "wasm32", tsify(type = "QueryValue"))]
+        #[cfg_attr(feature = "tsify", tsify(type = "QueryValue"))]
         value: Value,
     },
     GreaterThanOrEqualTo {
         field: String,
-        #[cfg_attr(target_arch = "wasm32", tsify(type = "QueryValue"))]
+        #[cfg_attr(feature = "tsify", tsify(type = "QueryValue"))]
         value: Value,
     },
     ContainedIn {
         field: String,
-        #[cfg_attr(target_arch = "wasm32", tsify(type = "QueryValue[]"))]
+        #[cfg_attr(feature = "tsify", tsify(type = "QueryValue[]"))]
         values: Vec<Value>,
     },
     NotContainedIn {
         field: String,
-        #[cfg_attr(target_arch = "wasm32", tsify(type = "QueryValue[]"))]
+        #[cfg_attr(feature = "tsify", tsify(type = "QueryValue[]"))]
         values: Vec<Value>,
     },
     Exists {
@@ -94,23 +94,23 @@ pub enum Constraint {
 /// notation); `include` names pointer fields to fetch whole; `keys` selects fields.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
 pub struct Query {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    #[cfg_attr(feature = "tsify", tsify(optional))]
     pub constraints: Vec<Constraint>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    #[cfg_attr(feature = "tsify", tsify(optional))]
     pub order: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skip: Option<u32>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    #[cfg_attr(feature = "tsify", tsify(optional))]
     pub include: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    #[cfg_attr(feature = "tsify", tsify(optional))]
     pub keys: Vec<String>,
 }
 
@@ -142,6 +142,40 @@ impl Query {
     pub fn descending(mut self, field: &str) -> Self {
         self.order.push(format!("-{field}"));
         self
+    }
+
+    /// This query's conditions or `other`'s: `a.or(b).or(c)` gives one `$or` of three (not
+    /// nested ones, which Parse answers more slowly); order, limit, keys and includes stay
+    /// this query's.
+    pub fn or(&self, other: &Query) -> Query {
+        self.combine(other, true)
+    }
+
+    /// This query's conditions and `other`'s, flattened like [`Query::or`].
+    pub fn and(&self, other: &Query) -> Query {
+        self.combine(other, false)
+    }
+
+    fn combine(&self, other: &Query, any: bool) -> Query {
+        let conditions = |q: &Query| Query {
+            constraints: q.constraints.clone(),
+            ..Query::default()
+        };
+        let mut parts = match self.constraints.as_slice() {
+            [Constraint::Or { queries }] if any => queries.clone(),
+            [Constraint::And { queries }] if !any => queries.clone(),
+            _ => vec![conditions(self)],
+        };
+        parts.push(conditions(other));
+        let combined = if any {
+            Constraint::Or { queries: parts }
+        } else {
+            Constraint::And { queries: parts }
+        };
+        Query {
+            constraints: vec![combined],
+            ..self.clone()
+        }
     }
 
     pub fn limit(mut self, n: u32) -> Self {
@@ -732,5 +766,40 @@ mod tests {
             ..Default::default()
         };
         assert!(include_non_pointer.to_params(&DEAL).is_err());
+    }
+
+    #[test]
+    fn or_and_and_flatten_and_keep_the_first_querys_options() {
+        let a = Query::new().equal_to("stage", "won").limit(5);
+        let b = Query::new().equal_to("stage", "lost").ascending("title");
+        let c = Query::new().equal_to("amount", 1);
+        let any = a.or(&b).or(&c);
+        assert_eq!(any.limit, Some(5));
+        assert!(any.order.is_empty(), "b's order is not taken");
+        match any.constraints.as_slice() {
+            [Constraint::Or { queries }] => {
+                assert_eq!(queries.len(), 3, "one $or of three");
+                assert!(queries
+                    .iter()
+                    .all(|q| q.limit.is_none() && q.order.is_empty()));
+            }
+            other => panic!("{other:?}"),
+        }
+        let all = a.and(&b).and(&c);
+        assert!(
+            matches!(all.constraints.as_slice(), [Constraint::And { queries }] if queries.len() == 3)
+        );
+        // Mixed: an $or inside an $and stays nested.
+        let mixed = a.or(&b).and(&c);
+        match mixed.constraints.as_slice() {
+            [Constraint::And { queries }] => {
+                assert_eq!(queries.len(), 2);
+                assert!(matches!(
+                    queries[0].constraints.as_slice(),
+                    [Constraint::Or { .. }]
+                ));
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }

@@ -1,13 +1,15 @@
 //! Parse's LiveQuery protocol as a state machine without I/O: frames in, frames and events out.
-//! The browser adapter (`web_live`) owns the WebSocket and the timers and feeds this machine;
-//! everything it decides — what to send, when to reconnect, what to catch up — is here, and is
-//! tested natively.
+//! The driver (`bindings::live` in the browser) owns the WebSocket and the timers and feeds this
+//! machine; everything it decides — what to send, when to reconnect, what to catch up — is here,
+//! and is tested natively.
 //!
 //! Beyond Parse's own client: reconnection with jittered exponential backoff, resubscription,
-//! and a catch-up after every reconnect (objects updated since the last event seen, and a check
-//! for deletions among the objects the subscription knows), so that changes made while the
-//! socket was down are not lost. A heartbeat — a no-op re-scope of a subscription that matches
-//! nothing, which the server must answer — notices a connection that died without a close.
+//! and an exact catch-up after every reconnect (see [`super::catch_up`]): the machine keeps, per
+//! subscription, the `(objectId, updatedAt)` of every object it knows to match, and after a gap
+//! compares that with what the server lists, so changes made while the socket was down are
+//! neither lost nor guessed by a time window. A heartbeat — a no-op re-scope of a subscription
+//! that matches nothing, which the server must answer — notices a connection that died without
+//! a close.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -16,19 +18,17 @@ use serde_json::{json, Map, Value};
 
 use crate::client::RetryPolicy;
 use crate::error::{CrmError, Result};
-use crate::query::{Constraint, Query};
+use crate::query::Query;
 use crate::schema::ClassSchema;
 use crate::wire::IsoDate;
 
-/// How far back a catch-up (or a pin refresh) looks before its last point, for clock skew and
-/// in-flight writes.
-pub const CATCH_UP_MARGIN_MS: i64 = 5_000;
+use super::catch_up::{self, Version, Versions};
 /// The request id of the heartbeat subscription (ordinary ones count up from 1).
 const HEARTBEAT_ID: u32 = u32::MAX;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
 pub enum LiveEventKind {
     Create,
     Update,
@@ -50,7 +50,7 @@ pub struct LiveEvent {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
 pub enum LiveStatus {
     Connecting,
     Connected,
@@ -68,19 +68,32 @@ pub enum Action {
     CloseSocket,
     /// Call `reconnect_due` after this many milliseconds.
     ReconnectIn(u32),
-    /// Run these queries for a subscription and hand the results to `catch_up_result`.
+    /// List the versions the server holds for a subscription and hand them to
+    /// [`LiveMachine::catch_up_listed`] (see [`super::catch_up::run`]).
     CatchUp(CatchUp),
     /// The server refused for good (e.g. a bad session): stop and tell the app.
     Fatal(CrmError),
 }
 
+/// One round of comparing a subscription with the server: after a gap (`baseline: false`), or
+/// to learn what a new subscription matches (`baseline: true`, no events come of it).
 #[derive(Clone, Debug, PartialEq)]
 pub struct CatchUp {
     pub subscription: u32,
-    /// Objects matching the subscription, updated since the last event seen.
-    pub changed: Query,
-    /// The ids, among those the subscription knows, to check still exist and still match.
-    pub known_ids: Vec<String>,
+    /// Tells a round's answers from those of a round a newer gap superseded.
+    pub epoch: u32,
+    pub class: String,
+    /// The subscription's conditions (no order, limit or keys).
+    pub query: Query,
+    pub baseline: bool,
+}
+
+/// A round in flight, and the objects live events touched since it began: for those the live
+/// event is at least as new as anything the round read, so the round leaves them alone.
+struct Round {
+    epoch: u32,
+    baseline: bool,
+    touched: BTreeSet<String>,
 }
 
 struct Subscription {
@@ -88,10 +101,16 @@ struct Subscription {
     query: Query,
     where_: Map<String, Value>,
     confirmed: bool,
-    /// Latest `updatedAt` seen in an event, in epoch milliseconds.
-    last_seen: Option<i64>,
-    /// Objects currently matching, as far as the events (and the app's seed) tell.
-    known: BTreeSet<String>,
+    /// Confirmed on an earlier connection: the next confirmation follows a gap.
+    confirmed_before: bool,
+    /// Nobody seeds what it matches (see [`LiveMachine::subscribe_seeded`]): list it from the
+    /// server at the first confirmation.
+    wants_baseline: bool,
+    /// Objects currently matching, as far as the events (and the baseline or seed) tell, with
+    /// the `updatedAt` of the version the client holds.
+    known: Versions,
+    round: Option<Round>,
+    epochs: u32,
 }
 
 pub struct LiveMachine {
@@ -107,7 +126,6 @@ pub struct LiveMachine {
     /// When a heartbeat was sent and not yet answered.
     heartbeat_sent_at: Option<i64>,
     last_heard: i64,
-    connected_once: bool,
     outbox: Vec<String>,
     events: Vec<LiveEvent>,
     actions: Vec<Action>,
@@ -140,7 +158,6 @@ impl LiveMachine {
             heartbeat_ms,
             heartbeat_sent_at: None,
             last_heard: 0,
-            connected_once: false,
             outbox: Vec::new(),
             events: Vec::new(),
             actions: Vec::new(),
@@ -186,8 +203,35 @@ impl LiveMachine {
         self.actions.push(Action::CloseSocket);
     }
 
-    /// Adds a subscription; sent now if connected, else on connect. Answers its id.
-    pub fn subscribe(&mut self, schema: &ClassSchema, query: Query, now_ms: i64) -> Result<u32> {
+    /// Adds a subscription; sent now if connected, else on connect. Answers its id. What it
+    /// matches is listed from the server when it is first confirmed, so that a later gap can
+    /// be caught up exactly.
+    pub fn subscribe(&mut self, schema: &ClassSchema, query: Query) -> Result<u32> {
+        self.add_subscription(schema, query, true)
+    }
+
+    /// Adds a subscription whose current matches the app loads itself and hands over with
+    /// [`LiveMachine::seed_known`] (e.g. a pipeline's deals): no baseline round.
+    pub fn subscribe_seeded(&mut self, schema: &ClassSchema, query: Query) -> Result<u32> {
+        let id = self.add_subscription(schema, query, false)?;
+        if let Some(sub) = self.subscriptions.get_mut(&id) {
+            // Events arriving while the app loads are newer than what it loads.
+            sub.epochs += 1;
+            sub.round = Some(Round {
+                epoch: sub.epochs,
+                baseline: true,
+                touched: BTreeSet::new(),
+            });
+        }
+        Ok(id)
+    }
+
+    fn add_subscription(
+        &mut self,
+        schema: &ClassSchema,
+        query: Query,
+        wants_baseline: bool,
+    ) -> Result<u32> {
         let where_ = query.compile_where(schema)?;
         let id = self.next_id;
         self.next_id += 1;
@@ -196,8 +240,11 @@ impl LiveMachine {
             query,
             where_,
             confirmed: false,
-            last_seen: Some(now_ms),
-            known: BTreeSet::new(),
+            confirmed_before: false,
+            wants_baseline,
+            known: Versions::new(),
+            round: None,
+            epochs: 0,
         };
         if self.status == LiveStatus::Connected {
             self.outbox.push(self.subscribe_frame(id, &sub));
@@ -209,11 +256,18 @@ impl LiveMachine {
         Ok(id)
     }
 
-    /// Objects the app already holds for a subscription (e.g. a pipeline's deals), so that the
-    /// catch-up after a reconnect can notice which of them were deleted meanwhile.
-    pub fn seed_known(&mut self, subscription: u32, ids: impl IntoIterator<Item = String>) {
-        if let Some(sub) = self.subscriptions.get_mut(&subscription) {
-            sub.known.extend(ids);
+    /// The objects (id and `updatedAt`) the app loaded for a [`LiveMachine::subscribe_seeded`]
+    /// subscription. Objects live events touched since it subscribed keep the events' version.
+    pub fn seed_known(&mut self, subscription: u32, versions: impl IntoIterator<Item = Version>) {
+        let Some(sub) = self.subscriptions.get_mut(&subscription) else {
+            return;
+        };
+        let round = sub.round.take_if(|r| r.baseline);
+        let touched = round.map(|r| r.touched).unwrap_or_default();
+        for (id, updated) in versions {
+            if !touched.contains(&id) {
+                sub.known.insert(id, updated);
+            }
         }
     }
 
@@ -329,9 +383,8 @@ impl LiveMachine {
             "subscribed" => {
                 if request_id == Some(HEARTBEAT_ID) {
                     self.heartbeat_sent_at = None;
-                } else if let Some(sub) = request_id.and_then(|id| self.subscriptions.get_mut(&id))
-                {
-                    sub.confirmed = true;
+                } else if let Some(id) = request_id {
+                    self.on_subscribed(id);
                 }
             }
             "unsubscribed" => {}
@@ -355,9 +408,7 @@ impl LiveMachine {
     }
 
     fn on_connected(&mut self, now_ms: i64) {
-        let reconnected = self.connected_once;
         self.status = LiveStatus::Connected;
-        self.connected_once = true;
         self.attempt = 0;
         self.heartbeat_sent_at = None;
         self.last_heard = now_ms;
@@ -375,11 +426,44 @@ impl LiveMachine {
             .map(|(id, sub)| self.subscribe_frame(*id, sub))
             .collect();
         self.outbox.extend(frames);
-        if reconnected {
-            for (&id, sub) in &self.subscriptions {
-                self.actions.push(Action::CatchUp(catch_up_plan(id, sub)));
-            }
+    }
+
+    /// The server confirmed a subscription: from now on it sends every change, so a round that
+    /// reads the server now misses nothing that happened before. After a gap that is a
+    /// catch-up; for a new subscription nobody seeds, a baseline.
+    fn on_subscribed(&mut self, id: u32) {
+        let Some(sub) = self.subscriptions.get_mut(&id) else {
+            return;
+        };
+        if sub.confirmed {
+            return; // a repeated confirmation on the same connection
         }
+        sub.confirmed = true;
+        let baseline = if sub.confirmed_before {
+            false
+        } else if sub.wants_baseline {
+            true
+        } else {
+            sub.confirmed_before = true;
+            return;
+        };
+        sub.confirmed_before = true;
+        sub.epochs += 1;
+        sub.round = Some(Round {
+            epoch: sub.epochs,
+            baseline,
+            touched: BTreeSet::new(),
+        });
+        self.actions.push(Action::CatchUp(CatchUp {
+            subscription: id,
+            epoch: sub.epochs,
+            class: sub.class.clone(),
+            query: Query {
+                constraints: sub.query.constraints.clone(),
+                ..Query::default()
+            },
+            baseline,
+        }));
     }
 
     fn on_error(&mut self, msg: &Value, request_id: Option<u32>) {
@@ -420,21 +504,19 @@ impl LiveMachine {
             return;
         };
         if let Some(oid) = object.get("objectId").and_then(Value::as_str) {
+            if !caught_up {
+                if let Some(round) = &mut sub.round {
+                    round.touched.insert(oid.to_owned());
+                }
+            }
             match kind {
                 LiveEventKind::Delete | LiveEventKind::Leave => {
                     sub.known.remove(oid);
                 }
                 _ => {
-                    sub.known.insert(oid.to_owned());
+                    sub.known.insert(oid.to_owned(), updated_at(&object));
                 }
             }
-        }
-        let updated = object
-            .get("updatedAt")
-            .and_then(|v| serde_json::from_value::<IsoDate>(v.clone()).ok())
-            .map(IsoDate::millis);
-        if let Some(t) = updated {
-            sub.last_seen = Some(sub.last_seen.map_or(t, |s| s.max(t)));
         }
         self.events.push(LiveEvent {
             subscription: id,
@@ -445,57 +527,90 @@ impl LiveMachine {
         });
     }
 
-    /// The catch-up's answers: objects changed since, and which known ids still match.
-    pub fn catch_up_result(
+    /// A round's listing of what the server holds for the subscription. A baseline takes it
+    /// as what the subscription knows; a catch-up reports the objects gone as deletes and
+    /// answers the ids whose version differs, for the driver to fetch and hand to
+    /// [`LiveMachine::catch_up_fetched`]. Answers nothing for a superseded round.
+    pub fn catch_up_listed(
         &mut self,
         subscription: u32,
-        changed: Vec<Value>,
-        checked: &[String],
-        still_there: &[String],
-    ) {
-        for object in changed {
-            self.record(subscription, LiveEventKind::Update, object, None, true);
-        }
-        let present: BTreeSet<&str> = still_there.iter().map(String::as_str).collect();
-        for id in checked {
-            if !present.contains(id.as_str()) {
-                let known = self
-                    .subscriptions
-                    .get(&subscription)
-                    .is_some_and(|s| s.known.contains(id));
-                if known {
-                    self.record(
-                        subscription,
-                        LiveEventKind::Delete,
-                        json!({ "objectId": id }),
-                        None,
-                        true,
-                    );
+        epoch: u32,
+        listed: Vec<Version>,
+    ) -> Vec<String> {
+        let Some(sub) = self.subscriptions.get_mut(&subscription) else {
+            return Vec::new();
+        };
+        let Some(round) = sub.round.as_ref().filter(|r| r.epoch == epoch) else {
+            return Vec::new();
+        };
+        if round.baseline {
+            let touched = sub.round.take().map(|r| r.touched).unwrap_or_default();
+            for (id, updated) in listed {
+                if !touched.contains(&id) {
+                    sub.known.insert(id, updated);
                 }
+            }
+            return Vec::new();
+        }
+        let diff = catch_up::diff(&sub.known, &listed, &round.touched);
+        if diff.changed.is_empty() {
+            sub.round = None;
+        }
+        for id in diff.gone {
+            self.record(
+                subscription,
+                LiveEventKind::Delete,
+                json!({ "objectId": id }),
+                None,
+                true,
+            );
+        }
+        diff.changed
+    }
+
+    /// The objects a catch-up fetched (those whose version differed): each is reported as a
+    /// caught-up update, unless a live event touched it meanwhile.
+    pub fn catch_up_fetched(&mut self, subscription: u32, epoch: u32, objects: Vec<Value>) {
+        let Some(round) = self
+            .subscriptions
+            .get_mut(&subscription)
+            .and_then(|sub| sub.round.take_if(|r| r.epoch == epoch))
+        else {
+            return;
+        };
+        for object in objects {
+            let touched = object
+                .get("objectId")
+                .and_then(Value::as_str)
+                .is_some_and(|id| round.touched.contains(id));
+            if !touched {
+                self.record(subscription, LiveEventKind::Update, object, None, true);
             }
         }
     }
+
+    /// Whether the round `epoch` is still the subscription's one to run: a round that failed
+    /// (the server could not be read) stays current, to be run again, until it succeeds or a
+    /// newer gap supersedes it. Dropping it would lose what the gap missed for good.
+    pub fn round_is_current(&self, subscription: u32, epoch: u32) -> bool {
+        self.subscriptions
+            .get(&subscription)
+            .and_then(|s| s.round.as_ref())
+            .is_some_and(|r| r.epoch == epoch)
+    }
+
+    /// The versions the subscription knows (for tests and diagnostics).
+    pub fn known(&self, subscription: u32) -> Option<&Versions> {
+        self.subscriptions.get(&subscription).map(|s| &s.known)
+    }
 }
 
-fn catch_up_plan(id: u32, sub: &Subscription) -> CatchUp {
-    let mut changed = Query {
-        constraints: sub.query.constraints.clone(),
-        ..Query::default()
-    };
-    if let Some(since) = sub
-        .last_seen
-        .and_then(|t| IsoDate::from_millis(t - CATCH_UP_MARGIN_MS))
-    {
-        changed.constraints.push(Constraint::GreaterThan {
-            field: "updatedAt".into(),
-            value: Value::String(since.to_string()),
-        });
-    }
-    CatchUp {
-        subscription: id,
-        changed,
-        known_ids: sub.known.iter().cloned().collect(),
-    }
+/// An object's `updatedAt` in epoch milliseconds, if it has a valid one.
+pub fn updated_at(object: &Value) -> Option<i64> {
+    object
+        .get("updatedAt")
+        .and_then(|v| serde_json::from_value::<IsoDate>(v.clone()).ok())
+        .map(IsoDate::millis)
 }
 
 #[cfg(test)]
@@ -515,12 +630,55 @@ mod tests {
     fn connected(heartbeat: u32) -> (LiveMachine, u32) {
         let mut m = LiveMachine::new("crm", "key", Some("r:tok".into()), heartbeat);
         let id = m
-            .subscribe(&DEAL, Query::new().equal_to("stage", "won"), T0)
+            .subscribe(&DEAL, Query::new().equal_to("stage", "won"))
             .unwrap();
         assert_eq!(m.take_actions(), vec![Action::Open]);
         m.on_open(T0);
         m.on_message(r#"{"op":"connected","clientId":"c1"}"#, T0);
         (m, id)
+    }
+
+    fn confirm(m: &mut LiveMachine, id: u32) -> Vec<Action> {
+        m.on_message(
+            &json!({"op": "subscribed", "requestId": id}).to_string(),
+            T0,
+        );
+        m.take_actions()
+    }
+
+    fn round(actions: &[Action]) -> CatchUp {
+        match actions {
+            [Action::CatchUp(plan)] => plan.clone(),
+            other => panic!("expected one round: {other:?}"),
+        }
+    }
+
+    fn at(ms: i64) -> String {
+        IsoDate::from_millis(ms).unwrap().to_string()
+    }
+
+    fn deal(id: &str, updated_ms: i64) -> Value {
+        json!({"objectId": id, "className": "Deal", "title": id, "updatedAt": at(updated_ms)})
+    }
+
+    fn event(op: &str, id: u32, object: Value) -> String {
+        json!({"op": op, "requestId": id, "clientId": "c1", "object": object}).to_string()
+    }
+
+    /// Cuts the connection and brings it back; answers the round its confirmation asks for.
+    fn gap(m: &mut LiveMachine, id: u32) -> CatchUp {
+        m.on_close(0.0);
+        m.reconnect_due();
+        m.take_actions();
+        m.on_open(T0);
+        m.on_message(r#"{"op":"connected","clientId":"c2"}"#, T0);
+        assert!(
+            m.take_actions().is_empty(),
+            "no round before the server confirms"
+        );
+        let plan = round(&confirm(m, id));
+        assert!(!plan.baseline);
+        plan
     }
 
     #[test]
@@ -563,16 +721,24 @@ mod tests {
         );
         assert!(events[1].original.is_some());
         assert_eq!(m.subscriptions[&id].known.len(), 0, "left again");
-        assert_eq!(
-            m.subscriptions[&id].last_seen,
-            IsoDate::parse("2026-09-22").map(IsoDate::millis)
-        );
+        m.on_message(&event("update", id, deal("d2", T0)), T0);
+        assert_eq!(m.known(id).unwrap().get("d2"), Some(&Some(T0)));
     }
 
     #[test]
     fn a_lost_connection_reconnects_with_backoff_resubscribes_and_catches_up() {
         let (mut m, id) = connected(0);
-        m.seed_known(id, ["d1".to_string(), "d2".to_string()]);
+        let base = round(&confirm(&mut m, id));
+        assert!(base.baseline, "a new subscription lists what it matches");
+        assert_eq!(base.query.compile_where(&DEAL).unwrap()["stage"], "won");
+        assert!(m
+            .catch_up_listed(
+                id,
+                base.epoch,
+                vec![("d1".into(), Some(T0)), ("d2".into(), Some(T0))]
+            )
+            .is_empty());
+        assert!(m.take_events().is_empty(), "a baseline reports nothing");
         sent(&mut m);
         m.on_close(0.0);
         assert_eq!(m.status(), LiveStatus::Disconnected);
@@ -592,38 +758,162 @@ mod tests {
         let frames = sent(&mut m);
         assert_eq!(frames[1]["op"], "subscribe");
         assert_eq!(frames[1]["requestId"], id);
-        let actions = m.take_actions();
-        let Action::CatchUp(plan) = &actions[0] else {
-            panic!("{actions:?}")
-        };
-        assert_eq!(plan.known_ids, ["d1", "d2"]);
-        let w = plan.changed.compile_where(&DEAL).unwrap();
-        assert_eq!(w["stage"], "won");
-        assert_eq!(
-            w["updatedAt"]["$gt"]["iso"],
-            IsoDate::from_millis(T0 - CATCH_UP_MARGIN_MS)
-                .unwrap()
-                .to_string()
-        );
-        // d1 changed, d2 is gone.
-        m.catch_up_result(
+        let plan = round(&confirm(&mut m, id));
+        assert!(!plan.baseline);
+        // d1 changed, d2 is gone, d3 is new.
+        let wanted = m.catch_up_listed(
             id,
-            vec![json!({"objectId": "d1", "title": "new"})],
-            &plan.known_ids,
-            &["d1".to_string()],
+            plan.epoch,
+            vec![("d1".into(), Some(T0 + 1)), ("d3".into(), Some(T0 + 2))],
         );
+        assert_eq!(wanted, ["d1", "d3"]);
+        m.catch_up_fetched(id, plan.epoch, vec![deal("d1", T0 + 1), deal("d3", T0 + 2)]);
         let events = m.take_events();
         assert_eq!(
             events
                 .iter()
-                .map(|e| (e.kind, e.caught_up))
+                .map(|e| (e.kind, e.caught_up, e.object["objectId"].clone()))
                 .collect::<Vec<_>>(),
-            [(LiveEventKind::Update, true), (LiveEventKind::Delete, true)]
+            [
+                (LiveEventKind::Delete, true, json!("d2")),
+                (LiveEventKind::Update, true, json!("d1")),
+                (LiveEventKind::Update, true, json!("d3")),
+            ]
         );
-        assert_eq!(events[1].object, json!({"objectId": "d2"}));
+        assert_eq!(events[0].object, json!({"objectId": "d2"}));
         // After a successful connect the backoff starts over.
         m.on_close(0.0);
         assert_eq!(m.take_actions(), vec![Action::ReconnectIn(250)]);
+    }
+
+    /// The bug the time margin had: a write stamped long before the newest event seen, whose
+    /// event was lost with the socket, is still found, because versions are compared, not times.
+    #[test]
+    fn a_write_stamped_long_before_the_newest_event_is_still_caught_up() {
+        let (mut m, id) = connected(0);
+        let base = round(&confirm(&mut m, id));
+        m.catch_up_listed(id, base.epoch, vec![("slow".into(), Some(T0))]);
+        // A fast write a minute later arrives live; the slow one (stamped at T0 + 1) commits
+        // while the socket is down.
+        m.on_message(&event("create", id, deal("fast", T0 + 60_000)), T0);
+        m.take_events();
+        let plan = gap(&mut m, id);
+        let wanted = m.catch_up_listed(
+            id,
+            plan.epoch,
+            vec![
+                ("fast".into(), Some(T0 + 60_000)),
+                ("slow".into(), Some(T0 + 1)),
+            ],
+        );
+        assert_eq!(wanted, ["slow"], "only the difference is fetched");
+        m.catch_up_fetched(id, plan.epoch, vec![deal("slow", T0 + 1)]);
+        let events = m.take_events();
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].object["objectId"], "slow");
+        assert!(events[0].caught_up);
+        // Nothing missed: the next gap finds nothing to do.
+        let plan = gap(&mut m, id);
+        let listed = vec![
+            ("fast".into(), Some(T0 + 60_000)),
+            ("slow".into(), Some(T0 + 1)),
+        ];
+        assert!(m.catch_up_listed(id, plan.epoch, listed).is_empty());
+        assert!(m.take_events().is_empty());
+    }
+
+    #[test]
+    fn live_events_during_a_round_win_over_what_the_round_read() {
+        let (mut m, id) = connected(0);
+        let base = round(&confirm(&mut m, id));
+        m.catch_up_listed(
+            id,
+            base.epoch,
+            vec![("a".into(), Some(T0)), ("b".into(), Some(T0))],
+        );
+        let plan = gap(&mut m, id);
+        // While the round runs: `a` is updated live, `b` deleted live.
+        m.on_message(&event("update", id, deal("a", T0 + 5)), T0);
+        m.on_message(&event("delete", id, deal("b", T0 + 5)), T0);
+        m.take_events();
+        // The listing was read before those (old `a`, `b` still there, and a new `c`).
+        let wanted = m.catch_up_listed(
+            id,
+            plan.epoch,
+            vec![
+                ("a".into(), Some(T0 + 1)),
+                ("b".into(), Some(T0)),
+                ("c".into(), Some(T0)),
+            ],
+        );
+        assert_eq!(wanted, ["c"]);
+        m.catch_up_fetched(id, plan.epoch, vec![deal("a", T0 + 1), deal("c", T0)]);
+        let events = m.take_events();
+        assert_eq!(
+            events
+                .iter()
+                .map(|e| e.object["objectId"].clone())
+                .collect::<Vec<_>>(),
+            [json!("c")],
+            "the stale `a` is not reported over the live one"
+        );
+        assert_eq!(m.known(id).unwrap().get("a"), Some(&Some(T0 + 5)));
+        assert!(!m.known(id).unwrap().contains_key("b"));
+    }
+
+    #[test]
+    fn a_round_superseded_by_a_newer_gap_is_ignored() {
+        let (mut m, id) = connected(0);
+        let base = round(&confirm(&mut m, id));
+        m.catch_up_listed(id, base.epoch, vec![]);
+        let old = gap(&mut m, id);
+        let new = gap(&mut m, id);
+        assert_ne!(old.epoch, new.epoch);
+        assert!(m
+            .catch_up_listed(id, old.epoch, vec![("x".into(), Some(T0))])
+            .is_empty());
+        m.catch_up_fetched(id, old.epoch, vec![deal("x", T0)]);
+        assert!(m.take_events().is_empty());
+        assert_eq!(
+            m.catch_up_listed(id, new.epoch, vec![("x".into(), Some(T0))]),
+            ["x"]
+        );
+        // Its fetch failed: the round stays current and runs again.
+        assert!(m.round_is_current(id, new.epoch));
+        assert!(!m.round_is_current(id, old.epoch));
+        assert_eq!(
+            m.catch_up_listed(id, new.epoch, vec![("x".into(), Some(T0))]),
+            ["x"]
+        );
+        m.catch_up_fetched(id, new.epoch, vec![deal("x", T0)]);
+        assert_eq!(m.take_events().len(), 1, "the retried round reports x once");
+        assert!(!m.round_is_current(id, new.epoch), "done");
+    }
+
+    #[test]
+    fn a_seeded_subscription_takes_no_baseline_and_events_win_over_the_seed() {
+        let mut m = LiveMachine::new("crm", "key", Some("r:tok".into()), 0);
+        let id = m.subscribe_seeded(&DEAL, Query::new()).unwrap();
+        m.on_open(T0);
+        m.on_message(r#"{"op":"connected","clientId":"c1"}"#, T0);
+        m.take_actions();
+        assert!(confirm(&mut m, id).is_empty(), "the app seeds it");
+        m.on_message(&event("update", id, deal("a", T0 + 9)), T0);
+        m.seed_known(
+            id,
+            [("a".to_string(), Some(T0)), ("b".to_string(), Some(T0))],
+        );
+        assert_eq!(m.known(id).unwrap().get("a"), Some(&Some(T0 + 9)));
+        assert_eq!(m.known(id).unwrap().get("b"), Some(&Some(T0)));
+        let plan = gap(&mut m, id);
+        assert_eq!(
+            m.catch_up_listed(
+                id,
+                plan.epoch,
+                vec![("a".into(), Some(T0 + 9)), ("b".into(), Some(T0))]
+            ),
+            Vec::<String>::new()
+        );
     }
 
     #[test]
@@ -684,10 +974,10 @@ mod tests {
             sent(&mut m),
             [json!({"op": "unsubscribe", "requestId": id})]
         );
-        let id2 = m.subscribe(&DEAL, Query::new(), T0).unwrap();
+        let id2 = m.subscribe(&DEAL, Query::new()).unwrap();
         assert_eq!(sent(&mut m)[0]["requestId"], id2);
         assert!(m
-            .subscribe(&DEAL, Query::new().equal_to("nope", 1), T0)
+            .subscribe(&DEAL, Query::new().equal_to("nope", 1))
             .is_err());
     }
 }

@@ -143,9 +143,10 @@ pub const USER: ClassSchema = ClassSchema {
 
 /// The schema of a class by its Parse name.
 pub fn for_class(class_name: &str) -> Option<&'static ClassSchema> {
-    [&COMPANY, &CONTACT, &DEAL, &ACTIVITY, &USER]
-        .into_iter()
-        .find(|s| s.class_name == class_name)
+    if class_name == USER.class_name {
+        return Some(&USER);
+    }
+    crate::class::CrmClass::from_name(class_name).map(crate::class::CrmClass::schema)
 }
 
 /// A model that has a schema entry.

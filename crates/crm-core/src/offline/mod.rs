@@ -1,0 +1,210 @@
+//! The offline side of the client, without I/O: what a stored record looks like (with the
+//! fields local queries use as indexes), which index a local query can use, the persisted queue
+//! of writes made offline, how a replayed write's answer is judged, and how an update merges
+//! with a server object that changed meanwhile.
+//!
+//! Exactly once: every queued write keeps the client objectId and `X-Parse-Request-Id` it was
+//! made with, so a replay after a lost answer is recognised by the server (see
+//! [`crate::client`] for how 159 / 137 answers are confirmed).
+//!
+//! By concept: [`record`] (stored records, index plans), [`queue`] (offline writes),
+//! [`merge`] (conflicts), [`sync`] (judging replays).
+
+mod merge;
+mod queue;
+mod record;
+mod sync;
+
+pub use merge::{base_of, merge_update, Conflict, ConflictPolicy};
+pub use queue::{apply_update, to_js_shape, OpError, OpKind, PendingOp};
+pub use record::{index_plan, indexes, record};
+pub use sync::{judge, Outcome};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::CrmError;
+    use crate::query::{Constraint, Query};
+    use crate::schema::DEAL;
+    use serde_json::{json, Map, Value};
+
+    #[test]
+    fn records_carry_indexed_fields_as_plain_keys() {
+        let deal = json!({"objectId": "d1", "title": "T", "stage": "won", "updatedAt": "2026-01-01T00:00:00.000Z",
+                          "company": {"className": "Company", "objectId": "c1"}});
+        let rec = Value::Object(record("Deal", &deal).unwrap());
+        assert_eq!(rec["stage"], "won");
+        assert_eq!(rec["company"], "c1");
+        assert!(rec.get("expectedCloseDate").is_none());
+        let back: Value = serde_json::from_str(rec["json"].as_str().unwrap()).unwrap();
+        assert_eq!(back, deal);
+        assert!(record("Deal", &json!({"title": "no id"})).is_none());
+        let act = Value::Object(
+            record(
+                "Activity",
+                &json!({"objectId": "a", "relatedTo": {"className": "Deal", "objectId": "d1"}}),
+            )
+            .unwrap(),
+        );
+        assert_eq!(act["relatedTo"], "d1");
+    }
+
+    #[test]
+    fn local_queries_use_an_index_when_they_can() {
+        let q = Query::new()
+            .with(Constraint::GreaterThan {
+                field: "amount".into(),
+                value: json!(5),
+            })
+            .equal_to("stage", "won");
+        assert_eq!(index_plan("Deal", &q), Some(("stage", vec![json!("won")])));
+        let q = Query::new().equal_to("company", json!({"className": "Company", "objectId": "c1"}));
+        assert_eq!(index_plan("Deal", &q), Some(("company", vec![json!("c1")])));
+        let q = Query::new().with(Constraint::ContainedIn {
+            field: "stage".into(),
+            values: vec![json!("a"), json!("b")],
+        });
+        assert_eq!(index_plan("Deal", &q).map(|p| p.1.len()), Some(2));
+        assert_eq!(
+            index_plan("Deal", &Query::new().equal_to("title", "x")),
+            None
+        );
+        assert_eq!(
+            index_plan(
+                "Deal",
+                &Query::new().equal_to("expectedCloseDate", "2026-01-01")
+            ),
+            None
+        );
+    }
+
+    #[test]
+    fn ops_round_trip_through_storage() {
+        let op = PendingOp {
+            seq: 3,
+            class_name: "Deal".into(),
+            object_id: "d1".into(),
+            request_id: "r1".into(),
+            kind: OpKind::Update {
+                body: json!({"stage": "won"}).as_object().unwrap().clone(),
+                base: Map::new(),
+            },
+            rejected: None,
+        };
+        let text = serde_json::to_string(&op).unwrap();
+        assert_eq!(serde_json::from_str::<PendingOp>(&text).unwrap(), op);
+        assert!(serde_json::from_str::<PendingOp>("{\"seq\": 1}").is_err());
+    }
+
+    #[test]
+    fn replay_outcomes() {
+        let server = |code: i64, m: &str| {
+            Err(CrmError::Server {
+                parse_code: code,
+                message: m.into(),
+            })
+        };
+        assert!(matches!(
+            judge(Ok(json!({})), &OpKind::Delete),
+            Outcome::Applied(_)
+        ));
+        assert!(matches!(
+            judge(Err(CrmError::Network("x".into())), &OpKind::Delete),
+            Outcome::Stop(_)
+        ));
+        assert!(matches!(
+            judge(server(101, "Object not found."), &OpKind::Delete),
+            Outcome::Applied(_)
+        ));
+        assert!(matches!(
+            judge(
+                server(101, "Object not found."),
+                &OpKind::Create { body: Map::new() }
+            ),
+            Outcome::Rejected(_)
+        ));
+        assert!(matches!(
+            judge(server(142, "bad"), &OpKind::Delete),
+            Outcome::Rejected(_)
+        ));
+        assert!(matches!(
+            judge(server(209, "Invalid session token"), &OpKind::Delete),
+            Outcome::Stop(_)
+        ));
+    }
+
+    #[test]
+    fn updates_merge_with_concurrent_server_changes() {
+        let body = json!({"title": "ours", "amount": 10, "notes": "n"})
+            .as_object()
+            .unwrap()
+            .clone();
+        let base = json!({"title": "orig", "amount": 5, "notes": null})
+            .as_object()
+            .unwrap()
+            .clone();
+        // The server changed the title (conflict) and the stage (not ours: untouched).
+        let server = json!({"title": "theirs", "amount": 5, "stage": "won"});
+        let (send, conflicts) = merge_update(
+            &DEAL,
+            "d1",
+            &body,
+            &base,
+            &server,
+            ConflictPolicy::LastWriterWins,
+        );
+        assert_eq!(
+            Value::Object(send),
+            json!({"title": "ours", "amount": 10, "notes": "n"})
+        );
+        assert_eq!(conflicts.len(), 1);
+        assert_eq!(
+            (conflicts[0].field.as_str(), &conflicts[0].theirs),
+            ("title", &json!("theirs"))
+        );
+        let (send, conflicts) = merge_update(
+            &DEAL,
+            "d1",
+            &body,
+            &base,
+            &server,
+            ConflictPolicy::ServerWins,
+        );
+        assert_eq!(Value::Object(send), json!({"amount": 10, "notes": "n"}));
+        assert_eq!(conflicts.len(), 1);
+        // Both sides made the same change: no conflict.
+        let (_, conflicts) = merge_update(
+            &DEAL,
+            "d1",
+            &body,
+            &base,
+            &json!({"title": "ours", "amount": 5}),
+            ConflictPolicy::LastWriterWins,
+        );
+        assert!(conflicts.is_empty());
+    }
+
+    #[test]
+    fn local_objects_follow_updates() {
+        let mut local = json!({"objectId": "d1", "amount": 5, "notes": "x", "title": "t"});
+        let body = json!({"amount": {"__op": "Increment", "amount": 2}, "notes": {"__op": "Delete"},
+                          "expectedCloseDate": {"__type": "Date", "iso": "2026-01-01T00:00:00.000Z"},
+                          "company": {"__type": "Pointer", "className": "Company", "objectId": "c1"}});
+        apply_update(&mut local, body.as_object().unwrap());
+        assert_eq!(
+            local,
+            json!({"objectId": "d1", "amount": 7.0, "title": "t", "expectedCloseDate": "2026-01-01T00:00:00.000Z",
+                                 "company": {"className": "Company", "objectId": "c1"}})
+        );
+        let base = base_of(
+            &DEAL,
+            Some(&json!({"title": "t", "company": {"className": "Company", "objectId": "c0"}})),
+            body.as_object().unwrap(),
+        );
+        assert_eq!(
+            base["company"],
+            json!({"__type": "Pointer", "className": "Company", "objectId": "c0"})
+        );
+        assert_eq!(base["amount"], Value::Null);
+    }
+}

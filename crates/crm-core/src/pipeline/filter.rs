@@ -1,0 +1,182 @@
+//! Filters: which deals the columns show ([`Filter`]), compiled once (ids interned, text
+//! folded) into the condition the hot loop tests per row.
+
+use super::*;
+
+/// Which deals the columns show. Every condition set must hold; an empty filter shows all.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+pub struct Filter {
+    /// User objectIds: deals assigned to any of them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "tsify", tsify(optional))]
+    pub assignees: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "tsify", tsify(optional))]
+    pub companies: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "tsify", tsify(optional))]
+    pub contacts: Option<Vec<String>>,
+    /// Inclusive; deals without an amount are left out when either bound is set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "tsify", tsify(optional))]
+    pub min_amount: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "tsify", tsify(optional))]
+    pub max_amount: Option<f64>,
+    /// Expected close on or after this instant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "tsify", tsify(optional, type = "IsoDate"))]
+    pub close_from: Option<IsoDate>,
+    /// Expected close before this instant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "tsify", tsify(optional, type = "IsoDate"))]
+    pub close_before: Option<IsoDate>,
+    /// Text in the title, case-insensitive (Unicode lower-casing).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "tsify", tsify(optional))]
+    pub text: Option<String>,
+    /// Close date passed and not won or lost.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "tsify", tsify(optional))]
+    pub overdue: Option<bool>,
+    /// Not updated for at least this many days.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "tsify", tsify(optional))]
+    pub stale_days: Option<f64>,
+}
+
+impl Pipeline {
+    /// Interns the filter's ids too (not just looks them up), so a deal that arrives later
+    /// with one of them gets the same number and matches.
+    pub(super) fn compile(&mut self, f: &Filter) -> Compiled {
+        let mut ids = |list: &Option<Vec<String>>| -> Option<Vec<u32>> {
+            list.as_ref()
+                .map(|l| l.iter().map(|id| self.interner.intern(Some(id))).collect())
+        };
+        let (assignees, companies, contacts) =
+            (ids(&f.assignees), ids(&f.companies), ids(&f.contacts));
+        let mut c = Compiled {
+            assignees,
+            companies,
+            contacts,
+            min_cents: f.min_amount.map(to_cents),
+            max_cents: f.max_amount.map(to_cents),
+            close_from: f.close_from.map(IsoDate::millis),
+            close_before: f.close_before.map(IsoDate::millis),
+            text: f
+                .text
+                .as_ref()
+                .map(|t| t.to_lowercase())
+                .filter(|t| !t.is_empty()),
+            overdue_before: (f.overdue == Some(true)).then_some(self.now_ms),
+            updated_before: f
+                .stale_days
+                .map(|d| self.now_ms - (d * DAY_MS as f64) as i64),
+            any: false,
+        };
+        c.any = c.assignees.is_some()
+            || c.companies.is_some()
+            || c.contacts.is_some()
+            || c.min_cents.is_some()
+            || c.max_cents.is_some()
+            || c.close_from.is_some()
+            || c.close_before.is_some()
+            || c.text.is_some()
+            || c.overdue_before.is_some()
+            || c.updated_before.is_some();
+        c
+    }
+
+    /// Sets the filter and regroups. `now_ms` is the clock for `overdue` and `staleDays`.
+    pub fn set_filter(&mut self, filter: Filter, now_ms: i64) -> Result<()> {
+        check_amount(filter.min_amount, "minAmount")?;
+        check_amount(filter.max_amount, "maxAmount")?;
+        if let Some(d) = filter.stale_days {
+            if !d.is_finite() || d < 0.0 {
+                return Err(CrmError::InvalidInput(format!(
+                    "staleDays must be a number >= 0, got {d}"
+                )));
+            }
+        }
+        self.now_ms = now_ms;
+        self.compiled = self.compile(&filter);
+        self.filter = filter;
+        self.prepare_titles();
+        self.regroup();
+        Ok(())
+    }
+
+    pub fn filter(&self) -> &Filter {
+        &self.filter
+    }
+
+    /// Folds titles the first time a text filter or a title sort needs them.
+    pub(super) fn prepare_titles(&mut self) {
+        if !self.folded && (self.compiled.text.is_some() || self.sort.key == SortKey::Title) {
+            self.title_folded = self.deals.iter().map(|d| d.title.to_lowercase()).collect();
+            self.folded = true;
+        }
+    }
+
+    pub(super) fn passes(&self, r: usize) -> bool {
+        let f = &self.compiled;
+        if !f.any {
+            return true;
+        }
+        if let Some(list) = &f.assignees {
+            if !list.contains(&self.assignee[r]) {
+                return false;
+            }
+        }
+        if let Some(list) = &f.companies {
+            if !list.contains(&self.company[r]) {
+                return false;
+            }
+        }
+        if let Some(list) = &f.contacts {
+            if !list.contains(&self.contact[r]) {
+                return false;
+            }
+        }
+        if f.min_cents.is_some() || f.max_cents.is_some() {
+            let c = self.cents[r];
+            if !self.has_amount[r]
+                || f.min_cents.is_some_and(|m| c < m)
+                || f.max_cents.is_some_and(|m| c > m)
+            {
+                return false;
+            }
+        }
+        let close = self.close[r];
+        if f.close_from
+            .is_some_and(|from| close == NONE || close < from)
+        {
+            return false;
+        }
+        if f.close_before
+            .is_some_and(|before| close == NONE || close >= before)
+        {
+            return false;
+        }
+        if let Some(now) = f.overdue_before {
+            let closed = matches!(self.stage[r], WON | LOST);
+            if close == NONE || close >= now || closed {
+                return false;
+            }
+        }
+        if let Some(before) = f.updated_before {
+            let updated = self.updated[r];
+            if updated != NONE && updated > before {
+                return false;
+            }
+        }
+        if let Some(text) = &f.text {
+            if !self.title_folded[r].contains(text.as_str()) {
+                return false;
+            }
+        }
+        true
+    }
+}

@@ -5,9 +5,12 @@
 #   3. a fresh test backend (PostgreSQL + Parse Server on 127.0.0.1:1437), stopped at exit
 #   4. browser tests of the wasm surface against it: headless Chromium and Firefox
 #   5. backend tests (CLPs, ACLs, Cloud Code, GraphQL) over HTTP
-#   6. the release package: typed .d.ts, no secrets; the React app type-checked and built;
+#   6. the release package: typed .d.ts, no secrets; the React app linted (eslint with the
+#      react-hooks rules), type-checked and built;
 #      the bad-input table, fault injection with a killed server, two-user security, a load test
-#   7. end-to-end: Playwright drives the built app in Chromium against the backend
+#   7. end-to-end: Playwright drives the app in Chromium against the backend, both the built app
+#      and the Vite dev server as `scripts/dev.sh` serves it (StrictMode on); screenshots of every
+#      screen and axe-core checks at 1440x900 and 390x844 (tests/artifacts/)
 #   8. a quick run of the side-by-side benchmark against the Parse JS SDK
 # Ends with one line "N passed, N failed" summing every runner's own counts.
 set -euo pipefail
@@ -70,6 +73,7 @@ run_counted backend node --test tests/backend/
 
 step "package and app build"
 bash scripts/build.sh release
+run_counted www-lint bash -c 'cd www && npx eslint --max-warnings 0 src && echo "# pass 1"'
 (cd www && VITE_PARSE_SERVER_URL="$CRM_TEST_SERVER_URL" npm run --silent build)
 run_counted package node --test tests/pkg.test.mjs
 

@@ -37,7 +37,7 @@ test('dev server (StrictMode): log in, use the board and every screen, log out a
   await dialog.getByLabel('Amount').fill('1500');
   await dialog.getByRole('button', { name: 'Save' }).click();
   await page.getByTestId('total-proposal').filter({ hasText: '1,500' }).waitFor();
-  await dialog.getByRole('button', { name: 'Close' }).click();
+  await dialog.getByRole('button', { name: 'Close', exact: true }).click();
 
   // Every screen renders (each one mounts twice under StrictMode).
   for (const [link, check] of [['Dashboard', 'stat-open'], ['Contacts', null], ['Companies', null], ['Pipeline', 'count-lead']]) {

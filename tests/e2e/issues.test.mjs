@@ -256,7 +256,7 @@ test('a 390 px phone: no sideways overflow, one stage at a time, a swipe never m
 
   // The deal drawer fits, its close button is on screen.
   await card(page, title).getByRole('link', { name: title, exact: true }).tap();
-  const close = page.getByRole('dialog', { name: title }).getByRole('button', { name: 'Close' });
+  const close = page.getByRole('dialog', { name: title }).getByRole('button', { name: 'Close', exact: true });
   await close.waitFor();
   const c = await close.boundingBox();
   assert.ok(c.x >= 0 && c.x + c.width <= 390 && c.y >= 0, `close button at ${JSON.stringify(c)}`);

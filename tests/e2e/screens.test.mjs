@@ -57,7 +57,7 @@ test('create a company, a contact and a deal; log and complete an activity; see 
   await detail.getByText('Kick-off').waitFor();
   await detail.getByRole('checkbox', { name: 'Done: Kick-off' }).click();
   await detail.getByText('Meeting · Dec 1, 2026 · done').waitFor();
-  await detail.getByRole('button', { name: 'Close' }).click();
+  await detail.getByRole('button', { name: 'Close', exact: true }).click();
 
   // Company page: its contact and its deal.
   await page.getByRole('link', { name: 'Companies' }).click();

@@ -7,10 +7,12 @@
 #   4. browser tests of the wasm surface against it: headless Chromium and Firefox
 #   5. backend tests (CLPs, ACLs, Cloud Code, GraphQL) over HTTP, and the adversarial security
 #      suite (tests/security/: raw REST, GraphQL and LiveQuery as hostile signed-up users)
-#   6. the release package: typed .d.ts, no secrets; the React app type-checked and built;
-#      the Parse JS SDK compatibility suite (tests/sdk/);
+#   6. the release package: typed .d.ts, no secrets; the React app linted (eslint with the
+#      react-hooks rules), type-checked and built; the Parse JS SDK compatibility suite (tests/sdk/);
 #      the bad-input table, fault injection with a killed server, two-user security, a load test
-#   7. end-to-end: Playwright drives the built app in Chromium against the backend
+#   7. end-to-end: Playwright drives the app in Chromium against the backend, both the built app
+#      and the Vite dev server as `scripts/dev.sh` serves it (StrictMode on); screenshots of every
+#      screen and axe-core checks at 1440x900 and 390x844 (tests/artifacts/)
 #   8. a quick run of the side-by-side benchmark against the Parse JS SDK
 #   9. the test backend's crash log is empty (it runs supervised, so a crash would be hidden)
 # Ends with one line "N passed, N failed" summing every runner's own counts.
@@ -85,6 +87,7 @@ run_counted security node --test --test-concurrency=1 tests/security/
 
 step "package and app build"
 bash scripts/build.sh release
+run_counted www-lint bash -c 'cd www && npx eslint --max-warnings 0 src && echo "# pass 1"'
 (cd www && VITE_PARSE_SERVER_URL="$CRM_TEST_SERVER_URL" npm run --silent build)
 run_counted package node --test tests/pkg.test.mjs
 

@@ -28,7 +28,15 @@ function serviceWorker(): Plugin {
 // pre-bundling so its `new URL('crm_wasm_bg.wasm', import.meta.url)` still points at the file.
 export default defineConfig({
   plugins: [react(), serviceWorker()],
-  optimizeDeps: { exclude: ['crm-wasm'] },
+  optimizeDeps: {
+    exclude: ['crm-wasm'],
+    // Pre-bundled at start, so the dev server never reloads the page mid-session to add one.
+    include: [
+      'react', 'react-dom', 'react-dom/client', 'react/jsx-runtime', 'react/jsx-dev-runtime', 'react-router',
+      '@mantine/core', '@mantine/hooks', '@mantine/dates', '@mantine/charts', '@mantine/notifications',
+      '@tanstack/react-virtual', '@dnd-kit/core', '@tabler/icons-react', 'dayjs', 'recharts',
+    ],
+  },
   server: {
     host: '127.0.0.1',
     port: 5173,

@@ -3,7 +3,7 @@
 // reload, so nothing but those two can answer; a deal made offline then reaches the server once.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { logInToBoard, rest, signUp, useApp } from './server.mjs';
+import { addDeal, logInToBoard, rest, signUp, useApp } from './server.mjs';
 
 const app = useApp(4177);
 
@@ -13,7 +13,7 @@ test('reload while offline: the app and the pinned deals open from this device, 
   await rest('POST', '/classes/Deal', { title, amount: 900, stage: 'proposal' }, me.token);
 
   const { context, page } = await logInToBoard(app, me);
-  await page.getByRole('region', { name: 'Stage proposal' }).getByText(title).waitFor({ timeout: 10_000 });
+  await page.getByRole('region', { name: 'Stage Proposal' }).getByText(title).waitFor({ timeout: 10_000 });
   // The deals are pinned, and the service worker controls the page (its files are kept).
   await page.locator('[data-testid="sync-status"][data-offline-ready="true"]').waitFor({ timeout: 15_000 });
   await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 10_000 });
@@ -26,15 +26,13 @@ test('reload while offline: the app and the pinned deals open from this device, 
 
   await page.reload();
   await page.getByTestId('sync-status').filter({ hasText: 'Offline' }).waitFor({ timeout: 10_000 });
-  await page.getByRole('region', { name: 'Stage proposal' }).getByText(title).waitFor({ timeout: 15_000 });
+  await page.getByRole('region', { name: 'Stage Proposal' }).getByText(title).waitFor({ timeout: 15_000 });
   assert.match(await page.getByTestId('total-proposal').textContent(), /900/);
 
   // A deal made now waits in the queue, and goes to the server once when the network is back.
   const made = `Made after an offline reload ${Date.now()}`;
-  await page.getByLabel('Title').fill(made);
-  await page.getByLabel('Amount').fill('300');
-  await page.getByRole('button', { name: 'Add deal' }).click();
-  await page.getByRole('region', { name: 'Stage lead' }).getByText(made).waitFor();
+  await addDeal(page, { title: made, amount: 300 });
+  await page.getByRole('region', { name: 'Stage Lead' }).getByText(made).waitFor();
   await page.getByTestId('sync-status').filter({ hasText: '1 pending' }).waitFor();
 
   await context.setOffline(false);
@@ -45,6 +43,6 @@ test('reload while offline: the app and the pinned deals open from this device, 
   // Back online the board follows the server again: a change made elsewhere shows up live.
   const elsewhere = `Made elsewhere ${Date.now()}`;
   await rest('POST', '/classes/Deal', { title: elsewhere, stage: 'won' }, me.token);
-  await page.getByRole('region', { name: 'Stage won' }).getByText(elsewhere).waitFor({ timeout: 10_000 });
+  await page.getByRole('region', { name: 'Stage Won' }).getByText(elsewhere).waitFor({ timeout: 10_000 });
   await context.close();
 });

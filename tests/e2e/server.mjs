@@ -1,5 +1,6 @@
-// Helpers for end-to-end tests: the app served by `vite preview` (started and stopped by the
-// test), Debian's chromium through playwright-core, and REST calls to the test backend.
+// Helpers for end-to-end tests: the app served by `vite preview` (the production build) or by
+// the Vite dev server (as `bash scripts/dev.sh` serves it: StrictMode on), started and stopped by
+// the test; Debian's chromium through playwright-core; REST calls to the test backend.
 import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { before, after } from 'node:test';
@@ -11,17 +12,20 @@ export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const SERVER = process.env.CRM_TEST_SERVER_URL || 'http://127.0.0.1:1437/parse';
 export const artifacts = path.join(root, 'tests/artifacts');
 
-/** Serves www/dist on a loopback port; resolves once it answers. */
-export async function startPreview(port = 4174) {
+/** Serves www/dist (or, with `dev`, www/src through the Vite dev server, pointed at the test
+ * backend) on a loopback port; resolves once it answers. */
+export async function startPreview(port = 4174, dev = false) {
   const vite = path.join(root, 'www/node_modules/.bin/vite');
-  const child = spawn(vite, ['preview', '--host', '127.0.0.1', '--port', String(port), '--strictPort'], {
+  const args = dev ? ['--host', '127.0.0.1', '--port', String(port), '--strictPort'] : ['preview', '--host', '127.0.0.1', '--port', String(port), '--strictPort'];
+  const child = spawn(vite, args, {
     cwd: path.join(root, 'www'), stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, VITE_PARSE_SERVER_URL: SERVER },
   });
   let output = '';
   child.stdout.on('data', (d) => { output += d; });
   child.stderr.on('data', (d) => { output += d; });
   const url = `http://127.0.0.1:${port}/`;
-  for (let i = 0; i < 100; i++) {
+  for (let i = 0; i < (dev ? 600 : 100); i++) {
     if (child.exitCode !== null) throw new Error(`vite preview exited: ${output}`);
     try {
       if ((await fetch(url)).ok) return { url, stop: () => child.kill('SIGTERM') };
@@ -51,12 +55,12 @@ export async function signUp(prefix) {
 
 /** Registers before/after hooks that serve the app on `port` and start Chromium; the returned
  * object holds `preview` and `browser` once the tests run. */
-export function useApp(port) {
+export function useApp(port, { dev = false } = {}) {
   const app = {};
   before(async () => {
     mkdirSync(artifacts, { recursive: true });
     // CRM_TEST_APP_PORT_OFFSET moves every app port, so two checkouts can test side by side.
-    app.preview = await startPreview(port + Number(process.env.CRM_TEST_APP_PORT_OFFSET || 0));
+    app.preview = await startPreview(port + Number(process.env.CRM_TEST_APP_PORT_OFFSET || 0), dev);
     app.browser = await launchBrowser();
   });
   after(async () => {
@@ -66,14 +70,60 @@ export function useApp(port) {
   return app;
 }
 
-/** Logs `user` in from a fresh browser context; resolves with it once the board shows. */
-export async function logInToBoard(app, user) {
-  const context = await app.browser.newContext({ viewport: { width: 1400, height: 900 } });
+/** Logs `user` in from a fresh browser context; resolves with it once the board shows.
+ * `errors` collects uncaught page errors. */
+export async function logInToBoard(app, user, viewport = { width: 1400, height: 900 }) {
+  const context = await app.browser.newContext({ viewport });
   const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(app.preview.url);
+  await logInOnPage(page, user);
+  return { context, page, errors };
+}
+
+export async function logInOnPage(page, user) {
   await page.getByLabel('Username').fill(user.username);
-  await page.getByLabel('Password').fill(user.password);
+  await page.getByLabel('Password', { exact: true }).fill(user.password);
   await page.getByRole('button', { name: 'Log in' }).click();
-  await page.getByTestId('count-lead').waitFor({ timeout: 10_000 });
-  return { context, page };
+  await page.getByTestId('count-lead').waitFor({ timeout: 15_000 });
+}
+
+/** Creates a deal through the board's "New deal" dialog. */
+export async function addDeal(page, { title, amount, stage }, { closes = true } = {}) {
+  await page.getByRole('button', { name: 'New deal' }).click();
+  const dialog = page.getByRole('dialog', { name: 'New deal' });
+  await dialog.getByLabel('Title').fill(title);
+  if (amount !== undefined) await dialog.getByLabel('Amount').fill(String(amount));
+  if (stage) await dialog.getByLabel('Stage').selectOption(stage);
+  await dialog.getByRole('button', { name: 'Add deal' }).click();
+  if (closes) await dialog.waitFor({ state: 'detached' });
+  return dialog;
+}
+
+/** A card on the board. */
+export const card = (page, title) => page.getByRole('article', { name: `Deal ${title}`, exact: true });
+/** Opens a deal from its card's title. */
+export const openDeal = (page, title) => card(page, title).getByRole('link', { name: title, exact: true }).click();
+export const column = (page, stage) => page.getByRole('region', { name: `Stage ${stage}` });
+
+/** Drags a card onto a column with the mouse. */
+export async function drag(page, title, stage) {
+  const from = await card(page, title).boundingBox();
+  const to = await column(page, stage).boundingBox();
+  await page.mouse.move(from.x + from.width / 2, from.y + from.height - 6); // on the card, off its title link
+  await page.mouse.down();
+  await page.mouse.move(to.x + to.width / 2, to.y + 80, { steps: 12 });
+  await page.mouse.up();
+}
+
+/** Polls the server until `check(deal)` holds (or gives the last deal). */
+export async function serverDeal(id, token, check) {
+  let deal;
+  for (let i = 0; i < 50; i++) {
+    deal = await rest('GET', `/classes/Deal/${id}`, undefined, token);
+    if (check(deal)) return deal;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return deal;
 }

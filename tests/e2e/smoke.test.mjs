@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { artifacts, rest, signUp, useApp } from './server.mjs';
+import { addDeal, artifacts, column, rest, signUp, useApp } from './server.mjs';
 
 const app = useApp(4174);
 
@@ -19,25 +19,22 @@ test('log in and see my deals grouped by stage, and not another user\'s', async 
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(app.preview.url);
   await page.getByLabel('Username').fill(me.username);
-  await page.getByLabel('Password').fill(me.password);
+  await page.getByLabel('Password', { exact: true }).fill(me.password);
   await page.getByRole('button', { name: 'Log in' }).click();
 
-  const column = page.getByRole('region', { name: 'Stage qualified' });
-  await column.getByText(title).waitFor({ timeout: 10_000 });
+  await column(page, 'Qualified').getByText(title).waitFor({ timeout: 10_000 });
   assert.equal(await page.getByTestId('count-qualified').textContent(), '1');
   assert.match(await page.getByTestId('total-qualified').textContent(), /4,200/);
   assert.equal(await page.getByText('Secret of another user').count(), 0);
 
   // Creating a deal from the page puts it in its column.
-  await page.getByLabel('Title').fill('Made in the browser');
-  await page.getByLabel('Amount').fill('800');
-  await page.getByLabel('Stage', { exact: true }).selectOption('proposal');
-  await page.getByRole('button', { name: 'Add deal' }).click();
-  await page.getByRole('region', { name: 'Stage proposal' }).getByText('Made in the browser').waitFor({ timeout: 10_000 });
+  await addDeal(page, { title: 'Made in the browser', amount: 800, stage: 'proposal' });
+  await column(page, 'Proposal').getByText('Made in the browser').waitFor({ timeout: 10_000 });
 
   // A blank title is refused before any request, in words.
-  await page.getByRole('button', { name: 'Add deal' }).click();
-  await page.getByRole('alert').filter({ hasText: 'Title is required' }).waitFor({ timeout: 5_000 });
+  const dialog = await addDeal(page, { title: '' }, { closes: false });
+  await dialog.getByRole('alert').filter({ hasText: 'Title is required' }).waitFor({ timeout: 5_000 });
+  await page.keyboard.press('Escape');
 
   await page.screenshot({ path: path.join(artifacts, 'smoke-board.png'), fullPage: true });
   assert.deepEqual(errors, []);
@@ -48,7 +45,7 @@ test('a wrong password gets a message, not a crash', async () => {
   const page = await app.browser.newPage();
   await page.goto(app.preview.url);
   await page.getByLabel('Username').fill(me.username);
-  await page.getByLabel('Password').fill('not the password');
+  await page.getByLabel('Password', { exact: true }).fill('not the password');
   await page.getByRole('button', { name: 'Log in' }).click();
   await page.getByRole('alert').filter({ hasText: 'Wrong username or password.' }).waitFor({ timeout: 10_000 });
 });
@@ -60,7 +57,7 @@ test('sign up through the form, then log out back to the log-in form', async () 
   await page.getByRole('button', { name: 'No account? Sign up' }).click();
   await page.getByLabel('Username').fill(username);
   await page.getByLabel('E-mail').fill(`${username}@example.com`);
-  await page.getByLabel('Password').fill('pw-123456');
+  await page.getByLabel('Password', { exact: true }).fill('pw-123456');
   await page.getByRole('button', { name: 'Sign up' }).click();
   await page.getByText(`Signed in as ${username}`).waitFor({ timeout: 10_000 });
   // Signing up again with the same name is refused in words.
@@ -69,7 +66,7 @@ test('sign up through the form, then log out back to the log-in form', async () 
   await second.getByRole('button', { name: 'No account? Sign up' }).click();
   await second.getByLabel('Username').fill(username);
   await second.getByLabel('E-mail').fill(`other-${username}@example.com`);
-  await second.getByLabel('Password').fill('pw-123456');
+  await second.getByLabel('Password', { exact: true }).fill('pw-123456');
   await second.getByRole('button', { name: 'Sign up' }).click();
   await second.getByRole('alert').filter({ hasText: 'That username is already taken.' }).waitFor();
   await page.getByRole('button', { name: 'Log out' }).click();

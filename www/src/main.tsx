@@ -1,7 +1,16 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { App } from './App';
-import { startCrm } from './crm';
+import { BrowserRouter } from 'react-router';
+import { MantineProvider } from '@mantine/core';
+import { Notifications } from '@mantine/notifications';
+import '@mantine/core/styles.css';
+import '@mantine/dates/styles.css';
+import '@mantine/charts/styles.css';
+import '@mantine/notifications/styles.css';
+import { App } from './app/App';
+import { ErrorBoundary } from './app/ErrorBoundary';
+import { theme } from './app/theme';
+import { startCrm } from './data/crm';
 import './styles.css';
 
 const root = createRoot(document.getElementById('root')!);
@@ -9,11 +18,18 @@ startCrm()
   .then((client) =>
     root.render(
       <StrictMode>
-        <App client={client} />
+        <MantineProvider theme={theme}>
+          <Notifications position="bottom-right" />
+          <ErrorBoundary>
+            <BrowserRouter>
+              <App client={client} />
+            </BrowserRouter>
+          </ErrorBoundary>
+        </MantineProvider>
       </StrictMode>,
     ),
   )
-  .catch((err) => root.render(<p role="alert">Could not start crm-wasm: {String(err)}</p>));
+  .catch((err) => root.render(<p role="alert">Could not start the CRM: {String(err)}</p>));
 
 // Production builds keep the app openable offline (dist/sw.js, written by the build).
 if (import.meta.env.PROD && 'serviceWorker' in navigator) {

@@ -3,11 +3,16 @@
 import { useCallback, useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import type { Activity, CrmQuery, Deal, LiveEvent, LiveQueryClient, LocalStore, Pipeline, SyncStatus } from 'crm-wasm';
 import { describeError } from './crm';
+import type { Workspace, WorkspaceState } from './workspace';
 
 /** Re-renders when the pipeline changes; read `pipeline.columns()` / `pipeline.page()` after. */
 export function usePipeline(pipeline: Pipeline): number {
   const subscribe = useCallback((onChange: () => void) => pipeline.subscribe(onChange), [pipeline]);
   return useSyncExternalStore(subscribe, () => pipeline.version);
+}
+
+export function useWorkspaceState(workspace: Workspace): WorkspaceState {
+  return useSyncExternalStore(workspace.subscribe, () => workspace.state);
 }
 
 export interface QueryState<T> {
@@ -17,24 +22,26 @@ export interface QueryState<T> {
   reload: () => void;
 }
 
-/** Runs a query (built by `make`) when `deps` change. */
-export function useQuery<T>(make: () => CrmQuery<T>, deps: unknown[]): QueryState<T> {
+/** Runs a query (built by `make`) when `key` changes; `findAll` pages through every result. */
+export function useQuery<T>(make: () => CrmQuery<T>, key: string, all = false): QueryState<T> {
   const [state, setState] = useState<{ data?: T[]; error?: string; loading: boolean }>({ loading: true });
   const [tick, setTick] = useState(0);
-  // eslint-disable-next-line react-hooks/exhaustive-deps
-  const build = useCallback(make, deps);
+  const maker = useRef(make);
+  useEffect(() => {
+    maker.current = make;
+  });
   useEffect(() => {
     let live = true;
-    setState((s) => ({ ...s, loading: true }));
-    build()
-      .find()
+    const q = maker.current();
+    (all ? q.findAll() : q.find())
       .then((data) => live && setState({ data, loading: false }))
       .catch((e) => live && setState({ error: describeError(e), loading: false }));
     return () => {
       live = false;
     };
-  }, [build, tick]);
-  return { ...state, reload: () => setTick((t) => t + 1) };
+  }, [key, tick, all]);
+  const reload = useCallback(() => setTick((t) => t + 1), []);
+  return { ...state, reload };
 }
 
 /** Calls `onEvent` for every live change matching the query while mounted. */
@@ -42,28 +49,32 @@ export function useLiveQuery<T extends Deal | Activity>(
   live: LiveQueryClient | undefined,
   make: () => CrmQuery<T>,
   onEvent: (event: LiveEvent<T>) => void,
-  deps: unknown[],
+  key: string,
 ): void {
   const handler = useRef(onEvent);
-  handler.current = onEvent;
+  const maker = useRef(make);
+  useEffect(() => {
+    handler.current = onEvent;
+    maker.current = make;
+  });
   useEffect(() => {
     if (!live) return;
-    const id = live.subscribe(make(), (e) => handler.current(e));
+    const id = live.subscribe(maker.current(), (e) => handler.current(e));
     return () => {
       live.unsubscribe(id);
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [live, ...deps]);
+  }, [live, key]);
 }
 
 /** The offline queue's state: idle | syncing | offline | error, and how many writes wait. */
 export function useSyncStatus(local: LocalStore | undefined): SyncStatus & { online: boolean } {
-  const [status, setStatus] = useState<SyncStatus>(() => local?.status ?? { state: 'idle', pending: 0 });
+  // The status event's value, for the store it came from; before any event, the store's own.
+  const [event, setEvent] = useState<{ from: LocalStore; status: SyncStatus }>();
+  const status: SyncStatus = event && event.from === local ? event.status : (local?.status ?? { state: 'idle', pending: 0 });
   const [online, setOnline] = useState(() => navigator.onLine);
   useEffect(() => {
     if (!local) return;
-    setStatus(local.status);
-    return local.on('status', setStatus);
+    return local.on('status', (s) => setEvent({ from: local, status: s }));
   }, [local]);
   useEffect(() => {
     const up = () => setOnline(true);

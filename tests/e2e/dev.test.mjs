@@ -1,0 +1,67 @@
+// The app as the README's first command serves it: the Vite dev server, React StrictMode on
+// (effects mount, unmount and mount again). Log in, use the board, every screen, log out, log in
+// again: no screen may show a freed wasm handle, and log-out must not blank the page.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { addDeal, card, column, logInOnPage, rest, serverDeal, signUp, useApp } from './server.mjs';
+
+const app = useApp(4178, { dev: true });
+
+const BROKEN = /has not been freed|null pointer passed to rust|Something went wrong/i;
+
+test('dev server (StrictMode): log in, use the board and every screen, log out and in again', { timeout: 180_000 }, async () => {
+  const me = await signUp('devmode');
+  const title = `Dev deal ${Date.now()}`;
+  const created = await rest('POST', '/classes/Deal', { title, amount: 1200, stage: 'lead', expectedCloseDate: { __type: 'Date', iso: '2030-01-15T00:00:00.000Z' } }, me.token);
+  const context = await app.browser.newContext({ viewport: { width: 1400, height: 900 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(app.preview.url, { timeout: 120_000 });
+  // Really the dev server: Vite's client is on the page.
+  assert.ok(await page.evaluate(() => [...document.scripts].some((s) => s.src.includes('/@vite/client'))), 'not served by the Vite dev server');
+
+  await logInOnPage(page, me);
+  await card(page, title).waitFor();
+  assert.doesNotMatch(await page.locator('body').innerText(), BROKEN);
+
+  // The board works: create, move through the menu, open a deal and save it.
+  await addDeal(page, { title: `${title} b`, amount: 300 });
+  await column(page, 'Lead').getByText(`${title} b`).waitFor();
+  await card(page, title).getByRole('button', { name: `Move ${title} to…` }).click();
+  await page.getByRole('menuitem', { name: 'Proposal' }).click();
+  await column(page, 'Proposal').getByText(title).waitFor();
+  assert.equal((await serverDeal(created.objectId, me.token, (d) => d.stage === 'proposal')).stage, 'proposal');
+  await card(page, title).getByRole('link', { name: title, exact: true }).click();
+  const dialog = page.getByRole('dialog', { name: title });
+  await dialog.getByLabel('Amount').fill('1500');
+  await dialog.getByRole('button', { name: 'Save' }).click();
+  await page.getByTestId('total-proposal').filter({ hasText: '1,500' }).waitFor();
+  await dialog.getByRole('button', { name: 'Close', exact: true }).click();
+
+  // Every screen renders (each one mounts twice under StrictMode).
+  for (const [link, check] of [['Dashboard', 'stat-open'], ['Contacts', null], ['Companies', null], ['Pipeline', 'count-lead']]) {
+    await page.getByRole('link', { name: link }).click();
+    if (check) await page.getByTestId(check).waitFor();
+    else await page.getByRole('heading', { name: link }).waitFor();
+    assert.doesNotMatch(await page.locator('body').innerText(), BROKEN, `on ${link}`);
+  }
+  await page.getByTestId('stat-open').waitFor({ state: 'detached' });
+
+  // Reload (the session is restored) and a deep link.
+  await page.goto(new URL(`/deals/${created.objectId}`, app.preview.url).href);
+  await page.getByRole('dialog', { name: title }).waitFor();
+  await page.keyboard.press('Escape');
+  await page.getByRole('dialog', { name: title }).waitFor({ state: 'detached' });
+
+  // Log out: the log-in form, not a blank page; then log in again on the same page.
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await page.getByRole('button', { name: 'Log in' }).waitFor();
+  await page.waitForTimeout(300); // the freed handles are gone by now
+  assert.doesNotMatch(await page.locator('body').innerText(), BROKEN);
+  await logInOnPage(page, me);
+  await card(page, `${title} b`).waitFor();
+  assert.doesNotMatch(await page.locator('body').innerText(), BROKEN);
+  assert.deepEqual(errors, []);
+  await context.close();
+});

@@ -1,0 +1,157 @@
+// The app: log-in gate, then the shell (navigation, sync badge, log-out) around the routed
+// screens. The signed-in user's wasm handles live in a Workspace (data/workspace.ts), closed here
+// at log-out once the signed-in screens have unmounted.
+import { useEffect, useState } from 'react';
+import { NavLink, Navigate, Route, Routes, useLocation } from 'react-router';
+import { ActionIcon, AppShell, Badge, Burger, Button, Group, Loader, NavLink as MantineNavLink, Stack, Text, Tooltip } from '@mantine/core';
+import { useDisclosure } from '@mantine/hooks';
+import { IconAddressBook, IconBuilding, IconChartBar, IconLayoutKanban, IconLogout } from '@tabler/icons-react';
+import type { CrmClient, User } from 'crm-wasm';
+import { SessionContext } from '../data/context';
+import { useSyncStatus, useWorkspaceState } from '../data/hooks';
+import { closeWorkspace, getWorkspace, type Workspace } from '../data/workspace';
+import { LogIn } from '../features/auth/LogIn';
+import { Board } from '../features/board/Board';
+import { Companies } from '../features/companies/Companies';
+import { CompanyPage } from '../features/companies/CompanyPage';
+import { ContactPage } from '../features/contacts/ContactPage';
+import { Contacts } from '../features/contacts/Contacts';
+import { Dashboard } from '../features/dashboard/Dashboard';
+import { ErrorBoundary } from './ErrorBoundary';
+import { Logo } from './Logo';
+
+export function App({ client }: { client: CrmClient }) {
+  const [user, setUser] = useState<User | undefined>(() => client.currentUser());
+  const [notice, setNotice] = useState<string>();
+
+  useEffect(
+    () =>
+      client.onSessionExpired(() => {
+        setUser(undefined);
+        setNotice('Your session has expired. Please log in again.');
+      }),
+    [client],
+  );
+  // Signed out: the signed-in screens are gone (this runs after they unmounted), free the handles.
+  useEffect(() => {
+    if (!user) closeWorkspace();
+  }, [user]);
+
+  if (!user?.objectId) {
+    return <LogIn client={client} notice={notice} onSignedIn={(u) => { setNotice(undefined); setUser(u); }} />;
+  }
+  const workspace = getWorkspace(client, user.objectId);
+  const logOut = async () => {
+    await client.logOut().catch(() => undefined);
+    setUser(undefined);
+  };
+  return (
+    <SessionContext.Provider value={{ client, user, workspace }}>
+      <Shell user={user} workspace={workspace} onLogOut={logOut} />
+    </SessionContext.Provider>
+  );
+}
+
+const NAV = [
+  { to: '/', label: 'Pipeline', icon: IconLayoutKanban, keepFilters: true },
+  { to: '/contacts', label: 'Contacts', icon: IconAddressBook },
+  { to: '/companies', label: 'Companies', icon: IconBuilding },
+  { to: '/dashboard', label: 'Dashboard', icon: IconChartBar, keepFilters: true },
+];
+
+function Shell({ user, workspace, onLogOut }: { user: User; workspace: Workspace; onLogOut: () => void }) {
+  const [opened, { toggle, close }] = useDisclosure(false);
+  const location = useLocation();
+  const state = useWorkspaceState(workspace);
+  // The board's filters travel between the board and the dashboard (which says it is filtered).
+  const filters = location.pathname === '/' || location.pathname === '/dashboard' ? location.search : '';
+  return (
+    <AppShell header={{ height: 56 }} navbar={{ width: 210, breakpoint: 'sm', collapsed: { mobile: !opened } }} padding={0}>
+      <AppShell.Header>
+        <Group h="100%" px="md" justify="space-between" wrap="nowrap">
+          <Group gap="xs" wrap="nowrap">
+            <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label="Menu" />
+            <Logo />
+          </Group>
+          <Group gap="sm" wrap="nowrap">
+            <SyncBadge workspace={workspace} offlineReady={state.offlineReady} />
+            <Text size="sm" visibleFrom="md" c="dimmed">Signed in as <Text span fw={600} c="var(--mantine-color-text)">{user.username}</Text></Text>
+            <Tooltip label="Log out">
+              <ActionIcon variant="subtle" color="gray" size="lg" onClick={onLogOut} aria-label="Log out">
+                <IconLogout size={20} />
+              </ActionIcon>
+            </Tooltip>
+          </Group>
+        </Group>
+      </AppShell.Header>
+      <AppShell.Navbar p="xs" aria-label="Main">
+        <Stack gap={4}>
+          {NAV.map((n) => (
+            <MantineNavLink
+              key={n.to}
+              component={NavLink}
+              to={n.keepFilters ? `${n.to}${filters}` : n.to}
+              end={n.to === '/'}
+              label={n.label}
+              leftSection={<n.icon size={18} stroke={1.7} />}
+              onClick={close}
+              active={n.to === '/' ? location.pathname === '/' || location.pathname.startsWith('/deals/') : location.pathname.startsWith(n.to)}
+            />
+          ))}
+        </Stack>
+      </AppShell.Navbar>
+      <AppShell.Main>
+        <ErrorBoundary resetKey={location.pathname}>
+          <Screens workspace={workspace} />
+        </ErrorBoundary>
+      </AppShell.Main>
+    </AppShell>
+  );
+}
+
+function Screens({ workspace }: { workspace: Workspace }) {
+  const state = useWorkspaceState(workspace);
+  if (!state.loaded && state.error) {
+    return (
+      <Group p="md" role="alert">
+        <Text c="red">{state.error}</Text>
+        <Button size="xs" onClick={workspace.load}>Retry</Button>
+      </Group>
+    );
+  }
+  if (!state.loaded) {
+    return (
+      <Group p="xl" gap="sm"><Loader size="sm" /><Text c="dimmed">Loading deals…</Text></Group>
+    );
+  }
+  return (
+    <Routes>
+      <Route path="/" element={<Board />} />
+      <Route path="/deals/:dealId" element={<Board />} />
+      <Route path="/contacts" element={<Contacts />} />
+      <Route path="/contacts/:contactId" element={<ContactPage />} />
+      <Route path="/companies" element={<Companies />} />
+      <Route path="/companies/:companyId" element={<CompanyPage />} />
+      <Route path="/dashboard" element={<Dashboard />} />
+      <Route path="*" element={<Navigate to="/" replace />} />
+    </Routes>
+  );
+}
+
+function SyncBadge({ workspace, offlineReady }: { workspace: Workspace; offlineReady: boolean }) {
+  const { local } = useWorkspaceState(workspace);
+  const status = useSyncStatus(local);
+  const label = !status.online ? 'Offline' : status.state === 'syncing' ? 'Syncing…' : status.state === 'error' ? 'Sync problem' : 'Online';
+  const color = !status.online ? 'yellow' : status.state === 'error' ? 'red' : status.state === 'syncing' ? 'blue' : 'teal';
+  return (
+    <Badge
+      variant="light"
+      color={color}
+      data-testid="sync-status"
+      data-offline-ready={offlineReady}
+      title={offlineReady ? 'Your deals are saved on this device: the board opens without a connection.' : undefined}
+    >
+      {label}{status.pending > 0 && ` · ${status.pending} pending`}
+    </Badge>
+  );
+}

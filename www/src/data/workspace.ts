@@ -1,0 +1,121 @@
+// The signed-in user's wasm handles — the live-query client, the offline store and the
+// pipeline — owned here, outside React. Components read them; they never create or free them.
+// One workspace exists per signed-in user: created on first use, closed (and its handles freed)
+// only by `closeWorkspace()` at log-out or when the session ends. So React's StrictMode double
+// mount, fast refresh and a component's unmount can never free a handle still in use.
+import { LiveQueryClient, LocalStore, Pipeline, type CrmClient } from 'crm-wasm';
+import { describeError } from './crm';
+
+export interface WorkspaceState {
+  /** Where the board's deals came from: the server (kept live) or, offline, the local store. */
+  loaded?: 'live' | 'local';
+  error?: string;
+  local?: LocalStore;
+  /** The deals are pinned on this device: the board opens offline next time. */
+  offlineReady: boolean;
+}
+
+export class Workspace {
+  readonly pipeline = new Pipeline();
+  readonly live: LiveQueryClient;
+  private current: WorkspaceState = { offlineReady: false };
+  private listeners = new Set<() => void>();
+  private closed = false;
+  private readonly onOnline = () => {
+    if (this.current.loaded === 'local') void this.load();
+  };
+
+  constructor(readonly client: CrmClient, readonly userId: string) {
+    this.live = new LiveQueryClient(client);
+    window.addEventListener('online', this.onOnline);
+    LocalStore.open(client)
+      .then((store) => {
+        if (this.closed) return store.close();
+        this.set({ local: store });
+        // Opened offline before the local store was: load from it now.
+        if (!this.current.loaded && !navigator.onLine) void this.load();
+        else if (this.current.loaded === 'live') this.pin();
+      })
+      .catch(() => undefined); // the board works without the offline store
+    void this.load();
+  }
+
+  get state(): WorkspaceState {
+    return this.current;
+  }
+
+  subscribe = (listener: () => void) => {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  };
+
+  private set(patch: Partial<WorkspaceState>) {
+    if (this.closed) return;
+    this.current = { ...this.current, ...patch };
+    for (const l of [...this.listeners]) l();
+  }
+
+  /** Loads the deals: live from the server, or from the local store when offline. */
+  load = async () => {
+    const fromLocal = async () => {
+      const local = this.current.local;
+      if (!local || navigator.onLine) return false;
+      try {
+        const deals = await this.client.deals().fromLocalDatastore(local).findAll();
+        if (this.closed) return true;
+        this.pipeline.load(deals);
+        this.set({ loaded: 'local', error: undefined });
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    if (await fromLocal()) return;
+    try {
+      await this.live.livePipeline(this.pipeline, this.client.deals().include('company'));
+      this.set({ loaded: 'live', error: undefined });
+      this.pin();
+    } catch (err) {
+      if (this.closed) return;
+      if (!(await fromLocal())) this.set({ error: describeError(err) });
+    }
+  };
+
+  /** Keeps the deals pinned (incrementally), so the board opens offline next time. */
+  private pin() {
+    const local = this.current.local;
+    if (!local || !navigator.onLine || this.closed) return;
+    local.refreshPin(this.client.deals()).then(() => this.set({ offlineReady: true }), () => undefined);
+  }
+
+  close() {
+    if (this.closed) return;
+    this.closed = true;
+    window.removeEventListener('online', this.onOnline);
+    this.listeners.clear();
+    this.live.close();
+    this.current.local?.close();
+    // Freed last, once nothing renders from it (see closeWorkspace).
+    this.live.free();
+    this.pipeline.free();
+  }
+}
+
+let workspace: Workspace | undefined;
+
+/** The workspace of this user, created on first call; idempotent, so safe to call in render. */
+export function getWorkspace(client: CrmClient, userId: string): Workspace {
+  if (workspace && workspace.userId !== userId) closeWorkspace();
+  workspace ??= new Workspace(client, userId);
+  return workspace;
+}
+
+/** Closes the workspace and frees its handles: at log-out, once the signed-in screens are gone. */
+export function closeWorkspace() {
+  const w = workspace;
+  workspace = undefined;
+  // After the current render has committed, so no component still reads a freed handle.
+  if (w) setTimeout(() => w.close(), 0);
+}

@@ -1,0 +1,55 @@
+import { useState, type FormEvent } from 'react';
+import { Alert, Anchor, Button, Center, Paper, PasswordInput, Stack, Text, TextInput, Title } from '@mantine/core';
+import type { CrmClient, User } from 'crm-wasm';
+import { Logo } from '../../app/Logo';
+import { describeError } from '../../data/crm';
+
+export function LogIn({ client, notice, onSignedIn }: { client: CrmClient; notice?: string; onSignedIn: (u: User) => void }) {
+  const [mode, setMode] = useState<'logIn' | 'signUp'>('logIn');
+  const [username, setUsername] = useState('');
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState<string>();
+  const [busy, setBusy] = useState(false);
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    try {
+      const u = mode === 'logIn' ? await client.logIn(username, password) : await client.signUp(username, email, password);
+      onSignedIn(u);
+    } catch (err) {
+      setError(describeError(err));
+      setBusy(false);
+    }
+  }
+
+  const title = mode === 'logIn' ? 'Log in' : 'Sign up';
+  return (
+    <Center mih="100vh" p="md" className="login-bg">
+      <main style={{ width: '100%', maxWidth: 380 }}>
+        <Paper component="form" onSubmit={submit} aria-label={title} p="xl" radius="lg" shadow="md" withBorder>
+          <Stack gap="md">
+            <Logo />
+            <div>
+              <Title order={1} size="h3">{mode === 'logIn' ? 'Welcome back' : 'Create your account'}</Title>
+              <Text size="sm" c="dimmed">Your pipeline, contacts and forecast in one place.</Text>
+            </div>
+            {notice && <Alert color="yellow" variant="light">{notice}</Alert>}
+            <TextInput label="Username" name="username" value={username} onChange={(e) => setUsername(e.currentTarget.value)} autoComplete="username" required withAsterisk={false} />
+            {mode === 'signUp' && (
+              <TextInput label="E-mail" name="email" type="email" value={email} onChange={(e) => setEmail(e.currentTarget.value)} autoComplete="email" required withAsterisk={false} />
+            )}
+            <PasswordInput label="Password" name="password" value={password} onChange={(e) => setPassword(e.currentTarget.value)} autoComplete={mode === 'logIn' ? 'current-password' : 'new-password'} required withAsterisk={false} />
+            {error && <Alert color="red" variant="light" role="alert">{error}</Alert>}
+            <Button type="submit" loading={busy} fullWidth>{title}</Button>
+            <Anchor component="button" type="button" size="sm" ta="center" onClick={() => { setMode(mode === 'logIn' ? 'signUp' : 'logIn'); setError(undefined); }}>
+              {mode === 'logIn' ? 'No account? Sign up' : 'Have an account? Log in'}
+            </Anchor>
+          </Stack>
+        </Paper>
+      </main>
+    </Center>
+  );
+}

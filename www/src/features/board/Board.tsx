@@ -1,0 +1,120 @@
+// The pipeline board: one column per stage, each scrolling on its own with a sticky header and
+// virtualised cards; drag with the mouse, or "Move to…" from a card's menu (keyboard, touch).
+// On a phone one stage shows at a time. /deals/:id opens a deal over the board.
+import { useState } from 'react';
+import { useNavigate, useParams } from 'react-router';
+import { DndContext, DragOverlay, MouseSensor, useSensor, useSensors, type Announcements, type DragEndEvent, type DragStartEvent } from '@dnd-kit/core';
+import { Alert, Button, Chip, CloseButton, Group, NativeSelect, TextInput } from '@mantine/core';
+import { DatePickerInput } from '@mantine/dates';
+import { useMediaQuery } from '@mantine/hooks';
+import { notifications } from '@mantine/notifications';
+import { IconPlus, IconSearch } from '@tabler/icons-react';
+import type { Stage } from 'crm-wasm';
+import { moveDeal } from '../../data/actions';
+import { useSession } from '../../data/context';
+import { describeError } from '../../data/crm';
+import { usePipeline } from '../../data/hooks';
+import { STAGE_OPTIONS, stageLabel } from '../../lib/stages';
+import { DealDrawer } from '../deal/DealDrawer';
+import { CardView } from './Card';
+import { Column } from './Column';
+import { useApplyFilters, useBoardFilters } from './filters';
+import { NewDealModal } from './NewDealModal';
+
+export function Board() {
+  const { client, user, workspace } = useSession();
+  const { pipeline } = workspace;
+  const version = usePipeline(pipeline);
+  const { filters, setFilter, active, clear } = useBoardFilters();
+  useApplyFilters(pipeline, filters, user.objectId);
+  const { dealId } = useParams();
+  const navigate = useNavigate();
+  const phone = useMediaQuery('(max-width: 48em)', false) ?? false;
+  const [phoneStage, setPhoneStage] = useState<Stage>('lead');
+  const [creating, setCreating] = useState(false);
+  const [dragging, setDragging] = useState<string>();
+  const sensors = useSensors(useSensor(MouseSensor, { activationConstraint: { distance: 5 } }));
+
+  const title = (id: string | number) => pipeline.get(String(id))?.title ?? 'the deal';
+  // Screen readers hear titles and stage names, never internal ids.
+  const announcements: Announcements = {
+    onDragStart: ({ active }) => `Picked up ${title(active.id)}.`,
+    onDragOver: ({ active, over }) => (over ? `${title(active.id)} is over ${stageLabel(String(over.id))}.` : undefined),
+    onDragEnd: ({ active, over }) => (over ? `${title(active.id)} moved to ${stageLabel(String(over.id))}.` : `${title(active.id)} was dropped.`),
+    onDragCancel: ({ active }) => `Moving ${title(active.id)} was cancelled.`,
+  };
+
+  const move = async (id: string, to: Stage) => {
+    try {
+      await moveDeal(workspace, id, to);
+    } catch (err) {
+      notifications.show({ color: 'red', title: 'The deal was not moved', message: describeError(err) });
+    }
+  };
+  const onDragStart = (e: DragStartEvent) => setDragging(String(e.active.id));
+  const onDragEnd = (e: DragEndEvent) => {
+    setDragging(undefined);
+    if (e.over) void move(String(e.active.id), String(e.over.id) as Stage);
+  };
+
+  const columns = pipeline.columns();
+  const shown = phone ? columns.filter((c) => c.stage === phoneStage) : columns;
+  const dragged = dragging ? pipeline.get(dragging) : undefined;
+  const closeRange: [string | null, string | null] = [filters.from || null, filters.before || null];
+
+  return (
+    <div className="board-page" data-version={version}>
+      <Group className="toolbar" gap="sm" px="md" py="sm" wrap="wrap">
+        <Button leftSection={<IconPlus size={16} />} onClick={() => setCreating(true)}>New deal</Button>
+        <TextInput
+          aria-label="Search deals"
+          placeholder="Search deals"
+          leftSection={<IconSearch size={16} />}
+          value={filters.q}
+          onChange={(e) => setFilter({ q: e.currentTarget.value })}
+          rightSection={filters.q ? <CloseButton size="sm" aria-label="Clear search" onClick={() => setFilter({ q: '' })} /> : null}
+          className="search"
+        />
+        <Chip checked={filters.overdue} onChange={(v) => setFilter({ overdue: v })} variant="light">Overdue</Chip>
+        <Chip checked={filters.mine} onChange={(v) => setFilter({ mine: v })} variant="light">Assigned to me</Chip>
+        <DatePickerInput
+          type="range"
+          label="Expected close between"
+          labelProps={{ className: 'sr-only' }}
+          placeholder="Any close date"
+          valueFormat="D MMM YYYY"
+          clearable
+          clearButtonProps={{ 'aria-label': 'Clear close dates' }}
+          allowSingleDateInRange
+          value={closeRange}
+          onChange={([from, before]) => setFilter({ from: from ?? '', before: before ?? '' })}
+          className="close-range"
+        />
+        {phone && (
+          <NativeSelect aria-label="Stage shown" data={STAGE_OPTIONS} value={phoneStage} onChange={(e) => setPhoneStage(e.currentTarget.value)} className="phone-stage" />
+        )}
+      </Group>
+      {active.length > 0 && (
+        <Alert variant="light" color="indigo" py={6} mx="md" mb="xs" data-testid="filter-note">
+          <Group justify="space-between" gap="xs">
+            <span>Showing deals {active.join(' · ')}.</span>
+            <Button size="compact-xs" variant="subtle" onClick={clear}>Clear filters</Button>
+          </Group>
+        </Alert>
+      )}
+      <DndContext sensors={sensors} onDragStart={onDragStart} onDragEnd={onDragEnd} onDragCancel={() => setDragging(undefined)} accessibility={{ announcements, screenReaderInstructions: { draggable: 'Use the Move to menu to move this deal to another stage.' } }}>
+        <div className={`board${phone ? ' board-phone' : ''}`}>
+          {shown.map((column) => (
+            <Column key={column.stage} column={column} pipeline={pipeline} version={version} me={user.objectId} onMove={move} dragging={dragging} />
+          ))}
+        </div>
+        <DragOverlay dropAnimation={null}>
+          {dragged ? <CardView deal={dragged} me={user.objectId} overlay /> : null}
+        </DragOverlay>
+      </DndContext>
+      <NewDealModal opened={creating} onClose={() => setCreating(false)} client={client} />
+      {dealId && <DealDrawer key={dealId} dealId={dealId} onClose={() => navigate({ pathname: '/', search: window.location.search })} />}
+    </div>
+  );
+}
+

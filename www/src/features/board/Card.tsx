@@ -1,0 +1,87 @@
+import { Link, useLocation } from 'react-router';
+import { useDraggable } from '@dnd-kit/core';
+import { ActionIcon, Avatar, Group, Menu, Text, Tooltip } from '@mantine/core';
+import { IconArrowsExchange, IconBuilding, IconCalendar, IconUser } from '@tabler/icons-react';
+import type { Deal, Stage } from 'crm-wasm';
+import { formatDate, formatMoney, isOverdue, refName } from '../../lib/format';
+import { STAGES, stageLabel } from '../../lib/stages';
+
+/** A deal's card on the board: drag it with the mouse; the title link opens it (Enter too);
+ * "Move to…" moves it from the keyboard or on a touch screen. */
+export function Card({ deal, me, onMove, hidden }: { deal: Deal; me?: string; onMove: (id: string, to: Stage) => void; hidden?: boolean }) {
+  const id = deal.objectId!;
+  // Mouse only (see the board's sensors): no attributes, so the card is no button around links.
+  const { listeners, setNodeRef } = useDraggable({ id });
+  return (
+    <article ref={setNodeRef} {...listeners} className={`card${hidden ? ' card-dragging' : ''}`} aria-label={`Deal ${deal.title}`}>
+      <CardBody deal={deal} me={me} menu={<MoveMenu deal={deal} onMove={onMove} />} />
+    </article>
+  );
+}
+
+/** The card as the drag overlay shows it. */
+export function CardView({ deal, me, overlay }: { deal: Deal; me?: string; overlay?: boolean }) {
+  return (
+    <div className={`card${overlay ? ' card-overlay' : ''}`} aria-hidden>
+      <CardBody deal={deal} me={me} />
+    </div>
+  );
+}
+
+function CardBody({ deal, me, menu }: { deal: Deal; me?: string; menu?: React.ReactNode }) {
+  const location = useLocation();
+  const company = refName(deal.company);
+  const overdue = isOverdue(deal.expectedCloseDate) && !['won', 'lost'].includes(deal.stage ?? '');
+  const owner = deal.assignedTo ? (deal.assignedTo.objectId === me ? 'You' : 'A colleague') : undefined;
+  return (
+    <>
+      <Group justify="space-between" gap={4} wrap="nowrap" align="flex-start">
+        <Link to={{ pathname: `/deals/${deal.objectId}`, search: location.search }} className="card-title">
+          {deal.title}
+        </Link>
+        {menu}
+      </Group>
+      {company && (
+        <Group gap={4} wrap="nowrap" className="card-company">
+          <IconBuilding size={13} aria-hidden />
+          <Text size="xs" truncate className="company">{company}</Text>
+        </Group>
+      )}
+      {deal.expectedCloseDate && (
+        <Text size="xs" c={overdue ? 'red.8' : 'dimmed'} fw={overdue ? 600 : undefined} mt={4} className="card-date" data-overdue={overdue || undefined}>
+          <IconCalendar size={12} aria-hidden style={{ verticalAlign: -1 }} /> {overdue ? 'Overdue · ' : 'Closes '}{formatDate(deal.expectedCloseDate)}
+        </Text>
+      )}
+      <Group justify="space-between" gap={4} mt={4} wrap="nowrap">
+        <Text size="sm" fw={650}>{formatMoney(deal.amount)}</Text>
+        {owner && (
+          <Tooltip label={owner === 'You' ? 'Assigned to you' : 'Assigned to a colleague'}>
+            {owner === 'You' ? (
+              <Avatar size={22} radius="xl" color="indigo" aria-label="Me (assigned to you)">Me</Avatar>
+            ) : (
+              <Avatar size={22} radius="xl" color="gray" aria-label="Assigned to a colleague"><IconUser size={13} aria-hidden /></Avatar>
+            )}
+          </Tooltip>
+        )}
+      </Group>
+    </>
+  );
+}
+
+function MoveMenu({ deal, onMove }: { deal: Deal; onMove: (id: string, to: Stage) => void }) {
+  return (
+    <Menu position="bottom-end" withinPortal shadow="md">
+      <Menu.Target>
+        <ActionIcon variant="subtle" color="gray" size="sm" aria-label={`Move ${deal.title} to…`} onMouseDown={(e) => e.stopPropagation()}>
+          <IconArrowsExchange size={15} />
+        </ActionIcon>
+      </Menu.Target>
+      <Menu.Dropdown>
+        <Menu.Label>Move to…</Menu.Label>
+        {STAGES.filter((s) => s.id !== deal.stage).map((s) => (
+          <Menu.Item key={s.id} onClick={() => onMove(deal.objectId!, s.id)}>{stageLabel(s.id)}</Menu.Item>
+        ))}
+      </Menu.Dropdown>
+    </Menu>
+  );
+}

@@ -1,0 +1,72 @@
+import { useRef } from 'react';
+import { useDroppable } from '@dnd-kit/core';
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { Badge, Group, Text } from '@mantine/core';
+import type { ColumnSummary, Pipeline, Stage } from 'crm-wasm';
+import { formatMoney } from '../../lib/format';
+import { stageInfo } from '../../lib/stages';
+import { Card } from './Card';
+
+/** One stage: a sticky header with count and totals over its own virtualised, scrolling list. */
+export function Column({ column, pipeline, version, me, onMove, dragging }: {
+  column: ColumnSummary;
+  pipeline: Pipeline;
+  version: number;
+  me?: string;
+  onMove: (id: string, to: Stage) => void;
+  dragging?: string;
+}) {
+  const { setNodeRef, isOver } = useDroppable({ id: column.stage });
+  const scroller = useRef<HTMLDivElement>(null);
+  // eslint-disable-next-line react-hooks/incompatible-library -- the virtualizer is read fresh each render
+  const virtualizer = useVirtualizer({
+    count: column.count,
+    getScrollElement: () => scroller.current,
+    estimateSize: () => 112,
+    overscan: 8,
+    gap: 8,
+  });
+  const items = virtualizer.getVirtualItems();
+  const first = items[0]?.index ?? 0;
+  const last = items.length ? items[items.length - 1]!.index : -1;
+  // Only the visible cards cross from wasm (version in the key: re-read on every change).
+  const cards = last >= first ? pipeline.page(column.stage, first, last - first + 1) : [];
+  const info = stageInfo(column.stage);
+  const label = info.label;
+  return (
+    <section ref={setNodeRef} className={`column${isOver ? ' over' : ''}`} aria-label={`Stage ${label}`} data-stage={column.stage} data-version={version}>
+      <header className="column-head">
+        <Group justify="space-between" gap={4} wrap="nowrap">
+          <Group gap={6} wrap="nowrap">
+            <span className={`dot dot-${info.color}`} aria-hidden />
+            <Text component="h2" fw={650} size="sm">{label}</Text>
+          </Group>
+          <Badge variant="light" color="gray" size="sm" aria-label={`${column.count} ${column.count === 1 ? 'deal' : 'deals'}`}>
+            <span data-testid={`count-${column.stage}`}>{column.count}</span>
+          </Badge>
+        </Group>
+        <Text size="xs" c="dimmed">
+          <span data-testid={`total-${column.stage}`}>{formatMoney(column.total)}</span>
+          {!info.closed && <> · weighted {formatMoney(column.weighted)}</>}
+        </Text>
+      </header>
+      <div ref={scroller} className="column-body" tabIndex={-1}>
+        {column.count === 0 ? (
+          <Text size="xs" c="dimmed" ta="center" py="lg">No deals</Text>
+        ) : (
+          <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
+            {items.map((item) => {
+              const deal = cards[item.index - first];
+              if (!deal) return null;
+              return (
+                <div key={deal.objectId} data-index={item.index} ref={virtualizer.measureElement} className="slot" style={{ transform: `translateY(${item.start}px)` }}>
+                  <Card deal={deal} me={me} onMove={onMove} hidden={dragging === deal.objectId} />
+                </div>
+              );
+            })}
+          </div>
+        )}
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,69 @@
+import { useState, type FormEvent } from 'react';
+import { Alert, Button, Group, Modal, NativeSelect, NumberInput, Select, Stack, TextInput } from '@mantine/core';
+import { DateInput } from '@mantine/dates';
+import type { CrmClient, Deal, Stage } from 'crm-wasm';
+import { createDeal } from '../../data/actions';
+import { useSession } from '../../data/context';
+import { describeError } from '../../data/crm';
+import { useQuery } from '../../data/hooks';
+import { dayToIso } from '../../lib/format';
+import { STAGE_OPTIONS } from '../../lib/stages';
+
+export function NewDealModal({ opened, onClose, client }: { opened: boolean; onClose: () => void; client: CrmClient }) {
+  return (
+    <Modal opened={opened} onClose={onClose} title="New deal" centered>
+      {opened && <NewDealForm client={client} onDone={onClose} />}
+    </Modal>
+  );
+}
+
+function NewDealForm({ client, onDone }: { client: CrmClient; onDone: () => void }) {
+  const { workspace } = useSession();
+  const [title, setTitle] = useState('');
+  const [amount, setAmount] = useState<string | number>('');
+  const [stage, setStage] = useState<Stage>('lead');
+  const [close, setClose] = useState<string | null>(null);
+  const [companyId, setCompanyId] = useState<string | null>(null);
+  const [error, setError] = useState<string>();
+  const [busy, setBusy] = useState(false);
+  const companies = useQuery(() => client.companies().ascending('name').limit(1000), 'companies', true);
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setError(undefined);
+    const deal: Deal = {
+      title,
+      stage,
+      amount: amount === '' ? undefined : Number(amount),
+      expectedCloseDate: close ? dayToIso(close) : undefined,
+      company: companyId ? { className: 'Company', objectId: companyId } : undefined,
+    };
+    setBusy(true);
+    try {
+      await createDeal(workspace, deal);
+      onDone();
+    } catch (err) {
+      setError(describeError(err));
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form onSubmit={submit} aria-label="New deal">
+      <Stack gap="sm">
+        <TextInput label="Title" value={title} onChange={(e) => setTitle(e.currentTarget.value)} data-autofocus />
+        <Group grow>
+          <NumberInput label="Amount" prefix="$" thousandSeparator="," min={0} value={amount} onChange={setAmount} hideControls />
+          <NativeSelect label="Stage" data={STAGE_OPTIONS} value={stage} onChange={(e) => setStage(e.currentTarget.value)} />
+        </Group>
+        <DateInput label="Expected close" valueFormat="D MMM YYYY" clearButtonProps={{ 'aria-label': 'Clear expected close' }} placeholder="Pick or type a date" clearable value={close} onChange={setClose} />
+        <Select label="Company" placeholder="None" searchable clearable data={(companies.data ?? []).map((c) => ({ value: c.objectId!, label: c.name }))} value={companyId} onChange={setCompanyId} />
+        {error && <Alert color="red" variant="light" role="alert">{error}</Alert>}
+        <Group justify="flex-end">
+          <Button variant="default" onClick={onDone}>Cancel</Button>
+          <Button type="submit" loading={busy}>Add deal</Button>
+        </Group>
+      </Stack>
+    </form>
+  );
+}

@@ -1,0 +1,73 @@
+// The board's filters live in the URL (?q=&overdue=1&mine=1&from=&before=), so a reload, the back
+// button and a shared link keep them; the dashboard reads the same ones and says so.
+import { useEffect, useMemo } from 'react';
+import { useSearchParams } from 'react-router';
+import type { Pipeline } from 'crm-wasm';
+import { dayToIso, formatDate } from '../../lib/format';
+
+export interface BoardFilters {
+  q: string;
+  overdue: boolean;
+  mine: boolean;
+  from: string;
+  before: string;
+}
+
+const KEYS = ['q', 'overdue', 'mine', 'from', 'before'] as const;
+
+export function useBoardFilters() {
+  const [params, setParams] = useSearchParams();
+  const filters: BoardFilters = useMemo(
+    () => ({
+      q: params.get('q') ?? '',
+      overdue: params.get('overdue') === '1',
+      mine: params.get('mine') === '1',
+      from: params.get('from') ?? '',
+      before: params.get('before') ?? '',
+    }),
+    [params],
+  );
+  const setFilter = (patch: Partial<BoardFilters>) => {
+    setParams(
+      (prev) => {
+        const next = new URLSearchParams(prev);
+        for (const [k, v] of Object.entries(patch)) {
+          if (v === '' || v === false || v === undefined) next.delete(k);
+          else next.set(k, v === true ? '1' : String(v));
+        }
+        return next;
+      },
+      { replace: true },
+    );
+  };
+  const clear = () => setParams((prev) => {
+    const next = new URLSearchParams(prev);
+    for (const k of KEYS) next.delete(k);
+    return next;
+  }, { replace: true });
+  return { filters, setFilter, clear, active: describeFilters(filters) };
+}
+
+/** The filters in words ("matching “acme” · overdue"), empty when none applies. */
+export function describeFilters(f: BoardFilters): string[] {
+  const parts: string[] = [];
+  if (f.q) parts.push(`title matching “${f.q}”`);
+  if (f.overdue) parts.push('overdue');
+  if (f.mine) parts.push('assigned to me');
+  if (f.from) parts.push(`closing from ${formatDate(dayToIso(f.from))}`);
+  if (f.before) parts.push(`closing before ${formatDate(dayToIso(f.before))}`);
+  return parts;
+}
+
+/** Applies the URL's filters to the pipeline (the board and the dashboard both show it). */
+export function useApplyFilters(pipeline: Pipeline, filters: BoardFilters, me: string | undefined) {
+  useEffect(() => {
+    pipeline.setFilter({
+      text: filters.q || undefined,
+      overdue: filters.overdue || undefined,
+      assignees: filters.mine && me ? [me] : undefined,
+      closeFrom: filters.from ? dayToIso(filters.from) : undefined,
+      closeBefore: filters.before ? dayToIso(filters.before) : undefined,
+    });
+  }, [pipeline, filters, me]);
+}

@@ -1,0 +1,88 @@
+// Companies: search (any case, over name, industry, website), sort, add, delete — which first
+// says what points at the company and unlinks it.
+import { useMemo, useState, type FormEvent } from 'react';
+import { Link, useSearchParams } from 'react-router';
+import { ActionIcon, Alert, Anchor, Button, Group, NativeSelect, Paper, Table, Text, TextInput, Tooltip } from '@mantine/core';
+import { IconPlus, IconSearch, IconTrash } from '@tabler/icons-react';
+import type { Company } from 'crm-wasm';
+import { PageHeader } from '../../components/PageHeader';
+import { useSession } from '../../data/context';
+import { describeError } from '../../data/crm';
+import { useQuery } from '../../data/hooks';
+import { matches } from '../../lib/search';
+import { DeleteCompany } from './DeleteCompany';
+
+type Sort = 'name' | '-name' | '-updatedAt';
+
+export function Companies() {
+  const { client } = useSession();
+  const [params, setParams] = useSearchParams();
+  const search = params.get('q') ?? '';
+  const sort = (params.get('sort') ?? 'name') as Sort;
+  const setParam = (k: string, v: string) => setParams((p) => { const n = new URLSearchParams(p); if (v) n.set(k, v); else n.delete(k); return n; }, { replace: true });
+  const all = useQuery(() => client.companies().ascending('name'), 'companies', true);
+  const rows = useMemo(() => {
+    const found = (all.data ?? []).filter((c) => matches(search, [c.name, c.industry, c.website, c.address]));
+    const byName = (a: Company, b: Company) => a.name.localeCompare(b.name);
+    return found.sort(sort === 'name' ? byName : sort === '-name' ? (a, b) => byName(b, a) : (a, b) => (b.updatedAt ?? '').localeCompare(a.updatedAt ?? ''));
+  }, [all.data, search, sort]);
+  const [name, setName] = useState('');
+  const [industry, setIndustry] = useState('');
+  const [error, setError] = useState<string>();
+  const [deleting, setDeleting] = useState<Company>();
+
+  async function create(e: FormEvent) {
+    e.preventDefault();
+    setError(undefined);
+    try {
+      await client.createCompany({ name, industry: industry || undefined });
+      setName('');
+      setIndustry('');
+      all.reload();
+    } catch (err) {
+      setError(describeError(err));
+    }
+  }
+
+  return (
+    <div className="page">
+      <PageHeader title="Companies" subtitle={all.data ? `${all.data.length} organisations` : undefined} />
+      <Paper withBorder p="sm" mb="md" component="form" onSubmit={create} aria-label="New company">
+        <Group align="flex-end" gap="sm">
+          <TextInput label="Name" aria-label="Company name" placeholder="Initech" value={name} onChange={(e) => setName(e.currentTarget.value)} className="grow" />
+          <TextInput label="Industry" aria-label="Industry" placeholder="Software" value={industry} onChange={(e) => setIndustry(e.currentTarget.value)} className="grow" />
+          <Button type="submit" leftSection={<IconPlus size={16} />}>Add company</Button>
+        </Group>
+        {error && <Alert color="red" variant="light" role="alert" mt="sm">{error}</Alert>}
+      </Paper>
+      <Group gap="sm" mb="sm">
+        <TextInput aria-label="Search companies" placeholder="Search name, industry, website" leftSection={<IconSearch size={16} />} value={search} onChange={(e) => setParam('q', e.currentTarget.value)} className="grow" />
+        <NativeSelect aria-label="Sort companies" value={sort} onChange={(e) => setParam('sort', e.currentTarget.value === 'name' ? '' : e.currentTarget.value)} data={[{ value: 'name', label: 'Name A–Z' }, { value: '-name', label: 'Name Z–A' }, { value: '-updatedAt', label: 'Recently updated' }]} />
+      </Group>
+      {all.error && <Alert color="red" variant="light" role="alert">{all.error}</Alert>}
+      <Paper withBorder className="table-wrap">
+        <Table highlightOnHover verticalSpacing="xs">
+          <Table.Thead>
+            <Table.Tr><Table.Th>Name</Table.Th><Table.Th>Industry</Table.Th><Table.Th className="hide-phone">Website</Table.Th><Table.Th><span className="sr-only">Actions</span></Table.Th></Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {rows.map((c) => (
+              <Table.Tr key={c.objectId}>
+                <Table.Td><Anchor component={Link} to={`/companies/${c.objectId}`} fw={500}>{c.name}</Anchor></Table.Td>
+                <Table.Td>{c.industry}</Table.Td>
+                <Table.Td className="hide-phone">{c.website}</Table.Td>
+                <Table.Td ta="right">
+                  <Tooltip label="Delete">
+                    <ActionIcon variant="subtle" color="red" aria-label={`Delete ${c.name}`} onClick={() => setDeleting(c)}><IconTrash size={16} /></ActionIcon>
+                  </Tooltip>
+                </Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+        {all.data && rows.length === 0 && <Text c="dimmed" ta="center" py="lg" size="sm">No companies match “{search}”.</Text>}
+      </Paper>
+      {deleting && <DeleteCompany company={deleting} onClose={() => setDeleting(undefined)} onDeleted={() => { setDeleting(undefined); all.reload(); }} />}
+    </div>
+  );
+}

@@ -1,0 +1,125 @@
+// One company at /companies/:id: details (edit), its contacts and deals, delete.
+import { useEffect, useState, type FormEvent } from 'react';
+import { Link, useNavigate, useParams } from 'react-router';
+import { Alert, Anchor, Avatar, Badge, Button, Grid, Group, Paper, Stack, Text, TextInput, Title } from '@mantine/core';
+import { notifications } from '@mantine/notifications';
+import { IconArrowLeft, IconTrash } from '@tabler/icons-react';
+import type { Company } from 'crm-wasm';
+import { useSession } from '../../data/context';
+import { describeError } from '../../data/crm';
+import { useQuery } from '../../data/hooks';
+import { formatMoney, initials, refName } from '../../lib/format';
+import { stageInfo } from '../../lib/stages';
+import { DeleteCompany } from './DeleteCompany';
+
+export function CompanyPage() {
+  const { companyId = '' } = useParams();
+  const { client } = useSession();
+  const navigate = useNavigate();
+  const [company, setCompany] = useState<Company>();
+  const [error, setError] = useState<string>();
+  const [form, setForm] = useState({ name: '', industry: '', website: '' });
+  const [deleting, setDeleting] = useState(false);
+  const pointer = { className: 'Company' as const, objectId: companyId };
+  const contacts = useQuery(() => client.contacts().equalTo('company', pointer).ascending('name'), `company-contacts:${companyId}`);
+  const deals = useQuery(() => client.deals().equalTo('company', pointer).include('contact').ascending('title'), `company-deals:${companyId}`);
+
+  useEffect(() => {
+    let live = true;
+    client.getCompany(companyId).then(
+      (c) => {
+        if (!live) return;
+        setCompany(c);
+        setForm({ name: c.name, industry: c.industry ?? '', website: c.website ?? '' });
+      },
+      (e) => live && setError(describeError(e)),
+    );
+    return () => {
+      live = false;
+    };
+  }, [client, companyId]);
+
+  async function save(e: FormEvent) {
+    e.preventDefault();
+    if (!company) return;
+    setError(undefined);
+    const changes: Record<string, unknown> = {};
+    if (form.name !== company.name) changes.name = form.name;
+    if (form.industry !== (company.industry ?? '')) changes.industry = form.industry || null;
+    if (form.website !== (company.website ?? '')) changes.website = form.website || null;
+    try {
+      await client.updateCompany(companyId, changes);
+      setCompany(await client.getCompany(companyId));
+      notifications.show({ color: 'teal', message: 'Company saved.' });
+    } catch (err) {
+      setError(describeError(err));
+    }
+  }
+
+  const open = (deals.data ?? []).filter((d) => !stageInfo(d.stage).closed).reduce((s, d) => s + (d.amount ?? 0), 0);
+  return (
+    <div className="page">
+      <Anchor component={Link} to="/companies" size="sm"><IconArrowLeft size={14} style={{ verticalAlign: -2 }} /> Companies</Anchor>
+      {error && <Alert color="red" variant="light" role="alert" my="sm">{error}</Alert>}
+      {company && (
+        <section aria-label="Company">
+          <Group my="md" gap="md">
+            <Avatar size={48} radius="md" color="cyan">{initials(company.name)}</Avatar>
+            <div>
+              <Title order={1} size="h2">{company.name}</Title>
+              <Text c="dimmed" size="sm" data-testid="company-info">{[company.industry, company.website].filter(Boolean).join(' · ') || 'No details yet'}</Text>
+            </div>
+          </Group>
+          <Grid gap="md">
+            <Grid.Col span={{ base: 12, md: 5 }}>
+              <Paper withBorder p="md" component="form" onSubmit={save} aria-label="Edit company">
+                <Stack gap="sm">
+                  <TextInput label="Name" aria-label="Company name" value={form.name} onChange={(e) => setForm({ ...form, name: e.currentTarget.value })} />
+                  <TextInput label="Industry" aria-label="Company industry" value={form.industry} onChange={(e) => setForm({ ...form, industry: e.currentTarget.value })} />
+                  <TextInput label="Website" aria-label="Company website" value={form.website} onChange={(e) => setForm({ ...form, website: e.currentTarget.value })} />
+                  <Group justify="space-between">
+                    <Button variant="subtle" color="red" leftSection={<IconTrash size={16} />} onClick={() => setDeleting(true)}>Delete company</Button>
+                    <Button type="submit">Save company</Button>
+                  </Group>
+                </Stack>
+              </Paper>
+            </Grid.Col>
+            <Grid.Col span={{ base: 12, md: 7 }}>
+              <Paper withBorder p="md" mb="md">
+                <Title order={2} size="h5" mb="xs">Contacts</Title>
+                {contacts.data?.length === 0 && <Text size="sm" c="dimmed">No contacts.</Text>}
+                <Stack gap={6}>
+                  {contacts.data?.map((c) => (
+                    <Group key={c.objectId} justify="space-between" wrap="nowrap">
+                      <Anchor component={Link} to={`/contacts/${c.objectId}`} size="sm">{c.name}</Anchor>
+                      <Text size="sm" c="dimmed" truncate>{c.email}</Text>
+                    </Group>
+                  ))}
+                </Stack>
+              </Paper>
+              <Paper withBorder p="md">
+                <Group justify="space-between" mb="xs">
+                  <Title order={2} size="h5">Deals</Title>
+                  <Text size="sm" c="dimmed">Open pipeline {formatMoney(open)}</Text>
+                </Group>
+                {deals.data?.length === 0 && <Text size="sm" c="dimmed">No deals.</Text>}
+                <Stack gap={6}>
+                  {deals.data?.map((d) => (
+                    <Group key={d.objectId} justify="space-between" wrap="nowrap" data-testid="company-deal">
+                      <div>
+                        <Anchor component={Link} to={`/deals/${d.objectId}`} size="sm">{d.title}</Anchor>
+                        {refName(d.contact) && <Text size="xs" c="dimmed">{refName(d.contact)}</Text>}
+                      </div>
+                      <Group gap={6} wrap="nowrap"><Badge variant="light" color={stageInfo(d.stage).color}>{stageInfo(d.stage).label}</Badge><Text size="sm">{formatMoney(d.amount)}</Text></Group>
+                    </Group>
+                  ))}
+                </Stack>
+              </Paper>
+            </Grid.Col>
+          </Grid>
+          {deleting && <DeleteCompany company={company} onClose={() => setDeleting(false)} onDeleted={() => navigate('/companies')} />}
+        </section>
+      )}
+    </div>
+  );
+}

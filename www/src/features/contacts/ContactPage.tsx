@@ -1,0 +1,119 @@
+// One contact at /contacts/:id: details (edit), their deals, their activities.
+import { useEffect, useState, type FormEvent } from 'react';
+import { Link, useNavigate, useParams } from 'react-router';
+import { Alert, Anchor, Avatar, Badge, Button, Grid, Group, NativeSelect, Paper, Stack, Text, Textarea, TextInput, Title } from '@mantine/core';
+import { notifications } from '@mantine/notifications';
+import { IconArrowLeft, IconTrash } from '@tabler/icons-react';
+import type { Contact } from 'crm-wasm';
+import { ConfirmDelete } from '../../components/ConfirmDelete';
+import { deleteContact } from '../../data/actions';
+import { useSession } from '../../data/context';
+import { describeError } from '../../data/crm';
+import { useQuery } from '../../data/hooks';
+import { formatMoney, initials, refName } from '../../lib/format';
+import { stageInfo } from '../../lib/stages';
+import { Activities } from '../deal/Activities';
+
+export function ContactPage() {
+  const { contactId = '' } = useParams();
+  const { client, workspace } = useSession();
+  const navigate = useNavigate();
+  const [contact, setContact] = useState<Contact>();
+  const [error, setError] = useState<string>();
+  const [form, setForm] = useState({ name: '', email: '', phone: '', company: '', notes: '' });
+  const [deleting, setDeleting] = useState(false);
+  const companies = useQuery(() => client.companies().ascending('name'), 'companies', true);
+  const deals = useQuery(() => client.deals().equalTo('contact', { className: 'Contact', objectId: contactId }).ascending('title'), `contact-deals:${contactId}`);
+
+  useEffect(() => {
+    let live = true;
+    client.getContact(contactId, ['company']).then(
+      (c) => {
+        if (!live) return;
+        setContact(c);
+        setForm({ name: c.name, email: c.email ?? '', phone: c.phone ?? '', company: c.company?.objectId ?? '', notes: c.notes ?? '' });
+      },
+      (e) => live && setError(describeError(e)),
+    );
+    return () => {
+      live = false;
+    };
+  }, [client, contactId]);
+
+  async function save(e: FormEvent) {
+    e.preventDefault();
+    if (!contact) return;
+    setError(undefined);
+    const changes: Record<string, unknown> = {};
+    if (form.name !== contact.name) changes.name = form.name;
+    if (form.email !== (contact.email ?? '')) changes.email = form.email || null;
+    if (form.phone !== (contact.phone ?? '')) changes.phone = form.phone || null;
+    if (form.notes !== (contact.notes ?? '')) changes.notes = form.notes || null;
+    if (form.company !== (contact.company?.objectId ?? '')) changes.company = form.company ? { className: 'Company', objectId: form.company } : null;
+    try {
+      await client.updateContact(contactId, changes);
+      setContact(await client.getContact(contactId, ['company']));
+      notifications.show({ color: 'teal', message: 'Contact saved.' });
+    } catch (err) {
+      setError(describeError(err));
+    }
+  }
+
+  return (
+    <div className="page">
+      <Anchor component={Link} to="/contacts" size="sm"><IconArrowLeft size={14} style={{ verticalAlign: -2 }} /> Contacts</Anchor>
+      {error && <Alert color="red" variant="light" role="alert" my="sm">{error}</Alert>}
+      {contact && (
+        <>
+          <Group my="md" gap="md">
+            <Avatar size={48} radius="xl" color="indigo">{initials(contact.name)}</Avatar>
+            <div>
+              <Title order={1} size="h2">{contact.name}</Title>
+              <Text c="dimmed" size="sm">{[contact.email, contact.phone, refName(contact.company)].filter(Boolean).join(' · ')}</Text>
+            </div>
+          </Group>
+          <Grid gap="md">
+            <Grid.Col span={{ base: 12, md: 6 }}>
+              <Paper withBorder p="md" component="form" onSubmit={save} aria-label="Edit contact">
+                <Stack gap="sm">
+                  <TextInput label="Name" value={form.name} onChange={(e) => setForm({ ...form, name: e.currentTarget.value })} />
+                  <TextInput label="E-mail" value={form.email} onChange={(e) => setForm({ ...form, email: e.currentTarget.value })} />
+                  <TextInput label="Phone" value={form.phone} onChange={(e) => setForm({ ...form, phone: e.currentTarget.value })} />
+                  <NativeSelect label="Company" value={form.company} onChange={(e) => setForm({ ...form, company: e.currentTarget.value })} data={[{ value: '', label: 'No company' }, ...(companies.data ?? []).map((c) => ({ value: c.objectId!, label: c.name }))]} />
+                  <Textarea label="Notes" autosize minRows={2} value={form.notes} onChange={(e) => setForm({ ...form, notes: e.currentTarget.value })} />
+                  <Group justify="space-between">
+                    <Button variant="subtle" color="red" leftSection={<IconTrash size={16} />} onClick={() => setDeleting(true)}>Delete contact</Button>
+                    <Button type="submit">Save contact</Button>
+                  </Group>
+                </Stack>
+              </Paper>
+            </Grid.Col>
+            <Grid.Col span={{ base: 12, md: 6 }}>
+              <Paper withBorder p="md" mb="md">
+                <Title order={2} size="h5" mb="xs">Deals</Title>
+                {deals.data?.length === 0 && <Text size="sm" c="dimmed">No deals.</Text>}
+                <Stack gap={6}>
+                  {deals.data?.map((d) => (
+                    <Group key={d.objectId} justify="space-between" wrap="nowrap">
+                      <Anchor component={Link} to={`/deals/${d.objectId}`} size="sm">{d.title}</Anchor>
+                      <Group gap={6} wrap="nowrap"><Badge variant="light" color={stageInfo(d.stage).color}>{stageInfo(d.stage).label}</Badge><Text size="sm">{formatMoney(d.amount)}</Text></Group>
+                    </Group>
+                  ))}
+                </Stack>
+              </Paper>
+              <Paper withBorder p="md">
+                <Activities relatedTo={{ className: 'Contact', objectId: contactId }} />
+              </Paper>
+            </Grid.Col>
+          </Grid>
+          <ConfirmDelete opened={deleting} title="Delete this contact?" onCancel={() => setDeleting(false)} onConfirm={() => {
+            setDeleting(false);
+            deleteContact(workspace, contact, () => undefined).then(() => navigate('/contacts'), (err) => setError(describeError(err)));
+          }}>
+            {contact.name} will be deleted. You can undo this for a few seconds.
+          </ConfirmDelete>
+        </>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,106 @@
+// Contacts: search (any case, over name, e-mail, phone and company), sort, add, delete with a
+// confirmation and undo. The search and sort live in the URL.
+import { useMemo, useState, type FormEvent } from 'react';
+import { Link, useSearchParams } from 'react-router';
+import { ActionIcon, Alert, Anchor, Button, Group, NativeSelect, Paper, Table, Text, TextInput, Tooltip } from '@mantine/core';
+import { IconPlus, IconSearch, IconTrash } from '@tabler/icons-react';
+import type { Contact } from 'crm-wasm';
+import { ConfirmDelete } from '../../components/ConfirmDelete';
+import { PageHeader } from '../../components/PageHeader';
+import { deleteContact } from '../../data/actions';
+import { useSession } from '../../data/context';
+import { describeError } from '../../data/crm';
+import { useQuery } from '../../data/hooks';
+import { refName } from '../../lib/format';
+import { matches } from '../../lib/search';
+
+type Sort = 'name' | '-name' | '-updatedAt';
+
+export function Contacts() {
+  const { client, workspace } = useSession();
+  const [params, setParams] = useSearchParams();
+  const search = params.get('q') ?? '';
+  const sort = (params.get('sort') ?? 'name') as Sort;
+  const setParam = (k: string, v: string) => setParams((p) => { const n = new URLSearchParams(p); if (v) n.set(k, v); else n.delete(k); return n; }, { replace: true });
+  const all = useQuery(() => client.contacts().include('company').ascending('name'), 'contacts', true);
+  const companies = useQuery(() => client.companies().ascending('name'), 'companies', true);
+  const rows = useMemo(() => {
+    const found = (all.data ?? []).filter((c) => matches(search, [c.name, c.email, c.phone, refName(c.company), c.notes]));
+    const byName = (a: Contact, b: Contact) => a.name.localeCompare(b.name);
+    return found.sort(sort === 'name' ? byName : sort === '-name' ? (a, b) => byName(b, a) : (a, b) => (b.updatedAt ?? '').localeCompare(a.updatedAt ?? ''));
+  }, [all.data, search, sort]);
+
+  const [name, setName] = useState('');
+  const [email, setEmail] = useState('');
+  const [companyId, setCompanyId] = useState('');
+  const [error, setError] = useState<string>();
+  const [deleting, setDeleting] = useState<Contact>();
+
+  async function create(e: FormEvent) {
+    e.preventDefault();
+    setError(undefined);
+    try {
+      await client.createContact({ name, email: email || undefined, company: companyId ? { className: 'Company', objectId: companyId } : undefined });
+      setName('');
+      setEmail('');
+      all.reload();
+    } catch (err) {
+      setError(describeError(err));
+    }
+  }
+
+  return (
+    <div className="page">
+      <PageHeader title="Contacts" subtitle={all.data ? `${all.data.length} people` : undefined} />
+      <Paper withBorder p="sm" mb="md" component="form" onSubmit={create} aria-label="New contact">
+        <Group align="flex-end" gap="sm">
+          <TextInput label="Name" aria-label="Contact name" placeholder="Ada Lovelace" value={name} onChange={(e) => setName(e.currentTarget.value)} className="grow" />
+          <TextInput label="E-mail" aria-label="Contact e-mail" placeholder="ada@example.com" value={email} onChange={(e) => setEmail(e.currentTarget.value)} className="grow" />
+          <NativeSelect label="Company" aria-label="Contact company" value={companyId} onChange={(e) => setCompanyId(e.currentTarget.value)} data={[{ value: '', label: 'No company' }, ...(companies.data ?? []).map((c) => ({ value: c.objectId!, label: c.name }))]} className="grow" />
+          <Button type="submit" leftSection={<IconPlus size={16} />}>Add contact</Button>
+        </Group>
+        {error && <Alert color="red" variant="light" role="alert" mt="sm">{error}</Alert>}
+      </Paper>
+      <Group gap="sm" mb="sm">
+        <TextInput aria-label="Search contacts" placeholder="Search name, e-mail, phone, company" leftSection={<IconSearch size={16} />} value={search} onChange={(e) => setParam('q', e.currentTarget.value)} className="grow" />
+        <NativeSelect aria-label="Sort contacts" value={sort} onChange={(e) => setParam('sort', e.currentTarget.value === 'name' ? '' : e.currentTarget.value)} data={[{ value: 'name', label: 'Name A–Z' }, { value: '-name', label: 'Name Z–A' }, { value: '-updatedAt', label: 'Recently updated' }]} />
+      </Group>
+      {all.error && <Alert color="red" variant="light" role="alert">{all.error}</Alert>}
+      <Paper withBorder className="table-wrap">
+        <Table highlightOnHover verticalSpacing="xs">
+          <Table.Thead>
+            <Table.Tr><Table.Th>Name</Table.Th><Table.Th className="hide-phone">E-mail</Table.Th><Table.Th className="hide-phone">Phone</Table.Th><Table.Th>Company</Table.Th><Table.Th><span className="sr-only">Actions</span></Table.Th></Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {rows.map((c) => (
+              <Table.Tr key={c.objectId}>
+                <Table.Td><Anchor component={Link} to={`/contacts/${c.objectId}`} fw={500}>{c.name}</Anchor></Table.Td>
+                <Table.Td className="hide-phone">{c.email}</Table.Td>
+                <Table.Td className="hide-phone">{c.phone}</Table.Td>
+                <Table.Td>{c.company?.objectId ? <Anchor component={Link} to={`/companies/${c.company.objectId}`} c="dimmed" size="sm">{refName(c.company)}</Anchor> : null}</Table.Td>
+                <Table.Td ta="right">
+                  <Tooltip label="Delete">
+                    <ActionIcon variant="subtle" color="red" aria-label={`Delete ${c.name}`} onClick={() => setDeleting(c)}><IconTrash size={16} /></ActionIcon>
+                  </Tooltip>
+                </Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+        {all.data && rows.length === 0 && <Text c="dimmed" ta="center" py="lg" size="sm">No contacts match “{search}”.</Text>}
+      </Paper>
+      <ConfirmDelete
+        opened={!!deleting}
+        title="Delete this contact?"
+        onCancel={() => setDeleting(undefined)}
+        onConfirm={() => {
+          const c = deleting!;
+          setDeleting(undefined);
+          deleteContact(workspace, c, all.reload).catch((err) => setError(describeError(err)));
+        }}
+      >
+        {deleting?.name} will be deleted. Deals and activities that name this contact keep their other details. You can undo this for a few seconds.
+      </ConfirmDelete>
+    </div>
+  );
+}

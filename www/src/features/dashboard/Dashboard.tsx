@@ -1,0 +1,101 @@
+// The sales manager's view: open pipeline, weighted forecast by month, won this month and
+// quarter, win rate, average won deal, age by stage. Computed over the deals the board holds; a
+// note says when the board's filters apply (they travel in the URL) and clears them.
+import { useMemo } from 'react';
+import { Alert, Button, Group, Paper, SimpleGrid, Table, Text, Title } from '@mantine/core';
+import { BarChart } from '@mantine/charts';
+import { IconFilter } from '@tabler/icons-react';
+import type { Deal } from 'crm-wasm';
+import { PageHeader } from '../../components/PageHeader';
+import { useSession } from '../../data/context';
+import { usePipeline } from '../../data/hooks';
+import { formatAge, formatMoney, formatMoneyCompact, formatMonth, formatPercent } from '../../lib/format';
+import { useApplyFilters, useBoardFilters } from '../board/filters';
+import { computeStats } from './stats';
+
+export function Dashboard() {
+  const { user, workspace } = useSession();
+  const { pipeline } = workspace;
+  const version = usePipeline(pipeline);
+  const { filters, active, clear } = useBoardFilters();
+  useApplyFilters(pipeline, filters, user.objectId);
+  const stats = useMemo(() => {
+    const deals: Deal[] = [];
+    for (const c of pipeline.columns()) deals.push(...pipeline.page(c.stage, 0, c.count));
+    return computeStats(deals);
+    // version: recompute on every change of the pipeline.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [pipeline, version]);
+  const chart = stats.forecastByMonth.map((m) => ({ month: formatMonth(m.month), Weighted: Math.round(m.weighted) }));
+  return (
+    <div className="page">
+      <PageHeader title="Dashboard" subtitle="Open pipeline and forecast from your deals" />
+      {active.length > 0 && (
+        <Alert color="indigo" variant="light" icon={<IconFilter size={18} />} mb="md" data-testid="filter-note">
+          <Group justify="space-between" gap="xs">
+            <span>These figures count only deals {active.join(' · ')} (the board’s filters).</span>
+            <Button size="compact-sm" variant="light" onClick={clear}>Show all deals</Button>
+          </Group>
+        </Alert>
+      )}
+      <SimpleGrid cols={{ base: 2, md: 3, lg: 6 }} spacing="sm" mb="md">
+        <Tile label="Open pipeline" value={formatMoney(stats.openTotal)} id="stat-open" hint={`${stats.openCount} open deals`} />
+        <Tile label="Weighted forecast" value={formatMoney(stats.weighted)} id="stat-weighted" hint="open deals × stage probability" />
+        <Tile label="Won this month" value={formatMoney(stats.wonThisMonth)} id="stat-won-month" hint="by close date" />
+        <Tile label="Won this quarter" value={formatMoney(stats.wonThisQuarter)} id="stat-won-quarter" hint="by close date" />
+        <Tile label="Win rate" value={formatPercent(stats.winRate)} id="stat-winrate" hint="won ÷ (won + lost)" />
+        <Tile label="Average won deal" value={formatMoney(stats.averageWon)} id="stat-average-won" hint="won deals only" />
+      </SimpleGrid>
+      <SimpleGrid cols={{ base: 1, lg: 2 }} spacing="md">
+        <Paper withBorder p="md">
+          <Title order={2} size="h5" mb={4}>Weighted forecast by month of expected close</Title>
+          <Text size="xs" c="dimmed" mb="sm">Open deals only{stats.undatedWeighted > 0 ? `; ${formatMoney(stats.undatedWeighted)} more has no close date` : ''}.</Text>
+          {chart.length === 0 ? (
+            <Text size="sm" c="dimmed">No open deals with a close date.</Text>
+          ) : (
+            <div role="img" aria-label={`Forecast chart: ${stats.forecastByMonth.map((m) => `${formatMonth(m.month)} ${formatMoney(m.weighted)}`).join(', ')}`}>
+              <BarChart
+                h={260}
+                data={chart}
+                dataKey="month"
+                series={[{ name: 'Weighted', color: 'indigo.6', label: 'Weighted forecast' }]}
+                valueFormatter={(v) => formatMoneyCompact(v)}
+                withBarValueLabel
+                withTooltip={false}
+                xAxisLabel="Month of expected close"
+                yAxisLabel="USD"
+                gridAxis="y"
+              />
+            </div>
+          )}
+        </Paper>
+        <Paper withBorder p="md">
+          <Title order={2} size="h5" mb={4}>Average age by stage</Title>
+          <Text size="xs" c="dimmed" mb="sm">Time since each deal was created.</Text>
+          <Table verticalSpacing={6} data-testid="age-by-stage">
+            <Table.Thead><Table.Tr><Table.Th>Stage</Table.Th><Table.Th ta="right">Deals</Table.Th><Table.Th ta="right">Average age</Table.Th></Table.Tr></Table.Thead>
+            <Table.Tbody>
+              {stats.ageByStage.map((a) => (
+                <Table.Tr key={a.stage}>
+                  <Table.Td>{a.label}</Table.Td>
+                  <Table.Td ta="right">{a.count}</Table.Td>
+                  <Table.Td ta="right" data-testid={`age-${a.stage}`}>{formatAge(a.days)}</Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </Paper>
+      </SimpleGrid>
+    </div>
+  );
+}
+
+function Tile({ label, value, hint, id }: { label: string; value: string; hint: string; id: string }) {
+  return (
+    <Paper withBorder p="sm">
+      <Text size="xs" c="dimmed" tt="uppercase" fw={600}>{label}</Text>
+      <Text fw={700} size="xl" data-testid={id}>{value}</Text>
+      <Text size="xs" c="dimmed">{hint}</Text>
+    </Paper>
+  );
+}

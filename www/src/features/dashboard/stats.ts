@@ -1,0 +1,82 @@
+// The dashboard's figures, from the deals themselves (pure, so the rules are in one place):
+// open pipeline = deals not won or lost; weighted forecast = open deals × their stage's
+// probability, by month of expected close; average won deal = won deals only; age = now − created.
+import type { Deal } from 'crm-wasm';
+import { STAGES, stageInfo } from '../../lib/stages';
+
+export interface DashboardStats {
+  openCount: number;
+  openTotal: number;
+  weighted: number;
+  forecastByMonth: { month: string; weighted: number; total: number; count: number }[];
+  undatedWeighted: number;
+  wonThisMonth: number;
+  wonThisQuarter: number;
+  winRate?: number;
+  averageWon?: number;
+  ageByStage: { stage: string; label: string; days?: number; count: number }[];
+}
+
+const DAY = 86_400_000;
+
+/** When a won deal counts as won: its expected close date, else its last change. */
+const wonAt = (d: Deal) => new Date(d.expectedCloseDate ?? d.updatedAt ?? 0);
+
+export function computeStats(deals: Deal[], now = new Date()): DashboardStats {
+  let openCount = 0, openTotal = 0, weighted = 0, undatedWeighted = 0, won = 0, lost = 0, wonSum = 0, wonWithAmount = 0;
+  let wonThisMonth = 0, wonThisQuarter = 0;
+  const months = new Map<string, { weighted: number; total: number; count: number }>();
+  const ages = new Map<string, { sum: number; count: number }>();
+  const y = now.getUTCFullYear(), m = now.getUTCMonth(), q = Math.floor(m / 3);
+  for (const d of deals) {
+    const info = stageInfo(d.stage);
+    const amount = d.amount ?? 0;
+    if (d.createdAt) {
+      const a = ages.get(info.id) ?? { sum: 0, count: 0 };
+      a.sum += (now.getTime() - new Date(d.createdAt).getTime()) / DAY;
+      a.count += 1;
+      ages.set(info.id, a);
+    }
+    if (info.id === 'won') {
+      won += 1;
+      if (d.amount !== undefined) { wonSum += amount; wonWithAmount += 1; }
+      const at = wonAt(d);
+      if (at.getUTCFullYear() === y && Math.floor(at.getUTCMonth() / 3) === q) {
+        wonThisQuarter += amount;
+        if (at.getUTCMonth() === m) wonThisMonth += amount;
+      }
+    } else if (info.id === 'lost') {
+      lost += 1;
+    } else if (!info.closed) {
+      openCount += 1;
+      openTotal += amount;
+      const w = amount * info.probability;
+      weighted += w;
+      if (d.expectedCloseDate) {
+        const key = d.expectedCloseDate.slice(0, 7);
+        const e = months.get(key) ?? { weighted: 0, total: 0, count: 0 };
+        e.weighted += w;
+        e.total += amount;
+        e.count += 1;
+        months.set(key, e);
+      } else {
+        undatedWeighted += w;
+      }
+    }
+  }
+  return {
+    openCount,
+    openTotal,
+    weighted,
+    undatedWeighted,
+    forecastByMonth: [...months.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([month, v]) => ({ month, ...v })),
+    wonThisMonth,
+    wonThisQuarter,
+    winRate: won + lost > 0 ? won / (won + lost) : undefined,
+    averageWon: wonWithAmount > 0 ? wonSum / wonWithAmount : undefined,
+    ageByStage: STAGES.map((s) => {
+      const a = ages.get(s.id);
+      return { stage: s.id, label: s.label, days: a ? a.sum / a.count : undefined, count: a?.count ?? 0 };
+    }),
+  };
+}

@@ -1,0 +1,91 @@
+// The activity timeline of a deal or a contact, and the form to log one (subject and date
+// required: checked here, before any request).
+import { useState, type FormEvent } from 'react';
+import { Alert, Button, Checkbox, Group, NativeSelect, Stack, Text, TextInput, ThemeIcon, Title } from '@mantine/core';
+import { DateInput } from '@mantine/dates';
+import { IconMail, IconNote, IconPhone, IconUsers } from '@tabler/icons-react';
+import type { Activity, ActivityType, RelatedTo } from 'crm-wasm';
+import { useSession } from '../../data/context';
+import { describeError } from '../../data/crm';
+import { useQuery } from '../../data/hooks';
+import { dayToIso, formatDate } from '../../lib/format';
+
+const TYPES: { value: ActivityType; label: string; icon: typeof IconPhone }[] = [
+  { value: 'call', label: 'Call', icon: IconPhone },
+  { value: 'email', label: 'E-mail', icon: IconMail },
+  { value: 'meeting', label: 'Meeting', icon: IconUsers },
+  { value: 'note', label: 'Note', icon: IconNote },
+];
+
+export function Activities({ relatedTo }: { relatedTo: RelatedTo }) {
+  const { client } = useSession();
+  const list = useQuery(() => client.activities().equalTo('relatedTo', relatedTo).descending('dueDate'), `${relatedTo.className}:${relatedTo.objectId}`);
+  const [type, setType] = useState<ActivityType>('call');
+  const [subject, setSubject] = useState('');
+  const [due, setDue] = useState<string | null>(null);
+  const [errors, setErrors] = useState<{ subject?: string; due?: string; save?: string }>({});
+
+  async function log(e: FormEvent) {
+    e.preventDefault();
+    const problems = {
+      subject: subject.trim() ? undefined : 'Enter a subject',
+      due: due ? undefined : 'Pick a date',
+    };
+    setErrors(problems);
+    if (problems.subject || problems.due) return;
+    try {
+      await client.createActivity({ type, subject: subject.trim(), dueDate: dayToIso(due!), relatedTo });
+      setSubject('');
+      setDue(null);
+      list.reload();
+    } catch (err) {
+      setErrors({ save: describeError(err) });
+    }
+  }
+
+  async function done(a: Activity, completed: boolean) {
+    try {
+      await client.updateActivity(a.objectId!, { completedAt: completed ? new Date().toISOString() : null });
+      list.reload();
+    } catch (err) {
+      setErrors({ save: describeError(err) });
+    }
+  }
+
+  return (
+    <Stack gap="sm">
+      <Title order={3} size="h5">Activities</Title>
+      <form onSubmit={log} aria-label="Log activity" noValidate>
+        <Stack gap="xs">
+          <Group grow align="flex-start" gap="xs">
+            <NativeSelect label="Activity type" data={TYPES.map(({ value, label }) => ({ value, label }))} value={type} onChange={(e) => setType(e.currentTarget.value)} />
+            <DateInput label="Due" valueFormat="D MMM YYYY" clearable clearButtonProps={{ 'aria-label': 'Clear due date' }} placeholder="Date" value={due} onChange={setDue} error={errors.due} withAsterisk />
+          </Group>
+          <Group align="flex-end" gap="xs" wrap="nowrap">
+            <TextInput label="Subject" placeholder="What is it about?" value={subject} onChange={(e) => setSubject(e.currentTarget.value)} error={errors.subject} withAsterisk style={{ flex: 1 }} />
+            <Button type="submit" mb={errors.subject ? 22 : 0}>Log</Button>
+          </Group>
+          {errors.save && <Alert color="red" variant="light" role="alert">{errors.save}</Alert>}
+        </Stack>
+      </form>
+      {list.loading && <Text size="sm" c="dimmed">Loading…</Text>}
+      {list.error && <Alert color="red" variant="light" role="alert">{list.error}</Alert>}
+      {list.data?.length === 0 && <Text size="sm" c="dimmed">No activities yet.</Text>}
+      <ul className="timeline">
+        {list.data?.map((a) => {
+          const t = TYPES.find((x) => x.value === a.type) ?? TYPES[3]!;
+          return (
+            <li key={a.objectId} className={a.completedAt ? 'done' : ''}>
+              <ThemeIcon size={26} radius="xl" variant="light" color={a.completedAt ? 'gray' : 'indigo'} aria-hidden><t.icon size={15} /></ThemeIcon>
+              <div style={{ flex: 1, minWidth: 0 }}>
+                <Text size="sm" fw={500}>{a.subject}</Text>
+                <Text size="xs" c="dimmed">{t.label} · {formatDate(a.dueDate)}{a.completedAt ? ' · done' : ''}</Text>
+              </div>
+              <Checkbox aria-label={`Done: ${a.subject}`} checked={!!a.completedAt} onChange={(e) => done(a, e.currentTarget.checked)} />
+            </li>
+          );
+        })}
+      </ul>
+    </Stack>
+  );
+}

@@ -1,0 +1,206 @@
+// A deal as a record, at /deals/:id over the board: edit (only the changed fields are sent),
+// a warning when the deal changed elsewhere meanwhile, delete (confirmed, undoable), activities.
+import { useState, type FormEvent } from 'react';
+import { Link } from 'react-router';
+import { Alert, Anchor, Badge, Button, Divider, Drawer, Group, Modal, NativeSelect, NumberInput, Select, Stack, Text, Textarea, TextInput, Title } from '@mantine/core';
+import { DateInput } from '@mantine/dates';
+import { notifications } from '@mantine/notifications';
+import { IconAlertTriangle, IconTrash } from '@tabler/icons-react';
+import type { Changes, Deal, Stage } from 'crm-wasm';
+import { deleteDeal, updateDeal } from '../../data/actions';
+import { useSession } from '../../data/context';
+import { describeError } from '../../data/crm';
+import { usePipeline, useQuery } from '../../data/hooks';
+import { dayToIso, formatDate, formatMoney, isoToDay, refName } from '../../lib/format';
+import { STAGE_OPTIONS, stageInfo } from '../../lib/stages';
+import { Activities } from './Activities';
+
+/** The editable fields, as the form holds them. */
+interface Form {
+  title: string;
+  amount: string;
+  stage: string;
+  close: string;
+  company: string;
+  contact: string;
+  owner: string;
+  notes: string;
+}
+const LABELS: Record<keyof Form, string> = {
+  title: 'title', amount: 'amount', stage: 'stage', close: 'expected close', company: 'company', contact: 'contact', owner: 'owner', notes: 'notes',
+};
+
+function toForm(d: Deal | undefined): Form {
+  return {
+    title: d?.title ?? '',
+    amount: d?.amount === undefined ? '' : String(d.amount),
+    stage: d?.stage ?? 'lead',
+    close: isoToDay(d?.expectedCloseDate),
+    company: d?.company?.objectId ?? '',
+    contact: d?.contact?.objectId ?? '',
+    owner: d?.assignedTo?.objectId ?? '',
+    notes: d?.notes ?? '',
+  };
+}
+
+const differing = (a: Form, b: Form) => (Object.keys(a) as (keyof Form)[]).filter((k) => a[k] !== b[k]);
+
+/** Only the fields in `fields`, as changes the API takes ('' unsets). */
+function changesOf(form: Form, fields: (keyof Form)[]): Changes<Deal> {
+  const c: Record<string, unknown> = {};
+  for (const f of fields) {
+    const v = form[f];
+    switch (f) {
+      case 'title': c.title = v; break;
+      case 'amount': c.amount = v === '' ? null : Number(v); break;
+      case 'stage': c.stage = v as Stage; break;
+      case 'close': c.expectedCloseDate = v ? dayToIso(v) : null; break;
+      case 'company': c.company = v ? { className: 'Company', objectId: v } : null; break;
+      case 'contact': c.contact = v ? { className: 'Contact', objectId: v } : null; break;
+      case 'owner': c.assignedTo = v ? { className: '_User', objectId: v } : null; break;
+      case 'notes': c.notes = v || null; break;
+    }
+  }
+  return c as Changes<Deal>;
+}
+
+export function DealDrawer({ dealId, onClose }: { dealId: string; onClose: () => void }) {
+  const { workspace } = useSession();
+  usePipeline(workspace.pipeline);
+  const live = workspace.pipeline.get(dealId);
+  // What the form started from: a change made elsewhere since then is told, not overwritten.
+  const [base, setBase] = useState(() => toForm(live));
+  const [form, setForm] = useState(base);
+  return (
+    <Drawer opened onClose={onClose} position="right" size="min(520px, 100%)" title={<Title order={2} size="h4">{live?.title ?? 'Deal'}</Title>} closeButtonProps={{ 'aria-label': 'Close' }} classNames={{ body: 'drawer-body' }}>
+      {live ? (
+        <DealRecord deal={live} base={base} form={form} setForm={setForm} onSaved={(f) => { setBase(f); setForm(f); }} onDeleted={onClose} />
+      ) : (
+        <Alert color="gray">This deal does not exist or was deleted.</Alert>
+      )}
+    </Drawer>
+  );
+}
+
+function DealRecord({ deal, base, form, setForm, onSaved, onDeleted }: {
+  deal: Deal;
+  base: Form;
+  form: Form;
+  setForm: (f: Form) => void;
+  onSaved: (f: Form) => void;
+  onDeleted: () => void;
+}) {
+  const { client, user, workspace } = useSession();
+  const [error, setError] = useState<string>();
+  const [busy, setBusy] = useState(false);
+  const [confirmOverwrite, setConfirmOverwrite] = useState(false);
+  const [confirmDelete, setConfirmDelete] = useState(false);
+  const companies = useQuery(() => client.companies().ascending('name').limit(1000), 'companies', true);
+  const contacts = useQuery(() => client.contacts().ascending('name').limit(1000), 'contacts', true);
+
+  const latest = toForm(deal);
+  const edited = differing(form, base);
+  const elsewhere = differing(latest, base);
+  const clash = edited.filter((f) => elsewhere.includes(f) && form[f] !== latest[f]);
+  const set = (patch: Partial<Form>) => setForm({ ...form, ...patch });
+
+  async function save(overwrite: boolean) {
+    setError(undefined);
+    if (edited.length === 0) return;
+    if (clash.length > 0 && !overwrite) {
+      setConfirmOverwrite(true);
+      return;
+    }
+    setConfirmOverwrite(false);
+    setBusy(true);
+    try {
+      await updateDeal(workspace, deal.objectId!, changesOf(form, edited));
+      const fresh = toForm(workspace.pipeline.get(deal.objectId!));
+      onSaved(fresh);
+      notifications.show({ color: 'teal', message: 'Deal saved.' });
+    } catch (err) {
+      setError(describeError(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    void save(false);
+  };
+  /** Take the other change into the form (keeping the user's own edits elsewhere). */
+  const takeTheirs = () => {
+    const next = { ...form };
+    for (const f of elsewhere) if (!edited.includes(f) || clash.includes(f)) next[f] = latest[f];
+    onSaved(latest);
+    setForm(next);
+  };
+
+  const companyName = refName(deal.company);
+  const companyOptions = (companies.data ?? []).map((c) => ({ value: c.objectId!, label: c.name }));
+  if (deal.company?.objectId && !companyOptions.some((o) => o.value === deal.company!.objectId)) companyOptions.push({ value: deal.company.objectId, label: companyName ?? 'Current company' });
+  const contactOptions = (contacts.data ?? []).map((c) => ({ value: c.objectId!, label: c.name }));
+  const ownerOptions = [{ value: '', label: 'Unassigned' }, { value: user.objectId!, label: `Me (${user.username})` }];
+  if (form.owner && form.owner !== user.objectId) ownerOptions.push({ value: form.owner, label: 'A colleague' });
+
+  return (
+    <Stack gap="md">
+      <Group gap="xs">
+        <Badge color={stageInfo(deal.stage).color} variant="light">{stageInfo(deal.stage).label}</Badge>
+        <Text size="sm" fw={600}>{formatMoney(deal.amount)}</Text>
+        {deal.expectedCloseDate && <Text size="sm" c="dimmed">closes {formatDate(deal.expectedCloseDate)}</Text>}
+      </Group>
+      <Group gap="md">
+        {deal.company?.objectId && <Anchor component={Link} to={`/companies/${deal.company.objectId}`} size="sm">{companyName ?? 'Company'}</Anchor>}
+        {deal.contact?.objectId && <Anchor component={Link} to={`/contacts/${deal.contact.objectId}`} size="sm">{contactOptions.find((c) => c.value === deal.contact!.objectId)?.label ?? 'Contact'}</Anchor>}
+      </Group>
+      {elsewhere.length > 0 && (
+        <Alert color="yellow" variant="light" icon={<IconAlertTriangle size={18} />} title="This deal changed elsewhere" data-testid="changed-elsewhere">
+          <Text size="sm">Someone changed the {elsewhere.map((f) => LABELS[f]).join(', ')} since you opened it.{clash.length > 0 && ' Saving would overwrite their change.'}</Text>
+          <Button size="compact-sm" variant="light" mt={6} onClick={takeTheirs}>Load their version</Button>
+        </Alert>
+      )}
+      <form onSubmit={submit} aria-label="Edit deal">
+        <Stack gap="sm">
+          <TextInput label="Title" value={form.title} onChange={(e) => set({ title: e.currentTarget.value })} />
+          <Group grow>
+            <NumberInput label="Amount" prefix="$" thousandSeparator="," min={0} hideControls value={form.amount} onChange={(v) => set({ amount: v === '' ? '' : String(v) })} />
+            <NativeSelect label="Stage" data={STAGE_OPTIONS} value={form.stage} onChange={(e) => set({ stage: e.currentTarget.value })} />
+          </Group>
+          <Group grow>
+            <DateInput label="Expected close" valueFormat="D MMM YYYY" clearButtonProps={{ 'aria-label': 'Clear expected close' }} clearable value={form.close || null} onChange={(v) => set({ close: v ?? '' })} />
+            <NativeSelect label="Owner" data={ownerOptions} value={form.owner} onChange={(e) => set({ owner: e.currentTarget.value })} />
+          </Group>
+          <Select label="Company" placeholder="None" searchable clearable data={companyOptions} value={form.company || null} onChange={(v) => set({ company: v ?? '' })} />
+          <Select label="Contact" placeholder="None" searchable clearable data={contactOptions} value={form.contact || null} onChange={(v) => set({ contact: v ?? '' })} />
+          <Textarea label="Notes" description={form.stage === 'lost' ? 'Why was it lost?' : undefined} autosize minRows={2} value={form.notes} onChange={(e) => set({ notes: e.currentTarget.value })} />
+          {error && <Alert color="red" variant="light" role="alert">{error}</Alert>}
+          <Group justify="space-between">
+            <Button variant="subtle" color="red" leftSection={<IconTrash size={16} />} onClick={() => setConfirmDelete(true)}>Delete deal</Button>
+            <Button type="submit" loading={busy} disabled={edited.length === 0}>Save</Button>
+          </Group>
+        </Stack>
+      </form>
+      <Divider />
+      <Activities relatedTo={{ className: 'Deal', objectId: deal.objectId! }} />
+
+      <Modal opened={confirmOverwrite} onClose={() => setConfirmOverwrite(false)} title="Overwrite the other change?" centered>
+        <Text size="sm">The {clash.map((f) => LABELS[f]).join(', ')} changed elsewhere after you opened this deal. Saving replaces that change with yours.</Text>
+        <Group justify="flex-end" mt="md">
+          <Button variant="default" onClick={() => { setConfirmOverwrite(false); takeTheirs(); }}>Keep theirs</Button>
+          <Button color="orange" onClick={() => void save(true)}>Overwrite</Button>
+        </Group>
+      </Modal>
+      <Modal opened={confirmDelete} onClose={() => setConfirmDelete(false)} title="Delete this deal?" centered>
+        <Text size="sm">“{deal.title}” will be deleted. You can undo this for a few seconds.</Text>
+        <Group justify="flex-end" mt="md">
+          <Button variant="default" onClick={() => setConfirmDelete(false)}>Cancel</Button>
+          <Button color="red" onClick={() => {
+            setConfirmDelete(false);
+            deleteDeal(workspace, deal).then(onDeleted, (err) => setError(describeError(err)));
+          }}>Delete</Button>
+        </Group>
+      </Modal>
+    </Stack>
+  );
+}

@@ -1,0 +1,52 @@
+// Formatting through Intl: money, dates, relative ages. One place, the browser's locale.
+const locale = typeof navigator !== 'undefined' ? navigator.language : undefined;
+
+const money = new Intl.NumberFormat(locale, { style: 'currency', currency: 'USD', maximumFractionDigits: 0 });
+const compact = new Intl.NumberFormat(locale, { style: 'currency', currency: 'USD', notation: 'compact', maximumFractionDigits: 1 });
+const date = new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
+const month = new Intl.DateTimeFormat(locale, { month: 'short', year: 'numeric', timeZone: 'UTC' });
+const percent = new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 0 });
+const number = new Intl.NumberFormat(locale, { maximumFractionDigits: 1 });
+
+export const formatMoney = (n: number | undefined | null) => (n === undefined || n === null ? '—' : money.format(n));
+export const formatMoneyCompact = (n: number) => compact.format(n);
+export const formatPercent = (n: number | undefined) => (n === undefined ? '—' : percent.format(n));
+export const formatNumber = (n: number) => number.format(n);
+
+/** A calendar date (stored as UTC midnight) for people: "15 Dec 2026". */
+export const formatDate = (iso: string | undefined) => (iso ? date.format(new Date(iso)) : '');
+
+/** "2026-12" -> "Dec 2026". */
+export const formatMonth = (ym: string) => month.format(new Date(`${ym}-01T00:00:00.000Z`));
+
+/** An age in days as words: "less than an hour", "5 hours", "12 days". */
+export function formatAge(days: number | undefined): string {
+  if (days === undefined) return '—';
+  const hours = days * 24;
+  if (hours < 1) return 'less than an hour';
+  if (hours < 24) return `${Math.floor(hours)} ${Math.floor(hours) === 1 ? 'hour' : 'hours'}`;
+  const d = Math.round(days);
+  return `${d} ${d === 1 ? 'day' : 'days'}`;
+}
+
+/** "2026-12-15" (a date input's value) -> the ISO instant the API stores: UTC midnight. */
+export const dayToIso = (day: string) => `${day}T00:00:00.000Z`;
+/** The ISO instant -> "2026-12-15". */
+export const isoToDay = (iso: string | undefined) => iso?.slice(0, 10) ?? '';
+
+/** Midnight today (UTC), for "overdue". */
+export function isOverdue(iso: string | undefined, now = Date.now()): boolean {
+  if (!iso) return false;
+  const today = new Date(now);
+  return new Date(iso).getTime() < Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate());
+}
+
+/** "Ada Lovelace" -> "AL". */
+export function initials(name: string): string {
+  return name.split(/\s+/).filter(Boolean).slice(0, 2).map((w) => w[0]!.toUpperCase()).join('');
+}
+
+/** The name of an included pointer (company, contact), if the object came with it. */
+export function refName(ref: unknown): string | undefined {
+  return ref && typeof ref === 'object' && 'name' in ref ? String((ref as { name: unknown }).name) : undefined;
+}

@@ -407,7 +407,7 @@ async fn a_batch_that_meets_an_invalid_session_tells_the_app_too() {
             .clone(),
     );
     let results = c
-        .destroy_all_deals(js(&serde_json::json!(["abc123"])))
+        .destroy_all_deals(js(&serde_json::json!(["abc1234567"])))
         .await
         .unwrap();
     let first = js_sys::Array::from(&results).get(0);

@@ -214,6 +214,13 @@ function answer(res, err) {
   res.status(statusOf(err)).json({ code: err.code, error: err.message });
 }
 
+/** The refusal for a body express.json could not read: too large, or not JSON. */
+function bodyRefusal(err) {
+  return err.type === 'entity.too.large'
+    ? new Refusal(CODE.OBJECT_TOO_LARGE, `the request body is over ${LIMITS.bodyBytes} bytes`)
+    : new Refusal(CODE.INVALID_JSON, 'the request body is not valid JSON');
+}
+
 /** Parse answers a save with the fields Cloud Code changed. Activity.relatedTo is stored as
  * {className, objectId} (related-to.js), but an SDK that saved a Pointer must get a Pointer
  * back, or its object changes shape right after the save. */
@@ -273,11 +280,7 @@ function restGuard({ limiter }) {
     if (path !== req.path) req.url = path + req.url.slice(req.path.length);
     addMissingCodes(res);
     parse(req, res, (err) => {
-      if (err) {
-        const tooBig = err.type === 'entity.too.large';
-        return answer(res, new Refusal(tooBig ? CODE.OBJECT_TOO_LARGE : CODE.INVALID_JSON,
-          tooBig ? `the request body is over ${LIMITS.bodyBytes} bytes` : 'the request body is not valid JSON'));
-      }
+      if (err) return answer(res, bodyRefusal(err));
       try {
         const body = req.body;
         const method = (body && typeof body._method === 'string' ? body._method : req.method).toUpperCase();
@@ -370,8 +373,7 @@ function graphQLGuard({ limiter }) {
       const reply = (e) => res.status(statusOf(e))
         .json({ errors: [{ message: e.message, extensions: { code: e.code } }] });
       if (err) {
-        return reply(new Refusal(err.type === 'entity.too.large' ? CODE.OBJECT_TOO_LARGE : CODE.INVALID_JSON,
-          err.type === 'entity.too.large' ? `the request body is over ${LIMITS.bodyBytes} bytes` : 'the request body is not valid JSON'));
+        return reply(bodyRefusal(err));
       }
       try {
         checkGraphQL(req.body);

@@ -136,12 +136,18 @@ async function ensureManagerRole() {
   await role.save(null, { useMasterKey: true });
 }
 
+// Parse Server's own PostgreSQL connection (pg-promise). Parse 9 keeps the database controller
+// on the app's Config, not on the ParseServer object.
+function databaseClient() {
+  const Config = require('parse-server/lib/Config');
+  return Config.get(appId).database.adapter._client;
+}
+
 // Activities saved before relatedDeal/relatedContact existed get them filled in from relatedTo
 // (Parse keeps a Pointer column as the target's objectId). Idempotent; leaves updatedAt alone,
 // so no client sees a change that is not one.
 async function migrateRelatedTo() {
-  const Config = require('parse-server/lib/Config');
-  const client = Config.get(appId).database.adapter._client;
+  const client = databaseClient();
   for (const [className, column] of [['Deal', 'relatedDeal'], ['Contact', 'relatedContact']]) {
     const done = await client.result(
       `UPDATE "Activity" SET "${column}" = "relatedTo"->>'objectId'
@@ -154,8 +160,7 @@ async function migrateRelatedTo() {
 // a database set up another way may lack it, and then one expensive query can hold a
 // connection for as long as it likes.
 async function warnWithoutStatementTimeout() {
-  const Config = require('parse-server/lib/Config');
-  const row = await Config.get(appId).database.adapter._client.one('SHOW statement_timeout');
+  const row = await databaseClient().one('SHOW statement_timeout');
   if (row.statement_timeout === '0') {
     console.warn('WARNING: PostgreSQL has no statement_timeout; see the production checklist in the README');
   }
@@ -177,9 +182,7 @@ function scheduleIdempotencyCleanup(api) {
 }
 
 async function idempotencyCleanup() {
-  const Config = require('parse-server/lib/Config');
-  const database = Config.get(appId).database;
-  const client = database.adapter._client;
+  const client = databaseClient();
   const before = await client.one('SELECT count(*)::int AS n FROM "_Idempotency"');
   await client.none('SELECT idempotency_delete_expired_records()');
   const after = await client.one('SELECT count(*)::int AS n FROM "_Idempotency"');

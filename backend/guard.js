@@ -192,9 +192,13 @@ function checkOps(className, body) {
   }
 }
 
+/** Checks a /batch body. Parse answers each sub-request on its own, so a sub-request the
+ * gate refuses gets its own error in the answer and the others still run (unless the client
+ * asked for a transaction, where one refusal refuses all). Answers the refusals by index. */
 function checkBatch(body, countAccountRequest) {
   if (!body || !Array.isArray(body.requests)) refuse(CODE.INVALID_JSON, 'a batch needs a "requests" array');
-  for (const r of body.requests) {
+  const refused = new Map();
+  body.requests.forEach((r, index) => {
     if (!r || typeof r !== 'object' || typeof r.method !== 'string' || typeof r.path !== 'string') {
       refuse(CODE.INVALID_JSON, 'each batch request needs a method and a path');
     }
@@ -203,10 +207,32 @@ function checkBatch(body, countAccountRequest) {
     const path = canonicalPath(r.path.replace(/^\/+parse(?=\/)/i, ''));
     if (path === '/batch') refuse(CODE.INVALID_JSON, 'a batch cannot contain a batch');
     r.path = `/parse${path}`;
-    checkRestRequest(method, path, r.body);
     const kind = accountKind(method, path, r.body);
     if (kind) countAccountRequest(kind);
-  }
+    try {
+      checkRestRequest(method, path, r.body);
+    } catch (e) {
+      if (!(e instanceof Refusal) || body.transaction === true) throw e;
+      refused.set(index, e);
+    }
+  });
+  return refused;
+}
+
+/** Sends Parse only the sub-requests the gate let through, and puts each refusal back in its
+ * place in Parse's answer, so the client gets one result per sub-request, in order. */
+function answerBatchWithRefusals(req, res, refused, next) {
+  const all = req.body.requests;
+  const errorOf = (e) => ({ error: { code: e.code, error: e.message } });
+  if (refused.size === all.length) return res.status(200).json(all.map((_, i) => errorOf(refused.get(i))));
+  req.body.requests = all.filter((_, i) => !refused.has(i));
+  const json = res.json.bind(res);
+  res.json = (answer) => {
+    if (!Array.isArray(answer)) return json(answer);
+    const results = answer[Symbol.iterator]();
+    return json(all.map((_, i) => (refused.has(i) ? errorOf(refused.get(i)) : results.next().value)));
+  };
+  next();
 }
 
 const statusOf = (err) => (err.code === CODE.OBJECT_TOO_LARGE ? 413 : err.code === REQUEST_LIMIT_EXCEEDED ? 429 : 400);
@@ -249,16 +275,31 @@ function shapeActivityResponses(req, res, method) {
   };
 }
 
-/** Parse answers some refusals (master-key-only routes, too large, unknown route) with an HTTP
- * error and no Parse code; give them one, so every refusal a client sees carries a code. */
+/** Parse answers some refusals (master-key-only routes, too large, unknown route, a wrong
+ * application id or key) with an HTTP error and no Parse code; give them one, so every
+ * refusal a client sees carries a code. The wrong-key answer is written with `res.end`, not
+ * `res.json`, so both are covered. */
 function addMissingCodes(res) {
-  const json = res.json.bind(res);
-  res.json = (body) => {
+  const withCode = (body) => {
     if (res.statusCode >= 400 && body && typeof body === 'object' && !Array.isArray(body) && typeof body.code !== 'number' && typeof body.error === 'string') {
       const code = { 401: CODE.OPERATION_FORBIDDEN, 403: CODE.OPERATION_FORBIDDEN, 404: 101, 413: CODE.OBJECT_TOO_LARGE }[res.statusCode] || 1;
-      body = { code, error: body.error };
+      return { code, error: body.error };
     }
-    return json(body);
+    return body;
+  };
+  const json = res.json.bind(res);
+  res.json = (body) => json(withCode(body));
+  const end = res.end.bind(res);
+  res.end = (chunk, ...rest) => {
+    // Only a bare end with a JSON error and no length fixed yet (res.json sets one).
+    if (res.statusCode >= 400 && typeof chunk === 'string' && chunk.startsWith('{"error"') && !res.getHeader('Content-Length')) {
+      try {
+        const body = withCode(JSON.parse(chunk));
+        if (!res.getHeader('Content-Type')) res.setHeader('Content-Type', 'application/json; charset=utf-8');
+        return end(JSON.stringify(body), ...rest);
+      } catch { /* not JSON: as it is */ }
+    }
+    return end(chunk, ...rest);
   };
 }
 
@@ -289,7 +330,8 @@ function restGuard({ limiter }) {
           refuse(CODE.OPERATION_FORBIDDEN, 'sessions here are revocable already');
         }
         if (path === '/batch' && method === 'POST') {
-          checkBatch(body, (kind) => limiter(kind, req.ip));
+          const refused = checkBatch(body, (kind) => limiter(kind, req.ip));
+          if (refused.size > 0) return answerBatchWithRefusals(req, res, refused, next);
         } else {
           checkRestRequest(method, path, body, req.query);
           const kind = accountKind(method, path, body);

@@ -5,7 +5,7 @@ const fs = require('fs');
 const http = require('http');
 const path = require('path');
 const express = require('express');
-const { ParseServer, ParseGraphQLServer } = require('parse-server');
+const { ParseServer, ParseGraphQLServer, RedisCacheAdapter } = require('parse-server');
 const { allDefinitions } = require('./schema');
 const { outboxAdapter } = require('./mail-adapter');
 const { restGuard, graphQLGuard, guardedWssAdapter, answerClientErrors, accountLimiter } = require('./guard');
@@ -24,6 +24,11 @@ const serverURL = `http://${host}:${port}/parse`;
 // security suite checks them on a server of its own with the defaults.
 const rateScale = Number(env('CRM_RATE_LIMIT_SCALE', '1'));
 const trustProxy = env('CRM_TRUST_PROXY', '');
+// Cluster mode (backend/cluster.sh): several instances share Parse's caches, the LiveQuery
+// events (pub/sub) and the account rate limits through Redis; CRM_LIVEQUERY=0 leaves the
+// LiveQuery server to a process of its own.
+const redisURL = env('CRM_REDIS_URL', '');
+const liveQueryHere = env('CRM_LIVEQUERY', '1') !== '0';
 
 if (!masterKey || masterKey.length < 16) {
   console.error('PARSE_MASTER_KEY must be set (ctl.sh generates one per data folder)');
@@ -70,7 +75,8 @@ async function main() {
       graphQLFields: 200,
     },
     idempotencyOptions: { paths: ['.*'], ttl: 3600 },
-    liveQuery: { classNames: ['Deal', 'Activity'] },
+    liveQuery: { classNames: ['Deal', 'Activity'], ...(redisURL ? { redisURL } : {}) },
+    ...(redisURL ? { cacheAdapter: new RedisCacheAdapter({ url: redisURL }) } : {}),
     schema: {
       definitions: allDefinitions(),
       strict: false,
@@ -89,7 +95,7 @@ async function main() {
   // Behind a reverse proxy, the client's address (for the rate limits) is in X-Forwarded-For;
   // trust it only from the proxy's own address (e.g. CRM_TRUST_PROXY=127.0.0.1).
   if (trustProxy) app.set('trust proxy', trustProxy);
-  const limiter = accountLimiter(rateScale);
+  const limiter = accountLimiter(rateScale, { redisURL });
   app.use('/parse', restGuard({ limiter }), api.app);
   // A route Parse does not have gets a Parse error too, not Express's HTML page.
   app.use('/parse', (req, res) => res.status(404).json({ code: 101, error: `no such route: ${req.method} /parse${req.path.slice(0, 100)}` }));
@@ -99,14 +105,17 @@ async function main() {
   const server = http.createServer(app);
   answerClientErrors(server);
   await new Promise((resolve) => server.listen(port, host, resolve));
-  await ParseServer.createLiveQueryServer(server, {
-    appId,
-    masterKey,
-    javascriptKey,
-    serverURL,
-    keyPairs: { javascriptKey, masterKey },
-    wssAdapter: guardedWssAdapter(appId),
-  });
+  if (liveQueryHere) {
+    await ParseServer.createLiveQueryServer(server, {
+      appId,
+      masterKey,
+      javascriptKey,
+      serverURL,
+      keyPairs: { javascriptKey, masterKey },
+      wssAdapter: guardedWssAdapter(appId, { trustProxy }),
+      ...(redisURL ? { redisURL } : {}),
+    });
+  }
   await ensureManagerRole();
   await warnWithoutStatementTimeout();
   await migrateRelatedTo();

@@ -8,7 +8,7 @@
 # crash; crashes are written to .data/<instance>/crashes.log). Called by ctl.sh:
 #   ctl.sh start|stop|status|crash NAME|crashes|reset|master-key cluster|cluster-test
 # Ports: a block from CRM_CLUSTER_PORT (cluster 6300, cluster-test 6400): balancer +0, API
-# instance i +10+i, LiveQuery +30, Redis +40, PostgreSQL +50. CRM_CLUSTER_API=N instances (2).
+# instance i +10+i, LiveQuery +30, Redis +40, PostgreSQL +50, HAProxy's stats page +5. CRM_CLUSTER_API=N instances (2).
 # Process names (for `crash`): pg, redis, api1..apiN, livequery, haproxy.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -142,6 +142,12 @@ defaults
   # A request whose connection to an instance fails goes to another one.
   retries 2
   option redispatch
+# Which instances are up, as HAProxy sees them (loopback; the cluster tests read it).
+frontend stats
+  bind 127.0.0.1:$((base + 5))
+  stats enable
+  stats uri /stats
+  stats refresh 5s
 frontend crm
   bind 127.0.0.1:$balancer_port
   acl websocket hdr(Upgrade) -i websocket

@@ -106,7 +106,7 @@ async function main() {
   answerClientErrors(server);
   await new Promise((resolve) => server.listen(port, host, resolve));
   if (liveQueryHere) {
-    await ParseServer.createLiveQueryServer(server, {
+    const liveQuery = await ParseServer.createLiveQueryServer(server, {
       appId,
       masterKey,
       javascriptKey,
@@ -115,6 +115,7 @@ async function main() {
       wssAdapter: guardedWssAdapter(appId, { trustProxy }),
       ...(redisURL ? { redisURL } : {}),
     });
+    if (redisURL) closeSocketsAfterRedisOutage(liveQuery);
   }
   await ensureManagerRole();
   await warnWithoutStatementTimeout();
@@ -131,6 +132,27 @@ async function main() {
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+}
+
+// Events published while this process's Redis subscription was down never reach it, and its
+// clients cannot tell. Once the subscription is back, every LiveQuery socket is closed (1012,
+// service restart): the clients reconnect and catch up on what they missed.
+function closeSocketsAfterRedisOutage(liveQuery) {
+  const subscriber = liveQuery.subscriber;
+  let lost = false;
+  subscriber.on('error', () => { lost = true; });
+  subscriber.on('reconnecting', () => { lost = true; });
+  subscriber.on('ready', () => {
+    if (!lost) return;
+    lost = false;
+    // Leave a moment for the subscriber to subscribe again before clients catch up.
+    setTimeout(() => {
+      const wss = liveQuery.parseWebSocketServer && liveQuery.parseWebSocketServer.server && liveQuery.parseWebSocketServer.server.wss;
+      const clients = wss ? [...wss.clients] : [];
+      for (const ws of clients) ws.close(1012, 'event feed restarted: reconnect and catch up');
+      console.warn(`Redis subscription restored: ${clients.length} LiveQuery connection(s) closed for their clients to catch up`);
+    }, 500);
+  });
 }
 
 // Members of "sales-manager" read every CRM object (the ACLs Cloud Code sets grant it).

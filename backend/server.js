@@ -115,7 +115,12 @@ async function main() {
       wssAdapter: guardedWssAdapter(appId, { trustProxy }),
       ...(redisURL ? { redisURL } : {}),
     });
-    if (redisURL) closeSocketsAfterRedisOutage(liveQuery);
+    if (redisURL) {
+      closeSocketsAfterRedisOutage(liveQuery);
+      closeSocketsWhenAnInstanceGoes(liveQuery);
+    }
+  } else if (redisURL) {
+    announceInstance();
   }
   await ensureManagerRole();
   await warnWithoutStatementTimeout();
@@ -146,13 +151,53 @@ function closeSocketsAfterRedisOutage(liveQuery) {
     if (!lost) return;
     lost = false;
     // Leave a moment for the subscriber to subscribe again before clients catch up.
-    setTimeout(() => {
-      const wss = liveQuery.parseWebSocketServer && liveQuery.parseWebSocketServer.server && liveQuery.parseWebSocketServer.server.wss;
-      const clients = wss ? [...wss.clients] : [];
-      for (const ws of clients) ws.close(1012, 'event feed restarted: reconnect and catch up');
-      console.warn(`Redis subscription restored: ${clients.length} LiveQuery connection(s) closed for their clients to catch up`);
-    }, 500);
+    setTimeout(() => closeLiveSockets(liveQuery, 'Redis subscription restored'), 500);
   });
+}
+
+function closeLiveSockets(liveQuery, why) {
+  const wss = liveQuery.parseWebSocketServer && liveQuery.parseWebSocketServer.server && liveQuery.parseWebSocketServer.server.wss;
+  const clients = wss ? [...wss.clients] : [];
+  for (const ws of clients) ws.close(1012, 'event feed restarted: reconnect and catch up');
+  console.warn(`${why}: ${clients.length} LiveQuery connection(s) closed for their clients to catch up`);
+}
+
+// An API instance that dies between a commit and its publish to Redis leaves subscribers
+// without that event, and nothing tells them. So each API instance keeps a key in Redis that
+// lives 3 s and is renewed every second; when one vanishes (a crash, a lost machine, or a stop),
+// the LiveQuery process closes its sockets and every client catches up.
+const ALIVE_PREFIX = 'crm:api-alive:';
+function redisClient() {
+  const { createClient } = require('redis');
+  const client = createClient({ url: redisURL, disableOfflineQueue: true });
+  client.on('error', () => {}); // the cache and pub/sub clients log Redis outages already
+  client.connect().catch(() => {});
+  return client;
+}
+
+function announceInstance() {
+  const client = redisClient();
+  const key = `${ALIVE_PREFIX}${host}:${port}:${process.pid}:${Date.now()}`;
+  const beat = () => { if (client.isReady) client.set(key, '1', { PX: 3000 }).catch(() => {}); };
+  client.on('ready', beat);
+  setInterval(beat, 1000).unref();
+}
+
+function closeSocketsWhenAnInstanceGoes(liveQuery) {
+  const client = redisClient();
+  let known = null;
+  setInterval(async () => {
+    if (!client.isReady) return;
+    let alive;
+    try {
+      alive = new Set(await client.keys(`${ALIVE_PREFIX}*`));
+    } catch {
+      return;
+    }
+    const gone = known ? [...known].filter((k) => !alive.has(k)) : [];
+    known = alive;
+    if (gone.length) closeLiveSockets(liveQuery, `API instance(s) gone: ${gone.map((k) => k.slice(ALIVE_PREFIX.length)).join(', ')}`);
+  }, 1000).unref();
 }
 
 // Members of "sales-manager" read every CRM object (the ACLs Cloud Code sets grant it).

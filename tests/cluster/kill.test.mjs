@@ -149,7 +149,7 @@ test(`${CLIENTS} clients x ${WRITES} writes, an API instance killed a third of t
   const sentAt = new Map();
   writes.forEach((w, c) => { for (const [id, at] of w.sent) { idsOfUser[Math.floor(c / PER_USER)].add(id); sentAt.set(id, at); } });
   const expected = (c) => idsOfUser[Math.floor(c / PER_USER)].size;
-  const deadline = Date.now() + 90000;
+  const deadline = Date.now() + 120000;
   let seen;
   for (;;) {
     seen = await Promise.all(pages.map((p) => p.evaluate(() => [...window.load.seen.entries()])));

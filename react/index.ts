@@ -90,14 +90,14 @@ function toError(e: unknown): HookError {
 
 /** Re-renders when the pipeline changes and answers its version (read `pipeline.columns()`,
  * `pipeline.page(...)` during render). With `select`, answers `select(pipeline)`, recomputed
- * only when the version changes. */
+ * when the version or `select` changes (wrap it in useCallback to skip unchanged renders). */
 export function usePipeline(pipeline: Pipeline): number;
 export function usePipeline<R>(pipeline: Pipeline, select: (pipeline: Pipeline) => R): R;
 export function usePipeline<R>(pipeline: Pipeline, select?: (pipeline: Pipeline) => R): number | R {
   const subscribe = useCallback((onChange: () => void) => pipeline.subscribe(onChange), [pipeline]);
   const version = useSyncExternalStore(subscribe, () => pipeline.version, () => pipeline.version);
-  // `select` is read from the render it was passed in; only `version` and `pipeline` recompute.
-  const selected = useMemo(() => (select ? select(pipeline) : undefined), [pipeline, version]); // eslint-disable-line react-hooks/exhaustive-deps
+  // `version` is a dependency on purpose: the pipeline object stays the same when it changes.
+  const selected = useMemo(() => (select ? select(pipeline) : undefined), [pipeline, version, select]); // eslint-disable-line react-hooks/exhaustive-deps
   return select ? (selected as R) : version;
 }
 

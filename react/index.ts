@@ -367,6 +367,15 @@ export function useSyncStatus(store?: LocalStore): SyncStatus & { online: boolea
   const subscribe = useCallback(
     (onChange: () => void) => {
       if (!local) return () => undefined;
+      // The cache may be stale (changes while nothing listened): refresh it; React reads the
+      // snapshot again after subscribing and re-renders if it moved.
+      try {
+        const now = local.status;
+        const old = statusCache.get(local);
+        if (!old || old.state !== now.state || old.pending !== now.pending) statusCache.set(local, now);
+      } catch {
+        // a closed or freed store: keep the last status
+      }
       return local.on('status', (status: SyncStatus) => {
         const old = statusCache.get(local);
         if (!old || old.state !== status.state || old.pending !== status.pending) {

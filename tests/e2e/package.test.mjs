@@ -1,7 +1,8 @@
 // The package as users get it: `npm pack` of pkg/, installed into a fresh Vite + React 19 +
 // TypeScript (strict, skipLibCheck: false, no esnext lib) app, which type-checks against the
-// generated types and crm-wasm/react and builds (wasm included); then that app, on
-// crm-wasm/react with StrictMode on, runs in headless Chromium against the test backend:
+// generated types and crm-wasm/react (and the package README's screen) and builds (wasm
+// included); then that app, on crm-wasm/react with StrictMode on, runs in headless Chromium
+// against the test backend:
 // loading then data, a typed error, a query change that never shows the old query's rows, a
 // live update, an optimistic mutation rolled back when the server refuses it.
 import { test, after } from 'node:test';
@@ -48,6 +49,11 @@ test('npm pack of pkg/ installs into a fresh Vite React app that type-checks and
   writeFileSync(path.join(dir, 'index.html'), '<!doctype html><div id="root"></div><script type="module" src="/src/main.tsx"></script>');
   mkdirSync(path.join(dir, 'src'));
   copyFileSync(path.join(root, 'tests/e2e/react-app/main.tsx'), path.join(dir, 'src/main.tsx'));
+  // The package README's React screens compile as written (type-checked, not bundled).
+  const readme = readFileSync(path.join(root, 'npm/README.md'), 'utf8');
+  const screens = [...readme.matchAll(/```tsx\n([\s\S]*?)```/g)].map((m) => m[1]);
+  assert.ok(screens.length >= 1, 'the package README has a React screen');
+  screens.forEach((code, i) => writeFileSync(path.join(dir, `src/readme-${i}.tsx`), code));
   // From npm's cache when it has them (the versions www/ uses), else from the registry.
   run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], dir);
   run(path.join(dir, 'node_modules/.bin/tsc'), ['-p', '.'], dir);
@@ -123,6 +129,13 @@ test('crm-wasm/react in Chromium, React 19 StrictMode, against the backend', { t
   // The pipeline and the local datastore, through usePipeline, useLocalQuery, useSyncStatus.
   assert.equal(await page.textContent('#board'), 'lead:0 qualified:0 proposal:0 negotiation:1 won:2 lost:1');
   await page.waitForFunction(() => /^idle\/0\/true 4$/.test(document.querySelector('#offline').textContent));
+  // An offline-first create: queued, sent, and the local query re-runs after the sync.
+  await page.click('#offline-create');
+  await page.waitForFunction(() => /^idle\/0\/true 5$/.test(document.querySelector('#offline').textContent), null, { timeout: 30_000 });
+  const synced = await rest('GET', '/classes/Deal?where=' + encodeURIComponent(JSON.stringify({ title: 'F-offline-first' })), undefined, user.token);
+  assert.equal(synced.results.length, 1, 'the queued create reached the server once');
+  const syncStates = await page.evaluate(() => window.__log.sync);
+  assert.ok(syncStates.some((s) => s !== 'idle/0'), `useSyncStatus saw the queue: ${[...new Set(syncStates)]}`);
 
   // A live update arrives (created by another client, over REST).
   await page.waitForSelector('#live[data-state="ready"][data-live="true"]', { state: 'attached' });

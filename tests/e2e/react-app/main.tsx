@@ -67,7 +67,13 @@ function Offline() {
   const { local } = useCrm();
   const sync = useSyncStatus();
   const pinned = useLocalQuery<Deal>({ query: (crm) => crm.deals(), all: true });
-  return <p id="offline" data-store={String(!!local)}>{`${sync.state}/${sync.pending}/${sync.online} ${pinned.data?.length ?? ''}`}</p>;
+  log('sync', `${sync.state}/${sync.pending}`);
+  return (
+    <section>
+      <button id="offline-create" onClick={() => void local?.create('Deal', { title: 'F-offline-first', stage: 'lead' })}>create</button>
+      <p id="offline" data-store={String(!!local)}>{`${sync.state}/${sync.pending}/${sync.online} ${pinned.data?.length ?? ''}`}</p>
+    </section>
+  );
 }
 
 async function main() {

@@ -49,6 +49,7 @@ test('npm pack of pkg/ installs into a fresh Vite React app that type-checks and
   writeFileSync(path.join(dir, 'index.html'), '<!doctype html><div id="root"></div><script type="module" src="/src/main.tsx"></script>');
   mkdirSync(path.join(dir, 'src'));
   copyFileSync(path.join(root, 'tests/e2e/react-app/main.tsx'), path.join(dir, 'src/main.tsx'));
+  copyFileSync(path.join(root, 'tests/e2e/react-app/types.tsx'), path.join(dir, 'src/types.tsx')); // @ts-expect-error cases
   // The package README's React screens compile as written (type-checked, not bundled).
   const readme = readFileSync(path.join(root, 'npm/README.md'), 'utf8');
   const screens = [...readme.matchAll(/```tsx\n([\s\S]*?)```/g)].map((m) => m[1]);

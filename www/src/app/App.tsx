@@ -5,7 +5,7 @@ import { lazy, Suspense, useEffect, useState } from 'react';
 import { NavLink, Navigate, Route, Routes, useLocation } from 'react-router';
 import { ActionIcon, AppShell, Badge, Burger, Button, Group, Loader, NavLink as MantineNavLink, Stack, Text, Tooltip } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
-import { IconAddressBook, IconBuilding, IconChartBar, IconLayoutKanban, IconLogout, IconSettings } from '@tabler/icons-react';
+import { IconAddressBook, IconBuilding, IconChartBar, IconChecklist, IconLayoutKanban, IconLogout, IconSettings } from '@tabler/icons-react';
 import type { CrmClient, User } from 'crm-wasm';
 import { SessionContext } from '../data/context';
 import { useSyncStatus, useWorkspaceState } from '../data/hooks';
@@ -24,6 +24,7 @@ const ContactPage = named(() => import('../features/contacts/ContactPage'), 'Con
 const Contacts = named(() => import('../features/contacts/Contacts'), 'Contacts');
 const Dashboard = named(() => import('../features/dashboard/Dashboard'), 'Dashboard');
 const Settings = named(() => import('../features/settings/Settings'), 'Settings');
+const MyDay = named(() => import('../features/myday/MyDay'), 'MyDay');
 export function App({ client }: { client: CrmClient }) {
   const [user, setUser] = useState<User | undefined>(() => client.currentUser());
   const [notice, setNotice] = useState<string>();
@@ -57,6 +58,7 @@ export function App({ client }: { client: CrmClient }) {
 }
 
 const NAV = [
+  { to: '/my-day', label: 'My day', icon: IconChecklist },
   { to: '/', label: 'Pipeline', icon: IconLayoutKanban, keepFilters: true },
   { to: '/contacts', label: 'Contacts', icon: IconAddressBook },
   { to: '/companies', label: 'Companies', icon: IconBuilding },
@@ -140,6 +142,7 @@ function Screens({ workspace }: { workspace: Workspace }) {
       <Route path="/companies/:companyId" element={<CompanyPage />} />
       <Route path="/dashboard" element={<Dashboard />} />
       <Route path="/settings" element={<Settings />} />
+      <Route path="/my-day" element={<MyDay />} />
       <Route path="*" element={<Navigate to="/" replace />} />
     </Routes>
     </Suspense>

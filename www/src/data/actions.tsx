@@ -53,7 +53,7 @@ function restorable<T extends { createdAt?: string; updatedAt?: string }>(o: T):
   return copy as T;
 }
 
-function undoable(message: string, undo: () => Promise<void>) {
+export function undoable(message: string, undo: () => Promise<void>) {
   const id = `undo-${Date.now()}`;
   notifications.show({
     id,

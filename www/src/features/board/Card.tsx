@@ -1,22 +1,24 @@
 import { Link, useLocation } from 'react-router';
 import { useDraggable } from '@dnd-kit/core';
 import { ActionIcon, Avatar, Group, Menu, Text, Tooltip } from '@mantine/core';
-import { IconArrowsExchange, IconBuilding, IconCalendar, IconUser } from '@tabler/icons-react';
-import type { Deal, Stage } from 'crm-wasm';
+import { IconAlertCircle, IconArrowsExchange, IconBuilding, IconCalendar, IconChecklist, IconUser } from '@tabler/icons-react';
+import type { Activity, Deal, Stage } from 'crm-wasm';
 import { formatDate, formatMoney, initials, isOverdue, refName } from '../../lib/format';
 import { STAGES, stageLabel } from '../../lib/stages';
 
 /** A deal's card on the board: drag it with the mouse; the title link opens it (Enter too);
  * "Move to…" moves it from the keyboard or on a touch screen. */
 type NameOf = (id: string | undefined) => string | undefined;
+/** A deal's next open activity: null when none is planned, undefined while unknown. */
+export type NextOf = (dealId: string) => Activity | null | undefined;
 
-export function Card({ deal, me, onMove, hidden, nameOf }: { deal: Deal; me?: string; onMove: (id: string, to: Stage) => void; hidden?: boolean; nameOf?: NameOf }) {
+export function Card({ deal, me, onMove, hidden, nameOf, nextOf }: { deal: Deal; me?: string; onMove: (id: string, to: Stage) => void; hidden?: boolean; nameOf?: NameOf; nextOf?: NextOf }) {
   const id = deal.objectId!;
   // Mouse only (see the board's sensors): no attributes, so the card is no button around links.
   const { listeners, setNodeRef } = useDraggable({ id });
   return (
     <article ref={setNodeRef} {...listeners} className={`card${hidden ? ' card-dragging' : ''}`} aria-label={`Deal ${deal.title}`}>
-      <CardBody deal={deal} me={me} nameOf={nameOf} menu={<MoveMenu deal={deal} onMove={onMove} />} />
+      <CardBody deal={deal} me={me} nameOf={nameOf} next={nextOf?.(id)} menu={<MoveMenu deal={deal} onMove={onMove} />} />
     </article>
   );
 }
@@ -30,7 +32,7 @@ export function CardView({ deal, me, overlay, nameOf }: { deal: Deal; me?: strin
   );
 }
 
-function CardBody({ deal, me, menu, nameOf }: { deal: Deal; me?: string; menu?: React.ReactNode; nameOf?: NameOf }) {
+function CardBody({ deal, me, menu, nameOf, next }: { deal: Deal; me?: string; menu?: React.ReactNode; nameOf?: NameOf; next?: Activity | null }) {
   const location = useLocation();
   const company = refName(deal.company);
   const overdue = isOverdue(deal.expectedCloseDate) && !['won', 'lost'].includes(deal.stage ?? '');
@@ -56,6 +58,15 @@ function CardBody({ deal, me, menu, nameOf }: { deal: Deal; me?: string; menu?: 
           <IconCalendar size={12} aria-hidden style={{ verticalAlign: -1 }} /> {overdue ? 'Overdue · ' : 'Closes '}{formatDate(deal.expectedCloseDate)}
         </Text>
       )}
+      {next ? (
+        <Text size="xs" c={isOverdue(next.dueDate) ? 'red.8' : 'dimmed'} truncate className="card-next" data-testid="next-activity">
+          <IconChecklist size={12} aria-hidden style={{ verticalAlign: -1 }} /> Next: {next.subject ?? next.type} · {formatDate(next.dueDate)}
+        </Text>
+      ) : next === null && !['won', 'lost'].includes(deal.stage ?? '') ? (
+        <Text size="xs" c="orange.9" className="card-next" data-testid="no-next-activity">
+          <IconAlertCircle size={12} aria-hidden style={{ verticalAlign: -1 }} /> No next step planned
+        </Text>
+      ) : null}
       <Group justify="space-between" gap={4} mt={4} wrap="nowrap">
         <Text size="sm" fw={650}>{formatMoney(deal.amount)}</Text>
         {owner && (

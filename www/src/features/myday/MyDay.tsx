@@ -33,7 +33,6 @@ export function MyDay() {
     () =>
       client
         .activities()
-        .equalTo('createdBy', { className: '_User', objectId: user.objectId! })
         .doesNotExist('completedAt')
         .lessThan('dueDate', new Date(today + 8 * DAY).toISOString())
         .ascending('dueDate'),
@@ -43,13 +42,15 @@ export function MyDay() {
   const contacts = useQuery(() => client.contacts().ascending('name').limit(1000), 'contacts', true);
   const groups = useMemo(() => {
     const out: Record<Bucket, Activity[]> = { overdue: [], today: [], week: [] };
+    // Managers read everyone's activities: My day keeps the user's own (createdBy cannot be
+    // queried by a client, so this filters here).
     for (const a of list.data ?? []) {
-      if (!a.dueDate) continue;
+      if (!a.dueDate || (a.createdBy && a.createdBy.objectId !== user.objectId)) continue;
       const t = new Date(a.dueDate).getTime();
       out[t < today ? 'overdue' : t < today + DAY ? 'today' : 'week'].push(a);
     }
     return out;
-  }, [list.data, today]);
+  }, [list.data, today, user.objectId]);
 
   const related = (a: Activity) => {
     const r = a.relatedTo;

@@ -173,6 +173,7 @@ const FIELDS = {
     company: pointerTo('Company'),
     expectedCloseDate: date(),
     notes: text(NOTES),
+    lostReason: text(500),
     assignedTo: pointerTo('_User'),
     createdBy: serverOwned(),
   },
@@ -186,6 +187,22 @@ const FIELDS = {
     relatedDeal: serverOwned(),
     relatedContact: serverOwned(),
     createdBy: serverOwned(),
+  },
+  // The team: one public, minimal profile per user (schema.js, PROFILE), its objectId the
+  // user's own. A display name only, never an e-mail address.
+  Profile: {
+    displayName: {
+      kind: 'text',
+      required: true,
+      check(v) {
+        const p = text(80, { required: true }).check(v);
+        if (p) return p;
+        if (v !== v.trim()) return 'must not start or end with spaces';
+        if (/[\u0000-\u001f\u007f\u2028\u2029]/.test(v)) return 'must not contain control characters';
+        if (/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v)) return 'must be a name, not an e-mail address (it is shown to everyone)';
+        return null;
+      },
+    },
   },
   _User: {
     username: {

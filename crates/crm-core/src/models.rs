@@ -216,6 +216,9 @@ model! {
         pub expected_close_date: Option<IsoDate>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub notes: Option<String>,
+        /// Why a deal was lost (asked for when it moves to `lost`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub lost_reason: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[cfg_attr(feature = "tsify", tsify(type = "Ref<User>"))]
         pub assigned_to: Option<Ref<User>>,

@@ -6,6 +6,7 @@
 'use strict';
 
 const express = require('express');
+const { parse: parseGraphQL, visit: visitGraphQL, print: printGraphQL } = require('graphql');
 const proxyaddr = require('proxy-addr');
 const WebSocketServer = require('ws').Server;
 const { WSAdapter } = require('parse-server/lib/Adapters/WebSocketServer/WSAdapter');
@@ -325,7 +326,10 @@ function restGuard({ limiter }) {
       if (err) return answer(res, bodyRefusal(err));
       try {
         const body = req.body;
-        const method = (body && typeof body._method === 'string' ? body._method : req.method).toUpperCase();
+        // Express runs the GET route for HEAD (Parse's _method override included): check and
+        // count it as the GET it is.
+        let method = (body && typeof body._method === 'string' ? body._method : req.method).toUpperCase();
+        if (method === 'HEAD') method = 'GET';
         shapeActivityResponses(req, res, method);
         if (path === '/upgradeToRevocableSession') {
           refuse(CODE.OPERATION_FORBIDDEN, 'sessions here are revocable already');
@@ -384,11 +388,36 @@ function checkGraphQL(body) {
 // instance behind the load balancer (with a fall-back to this process's counters while Redis
 // does not answer).
 const REQUEST_LIMIT_EXCEEDED = 155;
-const GRAPHQL_ACCOUNT_OPS = [
-  [/\bsignUp\b|\bcreateUser\b/, 'signUp'],
-  [/\blogIn(?:With)?\b/, 'logIn'],
-  [/\bresetPassword\b|\bsendVerificationEmail\b|\bconfirmResetPassword\b/, 'passwordReset'],
-];
+/** The GraphQL fields that do what a counted REST account request does. Each occurrence
+ * counts (aliases run a field many times in one request); updateUser only when it sets an
+ * e-mail or username (its answer tells whether another account holds it). */
+const GRAPHQL_ACCOUNT_FIELDS = {
+  signUp: 'signUp', createUser: 'signUp', updateUser: 'signUp',
+  logIn: 'logIn', logInWith: 'logIn', challenge: 'logIn',
+  resetPassword: 'passwordReset', sendVerificationEmail: 'passwordReset', confirmResetPassword: 'passwordReset',
+};
+function graphQLAccountKinds(query, variables) {
+  let document;
+  try {
+    document = parseGraphQL(query);
+  } catch {
+    return []; // Parse answers the syntax error; nothing runs.
+  }
+  const kinds = [];
+  const variablesText = JSON.stringify(variables ?? null);
+  visitGraphQL(document, {
+    Field(node) {
+      const kind = GRAPHQL_ACCOUNT_FIELDS[node.name.value];
+      if (!kind) return;
+      if (node.name.value === 'updateUser') {
+        const args = node.arguments.map((a) => printGraphQL(a)).join(' ');
+        if (!/\b(email|username)\b/.test(args) && !/"(email|username)"/.test(variablesText)) return;
+      }
+      kinds.push(kind);
+    },
+  });
+  return kinds;
+}
 function accountLimiter(scale, { redisURL } = {}) {
   const local = localLimiter(scale);
   return redisURL ? redisLimiter(scale, redisURL, local) : local;
@@ -460,20 +489,19 @@ function accountKind(method, path, body) {
 function graphQLGuard({ limiter }) {
   const parse = express.json({ type: () => true, limit: LIMITS.bodyBytes, strict: false });
   return (req, res, next) => {
-    if (req.method !== 'POST') return next();
+    const reply = (e, status = statusOf(e)) => res.status(status)
+      .json({ errors: [{ message: e.message, extensions: { code: e.code } }] });
+    // GraphQL over GET would skip every check below (and the account limits): POST only.
+    if (req.method === 'OPTIONS') return next();
+    if (req.method !== 'POST') return reply(new Refusal(CODE.INVALID_JSON, 'GraphQL requests are sent with POST'), 405);
     parse(req, res, (err) => {
-      const reply = (e) => res.status(statusOf(e))
-        .json({ errors: [{ message: e.message, extensions: { code: e.code } }] });
       if (err) {
         return reply(bodyRefusal(err));
       }
       try {
         checkGraphQL(req.body);
         const query = req.body.query;
-        const counted = [];
-        if (typeof query === 'string' && /\bmutation\b/.test(query)) {
-          for (const [pattern, kind] of GRAPHQL_ACCOUNT_OPS) if (pattern.test(query)) counted.push(kind);
-        }
+        const counted = typeof query === 'string' ? graphQLAccountKinds(query, req.body.variables) : [];
         if (counted.length === 0) return next();
         countAll(limiter, counted, req.ip).then(() => next(), (e) => (e instanceof Refusal ? reply(e) : next(e)));
       } catch (e) {

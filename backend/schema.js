@@ -100,7 +100,10 @@ function loadDefinitions() {
 // writes it. E-mail addresses stay on _User, protected.
 const PROFILE = {
   className: 'Profile',
-  fields: { displayName: { type: 'String', required: true } },
+  // nameKey: the display name folded (rules.foldName), set by Cloud Code, so that two
+  // teammates cannot show the same name.
+  fields: { displayName: { type: 'String', required: true }, nameKey: { type: 'String' } },
+  indexes: { nameKey: { nameKey: 1 } },
   classLevelPermissions: crmClp(),
 };
 

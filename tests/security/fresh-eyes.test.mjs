@@ -1,8 +1,12 @@
 // Findings of a fresh-eyes attack on the trust model (README, "Trust model"), each a case that
 // fails until the backend is fixed.
-import { test } from 'node:test';
+import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { call, signUp, assertRefused, useVictim } from './harness.mjs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, existsSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { call, signUp, assertRefused, useVictim, unique, root, masterKey, PG_PORT, SERVER, sleep, APP } from './harness.mjs';
 
 const victim = useVictim();
 
@@ -38,3 +42,71 @@ for (const [what, displayName] of LOOKALIKES) {
     assertRefused(rename, 142, `rename to ${JSON.stringify(displayName)}`);
   });
 }
+
+// ---- GraphQL aliases multiply the account rate limits -----------------------------------------
+// guard.js counts a GraphQL request as one sign-up / log-in / password reset when its text
+// mentions the mutation, however many times the mutation is in it. GraphQL runs every aliased
+// field (`a: resetPassword(...) b: resetPassword(...)`), so one request does as many as its 200
+// fields allow: a mail bomb at the victim's address (5 reset e-mails a minute becomes ~100 per
+// request), or thousands of sign-ups or credential-stuffing log-ins a minute from one address.
+// A server of its own with the real limits (as accounts.test.mjs does), its outbox in a
+// temporary folder.
+const strictPort = Number(new URL(SERVER).port) + 61;
+const STRICT_GQL = `http://127.0.0.1:${strictPort}/graphql`;
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'crm-fresh-eyes-'));
+const outbox = path.join(tmp, 'outbox.jsonl');
+let strict;
+let strictOutput = '';
+
+before(async () => {
+  strict = spawn(process.execPath, [path.join(root, 'backend/server.js')], {
+    env: {
+      ...process.env, PARSE_PORT: String(strictPort), PARSE_MASTER_KEY: masterKey(),
+      DATABASE_URI: `postgres://postgres@127.0.0.1:${PG_PORT}/crm`, CRM_RATE_LIMIT_SCALE: '1', CRM_TEST_HOOKS: '0',
+      NODE_ENV: 'production', PARSE_SILENT: '1', PARSE_LOGS_FOLDER: tmp, PARSE_OUTBOX: outbox,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  strict.stdout.on('data', (d) => { strictOutput += d; });
+  strict.stderr.on('data', (d) => { strictOutput += d; });
+  for (let i = 0; i < 300; i++) {
+    if (strict.exitCode !== null) throw new Error(`the strict server exited: ${strictOutput}`);
+    try { if ((await fetch(`http://127.0.0.1:${strictPort}/parse/health`)).ok) return; } catch { /* starting */ }
+    await sleep(100);
+  }
+  throw new Error(`the strict server did not start: ${strictOutput}`);
+});
+after(() => {
+  const alive = strict.exitCode === null;
+  strict.kill('SIGTERM');
+  assert.ok(alive, `the strict server never crashed: ${strictOutput.slice(-2000)}`);
+});
+
+async function strictGql(query) {
+  const r = await fetch(STRICT_GQL, { method: 'POST', headers: { ...APP, 'Content-Type': 'application/json' }, body: JSON.stringify({ query }) });
+  return r.json();
+}
+
+test('aliased resetPassword mutations in one GraphQL request do not send more than 5 reset e-mails a minute', async () => {
+  const email = `${victim.username}@example.com`;
+  const fields = Array.from({ length: 20 }, (_, i) => `m${i}: resetPassword(input: { email: "${email}" }) { ok }`).join('\n');
+  const answer = await strictGql(`mutation { ${fields} }`);
+  await sleep(500);
+  const mails = existsSync(outbox) ? readFileSync(outbox, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((m) => m.to === email) : [];
+  assert.ok(mails.length <= 5, `${mails.length} password-reset e-mails to the victim from one request (the limit is 5 a minute): ${JSON.stringify(answer).slice(0, 300)}`);
+});
+
+test('aliased signUp mutations in one GraphQL request do not create more than 10 accounts a minute', async () => {
+  const names = Array.from({ length: 15 }, () => unique('alias'));
+  const fields = names.map((u, i) => `s${i}: signUp(input: { fields: { username: "${u}", email: "${u}@example.com", password: "pw-attack-1" } }) { viewer { user { objectId } } }`).join('\n');
+  const answer = await strictGql(`mutation { ${fields} }`);
+  const created = Object.values(answer.data || {}).filter((v) => v && v.viewer).length;
+  assert.ok(created <= 10, `${created} accounts from one request (the limit is 10 a minute)`);
+});
+
+test('aliased logIn mutations in one GraphQL request count as more than one log-in attempt', async () => {
+  const fields = Array.from({ length: 40 }, (_, i) => `l${i}: logIn(input: { username: "${unique('ghost')}", password: "guess-${i}" }) { viewer { sessionToken } }`).join('\n');
+  const answer = await strictGql(`mutation { ${fields} }`);
+  const tried = (answer.errors || []).filter((e) => e.extensions && e.extensions.code === 101).length;
+  assert.ok(tried <= 30, `${tried} log-in attempts checked from one request (the limit is 30 a minute)`);
+});

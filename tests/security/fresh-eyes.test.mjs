@@ -110,3 +110,23 @@ test('aliased logIn mutations in one GraphQL request count as more than one log-
   const tried = (answer.errors || []).filter((e) => e.extensions && e.extensions.code === 101).length;
   assert.ok(tried <= 30, `${tried} log-in attempts checked from one request (the limit is 30 a minute)`);
 });
+
+// README: "at most 10 sign-ups (or e-mail / username changes, whose answer tells whether an
+// address is taken)" per address and minute, "counted across REST, batch and GraphQL". A REST
+// PUT /users/:id with an e-mail is counted; GraphQL's updateUser is not counted at all (and
+// aliases put many in one request), so it answers "Account already exists for this email
+// address" for as many addresses as an attacker likes: an unlimited oracle of who has an account.
+test("GraphQL updateUser is counted like a REST e-mail or username change (it tells whether an address is taken)", async () => {
+  const prober = await signUp('prober');
+  const victimEmail = `${victim.username}@example.com`;
+  const probes = Array.from({ length: 15 }, (_, i) => (i % 3 === 0 ? victimEmail : `${unique('nobody')}@example.com`));
+  const fields = probes.map((email, i) => `u${i}: updateUser(input: { id: "${prober.id}", fields: { email: "${email}" } }) { user { objectId } }`).join('\n');
+  const r = await fetch(STRICT_GQL, {
+    method: 'POST', headers: { ...APP, 'Content-Type': 'application/json', 'X-Parse-Session-Token': prober.token },
+    body: JSON.stringify({ query: `mutation { ${fields} }` }),
+  });
+  const answer = await r.json();
+  const answered = Object.values(answer.data || {}).filter(Boolean).length
+    + (answer.errors || []).filter((e) => e.extensions && e.extensions.code === 203).length;
+  assert.ok(answered <= 10, `${answered} e-mail changes answered (taken or not) from one request (the limit is 10 a minute): ${JSON.stringify(answer.errors || []).slice(0, 200)}`);
+});

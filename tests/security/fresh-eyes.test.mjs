@@ -130,3 +130,17 @@ test("GraphQL updateUser is counted like a REST e-mail or username change (it te
     + (answer.errors || []).filter((e) => e.extensions && e.extensions.code === 203).length;
   assert.ok(answered <= 10, `${answered} e-mail changes answered (taken or not) from one request (the limit is 10 a minute): ${JSON.stringify(answer.errors || []).slice(0, 200)}`);
 });
+
+// GraphQL's `challenge` mutation checks a username and password (it answers "Invalid
+// username/password." or challenge data) like REST's /challenge, which the gate counts as a
+// log-in; guard.js's list of GraphQL account mutations does not include it, so it is a log-in
+// oracle with no per-address limit, even one request at a time.
+test('GraphQL challenge (a username and password check) is counted like a log-in', async () => {
+  const codes = [];
+  for (let i = 0; i < 32; i++) {
+    const answer = await strictGql(`mutation { challenge(input: { username: "${unique('ghost')}", password: "guess-${i}-x" }) { challengeData } }`);
+    codes.push(answer.errors && answer.errors[0] && answer.errors[0].extensions && answer.errors[0].extensions.code);
+  }
+  const checked = codes.filter((c) => c === 101).length;
+  assert.ok(checked <= 30, `${checked} passwords checked through GraphQL challenge in a minute (log-ins are limited to 30): ${codes.join(' ')}`);
+});

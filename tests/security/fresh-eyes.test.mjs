@@ -144,3 +144,28 @@ test('GraphQL challenge (a username and password check) is counted like a log-in
   const checked = codes.filter((c) => c === 101).length;
   assert.ok(checked <= 30, `${checked} passwords checked through GraphQL challenge in a minute (log-ins are limited to 30): ${codes.join(' ')}`);
 });
+
+// ---- GraphQL over GET skips the gate -----------------------------------------------------------
+// graphQLGuard checks POST requests only (`if (req.method !== 'POST') return next()`), and
+// Parse's GraphQL server also answers queries sent as GET /graphql?query=… (any non-browser
+// client may send the `apollo-require-preflight` header its CSRF check asks for). So the gate's
+// checks on GraphQL text do not apply to them: a NUL character reaches PostgreSQL and comes back
+// as a bare "Internal server error" (code 1), and an impossible date (2026-02-30) is taken as
+// March 2, both of which the README says stop at the gate.
+async function gqlGet(query, token) {
+  const url = `${SERVER.replace(/\/parse$/, '/graphql')}?query=${encodeURIComponent(query)}`;
+  const r = await fetch(url, { headers: { ...APP, 'X-Parse-Session-Token': token, 'apollo-require-preflight': 'true' } });
+  return { status: r.status, json: await r.json() };
+}
+
+test('GraphQL queries sent as GET pass the same gate as POST (NUL characters, impossible dates)', async () => {
+  const attacker = await signUp('getter');
+  const ok = await gqlGet('{ deals { count } }', attacker.token);
+  assert.equal(ok.status, 200, JSON.stringify(ok.json));
+  const nul = await gqlGet('{ deals(where: { title: { equalTo: "a\\u0000b" } }) { count } }', attacker.token);
+  const nulError = (nul.json.errors || [])[0];
+  assert.ok(nulError, `a NUL character is refused: ${JSON.stringify(nul.json)}`);
+  assert.ok(!/internal server error/i.test(nulError.message), `refused with a message in words, not a bare internal error: ${JSON.stringify(nulError)}`);
+  const date = await gqlGet('{ deals(where: { expectedCloseDate: { lessThan: "2026-02-30T00:00:00.000Z" } }) { count } }', attacker.token);
+  assert.ok((date.json.errors || []).length > 0, `an impossible date is refused, as over POST: ${JSON.stringify(date.json)}`);
+});

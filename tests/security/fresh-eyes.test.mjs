@@ -169,3 +169,34 @@ test('GraphQL queries sent as GET pass the same gate as POST (NUL characters, im
   const date = await gqlGet('{ deals(where: { expectedCloseDate: { lessThan: "2026-02-30T00:00:00.000Z" } }) { count } }', attacker.token);
   assert.ok((date.json.errors || []).length > 0, `an impossible date is refused, as over POST: ${JSON.stringify(date.json)}`);
 });
+
+// ---- HEAD requests skip the gate ---------------------------------------------------------------
+// Express answers HEAD with the GET route, so Parse runs HEAD /parse/login, /verifyPassword and
+// /classes/… as GETs; guard.js counts log-ins for GET and POST only and checks where, limit,
+// skip and order only when the method is GET. A HEAD log-in answers 200 for the right password
+// and 404 for a wrong one (and creates a session): a password oracle outside the 30-a-minute
+// limit. (The per-account lock-out still applies; many accounts' passwords can be tried.)
+test('HEAD /login is counted like a log-in (its status tells whether the password is right)', async () => {
+  const statuses = [];
+  for (let i = 0; i < 32; i++) {
+    const r = await fetch(`http://127.0.0.1:${strictPort}/parse/login?username=${unique('ghost')}&password=guess-${i}-x`, { method: 'HEAD', headers: APP });
+    statuses.push(r.status);
+  }
+  assert.ok(statuses.filter((s) => s === 429).length >= 2, `32 HEAD log-ins in a minute, none refused as over the limit of 30: ${statuses.join(' ')}`);
+});
+
+test("HEAD queries pass the gate's checks as GET queries do (no bare 500s)", async () => {
+  const attacker = await signUp('header');
+  const bad = {
+    'an invalid date': `where=${encodeURIComponent(JSON.stringify({ expectedCloseDate: { $lt: { __type: 'Date', iso: 'garbage' } } }))}`,
+    'an impossible date': `where=${encodeURIComponent(JSON.stringify({ createdAt: { $lt: { __type: 'Date', iso: '2026-02-30T00:00:00Z' } } }))}`,
+    'a negative limit': 'limit=-5',
+    'an infinite skip': 'skip=1e400',
+  };
+  for (const [what, query] of Object.entries(bad)) {
+    const get = await fetch(`${SERVER}/classes/Deal?${query}`, { headers: { ...APP, 'X-Parse-Session-Token': attacker.token } });
+    assert.equal(get.status, 400, `GET with ${what} is refused at the gate`);
+    const head = await fetch(`${SERVER}/classes/Deal?${query}`, { method: 'HEAD', headers: { ...APP, 'X-Parse-Session-Token': attacker.token } });
+    assert.equal(head.status, 400, `HEAD with ${what}: refused like GET, not ${head.status}`);
+  }
+});

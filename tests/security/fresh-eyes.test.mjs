@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
+import http from 'node:http';
 import path from 'node:path';
 import { call, signUp, assertRefused, useVictim, unique, root, masterKey, PG_PORT, SERVER, sleep, APP } from './harness.mjs';
 
@@ -183,6 +184,23 @@ test('HEAD /login is counted like a log-in (its status tells whether the passwor
     statuses.push(r.status);
   }
   assert.ok(statuses.filter((s) => s === 429).length >= 2, `32 HEAD log-ins in a minute, none refused as over the limit of 30: ${statuses.join(' ')}`);
+});
+
+// The same through the SDK's method override: a POST /login with `_method: "HEAD"` (the gate
+// takes the method from _method, Parse makes it a HEAD, Express runs the GET route). The answer
+// is a 200 or a 404 with a Content-Length and no body.
+test('POST /login with _method HEAD is counted like a log-in', async () => {
+  const statusOf = (body) => new Promise((resolve, reject) => {
+    const req = http.request(`http://127.0.0.1:${strictPort}/parse/login`, { method: 'POST', headers: { ...APP, 'Content-Type': 'application/json' } }, (res) => {
+      resolve(res.statusCode);
+      res.destroy();
+    });
+    req.on('error', reject);
+    req.end(JSON.stringify(body));
+  });
+  const statuses = [];
+  for (let i = 0; i < 32; i++) statuses.push(await statusOf({ _method: 'HEAD', username: unique('ghost'), password: `guess-${i}-x` }));
+  assert.ok(statuses.filter((s) => s === 429).length >= 2, `32 log-ins in a minute through _method HEAD, none refused: ${statuses.join(' ')}`);
 });
 
 test("HEAD queries pass the gate's checks as GET queries do (no bare 500s)", async () => {

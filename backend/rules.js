@@ -94,9 +94,6 @@ function visibleNameProblem(v) {
   return null;
 }
 
-/** The form two names are compared in: compatibility-folded, case-folded, spaces collapsed. */
-const foldName = (v) => v.normalize('NFKC').toLowerCase().replace(/\s+/gu, ' ');
-
 const email = ({ required = false } = {}) => ({
   required,
   check(v) {
@@ -216,7 +213,6 @@ const FIELDS = {
         return null;
       },
     },
-    nameKey: serverOwned(),
   },
   _User: {
     username: {
@@ -347,7 +343,6 @@ module.exports = {
   PASSWORD_RULE,
   isoDateProblem,
   fieldsOf,
-  foldName,
   checkAgainstSchema,
   regexProblem,
   whereProblem,

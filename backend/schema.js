@@ -100,10 +100,7 @@ function loadDefinitions() {
 // writes it. E-mail addresses stay on _User, protected.
 const PROFILE = {
   className: 'Profile',
-  // nameKey: the display name folded (rules.foldName), set by Cloud Code, so that two
-  // teammates cannot show the same name.
-  fields: { displayName: { type: 'String', required: true }, nameKey: { type: 'String' } },
-  indexes: { nameKey: { nameKey: 1 } },
+  fields: { displayName: { type: 'String', required: true } },
   classLevelPermissions: crmClp(),
 };
 

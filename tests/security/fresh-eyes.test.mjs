@@ -7,7 +7,7 @@ import { mkdtempSync, existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import http from 'node:http';
 import path from 'node:path';
-import { call, signUp, assertRefused, useVictim, unique, root, masterKey, PG_PORT, SERVER, sleep, APP } from './harness.mjs';
+import { call, signUp, assertRefused, useVictim, unique, root, masterKey, PG_PORT, SERVER, sleep, APP, liveSocket } from './harness.mjs';
 
 const victim = useVictim();
 
@@ -218,4 +218,36 @@ test("HEAD queries pass the gate's checks as GET queries do (no bare 500s)", asy
     const head = await fetch(`${SERVER}/classes/Deal?${query}`, { method: 'HEAD', headers: { ...APP, 'X-Parse-Session-Token': attacker.token } });
     assert.equal(head.status, 400, `HEAD with ${what}: refused like GET, not ${head.status}`);
   }
+});
+
+// ---- Live Query: a second `connect` on one socket --------------------------------------------
+// guard.js caps subscriptions per connection (100) by the request ids it has seen on the socket.
+// Parse's LiveQuery server makes a new client for every `connect` frame and points the socket
+// at it, but keeps the earlier client and its subscriptions live (and its disconnect clean-up
+// only removes the socket's last client, so the earlier ones outlive the socket). A second
+// `connect` lets the same request ids subscribe again: 120 live subscriptions below (and more
+// with every further `connect`), each evaluated on every save of its class.
+test('a second connect on one Live Query socket does not get round the 100-subscription cap', async () => {
+  const attacker = await signUp('reconnect');
+  const s = await liveSocket();
+  const tag = unique('lq');
+  const clientIds = [];
+  for (let round = 0; round < 2; round++) {
+    s.send({ op: 'connect', applicationId: 'crm', javascriptKey: 'crm-js-key', sessionToken: attacker.token });
+    const f = await s.next((x) => (x.op === 'connected' || x.op === 'error') && !clientIds.includes(x.clientId || x.error));
+    clientIds.push(f.clientId || f.error);
+    if (f.op !== 'connected') break;
+    for (let i = 1; i <= 60; i++) {
+      s.send({ op: 'subscribe', requestId: i, sessionToken: attacker.token, query: { className: 'Deal', where: { title: `${tag}-${round}-${i}` } } });
+    }
+    await sleep(1500);
+  }
+  const subscribed = s.frames.filter((f) => f.op === 'subscribed').length;
+  // Does a subscription of the first client still deliver after the second connect?
+  const saved = await call('POST', '/classes/Deal', { token: attacker.token, body: { title: `${tag}-0-7` } });
+  assert.equal(saved.status, 201, JSON.stringify(saved.json));
+  const firstStillLive = await s.next((f) => f.op === 'create' && f.object && f.object.title === `${tag}-0-7`, 4000).then(() => true, () => false);
+  s.close();
+  const live = firstStillLive ? subscribed : s.frames.filter((f) => f.op === 'subscribed' && f.clientId === clientIds[clientIds.length - 1]).length;
+  assert.ok(live <= 100, `${live} live subscriptions on one connection after a second connect (the cap is 100; the first client's still delivers: ${firstStillLive})`);
 });

@@ -531,6 +531,10 @@ function checkFrame(state, text, appId) {
     case 'connect':
       // Parse checks the keys (keyPairs) but not which application is asked for.
       if (frame.applicationId !== appId) return fail('unknown applicationId', 4);
+      // Parse makes a new client for each connect and keeps the old one's subscriptions live
+      // (and never removes them): a second connect would get round the cap. One per socket.
+      if (state.connected) return fail('this socket is connected already; open a new socket to connect again', 1);
+      state.connected = true;
       return null;
     case 'subscribe':
     case 'update': {
@@ -590,7 +594,7 @@ function guardedWssAdapter(appId, { trustProxy } = {}) {
         ws.on('close', () => clearTimeout(idle));
         this.onConnection(ws); // Parse attaches its handlers (ws.onmessage) here.
         const forward = ws.onmessage;
-        const state = { subscriptions: new Set(), windowStart: Date.now(), frames: 0 };
+        const state = { subscriptions: new Set(), windowStart: Date.now(), frames: 0, connected: false };
         ws.onmessage = (event) => {
           const now = Date.now();
           if (now - state.windowStart > 10_000) { state.windowStart = now; state.frames = 0; }

@@ -5,15 +5,14 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use tsify::Ts;
 use wasm_bindgen::prelude::*;
 
 use super::handles::Registry;
 use super::query::{CrmClass, CrmQuery};
-use super::{count_arg, decode, output, text_arg, to_js, to_js_error, CrmClient};
+use super::{count_arg, from_js, text_arg, to_js, to_js_error, CrmClient};
 use crate::error::CrmError;
 use crate::models::{Deal, Stage};
-use crate::pipeline::{ColumnSummary, Filter, Pipeline, Probabilities, Sort, Stats};
+use crate::pipeline::{Filter, Pipeline, Probabilities, Sort};
 use crate::schema::{Change, Changes};
 
 #[wasm_bindgen(js_name = Pipeline)]
@@ -103,11 +102,18 @@ impl PipelineHandle {
     }
 
     /// Replaces the deals with these objects.
-    pub fn load(&self, deals: Vec<Ts<Deal>>) -> Result<(), JsValue> {
-        let deals = deals
-            .iter()
-            .map(|d| decode(d, "Deal"))
-            .collect::<Result<Vec<_>, _>>()?;
+    pub fn load(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Deal[]")] deals: JsValue,
+    ) -> Result<(), JsValue> {
+        if !js_sys::Array::is_array(&deals) {
+            return Err(to_js_error(CrmError::InvalidInput(
+                "deals must be an array".into(),
+            )));
+        }
+        let deals = js_sys::Array::from(&deals);
+        let deals = deals.iter().map(|d| from_js(&d, "Deal"));
+        let deals = deals.collect::<Result<Vec<Deal>, _>>()?;
         self.change(|p| p.load(deals))
     }
 
@@ -131,8 +137,11 @@ impl PipelineHandle {
     }
 
     /// Adds or replaces one deal (a Live Query event, a sync).
-    pub fn upsert(&self, deal: Ts<Deal>) -> Result<(), JsValue> {
-        let deal = decode(&deal, "Deal")?;
+    pub fn upsert(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Deal")] deal: JsValue,
+    ) -> Result<(), JsValue> {
+        let deal: Deal = from_js(&deal, "Deal")?;
         self.change(|p| p.upsert(deal))
     }
 
@@ -151,20 +160,26 @@ impl PipelineHandle {
 
     /// Sets the filter (`overdue` and `staleDays` are judged against the clock now).
     #[wasm_bindgen(js_name = setFilter)]
-    pub fn set_filter(&self, filter: Ts<Filter>) -> Result<(), JsValue> {
-        let filter = decode(&filter, "filter")?;
-        let now = js_sys::Date::now() as i64;
+    pub fn set_filter(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Filter")] filter: JsValue,
+    ) -> Result<(), JsValue> {
+        let filter: Filter = from_js(&filter, "filter")?;
+        let now = crate::browser::timers::now_ms();
         self.change(|p| p.set_filter(filter, now))
     }
 
-    #[wasm_bindgen(getter)]
-    pub fn filter(&self) -> Result<Ts<Filter>, JsValue> {
-        output(self.parts.pipeline.borrow().filter())
+    #[wasm_bindgen(getter, unchecked_return_type = "Filter")]
+    pub fn filter(&self) -> Result<JsValue, JsValue> {
+        to_js(self.parts.pipeline.borrow().filter())
     }
 
     #[wasm_bindgen(js_name = setSort)]
-    pub fn set_sort(&self, sort: Ts<Sort>) -> Result<(), JsValue> {
-        let sort = decode(&sort, "sort")?;
+    pub fn set_sort(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Sort")] sort: JsValue,
+    ) -> Result<(), JsValue> {
+        let sort: Sort = from_js(&sort, "sort")?;
         self.change(|p| {
             p.set_sort(sort);
             Ok(())
@@ -172,8 +187,11 @@ impl PipelineHandle {
     }
 
     #[wasm_bindgen(js_name = setProbabilities)]
-    pub fn set_probabilities(&self, probabilities: Ts<Probabilities>) -> Result<(), JsValue> {
-        let probabilities = decode(&probabilities, "probabilities")?;
+    pub fn set_probabilities(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Probabilities")] probabilities: JsValue,
+    ) -> Result<(), JsValue> {
+        let probabilities: Probabilities = from_js(&probabilities, "probabilities")?;
         self.change(|p| p.set_probabilities(probabilities))
     }
 
@@ -195,14 +213,9 @@ impl PipelineHandle {
     }
 
     /// The columns in stage order with count, total and weighted total.
-    pub fn columns(&self) -> Result<Vec<Ts<ColumnSummary>>, JsValue> {
-        self.parts
-            .pipeline
-            .borrow()
-            .columns()
-            .iter()
-            .map(output)
-            .collect()
+    #[wasm_bindgen(unchecked_return_type = "ColumnSummary[]")]
+    pub fn columns(&self) -> Result<JsValue, JsValue> {
+        to_js(&self.parts.pipeline.borrow().columns())
     }
 
     /// Cards `offset .. offset + limit` of one column, in the current sort.
@@ -222,28 +235,23 @@ impl PipelineHandle {
     }
 
     /// One deal held by the pipeline, or undefined.
+    #[wasm_bindgen(unchecked_return_type = "Deal | undefined")]
     pub fn get(
         &self,
         #[wasm_bindgen(js_name = "objectId", unchecked_param_type = "string")] object_id: JsValue,
-    ) -> Result<Option<Ts<Deal>>, JsValue> {
+    ) -> Result<JsValue, JsValue> {
         let object_id = text_arg(&object_id, "objectId")?;
-        self.parts
-            .pipeline
-            .borrow()
+        let pipeline = self.parts.pipeline.borrow();
+        pipeline
             .deal(&object_id)
-            .map(output)
-            .transpose()
+            .map_or(Ok(JsValue::UNDEFINED), to_js)
     }
 
     /// Win rate, average deal size, average age per stage, expected revenue by month.
-    pub fn stats(&self) -> Result<Ts<Stats>, JsValue> {
-        output(
-            &self
-                .parts
-                .pipeline
-                .borrow()
-                .stats(js_sys::Date::now() as i64),
-        )
+    #[wasm_bindgen(unchecked_return_type = "Stats")]
+    pub fn stats(&self) -> Result<JsValue, JsValue> {
+        let now = crate::browser::timers::now_ms();
+        to_js(&self.parts.pipeline.borrow().stats(now))
     }
 
     /// Moves a deal at once and answers the move's id; save the new stage, then

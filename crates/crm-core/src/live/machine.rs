@@ -28,7 +28,6 @@ const HEARTBEAT_ID: u32 = u32::MAX;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
 pub enum LiveEventKind {
     Create,
     Update,
@@ -50,7 +49,6 @@ pub struct LiveEvent {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
 pub enum LiveStatus {
     Connecting,
     Connected,

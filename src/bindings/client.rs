@@ -1,14 +1,13 @@
 //! `CrmClient`: auth, per-class CRUD, partial updates, batches, and the query entry points.
 
-use std::cell::RefCell;
 use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
 
 use super::query::{CrmClass, CrmQuery};
 use super::{
-    count_arg, from_js, opt_from_js, opt_text_arg, text_arg, texts_arg, to_js, to_js_error, Shared,
-    SharedRef,
+    count_arg, from_js, opt_from_js, opt_text_arg, text_arg, texts_arg, to_js, to_js_error,
+    Listeners, Shared, SharedRef,
 };
 use crate::browser::fetch::BrowserPlatform;
 use crate::client::{Client, ClientOptions};
@@ -68,7 +67,7 @@ macro_rules! crud {
             #[wasm_bindgen(js_name = $create_js, unchecked_return_type = $ty_ts)]
             pub async fn $create(&self, #[wasm_bindgen(unchecked_param_type = $ty_ts)] object: JsValue) -> Result<JsValue, JsValue> {
                 let object: $ty = from_js(&object, stringify!($ty))?;
-                self.shared.run_js(self.shared.core.create(object)).await
+                to_js(&self.shared.run(self.shared.core.create(object)).await?)
             }
 
             #[doc = concat!("Fetches one ", stringify!($ty), "; `include` names pointer fields to fetch whole.")]
@@ -83,7 +82,7 @@ macro_rules! crud {
                     Some(v) if !v.is_null() => texts_arg(&v, "include")?,
                     _ => Vec::new(),
                 };
-                self.shared.run_js(self.shared.core.get::<$ty>(&object_id, &include)).await
+                to_js(&self.shared.run(self.shared.core.get::<$ty>(&object_id, &include)).await?)
             }
 
             #[doc = concat!("Saves only the given fields of a ", stringify!($ty), "; `null` unsets a field.")]
@@ -95,7 +94,7 @@ macro_rules! crud {
             ) -> Result<JsValue, JsValue> {
                 let object_id = text_arg(&object_id, "objectId")?;
                 let changes: Changes = from_js(&changes, stringify!($ty))?;
-                self.shared.run_js(self.shared.core.update::<$ty>(&object_id, &changes)).await
+                to_js(&self.shared.run(self.shared.core.update::<$ty>(&object_id, &changes)).await?)
             }
 
             #[doc = concat!("Deletes a ", stringify!($ty), " by objectId.")]
@@ -109,7 +108,7 @@ macro_rules! crud {
             #[wasm_bindgen(js_name = $find_js, unchecked_return_type = $list_ts)]
             pub async fn $find(&self, #[wasm_bindgen(unchecked_optional_param_type = "Query | null")] query: Option<JsValue>) -> Result<JsValue, JsValue> {
                 let query: Query = opt_from_js(query, "query")?;
-                self.shared.run_js(self.shared.core.find::<$ty>(&query)).await
+                to_js(&self.shared.run(self.shared.core.find::<$ty>(&query)).await?)
             }
 
             #[doc = concat!("Creates or updates many ", stringify!($ty), " objects, 50 per request; one result each.")]
@@ -222,7 +221,7 @@ impl CrmClient {
         let (endpoint, retry) = options.resolve().map_err(to_js_error)?;
         let shared = Rc::new(Shared {
             core: Rc::new(Client::new(BrowserPlatform::new(endpoint), retry)),
-            session_expired: RefCell::new(Vec::new()),
+            session_expired: Listeners::new(),
         });
         // Every call's events, whichever path raised them, are delivered from here: in a task
         // of their own, so no call's borrows are held while listeners run.
@@ -245,17 +244,7 @@ impl CrmClient {
         &self,
         #[wasm_bindgen(unchecked_param_type = "() => void")] listener: js_sys::Function,
     ) -> js_sys::Function {
-        self.shared
-            .session_expired
-            .borrow_mut()
-            .push(listener.clone());
-        let shared = Rc::downgrade(&self.shared);
-        Closure::once_into_js(move || {
-            if let Some(s) = shared.upgrade() {
-                s.session_expired.borrow_mut().retain(|f| f != &listener);
-            }
-        })
-        .unchecked_into()
+        self.shared.session_expired.add(listener)
     }
 
     #[wasm_bindgen(js_name = signUp, unchecked_return_type = "User")]
@@ -269,9 +258,12 @@ impl CrmClient {
         let email = text_arg(&email, "email")?;
         let password = text_arg(&password, "password")?;
         let core = &self.shared.core;
-        self.shared
-            .run_js(core.sign_up(&username, &email, &password))
-            .await
+        to_js(
+            &self
+                .shared
+                .run(core.sign_up(&username, &email, &password))
+                .await?,
+        )
     }
 
     #[wasm_bindgen(js_name = logIn, unchecked_return_type = "User")]
@@ -283,7 +275,7 @@ impl CrmClient {
         let username = text_arg(&username, "username")?;
         let password = text_arg(&password, "password")?;
         let core = &self.shared.core;
-        self.shared.run_js(core.log_in(&username, &password)).await
+        to_js(&self.shared.run(core.log_in(&username, &password)).await?)
     }
 
     /// Revokes the session on the server, signs out locally, and deletes the user's local
@@ -305,7 +297,7 @@ impl CrmClient {
     ) -> Result<JsValue, JsValue> {
         let session_token = text_arg(&session_token, "sessionToken")?;
         let core = &self.shared.core;
-        self.shared.run_js(core.become_user(&session_token)).await
+        to_js(&self.shared.run(core.become_user(&session_token)).await?)
     }
 
     /// Asks the server to e-mail a password-reset link.
@@ -358,8 +350,11 @@ impl CrmClient {
         };
         let limit = limit.map(|n| count_arg(n, "limit")).transpose()?;
         let query = Query::deals_by_stage(&stage, order, limit);
-        self.shared
-            .run_js(self.shared.core.find::<Deal>(&query))
-            .await
+        to_js(
+            &self
+                .shared
+                .run(self.shared.core.find::<Deal>(&query))
+                .await?,
+        )
     }
 }

@@ -9,10 +9,9 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 
 use super::query::{CrmClass, CrmQuery, QueryData};
-use super::{opt_from_js, to_js, to_js_error, CrmClient, SharedRef};
+use super::{opt_from_js, to_js, to_js_error, CrmClient, Listeners, SharedRef};
 use crate::browser::fetch::BrowserPlatform;
 use crate::browser::timers::Browser;
 use crate::error::CrmError;
@@ -33,7 +32,7 @@ enum Sink {
     },
     Pipeline {
         pipeline: Rc<RefCell<Pipeline>>,
-        notify: Rc<RefCell<Vec<js_sys::Function>>>,
+        notify: Rc<Listeners>,
         feed: Rc<RefCell<PipelineFeed>>,
     },
 }
@@ -42,8 +41,8 @@ enum Sink {
 #[derive(Default)]
 struct Outputs {
     sinks: RefCell<BTreeMap<u32, (CrmClass, Sink)>>,
-    status_listeners: RefCell<Vec<js_sys::Function>>,
-    error_listeners: RefCell<Vec<js_sys::Function>>,
+    status_listeners: Rc<Listeners>,
+    error_listeners: Rc<Listeners>,
 }
 
 type LiveDriver = Driver<Browser, BrowserPlatform, Outputs>;
@@ -54,10 +53,7 @@ impl LiveSink for Outputs {
     }
     fn status(&self, status: LiveStatus) {
         let js = to_js(&status).unwrap_or(JsValue::UNDEFINED);
-        let listeners: Vec<js_sys::Function> = self.status_listeners.borrow().clone();
-        for l in listeners {
-            let _ = l.call1(&JsValue::NULL, &js);
-        }
+        self.status_listeners.call(&js);
     }
     fn error(&self, error: CrmError) {
         self.notify_error(error);
@@ -81,7 +77,7 @@ impl Outputs {
                     Ok(None) => return,
                     Err(e) => return self.notify_error(e),
                 };
-                let errors = self.error_listeners.borrow().clone();
+                let errors = self.error_listeners.clone();
                 // IndexedDB runs transactions in the order they start: in event order.
                 wasm_bindgen_futures::spawn_local(async move {
                     let (class, store) = (class.name(), &store.store);
@@ -92,10 +88,7 @@ impl Outputs {
                         }
                     };
                     if let Err(e) = result {
-                        let js = to_js_error(e);
-                        for l in &errors {
-                            let _ = l.call1(&JsValue::NULL, &js);
-                        }
+                        errors.call(&to_js_error(e));
                     }
                 });
             }
@@ -107,10 +100,10 @@ impl Outputs {
                 let changed = feed.borrow_mut().event(&mut pipeline.borrow_mut(), event);
                 match changed {
                     Ok(false) => {}
-                    Ok(true) => notify_all(&notify),
+                    Ok(true) => _ = notify.call(&JsValue::UNDEFINED),
                     Err(e) => {
                         self.notify_error(e);
-                        notify_all(&notify);
+                        notify.call(&JsValue::UNDEFINED);
                     }
                 }
             }
@@ -118,21 +111,10 @@ impl Outputs {
     }
 
     fn notify_error(&self, err: CrmError) {
-        let listeners: Vec<js_sys::Function> = self.error_listeners.borrow().clone();
-        if listeners.is_empty() {
-            web_sys::console::warn_1(&format!("crm-wasm live query: {err}").into());
+        let message = err.to_string();
+        if !self.error_listeners.call(&to_js_error(err)) {
+            web_sys::console::warn_1(&format!("crm-wasm live query: {message}").into());
         }
-        let js = to_js_error(err);
-        for l in listeners {
-            let _ = l.call1(&JsValue::NULL, &js);
-        }
-    }
-}
-
-fn notify_all(listeners: &RefCell<Vec<js_sys::Function>>) {
-    let listeners: Vec<js_sys::Function> = listeners.borrow().clone();
-    for l in listeners {
-        let _ = l.call0(&JsValue::NULL);
     }
 }
 
@@ -232,7 +214,7 @@ impl LiveQueryClient {
             .borrow_mut()
             .loaded(&mut pipeline.pipeline.borrow_mut(), deals);
         loaded.map_err(to_js_error)?;
-        notify_all(&pipeline.listeners);
+        pipeline.listeners.call(&JsValue::UNDEFINED);
         Ok(id)
     }
 
@@ -299,7 +281,7 @@ impl LiveQueryClient {
         #[wasm_bindgen(unchecked_param_type = "(status: LiveStatus) => void")]
         listener: js_sys::Function,
     ) -> js_sys::Function {
-        add_listener(&self.driver, listener, |o| &o.status_listeners)
+        self.outputs().status_listeners.add(listener)
     }
 
     /// Calls `listener(error)` for failures that have no caller to throw to (a catch-up that
@@ -310,26 +292,11 @@ impl LiveQueryClient {
         #[wasm_bindgen(unchecked_param_type = "(error: CrmError) => void")]
         listener: js_sys::Function,
     ) -> js_sys::Function {
-        add_listener(&self.driver, listener, |o| &o.error_listeners)
+        self.outputs().error_listeners.add(listener)
     }
 
     /// Closes the connection for good.
     pub fn close(&self) {
         self.driver.close();
     }
-}
-
-fn add_listener(
-    driver: &Rc<LiveDriver>,
-    listener: js_sys::Function,
-    list: fn(&Outputs) -> &RefCell<Vec<js_sys::Function>>,
-) -> js_sys::Function {
-    list(driver.sink()).borrow_mut().push(listener.clone());
-    let weak = Rc::downgrade(driver);
-    Closure::once_into_js(move || {
-        if let Some(i) = weak.upgrade() {
-            list(i.sink()).borrow_mut().retain(|f| f != &listener);
-        }
-    })
-    .unchecked_into()
 }

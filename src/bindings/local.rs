@@ -8,12 +8,11 @@ use std::rc::Rc;
 
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 
-use super::handles::Registry;
+use super::handles::handle;
 use super::{
     from_js, opt_from_js, opt_text_arg, text_arg, texts_arg, to_js, to_js_error, CrmClient,
-    SharedRef,
+    Listeners, SharedRef,
 };
 use crate::browser::local_store::{LocalStore as Store, StoreEvent, DEFAULT_PIN};
 use crate::browser::locks::{self, OnlineListener};
@@ -21,12 +20,16 @@ use crate::error::CrmError;
 use crate::offline::{self, LocalOptions, SyncReport, SyncStatus};
 use crate::schema::Changes;
 
+/// The events a store reports, in the order of `Inner::listeners`.
+const EVENTS: [&str; 4] = ["status", "progress", "rejected", "conflict"];
+
 pub(crate) struct Inner {
     pub store: Store,
     pub(super) shared: SharedRef,
     auto_sync: bool,
     status: Cell<SyncStatus>,
-    listeners: RefCell<Vec<(&'static str, js_sys::Function)>>,
+    /// Listeners of "status", "progress", "rejected" and "conflict", in that order.
+    listeners: [Rc<Listeners>; 4],
     online: RefCell<Option<OnlineListener>>,
 }
 
@@ -37,15 +40,7 @@ pub struct LocalStore {
     pub(super) inner: Rc<Inner>,
 }
 
-thread_local! {
-    static STORES: Registry<Inner> = Registry::new();
-}
-
-impl Drop for LocalStore {
-    fn drop(&mut self) {
-        let _ = STORES.try_with(|r| r.forget(self.id));
-    }
-}
+handle!(LocalStore, LocalStore, Inner);
 
 fn opt_name(name: Option<JsValue>) -> Result<Option<String>, JsValue> {
     name.map(|v| opt_text_arg(&v, "pin name"))
@@ -85,15 +80,8 @@ impl Inner {
     }
 
     fn emit(&self, kind: &str, payload: &JsValue) {
-        let listeners: Vec<js_sys::Function> = self
-            .listeners
-            .borrow()
-            .iter()
-            .filter(|(k, _)| *k == kind)
-            .map(|(_, f)| f.clone())
-            .collect();
-        for f in listeners {
-            let _ = f.call1(&JsValue::NULL, payload);
+        if let Some(i) = EVENTS.iter().position(|k| *k == kind) {
+            self.listeners[i].call(payload);
         }
     }
 
@@ -165,7 +153,7 @@ impl LocalStore {
             shared,
             auto_sync: options.auto_sync.unwrap_or(true),
             status: Cell::new(SyncStatus::opened(locks::online(), pending)),
-            listeners: RefCell::new(Vec::new()),
+            listeners: Default::default(),
             online: RefCell::new(None),
         });
         if inner.auto_sync {
@@ -177,15 +165,9 @@ impl LocalStore {
             });
         }
         Ok(LocalStore {
-            id: STORES.with(|r| r.register(&inner)),
+            id: Self::register(&inner),
             inner,
         })
-    }
-
-    /// The id this store is found by when passed as an argument (see `handles`).
-    #[wasm_bindgen(getter, js_name = __crmHandle, skip_typescript)]
-    pub fn handle_id(&self) -> u32 {
-        self.id
     }
 
     /// Stores objects of a class and adds them to the default pin (or the pin `name`).
@@ -384,37 +366,14 @@ impl LocalStore {
         listener: js_sys::Function,
     ) -> Result<js_sys::Function, JsValue> {
         let event = text_arg(&event, "event")?;
-        let kind = ["status", "progress", "rejected", "conflict"]
-            .into_iter()
-            .find(|k| *k == event)
-            .ok_or_else(|| to_js_error(CrmError::InvalidInput(format!("no event {event:?}"))))?;
-        let listeners = &self.inner.listeners;
-        listeners.borrow_mut().push((kind, listener.clone()));
-        let weak = Rc::downgrade(&self.inner);
-        Ok(Closure::once_into_js(move || {
-            if let Some(i) = weak.upgrade() {
-                i.listeners.borrow_mut().retain(|(_, f)| f != &listener);
-            }
-        })
-        .unchecked_into())
+        let i = EVENTS.iter().position(|k| *k == event);
+        let i =
+            i.ok_or_else(|| to_js_error(CrmError::InvalidInput(format!("no event {event:?}"))))?;
+        Ok(self.inner.listeners[i].add(listener))
     }
 
     pub fn close(&self) {
         self.inner.online.borrow_mut().take();
         self.inner.store.close();
-    }
-}
-
-impl LocalStore {
-    /// A stand-in for this handle as an argument, for Rust callers (tests): an object with the
-    /// handle's id, which is all an argument lookup reads.
-    #[doc(hidden)]
-    pub fn handle_ref(&self) -> JsValue {
-        super::handles::stand_in(self.id)
-    }
-
-    /// A `LocalStore` argument (`what` names it in the error).
-    pub(crate) fn arg(value: &JsValue, what: &str) -> Result<Rc<Inner>, JsValue> {
-        STORES.with(|r| r.arg(value, what, "LocalStore"))
     }
 }

@@ -209,11 +209,43 @@ pub(crate) fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue
     js_sys::JSON::parse(&text)
 }
 
+/// JavaScript listeners of one kind.
+#[derive(Default)]
+pub(crate) struct Listeners(RefCell<Vec<js_sys::Function>>);
+
+impl Listeners {
+    pub fn new() -> Rc<Self> {
+        Rc::default()
+    }
+
+    /// Adds `f`; answers the function that removes it again.
+    pub fn add(self: &Rc<Self>, f: js_sys::Function) -> js_sys::Function {
+        self.0.borrow_mut().push(f.clone());
+        let weak = Rc::downgrade(self);
+        Closure::once_into_js(move || {
+            if let Some(l) = weak.upgrade() {
+                l.0.borrow_mut().retain(|g| g != &f);
+            }
+        })
+        .unchecked_into()
+    }
+
+    /// Calls each with `arg` (with no borrow held: a listener may add or remove listeners).
+    /// Answers whether there was anyone to call.
+    pub fn call(&self, arg: &JsValue) -> bool {
+        let listeners = self.0.borrow().clone();
+        for f in &listeners {
+            let _ = f.call1(&JsValue::NULL, arg);
+        }
+        !listeners.is_empty()
+    }
+}
+
 /// What `CrmClient` and every `CrmQuery` made from it share.
 pub(crate) struct Shared {
     /// Shared with the Live Query drivers made from this client.
     pub core: Rc<Client<BrowserPlatform>>,
-    pub session_expired: RefCell<Vec<js_sys::Function>>,
+    pub session_expired: Rc<Listeners>,
 }
 
 impl Shared {
@@ -226,24 +258,13 @@ impl Shared {
         result.map_err(to_js_error)
     }
 
-    /// [`Shared::run`], answering the value in the JS shape.
-    pub async fn run_js<T: Serialize>(
-        &self,
-        call: impl Future<Output = CrmResult<T>>,
-    ) -> Result<JsValue, JsValue> {
-        to_js(&self.run(call).await?)
-    }
-
     /// Delivers the client's queued events: the one path they all take. Called with no Rust
     /// borrow held: listeners may call back into the client.
     pub(crate) fn flush_events(&self) {
         for event in self.core.take_events() {
             match event {
                 ClientEvent::SessionExpired => {
-                    let listeners: Vec<js_sys::Function> = self.session_expired.borrow().clone();
-                    for f in listeners {
-                        let _ = f.call0(&JsValue::NULL);
-                    }
+                    self.session_expired.call(&JsValue::UNDEFINED);
                 }
             }
         }

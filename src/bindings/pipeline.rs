@@ -7,9 +7,9 @@ use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
 
-use super::handles::Registry;
+use super::handles::handle;
 use super::query::{CrmClass, CrmQuery};
-use super::{count_arg, from_js, text_arg, to_js, to_js_error, CrmClient};
+use super::{count_arg, from_js, text_arg, to_js, to_js_error, CrmClient, Listeners};
 use crate::error::CrmError;
 use crate::models::{Deal, Stage};
 use crate::pipeline::{Filter, Pipeline, Probabilities, Sort};
@@ -24,32 +24,12 @@ pub struct PipelineHandle {
 /// A pipeline's engine and its subscribers, for a live query that feeds them.
 pub struct PipelineParts {
     pub pipeline: Rc<RefCell<Pipeline>>,
-    pub listeners: Rc<RefCell<Vec<js_sys::Function>>>,
+    pub listeners: Rc<Listeners>,
 }
 
-thread_local! {
-    static PIPELINES: Registry<PipelineParts> = Registry::new();
-}
-
-impl Drop for PipelineHandle {
-    fn drop(&mut self) {
-        let _ = PIPELINES.try_with(|r| r.forget(self.id));
-    }
-}
+handle!(PipelineHandle, Pipeline, PipelineParts);
 
 impl PipelineHandle {
-    /// A stand-in for this handle as an argument, for Rust callers (tests): an object with the
-    /// handle's id, which is all an argument lookup reads.
-    #[doc(hidden)]
-    pub fn handle_ref(&self) -> JsValue {
-        super::handles::stand_in(self.id)
-    }
-
-    /// A `Pipeline` argument (`what` names it in the error).
-    pub(crate) fn arg(value: &JsValue, what: &str) -> Result<Rc<PipelineParts>, JsValue> {
-        PIPELINES.with(|r| r.arg(value, what, "Pipeline"))
-    }
-
     /// Runs a change with the pipeline borrowed, then (borrow released) tells subscribers.
     fn change<T>(
         &self,
@@ -63,10 +43,7 @@ impl PipelineHandle {
     }
 
     fn notify(&self) {
-        let listeners: Vec<js_sys::Function> = self.parts.listeners.borrow().clone();
-        for l in listeners {
-            let _ = l.call0(&JsValue::NULL);
-        }
+        self.parts.listeners.call(&JsValue::UNDEFINED);
     }
 }
 
@@ -76,18 +53,12 @@ impl PipelineHandle {
     pub fn new() -> PipelineHandle {
         let parts = Rc::new(PipelineParts {
             pipeline: Rc::new(RefCell::new(Pipeline::new())),
-            listeners: Rc::new(RefCell::new(Vec::new())),
+            listeners: Listeners::new(),
         });
         PipelineHandle {
-            id: PIPELINES.with(|r| r.register(&parts)),
+            id: Self::register(&parts),
             parts,
         }
-    }
-
-    /// The id this pipeline is found by when passed as an argument (see `handles`).
-    #[wasm_bindgen(getter, js_name = __crmHandle, skip_typescript)]
-    pub fn handle_id(&self) -> u32 {
-        self.id
     }
 
     /// Replaces the deals with a JSON array (or a Parse answer `{results: [...]}`), wire or JS
@@ -321,14 +292,7 @@ impl PipelineHandle {
         &self,
         #[wasm_bindgen(unchecked_param_type = "() => void")] listener: js_sys::Function,
     ) -> js_sys::Function {
-        self.parts.listeners.borrow_mut().push(listener.clone());
-        let listeners = Rc::downgrade(&self.parts.listeners);
-        Closure::once_into_js(move || {
-            if let Some(l) = listeners.upgrade() {
-                l.borrow_mut().retain(|f| f != &listener);
-            }
-        })
-        .unchecked_into()
+        self.parts.listeners.add(listener)
     }
 }
 

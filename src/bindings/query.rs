@@ -8,7 +8,7 @@ use wasm_bindgen::prelude::*;
 
 use std::rc::Rc;
 
-use super::handles::Registry;
+use super::handles::handle;
 use super::LocalStore;
 use super::{
     count_arg, from_js, opt_text_arg, rest_texts, text_arg, to_js, to_js_error, SharedRef,
@@ -57,9 +57,7 @@ pub struct QueryData {
     local: Option<(Rc<super::local::Inner>, Option<String>)>,
 }
 
-thread_local! {
-    static QUERIES: Registry<QueryData> = Registry::new();
-}
+handle!(CrmQuery, CrmQuery, QueryData);
 
 impl std::ops::Deref for CrmQuery {
     type Target = QueryData;
@@ -71,15 +69,9 @@ impl std::ops::Deref for CrmQuery {
 impl Clone for CrmQuery {
     fn clone(&self) -> Self {
         CrmQuery {
-            id: QUERIES.with(|r| r.register(&self.data)),
+            id: Self::register(&self.data),
             data: self.data.clone(),
         }
-    }
-}
-
-impl Drop for CrmQuery {
-    fn drop(&mut self) {
-        let _ = QUERIES.try_with(|r| r.forget(self.id));
     }
 }
 
@@ -122,24 +114,12 @@ impl QueryData {
 }
 
 impl CrmQuery {
-    /// A stand-in for this handle as an argument, for Rust callers (tests): an object with the
-    /// handle's id, which is all an argument lookup reads.
-    #[doc(hidden)]
-    pub fn handle_ref(&self) -> JsValue {
-        super::handles::stand_in(self.id)
-    }
-
     fn from_data(data: QueryData) -> CrmQuery {
         let data = Rc::new(data);
         CrmQuery {
-            id: QUERIES.with(|r| r.register(&data)),
+            id: Self::register(&data),
             data,
         }
-    }
-
-    /// A `CrmQuery` argument (`what` names it in the error).
-    pub(crate) fn arg(value: &JsValue, what: &str) -> Result<Rc<QueryData>, JsValue> {
-        QUERIES.with(|r| r.arg(value, what, "CrmQuery"))
     }
 }
 
@@ -152,12 +132,6 @@ impl CrmQuery {
             query: Query::default(),
             local: None,
         })
-    }
-
-    /// The id this query is found by when passed as an argument (see `handles`).
-    #[wasm_bindgen(getter, js_name = __crmHandle, skip_typescript)]
-    pub fn handle_id(&self) -> u32 {
-        self.id
     }
 
     fn with(&self, change: impl FnOnce(&mut Query)) -> CrmQuery {
@@ -316,7 +290,7 @@ impl CrmQuery {
             return to_js(&found?);
         }
         let core = &self.shared.core;
-        with_model!(self.class, T => self.shared.run_js(core.find::<T>(&self.query)).await)
+        with_model!(self.class, T => to_js(&self.shared.run(core.find::<T>(&self.query)).await?))
     }
 
     /// The same query, run against the local datastore.
@@ -344,7 +318,7 @@ impl CrmQuery {
             return to_js(&found?);
         }
         let core = &self.shared.core;
-        with_model!(self.class, T => self.shared.run_js(core.find_all::<T>(&self.query)).await)
+        with_model!(self.class, T => to_js(&self.shared.run(core.find_all::<T>(&self.query)).await?))
     }
 
     #[wasm_bindgen(skip_typescript)]
@@ -366,7 +340,7 @@ impl CrmQuery {
             return to_js(&found.map_err(to_js_error)?);
         }
         let (core, include) = (&self.shared.core, &self.query.include);
-        with_model!(self.class, T => self.shared.run_js(core.get::<T>(&object_id, include)).await)
+        with_model!(self.class, T => to_js(&self.shared.run(core.get::<T>(&object_id, include)).await?))
     }
 
     #[wasm_bindgen(skip_typescript)]

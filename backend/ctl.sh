@@ -5,14 +5,17 @@
 # Parse Server runs under backend/supervise.js: a crash is written to .data/<instance>/crashes.log
 # and the server restarted within seconds (the tests fail when that log is not empty).
 # Usage: ctl.sh start|stop|kill-parse|crash-parse|restart-parse|status|reset|master-key|crashes|idempotency-cleanup [dev|test]
+#        ctl.sh start|stop|status|crash NAME|... cluster|cluster-test   (backend/cluster.sh)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 cmd=${1:-status}
 instance=${2:-dev}
+# The cluster (PostgreSQL, Redis, N Parse Server instances, LiveQuery, HAProxy): backend/cluster.sh.
+case "$instance" in cluster|cluster-test) exec bash "$here/cluster.sh" "$@" ;; esac
 case "$instance" in
   dev)  parse_port=${PARSE_PORT:-1337}; pg_port=${PG_PORT:-54337} ;;
   test) parse_port=${PARSE_PORT:-1437}; pg_port=${PG_PORT:-54437} ;;
-  *) echo "unknown instance '$instance' (dev|test)" >&2; exit 2 ;;
+  *) echo "unknown instance '$instance' (dev|test|cluster|cluster-test)" >&2; exit 2 ;;
 esac
 data="$here/.data/$instance"
 pgdata="$data/pg"

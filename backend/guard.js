@@ -6,6 +6,7 @@
 'use strict';
 
 const express = require('express');
+const proxyaddr = require('proxy-addr');
 const WebSocketServer = require('ws').Server;
 const { WSAdapter } = require('parse-server/lib/Adapters/WebSocketServer/WSAdapter');
 const { OBJECT_ID, SERVER_ID_CLASSES, LIMITS, RATE_LIMITS, isoDateProblem, regexProblem, fieldsOf, whereProblem } = require('./rules');
@@ -192,9 +193,13 @@ function checkOps(className, body) {
   }
 }
 
+/** Checks a /batch body. Parse answers each sub-request on its own, so a sub-request the
+ * gate refuses gets its own error in the answer and the others still run (unless the client
+ * asked for a transaction, where one refusal refuses all). Answers the refusals by index. */
 function checkBatch(body, countAccountRequest) {
   if (!body || !Array.isArray(body.requests)) refuse(CODE.INVALID_JSON, 'a batch needs a "requests" array');
-  for (const r of body.requests) {
+  const refused = new Map();
+  body.requests.forEach((r, index) => {
     if (!r || typeof r !== 'object' || typeof r.method !== 'string' || typeof r.path !== 'string') {
       refuse(CODE.INVALID_JSON, 'each batch request needs a method and a path');
     }
@@ -203,10 +208,32 @@ function checkBatch(body, countAccountRequest) {
     const path = canonicalPath(r.path.replace(/^\/+parse(?=\/)/i, ''));
     if (path === '/batch') refuse(CODE.INVALID_JSON, 'a batch cannot contain a batch');
     r.path = `/parse${path}`;
-    checkRestRequest(method, path, r.body);
     const kind = accountKind(method, path, r.body);
     if (kind) countAccountRequest(kind);
-  }
+    try {
+      checkRestRequest(method, path, r.body);
+    } catch (e) {
+      if (!(e instanceof Refusal) || body.transaction === true) throw e;
+      refused.set(index, e);
+    }
+  });
+  return refused;
+}
+
+/** Sends Parse only the sub-requests the gate let through, and puts each refusal back in its
+ * place in Parse's answer, so the client gets one result per sub-request, in order. */
+function answerBatchWithRefusals(req, res, refused, next) {
+  const all = req.body.requests;
+  const errorOf = (e) => ({ error: { code: e.code, error: e.message } });
+  if (refused.size === all.length) return res.status(200).json(all.map((_, i) => errorOf(refused.get(i))));
+  req.body.requests = all.filter((_, i) => !refused.has(i));
+  const json = res.json.bind(res);
+  res.json = (answer) => {
+    if (!Array.isArray(answer)) return json(answer);
+    const results = answer[Symbol.iterator]();
+    return json(all.map((_, i) => (refused.has(i) ? errorOf(refused.get(i)) : results.next().value)));
+  };
+  next();
 }
 
 const statusOf = (err) => (err.code === CODE.OBJECT_TOO_LARGE ? 413 : err.code === REQUEST_LIMIT_EXCEEDED ? 429 : 400);
@@ -249,16 +276,31 @@ function shapeActivityResponses(req, res, method) {
   };
 }
 
-/** Parse answers some refusals (master-key-only routes, too large, unknown route) with an HTTP
- * error and no Parse code; give them one, so every refusal a client sees carries a code. */
+/** Parse answers some refusals (master-key-only routes, too large, unknown route, a wrong
+ * application id or key) with an HTTP error and no Parse code; give them one, so every
+ * refusal a client sees carries a code. The wrong-key answer is written with `res.end`, not
+ * `res.json`, so both are covered. */
 function addMissingCodes(res) {
-  const json = res.json.bind(res);
-  res.json = (body) => {
+  const withCode = (body) => {
     if (res.statusCode >= 400 && body && typeof body === 'object' && !Array.isArray(body) && typeof body.code !== 'number' && typeof body.error === 'string') {
       const code = { 401: CODE.OPERATION_FORBIDDEN, 403: CODE.OPERATION_FORBIDDEN, 404: 101, 413: CODE.OBJECT_TOO_LARGE }[res.statusCode] || 1;
-      body = { code, error: body.error };
+      return { code, error: body.error };
     }
-    return json(body);
+    return body;
+  };
+  const json = res.json.bind(res);
+  res.json = (body) => json(withCode(body));
+  const end = res.end.bind(res);
+  res.end = (chunk, ...rest) => {
+    // Only a bare end with a JSON error and no length fixed yet (res.json sets one).
+    if (res.statusCode >= 400 && typeof chunk === 'string' && chunk.startsWith('{"error"') && !res.getHeader('Content-Length')) {
+      try {
+        const body = withCode(JSON.parse(chunk));
+        if (!res.getHeader('Content-Type')) res.setHeader('Content-Type', 'application/json; charset=utf-8');
+        return end(JSON.stringify(body), ...rest);
+      } catch { /* not JSON: as it is */ }
+    }
+    return end(chunk, ...rest);
   };
 }
 
@@ -288,14 +330,20 @@ function restGuard({ limiter }) {
         if (path === '/upgradeToRevocableSession') {
           refuse(CODE.OPERATION_FORBIDDEN, 'sessions here are revocable already');
         }
+        // Account requests are counted once the request passed the other checks (the counter
+        // may live in Redis: then counting is asynchronous).
+        const counted = [];
+        let refused = new Map();
         if (path === '/batch' && method === 'POST') {
-          checkBatch(body, (kind) => limiter(kind, req.ip));
+          refused = checkBatch(body, (kind) => counted.push(kind));
         } else {
           checkRestRequest(method, path, body, req.query);
           const kind = accountKind(method, path, body);
-          if (kind) limiter(kind, req.ip);
+          if (kind) counted.push(kind);
         }
-        next();
+        const go = () => (refused.size > 0 ? answerBatchWithRefusals(req, res, refused, next) : next());
+        if (counted.length === 0) return go();
+        countAll(limiter, counted, req.ip).then(go, (e) => (e instanceof Refusal ? answer(res, e) : next(e)));
       } catch (e) {
         if (e instanceof Refusal) return answer(res, e);
         next(e);
@@ -332,14 +380,60 @@ function checkGraphQL(body) {
 // Account endpoints are limited per client address and minute (rules.RATE_LIMITS), with one
 // counter per kind whichever way the request comes: REST, a /batch sub-request or a GraphQL
 // mutation. (Parse's own rateLimit matches REST paths only and counts each path apart.)
-// Counters live in this process: behind a load balancer each instance counts its own share.
+// Counters live in this process, or, in cluster mode (redisURL), in Redis, shared by every
+// instance behind the load balancer (with a fall-back to this process's counters while Redis
+// does not answer).
 const REQUEST_LIMIT_EXCEEDED = 155;
 const GRAPHQL_ACCOUNT_OPS = [
   [/\bsignUp\b|\bcreateUser\b/, 'signUp'],
   [/\blogIn(?:With)?\b/, 'logIn'],
   [/\bresetPassword\b|\bsendVerificationEmail\b|\bconfirmResetPassword\b/, 'passwordReset'],
 ];
-function accountLimiter(scale) {
+function accountLimiter(scale, { redisURL } = {}) {
+  const local = localLimiter(scale);
+  return redisURL ? redisLimiter(scale, redisURL, local) : local;
+}
+
+/** Counts each kind in turn (a refusal stops the rest, as a synchronous throw used to). */
+async function countAll(limiter, kinds, ip) {
+  for (const kind of kinds) await limiter(kind, ip);
+}
+
+const limitOf = (kind, scale) => Math.max(1, Math.round(RATE_LIMITS[kind].perMinute * scale));
+function overLimit(kind) {
+  refuse(REQUEST_LIMIT_EXCEEDED, `Too many ${RATE_LIMITS[kind].what} from this address; try again in a minute.`);
+}
+
+/** One counter per kind, address and clock minute in Redis (INCR + PEXPIRE). A Redis that is
+ * down or slow (1 s) is not waited for: the process's own counters decide meanwhile. */
+function redisLimiter(scale, url, local) {
+  const { createClient } = require('redis');
+  const client = createClient({ url, disableOfflineQueue: true, socket: { connectTimeout: 2000 } });
+  let warned = 0;
+  client.on('error', (e) => {
+    if (Date.now() - warned > 60_000) { warned = Date.now(); console.warn('rate-limit Redis:', e.message); }
+  });
+  client.connect().catch(() => {});
+  return async (kind, ip) => {
+    let count;
+    try {
+      if (!client.isReady) throw new Error('not connected');
+      const key = `crm:rate:${kind}:${ip}:${Math.floor(Date.now() / 60_000)}`;
+      let timer;
+      const timeout = new Promise((_, reject) => { timer = setTimeout(() => reject(new Error('timeout')), 1000); });
+      try {
+        [count] = await Promise.race([client.multi().incr(key).pExpire(key, 120_000).exec(), timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
+    } catch {
+      return local(kind, ip);
+    }
+    if (Number(count) > limitOf(kind, scale)) overLimit(kind);
+  };
+}
+
+function localLimiter(scale) {
   const windows = new Map();
   return (kind, ip) => {
     const now = Date.now();
@@ -348,9 +442,7 @@ function accountLimiter(scale) {
     const key = `${kind}:${ip}`;
     let w = windows.get(key);
     if (!w || now - w.start > 60_000) { w = { start: now, count: 0 }; windows.set(key, w); }
-    if (++w.count > Math.max(1, Math.round(RATE_LIMITS[kind].perMinute * scale))) {
-      refuse(REQUEST_LIMIT_EXCEEDED, `Too many ${RATE_LIMITS[kind].what} from this address; try again in a minute.`);
-    }
+    if (++w.count > limitOf(kind, scale)) overLimit(kind);
   };
 }
 
@@ -378,10 +470,12 @@ function graphQLGuard({ limiter }) {
       try {
         checkGraphQL(req.body);
         const query = req.body.query;
+        const counted = [];
         if (typeof query === 'string' && /\bmutation\b/.test(query)) {
-          for (const [pattern, kind] of GRAPHQL_ACCOUNT_OPS) if (pattern.test(query)) limiter(kind, req.ip);
+          for (const [pattern, kind] of GRAPHQL_ACCOUNT_OPS) if (pattern.test(query)) counted.push(kind);
         }
-        next();
+        if (counted.length === 0) return next();
+        countAll(limiter, counted, req.ip).then(() => next(), (e) => (e instanceof Refusal ? reply(e) : next(e)));
       } catch (e) {
         if (e instanceof Refusal) return reply(e);
         next(e);
@@ -439,7 +533,11 @@ function checkFrame(state, text, appId) {
 
 /** Parse's WebSocket adapter with a frame size cap and checkFrame() in front of Parse's own
  * message handler. Passed to createLiveQueryServer as `wssAdapter`. */
-function guardedWssAdapter(appId) {
+function guardedWssAdapter(appId, { trustProxy } = {}) {
+  // Behind the cluster's load balancer every socket comes from the balancer: the client's
+  // address is then the one it forwards (X-Forwarded-For), trusted from CRM_TRUST_PROXY only.
+  const trusted = trustProxy ? proxyaddr.compile(trustProxy.split(',').map((a) => a.trim())) : null;
+  const addressOf = (req) => (trusted ? proxyaddr(req, trusted) : req.socket.remoteAddress);
   return class GuardedWSAdapter extends WSAdapter {
     start() {
       const wss = new WebSocketServer({ server: this.options.server, maxPayload: LIMITS.frameBytes });
@@ -449,7 +547,7 @@ function guardedWssAdapter(appId) {
       wss.on('connection', (ws, req) => {
         // Each open connection is evaluated on every save: cap them per address, and close one
         // that has not said "connect" within 10 s.
-        const address = req.socket.remoteAddress;
+        const address = addressOf(req);
         const open = (perAddress.get(address) || 0) + 1;
         if (open > LIMITS.connectionsPerAddress) {
           ws.close(1013, 'too many connections from this address');

@@ -5,9 +5,10 @@ const fs = require('fs');
 const http = require('http');
 const path = require('path');
 const express = require('express');
-const { ParseServer, ParseGraphQLServer } = require('parse-server');
+const { ParseServer, ParseGraphQLServer, RedisCacheAdapter } = require('parse-server');
 const { allDefinitions } = require('./schema');
 const { outboxAdapter } = require('./mail-adapter');
+const { CrmPostgresAdapter, NoFilesAdapter } = require('./database-adapter');
 const { restGuard, graphQLGuard, guardedWssAdapter, answerClientErrors, accountLimiter } = require('./guard');
 const { LIMITS, PASSWORD_PATTERN, PASSWORD_RULE } = require('./rules');
 
@@ -24,6 +25,11 @@ const serverURL = `http://${host}:${port}/parse`;
 // security suite checks them on a server of its own with the defaults.
 const rateScale = Number(env('CRM_RATE_LIMIT_SCALE', '1'));
 const trustProxy = env('CRM_TRUST_PROXY', '');
+// Cluster mode (backend/cluster.sh): several instances share Parse's caches, the LiveQuery
+// events (pub/sub) and the account rate limits through Redis; CRM_LIVEQUERY=0 leaves the
+// LiveQuery server to a process of its own.
+const redisURL = env('CRM_REDIS_URL', '');
+const liveQueryHere = env('CRM_LIVEQUERY', '1') !== '0';
 
 if (!masterKey || masterKey.length < 16) {
   console.error('PARSE_MASTER_KEY must be set (ctl.sh generates one per data folder)');
@@ -32,7 +38,9 @@ if (!masterKey || masterKey.length < 16) {
 
 async function main() {
   const api = new ParseServer({
-    databaseURI,
+    // Parse's own PostgreSQL adapter, with `$in []` put right (database-adapter.js).
+    databaseAdapter: new CrmPostgresAdapter({ uri: databaseURI }),
+    filesAdapter: new NoFilesAdapter(),
     appId,
     masterKey,
     javascriptKey,
@@ -70,7 +78,8 @@ async function main() {
       graphQLFields: 200,
     },
     idempotencyOptions: { paths: ['.*'], ttl: 3600 },
-    liveQuery: { classNames: ['Deal', 'Activity'] },
+    liveQuery: { classNames: ['Deal', 'Activity'], ...(redisURL ? { redisURL } : {}) },
+    ...(redisURL ? { cacheAdapter: new RedisCacheAdapter({ url: redisURL }) } : {}),
     schema: {
       definitions: allDefinitions(),
       strict: false,
@@ -89,7 +98,7 @@ async function main() {
   // Behind a reverse proxy, the client's address (for the rate limits) is in X-Forwarded-For;
   // trust it only from the proxy's own address (e.g. CRM_TRUST_PROXY=127.0.0.1).
   if (trustProxy) app.set('trust proxy', trustProxy);
-  const limiter = accountLimiter(rateScale);
+  const limiter = accountLimiter(rateScale, { redisURL });
   app.use('/parse', restGuard({ limiter }), api.app);
   // A route Parse does not have gets a Parse error too, not Express's HTML page.
   app.use('/parse', (req, res) => res.status(404).json({ code: 101, error: `no such route: ${req.method} /parse${req.path.slice(0, 100)}` }));
@@ -99,14 +108,23 @@ async function main() {
   const server = http.createServer(app);
   answerClientErrors(server);
   await new Promise((resolve) => server.listen(port, host, resolve));
-  await ParseServer.createLiveQueryServer(server, {
-    appId,
-    masterKey,
-    javascriptKey,
-    serverURL,
-    keyPairs: { javascriptKey, masterKey },
-    wssAdapter: guardedWssAdapter(appId),
-  });
+  if (liveQueryHere) {
+    const liveQuery = await ParseServer.createLiveQueryServer(server, {
+      appId,
+      masterKey,
+      javascriptKey,
+      serverURL,
+      keyPairs: { javascriptKey, masterKey },
+      wssAdapter: guardedWssAdapter(appId, { trustProxy }),
+      ...(redisURL ? { redisURL } : {}),
+    });
+    if (redisURL) {
+      closeSocketsAfterRedisOutage(liveQuery);
+      closeSocketsWhenAnInstanceGoes(liveQuery);
+    }
+  } else if (redisURL) {
+    announceInstance();
+  }
   await ensureManagerRole();
   await warnWithoutStatementTimeout();
   await migrateRelatedTo();
@@ -122,6 +140,67 @@ async function main() {
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+}
+
+// Events published while this process's Redis subscription was down never reach it, and its
+// clients cannot tell. Once the subscription is back, every LiveQuery socket is closed (1012,
+// service restart): the clients reconnect and catch up on what they missed.
+function closeSocketsAfterRedisOutage(liveQuery) {
+  const subscriber = liveQuery.subscriber;
+  let lost = false;
+  subscriber.on('error', () => { lost = true; });
+  subscriber.on('reconnecting', () => { lost = true; });
+  subscriber.on('ready', () => {
+    if (!lost) return;
+    lost = false;
+    // Leave a moment for the subscriber to subscribe again before clients catch up.
+    setTimeout(() => closeLiveSockets(liveQuery, 'Redis subscription restored'), 500);
+  });
+}
+
+function closeLiveSockets(liveQuery, why) {
+  const wss = liveQuery.parseWebSocketServer && liveQuery.parseWebSocketServer.server && liveQuery.parseWebSocketServer.server.wss;
+  const clients = wss ? [...wss.clients] : [];
+  for (const ws of clients) ws.close(1012, 'event feed restarted: reconnect and catch up');
+  console.warn(`${why}: ${clients.length} LiveQuery connection(s) closed for their clients to catch up`);
+}
+
+// An API instance that dies between a commit and its publish to Redis leaves subscribers
+// without that event, and nothing tells them. So each API instance keeps a key in Redis that
+// lives 3 s and is renewed every second; when one vanishes (a crash, a lost machine, or a stop),
+// the LiveQuery process closes its sockets and every client catches up.
+const ALIVE_PREFIX = 'crm:api-alive:';
+function redisClient() {
+  const { createClient } = require('redis');
+  const client = createClient({ url: redisURL, disableOfflineQueue: true });
+  client.on('error', () => {}); // the cache and pub/sub clients log Redis outages already
+  client.connect().catch(() => {});
+  return client;
+}
+
+function announceInstance() {
+  const client = redisClient();
+  const key = `${ALIVE_PREFIX}${host}:${port}:${process.pid}:${Date.now()}`;
+  const beat = () => { if (client.isReady) client.set(key, '1', { PX: 3000 }).catch(() => {}); };
+  client.on('ready', beat);
+  setInterval(beat, 1000).unref();
+}
+
+function closeSocketsWhenAnInstanceGoes(liveQuery) {
+  const client = redisClient();
+  let known = null;
+  setInterval(async () => {
+    if (!client.isReady) return;
+    let alive;
+    try {
+      alive = new Set(await client.keys(`${ALIVE_PREFIX}*`));
+    } catch {
+      return;
+    }
+    const gone = known ? [...known].filter((k) => !alive.has(k)) : [];
+    known = alive;
+    if (gone.length) closeLiveSockets(liveQuery, `API instance(s) gone: ${gone.map((k) => k.slice(ALIVE_PREFIX.length)).join(', ')}`);
+  }, 1000).unref();
 }
 
 // Members of "sales-manager" read every CRM object (the ACLs Cloud Code sets grant it).

@@ -4,6 +4,10 @@
 // and then the supervisor. Used by ctl.sh for the dev and test instances; in production the
 // same job belongs to systemd (backend/deploy/crm-parse.service, Restart=always).
 //   node supervise.js            env: CRM_CRASH_LOG (file), CRM_CHILD_PID_FILE (file)
+//   node supervise.js -- COMMAND [ARG...]   any other program (the cluster's Redis, HAProxy,
+//                                PostgreSQL, LiveQuery: backend/cluster.sh); CRM_SUPERVISE_NAME
+//                                names it in the crash log, CRM_SUPERVISE_UID/GID run it as
+//                                another user (PostgreSQL refuses to run as root).
 'use strict';
 const { spawn } = require('child_process');
 const fs = require('fs');
@@ -14,11 +18,15 @@ const childPidFile = process.env.CRM_CHILD_PID_FILE;
 let child = null;
 let stopping = false;
 let pause = 1000;
+const dashes = process.argv.indexOf('--');
+const [command, ...args] = dashes >= 0 ? process.argv.slice(dashes + 1) : [process.execPath, path.join(__dirname, 'server.js')];
+const name = process.env.CRM_SUPERVISE_NAME || 'parse-server';
+const asUser = process.env.CRM_SUPERVISE_UID ? { uid: Number(process.env.CRM_SUPERVISE_UID), gid: Number(process.env.CRM_SUPERVISE_GID) } : {};
 
 function start() {
   const startedAt = Date.now();
   let tail = '';
-  child = spawn(process.execPath, [path.join(__dirname, 'server.js')], { stdio: ['ignore', 'inherit', 'pipe'], env: process.env });
+  child = spawn(command, args, { stdio: ['ignore', 'inherit', 'pipe'], env: process.env, ...asUser });
   if (childPidFile) fs.writeFileSync(childPidFile, String(child.pid));
   child.stderr.on('data', (d) => {
     process.stderr.write(d);
@@ -27,7 +35,7 @@ function start() {
   child.on('exit', (code, signal) => {
     child = null;
     if (stopping) process.exit(0);
-    const line = `${new Date().toISOString()} parse-server exited (code ${code}, signal ${signal}); restarting. Last output: ${JSON.stringify(tail.slice(-1500))}\n`;
+    const line = `${new Date().toISOString()} ${name} exited (code ${code}, signal ${signal}); restarting. Last output: ${JSON.stringify(tail.slice(-1500))}\n`;
     fs.appendFileSync(crashLog, line);
     process.stderr.write(`[supervise] ${line}`);
     // A server that dies at once is likely to die again: back off, but never beyond 10 s.

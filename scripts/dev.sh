@@ -7,8 +7,13 @@ cd "$root"
 bash scripts/ensure-tools.sh
 bash scripts/build.sh release
 bash backend/ctl.sh start dev
-trap 'bash "$root/backend/ctl.sh" stop dev' EXIT INT TERM
+playground_pid=
+trap '[ -n "$playground_pid" ] && kill "$playground_pid" 2>/dev/null; bash "$root/backend/ctl.sh" stop dev' EXIT INT TERM
 node backend/seed.js http://127.0.0.1:1337/parse
+# The API playground (Parse Dashboard with REST and GraphQL consoles): dev only, loopback only.
+PARSE_MASTER_KEY=$(bash backend/ctl.sh master-key dev) node scripts/playground.mjs > backend/.data/dev/playground.log 2>&1 &
+playground_pid=$!
+for _ in $(seq 1 40); do curl -fs -o /dev/null http://127.0.0.1:4040/login && break; sleep 0.25; done
 cat <<MSG
 
   crm-wasm is running:
@@ -16,6 +21,8 @@ cat <<MSG
     REST API     http://127.0.0.1:1337/parse
     GraphQL      http://127.0.0.1:1337/graphql
     LiveQuery    ws://127.0.0.1:1337/parse
+    playground   http://127.0.0.1:4040/  (Parse Dashboard, REST and GraphQL consoles)
+                 user admin, password $(cat backend/.data/dev/playground.pass 2>/dev/null || echo '(see backend/.data/dev/playground.log)')
     demo user    demo / demo-password
 
 MSG

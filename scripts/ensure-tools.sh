@@ -13,6 +13,9 @@ need_apt chromium
 need_apt chromium-driver
 need_apt firefox-esr
 need_apt postgresql-15
+# The cluster mode (backend/cluster.sh): Redis and the load balancer.
+need_apt redis-server
+need_apt haproxy
 if [ ${#apt_missing[@]} -gt 0 ]; then
   log "apt: installing ${apt_missing[*]}"
   export DEBIAN_FRONTEND=noninteractive

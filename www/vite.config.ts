@@ -28,6 +28,8 @@ function serviceWorker(): Plugin {
 // pre-bundling so its `new URL('crm_wasm_bg.wasm', import.meta.url)` still points at the file.
 export default defineConfig({
   plugins: [react(), serviceWorker()],
+  // crm-wasm/react imports react; from the linked ../pkg, resolve it to this app's copy.
+  resolve: { dedupe: ['react', 'react-dom'] },
   optimizeDeps: {
     exclude: ['crm-wasm'],
     // Pre-bundled at start, so the dev server never reloads the page mid-session to add one.

@@ -7,6 +7,7 @@ import { ActionIcon, AppShell, Badge, Burger, Button, Group, Loader, NavLink as 
 import { useDisclosure } from '@mantine/hooks';
 import { IconAddressBook, IconBuilding, IconChartBar, IconChecklist, IconLayoutKanban, IconLogout, IconSettings } from '@tabler/icons-react';
 import type { CrmClient, User } from 'crm-wasm';
+import { CrmProvider } from 'crm-wasm/react';
 import { SessionContext } from '../data/context';
 import { useSyncStatus, useWorkspaceState } from '../data/hooks';
 import { closeWorkspace, getWorkspace, type Workspace } from '../data/workspace';
@@ -52,7 +53,9 @@ export function App({ client }: { client: CrmClient }) {
   };
   return (
     <SessionContext.Provider value={{ client, user, workspace }}>
-      <Shell user={user} workspace={workspace} onLogOut={logOut} />
+      <CrmProvider client={client} live={workspace.live}>
+        <Shell user={user} workspace={workspace} onLogOut={logOut} />
+      </CrmProvider>
     </SessionContext.Provider>
   );
 }

@@ -33,7 +33,7 @@ test('the first screen loads the board code only: no chart code, no chunk over 5
   await context.close();
 });
 
-test('10,000 deals: the board opens and a column scrolls smoothly (figures printed)', { timeout: 600_000 }, async () => {
+test('10,000 deals: the board opens, a column scrolls with its cards virtualised (frame figures printed)', { timeout: 600_000 }, async () => {
   const me = await signUp('tenk');
   const total = 10_000;
   const started = Date.now();

@@ -68,3 +68,25 @@ test('My day: overdue, today and this week; done with Undo; reschedule; next act
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('notes on a company, a contact and a deal are shown on their records and saved', async () => {
+  const me = await signUp('notes');
+  const company = await rest('POST', '/classes/Company', { name: 'Notable Inc', notes: 'Prefers calls after 3 pm' }, me.token);
+  const contact = await rest('POST', '/classes/Contact', { name: 'Nora Notes', notes: 'Met at the Lisbon fair' }, me.token);
+  const deal = await rest('POST', '/classes/Deal', { title: 'Noted deal', notes: 'Budget approved in Q3' }, me.token);
+  const { context, page, errors } = await logInToBoard(app, me);
+  await page.goto(new URL(`/companies/${company.objectId}`, app.preview.url).href);
+  const notes = page.getByLabel('Company notes');
+  await page.waitForFunction(() => document.querySelector('textarea[aria-label="Company notes"]')?.value);
+  assert.equal(await notes.inputValue(), 'Prefers calls after 3 pm');
+  await notes.fill('Prefers calls after 4 pm');
+  await page.getByRole('button', { name: 'Save company' }).click();
+  await page.getByText('Company saved.').waitFor();
+  assert.equal((await rest('GET', `/classes/Company/${company.objectId}`, undefined, me.token)).notes, 'Prefers calls after 4 pm');
+  await page.goto(new URL(`/contacts/${contact.objectId}`, app.preview.url).href);
+  await page.waitForFunction(() => [...document.querySelectorAll('textarea')].some((t) => t.value === 'Met at the Lisbon fair'));
+  await page.goto(new URL(`/deals/${deal.objectId}`, app.preview.url).href);
+  assert.equal(await page.getByRole('dialog', { name: 'Noted deal' }).getByLabel('Notes').inputValue(), 'Budget approved in Q3');
+  assert.deepEqual(errors, []);
+  await context.close();
+});

@@ -32,6 +32,12 @@ async function seed(token, colleague) {
   }
   await rest('POST', '/classes/Activity', { type: 'meeting', subject: 'Kick-off call', dueDate: date(150), relatedTo: pointer('Deal', deals[0].objectId) }, token);
   await rest('POST', '/classes/Activity', { type: 'email', subject: 'Send proposal', dueDate: date(160), relatedTo: pointer('Deal', deals[0].objectId) }, token);
+  // For My day: one overdue, one today, one this week (relative to the day the test runs).
+  const today = new Date();
+  const rel = (d) => ({ __type: 'Date', iso: new Date(Date.UTC(today.getFullYear(), today.getMonth(), today.getDate()) + d * 86_400_000).toISOString() });
+  await rest('POST', '/classes/Activity', { type: 'call', subject: 'Chase signed order', dueDate: rel(-2), relatedTo: pointer('Deal', deals[3].objectId) }, token);
+  await rest('POST', '/classes/Activity', { type: 'meeting', subject: 'Quarterly review', dueDate: rel(0), relatedTo: pointer('Contact', contacts[1].objectId) }, token);
+  await rest('POST', '/classes/Activity', { type: 'email', subject: 'Send revised quote', dueDate: rel(2), relatedTo: pointer('Deal', deals[5].objectId) }, token);
   return { companies, contacts, deals };
 }
 
@@ -74,6 +80,7 @@ for (const [label, viewport] of [['desktop', { width: 1440, height: 900 }], ['ph
       [`/companies/${companies[0].objectId}`, 'Save company', 'company'],
       ['/dashboard', 'Weighted forecast by month of expected close', 'dashboard'],
       ['/settings', 'Your profile', 'settings'],
+      ['/my-day', 'Overdue', 'myday'],
     ]) {
       await page.goto(new URL(route, app.preview.url).href);
       await page.getByText(ready, { exact: true }).first().waitFor();

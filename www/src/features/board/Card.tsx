@@ -63,7 +63,7 @@ function CardBody({ deal, me, menu, nameOf, next }: { deal: Deal; me?: string; m
           <IconChecklist size={12} aria-hidden style={{ verticalAlign: -1 }} /> Next: {next.subject ?? next.type} · {formatDate(next.dueDate)}
         </Text>
       ) : next === null && !['won', 'lost'].includes(deal.stage ?? '') ? (
-        <Text size="xs" c="orange.9" className="card-next" data-testid="no-next-activity">
+        <Text size="xs" c="#9a3412" className="card-next" data-testid="no-next-activity">
           <IconAlertCircle size={12} aria-hidden style={{ verticalAlign: -1 }} /> No next step planned
         </Text>
       ) : null}

@@ -1,7 +1,7 @@
 // One company at /companies/:id: details (edit), its contacts and deals, delete.
 import { useEffect, useState, type FormEvent } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
-import { Alert, Anchor, Avatar, Badge, Button, Grid, Group, Paper, Stack, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Anchor, Avatar, Badge, Button, Grid, Group, Paper, Stack, Text, Textarea, TextInput, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { IconArrowLeft, IconTrash } from '@tabler/icons-react';
 import type { Company } from 'crm-wasm';
@@ -18,7 +18,7 @@ export function CompanyPage() {
   const navigate = useNavigate();
   const [company, setCompany] = useState<Company>();
   const [error, setError] = useState<string>();
-  const [form, setForm] = useState({ name: '', industry: '', website: '' });
+  const [form, setForm] = useState({ name: '', industry: '', website: '', notes: '' });
   const [deleting, setDeleting] = useState(false);
   const pointer = { className: 'Company' as const, objectId: companyId };
   const contacts = useQuery(() => client.contacts().equalTo('company', pointer).ascending('name'), `company-contacts:${companyId}`);
@@ -30,7 +30,7 @@ export function CompanyPage() {
       (c) => {
         if (!live) return;
         setCompany(c);
-        setForm({ name: c.name, industry: c.industry ?? '', website: c.website ?? '' });
+        setForm({ name: c.name, industry: c.industry ?? '', website: c.website ?? '', notes: c.notes ?? '' });
       },
       (e) => live && setError(describeError(e)),
     );
@@ -47,6 +47,7 @@ export function CompanyPage() {
     if (form.name !== company.name) changes.name = form.name;
     if (form.industry !== (company.industry ?? '')) changes.industry = form.industry || null;
     if (form.website !== (company.website ?? '')) changes.website = form.website || null;
+    if (form.notes !== (company.notes ?? '')) changes.notes = form.notes || null;
     try {
       await client.updateCompany(companyId, changes);
       setCompany(await client.getCompany(companyId));
@@ -77,6 +78,7 @@ export function CompanyPage() {
                   <TextInput label="Name" aria-label="Company name" value={form.name} onChange={(e) => setForm({ ...form, name: e.currentTarget.value })} />
                   <TextInput label="Industry" aria-label="Company industry" value={form.industry} onChange={(e) => setForm({ ...form, industry: e.currentTarget.value })} />
                   <TextInput label="Website" aria-label="Company website" value={form.website} onChange={(e) => setForm({ ...form, website: e.currentTarget.value })} />
+                  <Textarea label="Notes" aria-label="Company notes" autosize minRows={2} maxLength={10000} value={form.notes} onChange={(e) => setForm({ ...form, notes: e.currentTarget.value })} />
                   <Group justify="space-between">
                     <Button variant="subtle" color="red" leftSection={<IconTrash size={16} />} onClick={() => setDeleting(true)}>Delete company</Button>
                     <Button type="submit">Save company</Button>

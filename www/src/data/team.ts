@@ -2,7 +2,7 @@
 // backend's Profile class holds it (objectId = the user's id; readable by signed-in users,
 // written only by its user). crm-wasm has no Profile class, so this is plain REST with the
 // session's token. One Team per signed-in user, outside React like the Workspace.
-import { useSyncExternalStore } from 'react';
+import { useSyncExternalStore, useMemo } from 'react';
 import type { CrmClient, User } from 'crm-wasm';
 import { useSession } from './context';
 import { appId, javascriptKey, serverUrl } from './crm';
@@ -104,7 +104,12 @@ export function getTeam(client: CrmClient, user: User): Team {
 
 export function useTeam(t: Team) {
   const state = useSyncExternalStore(t.subscribe, () => t.state);
-  return { ...state, nameOf: (id: string | undefined) => (id ? state.members.find((m) => m.id === id)?.name : undefined), team: t };
+  // One function per team state, so memoised cards keep it across renders.
+  const nameOf = useMemo(() => {
+    const names = new Map(state.members.map((m) => [m.id, m.name]));
+    return (id: string | undefined) => (id ? names.get(id) : undefined);
+  }, [state.members]);
+  return { ...state, nameOf, team: t };
 }
 
 /** The signed-in user's team, for components inside the session. */

@@ -1,7 +1,7 @@
 // The pipeline board: one column per stage, each scrolling on its own with a sticky header and
 // virtualised cards; drag with the mouse, or "Move to…" from a card's menu (keyboard, touch).
 // On a phone one stage shows at a time. /deals/:id opens a deal over the board.
-import { useMemo, useState } from 'react';
+import { useCallback, useMemo, useState } from 'react';
 import { useNavigate, useParams } from 'react-router';
 import { DndContext, DragOverlay, MouseSensor, useSensor, useSensors, type Announcements, type DragEndEvent, type DragStartEvent } from '@dnd-kit/core';
 import { Alert, Button, Chip, CloseButton, Group, NativeSelect, Select, TextInput } from '@mantine/core';
@@ -55,14 +55,15 @@ export function Board() {
     onDragCancel: ({ active }) => `Moving ${title(active.id)} was cancelled.`,
   };
 
-  const move = async (id: string, to: Stage) => {
+  // Stable, so the memoised cards do not re-render for a new function on every board render.
+  const move = useCallback(async (id: string, to: Stage) => {
     try {
       await moveDeal(workspace, id, to);
       if (to === 'lost') setAskLost(id);
     } catch (err) {
       notifications.show({ color: 'red', title: 'The deal was not moved', message: describeError(err) });
     }
-  };
+  }, [workspace]);
   const onDragStart = (e: DragStartEvent) => setDragging(String(e.active.id));
   const onDragEnd = (e: DragEndEvent) => {
     setDragging(undefined);

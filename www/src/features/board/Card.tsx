@@ -1,3 +1,4 @@
+import { memo } from 'react';
 import { Link, useLocation } from 'react-router';
 import { useDraggable } from '@dnd-kit/core';
 import { ActionIcon, Avatar, Group, Menu, Text, Tooltip } from '@mantine/core';
@@ -12,7 +13,15 @@ type NameOf = (id: string | undefined) => string | undefined;
 /** A deal's next open activity: null when none is planned, undefined while unknown. */
 export type NextOf = (dealId: string) => Activity | null | undefined;
 
-export function Card({ deal, me, onMove, hidden, nameOf, nextOf }: { deal: Deal; me?: string; onMove: (id: string, to: Stage) => void; hidden?: boolean; nameOf?: NameOf; nextOf?: NextOf }) {
+type CardProps = { deal: Deal; me?: string; onMove: (id: string, to: Stage) => void; hidden?: boolean; nameOf?: NameOf; nextOf?: NextOf };
+
+/** Scrolling re-reads the visible deals from wasm as new objects: a card re-renders only when
+ * its deal's content (or another prop) changed, not on every scroll frame. */
+export const Card = memo(CardItem, (a, b) =>
+  a.me === b.me && a.onMove === b.onMove && a.hidden === b.hidden && a.nameOf === b.nameOf && a.nextOf === b.nextOf
+  && (a.deal === b.deal || JSON.stringify(a.deal) === JSON.stringify(b.deal)));
+
+function CardItem({ deal, me, onMove, hidden, nameOf, nextOf }: CardProps) {
   const id = deal.objectId!;
   // Mouse only (see the board's sensors): no attributes, so the card is no button around links.
   const { listeners, setNodeRef } = useDraggable({ id });

@@ -11,7 +11,9 @@
 //! then inside it, then in the other fields, then through the company.
 
 use std::cmp::Ordering;
-use std::collections::HashMap;
+
+use memchr::memmem::Finder;
+use rustc_hash::FxHashMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -111,13 +113,17 @@ struct Entry {
     phone: String,
     company: Option<String>,
     contact: Option<String>,
+    /// Where the company and the contact sit in `entries` (set by `relink` after each change).
+    company_slot: Option<u32>,
+    contact_slot: Option<u32>,
 }
 
 /// The index: every record the device holds, by kind and id.
 #[derive(Debug, Default)]
 pub struct SearchIndex {
     entries: Vec<Entry>,
-    by_key: HashMap<(SearchKind, String), usize>,
+    /// Position in `entries` by id, one map per kind (Deal, Contact, Company).
+    by_id: [FxHashMap<String, usize>; 3],
     /// Deals seen in the last [`SearchIndex::sync_deals`], for removing the ones gone.
     seen: Vec<bool>,
 }
@@ -160,6 +166,8 @@ fn build(
         phone: phone.map(digits).unwrap_or_default(),
         company: None,
         contact: None,
+        company_slot: None,
+        contact_slot: None,
     }
 }
 
@@ -218,16 +226,16 @@ fn words(query: &str) -> Vec<Word> {
 }
 
 /// How well `word` matches `e`'s own text: 0 when it does not.
-fn own_score(e: &Entry, word: &Word) -> u32 {
+fn own_score(e: &Entry, word: &Word, finder: &Finder) -> u32 {
     let text = e.text.as_str();
     let mut best = 0;
-    let mut from = 0;
-    while let Some(at) = text[from..].find(word.text.as_str()) {
-        let at = from + at;
-        let word_start = at == 0 || {
-            let before = text[..at].chars().next_back().unwrap_or(' ');
-            !before.is_alphanumeric()
-        };
+    for at in finder.find_iter(text.as_bytes()) {
+        // A match of valid UTF-8 starts on a character boundary.
+        let word_start = at == 0
+            || !text[..at]
+                .chars()
+                .next_back()
+                .is_some_and(char::is_alphanumeric);
         let score = match (at < e.name_len, at == 0, word_start) {
             (true, true, _) => 100,
             (true, false, true) => 70,
@@ -236,15 +244,8 @@ fn own_score(e: &Entry, word: &Word) -> u32 {
             (false, _, false) => 15,
         };
         best = best.max(score);
-        if best == 100 || score >= 70 {
+        if best >= 70 {
             break;
-        }
-        from = at + word.text.len().max(1);
-        if from >= text.len() {
-            break;
-        }
-        while !text.is_char_boundary(from) {
-            from += 1;
         }
     }
     if best == 0 {
@@ -255,6 +256,14 @@ fn own_score(e: &Entry, word: &Word) -> u32 {
         }
     }
     best
+}
+
+fn kind_slot(kind: SearchKind) -> usize {
+    match kind {
+        SearchKind::Deal => 0,
+        SearchKind::Contact => 1,
+        SearchKind::Company => 2,
+    }
 }
 
 impl SearchIndex {
@@ -273,23 +282,24 @@ impl SearchIndex {
 
     /// Records of one kind.
     pub fn count(&self, kind: SearchKind) -> usize {
-        self.entries.iter().filter(|e| e.kind == kind).count()
+        self.by_id[kind_slot(kind)].len()
+    }
+
+    fn position(&self, kind: SearchKind, id: &str) -> Option<usize> {
+        self.by_id[kind_slot(kind)].get(id).copied()
     }
 
     fn put(&mut self, entry: Entry) -> usize {
-        let key = (entry.kind, entry.id.clone());
-        match self.by_key.get(&key) {
-            Some(&i) => {
-                if self.entries[i] != entry {
-                    self.entries[i] = entry;
-                }
+        match self.position(entry.kind, &entry.id) {
+            Some(i) => {
+                self.entries[i] = entry;
                 i
             }
             None => {
+                let i = self.entries.len();
+                self.by_id[kind_slot(entry.kind)].insert(entry.id.clone(), i);
                 self.entries.push(entry);
                 self.seen.push(false);
-                let i = self.entries.len() - 1;
-                self.by_key.insert(key, i);
                 i
             }
         }
@@ -298,9 +308,27 @@ impl SearchIndex {
     fn remove_at(&mut self, i: usize) {
         let gone = self.entries.swap_remove(i);
         self.seen.swap_remove(i);
-        self.by_key.remove(&(gone.kind, gone.id));
+        self.by_id[kind_slot(gone.kind)].remove(&gone.id);
         if let Some(moved) = self.entries.get(i) {
-            self.by_key.insert((moved.kind, moved.id.clone()), i);
+            self.by_id[kind_slot(moved.kind)].insert(moved.id.clone(), i);
+        }
+    }
+
+    /// Points every record at its company's and contact's place (after any change).
+    fn relink(&mut self) {
+        let companies = &self.by_id[kind_slot(SearchKind::Company)];
+        let contacts = &self.by_id[kind_slot(SearchKind::Contact)];
+        for e in &mut self.entries {
+            e.company_slot = e
+                .company
+                .as_deref()
+                .and_then(|id| companies.get(id))
+                .map(|&i| i as u32);
+            e.contact_slot = e
+                .contact
+                .as_deref()
+                .and_then(|id| contacts.get(id))
+                .map(|&i| i as u32);
         }
     }
 
@@ -308,26 +336,30 @@ impl SearchIndex {
     pub fn upsert_deal(&mut self, deal: &Deal) {
         if let Some(e) = deal_entry(deal) {
             self.put(e);
+            self.relink();
         }
     }
 
     pub fn upsert_contact(&mut self, contact: &Contact) {
         if let Some(e) = contact_entry(contact) {
             self.put(e);
+            self.relink();
         }
     }
 
     pub fn upsert_company(&mut self, company: &Company) {
         if let Some(e) = company_entry(company) {
             self.put(e);
+            self.relink();
         }
     }
 
     /// Removes a record; false if it was not there.
     pub fn remove(&mut self, kind: SearchKind, object_id: &str) -> bool {
-        match self.by_key.get(&(kind, object_id.to_owned())) {
-            Some(&i) => {
+        match self.position(kind, object_id) {
+            Some(i) => {
                 self.remove_at(i);
+                self.relink();
                 true
             }
             None => false,
@@ -351,6 +383,7 @@ impl SearchIndex {
                 i += 1;
             }
         }
+        self.relink();
     }
 
     /// Makes the indexed deals exactly `deals` (the pipeline's, after any change): unchanged
@@ -375,38 +408,35 @@ impl SearchIndex {
         );
     }
 
-    fn lookup(&self, kind: SearchKind, id: Option<&String>) -> Option<&Entry> {
-        let id = id?;
-        // A borrowed key would need a second map type; ids are short, the clone is cheap next
-        // to the scan, and lookups happen only for records that miss on their own text.
-        self.by_key
-            .get(&(kind, id.clone()))
-            .map(|&i| &self.entries[i])
-    }
-
     /// The best `limit` records for `query` (every word must match), best first; ties by name.
     pub fn search(&self, query: &str, limit: usize) -> Vec<SearchHit> {
         let words = words(query);
         if words.is_empty() || limit == 0 {
             return Vec::new();
         }
+        let finders: Vec<Finder> = words
+            .iter()
+            .map(|w| Finder::new(w.text.as_bytes()))
+            .collect();
+        // Whether each word is in the name of the record at a slot (a company, a contact),
+        // worked out once per slot and query rather than once per record pointing at it.
+        let linked_names = |slot: Option<u32>, f: &Finder| {
+            slot.is_some_and(|s| {
+                let r = &self.entries[s as usize];
+                f.find(&r.text.as_bytes()[..r.name_len]).is_some()
+            })
+        };
         let mut hits: Vec<(u32, usize)> = Vec::new();
         'entries: for (i, e) in self.entries.iter().enumerate() {
             let mut total = 0;
-            for w in &words {
-                let mut s = own_score(e, w);
-                if s == 0 {
+            for (w, f) in words.iter().zip(&finders) {
+                let mut s = own_score(e, w, f);
+                if s == 0
+                    && (linked_names(e.company_slot, f)
+                        || (e.kind == SearchKind::Deal && linked_names(e.contact_slot, f)))
+                {
                     // through the company (or a deal's contact): its name only
-                    let via = |kind, id| {
-                        self.lookup(kind, id)
-                            .is_some_and(|r: &Entry| r.text[..r.name_len].contains(w.text.as_str()))
-                    };
-                    if via(SearchKind::Company, e.company.as_ref())
-                        || (e.kind == SearchKind::Deal
-                            && via(SearchKind::Contact, e.contact.as_ref()))
-                    {
-                        s = 10;
-                    }
+                    s = 10;
                 }
                 if s == 0 {
                     continue 'entries;
@@ -435,7 +465,7 @@ impl SearchIndex {
     }
 
     fn hit(&self, e: &Entry, score: u32) -> SearchHit {
-        let name = |kind, id| self.lookup(kind, id).map(|r: &Entry| r.title.as_str());
+        let name = |slot: Option<u32>| slot.map(|s| self.entries[s as usize].title.as_str());
         let mut detail = e.detail.clone();
         let mut add = |part: Option<&str>| {
             if let Some(p) = part.filter(|p| !p.is_empty()) {
@@ -445,9 +475,9 @@ impl SearchIndex {
                 detail.push_str(p);
             }
         };
-        add(name(SearchKind::Company, e.company.as_ref()));
+        add(name(e.company_slot));
         if e.kind == SearchKind::Deal {
-            add(name(SearchKind::Contact, e.contact.as_ref()));
+            add(name(e.contact_slot));
         }
         SearchHit {
             class_name: e.kind.class_name().to_owned(),
@@ -1194,9 +1224,12 @@ mod tests {
         for kind in [SearchKind::Deal, SearchKind::Contact, SearchKind::Company] {
             for e in index.entries.iter().filter(|e| e.kind == kind) {
                 assert_eq!(
-                    index.by_key[&(kind, e.id.clone())],
-                    index.entries.iter().position(|x| x == e).unwrap()
+                    index.position(kind, &e.id),
+                    index.entries.iter().position(|x| x == e)
                 );
+                if let Some(slot) = e.company_slot {
+                    assert_eq!(Some(&index.entries[slot as usize].id), e.company.as_ref());
+                }
             }
         }
         index.set_contacts(&[]);

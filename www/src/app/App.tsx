@@ -5,7 +5,7 @@ import { useEffect, useState } from 'react';
 import { NavLink, Navigate, Route, Routes, useLocation } from 'react-router';
 import { ActionIcon, AppShell, Badge, Burger, Button, Group, Loader, NavLink as MantineNavLink, Stack, Text, Tooltip } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
-import { IconAddressBook, IconBuilding, IconChartBar, IconLayoutKanban, IconLogout } from '@tabler/icons-react';
+import { IconAddressBook, IconBuilding, IconChartBar, IconFileImport, IconLayoutKanban, IconLogout } from '@tabler/icons-react';
 import type { CrmClient, User } from 'crm-wasm';
 import { SessionContext } from '../data/context';
 import { useSyncStatus, useWorkspaceState } from '../data/hooks';
@@ -17,6 +17,8 @@ import { CompanyPage } from '../features/companies/CompanyPage';
 import { ContactPage } from '../features/contacts/ContactPage';
 import { Contacts } from '../features/contacts/Contacts';
 import { Dashboard } from '../features/dashboard/Dashboard';
+import { Import } from '../features/import/Import';
+import { GlobalSearch, SearchButton } from '../features/search/GlobalSearch';
 import { ErrorBoundary } from './ErrorBoundary';
 import { Logo } from './Logo';
 
@@ -57,6 +59,7 @@ const NAV = [
   { to: '/contacts', label: 'Contacts', icon: IconAddressBook },
   { to: '/companies', label: 'Companies', icon: IconBuilding },
   { to: '/dashboard', label: 'Dashboard', icon: IconChartBar, keepFilters: true },
+  { to: '/import', label: 'Import', icon: IconFileImport },
 ];
 
 function Shell({ user, workspace, onLogOut }: { user: User; workspace: Workspace; onLogOut: () => void }) {
@@ -74,6 +77,7 @@ function Shell({ user, workspace, onLogOut }: { user: User; workspace: Workspace
             <Logo />
           </Group>
           <Group gap="sm" wrap="nowrap">
+            <SearchButton />
             <SyncBadge workspace={workspace} offlineReady={state.offlineReady} />
             <Text size="sm" visibleFrom="md" c="dimmed">Signed in as <Text span fw={600} c="var(--mantine-color-text)">{user.username}</Text></Text>
             <Tooltip label="Log out">
@@ -100,6 +104,7 @@ function Shell({ user, workspace, onLogOut }: { user: User; workspace: Workspace
           ))}
         </Stack>
       </AppShell.Navbar>
+      <GlobalSearch />
       <AppShell.Main>
         <ErrorBoundary resetKey={location.pathname}>
           <Screens workspace={workspace} />
@@ -133,6 +138,7 @@ function Screens({ workspace }: { workspace: Workspace }) {
       <Route path="/companies" element={<Companies />} />
       <Route path="/companies/:companyId" element={<CompanyPage />} />
       <Route path="/dashboard" element={<Dashboard />} />
+      <Route path="/import" element={<Import />} />
       <Route path="*" element={<Navigate to="/" replace />} />
     </Routes>
   );

@@ -387,9 +387,46 @@ impl SearchIndex {
     }
 
     /// Makes the indexed deals exactly `deals` (the pipeline's, after any change): unchanged
-    /// ones are kept as they are, others re-folded, the ones gone removed.
+    /// ones (same title, company and contact) are kept without being folded again, others
+    /// re-folded, the ones gone removed.
     pub fn sync_deals<'a>(&mut self, deals: impl IntoIterator<Item = &'a Deal>) {
-        self.replace_kind(SearchKind::Deal, deals.into_iter().filter_map(deal_entry));
+        for s in self.seen.iter_mut() {
+            *s = false;
+        }
+        let mut changed = false;
+        for deal in deals {
+            let Some(id) = deal.object_id.as_deref() else {
+                continue;
+            };
+            if let Some(i) = self.position(SearchKind::Deal, id) {
+                let e = &self.entries[i];
+                let same = |held: &Option<String>, r: Option<&str>| held.as_deref() == r;
+                if e.title == deal.title
+                    && same(&e.company, deal.company.as_ref().and_then(Ref::object_id))
+                    && same(&e.contact, deal.contact.as_ref().and_then(Ref::object_id))
+                {
+                    self.seen[i] = true;
+                    continue;
+                }
+            }
+            if let Some(e) = deal_entry(deal) {
+                let i = self.put(e);
+                self.seen[i] = true;
+                changed = true;
+            }
+        }
+        let mut i = 0;
+        while i < self.entries.len() {
+            if self.entries[i].kind == SearchKind::Deal && !self.seen[i] {
+                self.remove_at(i);
+                changed = true;
+            } else {
+                i += 1;
+            }
+        }
+        if changed {
+            self.relink();
+        }
     }
 
     /// Makes the indexed contacts exactly `contacts`.

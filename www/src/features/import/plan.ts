@@ -45,14 +45,15 @@ export const FIELDS: Record<ImportKind, FieldSpec[]> = {
 export type Mapping = Record<string, string>;
 
 const fold = (s: string) => s.normalize('NFD').replace(/\p{Diacritic}/gu, '').toLowerCase().trim();
-const squash = (s: string) => fold(s).replace(/[\s_\-.]+/g, ' ');
+/** A header or alias without case, accents, spaces, dashes, dots or underscores. */
+const squash = (s: string) => fold(s).replace(/[\s_\-.]+/g, '');
 
 /** A first mapping from the file's headers: exact alias matches, then the field's own name. */
 export function guessMapping(kind: ImportKind, headers: string[]): Mapping {
   const mapping: Mapping = {};
   const taken = new Set<string>();
   for (const f of FIELDS[kind]) {
-    const hit = headers.find((h) => !taken.has(h) && (f.aliases.includes(squash(h)) || squash(h) === squash(f.key)));
+    const hit = headers.find((h) => !taken.has(h) && (f.aliases.some((a) => squash(a) === squash(h)) || squash(h) === squash(f.key)));
     mapping[f.key] = hit ?? '';
     if (hit) taken.add(hit);
   }

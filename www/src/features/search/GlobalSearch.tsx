@@ -80,7 +80,7 @@ export function SearchButton() {
       style={{ cursor: 'pointer', textTransform: 'none', fontWeight: 400 }}
       leftSection={<IconSearch size={14} />}
       onClick={() => spotlight.open()}
-      aria-label="Search (Ctrl+K)"
+      aria-keyshortcuts="Control+K Meta+K /"
       visibleFrom="xs"
     >
       Search <Text span size="xs" c="dimmed">Ctrl K</Text>

@@ -44,6 +44,7 @@ const browser = await launchChromium();
 const chromiumVersion = browser.version();
 let compare;
 let pipeline;
+let search;
 let cold;
 try {
   compare = await runBenchPage(browser, `${site.origin}/bench/compare/index.html?${query}${quick ? '&quick=1' : ''}`);
@@ -51,6 +52,7 @@ try {
   cold.ratio = cold.sdkMs / cold.oursMs;
   console.log(`${cold.op.padEnd(58)} crm-wasm ${cold.oursMs.toFixed(2).padStart(9)} ms   Parse SDK ${cold.sdkMs.toFixed(2).padStart(9)} ms   SDK/ours ${cold.ratio.toFixed(2)}x`);
   if (!quick) pipeline = await runBenchPage(browser, `${site.origin}/bench/pipeline/index.html`);
+  if (!quick) search = await runBenchPage(browser, `${site.origin}/bench/search/index.html`);
 } finally {
   await browser.close();
   site.close();
@@ -114,7 +116,7 @@ const versions = {
   chromium: chromiumVersion,
   node: process.version,
 };
-const report = { date: new Date().toISOString(), quick, machine, versions, crossOriginIsolated: compare.isolated, rows, bundle, pipeline: pipeline?.results ?? null };
+const report = { date: new Date().toISOString(), quick, machine, versions, crossOriginIsolated: compare.isolated, rows, bundle, pipeline: pipeline?.results ?? null, search: search?.results ?? null };
 await writeFile(path.join(outDir, 'BENCHMARKS.json'), JSON.stringify(report, null, 2) + '\n');
 
 const ms = (x) => (x >= 100 ? `${x.toFixed(0)} ms` : x >= 1 ? `${x.toFixed(1)} ms` : x >= 0.01 ? `${x.toFixed(3)} ms` : `${(x * 1000).toFixed(2)} µs`);
@@ -140,6 +142,10 @@ md += `\nThe bundle: .wasm ${kb(ours.wasm)} + JS glue ${kb(ours.js)} minified ($
 if (pipeline) {
   md += `\n## Pipeline engine against plain JavaScript (the pipeline issue's rows)\n\nThe same operations on the same generated deals: crm-wasm's Pipeline and a plain-JS implementation\nwritten for speed (\`bench/pipeline/js-pipeline.js\`). Ratio = JS / wasm.\n\n| deals | operation | wasm | JS | ratio |\n|---:|---|---:|---:|---:|\n`;
   for (const r of pipeline.results) md += `| ${r.n} | ${r.op} | ${ms(r.wasmMs)} | ${ms(r.jsMs)} | ${r.ratio.toFixed(2)}x |\n`;
+}
+if (search) {
+  md += `\n## Global search against plain JavaScript (the daily-tool issue's row)\n\nSearch as the user types over 10,000 deals, 10,000 contacts and 500 companies: crm-wasm's\n\`SearchIndex\` (crates/crm-core/src/search.rs) and the same index and ranking in plain JS\n(\`bench/search/js-search.js\`), same answers checked first. Target: well under 50 ms. Ratio = JS / wasm.\n\n| records | operation | wasm | JS | ratio |\n|---|---|---:|---:|---:|\n`;
+  for (const r of search.results) md += `| ${r.n} | ${r.op} | ${ms(r.wasmMs)} | ${r.jsMs === undefined ? '—' : ms(r.jsMs)} | ${r.jsMs === undefined ? '—' : `${(r.jsMs / r.wasmMs).toFixed(2)}x`} |\n`;
 }
 md += await readFile(path.join(root, 'bench/compare/NOTES.md'), 'utf8').then((t) => `\n${t}`).catch(() => '');
 await writeFile(path.join(outDir, 'BENCHMARKS.md'), md);

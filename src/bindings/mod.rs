@@ -10,6 +10,7 @@
 //! - `pipeline`: `Pipeline`, the pipeline engine's handle;
 //! - `live`: `LiveQueryClient`, Live Queries over a WebSocket;
 //! - `local`: `LocalStore`, the offline datastore (pins, local queries, offline writes, sync).
+//! - `search`: `SearchIndex`, global search over the deals, contacts and companies held.
 //! - `handles`: handles passed as arguments, looked up by id so a wrong or freed one is a
 //!   typed error.
 //!
@@ -23,12 +24,14 @@ mod live;
 mod local;
 mod pipeline;
 mod query;
+mod search;
 
 pub use client::CrmClient;
 pub use live::LiveQueryClient;
 pub use local::LocalStore;
 pub use pipeline::PipelineHandle;
 pub use query::CrmQuery;
+pub use search::SearchIndexHandle;
 
 use std::cell::RefCell;
 use std::future::Future;

@@ -16,7 +16,8 @@
 //! - [`client`]: the session lifecycle and CRUD logic, over a [`client::Platform`];
 //! - [`live`]: the LiveQuery protocol as a state machine, and the exact catch-up after a gap;
 //! - [`offline`]: stored records, the queue of offline writes, replay outcomes, conflict merging;
-//! - [`pipeline`]: deals grouped by stage with totals, forecasts, filters, sorting, moves.
+//! - [`pipeline`]: deals grouped by stage with totals, forecasts, filters, sorting, moves;
+//! - [`search`]: global search over deals, contacts and companies (any case, accents or not).
 
 pub mod class;
 pub mod client;
@@ -32,6 +33,7 @@ pub mod pipeline;
 pub mod query;
 pub mod rest;
 pub mod schema;
+pub mod search;
 pub mod wire;
 
 /// The TypeScript declarations of the types that cross to JavaScript, for crm-wasm's `.d.ts`.

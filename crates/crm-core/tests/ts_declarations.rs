@@ -14,6 +14,7 @@ use crm_core::pipeline::{
     ColumnSummary, Filter, MonthRevenue, Probabilities, Sort, SortKey, StageAge, Stats,
 };
 use crm_core::query::{Constraint, Query};
+use crm_core::search::{SearchHit, SearchKind};
 use crm_core::{Activity, Company, Contact, Deal, Pointer, User};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -89,6 +90,7 @@ fn sample(d: &Declarations, ty: &str) -> (Value, Value) {
         "ActivityType" => json!("call"),
         "SortKey" => json!("title"),
         "SyncState" => json!("idle"),
+        "SearchKind" => json!("Deal"),
         "ConflictPolicy" => json!("serverWins"),
         "Acl" => json!({"*": {"read": true}}),
         "RelatedTo" => pointer("Deal"),
@@ -227,6 +229,7 @@ fn queries_and_pipeline_views_match_their_declarations() {
     round_trips::<SyncReport>(&d, "SyncReport");
     // Only written: every field always is.
     written_as(&d, "SyncStatus", &SyncStatus::opened(true, 1));
+    round_trips::<SearchHit>(&d, "SearchHit");
 }
 
 #[test]
@@ -266,6 +269,12 @@ fn string_unions_match_their_enums() {
         C::LastWriterWins | C::ServerWins => {}
     });
     union_is(&d, "ConflictPolicy", &policies);
+    use SearchKind as SK;
+    let search_kinds = [SK::Deal, SK::Contact, SK::Company];
+    search_kinds.iter().for_each(|k| match k {
+        SK::Deal | SK::Contact | SK::Company => {}
+    });
+    union_is(&d, "SearchKind", &search_kinds);
     let states = [
         SyncState::Idle,
         SyncState::Syncing,
@@ -397,6 +406,8 @@ fn every_declaration_is_checked() {
         "ConflictPolicy",
         "SyncState",
         "Constraint",
+        "SearchHit",
+        "SearchKind",
     ];
     let declared: BTreeSet<&str> = d
         .interfaces

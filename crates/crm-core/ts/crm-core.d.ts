@@ -322,3 +322,20 @@ export type LiveStatus = "connecting" | "connected" | "disconnected" | "closed";
 export type SortKey = "expectedCloseDate" | "updatedAt" | "amount" | "title";
 
 export type SyncState = "idle" | "syncing" | "offline" | "error";
+
+/**
+ * One global-search result, ready to show: `title` is the name (or the deal's title), `detail`
+ * a line under it (e-mail, phone, company; a deal's company and contact).
+ */
+export interface SearchHit {
+    className: SearchKind;
+    objectId: string;
+    title: string;
+    detail: string;
+    score: number;
+}
+
+/**
+ * The classes global search holds.
+ */
+export type SearchKind = "Deal" | "Contact" | "Company";

@@ -5,7 +5,7 @@ import { lazy, Suspense, useEffect, useState } from 'react';
 import { NavLink, Navigate, Route, Routes, useLocation } from 'react-router';
 import { ActionIcon, AppShell, Badge, Burger, Button, Group, Loader, NavLink as MantineNavLink, Stack, Text, Tooltip } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
-import { IconAddressBook, IconBuilding, IconChartBar, IconChecklist, IconLayoutKanban, IconLogout, IconSettings } from '@tabler/icons-react';
+import { IconAddressBook, IconBuilding, IconChartBar, IconChecklist, IconFileImport, IconLayoutKanban, IconLogout, IconSettings } from '@tabler/icons-react';
 import type { CrmClient, User } from 'crm-wasm';
 import { CrmProvider } from 'crm-wasm/react';
 import { SessionContext } from '../data/context';
@@ -13,6 +13,7 @@ import { useSyncStatus, useWorkspaceState } from '../data/hooks';
 import { closeWorkspace, getWorkspace, type Workspace } from '../data/workspace';
 import { LogIn } from '../features/auth/LogIn';
 import { Board } from '../features/board/Board';
+import { GlobalSearch, SearchButton } from '../features/search/GlobalSearch';
 import { ErrorBoundary } from './ErrorBoundary';
 import { Logo } from './Logo';
 
@@ -26,6 +27,7 @@ const Contacts = named(() => import('../features/contacts/Contacts'), 'Contacts'
 const Dashboard = named(() => import('../features/dashboard/Dashboard'), 'Dashboard');
 const Settings = named(() => import('../features/settings/Settings'), 'Settings');
 const MyDay = named(() => import('../features/myday/MyDay'), 'MyDay');
+const Import = named(() => import('../features/import/Import'), 'Import');
 export function App({ client }: { client: CrmClient }) {
   const [user, setUser] = useState<User | undefined>(() => client.currentUser());
   const [notice, setNotice] = useState<string>();
@@ -66,6 +68,7 @@ const NAV = [
   { to: '/contacts', label: 'Contacts', icon: IconAddressBook },
   { to: '/companies', label: 'Companies', icon: IconBuilding },
   { to: '/dashboard', label: 'Dashboard', icon: IconChartBar, keepFilters: true },
+  { to: '/import', label: 'Import', icon: IconFileImport },
   { to: '/settings', label: 'Settings', icon: IconSettings },
 ];
 
@@ -84,6 +87,7 @@ function Shell({ user, workspace, onLogOut }: { user: User; workspace: Workspace
             <Logo />
           </Group>
           <Group gap="sm" wrap="nowrap">
+            <SearchButton />
             <SyncBadge workspace={workspace} offlineReady={state.offlineReady} />
             <Text size="sm" visibleFrom="md" c="dimmed">Signed in as <Text span fw={600} c="var(--mantine-color-text)">{user.username}</Text></Text>
             <Tooltip label="Log out">
@@ -110,6 +114,7 @@ function Shell({ user, workspace, onLogOut }: { user: User; workspace: Workspace
           ))}
         </Stack>
       </AppShell.Navbar>
+      <GlobalSearch />
       <AppShell.Main>
         <ErrorBoundary resetKey={location.pathname}>
           <Screens workspace={workspace} />
@@ -146,6 +151,7 @@ function Screens({ workspace }: { workspace: Workspace }) {
       <Route path="/dashboard" element={<Dashboard />} />
       <Route path="/settings" element={<Settings />} />
       <Route path="/my-day" element={<MyDay />} />
+      <Route path="/import" element={<Import />} />
       <Route path="*" element={<Navigate to="/" replace />} />
     </Routes>
     </Suspense>

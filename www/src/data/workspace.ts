@@ -3,7 +3,7 @@
 // One workspace exists per signed-in user: created on first use, closed (and its handles freed)
 // only by `closeWorkspace()` at log-out or when the session ends. So React's StrictMode double
 // mount, fast refresh and a component's unmount can never free a handle still in use.
-import { LiveQueryClient, LocalStore, Pipeline, type CrmClient } from 'crm-wasm';
+import { LiveQueryClient, LocalStore, Pipeline, SearchIndex, type CrmClient } from 'crm-wasm';
 import { describeError } from './crm';
 
 export interface WorkspaceState {
@@ -17,6 +17,8 @@ export interface WorkspaceState {
 
 export class Workspace {
   readonly pipeline = new Pipeline();
+  /** Global search over what this device holds (features/search feeds it). */
+  readonly search = new SearchIndex();
   readonly live: LiveQueryClient;
   private current: WorkspaceState = { offlineReady: false };
   private listeners = new Set<() => void>();
@@ -38,6 +40,10 @@ export class Workspace {
       })
       .catch(() => undefined); // the board works without the offline store
     void this.load();
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
   }
 
   get state(): WorkspaceState {
@@ -100,6 +106,7 @@ export class Workspace {
     // Freed last, once nothing renders from it (see closeWorkspace).
     this.live.free();
     this.pipeline.free();
+    this.search.free();
   }
 }
 

@@ -273,6 +273,11 @@ impl Pipeline {
         self.deals.is_empty()
     }
 
+    /// Every deal held, in no particular order.
+    pub fn deals(&self) -> impl Iterator<Item = &Deal> {
+        self.deals.iter()
+    }
+
     pub fn deal(&self, object_id: &str) -> Option<&Deal> {
         self.by_id.get(object_id).map(|&i| &self.deals[i as usize])
     }

@@ -22,6 +22,8 @@ import { CardView } from './Card';
 import { Column } from './Column';
 import { useApplyFilters, useBoardFilters } from './filters';
 import { NewDealModal } from './NewDealModal';
+import { DEAL_COLUMNS } from '../import/columns';
+import { ExportCsv } from '../import/ExportCsv';
 
 export function Board() {
   const { client, user, workspace } = useSession();
@@ -79,6 +81,7 @@ export function Board() {
     <div className="board-page" data-version={version}>
       <Group className="toolbar" gap="sm" px="md" py="sm" wrap="wrap">
         <Button leftSection={<IconPlus size={16} />} onClick={() => setCreating(true)}>New deal</Button>
+        <ExportCsv name="deals" rows={() => pipeline.columns().flatMap((c) => pipeline.page(c.stage, 0, c.count))} columns={DEAL_COLUMNS} />
         <TextInput
           aria-label="Search deals"
           placeholder="Search deals"

@@ -11,6 +11,8 @@ import { useSession } from '../../data/context';
 import { describeError } from '../../data/crm';
 import { useQuery } from '../../data/hooks';
 import { matches } from '../../lib/search';
+import { COMPANY_COLUMNS } from '../import/columns';
+import { ExportCsv } from '../import/ExportCsv';
 import { DeleteCompany } from './DeleteCompany';
 
 type Sort = 'name' | '-name' | '-updatedAt';
@@ -61,6 +63,7 @@ export function Companies() {
       <Group gap="sm" mb="sm">
         <TextInput aria-label="Search companies" placeholder="Search name, industry, website" leftSection={<IconSearch size={16} />} value={search} onChange={(e) => setParam('q', e.currentTarget.value)} className="grow" />
         <NativeSelect aria-label="Sort companies" value={sort} onChange={(e) => setParam('sort', e.currentTarget.value === 'name' ? '' : e.currentTarget.value)} data={[{ value: 'name', label: 'Name A–Z' }, { value: '-name', label: 'Name Z–A' }, { value: '-updatedAt', label: 'Recently updated' }]} />
+        <ExportCsv name="companies" rows={() => rows} columns={COMPANY_COLUMNS} />
       </Group>
       {all.error && <Alert color="red" variant="light" role="alert">{all.error}</Alert>}
       <Paper withBorder className="table-wrap">

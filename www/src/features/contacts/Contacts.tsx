@@ -13,6 +13,8 @@ import { describeError } from '../../data/crm';
 import { useQuery } from '../../data/hooks';
 import { refName } from '../../lib/format';
 import { matches } from '../../lib/search';
+import { CONTACT_COLUMNS } from '../import/columns';
+import { ExportCsv } from '../import/ExportCsv';
 
 type Sort = 'name' | '-name' | '-updatedAt';
 
@@ -64,6 +66,7 @@ export function Contacts() {
       <Group gap="sm" mb="sm">
         <TextInput aria-label="Search contacts" placeholder="Search name, e-mail, phone, company" leftSection={<IconSearch size={16} />} value={search} onChange={(e) => setParam('q', e.currentTarget.value)} className="grow" />
         <NativeSelect aria-label="Sort contacts" value={sort} onChange={(e) => setParam('sort', e.currentTarget.value === 'name' ? '' : e.currentTarget.value)} data={[{ value: 'name', label: 'Name A–Z' }, { value: '-name', label: 'Name Z–A' }, { value: '-updatedAt', label: 'Recently updated' }]} />
+        <ExportCsv name="contacts" rows={() => rows} columns={CONTACT_COLUMNS} />
       </Group>
       {all.error && <Alert color="red" variant="light" role="alert">{all.error}</Alert>}
       <Paper withBorder className="table-wrap">

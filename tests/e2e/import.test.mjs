@@ -1,0 +1,145 @@
+// CSV import and export: a file with bad rows and duplicates (errors in words, nothing bad
+// created), the same file again (nothing created twice), a cut connection in the middle of an
+// import and the retry (each row created once), and the export of a filtered list.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { logInToBoard, rest, signUp, useApp } from './server.mjs';
+
+const app = useApp(4182);
+
+async function chooseFile(page, kind, name, text) {
+  await page.getByRole('radiogroup', { name: 'What to import' }).getByText(kind, { exact: true }).click();
+  await page.locator('input[type="file"]').setInputFiles({ name, mimeType: 'text/csv', buffer: Buffer.from(text) });
+  await page.getByTestId('import-file').filter({ hasText: name }).waitFor();
+}
+
+async function count(className, token) {
+  const r = await rest('GET', `/classes/${className}?limit=0&count=1`, undefined, token);
+  return r.count;
+}
+
+const summary = (page) => page.getByTestId('import-summary');
+
+test('import contacts: bad rows and duplicates in words, then the same file again creates nothing', async () => {
+  const me = await signUp('import');
+  await rest('POST', '/classes/Contact', { name: 'Already Here', email: 'dup@example.com' }, me.token);
+  const csv = [
+    'Full name,E-mail,Phone',
+    'Ada Lovelace,ada@x.test,+44 20 7946 0000',
+    'Grace Hopper,grace@x.test,',
+    'Bad Mail,not-an-email,',
+    ',nobody@x.test,',
+    'Dup Person,DUP@example.com,',
+    'Ada Again,ADA@x.test,',
+    '"Łukasz Żółw, Jr.",lukasz@x.test,555 0101',
+  ].join('\n');
+  const { context, page, errors } = await logInToBoard(app, me);
+  await page.getByRole('link', { name: 'Import' }).click();
+  await chooseFile(page, 'Contacts', 'people.csv', csv);
+  // The mapping was guessed from the headers.
+  await page.getByRole('button', { name: 'Check rows' }).click();
+  await summary(page).filter({ hasText: '3 to import' }).waitFor({ timeout: 15_000 });
+  const s = await summary(page).textContent();
+  assert.match(s, /2 duplicates/);
+  assert.match(s, /2 with errors/);
+  const problems = await page.getByTestId('import-problems').textContent();
+  assert.match(problems, /Line 4: “not-an-email” is not an e-mail address/);
+  assert.match(problems, /Line 5: the name is empty/);
+  assert.match(problems, /Line 6: duplicate — a contact with the e-mail “DUP@example.com” already exists/);
+  assert.match(problems, /Line 7: duplicate — same e-mail as line 2/);
+
+  await page.getByRole('button', { name: 'Import 3 rows' }).click();
+  await page.getByTestId('import-outcome').filter({ hasText: 'Created 3. Already there: 0. Failed: 0.' }).waitFor({ timeout: 20_000 });
+  assert.equal(await count('Contact', me.token), 4);
+  const where = encodeURIComponent(JSON.stringify({ email: 'lukasz@x.test' }));
+  const lukasz = await rest('GET', `/classes/Contact?where=${where}`, undefined, me.token);
+  assert.equal(lukasz.results[0].name, 'Łukasz Żółw, Jr.');
+  assert.equal(lukasz.results[0].phone, '555 0101');
+
+  // The same file again: every good row is known, nothing to import, nothing created.
+  await page.reload();
+  await chooseFile(page, 'Contacts', 'people.csv', csv);
+  await page.getByRole('button', { name: 'Check rows' }).click();
+  await summary(page).filter({ hasText: '0 to import' }).waitFor({ timeout: 15_000 });
+  assert.match(await summary(page).textContent(), /3 already imported/);
+  assert.equal(await page.getByRole('button', { name: 'Import 0 rows' }).isDisabled(), true);
+  assert.equal(await count('Contact', me.token), 4);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('import deals through a cut connection: the retry creates each row once', async () => {
+  const me = await signUp('importcut');
+  const csv = [
+    'Title,Amount,Stage,Expected close',
+    'Cut one,"1,200.50",Proposal,2027-01-15',
+    'Cut two,300,lead,',
+    'Cut three,12k,lead,',
+    'Cut four,50,Closing,',
+    'Cut five,70,won,2027-02-30',
+    'Cut six,,negotiation,2027-03-01',
+  ].join('\n');
+  const { context, page } = await logInToBoard(app, me);
+  await page.getByRole('link', { name: 'Import' }).click();
+  await chooseFile(page, 'Deals', 'deals.csv', csv);
+  await page.getByRole('button', { name: 'Check rows' }).click();
+  await summary(page).filter({ hasText: '3 to import' }).waitFor({ timeout: 15_000 });
+  const problems = await page.getByTestId('import-problems').textContent();
+  assert.match(problems, /Line 4: the amount “12k” is not a number/);
+  assert.match(problems, /Line 5: the stage “Closing” is not one of Lead, Qualified, Proposal, Negotiation, Won, Lost/);
+  assert.match(problems, /Line 6: the date “2027-02-30” is not a date in the form YYYY-MM-DD/);
+
+  // The first /batch reaches the server, its answer is lost, and every retry is cut.
+  let forwarded = 0;
+  await page.route('**/parse/batch', async (route) => {
+    if (forwarded++ === 0) await route.fetch();
+    await route.abort('connectionreset');
+  });
+  await page.getByRole('button', { name: 'Import 3 rows' }).click();
+  await page.getByTestId('import-outcome').filter({ hasText: 'Failed: 3.' }).waitFor({ timeout: 30_000 });
+  assert.match(await page.getByTestId('import-outcome').textContent(), /Cannot reach the server/);
+  assert.equal(await count('Deal', me.token), 3, 'the server did create the rows');
+
+  // The connection is back: checking again finds them all, and nothing is created twice.
+  await page.unroute('**/parse/batch');
+  await page.getByRole('button', { name: 'Check again and import the rest' }).click();
+  await summary(page).filter({ hasText: '3 already imported' }).waitFor({ timeout: 15_000 });
+  assert.match(await summary(page).textContent(), /0 to import/);
+  assert.equal(await count('Deal', me.token), 3);
+  const where = encodeURIComponent(JSON.stringify({ title: 'Cut one' }));
+  const one = (await rest('GET', `/classes/Deal?where=${where}`, undefined, me.token)).results[0];
+  assert.equal(one.amount, 1200.5);
+  assert.equal(one.stage, 'proposal');
+  assert.equal(one.expectedCloseDate.iso, '2027-01-15T00:00:00.000Z');
+  await context.close();
+});
+
+test('export: the contacts list as shown, with its filter, and the board', async () => {
+  const me = await signUp('export');
+  const co = await rest('POST', '/classes/Company', { name: 'Zed & Co' }, me.token);
+  await rest('POST', '/classes/Contact', { name: 'Émile Zola', email: 'emile@x.test', phone: '+33 1 23', company: { __type: 'Pointer', className: 'Company', objectId: co.objectId } }, me.token);
+  await rest('POST', '/classes/Contact', { name: 'Other Person', email: 'other@x.test', notes: '=HYPERLINK("evil")' }, me.token);
+  await rest('POST', '/classes/Deal', { title: 'Exported deal', amount: 42, stage: 'won' }, me.token);
+  const { context, page } = await logInToBoard(app, me);
+
+  const download = async () => {
+    const [d] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
+    return (await readFile(await d.path(), 'utf8')).replace(/^\ufeff/, '');
+  };
+  await page.goto(`${app.preview.url}contacts`);
+  await page.getByRole('link', { name: 'Émile Zola' }).waitFor({ timeout: 10_000 });
+  const all = await download();
+  // In the list's order (by name, É with E); a formula is written so it does not run.
+  assert.equal(all, 'Name,Email,Phone,Company,Notes\r\nÉmile Zola,emile@x.test,+33 1 23,Zed & Co,\r\nOther Person,other@x.test,,,"\'=HYPERLINK(""evil"")"');
+  // With the list's filter: only what it shows.
+  await page.getByRole('textbox', { name: 'Search contacts' }).fill('zola');
+  await page.getByRole('link', { name: 'Other Person' }).waitFor({ state: 'detached' });
+  assert.equal(await download(), 'Name,Email,Phone,Company,Notes\r\nÉmile Zola,emile@x.test,+33 1 23,Zed & Co,');
+
+  await page.goto(app.preview.url);
+  await page.getByText('Exported deal').waitFor({ timeout: 10_000 });
+  const deals = await download();
+  assert.equal(deals, 'Title,Amount,Stage,Expected close,Company,Contact,Notes\r\nExported deal,42,Won,,,,');
+  await context.close();
+});

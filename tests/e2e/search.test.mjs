@@ -1,0 +1,101 @@
+// Global search: Ctrl+K (or "/") opens it, it answers as the user types, in any case and without
+// accents, over deals, contacts and companies; and it answers offline, from what the device
+// holds (the app reloaded with its server stopped and the browser offline).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { logInToBoard, rest, signUp, useApp } from './server.mjs';
+
+const app = useApp(4181);
+
+async function seed(me) {
+  const tag = Date.now().toString(36);
+  const company = await rest('POST', '/classes/Company', { name: `Société Générale ${tag}`, website: 'https://socgen.example' }, me.token);
+  const contact = await rest('POST', '/classes/Contact', {
+    name: `José Álvarez ${tag}`, email: `jose.${tag}@example.com`, phone: '+1 (555) 123-4567',
+    company: { __type: 'Pointer', className: 'Company', objectId: company.objectId },
+  }, me.token);
+  const deal = await rest('POST', '/classes/Deal', {
+    title: `Renewal ${tag}`, amount: 1200, stage: 'proposal',
+    company: { __type: 'Pointer', className: 'Company', objectId: company.objectId },
+  }, me.token);
+  for (const r of [company, contact, deal]) assert.ok(r.objectId, JSON.stringify(r));
+  return { tag, company, contact, deal };
+}
+
+const hits = (page) => page.getByTestId('search-hit');
+
+test('search answers a typed query: any case, no accents, e-mail, phone, through the company', async () => {
+  const me = await signUp('search');
+  const s = await seed(me);
+  const { context, page, errors } = await logInToBoard(app, me);
+  await page.getByText(`Renewal ${s.tag}`).waitFor({ timeout: 10_000 });
+
+  await page.keyboard.press('Control+K');
+  const input = page.getByRole('textbox', { name: 'Search deals, contacts and companies' });
+  await input.waitFor();
+  // Typed key by key, as a person does: the contact shows while typing.
+  await input.pressSequentially('JOSE ALV', { delay: 30 });
+  await hits(page).filter({ hasText: `José Álvarez ${s.tag}` }).waitFor({ timeout: 10_000 });
+  assert.equal(await hits(page).first().getAttribute('data-class'), 'Contact');
+
+  // Through the company's name: the company, its contact and its deal; accents left out.
+  await input.fill(`societe ${s.tag}`);
+  await hits(page).filter({ hasText: `Renewal ${s.tag}` }).waitFor();
+  const classes = await hits(page).evaluateAll((els) => els.map((e) => e.getAttribute('data-class')).sort());
+  assert.deepEqual(classes, ['Company', 'Contact', 'Deal']);
+  // The company first: the words are in its own name.
+  assert.equal(await hits(page).first().getAttribute('data-class'), 'Company');
+
+  await input.fill(`jose.${s.tag}@exa`);
+  await hits(page).filter({ hasText: `José Álvarez ${s.tag}` }).waitFor();
+  await input.fill('555-123-45');
+  await hits(page).filter({ hasText: `José Álvarez ${s.tag}` }).waitFor();
+  await input.fill('no such thing anywhere');
+  await page.getByText('Nothing found on this device.').waitFor();
+
+  // Choosing a hit opens it.
+  await input.fill(`renewal ${s.tag}`);
+  await hits(page).filter({ hasText: `Renewal ${s.tag}` }).click();
+  await page.waitForURL(new RegExp(`/deals/${s.deal.objectId}$`));
+
+  // "/" opens it too (outside a text field).
+  await page.keyboard.press('Escape');
+  await page.locator('body').click({ position: { x: 5, y: 300 } });
+  await page.keyboard.press('/');
+  await input.waitFor();
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('search while offline: results from the local store after an offline reload', async () => {
+  const me = await signUp('searchoff');
+  const s = await seed(me);
+  const { context, page } = await logInToBoard(app, me);
+  await page.getByText(`Renewal ${s.tag}`).waitFor({ timeout: 10_000 });
+  await page.locator('[data-testid="sync-status"][data-offline-ready="true"]').waitFor({ timeout: 15_000 });
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 10_000 });
+  // Opening the search online pins the contacts and companies on the device.
+  await page.keyboard.press('Control+K');
+  const input = page.getByRole('textbox', { name: 'Search deals, contacts and companies' });
+  await input.fill('alvarez');
+  await hits(page).filter({ hasText: `José Álvarez ${s.tag}` }).waitFor({ timeout: 10_000 });
+  await page.keyboard.press('Escape');
+
+  // Nothing but the device can answer now: the app's server stopped, the browser offline.
+  app.preview.stop();
+  await context.setOffline(true);
+  const reachable = await page.evaluate((url) => fetch(url, { cache: 'no-store', mode: 'no-cors' }).then(() => true, () => false), `${app.preview.url}?probe`);
+  assert.equal(reachable, false, 'the app server should be gone');
+  await page.reload();
+  await page.getByTestId('sync-status').filter({ hasText: 'Offline' }).waitFor({ timeout: 10_000 });
+  await page.getByText(`Renewal ${s.tag}`).waitFor({ timeout: 15_000 });
+
+  await page.keyboard.press('Control+K');
+  await input.waitFor();
+  await input.pressSequentially('alvarez', { delay: 20 });
+  await hits(page).filter({ hasText: `José Álvarez ${s.tag}` }).waitFor({ timeout: 10_000 });
+  await input.fill(`SOCIÉTÉ ${s.tag}`);
+  await hits(page).filter({ hasText: `Renewal ${s.tag}` }).waitFor();
+  assert.equal(await hits(page).count(), 3);
+  await context.close();
+});

@@ -1,0 +1,216 @@
+// CSV import of companies, contacts or deals: pick a file, map its columns to fields, check the
+// rows (a preview, errors in words, duplicates against the server and within the file), then
+// import with a progress bar. Importing the same file again, or again after a cut connection,
+// creates nothing twice: every row has an import id (plan.ts) used as its objectId.
+import { useState } from 'react';
+import Papa from 'papaparse';
+import { Alert, Badge, Button, FileInput, Group, List, NativeSelect, Paper, Progress, SegmentedControl, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
+import { IconFileImport, IconUpload } from '@tabler/icons-react';
+import { PageHeader } from '../../components/PageHeader';
+import { useSession } from '../../data/context';
+import { describeError } from '../../data/crm';
+import { FIELDS, guessMapping, importIds, planRows, type ImportKind, type Mapping, type PlannedRow } from './plan';
+import { loadExisting, runImport, type ImportOutcome } from './run';
+
+const KINDS: { value: ImportKind; label: string }[] = [
+  { value: 'Company', label: 'Companies' },
+  { value: 'Contact', label: 'Contacts' },
+  { value: 'Deal', label: 'Deals' },
+];
+
+interface Parsed {
+  name: string;
+  headers: string[];
+  rows: Record<string, string>[];
+  /** Lines the CSV parser could not read, in words. */
+  problems: string[];
+}
+
+function parseFile(file: File): Promise<Parsed> {
+  return new Promise((resolve, reject) => {
+    Papa.parse<Record<string, string>>(file, {
+      header: true,
+      skipEmptyLines: 'greedy',
+      transformHeader: (h) => h.trim(),
+      complete: (r) => resolve({
+        name: file.name,
+        headers: (r.meta.fields ?? []).filter((h) => h !== ''),
+        rows: r.data,
+        problems: r.errors.slice(0, 50).map((e) => (e.row !== undefined ? `Line ${e.row + 2}: ${e.message}` : e.message)),
+      }),
+      error: (e) => reject(e),
+    });
+  });
+}
+
+const MAX_LISTED = 200;
+
+export function Import() {
+  const { client, user } = useSession();
+  const [kind, setKind] = useState<ImportKind>('Contact');
+  const [parsed, setParsed] = useState<Parsed>();
+  const [mapping, setMapping] = useState<Mapping>({});
+  const [plan, setPlan] = useState<PlannedRow[]>();
+  const [busy, setBusy] = useState<'checking' | 'importing'>();
+  const [progress, setProgress] = useState<{ done: number; total: number }>();
+  const [outcome, setOutcome] = useState<ImportOutcome>();
+  const [error, setError] = useState<string>();
+
+  const reset = () => {
+    setPlan(undefined);
+    setOutcome(undefined);
+    setProgress(undefined);
+    setError(undefined);
+  };
+
+  async function choose(file: File | null) {
+    reset();
+    setParsed(undefined);
+    if (!file) return;
+    try {
+      const p = await parseFile(file);
+      setParsed(p);
+      setMapping(guessMapping(kind, p.headers));
+    } catch (err) {
+      setError(`The file could not be read: ${describeError(err)}`);
+    }
+  }
+
+  function changeKind(k: ImportKind) {
+    setKind(k);
+    reset();
+    if (parsed) setMapping(guessMapping(k, parsed.headers));
+  }
+
+  async function check() {
+    if (!parsed || !user.objectId) return;
+    reset();
+    setBusy('checking');
+    try {
+      const [existing, ids] = await Promise.all([loadExisting(client, kind), importIds(user.objectId, kind, parsed.rows, mapping)]);
+      setPlan(planRows(kind, parsed.rows, mapping, ids, existing));
+    } catch (err) {
+      setError(describeError(err));
+    } finally {
+      setBusy(undefined);
+    }
+  }
+
+  async function start() {
+    if (!plan) return;
+    setBusy('importing');
+    setOutcome(undefined);
+    try {
+      setOutcome(await runImport(client, kind, plan, (done, total) => setProgress({ done, total })));
+    } catch (err) {
+      setError(describeError(err));
+    } finally {
+      setBusy(undefined);
+    }
+  }
+
+  const required = FIELDS[kind].find((f) => f.required)!;
+  const toImport = plan?.filter((r) => r.object) ?? [];
+  const errors = plan?.filter((r) => r.error) ?? [];
+  const duplicates = plan?.filter((r) => r.duplicate) ?? [];
+  const already = plan?.filter((r) => r.alreadyImported) ?? [];
+  const problems = [...errors, ...duplicates].sort((a, b) => a.line - b.line);
+  const shownFields = FIELDS[kind].filter((f) => mapping[f.key]);
+
+  return (
+    <div className="page">
+      <PageHeader title="Import" subtitle="Companies, contacts or deals from a CSV file" />
+      <Stack gap="md">
+        <Paper withBorder p="md">
+          <Stack gap="sm">
+            <SegmentedControl aria-label="What to import" value={kind} onChange={(v) => changeKind(v as ImportKind)} data={KINDS} disabled={!!busy} />
+            <FileInput label="CSV file" placeholder="Choose a .csv file" accept=".csv,text/csv" leftSection={<IconUpload size={16} />} onChange={choose} disabled={!!busy} clearable />
+            {parsed && <Text size="sm" c="dimmed" data-testid="import-file">{parsed.name}: {parsed.rows.length} rows, columns {parsed.headers.join(', ')}</Text>}
+            {parsed?.problems.map((p) => <Text key={p} size="sm" c="red">{p}</Text>)}
+          </Stack>
+        </Paper>
+
+        {parsed && (
+          <Paper withBorder p="md" aria-label="Column mapping" component="section">
+            <Title order={3} size="h5" mb="sm">Columns</Title>
+            <SimpleGrid cols={{ base: 1, sm: 2, md: 3 }}>
+              {FIELDS[kind].map((f) => (
+                <NativeSelect
+                  key={f.key}
+                  label={`${f.label}${f.required ? ' (required)' : ''}`}
+                  value={mapping[f.key] ?? ''}
+                  onChange={(e) => { const v = e.currentTarget.value; setMapping((m) => ({ ...m, [f.key]: v })); setPlan(undefined); setOutcome(undefined); }}
+                  data={[{ value: '', label: '— not imported —' }, ...parsed.headers.map((h) => ({ value: h, label: h }))]}
+                  disabled={!!busy}
+                />
+              ))}
+            </SimpleGrid>
+            <Group mt="md">
+              <Button onClick={check} loading={busy === 'checking'} disabled={!mapping[required.key] || !!busy}>Check rows</Button>
+              {!mapping[required.key] && <Text size="sm" c="dimmed">Choose the column for {required.label.toLowerCase()}.</Text>}
+            </Group>
+          </Paper>
+        )}
+
+        {error && <Alert color="red" variant="light" role="alert">{error}</Alert>}
+
+        {plan && (
+          <Paper withBorder p="md" aria-label="Preview" component="section">
+            <Group gap="xs" mb="sm" data-testid="import-summary">
+              <Badge color="teal" variant="light">{toImport.length} to import</Badge>
+              <Badge color="yellow" variant="light">{duplicates.length} duplicates</Badge>
+              <Badge color="red" variant="light">{errors.length} with errors</Badge>
+              <Badge color="gray" variant="light">{already.length} already imported</Badge>
+            </Group>
+            {toImport.length > 0 && (
+              <div className="table-wrap">
+                <Table verticalSpacing={4} fz="sm" aria-label="Rows to import">
+                  <Table.Thead><Table.Tr><Table.Th>Line</Table.Th>{shownFields.map((f) => <Table.Th key={f.key}>{f.label}</Table.Th>)}</Table.Tr></Table.Thead>
+                  <Table.Tbody>
+                    {toImport.slice(0, 10).map((r) => (
+                      <Table.Tr key={r.line}>
+                        <Table.Td>{r.line}</Table.Td>
+                        {shownFields.map((f) => <Table.Td key={f.key}>{parsed?.rows[r.line - 2]?.[mapping[f.key]]}</Table.Td>)}
+                      </Table.Tr>
+                    ))}
+                  </Table.Tbody>
+                </Table>
+                {toImport.length > 10 && <Text size="xs" c="dimmed">…and {toImport.length - 10} more</Text>}
+              </div>
+            )}
+            {problems.length > 0 && (
+              <>
+                <Title order={4} size="h6" mt="md" mb={4}>Not imported</Title>
+                <List size="sm" spacing={2} data-testid="import-problems">
+                  {problems.slice(0, MAX_LISTED).map((r) => (
+                    <List.Item key={r.line}>Line {r.line}: {r.error ?? `duplicate — ${r.duplicate}`}</List.Item>
+                  ))}
+                </List>
+                {problems.length > MAX_LISTED && <Text size="xs" c="dimmed">…and {problems.length - MAX_LISTED} more</Text>}
+              </>
+            )}
+            <Group mt="md">
+              <Button leftSection={<IconFileImport size={16} />} onClick={start} loading={busy === 'importing'} disabled={toImport.length === 0 || !!busy || !!outcome}>
+                Import {toImport.length} {toImport.length === 1 ? 'row' : 'rows'}
+              </Button>
+            </Group>
+            {progress && (
+              <Progress.Root size="xl" mt="md" aria-label="Import progress">
+                <Progress.Section value={progress.total ? (100 * progress.done) / progress.total : 100} role="progressbar" aria-label="Import progress" aria-valuenow={progress.done} aria-valuemax={progress.total}>
+                  <Progress.Label>{progress.done} / {progress.total}</Progress.Label>
+                </Progress.Section>
+              </Progress.Root>
+            )}
+            {outcome && (
+              <Alert mt="md" color={outcome.failed.length ? 'yellow' : 'teal'} variant="light" role="status" data-testid="import-outcome" title="Import finished">
+                <Text size="sm">Created {outcome.created}. Already there: {outcome.alreadyThere}. Failed: {outcome.failed.length}.</Text>
+                {outcome.failed.slice(0, MAX_LISTED).map((f) => <Text key={f.line} size="sm">Line {f.line}: {f.error}</Text>)}
+                {outcome.failed.length > 0 && <Button mt="sm" size="xs" variant="light" onClick={check}>Check again and import the rest</Button>}
+              </Alert>
+            )}
+          </Paper>
+        )}
+      </Stack>
+    </div>
+  );
+}

@@ -1,0 +1,32 @@
+// What each list exports: the columns of its CSV (they read back through the importer's
+// default mapping: same header names).
+import type { Company, Contact, Deal } from 'crm-wasm';
+import { refName } from '../../lib/format';
+import { stageLabel } from '../../lib/stages';
+import type { CsvColumn } from './ExportCsv';
+
+export const CONTACT_COLUMNS: CsvColumn<Contact>[] = [
+  { header: 'Name', value: (c) => c.name },
+  { header: 'Email', value: (c) => c.email },
+  { header: 'Phone', value: (c) => c.phone },
+  { header: 'Company', value: (c) => refName(c.company) },
+  { header: 'Notes', value: (c) => c.notes },
+];
+
+export const COMPANY_COLUMNS: CsvColumn<Company>[] = [
+  { header: 'Name', value: (c) => c.name },
+  { header: 'Website', value: (c) => c.website },
+  { header: 'Industry', value: (c) => c.industry },
+  { header: 'Address', value: (c) => c.address },
+  { header: 'Notes', value: (c) => c.notes },
+];
+
+export const DEAL_COLUMNS: CsvColumn<Deal>[] = [
+  { header: 'Title', value: (d) => d.title },
+  { header: 'Amount', value: (d) => d.amount },
+  { header: 'Stage', value: (d) => stageLabel(d.stage) },
+  { header: 'Expected close', value: (d) => d.expectedCloseDate?.slice(0, 10) },
+  { header: 'Company', value: (d) => refName(d.company) },
+  { header: 'Contact', value: (d) => refName(d.contact) },
+  { header: 'Notes', value: (d) => d.notes },
+];

@@ -1,0 +1,220 @@
+// CSV import as plain data: the fields each class takes, guessing the column mapping, turning
+// mapped rows into objects with errors in words, and finding duplicates (against what the
+// server already holds and within the file). No React and no network here; Import.tsx and
+// run.ts do those.
+import type { Company, Contact, Deal, Stage } from 'crm-wasm';
+import { STAGES } from '../../lib/stages';
+
+export type ImportKind = 'Company' | 'Contact' | 'Deal';
+
+export interface FieldSpec {
+  key: string;
+  label: string;
+  required?: boolean;
+  /** Header names (folded) that map to this field without asking. */
+  aliases: string[];
+}
+
+export const FIELDS: Record<ImportKind, FieldSpec[]> = {
+  Company: [
+    { key: 'name', label: 'Name', required: true, aliases: ['name', 'company', 'company name', 'organisation', 'organization'] },
+    { key: 'website', label: 'Website', aliases: ['website', 'web', 'url', 'domain', 'site'] },
+    { key: 'industry', label: 'Industry', aliases: ['industry', 'sector'] },
+    { key: 'address', label: 'Address', aliases: ['address', 'street', 'location'] },
+    { key: 'notes', label: 'Notes', aliases: ['notes', 'note', 'comments', 'description'] },
+  ],
+  Contact: [
+    { key: 'name', label: 'Name', required: true, aliases: ['name', 'full name', 'contact', 'contact name', 'person'] },
+    { key: 'email', label: 'E-mail', aliases: ['email', 'e-mail', 'mail', 'email address', 'e-mail address'] },
+    { key: 'phone', label: 'Phone', aliases: ['phone', 'telephone', 'tel', 'mobile', 'phone number'] },
+    { key: 'company', label: 'Company (name)', aliases: ['company', 'company name', 'organisation', 'organization', 'account'] },
+    { key: 'notes', label: 'Notes', aliases: ['notes', 'note', 'comments'] },
+  ],
+  Deal: [
+    { key: 'title', label: 'Title', required: true, aliases: ['title', 'name', 'deal', 'deal name', 'subject'] },
+    { key: 'amount', label: 'Amount', aliases: ['amount', 'value', 'price', 'deal value', 'total'] },
+    { key: 'stage', label: 'Stage', aliases: ['stage', 'status', 'pipeline stage'] },
+    { key: 'expectedCloseDate', label: 'Expected close (YYYY-MM-DD)', aliases: ['expected close', 'expected close date', 'expectedclosedate', 'close date', 'closing date'] },
+    { key: 'company', label: 'Company (name)', aliases: ['company', 'company name', 'organisation', 'organization', 'account'] },
+    { key: 'contact', label: 'Contact (e-mail or name)', aliases: ['contact', 'contact email', 'contact name', 'person'] },
+    { key: 'notes', label: 'Notes', aliases: ['notes', 'note', 'comments', 'description'] },
+  ],
+};
+
+/** Field key -> CSV column (header) or '' for "not imported". */
+export type Mapping = Record<string, string>;
+
+const fold = (s: string) => s.normalize('NFD').replace(/\p{Diacritic}/gu, '').toLowerCase().trim();
+/** A header or alias without case, accents, spaces, dashes, dots or underscores. */
+const squash = (s: string) => fold(s).replace(/[\s_\-.]+/g, '');
+
+/** A first mapping from the file's headers: exact alias matches, then the field's own name. */
+export function guessMapping(kind: ImportKind, headers: string[]): Mapping {
+  const mapping: Mapping = {};
+  const taken = new Set<string>();
+  for (const f of FIELDS[kind]) {
+    const hit = headers.find((h) => !taken.has(h) && (f.aliases.some((a) => squash(a) === squash(h)) || squash(h) === squash(f.key)));
+    mapping[f.key] = hit ?? '';
+    if (hit) taken.add(hit);
+  }
+  return mapping;
+}
+
+/** What the import knows of the server's data before it starts (for duplicates and links). */
+export interface Existing {
+  /** objectIds this user can see, of the class being imported (rows imported before). */
+  ids: Set<string>;
+  /** Folded e-mail -> contact id (contacts). */
+  contactsByEmail: Map<string, string>;
+  /** Folded name -> contact id (contacts, for deals' contact column). */
+  contactsByName: Map<string, string>;
+  /** Folded name -> company id. */
+  companiesByName: Map<string, string>;
+  /** Website host -> company id. */
+  companiesByWebsite: Map<string, string>;
+}
+
+export const emptyExisting = (): Existing => ({
+  ids: new Set(), contactsByEmail: new Map(), contactsByName: new Map(), companiesByName: new Map(), companiesByWebsite: new Map(),
+});
+
+export type ImportObject = Company | Contact | Deal;
+
+export interface PlannedRow {
+  /** The line in the file (the header is line 1). */
+  line: number;
+  /** The object to create, when the row is valid and new. */
+  object?: ImportObject;
+  /** Why the row is not imported (an error, in words). */
+  error?: string;
+  /** Why the row is skipped: a duplicate, in words. */
+  duplicate?: string;
+  /** Imported before (same row, same user): nothing to do. */
+  alreadyImported?: boolean;
+}
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** "https://www.Acme.com/about" -> "acme.com" (empty if it is no web address). */
+export function websiteKey(website: string): string {
+  const w = fold(website).replace(/^[a-z]+:\/\//, '').replace(/^www\./, '');
+  return w.split(/[/?#]/)[0].replace(/:\d+$/, '');
+}
+
+function parseAmount(text: string): number | undefined {
+  // "12,500.50", "12 500", "$1,200", "€ 99" — but never "12k" or "1.2.3"
+  const t = text.replace(/[\s$€£¥]/g, '').replace(/,(?=\d{3}(\D|$))/g, '');
+  if (!/^-?\d+(\.\d+)?$/.test(t)) return undefined;
+  const n = Number(t);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+function parseStage(text: string): Stage | undefined {
+  const t = fold(text);
+  return STAGES.find((s) => s.id === t || fold(s.label) === t)?.id;
+}
+
+function parseDay(text: string): string | undefined {
+  const m = DAY.exec(text.trim());
+  if (!m) return undefined;
+  const iso = `${m[1]}-${m[2]}-${m[3]}T00:00:00.000Z`;
+  const d = new Date(iso);
+  return !Number.isNaN(d.getTime()) && d.toISOString() === iso ? iso : undefined;
+}
+
+const quote = (s: string) => `“${s.length > 60 ? `${s.slice(0, 60)}…` : s}”`;
+
+/** Turns the mapped rows into objects, errors and duplicates. `ids` are the rows' import ids
+ * (see importIds), in order; `existing` what the server holds. */
+export function planRows(kind: ImportKind, rows: Record<string, string>[], mapping: Mapping, ids: string[], existing: Existing): PlannedRow[] {
+  const seenEmail = new Map<string, number>();
+  const seenName = new Map<string, number>();
+  const seenSite = new Map<string, number>();
+  return rows.map((row, i) => {
+    const line = i + 2;
+    const get = (key: string) => (mapping[key] ? (row[mapping[key]] ?? '').trim() : '');
+    const opt = (key: string) => get(key) || undefined;
+    const id = ids[i];
+    if (existing.ids.has(id)) return { line, alreadyImported: true };
+    const required = FIELDS[kind].find((f) => f.required)!;
+    if (!get(required.key)) return { line, error: `the ${required.label.toLowerCase()} is empty` };
+    if (kind === 'Company') {
+      const name = get('name');
+      const site = websiteKey(get('website'));
+      const byName = existing.companiesByName.get(fold(name));
+      if (byName) return { line, duplicate: `a company named ${quote(name)} already exists` };
+      if (site && existing.companiesByWebsite.get(site)) return { line, duplicate: `a company with the website ${quote(site)} already exists` };
+      if (seenName.has(fold(name))) return { line, duplicate: `same company name as line ${seenName.get(fold(name))}` };
+      if (site && seenSite.has(site)) return { line, duplicate: `same website as line ${seenSite.get(site)}` };
+      seenName.set(fold(name), line);
+      if (site) seenSite.set(site, line);
+      const company: Company = { objectId: id, name, website: opt('website'), industry: opt('industry'), address: opt('address'), notes: opt('notes') };
+      return { line, object: company };
+    }
+    let company: Contact['company'];
+    if (get('company')) {
+      const cid = existing.companiesByName.get(fold(get('company')));
+      if (!cid) return { line, error: `there is no company named ${quote(get('company'))} (import companies first, or do not import this column)` };
+      company = { className: 'Company', objectId: cid };
+    }
+    if (kind === 'Contact') {
+      const email = get('email');
+      if (email && !EMAIL.test(email)) return { line, error: `${quote(email)} is not an e-mail address` };
+      if (email) {
+        const key = fold(email);
+        if (existing.contactsByEmail.has(key)) return { line, duplicate: `a contact with the e-mail ${quote(email)} already exists` };
+        if (seenEmail.has(key)) return { line, duplicate: `same e-mail as line ${seenEmail.get(key)}` };
+        seenEmail.set(key, line);
+      }
+      const contact: Contact = { objectId: id, name: get('name'), email: email || undefined, phone: opt('phone'), company, notes: opt('notes') };
+      return { line, object: contact };
+    }
+    // Deal
+    let amount: number | undefined;
+    if (get('amount')) {
+      amount = parseAmount(get('amount'));
+      if (amount === undefined) return { line, error: `the amount ${quote(get('amount'))} is not a number` };
+    }
+    let stage: Stage | undefined;
+    if (get('stage')) {
+      stage = parseStage(get('stage'));
+      if (!stage) return { line, error: `the stage ${quote(get('stage'))} is not one of ${STAGES.map((s) => s.label).join(', ')}` };
+    }
+    let expectedCloseDate: string | undefined;
+    if (get('expectedCloseDate')) {
+      expectedCloseDate = parseDay(get('expectedCloseDate'));
+      if (!expectedCloseDate) return { line, error: `the date ${quote(get('expectedCloseDate'))} is not a date in the form YYYY-MM-DD` };
+    }
+    let contact: Deal['contact'];
+    if (get('contact')) {
+      const key = fold(get('contact'));
+      const cid = existing.contactsByEmail.get(key) ?? existing.contactsByName.get(key);
+      if (!cid) return { line, error: `there is no contact with the e-mail or name ${quote(get('contact'))}` };
+      contact = { className: 'Contact', objectId: cid };
+    }
+    const deal: Deal = { objectId: id, title: get('title'), amount, stage, expectedCloseDate, company, contact, notes: opt('notes') };
+    return { line, object: deal };
+  });
+}
+
+/** One import id per row: a hash of the user, the class, the row's mapped values and how many
+ * identical rows came before it. The same file (or the same rows in another file) imported
+ * again by the same user gives the same ids, so nothing is created twice, even if the first
+ * run was cut off after the server had created some rows but before the app heard it. */
+export async function importIds(userId: string, kind: ImportKind, rows: Record<string, string>[], mapping: Mapping): Promise<string[]> {
+  const keys = FIELDS[kind].map((f) => f.key);
+  const seen = new Map<string, number>();
+  const enc = new TextEncoder();
+  const out: string[] = [];
+  for (const row of rows) {
+    const values = JSON.stringify(keys.map((k) => (mapping[k] ? (row[mapping[k]] ?? '').trim() : '')));
+    const n = seen.get(values) ?? 0;
+    seen.set(values, n + 1);
+    const digest = await crypto.subtle.digest('SHA-256', enc.encode(`${userId}\n${kind}\n${values}\n${n}`));
+    out.push(`i${[...new Uint8Array(digest).slice(0, 12)].map((b) => b.toString(16).padStart(2, '0')).join('')}`);
+  }
+  return out;
+}
+
+export const foldKey = fold;

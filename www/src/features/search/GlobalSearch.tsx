@@ -1,0 +1,89 @@
+// Global search (Ctrl/Cmd+K or "/"): deals, contacts and companies by name, title, e-mail, phone
+// and company, in any case, accents or not, answering as the user types. It runs in the wasm
+// module over what this device holds (see source.ts), so it answers offline too.
+import { useMemo, useState, useSyncExternalStore } from 'react';
+import { useNavigate } from 'react-router';
+import { Badge, Group, Text } from '@mantine/core';
+import { Spotlight, spotlight } from '@mantine/spotlight';
+import { IconAddressBook, IconBuilding, IconSearch, IconTargetArrow } from '@tabler/icons-react';
+import '@mantine/spotlight/styles.css';
+import { useSession } from '../../data/context';
+import { searchSource } from './source';
+
+const ICONS = { Deal: IconTargetArrow, Contact: IconAddressBook, Company: IconBuilding } as const;
+const PATHS = { Deal: '/deals/', Contact: '/contacts/', Company: '/companies/' } as const;
+
+export function GlobalSearch() {
+  const { workspace } = useSession();
+  const source = searchSource(workspace);
+  const navigate = useNavigate();
+  const [query, setQuery] = useState('');
+  // Re-run the search when contacts and companies arrive.
+  const loaded = useSyncExternalStore(source.subscribe, source.getVersion);
+  const hits = useMemo(() => {
+    void loaded;
+    return source.search(query, 20);
+  }, [source, query, loaded]);
+
+  return (
+    <Spotlight.Root
+      query={query}
+      onQueryChange={setQuery}
+      shortcut={['mod + K', '/']}
+      onSpotlightOpen={() => void source.refresh()}
+      scrollable
+      maxHeight={460}
+    >
+      <Spotlight.Search
+        placeholder="Search deals, contacts, companies…"
+        leftSection={<IconSearch size={18} stroke={1.6} />}
+        aria-label="Search deals, contacts and companies"
+      />
+      <Spotlight.ActionsList aria-label="Search results">
+        {hits.map((h) => {
+          const Icon = ICONS[h.className];
+          return (
+            <Spotlight.Action
+              key={`${h.className}:${h.objectId}`}
+              data-testid="search-hit"
+              data-class={h.className}
+              onClick={() => navigate(`${PATHS[h.className]}${h.objectId}`)}
+            >
+              <Group wrap="nowrap" w="100%" gap="sm">
+                <Icon size={20} stroke={1.6} aria-hidden />
+                <div style={{ flex: 1, minWidth: 0 }}>
+                  <Text size="sm" truncate>{h.title}</Text>
+                  {h.detail && <Text size="xs" c="dimmed" truncate>{h.detail}</Text>}
+                </div>
+                <Badge size="xs" variant="light" color="gray">{h.className}</Badge>
+              </Group>
+            </Spotlight.Action>
+          );
+        })}
+        {query.trim() !== '' && hits.length === 0 && <Spotlight.Empty>Nothing found on this device.</Spotlight.Empty>}
+        {query.trim() === '' && (
+          <Spotlight.Empty>Type a name, a deal title, an e-mail, a phone number or a company.</Spotlight.Empty>
+        )}
+      </Spotlight.ActionsList>
+    </Spotlight.Root>
+  );
+}
+
+/** A header button that opens the search, saying its shortcut. */
+export function SearchButton() {
+  return (
+    <Badge
+      component="button"
+      variant="default"
+      size="lg"
+      radius="sm"
+      style={{ cursor: 'pointer', textTransform: 'none', fontWeight: 400 }}
+      leftSection={<IconSearch size={14} />}
+      onClick={() => spotlight.open()}
+      aria-keyshortcuts="Control+K Meta+K /"
+      visibleFrom="xs"
+    >
+      Search <Text span size="xs" c="dimmed">Ctrl K</Text>
+    </Badge>
+  );
+}

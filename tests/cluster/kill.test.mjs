@@ -161,6 +161,14 @@ test(`${CLIENTS} clients x ${WRITES} writes, an API instance killed a third of t
   console.log(`load: ${errors.length} failed write(s) ${JSON.stringify(errors.slice(0, 5))}; events seen per client ` +
     `${JSON.stringify(seen.map((e) => e.length))} of ${JSON.stringify(pages.map((_, c) => expected(c)))}; stored per user ` +
     `${JSON.stringify(stored.map((t) => t.length))} (${stored.map((t) => t.length - new Set(t).size).reduce((a, b) => a + b, 0)} doubled)`);
+  // Which writes no subscriber heard of, and when they were sent relative to the kill.
+  const missing = [];
+  seen.forEach((entries, c) => {
+    if (c % PER_USER) return;
+    const have = new Set(entries.map(([id]) => id));
+    for (const w of writes.slice(c, c + PER_USER)) for (const [id, at, ms] of w.sent) if (!have.has(id)) missing.push(`${id} sent ${at - killedAt} ms after the kill, took ${ms} ms`);
+  });
+  if (missing.length) console.log(`load: writes without an event: ${missing.join('; ')}`);
   assert.deepEqual(errors, [], 'every write succeeded (retries allowed)');
   let caughtUp = 0;
   const eventLatencies = [];

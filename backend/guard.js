@@ -6,6 +6,7 @@
 'use strict';
 
 const express = require('express');
+const { parse: parseGraphQL, visit: visitGraphQL, print: printGraphQL } = require('graphql');
 const proxyaddr = require('proxy-addr');
 const WebSocketServer = require('ws').Server;
 const { WSAdapter } = require('parse-server/lib/Adapters/WebSocketServer/WSAdapter');
@@ -193,9 +194,13 @@ function checkOps(className, body) {
   }
 }
 
+/** Checks a /batch body. Parse answers each sub-request on its own, so a sub-request the
+ * gate refuses gets its own error in the answer and the others still run (unless the client
+ * asked for a transaction, where one refusal refuses all). Answers the refusals by index. */
 function checkBatch(body, countAccountRequest) {
   if (!body || !Array.isArray(body.requests)) refuse(CODE.INVALID_JSON, 'a batch needs a "requests" array');
-  for (const r of body.requests) {
+  const refused = new Map();
+  body.requests.forEach((r, index) => {
     if (!r || typeof r !== 'object' || typeof r.method !== 'string' || typeof r.path !== 'string') {
       refuse(CODE.INVALID_JSON, 'each batch request needs a method and a path');
     }
@@ -204,10 +209,32 @@ function checkBatch(body, countAccountRequest) {
     const path = canonicalPath(r.path.replace(/^\/+parse(?=\/)/i, ''));
     if (path === '/batch') refuse(CODE.INVALID_JSON, 'a batch cannot contain a batch');
     r.path = `/parse${path}`;
-    checkRestRequest(method, path, r.body);
     const kind = accountKind(method, path, r.body);
     if (kind) countAccountRequest(kind);
-  }
+    try {
+      checkRestRequest(method, path, r.body);
+    } catch (e) {
+      if (!(e instanceof Refusal) || body.transaction === true) throw e;
+      refused.set(index, e);
+    }
+  });
+  return refused;
+}
+
+/** Sends Parse only the sub-requests the gate let through, and puts each refusal back in its
+ * place in Parse's answer, so the client gets one result per sub-request, in order. */
+function answerBatchWithRefusals(req, res, refused, next) {
+  const all = req.body.requests;
+  const errorOf = (e) => ({ error: { code: e.code, error: e.message } });
+  if (refused.size === all.length) return res.status(200).json(all.map((_, i) => errorOf(refused.get(i))));
+  req.body.requests = all.filter((_, i) => !refused.has(i));
+  const json = res.json.bind(res);
+  res.json = (answer) => {
+    if (!Array.isArray(answer)) return json(answer);
+    const results = answer[Symbol.iterator]();
+    return json(all.map((_, i) => (refused.has(i) ? errorOf(refused.get(i)) : results.next().value)));
+  };
+  next();
 }
 
 const statusOf = (err) => (err.code === CODE.OBJECT_TOO_LARGE ? 413 : err.code === REQUEST_LIMIT_EXCEEDED ? 429 : 400);
@@ -250,16 +277,31 @@ function shapeActivityResponses(req, res, method) {
   };
 }
 
-/** Parse answers some refusals (master-key-only routes, too large, unknown route) with an HTTP
- * error and no Parse code; give them one, so every refusal a client sees carries a code. */
+/** Parse answers some refusals (master-key-only routes, too large, unknown route, a wrong
+ * application id or key) with an HTTP error and no Parse code; give them one, so every
+ * refusal a client sees carries a code. The wrong-key answer is written with `res.end`, not
+ * `res.json`, so both are covered. */
 function addMissingCodes(res) {
-  const json = res.json.bind(res);
-  res.json = (body) => {
+  const withCode = (body) => {
     if (res.statusCode >= 400 && body && typeof body === 'object' && !Array.isArray(body) && typeof body.code !== 'number' && typeof body.error === 'string') {
       const code = { 401: CODE.OPERATION_FORBIDDEN, 403: CODE.OPERATION_FORBIDDEN, 404: 101, 413: CODE.OBJECT_TOO_LARGE }[res.statusCode] || 1;
-      body = { code, error: body.error };
+      return { code, error: body.error };
     }
-    return json(body);
+    return body;
+  };
+  const json = res.json.bind(res);
+  res.json = (body) => json(withCode(body));
+  const end = res.end.bind(res);
+  res.end = (chunk, ...rest) => {
+    // Only a bare end with a JSON error and no length fixed yet (res.json sets one).
+    if (res.statusCode >= 400 && typeof chunk === 'string' && chunk.startsWith('{"error"') && !res.getHeader('Content-Length')) {
+      try {
+        const body = withCode(JSON.parse(chunk));
+        if (!res.getHeader('Content-Type')) res.setHeader('Content-Type', 'application/json; charset=utf-8');
+        return end(JSON.stringify(body), ...rest);
+      } catch { /* not JSON: as it is */ }
+    }
+    return end(chunk, ...rest);
   };
 }
 
@@ -284,7 +326,10 @@ function restGuard({ limiter }) {
       if (err) return answer(res, bodyRefusal(err));
       try {
         const body = req.body;
-        const method = (body && typeof body._method === 'string' ? body._method : req.method).toUpperCase();
+        // Express runs the GET route for HEAD (Parse's _method override included): check and
+        // count it as the GET it is.
+        let method = (body && typeof body._method === 'string' ? body._method : req.method).toUpperCase();
+        if (method === 'HEAD') method = 'GET';
         shapeActivityResponses(req, res, method);
         if (path === '/upgradeToRevocableSession') {
           refuse(CODE.OPERATION_FORBIDDEN, 'sessions here are revocable already');
@@ -292,15 +337,17 @@ function restGuard({ limiter }) {
         // Account requests are counted once the request passed the other checks (the counter
         // may live in Redis: then counting is asynchronous).
         const counted = [];
+        let refused = new Map();
         if (path === '/batch' && method === 'POST') {
-          checkBatch(body, (kind) => counted.push(kind));
+          refused = checkBatch(body, (kind) => counted.push(kind));
         } else {
           checkRestRequest(method, path, body, req.query);
           const kind = accountKind(method, path, body);
           if (kind) counted.push(kind);
         }
-        if (counted.length === 0) return next();
-        countAll(limiter, counted, req.ip).then(() => next(), (e) => (e instanceof Refusal ? answer(res, e) : next(e)));
+        const go = () => (refused.size > 0 ? answerBatchWithRefusals(req, res, refused, next) : next());
+        if (counted.length === 0) return go();
+        countAll(limiter, counted, req.ip).then(go, (e) => (e instanceof Refusal ? answer(res, e) : next(e)));
       } catch (e) {
         if (e instanceof Refusal) return answer(res, e);
         next(e);
@@ -341,11 +388,36 @@ function checkGraphQL(body) {
 // instance behind the load balancer (with a fall-back to this process's counters while Redis
 // does not answer).
 const REQUEST_LIMIT_EXCEEDED = 155;
-const GRAPHQL_ACCOUNT_OPS = [
-  [/\bsignUp\b|\bcreateUser\b/, 'signUp'],
-  [/\blogIn(?:With)?\b/, 'logIn'],
-  [/\bresetPassword\b|\bsendVerificationEmail\b|\bconfirmResetPassword\b/, 'passwordReset'],
-];
+/** The GraphQL fields that do what a counted REST account request does. Each occurrence
+ * counts (aliases run a field many times in one request); updateUser only when it sets an
+ * e-mail or username (its answer tells whether another account holds it). */
+const GRAPHQL_ACCOUNT_FIELDS = {
+  signUp: 'signUp', createUser: 'signUp', updateUser: 'signUp',
+  logIn: 'logIn', logInWith: 'logIn', challenge: 'logIn',
+  resetPassword: 'passwordReset', sendVerificationEmail: 'passwordReset', confirmResetPassword: 'passwordReset',
+};
+function graphQLAccountKinds(query, variables) {
+  let document;
+  try {
+    document = parseGraphQL(query);
+  } catch {
+    return []; // Parse answers the syntax error; nothing runs.
+  }
+  const kinds = [];
+  const variablesText = JSON.stringify(variables ?? null);
+  visitGraphQL(document, {
+    Field(node) {
+      const kind = GRAPHQL_ACCOUNT_FIELDS[node.name.value];
+      if (!kind) return;
+      if (node.name.value === 'updateUser') {
+        const args = node.arguments.map((a) => printGraphQL(a)).join(' ');
+        if (!/\b(email|username)\b/.test(args) && !/"(email|username)"/.test(variablesText)) return;
+      }
+      kinds.push(kind);
+    },
+  });
+  return kinds;
+}
 function accountLimiter(scale, { redisURL } = {}) {
   const local = localLimiter(scale);
   return redisURL ? redisLimiter(scale, redisURL, local) : local;
@@ -417,20 +489,19 @@ function accountKind(method, path, body) {
 function graphQLGuard({ limiter }) {
   const parse = express.json({ type: () => true, limit: LIMITS.bodyBytes, strict: false });
   return (req, res, next) => {
-    if (req.method !== 'POST') return next();
+    const reply = (e, status = statusOf(e)) => res.status(status)
+      .json({ errors: [{ message: e.message, extensions: { code: e.code } }] });
+    // GraphQL over GET would skip every check below (and the account limits): POST only.
+    if (req.method === 'OPTIONS') return next();
+    if (req.method !== 'POST') return reply(new Refusal(CODE.INVALID_JSON, 'GraphQL requests are sent with POST'), 405);
     parse(req, res, (err) => {
-      const reply = (e) => res.status(statusOf(e))
-        .json({ errors: [{ message: e.message, extensions: { code: e.code } }] });
       if (err) {
         return reply(bodyRefusal(err));
       }
       try {
         checkGraphQL(req.body);
         const query = req.body.query;
-        const counted = [];
-        if (typeof query === 'string' && /\bmutation\b/.test(query)) {
-          for (const [pattern, kind] of GRAPHQL_ACCOUNT_OPS) if (pattern.test(query)) counted.push(kind);
-        }
+        const counted = typeof query === 'string' ? graphQLAccountKinds(query, req.body.variables) : [];
         if (counted.length === 0) return next();
         countAll(limiter, counted, req.ip).then(() => next(), (e) => (e instanceof Refusal ? reply(e) : next(e)));
       } catch (e) {
@@ -460,6 +531,10 @@ function checkFrame(state, text, appId) {
     case 'connect':
       // Parse checks the keys (keyPairs) but not which application is asked for.
       if (frame.applicationId !== appId) return fail('unknown applicationId', 4);
+      // Parse makes a new client for each connect and keeps the old one's subscriptions live
+      // (and never removes them): a second connect would get round the cap. One per socket.
+      if (state.connected) return fail('this socket is connected already; open a new socket to connect again', 1);
+      state.connected = true;
       return null;
     case 'subscribe':
     case 'update': {
@@ -519,7 +594,7 @@ function guardedWssAdapter(appId, { trustProxy } = {}) {
         ws.on('close', () => clearTimeout(idle));
         this.onConnection(ws); // Parse attaches its handlers (ws.onmessage) here.
         const forward = ws.onmessage;
-        const state = { subscriptions: new Set(), windowStart: Date.now(), frames: 0 };
+        const state = { subscriptions: new Set(), windowStart: Date.now(), frames: 0, connected: false };
         ws.onmessage = (event) => {
           const now = Date.now();
           if (now - state.windowStart > 10_000) { state.windowStart = now; state.frames = 0; }

@@ -82,6 +82,18 @@ const text = (max, { required = false } = {}) => ({
   },
 });
 
+/** What makes a name shown to others look like another one, or like nothing: control
+ * characters (C0, DEL, C1), invisible and direction-changing characters, private-use and
+ * unassigned code points, line and paragraph separators, lone surrogates, and no letter or
+ * digit at all. */
+function visibleNameProblem(v) {
+  if (v !== v.trim()) return 'must not start or end with spaces';
+  if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(v)) return 'must not contain control characters';
+  if (/[\p{Cf}\p{Co}\p{Cn}\p{Zl}\p{Zp}]/u.test(v) || !v.isWellFormed()) return 'must not contain invisible or formatting characters';
+  if (!/[\p{L}\p{N}]/u.test(v)) return 'must contain a letter or a digit';
+  return null;
+}
+
 const email = ({ required = false } = {}) => ({
   required,
   check(v) {
@@ -173,6 +185,7 @@ const FIELDS = {
     company: pointerTo('Company'),
     expectedCloseDate: date(),
     notes: text(NOTES),
+    lostReason: text(500),
     assignedTo: pointerTo('_User'),
     createdBy: serverOwned(),
   },
@@ -187,18 +200,28 @@ const FIELDS = {
     relatedContact: serverOwned(),
     createdBy: serverOwned(),
   },
+  // The team: one public, minimal profile per user (schema.js, PROFILE), its objectId the
+  // user's own. A display name only, never an e-mail address.
+  Profile: {
+    displayName: {
+      kind: 'text',
+      required: true,
+      check(v) {
+        const p = text(80, { required: true }).check(v) || visibleNameProblem(v);
+        if (p) return p;
+        if (/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v)) return 'must be a name, not an e-mail address (it is shown to everyone)';
+        return null;
+      },
+    },
+  },
   _User: {
     username: {
       required: true,
       check(v) {
         if (typeof v !== 'string') return 'must be text';
-        if (v !== v.trim()) return 'must not start or end with spaces';
         if (v.length < 3 || v.length > 64) return 'must be 3 to 64 characters';
-        // Control characters and separators make names that look alike but are not.
-        if (/[\u0000-\u001f\u007f\u2028\u2029]/.test(v)) return 'must not contain control characters';
         // Invisible and direction-changing characters make "victim" and "vict\u200bim" look alike.
-        if (/[\p{Cf}\p{Co}\p{Cn}\p{Zl}\p{Zp}]/u.test(v) || !v.isWellFormed()) return 'must not contain invisible or formatting characters';
-        return null;
+        return visibleNameProblem(v);
       },
     },
     email: email({ required: true }),

@@ -94,9 +94,24 @@ function loadDefinitions() {
   return definitions;
 }
 
-/** loadDefinitions() plus the system classes whose permissions we set. */
-function allDefinitions() {
-  return [...loadDefinitions(), ...SYSTEM_DEFINITIONS];
+// The team (not in the product schema, which has no public view of a user): one Profile per
+// user, its objectId the user's own, a display name only. Every signed-in user reads every
+// profile (Cloud Code sets a public-read ACL; the CLP still requires a session); only its user
+// writes it. E-mail addresses stay on _User, protected.
+const PROFILE = {
+  className: 'Profile',
+  fields: { displayName: { type: 'String', required: true } },
+  classLevelPermissions: crmClp(),
+};
+
+/** The classes Cloud Code validates: the product schema's, plus Profile. */
+function validatedDefinitions() {
+  return [...loadDefinitions(), PROFILE];
 }
 
-module.exports = { loadDefinitions, allDefinitions, CRM_CLASSES };
+/** loadDefinitions() plus the system classes whose permissions we set. */
+function allDefinitions() {
+  return [...validatedDefinitions(), ...SYSTEM_DEFINITIONS];
+}
+
+module.exports = { loadDefinitions, validatedDefinitions, allDefinitions, CRM_CLASSES };

@@ -8,6 +8,7 @@ const express = require('express');
 const { ParseServer, ParseGraphQLServer, RedisCacheAdapter } = require('parse-server');
 const { allDefinitions } = require('./schema');
 const { outboxAdapter } = require('./mail-adapter');
+const { CrmPostgresAdapter, NoFilesAdapter } = require('./database-adapter');
 const { restGuard, graphQLGuard, guardedWssAdapter, answerClientErrors, accountLimiter } = require('./guard');
 const { LIMITS, PASSWORD_PATTERN, PASSWORD_RULE } = require('./rules');
 
@@ -37,7 +38,9 @@ if (!masterKey || masterKey.length < 16) {
 
 async function main() {
   const api = new ParseServer({
-    databaseURI,
+    // Parse's own PostgreSQL adapter, with `$in []` put right (database-adapter.js).
+    databaseAdapter: new CrmPostgresAdapter({ uri: databaseURI }),
+    filesAdapter: new NoFilesAdapter(),
     appId,
     masterKey,
     javascriptKey,

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds the npm package into pkg/ (wasm-pack, --target web) and installs www/'s packages.
+# Builds the npm package into pkg/ (wasm-pack, --target web), installs www/'s packages, then
+# finishes the package (crm-wasm/react, exports, README: scripts/package.mjs, rerunnable alone).
 #   build.sh [release|dev]     default release (wasm-opt -Oz through binaryen from npm)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -14,3 +15,5 @@ if [ ! -f "$stamp" ] || [ "$root/www/package.json" -nt "$stamp" ]; then
   (cd "$root/www" && npm install --no-audit --no-fund --loglevel=error)
   touch "$stamp"
 fi
+echo "[build] the npm package: crm-wasm/react, exports, README (scripts/package.mjs)"
+node "$root/scripts/package.mjs"

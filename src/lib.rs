@@ -4,9 +4,10 @@
 //! (`crates/crm-core`, re-exported here module by module), which builds and tests natively and
 //! has no browser types in its dependency tree; this crate holds only what needs the browser,
 //! compiled for wasm32:
-//! - `web` (fetch, storage), `socket` (WebSocket), `idb` and `local_store` (IndexedDB): the
-//!   browser adapters;
-//! - `bindings`: the `#[wasm_bindgen]` surface, typed through tsify.
+//! - `browser`: the browser adapters (fetch and storage, timers, WebSocket, IndexedDB, Web
+//!   Locks), each behind one of the core's small traits;
+//! - `bindings`: the `#[wasm_bindgen]` surface, which only converts, calls the core and
+//!   converts back.
 
 #[cfg(not(target_arch = "wasm32"))]
 #[doc(hidden)]
@@ -18,13 +19,7 @@ pub use crm_core::{
 #[cfg(target_arch = "wasm32")]
 pub mod bindings;
 #[cfg(target_arch = "wasm32")]
-mod idb;
-#[cfg(target_arch = "wasm32")]
-pub mod local_store;
-#[cfg(target_arch = "wasm32")]
-mod socket;
-#[cfg(target_arch = "wasm32")]
-mod web;
+pub mod browser;
 
 pub use crm_core::{
     Acl, AclEntry, Activity, ActivityType, Company, Contact, CrmError, Deal, IsoDate, Pointer, Ref,

@@ -233,12 +233,12 @@ async fn a_client_chosen_id_is_known_before_saving_and_pointers_to_it_work() {
 #[wasm_bindgen_test]
 async fn save_all_and_destroy_all_use_one_request_per_50_and_report_per_object() {
     let (c, _) = signed_up("batch").await;
-    let deals: Vec<tsify::Ts<Deal>> = (0..120)
+    let deals: js_sys::Array = (0..120)
         .map(|i| ts(json!({"title": format!("Batch {i:03}"), "amount": i})))
         .collect();
     let before = c.requests_sent();
     let results = c
-        .save_all_deals(deals)
+        .save_all_deals(deals.into())
         .await
         .unwrap()
         .unchecked_into::<js_sys::Array>();
@@ -268,11 +268,7 @@ async fn save_all_and_destroy_all_use_one_request_per_50_and_report_per_object()
         ..Default::default()
     };
     let out = c
-        .save_all_deals(vec![
-            tsify::Ts::new_unchecked(js(&first)),
-            tsify::Ts::new_unchecked(js(&bad)),
-            tsify::Ts::new_unchecked(js(&fresh)),
-        ])
+        .save_all_deals(js_sys::Array::of3(&js(&first), &js(&bad), &js(&fresh)).into())
         .await
         .unwrap()
         .unchecked_into::<js_sys::Array>();
@@ -284,12 +280,14 @@ async fn save_all_and_destroy_all_use_one_request_per_50_and_report_per_object()
     assert_eq!(c.deals().count().await.unwrap(), 121.0);
 
     // A server-side rejection comes back for that object only.
-    let activities = vec![
-        ts(json!({"type": "call", "relatedTo": {"className": "Deal", "objectId": ids[0]}})),
-        ts(json!({"type": "call", "relatedTo": {"className": "Deal", "objectId": "doesNotExist"}})),
-    ];
+    let activities = js_sys::Array::of2(
+        &ts(json!({"type": "call", "relatedTo": {"className": "Deal", "objectId": ids[0]}})),
+        &ts(
+            json!({"type": "call", "relatedTo": {"className": "Deal", "objectId": "doesNotExist"}}),
+        ),
+    );
     let out = c
-        .save_all_activities(activities)
+        .save_all_activities(activities.into())
         .await
         .unwrap()
         .unchecked_into::<js_sys::Array>();
@@ -340,7 +338,7 @@ async fn query_fixture() -> (CrmClient, String, String) {
         json!({"title": "a.*b (regex?)", "amount": 50, "stage": "lead"}),
     ];
     let out = c
-        .save_all_deals(deals.into_iter().map(ts).collect())
+        .save_all_deals(deals.into_iter().map(ts).collect::<js_sys::Array>().into())
         .await
         .unwrap()
         .unchecked_into::<js_sys::Array>();
@@ -581,13 +579,11 @@ async fn every_query_operator_against_the_real_server() {
     .unwrap();
     assert!(got.company.as_ref().and_then(|r| r.object()).is_some());
     // the same query as plain data
-    let plain: Vec<Deal> = c
-        .find_deals(Some(ts(json!({"constraints": [{"op": "equalTo", "field": "stage", "value": "won"}], "order": ["title"]}))))
-        .await
-        .unwrap()
-        .into_iter()
-        .map(rust)
-        .collect();
+    let plain: Vec<Deal> = rust(
+        c.find_deals(Some(ts(json!({"constraints": [{"op": "equalTo", "field": "stage", "value": "won"}], "order": ["title"]}))))
+            .await
+            .unwrap(),
+    );
     assert_eq!(plain.len(), 1);
     // a field that does not exist is a typed error, not a silent empty list
     let err = c
@@ -603,10 +599,10 @@ async fn every_query_operator_against_the_real_server() {
 #[wasm_bindgen_test]
 async fn find_all_pages_through_more_than_one_page() {
     let (c, _) = signed_up("findall").await;
-    let deals: Vec<tsify::Ts<Deal>> = (0..1100)
+    let deals: js_sys::Array = (0..1100)
         .map(|i| ts(json!({"title": format!("D{i:04}"), "amount": i % 7})))
         .collect();
-    c.save_all_deals(deals).await.unwrap();
+    c.save_all_deals(deals.into()).await.unwrap();
     let all: Vec<Deal> = decode(c.deals().find_all().await.unwrap());
     assert_eq!(all.len(), 1100);
     let mut ids: Vec<String> = all.iter().filter_map(|d| d.object_id.clone()).collect();

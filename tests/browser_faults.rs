@@ -97,9 +97,10 @@ async fn a_delete_whose_answer_is_lost_succeeds() {
 async fn a_batch_whose_answer_is_lost_creates_each_object_once() {
     let (p, direct) = through_proxy("lostbatch").await;
     let title = unique("batch once ");
-    let deals = (0..60)
+    let deals: JsValue = (0..60)
         .map(|i| ts(json!({"title": title, "amount": i})))
-        .collect();
+        .collect::<js_sys::Array>()
+        .into();
     fault("drop-response").await;
     let out = p
         .save_all_deals(deals)

@@ -222,12 +222,8 @@ async fn a_live_pipeline_applies_events_incrementally() {
         .unwrap();
     within(5000.0, "the subscription", || live.is_subscribed(id)).await;
     let won = |p: &PipelineHandle| -> (u32, f64) {
-        let cols: Vec<crm_wasm::pipeline::ColumnSummary> = p
-            .columns()
-            .unwrap()
-            .into_iter()
-            .map(|c| serde_wasm_bindgen::from_value(c.into()).unwrap())
-            .collect();
+        let cols: Vec<crm_wasm::pipeline::ColumnSummary> =
+            serde_wasm_bindgen::from_value(p.columns().unwrap()).unwrap();
         (cols[4].count, cols[4].total)
     };
     assert_eq!(won(&pipeline), (1, 100.0));

@@ -204,7 +204,7 @@ async fn local_queries_give_the_servers_results_in_the_servers_order() {
     }
     let data = dataset(&mut rng, &company_ids);
     let out = c
-        .save_all_deals(data.into_iter().map(ts).collect())
+        .save_all_deals(data.into_iter().map(ts).collect::<js_sys::Array>().into())
         .await
         .unwrap()
         .unchecked_into::<js_sys::Array>();
@@ -225,9 +225,10 @@ async fn local_queries_give_the_servers_results_in_the_servers_order() {
     let local_companies: Vec<Value> = fetch(c.companies()).await;
     assert_eq!(local_deals.len(), 80);
     // The same data in the IndexedDB local store, queried through it too.
-    let store = crm_wasm::local_store::LocalStore::open(&unique("crm-wasm-test/differential/"))
-        .await
-        .unwrap();
+    let store =
+        crm_wasm::browser::local_store::LocalStore::open(&unique("crm-wasm-test/differential/"))
+            .await
+            .unwrap();
     store.pin("Deal", &local_deals, "_default").await.unwrap();
     store
         .pin("Company", &local_companies, "_default")
@@ -253,7 +254,7 @@ async fn local_queries_give_the_servers_results_in_the_servers_order() {
             .await;
         let local = eval::run(&DEAL, &q, local_deals.clone(), &subs);
         let server: Vec<Deal> = match server {
-            Ok(found) => found.into_iter().map(rust).collect(),
+            Ok(found) => rust(found),
             Err(e) => {
                 // A query the client refuses to send is refused locally too, the same way.
                 assert_eq!(
@@ -276,7 +277,9 @@ async fn local_queries_give_the_servers_results_in_the_servers_order() {
         compared += 1;
     }
     store.close();
-    crm_wasm::local_store::wipe(&store.name).await.unwrap();
+    crm_wasm::browser::local_store::wipe(&store.name)
+        .await
+        .unwrap();
     assert_eq!(compared + refused, 120);
     assert!(
         compared >= 100,

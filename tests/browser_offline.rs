@@ -79,10 +79,10 @@ async fn server_titles(c: &CrmClient, title: &str) -> usize {
 #[wasm_bindgen_test]
 async fn pinned_objects_answer_the_same_queries_locally() {
     let (c, _) = signed_up("pin").await;
-    let deals: Vec<tsify::Ts<Deal>> = (0..30)
+    let deals: js_sys::Array = (0..30)
         .map(|i| ts(json!({"title": format!("Pinned {i:02}"), "amount": i * 10, "stage": (["lead", "won", "lost"][i % 3])})))
         .collect();
-    c.save_all_deals(deals).await.unwrap();
+    c.save_all_deals(deals.into()).await.unwrap();
     let store = open(&c).await;
     let all = values(c.deals().find_all().await.unwrap());
     assert_eq!(

@@ -16,13 +16,10 @@ use wasm_bindgen_test::*;
 wasm_bindgen_test_configure!(run_in_browser);
 
 fn columns(p: &PipelineHandle) -> Vec<(String, u32, f64, f64)> {
-    p.columns()
-        .unwrap()
+    let columns: Vec<ColumnSummary> = serde_wasm_bindgen::from_value(p.columns().unwrap()).unwrap();
+    columns
         .into_iter()
-        .map(|c| {
-            let c: ColumnSummary = serde_wasm_bindgen::from_value(c.into()).unwrap();
-            (c.stage, c.count, c.total, c.weighted)
-        })
+        .map(|c| (c.stage, c.count, c.total, c.weighted))
         .collect()
 }
 
@@ -54,7 +51,7 @@ async fn a_pipeline_loads_from_the_server_groups_filters_pages_and_moves() {
         json!({"title": "Won big", "amount": 10000, "stage": "won"}),
         json!({"title": "Lost one", "amount": 500, "stage": "lost"}),
     ];
-    c.save_all_deals(deals.into_iter().map(ts).collect())
+    c.save_all_deals(deals.into_iter().map(ts).collect::<js_sys::Array>().into())
         .await
         .unwrap();
 
@@ -126,7 +123,7 @@ async fn a_pipeline_loads_from_the_server_groups_filters_pages_and_moves() {
     assert!(!p.remove("liveDeal01".into()).unwrap());
 
     let stats: crm_wasm::pipeline::Stats =
-        serde_wasm_bindgen::from_value(p.stats().unwrap().into()).unwrap();
+        serde_wasm_bindgen::from_value(p.stats().unwrap()).unwrap();
     assert_eq!(stats.win_rate, Some(0.5));
 
     // Bad input keeps what is there.

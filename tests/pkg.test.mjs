@@ -69,3 +69,32 @@ test('no master key in the package or the built app', () => {
     assert.equal(content.indexOf('X-Parse-Master-Key'), -1, `${f} mentions the master-key header`);
   }
 });
+
+test('crm-wasm/react is an exports subpath with typed JS, React a peer dependency; the README is the package\'s', () => {
+  const manifest = JSON.parse(readFileSync(path.join(root, 'pkg/package.json'), 'utf8'));
+  assert.deepEqual(manifest.exports['./react'], { types: './react/index.d.ts', default: './react/index.js' });
+  assert.equal(manifest.exports['.'].types, './crm_wasm.d.ts');
+  assert.ok(manifest.files.includes('react'));
+  assert.equal(manifest.peerDependencies.react, '>=18');
+  const js = readFileSync(path.join(root, 'pkg/react/index.js'), 'utf8');
+  const types = readFileSync(path.join(root, 'pkg/react/index.d.ts'), 'utf8');
+  for (const name of ['CrmProvider', 'useCrm', 'usePipeline', 'useQuery', 'useLiveQuery', 'useLocalQuery', 'useSyncStatus', 'useMutation', 'isCrmError']) {
+    assert.match(js, new RegExp(`export function ${name}\\b`), `${name} is exported`);
+    assert.match(types, new RegExp(`export declare function ${name}\\b`), `${name} is declared`);
+  }
+  assert.match(js, /from 'react'/);
+  assert.doesNotMatch(js, /from 'crm-wasm'/, 'the package imports itself by a relative path');
+  assert.doesNotMatch(js, /react-dom|createRoot|jsx-runtime/, 'React is not bundled');
+  const readme = readFileSync(path.join(root, 'pkg/README.md'), 'utf8');
+  assert.equal(readme, readFileSync(path.join(root, 'npm/README.md'), 'utf8'));
+  assert.match(readme, /npm install crm-wasm/);
+  assert.match(readme, /crm-wasm\/react/);
+});
+
+test('calling the API before init() says to call init()', async () => {
+  const run = spawnSync(process.execPath, ['--input-type=module', '-e', `
+    const { Pipeline } = await import(${JSON.stringify(path.join(root, 'pkg/crm_wasm.js'))});
+    try { new Pipeline(); console.log('no error'); } catch (e) { console.log(e.message); }`], { encoding: 'utf8' });
+  assert.equal(run.status, 0, run.stderr);
+  assert.match(run.stdout, /crm-wasm is not initialised: call `await init\(\)`/);
+});

@@ -28,6 +28,8 @@ function serviceWorker(): Plugin {
 // pre-bundling so its `new URL('crm_wasm_bg.wasm', import.meta.url)` still points at the file.
 export default defineConfig({
   plugins: [react(), serviceWorker()],
+  // crm-wasm/react imports react; from the linked ../pkg, resolve it to this app's copy.
+  resolve: { dedupe: ['react', 'react-dom'] },
   optimizeDeps: {
     exclude: ['crm-wasm'],
     // Pre-bundled at start, so the dev server never reloads the page mid-session to add one.
@@ -44,4 +46,24 @@ export default defineConfig({
     fs: { allow: [here, fileURLToPath(new URL('../pkg', import.meta.url))] },
   },
   preview: { host: '127.0.0.1', port: 4173, strictPort: true },
+  // Vendor code in chunks of its own, cached across releases of the app; the routes other than
+  // the board are split off with React.lazy (src/app/App.tsx). The charts (recharts, d3) load
+  // with the dashboard only.
+  build: {
+    rolldownOptions: {
+      output: {
+        codeSplitting: {
+          // A group holds the modules it names, not everything they import (the charts group
+          // would otherwise take the Mantine core it imports, and the first screen with it).
+          includeDependenciesRecursively: false,
+          groups: [
+            { name: 'react', test: /node_modules[\\/](react|react-dom|scheduler|react-router)[\\/]/, priority: 30 },
+            { name: 'charts', test: /node_modules[\\/](recharts|d3-[a-z-]+|victory-vendor|@mantine[\\/]charts)[\\/]/, priority: 25 },
+            { name: 'mantine', test: /node_modules[\\/](@mantine[\\/](core|hooks|notifications|dates)|@floating-ui|react-remove-scroll[a-z-]*|react-textarea-autosize|react-number-format|use-callback-ref|use-sidecar|react-style-singleton|get-nonce|detect-node-es|tslib|clsx|dayjs)[\\/]/, priority: 20 },
+            { name: 'vendor', test: /node_modules[\\/]/, priority: 10 },
+          ],
+        },
+      },
+    },
+  },
 });

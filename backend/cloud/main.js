@@ -10,11 +10,13 @@
 // - A deal is reassigned by its creator or its current assignee, only to an existing user, and
 //   deleted by its creator only.
 // - Queries (REST, GraphQL) and Live Query subscriptions accept only literal-text regexes.
+// - The team: a Profile per user (display name only), its objectId the user's; every signed-in
+//   user reads it, only its user writes it.
 // - Deleting a user removes their sessions and role memberships.
 // - Activity.relatedTo behaves as a Pointer for SDK, REST and GraphQL users (related-to.js).
 'use strict';
 
-const { loadDefinitions } = require('../schema');
+const { validatedDefinitions } = require('../schema');
 const rules = require('../rules');
 const { rewriteActivityQuery, syncRelatedColumns } = require('./related-to');
 
@@ -24,7 +26,7 @@ const CRM_CLASSES = ['Company', 'Contact', 'Deal', 'Activity'];
 
 // A field without a rule, or a rule without a field, stops the server at start rather than
 // letting a field through unchecked.
-rules.checkAgainstSchema(loadDefinitions());
+rules.checkAgainstSchema(validatedDefinitions());
 
 function fail(message) {
   throw new Parse.Error(Parse.Error.VALIDATION_ERROR, message);
@@ -213,6 +215,24 @@ Parse.Cloud.beforeSave('Activity', safely(async (request) => {
   activity.setACL(ownerAcl([idOf(activity.get('createdBy'))]));
 }));
 
+// The team: a user's public profile is created by that user, under the user's own objectId (so
+// there is at most one per user, and a deal's assignedTo finds its name), and written by that
+// user only; every signed-in user reads it. It holds a display name and nothing else.
+Parse.Cloud.beforeSave('Profile', safely((request) => {
+  const profile = request.object;
+  if (!request.master) {
+    if (!request.user) throw new Parse.Error(Parse.Error.INVALID_SESSION_TOKEN, 'sign in required');
+    if (profile.id !== request.user.id) {
+      throw new Parse.Error(Parse.Error.OPERATION_FORBIDDEN, 'a profile belongs to its user: its objectId is the user\'s own');
+    }
+    validateFields(request);
+  }
+  const acl = new Parse.ACL();
+  acl.setPublicReadAccess(true);
+  acl.setWriteAccess(profile.id, true);
+  profile.setACL(acl);
+}));
+
 // Accounts: e-mail required and valid, usernames without surrounding spaces or control
 // characters, ids chosen by the server, no fields beyond the schema's.
 Parse.Cloud.beforeSave(Parse.User, safely((request) => {
@@ -224,6 +244,8 @@ Parse.Cloud.beforeSave(Parse.User, safely((request) => {
 // memberships go. (Their objectId can never be reused: clients cannot choose user ids.)
 Parse.Cloud.afterDelete(Parse.User, async (request) => {
   const user = request.object;
+  const profile = await new Parse.Query('Profile').get(user.id, { useMasterKey: true }).catch(() => null);
+  if (profile) await profile.destroy({ useMasterKey: true });
   const sessions = await new Parse.Query('_Session').equalTo('user', user).find({ useMasterKey: true });
   await Parse.Object.destroyAll(sessions, { useMasterKey: true });
   const roles = await new Parse.Query(Parse.Role).equalTo('users', user).find({ useMasterKey: true });
@@ -246,7 +268,7 @@ function checkRegexes(where, depth = 0) {
   }
 }
 
-for (const className of [...CRM_CLASSES, '_User']) {
+for (const className of [...CRM_CLASSES, 'Profile', '_User']) {
   Parse.Cloud.beforeFind(className, (request) => {
     if (!request.master) {
       const where = request.query.toJSON().where || {};

@@ -1,54 +1,24 @@
 //! `CrmClient`: auth, per-class CRUD, partial updates, batches, and the query entry points.
 
-use std::cell::RefCell;
 use std::rc::Rc;
 
-use serde::Deserialize;
-use tsify::{Ts, Tsify};
 use wasm_bindgen::prelude::*;
 
 use super::query::{CrmClass, CrmQuery};
 use super::{
-    count_arg, decode, from_js, opt_text_arg, output, text_arg, texts_arg, to_js, to_js_error,
-    Shared, SharedRef,
+    count_arg, from_js, opt_from_js, opt_text_arg, text_arg, texts_arg, to_js, to_js_error,
+    Listeners, Shared, SharedRef,
 };
-use crate::client::{Client, RetryPolicy};
-use crate::error::CrmError;
-use crate::models::{Activity, Company, Contact, Deal, Stage, User};
+use crate::browser::fetch::BrowserPlatform;
+use crate::client::{Client, ClientOptions};
+use crate::models::{Activity, Company, Contact, Deal};
 use crate::query::Query;
 use crate::schema::Changes;
-use crate::web::{BrowserPlatform, Endpoint};
-
-/// Options for [`CrmClient`]. There is no master key: the client is for browsers.
-#[derive(Deserialize, Tsify)]
-#[serde(rename_all = "camelCase")]
-pub struct ClientOptions {
-    /// e.g. "http://127.0.0.1:1337/parse"
-    pub server_url: String,
-    pub app_id: String,
-    pub javascript_key: String,
-    /// Per-request timeout; default 15000.
-    #[serde(default)]
-    #[tsify(optional)]
-    pub timeout_ms: Option<u32>,
-    /// How often a request that failed in transport is retried; default 3 (0 turns retries off).
-    #[serde(default)]
-    #[tsify(optional)]
-    pub max_retries: Option<u32>,
-    /// Keep the session in localStorage so a reload stays signed in; default true.
-    #[serde(default)]
-    #[tsify(optional)]
-    pub persist_session: Option<bool>,
-}
 
 /// The client for one Parse Server app.
 #[wasm_bindgen]
 pub struct CrmClient {
     shared: SharedRef,
-}
-
-fn changes_from(value: JsValue, class: &str) -> Result<Changes, JsValue> {
-    from_js(&value, class)
 }
 
 /// `[{ok: true, object} | {ok: false, error}]` for saveAll / destroyAll.
@@ -70,35 +40,49 @@ fn batch_results<T>(
     Ok(out)
 }
 
+/// Objects of one class from a JS array, each read as the model.
+fn objects_arg<T: serde::de::DeserializeOwned>(
+    value: &JsValue,
+    what: &str,
+) -> Result<Vec<T>, JsValue> {
+    if !js_sys::Array::is_array(value) {
+        return Err(to_js_error(crate::error::CrmError::InvalidInput(format!(
+            "the {what} objects must be an array"
+        ))));
+    }
+    js_sys::Array::from(value)
+        .iter()
+        .map(|o| from_js(&o, what))
+        .collect()
+}
+
 macro_rules! crud {
-    ($ty:ident, $changes_ts:literal, $saved_ts:literal, $batch_ts:literal, $query_ts:literal,
+    ($ty:ident, $ty_ts:literal, $list_ts:literal, $changes_ts:literal, $saved_ts:literal, $batch_ts:literal, $query_ts:literal,
      $create:ident = $create_js:ident, $get:ident = $get_js:ident, $update:ident = $update_js:ident,
      $delete:ident = $delete_js:ident, $find:ident = $find_js:ident, $save_all:ident = $save_all_js:ident,
      $destroy_all:ident = $destroy_all_js:ident, $query:ident) => {
         #[wasm_bindgen]
         impl CrmClient {
             #[doc = concat!("Creates a ", stringify!($ty), " (objectId chosen by the client if absent).")]
-            #[wasm_bindgen(js_name = $create_js)]
-            pub async fn $create(&self, object: Ts<$ty>) -> Result<Ts<$ty>, JsValue> {
-                let object = decode(&object, stringify!($ty))?;
-                let saved = self.shared.run(self.shared.core.create(object)).await?;
-                output(&saved)
+            #[wasm_bindgen(js_name = $create_js, unchecked_return_type = $ty_ts)]
+            pub async fn $create(&self, #[wasm_bindgen(unchecked_param_type = $ty_ts)] object: JsValue) -> Result<JsValue, JsValue> {
+                let object: $ty = from_js(&object, stringify!($ty))?;
+                to_js(&self.shared.run(self.shared.core.create(object)).await?)
             }
 
             #[doc = concat!("Fetches one ", stringify!($ty), "; `include` names pointer fields to fetch whole.")]
-            #[wasm_bindgen(js_name = $get_js)]
+            #[wasm_bindgen(js_name = $get_js, unchecked_return_type = $ty_ts)]
             pub async fn $get(
                 &self,
                 #[wasm_bindgen(js_name = "objectId", unchecked_param_type = "string")] object_id: JsValue,
                 #[wasm_bindgen(unchecked_optional_param_type = "string[]")] include: Option<JsValue>,
-            ) -> Result<Ts<$ty>, JsValue> {
+            ) -> Result<JsValue, JsValue> {
                 let object_id = text_arg(&object_id, "objectId")?;
                 let include = match include {
                     Some(v) if !v.is_null() => texts_arg(&v, "include")?,
                     _ => Vec::new(),
                 };
-                let found: $ty = self.shared.run(self.shared.core.get(&object_id, &include)).await?;
-                output(&found)
+                to_js(&self.shared.run(self.shared.core.get::<$ty>(&object_id, &include)).await?)
             }
 
             #[doc = concat!("Saves only the given fields of a ", stringify!($ty), "; `null` unsets a field.")]
@@ -109,9 +93,8 @@ macro_rules! crud {
                 #[wasm_bindgen(unchecked_param_type = $changes_ts)] changes: JsValue,
             ) -> Result<JsValue, JsValue> {
                 let object_id = text_arg(&object_id, "objectId")?;
-                let changes = changes_from(changes, stringify!($ty))?;
-                let saved = self.shared.run(self.shared.core.update::<$ty>(&object_id, &changes)).await?;
-                to_js(&saved)
+                let changes: Changes = from_js(&changes, stringify!($ty))?;
+                to_js(&self.shared.run(self.shared.core.update::<$ty>(&object_id, &changes)).await?)
             }
 
             #[doc = concat!("Deletes a ", stringify!($ty), " by objectId.")]
@@ -122,25 +105,18 @@ macro_rules! crud {
             }
 
             #[doc = concat!("Runs a query, given as plain data, over ", stringify!($ty), " objects.")]
-            #[wasm_bindgen(js_name = $find_js)]
-            pub async fn $find(&self, query: Option<Ts<Query>>) -> Result<Vec<Ts<$ty>>, JsValue> {
-                let query = match query {
-                    Some(q) => decode(&q, "query")?,
-                    None => Query::default(),
-                };
-                let found: Vec<$ty> = self.shared.run(self.shared.core.find(&query)).await?;
-                found.iter().map(output).collect()
+            #[wasm_bindgen(js_name = $find_js, unchecked_return_type = $list_ts)]
+            pub async fn $find(&self, #[wasm_bindgen(unchecked_optional_param_type = "Query | null")] query: Option<JsValue>) -> Result<JsValue, JsValue> {
+                let query: Query = opt_from_js(query, "query")?;
+                to_js(&self.shared.run(self.shared.core.find::<$ty>(&query)).await?)
             }
 
             #[doc = concat!("Creates or updates many ", stringify!($ty), " objects, 50 per request; one result each.")]
             #[wasm_bindgen(js_name = $save_all_js, unchecked_return_type = $batch_ts)]
-            pub async fn $save_all(&self, objects: Vec<Ts<$ty>>) -> Result<JsValue, JsValue> {
-                let objects = objects
-                    .iter()
-                    .map(|o| decode(&o, stringify!($ty)))
-                    .collect::<Result<Vec<$ty>, JsValue>>()?;
+            pub async fn $save_all(&self, #[wasm_bindgen(unchecked_param_type = $list_ts)] objects: JsValue) -> Result<JsValue, JsValue> {
+                let objects: Vec<$ty> = objects_arg(&objects, stringify!($ty))?;
                 let results = self.shared.core.save_all(objects).await;
-                Ok(batch_results(results, |o| output(o).map(JsValue::from))?.into())
+                Ok(batch_results(results, to_js)?.into())
             }
 
             #[doc = concat!("Deletes many ", stringify!($ty), " objects, 50 per request; one result each.")]
@@ -162,6 +138,8 @@ macro_rules! crud {
 
 crud!(
     Company,
+    "Company",
+    "Company[]",
     "Changes<Company>",
     "Saved<Company>",
     "BatchResult<Company>[]",
@@ -177,6 +155,8 @@ crud!(
 );
 crud!(
     Contact,
+    "Contact",
+    "Contact[]",
     "Changes<Contact>",
     "Saved<Contact>",
     "BatchResult<Contact>[]",
@@ -192,6 +172,8 @@ crud!(
 );
 crud!(
     Deal,
+    "Deal",
+    "Deal[]",
     "DealChanges",
     "Saved<Deal>",
     "BatchResult<Deal>[]",
@@ -207,6 +189,8 @@ crud!(
 );
 crud!(
     Activity,
+    "Activity",
+    "Activity[]",
     "Changes<Activity>",
     "Saved<Activity>",
     "BatchResult<Activity>[]",
@@ -230,28 +214,14 @@ impl CrmClient {
 #[wasm_bindgen]
 impl CrmClient {
     #[wasm_bindgen(constructor)]
-    pub fn new(options: Ts<ClientOptions>) -> Result<CrmClient, JsValue> {
-        let o = decode(&options, "options")?;
-        if o.server_url.is_empty() || o.app_id.is_empty() {
-            return Err(to_js_error(CrmError::InvalidInput(
-                "serverUrl and appId are required".into(),
-            )));
-        }
-        crate::rest::check_server_url(&o.server_url).map_err(to_js_error)?;
-        let endpoint = Endpoint {
-            server_url: o.server_url,
-            app_id: o.app_id,
-            javascript_key: o.javascript_key,
-            timeout_ms: o.timeout_ms.unwrap_or(15_000).max(1),
-            persist_session: o.persist_session.unwrap_or(true),
-        };
-        let retry = RetryPolicy {
-            max_retries: o.max_retries.unwrap_or(3).min(10),
-            ..RetryPolicy::default()
-        };
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "ClientOptions")] options: JsValue,
+    ) -> Result<CrmClient, JsValue> {
+        let options: ClientOptions = from_js(&options, "options")?;
+        let (endpoint, retry) = options.resolve().map_err(to_js_error)?;
         let shared = Rc::new(Shared {
             core: Rc::new(Client::new(BrowserPlatform::new(endpoint), retry)),
-            session_expired: RefCell::new(Vec::new()),
+            session_expired: Listeners::new(),
         });
         // Every call's events, whichever path raised them, are delivered from here: in a task
         // of their own, so no call's borrows are held while listeners run.
@@ -274,80 +244,60 @@ impl CrmClient {
         &self,
         #[wasm_bindgen(unchecked_param_type = "() => void")] listener: js_sys::Function,
     ) -> js_sys::Function {
-        self.shared
-            .session_expired
-            .borrow_mut()
-            .push(listener.clone());
-        let shared = Rc::downgrade(&self.shared);
-        Closure::once_into_js(move || {
-            if let Some(s) = shared.upgrade() {
-                s.session_expired.borrow_mut().retain(|f| f != &listener);
-            }
-        })
-        .unchecked_into()
+        self.shared.session_expired.add(listener)
     }
 
-    #[wasm_bindgen(js_name = signUp)]
+    #[wasm_bindgen(js_name = signUp, unchecked_return_type = "User")]
     pub async fn sign_up(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] username: JsValue,
         #[wasm_bindgen(unchecked_param_type = "string")] email: JsValue,
         #[wasm_bindgen(unchecked_param_type = "string")] password: JsValue,
-    ) -> Result<Ts<User>, JsValue> {
+    ) -> Result<JsValue, JsValue> {
         let username = text_arg(&username, "username")?;
         let email = text_arg(&email, "email")?;
         let password = text_arg(&password, "password")?;
-        let user = self
-            .shared
-            .run(self.shared.core.sign_up(&username, &email, &password))
-            .await?;
-        output(&user)
+        let core = &self.shared.core;
+        to_js(
+            &self
+                .shared
+                .run(core.sign_up(&username, &email, &password))
+                .await?,
+        )
     }
 
-    #[wasm_bindgen(js_name = logIn)]
+    #[wasm_bindgen(js_name = logIn, unchecked_return_type = "User")]
     pub async fn log_in(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] username: JsValue,
         #[wasm_bindgen(unchecked_param_type = "string")] password: JsValue,
-    ) -> Result<Ts<User>, JsValue> {
+    ) -> Result<JsValue, JsValue> {
         let username = text_arg(&username, "username")?;
         let password = text_arg(&password, "password")?;
-        let user = self
-            .shared
-            .run(self.shared.core.log_in(&username, &password))
-            .await?;
-        output(&user)
+        let core = &self.shared.core;
+        to_js(&self.shared.run(core.log_in(&username, &password)).await?)
     }
 
     /// Revokes the session on the server, signs out locally, and deletes the user's local
     /// datastore (pins and queued writes), so the next user of this browser sees nothing of it.
     #[wasm_bindgen(js_name = logOut)]
     pub async fn log_out(&self) -> Result<(), JsValue> {
-        let user = self.shared.core.current_user();
-        let result = self.shared.run(self.shared.core.log_out()).await;
-        if let Some(id) = user.and_then(|u| u.object_id) {
-            let name = crate::local_store::database_name(
-                &self.shared.core.platform().endpoint().app_id,
-                &id,
-            );
-            crate::local_store::wipe(&name).await.map_err(to_js_error)?;
-        }
-        result
+        let core = &self.shared.core;
+        self.shared
+            .run(crate::browser::local_store::log_out_and_wipe(core))
+            .await
     }
 
     /// Signs in with an existing session token.
-    #[wasm_bindgen(js_name = become)]
+    #[wasm_bindgen(js_name = become, unchecked_return_type = "User")]
     pub async fn become_user(
         &self,
         #[wasm_bindgen(js_name = "sessionToken", unchecked_param_type = "string")]
         session_token: JsValue,
-    ) -> Result<Ts<User>, JsValue> {
+    ) -> Result<JsValue, JsValue> {
         let session_token = text_arg(&session_token, "sessionToken")?;
-        let user = self
-            .shared
-            .run(self.shared.core.become_user(&session_token))
-            .await?;
-        output(&user)
+        let core = &self.shared.core;
+        to_js(&self.shared.run(core.become_user(&session_token)).await?)
     }
 
     /// Asks the server to e-mail a password-reset link.
@@ -363,14 +313,12 @@ impl CrmClient {
     }
 
     /// The signed-in user (restored from storage after a reload), or undefined.
-    #[wasm_bindgen(js_name = currentUser)]
-    pub fn current_user(&self) -> Result<Option<Ts<User>>, JsValue> {
-        self.shared
-            .core
-            .current_user()
-            .as_ref()
-            .map(output)
-            .transpose()
+    #[wasm_bindgen(js_name = currentUser, unchecked_return_type = "User | undefined")]
+    pub fn current_user(&self) -> Result<JsValue, JsValue> {
+        match self.shared.core.current_user() {
+            Some(user) => to_js(&user),
+            None => Ok(JsValue::UNDEFINED),
+        }
     }
 
     /// The session token, for handing to another client (`become`), or undefined.
@@ -387,28 +335,26 @@ impl CrmClient {
 
     /// Deals in one stage, ordered by `orderBy` (default "expectedCloseDate"; prefix "-" for
     /// descending), up to `limit` (default 100).
-    #[wasm_bindgen(js_name = dealsByStage)]
+    #[wasm_bindgen(js_name = dealsByStage, unchecked_return_type = "Deal[]")]
     pub async fn deals_by_stage(
         &self,
         #[wasm_bindgen(unchecked_param_type = "Stage")] stage: JsValue,
         #[wasm_bindgen(js_name = "orderBy", unchecked_optional_param_type = "string")]
         order_by: Option<JsValue>,
         #[wasm_bindgen(unchecked_optional_param_type = "number")] limit: Option<f64>,
-    ) -> Result<Vec<Ts<Deal>>, JsValue> {
-        let stage = Stage::from(text_arg(&stage, "stage")?.as_str());
+    ) -> Result<JsValue, JsValue> {
+        let stage = text_arg(&stage, "stage")?;
         let order = match order_by {
             Some(v) => opt_text_arg(&v, "orderBy")?,
             None => None,
-        }
-        .unwrap_or_else(|| "expectedCloseDate".into());
+        };
         let limit = limit.map(|n| count_arg(n, "limit")).transpose()?;
-        let query = Query {
-            order: vec![order],
-            limit: Some(limit.unwrap_or(100)),
-            ..Query::new()
-        }
-        .equal_to("stage", stage.as_str());
-        let found: Vec<Deal> = self.shared.run(self.shared.core.find(&query)).await?;
-        found.iter().map(output).collect()
+        let query = Query::deals_by_stage(&stage, order, limit);
+        to_js(
+            &self
+                .shared
+                .run(self.shared.core.find::<Deal>(&query))
+                .await?,
+        )
     }
 }

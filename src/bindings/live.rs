@@ -6,48 +6,20 @@
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
-use std::future::Future;
-use std::pin::Pin;
 use std::rc::Rc;
 
-use serde::Deserialize;
-use serde_json::Value;
-use tsify::{Ts, Tsify};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 
 use super::query::{CrmClass, CrmQuery, QueryData};
-use super::{decode, to_js, to_js_error, CrmClient, SharedRef};
+use super::{opt_from_js, to_js, to_js_error, CrmClient, Listeners, SharedRef};
+use crate::browser::fetch::BrowserPlatform;
+use crate::browser::timers::Browser;
 use crate::error::CrmError;
 use crate::live::{
-    Driver, LiveEnv, LiveEvent, LiveEventKind, LiveMachine, LiveSink, LiveSocket, LiveStatus,
-    SocketEvent,
+    check_live, event_json, pin_change, Driver, LiveEvent, LiveOptions, LiveSink, LiveStatus,
+    PinChange, PipelineFeed,
 };
-use crate::models::Deal;
 use crate::pipeline::Pipeline;
-use crate::socket::Socket;
-use crate::web::BrowserPlatform;
-
-#[derive(Deserialize, Tsify, Default)]
-#[serde(rename_all = "camelCase")]
-pub struct LiveOptions {
-    /// e.g. "ws://127.0.0.1:1337/parse"; default: the client's server URL with ws(s)://.
-    #[serde(default)]
-    #[tsify(optional)]
-    pub url: Option<String>,
-    /// How often to check a quiet connection is alive; default 15000, 0 turns it off.
-    #[serde(default)]
-    #[tsify(optional)]
-    pub heartbeat_ms: Option<u32>,
-    /// First reconnection delay (doubling, jittered); default 500.
-    #[serde(default)]
-    #[tsify(optional)]
-    pub reconnect_base_ms: Option<u32>,
-    /// Longest reconnection delay; default 30000.
-    #[serde(default)]
-    #[tsify(optional)]
-    pub reconnect_max_ms: Option<u32>,
-}
 
 /// Where a subscription's events go.
 #[derive(Clone)]
@@ -60,57 +32,17 @@ enum Sink {
     },
     Pipeline {
         pipeline: Rc<RefCell<Pipeline>>,
-        notify: Rc<RefCell<Vec<js_sys::Function>>>,
-        buffer: Rc<RefCell<Option<Vec<LiveEvent>>>>,
+        notify: Rc<Listeners>,
+        feed: Rc<RefCell<PipelineFeed>>,
     },
-}
-
-/// The browser as the driver's environment.
-struct Browser;
-
-impl LiveSocket for Socket {
-    fn send(&self, frame: &str) {
-        // A frame that cannot leave is like one lost in transit: the heartbeat notices.
-        let _ = Socket::send(self, frame);
-    }
-    fn close(self) {
-        Socket::close(self);
-    }
-}
-
-impl LiveEnv for Browser {
-    type Socket = Socket;
-    fn open(&self, url: &str, on_event: Box<dyn Fn(SocketEvent)>) -> Result<Socket, String> {
-        let on_event = Rc::new(on_event);
-        Socket::open(url, move |e| on_event(e))
-    }
-    fn now_ms(&self) -> i64 {
-        js_sys::Date::now() as i64
-    }
-    fn random(&self) -> f64 {
-        js_sys::Math::random()
-    }
-    fn set_timeout(&self, ms: u32, f: Box<dyn FnOnce()>) {
-        let f = Closure::once_into_js(f);
-        let g = js_sys::global();
-        if let Some(window) = g.dyn_ref::<web_sys::Window>() {
-            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(
-                f.unchecked_ref(),
-                ms.min(i32::MAX as u32) as i32,
-            );
-        }
-    }
-    fn spawn(&self, task: Pin<Box<dyn Future<Output = ()>>>) {
-        wasm_bindgen_futures::spawn_local(task);
-    }
 }
 
 /// Where the driver's output goes: each subscription's sink, and the listeners.
 #[derive(Default)]
 struct Outputs {
     sinks: RefCell<BTreeMap<u32, (CrmClass, Sink)>>,
-    status_listeners: RefCell<Vec<js_sys::Function>>,
-    error_listeners: RefCell<Vec<js_sys::Function>>,
+    status_listeners: Rc<Listeners>,
+    error_listeners: Rc<Listeners>,
 }
 
 type LiveDriver = Driver<Browser, BrowserPlatform, Outputs>;
@@ -120,11 +52,8 @@ impl LiveSink for Outputs {
         self.deliver(event);
     }
     fn status(&self, status: LiveStatus) {
-        let js = super::to_js(&status).unwrap_or(JsValue::UNDEFINED);
-        let listeners: Vec<js_sys::Function> = self.status_listeners.borrow().clone();
-        for l in listeners {
-            let _ = l.call1(&JsValue::NULL, &js);
-        }
+        let js = to_js(&status).unwrap_or(JsValue::UNDEFINED);
+        self.status_listeners.call(&js);
     }
     fn error(&self, error: CrmError) {
         self.notify_error(error);
@@ -136,120 +65,56 @@ impl Outputs {
         let sink = self.sinks.borrow().get(&event.subscription).cloned();
         let Some((class, sink)) = sink else { return };
         match sink {
-            Sink::Callback(f) => match event_to_js(class, &event) {
+            Sink::Callback(f) => match event_json(class, &event) {
                 Ok(js) => {
-                    let _ = f.call1(&JsValue::NULL, &js);
+                    let _ = f.call1(&JsValue::NULL, &to_js(&js).unwrap_or(JsValue::NULL));
                 }
                 Err(e) => self.notify_error(e),
             },
             Sink::Store { store, pin } => {
-                let object = match js_shape(class, &event, &event.object) {
-                    Ok(o) => o,
+                let change = match pin_change(class, &event) {
+                    Ok(Some(change)) => change,
+                    Ok(None) => return,
                     Err(e) => return self.notify_error(e),
                 };
-                let class = class.name();
-                let Some(id) = object
-                    .get("objectId")
-                    .and_then(Value::as_str)
-                    .map(str::to_owned)
-                else {
-                    return;
-                };
-                let gone = matches!(event.kind, LiveEventKind::Delete | LiveEventKind::Leave);
-                let errors = self.error_listeners.borrow().clone();
+                let errors = self.error_listeners.clone();
                 // IndexedDB runs transactions in the order they start: in event order.
                 wasm_bindgen_futures::spawn_local(async move {
-                    let result = if gone {
-                        store.store.unpin(class, Some(&[id]), Some(&pin)).await
-                    } else {
-                        store.store.pin(class, &[object], &pin).await.map(|_| ())
+                    let (class, store) = (class.name(), &store.store);
+                    let result = match change {
+                        PinChange::Remove(id) => store.unpin(class, Some(&[id]), Some(&pin)).await,
+                        PinChange::Put(object) => {
+                            store.pin(class, &[object], &pin).await.map(|_| ())
+                        }
                     };
                     if let Err(e) = result {
-                        let js = to_js_error(e);
-                        for l in &errors {
-                            let _ = l.call1(&JsValue::NULL, &js);
-                        }
+                        errors.call(&to_js_error(e));
                     }
                 });
             }
             Sink::Pipeline {
                 pipeline,
                 notify,
-                buffer,
+                feed,
             } => {
-                if let Some(waiting) = buffer.borrow_mut().as_mut() {
-                    waiting.push(event);
-                    return;
-                }
-                if let Err(e) = pipeline.borrow_mut().apply_live_event(&event) {
-                    self.notify_error(e);
-                }
-                let listeners: Vec<js_sys::Function> = notify.borrow().clone();
-                for l in listeners {
-                    let _ = l.call0(&JsValue::NULL);
+                let changed = feed.borrow_mut().event(&mut pipeline.borrow_mut(), event);
+                match changed {
+                    Ok(false) => {}
+                    Ok(true) => _ = notify.call(&JsValue::UNDEFINED),
+                    Err(e) => {
+                        self.notify_error(e);
+                        notify.call(&JsValue::UNDEFINED);
+                    }
                 }
             }
         }
     }
 
     fn notify_error(&self, err: CrmError) {
-        let listeners: Vec<js_sys::Function> = self.error_listeners.borrow().clone();
-        if listeners.is_empty() {
-            web_sys::console::warn_1(&format!("crm-wasm live query: {err}").into());
+        let message = err.to_string();
+        if !self.error_listeners.call(&to_js_error(err)) {
+            web_sys::console::warn_1(&format!("crm-wasm live query: {message}").into());
         }
-        let js = to_js_error(err);
-        for l in listeners {
-            let _ = l.call1(&JsValue::NULL, &js);
-        }
-    }
-}
-
-fn kind_name(kind: LiveEventKind) -> &'static str {
-    match kind {
-        LiveEventKind::Create => "create",
-        LiveEventKind::Update => "update",
-        LiveEventKind::Delete => "delete",
-        LiveEventKind::Enter => "enter",
-        LiveEventKind::Leave => "leave",
-    }
-}
-
-/// An event's object (or original) in the JS shape, decoded as the class's model so bad data
-/// from the server is an error, not a surprise; a caught-up delete carries only the id.
-fn js_shape(class: CrmClass, event: &LiveEvent, v: &Value) -> Result<Value, CrmError> {
-    if event.kind == LiveEventKind::Delete && event.caught_up {
-        return Ok(v.clone());
-    }
-    fn typed<T: serde::de::DeserializeOwned + serde::Serialize>(
-        v: &Value,
-    ) -> Result<Value, CrmError> {
-        let object: T = serde_json::from_value(v.clone())
-            .map_err(|e| CrmError::MalformedResponse(format!("live event: {e}")))?;
-        serde_json::to_value(object).map_err(|e| CrmError::MalformedResponse(e.to_string()))
-    }
-    crm_core::with_model!(class, T => typed::<T>(v))
-}
-
-/// `{kind, object, original?, caughtUp}` for a JavaScript handler.
-fn event_to_js(class: CrmClass, event: &LiveEvent) -> Result<JsValue, CrmError> {
-    let mut out = serde_json::json!({
-        "kind": kind_name(event.kind),
-        "object": js_shape(class, event, &event.object)?,
-        "caughtUp": event.caught_up,
-    });
-    if let Some(original) = &event.original {
-        out["original"] = js_shape(class, event, original)?;
-    }
-    to_js(&out).map_err(|_| CrmError::MalformedResponse("live event".into()))
-}
-
-fn websocket_url(server_url: &str) -> String {
-    if let Some(rest) = server_url.strip_prefix("https://") {
-        format!("wss://{rest}")
-    } else if let Some(rest) = server_url.strip_prefix("http://") {
-        format!("ws://{rest}")
-    } else {
-        server_url.to_owned()
     }
 }
 
@@ -266,11 +131,7 @@ impl LiveQueryClient {
     /// `seed_known` (no baseline round).
     fn subscribe_sink(&self, query: &QueryData, sink: Sink, seeded: bool) -> Result<u32, JsValue> {
         let class = query.class();
-        if !class.is_live() {
-            return Err(to_js_error(CrmError::InvalidInput(
-                "Live Queries are enabled for Deal and Activity".into(),
-            )));
-        }
+        check_live(class).map_err(to_js_error)?;
         let id = self
             .driver
             .subscribe(class.schema(), query.query().clone(), seeded)
@@ -291,32 +152,23 @@ impl LiveQueryClient {
     #[wasm_bindgen(constructor)]
     pub fn new(
         client: &CrmClient,
-        options: Option<Ts<LiveOptions>>,
+        #[wasm_bindgen(unchecked_optional_param_type = "LiveOptions | null")] options: Option<
+            JsValue,
+        >,
     ) -> Result<LiveQueryClient, JsValue> {
-        let options = match options {
-            Some(o) => decode(&o, "options")?,
-            None => LiveOptions::default(),
-        };
+        let options: LiveOptions = opt_from_js(options, "options")?;
         let shared = client.shared().clone();
-        let endpoint = shared.core.platform().endpoint().clone();
-        let token = shared.core.session_token();
-        if token.is_none() {
-            return Err(to_js_error(CrmError::NotSignedIn));
-        }
-        let url = options
-            .url
-            .unwrap_or_else(|| websocket_url(&endpoint.server_url));
-        let heartbeat = options.heartbeat_ms.unwrap_or(15_000);
-        let mut machine =
-            LiveMachine::new(&endpoint.app_id, &endpoint.javascript_key, token, heartbeat);
-        machine.set_backoff(
-            options.reconnect_base_ms.unwrap_or(500).max(10),
-            options.reconnect_max_ms.unwrap_or(30_000).max(10),
-        );
+        let (url, machine, heartbeat) = options
+            .configure(
+                shared.core.platform().endpoint(),
+                shared.core.session_token(),
+            )
+            .map_err(to_js_error)?;
+        let outputs = Outputs::default();
         let driver = Driver::new(
             Browser,
             shared.core.clone(),
-            Outputs::default(),
+            outputs,
             url,
             machine,
             heartbeat,
@@ -348,44 +200,21 @@ impl LiveQueryClient {
                 "a pipeline follows a query over Deal".into(),
             )));
         }
-        let (inner_pipeline, notify) = (&pipeline.pipeline, &pipeline.listeners);
         // Subscribe first and hold events while loading, so nothing falls between the two.
-        let buffer = Rc::new(RefCell::new(Some(Vec::new())));
-        let id = self.subscribe_sink(
-            &query,
-            Sink::Pipeline {
-                pipeline: inner_pipeline.clone(),
-                notify: notify.clone(),
-                buffer: buffer.clone(),
-            },
-            true,
-        )?;
-        let loaded: crate::error::Result<Vec<Deal>> =
-            self.shared.core.find_all(query.query()).await;
-        let deals = match loaded {
-            Ok(d) => d,
-            Err(e) => {
-                self.unsubscribe(id);
-                return Err(to_js_error(e));
-            }
+        let feed = Rc::new(RefCell::new(PipelineFeed::loading()));
+        let sink = Sink::Pipeline {
+            pipeline: pipeline.pipeline.clone(),
+            notify: pipeline.listeners.clone(),
+            feed: feed.clone(),
         };
-        let versions: Vec<crate::live::Version> = deals
-            .iter()
-            .filter_map(|d| Some((d.object_id.clone()?, d.updated_at.map(|t| t.millis()))))
-            .collect();
-        self.driver.seed_known(id, versions);
-        let held = buffer.borrow_mut().take().unwrap_or_default();
-        {
-            let mut p = inner_pipeline.borrow_mut();
-            p.load(deals).map_err(to_js_error)?;
-            for event in &held {
-                let _ = p.apply_live_event(event);
-            }
-        }
-        let listeners: Vec<js_sys::Function> = notify.borrow().clone();
-        for l in listeners {
-            let _ = l.call0(&JsValue::NULL);
-        }
+        let id = self.subscribe_sink(&query, sink, true)?;
+        let deals = self.driver.load_seeded(id, query.query()).await;
+        let deals = deals.map_err(to_js_error)?;
+        let loaded = feed
+            .borrow_mut()
+            .loaded(&mut pipeline.pipeline.borrow_mut(), deals);
+        loaded.map_err(to_js_error)?;
+        pipeline.listeners.call(&JsValue::UNDEFINED);
         Ok(id)
     }
 
@@ -404,7 +233,7 @@ impl LiveQueryClient {
             Some(v) => super::opt_text_arg(&v, "pin name")?,
             None => None,
         };
-        let pin = name.unwrap_or_else(|| crate::local_store::DEFAULT_PIN.into());
+        let pin = name.unwrap_or_else(|| crate::browser::local_store::DEFAULT_PIN.into());
         let inner = super::LocalStore::arg(&store, "store")?;
         let query = CrmQuery::arg(&query, "query")?;
         let id = self.subscribe_sink(
@@ -442,7 +271,7 @@ impl LiveQueryClient {
     /// "connecting" | "connected" | "disconnected" | "closed".
     #[wasm_bindgen(getter, unchecked_return_type = "LiveStatus")]
     pub fn status(&self) -> JsValue {
-        super::to_js(&self.driver.status()).unwrap_or(JsValue::UNDEFINED)
+        to_js(&self.driver.status()).unwrap_or(JsValue::UNDEFINED)
     }
 
     /// Calls `listener(status)` on every change of status; returns a function that unsubscribes.
@@ -452,7 +281,7 @@ impl LiveQueryClient {
         #[wasm_bindgen(unchecked_param_type = "(status: LiveStatus) => void")]
         listener: js_sys::Function,
     ) -> js_sys::Function {
-        add_listener(&self.driver, listener, |o| &o.status_listeners)
+        self.outputs().status_listeners.add(listener)
     }
 
     /// Calls `listener(error)` for failures that have no caller to throw to (a catch-up that
@@ -463,26 +292,11 @@ impl LiveQueryClient {
         #[wasm_bindgen(unchecked_param_type = "(error: CrmError) => void")]
         listener: js_sys::Function,
     ) -> js_sys::Function {
-        add_listener(&self.driver, listener, |o| &o.error_listeners)
+        self.outputs().error_listeners.add(listener)
     }
 
     /// Closes the connection for good.
     pub fn close(&self) {
         self.driver.close();
     }
-}
-
-fn add_listener(
-    driver: &Rc<LiveDriver>,
-    listener: js_sys::Function,
-    list: fn(&Outputs) -> &RefCell<Vec<js_sys::Function>>,
-) -> js_sys::Function {
-    list(driver.sink()).borrow_mut().push(listener.clone());
-    let weak = Rc::downgrade(driver);
-    Closure::once_into_js(move || {
-        if let Some(i) = weak.upgrade() {
-            list(i.sink()).borrow_mut().retain(|f| f != &listener);
-        }
-    })
-    .unchecked_into()
 }

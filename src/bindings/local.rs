@@ -1,68 +1,36 @@
 //! `LocalStore`: the offline datastore's handle. Pins, local queries, offline writes and sync,
-//! over [`crate::local_store::LocalStore`]. Events (rejected writes, conflicts, progress,
-//! status) are delivered after each call, with no Rust borrow held. Only one tab replays the
-//! queue at a time (a Web Lock per database); the others see the result in the shared store.
+//! over [`crate::browser::local_store::LocalStore`]; the sync state's rules are the core's
+//! [`SyncStatus`], the Web Lock and the online state the browser adapters'. Events (rejected
+//! writes, conflicts, progress, status) are delivered after each call, with no Rust borrow held.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use serde::Deserialize;
 use serde_json::Value;
-use tsify::{Ts, Tsify};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
-use super::handles::Registry;
+use super::handles::handle;
 use super::{
-    decode, from_js, input_error, opt_text_arg, text_arg, texts_arg, to_js, to_js_error, CrmClient,
-    SharedRef,
+    from_js, opt_from_js, opt_text_arg, text_arg, texts_arg, to_js, to_js_error, CrmClient,
+    Listeners, SharedRef,
 };
-use crate::class::CrmClass;
+use crate::browser::local_store::{LocalStore as Store, StoreEvent, DEFAULT_PIN};
+use crate::browser::locks::{self, OnlineListener};
 use crate::error::CrmError;
-use crate::local_store::{self, LocalStore as Store, StoreEvent, SyncReport, DEFAULT_PIN};
-use crate::offline::ConflictPolicy;
+use crate::offline::{self, LocalOptions, SyncReport, SyncStatus};
 use crate::schema::Changes;
 
-#[derive(Deserialize, Tsify, Default)]
-#[serde(rename_all = "camelCase")]
-pub struct LocalOptions {
-    /// Who wins a field changed both offline here and on the server; default lastWriterWins.
-    #[serde(default)]
-    #[tsify(optional)]
-    pub conflict_policy: Option<ConflictPolicy>,
-    /// Replay the queue when the browser comes back online and after each offline write;
-    /// default true.
-    #[serde(default)]
-    #[tsify(optional)]
-    pub auto_sync: Option<bool>,
-}
-
-#[derive(Clone, Copy, serde::Serialize, Tsify)]
-#[serde(rename_all = "camelCase")]
-pub enum SyncState {
-    Idle,
-    Syncing,
-    Offline,
-    Error,
-}
-
-#[derive(Clone, serde::Serialize, Tsify)]
-#[serde(rename_all = "camelCase")]
-pub struct SyncStatus {
-    pub state: SyncState,
-    /// Writes waiting for the server (rejected ones included).
-    pub pending: u32,
-}
+/// The events a store reports, in the order of `Inner::listeners`.
+const EVENTS: [&str; 4] = ["status", "progress", "rejected", "conflict"];
 
 pub(crate) struct Inner {
     pub store: Store,
     pub(super) shared: SharedRef,
     auto_sync: bool,
-    state: Cell<SyncState>,
-    pending: Cell<u32>,
-    listeners: RefCell<Vec<(&'static str, js_sys::Function)>>,
-    _online: RefCell<Option<Closure<dyn FnMut()>>>,
+    status: Cell<SyncStatus>,
+    /// Listeners of "status", "progress", "rejected" and "conflict", in that order.
+    listeners: [Rc<Listeners>; 4],
+    online: RefCell<Option<OnlineListener>>,
 }
 
 /// The local datastore of the signed-in user.
@@ -72,176 +40,92 @@ pub struct LocalStore {
     pub(super) inner: Rc<Inner>,
 }
 
-thread_local! {
-    static STORES: Registry<Inner> = Registry::new();
-}
-
-impl Drop for LocalStore {
-    fn drop(&mut self) {
-        let _ = STORES.try_with(|r| r.forget(self.id));
-    }
-}
+handle!(LocalStore, LocalStore, Inner);
 
 fn opt_name(name: Option<JsValue>) -> Result<Option<String>, JsValue> {
-    match name {
-        Some(v) => opt_text_arg(&v, "pin name"),
-        None => Ok(None),
+    name.map(|v| opt_text_arg(&v, "pin name"))
+        .transpose()
+        .map(Option::flatten)
+}
+
+/// Objects of `class_name` from a JS array, checked as the class's model.
+fn objects_arg(class_name: &str, objects: &JsValue) -> Result<Vec<Value>, JsValue> {
+    if !js_sys::Array::is_array(objects) {
+        return Err(to_js_error(CrmError::InvalidInput(
+            "objects must be an array".into(),
+        )));
     }
-}
-
-/// An array argument (a real array: not a string or an array-like).
-fn check_array(value: &JsValue, what: &str) -> Result<(), JsValue> {
-    if js_sys::Array::is_array(value) {
-        Ok(())
-    } else {
-        Err(to_js_error(CrmError::InvalidInput(format!(
-            "{what} must be an array"
-        ))))
-    }
-}
-
-fn class_of(name: &str) -> Result<CrmClass, JsValue> {
-    CrmClass::from_name(name).ok_or_else(|| {
-        to_js_error(CrmError::InvalidInput(format!(
-            "no local store for {name:?}"
-        )))
-    })
-}
-
-/// Decodes an array of objects from JS as the class's model (so bad input is refused) into the
-/// JS shape. The array crosses as one JSON text, however many objects it holds.
-fn objects_from(class: CrmClass, objects: &JsValue) -> Result<Vec<Value>, JsValue> {
-    fn typed<T: serde::de::DeserializeOwned + serde::Serialize>(
-        v: Value,
-        what: &str,
-    ) -> Result<Value, JsValue> {
-        let object: T = serde_json::from_value(v).map_err(|e| input_error(what, e))?;
-        serde_json::to_value(object).map_err(|e| input_error(what, e))
-    }
-    let what = class.name();
-    let items: Vec<Value> = from_js(objects, what)?;
-    items
-        .into_iter()
-        .map(|o| crm_core::with_model!(class, T => typed::<T>(o, what)))
-        .collect()
-}
-
-fn online() -> bool {
-    js_sys::global()
-        .dyn_ref::<web_sys::Window>()
-        .is_none_or(|w| w.navigator().on_line())
+    let class = offline::local_class(class_name).map_err(to_js_error)?;
+    offline::typed_objects(class, from_js(objects, class.name())?).map_err(to_js_error)
 }
 
 impl Inner {
     fn flush(&self) {
         for event in self.store.take_events() {
             let (kind, payload) = match event {
-                StoreEvent::Rejected(op, err) => {
-                    let js = serde_json::json!({ "op": op, "error": { "code": err.code(), "message": err.to_string() } });
-                    ("rejected", to_js(&js).unwrap_or(JsValue::NULL))
+                StoreEvent::Rejected(op, err) => (
+                    "rejected",
+                    serde_json::json!({ "op": op, "error": { "code": err.code(), "message": err.to_string() } }),
+                ),
+                StoreEvent::Conflict(c) => {
+                    ("conflict", serde_json::to_value(c).unwrap_or_default())
                 }
-                StoreEvent::Conflict(c) => ("conflict", to_js(&c).unwrap_or(JsValue::NULL)),
                 StoreEvent::Progress { done, total } => (
                     "progress",
-                    to_js(&serde_json::json!({ "done": done, "total": total }))
-                        .unwrap_or(JsValue::NULL),
+                    serde_json::json!({ "done": done, "total": total }),
                 ),
             };
-            self.emit(kind, &payload);
+            self.emit(kind, &to_js(&payload).unwrap_or(JsValue::NULL));
         }
     }
 
     fn emit(&self, kind: &str, payload: &JsValue) {
-        let listeners: Vec<js_sys::Function> = self
-            .listeners
-            .borrow()
-            .iter()
-            .filter(|(k, _)| *k == kind)
-            .map(|(_, f)| f.clone())
-            .collect();
-        for f in listeners {
-            let _ = f.call1(&JsValue::NULL, payload);
+        if let Some(i) = EVENTS.iter().position(|k| *k == kind) {
+            self.listeners[i].call(payload);
         }
     }
 
     /// Queued writes, for the status (a read failure shows as none rather than failing the call).
     async fn pending_count(&self) -> u32 {
-        self.store
-            .pending()
-            .await
-            .map(|p| p.len() as u32)
-            .unwrap_or(0)
+        self.store.pending().await.map_or(0, |p| p.len() as u32)
     }
 
-    fn status(&self) -> SyncStatus {
-        SyncStatus {
-            state: self.state.get(),
-            pending: self.pending.get(),
-        }
+    fn set_status(&self, status: SyncStatus) {
+        self.status.set(status);
+        self.emit("status", &to_js(&status).unwrap_or(JsValue::NULL));
     }
 
-    fn set_state(&self, state: SyncState, pending: u32) {
-        self.state.set(state);
-        self.pending.set(pending);
-        let js = to_js(&self.status()).unwrap_or(JsValue::NULL);
-        self.emit("status", &js);
-    }
-
-    async fn sync_here(self: &Rc<Self>) -> Result<SyncReport, CrmError> {
+    async fn sync_here(self: Rc<Self>) -> Result<JsValue, JsValue> {
         let pending = self.pending_count().await;
-        self.set_state(SyncState::Syncing, pending);
+        self.set_status(self.status.get().syncing(pending));
         let result = self.store.sync(&self.shared.core).await;
         self.flush();
-        match &result {
-            Ok(r) => {
-                let state = if r.offline {
-                    SyncState::Offline
-                } else if r.rejected > 0 {
-                    SyncState::Error
-                } else {
-                    SyncState::Idle
-                };
-                self.set_state(state, r.pending);
-            }
-            Err(_) => self.set_state(SyncState::Error, self.pending.get()),
-        }
-        result
+        self.set_status(self.status.get().synced(&result));
+        to_js(&result.map_err(to_js_error)?)
     }
 
     /// Replays the queue holding this database's Web Lock, so one tab at a time does it.
     async fn sync_locked(self: &Rc<Self>) -> Result<SyncReport, JsValue> {
-        let locks = js_sys::global()
-            .dyn_ref::<web_sys::Window>()
-            .and_then(|w| js_sys::Reflect::get(&w.navigator(), &"locks".into()).ok())
-            .filter(|l| !l.is_undefined());
-        let Some(locks) = locks else {
-            return self.sync_here().await.map_err(to_js_error);
-        };
-        let request: js_sys::Function =
-            js_sys::Reflect::get(&locks, &"request".into())?.dyn_into()?;
-        let me = self.clone();
-        let callback = Closure::once_into_js(move |_lock: JsValue| -> js_sys::Promise {
-            future_to_promise(async move {
-                let report = me.sync_here().await.map_err(to_js_error)?;
-                to_js(&report)
-            })
-        });
-        let name = JsValue::from_str(&format!("crm-wasm-sync/{}", self.store.name));
-        let answer = JsFuture::from(
-            request
-                .call2(&locks, &name, &callback)?
-                .dyn_into::<js_sys::Promise>()?,
-        )
-        .await?;
+        let lock = format!("crm-wasm-sync/{}", self.store.name);
+        let answer = locks::with_lock(&lock, self.clone().sync_here()).await?;
         from_js(&answer, "sync report")
     }
 
     fn sync_soon(self: &Rc<Self>) {
-        if self.auto_sync && online() {
+        if self.auto_sync && locks::online() {
             let me = self.clone();
             wasm_bindgen_futures::spawn_local(async move {
                 let _ = me.sync_locked().await;
             });
+        }
+    }
+
+    /// After a write was queued (or dropped): the new count, and a replay if it is on.
+    async fn queued(self: &Rc<Self>, replay: bool) {
+        let pending = self.pending_count().await;
+        self.set_status(self.status.get().queued(locks::online(), pending));
+        if replay {
+            self.sync_soon();
         }
     }
 }
@@ -251,19 +135,16 @@ impl LocalStore {
     /// Opens the local database of `client`'s signed-in user.
     pub async fn open(
         client: &CrmClient,
-        options: Option<Ts<LocalOptions>>,
+        #[wasm_bindgen(unchecked_optional_param_type = "LocalOptions | null")] options: Option<
+            JsValue,
+        >,
     ) -> Result<LocalStore, JsValue> {
-        let options = match options {
-            Some(o) => decode(&o, "options")?,
-            None => LocalOptions::default(),
-        };
+        let options: LocalOptions = opt_from_js(options, "options")?;
         let shared = client.shared().clone();
-        let user = shared
-            .core
-            .current_user()
-            .ok_or_else(|| to_js_error(CrmError::NotSignedIn))?;
-        let app = shared.core.platform().endpoint().app_id.clone();
-        let name = local_store::database_name(&app, user.object_id.as_deref().unwrap_or_default());
+        let user = shared.core.current_user();
+        let user = user.ok_or_else(|| to_js_error(CrmError::NotSignedIn))?;
+        let endpoint = shared.core.platform().endpoint();
+        let name = endpoint.database_name(user.object_id.as_deref().unwrap_or_default());
         let store = Store::open(&name).await.map_err(to_js_error)?;
         store.set_policy(options.conflict_policy.unwrap_or_default());
         let pending = store.pending().await.map_err(to_js_error)?.len() as u32;
@@ -271,38 +152,22 @@ impl LocalStore {
             store,
             shared,
             auto_sync: options.auto_sync.unwrap_or(true),
-            state: Cell::new(if online() {
-                SyncState::Idle
-            } else {
-                SyncState::Offline
-            }),
-            pending: Cell::new(pending),
-            listeners: RefCell::new(Vec::new()),
-            _online: RefCell::new(None),
+            status: Cell::new(SyncStatus::opened(locks::online(), pending)),
+            listeners: Default::default(),
+            online: RefCell::new(None),
         });
         if inner.auto_sync {
             let weak = Rc::downgrade(&inner);
-            let on_online = Closure::<dyn FnMut()>::new(move || {
+            *inner.online.borrow_mut() = locks::on_online(move || {
                 if let Some(i) = weak.upgrade() {
                     i.sync_soon();
                 }
             });
-            if let Some(w) = js_sys::global().dyn_ref::<web_sys::Window>() {
-                let _ = w
-                    .add_event_listener_with_callback("online", on_online.as_ref().unchecked_ref());
-            }
-            *inner._online.borrow_mut() = Some(on_online);
         }
         Ok(LocalStore {
-            id: STORES.with(|r| r.register(&inner)),
+            id: Self::register(&inner),
             inner,
         })
-    }
-
-    /// The id this store is found by when passed as an argument (see `handles`).
-    #[wasm_bindgen(getter, js_name = __crmHandle, skip_typescript)]
-    pub fn handle_id(&self) -> u32 {
-        self.id
     }
 
     /// Stores objects of a class and adds them to the default pin (or the pin `name`).
@@ -317,28 +182,19 @@ impl LocalStore {
     ) -> Result<u32, JsValue> {
         let class_name = text_arg(&class_name, "className")?;
         let name = opt_name(name)?;
-        check_array(&objects, "objects")?;
-        self.pin_objects(class_name, &objects, name).await
+        self.pin_objects(&class_name, &objects, name).await
     }
 
     async fn pin_objects(
         &self,
-        class_name: String,
+        class_name: &str,
         objects: &JsValue,
         name: Option<String>,
     ) -> Result<u32, JsValue> {
-        let objects = objects_from(class_of(&class_name)?, objects)?;
-        let n = self
-            .inner
-            .store
-            .pin(
-                &class_name,
-                &objects,
-                name.as_deref().unwrap_or(DEFAULT_PIN),
-            )
-            .await
-            .map_err(to_js_error)?;
-        Ok(n as u32)
+        let objects = objects_arg(class_name, objects)?;
+        let pin = name.as_deref().unwrap_or(DEFAULT_PIN);
+        let n = self.inner.store.pin(class_name, &objects, pin).await;
+        Ok(n.map_err(to_js_error)? as u32)
     }
 
     /// Pins one object (the seed's `pin`).
@@ -350,7 +206,7 @@ impl LocalStore {
         object: JsValue,
     ) -> Result<u32, JsValue> {
         let class_name = text_arg(&class_name, "className")?;
-        self.pin_objects(class_name, &js_sys::Array::of1(&object), None)
+        self.pin_objects(&class_name, &js_sys::Array::of1(&object), None)
             .await
     }
 
@@ -366,8 +222,7 @@ impl LocalStore {
     ) -> Result<u32, JsValue> {
         let name = text_arg(&name, "pin name")?;
         let class_name = text_arg(&class_name, "className")?;
-        check_array(&objects, "objects")?;
-        self.pin_objects(class_name, &objects, Some(name)).await
+        self.pin_objects(&class_name, &objects, Some(name)).await
     }
 
     /// Removes objects from a pin (every pin of the class if `name` is not given).
@@ -382,11 +237,9 @@ impl LocalStore {
         let class_name = text_arg(&class_name, "className")?;
         let object_ids = texts_arg(&object_ids, "objectIds")?;
         let name = opt_name(name)?;
-        self.inner
-            .store
-            .unpin(&class_name, Some(&object_ids), name.as_deref())
-            .await
-            .map_err(to_js_error)
+        let store = &self.inner.store;
+        let done = store.unpin(&class_name, Some(&object_ids), name.as_deref());
+        done.await.map_err(to_js_error)
     }
 
     /// Unpins everything of a class ("Deal") or every object of a named pin.
@@ -397,11 +250,8 @@ impl LocalStore {
         class_or_name: JsValue,
     ) -> Result<(), JsValue> {
         let class_or_name = text_arg(&class_or_name, "classNameOrPin")?;
-        self.inner
-            .store
-            .unpin_all(&class_or_name)
-            .await
-            .map_err(to_js_error)
+        let done = self.inner.store.unpin_all(&class_or_name);
+        done.await.map_err(to_js_error)
     }
 
     /// Creates an object offline-first: stored and queued at once, sent when possible.
@@ -414,21 +264,17 @@ impl LocalStore {
         #[wasm_bindgen(unchecked_param_type = "Company | Contact | Deal | Activity")]
         object: JsValue,
     ) -> Result<JsValue, JsValue> {
-        let class_name = text_arg(&class_name, "className")?;
-        let class = class_of(&class_name)?;
-        let core = &self.inner.shared.core;
-        let (js, body, request_id) = crm_core::with_model!(class, T => {
-            let mut typed: T = from_js(&object, class.name())?;
-            let (body, request_id) = core.prepare_new(&mut typed).map_err(to_js_error)?;
-            let js = serde_json::to_value(&typed).map_err(|e| input_error(class.name(), e))?;
-            (js, body, request_id)
-        });
-        self.inner
+        let class = offline::local_class(&text_arg(&class_name, "className")?);
+        let class = class.map_err(to_js_error)?;
+        let object = from_js(&object, class.name())?;
+        let (js, body, request_id) =
+            offline::prepare_create(&self.inner.shared.core, class, object).map_err(to_js_error)?;
+        let queued = self
+            .inner
             .store
-            .queue_create(&class_name, js.clone(), body, request_id)
-            .await
-            .map_err(to_js_error)?;
-        self.after_write().await;
+            .queue_create(class.name(), js.clone(), body, request_id);
+        queued.await.map_err(to_js_error)?;
+        self.inner.queued(true).await;
         to_js(&js)
     }
 
@@ -443,17 +289,17 @@ impl LocalStore {
         )]
         changes: JsValue,
     ) -> Result<(), JsValue> {
-        let class_name = text_arg(&class_name, "className")?;
+        let class = offline::local_class(&text_arg(&class_name, "className")?);
+        let class = class.map_err(to_js_error)?;
         let object_id = text_arg(&object_id, "objectId")?;
-        class_of(&class_name)?;
-        let changes: Changes = from_js(&changes, &class_name)?;
+        let changes: Changes = from_js(&changes, class.name())?;
         let rid = self.inner.shared.core.new_id();
-        self.inner
+        let queued = self
+            .inner
             .store
-            .queue_update(&class_name, &object_id, &changes, rid)
-            .await
-            .map_err(to_js_error)?;
-        self.after_write().await;
+            .queue_update(class.name(), &object_id, &changes, rid);
+        queued.await.map_err(to_js_error)?;
+        self.inner.queued(true).await;
         Ok(())
     }
 
@@ -464,42 +310,26 @@ impl LocalStore {
         class_name: JsValue,
         #[wasm_bindgen(js_name = "objectId", unchecked_param_type = "string")] object_id: JsValue,
     ) -> Result<(), JsValue> {
-        let class_name = text_arg(&class_name, "className")?;
+        let class = offline::local_class(&text_arg(&class_name, "className")?);
+        let class = class.map_err(to_js_error)?;
         let object_id = text_arg(&object_id, "objectId")?;
-        class_of(&class_name)?;
         let rid = self.inner.shared.core.new_id();
-        self.inner
-            .store
-            .queue_delete(&class_name, &object_id, rid)
-            .await
-            .map_err(to_js_error)?;
-        self.after_write().await;
+        let queued = self.inner.store.queue_delete(class.name(), &object_id, rid);
+        queued.await.map_err(to_js_error)?;
+        self.inner.queued(true).await;
         Ok(())
-    }
-
-    async fn after_write(&self) {
-        let pending = self.inner.pending_count().await;
-        let state = if online() {
-            self.inner.state.get()
-        } else {
-            SyncState::Offline
-        };
-        self.inner.set_state(state, pending);
-        self.inner.sync_soon();
     }
 
     /// Replays queued writes now (one tab at a time) and answers what happened.
     #[wasm_bindgen(unchecked_return_type = "SyncReport")]
     pub async fn sync(&self) -> Result<JsValue, JsValue> {
-        let report = self.inner.sync_locked().await?;
-        to_js(&report)
+        to_js(&self.inner.sync_locked().await?)
     }
 
     /// Writes still queued, oldest first (with `rejected` set on those the server refused).
     #[wasm_bindgen(unchecked_return_type = "PendingOp[]")]
     pub async fn pending(&self) -> Result<JsValue, JsValue> {
-        let ops = self.inner.store.pending().await.map_err(to_js_error)?;
-        to_js(&ops)
+        to_js(&self.inner.store.pending().await.map_err(to_js_error)?)
     }
 
     /// Drops a queued write (e.g. one the server rejected), leaving the local copy as it is.
@@ -511,20 +341,19 @@ impl LocalStore {
                 "seq must be the seq of a queued op (a whole number from 1), got {seq}"
             ))));
         }
-        let dropped = self
-            .inner
-            .store
-            .drop_op(seq as u64)
-            .await
-            .map_err(to_js_error)?;
+        let dropped = self.inner.store.drop_op(seq as u64).await;
+        let dropped = dropped.map_err(to_js_error)?;
         let pending = self.inner.pending_count().await;
-        self.inner.set_state(self.inner.state.get(), pending);
+        self.inner.set_status(SyncStatus {
+            pending,
+            ..self.inner.status.get()
+        });
         Ok(dropped)
     }
 
     #[wasm_bindgen(getter, unchecked_return_type = "SyncStatus")]
     pub fn status(&self) -> JsValue {
-        to_js(&self.inner.status()).unwrap_or(JsValue::NULL)
+        to_js(&self.inner.status.get()).unwrap_or(JsValue::NULL)
     }
 
     /// Listens to "status" (SyncStatus), "progress" ({done, total}), "rejected" ({op, error})
@@ -537,51 +366,14 @@ impl LocalStore {
         listener: js_sys::Function,
     ) -> Result<js_sys::Function, JsValue> {
         let event = text_arg(&event, "event")?;
-        let kind: &'static str = match event.as_str() {
-            "status" => "status",
-            "progress" => "progress",
-            "rejected" => "rejected",
-            "conflict" => "conflict",
-            other => {
-                return Err(to_js_error(CrmError::InvalidInput(format!(
-                    "no event {other:?}"
-                ))))
-            }
-        };
-        self.inner
-            .listeners
-            .borrow_mut()
-            .push((kind, listener.clone()));
-        let weak = Rc::downgrade(&self.inner);
-        Ok(Closure::once_into_js(move || {
-            if let Some(i) = weak.upgrade() {
-                i.listeners.borrow_mut().retain(|(_, f)| f != &listener);
-            }
-        })
-        .unchecked_into())
+        let i = EVENTS.iter().position(|k| *k == event);
+        let i =
+            i.ok_or_else(|| to_js_error(CrmError::InvalidInput(format!("no event {event:?}"))))?;
+        Ok(self.inner.listeners[i].add(listener))
     }
 
     pub fn close(&self) {
-        if let (Some(cb), Some(w)) = (
-            self.inner._online.borrow_mut().take(),
-            js_sys::global().dyn_ref::<web_sys::Window>(),
-        ) {
-            let _ = w.remove_event_listener_with_callback("online", cb.as_ref().unchecked_ref());
-        }
+        self.inner.online.borrow_mut().take();
         self.inner.store.close();
-    }
-}
-
-impl LocalStore {
-    /// A stand-in for this handle as an argument, for Rust callers (tests): an object with the
-    /// handle's id, which is all an argument lookup reads.
-    #[doc(hidden)]
-    pub fn handle_ref(&self) -> JsValue {
-        super::handles::stand_in(self.id)
-    }
-
-    /// A `LocalStore` argument (`what` names it in the error).
-    pub(crate) fn arg(value: &JsValue, what: &str) -> Result<Rc<Inner>, JsValue> {
-        STORES.with(|r| r.arg(value, what, "LocalStore"))
     }
 }

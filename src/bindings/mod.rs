@@ -1,5 +1,6 @@
 //! The `#[wasm_bindgen]` surface: a thin, typed layer over [`crate::client::Client`]. Values
-//! are typed as tsify `Ts<T>` in the generated `.d.ts` and cross as JSON text, read inside the
+//! are typed by name in the generated `.d.ts` (`unchecked_param_type`, declared in the core's
+//! `ts/crm-core.d.ts` and in `types.d.ts`) and cross as JSON text, read inside the
 //! function so a bad value becomes an error, never a leak or a panic; plain arguments (ids,
 //! names, counts) are checked the same way. Errors reach JS as `Error` objects with a stable
 //! `code` (and `parseCode` when the server sent one).
@@ -12,7 +13,9 @@
 //! - `handles`: handles passed as arguments, looked up by id so a wrong or freed one is a
 //!   typed error.
 //!
-//! Declarations tsify cannot derive (generics, open string unions) are in `types.d.ts`.
+//! The core types' declarations are the core's `ts/crm-core.d.ts` (checked against the Rust
+//! types by a crm-core test); generics, open string unions and handle overloads are in
+//! `types.d.ts`.
 
 mod client;
 mod handles;
@@ -33,13 +36,15 @@ use std::rc::Rc;
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use tsify::{Ts, Tsify};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
+use crate::browser::fetch::BrowserPlatform;
 use crate::client::{Client, ClientEvent};
 use crate::error::{CrmError, Result as CrmResult};
-use crate::web::BrowserPlatform;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_CORE_TYPES: &'static str = include_str!("../../crates/crm-core/ts/crm-core.d.ts");
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &'static str = include_str!("types.d.ts");
@@ -186,30 +191,61 @@ pub(crate) fn from_js<T: DeserializeOwned>(value: &JsValue, what: &str) -> Resul
     serde_json::from_value(value).map_err(|e| input_error(what, e))
 }
 
-/// [`from_js`] for a tsify-typed argument.
-pub(crate) fn decode<T: Tsify + DeserializeOwned>(value: &Ts<T>, what: &str) -> Result<T, JsValue>
-where
-    <T as Tsify>::JsType: JsCast,
-{
-    from_js(&value.js_value(), what)
-}
-
-pub(crate) fn output<T: Tsify + Serialize>(value: &T) -> Result<Ts<T>, JsValue> {
-    to_js(value).map(Ts::new_unchecked)
+/// [`from_js`] for an optional argument: `undefined` or `null` is the default.
+pub(crate) fn opt_from_js<T: DeserializeOwned + Default>(
+    value: Option<JsValue>,
+    what: &str,
+) -> Result<T, JsValue> {
+    match value {
+        Some(v) if !v.is_undefined() && !v.is_null() => from_js(&v, what),
+        _ => Ok(T::default()),
+    }
 }
 
 /// JSON-shaped output (maps as objects, `None` as null unless the type skips it).
-pub(crate) fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
+pub(crate) fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
     let text = serde_json::to_string(value)
         .map_err(|e| to_js_error(CrmError::InvalidInput(e.to_string())))?;
     js_sys::JSON::parse(&text)
+}
+
+/// JavaScript listeners of one kind.
+#[derive(Default)]
+pub(crate) struct Listeners(RefCell<Vec<js_sys::Function>>);
+
+impl Listeners {
+    pub fn new() -> Rc<Self> {
+        Rc::default()
+    }
+
+    /// Adds `f`; answers the function that removes it again.
+    pub fn add(self: &Rc<Self>, f: js_sys::Function) -> js_sys::Function {
+        self.0.borrow_mut().push(f.clone());
+        let weak = Rc::downgrade(self);
+        Closure::once_into_js(move || {
+            if let Some(l) = weak.upgrade() {
+                l.0.borrow_mut().retain(|g| g != &f);
+            }
+        })
+        .unchecked_into()
+    }
+
+    /// Calls each with `arg` (with no borrow held: a listener may add or remove listeners).
+    /// Answers whether there was anyone to call.
+    pub fn call(&self, arg: &JsValue) -> bool {
+        let listeners = self.0.borrow().clone();
+        for f in &listeners {
+            let _ = f.call1(&JsValue::NULL, arg);
+        }
+        !listeners.is_empty()
+    }
 }
 
 /// What `CrmClient` and every `CrmQuery` made from it share.
 pub(crate) struct Shared {
     /// Shared with the Live Query drivers made from this client.
     pub core: Rc<Client<BrowserPlatform>>,
-    pub session_expired: RefCell<Vec<js_sys::Function>>,
+    pub session_expired: Rc<Listeners>,
 }
 
 impl Shared {
@@ -228,10 +264,7 @@ impl Shared {
         for event in self.core.take_events() {
             match event {
                 ClientEvent::SessionExpired => {
-                    let listeners: Vec<js_sys::Function> = self.session_expired.borrow().clone();
-                    for f in listeners {
-                        let _ = f.call0(&JsValue::NULL);
-                    }
+                    self.session_expired.call(&JsValue::UNDEFINED);
                 }
             }
         }

@@ -5,15 +5,14 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use tsify::Ts;
 use wasm_bindgen::prelude::*;
 
-use super::handles::Registry;
+use super::handles::handle;
 use super::query::{CrmClass, CrmQuery};
-use super::{count_arg, decode, output, text_arg, to_js, to_js_error, CrmClient};
+use super::{count_arg, from_js, text_arg, to_js, to_js_error, CrmClient, Listeners};
 use crate::error::CrmError;
 use crate::models::{Deal, Stage};
-use crate::pipeline::{ColumnSummary, Filter, Pipeline, Probabilities, Sort, Stats};
+use crate::pipeline::{Filter, Pipeline, Probabilities, Sort};
 use crate::schema::{Change, Changes};
 
 #[wasm_bindgen(js_name = Pipeline)]
@@ -25,32 +24,12 @@ pub struct PipelineHandle {
 /// A pipeline's engine and its subscribers, for a live query that feeds them.
 pub struct PipelineParts {
     pub pipeline: Rc<RefCell<Pipeline>>,
-    pub listeners: Rc<RefCell<Vec<js_sys::Function>>>,
+    pub listeners: Rc<Listeners>,
 }
 
-thread_local! {
-    static PIPELINES: Registry<PipelineParts> = Registry::new();
-}
-
-impl Drop for PipelineHandle {
-    fn drop(&mut self) {
-        let _ = PIPELINES.try_with(|r| r.forget(self.id));
-    }
-}
+handle!(PipelineHandle, Pipeline, PipelineParts);
 
 impl PipelineHandle {
-    /// A stand-in for this handle as an argument, for Rust callers (tests): an object with the
-    /// handle's id, which is all an argument lookup reads.
-    #[doc(hidden)]
-    pub fn handle_ref(&self) -> JsValue {
-        super::handles::stand_in(self.id)
-    }
-
-    /// A `Pipeline` argument (`what` names it in the error).
-    pub(crate) fn arg(value: &JsValue, what: &str) -> Result<Rc<PipelineParts>, JsValue> {
-        PIPELINES.with(|r| r.arg(value, what, "Pipeline"))
-    }
-
     /// Runs a change with the pipeline borrowed, then (borrow released) tells subscribers.
     fn change<T>(
         &self,
@@ -64,10 +43,7 @@ impl PipelineHandle {
     }
 
     fn notify(&self) {
-        let listeners: Vec<js_sys::Function> = self.parts.listeners.borrow().clone();
-        for l in listeners {
-            let _ = l.call0(&JsValue::NULL);
-        }
+        self.parts.listeners.call(&JsValue::UNDEFINED);
     }
 }
 
@@ -77,18 +53,12 @@ impl PipelineHandle {
     pub fn new() -> PipelineHandle {
         let parts = Rc::new(PipelineParts {
             pipeline: Rc::new(RefCell::new(Pipeline::new())),
-            listeners: Rc::new(RefCell::new(Vec::new())),
+            listeners: Listeners::new(),
         });
         PipelineHandle {
-            id: PIPELINES.with(|r| r.register(&parts)),
+            id: Self::register(&parts),
             parts,
         }
-    }
-
-    /// The id this pipeline is found by when passed as an argument (see `handles`).
-    #[wasm_bindgen(getter, js_name = __crmHandle, skip_typescript)]
-    pub fn handle_id(&self) -> u32 {
-        self.id
     }
 
     /// Replaces the deals with a JSON array (or a Parse answer `{results: [...]}`), wire or JS
@@ -103,11 +73,18 @@ impl PipelineHandle {
     }
 
     /// Replaces the deals with these objects.
-    pub fn load(&self, deals: Vec<Ts<Deal>>) -> Result<(), JsValue> {
-        let deals = deals
-            .iter()
-            .map(|d| decode(d, "Deal"))
-            .collect::<Result<Vec<_>, _>>()?;
+    pub fn load(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Deal[]")] deals: JsValue,
+    ) -> Result<(), JsValue> {
+        if !js_sys::Array::is_array(&deals) {
+            return Err(to_js_error(CrmError::InvalidInput(
+                "deals must be an array".into(),
+            )));
+        }
+        let deals = js_sys::Array::from(&deals);
+        let deals = deals.iter().map(|d| from_js(&d, "Deal"));
+        let deals = deals.collect::<Result<Vec<Deal>, _>>()?;
         self.change(|p| p.load(deals))
     }
 
@@ -131,8 +108,11 @@ impl PipelineHandle {
     }
 
     /// Adds or replaces one deal (a Live Query event, a sync).
-    pub fn upsert(&self, deal: Ts<Deal>) -> Result<(), JsValue> {
-        let deal = decode(&deal, "Deal")?;
+    pub fn upsert(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Deal")] deal: JsValue,
+    ) -> Result<(), JsValue> {
+        let deal: Deal = from_js(&deal, "Deal")?;
         self.change(|p| p.upsert(deal))
     }
 
@@ -151,20 +131,26 @@ impl PipelineHandle {
 
     /// Sets the filter (`overdue` and `staleDays` are judged against the clock now).
     #[wasm_bindgen(js_name = setFilter)]
-    pub fn set_filter(&self, filter: Ts<Filter>) -> Result<(), JsValue> {
-        let filter = decode(&filter, "filter")?;
-        let now = js_sys::Date::now() as i64;
+    pub fn set_filter(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Filter")] filter: JsValue,
+    ) -> Result<(), JsValue> {
+        let filter: Filter = from_js(&filter, "filter")?;
+        let now = crate::browser::timers::now_ms();
         self.change(|p| p.set_filter(filter, now))
     }
 
-    #[wasm_bindgen(getter)]
-    pub fn filter(&self) -> Result<Ts<Filter>, JsValue> {
-        output(self.parts.pipeline.borrow().filter())
+    #[wasm_bindgen(getter, unchecked_return_type = "Filter")]
+    pub fn filter(&self) -> Result<JsValue, JsValue> {
+        to_js(self.parts.pipeline.borrow().filter())
     }
 
     #[wasm_bindgen(js_name = setSort)]
-    pub fn set_sort(&self, sort: Ts<Sort>) -> Result<(), JsValue> {
-        let sort = decode(&sort, "sort")?;
+    pub fn set_sort(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Sort")] sort: JsValue,
+    ) -> Result<(), JsValue> {
+        let sort: Sort = from_js(&sort, "sort")?;
         self.change(|p| {
             p.set_sort(sort);
             Ok(())
@@ -172,8 +158,11 @@ impl PipelineHandle {
     }
 
     #[wasm_bindgen(js_name = setProbabilities)]
-    pub fn set_probabilities(&self, probabilities: Ts<Probabilities>) -> Result<(), JsValue> {
-        let probabilities = decode(&probabilities, "probabilities")?;
+    pub fn set_probabilities(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Probabilities")] probabilities: JsValue,
+    ) -> Result<(), JsValue> {
+        let probabilities: Probabilities = from_js(&probabilities, "probabilities")?;
         self.change(|p| p.set_probabilities(probabilities))
     }
 
@@ -195,14 +184,9 @@ impl PipelineHandle {
     }
 
     /// The columns in stage order with count, total and weighted total.
-    pub fn columns(&self) -> Result<Vec<Ts<ColumnSummary>>, JsValue> {
-        self.parts
-            .pipeline
-            .borrow()
-            .columns()
-            .iter()
-            .map(output)
-            .collect()
+    #[wasm_bindgen(unchecked_return_type = "ColumnSummary[]")]
+    pub fn columns(&self) -> Result<JsValue, JsValue> {
+        to_js(&self.parts.pipeline.borrow().columns())
     }
 
     /// Cards `offset .. offset + limit` of one column, in the current sort.
@@ -222,28 +206,23 @@ impl PipelineHandle {
     }
 
     /// One deal held by the pipeline, or undefined.
+    #[wasm_bindgen(unchecked_return_type = "Deal | undefined")]
     pub fn get(
         &self,
         #[wasm_bindgen(js_name = "objectId", unchecked_param_type = "string")] object_id: JsValue,
-    ) -> Result<Option<Ts<Deal>>, JsValue> {
+    ) -> Result<JsValue, JsValue> {
         let object_id = text_arg(&object_id, "objectId")?;
-        self.parts
-            .pipeline
-            .borrow()
+        let pipeline = self.parts.pipeline.borrow();
+        pipeline
             .deal(&object_id)
-            .map(output)
-            .transpose()
+            .map_or(Ok(JsValue::UNDEFINED), to_js)
     }
 
     /// Win rate, average deal size, average age per stage, expected revenue by month.
-    pub fn stats(&self) -> Result<Ts<Stats>, JsValue> {
-        output(
-            &self
-                .parts
-                .pipeline
-                .borrow()
-                .stats(js_sys::Date::now() as i64),
-        )
+    #[wasm_bindgen(unchecked_return_type = "Stats")]
+    pub fn stats(&self) -> Result<JsValue, JsValue> {
+        let now = crate::browser::timers::now_ms();
+        to_js(&self.parts.pipeline.borrow().stats(now))
     }
 
     /// Moves a deal at once and answers the move's id; save the new stage, then
@@ -313,14 +292,7 @@ impl PipelineHandle {
         &self,
         #[wasm_bindgen(unchecked_param_type = "() => void")] listener: js_sys::Function,
     ) -> js_sys::Function {
-        self.parts.listeners.borrow_mut().push(listener.clone());
-        let listeners = Rc::downgrade(&self.parts.listeners);
-        Closure::once_into_js(move || {
-            if let Some(l) = listeners.upgrade() {
-                l.borrow_mut().retain(|f| f != &listener);
-            }
-        })
-        .unchecked_into()
+        self.parts.listeners.add(listener)
     }
 }
 

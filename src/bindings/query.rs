@@ -4,17 +4,14 @@
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use tsify::Tsify;
 use wasm_bindgen::prelude::*;
 
 use std::rc::Rc;
 
-use wasm_bindgen::JsCast;
-
-use super::handles::Registry;
+use super::handles::handle;
 use super::LocalStore;
 use super::{
-    count_arg, from_js, opt_text_arg, output, rest_texts, text_arg, to_js, to_js_error, SharedRef,
+    count_arg, from_js, opt_text_arg, rest_texts, text_arg, to_js, to_js_error, SharedRef,
 };
 use crate::error::CrmError;
 use crate::query::{Constraint, Query};
@@ -22,6 +19,28 @@ use crate::schema::HasSchema;
 
 pub(crate) use crate::class::CrmClass;
 use crm_core::with_model;
+
+/// Builder methods taking a field and one value, each adding one condition.
+macro_rules! value_conditions {
+    ($($name:ident = $js:ident => $variant:ident),* $(,)?) => {
+        #[wasm_bindgen]
+        impl CrmQuery {$(
+            #[wasm_bindgen(skip_typescript, js_name = $js)]
+            pub fn $name(&self, field: JsValue, v: JsValue) -> Result<CrmQuery, JsValue> {
+                let field = text_arg(&field, "field")?;
+                let value = value(v, &field)?;
+                Ok(self.constrain(Constraint::$variant { field, value }))
+            }
+        )*}
+    };
+}
+
+value_conditions! {
+    equal_to = equalTo => EqualTo, not_equal_to = notEqualTo => NotEqualTo,
+    less_than = lessThan => LessThan, less_than_or_equal_to = lessThanOrEqualTo => LessThanOrEqualTo,
+    greater_than = greaterThan => GreaterThan,
+    greater_than_or_equal_to = greaterThanOrEqualTo => GreaterThanOrEqualTo,
+}
 
 #[wasm_bindgen(skip_typescript)]
 pub struct CrmQuery {
@@ -38,9 +57,7 @@ pub struct QueryData {
     local: Option<(Rc<super::local::Inner>, Option<String>)>,
 }
 
-thread_local! {
-    static QUERIES: Registry<QueryData> = Registry::new();
-}
+handle!(CrmQuery, CrmQuery, QueryData);
 
 impl std::ops::Deref for CrmQuery {
     type Target = QueryData;
@@ -52,15 +69,9 @@ impl std::ops::Deref for CrmQuery {
 impl Clone for CrmQuery {
     fn clone(&self) -> Self {
         CrmQuery {
-            id: QUERIES.with(|r| r.register(&self.data)),
+            id: Self::register(&self.data),
             data: self.data.clone(),
         }
-    }
-}
-
-impl Drop for CrmQuery {
-    fn drop(&mut self) {
-        let _ = QUERIES.try_with(|r| r.forget(self.id));
     }
 }
 
@@ -80,40 +91,11 @@ fn values(js: JsValue, what: &str) -> Result<Vec<serde_json::Value>, JsValue> {
         .collect()
 }
 
-async fn find_as<T: HasSchema + DeserializeOwned + Tsify + Serialize>(
-    q: &QueryData,
-) -> Result<JsValue, JsValue> {
-    let found: Vec<T> = q.shared.run(q.shared.core.find(&q.query)).await?;
-    to_js(&found)
-}
-
-async fn find_all_as<T: HasSchema + DeserializeOwned + Tsify + Serialize>(
-    q: &QueryData,
-) -> Result<JsValue, JsValue> {
-    let found: Vec<T> = q.shared.run(q.shared.core.find_all(&q.query)).await?;
-    to_js(&found)
-}
-
-async fn first_as<T: HasSchema + DeserializeOwned + Tsify + Serialize>(
+async fn first_as<T: HasSchema + DeserializeOwned + Serialize>(
     q: &QueryData,
 ) -> Result<JsValue, JsValue> {
     let found: Option<T> = q.shared.run(q.shared.core.first(&q.query)).await?;
-    Ok(found
-        .as_ref()
-        .map(output)
-        .transpose()?
-        .map_or(JsValue::UNDEFINED, JsValue::from))
-}
-
-async fn get_as<T: HasSchema + DeserializeOwned + Tsify + Serialize>(
-    q: &QueryData,
-    id: &str,
-) -> Result<JsValue, JsValue> {
-    let found: T = q
-        .shared
-        .run(q.shared.core.get(id, &q.query.include))
-        .await?;
-    Ok(output(&found)?.into())
+    found.map_or(Ok(JsValue::UNDEFINED), |o| to_js(&o))
 }
 
 impl QueryData {
@@ -132,24 +114,12 @@ impl QueryData {
 }
 
 impl CrmQuery {
-    /// A stand-in for this handle as an argument, for Rust callers (tests): an object with the
-    /// handle's id, which is all an argument lookup reads.
-    #[doc(hidden)]
-    pub fn handle_ref(&self) -> JsValue {
-        super::handles::stand_in(self.id)
-    }
-
     fn from_data(data: QueryData) -> CrmQuery {
         let data = Rc::new(data);
         CrmQuery {
-            id: QUERIES.with(|r| r.register(&data)),
+            id: Self::register(&data),
             data,
         }
-    }
-
-    /// A `CrmQuery` argument (`what` names it in the error).
-    pub(crate) fn arg(value: &JsValue, what: &str) -> Result<Rc<QueryData>, JsValue> {
-        QUERIES.with(|r| r.arg(value, what, "CrmQuery"))
     }
 }
 
@@ -162,12 +132,6 @@ impl CrmQuery {
             query: Query::default(),
             local: None,
         })
-    }
-
-    /// The id this query is found by when passed as an argument (see `handles`).
-    #[wasm_bindgen(getter, js_name = __crmHandle, skip_typescript)]
-    pub fn handle_id(&self) -> u32 {
-        self.id
     }
 
     fn with(&self, change: impl FnOnce(&mut Query)) -> CrmQuery {
@@ -189,6 +153,16 @@ impl CrmQuery {
         })
     }
 
+    /// `query` run against the local store, if this query reads from it.
+    async fn local_find(&self, query: &Query) -> Option<Result<Vec<serde_json::Value>, JsValue>> {
+        let (store, pin) = self.local.as_ref()?;
+        let found = store
+            .store
+            .find(self.class.name(), query, pin.as_deref())
+            .await;
+        Some(found.map_err(to_js_error))
+    }
+
     fn constrain(&self, c: Constraint) -> CrmQuery {
         self.with(|q| q.constraints.push(c))
     }
@@ -198,80 +172,18 @@ impl CrmQuery {
         self.data.class_name()
     }
 
-    #[wasm_bindgen(skip_typescript, js_name = equalTo)]
-    pub fn equal_to(&self, field: JsValue, v: JsValue) -> Result<CrmQuery, JsValue> {
-        let field = text_arg(&field, "field")?;
-        Ok(self.constrain(Constraint::EqualTo {
-            value: value(v, &field)?,
-            field,
-        }))
-    }
-
-    #[wasm_bindgen(skip_typescript, js_name = notEqualTo)]
-    pub fn not_equal_to(&self, field: JsValue, v: JsValue) -> Result<CrmQuery, JsValue> {
-        let field = text_arg(&field, "field")?;
-        Ok(self.constrain(Constraint::NotEqualTo {
-            value: value(v, &field)?,
-            field,
-        }))
-    }
-
     #[wasm_bindgen(skip_typescript, js_name = containedIn)]
     pub fn contained_in(&self, field: JsValue, vs: JsValue) -> Result<CrmQuery, JsValue> {
         let field = text_arg(&field, "field")?;
-        Ok(self.constrain(Constraint::ContainedIn {
-            values: values(vs, &field)?,
-            field,
-        }))
+        let values = values(vs, &field)?;
+        Ok(self.constrain(Constraint::ContainedIn { field, values }))
     }
 
     #[wasm_bindgen(skip_typescript, js_name = notContainedIn)]
     pub fn not_contained_in(&self, field: JsValue, vs: JsValue) -> Result<CrmQuery, JsValue> {
         let field = text_arg(&field, "field")?;
-        Ok(self.constrain(Constraint::NotContainedIn {
-            values: values(vs, &field)?,
-            field,
-        }))
-    }
-
-    #[wasm_bindgen(skip_typescript, js_name = lessThan)]
-    pub fn less_than(&self, field: JsValue, v: JsValue) -> Result<CrmQuery, JsValue> {
-        let field = text_arg(&field, "field")?;
-        Ok(self.constrain(Constraint::LessThan {
-            value: value(v, &field)?,
-            field,
-        }))
-    }
-
-    #[wasm_bindgen(skip_typescript, js_name = lessThanOrEqualTo)]
-    pub fn less_than_or_equal_to(&self, field: JsValue, v: JsValue) -> Result<CrmQuery, JsValue> {
-        let field = text_arg(&field, "field")?;
-        Ok(self.constrain(Constraint::LessThanOrEqualTo {
-            value: value(v, &field)?,
-            field,
-        }))
-    }
-
-    #[wasm_bindgen(skip_typescript, js_name = greaterThan)]
-    pub fn greater_than(&self, field: JsValue, v: JsValue) -> Result<CrmQuery, JsValue> {
-        let field = text_arg(&field, "field")?;
-        Ok(self.constrain(Constraint::GreaterThan {
-            value: value(v, &field)?,
-            field,
-        }))
-    }
-
-    #[wasm_bindgen(skip_typescript, js_name = greaterThanOrEqualTo)]
-    pub fn greater_than_or_equal_to(
-        &self,
-        field: JsValue,
-        v: JsValue,
-    ) -> Result<CrmQuery, JsValue> {
-        let field = text_arg(&field, "field")?;
-        Ok(self.constrain(Constraint::GreaterThanOrEqualTo {
-            value: value(v, &field)?,
-            field,
-        }))
+        let values = values(vs, &field)?;
+        Ok(self.constrain(Constraint::NotContainedIn { field, values }))
     }
 
     #[wasm_bindgen(skip_typescript)]
@@ -374,14 +286,11 @@ impl CrmQuery {
 
     #[wasm_bindgen(skip_typescript)]
     pub async fn find(&self) -> Result<JsValue, JsValue> {
-        if let Some((store, pin)) = &self.local {
-            let found = store
-                .store
-                .find(&self.class_name(), &self.query, pin.as_deref())
-                .await;
-            return to_js(&found.map_err(to_js_error)?);
+        if let Some(found) = self.local_find(&self.query).await {
+            return to_js(&found?);
         }
-        with_model!(self.class, T => find_as::<T>(self).await)
+        let core = &self.shared.core;
+        with_model!(self.class, T => to_js(&self.shared.run(core.find::<T>(&self.query)).await?))
     }
 
     /// The same query, run against the local datastore.
@@ -399,29 +308,23 @@ impl CrmQuery {
             Some(v) => opt_text_arg(&v, "pin name")?,
             None => None,
         };
-        let pin = name.unwrap_or_else(|| crate::local_store::DEFAULT_PIN.into());
+        let pin = name.unwrap_or_else(|| crate::browser::local_store::DEFAULT_PIN.into());
         Ok(self.with_local(Some((store, Some(pin))), |_| {}))
     }
 
     #[wasm_bindgen(skip_typescript, js_name = findAll)]
     pub async fn find_all(&self) -> Result<JsValue, JsValue> {
-        if self.local.is_some() {
-            return self
-                .with(|q| {
-                    q.limit = Some(u32::MAX);
-                    q.skip = None;
-                })
-                .find()
-                .await;
+        if let Some(found) = self.local_find(&self.query.every_match()).await {
+            return to_js(&found?);
         }
-        with_model!(self.class, T => find_all_as::<T>(self).await)
+        let core = &self.shared.core;
+        with_model!(self.class, T => to_js(&self.shared.run(core.find_all::<T>(&self.query)).await?))
     }
 
     #[wasm_bindgen(skip_typescript)]
     pub async fn first(&self) -> Result<JsValue, JsValue> {
-        if self.local.is_some() {
-            let found = self.with(|q| q.limit = Some(1)).find().await?;
-            return Ok(found.unchecked_into::<js_sys::Array>().get(0));
+        if let Some(found) = self.local_find(&self.query.first_match()).await {
+            return found?.first().map_or(Ok(JsValue::UNDEFINED), to_js);
         }
         with_model!(self.class, T => first_as::<T>(self).await)
     }
@@ -433,20 +336,11 @@ impl CrmQuery {
     ) -> Result<JsValue, JsValue> {
         let object_id = text_arg(&object_id, "objectId")?;
         if let Some((store, _)) = &self.local {
-            let found = store
-                .store
-                .get(&self.class_name(), &object_id)
-                .await
-                .map_err(to_js_error)?;
-            return match found {
-                Some(v) => to_js(&v),
-                None => Err(to_js_error(crate::error::CrmError::Server {
-                    parse_code: crate::error::parse_code::OBJECT_NOT_FOUND,
-                    message: "Object not found in the local datastore.".into(),
-                })),
-            };
+            let found = store.store.get_found(self.class.name(), &object_id).await;
+            return to_js(&found.map_err(to_js_error)?);
         }
-        with_model!(self.class, T => get_as::<T>(self, &object_id).await)
+        let (core, include) = (&self.shared.core, &self.query.include);
+        with_model!(self.class, T => to_js(&self.shared.run(core.get::<T>(&object_id, include)).await?))
     }
 
     #[wasm_bindgen(skip_typescript)]
@@ -454,12 +348,12 @@ impl CrmQuery {
         if let Some((store, pin)) = &self.local {
             let n = store
                 .store
-                .count(&self.class_name(), &self.query, pin.as_deref())
-                .await
-                .map_err(to_js_error)?;
-            return Ok(n as f64);
+                .count(self.class.name(), &self.query, pin.as_deref())
+                .await;
+            return Ok(n.map_err(to_js_error)? as f64);
         }
-        let n = with_model!(self.class, T => self.shared.run(self.shared.core.count::<T>(&self.query)).await)?;
+        let core = &self.shared.core;
+        let n = with_model!(self.class, T => self.shared.run(core.count::<T>(&self.query)).await)?;
         Ok(n as f64)
     }
 
@@ -496,7 +390,8 @@ impl LocalStore {
             .refresh_pin(
                 &self.inner.shared.core,
                 &class,
-                name.as_deref().unwrap_or(crate::local_store::DEFAULT_PIN),
+                name.as_deref()
+                    .unwrap_or(crate::browser::local_store::DEFAULT_PIN),
                 query.query(),
             )
             .await

@@ -9,7 +9,6 @@ use serde::Serialize;
 use serde_json::Value;
 use std::cell::RefCell;
 use std::rc::Rc;
-use tsify::{Ts, Tsify};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -33,15 +32,25 @@ pub fn js<T: Serialize>(value: &T) -> JsValue {
         .unwrap()
 }
 
-pub fn ts<T: Tsify>(value: serde_json::Value) -> Ts<T> {
-    Ts::new_unchecked(js(&value))
+/// A value for an argument typed by name in the `.d.ts` (a Deal, options, a filter...).
+pub fn ts(value: serde_json::Value) -> JsValue {
+    js(&value)
 }
 
-pub fn rust<T: Tsify + DeserializeOwned>(value: Ts<T>) -> T
-where
-    <T as Tsify>::JsType: Clone,
-{
-    value.to_rust().unwrap()
+/// Reads what the bindings answered as `T` (`value.into_rust()`).
+pub trait IntoRust {
+    fn into_rust<T: DeserializeOwned>(self) -> T;
+}
+
+impl IntoRust for JsValue {
+    fn into_rust<T: DeserializeOwned>(self) -> T {
+        rust(self)
+    }
+}
+
+/// A value the bindings answered, read as `T`.
+pub fn rust<T: DeserializeOwned>(value: JsValue) -> T {
+    serde_wasm_bindgen::from_value(value).unwrap()
 }
 
 pub fn client_with(options: serde_json::Value) -> CrmClient {
@@ -51,7 +60,7 @@ pub fn client_with(options: serde_json::Value) -> CrmClient {
     if let (Some(base), Some(extra)) = (o.as_object_mut(), options.as_object()) {
         base.extend(extra.clone());
     }
-    CrmClient::new(Ts::new_unchecked(js(&o))).unwrap()
+    CrmClient::new(js(&o)).unwrap()
 }
 
 pub fn client() -> CrmClient {

@@ -65,3 +65,48 @@ test('dev server (StrictMode): log in, use the board and every screen, log out a
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('dev server: fast refresh of a component while the app is open keeps it working', { timeout: 180_000 }, async () => {
+  const { readFileSync, writeFileSync } = await import('node:fs');
+  const path = await import('node:path');
+  const file = path.join(import.meta.dirname, '../../www/src/features/board/Board.tsx');
+  const original = readFileSync(file, 'utf8');
+  assert.ok(original.includes('>New deal</Button>'), 'the button this test edits');
+  const me = await signUp('refresh');
+  const title = `Refresh deal ${Date.now()}`;
+  const created = await rest('POST', '/classes/Deal', { title, amount: 700, stage: 'lead' }, me.token);
+  const context = await app.browser.newContext({ viewport: { width: 1400, height: 900 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => { if (m.type() === 'error' && BROKEN.test(m.text())) errors.push(m.text()); });
+  await page.goto(app.preview.url, { timeout: 120_000 });
+  await logInOnPage(page, me);
+  await card(page, title).waitFor();
+  // A marker on window: a full reload would lose it, fast refresh keeps it.
+  await page.evaluate(() => { window.__notReloaded = true; });
+  try {
+    writeFileSync(file, original.replace('>New deal</Button>', '>New deal (edited)</Button>'));
+    await page.getByRole('button', { name: 'New deal (edited)' }).waitFor({ timeout: 30_000 });
+    assert.equal(await page.evaluate(() => window.__notReloaded), true, 'fast refresh, not a page reload');
+    assert.doesNotMatch(await page.locator('body').innerText(), BROKEN);
+    // The refreshed board still works on the same wasm handles: move a deal, open it.
+    await card(page, title).getByRole('button', { name: `Move ${title} to…` }).click();
+    await page.getByRole('menuitem', { name: 'Qualified' }).click();
+    await column(page, 'Qualified').getByText(title).waitFor();
+    assert.equal((await serverDeal(created.objectId, me.token, (d) => d.stage === 'qualified')).stage, 'qualified');
+    await card(page, title).getByRole('link', { name: title, exact: true }).click();
+    await page.getByRole('dialog', { name: title }).getByLabel('Amount').waitFor();
+    await page.keyboard.press('Escape');
+  } finally {
+    writeFileSync(file, original);
+  }
+  await page.getByRole('button', { name: 'New deal', exact: true }).waitFor({ timeout: 30_000 });
+  assert.equal(await page.evaluate(() => window.__notReloaded), true, 'restoring the file is a fast refresh too');
+  // Live updates still arrive after both refreshes (the live query was not freed).
+  await rest('PUT', `/classes/Deal/${created.objectId}`, { amount: 7700 }, me.token);
+  await page.getByTestId('total-qualified').filter({ hasText: '7,700' }).waitFor({ timeout: 15_000 });
+  assert.doesNotMatch(await page.locator('body').innerText(), BROKEN);
+  assert.deepEqual(errors, []);
+  await context.close();
+});

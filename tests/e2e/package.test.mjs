@@ -1,20 +1,35 @@
-// The package as users get it: `npm pack` of pkg/, installed into a fresh Vite + React +
-// TypeScript app, which type-checks against the generated types and builds (wasm included).
-import { test } from 'node:test';
+// The package as users get it: `npm pack` of pkg/, installed into a fresh Vite + React 19 +
+// TypeScript (strict, skipLibCheck: false, no esnext lib) app, which type-checks against the
+// generated types and crm-wasm/react (and the package README's screen) and builds (wasm
+// included); then that app, on crm-wasm/react with StrictMode on, runs in headless Chromium
+// against the test backend:
+// loading then data, a typed error, a query change that never shows the old query's rows, a
+// live update, an optimistic mutation rolled back when the server refuses it.
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync, mkdirSync, readdirSync, readFileSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { root } from './server.mjs';
+import { root, SERVER, rest, signUp } from './server.mjs';
+import { launchBrowser } from '../support/chromium.mjs';
 
 const www = JSON.parse(readFileSync(path.join(root, 'www/package.json'), 'utf8'));
 const run = (cmd, args, cwd) => execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+const PORT = 4181 + Number(process.env.CRM_TEST_APP_PORT_OFFSET || 0);
+const dir = mkdtempSync(path.join(tmpdir(), 'crm-wasm-consumer-'));
+const stops = [];
+after(async () => {
+  for (const stop of stops.reverse()) await stop();
+});
 
-test('npm pack of pkg/ installs into a fresh Vite React app that type-checks and builds', { timeout: 240_000 }, () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'crm-wasm-consumer-'));
+test('npm pack of pkg/ installs into a fresh Vite React app that type-checks and builds', { timeout: 300_000 }, () => {
   const tarball = run('npm', ['pack', path.join(root, 'pkg'), '--pack-destination', dir, '--silent'], dir).trim().split('\n').pop();
   assert.match(tarball, /^crm-wasm-.*\.tgz$/);
+  const listing = run('tar', ['tzf', path.join(dir, tarball)], dir);
+  for (const f of ['package/react/index.js', 'package/react/index.d.ts', 'package/README.md', 'package/crm_wasm_bg.wasm']) {
+    assert.ok(listing.split('\n').includes(f), `${f} is in the tarball`);
+  }
   writeFileSync(path.join(dir, 'package.json'), JSON.stringify({
     name: 'consumer', private: true, type: 'module',
     dependencies: { 'crm-wasm': `file:./${tarball}`, react: www.dependencies.react, 'react-dom': www.dependencies['react-dom'] },
@@ -23,31 +38,124 @@ test('npm pack of pkg/ installs into a fresh Vite React app that type-checks and
       '@types/react': www.devDependencies['@types/react'], '@types/react-dom': www.devDependencies['@types/react-dom'],
     },
   }, null, 2));
+  // No esnext lib (the declarations bring the disposable lib they need) and every .d.ts checked.
   writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify({
-    compilerOptions: { target: 'ES2022', lib: ['ESNext', 'DOM'], module: 'ESNext', moduleResolution: 'bundler', jsx: 'react-jsx', strict: true, noEmit: true, types: ['vite/client'] },
+    compilerOptions: {
+      target: 'ES2022', lib: ['ES2022', 'DOM'], module: 'ESNext', moduleResolution: 'bundler', jsx: 'react-jsx',
+      strict: true, noEmit: true, skipLibCheck: false, types: ['vite/client'],
+    },
     include: ['src'],
   }));
   writeFileSync(path.join(dir, 'index.html'), '<!doctype html><div id="root"></div><script type="module" src="/src/main.tsx"></script>');
   mkdirSync(path.join(dir, 'src'));
-  writeFileSync(path.join(dir, 'src/main.tsx'), `
-import init, { CrmClient, Pipeline, type Deal } from 'crm-wasm';
-import { createRoot } from 'react-dom/client';
-
-function Board({ deals }: { deals: Deal[] }) {
-  return <ul>{deals.map((d) => <li key={d.objectId}>{d.title}: {d.amount ?? 0}</li>)}</ul>;
-}
-
-await init();
-const crm = new CrmClient({ serverUrl: 'http://127.0.0.1:1337/parse', appId: 'crm', javascriptKey: 'k' });
-const deals: Deal[] = crm.currentUser() ? await crm.deals().equalTo('stage', 'won').ascending('expectedCloseDate').find() : [];
-const pipeline = new Pipeline();
-pipeline.load(deals);
-createRoot(document.getElementById('root')!).render(<Board deals={deals} />);
-`);
-  run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], dir);
+  copyFileSync(path.join(root, 'tests/e2e/react-app/main.tsx'), path.join(dir, 'src/main.tsx'));
+  copyFileSync(path.join(root, 'tests/e2e/react-app/types.tsx'), path.join(dir, 'src/types.tsx')); // @ts-expect-error cases
+  // The package README's React screens compile as written (type-checked, not bundled).
+  const readme = readFileSync(path.join(root, 'npm/README.md'), 'utf8');
+  const screens = [...readme.matchAll(/```tsx\n([\s\S]*?)```/g)].map((m) => m[1]);
+  assert.ok(screens.length >= 1, 'the package README has a React screen');
+  screens.forEach((code, i) => writeFileSync(path.join(dir, `src/readme-${i}.tsx`), code));
+  // From npm's cache when it has them (the versions www/ uses), else from the registry.
+  run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], dir);
   run(path.join(dir, 'node_modules/.bin/tsc'), ['-p', '.'], dir);
   run(path.join(dir, 'node_modules/.bin/vite'), ['build', '--logLevel', 'error'], dir);
   const assets = readdirSync(path.join(dir, 'dist/assets'));
   assert.ok(assets.some((f) => f.endsWith('.wasm')), `the wasm is in the build: ${assets}`);
   assert.ok(assets.some((f) => f.endsWith('.js')));
+});
+
+async function serve() {
+  const vite = path.join(dir, 'node_modules/.bin/vite');
+  const child = spawn(vite, ['preview', '--host', '127.0.0.1', '--port', String(PORT), '--strictPort'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d) => { output += d; });
+  child.stderr.on('data', (d) => { output += d; });
+  stops.push(() => child.kill('SIGTERM'));
+  const url = `http://127.0.0.1:${PORT}/`;
+  for (let i = 0; i < 200; i++) {
+    if (child.exitCode !== null) throw new Error(`vite preview exited: ${output}`);
+    try {
+      if ((await fetch(url)).ok) return url;
+    } catch { /* not up yet */ }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`vite preview did not start: ${output}`);
+}
+
+test('crm-wasm/react in Chromium, React 19 StrictMode, against the backend', { timeout: 180_000 }, async () => {
+  const url = await serve();
+  const user = await signUp('reacthooks');
+  const deal = async (title, stage, amount) => {
+    const r = await rest('POST', '/classes/Deal', { title, stage, amount }, user.token);
+    assert.ok(r.objectId, JSON.stringify(r));
+  };
+  await deal('A-won-1', 'won', 10);
+  await deal('B-won-2', 'won', 20);
+  await deal('C-lost-1', 'lost', 30);
+  await deal('D-negotiating', 'negotiation', 100);
+
+  const browser = await launchBrowser();
+  stops.push(() => browser.close());
+  const page = await browser.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  // A refused request is logged by Chromium itself ("Failed to load resource"): not an error of the app.
+  page.on('console', (m) => { if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) errors.push(m.text()); });
+  await page.goto(`${url}?server=${encodeURIComponent(SERVER)}&token=${encodeURIComponent(user.token)}`);
+  await page.waitForFunction(() => window.__ready || document.body.textContent.startsWith('failed'), null, { timeout: 60_000 });
+  assert.equal(await page.evaluate(() => window.__ready), true, await page.textContent('body'));
+
+  // Loading, then the data.
+  const byStage = page.locator('#by-stage');
+  await page.waitForSelector('#by-stage[data-state="ready"]');
+  assert.equal(await byStage.textContent(), 'A-won-1,B-won-2');
+  const first = await page.evaluate(() => window.__log.byStage[0]);
+  assert.deepEqual(first, { stage: 'won', loading: true, stages: null });
+
+  // A typed error: a client that never signed in.
+  await page.waitForSelector('#refused[data-state="error"]');
+  assert.equal(await page.textContent('#refused'), 'NOT_SIGNED_IN');
+
+  // The query changes: loading, then the new answer; never the old rows under the new stage.
+  await page.click('#switch');
+  await page.waitForSelector('#by-stage[data-stage="lost"][data-state="ready"]');
+  assert.equal(await byStage.textContent(), 'C-lost-1');
+  const renders = await page.evaluate(() => window.__log.byStage);
+  const lostRenders = renders.filter((r) => r.stage === 'lost');
+  assert.equal(lostRenders[0].loading, true, 'the first render of the new query is loading');
+  for (const r of renders) {
+    if (r.stages) assert.ok(r.stages.every((s) => s === r.stage), `a render showed ${r.stages} under ${r.stage}`);
+  }
+
+  // The pipeline and the local datastore, through usePipeline, useLocalQuery, useSyncStatus.
+  assert.equal(await page.textContent('#board'), 'lead:0 qualified:0 proposal:0 negotiation:1 won:2 lost:1');
+  await page.waitForFunction(() => /^idle\/0\/true 4$/.test(document.querySelector('#offline').textContent));
+  // An offline-first create: queued, sent, and the local query re-runs after the sync.
+  await page.click('#offline-create');
+  await page.waitForFunction(() => /^idle\/0\/true 5$/.test(document.querySelector('#offline').textContent), null, { timeout: 30_000 });
+  const synced = await rest('GET', '/classes/Deal?where=' + encodeURIComponent(JSON.stringify({ title: 'F-offline-first' })), undefined, user.token);
+  assert.equal(synced.results.length, 1, 'the queued create reached the server once');
+  const syncStates = await page.evaluate(() => window.__log.sync);
+  assert.ok(syncStates.some((s) => s !== 'idle/0'), `useSyncStatus saw the queue: ${[...new Set(syncStates)]}`);
+
+  // A live update arrives (created by another client, over REST).
+  await page.waitForSelector('#live[data-state="ready"][data-live="true"]', { state: 'attached' });
+  assert.equal(await page.textContent('#live'), '');
+  await deal('E-proposal', 'proposal', 5);
+  await page.waitForFunction(() => document.querySelector('#live').textContent === 'E-proposal', null, { timeout: 30_000 });
+  await page.waitForFunction(() => document.querySelector('#board').textContent.includes('proposal:1'));
+
+  // An optimistic change the server refuses (Cloud Code: amount can only be raised with
+  // Increment) is shown at once, then rolled back, with the typed error.
+  await page.waitForFunction(() => document.querySelector('#amount').textContent === '100');
+  await page.click('#lower');
+  await page.waitForFunction(() => document.querySelector('#mutation-error').textContent !== '', null, { timeout: 30_000 });
+  assert.equal(await page.textContent('#mutation-error'), 'VALIDATION_FAILED');
+  assert.equal(await page.textContent('#amount'), '100', 'rolled back');
+  const amounts = await page.evaluate(() => window.__log.amount);
+  assert.ok(amounts.includes(95), `the optimistic amount was shown: ${amounts}`);
+  const onServer = await rest('GET', '/classes/Deal?where=' + encodeURIComponent(JSON.stringify({ title: 'D-negotiating' })), undefined, user.token);
+  assert.equal(onServer.results[0].amount, 100);
+
+  assert.deepEqual(errors, [], 'no page error, no console error (StrictMode double mount included)');
 });

@@ -10,7 +10,7 @@ const app = useApp(4180);
 const pointer = (className, objectId) => ({ __type: 'Pointer', className, objectId });
 const date = (days) => ({ __type: 'Date', iso: new Date(Date.UTC(2026, 0, 1) + days * 86_400_000).toISOString() });
 
-async function seed(token) {
+async function seed(token, colleague) {
   const names = [['Initech', 'Software', 'https://initech.example'], ['Globex', 'Energy', 'https://globex.example'], ['Umbrella Health', 'Healthcare'], ['Stark Industries', 'Manufacturing'], ['Wayne Logistics', 'Logistics']];
   const companies = [];
   for (const [name, industry, website] of names) companies.push(await rest('POST', '/classes/Company', { name, industry, website }, token));
@@ -25,6 +25,9 @@ async function seed(token) {
     deals.push(await rest('POST', '/classes/Deal', {
       title: `${topics[i % topics.length]} — ${names[c][0]}`, amount: 1500 + ((i * 3779) % 42000), stage: stages[i % stages.length],
       expectedCloseDate: date(120 + i * 23 - (i % 5 === 0 ? 400 : 0)), company: pointer('Company', companies[c].objectId), contact: pointer('Contact', contacts[c].objectId),
+      // A third of the deals are a colleague's (shown by initials); lost ones say why.
+      ...(i % 3 === 1 ? { assignedTo: pointer('_User', colleague.id) } : {}),
+      ...(stages[i % stages.length] === 'lost' ? { lostReason: 'Chose a cheaper competitor' } : {}),
     }, token));
   }
   await rest('POST', '/classes/Activity', { type: 'meeting', subject: 'Kick-off call', dueDate: date(150), relatedTo: pointer('Deal', deals[0].objectId) }, token);
@@ -41,7 +44,10 @@ async function axe(page, name) {
 for (const [label, viewport] of [['desktop', { width: 1440, height: 900 }], ['phone', { width: 390, height: 844 }]]) {
   test(`every screen at ${viewport.width}×${viewport.height}: screenshot, and no serious or critical axe violation`, { timeout: 240_000 }, async () => {
     const me = await signUp(`ui${label}`);
-    const { companies, contacts, deals } = await seed(me.token);
+    const colleague = await signUp(`uicolleague${label}`);
+    await rest('POST', '/classes/Profile', { objectId: colleague.id, displayName: 'Dana Reyes' }, colleague.token);
+    await rest('POST', '/classes/Profile', { objectId: me.id, displayName: 'Sam Carter' }, me.token);
+    const { companies, contacts, deals } = await seed(me.token, colleague);
     const phone = label === 'phone';
     const context = await app.browser.newContext({ viewport, hasTouch: phone, isMobile: phone, deviceScaleFactor: 1 });
     const page = await context.newPage();
@@ -67,6 +73,7 @@ for (const [label, viewport] of [['desktop', { width: 1440, height: 900 }], ['ph
       ['/companies', 'Initech', 'companies'],
       [`/companies/${companies[0].objectId}`, 'Save company', 'company'],
       ['/dashboard', 'Weighted forecast by month of expected close', 'dashboard'],
+      ['/settings', 'Your profile', 'settings'],
     ]) {
       await page.goto(new URL(route, app.preview.url).href);
       await page.getByText(ready, { exact: true }).first().waitFor();

@@ -82,6 +82,13 @@ const CASES = [
   ['get: objectId undefined', 'INVALID_INPUT', () => ctx.client.getDeal(undefined)],
   ['get: include a string', 'INVALID_INPUT', () => ctx.client.getDeal(ctx.deal.objectId, 'company')],
   ['destroyAll: ids not an array', 'INVALID_INPUT', () => ctx.client.destroyAllDeals(ctx.deal.objectId)],
+  // The server refuses a malformed id in its place in the batch; the others still run.
+  ['destroyAll: a malformed id fails alone', 'VALIDATION_FAILED', async () => {
+    const extra = await ctx.client.createDeal({ title: 'deleted beside a bad id', stage: 'lead', amount: 1 });
+    const results = await ctx.client.destroyAllDeals(['abc123', extra.objectId]);
+    if (results.length !== 2 || !results[1].ok) throw new Error(`the valid id was not deleted: ${JSON.stringify(results)}`);
+    throw results[0].error;
+  }],
   ['auth: username an object', 'INVALID_INPUT', () => new CrmClient({ serverUrl: SERVER, ...KEYS }).logIn({ name: 'x' }, 'pw')],
   // From JS: queries.
   ['query: unknown field', 'INVALID_INPUT', () => ctx.client.deals().equalTo('colour', 'red').find()],

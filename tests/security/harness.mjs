@@ -70,6 +70,17 @@ export function assertRefused(r, codes, what = '') {
   }
 }
 
+/** Asserts that a /batch answer refused sub-request `index` alone: the batch itself answers
+ * 200 with one result per sub-request (as Parse does), and that one is an error with a code
+ * (one of `codes`, when given) and a message in words. */
+export function assertBatchItemRefused(r, index, codes, what = '') {
+  assert.equal(r.status, 200, `${what}: the batch answers per sub-request: ${JSON.stringify(r.json).slice(0, 300)}`);
+  assert.ok(Array.isArray(r.json), `${what}: an array of results`);
+  const item = r.json[index];
+  assert.ok(item && item.error && !item.success, `${what}: sub-request ${index} refused: ${JSON.stringify(item)}`);
+  assertRefused({ status: 400, json: item.error }, codes, what);
+}
+
 /** A LiveQuery connection speaking the raw protocol. */
 export async function liveSocket() {
   const ws = new WebSocket(WS_URL);

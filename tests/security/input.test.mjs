@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import {
-  call, gql, signUp, assertRefused, useVictim, pointer, healthy, crashText, restoreCrashLog, root, sleep, INSTANCE, SERVER,
+  call, gql, signUp, assertRefused, assertBatchItemRefused, useVictim, pointer, healthy, crashText, restoreCrashLog, root, sleep, INSTANCE, SERVER,
 } from './harness.mjs';
 
 const victim = useVictim();
@@ -43,7 +43,7 @@ test('an invalid Date on any class, field or path is refused, and the server liv
   const batch = await call('POST', '/batch', { token: token(), body: { requests: [
     { method: 'POST', path: '/parse/classes/Deal', body: { title: 'in batch', expectedCloseDate: badDate } },
   ] } });
-  assertRefused(batch, 111, 'batch with an invalid date');
+  assertBatchItemRefused(batch, 0, 111, 'batch with an invalid date');
   // Real dates still work, and a strict calendar date is stored as sent.
   const good = await call('PUT', `/classes/Deal/${deal.json.objectId}`, { token: token(), body: { expectedCloseDate: { __type: 'Date', iso: '2026-02-28T00:00:00.000Z' } } });
   assert.equal(good.status, 200, JSON.stringify(good.json));
@@ -194,4 +194,45 @@ test('a crash is logged and the supervisor restarts the server within seconds', 
   // This crash was on purpose; the suite fails on any other.
   restoreCrashLog(before);
   assert.equal((await call('GET', '/users/me', { token: victim.token })).status, 200, 'sessions survive the restart');
+});
+
+test('a batch answers each sub-request: a malformed one is refused alone, in its place', async () => {
+  const title = `mixed batch ${Date.now()}`;
+  const r = await call('POST', '/batch', { token: token(), body: { requests: [
+    { method: 'POST', path: '/parse/classes/Deal', body: { title: `${title} a` } },
+    { method: 'DELETE', path: '/parse/classes/Deal/abc123' },
+    { method: 'POST', path: '/parse/classes/Deal', body: { title: `${title} b`, expectedCloseDate: { __type: 'Date', iso: '2026-02-30T00:00:00.000Z' } } },
+    { method: 'POST', path: '/parse/classes/Deal', body: { title: `${title} c` } },
+  ] } });
+  assertBatchItemRefused(r, 1, 142, 'a malformed objectId');
+  assertBatchItemRefused(r, 2, 111, 'an impossible date');
+  assert.equal(r.json.length, 4, 'one result per sub-request');
+  for (const i of [0, 3]) assert.ok(r.json[i].success && r.json[i].success.objectId, `sub-request ${i} ran: ${JSON.stringify(r.json[i])}`);
+  const found = await call('GET', `/classes/Deal?where=${encodeURIComponent(JSON.stringify({ title: { $in: [`${title} a`, `${title} b`, `${title} c`] } }))}`, { token: token() });
+  assert.deepEqual(found.json.results.map((d) => d.title).sort(), [`${title} a`, `${title} c`]);
+  // All refused: still one error per sub-request, nothing sent to Parse.
+  const none = await call('POST', '/batch', { token: token(), body: { requests: [
+    { method: 'DELETE', path: '/parse/classes/Deal/abc123' },
+    { method: 'PUT', path: '/parse/classes/Deal/x!', body: { title: 'x' } },
+  ] } });
+  assertBatchItemRefused(none, 0, 142, 'all refused, first');
+  assertBatchItemRefused(none, 1, 142, 'all refused, second');
+  // A transaction is all or nothing: one refusal refuses the whole batch.
+  const tx = await call('POST', '/batch', { token: token(), body: { transaction: true, requests: [
+    { method: 'POST', path: '/parse/classes/Deal', body: { title: `${title} tx` } },
+    { method: 'DELETE', path: '/parse/classes/Deal/abc123' },
+  ] } });
+  assertRefused(tx, 142, 'a transaction with a malformed sub-request');
+});
+
+test('a wrong application id or key is refused with a code, not a bare 403', async () => {
+  for (const headers of [{ 'X-Parse-Application-Id': 'wrong' }, { 'X-Parse-JavaScript-Key': 'wrong' }]) {
+    const r = await call('GET', '/classes/Deal', { headers });
+    assert.equal(r.status, 403, JSON.stringify(r.json));
+    assertRefused(r, 119, `keys ${JSON.stringify(headers)}`);
+  }
+  const raw = await fetch(`${SERVER}/classes/Deal`);
+  assert.equal(raw.status, 403);
+  assert.match(raw.headers.get('content-type') || '', /json/);
+  assert.equal((await raw.json()).code, 119, 'no keys at all');
 });

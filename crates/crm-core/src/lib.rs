@@ -1,8 +1,9 @@
 //! crm-core: the pure core of crm-wasm. It builds and tests natively (`cargo test -p crm-core`),
-//! and nothing of wasm-bindgen, js-sys or web-sys is in its dependency tree (with the `tsify`
-//! feature, which only the crm-wasm crate turns on, the types crossing to JavaScript also
-//! derive their TypeScript declarations). The browser adapters and the `#[wasm_bindgen]`
-//! surface are in the crm-wasm crate.
+//! and nothing of wasm-bindgen, js-sys or web-sys is in its dependency tree, in any build and
+//! with any features. The TypeScript declarations of the types that cross to JavaScript are
+//! `ts/crm-core.d.ts` ([`TS_DECLARATIONS`]), checked against the types by
+//! `tests/ts_declarations.rs`. The browser adapters and the `#[wasm_bindgen]` surface are in
+//! the crm-wasm crate.
 //!
 //! - [`class`]: the class registry ([`class::CrmClass`], [`with_model!`]);
 //! - [`error`]: the one error type and its stable codes;
@@ -32,6 +33,9 @@ pub mod query;
 pub mod rest;
 pub mod schema;
 pub mod wire;
+
+/// The TypeScript declarations of the types that cross to JavaScript, for crm-wasm's `.d.ts`.
+pub const TS_DECLARATIONS: &str = include_str!("../ts/crm-core.d.ts");
 
 pub use error::CrmError;
 pub use models::{

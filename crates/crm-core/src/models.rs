@@ -103,8 +103,8 @@ open_enum! {
     }
 }
 
-/// Declares a model: camelCase names, optional fields left out when empty, TypeScript via
-/// tsify with the `tsify` feature (maps as plain objects, for ACLs). Every model gets `objectId`, `createdAt`
+/// Declares a model: camelCase names, optional fields left out when empty (its TypeScript
+/// declaration is in `ts/crm-core.d.ts`, checked by a test). Every model gets `objectId`, `createdAt`
 /// and `updatedAt`; CRM classes also get the server-managed `createdBy` (set by Cloud Code from
 /// the session; a client value is ignored) and `ACL`.
 macro_rules! model {
@@ -112,17 +112,13 @@ macro_rules! model {
         $(#[$doc])*
         #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
         #[serde(rename_all = "camelCase")]
-        #[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
-        #[cfg_attr(feature = "tsify", tsify(hashmap_as_object))]
         pub struct $name {
             #[serde(default, skip_serializing_if = "Option::is_none")]
             pub object_id: Option<String>,
             $($body)*
             #[serde(default, skip_serializing_if = "Option::is_none")]
-            #[cfg_attr(feature = "tsify", tsify(type = "IsoDate"))]
             pub created_at: Option<IsoDate>,
             #[serde(default, skip_serializing_if = "Option::is_none")]
-            #[cfg_attr(feature = "tsify", tsify(type = "IsoDate"))]
             pub updated_at: Option<IsoDate>,
             $($tail)*
         }
@@ -141,10 +137,8 @@ macro_rules! model {
         model!(@struct $(#[$doc])* $class, $name { $($body)* } {
             /// Set by the server from the session; a value sent by a client is ignored.
             #[serde(default, skip_serializing_if = "Option::is_none")]
-            #[cfg_attr(feature = "tsify", tsify(type = "Ref<User>"))]
             pub created_by: Option<Ref<User>>,
             #[serde(rename = "ACL", default, skip_serializing_if = "Option::is_none")]
-            #[cfg_attr(feature = "tsify", tsify(type = "Acl"))]
             pub acl: Option<Acl>,
         });
     };
@@ -186,7 +180,6 @@ model! {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub phone: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        #[cfg_attr(feature = "tsify", tsify(type = "Ref<Company>"))]
         pub company: Option<Ref<Company>>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub notes: Option<String>,
@@ -203,21 +196,19 @@ model! {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub amount: Option<f64>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        #[cfg_attr(feature = "tsify", tsify(type = "Stage"))]
         pub stage: Option<Stage>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        #[cfg_attr(feature = "tsify", tsify(type = "Ref<Contact>"))]
         pub contact: Option<Ref<Contact>>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        #[cfg_attr(feature = "tsify", tsify(type = "Ref<Company>"))]
         pub company: Option<Ref<Company>>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        #[cfg_attr(feature = "tsify", tsify(type = "IsoDate"))]
         pub expected_close_date: Option<IsoDate>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub notes: Option<String>,
+        /// Why a deal was lost (asked for when it moves to `lost`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        #[cfg_attr(feature = "tsify", tsify(type = "Ref<User>"))]
+        pub lost_reason: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub assigned_to: Option<Ref<User>>,
     }
 }
@@ -227,20 +218,16 @@ model! {
     /// A call, e-mail, meeting or note, related to a contact or a deal.
     "Activity", Activity {
         #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
-        #[cfg_attr(feature = "tsify", tsify(type = "ActivityType"))]
         pub activity_type: Option<ActivityType>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub subject: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub description: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        #[cfg_attr(feature = "tsify", tsify(type = "IsoDate"))]
         pub due_date: Option<IsoDate>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        #[cfg_attr(feature = "tsify", tsify(type = "IsoDate"))]
         pub completed_at: Option<IsoDate>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        #[cfg_attr(feature = "tsify", tsify(type = "RelatedTo"))]
         pub related_to: Option<RelatedTo>,
     }
 }

@@ -15,46 +15,37 @@ use crate::schema::{ClassSchema, FieldKind};
 /// One condition on one field.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "camelCase")]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
 pub enum Constraint {
     EqualTo {
         field: String,
-        #[cfg_attr(feature = "tsify", tsify(type = "QueryValue"))]
         value: Value,
     },
     NotEqualTo {
         field: String,
-        #[cfg_attr(feature = "tsify", tsify(type = "QueryValue"))]
         value: Value,
     },
     LessThan {
         field: String,
-        #[cfg_attr(feature = "tsify", tsify(type = "QueryValue"))]
         value: Value,
     },
     LessThanOrEqualTo {
         field: String,
-        #[cfg_attr(feature = "tsify", tsify(type = "QueryValue"))]
         value: Value,
     },
     GreaterThan {
         field: String,
-        #[cfg_attr(feature = "tsify", tsify(type = "QueryValue"))]
         value: Value,
     },
     GreaterThanOrEqualTo {
         field: String,
-        #[cfg_attr(feature = "tsify", tsify(type = "QueryValue"))]
         value: Value,
     },
     ContainedIn {
         field: String,
-        #[cfg_attr(feature = "tsify", tsify(type = "QueryValue[]"))]
         values: Vec<Value>,
     },
     NotContainedIn {
         field: String,
-        #[cfg_attr(feature = "tsify", tsify(type = "QueryValue[]"))]
         values: Vec<Value>,
     },
     Exists {
@@ -94,23 +85,18 @@ pub enum Constraint {
 /// notation); `include` names pointer fields to fetch whole; `keys` selects fields.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
 pub struct Query {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    #[cfg_attr(feature = "tsify", tsify(optional))]
     pub constraints: Vec<Constraint>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    #[cfg_attr(feature = "tsify", tsify(optional))]
     pub order: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skip: Option<u32>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    #[cfg_attr(feature = "tsify", tsify(optional))]
     pub include: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    #[cfg_attr(feature = "tsify", tsify(optional))]
     pub keys: Vec<String>,
 }
 
@@ -127,6 +113,34 @@ impl Query {
             field: field.into(),
             value: value.into(),
         })
+    }
+
+    /// The same query without paging: every match (a local `findAll`).
+    pub fn every_match(&self) -> Query {
+        Query {
+            limit: Some(u32::MAX),
+            skip: None,
+            ..self.clone()
+        }
+    }
+
+    /// The same query for its first match only (a local `first`).
+    pub fn first_match(&self) -> Query {
+        Query {
+            limit: Some(1),
+            ..self.clone()
+        }
+    }
+
+    /// Deals in one stage, ordered by `order` (default "expectedCloseDate"; "-" prefix for
+    /// descending), up to `limit` (default 100): the client's `dealsByStage`.
+    pub fn deals_by_stage(stage: &str, order: Option<String>, limit: Option<u32>) -> Self {
+        Query {
+            order: vec![order.unwrap_or_else(|| "expectedCloseDate".into())],
+            limit: Some(limit.unwrap_or(100)),
+            ..Query::new()
+        }
+        .equal_to("stage", crate::models::Stage::from(stage).as_str())
     }
 
     pub fn with(mut self, constraint: Constraint) -> Self {
@@ -447,6 +461,41 @@ fn encode_all(schema: &ClassSchema, field: &str, values: &[Value]) -> Result<Val
         .map(|v| encode(schema, field, v))
         .collect::<Result<Vec<_>>>()
         .map(Value::Array)
+}
+
+#[cfg(test)]
+mod deals_by_stage_tests {
+    use super::*;
+
+    #[test]
+    fn deals_by_stage_defaults() {
+        let q = Query::deals_by_stage("won", None, None);
+        assert_eq!(q.order, vec!["expectedCloseDate".to_owned()]);
+        assert_eq!(q.limit, Some(100));
+        assert_eq!(
+            q,
+            Query {
+                order: q.order.clone(),
+                limit: Some(100),
+                ..Query::new()
+            }
+            .equal_to("stage", "won")
+        );
+        let q = Query::deals_by_stage("lead", Some("-amount".into()), Some(5));
+        assert_eq!((q.order[0].as_str(), q.limit), ("-amount", Some(5)));
+        let paged = Query {
+            skip: Some(3),
+            ..q.clone()
+        };
+        assert_eq!(
+            (paged.every_match().limit, paged.every_match().skip),
+            (Some(u32::MAX), None)
+        );
+        assert_eq!(
+            (paged.first_match().limit, paged.first_match().skip),
+            (Some(1), Some(3))
+        );
+    }
 }
 
 #[cfg(test)]

@@ -107,6 +107,7 @@ pub const DEAL: ClassSchema = ClassSchema {
         f("company", K::Pointer("Company"), Rule::Any),
         f("expectedCloseDate", K::Date, Rule::Any),
         f("notes", K::String, Rule::Any),
+        f("lostReason", K::String, Rule::Any),
         f("assignedTo", K::Pointer("_User"), Rule::Any),
         CREATED_BY,
         CREATED_AT,

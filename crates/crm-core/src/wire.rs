@@ -207,10 +207,8 @@ pub fn year_month(millis: i64) -> (i64, i64) {
 /// `{"__type":"Pointer", className, objectId}` (wire).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
 pub struct Pointer {
     // A Cow: pointers decoded by the typed models name a fixed class, so nothing is allocated.
-    #[cfg_attr(feature = "tsify", tsify(type = "string"))]
     pub class_name: Cow<'static, str>,
     pub object_id: String,
 }

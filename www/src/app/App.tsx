@@ -1,25 +1,31 @@
 // The app: log-in gate, then the shell (navigation, sync badge, log-out) around the routed
 // screens. The signed-in user's wasm handles live in a Workspace (data/workspace.ts), closed here
 // at log-out once the signed-in screens have unmounted.
-import { useEffect, useState } from 'react';
+import { lazy, Suspense, useEffect, useState } from 'react';
 import { NavLink, Navigate, Route, Routes, useLocation } from 'react-router';
 import { ActionIcon, AppShell, Badge, Burger, Button, Group, Loader, NavLink as MantineNavLink, Stack, Text, Tooltip } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
-import { IconAddressBook, IconBuilding, IconChartBar, IconLayoutKanban, IconLogout } from '@tabler/icons-react';
+import { IconAddressBook, IconBuilding, IconChartBar, IconChecklist, IconLayoutKanban, IconLogout, IconSettings } from '@tabler/icons-react';
 import type { CrmClient, User } from 'crm-wasm';
+import { CrmProvider } from 'crm-wasm/react';
 import { SessionContext } from '../data/context';
 import { useSyncStatus, useWorkspaceState } from '../data/hooks';
 import { closeWorkspace, getWorkspace, type Workspace } from '../data/workspace';
 import { LogIn } from '../features/auth/LogIn';
 import { Board } from '../features/board/Board';
-import { Companies } from '../features/companies/Companies';
-import { CompanyPage } from '../features/companies/CompanyPage';
-import { ContactPage } from '../features/contacts/ContactPage';
-import { Contacts } from '../features/contacts/Contacts';
-import { Dashboard } from '../features/dashboard/Dashboard';
 import { ErrorBoundary } from './ErrorBoundary';
 import { Logo } from './Logo';
 
+// The board is the first screen and ships with the app; the other screens load on first visit
+// (the dashboard's charts alone are a third of the code).
+const named = <K extends string>(load: () => Promise<Record<K, React.ComponentType>>, name: K) => lazy(() => load().then((m) => ({ default: m[name] })));
+const Companies = named(() => import('../features/companies/Companies'), 'Companies');
+const CompanyPage = named(() => import('../features/companies/CompanyPage'), 'CompanyPage');
+const ContactPage = named(() => import('../features/contacts/ContactPage'), 'ContactPage');
+const Contacts = named(() => import('../features/contacts/Contacts'), 'Contacts');
+const Dashboard = named(() => import('../features/dashboard/Dashboard'), 'Dashboard');
+const Settings = named(() => import('../features/settings/Settings'), 'Settings');
+const MyDay = named(() => import('../features/myday/MyDay'), 'MyDay');
 export function App({ client }: { client: CrmClient }) {
   const [user, setUser] = useState<User | undefined>(() => client.currentUser());
   const [notice, setNotice] = useState<string>();
@@ -47,16 +53,20 @@ export function App({ client }: { client: CrmClient }) {
   };
   return (
     <SessionContext.Provider value={{ client, user, workspace }}>
-      <Shell user={user} workspace={workspace} onLogOut={logOut} />
+      <CrmProvider client={client} live={workspace.live}>
+        <Shell user={user} workspace={workspace} onLogOut={logOut} />
+      </CrmProvider>
     </SessionContext.Provider>
   );
 }
 
 const NAV = [
+  { to: '/my-day', label: 'My day', icon: IconChecklist },
   { to: '/', label: 'Pipeline', icon: IconLayoutKanban, keepFilters: true },
   { to: '/contacts', label: 'Contacts', icon: IconAddressBook },
   { to: '/companies', label: 'Companies', icon: IconBuilding },
   { to: '/dashboard', label: 'Dashboard', icon: IconChartBar, keepFilters: true },
+  { to: '/settings', label: 'Settings', icon: IconSettings },
 ];
 
 function Shell({ user, workspace, onLogOut }: { user: User; workspace: Workspace; onLogOut: () => void }) {
@@ -125,6 +135,7 @@ function Screens({ workspace }: { workspace: Workspace }) {
     );
   }
   return (
+    <Suspense fallback={<Group p="xl" gap="sm"><Loader size="sm" /><Text c="dimmed">Loading…</Text></Group>}>
     <Routes>
       <Route path="/" element={<Board />} />
       <Route path="/deals/:dealId" element={<Board />} />
@@ -133,8 +144,11 @@ function Screens({ workspace }: { workspace: Workspace }) {
       <Route path="/companies" element={<Companies />} />
       <Route path="/companies/:companyId" element={<CompanyPage />} />
       <Route path="/dashboard" element={<Dashboard />} />
+      <Route path="/settings" element={<Settings />} />
+      <Route path="/my-day" element={<MyDay />} />
       <Route path="*" element={<Navigate to="/" replace />} />
     </Routes>
+    </Suspense>
   );
 }
 

@@ -53,7 +53,7 @@ function restorable<T extends { createdAt?: string; updatedAt?: string }>(o: T):
   return copy as T;
 }
 
-function undoable(message: string, undo: () => Promise<void>) {
+export function undoable(message: string, undo: () => Promise<void>) {
   const id = `undo-${Date.now()}`;
   notifications.show({
     id,
@@ -108,15 +108,52 @@ export async function companyLinks(w: Workspace, companyId: string) {
   return { contacts, deals };
 }
 
-/** Deletes a company after unlinking its contacts and deals (they stay, without a company). */
+/** Deletes a company after unlinking its contacts and deals (they stay, without a company),
+ * all or nothing: if an unlink or the delete fails, the links already removed are put back.
+ * Undo (in the notification) creates the company again under its id and relinks them. */
 export async function deleteCompany(w: Workspace, company: Company, links: { contacts: Contact[]; deals: Deal[] }): Promise<void> {
-  await Promise.all([
-    ...links.contacts.map((c) => w.client.updateContact(c.objectId!, { company: null })),
-    ...links.deals.map((d) => w.client.updateDeal(d.objectId!, { company: null })),
-  ]);
+  const id = company.objectId!;
+  const pointer = { className: 'Company' as const, objectId: id };
+  const steps = [
+    ...links.contacts.map((c) => ({ unlink: () => w.client.updateContact(c.objectId!, { company: null }), relink: () => w.client.updateContact(c.objectId!, { company: pointer }) })),
+    ...links.deals.map((d) => ({ unlink: () => w.client.updateDeal(d.objectId!, { company: null }), relink: () => w.client.updateDeal(d.objectId!, { company: pointer }) })),
+  ];
+  const results = await Promise.allSettled(steps.map((s) => s.unlink()));
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  const relinkDone = () => Promise.allSettled(steps.filter((_, i) => results[i]!.status === 'fulfilled').map((s) => s.relink()));
+  if (failed) {
+    await relinkDone();
+    throw failed.reason;
+  }
+  try {
+    await w.client.deleteCompany(id);
+  } catch (err) {
+    await relinkDone();
+    throw err;
+  }
   for (const d of links.deals) {
     const held = w.pipeline.get(d.objectId!);
     if (held) w.pipeline.upsert({ ...held, company: undefined });
   }
-  await w.client.deleteCompany(company.objectId!);
+  const unlinked = links.contacts.length + links.deals.length;
+  undoable(`Company “${company.name}” deleted${unlinked ? ` (${unlinked} ${unlinked === 1 ? 'link' : 'links'} removed)` : ''}.`, async () => {
+    await w.client.createCompany(restorable(company));
+    await Promise.all(steps.map((s) => s.relink()));
+    for (const d of links.deals) {
+      if (w.pipeline.get(d.objectId!)) w.pipeline.upsert(await w.client.getDeal(d.objectId!, ['company']));
+    }
+    restored();
+  });
+}
+
+const restoredListeners = new Set<() => void>();
+function restored() {
+  for (const l of [...restoredListeners]) l();
+}
+/** Calls `listener` after an undo restored something (lists reload). */
+export function onRestored(listener: () => void): () => void {
+  restoredListeners.add(listener);
+  return () => {
+    restoredListeners.delete(listener);
+  };
 }

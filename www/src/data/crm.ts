@@ -3,13 +3,15 @@
 import init, { CrmClient, type CrmError } from 'crm-wasm';
 
 export const serverUrl: string = import.meta.env.VITE_PARSE_SERVER_URL ?? 'http://127.0.0.1:1337/parse';
+export const appId = 'crm';
+export const javascriptKey = 'crm-js-key';
 
 let client: CrmClient | undefined;
 
 export async function startCrm(): Promise<CrmClient> {
   if (!client) {
     await init();
-    client = new CrmClient({ serverUrl, appId: 'crm', javascriptKey: 'crm-js-key' });
+    client = new CrmClient({ serverUrl, appId, javascriptKey });
   }
   return client;
 }

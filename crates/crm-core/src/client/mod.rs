@@ -14,12 +14,14 @@
 
 mod batch;
 mod exactly_once;
+mod options;
 mod paging;
 mod platform;
 mod retry;
 mod session;
 
 pub(crate) use exactly_once::same_json;
+pub use options::{ClientOptions, Endpoint};
 pub use platform::Platform;
 pub use retry::RetryPolicy;
 

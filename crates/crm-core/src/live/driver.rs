@@ -314,7 +314,7 @@ impl<E: LiveEnv, P: Platform + 'static, S: LiveSink> Driver<E, P, S> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::live::machine::LiveEventKind;
+    use crate::live::machine::{self, LiveEventKind};
     use crate::live::sim::{deal, SimNet, SimServer};
     use crate::schema::DEAL;
     use serde_json::{json, Value};
@@ -435,6 +435,52 @@ mod tests {
                 )
             })
             .collect()
+    }
+
+    /// Time passes on a healthy connection: the server answers every frame (heartbeats too).
+    fn pass(w: &World, ms: i64) {
+        for _ in 0..ms / 250 {
+            w.net.advance(250);
+            serve(&w.net);
+            w.net.run_tasks();
+        }
+    }
+
+    /// Parse's LiveQuery server drops an event when its ACL check cannot read the session (a
+    /// session lookup that fails under load counts as "not readable"): nothing on the socket
+    /// tells. The check after a quiet spell finds the write all the same, by versions.
+    #[test]
+    fn an_event_the_server_dropped_on_a_live_socket_is_found_by_the_quiet_check() {
+        let w = world(4_000); // ticks every 1 s
+        let id = connect(&w);
+        w.server.put(deal("seen", "won", T0 + 10));
+        push_event(&w.net, "create", id, deal("seen", "won", T0 + 10));
+        // Committed on the server; its event never comes.
+        w.server.put(deal("dropped", "won", T0 + 20));
+        let before = w.server.requests.get();
+        pass(&w, 1_000);
+        assert_eq!(w.server.requests.get(), before, "not quiet long enough yet");
+        pass(&w, machine::CHECK_QUIET_MS);
+        assert_eq!(
+            kinds(&w.sink),
+            [
+                (LiveEventKind::Create, false, "seen".into()),
+                (LiveEventKind::Update, true, "dropped".into()),
+            ]
+        );
+        // Quiet and checked: no further round until events come or the period passes.
+        let after = w.server.requests.get();
+        pass(&w, machine::CHECK_QUIET_MS * 3);
+        assert_eq!(w.server.requests.get(), after);
+        // The periodic check finds a dropped event that no other event followed.
+        w.server.put(deal("lonely", "won", T0 + 30));
+        pass(&w, machine::CHECK_EVERY_MS);
+        assert_eq!(
+            kinds(&w.sink).last(),
+            Some(&(LiveEventKind::Update, true, "lonely".into()))
+        );
+        assert_eq!(kinds(&w.sink).len(), 3, "nothing reported twice");
+        assert_eq!(w.net.sockets.borrow().len(), 1, "all on the first socket");
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! Parse's LiveQuery protocol as a state machine without I/O: frames in, frames and events out.
-//! The driver (`bindings::live` in the browser) owns the WebSocket and the timers and feeds this
+//! The driver ([`super::driver`], given the browser by crm-wasm) owns the WebSocket and the timers and feeds this
 //! machine; everything it decides — what to send, when to reconnect, what to catch up — is here,
 //! and is tested natively.
 //!
@@ -7,9 +7,12 @@
 //! and an exact catch-up after every reconnect (see [`super::catch_up`]): the machine keeps, per
 //! subscription, the `(objectId, updatedAt)` of every object it knows to match, and after a gap
 //! compares that with what the server lists, so changes made while the socket was down are
-//! neither lost nor guessed by a time window. A heartbeat — a no-op re-scope of a subscription
-//! that matches nothing, which the server must answer — notices a connection that died without
-//! a close.
+//! neither lost nor guessed by a time window. The same comparison runs on a live connection
+//! once events have been quiet for [`CHECK_QUIET_MS`] (and every [`CHECK_EVERY_MS`]): Parse's
+//! server drops an event without a word when its ACL check cannot read the session, which a
+//! loaded server's session lookup sometimes cannot. A heartbeat — a no-op re-scope of a
+//! subscription that matches nothing, which the server must answer — notices a connection that
+//! died without a close, and paces the checks.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -28,7 +31,6 @@ const HEARTBEAT_ID: u32 = u32::MAX;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
 pub enum LiveEventKind {
     Create,
     Update,
@@ -50,7 +52,6 @@ pub struct LiveEvent {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
 pub enum LiveStatus {
     Connecting,
     Connected,
@@ -111,7 +112,23 @@ struct Subscription {
     known: Versions,
     round: Option<Round>,
     epochs: u32,
+    /// `known` is complete (seeded, listed by a baseline, or caught up): a check against the
+    /// server means something.
+    settled: bool,
+    /// When the last live event arrived that no check has covered yet.
+    unchecked_since: Option<i64>,
+    /// When the subscription was last compared with the server (or confirmed).
+    checked_at: i64,
 }
+
+/// A connected subscription is compared with the server, as after a reconnect, once events
+/// have been quiet this long: Parse's LiveQuery server drops an event for good when its ACL
+/// check cannot read the session (under load the session lookup fails and is taken as "not
+/// readable"), with no error and no gap on the socket to tell.
+pub const CHECK_QUIET_MS: i64 = 2_000;
+/// ... and at least this often while connected, for a dropped event that no later event
+/// follows.
+pub const CHECK_EVERY_MS: i64 = 60_000;
 
 pub struct LiveMachine {
     app_id: String,
@@ -245,6 +262,9 @@ impl LiveMachine {
             known: Versions::new(),
             round: None,
             epochs: 0,
+            settled: false,
+            unchecked_since: None,
+            checked_at: 0,
         };
         if self.status == LiveStatus::Connected {
             self.outbox.push(self.subscribe_frame(id, &sub));
@@ -269,6 +289,7 @@ impl LiveMachine {
                 sub.known.insert(id, updated);
             }
         }
+        sub.settled = true;
     }
 
     pub fn unsubscribe(&mut self, subscription: u32) -> bool {
@@ -347,6 +368,7 @@ impl LiveMachine {
         if self.status != LiveStatus::Connected || self.heartbeat_ms == 0 {
             return;
         }
+        self.check_due(now_ms);
         let period = i64::from(self.heartbeat_ms);
         match self.heartbeat_sent_at {
             Some(sent) if now_ms - sent >= period => {
@@ -365,6 +387,55 @@ impl LiveMachine {
             }
             None => {}
         }
+    }
+
+    /// Starts a check (a catch-up round on a live connection) for every settled, confirmed
+    /// subscription with no round in flight whose events have been quiet for
+    /// [`CHECK_QUIET_MS`] since one no check covered, or that was not checked for
+    /// [`CHECK_EVERY_MS`]. Exact like every round: it compares versions, not times.
+    pub fn check_due(&mut self, now_ms: i64) {
+        if self.status != LiveStatus::Connected {
+            return;
+        }
+        let due: Vec<u32> = self
+            .subscriptions
+            .iter()
+            .filter(|(_, sub)| sub.confirmed && sub.settled && sub.round.is_none())
+            .filter(|(_, sub)| {
+                sub.unchecked_since
+                    .is_some_and(|t| now_ms - t >= CHECK_QUIET_MS)
+                    || now_ms - sub.checked_at >= CHECK_EVERY_MS
+            })
+            .map(|(id, _)| *id)
+            .collect();
+        for id in due {
+            self.start_round(id, false, now_ms);
+        }
+    }
+
+    /// Starts a round for the subscription `id` and asks the driver to run it.
+    fn start_round(&mut self, id: u32, baseline: bool, now_ms: i64) {
+        let Some(sub) = self.subscriptions.get_mut(&id) else {
+            return;
+        };
+        sub.epochs += 1;
+        sub.unchecked_since = None;
+        sub.checked_at = now_ms;
+        sub.round = Some(Round {
+            epoch: sub.epochs,
+            baseline,
+            touched: BTreeSet::new(),
+        });
+        self.actions.push(Action::CatchUp(CatchUp {
+            subscription: id,
+            epoch: sub.epochs,
+            class: sub.class.clone(),
+            query: Query {
+                constraints: sub.query.constraints.clone(),
+                ..Query::default()
+            },
+            baseline,
+        }));
     }
 
     /// A frame from the server.
@@ -439,6 +510,7 @@ impl LiveMachine {
             return; // a repeated confirmation on the same connection
         }
         sub.confirmed = true;
+        sub.checked_at = self.last_heard;
         let baseline = if sub.confirmed_before {
             false
         } else if sub.wants_baseline {
@@ -448,22 +520,7 @@ impl LiveMachine {
             return;
         };
         sub.confirmed_before = true;
-        sub.epochs += 1;
-        sub.round = Some(Round {
-            epoch: sub.epochs,
-            baseline,
-            touched: BTreeSet::new(),
-        });
-        self.actions.push(Action::CatchUp(CatchUp {
-            subscription: id,
-            epoch: sub.epochs,
-            class: sub.class.clone(),
-            query: Query {
-                constraints: sub.query.constraints.clone(),
-                ..Query::default()
-            },
-            baseline,
-        }));
+        self.start_round(id, baseline, self.last_heard);
     }
 
     fn on_error(&mut self, msg: &Value, request_id: Option<u32>) {
@@ -503,6 +560,9 @@ impl LiveMachine {
         let Some(sub) = self.subscriptions.get_mut(&id) else {
             return;
         };
+        if !caught_up {
+            sub.unchecked_since = Some(self.last_heard);
+        }
         if let Some(oid) = object.get("objectId").and_then(Value::as_str) {
             if !caught_up {
                 if let Some(round) = &mut sub.round {
@@ -550,11 +610,13 @@ impl LiveMachine {
                     sub.known.insert(id, updated);
                 }
             }
+            sub.settled = true;
             return Vec::new();
         }
         let diff = catch_up::diff(&sub.known, &listed, &round.touched);
         if diff.changed.is_empty() {
             sub.round = None;
+            sub.settled = true;
         }
         for id in diff.gone {
             self.record(
@@ -578,6 +640,9 @@ impl LiveMachine {
         else {
             return;
         };
+        if let Some(sub) = self.subscriptions.get_mut(&subscription) {
+            sub.settled = true;
+        }
         for object in objects {
             let touched = object
                 .get("objectId")

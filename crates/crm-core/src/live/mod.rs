@@ -5,9 +5,11 @@
 pub mod catch_up;
 pub mod driver;
 pub mod machine;
+pub mod route;
 #[cfg(test)]
-mod sim;
+pub(crate) mod sim;
 
 pub use catch_up::{Version, Versions};
 pub use driver::{Driver, LiveEnv, LiveSink, LiveSocket, SocketEvent};
 pub use machine::{Action, CatchUp, LiveEvent, LiveEventKind, LiveMachine, LiveStatus};
+pub use route::{check_live, event_json, pin_change, LiveOptions, PinChange, PipelineFeed};

@@ -10,7 +10,6 @@ use crate::schema::{ClassSchema, FieldKind};
 /// Who wins a field both this device and someone else changed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
 pub enum ConflictPolicy {
     /// The write being replayed is the last one: it wins (the default).
     #[default]

@@ -10,15 +10,17 @@
 //! By concept: [`record`] (stored records, index plans), [`queue`] (offline writes),
 //! [`merge`] (conflicts), [`sync`] (judging replays).
 
+mod local;
 mod merge;
 mod queue;
 mod record;
 mod sync;
 
+pub use local::{local_class, prepare_create, typed_objects};
 pub use merge::{base_of, merge_update, Conflict, ConflictPolicy};
 pub use queue::{apply_update, to_js_shape, OpError, OpKind, PendingOp};
 pub use record::{index_plan, indexes, record};
-pub use sync::{judge, Outcome};
+pub use sync::{judge, LocalOptions, Outcome, SyncReport, SyncState, SyncStatus};
 
 #[cfg(test)]
 mod tests {

@@ -5,7 +5,6 @@ use super::*;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
 pub enum SortKey {
     #[default]
     ExpectedCloseDate,
@@ -16,7 +15,6 @@ pub enum SortKey {
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
 pub struct Sort {
     pub key: SortKey,
     #[serde(default)]
@@ -26,9 +24,7 @@ pub struct Sort {
 /// One column as React shows it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
 pub struct ColumnSummary {
-    #[cfg_attr(feature = "tsify", tsify(type = "Stage"))]
     pub stage: String,
     pub count: u32,
     pub total: f64,

@@ -44,7 +44,6 @@ const DAY_MS: i64 = 86_400_000;
 /// Stage probabilities in percent, per known stage (lead … lost). Default 10/25/50/75/100/0.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
 pub struct Probabilities {
     pub lead: f64,
     pub qualified: f64,

@@ -5,7 +5,6 @@ use super::*;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
 pub struct MonthRevenue {
     /// "2026-12"
     pub month: String,
@@ -16,12 +15,9 @@ pub struct MonthRevenue {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
 pub struct StageAge {
-    #[cfg_attr(feature = "tsify", tsify(type = "Stage"))]
     pub stage: String,
     /// Mean days since creation of the column's deals that have a createdAt.
-    #[cfg_attr(feature = "tsify", tsify(optional))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub average_age_days: Option<f64>,
 }
@@ -29,17 +25,14 @@ pub struct StageAge {
 /// Statistics over the deals the filter shows.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
 pub struct Stats {
     pub count: u32,
     pub total: f64,
     pub weighted: f64,
     /// won / (won + lost); absent while nothing is closed.
-    #[cfg_attr(feature = "tsify", tsify(optional))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub win_rate: Option<f64>,
     /// Mean amount of deals that have one.
-    #[cfg_attr(feature = "tsify", tsify(optional))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub average_deal_size: Option<f64>,
     pub average_age_by_stage: Vec<StageAge>,

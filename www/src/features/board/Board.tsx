@@ -1,21 +1,23 @@
 // The pipeline board: one column per stage, each scrolling on its own with a sticky header and
 // virtualised cards; drag with the mouse, or "Move to…" from a card's menu (keyboard, touch).
 // On a phone one stage shows at a time. /deals/:id opens a deal over the board.
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
 import { useNavigate, useParams } from 'react-router';
 import { DndContext, DragOverlay, MouseSensor, useSensor, useSensors, type Announcements, type DragEndEvent, type DragStartEvent } from '@dnd-kit/core';
-import { Alert, Button, Chip, CloseButton, Group, NativeSelect, TextInput } from '@mantine/core';
+import { Alert, Button, Chip, CloseButton, Group, NativeSelect, Select, TextInput } from '@mantine/core';
 import { DatePickerInput } from '@mantine/dates';
 import { useMediaQuery } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { IconPlus, IconSearch } from '@tabler/icons-react';
-import type { Stage } from 'crm-wasm';
+import type { Activity, Stage } from 'crm-wasm';
 import { moveDeal } from '../../data/actions';
 import { useSession } from '../../data/context';
 import { describeError } from '../../data/crm';
-import { usePipeline } from '../../data/hooks';
+import { usePipeline, useQuery } from '../../data/hooks';
+import { useMyTeam } from '../../data/team';
 import { STAGE_OPTIONS, stageLabel } from '../../lib/stages';
 import { DealDrawer } from '../deal/DealDrawer';
+import { LostReasonModal } from '../deal/LostReason';
 import { CardView } from './Card';
 import { Column } from './Column';
 import { useApplyFilters, useBoardFilters } from './filters';
@@ -33,6 +35,15 @@ export function Board() {
   const [phoneStage, setPhoneStage] = useState<Stage>('lead');
   const [creating, setCreating] = useState(false);
   const [dragging, setDragging] = useState<string>();
+  const [askLost, setAskLost] = useState<string>();
+  const team = useMyTeam();
+  // Each deal's next open activity (the earliest due), for its card; none planned is flagged.
+  const open = useQuery(() => client.activities().doesNotExist('completedAt').exists('dueDate').ascending('dueDate'), 'next-activities', true);
+  const nextOf = useMemo(() => {
+    const next = new Map<string, Activity>();
+    for (const a of open.data ?? []) if (a.relatedTo?.className === 'Deal' && !next.has(a.relatedTo.objectId)) next.set(a.relatedTo.objectId, a);
+    return open.data ? (id: string) => next.get(id) ?? null : undefined;
+  }, [open.data]);
   const sensors = useSensors(useSensor(MouseSensor, { activationConstraint: { distance: 5 } }));
 
   const title = (id: string | number) => pipeline.get(String(id))?.title ?? 'the deal';
@@ -47,6 +58,7 @@ export function Board() {
   const move = async (id: string, to: Stage) => {
     try {
       await moveDeal(workspace, id, to);
+      if (to === 'lost') setAskLost(id);
     } catch (err) {
       notifications.show({ color: 'red', title: 'The deal was not moved', message: describeError(err) });
     }
@@ -77,6 +89,17 @@ export function Board() {
         />
         <Chip checked={filters.overdue} onChange={(v) => setFilter({ overdue: v })} variant="light">Overdue</Chip>
         <Chip checked={filters.mine} onChange={(v) => setFilter({ mine: v })} variant="light">Assigned to me</Chip>
+        <Select
+          aria-label="Owner"
+          placeholder="Any owner"
+          clearable
+          searchable
+          data={team.members.map((m) => ({ value: m.id, label: m.id === user.objectId ? `${m.name} (me)` : m.name }))}
+          value={filters.owner || null}
+          onChange={(v) => setFilter({ owner: v ?? '' })}
+          className="owner-filter"
+          w={170}
+        />
         <DatePickerInput
           type="range"
           label="Expected close between"
@@ -105,14 +128,15 @@ export function Board() {
       <DndContext sensors={sensors} onDragStart={onDragStart} onDragEnd={onDragEnd} onDragCancel={() => setDragging(undefined)} accessibility={{ announcements, screenReaderInstructions: { draggable: 'Use the Move to menu to move this deal to another stage.' } }}>
         <div className={`board${phone ? ' board-phone' : ''}`}>
           {shown.map((column) => (
-            <Column key={column.stage} column={column} pipeline={pipeline} version={version} me={user.objectId} onMove={move} dragging={dragging} />
+            <Column key={column.stage} column={column} pipeline={pipeline} version={version} me={user.objectId} onMove={move} dragging={dragging} nameOf={team.nameOf} nextOf={nextOf} />
           ))}
         </div>
         <DragOverlay dropAnimation={null}>
-          {dragged ? <CardView deal={dragged} me={user.objectId} overlay /> : null}
+          {dragged ? <CardView deal={dragged} me={user.objectId} nameOf={team.nameOf} overlay /> : null}
         </DragOverlay>
       </DndContext>
       <NewDealModal opened={creating} onClose={() => setCreating(false)} client={client} />
+      {askLost && <LostReasonModal dealId={askLost} onClose={() => setAskLost(undefined)} />}
       {dealId && <DealDrawer key={dealId} dealId={dealId} onClose={() => navigate({ pathname: '/', search: window.location.search })} />}
     </div>
   );

@@ -1,38 +1,44 @@
 import { Link, useLocation } from 'react-router';
 import { useDraggable } from '@dnd-kit/core';
 import { ActionIcon, Avatar, Group, Menu, Text, Tooltip } from '@mantine/core';
-import { IconArrowsExchange, IconBuilding, IconCalendar, IconUser } from '@tabler/icons-react';
-import type { Deal, Stage } from 'crm-wasm';
-import { formatDate, formatMoney, isOverdue, refName } from '../../lib/format';
+import { IconAlertCircle, IconArrowsExchange, IconBuilding, IconCalendar, IconChecklist, IconUser } from '@tabler/icons-react';
+import type { Activity, Deal, Stage } from 'crm-wasm';
+import { formatDate, formatMoney, initials, isOverdue, refName } from '../../lib/format';
 import { STAGES, stageLabel } from '../../lib/stages';
 
 /** A deal's card on the board: drag it with the mouse; the title link opens it (Enter too);
  * "Move to…" moves it from the keyboard or on a touch screen. */
-export function Card({ deal, me, onMove, hidden }: { deal: Deal; me?: string; onMove: (id: string, to: Stage) => void; hidden?: boolean }) {
+type NameOf = (id: string | undefined) => string | undefined;
+/** A deal's next open activity: null when none is planned, undefined while unknown. */
+export type NextOf = (dealId: string) => Activity | null | undefined;
+
+export function Card({ deal, me, onMove, hidden, nameOf, nextOf }: { deal: Deal; me?: string; onMove: (id: string, to: Stage) => void; hidden?: boolean; nameOf?: NameOf; nextOf?: NextOf }) {
   const id = deal.objectId!;
   // Mouse only (see the board's sensors): no attributes, so the card is no button around links.
   const { listeners, setNodeRef } = useDraggable({ id });
   return (
     <article ref={setNodeRef} {...listeners} className={`card${hidden ? ' card-dragging' : ''}`} aria-label={`Deal ${deal.title}`}>
-      <CardBody deal={deal} me={me} menu={<MoveMenu deal={deal} onMove={onMove} />} />
+      <CardBody deal={deal} me={me} nameOf={nameOf} next={nextOf?.(id)} menu={<MoveMenu deal={deal} onMove={onMove} />} />
     </article>
   );
 }
 
 /** The card as the drag overlay shows it. */
-export function CardView({ deal, me, overlay }: { deal: Deal; me?: string; overlay?: boolean }) {
+export function CardView({ deal, me, overlay, nameOf }: { deal: Deal; me?: string; overlay?: boolean; nameOf?: NameOf }) {
   return (
     <div className={`card${overlay ? ' card-overlay' : ''}`} aria-hidden>
-      <CardBody deal={deal} me={me} />
+      <CardBody deal={deal} me={me} nameOf={nameOf} />
     </div>
   );
 }
 
-function CardBody({ deal, me, menu }: { deal: Deal; me?: string; menu?: React.ReactNode }) {
+function CardBody({ deal, me, menu, nameOf, next }: { deal: Deal; me?: string; menu?: React.ReactNode; nameOf?: NameOf; next?: Activity | null }) {
   const location = useLocation();
   const company = refName(deal.company);
   const overdue = isOverdue(deal.expectedCloseDate) && !['won', 'lost'].includes(deal.stage ?? '');
-  const owner = deal.assignedTo ? (deal.assignedTo.objectId === me ? 'You' : 'A colleague') : undefined;
+  const ownerId = deal.assignedTo?.objectId;
+  const owner = ownerId ? (ownerId === me ? 'You' : 'A colleague') : undefined;
+  const ownerName = nameOf?.(ownerId);
   return (
     <>
       <Group justify="space-between" gap={4} wrap="nowrap" align="flex-start">
@@ -52,12 +58,23 @@ function CardBody({ deal, me, menu }: { deal: Deal; me?: string; menu?: React.Re
           <IconCalendar size={12} aria-hidden style={{ verticalAlign: -1 }} /> {overdue ? 'Overdue · ' : 'Closes '}{formatDate(deal.expectedCloseDate)}
         </Text>
       )}
+      {next ? (
+        <Text size="xs" c={isOverdue(next.dueDate) ? 'red.8' : 'dimmed'} truncate className="card-next" data-testid="next-activity">
+          <IconChecklist size={12} aria-hidden style={{ verticalAlign: -1 }} /> Next: {next.subject ?? next.type} · {formatDate(next.dueDate)}
+        </Text>
+      ) : next === null && !['won', 'lost'].includes(deal.stage ?? '') ? (
+        <Text size="xs" c="orange.9" className="card-next" data-testid="no-next-activity">
+          <IconAlertCircle size={12} aria-hidden style={{ verticalAlign: -1 }} /> No next step planned
+        </Text>
+      ) : null}
       <Group justify="space-between" gap={4} mt={4} wrap="nowrap">
         <Text size="sm" fw={650}>{formatMoney(deal.amount)}</Text>
         {owner && (
-          <Tooltip label={owner === 'You' ? 'Assigned to you' : 'Assigned to a colleague'}>
+          <Tooltip label={owner === 'You' ? 'Assigned to you' : `Assigned to ${ownerName ?? 'a colleague'}`}>
             {owner === 'You' ? (
               <Avatar size={22} radius="xl" color="indigo" aria-label="Me (assigned to you)">Me</Avatar>
+            ) : ownerName ? (
+              <Avatar size={22} radius="xl" color="grape" aria-label={`Assigned to ${ownerName}`}>{initials(ownerName)}</Avatar>
             ) : (
               <Avatar size={22} radius="xl" color="gray" aria-label="Assigned to a colleague"><IconUser size={13} aria-hidden /></Avatar>
             )}

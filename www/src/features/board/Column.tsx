@@ -5,16 +5,18 @@ import { Badge, Group, Text } from '@mantine/core';
 import type { ColumnSummary, Pipeline, Stage } from 'crm-wasm';
 import { formatMoney } from '../../lib/format';
 import { stageInfo } from '../../lib/stages';
-import { Card } from './Card';
+import { Card, type NextOf } from './Card';
 
 /** One stage: a sticky header with count and totals over its own virtualised, scrolling list. */
-export function Column({ column, pipeline, version, me, onMove, dragging }: {
+export function Column({ column, pipeline, version, me, onMove, dragging, nameOf, nextOf }: {
   column: ColumnSummary;
   pipeline: Pipeline;
   version: number;
   me?: string;
   onMove: (id: string, to: Stage) => void;
   dragging?: string;
+  nameOf?: (id: string | undefined) => string | undefined;
+  nextOf?: NextOf;
 }) {
   const { setNodeRef, isOver } = useDroppable({ id: column.stage });
   const scroller = useRef<HTMLDivElement>(null);
@@ -60,7 +62,7 @@ export function Column({ column, pipeline, version, me, onMove, dragging }: {
               if (!deal) return null;
               return (
                 <div key={deal.objectId} data-index={item.index} ref={virtualizer.measureElement} className="slot" style={{ transform: `translateY(${item.start}px)` }}>
-                  <Card deal={deal} me={me} onMove={onMove} hidden={dragging === deal.objectId} />
+                  <Card deal={deal} me={me} onMove={onMove} hidden={dragging === deal.objectId} nameOf={nameOf} nextOf={nextOf} />
                 </div>
               );
             })}

@@ -1,27 +1,32 @@
-// The board's filters live in the URL (?q=&overdue=1&mine=1&from=&before=), so a reload, the back
+// The board's filters live in the URL (?q=&overdue=1&mine=1&owner=&from=&before=), so a reload, the back
 // button and a shared link keep them; the dashboard reads the same ones and says so.
 import { useEffect, useMemo } from 'react';
 import { useSearchParams } from 'react-router';
 import type { Pipeline } from 'crm-wasm';
+import { useMyTeam } from '../../data/team';
 import { dayToIso, formatDate } from '../../lib/format';
 
 export interface BoardFilters {
   q: string;
   overdue: boolean;
   mine: boolean;
+  /** A user's objectId: deals assigned to them. */
+  owner: string;
   from: string;
   before: string;
 }
 
-const KEYS = ['q', 'overdue', 'mine', 'from', 'before'] as const;
+const KEYS = ['q', 'overdue', 'mine', 'owner', 'from', 'before'] as const;
 
 export function useBoardFilters() {
   const [params, setParams] = useSearchParams();
+  const { nameOf } = useMyTeam();
   const filters: BoardFilters = useMemo(
     () => ({
       q: params.get('q') ?? '',
       overdue: params.get('overdue') === '1',
       mine: params.get('mine') === '1',
+      owner: params.get('owner') ?? '',
       from: params.get('from') ?? '',
       before: params.get('before') ?? '',
     }),
@@ -45,15 +50,16 @@ export function useBoardFilters() {
     for (const k of KEYS) next.delete(k);
     return next;
   }, { replace: true });
-  return { filters, setFilter, clear, active: describeFilters(filters) };
+  return { filters, setFilter, clear, active: describeFilters(filters, nameOf) };
 }
 
 /** The filters in words ("matching “acme” · overdue"), empty when none applies. */
-export function describeFilters(f: BoardFilters): string[] {
+export function describeFilters(f: BoardFilters, nameOf: (id: string) => string | undefined = () => undefined): string[] {
   const parts: string[] = [];
   if (f.q) parts.push(`title matching “${f.q}”`);
   if (f.overdue) parts.push('overdue');
   if (f.mine) parts.push('assigned to me');
+  if (f.owner) parts.push(`owned by ${nameOf(f.owner) ?? 'a colleague'}`);
   if (f.from) parts.push(`closing from ${formatDate(dayToIso(f.from))}`);
   if (f.before) parts.push(`closing before ${formatDate(dayToIso(f.before))}`);
   return parts;
@@ -65,7 +71,8 @@ export function useApplyFilters(pipeline: Pipeline, filters: BoardFilters, me: s
     pipeline.setFilter({
       text: filters.q || undefined,
       overdue: filters.overdue || undefined,
-      assignees: filters.mine && me ? [me] : undefined,
+      // "Assigned to me" and an owner together: deals of either.
+      assignees: filters.owner || (filters.mine && me) ? [...new Set([filters.owner, filters.mine ? me : ''].filter((x): x is string => !!x))] : undefined,
       closeFrom: filters.from ? dayToIso(filters.from) : undefined,
       closeBefore: filters.before ? dayToIso(filters.before) : undefined,
     });

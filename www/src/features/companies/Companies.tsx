@@ -1,11 +1,12 @@
 // Companies: search (any case, over name, industry, website), sort, add, delete — which first
 // says what points at the company and unlinks it.
-import { useMemo, useState, type FormEvent } from 'react';
+import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { ActionIcon, Alert, Anchor, Button, Group, NativeSelect, Paper, Table, Text, TextInput, Tooltip } from '@mantine/core';
 import { IconPlus, IconSearch, IconTrash } from '@tabler/icons-react';
 import type { Company } from 'crm-wasm';
 import { PageHeader } from '../../components/PageHeader';
+import { onRestored } from '../../data/actions';
 import { useSession } from '../../data/context';
 import { describeError } from '../../data/crm';
 import { useQuery } from '../../data/hooks';
@@ -21,6 +22,8 @@ export function Companies() {
   const sort = (params.get('sort') ?? 'name') as Sort;
   const setParam = (k: string, v: string) => setParams((p) => { const n = new URLSearchParams(p); if (v) n.set(k, v); else n.delete(k); return n; }, { replace: true });
   const all = useQuery(() => client.companies().ascending('name'), 'companies', true);
+  const { reload } = all;
+  useEffect(() => onRestored(reload), [reload]);
   const rows = useMemo(() => {
     const found = (all.data ?? []).filter((c) => matches(search, [c.name, c.industry, c.website, c.address]));
     const byName = (a: Company, b: Company) => a.name.localeCompare(b.name);

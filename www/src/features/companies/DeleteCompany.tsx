@@ -1,6 +1,5 @@
 import { useEffect, useState } from 'react';
 import { Loader, Text } from '@mantine/core';
-import { notifications } from '@mantine/notifications';
 import type { Company, Contact, Deal } from 'crm-wasm';
 import { ConfirmDelete } from '../../components/ConfirmDelete';
 import { companyLinks, deleteCompany } from '../../data/actions';
@@ -9,7 +8,8 @@ import { describeError } from '../../data/crm';
 
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 
-/** Confirms a company's delete, saying which contacts and deals point at it (they are unlinked). */
+/** Confirms a company's delete, saying which contacts and deals point at it (they are unlinked;
+ * the notification's Undo restores the company and the links). */
 export function DeleteCompany({ company, onClose, onDeleted }: { company: Company; onClose: () => void; onDeleted: () => void }) {
   const { workspace } = useSession();
   const [links, setLinks] = useState<{ contacts: Contact[]; deals: Deal[] }>();
@@ -27,7 +27,6 @@ export function DeleteCompany({ company, onClose, onDeleted }: { company: Compan
     setBusy(true);
     try {
       await deleteCompany(workspace, company, links);
-      notifications.show({ color: 'teal', message: `${company.name} deleted.` });
       onDeleted();
     } catch (err) {
       setError(describeError(err));
@@ -41,7 +40,7 @@ export function DeleteCompany({ company, onClose, onDeleted }: { company: Compan
         <Text size="sm" data-testid="company-links">Nothing points at {company.name}.</Text>
       ) : (
         <Text size="sm" data-testid="company-links">
-          {plural(links.contacts.length, 'contact', 'contacts')} and {plural(links.deals.length, 'deal', 'deals')} belong to {company.name}. They are kept, without a company.
+          {plural(links.contacts.length, 'contact', 'contacts')} and {plural(links.deals.length, 'deal', 'deals')} belong to {company.name}. They are kept, without a company (Undo puts the links back).
         </Text>
       ))}
       {error && <Text c="red" size="sm" role="alert">{error}</Text>}

@@ -1,6 +1,7 @@
 // The sales manager's view: open pipeline, weighted forecast by month, won this month and
 // quarter, win rate, average won deal, age by stage. Computed over the deals the board holds; a
 // note says when the board's filters apply (they travel in the URL) and clears them.
+import '@mantine/charts/styles.css';
 import { useMemo } from 'react';
 import { Alert, Button, Group, Paper, SimpleGrid, Table, Text, Title } from '@mantine/core';
 import { BarChart } from '@mantine/charts';

@@ -11,6 +11,7 @@ import { deleteDeal, updateDeal } from '../../data/actions';
 import { useSession } from '../../data/context';
 import { describeError } from '../../data/crm';
 import { usePipeline, useQuery } from '../../data/hooks';
+import { useMyTeam } from '../../data/team';
 import { dayToIso, formatDate, formatMoney, isoToDay, refName } from '../../lib/format';
 import { STAGE_OPTIONS, stageInfo } from '../../lib/stages';
 import { Activities } from './Activities';
@@ -25,9 +26,10 @@ interface Form {
   contact: string;
   owner: string;
   notes: string;
+  lostReason: string;
 }
 const LABELS: Record<keyof Form, string> = {
-  title: 'title', amount: 'amount', stage: 'stage', close: 'expected close', company: 'company', contact: 'contact', owner: 'owner', notes: 'notes',
+  title: 'title', amount: 'amount', stage: 'stage', close: 'expected close', company: 'company', contact: 'contact', owner: 'owner', notes: 'notes', lostReason: 'lost reason',
 };
 
 function toForm(d: Deal | undefined): Form {
@@ -40,6 +42,7 @@ function toForm(d: Deal | undefined): Form {
     contact: d?.contact?.objectId ?? '',
     owner: d?.assignedTo?.objectId ?? '',
     notes: d?.notes ?? '',
+    lostReason: d?.lostReason ?? '',
   };
 }
 
@@ -59,6 +62,7 @@ function changesOf(form: Form, fields: (keyof Form)[]): Changes<Deal> {
       case 'contact': c.contact = v ? { className: 'Contact', objectId: v } : null; break;
       case 'owner': c.assignedTo = v ? { className: '_User', objectId: v } : null; break;
       case 'notes': c.notes = v || null; break;
+      case 'lostReason': c.lostReason = v.trim() || null; break;
     }
   }
   return c as Changes<Deal>;
@@ -91,6 +95,7 @@ function DealRecord({ deal, base, form, setForm, onSaved, onDeleted }: {
   onDeleted: () => void;
 }) {
   const { client, user, workspace } = useSession();
+  const team = useMyTeam();
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
   const [confirmOverwrite, setConfirmOverwrite] = useState(false);
@@ -140,8 +145,13 @@ function DealRecord({ deal, base, form, setForm, onSaved, onDeleted }: {
   const companyOptions = (companies.data ?? []).map((c) => ({ value: c.objectId!, label: c.name }));
   if (deal.company?.objectId && !companyOptions.some((o) => o.value === deal.company!.objectId)) companyOptions.push({ value: deal.company.objectId, label: companyName ?? 'Current company' });
   const contactOptions = (contacts.data ?? []).map((c) => ({ value: c.objectId!, label: c.name }));
-  const ownerOptions = [{ value: '', label: 'Unassigned' }, { value: user.objectId!, label: `Me (${user.username})` }];
-  if (form.owner && form.owner !== user.objectId) ownerOptions.push({ value: form.owner, label: 'A colleague' });
+  // The team by display name (never an e-mail), the user first.
+  const ownerOptions = [
+    { value: user.objectId!, label: `Me (${team.nameOf(user.objectId) ?? user.username})` },
+    ...team.members.filter((m) => m.id !== user.objectId).map((m) => ({ value: m.id, label: m.name })),
+  ];
+  if (form.owner && !ownerOptions.some((o) => o.value === form.owner)) ownerOptions.push({ value: form.owner, label: 'A colleague' });
+  const handingOn = form.owner !== base.owner && base.owner === user.objectId && deal.createdBy?.objectId !== user.objectId;
 
   return (
     <Stack gap="md">
@@ -149,6 +159,7 @@ function DealRecord({ deal, base, form, setForm, onSaved, onDeleted }: {
         <Badge color={stageInfo(deal.stage).color} variant="light">{stageInfo(deal.stage).label}</Badge>
         <Text size="sm" fw={600}>{formatMoney(deal.amount)}</Text>
         {deal.expectedCloseDate && <Text size="sm" c="dimmed">closes {formatDate(deal.expectedCloseDate)}</Text>}
+        {deal.stage === 'lost' && deal.lostReason && <Text size="sm" c="dimmed" data-testid="lost-reason">Lost: {deal.lostReason}</Text>}
       </Group>
       <Group gap="md">
         {deal.company?.objectId && <Anchor component={Link} to={`/companies/${deal.company.objectId}`} size="sm">{companyName ?? 'Company'}</Anchor>}
@@ -169,11 +180,14 @@ function DealRecord({ deal, base, form, setForm, onSaved, onDeleted }: {
           </Group>
           <Group grow>
             <DateInput label="Expected close" valueFormat="D MMM YYYY" clearButtonProps={{ 'aria-label': 'Clear expected close' }} clearable value={form.close || null} onChange={(v) => set({ close: v ?? '' })} />
-            <NativeSelect label="Owner" data={ownerOptions} value={form.owner} onChange={(e) => set({ owner: e.currentTarget.value })} />
+            <Select label="Owner" placeholder="Unassigned" searchable clearable data={ownerOptions} value={form.owner || null} onChange={(v) => set({ owner: v ?? '' })} description={handingOn ? 'You will no longer see this deal.' : undefined} />
           </Group>
           <Select label="Company" placeholder="None" searchable clearable data={companyOptions} value={form.company || null} onChange={(v) => set({ company: v ?? '' })} />
           <Select label="Contact" placeholder="None" searchable clearable data={contactOptions} value={form.contact || null} onChange={(v) => set({ contact: v ?? '' })} />
-          <Textarea label="Notes" description={form.stage === 'lost' ? 'Why was it lost?' : undefined} autosize minRows={2} value={form.notes} onChange={(e) => set({ notes: e.currentTarget.value })} />
+          {(form.stage === 'lost' || form.lostReason !== '') && (
+            <TextInput label="Lost reason" placeholder="Why was it lost?" maxLength={500} value={form.lostReason} onChange={(e) => set({ lostReason: e.currentTarget.value })} />
+          )}
+          <Textarea label="Notes" autosize minRows={2} value={form.notes} onChange={(e) => set({ notes: e.currentTarget.value })} />
           {error && <Alert color="red" variant="light" role="alert">{error}</Alert>}
           <Group justify="space-between">
             <Button variant="subtle" color="red" leftSection={<IconTrash size={16} />} onClick={() => setConfirmDelete(true)}>Delete deal</Button>

@@ -10,26 +10,24 @@ use std::collections::BTreeSet;
 use serde_json::{Map, Value};
 use wasm_bindgen::{JsCast, JsValue};
 
+use super::fetch::BrowserPlatform;
+use super::idb;
 use crate::class::CrmClass;
 use crate::client::Client;
 use crate::error::{CrmError, Result};
 use crate::eval::{self, SubQueries};
-use crate::idb;
-use crate::offline::{self, Conflict, ConflictPolicy, OpError, OpKind, Outcome, PendingOp};
+use crate::offline::{
+    self, Conflict, ConflictPolicy, OpError, OpKind, Outcome, PendingOp, SyncReport,
+};
 use crate::query::Query;
 use crate::rest;
 use crate::schema::{Changes, ClassSchema};
-use crate::web::BrowserPlatform;
 
 const VERSION: u32 = 1;
 const PINS: &str = "pins";
 const OPS: &str = "ops";
 const META: &str = "meta";
 pub const DEFAULT_PIN: &str = "_default";
-
-pub fn database_name(app_id: &str, user_id: &str) -> String {
-    format!("crm-wasm/{app_id}/{user_id}")
-}
 
 fn class_schema(class: &str) -> Result<&'static ClassSchema> {
     CrmClass::from_name(class)
@@ -52,20 +50,6 @@ fn object_of(record: &JsValue) -> Option<Value> {
         .ok()?
         .as_string()?;
     serde_json::from_str(&text).ok()
-}
-
-/// What one `sync` did.
-#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
-pub struct SyncReport {
-    pub applied: u32,
-    pub rejected: u32,
-    pub conflicts: u32,
-    /// Still queued (rejected ones included).
-    pub pending: u32,
-    /// Stopped early for lack of a connection.
-    pub offline: bool,
 }
 
 /// Something the app should hear about, delivered after the call that caused it.
@@ -267,6 +251,14 @@ impl LocalStore {
             None
         } else {
             object_of(&r)
+        })
+    }
+
+    /// The stored object `id` of `class`, or OBJECT_NOT_FOUND (as the server would answer).
+    pub async fn get_found(&self, class: &str, id: &str) -> Result<Value> {
+        self.get(class, id).await?.ok_or_else(|| CrmError::Server {
+            parse_code: crate::error::parse_code::OBJECT_NOT_FOUND,
+            message: "Object not found in the local datastore.".into(),
         })
     }
 
@@ -696,4 +688,16 @@ impl SubQueries for LocalSubQueries {
 /// Deletes the local database of a user (on log-out). A missing database is fine.
 pub async fn wipe(name: &str) -> Result<()> {
     idb::delete_database(name).await
+}
+
+/// Logs out (revoking the session on the server) and deletes the signed-in user's local
+/// datastore, pins and queued writes, so the next user of this browser sees nothing of it. The
+/// database goes even if the server could not be told; the log-out's own error comes after.
+pub async fn log_out_and_wipe(client: &Client<BrowserPlatform>) -> Result<()> {
+    let user = client.current_user();
+    let result = client.log_out().await;
+    if let Some(id) = user.and_then(|u| u.object_id) {
+        wipe(&client.platform().endpoint().database_name(&id)).await?;
+    }
+    result
 }

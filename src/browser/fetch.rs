@@ -13,14 +13,7 @@ use crate::error::{CrmError, Result};
 use crate::models::User;
 use crate::rest::{self, Request, Session};
 
-#[derive(Clone, Debug)]
-pub struct Endpoint {
-    pub server_url: String,
-    pub app_id: String,
-    pub javascript_key: String,
-    pub timeout_ms: u32,
-    pub persist_session: bool,
-}
+pub use crate::client::Endpoint;
 
 pub struct BrowserPlatform {
     endpoint: Endpoint,

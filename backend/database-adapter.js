@@ -1,0 +1,57 @@
+// The PostgreSQL storage adapter Parse Server runs on, with one answer put right: Parse's
+// adapter turns `field $in []` into `field IS NULL`, so an empty list (written by a client, or
+// built by Parse from a `$inQuery` / matchesQuery subquery that found nothing) answers every
+// object whose field is unset instead of none. Here an empty `$in` becomes a clause no object
+// matches (`objectId $in []`, which the adapter turns into `objectId IS NULL`, and objectId is
+// never null), before any query reaches SQL: finds, counts, distinct and the by-query writes.
+const { PostgresStorageAdapter } = require('parse-server/lib/Adapters/Storage/Postgres/PostgresStorageAdapter');
+
+const MATCHES_NOTHING = { objectId: { $in: [] } };
+
+/** A copy of `where` with every `field: {$in: []}` made to match nothing; `where` itself is
+ * returned when there is none (the common case costs one walk and no copy). */
+function emptyInMatchesNothing(where) {
+  if (!where || typeof where !== 'object' || !hasEmptyIn(where)) return where;
+  const out = {};
+  const and = [];
+  for (const [key, value] of Object.entries(where)) {
+    if ((key === '$or' || key === '$and' || key === '$nor') && Array.isArray(value)) {
+      out[key] = value.map(emptyInMatchesNothing);
+    } else if (key !== 'objectId' && !key.startsWith('$') && value && typeof value === 'object' && Array.isArray(value.$in) && value.$in.length === 0) {
+      const { $in, ...others } = value;
+      if (Object.keys(others).length > 0) out[key] = others;
+      and.push(MATCHES_NOTHING);
+    } else {
+      out[key] = value;
+    }
+  }
+  if (and.length > 0) out.$and = [...(out.$and || []), ...and];
+  return out;
+}
+
+function hasEmptyIn(where) {
+  return Object.entries(where).some(([key, value]) => {
+    if (!value || typeof value !== 'object') return false;
+    if (Array.isArray(value)) return (key === '$or' || key === '$and' || key === '$nor') && value.some((w) => w && typeof w === 'object' && hasEmptyIn(w));
+    return key !== 'objectId' && !key.startsWith('$') && Array.isArray(value.$in) && value.$in.length === 0;
+  });
+}
+
+class CrmPostgresAdapter extends PostgresStorageAdapter {}
+// Every adapter method that takes a query takes it third: (className, schema, query, ...).
+for (const method of ['find', 'count', 'distinct', 'deleteObjectsByQuery', 'updateObjectsByQuery', 'findOneAndUpdate', 'upsertOneObject']) {
+  CrmPostgresAdapter.prototype[method] = function (className, schema, query, ...rest) {
+    return PostgresStorageAdapter.prototype[method].call(this, className, schema, emptyInMatchesNothing(query), ...rest);
+  };
+}
+
+/** File uploads are off (server.js); Parse still wants a files adapter beside an explicit
+ * database adapter. This one stores nothing and says why. */
+class NoFilesAdapter {
+  async createFile() { throw new Error('file uploads are off on this server'); }
+  async deleteFile() { throw new Error('file uploads are off on this server'); }
+  async getFileData() { throw new Error('no files are stored on this server'); }
+  getFileLocation(config, filename) { return `${config.mount}/files/${config.applicationId}/${encodeURIComponent(filename)}`; }
+}
+
+module.exports = { CrmPostgresAdapter, NoFilesAdapter, emptyInMatchesNothing };

@@ -1,0 +1,324 @@
+// TypeScript declarations of the crm-core types that cross to JavaScript (models, queries,
+// pipeline views, options, sync and live status). crm-wasm publishes them in its .d.ts;
+// tests/ts_declarations.rs checks them against the Rust types (fields, optionality, values).
+
+/**
+ * A call, e-mail, meeting or note, related to a contact or a deal.
+ */
+export interface Activity {
+    objectId?: string;
+    type?: ActivityType;
+    subject?: string;
+    description?: string;
+    dueDate?: IsoDate;
+    completedAt?: IsoDate;
+    relatedTo?: RelatedTo;
+    createdAt?: IsoDate;
+    updatedAt?: IsoDate;
+    /**
+     * Set by the server from the session; a value sent by a client is ignored.
+     */
+    createdBy?: Ref<User>;
+    ACL?: Acl;
+}
+
+/**
+ * A customer organisation.
+ */
+export interface Company {
+    objectId?: string;
+    name: string;
+    website?: string;
+    industry?: string;
+    address?: string;
+    notes?: string;
+    createdAt?: IsoDate;
+    updatedAt?: IsoDate;
+    /**
+     * Set by the server from the session; a value sent by a client is ignored.
+     */
+    createdBy?: Ref<User>;
+    ACL?: Acl;
+}
+
+/**
+ * A person, usually at a company.
+ */
+export interface Contact {
+    objectId?: string;
+    name: string;
+    email?: string;
+    phone?: string;
+    company?: Ref<Company>;
+    notes?: string;
+    createdAt?: IsoDate;
+    updatedAt?: IsoDate;
+    /**
+     * Set by the server from the session; a value sent by a client is ignored.
+     */
+    createdBy?: Ref<User>;
+    ACL?: Acl;
+}
+
+/**
+ * A query over one class. `order` holds field names, `-name` for descending (Parse's own
+ * notation); `include` names pointer fields to fetch whole; `keys` selects fields.
+ */
+export interface Query {
+    constraints?: Constraint[];
+    order?: string[];
+    limit?: number;
+    skip?: number;
+    include?: string[];
+    keys?: string[];
+}
+
+/**
+ * A reference to an object by class and id, as `{className, objectId}` (JS) or
+ * `{"__type":"Pointer", className, objectId}` (wire).
+ */
+export interface Pointer {
+    className: string;
+    objectId: string;
+}
+
+/**
+ * A signed-up user (Parse's `_User`). `email` is only visible to the user themself.
+ */
+export interface User {
+    objectId?: string;
+    username: string;
+    email?: string;
+    createdAt?: IsoDate;
+    updatedAt?: IsoDate;
+}
+
+/**
+ * An opportunity in the sales pipeline. `createdBy` is not in the product schema: the
+ * backend records who created a deal, because the creator keeps access when the deal is
+ * assigned to someone else.
+ */
+export interface Deal {
+    objectId?: string;
+    title: string;
+    amount?: number;
+    stage?: Stage;
+    contact?: Ref<Contact>;
+    company?: Ref<Company>;
+    expectedCloseDate?: IsoDate;
+    notes?: string;
+    assignedTo?: Ref<User>;
+    createdAt?: IsoDate;
+    updatedAt?: IsoDate;
+    /**
+     * Set by the server from the session; a value sent by a client is ignored.
+     */
+    createdBy?: Ref<User>;
+    ACL?: Acl;
+}
+
+/**
+ * One column as React shows it.
+ */
+export interface ColumnSummary {
+    stage: Stage;
+    count: number;
+    total: number;
+    weighted: number;
+}
+
+/**
+ * One condition on one field.
+ */
+export type Constraint = { op: "equalTo"; field: string; value: QueryValue } | { op: "notEqualTo"; field: string; value: QueryValue } | { op: "lessThan"; field: string; value: QueryValue } | { op: "lessThanOrEqualTo"; field: string; value: QueryValue } | { op: "greaterThan"; field: string; value: QueryValue } | { op: "greaterThanOrEqualTo"; field: string; value: QueryValue } | { op: "containedIn"; field: string; values: QueryValue[] } | { op: "notContainedIn"; field: string; values: QueryValue[] } | { op: "exists"; field: string } | { op: "doesNotExist"; field: string } | { op: "startsWith"; field: string; text: string } | { op: "contains"; field: string; text: string } | { op: "matchesQuery"; field: string; query: Query } | { op: "doesNotMatchQuery"; field: string; query: Query } | { op: "or"; queries: Query[] } | { op: "and"; queries: Query[] };
+
+/**
+ * Options for `CrmClient`. There is no master key: the client is for browsers.
+ */
+export interface ClientOptions {
+    /**
+     * e.g. "http://127.0.0.1:1337/parse"
+     */
+    serverUrl: string;
+    appId: string;
+    javascriptKey: string;
+    /**
+     * Per-request timeout; default 15000.
+     */
+    timeoutMs?: number;
+    /**
+     * How often a request that failed in transport is retried; default 3 (0 turns retries off).
+     */
+    maxRetries?: number;
+    /**
+     * Keep the session in localStorage so a reload stays signed in; default true.
+     */
+    persistSession?: boolean;
+}
+
+/**
+ * Stage probabilities in percent, per known stage (lead … lost). Default 10/25/50/75/100/0.
+ */
+export interface Probabilities {
+    lead: number;
+    qualified: number;
+    proposal: number;
+    negotiation: number;
+    won: number;
+    lost: number;
+    /**
+     * For stages outside the known six; default 0.
+     */
+    other?: number;
+}
+
+/**
+ * Statistics over the deals the filter shows.
+ */
+export interface Stats {
+    count: number;
+    total: number;
+    weighted: number;
+    /**
+     * won / (won + lost); absent while nothing is closed.
+     */
+    winRate?: number;
+    /**
+     * Mean amount of deals that have one.
+     */
+    averageDealSize?: number;
+    averageAgeByStage: StageAge[];
+    /**
+     * Weighted amount by month of expected close, months in order.
+     */
+    expectedRevenueByMonth: MonthRevenue[];
+}
+
+/**
+ * What one `sync` did.
+ */
+export interface SyncReport {
+    applied: number;
+    rejected: number;
+    conflicts: number;
+    /**
+     * Still queued (rejected ones included).
+     */
+    pending: number;
+    /**
+     * Stopped early for lack of a connection.
+     */
+    offline: boolean;
+}
+
+/**
+ * Which deals the columns show. Every condition set must hold; an empty filter shows all.
+ */
+export interface Filter {
+    /**
+     * User objectIds: deals assigned to any of them.
+     */
+    assignees?: string[];
+    companies?: string[];
+    contacts?: string[];
+    /**
+     * Inclusive; deals without an amount are left out when either bound is set.
+     */
+    minAmount?: number;
+    maxAmount?: number;
+    /**
+     * Expected close on or after this instant.
+     */
+    closeFrom?: IsoDate;
+    /**
+     * Expected close before this instant.
+     */
+    closeBefore?: IsoDate;
+    /**
+     * Text in the title, case-insensitive (Unicode lower-casing).
+     */
+    text?: string;
+    /**
+     * Close date passed and not won or lost.
+     */
+    overdue?: boolean;
+    /**
+     * Not updated for at least this many days.
+     */
+    staleDays?: number;
+}
+
+/**
+ * Who wins a field both this device and someone else changed.
+ */
+export type ConflictPolicy = "lastWriterWins" | "serverWins";
+
+export interface LiveOptions {
+    /**
+     * e.g. "ws://127.0.0.1:1337/parse"; default: the client's server URL with ws(s)://.
+     */
+    url?: string;
+    /**
+     * How often to check a quiet connection is alive; default 15000, 0 turns it off.
+     */
+    heartbeatMs?: number;
+    /**
+     * First reconnection delay (doubling, jittered); default 500.
+     */
+    reconnectBaseMs?: number;
+    /**
+     * Longest reconnection delay; default 30000.
+     */
+    reconnectMaxMs?: number;
+}
+
+export interface LocalOptions {
+    /**
+     * Who wins a field changed both offline here and on the server; default lastWriterWins.
+     */
+    conflictPolicy?: ConflictPolicy;
+    /**
+     * Replay the queue when the browser comes back online and after each offline write;
+     * default true.
+     */
+    autoSync?: boolean;
+}
+
+export interface MonthRevenue {
+    /**
+     * "2026-12"
+     */
+    month: string;
+    weighted: number;
+    total: number;
+    count: number;
+}
+
+export interface Sort {
+    key: SortKey;
+    descending?: boolean;
+}
+
+export interface StageAge {
+    stage: Stage;
+    /**
+     * Mean days since creation of the column's deals that have a createdAt.
+     */
+    averageAgeDays?: number;
+}
+
+export interface SyncStatus {
+    state: SyncState;
+    /**
+     * Writes waiting for the server (rejected ones included).
+     */
+    pending: number;
+}
+
+export type LiveEventKind = "create" | "update" | "delete" | "enter" | "leave";
+
+export type LiveStatus = "connecting" | "connected" | "disconnected" | "closed";
+
+export type SortKey = "expectedCloseDate" | "updatedAt" | "amount" | "title";
+
+export type SyncState = "idle" | "syncing" | "offline" | "error";

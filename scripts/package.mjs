@@ -1,0 +1,64 @@
+// Turns wasm-pack's output in pkg/ into the npm package (run by scripts/build.sh after
+// wasm-pack; rerun alone to rebuild only the JS side):
+//   - crm-wasm/react: react/index.ts compiled to pkg/react/index.js + index.d.ts
+//   - crm_wasm.d.ts compiles with any `lib` (it uses Symbol.dispose: it now references
+//     esnext.disposable itself) and with skipLibCheck: false
+//   - calling the API before `await init()` throws a clear error instead of "Cannot read
+//     properties of undefined (reading 'pipeline_new')"
+//   - package.json: `exports` (".", "./react"), React as an optional peer dependency, and the
+//     package's own README (npm/README.md) instead of the repository's
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const pkg = path.join(root, 'pkg');
+const edit = (file, change) => {
+  const f = path.join(pkg, file);
+  const before = readFileSync(f, 'utf8');
+  const after = change(before);
+  if (after !== before) writeFileSync(f, after);
+};
+
+// 1. The declarations reference the lib they need (idempotent).
+const DISPOSABLE = '/// <reference lib="esnext.disposable" />\n';
+edit('crm_wasm.d.ts', (s) => (s.startsWith(DISPOSABLE) ? s : DISPOSABLE + s));
+
+// 2. Before init(), `wasm` is a stand-in whose every property access explains what to do.
+const NOT_READY = 'const __crm_not_initialized = new Proxy({}, { get(_, name) { if (name === "__crm_not_initialized") return true; '
+  + 'throw new Error("crm-wasm is not initialised: call `await init()` (the package\'s default export: `import init from \'crm-wasm\'`) once, before any other call"); } });\n';
+edit('crm_wasm.js', (s) => {
+  if (s.includes('__crm_not_initialized')) return s;
+  const decl = 'let wasmModule, wasmInstance, wasm;';
+  const guard = 'if (wasm !== undefined) return wasm;';
+  if (!s.includes(decl) || !s.includes(guard)) {
+    console.warn('[package] wasm-bindgen glue changed shape: the init() guard was not added');
+    return s;
+  }
+  return NOT_READY + s.replace(decl, 'let wasmModule, wasmInstance, wasm = __crm_not_initialized;')
+    .replaceAll(guard, 'if (!wasm.__crm_not_initialized) return wasm;');
+});
+
+// 3. crm-wasm/react.
+const tsc = path.join(root, 'www/node_modules/.bin/tsc');
+execFileSync(tsc, ['-p', path.join(root, 'react/tsconfig.json')], { stdio: 'inherit' });
+for (const f of ['react/index.js', 'react/index.d.ts']) {
+  edit(f, (s) => s.replaceAll("from 'crm-wasm'", "from '../crm_wasm.js'"));
+}
+
+// 4. package.json and README.
+const manifest = JSON.parse(readFileSync(path.join(pkg, 'package.json'), 'utf8'));
+manifest.files = [...new Set([...(manifest.files ?? []), 'react', 'README.md'])];
+manifest.exports = {
+  '.': { types: './crm_wasm.d.ts', default: './crm_wasm.js' },
+  './react': { types: './react/index.d.ts', default: './react/index.js' },
+  './crm_wasm_bg.wasm': './crm_wasm_bg.wasm',
+  './package.json': './package.json',
+};
+manifest.peerDependencies = { react: '>=18' };
+manifest.peerDependenciesMeta = { react: { optional: true } };
+writeFileSync(path.join(pkg, 'package.json'), JSON.stringify(manifest, null, 2) + '\n');
+copyFileSync(path.join(root, 'npm/README.md'), path.join(pkg, 'README.md'));
+if (!existsSync(path.join(pkg, 'react/index.d.ts'))) throw new Error('pkg/react/index.d.ts missing');
+console.log('[package] pkg/: crm-wasm/react, exports, README');

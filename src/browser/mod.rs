@@ -1,0 +1,19 @@
+//! The browser adapters: each implements one of the core's small traits (or wraps one browser
+//! API) and holds no CRM logic.
+//!
+//! - `fetch`: [`crate::client::Platform`] over fetch (with a timeout), `localStorage` for the
+//!   session and Web Crypto for ids;
+//! - `timers`: the Live Query driver's environment ([`crate::live::LiveEnv`]): `setTimeout`,
+//!   the clock, tasks, and the WebSocket;
+//! - `socket`: a WebSocket reporting through Rust callbacks;
+//! - `idb`: IndexedDB requests and transactions as futures;
+//! - `local_store`: the local datastore's IndexedDB layout (records, pins, queue, meta), over
+//!   the core's offline rules;
+//! - `locks`: Web Locks (one tab replays the queue at a time) and the browser's online state.
+
+pub mod fetch;
+pub(crate) mod idb;
+pub mod local_store;
+pub(crate) mod locks;
+pub(crate) mod socket;
+pub(crate) mod timers;

@@ -1,0 +1,70 @@
+// #16's daily loop, first part: My day lists the user's open activities (overdue, today, this
+// week) across deals and contacts, marks one done in a click (undoable), reschedules one; the
+// board's cards show each deal's next activity and flag open deals with none planned.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { card, logInToBoard, rest, signUp, useApp } from './server.mjs';
+
+const app = useApp(4183);
+const pointer = (className, objectId) => ({ __type: 'Pointer', className, objectId });
+const DAY = 86_400_000;
+const now = new Date();
+const today = Date.UTC(now.getFullYear(), now.getMonth(), now.getDate());
+const day = (offset) => ({ __type: 'Date', iso: new Date(today + offset * DAY).toISOString() });
+
+test('My day: overdue, today and this week; done with Undo; reschedule; next activity on cards', async () => {
+  const me = await signUp('myday');
+  const other = await signUp('mydayother');
+  const deal = await rest('POST', '/classes/Deal', { title: 'Planned deal', stage: 'proposal' }, me.token);
+  await rest('POST', '/classes/Deal', { title: 'Unplanned deal', stage: 'qualified' }, me.token);
+  await rest('POST', '/classes/Deal', { title: 'Closed deal', stage: 'won' }, me.token);
+  const contact = await rest('POST', '/classes/Contact', { name: 'Cleo Contact' }, me.token);
+  const late = await rest('POST', '/classes/Activity', { type: 'call', subject: 'Chase the invoice', dueDate: day(-3), relatedTo: { className: 'Deal', objectId: deal.objectId } }, me.token);
+  const now1 = await rest('POST', '/classes/Activity', { type: 'meeting', subject: 'Demo with Cleo', dueDate: day(0), relatedTo: { className: 'Contact', objectId: contact.objectId } }, me.token);
+  await rest('POST', '/classes/Activity', { type: 'email', subject: 'Send the contract', dueDate: day(3), relatedTo: { className: 'Deal', objectId: deal.objectId } }, me.token);
+  await rest('POST', '/classes/Activity', { type: 'email', subject: 'Far future', dueDate: day(30), relatedTo: { className: 'Deal', objectId: deal.objectId } }, me.token);
+  await rest('POST', '/classes/Activity', { type: 'call', subject: 'Already done', dueDate: day(0), completedAt: day(0), relatedTo: { className: 'Deal', objectId: deal.objectId } }, me.token);
+  // Someone else's activity never shows (and is not readable anyway).
+  const theirs = await rest('POST', '/classes/Deal', { title: 'Their deal' }, other.token);
+  await rest('POST', '/classes/Activity', { type: 'call', subject: 'Not mine', dueDate: day(0), relatedTo: { className: 'Deal', objectId: theirs.objectId } }, other.token);
+  assert.ok(late.objectId && now1.objectId);
+
+  const { context, page, errors } = await logInToBoard(app, me);
+  // Cards: the next activity (the earliest open one, overdue in red), or a flag when none.
+  await card(page, 'Planned deal').getByTestId('next-activity').filter({ hasText: 'Chase the invoice' }).waitFor();
+  await card(page, 'Unplanned deal').getByTestId('no-next-activity').waitFor();
+  assert.equal(await card(page, 'Closed deal').getByTestId('no-next-activity').count(), 0, 'won deals are not flagged');
+
+  await page.getByRole('link', { name: 'My day' }).click();
+  const overdue = page.getByRole('region', { name: 'Overdue' });
+  const todayList = page.getByRole('region', { name: 'Today' });
+  const week = page.getByRole('region', { name: 'This week' });
+  await overdue.getByText('Chase the invoice').waitFor();
+  await overdue.getByRole('link', { name: 'Planned deal' }).waitFor();
+  await todayList.getByText('Demo with Cleo').waitFor();
+  await todayList.getByRole('link', { name: 'Cleo Contact' }).waitFor();
+  await week.getByText('Send the contract').waitFor();
+  const all = await page.locator('main').innerText();
+  for (const absent of ['Far future', 'Already done', 'Not mine']) assert.ok(!all.includes(absent), `${absent} shown`);
+
+  // One click: done, stored; Undo opens it again.
+  await todayList.getByRole('checkbox', { name: 'Done: Demo with Cleo' }).click();
+  await todayList.getByText('Demo with Cleo').waitFor({ state: 'detached' });
+  assert.ok((await rest('GET', `/classes/Activity/${now1.objectId}`, undefined, me.token)).completedAt, 'completedAt stored');
+  await page.getByRole('button', { name: 'Undo' }).click();
+  await todayList.getByText('Demo with Cleo').waitFor();
+  assert.equal((await rest('GET', `/classes/Activity/${now1.objectId}`, undefined, me.token)).completedAt, undefined);
+
+  // Reschedule the overdue call to tomorrow: it moves to This week, with the new date stored.
+  await overdue.getByRole('button', { name: 'Reschedule Chase the invoice' }).click();
+  await page.getByRole('menuitem', { name: 'Tomorrow' }).click();
+  await week.getByText('Chase the invoice').waitFor();
+  assert.equal((await rest('GET', `/classes/Activity/${late.objectId}`, undefined, me.token)).dueDate.iso, day(1).iso);
+  await overdue.getByText('Nothing overdue.').waitFor();
+
+  // The deal from My day opens its record.
+  await week.getByRole('link', { name: 'Planned deal' }).first().click();
+  await page.getByRole('dialog', { name: 'Planned deal' }).waitFor();
+  assert.deepEqual(errors, []);
+  await context.close();
+});

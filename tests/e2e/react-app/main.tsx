@@ -1,0 +1,110 @@
+// A tiny app built on crm-wasm/react as a user of the npm package writes it (copied into a
+// fresh Vite + React 19 + TypeScript strict app by tests/e2e/package.test.mjs, StrictMode on).
+// The page URL says which server and session to use; every render is logged in window.__log
+// so the test can check what was ever on screen, not just the end state.
+import { StrictMode, useState } from 'react';
+import { createRoot } from 'react-dom/client';
+import init, { CrmClient, LiveQueryClient, LocalStore, Pipeline, type Deal, type Stage } from 'crm-wasm';
+import {
+  CrmProvider, isCrmError, useCrm, useLiveQuery, useLocalQuery, useMutation, usePipeline, useQuery, useSyncStatus,
+  type HookError,
+} from 'crm-wasm/react';
+
+declare global {
+  interface Window { __log: Record<string, unknown[]>; __ready?: boolean }
+}
+window.__log = {};
+const log = (what: string, entry: unknown) => (window.__log[what] ??= []).push(entry);
+const code = (e: HookError | undefined) => (e ? (isCrmError(e) ? e.code : `not a CrmError: ${e.message}`) : '');
+
+function ByStage() {
+  const [stage, setStage] = useState<Stage>('won');
+  const { data, error, loading } = useQuery({ query: (crm) => crm.deals().equalTo('stage', stage).ascending('title') });
+  log('byStage', { stage, loading, stages: data?.map((d) => d.stage) ?? null });
+  return (
+    <section>
+      <button id="switch" onClick={() => setStage((s) => (s === 'won' ? 'lost' : 'won'))}>switch</button>
+      <p id="by-stage" data-state={loading ? 'loading' : error ? 'error' : 'ready'} data-stage={stage}>
+        {data?.map((d) => d.title).join(',')}{code(error)}
+      </p>
+    </section>
+  );
+}
+
+function Refused() {
+  const { error, loading } = useQuery({ query: (crm) => crm.deals().limit(5) });
+  return <p id="refused" data-state={loading ? 'loading' : error ? 'error' : 'ready'}>{code(error)}</p>;
+}
+
+function Live() {
+  const { data, loading, live } = useLiveQuery({ query: (crm) => crm.deals().equalTo('stage', 'proposal') });
+  return <p id="live" data-state={loading ? 'loading' : 'ready'} data-live={String(live)}>{data?.map((d) => d.title).join(',')}</p>;
+}
+
+function Optimistic() {
+  const deals = useQuery({ query: (crm) => crm.deals().equalTo('stage', 'negotiation') });
+  const lower = useMutation({
+    mutation: (deal: Deal, crm) => crm.updateDeal(deal.objectId!, { amount: { increment: -5 } }),
+    optimistic: (deal) => deals.setData((rows) => rows.map((r) => (r.objectId === deal.objectId ? { ...r, amount: (r.amount ?? 0) - 5 } : r))),
+  });
+  const deal = deals.data?.[0];
+  log('amount', deal?.amount ?? null);
+  return (
+    <section>
+      <button id="lower" disabled={!deal} onClick={() => deal && lower.mutate(deal)}>lower</button>
+      <p id="amount" data-pending={String(lower.pending)}>{deal?.amount}</p>
+      <p id="mutation-error">{code(lower.error)}</p>
+    </section>
+  );
+}
+
+function Board({ pipeline }: { pipeline: Pipeline }) {
+  const columns = usePipeline(pipeline, (p) => p.columns());
+  return <p id="board">{columns.map((c) => `${c.stage}:${c.count}`).join(' ')}</p>;
+}
+
+function Offline() {
+  const { local } = useCrm();
+  const sync = useSyncStatus();
+  const pinned = useLocalQuery<Deal>({ query: (crm) => crm.deals(), all: true });
+  log('sync', `${sync.state}/${sync.pending}`);
+  return (
+    <section>
+      <button id="offline-create" onClick={() => void local?.create('Deal', { title: 'F-offline-first', stage: 'lead' })}>create</button>
+      <p id="offline" data-store={String(!!local)}>{`${sync.state}/${sync.pending}/${sync.online} ${pinned.data?.length ?? ''}`}</p>
+    </section>
+  );
+}
+
+async function main() {
+  await init();
+  const params = new URLSearchParams(location.search);
+  const options = { serverUrl: params.get('server')!, appId: 'crm', javascriptKey: 'crm-js-key', persistSession: false };
+  // Handles created once, outside React, and never freed while the page lives.
+  const client = new CrmClient(options);
+  await client.become(params.get('token')!);
+  const anonymous = new CrmClient(options); // never signed in
+  const live = new LiveQueryClient(client);
+  const pipeline = new Pipeline();
+  await live.livePipeline(pipeline, client.deals());
+  const local = await LocalStore.open(client);
+  await local.pinAll('Deal', await client.deals().findAll());
+  createRoot(document.getElementById('root')!).render(
+    <StrictMode>
+      <CrmProvider client={client} live={live} local={local}>
+        <ByStage />
+        <Live />
+        <Optimistic />
+        <Board pipeline={pipeline} />
+        <Offline />
+      </CrmProvider>
+      <CrmProvider client={anonymous}>
+        <Refused />
+      </CrmProvider>
+    </StrictMode>,
+  );
+  window.__ready = true;
+}
+main().catch((e) => {
+  document.body.textContent = `failed: ${e?.code ?? ''} ${e?.message ?? e}`;
+});

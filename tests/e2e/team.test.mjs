@@ -1,0 +1,164 @@
+// Issue #15's last pieces against the real backend: the team (display names, the owner picker,
+// the board's owner filter), the lost reason (asked on a move to Lost, edited in the record), and
+// a company's delete that says what points at it and is undone from the notification.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { card, column, logInToBoard, rest, serverDeal, signUp, useApp } from './server.mjs';
+
+const app = useApp(4181);
+const pointer = (className, objectId) => ({ __type: 'Pointer', className, objectId });
+
+test('a deal is assigned to a colleague by display name; the board filters by owner; no e-mail shows', async () => {
+  const me = await signUp('owner');
+  const colleague = await signUp('colleague');
+  const name = `Cora Colleague ${Date.now() % 10000}`;
+  const profile = await rest('POST', '/classes/Profile', { objectId: colleague.id, displayName: name }, colleague.token);
+  assert.ok(profile.objectId, JSON.stringify(profile));
+  const mine = await rest('POST', '/classes/Deal', { title: 'Kept by me', stage: 'lead' }, me.token);
+  const handed = await rest('POST', '/classes/Deal', { title: 'Handed to Cora', stage: 'lead' }, me.token);
+  const { context, page, errors } = await logInToBoard(app, me);
+
+  // My own profile was created at log-in, named after my username.
+  await page.getByRole('link', { name: 'Settings' }).click();
+  const display = page.getByLabel('Display name');
+  await page.waitForFunction(() => document.querySelector('input[required]')?.value);
+  assert.equal(await display.inputValue(), me.username);
+  await display.fill('Olive Owner');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByText('Display name saved.').waitFor();
+  const stored = await rest('GET', `/classes/Profile/${me.id}`, undefined, colleague.token);
+  assert.equal(stored.displayName, 'Olive Owner');
+
+  // The owner picker lists the colleague by name, never by e-mail.
+  await page.goto(new URL(`/deals/${handed.objectId}`, app.preview.url).href);
+  const dialog = page.getByRole('dialog', { name: 'Handed to Cora' });
+  await dialog.getByLabel('Owner', { exact: true }).click();
+  const options = await page.getByRole('option').allTextContents();
+  assert.ok(options.includes(name), `options: ${options}`);
+  assert.ok(options.some((o) => o.startsWith('Me (Olive Owner)')), `options: ${options}`);
+  assert.ok(!options.join(' ').includes('@'), `no e-mail in ${options}`);
+  await page.getByRole('option', { name }).click();
+  await dialog.getByRole('button', { name: 'Save' }).click();
+  await serverDeal(handed.objectId, me.token, (d) => d.assignedTo?.objectId === colleague.id);
+  // The colleague now reads it (the assignment rules of the backend).
+  assert.equal((await rest('GET', `/classes/Deal/${handed.objectId}`, undefined, colleague.token)).title, 'Handed to Cora');
+  await dialog.getByRole('button', { name: 'Close' }).click();
+  await dialog.waitFor({ state: 'detached' });
+
+  // The card shows the colleague's initials; the owner filter keeps only their deals.
+  await card(page, 'Handed to Cora').getByLabel(`Assigned to ${name}`).waitFor();
+  await page.getByPlaceholder('Any owner').click();
+  await page.getByRole('option', { name }).click();
+  await page.getByTestId('filter-note').filter({ hasText: `owned by ${name}` }).waitFor();
+  await card(page, 'Kept by me').waitFor({ state: 'detached' });
+  await card(page, 'Handed to Cora').waitFor();
+  assert.match(page.url(), new RegExp(`owner=${colleague.id}`));
+  // The filter survives a reload (it is in the URL).
+  await page.reload();
+  await card(page, 'Handed to Cora').waitFor();
+  assert.equal(await card(page, 'Kept by me').count(), 0);
+  assert.ok(mine.objectId);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('moving a deal to Lost asks why; the reason is stored and shown in the record', async () => {
+  const me = await signUp('lost');
+  const title = `Slipping ${Date.now()}`;
+  const deal = await rest('POST', '/classes/Deal', { title, stage: 'negotiation', amount: 400 }, me.token);
+  const { context, page, errors } = await logInToBoard(app, me);
+  await card(page, title).getByRole('button', { name: `Move ${title} to…` }).click();
+  await page.getByRole('menuitem', { name: 'Lost' }).click();
+  const ask = page.getByRole('dialog', { name: 'Why was it lost?' });
+  await ask.getByLabel('Lost reason').fill('Went with a competitor on price');
+  await ask.getByRole('button', { name: 'Save reason' }).click();
+  await ask.waitFor({ state: 'detached' });
+  const saved = await serverDeal(deal.objectId, me.token, (d) => d.lostReason === 'Went with a competitor on price');
+  assert.equal(saved.stage, 'lost');
+  assert.equal(saved.lostReason, 'Went with a competitor on price');
+  await column(page, 'Lost').getByRole('article', { name: `Deal ${title}` }).waitFor();
+
+  // The record shows it and edits it; only that field is sent.
+  await card(page, title).getByRole('link', { name: title, exact: true }).click();
+  const dialog = page.getByRole('dialog', { name: title });
+  await dialog.getByTestId('lost-reason').filter({ hasText: 'Went with a competitor on price' }).waitFor();
+  await dialog.getByLabel('Lost reason').fill('Budget frozen');
+  await dialog.getByRole('button', { name: 'Save' }).click();
+  const edited = await serverDeal(deal.objectId, me.token, (d) => d.lostReason === 'Budget frozen');
+  assert.equal(edited.lostReason, 'Budget frozen');
+  await page.keyboard.press('Escape');
+
+  // Skipping the question moves the deal without a reason.
+  const other = await rest('POST', '/classes/Deal', { title: `${title} b`, stage: 'lead' }, me.token);
+  await card(page, `${title} b`).getByRole('button', { name: `Move ${title} b to…` }).click();
+  await page.getByRole('menuitem', { name: 'Lost' }).click();
+  await page.getByRole('dialog', { name: 'Why was it lost?' }).getByRole('button', { name: 'Skip' }).click();
+  const skipped = await serverDeal(other.objectId, me.token, (d) => d.stage === 'lost');
+  assert.equal(skipped.lostReason, undefined);
+
+  // The server keeps the field's rule: 500 characters at most.
+  const long = await rest('PUT', `/classes/Deal/${deal.objectId}`, { lostReason: 'x'.repeat(501) }, me.token);
+  assert.equal(long.code, 142, JSON.stringify(long));
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("deleting a company says what points at it, and Undo restores it with its links", async () => {
+  const me = await signUp('undoco');
+  const company = await rest('POST', '/classes/Company', { name: 'Phoenix Ltd', industry: 'Aviation' }, me.token);
+  const contact = await rest('POST', '/classes/Contact', { name: 'Pat Phoenix', company: pointer('Company', company.objectId) }, me.token);
+  const title = `Phoenix deal ${Date.now()}`;
+  const deal = await rest('POST', '/classes/Deal', { title, stage: 'proposal', company: pointer('Company', company.objectId) }, me.token);
+  const { context, page, errors } = await logInToBoard(app, me);
+  await card(page, title).getByText('Phoenix Ltd').waitFor();
+  await page.getByRole('link', { name: 'Companies' }).click();
+  await page.getByRole('button', { name: 'Delete Phoenix Ltd' }).click();
+  const ask = page.getByRole('dialog', { name: 'Delete Phoenix Ltd?' });
+  await ask.getByTestId('company-links').filter({ hasText: '1 contact and 1 deal belong to Phoenix Ltd' }).waitFor();
+  await ask.getByRole('button', { name: 'Delete' }).click();
+  await page.getByRole('link', { name: 'Phoenix Ltd' }).waitFor({ state: 'detached' });
+  assert.equal((await rest('GET', `/classes/Company/${company.objectId}`, undefined, me.token)).code, 101);
+  assert.equal((await rest('GET', `/classes/Contact/${contact.objectId}`, undefined, me.token)).company, undefined);
+  assert.equal((await rest('GET', `/classes/Deal/${deal.objectId}`, undefined, me.token)).company, undefined);
+
+  await page.getByText('Company “Phoenix Ltd” deleted (2 links removed).').waitFor();
+  await page.getByRole('button', { name: 'Undo' }).click();
+  await page.getByText('Restored.').waitFor();
+  // The list shows it again; it is the same company, with its contact and deal pointing at it.
+  await page.getByRole('link', { name: 'Phoenix Ltd' }).waitFor();
+  const back = await rest('GET', `/classes/Company/${company.objectId}`, undefined, me.token);
+  assert.equal(back.name, 'Phoenix Ltd');
+  assert.equal(back.industry, 'Aviation');
+  assert.equal((await rest('GET', `/classes/Contact/${contact.objectId}`, undefined, me.token)).company?.objectId, company.objectId);
+  assert.equal((await rest('GET', `/classes/Deal/${deal.objectId}`, undefined, me.token)).company?.objectId, company.objectId);
+  // The card shows the company again.
+  await page.getByRole('link', { name: 'Pipeline' }).click();
+  await card(page, title).getByText('Phoenix Ltd').waitFor();
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("a company's delete is all or nothing: a link that cannot be removed keeps everything", async () => {
+  const me = await signUp('atomic');
+  const other = await signUp('atomic2');
+  const company = await rest('POST', '/classes/Company', { name: 'Shared Co' }, me.token);
+  const mine = await rest('POST', '/classes/Contact', { name: 'Sam Shared', company: pointer('Company', company.objectId) }, me.token);
+  const theirs = await rest('POST', '/classes/Deal', { title: 'Not mine', company: pointer('Company', company.objectId), assignedTo: pointer('_User', me.id) }, other.token);
+  assert.ok(theirs.objectId, JSON.stringify(theirs));
+  // The user is the deal's assignee (reads and writes it) until the other user takes it back
+  // after the dialog counted it: the unlink of that deal then fails.
+  const { context, page } = await logInToBoard(app, me);
+  await page.getByRole('link', { name: 'Companies' }).click();
+  await page.getByRole('button', { name: 'Delete Shared Co' }).click();
+  const ask = page.getByRole('dialog', { name: 'Delete Shared Co?' });
+  await ask.getByTestId('company-links').filter({ hasText: '1 contact and 1 deal' }).waitFor();
+  const takeBack = await rest('PUT', `/classes/Deal/${theirs.objectId}`, { assignedTo: pointer('_User', other.id) }, other.token);
+  assert.ok(takeBack.updatedAt, JSON.stringify(takeBack));
+  await ask.getByRole('button', { name: 'Delete' }).click();
+  await ask.getByRole('alert').waitFor();
+  // Nothing changed: the company is there and the contact still points at it.
+  assert.equal((await rest('GET', `/classes/Company/${company.objectId}`, undefined, me.token)).name, 'Shared Co');
+  const c = await rest('GET', `/classes/Contact/${mine.objectId}`, undefined, me.token);
+  assert.equal(c.company?.objectId, company.objectId, 'the contact was linked back');
+  await context.close();
+});

@@ -1,0 +1,114 @@
+// The team: every user's public profile (a display name, never an e-mail address), as the
+// backend's Profile class holds it (objectId = the user's id; readable by signed-in users,
+// written only by its user). crm-wasm has no Profile class, so this is plain REST with the
+// session's token. One Team per signed-in user, outside React like the Workspace.
+import { useSyncExternalStore } from 'react';
+import type { CrmClient, User } from 'crm-wasm';
+import { useSession } from './context';
+import { appId, javascriptKey, serverUrl } from './crm';
+
+export interface Member {
+  id: string;
+  name: string;
+}
+
+interface TeamState {
+  members: Member[];
+  loaded: boolean;
+  error?: string;
+}
+
+async function rest(client: CrmClient, method: string, route: string, body?: unknown) {
+  const headers: Record<string, string> = {
+    'X-Parse-Application-Id': appId,
+    'X-Parse-JavaScript-Key': javascriptKey,
+    'Content-Type': 'application/json',
+  };
+  const token = client.sessionToken();
+  if (token) headers['X-Parse-Session-Token'] = token;
+  const res = await fetch(`${serverUrl}${route}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const json = await res.json().catch(() => ({}));
+  if (!res.ok) throw Object.assign(new Error(json.error ?? `HTTP ${res.status}`), { code: json.code === 142 ? 'INVALID_FIELD' : 'SERVER_ERROR' });
+  return json;
+}
+
+/** A first display name from a username: the part before an "@", so no address is shown. */
+export const defaultName = (username: string) => username.split('@')[0]!.slice(0, 80) || 'Me';
+
+export class Team {
+  private current: TeamState = { members: [], loaded: false };
+  private listeners = new Set<() => void>();
+
+  constructor(private readonly client: CrmClient, private readonly user: User) {
+    void this.load();
+  }
+
+  get state() {
+    return this.current;
+  }
+
+  subscribe = (l: () => void) => {
+    this.listeners.add(l);
+    return () => {
+      this.listeners.delete(l);
+    };
+  };
+
+  private set(patch: Partial<TeamState>) {
+    this.current = { ...this.current, ...patch };
+    for (const l of [...this.listeners]) l();
+  }
+
+  /** Reads every profile; creates the user's own the first time (named after the username). */
+  load = async () => {
+    try {
+      const { results } = (await rest(this.client, 'GET', '/classes/Profile?limit=1000&keys=displayName&order=displayName')) as {
+        results: { objectId: string; displayName: string }[];
+      };
+      let members = results.map((p) => ({ id: p.objectId, name: p.displayName }));
+      const me = this.user.objectId!;
+      if (!members.some((m) => m.id === me)) {
+        const name = defaultName(this.user.username);
+        await rest(this.client, 'POST', '/classes/Profile', { objectId: me, displayName: name }).catch(() => undefined);
+        members = [...members, { id: me, name }];
+      }
+      this.set({ members, loaded: true, error: undefined });
+    } catch (err) {
+      this.set({ loaded: true, error: err instanceof Error ? err.message : String(err) });
+    }
+  };
+
+  /** Changes the user's own display name. */
+  async rename(name: string) {
+    const me = this.user.objectId!;
+    await rest(this.client, 'PUT', `/classes/Profile/${me}`, { displayName: name });
+    this.set({ members: this.current.members.map((m) => (m.id === me ? { ...m, name } : m)) });
+  }
+
+  nameOf(id: string | undefined): string | undefined {
+    return id ? this.current.members.find((m) => m.id === id)?.name : undefined;
+  }
+}
+
+let team: Team | undefined;
+let teamOf: string | undefined;
+
+/** The team of the signed-in user (one at a time, made on first use). */
+export function getTeam(client: CrmClient, user: User): Team {
+  if (!team || teamOf !== user.objectId) {
+    team = new Team(client, user);
+    teamOf = user.objectId;
+  }
+  return team;
+}
+
+export function useTeam(t: Team) {
+  const state = useSyncExternalStore(t.subscribe, () => t.state);
+  return { ...state, nameOf: (id: string | undefined) => (id ? state.members.find((m) => m.id === id)?.name : undefined), team: t };
+}
+
+/** The signed-in user's team, for components inside the session. */
+export function useMyTeam() {
+  const { client, user } = useSession();
+  return useTeam(getTeam(client, user));
+}

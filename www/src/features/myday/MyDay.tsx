@@ -1,0 +1,134 @@
+// My day: the signed-in user's open activities, overdue, due today and due in the coming week,
+// across deals and contacts; one click marks one done (undoable), a menu reschedules it.
+import { useMemo } from 'react';
+import { Link } from 'react-router';
+import { ActionIcon, Alert, Anchor, Badge, Checkbox, Group, Loader, Menu, Paper, Stack, Text, Title } from '@mantine/core';
+import { notifications } from '@mantine/notifications';
+import { IconCalendarEvent } from '@tabler/icons-react';
+import type { Activity } from 'crm-wasm';
+import { PageHeader } from '../../components/PageHeader';
+import { undoable } from '../../data/actions';
+import { useSession } from '../../data/context';
+import { describeError } from '../../data/crm';
+import { useQuery } from '../../data/hooks';
+import { formatDate } from '../../lib/format';
+
+const DAY = 86_400_000;
+/** Today as the app stores calendar dates: UTC midnight of the local date. */
+export function todayStart(now = new Date()) {
+  return Date.UTC(now.getFullYear(), now.getMonth(), now.getDate());
+}
+
+type Bucket = 'overdue' | 'today' | 'week';
+const BUCKETS: { id: Bucket; label: string; empty: string }[] = [
+  { id: 'overdue', label: 'Overdue', empty: 'Nothing overdue.' },
+  { id: 'today', label: 'Today', empty: 'Nothing due today.' },
+  { id: 'week', label: 'This week', empty: 'Nothing else due in the next seven days.' },
+];
+
+export function MyDay() {
+  const { client, user, workspace } = useSession();
+  const today = todayStart();
+  const list = useQuery(
+    () =>
+      client
+        .activities()
+        .doesNotExist('completedAt')
+        .lessThan('dueDate', new Date(today + 8 * DAY).toISOString())
+        .ascending('dueDate'),
+    `my-day:${today}`,
+    true,
+  );
+  const contacts = useQuery(() => client.contacts().ascending('name').limit(1000), 'contacts', true);
+  const groups = useMemo(() => {
+    const out: Record<Bucket, Activity[]> = { overdue: [], today: [], week: [] };
+    // Managers read everyone's activities: My day keeps the user's own (createdBy cannot be
+    // queried by a client, so this filters here).
+    for (const a of list.data ?? []) {
+      if (!a.dueDate || (a.createdBy && a.createdBy.objectId !== user.objectId)) continue;
+      const t = new Date(a.dueDate).getTime();
+      out[t < today ? 'overdue' : t < today + DAY ? 'today' : 'week'].push(a);
+    }
+    return out;
+  }, [list.data, today, user.objectId]);
+
+  const related = (a: Activity) => {
+    const r = a.relatedTo;
+    if (!r) return null;
+    if (r.className === 'Deal') {
+      const deal = workspace.pipeline.get(r.objectId);
+      return <Anchor component={Link} to={`/deals/${r.objectId}`} size="sm">{deal?.title ?? 'A deal'}</Anchor>;
+    }
+    const contact = contacts.data?.find((c) => c.objectId === r.objectId);
+    return <Anchor component={Link} to={`/contacts/${r.objectId}`} size="sm">{contact?.name ?? 'A contact'}</Anchor>;
+  };
+
+  const done = async (a: Activity) => {
+    try {
+      await client.updateActivity(a.objectId!, { completedAt: new Date().toISOString() });
+      list.reload();
+      undoable(`“${a.subject ?? 'Activity'}” done.`, async () => {
+        await client.updateActivity(a.objectId!, { completedAt: null });
+        list.reload();
+      });
+    } catch (err) {
+      notifications.show({ color: 'red', message: describeError(err) });
+    }
+  };
+  const reschedule = async (a: Activity, days: number, label: string) => {
+    try {
+      await client.updateActivity(a.objectId!, { dueDate: new Date(today + days * DAY).toISOString() });
+      list.reload();
+      notifications.show({ color: 'teal', message: `“${a.subject ?? 'Activity'}” moved to ${label}.` });
+    } catch (err) {
+      notifications.show({ color: 'red', message: describeError(err) });
+    }
+  };
+
+  return (
+    <Stack p="md" gap="md" maw={900}>
+      <PageHeader title="My day" />
+      {list.error && <Alert color="red" role="alert">{list.error}</Alert>}
+      {list.loading && !list.data && <Group gap="xs"><Loader size="xs" /><Text c="dimmed">Loading your activities…</Text></Group>}
+      {list.data && BUCKETS.map((b) => (
+        <Paper key={b.id} withBorder radius="md" p="md" component="section" aria-label={b.label} data-testid={`myday-${b.id}`}>
+          <Group justify="space-between" mb="xs">
+            <Title order={2} size="h5" c={b.id === 'overdue' && groups.overdue.length ? 'red.8' : undefined}>{b.label}</Title>
+            <Badge variant="light" color={b.id === 'overdue' && groups.overdue.length ? 'red' : 'gray'}>{groups[b.id].length}</Badge>
+          </Group>
+          {groups[b.id].length === 0 ? (
+            <Text size="sm" c="dimmed">{b.empty}</Text>
+          ) : (
+            <Stack gap={6}>
+              {groups[b.id].map((a) => (
+                <Group key={a.objectId} justify="space-between" wrap="nowrap" className="myday-row">
+                  <Group gap="sm" wrap="nowrap">
+                    <Checkbox aria-label={`Done: ${a.subject ?? 'activity'}`} onChange={() => void done(a)} />
+                    <div>
+                      <Text size="sm" fw={600}>{a.subject ?? '(no subject)'}</Text>
+                      <Group gap={6}>
+                        <Text size="xs" c={b.id === 'overdue' ? 'red.8' : 'dimmed'}>{a.type ? `${a.type[0]!.toUpperCase()}${a.type.slice(1)} · ` : ''}{formatDate(a.dueDate)}</Text>
+                        {related(a)}
+                      </Group>
+                    </div>
+                  </Group>
+                  <Menu position="bottom-end" withinPortal>
+                    <Menu.Target>
+                      <ActionIcon variant="subtle" color="gray" aria-label={`Reschedule ${a.subject ?? 'activity'}`}><IconCalendarEvent size={18} /></ActionIcon>
+                    </Menu.Target>
+                    <Menu.Dropdown>
+                      <Menu.Label>Reschedule to…</Menu.Label>
+                      <Menu.Item onClick={() => void reschedule(a, 0, 'today')}>Today</Menu.Item>
+                      <Menu.Item onClick={() => void reschedule(a, 1, 'tomorrow')}>Tomorrow</Menu.Item>
+                      <Menu.Item onClick={() => void reschedule(a, 7, 'next week')}>Next week</Menu.Item>
+                    </Menu.Dropdown>
+                  </Menu>
+                </Group>
+              ))}
+            </Stack>
+          )}
+        </Paper>
+      ))}
+    </Stack>
+  );
+}

@@ -157,14 +157,18 @@ backend api
   balance roundrobin
   option httpchk GET /parse/health
   http-check expect status 200
-  default-server inter 1s fastinter 500ms downinter 1s fall 2 rise 2 on-marked-down shutdown-sessions
+  # A dead instance refuses connections and is out after 3 failed checks (about 1.5 s); a
+  # busy one gets 5 s to answer its check, so load alone does not take it out.
+  timeout check 5s
+  default-server inter 1s fastinter 500ms downinter 1s fall 3 rise 2
 CFG
   for i in $(seq 1 "$n_api"); do echo "  server api$i 127.0.0.1:$(api_port "$i") check"; done
   cat <<CFG
 backend livequery
   option httpchk GET /parse/health
   http-check expect status 200
-  default-server inter 1s fastinter 500ms downinter 1s fall 2 rise 2
+  timeout check 5s
+  default-server inter 1s fastinter 500ms downinter 1s fall 3 rise 2
   server livequery 127.0.0.1:$lq_port check
 CFG
 }

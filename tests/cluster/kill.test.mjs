@@ -142,8 +142,8 @@ test(`${CLIENTS} clients x ${WRITES} writes, an API instance killed a third of t
   const writes = await writing;
   const elapsed = (Date.now() - started) / 1000;
   const { down, upAfter } = await rejoin;
+  // Checked last, so that a failure also shows what happened to events and stored objects.
   const errors = writes.flatMap((w) => w.errors);
-  assert.deepEqual(errors, [], 'every write succeeded (retries allowed)');
 
   const idsOfUser = users.map(() => new Set());
   const sentAt = new Map();
@@ -156,6 +156,20 @@ test(`${CLIENTS} clients x ${WRITES} writes, an API instance killed a third of t
     if (seen.every((e, c) => e.length >= expected(c)) || Date.now() > deadline) break;
     await sleep(500);
   }
+  const stored = [];
+  for (const user of users) stored.push((await serverObjects('Deal', user.token, where)).map((d) => d.title));
+  console.log(`load: ${errors.length} failed write(s) ${JSON.stringify(errors.slice(0, 5))}; events seen per client ` +
+    `${JSON.stringify(seen.map((e) => e.length))} of ${JSON.stringify(pages.map((_, c) => expected(c)))}; stored per user ` +
+    `${JSON.stringify(stored.map((t) => t.length))} (${stored.map((t) => t.length - new Set(t).size).reduce((a, b) => a + b, 0)} doubled)`);
+  // Which writes no subscriber heard of, and when they were sent relative to the kill.
+  const missing = [];
+  seen.forEach((entries, c) => {
+    if (c % PER_USER) return;
+    const have = new Set(entries.map(([id]) => id));
+    for (const w of writes.slice(c, c + PER_USER)) for (const [id, at, ms] of w.sent) if (!have.has(id)) missing.push(`${id} sent ${at - killedAt} ms after the kill, took ${ms} ms`);
+  });
+  if (missing.length) console.log(`load: writes without an event: ${missing.join('; ')}`);
+  assert.deepEqual(errors, [], 'every write succeeded (retries allowed)');
   let caughtUp = 0;
   const eventLatencies = [];
   seen.forEach((entries, c) => {
@@ -166,8 +180,7 @@ test(`${CLIENTS} clients x ${WRITES} writes, an API instance killed a third of t
     }
     assert.equal(entries.length, expected(c), `client ${c} saw every write of its user`);
   });
-  for (const [u, user] of users.entries()) {
-    const titles = (await serverObjects('Deal', user.token, where)).map((d) => d.title);
+  for (const [u, titles] of stored.entries()) {
     assert.equal(titles.length, new Set(titles).size, `no duplicates for user ${u}`);
     assert.equal(titles.length, idsOfUser[u].size, `every write of user ${u} is on the server`);
   }

@@ -107,6 +107,10 @@ export interface Deal {
     company?: Ref<Company>;
     expectedCloseDate?: IsoDate;
     notes?: string;
+    /**
+     * Why a deal was lost (asked for when it moves to `lost`).
+     */
+    lostReason?: string;
     assignedTo?: Ref<User>;
     createdAt?: IsoDate;
     updatedAt?: IsoDate;

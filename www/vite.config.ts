@@ -59,7 +59,7 @@ export default defineConfig({
           groups: [
             { name: 'react', test: /node_modules[\\/](react|react-dom|scheduler|react-router)[\\/]/, priority: 30 },
             { name: 'charts', test: /node_modules[\\/](recharts|d3-[a-z-]+|victory-vendor|@mantine[\\/]charts)[\\/]/, priority: 25 },
-            { name: 'mantine', test: /node_modules[\\/](@mantine[\\/](core|hooks|notifications|dates)|@floating-ui|react-remove-scroll[a-z-]*|react-textarea-autosize|react-number-format|use-callback-ref|use-sidecar|react-style-singleton|get-nonce|detect-node-es|tslib|clsx|dayjs)[\\/]/, priority: 20 },
+            { name: 'mantine', test: /node_modules[\\/](@mantine[\\/](core|hooks|notifications|dates|spotlight)|@floating-ui|react-remove-scroll[a-z-]*|react-textarea-autosize|react-number-format|use-callback-ref|use-sidecar|react-style-singleton|get-nonce|detect-node-es|tslib|clsx|dayjs)[\\/]/, priority: 20 },
             { name: 'vendor', test: /node_modules[\\/]/, priority: 10 },
           ],
         },

@@ -396,7 +396,11 @@ const GRAPHQL_ACCOUNT_FIELDS = {
   logIn: 'logIn', logInWith: 'logIn', challenge: 'logIn',
   resetPassword: 'passwordReset', sendVerificationEmail: 'passwordReset', confirmResetPassword: 'passwordReset',
 };
+// Most GraphQL requests name no account field: they are not parsed a second time (Parse parses
+// each one anyway). An alias or fragment still names the field itself, so this never misses one.
+const GRAPHQL_ACCOUNT_FIELD_NAMED = new RegExp(`\\b(${Object.keys(GRAPHQL_ACCOUNT_FIELDS).join('|')})\\b`);
 function graphQLAccountKinds(query, variables) {
+  if (!GRAPHQL_ACCOUNT_FIELD_NAMED.test(query)) return [];
   let document;
   try {
     document = parseGraphQL(query);

@@ -115,6 +115,41 @@ test('import deals through a cut connection: the retry creates each row once', a
   await context.close();
 });
 
+// The app's import id for a row, as plan.ts computes it (a hash of the user, the class, the
+// mapped values and the row's repeat count): what an attacker who guesses a row can compute.
+async function importId(userId, className, values) {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(`${userId}\n${className}\n${JSON.stringify(values)}\n0`));
+  return `i${Buffer.from(digest).subarray(0, 12).toString('hex')}`;
+}
+
+test("an import id taken by another user's record is reported, never counted as imported", async () => {
+  const me = await signUp('importvictim');
+  const other = await signUp('importsquatter');
+  // Deal fields in import order: title, amount, stage, expected close, company, contact, notes.
+  const squatAssigned = await importId(me.id, 'Deal', ['Squat one', '10', 'lead', '', '', '', '']);
+  const squatHidden = await importId(me.id, 'Deal', ['Squat two', '20', 'lead', '', '', '', '']);
+  // One squatted deal is assigned to the victim (so the victim can read it), one is not.
+  await rest('POST', '/classes/Deal', { objectId: squatAssigned, title: 'Squat one', amount: 10, stage: 'lead',
+    assignedTo: { __type: 'Pointer', className: '_User', objectId: me.id } }, other.token);
+  await rest('POST', '/classes/Deal', { objectId: squatHidden, title: 'Squat two', amount: 20, stage: 'lead' }, other.token);
+  const csv = ['Title,Amount,Stage', 'Squat one,10,lead', 'Squat two,20,lead', 'Mine,30,lead'].join('\n');
+  const { context, page, errors } = await logInToBoard(app, me);
+  await page.getByRole('link', { name: 'Import' }).click();
+  await chooseFile(page, 'Deals', 'squat.csv', csv);
+  await page.getByRole('button', { name: 'Check rows' }).click();
+  // The readable squatted deal is not the victim's: it is not "already imported".
+  await summary(page).filter({ hasText: '3 to import' }).waitFor({ timeout: 15_000 });
+  assert.match(await summary(page).textContent(), /0 already imported/);
+  await page.getByRole('button', { name: 'Import 3 rows' }).click();
+  const outcome = page.getByTestId('import-outcome');
+  await outcome.filter({ hasText: 'Created 1. Already there: 0. Failed: 2.' }).waitFor({ timeout: 20_000 });
+  assert.match(await outcome.textContent(), /another user already has this row’s import id/);
+  const mine = await rest('GET', `/classes/Deal?where=${encodeURIComponent(JSON.stringify({ createdBy: { __type: 'Pointer', className: '_User', objectId: me.id } }))}`, undefined, me.token);
+  assert.deepEqual(mine.results.map((d) => d.title), ['Mine']);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test('export: the contacts list as shown, with its filter, and the board', async () => {
   const me = await signUp('export');
   const co = await rest('POST', '/classes/Company', { name: 'Zed & Co' }, me.token);

@@ -87,7 +87,7 @@ export function Import() {
     reset();
     setBusy('checking');
     try {
-      const [existing, ids] = await Promise.all([loadExisting(client, kind), importIds(user.objectId, kind, parsed.rows, mapping)]);
+      const [existing, ids] = await Promise.all([loadExisting(client, kind, user.objectId), importIds(user.objectId, kind, parsed.rows, mapping)]);
       setPlan(planRows(kind, parsed.rows, mapping, ids, existing));
     } catch (err) {
       setError(describeError(err));
@@ -97,11 +97,11 @@ export function Import() {
   }
 
   async function start() {
-    if (!plan) return;
+    if (!plan || !user.objectId) return;
     setBusy('importing');
     setOutcome(undefined);
     try {
-      setOutcome(await runImport(client, kind, plan, (done, total) => setProgress({ done, total })));
+      setOutcome(await runImport(client, kind, plan, user.objectId, (done, total) => setProgress({ done, total })));
     } catch (err) {
       setError(describeError(err));
     } finally {

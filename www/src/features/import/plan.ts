@@ -62,7 +62,7 @@ export function guessMapping(kind: ImportKind, headers: string[]): Mapping {
 
 /** What the import knows of the server's data before it starts (for duplicates and links). */
 export interface Existing {
-  /** objectIds this user can see, of the class being imported (rows imported before). */
+  /** objectIds of the class being imported that this user created (rows imported before). */
   ids: Set<string>;
   /** Folded e-mail -> contact id (contacts). */
   contactsByEmail: Map<string, string>;

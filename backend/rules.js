@@ -94,6 +94,24 @@ function visibleNameProblem(v) {
   return null;
 }
 
+// Letters that render like Latin ones (Cyrillic, Greek, and digits or letters easily taken for
+// one another), folded to one form: two display names with the same key look the same to a
+// colleague picking an assignee, so the second is refused (cloud/main.js, Profile).
+const LOOKALIKE = new Map(Object.entries({
+  а: 'a', в: 'b', е: 'e', ё: 'e', з: '3', и: 'u', к: 'k', м: 'm', н: 'h', о: 'o', п: 'n', р: 'p', с: 'c', т: 't',
+  у: 'y', х: 'x', ь: 'b', ѕ: 's', і: 'l', ї: 'l', ј: 'j', һ: 'h', ԁ: 'd', ԛ: 'q', ԝ: 'w', ӏ: 'l', ɡ: 'g',
+  // Greek by the capital's look where it differs from the small letter's (names start with one).
+  α: 'a', β: 'b', γ: 'y', ε: 'e', ζ: 'z', η: 'h', ι: 'l', κ: 'k', μ: 'm', ν: 'n', ο: 'o', ρ: 'p', τ: 't', υ: 'y', χ: 'x', ω: 'w',
+  i: 'l', 1: 'l', '|': 'l', 0: 'o', 5: 's',
+}));
+
+/** The form of a display name two look-alike names share: compatibility-folded, without marks,
+ * lower case, look-alike letters mapped, 'rn' as 'm', and nothing but letters and digits. */
+function displayNameKey(v) {
+  const folded = [...v.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase()].map((c) => LOOKALIKE.get(c) ?? c).join('');
+  return folded.replace(/rn/g, 'm').replace(/vv/g, 'w').replace(/[^\p{L}\p{N}]/gu, '');
+}
+
 const email = ({ required = false } = {}) => ({
   required,
   check(v) {
@@ -213,6 +231,8 @@ const FIELDS = {
         return null;
       },
     },
+    // displayNameKey(displayName), set by Cloud Code, unique, readable by the master key only.
+    nameKey: serverOwned(),
   },
   _User: {
     username: {
@@ -338,6 +358,7 @@ module.exports = {
   RATE_LIMITS,
   FIELDS,
   STAGES,
+  displayNameKey,
   ACTIVITY_TYPES,
   PASSWORD_PATTERN,
   PASSWORD_RULE,

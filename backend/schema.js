@@ -100,8 +100,10 @@ function loadDefinitions() {
 // writes it. E-mail addresses stay on _User, protected.
 const PROFILE = {
   className: 'Profile',
-  fields: { displayName: { type: 'String', required: true } },
-  classLevelPermissions: crmClp(),
+  // nameKey: the display name's look-alike form (rules.js displayNameKey), unique, so no one
+  // takes a name that looks like a colleague's; hidden from every client.
+  fields: { displayName: { type: 'String', required: true }, nameKey: { type: 'String' } },
+  classLevelPermissions: { ...crmClp(), protectedFields: { '*': ['nameKey'] } },
 };
 
 /** The classes Cloud Code validates: the product schema's, plus Profile. */

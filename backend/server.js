@@ -133,6 +133,7 @@ async function main() {
   await ensureManagerRole();
   await warnWithoutStatementTimeout();
   await migrateRelatedTo();
+  await uniqueProfileNames();
   scheduleIdempotencyCleanup(api);
   console.log(`parse-server ready on ${serverURL} (GraphQL http://${host}:${port}/graphql)`);
 
@@ -237,6 +238,17 @@ async function migrateRelatedTo() {
       `UPDATE "Activity" SET "${column}" = "relatedTo"->>'objectId'
        WHERE "relatedTo"->>'className' = $1 AND "${column}" IS NULL`, [className]);
     if (done.rowCount > 0) console.log(`migrated ${done.rowCount} activities' relatedTo to ${column}`);
+  }
+}
+
+// Two users saving look-alike display names at once both pass Cloud Code's check; the index
+// refuses the second (Parse answers DUPLICATE_VALUE). Profiles saved before nameKey existed get
+// theirs on their next save; should two of them already share one, the index waits (warned).
+async function uniqueProfileNames() {
+  try {
+    await databaseClient().none('CREATE UNIQUE INDEX IF NOT EXISTS "Profile_unique_nameKey" ON "Profile" ("nameKey")');
+  } catch (e) {
+    console.warn(`WARNING: no unique index on Profile.nameKey (${e.message}): look-alike display names are checked by Cloud Code only`);
   }
 }
 

@@ -218,7 +218,7 @@ Parse.Cloud.beforeSave('Activity', safely(async (request) => {
 // The team: a user's public profile is created by that user, under the user's own objectId (so
 // there is at most one per user, and a deal's assignedTo finds its name), and written by that
 // user only; every signed-in user reads it. It holds a display name and nothing else.
-Parse.Cloud.beforeSave('Profile', safely((request) => {
+Parse.Cloud.beforeSave('Profile', safely(async (request) => {
   const profile = request.object;
   if (!request.master) {
     if (!request.user) throw new Parse.Error(Parse.Error.INVALID_SESSION_TOKEN, 'sign in required');
@@ -226,6 +226,16 @@ Parse.Cloud.beforeSave('Profile', safely((request) => {
       throw new Parse.Error(Parse.Error.OPERATION_FORBIDDEN, 'a profile belongs to its user: its objectId is the user\'s own');
     }
     validateFields(request);
+  }
+  // One look-alike form per team: a colleague choosing an assignee cannot tell "Vera Victim"
+  // from "Vеra Victim" (Cyrillic е), and assigning a deal shares it. A unique index on nameKey
+  // (server.js) settles two saves racing for one name.
+  const name = profile.get('displayName');
+  if (typeof name === 'string') {
+    const key = rules.displayNameKey(name);
+    profile.set('nameKey', key);
+    const taken = await new Parse.Query('Profile').equalTo('nameKey', key).notEqualTo('objectId', profile.id).first({ useMasterKey: true });
+    if (taken) throw new Parse.Error(Parse.Error.DUPLICATE_VALUE, 'a colleague already has this display name, or one that looks the same');
   }
   const acl = new Parse.ACL();
   acl.setPublicReadAccess(true);

@@ -162,3 +162,23 @@ test("a company's delete is all or nothing: a link that cannot be removed keeps 
   assert.equal(c.company?.objectId, company.objectId, 'the contact was linked back');
   await context.close();
 });
+
+test('a display name a colleague already has: the first profile gets a number, a rename says why', async () => {
+  const me = await signUp('latecomer');
+  const squatter = await signUp('squatter');
+  // Someone already goes by the name the app would give me (my username), in another case.
+  const taken = await rest('POST', '/classes/Profile', { objectId: squatter.id, displayName: me.username.toUpperCase() }, squatter.token);
+  assert.ok(taken.objectId, JSON.stringify(taken));
+  const { context, page, errors } = await logInToBoard(app, me);
+  await page.getByRole('link', { name: 'Settings' }).click();
+  const display = page.getByLabel('Display name');
+  await page.waitForFunction(() => document.querySelector('input[required]')?.value);
+  assert.equal(await display.inputValue(), `${me.username} 2`);
+  assert.equal((await rest('GET', `/classes/Profile/${me.id}`, undefined, squatter.token)).displayName, `${me.username} 2`);
+  await display.fill(me.username);
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByText('a colleague already has this display name, or one that looks the same').waitFor();
+  assert.equal((await rest('GET', `/classes/Profile/${me.id}`, undefined, me.token)).displayName, `${me.username} 2`);
+  assert.deepEqual(errors, []);
+  await context.close();
+});

@@ -49,12 +49,12 @@ async function axe(page, name) {
 
 for (const [label, viewport] of [['desktop', { width: 1440, height: 900 }], ['phone', { width: 390, height: 844 }]]) {
   test(`every screen at ${viewport.width}×${viewport.height}: screenshot, and no serious or critical axe violation`, { timeout: 240_000 }, async () => {
+    const phone = label === 'phone';
     const me = await signUp(`ui${label}`);
     const colleague = await signUp(`uicolleague${label}`);
-    await rest('POST', '/classes/Profile', { objectId: colleague.id, displayName: 'Dana Reyes' }, colleague.token);
-    await rest('POST', '/classes/Profile', { objectId: me.id, displayName: 'Sam Carter' }, me.token);
+    await rest('POST', '/classes/Profile', { objectId: colleague.id, displayName: phone ? 'Dana Ruiz' : 'Dana Reyes' }, colleague.token);
+    await rest('POST', '/classes/Profile', { objectId: me.id, displayName: phone ? 'Sam Cole' : 'Sam Carter' }, me.token);
     const { companies, contacts, deals } = await seed(me.token, colleague);
-    const phone = label === 'phone';
     const context = await app.browser.newContext({ viewport, hasTouch: phone, isMobile: phone, deviceScaleFactor: 1 });
     const page = await context.newPage();
     const problems = [];

@@ -37,7 +37,7 @@ for (const [what, displayName] of LOOKALIKES) {
     const r = await call('POST', '/classes/Profile', { token: attacker.token, body: { objectId: attacker.id, displayName } });
     assertRefused(r, 142, `displayName ${JSON.stringify(displayName)}`);
     // And not by a rename either.
-    const ok = await call('POST', '/classes/Profile', { token: attacker.token, body: { objectId: attacker.id, displayName: 'Mallory' } });
+    const ok = await call('POST', '/classes/Profile', { token: attacker.token, body: { objectId: attacker.id, displayName: unique('Mallory ') } });
     assert.equal(ok.status, 201, JSON.stringify(ok.json));
     const rename = await call('PUT', `/classes/Profile/${attacker.id}`, { token: attacker.token, body: { displayName } });
     assertRefused(rename, 142, `rename to ${JSON.stringify(displayName)}`);

@@ -3,23 +3,23 @@
 // assigning a deal to a colleague still follows the assignment rules.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { call, gql, signUp, assertRefused, useVictim, pointer } from './harness.mjs';
+import { call, gql, signUp, assertRefused, useVictim, pointer, unique } from './harness.mjs';
 
 const victim = useVictim();
 let attacker;
 
 test('setup: the victim and an attacker have profiles', async () => {
   attacker = await signUp('mallory');
-  const mine = await call('POST', '/classes/Profile', { token: victim.token, body: { objectId: victim.id, displayName: 'Vera Victim' } });
+  const mine = await call('POST', '/classes/Profile', { token: victim.token, body: { objectId: victim.id, displayName: 'Vicky Victim' } });
   assert.equal(mine.status, 201, JSON.stringify(mine.json));
-  const theirs = await call('POST', '/classes/Profile', { token: attacker.token, body: { objectId: attacker.id, displayName: 'Mal' } });
+  const theirs = await call('POST', '/classes/Profile', { token: attacker.token, body: { objectId: attacker.id, displayName: unique('Mal ') } });
   assert.equal(theirs.status, 201, JSON.stringify(theirs.json));
 });
 
 test("a profile is readable by signed-in users, and holds a display name and nothing else", async () => {
   const r = await call('GET', `/classes/Profile/${victim.id}`, { token: attacker.token });
   assert.equal(r.status, 200, JSON.stringify(r.json));
-  assert.equal(r.json.displayName, 'Vera Victim');
+  assert.equal(r.json.displayName, 'Vicky Victim');
   const text = JSON.stringify(r.json);
   assert.ok(!text.includes('@'), `no e-mail in ${text}`);
   assert.deepEqual(Object.keys(r.json).filter((k) => !['objectId', 'createdAt', 'updatedAt', 'displayName', 'ACL'].includes(k)), []);
@@ -42,7 +42,47 @@ test("no one writes, replaces or deletes another user's profile", async () => {
   const gqlUpdate = await gql('mutation($id: ID!) { updateProfile(input: { id: $id, fields: { displayName: "Hacked" } }) { profile { displayName } } }', { id: victim.id }, attacker.token);
   assert.ok(gqlUpdate.json.errors, JSON.stringify(gqlUpdate.json));
   const still = await call('GET', `/classes/Profile/${victim.id}`, { token: victim.token });
-  assert.equal(still.json.displayName, 'Vera Victim');
+  assert.equal(still.json.displayName, 'Vicky Victim');
+});
+
+// Assigning a deal shares it with the assignee, picked by display name: a name that looks like
+// a colleague's would take their deals.
+const LOOKALIKE_NAMES = [
+  ['another case', 'vicky victim'],
+  ['an extra space', 'Vicky  Victim'],
+  ['an accent', 'Vícky Victim'],
+  ['a Cyrillic і', 'V\u0456cky Victim'],
+  ['a Cyrillic с and е', 'Vi\u0441ky Vi\u0441tim'],
+  ['a Greek Ι', 'V\u0399CKY VICTIM'],
+  ['a digit for a letter', 'Vicky Vict1m'],
+  ['a full-width letter', '\uff36icky Victim'],
+  ['punctuation', 'Vicky-Victim.'],
+];
+for (const [what, displayName] of LOOKALIKE_NAMES) {
+  test(`a display name like a colleague's (${what}) is refused, by create and by rename`, async () => {
+    const impostor = await signUp('lookalike');
+    assertRefused(await call('POST', '/classes/Profile', { token: impostor.token, body: { objectId: impostor.id, displayName } }), 137, `create ${displayName}`);
+    const own = unique('Ian Impostor ');
+    assert.equal((await call('POST', '/classes/Profile', { token: impostor.token, body: { objectId: impostor.id, displayName: own } })).status, 201);
+    assertRefused(await call('PUT', `/classes/Profile/${impostor.id}`, { token: impostor.token, body: { displayName } }), 137, `rename to ${displayName}`);
+    const after = await call('GET', `/classes/Profile/${impostor.id}`, { token: victim.token });
+    assert.equal(after.json.displayName, own);
+  });
+}
+
+test('the look-alike key is the server\'s: hidden from clients, not settable, and a user keeps their own name', async () => {
+  // Setting the key by hand changes nothing: the server computes it from the name.
+  const r = await call('PUT', `/classes/Profile/${victim.id}`, { token: victim.token, body: { nameKey: 'zzz', displayName: 'Vicky Victim' } });
+  assert.equal(r.status, 200, JSON.stringify(r.json));
+  const stored = await call('GET', `/classes/Profile/${victim.id}`, { master: true });
+  assert.equal(stored.json.nameKey, 'vlckyvlctlm');
+  for (const path of [`/classes/Profile/${victim.id}`, `/classes/Profile?keys=nameKey&limit=5`]) {
+    const seen = await call('GET', path, { token: attacker.token });
+    assert.ok(!JSON.stringify(seen.json).includes('nameKey'), JSON.stringify(seen.json).slice(0, 300));
+  }
+  // A rename to a look-alike of one's own name is no conflict.
+  assert.equal((await call('PUT', `/classes/Profile/${victim.id}`, { token: victim.token, body: { displayName: 'Vicky VICTIM' } })).status, 200);
+  assert.equal((await call('PUT', `/classes/Profile/${victim.id}`, { token: victim.token, body: { displayName: 'Vicky Victim' } })).status, 200);
 });
 
 test('a profile has no other fields, no e-mail-shaped name, and no way to reach the user', async () => {
@@ -75,7 +115,7 @@ test('assigning a deal to a colleague follows the assignment rules', async () =>
 
 test('deleting a user deletes their profile', async () => {
   const leaver = await signUp('leaver');
-  assert.equal((await call('POST', '/classes/Profile', { token: leaver.token, body: { objectId: leaver.id, displayName: 'Leaver' } })).status, 201);
+  assert.equal((await call('POST', '/classes/Profile', { token: leaver.token, body: { objectId: leaver.id, displayName: unique('Leaver ') } })).status, 201);
   assert.equal((await call('DELETE', `/users/${leaver.id}`, { token: leaver.token })).status, 200);
   const gone = await call('GET', `/classes/Profile/${leaver.id}`, { master: true });
   assert.equal(gone.status, 404, JSON.stringify(gone.json));

@@ -28,7 +28,10 @@ async function rest(client: CrmClient, method: string, route: string, body?: unk
   if (token) headers['X-Parse-Session-Token'] = token;
   const res = await fetch(`${serverUrl}${route}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   const json = await res.json().catch(() => ({}));
-  if (!res.ok) throw Object.assign(new Error(json.error ?? `HTTP ${res.status}`), { code: json.code === 142 ? 'INVALID_FIELD' : 'SERVER_ERROR' });
+  if (!res.ok) {
+    const code = json.code === 142 ? 'INVALID_FIELD' : json.code === 137 ? 'DUPLICATE_VALUE' : 'SERVER_ERROR';
+    throw Object.assign(new Error(json.error ?? `HTTP ${res.status}`), { code });
+  }
   return json;
 }
 
@@ -68,8 +71,7 @@ export class Team {
       let members = results.map((p) => ({ id: p.objectId, name: p.displayName }));
       const me = this.user.objectId!;
       if (!members.some((m) => m.id === me)) {
-        const name = defaultName(this.user.username);
-        await rest(this.client, 'POST', '/classes/Profile', { objectId: me, displayName: name }).catch(() => undefined);
+        const name = await this.createOwnProfile(me, defaultName(this.user.username));
         members = [...members, { id: me, name }];
       }
       this.set({ members, loaded: true, error: undefined });
@@ -77,6 +79,21 @@ export class Team {
       this.set({ loaded: true, error: err instanceof Error ? err.message : String(err) });
     }
   };
+
+  /** Creates the user's profile under `name`, or, when a colleague has that name (or one that
+   * looks the same: the server refuses it, DUPLICATE_VALUE), under `name 2`, `name 3`... */
+  private async createOwnProfile(me: string, name: string): Promise<string> {
+    for (let n = 1; n <= 5; n++) {
+      const candidate = n === 1 ? name : `${name.slice(0, 76)} ${n}`;
+      try {
+        await rest(this.client, 'POST', '/classes/Profile', { objectId: me, displayName: candidate });
+        return candidate;
+      } catch (err) {
+        if ((err as { code?: string }).code !== 'DUPLICATE_VALUE') return candidate;
+      }
+    }
+    return name;
+  }
 
   /** Changes the user's own display name. */
   async rename(name: string) {

@@ -43,6 +43,18 @@ master_key() {
   cat "$data/master.key"
 }
 
+# Redis holds Parse's cache (users by session token) and the rate-limit counters: any local
+# process could read or reset them without a password, so it has one, kept like the master key
+# and handed to redis-server in a private config file (never on a command line `ps` shows).
+redis_password() {
+  if [ ! -s "$data/redis.key" ]; then
+    mkdir -p "$data"
+    head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$data/redis.key"
+    chmod 600 "$data/redis.key"
+  fi
+  cat "$data/redis.key"
+}
+
 sup_pid() { cat "$data/run/$1.pid" 2>/dev/null || true; }
 child_pid() { cat "$data/run/$1.child.pid" 2>/dev/null || true; }
 running() { local p; p=$(sup_pid "$1"); [ -n "$p" ] && kill -0 "$p" 2>/dev/null; }
@@ -97,10 +109,11 @@ start_pg() {
 
 start_redis() {
   mkdir -p "$data/redis"
+  (umask 077; printf 'requirepass %s\n' "$(redis_password)" > "$data/redis/redis.conf")
   # Redis holds caches, pub/sub and rate-limit counters: nothing to keep across a restart.
-  supervise redis -- "$(command -v redis-server)" --port "$redis_port" --bind 127.0.0.1 \
+  supervise redis -- "$(command -v redis-server)" "$data/redis/redis.conf" --port "$redis_port" --bind 127.0.0.1 \
     --daemonize no --save '' --appendonly no --dir "$data/redis" --loglevel warning
-  wait_for redis 20 redis-cli -p "$redis_port" ping
+  REDISCLI_AUTH=$(redis_password) wait_for redis 20 redis-cli --no-auth-warning -p "$redis_port" ping
   log "Redis on 127.0.0.1:$redis_port"
 }
 
@@ -109,7 +122,7 @@ parse_env() { # parse_env PORT LIVEQUERY(0|1) NAME
   [ "$instance" = cluster-test ] && { scale=1000; hooks=1; }
   echo PARSE_PORT="$1" PARSE_MASTER_KEY="$(master_key)" \
     DATABASE_URI="postgres://postgres@127.0.0.1:$pg_port/$db" \
-    CRM_REDIS_URL="redis://127.0.0.1:$redis_port" CRM_LIVEQUERY="$2" CRM_TRUST_PROXY=127.0.0.1 \
+    CRM_REDIS_URL="redis://:$(redis_password)@127.0.0.1:$redis_port" CRM_LIVEQUERY="$2" CRM_TRUST_PROXY=127.0.0.1 \
     CRM_TEST_HOOKS=$hooks CRM_RATE_LIMIT_SCALE="${CRM_RATE_LIMIT_SCALE:-$scale}" \
     NODE_ENV=production PARSE_SILENT="${PARSE_SILENT:-1}" PARSE_LOGS_FOLDER="$data/logs/$3" \
     PARSE_OUTBOX="$data/outbox.jsonl"

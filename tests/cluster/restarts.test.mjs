@@ -3,7 +3,10 @@
 // and its subscription reconnects and catches up, so it ends up having seen every write.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { ctl, signUp, serverObjects, waitBalancer, sleep } from './harness.mjs';
+import { readFileSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { BASE, ctl, root, signUp, serverObjects, waitBalancer, sleep } from './harness.mjs';
 import { startBrowser, subscribedClient, writeDeals, waitSeen } from './browser.mjs';
 
 let env;
@@ -45,4 +48,16 @@ test('the LiveQuery process killed and restarted: subscribers reconnect and catc
 test('Redis killed and restarted: writes carry on, nothing lost, events keep coming', async () => {
   await killWhileWriting('redis', `rediskill${Date.now()}x`);
   assert.match(await ctl('crashes').catch((e) => e.stdout), /redis exited/);
+});
+
+test('Redis (the session cache, the rate-limit counters) answers no client without its password', async () => {
+  const redisCli = (env, ...args) => new Promise((resolve) => {
+    execFile('redis-cli', ['--no-auth-warning', '-p', String(BASE + 40), ...args], { env: { ...process.env, ...env } },
+      (err, stdout, stderr) => resolve(`${stdout}${stderr}`.trim()));
+  });
+  assert.match(await redisCli({}, 'ping'), /NOAUTH/);
+  assert.match(await redisCli({ REDISCLI_AUTH: 'not-the-password' }, 'ping'), /WRONGPASS|invalid/i);
+  const key = readFileSync(path.join(root, 'backend/.data/cluster-test/redis.key'), 'utf8').trim();
+  assert.equal(await redisCli({ REDISCLI_AUTH: key }, 'ping'), 'PONG');
+  assert.doesNotMatch(execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }), new RegExp(key), 'the password is on no command line');
 });

@@ -425,15 +425,19 @@ mod tests {
                 .clone(),
             "r1".into(),
         );
-        let c = client(vec![
+        let retries = RetryPolicy::default().max_retries as usize;
+        let mut answers = vec![
             server(parse_code::DUPLICATE_REQUEST),
             server(parse_code::OBJECT_NOT_FOUND),
             server(parse_code::DUPLICATE_REQUEST),
-            server(parse_code::OBJECT_NOT_FOUND),
-        ]);
+        ];
+        // Renewed once; after that the object is looked for again (the first attempt could
+        // still be in flight), then the 159 stands.
+        answers.extend((0..=retries).map(|_| server(parse_code::OBJECT_NOT_FOUND)));
+        let c = client(answers);
         let err = run(c.send(&create)).unwrap_err();
         assert_eq!(err.code(), "DUPLICATE_REQUEST");
-        assert_eq!(c.platform.sent.borrow().len(), 4);
+        assert_eq!(c.platform.sent.borrow().len(), 4 + retries);
 
         let increment = rest::update::<Deal>(
             "abc",
@@ -455,6 +459,38 @@ mod tests {
         assert!(!resendable(
             &rest::delete::<Deal>("abc", "r4".into()).unwrap()
         ));
+    }
+
+    #[test]
+    fn a_159_for_a_write_still_in_flight_is_confirmed_once_it_lands() {
+        // A delete retried while its first attempt is still running: the object is there at
+        // the first look and gone at the next; the delete succeeded, not "duplicate request".
+        let c = client(vec![
+            server(parse_code::DUPLICATE_REQUEST),
+            Ok(json!({"objectId": "abc", "title": "t"})),
+            server(parse_code::OBJECT_NOT_FOUND),
+        ]);
+        let delete = rest::delete::<Deal>("abc", "r1".into()).unwrap();
+        run(c.send(&delete)).unwrap();
+        assert_eq!(c.platform.sent.borrow().len(), 3);
+
+        // An increment (never resent: it would count twice) whose first look-up fails.
+        let increment = rest::update::<Deal>(
+            "abc",
+            json!({"amount": {"__op": "Increment", "amount": 1}})
+                .as_object()
+                .unwrap()
+                .clone(),
+            "r2".into(),
+        )
+        .unwrap();
+        let c = client(vec![
+            server(parse_code::DUPLICATE_REQUEST),
+            server(parse_code::CONNECTION_FAILED),
+            Ok(json!({"objectId": "abc", "amount": 2})),
+        ]);
+        run(c.send(&increment)).expect("a failed look is not the end");
+        assert_eq!(c.platform.sent.borrow().len(), 3);
     }
 
     #[test]

@@ -71,7 +71,10 @@ impl<P: Platform> Client<P> {
                         parse_code: parse_code::DUPLICATE_REQUEST,
                         ..
                     },
-                ) => match self.check_replayed_write(request, token.as_deref()).await {
+                ) => match self
+                    .look_for_replayed_write(request, token.as_deref(), renewed.is_none())
+                    .await
+                {
                     Replayed::Applied(answer) => break Ok(answer),
                     // The server took the request id but never finished the write (it died in
                     // between): the id is burned, the write is not there. Sending it again under
@@ -118,5 +121,33 @@ impl<P: Platform> Client<P> {
             }
         }
         result
+    }
+
+    /// After a 159, reads the write's object back. Parse records a request id when the request
+    /// arrives and the write commits later, so under load the first attempt may still be in
+    /// flight when its retry hears 159: unless the write can simply be resent under a new id,
+    /// look again, backing off as for a transient error, before deciding it is not there.
+    async fn look_for_replayed_write(
+        &self,
+        request: &Request,
+        token: Option<&str>,
+        may_renew: bool,
+    ) -> Replayed {
+        let mut seen = self.check_replayed_write(request, token).await;
+        let mut looks = 0;
+        while looks < self.retry.max_retries
+            && match &seen {
+                Replayed::Applied(_) => false,
+                Replayed::Absent => !(may_renew && resendable(request)),
+                Replayed::Unknown => true,
+            }
+        {
+            self.platform
+                .sleep(self.retry.delay_ms(looks, self.random_unit()))
+                .await;
+            looks += 1;
+            seen = self.check_replayed_write(request, token).await;
+        }
+        seen
     }
 }

@@ -5,7 +5,7 @@
 // user name and password, generated once per dev data folder (backend/.data/dev/playground.pass)
 // and printed by dev.sh.
 //   node scripts/playground.mjs        env: PLAYGROUND_PORT (4040), PARSE_SERVER_URL,
-//                                      PARSE_GRAPHQL_URL, PARSE_MASTER_KEY
+//                                      PARSE_GRAPHQL_URL, PARSE_MASTER_KEY, PLAYGROUND_PASS_FILE
 import { createRequire } from 'node:module';
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -23,7 +23,7 @@ const graphQLServerURL = process.env.PARSE_GRAPHQL_URL || serverURL.replace(/\/p
 const masterKey = process.env.PARSE_MASTER_KEY;
 if (!masterKey) { console.error('PARSE_MASTER_KEY must be set (bash backend/ctl.sh master-key dev)'); process.exit(2); }
 
-const passFile = path.join(root, 'backend/.data/dev/playground.pass');
+const passFile = process.env.PLAYGROUND_PASS_FILE || path.join(root, 'backend/.data/dev/playground.pass');
 if (!existsSync(passFile)) {
   mkdirSync(path.dirname(passFile), { recursive: true });
   writeFileSync(passFile, randomBytes(12).toString('base64url'), { mode: 0o600 });

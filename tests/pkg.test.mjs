@@ -98,3 +98,20 @@ test('calling the API before init() says to call init()', async () => {
   assert.equal(run.status, 0, run.stderr);
   assert.match(run.stdout, /crm-wasm is not initialised: call `await init\(\)`/);
 });
+
+// Issue #19's guard: no change makes the package bigger without someone deciding so.
+test('the shipped size (gzip -9 of the wasm and its JS glue) is within size-budget.json', async () => {
+  const { gzipSync, constants } = await import('node:zlib');
+  const gz = (f) => gzipSync(readFileSync(path.join(root, 'pkg', f)), { level: constants.Z_BEST_COMPRESSION }).length;
+  const wasm = gz('crm_wasm_bg.wasm');
+  const glue = gz('crm_wasm.js');
+  const { maxShippedGzipBytes } = JSON.parse(readFileSync(path.join(root, 'size-budget.json'), 'utf8'));
+  console.log(`shipped: wasm ${wasm} B + glue ${glue} B = ${wasm + glue} B gzip -9 (budget ${maxShippedGzipBytes} B; parse.min.js 271134 B)`);
+  if (wasm + glue > maxShippedGzipBytes) {
+    // Where the bytes went: the build before wasm-opt still has its function names.
+    const unoptimised = path.join(root, 'target/wasm32-unknown-unknown/release/crm_wasm.wasm');
+    const twiggy = spawnSync('twiggy', ['top', '-n', '20', unoptimised], { encoding: 'utf8' });
+    console.log(twiggy.status === 0 ? twiggy.stdout : `(for the top 20 items: cargo install twiggy; twiggy top -n 20 ${unoptimised})`);
+  }
+  assert.ok(wasm + glue <= maxShippedGzipBytes, `the package grew past its budget: ${wasm + glue} > ${maxShippedGzipBytes} bytes`);
+});

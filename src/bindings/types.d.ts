@@ -81,6 +81,7 @@ export class CrmQuery<T> {
   limit(n: number): CrmQuery<T>;
   skip(n: number): CrmQuery<T>;
   /** Fetch only these fields (plus objectId and timestamps). */
+  /** Only these fields (Parse `keys`); the class's required fields (a Deal's title, a name) always come too. */
   select(...fields: FieldOf<T>[]): CrmQuery<T>;
   /** Fetch these pointer fields whole, decoded into typed objects. */
   include(...fields: PointerFieldOf<T>[]): CrmQuery<T>;

@@ -296,6 +296,10 @@ pub fn run(
                         .keys
                         .iter()
                         .any(|key| key.split('.').next() == Some(k.as_str()))
+                        // As on the server (Query::to_params): a selection keeps required fields.
+                        || schema
+                            .field(k)
+                            .is_some_and(|f| matches!(f.rule, crate::schema::Rule::Required))
                 });
             }
         }
@@ -494,6 +498,13 @@ mod tests {
     fn keys_select_fields_and_sub_queries_use_the_resolver() {
         let q = Query {
             keys: vec!["title".into()],
+            ..Query::new().ascending("objectId").limit(1)
+        };
+        let page = run(&DEAL, &q, deals(), &NoSubQueries).unwrap();
+        assert_eq!(page[0], json!({"objectId": "a", "title": "Alpha"}));
+        // The required title stays in a selection that leaves it out, as on the server.
+        let q = Query {
+            keys: vec!["createdBy".into()],
             ..Query::new().ascending("objectId").limit(1)
         };
         let page = run(&DEAL, &q, deals(), &NoSubQueries).unwrap();

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::error::{CrmError, Result};
-use crate::schema::{ClassSchema, FieldKind};
+use crate::schema::{ClassSchema, FieldKind, Rule};
 
 /// One condition on one field.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -221,7 +221,15 @@ impl Query {
             for key in &self.keys {
                 check_path(schema, key)?;
             }
-            params.push(("keys".into(), self.keys.join(",")));
+            // A typed model cannot be built without its required fields (a Deal's title), so
+            // a selection always carries them: `select('createdBy')` answers Deals, not an error.
+            let mut keys = self.keys.clone();
+            for field in schema.fields {
+                if matches!(field.rule, Rule::Required) && !keys.iter().any(|k| k == field.name) {
+                    keys.push(field.name.into());
+                }
+            }
+            params.push(("keys".into(), keys.join(",")));
         }
         if !self.include.is_empty() {
             for key in &self.include {
@@ -500,6 +508,22 @@ mod deals_by_stage_tests {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_selection_keeps_the_required_fields_a_typed_model_needs() {
+        let q = Query {
+            keys: vec!["createdBy".into()],
+            ..Query::default()
+        };
+        let params = q.to_params(&crate::schema::DEAL).unwrap();
+        assert!(params.contains(&("keys".into(), "createdBy,title".into())));
+        let q = Query {
+            keys: vec!["title".into(), "amount".into()],
+            ..Query::default()
+        };
+        let params = q.to_params(&crate::schema::DEAL).unwrap();
+        assert!(params.contains(&("keys".into(), "title,amount".into())));
+    }
+
     use super::*;
     use crate::schema::DEAL;
     use serde_json::json;

@@ -80,8 +80,8 @@ export class CrmQuery<T> {
   descending(...fields: FieldOf<T>[]): CrmQuery<T>;
   limit(n: number): CrmQuery<T>;
   skip(n: number): CrmQuery<T>;
-  /** Fetch only these fields (plus objectId and timestamps). */
-  /** Only these fields (Parse `keys`); the class's required fields (a Deal's title, a name) always come too. */
+  /** Fetch only these fields (Parse `keys`), plus objectId, timestamps and the class's required
+   * fields (a Deal's title, a name), which its typed model cannot be built without. */
   select(...fields: FieldOf<T>[]): CrmQuery<T>;
   /** Fetch these pointer fields whole, decoded into typed objects. */
   include(...fields: PointerFieldOf<T>[]): CrmQuery<T>;

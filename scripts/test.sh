@@ -14,7 +14,9 @@
 #      and the Vite dev server as `scripts/dev.sh` serves it (StrictMode on); screenshots of every
 #      screen and axe-core checks at 1440x900 and 390x844 (tests/artifacts/)
 #   8. a quick run of the side-by-side benchmark against the Parse JS SDK
-#   9. the test backend's crash log is empty (it runs supervised, so a crash would be hidden)
+#   9. the cluster (scripts/cluster-test.sh): Live Query across instances, an API instance, the
+#      LiveQuery process and Redis killed under load, backup and restore, throughput 1/2/4
+#  10. the test backend's crash log is empty (it runs supervised, so a crash would be hidden)
 # Ends with one line "N passed, N failed" summing every runner's own counts.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -102,6 +104,9 @@ run_counted e2e node --test tests/e2e/
 
 step "benchmark smoke run (bench/compare.mjs --quick; bash scripts/bench.sh for figures)"
 run_counted bench node --test tests/bench.test.mjs
+
+step "the cluster (scripts/cluster-test.sh: 2 API instances, LiveQuery, Redis, HAProxy; instances killed)"
+run_counted cluster bash scripts/cluster-test.sh
 
 # Parse Server runs supervised, so a crash would go unnoticed by the tests that come after it:
 # any line in the crash log fails the run.

@@ -327,8 +327,10 @@ function restGuard({ limiter }) {
       try {
         const body = req.body;
         // Express runs the GET route for HEAD (Parse's _method override included): check and
-        // count it as the GET it is.
-        let method = (body && typeof body._method === 'string' ? body._method : req.method).toUpperCase();
+        // count it as the GET it is. Parse honours a body's _method on a POST only (a PUT that
+        // says "GET" is still written as a PUT): so does the gate.
+        const override = req.method === 'POST' && body && typeof body._method === 'string';
+        let method = (override ? body._method : req.method).toUpperCase();
         if (method === 'HEAD') method = 'GET';
         shapeActivityResponses(req, res, method);
         if (path === '/upgradeToRevocableSession') {

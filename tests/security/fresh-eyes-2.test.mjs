@@ -32,3 +32,31 @@ test('a PUT or DELETE whose body names another _method is checked as what Parse 
   const still = await call('GET', `/classes/Deal/${deal.json.objectId}`, { token: attacker.token });
   assert.equal(still.json.title, 'Mine');
 });
+
+// ---- display names: look-alikes the fold did not know -----------------------------------------
+// The look-alike key (rules.js displayNameKey) folds case, accents, Cyrillic and Greek letters,
+// 1/l/I and full-width forms, but not other letters that render like Latin ones: the Turkish
+// dotless ı, Latin small capitals and IPA letters (ᴄ, ɑ, ɩ), Cyrillic izhitsa (ѵ, Ѵ), Lisu (ꓦ)
+// and Cherokee (Ꮩ). An impostor named "Vera Vıctım" was accepted beside "Vera
+// Victim", and assigning a deal to the wrong one shares it with the impostor.
+const LOOKALIKES = [
+  ['dotless ı', 'Vera V\u0131ct\u0131m'],
+  ['a Latin small capital C', 'Vera Vi\u1d04tim'],
+  ['a Latin alpha', 'Ver\u0251 Victim'],
+  ['a Latin iota', 'Vera Vict\u0269m'],
+  ['a Cyrillic izhitsa', '\u0474era \u0475ictim'],
+  ['a Lisu V', '\ua4e6era Victim'],
+  ['a Cherokee V', '\u13d9era Victim'],
+  ['a Latin small capital I', 'Vera V\u026actim'],
+];
+for (const [what, name] of LOOKALIKES) {
+  const displayName = name + RUN;
+  test(`a display name like a colleague's (${what}) is refused`, async () => {
+    const impostor = await signUp('lookalike2');
+    const r = await call('POST', '/classes/Profile', { token: impostor.token, body: { objectId: impostor.id, displayName } });
+    assertRefused(r, 137, `create ${JSON.stringify(displayName)}`);
+    const own = await call('POST', '/classes/Profile', { token: impostor.token, body: { objectId: impostor.id, displayName: unique('Ian Impostor ') } });
+    assert.equal(own.status, 201, JSON.stringify(own.json));
+    assertRefused(await call('PUT', `/classes/Profile/${impostor.id}`, { token: impostor.token, body: { displayName } }), 137, `rename to ${JSON.stringify(displayName)}`);
+  });
+}

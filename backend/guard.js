@@ -118,7 +118,7 @@ function checkPaging(params) {
 }
 
 /** The path Parse's router will take a request for, as one form: Express matches paths without
- * regard to case or a trailing slash, and Parse's batch collapses "//". Every check, and Parse
+ * regard to case or a trailing slash, and Parse's batch collapses "//" and resolves "." and "..". Every check, and Parse
  * itself (req.url is rewritten to it), sees this form, so "/USERS/" cannot slip past a check
  * written for "/users". Class names keep their case (they are case-sensitive in Parse). */
 function canonicalPath(path) {
@@ -129,7 +129,13 @@ function canonicalPath(path) {
     refuse(CODE.INVALID_JSON, 'the path is not valid percent-encoded UTF-8');
   }
   if (/[\u0000-\u001f\u007f]/.test(decoded)) refuse(CODE.INVALID_JSON, 'the path must not contain control characters');
-  const parts = path.split('/').filter(Boolean);
+  // Parse routes a batch sub-request on path.posix.join('/', path): "." and ".." segments are
+  // resolved ("/parse/./users" is a sign-up), so they are resolved here too.
+  const parts = [];
+  for (const part of path.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') parts.pop(); else parts.push(part);
+  }
   if (parts.length > 0) parts[0] = parts[0].toLowerCase();
   if (parts.length > 0 && (parts[0] === 'apps')) return `/${parts.join('/')}`;
   // The first segment names the route (classes, users, login, requestPasswordReset …).

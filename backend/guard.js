@@ -317,6 +317,8 @@ function addMissingCodes(res) {
 function restGuard({ limiter }) {
   const parse = express.json({ type: () => true, limit: LIMITS.bodyBytes, strict: false });
   return (req, res, next) => {
+    // Every refusal carries a code, the files routes' too ("Permission denied" had none).
+    addMissingCodes(res);
     if (/^\/files\//i.test(req.path)) return next();
     // Parse's password-reset and verification pages post HTML forms, not JSON.
     if (/^\/apps\//i.test(req.path)) return next();
@@ -327,7 +329,6 @@ function restGuard({ limiter }) {
       return answer(res, e);
     }
     if (path !== req.path) req.url = path + req.url.slice(req.path.length);
-    addMissingCodes(res);
     parse(req, res, (err) => {
       if (err) return answer(res, bodyRefusal(err));
       try {

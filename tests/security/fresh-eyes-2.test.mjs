@@ -138,3 +138,15 @@ test('batch sub-requests on dotted paths count against the account limits (reset
   const created = await call('GET', `/users?where=${encodeURIComponent(JSON.stringify({ username: { $in: names } }))}&limit=100`, { master: true });
   assert.ok(created.json.results.length <= 10, `${created.json.results.length} accounts from one batch (the limit is 10 a minute)`);
 });
+
+// ---- the files routes answered refusals without a code -------------------------------------------
+// The gate leaves /files/ to Parse (uploads are off); Parse's files router answers some refusals
+// with a bare {"error":"Permission denied"} (HTTP 403) and no Parse code, which every other
+// route's refusals carry.
+test('refusals on the files routes carry a Parse code', async () => {
+  for (const [method, route] of [['DELETE', '/files/x.txt'], ['GET', '/files/../classes/Deal'], ['DELETE', '/files/crm/x.txt']]) {
+    const r = await call(method, route, { token: attacker.token });
+    if (r.status < 400) continue;
+    assertRefused(r, undefined, `${method} ${route}`);
+  }
+});

@@ -118,7 +118,7 @@ function checkPaging(params) {
 }
 
 /** The path Parse's router will take a request for, as one form: Express matches paths without
- * regard to case or a trailing slash, and Parse's batch collapses "//". Every check, and Parse
+ * regard to case or a trailing slash, and Parse's batch collapses "//" and resolves "." and "..". Every check, and Parse
  * itself (req.url is rewritten to it), sees this form, so "/USERS/" cannot slip past a check
  * written for "/users". Class names keep their case (they are case-sensitive in Parse). */
 function canonicalPath(path) {
@@ -129,7 +129,13 @@ function canonicalPath(path) {
     refuse(CODE.INVALID_JSON, 'the path is not valid percent-encoded UTF-8');
   }
   if (/[\u0000-\u001f\u007f]/.test(decoded)) refuse(CODE.INVALID_JSON, 'the path must not contain control characters');
-  const parts = path.split('/').filter(Boolean);
+  // Parse routes a batch sub-request on path.posix.join('/', path): "." and ".." segments are
+  // resolved ("/parse/./users" is a sign-up), so they are resolved here too.
+  const parts = [];
+  for (const part of path.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') parts.pop(); else parts.push(part);
+  }
   if (parts.length > 0) parts[0] = parts[0].toLowerCase();
   if (parts.length > 0 && (parts[0] === 'apps')) return `/${parts.join('/')}`;
   // The first segment names the route (classes, users, login, requestPasswordReset …).
@@ -311,6 +317,8 @@ function addMissingCodes(res) {
 function restGuard({ limiter }) {
   const parse = express.json({ type: () => true, limit: LIMITS.bodyBytes, strict: false });
   return (req, res, next) => {
+    // Every refusal carries a code, the files routes' too ("Permission denied" had none).
+    addMissingCodes(res);
     if (/^\/files\//i.test(req.path)) return next();
     // Parse's password-reset and verification pages post HTML forms, not JSON.
     if (/^\/apps\//i.test(req.path)) return next();
@@ -321,14 +329,15 @@ function restGuard({ limiter }) {
       return answer(res, e);
     }
     if (path !== req.path) req.url = path + req.url.slice(req.path.length);
-    addMissingCodes(res);
     parse(req, res, (err) => {
       if (err) return answer(res, bodyRefusal(err));
       try {
         const body = req.body;
         // Express runs the GET route for HEAD (Parse's _method override included): check and
-        // count it as the GET it is.
-        let method = (body && typeof body._method === 'string' ? body._method : req.method).toUpperCase();
+        // count it as the GET it is. Parse honours a body's _method on a POST only (a PUT that
+        // says "GET" is still written as a PUT): so does the gate.
+        const override = req.method === 'POST' && body && typeof body._method === 'string';
+        let method = (override ? body._method : req.method).toUpperCase();
         if (method === 'HEAD') method = 'GET';
         shapeActivityResponses(req, res, method);
         if (path === '/upgradeToRevocableSession') {

@@ -94,8 +94,9 @@ function visibleNameProblem(v) {
   return null;
 }
 
-// Letters that render like Latin ones (Cyrillic, Greek, and digits or letters easily taken for
-// one another), folded to one form: two display names with the same key look the same to a
+// Letters that render like Latin ones (Cyrillic, Greek, Armenian, Lisu, Cherokee, Latin
+// small capitals and IPA letters, and digits or letters easily taken for one another), keyed
+// by their lower-case form (the name is lowered before the map applies), folded to one form: two display names with the same key look the same to a
 // colleague picking an assignee, so the second is refused (cloud/main.js, Profile).
 const LOOKALIKE = new Map(Object.entries({
   а: 'a', в: 'b', е: 'e', ё: 'e', з: '3', и: 'u', к: 'k', м: 'm', н: 'h', о: 'o', п: 'n', р: 'p', с: 'c', т: 't',
@@ -103,7 +104,18 @@ const LOOKALIKE = new Map(Object.entries({
   // Greek by the capital's look where it differs from the small letter's (names start with one).
   α: 'a', β: 'b', γ: 'y', ε: 'e', ζ: 'z', η: 'h', ι: 'l', κ: 'k', μ: 'm', ν: 'n', ο: 'o', ρ: 'p', τ: 't', υ: 'y', χ: 'x', ω: 'w',
   i: 'l', 1: 'l', '|': 'l', 0: 'o', 5: 's',
-}));
+  // More Cyrillic, and Armenian, by look.
+  ѵ: 'v', ү: 'y', ԍ: 'g', ѡ: 'w', օ: 'o', ս: 'u', ց: 'g', հ: 'h', ո: 'n', զ: 'q',
+  // Latin letters outside ASCII that NFKD leaves alone: the dotless ı, IPA and small capitals.
+  ı: 'l', ȷ: 'j', ɑ: 'a', ɩ: 'l', ɪ: 'l', ʟ: 'l', ɢ: 'g', ʍ: 'm', ᴀ: 'a', ʙ: 'b', ᴄ: 'c', ᴅ: 'd', ᴇ: 'e',
+  ʜ: 'h', ᴊ: 'j', ᴋ: 'k', ᴍ: 'm', ɴ: 'n', ᴏ: 'o', ᴘ: 'p', ʀ: 'r', ꜱ: 's', ᴛ: 't', ᴜ: 'u', ᴠ: 'v', ᴡ: 'w',
+  ʏ: 'y', ᴢ: 'z',
+  // Lisu and Cherokee letters shaped like Latin capitals (Cherokee by its small form, as lowered).
+  ꓮ: 'a', ꓐ: 'b', ꓚ: 'c', ꓓ: 'd', ꓰ: 'e', ꓝ: 'f', ꓖ: 'g', ꓧ: 'h', ꓲ: 'l', ꓙ: 'j', ꓗ: 'k', ꓡ: 'l', ꓟ: 'm',
+  ꓠ: 'n', ꓳ: 'o', ꓑ: 'p', ꓣ: 'r', ꓢ: 's', ꓔ: 't', ꓴ: 'u', ꓦ: 'v', ꓪ: 'w', ꓫ: 'x', ꓬ: 'y', ꓜ: 'z',
+  Ꭺ: 'a', Ᏼ: 'b', Ꮯ: 'c', Ꭰ: 'd', Ꭼ: 'e', Ꮐ: 'g', Ꮋ: 'h', Ꮖ: 'l', Ꭻ: 'j', Ꮶ: 'k', Ꮮ: 'l', Ꮇ: 'm',
+  Ꮲ: 'p', Ꮪ: 's', Ꭲ: 't', Ꮩ: 'v', Ꮃ: 'w', Ꮓ: 'z',
+}).map(([from, to]) => [from.toLowerCase(), to]));
 
 /** The form of a display name two look-alike names share: compatibility-folded, without marks,
  * lower case, look-alike letters mapped, 'rn' as 'm', and nothing but letters and digits. */

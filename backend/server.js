@@ -10,7 +10,7 @@ const { allDefinitions } = require('./schema');
 const { outboxAdapter } = require('./mail-adapter');
 const { CrmPostgresAdapter, NoFilesAdapter } = require('./database-adapter');
 const { restGuard, graphQLGuard, guardedWssAdapter, answerClientErrors, accountLimiter } = require('./guard');
-const { LIMITS, PASSWORD_PATTERN, PASSWORD_RULE } = require('./rules');
+const { LIMITS, PASSWORD_PATTERN, PASSWORD_RULE, displayNameKey } = require('./rules');
 
 const env = (name, fallback) => process.env[name] || fallback;
 const port = Number(env('PARSE_PORT', '1337'));
@@ -245,10 +245,43 @@ async function migrateRelatedTo() {
 // refuses the second (Parse answers DUPLICATE_VALUE). Profiles saved before nameKey existed get
 // theirs on their next save; should two of them already share one, the index waits (warned).
 async function uniqueProfileNames() {
+  await rekeyProfileNames();
   try {
     await databaseClient().none('CREATE UNIQUE INDEX IF NOT EXISTS "Profile_unique_nameKey" ON "Profile" ("nameKey")');
   } catch (e) {
     console.warn(`WARNING: no unique index on Profile.nameKey (${e.message}): look-alike display names are checked by Cloud Code only`);
+  }
+}
+
+// The look-alike fold learns new letters over time (rules.js displayNameKey): a profile saved
+// under an older fold keeps a key that no longer matches its look-alikes. Each start puts every
+// stored key right; one that a colleague's name now shares is left as it was and warned about
+// (two look-alike names already stand; an administrator renames one).
+async function rekeyProfileNames() {
+  const client = databaseClient();
+  let rows;
+  try {
+    rows = await client.any('SELECT "objectId", "displayName", "nameKey" FROM "Profile"');
+  } catch {
+    return; // no Profile table yet
+  }
+  const owners = new Map(rows.map((r) => [r.nameKey, r.objectId]));
+  for (const row of rows) {
+    if (typeof row.displayName !== 'string') continue;
+    const key = displayNameKey(row.displayName);
+    if (key === row.nameKey) continue;
+    const owner = owners.get(key);
+    if (owner !== undefined && owner !== row.objectId) {
+      console.warn(`WARNING: display names of profiles ${owner} and ${row.objectId} look alike; ${row.objectId} keeps its old look-alike key until renamed`);
+      continue;
+    }
+    try {
+      await client.none('UPDATE "Profile" SET "nameKey" = $1 WHERE "objectId" = $2', [key, row.objectId]);
+      if (owners.get(row.nameKey) === row.objectId) owners.delete(row.nameKey);
+      owners.set(key, row.objectId);
+    } catch (e) {
+      console.warn(`WARNING: profile ${row.objectId}'s look-alike key not updated: ${e.message}`);
+    }
   }
 }
 

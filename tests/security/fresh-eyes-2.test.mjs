@@ -1,0 +1,152 @@
+// Findings of a second fresh-eyes attack on the trust model (README, "Trust model"), each a
+// case that failed until the backend was fixed.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, existsSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { call, signUp, assertRefused, assertBatchItemRefused, useVictim, unique, root, masterKey, PG_PORT, SERVER, sleep } from './harness.mjs';
+
+const victim = useVictim();
+let attacker;
+// Each run's names are its own (profiles stay in the test database between runs).
+const RUN = ` ${Date.now().toString(36).toUpperCase()}`;
+
+test('setup: the victim has a profile, an attacker a session', async () => {
+  const r = await call('POST', '/classes/Profile', { token: victim.token, body: { objectId: victim.id, displayName: `Vera Victim${RUN}` } });
+  assert.equal(r.status, 201, JSON.stringify(r.json));
+  attacker = await signUp('fresh2');
+});
+
+// ---- the gate took `_method` from the body of any request -------------------------------------
+// Parse honours a body's `_method` only on a POST (the JS SDK's form); the gate took it from
+// every request. A PUT whose body says `_method: "GET"` was checked as a query (no field
+// operation checks) and written by Parse as the update it is: an `Add` on a text field reached
+// Parse, which answered a bare 500 "Internal server error".
+test('a PUT or DELETE whose body names another _method is checked as what Parse runs', async () => {
+  const deal = await call('POST', '/classes/Deal', { token: attacker.token, body: { title: 'Mine', amount: 1 } });
+  assert.equal(deal.status, 201, JSON.stringify(deal.json));
+  for (const _method of ['GET', 'HEAD', 'get']) {
+    const r = await call('PUT', `/classes/Deal/${deal.json.objectId}`, {
+      token: attacker.token, body: { _method, title: { __op: 'Add', objects: ['x'] } },
+    });
+    assertRefused(r, 111, `PUT with _method ${_method} and an Add on a text field`);
+  }
+  const still = await call('GET', `/classes/Deal/${deal.json.objectId}`, { token: attacker.token });
+  assert.equal(still.json.title, 'Mine');
+});
+
+// ---- display names: look-alikes the fold did not know -----------------------------------------
+// The look-alike key (rules.js displayNameKey) folds case, accents, Cyrillic and Greek letters,
+// 1/l/I and full-width forms, but not other letters that render like Latin ones: the Turkish
+// dotless ı, Latin small capitals and IPA letters (ᴄ, ɑ, ɩ), Cyrillic izhitsa (ѵ, Ѵ), Lisu (ꓦ)
+// and Cherokee (Ꮩ). An impostor named "Vera Vıctım" was accepted beside "Vera
+// Victim", and assigning a deal to the wrong one shares it with the impostor.
+const LOOKALIKES = [
+  ['dotless ı', 'Vera V\u0131ct\u0131m'],
+  ['a Latin small capital C', 'Vera Vi\u1d04tim'],
+  ['a Latin alpha', 'Ver\u0251 Victim'],
+  ['a Latin iota', 'Vera Vict\u0269m'],
+  ['a Cyrillic izhitsa', '\u0474era \u0475ictim'],
+  ['a Lisu V', '\ua4e6era Victim'],
+  ['a Cherokee V', '\u13d9era Victim'],
+  ['a Latin small capital I', 'Vera V\u026actim'],
+];
+for (const [what, name] of LOOKALIKES) {
+  const displayName = name + RUN;
+  test(`a display name like a colleague's (${what}) is refused`, async () => {
+    const impostor = await signUp('lookalike2');
+    const r = await call('POST', '/classes/Profile', { token: impostor.token, body: { objectId: impostor.id, displayName } });
+    assertRefused(r, 137, `create ${JSON.stringify(displayName)}`);
+    const own = await call('POST', '/classes/Profile', { token: impostor.token, body: { objectId: impostor.id, displayName: unique('Ian Impostor ') } });
+    assert.equal(own.status, 201, JSON.stringify(own.json));
+    assertRefused(await call('PUT', `/classes/Profile/${impostor.id}`, { token: impostor.token, body: { displayName } }), 137, `rename to ${JSON.stringify(displayName)}`);
+  });
+}
+
+// ---- batch paths with "." and ".." segments -----------------------------------------------------
+// Parse routes a batch sub-request on path.posix.join('/', path), which resolves "." and "..":
+// "/parse/./users" is a sign-up, "/parse/x/../requestPasswordReset" a reset e-mail. The gate
+// compared the unresolved path with "/users" and the rest, so such sub-requests were neither
+// counted against the account limits nor checked: 100 reset e-mails to the victim per request,
+// unlimited sign-ups and log-in attempts, and an Add on a text field reached Parse (an error
+// without a code).
+test('a batch sub-request on a path with "." or ".." is checked like the path it resolves to', async () => {
+  const deal = await call('POST', '/classes/Deal', { token: attacker.token, body: { title: 'Dotted', amount: 1 } });
+  assert.equal(deal.status, 201, JSON.stringify(deal.json));
+  const r = await call('POST', '/batch', { token: attacker.token, body: { requests: [
+    { method: 'PUT', path: `/parse/./classes/Deal/${deal.json.objectId}`, body: { title: { __op: 'Add', objects: ['x'] } } },
+    { method: 'PUT', path: `/parse/classes/x/../Deal/${deal.json.objectId}`, body: { title: { __op: 'Add', objects: ['x'] } } },
+    { method: 'POST', path: '/parse/./users', body: { objectId: 'abcdefghij12', username: unique('dot'), email: `${unique('dot')}@example.com`, password: 'pw-attack-1' } },
+  ] } });
+  assertBatchItemRefused(r, 0, 111, 'an Add through /parse/./classes');
+  assertBatchItemRefused(r, 1, 111, 'an Add through /parse/classes/x/../Deal');
+  assertBatchItemRefused(r, 2, 119, 'a chosen user id through /parse/./users');
+});
+
+// On a server of its own with the real limits (as accounts.test.mjs does).
+const strictPort = Number(new URL(SERVER).port) + 62;
+const STRICT = `http://127.0.0.1:${strictPort}/parse`;
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'crm-fresh-eyes-2-'));
+const outbox = path.join(tmp, 'outbox.jsonl');
+let strict;
+let strictOutput = '';
+before(async () => {
+  strict = spawn(process.execPath, [path.join(root, 'backend/server.js')], {
+    env: {
+      ...process.env, PARSE_PORT: String(strictPort), PARSE_MASTER_KEY: masterKey(),
+      DATABASE_URI: `postgres://postgres@127.0.0.1:${PG_PORT}/crm`, CRM_RATE_LIMIT_SCALE: '1', CRM_TEST_HOOKS: '0',
+      NODE_ENV: 'production', PARSE_SILENT: '1', PARSE_LOGS_FOLDER: tmp, PARSE_OUTBOX: outbox,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  strict.stdout.on('data', (d) => { strictOutput += d; });
+  strict.stderr.on('data', (d) => { strictOutput += d; });
+  for (let i = 0; i < 300; i++) {
+    if (strict.exitCode !== null) throw new Error(`the strict server exited: ${strictOutput}`);
+    try { if ((await fetch(`${STRICT}/health`)).ok) return; } catch { /* starting */ }
+    await sleep(100);
+  }
+  throw new Error(`the strict server did not start: ${strictOutput}`);
+});
+after(() => {
+  const alive = strict.exitCode === null;
+  strict.kill('SIGTERM');
+  assert.ok(alive, `the strict server never crashed: ${strictOutput.slice(-2000)}`);
+});
+
+test('batch sub-requests on dotted paths count against the account limits (reset e-mails, sign-ups)', async () => {
+  const email = `${victim.username}@example.com`;
+  const resets = Array.from({ length: 20 }, (_, i) => ({
+    method: 'POST', path: i % 2 ? '/parse/./requestPasswordReset' : '/parse/x/../requestPasswordReset', body: { email },
+  }));
+  const signUps = Array.from({ length: 15 }, () => {
+    const u = unique('dotted');
+    return { method: 'POST', path: '/parse/./users', body: { username: u, email: `${u}@example.com`, password: 'pw-attack-1' } };
+  });
+  for (const requests of [resets, signUps]) {
+    await fetch(`${STRICT}/batch`, {
+      method: 'POST', headers: { 'X-Parse-Application-Id': 'crm', 'X-Parse-JavaScript-Key': 'crm-js-key', 'Content-Type': 'application/json' },
+      body: JSON.stringify({ requests }),
+    });
+  }
+  await sleep(500);
+  const mails = existsSync(outbox) ? readFileSync(outbox, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((m) => m.to === email) : [];
+  assert.ok(mails.length <= 5, `${mails.length} password-reset e-mails to the victim from one batch (the limit is 5 a minute)`);
+  const names = signUps.map((s) => s.body.username);
+  const created = await call('GET', `/users?where=${encodeURIComponent(JSON.stringify({ username: { $in: names } }))}&limit=100`, { master: true });
+  assert.ok(created.json.results.length <= 10, `${created.json.results.length} accounts from one batch (the limit is 10 a minute)`);
+});
+
+// ---- the files routes answered refusals without a code -------------------------------------------
+// The gate leaves /files/ to Parse (uploads are off); Parse's files router answers some refusals
+// with a bare {"error":"Permission denied"} (HTTP 403) and no Parse code, which every other
+// route's refusals carry.
+test('refusals on the files routes carry a Parse code', async () => {
+  for (const [method, route] of [['DELETE', '/files/x.txt'], ['GET', '/files/../classes/Deal'], ['DELETE', '/files/crm/x.txt']]) {
+    const r = await call(method, route, { token: attacker.token });
+    if (r.status < 400) continue;
+    assertRefused(r, undefined, `${method} ${route}`);
+  }
+});

@@ -172,6 +172,10 @@ function checkRestRequest(method, path, body, query = {}) {
     if (order !== undefined && (typeof order !== 'string' || !/^-?[A-Za-z_][A-Za-z0-9_]*(,-?[A-Za-z_][A-Za-z0-9_]*)*$/.test(order))) {
       refuse(CODE.INVALID_QUERY, 'order is a comma-separated list of field names, each optionally with "-"');
     }
+    // Parse sorts by the ACL column's JSON and then answers no rows at all: a wrong answer.
+    if (order !== undefined && order.split(',').some((f) => f.replace(/^-/, '') === 'ACL')) {
+      refuse(CODE.INVALID_QUERY, 'order cannot use ACL');
+    }
     return;
   }
   if (route && (method === 'POST' || method === 'PUT')) checkOps(route.className, b);

@@ -150,3 +150,15 @@ test('refusals on the files routes carry a Parse code', async () => {
     assertRefused(r, undefined, `${method} ${route}`);
   }
 });
+
+// ---- order=ACL answered an empty page --------------------------------------------------------
+// Parse sorts by the ACL column's JSON and then answers no rows: not a leak, but a wrong answer
+// a client cannot tell from "nothing there". Refused with a code instead.
+test('order by ACL is refused, not answered with an empty page', async () => {
+  await call('POST', '/classes/Deal', { token: attacker.token, body: { title: 'Ordered', stage: 'lead' } });
+  for (const order of ['ACL', '-ACL', 'title,ACL']) {
+    assertRefused(await call('GET', `/classes/Deal?order=${order}`, { token: attacker.token }), 102, `order=${order}`);
+  }
+  const plain = await call('GET', '/classes/Deal?order=-updatedAt', { token: attacker.token });
+  assert.ok(plain.json.results.length > 0);
+});

@@ -157,6 +157,11 @@ function routeOf(path) {
 /** One REST request (a top-level one, or a /batch sub-request). */
 function checkRestRequest(method, path, body, query = {}) {
   const route = routeOf(path);
+  // Parse lets a signed-in user mint more sessions for themselves, without limit; sessions
+  // here come from logging in (counted), and nothing else needs them.
+  if (route && route.className === '_Session' && route.objectId === undefined && method === 'POST') {
+    refuse(CODE.OPERATION_FORBIDDEN, 'sessions are made by logging in');
+  }
   if (route && route.objectId !== undefined && !['me'].includes(route.objectId) && !OBJECT_ID.test(route.objectId)) {
     refuse(CODE.VALIDATION_ERROR, `"${String(route.objectId).slice(0, 40)}" is not a valid objectId`);
   }

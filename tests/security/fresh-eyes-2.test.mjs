@@ -162,3 +162,16 @@ test('order by ACL is refused, not answered with an empty page', async () => {
   const plain = await call('GET', '/classes/Deal?order=-updatedAt', { token: attacker.token });
   assert.ok(plain.json.results.length > 0);
 });
+
+// ---- POST /sessions minted sessions without limit ----------------------------------------------
+test('no one mints extra sessions: POST /sessions is refused, alone or in a batch', async () => {
+  const before = await call('GET', `/sessions?where=${encodeURIComponent(JSON.stringify({ user: { __type: 'Pointer', className: '_User', objectId: attacker.id } }))}&count=1&limit=0`, { master: true });
+  assertRefused(await call('POST', '/sessions', { token: attacker.token, body: {} }), 119, 'POST /sessions');
+  assertRefused(await call('POST', '/SESSIONS/', { token: attacker.token, body: {} }), 119, 'POST /SESSIONS/');
+  const batch = await call('POST', '/batch', { token: attacker.token, body: { requests: [{ method: 'POST', path: '/parse/sessions', body: {} }] } });
+  assertBatchItemRefused(batch, 0, 119, 'batch POST /sessions');
+  const after = await call('GET', `/sessions?where=${encodeURIComponent(JSON.stringify({ user: { __type: 'Pointer', className: '_User', objectId: attacker.id } }))}&count=1&limit=0`, { master: true });
+  assert.equal(after.json.count, before.json.count, 'no new session');
+  // Logging in still makes one, and the own session list still reads.
+  assert.equal((await call('GET', '/sessions/me', { token: attacker.token })).status, 200);
+});

@@ -28,6 +28,7 @@ import type {
   CrmError,
   CrmQuery,
   Deal,
+  LiveCrmQuery,
   LiveEvent,
   LiveQueryClient,
   LocalStore,
@@ -248,6 +249,9 @@ export function useLocalQuery<T>(options: LocalQueryOptions<T>): QueryResult<T> 
 // Live queries
 
 export interface LiveQueryOptions<T extends Deal | Activity> extends QueryOptions<T> {
+  /** A Deal or Activity query (what the server streams): a query over another class does not
+   * compile, and is refused at run time. */
+  query: (client: CrmClient) => LiveCrmQuery<T>;
   /** Called for every change received, after the result has been updated. */
   onEvent?: (event: LiveEvent<T>) => void;
 }

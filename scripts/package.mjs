@@ -5,6 +5,8 @@
 //     esnext.disposable itself) and with skipLibCheck: false
 //   - calling the API before `await init()` throws a clear error instead of "Cannot read
 //     properties of undefined (reading 'pipeline_new')"
+//   - a method called on a freed object throws a CrmError with code FREED instead of "null
+//     pointer passed to rust"
 //   - package.json: `exports` (".", "./react"), React as an optional peer dependency, and the
 //     package's own README (npm/README.md) instead of the repository's
 import { execFileSync } from 'node:child_process';
@@ -40,14 +42,47 @@ edit('crm_wasm.js', (s) => {
     .replaceAll(guard, 'if (!wasm.__crm_not_initialized) return wasm;');
 });
 
-// 3. crm-wasm/react.
+// 3. A method called on an object already free()d: wasm-bindgen's glue throws "null pointer
+// passed to rust" with no code. Each class method and getter first checks the object is live and
+// throws a CrmError with code FREED (declared in crm_core::error::CODES).
+const FREED = `
+function __crm_guard_freed(C) {
+  const proto = C.prototype;
+  for (const name of Object.getOwnPropertyNames(proto)) {
+    if (name === 'constructor' || name === 'free' || name.startsWith('__')) continue;
+    const d = Object.getOwnPropertyDescriptor(proto, name);
+    const guard = (f) => function (...args) {
+      if (this.__wbg_ptr === 0) {
+        const e = new Error(C.name + '.' + name + ': this ' + C.name + ' has been freed');
+        e.name = 'CrmError';
+        e.code = 'FREED';
+        throw e;
+      }
+      return f.apply(this, args);
+    };
+    if (typeof d.value === 'function') Object.defineProperty(proto, name, { ...d, value: guard(d.value) });
+    else if (d.get) Object.defineProperty(proto, name, { ...d, get: guard(d.get) });
+  }
+}
+`;
+edit('crm_wasm.js', (s) => {
+  if (s.includes('__crm_guard_freed')) return s;
+  const classes = [...s.matchAll(/^export class (\w+)/gm)].map((m) => m[1]);
+  if (classes.length === 0) {
+    console.warn('[package] no exported classes found: the freed-object guard was not added');
+    return s;
+  }
+  return s + FREED + classes.map((c) => `__crm_guard_freed(${c});\n`).join('');
+});
+
+// 4. crm-wasm/react.
 const tsc = path.join(root, 'www/node_modules/.bin/tsc');
 execFileSync(tsc, ['-p', path.join(root, 'react/tsconfig.json')], { stdio: 'inherit' });
 for (const f of ['react/index.js', 'react/index.d.ts']) {
   edit(f, (s) => s.replaceAll("from 'crm-wasm'", "from '../crm_wasm.js'"));
 }
 
-// 4. package.json and README.
+// 5. package.json and README.
 const manifest = JSON.parse(readFileSync(path.join(pkg, 'package.json'), 'utf8'));
 manifest.files = [...new Set([...(manifest.files ?? []), 'react', 'README.md'])];
 manifest.exports = {

@@ -424,19 +424,23 @@ async fn every_query_operator_against_the_real_server() {
     );
     // text: user input is literal, never a regular expression
     assert_eq!(
-        titles(q().starts_with("title".into(), "a.*".into()).unwrap()).await,
+        titles(q().starts_with("title".into(), "a.*".into(), None).unwrap()).await,
         ["a.*b (regex?)"]
     );
     assert_eq!(
-        titles(q().contains("title".into(), "(regex?)".into()).unwrap()).await,
+        titles(
+            q().contains("title".into(), "(regex?)".into(), None)
+                .unwrap()
+        )
+        .await,
         ["a.*b (regex?)"]
     );
     assert_eq!(
-        titles(q().contains("title".into(), ".*".into()).unwrap()).await,
+        titles(q().contains("title".into(), ".*".into(), None).unwrap()).await,
         ["a.*b (regex?)"]
     );
     assert!(
-        titles(q().starts_with("title".into(), "A.".into()).unwrap())
+        titles(q().starts_with("title".into(), "A.".into(), None).unwrap())
             .await
             .is_empty()
     );
@@ -448,7 +452,7 @@ async fn every_query_operator_against_the_real_server() {
     );
     let acme_like = c
         .companies()
-        .starts_with("name".into(), "Acme".into())
+        .starts_with("name".into(), "Acme".into(), None)
         .unwrap();
     assert_eq!(
         titles(
@@ -503,14 +507,14 @@ async fn every_query_operator_against_the_real_server() {
         ["Gamma", "Beta", "Delta", "Alpha", "a.*b (regex?)"]
     );
     assert_eq!(
-        titles(ordered.skip(1.0).unwrap().limit(2.0).unwrap()).await,
+        titles(ordered.skip(1.0.into()).unwrap().limit(2.0.into()).unwrap()).await,
         ["Beta", "Delta"]
     );
     // select keys
     let partial: Vec<serde_json::Value> = decode(
         q().select(strs(&["title"]))
             .unwrap()
-            .limit(1.0)
+            .limit(1.0.into())
             .unwrap()
             .find()
             .await

@@ -41,7 +41,19 @@ const STAGES: [&str; 6] = [
     "won",
     "lost",
 ];
-const WORDS: [&str; 6] = ["Renewal", "renewal", "Expansion", "Pilot", "Zeta", "alpha"];
+// Mixed case, and letters outside ASCII (which the server's C-locale PostgreSQL does not fold
+// in a case-insensitive match: the local evaluator must not either).
+const WORDS: [&str; 9] = [
+    "Renewal",
+    "renewal",
+    "Expansion",
+    "Pilot",
+    "Zeta",
+    "alpha",
+    "École",
+    "école",
+    "ÉCOLE plan",
+];
 
 fn dataset(rng: &mut Rng, companies: &[String]) -> Vec<Value> {
     (0..80)
@@ -74,7 +86,7 @@ fn dataset(rng: &mut Rng, companies: &[String]) -> Vec<Value> {
 fn constraint(rng: &mut Rng, companies: &[String]) -> Constraint {
     use Constraint as C;
     let amount = || "amount".to_string();
-    match rng.below(16) {
+    match rng.below(17) {
         15 => C::NotEqualTo {
             field: amount(),
             value: json!(rng.below(10) * 100),
@@ -123,11 +135,18 @@ fn constraint(rng: &mut Rng, companies: &[String]) -> Constraint {
         },
         11 => C::StartsWith {
             field: "title".into(),
-            text: (*rng.pick(&["Ren", "ren", "Pilot", "a", "Zeta 1"])).into(),
+            text: (*rng.pick(&["Ren", "ren", "Pilot", "a", "Zeta 1", "éc", "ÉCO", "Éc"])).into(),
+            case_insensitive: rng.below(2) == 0,
         },
         12 => C::Contains {
             field: "title".into(),
-            text: (*rng.pick(&["ewal", "ansion 3", " 2", "a"])).into(),
+            text: (*rng.pick(&["ewal", "ansion 3", " 2", "a", "EWAL", "cole", "COLE", "é"])).into(),
+            case_insensitive: rng.below(2) == 0,
+        },
+        16 => C::EndsWith {
+            field: "title".into(),
+            text: (*rng.pick(&["al 1", "AL 2", "n 3", "PLAN 4", "plan 0", "é"])).into(),
+            case_insensitive: rng.below(2) == 0,
         },
         13 => C::EqualTo {
             field: "company".into(),
@@ -246,6 +265,8 @@ async fn local_queries_give_the_servers_results_in_the_servers_order() {
                 query: Box::new(Query::new().with(Constraint::StartsWith {
                     field: "name".into(),
                     text: "Acme".into(),
+                    // "acme labs" is in only when case is ignored.
+                    case_insensitive: i % 20 == 0,
                 })),
             });
         }

@@ -98,7 +98,7 @@ async fn pinned_objects_answer_the_same_queries_locally() {
         .unwrap()
         .descending(vec!["amount".into()])
         .unwrap()
-        .limit(5.0)
+        .limit(5.0.into())
         .unwrap();
     let won_local = won_server.from_local_datastore(store.handle_ref()).unwrap();
     assert_eq!(

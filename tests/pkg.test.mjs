@@ -18,10 +18,10 @@ function body(name) {
 
 test('model interfaces: required fields required, optional fields optional', () => {
   const expect = {
-    Deal: { required: ['title: string'], optional: ['objectId?: string', 'amount?: number', 'stage?: Stage', 'contact?: Ref<Contact>', 'company?: Ref<Company>', 'expectedCloseDate?: IsoDate', 'notes?: string', 'assignedTo?: Ref<User>', 'createdAt?: IsoDate', 'updatedAt?: IsoDate', 'ACL?: Acl'] },
+    Deal: { required: ['title: string'], optional: ['objectId?: string', 'amount?: number', 'stage?: Stage | UnknownStage', 'contact?: Ref<Contact>', 'company?: Ref<Company>', 'expectedCloseDate?: IsoDate', 'notes?: string', 'assignedTo?: Ref<User>', 'createdAt?: IsoDate', 'updatedAt?: IsoDate', 'ACL?: Acl'] },
     Company: { required: ['name: string'], optional: ['website?: string', 'industry?: string', 'address?: string', 'notes?: string', 'createdBy?: Ref<User>'] },
     Contact: { required: ['name: string'], optional: ['email?: string', 'phone?: string', 'company?: Ref<Company>', 'notes?: string', 'createdBy?: Ref<User>'] },
-    Activity: { required: [], optional: ['type?: ActivityType', 'subject?: string', 'description?: string', 'dueDate?: IsoDate', 'completedAt?: IsoDate', 'relatedTo?: RelatedTo', 'createdBy?: Ref<User>'] },
+    Activity: { required: [], optional: ['type?: ActivityType | UnknownActivityType', 'subject?: string', 'description?: string', 'dueDate?: IsoDate', 'completedAt?: IsoDate', 'relatedTo?: RelatedTo', 'createdBy?: Ref<User>'] },
     User: { required: ['username: string'], optional: ['objectId?: string', 'email?: string'] },
     Pointer: { required: ['className: string', 'objectId: string'], optional: [] },
   };
@@ -41,7 +41,7 @@ test('enums, unions and the client are typed', () => {
   assert.match(dts, /updateDeal\(objectId: string, changes: DealChanges\): Promise<Saved<Deal>>/);
   assert.match(dts, /saveAllDeals\(objects: Deal\[\]\): Promise<BatchResult<Deal>\[\]>/);
   assert.match(dts, /deals\(\): CrmQuery<Deal>/);
-  assert.match(dts, /export class CrmQuery<T> \{/);
+  assert.match(dts, /export class CrmQuery<T, C extends string = ClassNameOf<T>> \{/);
   const publicApi = dts.split('export type InitInput')[0]; // after it: wasm-bindgen's raw exports
   const code = publicApi.replace(/\/\*[\s\S]*?\*\//g, ''); // types, not doc comments
   assert.doesNotMatch(code, /\bany\b/, 'no `any` in the public API');
@@ -114,4 +114,72 @@ test('the shipped size (gzip -9 of the wasm and its JS glue) is within size-budg
     console.log(twiggy.status === 0 ? twiggy.stdout : `(for the top 20 items: cargo install twiggy; twiggy top -n 20 ${unoptimised})`);
   }
   assert.ok(wasm + glue <= maxShippedGzipBytes, `the package grew past its budget: ${wasm + glue} > ${maxShippedGzipBytes} bytes`);
+});
+
+// The runtime side of the typed misuses (tests/types/api.ts holds the compile-time side), and a
+// freed object's error, run in Node on the built module (no server needed: each is refused
+// before anything is sent).
+test('misuses the types reject are refused at run time too, each with its code', async () => {
+  const run = spawnSync(process.execPath, ['--input-type=module', '-e', `
+    import { readFileSync } from 'node:fs';
+    const m = await import(${JSON.stringify(path.join(root, 'pkg/crm_wasm.js'))});
+    m.initSync({ module: readFileSync(${JSON.stringify(path.join(root, 'pkg/crm_wasm_bg.wasm'))}) });
+    const out = {};
+    const code = (name, f) => { try { f(); out[name] = 'no error'; } catch (e) { out[name] = e.code ?? e.message; } };
+    const crm = new m.CrmClient({ serverUrl: 'http://127.0.0.1:9/parse', appId: 'a', javascriptKey: 'k', persistSession: false });
+    code('limit string', () => crm.deals().limit('10'));
+    code('limit NaN', () => crm.deals().limit(NaN));
+    code('limit negative', () => crm.deals().limit(-1));
+    code('limit fraction', () => crm.deals().limit(1.5));
+    code('skip string', () => crm.deals().skip('1'));
+    code('limit ok', () => crm.deals().limit(10));
+    code('matchesQuery wrong class', () => crm.deals().matchesQuery('company', crm.contacts()));
+    code('doesNotMatchQuery wrong class', () => crm.deals().doesNotMatchQuery('contact', crm.companies()));
+    code('matchesQuery right class', () => crm.deals().matchesQuery('company', crm.companies()));
+    code('text option unknown', () => crm.contacts().contains('name', 'a', { ignoreCase: true }));
+    code('text option ok', () => crm.contacts().contains('name', 'a', { caseInsensitive: true }));
+    const p = new m.Pipeline();
+    code('page unknown stage', () => p.page('wonn', 0, 10));
+    code('page string offset', () => p.page('won', '0', 10));
+    code('page ok', () => p.page('won', 0, 10));
+    p.free();
+    code('freed method', () => p.columns());
+    code('freed getter', () => p.version);
+    const q = crm.deals();
+    q.free();
+    code('freed query', () => q.limit(1));
+    const rejected = async (name, f) => { try { await f(); out[name] = 'no error'; } catch (e) { out[name] = e.code ?? e.message; } };
+    await rejected('find wonn', () => crm.deals().equalTo('stage', 'wonn').find());
+    await rejected('dealsByStage wonn', () => crm.dealsByStage('wonn'));
+    await rejected('dealsByStage string limit', () => crm.dealsByStage('won', undefined, '5'));
+    await rejected('createDeal wonn', () => crm.createDeal({ title: 't', stage: 'wonn' }));
+    await rejected('getDeal include title', () => crm.getDeal('d1', ['title']));
+    console.log(JSON.stringify(out));
+  `], { encoding: 'utf8' });
+  assert.equal(run.status, 0, run.stderr);
+  const out = JSON.parse(run.stdout.trim().split('\n').pop());
+  assert.deepEqual(out, {
+    'limit string': 'INVALID_INPUT',
+    'limit NaN': 'INVALID_INPUT',
+    'limit negative': 'INVALID_INPUT',
+    'limit fraction': 'INVALID_INPUT',
+    'skip string': 'INVALID_INPUT',
+    'limit ok': 'no error',
+    'matchesQuery wrong class': 'INVALID_INPUT',
+    'doesNotMatchQuery wrong class': 'INVALID_INPUT',
+    'matchesQuery right class': 'no error',
+    'text option unknown': 'INVALID_INPUT',
+    'text option ok': 'no error',
+    'page unknown stage': 'INVALID_INPUT',
+    'page string offset': 'INVALID_INPUT',
+    'page ok': 'no error',
+    'freed method': 'FREED',
+    'freed getter': 'FREED',
+    'freed query': 'FREED',
+    'find wonn': 'INVALID_INPUT',
+    'dealsByStage wonn': 'INVALID_INPUT',
+    'dealsByStage string limit': 'INVALID_INPUT',
+    'createDeal wonn': 'INVALID_FIELD',
+    'getDeal include title': 'INVALID_INPUT',
+  });
 });

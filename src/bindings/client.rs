@@ -6,7 +6,7 @@ use wasm_bindgen::prelude::*;
 
 use super::query::{CrmClass, CrmQuery};
 use super::{
-    count_arg, from_js, opt_from_js, opt_text_arg, text_arg, texts_arg, to_js, to_js_error,
+    count_value, from_js, opt_from_js, opt_text_arg, text_arg, texts_arg, to_js, to_js_error,
     Listeners, Shared, SharedRef,
 };
 use crate::browser::fetch::BrowserPlatform;
@@ -57,7 +57,7 @@ fn objects_arg<T: serde::de::DeserializeOwned>(
 }
 
 macro_rules! crud {
-    ($ty:ident, $ty_ts:literal, $list_ts:literal, $changes_ts:literal, $saved_ts:literal, $batch_ts:literal, $query_ts:literal,
+    ($ty:ident, $ty_ts:literal, $list_ts:literal, $changes_ts:literal, $saved_ts:literal, $batch_ts:literal, $query_ts:literal, $include_ts:literal,
      $create:ident = $create_js:ident, $get:ident = $get_js:ident, $update:ident = $update_js:ident,
      $delete:ident = $delete_js:ident, $find:ident = $find_js:ident, $save_all:ident = $save_all_js:ident,
      $destroy_all:ident = $destroy_all_js:ident, $query:ident) => {
@@ -75,7 +75,7 @@ macro_rules! crud {
             pub async fn $get(
                 &self,
                 #[wasm_bindgen(js_name = "objectId", unchecked_param_type = "string")] object_id: JsValue,
-                #[wasm_bindgen(unchecked_optional_param_type = "string[]")] include: Option<JsValue>,
+                #[wasm_bindgen(unchecked_optional_param_type = $include_ts)] include: Option<JsValue>,
             ) -> Result<JsValue, JsValue> {
                 let object_id = text_arg(&object_id, "objectId")?;
                 let include = match include {
@@ -144,6 +144,7 @@ crud!(
     "Saved<Company>",
     "BatchResult<Company>[]",
     "CrmQuery<Company>",
+    "PointerFieldOf<Company>[]",
     create_company = createCompany,
     get_company = getCompany,
     update_company = updateCompany,
@@ -161,6 +162,7 @@ crud!(
     "Saved<Contact>",
     "BatchResult<Contact>[]",
     "CrmQuery<Contact>",
+    "PointerFieldOf<Contact>[]",
     create_contact = createContact,
     get_contact = getContact,
     update_contact = updateContact,
@@ -178,6 +180,7 @@ crud!(
     "Saved<Deal>",
     "BatchResult<Deal>[]",
     "CrmQuery<Deal>",
+    "PointerFieldOf<Deal>[]",
     create_deal = createDeal,
     get_deal = getDeal,
     update_deal = updateDeal,
@@ -195,6 +198,7 @@ crud!(
     "Saved<Activity>",
     "BatchResult<Activity>[]",
     "CrmQuery<Activity>",
+    "PointerFieldOf<Activity>[]",
     create_activity = createActivity,
     get_activity = getActivity,
     update_activity = updateActivity,
@@ -341,14 +345,15 @@ impl CrmClient {
         #[wasm_bindgen(unchecked_param_type = "Stage")] stage: JsValue,
         #[wasm_bindgen(js_name = "orderBy", unchecked_optional_param_type = "string")]
         order_by: Option<JsValue>,
-        #[wasm_bindgen(unchecked_optional_param_type = "number")] limit: Option<f64>,
+        #[wasm_bindgen(unchecked_optional_param_type = "number")] limit: Option<JsValue>,
     ) -> Result<JsValue, JsValue> {
         let stage = text_arg(&stage, "stage")?;
         let order = match order_by {
             Some(v) => opt_text_arg(&v, "orderBy")?,
             None => None,
         };
-        let limit = limit.map(|n| count_arg(n, "limit")).transpose()?;
+        let limit = limit.filter(|n| !n.is_undefined() && !n.is_null());
+        let limit = limit.map(|n| count_value(&n, "limit")).transpose()?;
         let query = Query::deals_by_stage(&stage, order, limit);
         to_js(
             &self

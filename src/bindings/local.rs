@@ -171,7 +171,8 @@ impl LocalStore {
     }
 
     /// Stores objects of a class and adds them to the default pin (or the pin `name`).
-    #[wasm_bindgen(js_name = pinAll)]
+    /// (Declared in `types.d.ts`, generic over the class.)
+    #[wasm_bindgen(js_name = pinAll, skip_typescript)]
     pub async fn pin_all(
         &self,
         #[wasm_bindgen(js_name = "className", unchecked_param_type = "CrmClassName")]
@@ -198,6 +199,7 @@ impl LocalStore {
     }
 
     /// Pins one object (the seed's `pin`).
+    #[wasm_bindgen(skip_typescript)]
     pub async fn pin(
         &self,
         #[wasm_bindgen(js_name = "className", unchecked_param_type = "CrmClassName")]
@@ -211,7 +213,7 @@ impl LocalStore {
     }
 
     /// `pinAll` under a name, as the Parse SDK's `pinAllWithName`.
-    #[wasm_bindgen(js_name = pinWithName)]
+    #[wasm_bindgen(js_name = pinWithName, skip_typescript)]
     pub async fn pin_with_name(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue,
@@ -256,7 +258,7 @@ impl LocalStore {
 
     /// Creates an object offline-first: stored and queued at once, sent when possible.
     /// Answers the object with its client-chosen objectId.
-    #[wasm_bindgen(unchecked_return_type = "Company | Contact | Deal | Activity")]
+    #[wasm_bindgen(skip_typescript)]
     pub async fn create(
         &self,
         #[wasm_bindgen(js_name = "className", unchecked_param_type = "CrmClassName")]
@@ -279,6 +281,7 @@ impl LocalStore {
     }
 
     /// Updates fields offline-first (`null` unsets).
+    #[wasm_bindgen(skip_typescript)]
     pub async fn update(
         &self,
         #[wasm_bindgen(js_name = "className", unchecked_param_type = "CrmClassName")]

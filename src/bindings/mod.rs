@@ -138,6 +138,18 @@ pub(crate) fn rest_texts(values: &[JsValue], what: &str) -> Result<Vec<String>, 
     values.iter().map(|v| text_arg(v, what)).collect()
 }
 
+/// A count given as a JS value: it must be a number (wasm-bindgen would coerce `'10'` to 10
+/// for an `f64` parameter, hiding the caller's mistake), then as [`count_arg`].
+pub(crate) fn count_value(value: &JsValue, what: &str) -> Result<u32, JsValue> {
+    match value.as_f64() {
+        Some(n) => count_arg(n, what),
+        None => Err(to_js_error(CrmError::InvalidInput(format!(
+            "{what} must be a number, got {}",
+            value.js_typeof().as_string().unwrap_or_default()
+        )))),
+    }
+}
+
 /// A count (limit, skip, offset) from a JS number: finite, whole, 0 to 2^32 - 1.
 pub(crate) fn count_arg(value: f64, what: &str) -> Result<u32, JsValue> {
     if value.is_finite() && value.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&value) {

@@ -9,7 +9,7 @@ use wasm_bindgen::prelude::*;
 
 use super::handles::handle;
 use super::query::{CrmClass, CrmQuery};
-use super::{count_arg, from_js, text_arg, to_js, to_js_error, CrmClient, Listeners};
+use super::{count_value, from_js, text_arg, to_js, to_js_error, CrmClient, Listeners};
 use crate::error::CrmError;
 use crate::models::{Deal, Stage};
 use crate::pipeline::{Filter, Pipeline, Probabilities, Sort};
@@ -193,14 +193,15 @@ impl PipelineHandle {
     #[wasm_bindgen(unchecked_return_type = "Deal[]")]
     pub fn page(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "Stage")] stage: JsValue,
-        offset: f64,
-        limit: f64,
+        #[wasm_bindgen(unchecked_param_type = "Stage | UnknownStage")] stage: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "number")] offset: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "number")] limit: JsValue,
     ) -> Result<JsValue, JsValue> {
         let stage = text_arg(&stage, "stage")?;
-        let offset = count_arg(offset, "offset")?;
-        let limit = count_arg(limit, "limit")?;
+        let offset = count_value(&offset, "offset")?;
+        let limit = count_value(&limit, "limit")?;
         let mut p = self.parts.pipeline.borrow_mut();
+        p.check_column(&stage).map_err(to_js_error)?;
         let page = p.page(&stage, offset as usize, limit as usize);
         to_js(&page)
     }

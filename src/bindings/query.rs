@@ -11,7 +11,7 @@ use std::rc::Rc;
 use super::handles::handle;
 use super::LocalStore;
 use super::{
-    count_arg, from_js, opt_text_arg, rest_texts, text_arg, to_js, to_js_error, SharedRef,
+    count_value, from_js, opt_text_arg, rest_texts, text_arg, to_js, to_js_error, SharedRef,
 };
 use crate::error::CrmError;
 use crate::query::{Constraint, Query};
@@ -89,6 +89,25 @@ fn values(js: JsValue, what: &str) -> Result<Vec<serde_json::Value>, JsValue> {
         .iter()
         .map(|v| value(v, what))
         .collect()
+}
+
+/// `(field, text, options?)` of startsWith / contains / endsWith; options is
+/// `{ caseInsensitive?: boolean }`.
+fn text_condition_args(
+    field: JsValue,
+    text: JsValue,
+    options: Option<JsValue>,
+) -> Result<(String, String, bool), JsValue> {
+    #[derive(serde::Deserialize, Default)]
+    #[serde(rename_all = "camelCase", deny_unknown_fields)]
+    struct TextOptions {
+        #[serde(default)]
+        case_insensitive: bool,
+    }
+    let field = text_arg(&field, "field")?;
+    let text = text_arg(&text, "the text to search for")?;
+    let options: TextOptions = super::opt_from_js(options, "text options")?;
+    Ok((field, text, options.case_insensitive))
 }
 
 async fn first_as<T: HasSchema + DeserializeOwned + Serialize>(
@@ -199,23 +218,56 @@ impl CrmQuery {
     }
 
     #[wasm_bindgen(skip_typescript, js_name = startsWith)]
-    pub fn starts_with(&self, field: JsValue, text: JsValue) -> Result<CrmQuery, JsValue> {
-        let field = text_arg(&field, "field")?;
-        let text = text_arg(&text, "the text to search for")?;
-        Ok(self.constrain(Constraint::StartsWith { field, text }))
+    pub fn starts_with(
+        &self,
+        field: JsValue,
+        text: JsValue,
+        options: Option<JsValue>,
+    ) -> Result<CrmQuery, JsValue> {
+        let (field, text, case_insensitive) = text_condition_args(field, text, options)?;
+        Ok(self.constrain(Constraint::StartsWith {
+            field,
+            text,
+            case_insensitive,
+        }))
     }
 
     #[wasm_bindgen(skip_typescript)]
-    pub fn contains(&self, field: JsValue, text: JsValue) -> Result<CrmQuery, JsValue> {
-        let field = text_arg(&field, "field")?;
-        let text = text_arg(&text, "the text to search for")?;
-        Ok(self.constrain(Constraint::Contains { field, text }))
+    pub fn contains(
+        &self,
+        field: JsValue,
+        text: JsValue,
+        options: Option<JsValue>,
+    ) -> Result<CrmQuery, JsValue> {
+        let (field, text, case_insensitive) = text_condition_args(field, text, options)?;
+        Ok(self.constrain(Constraint::Contains {
+            field,
+            text,
+            case_insensitive,
+        }))
+    }
+
+    #[wasm_bindgen(skip_typescript, js_name = endsWith)]
+    pub fn ends_with(
+        &self,
+        field: JsValue,
+        text: JsValue,
+        options: Option<JsValue>,
+    ) -> Result<CrmQuery, JsValue> {
+        let (field, text, case_insensitive) = text_condition_args(field, text, options)?;
+        Ok(self.constrain(Constraint::EndsWith {
+            field,
+            text,
+            case_insensitive,
+        }))
     }
 
     #[wasm_bindgen(skip_typescript, js_name = matchesQuery)]
     pub fn matches_query(&self, field: JsValue, other: JsValue) -> Result<CrmQuery, JsValue> {
         let field = text_arg(&field, "field")?;
         let other = CrmQuery::arg(&other, "the sub-query")?;
+        let (class, sub) = (self.class.name(), other.class.name());
+        crate::query::check_sub_query_class(class, &field, sub).map_err(to_js_error)?;
         Ok(self.constrain(Constraint::MatchesQuery {
             field,
             query: Box::new(other.query.clone()),
@@ -230,6 +282,8 @@ impl CrmQuery {
     ) -> Result<CrmQuery, JsValue> {
         let field = text_arg(&field, "field")?;
         let other = CrmQuery::arg(&other, "the sub-query")?;
+        let (class, sub) = (self.class.name(), other.class.name());
+        crate::query::check_sub_query_class(class, &field, sub).map_err(to_js_error)?;
         Ok(self.constrain(Constraint::DoesNotMatchQuery {
             field,
             query: Box::new(other.query.clone()),
@@ -261,14 +315,14 @@ impl CrmQuery {
     }
 
     #[wasm_bindgen(skip_typescript)]
-    pub fn limit(&self, n: f64) -> Result<CrmQuery, JsValue> {
-        let n = count_arg(n, "limit")?;
+    pub fn limit(&self, n: JsValue) -> Result<CrmQuery, JsValue> {
+        let n = count_value(&n, "limit")?;
         Ok(self.with(|q| q.limit = Some(n)))
     }
 
     #[wasm_bindgen(skip_typescript)]
-    pub fn skip(&self, n: f64) -> Result<CrmQuery, JsValue> {
-        let n = count_arg(n, "skip")?;
+    pub fn skip(&self, n: JsValue) -> Result<CrmQuery, JsValue> {
+        let n = count_value(&n, "skip")?;
         Ok(self.with(|q| q.skip = Some(n)))
     }
 

@@ -1,11 +1,30 @@
 /** An instant as ISO-8601 text in UTC with milliseconds: "2026-12-01T00:00:00.000Z". */
 export type IsoDate = string;
-/** Pipeline stages, in order. Values written by other clients outside this set are kept as-is. */
-export type Stage = "lead" | "qualified" | "proposal" | "negotiation" | "won" | "lost" | (string & {});
-/** Activity kinds. Values outside this set are kept as-is. */
-export type ActivityType = "call" | "email" | "meeting" | "note" | (string & {});
-/** A pointer field's value: a bare pointer, or the whole object when the query included it. */
-export type Ref<T> = Pointer | (T & { className: string; objectId: string });
+/** Pipeline stages, in order: the only stages this client writes, queries by or pages through
+ * (a misspelt one does not compile, and is refused at run time). */
+export type Stage = "lead" | "qualified" | "proposal" | "negotiation" | "won" | "lost";
+/** A stage outside `Stage` that another client wrote. Reading keeps it as it is (in `Deal.stage`,
+ * as a trailing pipeline column); no string literal is one, so a typo never passes for one. */
+export type UnknownStage = string & { readonly __unknownStage: true };
+/** Activity kinds: the only ones this client writes or queries by. */
+export type ActivityType = "call" | "email" | "meeting" | "note";
+/** An activity kind outside `ActivityType` that another client wrote, kept as it is. */
+export type UnknownActivityType = string & { readonly __unknownActivityType: true };
+/** The Parse class of a model type. The declared models are told apart by a field only one of
+ * them has (Contact and Company are otherwise interchangeable to TypeScript). */
+export type ClassNameOf<T> = "title" extends keyof T ? "Deal"
+  : "relatedTo" extends keyof T ? "Activity"
+  : "username" extends keyof T ? "_User"
+  : "email" extends keyof T ? "Contact"
+  : "website" extends keyof T ? "Company"
+  : string;
+/** The model of each class. */
+export interface CrmModels { Company: Company; Contact: Contact; Deal: Deal; Activity: Activity; _User: User }
+/** A pointer to an object of class `C`. */
+export type PointerTo<C extends string> = { className: C; objectId: string };
+/** A pointer field's value: a pointer to `T`'s class (a pointer to another class does not
+ * compile), or the whole object when the query included it. */
+export type Ref<T> = PointerTo<ClassNameOf<T>> | (T & PointerTo<ClassNameOf<T>>);
 /** What an activity is about: a Contact or a Deal. */
 export type RelatedTo =
   | { className: "Contact"; objectId: string }
@@ -20,11 +39,8 @@ export type Acl = Record<string, { read?: boolean; write?: boolean }>;
 /** Every error thrown by crm-wasm. */
 export interface CrmError extends Error {
   name: "CrmError";
-  /** Stable: MISSING_FIELD, INVALID_FIELD, INVALID_INPUT, NOT_SIGNED_IN, NETWORK_ERROR, TIMEOUT,
-   * MALFORMED_RESPONSE, OBJECT_NOT_FOUND, PERMISSION_DENIED, INVALID_SESSION, USERNAME_TAKEN,
-   * EMAIL_TAKEN, INVALID_CREDENTIALS, ACCOUNT_LOCKED, RATE_LIMITED, VALIDATION_FAILED, DUPLICATE_VALUE, DUPLICATE_REQUEST, INVALID_QUERY,
-   * UNAUTHORIZED, SERVER_ERROR, HTTP_ERROR. */
-  code: string;
+  /** Stable, one of `CrmErrorCode` (the README's table says when each is thrown). */
+  code: CrmErrorCode;
   /** Parse Server's numeric error code, when the server sent one. */
   parseCode?: number;
 }
@@ -32,7 +48,10 @@ export interface CrmError extends Error {
 /** The fields a client may write. */
 export type Writable<T> = Omit<T, "objectId" | "createdAt" | "updatedAt" | "createdBy" | "ACL">;
 /** A partial update: only these fields are sent; `null` unsets a field. */
-export type Changes<T> = { [K in keyof Writable<T>]?: Writable<T>[K] | null };
+export type Changes<T> = { [K in keyof Writable<T>]?: Known<Writable<T>[K]> | null };
+/** What a write or a condition may carry: not another client's unknown stage or activity type
+ * (writing one is refused; to find them, use `notContainedIn('stage', stages())`). */
+type Known<V> = Exclude<V, UnknownStage | UnknownActivityType>;
 /** A partial update of a Deal; `amount: { increment: n }` adds n on the server (atomic). */
 export type DealChanges = Omit<Changes<Deal>, "amount"> & { amount?: number | null | { increment: number } };
 /** What a write answers: the id, the server's timestamps, fields the server set or computed. */
@@ -42,42 +61,60 @@ export type BatchResult<T> = { ok: true; object: T } | { ok: false; error: CrmEr
 
 type FieldOf<T> = Extract<keyof T, string>;
 type StringFieldOf<T> = { [K in keyof T]-?: NonNullable<T[K]> extends string ? K : never }[keyof T] & string;
-type PointerFieldOf<T> = { [K in keyof T]-?: Pointer extends NonNullable<T[K]> ? K : never }[keyof T] & string;
+/** Pointer fields (what `include` and `matchesQuery` take); `relatedTo` is an object, not one. */
+type PointerFieldOf<T> = { [K in keyof T]-?: K extends "relatedTo" ? never
+  : NonNullable<T[K]> extends PointerTo<string> ? K : never }[keyof T] & string;
+/** The value a condition on `T[K]` compares with. */
+type ValueOf<T, K extends keyof T> = Known<NonNullable<T[K]>>;
+/** The model a pointer field points to. */
+type TargetOf<V> = CrmModels[NonNullable<V> extends { className: infer C extends keyof CrmModels } ? C : never];
+/** Options of `startsWith`, `contains` and `endsWith`. */
+export interface TextOptions {
+  /** Ignore the case of ASCII letters: "acme" finds "ACME Corp". Letters outside ASCII keep
+   * their case ("é" does not find "É"): the server's PostgreSQL runs in the C locale, and the
+   * local datastore answers exactly as the server does. Default false. */
+  caseInsensitive?: boolean;
+}
 
 /**
  * A query over one class, built fluently. Every method returns a new query; the one it was
  * called on is unchanged and can be reused. Create one with `crm.deals()`, `crm.contacts()`,
  * `crm.companies()` or `crm.activities()`.
  */
-export class CrmQuery<T> {
+export class CrmQuery<T, C extends string = ClassNameOf<T>> {
   private constructor();
   free(): void;
   [Symbol.dispose](): void;
-  /** The Parse class queried. */
-  readonly className: string;
-  equalTo<K extends FieldOf<T>>(field: K, value: NonNullable<T[K]>): CrmQuery<T>;
-  notEqualTo<K extends FieldOf<T>>(field: K, value: NonNullable<T[K]>): CrmQuery<T>;
-  containedIn<K extends FieldOf<T>>(field: K, values: NonNullable<T[K]>[]): CrmQuery<T>;
-  notContainedIn<K extends FieldOf<T>>(field: K, values: NonNullable<T[K]>[]): CrmQuery<T>;
-  lessThan<K extends FieldOf<T>>(field: K, value: NonNullable<T[K]>): CrmQuery<T>;
-  lessThanOrEqualTo<K extends FieldOf<T>>(field: K, value: NonNullable<T[K]>): CrmQuery<T>;
-  greaterThan<K extends FieldOf<T>>(field: K, value: NonNullable<T[K]>): CrmQuery<T>;
-  greaterThanOrEqualTo<K extends FieldOf<T>>(field: K, value: NonNullable<T[K]>): CrmQuery<T>;
+  /** The Parse class queried. A type parameter of its own: TypeScript compares `CrmQuery<T>`s
+   * by `T` alone, and Contact and Company have the same shape to it. */
+  readonly className: C;
+  equalTo<K extends FieldOf<T>>(field: K, value: ValueOf<T, K>): CrmQuery<T>;
+  notEqualTo<K extends FieldOf<T>>(field: K, value: ValueOf<T, K>): CrmQuery<T>;
+  containedIn<K extends FieldOf<T>>(field: K, values: ValueOf<T, K>[]): CrmQuery<T>;
+  notContainedIn<K extends FieldOf<T>>(field: K, values: ValueOf<T, K>[]): CrmQuery<T>;
+  lessThan<K extends FieldOf<T>>(field: K, value: ValueOf<T, K>): CrmQuery<T>;
+  lessThanOrEqualTo<K extends FieldOf<T>>(field: K, value: ValueOf<T, K>): CrmQuery<T>;
+  greaterThan<K extends FieldOf<T>>(field: K, value: ValueOf<T, K>): CrmQuery<T>;
+  greaterThanOrEqualTo<K extends FieldOf<T>>(field: K, value: ValueOf<T, K>): CrmQuery<T>;
   exists(field: FieldOf<T>): CrmQuery<T>;
   doesNotExist(field: FieldOf<T>): CrmQuery<T>;
   /** Text starting with `text` (taken literally, never as a regular expression). */
-  startsWith(field: StringFieldOf<T>, text: string): CrmQuery<T>;
+  startsWith(field: StringFieldOf<T>, text: string, options?: TextOptions): CrmQuery<T>;
   /** Text containing `text` (taken literally, never as a regular expression). */
-  contains(field: StringFieldOf<T>, text: string): CrmQuery<T>;
-  /** The pointer in `field` points at an object that `query` matches. */
-  matchesQuery<U>(field: PointerFieldOf<T>, query: CrmQuery<U>): CrmQuery<T>;
-  doesNotMatchQuery<U>(field: PointerFieldOf<T>, query: CrmQuery<U>): CrmQuery<T>;
+  contains(field: StringFieldOf<T>, text: string, options?: TextOptions): CrmQuery<T>;
+  /** Text ending with `text` (taken literally, never as a regular expression). */
+  endsWith(field: StringFieldOf<T>, text: string, options?: TextOptions): CrmQuery<T>;
+  /** The pointer in `field` points at an object that `query` matches; `query` must be over
+   * the class the pointer points to (checked at run time too: INVALID_INPUT). */
+  matchesQuery<K extends PointerFieldOf<T>>(field: K, query: CrmQuery<TargetOf<T[K]>>): CrmQuery<T>;
+  doesNotMatchQuery<K extends PointerFieldOf<T>>(field: K, query: CrmQuery<TargetOf<T[K]>>): CrmQuery<T>;
   /** Objects matching this query's conditions or `other`'s. Order, limit etc. are this one's. */
   or(other: CrmQuery<T>): CrmQuery<T>;
   /** Objects matching this query's conditions and `other`'s. */
   and(other: CrmQuery<T>): CrmQuery<T>;
   ascending(...fields: FieldOf<T>[]): CrmQuery<T>;
   descending(...fields: FieldOf<T>[]): CrmQuery<T>;
+  /** A whole number from 0 to 1000 (anything else, a numeric string included, is INVALID_INPUT). */
   limit(n: number): CrmQuery<T>;
   skip(n: number): CrmQuery<T>;
   /** Fetch only these fields (Parse `keys`), plus objectId, timestamps and the class's required
@@ -106,10 +143,14 @@ export type LiveEvent<T> =
   | { kind: "create" | "update" | "enter"; object: T; original?: T; caughtUp: boolean }
   | { kind: "delete" | "leave"; object: T | { objectId: string }; original?: T; caughtUp: boolean };
 
+/** A query Live Queries can follow: the server streams Deal and Activity. */
+export type LiveCrmQuery<T> = CrmQuery<T> & { readonly className: "Deal" | "Activity" };
+
 export interface LiveQueryClient {
   /** Calls `handler` for every change matching `query` (Deal and Activity queries). Answers
-   * the subscription's id, for `unsubscribe` and `isSubscribed`. */
-  subscribe<T extends Deal | Activity>(query: CrmQuery<T>, handler: (event: LiveEvent<T>) => void): number;
+   * the subscription's id, for `unsubscribe` and `isSubscribed`. After `close()` it throws
+   * CLOSED. */
+  subscribe<T extends Deal | Activity>(query: LiveCrmQuery<T>, handler: (event: LiveEvent<T>) => void): number;
 }
 
 /** The classes the local datastore keeps. */
@@ -122,7 +163,7 @@ export interface PendingOp {
   requestId: string;
   kind: { type: "create" | "update" | "delete" };
   /** Set when the server refused it; it stays queued until dropOp(seq). */
-  rejected?: { code: string; message: string };
+  rejected?: { code: CrmErrorCode; message: string };
 }
 /** A field changed both offline here and on the server meanwhile. */
 export interface Conflict {
@@ -139,6 +180,19 @@ export interface LocalStore {
   /** Listens to one kind of event; returns a function that removes the listener. */
   on(event: "status", listener: (status: SyncStatus) => void): () => void;
   on(event: "progress", listener: (progress: { done: number; total: number }) => void): () => void;
-  on(event: "rejected", listener: (rejected: { op: PendingOp; error: { code: string; message: string } }) => void): () => void;
+  on(event: "rejected", listener: (rejected: { op: PendingOp; error: { code: CrmErrorCode; message: string } }) => void): () => void;
   on(event: "conflict", listener: (conflict: Conflict) => void): () => void;
+  /** Creates an object offline-first: stored and queued at once, sent when possible.
+   * Answers the object with its client-chosen objectId. */
+  create<C extends CrmClassName>(className: C, object: CrmModels[C]): Promise<CrmModels[C] & { objectId: string }>;
+  /** Updates fields offline-first (`null` unsets). */
+  update<C extends CrmClassName>(className: C, objectId: string, changes: ChangesOf<C>): Promise<void>;
+  /** Stores objects of a class and adds them to the default pin (or the pin `name`). */
+  pinAll<C extends CrmClassName>(className: C, objects: CrmModels[C][], name?: string): Promise<number>;
+  /** `pinAll` under a name, as the Parse SDK's `pinAllWithName`. */
+  pinWithName<C extends CrmClassName>(name: string, className: C, objects: CrmModels[C][]): Promise<number>;
+  /** Pins one object (the seed's `pin`). */
+  pin<C extends CrmClassName>(className: C, object: CrmModels[C]): Promise<number>;
 }
+/** The partial update of a class's objects. */
+export type ChangesOf<C extends CrmClassName> = C extends "Deal" ? DealChanges : Changes<CrmModels[C]>;

@@ -9,6 +9,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync, mkdirSync, readdirSync, readFileSync, copyFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { root, SERVER, rest, signUp } from './server.mjs';
@@ -62,6 +63,45 @@ test('npm pack of pkg/ installs into a fresh Vite React app that type-checks and
   const assets = readdirSync(path.join(dir, 'dist/assets'));
   assert.ok(assets.some((f) => f.endsWith('.wasm')), `the wasm is in the build: ${assets}`);
   assert.ok(assets.some((f) => f.endsWith('.js')));
+});
+
+// The same fresh app bundled by webpack 5 (no config beyond entry and output: webpack emits the
+// wasm as an asset through `new URL(..., import.meta.url)`), then loaded in Chromium.
+test('the same app builds with webpack 5 and runs a crm-wasm/react component in Chromium', { timeout: 300_000 }, async () => {
+  run('npm', ['install', '--no-save', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', 'webpack@5', 'webpack-cli@5'], dir);
+  copyFileSync(path.join(root, 'tests/e2e/webpack-app/entry.js'), path.join(dir, 'webpack-entry.js'));
+  writeFileSync(path.join(dir, 'webpack.config.cjs'), `module.exports = {
+    mode: 'production', entry: './webpack-entry.js',
+    output: { path: require('path').join(__dirname, 'dist-webpack'), filename: 'main.js', publicPath: '/' },
+    experiments: { topLevelAwait: true },
+  };`);
+  run(path.join(dir, 'node_modules/.bin/webpack'), ['--config', 'webpack.config.cjs'], dir);
+  const out = path.join(dir, 'dist-webpack');
+  const files = readdirSync(out);
+  assert.ok(files.some((f) => f.endsWith('.wasm')), `webpack emitted the wasm: ${files}`);
+  writeFileSync(path.join(out, 'index.html'), '<!doctype html><div id="root"></div><script src="/main.js"></script>');
+  const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm' };
+  const server = createServer((req, res) => {
+    const name = req.url === '/' ? 'index.html' : path.basename(req.url.split('?')[0]);
+    try {
+      const body = readFileSync(path.join(out, name));
+      res.writeHead(200, { 'content-type': types[path.extname(name)] ?? 'application/octet-stream' }).end(body);
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  stops.push(() => new Promise((r) => server.close(r)));
+  const browser = await launchBrowser();
+  stops.push(() => browser.close());
+  const page = await browser.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`http://127.0.0.1:${server.address().port}/`);
+  await page.waitForFunction(() => window.__ready || document.body.textContent.startsWith('failed'), null, { timeout: 60_000 });
+  await page.waitForSelector('#columns');
+  assert.equal(await page.textContent('#columns'), 'lead:0 qualified:0 proposal:0 negotiation:0 won:1 lost:0');
+  assert.deepEqual(errors, []);
 });
 
 async function serve() {

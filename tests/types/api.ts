@@ -1,6 +1,7 @@
 // Compile-time tests of the generated TypeScript API (tests/pkg.test.mjs runs tsc on this
 // file): what must type-check does, and every `@ts-expect-error` line must be an error.
-import { CrmClient, LiveQueryClient, LocalStore, Pipeline, type Activity, type BatchResult, type Company, type Contact, type CrmError, type Deal, type Saved } from 'crm-wasm';
+import { CrmClient, LiveQueryClient, LocalStore, Pipeline, type Activity, type BatchResult, type Company, type Contact, type CrmError, type CrmErrorCode, type CrmQuery, type Deal, type Saved, type Stage, type UnknownStage } from 'crm-wasm';
+import { useLiveQuery } from 'crm-wasm/react';
 
 declare const crm: CrmClient;
 
@@ -23,7 +24,7 @@ export async function typed(): Promise<void> {
       void d;
     } else {
       const e: CrmError = r.error;
-      const code: string = e.code;
+      const code: CrmErrorCode = e.code;
       void code;
     }
   }
@@ -72,4 +73,100 @@ export async function typed(): Promise<void> {
   // @ts-expect-error: a Contact query result is not a Deal list
   const wrong: Deal[] = await crm.contacts().find();
   void wrong;
+
+  // --- Each misuse below fails to compile, and the runtime refuses it too (INVALID_INPUT or
+  // INVALID_FIELD; tests/browser_data.rs and tests/pkg.test.mjs hold the runtime side).
+
+  // Stages: a misspelt one is not a Stage (there is no `| string` in it).
+  // @ts-expect-error: 'wonn' is not a stage
+  crm.deals().equalTo('stage', 'wonn');
+  // @ts-expect-error: 'wonn' is not a stage
+  crm.deals().containedIn('stage', ['won', 'wonn']);
+  // @ts-expect-error: 'wonn' is not a stage
+  await crm.createDeal({ title: 't', stage: 'wonn' });
+  // @ts-expect-error: 'wonn' is not a stage
+  await crm.updateDeal('d1', { stage: 'wonn' });
+  // @ts-expect-error: 'wonn' is not a stage
+  pipeline.page('wonn', 0, 10);
+  // @ts-expect-error: 'wonn' is not a stage
+  pipeline.moveDeal('d1', 'wonn');
+  // @ts-expect-error: 'wonn' is not a stage
+  await crm.dealsByStage('wonn');
+  // @ts-expect-error: 'fax' is not an activity type
+  await crm.createActivity({ type: 'fax' });
+  // Reading another client's stage still works: it is kept, typed apart from the known ones.
+  const read: Deal = await crm.getDeal('d1');
+  const stage: Stage | UnknownStage | undefined = read.stage;
+  if (stage === 'won') void stage;
+  for (const column of pipeline.columns()) pipeline.page(column.stage, 0, 10);
+  // @ts-expect-error: another client's stage cannot be queried by (notContainedIn finds them)
+  crm.deals().equalTo('stage', read.stage!);
+  crm.deals().notContainedIn('stage', ['lead', 'qualified', 'proposal', 'negotiation', 'won', 'lost']);
+
+  // Pointers are typed by class.
+  crm.contacts().equalTo('company', { className: 'Company', objectId: 'c1' });
+  // @ts-expect-error: a Contact pointer where a Company pointer belongs
+  crm.contacts().equalTo('company', { className: 'Contact', objectId: 'c1' });
+  // @ts-expect-error: a Contact pointer where a Company pointer belongs
+  await crm.createContact({ name: 'Ada', company: { className: 'Contact', objectId: 'c1' } });
+  // @ts-expect-error: a Company pointer where a Contact pointer belongs
+  await crm.updateDeal('d1', { contact: { className: 'Company', objectId: 'c1' } });
+
+  // A sub-query over the class the pointer points to.
+  crm.deals().matchesQuery('company', crm.companies().startsWith('name', 'Acme'));
+  // @ts-expect-error: Deal.company points to Company, not Contact
+  crm.deals().matchesQuery('company', crm.contacts());
+  // @ts-expect-error: Deal.contact points to Contact, not Company
+  crm.deals().doesNotMatchQuery('contact', crm.companies());
+  // @ts-expect-error: title is not a pointer
+  crm.deals().matchesQuery('title', crm.companies());
+  // @ts-expect-error: a Contact query is not a Company query
+  const companyQuery: CrmQuery<Company> = crm.contacts();
+  void companyQuery;
+
+  // The local store, typed per class.
+  const made: Deal = await local.create('Deal', { title: 'Offline' });
+  void made;
+  // @ts-expect-error: a Deal has a title, not a name
+  await local.create('Deal', { name: 'Acme' });
+  // @ts-expect-error: create answers the class's type, not a union
+  const notContact: Contact = await local.create('Deal', { title: 'x' });
+  void notContact;
+  await local.update('Deal', 'd1', { stage: 'won', amount: { increment: 1 } });
+  // @ts-expect-error: Contact has no stage
+  await local.update('Contact', 'c1', { stage: 'won' });
+  // @ts-expect-error: increment is only for Deal.amount
+  await local.update('Company', 'c1', { name: { increment: 1 } });
+  // @ts-expect-error: contacts are not deals
+  await local.pinAll('Deal', await crm.contacts().find());
+
+  // include takes the class's pointer fields.
+  await crm.getDeal('d1', ['company', 'contact']);
+  // @ts-expect-error: title is not a pointer
+  await crm.getDeal('d1', ['title']);
+  // @ts-expect-error: Contact has no field contact
+  await crm.getContact('c1', ['contact']);
+
+  // Live queries follow Deal and Activity queries only, each as its own type.
+  // @ts-expect-error: the server streams Deal and Activity only
+  live.subscribe(crm.contacts(), () => {});
+  // @ts-expect-error: a Contact query where an Activity query belongs
+  useLiveQuery<Activity>({ query: (c) => c.contacts() });
+  // @ts-expect-error: the server streams Deal and Activity only
+  useLiveQuery({ query: (c) => c.contacts() });
+  useLiveQuery<Activity>({ query: (c) => c.activities() });
+
+  // Text matching, optionally ignoring case.
+  crm.contacts().contains('name', 'ada', { caseInsensitive: true }).endsWith('email', '.com');
+  // @ts-expect-error: no such option
+  crm.contacts().contains('name', 'ada', { ignoreCase: true });
+  // @ts-expect-error: a limit is a number
+  crm.deals().limit('10');
+
+  // Error codes are a closed union.
+  local.on('rejected', ({ error }) => {
+    const code: CrmErrorCode = error.code;
+    // @ts-expect-error: not an error code
+    if (code === 'NOT_A_CODE') void code;
+  });
 }

@@ -67,7 +67,46 @@ pub enum CrmError {
     /// The server answered with an HTTP error and no Parse error body.
     #[error("HTTP {status}: {message}")]
     Http { status: u16, message: String },
+    /// The object was closed (a `LiveQueryClient` after `close()`): nothing more can be done
+    /// with it, and saying so beats answering as if it worked.
+    #[error("{0} is closed")]
+    Closed(String),
+    /// A method was called on an object already `free()`d. Thrown by the package's JS glue
+    /// (the Rust side never sees the call); declared here so the code list has one source.
+    #[error("{0} has been freed")]
+    Freed(String),
 }
+
+/// Every code [`CrmError::code`] can answer, in documentation order. The TypeScript union
+/// `CrmErrorCode` (`ts/crm-core.d.ts`) and the README's table are checked against it by tests.
+pub const CODES: &[&str] = &[
+    "MISSING_FIELD",
+    "INVALID_FIELD",
+    "INVALID_INPUT",
+    "NOT_SIGNED_IN",
+    "NETWORK_ERROR",
+    "TIMEOUT",
+    "MALFORMED_RESPONSE",
+    "OBJECT_NOT_FOUND",
+    "PERMISSION_DENIED",
+    "INVALID_SESSION",
+    "INVALID_CREDENTIALS",
+    "ACCOUNT_LOCKED",
+    "RATE_LIMITED",
+    "USERNAME_TAKEN",
+    "EMAIL_TAKEN",
+    "EMAIL_NOT_FOUND",
+    "VALIDATION_FAILED",
+    "DUPLICATE_VALUE",
+    "DUPLICATE_REQUEST",
+    "INVALID_QUERY",
+    "UNAUTHORIZED",
+    "SERVER_ERROR",
+    "HTTP_ERROR",
+    "STORAGE_ERROR",
+    "CLOSED",
+    "FREED",
+];
 
 impl CrmError {
     /// A stable, documented string for each kind of failure.
@@ -82,6 +121,8 @@ impl CrmError {
             CrmError::Timeout(_) => "TIMEOUT",
             CrmError::MalformedResponse(_) => "MALFORMED_RESPONSE",
             CrmError::Storage(_) => "STORAGE_ERROR",
+            CrmError::Closed(_) => "CLOSED",
+            CrmError::Freed(_) => "FREED",
             CrmError::Http {
                 status: 401 | 403, ..
             } => "UNAUTHORIZED",
@@ -189,6 +230,92 @@ pub type Result<T, E = CrmError> = std::result::Result<T, E>;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// One error of every variant, and a server error for every Parse code the match names
+    /// (plus the messages that split 101): together they reach every arm of `code()`.
+    fn every_kind() -> Vec<CrmError> {
+        use parse_code as p;
+        let mut all = vec![
+            CrmError::missing("C", "f"),
+            CrmError::invalid("C", "f", "r"),
+            CrmError::InvalidInput(String::new()),
+            CrmError::NotSignedIn,
+            CrmError::Network(String::new()),
+            CrmError::Timeout(1),
+            CrmError::MalformedResponse(String::new()),
+            CrmError::Storage(String::new()),
+            CrmError::Closed(String::new()),
+            CrmError::Freed(String::new()),
+        ];
+        // A new variant fails to compile here until it is listed above.
+        for e in &all {
+            match e {
+                CrmError::MissingField { .. }
+                | CrmError::InvalidField { .. }
+                | CrmError::InvalidInput(_)
+                | CrmError::NotSignedIn
+                | CrmError::Network(_)
+                | CrmError::Timeout(_)
+                | CrmError::MalformedResponse(_)
+                | CrmError::Server { .. }
+                | CrmError::Storage(_)
+                | CrmError::Http { .. }
+                | CrmError::Closed(_)
+                | CrmError::Freed(_) => {}
+            }
+        }
+        for status in [400, 401, 403, 404, 429, 500, 503] {
+            all.push(CrmError::Http {
+                status,
+                message: String::new(),
+            });
+        }
+        let codes = [
+            p::OTHER_CAUSE,
+            p::INTERNAL_SERVER_ERROR,
+            p::CONNECTION_FAILED,
+            p::OBJECT_NOT_FOUND,
+            p::INVALID_QUERY,
+            p::INVALID_JSON,
+            p::INCORRECT_TYPE,
+            p::OBJECT_TOO_LARGE,
+            p::OPERATION_FORBIDDEN,
+            p::SCRIPT_FAILED,
+            p::VALIDATION_ERROR,
+            p::DUPLICATE_VALUE,
+            p::REQUEST_LIMIT_EXCEEDED,
+            p::DUPLICATE_REQUEST,
+            p::USERNAME_MISSING,
+            p::PASSWORD_MISSING,
+            p::USERNAME_TAKEN,
+            p::EMAIL_TAKEN,
+            p::EMAIL_MISSING,
+            p::EMAIL_NOT_FOUND,
+            p::SESSION_MISSING,
+            p::INVALID_SESSION_TOKEN,
+            p::INVALID_EMAIL_ADDRESS,
+        ];
+        for code in codes {
+            all.push(server(code, ""));
+        }
+        for message in [
+            "Permission denied",
+            "Invalid username/password.",
+            "Your account is locked",
+        ] {
+            all.push(server(p::OBJECT_NOT_FOUND, message));
+        }
+        all
+    }
+
+    #[test]
+    fn codes_lists_exactly_the_codes_errors_carry() {
+        let produced: std::collections::BTreeSet<&str> =
+            every_kind().iter().map(CrmError::code).collect();
+        let listed: std::collections::BTreeSet<&str> = CODES.iter().copied().collect();
+        assert_eq!(listed.len(), CODES.len(), "a code is listed twice");
+        assert_eq!(produced, listed);
+    }
 
     fn server(code: i64, message: &str) -> CrmError {
         CrmError::Server {

@@ -12,7 +12,7 @@ use std::cmp::Ordering;
 use serde_json::Value;
 
 use crate::error::{CrmError, Result};
-use crate::query::{Constraint, Query};
+use crate::query::{text_condition, text_matches, Constraint, Query};
 use crate::schema::{ClassSchema, FieldKind};
 use crate::wire::IsoDate;
 
@@ -185,12 +185,14 @@ fn constraint_holds(
         }
         C::Exists { field } => lookup(object, field).is_some(),
         C::DoesNotExist { field } => lookup(object, field).is_none(),
-        C::StartsWith { field, text } => lookup(object, field)
-            .and_then(Value::as_str)
-            .is_some_and(|s| s.starts_with(text.as_str())),
-        C::Contains { field, text } => lookup(object, field)
-            .and_then(Value::as_str)
-            .is_some_and(|s| s.contains(text.as_str())),
+        C::StartsWith { field, .. } | C::Contains { field, .. } | C::EndsWith { field, .. } => {
+            let Some((at, text, folded)) = text_condition(c) else {
+                return Ok(false);
+            };
+            lookup(object, field)
+                .and_then(Value::as_str)
+                .is_some_and(|s| text_matches(s, at, text, folded))
+        }
         C::MatchesQuery { field, query } | C::DoesNotMatchQuery { field, query } => {
             let Some(FieldKind::Pointer(target)) = schema.kind(field) else {
                 return Err(CrmError::InvalidInput(format!(
@@ -436,22 +438,44 @@ mod tests {
         assert_eq!(
             ids(q(C::StartsWith {
                 field: "title".into(),
-                text: "a.*".into()
+                text: "a.*".into(),
+                case_insensitive: false,
             })),
             ["c"]
         );
         assert_eq!(
             ids(q(C::Contains {
                 field: "title".into(),
-                text: "lph".into()
+                text: "lph".into(),
+                case_insensitive: false,
             })),
             ["a"]
         );
         assert!(ids(q(C::StartsWith {
             field: "title".into(),
-            text: "A.".into()
+            text: "A.".into(),
+            case_insensitive: false,
         }))
         .is_empty());
+        let text = |op: fn(String, String, bool) -> Constraint, t: &str, folded: bool| {
+            ids(q(op("title".into(), t.into(), folded)))
+        };
+        let contains = |field, text, case_insensitive| C::Contains {
+            field,
+            text,
+            case_insensitive,
+        };
+        let ends_with = |field, text, case_insensitive| C::EndsWith {
+            field,
+            text,
+            case_insensitive,
+        };
+        assert_eq!(text(contains, "LPH", true), ["a"]);
+        assert!(text(contains, "LPH", false).is_empty());
+        assert_eq!(text(ends_with, "TA", true), ["b", "d"]);
+        assert!(text(ends_with, "TA", false).is_empty());
+        assert_eq!(text(ends_with, "ta", false), ["b", "d"]);
+        assert_eq!(text(ends_with, ".*B", true), ["c"], "literal, folded");
         let or = C::Or {
             queries: vec![
                 Query::new().equal_to("stage", "won"),

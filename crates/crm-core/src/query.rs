@@ -54,13 +54,37 @@ pub enum Constraint {
     DoesNotExist {
         field: String,
     },
+    /// Text fields: `text` is literal (never a pattern). `caseInsensitive` folds ASCII letters
+    /// only, as the server's PostgreSQL does in its C locale (`~*`): "É" does not match "é".
     StartsWith {
         field: String,
         text: String,
+        #[serde(
+            default,
+            rename = "caseInsensitive",
+            skip_serializing_if = "std::ops::Not::not"
+        )]
+        case_insensitive: bool,
     },
     Contains {
         field: String,
         text: String,
+        #[serde(
+            default,
+            rename = "caseInsensitive",
+            skip_serializing_if = "std::ops::Not::not"
+        )]
+        case_insensitive: bool,
+    },
+    EndsWith {
+        field: String,
+        text: String,
+        #[serde(
+            default,
+            rename = "caseInsensitive",
+            skip_serializing_if = "std::ops::Not::not"
+        )]
+        case_insensitive: bool,
     },
     /// The pointer in `field` points at an object matching `query` (Parse's `$inQuery`).
     MatchesQuery {
@@ -232,17 +256,7 @@ impl Query {
             params.push(("keys".into(), keys.join(",")));
         }
         if !self.include.is_empty() {
-            for key in &self.include {
-                match schema.kind(key.split('.').next().unwrap_or(key)) {
-                    Some(FieldKind::Pointer(_)) | Some(FieldKind::ServerManaged) => {}
-                    _ => {
-                        return Err(CrmError::InvalidInput(format!(
-                            "{}.{key} is not a pointer",
-                            schema.class_name
-                        )))
-                    }
-                }
-            }
+            check_include(schema, &self.include)?;
             params.push(("include".into(), self.include.join(",")));
         }
         Ok(params)
@@ -345,11 +359,92 @@ impl Query {
                             "two {op} conditions on {field}"
                         )));
                     }
+                    if text_condition(c).is_some_and(|(_, _, folded)| folded) {
+                        ops.insert("$options".into(), Value::String("i".into()));
+                    }
                 }
             }
         }
         Ok(where_)
     }
+}
+
+/// Where a text condition looks for its text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TextAt {
+    Start,
+    Anywhere,
+    End,
+}
+
+/// A text condition's (where, text, case-insensitive), or None for any other condition.
+pub fn text_condition(c: &Constraint) -> Option<(TextAt, &str, bool)> {
+    match c {
+        Constraint::StartsWith {
+            text,
+            case_insensitive,
+            ..
+        } => Some((TextAt::Start, text, *case_insensitive)),
+        Constraint::Contains {
+            text,
+            case_insensitive,
+            ..
+        } => Some((TextAt::Anywhere, text, *case_insensitive)),
+        Constraint::EndsWith {
+            text,
+            case_insensitive,
+            ..
+        } => Some((TextAt::End, text, *case_insensitive)),
+        _ => None,
+    }
+}
+
+/// Whether `value` holds `text` at `at`, folding ASCII letters only when `folded`: exactly what
+/// the server's `$regex` on `\Q…\E` with `$options: "i"` answers on PostgreSQL in the C locale.
+pub fn text_matches(value: &str, at: TextAt, text: &str, folded: bool) -> bool {
+    let (value, text) = if folded {
+        (value.to_ascii_lowercase(), text.to_ascii_lowercase())
+    } else {
+        (value.to_owned(), text.to_owned())
+    };
+    match at {
+        TextAt::Start => value.starts_with(&text),
+        TextAt::Anywhere => value.contains(&text),
+        TextAt::End => value.ends_with(&text),
+    }
+}
+
+/// `query` may stand as the sub-query of `matchesQuery` / `doesNotMatchQuery` on `field` of
+/// `class` only if it is a query over the class the pointer points to: a Contact query on
+/// `Deal.company` would otherwise run as a Company query and match what it was never meant to.
+pub fn check_sub_query_class(class: &str, field: &str, sub_class: &str) -> Result<()> {
+    let schema = crate::schema::for_class(class)
+        .ok_or_else(|| CrmError::InvalidInput(format!("no schema for {class}")))?;
+    match schema.kind(field) {
+        Some(FieldKind::Pointer(target)) if target == sub_class => Ok(()),
+        Some(FieldKind::Pointer(target)) => Err(CrmError::InvalidInput(format!(
+            "{class}.{field} points to {target}: the sub-query must be a {target} query, not a {sub_class} query"
+        ))),
+        _ => Err(CrmError::InvalidInput(format!(
+            "{class}.{field} is not a pointer"
+        ))),
+    }
+}
+
+/// `include` names pointer fields (or a path starting with one) only.
+pub fn check_include(schema: &ClassSchema, include: &[String]) -> Result<()> {
+    for key in include {
+        match schema.kind(key.split('.').next().unwrap_or(key)) {
+            Some(FieldKind::Pointer(_)) | Some(FieldKind::ServerManaged) => {}
+            _ => {
+                return Err(CrmError::InvalidInput(format!(
+                    "{}.{key} is not a pointer",
+                    schema.class_name
+                )))
+            }
+        }
+    }
+    Ok(())
 }
 
 fn check_field(schema: &ClassSchema, field: &str) -> Result<()> {
@@ -397,6 +492,19 @@ fn encode(schema: &ClassSchema, field: &str, value: &Value) -> Result<Value> {
                     schema.class_name
                 )));
             }
+            // A closed vocabulary (stage, activity type): a value outside it is a typo, and
+            // would silently match nothing (to find other clients' values, use notContainedIn).
+            if let (Some(Rule::OneOf(allowed)), Value::String(text)) =
+                (schema.field(field).map(|f| f.rule), value)
+            {
+                if !allowed.contains(&text.as_str()) {
+                    return Err(CrmError::InvalidInput(format!(
+                        "{}.{field}: {text:?} is not one of {}",
+                        schema.class_name,
+                        allowed.join(", ")
+                    )));
+                }
+            }
             schema.encode_value(field, value)
         }
     }
@@ -426,12 +534,19 @@ fn compile_constraint<'a>(
         }
         C::Exists { field } => (field, Some("$exists"), Value::Bool(true)),
         C::DoesNotExist { field } => (field, Some("$exists"), Value::Bool(false)),
-        C::StartsWith { field, text } => (
+        C::StartsWith { field, text, .. } => (
             field,
             Some("$regex"),
             Value::String(format!("^{}", quote_regex(text))),
         ),
-        C::Contains { field, text } => (field, Some("$regex"), Value::String(quote_regex(text))),
+        C::Contains { field, text, .. } => {
+            (field, Some("$regex"), Value::String(quote_regex(text)))
+        }
+        C::EndsWith { field, text, .. } => (
+            field,
+            Some("$regex"),
+            Value::String(format!("{}$", quote_regex(text))),
+        ),
         C::MatchesQuery { field, query } => {
             (field, Some("$inQuery"), sub_query(schema, field, query)?)
         }
@@ -653,6 +768,7 @@ mod tests {
                 C::StartsWith {
                     field: "title".into(),
                     text: "Ab".into(),
+                    case_insensitive: false,
                 },
                 json!({"title": {"$regex": r"^\QAb\E"}}),
             ),
@@ -660,8 +776,25 @@ mod tests {
                 C::Contains {
                     field: "title".into(),
                     text: "b".into(),
+                    case_insensitive: false,
                 },
                 json!({"title": {"$regex": r"\Qb\E"}}),
+            ),
+            (
+                C::Contains {
+                    field: "title".into(),
+                    text: "b.".into(),
+                    case_insensitive: true,
+                },
+                json!({"title": {"$regex": r"\Qb.\E", "$options": "i"}}),
+            ),
+            (
+                C::EndsWith {
+                    field: "title".into(),
+                    text: "Ab".into(),
+                    case_insensitive: false,
+                },
+                json!({"title": {"$regex": r"\QAb\E$"}}),
             ),
             (
                 C::DoesNotMatchQuery {
@@ -705,6 +838,7 @@ mod tests {
             constraints: vec![Constraint::StartsWith {
                 field: "title".into(),
                 text: "(.*)".into(),
+                case_insensitive: false,
             }],
             ..Default::default()
         };
@@ -724,6 +858,7 @@ mod tests {
         let acme = Query::new().with(Constraint::StartsWith {
             field: "name".into(),
             text: "Acme".into(),
+            case_insensitive: false,
         });
         let q = Query::new()
             .with(Constraint::Or {
@@ -874,5 +1009,63 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn a_closed_vocabulary_refuses_values_outside_it() {
+        let code = |q: Query| q.compile_where(&DEAL).unwrap_err().code();
+        assert_eq!(
+            code(Query::new().equal_to("stage", "wonn")),
+            "INVALID_INPUT"
+        );
+        let nin = Query::new().with(Constraint::NotContainedIn {
+            field: "stage".into(),
+            values: vec![json!("won"), json!("lost")],
+        });
+        assert!(nin.compile_where(&DEAL).is_ok(), "known stages are fine");
+        assert!(Query::new()
+            .equal_to("stage", "won")
+            .compile_where(&DEAL)
+            .is_ok());
+        let activity = crate::schema::for_class("Activity").unwrap();
+        assert_eq!(
+            Query::new()
+                .equal_to("type", "fax")
+                .compile_where(activity)
+                .unwrap_err()
+                .code(),
+            "INVALID_INPUT"
+        );
+    }
+
+    #[test]
+    fn a_sub_query_must_be_over_the_class_the_pointer_points_to() {
+        assert!(check_sub_query_class("Deal", "company", "Company").is_ok());
+        assert!(check_sub_query_class("Contact", "company", "Company").is_ok());
+        let wrong = check_sub_query_class("Deal", "company", "Contact").unwrap_err();
+        assert_eq!(wrong.code(), "INVALID_INPUT");
+        assert!(
+            wrong.to_string().contains("must be a Company query"),
+            "{wrong}"
+        );
+        assert!(check_sub_query_class("Deal", "title", "Company").is_err());
+        assert!(check_sub_query_class("Nope", "company", "Company").is_err());
+    }
+
+    #[test]
+    fn text_matching_folds_ascii_only_like_the_servers_c_locale() {
+        use TextAt::*;
+        assert!(text_matches("Acme Renewal", Anywhere, "RENEW", true));
+        assert!(!text_matches("Acme Renewal", Anywhere, "RENEW", false));
+        assert!(text_matches("Acme", Start, "aC", true));
+        assert!(text_matches("Acme", End, "ME", true));
+        assert!(!text_matches("Acme", End, "ac", true));
+        // PostgreSQL's ~* in the C locale folds ASCII letters only.
+        assert!(!text_matches("ÉCOLE", Start, "é", true));
+        assert!(
+            text_matches("a.*b", Anywhere, "A.*", true),
+            "literal, not a pattern"
+        );
+        assert!(!text_matches("axxb", Anywhere, "a.*b", true));
     }
 }

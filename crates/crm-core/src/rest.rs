@@ -201,6 +201,7 @@ pub fn delete<T: HasSchema>(object_id: &str, request_id: String) -> Result<Reque
 pub fn get<T: HasSchema>(object_id: &str, include: &[String]) -> Result<Request> {
     let mut r = get_in(T::SCHEMA, object_id)?;
     if !include.is_empty() {
+        crate::query::check_include(T::SCHEMA, include)?;
         r.params.push(("include".into(), include.join(",")));
     }
     Ok(r)
@@ -475,6 +476,10 @@ mod tests {
         );
         assert!(delete::<Deal>("../users", "r".into()).is_err());
         assert!(get::<Deal>("", &[]).is_err());
+        // include names pointer fields only: refused before anything is sent.
+        let title = get::<Deal>("d1", &["title".into()]).unwrap_err();
+        assert_eq!(title.code(), "INVALID_INPUT");
+        assert!(get::<Deal>("d1", &["company".into(), "contact".into()]).is_ok());
         assert!(!sign_up("a", "b", "c").authenticated);
     }
 

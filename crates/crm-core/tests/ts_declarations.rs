@@ -86,8 +86,8 @@ fn sample(d: &Declarations, ty: &str) -> (Value, Value) {
         "number" => json!(1),
         "boolean" => json!(true),
         "IsoDate" => date,
-        "Stage" => json!("lead"),
-        "ActivityType" => json!("call"),
+        "Stage" | "Stage | UnknownStage" => json!("lead"),
+        "ActivityType" | "ActivityType | UnknownActivityType" => json!("call"),
         "SortKey" => json!("title"),
         "SyncState" => json!("idle"),
         "SearchKind" => json!("Deal"),
@@ -300,6 +300,37 @@ fn string_unions_match_their_enums() {
     assert_eq!(written, declared, "SyncState");
 }
 
+/// One source for the error codes: the declared `CrmErrorCode` union and the README's table are
+/// exactly `crm_core::error::CODES` (itself checked against every error's `code()`).
+#[test]
+fn error_codes_are_declared_and_documented() {
+    let d = declarations();
+    let rust: BTreeSet<String> = crm_core::error::CODES
+        .iter()
+        .map(|c| (*c).to_owned())
+        .collect();
+    let declared: BTreeSet<String> = d.types["CrmErrorCode"]
+        .split('|')
+        .map(|v| v.trim().trim_matches('"').to_owned())
+        .collect();
+    assert_eq!(declared, rust, "CrmErrorCode");
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md");
+    let readme = std::fs::read_to_string(path).unwrap();
+    let section = readme
+        .split("### Error codes")
+        .nth(1)
+        .expect("README has an Error codes section");
+    let section = &section[..section.find("\n#").unwrap_or(section.len())];
+    // The table's rows: "| `CODE` | when |".
+    let documented: BTreeSet<String> = section
+        .lines()
+        .filter_map(|l| l.strip_prefix("| `"))
+        .filter_map(|l| l.split('`').next())
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(documented, rust, "the README's table of error codes");
+}
+
 #[test]
 fn every_constraint_alternative_is_a_rust_variant_and_back() {
     let d = declarations();
@@ -313,16 +344,19 @@ fn every_constraint_alternative_is_a_rust_variant_and_back() {
         let mut o = Map::new();
         for part in body.split(';').map(str::trim).filter(|p| !p.is_empty()) {
             let (key, ty) = part.split_once(':').unwrap();
-            let value = match (key.trim(), ty.trim()) {
+            // An optional key is written only when set: sample it set.
+            let key = key.trim().trim_end_matches('?');
+            let value = match (key, ty.trim()) {
                 ("op", op) => json!(op.trim_matches('"')),
                 (_, "string") => json!("title"),
                 (_, "QueryValue") => json!("x"),
                 (_, "QueryValue[]") => json!(["x"]),
                 (_, "Query") => json!({}),
                 (_, "Query[]") => json!([{}]),
+                (_, "boolean") => json!(true),
                 (k, t) => panic!("Constraint: no sample for {k}: {t}"),
             };
-            o.insert(key.trim().to_owned(), value);
+            o.insert(key.to_owned(), value);
         }
         let op = o["op"].as_str().unwrap().to_owned();
         let c: Constraint = serde_json::from_value(Value::Object(o.clone()))
@@ -346,6 +380,7 @@ fn every_constraint_alternative_is_a_rust_variant_and_back() {
             C::DoesNotExist { .. } => "doesNotExist",
             C::StartsWith { .. } => "startsWith",
             C::Contains { .. } => "contains",
+            C::EndsWith { .. } => "endsWith",
             C::MatchesQuery { .. } => "matchesQuery",
             C::DoesNotMatchQuery { .. } => "doesNotMatchQuery",
             C::Or { .. } => "or",
@@ -365,6 +400,7 @@ fn every_constraint_alternative_is_a_rust_variant_and_back() {
         "doesNotExist",
         "startsWith",
         "contains",
+        "endsWith",
         "matchesQuery",
         "doesNotMatchQuery",
         "or",
@@ -433,6 +469,7 @@ fn every_declaration_is_checked() {
         "Constraint",
         "SearchHit",
         "SearchKind",
+        "CrmErrorCode",
     ];
     let declared: BTreeSet<&str> = d
         .interfaces

@@ -7,7 +7,7 @@
  */
 export interface Activity {
     objectId?: string;
-    type?: ActivityType;
+    type?: ActivityType | UnknownActivityType;
     subject?: string;
     description?: string;
     dueDate?: IsoDate;
@@ -102,7 +102,7 @@ export interface Deal {
     objectId?: string;
     title: string;
     amount?: number;
-    stage?: Stage;
+    stage?: Stage | UnknownStage;
     contact?: Ref<Contact>;
     company?: Ref<Company>;
     expectedCloseDate?: IsoDate;
@@ -125,7 +125,7 @@ export interface Deal {
  * One column as React shows it.
  */
 export interface ColumnSummary {
-    stage: Stage;
+    stage: Stage | UnknownStage;
     count: number;
     total: number;
     weighted: number;
@@ -134,7 +134,7 @@ export interface ColumnSummary {
 /**
  * One condition on one field.
  */
-export type Constraint = { op: "equalTo"; field: string; value: QueryValue } | { op: "notEqualTo"; field: string; value: QueryValue } | { op: "lessThan"; field: string; value: QueryValue } | { op: "lessThanOrEqualTo"; field: string; value: QueryValue } | { op: "greaterThan"; field: string; value: QueryValue } | { op: "greaterThanOrEqualTo"; field: string; value: QueryValue } | { op: "containedIn"; field: string; values: QueryValue[] } | { op: "notContainedIn"; field: string; values: QueryValue[] } | { op: "exists"; field: string } | { op: "doesNotExist"; field: string } | { op: "startsWith"; field: string; text: string } | { op: "contains"; field: string; text: string } | { op: "matchesQuery"; field: string; query: Query } | { op: "doesNotMatchQuery"; field: string; query: Query } | { op: "or"; queries: Query[] } | { op: "and"; queries: Query[] };
+export type Constraint = { op: "equalTo"; field: string; value: QueryValue } | { op: "notEqualTo"; field: string; value: QueryValue } | { op: "lessThan"; field: string; value: QueryValue } | { op: "lessThanOrEqualTo"; field: string; value: QueryValue } | { op: "greaterThan"; field: string; value: QueryValue } | { op: "greaterThanOrEqualTo"; field: string; value: QueryValue } | { op: "containedIn"; field: string; values: QueryValue[] } | { op: "notContainedIn"; field: string; values: QueryValue[] } | { op: "exists"; field: string } | { op: "doesNotExist"; field: string } | { op: "startsWith"; field: string; text: string; caseInsensitive?: boolean } | { op: "contains"; field: string; text: string; caseInsensitive?: boolean } | { op: "endsWith"; field: string; text: string; caseInsensitive?: boolean } | { op: "matchesQuery"; field: string; query: Query } | { op: "doesNotMatchQuery"; field: string; query: Query } | { op: "or"; queries: Query[] } | { op: "and"; queries: Query[] };
 
 /**
  * Options for `CrmClient`. There is no master key: the client is for browsers.
@@ -304,7 +304,7 @@ export interface Sort {
 }
 
 export interface StageAge {
-    stage: Stage;
+    stage: Stage | UnknownStage;
     /**
      * Mean days since creation of the column's deals that have a createdAt.
      */
@@ -343,3 +343,8 @@ export interface SearchHit {
  * The classes global search holds.
  */
 export type SearchKind = "Deal" | "Contact" | "Company";
+
+/**
+ * Every `code` a `CrmError` can carry (the Rust `crm_core::error::CODES`, checked by a test).
+ */
+export type CrmErrorCode = "MISSING_FIELD" | "INVALID_FIELD" | "INVALID_INPUT" | "NOT_SIGNED_IN" | "NETWORK_ERROR" | "TIMEOUT" | "MALFORMED_RESPONSE" | "OBJECT_NOT_FOUND" | "PERMISSION_DENIED" | "INVALID_SESSION" | "INVALID_CREDENTIALS" | "ACCOUNT_LOCKED" | "RATE_LIMITED" | "USERNAME_TAKEN" | "EMAIL_TAKEN" | "EMAIL_NOT_FOUND" | "VALIDATION_FAILED" | "DUPLICATE_VALUE" | "DUPLICATE_REQUEST" | "INVALID_QUERY" | "UNAUTHORIZED" | "SERVER_ERROR" | "HTTP_ERROR" | "STORAGE_ERROR" | "CLOSED" | "FREED";

@@ -1,6 +1,6 @@
 // Compile-time checks of crm-wasm/react (type-checked with the app, never run): each line
 // marked as an expected error must be one, or tsc fails.
-import type { Contact, Deal } from 'crm-wasm';
+import type { Activity, Contact, Deal } from 'crm-wasm';
 import { CrmProvider, useLiveQuery, useMutation, useQuery, usePipeline, type HookError } from 'crm-wasm/react';
 import type { Pipeline } from 'crm-wasm';
 
@@ -9,9 +9,16 @@ export function Checks({ pipeline }: { pipeline: Pipeline }) {
   const typed: Deal[] | undefined = deals.data;
   // @ts-expect-error the rows are Deals, not Contacts
   const wrong: Contact[] | undefined = deals.data;
-  // Deals and Activities only; a Contact query is not refused yet: CrmQuery<Contact> is
-  // structurally a CrmQuery<Activity> (every Activity field is optional).
+  // Deals and Activities only, each its own type.
   useLiveQuery({ query: (crm) => crm.activities() });
+  // @ts-expect-error the server streams Deal and Activity only
+  useLiveQuery({ query: (crm) => crm.contacts() });
+  // @ts-expect-error a Contact query where an Activity query belongs
+  useLiveQuery<Activity>({ query: (crm) => crm.contacts() });
+  // @ts-expect-error 'wonn' is not a stage
+  useQuery({ query: (crm) => crm.deals().equalTo('stage', 'wonn') });
+  // @ts-expect-error a Contact sub-query on a Company pointer
+  useQuery({ query: (crm) => crm.deals().matchesQuery('company', crm.contacts()) });
   const rename = useMutation({ mutation: (v: { id: string; title: string }, crm) => crm.updateDeal(v.id, { title: v.title }) });
   // @ts-expect-error the variables are typed by the mutation
   rename.mutate({ id: 'x' });

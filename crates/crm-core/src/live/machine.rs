@@ -249,6 +249,10 @@ impl LiveMachine {
         query: Query,
         wants_baseline: bool,
     ) -> Result<u32> {
+        // Closed for good: an id would never deliver anything.
+        if self.status == LiveStatus::Closed {
+            return Err(crate::error::CrmError::Closed("LiveQueryClient".into()));
+        }
         let where_ = query.compile_where(schema)?;
         let id = self.next_id;
         self.next_id += 1;
@@ -762,6 +766,16 @@ mod tests {
         assert_eq!(m.status(), LiveStatus::Connected);
         let anonymous = LiveMachine::new("crm", "key", None, 0);
         drop(anonymous);
+    }
+
+    #[test]
+    fn subscribing_after_close_is_refused() {
+        let (mut m, _) = connected(0);
+        m.close();
+        let schema = crate::schema::for_class("Deal").unwrap();
+        let refused = m.subscribe(schema, Query::new()).unwrap_err();
+        assert_eq!(refused.code(), "CLOSED");
+        assert!(m.subscribe_seeded(schema, Query::new()).is_err());
     }
 
     #[test]

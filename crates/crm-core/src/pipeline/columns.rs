@@ -207,6 +207,19 @@ impl Pipeline {
             .collect()
     }
 
+    /// Whether `stage` names a column: a known stage, or one another client wrote that a deal
+    /// held here has (or had). Anything else is a typo, refused rather than shown as empty.
+    pub fn check_column(&self, stage: &str) -> Result<()> {
+        if self.stage_index.contains_key(stage) || Stage::NAMES.contains(&stage) {
+            Ok(())
+        } else {
+            Err(CrmError::InvalidInput(format!(
+                "no stage {stage:?}: the stages are {}",
+                Stage::NAMES.join(", ")
+            )))
+        }
+    }
+
     /// Cards `offset .. offset + limit` of a column, in the current sort.
     pub fn page(&mut self, stage: &str, offset: usize, limit: usize) -> Vec<&Deal> {
         let Some(&s) = self.stage_index.get(stage) else {

@@ -65,6 +65,10 @@ fn unknown_stages_get_trailing_columns_and_a_missing_stage_is_a_lead() {
         deal("b", "archived", Some(5.0)),
     ]);
     let stages: Vec<String> = p.columns().into_iter().map(|c| c.stage).collect();
+    assert!(
+        p.check_column("on-hold").is_ok(),
+        "another client's stage is a column"
+    );
     assert_eq!(
         stages,
         [
@@ -356,6 +360,11 @@ fn pages_slice_a_sorted_column() {
     assert_eq!(ids(p.page("lead", 8, 5)), ["1", "0"]);
     assert!(p.page("lead", 50, 5).is_empty());
     assert!(p.page("no-such-stage", 0, 5).is_empty());
+    assert_eq!(
+        p.check_column("no-such-stage").unwrap_err().code(),
+        "INVALID_INPUT"
+    );
+    assert!(p.check_column("won").is_ok(), "a known stage, even empty");
     assert!(p.page("lead", usize::MAX, usize::MAX).is_empty());
 }
 

@@ -118,7 +118,7 @@ export function Board() {
           className="close-range"
         />
         {phone && (
-          <NativeSelect aria-label="Stage shown" data={STAGE_OPTIONS} value={phoneStage} onChange={(e) => setPhoneStage(e.currentTarget.value)} className="phone-stage" />
+          <NativeSelect aria-label="Stage shown" data={STAGE_OPTIONS} value={phoneStage} onChange={(e) => setPhoneStage(e.currentTarget.value as Stage)} className="phone-stage" />
         )}
       </Group>
       {active.length > 0 && (

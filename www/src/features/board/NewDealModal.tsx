@@ -54,7 +54,7 @@ function NewDealForm({ client, onDone }: { client: CrmClient; onDone: () => void
         <TextInput label="Title" value={title} onChange={(e) => setTitle(e.currentTarget.value)} data-autofocus />
         <Group grow>
           <NumberInput label="Amount" prefix="$" thousandSeparator="," min={0} value={amount} onChange={setAmount} hideControls />
-          <NativeSelect label="Stage" data={STAGE_OPTIONS} value={stage} onChange={(e) => setStage(e.currentTarget.value)} />
+          <NativeSelect label="Stage" data={STAGE_OPTIONS} value={stage} onChange={(e) => setStage(e.currentTarget.value as Stage)} />
         </Group>
         <DateInput label="Expected close" valueFormat="D MMM YYYY" clearButtonProps={{ 'aria-label': 'Clear expected close' }} placeholder="Pick or type a date" clearable value={close} onChange={setClose} />
         <Select label="Company" placeholder="None" searchable clearable data={(companies.data ?? []).map((c) => ({ value: c.objectId!, label: c.name }))} value={companyId} onChange={setCompanyId} />

@@ -58,7 +58,7 @@ export function Activities({ relatedTo }: { relatedTo: RelatedTo }) {
       <form onSubmit={log} aria-label="Log activity" noValidate>
         <Stack gap="xs">
           <Group grow align="flex-start" gap="xs">
-            <NativeSelect label="Activity type" data={TYPES.map(({ value, label }) => ({ value, label }))} value={type} onChange={(e) => setType(e.currentTarget.value)} />
+            <NativeSelect label="Activity type" data={TYPES.map(({ value, label }) => ({ value, label }))} value={type} onChange={(e) => setType(e.currentTarget.value as ActivityType)} />
             <DateInput label="Due" valueFormat="D MMM YYYY" clearable clearButtonProps={{ 'aria-label': 'Clear due date' }} placeholder="Date" value={due} onChange={setDue} error={errors.due} withAsterisk />
           </Group>
           <Group align="flex-end" gap="xs" wrap="nowrap">

@@ -425,15 +425,29 @@ mod tests {
                 .clone(),
             "r1".into(),
         );
-        let c = client(vec![
-            server(parse_code::DUPLICATE_REQUEST),
-            server(parse_code::OBJECT_NOT_FOUND),
-            server(parse_code::DUPLICATE_REQUEST),
-            server(parse_code::OBJECT_NOT_FOUND),
-        ]);
+        // The renewed id is burned too: it is looked at again while retries remain (3), and
+        // never renewed a second time.
+        let c = client(
+            [
+                server(parse_code::DUPLICATE_REQUEST),
+                server(parse_code::OBJECT_NOT_FOUND),
+            ]
+            .into_iter()
+            .cycle()
+            .take(10)
+            .collect(),
+        );
         let err = run(c.send(&create)).unwrap_err();
         assert_eq!(err.code(), "DUPLICATE_REQUEST");
-        assert_eq!(c.platform.sent.borrow().len(), 4);
+        let sent = c.platform.sent.borrow();
+        assert_eq!(sent.len(), 10);
+        let ids: std::collections::BTreeSet<_> = sent
+            .iter()
+            .filter(|r| r.method == Method::Post)
+            .map(|r| r.request_id.clone())
+            .collect();
+        assert_eq!(ids.len(), 2, "the first id and one renewal");
+        drop(sent);
 
         let increment = rest::update::<Deal>(
             "abc",
@@ -455,6 +469,37 @@ mod tests {
         assert!(!resendable(
             &rest::delete::<Deal>("abc", "r4".into()).unwrap()
         ));
+    }
+
+    #[test]
+    fn a_duplicate_request_that_cannot_be_confirmed_yet_is_looked_at_again() {
+        // A busy server: the first attempt times out, the retry is answered 159, and reading
+        // the object back times out too. The write must not fail with 159 while retries remain.
+        let object =
+            json!({"objectId": "abc", "title": "t", "createdAt": "2026-01-01T00:00:00.000Z"});
+        let c = client(vec![
+            Err(CrmError::Timeout(15_000)),
+            server(parse_code::DUPLICATE_REQUEST),
+            Err(CrmError::Timeout(15_000)),
+            server(parse_code::DUPLICATE_REQUEST),
+            Ok(object.clone()),
+        ]);
+        let create = rest::create::<Deal>(
+            json!({"objectId": "abc", "title": "t"})
+                .as_object()
+                .unwrap()
+                .clone(),
+            "r1".into(),
+        );
+        let answer = run(c.send(&create)).unwrap();
+        assert_eq!(answer["createdAt"], object["createdAt"]);
+        let sent = c.platform.sent.borrow();
+        let posts: Vec<_> = sent.iter().filter(|r| r.method == Method::Post).collect();
+        assert_eq!(posts.len(), 3);
+        assert!(
+            posts.iter().all(|r| r.request_id.as_deref() == Some("r1")),
+            "looked at again under the same id, never sent as a new write"
+        );
     }
 
     #[test]

@@ -84,15 +84,26 @@ impl<P: Platform> Client<P> {
                             ..request.clone()
                         });
                     }
+                    // Cannot tell yet: the read-back failed (a busy server times it out too), or
+                    // the write is not there but may still be running (the server takes the
+                    // request id when a write starts and commits it later). Look again after a
+                    // backoff: sending the same id again is only answered 159, never applied.
+                    _ if attempt < self.retry.max_retries => {
+                        self.platform
+                            .sleep(self.retry.delay_ms(attempt, self.random_unit()))
+                            .await;
+                        attempt += 1;
+                    }
                     _ => break Err(e),
                 },
-                // A retried write whose first attempt went through: the create now finds its
-                // own id taken, the delete finds nothing to delete.
+                // A retried write whose first attempt went through (here, or in an earlier
+                // replay of the offline queue): the create now finds its own id taken, the
+                // delete finds nothing to delete.
                 Err(
                     e @ CrmError::Server {
                         parse_code: code, ..
                     },
-                ) if attempt > 0
+                ) if (attempt > 0 || request.replay)
                     && matches!(
                         (code, request.method),
                         (parse_code::DUPLICATE_VALUE, Method::Post)

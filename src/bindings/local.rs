@@ -1,10 +1,10 @@
-//! `LocalStore`: the offline datastore's handle. Pins, local queries, offline writes and sync,
-//! over [`crate::browser::local_store::LocalStore`]; the sync state's rules are the core's
-//! [`SyncStatus`], the Web Lock and the online state the browser adapters'. Events (rejected
-//! writes, conflicts, progress, status) are delivered after each call, with no Rust borrow held.
+//! `LocalStore`: the offline datastore's handle. Pins, local queries and offline writes over
+//! [`crate::browser::local_store::LocalStore`]; the sync state and the replay are the core's
+//! [`OfflineSync`], the Web Lock and the online state the browser adapters'. Its events
+//! (status, progress, rejected writes, conflicts) are delivered with no Rust borrow held.
 
-use std::cell::{Cell, RefCell};
-use std::rc::Rc;
+use std::cell::RefCell;
+use std::rc::{Rc, Weak};
 
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
@@ -14,21 +14,17 @@ use super::{
     from_js, opt_from_js, opt_text_arg, text_arg, texts_arg, to_js, to_js_error, CrmClient,
     Listeners, SharedRef,
 };
-use crate::browser::local_store::{LocalStore as Store, StoreEvent, DEFAULT_PIN};
+use crate::browser::local_store::{LocalStore as Store, DEFAULT_PIN};
 use crate::browser::locks::{self, OnlineListener};
 use crate::error::CrmError;
-use crate::offline::{self, LocalOptions, SyncReport, SyncStatus};
+use crate::offline::{self, LocalOptions, OfflineSync, SyncEvent, SyncReport};
 use crate::schema::Changes;
-
-/// The events a store reports, in the order of `Inner::listeners`.
-const EVENTS: [&str; 4] = ["status", "progress", "rejected", "conflict"];
 
 pub(crate) struct Inner {
     pub store: Store,
     pub(super) shared: SharedRef,
-    auto_sync: bool,
-    status: Cell<SyncStatus>,
-    /// Listeners of "status", "progress", "rejected" and "conflict", in that order.
+    sync: OfflineSync,
+    /// Listeners of each of [`SyncEvent::KINDS`], in that order.
     listeners: [Rc<Listeners>; 4],
     online: RefCell<Option<OnlineListener>>,
 }
@@ -60,28 +56,11 @@ fn objects_arg(class_name: &str, objects: &JsValue) -> Result<Vec<Value>, JsValu
 }
 
 impl Inner {
+    /// Delivers the queued events (status, progress, rejected, conflict).
     fn flush(&self) {
-        for event in self.store.take_events() {
-            let (kind, payload) = match event {
-                StoreEvent::Rejected(op, err) => (
-                    "rejected",
-                    serde_json::json!({ "op": op, "error": { "code": err.code(), "message": err.to_string() } }),
-                ),
-                StoreEvent::Conflict(c) => {
-                    ("conflict", serde_json::to_value(c).unwrap_or_default())
-                }
-                StoreEvent::Progress { done, total } => (
-                    "progress",
-                    serde_json::json!({ "done": done, "total": total }),
-                ),
-            };
-            self.emit(kind, &to_js(&payload).unwrap_or(JsValue::NULL));
-        }
-    }
-
-    fn emit(&self, kind: &str, payload: &JsValue) {
-        if let Some(i) = EVENTS.iter().position(|k| *k == kind) {
-            self.listeners[i].call(payload);
+        for event in self.sync.take_events() {
+            let payload = to_js(&event.payload()).unwrap_or(JsValue::NULL);
+            self.listeners[event.kind()].call(&payload);
         }
     }
 
@@ -90,17 +69,9 @@ impl Inner {
         self.store.pending().await.map_or(0, |p| p.len() as u32)
     }
 
-    fn set_status(&self, status: SyncStatus) {
-        self.status.set(status);
-        self.emit("status", &to_js(&status).unwrap_or(JsValue::NULL));
-    }
-
     async fn sync_here(self: Rc<Self>) -> Result<JsValue, JsValue> {
-        let pending = self.pending_count().await;
-        self.set_status(self.status.get().syncing(pending));
-        let result = self.store.sync(&self.shared.core).await;
+        let result = self.sync.sync(&self.store, &self.shared.core).await;
         self.flush();
-        self.set_status(self.status.get().synced(&result));
         to_js(&result.map_err(to_js_error)?)
     }
 
@@ -112,7 +83,7 @@ impl Inner {
     }
 
     fn sync_soon(self: &Rc<Self>) {
-        if self.auto_sync && locks::online() {
+        if self.sync.auto_sync() && locks::online() {
             let me = self.clone();
             wasm_bindgen_futures::spawn_local(async move {
                 let _ = me.sync_locked().await;
@@ -120,13 +91,13 @@ impl Inner {
         }
     }
 
-    /// After a write was queued (or dropped): the new count, and a replay if it is on.
-    async fn queued(self: &Rc<Self>, replay: bool) {
+    /// After a write was queued: the new count, and a replay if it is on.
+    async fn queued(self: &Rc<Self>) {
         let pending = self.pending_count().await;
-        self.set_status(self.status.get().queued(locks::online(), pending));
-        if replay {
+        if self.sync.queued(locks::online(), pending) {
             self.sync_soon();
         }
+        self.flush();
     }
 }
 
@@ -146,17 +117,25 @@ impl LocalStore {
         let endpoint = shared.core.platform().endpoint();
         let name = endpoint.database_name(user.object_id.as_deref().unwrap_or_default());
         let store = Store::open(&name).await.map_err(to_js_error)?;
-        store.set_policy(options.conflict_policy.unwrap_or_default());
         let pending = store.pending().await.map_err(to_js_error)?.len() as u32;
         let inner = Rc::new(Inner {
             store,
             shared,
-            auto_sync: options.auto_sync.unwrap_or(true),
-            status: Cell::new(SyncStatus::opened(locks::online(), pending)),
+            sync: OfflineSync::new(&options, locks::online(), pending),
             listeners: Default::default(),
             online: RefCell::new(None),
         });
-        if inner.auto_sync {
+        // Events raised during a replay are delivered as it goes, each in a task of its own.
+        let weak: Weak<Inner> = Rc::downgrade(&inner);
+        inner.sync.set_notify(Rc::new(move || {
+            let weak = weak.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Some(inner) = weak.upgrade() {
+                    inner.flush();
+                }
+            });
+        }));
+        if inner.sync.auto_sync() {
             let weak = Rc::downgrade(&inner);
             *inner.online.borrow_mut() = locks::on_online(move || {
                 if let Some(i) = weak.upgrade() {
@@ -274,7 +253,7 @@ impl LocalStore {
             .store
             .queue_create(class.name(), js.clone(), body, request_id);
         queued.await.map_err(to_js_error)?;
-        self.inner.queued(true).await;
+        self.inner.queued().await;
         to_js(&js)
     }
 
@@ -299,7 +278,7 @@ impl LocalStore {
             .store
             .queue_update(class.name(), &object_id, &changes, rid);
         queued.await.map_err(to_js_error)?;
-        self.inner.queued(true).await;
+        self.inner.queued().await;
         Ok(())
     }
 
@@ -316,7 +295,7 @@ impl LocalStore {
         let rid = self.inner.shared.core.new_id();
         let queued = self.inner.store.queue_delete(class.name(), &object_id, rid);
         queued.await.map_err(to_js_error)?;
-        self.inner.queued(true).await;
+        self.inner.queued().await;
         Ok(())
     }
 
@@ -343,17 +322,14 @@ impl LocalStore {
         }
         let dropped = self.inner.store.drop_op(seq as u64).await;
         let dropped = dropped.map_err(to_js_error)?;
-        let pending = self.inner.pending_count().await;
-        self.inner.set_status(SyncStatus {
-            pending,
-            ..self.inner.status.get()
-        });
+        self.inner.sync.dropped(self.inner.pending_count().await);
+        self.inner.flush();
         Ok(dropped)
     }
 
     #[wasm_bindgen(getter, unchecked_return_type = "SyncStatus")]
     pub fn status(&self) -> JsValue {
-        to_js(&self.inner.status.get()).unwrap_or(JsValue::NULL)
+        to_js(&self.inner.sync.status()).unwrap_or(JsValue::NULL)
     }
 
     /// Listens to "status" (SyncStatus), "progress" ({done, total}), "rejected" ({op, error})
@@ -366,7 +342,7 @@ impl LocalStore {
         listener: js_sys::Function,
     ) -> Result<js_sys::Function, JsValue> {
         let event = text_arg(&event, "event")?;
-        let i = EVENTS.iter().position(|k| *k == event);
+        let i = SyncEvent::KINDS.iter().position(|k| *k == event);
         let i =
             i.ok_or_else(|| to_js_error(CrmError::InvalidInput(format!("no event {event:?}"))))?;
         Ok(self.inner.listeners[i].add(listener))

@@ -12,7 +12,7 @@ use wasm_bindgen::prelude::*;
 use super::handles::handle;
 use super::{
     from_js, opt_from_js, opt_text_arg, text_arg, texts_arg, to_js, to_js_error, CrmClient,
-    Listeners, SharedRef,
+    Listeners, OrJs, SharedRef,
 };
 use crate::browser::local_store::{LocalStore as Store, DEFAULT_PIN};
 use crate::browser::locks::{self, OnlineListener};
@@ -44,6 +44,11 @@ fn opt_name(name: Option<JsValue>) -> Result<Option<String>, JsValue> {
         .map(Option::flatten)
 }
 
+/// The `className` argument: a class the local store keeps.
+fn class_arg(class: &JsValue) -> Result<crate::class::CrmClass, JsValue> {
+    offline::local_class(&text_arg(class, "className")?).js()
+}
+
 /// Objects of `class_name` from a JS array, checked as the class's model.
 fn objects_arg(class_name: &str, objects: &JsValue) -> Result<Vec<Value>, JsValue> {
     if !js_sys::Array::is_array(objects) {
@@ -51,8 +56,8 @@ fn objects_arg(class_name: &str, objects: &JsValue) -> Result<Vec<Value>, JsValu
             "objects must be an array".into(),
         )));
     }
-    let class = offline::local_class(class_name).map_err(to_js_error)?;
-    offline::typed_objects(class, from_js(objects, class.name())?).map_err(to_js_error)
+    let class = offline::local_class(class_name).js()?;
+    offline::typed_objects(class, from_js(objects, class.name())?).js()
 }
 
 impl Inner {
@@ -72,7 +77,7 @@ impl Inner {
     async fn sync_here(self: Rc<Self>) -> Result<JsValue, JsValue> {
         let result = self.sync.sync(&self.store, &self.shared.core).await;
         self.flush();
-        to_js(&result.map_err(to_js_error)?)
+        to_js(&result.js()?)
     }
 
     /// Replays the queue holding this database's Web Lock, so one tab at a time does it.
@@ -116,8 +121,8 @@ impl LocalStore {
         let user = user.ok_or_else(|| to_js_error(CrmError::NotSignedIn))?;
         let endpoint = shared.core.platform().endpoint();
         let name = endpoint.database_name(user.object_id.as_deref().unwrap_or_default());
-        let store = Store::open(&name).await.map_err(to_js_error)?;
-        let pending = store.pending().await.map_err(to_js_error)?.len() as u32;
+        let store = Store::open(&name).await.js()?;
+        let pending = store.pending().await.js()?.len() as u32;
         let inner = Rc::new(Inner {
             store,
             shared,
@@ -154,38 +159,36 @@ impl LocalStore {
     pub async fn pin_all(
         &self,
         #[wasm_bindgen(js_name = "className", unchecked_param_type = "CrmClassName")]
-        class_name: JsValue,
+        class: JsValue,
         #[wasm_bindgen(unchecked_param_type = "Array<Company | Contact | Deal | Activity>")]
         objects: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "string")] name: Option<JsValue>,
     ) -> Result<u32, JsValue> {
-        let class_name = text_arg(&class_name, "className")?;
         let name = opt_name(name)?;
-        self.pin_objects(&class_name, &objects, name).await
+        self.pin_objects(&class, &objects, name).await
     }
 
     async fn pin_objects(
         &self,
-        class_name: &str,
+        class: &JsValue,
         objects: &JsValue,
         name: Option<String>,
     ) -> Result<u32, JsValue> {
-        let objects = objects_arg(class_name, objects)?;
+        let class = text_arg(class, "className")?;
+        let objects = objects_arg(&class, objects)?;
         let pin = name.as_deref().unwrap_or(DEFAULT_PIN);
-        let n = self.inner.store.pin(class_name, &objects, pin).await;
-        Ok(n.map_err(to_js_error)? as u32)
+        Ok(self.inner.store.pin(&class, &objects, pin).await.js()? as u32)
     }
 
     /// Pins one object (the seed's `pin`).
     pub async fn pin(
         &self,
         #[wasm_bindgen(js_name = "className", unchecked_param_type = "CrmClassName")]
-        class_name: JsValue,
+        class: JsValue,
         #[wasm_bindgen(unchecked_param_type = "Company | Contact | Deal | Activity")]
         object: JsValue,
     ) -> Result<u32, JsValue> {
-        let class_name = text_arg(&class_name, "className")?;
-        self.pin_objects(&class_name, &js_sys::Array::of1(&object), None)
+        self.pin_objects(&class, &js_sys::Array::of1(&object), None)
             .await
     }
 
@@ -195,42 +198,42 @@ impl LocalStore {
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue,
         #[wasm_bindgen(js_name = "className", unchecked_param_type = "CrmClassName")]
-        class_name: JsValue,
+        class: JsValue,
         #[wasm_bindgen(unchecked_param_type = "Array<Company | Contact | Deal | Activity>")]
         objects: JsValue,
     ) -> Result<u32, JsValue> {
         let name = text_arg(&name, "pin name")?;
-        let class_name = text_arg(&class_name, "className")?;
-        self.pin_objects(&class_name, &objects, Some(name)).await
+        self.pin_objects(&class, &objects, Some(name)).await
     }
 
     /// Removes objects from a pin (every pin of the class if `name` is not given).
     pub async fn unpin(
         &self,
         #[wasm_bindgen(js_name = "className", unchecked_param_type = "CrmClassName")]
-        class_name: JsValue,
-        #[wasm_bindgen(js_name = "objectIds", unchecked_param_type = "string[]")]
-        object_ids: JsValue,
+        class: JsValue,
+        #[wasm_bindgen(js_name = "objectIds", unchecked_param_type = "string[]")] ids: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "string")] name: Option<JsValue>,
     ) -> Result<(), JsValue> {
-        let class_name = text_arg(&class_name, "className")?;
-        let object_ids = texts_arg(&object_ids, "objectIds")?;
+        let (class, ids) = (
+            text_arg(&class, "className")?,
+            texts_arg(&ids, "objectIds")?,
+        );
         let name = opt_name(name)?;
-        let store = &self.inner.store;
-        let done = store.unpin(&class_name, Some(&object_ids), name.as_deref());
-        done.await.map_err(to_js_error)
+        self.inner
+            .store
+            .unpin(&class, Some(&ids), name.as_deref())
+            .await
+            .js()
     }
 
     /// Unpins everything of a class ("Deal") or every object of a named pin.
     #[wasm_bindgen(js_name = unpinAll)]
     pub async fn unpin_all(
         &self,
-        #[wasm_bindgen(js_name = "classNameOrPin", unchecked_param_type = "string")]
-        class_or_name: JsValue,
+        #[wasm_bindgen(js_name = "classNameOrPin", unchecked_param_type = "string")] what: JsValue,
     ) -> Result<(), JsValue> {
-        let class_or_name = text_arg(&class_or_name, "classNameOrPin")?;
-        let done = self.inner.store.unpin_all(&class_or_name);
-        done.await.map_err(to_js_error)
+        let what = text_arg(&what, "classNameOrPin")?;
+        self.inner.store.unpin_all(&what).await.js()
     }
 
     /// Creates an object offline-first: stored and queued at once, sent when possible.
@@ -239,20 +242,19 @@ impl LocalStore {
     pub async fn create(
         &self,
         #[wasm_bindgen(js_name = "className", unchecked_param_type = "CrmClassName")]
-        class_name: JsValue,
+        class: JsValue,
         #[wasm_bindgen(unchecked_param_type = "Company | Contact | Deal | Activity")]
         object: JsValue,
     ) -> Result<JsValue, JsValue> {
-        let class = offline::local_class(&text_arg(&class_name, "className")?);
-        let class = class.map_err(to_js_error)?;
+        let class = class_arg(&class)?;
         let object = from_js(&object, class.name())?;
-        let (js, body, request_id) =
-            offline::prepare_create(&self.inner.shared.core, class, object).map_err(to_js_error)?;
-        let queued = self
-            .inner
-            .store
-            .queue_create(class.name(), js.clone(), body, request_id);
-        queued.await.map_err(to_js_error)?;
+        let (js, body, rid) =
+            offline::prepare_create(&self.inner.shared.core, class, object).js()?;
+        let store = &self.inner.store;
+        store
+            .queue_create(class.name(), js.clone(), body, rid)
+            .await
+            .js()?;
         self.inner.queued().await;
         to_js(&js)
     }
@@ -261,23 +263,21 @@ impl LocalStore {
     pub async fn update(
         &self,
         #[wasm_bindgen(js_name = "className", unchecked_param_type = "CrmClassName")]
-        class_name: JsValue,
-        #[wasm_bindgen(js_name = "objectId", unchecked_param_type = "string")] object_id: JsValue,
+        class: JsValue,
+        #[wasm_bindgen(js_name = "objectId", unchecked_param_type = "string")] id: JsValue,
         #[wasm_bindgen(
             unchecked_param_type = "Changes<Company> | Changes<Contact> | DealChanges | Changes<Activity>"
         )]
         changes: JsValue,
     ) -> Result<(), JsValue> {
-        let class = offline::local_class(&text_arg(&class_name, "className")?);
-        let class = class.map_err(to_js_error)?;
-        let object_id = text_arg(&object_id, "objectId")?;
+        let (class, id) = (class_arg(&class)?, text_arg(&id, "objectId")?);
         let changes: Changes = from_js(&changes, class.name())?;
         let rid = self.inner.shared.core.new_id();
-        let queued = self
-            .inner
-            .store
-            .queue_update(class.name(), &object_id, &changes, rid);
-        queued.await.map_err(to_js_error)?;
+        let store = &self.inner.store;
+        store
+            .queue_update(class.name(), &id, &changes, rid)
+            .await
+            .js()?;
         self.inner.queued().await;
         Ok(())
     }
@@ -286,15 +286,16 @@ impl LocalStore {
     pub async fn destroy(
         &self,
         #[wasm_bindgen(js_name = "className", unchecked_param_type = "CrmClassName")]
-        class_name: JsValue,
-        #[wasm_bindgen(js_name = "objectId", unchecked_param_type = "string")] object_id: JsValue,
+        class: JsValue,
+        #[wasm_bindgen(js_name = "objectId", unchecked_param_type = "string")] id: JsValue,
     ) -> Result<(), JsValue> {
-        let class = offline::local_class(&text_arg(&class_name, "className")?);
-        let class = class.map_err(to_js_error)?;
-        let object_id = text_arg(&object_id, "objectId")?;
+        let (class, id) = (class_arg(&class)?, text_arg(&id, "objectId")?);
         let rid = self.inner.shared.core.new_id();
-        let queued = self.inner.store.queue_delete(class.name(), &object_id, rid);
-        queued.await.map_err(to_js_error)?;
+        self.inner
+            .store
+            .queue_delete(class.name(), &id, rid)
+            .await
+            .js()?;
         self.inner.queued().await;
         Ok(())
     }
@@ -308,7 +309,7 @@ impl LocalStore {
     /// Writes still queued, oldest first (with `rejected` set on those the server refused).
     #[wasm_bindgen(unchecked_return_type = "PendingOp[]")]
     pub async fn pending(&self) -> Result<JsValue, JsValue> {
-        to_js(&self.inner.store.pending().await.map_err(to_js_error)?)
+        to_js(&self.inner.store.pending().await.js()?)
     }
 
     /// Drops a queued write (e.g. one the server rejected), leaving the local copy as it is.
@@ -320,8 +321,7 @@ impl LocalStore {
                 "seq must be the seq of a queued op (a whole number from 1), got {seq}"
             ))));
         }
-        let dropped = self.inner.store.drop_op(seq as u64).await;
-        let dropped = dropped.map_err(to_js_error)?;
+        let dropped = self.inner.store.drop_op(seq as u64).await.js()?;
         self.inner.sync.dropped(self.inner.pending_count().await);
         self.inner.flush();
         Ok(dropped)

@@ -20,26 +20,51 @@ use crate::schema::HasSchema;
 pub(crate) use crate::class::CrmClass;
 use crm_core::with_model;
 
-/// Builder methods taking a field and one value, each adding one condition.
-macro_rules! value_conditions {
-    ($($name:ident = $js:ident => $variant:ident),* $(,)?) => {
+/// The builder methods: each reads its arguments (so a bad one is a typed error) and answers a
+/// new query with one change. One line each; declared for TypeScript in `types.d.ts`.
+macro_rules! builders {
+    ($($name:ident = $js:ident $(+ $flag:ident)? ($($arg:ident: $ty:ty => $read:expr),*) |$q:ident| $change:expr;)*) => {
         #[wasm_bindgen]
         impl CrmQuery {$(
-            #[wasm_bindgen(skip_typescript, js_name = $js)]
-            pub fn $name(&self, field: JsValue, v: JsValue) -> Result<CrmQuery, JsValue> {
-                let field = text_arg(&field, "field")?;
-                let value = value(v, &field)?;
-                Ok(self.constrain(Constraint::$variant { field, value }))
+            #[wasm_bindgen(skip_typescript, js_name = $js $(, $flag)?)]
+            pub fn $name(&self, $($arg: $ty),*) -> Result<CrmQuery, JsValue> {
+                $(let $arg = $read?;)*
+                Ok(self.with(|$q| $change))
             }
         )*}
     };
 }
 
-value_conditions! {
-    equal_to = equalTo => EqualTo, not_equal_to = notEqualTo => NotEqualTo,
-    less_than = lessThan => LessThan, less_than_or_equal_to = lessThanOrEqualTo => LessThanOrEqualTo,
-    greater_than = greaterThan => GreaterThan,
-    greater_than_or_equal_to = greaterThanOrEqualTo => GreaterThanOrEqualTo,
+use Constraint as C;
+builders! {
+    equal_to = equalTo(field: JsValue => text_arg(&field, "field"), v: JsValue => value(v, &field)) |q| q.constraints.push(C::EqualTo { field, value: v });
+    not_equal_to = notEqualTo(field: JsValue => text_arg(&field, "field"), v: JsValue => value(v, &field)) |q| q.constraints.push(C::NotEqualTo { field, value: v });
+    less_than = lessThan(field: JsValue => text_arg(&field, "field"), v: JsValue => value(v, &field)) |q| q.constraints.push(C::LessThan { field, value: v });
+    less_than_or_equal_to = lessThanOrEqualTo(field: JsValue => text_arg(&field, "field"), v: JsValue => value(v, &field)) |q| q.constraints.push(C::LessThanOrEqualTo { field, value: v });
+    greater_than = greaterThan(field: JsValue => text_arg(&field, "field"), v: JsValue => value(v, &field)) |q| q.constraints.push(C::GreaterThan { field, value: v });
+    greater_than_or_equal_to = greaterThanOrEqualTo(field: JsValue => text_arg(&field, "field"), v: JsValue => value(v, &field)) |q| q.constraints.push(C::GreaterThanOrEqualTo { field, value: v });
+    contained_in = containedIn(field: JsValue => text_arg(&field, "field"), vs: JsValue => values(vs, &field)) |q| q.constraints.push(C::ContainedIn { field, values: vs });
+    not_contained_in = notContainedIn(field: JsValue => text_arg(&field, "field"), vs: JsValue => values(vs, &field)) |q| q.constraints.push(C::NotContainedIn { field, values: vs });
+    exists = exists(field: JsValue => text_arg(&field, "field")) |q| q.constraints.push(C::Exists { field });
+    does_not_exist = doesNotExist(field: JsValue => text_arg(&field, "field")) |q| q.constraints.push(C::DoesNotExist { field });
+    starts_with = startsWith(field: JsValue => text_arg(&field, "field"), text: JsValue => text_arg(&text, "the text to search for")) |q| q.constraints.push(C::StartsWith { field, text });
+    contains = contains(field: JsValue => text_arg(&field, "field"), text: JsValue => text_arg(&text, "the text to search for")) |q| q.constraints.push(C::Contains { field, text });
+    matches_query = matchesQuery(field: JsValue => text_arg(&field, "field"), other: JsValue => sub_query(&other)) |q| q.constraints.push(C::MatchesQuery { field, query: other });
+    does_not_match_query = doesNotMatchQuery(field: JsValue => text_arg(&field, "field"), other: JsValue => sub_query(&other)) |q| q.constraints.push(C::DoesNotMatchQuery { field, query: other });
+    or = or(other: JsValue => CrmQuery::arg(&other, "the other query")) |q| *q = q.or(&other.query);
+    and = and(other: JsValue => CrmQuery::arg(&other, "the other query")) |q| *q = q.and(&other.query);
+    ascending = ascending + variadic(fields: Vec<JsValue> => rest_texts(&fields, "an order field")) |q| q.order.extend(fields);
+    descending = descending + variadic(fields: Vec<JsValue> => rest_texts(&fields, "an order field")) |q| q.order.extend(fields.into_iter().map(|f| format!("-{f}")));
+    limit = limit(n: f64 => count_arg(n, "limit")) |q| q.limit = Some(n);
+    skip = skip(n: f64 => count_arg(n, "skip")) |q| q.skip = Some(n);
+    select = select + variadic(fields: Vec<JsValue> => rest_texts(&fields, "a selected field")) |q| q.keys.extend(fields);
+    include = include + variadic(fields: Vec<JsValue> => rest_texts(&fields, "an included field")) |q| q.include.extend(fields);
+}
+
+fn sub_query(other: &JsValue) -> Result<Box<Query>, JsValue> {
+    Ok(Box::new(
+        CrmQuery::arg(other, "the sub-query")?.query.clone(),
+    ))
 }
 
 #[wasm_bindgen(skip_typescript)]
@@ -163,125 +188,9 @@ impl CrmQuery {
         Some(found.map_err(to_js_error))
     }
 
-    fn constrain(&self, c: Constraint) -> CrmQuery {
-        self.with(|q| q.constraints.push(c))
-    }
-
     #[wasm_bindgen(skip_typescript, getter, js_name = className)]
     pub fn class_name(&self) -> String {
         self.data.class_name()
-    }
-
-    #[wasm_bindgen(skip_typescript, js_name = containedIn)]
-    pub fn contained_in(&self, field: JsValue, vs: JsValue) -> Result<CrmQuery, JsValue> {
-        let field = text_arg(&field, "field")?;
-        let values = values(vs, &field)?;
-        Ok(self.constrain(Constraint::ContainedIn { field, values }))
-    }
-
-    #[wasm_bindgen(skip_typescript, js_name = notContainedIn)]
-    pub fn not_contained_in(&self, field: JsValue, vs: JsValue) -> Result<CrmQuery, JsValue> {
-        let field = text_arg(&field, "field")?;
-        let values = values(vs, &field)?;
-        Ok(self.constrain(Constraint::NotContainedIn { field, values }))
-    }
-
-    #[wasm_bindgen(skip_typescript)]
-    pub fn exists(&self, field: JsValue) -> Result<CrmQuery, JsValue> {
-        let field = text_arg(&field, "field")?;
-        Ok(self.constrain(Constraint::Exists { field }))
-    }
-
-    #[wasm_bindgen(skip_typescript, js_name = doesNotExist)]
-    pub fn does_not_exist(&self, field: JsValue) -> Result<CrmQuery, JsValue> {
-        let field = text_arg(&field, "field")?;
-        Ok(self.constrain(Constraint::DoesNotExist { field }))
-    }
-
-    #[wasm_bindgen(skip_typescript, js_name = startsWith)]
-    pub fn starts_with(&self, field: JsValue, text: JsValue) -> Result<CrmQuery, JsValue> {
-        let field = text_arg(&field, "field")?;
-        let text = text_arg(&text, "the text to search for")?;
-        Ok(self.constrain(Constraint::StartsWith { field, text }))
-    }
-
-    #[wasm_bindgen(skip_typescript)]
-    pub fn contains(&self, field: JsValue, text: JsValue) -> Result<CrmQuery, JsValue> {
-        let field = text_arg(&field, "field")?;
-        let text = text_arg(&text, "the text to search for")?;
-        Ok(self.constrain(Constraint::Contains { field, text }))
-    }
-
-    #[wasm_bindgen(skip_typescript, js_name = matchesQuery)]
-    pub fn matches_query(&self, field: JsValue, other: JsValue) -> Result<CrmQuery, JsValue> {
-        let field = text_arg(&field, "field")?;
-        let other = CrmQuery::arg(&other, "the sub-query")?;
-        Ok(self.constrain(Constraint::MatchesQuery {
-            field,
-            query: Box::new(other.query.clone()),
-        }))
-    }
-
-    #[wasm_bindgen(skip_typescript, js_name = doesNotMatchQuery)]
-    pub fn does_not_match_query(
-        &self,
-        field: JsValue,
-        other: JsValue,
-    ) -> Result<CrmQuery, JsValue> {
-        let field = text_arg(&field, "field")?;
-        let other = CrmQuery::arg(&other, "the sub-query")?;
-        Ok(self.constrain(Constraint::DoesNotMatchQuery {
-            field,
-            query: Box::new(other.query.clone()),
-        }))
-    }
-
-    #[wasm_bindgen(skip_typescript)]
-    pub fn or(&self, other: JsValue) -> Result<CrmQuery, JsValue> {
-        let other = CrmQuery::arg(&other, "the other query")?;
-        Ok(self.with(|q| *q = q.or(&other.query)))
-    }
-
-    #[wasm_bindgen(skip_typescript)]
-    pub fn and(&self, other: JsValue) -> Result<CrmQuery, JsValue> {
-        let other = CrmQuery::arg(&other, "the other query")?;
-        Ok(self.with(|q| *q = q.and(&other.query)))
-    }
-
-    #[wasm_bindgen(skip_typescript, variadic)]
-    pub fn ascending(&self, fields: Vec<JsValue>) -> Result<CrmQuery, JsValue> {
-        let fields = rest_texts(&fields, "an order field")?;
-        Ok(self.with(|q| q.order.extend(fields)))
-    }
-
-    #[wasm_bindgen(skip_typescript, variadic)]
-    pub fn descending(&self, fields: Vec<JsValue>) -> Result<CrmQuery, JsValue> {
-        let fields = rest_texts(&fields, "an order field")?;
-        Ok(self.with(|q| q.order.extend(fields.into_iter().map(|f| format!("-{f}")))))
-    }
-
-    #[wasm_bindgen(skip_typescript)]
-    pub fn limit(&self, n: f64) -> Result<CrmQuery, JsValue> {
-        let n = count_arg(n, "limit")?;
-        Ok(self.with(|q| q.limit = Some(n)))
-    }
-
-    #[wasm_bindgen(skip_typescript)]
-    pub fn skip(&self, n: f64) -> Result<CrmQuery, JsValue> {
-        let n = count_arg(n, "skip")?;
-        Ok(self.with(|q| q.skip = Some(n)))
-    }
-
-    #[wasm_bindgen(skip_typescript, variadic)]
-    pub fn select(&self, fields: Vec<JsValue>) -> Result<CrmQuery, JsValue> {
-        let fields = rest_texts(&fields, "a selected field")?;
-        Ok(self.with(|q| q.keys.extend(fields)))
-    }
-
-    #[wasm_bindgen(skip_typescript, variadic)]
-    pub fn include(&self, fields: Vec<JsValue>) -> Result<CrmQuery, JsValue> {
-        let fields = rest_texts(&fields, "an included field")?;
-        Ok(self.with(|q| q.include.extend(fields)))
     }
 
     #[wasm_bindgen(skip_typescript)]

@@ -136,78 +136,19 @@ macro_rules! crud {
     };
 }
 
-crud!(
-    Company,
-    "Company",
-    "Company[]",
-    "Changes<Company>",
-    "Saved<Company>",
-    "BatchResult<Company>[]",
-    "CrmQuery<Company>",
-    "PointerFieldOf<Company>[]",
-    create_company = createCompany,
-    get_company = getCompany,
-    update_company = updateCompany,
-    delete_company = deleteCompany,
-    find_companies = findCompanies,
-    save_all_companies = saveAllCompanies,
-    destroy_all_companies = destroyAllCompanies,
-    companies
-);
-crud!(
-    Contact,
-    "Contact",
-    "Contact[]",
-    "Changes<Contact>",
-    "Saved<Contact>",
-    "BatchResult<Contact>[]",
-    "CrmQuery<Contact>",
-    "PointerFieldOf<Contact>[]",
-    create_contact = createContact,
-    get_contact = getContact,
-    update_contact = updateContact,
-    delete_contact = deleteContact,
-    find_contacts = findContacts,
-    save_all_contacts = saveAllContacts,
-    destroy_all_contacts = destroyAllContacts,
-    contacts
-);
-crud!(
-    Deal,
-    "Deal",
-    "Deal[]",
-    "DealChanges",
-    "Saved<Deal>",
-    "BatchResult<Deal>[]",
-    "CrmQuery<Deal>",
-    "PointerFieldOf<Deal>[]",
-    create_deal = createDeal,
-    get_deal = getDeal,
-    update_deal = updateDeal,
-    delete_deal = deleteDeal,
-    find_deals = findDeals,
-    save_all_deals = saveAllDeals,
-    destroy_all_deals = destroyAllDeals,
-    deals
-);
-crud!(
-    Activity,
-    "Activity",
-    "Activity[]",
-    "Changes<Activity>",
-    "Saved<Activity>",
-    "BatchResult<Activity>[]",
-    "CrmQuery<Activity>",
-    "PointerFieldOf<Activity>[]",
-    create_activity = createActivity,
-    get_activity = getActivity,
-    update_activity = updateActivity,
-    delete_activity = deleteActivity,
-    find_activities = findActivities,
-    save_all_activities = saveAllActivities,
-    destroy_all_activities = destroyAllActivities,
-    activities
-);
+// One line per class: its TypeScript names, then each method's Rust and JS names.
+crud! { Company, "Company", "Company[]", "Changes<Company>", "Saved<Company>", "BatchResult<Company>[]", "CrmQuery<Company>", "PointerFieldOf<Company>[]",
+create_company = createCompany, get_company = getCompany, update_company = updateCompany, delete_company = deleteCompany,
+find_companies = findCompanies, save_all_companies = saveAllCompanies, destroy_all_companies = destroyAllCompanies, companies }
+crud! { Contact, "Contact", "Contact[]", "Changes<Contact>", "Saved<Contact>", "BatchResult<Contact>[]", "CrmQuery<Contact>", "PointerFieldOf<Contact>[]",
+create_contact = createContact, get_contact = getContact, update_contact = updateContact, delete_contact = deleteContact,
+find_contacts = findContacts, save_all_contacts = saveAllContacts, destroy_all_contacts = destroyAllContacts, contacts }
+crud! { Deal, "Deal", "Deal[]", "DealChanges", "Saved<Deal>", "BatchResult<Deal>[]", "CrmQuery<Deal>", "PointerFieldOf<Deal>[]",
+create_deal = createDeal, get_deal = getDeal, update_deal = updateDeal, delete_deal = deleteDeal,
+find_deals = findDeals, save_all_deals = saveAllDeals, destroy_all_deals = destroyAllDeals, deals }
+crud! { Activity, "Activity", "Activity[]", "Changes<Activity>", "Saved<Activity>", "BatchResult<Activity>[]", "CrmQuery<Activity>", "PointerFieldOf<Activity>[]",
+create_activity = createActivity, get_activity = getActivity, update_activity = updateActivity, delete_activity = deleteActivity,
+find_activities = findActivities, save_all_activities = saveAllActivities, destroy_all_activities = destroyAllActivities, activities }
 
 impl CrmClient {
     pub(crate) fn shared(&self) -> &SharedRef {

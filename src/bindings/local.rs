@@ -1,10 +1,10 @@
-//! `LocalStore`: the offline datastore's handle. Pins, local queries, offline writes and sync,
-//! over [`crate::browser::local_store::LocalStore`]; the sync state's rules are the core's
-//! [`SyncStatus`], the Web Lock and the online state the browser adapters'. Events (rejected
-//! writes, conflicts, progress, status) are delivered after each call, with no Rust borrow held.
+//! `LocalStore`: the offline datastore's handle. Pins, local queries and offline writes over
+//! [`crate::browser::local_store::LocalStore`]; the sync state and the replay are the core's
+//! [`OfflineSync`], the Web Lock and the online state the browser adapters'. Its events
+//! (status, progress, rejected writes, conflicts) are delivered with no Rust borrow held.
 
-use std::cell::{Cell, RefCell};
-use std::rc::Rc;
+use std::cell::RefCell;
+use std::rc::{Rc, Weak};
 
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
@@ -12,23 +12,19 @@ use wasm_bindgen::prelude::*;
 use super::handles::handle;
 use super::{
     from_js, opt_from_js, opt_text_arg, text_arg, texts_arg, to_js, to_js_error, CrmClient,
-    Listeners, SharedRef,
+    Listeners, OrJs, SharedRef,
 };
-use crate::browser::local_store::{LocalStore as Store, StoreEvent, DEFAULT_PIN};
+use crate::browser::local_store::{LocalStore as Store, DEFAULT_PIN};
 use crate::browser::locks::{self, OnlineListener};
 use crate::error::CrmError;
-use crate::offline::{self, LocalOptions, SyncReport, SyncStatus};
+use crate::offline::{self, LocalOptions, OfflineSync, SyncEvent, SyncReport};
 use crate::schema::Changes;
-
-/// The events a store reports, in the order of `Inner::listeners`.
-const EVENTS: [&str; 4] = ["status", "progress", "rejected", "conflict"];
 
 pub(crate) struct Inner {
     pub store: Store,
     pub(super) shared: SharedRef,
-    auto_sync: bool,
-    status: Cell<SyncStatus>,
-    /// Listeners of "status", "progress", "rejected" and "conflict", in that order.
+    sync: OfflineSync,
+    /// Listeners of each of [`SyncEvent::KINDS`], in that order.
     listeners: [Rc<Listeners>; 4],
     online: RefCell<Option<OnlineListener>>,
 }
@@ -48,6 +44,11 @@ fn opt_name(name: Option<JsValue>) -> Result<Option<String>, JsValue> {
         .map(Option::flatten)
 }
 
+/// The `className` argument: a class the local store keeps.
+fn class_arg(class: &JsValue) -> Result<crate::class::CrmClass, JsValue> {
+    offline::local_class(&text_arg(class, "className")?).js()
+}
+
 /// Objects of `class_name` from a JS array, checked as the class's model.
 fn objects_arg(class_name: &str, objects: &JsValue) -> Result<Vec<Value>, JsValue> {
     if !js_sys::Array::is_array(objects) {
@@ -55,33 +56,16 @@ fn objects_arg(class_name: &str, objects: &JsValue) -> Result<Vec<Value>, JsValu
             "objects must be an array".into(),
         )));
     }
-    let class = offline::local_class(class_name).map_err(to_js_error)?;
-    offline::typed_objects(class, from_js(objects, class.name())?).map_err(to_js_error)
+    let class = offline::local_class(class_name).js()?;
+    offline::typed_objects(class, from_js(objects, class.name())?).js()
 }
 
 impl Inner {
+    /// Delivers the queued events (status, progress, rejected, conflict).
     fn flush(&self) {
-        for event in self.store.take_events() {
-            let (kind, payload) = match event {
-                StoreEvent::Rejected(op, err) => (
-                    "rejected",
-                    serde_json::json!({ "op": op, "error": { "code": err.code(), "message": err.to_string() } }),
-                ),
-                StoreEvent::Conflict(c) => {
-                    ("conflict", serde_json::to_value(c).unwrap_or_default())
-                }
-                StoreEvent::Progress { done, total } => (
-                    "progress",
-                    serde_json::json!({ "done": done, "total": total }),
-                ),
-            };
-            self.emit(kind, &to_js(&payload).unwrap_or(JsValue::NULL));
-        }
-    }
-
-    fn emit(&self, kind: &str, payload: &JsValue) {
-        if let Some(i) = EVENTS.iter().position(|k| *k == kind) {
-            self.listeners[i].call(payload);
+        for event in self.sync.take_events() {
+            let payload = to_js(&event.payload()).unwrap_or(JsValue::NULL);
+            self.listeners[event.kind()].call(&payload);
         }
     }
 
@@ -90,18 +74,10 @@ impl Inner {
         self.store.pending().await.map_or(0, |p| p.len() as u32)
     }
 
-    fn set_status(&self, status: SyncStatus) {
-        self.status.set(status);
-        self.emit("status", &to_js(&status).unwrap_or(JsValue::NULL));
-    }
-
     async fn sync_here(self: Rc<Self>) -> Result<JsValue, JsValue> {
-        let pending = self.pending_count().await;
-        self.set_status(self.status.get().syncing(pending));
-        let result = self.store.sync(&self.shared.core).await;
+        let result = self.sync.sync(&self.store, &self.shared.core).await;
         self.flush();
-        self.set_status(self.status.get().synced(&result));
-        to_js(&result.map_err(to_js_error)?)
+        to_js(&result.js()?)
     }
 
     /// Replays the queue holding this database's Web Lock, so one tab at a time does it.
@@ -112,7 +88,7 @@ impl Inner {
     }
 
     fn sync_soon(self: &Rc<Self>) {
-        if self.auto_sync && locks::online() {
+        if self.sync.auto_sync() && locks::online() {
             let me = self.clone();
             wasm_bindgen_futures::spawn_local(async move {
                 let _ = me.sync_locked().await;
@@ -120,13 +96,13 @@ impl Inner {
         }
     }
 
-    /// After a write was queued (or dropped): the new count, and a replay if it is on.
-    async fn queued(self: &Rc<Self>, replay: bool) {
+    /// After a write was queued: the new count, and a replay if it is on.
+    async fn queued(self: &Rc<Self>) {
         let pending = self.pending_count().await;
-        self.set_status(self.status.get().queued(locks::online(), pending));
-        if replay {
+        if self.sync.queued(locks::online(), pending) {
             self.sync_soon();
         }
+        self.flush();
     }
 }
 
@@ -145,18 +121,26 @@ impl LocalStore {
         let user = user.ok_or_else(|| to_js_error(CrmError::NotSignedIn))?;
         let endpoint = shared.core.platform().endpoint();
         let name = endpoint.database_name(user.object_id.as_deref().unwrap_or_default());
-        let store = Store::open(&name).await.map_err(to_js_error)?;
-        store.set_policy(options.conflict_policy.unwrap_or_default());
-        let pending = store.pending().await.map_err(to_js_error)?.len() as u32;
+        let store = Store::open(&name).await.js()?;
+        let pending = store.pending().await.js()?.len() as u32;
         let inner = Rc::new(Inner {
             store,
             shared,
-            auto_sync: options.auto_sync.unwrap_or(true),
-            status: Cell::new(SyncStatus::opened(locks::online(), pending)),
+            sync: OfflineSync::new(&options, locks::online(), pending),
             listeners: Default::default(),
             online: RefCell::new(None),
         });
-        if inner.auto_sync {
+        // Events raised during a replay are delivered as it goes, each in a task of its own.
+        let weak: Weak<Inner> = Rc::downgrade(&inner);
+        inner.sync.set_notify(Rc::new(move || {
+            let weak = weak.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Some(inner) = weak.upgrade() {
+                    inner.flush();
+                }
+            });
+        }));
+        if inner.sync.auto_sync() {
             let weak = Rc::downgrade(&inner);
             *inner.online.borrow_mut() = locks::on_online(move || {
                 if let Some(i) = weak.upgrade() {
@@ -176,26 +160,25 @@ impl LocalStore {
     pub async fn pin_all(
         &self,
         #[wasm_bindgen(js_name = "className", unchecked_param_type = "CrmClassName")]
-        class_name: JsValue,
+        class: JsValue,
         #[wasm_bindgen(unchecked_param_type = "Array<Company | Contact | Deal | Activity>")]
         objects: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "string")] name: Option<JsValue>,
     ) -> Result<u32, JsValue> {
-        let class_name = text_arg(&class_name, "className")?;
         let name = opt_name(name)?;
-        self.pin_objects(&class_name, &objects, name).await
+        self.pin_objects(&class, &objects, name).await
     }
 
     async fn pin_objects(
         &self,
-        class_name: &str,
+        class: &JsValue,
         objects: &JsValue,
         name: Option<String>,
     ) -> Result<u32, JsValue> {
-        let objects = objects_arg(class_name, objects)?;
+        let class = text_arg(class, "className")?;
+        let objects = objects_arg(&class, objects)?;
         let pin = name.as_deref().unwrap_or(DEFAULT_PIN);
-        let n = self.inner.store.pin(class_name, &objects, pin).await;
-        Ok(n.map_err(to_js_error)? as u32)
+        Ok(self.inner.store.pin(&class, &objects, pin).await.js()? as u32)
     }
 
     /// Pins one object (the seed's `pin`).
@@ -203,12 +186,11 @@ impl LocalStore {
     pub async fn pin(
         &self,
         #[wasm_bindgen(js_name = "className", unchecked_param_type = "CrmClassName")]
-        class_name: JsValue,
+        class: JsValue,
         #[wasm_bindgen(unchecked_param_type = "Company | Contact | Deal | Activity")]
         object: JsValue,
     ) -> Result<u32, JsValue> {
-        let class_name = text_arg(&class_name, "className")?;
-        self.pin_objects(&class_name, &js_sys::Array::of1(&object), None)
+        self.pin_objects(&class, &js_sys::Array::of1(&object), None)
             .await
     }
 
@@ -218,42 +200,42 @@ impl LocalStore {
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue,
         #[wasm_bindgen(js_name = "className", unchecked_param_type = "CrmClassName")]
-        class_name: JsValue,
+        class: JsValue,
         #[wasm_bindgen(unchecked_param_type = "Array<Company | Contact | Deal | Activity>")]
         objects: JsValue,
     ) -> Result<u32, JsValue> {
         let name = text_arg(&name, "pin name")?;
-        let class_name = text_arg(&class_name, "className")?;
-        self.pin_objects(&class_name, &objects, Some(name)).await
+        self.pin_objects(&class, &objects, Some(name)).await
     }
 
     /// Removes objects from a pin (every pin of the class if `name` is not given).
     pub async fn unpin(
         &self,
         #[wasm_bindgen(js_name = "className", unchecked_param_type = "CrmClassName")]
-        class_name: JsValue,
-        #[wasm_bindgen(js_name = "objectIds", unchecked_param_type = "string[]")]
-        object_ids: JsValue,
+        class: JsValue,
+        #[wasm_bindgen(js_name = "objectIds", unchecked_param_type = "string[]")] ids: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "string")] name: Option<JsValue>,
     ) -> Result<(), JsValue> {
-        let class_name = text_arg(&class_name, "className")?;
-        let object_ids = texts_arg(&object_ids, "objectIds")?;
+        let (class, ids) = (
+            text_arg(&class, "className")?,
+            texts_arg(&ids, "objectIds")?,
+        );
         let name = opt_name(name)?;
-        let store = &self.inner.store;
-        let done = store.unpin(&class_name, Some(&object_ids), name.as_deref());
-        done.await.map_err(to_js_error)
+        self.inner
+            .store
+            .unpin(&class, Some(&ids), name.as_deref())
+            .await
+            .js()
     }
 
     /// Unpins everything of a class ("Deal") or every object of a named pin.
     #[wasm_bindgen(js_name = unpinAll)]
     pub async fn unpin_all(
         &self,
-        #[wasm_bindgen(js_name = "classNameOrPin", unchecked_param_type = "string")]
-        class_or_name: JsValue,
+        #[wasm_bindgen(js_name = "classNameOrPin", unchecked_param_type = "string")] what: JsValue,
     ) -> Result<(), JsValue> {
-        let class_or_name = text_arg(&class_or_name, "classNameOrPin")?;
-        let done = self.inner.store.unpin_all(&class_or_name);
-        done.await.map_err(to_js_error)
+        let what = text_arg(&what, "classNameOrPin")?;
+        self.inner.store.unpin_all(&what).await.js()
     }
 
     /// Creates an object offline-first: stored and queued at once, sent when possible.
@@ -262,21 +244,20 @@ impl LocalStore {
     pub async fn create(
         &self,
         #[wasm_bindgen(js_name = "className", unchecked_param_type = "CrmClassName")]
-        class_name: JsValue,
+        class: JsValue,
         #[wasm_bindgen(unchecked_param_type = "Company | Contact | Deal | Activity")]
         object: JsValue,
     ) -> Result<JsValue, JsValue> {
-        let class = offline::local_class(&text_arg(&class_name, "className")?);
-        let class = class.map_err(to_js_error)?;
+        let class = class_arg(&class)?;
         let object = from_js(&object, class.name())?;
-        let (js, body, request_id) =
-            offline::prepare_create(&self.inner.shared.core, class, object).map_err(to_js_error)?;
-        let queued = self
-            .inner
-            .store
-            .queue_create(class.name(), js.clone(), body, request_id);
-        queued.await.map_err(to_js_error)?;
-        self.inner.queued(true).await;
+        let (js, body, rid) =
+            offline::prepare_create(&self.inner.shared.core, class, object).js()?;
+        let store = &self.inner.store;
+        store
+            .queue_create(class.name(), js.clone(), body, rid)
+            .await
+            .js()?;
+        self.inner.queued().await;
         to_js(&js)
     }
 
@@ -285,24 +266,22 @@ impl LocalStore {
     pub async fn update(
         &self,
         #[wasm_bindgen(js_name = "className", unchecked_param_type = "CrmClassName")]
-        class_name: JsValue,
-        #[wasm_bindgen(js_name = "objectId", unchecked_param_type = "string")] object_id: JsValue,
+        class: JsValue,
+        #[wasm_bindgen(js_name = "objectId", unchecked_param_type = "string")] id: JsValue,
         #[wasm_bindgen(
             unchecked_param_type = "Changes<Company> | Changes<Contact> | DealChanges | Changes<Activity>"
         )]
         changes: JsValue,
     ) -> Result<(), JsValue> {
-        let class = offline::local_class(&text_arg(&class_name, "className")?);
-        let class = class.map_err(to_js_error)?;
-        let object_id = text_arg(&object_id, "objectId")?;
+        let (class, id) = (class_arg(&class)?, text_arg(&id, "objectId")?);
         let changes: Changes = from_js(&changes, class.name())?;
         let rid = self.inner.shared.core.new_id();
-        let queued = self
-            .inner
-            .store
-            .queue_update(class.name(), &object_id, &changes, rid);
-        queued.await.map_err(to_js_error)?;
-        self.inner.queued(true).await;
+        let store = &self.inner.store;
+        store
+            .queue_update(class.name(), &id, &changes, rid)
+            .await
+            .js()?;
+        self.inner.queued().await;
         Ok(())
     }
 
@@ -310,16 +289,17 @@ impl LocalStore {
     pub async fn destroy(
         &self,
         #[wasm_bindgen(js_name = "className", unchecked_param_type = "CrmClassName")]
-        class_name: JsValue,
-        #[wasm_bindgen(js_name = "objectId", unchecked_param_type = "string")] object_id: JsValue,
+        class: JsValue,
+        #[wasm_bindgen(js_name = "objectId", unchecked_param_type = "string")] id: JsValue,
     ) -> Result<(), JsValue> {
-        let class = offline::local_class(&text_arg(&class_name, "className")?);
-        let class = class.map_err(to_js_error)?;
-        let object_id = text_arg(&object_id, "objectId")?;
+        let (class, id) = (class_arg(&class)?, text_arg(&id, "objectId")?);
         let rid = self.inner.shared.core.new_id();
-        let queued = self.inner.store.queue_delete(class.name(), &object_id, rid);
-        queued.await.map_err(to_js_error)?;
-        self.inner.queued(true).await;
+        self.inner
+            .store
+            .queue_delete(class.name(), &id, rid)
+            .await
+            .js()?;
+        self.inner.queued().await;
         Ok(())
     }
 
@@ -332,7 +312,7 @@ impl LocalStore {
     /// Writes still queued, oldest first (with `rejected` set on those the server refused).
     #[wasm_bindgen(unchecked_return_type = "PendingOp[]")]
     pub async fn pending(&self) -> Result<JsValue, JsValue> {
-        to_js(&self.inner.store.pending().await.map_err(to_js_error)?)
+        to_js(&self.inner.store.pending().await.js()?)
     }
 
     /// Drops a queued write (e.g. one the server rejected), leaving the local copy as it is.
@@ -344,19 +324,15 @@ impl LocalStore {
                 "seq must be the seq of a queued op (a whole number from 1), got {seq}"
             ))));
         }
-        let dropped = self.inner.store.drop_op(seq as u64).await;
-        let dropped = dropped.map_err(to_js_error)?;
-        let pending = self.inner.pending_count().await;
-        self.inner.set_status(SyncStatus {
-            pending,
-            ..self.inner.status.get()
-        });
+        let dropped = self.inner.store.drop_op(seq as u64).await.js()?;
+        self.inner.sync.dropped(self.inner.pending_count().await);
+        self.inner.flush();
         Ok(dropped)
     }
 
     #[wasm_bindgen(getter, unchecked_return_type = "SyncStatus")]
     pub fn status(&self) -> JsValue {
-        to_js(&self.inner.status.get()).unwrap_or(JsValue::NULL)
+        to_js(&self.inner.sync.status()).unwrap_or(JsValue::NULL)
     }
 
     /// Listens to "status" (SyncStatus), "progress" ({done, total}), "rejected" ({op, error})
@@ -369,7 +345,7 @@ impl LocalStore {
         listener: js_sys::Function,
     ) -> Result<js_sys::Function, JsValue> {
         let event = text_arg(&event, "event")?;
-        let i = EVENTS.iter().position(|k| *k == event);
+        let i = SyncEvent::KINDS.iter().position(|k| *k == event);
         let i =
             i.ok_or_else(|| to_js_error(CrmError::InvalidInput(format!("no event {event:?}"))))?;
         Ok(self.inner.listeners[i].add(listener))

@@ -99,6 +99,17 @@ pub(crate) fn to_js_error(err: CrmError) -> JsValue {
     js.into()
 }
 
+/// `.js()`: a core result with its error as a JS `Error` (see [`to_js_error`]).
+pub(crate) trait OrJs<T> {
+    fn js(self) -> Result<T, JsValue>;
+}
+
+impl<T> OrJs<T> for CrmResult<T> {
+    fn js(self) -> Result<T, JsValue> {
+        self.map_err(to_js_error)
+    }
+}
+
 pub(crate) fn input_error(what: &str, err: impl std::fmt::Display) -> JsValue {
     to_js_error(CrmError::from_input(what, &err.to_string()))
 }

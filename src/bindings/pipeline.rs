@@ -9,11 +9,10 @@ use wasm_bindgen::prelude::*;
 
 use super::handles::handle;
 use super::query::{CrmClass, CrmQuery};
-use super::{count_value, from_js, text_arg, to_js, to_js_error, CrmClient, Listeners};
+use super::{count_value, from_js, text_arg, to_js, to_js_error, CrmClient, Listeners, OrJs};
 use crate::error::CrmError;
 use crate::models::{Deal, Stage};
-use crate::pipeline::{Filter, Pipeline, Probabilities, Sort};
-use crate::schema::{Change, Changes};
+use crate::pipeline::{move_and_save, Filter, Pipeline, Probabilities, Sort};
 
 #[wasm_bindgen(js_name = Pipeline)]
 pub struct PipelineHandle {
@@ -39,12 +38,36 @@ impl PipelineHandle {
         if result.is_ok() {
             self.notify();
         }
-        result.map_err(to_js_error)
+        result.js()
     }
 
     fn notify(&self) {
         self.parts.listeners.call(&JsValue::UNDEFINED);
     }
+}
+
+/// Changes that read one value as its type and hand it to the pipeline (subscribers told).
+macro_rules! changes {
+    ($($(#[$doc:meta])* $name:ident = $js:ident($arg:ident: $ty:ty = $ts:literal, $what:literal) |$p:ident| $change:expr;)*) => {
+        #[wasm_bindgen(js_class = Pipeline)]
+        impl PipelineHandle {$(
+            $(#[$doc])*
+            #[wasm_bindgen(js_name = $js)]
+            pub fn $name(&self, #[wasm_bindgen(unchecked_param_type = $ts)] $arg: JsValue) -> Result<(), JsValue> {
+                let $arg: $ty = from_js(&$arg, $what)?;
+                self.change(|$p| $change)
+            }
+        )*}
+    };
+}
+
+changes! {
+    /// Adds or replaces one deal (a Live Query event, a sync).
+    upsert = upsert(deal: Deal = "Deal", "Deal") |p| p.upsert(deal);
+    /// Sets the filter (`overdue` and `staleDays` are judged against the clock now).
+    set_filter = setFilter(filter: Filter = "Filter", "filter") |p| p.set_filter(filter, crate::browser::timers::now_ms());
+    set_sort = setSort(sort: Sort = "Sort", "sort") |p| { p.set_sort(sort); Ok(()) };
+    set_probabilities = setProbabilities(probabilities: Probabilities = "Probabilities", "probabilities") |p| p.set_probabilities(probabilities);
 }
 
 #[wasm_bindgen(js_class = Pipeline)]
@@ -107,15 +130,6 @@ impl PipelineHandle {
         self.change(|p| p.load(deals))
     }
 
-    /// Adds or replaces one deal (a Live Query event, a sync).
-    pub fn upsert(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "Deal")] deal: JsValue,
-    ) -> Result<(), JsValue> {
-        let deal: Deal = from_js(&deal, "Deal")?;
-        self.change(|p| p.upsert(deal))
-    }
-
     /// Removes one deal; true if it was there.
     pub fn remove(
         &self,
@@ -129,41 +143,9 @@ impl PipelineHandle {
         Ok(removed)
     }
 
-    /// Sets the filter (`overdue` and `staleDays` are judged against the clock now).
-    #[wasm_bindgen(js_name = setFilter)]
-    pub fn set_filter(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "Filter")] filter: JsValue,
-    ) -> Result<(), JsValue> {
-        let filter: Filter = from_js(&filter, "filter")?;
-        let now = crate::browser::timers::now_ms();
-        self.change(|p| p.set_filter(filter, now))
-    }
-
     #[wasm_bindgen(getter, unchecked_return_type = "Filter")]
     pub fn filter(&self) -> Result<JsValue, JsValue> {
         to_js(self.parts.pipeline.borrow().filter())
-    }
-
-    #[wasm_bindgen(js_name = setSort)]
-    pub fn set_sort(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "Sort")] sort: JsValue,
-    ) -> Result<(), JsValue> {
-        let sort: Sort = from_js(&sort, "sort")?;
-        self.change(|p| {
-            p.set_sort(sort);
-            Ok(())
-        })
-    }
-
-    #[wasm_bindgen(js_name = setProbabilities)]
-    pub fn set_probabilities(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "Probabilities")] probabilities: JsValue,
-    ) -> Result<(), JsValue> {
-        let probabilities: Probabilities = from_js(&probabilities, "probabilities")?;
-        self.change(|p| p.set_probabilities(probabilities))
     }
 
     /// Recomputes every column from scratch (changes do this incrementally by themselves).
@@ -264,26 +246,10 @@ impl PipelineHandle {
     ) -> Result<(), JsValue> {
         let object_id = text_arg(&object_id, "objectId")?;
         let stage = text_arg(&stage, "stage")?;
-        let move_id = self.change(|p| p.move_deal(&object_id, &Stage::from(stage.as_str())))?;
-        let changes: Changes = [(
-            "stage".to_string(),
-            Change::Value(serde_json::Value::String(stage)),
-        )]
-        .into();
-        let shared = client.shared();
-        let saved = shared
-            .run(shared.core.update::<Deal>(&object_id, &changes))
-            .await;
-        match saved {
-            Ok(_) => {
-                self.confirm_move(move_id);
-                Ok(())
-            }
-            Err(e) => {
-                self.revert_move(move_id);
-                Err(e)
-            }
-        }
+        let (shared, changed) = (client.shared(), || self.notify());
+        let pipeline = &self.parts.pipeline;
+        let saved = move_and_save(pipeline, &shared.core, &object_id, &stage, &changed);
+        shared.run(saved).await
     }
 
     /// Calls `listener` after every change; returns a function that unsubscribes. Shaped for

@@ -20,26 +20,76 @@ use crate::schema::HasSchema;
 pub(crate) use crate::class::CrmClass;
 use crm_core::with_model;
 
-/// Builder methods taking a field and one value, each adding one condition.
-macro_rules! value_conditions {
-    ($($name:ident = $js:ident => $variant:ident),* $(,)?) => {
+/// The builder methods: each reads its arguments (so a bad one is a typed error) and answers a
+/// new query with one change. One line each; declared for TypeScript in `types.d.ts`.
+macro_rules! builders {
+    ($($name:ident = $js:ident $(+ $flag:ident)? ($($arg:ident: $ty:ty => $read:expr),*) |$q:ident| $change:expr;)*) => {
         #[wasm_bindgen]
         impl CrmQuery {$(
-            #[wasm_bindgen(skip_typescript, js_name = $js)]
-            pub fn $name(&self, field: JsValue, v: JsValue) -> Result<CrmQuery, JsValue> {
-                let field = text_arg(&field, "field")?;
-                let value = value(v, &field)?;
-                Ok(self.constrain(Constraint::$variant { field, value }))
+            #[wasm_bindgen(skip_typescript, js_name = $js $(, $flag)?)]
+            pub fn $name(&self, $($arg: $ty),*) -> Result<CrmQuery, JsValue> {
+                $(let $arg = $read?;)*
+                Ok(self.with(|$q| $change))
             }
         )*}
     };
 }
 
-value_conditions! {
-    equal_to = equalTo => EqualTo, not_equal_to = notEqualTo => NotEqualTo,
-    less_than = lessThan => LessThan, less_than_or_equal_to = lessThanOrEqualTo => LessThanOrEqualTo,
-    greater_than = greaterThan => GreaterThan,
-    greater_than_or_equal_to = greaterThanOrEqualTo => GreaterThanOrEqualTo,
+use Constraint as C;
+builders! {
+    equal_to = equalTo(field: JsValue => text_arg(&field, "field"), v: JsValue => value(v, &field)) |q| q.constraints.push(C::EqualTo { field, value: v });
+    not_equal_to = notEqualTo(field: JsValue => text_arg(&field, "field"), v: JsValue => value(v, &field)) |q| q.constraints.push(C::NotEqualTo { field, value: v });
+    less_than = lessThan(field: JsValue => text_arg(&field, "field"), v: JsValue => value(v, &field)) |q| q.constraints.push(C::LessThan { field, value: v });
+    less_than_or_equal_to = lessThanOrEqualTo(field: JsValue => text_arg(&field, "field"), v: JsValue => value(v, &field)) |q| q.constraints.push(C::LessThanOrEqualTo { field, value: v });
+    greater_than = greaterThan(field: JsValue => text_arg(&field, "field"), v: JsValue => value(v, &field)) |q| q.constraints.push(C::GreaterThan { field, value: v });
+    greater_than_or_equal_to = greaterThanOrEqualTo(field: JsValue => text_arg(&field, "field"), v: JsValue => value(v, &field)) |q| q.constraints.push(C::GreaterThanOrEqualTo { field, value: v });
+    contained_in = containedIn(field: JsValue => text_arg(&field, "field"), vs: JsValue => values(vs, &field)) |q| q.constraints.push(C::ContainedIn { field, values: vs });
+    not_contained_in = notContainedIn(field: JsValue => text_arg(&field, "field"), vs: JsValue => values(vs, &field)) |q| q.constraints.push(C::NotContainedIn { field, values: vs });
+    exists = exists(field: JsValue => text_arg(&field, "field")) |q| q.constraints.push(C::Exists { field });
+    does_not_exist = doesNotExist(field: JsValue => text_arg(&field, "field")) |q| q.constraints.push(C::DoesNotExist { field });
+    starts_with = startsWith(field: JsValue => text_arg(&field, "field"), text: JsValue => text_arg(&text, "the text to search for"), options: Option<JsValue> => case_insensitive(options)) |q| q.constraints.push(C::StartsWith { field, text, case_insensitive: options });
+    contains = contains(field: JsValue => text_arg(&field, "field"), text: JsValue => text_arg(&text, "the text to search for"), options: Option<JsValue> => case_insensitive(options)) |q| q.constraints.push(C::Contains { field, text, case_insensitive: options });
+    ends_with = endsWith(field: JsValue => text_arg(&field, "field"), text: JsValue => text_arg(&text, "the text to search for"), options: Option<JsValue> => case_insensitive(options)) |q| q.constraints.push(C::EndsWith { field, text, case_insensitive: options });
+    or = or(other: JsValue => CrmQuery::arg(&other, "the other query")) |q| *q = q.or(&other.query);
+    and = and(other: JsValue => CrmQuery::arg(&other, "the other query")) |q| *q = q.and(&other.query);
+    ascending = ascending + variadic(fields: Vec<JsValue> => rest_texts(&fields, "an order field")) |q| q.order.extend(fields);
+    descending = descending + variadic(fields: Vec<JsValue> => rest_texts(&fields, "an order field")) |q| q.order.extend(fields.into_iter().map(|f| format!("-{f}")));
+    limit = limit(n: JsValue => count_value(&n, "limit")) |q| q.limit = Some(n);
+    skip = skip(n: JsValue => count_value(&n, "skip")) |q| q.skip = Some(n);
+    select = select + variadic(fields: Vec<JsValue> => rest_texts(&fields, "a selected field")) |q| q.keys.extend(fields);
+    include = include + variadic(fields: Vec<JsValue> => rest_texts(&fields, "an included field")) |q| q.include.extend(fields);
+}
+
+// Sub-queries outside the table: they check the sub-query's class against this query's.
+#[wasm_bindgen]
+impl CrmQuery {
+    #[wasm_bindgen(skip_typescript, js_name = matchesQuery)]
+    pub fn matches_query(&self, field: JsValue, other: JsValue) -> Result<CrmQuery, JsValue> {
+        let (field, query) = self.sub_query(field, &other)?;
+        Ok(self.with(|q| q.constraints.push(C::MatchesQuery { field, query })))
+    }
+
+    #[wasm_bindgen(skip_typescript, js_name = doesNotMatchQuery)]
+    pub fn does_not_match_query(
+        &self,
+        field: JsValue,
+        other: JsValue,
+    ) -> Result<CrmQuery, JsValue> {
+        let (field, query) = self.sub_query(field, &other)?;
+        Ok(self.with(|q| q.constraints.push(C::DoesNotMatchQuery { field, query })))
+    }
+}
+
+impl CrmQuery {
+    /// `field` and its sub-query, which must be over the class the pointer points to, or an
+    /// `INVALID_INPUT` (a Company query for `contact` would silently match nothing).
+    fn sub_query(&self, field: JsValue, other: &JsValue) -> Result<(String, Box<Query>), JsValue> {
+        let field = text_arg(&field, "field")?;
+        let other = CrmQuery::arg(other, "the sub-query")?;
+        crate::query::check_sub_query_class(self.class.name(), &field, other.class.name())
+            .map_err(to_js_error)?;
+        Ok((field, Box::new(other.query.clone())))
+    }
 }
 
 #[wasm_bindgen(skip_typescript)]
@@ -91,23 +141,17 @@ fn values(js: JsValue, what: &str) -> Result<Vec<serde_json::Value>, JsValue> {
         .collect()
 }
 
-/// `(field, text, options?)` of startsWith / contains / endsWith; options is
-/// `{ caseInsensitive?: boolean }`.
-fn text_condition_args(
-    field: JsValue,
-    text: JsValue,
-    options: Option<JsValue>,
-) -> Result<(String, String, bool), JsValue> {
+/// The options of startsWith / contains / endsWith, `{ caseInsensitive?: boolean }`: whether
+/// the match ignores case.
+fn case_insensitive(options: Option<JsValue>) -> Result<bool, JsValue> {
     #[derive(serde::Deserialize, Default)]
     #[serde(rename_all = "camelCase", deny_unknown_fields)]
     struct TextOptions {
         #[serde(default)]
         case_insensitive: bool,
     }
-    let field = text_arg(&field, "field")?;
-    let text = text_arg(&text, "the text to search for")?;
     let options: TextOptions = super::opt_from_js(options, "text options")?;
-    Ok((field, text, options.case_insensitive))
+    Ok(options.case_insensitive)
 }
 
 async fn first_as<T: HasSchema + DeserializeOwned + Serialize>(
@@ -182,160 +226,9 @@ impl CrmQuery {
         Some(found.map_err(to_js_error))
     }
 
-    fn constrain(&self, c: Constraint) -> CrmQuery {
-        self.with(|q| q.constraints.push(c))
-    }
-
     #[wasm_bindgen(skip_typescript, getter, js_name = className)]
     pub fn class_name(&self) -> String {
         self.data.class_name()
-    }
-
-    #[wasm_bindgen(skip_typescript, js_name = containedIn)]
-    pub fn contained_in(&self, field: JsValue, vs: JsValue) -> Result<CrmQuery, JsValue> {
-        let field = text_arg(&field, "field")?;
-        let values = values(vs, &field)?;
-        Ok(self.constrain(Constraint::ContainedIn { field, values }))
-    }
-
-    #[wasm_bindgen(skip_typescript, js_name = notContainedIn)]
-    pub fn not_contained_in(&self, field: JsValue, vs: JsValue) -> Result<CrmQuery, JsValue> {
-        let field = text_arg(&field, "field")?;
-        let values = values(vs, &field)?;
-        Ok(self.constrain(Constraint::NotContainedIn { field, values }))
-    }
-
-    #[wasm_bindgen(skip_typescript)]
-    pub fn exists(&self, field: JsValue) -> Result<CrmQuery, JsValue> {
-        let field = text_arg(&field, "field")?;
-        Ok(self.constrain(Constraint::Exists { field }))
-    }
-
-    #[wasm_bindgen(skip_typescript, js_name = doesNotExist)]
-    pub fn does_not_exist(&self, field: JsValue) -> Result<CrmQuery, JsValue> {
-        let field = text_arg(&field, "field")?;
-        Ok(self.constrain(Constraint::DoesNotExist { field }))
-    }
-
-    #[wasm_bindgen(skip_typescript, js_name = startsWith)]
-    pub fn starts_with(
-        &self,
-        field: JsValue,
-        text: JsValue,
-        options: Option<JsValue>,
-    ) -> Result<CrmQuery, JsValue> {
-        let (field, text, case_insensitive) = text_condition_args(field, text, options)?;
-        Ok(self.constrain(Constraint::StartsWith {
-            field,
-            text,
-            case_insensitive,
-        }))
-    }
-
-    #[wasm_bindgen(skip_typescript)]
-    pub fn contains(
-        &self,
-        field: JsValue,
-        text: JsValue,
-        options: Option<JsValue>,
-    ) -> Result<CrmQuery, JsValue> {
-        let (field, text, case_insensitive) = text_condition_args(field, text, options)?;
-        Ok(self.constrain(Constraint::Contains {
-            field,
-            text,
-            case_insensitive,
-        }))
-    }
-
-    #[wasm_bindgen(skip_typescript, js_name = endsWith)]
-    pub fn ends_with(
-        &self,
-        field: JsValue,
-        text: JsValue,
-        options: Option<JsValue>,
-    ) -> Result<CrmQuery, JsValue> {
-        let (field, text, case_insensitive) = text_condition_args(field, text, options)?;
-        Ok(self.constrain(Constraint::EndsWith {
-            field,
-            text,
-            case_insensitive,
-        }))
-    }
-
-    #[wasm_bindgen(skip_typescript, js_name = matchesQuery)]
-    pub fn matches_query(&self, field: JsValue, other: JsValue) -> Result<CrmQuery, JsValue> {
-        let field = text_arg(&field, "field")?;
-        let other = CrmQuery::arg(&other, "the sub-query")?;
-        let (class, sub) = (self.class.name(), other.class.name());
-        crate::query::check_sub_query_class(class, &field, sub).map_err(to_js_error)?;
-        Ok(self.constrain(Constraint::MatchesQuery {
-            field,
-            query: Box::new(other.query.clone()),
-        }))
-    }
-
-    #[wasm_bindgen(skip_typescript, js_name = doesNotMatchQuery)]
-    pub fn does_not_match_query(
-        &self,
-        field: JsValue,
-        other: JsValue,
-    ) -> Result<CrmQuery, JsValue> {
-        let field = text_arg(&field, "field")?;
-        let other = CrmQuery::arg(&other, "the sub-query")?;
-        let (class, sub) = (self.class.name(), other.class.name());
-        crate::query::check_sub_query_class(class, &field, sub).map_err(to_js_error)?;
-        Ok(self.constrain(Constraint::DoesNotMatchQuery {
-            field,
-            query: Box::new(other.query.clone()),
-        }))
-    }
-
-    #[wasm_bindgen(skip_typescript)]
-    pub fn or(&self, other: JsValue) -> Result<CrmQuery, JsValue> {
-        let other = CrmQuery::arg(&other, "the other query")?;
-        Ok(self.with(|q| *q = q.or(&other.query)))
-    }
-
-    #[wasm_bindgen(skip_typescript)]
-    pub fn and(&self, other: JsValue) -> Result<CrmQuery, JsValue> {
-        let other = CrmQuery::arg(&other, "the other query")?;
-        Ok(self.with(|q| *q = q.and(&other.query)))
-    }
-
-    #[wasm_bindgen(skip_typescript, variadic)]
-    pub fn ascending(&self, fields: Vec<JsValue>) -> Result<CrmQuery, JsValue> {
-        let fields = rest_texts(&fields, "an order field")?;
-        Ok(self.with(|q| q.order.extend(fields)))
-    }
-
-    #[wasm_bindgen(skip_typescript, variadic)]
-    pub fn descending(&self, fields: Vec<JsValue>) -> Result<CrmQuery, JsValue> {
-        let fields = rest_texts(&fields, "an order field")?;
-        Ok(self.with(|q| q.order.extend(fields.into_iter().map(|f| format!("-{f}")))))
-    }
-
-    #[wasm_bindgen(skip_typescript)]
-    pub fn limit(&self, n: JsValue) -> Result<CrmQuery, JsValue> {
-        let n = count_value(&n, "limit")?;
-        Ok(self.with(|q| q.limit = Some(n)))
-    }
-
-    #[wasm_bindgen(skip_typescript)]
-    pub fn skip(&self, n: JsValue) -> Result<CrmQuery, JsValue> {
-        let n = count_value(&n, "skip")?;
-        Ok(self.with(|q| q.skip = Some(n)))
-    }
-
-    #[wasm_bindgen(skip_typescript, variadic)]
-    pub fn select(&self, fields: Vec<JsValue>) -> Result<CrmQuery, JsValue> {
-        let fields = rest_texts(&fields, "a selected field")?;
-        Ok(self.with(|q| q.keys.extend(fields)))
-    }
-
-    #[wasm_bindgen(skip_typescript, variadic)]
-    pub fn include(&self, fields: Vec<JsValue>) -> Result<CrmQuery, JsValue> {
-        let fields = rest_texts(&fields, "an included field")?;
-        Ok(self.with(|q| q.include.extend(fields)))
     }
 
     #[wasm_bindgen(skip_typescript)]

@@ -22,6 +22,32 @@ pub struct SearchIndexHandle {
     synced: Cell<Option<(usize, u64)>>,
 }
 
+/// Setters that read one value (or a list) as a model and hand it to the index.
+macro_rules! setters {
+    ($($(#[$doc:meta])* $name:ident = $js:ident($arg:ident: $ty:ty = $ts:literal, $what:literal) => $call:ident;)*) => {
+        #[wasm_bindgen(js_class = SearchIndex)]
+        impl SearchIndexHandle {$(
+            $(#[$doc])*
+            #[wasm_bindgen(js_name = $js)]
+            pub fn $name(&self, #[wasm_bindgen(unchecked_param_type = $ts)] $arg: JsValue) -> Result<(), JsValue> {
+                let $arg: $ty = from_js(&$arg, $what)?;
+                self.index.borrow_mut().$call(&$arg);
+                Ok(())
+            }
+        )*}
+    };
+}
+
+setters! {
+    /// Makes the indexed contacts exactly these.
+    set_contacts = setContacts(contacts: Vec<Contact> = "Contact[]", "contacts") => set_contacts;
+    /// Makes the indexed companies exactly these.
+    set_companies = setCompanies(companies: Vec<Company> = "Company[]", "companies") => set_companies;
+    upsert_contact = upsertContact(contact: Contact = "Contact", "Contact") => upsert_contact;
+    upsert_company = upsertCompany(company: Company = "Company", "Company") => upsert_company;
+    upsert_deal = upsertDeal(deal: Deal = "Deal", "Deal") => upsert_deal;
+}
+
 #[wasm_bindgen(js_class = SearchIndex)]
 impl SearchIndexHandle {
     #[wasm_bindgen(constructor)]
@@ -59,28 +85,6 @@ impl SearchIndexHandle {
         Ok(true)
     }
 
-    /// Makes the indexed contacts exactly these.
-    #[wasm_bindgen(js_name = setContacts)]
-    pub fn set_contacts(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "Contact[]")] contacts: JsValue,
-    ) -> Result<(), JsValue> {
-        let contacts: Vec<Contact> = from_js(&contacts, "contacts")?;
-        self.index.borrow_mut().set_contacts(&contacts);
-        Ok(())
-    }
-
-    /// Makes the indexed companies exactly these.
-    #[wasm_bindgen(js_name = setCompanies)]
-    pub fn set_companies(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "Company[]")] companies: JsValue,
-    ) -> Result<(), JsValue> {
-        let companies: Vec<Company> = from_js(&companies, "companies")?;
-        self.index.borrow_mut().set_companies(&companies);
-        Ok(())
-    }
-
     /// Makes the indexed deals exactly these (when no pipeline holds them).
     #[wasm_bindgen(js_name = setDeals)]
     pub fn set_deals(
@@ -90,36 +94,6 @@ impl SearchIndexHandle {
         let deals: Vec<Deal> = from_js(&deals, "deals")?;
         self.index.borrow_mut().sync_deals(&deals);
         self.synced.set(None);
-        Ok(())
-    }
-
-    #[wasm_bindgen(js_name = upsertContact)]
-    pub fn upsert_contact(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "Contact")] contact: JsValue,
-    ) -> Result<(), JsValue> {
-        let contact: Contact = from_js(&contact, "Contact")?;
-        self.index.borrow_mut().upsert_contact(&contact);
-        Ok(())
-    }
-
-    #[wasm_bindgen(js_name = upsertCompany)]
-    pub fn upsert_company(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "Company")] company: JsValue,
-    ) -> Result<(), JsValue> {
-        let company: Company = from_js(&company, "Company")?;
-        self.index.borrow_mut().upsert_company(&company);
-        Ok(())
-    }
-
-    #[wasm_bindgen(js_name = upsertDeal)]
-    pub fn upsert_deal(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "Deal")] deal: JsValue,
-    ) -> Result<(), JsValue> {
-        let deal: Deal = from_js(&deal, "Deal")?;
-        self.index.borrow_mut().upsert_deal(&deal);
         Ok(())
     }
 

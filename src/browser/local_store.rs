@@ -2,9 +2,9 @@
 //! a store per CRM class (records from [`crate::offline::record`], with their indexes), named
 //! pins, the queue of offline writes, and a meta store. Local queries read candidates through an
 //! index where one applies and run [`crate::eval`] over them; offline writes apply to the local
-//! copy at once, are queued, and are replayed in order by [`LocalStore::sync`].
+//! copy at once and are queued. The replay is the core's [`crate::offline::OfflineSync`], over
+//! this store as its [`QueueStore`].
 
-use std::cell::{Cell, RefCell};
 use std::collections::BTreeSet;
 
 use serde_json::{Map, Value};
@@ -16,11 +16,8 @@ use crate::class::CrmClass;
 use crate::client::Client;
 use crate::error::{CrmError, Result};
 use crate::eval::{self, SubQueries};
-use crate::offline::{
-    self, Conflict, ConflictPolicy, OpError, OpKind, Outcome, PendingOp, SyncReport,
-};
+use crate::offline::{self, OpKind, PendingOp, QueueStore};
 use crate::query::Query;
-use crate::rest;
 use crate::schema::{Changes, ClassSchema};
 
 const VERSION: u32 = 1;
@@ -52,19 +49,9 @@ fn object_of(record: &JsValue) -> Option<Value> {
     serde_json::from_str(&text).ok()
 }
 
-/// Something the app should hear about, delivered after the call that caused it.
-pub enum StoreEvent {
-    Rejected(PendingOp, CrmError),
-    Conflict(Conflict),
-    Progress { done: u32, total: u32 },
-}
-
 pub struct LocalStore {
     db: web_sys::IdbDatabase,
     pub name: String,
-    policy: Cell<ConflictPolicy>,
-    syncing: Cell<bool>,
-    events: RefCell<Vec<StoreEvent>>,
 }
 
 impl LocalStore {
@@ -73,22 +60,11 @@ impl LocalStore {
         Ok(LocalStore {
             db,
             name: name.to_owned(),
-            policy: Cell::new(ConflictPolicy::default()),
-            syncing: Cell::new(false),
-            events: RefCell::new(Vec::new()),
         })
     }
 
     pub fn close(&self) {
         self.db.close();
-    }
-
-    pub fn set_policy(&self, policy: ConflictPolicy) {
-        self.policy.set(policy);
-    }
-
-    pub fn take_events(&self) -> Vec<StoreEvent> {
-        std::mem::take(&mut *self.events.borrow_mut())
     }
 
     /// Stores `objects` (JS shape) and adds them to the pin `name`, in one transaction.
@@ -336,20 +312,10 @@ impl LocalStore {
         changes: &Changes,
         request_id: String,
     ) -> Result<PendingOp> {
-        let schema = class_schema(class)?;
-        let body = schema.encode_changes(changes)?;
         let local = self.get(class, id).await?;
-        let base = offline::base_of(schema, local.as_ref(), &body);
-        let mut object = local.unwrap_or_else(|| serde_json::json!({ "objectId": id }));
-        offline::apply_update(&mut object, &body);
-        self.enqueue(
-            class,
-            id,
-            OpKind::Update { body, base },
-            request_id,
-            Some(object),
-        )
-        .await
+        let (kind, object) = offline::prepare_update(class_schema(class)?, local, id, changes)?;
+        self.enqueue(class, id, kind, request_id, Some(object))
+            .await
     }
 
     /// Queues a delete and removes the local copy.
@@ -388,144 +354,6 @@ impl LocalStore {
         }
         idb::done(&tx).await?;
         Ok(present)
-    }
-
-    async fn finish_op(&self, op: &PendingOp, outcome: Result<Value, OpError>) -> Result<()> {
-        let tx = idb::transaction(&self.db, &[&op.class_name, OPS], true)?;
-        let ops = idb::store(&tx, OPS)?;
-        match outcome {
-            Ok(answer) => {
-                ops.delete(&JsValue::from_f64(op.seq as f64))
-                    .map_err(|_| CrmError::Storage("delete op".into()))?;
-                // The server's timestamps (and values it set) into the local copy.
-                let store = idb::store(&tx, &op.class_name)?;
-                if !matches!(op.kind, OpKind::Delete) {
-                    let current = idb::get(&store, &op.object_id).await?;
-                    if let (Some(mut object), Value::Object(answer)) = (object_of(&current), answer)
-                    {
-                        offline::apply_update(&mut object, &answer);
-                        if let Some(rec) = offline::record(&op.class_name, &object) {
-                            idb::put(&store, &to_js(&Value::Object(rec))?)?;
-                        }
-                    }
-                }
-            }
-            Err(e) => {
-                let kept = PendingOp {
-                    rejected: Some(e),
-                    ..op.clone()
-                };
-                idb::put(&ops, &op_record(&kept)?)?;
-            }
-        }
-        idb::done(&tx).await
-    }
-
-    /// Replays the queue in order. Stops at the first write that fails for lack of a
-    /// connection; a write the server refuses is kept, reported, and skipped.
-    pub async fn sync(&self, client: &Client<BrowserPlatform>) -> Result<SyncReport> {
-        if self.syncing.replace(true) {
-            return Err(CrmError::InvalidInput("a sync is already running".into()));
-        }
-        let result = self.replay(client).await;
-        self.syncing.set(false);
-        result
-    }
-
-    async fn replay(&self, client: &Client<BrowserPlatform>) -> Result<SyncReport> {
-        let ops = self.pending().await?;
-        let todo: Vec<PendingOp> = ops.into_iter().filter(|o| o.rejected.is_none()).collect();
-        let total = todo.len() as u32;
-        let mut report = SyncReport::default();
-        for (done, op) in todo.into_iter().enumerate() {
-            self.events.borrow_mut().push(StoreEvent::Progress {
-                done: done as u32,
-                total,
-            });
-            let result = self.replay_one(client, &op, &mut report).await;
-            match offline::judge(result, &op.kind) {
-                Outcome::Applied(answer) => {
-                    self.finish_op(&op, Ok(answer)).await?;
-                    report.applied += 1;
-                }
-                Outcome::Rejected(e) => {
-                    self.finish_op(
-                        &op,
-                        Err(OpError {
-                            code: e.code().into(),
-                            message: e.to_string(),
-                        }),
-                    )
-                    .await?;
-                    report.rejected += 1;
-                    self.events
-                        .borrow_mut()
-                        .push(StoreEvent::Rejected(op.clone(), e));
-                }
-                Outcome::Stop(_) => {
-                    report.offline = true;
-                    break;
-                }
-            }
-        }
-        self.events
-            .borrow_mut()
-            .push(StoreEvent::Progress { done: total, total });
-        report.pending = self.pending().await?.len() as u32;
-        Ok(report)
-    }
-
-    async fn replay_one(
-        &self,
-        client: &Client<BrowserPlatform>,
-        op: &PendingOp,
-        report: &mut SyncReport,
-    ) -> Result<Value> {
-        let schema = class_schema(&op.class_name)?;
-        match &op.kind {
-            OpKind::Create { body } => {
-                let req = rest::create_in(schema, body.clone(), op.request_id.clone());
-                client.replay(&req).await
-            }
-            OpKind::Update { body, base } => {
-                // What the server holds now decides conflicts; fields not in the body are not sent.
-                let current = client
-                    .send_request(&rest::get_in(schema, &op.object_id)?)
-                    .await?;
-                let (send, conflicts) = offline::merge_update(
-                    schema,
-                    &op.object_id,
-                    body,
-                    base,
-                    &current,
-                    self.policy.get(),
-                );
-                report.conflicts += conflicts.len() as u32;
-                self.events
-                    .borrow_mut()
-                    .extend(conflicts.into_iter().map(StoreEvent::Conflict));
-                if send.is_empty() {
-                    return Ok(Value::Object(Map::new()));
-                }
-                client
-                    .replay(&rest::update_in(
-                        schema,
-                        &op.object_id,
-                        send,
-                        op.request_id.clone(),
-                    )?)
-                    .await
-            }
-            OpKind::Delete => {
-                client
-                    .replay(&rest::delete_in(
-                        schema,
-                        &op.object_id,
-                        op.request_id.clone(),
-                    )?)
-                    .await
-            }
-        }
     }
 
     /// Refreshes a pin from the server: objects whose version on the server differs from the
@@ -571,6 +399,34 @@ impl LocalStore {
             self.unpin(class, Some(&diff.gone), Some(name)).await?;
         }
         Ok((changed.len(), diff.gone.len()))
+    }
+}
+
+/// Where a replayed write settles (see [`offline::OfflineSync::sync`]).
+impl QueueStore for LocalStore {
+    async fn pending(&self) -> Result<Vec<PendingOp>> {
+        LocalStore::pending(self).await
+    }
+
+    async fn applied(&self, op: &PendingOp, answer: &Value) -> Result<()> {
+        let tx = idb::transaction(&self.db, &[&op.class_name, OPS], true)?;
+        idb::store(&tx, OPS)?
+            .delete(&JsValue::from_f64(op.seq as f64))
+            .map_err(|_| CrmError::Storage("delete op".into()))?;
+        let store = idb::store(&tx, &op.class_name)?;
+        let current = object_of(&idb::get(&store, &op.object_id).await?);
+        if let Some(object) = offline::settled_copy(op, current, answer) {
+            if let Some(rec) = offline::record(&op.class_name, &object) {
+                idb::put(&store, &to_js(&Value::Object(rec))?)?;
+            }
+        }
+        idb::done(&tx).await
+    }
+
+    async fn rejected(&self, op: &PendingOp) -> Result<()> {
+        let tx = idb::transaction(&self.db, &[OPS], true)?;
+        idb::put(&idb::store(&tx, OPS)?, &op_record(op)?)?;
+        idb::done(&tx).await
     }
 }
 

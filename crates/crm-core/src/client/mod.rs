@@ -425,19 +425,29 @@ mod tests {
                 .clone(),
             "r1".into(),
         );
-        let retries = RetryPolicy::default().max_retries as usize;
-        let mut answers = vec![
-            server(parse_code::DUPLICATE_REQUEST),
-            server(parse_code::OBJECT_NOT_FOUND),
-            server(parse_code::DUPLICATE_REQUEST),
-        ];
-        // Renewed once; after that the object is looked for again (the first attempt could
-        // still be in flight), then the 159 stands.
-        answers.extend((0..=retries).map(|_| server(parse_code::OBJECT_NOT_FOUND)));
-        let c = client(answers);
+        // The renewed id is burned too: it is looked at again while retries remain (3), and
+        // never renewed a second time.
+        let c = client(
+            [
+                server(parse_code::DUPLICATE_REQUEST),
+                server(parse_code::OBJECT_NOT_FOUND),
+            ]
+            .into_iter()
+            .cycle()
+            .take(10)
+            .collect(),
+        );
         let err = run(c.send(&create)).unwrap_err();
         assert_eq!(err.code(), "DUPLICATE_REQUEST");
-        assert_eq!(c.platform.sent.borrow().len(), 4 + retries);
+        let sent = c.platform.sent.borrow();
+        assert_eq!(sent.len(), 10);
+        let ids: std::collections::BTreeSet<_> = sent
+            .iter()
+            .filter(|r| r.method == Method::Post)
+            .map(|r| r.request_id.clone())
+            .collect();
+        assert_eq!(ids.len(), 2, "the first id and one renewal");
+        drop(sent);
 
         let increment = rest::update::<Deal>(
             "abc",
@@ -462,35 +472,34 @@ mod tests {
     }
 
     #[test]
-    fn a_159_for_a_write_still_in_flight_is_confirmed_once_it_lands() {
-        // A delete retried while its first attempt is still running: the object is there at
-        // the first look and gone at the next; the delete succeeded, not "duplicate request".
+    fn a_duplicate_request_that_cannot_be_confirmed_yet_is_looked_at_again() {
+        // A busy server: the first attempt times out, the retry is answered 159, and reading
+        // the object back times out too. The write must not fail with 159 while retries remain.
+        let object =
+            json!({"objectId": "abc", "title": "t", "createdAt": "2026-01-01T00:00:00.000Z"});
         let c = client(vec![
+            Err(CrmError::Timeout(15_000)),
             server(parse_code::DUPLICATE_REQUEST),
-            Ok(json!({"objectId": "abc", "title": "t"})),
-            server(parse_code::OBJECT_NOT_FOUND),
+            Err(CrmError::Timeout(15_000)),
+            server(parse_code::DUPLICATE_REQUEST),
+            Ok(object.clone()),
         ]);
-        let delete = rest::delete::<Deal>("abc", "r1".into()).unwrap();
-        run(c.send(&delete)).unwrap();
-        assert_eq!(c.platform.sent.borrow().len(), 3);
-
-        // An increment (never resent: it would count twice) whose first look-up fails.
-        let increment = rest::update::<Deal>(
-            "abc",
-            json!({"amount": {"__op": "Increment", "amount": 1}})
+        let create = rest::create::<Deal>(
+            json!({"objectId": "abc", "title": "t"})
                 .as_object()
                 .unwrap()
                 .clone(),
-            "r2".into(),
-        )
-        .unwrap();
-        let c = client(vec![
-            server(parse_code::DUPLICATE_REQUEST),
-            server(parse_code::CONNECTION_FAILED),
-            Ok(json!({"objectId": "abc", "amount": 2})),
-        ]);
-        run(c.send(&increment)).expect("a failed look is not the end");
-        assert_eq!(c.platform.sent.borrow().len(), 3);
+            "r1".into(),
+        );
+        let answer = run(c.send(&create)).unwrap();
+        assert_eq!(answer["createdAt"], object["createdAt"]);
+        let sent = c.platform.sent.borrow();
+        let posts: Vec<_> = sent.iter().filter(|r| r.method == Method::Post).collect();
+        assert_eq!(posts.len(), 3);
+        assert!(
+            posts.iter().all(|r| r.request_id.as_deref() == Some("r1")),
+            "looked at again under the same id, never sent as a new write"
+        );
     }
 
     #[test]

@@ -71,10 +71,7 @@ impl<P: Platform> Client<P> {
                         parse_code: parse_code::DUPLICATE_REQUEST,
                         ..
                     },
-                ) => match self
-                    .look_for_replayed_write(request, token.as_deref(), renewed.is_none())
-                    .await
-                {
+                ) => match self.check_replayed_write(request, token.as_deref()).await {
                     Replayed::Applied(answer) => break Ok(answer),
                     // The server took the request id but never finished the write (it died in
                     // between): the id is burned, the write is not there. Sending it again under
@@ -87,15 +84,26 @@ impl<P: Platform> Client<P> {
                             ..request.clone()
                         });
                     }
+                    // Cannot tell yet: the read-back failed (a busy server times it out too), or
+                    // the write is not there but may still be running (the server takes the
+                    // request id when a write starts and commits it later). Look again after a
+                    // backoff: sending the same id again is only answered 159, never applied.
+                    _ if attempt < self.retry.max_retries => {
+                        self.platform
+                            .sleep(self.retry.delay_ms(attempt, self.random_unit()))
+                            .await;
+                        attempt += 1;
+                    }
                     _ => break Err(e),
                 },
-                // A retried write whose first attempt went through: the create now finds its
-                // own id taken, the delete finds nothing to delete.
+                // A retried write whose first attempt went through (here, or in an earlier
+                // replay of the offline queue): the create now finds its own id taken, the
+                // delete finds nothing to delete.
                 Err(
                     e @ CrmError::Server {
                         parse_code: code, ..
                     },
-                ) if attempt > 0
+                ) if (attempt > 0 || request.replay)
                     && matches!(
                         (code, request.method),
                         (parse_code::DUPLICATE_VALUE, Method::Post)
@@ -121,33 +129,5 @@ impl<P: Platform> Client<P> {
             }
         }
         result
-    }
-
-    /// After a 159, reads the write's object back. Parse records a request id when the request
-    /// arrives and the write commits later, so under load the first attempt may still be in
-    /// flight when its retry hears 159: unless the write can simply be resent under a new id,
-    /// look again, backing off as for a transient error, before deciding it is not there.
-    async fn look_for_replayed_write(
-        &self,
-        request: &Request,
-        token: Option<&str>,
-        may_renew: bool,
-    ) -> Replayed {
-        let mut seen = self.check_replayed_write(request, token).await;
-        let mut looks = 0;
-        while looks < self.retry.max_retries
-            && match &seen {
-                Replayed::Applied(_) => false,
-                Replayed::Absent => !(may_renew && resendable(request)),
-                Replayed::Unknown => true,
-            }
-        {
-            self.platform
-                .sleep(self.retry.delay_ms(looks, self.random_unit()))
-                .await;
-            looks += 1;
-            seen = self.check_replayed_write(request, token).await;
-        }
-        seen
     }
 }

@@ -1,12 +1,14 @@
 //! What the local datastore's handle asks of the core before it touches storage: which class
 //! a name means, objects checked as their model, and a new object prepared for the queue
-//! exactly as [`Client::create`] prepares it for the server.
+//! exactly as [`Client::create`] prepares it for the server, an update as it is queued.
 
 use serde_json::{Map, Value};
 
+use super::{apply_update, base_of, OpKind};
 use crate::class::CrmClass;
 use crate::client::{Client, Platform};
 use crate::error::{CrmError, Result};
+use crate::schema::{Changes, ClassSchema};
 
 /// The class a local store keeps under `name`.
 pub fn local_class(name: &str) -> Result<CrmClass> {
@@ -48,6 +50,21 @@ pub fn prepare_create<P: Platform>(
         let js = serde_json::to_value(&typed).map_err(|e| CrmError::from_input(what, &e.to_string()))?;
         Ok((js, body, request_id))
     })
+}
+
+/// An update to queue offline: the op (the wire body, and the values those fields had here, to
+/// detect concurrent changes when it is replayed) and the local copy with the change applied.
+pub fn prepare_update(
+    schema: &ClassSchema,
+    local: Option<Value>,
+    object_id: &str,
+    changes: &Changes,
+) -> Result<(OpKind, Value)> {
+    let body = schema.encode_changes(changes)?;
+    let base = base_of(schema, local.as_ref(), &body);
+    let mut object = local.unwrap_or_else(|| serde_json::json!({ "objectId": object_id }));
+    apply_update(&mut object, &body);
+    Ok((OpKind::Update { body, base }, object))
 }
 
 #[cfg(test)]

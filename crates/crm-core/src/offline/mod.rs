@@ -8,15 +8,18 @@
 //! [`crate::client`] for how 159 / 137 answers are confirmed).
 //!
 //! By concept: [`record`] (stored records, index plans), [`queue`] (offline writes),
-//! [`merge`] (conflicts), [`sync`] (judging replays).
+//! [`merge`] (conflicts), [`sync`] (judging replays, the sync state), [`driver`] (the replay
+//! loop over a [`QueueStore`] and the client).
 
+mod driver;
 mod local;
 mod merge;
 mod queue;
 mod record;
 mod sync;
 
-pub use local::{local_class, prepare_create, typed_objects};
+pub use driver::{settled_copy, OfflineSync, QueueStore, SyncEvent};
+pub use local::{local_class, prepare_create, prepare_update, typed_objects};
 pub use merge::{base_of, merge_update, Conflict, ConflictPolicy};
 pub use queue::{apply_update, to_js_shape, OpError, OpKind, PendingOp};
 pub use record::{index_plan, indexes, record};

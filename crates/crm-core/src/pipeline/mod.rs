@@ -23,6 +23,7 @@ mod stats;
 
 pub use columns::{ColumnSummary, Sort, SortKey};
 pub use filter::Filter;
+pub use moves::move_and_save;
 pub use stats::{MonthRevenue, StageAge, Stats};
 
 use rustc_hash::FxHashMap as HashMap;

@@ -2,7 +2,7 @@
 // screens. The signed-in user's wasm handles live in a Workspace (data/workspace.ts), closed here
 // at log-out once the signed-in screens have unmounted.
 import { lazy, Suspense, useEffect, useState } from 'react';
-import { NavLink, Navigate, Route, Routes, useLocation } from 'react-router';
+import { NavLink, Navigate, Route, Routes, useLocation, useNavigate } from 'react-router';
 import { ActionIcon, AppShell, Badge, Burger, Button, Group, Loader, NavLink as MantineNavLink, Stack, Text, Tooltip } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { IconAddressBook, IconBuilding, IconChartBar, IconChecklist, IconFileImport, IconLayoutKanban, IconLogout, IconSettings } from '@tabler/icons-react';
@@ -12,25 +12,26 @@ import { SessionContext } from '../data/context';
 import { useSyncStatus, useWorkspaceState } from '../data/hooks';
 import { closeWorkspace, getWorkspace, type Workspace } from '../data/workspace';
 import { LogIn } from '../features/auth/LogIn';
-import { Board } from '../features/board/Board';
+import { MyDay } from '../features/myday/MyDay';
 import { GlobalSearch, SearchButton } from '../features/search/GlobalSearch';
 import { ErrorBoundary } from './ErrorBoundary';
 import { Logo } from './Logo';
 
-// The board is the first screen and ships with the app; the other screens load on first visit
-// (the dashboard's charts alone are a third of the code).
+// My day is the first screen (after log-in and at /) and ships with the app; the other screens
+// load on first visit (the dashboard's charts alone are a third of the code).
 const named = <K extends string>(load: () => Promise<Record<K, React.ComponentType>>, name: K) => lazy(() => load().then((m) => ({ default: m[name] })));
+const Board = named(() => import('../features/board/Board'), 'Board');
 const Companies = named(() => import('../features/companies/Companies'), 'Companies');
 const CompanyPage = named(() => import('../features/companies/CompanyPage'), 'CompanyPage');
 const ContactPage = named(() => import('../features/contacts/ContactPage'), 'ContactPage');
 const Contacts = named(() => import('../features/contacts/Contacts'), 'Contacts');
 const Dashboard = named(() => import('../features/dashboard/Dashboard'), 'Dashboard');
 const Settings = named(() => import('../features/settings/Settings'), 'Settings');
-const MyDay = named(() => import('../features/myday/MyDay'), 'MyDay');
 const Import = named(() => import('../features/import/Import'), 'Import');
 export function App({ client }: { client: CrmClient }) {
   const [user, setUser] = useState<User | undefined>(() => client.currentUser());
   const [notice, setNotice] = useState<string>();
+  const navigate = useNavigate();
 
   useEffect(
     () =>
@@ -49,9 +50,12 @@ export function App({ client }: { client: CrmClient }) {
     return <LogIn client={client} notice={notice} onSignedIn={(u) => { setNotice(undefined); setUser(u); }} />;
   }
   const workspace = getWorkspace(client, user.objectId);
+  // Logged out: back to /, so the next log-in opens on My day (a link followed while logged out,
+  // or a session that expired, keeps its address through the log-in).
   const logOut = async () => {
     await client.logOut().catch(() => undefined);
     setUser(undefined);
+    navigate('/', { replace: true });
   };
   return (
     <SessionContext.Provider value={{ client, user, workspace }}>
@@ -64,7 +68,7 @@ export function App({ client }: { client: CrmClient }) {
 
 const NAV = [
   { to: '/my-day', label: 'My day', icon: IconChecklist },
-  { to: '/', label: 'Pipeline', icon: IconLayoutKanban, keepFilters: true },
+  { to: '/pipeline', label: 'Pipeline', icon: IconLayoutKanban, keepFilters: true },
   { to: '/contacts', label: 'Contacts', icon: IconAddressBook },
   { to: '/companies', label: 'Companies', icon: IconBuilding },
   { to: '/dashboard', label: 'Dashboard', icon: IconChartBar, keepFilters: true },
@@ -77,7 +81,7 @@ function Shell({ user, workspace, onLogOut }: { user: User; workspace: Workspace
   const location = useLocation();
   const state = useWorkspaceState(workspace);
   // The board's filters travel between the board and the dashboard (which says it is filtered).
-  const filters = location.pathname === '/' || location.pathname === '/dashboard' ? location.search : '';
+  const filters = location.pathname === '/pipeline' || location.pathname === '/dashboard' ? location.search : '';
   return (
     <AppShell header={{ height: 56 }} navbar={{ width: 210, breakpoint: 'sm', collapsed: { mobile: !opened } }} padding={0}>
       <AppShell.Header>
@@ -105,11 +109,10 @@ function Shell({ user, workspace, onLogOut }: { user: User; workspace: Workspace
               key={n.to}
               component={NavLink}
               to={n.keepFilters ? `${n.to}${filters}` : n.to}
-              end={n.to === '/'}
               label={n.label}
               leftSection={<n.icon size={18} stroke={1.7} />}
               onClick={close}
-              active={n.to === '/' ? location.pathname === '/' || location.pathname.startsWith('/deals/') : location.pathname.startsWith(n.to)}
+              active={n.to === '/pipeline' ? location.pathname === '/pipeline' || location.pathname.startsWith('/deals/') : location.pathname.startsWith(n.to)}
             />
           ))}
         </Stack>
@@ -142,7 +145,8 @@ function Screens({ workspace }: { workspace: Workspace }) {
   return (
     <Suspense fallback={<Group p="xl" gap="sm"><Loader size="sm" /><Text c="dimmed">Loading…</Text></Group>}>
     <Routes>
-      <Route path="/" element={<Board />} />
+      <Route path="/" element={<Navigate to="/my-day" replace />} />
+      <Route path="/pipeline" element={<Board />} />
       <Route path="/deals/:dealId" element={<Board />} />
       <Route path="/contacts" element={<Contacts />} />
       <Route path="/contacts/:contactId" element={<ContactPage />} />
@@ -152,7 +156,7 @@ function Screens({ workspace }: { workspace: Workspace }) {
       <Route path="/settings" element={<Settings />} />
       <Route path="/my-day" element={<MyDay />} />
       <Route path="/import" element={<Import />} />
-      <Route path="*" element={<Navigate to="/" replace />} />
+      <Route path="*" element={<Navigate to="/my-day" replace />} />
     </Routes>
     </Suspense>
   );

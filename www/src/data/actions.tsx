@@ -3,9 +3,8 @@
 import type { Changes, Company, Contact, Deal, Stage } from 'crm-wasm';
 import { notifications } from '@mantine/notifications';
 import { describeError } from './crm';
+import { isOffline as offline } from './offline';
 import type { Workspace } from './workspace';
-
-const offline = (w: Workspace) => !navigator.onLine && !!w.state.local;
 
 /** Moves a deal to a stage: on the board at once, undone if the save fails. */
 export async function moveDeal(w: Workspace, id: string, to: Stage): Promise<void> {

@@ -1,6 +1,6 @@
 // The pipeline board: one column per stage, each scrolling on its own with a sticky header and
 // virtualised cards; drag with the mouse, or "Move to…" from a card's menu (keyboard, touch).
-// On a phone one stage shows at a time. /deals/:id opens a deal over the board.
+// On a phone one stage shows at a time. The board is at /pipeline; /deals/:id opens a deal over it.
 import { useCallback, useMemo, useState } from 'react';
 import { useNavigate, useParams } from 'react-router';
 import { DndContext, DragOverlay, MouseSensor, useSensor, useSensors, type Announcements, type DragEndEvent, type DragStartEvent } from '@dnd-kit/core';
@@ -9,11 +9,12 @@ import { DatePickerInput } from '@mantine/dates';
 import { useMediaQuery } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { IconPlus, IconSearch } from '@tabler/icons-react';
-import type { Activity, Stage } from 'crm-wasm';
+import type { Stage } from 'crm-wasm';
 import { moveDeal } from '../../data/actions';
 import { useSession } from '../../data/context';
 import { describeError } from '../../data/crm';
-import { usePipeline, useQuery } from '../../data/hooks';
+import { useNextActivities } from '../../data/activities';
+import { usePipeline } from '../../data/hooks';
 import { useMyTeam } from '../../data/team';
 import { STAGE_OPTIONS, stageLabel } from '../../lib/stages';
 import { DealDrawer } from '../deal/DealDrawer';
@@ -40,12 +41,8 @@ export function Board() {
   const [askLost, setAskLost] = useState<string>();
   const team = useMyTeam();
   // Each deal's next open activity (the earliest due), for its card; none planned is flagged.
-  const open = useQuery(() => client.activities().doesNotExist('completedAt').exists('dueDate').ascending('dueDate'), 'next-activities', true);
-  const nextOf = useMemo(() => {
-    const next = new Map<string, Activity>();
-    for (const a of open.data ?? []) if (a.relatedTo?.className === 'Deal' && !next.has(a.relatedTo.objectId)) next.set(a.relatedTo.objectId, a);
-    return open.data ? (id: string) => next.get(id) ?? null : undefined;
-  }, [open.data]);
+  const next = useNextActivities();
+  const nextOf = useMemo(() => next && ((id: string) => next('Deal', id)), [next]);
   const sensors = useSensors(useSensor(MouseSensor, { activationConstraint: { distance: 5 } }));
 
   const title = (id: string | number) => pipeline.get(String(id))?.title ?? 'the deal';
@@ -141,7 +138,7 @@ export function Board() {
       </DndContext>
       <NewDealModal opened={creating} onClose={() => setCreating(false)} client={client} />
       {askLost && <LostReasonModal dealId={askLost} onClose={() => setAskLost(undefined)} />}
-      {dealId && <DealDrawer key={dealId} dealId={dealId} onClose={() => navigate({ pathname: '/', search: window.location.search })} />}
+      {dealId && <DealDrawer key={dealId} dealId={dealId} onClose={() => navigate({ pathname: '/pipeline', search: window.location.search })} />}
     </div>
   );
 }

@@ -7,11 +7,13 @@ import { IconArrowLeft, IconTrash } from '@tabler/icons-react';
 import type { Contact } from 'crm-wasm';
 import { ConfirmDelete } from '../../components/ConfirmDelete';
 import { deleteContact } from '../../data/actions';
+import { useNextActivities } from '../../data/activities';
 import { useSession } from '../../data/context';
 import { describeError } from '../../data/crm';
 import { useQuery } from '../../data/hooks';
 import { formatMoney, initials, refName } from '../../lib/format';
 import { stageInfo } from '../../lib/stages';
+import { NextStep } from '../activities/NextStep';
 import { Activities } from '../deal/Activities';
 
 export function ContactPage() {
@@ -22,6 +24,7 @@ export function ContactPage() {
   const [error, setError] = useState<string>();
   const [form, setForm] = useState({ name: '', email: '', phone: '', company: '', notes: '' });
   const [deleting, setDeleting] = useState(false);
+  const next = useNextActivities();
   const companies = useQuery(() => client.companies().ascending('name'), 'companies', true);
   const deals = useQuery(() => client.deals().equalTo('contact', { className: 'Contact', objectId: contactId }).ascending('title'), `contact-deals:${contactId}`);
 
@@ -70,6 +73,7 @@ export function ContactPage() {
             <div>
               <Title order={1} size="h2">{contact.name}</Title>
               <Text c="dimmed" size="sm">{[contact.email, contact.phone, refName(contact.company)].filter(Boolean).join(' · ')}</Text>
+              <NextStep next={next?.('Contact', contactId)} size="sm" />
             </div>
           </Group>
           <Grid gap="md">

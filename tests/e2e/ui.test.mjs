@@ -73,7 +73,7 @@ for (const [label, viewport] of [['desktop', { width: 1440, height: 900 }], ['ph
     await shot('board');
     const dealTitle = (await rest('GET', `/classes/Deal/${deals[0].objectId}`, undefined, me.token)).title;
     await page.goto(new URL(`/deals/${deals[0].objectId}`, app.preview.url).href);
-    await page.getByRole('dialog', { name: dealTitle }).getByText('Kick-off call').waitFor();
+    await page.getByRole('dialog', { name: dealTitle }).getByText('Kick-off call', { exact: true }).waitFor();
     await shot('deal');
     for (const [route, ready, name] of [
       ['/contacts', 'Peter Gibbons', 'contacts'],

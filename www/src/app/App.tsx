@@ -10,7 +10,9 @@ import type { CrmClient, User } from 'crm-wasm';
 import { CrmProvider } from 'crm-wasm/react';
 import { SessionContext } from '../data/context';
 import { useSyncStatus, useWorkspaceState } from '../data/hooks';
+import { useMySettings } from '../data/settings';
 import { closeWorkspace, getWorkspace, type Workspace } from '../data/workspace';
+import { setCurrency } from '../lib/format';
 import { LogIn } from '../features/auth/LogIn';
 import { MyDay } from '../features/myday/MyDay';
 import { GlobalSearch, SearchButton } from '../features/search/GlobalSearch';
@@ -80,6 +82,11 @@ function Shell({ user, workspace, onLogOut }: { user: User; workspace: Workspace
   const [opened, { toggle, close }] = useDisclosure(false);
   const location = useLocation();
   const state = useWorkspaceState(workspace);
+  // The user's settings: amounts in their currency (set before the screens render; a change
+  // renders them again), the forecast weighted by their stage probabilities.
+  const { settings } = useMySettings();
+  setCurrency(settings.currency);
+  useEffect(() => workspace.pipeline.setProbabilities(settings.probabilities), [workspace, settings.probabilities]);
   // The board's filters travel between the board and the dashboard (which says it is filtered).
   const filters = location.pathname === '/pipeline' || location.pathname === '/dashboard' ? location.search : '';
   return (
@@ -120,7 +127,7 @@ function Shell({ user, workspace, onLogOut }: { user: User; workspace: Workspace
       <GlobalSearch />
       <AppShell.Main>
         <ErrorBoundary resetKey={location.pathname}>
-          <Screens workspace={workspace} />
+          <Screens key={settings.currency} workspace={workspace} />
         </ErrorBoundary>
       </AppShell.Main>
     </AppShell>

@@ -5,7 +5,7 @@ import { useEffect, useMemo } from 'react';
 import type { Activity, Changes, CrmQuery } from 'crm-wasm';
 import { useSession } from './context';
 import { useQuery } from './hooks';
-import { isOffline } from './offline';
+import { isOffline } from './records';
 import type { Workspace } from './workspace';
 
 const listeners = new Set<() => void>();

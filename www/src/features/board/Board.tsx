@@ -2,15 +2,15 @@
 // virtualised cards; drag with the mouse, or "Move to…" from a card's menu (keyboard, touch).
 // On a phone one stage shows at a time. The board is at /pipeline; /deals/:id opens a deal over it.
 import { useCallback, useMemo, useState } from 'react';
-import { useNavigate, useParams } from 'react-router';
+import { useNavigate, useParams, useSearchParams } from 'react-router';
 import { DndContext, DragOverlay, MouseSensor, useSensor, useSensors, type Announcements, type DragEndEvent, type DragStartEvent } from '@dnd-kit/core';
-import { Alert, Button, Chip, CloseButton, Group, NativeSelect, Select, TextInput } from '@mantine/core';
+import { Alert, Button, Chip, CloseButton, Group, NativeSelect, SegmentedControl, Select, TextInput } from '@mantine/core';
 import { DatePickerInput } from '@mantine/dates';
 import { useMediaQuery } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { IconPlus, IconSearch } from '@tabler/icons-react';
 import type { Stage } from 'crm-wasm';
-import { moveDeal } from '../../data/actions';
+import { moveDealUndoable } from '../../data/actions';
 import { useSession } from '../../data/context';
 import { describeError } from '../../data/crm';
 import { useNextActivities } from '../../data/activities';
@@ -21,6 +21,7 @@ import { DealDrawer } from '../deal/DealDrawer';
 import { LostReasonModal } from '../deal/LostReason';
 import { CardView } from './Card';
 import { Column } from './Column';
+import { DealList } from './DealList';
 import { useApplyFilters, useBoardFilters } from './filters';
 import { NewDealModal } from './NewDealModal';
 import { DEAL_COLUMNS } from '../import/columns';
@@ -33,6 +34,15 @@ export function Board() {
   const { filters, setFilter, active, clear } = useBoardFilters();
   useApplyFilters(pipeline, filters, user.objectId);
   const { dealId } = useParams();
+  // The board or the list (?view=list), with the same filters.
+  const [params, setParams] = useSearchParams();
+  const view = params.get('view') === 'list' ? 'list' : 'board';
+  const setView = (v: string) => setParams((p) => {
+    const n = new URLSearchParams(p);
+    if (v === 'list') n.set('view', 'list');
+    else n.delete('view');
+    return n;
+  }, { replace: true });
   const navigate = useNavigate();
   const phone = useMediaQuery('(max-width: 48em)', false) ?? false;
   const [phoneStage, setPhoneStage] = useState<Stage>('lead');
@@ -57,7 +67,7 @@ export function Board() {
   // Stable, so the memoised cards do not re-render for a new function on every board render.
   const move = useCallback(async (id: string, to: Stage) => {
     try {
-      await moveDeal(workspace, id, to);
+      await moveDealUndoable(workspace, id, to, stageLabel);
       if (to === 'lost') setAskLost(id);
     } catch (err) {
       notifications.show({ color: 'red', title: 'The deal was not moved', message: describeError(err) });
@@ -78,6 +88,7 @@ export function Board() {
     <div className="board-page" data-version={version}>
       <Group className="toolbar" gap="sm" px="md" py="sm" wrap="wrap">
         <Button leftSection={<IconPlus size={16} />} onClick={() => setCreating(true)}>New deal</Button>
+        <SegmentedControl aria-label="View" size="sm" value={view} onChange={setView} data={[{ value: 'board', label: 'Board' }, { value: 'list', label: 'List' }]} />
         <ExportCsv name="deals" rows={() => pipeline.columns().flatMap((c) => pipeline.page(c.stage, 0, c.count))} columns={DEAL_COLUMNS} />
         <TextInput
           aria-label="Search deals"
@@ -114,7 +125,7 @@ export function Board() {
           onChange={([from, before]) => setFilter({ from: from ?? '', before: before ?? '' })}
           className="close-range"
         />
-        {phone && (
+        {phone && view === 'board' && (
           <NativeSelect aria-label="Stage shown" data={STAGE_OPTIONS} value={phoneStage} onChange={(e) => setPhoneStage(e.currentTarget.value)} className="phone-stage" />
         )}
       </Group>
@@ -126,6 +137,7 @@ export function Board() {
           </Group>
         </Alert>
       )}
+      {view === 'list' ? <DealList version={version} /> : (
       <DndContext sensors={sensors} onDragStart={onDragStart} onDragEnd={onDragEnd} onDragCancel={() => setDragging(undefined)} accessibility={{ announcements, screenReaderInstructions: { draggable: 'Use the Move to menu to move this deal to another stage.' } }}>
         <div className={`board${phone ? ' board-phone' : ''}`}>
           {shown.map((column) => (
@@ -136,6 +148,7 @@ export function Board() {
           {dragged ? <CardView deal={dragged} me={user.objectId} nameOf={team.nameOf} overlay /> : null}
         </DragOverlay>
       </DndContext>
+      )}
       <NewDealModal opened={creating} onClose={() => setCreating(false)} client={client} />
       {askLost && <LostReasonModal dealId={askLost} onClose={() => setAskLost(undefined)} />}
       {dealId && <DealDrawer key={dealId} dealId={dealId} onClose={() => navigate({ pathname: '/pipeline', search: window.location.search })} />}

@@ -3,19 +3,20 @@
 // at log-out once the signed-in screens have unmounted.
 import { lazy, Suspense, useEffect, useState } from 'react';
 import { NavLink, Navigate, Route, Routes, useLocation, useNavigate } from 'react-router';
-import { ActionIcon, AppShell, Badge, Burger, Button, Group, Loader, NavLink as MantineNavLink, Stack, Text, Tooltip } from '@mantine/core';
+import { ActionIcon, AppShell, Burger, Button, Group, Loader, NavLink as MantineNavLink, Stack, Text, Tooltip } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { IconAddressBook, IconBuilding, IconChartBar, IconChecklist, IconFileImport, IconLayoutKanban, IconLogout, IconSettings } from '@tabler/icons-react';
 import type { CrmClient, User } from 'crm-wasm';
 import { CrmProvider } from 'crm-wasm/react';
 import { SessionContext } from '../data/context';
-import { useSyncStatus, useWorkspaceState } from '../data/hooks';
+import { useWorkspaceState } from '../data/hooks';
 import { useMySettings } from '../data/settings';
 import { closeWorkspace, getWorkspace, type Workspace } from '../data/workspace';
 import { setCurrency } from '../lib/format';
 import { LogIn } from '../features/auth/LogIn';
 import { MyDay } from '../features/myday/MyDay';
 import { GlobalSearch, SearchButton } from '../features/search/GlobalSearch';
+import { SyncBadge } from '../features/sync/SyncBadge';
 import { ErrorBoundary } from './ErrorBoundary';
 import { Logo } from './Logo';
 
@@ -61,11 +62,18 @@ export function App({ client }: { client: CrmClient }) {
   };
   return (
     <SessionContext.Provider value={{ client, user, workspace }}>
-      <CrmProvider client={client} live={workspace.live}>
+      <Provider workspace={workspace}>
         <Shell user={user} workspace={workspace} onLogOut={logOut} />
-      </CrmProvider>
+      </Provider>
     </SessionContext.Provider>
   );
+}
+
+/** crm-wasm/react's provider, with the workspace's live client and, once open, its local store
+ * (queries read it offline). */
+function Provider({ workspace, children }: { workspace: Workspace; children: React.ReactNode }) {
+  const { local } = useWorkspaceState(workspace);
+  return <CrmProvider client={workspace.client} live={workspace.live} local={local}>{children}</CrmProvider>;
 }
 
 const NAV = [
@@ -166,23 +174,5 @@ function Screens({ workspace }: { workspace: Workspace }) {
       <Route path="*" element={<Navigate to="/my-day" replace />} />
     </Routes>
     </Suspense>
-  );
-}
-
-function SyncBadge({ workspace, offlineReady }: { workspace: Workspace; offlineReady: boolean }) {
-  const { local } = useWorkspaceState(workspace);
-  const status = useSyncStatus(local);
-  const label = !status.online ? 'Offline' : status.state === 'syncing' ? 'Syncing…' : status.state === 'error' ? 'Sync problem' : 'Online';
-  const color = !status.online ? 'yellow' : status.state === 'error' ? 'red' : status.state === 'syncing' ? 'blue' : 'teal';
-  return (
-    <Badge
-      variant="light"
-      color={color}
-      data-testid="sync-status"
-      data-offline-ready={offlineReady}
-      title={offlineReady ? 'Your deals are saved on this device: the board opens without a connection.' : undefined}
-    >
-      {label}{status.pending > 0 && ` · ${status.pending} pending`}
-    </Badge>
   );
 }

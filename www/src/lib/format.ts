@@ -19,6 +19,11 @@ export function setCurrency(code: string) {
 export const currencyCode = () => currency;
 /** "$", "€", "CHF": the currency's sign as amounts show it. */
 export const currencySymbol = () => money.formatToParts(0).find((p) => p.type === 'currency')?.value ?? currency;
+/** An amount field's prefix: "$", "€", "CHF " (a code-like sign is spaced from the number). */
+export const moneyPrefix = () => {
+  const sign = currencySymbol();
+  return sign.length > 1 ? `${sign} ` : sign;
+};
 const date = new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
 const month = new Intl.DateTimeFormat(locale, { month: 'short', year: 'numeric', timeZone: 'UTC' });
 const percent = new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 0 });

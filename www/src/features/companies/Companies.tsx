@@ -7,6 +7,7 @@ import { IconPlus, IconSearch, IconTrash } from '@tabler/icons-react';
 import type { Company } from 'crm-wasm';
 import { PageHeader } from '../../components/PageHeader';
 import { bulkDelete, onRestored } from '../../data/actions';
+import { createRecord } from '../../data/records';
 import { useSession } from '../../data/context';
 import { describeError } from '../../data/crm';
 import { useQuery } from '../../data/hooks';
@@ -43,7 +44,7 @@ export function Companies() {
     e.preventDefault();
     setError(undefined);
     try {
-      await client.createCompany({ name, industry: industry || undefined });
+      await createRecord(workspace, 'Company', { name, industry: industry || undefined });
       setName('');
       setIndustry('');
       all.reload();

@@ -9,6 +9,7 @@ import type { Contact } from 'crm-wasm';
 import { ConfirmDelete } from '../../components/ConfirmDelete';
 import { PageHeader } from '../../components/PageHeader';
 import { bulkDelete, deleteContact, onRestored } from '../../data/actions';
+import { createRecord } from '../../data/records';
 import { useSession } from '../../data/context';
 import { describeError } from '../../data/crm';
 import { useQuery } from '../../data/hooks';
@@ -48,7 +49,7 @@ export function Contacts() {
     e.preventDefault();
     setError(undefined);
     try {
-      await client.createContact({ name, email: email || undefined, company: companyId ? { className: 'Company', objectId: companyId } : undefined });
+      await createRecord(workspace, 'Contact', { name, email: email || undefined, company: companyId ? { className: 'Company', objectId: companyId } : undefined });
       setName('');
       setEmail('');
       all.reload();

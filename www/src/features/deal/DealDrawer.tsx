@@ -13,7 +13,7 @@ import { useSession } from '../../data/context';
 import { describeError } from '../../data/crm';
 import { usePipeline, useQuery } from '../../data/hooks';
 import { useMyTeam } from '../../data/team';
-import { currencySymbol, dayToIso, formatDate, formatMoney, isoToDay, refName } from '../../lib/format';
+import { dayToIso, formatDate, formatMoney, isoToDay, moneyPrefix, refName } from '../../lib/format';
 import { STAGE_OPTIONS, isOpen, stageInfo } from '../../lib/stages';
 import { NextStep } from '../activities/NextStep';
 import { Activities } from './Activities';
@@ -179,7 +179,7 @@ function DealRecord({ deal, base, form, setForm, onSaved, onDeleted }: {
         <Stack gap="sm">
           <TextInput label="Title" value={form.title} onChange={(e) => set({ title: e.currentTarget.value })} />
           <Group grow>
-            <NumberInput label="Amount" prefix={`${currencySymbol()} `} thousandSeparator="," min={0} hideControls value={form.amount} onChange={(v) => set({ amount: v === '' ? '' : String(v) })} />
+            <NumberInput label="Amount" prefix={moneyPrefix()} thousandSeparator="," min={0} hideControls value={form.amount} onChange={(v) => set({ amount: v === '' ? '' : String(v) })} />
             <NativeSelect label="Stage" data={STAGE_OPTIONS} value={form.stage} onChange={(e) => set({ stage: e.currentTarget.value })} />
           </Group>
           <Group grow>

@@ -76,6 +76,16 @@ test('deals list: select rows, change their stage, assign them, delete them; eac
   assert.equal((await get('Deal', c.objectId, me.token)).amount, 3000);
   assert.deepEqual(errors, []);
   await context.close();
+
+  // On a 390 px phone: the list and its toolbar fit, no sideways scrolling.
+  const phone = await logInToBoard(app, me, { width: 390, height: 844 });
+  await listView(phone.page);
+  await phone.page.getByRole('checkbox', { name: 'Select Bulk A' }).check();
+  await phone.page.getByTestId('selected-count').filter({ hasText: '1 deal selected' }).waitFor();
+  const width = await phone.page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= 390, `page is ${width} px wide`);
+  await phone.page.screenshot({ path: path.join(artifacts, 'daily-bulk-phone.png') });
+  await phone.context.close();
 });
 
 test('contacts and companies: select rows and delete them, one Undo brings them (and the links) back', async () => {

@@ -188,6 +188,8 @@ const relatedTo = () => ({
 });
 
 const NAME = 200;
+// The currencies Intl knows (Node's ICU), so any code the server takes the browser can format.
+const CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
 const NOTES = 10000;
 
 const FIELDS = {
@@ -245,6 +247,27 @@ const FIELDS = {
     },
     // displayNameKey(displayName), set by Cloud Code, unique, readable by the master key only.
     nameKey: serverOwned(),
+  },
+  // A user's private settings (schema.js, SETTINGS), its objectId the user's own: the
+  // forecast's currency (an ISO 4217 code) and a probability in percent for each stage.
+  Settings: {
+    currency: {
+      kind: 'text',
+      check(v) {
+        if (typeof v !== 'string' || !/^[A-Z]{3}$/.test(v) || !CURRENCIES.has(v)) return 'must be an ISO 4217 currency code, such as USD or EUR';
+        return null;
+      },
+    },
+    probabilities: {
+      check(v) {
+        if (!v || typeof v !== 'object' || Array.isArray(v)) return 'must be an object of stage: percent';
+        for (const [stage, p] of Object.entries(v)) {
+          if (!STAGES.includes(stage)) return `has no stage "${String(stage).slice(0, 40)}" (stages: ${STAGES.join(', ')})`;
+          if (typeof p !== 'number' || !Number.isFinite(p) || p < 0 || p > 100) return `${stage} must be a percentage from 0 to 100`;
+        }
+        return null;
+      },
+    },
   },
   _User: {
     username: {

@@ -106,9 +106,18 @@ const PROFILE = {
   classLevelPermissions: { ...crmClp(), protectedFields: { '*': ['nameKey'] } },
 };
 
-/** The classes Cloud Code validates: the product schema's, plus Profile. */
+// A user's own settings (not in the product schema; the app's, like Profile): the forecast's
+// currency and stage probabilities. Private: one per user, its objectId the user's own, read and
+// written by that user only (Cloud Code sets an owner-only ACL; no manager or public access).
+const SETTINGS = {
+  className: 'Settings',
+  fields: { currency: { type: 'String' }, probabilities: { type: 'Object' } },
+  classLevelPermissions: crmClp(),
+};
+
+/** The classes Cloud Code validates: the product schema's, plus Profile and Settings. */
 function validatedDefinitions() {
-  return [...loadDefinitions(), PROFILE];
+  return [...loadDefinitions(), PROFILE, SETTINGS];
 }
 
 /** loadDefinitions() plus the system classes whose permissions we set. */

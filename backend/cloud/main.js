@@ -12,6 +12,7 @@
 // - Queries (REST, GraphQL) and Live Query subscriptions accept only literal-text regexes.
 // - The team: a Profile per user (display name only), its objectId the user's; every signed-in
 //   user reads it, only its user writes it.
+// - Settings: one per user, its objectId the user's, read and written by that user only.
 // - Deleting a user removes their sessions and role memberships.
 // - Activity.relatedTo behaves as a Pointer for SDK, REST and GraphQL users (related-to.js).
 'use strict';
@@ -243,6 +244,24 @@ Parse.Cloud.beforeSave('Profile', safely(async (request) => {
   profile.setACL(acl);
 }));
 
+// A user's settings (forecast currency and probabilities) are private: created by that user under
+// the user's own objectId (at most one per user), read and written by that user only. No public,
+// role or manager access; the ACL is the server's, whatever the client sends.
+Parse.Cloud.beforeSave('Settings', safely((request) => {
+  const settings = request.object;
+  if (!request.master) {
+    if (!request.user) throw new Parse.Error(Parse.Error.INVALID_SESSION_TOKEN, 'sign in required');
+    if (settings.id !== request.user.id) {
+      throw new Parse.Error(Parse.Error.OPERATION_FORBIDDEN, 'settings belong to their user: the objectId is the user\'s own');
+    }
+    validateFields(request);
+  }
+  const acl = new Parse.ACL();
+  acl.setReadAccess(settings.id, true);
+  acl.setWriteAccess(settings.id, true);
+  settings.setACL(acl);
+}));
+
 // Accounts: e-mail required and valid, usernames without surrounding spaces or control
 // characters, ids chosen by the server, no fields beyond the schema's.
 Parse.Cloud.beforeSave(Parse.User, safely((request) => {
@@ -256,6 +275,8 @@ Parse.Cloud.afterDelete(Parse.User, async (request) => {
   const user = request.object;
   const profile = await new Parse.Query('Profile').get(user.id, { useMasterKey: true }).catch(() => null);
   if (profile) await profile.destroy({ useMasterKey: true });
+  const settings = await new Parse.Query('Settings').get(user.id, { useMasterKey: true }).catch(() => null);
+  if (settings) await settings.destroy({ useMasterKey: true });
   const sessions = await new Parse.Query('_Session').equalTo('user', user).find({ useMasterKey: true });
   await Parse.Object.destroyAll(sessions, { useMasterKey: true });
   const roles = await new Parse.Query(Parse.Role).equalTo('users', user).find({ useMasterKey: true });
@@ -278,7 +299,7 @@ function checkRegexes(where, depth = 0) {
   }
 }
 
-for (const className of [...CRM_CLASSES, 'Profile', '_User']) {
+for (const className of [...CRM_CLASSES, 'Profile', 'Settings', '_User']) {
   Parse.Cloud.beforeFind(className, (request) => {
     if (!request.master) {
       const where = request.query.toJSON().where || {};

@@ -104,7 +104,7 @@ test('keyboard: Enter opens a deal, "Move to…" moves it; an expired session se
   assert.match(page.url(), new RegExp(`/deals/${created.objectId}$`));
   await page.keyboard.press('Escape');
   await dialog.waitFor({ state: 'detached' });
-  assert.match(page.url(), /\/$/);
+  assert.match(page.url(), /\/pipeline$/);
 
   // "Move to…" from the keyboard: open the menu, pick "Qualified".
   await card(page, title).getByRole('button', { name: `Move ${title} to…` }).focus();

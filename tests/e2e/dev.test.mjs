@@ -3,7 +3,7 @@
 // again: no screen may show a freed wasm handle, and log-out must not blank the page.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { addDeal, card, column, logInOnPage, rest, serverDeal, signUp, useApp } from './server.mjs';
+import { addDeal, card, column, logInOnPage, openBoard, rest, serverDeal, signUp, useApp } from './server.mjs';
 
 const app = useApp(4178, { dev: true });
 
@@ -22,6 +22,7 @@ test('dev server (StrictMode): log in, use the board and every screen, log out a
   assert.ok(await page.evaluate(() => [...document.scripts].some((s) => s.src.includes('/@vite/client'))), 'not served by the Vite dev server');
 
   await logInOnPage(page, me);
+  await openBoard(page);
   await card(page, title).waitFor();
   assert.doesNotMatch(await page.locator('body').innerText(), BROKEN);
 
@@ -40,7 +41,7 @@ test('dev server (StrictMode): log in, use the board and every screen, log out a
   await dialog.getByRole('button', { name: 'Close', exact: true }).click();
 
   // Every screen renders (each one mounts twice under StrictMode).
-  for (const [link, check] of [['Dashboard', 'stat-open'], ['Contacts', null], ['Companies', null], ['Pipeline', 'count-lead']]) {
+  for (const [link, check] of [['Dashboard', 'stat-open'], ['Contacts', null], ['Companies', null], ['My day', 'myday-week'], ['Pipeline', 'count-lead']]) {
     await page.getByRole('link', { name: link }).click();
     if (check) await page.getByTestId(check).waitFor();
     else await page.getByRole('heading', { name: link }).waitFor();
@@ -60,6 +61,7 @@ test('dev server (StrictMode): log in, use the board and every screen, log out a
   await page.waitForTimeout(300); // the freed handles are gone by now
   assert.doesNotMatch(await page.locator('body').innerText(), BROKEN);
   await logInOnPage(page, me);
+  await openBoard(page);
   await card(page, `${title} b`).waitFor();
   assert.doesNotMatch(await page.locator('body').innerText(), BROKEN);
   assert.deepEqual(errors, []);
@@ -82,6 +84,7 @@ test('dev server: fast refresh of a component while the app is open keeps it wor
   page.on('console', (m) => { if (m.type() === 'error' && BROKEN.test(m.text())) errors.push(m.text()); });
   await page.goto(app.preview.url, { timeout: 120_000 });
   await logInOnPage(page, me);
+  await openBoard(page);
   await card(page, title).waitFor();
   // A marker on window: a full reload would lose it, fast refresh keeps it.
   await page.evaluate(() => { window.__notReloaded = true; });

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { logInToBoard, rest, signUp, useApp } from './server.mjs';
+import { boardUrl, logInToBoard, rest, signUp, useApp } from './server.mjs';
 
 const app = useApp(4182);
 
@@ -172,7 +172,7 @@ test('export: the contacts list as shown, with its filter, and the board', async
   await page.getByRole('link', { name: 'Other Person' }).waitFor({ state: 'detached' });
   assert.equal(await download(), 'Name,Email,Phone,Company,Notes\r\nÉmile Zola,emile@x.test,+33 1 23,Zed & Co,');
 
-  await page.goto(app.preview.url);
+  await page.goto(boardUrl(app));
   await page.getByText('Exported deal').waitFor({ timeout: 10_000 });
   const deals = await download();
   assert.equal(deals, 'Title,Amount,Stage,Expected close,Company,Contact,Notes\r\nExported deal,42,Won,,,,');

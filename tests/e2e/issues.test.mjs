@@ -4,7 +4,7 @@
 // activity validation, and the phone layout (no sideways overflow, no touch drag).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { card, column, logInToBoard, rest, serverDeal, signUp, useApp } from './server.mjs';
+import { boardUrl, card, column, logInToBoard, rest, serverDeal, signUp, useApp } from './server.mjs';
 
 const app = useApp(4179);
 const pointer = (className, objectId) => ({ __type: 'Pointer', className, objectId });
@@ -222,7 +222,7 @@ test('a 390 px phone: no sideways overflow, one stage at a time, a swipe never m
   const deal = await rest('POST', '/classes/Deal', { title, amount: 50, stage: 'lead', expectedCloseDate: { __type: 'Date', iso: '2030-05-01T00:00:00.000Z' } }, me.token);
   const context = await app.browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true, deviceScaleFactor: 2 });
   const page = await context.newPage();
-  await page.goto(app.preview.url);
+  await page.goto(boardUrl(app));
   await page.getByLabel('Username').fill(me.username);
   await page.getByLabel('Password', { exact: true }).fill(me.password);
   await page.getByRole('button', { name: 'Log in' }).click();

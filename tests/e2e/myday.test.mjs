@@ -3,7 +3,7 @@
 // board's cards show each deal's next activity and flag open deals with none planned.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { card, logInToBoard, rest, signUp, useApp } from './server.mjs';
+import { card, logIn, logInToBoard, openBoard, rest, signUp, useApp } from './server.mjs';
 
 const app = useApp(4183);
 const pointer = (className, objectId) => ({ __type: 'Pointer', className, objectId });
@@ -12,7 +12,7 @@ const now = new Date();
 const today = Date.UTC(now.getFullYear(), now.getMonth(), now.getDate());
 const day = (offset) => ({ __type: 'Date', iso: new Date(today + offset * DAY).toISOString() });
 
-test('My day: overdue, today and this week; done with Undo; reschedule; next activity on cards', async () => {
+test('My day opens first: overdue, today and this week; done with Undo; reschedule; next activity on cards and records', async () => {
   const me = await signUp('myday');
   const other = await signUp('mydayother');
   const deal = await rest('POST', '/classes/Deal', { title: 'Planned deal', stage: 'proposal' }, me.token);
@@ -29,11 +29,23 @@ test('My day: overdue, today and this week; done with Undo; reschedule; next act
   await rest('POST', '/classes/Activity', { type: 'call', subject: 'Not mine', dueDate: day(0), relatedTo: { className: 'Deal', objectId: theirs.objectId } }, other.token);
   assert.ok(late.objectId && now1.objectId);
 
-  const { context, page, errors } = await logInToBoard(app, me);
+  // The app opens on My day (logIn waits for it at /my-day); / leads there too.
+  const { context, page, errors } = await logIn(app, me);
+  await page.goto(app.preview.url);
+  await page.getByTestId('myday-week').waitFor();
+  assert.equal(new URL(page.url()).pathname, '/my-day');
+
   // Cards: the next activity (the earliest open one, overdue in red), or a flag when none.
+  await openBoard(page);
   await card(page, 'Planned deal').getByTestId('next-activity').filter({ hasText: 'Chase the invoice' }).waitFor();
   await card(page, 'Unplanned deal').getByTestId('no-next-activity').waitFor();
   assert.equal(await card(page, 'Closed deal').getByTestId('no-next-activity').count(), 0, 'won deals are not flagged');
+  // Records too: a deal's and a contact's.
+  await card(page, 'Unplanned deal').getByRole('link', { name: 'Unplanned deal' }).click();
+  await page.getByRole('dialog', { name: 'Unplanned deal' }).getByTestId('no-next-activity').waitFor();
+  await page.keyboard.press('Escape');
+  await page.goto(new URL(`/contacts/${contact.objectId}`, app.preview.url).href);
+  await page.getByRole('main').getByTestId('next-activity').filter({ hasText: 'Demo with Cleo' }).waitFor();
 
   await page.getByRole('link', { name: 'My day' }).click();
   const overdue = page.getByRole('region', { name: 'Overdue' });
@@ -64,7 +76,8 @@ test('My day: overdue, today and this week; done with Undo; reschedule; next act
 
   // The deal from My day opens its record.
   await week.getByRole('link', { name: 'Planned deal' }).first().click();
-  await page.getByRole('dialog', { name: 'Planned deal' }).waitFor();
+  const record = page.getByRole('dialog', { name: 'Planned deal' });
+  await record.getByTestId('next-activity').filter({ hasText: 'Chase the invoice' }).waitFor();
   assert.deepEqual(errors, []);
   await context.close();
 });

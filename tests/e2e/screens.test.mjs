@@ -54,7 +54,7 @@ test('create a company, a contact and a deal; log and complete an activity; see 
   await detail.getByLabel('Subject').fill('Kick-off');
   await detail.getByLabel('Due').fill('2026-12-01');
   await detail.getByRole('button', { name: 'Log' }).click();
-  await detail.getByText('Kick-off').waitFor();
+  await detail.getByText('Kick-off', { exact: true }).waitFor();
   await detail.getByRole('checkbox', { name: 'Done: Kick-off' }).click();
   await detail.getByText('Meeting · Dec 1, 2026 · done').waitFor();
   await detail.getByRole('button', { name: 'Close', exact: true }).click();

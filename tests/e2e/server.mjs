@@ -70,9 +70,9 @@ export function useApp(port, { dev = false } = {}) {
   return app;
 }
 
-/** Logs `user` in from a fresh browser context; resolves with it once the board shows.
- * `errors` collects uncaught page errors. */
-export async function logInToBoard(app, user, viewport = { width: 1400, height: 900 }) {
+/** Logs `user` in from a fresh browser context; resolves with it once My day (the first
+ * screen) shows. `errors` collects uncaught page errors. */
+export async function logIn(app, user, viewport = { width: 1400, height: 900 }) {
   const context = await app.browser.newContext({ viewport });
   const page = await context.newPage();
   const errors = [];
@@ -82,12 +82,37 @@ export async function logInToBoard(app, user, viewport = { width: 1400, height: 
   return { context, page, errors };
 }
 
+/** logIn, then opens the board from the navigation; resolves once the board shows. */
+export async function logInToBoard(app, user, viewport = { width: 1400, height: 900 }) {
+  const session = await logIn(app, user, viewport);
+  await openBoard(session.page);
+  return session;
+}
+
+/** Logs in through the form; resolves once My day shows (the app opens on it). */
 export async function logInOnPage(page, user) {
   await page.getByLabel('Username').fill(user.username);
   await page.getByLabel('Password', { exact: true }).fill(user.password);
   await page.getByRole('button', { name: 'Log in' }).click();
+  await myDayShown(page);
+}
+
+/** Waits for My day: its three lists, at /my-day. */
+export async function myDayShown(page, timeout = 15_000) {
+  await page.getByTestId('myday-week').waitFor({ timeout });
+  if (new URL(page.url()).pathname !== '/my-day') throw new Error(`My day shown at ${page.url()}`);
+}
+
+/** Opens the board (Pipeline in the navigation; on a phone the menu opens first). */
+export async function openBoard(page) {
+  const burger = page.getByRole('button', { name: 'Menu' });
+  if (await burger.isVisible()) await burger.click();
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Pipeline' }).click();
   await page.getByTestId('count-lead').waitFor({ timeout: 15_000 });
 }
+
+/** The board's address (the app opens on My day, at /). */
+export const boardUrl = (app, search = '') => new URL(`/pipeline${search}`, app.preview.url).href;
 
 /** Creates a deal through the board's "New deal" dialog. */
 export async function addDeal(page, { title, amount, stage }, { closes = true } = {}) {

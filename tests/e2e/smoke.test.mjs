@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { addDeal, artifacts, column, rest, signUp, useApp } from './server.mjs';
+import { addDeal, artifacts, column, myDayShown, openBoard, rest, signUp, useApp } from './server.mjs';
 
 const app = useApp(4174);
 
@@ -21,6 +21,9 @@ test('log in and see my deals grouped by stage, and not another user\'s', async 
   await page.getByLabel('Username').fill(me.username);
   await page.getByLabel('Password', { exact: true }).fill(me.password);
   await page.getByRole('button', { name: 'Log in' }).click();
+  // The app opens on My day; the deals are on the board.
+  await myDayShown(page);
+  await openBoard(page);
 
   await column(page, 'Qualified').getByText(title).waitFor({ timeout: 10_000 });
   assert.equal(await page.getByTestId('count-qualified').textContent(), '1');

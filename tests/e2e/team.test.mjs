@@ -24,7 +24,7 @@ test('a deal is assigned to a colleague by display name; the board filters by ow
   await page.waitForFunction(() => document.querySelector('input[required]')?.value);
   assert.equal(await display.inputValue(), me.username);
   await display.fill('Olive Owner');
-  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('form', { name: 'Your profile' }).getByRole('button', { name: 'Save' }).click();
   await page.getByText('Display name saved.').waitFor();
   const stored = await rest('GET', `/classes/Profile/${me.id}`, undefined, colleague.token);
   assert.equal(stored.displayName, 'Olive Owner');

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
-import { artifacts, logInOnPage, rest, signUp, useApp } from './server.mjs';
+import { artifacts, logInOnPage, openBoard, rest, signUp, useApp } from './server.mjs';
 
 const app = useApp(4180);
 const pointer = (className, objectId) => ({ __type: 'Pointer', className, objectId });
@@ -67,11 +67,13 @@ for (const [label, viewport] of [['desktop', { width: 1440, height: 900 }], ['ph
     await page.getByRole('button', { name: 'Log in' }).waitFor();
     await shot('login');
     await logInOnPage(page, me);
+    await shot('myday');
+    await openBoard(page);
     await page.getByRole('article').first().waitFor();
     await shot('board');
     const dealTitle = (await rest('GET', `/classes/Deal/${deals[0].objectId}`, undefined, me.token)).title;
     await page.goto(new URL(`/deals/${deals[0].objectId}`, app.preview.url).href);
-    await page.getByRole('dialog', { name: dealTitle }).getByText('Kick-off call').waitFor();
+    await page.getByRole('dialog', { name: dealTitle }).getByText('Kick-off call', { exact: true }).waitFor();
     await shot('deal');
     for (const [route, ready, name] of [
       ['/contacts', 'Peter Gibbons', 'contacts'],
@@ -80,7 +82,6 @@ for (const [label, viewport] of [['desktop', { width: 1440, height: 900 }], ['ph
       [`/companies/${companies[0].objectId}`, 'Save company', 'company'],
       ['/dashboard', 'Weighted forecast by month of expected close', 'dashboard'],
       ['/settings', 'Your profile', 'settings'],
-      ['/my-day', 'Overdue', 'myday'],
     ]) {
       await page.goto(new URL(route, app.preview.url).href);
       await page.getByText(ready, { exact: true }).first().waitFor();

@@ -2,35 +2,39 @@
 // screens. The signed-in user's wasm handles live in a Workspace (data/workspace.ts), closed here
 // at log-out once the signed-in screens have unmounted.
 import { lazy, Suspense, useEffect, useState } from 'react';
-import { NavLink, Navigate, Route, Routes, useLocation } from 'react-router';
-import { ActionIcon, AppShell, Badge, Burger, Button, Group, Loader, NavLink as MantineNavLink, Stack, Text, Tooltip } from '@mantine/core';
+import { NavLink, Navigate, Route, Routes, useLocation, useNavigate } from 'react-router';
+import { ActionIcon, AppShell, Burger, Button, Group, Loader, NavLink as MantineNavLink, Stack, Text, Tooltip } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { IconAddressBook, IconBuilding, IconChartBar, IconChecklist, IconFileImport, IconLayoutKanban, IconLogout, IconSettings } from '@tabler/icons-react';
 import type { CrmClient, User } from 'crm-wasm';
 import { CrmProvider } from 'crm-wasm/react';
 import { SessionContext } from '../data/context';
-import { useSyncStatus, useWorkspaceState } from '../data/hooks';
+import { useWorkspaceState } from '../data/hooks';
+import { useMySettings } from '../data/settings';
 import { closeWorkspace, getWorkspace, type Workspace } from '../data/workspace';
+import { setCurrency } from '../lib/format';
 import { LogIn } from '../features/auth/LogIn';
-import { Board } from '../features/board/Board';
+import { MyDay } from '../features/myday/MyDay';
 import { GlobalSearch, SearchButton } from '../features/search/GlobalSearch';
+import { SyncBadge } from '../features/sync/SyncBadge';
 import { ErrorBoundary } from './ErrorBoundary';
 import { Logo } from './Logo';
 
-// The board is the first screen and ships with the app; the other screens load on first visit
-// (the dashboard's charts alone are a third of the code).
+// My day is the first screen (after log-in and at /) and ships with the app; the other screens
+// load on first visit (the dashboard's charts alone are a third of the code).
 const named = <K extends string>(load: () => Promise<Record<K, React.ComponentType>>, name: K) => lazy(() => load().then((m) => ({ default: m[name] })));
+const Board = named(() => import('../features/board/Board'), 'Board');
 const Companies = named(() => import('../features/companies/Companies'), 'Companies');
 const CompanyPage = named(() => import('../features/companies/CompanyPage'), 'CompanyPage');
 const ContactPage = named(() => import('../features/contacts/ContactPage'), 'ContactPage');
 const Contacts = named(() => import('../features/contacts/Contacts'), 'Contacts');
 const Dashboard = named(() => import('../features/dashboard/Dashboard'), 'Dashboard');
 const Settings = named(() => import('../features/settings/Settings'), 'Settings');
-const MyDay = named(() => import('../features/myday/MyDay'), 'MyDay');
 const Import = named(() => import('../features/import/Import'), 'Import');
 export function App({ client }: { client: CrmClient }) {
   const [user, setUser] = useState<User | undefined>(() => client.currentUser());
   const [notice, setNotice] = useState<string>();
+  const navigate = useNavigate();
 
   useEffect(
     () =>
@@ -49,22 +53,32 @@ export function App({ client }: { client: CrmClient }) {
     return <LogIn client={client} notice={notice} onSignedIn={(u) => { setNotice(undefined); setUser(u); }} />;
   }
   const workspace = getWorkspace(client, user.objectId);
+  // Logged out: back to /, so the next log-in opens on My day (a link followed while logged out,
+  // or a session that expired, keeps its address through the log-in).
   const logOut = async () => {
     await client.logOut().catch(() => undefined);
     setUser(undefined);
+    navigate('/', { replace: true });
   };
   return (
     <SessionContext.Provider value={{ client, user, workspace }}>
-      <CrmProvider client={client} live={workspace.live}>
+      <Provider workspace={workspace}>
         <Shell user={user} workspace={workspace} onLogOut={logOut} />
-      </CrmProvider>
+      </Provider>
     </SessionContext.Provider>
   );
 }
 
+/** crm-wasm/react's provider, with the workspace's live client and, once open, its local store
+ * (queries read it offline). */
+function Provider({ workspace, children }: { workspace: Workspace; children: React.ReactNode }) {
+  const { local } = useWorkspaceState(workspace);
+  return <CrmProvider client={workspace.client} live={workspace.live} local={local}>{children}</CrmProvider>;
+}
+
 const NAV = [
   { to: '/my-day', label: 'My day', icon: IconChecklist },
-  { to: '/', label: 'Pipeline', icon: IconLayoutKanban, keepFilters: true },
+  { to: '/pipeline', label: 'Pipeline', icon: IconLayoutKanban, keepFilters: true },
   { to: '/contacts', label: 'Contacts', icon: IconAddressBook },
   { to: '/companies', label: 'Companies', icon: IconBuilding },
   { to: '/dashboard', label: 'Dashboard', icon: IconChartBar, keepFilters: true },
@@ -76,8 +90,13 @@ function Shell({ user, workspace, onLogOut }: { user: User; workspace: Workspace
   const [opened, { toggle, close }] = useDisclosure(false);
   const location = useLocation();
   const state = useWorkspaceState(workspace);
+  // The user's settings: amounts in their currency (set before the screens render; a change
+  // renders them again), the forecast weighted by their stage probabilities.
+  const { settings } = useMySettings();
+  setCurrency(settings.currency);
+  useEffect(() => workspace.pipeline.setProbabilities(settings.probabilities), [workspace, settings.probabilities]);
   // The board's filters travel between the board and the dashboard (which says it is filtered).
-  const filters = location.pathname === '/' || location.pathname === '/dashboard' ? location.search : '';
+  const filters = location.pathname === '/pipeline' || location.pathname === '/dashboard' ? location.search : '';
   return (
     <AppShell header={{ height: 56 }} navbar={{ width: 210, breakpoint: 'sm', collapsed: { mobile: !opened } }} padding={0}>
       <AppShell.Header>
@@ -105,11 +124,10 @@ function Shell({ user, workspace, onLogOut }: { user: User; workspace: Workspace
               key={n.to}
               component={NavLink}
               to={n.keepFilters ? `${n.to}${filters}` : n.to}
-              end={n.to === '/'}
               label={n.label}
               leftSection={<n.icon size={18} stroke={1.7} />}
               onClick={close}
-              active={n.to === '/' ? location.pathname === '/' || location.pathname.startsWith('/deals/') : location.pathname.startsWith(n.to)}
+              active={n.to === '/pipeline' ? location.pathname === '/pipeline' || location.pathname.startsWith('/deals/') : location.pathname.startsWith(n.to)}
             />
           ))}
         </Stack>
@@ -117,7 +135,7 @@ function Shell({ user, workspace, onLogOut }: { user: User; workspace: Workspace
       <GlobalSearch />
       <AppShell.Main>
         <ErrorBoundary resetKey={location.pathname}>
-          <Screens workspace={workspace} />
+          <Screens key={settings.currency} workspace={workspace} />
         </ErrorBoundary>
       </AppShell.Main>
     </AppShell>
@@ -142,7 +160,8 @@ function Screens({ workspace }: { workspace: Workspace }) {
   return (
     <Suspense fallback={<Group p="xl" gap="sm"><Loader size="sm" /><Text c="dimmed">Loading…</Text></Group>}>
     <Routes>
-      <Route path="/" element={<Board />} />
+      <Route path="/" element={<Navigate to="/my-day" replace />} />
+      <Route path="/pipeline" element={<Board />} />
       <Route path="/deals/:dealId" element={<Board />} />
       <Route path="/contacts" element={<Contacts />} />
       <Route path="/contacts/:contactId" element={<ContactPage />} />
@@ -152,26 +171,8 @@ function Screens({ workspace }: { workspace: Workspace }) {
       <Route path="/settings" element={<Settings />} />
       <Route path="/my-day" element={<MyDay />} />
       <Route path="/import" element={<Import />} />
-      <Route path="*" element={<Navigate to="/" replace />} />
+      <Route path="*" element={<Navigate to="/my-day" replace />} />
     </Routes>
     </Suspense>
-  );
-}
-
-function SyncBadge({ workspace, offlineReady }: { workspace: Workspace; offlineReady: boolean }) {
-  const { local } = useWorkspaceState(workspace);
-  const status = useSyncStatus(local);
-  const label = !status.online ? 'Offline' : status.state === 'syncing' ? 'Syncing…' : status.state === 'error' ? 'Sync problem' : 'Online';
-  const color = !status.online ? 'yellow' : status.state === 'error' ? 'red' : status.state === 'syncing' ? 'blue' : 'teal';
-  return (
-    <Badge
-      variant="light"
-      color={color}
-      data-testid="sync-status"
-      data-offline-ready={offlineReady}
-      title={offlineReady ? 'Your deals are saved on this device: the board opens without a connection.' : undefined}
-    >
-      {label}{status.pending > 0 && ` · ${status.pending} pending`}
-    </Badge>
   );
 }

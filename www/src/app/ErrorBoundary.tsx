@@ -31,7 +31,7 @@ export class ErrorBoundary extends Component<Props, { error?: Error; key?: strin
         <Text size="sm" mb="sm">{this.state.error.message}</Text>
         <Group>
           <Button size="xs" variant="light" onClick={() => this.setState({ error: undefined })}>Try again</Button>
-          <Button size="xs" variant="subtle" onClick={() => window.location.assign('/')}>Back to the board</Button>
+          <Button size="xs" variant="subtle" onClick={() => window.location.assign('/')}>Back to My day</Button>
         </Group>
       </Alert>
     );

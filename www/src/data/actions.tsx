@@ -1,11 +1,11 @@
 // Writes the screens make, in one place: online through the client, offline through the local
 // store's queue; the pipeline is updated at once, and deletes can be undone.
-import type { Changes, Company, Contact, Deal, Stage } from 'crm-wasm';
+import type { Changes, Company, Contact, Deal, DealChanges, Stage } from 'crm-wasm';
+import { Button, Group, Text } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { describeError } from './crm';
+import { createRecord, destroyRecord, isOffline as offline, updateRecord, withChanges } from './records';
 import type { Workspace } from './workspace';
-
-const offline = (w: Workspace) => !navigator.onLine && !!w.state.local;
 
 /** Moves a deal to a stage: on the board at once, undone if the save fails. */
 export async function moveDeal(w: Workspace, id: string, to: Stage): Promise<void> {
@@ -13,7 +13,7 @@ export async function moveDeal(w: Workspace, id: string, to: Stage): Promise<voi
   if (offline(w)) {
     const moveId = w.pipeline.moveDeal(id, to);
     try {
-      await w.state.local!.update('Deal', id, { stage: to });
+      await updateRecord(w, 'Deal', id, { stage: to });
       w.pipeline.confirmMove(moveId);
     } catch (err) {
       w.pipeline.revertMove(moveId);
@@ -25,16 +25,31 @@ export async function moveDeal(w: Workspace, id: string, to: Stage): Promise<voi
 }
 
 export async function createDeal(w: Workspace, deal: Deal): Promise<Deal> {
-  const saved = offline(w) ? ((await w.state.local!.create('Deal', deal)) as Deal) : await w.client.createDeal(deal);
+  const saved = await createRecord(w, 'Deal', deal);
   // With its company's name, as the live query includes it.
   w.pipeline.upsert(saved.company && !offline(w) ? await w.client.getDeal(saved.objectId!, ['company']).catch(() => saved) : saved);
   return saved;
 }
 
-/** Sends only `changes` (the fields the user edited), then refreshes the deal on the board. */
+/** Sends only `changes` (the fields the user edited), then refreshes the deal on the board
+ * (offline: the local copy with the changes, queued for the server). */
 export async function updateDeal(w: Workspace, id: string, changes: Changes<Deal>): Promise<void> {
-  await w.client.updateDeal(id, changes);
-  w.pipeline.upsert(await w.client.getDeal(id, ['company']));
+  await updateRecord(w, 'Deal', id, changes);
+  const held = w.pipeline.get(id);
+  if (offline(w)) {
+    if (held) w.pipeline.upsert(withChanges(held, changes));
+  } else {
+    w.pipeline.upsert(await w.client.getDeal(id, ['company']));
+  }
+}
+
+/** moveDeal, with Undo in a notification (back to the stage it left). */
+export async function moveDealUndoable(w: Workspace, id: string, to: Stage, stageName: (s: Stage) => string): Promise<void> {
+  const deal = w.pipeline.get(id);
+  const from = deal?.stage;
+  if (!deal || !from || from === to) return;
+  await moveDeal(w, id, to);
+  undoable(`“${deal.title}” moved to ${stageName(to)}.`, () => moveDeal(w, id, from));
 }
 
 /** A copy that can be created again under the same id (for undo). */
@@ -53,18 +68,20 @@ function restorable<T extends { createdAt?: string; updatedAt?: string }>(o: T):
   return copy as T;
 }
 
+/** A notification saying what was done, with an Undo button that runs `undo` (and says whether
+ * it worked). Deletes, moves and bulk changes all use it. */
 export function undoable(message: string, undo: () => Promise<void>) {
-  const id = `undo-${Date.now()}`;
+  const id = `undo-${Date.now()}-${Math.random()}`;
   notifications.show({
     id,
     color: 'gray',
     autoClose: 8000,
     message: (
-      <span className="undo-line">
-        {message}{' '}
-        <button
-          type="button"
-          className="undo-button"
+      <Group gap="xs" justify="space-between" wrap="nowrap" className="undo-line">
+        <Text size="sm">{message}</Text>
+        <Button
+          size="compact-sm"
+          variant="subtle"
           onClick={() => {
             notifications.hide(id);
             undo().then(
@@ -74,32 +91,50 @@ export function undoable(message: string, undo: () => Promise<void>) {
           }}
         >
           Undo
-        </button>
-      </span>
+        </Button>
+      </Group>
     ),
   });
 }
 
-export async function deleteDeal(w: Workspace, deal: Deal): Promise<void> {
-  await w.client.deleteDeal(deal.objectId!);
+/** Deletes a deal; answers how to bring it back (created again under its id). */
+async function removeDeal(w: Workspace, deal: Deal): Promise<() => Promise<void>> {
+  await destroyRecord(w, 'Deal', deal.objectId!);
   w.pipeline.remove(deal.objectId!);
-  undoable(`Deal “${deal.title}” deleted.`, async () => {
-    await w.client.createDeal(restorable(deal));
-    w.pipeline.upsert(await w.client.getDeal(deal.objectId!, ['company']));
-  });
+  return async () => {
+    const back = await createRecord(w, 'Deal', restorable(deal));
+    w.pipeline.upsert(offline(w) ? back : await w.client.getDeal(deal.objectId!, ['company']));
+  };
+}
+
+async function removeContact(w: Workspace, contact: Contact): Promise<() => Promise<void>> {
+  await destroyRecord(w, 'Contact', contact.objectId!);
+  return async () => {
+    await createRecord(w, 'Contact', restorable(contact));
+  };
+}
+
+export async function deleteDeal(w: Workspace, deal: Deal): Promise<void> {
+  const restore = await removeDeal(w, deal);
+  undoable(`Deal “${deal.title}” deleted.`, restore);
 }
 
 export async function deleteContact(w: Workspace, contact: Contact, after: () => void): Promise<void> {
-  await w.client.deleteContact(contact.objectId!);
+  const restore = await removeContact(w, contact);
   after();
   undoable(`Contact “${contact.name}” deleted.`, async () => {
-    await w.client.createContact(restorable(contact));
+    await restore();
     after();
   });
 }
 
+export interface CompanyLinks {
+  contacts: Contact[];
+  deals: Deal[];
+}
+
 /** What points at a company: its contacts and deals. */
-export async function companyLinks(w: Workspace, companyId: string) {
+export async function companyLinks(w: Workspace, companyId: string): Promise<CompanyLinks> {
   const pointer = { className: 'Company' as const, objectId: companyId };
   const [contacts, deals] = await Promise.all([
     w.client.contacts().equalTo('company', pointer).findAll(),
@@ -110,13 +145,13 @@ export async function companyLinks(w: Workspace, companyId: string) {
 
 /** Deletes a company after unlinking its contacts and deals (they stay, without a company),
  * all or nothing: if an unlink or the delete fails, the links already removed are put back.
- * Undo (in the notification) creates the company again under its id and relinks them. */
-export async function deleteCompany(w: Workspace, company: Company, links: { contacts: Contact[]; deals: Deal[] }): Promise<void> {
+ * Answers how to bring it back: created again under its id, and relinked. */
+async function removeCompany(w: Workspace, company: Company, links: CompanyLinks): Promise<() => Promise<void>> {
   const id = company.objectId!;
   const pointer = { className: 'Company' as const, objectId: id };
   const steps = [
-    ...links.contacts.map((c) => ({ unlink: () => w.client.updateContact(c.objectId!, { company: null }), relink: () => w.client.updateContact(c.objectId!, { company: pointer }) })),
-    ...links.deals.map((d) => ({ unlink: () => w.client.updateDeal(d.objectId!, { company: null }), relink: () => w.client.updateDeal(d.objectId!, { company: pointer }) })),
+    ...links.contacts.map((c) => ({ unlink: () => updateRecord(w, 'Contact', c.objectId!, { company: null }), relink: () => updateRecord(w, 'Contact', c.objectId!, { company: pointer }) })),
+    ...links.deals.map((d) => ({ unlink: () => updateRecord(w, 'Deal', d.objectId!, { company: null }), relink: () => updateRecord(w, 'Deal', d.objectId!, { company: pointer }) })),
   ];
   const results = await Promise.allSettled(steps.map((s) => s.unlink()));
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -126,7 +161,7 @@ export async function deleteCompany(w: Workspace, company: Company, links: { con
     throw failed.reason;
   }
   try {
-    await w.client.deleteCompany(id);
+    await destroyRecord(w, 'Company', id);
   } catch (err) {
     await relinkDone();
     throw err;
@@ -135,15 +170,95 @@ export async function deleteCompany(w: Workspace, company: Company, links: { con
     const held = w.pipeline.get(d.objectId!);
     if (held) w.pipeline.upsert({ ...held, company: undefined });
   }
-  const unlinked = links.contacts.length + links.deals.length;
-  undoable(`Company “${company.name}” deleted${unlinked ? ` (${unlinked} ${unlinked === 1 ? 'link' : 'links'} removed)` : ''}.`, async () => {
-    await w.client.createCompany(restorable(company));
+  return async () => {
+    await createRecord(w, 'Company', restorable(company));
     await Promise.all(steps.map((s) => s.relink()));
     for (const d of links.deals) {
-      if (w.pipeline.get(d.objectId!)) w.pipeline.upsert(await w.client.getDeal(d.objectId!, ['company']));
+      if (w.pipeline.get(d.objectId!) && !offline(w)) w.pipeline.upsert(await w.client.getDeal(d.objectId!, ['company']));
     }
     restored();
+  };
+}
+
+/** removeCompany, with Undo in a notification. */
+export async function deleteCompany(w: Workspace, company: Company, links: CompanyLinks): Promise<void> {
+  const restore = await removeCompany(w, company, links);
+  const unlinked = links.contacts.length + links.deals.length;
+  undoable(`Company “${company.name}” deleted${unlinked ? ` (${unlinked} ${unlinked === 1 ? 'link' : 'links'} removed)` : ''}.`, restore);
+}
+
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+const NOUNS = { Deal: ['deal', 'deals'], Contact: ['contact', 'contacts'], Company: ['company', 'companies'] } as const;
+
+/** What a bulk action did: how many, and the first refusal in words when some failed. */
+export interface BulkResult {
+  done: number;
+  failed: number;
+  error?: string;
+}
+
+/** Runs `one` over every item, a few at a time; answers the outcome of each. */
+async function each<T, R>(items: T[], one: (item: T) => Promise<R>): Promise<PromiseSettledResult<R>[]> {
+  const out: PromiseSettledResult<R>[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await one(items[i]!).then((value) => ({ status: 'fulfilled', value }) as const, (reason: unknown) => ({ status: 'rejected', reason }) as const);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(6, items.length) }, worker));
+  return out;
+}
+
+function summary<R>(results: PromiseSettledResult<R>[]): BulkResult {
+  const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+  return { done: results.length - failed.length, failed: failed.length, error: failed[0] && describeError(failed[0].reason) };
+}
+
+/** Deletes the selected records (companies after unlinking what points at them); one Undo
+ * brings back every one that was deleted. */
+export async function bulkDelete(w: Workspace, className: 'Deal' | 'Contact' | 'Company', rows: (Deal | Contact | Company)[]): Promise<BulkResult> {
+  const results = await each(rows, async (row) => {
+    if (className === 'Deal') return removeDeal(w, row as Deal);
+    if (className === 'Contact') return removeContact(w, row as Contact);
+    return removeCompany(w, row as Company, await companyLinks(w, row.objectId!));
   });
+  const restores = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  const result = summary(results);
+  if (result.done > 0) {
+    const [one, many] = NOUNS[className];
+    undoable(`${plural(result.done, one, many)} deleted.`, async () => {
+      const back = summary(await each(restores, (restore) => restore()));
+      restored();
+      if (back.error) throw new Error(back.error);
+    });
+  }
+  return result;
+}
+
+/** The same changes to every selected deal (stage, owner), at once on the board; one Undo puts
+ * each deal's previous values back. */
+export async function bulkUpdateDeals(w: Workspace, deals: Deal[], changes: DealChanges, what: string): Promise<BulkResult> {
+  const fields = Object.keys(changes) as (keyof Deal)[];
+  const before = deals.map((d) => {
+    const held = w.pipeline.get(d.objectId!) ?? d;
+    return { id: d.objectId!, held, previous: Object.fromEntries(fields.map((f) => [f, held[f] ?? null])) as DealChanges };
+  });
+  const apply = (id: string, held: Deal, c: DealChanges) => updateRecord(w, 'Deal', id, c).then(() => {
+    if (w.pipeline.get(id)) w.pipeline.upsert(withChanges(w.pipeline.get(id) ?? held, c));
+  });
+  const results = await each(before, (b) => apply(b.id, b.held, changes).then(() => b));
+  const result = summary(results);
+  if (result.done > 0) {
+    const changed = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    undoable(`${plural(result.done, 'deal', 'deals')} ${what}.`, async () => {
+      const back = summary(await each(changed, (b) => apply(b.id, b.held, b.previous)));
+      restored();
+      if (back.error) throw new Error(back.error);
+    });
+  }
+  return result;
 }
 
 const restoredListeners = new Set<() => void>();

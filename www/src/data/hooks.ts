@@ -2,7 +2,7 @@
 // workspace. The data stays in wasm; components subscribe and read small views.
 import { useSyncExternalStore } from 'react';
 import type { CrmQuery } from 'crm-wasm';
-import { useQuery as useCrmQuery } from 'crm-wasm/react';
+import { useLocalQuery, useQuery as useCrmQuery, useSyncStatus } from 'crm-wasm/react';
 import { describeError } from './crm';
 import type { Workspace, WorkspaceState } from './workspace';
 
@@ -20,8 +20,13 @@ export interface QueryState<T> {
 }
 
 /** Runs a query (built by `make`) when `key` changes; `findAll` pages through every result.
- * Never shows the answer of a previous key. */
+ * Never shows the answer of a previous key. Offline (with the local store open: the provider's
+ * `local`) the same query runs over what this device holds, read again after every sync; back
+ * online, on the server again. */
 export function useQuery<T>(make: () => CrmQuery<T>, key: string, all = false): QueryState<T> {
-  const { data, error, loading, reload } = useCrmQuery({ query: make, key: [key], all });
+  const { online } = useSyncStatus();
+  const remote = useCrmQuery({ query: make, key: [key], all, enabled: online });
+  const local = useLocalQuery({ query: make, key: [key], all, enabled: !online });
+  const { data, error, loading, reload } = online ? remote : local;
   return { data, error: error && describeError(error), loading, reload };
 }

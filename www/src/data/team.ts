@@ -1,11 +1,10 @@
 // The team: every user's public profile (a display name, never an e-mail address), as the
 // backend's Profile class holds it (objectId = the user's id; readable by signed-in users,
-// written only by its user). crm-wasm has no Profile class, so this is plain REST with the
-// session's token. One Team per signed-in user, outside React like the Workspace.
+// written only by its user). crm-wasm has no Profile class, so this is plain REST (data/rest.ts). One Team per signed-in user, outside React like the Workspace.
 import { useSyncExternalStore, useMemo } from 'react';
 import type { CrmClient, User } from 'crm-wasm';
 import { useSession } from './context';
-import { appId, javascriptKey, serverUrl } from './crm';
+import { rest } from './rest';
 
 export interface Member {
   id: string;
@@ -16,23 +15,6 @@ interface TeamState {
   members: Member[];
   loaded: boolean;
   error?: string;
-}
-
-async function rest(client: CrmClient, method: string, route: string, body?: unknown) {
-  const headers: Record<string, string> = {
-    'X-Parse-Application-Id': appId,
-    'X-Parse-JavaScript-Key': javascriptKey,
-    'Content-Type': 'application/json',
-  };
-  const token = client.sessionToken();
-  if (token) headers['X-Parse-Session-Token'] = token;
-  const res = await fetch(`${serverUrl}${route}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  const json = await res.json().catch(() => ({}));
-  if (!res.ok) {
-    const code = json.code === 142 ? 'INVALID_FIELD' : json.code === 137 ? 'DUPLICATE_VALUE' : 'SERVER_ERROR';
-    throw Object.assign(new Error(json.error ?? `HTTP ${res.status}`), { code });
-  }
-  return json;
 }
 
 /** A first display name from a username: the part before an "@", so no address is shown. */

@@ -11,7 +11,8 @@ export interface WorkspaceState {
   loaded?: 'live' | 'local';
   error?: string;
   local?: LocalStore;
-  /** The deals are pinned on this device: the board opens offline next time. */
+  /** Deals, contacts, companies and activities are pinned on this device: every screen opens
+   * offline next time. */
   offlineReady: boolean;
 }
 
@@ -89,11 +90,21 @@ export class Workspace {
     }
   };
 
-  /** Keeps the deals pinned (incrementally), so the board opens offline next time. */
+  /** Keeps the deals pinned (incrementally), so the board opens offline next time; then the
+   * contacts, companies and activities (each under its own pin), so every screen and My day
+   * read from this device offline. */
   private pin() {
     const local = this.current.local;
     if (!local || !navigator.onLine || this.closed) return;
-    local.refreshPin(this.client.deals()).then(() => this.set({ offlineReady: true }), () => undefined);
+    const c = this.client;
+    local.refreshPin(c.deals()).then(async () => {
+      const rest: [Parameters<typeof local.refreshPin>[0], string][] = [[c.contacts().include('company'), 'contacts'], [c.companies(), 'companies'], [c.activities(), 'activities']];
+      for (const [query, name] of rest) {
+        if (this.closed || !navigator.onLine) return;
+        await local.refreshPin(query, name).catch(() => undefined);
+      }
+      this.set({ offlineReady: true });
+    }, () => undefined);
   }
 
   close() {

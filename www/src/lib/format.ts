@@ -1,8 +1,29 @@
-// Formatting through Intl: money, dates, relative ages. One place, the browser's locale.
+// Formatting through Intl: money, dates, relative ages. One place, the browser's locale; money
+// in the user's currency (their settings: setCurrency, called by the app shell).
 const locale = typeof navigator !== 'undefined' ? navigator.language : undefined;
 
-const money = new Intl.NumberFormat(locale, { style: 'currency', currency: 'USD', maximumFractionDigits: 0 });
-const compact = new Intl.NumberFormat(locale, { style: 'currency', currency: 'USD', notation: 'compact', maximumFractionDigits: 1 });
+let currency = 'USD';
+const moneyIn = (code: string) => new Intl.NumberFormat(locale, { style: 'currency', currency: code, maximumFractionDigits: 0 });
+const compactIn = (code: string) => new Intl.NumberFormat(locale, { style: 'currency', currency: code, notation: 'compact', maximumFractionDigits: 1 });
+let money = moneyIn(currency);
+let compact = compactIn(currency);
+
+/** Amounts are shown in `code` (ISO 4217) from now on. */
+export function setCurrency(code: string) {
+  if (code === currency) return;
+  try {
+    const [m, c] = [moneyIn(code), compactIn(code)];
+    [currency, money, compact] = [code, m, c];
+  } catch { /* an unknown code: keep the current one */ }
+}
+export const currencyCode = () => currency;
+/** "$", "€", "CHF": the currency's sign as amounts show it. */
+export const currencySymbol = () => money.formatToParts(0).find((p) => p.type === 'currency')?.value ?? currency;
+/** An amount field's prefix: "$", "€", "CHF " (a code-like sign is spaced from the number). */
+export const moneyPrefix = () => {
+  const sign = currencySymbol();
+  return sign.length > 1 ? `${sign} ` : sign;
+};
 const date = new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
 const month = new Intl.DateTimeFormat(locale, { month: 'short', year: 'numeric', timeZone: 'UTC' });
 const percent = new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 0 });

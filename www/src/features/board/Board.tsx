@@ -1,25 +1,27 @@
 // The pipeline board: one column per stage, each scrolling on its own with a sticky header and
 // virtualised cards; drag with the mouse, or "Move to…" from a card's menu (keyboard, touch).
-// On a phone one stage shows at a time. /deals/:id opens a deal over the board.
+// On a phone one stage shows at a time. The board is at /pipeline; /deals/:id opens a deal over it.
 import { useCallback, useMemo, useState } from 'react';
-import { useNavigate, useParams } from 'react-router';
+import { useNavigate, useParams, useSearchParams } from 'react-router';
 import { DndContext, DragOverlay, MouseSensor, useSensor, useSensors, type Announcements, type DragEndEvent, type DragStartEvent } from '@dnd-kit/core';
-import { Alert, Button, Chip, CloseButton, Group, NativeSelect, Select, TextInput } from '@mantine/core';
+import { Alert, Button, Chip, CloseButton, Group, NativeSelect, SegmentedControl, Select, TextInput } from '@mantine/core';
 import { DatePickerInput } from '@mantine/dates';
 import { useMediaQuery } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { IconPlus, IconSearch } from '@tabler/icons-react';
-import type { Activity, Stage } from 'crm-wasm';
-import { moveDeal } from '../../data/actions';
+import type { Stage } from 'crm-wasm';
+import { moveDealUndoable } from '../../data/actions';
 import { useSession } from '../../data/context';
 import { describeError } from '../../data/crm';
-import { usePipeline, useQuery } from '../../data/hooks';
+import { useNextActivities } from '../../data/activities';
+import { usePipeline } from '../../data/hooks';
 import { useMyTeam } from '../../data/team';
 import { STAGE_OPTIONS, stageLabel } from '../../lib/stages';
 import { DealDrawer } from '../deal/DealDrawer';
 import { LostReasonModal } from '../deal/LostReason';
 import { CardView } from './Card';
 import { Column } from './Column';
+import { DealList } from './DealList';
 import { useApplyFilters, useBoardFilters } from './filters';
 import { NewDealModal } from './NewDealModal';
 import { DEAL_COLUMNS } from '../import/columns';
@@ -32,6 +34,15 @@ export function Board() {
   const { filters, setFilter, active, clear } = useBoardFilters();
   useApplyFilters(pipeline, filters, user.objectId);
   const { dealId } = useParams();
+  // The board or the list (?view=list), with the same filters.
+  const [params, setParams] = useSearchParams();
+  const view = params.get('view') === 'list' ? 'list' : 'board';
+  const setView = (v: string) => setParams((p) => {
+    const n = new URLSearchParams(p);
+    if (v === 'list') n.set('view', 'list');
+    else n.delete('view');
+    return n;
+  }, { replace: true });
   const navigate = useNavigate();
   const phone = useMediaQuery('(max-width: 48em)', false) ?? false;
   const [phoneStage, setPhoneStage] = useState<Stage>('lead');
@@ -40,12 +51,8 @@ export function Board() {
   const [askLost, setAskLost] = useState<string>();
   const team = useMyTeam();
   // Each deal's next open activity (the earliest due), for its card; none planned is flagged.
-  const open = useQuery(() => client.activities().doesNotExist('completedAt').exists('dueDate').ascending('dueDate'), 'next-activities', true);
-  const nextOf = useMemo(() => {
-    const next = new Map<string, Activity>();
-    for (const a of open.data ?? []) if (a.relatedTo?.className === 'Deal' && !next.has(a.relatedTo.objectId)) next.set(a.relatedTo.objectId, a);
-    return open.data ? (id: string) => next.get(id) ?? null : undefined;
-  }, [open.data]);
+  const next = useNextActivities();
+  const nextOf = useMemo(() => next && ((id: string) => next('Deal', id)), [next]);
   const sensors = useSensors(useSensor(MouseSensor, { activationConstraint: { distance: 5 } }));
 
   const title = (id: string | number) => pipeline.get(String(id))?.title ?? 'the deal';
@@ -60,7 +67,7 @@ export function Board() {
   // Stable, so the memoised cards do not re-render for a new function on every board render.
   const move = useCallback(async (id: string, to: Stage) => {
     try {
-      await moveDeal(workspace, id, to);
+      await moveDealUndoable(workspace, id, to, stageLabel);
       if (to === 'lost') setAskLost(id);
     } catch (err) {
       notifications.show({ color: 'red', title: 'The deal was not moved', message: describeError(err) });
@@ -81,6 +88,7 @@ export function Board() {
     <div className="board-page" data-version={version}>
       <Group className="toolbar" gap="sm" px="md" py="sm" wrap="wrap">
         <Button leftSection={<IconPlus size={16} />} onClick={() => setCreating(true)}>New deal</Button>
+        <SegmentedControl aria-label="View" size="sm" value={view} onChange={setView} data={[{ value: 'board', label: 'Board' }, { value: 'list', label: 'List' }]} />
         <ExportCsv name="deals" rows={() => pipeline.columns().flatMap((c) => pipeline.page(c.stage, 0, c.count))} columns={DEAL_COLUMNS} />
         <TextInput
           aria-label="Search deals"
@@ -117,7 +125,7 @@ export function Board() {
           onChange={([from, before]) => setFilter({ from: from ?? '', before: before ?? '' })}
           className="close-range"
         />
-        {phone && (
+        {phone && view === 'board' && (
           <NativeSelect aria-label="Stage shown" data={STAGE_OPTIONS} value={phoneStage} onChange={(e) => setPhoneStage(e.currentTarget.value as Stage)} className="phone-stage" />
         )}
       </Group>
@@ -129,6 +137,7 @@ export function Board() {
           </Group>
         </Alert>
       )}
+      {view === 'list' ? <DealList version={version} /> : (
       <DndContext sensors={sensors} onDragStart={onDragStart} onDragEnd={onDragEnd} onDragCancel={() => setDragging(undefined)} accessibility={{ announcements, screenReaderInstructions: { draggable: 'Use the Move to menu to move this deal to another stage.' } }}>
         <div className={`board${phone ? ' board-phone' : ''}`}>
           {shown.map((column) => (
@@ -139,9 +148,10 @@ export function Board() {
           {dragged ? <CardView deal={dragged} me={user.objectId} nameOf={team.nameOf} overlay /> : null}
         </DragOverlay>
       </DndContext>
+      )}
       <NewDealModal opened={creating} onClose={() => setCreating(false)} client={client} />
       {askLost && <LostReasonModal dealId={askLost} onClose={() => setAskLost(undefined)} />}
-      {dealId && <DealDrawer key={dealId} dealId={dealId} onClose={() => navigate({ pathname: '/', search: window.location.search })} />}
+      {dealId && <DealDrawer key={dealId} dealId={dealId} onClose={() => navigate({ pathname: '/pipeline', search: window.location.search })} />}
     </div>
   );
 }

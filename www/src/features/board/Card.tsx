@@ -2,10 +2,11 @@ import { memo } from 'react';
 import { Link, useLocation } from 'react-router';
 import { useDraggable } from '@dnd-kit/core';
 import { ActionIcon, Avatar, Group, Menu, Text, Tooltip } from '@mantine/core';
-import { IconAlertCircle, IconArrowsExchange, IconBuilding, IconCalendar, IconChecklist, IconUser } from '@tabler/icons-react';
+import { IconArrowsExchange, IconBuilding, IconCalendar, IconUser } from '@tabler/icons-react';
 import type { Activity, Deal, Stage } from 'crm-wasm';
 import { formatDate, formatMoney, initials, isOverdue, refName } from '../../lib/format';
-import { STAGES, stageLabel } from '../../lib/stages';
+import { STAGES, isOpen, stageLabel } from '../../lib/stages';
+import { NextStep } from '../activities/NextStep';
 
 /** A deal's card on the board: drag it with the mouse; the title link opens it (Enter too);
  * "Move to…" moves it from the keyboard or on a touch screen. */
@@ -67,15 +68,7 @@ function CardBody({ deal, me, menu, nameOf, next }: { deal: Deal; me?: string; m
           <IconCalendar size={12} aria-hidden style={{ verticalAlign: -1 }} /> {overdue ? 'Overdue · ' : 'Closes '}{formatDate(deal.expectedCloseDate)}
         </Text>
       )}
-      {next ? (
-        <Text size="xs" c={isOverdue(next.dueDate) ? 'red.8' : 'dimmed'} truncate className="card-next" data-testid="next-activity">
-          <IconChecklist size={12} aria-hidden style={{ verticalAlign: -1 }} /> Next: {next.subject ?? next.type} · {formatDate(next.dueDate)}
-        </Text>
-      ) : next === null && !['won', 'lost'].includes(deal.stage ?? '') ? (
-        <Text size="xs" c="#9a3412" className="card-next" data-testid="no-next-activity">
-          <IconAlertCircle size={12} aria-hidden style={{ verticalAlign: -1 }} /> No next step planned
-        </Text>
-      ) : null}
+      <NextStep next={next} closed={!isOpen(deal.stage)} className="card-next" />
       <Group justify="space-between" gap={4} mt={4} wrap="nowrap">
         <Text size="sm" fw={650}>{formatMoney(deal.amount)}</Text>
         {owner && (

@@ -6,7 +6,7 @@ import { createDeal } from '../../data/actions';
 import { useSession } from '../../data/context';
 import { describeError } from '../../data/crm';
 import { useQuery } from '../../data/hooks';
-import { dayToIso } from '../../lib/format';
+import { dayToIso, moneyPrefix } from '../../lib/format';
 import { STAGE_OPTIONS } from '../../lib/stages';
 
 export function NewDealModal({ opened, onClose, client }: { opened: boolean; onClose: () => void; client: CrmClient }) {
@@ -53,7 +53,7 @@ function NewDealForm({ client, onDone }: { client: CrmClient; onDone: () => void
       <Stack gap="sm">
         <TextInput label="Title" value={title} onChange={(e) => setTitle(e.currentTarget.value)} data-autofocus />
         <Group grow>
-          <NumberInput label="Amount" prefix="$" thousandSeparator="," min={0} value={amount} onChange={setAmount} hideControls />
+          <NumberInput label="Amount" prefix={moneyPrefix()} thousandSeparator="," min={0} value={amount} onChange={setAmount} hideControls />
           <NativeSelect label="Stage" data={STAGE_OPTIONS} value={stage} onChange={(e) => setStage(e.currentTarget.value as Stage)} />
         </Group>
         <DateInput label="Expected close" valueFormat="D MMM YYYY" clearButtonProps={{ 'aria-label': 'Clear expected close' }} placeholder="Pick or type a date" clearable value={close} onChange={setClose} />

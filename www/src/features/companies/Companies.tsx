@@ -6,19 +6,22 @@ import { ActionIcon, Alert, Anchor, Button, Group, NativeSelect, Paper, Table, T
 import { IconPlus, IconSearch, IconTrash } from '@tabler/icons-react';
 import type { Company } from 'crm-wasm';
 import { PageHeader } from '../../components/PageHeader';
-import { onRestored } from '../../data/actions';
+import { bulkDelete, onRestored } from '../../data/actions';
+import { createRecord } from '../../data/records';
 import { useSession } from '../../data/context';
 import { describeError } from '../../data/crm';
 import { useQuery } from '../../data/hooks';
 import { matches } from '../../lib/search';
 import { COMPANY_COLUMNS } from '../import/columns';
 import { ExportCsv } from '../import/ExportCsv';
+import { BulkBar, SelectAll, SelectRow } from '../bulk/BulkBar';
+import { useSelection } from '../bulk/selection';
 import { DeleteCompany } from './DeleteCompany';
 
 type Sort = 'name' | '-name' | '-updatedAt';
 
 export function Companies() {
-  const { client } = useSession();
+  const { client, workspace } = useSession();
   const [params, setParams] = useSearchParams();
   const search = params.get('q') ?? '';
   const sort = (params.get('sort') ?? 'name') as Sort;
@@ -31,6 +34,7 @@ export function Companies() {
     const byName = (a: Company, b: Company) => a.name.localeCompare(b.name);
     return found.sort(sort === 'name' ? byName : sort === '-name' ? (a, b) => byName(b, a) : (a, b) => (b.updatedAt ?? '').localeCompare(a.updatedAt ?? ''));
   }, [all.data, search, sort]);
+  const selection = useSelection(useMemo(() => rows.map((c) => c.objectId!), [rows]));
   const [name, setName] = useState('');
   const [industry, setIndustry] = useState('');
   const [error, setError] = useState<string>();
@@ -40,7 +44,7 @@ export function Companies() {
     e.preventDefault();
     setError(undefined);
     try {
-      await client.createCompany({ name, industry: industry || undefined });
+      await createRecord(workspace, 'Company', { name, industry: industry || undefined });
       setName('');
       setIndustry('');
       all.reload();
@@ -66,14 +70,24 @@ export function Companies() {
         <ExportCsv name="companies" rows={() => rows} columns={COMPANY_COLUMNS} />
       </Group>
       {all.error && <Alert color="red" variant="light" role="alert">{all.error}</Alert>}
+      <BulkBar
+        selection={selection}
+        noun={['company', 'companies']}
+        onDelete={async () => {
+          const r = await bulkDelete(workspace, 'Company', rows.filter((c) => selection.has(c.objectId!)));
+          all.reload();
+          return r;
+        }}
+      />
       <Paper withBorder className="table-wrap">
         <Table highlightOnHover verticalSpacing="xs">
           <Table.Thead>
-            <Table.Tr><Table.Th>Name</Table.Th><Table.Th>Industry</Table.Th><Table.Th className="hide-phone">Website</Table.Th><Table.Th><span className="sr-only">Actions</span></Table.Th></Table.Tr>
+            <Table.Tr><Table.Th w={40}><SelectAll selection={selection} label="Select every company shown" /></Table.Th><Table.Th>Name</Table.Th><Table.Th>Industry</Table.Th><Table.Th className="hide-phone">Website</Table.Th><Table.Th><span className="sr-only">Actions</span></Table.Th></Table.Tr>
           </Table.Thead>
           <Table.Tbody>
             {rows.map((c) => (
-              <Table.Tr key={c.objectId}>
+              <Table.Tr key={c.objectId} bg={selection.has(c.objectId!) ? 'var(--mantine-color-indigo-light)' : undefined}>
+                <Table.Td><SelectRow selection={selection} id={c.objectId!} name={c.name} /></Table.Td>
                 <Table.Td><Anchor component={Link} to={`/companies/${c.objectId}`} fw={500}>{c.name}</Anchor></Table.Td>
                 <Table.Td>{c.industry}</Table.Td>
                 <Table.Td className="hide-phone">{c.website}</Table.Td>

@@ -4,8 +4,9 @@ import { Link, useNavigate, useParams } from 'react-router';
 import { Alert, Anchor, Avatar, Badge, Button, Grid, Group, Paper, Stack, Text, Textarea, TextInput, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { IconArrowLeft, IconTrash } from '@tabler/icons-react';
-import type { Company } from 'crm-wasm';
+import type { Changes, Company } from 'crm-wasm';
 import { useSession } from '../../data/context';
+import { getRecord, isOffline, updateRecord, withChanges } from '../../data/records';
 import { describeError } from '../../data/crm';
 import { useQuery } from '../../data/hooks';
 import { formatMoney, initials, refName } from '../../lib/format';
@@ -14,7 +15,7 @@ import { DeleteCompany } from './DeleteCompany';
 
 export function CompanyPage() {
   const { companyId = '' } = useParams();
-  const { client } = useSession();
+  const { client, workspace } = useSession();
   const navigate = useNavigate();
   const [company, setCompany] = useState<Company>();
   const [error, setError] = useState<string>();
@@ -26,7 +27,7 @@ export function CompanyPage() {
 
   useEffect(() => {
     let live = true;
-    client.getCompany(companyId).then(
+    getRecord(workspace, 'Company', companyId).then(
       (c) => {
         if (!live) return;
         setCompany(c);
@@ -37,21 +38,22 @@ export function CompanyPage() {
     return () => {
       live = false;
     };
-  }, [client, companyId]);
+  }, [workspace, companyId]);
 
   async function save(e: FormEvent) {
     e.preventDefault();
     if (!company) return;
     setError(undefined);
-    const changes: Record<string, unknown> = {};
+    const changes: Changes<Company> = {};
     if (form.name !== company.name) changes.name = form.name;
     if (form.industry !== (company.industry ?? '')) changes.industry = form.industry || null;
     if (form.website !== (company.website ?? '')) changes.website = form.website || null;
     if (form.notes !== (company.notes ?? '')) changes.notes = form.notes || null;
     try {
-      await client.updateCompany(companyId, changes);
-      setCompany(await client.getCompany(companyId));
-      notifications.show({ color: 'teal', message: 'Company saved.' });
+      await updateRecord(workspace, 'Company', companyId, changes);
+      const offline = isOffline(workspace);
+      setCompany(offline ? withChanges(company, changes) : await getRecord(workspace, 'Company', companyId));
+      notifications.show({ color: 'teal', message: offline ? 'Company saved on this device: it goes to the server when you are back online.' : 'Company saved.' });
     } catch (err) {
       setError(describeError(err));
     }

@@ -4,14 +4,17 @@ import { Link, useNavigate, useParams } from 'react-router';
 import { Alert, Anchor, Avatar, Badge, Button, Grid, Group, NativeSelect, Paper, Stack, Text, Textarea, TextInput, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { IconArrowLeft, IconTrash } from '@tabler/icons-react';
-import type { Contact } from 'crm-wasm';
+import type { Changes, Contact } from 'crm-wasm';
 import { ConfirmDelete } from '../../components/ConfirmDelete';
 import { deleteContact } from '../../data/actions';
+import { useNextActivities } from '../../data/activities';
+import { getRecord, isOffline, updateRecord, withChanges } from '../../data/records';
 import { useSession } from '../../data/context';
 import { describeError } from '../../data/crm';
 import { useQuery } from '../../data/hooks';
 import { formatMoney, initials, refName } from '../../lib/format';
 import { stageInfo } from '../../lib/stages';
+import { NextStep } from '../activities/NextStep';
 import { Activities } from '../deal/Activities';
 
 export function ContactPage() {
@@ -22,12 +25,13 @@ export function ContactPage() {
   const [error, setError] = useState<string>();
   const [form, setForm] = useState({ name: '', email: '', phone: '', company: '', notes: '' });
   const [deleting, setDeleting] = useState(false);
+  const next = useNextActivities();
   const companies = useQuery(() => client.companies().ascending('name'), 'companies', true);
   const deals = useQuery(() => client.deals().equalTo('contact', { className: 'Contact', objectId: contactId }).ascending('title'), `contact-deals:${contactId}`);
 
   useEffect(() => {
     let live = true;
-    client.getContact(contactId, ['company']).then(
+    getRecord(workspace, 'Contact', contactId, ['company']).then(
       (c) => {
         if (!live) return;
         setContact(c);
@@ -38,22 +42,23 @@ export function ContactPage() {
     return () => {
       live = false;
     };
-  }, [client, contactId]);
+  }, [workspace, contactId]);
 
   async function save(e: FormEvent) {
     e.preventDefault();
     if (!contact) return;
     setError(undefined);
-    const changes: Record<string, unknown> = {};
+    const changes: Changes<Contact> = {};
     if (form.name !== contact.name) changes.name = form.name;
     if (form.email !== (contact.email ?? '')) changes.email = form.email || null;
     if (form.phone !== (contact.phone ?? '')) changes.phone = form.phone || null;
     if (form.notes !== (contact.notes ?? '')) changes.notes = form.notes || null;
     if (form.company !== (contact.company?.objectId ?? '')) changes.company = form.company ? { className: 'Company', objectId: form.company } : null;
     try {
-      await client.updateContact(contactId, changes);
-      setContact(await client.getContact(contactId, ['company']));
-      notifications.show({ color: 'teal', message: 'Contact saved.' });
+      await updateRecord(workspace, 'Contact', contactId, changes);
+      const offline = isOffline(workspace);
+      setContact(offline ? withChanges(contact, changes) : await getRecord(workspace, 'Contact', contactId, ['company']));
+      notifications.show({ color: 'teal', message: offline ? 'Contact saved on this device: it goes to the server when you are back online.' : 'Contact saved.' });
     } catch (err) {
       setError(describeError(err));
     }
@@ -70,6 +75,7 @@ export function ContactPage() {
             <div>
               <Title order={1} size="h2">{contact.name}</Title>
               <Text c="dimmed" size="sm">{[contact.email, contact.phone, refName(contact.company)].filter(Boolean).join(' · ')}</Text>
+              <NextStep next={next?.('Contact', contactId)} size="sm" />
             </div>
           </Group>
           <Grid gap="md">

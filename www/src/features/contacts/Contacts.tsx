@@ -1,13 +1,15 @@
 // Contacts: search (any case, over name, e-mail, phone and company), sort, add, delete with a
-// confirmation and undo. The search and sort live in the URL.
-import { useMemo, useState, type FormEvent } from 'react';
+// confirmation and undo; select rows to delete them together (one Undo). The search and sort
+// live in the URL.
+import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { ActionIcon, Alert, Anchor, Button, Group, NativeSelect, Paper, Table, Text, TextInput, Tooltip } from '@mantine/core';
 import { IconPlus, IconSearch, IconTrash } from '@tabler/icons-react';
 import type { Contact } from 'crm-wasm';
 import { ConfirmDelete } from '../../components/ConfirmDelete';
 import { PageHeader } from '../../components/PageHeader';
-import { deleteContact } from '../../data/actions';
+import { bulkDelete, deleteContact, onRestored } from '../../data/actions';
+import { createRecord } from '../../data/records';
 import { useSession } from '../../data/context';
 import { describeError } from '../../data/crm';
 import { useQuery } from '../../data/hooks';
@@ -15,6 +17,8 @@ import { refName } from '../../lib/format';
 import { matches } from '../../lib/search';
 import { CONTACT_COLUMNS } from '../import/columns';
 import { ExportCsv } from '../import/ExportCsv';
+import { BulkBar, SelectAll, SelectRow } from '../bulk/BulkBar';
+import { useSelection } from '../bulk/selection';
 
 type Sort = 'name' | '-name' | '-updatedAt';
 
@@ -31,6 +35,9 @@ export function Contacts() {
     const byName = (a: Contact, b: Contact) => a.name.localeCompare(b.name);
     return found.sort(sort === 'name' ? byName : sort === '-name' ? (a, b) => byName(b, a) : (a, b) => (b.updatedAt ?? '').localeCompare(a.updatedAt ?? ''));
   }, [all.data, search, sort]);
+  const { reload } = all;
+  useEffect(() => onRestored(reload), [reload]);
+  const selection = useSelection(useMemo(() => rows.map((c) => c.objectId!), [rows]));
 
   const [name, setName] = useState('');
   const [email, setEmail] = useState('');
@@ -42,7 +49,7 @@ export function Contacts() {
     e.preventDefault();
     setError(undefined);
     try {
-      await client.createContact({ name, email: email || undefined, company: companyId ? { className: 'Company', objectId: companyId } : undefined });
+      await createRecord(workspace, 'Contact', { name, email: email || undefined, company: companyId ? { className: 'Company', objectId: companyId } : undefined });
       setName('');
       setEmail('');
       all.reload();
@@ -69,14 +76,24 @@ export function Contacts() {
         <ExportCsv name="contacts" rows={() => rows} columns={CONTACT_COLUMNS} />
       </Group>
       {all.error && <Alert color="red" variant="light" role="alert">{all.error}</Alert>}
+      <BulkBar
+        selection={selection}
+        noun={['contact', 'contacts']}
+        onDelete={async () => {
+          const r = await bulkDelete(workspace, 'Contact', rows.filter((c) => selection.has(c.objectId!)));
+          all.reload();
+          return r;
+        }}
+      />
       <Paper withBorder className="table-wrap">
         <Table highlightOnHover verticalSpacing="xs">
           <Table.Thead>
-            <Table.Tr><Table.Th>Name</Table.Th><Table.Th className="hide-phone">E-mail</Table.Th><Table.Th className="hide-phone">Phone</Table.Th><Table.Th>Company</Table.Th><Table.Th><span className="sr-only">Actions</span></Table.Th></Table.Tr>
+            <Table.Tr><Table.Th w={40}><SelectAll selection={selection} label="Select every contact shown" /></Table.Th><Table.Th>Name</Table.Th><Table.Th className="hide-phone">E-mail</Table.Th><Table.Th className="hide-phone">Phone</Table.Th><Table.Th>Company</Table.Th><Table.Th><span className="sr-only">Actions</span></Table.Th></Table.Tr>
           </Table.Thead>
           <Table.Tbody>
             {rows.map((c) => (
-              <Table.Tr key={c.objectId}>
+              <Table.Tr key={c.objectId} bg={selection.has(c.objectId!) ? 'var(--mantine-color-indigo-light)' : undefined}>
+                <Table.Td><SelectRow selection={selection} id={c.objectId!} name={c.name} /></Table.Td>
                 <Table.Td><Anchor component={Link} to={`/contacts/${c.objectId}`} fw={500}>{c.name}</Anchor></Table.Td>
                 <Table.Td className="hide-phone">{c.email}</Table.Td>
                 <Table.Td className="hide-phone">{c.phone}</Table.Td>

@@ -9,8 +9,9 @@ import { IconFilter } from '@tabler/icons-react';
 import type { Deal } from 'crm-wasm';
 import { PageHeader } from '../../components/PageHeader';
 import { useSession } from '../../data/context';
+import { useMySettings } from '../../data/settings';
 import { usePipeline } from '../../data/hooks';
-import { formatAge, formatMoney, formatMoneyCompact, formatMonth, formatPercent } from '../../lib/format';
+import { currencyCode, formatAge, formatMoney, formatMoneyCompact, formatMonth, formatPercent } from '../../lib/format';
 import { useApplyFilters, useBoardFilters } from '../board/filters';
 import { computeStats } from './stats';
 
@@ -20,13 +21,14 @@ export function Dashboard() {
   const version = usePipeline(pipeline);
   const { filters, active, clear } = useBoardFilters();
   useApplyFilters(pipeline, filters, user.objectId);
+  const { probabilities } = useMySettings().settings;
   const stats = useMemo(() => {
     const deals: Deal[] = [];
     for (const c of pipeline.columns()) deals.push(...pipeline.page(c.stage, 0, c.count));
-    return computeStats(deals);
+    return computeStats(deals, new Date(), probabilities);
     // version: recompute on every change of the pipeline.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [pipeline, version]);
+  }, [pipeline, version, probabilities]);
   const chart = stats.forecastByMonth.map((m) => ({ month: formatMonth(m.month), Weighted: Math.round(m.weighted) }));
   return (
     <div className="page">
@@ -41,7 +43,7 @@ export function Dashboard() {
       )}
       <SimpleGrid cols={{ base: 2, md: 3, lg: 6 }} spacing="sm" mb="md">
         <Tile label="Open pipeline" value={formatMoney(stats.openTotal)} id="stat-open" hint={`${stats.openCount} open deals`} />
-        <Tile label="Weighted forecast" value={formatMoney(stats.weighted)} id="stat-weighted" hint="open deals × stage probability" />
+        <Tile label="Weighted forecast" value={formatMoney(stats.weighted)} id="stat-weighted" hint="open deals × your stage probabilities" />
         <Tile label="Won this month" value={formatMoney(stats.wonThisMonth)} id="stat-won-month" hint="by close date" />
         <Tile label="Won this quarter" value={formatMoney(stats.wonThisQuarter)} id="stat-won-quarter" hint="by close date" />
         <Tile label="Win rate" value={formatPercent(stats.winRate)} id="stat-winrate" hint="won ÷ (won + lost)" />
@@ -64,7 +66,7 @@ export function Dashboard() {
                 withBarValueLabel
                 withTooltip={false}
                 xAxisLabel="Month of expected close"
-                yAxisLabel="USD"
+                yAxisLabel={currencyCode()}
                 gridAxis="y"
               />
             </div>

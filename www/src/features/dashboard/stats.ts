@@ -1,7 +1,7 @@
 // The dashboard's figures, from the deals themselves (pure, so the rules are in one place):
 // open pipeline = deals not won or lost; weighted forecast = open deals × their stage's
 // probability, by month of expected close; average won deal = won deals only; age = now − created.
-import type { Deal } from 'crm-wasm';
+import type { Deal, Probabilities } from 'crm-wasm';
 import { STAGES, stageInfo } from '../../lib/stages';
 
 export interface DashboardStats {
@@ -22,7 +22,14 @@ const DAY = 86_400_000;
 /** When a won deal counts as won: its expected close date, else its last change. */
 const wonAt = (d: Deal) => new Date(d.expectedCloseDate ?? d.updatedAt ?? 0);
 
-export function computeStats(deals: Deal[], now = new Date()): DashboardStats {
+/** `probabilities` (percent per stage, the user's settings) weigh the forecast; without them, the
+ * stages' defaults. */
+export function computeStats(deals: Deal[], now = new Date(), probabilities?: Probabilities): DashboardStats {
+  const chance = (stage: string, fallback: number) => {
+    if (!probabilities) return fallback;
+    const p = (probabilities as unknown as Record<string, number | undefined>)[stage] ?? probabilities.other ?? 0;
+    return p / 100;
+  };
   let openCount = 0, openTotal = 0, weighted = 0, undatedWeighted = 0, won = 0, lost = 0, wonSum = 0, wonWithAmount = 0;
   let wonThisMonth = 0, wonThisQuarter = 0;
   const months = new Map<string, { weighted: number; total: number; count: number }>();
@@ -50,7 +57,7 @@ export function computeStats(deals: Deal[], now = new Date()): DashboardStats {
     } else if (!info.closed) {
       openCount += 1;
       openTotal += amount;
-      const w = amount * info.probability;
+      const w = amount * chance(info.id, info.probability);
       weighted += w;
       if (d.expectedCloseDate) {
         const key = d.expectedCloseDate.slice(0, 7);

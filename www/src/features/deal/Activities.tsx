@@ -5,9 +5,9 @@ import { Alert, Button, Checkbox, Group, NativeSelect, Stack, Text, TextInput, T
 import { DateInput } from '@mantine/dates';
 import { IconMail, IconNote, IconPhone, IconUsers } from '@tabler/icons-react';
 import type { Activity, ActivityType, RelatedTo } from 'crm-wasm';
+import { createActivity, updateActivity, useActivities } from '../../data/activities';
 import { useSession } from '../../data/context';
 import { describeError } from '../../data/crm';
-import { useQuery } from '../../data/hooks';
 import { dayToIso, formatDate } from '../../lib/format';
 
 const TYPES: { value: ActivityType; label: string; icon: typeof IconPhone }[] = [
@@ -18,8 +18,8 @@ const TYPES: { value: ActivityType; label: string; icon: typeof IconPhone }[] = 
 ];
 
 export function Activities({ relatedTo }: { relatedTo: RelatedTo }) {
-  const { client } = useSession();
-  const list = useQuery(() => client.activities().equalTo('relatedTo', relatedTo).descending('dueDate'), `${relatedTo.className}:${relatedTo.objectId}`);
+  const { client, workspace } = useSession();
+  const list = useActivities(() => client.activities().equalTo('relatedTo', relatedTo).descending('dueDate'), `${relatedTo.className}:${relatedTo.objectId}`);
   const [type, setType] = useState<ActivityType>('call');
   const [subject, setSubject] = useState('');
   const [due, setDue] = useState<string | null>(null);
@@ -34,10 +34,9 @@ export function Activities({ relatedTo }: { relatedTo: RelatedTo }) {
     setErrors(problems);
     if (problems.subject || problems.due) return;
     try {
-      await client.createActivity({ type, subject: subject.trim(), dueDate: dayToIso(due!), relatedTo });
+      await createActivity(workspace, { type, subject: subject.trim(), dueDate: dayToIso(due!), relatedTo });
       setSubject('');
       setDue(null);
-      list.reload();
     } catch (err) {
       setErrors({ save: describeError(err) });
     }
@@ -45,8 +44,7 @@ export function Activities({ relatedTo }: { relatedTo: RelatedTo }) {
 
   async function done(a: Activity, completed: boolean) {
     try {
-      await client.updateActivity(a.objectId!, { completedAt: completed ? new Date().toISOString() : null });
-      list.reload();
+      await updateActivity(workspace, a.objectId!, { completedAt: completed ? new Date().toISOString() : null });
     } catch (err) {
       setErrors({ save: describeError(err) });
     }

@@ -8,12 +8,14 @@ import { notifications } from '@mantine/notifications';
 import { IconAlertTriangle, IconTrash } from '@tabler/icons-react';
 import type { Changes, Deal, Stage } from 'crm-wasm';
 import { deleteDeal, updateDeal } from '../../data/actions';
+import { useNextActivities } from '../../data/activities';
 import { useSession } from '../../data/context';
 import { describeError } from '../../data/crm';
 import { usePipeline, useQuery } from '../../data/hooks';
 import { useMyTeam } from '../../data/team';
-import { dayToIso, formatDate, formatMoney, isoToDay, refName } from '../../lib/format';
-import { STAGE_OPTIONS, stageInfo } from '../../lib/stages';
+import { dayToIso, formatDate, formatMoney, isoToDay, moneyPrefix, refName } from '../../lib/format';
+import { STAGE_OPTIONS, isOpen, stageInfo } from '../../lib/stages';
+import { NextStep } from '../activities/NextStep';
 import { Activities } from './Activities';
 
 /** The editable fields, as the form holds them. */
@@ -96,6 +98,7 @@ function DealRecord({ deal, base, form, setForm, onSaved, onDeleted }: {
 }) {
   const { client, user, workspace } = useSession();
   const team = useMyTeam();
+  const next = useNextActivities();
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
   const [confirmOverwrite, setConfirmOverwrite] = useState(false);
@@ -161,6 +164,7 @@ function DealRecord({ deal, base, form, setForm, onSaved, onDeleted }: {
         {deal.expectedCloseDate && <Text size="sm" c="dimmed">closes {formatDate(deal.expectedCloseDate)}</Text>}
         {deal.stage === 'lost' && deal.lostReason && <Text size="sm" c="dimmed" data-testid="lost-reason">Lost: {deal.lostReason}</Text>}
       </Group>
+      <NextStep next={next?.('Deal', deal.objectId!)} closed={!isOpen(deal.stage)} size="sm" />
       <Group gap="md">
         {deal.company?.objectId && <Anchor component={Link} to={`/companies/${deal.company.objectId}`} size="sm">{companyName ?? 'Company'}</Anchor>}
         {deal.contact?.objectId && <Anchor component={Link} to={`/contacts/${deal.contact.objectId}`} size="sm">{contactOptions.find((c) => c.value === deal.contact!.objectId)?.label ?? 'Contact'}</Anchor>}
@@ -175,7 +179,7 @@ function DealRecord({ deal, base, form, setForm, onSaved, onDeleted }: {
         <Stack gap="sm">
           <TextInput label="Title" value={form.title} onChange={(e) => set({ title: e.currentTarget.value })} />
           <Group grow>
-            <NumberInput label="Amount" prefix="$" thousandSeparator="," min={0} hideControls value={form.amount} onChange={(v) => set({ amount: v === '' ? '' : String(v) })} />
+            <NumberInput label="Amount" prefix={moneyPrefix()} thousandSeparator="," min={0} hideControls value={form.amount} onChange={(v) => set({ amount: v === '' ? '' : String(v) })} />
             <NativeSelect label="Stage" data={STAGE_OPTIONS} value={form.stage} onChange={(e) => set({ stage: e.currentTarget.value })} />
           </Group>
           <Group grow>

@@ -8,6 +8,7 @@ import { IconCalendarEvent } from '@tabler/icons-react';
 import type { Activity } from 'crm-wasm';
 import { PageHeader } from '../../components/PageHeader';
 import { undoable } from '../../data/actions';
+import { updateActivity, useActivities } from '../../data/activities';
 import { useSession } from '../../data/context';
 import { describeError } from '../../data/crm';
 import { useQuery } from '../../data/hooks';
@@ -29,7 +30,7 @@ const BUCKETS: { id: Bucket; label: string; empty: string }[] = [
 export function MyDay() {
   const { client, user, workspace } = useSession();
   const today = todayStart();
-  const list = useQuery(
+  const list = useActivities(
     () =>
       client
         .activities()
@@ -65,20 +66,15 @@ export function MyDay() {
 
   const done = async (a: Activity) => {
     try {
-      await client.updateActivity(a.objectId!, { completedAt: new Date().toISOString() });
-      list.reload();
-      undoable(`“${a.subject ?? 'Activity'}” done.`, async () => {
-        await client.updateActivity(a.objectId!, { completedAt: null });
-        list.reload();
-      });
+      await updateActivity(workspace, a.objectId!, { completedAt: new Date().toISOString() });
+      undoable(`“${a.subject ?? 'Activity'}” done.`, () => updateActivity(workspace, a.objectId!, { completedAt: null }));
     } catch (err) {
       notifications.show({ color: 'red', message: describeError(err) });
     }
   };
   const reschedule = async (a: Activity, days: number, label: string) => {
     try {
-      await client.updateActivity(a.objectId!, { dueDate: new Date(today + days * DAY).toISOString() });
-      list.reload();
+      await updateActivity(workspace, a.objectId!, { dueDate: new Date(today + days * DAY).toISOString() });
       notifications.show({ color: 'teal', message: `“${a.subject ?? 'Activity'}” moved to ${label}.` });
     } catch (err) {
       notifications.show({ color: 'red', message: describeError(err) });

@@ -1,13 +1,26 @@
 // The user's settings: the display name colleagues see (the team's public profile; never the
-// e-mail address).
+// e-mail address), and the forecast's currency and stage probabilities (private to the user).
 import { useState, type FormEvent } from 'react';
-import { Alert, Button, Paper, Stack, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Button, Group, NumberInput, Paper, Select, SimpleGrid, Stack, Text, TextInput, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
+import type { Probabilities } from 'crm-wasm';
 import { useSession } from '../../data/context';
 import { describeError } from '../../data/crm';
+import { DEFAULT_SETTINGS, useMySettings } from '../../data/settings';
 import { useMyTeam } from '../../data/team';
+import { STAGES } from '../../lib/stages';
 
 export function Settings() {
+  return (
+    <Stack p="md" maw={640}>
+      <Title order={1} size="h3">Settings</Title>
+      <Profile />
+      <Forecast />
+    </Stack>
+  );
+}
+
+function Profile() {
   const { user } = useSession();
   const team = useMyTeam();
   const current = team.nameOf(user.objectId) ?? '';
@@ -30,19 +43,80 @@ export function Settings() {
     }
   };
   return (
-    <Stack p="md" maw={560}>
-      <Title order={1} size="h3">Settings</Title>
-      <Paper withBorder p="md" radius="md">
-        <form onSubmit={save} aria-label="Your profile">
-          <Stack gap="sm">
-            <Title order={2} size="h5">Your profile</Title>
-            <Text size="sm" c="dimmed">Colleagues see this name on the deals you own and in the owner picker. Your e-mail address is never shown to them.</Text>
-            <TextInput label="Display name" required maxLength={80} value={value} onChange={(e) => setName(e.currentTarget.value)} disabled={!team.loaded} />
-            {error && <Alert color="red" variant="light" role="alert">{error}</Alert>}
-            <Button type="submit" loading={busy} disabled={!value.trim() || value === current} w="fit-content">Save</Button>
-          </Stack>
-        </form>
-      </Paper>
-    </Stack>
+    <Paper withBorder p="md" radius="md">
+      <form onSubmit={save} aria-label="Your profile">
+        <Stack gap="sm">
+          <Title order={2} size="h5">Your profile</Title>
+          <Text size="sm" c="dimmed">Colleagues see this name on the deals you own and in the owner picker. Your e-mail address is never shown to them.</Text>
+          <TextInput label="Display name" required maxLength={80} value={value} onChange={(e) => setName(e.currentTarget.value)} disabled={!team.loaded} />
+          {error && <Alert color="red" variant="light" role="alert">{error}</Alert>}
+          <Button type="submit" loading={busy} disabled={!value.trim() || value === current} w="fit-content">Save</Button>
+        </Stack>
+      </form>
+    </Paper>
+  );
+}
+
+const CURRENCIES = Intl.supportedValuesOf('currency');
+const currencyName = new Intl.DisplayNames(typeof navigator !== 'undefined' ? navigator.language : undefined, { type: 'currency' });
+const CURRENCY_OPTIONS = CURRENCIES.map((c) => ({ value: c, label: `${c} · ${currencyName.of(c) ?? c}` }));
+
+function Forecast() {
+  const { settings, loaded, store } = useMySettings();
+  const [draft, setDraft] = useState<{ currency: string; probabilities: Record<string, number | string> }>();
+  const [error, setError] = useState<string>();
+  const [busy, setBusy] = useState(false);
+  const form = draft ?? { currency: settings.currency, probabilities: { ...settings.probabilities } as Record<string, number> };
+  const problems = STAGES.filter((s) => {
+    const v = form.probabilities[s.id];
+    return typeof v !== 'number' || v < 0 || v > 100;
+  });
+  const save = async (e: FormEvent) => {
+    e.preventDefault();
+    setError(undefined);
+    if (problems.length) return;
+    setBusy(true);
+    try {
+      await store.save({ currency: form.currency, probabilities: form.probabilities as unknown as Probabilities });
+      setDraft(undefined);
+      notifications.show({ color: 'teal', message: 'Forecast settings saved.' });
+    } catch (err) {
+      setError(describeError(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Paper withBorder p="md" radius="md">
+      <form onSubmit={save} aria-label="Forecast">
+        <Stack gap="sm">
+          <Title order={2} size="h5">Forecast</Title>
+          <Text size="sm" c="dimmed">Amounts are shown in your currency, and the weighted forecast counts each open deal at its stage’s chance of winning. Only you see these settings.</Text>
+          <Select label="Currency" searchable data={CURRENCY_OPTIONS} value={form.currency} onChange={(v) => v && setDraft({ ...form, currency: v })} disabled={!loaded} allowDeselect={false} maw={320} />
+          <SimpleGrid cols={{ base: 2, sm: 3 }} spacing="sm">
+            {STAGES.map((s) => (
+              <NumberInput
+                key={s.id}
+                label={`${s.label} (%)`}
+                min={0}
+                max={100}
+                clampBehavior="strict"
+                allowDecimal={false}
+                suffix=" %"
+                value={form.probabilities[s.id]}
+                onChange={(v) => setDraft({ ...form, probabilities: { ...form.probabilities, [s.id]: v } })}
+                error={problems.includes(s) ? 'From 0 to 100' : undefined}
+                disabled={!loaded}
+              />
+            ))}
+          </SimpleGrid>
+          {error && <Alert color="red" variant="light" role="alert">{error}</Alert>}
+          <Group gap="sm">
+            <Button type="submit" loading={busy} disabled={!draft || problems.length > 0}>Save forecast settings</Button>
+            <Button variant="subtle" color="gray" onClick={() => setDraft({ currency: DEFAULT_SETTINGS.currency, probabilities: { ...DEFAULT_SETTINGS.probabilities } as unknown as Record<string, number> })}>Use the defaults</Button>
+          </Group>
+        </Stack>
+      </form>
+    </Paper>
   );
 }

@@ -1,0 +1,190 @@
+// #16's daily loop, second part: bulk actions on the lists (select rows, assign an owner, change
+// the stage, delete) with one Undo that puts the previous values back; Undo for a move on the
+// board; the forecast's currency and stage probabilities, stored per user. Screenshots for the
+// README (tests/artifacts/daily-*.png).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { artifacts, card, column, logInToBoard, rest, serverDeal, signUp, useApp } from './server.mjs';
+
+const app = useApp(4186);
+
+const notice = (page, text) => page.getByRole('alert').filter({ hasText: text });
+const undo = (page, text) => notice(page, text).getByRole('button', { name: 'Undo' }).click();
+const listView = (page) => page.locator('label', { hasText: /^List$/ }).click();
+const get = (className, id, token) => rest('GET', `/classes/${className}/${id}`, undefined, token);
+
+test('deals list: select rows, change their stage, assign them, delete them; each undone in one click', async () => {
+  const me = await signUp('bulk');
+  const colleague = await signUp('bulkmate');
+  await rest('POST', '/classes/Profile', { objectId: colleague.id, displayName: 'Carla Colleague' }, colleague.token);
+  const [a, b, c] = await Promise.all(['Bulk A', 'Bulk B', 'Bulk C'].map((title, i) => rest('POST', '/classes/Deal', { title, amount: 1000 * (i + 1), stage: 'lead' }, me.token)));
+  const { context, page, errors } = await logInToBoard(app, me, { width: 1440, height: 900 });
+  await listView(page);
+  const table = page.getByRole('table', { name: 'Deals' });
+  await table.getByRole('link', { name: 'Bulk C' }).waitFor();
+  const row = (title) => table.getByRole('row').filter({ has: page.getByRole('link', { name: title, exact: true }) });
+
+  // Change the stage of two.
+  await table.getByRole('checkbox', { name: 'Select Bulk A' }).check();
+  await table.getByRole('checkbox', { name: 'Select Bulk B' }).check();
+  await page.getByTestId('selected-count').filter({ hasText: '2 deals selected' }).waitFor();
+  await page.screenshot({ path: path.join(artifacts, 'daily-bulk-desktop.png') });
+  await page.getByRole('button', { name: 'Change stage' }).click();
+  await page.getByRole('menuitem', { name: 'Proposal' }).click();
+  await notice(page, '2 deals moved to Proposal.').waitFor();
+  assert.equal((await serverDeal(a.objectId, me.token, (d) => d.stage === 'proposal')).stage, 'proposal');
+  assert.equal((await serverDeal(b.objectId, me.token, (d) => d.stage === 'proposal')).stage, 'proposal');
+  assert.equal((await get('Deal', c.objectId, me.token)).stage, 'lead', 'an unselected deal is untouched');
+  await row('Bulk A').getByTestId('deal-stage').filter({ hasText: 'Proposal' }).waitFor();
+  assert.equal(await page.getByTestId('selected-count').count(), 0, 'the selection is cleared after the action');
+  await page.screenshot({ path: path.join(artifacts, 'daily-undo-desktop.png') });
+  await undo(page, '2 deals moved to Proposal.');
+  await notice(page, 'Restored.').waitFor();
+  assert.equal((await serverDeal(a.objectId, me.token, (d) => d.stage === 'lead')).stage, 'lead', 'undo puts the previous stage back');
+  assert.equal((await serverDeal(b.objectId, me.token, (d) => d.stage === 'lead')).stage, 'lead');
+  await row('Bulk B').getByTestId('deal-stage').filter({ hasText: 'Lead' }).waitFor();
+
+  // Assign all three (select every row shown) to a colleague, by display name; undo unassigns.
+  await table.getByRole('checkbox', { name: 'Select every deal shown' }).check();
+  await page.getByTestId('selected-count').filter({ hasText: '3 deals selected' }).waitFor();
+  await page.getByRole('button', { name: 'Assign owner' }).click();
+  await page.getByRole('menuitem', { name: 'Carla Colleague' }).click();
+  await notice(page, '3 deals assigned to Carla Colleague.').waitFor();
+  for (const d of [a, b, c]) assert.equal((await serverDeal(d.objectId, me.token, (x) => x.assignedTo?.objectId === colleague.id)).assignedTo?.objectId, colleague.id);
+  await row('Bulk C').getByTestId('deal-owner').filter({ hasText: 'Carla Colleague' }).waitFor();
+  // The colleague now reads them.
+  assert.equal((await get('Deal', a.objectId, colleague.token)).title, 'Bulk A');
+  // Undo: each back to its previous owner (a deal made through REST is its creator's).
+  await undo(page, '3 deals assigned to Carla Colleague.');
+  for (const d of [a, b, c]) assert.equal((await serverDeal(d.objectId, me.token, (x) => x.assignedTo?.objectId === me.id)).assignedTo?.objectId, me.id, 'undo gives them back');
+
+  // Delete two (asked first); undo brings them back under their ids.
+  await table.getByRole('checkbox', { name: 'Select Bulk A' }).check();
+  await table.getByRole('checkbox', { name: 'Select Bulk C' }).check();
+  await page.getByRole('toolbar', { name: 'Selected rows' }).getByRole('button', { name: 'Delete' }).click();
+  const confirm = page.getByRole('dialog', { name: 'Delete 2 deals?' });
+  await confirm.getByRole('button', { name: 'Delete' }).click();
+  await notice(page, '2 deals deleted.').waitFor();
+  await table.getByRole('link', { name: 'Bulk A' }).waitFor({ state: 'detached' });
+  assert.equal((await get('Deal', a.objectId, me.token)).code, 101, 'deleted on the server');
+  assert.equal((await get('Deal', b.objectId, me.token)).title, 'Bulk B', 'an unselected deal stays');
+  await undo(page, '2 deals deleted.');
+  await table.getByRole('link', { name: 'Bulk A' }).waitFor();
+  await table.getByRole('link', { name: 'Bulk C' }).waitFor();
+  assert.equal((await get('Deal', a.objectId, me.token)).amount, 1000, 'restored under its id, with its fields');
+  assert.equal((await get('Deal', c.objectId, me.token)).amount, 3000);
+  assert.deepEqual(errors, []);
+  await context.close();
+
+  // On a 390 px phone: the list and its toolbar fit, no sideways scrolling.
+  const phone = await logInToBoard(app, me, { width: 390, height: 844 });
+  await listView(phone.page);
+  await phone.page.getByRole('checkbox', { name: 'Select Bulk A' }).check();
+  await phone.page.getByTestId('selected-count').filter({ hasText: '1 deal selected' }).waitFor();
+  const width = await phone.page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= 390, `page is ${width} px wide`);
+  await phone.page.screenshot({ path: path.join(artifacts, 'daily-bulk-phone.png') });
+  await phone.context.close();
+});
+
+test('contacts and companies: select rows and delete them, one Undo brings them (and the links) back', async () => {
+  const me = await signUp('bulkpeople');
+  const acme = await rest('POST', '/classes/Company', { name: 'Bulk Acme' }, me.token);
+  const other = await rest('POST', '/classes/Company', { name: 'Bulk Other' }, me.token);
+  const ann = await rest('POST', '/classes/Contact', { name: 'Ann Bulk', company: { __type: 'Pointer', className: 'Company', objectId: acme.objectId } }, me.token);
+  const bob = await rest('POST', '/classes/Contact', { name: 'Bob Bulk' }, me.token);
+  const cy = await rest('POST', '/classes/Contact', { name: 'Cy Keep' }, me.token);
+  const { context, page, errors } = await logInToBoard(app, me);
+
+  await page.getByRole('link', { name: 'Contacts' }).click();
+  await page.getByRole('checkbox', { name: 'Select Ann Bulk' }).check();
+  await page.getByRole('checkbox', { name: 'Select Bob Bulk' }).check();
+  await page.getByRole('toolbar', { name: 'Selected rows' }).getByRole('button', { name: 'Delete' }).click();
+  await page.getByRole('dialog', { name: 'Delete 2 contacts?' }).getByRole('button', { name: 'Delete' }).click();
+  await notice(page, '2 contacts deleted.').waitFor();
+  await page.getByRole('link', { name: 'Ann Bulk' }).waitFor({ state: 'detached' });
+  assert.equal((await get('Contact', ann.objectId, me.token)).code, 101);
+  assert.equal((await get('Contact', cy.objectId, me.token)).name, 'Cy Keep');
+  await undo(page, '2 contacts deleted.');
+  await page.getByRole('link', { name: 'Bob Bulk' }).waitFor();
+  assert.equal((await get('Contact', bob.objectId, me.token)).name, 'Bob Bulk');
+  assert.equal((await get('Contact', ann.objectId, me.token)).company?.objectId, acme.objectId, 'restored with its company');
+
+  // Companies: the one with a contact is unlinked first; undo relinks it.
+  await page.getByRole('link', { name: 'Companies' }).click();
+  await page.getByRole('checkbox', { name: 'Select every company shown' }).check();
+  await page.getByRole('toolbar', { name: 'Selected rows' }).getByRole('button', { name: 'Delete' }).click();
+  await page.getByRole('dialog', { name: 'Delete 2 companies?' }).getByRole('button', { name: 'Delete' }).click();
+  await notice(page, '2 companies deleted.').waitFor();
+  assert.equal((await get('Company', acme.objectId, me.token)).code, 101);
+  assert.equal((await get('Company', other.objectId, me.token)).code, 101);
+  assert.equal((await get('Contact', ann.objectId, me.token)).company, undefined, 'the contact is kept, without a company');
+  await undo(page, '2 companies deleted.');
+  await page.getByRole('link', { name: 'Bulk Acme' }).waitFor();
+  assert.equal((await get('Contact', ann.objectId, me.token)).company?.objectId, acme.objectId, 'undo relinks');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a move on the board can be undone', async () => {
+  const me = await signUp('moveundo');
+  const deal = await rest('POST', '/classes/Deal', { title: 'Undo my move', stage: 'lead' }, me.token);
+  const { context, page, errors } = await logInToBoard(app, me);
+  await card(page, 'Undo my move').getByRole('button', { name: 'Move Undo my move to…' }).click();
+  await page.getByRole('menuitem', { name: 'Negotiation' }).click();
+  await column(page, 'Negotiation').getByText('Undo my move').waitFor();
+  assert.equal((await serverDeal(deal.objectId, me.token, (d) => d.stage === 'negotiation')).stage, 'negotiation');
+  await undo(page, '“Undo my move” moved to Negotiation.');
+  await column(page, 'Lead').getByText('Undo my move').waitFor();
+  assert.equal((await serverDeal(deal.objectId, me.token, (d) => d.stage === 'lead')).stage, 'lead');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('settings: the forecast in my currency with my stage probabilities, kept on the server for me only', async () => {
+  const me = await signUp('forecast');
+  await rest('POST', '/classes/Deal', { title: 'Weighted lead', amount: 1000, stage: 'lead' }, me.token);
+  await rest('POST', '/classes/Deal', { title: 'Weighted proposal', amount: 2000, stage: 'proposal' }, me.token);
+  const { context, page, errors } = await logInToBoard(app, me, { width: 1440, height: 900 });
+  // Defaults: 10 % and 50 %, in US dollars.
+  await page.getByRole('link', { name: 'Dashboard' }).click();
+  assert.match(await page.getByTestId('stat-weighted').textContent(), /^\$1,100$/);
+
+  await page.getByRole('link', { name: 'Settings' }).click();
+  const form = page.getByRole('form', { name: 'Forecast' });
+  await form.getByLabel('Currency').click();
+  await form.getByLabel('Currency').fill('EUR');
+  await page.getByRole('option', { name: /^EUR/ }).click();
+  await form.getByLabel('Lead (%)').fill('40');
+  await form.getByLabel('Proposal (%)').fill('80');
+  await page.screenshot({ path: path.join(artifacts, 'daily-settings-desktop.png') });
+  await form.getByRole('button', { name: 'Save forecast settings' }).click();
+  await page.getByText('Forecast settings saved.').waitFor();
+  const stored = await get('Settings', me.id, me.token);
+  assert.equal(stored.currency, 'EUR');
+  assert.equal(stored.probabilities.lead, 40);
+  assert.equal(stored.probabilities.proposal, 80);
+
+  // 1000 × 40 % + 2000 × 80 % = 2000, in euros; the board's column weighs the same way.
+  await page.getByRole('link', { name: 'Dashboard' }).click();
+  await page.getByTestId('stat-weighted').filter({ hasText: '2,000' }).waitFor();
+  assert.match(await page.getByTestId('stat-weighted').textContent(), /€/);
+  await page.getByRole('link', { name: 'Pipeline' }).click();
+  await column(page, 'Lead').getByText(/weighted €400/).waitFor();
+  assert.match(await page.getByTestId('total-proposal').textContent(), /€2,000/);
+
+  // Another device (a fresh context) gets them from the server.
+  await context.close();
+  const again = await logInToBoard(app, me);
+  await again.page.getByRole('link', { name: 'Dashboard' }).click();
+  await again.page.getByTestId('stat-weighted').filter({ hasText: '€2,000' }).waitFor();
+  // A value out of range is refused before any request.
+  await again.page.getByRole('link', { name: 'Settings' }).click();
+  const f2 = again.page.getByRole('form', { name: 'Forecast' });
+  await f2.getByLabel('Lead (%)').fill('');
+  await f2.getByText('From 0 to 100').waitFor();
+  assert.equal(await f2.getByRole('button', { name: 'Save forecast settings' }).isDisabled(), true);
+  assert.deepEqual([...errors, ...again.errors], []);
+  await again.context.close();
+});

@@ -1,0 +1,87 @@
+// The deals as a list (the board's other view, same filters): select rows, then assign an owner,
+// change the stage or delete them together, each with one Undo.
+import { useMemo } from 'react';
+import { Link, useLocation } from 'react-router';
+import { Anchor, Badge, Paper, Table, Text } from '@mantine/core';
+import type { Deal } from 'crm-wasm';
+import { bulkDelete, bulkUpdateDeals } from '../../data/actions';
+import { useNextActivities } from '../../data/activities';
+import { useSession } from '../../data/context';
+import { useMyTeam } from '../../data/team';
+import { formatDate, formatMoney } from '../../lib/format';
+import { isOpen, stageInfo } from '../../lib/stages';
+import { NextStep } from '../activities/NextStep';
+import { BulkBar, SelectAll, SelectRow } from '../bulk/BulkBar';
+import { useSelection } from '../bulk/selection';
+
+/** More rows than this are not drawn: the filters narrow the list. */
+const SHOWN = 500;
+
+export function DealList({ version }: { version: number }) {
+  const { user, workspace } = useSession();
+  const { pipeline } = workspace;
+  const location = useLocation();
+  const team = useMyTeam();
+  const next = useNextActivities();
+  const deals = useMemo(() => {
+    const out: Deal[] = [];
+    for (const c of pipeline.columns()) out.push(...pipeline.page(c.stage, 0, Math.min(c.count, SHOWN - out.length)));
+    return out;
+    // version: read again on every change of the pipeline.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [pipeline, version]);
+  const total = useMemo(() => pipeline.columns().reduce((n, c) => n + c.count, 0),
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [pipeline, version]);
+  const selection = useSelection(useMemo(() => deals.map((d) => d.objectId!), [deals]));
+  const chosen = () => deals.filter((d) => selection.has(d.objectId!));
+  const owner = (d: Deal) => {
+    const id = d.assignedTo?.objectId;
+    if (!id) return '';
+    return id === user.objectId ? 'Me' : team.nameOf(id) ?? 'A colleague';
+  };
+  return (
+    <div className="page deal-list">
+      <BulkBar
+        selection={selection}
+        noun={['deal', 'deals']}
+        onDelete={() => bulkDelete(workspace, 'Deal', chosen())}
+        onAssign={(id) => bulkUpdateDeals(workspace, chosen(), { assignedTo: id ? { className: '_User', objectId: id } : null }, id ? `assigned to ${id === user.objectId ? 'you' : team.nameOf(id) ?? 'a colleague'}` : 'unassigned')}
+        onStage={(stage) => bulkUpdateDeals(workspace, chosen(), { stage }, `moved to ${stageInfo(stage).label}`)}
+      />
+      <Paper withBorder className="table-wrap">
+        <Table highlightOnHover verticalSpacing="xs" aria-label="Deals">
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th w={40}><SelectAll selection={selection} label="Select every deal shown" /></Table.Th>
+              <Table.Th>Title</Table.Th>
+              <Table.Th>Stage</Table.Th>
+              <Table.Th ta="right">Amount</Table.Th>
+              <Table.Th className="hide-phone">Owner</Table.Th>
+              <Table.Th className="hide-phone">Closes</Table.Th>
+              <Table.Th className="hide-phone">Next step</Table.Th>
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {deals.map((d) => {
+              const info = stageInfo(d.stage);
+              return (
+                <Table.Tr key={d.objectId} bg={selection.has(d.objectId!) ? 'var(--mantine-color-indigo-light)' : undefined}>
+                  <Table.Td><SelectRow selection={selection} id={d.objectId!} name={d.title} /></Table.Td>
+                  <Table.Td><Anchor component={Link} to={{ pathname: `/deals/${d.objectId}`, search: location.search }} fw={500}>{d.title}</Anchor></Table.Td>
+                  <Table.Td><Badge variant="light" color={info.color} data-testid="deal-stage">{info.label}</Badge></Table.Td>
+                  <Table.Td ta="right">{formatMoney(d.amount)}</Table.Td>
+                  <Table.Td className="hide-phone" data-testid="deal-owner">{owner(d)}</Table.Td>
+                  <Table.Td className="hide-phone">{formatDate(d.expectedCloseDate)}</Table.Td>
+                  <Table.Td className="hide-phone" maw={220}><NextStep next={next?.('Deal', d.objectId!)} closed={!isOpen(d.stage)} /></Table.Td>
+                </Table.Tr>
+              );
+            })}
+          </Table.Tbody>
+        </Table>
+        {deals.length === 0 && <Text c="dimmed" ta="center" py="lg" size="sm">No deals match.</Text>}
+        {total > deals.length && <Text c="dimmed" ta="center" py="sm" size="sm">Showing the first {deals.length} of {total} deals: narrow the filters to see the others.</Text>}
+      </Paper>
+    </div>
+  );
+}

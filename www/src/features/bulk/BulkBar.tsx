@@ -1,0 +1,100 @@
+// The actions on a list's selected rows: assign an owner and change the stage (deals), delete
+// (asked first). Each says what it did in a notification with Undo (data/actions.tsx).
+import { useState } from 'react';
+import { Button, Checkbox, Group, Menu, Paper, Text } from '@mantine/core';
+import { notifications } from '@mantine/notifications';
+import { IconArrowsExchange, IconTrash, IconUserShare } from '@tabler/icons-react';
+import type { Stage } from 'crm-wasm';
+import { ConfirmDelete } from '../../components/ConfirmDelete';
+import type { BulkResult } from '../../data/actions';
+import { useSession } from '../../data/context';
+import { useMyTeam } from '../../data/team';
+import { STAGES } from '../../lib/stages';
+import type { Selection } from './selection';
+
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
+/** The header cell's checkbox: every shown row, or none. */
+export function SelectAll({ selection, label }: { selection: Selection; label: string }) {
+  return <Checkbox aria-label={label} checked={selection.all} indeterminate={selection.some} onChange={(e) => selection.setAll(e.currentTarget.checked)} />;
+}
+
+/** A row's checkbox. */
+export function SelectRow({ selection, id, name }: { selection: Selection; id: string; name: string }) {
+  return <Checkbox aria-label={`Select ${name}`} checked={selection.has(id)} onChange={(e) => selection.toggle(id, e.currentTarget.checked)} />;
+}
+
+export function BulkBar({ selection, noun, onDelete, onAssign, onStage }: {
+  selection: Selection;
+  /** ["contact", "contacts"] */
+  noun: readonly [string, string];
+  onDelete: () => Promise<BulkResult>;
+  onAssign?: (owner: string | null) => Promise<BulkResult>;
+  onStage?: (stage: Stage) => Promise<BulkResult>;
+}) {
+  const { user } = useSession();
+  const team = useMyTeam();
+  const [busy, setBusy] = useState(false);
+  const [confirming, setConfirming] = useState(false);
+  const count = selection.selected.length;
+  if (count === 0) return null;
+  const run = async (action: () => Promise<BulkResult>) => {
+    setBusy(true);
+    try {
+      const r = await action();
+      if (r.failed > 0) {
+        notifications.show({ color: 'red', title: `${plural(r.failed, noun[0], noun[1])} not changed`, message: r.error });
+      }
+      selection.clear();
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Paper withBorder p="xs" mb="sm" className="bulk-bar" role="toolbar" aria-label="Selected rows">
+      <Group gap="sm" justify="space-between" wrap="wrap">
+        <Text size="sm" fw={600} data-testid="selected-count">{plural(count, noun[0], noun[1])} selected</Text>
+        <Group gap="xs" wrap="wrap">
+          {onAssign && (
+            <Menu position="bottom-end" withinPortal shadow="md">
+              <Menu.Target>
+                <Button size="xs" variant="default" leftSection={<IconUserShare size={15} />} loading={busy}>Assign owner</Button>
+              </Menu.Target>
+              <Menu.Dropdown>
+                <Menu.Label>Assign to…</Menu.Label>
+                {team.members.map((m) => (
+                  <Menu.Item key={m.id} onClick={() => void run(() => onAssign(m.id))}>{m.id === user.objectId ? `${m.name} (me)` : m.name}</Menu.Item>
+                ))}
+                <Menu.Item onClick={() => void run(() => onAssign(null))}>Nobody (unassigned)</Menu.Item>
+              </Menu.Dropdown>
+            </Menu>
+          )}
+          {onStage && (
+            <Menu position="bottom-end" withinPortal shadow="md">
+              <Menu.Target>
+                <Button size="xs" variant="default" leftSection={<IconArrowsExchange size={15} />} loading={busy}>Change stage</Button>
+              </Menu.Target>
+              <Menu.Dropdown>
+                <Menu.Label>Move to…</Menu.Label>
+                {STAGES.map((s) => <Menu.Item key={s.id} onClick={() => void run(() => onStage(s.id))}>{s.label}</Menu.Item>)}
+              </Menu.Dropdown>
+            </Menu>
+          )}
+          <Button size="xs" variant="light" color="red" leftSection={<IconTrash size={15} />} loading={busy} onClick={() => setConfirming(true)}>Delete</Button>
+          <Button size="xs" variant="subtle" color="gray" onClick={selection.clear}>Clear selection</Button>
+        </Group>
+      </Group>
+      <ConfirmDelete
+        opened={confirming}
+        title={`Delete ${plural(count, noun[0], noun[1])}?`}
+        onCancel={() => setConfirming(false)}
+        onConfirm={() => {
+          setConfirming(false);
+          void run(onDelete);
+        }}
+      >
+        {plural(count, noun[0], noun[1])} will be deleted{noun[0] === 'company' ? ' (contacts and deals that belong to them are kept, without a company)' : ''}. You can undo this for a few seconds.
+      </ConfirmDelete>
+    </Paper>
+  );
+}

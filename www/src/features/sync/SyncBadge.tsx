@@ -1,0 +1,84 @@
+// The sync badge in the header: online or offline, syncing, how many changes wait for the
+// server; click it for the waiting changes in words, with any change the server refused and why
+// (each can be discarded: the device keeps its copy, the server keeps its own).
+import { useEffect, useState } from 'react';
+import { Badge, Button, Group, Popover, Stack, Text, UnstyledButton } from '@mantine/core';
+import { notifications } from '@mantine/notifications';
+import type { PendingOp } from 'crm-wasm';
+import { describeError } from '../../data/crm';
+import { useSyncStatus, useWorkspaceState } from '../../data/hooks';
+import type { Workspace } from '../../data/workspace';
+
+const NOUN: Record<string, string> = { Deal: 'deal', Contact: 'contact', Company: 'company', Activity: 'activity' };
+
+/** "New deal", "Change to a contact", "Deletion of an activity". */
+function describeOp(op: PendingOp): string {
+  const noun = NOUN[op.className] ?? op.className;
+  const a = /^[aeiou]/.test(noun) ? 'an' : 'a';
+  if (op.kind.type === 'create') return `New ${noun}`;
+  if (op.kind.type === 'delete') return `Deletion of ${a} ${noun}`;
+  return `Change to ${a} ${noun}`;
+}
+
+export function SyncBadge({ workspace, offlineReady }: { workspace: Workspace; offlineReady: boolean }) {
+  const { local } = useWorkspaceState(workspace);
+  const status = useSyncStatus(local);
+  const [ops, setOps] = useState<PendingOp[]>([]);
+  // The waiting changes, read again whenever the status changes.
+  useEffect(() => {
+    if (!local) return;
+    let live = true;
+    const read = () => void local.pending().then((p) => live && setOps(p), () => undefined);
+    read();
+    const off = local.on('status', read);
+    return () => {
+      live = false;
+      off();
+    };
+  }, [local]);
+  // A refusal is told at once, in words.
+  useEffect(() => local?.on('rejected', ({ op, error }: { op: PendingOp; error: { code: string; message: string } }) => {
+    notifications.show({ color: 'red', title: `${describeOp(op)} was refused by the server`, message: describeError(error), autoClose: false });
+  }), [local]);
+  const rejected = ops.filter((o) => o.rejected);
+  const label = !status.online ? 'Offline' : status.state === 'syncing' ? 'Syncing…' : rejected.length > 0 || status.state === 'error' ? 'Sync problem' : 'Online';
+  const color = !status.online ? 'yellow' : rejected.length > 0 || status.state === 'error' ? 'red' : status.state === 'syncing' ? 'blue' : 'teal';
+  return (
+    <Popover position="bottom-end" shadow="md" width={320} withinPortal>
+      <Popover.Target>
+        <UnstyledButton aria-label={`Sync: ${label}${status.pending ? `, ${status.pending} pending` : ''}`}>
+          <Badge
+            variant="light"
+            color={color}
+            data-testid="sync-status"
+            data-offline-ready={offlineReady}
+            title={offlineReady ? 'Your data is saved on this device: the app opens without a connection.' : undefined}
+            style={{ cursor: 'pointer' }}
+          >
+            {label}{status.pending > 0 && ` · ${status.pending} pending`}
+          </Badge>
+        </UnstyledButton>
+      </Popover.Target>
+      <Popover.Dropdown data-testid="sync-details">
+        {ops.length === 0 ? (
+          <Text size="sm">{status.online ? 'Every change is on the server.' : 'You are offline. Changes you make are kept on this device and sent once when you are back online.'}</Text>
+        ) : (
+          <Stack gap="xs">
+            <Text size="sm" fw={600}>{ops.length} {ops.length === 1 ? 'change waits' : 'changes wait'} for the server{status.online ? '' : ' (offline)'}</Text>
+            {ops.map((op) => (
+              <Group key={op.seq} justify="space-between" wrap="nowrap" gap="xs">
+                <div>
+                  <Text size="sm">{describeOp(op)}</Text>
+                  {op.rejected && <Text size="xs" c="red.8" data-testid="sync-refused">Refused: {describeError(op.rejected)}</Text>}
+                </div>
+                {op.rejected && (
+                  <Button size="compact-xs" variant="subtle" color="gray" onClick={() => void local?.dropOp(op.seq).then(() => local.pending()).then(setOps)}>Discard</Button>
+                )}
+              </Group>
+            ))}
+          </Stack>
+        )}
+      </Popover.Dropdown>
+    </Popover>
+  );
+}

@@ -46,7 +46,8 @@ export async function updateDeal(w: Workspace, id: string, changes: Changes<Deal
 /** moveDeal, with Undo in a notification (back to the stage it left). */
 export async function moveDealUndoable(w: Workspace, id: string, to: Stage, stageName: (s: Stage) => string): Promise<void> {
   const deal = w.pipeline.get(id);
-  const from = deal?.stage;
+  // A stage another client wrote that this app does not know cannot be moved back to.
+  const from = deal?.stage as Stage | undefined;
   if (!deal || !from || from === to) return;
   await moveDeal(w, id, to);
   undoable(`“${deal.title}” moved to ${stageName(to)}.`, () => moveDeal(w, id, from));

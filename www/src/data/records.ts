@@ -12,7 +12,8 @@ export interface ChangesOf { Deal: DealChanges; Contact: Changes<Contact>; Compa
 export const isOffline = (w: Workspace) => !navigator.onLine && !!w.state.local;
 
 export async function createRecord<K extends RecordClass>(w: Workspace, className: K, object: Models[K]): Promise<Models[K]> {
-  if (isOffline(w)) return (await w.state.local!.create(className, object)) as Models[K];
+  // `as never`: K is one class at each call, which TypeScript cannot follow through the generics.
+  if (isOffline(w)) return (await w.state.local!.create(className, object as never)) as Models[K];
   const c = w.client;
   switch (className) {
     case 'Deal': return (await c.createDeal(object as Deal)) as Models[K];
@@ -24,7 +25,7 @@ export async function createRecord<K extends RecordClass>(w: Workspace, classNam
 
 /** Sends `changes` only (null unsets a field). */
 export async function updateRecord<K extends RecordClass>(w: Workspace, className: K, id: string, changes: ChangesOf[K]): Promise<void> {
-  if (isOffline(w)) return w.state.local!.update(className, id, changes);
+  if (isOffline(w)) return w.state.local!.update(className, id, changes as never);
   const c = w.client;
   switch (className) {
     case 'Deal': await c.updateDeal(id, changes as DealChanges); break;
@@ -46,7 +47,7 @@ export async function destroyRecord(w: Workspace, className: RecordClass, id: st
 }
 
 /** One record by id: from the server, or offline from the local store. */
-export async function getRecord<K extends RecordClass>(w: Workspace, className: K, id: string, include: string[] = []): Promise<Models[K]> {
+export async function getRecord<K extends RecordClass>(w: Workspace, className: K, id: string, include: string[] = [] /* the class's pointer fields */): Promise<Models[K]> {
   const c = w.client;
   if (isOffline(w)) {
     const local = w.state.local!;
@@ -61,10 +62,10 @@ export async function getRecord<K extends RecordClass>(w: Workspace, className: 
     return found as Models[K];
   }
   switch (className) {
-    case 'Deal': return (await c.getDeal(id, include)) as Models[K];
-    case 'Contact': return (await c.getContact(id, include)) as Models[K];
-    case 'Company': return (await c.getCompany(id, include)) as Models[K];
-    default: return (await c.getActivity(id, include)) as Models[K];
+    case 'Deal': return (await c.getDeal(id, include as never)) as Models[K];
+    case 'Contact': return (await c.getContact(id, include as never)) as Models[K];
+    case 'Company': return (await c.getCompany(id, include as never)) as Models[K];
+    default: return (await c.getActivity(id, include as never)) as Models[K];
   }
 }
 

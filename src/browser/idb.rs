@@ -278,8 +278,6 @@ pub fn delete(store: &web_sys::IdbObjectStore, key: &str) -> Result<()> {
         .map_err(|e| err("delete", e))
 }
 
-pub type KeyRange = web_sys::IdbKeyRange;
-
 /// The keys strictly between `lower` and `upper`.
 pub fn between(lower: &JsValue, upper: &JsValue) -> Result<web_sys::IdbKeyRange> {
     web_sys::IdbKeyRange::bound_with_lower_open_and_upper_open(lower, upper, true, true)
@@ -295,6 +293,33 @@ pub async fn count_in(
     let idx = store.index(index).map_err(|e| err(index, e))?;
     let req = idx.count_with_key(range).map_err(|e| err("count", e))?;
     Ok(request(&req).await?.as_f64().unwrap_or(0.0))
+}
+
+/// Up to `count` values of `index` (or the store) in `range`, in key order: one request.
+pub async fn get_all_in(
+    store: &web_sys::IdbObjectStore,
+    index: Option<&str>,
+    range: &JsValue,
+    count: u32,
+) -> Result<js_sys::Array> {
+    let req = match index {
+        Some(name) => store
+            .index(name)
+            .map_err(|e| err(name, e))?
+            .get_all_with_key_and_limit(range, count),
+        None => store.get_all_with_key_and_limit(range, count),
+    }
+    .map_err(|e| err("getAll", e))?;
+    Ok(request(&req).await?.unchecked_into())
+}
+
+/// The keys after `lower` (excluded), up to `upper` (excluded) if given.
+pub fn after(lower: &JsValue, upper: Option<&JsValue>) -> Result<web_sys::IdbKeyRange> {
+    match upper {
+        Some(upper) => between(lower, upper),
+        None => web_sys::IdbKeyRange::lower_bound_with_open(lower, true)
+            .map_err(|e| err("IDBKeyRange", e)),
+    }
 }
 
 pub async fn count_all(store: &web_sys::IdbObjectStore) -> Result<f64> {

@@ -286,41 +286,79 @@ impl LocalStore {
         };
         // One walk per key range, opened when its turn comes: a walk opened and then dropped
         // unread would get its first event after its callback is gone.
-        let (index, ranges, descending): (Option<&str>, Vec<Option<idb::KeyRange>>, bool) =
-            match &plan.access {
-                Access::Scan => (None, vec![None], false),
-                Access::Index {
-                    index,
-                    keys,
-                    descending,
-                    ..
-                } => {
-                    let mut ranges = Vec::with_capacity(keys.len());
-                    for k in keys {
-                        let (lo, hi) = plan::range(k);
-                        ranges.push(Some(idb::between(&to_js(&lo)?, &to_js(&hi)?)?));
-                    }
-                    (Some(index), ranges, *descending)
+        let (def, bounds, descending) = match &plan.access {
+            Access::Scan => (None, vec![None], false),
+            Access::Index {
+                index,
+                keys,
+                descending,
+                ..
+            } => {
+                let def = plan::index_defs(class).iter().find(|d| d.name == *index);
+                let def = def.ok_or_else(|| CrmError::Storage(format!("no index {index}")))?;
+                let mut bounds = Vec::with_capacity(keys.len());
+                for k in keys {
+                    let (lo, hi) = plan::range(k);
+                    bounds.push(Some((to_js(&lo)?, to_js(&hi)?)));
                 }
-            };
+                (Some(def), bounds, *descending)
+            }
+        };
+        let index = def.map(|d| d.name);
         // The first batch is the page itself (and the record after it, which may end it).
         let mut batch = walk.wanted().map_or(CHUNK, |n| (n + 1).min(CHUNK));
-        'walks: for range in ranges {
-            let mut w = idb::Walker::open(&store, index, range.as_ref(), descending)?;
-            while let Some(records) = w.next(batch).await? {
-                batch = CHUNK;
-                for r in records {
-                    if let Some(a) = &allowed {
-                        if !prop_str(&r, "objectId").is_some_and(|id| a.contains(&id)) {
-                            continue;
+        let keep = |r: JsValue, walk: &mut Walk<'_>| -> Result<bool> {
+            if let Some(a) = &allowed {
+                if !prop_str(&r, "objectId").is_some_and(|id| a.contains(&id)) {
+                    return Ok(true);
+                }
+            }
+            match object_of(&r) {
+                Some(object) => walk.push(object),
+                None => Ok(true),
+            }
+        };
+        'walks: for bound in bounds {
+            if descending {
+                // getAll reads forwards only: a cursor, continued in batches.
+                let range = match &bound {
+                    Some((lo, hi)) => Some(idb::between(lo, hi)?),
+                    None => None,
+                };
+                let mut w = idb::Walker::open(&store, index, range.as_ref(), true)?;
+                while let Some(records) = w.next(batch).await? {
+                    batch = CHUNK;
+                    for r in records {
+                        if !keep(r, walk)? {
+                            break 'walks;
                         }
                     }
-                    let Some(object) = object_of(&r) else {
-                        continue;
-                    };
-                    if !walk.push(object)? {
+                }
+                continue;
+            }
+            // Forwards: getAll in batches, each starting after the last key read (keys are
+            // unique: every index key ends in the objectId).
+            let mut last: Option<JsValue> = None;
+            loop {
+                let range: JsValue = match (&last, &bound) {
+                    (None, None) => JsValue::UNDEFINED,
+                    (None, Some((lo, hi))) => idb::between(lo, hi)?.into(),
+                    (Some(l), b) => idb::after(l, b.as_ref().map(|(_, hi)| hi))?.into(),
+                };
+                let records = idb::get_all_in(&store, index, &range, batch as u32).await?;
+                let (n, asked) = (records.length() as usize, batch);
+                batch = CHUNK;
+                if n == 0 {
+                    break;
+                }
+                last = Some(key_of(&records.get(n as u32 - 1), def));
+                for r in records.iter() {
+                    if !keep(r, walk)? {
                         break 'walks;
                     }
+                }
+                if n < asked {
+                    break;
                 }
             }
         }
@@ -669,6 +707,21 @@ impl LocalStore {
         }
         Ok((changed.len(), diff.gone.len()))
     }
+}
+
+/// A record's key in `def` (its primary key for the store itself), from its stored keys.
+fn key_of(record: &JsValue, def: Option<&plan::IndexDef>) -> JsValue {
+    let id = js_sys::Reflect::get(record, &"objectId".into()).unwrap_or(JsValue::UNDEFINED);
+    let Some(def) = def else { return id };
+    let keys = js_sys::Reflect::get(record, &plan::KEYS.into()).unwrap_or(JsValue::UNDEFINED);
+    let part = |f: &str| js_sys::Reflect::get(&keys, &f.into()).unwrap_or(JsValue::UNDEFINED);
+    let key = js_sys::Array::new();
+    key.push(&part(def.eq));
+    if let Some(sort) = def.sort {
+        key.push(&part(sort));
+    }
+    key.push(&id);
+    key.into()
 }
 
 fn prop_str(v: &JsValue, key: &str) -> Option<String> {

@@ -305,8 +305,19 @@ impl LocalStore {
             }
         };
         let index = def.map(|d| d.name);
-        // The first batch is the page itself (and the record after it, which may end it).
-        let mut batch = walk.wanted().map_or(CHUNK, |n| (n + 1).min(CHUNK));
+        // The first batch is the page itself (and the record after it, which may end it); a
+        // walk that may stop then only lacks the rest of a group of ties: small batches, growing.
+        let may_stop = walk.may_stop();
+        let mut batch = match walk.wanted() {
+            Some(n) if may_stop => (n + 1).min(CHUNK),
+            _ => CHUNK,
+        };
+        let mut grow = 16;
+        let mut next_batch = || {
+            let b = if may_stop { grow } else { CHUNK };
+            grow = (grow * 4).min(CHUNK);
+            b
+        };
         let keep = |r: JsValue, walk: &mut Walk<'_>| -> Result<bool> {
             if let Some(a) = &allowed {
                 if !prop_str(&r, "objectId").is_some_and(|id| a.contains(&id)) {
@@ -327,7 +338,7 @@ impl LocalStore {
                 };
                 let mut w = idb::Walker::open(&store, index, range.as_ref(), true)?;
                 while let Some(records) = w.next(batch).await? {
-                    batch = CHUNK;
+                    batch = next_batch();
                     for r in records {
                         if !keep(r, walk)? {
                             break 'walks;
@@ -347,7 +358,7 @@ impl LocalStore {
                 };
                 let records = idb::get_all_in(&store, index, &range, batch as u32).await?;
                 let (n, asked) = (records.length() as usize, batch);
-                batch = CHUNK;
+                batch = next_batch();
                 if n == 0 {
                     break;
                 }

@@ -400,6 +400,12 @@ impl<'a> Walk<'a> {
         self.wanted
     }
 
+    /// Whether the walk can end before its ranges do (an ordered walk with a limit): then its
+    /// reads should come in small batches after the first, as only ties may be missing.
+    pub fn may_stop(&self) -> bool {
+        self.group_by.is_some() && self.wanted.is_some()
+    }
+
     /// Whether the walk has all it needs: read no further.
     pub fn done(&self) -> bool {
         self.done

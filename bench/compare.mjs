@@ -1,6 +1,6 @@
 // crm-wasm against the Parse JS SDK: runs bench/compare (both clients in one page, same server
 // and data, alternating), the cold-start pages (fresh browser contexts, alternating), measures
-// the bundles, runs the pipeline bench (wasm vs plain JS, the pipeline issue's rows), and writes
+// the bundles, runs the local store against Dexie (bench/local), the pipeline bench (wasm vs plain JS, the pipeline issue's rows), and writes
 // BENCHMARKS.md and BENCHMARKS.json.
 //   node bench/compare.mjs "server=http://127.0.0.1:1437/parse" [--quick] [--out DIR]
 import { readFile, readdir, writeFile } from 'node:fs/promises';
@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { root, serveRepo, launchChromium, runBenchPage } from './harness.mjs';
+import { localSection } from './local/report.mjs';
 
 const args = process.argv.slice(2);
 const query = args.find((a) => a.startsWith('server=')) || 'server=http://127.0.0.1:1437/parse';
@@ -46,8 +47,10 @@ let compare;
 let pipeline;
 let search;
 let cold;
+let local;
 try {
   compare = await runBenchPage(browser, `${site.origin}/bench/compare/index.html?${query}${quick ? '&quick=1' : ''}`);
+  local = await runBenchPage(browser, `${site.origin}/bench/local/index.html?${query}${quick ? '&quick=1' : ''}`);
   cold = await coldStart(browser, site.origin, quick ? 3 : 11);
   cold.ratio = cold.sdkMs / cold.oursMs;
   console.log(`${cold.op.padEnd(58)} crm-wasm ${cold.oursMs.toFixed(2).padStart(9)} ms   Parse SDK ${cold.sdkMs.toFixed(2).padStart(9)} ms   SDK/ours ${cold.ratio.toFixed(2)}x`);
@@ -116,7 +119,7 @@ const versions = {
   chromium: chromiumVersion,
   node: process.version,
 };
-const report = { date: new Date().toISOString(), quick, machine, versions, crossOriginIsolated: compare.isolated, rows, bundle, pipeline: pipeline?.results ?? null, search: search?.results ?? null };
+const report = { date: new Date().toISOString(), quick, machine, versions, crossOriginIsolated: compare.isolated, rows, bundle, local: local.results, pipeline: pipeline?.results ?? null, search: search?.results ?? null };
 await writeFile(path.join(outDir, 'BENCHMARKS.json'), JSON.stringify(report, null, 2) + '\n');
 
 const ms = (x) => (x >= 100 ? `${x.toFixed(0)} ms` : x >= 1 ? `${x.toFixed(1)} ms` : x >= 0.01 ? `${x.toFixed(3)} ms` : `${(x * 1000).toFixed(2)} µs`);
@@ -139,6 +142,7 @@ Versions: crm-wasm ${versions.crmWasm}, ${versions.rustc}; Parse JS SDK ${versio
 for (const r of rows) md += `| ${r.op} | ${ms(r.oursMs)} | ${ms(r.sdkMs)} | ${r.ratio.toFixed(2)}x | ${r.target} | ${verdict(r.met)} |\n`;
 md += `| bundle, gzip -9 (.wasm after wasm-opt + minified JS glue vs parse.min.js) | ${kb(bundle.oursBytes)} | ${kb(bundle.sdkBytes)} | ${(bundle.share * 100).toFixed(0)}% of theirs | ≤ 30% | ${verdict(bundle.share <= 0.3)} |\n`;
 md += `\nThe bundle: .wasm ${kb(ours.wasm)} + JS glue ${kb(ours.js)} minified (${kb(glueUnminified)} as wasm-pack writes it).\n`;
+md += localSection(local.results, { quick });
 if (pipeline) {
   md += `\n## Pipeline engine against plain JavaScript (the pipeline issue's rows)\n\nThe same operations on the same generated deals: crm-wasm's Pipeline and a plain-JS implementation\nwritten for speed (\`bench/pipeline/js-pipeline.js\`). Ratio = JS / wasm.\n\n| deals | operation | wasm | JS | ratio |\n|---:|---|---:|---:|---:|\n`;
   for (const r of pipeline.results) md += `| ${r.n} | ${r.op} | ${ms(r.wasmMs)} | ${ms(r.jsMs)} | ${r.ratio.toFixed(2)}x |\n`;

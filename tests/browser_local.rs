@@ -1,5 +1,7 @@
-//! Differential test: the local query evaluator (crm_wasm::eval) against the real Parse Server,
-//! on the same data, for a generated set of queries. Same results, same order.
+//! Differential test: the local query evaluator (crm_wasm::eval) and the IndexedDB local store's
+//! planned queries (compound indexes walked with cursors) against the real Parse Server, on the
+//! same data, for a generated set of queries. Same results, same order. And the local store's
+//! schema upgrade: a database written in version 1's layout opens with its queue and pins.
 #![cfg(target_arch = "wasm32")]
 
 mod common;
@@ -10,7 +12,7 @@ use crm_wasm::query::{Constraint, Query};
 use crm_wasm::schema::{COMPANY, DEAL};
 use crm_wasm::{Company, Deal};
 use serde_json::{json, Value};
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -257,8 +259,30 @@ async fn local_queries_give_the_servers_results_in_the_servers_order() {
 
     let mut compared = 0;
     let mut refused = 0;
+    let mut planned = 0;
     for i in 0..120 {
         let mut q = query(&mut rng, &company_ids);
+        if i % 3 == 1 {
+            // A query a compound index answers: a stage, ordered by one of its sort fields.
+            q.constraints
+                .retain(|c| !matches!(c, Constraint::Or { .. }));
+            q.constraints.insert(
+                0,
+                Constraint::EqualTo {
+                    field: "stage".into(),
+                    value: json!(rng.pick(&STAGES)),
+                },
+            );
+            let field = *rng.pick(&[
+                "expectedCloseDate",
+                "-expectedCloseDate",
+                "updatedAt",
+                "-updatedAt",
+                "amount",
+                "-amount",
+            ]);
+            q.order.insert(0, field.into());
+        }
         if i % 10 == 0 {
             q.constraints.push(Constraint::MatchesQuery {
                 field: "company".into(),
@@ -289,12 +313,24 @@ async fn local_queries_give_the_servers_results_in_the_servers_order() {
         };
         let server_ids: Vec<String> = server.iter().filter_map(|d| d.object_id.clone()).collect();
         let local = local.unwrap();
+        let text = serde_json::to_string(&q).unwrap();
+        assert_eq!(ids(&local), server_ids, "query #{i}: {text}");
+        // The store: its plan, its cursor walks, the same answer; through the pin too.
+        let plan = crm_wasm::offline::plan::plan(&DEAL, &q);
+        if let crm_wasm::offline::plan::Access::Index { ordered: true, .. } = plan.access {
+            planned += 1;
+        }
+        let stored = store.find("Deal", &q, None).await.unwrap();
         assert_eq!(
-            ids(&local),
+            ids(&stored),
             server_ids,
-            "query #{i}: {}",
-            serde_json::to_string(&q).unwrap()
+            "store, query #{i}: {text} ({plan:?})"
         );
+        let pinned = store.find("Deal", &q, Some("_default")).await.unwrap();
+        assert_eq!(ids(&pinned), server_ids, "pin, query #{i}: {text}");
+        let n = store.count("Deal", &q, None).await.unwrap();
+        let expected = eval::count(&DEAL, &q, local_deals.clone(), &subs).unwrap();
+        assert_eq!(n, expected, "count, query #{i}: {text} ({plan:?})");
         compared += 1;
     }
     store.close();
@@ -306,4 +342,175 @@ async fn local_queries_give_the_servers_results_in_the_servers_order() {
         compared >= 100,
         "most generated queries are valid ({compared})"
     );
+    assert!(
+        planned >= 30,
+        "compound-index walks were compared ({planned})"
+    );
+}
+
+// Version 1 of the local database, written by hand the way that version's code wrote it:
+// single-field indexes and records `{objectId, json, <indexed fields>}`.
+#[wasm_bindgen::prelude::wasm_bindgen(inline_js = r#"
+export function write_v1(name, deals, op) {
+  return new Promise((resolve, reject) => {
+    const req = indexedDB.open(name, 1);
+    req.onupgradeneeded = () => {
+      const db = req.result;
+      const indexes = { Deal: ['stage', 'updatedAt', 'expectedCloseDate', 'company'],
+        Contact: ['company', 'updatedAt'], Activity: ['relatedTo', 'updatedAt'], Company: ['updatedAt'] };
+      for (const [cls, idx] of Object.entries(indexes)) {
+        const s = db.createObjectStore(cls, { keyPath: 'objectId' });
+        for (const i of idx) s.createIndex(i, i);
+      }
+      db.createObjectStore('pins', { keyPath: 'key' });
+      db.createObjectStore('ops', { keyPath: 'seq' });
+      db.createObjectStore('meta', { keyPath: 'key' });
+    };
+    req.onerror = () => reject(req.error);
+    req.onsuccess = () => {
+      const db = req.result;
+      const tx = db.transaction(['Deal', 'pins', 'ops', 'meta'], 'readwrite');
+      for (const d of deals) {
+        const rec = { objectId: d.objectId, json: JSON.stringify(d) };
+        for (const f of ['stage', 'updatedAt', 'expectedCloseDate']) if (d[f] != null) rec[f] = d[f];
+        if (d.company) rec.company = d.company.objectId;
+        tx.objectStore('Deal').put(rec);
+      }
+      tx.objectStore('pins').put({ key: 'Deal/_default', className: 'Deal', name: '_default',
+        ids: deals.map(d => d.objectId).sort() });
+      tx.objectStore('pins').put({ key: 'Deal/mine', className: 'Deal', name: 'mine', ids: [deals[0].objectId] });
+      tx.objectStore('ops').put({ seq: 1, json: op });
+      tx.objectStore('meta').put({ key: 'nextSeq', value: 2 });
+      tx.oncomplete = () => { db.close(); resolve(); };
+      tx.onerror = () => reject(tx.error);
+    };
+  });
+}
+export function db_shape(name) {
+  return new Promise((resolve, reject) => {
+    const req = indexedDB.open(name);
+    req.onerror = () => reject(req.error);
+    req.onsuccess = () => {
+      const db = req.result;
+      const tx = db.transaction(['Deal'], 'readonly');
+      const shape = { version: db.version, indexes: [...tx.objectStore('Deal').indexNames] };
+      db.close();
+      resolve(shape);
+    };
+  });
+}
+"#)]
+extern "C" {
+    fn write_v1(name: &str, deals: JsValue, op: &str) -> js_sys::Promise;
+    fn db_shape(name: &str) -> js_sys::Promise;
+}
+
+#[wasm_bindgen_test]
+async fn a_version_1_database_upgrades_in_place_with_its_queue_and_pins() {
+    use crm_wasm::browser::local_store::LocalStore;
+    use crm_wasm::offline::{OpKind, PendingOp};
+    let name = unique("crm-wasm-test/upgrade/");
+    let deals: Vec<Value> = (0..30)
+        .map(|i| {
+            let mut d = json!({
+                "objectId": format!("d{i:02}"),
+                "title": format!("Deal {i}"),
+                "stage": (["won", "lost", "lead"][i % 3]),
+                "amount": (i % 7) * 100,
+                "updatedAt": format!("2026-01-{:02}T00:00:00.000Z", 1 + i % 20),
+            });
+            if i % 4 != 0 {
+                d["expectedCloseDate"] =
+                    json!(format!("2026-03-{:02}T00:00:00.000Z", 1 + (i * 7) % 25));
+            }
+            if i % 2 == 0 {
+                d["company"] = json!({"className": "Company", "objectId": "c1"});
+            }
+            d
+        })
+        .collect();
+    let op = PendingOp {
+        seq: 1,
+        class_name: "Deal".into(),
+        object_id: "d03".into(),
+        request_id: "r1".into(),
+        kind: OpKind::Update {
+            body: json!({"stage": "won"}).as_object().unwrap().clone(),
+            base: json!({"stage": "lost"}).as_object().unwrap().clone(),
+        },
+        rejected: None,
+    };
+    let op_text = serde_json::to_string(&op).unwrap();
+    wasm_bindgen_futures::JsFuture::from(write_v1(&name, js(&deals), &op_text))
+        .await
+        .unwrap();
+
+    let store = LocalStore::open(&name).await.unwrap();
+    // The queue is intact, and the pins.
+    assert_eq!(store.pending().await.unwrap(), vec![op]);
+    let all = Query::new().limit(1000);
+    assert_eq!(
+        store
+            .find("Deal", &all, Some("_default"))
+            .await
+            .unwrap()
+            .len(),
+        30
+    );
+    assert_eq!(
+        ids(&store.find("Deal", &all, Some("mine")).await.unwrap()),
+        ["d00"]
+    );
+    // The records answer through the new indexes, as the evaluator does.
+    for q in [
+        Query::new()
+            .equal_to("stage", "won")
+            .ascending("expectedCloseDate")
+            .limit(4),
+        Query::new()
+            .equal_to("stage", "lost")
+            .descending("updatedAt")
+            .limit(5),
+        Query::new().equal_to("stage", "lead").descending("amount"),
+        Query::new().equal_to("company", json!({"className": "Company", "objectId": "c1"})),
+    ] {
+        let plan = crm_wasm::offline::plan::plan(&DEAL, &q);
+        assert!(
+            matches!(plan.access, crm_wasm::offline::plan::Access::Index { .. }),
+            "{q:?}"
+        );
+        let expected = eval::run(
+            &DEAL,
+            &crm_wasm::offline::plan::canonical(&q),
+            deals.clone(),
+            &NoSubQueries,
+        )
+        .unwrap();
+        assert_eq!(
+            ids(&store.find("Deal", &q, None).await.unwrap()),
+            ids(&expected),
+            "{q:?}"
+        );
+        let n = eval::count(&DEAL, &q, deals.clone(), &NoSubQueries).unwrap();
+        assert_eq!(store.count("Deal", &q, None).await.unwrap(), n, "{q:?}");
+    }
+    store.close();
+    let shape = wasm_bindgen_futures::JsFuture::from(db_shape(&name))
+        .await
+        .unwrap();
+    let shape: Value = serde_wasm_bindgen::from_value(shape).unwrap();
+    assert_eq!(shape["version"], 2);
+    let mut indexes: Vec<String> = serde_json::from_value(shape["indexes"].clone()).unwrap();
+    indexes.sort();
+    assert_eq!(
+        indexes,
+        [
+            "company",
+            "contact",
+            "stage,amount",
+            "stage,expectedCloseDate",
+            "stage,updatedAt"
+        ]
+    );
+    crm_wasm::browser::local_store::wipe(&name).await.unwrap();
 }

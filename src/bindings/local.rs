@@ -8,6 +8,7 @@ use std::rc::{Rc, Weak};
 
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 use super::handles::handle;
 use super::{
@@ -176,9 +177,33 @@ impl LocalStore {
         name: Option<String>,
     ) -> Result<u32, JsValue> {
         let class = text_arg(class, "className")?;
-        let objects = objects_arg(&class, objects)?;
+        let class_name = class.as_str();
+        if !js_sys::Array::is_array(objects) {
+            return objects_arg(class_name, objects).map(|_| 0); // its error
+        }
+        // Converted chunk by chunk as they are written: the wasm memory holds one chunk.
+        let objects: &js_sys::Array = objects.unchecked_ref();
+        let (len, chunk) = (
+            objects.length() as usize,
+            crate::browser::local_store::CHUNK,
+        );
         let pin = name.as_deref().unwrap_or(DEFAULT_PIN);
-        Ok(self.inner.store.pin(&class, &objects, pin).await.js()? as u32)
+        let mut refused = None;
+        let n = self
+            .inner
+            .store
+            .pin_chunked(class_name, pin, len.div_ceil(chunk), |i| {
+                let part = objects.slice((i * chunk) as u32, ((i + 1) * chunk).min(len) as u32);
+                objects_arg(class_name, &part).map_err(|e| {
+                    refused = Some(e);
+                    CrmError::InvalidInput("refused".into())
+                })
+            });
+        let n = n.await;
+        if let Some(e) = refused {
+            return Err(e);
+        }
+        Ok(n.map_err(to_js_error)? as u32)
     }
 
     /// Pins one object (the seed's `pin`).

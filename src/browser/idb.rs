@@ -1,6 +1,8 @@
 //! IndexedDB for the browser, as a few async functions over web-sys. Requests become futures;
 //! a write batch places all its requests at once and awaits the transaction's completion, so a
-//! transaction never waits on anything but IndexedDB (it would auto-commit otherwise).
+//! transaction never waits on anything but IndexedDB (it would auto-commit otherwise). A
+//! [`Walker`] reads a cursor in batches, continuing inside the success callback, so a walk costs
+//! one await per batch rather than per record.
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -113,28 +115,33 @@ pub async fn done(tx: &web_sys::IdbTransaction) -> Result<()> {
         .map_err(|e| err("IndexedDB transaction", e))
 }
 
-/// Opens (creating or upgrading) a database; `upgrade(db, old_version)` runs inside the
-/// version-change transaction.
+/// Opens (creating or upgrading) a database; `upgrade(db, tx, old_version)` runs inside the
+/// version-change transaction `tx`. An upgrade that fails aborts it: the open fails and the
+/// database stays as it was.
 pub async fn open(
     name: &str,
     version: u32,
-    upgrade: impl Fn(&web_sys::IdbDatabase, u32) -> Result<()> + 'static,
+    upgrade: impl Fn(&web_sys::IdbDatabase, &web_sys::IdbTransaction, u32) -> Result<()> + 'static,
 ) -> Result<web_sys::IdbDatabase> {
     let req = factory()?
         .open_with_u32(name, version)
         .map_err(|e| err("open", e))?;
     let on_upgrade = Closure::<dyn FnMut(web_sys::IdbVersionChangeEvent)>::new(
         move |e: web_sys::IdbVersionChangeEvent| {
-            let db = e
+            let req = e
                 .target()
-                .and_then(|t| t.dyn_into::<web_sys::IdbOpenDbRequest>().ok())
+                .and_then(|t| t.dyn_into::<web_sys::IdbOpenDbRequest>().ok());
+            let db = req
+                .as_ref()
                 .and_then(|r| r.result().ok())
                 .and_then(|r| r.dyn_into::<web_sys::IdbDatabase>().ok());
-            if let Some(db) = db {
-                if let Err(e) = upgrade(&db, e.old_version() as u32) {
+            let tx = req.as_ref().and_then(|r| r.transaction());
+            if let (Some(db), Some(tx)) = (db, tx) {
+                if let Err(e) = upgrade(&db, &tx, e.old_version() as u32) {
                     web_sys::console::error_1(
                         &format!("crm-wasm: upgrading the local database failed: {e}").into(),
                     );
+                    let _ = tx.abort();
                 }
             }
         },
@@ -143,6 +150,7 @@ pub async fn open(
     let db = request_unless_blocked(
         &req,
         "the local database needs an upgrade that another tab blocks: close the app's other tabs and try again",
+        0,
     )
     .await?;
     drop(on_upgrade);
@@ -161,9 +169,12 @@ pub async fn delete_database(name: &str) -> Result<()> {
     let req = factory()?
         .delete_database(name)
         .map_err(|e| err("deleteDatabase", e))?;
+    // A connection of this page closed just before (a log-out right after a query) still
+    // finishes its last read transaction, and Chrome reports that as blocked: give it a moment.
     request_unless_blocked(
         &req,
         "another tab holds the local database open: it is deleted as soon as that tab closes it",
+        1000,
     )
     .await
     .map(|_| ())
@@ -172,10 +183,12 @@ pub async fn delete_database(name: &str) -> Result<()> {
 /// Like [`request`] for an open or delete request, but a `blocked` event (another connection
 /// that does not let go) fails it at once with `blocked_message` instead of waiting without end.
 /// The request itself stays queued in the browser: an open that succeeds later is closed again,
-/// a delete completes when the other connection closes.
+/// a delete completes when the other connection closes. With `grace_ms`, a `blocked` fails it
+/// only if it has not succeeded that much later.
 async fn request_unless_blocked(
     req: &web_sys::IdbOpenDbRequest,
     blocked_message: &'static str,
+    grace_ms: i32,
 ) -> Result<JsValue> {
     let gave_up = std::rc::Rc::new(std::cell::Cell::new(false));
     let promise = js_sys::Promise::new(&mut |resolve, reject| {
@@ -195,10 +208,23 @@ async fn request_unless_blocked(
             let _ = reject.call1(&JsValue::NULL, &error);
         });
         let gave_up_blocked = gave_up.clone();
-        let blocked = Closure::once_into_js(move || {
+        let give_up = move || {
             gave_up_blocked.set(true);
             let _ = reject_blocked.call1(&JsValue::NULL, &JsValue::from_str(blocked_message));
-        });
+        };
+        let blocked = if grace_ms == 0 {
+            Closure::once_into_js(give_up)
+        } else {
+            let later = Closure::once_into_js(give_up);
+            Closure::once_into_js(move || {
+                let set_timeout = js_sys::Reflect::get(&js_sys::global(), &"setTimeout".into())
+                    .ok()
+                    .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+                if let Some(set_timeout) = set_timeout {
+                    let _ = set_timeout.call2(&JsValue::NULL, &later, &JsValue::from(grace_ms));
+                }
+            })
+        };
         req.set_onsuccess(Some(ok.unchecked_ref()));
         req.set_onerror(Some(fail.unchecked_ref()));
         req.set_onblocked(Some(blocked.unchecked_ref()));
@@ -241,16 +267,6 @@ pub async fn get_all(store: &web_sys::IdbObjectStore) -> Result<js_sys::Array> {
     Ok(v.unchecked_into())
 }
 
-pub async fn get_all_by_index(
-    store: &web_sys::IdbObjectStore,
-    index: &str,
-    key: &JsValue,
-) -> Result<js_sys::Array> {
-    let idx = store.index(index).map_err(|e| err(index, e))?;
-    let v = request(&idx.get_all_with_key(key).map_err(|e| err("getAll", e))?).await?;
-    Ok(v.unchecked_into())
-}
-
 pub fn put(store: &web_sys::IdbObjectStore, value: &JsValue) -> Result<()> {
     store.put(value).map(|_| ()).map_err(|e| err("put", e))
 }
@@ -260,4 +276,197 @@ pub fn delete(store: &web_sys::IdbObjectStore, key: &str) -> Result<()> {
         .delete(&JsValue::from_str(key))
         .map(|_| ())
         .map_err(|e| err("delete", e))
+}
+
+/// The keys strictly between `lower` and `upper`.
+pub fn between(lower: &JsValue, upper: &JsValue) -> Result<web_sys::IdbKeyRange> {
+    web_sys::IdbKeyRange::bound_with_lower_open_and_upper_open(lower, upper, true, true)
+        .map_err(|e| err("IDBKeyRange", e))
+}
+
+/// How many records of `index` lie in `range`.
+pub async fn count_in(
+    store: &web_sys::IdbObjectStore,
+    index: &str,
+    range: &web_sys::IdbKeyRange,
+) -> Result<f64> {
+    let idx = store.index(index).map_err(|e| err(index, e))?;
+    let req = idx.count_with_key(range).map_err(|e| err("count", e))?;
+    Ok(request(&req).await?.as_f64().unwrap_or(0.0))
+}
+
+/// Up to `count` values of `index` (or the store) in `range`, in key order: one request.
+pub async fn get_all_in(
+    store: &web_sys::IdbObjectStore,
+    index: Option<&str>,
+    range: &JsValue,
+    count: u32,
+) -> Result<js_sys::Array> {
+    let req = match index {
+        Some(name) => store
+            .index(name)
+            .map_err(|e| err(name, e))?
+            .get_all_with_key_and_limit(range, count),
+        None => store.get_all_with_key_and_limit(range, count),
+    }
+    .map_err(|e| err("getAll", e))?;
+    Ok(request(&req).await?.unchecked_into())
+}
+
+/// The keys after `lower` (excluded), up to `upper` (excluded) if given.
+pub fn after(lower: &JsValue, upper: Option<&JsValue>) -> Result<web_sys::IdbKeyRange> {
+    match upper {
+        Some(upper) => between(lower, upper),
+        None => web_sys::IdbKeyRange::lower_bound_with_open(lower, true)
+            .map_err(|e| err("IDBKeyRange", e)),
+    }
+}
+
+pub async fn count_all(store: &web_sys::IdbObjectStore) -> Result<f64> {
+    let req = store.count().map_err(|e| err("count", e))?;
+    Ok(request(&req).await?.as_f64().unwrap_or(0.0))
+}
+
+#[derive(Default)]
+struct WalkState {
+    batch: Vec<JsValue>,
+    want: usize,
+    ended: bool,
+    cursor: Option<web_sys::IdbCursorWithValue>,
+    resolve: Option<js_sys::Function>,
+    reject: Option<js_sys::Function>,
+}
+
+/// A cursor over a store or an index, read in batches of values.
+pub struct Walker {
+    state: std::rc::Rc<std::cell::RefCell<WalkState>>,
+    _on_success: Closure<dyn FnMut(web_sys::Event)>,
+    _on_error: Closure<dyn FnMut(web_sys::Event)>,
+}
+
+impl Walker {
+    /// Walks `index` of `store` (the store itself if None) over `range`, backwards if `prev`.
+    pub fn open(
+        store: &web_sys::IdbObjectStore,
+        index: Option<&str>,
+        range: Option<&web_sys::IdbKeyRange>,
+        prev: bool,
+    ) -> Result<Walker> {
+        use web_sys::IdbCursorDirection as D;
+        let direction = if prev { D::Prev } else { D::Next };
+        let range = range.map_or(JsValue::UNDEFINED, |r| r.into());
+        let req = match index {
+            Some(name) => store
+                .index(name)
+                .map_err(|e| err(name, e))?
+                .open_cursor_with_range_and_direction(&range, direction),
+            None => store.open_cursor_with_range_and_direction(&range, direction),
+        }
+        .map_err(|e| err("openCursor", e))?;
+        let state = std::rc::Rc::new(std::cell::RefCell::new(WalkState::default()));
+        let s = state.clone();
+        let on_success = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
+            let mut st = s.borrow_mut();
+            let cursor = request_result(&e)
+                .dyn_into::<web_sys::IdbCursorWithValue>()
+                .ok();
+            let Some(cursor) = cursor else {
+                st.ended = true;
+                if let Some(resolve) = st.resolve.take() {
+                    let _ = resolve.call0(&JsValue::NULL);
+                }
+                return;
+            };
+            st.batch.push(cursor.value().unwrap_or(JsValue::UNDEFINED));
+            if st.batch.len() < st.want {
+                if cursor.continue_().is_ok() {
+                    return;
+                }
+                st.ended = true; // continue() can only fail once the transaction is gone
+            } else {
+                st.cursor = Some(cursor);
+            }
+            if let Some(resolve) = st.resolve.take() {
+                let _ = resolve.call0(&JsValue::NULL);
+            }
+        });
+        let s = state.clone();
+        let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
+            let mut st = s.borrow_mut();
+            st.ended = true;
+            if let Some(reject) = st.reject.take() {
+                let _ = reject.call1(&JsValue::NULL, &request_error(&e));
+            }
+        });
+        req.set_onsuccess(Some(on_success.as_ref().unchecked_ref()));
+        req.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        Ok(Walker {
+            state,
+            _on_success: on_success,
+            _on_error: on_error,
+        })
+    }
+
+    /// Up to `max` more values (at least one), or None once the walk is over.
+    pub async fn next(&mut self, max: usize) -> Result<Option<Vec<JsValue>>> {
+        {
+            let st = self.state.borrow();
+            if st.ended && st.batch.is_empty() {
+                return Ok(None);
+            }
+        }
+        let state = self.state.clone();
+        let promise = js_sys::Promise::new(&mut |resolve, reject| {
+            let mut st = state.borrow_mut();
+            st.want = max.max(1);
+            if st.ended {
+                let _ = resolve.call0(&JsValue::NULL);
+                return;
+            }
+            st.resolve = Some(resolve);
+            st.reject = Some(reject);
+            if let Some(cursor) = st.cursor.take() {
+                if cursor.continue_().is_err() {
+                    st.ended = true;
+                    if let Some(resolve) = st.resolve.take() {
+                        let _ = resolve.call0(&JsValue::NULL);
+                    }
+                }
+            }
+        });
+        JsFuture::from(promise)
+            .await
+            .map_err(|e| err("IndexedDB cursor", e))?;
+        let batch = std::mem::take(&mut self.state.borrow_mut().batch);
+        Ok((!batch.is_empty()).then_some(batch))
+    }
+}
+
+/// Rewrites every record of `store` in place with `rewrite` (None keeps a record as it is),
+/// inside the running (version-change) transaction `tx`, which aborts if a write fails.
+pub fn rewrite_all(
+    store: &web_sys::IdbObjectStore,
+    tx: &web_sys::IdbTransaction,
+    rewrite: impl Fn(&JsValue) -> Option<JsValue> + 'static,
+) -> Result<()> {
+    let req = store.open_cursor().map_err(|e| err("openCursor", e))?;
+    let tx = tx.clone();
+    let on_success = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
+        let Ok(cursor) = request_result(&e).dyn_into::<web_sys::IdbCursorWithValue>() else {
+            return; // the end
+        };
+        let value = cursor.value().unwrap_or(JsValue::UNDEFINED);
+        let written = match rewrite(&value) {
+            Some(new) => cursor.update(&new).map(|_| ()),
+            None => Ok(()),
+        };
+        if written.and_then(|_| cursor.continue_()).is_err() {
+            let _ = tx.abort();
+        }
+    });
+    req.set_onsuccess(Some(on_success.as_ref().unchecked_ref()));
+    // The callback must outlive this call (the walk runs after it returns) and runs once per
+    // upgrade: leaking it is simpler than tying it to the transaction's end.
+    on_success.forget();
+    Ok(())
 }

@@ -1,9 +1,11 @@
 //! The local datastore in the browser: IndexedDB, one database per app and signed-in user,
 //! a store per CRM class (records from [`crate::offline::record`], with their indexes), named
-//! pins, the queue of offline writes, and a meta store. Local queries read candidates through an
-//! index where one applies and run [`crate::eval`] over them; offline writes apply to the local
-//! copy at once and are queued. The replay is the core's [`crate::offline::OfflineSync`], over
-//! this store as its [`QueueStore`].
+//! pins, the queue of offline writes, and a meta store. Local queries follow the core's plan
+//! ([`crate::offline::plan`]): a compound index walked with a cursor in the query's order and
+//! stopped once the page is complete, a native count where the index answers the filter, the
+//! evaluator for the rest; records are read in batches, so memory follows the page, not the
+//! store. Offline writes apply to the local copy at once and are queued. The replay is the
+//! core's [`crate::offline::OfflineSync`], over this store as its [`QueueStore`].
 
 use std::collections::BTreeSet;
 
@@ -16,11 +18,17 @@ use crate::class::CrmClass;
 use crate::client::Client;
 use crate::error::{CrmError, Result};
 use crate::eval::{self, SubQueries};
+use crate::offline::plan::{self, Access, Walk};
 use crate::offline::{self, OpKind, PendingOp, QueueStore};
 use crate::query::Query;
 use crate::schema::{Changes, ClassSchema};
 
-const VERSION: u32 = 1;
+/// 1: single-field indexes, records `{objectId, json, <indexed fields>}`. 2: the planner's
+/// compound indexes, records `{objectId, json, k, u}` (see [`offline::record`]).
+const VERSION: u32 = 2;
+/// Objects converted and written per step of a `pinAll`, and records read per batch of a walk:
+/// what the wasm memory holds at once.
+pub const CHUNK: usize = 1000;
 const PINS: &str = "pins";
 const OPS: &str = "ops";
 const META: &str = "meta";
@@ -69,15 +77,25 @@ impl LocalStore {
 
     /// Stores `objects` (JS shape) and adds them to the pin `name`, in one transaction.
     pub async fn pin(&self, class: &str, objects: &[Value], name: &str) -> Result<usize> {
+        let mut chunks = objects.chunks(CHUNK);
+        let n = objects.len().div_ceil(CHUNK);
+        self.pin_chunked(class, name, n, |_| {
+            Ok(chunks.next().unwrap_or_default().to_vec())
+        })
+        .await
+    }
+
+    /// [`Self::pin`] for `chunks` chunks of objects, each asked of `chunk(i)` when its turn
+    /// comes and written before the next is asked: one transaction, so a chunk that fails
+    /// (an invalid object) writes nothing at all.
+    pub async fn pin_chunked(
+        &self,
+        class: &str,
+        name: &str,
+        chunks: usize,
+        mut chunk: impl FnMut(usize) -> Result<Vec<Value>>,
+    ) -> Result<usize> {
         class_schema(class)?;
-        let mut ids = Vec::with_capacity(objects.len());
-        let mut records = Vec::with_capacity(objects.len());
-        for (i, o) in objects.iter().enumerate() {
-            let rec = offline::record(class, o)
-                .ok_or_else(|| CrmError::InvalidInput(format!("{class} #{i} has no objectId")))?;
-            ids.push(o["objectId"].as_str().unwrap_or_default().to_owned());
-            records.push(to_js(&Value::Object(rec))?);
-        }
         let pin_key = format!("{class}/{name}");
         let tx = idb::transaction(&self.db, &[class, PINS], true)?;
         let pins = idb::store(&tx, PINS)?;
@@ -85,13 +103,35 @@ impl LocalStore {
         let current = idb::get(&pins, &pin_key).await?;
         let mut members: BTreeSet<String> = pin_members(&current);
         let store = idb::store(&tx, class)?;
-        for r in &records {
-            idb::put(&store, r)?;
+        let mut written = 0;
+        for i in 0..chunks {
+            let step = chunk(i).and_then(|objects| {
+                let mut records = Vec::with_capacity(objects.len());
+                for (j, o) in objects.iter().enumerate() {
+                    let rec = offline::record(class, o).ok_or_else(|| {
+                        CrmError::InvalidInput(format!("{class} #{} has no objectId", written + j))
+                    })?;
+                    members.insert(o["objectId"].as_str().unwrap_or_default().to_owned());
+                    records.push(Value::Object(rec));
+                }
+                // One crossing per chunk: the records as one JSON text, parsed by the engine.
+                let records: js_sys::Array = to_js(&Value::Array(records))?.unchecked_into();
+                for r in records.iter() {
+                    idb::put(&store, &r)?;
+                }
+                Ok(objects.len())
+            });
+            match step {
+                Ok(n) => written += n,
+                Err(e) => {
+                    let _ = tx.abort();
+                    return Err(e);
+                }
+            }
         }
-        members.extend(ids);
         idb::put(&pins, &pin_record(&pin_key, class, name, &members)?)?;
         idb::done(&tx).await?;
-        Ok(objects.len())
+        Ok(written)
     }
 
     /// Removes objects from a pin (or from every pin of the class when `name` is None), and
@@ -166,58 +206,171 @@ impl LocalStore {
     }
 
     /// The objects of a class matching `query`, from the local store (only the pin `pin`, if
-    /// given): same results, same order as the server would give.
+    /// given): same results, same order as the server would give (ties by objectId).
     pub async fn find(&self, class: &str, query: &Query, pin: Option<&str>) -> Result<Vec<Value>> {
         let schema = class_schema(class)?;
-        let candidates = self.candidates(class, query, pin).await?;
         let subs = LocalSubQueries::load(self, query).await?;
-        eval::run(schema, query, candidates, &subs)
+        let plan = plan::plan(schema, query);
+        let mut walk = Walk::find(schema, query, &plan, &subs)?;
+        self.walk(class, &plan, pin, &mut walk).await?;
+        walk.finish()
     }
 
     pub async fn count(&self, class: &str, query: &Query, pin: Option<&str>) -> Result<usize> {
         let schema = class_schema(class)?;
-        let candidates = self.candidates(class, query, pin).await?;
+        let plan = plan::plan(schema, query);
+        if pin.is_none() {
+            query.compile_where(schema)?;
+            let tx = idb::transaction(&self.db, &[class], false)?;
+            let store = idb::store(&tx, class)?;
+            if query.constraints.is_empty() {
+                return Ok(idb::count_all(&store).await? as usize);
+            }
+            if let (true, Access::Index { index, keys, .. }) = (plan.exact, &plan.access) {
+                // The ranges hold exactly the matches, and are disjoint: IndexedDB counts.
+                let mut n = 0.0;
+                for k in keys {
+                    let (lo, hi) = plan::range(k);
+                    n += idb::count_in(&store, index, &idb::between(&to_js(&lo)?, &to_js(&hi)?)?)
+                        .await?;
+                }
+                return Ok(n as usize);
+            }
+        }
         let subs = LocalSubQueries::load(self, query).await?;
-        eval::count(schema, query, candidates, &subs)
+        let mut walk = Walk::count(schema, query, &subs)?;
+        self.walk(class, &plan, pin, &mut walk).await?;
+        Ok(walk.counted())
     }
 
-    async fn candidates(
+    /// Reads the records `plan` names into `walk`, in batches, until the walk has enough.
+    async fn walk(
         &self,
         class: &str,
-        query: &Query,
+        plan: &plan::Plan,
         pin: Option<&str>,
-    ) -> Result<Vec<Value>> {
+        walk: &mut Walk<'_>,
+    ) -> Result<()> {
         let tx = idb::transaction(&self.db, &[class, PINS], false)?;
         let store = idb::store(&tx, class)?;
-        let records: Vec<JsValue> = match offline::index_plan(class, query) {
-            Some((index, keys)) => {
-                let mut out = Vec::new();
-                for k in keys {
-                    out.extend(
-                        idb::get_all_by_index(&store, index, &to_js(&k)?)
-                            .await?
-                            .iter(),
-                    );
-                }
-                out
-            }
-            None => idb::get_all(&store).await?.iter().collect(),
-        };
         let allowed = match pin {
             Some(name) => Some(pin_members(
                 &idb::get(&idb::store(&tx, PINS)?, &format!("{class}/{name}")).await?,
             )),
             None => None,
         };
-        Ok(records
-            .iter()
-            .filter(|r| {
-                allowed
-                    .as_ref()
-                    .is_none_or(|a| prop_str(r, "objectId").is_some_and(|id| a.contains(&id)))
-            })
-            .filter_map(object_of)
-            .collect())
+        // One walk per key range, opened when its turn comes: a walk opened and then dropped
+        // unread would get its first event after its callback is gone.
+        let (def, bounds, descending) = match &plan.access {
+            Access::Scan => (None, vec![None], false),
+            Access::Index {
+                index,
+                keys,
+                descending,
+                ..
+            } => {
+                let def = plan::index_defs(class).iter().find(|d| d.name == *index);
+                let def = def.ok_or_else(|| CrmError::Storage(format!("no index {index}")))?;
+                let mut bounds = Vec::with_capacity(keys.len());
+                for k in keys {
+                    let (lo, hi) = plan::range(k);
+                    bounds.push(Some((to_js(&lo)?, to_js(&hi)?)));
+                }
+                (Some(def), bounds, *descending)
+            }
+        };
+        let index = def.map(|d| d.name);
+        // The first batch is the page itself (and the record after it, which may end it); a
+        // walk that may stop then only lacks the rest of a group of ties: small batches, growing.
+        let may_stop = walk.may_stop();
+        let mut batch = match walk.wanted() {
+            Some(n) if may_stop => (n + 1).min(CHUNK),
+            _ => CHUNK,
+        };
+        let mut grow = 16;
+        let mut next_batch = || {
+            let b = if may_stop { grow } else { CHUNK };
+            grow = (grow * 4).min(CHUNK);
+            b
+        };
+        let keep = |r: JsValue, walk: &mut Walk<'_>| -> Result<bool> {
+            if let Some(a) = &allowed {
+                if !prop_str(&r, "objectId").is_some_and(|id| a.contains(&id)) {
+                    return Ok(true);
+                }
+            }
+            match object_of(&r) {
+                Some(object) => walk.push(object),
+                None => Ok(true),
+            }
+        };
+        'walks: for bound in bounds {
+            if descending {
+                // getAll reads forwards only: a cursor, continued in batches.
+                let range = match &bound {
+                    Some((lo, hi)) => Some(idb::between(lo, hi)?),
+                    None => None,
+                };
+                let mut w = idb::Walker::open(&store, index, range.as_ref(), true)?;
+                while let Some(records) = w.next(batch).await? {
+                    batch = next_batch();
+                    for r in records {
+                        if !keep(r, walk)? {
+                            break 'walks;
+                        }
+                    }
+                }
+                continue;
+            }
+            // Forwards: getAll in batches, each starting after the last key read (keys are
+            // unique: every index key ends in the objectId).
+            let mut last: Option<JsValue> = None;
+            loop {
+                let range: JsValue = match (&last, &bound) {
+                    (None, None) => JsValue::UNDEFINED,
+                    (None, Some((lo, hi))) => idb::between(lo, hi)?.into(),
+                    (Some(l), b) => idb::after(l, b.as_ref().map(|(_, hi)| hi))?.into(),
+                };
+                let records = idb::get_all_in(&store, index, &range, batch as u32).await?;
+                let (n, asked) = (records.length() as usize, batch);
+                batch = next_batch();
+                if n == 0 {
+                    break;
+                }
+                last = Some(key_of(&records.get(n as u32 - 1), def));
+                for r in records.iter() {
+                    if !keep(r, walk)? {
+                        break 'walks;
+                    }
+                }
+                if n < asked {
+                    break;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The versions (`updatedAt` in ms) of the objects of a pin, read from the records' keys
+    /// without parsing the objects.
+    async fn versions(&self, class: &str, name: &str) -> Result<crate::live::Versions> {
+        let tx = idb::transaction(&self.db, &[class, PINS], false)?;
+        let members =
+            pin_members(&idb::get(&idb::store(&tx, PINS)?, &format!("{class}/{name}")).await?);
+        let mut walker = idb::Walker::open(&idb::store(&tx, class)?, None, None, false)?;
+        let mut out = crate::live::Versions::new();
+        while let Some(records) = walker.next(CHUNK).await? {
+            for r in records {
+                let Some(id) = prop_str(&r, "objectId") else {
+                    continue;
+                };
+                if members.contains(&id) {
+                    let version = js_sys::Reflect::get(&r, &plan::VERSION.into()).ok();
+                    out.insert(id, version.and_then(|v| v.as_f64()).map(|ms| ms as i64));
+                }
+            }
+        }
+        Ok(out)
     }
 
     pub async fn get(&self, class: &str, id: &str) -> Result<Option<Value>> {
@@ -370,15 +523,7 @@ impl LocalStore {
     ) -> Result<(usize, usize)> {
         let schema = class_schema(class)?;
         let listed = client.find_all_versions(schema, query).await?;
-        let held: crate::live::Versions = self
-            .candidates(class, &Query::default(), Some(name))
-            .await?
-            .iter()
-            .filter_map(|o| {
-                let id = o.get("objectId")?.as_str()?.to_owned();
-                Some((id, crate::live::machine::updated_at(o)))
-            })
-            .collect();
+        let held = self.versions(class, name).await?;
         let diff = crate::live::catch_up::diff(&held, &listed, &BTreeSet::new());
         let mut changed = Vec::with_capacity(diff.changed.len());
         for chunk in diff.changed.chunks(crate::live::catch_up::FETCH_CHUNK) {
@@ -430,6 +575,21 @@ impl QueueStore for LocalStore {
     }
 }
 
+/// A record's key in `def` (its primary key for the store itself), from its stored keys.
+fn key_of(record: &JsValue, def: Option<&plan::IndexDef>) -> JsValue {
+    let id = js_sys::Reflect::get(record, &"objectId".into()).unwrap_or(JsValue::UNDEFINED);
+    let Some(def) = def else { return id };
+    let keys = js_sys::Reflect::get(record, &plan::KEYS.into()).unwrap_or(JsValue::UNDEFINED);
+    let part = |f: &str| js_sys::Reflect::get(&keys, &f.into()).unwrap_or(JsValue::UNDEFINED);
+    let key = js_sys::Array::new();
+    key.push(&part(def.eq));
+    if let Some(sort) = def.sort {
+        key.push(&part(sort));
+    }
+    key.push(&id);
+    key.into()
+}
+
 fn prop_str(v: &JsValue, key: &str) -> Option<String> {
     js_sys::Reflect::get(v, &key.into()).ok()?.as_string()
 }
@@ -458,26 +618,48 @@ fn op_of(record: &JsValue) -> Option<PendingOp> {
     serde_json::from_str(&text).ok()
 }
 
-fn upgrade(db: &web_sys::IdbDatabase, old: u32) -> Result<()> {
-    let fail = |what: &str| CrmError::Storage(format!("creating {what}"));
+/// Creates the database, or brings an older one to [`VERSION`] in place: its pins and queue are
+/// kept as they are, its records rewritten in the new layout (inside the version-change
+/// transaction, so a failure leaves the database at its old version, untouched).
+fn upgrade(db: &web_sys::IdbDatabase, tx: &web_sys::IdbTransaction, old: u32) -> Result<()> {
+    let fail = |what: &str| CrmError::Storage(format!("upgrading the local database: {what}"));
     if old < 1 {
         for class in CrmClass::ALL.map(CrmClass::name) {
             let params = web_sys::IdbObjectStoreParameters::new();
             params.set_key_path(&JsValue::from_str("objectId"));
-            let store = db
-                .create_object_store_with_optional_parameters(class, &params)
+            db.create_object_store_with_optional_parameters(class, &params)
                 .map_err(|_| fail(class))?;
-            for &index in offline::indexes(class) {
-                store
-                    .create_index_with_str(index, index)
-                    .map_err(|_| fail(index))?;
-            }
         }
         for (name, key) in [(PINS, "key"), (OPS, "seq"), (META, "key")] {
             let params = web_sys::IdbObjectStoreParameters::new();
             params.set_key_path(&JsValue::from_str(key));
             db.create_object_store_with_optional_parameters(name, &params)
                 .map_err(|_| fail(name))?;
+        }
+    }
+    if old < 2 {
+        for class in CrmClass::ALL.map(CrmClass::name) {
+            let store = idb::store(tx, class)?;
+            // Version 1's single-field indexes.
+            let names = store.index_names();
+            for i in (0..names.length()).rev() {
+                if let Some(n) = names.item(i) {
+                    store.delete_index(&n).map_err(|_| fail(&n))?;
+                }
+            }
+            for def in plan::index_defs(class) {
+                let path: js_sys::Array = plan::key_path(def).iter().map(JsValue::from).collect();
+                store
+                    .create_index_with_str_sequence(def.name, &path)
+                    .map_err(|_| fail(def.name))?;
+            }
+            if old >= 1 {
+                let name = class.to_owned();
+                idb::rewrite_all(&store, tx, move |r| {
+                    let rec = offline::record(&name, &object_of(r)?)?;
+                    to_js(&Value::Object(rec)).ok()
+                })?;
+            }
         }
     }
     // Later versions add their steps here, each guarded by `old < N`.

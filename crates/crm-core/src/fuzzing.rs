@@ -156,7 +156,7 @@ pub fn local_eval(data: &[u8]) {
         _ => Vec::new(),
     };
     let _ = query.compile_where(schema);
-    let _ = offline::index_plan(schema.class_name, &query);
+    let _ = offline::plan::plan(schema, &query);
     for o in &objects {
         let _ = offline::record(schema.class_name, o);
     }

@@ -1,5 +1,5 @@
 //! The offline side of the client, without I/O: what a stored record looks like (with the
-//! fields local queries use as indexes), which index a local query can use, the persisted queue
+//! keys local queries use as indexes), how a local query walks those indexes, the persisted queue
 //! of writes made offline, how a replayed write's answer is judged, and how an update merges
 //! with a server object that changed meanwhile.
 //!
@@ -7,13 +7,14 @@
 //! made with, so a replay after a lost answer is recognised by the server (see
 //! [`crate::client`] for how 159 / 137 answers are confirmed).
 //!
-//! By concept: [`record`] (stored records, index plans), [`queue`] (offline writes),
-//! [`merge`] (conflicts), [`sync`] (judging replays, the sync state), [`driver`] (the replay
-//! loop over a [`QueueStore`] and the client).
+//! By concept: [`record`] (stored records), [`plan`] (query plans over the indexes),
+//! [`queue`] (offline writes), [`merge`] (conflicts), [`sync`] (judging replays, the sync
+//! state), [`driver`] (the replay loop over a [`QueueStore`] and the client).
 
 mod driver;
 mod local;
 mod merge;
+pub mod plan;
 mod queue;
 mod record;
 mod sync;
@@ -22,25 +23,27 @@ pub use driver::{settled_copy, OfflineSync, QueueStore, SyncEvent};
 pub use local::{local_class, prepare_create, prepare_update, typed_objects};
 pub use merge::{base_of, merge_update, Conflict, ConflictPolicy};
 pub use queue::{apply_update, to_js_shape, OpError, OpKind, PendingOp};
-pub use record::{index_plan, indexes, record};
+pub use record::record;
 pub use sync::{judge, LocalOptions, Outcome, SyncReport, SyncState, SyncStatus};
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::error::CrmError;
-    use crate::query::{Constraint, Query};
     use crate::schema::DEAL;
     use serde_json::{json, Map, Value};
 
     #[test]
-    fn records_carry_indexed_fields_as_plain_keys() {
+    fn records_carry_their_index_keys_and_version() {
         let deal = json!({"objectId": "d1", "title": "T", "stage": "won", "updatedAt": "2026-01-01T00:00:00.000Z",
                           "company": {"className": "Company", "objectId": "c1"}});
         let rec = Value::Object(record("Deal", &deal).unwrap());
-        assert_eq!(rec["stage"], "won");
-        assert_eq!(rec["company"], "c1");
-        assert!(rec.get("expectedCloseDate").is_none());
+        assert_eq!(rec["k"]["stage"], "won");
+        assert_eq!(rec["k"]["company"], "c1");
+        assert!(rec["k"].get("contact").is_none());
+        assert_eq!(rec["k"]["expectedCloseDate"], json!([9.0]));
+        assert_eq!(rec["k"]["updatedAt"], json!([1.0, 1767225600000.0]));
+        assert_eq!(rec["u"], json!(1767225600000i64));
         let back: Value = serde_json::from_str(rec["json"].as_str().unwrap()).unwrap();
         assert_eq!(back, deal);
         assert!(record("Deal", &json!({"title": "no id"})).is_none());
@@ -51,36 +54,8 @@ mod tests {
             )
             .unwrap(),
         );
-        assert_eq!(act["relatedTo"], "d1");
-    }
-
-    #[test]
-    fn local_queries_use_an_index_when_they_can() {
-        let q = Query::new()
-            .with(Constraint::GreaterThan {
-                field: "amount".into(),
-                value: json!(5),
-            })
-            .equal_to("stage", "won");
-        assert_eq!(index_plan("Deal", &q), Some(("stage", vec![json!("won")])));
-        let q = Query::new().equal_to("company", json!({"className": "Company", "objectId": "c1"}));
-        assert_eq!(index_plan("Deal", &q), Some(("company", vec![json!("c1")])));
-        let q = Query::new().with(Constraint::ContainedIn {
-            field: "stage".into(),
-            values: vec![json!("a"), json!("b")],
-        });
-        assert_eq!(index_plan("Deal", &q).map(|p| p.1.len()), Some(2));
-        assert_eq!(
-            index_plan("Deal", &Query::new().equal_to("title", "x")),
-            None
-        );
-        assert_eq!(
-            index_plan(
-                "Deal",
-                &Query::new().equal_to("expectedCloseDate", "2026-01-01")
-            ),
-            None
-        );
+        assert_eq!(act["k"]["relatedTo"], json!(["Deal", "d1"]));
+        assert!(act.get("u").is_none());
     }
 
     #[test]

@@ -1,0 +1,158 @@
+// Runs in the page: crm-wasm's IndexedDB local store and Dexie 4 at its idiomatic best (the
+// compound and single indexes these queries need, bulkPut, where(...).between(...).limit(...)),
+// same page, same deals, same run. Each row alternates the two after a warm-up round (which
+// goes first alternates too) and reports medians; every answer is checked to be the same ids
+// in the same order. Also prints the wasm linear memory before and after (it never shrinks).
+import init, { CrmClient, LocalStore } from '/pkg/crm_wasm.js';
+import Dexie from '/bench/node_modules/dexie/dist/dexie.mjs';
+
+const log = (line) => {
+  console.log(line);
+  document.getElementById('out').textContent += line + '\n';
+};
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const STAGES = ['lead', 'qualified', 'proposal', 'negotiation', 'won', 'lost'];
+const params = new URLSearchParams(location.search);
+const server = params.get('server');
+const quick = params.get('quick') === '1'; // 10k only, fewer samples: the smoke run in the tests
+const MiB = 2 ** 20;
+
+function lcg(seed) {
+  return () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+}
+
+async function time(fn) {
+  const t0 = performance.now();
+  const out = await fn();
+  return [performance.now() - t0, out];
+}
+
+async function sideBySide(rounds, ours, theirs, same, setup = {}) {
+  const o = [];
+  const t = [];
+  for (let r = 0; r < rounds; r++) {
+    const run = async (which) => {
+      const [prepare, fn] = which === 'ours' ? [setup.ours, ours] : [setup.theirs, theirs];
+      if (prepare) await prepare();
+      return time(fn);
+    };
+    const [a, b] = r % 2 === 0 ? [await run('ours'), await run('theirs')] : (([y, x]) => [x, y])([await run('theirs'), await run('ours')]);
+    if (same) same(a[1], b[1]);
+    if (r > 0) {
+      o.push(a[0]);
+      t.push(b[0]);
+    }
+  }
+  return { oursMs: median(o), dexieMs: median(t), samples: o.length };
+}
+
+const ids = (xs) => xs.map((x) => x.objectId).join(',');
+function sameIds(what) {
+  return (ours, theirs) => {
+    if (ids(ours) !== ids(theirs)) throw new Error(`${what}: different answers (${ours.length} vs ${theirs.length}): ${ids(ours).slice(0, 200)} / ${ids(theirs).slice(0, 200)}`);
+  };
+}
+
+function dealsFor(n, companies) {
+  const rnd = lcg(n);
+  const t0 = Date.UTC(2026, 0, 1);
+  return Array.from({ length: n }, (_, i) => {
+    const close = new Date(t0 + Math.floor(rnd() * 365) * 86400000).toISOString();
+    const updated = new Date(t0 - Math.floor(rnd() * 1e10)).toISOString();
+    return {
+      objectId: `d${n}x${i.toString(36).padStart(5, '0')}`,
+      title: `Deal ${i}`,
+      amount: Math.floor(rnd() * 1000) * 100,
+      stage: STAGES[Math.floor(rnd() * STAGES.length)],
+      expectedCloseDate: close,
+      company: { className: 'Company', objectId: companies[Math.floor(rnd() * companies.length)] },
+      createdAt: updated,
+      updatedAt: updated,
+    };
+  });
+}
+
+async function main() {
+  const wasm = await init();
+  const memory = () => wasm.memory.buffer.byteLength;
+  const results = [];
+  const push = (row) => {
+    row.ratio = row.dexieMs / row.oursMs;
+    results.push(row);
+    log(`${row.op.padEnd(52)} crm-wasm ${row.oursMs.toFixed(2).padStart(9)} ms   Dexie ${row.dexieMs.toFixed(2).padStart(9)} ms   Dexie/ours ${row.ratio.toFixed(2)}x`);
+  };
+  const username = `benchlocal${Date.now()}`;
+  const crm = new CrmClient({ serverUrl: server, appId: 'crm', javascriptKey: 'crm-js-key', persistSession: false });
+  await crm.signUp(username, `${username}@example.com`, 'bench-password');
+  const store = await LocalStore.open(crm, { autoSync: false });
+  const dexie = new Dexie(`bench-dexie-${Date.now()}`);
+  dexie.version(1).stores({ deals: 'objectId, [stage+expectedCloseDate], company.objectId' });
+  await dexie.open();
+
+  const memoryBefore = memory();
+  const companies = Array.from({ length: 50 }, (_, i) => `c${i.toString().padStart(3, '0')}`);
+  const sizes = quick ? [10000] : [10000, 100000];
+  for (const n of sizes) {
+    const deals = dealsFor(n, companies);
+    const k = `${n / 1000}k`;
+    const clear = { ours: () => store.unpinAll('Deal'), theirs: () => dexie.deals.clear() };
+    push({
+      op: `store ${k} (pinAll / bulkPut)`,
+      n,
+      ...(await sideBySide(quick ? 2 : n > 10000 ? 3 : 5, () => store.pinAll('Deal', deals), () => dexie.deals.bulkPut(deals), null, clear)),
+    });
+    // Both hold the deals for the queries (the last round left them there).
+    const rounds = quick ? 5 : 21;
+    const won = ['won', Dexie.minKey];
+    push({
+      op: `stage = won, by expectedCloseDate, limit 50 (${k})`,
+      n,
+      ...(await sideBySide(
+        rounds,
+        () => crm.deals().equalTo('stage', 'won').ascending('expectedCloseDate').limit(50).fromLocalDatastore(store).find(),
+        () => dexie.deals.where('[stage+expectedCloseDate]').between(won, ['won', Dexie.maxKey]).limit(50).toArray(),
+        sameIds('stage = won by expectedCloseDate'),
+      )),
+    });
+    push({
+      op: `count of stage = won (${k})`,
+      n,
+      ...(await sideBySide(
+        rounds,
+        () => crm.deals().equalTo('stage', 'won').fromLocalDatastore(store).count(),
+        () => dexie.deals.where('[stage+expectedCloseDate]').between(won, ['won', Dexie.maxKey]).count(),
+        (a, b) => {
+          if (a !== b || !(a > 0)) throw new Error(`count: ${a} vs ${b}`);
+        },
+      )),
+    });
+    const company = { className: 'Company', objectId: companies[7] };
+    push({
+      op: `one company's deals, limit 100 (${k})`,
+      n,
+      ...(await sideBySide(
+        rounds,
+        () => crm.deals().equalTo('company', company).limit(100).fromLocalDatastore(store).find(),
+        () => dexie.deals.where('company.objectId').equals(company.objectId).limit(100).toArray(),
+        sameIds("one company's deals"),
+      )),
+    });
+  }
+  const memoryAfter = memory();
+  const growth = { before: memoryBefore / MiB, after: memoryAfter / MiB, grewMiB: (memoryAfter - memoryBefore) / MiB };
+  log(`wasm linear memory: ${growth.before.toFixed(1)} MiB before, ${growth.after.toFixed(1)} MiB after (grew ${growth.grewMiB.toFixed(1)} MiB)`);
+  await store.unpinAll('Deal');
+  store.close();
+  dexie.close();
+  await Dexie.delete(dexie.name);
+  window.benchResults = { rows: results, memory: growth };
+}
+
+main()
+  .catch((e) => {
+    window.benchError = String(e && e.stack ? e.stack : e);
+    log(window.benchError);
+  })
+  .finally(() => {
+    window.benchDone = true;
+  });

@@ -1,0 +1,18 @@
+// The local-store-vs-Dexie section of BENCHMARKS.md, from bench/local's results.
+const ms = (x) => (x >= 100 ? `${x.toFixed(0)} ms` : x >= 1 ? `${x.toFixed(1)} ms` : `${x.toFixed(2)} ms`);
+
+export function localSection({ rows, memory }, { quick = false } = {}) {
+  let md = `\n## Local store against Dexie 4 (the local store issue's rows)\n\n`;
+  md += `crm-wasm's IndexedDB local store (\`LocalStore\`: \`pinAll\`, local queries through its query planner)\n`;
+  md += `and Dexie ${'4'} at its idiomatic best (indexes \`[stage+expectedCloseDate]\` and \`company.objectId\`,\n`;
+  md += `\`bulkPut\`, \`where(...).between(...).limit(...)\`, \`count()\`) in the same Chromium page, same deals, same run,\n`;
+  md += `alternating; both answers checked to be the same ids in the same order. Disk IndexedDB, medians.\n`;
+  md += `Ratio = Dexie time / crm-wasm time: above 1 means crm-wasm is faster.${quick ? ' Quick run (10k only, few samples).' : ''}\n\n`;
+  md += `| row | crm-wasm | Dexie | ratio | target |\n|---|---:|---:|---:|---|\n`;
+  for (const r of rows) {
+    const target = r.op.startsWith('store') ? '≥ 1x' : 'well ahead';
+    md += `| ${r.op} | ${ms(r.oursMs)} | ${ms(r.dexieMs)} | ${r.ratio.toFixed(2)}x | ${target} |\n`;
+  }
+  md += `\nwasm linear memory over the whole run (pinning and querying ${quick ? '10k' : '10k, then 100k'} deals): ${memory.before.toFixed(1)} MiB before, ${memory.after.toFixed(1)} MiB after, grew ${memory.grewMiB.toFixed(1)} MiB (target: at most 32 MiB).\n`;
+  return md;
+}

@@ -3,43 +3,13 @@
 // REST, batch and GraphQL. The rate limits are per client address, and every test runs from
 // 127.0.0.1, so the shared test backend scales them up; this file starts a Parse Server of its
 // own on the same database with the limits a real deployment has.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { call, gql, signUp, assertRefused, useVictim, unique, root, masterKey, PG_PORT, SERVER, sleep } from './harness.mjs';
+import { call, gql, signUp, assertRefused, useVictim, unique, useStrictServer } from './harness.mjs';
 
 const victim = useVictim();
-const strictPort = Number(new URL(SERVER).port) + 60;
-const STRICT = `http://127.0.0.1:${strictPort}/parse`;
-let strict;
-let strictOutput = '';
-
-before(async () => {
-  strict = spawn(process.execPath, [path.join(root, 'backend/server.js')], {
-    env: {
-      ...process.env, PARSE_PORT: String(strictPort), PARSE_MASTER_KEY: masterKey(),
-      DATABASE_URI: `postgres://postgres@127.0.0.1:${PG_PORT}/crm`, CRM_RATE_LIMIT_SCALE: '1', CRM_TEST_HOOKS: '0',
-      NODE_ENV: 'production', PARSE_SILENT: '1', PARSE_LOGS_FOLDER: mkdtempSync(path.join(os.tmpdir(), 'crm-strict-')),
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  strict.stdout.on('data', (d) => { strictOutput += d; });
-  strict.stderr.on('data', (d) => { strictOutput += d; });
-  for (let i = 0; i < 200; i++) {
-    if (strict.exitCode !== null) throw new Error(`the strict server exited: ${strictOutput}`);
-    try { if ((await fetch(`${STRICT}/health`)).ok) return; } catch { /* starting */ }
-    await sleep(100);
-  }
-  throw new Error(`the strict server did not start: ${strictOutput}`);
-});
-after(() => {
-  const alive = strict.exitCode === null;
-  strict.kill('SIGTERM');
-  assert.ok(alive, `the strict server never crashed: ${strictOutput.slice(-2000)}`);
-});
+const strict = useStrictServer(60, 'strict');
+const STRICT = strict.url;
 
 const newUser = (over = {}) => {
   const username = unique('acct');

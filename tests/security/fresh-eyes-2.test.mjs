@@ -1,12 +1,8 @@
 // Findings of a second fresh-eyes attack on the trust model (README, "Trust model"), each a
 // case that failed until the backend was fixed.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, existsSync, readFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { call, signUp, assertRefused, assertBatchItemRefused, useVictim, unique, root, masterKey, PG_PORT, SERVER, sleep } from './harness.mjs';
+import { call, signUp, assertRefused, assertBatchItemRefused, useVictim, unique, sleep, useStrictServer } from './harness.mjs';
 
 const victim = useVictim();
 let attacker;
@@ -86,35 +82,8 @@ test('a batch sub-request on a path with "." or ".." is checked like the path it
 });
 
 // On a server of its own with the real limits (as accounts.test.mjs does).
-const strictPort = Number(new URL(SERVER).port) + 62;
-const STRICT = `http://127.0.0.1:${strictPort}/parse`;
-const tmp = mkdtempSync(path.join(os.tmpdir(), 'crm-fresh-eyes-2-'));
-const outbox = path.join(tmp, 'outbox.jsonl');
-let strict;
-let strictOutput = '';
-before(async () => {
-  strict = spawn(process.execPath, [path.join(root, 'backend/server.js')], {
-    env: {
-      ...process.env, PARSE_PORT: String(strictPort), PARSE_MASTER_KEY: masterKey(),
-      DATABASE_URI: `postgres://postgres@127.0.0.1:${PG_PORT}/crm`, CRM_RATE_LIMIT_SCALE: '1', CRM_TEST_HOOKS: '0',
-      NODE_ENV: 'production', PARSE_SILENT: '1', PARSE_LOGS_FOLDER: tmp, PARSE_OUTBOX: outbox,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  strict.stdout.on('data', (d) => { strictOutput += d; });
-  strict.stderr.on('data', (d) => { strictOutput += d; });
-  for (let i = 0; i < 300; i++) {
-    if (strict.exitCode !== null) throw new Error(`the strict server exited: ${strictOutput}`);
-    try { if ((await fetch(`${STRICT}/health`)).ok) return; } catch { /* starting */ }
-    await sleep(100);
-  }
-  throw new Error(`the strict server did not start: ${strictOutput}`);
-});
-after(() => {
-  const alive = strict.exitCode === null;
-  strict.kill('SIGTERM');
-  assert.ok(alive, `the strict server never crashed: ${strictOutput.slice(-2000)}`);
-});
+const strict = useStrictServer(62, 'fresh-eyes-2');
+const STRICT = strict.url;
 
 test('batch sub-requests on dotted paths count against the account limits (reset e-mails, sign-ups)', async () => {
   const email = `${victim.username}@example.com`;
@@ -132,7 +101,7 @@ test('batch sub-requests on dotted paths count against the account limits (reset
     });
   }
   await sleep(500);
-  const mails = existsSync(outbox) ? readFileSync(outbox, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((m) => m.to === email) : [];
+  const mails = strict.mailsTo(email);
   assert.ok(mails.length <= 5, `${mails.length} password-reset e-mails to the victim from one batch (the limit is 5 a minute)`);
   const names = signUps.map((s) => s.body.username);
   const created = await call('GET', `/users?where=${encodeURIComponent(JSON.stringify({ username: { $in: names } }))}&limit=100`, { master: true });

@@ -1,13 +1,9 @@
 // Findings of a fresh-eyes attack on the trust model (README, "Trust model"), each a case that
 // fails until the backend is fixed.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, existsSync, readFileSync } from 'node:fs';
-import os from 'node:os';
 import http from 'node:http';
-import path from 'node:path';
-import { call, signUp, assertRefused, useVictim, unique, root, masterKey, PG_PORT, SERVER, sleep, APP, liveSocket } from './harness.mjs';
+import { call, signUp, assertRefused, useVictim, unique, SERVER, sleep, APP, liveSocket, useStrictServer } from './harness.mjs';
 
 const victim = useVictim();
 
@@ -52,36 +48,9 @@ for (const [what, displayName] of LOOKALIKES) {
 // request), or thousands of sign-ups or credential-stuffing log-ins a minute from one address.
 // A server of its own with the real limits (as accounts.test.mjs does), its outbox in a
 // temporary folder.
-const strictPort = Number(new URL(SERVER).port) + 61;
-const STRICT_GQL = `http://127.0.0.1:${strictPort}/graphql`;
-const tmp = mkdtempSync(path.join(os.tmpdir(), 'crm-fresh-eyes-'));
-const outbox = path.join(tmp, 'outbox.jsonl');
-let strict;
-let strictOutput = '';
-
-before(async () => {
-  strict = spawn(process.execPath, [path.join(root, 'backend/server.js')], {
-    env: {
-      ...process.env, PARSE_PORT: String(strictPort), PARSE_MASTER_KEY: masterKey(),
-      DATABASE_URI: `postgres://postgres@127.0.0.1:${PG_PORT}/crm`, CRM_RATE_LIMIT_SCALE: '1', CRM_TEST_HOOKS: '0',
-      NODE_ENV: 'production', PARSE_SILENT: '1', PARSE_LOGS_FOLDER: tmp, PARSE_OUTBOX: outbox,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  strict.stdout.on('data', (d) => { strictOutput += d; });
-  strict.stderr.on('data', (d) => { strictOutput += d; });
-  for (let i = 0; i < 300; i++) {
-    if (strict.exitCode !== null) throw new Error(`the strict server exited: ${strictOutput}`);
-    try { if ((await fetch(`http://127.0.0.1:${strictPort}/parse/health`)).ok) return; } catch { /* starting */ }
-    await sleep(100);
-  }
-  throw new Error(`the strict server did not start: ${strictOutput}`);
-});
-after(() => {
-  const alive = strict.exitCode === null;
-  strict.kill('SIGTERM');
-  assert.ok(alive, `the strict server never crashed: ${strictOutput.slice(-2000)}`);
-});
+const strict = useStrictServer(61, 'fresh-eyes');
+const strictPort = strict.port;
+const STRICT_GQL = strict.graphql;
 
 async function strictGql(query) {
   const r = await fetch(STRICT_GQL, { method: 'POST', headers: { ...APP, 'Content-Type': 'application/json' }, body: JSON.stringify({ query }) });
@@ -93,7 +62,7 @@ test('aliased resetPassword mutations in one GraphQL request do not send more th
   const fields = Array.from({ length: 20 }, (_, i) => `m${i}: resetPassword(input: { email: "${email}" }) { ok }`).join('\n');
   const answer = await strictGql(`mutation { ${fields} }`);
   await sleep(500);
-  const mails = existsSync(outbox) ? readFileSync(outbox, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((m) => m.to === email) : [];
+  const mails = strict.mailsTo(email);
   assert.ok(mails.length <= 5, `${mails.length} password-reset e-mails to the victim from one request (the limit is 5 a minute): ${JSON.stringify(answer).slice(0, 300)}`);
 });
 

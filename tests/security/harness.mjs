@@ -3,9 +3,11 @@
 // useVictim() registers a user with data of every class and, after every test of the file,
 // checks that the server still answers, never crashed, and that the victim's objects are
 // exactly as they were: each attack must neither read nor change what is not the attacker's.
-import { afterEach, before } from 'node:test';
+import { after, afterEach, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, existsSync, writeFileSync } from 'node:fs';
+import { readFileSync, existsSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import WebSocket from 'ws';
@@ -177,3 +179,45 @@ export function useVictim() {
 }
 
 export { pointer };
+
+/** A Parse Server of the file's own on the test database, with the real (unscaled) rate limits:
+ * on port SERVER + `offset`, its logs and e-mail outbox in a temporary folder. Registers the
+ * before/after hooks; after the file, it must still be running (no attack crashed it). */
+export function useStrictServer(offset, name) {
+  const port = Number(new URL(SERVER).port) + offset;
+  const tmp = mkdtempSync(path.join(os.tmpdir(), `crm-${name}-`));
+  const strict = {
+    port,
+    url: `http://127.0.0.1:${port}/parse`,
+    graphql: `http://127.0.0.1:${port}/graphql`,
+    outbox: path.join(tmp, 'outbox.jsonl'),
+    output: '',
+    /** The e-mails the strict server "sent" to `to`. */
+    mailsTo: (to) => (existsSync(strict.outbox) ? readFileSync(strict.outbox, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((m) => m.to === to) : []),
+  };
+  let child;
+  before(async () => {
+    child = spawn(process.execPath, [path.join(root, 'backend/server.js')], {
+      env: {
+        ...process.env, PARSE_PORT: String(port), PARSE_MASTER_KEY: masterKey(),
+        DATABASE_URI: `postgres://postgres@127.0.0.1:${PG_PORT}/crm`, CRM_RATE_LIMIT_SCALE: '1', CRM_TEST_HOOKS: '0',
+        NODE_ENV: 'production', PARSE_SILENT: '1', PARSE_LOGS_FOLDER: tmp, PARSE_OUTBOX: strict.outbox,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout.on('data', (d) => { strict.output += d; });
+    child.stderr.on('data', (d) => { strict.output += d; });
+    for (let i = 0; i < 300; i++) {
+      if (child.exitCode !== null) throw new Error(`the strict server exited: ${strict.output}`);
+      try { if ((await fetch(`${strict.url}/health`)).ok) return; } catch { /* starting */ }
+      await sleep(100);
+    }
+    throw new Error(`the strict server did not start: ${strict.output}`);
+  });
+  after(() => {
+    const alive = child.exitCode === null;
+    child.kill('SIGTERM');
+    assert.ok(alive, `the strict server never crashed: ${strict.output.slice(-2000)}`);
+  });
+  return strict;
+}

@@ -234,13 +234,9 @@ fn constraint_holds(
     })
 }
 
-/// Orders by the query's keys the way Parse Server on PostgreSQL does: ascending puts missing
-/// values last, descending first. A field named twice keeps its first place and its last
-/// direction (Parse turns the keys into an object). Ties keep the order given.
-pub fn sort(schema: &ClassSchema, order: &[String], objects: &mut [Value]) {
-    if order.is_empty() {
-        return;
-    }
+/// The order keys as the evaluator applies them (and the local store's planner walks them): a
+/// field named twice keeps its first place and its last direction. `(descending, field)`.
+pub fn order_keys(order: &[String]) -> Vec<(bool, &str)> {
     let mut keys: Vec<(bool, &str)> = Vec::new();
     for k in order {
         let (descending, field) = k
@@ -251,6 +247,17 @@ pub fn sort(schema: &ClassSchema, order: &[String], objects: &mut [Value]) {
             None => keys.push((descending, field)),
         }
     }
+    keys
+}
+
+/// Orders by the query's keys the way Parse Server on PostgreSQL does: ascending puts missing
+/// values last, descending first. A field named twice keeps its first place and its last
+/// direction (Parse turns the keys into an object). Ties keep the order given.
+pub fn sort(schema: &ClassSchema, order: &[String], objects: &mut [Value]) {
+    if order.is_empty() {
+        return;
+    }
+    let keys = order_keys(order);
     objects.sort_by(|a, b| {
         for (descending, field) in &keys {
             let (x, y) = (field_key(schema, a, field), field_key(schema, b, field));

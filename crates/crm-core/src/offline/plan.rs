@@ -188,21 +188,7 @@ pub fn range(eq: &Value) -> (Value, Value) {
     )
 }
 
-/// The order keys as the evaluator applies them: a field named twice keeps its first place and
-/// its last direction. `(descending, field)`.
-pub fn order_keys(order: &[String]) -> Vec<(bool, &str)> {
-    let mut keys: Vec<(bool, &str)> = Vec::new();
-    for k in order {
-        let (descending, field) = k
-            .strip_prefix('-')
-            .map_or((false, k.as_str()), |f| (true, f));
-        match keys.iter_mut().find(|(_, f)| *f == field) {
-            Some(existing) => existing.0 = descending,
-            None => keys.push((descending, field)),
-        }
-    }
-    keys
-}
+pub use crate::eval::order_keys;
 
 /// The query with ties ordered by objectId ascending (unless it orders by objectId already):
 /// the order every local answer follows.
@@ -714,7 +700,7 @@ mod tests {
     fn query() -> impl Strategy<Value = Query> {
         let eq = prop_oneof![
             Just(None),
-            prop::sample::select(vec!["lead", "won", "nope"]).prop_map(|s| Some(
+            prop::sample::select(vec!["lead", "won", "lost"]).prop_map(|s| Some(
                 Constraint::EqualTo {
                     field: "stage".into(),
                     value: json!(s)

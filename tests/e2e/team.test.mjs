@@ -176,7 +176,7 @@ test('a display name a colleague already has: the first profile gets a number, a
   assert.equal(await display.inputValue(), `${me.username} 2`);
   assert.equal((await rest('GET', `/classes/Profile/${me.id}`, undefined, squatter.token)).displayName, `${me.username} 2`);
   await display.fill(me.username);
-  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('form', { name: 'Your profile' }).getByRole('button', { name: 'Save' }).click();
   await page.getByText('a colleague already has this display name, or one that looks the same').waitFor();
   assert.equal((await rest('GET', `/classes/Profile/${me.id}`, undefined, me.token)).displayName, `${me.username} 2`);
   assert.deepEqual(errors, []);

@@ -34,26 +34,20 @@ node_bin=$(command -v node)
 log() { printf '[cluster:%s] %s\n' "$instance" "$*"; }
 as_postgres() { if [ "$(id -u)" = 0 ]; then su postgres -s /bin/bash -c "$*"; else bash -c "$*"; fi; }
 
-master_key() {
-  if [ ! -s "$data/master.key" ]; then
+# secret NAME: a random hex secret kept in $data/NAME (mode 600), made the first time.
+secret() {
+  if [ ! -s "$data/$1" ]; then
     mkdir -p "$data"
-    head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$data/master.key"
-    chmod 600 "$data/master.key"
+    head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$data/$1"
+    chmod 600 "$data/$1"
   fi
-  cat "$data/master.key"
+  cat "$data/$1"
 }
-
+master_key() { secret master.key; }
 # Redis holds Parse's cache (users by session token) and the rate-limit counters: any local
 # process could read or reset them without a password, so it has one, kept like the master key
 # and handed to redis-server in a private config file (never on a command line `ps` shows).
-redis_password() {
-  if [ ! -s "$data/redis.key" ]; then
-    mkdir -p "$data"
-    head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$data/redis.key"
-    chmod 600 "$data/redis.key"
-  fi
-  cat "$data/redis.key"
-}
+redis_password() { secret redis.key; }
 
 sup_pid() { cat "$data/run/$1.pid" 2>/dev/null || true; }
 child_pid() { cat "$data/run/$1.child.pid" 2>/dev/null || true; }

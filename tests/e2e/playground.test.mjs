@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { networkInterfaces, tmpdir } from 'node:os';
 import path from 'node:path';
 import { launchBrowser } from '../support/chromium.mjs';
@@ -45,7 +45,6 @@ test('the playground listens on loopback only, and its password is private to th
   const login = await fetch(`${url}/login`);
   assert.equal(login.status, 200);
   assert.equal(readFileSync(passFile, 'utf8').trim().length >= 16, true);
-  const { statSync } = await import('node:fs');
   assert.equal(statSync(passFile).mode & 0o077, 0, 'the password file is readable by its owner only');
 });
 

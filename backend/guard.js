@@ -534,6 +534,65 @@ function graphQLGuard({ limiter }) {
   };
 }
 
+// ---- fair share -----------------------------------------------------------------------------
+
+/** Express middleware after the gate's checks: each client has at most `inFlight` requests'
+ * worth of work in Parse at a time (a batch weighs its sub-requests, up to `inFlight`: Parse
+ * runs them at once), the rest wait in line in order, and a request past `queued` waiting is
+ * refused (155). A client is its session token; without one, its address. A request whose
+ * client hangs up while waiting leaves the line. */
+function fairShare({ inFlight = LIMITS.inFlightPerClient, queued = LIMITS.queuedPerClient } = {}) {
+  const clients = new Map();
+  const clientOf = (req) => {
+    const token = req.get('x-parse-session-token') || (req.body && typeof req.body._SessionToken === 'string' ? req.body._SessionToken : '');
+    return token ? `session:${token}` : `address:${req.ip}`;
+  };
+  const weightOf = (req) => {
+    const requests = req.body && Array.isArray(req.body.requests) && /^\/batch$/.test(req.path) ? req.body.requests.length : 1;
+    return Math.min(Math.max(requests, 1), inFlight);
+  };
+  // Starts waiting requests from the front of the line while they fit (a request alone always fits).
+  const pump = (key, client) => {
+    while (client.line.length > 0 && (client.running === 0 || client.running + client.line[0].weight <= inFlight)) {
+      client.line.shift().start();
+    }
+    if (client.running === 0 && client.line.length === 0) clients.delete(key);
+  };
+  return (req, res, next) => {
+    const key = clientOf(req);
+    let client = clients.get(key);
+    if (!client) {
+      client = { running: 0, line: [] };
+      clients.set(key, client);
+    }
+    const weight = weightOf(req);
+    if (client.line.length >= queued) {
+      return answer(res, new Refusal(REQUEST_LIMIT_EXCEEDED, `too many requests at once from this client: at most ${inFlight} run and ${queued} wait`));
+    }
+    let state = 'waiting';
+    const entry = {
+      weight,
+      start: () => {
+        state = 'running';
+        client.running += weight;
+        next();
+      },
+    };
+    res.once('close', () => {
+      if (state === 'running') {
+        client.running -= weight;
+      } else if (state === 'waiting') {
+        const at = client.line.indexOf(entry);
+        if (at >= 0) client.line.splice(at, 1);
+      }
+      state = 'done';
+      pump(key, client);
+    });
+    client.line.push(entry);
+    pump(key, client);
+  };
+}
+
 // ---- LiveQuery ------------------------------------------------------------------------------
 
 /** Checks one LiveQuery frame against what this connection has done so far; returns an error
@@ -658,4 +717,4 @@ function answerClientErrors(server) {
   });
 }
 
-module.exports = { accountLimiter, answerClientErrors, restGuard, graphQLGuard, guardedWssAdapter, checkFrame, checkWhere, Refusal, CODE };
+module.exports = { accountLimiter, answerClientErrors, fairShare, restGuard, graphQLGuard, guardedWssAdapter, checkFrame, checkWhere, Refusal, CODE };

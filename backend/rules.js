@@ -32,6 +32,11 @@ const LIMITS = {
   connectionsPerAddress: 200,
   frameBytes: 64 * 1024,
   framesPer10s: 200,
+  // Requests one client (a session; without one, an address) has in Parse at once, and how many
+  // more may wait in line behind them (guard.js fairShare). Parse's database pool has 10
+  // connections: without a share, one user's burst of slow queries made everyone wait.
+  inFlightPerClient: 8,
+  queuedPerClient: 64,
   // Dates a CRM needs; outside this range is a typo or an attack on date encoding.
   minYear: 1900,
   maxYear: 2200,

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import {
-  call, gql, signUp, assertRefused, useVictim, connectLive, liveSocket, PG_PORT, sleep,
+  call, gql, signUp, assertRefused, useVictim, connectLive, liveSocket, PG_PORT, sleep, SERVER, APP,
 } from './harness.mjs';
 
 const victim = useVictim();
@@ -113,6 +113,47 @@ test('a burst of hostile queries does not starve other users', async () => {
   assert.equal(mine.status, 200);
   for (const r of await Promise.all(attacks)) assertRefused(r, 102, 'burst');
   assert.ok(took < 2000, `the victim was served in ${took} ms`);
+});
+
+test('one client gets a fair share: its burst waits in its own line, others are served, the line is bounded', { timeout: 120_000 }, async () => {
+  // Eight writes held in Cloud Code (the test hook) fill the attacker's share for 6 s.
+  const finished = [];
+  const holds = Array.from({ length: 8 }, () => call('POST', '/classes/Deal', { token: attacker.token, body: { title: 'held', notes: 'crm-test-hold:6000' } })
+    .then((r) => { finished.push('hold'); return r; }));
+  await sleep(800);
+  // Behind them: 64 wait their turn and 5 more are refused at once, with 155 and HTTP 429.
+  const behind = Array.from({ length: 69 }, () => call('GET', '/classes/Deal?limit=1', { token: attacker.token })
+    .then((r) => { finished.push(r.status === 200 ? 'queued' : 'refused'); return r; }));
+  // Meanwhile another user is served at once, not after the attacker's line.
+  const mine = await call('GET', '/classes/Deal?limit=10', { token: victim.token });
+  finished.push('victim');
+  assert.equal(mine.status, 200);
+  const answers = await Promise.all(behind);
+  for (const r of await Promise.all(holds)) assert.equal(r.status, 201, JSON.stringify(r.json));
+  const refused = answers.filter((r) => r.status !== 200);
+  assert.equal(refused.length, 5, `refused: ${JSON.stringify(refused.map((r) => r.json))}`);
+  for (const r of refused) assertRefused(r, 155, 'past the line');
+  assert.ok(refused.every((r) => r.status === 429));
+  // The order things finished in: refusals and the victim before any held write, every queued
+  // request after the first held write ended (it took that one's place).
+  const firstHold = finished.indexOf('hold');
+  assert.ok(finished.lastIndexOf('refused') < firstHold && finished.indexOf('victim') < firstHold, finished.join(' '));
+  assert.ok(finished.indexOf('queued') > firstHold, finished.join(' '));
+  // A client that hangs up while waiting leaves the line: its place is not kept.
+  const more = Array.from({ length: 8 }, () => call('POST', '/classes/Deal', { token: attacker.token, body: { title: 'held', notes: 'crm-test-hold:3000' } }));
+  await sleep(500);
+  const gone = Array.from({ length: 64 }, () => {
+    const abort = new AbortController();
+    const sent = fetch(`${SERVER}/classes/Deal?limit=1`, { headers: { ...APP, 'X-Parse-Session-Token': attacker.token }, signal: abort.signal }).catch(() => null);
+    return { abort, sent };
+  });
+  await sleep(500);
+  for (const g of gone) g.abort.abort();
+  await Promise.all(gone.map((g) => g.sent));
+  await sleep(200);
+  const next = call('GET', '/classes/Deal?limit=1', { token: attacker.token });
+  assert.equal((await next).status, 200, 'served once the held writes end, not refused');
+  await Promise.all(more);
 });
 
 test('LiveQuery: subscriptions accept only literal regexes and are capped per connection', async () => {

@@ -90,6 +90,7 @@ fn sample(d: &Declarations, ty: &str) -> (Value, Value) {
         "ActivityType" | "ActivityType | UnknownActivityType" => json!("call"),
         "SortKey" => json!("title"),
         "SyncState" => json!("idle"),
+        "CrmErrorCode" => json!("INVALID_SESSION"),
         "SearchKind" => json!("Deal"),
         "ConflictPolicy" => json!("serverWins"),
         "Acl" => json!({"*": {"read": true}}),

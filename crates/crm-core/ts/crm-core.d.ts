@@ -213,6 +213,11 @@ export interface SyncReport {
      * Stopped early for lack of a connection.
      */
     offline: boolean;
+    /**
+     * Stopped early for another reason that keeps every write queued: the code of the error
+     * (`INVALID_SESSION` when the session ended, `NOT_SIGNED_IN`); absent otherwise.
+     */
+    stoppedBy?: CrmErrorCode;
 }
 
 /**

@@ -214,8 +214,13 @@ impl OfflineSync {
                         e,
                     ));
                 }
-                Outcome::Stop(_) => {
-                    report.offline = true;
+                Outcome::Stop(e) => {
+                    // A lost connection (or a timeout) is "offline"; an ended session is not.
+                    if e.is_transient() || matches!(e, CrmError::Timeout(_)) {
+                        report.offline = true;
+                    } else {
+                        report.stopped_by = Some(e.code().into());
+                    }
                     break;
                 }
             }

@@ -395,10 +395,13 @@ fn an_expired_session_stops_the_replay() {
     w.create("B");
     w.server.session_expired.set(true);
     let report = w.sync().unwrap();
+    // Not "offline": the connection is fine, the session is not.
     assert_eq!(
         (report.applied, report.pending, report.offline),
-        (0, 2, true)
+        (0, 2, false)
     );
+    assert_eq!(report.stopped_by.as_deref(), Some("INVALID_SESSION"));
+    assert_eq!(w.sync.status().state, crate::offline::SyncState::Error);
     assert_eq!(
         w.client.take_events(),
         [crate::client::ClientEvent::SessionExpired]

@@ -46,6 +46,10 @@ pub struct SyncReport {
     pub pending: u32,
     /// Stopped early for lack of a connection.
     pub offline: bool,
+    /// Stopped early for another reason that keeps every write queued: the code of the error
+    /// (`INVALID_SESSION` when the session ended, `NOT_SIGNED_IN`); absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopped_by: Option<String>,
 }
 
 /// Where the local datastore's replay stands, as the app shows it.
@@ -88,14 +92,14 @@ impl SyncStatus {
     }
 
     /// A replay ended: offline if it stopped for lack of a connection, error if the server
-    /// refused a write (or the replay itself failed), idle otherwise.
+    /// refused a write, the session ended (or the replay itself failed), idle otherwise.
     pub fn synced<E>(self, result: &std::result::Result<SyncReport, E>) -> Self {
         match result {
             Ok(r) if r.offline => SyncStatus {
                 state: SyncState::Offline,
                 pending: r.pending,
             },
-            Ok(r) if r.rejected > 0 => SyncStatus {
+            Ok(r) if r.rejected > 0 || r.stopped_by.is_some() => SyncStatus {
                 state: SyncState::Error,
                 pending: r.pending,
             },

@@ -100,7 +100,7 @@ step "robustness and security (bad input, faults, two users, load)"
 run_counted robustness node --test tests/robustness/
 
 step "end-to-end (Playwright + Chromium)"
-run_counted e2e node --test tests/e2e/
+run_counted e2e node --test --test-concurrency=1 tests/e2e/
 
 step "benchmark smoke run (bench/compare.mjs --quick; bash scripts/bench.sh for figures)"
 run_counted bench node --test tests/bench.test.mjs

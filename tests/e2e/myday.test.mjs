@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { card, logIn, logInToBoard, openBoard, rest, signUp, useApp } from './server.mjs';
 
-const app = useApp(4183);
+const app = useApp(4195);
 const pointer = (className, objectId) => ({ __type: 'Pointer', className, objectId });
 const DAY = 86_400_000;
 const now = new Date();

@@ -21,7 +21,7 @@ test('reload while offline: the app and the pinned deals open from this device, 
   app.preview.stop();
   await context.setOffline(true);
   // Nothing serves the app any more: this fetch must fail, or the reload below proves nothing.
-  const reachable = await page.evaluate((url) => fetch(url, { cache: 'no-store', mode: 'no-cors' }).then(() => true, () => false), 'http://127.0.0.1:4177/?probe');
+  const reachable = await page.evaluate((url) => fetch(url, { cache: 'no-store', mode: 'no-cors' }).then(() => true, () => false), `${app.preview.url.replace(/\/$/, '')}/?probe`);
   assert.equal(reachable, false, 'the app server should be gone');
 
   await page.reload();

@@ -8,7 +8,7 @@ import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { logInOnPage, openBoard, rest, root, signUp, useApp } from './server.mjs';
 
-const app = useApp(4182);
+const app = useApp(4194);
 
 test('the first screen (My day) loads no chart code, no chunk over 500 kB', async () => {
   const assets = path.join(root, 'www/dist/assets');

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { logInToBoard, rest, signUp, useApp } from './server.mjs';
 
-const app = useApp(4181);
+const app = useApp(4192);
 
 async function seed(me) {
   const tag = Date.now().toString(36);

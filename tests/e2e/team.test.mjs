@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { card, column, logInToBoard, rest, serverDeal, signUp, useApp } from './server.mjs';
 
-const app = useApp(4181);
+const app = useApp(4193);
 const pointer = (className, objectId) => ({ __type: 'Pointer', className, objectId });
 
 test('a deal is assigned to a colleague by display name; the board filters by owner; no e-mail shows', async () => {

@@ -9,6 +9,10 @@
 //! - `bindings`: the `#[wasm_bindgen]` surface, which only converts, calls the core and
 //!   converts back.
 
+// Data from JS, IndexedDB or the network never panics the module: no unwrap or expect outside
+// tests (a broken invariant is an error with a code, not an abort).
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
 #[cfg(not(target_arch = "wasm32"))]
 #[doc(hidden)]
 pub use crm_core::fuzzing;

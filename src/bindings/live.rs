@@ -8,10 +8,11 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
+use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 
 use super::query::{CrmClass, CrmQuery, QueryData};
-use super::{opt_from_js, to_js, to_js_error, CrmClient, Listeners, SharedRef};
+use super::{opt_from_js, promise, to_js, to_js_error, CrmClient, Listeners, SharedRef};
 use crate::browser::fetch::BrowserPlatform;
 use crate::browser::timers::Browser;
 use crate::error::CrmError;
@@ -121,6 +122,7 @@ impl Outputs {
 /// Live Queries for one client's session: typed events for Deal and Activity queries, with
 /// reconnection, resubscription and catch-up.
 #[wasm_bindgen]
+#[derive(Clone)]
 pub struct LiveQueryClient {
     driver: Rc<LiveDriver>,
     shared: SharedRef,
@@ -187,73 +189,76 @@ impl LiveQueryClient {
 
     /// Keeps `pipeline` in step with `query`: loads every match, then applies each change as
     /// it happens (and what was missed while disconnected). Answers the subscription's id.
-    #[wasm_bindgen(js_name = livePipeline)]
-    pub async fn live_pipeline(
+    #[wasm_bindgen(js_name = livePipeline, unchecked_return_type = "Promise<number>")]
+    pub fn live_pipeline(
         &self,
         #[wasm_bindgen(unchecked_param_type = "Pipeline")] pipeline: JsValue,
         #[wasm_bindgen(unchecked_param_type = "CrmQuery<Deal>")] query: JsValue,
-    ) -> Result<u32, JsValue> {
-        let pipeline = super::PipelineHandle::arg(&pipeline, "pipeline")?;
-        let query = CrmQuery::arg(&query, "query")?;
-        if query.class() != CrmClass::Deal {
-            return Err(to_js_error(CrmError::InvalidInput(
-                "a pipeline follows a query over Deal".into(),
-            )));
-        }
-        // Subscribe first and hold events while loading, so nothing falls between the two.
-        let feed = Rc::new(RefCell::new(PipelineFeed::loading()));
-        let sink = Sink::Pipeline {
-            pipeline: pipeline.pipeline.clone(),
-            notify: pipeline.listeners.clone(),
-            feed: feed.clone(),
-        };
-        let id = self.subscribe_sink(&query, sink, true)?;
-        let deals = self.driver.load_seeded(id, query.query()).await;
-        let deals = deals.map_err(to_js_error)?;
-        let loaded = feed
-            .borrow_mut()
-            .loaded(&mut pipeline.pipeline.borrow_mut(), deals);
-        loaded.map_err(to_js_error)?;
-        pipeline.listeners.call(&JsValue::UNDEFINED);
-        Ok(id)
+    ) -> Promise {
+        let me = self.clone();
+        promise(async move {
+            let pipeline = super::PipelineHandle::arg(&pipeline, "pipeline")?;
+            let query = CrmQuery::arg(&query, "query")?;
+            if query.class() != CrmClass::Deal {
+                return Err(to_js_error(CrmError::InvalidInput(
+                    "a pipeline follows a query over Deal".into(),
+                )));
+            }
+            // Subscribe first and hold events while loading, so nothing falls between the two.
+            let feed = Rc::new(RefCell::new(PipelineFeed::loading()));
+            let sink = Sink::Pipeline {
+                pipeline: pipeline.pipeline.clone(),
+                notify: pipeline.listeners.clone(),
+                feed: feed.clone(),
+            };
+            let id = me.subscribe_sink(&query, sink, true)?;
+            let deals = me.driver.load_seeded(id, query.query()).await;
+            let deals = deals.map_err(to_js_error)?;
+            let loaded = feed
+                .borrow_mut()
+                .loaded(&mut pipeline.pipeline.borrow_mut(), deals);
+            loaded.map_err(to_js_error)?;
+            pipeline.listeners.call(&JsValue::UNDEFINED);
+            Ok(id.into())
+        })
     }
 
     /// Keeps a pin of the local datastore in step with `query`: refreshes it now, then applies
     /// every change (created and updated objects are stored, deleted ones unpinned). Answers
     /// the subscription's id.
-    #[wasm_bindgen(js_name = livePin)]
-    pub async fn live_pin(
+    #[wasm_bindgen(js_name = livePin, unchecked_return_type = "Promise<number>")]
+    pub fn live_pin(
         &self,
         #[wasm_bindgen(unchecked_param_type = "LocalStore")] store: JsValue,
         #[wasm_bindgen(unchecked_param_type = "CrmQuery<Deal> | CrmQuery<Activity>")]
         query: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "string")] name: Option<JsValue>,
-    ) -> Result<u32, JsValue> {
-        let name = match name {
-            Some(v) => super::opt_text_arg(&v, "pin name")?,
-            None => None,
-        };
-        let pin = name.unwrap_or_else(|| crate::browser::local_store::DEFAULT_PIN.into());
-        let inner = super::LocalStore::arg(&store, "store")?;
-        let query = CrmQuery::arg(&query, "query")?;
-        let id = self.subscribe_sink(
-            &query,
-            Sink::Store {
+    ) -> Promise {
+        let me = self.clone();
+        promise(async move {
+            let name = match name {
+                Some(v) => super::opt_text_arg(&v, "pin name")?,
+                None => None,
+            };
+            let pin = name.unwrap_or_else(|| crate::browser::local_store::DEFAULT_PIN.into());
+            let inner = super::LocalStore::arg(&store, "store")?;
+            let query = CrmQuery::arg(&query, "query")?;
+            let sink = Sink::Store {
                 store: inner.clone(),
                 pin: pin.clone(),
-            },
-            false,
-        )?;
-        let class = query.class_name();
-        let refreshed = inner
-            .store
-            .refresh_pin(&self.shared.core, &class, &pin, query.query())
-            .await;
-        if let Err(e) = refreshed {
-            self.unsubscribe(id);
-            return Err(to_js_error(e));
-        }
-        Ok(id)
+            };
+            let id = me.subscribe_sink(&query, sink, false)?;
+            let class = query.class_name();
+            let refreshed = inner
+                .store
+                .refresh_pin(&me.shared.core, &class, &pin, query.query())
+                .await;
+            if let Err(e) = refreshed {
+                me.unsubscribe(id);
+                return Err(to_js_error(e));
+            }
+            Ok(id.into())
+        })
     }
 
     pub fn unsubscribe(&self, subscription: u32) -> bool {

@@ -35,6 +35,7 @@ pub use search::SearchIndexHandle;
 
 use std::cell::RefCell;
 use std::future::Future;
+use std::pin::Pin;
 use std::rc::Rc;
 
 use serde::de::DeserializeOwned;
@@ -86,6 +87,25 @@ pub fn activity_types() -> Vec<String> {
         .iter()
         .map(|s| (*s).to_owned())
         .collect()
+}
+
+/// A future answering a JS value: what every async export runs.
+type JsFuture = Pin<Box<dyn Future<Output = Result<JsValue, JsValue>>>>;
+
+/// The one path from an async export to its JS `Promise`. Not generic, so the module holds one
+/// copy of the future-to-promise machinery however many exports are async (an `async fn`
+/// export gets a copy of its own each).
+#[inline(never)]
+fn promise_of(future: JsFuture) -> js_sys::Promise {
+    wasm_bindgen_futures::future_to_promise(future)
+}
+
+/// An async export's promise: boxes `future` for [`promise_of`] (all the generic part does).
+/// The export is typed `Promise<T>` by its `unchecked_return_type` or in `types.d.ts`.
+pub(crate) fn promise(
+    future: impl Future<Output = Result<JsValue, JsValue>> + 'static,
+) -> js_sys::Promise {
+    promise_of(Box::pin(future))
 }
 
 /// Turns a [`CrmError`] into a JS `Error` with `name`, `code` and `parseCode`.

@@ -5,11 +5,14 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 
 use super::handles::handle;
 use super::query::{CrmClass, CrmQuery};
-use super::{count_value, from_js, text_arg, to_js, to_js_error, CrmClient, Listeners, OrJs};
+use super::{
+    count_value, from_js, promise, text_arg, to_js, to_js_error, CrmClient, Listeners, OrJs,
+};
 use crate::error::CrmError;
 use crate::models::{Deal, Stage};
 use crate::pipeline::{move_and_save, Filter, Pipeline, Probabilities, Sort};
@@ -28,13 +31,13 @@ pub struct PipelineParts {
 
 handle!(PipelineHandle, Pipeline, PipelineParts);
 
-impl PipelineHandle {
+impl PipelineParts {
     /// Runs a change with the pipeline borrowed, then (borrow released) tells subscribers.
     fn change<T>(
         &self,
         f: impl FnOnce(&mut Pipeline) -> crate::error::Result<T>,
     ) -> Result<T, JsValue> {
-        let result = f(&mut self.parts.pipeline.borrow_mut());
+        let result = f(&mut self.pipeline.borrow_mut());
         if result.is_ok() {
             self.notify();
         }
@@ -42,7 +45,20 @@ impl PipelineHandle {
     }
 
     fn notify(&self) {
-        self.parts.listeners.call(&JsValue::UNDEFINED);
+        self.listeners.call(&JsValue::UNDEFINED);
+    }
+}
+
+impl PipelineHandle {
+    fn change<T>(
+        &self,
+        f: impl FnOnce(&mut Pipeline) -> crate::error::Result<T>,
+    ) -> Result<T, JsValue> {
+        self.parts.change(f)
+    }
+
+    fn notify(&self) {
+        self.parts.notify();
     }
 }
 
@@ -112,22 +128,26 @@ impl PipelineHandle {
     }
 
     /// Replaces the deals with every result of a query (paged through with findAll).
-    #[wasm_bindgen(js_name = loadQuery)]
-    pub async fn load_query(
+    #[wasm_bindgen(js_name = loadQuery, unchecked_return_type = "Promise<void>")]
+    pub fn load_query(
         &self,
         #[wasm_bindgen(unchecked_param_type = "CrmQuery<Deal>")] query: JsValue,
-    ) -> Result<(), JsValue> {
-        let query = CrmQuery::arg(&query, "query")?;
-        if query.class() != CrmClass::Deal {
-            return Err(to_js_error(CrmError::InvalidInput(
-                "a pipeline loads a query over Deal".into(),
-            )));
-        }
-        let deals: Vec<Deal> = query
-            .shared()
-            .run(query.shared().core.find_all(query.query()))
-            .await?;
-        self.change(|p| p.load(deals))
+    ) -> Promise {
+        let parts = self.parts.clone();
+        promise(async move {
+            let query = CrmQuery::arg(&query, "query")?;
+            if query.class() != CrmClass::Deal {
+                return Err(to_js_error(CrmError::InvalidInput(
+                    "a pipeline loads a query over Deal".into(),
+                )));
+            }
+            let deals: Vec<Deal> = query
+                .shared()
+                .run(query.shared().core.find_all(query.query()))
+                .await?;
+            parts.change(|p| p.load(deals))?;
+            Ok(JsValue::UNDEFINED)
+        })
     }
 
     /// Removes one deal; true if it was there.
@@ -237,19 +257,23 @@ impl PipelineHandle {
 
     /// Moves a deal at once and saves the new stage; if the save fails the move is undone and
     /// the error thrown.
-    #[wasm_bindgen(js_name = moveAndSave)]
-    pub async fn move_and_save(
+    #[wasm_bindgen(js_name = moveAndSave, unchecked_return_type = "Promise<void>")]
+    pub fn move_and_save(
         &self,
         client: &CrmClient,
         #[wasm_bindgen(js_name = "objectId", unchecked_param_type = "string")] object_id: JsValue,
         #[wasm_bindgen(unchecked_param_type = "Stage")] stage: JsValue,
-    ) -> Result<(), JsValue> {
-        let object_id = text_arg(&object_id, "objectId")?;
-        let stage = text_arg(&stage, "stage")?;
-        let (shared, changed) = (client.shared(), || self.notify());
-        let pipeline = &self.parts.pipeline;
-        let saved = move_and_save(pipeline, &shared.core, &object_id, &stage, &changed);
-        shared.run(saved).await
+    ) -> Promise {
+        let (parts, shared) = (self.parts.clone(), client.shared().clone());
+        promise(async move {
+            let object_id = text_arg(&object_id, "objectId")?;
+            let stage = text_arg(&stage, "stage")?;
+            let changed = || parts.notify();
+            let pipeline = &parts.pipeline;
+            let saved = move_and_save(pipeline, &shared.core, &object_id, &stage, &changed);
+            shared.run(saved).await?;
+            Ok(JsValue::UNDEFINED)
+        })
     }
 
     /// Calls `listener` after every change; returns a function that unsubscribes. Shaped for

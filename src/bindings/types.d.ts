@@ -136,6 +136,70 @@ export class CrmQuery<T, C extends string = ClassNameOf<T>> {
   fromPin(store: LocalStore, name?: string): CrmQuery<T>;
 }
 
+/** The client for one Parse Server app. */
+export class CrmClient {
+  free(): void;
+  [Symbol.dispose](): void;
+  constructor(options: ClientOptions);
+  /** Calls `listener` when the server refuses the session (expired or revoked); the client
+   * has then signed out. Returns a function that removes the listener. */
+  onSessionExpired(listener: () => void): () => void;
+  signUp(username: string, email: string, password: string): Promise<User>;
+  logIn(username: string, password: string): Promise<User>;
+  /** Revokes the session on the server, signs out locally, and deletes the user's local
+   * datastore (pins and queued writes), so the next user of this browser sees nothing of it. */
+  logOut(): Promise<void>;
+  /** Signs in with an existing session token. */
+  become(sessionToken: string): Promise<User>;
+  /** Asks the server to e-mail a password-reset link. */
+  requestPasswordReset(email: string): Promise<void>;
+  /** The signed-in user (restored from storage after a reload), or undefined. */
+  currentUser(): User | undefined;
+  /** The session token, for handing to another client (`become`), or undefined. */
+  sessionToken(): string | undefined;
+  /** HTTP requests sent so far, retries included. */
+  requestsSent(): number;
+  /** Deals in one stage, ordered by `orderBy` (default "expectedCloseDate"; prefix "-" for
+   * descending), up to `limit` (default 100). */
+  dealsByStage(stage: Stage, orderBy?: string, limit?: number): Promise<Deal[]>;
+  // Per class: create (objectId chosen by the client if absent), get (`include` names pointer
+  // fields to fetch whole), update (only the given fields; `null` unsets), delete, find (a
+  // query given as plain data), saveAll / destroyAll (50 per request, one result each), and
+  // the query builder.
+  createCompany(object: Company): Promise<Company>;
+  getCompany(objectId: string, include?: PointerFieldOf<Company>[]): Promise<Company>;
+  updateCompany(objectId: string, changes: Changes<Company>): Promise<Saved<Company>>;
+  deleteCompany(objectId: string): Promise<void>;
+  findCompanies(query?: Query | null): Promise<Company[]>;
+  saveAllCompanies(objects: Company[]): Promise<BatchResult<Company>[]>;
+  destroyAllCompanies(objectIds: string[]): Promise<BatchResult<null>[]>;
+  companies(): CrmQuery<Company>;
+  createContact(object: Contact): Promise<Contact>;
+  getContact(objectId: string, include?: PointerFieldOf<Contact>[]): Promise<Contact>;
+  updateContact(objectId: string, changes: Changes<Contact>): Promise<Saved<Contact>>;
+  deleteContact(objectId: string): Promise<void>;
+  findContacts(query?: Query | null): Promise<Contact[]>;
+  saveAllContacts(objects: Contact[]): Promise<BatchResult<Contact>[]>;
+  destroyAllContacts(objectIds: string[]): Promise<BatchResult<null>[]>;
+  contacts(): CrmQuery<Contact>;
+  createDeal(object: Deal): Promise<Deal>;
+  getDeal(objectId: string, include?: PointerFieldOf<Deal>[]): Promise<Deal>;
+  updateDeal(objectId: string, changes: DealChanges): Promise<Saved<Deal>>;
+  deleteDeal(objectId: string): Promise<void>;
+  findDeals(query?: Query | null): Promise<Deal[]>;
+  saveAllDeals(objects: Deal[]): Promise<BatchResult<Deal>[]>;
+  destroyAllDeals(objectIds: string[]): Promise<BatchResult<null>[]>;
+  deals(): CrmQuery<Deal>;
+  createActivity(object: Activity): Promise<Activity>;
+  getActivity(objectId: string, include?: PointerFieldOf<Activity>[]): Promise<Activity>;
+  updateActivity(objectId: string, changes: Changes<Activity>): Promise<Saved<Activity>>;
+  deleteActivity(objectId: string): Promise<void>;
+  findActivities(query?: Query | null): Promise<Activity[]>;
+  saveAllActivities(objects: Activity[]): Promise<BatchResult<Activity>[]>;
+  destroyAllActivities(objectIds: string[]): Promise<BatchResult<null>[]>;
+  activities(): CrmQuery<Activity>;
+}
+
 /** A change reaching a live subscription. `caughtUp` marks changes found after a reconnect
  * (objects updated, or deleted, while the socket was down) rather than pushed by the server;
  * a caught-up delete carries only the objectId. */
@@ -193,6 +257,9 @@ export interface LocalStore {
   pinWithName<C extends CrmClassName>(name: string, className: C, objects: CrmModels[C][]): Promise<number>;
   /** Pins one object (the seed's `pin`). */
   pin<C extends CrmClassName>(className: C, object: CrmModels[C]): Promise<number>;
+  /** Brings a pin up to date with `query` on the server: objects whose version differs are
+   * stored, pinned objects the server no longer returns are dropped. */
+  refreshPin(query: CrmQuery<Company> | CrmQuery<Contact> | CrmQuery<Deal> | CrmQuery<Activity>, name?: string): Promise<{ updated: number; removed: number }>;
 }
 /** The partial update of a class's objects. */
 export type ChangesOf<C extends CrmClassName> = C extends "Deal" ? DealChanges : Changes<CrmModels[C]>;

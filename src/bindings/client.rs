@@ -5,10 +5,9 @@ use std::rc::Rc;
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 
-use super::query::{CrmClass, CrmQuery};
 use super::{
-    count_value, from_js, opt_from_js, opt_text_arg, promise, text_arg, texts_arg, to_js,
-    to_js_error, Listeners, Shared, SharedRef,
+    batch_results, count_value, from_js, objects_arg, opt_from_js, opt_text_arg, promise, text_arg,
+    texts_arg, to_js, to_js_error, Listeners, Shared, SharedRef,
 };
 use crate::browser::fetch::BrowserPlatform;
 use crate::client::{Client, ClientOptions};
@@ -22,45 +21,10 @@ pub struct CrmClient {
     shared: SharedRef,
 }
 
-/// `[{ok: true, object} | {ok: false, error}]` for saveAll / destroyAll.
-fn batch_results<T>(
-    results: Vec<crate::error::Result<T>>,
-    to_value: impl Fn(&T) -> Result<JsValue, JsValue>,
-) -> Result<js_sys::Array, JsValue> {
-    let out = js_sys::Array::new();
-    for result in results {
-        let item = js_sys::Object::new();
-        let (ok, key, value) = match result {
-            Ok(v) => (true, "object", to_value(&v)?),
-            Err(e) => (false, "error", to_js_error(e)),
-        };
-        js_sys::Reflect::set(&item, &"ok".into(), &JsValue::from_bool(ok))?;
-        js_sys::Reflect::set(&item, &key.into(), &value)?;
-        out.push(&item);
-    }
-    Ok(out)
-}
-
-/// Objects of one class from a JS array, each read as the model.
-fn objects_arg<T: serde::de::DeserializeOwned>(
-    value: &JsValue,
-    what: &str,
-) -> Result<Vec<T>, JsValue> {
-    if !js_sys::Array::is_array(value) {
-        return Err(to_js_error(crate::error::CrmError::InvalidInput(format!(
-            "the {what} objects must be an array"
-        ))));
-    }
-    js_sys::Array::from(value)
-        .iter()
-        .map(|o| from_js(&o, what))
-        .collect()
-}
-
 macro_rules! crud {
     ($ty:ident, $create:ident = $create_js:ident, $get:ident = $get_js:ident, $update:ident = $update_js:ident,
      $delete:ident = $delete_js:ident, $find:ident = $find_js:ident, $save_all:ident = $save_all_js:ident,
-     $destroy_all:ident = $destroy_all_js:ident, $query:ident) => {
+     $destroy_all:ident = $destroy_all_js:ident) => {
         #[wasm_bindgen]
         impl CrmClient {
             #[wasm_bindgen(js_name = $create_js, skip_typescript)]
@@ -141,11 +105,6 @@ macro_rules! crud {
                     Ok(batch_results(results, |_| Ok(JsValue::NULL))?.into())
                 })
             }
-
-            #[wasm_bindgen(skip_typescript)]
-            pub fn $query(&self) -> CrmQuery {
-                CrmQuery::new(self.shared.clone(), CrmClass::$ty)
-            }
         }
     };
 }
@@ -153,15 +112,15 @@ macro_rules! crud {
 // One line per class: each method's Rust and JS names (declared in `types.d.ts`).
 crud! { Company, create_company = createCompany, get_company = getCompany, update_company = updateCompany,
 delete_company = deleteCompany, find_companies = findCompanies, save_all_companies = saveAllCompanies,
-destroy_all_companies = destroyAllCompanies, companies }
+destroy_all_companies = destroyAllCompanies }
 crud! { Contact, create_contact = createContact, get_contact = getContact, update_contact = updateContact,
 delete_contact = deleteContact, find_contacts = findContacts, save_all_contacts = saveAllContacts,
-destroy_all_contacts = destroyAllContacts, contacts }
+destroy_all_contacts = destroyAllContacts }
 crud! { Deal, create_deal = createDeal, get_deal = getDeal, update_deal = updateDeal, delete_deal = deleteDeal,
-find_deals = findDeals, save_all_deals = saveAllDeals, destroy_all_deals = destroyAllDeals, deals }
+find_deals = findDeals, save_all_deals = saveAllDeals, destroy_all_deals = destroyAllDeals }
 crud! { Activity, create_activity = createActivity, get_activity = getActivity, update_activity = updateActivity,
 delete_activity = deleteActivity, find_activities = findActivities, save_all_activities = saveAllActivities,
-destroy_all_activities = destroyAllActivities, activities }
+destroy_all_activities = destroyAllActivities }
 
 impl CrmClient {
     pub(crate) fn shared(&self) -> &SharedRef {

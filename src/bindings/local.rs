@@ -31,8 +31,8 @@ pub(crate) struct Inner {
     online: RefCell<Option<OnlineListener>>,
 }
 
-/// The local datastore of the signed-in user.
-#[wasm_bindgen]
+/// The local datastore of the signed-in user (declared in `types.d.ts`).
+#[wasm_bindgen(skip_typescript)]
 pub struct LocalStore {
     id: u32,
     pub(super) inner: Rc<Inner>,
@@ -110,14 +110,8 @@ impl Inner {
 
 #[wasm_bindgen]
 impl LocalStore {
-    /// Opens the local database of `client`'s signed-in user.
-    #[wasm_bindgen(unchecked_return_type = "Promise<LocalStore>")]
-    pub fn open(
-        client: &CrmClient,
-        #[wasm_bindgen(unchecked_optional_param_type = "LocalOptions | null")] options: Option<
-            JsValue,
-        >,
-    ) -> Promise {
+    #[wasm_bindgen(skip_typescript)]
+    pub fn open(client: &CrmClient, options: Option<JsValue>) -> Promise {
         let shared = client.shared().clone();
         promise(async move { Ok(Self::open_with(shared, options).await?.into()) })
     }
@@ -166,17 +160,8 @@ impl LocalStore {
 
 #[wasm_bindgen]
 impl LocalStore {
-    /// Stores objects of a class and adds them to the default pin (or the pin `name`).
-    /// (Declared in `types.d.ts`, generic over the class.)
     #[wasm_bindgen(js_name = pinAll, skip_typescript)]
-    pub fn pin_all(
-        &self,
-        #[wasm_bindgen(js_name = "className", unchecked_param_type = "CrmClassName")]
-        class: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "Array<Company | Contact | Deal | Activity>")]
-        objects: JsValue,
-        #[wasm_bindgen(unchecked_optional_param_type = "string")] name: Option<JsValue>,
-    ) -> Promise {
+    pub fn pin_all(&self, class: JsValue, objects: JsValue, name: Option<JsValue>) -> Promise {
         let inner = self.inner.clone();
         promise(async move {
             let name = opt_name(name)?;
@@ -224,15 +209,8 @@ impl Inner {
 
 #[wasm_bindgen]
 impl LocalStore {
-    /// Pins one object (the seed's `pin`).
     #[wasm_bindgen(skip_typescript)]
-    pub fn pin(
-        &self,
-        #[wasm_bindgen(js_name = "className", unchecked_param_type = "CrmClassName")]
-        class: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "Company | Contact | Deal | Activity")]
-        object: JsValue,
-    ) -> Promise {
+    pub fn pin(&self, class: JsValue, object: JsValue) -> Promise {
         let inner = self.inner.clone();
         promise(async move {
             let objects = js_sys::Array::of1(&object);
@@ -240,16 +218,8 @@ impl LocalStore {
         })
     }
 
-    /// `pinAll` under a name, as the Parse SDK's `pinAllWithName`.
     #[wasm_bindgen(js_name = pinWithName, skip_typescript)]
-    pub fn pin_with_name(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue,
-        #[wasm_bindgen(js_name = "className", unchecked_param_type = "CrmClassName")]
-        class: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "Array<Company | Contact | Deal | Activity>")]
-        objects: JsValue,
-    ) -> Promise {
+    pub fn pin_with_name(&self, name: JsValue, class: JsValue, objects: JsValue) -> Promise {
         let inner = self.inner.clone();
         promise(async move {
             let name = text_arg(&name, "pin name")?;
@@ -260,15 +230,8 @@ impl LocalStore {
         })
     }
 
-    /// Removes objects from a pin (every pin of the class if `name` is not given).
-    #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
-    pub fn unpin(
-        &self,
-        #[wasm_bindgen(js_name = "className", unchecked_param_type = "CrmClassName")]
-        class: JsValue,
-        #[wasm_bindgen(js_name = "objectIds", unchecked_param_type = "string[]")] ids: JsValue,
-        #[wasm_bindgen(unchecked_optional_param_type = "string")] name: Option<JsValue>,
-    ) -> Promise {
+    #[wasm_bindgen(skip_typescript)]
+    pub fn unpin(&self, class: JsValue, ids: JsValue, name: Option<JsValue>) -> Promise {
         let inner = self.inner.clone();
         promise(async move {
             let (class, ids) = (
@@ -282,12 +245,8 @@ impl LocalStore {
         })
     }
 
-    /// Unpins everything of a class ("Deal") or every object of a named pin.
-    #[wasm_bindgen(js_name = unpinAll, unchecked_return_type = "Promise<void>")]
-    pub fn unpin_all(
-        &self,
-        #[wasm_bindgen(js_name = "classNameOrPin", unchecked_param_type = "string")] what: JsValue,
-    ) -> Promise {
+    #[wasm_bindgen(js_name = unpinAll, skip_typescript)]
+    pub fn unpin_all(&self, what: JsValue) -> Promise {
         let inner = self.inner.clone();
         promise(async move {
             let what = text_arg(&what, "classNameOrPin")?;
@@ -296,16 +255,8 @@ impl LocalStore {
         })
     }
 
-    /// Creates an object offline-first: stored and queued at once, sent when possible.
-    /// Answers the object with its client-chosen objectId.
     #[wasm_bindgen(skip_typescript)]
-    pub fn create(
-        &self,
-        #[wasm_bindgen(js_name = "className", unchecked_param_type = "CrmClassName")]
-        class: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "Company | Contact | Deal | Activity")]
-        object: JsValue,
-    ) -> Promise {
+    pub fn create(&self, class: JsValue, object: JsValue) -> Promise {
         let inner = self.inner.clone();
         promise(async move {
             let class = class_arg(&class)?;
@@ -322,18 +273,8 @@ impl LocalStore {
         })
     }
 
-    /// Updates fields offline-first (`null` unsets).
     #[wasm_bindgen(skip_typescript)]
-    pub fn update(
-        &self,
-        #[wasm_bindgen(js_name = "className", unchecked_param_type = "CrmClassName")]
-        class: JsValue,
-        #[wasm_bindgen(js_name = "objectId", unchecked_param_type = "string")] id: JsValue,
-        #[wasm_bindgen(
-            unchecked_param_type = "Changes<Company> | Changes<Contact> | DealChanges | Changes<Activity>"
-        )]
-        changes: JsValue,
-    ) -> Promise {
+    pub fn update(&self, class: JsValue, id: JsValue, changes: JsValue) -> Promise {
         let inner = self.inner.clone();
         promise(async move {
             let (class, id) = (class_arg(&class)?, text_arg(&id, "objectId")?);
@@ -349,14 +290,8 @@ impl LocalStore {
         })
     }
 
-    /// Deletes offline-first.
-    #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
-    pub fn destroy(
-        &self,
-        #[wasm_bindgen(js_name = "className", unchecked_param_type = "CrmClassName")]
-        class: JsValue,
-        #[wasm_bindgen(js_name = "objectId", unchecked_param_type = "string")] id: JsValue,
-    ) -> Promise {
+    #[wasm_bindgen(skip_typescript)]
+    pub fn destroy(&self, class: JsValue, id: JsValue) -> Promise {
         let inner = self.inner.clone();
         promise(async move {
             let (class, id) = (class_arg(&class)?, text_arg(&id, "objectId")?);
@@ -371,23 +306,19 @@ impl LocalStore {
         })
     }
 
-    /// Replays queued writes now (one tab at a time) and answers what happened.
-    #[wasm_bindgen(unchecked_return_type = "Promise<SyncReport>")]
+    #[wasm_bindgen(skip_typescript)]
     pub fn sync(&self) -> Promise {
         let inner = self.inner.clone();
         promise(async move { to_js(&inner.sync_locked().await?) })
     }
 
-    /// Writes still queued, oldest first (with `rejected` set on those the server refused).
-    #[wasm_bindgen(unchecked_return_type = "Promise<PendingOp[]>")]
+    #[wasm_bindgen(skip_typescript)]
     pub fn pending(&self) -> Promise {
         let inner = self.inner.clone();
         promise(async move { to_js(&inner.store.pending().await.js()?) })
     }
 
-    /// Drops a queued write (e.g. one the server rejected), leaving the local copy as it is.
-    /// Answers whether it was still queued (it may have been sent meanwhile).
-    #[wasm_bindgen(js_name = dropOp, unchecked_return_type = "Promise<boolean>")]
+    #[wasm_bindgen(js_name = dropOp, skip_typescript)]
     pub fn drop_op(&self, seq: f64) -> Promise {
         let inner = self.inner.clone();
         promise(async move {
@@ -403,17 +334,14 @@ impl LocalStore {
         })
     }
 
-    #[wasm_bindgen(getter, unchecked_return_type = "SyncStatus")]
+    #[wasm_bindgen(getter, skip_typescript)]
     pub fn status(&self) -> JsValue {
         to_js(&self.inner.sync.status()).unwrap_or(JsValue::NULL)
     }
 
-    /// Listens to "status" (SyncStatus), "progress" ({done, total}), "rejected" ({op, error})
-    /// or "conflict" (Conflict). Returns a function that removes the listener.
-    #[wasm_bindgen(unchecked_return_type = "() => void")]
+    #[wasm_bindgen(skip_typescript)]
     pub fn on(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "'status' | 'progress' | 'rejected' | 'conflict'")]
         event: JsValue,
         listener: js_sys::Function,
     ) -> Result<js_sys::Function, JsValue> {
@@ -424,6 +352,7 @@ impl LocalStore {
         Ok(self.inner.listeners[i].add(listener))
     }
 
+    #[wasm_bindgen(skip_typescript)]
     pub fn close(&self) {
         self.inner.online.borrow_mut().take();
         self.inner.store.close();

@@ -10,14 +10,13 @@ use wasm_bindgen::prelude::*;
 use std::rc::Rc;
 
 use super::handles::handle;
-use super::LocalStore;
 use super::{
-    count_value, from_js, opt_text_arg, promise, rest_texts, text_arg, to_js, to_js_error,
-    SharedRef,
+    count_value, from_js, opt_from_js, opt_text_arg, promise, rest_texts, text_arg, to_js,
+    to_js_error, values_arg, SharedRef,
 };
+use super::{CrmClient, LocalStore};
 use crate::browser::local_store::DEFAULT_PIN;
-use crate::error::CrmError;
-use crate::query::{Constraint, Query};
+use crate::query::{Constraint, Query, TextOptions};
 use crate::schema::HasSchema;
 
 pub(crate) use crate::class::CrmClass;
@@ -40,14 +39,14 @@ macro_rules! builders {
 
 use Constraint as C;
 builders! {
-    equal_to = equalTo(field: JsValue => text_arg(&field, "field"), v: JsValue => value(v, &field)) |q| q.constraints.push(C::EqualTo { field, value: v });
-    not_equal_to = notEqualTo(field: JsValue => text_arg(&field, "field"), v: JsValue => value(v, &field)) |q| q.constraints.push(C::NotEqualTo { field, value: v });
-    less_than = lessThan(field: JsValue => text_arg(&field, "field"), v: JsValue => value(v, &field)) |q| q.constraints.push(C::LessThan { field, value: v });
-    less_than_or_equal_to = lessThanOrEqualTo(field: JsValue => text_arg(&field, "field"), v: JsValue => value(v, &field)) |q| q.constraints.push(C::LessThanOrEqualTo { field, value: v });
-    greater_than = greaterThan(field: JsValue => text_arg(&field, "field"), v: JsValue => value(v, &field)) |q| q.constraints.push(C::GreaterThan { field, value: v });
-    greater_than_or_equal_to = greaterThanOrEqualTo(field: JsValue => text_arg(&field, "field"), v: JsValue => value(v, &field)) |q| q.constraints.push(C::GreaterThanOrEqualTo { field, value: v });
-    contained_in = containedIn(field: JsValue => text_arg(&field, "field"), vs: JsValue => values(vs, &field)) |q| q.constraints.push(C::ContainedIn { field, values: vs });
-    not_contained_in = notContainedIn(field: JsValue => text_arg(&field, "field"), vs: JsValue => values(vs, &field)) |q| q.constraints.push(C::NotContainedIn { field, values: vs });
+    equal_to = equalTo(field: JsValue => text_arg(&field, "field"), v: JsValue => from_js(&v, &field)) |q| q.constraints.push(C::EqualTo { field, value: v });
+    not_equal_to = notEqualTo(field: JsValue => text_arg(&field, "field"), v: JsValue => from_js(&v, &field)) |q| q.constraints.push(C::NotEqualTo { field, value: v });
+    less_than = lessThan(field: JsValue => text_arg(&field, "field"), v: JsValue => from_js(&v, &field)) |q| q.constraints.push(C::LessThan { field, value: v });
+    less_than_or_equal_to = lessThanOrEqualTo(field: JsValue => text_arg(&field, "field"), v: JsValue => from_js(&v, &field)) |q| q.constraints.push(C::LessThanOrEqualTo { field, value: v });
+    greater_than = greaterThan(field: JsValue => text_arg(&field, "field"), v: JsValue => from_js(&v, &field)) |q| q.constraints.push(C::GreaterThan { field, value: v });
+    greater_than_or_equal_to = greaterThanOrEqualTo(field: JsValue => text_arg(&field, "field"), v: JsValue => from_js(&v, &field)) |q| q.constraints.push(C::GreaterThanOrEqualTo { field, value: v });
+    contained_in = containedIn(field: JsValue => text_arg(&field, "field"), vs: JsValue => values_arg(&vs, &field)) |q| q.constraints.push(C::ContainedIn { field, values: vs });
+    not_contained_in = notContainedIn(field: JsValue => text_arg(&field, "field"), vs: JsValue => values_arg(&vs, &field)) |q| q.constraints.push(C::NotContainedIn { field, values: vs });
     exists = exists(field: JsValue => text_arg(&field, "field")) |q| q.constraints.push(C::Exists { field });
     does_not_exist = doesNotExist(field: JsValue => text_arg(&field, "field")) |q| q.constraints.push(C::DoesNotExist { field });
     starts_with = startsWith(field: JsValue => text_arg(&field, "field"), text: JsValue => text_arg(&text, "the text to search for"), options: Option<JsValue> => case_insensitive(options)) |q| q.constraints.push(C::StartsWith { field, text, case_insensitive: options });
@@ -62,6 +61,27 @@ builders! {
     select = select + variadic(fields: Vec<JsValue> => rest_texts(&fields, "a selected field")) |q| q.keys.extend(fields);
     include = include + variadic(fields: Vec<JsValue> => rest_texts(&fields, "an included field")) |q| q.include.extend(fields);
 }
+
+/// The query entry points, `crm.deals()` etc. (here, so the client module does not depend on
+/// the query module).
+macro_rules! entry_points {
+    ($($name:ident = $class:ident),*) => {
+        #[wasm_bindgen]
+        impl CrmClient {$(
+            #[wasm_bindgen(skip_typescript)]
+            pub fn $name(&self) -> CrmQuery {
+                CrmQuery::new(self.shared().clone(), CrmClass::$class)
+            }
+        )*}
+    };
+}
+
+entry_points!(
+    companies = Company,
+    contacts = Contact,
+    deals = Deal,
+    activities = Activity
+);
 
 // Sub-queries outside the table: they check the sub-query's class against this query's.
 #[wasm_bindgen]
@@ -128,32 +148,9 @@ impl Clone for CrmQuery {
     }
 }
 
-fn value(js: JsValue, what: &str) -> Result<serde_json::Value, JsValue> {
-    from_js(&js, what)
-}
-
-fn values(js: JsValue, what: &str) -> Result<Vec<serde_json::Value>, JsValue> {
-    if !js_sys::Array::is_array(&js) {
-        return Err(to_js_error(CrmError::InvalidInput(format!(
-            "the values for {what} must be an array"
-        ))));
-    }
-    js_sys::Array::from(&js)
-        .iter()
-        .map(|v| value(v, what))
-        .collect()
-}
-
-/// The options of startsWith / contains / endsWith, `{ caseInsensitive?: boolean }`: whether
-/// the match ignores case.
+/// The options of startsWith / contains / endsWith: whether the match ignores case.
 fn case_insensitive(options: Option<JsValue>) -> Result<bool, JsValue> {
-    #[derive(serde::Deserialize, Default)]
-    #[serde(rename_all = "camelCase", deny_unknown_fields)]
-    struct TextOptions {
-        #[serde(default)]
-        case_insensitive: bool,
-    }
-    let options: TextOptions = super::opt_from_js(options, "text options")?;
+    let options: TextOptions = opt_from_js(options, "text options")?;
     Ok(options.case_insensitive)
 }
 

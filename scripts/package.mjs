@@ -27,9 +27,11 @@ const edit = (file, change) => {
 const DISPOSABLE = '/// <reference lib="esnext.disposable" />\n';
 edit('crm_wasm.d.ts', (s) => (s.startsWith(DISPOSABLE) ? s : DISPOSABLE + s));
 
-// 2. Before init(), `wasm` is a stand-in whose every property access explains what to do.
+// 2. Before init(), `wasm` is a stand-in whose every property access explains what to do, as a
+// CrmError with code NOT_INITIALISED (declared in crm_core::error::CODES).
 const NOT_READY = 'const __crm_not_initialized = new Proxy({}, { get(_, name) { if (name === "__crm_not_initialized") return true; '
-  + 'throw new Error("crm-wasm is not initialised: call `await init()` (the package\'s default export: `import init from \'crm-wasm\'`) once, before any other call"); } });\n';
+  + 'const e = new Error("crm-wasm is not initialised: call `await init()` (the package\'s default export: `import init from \'crm-wasm\'`) once, before any other call"); '
+  + 'e.name = "CrmError"; e.code = "NOT_INITIALISED"; throw e; } });\n';
 edit('crm_wasm.js', (s) => {
   if (s.includes('__crm_not_initialized')) return s;
   const decl = 'let wasmModule, wasmInstance, wasm;';

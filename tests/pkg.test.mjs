@@ -94,9 +94,9 @@ test('crm-wasm/react is an exports subpath with typed JS, React a peer dependenc
 test('calling the API before init() says to call init()', async () => {
   const run = spawnSync(process.execPath, ['--input-type=module', '-e', `
     const { Pipeline } = await import(${JSON.stringify(path.join(root, 'pkg/crm_wasm.js'))});
-    try { new Pipeline(); console.log('no error'); } catch (e) { console.log(e.message); }`], { encoding: 'utf8' });
+    try { new Pipeline(); console.log('no error'); } catch (e) { console.log(e.name, e.code, e.message); }`], { encoding: 'utf8' });
   assert.equal(run.status, 0, run.stderr);
-  assert.match(run.stdout, /crm-wasm is not initialised: call `await init\(\)`/);
+  assert.match(run.stdout, /^CrmError NOT_INITIALISED crm-wasm is not initialised: call `await init\(\)`/);
 });
 
 // Issue #19's guard: no change makes the package bigger without someone deciding so.

@@ -75,6 +75,10 @@ pub enum CrmError {
     /// (the Rust side never sees the call); declared here so the code list has one source.
     #[error("{0} has been freed")]
     Freed(String),
+    /// A call before the package's `init()` finished. Thrown by the package's JS glue too;
+    /// declared here so the code list has one source.
+    #[error("crm-wasm is not initialised: call `await init()` once, before any other call")]
+    NotInitialised,
 }
 
 /// Every code [`CrmError::code`] can answer, in documentation order. The TypeScript union
@@ -106,6 +110,7 @@ pub const CODES: &[&str] = &[
     "STORAGE_ERROR",
     "CLOSED",
     "FREED",
+    "NOT_INITIALISED",
 ];
 
 impl CrmError {
@@ -123,6 +128,7 @@ impl CrmError {
             CrmError::Storage(_) => "STORAGE_ERROR",
             CrmError::Closed(_) => "CLOSED",
             CrmError::Freed(_) => "FREED",
+            CrmError::NotInitialised => "NOT_INITIALISED",
             CrmError::Http {
                 status: 401 | 403, ..
             } => "UNAUTHORIZED",
@@ -246,6 +252,7 @@ mod tests {
             CrmError::Storage(String::new()),
             CrmError::Closed(String::new()),
             CrmError::Freed(String::new()),
+            CrmError::NotInitialised,
         ];
         // A new variant fails to compile here until it is listed above.
         for e in &all {
@@ -261,7 +268,8 @@ mod tests {
                 | CrmError::Storage(_)
                 | CrmError::Http { .. }
                 | CrmError::Closed(_)
-                | CrmError::Freed(_) => {}
+                | CrmError::Freed(_)
+                | CrmError::NotInitialised => {}
             }
         }
         for status in [400, 401, 403, 404, 429, 500, 503] {

@@ -251,7 +251,12 @@ impl LocalStore {
         pin: Option<&str>,
         walk: &mut Walk<'_>,
     ) -> Result<()> {
-        let tx = idb::transaction(&self.db, &[class, PINS], false)?;
+        let stores: &[&str] = if pin.is_some() {
+            &[class, PINS]
+        } else {
+            &[class]
+        };
+        let tx = idb::transaction(&self.db, stores, false)?;
         let store = idb::store(&tx, class)?;
         let allowed = match pin {
             Some(name) => Some(pin_members(
@@ -283,10 +288,7 @@ impl LocalStore {
         // The first batch is the page itself (and the record after it, which may end it); a
         // walk that may stop then only lacks the rest of a group of ties: small batches, growing.
         let may_stop = walk.may_stop();
-        let mut batch = match walk.wanted() {
-            Some(n) if may_stop => (n + 1).min(CHUNK),
-            _ => CHUNK,
-        };
+        let mut batch = walk.first_batch().map_or(CHUNK, |n| n.min(CHUNK));
         let mut grow = 16;
         let mut next_batch = || {
             let b = if may_stop { grow } else { CHUNK };

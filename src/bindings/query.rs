@@ -233,8 +233,11 @@ impl CrmQuery {
 
     #[wasm_bindgen(skip_typescript)]
     pub async fn find(&self) -> Result<JsValue, JsValue> {
-        if let Some(found) = self.local_find(&self.query).await {
-            return to_js(&found?);
+        if let Some((store, pin)) = &self.local {
+            let found = store
+                .store
+                .find_js(self.class.name(), &self.query, pin.as_deref());
+            return found.await.map_err(to_js_error);
         }
         let core = &self.shared.core;
         with_model!(self.class, T => to_js(&self.shared.run(core.find::<T>(&self.query)).await?))

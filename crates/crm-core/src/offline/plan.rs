@@ -421,6 +421,12 @@ impl<'a> Walk<'a> {
         Some(if self.in_order { n.max(1) } else { n + 1 })
     }
 
+    /// Whether the walk reads in the answer's whole order: its first `wanted` matches are the
+    /// answer (ids aside, see [`Self::push`]).
+    pub fn in_order(&self) -> bool {
+        self.in_order
+    }
+
     /// Whether the walk has all it needs: read no further.
     pub fn done(&self) -> bool {
         self.done

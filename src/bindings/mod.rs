@@ -180,7 +180,7 @@ pub(crate) fn count_arg(value: f64, what: &str) -> Result<u32, JsValue> {
 export function crm_wasm_to_json(value) {
   // JSON.stringify turns NaN and Infinity into null, and a typo into "no amount": text without
   // any null had none (the common case, and the engine's fast path: a replacer is called for
-  // every value, which made it most of pinAll's time in JS). Otherwise the replacer finds them.
+  // every value). Otherwise the replacer finds them.
   const text = JSON.stringify(value);
   if (text === undefined || !text.includes('null')) {
     return text;

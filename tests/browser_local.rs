@@ -189,6 +189,17 @@ fn query(rng: &mut Rng, companies: &[String]) -> Query {
     q
 }
 
+/// A JS answer read back as JSON values.
+fn from_js_value(v: wasm_bindgen::JsValue) -> Vec<Value> {
+    let text = js_sys::JSON::stringify(&v).unwrap().as_string().unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+/// Values as JS holds them (numbers as JS numbers), to compare with [`from_js_value`]'s.
+fn through_js(objects: &[Value]) -> Vec<Value> {
+    from_js_value(js_sys::JSON::parse(&serde_json::to_string(objects).unwrap()).unwrap())
+}
+
 fn ids(objects: &[Value]) -> Vec<String> {
     objects
         .iter()
@@ -325,6 +336,13 @@ async fn local_queries_give_the_servers_results_in_the_servers_order() {
             ids(&stored),
             server_ids,
             "store, query #{i}: {text} ({plan:?})"
+        );
+        // The JS answer (a page straight from the records when the plan's walk is the
+        // answer): the same objects.
+        assert_eq!(
+            from_js_value(store.find_js("Deal", &q, None).await.unwrap()),
+            through_js(&stored),
+            "find_js, query #{i}: {text} ({plan:?})"
         );
         let pinned = store.find("Deal", &q, Some("_default")).await.unwrap();
         assert_eq!(ids(&pinned), server_ids, "pin, query #{i}: {text}");
@@ -490,6 +508,11 @@ async fn a_version_1_database_upgrades_in_place_with_its_queue_and_pins() {
             ids(&store.find("Deal", &q, None).await.unwrap()),
             ids(&expected),
             "{q:?}"
+        );
+        assert_eq!(
+            from_js_value(store.find_js("Deal", &q, None).await.unwrap()),
+            through_js(&expected),
+            "find_js {q:?}"
         );
         let n = eval::count(&DEAL, &q, deals.clone(), &NoSubQueries).unwrap();
         assert_eq!(store.count("Deal", &q, None).await.unwrap(), n, "{q:?}");

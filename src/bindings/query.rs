@@ -235,8 +235,11 @@ impl CrmQuery {
     pub fn find(&self) -> Promise {
         let q = self.data.clone();
         promise(async move {
-            if let Some(found) = q.local_find(&q.query).await {
-                return to_js(&found?);
+            if let Some((store, pin)) = &q.local {
+                let found = store
+                    .store
+                    .find_js(q.class.name(), &q.query, pin.as_deref());
+                return found.await.map_err(to_js_error);
             }
             let core = &q.shared.core;
             with_model!(q.class, T => to_js(&q.shared.run(core.find::<T>(&q.query)).await?))

@@ -123,8 +123,14 @@ pub(crate) fn count_arg(value: f64, what: &str) -> Result<u32, JsValue> {
 // cheaper than building values field by field across the boundary.
 #[wasm_bindgen(inline_js = r#"
 export function crm_wasm_to_json(value) {
+  // JSON.stringify turns NaN and Infinity into null, and a typo into "no amount": text without
+  // any null had none (the common case, and the engine's fast path: a replacer is called for
+  // every value). Otherwise the replacer finds them.
+  const text = JSON.stringify(value);
+  if (text === undefined || !text.includes('null')) {
+    return text;
+  }
   return JSON.stringify(value, function (key, v) {
-    // JSON.stringify would turn these into null, and a typo into "no amount".
     if (typeof v === 'number' && !Number.isFinite(v)) {
       throw new RangeError('crm-wasm:non-finite:' + key);
     }

@@ -19,7 +19,7 @@ use crate::client::Client;
 use crate::error::{CrmError, Result};
 use crate::eval::{self, SubQueries};
 use crate::offline::plan::{self, Access, Walk};
-use crate::offline::{self, OpKind, PendingOp, QueueStore};
+use crate::offline::{self, OpKind, PendingOp, QueueStore, RECORD_JSON as JSON};
 use crate::query::Query;
 use crate::schema::{Changes, ClassSchema};
 
@@ -51,7 +51,7 @@ fn to_js(v: &Value) -> Result<JsValue> {
 
 /// The object inside a stored record (its `json` text); None for a damaged record.
 fn object_of(record: &JsValue) -> Option<Value> {
-    let text = js_sys::Reflect::get(record, &"json".into())
+    let text = js_sys::Reflect::get(record, &JSON.into())
         .ok()?
         .as_string()?;
     serde_json::from_str(&text).ok()
@@ -107,16 +107,25 @@ impl LocalStore {
         for i in 0..chunks {
             let step = chunk(i).and_then(|objects| {
                 let mut records = Vec::with_capacity(objects.len());
+                let mut texts = Vec::with_capacity(objects.len());
                 for (j, o) in objects.iter().enumerate() {
-                    let rec = offline::record(class, o).ok_or_else(|| {
+                    let mut rec = offline::record(class, o).ok_or_else(|| {
                         CrmError::InvalidInput(format!("{class} #{} has no objectId", written + j))
                     })?;
                     members.insert(o["objectId"].as_str().unwrap_or_default().to_owned());
+                    texts.push(rec.remove(JSON));
                     records.push(Value::Object(rec));
                 }
-                // One crossing per chunk: the records as one JSON text, parsed by the engine.
+                // The records' keys cross as one JSON text, parsed by the engine; each object's
+                // JSON text crosses as a string of its own (inside that JSON text it would be
+                // escaped, then parsed again: most of the engine's time in a pinAll).
                 let records: js_sys::Array = to_js(&Value::Array(records))?.unchecked_into();
-                for r in records.iter() {
+                let json = JsValue::from_str(JSON);
+                for (r, text) in records.iter().zip(texts) {
+                    if let Some(Value::String(text)) = text {
+                        js_sys::Reflect::set(&r, &json, &JsValue::from_str(&text))
+                            .map_err(|_| CrmError::Storage("could not encode a record".into()))?;
+                    }
                     idb::put(&store, &r)?;
                 }
                 Ok(objects.len())
@@ -216,6 +225,39 @@ impl LocalStore {
         walk.finish()
     }
 
+    /// [`Self::find`]'s answer as JS objects. When the plan's ranges hold exactly the matches
+    /// and are read in the answer's order (and the query selects no fields, in no pin), the
+    /// page is the first `skip + limit` records of the index: one getAll, and each object's
+    /// JSON text parsed by the engine, with no object crossing into wasm.
+    pub async fn find_js(&self, class: &str, query: &Query, pin: Option<&str>) -> Result<JsValue> {
+        let schema = class_schema(class)?;
+        let plan = plan::plan(schema, query);
+        let walk = Walk::find(schema, query, &plan, &eval::NoSubQueries)?;
+        if let (None, true, true, Some(n), Access::Index { index, keys, .. }) = (
+            pin,
+            query.keys.is_empty() && plan.exact,
+            walk.in_order(),
+            walk.wanted(),
+            &plan.access,
+        ) {
+            if n == 0 {
+                return Ok(js_sys::Array::new().into());
+            }
+            let (lo, hi) = plan::range(&keys[0]);
+            let range = idb::between(&to_js(&lo)?, &to_js(&hi)?)?;
+            let tx = idb::transaction(&self.db, &[class], false)?;
+            let store = idb::store(&tx, class)?;
+            let count = u32::try_from(n).unwrap_or(u32::MAX);
+            let records = idb::get_all_in(&store, Some(index), &range.into(), count).await?;
+            let skip = query.skip.unwrap_or(0);
+            let page = crm_wasm_records_page(&records, skip);
+            if !page.is_null() {
+                return Ok(page);
+            }
+        }
+        to_js(&Value::Array(self.find(class, query, pin).await?))
+    }
+
     pub async fn count(&self, class: &str, query: &Query, pin: Option<&str>) -> Result<usize> {
         let schema = class_schema(class)?;
         let plan = plan::plan(schema, query);
@@ -251,7 +293,12 @@ impl LocalStore {
         pin: Option<&str>,
         walk: &mut Walk<'_>,
     ) -> Result<()> {
-        let tx = idb::transaction(&self.db, &[class, PINS], false)?;
+        let stores: &[&str] = if pin.is_some() {
+            &[class, PINS]
+        } else {
+            &[class]
+        };
+        let tx = idb::transaction(&self.db, stores, false)?;
         let store = idb::store(&tx, class)?;
         let allowed = match pin {
             Some(name) => Some(pin_members(
@@ -283,10 +330,7 @@ impl LocalStore {
         // The first batch is the page itself (and the record after it, which may end it); a
         // walk that may stop then only lacks the rest of a group of ties: small batches, growing.
         let may_stop = walk.may_stop();
-        let mut batch = match walk.wanted() {
-            Some(n) if may_stop => (n + 1).min(CHUNK),
-            _ => CHUNK,
-        };
+        let mut batch = walk.first_batch().map_or(CHUNK, |n| n.min(CHUNK));
         let mut grow = 16;
         let mut next_batch = || {
             let b = if may_stop { grow } else { CHUNK };
@@ -545,6 +589,37 @@ impl LocalStore {
         }
         Ok((changed.len(), diff.gone.len()))
     }
+}
+
+#[wasm_bindgen::prelude::wasm_bindgen(inline_js = r#"
+export function crm_wasm_records_page(records, skip) {
+  // The objects of records read in the answer's order, from the skip-th; null when the
+  // records cannot be the answer as they are: an id outside ASCII (IndexedDB orders ids by
+  // UTF-16 code units, the answer by bytes) or a damaged record (the walk skips those).
+  const page = [];
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i];
+    if (typeof r.objectId !== 'string' || !/^[\x00-\x7f]*$/.test(r.objectId) || typeof r.json !== 'string') {
+      return null;
+    }
+    let o;
+    try {
+      o = JSON.parse(r.json);
+    } catch (e) {
+      return null;
+    }
+    if (o === null || typeof o !== 'object' || Array.isArray(o)) {
+      return null;
+    }
+    if (i >= skip) {
+      page.push(o);
+    }
+  }
+  return page;
+}
+"#)]
+extern "C" {
+    fn crm_wasm_records_page(records: &js_sys::Array, skip: u32) -> JsValue;
 }
 
 /// Where a replayed write settles (see [`offline::OfflineSync::sync`]).

@@ -23,7 +23,7 @@ pub use driver::{settled_copy, OfflineSync, QueueStore, SyncEvent};
 pub use local::{local_class, prepare_create, prepare_update, typed_objects};
 pub use merge::{base_of, merge_update, Conflict, ConflictPolicy};
 pub use queue::{apply_update, to_js_shape, OpError, OpKind, PendingOp};
-pub use record::record;
+pub use record::{record, JSON as RECORD_JSON};
 pub use sync::{judge, LocalOptions, Outcome, SyncReport, SyncState, SyncStatus};
 
 #[cfg(test)]

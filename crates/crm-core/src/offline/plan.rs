@@ -320,6 +320,9 @@ pub struct Walk<'a> {
     subs: &'a dyn SubQueries,
     /// The field whose groups of ties the walk reads in order; `Some("")`: ordered by objectId.
     group_by: Option<&'a str>,
+    /// The walk's order is the answer's whole order (the index's field ascending, then
+    /// objectId): the first `wanted` matches are the answer, with no group of ties to finish.
+    in_order: bool,
     wanted: Option<usize>,
     group: Option<Value>,
     kept: Vec<Value>,
@@ -350,12 +353,30 @@ impl<'a> Walk<'a> {
                 .map(|d| d.sort.unwrap_or("")),
             _ => None,
         };
+        let forwards = matches!(
+            plan.access,
+            Access::Index {
+                descending: false,
+                ..
+            }
+        );
+        let in_order = forwards
+            && group_by.is_some_and(|field| {
+                let keys = order_keys(&query.order);
+                let by_id = (false, "objectId");
+                if field.is_empty() {
+                    keys.first() == Some(&by_id)
+                } else {
+                    keys == [(false, field), by_id]
+                }
+            });
         Ok(Walk {
             schema,
             wanted: wanted(&query),
             query,
             subs,
             group_by,
+            in_order,
             group: None,
             kept: Vec::new(),
             done: false,
@@ -372,6 +393,7 @@ impl<'a> Walk<'a> {
             query: query.clone(),
             subs,
             group_by: None,
+            in_order: false,
             wanted: None,
             group: None,
             kept: Vec::new(),
@@ -392,6 +414,19 @@ impl<'a> Walk<'a> {
         self.group_by.is_some() && self.wanted.is_some()
     }
 
+    /// How many records the first read should ask for: the page itself when the walk is in
+    /// the answer's order, with the record after it otherwise (it may end the group of ties).
+    pub fn first_batch(&self) -> Option<usize> {
+        let n = self.wanted.filter(|_| self.may_stop())?;
+        Some(if self.in_order { n.max(1) } else { n + 1 })
+    }
+
+    /// Whether the walk reads in the answer's whole order: its first `wanted` matches are the
+    /// answer (ids aside, see [`Self::push`]).
+    pub fn in_order(&self) -> bool {
+        self.in_order
+    }
+
     /// Whether the walk has all it needs: read no further.
     pub fn done(&self) -> bool {
         self.done
@@ -401,6 +436,12 @@ impl<'a> Walk<'a> {
     pub fn push(&mut self, object: Value) -> Result<bool> {
         if self.done {
             return Ok(false);
+        }
+        if let (true, Some(wanted)) = (self.in_order, self.wanted) {
+            if self.kept.len() >= wanted && self.ends_in_order() {
+                self.done = true;
+                return Ok(false);
+            }
         }
         if let (Some(field), Some(wanted)) = (self.group_by, self.wanted) {
             // Ordered by objectId alone, every record is a group of its own.
@@ -426,6 +467,12 @@ impl<'a> Walk<'a> {
             return Ok(true);
         }
         self.kept.push(object);
+        if let (true, Some(wanted)) = (self.in_order, self.wanted) {
+            if self.kept.len() >= wanted && self.ends_in_order() {
+                self.done = true;
+                return Ok(false);
+            }
+        }
         if self.group_by.is_none() {
             if let Some(wanted) = self.wanted {
                 // Keep the best `wanted` so far; sorting in batches keeps it linear-ish.
@@ -436,6 +483,18 @@ impl<'a> Walk<'a> {
             }
         }
         Ok(true)
+    }
+
+    /// Whether the records kept so far are the first ones in the answer's order too, not only
+    /// in the index's: IndexedDB orders objectIds by UTF-16 code units and the evaluator by
+    /// bytes, which agree when the ids are ASCII (every later id of a tie group then sorts after
+    /// them both ways). Otherwise the walk finishes the group of ties and sorts it.
+    fn ends_in_order(&self) -> bool {
+        self.kept.iter().all(|o| {
+            o.get("objectId")
+                .and_then(Value::as_str)
+                .is_some_and(|id| id.is_ascii())
+        })
     }
 
     /// The query's answer from what was read.
@@ -762,7 +821,11 @@ mod tests {
                 .into_iter()
                 .enumerate()
                 .map(|(i, mut d)| {
-                    d["objectId"] = json!(format!("o{:02}", (i * 37) % 100));
+                    // Some ids not ASCII (but ordered alike by UTF-16 and bytes): the walks
+                    // in the answer's order then finish their groups of ties.
+                    let n = (i * 37) % 100;
+                    let id = if n % 7 == 0 { format!("é{n:02}") } else { format!("o{n:02}") };
+                    d["objectId"] = json!(id);
                     d
                 })
                 .collect();
@@ -799,5 +862,50 @@ mod tests {
         let found = walk.finish().unwrap();
         assert_eq!(ids(&found)[..3], ["o090", "o091", "o092"]);
         assert_eq!(found.len(), 15);
+    }
+
+    #[test]
+    fn a_walk_in_the_answers_order_reads_only_the_page() {
+        let objects: Vec<Value> = (0..100)
+            .map(|i| json!({"objectId": format!("o{i:03}"), "stage": "won", "amount": i / 10}))
+            .collect();
+        let q = Query::new()
+            .equal_to("stage", "won")
+            .ascending("amount")
+            .limit(15);
+        let p = plan(&DEAL, &q);
+        let mut walk = Walk::find(&DEAL, &q, &p, &NoSubQueries).unwrap();
+        assert_eq!(walk.first_batch(), Some(15));
+        let def = &index_defs("Deal")[2];
+        let mut read = 0;
+        for (_, o) in entries(def, &objects) {
+            read += 1;
+            if !walk.push(o).unwrap() {
+                break;
+            }
+        }
+        // The 15th record is the last of the page, in the middle of a group of ties.
+        assert_eq!(read, 15);
+        assert_eq!(ids(&walk.finish().unwrap())[13..], ["o013", "o014"]);
+        // A non-ASCII id in the page: IndexedDB's order of ids may not be the answer's, so
+        // the walk finishes the group of ties (and the record after it ends the walk).
+        let mut objects = objects;
+        objects[3]["objectId"] = json!("o003\u{1F600}");
+        let mut walk = Walk::find(&DEAL, &q, &p, &NoSubQueries).unwrap();
+        let mut read = 0;
+        for (_, o) in entries(def, &objects) {
+            read += 1;
+            if !walk.push(o).unwrap() {
+                break;
+            }
+        }
+        assert_eq!(read, 21);
+        assert_eq!(walk.finish().unwrap().len(), 15);
+        // Descending, or ordered by another field too: not the index's order.
+        for q in [q.clone().descending("amount"), q.clone().ascending("title")] {
+            let p = plan(&DEAL, &q);
+            let walk = Walk::find(&DEAL, &q, &p, &NoSubQueries).unwrap();
+            assert_eq!(walk.first_batch(), Some(16), "{q:?}");
+        }
     }
 }

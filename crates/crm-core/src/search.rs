@@ -8,7 +8,10 @@
 //! every word is in its own text, or in the name of its company (or, for a deal, its contact).
 //! Phone numbers also match on their digits alone ("5551234" finds "+1 (555) 123-4").
 //! Hits are ranked: a word at the start of the name first, then at the start of a word in it,
-//! then inside it, then in the other fields, then through the company.
+//! then inside it, then in the other fields, then through the company. A word of one character
+//! (the first key typed) only matches at the start of a word of the name: inside e-mails and
+//! other fields nearly every record holds any one letter, and ranking them all would cost a
+//! scan of everything for an answer nobody reads.
 
 use std::cmp::Ordering;
 
@@ -253,6 +256,8 @@ fn company_entry(company: &Company) -> Option<Entry> {
 struct Word {
     text: String,
     digits: Option<String>,
+    /// One character: matched at the start of a word of the name only.
+    short: bool,
 }
 
 fn words(query: &str) -> Vec<Word> {
@@ -266,6 +271,7 @@ fn words(query: &str) -> Vec<Word> {
             Word {
                 text: w.chars().take(64).collect(),
                 digits: phoneish.then_some(d),
+                short: w.chars().nth(1).is_none(),
             }
         })
         .collect()
@@ -282,6 +288,9 @@ fn own_score(e: &Entry, word: &Word, finder: &Finder) -> u32 {
                 .chars()
                 .next_back()
                 .is_some_and(char::is_alphanumeric);
+        if word.short && !(at < e.name_len && word_start) {
+            continue;
+        }
         let score = match (at < e.name_len, at == 0, word_start) {
             (true, true, _) => 100,
             (true, false, true) => 70,
@@ -613,6 +622,7 @@ impl SearchIndex {
             for (w, f) in words.iter().zip(&finders) {
                 let mut s = own_score(e, w, f);
                 if s == 0
+                    && !w.short
                     && (linked_names(self.links[0].at(e.company_key), f)
                         || (e.kind == SearchKind::Deal
                             && linked_names(self.links[1].at(e.contact_key), f)))
@@ -1370,6 +1380,11 @@ mod tests {
         assert!(index.search("", 10).is_empty());
         assert!(index.search("   ", 10).is_empty());
         assert!(index.search("ann", 0).is_empty());
+        // one character: word starts of the name only (not "x@ann.example", not "Hannah")
+        assert_eq!(ids(&index.search("a", 10)), vec!["b", "a", "c"]);
+        assert_eq!(ids(&index.search("h", 10)), vec!["d"]);
+        assert!(index.search("x", 10).is_empty());
+        assert!(index.search("n", 10).is_empty());
     }
 
     #[test]

@@ -39,6 +39,8 @@ export class JsSearch {
       const at = t.indexOf(w.text, from);
       if (at < 0) break;
       const wordStart = at === 0 || !/[\p{L}\p{N}]/u.test(t[at - 1]);
+      // one character: the start of a word of the name only (as search.rs)
+      if (w.short && !(at < e.nameLen && wordStart)) { from = at + Math.max(1, w.text.length); continue; }
       const s = at < e.nameLen ? (at === 0 ? 100 : wordStart ? 70 : 45) : (wordStart ? 30 : 15);
       if (s > best) best = s;
       if (best >= 70) break;
@@ -50,7 +52,7 @@ export class JsSearch {
   search(query, limit = 20) {
     const words = fold(query).split(/\s+/).filter(Boolean).slice(0, 8).map((w) => {
       const d = digits(w);
-      return { text: w, digits: d.length >= 3 && /^[\d+\-().]+$/.test(w) ? d : undefined };
+      return { text: w, digits: d.length >= 3 && /^[\d+\-().]+$/.test(w) ? d : undefined, short: [...w].length === 1 };
     });
     if (!words.length) return [];
     const hits = [];
@@ -59,7 +61,7 @@ export class JsSearch {
       let ok = true;
       for (const w of words) {
         let s = JsSearch.own(e, w);
-        if (s === 0) {
+        if (s === 0 && !w.short) {
           const via = (kind, id) => { const r = this.lookup(kind, id); return r && r.text.slice(0, r.nameLen).includes(w.text); };
           if (via('Company', e.company) || (e.kind === 'Deal' && via('Contact', e.contact))) s = 10;
         }

@@ -10,7 +10,7 @@ import { logInToBoard, rest, signUp, useApp } from './server.mjs';
 const app = useApp(4183);
 const N = 10_000;
 
-test(`import of ${N} contacts creates each exactly once (time printed)`, async () => {
+test(`import of ${N} contacts creates each exactly once (time printed)`, { timeout: 600_000 }, async () => {
   const me = await signUp('import10k');
   const lines = ['Name,Email,Phone'];
   for (let i = 0; i < N; i++) lines.push(`Person ${i} Müller,person.${i}@bulk.test,+1 555 ${String(i).padStart(4, '0')}`);
@@ -24,7 +24,8 @@ test(`import of ${N} contacts creates each exactly once (time printed)`, async (
   await page.getByTestId('import-summary').filter({ hasText: `${N} to import` }).waitFor({ timeout: 60_000 });
   const checked = Date.now();
   await page.getByRole('button', { name: `Import ${N} rows` }).click();
-  await page.getByTestId('import-outcome').waitFor({ timeout: 120_000 });
+  // a generous bound: on a loaded machine the server alone takes minutes
+  await page.getByTestId('import-outcome').waitFor({ timeout: 300_000 });
   const done = Date.now();
   const outcome = await page.getByTestId('import-outcome').textContent();
   const seconds = (done - t0) / 1000;

@@ -12,6 +12,7 @@ const DAY = 86_400_000;
 const now = new Date();
 const today = Date.UTC(now.getFullYear(), now.getMonth(), now.getDate());
 const get = (className, id, token) => rest('GET', `/classes/${className}/${id}`, undefined, token);
+const nav = (page, name) => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name });
 const badge = (page, text) => page.getByTestId('sync-status').filter({ hasText: text }).waitFor({ timeout: 20_000 });
 
 test('offline: contacts, My day and a deal read from this device; edits queue and reach the server once', async () => {
@@ -76,6 +77,119 @@ test('offline: contacts, My day and a deal read from this device; edits queue an
   await page.getByTestId('sync-status').filter({ hasText: /^Online$/ }).waitFor({ timeout: 30_000 });
   await page.waitForTimeout(1500);
   assert.equal((await get('Contact', contact.objectId, me.token)).phone, '+1 555 0123', 'the queued edit was not sent twice');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+// A change the server refuses (the contact was deleted elsewhere while this device was offline)
+// is shown in words in the badge and kept there; the other offline work (a new contact and a
+// new company) reaches the server, each exactly once, through a reload and another sync.
+test('offline: a refused change is shown in words; offline creates of a contact and a company reach the server once', async () => {
+  const me = await signUp('offrefuse');
+  const doomed = await rest('POST', '/classes/Contact', { name: 'Dora Doomed', phone: '+1 555 0200' }, me.token);
+  const { context, page, errors } = await logIn(app, me);
+  await page.locator('[data-testid="sync-status"][data-offline-ready="true"]').waitFor({ timeout: 30_000 });
+
+  await context.setOffline(true);
+  await badge(page, 'Offline');
+  // An edit of a contact that, meanwhile, is deleted on the server.
+  await nav(page, 'Contacts').click();
+  await page.getByRole('link', { name: 'Dora Doomed' }).click();
+  const form = page.getByRole('form', { name: 'Edit contact' });
+  await page.waitForFunction(() => [...document.querySelectorAll('input')].some((i) => i.value === '+1 555 0200'));
+  await form.getByLabel('Phone').fill('+1 555 0299');
+  await form.getByRole('button', { name: 'Save contact' }).click();
+  await page.getByText('Contact saved on this device').waitFor();
+  await badge(page, '1 pending');
+  // A new contact and a new company, created offline.
+  await nav(page, 'Contacts').click();
+  const newContact = page.getByRole('form', { name: 'New contact' });
+  await newContact.getByLabel('Contact name').fill('Nina Offline');
+  await newContact.getByLabel('Contact e-mail').fill('nina@offline.test');
+  await newContact.getByRole('button', { name: 'Add contact' }).click();
+  await page.getByRole('link', { name: 'Nina Offline' }).waitFor();
+  await badge(page, '2 pending');
+  await nav(page, 'Companies').click();
+  const newCompany = page.getByRole('form', { name: 'New company' });
+  await newCompany.getByLabel('Company name').fill('Offline Works');
+  await newCompany.getByRole('button', { name: 'Add company' }).click();
+  await page.getByRole('link', { name: 'Offline Works' }).waitFor();
+  await badge(page, '3 pending');
+
+  // Elsewhere (another device of the same user): the contact is deleted.
+  await rest('DELETE', `/classes/Contact/${doomed.objectId}`, undefined, me.token);
+
+  await context.setOffline(false);
+  // The refused change stays, in words; the rest is on the server.
+  await page.getByTestId('sync-status').filter({ hasText: 'Sync problem' }).filter({ hasText: '1 pending' }).waitFor({ timeout: 30_000 });
+  await page.getByTestId('sync-status').click();
+  const details = page.getByTestId('sync-details');
+  await details.getByText('Change to a contact').waitFor();
+  const refused = await details.getByTestId('sync-refused').textContent();
+  assert.match(refused, /^Refused: \S+ \S+/, 'the refusal is said in words');
+  assert.doesNotMatch(refused, /OBJECT_NOT_FOUND|\b101\b/, 'in words, not a code');
+  await page.keyboard.press('Escape');
+
+  const count = async (className, where) =>
+    (await rest('GET', `/classes/${className}?limit=0&count=1&where=${encodeURIComponent(JSON.stringify(where))}`, undefined, me.token)).count;
+  assert.equal(await count('Contact', { name: 'Nina Offline', email: 'nina@offline.test' }), 1, 'the offline contact, once');
+  assert.equal(await count('Company', { name: 'Offline Works' }), 1, 'the offline company, once');
+  assert.equal(await count('Contact', { name: 'Dora Doomed' }), 0, 'the refused edit did not bring the deleted contact back');
+
+  // Once: a reload and another sync send nothing twice.
+  await page.reload();
+  await page.getByTestId('sync-status').filter({ hasText: 'Sync problem' }).waitFor({ timeout: 30_000 });
+  await page.waitForTimeout(1500);
+  assert.equal(await count('Contact', { name: 'Nina Offline' }), 1);
+  assert.equal(await count('Company', { name: 'Offline Works' }), 1);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+// The forecast settings saved offline: kept and used on this device, counted in the badge, sent
+// once when the network is back (one Settings object, the user's; a later change elsewhere is
+// not overwritten by a second send after a reload).
+test('offline: forecast settings saved offline reach the server once', async () => {
+  const me = await signUp('offsettings');
+  await rest('POST', '/classes/Deal', { title: 'Weighted offline', amount: 1000, stage: 'lead' }, me.token);
+  const { context, page, errors } = await logIn(app, me);
+  await page.locator('[data-testid="sync-status"][data-offline-ready="true"]').waitFor({ timeout: 30_000 });
+  await nav(page, 'Settings').click();
+  const form = page.getByRole('form', { name: 'Forecast' });
+  await form.getByLabel('Lead (%)').waitFor();
+
+  await context.setOffline(true);
+  await badge(page, 'Offline');
+  await form.getByLabel('Lead (%)').fill('40');
+  await form.getByRole('button', { name: 'Save forecast settings' }).click();
+  await page.getByText('Forecast settings saved on this device').waitFor();
+  await badge(page, '1 pending');
+  await page.getByTestId('sync-status').click();
+  await page.getByTestId('sync-details').getByText('Your forecast settings').waitFor();
+  await page.keyboard.press('Escape');
+  // Used on this device at once: 1000 × 40 %.
+  await nav(page, 'Dashboard').click();
+  await page.getByTestId('stat-weighted').filter({ hasText: '400' }).waitFor();
+  const settingsCount = async () => (await rest('GET', '/classes/Settings?limit=0&count=1', undefined, me.token)).count;
+  assert.equal(await settingsCount(), 0, 'nothing sent while offline');
+
+  await context.setOffline(false);
+  await page.getByTestId('sync-status').filter({ hasText: /^Online$/ }).waitFor({ timeout: 30_000 });
+  let stored;
+  for (let i = 0; i < 50 && !stored; i++) {
+    stored = await get('Settings', me.id, me.token).catch(() => undefined);
+    if (!stored) await page.waitForTimeout(200);
+  }
+  assert.equal(stored?.probabilities?.lead, 40, 'the offline save reached the server');
+  assert.equal(await settingsCount(), 1);
+
+  // Once: changed elsewhere afterwards, a reload does not send the old value again.
+  await rest('PUT', `/classes/Settings/${me.id}`, { probabilities: { ...stored.probabilities, lead: 60 } }, me.token);
+  await page.reload();
+  await page.getByTestId('sync-status').filter({ hasText: /^Online$/ }).waitFor({ timeout: 30_000 });
+  await page.waitForTimeout(1500);
+  assert.equal((await get('Settings', me.id, me.token)).probabilities.lead, 60, 'the queued save was not sent twice');
+  assert.equal(await settingsCount(), 1);
   assert.deepEqual(errors, []);
   await context.close();
 });

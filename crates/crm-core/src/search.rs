@@ -8,7 +8,10 @@
 //! every word is in its own text, or in the name of its company (or, for a deal, its contact).
 //! Phone numbers also match on their digits alone ("5551234" finds "+1 (555) 123-4").
 //! Hits are ranked: a word at the start of the name first, then at the start of a word in it,
-//! then inside it, then in the other fields, then through the company.
+//! then inside it, then in the other fields, then through the company. A word of one character
+//! (the first key typed) only matches at the start of a word of the name: inside e-mails and
+//! other fields nearly every record holds any one letter, and ranking them all would cost a
+//! scan of everything for an answer nobody reads.
 
 use std::cmp::Ordering;
 
@@ -110,9 +113,51 @@ struct Entry {
     phone: String,
     company: Option<String>,
     contact: Option<String>,
-    /// Where the company and the contact sit in `entries` (set by `relink` after each change).
-    company_slot: Option<u32>,
-    contact_slot: Option<u32>,
+    /// The company's and the contact's link keys (see [`Links`]): stable numbers, so a record
+    /// never needs relinking when the others change.
+    company_key: Option<u32>,
+    contact_key: Option<u32>,
+}
+
+/// No record at this link key (the company or contact is not held).
+const NOWHERE: u32 = u32::MAX;
+
+/// Links by stable numbers: each company or contact id ever pointed at or held gets a key once;
+/// `slot[key]` is where that record sits in `entries` now ([`NOWHERE`] if it is not held). A
+/// change moves one slot, never every record pointing at it.
+#[derive(Debug, Default)]
+struct Links {
+    keys: FxHashMap<String, u32>,
+    slot: Vec<u32>,
+}
+
+impl Links {
+    fn key(&mut self, id: &str) -> u32 {
+        if let Some(&k) = self.keys.get(id) {
+            return k;
+        }
+        let k = self.slot.len() as u32;
+        self.keys.insert(id.to_owned(), k);
+        self.slot.push(NOWHERE);
+        k
+    }
+
+    fn set(&mut self, id: &str, at: u32) {
+        let k = self.key(id);
+        self.slot[k as usize] = at;
+    }
+
+    fn clear(&mut self, id: &str) {
+        if let Some(&k) = self.keys.get(id) {
+            self.slot[k as usize] = NOWHERE;
+        }
+    }
+
+    fn at(&self, key: Option<u32>) -> Option<usize> {
+        key.map(|k| self.slot[k as usize])
+            .filter(|&s| s != NOWHERE)
+            .map(|s| s as usize)
+    }
 }
 
 /// The index: every record the device holds, by kind and id.
@@ -123,6 +168,13 @@ pub struct SearchIndex {
     by_id: [FxHashMap<String, usize>; 3],
     /// Deals seen in the last [`SearchIndex::sync_deals`], for removing the ones gone.
     seen: Vec<bool>,
+    /// Company and contact links (index 0: companies, 1: contacts).
+    links: [Links; 2],
+    /// Every position in `entries`, sorted by folded name, then kind and id (the ranking's tie
+    /// order): a one-word query answers from the names starting with it without a scan.
+    by_name: Vec<u32>,
+    /// True while a bulk change runs (`by_name` is rebuilt once at its end).
+    bulk: bool,
 }
 
 fn ref_id<T: crate::wire::ParseClass>(r: &Option<Ref<T>>) -> Option<String> {
@@ -163,8 +215,8 @@ fn build(
         phone: phone.map(digits).unwrap_or_default(),
         company: None,
         contact: None,
-        company_slot: None,
-        contact_slot: None,
+        company_key: None,
+        contact_key: None,
     }
 }
 
@@ -204,6 +256,8 @@ fn company_entry(company: &Company) -> Option<Entry> {
 struct Word {
     text: String,
     digits: Option<String>,
+    /// One character: matched at the start of a word of the name only.
+    short: bool,
 }
 
 fn words(query: &str) -> Vec<Word> {
@@ -217,6 +271,7 @@ fn words(query: &str) -> Vec<Word> {
             Word {
                 text: w.chars().take(64).collect(),
                 digits: phoneish.then_some(d),
+                short: w.chars().nth(1).is_none(),
             }
         })
         .collect()
@@ -233,6 +288,9 @@ fn own_score(e: &Entry, word: &Word, finder: &Finder) -> u32 {
                 .chars()
                 .next_back()
                 .is_some_and(char::is_alphanumeric);
+        if word.short && !(at < e.name_len && word_start) {
+            continue;
+        }
         let score = match (at < e.name_len, at == 0, word_start) {
             (true, true, _) => 100,
             (true, false, true) => 70,
@@ -263,6 +321,19 @@ fn kind_slot(kind: SearchKind) -> usize {
     }
 }
 
+/// Which of [`SearchIndex::links`] a kind's records are linked through (deals are not).
+fn link_table(kind: SearchKind) -> Option<usize> {
+    match kind {
+        SearchKind::Company => Some(0),
+        SearchKind::Contact => Some(1),
+        SearchKind::Deal => None,
+    }
+}
+
+/// Above this many changed records a bulk change rebuilds the name order once (a sort) instead
+/// of moving each record in it.
+const BULK: usize = 64;
+
 impl SearchIndex {
     pub fn new() -> Self {
         Self::default()
@@ -286,9 +357,55 @@ impl SearchIndex {
         self.by_id[kind_slot(kind)].get(id).copied()
     }
 
-    fn put(&mut self, entry: Entry) -> usize {
-        match self.position(entry.kind, &entry.id) {
+    fn name(&self, i: usize) -> &str {
+        let e = &self.entries[i];
+        &e.text[..e.name_len]
+    }
+
+    /// The ranking's tie order: folded name, then kind, then id.
+    fn name_order(&self, a: usize, b: usize) -> Ordering {
+        let (x, y) = (&self.entries[a], &self.entries[b]);
+        x.text[..x.name_len]
+            .cmp(&y.text[..y.name_len])
+            .then_with(|| x.kind.cmp(&y.kind))
+            .then_with(|| x.id.cmp(&y.id))
+    }
+
+    /// Where entry `i` sits (or would sit) in `by_name`.
+    fn name_rank(&self, i: usize) -> usize {
+        self.by_name
+            .partition_point(|&j| self.name_order(j as usize, i) == Ordering::Less)
+    }
+
+    fn unlist_name(&mut self, i: usize) {
+        if self.bulk {
+            return;
+        }
+        let r = self.name_rank(i);
+        debug_assert_eq!(self.by_name.get(r), Some(&(i as u32)));
+        self.by_name.remove(r);
+    }
+
+    fn list_name(&mut self, i: usize) {
+        if self.bulk {
+            return;
+        }
+        let r = self.name_rank(i);
+        self.by_name.insert(r, i as u32);
+    }
+
+    fn rebuild_names(&mut self) {
+        let mut order: Vec<u32> = (0..self.entries.len() as u32).collect();
+        order.sort_unstable_by(|&a, &b| self.name_order(a as usize, b as usize));
+        self.by_name = order;
+    }
+
+    fn put(&mut self, mut entry: Entry) -> usize {
+        entry.company_key = entry.company.as_deref().map(|id| self.links[0].key(id));
+        entry.contact_key = entry.contact.as_deref().map(|id| self.links[1].key(id));
+        let i = match self.position(entry.kind, &entry.id) {
             Some(i) => {
+                self.unlist_name(i);
                 self.entries[i] = entry;
                 i
             }
@@ -299,33 +416,36 @@ impl SearchIndex {
                 self.seen.push(false);
                 i
             }
+        };
+        let e = &self.entries[i];
+        if let Some(t) = link_table(e.kind) {
+            let id = e.id.clone();
+            self.links[t].set(&id, i as u32);
         }
+        self.list_name(i);
+        i
     }
 
     fn remove_at(&mut self, i: usize) {
+        self.unlist_name(i);
+        let last = self.entries.len() - 1;
+        if i != last && !self.bulk {
+            // the last record moves to `i`: its place in the name order points there
+            let r = self.name_rank(last);
+            self.by_name[r] = i as u32;
+        }
         let gone = self.entries.swap_remove(i);
         self.seen.swap_remove(i);
         self.by_id[kind_slot(gone.kind)].remove(&gone.id);
+        if let Some(t) = link_table(gone.kind) {
+            self.links[t].clear(&gone.id);
+        }
         if let Some(moved) = self.entries.get(i) {
             self.by_id[kind_slot(moved.kind)].insert(moved.id.clone(), i);
-        }
-    }
-
-    /// Points every record at its company's and contact's place (after any change).
-    fn relink(&mut self) {
-        let companies = &self.by_id[kind_slot(SearchKind::Company)];
-        let contacts = &self.by_id[kind_slot(SearchKind::Contact)];
-        for e in &mut self.entries {
-            e.company_slot = e
-                .company
-                .as_deref()
-                .and_then(|id| companies.get(id))
-                .map(|&i| i as u32);
-            e.contact_slot = e
-                .contact
-                .as_deref()
-                .and_then(|id| contacts.get(id))
-                .map(|&i| i as u32);
+            if let Some(t) = link_table(moved.kind) {
+                let id = moved.id.clone();
+                self.links[t].set(&id, i as u32);
+            }
         }
     }
 
@@ -333,21 +453,18 @@ impl SearchIndex {
     pub fn upsert_deal(&mut self, deal: &Deal) {
         if let Some(e) = deal_entry(deal) {
             self.put(e);
-            self.relink();
         }
     }
 
     pub fn upsert_contact(&mut self, contact: &Contact) {
         if let Some(e) = contact_entry(contact) {
             self.put(e);
-            self.relink();
         }
     }
 
     pub fn upsert_company(&mut self, company: &Company) {
         if let Some(e) = company_entry(company) {
             self.put(e);
-            self.relink();
         }
     }
 
@@ -356,19 +473,27 @@ impl SearchIndex {
         match self.position(kind, object_id) {
             Some(i) => {
                 self.remove_at(i);
-                self.relink();
                 true
             }
             None => false,
         }
     }
 
-    /// Makes the records of `kind` exactly `entries` (the ones not among them are removed).
-    fn replace_kind(&mut self, kind: SearchKind, entries: impl Iterator<Item = Entry>) {
-        for s in self.seen.iter_mut() {
-            *s = false;
+    /// Makes the records of `kind` exactly the held ones that `seen` marks plus `changed`
+    /// (new or different records of that kind). Few changes move records one by one; many
+    /// rebuild the name order once.
+    fn apply(&mut self, kind: SearchKind, changed: Vec<Entry>) {
+        let removed = self
+            .entries
+            .iter()
+            .zip(&self.seen)
+            .filter(|(e, seen)| e.kind == kind && !**seen)
+            .count();
+        if changed.is_empty() && removed == 0 {
+            return;
         }
-        for e in entries {
+        self.bulk = changed.len() + removed > BULK;
+        for e in changed {
             let i = self.put(e);
             self.seen[i] = true;
         }
@@ -380,50 +505,63 @@ impl SearchIndex {
                 i += 1;
             }
         }
-        self.relink();
+        if self.bulk {
+            self.bulk = false;
+            self.rebuild_names();
+        }
+    }
+
+    /// Makes the records of `kind` exactly `entries` (the ones not among them are removed;
+    /// unchanged ones are kept as they are).
+    fn replace_kind(&mut self, kind: SearchKind, entries: impl Iterator<Item = Entry>) {
+        self.seen.iter_mut().for_each(|s| *s = false);
+        let mut changed = Vec::new();
+        for e in entries {
+            if let Some(i) = self.position(kind, &e.id) {
+                self.seen[i] = true;
+                let held = &self.entries[i];
+                if held.text == e.text
+                    && held.title == e.title
+                    && held.detail == e.detail
+                    && held.phone == e.phone
+                    && held.company == e.company
+                    && held.contact == e.contact
+                {
+                    continue;
+                }
+            }
+            changed.push(e);
+        }
+        self.apply(kind, changed);
     }
 
     /// Makes the indexed deals exactly `deals` (the pipeline's, after any change): unchanged
     /// ones (same title, company and contact) are kept without being folded again, others
-    /// re-folded, the ones gone removed.
+    /// re-folded, the ones gone removed. One live update costs a comparison per deal and the
+    /// one record's update, never a rebuild.
     pub fn sync_deals<'a>(&mut self, deals: impl IntoIterator<Item = &'a Deal>) {
-        for s in self.seen.iter_mut() {
-            *s = false;
-        }
-        let mut changed = false;
+        self.seen.iter_mut().for_each(|s| *s = false);
+        let mut changed = Vec::new();
         for deal in deals {
             let Some(id) = deal.object_id.as_deref() else {
                 continue;
             };
             if let Some(i) = self.position(SearchKind::Deal, id) {
+                self.seen[i] = true;
                 let e = &self.entries[i];
                 let same = |held: &Option<String>, r: Option<&str>| held.as_deref() == r;
                 if e.title == deal.title
                     && same(&e.company, deal.company.as_ref().and_then(Ref::object_id))
                     && same(&e.contact, deal.contact.as_ref().and_then(Ref::object_id))
                 {
-                    self.seen[i] = true;
                     continue;
                 }
             }
             if let Some(e) = deal_entry(deal) {
-                let i = self.put(e);
-                self.seen[i] = true;
-                changed = true;
+                changed.push(e);
             }
         }
-        let mut i = 0;
-        while i < self.entries.len() {
-            if self.entries[i].kind == SearchKind::Deal && !self.seen[i] {
-                self.remove_at(i);
-                changed = true;
-            } else {
-                i += 1;
-            }
-        }
-        if changed {
-            self.relink();
-        }
+        self.apply(SearchKind::Deal, changed);
     }
 
     /// Makes the indexed contacts exactly `contacts`.
@@ -448,17 +586,35 @@ impl SearchIndex {
         if words.is_empty() || limit == 0 {
             return Vec::new();
         }
+        if let [word] = words.as_slice() {
+            // One word: the names starting with it score the most (100) and tie by name, so
+            // when there are `limit` of them they are the answer, read off the name order.
+            let w = word.text.as_str();
+            let lo = self.by_name.partition_point(|&j| self.name(j as usize) < w);
+            let starting = self.by_name[lo..]
+                .iter()
+                .take(limit)
+                .take_while(|&&j| self.name(j as usize).starts_with(w))
+                .count();
+            if starting == limit {
+                return self.by_name[lo..lo + limit]
+                    .iter()
+                    .map(|&j| self.hit(&self.entries[j as usize], 100))
+                    .collect();
+            }
+        }
+        self.scan(&words, limit)
+    }
+
+    /// Every record scored against every word, the best `limit` kept.
+    fn scan(&self, words: &[Word], limit: usize) -> Vec<SearchHit> {
         let finders: Vec<Finder> = words
             .iter()
             .map(|w| Finder::new(w.text.as_bytes()))
             .collect();
-        // Whether each word is in the name of the record at a slot (a company, a contact),
-        // worked out once per slot and query rather than once per record pointing at it.
-        let linked_names = |slot: Option<u32>, f: &Finder| {
-            slot.is_some_and(|s| {
-                let r = &self.entries[s as usize];
-                f.find(&r.text.as_bytes()[..r.name_len]).is_some()
-            })
+        // Whether each word is in the name of a linked record (a company, a contact).
+        let linked_names = |at: Option<usize>, f: &Finder| {
+            at.is_some_and(|s| f.find(self.name(s).as_bytes()).is_some())
         };
         let mut hits: Vec<(u32, usize)> = Vec::new();
         'entries: for (i, e) in self.entries.iter().enumerate() {
@@ -466,8 +622,10 @@ impl SearchIndex {
             for (w, f) in words.iter().zip(&finders) {
                 let mut s = own_score(e, w, f);
                 if s == 0
-                    && (linked_names(e.company_slot, f)
-                        || (e.kind == SearchKind::Deal && linked_names(e.contact_slot, f)))
+                    && !w.short
+                    && (linked_names(self.links[0].at(e.company_key), f)
+                        || (e.kind == SearchKind::Deal
+                            && linked_names(self.links[1].at(e.contact_key), f)))
                 {
                     // through the company (or a deal's contact): its name only
                     s = 10;
@@ -480,13 +638,7 @@ impl SearchIndex {
             hits.push((total, i));
         }
         let order = |a: &(u32, usize), b: &(u32, usize)| -> Ordering {
-            b.0.cmp(&a.0).then_with(|| {
-                let (x, y) = (&self.entries[a.1], &self.entries[b.1]);
-                x.text[..x.name_len]
-                    .cmp(&y.text[..y.name_len])
-                    .then_with(|| x.kind.cmp(&y.kind))
-                    .then_with(|| x.id.cmp(&y.id))
-            })
+            b.0.cmp(&a.0).then_with(|| self.name_order(a.1, b.1))
         };
         if hits.len() > limit {
             hits.select_nth_unstable_by(limit - 1, order);
@@ -499,7 +651,7 @@ impl SearchIndex {
     }
 
     fn hit(&self, e: &Entry, score: u32) -> SearchHit {
-        let name = |slot: Option<u32>| slot.map(|s| self.entries[s as usize].title.as_str());
+        let name = |at: Option<usize>| at.map(|s| self.entries[s].title.as_str());
         let mut detail = e.detail.clone();
         let mut add = |part: Option<&str>| {
             if let Some(p) = part.filter(|p| !p.is_empty()) {
@@ -509,9 +661,9 @@ impl SearchIndex {
                 detail.push_str(p);
             }
         };
-        add(name(e.company_slot));
+        add(name(self.links[0].at(e.company_key)));
         if e.kind == SearchKind::Deal {
-            add(name(e.contact_slot));
+            add(name(self.links[1].at(e.contact_key)));
         }
         SearchHit {
             class_name: e.kind.class_name().to_owned(),
@@ -1228,6 +1380,11 @@ mod tests {
         assert!(index.search("", 10).is_empty());
         assert!(index.search("   ", 10).is_empty());
         assert!(index.search("ann", 0).is_empty());
+        // one character: word starts of the name only (not "x@ann.example", not "Hannah")
+        assert_eq!(ids(&index.search("a", 10)), vec!["b", "a", "c"]);
+        assert_eq!(ids(&index.search("h", 10)), vec!["d"]);
+        assert!(index.search("x", 10).is_empty());
+        assert!(index.search("n", 10).is_empty());
     }
 
     #[test]
@@ -1261,8 +1418,8 @@ mod tests {
                     index.position(kind, &e.id),
                     index.entries.iter().position(|x| x == e)
                 );
-                if let Some(slot) = e.company_slot {
-                    assert_eq!(Some(&index.entries[slot as usize].id), e.company.as_ref());
+                if let Some(slot) = index.links[0].at(e.company_key) {
+                    assert_eq!(Some(&index.entries[slot].id), e.company.as_ref());
                 }
             }
         }
@@ -1294,6 +1451,173 @@ mod tests {
         let long = "x".repeat(10_000);
         assert!(index.search(&long, 5).is_empty());
         assert_eq!(index.count(SearchKind::Contact), 4);
+    }
+
+    /// Many records with shared name prefixes, changed one by one and in bulk: the name order
+    /// stays complete and sorted, links follow moves, and the one-word shortcut answers what
+    /// scoring every record answers.
+    #[test]
+    fn shortcut_and_incremental_updates_match_a_full_scan() {
+        let mut seed = 7u64;
+        let mut rand = move |n: usize| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((seed >> 33) as usize) % n
+        };
+        let first = ["Ann", "Anna", "Anders", "Bob", "Ánh", "Zoë", "Jo", "José"];
+        let mut index = SearchIndex::new();
+        let companies: Vec<Company> = (0..30)
+            .map(|i| company(&format!("co{i}"), &format!("{} Co {i}", first[i % 8]), None))
+            .collect();
+        let contacts: Vec<Contact> = (0..400)
+            .map(|i| {
+                let co = format!("co{}", i % 40);
+                contact(
+                    &format!("c{i}"),
+                    &format!("{} {i}", first[i % 8]),
+                    None,
+                    None,
+                    Some(&co),
+                )
+            })
+            .collect();
+        let mut deals: Vec<Deal> = (0..400)
+            .map(|i| {
+                let (co, c) = (format!("co{}", i % 40), format!("c{}", (i * 7) % 400));
+                deal(
+                    &format!("d{i}"),
+                    &format!("{} deal {i}", first[(i / 3) % 8]),
+                    Some(&co),
+                    Some(&c),
+                )
+            })
+            .collect();
+        index.set_contacts(&contacts);
+        index.sync_deals(&deals);
+        index.set_companies(&companies);
+        let check = |index: &SearchIndex| {
+            assert_eq!(index.by_name.len(), index.entries.len());
+            assert!(index
+                .by_name
+                .windows(2)
+                .all(|w| index.name_order(w[0] as usize, w[1] as usize) == Ordering::Less));
+            for e in &index.entries {
+                if let Some(at) = index.links[0].at(e.company_key) {
+                    assert_eq!(Some(&index.entries[at].id), e.company.as_ref());
+                }
+            }
+            for q in [
+                "a", "an", "ann", "anna", "jo", "jose", "z", "co", "deal", "b", "x",
+            ] {
+                for limit in [1, 5, 20] {
+                    assert_eq!(
+                        index.search(q, limit),
+                        index.scan(&words(q), limit),
+                        "{q} {limit}"
+                    );
+                }
+            }
+        };
+        check(&index);
+        for round in 0..200 {
+            let i = rand(deals.len());
+            match rand(5) {
+                0 => deals[i].title = format!("{} renamed {round}", first[rand(8)]),
+                1 => {
+                    deals.swap_remove(i);
+                }
+                2 => index.upsert_contact(&contacts[rand(400)]),
+                3 => {
+                    index.remove(SearchKind::Company, &format!("co{}", rand(30)));
+                }
+                _ => index.upsert_company(&companies[rand(30)]),
+            }
+            index.sync_deals(&deals);
+            if round % 20 == 0 {
+                check(&index);
+            }
+        }
+        // a bulk change (above BULK) rebuilds the order once
+        index.set_contacts(&contacts[..100]);
+        check(&index);
+    }
+
+    /// Timing over the benchmark's volume: `cargo test --release -p crm-core search_timing --
+    /// --ignored --nocapture`.
+    #[test]
+    #[ignore]
+    fn search_timing() {
+        let first = [
+            "José",
+            "Zoë",
+            "Ada",
+            "Björn",
+            "Ana",
+            "François",
+            "Łukasz",
+            "Mia",
+        ];
+        let mut index = SearchIndex::new();
+        let companies: Vec<Company> = (0..500)
+            .map(|i| {
+                company(
+                    &format!("co{i}"),
+                    &format!("Acme {i}"),
+                    Some("https://x.example"),
+                )
+            })
+            .collect();
+        let contacts: Vec<Contact> = (0..10_000)
+            .map(|i| {
+                let name = format!("{} Müller", first[i % 8]);
+                let email = format!("{}.{i}@example.com", first[i % 8].to_lowercase());
+                let phone = format!("+1 (555) {}-{}", 100 + i % 900, 1000 + i % 9000);
+                let co = format!("co{}", i % 500);
+                contact(
+                    &format!("c{i}"),
+                    &name,
+                    Some(&email),
+                    Some(&phone),
+                    Some(&co),
+                )
+            })
+            .collect();
+        let mut deals: Vec<Deal> = (0..10_000)
+            .map(|i| {
+                let (co, c) = (format!("co{}", i % 500), format!("c{}", (i * 7) % 10_000));
+                deal(
+                    &format!("d{i}"),
+                    &format!("Renewal {} #{i}", 2026 + i % 3),
+                    Some(&co),
+                    Some(&c),
+                )
+            })
+            .collect();
+        let t = std::time::Instant::now();
+        index.set_companies(&companies);
+        index.set_contacts(&contacts);
+        index.sync_deals(&deals);
+        println!("build {:?}", t.elapsed());
+        for q in [
+            "j",
+            "jo",
+            "5",
+            "x",
+            "e",
+            "m",
+            "muller",
+            "acme renewal",
+            "555-123",
+        ] {
+            let t = std::time::Instant::now();
+            let n = index.search(q, 20).len();
+            println!("{q:>14}: {:?} ({n} hits)", t.elapsed());
+        }
+        deals[5].title = "Renamed".into();
+        let t = std::time::Instant::now();
+        index.sync_deals(&deals);
+        println!("re-sync after one change {:?}", t.elapsed());
     }
 
     #[test]

@@ -1,7 +1,11 @@
 // The signed-in user's own settings: the forecast's currency and stage probabilities (percent).
 // Private on the server (backend Settings class: objectId = the user's id, readable and writable
 // by that user only), read through plain REST (data/rest.ts), and kept on this device so the
-// forecast keeps them offline. One store per signed-in user, outside React like the Team.
+// forecast keeps them offline. Saved offline (or when the server cannot be reached), they are
+// kept on this device and marked waiting, and sent once when the network is back: the object's
+// id is the user's, so at most one exists, and the save is the whole value (a PUT), so sending it
+// again after a lost answer changes nothing. One store per signed-in user, outside React like
+// the Team.
 import { useSyncExternalStore } from 'react';
 import type { CrmClient, Probabilities, User } from 'crm-wasm';
 import { STAGES } from '../lib/stages';
@@ -25,10 +29,14 @@ interface SettingsState {
   loaded: boolean;
   /** Whether the server holds settings for this user yet (PUT, else POST). */
   stored: boolean;
+  /** Saved on this device, not yet on the server. */
+  pending: boolean;
   error?: string;
 }
 
 const cacheKey = (userId: string) => `crm-settings:${userId}`;
+/** Set while the cached settings wait for the server. */
+const pendingKey = (userId: string) => `crm-settings-pending:${userId}`;
 
 function fromJson(json: { currency?: string; probabilities?: Partial<Probabilities> } | undefined): UserSettings {
   return {
@@ -47,7 +55,9 @@ export class SettingsStore {
       const text = localStorage.getItem(cacheKey(userId));
       if (text) cached = fromJson(JSON.parse(text));
     } catch { /* no cache */ }
-    this.current = { settings: cached ?? DEFAULT_SETTINGS, loaded: !!cached, stored: false };
+    const pending = !!cached && localStorage.getItem(pendingKey(userId)) !== null;
+    this.current = { settings: cached ?? DEFAULT_SETTINGS, loaded: !!cached, stored: false, pending };
+    window.addEventListener('online', () => void this.flush().catch(() => undefined));
     void this.load();
   }
 
@@ -69,6 +79,11 @@ export class SettingsStore {
   }
 
   load = async () => {
+    // Settings saved on this device go first (the server's older ones must not replace them).
+    if (this.current.pending) {
+      await this.flush().catch(() => undefined);
+      if (this.current.pending) return;
+    }
     try {
       const json = await rest(this.client, 'GET', `/classes/Settings/${this.userId}`);
       this.set({ settings: fromJson(json), loaded: true, stored: true, error: undefined });
@@ -80,11 +95,54 @@ export class SettingsStore {
     }
   };
 
-  async save(settings: UserSettings) {
-    const body = { currency: settings.currency, probabilities: settings.probabilities };
-    if (this.current.stored) await rest(this.client, 'PUT', `/classes/Settings/${this.userId}`, body);
-    else await rest(this.client, 'POST', '/classes/Settings', { objectId: this.userId, ...body });
-    this.set({ settings, stored: true });
+  /** Saves `settings`: on the server, or (offline, or the server out of reach) on this device
+   * until the network is back. Answers whether they reached the server; throws if it refused. */
+  async save(settings: UserSettings): Promise<boolean> {
+    localStorage.setItem(pendingKey(this.userId), '1');
+    this.set({ settings, pending: true, error: undefined });
+    if (!navigator.onLine) return false;
+    await this.flush();
+    return !this.current.pending;
+  }
+
+  private flushing?: Promise<void>;
+
+  /** Sends the waiting settings, once; a network failure leaves them waiting. */
+  flush(): Promise<void> {
+    this.flushing ??= this.send().finally(() => {
+      this.flushing = undefined;
+    });
+    return this.flushing;
+  }
+
+  private async send() {
+    while (this.current.pending) {
+      const sent = this.current.settings;
+      const body = { currency: sent.currency, probabilities: sent.probabilities };
+      try {
+        if (this.current.stored) await rest(this.client, 'PUT', `/classes/Settings/${this.userId}`, body);
+        else {
+          // Created already (by another device, or an answer lost on the way): then a change.
+          await rest(this.client, 'POST', '/classes/Settings', { objectId: this.userId, ...body }).catch((err: { code?: string }) => {
+            if (err.code !== 'DUPLICATE_VALUE') throw err;
+            return rest(this.client, 'PUT', `/classes/Settings/${this.userId}`, body);
+          });
+        }
+      } catch (err) {
+        const e = err as { code?: string; message?: string };
+        if (e.code === 'NETWORK_ERROR') return;
+        // Refused: said in words; the device goes back to what the server holds.
+        localStorage.removeItem(pendingKey(this.userId));
+        this.set({ pending: false, error: e.message });
+        void this.load();
+        throw err;
+      }
+      // Changed again meanwhile: send the newer ones too.
+      if (this.current.settings === sent) {
+        localStorage.removeItem(pendingKey(this.userId));
+        this.set({ stored: true, pending: false });
+      } else this.set({ stored: true });
+    }
   }
 }
 

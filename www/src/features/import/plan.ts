@@ -206,13 +206,17 @@ export async function importIds(userId: string, kind: ImportKind, rows: Record<s
   const keys = FIELDS[kind].map((f) => f.key);
   const seen = new Map<string, number>();
   const enc = new TextEncoder();
-  const out: string[] = [];
-  for (const row of rows) {
+  const inputs = rows.map((row) => {
     const values = JSON.stringify(keys.map((k) => (mapping[k] ? (row[mapping[k]] ?? '').trim() : '')));
     const n = seen.get(values) ?? 0;
     seen.set(values, n + 1);
-    const digest = await crypto.subtle.digest('SHA-256', enc.encode(`${userId}\n${kind}\n${values}\n${n}`));
-    out.push(`i${[...new Uint8Array(digest).slice(0, 12)].map((b) => b.toString(16).padStart(2, '0')).join('')}`);
+    return enc.encode(`${userId}\n${kind}\n${values}\n${n}`);
+  });
+  // Hashed a thousand at a time in parallel (one await per row took seconds for 10,000 rows).
+  const out: string[] = [];
+  for (let i = 0; i < inputs.length; i += 1000) {
+    const digests = await Promise.all(inputs.slice(i, i + 1000).map((b) => crypto.subtle.digest('SHA-256', b)));
+    for (const d of digests) out.push(`i${[...new Uint8Array(d).slice(0, 12)].map((b) => b.toString(16).padStart(2, '0')).join('')}`);
   }
   return out;
 }

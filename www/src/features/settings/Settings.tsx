@@ -77,9 +77,9 @@ function Forecast() {
     if (problems.length) return;
     setBusy(true);
     try {
-      await store.save({ currency: form.currency, probabilities: form.probabilities as unknown as Probabilities });
+      const sent = await store.save({ currency: form.currency, probabilities: form.probabilities as unknown as Probabilities });
       setDraft(undefined);
-      notifications.show({ color: 'teal', message: 'Forecast settings saved.' });
+      notifications.show({ color: 'teal', message: sent ? 'Forecast settings saved.' : 'Forecast settings saved on this device: they go to the server when you are back online.' });
     } catch (err) {
       setError(describeError(err));
     } finally {

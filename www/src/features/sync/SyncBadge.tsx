@@ -6,6 +6,7 @@ import { Badge, Button, Group, Popover, Stack, Text, UnstyledButton } from '@man
 import { notifications } from '@mantine/notifications';
 import type { PendingOp } from 'crm-wasm';
 import { describeError } from '../../data/crm';
+import { useMySettings } from '../../data/settings';
 import { useSyncStatus, useWorkspaceState } from '../../data/hooks';
 import type { Workspace } from '../../data/workspace';
 
@@ -40,13 +41,16 @@ export function SyncBadge({ workspace, offlineReady }: { workspace: Workspace; o
   useEffect(() => local?.on('rejected', ({ op, error }: { op: PendingOp; error: { code: string; message: string } }) => {
     notifications.show({ color: 'red', title: `${describeOp(op)} was refused by the server`, message: describeError(error), autoClose: false });
   }), [local]);
+  // The forecast settings wait outside the local store's queue (they are not a CRM record).
+  const settingsPending = useMySettings().pending;
+  const pending = status.pending + (settingsPending ? 1 : 0);
   const rejected = ops.filter((o) => o.rejected);
   const label = !status.online ? 'Offline' : status.state === 'syncing' ? 'Syncing…' : rejected.length > 0 || status.state === 'error' ? 'Sync problem' : 'Online';
   const color = !status.online ? 'yellow' : rejected.length > 0 || status.state === 'error' ? 'red' : status.state === 'syncing' ? 'blue' : 'teal';
   return (
     <Popover position="bottom-end" shadow="md" width={320} withinPortal>
       <Popover.Target>
-        <UnstyledButton aria-label={`Sync: ${label}${status.pending ? `, ${status.pending} pending` : ''}`}>
+        <UnstyledButton aria-label={`Sync: ${label}${pending ? `, ${pending} pending` : ''}`}>
           <Badge
             variant="light"
             color={color}
@@ -55,16 +59,17 @@ export function SyncBadge({ workspace, offlineReady }: { workspace: Workspace; o
             title={offlineReady ? 'Your data is saved on this device: the app opens without a connection.' : undefined}
             style={{ cursor: 'pointer' }}
           >
-            {label}{status.pending > 0 && ` · ${status.pending} pending`}
+            {label}{pending > 0 && ` · ${pending} pending`}
           </Badge>
         </UnstyledButton>
       </Popover.Target>
       <Popover.Dropdown data-testid="sync-details">
-        {ops.length === 0 ? (
+        {ops.length === 0 && !settingsPending ? (
           <Text size="sm">{status.online ? 'Every change is on the server.' : 'You are offline. Changes you make are kept on this device and sent once when you are back online.'}</Text>
         ) : (
           <Stack gap="xs">
-            <Text size="sm" fw={600}>{ops.length} {ops.length === 1 ? 'change waits' : 'changes wait'} for the server{status.online ? '' : ' (offline)'}</Text>
+            <Text size="sm" fw={600}>{pending} {pending === 1 ? 'change waits' : 'changes wait'} for the server{status.online ? '' : ' (offline)'}</Text>
+            {settingsPending && <Text size="sm">Your forecast settings</Text>}
             {ops.map((op) => (
               <Group key={op.seq} justify="space-between" wrap="nowrap" gap="xs">
                 <div>

@@ -12,6 +12,8 @@
 //! - `idb`: IndexedDB requests and transactions as futures;
 //! - `local_store`: the local datastore's IndexedDB layout (records, pins, queue, meta), over
 //!   the core's offline rules;
+//! - `local_handle`: the local datastore's live state behind its handle: the core's replay run
+//!   under a Web Lock, a replay when the browser comes back online, sync events delivered;
 //! - `js`: JavaScript values in and out of the `#[wasm_bindgen]` surface (checked arguments,
 //!   JSON both ways, typed errors, listeners, the async exports' one promise path);
 //! - `live_sink`: where the Live Query driver's output goes (callbacks, a pipeline, a pin);
@@ -22,6 +24,7 @@ pub(crate) mod handles;
 pub(crate) mod idb;
 pub(crate) mod js;
 pub(crate) mod live_sink;
+pub(crate) mod local_handle;
 pub mod local_store;
 pub(crate) mod locks;
 pub(crate) mod shared;

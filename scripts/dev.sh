@@ -8,12 +8,19 @@ bash scripts/ensure-tools.sh
 bash scripts/build.sh release
 bash backend/ctl.sh start dev
 playground_pid=
-trap '[ -n "$playground_pid" ] && kill "$playground_pid" 2>/dev/null; bash "$root/backend/ctl.sh" stop dev' EXIT INT TERM
+vite_pid=
+trap 'for p in $vite_pid $playground_pid; do kill "$p" 2>/dev/null; done; bash "$root/backend/ctl.sh" stop dev' EXIT INT TERM
 node backend/seed.js http://127.0.0.1:1337/parse
 # The API playground (Parse Dashboard with REST and GraphQL consoles): dev only, loopback only.
 PARSE_MASTER_KEY=$(bash backend/ctl.sh master-key dev) node scripts/playground.mjs > backend/.data/dev/playground.log 2>&1 &
 playground_pid=$!
 for _ in $(seq 1 40); do curl -fs -o /dev/null http://127.0.0.1:4040/login && break; sleep 0.25; done
+# The app's dev server; the address is printed once it answers, and after its first page (which
+# makes Vite pre-bundle the dependencies) has been asked for, so the first visit does not race it.
+(cd www && exec ./node_modules/.bin/vite --host 127.0.0.1 --port 5173 --strictPort) &
+vite_pid=$!
+for _ in $(seq 1 240); do curl -fs -o /dev/null http://127.0.0.1:5173/ && break; sleep 0.5; done
+curl -fs -o /dev/null --max-time 120 http://127.0.0.1:5173/src/main.tsx || true
 cat <<MSG
 
   crm-wasm is running:
@@ -26,4 +33,4 @@ cat <<MSG
     demo user    demo / demo-password
 
 MSG
-cd www && npx vite --host 127.0.0.1 --port 5173 --strictPort
+wait "$vite_pid"

@@ -629,8 +629,8 @@ async fn find_all_pages_through_more_than_one_page() {
     );
     let sevens = c.deals().equal_to("amount".into(), n(0.0)).unwrap();
     assert_eq!(
-        decode::<Deal>(sevens.find_all().await.unwrap()).len() as f64,
-        sevens.count().await.unwrap()
+        sevens.count().await.unwrap(),
+        decode::<Deal>(sevens.find_all().await.unwrap()).len() as f64
     );
 }
 

@@ -35,6 +35,8 @@ async fn count_titled(c: &CrmClient, title: &str) -> f64 {
         .count()
         .await
         .unwrap()
+        .as_f64()
+        .unwrap()
 }
 
 #[wasm_bindgen_test]

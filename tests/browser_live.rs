@@ -10,6 +10,7 @@ use crm_wasm::Deal;
 use serde_json::{json, Value};
 use std::cell::RefCell;
 use std::rc::Rc;
+use wasm_bindgen::convert::TryFromJsValue;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
 
@@ -219,7 +220,9 @@ async fn a_live_pipeline_applies_events_incrementally() {
     let id = live
         .live_pipeline(pipeline.handle_ref(), b.deals().handle_ref())
         .await
-        .unwrap();
+        .unwrap()
+        .as_f64()
+        .unwrap() as u32;
     within(5000.0, "the subscription", || live.is_subscribed(id)).await;
     let won = |p: &PipelineHandle| -> (u32, f64) {
         let cols: Vec<crm_wasm::pipeline::ColumnSummary> =
@@ -281,14 +284,15 @@ async fn pinned_objects_in_the_local_store_follow_live_events() {
             .unwrap(),
     );
     let b = second_client(&a).await;
-    let store = LocalStore::open(&b, Some(ts(json!({"autoSync": false}))))
-        .await
-        .unwrap();
+    let store = LocalStore::open(&b, Some(ts(json!({"autoSync": false}))));
+    let store = LocalStore::try_from_js_value(store.await.unwrap()).unwrap();
     let live = LiveQueryClient::new(&b, None).unwrap();
     let id = live
         .live_pin(store.handle_ref(), b.deals().handle_ref(), None)
         .await
-        .unwrap();
+        .unwrap()
+        .as_f64()
+        .unwrap() as u32;
     within(5000.0, "the subscription", || live.is_subscribed(id)).await;
     let local = || b.deals().from_local_datastore(store.handle_ref()).unwrap();
     assert_eq!(local().count().await.unwrap(), 1.0, "pinned at once");

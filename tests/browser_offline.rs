@@ -11,6 +11,7 @@ use crm_wasm::Deal;
 use serde_json::{json, Value};
 use std::cell::RefCell;
 use std::rc::Rc;
+use wasm_bindgen::convert::TryFromJsValue;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
 
@@ -49,9 +50,8 @@ async fn pair(prefix: &str) -> (CrmClient, CrmClient) {
 }
 
 async fn open(c: &CrmClient) -> LocalStore {
-    LocalStore::open(c, Some(ts(json!({"autoSync": false}))))
-        .await
-        .unwrap()
+    let store = LocalStore::open(c, Some(ts(json!({"autoSync": false}))));
+    LocalStore::try_from_js_value(store.await.unwrap()).unwrap()
 }
 
 fn recorder(store: &LocalStore, event: &str) -> Rc<RefCell<Vec<Value>>> {
@@ -73,6 +73,8 @@ async fn server_titles(c: &CrmClient, title: &str) -> usize {
         .unwrap()
         .count()
         .await
+        .unwrap()
+        .as_f64()
         .unwrap() as usize
 }
 

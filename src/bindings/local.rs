@@ -6,14 +6,15 @@
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 
+use js_sys::Promise;
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::handles::handle;
 use super::{
-    from_js, opt_from_js, opt_text_arg, text_arg, texts_arg, to_js, to_js_error, CrmClient,
-    Listeners, OrJs, SharedRef,
+    from_js, opt_from_js, opt_text_arg, promise, text_arg, texts_arg, to_js, to_js_error,
+    CrmClient, Listeners, OrJs, SharedRef,
 };
 use crate::browser::local_store::{LocalStore as Store, DEFAULT_PIN};
 use crate::browser::locks::{self, OnlineListener};
@@ -30,8 +31,8 @@ pub(crate) struct Inner {
     online: RefCell<Option<OnlineListener>>,
 }
 
-/// The local datastore of the signed-in user.
-#[wasm_bindgen]
+/// The local datastore of the signed-in user (declared in `types.d.ts`).
+#[wasm_bindgen(skip_typescript)]
 pub struct LocalStore {
     id: u32,
     pub(super) inner: Rc<Inner>,
@@ -109,15 +110,16 @@ impl Inner {
 
 #[wasm_bindgen]
 impl LocalStore {
-    /// Opens the local database of `client`'s signed-in user.
-    pub async fn open(
-        client: &CrmClient,
-        #[wasm_bindgen(unchecked_optional_param_type = "LocalOptions | null")] options: Option<
-            JsValue,
-        >,
-    ) -> Result<LocalStore, JsValue> {
-        let options: LocalOptions = opt_from_js(options, "options")?;
+    #[wasm_bindgen(skip_typescript)]
+    pub fn open(client: &CrmClient, options: Option<JsValue>) -> Promise {
         let shared = client.shared().clone();
+        promise(async move { Ok(Self::open_with(shared, options).await?.into()) })
+    }
+}
+
+impl LocalStore {
+    async fn open_with(shared: SharedRef, options: Option<JsValue>) -> Result<LocalStore, JsValue> {
+        let options: LocalOptions = opt_from_js(options, "options")?;
         let user = shared.core.current_user();
         let user = user.ok_or_else(|| to_js_error(CrmError::NotSignedIn))?;
         let endpoint = shared.core.platform().endpoint();
@@ -154,22 +156,21 @@ impl LocalStore {
             inner,
         })
     }
+}
 
-    /// Stores objects of a class and adds them to the default pin (or the pin `name`).
-    /// (Declared in `types.d.ts`, generic over the class.)
+#[wasm_bindgen]
+impl LocalStore {
     #[wasm_bindgen(js_name = pinAll, skip_typescript)]
-    pub async fn pin_all(
-        &self,
-        #[wasm_bindgen(js_name = "className", unchecked_param_type = "CrmClassName")]
-        class: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "Array<Company | Contact | Deal | Activity>")]
-        objects: JsValue,
-        #[wasm_bindgen(unchecked_optional_param_type = "string")] name: Option<JsValue>,
-    ) -> Result<u32, JsValue> {
-        let name = opt_name(name)?;
-        self.pin_objects(&class, &objects, name).await
+    pub fn pin_all(&self, class: JsValue, objects: JsValue, name: Option<JsValue>) -> Promise {
+        let inner = self.inner.clone();
+        promise(async move {
+            let name = opt_name(name)?;
+            Ok(inner.pin_objects(&class, &objects, name).await?.into())
+        })
     }
+}
 
+impl Inner {
     async fn pin_objects(
         &self,
         class: &JsValue,
@@ -190,7 +191,6 @@ impl LocalStore {
         let pin = name.as_deref().unwrap_or(DEFAULT_PIN);
         let mut refused = None;
         let n = self
-            .inner
             .store
             .pin_chunked(class_name, pin, len.div_ceil(chunk), |i| {
                 let part = objects.slice((i * chunk) as u32, ((i + 1) * chunk).min(len) as u32);
@@ -205,167 +205,143 @@ impl LocalStore {
         }
         Ok(n.map_err(to_js_error)? as u32)
     }
+}
 
-    /// Pins one object (the seed's `pin`).
+#[wasm_bindgen]
+impl LocalStore {
     #[wasm_bindgen(skip_typescript)]
-    pub async fn pin(
-        &self,
-        #[wasm_bindgen(js_name = "className", unchecked_param_type = "CrmClassName")]
-        class: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "Company | Contact | Deal | Activity")]
-        object: JsValue,
-    ) -> Result<u32, JsValue> {
-        self.pin_objects(&class, &js_sys::Array::of1(&object), None)
-            .await
+    pub fn pin(&self, class: JsValue, object: JsValue) -> Promise {
+        let inner = self.inner.clone();
+        promise(async move {
+            let objects = js_sys::Array::of1(&object);
+            Ok(inner.pin_objects(&class, &objects, None).await?.into())
+        })
     }
 
-    /// `pinAll` under a name, as the Parse SDK's `pinAllWithName`.
     #[wasm_bindgen(js_name = pinWithName, skip_typescript)]
-    pub async fn pin_with_name(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue,
-        #[wasm_bindgen(js_name = "className", unchecked_param_type = "CrmClassName")]
-        class: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "Array<Company | Contact | Deal | Activity>")]
-        objects: JsValue,
-    ) -> Result<u32, JsValue> {
-        let name = text_arg(&name, "pin name")?;
-        self.pin_objects(&class, &objects, Some(name)).await
+    pub fn pin_with_name(&self, name: JsValue, class: JsValue, objects: JsValue) -> Promise {
+        let inner = self.inner.clone();
+        promise(async move {
+            let name = text_arg(&name, "pin name")?;
+            Ok(inner
+                .pin_objects(&class, &objects, Some(name))
+                .await?
+                .into())
+        })
     }
 
-    /// Removes objects from a pin (every pin of the class if `name` is not given).
-    pub async fn unpin(
-        &self,
-        #[wasm_bindgen(js_name = "className", unchecked_param_type = "CrmClassName")]
-        class: JsValue,
-        #[wasm_bindgen(js_name = "objectIds", unchecked_param_type = "string[]")] ids: JsValue,
-        #[wasm_bindgen(unchecked_optional_param_type = "string")] name: Option<JsValue>,
-    ) -> Result<(), JsValue> {
-        let (class, ids) = (
-            text_arg(&class, "className")?,
-            texts_arg(&ids, "objectIds")?,
-        );
-        let name = opt_name(name)?;
-        self.inner
-            .store
-            .unpin(&class, Some(&ids), name.as_deref())
-            .await
-            .js()
-    }
-
-    /// Unpins everything of a class ("Deal") or every object of a named pin.
-    #[wasm_bindgen(js_name = unpinAll)]
-    pub async fn unpin_all(
-        &self,
-        #[wasm_bindgen(js_name = "classNameOrPin", unchecked_param_type = "string")] what: JsValue,
-    ) -> Result<(), JsValue> {
-        let what = text_arg(&what, "classNameOrPin")?;
-        self.inner.store.unpin_all(&what).await.js()
-    }
-
-    /// Creates an object offline-first: stored and queued at once, sent when possible.
-    /// Answers the object with its client-chosen objectId.
     #[wasm_bindgen(skip_typescript)]
-    pub async fn create(
-        &self,
-        #[wasm_bindgen(js_name = "className", unchecked_param_type = "CrmClassName")]
-        class: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "Company | Contact | Deal | Activity")]
-        object: JsValue,
-    ) -> Result<JsValue, JsValue> {
-        let class = class_arg(&class)?;
-        let object = from_js(&object, class.name())?;
-        let (js, body, rid) =
-            offline::prepare_create(&self.inner.shared.core, class, object).js()?;
-        let store = &self.inner.store;
-        store
-            .queue_create(class.name(), js.clone(), body, rid)
-            .await
-            .js()?;
-        self.inner.queued().await;
-        to_js(&js)
+    pub fn unpin(&self, class: JsValue, ids: JsValue, name: Option<JsValue>) -> Promise {
+        let inner = self.inner.clone();
+        promise(async move {
+            let (class, ids) = (
+                text_arg(&class, "className")?,
+                texts_arg(&ids, "objectIds")?,
+            );
+            let name = opt_name(name)?;
+            let unpinned = inner.store.unpin(&class, Some(&ids), name.as_deref());
+            unpinned.await.js()?;
+            Ok(JsValue::UNDEFINED)
+        })
     }
 
-    /// Updates fields offline-first (`null` unsets).
+    #[wasm_bindgen(js_name = unpinAll, skip_typescript)]
+    pub fn unpin_all(&self, what: JsValue) -> Promise {
+        let inner = self.inner.clone();
+        promise(async move {
+            let what = text_arg(&what, "classNameOrPin")?;
+            inner.store.unpin_all(&what).await.js()?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
     #[wasm_bindgen(skip_typescript)]
-    pub async fn update(
-        &self,
-        #[wasm_bindgen(js_name = "className", unchecked_param_type = "CrmClassName")]
-        class: JsValue,
-        #[wasm_bindgen(js_name = "objectId", unchecked_param_type = "string")] id: JsValue,
-        #[wasm_bindgen(
-            unchecked_param_type = "Changes<Company> | Changes<Contact> | DealChanges | Changes<Activity>"
-        )]
-        changes: JsValue,
-    ) -> Result<(), JsValue> {
-        let (class, id) = (class_arg(&class)?, text_arg(&id, "objectId")?);
-        let changes: Changes = from_js(&changes, class.name())?;
-        let rid = self.inner.shared.core.new_id();
-        let store = &self.inner.store;
-        store
-            .queue_update(class.name(), &id, &changes, rid)
-            .await
-            .js()?;
-        self.inner.queued().await;
-        Ok(())
+    pub fn create(&self, class: JsValue, object: JsValue) -> Promise {
+        let inner = self.inner.clone();
+        promise(async move {
+            let class = class_arg(&class)?;
+            let object = from_js(&object, class.name())?;
+            let (js, body, rid) =
+                offline::prepare_create(&inner.shared.core, class, object).js()?;
+            let store = &inner.store;
+            store
+                .queue_create(class.name(), js.clone(), body, rid)
+                .await
+                .js()?;
+            inner.queued().await;
+            to_js(&js)
+        })
     }
 
-    /// Deletes offline-first.
-    pub async fn destroy(
-        &self,
-        #[wasm_bindgen(js_name = "className", unchecked_param_type = "CrmClassName")]
-        class: JsValue,
-        #[wasm_bindgen(js_name = "objectId", unchecked_param_type = "string")] id: JsValue,
-    ) -> Result<(), JsValue> {
-        let (class, id) = (class_arg(&class)?, text_arg(&id, "objectId")?);
-        let rid = self.inner.shared.core.new_id();
-        self.inner
-            .store
-            .queue_delete(class.name(), &id, rid)
-            .await
-            .js()?;
-        self.inner.queued().await;
-        Ok(())
+    #[wasm_bindgen(skip_typescript)]
+    pub fn update(&self, class: JsValue, id: JsValue, changes: JsValue) -> Promise {
+        let inner = self.inner.clone();
+        promise(async move {
+            let (class, id) = (class_arg(&class)?, text_arg(&id, "objectId")?);
+            let changes: Changes = from_js(&changes, class.name())?;
+            let rid = inner.shared.core.new_id();
+            let store = &inner.store;
+            store
+                .queue_update(class.name(), &id, &changes, rid)
+                .await
+                .js()?;
+            inner.queued().await;
+            Ok(JsValue::UNDEFINED)
+        })
     }
 
-    /// Replays queued writes now (one tab at a time) and answers what happened.
-    #[wasm_bindgen(unchecked_return_type = "SyncReport")]
-    pub async fn sync(&self) -> Result<JsValue, JsValue> {
-        to_js(&self.inner.sync_locked().await?)
+    #[wasm_bindgen(skip_typescript)]
+    pub fn destroy(&self, class: JsValue, id: JsValue) -> Promise {
+        let inner = self.inner.clone();
+        promise(async move {
+            let (class, id) = (class_arg(&class)?, text_arg(&id, "objectId")?);
+            let rid = inner.shared.core.new_id();
+            inner
+                .store
+                .queue_delete(class.name(), &id, rid)
+                .await
+                .js()?;
+            inner.queued().await;
+            Ok(JsValue::UNDEFINED)
+        })
     }
 
-    /// Writes still queued, oldest first (with `rejected` set on those the server refused).
-    #[wasm_bindgen(unchecked_return_type = "PendingOp[]")]
-    pub async fn pending(&self) -> Result<JsValue, JsValue> {
-        to_js(&self.inner.store.pending().await.js()?)
+    #[wasm_bindgen(skip_typescript)]
+    pub fn sync(&self) -> Promise {
+        let inner = self.inner.clone();
+        promise(async move { to_js(&inner.sync_locked().await?) })
     }
 
-    /// Drops a queued write (e.g. one the server rejected), leaving the local copy as it is.
-    /// Answers whether it was still queued (it may have been sent meanwhile).
-    #[wasm_bindgen(js_name = dropOp)]
-    pub async fn drop_op(&self, seq: f64) -> Result<bool, JsValue> {
-        if !(seq.is_finite() && seq.fract() == 0.0 && seq >= 1.0 && seq <= 2f64.powi(53)) {
-            return Err(to_js_error(CrmError::InvalidInput(format!(
-                "seq must be the seq of a queued op (a whole number from 1), got {seq}"
-            ))));
-        }
-        let dropped = self.inner.store.drop_op(seq as u64).await.js()?;
-        self.inner.sync.dropped(self.inner.pending_count().await);
-        self.inner.flush();
-        Ok(dropped)
+    #[wasm_bindgen(skip_typescript)]
+    pub fn pending(&self) -> Promise {
+        let inner = self.inner.clone();
+        promise(async move { to_js(&inner.store.pending().await.js()?) })
     }
 
-    #[wasm_bindgen(getter, unchecked_return_type = "SyncStatus")]
+    #[wasm_bindgen(js_name = dropOp, skip_typescript)]
+    pub fn drop_op(&self, seq: f64) -> Promise {
+        let inner = self.inner.clone();
+        promise(async move {
+            if !(seq.is_finite() && seq.fract() == 0.0 && seq >= 1.0 && seq <= 2f64.powi(53)) {
+                return Err(to_js_error(CrmError::InvalidInput(format!(
+                    "seq must be the seq of a queued op (a whole number from 1), got {seq}"
+                ))));
+            }
+            let dropped = inner.store.drop_op(seq as u64).await.js()?;
+            inner.sync.dropped(inner.pending_count().await);
+            inner.flush();
+            Ok(dropped.into())
+        })
+    }
+
+    #[wasm_bindgen(getter, skip_typescript)]
     pub fn status(&self) -> JsValue {
         to_js(&self.inner.sync.status()).unwrap_or(JsValue::NULL)
     }
 
-    /// Listens to "status" (SyncStatus), "progress" ({done, total}), "rejected" ({op, error})
-    /// or "conflict" (Conflict). Returns a function that removes the listener.
-    #[wasm_bindgen(unchecked_return_type = "() => void")]
+    #[wasm_bindgen(skip_typescript)]
     pub fn on(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "'status' | 'progress' | 'rejected' | 'conflict'")]
         event: JsValue,
         listener: js_sys::Function,
     ) -> Result<js_sys::Function, JsValue> {
@@ -376,6 +352,7 @@ impl LocalStore {
         Ok(self.inner.listeners[i].add(listener))
     }
 
+    #[wasm_bindgen(skip_typescript)]
     pub fn close(&self) {
         self.inner.online.borrow_mut().take();
         self.inner.store.close();

@@ -2,6 +2,7 @@
 //! conditions are checked against the class's schema when the query runs. Its TypeScript
 //! declaration (generic over the model) is in `types.d.ts`.
 
+use js_sys::Promise;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
@@ -9,12 +10,13 @@ use wasm_bindgen::prelude::*;
 use std::rc::Rc;
 
 use super::handles::handle;
-use super::LocalStore;
 use super::{
-    count_value, from_js, opt_text_arg, rest_texts, text_arg, to_js, to_js_error, SharedRef,
+    count_value, from_js, opt_from_js, opt_text_arg, promise, rest_texts, text_arg, to_js,
+    to_js_error, values_arg, SharedRef,
 };
-use crate::error::CrmError;
-use crate::query::{Constraint, Query};
+use super::{CrmClient, LocalStore};
+use crate::browser::local_store::DEFAULT_PIN;
+use crate::query::{Constraint, Query, TextOptions};
 use crate::schema::HasSchema;
 
 pub(crate) use crate::class::CrmClass;
@@ -37,14 +39,14 @@ macro_rules! builders {
 
 use Constraint as C;
 builders! {
-    equal_to = equalTo(field: JsValue => text_arg(&field, "field"), v: JsValue => value(v, &field)) |q| q.constraints.push(C::EqualTo { field, value: v });
-    not_equal_to = notEqualTo(field: JsValue => text_arg(&field, "field"), v: JsValue => value(v, &field)) |q| q.constraints.push(C::NotEqualTo { field, value: v });
-    less_than = lessThan(field: JsValue => text_arg(&field, "field"), v: JsValue => value(v, &field)) |q| q.constraints.push(C::LessThan { field, value: v });
-    less_than_or_equal_to = lessThanOrEqualTo(field: JsValue => text_arg(&field, "field"), v: JsValue => value(v, &field)) |q| q.constraints.push(C::LessThanOrEqualTo { field, value: v });
-    greater_than = greaterThan(field: JsValue => text_arg(&field, "field"), v: JsValue => value(v, &field)) |q| q.constraints.push(C::GreaterThan { field, value: v });
-    greater_than_or_equal_to = greaterThanOrEqualTo(field: JsValue => text_arg(&field, "field"), v: JsValue => value(v, &field)) |q| q.constraints.push(C::GreaterThanOrEqualTo { field, value: v });
-    contained_in = containedIn(field: JsValue => text_arg(&field, "field"), vs: JsValue => values(vs, &field)) |q| q.constraints.push(C::ContainedIn { field, values: vs });
-    not_contained_in = notContainedIn(field: JsValue => text_arg(&field, "field"), vs: JsValue => values(vs, &field)) |q| q.constraints.push(C::NotContainedIn { field, values: vs });
+    equal_to = equalTo(field: JsValue => text_arg(&field, "field"), v: JsValue => from_js(&v, &field)) |q| q.constraints.push(C::EqualTo { field, value: v });
+    not_equal_to = notEqualTo(field: JsValue => text_arg(&field, "field"), v: JsValue => from_js(&v, &field)) |q| q.constraints.push(C::NotEqualTo { field, value: v });
+    less_than = lessThan(field: JsValue => text_arg(&field, "field"), v: JsValue => from_js(&v, &field)) |q| q.constraints.push(C::LessThan { field, value: v });
+    less_than_or_equal_to = lessThanOrEqualTo(field: JsValue => text_arg(&field, "field"), v: JsValue => from_js(&v, &field)) |q| q.constraints.push(C::LessThanOrEqualTo { field, value: v });
+    greater_than = greaterThan(field: JsValue => text_arg(&field, "field"), v: JsValue => from_js(&v, &field)) |q| q.constraints.push(C::GreaterThan { field, value: v });
+    greater_than_or_equal_to = greaterThanOrEqualTo(field: JsValue => text_arg(&field, "field"), v: JsValue => from_js(&v, &field)) |q| q.constraints.push(C::GreaterThanOrEqualTo { field, value: v });
+    contained_in = containedIn(field: JsValue => text_arg(&field, "field"), vs: JsValue => values_arg(&vs, &field)) |q| q.constraints.push(C::ContainedIn { field, values: vs });
+    not_contained_in = notContainedIn(field: JsValue => text_arg(&field, "field"), vs: JsValue => values_arg(&vs, &field)) |q| q.constraints.push(C::NotContainedIn { field, values: vs });
     exists = exists(field: JsValue => text_arg(&field, "field")) |q| q.constraints.push(C::Exists { field });
     does_not_exist = doesNotExist(field: JsValue => text_arg(&field, "field")) |q| q.constraints.push(C::DoesNotExist { field });
     starts_with = startsWith(field: JsValue => text_arg(&field, "field"), text: JsValue => text_arg(&text, "the text to search for"), options: Option<JsValue> => case_insensitive(options)) |q| q.constraints.push(C::StartsWith { field, text, case_insensitive: options });
@@ -59,6 +61,27 @@ builders! {
     select = select + variadic(fields: Vec<JsValue> => rest_texts(&fields, "a selected field")) |q| q.keys.extend(fields);
     include = include + variadic(fields: Vec<JsValue> => rest_texts(&fields, "an included field")) |q| q.include.extend(fields);
 }
+
+/// The query entry points, `crm.deals()` etc. (here, so the client module does not depend on
+/// the query module).
+macro_rules! entry_points {
+    ($($name:ident = $class:ident),*) => {
+        #[wasm_bindgen]
+        impl CrmClient {$(
+            #[wasm_bindgen(skip_typescript)]
+            pub fn $name(&self) -> CrmQuery {
+                CrmQuery::new(self.shared().clone(), CrmClass::$class)
+            }
+        )*}
+    };
+}
+
+entry_points!(
+    companies = Company,
+    contacts = Contact,
+    deals = Deal,
+    activities = Activity
+);
 
 // Sub-queries outside the table: they check the sub-query's class against this query's.
 #[wasm_bindgen]
@@ -125,32 +148,9 @@ impl Clone for CrmQuery {
     }
 }
 
-fn value(js: JsValue, what: &str) -> Result<serde_json::Value, JsValue> {
-    from_js(&js, what)
-}
-
-fn values(js: JsValue, what: &str) -> Result<Vec<serde_json::Value>, JsValue> {
-    if !js_sys::Array::is_array(&js) {
-        return Err(to_js_error(CrmError::InvalidInput(format!(
-            "the values for {what} must be an array"
-        ))));
-    }
-    js_sys::Array::from(&js)
-        .iter()
-        .map(|v| value(v, what))
-        .collect()
-}
-
-/// The options of startsWith / contains / endsWith, `{ caseInsensitive?: boolean }`: whether
-/// the match ignores case.
+/// The options of startsWith / contains / endsWith: whether the match ignores case.
 fn case_insensitive(options: Option<JsValue>) -> Result<bool, JsValue> {
-    #[derive(serde::Deserialize, Default)]
-    #[serde(rename_all = "camelCase", deny_unknown_fields)]
-    struct TextOptions {
-        #[serde(default)]
-        case_insensitive: bool,
-    }
-    let options: TextOptions = super::opt_from_js(options, "text options")?;
+    let options: TextOptions = opt_from_js(options, "text options")?;
     Ok(options.case_insensitive)
 }
 
@@ -173,6 +173,16 @@ impl QueryData {
     }
     pub(crate) fn query(&self) -> &Query {
         &self.query
+    }
+
+    /// `query` run against the local store, if this query reads from it.
+    async fn local_find(&self, query: &Query) -> Option<Result<Vec<serde_json::Value>, JsValue>> {
+        let (store, pin) = self.local.as_ref()?;
+        let found = store
+            .store
+            .find(self.class.name(), query, pin.as_deref())
+            .await;
+        Some(found.map_err(to_js_error))
     }
 }
 
@@ -216,28 +226,21 @@ impl CrmQuery {
         })
     }
 
-    /// `query` run against the local store, if this query reads from it.
-    async fn local_find(&self, query: &Query) -> Option<Result<Vec<serde_json::Value>, JsValue>> {
-        let (store, pin) = self.local.as_ref()?;
-        let found = store
-            .store
-            .find(self.class.name(), query, pin.as_deref())
-            .await;
-        Some(found.map_err(to_js_error))
-    }
-
     #[wasm_bindgen(skip_typescript, getter, js_name = className)]
     pub fn class_name(&self) -> String {
         self.data.class_name()
     }
 
     #[wasm_bindgen(skip_typescript)]
-    pub async fn find(&self) -> Result<JsValue, JsValue> {
-        if let Some(found) = self.local_find(&self.query).await {
-            return to_js(&found?);
-        }
-        let core = &self.shared.core;
-        with_model!(self.class, T => to_js(&self.shared.run(core.find::<T>(&self.query)).await?))
+    pub fn find(&self) -> Promise {
+        let q = self.data.clone();
+        promise(async move {
+            if let Some(found) = q.local_find(&q.query).await {
+                return to_js(&found?);
+            }
+            let core = &q.shared.core;
+            with_model!(q.class, T => to_js(&q.shared.run(core.find::<T>(&q.query)).await?))
+        })
     }
 
     /// The same query, run against the local datastore.
@@ -255,53 +258,59 @@ impl CrmQuery {
             Some(v) => opt_text_arg(&v, "pin name")?,
             None => None,
         };
-        let pin = name.unwrap_or_else(|| crate::browser::local_store::DEFAULT_PIN.into());
+        let pin = name.unwrap_or_else(|| DEFAULT_PIN.into());
         Ok(self.with_local(Some((store, Some(pin))), |_| {}))
     }
 
     #[wasm_bindgen(skip_typescript, js_name = findAll)]
-    pub async fn find_all(&self) -> Result<JsValue, JsValue> {
-        if let Some(found) = self.local_find(&self.query.every_match()).await {
-            return to_js(&found?);
-        }
-        let core = &self.shared.core;
-        with_model!(self.class, T => to_js(&self.shared.run(core.find_all::<T>(&self.query)).await?))
+    pub fn find_all(&self) -> Promise {
+        let q = self.data.clone();
+        promise(async move {
+            if let Some(found) = q.local_find(&q.query.every_match()).await {
+                return to_js(&found?);
+            }
+            let core = &q.shared.core;
+            with_model!(q.class, T => to_js(&q.shared.run(core.find_all::<T>(&q.query)).await?))
+        })
     }
 
     #[wasm_bindgen(skip_typescript)]
-    pub async fn first(&self) -> Result<JsValue, JsValue> {
-        if let Some(found) = self.local_find(&self.query.first_match()).await {
-            return found?.first().map_or(Ok(JsValue::UNDEFINED), to_js);
-        }
-        with_model!(self.class, T => first_as::<T>(self).await)
+    pub fn first(&self) -> Promise {
+        let q = self.data.clone();
+        promise(async move {
+            if let Some(found) = q.local_find(&q.query.first_match()).await {
+                return found?.first().map_or(Ok(JsValue::UNDEFINED), to_js);
+            }
+            with_model!(q.class, T => first_as::<T>(&q).await)
+        })
     }
 
     #[wasm_bindgen(skip_typescript)]
-    pub async fn get(
-        &self,
-        #[wasm_bindgen(js_name = "objectId")] object_id: JsValue,
-    ) -> Result<JsValue, JsValue> {
-        let object_id = text_arg(&object_id, "objectId")?;
-        if let Some((store, _)) = &self.local {
-            let found = store.store.get_found(self.class.name(), &object_id).await;
-            return to_js(&found.map_err(to_js_error)?);
-        }
-        let (core, include) = (&self.shared.core, &self.query.include);
-        with_model!(self.class, T => to_js(&self.shared.run(core.get::<T>(&object_id, include)).await?))
+    pub fn get(&self, object_id: JsValue) -> Promise {
+        let q = self.data.clone();
+        promise(async move {
+            let object_id = text_arg(&object_id, "objectId")?;
+            if let Some((store, _)) = &q.local {
+                let found = store.store.get_found(q.class.name(), &object_id).await;
+                return to_js(&found.map_err(to_js_error)?);
+            }
+            let (core, include) = (&q.shared.core, &q.query.include);
+            with_model!(q.class, T => to_js(&q.shared.run(core.get::<T>(&object_id, include)).await?))
+        })
     }
 
     #[wasm_bindgen(skip_typescript)]
-    pub async fn count(&self) -> Result<f64, JsValue> {
-        if let Some((store, pin)) = &self.local {
-            let n = store
-                .store
-                .count(self.class.name(), &self.query, pin.as_deref())
-                .await;
-            return Ok(n.map_err(to_js_error)? as f64);
-        }
-        let core = &self.shared.core;
-        let n = with_model!(self.class, T => self.shared.run(core.count::<T>(&self.query)).await)?;
-        Ok(n as f64)
+    pub fn count(&self) -> Promise {
+        let q = self.data.clone();
+        promise(async move {
+            if let Some((store, pin)) = &q.local {
+                let n = store.store.count(q.class.name(), &q.query, pin.as_deref());
+                return Ok((n.await.map_err(to_js_error)? as f64).into());
+            }
+            let core = &q.shared.core;
+            let n = with_model!(q.class, T => q.shared.run(core.count::<T>(&q.query)).await)?;
+            Ok((n as f64).into())
+        })
     }
 
     #[wasm_bindgen(skip_typescript, js_name = toJSON)]
@@ -314,35 +323,20 @@ impl CrmQuery {
 /// so that the query module depends on the store module and never the other way round.
 #[wasm_bindgen]
 impl LocalStore {
-    /// Brings a pin up to date with `query` on the server: objects whose version differs are
-    /// stored, pinned objects the server no longer returns are dropped.
-    #[wasm_bindgen(js_name = refreshPin, unchecked_return_type = "{ updated: number; removed: number }")]
-    pub async fn refresh_pin(
-        &self,
-        #[wasm_bindgen(
-            unchecked_param_type = "CrmQuery<Company> | CrmQuery<Contact> | CrmQuery<Deal> | CrmQuery<Activity>"
-        )]
-        query: JsValue,
-        #[wasm_bindgen(unchecked_optional_param_type = "string")] name: Option<JsValue>,
-    ) -> Result<JsValue, JsValue> {
-        let query = CrmQuery::arg(&query, "query")?;
-        let name = name
-            .map(|v| opt_text_arg(&v, "pin name"))
-            .transpose()?
-            .flatten();
-        let class = query.class_name();
-        let (updated, removed) = self
-            .inner
-            .store
-            .refresh_pin(
-                &self.inner.shared.core,
-                &class,
-                name.as_deref()
-                    .unwrap_or(crate::browser::local_store::DEFAULT_PIN),
-                query.query(),
-            )
-            .await
-            .map_err(to_js_error)?;
-        to_js(&serde_json::json!({ "updated": updated, "removed": removed }))
+    #[wasm_bindgen(js_name = refreshPin, skip_typescript)]
+    pub fn refresh_pin(&self, query: JsValue, name: Option<JsValue>) -> Promise {
+        let inner = self.inner.clone();
+        promise(async move {
+            let query = CrmQuery::arg(&query, "query")?;
+            let name = name
+                .map(|v| opt_text_arg(&v, "pin name"))
+                .transpose()?
+                .flatten();
+            let pin = name.as_deref().unwrap_or(DEFAULT_PIN);
+            let (core, class) = (&inner.shared.core, query.class_name());
+            let refreshed = inner.store.refresh_pin(core, &class, pin, query.query());
+            let (updated, removed) = refreshed.await.map_err(to_js_error)?;
+            to_js(&serde_json::json!({ "updated": updated, "removed": removed }))
+        })
     }
 }

@@ -15,7 +15,8 @@ use crm_core::search::{SearchHit, SearchIndex, SearchKind};
 /// At most this many hits per search.
 const MAX_LIMIT: u32 = 200;
 
-#[wasm_bindgen(js_name = SearchIndex)]
+/// Declared in `types.d.ts`.
+#[wasm_bindgen(js_name = SearchIndex, skip_typescript)]
 pub struct SearchIndexHandle {
     index: RefCell<SearchIndex>,
     /// The pipeline (its `Rc`'s address) and version last synced, to skip unchanged ones.
@@ -24,12 +25,11 @@ pub struct SearchIndexHandle {
 
 /// Setters that read one value (or a list) as a model and hand it to the index.
 macro_rules! setters {
-    ($($(#[$doc:meta])* $name:ident = $js:ident($arg:ident: $ty:ty = $ts:literal, $what:literal) => $call:ident;)*) => {
+    ($($name:ident = $js:ident($arg:ident: $ty:ty, $what:literal) => $call:ident;)*) => {
         #[wasm_bindgen(js_class = SearchIndex)]
         impl SearchIndexHandle {$(
-            $(#[$doc])*
-            #[wasm_bindgen(js_name = $js)]
-            pub fn $name(&self, #[wasm_bindgen(unchecked_param_type = $ts)] $arg: JsValue) -> Result<(), JsValue> {
+            #[wasm_bindgen(js_name = $js, skip_typescript)]
+            pub fn $name(&self, $arg: JsValue) -> Result<(), JsValue> {
                 let $arg: $ty = from_js(&$arg, $what)?;
                 self.index.borrow_mut().$call(&$arg);
                 Ok(())
@@ -39,18 +39,16 @@ macro_rules! setters {
 }
 
 setters! {
-    /// Makes the indexed contacts exactly these.
-    set_contacts = setContacts(contacts: Vec<Contact> = "Contact[]", "contacts") => set_contacts;
-    /// Makes the indexed companies exactly these.
-    set_companies = setCompanies(companies: Vec<Company> = "Company[]", "companies") => set_companies;
-    upsert_contact = upsertContact(contact: Contact = "Contact", "Contact") => upsert_contact;
-    upsert_company = upsertCompany(company: Company = "Company", "Company") => upsert_company;
-    upsert_deal = upsertDeal(deal: Deal = "Deal", "Deal") => upsert_deal;
+    set_contacts = setContacts(contacts: Vec<Contact>, "contacts") => set_contacts;
+    set_companies = setCompanies(companies: Vec<Company>, "companies") => set_companies;
+    upsert_contact = upsertContact(contact: Contact, "Contact") => upsert_contact;
+    upsert_company = upsertCompany(company: Company, "Company") => upsert_company;
+    upsert_deal = upsertDeal(deal: Deal, "Deal") => upsert_deal;
 }
 
 #[wasm_bindgen(js_class = SearchIndex)]
 impl SearchIndexHandle {
-    #[wasm_bindgen(constructor)]
+    #[wasm_bindgen(constructor, skip_typescript)]
     pub fn new() -> SearchIndexHandle {
         SearchIndexHandle {
             index: RefCell::new(SearchIndex::new()),
@@ -58,19 +56,13 @@ impl SearchIndexHandle {
         }
     }
 
-    /// Records held (deals, contacts and companies).
-    #[wasm_bindgen(getter)]
+    #[wasm_bindgen(getter, skip_typescript)]
     pub fn size(&self) -> u32 {
         self.index.borrow().len() as u32
     }
 
-    /// Makes the indexed deals exactly the pipeline's (cheap when it has not changed since the
-    /// last call: its version is compared). True if anything was re-read.
-    #[wasm_bindgen(js_name = syncPipeline)]
-    pub fn sync_pipeline(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "Pipeline")] pipeline: JsValue,
-    ) -> Result<bool, JsValue> {
+    #[wasm_bindgen(js_name = syncPipeline, skip_typescript)]
+    pub fn sync_pipeline(&self, pipeline: JsValue) -> Result<bool, JsValue> {
         let parts = PipelineHandle::arg(&pipeline, "pipeline")?;
         let pipeline = parts.pipeline.borrow();
         let key = (
@@ -85,28 +77,16 @@ impl SearchIndexHandle {
         Ok(true)
     }
 
-    /// Makes the indexed deals exactly these (when no pipeline holds them).
-    #[wasm_bindgen(js_name = setDeals)]
-    pub fn set_deals(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "Deal[]")] deals: JsValue,
-    ) -> Result<(), JsValue> {
+    #[wasm_bindgen(js_name = setDeals, skip_typescript)]
+    pub fn set_deals(&self, deals: JsValue) -> Result<(), JsValue> {
         let deals: Vec<Deal> = from_js(&deals, "deals")?;
         self.index.borrow_mut().sync_deals(&deals);
         self.synced.set(None);
         Ok(())
     }
 
-    /// Removes one record; true if it was there.
-    pub fn remove(
-        &self,
-        #[wasm_bindgen(
-            js_name = "className",
-            unchecked_param_type = "'Deal' | 'Contact' | 'Company'"
-        )]
-        class_name: JsValue,
-        #[wasm_bindgen(js_name = "objectId", unchecked_param_type = "string")] object_id: JsValue,
-    ) -> Result<bool, JsValue> {
+    #[wasm_bindgen(skip_typescript)]
+    pub fn remove(&self, class_name: JsValue, object_id: JsValue) -> Result<bool, JsValue> {
         let class_name = text_arg(&class_name, "className")?;
         let kind = SearchKind::from_class_name(&class_name).ok_or_else(|| {
             to_js_error(CrmError::InvalidInput(format!(
@@ -117,15 +97,8 @@ impl SearchIndexHandle {
         Ok(self.index.borrow_mut().remove(kind, &object_id))
     }
 
-    /// The best `limit` (default 20, at most 200) records for `query`, best first: every word
-    /// of it must be in the record's name, title, e-mail, phone, website or industry, or in its
-    /// company's name; any case, accents or not.
-    #[wasm_bindgen(unchecked_return_type = "SearchHit[]")]
-    pub fn search(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "string")] query: JsValue,
-        limit: Option<f64>,
-    ) -> Result<JsValue, JsValue> {
+    #[wasm_bindgen(skip_typescript)]
+    pub fn search(&self, query: JsValue, limit: Option<f64>) -> Result<JsValue, JsValue> {
         let query = text_arg(&query, "query")?;
         let limit = match limit {
             Some(l) => count_arg(l, "limit")?.min(MAX_LIMIT),

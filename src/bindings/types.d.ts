@@ -136,6 +136,119 @@ export class CrmQuery<T, C extends string = ClassNameOf<T>> {
   fromPin(store: LocalStore, name?: string): CrmQuery<T>;
 }
 
+/** The client for one Parse Server app. */
+export class CrmClient {
+  free(): void;
+  [Symbol.dispose](): void;
+  constructor(options: ClientOptions);
+  /** Calls `listener` when the server refuses the session (expired or revoked); the client
+   * has then signed out. Returns a function that removes the listener. */
+  onSessionExpired(listener: () => void): () => void;
+  signUp(username: string, email: string, password: string): Promise<User>;
+  logIn(username: string, password: string): Promise<User>;
+  /** Revokes the session on the server, signs out locally, and deletes the user's local
+   * datastore (pins and queued writes), so the next user of this browser sees nothing of it. */
+  logOut(): Promise<void>;
+  /** Signs in with an existing session token. */
+  become(sessionToken: string): Promise<User>;
+  /** Asks the server to e-mail a password-reset link. */
+  requestPasswordReset(email: string): Promise<void>;
+  /** The signed-in user (restored from storage after a reload), or undefined. */
+  currentUser(): User | undefined;
+  /** The session token, for handing to another client (`become`), or undefined. */
+  sessionToken(): string | undefined;
+  /** HTTP requests sent so far, retries included. */
+  requestsSent(): number;
+  /** Deals in one stage, ordered by `orderBy` (default "expectedCloseDate"; prefix "-" for
+   * descending), up to `limit` (default 100). */
+  dealsByStage(stage: Stage, orderBy?: string, limit?: number): Promise<Deal[]>;
+  // Per class: create (objectId chosen by the client if absent), get (`include` names pointer
+  // fields to fetch whole), update (only the given fields; `null` unsets), delete, find (a
+  // query given as plain data), saveAll / destroyAll (50 per request, one result each), and
+  // the query builder.
+  createCompany(object: Company): Promise<Company>;
+  getCompany(objectId: string, include?: PointerFieldOf<Company>[]): Promise<Company>;
+  updateCompany(objectId: string, changes: Changes<Company>): Promise<Saved<Company>>;
+  deleteCompany(objectId: string): Promise<void>;
+  findCompanies(query?: Query | null): Promise<Company[]>;
+  saveAllCompanies(objects: Company[]): Promise<BatchResult<Company>[]>;
+  destroyAllCompanies(objectIds: string[]): Promise<BatchResult<null>[]>;
+  companies(): CrmQuery<Company>;
+  createContact(object: Contact): Promise<Contact>;
+  getContact(objectId: string, include?: PointerFieldOf<Contact>[]): Promise<Contact>;
+  updateContact(objectId: string, changes: Changes<Contact>): Promise<Saved<Contact>>;
+  deleteContact(objectId: string): Promise<void>;
+  findContacts(query?: Query | null): Promise<Contact[]>;
+  saveAllContacts(objects: Contact[]): Promise<BatchResult<Contact>[]>;
+  destroyAllContacts(objectIds: string[]): Promise<BatchResult<null>[]>;
+  contacts(): CrmQuery<Contact>;
+  createDeal(object: Deal): Promise<Deal>;
+  getDeal(objectId: string, include?: PointerFieldOf<Deal>[]): Promise<Deal>;
+  updateDeal(objectId: string, changes: DealChanges): Promise<Saved<Deal>>;
+  deleteDeal(objectId: string): Promise<void>;
+  findDeals(query?: Query | null): Promise<Deal[]>;
+  saveAllDeals(objects: Deal[]): Promise<BatchResult<Deal>[]>;
+  destroyAllDeals(objectIds: string[]): Promise<BatchResult<null>[]>;
+  deals(): CrmQuery<Deal>;
+  createActivity(object: Activity): Promise<Activity>;
+  getActivity(objectId: string, include?: PointerFieldOf<Activity>[]): Promise<Activity>;
+  updateActivity(objectId: string, changes: Changes<Activity>): Promise<Saved<Activity>>;
+  deleteActivity(objectId: string): Promise<void>;
+  findActivities(query?: Query | null): Promise<Activity[]>;
+  saveAllActivities(objects: Activity[]): Promise<BatchResult<Activity>[]>;
+  destroyAllActivities(objectIds: string[]): Promise<BatchResult<null>[]>;
+  activities(): CrmQuery<Activity>;
+}
+
+/** The pipeline engine held in wasm memory: JavaScript asks for small views (column
+ * summaries, one page of cards), never the whole set per render; every change bumps
+ * `version` and notifies subscribers (what `useSyncExternalStore` needs). */
+export class Pipeline {
+  free(): void;
+  [Symbol.dispose](): void;
+  constructor();
+  /** Replaces the deals with a JSON array (or a Parse answer `{results: [...]}`), wire or JS
+   * shape. On error nothing changes. */
+  loadJson(text: string): void;
+  /** Replaces the deals with these objects. */
+  load(deals: Deal[]): void;
+  /** Replaces the deals with every result of a query (paged through with findAll). */
+  loadQuery(query: CrmQuery<Deal>): Promise<void>;
+  /** Adds or replaces one deal (a Live Query event, a sync). */
+  upsert(deal: Deal): void;
+  /** Removes one deal; true if it was there. */
+  remove(objectId: string): boolean;
+  /** Sets the filter (`overdue` and `staleDays` are judged against the clock now). */
+  setFilter(filter: Filter): void;
+  readonly filter: Filter;
+  setSort(sort: Sort): void;
+  setProbabilities(probabilities: Probabilities): void;
+  /** Recomputes every column from scratch (changes do this incrementally by themselves). */
+  regroup(): void;
+  /** Changes whenever anything shown changes. */
+  readonly version: number;
+  readonly size: number;
+  /** The columns in stage order with count, total and weighted total. */
+  columns(): ColumnSummary[];
+  /** Cards `offset .. offset + limit` of one column, in the current sort. */
+  page(stage: Stage | UnknownStage, offset: number, limit: number): Deal[];
+  /** One deal held by the pipeline, or undefined. */
+  get(objectId: string): Deal | undefined;
+  /** Win rate, average deal size, average age per stage, expected revenue by month. */
+  stats(): Stats;
+  /** Moves a deal at once and answers the move's id; save the new stage, then
+   * `confirmMove(id)` or `revertMove(id)`. */
+  moveDeal(objectId: string, stage: Stage): number;
+  confirmMove(moveId: number): boolean;
+  revertMove(moveId: number): boolean;
+  /** Moves a deal at once and saves the new stage; if the save fails the move is undone and
+   * the error thrown. */
+  moveAndSave(client: CrmClient, objectId: string, stage: Stage): Promise<void>;
+  /** Calls `listener` after every change; returns a function that unsubscribes. Shaped for
+   * React's `useSyncExternalStore(subscribe, () => pipeline.version)`. */
+  subscribe(listener: () => void): () => void;
+}
+
 /** A change reaching a live subscription. `caughtUp` marks changes found after a reconnect
  * (objects updated, or deleted, while the socket was down) rather than pushed by the server;
  * a caught-up delete carries only the objectId. */
@@ -146,11 +259,37 @@ export type LiveEvent<T> =
 /** A query Live Queries can follow: the server streams Deal and Activity. */
 export type LiveCrmQuery<T> = CrmQuery<T> & { readonly className: "Deal" | "Activity" };
 
-export interface LiveQueryClient {
+/** Live Queries for one client's session: typed events for Deal and Activity queries, with
+ * reconnection, resubscription and catch-up. */
+export class LiveQueryClient {
+  free(): void;
+  [Symbol.dispose](): void;
+  /** Connects with `client`'s app, key and current session. */
+  constructor(client: CrmClient, options?: LiveOptions | null);
   /** Calls `handler` for every change matching `query` (Deal and Activity queries). Answers
    * the subscription's id, for `unsubscribe` and `isSubscribed`. After `close()` it throws
    * CLOSED. */
   subscribe<T extends Deal | Activity>(query: LiveCrmQuery<T>, handler: (event: LiveEvent<T>) => void): number;
+  /** Keeps `pipeline` in step with `query`: loads every match, then applies each change as
+   * it happens (and what was missed while disconnected). Answers the subscription's id. */
+  livePipeline(pipeline: Pipeline, query: CrmQuery<Deal>): Promise<number>;
+  /** Keeps a pin of the local datastore in step with `query`: refreshes it now, then applies
+   * every change (created and updated objects are stored, deleted ones unpinned). Answers
+   * the subscription's id. */
+  livePin(store: LocalStore, query: CrmQuery<Deal> | CrmQuery<Activity>, name?: string): Promise<number>;
+  unsubscribe(subscription: number): boolean;
+  /** Whether the server has confirmed the subscription on the current connection (events
+   * flow from then on). */
+  isSubscribed(subscription: number): boolean;
+  /** "connecting" | "connected" | "disconnected" | "closed". */
+  readonly status: LiveStatus;
+  /** Calls `listener(status)` on every change of status; returns a function that unsubscribes. */
+  onStatus(listener: (status: LiveStatus) => void): () => void;
+  /** Calls `listener(error)` for failures that have no caller to throw to (a catch-up that
+   * failed, a refused session); returns a function that unsubscribes. */
+  onError(listener: (error: CrmError) => void): () => void;
+  /** Closes the connection for good. */
+  close(): void;
 }
 
 /** The classes the local datastore keeps. */
@@ -176,23 +315,79 @@ export interface Conflict {
   policy: ConflictPolicy;
 }
 
-export interface LocalStore {
+/** The local datastore of the signed-in user. */
+export class LocalStore {
+  private constructor();
+  free(): void;
+  [Symbol.dispose](): void;
+  /** Opens the local database of `client`'s signed-in user. */
+  static open(client: CrmClient, options?: LocalOptions | null): Promise<LocalStore>;
   /** Listens to one kind of event; returns a function that removes the listener. */
   on(event: "status", listener: (status: SyncStatus) => void): () => void;
   on(event: "progress", listener: (progress: { done: number; total: number }) => void): () => void;
   on(event: "rejected", listener: (rejected: { op: PendingOp; error: { code: CrmErrorCode; message: string } }) => void): () => void;
   on(event: "conflict", listener: (conflict: Conflict) => void): () => void;
+  /** Listens to "status" (SyncStatus), "progress" ({done, total}), "rejected" ({op, error})
+   * or "conflict" (Conflict). Returns a function that removes the listener. */
+  on(event: 'status' | 'progress' | 'rejected' | 'conflict', listener: Function): () => void;
+  readonly status: SyncStatus;
   /** Creates an object offline-first: stored and queued at once, sent when possible.
    * Answers the object with its client-chosen objectId. */
   create<C extends CrmClassName>(className: C, object: CrmModels[C]): Promise<CrmModels[C] & { objectId: string }>;
   /** Updates fields offline-first (`null` unsets). */
   update<C extends CrmClassName>(className: C, objectId: string, changes: ChangesOf<C>): Promise<void>;
+  /** Deletes offline-first. */
+  destroy(className: CrmClassName, objectId: string): Promise<void>;
   /** Stores objects of a class and adds them to the default pin (or the pin `name`). */
   pinAll<C extends CrmClassName>(className: C, objects: CrmModels[C][], name?: string): Promise<number>;
   /** `pinAll` under a name, as the Parse SDK's `pinAllWithName`. */
   pinWithName<C extends CrmClassName>(name: string, className: C, objects: CrmModels[C][]): Promise<number>;
   /** Pins one object (the seed's `pin`). */
   pin<C extends CrmClassName>(className: C, object: CrmModels[C]): Promise<number>;
+  /** Removes objects from a pin (every pin of the class if `name` is not given). */
+  unpin(className: CrmClassName, objectIds: string[], name?: string): Promise<void>;
+  /** Unpins everything of a class ("Deal") or every object of a named pin. */
+  unpinAll(classNameOrPin: string): Promise<void>;
+  /** Brings a pin up to date with `query` on the server: objects whose version differs are
+   * stored, pinned objects the server no longer returns are dropped. */
+  refreshPin(query: CrmQuery<Company> | CrmQuery<Contact> | CrmQuery<Deal> | CrmQuery<Activity>, name?: string): Promise<{ updated: number; removed: number }>;
+  /** Replays queued writes now (one tab at a time) and answers what happened. */
+  sync(): Promise<SyncReport>;
+  /** Writes still queued, oldest first (with `rejected` set on those the server refused). */
+  pending(): Promise<PendingOp[]>;
+  /** Drops a queued write (e.g. one the server rejected), leaving the local copy as it is.
+   * Answers whether it was still queued (it may have been sent meanwhile). */
+  dropOp(seq: number): Promise<boolean>;
+  close(): void;
 }
 /** The partial update of a class's objects. */
 export type ChangesOf<C extends CrmClassName> = C extends "Deal" ? DealChanges : Changes<CrmModels[C]>;
+
+/** Global search over the deals, contacts and companies this device holds, in wasm memory.
+ * Deals come from a `Pipeline` (so they follow its live updates and offline loads), contacts
+ * and companies from the local store or the server. */
+export class SearchIndex {
+  free(): void;
+  [Symbol.dispose](): void;
+  constructor();
+  /** Records held (deals, contacts and companies). */
+  readonly size: number;
+  /** Makes the indexed deals exactly the pipeline's (cheap when it has not changed since the
+   * last call: its version is compared). True if anything was re-read. */
+  syncPipeline(pipeline: Pipeline): boolean;
+  /** Makes the indexed deals exactly these (when no pipeline holds them). */
+  setDeals(deals: Deal[]): void;
+  /** Makes the indexed contacts exactly these. */
+  setContacts(contacts: Contact[]): void;
+  /** Makes the indexed companies exactly these. */
+  setCompanies(companies: Company[]): void;
+  upsertContact(contact: Contact): void;
+  upsertCompany(company: Company): void;
+  upsertDeal(deal: Deal): void;
+  /** Removes one record; true if it was there. */
+  remove(className: 'Deal' | 'Contact' | 'Company', objectId: string): boolean;
+  /** The best `limit` (default 20, at most 200) records for `query`, best first: every word
+   * of it must be in the record's name, title, e-mail, phone, website or industry, or in its
+   * company's name; any case, accents or not. */
+  search(query: string, limit?: number | null): SearchHit[];
+}

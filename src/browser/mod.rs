@@ -9,10 +9,15 @@
 //! - `idb`: IndexedDB requests and transactions as futures;
 //! - `local_store`: the local datastore's IndexedDB layout (records, pins, queue, meta), over
 //!   the core's offline rules;
+//! - `js`: JavaScript values in and out of the `#[wasm_bindgen]` surface (checked arguments,
+//!   JSON both ways, typed errors, listeners, the async exports' one promise path);
+//! - `live_sink`: where the Live Query driver's output goes (callbacks, a pipeline, a pin);
 //! - `locks`: Web Locks (one tab replays the queue at a time) and the browser's online state.
 
 pub mod fetch;
 pub(crate) mod idb;
+pub(crate) mod js;
+pub(crate) mod live_sink;
 pub mod local_store;
 pub(crate) mod locks;
 pub(crate) mod socket;

@@ -710,6 +710,33 @@ fn encode_all(schema: &ClassSchema, field: &str, values: &[Value]) -> Result<Val
         .map(Value::Array)
 }
 
+/// The options of `startsWith`, `contains` and `endsWith` (`{ caseInsensitive?: boolean }`):
+/// whether the match ignores the case of ASCII letters. Unknown options are refused.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TextOptions {
+    #[serde(default)]
+    pub case_insensitive: bool,
+}
+
+#[cfg(test)]
+mod text_options_tests {
+    use super::TextOptions;
+
+    #[test]
+    fn text_options_read_case_insensitive_and_refuse_unknown_ones() {
+        let read = |s: &str| serde_json::from_str::<TextOptions>(s);
+        assert!(
+            read(r#"{"caseInsensitive": true}"#)
+                .unwrap()
+                .case_insensitive
+        );
+        assert!(!read("{}").unwrap().case_insensitive);
+        assert!(read(r#"{"caseinsensitive": true}"#).is_err());
+        assert!(read(r#"{"caseInsensitive": "yes"}"#).is_err());
+    }
+}
+
 #[cfg(test)]
 mod deals_by_stage_tests {
     use super::*;

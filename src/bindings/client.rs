@@ -1,16 +1,13 @@
 //! `CrmClient`: auth, per-class CRUD, partial updates, batches, and the query entry points.
 
-use std::rc::Rc;
-
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 
 use super::{
     batch_results, count_value, from_js, objects_arg, opt_from_js, opt_text_arg, promise, text_arg,
-    texts_arg, to_js, to_js_error, Listeners, Shared, SharedRef,
+    texts_arg, to_js, to_js_error, Shared, SharedRef,
 };
-use crate::browser::fetch::BrowserPlatform;
-use crate::client::{Client, ClientOptions};
+use crate::client::ClientOptions;
 use crate::models::{Activity, Company, Contact, Deal};
 use crate::query::Query;
 use crate::schema::Changes;
@@ -134,21 +131,7 @@ impl CrmClient {
     pub fn new(options: JsValue) -> Result<CrmClient, JsValue> {
         let options: ClientOptions = from_js(&options, "options")?;
         let (endpoint, retry) = options.resolve().map_err(to_js_error)?;
-        let shared = Rc::new(Shared {
-            core: Rc::new(Client::new(BrowserPlatform::new(endpoint), retry)),
-            session_expired: Listeners::new(),
-        });
-        // Every call's events, whichever path raised them, are delivered from here: in a task
-        // of their own, so no call's borrows are held while listeners run.
-        let weak = Rc::downgrade(&shared);
-        shared.core.platform().set_event_sink(Rc::new(move || {
-            let weak = weak.clone();
-            wasm_bindgen_futures::spawn_local(async move {
-                if let Some(shared) = weak.upgrade() {
-                    shared.flush_events();
-                }
-            });
-        }));
+        let shared = Shared::new(endpoint, retry);
         Ok(CrmClient { shared })
     }
 

@@ -1,22 +1,21 @@
-//! The `#[wasm_bindgen]` surface: a thin, typed layer over [`crate::client::Client`]. Values
-//! are typed by name in the generated `.d.ts` (`unchecked_param_type`, declared in the core's
-//! `ts/crm-core.d.ts` and in `types.d.ts`) and cross as JSON text, read inside the
-//! function so a bad value becomes an error, never a leak or a panic; plain arguments (ids,
-//! names, counts) are checked the same way. Errors reach JS as `Error` objects with a stable
-//! `code` (and `parseCode` when the server sent one).
+//! The `#[wasm_bindgen]` surface: a thin layer over the core. Each export converts its
+//! arguments (with `crate::browser::js`: checked, values as JSON text, so a bad one becomes a
+//! typed error, never a leak or a panic), calls the core, and converts back; errors reach JS as
+//! `Error` objects with a stable `code` (and `parseCode` when the server sent one). Async
+//! exports return their promise through `js::promise`, one non-generic path for all.
 //!
 //! - `client`: `CrmClient`, auth and per-class CRUD and batches;
-//! - `query`: `CrmQuery<T>`, the fluent query builder;
+//! - `query`: `CrmQuery<T>`, the fluent query builder, and the client's query entry points;
 //! - `pipeline`: `Pipeline`, the pipeline engine's handle;
 //! - `live`: `LiveQueryClient`, Live Queries over a WebSocket;
 //! - `local`: `LocalStore`, the offline datastore (pins, local queries, offline writes, sync).
 //! - `search`: `SearchIndex`, global search over the deals, contacts and companies held.
-//! - `handles`: handles passed as arguments, looked up by id so a wrong or freed one is a
-//!   typed error.
+//! - `handles`: the `handle!` declaration of the classes passed as arguments (looked up by id,
+//!   so a wrong or freed one is a typed error).
 //!
-//! The core types' declarations are the core's `ts/crm-core.d.ts` (checked against the Rust
-//! types by a crm-core test); generics, open string unions and handle overloads are in
-//! `types.d.ts`.
+//! The exported classes are declared in `types.d.ts` (the Rust items are `skip_typescript`),
+//! next to the generics, open string unions and overloads; the core types' declarations are
+//! the core's `ts/crm-core.d.ts` (checked against the Rust types by a crm-core test).
 
 mod client;
 mod handles;
@@ -33,15 +32,10 @@ pub use pipeline::PipelineHandle;
 pub use query::CrmQuery;
 pub use search::SearchIndexHandle;
 
-use std::future::Future;
-use std::rc::Rc;
-
 use wasm_bindgen::prelude::*;
 
-use crate::browser::fetch::BrowserPlatform;
 pub(crate) use crate::browser::js::*;
-use crate::client::{Client, ClientEvent};
-use crate::error::Result as CrmResult;
+pub(crate) use crate::browser::shared::{Shared, SharedRef};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_CORE_TYPES: &'static str = include_str!("../../crates/crm-core/ts/crm-core.d.ts");
@@ -84,35 +78,3 @@ pub fn activity_types() -> Vec<String> {
         .map(|s| (*s).to_owned())
         .collect()
 }
-
-/// What `CrmClient` and every `CrmQuery` made from it share.
-pub(crate) struct Shared {
-    /// Shared with the Live Query drivers made from this client.
-    pub core: Rc<Client<BrowserPlatform>>,
-    pub session_expired: Rc<Listeners>,
-}
-
-impl Shared {
-    /// Awaits a core call, delivers its events before the caller resumes, and converts the
-    /// error. (Calls that do not come through here get their events delivered all the same:
-    /// see the event sink set in `CrmClient::new`.)
-    pub async fn run<T>(&self, call: impl Future<Output = CrmResult<T>>) -> Result<T, JsValue> {
-        let result = call.await;
-        self.flush_events();
-        result.map_err(to_js_error)
-    }
-
-    /// Delivers the client's queued events: the one path they all take. Called with no Rust
-    /// borrow held: listeners may call back into the client.
-    pub(crate) fn flush_events(&self) {
-        for event in self.core.take_events() {
-            match event {
-                ClientEvent::SessionExpired => {
-                    self.session_expired.call(&JsValue::UNDEFINED);
-                }
-            }
-        }
-    }
-}
-
-pub(crate) type SharedRef = Rc<Shared>;

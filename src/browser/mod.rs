@@ -5,7 +5,10 @@
 //!   session and Web Crypto for ids;
 //! - `timers`: the Live Query driver's environment ([`crate::live::LiveEnv`]): `setTimeout`,
 //!   the clock, tasks, and the WebSocket;
+//! - `shared`: what a client and everything made from it share (the core client, its events'
+//!   one path to JavaScript listeners);
 //! - `socket`: a WebSocket reporting through Rust callbacks;
+//! - `handles`: the registry that finds a handle class's object from a JS argument;
 //! - `idb`: IndexedDB requests and transactions as futures;
 //! - `local_store`: the local datastore's IndexedDB layout (records, pins, queue, meta), over
 //!   the core's offline rules;
@@ -15,10 +18,12 @@
 //! - `locks`: Web Locks (one tab replays the queue at a time) and the browser's online state.
 
 pub mod fetch;
+pub(crate) mod handles;
 pub(crate) mod idb;
 pub(crate) mod js;
 pub(crate) mod live_sink;
 pub mod local_store;
 pub(crate) mod locks;
+pub(crate) mod shared;
 pub(crate) mod socket;
 pub(crate) mod timers;

@@ -12,8 +12,10 @@ use serde_json::{Map, Value};
 use crate::error::{CrmError, Result};
 use crate::schema::{ClassSchema, FieldKind, Rule};
 
-/// One condition on one field.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// One condition on one field. On the wire `{"op": "equalTo", "field": …, "value": …}`: serde's
+/// internally tagged form for writing; read by hand ([`Constraint::from_map`]), not by serde's
+/// buffering deserializer, which cost the package about 150 KB of wasm in generic copies.
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "op", rename_all = "camelCase")]
 pub enum Constraint {
     EqualTo {
@@ -103,6 +105,128 @@ pub enum Constraint {
     And {
         queries: Vec<Query>,
     },
+}
+
+/// The `op` of each [`Constraint`], as serde's `rename_all = "camelCase"` writes it.
+const CONSTRAINT_OPS: &[&str] = &[
+    "equalTo",
+    "notEqualTo",
+    "lessThan",
+    "lessThanOrEqualTo",
+    "greaterThan",
+    "greaterThanOrEqualTo",
+    "containedIn",
+    "notContainedIn",
+    "exists",
+    "doesNotExist",
+    "startsWith",
+    "contains",
+    "endsWith",
+    "matchesQuery",
+    "doesNotMatchQuery",
+    "or",
+    "and",
+];
+
+/// Takes `key` out of a JSON object and reads it as `T`; serde's own message when it is missing.
+pub(crate) fn take_field<T: serde::de::DeserializeOwned>(
+    map: &mut Map<String, Value>,
+    key: &'static str,
+) -> std::result::Result<T, serde_json::Error> {
+    match map.remove(key) {
+        Some(v) => serde_json::from_value(v),
+        None => Err(serde::de::Error::missing_field(key)),
+    }
+}
+
+impl Constraint {
+    /// Reads a constraint from its JSON object: the same fields, defaults and messages as
+    /// serde's derived internally tagged form (keys other than the variant's are ignored).
+    pub fn from_map(mut map: Map<String, Value>) -> std::result::Result<Self, serde_json::Error> {
+        use serde::de::Error as _;
+        let op: String = take_field(&mut map, "op")?;
+        let m = &mut map;
+        let field = |m: &mut Map<String, Value>| take_field::<String>(m, "field");
+        let case_insensitive = |m: &mut Map<String, Value>| match m.remove("caseInsensitive") {
+            Some(v) => serde_json::from_value::<bool>(v),
+            None => Ok(false),
+        };
+        Ok(match op.as_str() {
+            "equalTo"
+            | "notEqualTo"
+            | "lessThan"
+            | "lessThanOrEqualTo"
+            | "greaterThan"
+            | "greaterThanOrEqualTo" => {
+                let field = field(m)?;
+                let value: Value = take_field(m, "value")?;
+                match op.as_str() {
+                    "equalTo" => Constraint::EqualTo { field, value },
+                    "notEqualTo" => Constraint::NotEqualTo { field, value },
+                    "lessThan" => Constraint::LessThan { field, value },
+                    "lessThanOrEqualTo" => Constraint::LessThanOrEqualTo { field, value },
+                    "greaterThan" => Constraint::GreaterThan { field, value },
+                    _ => Constraint::GreaterThanOrEqualTo { field, value },
+                }
+            }
+            "containedIn" | "notContainedIn" => {
+                let field = field(m)?;
+                let values: Vec<Value> = take_field(m, "values")?;
+                if op == "containedIn" {
+                    Constraint::ContainedIn { field, values }
+                } else {
+                    Constraint::NotContainedIn { field, values }
+                }
+            }
+            "exists" => Constraint::Exists { field: field(m)? },
+            "doesNotExist" => Constraint::DoesNotExist { field: field(m)? },
+            "startsWith" | "contains" | "endsWith" => {
+                let field = field(m)?;
+                let text: String = take_field(m, "text")?;
+                let case_insensitive = case_insensitive(m)?;
+                match op.as_str() {
+                    "startsWith" => Constraint::StartsWith {
+                        field,
+                        text,
+                        case_insensitive,
+                    },
+                    "contains" => Constraint::Contains {
+                        field,
+                        text,
+                        case_insensitive,
+                    },
+                    _ => Constraint::EndsWith {
+                        field,
+                        text,
+                        case_insensitive,
+                    },
+                }
+            }
+            "matchesQuery" | "doesNotMatchQuery" => {
+                let field = field(m)?;
+                let query: Box<Query> = take_field(m, "query")?;
+                if op == "matchesQuery" {
+                    Constraint::MatchesQuery { field, query }
+                } else {
+                    Constraint::DoesNotMatchQuery { field, query }
+                }
+            }
+            "or" => Constraint::Or {
+                queries: take_field(m, "queries")?,
+            },
+            "and" => Constraint::And {
+                queries: take_field(m, "queries")?,
+            },
+            other => return Err(serde_json::Error::unknown_variant(other, CONSTRAINT_OPS)),
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for Constraint {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let map = Map::<String, Value>::deserialize(d)?;
+        Constraint::from_map(map).map_err(serde::de::Error::custom)
+    }
 }
 
 /// A query over one class. `order` holds field names, `-name` for descending (Parse's own
@@ -1094,5 +1218,126 @@ mod tests {
             "literal, not a pattern"
         );
         assert!(!text_matches("axxb", Anywhere, "a.*b", true));
+    }
+}
+
+#[cfg(test)]
+mod wire_tests {
+    use super::{Constraint, Query};
+    use serde_json::json;
+
+    /// The hand-written reader accepts what serde's derived writer writes, for every variant.
+    #[test]
+    fn every_constraint_reads_back_what_it_writes() {
+        let q = Query::new()
+            .equal_to("stage", "won")
+            .with(Constraint::EqualTo {
+                field: "amount".into(),
+                value: serde_json::Value::Null,
+            });
+        let all = vec![
+            Constraint::NotEqualTo {
+                field: "a".into(),
+                value: json!(1),
+            },
+            Constraint::LessThan {
+                field: "a".into(),
+                value: json!(1.5),
+            },
+            Constraint::LessThanOrEqualTo {
+                field: "a".into(),
+                value: json!("x"),
+            },
+            Constraint::GreaterThan {
+                field: "a".into(),
+                value: json!({"className": "Contact", "objectId": "x"}),
+            },
+            Constraint::GreaterThanOrEqualTo {
+                field: "a".into(),
+                value: json!([1]),
+            },
+            Constraint::ContainedIn {
+                field: "a".into(),
+                values: vec![json!(1), json!(null)],
+            },
+            Constraint::NotContainedIn {
+                field: "a".into(),
+                values: vec![],
+            },
+            Constraint::Exists { field: "a".into() },
+            Constraint::DoesNotExist { field: "a".into() },
+            Constraint::StartsWith {
+                field: "a".into(),
+                text: "x".into(),
+                case_insensitive: true,
+            },
+            Constraint::Contains {
+                field: "a".into(),
+                text: "x".into(),
+                case_insensitive: false,
+            },
+            Constraint::EndsWith {
+                field: "a".into(),
+                text: "x".into(),
+                case_insensitive: true,
+            },
+            Constraint::MatchesQuery {
+                field: "contact".into(),
+                query: Box::new(q.clone()),
+            },
+            Constraint::DoesNotMatchQuery {
+                field: "contact".into(),
+                query: Box::new(Query::new()),
+            },
+            Constraint::Or {
+                queries: vec![q.clone(), Query::new()],
+            },
+            Constraint::And { queries: vec![q] },
+        ];
+        let query = Query {
+            constraints: all,
+            limit: Some(3),
+            ..Query::default()
+        };
+        let text = serde_json::to_string(&query).unwrap();
+        assert_eq!(serde_json::from_str::<Query>(&text).unwrap(), query);
+        let value = serde_json::to_value(&query).unwrap();
+        assert_eq!(serde_json::from_value::<Query>(value).unwrap(), query);
+    }
+
+    #[test]
+    fn constraint_wire_details_are_serdes() {
+        let read = |v: serde_json::Value| serde_json::from_value::<Constraint>(v);
+        // The tag may come anywhere; other keys are ignored; caseInsensitive defaults to false.
+        assert_eq!(
+            read(json!({"text": "x", "extra": 1, "field": "a", "op": "startsWith"})).unwrap(),
+            Constraint::StartsWith {
+                field: "a".into(),
+                text: "x".into(),
+                case_insensitive: false
+            }
+        );
+        // A null value is a value, a missing one is missing.
+        assert_eq!(
+            read(json!({"op": "equalTo", "field": "a", "value": null})).unwrap(),
+            Constraint::EqualTo {
+                field: "a".into(),
+                value: serde_json::Value::Null
+            }
+        );
+        let err = |v| read(v).unwrap_err().to_string();
+        assert_eq!(
+            err(json!({"op": "equalTo", "field": "a"})),
+            "missing field `value`"
+        );
+        assert_eq!(err(json!({"field": "a"})), "missing field `op`");
+        assert!(err(json!({"op": "like", "field": "a"})).starts_with("unknown variant `like`"));
+        assert!(err(json!({"op": "exists", "field": 3})).starts_with("invalid type: integer `3`"));
+        assert!(err(json!(["exists", "a"])).starts_with("invalid type"));
+        // From text, serde_json still says where.
+        let e = serde_json::from_str::<Query>(r#"{"constraints":[{"op":"exists"}]}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("missing field `field` at line 1"), "{e}");
     }
 }

@@ -357,7 +357,10 @@ pub fn decode_results<T: HasSchema + DeserializeOwned>(value: Value) -> Result<V
 }
 
 /// What a create or update answers: the id and timestamps the server assigned.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize, serde::Serialize)]
+/// Written by serde (`changed` flattened beside the known keys); read by hand in
+/// [`decode_write`], since serde's derived reader for a flattened map buffers through a generic
+/// `Content` tree.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct WriteResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -373,8 +376,38 @@ pub struct WriteResult {
 }
 
 pub fn decode_write(value: Value) -> Result<WriteResult> {
-    serde_json::from_value(value)
-        .map_err(|e| CrmError::MalformedResponse(format!("write result: {e}")))
+    let fail = |e: serde_json::Error| CrmError::MalformedResponse(format!("write result: {e}"));
+    let Value::Object(mut changed) = value else {
+        return Err(fail(serde::de::Error::invalid_type(
+            unexpected(&value),
+            &"struct WriteResult",
+        )));
+    };
+    fn known<T: DeserializeOwned>(
+        map: &mut Map<String, Value>,
+        key: &str,
+    ) -> std::result::Result<Option<T>, serde_json::Error> {
+        map.remove(key).map_or(Ok(None), serde_json::from_value)
+    }
+    Ok(WriteResult {
+        object_id: known(&mut changed, "objectId").map_err(fail)?,
+        created_at: known(&mut changed, "createdAt").map_err(fail)?,
+        updated_at: known(&mut changed, "updatedAt").map_err(fail)?,
+        changed,
+    })
+}
+
+/// How serde names a JSON value's kind in an "invalid type" message.
+fn unexpected(value: &Value) -> serde::de::Unexpected<'_> {
+    use serde::de::Unexpected;
+    match value {
+        Value::Null => Unexpected::Unit,
+        Value::Bool(b) => Unexpected::Bool(*b),
+        Value::Number(_) => Unexpected::Other("number"),
+        Value::String(s) => Unexpected::Str(s),
+        Value::Array(_) => Unexpected::Seq,
+        Value::Object(_) => Unexpected::Map,
+    }
 }
 
 /// A signed-in user and their session token (sign-up, log-in and `/users/me` answer this).
@@ -426,6 +459,32 @@ pub fn id_from_bytes(bytes: &[u8]) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn write_results_keep_what_cloud_code_changed_beside_the_known_keys() {
+        let w = super::decode_write(serde_json::json!({
+            "objectId": "abc", "createdAt": "2024-01-02T03:04:05.000Z", "updatedAt": null,
+            "stage": "lead", "ACL": {"*": {"read": true}}
+        }))
+        .unwrap();
+        assert_eq!(w.object_id.as_deref(), Some("abc"));
+        assert!(w.created_at.is_some() && w.updated_at.is_none());
+        assert_eq!(w.changed.keys().collect::<Vec<_>>(), vec!["ACL", "stage"]);
+        // It writes what it reads.
+        let again = super::decode_write(serde_json::to_value(&w).unwrap()).unwrap();
+        assert_eq!(again, w);
+        for bad in [
+            serde_json::json!([]),
+            serde_json::json!({"objectId": 3}),
+            serde_json::json!({"createdAt": "yesterday"}),
+        ] {
+            let e = super::decode_write(bad).unwrap_err();
+            assert!(
+                matches!(e, crate::error::CrmError::MalformedResponse(_)),
+                "{e:?}"
+            );
+        }
+    }
+
     #[test]
     fn server_urls_are_checked() {
         for good in [

@@ -21,7 +21,9 @@ pub struct PendingOp {
     pub rejected: Option<OpError>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// On the wire `{"type": "create", "body": …}`: serde's internally tagged form for writing, read
+/// by hand (serde's derived reader for it buffers through a generic `Content` tree).
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "camelCase")]
 pub enum OpKind {
     /// The wire body of the create, with its client-chosen objectId.
@@ -35,6 +37,29 @@ pub enum OpKind {
         base: Map<String, Value>,
     },
     Delete,
+}
+
+impl<'de> Deserialize<'de> for OpKind {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use crate::query::take_field;
+        let mut map = Map::<String, Value>::deserialize(d)?;
+        let kind: String = take_field(&mut map, "type").map_err(serde::de::Error::custom)?;
+        let kind = match kind.as_str() {
+            "create" => take_field(&mut map, "body").map(|body| OpKind::Create { body }),
+            "update" => take_field(&mut map, "body").and_then(|body| {
+                Ok(OpKind::Update {
+                    body,
+                    base: take_field(&mut map, "base")?,
+                })
+            }),
+            "delete" => Ok(OpKind::Delete),
+            other => Err(serde::de::Error::unknown_variant(
+                other,
+                &["create", "update", "delete"],
+            )),
+        };
+        kind.map_err(serde::de::Error::custom)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -73,5 +98,44 @@ pub fn to_js_shape(v: &Value) -> Value {
             serde_json::json!({ "className": v.get("className"), "objectId": v.get("objectId") })
         }
         _ => v.clone(),
+    }
+}
+
+#[cfg(test)]
+mod wire_tests {
+    use super::OpKind;
+    use serde_json::json;
+
+    #[test]
+    fn op_kinds_read_back_what_they_write_and_bad_ones_are_errors() {
+        let body = json!({"title": "x"}).as_object().unwrap().clone();
+        for kind in [
+            OpKind::Create { body: body.clone() },
+            OpKind::Update {
+                body: body.clone(),
+                base: serde_json::Map::new(),
+            },
+            OpKind::Delete,
+        ] {
+            let text = serde_json::to_string(&kind).unwrap();
+            assert_eq!(
+                serde_json::from_str::<OpKind>(&text).unwrap(),
+                kind,
+                "{text}"
+            );
+        }
+        let read = |v| serde_json::from_value::<OpKind>(v).map_err(|e| e.to_string());
+        assert_eq!(
+            read(json!({"type": "delete", "body": 1})),
+            Ok(OpKind::Delete)
+        );
+        assert_eq!(
+            read(json!({"type": "update", "body": {}})),
+            Err("missing field `base`".into())
+        );
+        assert!(read(json!({"type": "upsert"}))
+            .unwrap_err()
+            .starts_with("unknown variant `upsert`"));
+        assert_eq!(read(json!({})), Err("missing field `type`".into()));
     }
 }

@@ -2,7 +2,7 @@
 //! (`crm_core::search`), in wasm memory. Deals come from a `Pipeline` (so they follow its live
 //! updates and offline loads), contacts and companies from the local store or the server.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 
 use wasm_bindgen::prelude::*;
 
@@ -10,17 +10,12 @@ use super::pipeline::PipelineHandle;
 use super::{count_arg, from_js, text_arg, to_js, to_js_error};
 use crate::error::CrmError;
 use crate::models::{Company, Contact, Deal};
-use crm_core::search::{SearchHit, SearchIndex, SearchKind};
-
-/// At most this many hits per search.
-const MAX_LIMIT: u32 = 200;
+use crm_core::search::{hits_for, SearchHit, SearchIndex, SearchKind};
 
 /// Declared in `types.d.ts`.
 #[wasm_bindgen(js_name = SearchIndex, skip_typescript)]
 pub struct SearchIndexHandle {
     index: RefCell<SearchIndex>,
-    /// The pipeline (its `Rc`'s address) and version last synced, to skip unchanged ones.
-    synced: Cell<Option<(usize, u64)>>,
 }
 
 /// Setters that read one value (or a list) as a model and hand it to the index.
@@ -52,7 +47,6 @@ impl SearchIndexHandle {
     pub fn new() -> SearchIndexHandle {
         SearchIndexHandle {
             index: RefCell::new(SearchIndex::new()),
-            synced: Cell::new(None),
         }
     }
 
@@ -65,23 +59,15 @@ impl SearchIndexHandle {
     pub fn sync_pipeline(&self, pipeline: JsValue) -> Result<bool, JsValue> {
         let parts = PipelineHandle::arg(&pipeline, "pipeline")?;
         let pipeline = parts.pipeline.borrow();
-        let key = (
-            std::rc::Rc::as_ptr(&parts.pipeline) as usize,
-            pipeline.version(),
-        );
-        if self.synced.get() == Some(key) {
-            return Ok(false);
-        }
-        self.index.borrow_mut().sync_deals(pipeline.deals());
-        self.synced.set(Some(key));
-        Ok(true)
+        let source = std::rc::Rc::as_ptr(&parts.pipeline) as usize;
+        let mut index = self.index.borrow_mut();
+        Ok(index.sync_deals_from(source, pipeline.version(), pipeline.deals()))
     }
 
     #[wasm_bindgen(js_name = setDeals, skip_typescript)]
     pub fn set_deals(&self, deals: JsValue) -> Result<(), JsValue> {
         let deals: Vec<Deal> = from_js(&deals, "deals")?;
         self.index.borrow_mut().sync_deals(&deals);
-        self.synced.set(None);
         Ok(())
     }
 
@@ -100,11 +86,8 @@ impl SearchIndexHandle {
     #[wasm_bindgen(skip_typescript)]
     pub fn search(&self, query: JsValue, limit: Option<f64>) -> Result<JsValue, JsValue> {
         let query = text_arg(&query, "query")?;
-        let limit = match limit {
-            Some(l) => count_arg(l, "limit")?.min(MAX_LIMIT),
-            None => 20,
-        };
-        let hits: Vec<SearchHit> = self.index.borrow().search(&query, limit as usize);
+        let limit = limit.map(|l| count_arg(l, "limit")).transpose()?;
+        let hits: Vec<SearchHit> = self.index.borrow().search(&query, hits_for(limit));
         to_js(&hits)
     }
 }

@@ -175,6 +175,8 @@ pub struct SearchIndex {
     by_name: Vec<u32>,
     /// True while a bulk change runs (`by_name` is rebuilt once at its end).
     bulk: bool,
+    /// The deal source (a pipeline's identity) and version last synced, to skip unchanged ones.
+    synced: Option<(usize, u64)>,
 }
 
 fn ref_id<T: crate::wire::ParseClass>(r: &Option<Ref<T>>) -> Option<String> {
@@ -333,6 +335,16 @@ fn link_table(kind: SearchKind) -> Option<usize> {
 /// Above this many changed records a bulk change rebuilds the name order once (a sort) instead
 /// of moving each record in it.
 const BULK: usize = 64;
+
+/// Hits per search when the caller names no limit, and the most it may ask for.
+pub const DEFAULT_LIMIT: u32 = 20;
+pub const MAX_LIMIT: u32 = 200;
+
+/// The number of hits to return for a requested limit: [`DEFAULT_LIMIT`] when none, at most
+/// [`MAX_LIMIT`].
+pub fn hits_for(requested: Option<u32>) -> usize {
+    requested.map_or(DEFAULT_LIMIT, |l| l.min(MAX_LIMIT)) as usize
+}
 
 impl SearchIndex {
     pub fn new() -> Self {
@@ -540,6 +552,28 @@ impl SearchIndex {
     /// re-folded, the ones gone removed. One live update costs a comparison per deal and the
     /// one record's update, never a rebuild.
     pub fn sync_deals<'a>(&mut self, deals: impl IntoIterator<Item = &'a Deal>) {
+        self.synced = None;
+        self.sync_deals_now(deals);
+    }
+
+    /// [`SearchIndex::sync_deals`] from a versioned source (a pipeline: `source` its identity,
+    /// `version` its change count), skipped when that source is at the version last synced.
+    /// Answers whether the index changed.
+    pub fn sync_deals_from<'a>(
+        &mut self,
+        source: usize,
+        version: u64,
+        deals: impl IntoIterator<Item = &'a Deal>,
+    ) -> bool {
+        if self.synced == Some((source, version)) {
+            return false;
+        }
+        self.sync_deals_now(deals);
+        self.synced = Some((source, version));
+        true
+    }
+
+    fn sync_deals_now<'a>(&mut self, deals: impl IntoIterator<Item = &'a Deal>) {
         self.seen.iter_mut().for_each(|s| *s = false);
         let mut changed = Vec::new();
         for deal in deals {
@@ -1623,5 +1657,41 @@ mod tests {
     #[test]
     fn table_is_sorted() {
         assert!(FOLD.windows(2).all(|w| w[0].0 < w[1].0));
+    }
+}
+
+#[cfg(test)]
+mod source_tests {
+    use super::*;
+
+    fn deal(id: &str, title: &str) -> Deal {
+        serde_json::from_value(serde_json::json!({"objectId": id, "title": title})).unwrap()
+    }
+
+    #[test]
+    fn a_versioned_source_is_synced_once_per_version() {
+        let mut index = SearchIndex::new();
+        let v1 = [deal("d1", "Acme renewal")];
+        assert!(index.sync_deals_from(7, 1, &v1));
+        assert!(
+            !index.sync_deals_from(7, 1, &v1),
+            "same source and version: skipped"
+        );
+        let v2 = [deal("d1", "Acme renewal"), deal("d2", "Globex")];
+        assert!(index.sync_deals_from(7, 2, &v2));
+        assert_eq!(index.len(), 2);
+        assert!(index.sync_deals_from(8, 2, &v2), "another source is synced");
+        // A direct sync forgets the source: the next versioned sync runs again.
+        index.sync_deals(&v1);
+        assert_eq!(index.len(), 1);
+        assert!(index.sync_deals_from(8, 2, &v2));
+        assert_eq!(index.len(), 2);
+    }
+
+    #[test]
+    fn limits_default_to_twenty_and_stop_at_two_hundred() {
+        assert_eq!(hits_for(None), 20);
+        assert_eq!(hits_for(Some(5)), 5);
+        assert_eq!(hits_for(Some(10_000)), 200);
     }
 }

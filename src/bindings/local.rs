@@ -176,12 +176,8 @@ impl LocalStore {
     pub fn drop_op(&self, seq: f64) -> Promise {
         let inner = self.inner.clone();
         promise(async move {
-            if !(seq.is_finite() && seq.fract() == 0.0 && seq >= 1.0 && seq <= 2f64.powi(53)) {
-                return Err(to_js_error(CrmError::InvalidInput(format!(
-                    "seq must be the seq of a queued op (a whole number from 1), got {seq}"
-                ))));
-            }
-            let dropped = inner.store.drop_op(seq as u64).await.js()?;
+            let seq = offline::op_seq(seq).js()?;
+            let dropped = inner.store.drop_op(seq).await.js()?;
             inner.sync.dropped(inner.pending_count().await);
             inner.flush();
             Ok(dropped.into())

@@ -16,6 +16,17 @@ pub fn local_class(name: &str) -> Result<CrmClass> {
         .ok_or_else(|| CrmError::InvalidInput(format!("no local store for {name:?}")))
 }
 
+/// A queued op's `seq` given as a JS number: a whole number from 1 (to 2^53).
+pub fn op_seq(seq: f64) -> Result<u64> {
+    if seq.is_finite() && seq.fract() == 0.0 && (1.0..=2f64.powi(53)).contains(&seq) {
+        Ok(seq as u64)
+    } else {
+        Err(CrmError::InvalidInput(format!(
+            "seq must be the seq of a queued op (a whole number from 1), got {seq}"
+        )))
+    }
+}
+
 /// Objects (JS shape) decoded as the class's model, so bad input is refused, and encoded back
 /// in the JS shape.
 pub fn typed_objects(class: CrmClass, objects: Vec<Value>) -> Result<Vec<Value>> {
@@ -69,6 +80,19 @@ pub fn prepare_update(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn an_op_seq_is_a_whole_number_from_one() {
+        assert_eq!(super::op_seq(1.0).unwrap(), 1);
+        assert_eq!(super::op_seq(9_007_199_254_740_992.0).unwrap(), 1 << 53);
+        for bad in [0.0, -1.0, 1.5, f64::NAN, f64::INFINITY, 1e300] {
+            assert_eq!(
+                super::op_seq(bad).unwrap_err().code(),
+                "INVALID_INPUT",
+                "{bad}"
+            );
+        }
+    }
+
     use super::*;
     use serde_json::json;
 

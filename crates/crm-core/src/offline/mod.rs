@@ -20,7 +20,7 @@ mod record;
 mod sync;
 
 pub use driver::{settled_copy, OfflineSync, QueueStore, SyncEvent};
-pub use local::{local_class, prepare_create, prepare_update, typed_objects};
+pub use local::{local_class, op_seq, prepare_create, prepare_update, typed_objects};
 pub use merge::{base_of, merge_update, Conflict, ConflictPolicy};
 pub use queue::{apply_update, to_js_shape, OpError, OpKind, PendingOp};
 pub use record::{record, JSON as RECORD_JSON};

@@ -3,7 +3,7 @@
 // module over what this device holds (see source.ts), so it answers offline too.
 import { useMemo, useState, useSyncExternalStore } from 'react';
 import { useNavigate } from 'react-router';
-import { Badge, Group, Text } from '@mantine/core';
+import { ActionIcon, Badge, Group, Text } from '@mantine/core';
 import { Spotlight, spotlight } from '@mantine/spotlight';
 import { IconAddressBook, IconBuilding, IconSearch, IconTargetArrow } from '@tabler/icons-react';
 import '@mantine/spotlight/styles.css';
@@ -72,6 +72,7 @@ export function GlobalSearch() {
 /** A header button that opens the search, saying its shortcut. */
 export function SearchButton() {
   return (
+    <>
     <Badge
       component="button"
       variant="default"
@@ -85,5 +86,10 @@ export function SearchButton() {
     >
       Search <Text span size="xs" c="dimmed">Ctrl K</Text>
     </Badge>
+    {/* A phone has no room for the words, nor a keyboard for the shortcut: an icon. */}
+    <ActionIcon variant="default" size="lg" radius="sm" hiddenFrom="xs" aria-label="Search" onClick={() => spotlight.open()} className="search-icon">
+      <IconSearch size={18} />
+    </ActionIcon>
+    </>
   );
 }

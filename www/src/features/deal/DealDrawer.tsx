@@ -2,7 +2,7 @@
 // a warning when the deal changed elsewhere meanwhile, delete (confirmed, undoable), activities.
 import { useState, type FormEvent } from 'react';
 import { Link } from 'react-router';
-import { Alert, Anchor, Badge, Button, Divider, Drawer, Group, Modal, NativeSelect, NumberInput, Select, Stack, Text, Textarea, TextInput, Title } from '@mantine/core';
+import { Alert, Anchor, Badge, Button, Divider, Drawer, Group, Modal, NativeSelect, NumberInput, Select, Stack, Text, Textarea, TextInput } from '@mantine/core';
 import { DateInput } from '@mantine/dates';
 import { notifications } from '@mantine/notifications';
 import { IconAlertTriangle, IconTrash } from '@tabler/icons-react';
@@ -78,7 +78,7 @@ export function DealDrawer({ dealId, onClose }: { dealId: string; onClose: () =>
   const [base, setBase] = useState(() => toForm(live));
   const [form, setForm] = useState(base);
   return (
-    <Drawer opened onClose={onClose} position="right" size="min(520px, 100%)" title={<Title order={2} size="h4">{live?.title ?? 'Deal'}</Title>} closeButtonProps={{ 'aria-label': 'Close' }} classNames={{ body: 'drawer-body' }}>
+    <Drawer opened onClose={onClose} position="right" size="min(520px, 100%)" title={live?.title ?? 'Deal'} closeButtonProps={{ 'aria-label': 'Close' }} classNames={{ body: 'drawer-body' }} styles={{ title: { fontSize: 'var(--mantine-h4-font-size)', fontWeight: 700 } }}>
       {live ? (
         <DealRecord deal={live} base={base} form={form} setForm={setForm} onSaved={(f) => { setBase(f); setForm(f); }} onDeleted={onClose} />
       ) : (

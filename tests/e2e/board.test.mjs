@@ -184,6 +184,12 @@ test('filters come from the URL only: Clear filters clears the owner; moved card
   await tidy('Lead');
   await moveTo(titles[1], 'Qualified');
   await tidy('Lead');
+  // The toast's Undo is shown whole beside a long message ("Und" before).
+  const undo = page.getByRole('button', { name: 'Undo' }).last();
+  assert.ok(await undo.evaluate((el) => {
+    const label = el.querySelector('.mantine-Button-label') ?? el;
+    return label.scrollWidth <= label.clientWidth && el.getBoundingClientRect().width >= label.scrollWidth;
+  }), 'Undo is cut off');
   await drag(page, titles[2], 'Qualified');
   await column(page, 'Qualified').getByText(titles[2]).waitFor({ timeout: 5_000 });
   await tidy('Lead');

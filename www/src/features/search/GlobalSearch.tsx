@@ -38,6 +38,15 @@ export function GlobalSearch() {
         placeholder="Search deals, contacts, companies…"
         leftSection={<IconSearch size={18} stroke={1.6} />}
         aria-label="Search deals, contacts and companies"
+        onKeyDown={(e) => {
+          // Enter with no result picked (arrows) opens the top one.
+          const top = hits[0];
+          if ((e.key === 'Enter') && top && !document.querySelector('[data-testid="search-hit"][data-selected]')) {
+            e.preventDefault();
+            spotlight.close();
+            void navigate(`${PATHS[top.className]}${top.objectId}`);
+          }
+        }}
       />
       <Spotlight.ActionsList aria-label="Search results">
         {hits.map((h) => {

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { addDeal, artifacts, card, column, drag, logInToBoard, rest, serverDeal, signUp, useApp } from './server.mjs';
+import { addDeal, artifacts, card, column, drag, logInToBoard, openDeal, rest, serverDeal, signUp, useApp } from './server.mjs';
 
 const app = useApp(4175);
 
@@ -128,5 +128,76 @@ test('keyboard: Enter opens a deal, "Move to…" moves it; an expired session se
   await page.getByRole('link', { name: 'Contacts' }).click();
   await page.getByText('Your session has expired. Please log in again.').waitFor({ timeout: 10_000 });
   await page.getByRole('button', { name: 'Log in' }).waitFor();
+  await context.close();
+});
+
+/** The cards a column shows, top to bottom: [top, bottom] in pixels. */
+const cardBoxes = async (page, stage) => (await column(page, stage).locator('.slot').evaluateAll((els) =>
+  els.map((e) => e.getBoundingClientRect()).map((r) => [r.top, r.bottom]))).sort((a, b) => a[0] - b[0]);
+
+test('filters come from the URL only: Clear filters clears the owner; moved cards leave no gaps or overlaps', async () => {
+  const me = await signUp('filters');
+  const stamp = Date.now();
+  // Titles of different lengths: cards of different heights.
+  const titles = [0, 1, 2, 3, 4].map((i) => `Gap ${i} ${'long words in the title '.repeat(i % 3)}${stamp}`);
+  for (const title of titles) await rest('POST', '/classes/Deal', { title, stage: 'lead', assignedTo: { __type: 'Pointer', className: '_User', objectId: me.id } }, me.token);
+  const { context, page } = await logInToBoard(app, me);
+  await card(page, titles[4]).waitFor();
+
+  // The owner filter: pick me, then "Clear filters" clears the URL, the Select and its text.
+  const owner = page.locator('.owner-filter input').first();
+  await owner.click();
+  await page.getByRole('option', { name: /\(me\)$/ }).click();
+  await page.getByTestId('filter-note').filter({ hasText: 'owned by' }).waitFor();
+  assert.match(page.url(), /[?&]owner=/);
+  await page.getByRole('button', { name: 'Clear filters' }).click();
+  await page.getByTestId('filter-note').waitFor({ state: 'detached' });
+  assert.doesNotMatch(page.url(), /owner=/);
+  assert.equal(await owner.inputValue(), '');
+  // The next filter does not bring the owner back.
+  await page.locator('label', { hasText: /^Overdue$/ }).click();
+  await page.waitForURL(/[?&]overdue=1/);
+  assert.doesNotMatch(page.url(), /owner=/);
+  await page.locator('label', { hasText: /^Overdue$/ }).click();
+  await page.getByTestId('filter-note').waitFor({ state: 'detached' });
+  // Opening and closing a deal keeps no stale filter.
+  await openDeal(page, titles[0]);
+  await page.getByRole('dialog', { name: titles[0] }).waitFor();
+  await page.keyboard.press('Escape');
+  await page.getByRole('dialog', { name: titles[0] }).waitFor({ state: 'detached' });
+  assert.match(page.url(), /\/pipeline$/);
+
+  // Moves between columns: each column's cards stay 8px apart (no gap left behind, no overlap).
+  const tidy = async (stage) => {
+    await page.waitForTimeout(300);
+    const boxes = await cardBoxes(page, stage);
+    for (let i = 1; i < boxes.length; i++) {
+      const space = boxes[i][0] - boxes[i - 1][1];
+      assert.ok(space >= 0 && space <= 12, `${stage}: ${space}px between card ${i - 1} and card ${i}`);
+    }
+  };
+  const moveTo = async (title, stage) => {
+    await card(page, title).getByRole('button', { name: `Move ${title} to…` }).click();
+    await page.getByRole('menuitem', { name: stage }).click();
+    await column(page, stage).getByText(title).waitFor({ timeout: 5_000 });
+  };
+  await tidy('Lead');
+  await moveTo(titles[1], 'Qualified');
+  await tidy('Lead');
+  // The toast's Undo is shown whole beside a long message ("Und" before).
+  const undo = page.getByRole('button', { name: 'Undo' }).last();
+  assert.ok(await undo.evaluate((el) => {
+    const label = el.querySelector('.mantine-Button-label') ?? el;
+    return label.scrollWidth <= label.clientWidth && el.getBoundingClientRect().width >= label.scrollWidth;
+  }), 'Undo is cut off');
+  await drag(page, titles[2], 'Qualified');
+  await column(page, 'Qualified').getByText(titles[2]).waitFor({ timeout: 5_000 });
+  await tidy('Lead');
+  await tidy('Qualified');
+  await moveTo(titles[1], 'Lead');
+  await moveTo(titles[4], 'Qualified');
+  await moveTo(titles[0], 'Qualified');
+  await tidy('Lead');
+  await tidy('Qualified');
   await context.close();
 });

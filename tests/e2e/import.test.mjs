@@ -29,14 +29,16 @@ test('import contacts: bad rows and duplicates in words, then the same file agai
     'Ada Lovelace,ada@x.test,+44 20 7946 0000',
     'Grace Hopper,grace@x.test,',
     'Bad Mail,not-an-email,',
+    ',,', // a blank row: skipped, the lines after it keep their numbers
     ',nobody@x.test,',
     'Dup Person,DUP@example.com,',
     'Ada Again,ADA@x.test,',
     '"Łukasz Żółw, Jr.",lukasz@x.test,555 0101',
-  ].join('\n');
+  ].join('\n') + '\n';
   const { context, page, errors } = await logInToBoard(app, me);
   await page.getByRole('link', { name: 'Import' }).click();
   await chooseFile(page, 'Contacts', 'people.csv', csv);
+  await page.getByTestId('import-file').filter({ hasText: '7 rows' }).filter({ hasText: '(1 blank row skipped)' }).waitFor();
   // The mapping was guessed from the headers.
   await page.getByRole('button', { name: 'Check rows' }).click();
   await summary(page).filter({ hasText: '3 to import' }).waitFor({ timeout: 15_000 });
@@ -45,9 +47,9 @@ test('import contacts: bad rows and duplicates in words, then the same file agai
   assert.match(s, /2 with errors/);
   const problems = await page.getByTestId('import-problems').textContent();
   assert.match(problems, /Line 4: “not-an-email” is not an e-mail address/);
-  assert.match(problems, /Line 5: the name is empty/);
-  assert.match(problems, /Line 6: duplicate — a contact with the e-mail “DUP@example.com” already exists/);
-  assert.match(problems, /Line 7: duplicate — same e-mail as line 2/);
+  assert.match(problems, /Line 6: the name is empty/);
+  assert.match(problems, /Line 7: duplicate — a contact with the e-mail “DUP@example.com” already exists/);
+  assert.match(problems, /Line 8: duplicate — same e-mail as line 2/);
 
   await page.getByRole('button', { name: 'Import 3 rows' }).click();
   await page.getByTestId('import-outcome').filter({ hasText: 'Created 3. Already there: 0. Failed: 0.' }).waitFor({ timeout: 20_000 });

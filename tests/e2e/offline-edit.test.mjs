@@ -53,6 +53,7 @@ test('offline: contacts, My day and a deal read from this device; edits queue an
   await record.getByLabel('Amount').fill('750');
   await record.getByRole('button', { name: 'Save' }).click();
   await page.getByTestId('total-qualified').filter({ hasText: '750' }).waitFor();
+  await page.getByText('Deal saved on this device').waitFor();
   await badge(page, '3 pending');
   await page.keyboard.press('Escape');
   await record.waitFor({ state: 'detached' });

@@ -53,6 +53,14 @@ test('create a company, a contact and a deal; log and complete an activity; see 
   await detail.getByLabel('Activity type').selectOption('meeting');
   await detail.getByLabel('Subject').fill('Kick-off');
   await detail.getByLabel('Due').fill('2026-12-01');
+  // Escape closes the open calendar, not the deal.
+  await detail.getByRole('textbox', { name: 'Due' }).click();
+  await page.locator('[data-dates-dropdown]').waitFor();
+  await page.keyboard.press('Escape');
+  await page.locator('[data-dates-dropdown]').waitFor({ state: 'hidden' });
+  await page.waitForTimeout(400);
+  assert.ok(await detail.isVisible(), 'Escape in the date picker closed the deal');
+  assert.match(page.url(), /\/deals\//);
   await detail.getByRole('button', { name: 'Log' }).click();
   await detail.getByText('Kick-off', { exact: true }).waitFor();
   await detail.getByRole('checkbox', { name: 'Done: Kick-off' }).click();

@@ -63,6 +63,15 @@ test('search answers a typed query: any case, no accents, e-mail, phone, through
   await page.locator('body').click({ position: { x: 5, y: 300 } });
   await page.keyboard.press('/');
   await input.waitFor();
+  // Enter opens the top result.
+  await input.fill('');
+  await input.focus();
+  await page.keyboard.type(`jose alvarez ${s.tag}`);
+  await hits(page).first().filter({ hasText: `José Álvarez ${s.tag}` }).waitFor();
+  await page.waitForTimeout(300);
+  await page.keyboard.press('Enter');
+  await page.waitForURL(new RegExp(`/contacts/${s.contact.objectId}$`));
+  await input.waitFor({ state: 'hidden' });
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -96,6 +96,22 @@ test('moving a deal to Lost asks why; the reason is stored and shown in the reco
   const skipped = await serverDeal(other.objectId, me.token, (d) => d.stage === 'lost');
   assert.equal(skipped.lostReason, undefined);
 
+  // From the deal's record too: Stage "Lost" and Save asks why.
+  const third = await rest('POST', '/classes/Deal', { title: `${title} c`, stage: 'lead' }, me.token);
+  await card(page, `${title} c`).getByRole('link', { name: `${title} c`, exact: true }).click();
+  const record = page.getByRole('dialog', { name: `${title} c` });
+  await record.getByLabel('Stage', { exact: true }).selectOption('lost');
+  await record.getByRole('button', { name: 'Save' }).click();
+  const askAgain = page.getByRole('dialog', { name: 'Why was it lost?' });
+  await askAgain.getByLabel('Lost reason').fill('No budget this year');
+  await askAgain.getByRole('button', { name: 'Save reason' }).click();
+  await askAgain.waitFor({ state: 'detached' });
+  assert.equal((await serverDeal(third.objectId, me.token, (d) => d.lostReason === 'No budget this year')).stage, 'lost');
+  await record.getByTestId('lost-reason').filter({ hasText: 'No budget this year' }).waitFor();
+  assert.equal(await record.getByTestId('changed-elsewhere').count(), 0);
+  await page.keyboard.press('Escape');
+  await record.waitFor({ state: 'detached' });
+
   // The server keeps the field's rule: 500 characters at most.
   const long = await rest('PUT', `/classes/Deal/${deal.objectId}`, { lostReason: 'x'.repeat(501) }, me.token);
   assert.equal(long.code, 142, JSON.stringify(long));

@@ -79,10 +79,12 @@ export function undoable(message: string, undo: () => Promise<void>) {
     autoClose: 8000,
     message: (
       <Group gap="xs" justify="space-between" wrap="nowrap" className="undo-line">
-        <Text size="sm">{message}</Text>
+        <Text size="sm" style={{ flex: 1, minWidth: 0 }}>{message}</Text>
+        {/* Never squeezed by a long message (it wraps instead). */}
         <Button
           size="compact-sm"
           variant="subtle"
+          style={{ flexShrink: 0 }}
           onClick={() => {
             notifications.hide(id);
             undo().then(

@@ -50,6 +50,17 @@ export function Board() {
   const [dragging, setDragging] = useState<string>();
   const [askLost, setAskLost] = useState<string>();
   const team = useMyTeam();
+  // The owner filter comes from the URL only; its search text follows it (a cleared filter
+  // clears the text, a chosen owner shows their name), and typing changes only the text.
+  const ownerOptions = team.members.map((m) => ({ value: m.id, label: m.id === user.objectId ? `${m.name} (me)` : m.name }));
+  const ownerLabel = ownerOptions.find((o) => o.value === filters.owner)?.label ?? '';
+  const ownerKey = `${filters.owner}\n${ownerLabel}`;
+  const [ownerSearch, setOwnerSearch] = useState(ownerLabel);
+  const [ownerShown, setOwnerShown] = useState(ownerKey);
+  if (ownerShown !== ownerKey) {
+    setOwnerShown(ownerKey);
+    setOwnerSearch(ownerLabel);
+  }
   // Each deal's next open activity (the earliest due), for its card; none planned is flagged.
   const next = useNextActivities();
   const nextOf = useMemo(() => next && ((id: string) => next('Deal', id)), [next]);
@@ -106,8 +117,10 @@ export function Board() {
           placeholder="Any owner"
           clearable
           searchable
-          data={team.members.map((m) => ({ value: m.id, label: m.id === user.objectId ? `${m.name} (me)` : m.name }))}
+          data={ownerOptions}
           value={filters.owner || null}
+          searchValue={ownerSearch}
+          onSearchChange={setOwnerSearch}
           onChange={(v) => setFilter({ owner: v ?? '' })}
           className="owner-filter"
           w={170}

@@ -74,11 +74,11 @@ function CardBody({ deal, me, menu, nameOf, next }: { deal: Deal; me?: string; m
         {owner && (
           <Tooltip label={owner === 'You' ? 'Assigned to you' : `Assigned to ${ownerName ?? 'a colleague'}`}>
             {owner === 'You' ? (
-              <Avatar size={22} radius="xl" color="indigo" aria-label="Me (assigned to you)">Me</Avatar>
+              <Avatar size={22} radius="xl" color="indigo" role="img" aria-label="Me (assigned to you)">Me</Avatar>
             ) : ownerName ? (
-              <Avatar size={22} radius="xl" color="grape" aria-label={`Assigned to ${ownerName}`}>{initials(ownerName)}</Avatar>
+              <Avatar size={22} radius="xl" color="grape" role="img" aria-label={`Assigned to ${ownerName}`}>{initials(ownerName)}</Avatar>
             ) : (
-              <Avatar size={22} radius="xl" color="gray" aria-label="Assigned to a colleague"><IconUser size={13} aria-hidden /></Avatar>
+              <Avatar size={22} radius="xl" color="gray" role="img" aria-label="Assigned to a colleague"><IconUser size={13} aria-hidden /></Avatar>
             )}
           </Tooltip>
         )}

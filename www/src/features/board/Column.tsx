@@ -1,4 +1,4 @@
-import { useRef } from 'react';
+import { useLayoutEffect, useRef } from 'react';
 import { useDroppable } from '@dnd-kit/core';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { Badge, Group, Text } from '@mantine/core';
@@ -28,6 +28,15 @@ export function Column({ column, pipeline, version, me, onMove, dragging, nameOf
     overscan: 8,
     gap: 8,
   });
+  // A change of the pipeline (a card moved in or out, edited, filtered) puts other deals at the
+  // indexes measured before, in the same card elements (keyed by deal): the virtualiser keeps the
+  // old sizes (it re-measures an element only when it resizes or mounts), so a moved card leaves
+  // its gap behind and a taller one overlaps the next. Measure the cards shown again.
+  useLayoutEffect(() => {
+    scroller.current?.querySelectorAll<HTMLElement>('.slot').forEach((el) => {
+      virtualizer.resizeItem(Number(el.dataset.index), Math.round(el.getBoundingClientRect().height));
+    });
+  }, [virtualizer, version, column.count]);
   const items = virtualizer.getVirtualItems();
   const first = items[0]?.index ?? 0;
   const last = items.length ? items[items.length - 1]!.index : -1;

@@ -32,10 +32,13 @@ export function useBoardFilters() {
     }),
     [params],
   );
+  // From the address bar as it is now, never from a render's copy of it: a handler kept from an
+  // earlier render (a picker's, a Select's) must not put a cleared filter back.
+  const current = () => new URLSearchParams(window.location.search);
   const setFilter = (patch: Partial<BoardFilters>) => {
     setParams(
-      (prev) => {
-        const next = new URLSearchParams(prev);
+      () => {
+        const next = current();
         for (const [k, v] of Object.entries(patch)) {
           if (v === '' || v === false || v === undefined) next.delete(k);
           else next.set(k, v === true ? '1' : String(v));
@@ -45,8 +48,8 @@ export function useBoardFilters() {
       { replace: true },
     );
   };
-  const clear = () => setParams((prev) => {
-    const next = new URLSearchParams(prev);
+  const clear = () => setParams(() => {
+    const next = current();
     for (const k of KEYS) next.delete(k);
     return next;
   }, { replace: true });

@@ -23,6 +23,9 @@ export function Activities({ relatedTo }: { relatedTo: RelatedTo }) {
   const [type, setType] = useState<ActivityType>('call');
   const [subject, setSubject] = useState('');
   const [due, setDue] = useState<string | null>(null);
+  // While the calendar is open, Escape closes it and not the drawer around (Mantine's modals
+  // leave an Escape from an element marked data-mantine-stop-propagation alone).
+  const [picking, setPicking] = useState(false);
   const [errors, setErrors] = useState<{ subject?: string; due?: string; save?: string }>({});
 
   async function log(e: FormEvent) {
@@ -57,7 +60,8 @@ export function Activities({ relatedTo }: { relatedTo: RelatedTo }) {
         <Stack gap="xs">
           <Group grow align="flex-start" gap="xs">
             <NativeSelect label="Activity type" data={TYPES.map(({ value, label }) => ({ value, label }))} value={type} onChange={(e) => setType(e.currentTarget.value as ActivityType)} />
-            <DateInput label="Due" valueFormat="D MMM YYYY" clearable clearButtonProps={{ 'aria-label': 'Clear due date' }} placeholder="Date" value={due} onChange={setDue} error={errors.due} withAsterisk />
+            <DateInput label="Due" valueFormat="D MMM YYYY" clearable clearButtonProps={{ 'aria-label': 'Clear due date' }} placeholder="Date" value={due} onChange={setDue} error={errors.due} withAsterisk
+              popoverProps={{ onOpen: () => setPicking(true), onClose: () => setPicking(false) }} data-mantine-stop-propagation={picking ? 'true' : undefined} />
           </Group>
           <Group align="flex-end" gap="xs" wrap="nowrap">
             <TextInput label="Subject" placeholder="What is it about?" value={subject} onChange={(e) => setSubject(e.currentTarget.value)} error={errors.subject} withAsterisk style={{ flex: 1 }} />

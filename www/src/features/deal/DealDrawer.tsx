@@ -2,12 +2,13 @@
 // a warning when the deal changed elsewhere meanwhile, delete (confirmed, undoable), activities.
 import { useState, type FormEvent } from 'react';
 import { Link } from 'react-router';
-import { Alert, Anchor, Badge, Button, Divider, Drawer, Group, Modal, NativeSelect, NumberInput, Select, Stack, Text, Textarea, TextInput, Title } from '@mantine/core';
+import { Alert, Anchor, Badge, Button, Divider, Drawer, Group, Modal, NativeSelect, NumberInput, Select, Stack, Text, Textarea, TextInput } from '@mantine/core';
 import { DateInput } from '@mantine/dates';
 import { notifications } from '@mantine/notifications';
 import { IconAlertTriangle, IconTrash } from '@tabler/icons-react';
 import type { Changes, Deal, Stage } from 'crm-wasm';
 import { deleteDeal, updateDeal } from '../../data/actions';
+import { isOffline } from '../../data/records';
 import { useNextActivities } from '../../data/activities';
 import { useSession } from '../../data/context';
 import { describeError } from '../../data/crm';
@@ -17,6 +18,7 @@ import { dayToIso, formatDate, formatMoney, isoToDay, moneyPrefix, refName } fro
 import { STAGE_OPTIONS, isOpen, stageInfo } from '../../lib/stages';
 import { NextStep } from '../activities/NextStep';
 import { Activities } from './Activities';
+import { LostReasonModal } from './LostReason';
 
 /** The editable fields, as the form holds them. */
 interface Form {
@@ -78,7 +80,7 @@ export function DealDrawer({ dealId, onClose }: { dealId: string; onClose: () =>
   const [base, setBase] = useState(() => toForm(live));
   const [form, setForm] = useState(base);
   return (
-    <Drawer opened onClose={onClose} position="right" size="min(520px, 100%)" title={<Title order={2} size="h4">{live?.title ?? 'Deal'}</Title>} closeButtonProps={{ 'aria-label': 'Close' }} classNames={{ body: 'drawer-body' }}>
+    <Drawer opened onClose={onClose} position="right" size="min(520px, 100%)" title={live?.title ?? 'Deal'} closeButtonProps={{ 'aria-label': 'Close' }} classNames={{ body: 'drawer-body' }} styles={{ title: { fontSize: 'var(--mantine-h4-font-size)', fontWeight: 700 } }}>
       {live ? (
         <DealRecord deal={live} base={base} form={form} setForm={setForm} onSaved={(f) => { setBase(f); setForm(f); }} onDeleted={onClose} />
       ) : (
@@ -103,6 +105,8 @@ function DealRecord({ deal, base, form, setForm, onSaved, onDeleted }: {
   const [busy, setBusy] = useState(false);
   const [confirmOverwrite, setConfirmOverwrite] = useState(false);
   const [confirmDelete, setConfirmDelete] = useState(false);
+  // Moved to Lost here without a reason: asked why, as a move on the board asks.
+  const [askLost, setAskLost] = useState(false);
   const companies = useQuery(() => client.companies().ascending('name').limit(1000), 'companies', true);
   const contacts = useQuery(() => client.contacts().ascending('name').limit(1000), 'contacts', true);
 
@@ -125,7 +129,9 @@ function DealRecord({ deal, base, form, setForm, onSaved, onDeleted }: {
       await updateDeal(workspace, deal.objectId!, changesOf(form, edited));
       const fresh = toForm(workspace.pipeline.get(deal.objectId!));
       onSaved(fresh);
-      notifications.show({ color: 'teal', message: 'Deal saved.' });
+      if (edited.includes('stage') && fresh.stage === 'lost' && !fresh.lostReason) setAskLost(true);
+      // Offline the write is queued: say so, as the contacts do.
+      notifications.show({ color: 'teal', message: isOffline(workspace) ? 'Deal saved on this device: it goes to the server when you are back online.' : 'Deal saved.' });
     } catch (err) {
       setError(describeError(err));
     } finally {
@@ -202,6 +208,13 @@ function DealRecord({ deal, base, form, setForm, onSaved, onDeleted }: {
       <Divider />
       <Activities relatedTo={{ className: 'Deal', objectId: deal.objectId! }} />
 
+      {askLost && (
+        <LostReasonModal dealId={deal.objectId!} onClose={() => {
+          setAskLost(false);
+          // The reason is saved on its own: the form starts again from the deal, not "changed elsewhere".
+          onSaved(toForm(workspace.pipeline.get(deal.objectId!)));
+        }} />
+      )}
       <Modal opened={confirmOverwrite} onClose={() => setConfirmOverwrite(false)} title="Overwrite the other change?" centered>
         <Text size="sm">The {clash.map((f) => LABELS[f]).join(', ')} changed elsewhere after you opened this deal. Saving replaces that change with yours.</Text>
         <Group justify="flex-end" mt="md">

@@ -22,6 +22,10 @@ interface Parsed {
   name: string;
   headers: string[];
   rows: Record<string, string>[];
+  /** Each row's line in the file (the header is line 1; blank rows are skipped, not renumbered). */
+  lines: number[];
+  /** How many blank rows were skipped. */
+  blank: number;
   /** Lines the CSV parser could not read, in words. */
   problems: string[];
 }
@@ -30,14 +34,25 @@ function parseFile(file: File): Promise<Parsed> {
   return new Promise((resolve, reject) => {
     Papa.parse<Record<string, string>>(file, {
       header: true,
-      skipEmptyLines: 'greedy',
+      // Blank rows are dropped below, keeping every other row's line in the file.
+      skipEmptyLines: false,
       transformHeader: (h) => h.trim(),
-      complete: (r) => resolve({
-        name: file.name,
-        headers: (r.meta.fields ?? []).filter((h) => h !== ''),
-        rows: r.data,
-        problems: r.errors.slice(0, 50).map((e) => (e.row !== undefined ? `Line ${e.row + 2}: ${e.message}` : e.message)),
-      }),
+      complete: (r) => {
+        const isBlank = (row: Record<string, string>) => Object.values(row).every((v) => (v ?? '').trim() === '');
+        const blankRows = new Set(r.data.flatMap((row, i) => (isBlank(row) ? [i] : [])));
+        // A file's last line break makes no row worth telling about.
+        const trailing = r.data.length > 0 && blankRows.has(r.data.length - 1) ? 1 : 0;
+        resolve({
+          name: file.name,
+          headers: (r.meta.fields ?? []).filter((h) => h !== ''),
+          rows: r.data.filter((_, i) => !blankRows.has(i)),
+          lines: r.data.flatMap((_, i) => (blankRows.has(i) ? [] : [i + 2])),
+          blank: blankRows.size - trailing,
+          problems: r.errors
+            .filter((e) => e.row === undefined || !blankRows.has(e.row))
+            .slice(0, 50).map((e) => (e.row !== undefined ? `Line ${e.row + 2}: ${e.message}` : e.message)),
+        });
+      },
       error: (e) => reject(e),
     });
   });
@@ -88,7 +103,7 @@ export function Import() {
     setBusy('checking');
     try {
       const [existing, ids] = await Promise.all([loadExisting(client, kind, user.objectId), importIds(user.objectId, kind, parsed.rows, mapping)]);
-      setPlan(planRows(kind, parsed.rows, mapping, ids, existing));
+      setPlan(planRows(kind, parsed.rows, mapping, ids, existing, parsed.lines));
     } catch (err) {
       setError(describeError(err));
     } finally {
@@ -125,7 +140,7 @@ export function Import() {
           <Stack gap="sm">
             <SegmentedControl aria-label="What to import" value={kind} onChange={(v) => changeKind(v as ImportKind)} data={KINDS} disabled={!!busy} />
             <FileInput label="CSV file" placeholder="Choose a .csv file" accept=".csv,text/csv" leftSection={<IconUpload size={16} />} onChange={choose} disabled={!!busy} clearable />
-            {parsed && <Text size="sm" c="dimmed" data-testid="import-file">{parsed.name}: {parsed.rows.length} rows, columns {parsed.headers.join(', ')}</Text>}
+            {parsed && <Text size="sm" c="dimmed" data-testid="import-file">{parsed.name}: {parsed.rows.length} rows, columns {parsed.headers.join(', ')}{parsed.blank > 0 && ` (${parsed.blank} blank ${parsed.blank === 1 ? 'row' : 'rows'} skipped)`}</Text>}
             {parsed?.problems.map((p) => <Text key={p} size="sm" c="red">{p}</Text>)}
           </Stack>
         </Paper>
@@ -170,7 +185,7 @@ export function Import() {
                     {toImport.slice(0, 10).map((r) => (
                       <Table.Tr key={r.line}>
                         <Table.Td>{r.line}</Table.Td>
-                        {shownFields.map((f) => <Table.Td key={f.key}>{parsed?.rows[r.line - 2]?.[mapping[f.key]]}</Table.Td>)}
+                        {shownFields.map((f) => <Table.Td key={f.key}>{parsed?.rows[parsed.lines.indexOf(r.line)]?.[mapping[f.key]]}</Table.Td>)}
                       </Table.Tr>
                     ))}
                   </Table.Tbody>

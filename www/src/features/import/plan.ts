@@ -127,12 +127,13 @@ const quote = (s: string) => `“${s.length > 60 ? `${s.slice(0, 60)}…` : s}�
 
 /** Turns the mapped rows into objects, errors and duplicates. `ids` are the rows' import ids
  * (see importIds), in order; `existing` what the server holds. */
-export function planRows(kind: ImportKind, rows: Record<string, string>[], mapping: Mapping, ids: string[], existing: Existing): PlannedRow[] {
+export function planRows(kind: ImportKind, rows: Record<string, string>[], mapping: Mapping, ids: string[], existing: Existing, lines?: number[]): PlannedRow[] {
   const seenEmail = new Map<string, number>();
   const seenName = new Map<string, number>();
   const seenSite = new Map<string, number>();
   return rows.map((row, i) => {
-    const line = i + 2;
+    // The row's line in the file (blank rows skipped before it keep their numbers).
+    const line = lines?.[i] ?? i + 2;
     const get = (key: string) => (mapping[key] ? (row[mapping[key]] ?? '').trim() : '');
     const opt = (key: string) => get(key) || undefined;
     const id = ids[i];

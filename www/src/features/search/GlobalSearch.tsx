@@ -3,7 +3,7 @@
 // module over what this device holds (see source.ts), so it answers offline too.
 import { useMemo, useState, useSyncExternalStore } from 'react';
 import { useNavigate } from 'react-router';
-import { Badge, Group, Text } from '@mantine/core';
+import { ActionIcon, Badge, Group, Text } from '@mantine/core';
 import { Spotlight, spotlight } from '@mantine/spotlight';
 import { IconAddressBook, IconBuilding, IconSearch, IconTargetArrow } from '@tabler/icons-react';
 import '@mantine/spotlight/styles.css';
@@ -38,6 +38,15 @@ export function GlobalSearch() {
         placeholder="Search deals, contacts, companies…"
         leftSection={<IconSearch size={18} stroke={1.6} />}
         aria-label="Search deals, contacts and companies"
+        onKeyDown={(e) => {
+          // Enter with no result picked (arrows) opens the top one.
+          const top = hits[0];
+          if ((e.key === 'Enter') && top && !document.querySelector('[data-testid="search-hit"][data-selected]')) {
+            e.preventDefault();
+            spotlight.close();
+            void navigate(`${PATHS[top.className]}${top.objectId}`);
+          }
+        }}
       />
       <Spotlight.ActionsList aria-label="Search results">
         {hits.map((h) => {
@@ -72,6 +81,7 @@ export function GlobalSearch() {
 /** A header button that opens the search, saying its shortcut. */
 export function SearchButton() {
   return (
+    <>
     <Badge
       component="button"
       variant="default"
@@ -85,5 +95,10 @@ export function SearchButton() {
     >
       Search <Text span size="xs" c="dimmed">Ctrl K</Text>
     </Badge>
+    {/* A phone has no room for the words, nor a keyboard for the shortcut: an icon. */}
+    <ActionIcon variant="default" size="lg" radius="sm" hiddenFrom="xs" aria-label="Search" onClick={() => spotlight.open()} className="search-icon">
+      <IconSearch size={18} />
+    </ActionIcon>
+    </>
   );
 }

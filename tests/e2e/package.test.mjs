@@ -270,6 +270,8 @@ test('a Next.js App Router client component runs crm-wasm and crm-wasm/react', {
     devDependencies: {
       typescript: www.devDependencies.typescript,
       '@types/react': www.devDependencies['@types/react'], '@types/react-dom': www.devDependencies['@types/react-dom'],
+      // next build checks for it; outside CI it installs it itself, under CI=true it stops.
+      '@types/node': www.devDependencies['@types/node'] ?? '^22.0.0',
     },
   }, null, 2));
   writeFileSync(path.join(app, 'tsconfig.json'), JSON.stringify({

@@ -177,10 +177,7 @@ impl LocalStore {
         let inner = self.inner.clone();
         promise(async move {
             let seq = offline::op_seq(seq).js()?;
-            let dropped = inner.store.drop_op(seq).await.js()?;
-            inner.sync.dropped(inner.pending_count().await);
-            inner.flush();
-            Ok(dropped.into())
+            Ok(inner.drop_op(seq).await?.into())
         })
     }
 
@@ -204,7 +201,6 @@ impl LocalStore {
 
     #[wasm_bindgen(skip_typescript)]
     pub fn close(&self) {
-        self.inner.online.borrow_mut().take();
-        self.inner.store.close();
+        self.inner.close();
     }
 }

@@ -23,11 +23,11 @@ pub(crate) struct Inner {
     pub(crate) sync: OfflineSync,
     /// Listeners of each of [`SyncEvent::KINDS`], in that order.
     pub(crate) listeners: [Rc<Listeners>; 4],
-    pub(crate) online: RefCell<Option<OnlineListener>>,
+    online: RefCell<Option<OnlineListener>>,
 }
 
 /// Objects of `class_name` from a JS array, checked as the class's model.
-pub(crate) fn objects_arg(class_name: &str, objects: &JsValue) -> Result<Vec<Value>, JsValue> {
+fn objects_arg(class_name: &str, objects: &JsValue) -> Result<Vec<Value>, JsValue> {
     if !js_sys::Array::is_array(objects) {
         return Err(to_js_error(CrmError::InvalidInput(
             "objects must be an array".into(),
@@ -39,7 +39,7 @@ pub(crate) fn objects_arg(class_name: &str, objects: &JsValue) -> Result<Vec<Val
 
 impl Inner {
     /// Delivers the queued events (status, progress, rejected, conflict).
-    pub(crate) fn flush(&self) {
+    fn flush(&self) {
         for event in self.sync.take_events() {
             let payload = to_js(&event.payload()).unwrap_or(JsValue::NULL);
             self.listeners[event.kind()].call(&payload);
@@ -47,7 +47,7 @@ impl Inner {
     }
 
     /// Queued writes, for the status (a read failure shows as none rather than failing the call).
-    pub(crate) async fn pending_count(&self) -> u32 {
+    async fn pending_count(&self) -> u32 {
         self.store.pending().await.map_or(0, |p| p.len() as u32)
     }
 
@@ -55,6 +55,20 @@ impl Inner {
         let result = self.sync.sync(&self.store, &self.shared.core).await;
         self.flush();
         to_js(&result.js()?)
+    }
+
+    /// Drops a queued op (answers whether it was there); the count and status follow.
+    pub(crate) async fn drop_op(&self, seq: u64) -> Result<bool, JsValue> {
+        let dropped = self.store.drop_op(seq).await.js()?;
+        self.sync.dropped(self.pending_count().await);
+        self.flush();
+        Ok(dropped)
+    }
+
+    /// No more replays when the browser comes back online, and the database closed.
+    pub(crate) fn close(&self) {
+        self.online.borrow_mut().take();
+        self.store.close();
     }
 
     /// Replays the queue holding this database's Web Lock, so one tab at a time does it.

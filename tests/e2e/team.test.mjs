@@ -28,6 +28,8 @@ test('a deal is assigned to a colleague by display name; the board filters by ow
   await page.getByText('Display name saved.').waitFor();
   const stored = await rest('GET', `/classes/Profile/${me.id}`, undefined, colleague.token);
   assert.equal(stored.displayName, 'Olive Owner');
+  // The header names me by my display name from then on.
+  await page.getByText('Signed in as Olive Owner').waitFor();
 
   // The owner picker lists the colleague by name, never by e-mail.
   await page.goto(new URL(`/deals/${handed.objectId}`, app.preview.url).href);

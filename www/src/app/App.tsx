@@ -11,6 +11,7 @@ import { CrmProvider } from 'crm-wasm/react';
 import { SessionContext } from '../data/context';
 import { useWorkspaceState } from '../data/hooks';
 import { useMySettings } from '../data/settings';
+import { useMyTeam } from '../data/team';
 import { closeWorkspace, getWorkspace, type Workspace } from '../data/workspace';
 import { setCurrency } from '../lib/format';
 import { LogIn } from '../features/auth/LogIn';
@@ -86,6 +87,14 @@ const NAV = [
   { to: '/settings', label: 'Settings', icon: IconSettings },
 ];
 
+/** The header's "Signed in as": the user's display name once the team is read (the username
+ * until then, and if the profile cannot be read). */
+function SignedInAs({ user }: { user: User }) {
+  const team = useMyTeam();
+  const name = team.nameOf(user.objectId) ?? user.username;
+  return <Text size="sm" visibleFrom="md" c="dimmed">Signed in as <Text span fw={600} c="var(--mantine-color-text)">{name}</Text></Text>;
+}
+
 function Shell({ user, workspace, onLogOut }: { user: User; workspace: Workspace; onLogOut: () => void }) {
   const [opened, { toggle, close }] = useDisclosure(false);
   const location = useLocation();
@@ -108,7 +117,7 @@ function Shell({ user, workspace, onLogOut }: { user: User; workspace: Workspace
           <Group gap="sm" wrap="nowrap">
             <SearchButton />
             <SyncBadge workspace={workspace} offlineReady={state.offlineReady} />
-            <Text size="sm" visibleFrom="md" c="dimmed">Signed in as <Text span fw={600} c="var(--mantine-color-text)">{user.username}</Text></Text>
+            <SignedInAs user={user} />
             <Tooltip label="Log out">
               <ActionIcon variant="subtle" color="gray" size="lg" onClick={onLogOut} aria-label="Log out">
                 <IconLogout size={20} />

@@ -86,10 +86,12 @@ export function undoable(message: string, undo: () => Promise<void>) {
           variant="subtle"
           style={{ flexShrink: 0 }}
           onClick={() => {
-            notifications.hide(id);
+            // An undo can take seconds (a company with many links): the same notification says it
+            // is under way, then how it ended.
+            notifications.update({ id, loading: true, color: 'gray', autoClose: false, withCloseButton: false, message: 'Restoring…' });
             undo().then(
-              () => notifications.show({ color: 'teal', message: 'Restored.' }),
-              (err) => notifications.show({ color: 'red', message: describeError(err) }),
+              () => notifications.update({ id, loading: false, color: 'teal', autoClose: 4000, withCloseButton: true, message: 'Restored.' }),
+              (err) => notifications.update({ id, loading: false, color: 'red', autoClose: false, withCloseButton: true, message: describeError(err) }),
             );
           }}
         >

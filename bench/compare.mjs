@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { root, serveRepo, launchChromium, runBenchPage } from './harness.mjs';
-import { localSection } from './local/report.mjs';
+import { floorSection, localSection } from './local/report.mjs';
 
 const args = process.argv.slice(2);
 const query = args.find((a) => a.startsWith('server=')) || 'server=http://127.0.0.1:1437/parse';
@@ -48,9 +48,11 @@ let pipeline;
 let search;
 let cold;
 let local;
+let floor;
 try {
   compare = await runBenchPage(browser, `${site.origin}/bench/compare/index.html?${query}${quick ? '&quick=1' : ''}`);
   local = await runBenchPage(browser, `${site.origin}/bench/local/index.html?${query}${quick ? '&quick=1' : ''}`);
+  if (!quick) floor = await runBenchPage(browser, `${site.origin}/bench/idb-floor/index.html`);
   cold = await coldStart(browser, site.origin, quick ? 3 : 11);
   cold.ratio = cold.sdkMs / cold.oursMs;
   console.log(`${cold.op.padEnd(58)} crm-wasm ${cold.oursMs.toFixed(2).padStart(9)} ms   Parse SDK ${cold.sdkMs.toFixed(2).padStart(9)} ms   SDK/ours ${cold.ratio.toFixed(2)}x`);
@@ -119,7 +121,7 @@ const versions = {
   chromium: chromiumVersion,
   node: process.version,
 };
-const report = { date: new Date().toISOString(), quick, machine, versions, crossOriginIsolated: compare.isolated, rows, bundle, local: local.results, pipeline: pipeline?.results ?? null, search: search?.results ?? null };
+const report = { date: new Date().toISOString(), quick, machine, versions, crossOriginIsolated: compare.isolated, rows, bundle, local: local.results, idbFloor: floor?.results ?? null, pipeline: pipeline?.results ?? null, search: search?.results ?? null };
 await writeFile(path.join(outDir, 'BENCHMARKS.json'), JSON.stringify(report, null, 2) + '\n');
 
 const ms = (x) => (x >= 100 ? `${x.toFixed(0)} ms` : x >= 1 ? `${x.toFixed(1)} ms` : x >= 0.01 ? `${x.toFixed(3)} ms` : `${(x * 1000).toFixed(2)} µs`);
@@ -142,7 +144,12 @@ Versions: crm-wasm ${versions.crmWasm}, ${versions.rustc}; Parse JS SDK ${versio
 for (const r of rows) md += `| ${r.op} | ${ms(r.oursMs)} | ${ms(r.sdkMs)} | ${r.ratio.toFixed(2)}x | ${r.target} | ${verdict(r.met)} |\n`;
 md += `| bundle, gzip -9 (.wasm after wasm-opt + minified JS glue vs parse.min.js) | ${kb(bundle.oursBytes)} | ${kb(bundle.sdkBytes)} | ${(bundle.share * 100).toFixed(0)}% of theirs | ≤ 60% | ${verdict(bundle.share <= 0.6)} |\n`;
 md += `\nThe bundle: .wasm ${kb(ours.wasm)} + JS glue ${kb(ours.js)} minified (${kb(glueUnminified)} as wasm-pack writes it).\n`;
+// The hand-written notes that belong to a section (bench/compare/notes/NAME.md), kept by every
+// regeneration; the general notes (bench/compare/NOTES.md) close the file.
+const note = (name) => readFile(path.join(root, `bench/compare/notes/${name}.md`), 'utf8').then((t) => `\n${t}`).catch(() => '');
 md += localSection(local.results, { quick });
+if (floor) md += floorSection(floor.results);
+md += await note('local');
 if (pipeline) {
   md += `\n## Pipeline engine against plain JavaScript (the pipeline issue's rows)\n\nThe same operations on the same generated deals: crm-wasm's Pipeline and a plain-JS implementation\nwritten for speed (\`bench/pipeline/js-pipeline.js\`). Ratio = JS / wasm.\n\n| deals | operation | wasm | JS | ratio |\n|---:|---|---:|---:|---:|\n`;
   for (const r of pipeline.results) md += `| ${r.n} | ${r.op} | ${ms(r.wasmMs)} | ${ms(r.jsMs)} | ${r.ratio.toFixed(2)}x |\n`;
@@ -151,6 +158,8 @@ if (search) {
   md += `\n## Global search against plain JavaScript (the daily-tool issue's row)\n\nSearch as the user types over 10,000 deals, 10,000 contacts and 500 companies: crm-wasm's\n\`SearchIndex\` (crates/crm-core/src/search.rs) and the same index and ranking in plain JS\n(\`bench/search/js-search.js\`), same answers checked first. Target: well under 50 ms. Ratio = JS / wasm.\n\n| records | operation | wasm | JS | ratio |\n|---|---|---:|---:|---:|\n`;
   for (const r of search.results) md += `| ${r.n} | ${r.op} | ${ms(r.wasmMs)} | ${r.jsMs === undefined ? '—' : ms(r.jsMs)} | ${r.jsMs === undefined ? '—' : `${(r.jsMs / r.wasmMs).toFixed(2)}x`} |\n`;
 }
+md += await note('search');
+md += await note('import');
 md += await readFile(path.join(root, 'bench/compare/NOTES.md'), 'utf8').then((t) => `\n${t}`).catch(() => '');
 await writeFile(path.join(outDir, 'BENCHMARKS.md'), md);
 console.log(`\nwrote ${path.relative(process.cwd(), path.join(outDir, 'BENCHMARKS.md'))} and BENCHMARKS.json`);

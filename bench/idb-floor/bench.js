@@ -1,0 +1,130 @@
+// What IndexedDB itself costs for the local store's record shapes, with no wasm and no library:
+// plain `put`s of 10k deals in one transaction and one `getAll` of 50 on a compound index, for
+// Dexie's shape (the deal object, its two indexes) and for crm-wasm's (JSON text, index keys,
+// the planner's four indexes) and variants of it. The floor under the local-store rows of
+// BENCHMARKS.md: no code on top can be faster than the IndexedDB work its shape implies.
+//   node bench/run.mjs idb-floor
+const log = (line) => {
+  console.log(line);
+  document.getElementById('out').textContent += line + '\n';
+};
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const STAGES = ['lead', 'qualified', 'proposal', 'negotiation', 'won', 'lost'];
+const N = 10000;
+const ROUNDS = 9;
+
+function lcg(seed) {
+  return () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+}
+// The deals of bench/local/bench.js.
+function dealsFor(n, companies) {
+  const rnd = lcg(n);
+  const t0 = Date.UTC(2026, 0, 1);
+  return Array.from({ length: n }, (_, i) => {
+    const close = new Date(t0 + Math.floor(rnd() * 365) * 86400000).toISOString();
+    const updated = new Date(t0 - Math.floor(rnd() * 1e10)).toISOString();
+    return {
+      objectId: `d${n}x${i.toString(36).padStart(5, '0')}`,
+      title: `Deal ${i}`,
+      amount: Math.floor(rnd() * 1000) * 100,
+      stage: STAGES[Math.floor(rnd() * STAGES.length)],
+      expectedCloseDate: close,
+      company: { className: 'Company', objectId: companies[Math.floor(rnd() * companies.length)] },
+      createdAt: updated,
+      updatedAt: updated,
+    };
+  });
+}
+
+const request = (r) => new Promise((resolve, reject) => {
+  r.onsuccess = () => resolve(r.result);
+  r.onerror = () => reject(r.error);
+});
+const committed = (tx) => new Promise((resolve, reject) => {
+  tx.oncomplete = resolve;
+  tx.onerror = () => reject(tx.error);
+  tx.onabort = () => reject(tx.error);
+});
+async function openDb(name, indexes) {
+  await request(indexedDB.deleteDatabase(name));
+  const r = indexedDB.open(name, 1);
+  r.onupgradeneeded = () => {
+    const store = r.result.createObjectStore('s', { keyPath: 'objectId' });
+    for (const [index, path, multiEntry] of indexes) store.createIndex(index, path, { multiEntry: !!multiEntry });
+  };
+  return request(r);
+}
+
+const ms = (iso) => Date.parse(iso);
+// crm-wasm's record today (crates/crm-core/src/offline/record.rs): sort keys are [rank, value].
+const record = (d) => ({
+  objectId: d.objectId,
+  json: JSON.stringify(d),
+  k: { stage: d.stage, expectedCloseDate: [1, ms(d.expectedCloseDate)], updatedAt: [1, ms(d.updatedAt)], amount: [4, d.amount], company: d.company.objectId },
+  u: ms(d.updatedAt),
+});
+const planner = (withId) => ['expectedCloseDate', 'updatedAt', 'amount'].map((s) => [s, ['k.stage', `k.${s}`, ...(withId ? ['objectId'] : [])]])
+  .concat([['company', ['k.company', ...(withId ? ['objectId'] : [])]], ['contact', ['k.contact', ...(withId ? ['objectId'] : [])]]]);
+
+const SHAPES = [
+  { name: "Dexie's shape: the deal, 2 indexes", indexes: [['close', ['stage', 'expectedCloseDate']], ['company', 'company.objectId']], make: (d) => d,
+    range: () => IDBKeyRange.bound(['won', ''], ['won', '\uffff']), index: 'close', read: (r) => r },
+  { name: "crm-wasm's record, 4 index entries (today)", indexes: planner(true), make: record,
+    range: () => IDBKeyRange.bound(['won'], ['won', [10]], true, true), index: 'expectedCloseDate', read: (r) => JSON.parse(r.json) },
+  { name: 'the same, flat sort keys, no objectId in the key paths', indexes: planner(false),
+    make: (d) => ({ ...record(d), k: { stage: d.stage, expectedCloseDate: ms(d.expectedCloseDate), updatedAt: ms(d.updatedAt), amount: d.amount, company: d.company.objectId } }),
+    range: () => IDBKeyRange.bound(['won'], ['won', []], true, true), index: 'expectedCloseDate', read: (r) => JSON.parse(r.json) },
+  { name: 'the same 4 keys in one multiEntry index', indexes: [['m', 'm', true]],
+    make: (d) => ({ objectId: d.objectId, json: JSON.stringify(d), m: [['a', d.stage, ms(d.expectedCloseDate)], ['b', d.stage, ms(d.updatedAt)], ['c', d.stage, d.amount], ['d', d.company.objectId]], u: ms(d.updatedAt) }),
+    range: () => IDBKeyRange.bound(['a', 'won'], ['a', 'won', []], true, true), index: 'm', read: (r) => JSON.parse(r.json) },
+  { name: "crm-wasm's record, no index", indexes: [], make: record },
+  { name: 'the deal, no index', indexes: [], make: (d) => d },
+];
+
+async function main() {
+  const deals = dealsFor(N, Array.from({ length: 50 }, (_, i) => `c${i.toString().padStart(3, '0')}`));
+  const dbs = [];
+  for (const [i, shape] of SHAPES.entries()) dbs.push(await openDb(`idb-floor-${i}`, shape.indexes));
+  const puts = SHAPES.map(() => []);
+  const reads = SHAPES.map(() => []);
+  let answer;
+  for (let round = 0; round < ROUNDS; round++) {
+    // Each round goes through the shapes in another order, so none always follows the same one.
+    for (let j = 0; j < SHAPES.length; j++) {
+      const i = (j + round) % SHAPES.length;
+      const [shape, db] = [SHAPES[i], dbs[i]];
+      const clear = db.transaction('s', 'readwrite');
+      clear.objectStore('s').clear();
+      await committed(clear);
+      const t0 = performance.now();
+      const tx = db.transaction('s', 'readwrite');
+      const store = tx.objectStore('s');
+      for (const d of deals) store.put(shape.make(d));
+      await committed(tx);
+      const t1 = performance.now();
+      if (shape.range) {
+        const rtx = db.transaction('s', 'readonly');
+        const page = (await request(rtx.objectStore('s').index(shape.index).getAll(shape.range(), 50))).map(shape.read);
+        const t2 = performance.now();
+        const ids = page.map((p) => p.objectId).join();
+        if (page.length !== 50 || (answer && ids !== answer)) throw new Error(`${shape.name}: another answer`);
+        answer = ids;
+        if (round > 0) reads[i].push(t2 - t1);
+      }
+      if (round > 0) puts[i].push(t1 - t0);
+    }
+  }
+  const rows = SHAPES.map((s, i) => ({ shape: s.name, putMs: median(puts[i]), readMs: reads[i].length ? median(reads[i]) : null }));
+  for (const r of rows) log(`${r.shape.padEnd(58)} put 10k ${r.putMs.toFixed(0).padStart(5)} ms   ${r.readMs === null ? '' : `getAll 50 ${r.readMs.toFixed(2)} ms`}`);
+  for (const db of dbs) db.close();
+  window.benchResults = rows;
+}
+
+main()
+  .catch((e) => {
+    window.benchError = String(e && e.stack ? e.stack : e);
+    log(window.benchError);
+  })
+  .finally(() => {
+    window.benchDone = true;
+  });

@@ -231,6 +231,15 @@ test('a 390 px phone: no sideways overflow, one stage at a time, a swipe never m
   assert.ok((await width()) <= 390, `page is ${await width()} px wide`);
   // One stage at a time.
   assert.equal(await page.getByRole('region', { name: /^Stage / }).count(), 1);
+  // The filters fold behind one button (they took 300 px of the screen), two rows of toolbar.
+  const toolbar = async () => (await page.locator('.toolbar').boundingBox()).height;
+  assert.ok((await toolbar()) < 130, `the toolbar is ${await toolbar()} px high`);
+  assert.equal(await page.getByLabel('Search deals').count(), 0);
+  await page.getByRole('button', { name: 'Filters' }).tap();
+  await page.getByLabel('Search deals').waitFor();
+  assert.ok((await width()) <= 390, `page is ${await width()} px wide with the filters open`);
+  await page.getByRole('button', { name: 'Filters' }).tap();
+  await page.getByLabel('Search deals').waitFor({ state: 'detached' });
 
   // A sideways swipe over the card: the page may scroll, the deal stays where it is.
   const box = await card(page, title).boundingBox();

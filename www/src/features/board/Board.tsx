@@ -4,11 +4,11 @@
 import { useCallback, useMemo, useState } from 'react';
 import { useNavigate, useParams, useSearchParams } from 'react-router';
 import { DndContext, DragOverlay, MouseSensor, useSensor, useSensors, type Announcements, type DragEndEvent, type DragStartEvent } from '@dnd-kit/core';
-import { Alert, Button, Chip, CloseButton, Group, NativeSelect, SegmentedControl, Select, TextInput } from '@mantine/core';
+import { Alert, Badge, Button, Chip, CloseButton, Group, NativeSelect, SegmentedControl, Select, TextInput } from '@mantine/core';
 import { DatePickerInput } from '@mantine/dates';
-import { useMediaQuery } from '@mantine/hooks';
+import { useDisclosure, useMediaQuery } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
-import { IconPlus, IconSearch } from '@tabler/icons-react';
+import { IconFilter, IconPlus, IconSearch } from '@tabler/icons-react';
 import type { Stage } from 'crm-wasm';
 import { moveDealUndoable } from '../../data/actions';
 import { useSession } from '../../data/context';
@@ -46,6 +46,10 @@ export function Board() {
   const navigate = useNavigate();
   const phone = useMediaQuery('(max-width: 48em)', false) ?? false;
   const [phoneStage, setPhoneStage] = useState<Stage>('lead');
+  // On a phone the filters fold behind one button, so the board starts near the top (they took
+  // 300 px); the note under the toolbar still says which are on.
+  const [filtersOpen, { toggle: toggleFilters }] = useDisclosure(false);
+  const showFilters = !phone || filtersOpen;
   const [creating, setCreating] = useState(false);
   const [dragging, setDragging] = useState<string>();
   const [askLost, setAskLost] = useState<string>();
@@ -100,44 +104,59 @@ export function Board() {
       <Group className="toolbar" gap="sm" px="md" py="sm" wrap="wrap">
         <Button leftSection={<IconPlus size={16} />} onClick={() => setCreating(true)}>New deal</Button>
         <SegmentedControl aria-label="View" size="sm" value={view} onChange={setView} data={[{ value: 'board', label: 'Board' }, { value: 'list', label: 'List' }]} />
-        <ExportCsv name="deals" rows={() => pipeline.columns().flatMap((c) => pipeline.page(c.stage, 0, c.count))} columns={DEAL_COLUMNS} />
-        <TextInput
-          aria-label="Search deals"
-          placeholder="Search deals"
-          leftSection={<IconSearch size={16} />}
-          value={filters.q}
-          onChange={(e) => setFilter({ q: e.currentTarget.value })}
-          rightSection={filters.q ? <CloseButton size="sm" aria-label="Clear search" onClick={() => setFilter({ q: '' })} /> : null}
-          className="search"
-        />
-        <Chip checked={filters.overdue} onChange={(v) => setFilter({ overdue: v })} variant="light">Overdue</Chip>
-        <Chip checked={filters.mine} onChange={(v) => setFilter({ mine: v })} variant="light">Assigned to me</Chip>
-        <Select
-          aria-label="Owner"
-          placeholder="Any owner"
-          clearable
-          searchable
-          data={ownerOptions}
-          value={filters.owner || null}
-          searchValue={ownerSearch}
-          onSearchChange={setOwnerSearch}
-          onChange={(v) => setFilter({ owner: v ?? '' })}
-          className="owner-filter"
-          w={170}
-        />
-        <DatePickerInput
-          type="range"
-          label="Expected close between"
-          labelProps={{ className: 'sr-only' }}
-          placeholder="Any close date"
-          valueFormat="D MMM YYYY"
-          clearable
-          clearButtonProps={{ 'aria-label': 'Clear close dates' }}
-          allowSingleDateInRange
-          value={closeRange}
-          onChange={([from, before]) => setFilter({ from: from ?? '', before: before ?? '' })}
-          className="close-range"
-        />
+        {phone && (
+          <Button
+            variant={filtersOpen ? 'light' : 'default'}
+            leftSection={<IconFilter size={16} />}
+            rightSection={active.length > 0 ? <Badge size="sm" circle aria-label={`${active.length} on`}>{active.length}</Badge> : null}
+            onClick={toggleFilters}
+            aria-expanded={filtersOpen}
+          >
+            Filters
+          </Button>
+        )}
+        {showFilters && (
+          <>
+            <ExportCsv name="deals" rows={() => pipeline.columns().flatMap((c) => pipeline.page(c.stage, 0, c.count))} columns={DEAL_COLUMNS} />
+            <TextInput
+              aria-label="Search deals"
+              placeholder="Search deals"
+              leftSection={<IconSearch size={16} />}
+              value={filters.q}
+              onChange={(e) => setFilter({ q: e.currentTarget.value })}
+              rightSection={filters.q ? <CloseButton size="sm" aria-label="Clear search" onClick={() => setFilter({ q: '' })} /> : null}
+              className="search"
+            />
+            <Chip checked={filters.overdue} onChange={(v) => setFilter({ overdue: v })} variant="light">Overdue</Chip>
+            <Chip checked={filters.mine} onChange={(v) => setFilter({ mine: v })} variant="light">Assigned to me</Chip>
+            <Select
+              aria-label="Owner"
+              placeholder="Any owner"
+              clearable
+              searchable
+              data={ownerOptions}
+              value={filters.owner || null}
+              searchValue={ownerSearch}
+              onSearchChange={setOwnerSearch}
+              onChange={(v) => setFilter({ owner: v ?? '' })}
+              className="owner-filter"
+              w={170}
+            />
+            <DatePickerInput
+              type="range"
+              label="Expected close between"
+              labelProps={{ className: 'sr-only' }}
+              placeholder="Any close date"
+              valueFormat="D MMM YYYY"
+              clearable
+              clearButtonProps={{ 'aria-label': 'Clear close dates' }}
+              allowSingleDateInRange
+              value={closeRange}
+              onChange={([from, before]) => setFilter({ from: from ?? '', before: before ?? '' })}
+              className="close-range"
+            />
+          </>
+        )}
         {phone && view === 'board' && (
           <NativeSelect aria-label="Stage shown" data={STAGE_OPTIONS} value={phoneStage} onChange={(e) => setPhoneStage(e.currentTarget.value as Stage)} className="phone-stage" />
         )}

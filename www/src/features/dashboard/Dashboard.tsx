@@ -5,6 +5,7 @@ import '@mantine/charts/styles.css';
 import { useMemo } from 'react';
 import { Alert, Button, Group, Paper, SimpleGrid, Table, Text, Title } from '@mantine/core';
 import { BarChart } from '@mantine/charts';
+import { useMediaQuery } from '@mantine/hooks';
 import { IconFilter } from '@tabler/icons-react';
 import type { Deal } from 'crm-wasm';
 import { PageHeader } from '../../components/PageHeader';
@@ -22,6 +23,9 @@ export function Dashboard() {
   const { filters, active, clear } = useBoardFilters();
   useApplyFilters(pipeline, filters, user.objectId);
   const { probabilities } = useMySettings().settings;
+  // On a phone the months run down the side, one bar each, so their labels and the bars' values
+  // never overlap (side by side they did past a few months).
+  const phone = useMediaQuery('(max-width: 48em)', false) ?? false;
   const stats = useMemo(() => {
     const deals: Deal[] = [];
     for (const c of pipeline.columns()) deals.push(...pipeline.page(c.stage, 0, c.count));
@@ -58,16 +62,19 @@ export function Dashboard() {
           ) : (
             <div role="img" aria-label={`Forecast chart: ${stats.forecastByMonth.map((m) => `${formatMonth(m.month)} ${formatMoney(m.weighted)}`).join(', ')}`}>
               <BarChart
-                h={260}
+                h={phone ? 40 + 32 * chart.length : 260}
                 data={chart}
                 dataKey="month"
+                orientation={phone ? 'vertical' : 'horizontal'}
                 series={[{ name: 'Weighted', color: 'indigo.6', label: 'Weighted forecast' }]}
                 valueFormatter={(v) => formatMoneyCompact(v)}
                 withBarValueLabel
                 withTooltip={false}
-                xAxisLabel="Month of expected close"
-                yAxisLabel={currencyCode()}
-                gridAxis="y"
+                xAxisLabel={phone ? currencyCode() : 'Month of expected close'}
+                yAxisLabel={phone ? undefined : currencyCode()}
+                // Lines across the values: recharts' "x" grid is horizontal lines.
+                gridAxis={phone ? 'y' : 'x'}
+                yAxisProps={phone ? { width: 84 } : undefined}
               />
             </div>
           )}

@@ -164,6 +164,8 @@ test('settings: the forecast in my currency with my stage probabilities, kept on
   await page.getByRole('option', { name: /^EUR/ }).click();
   await form.getByLabel('Lead (%)').fill('40');
   await form.getByLabel('Proposal (%)').fill('80');
+  // Lead above Qualified is allowed, and said.
+  await form.getByTestId('probability-order').filter({ hasText: 'Qualified (25 %) is below Lead (40 %)' }).waitFor();
   await page.screenshot({ path: path.join(artifacts, 'daily-settings-desktop.png') });
   await form.getByRole('button', { name: 'Save forecast settings' }).click();
   await page.getByText('Forecast settings saved.').waitFor();

@@ -71,6 +71,13 @@ function Forecast() {
     const v = form.probabilities[s.id];
     return typeof v !== 'number' || v < 0 || v > 100;
   });
+  // A later open stage with a lower chance than the one before is allowed (a team may mean it),
+  // but said, since it is usually a typo.
+  const open = STAGES.filter((s) => !s.closed);
+  const backwards = open.slice(1).flatMap((s, i) => {
+    const [before, now] = [form.probabilities[open[i]!.id], form.probabilities[s.id]];
+    return typeof before === 'number' && typeof now === 'number' && now < before ? [`${s.label} (${now} %) is below ${open[i]!.label} (${before} %)`] : [];
+  });
   const save = async (e: FormEvent) => {
     e.preventDefault();
     setError(undefined);
@@ -110,6 +117,11 @@ function Forecast() {
               />
             ))}
           </SimpleGrid>
+          {backwards.length > 0 && (
+            <Alert color="yellow" variant="light" data-testid="probability-order">
+              {backwards.join('; ')}. Deals usually grow likelier as they move on; you can still save these.
+            </Alert>
+          )}
           {error && <Alert color="red" variant="light" role="alert">{error}</Alert>}
           <Group gap="sm">
             <Button type="submit" loading={busy} disabled={!draft || problems.length > 0}>Save forecast settings</Button>

@@ -4,37 +4,15 @@
 // the planner's four indexes) and variants of it. The floor under the local-store rows of
 // BENCHMARKS.md: no code on top can be faster than the IndexedDB work its shape implies.
 //   node bench/run.mjs idb-floor
+import { dealsFor } from '../local/deals.js';
+
 const log = (line) => {
   console.log(line);
   document.getElementById('out').textContent += line + '\n';
 };
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const STAGES = ['lead', 'qualified', 'proposal', 'negotiation', 'won', 'lost'];
 const N = 10000;
 const ROUNDS = 9;
-
-function lcg(seed) {
-  return () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
-}
-// The deals of bench/local/bench.js.
-function dealsFor(n, companies) {
-  const rnd = lcg(n);
-  const t0 = Date.UTC(2026, 0, 1);
-  return Array.from({ length: n }, (_, i) => {
-    const close = new Date(t0 + Math.floor(rnd() * 365) * 86400000).toISOString();
-    const updated = new Date(t0 - Math.floor(rnd() * 1e10)).toISOString();
-    return {
-      objectId: `d${n}x${i.toString(36).padStart(5, '0')}`,
-      title: `Deal ${i}`,
-      amount: Math.floor(rnd() * 1000) * 100,
-      stage: STAGES[Math.floor(rnd() * STAGES.length)],
-      expectedCloseDate: close,
-      company: { className: 'Company', objectId: companies[Math.floor(rnd() * companies.length)] },
-      createdAt: updated,
-      updatedAt: updated,
-    };
-  });
-}
 
 const request = (r) => new Promise((resolve, reject) => {
   r.onsuccess = () => resolve(r.result);

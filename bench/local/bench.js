@@ -5,21 +5,17 @@
 // in the same order. Also prints the wasm linear memory before and after (it never shrinks).
 import init, { CrmClient, LocalStore } from '/pkg/crm_wasm.js';
 import Dexie from '/bench/node_modules/dexie/dist/dexie.mjs';
+import { dealsFor } from './deals.js';
 
 const log = (line) => {
   console.log(line);
   document.getElementById('out').textContent += line + '\n';
 };
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const STAGES = ['lead', 'qualified', 'proposal', 'negotiation', 'won', 'lost'];
 const params = new URLSearchParams(location.search);
 const server = params.get('server');
 const quick = params.get('quick') === '1'; // 10k only, fewer samples: the smoke run in the tests
 const MiB = 2 ** 20;
-
-function lcg(seed) {
-  return () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
-}
 
 async function time(fn) {
   const t0 = performance.now();
@@ -51,25 +47,6 @@ function sameIds(what) {
   return (ours, theirs) => {
     if (ids(ours) !== ids(theirs)) throw new Error(`${what}: different answers (${ours.length} vs ${theirs.length}): ${ids(ours).slice(0, 200)} / ${ids(theirs).slice(0, 200)}`);
   };
-}
-
-function dealsFor(n, companies) {
-  const rnd = lcg(n);
-  const t0 = Date.UTC(2026, 0, 1);
-  return Array.from({ length: n }, (_, i) => {
-    const close = new Date(t0 + Math.floor(rnd() * 365) * 86400000).toISOString();
-    const updated = new Date(t0 - Math.floor(rnd() * 1e10)).toISOString();
-    return {
-      objectId: `d${n}x${i.toString(36).padStart(5, '0')}`,
-      title: `Deal ${i}`,
-      amount: Math.floor(rnd() * 1000) * 100,
-      stage: STAGES[Math.floor(rnd() * STAGES.length)],
-      expectedCloseDate: close,
-      company: { className: 'Company', objectId: companies[Math.floor(rnd() * companies.length)] },
-      createdAt: updated,
-      updatedAt: updated,
-    };
-  });
 }
 
 async function main() {

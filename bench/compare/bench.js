@@ -2,11 +2,8 @@
 // data, same run. Each row alternates the two after a warm-up round and reports medians.
 // The cold-start row needs fresh pages, so bench/run.mjs measures it with cold.html.
 import init, { CrmClient, LocalStore, LiveQueryClient, Pipeline } from '/pkg/crm_wasm.js';
+import { log, runPage } from '../page.js';
 
-const log = (line) => {
-  console.log(line);
-  document.getElementById('out').textContent += line + '\n';
-};
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const STAGES = ['lead', 'qualified', 'proposal', 'negotiation', 'won', 'lost'];
 const params = new URLSearchParams(location.search);
@@ -315,7 +312,4 @@ async function main() {
   window.benchResults = results;
 }
 
-main().then(
-  () => { window.benchDone = true; },
-  (e) => { log(`FAILED: ${e.stack || e}`); window.benchError = String(e); window.benchDone = true; },
-);
+runPage(main);

@@ -5,11 +5,8 @@
 // BENCHMARKS.md: no code on top can be faster than the IndexedDB work its shape implies.
 //   node bench/run.mjs idb-floor
 import { dealsFor } from '../local/deals.js';
+import { log, runPage } from '../page.js';
 
-const log = (line) => {
-  console.log(line);
-  document.getElementById('out').textContent += line + '\n';
-};
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const N = 10000;
 const ROUNDS = 9;
@@ -98,11 +95,4 @@ async function main() {
   window.benchResults = rows;
 }
 
-main()
-  .catch((e) => {
-    window.benchError = String(e && e.stack ? e.stack : e);
-    log(window.benchError);
-  })
-  .finally(() => {
-    window.benchDone = true;
-  });
+runPage(main);

@@ -6,11 +6,8 @@
 import init, { CrmClient, LocalStore } from '/pkg/crm_wasm.js';
 import Dexie from '/bench/node_modules/dexie/dist/dexie.mjs';
 import { dealsFor } from './deals.js';
+import { log, runPage } from '../page.js';
 
-const log = (line) => {
-  console.log(line);
-  document.getElementById('out').textContent += line + '\n';
-};
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const params = new URLSearchParams(location.search);
 const server = params.get('server');
@@ -125,11 +122,4 @@ async function main() {
   window.benchResults = { rows: results, memory: growth };
 }
 
-main()
-  .catch((e) => {
-    window.benchError = String(e && e.stack ? e.stack : e);
-    log(window.benchError);
-  })
-  .finally(() => {
-    window.benchDone = true;
-  });
+runPage(main);

@@ -2,11 +2,8 @@
 // and with the JavaScript baseline, alternating, after warm-up; reports medians.
 import init, { Pipeline } from '/pkg/crm_wasm.js';
 import { JsPipeline, STAGES } from './js-pipeline.js';
+import { log, runPage } from '../page.js';
 
-const log = (line) => {
-  console.log(line);
-  document.getElementById('out').textContent += line + '\n';
-};
 
 // Deterministic deals in Parse's wire shape (what the server sends).
 function generate(n) {
@@ -107,7 +104,4 @@ async function main() {
   window.benchResults = results;
 }
 
-main().then(
-  () => { window.benchDone = true; },
-  (e) => { log(`FAILED: ${e.stack || e}`); window.benchError = String(e); window.benchDone = true; },
-);
+runPage(main);

@@ -3,11 +3,8 @@
 // types key by key, alternating sample by sample after warm-up; reports medians.
 import init, { SearchIndex, Pipeline } from '/pkg/crm_wasm.js';
 import { JsSearch } from './js-search.js';
+import { log, runPage } from '../page.js';
 
-const log = (line) => {
-  console.log(line);
-  document.getElementById('out').textContent += line + '\n';
-};
 
 const FIRST = ['José', 'Zoë', 'Ada', 'Björn', 'Ana', 'François', 'Łukasz', 'Mia', 'Noah', 'Søren', 'Amélie', 'Chloé'];
 const LAST = ['Álvarez', 'Müller', 'Lovelace', 'Straße', 'Nguyễn', 'Dubois', 'Kowalski', 'Smith', 'García', 'Øster'];
@@ -117,7 +114,4 @@ async function main() {
   window.benchResults = results;
 }
 
-main().then(
-  () => { window.benchDone = true; },
-  (e) => { log(`FAILED: ${e.stack || e}`); window.benchError = String(e); window.benchDone = true; },
-);
+runPage(main);

@@ -26,13 +26,28 @@ export const masterKey = () => readFileSync(path.join(dataDir, 'master.key'), 'u
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 export const unique = (p) => `${p}${Date.now().toString(36)}${Math.floor(Math.random() * 1e6)}`;
 
+/** fetch, sent again once when a kept-alive connection turns out closed before any answer
+ * (undici's "other side closed", or a reset): the request never reached the server, and a
+ * browser sends it again the same way. A crash is still caught: the crash log is checked after
+ * every test (useVictim), and a server that is down refuses the second attempt too. */
+async function send(url, init) {
+  try {
+    return await fetch(url, init);
+  } catch (e) {
+    const code = e?.cause?.code;
+    if (code !== 'UND_ERR_SOCKET' && code !== 'ECONNRESET') throw e;
+    console.error(`[harness] ${init.method} ${url}: ${code} (${e.cause.message}) before any answer; sent again once`);
+    return fetch(url, init);
+  }
+}
+
 /** One REST call. `body` may be a string (sent as is, to send malformed JSON). */
 export async function call(method, route, { token, body, master, headers = {}, server = SERVER } = {}) {
   const h = { ...APP, ...headers };
   if (token) h['X-Parse-Session-Token'] = token;
   if (master) h['X-Parse-Master-Key'] = masterKey();
   if (body !== undefined) h['Content-Type'] ??= 'application/json';
-  const res = await fetch(server + route, {
+  const res = await send(server + route, {
     method, headers: h, body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
   });
   const text = await res.text();
@@ -45,7 +60,7 @@ export async function call(method, route, { token, body, master, headers = {}, s
 export async function gql(query, variables, token) {
   const headers = { ...APP, 'Content-Type': 'application/json' };
   if (token) headers['X-Parse-Session-Token'] = token;
-  const res = await fetch(GRAPHQL, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
+  const res = await send(GRAPHQL, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
   const text = await res.text();
   let json;
   try { json = JSON.parse(text); } catch { json = { raw: text }; }

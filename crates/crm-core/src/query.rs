@@ -108,7 +108,7 @@ pub enum Constraint {
 }
 
 /// The `op` of each [`Constraint`], as serde's `rename_all = "camelCase"` writes it.
-const CONSTRAINT_OPS: &[&str] = &[
+pub const CONSTRAINT_OPS: &[&str] = &[
     "equalTo",
     "notEqualTo",
     "lessThan",

@@ -13,7 +13,7 @@ use crm_core::offline::{ConflictPolicy, LocalOptions, SyncReport, SyncState, Syn
 use crm_core::pipeline::{
     ColumnSummary, Filter, MonthRevenue, Probabilities, Sort, SortKey, StageAge, Stats,
 };
-use crm_core::query::{Constraint, Query};
+use crm_core::query::{Constraint, Query, CONSTRAINT_OPS};
 use crm_core::search::{SearchHit, SearchKind};
 use crm_core::{Activity, Company, Contact, Deal, Pointer, User};
 use serde::de::DeserializeOwned;
@@ -388,28 +388,7 @@ fn every_constraint_alternative_is_a_rust_variant_and_back() {
             C::And { .. } => "and",
         }
     };
-    let rust: BTreeSet<String> = [
-        "equalTo",
-        "notEqualTo",
-        "lessThan",
-        "lessThanOrEqualTo",
-        "greaterThan",
-        "greaterThanOrEqualTo",
-        "containedIn",
-        "notContainedIn",
-        "exists",
-        "doesNotExist",
-        "startsWith",
-        "contains",
-        "endsWith",
-        "matchesQuery",
-        "doesNotMatchQuery",
-        "or",
-        "and",
-    ]
-    .into_iter()
-    .map(str::to_owned)
-    .collect();
+    let rust: BTreeSet<String> = CONSTRAINT_OPS.iter().map(|op| (*op).to_owned()).collect();
     let _ = op; // the match above is the completeness check
     assert_eq!(declared, rust);
 }

@@ -37,9 +37,10 @@ if (!masterKey || masterKey.length < 16) {
 }
 
 async function main() {
+  // Parse's own PostgreSQL adapter, with `$in []` put right (database-adapter.js).
+  const databaseAdapter = new CrmPostgresAdapter({ uri: databaseURI });
   const api = new ParseServer({
-    // Parse's own PostgreSQL adapter, with `$in []` put right (database-adapter.js).
-    databaseAdapter: new CrmPostgresAdapter({ uri: databaseURI }),
+    databaseAdapter,
     filesAdapter: new NoFilesAdapter(),
     appId,
     masterKey,
@@ -96,7 +97,7 @@ async function main() {
     logsFolder: env('PARSE_LOGS_FOLDER', path.join(__dirname, '.data', 'logs')),
     silent: env('PARSE_SILENT', '') === '1',
   });
-  await api.start();
+  await oneStartAtATime(databaseAdapter._client, () => api.start());
 
   const app = express();
   app.disable('x-powered-by');
@@ -132,10 +133,12 @@ async function main() {
   } else if (redisURL) {
     announceInstance();
   }
-  await ensureManagerRole();
+  await oneStartAtATime(databaseAdapter._client, async () => {
+    await ensureManagerRole();
+    await migrateRelatedTo();
+    await uniqueProfileNames();
+  });
   await warnWithoutStatementTimeout();
-  await migrateRelatedTo();
-  await uniqueProfileNames();
   scheduleIdempotencyCleanup(api);
   console.log(`parse-server ready on ${serverURL} (GraphQL http://${host}:${port}/graphql)`);
 
@@ -148,6 +151,23 @@ async function main() {
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+}
+
+// Instances of a cluster start together, and Parse's start-up DDL run twice at once fails:
+// PostgreSQL refuses the second CREATE OR REPLACE FUNCTION with "tuple concurrently updated"
+// (one clean-clone CI run lost an instance to it), and two instances could both create the
+// sales-manager role. A session-level advisory lock, held on one connection of Parse's pool,
+// lets one instance at a time through.
+const START_LOCK = 0x63726d31; // 'crm1'
+async function oneStartAtATime(client, work) {
+  return client.task(async (t) => {
+    await t.any('SELECT pg_advisory_lock($1)', [START_LOCK]);
+    try {
+      return await work();
+    } finally {
+      await t.any('SELECT pg_advisory_unlock($1)', [START_LOCK]);
+    }
+  });
 }
 
 // Events published while this process's Redis subscription was down never reach it, and its

@@ -109,7 +109,8 @@ struct Column {
     members: Vec<u32>,
     sorted: bool,
     count: u32,
-    cents: i64,
+    /// Σ cents, in i128: a thousand deals near the largest amount allowed overflow an i64.
+    cents: i128,
     /// Σ cents × basis points: exact weighted total.
     weighted: i128,
 }

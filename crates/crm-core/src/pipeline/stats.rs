@@ -42,11 +42,11 @@ pub struct Stats {
 
 impl Pipeline {
     pub fn stats(&self, now_ms: i64) -> Stats {
-        let (mut count, mut cents, mut weighted) = (0u32, 0i64, 0i128);
-        let (mut with_amount, mut amount_cents) = (0u32, 0i64);
-        let mut months: std::collections::BTreeMap<(i64, i64), (i128, i64, u32)> =
+        let (mut count, mut cents, mut weighted) = (0u32, 0i128, 0i128);
+        let (mut with_amount, mut amount_cents) = (0u32, 0i128);
+        let mut months: std::collections::BTreeMap<(i64, i64), (i128, i128, u32)> =
             Default::default();
-        let mut ages: Vec<(i64, u32)> = vec![(0, 0); self.columns.len()];
+        let mut ages: Vec<(i128, u32)> = vec![(0, 0); self.columns.len()];
         for (s, column) in self.columns.iter().enumerate() {
             count += column.count;
             cents += column.cents;
@@ -56,16 +56,16 @@ impl Pipeline {
                 let r = r as usize;
                 if self.has_amount[r] {
                     with_amount += 1;
-                    amount_cents += self.cents[r];
+                    amount_cents += i128::from(self.cents[r]);
                 }
                 if self.close[r] != NONE {
                     let m = months.entry(year_month(self.close[r])).or_default();
                     m.0 += i128::from(self.cents[r]) * i128::from(weight);
-                    m.1 += self.cents[r];
+                    m.1 += i128::from(self.cents[r]);
                     m.2 += 1;
                 }
                 if self.created[r] != NONE {
-                    ages[s].0 += now_ms - self.created[r];
+                    ages[s].0 += i128::from(now_ms - self.created[r]);
                     ages[s].1 += 1;
                 }
             }

@@ -776,3 +776,30 @@ proptest! {
         prop_assert_eq!(ids, expected);
     }
 }
+
+#[test]
+fn totals_of_many_deals_near_the_largest_amount_do_not_overflow() {
+    // 2,000 × 8.9e15 cents is past i64::MAX: the sums are kept in i128.
+    let big = 8.9e13;
+    let mut deals: Vec<Deal> = (0..2000)
+        .map(|i| deal(&format!("d{i}"), "won", Some(big)))
+        .collect();
+    for d in deals.iter_mut().take(10) {
+        d.expected_close_date = date("2026-10-01T00:00:00.000Z");
+    }
+    let mut p = loaded(deals);
+    let expected = 2000.0 * big;
+    let won = &p.columns()[WON as usize];
+    assert_eq!(
+        (won.count, won.total, won.weighted),
+        (2000, expected, expected)
+    );
+    let stats = p.stats(NOW);
+    assert_eq!((stats.total, stats.weighted), (expected, expected));
+    assert_eq!(stats.average_deal_size, Some(big));
+    assert_eq!(stats.expected_revenue_by_month[0].total, 10.0 * big);
+    // The incremental path (a move out and back) keeps the same exact sums.
+    p.upsert(deal("d0", "lost", Some(big))).unwrap();
+    p.upsert(deal("d0", "won", Some(big))).unwrap();
+    assert_eq!(p.columns()[WON as usize].total, expected);
+}

@@ -143,3 +143,34 @@ async fn a_pipeline_loads_from_the_server_groups_filters_pages_and_moves() {
     p.regroup();
     assert_eq!(notified.get(), calls, "no calls after unsubscribing");
 }
+
+/// Long texts cross into wasm through `TextEncoder.encodeInto` (src/browser/js.rs `js_text`):
+/// characters of every UTF-8 length, past the first guess of a byte a character, arrive intact,
+/// and a lone surrogate (possible in a JS string, not in UTF-8) arrives as U+FFFD.
+#[wasm_bindgen_test]
+fn a_long_json_text_with_any_characters_loads_intact() {
+    let titles: Vec<String> = (0..300)
+        .map(|i| format!("Déal {i} ✓ 😀 {}", "é".repeat(i % 50)))
+        .chain(["LONE".to_string()])
+        .collect();
+    let deals: Vec<_> = titles
+        .iter()
+        .enumerate()
+        .map(|(i, t)| json!({"objectId": format!("d{i:04}"), "title": t, "stage": "lead"}))
+        .collect();
+    let text = serde_json::to_string(&deals).unwrap();
+    let (before, after) = text.split_once("LONE").unwrap();
+    let js = js_sys::JsString::from(before)
+        .concat(&js_sys::JsString::from_char_code1(0xD800))
+        .concat(&after.into());
+    assert!(
+        js.length() > 10_000,
+        "long enough to take the encodeInto path"
+    );
+
+    let p = PipelineHandle::new();
+    p.load_json(js.into()).unwrap();
+    let mut expected = titles.clone();
+    *expected.last_mut().unwrap() = "\u{FFFD}".into();
+    assert_eq!(page_titles(&p, "lead", 0, 400), expected);
+}

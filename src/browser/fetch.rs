@@ -8,6 +8,7 @@ use serde_json::Value;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
+use super::js::js_text;
 use crate::client::Platform;
 use crate::error::{CrmError, Result};
 use crate::models::User;
@@ -164,7 +165,7 @@ impl BrowserPlatform {
                     CrmError::Network(format!("response cut off: {}", js_message(&e)))
                 }
             })?;
-            Ok((response.status(), text.as_string().unwrap_or_default()))
+            Ok((response.status(), js_text(&text).unwrap_or_default()))
         }
         .await;
         self.in_flight.set(self.in_flight.get().saturating_sub(1));

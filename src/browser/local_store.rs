@@ -14,6 +14,7 @@ use wasm_bindgen::{JsCast, JsValue};
 
 use super::fetch::BrowserPlatform;
 use super::idb;
+use super::js::js_text;
 use crate::class::CrmClass;
 use crate::client::Client;
 use crate::error::{CrmError, Result};
@@ -51,9 +52,7 @@ fn to_js(v: &Value) -> Result<JsValue> {
 
 /// The object inside a stored record (its `json` text); None for a damaged record.
 fn object_of(record: &JsValue) -> Option<Value> {
-    let text = js_sys::Reflect::get(record, &JSON.into())
-        .ok()?
-        .as_string()?;
+    let text = js_text(&js_sys::Reflect::get(record, &JSON.into()).ok()?)?;
     serde_json::from_str(&text).ok()
 }
 
@@ -687,9 +686,7 @@ fn op_record(op: &PendingOp) -> Result<JsValue> {
 }
 
 fn op_of(record: &JsValue) -> Option<PendingOp> {
-    let text = js_sys::Reflect::get(record, &"json".into())
-        .ok()?
-        .as_string()?;
+    let text = js_text(&js_sys::Reflect::get(record, &"json".into()).ok()?)?;
     serde_json::from_str(&text).ok()
 }
 

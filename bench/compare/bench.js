@@ -2,18 +2,13 @@
 // data, same run. Each row alternates the two after a warm-up round and reports medians.
 // The cold-start row needs fresh pages, so bench/run.mjs measures it with cold.html.
 import init, { CrmClient, LocalStore, LiveQueryClient, Pipeline } from '/pkg/crm_wasm.js';
-import { log, runPage } from '../page.js';
+import { lcg, log, median, runPage } from '../page.js';
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const STAGES = ['lead', 'qualified', 'proposal', 'negotiation', 'won', 'lost'];
 const params = new URLSearchParams(location.search);
 const server = params.get('server');
 const quick = params.get('quick') === '1'; // fewer samples: a smoke run in the test suite
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-function lcg(seed) {
-  return () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
-}
 
 async function time(fn) {
   const t0 = performance.now();

@@ -5,9 +5,8 @@
 // BENCHMARKS.md: no code on top can be faster than the IndexedDB work its shape implies.
 //   node bench/run.mjs idb-floor
 import { dealsFor } from '../local/deals.js';
-import { log, runPage } from '../page.js';
+import { log, median, runPage } from '../page.js';
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const N = 10000;
 const ROUNDS = 9;
 

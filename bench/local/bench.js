@@ -6,9 +6,8 @@
 import init, { CrmClient, LocalStore } from '/pkg/crm_wasm.js';
 import Dexie from '/bench/node_modules/dexie/dist/dexie.mjs';
 import { dealsFor } from './deals.js';
-import { log, runPage } from '../page.js';
+import { log, median, runPage } from '../page.js';
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const params = new URLSearchParams(location.search);
 const server = params.get('server');
 const quick = params.get('quick') === '1'; // 10k only, fewer samples: the smoke run in the tests

@@ -1,10 +1,8 @@
 // The generated deals both local-store benchmarks write (bench/local, bench/idb-floor): the same
 // deals for the same n in every run.
-const STAGES = ['lead', 'qualified', 'proposal', 'negotiation', 'won', 'lost'];
+import { lcg } from '../page.js';
 
-export function lcg(seed) {
-  return () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
-}
+const STAGES = ['lead', 'qualified', 'proposal', 'negotiation', 'won', 'lost'];
 
 export function dealsFor(n, companies) {
   const rnd = lcg(n);

@@ -2,13 +2,11 @@
 // and with the JavaScript baseline, alternating, after warm-up; reports medians.
 import init, { Pipeline } from '/pkg/crm_wasm.js';
 import { JsPipeline, STAGES } from './js-pipeline.js';
-import { log, runPage } from '../page.js';
-
+import { lcg, log, median, runPage } from '../page.js';
 
 // Deterministic deals in Parse's wire shape (what the server sends).
 function generate(n) {
-  let seed = 7;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const rand = lcg(7);
   const base = Date.parse('2026-01-01T00:00:00Z');
   const deals = [];
   for (let i = 0; i < n; i++) {
@@ -27,11 +25,6 @@ function generate(n) {
   }
   return deals;
 }
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-};
 
 /** Times `run` (after `setup`, untimed) `samples` times, `inner` runs per sample; ms per run. */
 function measure({ setup = () => {}, run, samples, inner = 1 }) {

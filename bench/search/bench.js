@@ -3,16 +3,14 @@
 // types key by key, alternating sample by sample after warm-up; reports medians.
 import init, { SearchIndex, Pipeline } from '/pkg/crm_wasm.js';
 import { JsSearch } from './js-search.js';
-import { log, runPage } from '../page.js';
-
+import { lcg, log, median, runPage } from '../page.js';
 
 const FIRST = ['José', 'Zoë', 'Ada', 'Björn', 'Ana', 'François', 'Łukasz', 'Mia', 'Noah', 'Søren', 'Amélie', 'Chloé'];
 const LAST = ['Álvarez', 'Müller', 'Lovelace', 'Straße', 'Nguyễn', 'Dubois', 'Kowalski', 'Smith', 'García', 'Øster'];
 const CO = ['Acme', 'Globex', 'Initech', 'Umbrella', 'Hooli', 'Société Générale', 'Müller & Söhne', 'Čapek'];
 
 function generate(nDeals, nContacts, nCompanies) {
-  let seed = 11;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const rand = lcg(11);
   const pick = (xs) => xs[Math.floor(rand() * xs.length)];
   const companies = [];
   for (let i = 0; i < nCompanies; i++) {
@@ -39,11 +37,6 @@ function generate(nDeals, nContacts, nCompanies) {
   }
   return { companies, contacts, deals };
 }
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-};
 
 // What a user types, key by key: each prefix is one search.
 const TYPED = ['jose', 'muller', 'acme renewal', '555-123', 'societe', 'zoe straße', 'x@nothing'];

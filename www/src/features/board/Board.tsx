@@ -6,10 +6,11 @@ import { useNavigate, useParams, useSearchParams } from 'react-router';
 import { DndContext, DragOverlay, MouseSensor, useSensor, useSensors, type Announcements, type DragEndEvent, type DragStartEvent } from '@dnd-kit/core';
 import { Alert, Badge, Button, Chip, CloseButton, Group, NativeSelect, SegmentedControl, Select, TextInput } from '@mantine/core';
 import { DatePickerInput } from '@mantine/dates';
-import { useDisclosure, useMediaQuery } from '@mantine/hooks';
+import { useDisclosure } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { IconFilter, IconPlus, IconSearch } from '@tabler/icons-react';
 import type { Stage } from 'crm-wasm';
+import { usePhone } from '../../lib/layout';
 import { moveDealUndoable } from '../../data/actions';
 import { useSession } from '../../data/context';
 import { describeError } from '../../data/crm';
@@ -44,7 +45,7 @@ export function Board() {
     return n;
   }, { replace: true });
   const navigate = useNavigate();
-  const phone = useMediaQuery('(max-width: 48em)', false) ?? false;
+  const phone = usePhone();
   const [phoneStage, setPhoneStage] = useState<Stage>('lead');
   // On a phone the filters fold behind one button, so the board starts near the top (they took
   // 300 px); the note under the toolbar still says which are on.

@@ -5,9 +5,9 @@ import '@mantine/charts/styles.css';
 import { useMemo } from 'react';
 import { Alert, Button, Group, Paper, SimpleGrid, Table, Text, Title } from '@mantine/core';
 import { BarChart } from '@mantine/charts';
-import { useMediaQuery } from '@mantine/hooks';
 import { IconFilter } from '@tabler/icons-react';
 import type { Deal } from 'crm-wasm';
+import { usePhone } from '../../lib/layout';
 import { PageHeader } from '../../components/PageHeader';
 import { useSession } from '../../data/context';
 import { useMySettings } from '../../data/settings';
@@ -25,7 +25,7 @@ export function Dashboard() {
   const { probabilities } = useMySettings().settings;
   // On a phone the months run down the side, one bar each, so their labels and the bars' values
   // never overlap (side by side they did past a few months).
-  const phone = useMediaQuery('(max-width: 48em)', false) ?? false;
+  const phone = usePhone();
   const stats = useMemo(() => {
     const deals: Deal[] = [];
     for (const c of pipeline.columns()) deals.push(...pipeline.page(c.stage, 0, c.count));

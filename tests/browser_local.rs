@@ -1,7 +1,8 @@
 //! Differential test: the local query evaluator (crm_wasm::eval) and the IndexedDB local store's
 //! planned queries (compound indexes walked with cursors) against the real Parse Server, on the
 //! same data, for a generated set of queries. Same results, same order. And the local store's
-//! schema upgrade: a database written in version 1's layout opens with its queue and pins.
+//! schema upgrade: a database written in version 1's layout opens with its queue and pins. And
+//! the remembered answers: given again only while no tab has written the class.
 #![cfg(target_arch = "wasm32")]
 
 mod common;
@@ -522,7 +523,7 @@ async fn a_version_1_database_upgrades_in_place_with_its_queue_and_pins() {
         .await
         .unwrap();
     let shape: Value = serde_wasm_bindgen::from_value(shape).unwrap();
-    assert_eq!(shape["version"], 2);
+    assert_eq!(shape["version"], crm_wasm::browser::local_store::VERSION);
     let mut indexes: Vec<String> = serde_json::from_value(shape["indexes"].clone()).unwrap();
     indexes.sort();
     assert_eq!(
@@ -535,5 +536,184 @@ async fn a_version_1_database_upgrades_in_place_with_its_queue_and_pins() {
             "stage,updatedAt"
         ]
     );
+    crm_wasm::browser::local_store::wipe(&name).await.unwrap();
+}
+
+/// Deals for the remembered-answer tests: stage won for every third, close dates spread.
+fn stamped_deals(n: usize) -> Vec<Value> {
+    (0..n)
+        .map(|i| {
+            json!({
+                "objectId": format!("s{i:03}"),
+                "title": format!("Deal {i}"),
+                "stage": (["won", "lost", "lead"][i % 3]),
+                "amount": i * 10,
+                // No two alike (day and hour), so order has no ties to break.
+                "expectedCloseDate": format!("2026-05-{:02}T{:02}:00:00.000Z", 2 + (i * 7) % 27, i % 24),
+                "updatedAt": "2026-01-01T00:00:00.000Z",
+            })
+        })
+        .collect()
+}
+
+/// A page of `q` from `store` (as JS gets it), and the count of its matches; also checks that the
+/// same query in descending order, in the default pin (read by a walk rather than one getAll),
+/// gives the same objects the other way round.
+async fn read(store: &crm_wasm::browser::local_store::LocalStore, q: Query) -> (Vec<Value>, usize) {
+    let found = from_js_value(store.find_js("Deal", &q, None).await.unwrap());
+    let all = Query {
+        limit: None,
+        order: vec![],
+        ..q.clone()
+    };
+    let n = store.count("Deal", &all, None).await.unwrap();
+    let mut backwards = q.clone();
+    backwards.order = vec!["-expectedCloseDate".into()];
+    backwards.limit = Some(1000);
+    let mut last = from_js_value(
+        store
+            .find_js("Deal", &backwards, Some("_default"))
+            .await
+            .unwrap(),
+    );
+    assert_eq!(last.len(), n);
+    last.reverse();
+    last.truncate(found.len());
+    assert_eq!(last, found);
+    (found, n)
+}
+
+#[wasm_bindgen_test]
+async fn a_remembered_answer_is_given_only_while_no_tab_has_written_the_class() {
+    use crm_wasm::browser::local_store::LocalStore;
+    let name = unique("crm-wasm-test/answers/");
+    // Two connections to one database: two tabs of the app.
+    let here = LocalStore::open(&name).await.unwrap();
+    let there = LocalStore::open(&name).await.unwrap();
+    here.pin("Deal", &stamped_deals(60), "_default")
+        .await
+        .unwrap();
+    let page = Query::new()
+        .equal_to("stage", "won")
+        .ascending("expectedCloseDate")
+        .limit(5);
+    let (first, n) = read(&here, page.clone()).await;
+    assert_eq!(first.len(), 5);
+    assert_eq!(n, 20);
+    let reused = here.answers_reused();
+    let (again, n_again) = read(&here, page.clone()).await;
+    assert_eq!((&again, n_again), (&first, n));
+    assert_eq!(
+        here.answers_reused(),
+        reused + 3,
+        "the page, the count and the pinned page are given again"
+    );
+
+    // A caller changing an answer's objects does not change the next answer.
+    let answer = here.find_js("Deal", &page, None).await.unwrap();
+    let first_object = js_sys::Reflect::get(&answer, &0.into()).unwrap();
+    js_sys::Reflect::set(&first_object, &"title".into(), &"changed by the app".into()).unwrap();
+    assert_eq!(read(&here, page.clone()).await.0, first);
+
+    // The other tab pins a won deal closing first: this tab's next answers have it.
+    let mut early = stamped_deals(1).remove(0);
+    early["objectId"] = json!("early");
+    early["expectedCloseDate"] = json!("2026-05-01T00:00:00.000Z");
+    there.pin("Deal", &[early], "_default").await.unwrap();
+    let reused = here.answers_reused();
+    let (found, n) = read(&here, page.clone()).await;
+    assert_eq!(ids(&found)[0], "early");
+    assert_eq!(ids(&found)[1..], ids(&first)[..4]);
+    assert_eq!(n, 21);
+    assert_eq!(here.answers_reused(), reused, "nothing was given again");
+
+    // An offline delete there, then an unpin there: each shows here at once.
+    there
+        .queue_delete("Deal", "early", "r-delete".into())
+        .await
+        .unwrap();
+    let (found, n) = read(&here, page.clone()).await;
+    assert_eq!((ids(&found), n), (ids(&first), 20));
+    let first_id = ids(&first)[0].clone();
+    there
+        .unpin("Deal", Some(std::slice::from_ref(&first_id)), None)
+        .await
+        .unwrap();
+    let (found, n) = read(&here, page.clone()).await;
+    assert!(!ids(&found).contains(&first_id));
+    assert_eq!(n, 19);
+    // A write of another class leaves this class's answers as they were.
+    let reused = here.answers_reused();
+    there
+        .pin(
+            "Company",
+            &[json!({"objectId": "co1", "name": "Acme"})],
+            "_default",
+        )
+        .await
+        .unwrap();
+    assert_eq!(read(&here, page.clone()).await.1, 19);
+    assert_eq!(here.answers_reused(), reused + 3);
+    here.close();
+    there.close();
+    crm_wasm::browser::local_store::wipe(&name).await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn a_version_2_tab_lets_go_of_the_database_when_version_3_opens_it() {
+    use crm_wasm::browser::local_store::{LocalStore, VERSION};
+    let name = unique("crm-wasm-test/upgrade-2/");
+    // A tab of the release before: version 2's layout, its pins and a queued write.
+    let old = LocalStore::open_at(&name, 2).await.unwrap();
+    let deals = stamped_deals(30);
+    old.pin("Deal", &deals, "_default").await.unwrap();
+    old.pin("Deal", &deals[..2], "mine").await.unwrap();
+    let op = old
+        .queue_delete("Deal", "s005", "r-old".into())
+        .await
+        .unwrap();
+
+    let new = LocalStore::open(&name).await.unwrap();
+    assert_eq!(VERSION, 3);
+    assert_eq!(new.pending().await.unwrap(), vec![op]);
+    let all = Query::new().limit(1000);
+    assert_eq!(
+        ids(&new.find("Deal", &all, Some("mine")).await.unwrap()),
+        ["s000", "s001"]
+    );
+    assert_eq!(
+        new.find("Deal", &all, Some("_default"))
+            .await
+            .unwrap()
+            .len(),
+        29
+    );
+    // The old tab cannot answer any more (no stale answer from a database it no longer holds).
+    assert!(old.find("Deal", &all, None).await.is_err());
+    assert!(old.count("Deal", &all, None).await.is_err());
+    // The upgraded database has its stamps: a repeated page is given again.
+    let page = Query::new()
+        .equal_to("stage", "lost")
+        .ascending("amount")
+        .limit(3);
+    let expected = eval::run(
+        &DEAL,
+        &crm_wasm::offline::plan::canonical(&page),
+        deals
+            .iter()
+            .filter(|d| d["objectId"] != "s005")
+            .cloned()
+            .collect::<Vec<_>>(),
+        &NoSubQueries,
+    )
+    .unwrap();
+    for _ in 0..2 {
+        assert_eq!(
+            from_js_value(new.find_js("Deal", &page, None).await.unwrap()),
+            through_js(&expected)
+        );
+    }
+    assert_eq!(new.answers_reused(), 1);
+    new.close();
     crm_wasm::browser::local_store::wipe(&name).await.unwrap();
 }

@@ -207,6 +207,9 @@ async function main() {
         { ours: () => store.unpinAll('Deal'), theirs: () => Parse.Object.unPinAllObjects() },
       )),
     });
+    // Each query after a write (untimed: one deal pinned again, by each), so crm-wasm reads
+    // IndexedDB rather than giving its remembered answer (bench/local has both).
+    let touched = 0;
     push({
       op: 'local query (stage, ordered, limit 50)',
       ...(await sideBySide(
@@ -217,6 +220,10 @@ async function main() {
           JSON.stringify(ours.map((d) => d.objectId)) === JSON.stringify(theirs.map((d) => d.id)),
           'the two local queries answer the same deals in the same order',
         ),
+        {
+          ours: () => store.pinAll('Deal', [deals[touched++ % n]]),
+          theirs: () => sdkObjects[touched++ % n].pin(),
+        },
       )),
     });
     await store.unpinAll('Deal');

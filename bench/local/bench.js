@@ -77,39 +77,42 @@ async function main() {
     // Both hold the deals for the queries (the last round left them there).
     const rounds = quick ? 5 : 21;
     const won = ['won', Dexie.minKey];
-    push({
-      op: `stage = won, by expectedCloseDate, limit 50 (${k})`,
-      n,
-      ...(await sideBySide(
-        rounds,
-        () => crm.deals().equalTo('stage', 'won').ascending('expectedCloseDate').limit(50).fromLocalDatastore(store).find(),
-        () => dexie.deals.where('[stage+expectedCloseDate]').between(won, ['won', Dexie.maxKey]).limit(50).toArray(),
-        sameIds('stage = won by expectedCloseDate'),
-      )),
-    });
-    push({
-      op: `count of stage = won (${k})`,
-      n,
-      ...(await sideBySide(
-        rounds,
-        () => crm.deals().equalTo('stage', 'won').fromLocalDatastore(store).count(),
-        () => dexie.deals.where('[stage+expectedCloseDate]').between(won, ['won', Dexie.maxKey]).count(),
-        (a, b) => {
+    const company = { className: 'Company', objectId: companies[7] };
+    const queries = [
+      {
+        op: `stage = won, by expectedCloseDate, limit 50 (${k})`,
+        ours: () => crm.deals().equalTo('stage', 'won').ascending('expectedCloseDate').limit(50).fromLocalDatastore(store).find(),
+        theirs: () => dexie.deals.where('[stage+expectedCloseDate]').between(won, ['won', Dexie.maxKey]).limit(50).toArray(),
+        same: sameIds('stage = won by expectedCloseDate'),
+      },
+      {
+        op: `count of stage = won (${k})`,
+        ours: () => crm.deals().equalTo('stage', 'won').fromLocalDatastore(store).count(),
+        theirs: () => dexie.deals.where('[stage+expectedCloseDate]').between(won, ['won', Dexie.maxKey]).count(),
+        same: (a, b) => {
           if (a !== b || !(a > 0)) throw new Error(`count: ${a} vs ${b}`);
         },
-      )),
-    });
-    const company = { className: 'Company', objectId: companies[7] };
-    push({
-      op: `one company's deals, limit 100 (${k})`,
-      n,
-      ...(await sideBySide(
-        rounds,
-        () => crm.deals().equalTo('company', company).limit(100).fromLocalDatastore(store).find(),
-        () => dexie.deals.where('company.objectId').equals(company.objectId).limit(100).toArray(),
-        sameIds("one company's deals"),
-      )),
-    });
+      },
+      {
+        op: `one company's deals, limit 100 (${k})`,
+        ours: () => crm.deals().equalTo('company', company).limit(100).fromLocalDatastore(store).find(),
+        theirs: () => dexie.deals.where('company.objectId').equals(company.objectId).limit(100).toArray(),
+        same: sameIds("one company's deals"),
+      },
+    ];
+    // Each query twice: asked again with nothing written in between (crm-wasm gives its
+    // remembered answer after checking the class's stamp in IndexedDB; Dexie reads the index),
+    // and asked after a write (untimed: one deal put again, by each) has changed the stamp, so
+    // crm-wasm reads IndexedDB as Dexie does.
+    let touched = 0;
+    const touch = {
+      ours: () => store.pinAll('Deal', [deals[touched++ % deals.length]]),
+      theirs: () => dexie.deals.put(deals[touched++ % deals.length]),
+    };
+    for (const q of queries) {
+      push({ op: `${q.op}, asked again`, n, ...(await sideBySide(rounds, q.ours, q.theirs, q.same)) });
+      push({ op: `${q.op}, after a write`, n, ...(await sideBySide(rounds, q.ours, q.theirs, q.same, touch)) });
+    }
   }
   const memoryAfter = memory();
   const growth = { before: memoryBefore / MiB, after: memoryAfter / MiB, grewMiB: (memoryAfter - memoryBefore) / MiB };

@@ -55,6 +55,14 @@ fn request_error(e: &web_sys::Event) -> JsValue {
 
 /// Resolves with the request's result, or rejects with its error.
 pub async fn request(req: &web_sys::IdbRequest) -> Result<JsValue> {
+    request_now(req).await
+}
+
+/// [`request`] with its callbacks set now, not when first polled: for a request placed ahead of
+/// others in its transaction and awaited after them (its events may come first).
+pub fn request_now(
+    req: &web_sys::IdbRequest,
+) -> impl std::future::Future<Output = Result<JsValue>> {
     let promise = js_sys::Promise::new(&mut |resolve, reject| {
         let ok = Closure::once_into_js(move |e: web_sys::Event| {
             let result = request_result(&e);
@@ -67,9 +75,11 @@ pub async fn request(req: &web_sys::IdbRequest) -> Result<JsValue> {
         req.set_onsuccess(Some(ok.unchecked_ref()));
         req.set_onerror(Some(fail.unchecked_ref()));
     });
-    JsFuture::from(promise)
-        .await
-        .map_err(|e| err("IndexedDB request", e))
+    async move {
+        JsFuture::from(promise)
+            .await
+            .map_err(|e| err("IndexedDB request", e))
+    }
 }
 
 /// Resolves when the transaction commits, rejects if it aborts.

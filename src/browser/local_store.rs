@@ -4,14 +4,18 @@
 //! ([`crate::offline::plan`]): a compound index walked with a cursor in the query's order and
 //! stopped once the page is complete, a native count where the index answers the filter, the
 //! evaluator for the rest; records are read in batches, so memory follows the page, not the
-//! store. Offline writes apply to the local copy at once and are queued. The replay is the
-//! core's [`crate::offline::OfflineSync`], over this store as its [`QueueStore`].
+//! store. Every write transaction on a class puts a new stamp for it in the meta store, so a
+//! page or count read again at an unchanged stamp is given from [`Answers`] (correct across
+//! tabs: the stamp is read in the reading transaction). Offline writes apply to the local copy
+//! at once and are queued. The replay is the core's [`crate::offline::OfflineSync`], over this
+//! store as its [`QueueStore`].
 
 use std::collections::BTreeSet;
 
 use serde_json::{Map, Value};
 use wasm_bindgen::{JsCast, JsValue};
 
+use super::answers::{Answer, Answers};
 use super::fetch::BrowserPlatform;
 use super::idb;
 use super::js::js_text;
@@ -25,8 +29,10 @@ use crate::query::Query;
 use crate::schema::{Changes, ClassSchema};
 
 /// 1: single-field indexes, records `{objectId, json, <indexed fields>}`. 2: the planner's
-/// compound indexes, records `{objectId, json, k, u}` (see [`offline::record`]).
-const VERSION: u32 = 2;
+/// compound indexes, records `{objectId, json, k, u}` (see [`offline::record`]). 3: a stamp per
+/// class in the meta store, renewed by every write (a version 2 tab would write without it, so
+/// opening at 3 makes such tabs let go of the database).
+pub const VERSION: u32 = 3;
 /// Objects converted and written per step of a `pinAll`, and records read per batch of a walk:
 /// what the wasm memory holds at once.
 pub const CHUNK: usize = 1000;
@@ -56,18 +62,69 @@ fn object_of(record: &JsValue) -> Option<Value> {
     serde_json::from_str(&text).ok()
 }
 
+fn stamp_key(class: &str) -> String {
+    format!("stamp/{class}")
+}
+
+/// Gives `class` a new stamp, inside a write transaction on it (which holds `meta`).
+fn restamp(meta: &web_sys::IdbObjectStore, class: &str) -> Result<()> {
+    let record = js_sys::Object::new();
+    let set = |k: &str, v: &JsValue| js_sys::Reflect::set(&record, &k.into(), v).map(|_| ());
+    set("key", &stamp_key(class).into())
+        .and_then(|_| set("value", &js_sys::Math::random().into()))
+        .map_err(|_| CrmError::Storage("could not encode a stamp".into()))?;
+    idb::put(meta, &record)
+}
+
+/// The stamp of `class` (None if it has none), asked now of `tx`, the transaction that reads
+/// its records: placed first, it is the stamp those records were written at. Await it first
+/// only when an answer may be remembered; otherwise the reads go out behind it at once.
+fn stamp(
+    tx: &web_sys::IdbTransaction,
+    class: &str,
+) -> Result<impl std::future::Future<Output = Result<Option<f64>>>> {
+    let key = JsValue::from_str(&stamp_key(class));
+    let asked = idb::store(tx, META)?
+        .get(&key)
+        .map_err(|_| CrmError::Storage("could not read a stamp".into()))?;
+    let record = idb::request_now(&asked);
+    Ok(async move {
+        Ok(js_sys::Reflect::get(&record.await?, &"value".into())
+            .ok()
+            .and_then(|v| v.as_f64()))
+    })
+}
+
 pub struct LocalStore {
     db: web_sys::IdbDatabase,
     pub name: String,
+    answers: Answers,
 }
 
 impl LocalStore {
     pub async fn open(name: &str) -> Result<LocalStore> {
-        let db = idb::open(name, VERSION, upgrade).await?;
+        Self::open_at(name, VERSION).await
+    }
+
+    /// Opens the database at an older layout `version` (for the upgrade tests: a tab of an
+    /// earlier release).
+    #[doc(hidden)]
+    pub async fn open_at(name: &str, version: u32) -> Result<LocalStore> {
+        let db = idb::open(name, version, move |db, tx, old| {
+            upgrade(db, tx, old, version)
+        })
+        .await?;
         Ok(LocalStore {
             db,
             name: name.to_owned(),
+            answers: Answers::default(),
         })
+    }
+
+    /// How many page and count answers were given again without reading them (for tests).
+    #[doc(hidden)]
+    pub fn answers_reused(&self) -> u64 {
+        self.answers.reused()
     }
 
     pub fn close(&self) {
@@ -96,7 +153,7 @@ impl LocalStore {
     ) -> Result<usize> {
         class_schema(class)?;
         let pin_key = format!("{class}/{name}");
-        let tx = idb::transaction(&self.db, &[class, PINS], true)?;
+        let tx = idb::transaction(&self.db, &[class, PINS, META], true)?;
         let pins = idb::store(&tx, PINS)?;
         // Read the pin, then write everything: only IndexedDB requests inside the transaction.
         let current = idb::get(&pins, &pin_key).await?;
@@ -138,6 +195,8 @@ impl LocalStore {
             }
         }
         idb::put(&pins, &pin_record(&pin_key, class, name, &members)?)?;
+        restamp(&idb::store(&tx, META)?, class)?;
+        self.answers.forget(class);
         idb::done(&tx).await?;
         Ok(written)
     }
@@ -151,7 +210,7 @@ impl LocalStore {
         name: Option<&str>,
     ) -> Result<()> {
         class_schema(class)?;
-        let tx = idb::transaction(&self.db, &[class, PINS, OPS], true)?;
+        let tx = idb::transaction(&self.db, &[class, PINS, OPS, META], true)?;
         let pins = idb::store(&tx, PINS)?;
         let all = idb::get_all(&pins).await?;
         let queued = self.queued_ids(&idb::store(&tx, OPS)?).await?;
@@ -190,6 +249,8 @@ impl LocalStore {
                 idb::delete(&store, id)?;
             }
         }
+        restamp(&idb::store(&tx, META)?, class)?;
+        self.answers.forget(class);
         idb::done(&tx).await
     }
 
@@ -220,18 +281,21 @@ impl LocalStore {
         let subs = LocalSubQueries::load(self, query).await?;
         let plan = plan::plan(schema, query);
         let mut walk = Walk::find(schema, query, &plan, &subs)?;
-        self.walk(class, &plan, pin, &mut walk).await?;
+        self.walk(class, &plan, pin, &mut walk, None).await?;
         walk.finish()
     }
 
-    /// [`Self::find`]'s answer as JS objects. When the plan's ranges hold exactly the matches
-    /// and are read in the answer's order (and the query selects no fields, in no pin), the
-    /// page is the first `skip + limit` records of the index: one getAll, and each object's
-    /// JSON text parsed by the engine, with no object crossing into wasm.
+    /// [`Self::find`]'s answer as JS objects, given again from [`Answers`] while the class's
+    /// stamp is the one it was read at. When the plan's ranges hold exactly the matches and are
+    /// read in the answer's order (and the query selects no fields, in no pin), the page is the
+    /// first `skip + limit` records of the index: one getAll, and each object's JSON text
+    /// parsed by the engine, with no object crossing into wasm.
     pub async fn find_js(&self, class: &str, query: &Query, pin: Option<&str>) -> Result<JsValue> {
         let schema = class_schema(class)?;
         let plan = plan::plan(schema, query);
         let walk = Walk::find(schema, query, &plan, &eval::NoSubQueries)?;
+        let skip = query.skip.unwrap_or(0);
+        let key = answer_key("find", pin, query)?;
         if let (None, true, true, Some(n), Access::Index { index, keys, .. }) = (
             pin,
             query.keys.is_empty() && plan.exact,
@@ -242,19 +306,52 @@ impl LocalStore {
             if n == 0 {
                 return Ok(js_sys::Array::new().into());
             }
+            let tx = idb::transaction(&self.db, &[class, META], false)?;
+            let stamp = stamp(&tx, class)?;
+            let stamp = if self.answers.holds(class, &key) {
+                let stamp = stamp.await?;
+                if let Some(answer) = stamp.and_then(|s| self.answers.get(class, &key, s)) {
+                    return answer_js(answer, skip);
+                }
+                Stamp::Read(stamp)
+            } else {
+                Stamp::Asked(stamp)
+            };
             let (lo, hi) = plan::range(&keys[0]);
             let range = idb::between(&to_js(&lo)?, &to_js(&hi)?)?;
-            let tx = idb::transaction(&self.db, &[class], false)?;
             let store = idb::store(&tx, class)?;
             let count = u32::try_from(n).unwrap_or(u32::MAX);
             let records = idb::get_all_in(&store, Some(index), &range.into(), count).await?;
-            let skip = query.skip.unwrap_or(0);
+            let stamp = stamp.read().await?;
             let page = crm_wasm_records_page(&records, skip);
             if !page.is_null() {
+                if let Some(s) = stamp {
+                    self.answers.keep(class, key, s, Answer::Records(records));
+                }
                 return Ok(page);
             }
         }
-        to_js(&Value::Array(self.find(class, query, pin).await?))
+        // Sub-queries read other classes, whose writes do not change this class's stamp.
+        let subs = LocalSubQueries::load(self, query).await?;
+        let key = subs.objects.is_empty().then_some(key);
+        let mut walk = Walk::find(schema, query, &plan, &subs)?;
+        let stamp = match self
+            .walk(class, &plan, pin, &mut walk, key.as_deref())
+            .await?
+        {
+            Read::Remembered(answer) => return answer_js(answer, skip),
+            Read::Walked(stamp) => stamp,
+        };
+        let text = serde_json::to_string(&walk.finish()?)
+            .map_err(|_| CrmError::Storage("could not encode an answer".into()))?;
+        let answer = js_sys::JSON::parse(&text)
+            .map_err(|_| CrmError::Storage("could not encode an answer".into()))?;
+        if let (Some(key), Some(s)) = (key, stamp) {
+            let n = js_sys::Array::from(&answer).length() as usize;
+            self.answers
+                .keep(class, key, s, Answer::Text(JsValue::from_str(&text), n));
+        }
+        Ok(answer)
     }
 
     pub async fn count(&self, class: &str, query: &Query, pin: Option<&str>) -> Result<usize> {
@@ -262,42 +359,90 @@ impl LocalStore {
         let plan = plan::plan(schema, query);
         if pin.is_none() {
             query.compile_where(schema)?;
-            let tx = idb::transaction(&self.db, &[class], false)?;
-            let store = idb::store(&tx, class)?;
-            if query.constraints.is_empty() {
-                return Ok(idb::count_all(&store).await? as usize);
-            }
-            if let (true, Access::Index { index, keys, .. }) = (plan.exact, &plan.access) {
-                // The ranges hold exactly the matches, and are disjoint: IndexedDB counts.
-                let mut n = 0.0;
-                for k in keys {
-                    let (lo, hi) = plan::range(k);
-                    n += idb::count_in(&store, index, &idb::between(&to_js(&lo)?, &to_js(&hi)?)?)
-                        .await?;
+        }
+        let key = answer_key("count", pin, query)?;
+        let exact_ranges = plan.exact && matches!(plan.access, Access::Index { .. });
+        if pin.is_none() && (query.constraints.is_empty() || exact_ranges) {
+            let tx = idb::transaction(&self.db, &[class, META], false)?;
+            let stamp = stamp(&tx, class)?;
+            let stamp = if self.answers.holds(class, &key) {
+                let stamp = stamp.await?;
+                if let Some(Answer::Count(n)) = stamp.and_then(|s| self.answers.get(class, &key, s))
+                {
+                    return Ok(n);
                 }
-                return Ok(n as usize);
+                Stamp::Read(stamp)
+            } else {
+                Stamp::Asked(stamp)
+            };
+            let store = idb::store(&tx, class)?;
+            let counted = match &plan.access {
+                // The ranges hold exactly the matches, and are disjoint: IndexedDB counts.
+                Access::Index { index, keys, .. }
+                    if exact_ranges && !query.constraints.is_empty() =>
+                {
+                    let mut n = 0.0;
+                    for k in keys {
+                        let (lo, hi) = plan::range(k);
+                        let range = idb::between(&to_js(&lo)?, &to_js(&hi)?)?;
+                        n += idb::count_in(&store, index, &range).await?;
+                    }
+                    n as usize
+                }
+                // No constraint: every record.
+                _ => idb::count_all(&store).await? as usize,
+            };
+            if let Some(s) = stamp.read().await? {
+                self.answers.keep(class, key, s, Answer::Count(counted));
             }
+            return Ok(counted);
         }
         let subs = LocalSubQueries::load(self, query).await?;
+        let key = subs.objects.is_empty().then_some(key);
         let mut walk = Walk::count(schema, query, &subs)?;
-        self.walk(class, &plan, pin, &mut walk).await?;
-        Ok(walk.counted())
+        match self
+            .walk(class, &plan, pin, &mut walk, key.as_deref())
+            .await?
+        {
+            Read::Remembered(Answer::Count(n)) => Ok(n),
+            Read::Remembered(_) => Err(CrmError::Storage("a count remembered as a page".into())),
+            Read::Walked(stamp) => {
+                let n = walk.counted();
+                if let (Some(key), Some(s)) = (key, stamp) {
+                    self.answers.keep(class, key, s, Answer::Count(n));
+                }
+                Ok(n)
+            }
+        }
     }
 
-    /// Reads the records `plan` names into `walk`, in batches, until the walk has enough.
+    /// Reads the records `plan` names into `walk`, in batches, until the walk has enough; or,
+    /// with a `key` whose answer is remembered at the class's stamp, gives that answer instead.
     async fn walk(
         &self,
         class: &str,
         plan: &plan::Plan,
         pin: Option<&str>,
         walk: &mut Walk<'_>,
-    ) -> Result<()> {
+        key: Option<&str>,
+    ) -> Result<Read> {
         let stores: &[&str] = if pin.is_some() {
-            &[class, PINS]
+            &[class, META, PINS]
         } else {
-            &[class]
+            &[class, META]
         };
         let tx = idb::transaction(&self.db, stores, false)?;
+        let stamp = match key {
+            Some(key) if self.answers.holds(class, key) => {
+                let stamp = stamp(&tx, class)?.await?;
+                if let Some(answer) = stamp.and_then(|s| self.answers.get(class, key, s)) {
+                    return Ok(Read::Remembered(answer));
+                }
+                Stamp::Read(stamp)
+            }
+            Some(_) => Stamp::Asked(stamp(&tx, class)?),
+            None => Stamp::Read(None),
+        };
         let store = idb::store(&tx, class)?;
         let allowed = match pin {
             Some(name) => Some(pin_members(
@@ -391,7 +536,7 @@ impl LocalStore {
                 }
             }
         }
-        Ok(())
+        Ok(Read::Walked(stamp.read().await?))
     }
 
     /// The versions (`updatedAt` in ms) of the objects of a pin, read from the records' keys
@@ -473,6 +618,8 @@ impl LocalStore {
             }
             None => idb::delete(&store, object_id)?,
         }
+        restamp(&meta, op_class)?;
+        self.answers.forget(op_class);
         idb::done(&tx).await?;
         Ok(op)
     }
@@ -628,7 +775,9 @@ impl QueueStore for LocalStore {
     }
 
     async fn applied(&self, op: &PendingOp, answer: &Value) -> Result<()> {
-        let tx = idb::transaction(&self.db, &[&op.class_name, OPS], true)?;
+        let tx = idb::transaction(&self.db, &[&op.class_name, OPS, META], true)?;
+        restamp(&idb::store(&tx, META)?, &op.class_name)?;
+        self.answers.forget(&op.class_name);
         idb::store(&tx, OPS)?
             .delete(&JsValue::from_f64(op.seq as f64))
             .map_err(|_| CrmError::Storage("delete op".into()))?;
@@ -664,6 +813,48 @@ fn key_of(record: &JsValue, def: Option<&plan::IndexDef>) -> JsValue {
     key.into()
 }
 
+/// What a remembered answer is filed under: the kind of answer, the pin and the whole query.
+fn answer_key(kind: &str, pin: Option<&str>, query: &Query) -> Result<String> {
+    let query = serde_json::to_string(query).map_err(|e| CrmError::InvalidInput(e.to_string()))?;
+    Ok(format!("{kind} {} {query}", serde_json::json!(pin)))
+}
+
+/// A stamp already read, or asked and still to be awaited.
+enum Stamp<F> {
+    Read(Option<f64>),
+    Asked(F),
+}
+
+impl<F: std::future::Future<Output = Result<Option<f64>>>> Stamp<F> {
+    async fn read(self) -> Result<Option<f64>> {
+        match self {
+            Stamp::Read(stamp) => Ok(stamp),
+            Stamp::Asked(asked) => asked.await,
+        }
+    }
+}
+
+/// What [`LocalStore::walk`] did: read the records (at this stamp of the class), or found the
+/// answer remembered.
+enum Read {
+    Walked(Option<f64>),
+    Remembered(Answer),
+}
+
+/// A remembered page as fresh JS objects (the caller may change them).
+fn answer_js(answer: Answer, skip: u32) -> Result<JsValue> {
+    let fail = || CrmError::Storage("a remembered answer could not be read".into());
+    match answer {
+        Answer::Records(records) => Some(crm_wasm_records_page(&records, skip))
+            .filter(|page| !page.is_null())
+            .ok_or_else(fail),
+        Answer::Text(text, _) => {
+            js_sys::JSON::parse(&text.as_string().ok_or_else(fail)?).map_err(|_| fail())
+        }
+        Answer::Count(_) => Err(fail()),
+    }
+}
+
 fn prop_str(v: &JsValue, key: &str) -> Option<String> {
     js_sys::Reflect::get(v, &key.into()).ok()?.as_string()
 }
@@ -693,7 +884,12 @@ fn op_of(record: &JsValue) -> Option<PendingOp> {
 /// Creates the database, or brings an older one to [`VERSION`] in place: its pins and queue are
 /// kept as they are, its records rewritten in the new layout (inside the version-change
 /// transaction, so a failure leaves the database at its old version, untouched).
-fn upgrade(db: &web_sys::IdbDatabase, tx: &web_sys::IdbTransaction, old: u32) -> Result<()> {
+fn upgrade(
+    db: &web_sys::IdbDatabase,
+    tx: &web_sys::IdbTransaction,
+    old: u32,
+    to: u32,
+) -> Result<()> {
     let fail = |what: &str| CrmError::Storage(format!("upgrading the local database: {what}"));
     if old < 1 {
         for class in CrmClass::ALL.map(CrmClass::name) {
@@ -709,7 +905,7 @@ fn upgrade(db: &web_sys::IdbDatabase, tx: &web_sys::IdbTransaction, old: u32) ->
                 .map_err(|_| fail(name))?;
         }
     }
-    if old < 2 {
+    if old < 2 && to >= 2 {
         for class in CrmClass::ALL.map(CrmClass::name) {
             let store = idb::store(tx, class)?;
             // Version 1's single-field indexes.
@@ -734,7 +930,13 @@ fn upgrade(db: &web_sys::IdbDatabase, tx: &web_sys::IdbTransaction, old: u32) ->
             }
         }
     }
-    // Later versions add their steps here, each guarded by `old < N`.
+    if old < 3 && to >= 3 {
+        let meta = idb::store(tx, META)?;
+        for class in CrmClass::ALL.map(CrmClass::name) {
+            restamp(&meta, class)?;
+        }
+    }
+    // Later versions add their steps here, each guarded by `old < N && to >= N`.
     Ok(())
 }
 

@@ -12,6 +12,8 @@
 //! - `idb`: IndexedDB requests and transactions as futures;
 //! - `local_store`: the local datastore's IndexedDB layout (records, pins, queue, meta), over
 //!   the core's offline rules;
+//! - `answers`: the local store's recent page and count answers, given again while the class's
+//!   stamp is unchanged;
 //! - `local_handle`: the local datastore's live state behind its handle: the core's replay run
 //!   under a Web Lock, a replay when the browser comes back online, sync events delivered;
 //! - `js`: JavaScript values in and out of the `#[wasm_bindgen]` surface (checked arguments,
@@ -19,6 +21,7 @@
 //! - `live_sink`: where the Live Query driver's output goes (callbacks, a pipeline, a pin);
 //! - `locks`: Web Locks (one tab replays the queue at a time) and the browser's online state.
 
+pub(crate) mod answers;
 pub mod fetch;
 pub(crate) mod handles;
 pub(crate) mod idb;

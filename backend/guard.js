@@ -5,6 +5,7 @@
 // schema, requestComplexity) is left to it. Field-level rules live in Cloud Code (rules.js).
 'use strict';
 
+const { AsyncLocalStorage } = require('node:async_hooks');
 const express = require('express');
 const { parse: parseGraphQL, visit: visitGraphQL, print: printGraphQL } = require('graphql');
 const proxyaddr = require('proxy-addr');
@@ -131,8 +132,13 @@ function canonicalPath(path) {
   if (/[\u0000-\u001f\u007f]/.test(decoded)) refuse(CODE.INVALID_JSON, 'the path must not contain control characters');
   // Parse routes a batch sub-request on path.posix.join('/', path): "." and ".." segments are
   // resolved ("/parse/./users" is a sign-up), so they are resolved here too.
+  // Express decodes route parameters ("/classes/%5FUser" reaches Parse as _User): every
+  // segment is checked decoded, and Parse is handed the decoded form. A segment that would
+  // change the route once decoded (a "/", "?", "#", "%" or "\\" in it) is refused.
   const parts = [];
-  for (const part of path.split('/')) {
+  for (const raw of path.split('/')) {
+    const part = decodeURIComponent(raw);
+    if (/[/?#%\\\s]/.test(part)) refuse(CODE.INVALID_JSON, 'a path segment must not encode "/", "?", "#", "%", "\\" or spaces');
     if (part === '' || part === '.') continue;
     if (part === '..') parts.pop(); else parts.push(part);
   }
@@ -337,7 +343,9 @@ function restGuard({ limiter }) {
     } catch (e) {
       return answer(res, e);
     }
-    if (path !== req.path) req.url = path + req.url.slice(req.path.length);
+    // Parse gets the checked path, each segment encoded again (Express decodes it once more).
+    const url = path.split('/').map(encodeURIComponent).join('/');
+    if (url !== req.path) req.url = url + req.url.slice(req.path.length);
     parse(req, res, (err) => {
       if (err) return answer(res, bodyRefusal(err));
       try {
@@ -439,6 +447,17 @@ function graphQLAccountKinds(query, variables) {
     },
   });
   return kinds;
+}
+/** The names of the fields a GraphQL document selects (empty if it does not parse: Parse then
+ * answers the syntax error and runs nothing). */
+function graphQLFieldNames(query) {
+  const names = new Set();
+  try {
+    visitGraphQL(parseGraphQL(query), { Field(node) { names.add(node.name.value); } });
+  } catch {
+    // not a document
+  }
+  return names;
 }
 function accountLimiter(scale, { redisURL } = {}) {
   const local = localLimiter(scale);
@@ -548,6 +567,14 @@ function graphQLGuard({ limiter }) {
       try {
         checkGraphQL(req.body);
         const query = req.body.query;
+        // A persisted query (Apollo's APQ) is sent as a hash, with no text to check or count.
+        if (typeof query !== 'string' || (req.body.extensions && req.body.extensions.persistedQuery !== undefined)) {
+          refuse(CODE.INVALID_JSON, 'a GraphQL request carries its query text ("query"); persisted queries are not accepted');
+        }
+        // Sessions come from logging in (as over REST): Parse's createSession would mint more.
+        if (/\bcreateSession\b/.test(query) && graphQLFieldNames(query).has('createSession')) {
+          refuse(CODE.OPERATION_FORBIDDEN, 'sessions are made by logging in');
+        }
         const counted = typeof query === 'string' ? graphQLAccountKinds(query, req.body.variables) : [];
         if (counted.length === 0) return next();
         countAll(limiter, counted, req.ip).then(() => next(), (e) => (e instanceof Refusal ? reply(e) : next(e)));
@@ -560,6 +587,75 @@ function graphQLGuard({ limiter }) {
 }
 
 // ---- fair share -----------------------------------------------------------------------------
+
+// The most database operations each client had at once (test instances only: trackPeaks).
+const databasePeaks = new Map();
+/** The peak for the client the current request is served for, forgotten once read. */
+function takeDatabasePeak() {
+  const served = servedClient.getStore();
+  const peak = (served && databasePeaks.get(served.key)) || 0;
+  if (served) databasePeaks.delete(served.key);
+  return peak;
+}
+
+// The client whose request the current code serves (set by fairShare for everything Parse does
+// for the request, through every await), for databaseShare.
+const servedClient = new AsyncLocalStorage();
+
+/** Each client has at most `perClient` database operations (queries, tasks, transactions) at a
+ * time in Parse's connection pool; the rest wait for their own client's, in order. A /batch of
+ * 100 reads or a GraphQL query of 99 aliased fields is one request to fairShare but as many
+ * queries at once inside Parse: without this they filled the pool's queue, and every other
+ * user's query waited behind them (10-80 s). Work outside any request (start-up, LiveQuery)
+ * is not limited, and neither is work inside an operation already admitted (a query in a
+ * task), which would otherwise wait on its own client. Wraps the pg-promise database `db`. */
+function databaseShare(db, { perClient = LIMITS.databaseOperationsPerClient, trackPeaks = false } = {}) {
+  const clients = new Map();
+  const peak = (key, running) => {
+    if (trackPeaks) databasePeaks.set(key, Math.max(databasePeaks.get(key) || 0, running));
+  };
+  const admitted = (key) => new Promise((resolve) => {
+    let client = clients.get(key);
+    if (!client) {
+      client = { running: 0, waiting: [] };
+      clients.set(key, client);
+    }
+    if (client.running < perClient) {
+      client.running += 1;
+      peak(key, client.running);
+      resolve();
+    } else {
+      client.waiting.push(resolve);
+    }
+  });
+  const done = (key) => {
+    const client = clients.get(key);
+    const next = client.waiting.shift();
+    if (next) {
+      peak(key, client.running);
+      return next();
+    }
+    client.running -= 1;
+    if (client.running === 0) clients.delete(key);
+  };
+  for (const method of ['query', 'task', 'tx']) {
+    const original = db[method];
+    db[method] = function limited(...args) {
+      const served = servedClient.getStore();
+      if (!served || served.admitted) return original.apply(this, args);
+      return admitted(served.key).then(() => servedClient.run({ key: served.key, admitted: true }, () => {
+        let result;
+        try {
+          result = Promise.resolve(original.apply(this, args));
+        } catch (e) {
+          result = Promise.reject(e);
+        }
+        return result.finally(() => done(served.key));
+      }));
+    };
+  }
+  return db;
+}
 
 /** Express middleware after the gate's checks: each client has at most `inFlight` requests'
  * worth of work in Parse at a time (a batch weighs its sub-requests, up to `inFlight`: Parse
@@ -600,7 +696,7 @@ function fairShare({ inFlight = LIMITS.inFlightPerClient, queued = LIMITS.queued
       start: () => {
         state = 'running';
         client.running += weight;
-        next();
+        servedClient.run({ key, admitted: false }, next);
       },
     };
     res.once('close', () => {
@@ -641,6 +737,7 @@ function checkFrame(state, text, appId) {
       // (and never removes them): a second connect would get round the cap. One per socket.
       if (state.connected) return fail('this socket is connected already; open a new socket to connect again', 1);
       state.connected = true;
+      state.token = typeof frame.sessionToken === 'string' ? frame.sessionToken : undefined;
       return null;
     case 'subscribe':
     case 'update': {
@@ -653,16 +750,29 @@ function checkFrame(state, text, appId) {
       } catch (e) {
         return fail(e.message, e.code);
       }
-      // An update of an unknown requestId subscribes too: both count against the cap.
-      if (requestId === undefined) return fail('requestId must be a whole number');
-      if (!state.subscriptions.has(requestId) && state.subscriptions.size >= LIMITS.subscriptionsPerConnection) {
-        return fail(`at most ${LIMITS.subscriptionsPerConnection} subscriptions per connection`, 119);
+      // Parse answers a subscription without its connection's token with an error frame on
+      // every save of the class, by anyone: work for the server, and a signal of others' saves.
+      if (!state.token || frame.sessionToken !== state.token) {
+        return fail('a subscription carries the sessionToken its connection was opened with', 209);
       }
-      state.subscriptions.add(requestId);
+      // An update of an unknown requestId subscribes too: both count against the caps.
+      if (requestId === undefined) return fail('requestId must be a whole number');
+      if (!state.subscriptions.has(requestId)) {
+        if (state.subscriptions.size >= LIMITS.subscriptionsPerConnection) {
+          return fail(`at most ${LIMITS.subscriptionsPerConnection} subscriptions per connection`, 119);
+        }
+        // Every save is checked against every subscription, in the process that serves REST
+        // too: what one address may hold in all is capped as well.
+        if (state.address && state.address.subscriptions >= LIMITS.subscriptionsPerAddress) {
+          return fail(`at most ${LIMITS.subscriptionsPerAddress} subscriptions from one address`, 119);
+        }
+        if (state.address) state.address.subscriptions += 1;
+        state.subscriptions.add(requestId);
+      }
       return null;
     }
     case 'unsubscribe':
-      state.subscriptions.delete(requestId);
+      if (state.subscriptions.delete(requestId) && state.address) state.address.subscriptions -= 1;
       return null;
     default:
       return null;
@@ -686,21 +796,24 @@ function guardedWssAdapter(appId, { trustProxy } = {}) {
         // Each open connection is evaluated on every save: cap them per address, and close one
         // that has not said "connect" within 10 s.
         const address = addressOf(req);
-        const open = (perAddress.get(address) || 0) + 1;
-        if (open > LIMITS.connectionsPerAddress) {
+        const load = perAddress.get(address) || { connections: 0, subscriptions: 0 };
+        if (load.connections >= LIMITS.connectionsPerAddress) {
           ws.close(1013, 'too many connections from this address');
           return;
         }
-        perAddress.set(address, open);
+        load.connections += 1;
+        perAddress.set(address, load);
+        const state = { subscriptions: new Set(), windowStart: Date.now(), frames: 0, connected: false, address: load };
         ws.on('close', () => {
-          const left = (perAddress.get(address) || 1) - 1;
-          if (left > 0) perAddress.set(address, left); else perAddress.delete(address);
+          load.connections -= 1;
+          load.subscriptions -= state.subscriptions.size;
+          state.subscriptions.clear();
+          if (load.connections === 0) perAddress.delete(address);
         });
         const idle = setTimeout(() => ws.close(1008, 'no connect frame'), 10_000);
         ws.on('close', () => clearTimeout(idle));
         this.onConnection(ws); // Parse attaches its handlers (ws.onmessage) here.
         const forward = ws.onmessage;
-        const state = { subscriptions: new Set(), windowStart: Date.now(), frames: 0, connected: false };
         ws.onmessage = (event) => {
           const now = Date.now();
           if (now - state.windowStart > 10_000) { state.windowStart = now; state.frames = 0; }
@@ -742,4 +855,4 @@ function answerClientErrors(server) {
   });
 }
 
-module.exports = { accountLimiter, answerClientErrors, fairShare, restGuard, graphQLGuard, guardedWssAdapter, checkFrame, checkWhere, Refusal, CODE };
+module.exports = { accountLimiter, answerClientErrors, databaseShare, takeDatabasePeak, fairShare, restGuard, graphQLGuard, guardedWssAdapter, checkFrame, checkWhere, Refusal, CODE };

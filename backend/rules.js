@@ -24,8 +24,11 @@ const LIMITS = {
   jsonDepth: 32,
   // Items in one array anywhere in a request ($in lists, batch requests are capped by Parse).
   arrayItems: 1000,
-  // Live Query: subscriptions per connection, frame size, frames per 10 s per connection.
-  subscriptionsPerConnection: 100,
+  // Live Query: subscriptions per connection and from one address in all (every save is
+  // checked against each, in the process that serves REST: 10,000 held by one attacker stalled
+  // every request for a minute), frame size, frames per 10 s per connection.
+  subscriptionsPerConnection: 20,
+  subscriptionsPerAddress: 200,
   // A subscription's where clause is evaluated in Node on every save of its class.
   liveWhereBytes: 8 * 1024,
   // Open Live Query connections from one address (the load test opens 50 from loopback).
@@ -37,6 +40,9 @@ const LIMITS = {
   // connections: without a share, one user's burst of slow queries made everyone wait.
   inFlightPerClient: 8,
   queuedPerClient: 64,
+  // Database operations one client has in that pool at once (guard.js databaseShare): a batch
+  // or a GraphQL query runs its parts at once, so the request count alone does not bound it.
+  databaseOperationsPerClient: 4,
   // Dates a CRM needs; outside this range is a typo or an attack on date encoding.
   minYear: 1900,
   maxYear: 2200,
@@ -157,6 +163,17 @@ const email = ({ required = false } = {}) => ({
   },
 });
 
+// A web address as people write it: "acme.com", "www.acme.com/about", "https://acme.com".
+const WEBSITE = /^(https?:\/\/)?[^\s/?#.:]+(\.[^\s/?#.:]+)+(:\d{1,5})?([/?#]\S*)?$/i;
+const website = () => ({
+  kind: 'text',
+  check(v) {
+    const problem = text(2048).check(v);
+    if (problem || v === '') return problem;
+    return WEBSITE.test(v) ? null : 'is not a web address (like acme.com or https://acme.com)';
+  },
+});
+
 const oneOf = (values, { required = false } = {}) => ({
   required,
   check(v) {
@@ -218,7 +235,7 @@ const NOTES = 10000;
 const FIELDS = {
   Company: {
     name: text(NAME, { required: true }),
-    website: text(2048),
+    website: website(),
     industry: text(100),
     address: text(500),
     notes: text(NOTES),

@@ -9,7 +9,7 @@ const { ParseServer, ParseGraphQLServer, RedisCacheAdapter } = require('parse-se
 const { allDefinitions } = require('./schema');
 const { outboxAdapter } = require('./mail-adapter');
 const { CrmPostgresAdapter, NoFilesAdapter } = require('./database-adapter');
-const { restGuard, graphQLGuard, guardedWssAdapter, answerClientErrors, accountLimiter, fairShare } = require('./guard');
+const { restGuard, graphQLGuard, guardedWssAdapter, answerClientErrors, accountLimiter, databaseShare, fairShare } = require('./guard');
 const { LIMITS, PASSWORD_PATTERN, PASSWORD_RULE, displayNameKey } = require('./rules');
 
 const env = (name, fallback) => process.env[name] || fallback;
@@ -39,6 +39,8 @@ if (!masterKey || masterKey.length < 16) {
 async function main() {
   // Parse's own PostgreSQL adapter, with `$in []` put right (database-adapter.js).
   const databaseAdapter = new CrmPostgresAdapter({ uri: databaseURI });
+  // Each client's share of the connection pool (guard.js databaseShare).
+  databaseShare(databaseAdapter._client, { trackPeaks: process.env.CRM_TEST_HOOKS === '1' });
   const api = new ParseServer({
     databaseAdapter,
     filesAdapter: new NoFilesAdapter(),

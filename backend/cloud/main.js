@@ -127,10 +127,26 @@ function stampCreator(request) {
   }
 }
 
+/** A pointer a client sets (Deal.company, Deal.contact, Contact.company) must name an object
+ * that user can read: otherwise anyone could put their deal into a victim's "deals of my
+ * company" list, or point at ids that do not exist. */
+async function checkPointers(request, fields) {
+  if (request.master) return;
+  for (const [field, className] of fields) {
+    const target = request.object.get(field);
+    if (!request.object.dirty(field) || target === undefined || target === null) continue;
+    const found = await new Parse.Query(className)
+      .get(idOf(target), { sessionToken: request.user.getSessionToken() })
+      .catch(() => null);
+    if (!found) fail(`${request.object.className}.${field}: ${className} ${idOf(target)} not found`);
+  }
+}
+
 for (const className of ['Company', 'Contact']) {
-  Parse.Cloud.beforeSave(className, safely((request) => {
+  Parse.Cloud.beforeSave(className, safely(async (request) => {
     stampCreator(request);
     validateFields(request);
+    if (className === 'Contact') await checkPointers(request, [['company', 'Company']]);
     request.object.setACL(ownerAcl([idOf(request.object.get('createdBy'))]));
   }));
 }
@@ -173,6 +189,7 @@ Parse.Cloud.beforeSave('Deal', safely(async (request) => {
     validateFields(request);
     checkAmountOp(deal);
   }
+  await checkPointers(request, [['company', 'Company'], ['contact', 'Contact']]);
   await checkAssignment(request);
   deal.setACL(ownerAcl([idOf(deal.get('createdBy')), idOf(deal.get('assignedTo'))]));
 }));

@@ -25,3 +25,8 @@ Parse.Cloud.beforeSave('Deal', async (request) => {
   }
   return validateDeal(request);
 });
+
+// The most database operations the calling client had in the pool at once since it last asked
+// (guard.js databaseShare), for tests/security/cost.test.mjs.
+const { takeDatabasePeak } = require('../guard');
+Parse.Cloud.define('testDatabasePeak', () => takeDatabasePeak());

@@ -89,6 +89,15 @@ test('rate limits: sign-ups, log-ins and password resets per address, on a serve
   });
   const gj = await g.json();
   assert.ok((gj.errors || []).length > 0 && /Too many sign-ups/.test(JSON.stringify(gj)), `GraphQL sign-up limited: ${JSON.stringify(gj).slice(0, 300)}`);
+  // Nor the class route with an encoded name (Express decodes it: Parse makes a user).
+  assertRefused(await call('POST', '/classes/%5FUser', { server: STRICT, body: newUser() }), 155, 'sign-up at /classes/%5FUser');
+  // Nor a persisted query (Apollo's APQ): a hash alone, with no query text to count.
+  const apq = await fetch(STRICT.replace(/\/parse$/, '/graphql'), {
+    method: 'POST', headers: { 'X-Parse-Application-Id': 'crm', 'X-Parse-JavaScript-Key': 'crm-js-key', 'Content-Type': 'application/json' },
+    body: JSON.stringify({ variables: { f: newUser() }, extensions: { persistedQuery: { version: 1, sha256Hash: 'a'.repeat(64) } } }),
+  });
+  const apqJson = await apq.json();
+  assert.ok(/persisted queries are not accepted/.test(JSON.stringify(apqJson)), `APQ refused: ${JSON.stringify(apqJson).slice(0, 300)}`);
 
   const resets = [];
   for (let i = 0; i < 7; i++) {

@@ -173,6 +173,34 @@ test('one client gets a fair share: its burst waits in its own line, others are 
   await Promise.all(more);
 });
 
+test('a batch or a GraphQL query of many reads has at most 4 database operations at once', async () => {
+  // Parse runs a batch's sub-requests, and a GraphQL query's aliased fields, all at once: one
+  // request to the fair share, a hundred queries in the pool, which every other user's query
+  // then waited behind. Each client now has at most 4 operations in the pool; the rest wait.
+  const peak = async (token) => {
+    const r = await call('POST', '/functions/testDatabasePeak', { token });
+    assert.equal(r.status, 200, JSON.stringify(r.json));
+    return r.json.result;
+  };
+  await peak(attacker.token);
+  const requests = Array.from({ length: 100 }, (_, i) => ({
+    method: 'GET', path: '/parse/classes/Deal', body: { where: { title: { $regex: `\\Qzz${i}\\E` } }, count: 1, limit: 0 },
+  }));
+  const victimRead = call('GET', '/classes/Deal?limit=5', { token: victim.token });
+  const batch = await call('POST', '/batch', { token: attacker.token, body: { requests } });
+  assert.equal(batch.status, 200, JSON.stringify(batch.json).slice(0, 300));
+  assert.equal(batch.json.filter((x) => x.success && x.success.count === 0).length, 100);
+  assert.equal((await victimRead).status, 200);
+  const afterBatch = await peak(attacker.token);
+  assert.ok(afterBatch >= 1 && afterBatch <= 4, `a batch of 100 reads: ${afterBatch} database operations at once`);
+  const fields = Array.from({ length: 60 }, (_, i) => `d${i}: deals(where: { amount: { equalTo: ${i + 0.5} } }) { count }`).join(' ');
+  const g = await gql(`query { ${fields} }`, undefined, attacker.token);
+  assert.ok(!g.json.errors, JSON.stringify(g.json.errors));
+  assert.equal(Object.keys(g.json.data).length, 60);
+  const afterGraphQL = await peak(attacker.token);
+  assert.ok(afterGraphQL >= 1 && afterGraphQL <= 4, `60 aliased GraphQL reads: ${afterGraphQL} database operations at once`);
+});
+
 test('LiveQuery: subscriptions accept only literal regexes and are capped per connection', async () => {
   const live = await connectLive(attacker.token);
   assert.equal(live.frames[0].op, 'connected');
@@ -183,20 +211,58 @@ test('LiveQuery: subscriptions accept only literal regexes and are capped per co
   live.send({ op: 'subscribe', requestId: 2, query: { className: 'Deal', where: { title: { $regex: '^\\Qa\\E' } } }, sessionToken: attacker.token });
   assert.equal((await live.next((f) => f.requestId === 2)).op, 'subscribed');
   // Up to the cap, then refusals.
-  for (let i = 3; i <= 102; i++) live.send({ op: 'subscribe', requestId: i, query: { className: 'Deal', where: { amount: i } }, sessionToken: attacker.token });
-  const over = await live.next((f) => f.requestId === 102);
+  for (let i = 3; i <= 22; i++) live.send({ op: 'subscribe', requestId: i, query: { className: 'Deal', where: { amount: i } }, sessionToken: attacker.token });
+  const over = await live.next((f) => f.requestId === 22);
   assert.equal(over.op, 'error', JSON.stringify(over));
-  assert.match(over.error, /at most 100 subscriptions/);
-  assert.equal((await live.next((f) => f.requestId === 101)).op, 'subscribed');
+  assert.match(over.error, /at most 20 subscriptions/);
+  assert.equal((await live.next((f) => f.requestId === 21)).op, 'subscribed');
   // An "update" of a new requestId subscribes too, and counts.
   live.send({ op: 'update', requestId: 500, query: { className: 'Deal', where: {} }, sessionToken: attacker.token });
-  assert.match((await live.next((f) => f.requestId === 500)).error, /at most 100 subscriptions/);
+  assert.match((await live.next((f) => f.requestId === 500)).error, /at most 20 subscriptions/);
   // Unsubscribing frees a place.
-  live.send({ op: 'unsubscribe', requestId: 50 });
-  await live.next((f) => f.op === 'unsubscribed' && f.requestId === 50);
+  live.send({ op: 'unsubscribe', requestId: 10 });
+  await live.next((f) => f.op === 'unsubscribed' && f.requestId === 10);
   live.send({ op: 'subscribe', requestId: 103, query: { className: 'Deal', where: {} }, sessionToken: attacker.token });
   assert.equal((await live.next((f) => f.requestId === 103)).op, 'subscribed');
   live.close();
+});
+
+test("LiveQuery: a subscription needs its connection's session, and one address holds at most 200", async () => {
+  // Without its connection's token, Parse accepted a subscription and then answered every save
+  // of the class, by anyone, with an error frame: work for the server, and a side channel.
+  const live = await connectLive(attacker.token);
+  live.send({ op: 'subscribe', requestId: 1, query: { className: 'Deal', where: {} } });
+  const bare = await live.next((f) => f.requestId === 1);
+  assert.equal(bare.op, 'error');
+  assert.equal(bare.code, 209);
+  const other = await signUp('mallory2');
+  live.send({ op: 'subscribe', requestId: 2, query: { className: 'Deal', where: {} }, sessionToken: other.token });
+  assert.equal((await live.next((f) => f.requestId === 2)).code, 209, "another user's token on this connection");
+  live.close();
+  // Every save is checked against every subscription: 20 per connection, 200 per address.
+  const sockets = [];
+  let refusedAt = null;
+  for (let c = 0; c < 12 && refusedAt === null; c++) {
+    const s = await connectLive(attacker.token);
+    sockets.push(s);
+    for (let i = 1; i <= 20; i++) s.send({ op: 'subscribe', requestId: i, query: { className: 'Deal', where: { amount: 1000 + i } }, sessionToken: attacker.token });
+    for (let i = 1; i <= 20; i++) {
+      const f = await s.next((x) => x.requestId === i);
+      if (f.op === 'error') {
+        assert.match(f.error, /at most 200 subscriptions from one address/);
+        refusedAt = c * 20 + i;
+        break;
+      }
+    }
+  }
+  assert.ok(refusedAt !== null && refusedAt <= 201, `refused by the 201st subscription (${refusedAt})`);
+  // Closing connections gives their places back.
+  for (const s of sockets) s.close();
+  await Promise.all(sockets.map((s) => s.closed));
+  const again = await connectLive(attacker.token);
+  again.send({ op: 'subscribe', requestId: 1, query: { className: 'Deal', where: {} }, sessionToken: attacker.token });
+  assert.equal((await again.next((f) => f.requestId === 1)).op, 'subscribed');
+  again.close();
 });
 
 test("LiveQuery: a wrong applicationId, bad frames, huge frames and floods are refused", async () => {

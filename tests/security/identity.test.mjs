@@ -15,6 +15,35 @@ test('setup: an attacker with a valid session', async () => {
   attacker = await signUp('mallory');
 });
 
+test("a deal or contact cannot point at a company or contact its author cannot read", async () => {
+  // Otherwise an attacker's deal shows in the victim's "deals of my company" list, first.
+  const co = pointer('Company', victim.ids.company);
+  const ct = pointer('Contact', victim.ids.contact);
+  for (const [cls, body, what] of [
+    ['Deal', { title: 'Injected', company: co }, "Deal.company: the victim's company"],
+    ['Deal', { title: 'Injected', contact: ct }, "Deal.contact: the victim's contact"],
+    ['Deal', { title: 'Injected', company: pointer('Company', 'NoSuchCompany1') }, 'Deal.company: no such company'],
+    ['Contact', { name: 'Injected', company: co }, "Contact.company: the victim's company"],
+  ]) {
+    const r = await call('POST', `/classes/${cls}`, { token: attacker.token, body });
+    assertRefused(r, 142, what);
+    assert.match(r.json.error, /not found/, what);
+  }
+  // Nor by a change, nor through GraphQL.
+  const mine = await call('POST', '/classes/Deal', { token: attacker.token, body: { title: 'Mine' } });
+  assert.equal(mine.status, 201);
+  assertRefused(await call('PUT', `/classes/Deal/${mine.json.objectId}`, { token: attacker.token, body: { company: co } }), 142, 'an update');
+  const g = await gql('mutation($id: ID!) { createDeal(input: { fields: { title: "g", company: { link: $id } } }) { deal { objectId } } }', { id: victim.ids.company }, attacker.token);
+  assert.ok((g.json.errors || []).length > 0 && !(g.json.data && g.json.data.createDeal), `GraphQL refused: ${JSON.stringify(g.json).slice(0, 300)}`);
+  // The attacker's own company is fine.
+  const own = await call('POST', '/classes/Company', { token: attacker.token, body: { name: 'Mallory Co' } });
+  const ok = await call('POST', '/classes/Deal', { token: attacker.token, body: { title: 'Mine too', company: pointer('Company', own.json.objectId) } });
+  assert.equal(ok.status, 201, JSON.stringify(ok.json));
+  // The victim's company still lists only the victim's deal.
+  const listed = await call('GET', `/classes/Deal?where=${encodeURIComponent(JSON.stringify({ company: co }))}`, { token: victim.token });
+  assert.deepEqual(listed.json.results.map((d) => d.objectId), [victim.ids.deal]);
+});
+
 test('nobody chooses the objectId of a user, role, session or installation', async () => {
   const name = unique('forger');
   const body = { username: name, password: 'pw-attack-1', email: `${name}@example.com`, objectId: 'AbCdEfGhIj' };

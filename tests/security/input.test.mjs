@@ -154,6 +154,14 @@ test('found by attacking it: path tricks, escaped NULs, offsets, surrogates and 
   for (const route of ['/CLASSES/Deal/%00', '/USERS/%00', '/Sessions/%00', '/CLASSES/Deal/%ff%fe']) {
     assertRefused(await call('GET', route, { token: token() }), undefined, route);
   }
+  // Express decodes "%5F" and "%44" in a route parameter: the gate checks the decoded names.
+  assertRefused(await call('PUT', `/classes/%44eal/${id}`, { token: token(), body: { title: { __op: 'Add', objects: ['x'] } } }), 111, 'an encoded class name, Add on text');
+  assertRefused(await call('POST', '/classes/%5FSession', { token: token(), body: {} }), 119, 'a session minted through /classes/%5FSession');
+  assertBatchItemRefused(await call('POST', '/batch', { token: token(), body: { requests: [{ method: 'POST', path: '/parse/classes/%5FSession', body: {} }] } }), 0, 119, 'the same in a batch');
+  assertRefused(await call('POST', '/classes/%5FUser', { token: token(), body: { username: 'x', password: 'y', objectId: 'abcdefghij' } }), 119, 'a user with a chosen id through /classes/%5FUser');
+  assertRefused(await call('GET', '/classes/Deal%2F..%2F..%2Fusers', { token: token() }), 107, 'an encoded "/" in a segment');
+  const g = await gql('mutation { createSession(input: { fields: {} }) { session { sessionToken } } }', undefined, token());
+  assert.ok(/sessions are made by logging in/.test(JSON.stringify(g.json)) && !/"sessionToken":"r:/.test(JSON.stringify(g.json)), `GraphQL createSession refused: ${JSON.stringify(g.json).slice(0, 200)}`);
   assertRefused(await call('POST', '/upgradeToRevocableSession', { token: token(), body: {} }), 119, 'upgradeToRevocableSession');
   for (const route of ['/schemas', '/serverInfo', '/hooks/functions', '/purge/Deal', '/jobs']) {
     const r = await call(route === '/purge/Deal' ? 'DELETE' : 'GET', route, { token: token() });

@@ -113,3 +113,33 @@ test('dev server: fast refresh of a component while the app is open keeps it wor
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('dev server: a screen whose code could not load (offline) loads once the network is back', { timeout: 180_000 }, async () => {
+  const me = await signUp('devlazy');
+  const context = await app.browser.newContext({ viewport: { width: 1400, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(app.preview.url, { timeout: 120_000 });
+  await logInOnPage(page, me);
+  // The dashboard's module cannot be fetched (as when the app went offline before first
+  // opening it): the screen says so instead of blanking the app.
+  const dashboardCode = /\/features\/dashboard\/Dashboard\.tsx/;
+  await page.route(dashboardCode, (route) => route.abort('internetdisconnected'));
+  await page.getByRole('link', { name: 'Dashboard' }).click();
+  await page.getByTestId('error-boundary').waitFor();
+  // Back online: "Try again" loads it (React.lazy alone kept the failure until a reload).
+  await page.unroute(dashboardCode);
+  await page.getByTestId('error-boundary').getByRole('button', { name: 'Try again' }).click();
+  await page.getByRole('heading', { name: 'Weighted forecast by month of expected close' }).waitFor({ timeout: 30_000 });
+  assert.equal(await page.getByTestId('error-boundary').count(), 0);
+  // And the browser's "online" event retries by itself: a second screen, failed, then online.
+  const settingsCode = /\/features\/settings\/Settings\.tsx/;
+  await page.route(settingsCode, (route) => route.abort('internetdisconnected'));
+  await page.getByRole('link', { name: 'Settings' }).click();
+  await page.getByTestId('error-boundary').waitFor();
+  await page.unroute(settingsCode);
+  await context.setOffline(true);
+  await context.setOffline(false);
+  await page.getByRole('heading', { name: 'Settings' }).first().waitFor({ timeout: 30_000 });
+  assert.equal(await page.getByTestId('error-boundary').count(), 0);
+  await context.close();
+});

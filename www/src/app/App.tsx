@@ -23,7 +23,22 @@ import { Logo } from './Logo';
 
 // My day is the first screen (after log-in and at /) and ships with the app; the other screens
 // load on first visit (the dashboard's charts alone are a third of the code).
-const named = <K extends string>(load: () => Promise<Record<K, React.ComponentType>>, name: K) => lazy(() => load().then((m) => ({ default: m[name] })));
+// A screen whose code failed to load (offline, a new deploy) loads again on the next render
+// (Try again, another route, back online): React.lazy alone keeps the failure for good.
+const named = <K extends string>(load: () => Promise<Record<K, React.ComponentType>>, name: K) => {
+  const attempt = () => lazy<React.ComponentType>(() => load().then(
+    (m) => ({ default: m[name] }),
+    (e: unknown) => {
+      current = attempt();
+      throw e;
+    },
+  ));
+  let current = attempt();
+  return function Screen() {
+    const Current = current;
+    return <Current />;
+  };
+};
 const Board = named(() => import('../features/board/Board'), 'Board');
 const Companies = named(() => import('../features/companies/Companies'), 'Companies');
 const CompanyPage = named(() => import('../features/companies/CompanyPage'), 'CompanyPage');

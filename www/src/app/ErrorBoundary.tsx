@@ -24,6 +24,17 @@ export class ErrorBoundary extends Component<Props, { error?: Error; key?: strin
     console.error('screen failed:', error, info.componentStack);
   }
 
+  // A screen that failed offline (its code or data could not load) tries again once back online.
+  private retryOnline = () => this.setState({ error: undefined });
+
+  componentDidMount() {
+    window.addEventListener('online', this.retryOnline);
+  }
+
+  componentWillUnmount() {
+    window.removeEventListener('online', this.retryOnline);
+  }
+
   render() {
     if (!this.state.error) return this.props.children;
     return (

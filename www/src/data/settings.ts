@@ -85,13 +85,16 @@ export class SettingsStore {
       if (this.current.pending) return;
     }
     try {
-      const json = await rest(this.client, 'GET', `/classes/Settings/${this.userId}`);
-      this.set({ settings: fromJson(json), loaded: true, stored: true, error: undefined });
-    } catch (err) {
-      const e = err as { code?: string; message?: string };
+      // A query, not a get by id: a user who never saved settings gets an empty answer rather
+      // than a 404 (which the browser logs as an error on every load).
+      const where = encodeURIComponent(JSON.stringify({ objectId: this.userId }));
+      const json = await rest(this.client, 'GET', `/classes/Settings?where=${where}&limit=1`);
+      const found = Array.isArray(json.results) ? json.results[0] : undefined;
       // None saved yet: the defaults.
-      if (e.code === 'OBJECT_NOT_FOUND') this.set({ loaded: true, stored: false, error: undefined });
-      else this.set({ loaded: true, error: e.message });
+      if (found) this.set({ settings: fromJson(found), loaded: true, stored: true, error: undefined });
+      else this.set({ loaded: true, stored: false, error: undefined });
+    } catch (err) {
+      this.set({ loaded: true, error: (err as { message?: string }).message });
     }
   };
 

@@ -31,12 +31,13 @@ export function Column({ column, pipeline, version, me, onMove, dragging, nameOf
   // A change of the pipeline (a card moved in or out, edited, filtered) puts other deals at the
   // indexes measured before, in the same card elements (keyed by deal): the virtualiser keeps the
   // old sizes (it re-measures an element only when it resizes or mounts), so a moved card leaves
-  // its gap behind and a taller one overlaps the next. Measure the cards shown again.
+  // its gap behind and a taller one overlaps the next. Measure the cards shown again; also when
+  // the owners' names or the next steps arrive (a card gains a line: seen overlapping once).
   useLayoutEffect(() => {
     scroller.current?.querySelectorAll<HTMLElement>('.slot').forEach((el) => {
       virtualizer.resizeItem(Number(el.dataset.index), Math.round(el.getBoundingClientRect().height));
     });
-  }, [virtualizer, version, column.count]);
+  }, [virtualizer, version, column.count, nameOf, nextOf]);
   const items = virtualizer.getVirtualItems();
   const first = items[0]?.index ?? 0;
   const last = items.length ? items[items.length - 1]!.index : -1;

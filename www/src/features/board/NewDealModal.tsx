@@ -1,13 +1,15 @@
 import { useState, type FormEvent } from 'react';
-import { Alert, Button, Group, Modal, NativeSelect, NumberInput, Select, Stack, TextInput } from '@mantine/core';
+import { Alert, Anchor, Button, Group, Modal, NativeSelect, NumberInput, Select, Stack, TextInput } from '@mantine/core';
 import { DateInput } from '@mantine/dates';
+import { notifications } from '@mantine/notifications';
+import { useNavigate } from 'react-router';
 import type { CrmClient, Deal, Stage } from 'crm-wasm';
 import { createDeal } from '../../data/actions';
 import { useSession } from '../../data/context';
 import { describeError } from '../../data/crm';
 import { useQuery } from '../../data/hooks';
 import { dayToIso, moneyPrefix } from '../../lib/format';
-import { STAGE_OPTIONS } from '../../lib/stages';
+import { STAGE_OPTIONS, stageInfo } from '../../lib/stages';
 
 export function NewDealModal({ opened, onClose, client }: { opened: boolean; onClose: () => void; client: CrmClient }) {
   return (
@@ -26,6 +28,7 @@ function NewDealForm({ client, onDone }: { client: CrmClient; onDone: () => void
   const [companyId, setCompanyId] = useState<string | null>(null);
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
+  const navigate = useNavigate();
   const companies = useQuery(() => client.companies().ascending('name').limit(1000), 'companies', true);
 
   async function submit(e: FormEvent) {
@@ -40,8 +43,18 @@ function NewDealForm({ client, onDone }: { client: CrmClient; onDone: () => void
     };
     setBusy(true);
     try {
-      await createDeal(workspace, deal);
+      const saved = await createDeal(workspace, deal);
       onDone();
+      // The card may sort far down its column (no close date sorts last): say where it went.
+      const id = notifications.show({
+        color: 'teal',
+        message: (
+          <>
+            “{saved.title}” added to {stageInfo(saved.stage ?? stage).label}.{' '}
+            <Anchor component="button" type="button" size="sm" onClick={() => { notifications.hide(id); navigate(`/deals/${saved.objectId}`); }}>Open it</Anchor>
+          </>
+        ),
+      });
     } catch (err) {
       setError(describeError(err));
       setBusy(false);

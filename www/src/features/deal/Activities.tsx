@@ -60,11 +60,11 @@ export function Activities({ relatedTo }: { relatedTo: RelatedTo }) {
         <Stack gap="xs">
           <Group grow align="flex-start" gap="xs">
             <NativeSelect label="Activity type" data={TYPES.map(({ value, label }) => ({ value, label }))} value={type} onChange={(e) => setType(e.currentTarget.value as ActivityType)} />
-            <DateInput label="Due" valueFormat="D MMM YYYY" clearable clearButtonProps={{ 'aria-label': 'Clear due date' }} placeholder="Date" value={due} onChange={setDue} error={errors.due} withAsterisk
+            <DateInput label="Due" valueFormat="D MMM YYYY" clearable clearButtonProps={{ 'aria-label': 'Clear due date' }} placeholder="Date" value={due} onChange={(d) => { setDue(d); setErrors((x) => ({ ...x, due: undefined })); }} error={errors.due} withAsterisk
               popoverProps={{ onOpen: () => setPicking(true), onClose: () => setPicking(false) }} data-mantine-stop-propagation={picking ? 'true' : undefined} />
           </Group>
           <Group align="flex-end" gap="xs" wrap="nowrap">
-            <TextInput label="Subject" placeholder="What is it about?" value={subject} onChange={(e) => setSubject(e.currentTarget.value)} error={errors.subject} withAsterisk style={{ flex: 1 }} />
+            <TextInput label="Subject" placeholder="What is it about?" value={subject} onChange={(e) => { setSubject(e.currentTarget.value); setErrors((x) => ({ ...x, subject: undefined })); }} error={errors.subject} withAsterisk style={{ flex: 1 }} />
             <Button type="submit" mb={errors.subject ? 22 : 0}>Log</Button>
           </Group>
           {errors.save && <Alert color="red" variant="light" role="alert">{errors.save}</Alert>}

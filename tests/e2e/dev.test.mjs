@@ -124,8 +124,13 @@ test('dev server: a screen whose code could not load (offline) loads once the ne
   // opening it): the screen says so instead of blanking the app.
   const dashboardCode = /\/features\/dashboard\/Dashboard\.tsx/;
   await page.route(dashboardCode, (route) => route.abort('internetdisconnected'));
+  let fetched = 0;
+  page.on('request', (r) => { if (dashboardCode.test(r.url())) fetched += 1; });
   await page.getByRole('link', { name: 'Dashboard' }).click();
   await page.getByTestId('error-boundary').waitFor();
+  // It waits for a retry rather than asking again and again.
+  await page.waitForTimeout(1000);
+  assert.ok(fetched <= 2, `the failed screen's code was asked for ${fetched} times`);
   // Back online: "Try again" loads it (React.lazy alone kept the failure until a reload).
   await page.unroute(dashboardCode);
   await page.getByTestId('error-boundary').getByRole('button', { name: 'Try again' }).click();

@@ -1,7 +1,7 @@
 // The app: log-in gate, then the shell (navigation, sync badge, log-out) around the routed
 // screens. The signed-in user's wasm handles live in a Workspace (data/workspace.ts), closed here
 // at log-out once the signed-in screens have unmounted.
-import { lazy, Suspense, useEffect, useState } from 'react';
+import { lazy, Suspense, useContext, useEffect, useState } from 'react';
 import { NavLink, Navigate, Route, Routes, useLocation, useNavigate } from 'react-router';
 import { ActionIcon, AppShell, Burger, Button, Group, Loader, NavLink as MantineNavLink, Stack, Text, Tooltip } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
@@ -18,23 +18,32 @@ import { LogIn } from '../features/auth/LogIn';
 import { MyDay } from '../features/myday/MyDay';
 import { GlobalSearch, SearchButton } from '../features/search/GlobalSearch';
 import { SyncBadge } from '../features/sync/SyncBadge';
-import { ErrorBoundary } from './ErrorBoundary';
+import { ErrorBoundary, RetryContext } from './ErrorBoundary';
 import { Logo } from './Logo';
 
 // My day is the first screen (after log-in and at /) and ships with the app; the other screens
 // load on first visit (the dashboard's charts alone are a third of the code).
-// A screen whose code failed to load (offline, a new deploy) loads again on the next render
-// (Try again, another route, back online): React.lazy alone keeps the failure for good.
+// A screen whose code failed to load (offline, a new deploy) loads again when the error boundary
+// is reset (Try again, another route, back online): React.lazy alone keeps the failure for good.
+// Only a reset retries: a new attempt on every render would fetch without end while offline.
 const named = <K extends string>(load: () => Promise<Record<K, React.ComponentType>>, name: K) => {
+  let failed = false;
+  let madeAtRetry = 0;
   const attempt = () => lazy<React.ComponentType>(() => load().then(
     (m) => ({ default: m[name] }),
     (e: unknown) => {
-      current = attempt();
+      failed = true;
       throw e;
     },
   ));
   let current = attempt();
   return function Screen() {
+    const retry = useContext(RetryContext);
+    if (failed && retry !== madeAtRetry) {
+      failed = false;
+      madeAtRetry = retry;
+      current = attempt();
+    }
     const Current = current;
     return <Current />;
   };

@@ -173,7 +173,7 @@ export function Import() {
           <Paper withBorder p="md" aria-label="Preview" component="section">
             <Group gap="xs" mb="sm" data-testid="import-summary">
               <Badge color="teal" variant="light">{toImport.length} to import</Badge>
-              <Badge color="yellow" variant="light">{duplicates.length} duplicates</Badge>
+              <Badge color="yellow" variant="light">{duplicates.length} {duplicates.length === 1 ? 'duplicate' : 'duplicates'}</Badge>
               <Badge color="red" variant="light">{errors.length} with errors</Badge>
               <Badge color="gray" variant="light">{already.length} already imported</Badge>
             </Group>

@@ -602,41 +602,47 @@ function takeDatabasePeak() {
 // for the request, through every await), for databaseShare.
 const servedClient = new AsyncLocalStorage();
 
-/** Each client has at most `perClient` database operations (queries, tasks, transactions) at a
- * time in Parse's connection pool; the rest wait for their own client's, in order. A /batch of
- * 100 reads or a GraphQL query of 99 aliased fields is one request to fairShare but as many
- * queries at once inside Parse: without this they filled the pool's queue, and every other
- * user's query waited behind them (10-80 s). Work outside any request (start-up, LiveQuery)
- * is not limited, and neither is work inside an operation already admitted (a query in a
- * task), which would otherwise wait on its own client. Wraps the pg-promise database `db`. */
-function databaseShare(db, { perClient = LIMITS.databaseOperationsPerClient, trackPeaks = false } = {}) {
-  const clients = new Map();
-  const peak = (key, running) => {
-    if (trackPeaks) databasePeaks.set(key, Math.max(databasePeaks.get(key) || 0, running));
+/** Parse's connection pool shared fairly: at most `pool` database operations (queries, tasks,
+ * transactions) of clients' requests at once, and at most `perClient` of one client; when one
+ * ends, the next to start is a waiting one of the client with the fewest running (the earliest
+ * of those). A /batch of 100 reads or a GraphQL query of 99 aliased fields is one request to
+ * fairShare but as many queries at once inside Parse: they used to fill the pool's own queue,
+ * and every other user's query waited behind them all (10-80 s). Now another user waits at most
+ * for one running operation to end. One client alone still uses most of the pool (its batch
+ * saves run at nearly full speed). Work outside any request (start-up, LiveQuery) is not
+ * counted, and neither is work inside an operation already started (a query in a task), which
+ * would otherwise wait on its own client. Wraps the pg-promise database `db`. */
+function databaseShare(db, { perClient = LIMITS.databaseOperationsPerClient, pool = LIMITS.databasePool, trackPeaks = false } = {}) {
+  const runningOf = new Map();
+  let running = 0;
+  const waiting = [];
+  const count = (key) => runningOf.get(key) || 0;
+  const canStart = (key) => running < pool && count(key) < perClient;
+  const start = (key) => {
+    running += 1;
+    runningOf.set(key, count(key) + 1);
+    if (trackPeaks) databasePeaks.set(key, Math.max(databasePeaks.get(key) || 0, count(key)));
+  };
+  const pump = () => {
+    for (;;) {
+      let next = -1;
+      waiting.forEach((w, i) => {
+        if (canStart(w.key) && (next < 0 || count(w.key) < count(waiting[next].key))) next = i;
+      });
+      if (next < 0) return;
+      const [w] = waiting.splice(next, 1);
+      start(w.key);
+      w.resolve();
+    }
   };
   const admitted = (key) => new Promise((resolve) => {
-    let client = clients.get(key);
-    if (!client) {
-      client = { running: 0, waiting: [] };
-      clients.set(key, client);
-    }
-    if (client.running < perClient) {
-      client.running += 1;
-      peak(key, client.running);
-      resolve();
-    } else {
-      client.waiting.push(resolve);
-    }
+    waiting.push({ key, resolve });
+    pump();
   });
   const done = (key) => {
-    const client = clients.get(key);
-    const next = client.waiting.shift();
-    if (next) {
-      peak(key, client.running);
-      return next();
-    }
-    client.running -= 1;
-    if (client.running === 0) clients.delete(key);
+    running -= 1;
+    if (count(key) <= 1) runningOf.delete(key); else runningOf.set(key, count(key) - 1);
+    pump();
   };
   for (const method of ['query', 'task', 'tx']) {
     const original = db[method];

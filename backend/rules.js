@@ -40,9 +40,11 @@ const LIMITS = {
   // connections: without a share, one user's burst of slow queries made everyone wait.
   inFlightPerClient: 8,
   queuedPerClient: 64,
-  // Database operations one client has in that pool at once (guard.js databaseShare): a batch
-  // or a GraphQL query runs its parts at once, so the request count alone does not bound it.
-  databaseOperationsPerClient: 4,
+  // Parse's database pool (pg's default), and the operations one client may have in it at once
+  // (guard.js databaseShare): a batch or a GraphQL query runs its parts at once, so the request
+  // count alone does not bound them.
+  databasePool: 10,
+  databaseOperationsPerClient: 8,
   // Dates a CRM needs; outside this range is a typo or an attack on date encoding.
   minYear: 1900,
   maxYear: 2200,

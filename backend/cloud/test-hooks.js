@@ -30,3 +30,12 @@ Parse.Cloud.beforeSave('Deal', async (request) => {
 // (guard.js databaseShare), for tests/security/cost.test.mjs.
 const { takeDatabasePeak } = require('../guard');
 Parse.Cloud.define('testDatabasePeak', () => takeDatabasePeak());
+
+// Holds one of the pool's connections for `ms` (at most 4 s: under the statement timeout), as
+// a slow query would, counted against the calling client like any of its database work.
+const Config = require('parse-server/lib/Config');
+Parse.Cloud.define('testHoldDatabase', async (request) => {
+  const ms = Math.min(Math.max(Number(request.params.ms) || 0, 0), 4000);
+  await Config.get(Parse.applicationId).database.adapter._client.query('SELECT pg_sleep($1)', [ms / 1000]);
+  return ms;
+});

@@ -161,8 +161,11 @@ test("a company's delete is all or nothing: a link that cannot be removed keeps 
   const other = await signUp('atomic2');
   const company = await rest('POST', '/classes/Company', { name: 'Shared Co' }, me.token);
   const mine = await rest('POST', '/classes/Contact', { name: 'Sam Shared', company: pointer('Company', company.objectId) }, me.token);
-  const theirs = await rest('POST', '/classes/Deal', { title: 'Not mine', company: pointer('Company', company.objectId), assignedTo: pointer('_User', me.id) }, other.token);
+  const theirs = await rest('POST', '/classes/Deal', { title: 'Not mine', assignedTo: pointer('_User', me.id) }, other.token);
   assert.ok(theirs.objectId, JSON.stringify(theirs));
+  // The assignee links it to their company (the other user cannot: it is not theirs to read).
+  const linked = await rest('PUT', `/classes/Deal/${theirs.objectId}`, { company: pointer('Company', company.objectId) }, me.token);
+  assert.ok(linked.updatedAt, JSON.stringify(linked));
   // The user is the deal's assignee (reads and writes it) until the other user takes it back
   // after the dialog counted it: the unlink of that deal then fails.
   const { context, page } = await logInToBoard(app, me);

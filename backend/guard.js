@@ -575,7 +575,7 @@ function graphQLGuard({ limiter }) {
         if (/\bcreateSession\b/.test(query) && graphQLFieldNames(query).has('createSession')) {
           refuse(CODE.OPERATION_FORBIDDEN, 'sessions are made by logging in');
         }
-        const counted = typeof query === 'string' ? graphQLAccountKinds(query, req.body.variables) : [];
+        const counted = graphQLAccountKinds(query, req.body.variables);
         if (counted.length === 0) return next();
         countAll(limiter, counted, req.ip).then(() => next(), (e) => (e instanceof Refusal ? reply(e) : next(e)));
       } catch (e) {

@@ -307,15 +307,9 @@ impl LocalStore {
                 return Ok(js_sys::Array::new().into());
             }
             let tx = idb::transaction(&self.db, &[class, META], false)?;
-            let stamp = stamp(&tx, class)?;
-            let stamp = if self.answers.holds(class, &key) {
-                let stamp = stamp.await?;
-                if let Some(answer) = stamp.and_then(|s| self.answers.get(class, &key, s)) {
-                    return answer_js(answer, skip);
-                }
-                Stamp::Read(stamp)
-            } else {
-                Stamp::Asked(stamp)
+            let stamp = match self.remembered(&tx, class, &key).await? {
+                Ok(answer) => return answer_js(answer, skip),
+                Err(stamp) => stamp,
             };
             let (lo, hi) = plan::range(&keys[0]);
             let range = idb::between(&to_js(&lo)?, &to_js(&hi)?)?;
@@ -364,16 +358,10 @@ impl LocalStore {
         let exact_ranges = plan.exact && matches!(plan.access, Access::Index { .. });
         if pin.is_none() && (query.constraints.is_empty() || exact_ranges) {
             let tx = idb::transaction(&self.db, &[class, META], false)?;
-            let stamp = stamp(&tx, class)?;
-            let stamp = if self.answers.holds(class, &key) {
-                let stamp = stamp.await?;
-                if let Some(Answer::Count(n)) = stamp.and_then(|s| self.answers.get(class, &key, s))
-                {
-                    return Ok(n);
-                }
-                Stamp::Read(stamp)
-            } else {
-                Stamp::Asked(stamp)
+            let stamp = match self.remembered(&tx, class, &key).await? {
+                Ok(Answer::Count(n)) => return Ok(n),
+                Ok(_) => return Err(remembered_as_page()),
+                Err(stamp) => stamp,
             };
             let store = idb::store(&tx, class)?;
             let counted = match &plan.access {
@@ -405,7 +393,7 @@ impl LocalStore {
             .await?
         {
             Read::Remembered(Answer::Count(n)) => Ok(n),
-            Read::Remembered(_) => Err(CrmError::Storage("a count remembered as a page".into())),
+            Read::Remembered(_) => Err(remembered_as_page()),
             Read::Walked(stamp) => {
                 let n = walk.counted();
                 if let (Some(key), Some(s)) = (key, stamp) {
@@ -414,6 +402,28 @@ impl LocalStore {
                 Ok(n)
             }
         }
+    }
+
+    /// The answer to `key` of `class` if one is remembered at the class's stamp in `tx`;
+    /// otherwise the stamp, for the reads that follow in `tx` to be filed under: read already
+    /// when an answer was held (at another stamp), else asked and not waited for.
+    async fn remembered(
+        &self,
+        tx: &web_sys::IdbTransaction,
+        class: &str,
+        key: &str,
+    ) -> Result<
+        std::result::Result<Answer, Stamp<impl std::future::Future<Output = Result<Option<f64>>>>>,
+    > {
+        let asked = stamp(tx, class)?;
+        if !self.answers.holds(class, key) {
+            return Ok(Err(Stamp::Asked(asked)));
+        }
+        let stamp = asked.await?;
+        Ok(match stamp.and_then(|s| self.answers.get(class, key, s)) {
+            Some(answer) => Ok(answer),
+            None => Err(Stamp::Read(stamp)),
+        })
     }
 
     /// Reads the records `plan` names into `walk`, in batches, until the walk has enough; or,
@@ -433,14 +443,10 @@ impl LocalStore {
         };
         let tx = idb::transaction(&self.db, stores, false)?;
         let stamp = match key {
-            Some(key) if self.answers.holds(class, key) => {
-                let stamp = stamp(&tx, class)?.await?;
-                if let Some(answer) = stamp.and_then(|s| self.answers.get(class, key, s)) {
-                    return Ok(Read::Remembered(answer));
-                }
-                Stamp::Read(stamp)
-            }
-            Some(_) => Stamp::Asked(stamp(&tx, class)?),
+            Some(key) => match self.remembered(&tx, class, key).await? {
+                Ok(answer) => return Ok(Read::Remembered(answer)),
+                Err(stamp) => stamp,
+            },
             None => Stamp::Read(None),
         };
         let store = idb::store(&tx, class)?;
@@ -817,6 +823,10 @@ fn key_of(record: &JsValue, def: Option<&plan::IndexDef>) -> JsValue {
 fn answer_key(kind: &str, pin: Option<&str>, query: &Query) -> Result<String> {
     let query = serde_json::to_string(query).map_err(|e| CrmError::InvalidInput(e.to_string()))?;
     Ok(format!("{kind} {} {query}", serde_json::json!(pin)))
+}
+
+fn remembered_as_page() -> CrmError {
+    CrmError::Storage("a count remembered as a page".into())
 }
 
 /// A stamp already read, or asked and still to be awaited.

@@ -24,6 +24,12 @@ cd "$root"
 export PATH="$root/scripts/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 logs="$root/target/test-logs"
 mkdir -p "$logs"
+# Browsers leave their profiles behind when killed (wasm-pack's Chromium, the e2e runs), and the
+# package tests their consumer apps: every temporary file of the run goes in one folder, removed
+# at its end, so runs on one machine do not fill its disk.
+scratch=$(mktemp -d "${TMPDIR:-/tmp}/crm-test.XXXXXX")
+export TMPDIR=$scratch
+trap 'rm -rf "$scratch"' EXIT INT TERM
 passed=0
 failed=0
 
@@ -69,6 +75,7 @@ run_counted fuzz bash scripts/fuzz.sh "$CRM_FUZZ_SECONDS"
 step "test backend"
 . scripts/test-backend.sh
 start_test_backend "$logs/fault-proxy.log"
+trap 'stop_test_backend; rm -rf "$scratch"' EXIT INT TERM
 # A sales-manager account (role membership needs the master key: set up here, not in a browser).
 CRM_TEST_MANAGER=$(node tests/support/make-manager.mjs)
 export CRM_TEST_MANAGER

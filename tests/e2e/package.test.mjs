@@ -23,6 +23,7 @@ const dir = mkdtempSync(path.join(tmpdir(), 'crm-wasm-consumer-'));
 const stops = [];
 after(async () => {
   for (const stop of stops.reverse()) await stop();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 let tarball; // the packed crm-wasm, in `dir`, for every app below

@@ -367,6 +367,85 @@ async fn local_queries_give_the_servers_results_in_the_servers_order() {
     );
 }
 
+/// The ids of each pin of Deal in a [`db_shape`], checking that every id is in its bucket's
+/// record (and that there is no other record).
+fn pins_in_buckets(shape: &Value) -> std::collections::BTreeMap<String, Vec<String>> {
+    use crm_wasm::offline::pins;
+    let mut out: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for record in shape["pins"].as_array().unwrap() {
+        let name = record["name"].as_str().unwrap();
+        assert_eq!(record["className"], "Deal");
+        for id in record["ids"].as_array().unwrap() {
+            let id = id.as_str().unwrap();
+            assert_eq!(
+                record["key"],
+                pins::bucket_key("Deal", name, pins::bucket(id)),
+                "{id} is in its bucket"
+            );
+            out.entry(name.into()).or_default().push(id.into());
+        }
+    }
+    out.values_mut().for_each(|ids| ids.sort());
+    out
+}
+
+#[wasm_bindgen_test]
+async fn named_pins_are_kept_in_buckets_and_unpinned_exactly() {
+    use crm_wasm::browser::local_store::LocalStore;
+    let name = unique("crm-wasm-test/pins/");
+    let store = LocalStore::open(&name).await.unwrap();
+    let deals = stamped_deals(300);
+    store.pin("Deal", &deals, "_default").await.unwrap();
+    store.pin("Deal", &deals[..40], "hot").await.unwrap();
+    let extra = json!({"objectId": "x-only-hot", "title": "Only hot", "stage": "won"});
+    store
+        .pin("Deal", std::slice::from_ref(&extra), "hot")
+        .await
+        .unwrap();
+    let all = Query::new().limit(1000);
+    let count = |pin: Option<&'static str>| {
+        let (store, all) = (&store, &all);
+        async move { store.find("Deal", all, pin).await.unwrap().len() }
+    };
+    assert_eq!((count(None).await, count(Some("hot")).await), (301, 41));
+    let shape = wasm_bindgen_futures::JsFuture::from(db_shape(&name))
+        .await
+        .unwrap();
+    let pinned = pins_in_buckets(&serde_wasm_bindgen::from_value(shape).unwrap());
+    let mut hot = ids(&deals[..40]);
+    hot.push("x-only-hot".into());
+    hot.sort();
+    assert_eq!(pinned["hot"], hot);
+    assert_eq!(pinned["_default"], ids(&deals));
+
+    // Out of "hot" only: still stored, being in "_default" too.
+    let three: Vec<String> = ids(&deals[..3]);
+    store
+        .unpin("Deal", Some(&three), Some("hot"))
+        .await
+        .unwrap();
+    assert_eq!((count(None).await, count(Some("hot")).await), (301, 38));
+    // The one object no other pin holds goes from the store.
+    store
+        .unpin("Deal", Some(&["x-only-hot".to_owned()]), Some("hot"))
+        .await
+        .unwrap();
+    assert_eq!(store.get("Deal", "x-only-hot").await.unwrap(), None);
+    assert_eq!((count(None).await, count(Some("hot")).await), (300, 37));
+    // Many ids out of every pin (more buckets than are read one by one).
+    let twenty: Vec<String> = ids(&deals[20..40]);
+    store.unpin("Deal", Some(&twenty), None).await.unwrap();
+    assert_eq!((count(None).await, count(Some("hot")).await), (280, 17));
+    assert_eq!(store.get("Deal", &twenty[0]).await.unwrap(), None);
+    // Pinning again what is pinned changes nothing; unpinning a whole name leaves the rest.
+    store.pin("Deal", &deals[3..5], "hot").await.unwrap();
+    assert_eq!(count(Some("hot")).await, 17);
+    store.unpin("Deal", None, Some("hot")).await.unwrap();
+    assert_eq!((count(None).await, count(Some("hot")).await), (280, 0));
+    store.close();
+    crm_wasm::browser::local_store::wipe(&name).await.unwrap();
+}
+
 // Version 1 of the local database, written by hand the way that version's code wrote it:
 // single-field indexes and records `{objectId, json, <indexed fields>}`.
 #[wasm_bindgen::prelude::wasm_bindgen(inline_js = r#"
@@ -411,10 +490,14 @@ export function db_shape(name) {
     req.onerror = () => reject(req.error);
     req.onsuccess = () => {
       const db = req.result;
-      const tx = db.transaction(['Deal'], 'readonly');
+      const tx = db.transaction(['Deal', 'pins'], 'readonly');
       const shape = { version: db.version, indexes: [...tx.objectStore('Deal').indexNames] };
-      db.close();
-      resolve(shape);
+      const pins = tx.objectStore('pins').getAll();
+      pins.onsuccess = () => {
+        shape.pins = pins.result;
+        db.close();
+        resolve(shape);
+      };
     };
   });
 }
@@ -524,6 +607,10 @@ async fn a_version_1_database_upgrades_in_place_with_its_queue_and_pins() {
         .unwrap();
     let shape: Value = serde_wasm_bindgen::from_value(shape).unwrap();
     assert_eq!(shape["version"], crm_wasm::browser::local_store::VERSION);
+    // The pins are in buckets now, none left in version 1's one record per pin.
+    let pinned = pins_in_buckets(&shape);
+    assert_eq!(pinned["mine"], ["d00"]);
+    assert_eq!(pinned["_default"], ids(&deals));
     let mut indexes: Vec<String> = serde_json::from_value(shape["indexes"].clone()).unwrap();
     indexes.sort();
     assert_eq!(
@@ -660,7 +747,7 @@ async fn a_remembered_answer_is_given_only_while_no_tab_has_written_the_class() 
 }
 
 #[wasm_bindgen_test]
-async fn a_version_2_tab_lets_go_of_the_database_when_version_3_opens_it() {
+async fn a_version_2_tab_lets_go_of_the_database_when_the_current_version_opens_it() {
     use crm_wasm::browser::local_store::{LocalStore, VERSION};
     let name = unique("crm-wasm-test/upgrade-2/");
     // A tab of the release before: version 2's layout, its pins and a queued write.
@@ -674,7 +761,7 @@ async fn a_version_2_tab_lets_go_of_the_database_when_version_3_opens_it() {
         .unwrap();
 
     let new = LocalStore::open(&name).await.unwrap();
-    assert_eq!(VERSION, 3);
+    assert_eq!(VERSION, 4);
     assert_eq!(new.pending().await.unwrap(), vec![op]);
     let all = Query::new().limit(1000);
     assert_eq!(
@@ -715,5 +802,180 @@ async fn a_version_2_tab_lets_go_of_the_database_when_version_3_opens_it() {
     }
     assert_eq!(new.answers_reused(), 1);
     new.close();
+    crm_wasm::browser::local_store::wipe(&name).await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn a_write_made_here_carries_the_remembered_answers_with_it() {
+    use crm_wasm::browser::local_store::LocalStore;
+    use std::collections::BTreeMap;
+    let name = unique("crm-wasm-test/carry/");
+    let here = LocalStore::open(&name).await.unwrap();
+    let mut seed = 7u64;
+    let mut rnd = move |n: u64| {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (seed >> 33) % n
+    };
+    let stages = ["won", "lost", "lead"];
+    let deal = |i: u64, rnd: &mut dyn FnMut(u64) -> u64| {
+        let mut d = json!({
+            "objectId": format!("k{i:03}"),
+            "title": format!("Deal {i}"),
+            "stage": stages[rnd(3) as usize],
+            "amount": rnd(20) * 100,
+            "expectedCloseDate": format!("2026-05-{:02}T{:02}:00:00.000Z", 1 + rnd(28), rnd(24)),
+            "updatedAt": "2026-01-01T00:00:00.000Z",
+        });
+        if rnd(3) > 0 {
+            d["company"] = json!({"className": "Company", "objectId": format!("c{}", rnd(3))});
+        }
+        d
+    };
+    let mut model: BTreeMap<String, Value> = BTreeMap::new();
+    let first: Vec<Value> = (0..60).map(|i| deal(i, &mut rnd)).collect();
+    here.pin("Deal", &first, "_default").await.unwrap();
+    for d in first {
+        model.insert(d["objectId"].as_str().unwrap().into(), d);
+    }
+    let c1 = json!({"className": "Company", "objectId": "c1"});
+    let pages = [
+        Query::new()
+            .equal_to("stage", "won")
+            .ascending("expectedCloseDate")
+            .limit(5),
+        Query {
+            skip: Some(2),
+            ..Query::new()
+                .equal_to("stage", "lead")
+                .ascending("amount")
+                .limit(4)
+        },
+        Query::new().equal_to("company", c1.clone()).limit(3),
+        // A page larger than the range: it holds the whole range.
+        Query::new()
+            .equal_to("stage", "lost")
+            .ascending("expectedCloseDate")
+            .limit(500),
+    ];
+    let counts = [
+        Query::new().equal_to("stage", "won"),
+        Query::new().with(Constraint::ContainedIn {
+            field: "stage".into(),
+            values: vec![json!("won"), json!("lead")],
+        }),
+        Query::new(),
+    ];
+    let check = |model: &BTreeMap<String, Value>, step: &str| {
+        let objects: Vec<Value> = model.values().cloned().collect();
+        let (here, pages, counts) = (&here, &pages, &counts);
+        let step = step.to_owned();
+        async move {
+            for q in pages {
+                let expected = eval::run(
+                    &DEAL,
+                    &crm_wasm::offline::plan::canonical(q),
+                    objects.clone(),
+                    &NoSubQueries,
+                )
+                .unwrap();
+                assert_eq!(
+                    from_js_value(here.find_js("Deal", q, None).await.unwrap()),
+                    through_js(&expected),
+                    "{step}: {q:?}"
+                );
+            }
+            for q in counts {
+                let n = eval::count(&DEAL, q, objects.clone(), &NoSubQueries).unwrap();
+                assert_eq!(
+                    here.count("Deal", q, None).await.unwrap(),
+                    n,
+                    "{step}: {q:?}"
+                );
+            }
+        }
+    };
+    check(&model, "read").await;
+    let reused = here.answers_reused();
+    let mut next = 60;
+    for step in 0..60 {
+        let ids: Vec<String> = model.keys().cloned().collect();
+        let some = |rnd: &mut dyn FnMut(u64) -> u64| ids[rnd(ids.len() as u64) as usize].clone();
+        let what = match rnd(5) {
+            0 => {
+                // A new deal, or a deal stored again changed.
+                let d = if rnd(2) == 0 {
+                    next += 1;
+                    deal(next, &mut rnd)
+                } else {
+                    let mut d = deal(0, &mut rnd);
+                    d["objectId"] = json!(some(&mut rnd));
+                    d
+                };
+                here.pin("Deal", std::slice::from_ref(&d), "_default")
+                    .await
+                    .unwrap();
+                model.insert(d["objectId"].as_str().unwrap().into(), d);
+                "pin one"
+            }
+            1 => {
+                let id = some(&mut rnd);
+                let changes: crm_wasm::schema::Changes = serde_json::from_value(json!({
+                    "stage": stages[rnd(3) as usize],
+                    "amount": rnd(20) * 100,
+                }))
+                .unwrap();
+                here.queue_update("Deal", &id, &changes, format!("r{step}"))
+                    .await
+                    .unwrap();
+                model.insert(id.clone(), here.get("Deal", &id).await.unwrap().unwrap());
+                "offline update"
+            }
+            2 => {
+                let id = some(&mut rnd);
+                here.queue_delete("Deal", &id, format!("r{step}"))
+                    .await
+                    .unwrap();
+                model.remove(&id);
+                "offline delete"
+            }
+            3 => {
+                let id = some(&mut rnd);
+                here.unpin("Deal", Some(std::slice::from_ref(&id)), None)
+                    .await
+                    .unwrap();
+                // Kept while a queued write still needs it.
+                match here.get("Deal", &id).await.unwrap() {
+                    Some(o) => model.insert(id, o),
+                    None => model.remove(&id),
+                };
+                "unpin one"
+            }
+            _ => {
+                // Two at once, or more than are carried.
+                let n = if rnd(4) == 0 { 20 } else { 2 };
+                let batch: Vec<Value> = (0..n)
+                    .map(|_| {
+                        next += 1;
+                        deal(next, &mut rnd)
+                    })
+                    .collect();
+                here.pin("Deal", &batch, "_default").await.unwrap();
+                for d in batch {
+                    model.insert(d["objectId"].as_str().unwrap().into(), d);
+                }
+                "pin several"
+            }
+        };
+        check(&model, &format!("step {step} ({what})")).await;
+    }
+    // Most answers after a write made here were carried, not read again.
+    let carried = here.answers_reused() - reused;
+    assert!(
+        carried >= 300,
+        "answers given without reading: {carried} of 420"
+    );
+    here.close();
     crm_wasm::browser::local_store::wipe(&name).await.unwrap();
 }

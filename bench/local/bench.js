@@ -65,6 +65,11 @@ async function main() {
   wide.version(1).stores({ deals: 'objectId, [stage+expectedCloseDate], [stage+updatedAt], [stage+amount], company.objectId, contact.objectId' });
   await wide.open();
 
+  // Another tab of the same app: its own connections to both databases.
+  const otherTab = { store: await LocalStore.open(crm, { autoSync: false }), dexie: new Dexie(dexie.name) };
+  otherTab.dexie.version(1).stores({ deals: 'objectId, [stage+expectedCloseDate], company.objectId' });
+  await otherTab.dexie.open();
+
   const memoryBefore = memory();
   const companies = Array.from({ length: 50 }, (_, i) => `c${i.toString().padStart(3, '0')}`);
   const sizes = quick ? [10000] : [10000, 100000];
@@ -111,24 +116,39 @@ async function main() {
         same: sameIds("one company's deals"),
       },
     ];
-    // Each query twice: asked again with nothing written in between (crm-wasm gives its
-    // remembered answer after checking the class's stamp in IndexedDB; Dexie reads the index),
-    // and asked after a write (untimed: one deal put again, by each) has changed the stamp, so
-    // crm-wasm reads IndexedDB as Dexie does.
+    // Each query three times: asked again with nothing written in between (crm-wasm gives its
+    // remembered answer after checking the class's stamp in IndexedDB; Dexie reads the index);
+    // after a write made here (untimed: one deal put again, by each), which crm-wasm carries
+    // into its remembered answers; and after that write made in another tab (a second
+    // connection to the same database, for each), which leaves crm-wasm to read IndexedDB as
+    // Dexie does.
     let touched = 0;
     const touch = {
       ours: () => store.pinAll('Deal', [deals[touched++ % deals.length]]),
       theirs: () => dexie.deals.put(deals[touched++ % deals.length]),
     };
+    const touchThere = {
+      ours: () => otherTab.store.pinAll('Deal', [deals[touched++ % deals.length]]),
+      theirs: () => otherTab.dexie.deals.put(deals[touched++ % deals.length]),
+    };
     for (const q of queries) {
       push({ op: `${q.op}, asked again`, n, ...(await sideBySide(rounds, q.ours, q.theirs, q.same)) });
-      push({ op: `${q.op}, after a write`, n, ...(await sideBySide(rounds, q.ours, q.theirs, q.same, touch)) });
+      push({ op: `${q.op}, after a write here`, n, ...(await sideBySide(rounds, q.ours, q.theirs, q.same, touch)) });
+      push({ op: `${q.op}, after a write in another tab`, n, ...(await sideBySide(rounds, q.ours, q.theirs, q.same, touchThere)) });
     }
+    // The app's daily write: one object stored while the rest stay (pinAll of one / put).
+    push({
+      op: `store one deal again, ${k} stored (pinAll / put)`,
+      n,
+      ...(await sideBySide(rounds, () => store.pinAll('Deal', [deals[touched++ % deals.length]]), () => dexie.deals.put(deals[touched++ % deals.length]))),
+    });
   }
   const memoryAfter = memory();
   const growth = { before: memoryBefore / MiB, after: memoryAfter / MiB, grewMiB: (memoryAfter - memoryBefore) / MiB };
   log(`wasm linear memory: ${growth.before.toFixed(1)} MiB before, ${growth.after.toFixed(1)} MiB after (grew ${growth.grewMiB.toFixed(1)} MiB)`);
   await store.unpinAll('Deal');
+  otherTab.store.close();
+  otherTab.dexie.close();
   store.close();
   dexie.close();
   await Dexie.delete(dexie.name);

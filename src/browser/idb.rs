@@ -175,6 +175,17 @@ pub async fn open(
     Ok(db)
 }
 
+/// How two IndexedDB keys compare; None if either is not a valid key (a record whose key path
+/// gives no valid key is not in that index).
+pub fn cmp(a: &JsValue, b: &JsValue) -> Option<std::cmp::Ordering> {
+    match factory().ok()?.cmp(a, b).ok()? {
+        -1 => Some(std::cmp::Ordering::Less),
+        0 => Some(std::cmp::Ordering::Equal),
+        1 => Some(std::cmp::Ordering::Greater),
+        _ => None,
+    }
+}
+
 pub async fn delete_database(name: &str) -> Result<()> {
     let req = factory()?
         .delete_database(name)
@@ -292,6 +303,43 @@ pub fn delete(store: &web_sys::IdbObjectStore, key: &str) -> Result<()> {
 pub fn between(lower: &JsValue, upper: &JsValue) -> Result<web_sys::IdbKeyRange> {
     web_sys::IdbKeyRange::bound_with_lower_open_and_upper_open(lower, upper, true, true)
         .map_err(|e| err("IDBKeyRange", e))
+}
+
+/// The keys from `lower` (included) up to `upper` (excluded).
+pub fn from_to(lower: &str, upper: &str) -> Result<web_sys::IdbKeyRange> {
+    web_sys::IdbKeyRange::bound_with_lower_open_and_upper_open(
+        &lower.into(),
+        &upper.into(),
+        false,
+        true,
+    )
+    .map_err(|e| err("IDBKeyRange", e))
+}
+
+/// Every value of `store` keyed in `range`, asked now (see [`request_now`]): several can be
+/// in flight at once.
+pub fn get_all_now(
+    store: &web_sys::IdbObjectStore,
+    range: &web_sys::IdbKeyRange,
+) -> Result<impl std::future::Future<Output = Result<js_sys::Array>>> {
+    let asked = request_now(
+        &store
+            .get_all_with_key(range)
+            .map_err(|e| err("getAll", e))?,
+    );
+    Ok(async move { Ok(asked.await?.unchecked_into()) })
+}
+
+/// The value of `key` in `store`, asked now (see [`request_now`]).
+pub fn get_now(
+    store: &web_sys::IdbObjectStore,
+    key: &str,
+) -> Result<impl std::future::Future<Output = Result<JsValue>>> {
+    Ok(request_now(
+        &store
+            .get(&JsValue::from_str(key))
+            .map_err(|e| err("get", e))?,
+    ))
 }
 
 /// How many records of `index` lie in `range`.
@@ -452,22 +500,26 @@ impl Walker {
     }
 }
 
-/// Rewrites every record of `store` in place with `rewrite` (None keeps a record as it is),
-/// inside the running (version-change) transaction `tx`, which aborts if a write fails.
-pub fn rewrite_all(
+/// Replaces every record of `store`, inside the version-change transaction `tx`: `replace`
+/// answers a record's replacements (any keys; none deletes it), or None to keep it as it is.
+/// A replacement keyed before the cursor is not visited again.
+pub fn replace_all(
     store: &web_sys::IdbObjectStore,
     tx: &web_sys::IdbTransaction,
-    rewrite: impl Fn(&JsValue) -> Option<JsValue> + 'static,
+    replace: impl Fn(&JsValue) -> Option<Vec<JsValue>> + 'static,
 ) -> Result<()> {
     let req = store.open_cursor().map_err(|e| err("openCursor", e))?;
-    let tx = tx.clone();
+    let (tx, target) = (tx.clone(), store.clone());
     let on_success = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
         let Ok(cursor) = request_result(&e).dyn_into::<web_sys::IdbCursorWithValue>() else {
             return; // the end
         };
         let value = cursor.value().unwrap_or(JsValue::UNDEFINED);
-        let written = match rewrite(&value) {
-            Some(new) => cursor.update(&new).map(|_| ()),
+        let written = match replace(&value) {
+            Some(new) => cursor
+                .delete()
+                .map(|_| ())
+                .and_then(|_| new.iter().try_for_each(|v| target.put(v).map(|_| ()))),
             None => Ok(()),
         };
         if written.and_then(|_| cursor.continue_()).is_err() {

@@ -1,21 +1,22 @@
 //! The local datastore in the browser: IndexedDB, one database per app and signed-in user,
 //! a store per CRM class (records from [`crate::offline::record`], with their indexes), named
-//! pins, the queue of offline writes, and a meta store. Local queries follow the core's plan
+//! pins (in buckets, [`crate::offline::pins`]), the queue of offline writes, and a meta store. Local queries follow the core's plan
 //! ([`crate::offline::plan`]): a compound index walked with a cursor in the query's order and
 //! stopped once the page is complete, a native count where the index answers the filter, the
 //! evaluator for the rest; records are read in batches, so memory follows the page, not the
 //! store. Every write transaction on a class puts a new stamp for it in the meta store, so a
 //! page or count read again at an unchanged stamp is given from [`Answers`] (correct across
-//! tabs: the stamp is read in the reading transaction). Offline writes apply to the local copy
+//! tabs: the stamp is read in the reading transaction); a write made here carries them over to
+//! its new stamp with its changes applied. Offline writes apply to the local copy
 //! at once and are queued. The replay is the core's [`crate::offline::OfflineSync`], over this
 //! store as its [`QueueStore`].
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value};
 use wasm_bindgen::{JsCast, JsValue};
 
-use super::answers::{Answer, Answers};
+use super::answers::{Answer, Answers, Change, Scope, CARRY_MAX};
 use super::fetch::BrowserPlatform;
 use super::idb;
 use super::js::js_text;
@@ -23,6 +24,7 @@ use crate::class::CrmClass;
 use crate::client::Client;
 use crate::error::{CrmError, Result};
 use crate::eval::{self, SubQueries};
+use crate::offline::pins;
 use crate::offline::plan::{self, Access, Walk};
 use crate::offline::{self, OpKind, PendingOp, QueueStore, RECORD_JSON as JSON};
 use crate::query::Query;
@@ -31,8 +33,9 @@ use crate::schema::{Changes, ClassSchema};
 /// 1: single-field indexes, records `{objectId, json, <indexed fields>}`. 2: the planner's
 /// compound indexes, records `{objectId, json, k, u}` (see [`offline::record`]). 3: a stamp per
 /// class in the meta store, renewed by every write (a version 2 tab would write without it, so
-/// opening at 3 makes such tabs let go of the database).
-pub const VERSION: u32 = 3;
+/// opening at 3 makes such tabs let go of the database). 4: a pin's ids in buckets
+/// ([`offline::pins`]), so that a write rewrites the buckets of the ids it pins, not the pin.
+pub const VERSION: u32 = 4;
 /// Objects converted and written per step of a `pinAll`, and records read per batch of a walk:
 /// what the wasm memory holds at once.
 pub const CHUNK: usize = 1000;
@@ -66,14 +69,75 @@ fn stamp_key(class: &str) -> String {
     format!("stamp/{class}")
 }
 
-/// Gives `class` a new stamp, inside a write transaction on it (which holds `meta`).
-fn restamp(meta: &web_sys::IdbObjectStore, class: &str) -> Result<()> {
+/// Gives `class` a new stamp, inside a write transaction on it (which holds `meta`); answers it.
+fn restamp(meta: &web_sys::IdbObjectStore, class: &str) -> Result<f64> {
     let record = js_sys::Object::new();
+    let stamp = js_sys::Math::random();
     let set = |k: &str, v: &JsValue| js_sys::Reflect::set(&record, &k.into(), v).map(|_| ());
     set("key", &stamp_key(class).into())
-        .and_then(|_| set("value", &js_sys::Math::random().into()))
+        .and_then(|_| set("value", &stamp.into()))
         .map_err(|_| CrmError::Storage("could not encode a stamp".into()))?;
-    idb::put(meta, &record)
+    idb::put(meta, &record)?;
+    Ok(stamp)
+}
+
+type Pending<T> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<T>>>>;
+
+/// What a write transaction on a class changed, for [`Answers::carry`]: the stamp it found
+/// (asked first), and each record before and after, up to [`CARRY_MAX`] distinct records.
+/// With no answer of the class held, nothing is asked.
+struct Written {
+    found: Option<Pending<Option<f64>>>,
+    changes: Option<Vec<(String, Pending<JsValue>, JsValue)>>,
+}
+
+impl Written {
+    /// For a write transaction `tx` on `class`: asks now for the stamp it finds.
+    fn new(tx: &web_sys::IdbTransaction, class: &str, answers: &Answers) -> Result<Self> {
+        if !answers.any_of(class) {
+            return Ok(Written {
+                found: None,
+                changes: None,
+            });
+        }
+        Ok(Written {
+            found: Some(Box::pin(stamp(tx, class)?)),
+            changes: Some(Vec::new()),
+        })
+    }
+
+    /// Notes a write of `after` (undefined: a delete) to record `id` of `store`, asking for the
+    /// record before it: call before the write's own request.
+    fn note(&mut self, store: &web_sys::IdbObjectStore, id: &str, after: &JsValue) -> Result<()> {
+        if let Some(changes) = &mut self.changes {
+            if changes.len() >= CARRY_MAX || changes.iter().any(|(c, _, _)| c == id) {
+                self.changes = None;
+            } else {
+                let before = Box::pin(idb::get_now(store, id)?);
+                changes.push((id.to_owned(), before, after.clone()));
+            }
+        }
+        Ok(())
+    }
+
+    /// Once the transaction has committed at `stamp`: the class's answers carried over to it.
+    async fn carry(self, answers: &Answers, class: &str, stamp: f64) {
+        let from = match self.found {
+            Some(found) => found.await.ok().flatten(),
+            None => None,
+        };
+        let Some(noted) = self.changes else {
+            return answers.carry(class, from, stamp, None);
+        };
+        let mut changes = Vec::with_capacity(noted.len());
+        for (id, before, after) in noted {
+            let Ok(before) = before.await else {
+                return answers.carry(class, from, stamp, None);
+            };
+            changes.push(Change { id, before, after });
+        }
+        answers.carry(class, from, stamp, Some(&changes));
+    }
 }
 
 /// The stamp of `class` (None if it has none), asked now of `tx`, the transaction that reads
@@ -152,12 +216,10 @@ impl LocalStore {
         mut chunk: impl FnMut(usize) -> Result<Vec<Value>>,
     ) -> Result<usize> {
         class_schema(class)?;
-        let pin_key = format!("{class}/{name}");
         let tx = idb::transaction(&self.db, &[class, PINS, META], true)?;
+        let mut written_here = Written::new(&tx, class, &self.answers)?;
         let pins = idb::store(&tx, PINS)?;
-        // Read the pin, then write everything: only IndexedDB requests inside the transaction.
-        let current = idb::get(&pins, &pin_key).await?;
-        let mut members: BTreeSet<String> = pin_members(&current);
+        let mut added: BTreeMap<u32, BTreeSet<String>> = BTreeMap::new();
         let store = idb::store(&tx, class)?;
         let mut written = 0;
         for i in 0..chunks {
@@ -168,7 +230,11 @@ impl LocalStore {
                     let mut rec = offline::record(class, o).ok_or_else(|| {
                         CrmError::InvalidInput(format!("{class} #{} has no objectId", written + j))
                     })?;
-                    members.insert(o["objectId"].as_str().unwrap_or_default().to_owned());
+                    let id = o["objectId"].as_str().unwrap_or_default();
+                    added
+                        .entry(pins::bucket(id))
+                        .or_default()
+                        .insert(id.to_owned());
                     texts.push(rec.remove(JSON));
                     records.push(Value::Object(rec));
                 }
@@ -177,11 +243,12 @@ impl LocalStore {
                 // escaped, then parsed again: most of the engine's time in a pinAll).
                 let records: js_sys::Array = to_js(&Value::Array(records))?.unchecked_into();
                 let json = JsValue::from_str(JSON);
-                for (r, text) in records.iter().zip(texts) {
+                for ((r, text), o) in records.iter().zip(texts).zip(&objects) {
                     if let Some(Value::String(text)) = text {
                         js_sys::Reflect::set(&r, &json, &JsValue::from_str(&text))
                             .map_err(|_| CrmError::Storage("could not encode a record".into()))?;
                     }
+                    written_here.note(&store, o["objectId"].as_str().unwrap_or_default(), &r)?;
                     idb::put(&store, &r)?;
                 }
                 Ok(objects.len())
@@ -194,10 +261,20 @@ impl LocalStore {
                 }
             }
         }
-        idb::put(&pins, &pin_record(&pin_key, class, name, &members)?)?;
-        restamp(&idb::store(&tx, META)?, class)?;
-        self.answers.forget(class);
+        // Only the buckets the ids fall in are read (all asked at once) and written back.
+        let mut asked = Vec::with_capacity(added.len());
+        for bucket in added.keys() {
+            let key = pins::bucket_key(class, name, *bucket);
+            asked.push((idb::get_now(&pins, &key)?, key));
+        }
+        for ((current, key), ids) in asked.into_iter().zip(added.into_values()) {
+            let mut members = pin_members(&current.await?);
+            members.extend(ids);
+            idb::put(&pins, &pin_record(&key, class, name, &members)?)?;
+        }
+        let stamp = restamp(&idb::store(&tx, META)?, class)?;
         idb::done(&tx).await?;
+        written_here.carry(&self.answers, class, stamp).await;
         Ok(written)
     }
 
@@ -211,47 +288,60 @@ impl LocalStore {
     ) -> Result<()> {
         class_schema(class)?;
         let tx = idb::transaction(&self.db, &[class, PINS, OPS, META], true)?;
+        let mut written_here = Written::new(&tx, class, &self.answers)?;
         let pins = idb::store(&tx, PINS)?;
-        let all = idb::get_all(&pins).await?;
+        // The pin records that can hold the ids, every name's: the buckets they fall in (a few
+        // ranges, all asked at once), or every bucket of the class.
+        let ranges = match ids.map(|ids| pins::by_bucket(ids.iter().map(String::as_str))) {
+            Some(buckets) if buckets.len() <= 8 => buckets
+                .into_keys()
+                .map(|b| pins::bucket_range(class, b))
+                .collect(),
+            _ => vec![pins::class_range(class)],
+        };
+        let mut asked = Vec::with_capacity(ranges.len());
+        for (lo, hi) in &ranges {
+            asked.push(idb::get_all_now(&pins, &idb::from_to(lo, hi)?)?);
+        }
         let queued = self.queued_ids(&idb::store(&tx, OPS)?).await?;
         let mut still_pinned = BTreeSet::new();
         let mut dropped = BTreeSet::new();
-        for p in all.iter() {
-            let (Some(pclass), Some(pname)) = (prop_str(&p, "className"), prop_str(&p, "name"))
-            else {
-                continue;
-            };
-            let mut members = pin_members(&p);
-            if pclass == class && name.is_none_or(|n| n == pname) {
-                let removed: Vec<String> = match ids {
-                    Some(ids) => ids
-                        .iter()
-                        .filter(|id| members.remove(*id))
-                        .cloned()
-                        .collect(),
-                    None => std::mem::take(&mut members).into_iter().collect(),
+        for records in asked {
+            for p in records.await?.iter() {
+                let (Some(key), Some(pname)) = (prop_str(&p, "key"), prop_str(&p, "name")) else {
+                    continue;
                 };
-                dropped.extend(removed);
-                let key = format!("{class}/{pname}");
-                if members.is_empty() {
-                    idb::delete(&pins, &key)?;
-                } else {
-                    idb::put(&pins, &pin_record(&key, class, &pname, &members)?)?;
+                let mut members = pin_members(&p);
+                if name.is_none_or(|n| n == pname) {
+                    let removed: Vec<String> = match ids {
+                        Some(ids) => ids
+                            .iter()
+                            .filter(|id| members.remove(*id))
+                            .cloned()
+                            .collect(),
+                        None => std::mem::take(&mut members).into_iter().collect(),
+                    };
+                    if members.is_empty() {
+                        idb::delete(&pins, &key)?;
+                    } else if !removed.is_empty() {
+                        idb::put(&pins, &pin_record(&key, class, &pname, &members)?)?;
+                    }
+                    dropped.extend(removed);
                 }
-            }
-            if pclass == class {
                 still_pinned.extend(members);
             }
         }
         let store = idb::store(&tx, class)?;
         for id in dropped.difference(&still_pinned) {
             if !queued.contains(id) {
+                written_here.note(&store, id, &JsValue::UNDEFINED)?;
                 idb::delete(&store, id)?;
             }
         }
-        restamp(&idb::store(&tx, META)?, class)?;
-        self.answers.forget(class);
-        idb::done(&tx).await
+        let stamp = restamp(&idb::store(&tx, META)?, class)?;
+        idb::done(&tx).await?;
+        written_here.carry(&self.answers, class, stamp).await;
+        Ok(())
     }
 
     /// Every pin of a name, whatever the class, or every pin of a class.
@@ -312,15 +402,26 @@ impl LocalStore {
                 Err(stamp) => stamp,
             };
             let (lo, hi) = plan::range(&keys[0]);
-            let range = idb::between(&to_js(&lo)?, &to_js(&hi)?)?;
+            let (lo, hi) = (to_js(&lo)?, to_js(&hi)?);
+            let range = idb::between(&lo, &hi)?;
             let store = idb::store(&tx, class)?;
             let count = u32::try_from(n).unwrap_or(u32::MAX);
             let records = idb::get_all_in(&store, Some(index), &range.into(), count).await?;
             let stamp = stamp.read().await?;
             let page = crm_wasm_records_page(&records, skip);
             if !page.is_null() {
-                if let Some(s) = stamp {
-                    self.answers.keep(class, key, s, Answer::Records(records));
+                if let (Some(s), Some(def)) = (
+                    stamp,
+                    plan::index_defs(class).iter().find(|d| d.name == *index),
+                ) {
+                    let scope = Scope::Page {
+                        def,
+                        lo,
+                        hi,
+                        wanted: n,
+                    };
+                    self.answers
+                        .keep(class, key, s, Answer::Records(records), Some(scope));
                 }
                 return Ok(page);
             }
@@ -342,8 +443,13 @@ impl LocalStore {
             .map_err(|_| CrmError::Storage("could not encode an answer".into()))?;
         if let (Some(key), Some(s)) = (key, stamp) {
             let n = js_sys::Array::from(&answer).length() as usize;
-            self.answers
-                .keep(class, key, s, Answer::Text(JsValue::from_str(&text), n));
+            self.answers.keep(
+                class,
+                key,
+                s,
+                Answer::Text(JsValue::from_str(&text), n),
+                None,
+            );
         }
         Ok(answer)
     }
@@ -364,24 +470,28 @@ impl LocalStore {
                 Err(stamp) => stamp,
             };
             let store = idb::store(&tx, class)?;
-            let counted = match &plan.access {
+            let (counted, scope) = match &plan.access {
                 // The ranges hold exactly the matches, and are disjoint: IndexedDB counts.
                 Access::Index { index, keys, .. }
                     if exact_ranges && !query.constraints.is_empty() =>
                 {
                     let mut n = 0.0;
+                    let mut ranges = Vec::with_capacity(keys.len());
                     for k in keys {
                         let (lo, hi) = plan::range(k);
-                        let range = idb::between(&to_js(&lo)?, &to_js(&hi)?)?;
-                        n += idb::count_in(&store, index, &range).await?;
+                        let (lo, hi) = (to_js(&lo)?, to_js(&hi)?);
+                        n += idb::count_in(&store, index, &idb::between(&lo, &hi)?).await?;
+                        ranges.push((lo, hi));
                     }
-                    n as usize
+                    let def = plan::index_defs(class).iter().find(|d| d.name == *index);
+                    (n as usize, def.map(|def| Scope::Counted { def, ranges }))
                 }
                 // No constraint: every record.
-                _ => idb::count_all(&store).await? as usize,
+                _ => (idb::count_all(&store).await? as usize, Some(Scope::All)),
             };
             if let Some(s) = stamp.read().await? {
-                self.answers.keep(class, key, s, Answer::Count(counted));
+                self.answers
+                    .keep(class, key, s, Answer::Count(counted), scope);
             }
             return Ok(counted);
         }
@@ -397,7 +507,7 @@ impl LocalStore {
             Read::Walked(stamp) => {
                 let n = walk.counted();
                 if let (Some(key), Some(s)) = (key, stamp) {
-                    self.answers.keep(class, key, s, Answer::Count(n));
+                    self.answers.keep(class, key, s, Answer::Count(n), None);
                 }
                 Ok(n)
             }
@@ -451,9 +561,7 @@ impl LocalStore {
         };
         let store = idb::store(&tx, class)?;
         let allowed = match pin {
-            Some(name) => Some(pin_members(
-                &idb::get(&idb::store(&tx, PINS)?, &format!("{class}/{name}")).await?,
-            )),
+            Some(name) => Some(pinned(&idb::store(&tx, PINS)?, class, name).await?),
             None => None,
         };
         // One walk per key range, opened when its turn comes: a walk opened and then dropped
@@ -549,8 +657,7 @@ impl LocalStore {
     /// without parsing the objects.
     async fn versions(&self, class: &str, name: &str) -> Result<crate::live::Versions> {
         let tx = idb::transaction(&self.db, &[class, PINS], false)?;
-        let members =
-            pin_members(&idb::get(&idb::store(&tx, PINS)?, &format!("{class}/{name}")).await?);
+        let members = pinned(&idb::store(&tx, PINS)?, class, name).await?;
         let mut walker = idb::Walker::open(&idb::store(&tx, class)?, None, None, false)?;
         let mut out = crate::live::Versions::new();
         while let Some(records) = walker.next(CHUNK).await? {
@@ -596,6 +703,7 @@ impl LocalStore {
         local: Option<Value>,
     ) -> Result<PendingOp> {
         let tx = idb::transaction(&self.db, &[op_class, OPS, META], true)?;
+        let mut written_here = Written::new(&tx, op_class, &self.answers)?;
         let meta = idb::store(&tx, META)?;
         let seq_record = idb::get(&meta, "nextSeq").await?;
         let seq = js_sys::Reflect::get(&seq_record, &"value".into())
@@ -620,13 +728,18 @@ impl LocalStore {
             Some(object) => {
                 let rec = offline::record(op_class, &object)
                     .ok_or_else(|| CrmError::InvalidInput("no objectId".into()))?;
-                idb::put(&store, &to_js(&Value::Object(rec))?)?;
+                let rec = to_js(&Value::Object(rec))?;
+                written_here.note(&store, object_id, &rec)?;
+                idb::put(&store, &rec)?;
             }
-            None => idb::delete(&store, object_id)?,
+            None => {
+                written_here.note(&store, object_id, &JsValue::UNDEFINED)?;
+                idb::delete(&store, object_id)?;
+            }
         }
-        restamp(&meta, op_class)?;
-        self.answers.forget(op_class);
+        let stamp = restamp(&meta, op_class)?;
         idb::done(&tx).await?;
+        written_here.carry(&self.answers, op_class, stamp).await;
         Ok(op)
     }
 
@@ -782,8 +895,8 @@ impl QueueStore for LocalStore {
 
     async fn applied(&self, op: &PendingOp, answer: &Value) -> Result<()> {
         let tx = idb::transaction(&self.db, &[&op.class_name, OPS, META], true)?;
-        restamp(&idb::store(&tx, META)?, &op.class_name)?;
-        self.answers.forget(&op.class_name);
+        let mut written_here = Written::new(&tx, &op.class_name, &self.answers)?;
+        let stamp = restamp(&idb::store(&tx, META)?, &op.class_name)?;
         idb::store(&tx, OPS)?
             .delete(&JsValue::from_f64(op.seq as f64))
             .map_err(|_| CrmError::Storage("delete op".into()))?;
@@ -791,10 +904,16 @@ impl QueueStore for LocalStore {
         let current = object_of(&idb::get(&store, &op.object_id).await?);
         if let Some(object) = offline::settled_copy(op, current, answer) {
             if let Some(rec) = offline::record(&op.class_name, &object) {
-                idb::put(&store, &to_js(&Value::Object(rec))?)?;
+                let rec = to_js(&Value::Object(rec))?;
+                written_here.note(&store, &op.object_id, &rec)?;
+                idb::put(&store, &rec)?;
             }
         }
-        idb::done(&tx).await
+        idb::done(&tx).await?;
+        written_here
+            .carry(&self.answers, &op.class_name, stamp)
+            .await;
+        Ok(())
     }
 
     async fn rejected(&self, op: &PendingOp) -> Result<()> {
@@ -805,7 +924,7 @@ impl QueueStore for LocalStore {
 }
 
 /// A record's key in `def` (its primary key for the store itself), from its stored keys.
-fn key_of(record: &JsValue, def: Option<&plan::IndexDef>) -> JsValue {
+pub(super) fn key_of(record: &JsValue, def: Option<&plan::IndexDef>) -> JsValue {
     let id = js_sys::Reflect::get(record, &"objectId".into()).unwrap_or(JsValue::UNDEFINED);
     let Some(def) = def else { return id };
     let keys = js_sys::Reflect::get(record, &plan::KEYS.into()).unwrap_or(JsValue::UNDEFINED);
@@ -881,6 +1000,40 @@ fn pin_record(key: &str, class: &str, name: &str, members: &BTreeSet<String>) ->
     to_js(&serde_json::json!({ "key": key, "className": class, "name": name, "ids": members }))
 }
 
+/// Every id of the pin `name` of `class`: its buckets' ids.
+async fn pinned(
+    pins: &web_sys::IdbObjectStore,
+    class: &str,
+    name: &str,
+) -> Result<BTreeSet<String>> {
+    let (lo, hi) = pins::class_range(class);
+    let mut ids = BTreeSet::new();
+    for r in idb::get_all_now(pins, &idb::from_to(&lo, &hi)?)?
+        .await?
+        .iter()
+    {
+        if prop_str(&r, "name").as_deref() == Some(name) {
+            ids.extend(pin_members(&r));
+        }
+    }
+    Ok(ids)
+}
+
+/// A pin record of version 3 and before (every id of a pin, keyed `{class}/{name}`) as the
+/// records of its buckets; None for a record already in buckets.
+fn in_buckets(record: &JsValue) -> Option<Vec<JsValue>> {
+    let key = prop_str(record, "key")?;
+    let (class, name) = (prop_str(record, "className")?, prop_str(record, "name")?);
+    if key != format!("{class}/{name}") {
+        return None;
+    }
+    let members = pin_members(record);
+    pins::by_bucket(members.iter().map(String::as_str))
+        .into_iter()
+        .map(|(b, ids)| pin_record(&pins::bucket_key(&class, &name, b), &class, &name, &ids).ok())
+        .collect()
+}
+
 fn op_record(op: &PendingOp) -> Result<JsValue> {
     let json = serde_json::to_string(op).map_err(|e| CrmError::Storage(e.to_string()))?;
     to_js(&serde_json::json!({ "seq": op.seq, "json": json }))
@@ -933,9 +1086,9 @@ fn upgrade(
             }
             if old >= 1 {
                 let name = class.to_owned();
-                idb::rewrite_all(&store, tx, move |r| {
+                idb::replace_all(&store, tx, move |r| {
                     let rec = offline::record(&name, &object_of(r)?)?;
-                    to_js(&Value::Object(rec)).ok()
+                    Some(vec![to_js(&Value::Object(rec)).ok()?])
                 })?;
             }
         }
@@ -945,6 +1098,9 @@ fn upgrade(
         for class in CrmClass::ALL.map(CrmClass::name) {
             restamp(&meta, class)?;
         }
+    }
+    if (1..4).contains(&old) && to >= 4 {
+        idb::replace_all(&idb::store(tx, PINS)?, tx, in_buckets)?;
     }
     // Later versions add their steps here, each guarded by `old < N && to >= N`.
     Ok(())

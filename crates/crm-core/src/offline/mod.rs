@@ -8,12 +8,13 @@
 //! [`crate::client`] for how 159 / 137 answers are confirmed).
 //!
 //! By concept: [`record`] (stored records), [`plan`] (query plans over the indexes),
-//! [`queue`] (offline writes), [`merge`] (conflicts), [`sync`] (judging replays, the sync
+//! [`pins`] (named pins, in buckets), [`queue`] (offline writes), [`merge`] (conflicts), [`sync`] (judging replays, the sync
 //! state), [`driver`] (the replay loop over a [`QueueStore`] and the client).
 
 mod driver;
 mod local;
 mod merge;
+pub mod pins;
 pub mod plan;
 mod queue;
 mod record;

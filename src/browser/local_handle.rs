@@ -160,16 +160,17 @@ impl Inner {
         );
         let pin = name.as_deref().unwrap_or(DEFAULT_PIN);
         let mut refused = None;
+        let mut next = |i: usize| {
+            let part = objects.slice((i * chunk) as u32, ((i + 1) * chunk).min(len) as u32);
+            objects_arg(class_name, &part).map_err(|e| {
+                refused = Some(e);
+                CrmError::InvalidInput("refused".into())
+            })
+        };
         let n = self
             .store
-            .pin_chunked(class_name, pin, len.div_ceil(chunk), |i| {
-                let part = objects.slice((i * chunk) as u32, ((i + 1) * chunk).min(len) as u32);
-                objects_arg(class_name, &part).map_err(|e| {
-                    refused = Some(e);
-                    CrmError::InvalidInput("refused".into())
-                })
-            });
-        let n = n.await;
+            .pin_chunked(class_name, pin, len.div_ceil(chunk), &mut next)
+            .await;
         if let Some(e) = refused {
             return Err(e);
         }

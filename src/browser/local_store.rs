@@ -199,7 +199,7 @@ impl LocalStore {
     pub async fn pin(&self, class: &str, objects: &[Value], name: &str) -> Result<usize> {
         let mut chunks = objects.chunks(CHUNK);
         let n = objects.len().div_ceil(CHUNK);
-        self.pin_chunked(class, name, n, |_| {
+        self.pin_chunked(class, name, n, &mut |_| {
             Ok(chunks.next().unwrap_or_default().to_vec())
         })
         .await
@@ -213,7 +213,8 @@ impl LocalStore {
         class: &str,
         name: &str,
         chunks: usize,
-        mut chunk: impl FnMut(usize) -> Result<Vec<Value>>,
+        // One body for every caller: the size of the package (#19).
+        chunk: &mut dyn FnMut(usize) -> Result<Vec<Value>>,
     ) -> Result<usize> {
         class_schema(class)?;
         let tx = idb::transaction(&self.db, &[class, PINS, META], true)?;

@@ -11,7 +11,7 @@ const { parse: parseGraphQL, visit: visitGraphQL, print: printGraphQL } = requir
 const proxyaddr = require('proxy-addr');
 const WebSocketServer = require('ws').Server;
 const { WSAdapter } = require('parse-server/lib/Adapters/WebSocketServer/WSAdapter');
-const { OBJECT_ID, SERVER_ID_CLASSES, LIMITS, RATE_LIMITS, isoDateProblem, regexProblem, fieldsOf, whereProblem } = require('./rules');
+const { OBJECT_ID, SERVER_ID_CLASSES, LIMITS, LOGIN_LOCKOUT, RATE_LIMITS, isoDateProblem, regexProblem, fieldsOf, whereProblem } = require('./rules');
 
 // Parse's error codes used here (Parse.Error).
 const CODE = {
@@ -229,6 +229,8 @@ function checkBatch(body, countAccountRequest) {
     if (!['GET', 'POST', 'PUT', 'DELETE'].includes(method)) refuse(CODE.INVALID_JSON, `batch method ${r.method.slice(0, 10)} is not allowed`);
     const path = canonicalPath(r.path.replace(/^\/+parse(?=\/)/i, ''));
     if (path === '/batch') refuse(CODE.INVALID_JSON, 'a batch cannot contain a batch');
+    // A password is checked once per request, where failed log-ins are counted (loginLockout).
+    if (PASSWORD_ROUTES.includes(path)) refuse(CODE.OPERATION_FORBIDDEN, 'log in with /login, not inside a batch');
     r.path = `/parse${path}`;
     const kind = accountKind(method, path, r.body);
     if (kind) countAccountRequest(kind);
@@ -329,7 +331,7 @@ function addMissingCodes(res) {
 /** Express middleware for the REST mount (/parse). Parses the body itself, as Parse would
  * (any content type: the JS SDK posts text/plain), so it can be checked; Parse's own parser
  * then sees `req._body` and keeps it. Files are left to Parse (uploads are off). */
-function restGuard({ limiter }) {
+function restGuard({ limiter, lockout }) {
   const parse = express.json({ type: () => true, limit: LIMITS.bodyBytes, strict: false });
   return (req, res, next) => {
     // Every refusal carries a code, the files routes' too ("Permission denied" had none).
@@ -371,7 +373,18 @@ function restGuard({ limiter }) {
           const kind = accountKind(method, path, body);
           if (kind) counted.push(kind);
         }
-        const go = () => (refused.size > 0 ? answerBatchWithRefusals(req, res, refused, next) : next());
+        const pass = () => (refused.size > 0 ? answerBatchWithRefusals(req, res, refused, next) : next());
+        // A password check: refused while this address is locked out of the account; its
+        // answer counts a failure (Parse's 404, "Invalid username/password") or clears them.
+        const name = PASSWORD_ROUTES.includes(path) ? loginName(body, req.query) : null;
+        const go = name === null ? pass : () => lockout.locked(name, req.ip).then((locked) => {
+          if (locked) return answer(res, lockedOut());
+          res.on('finish', () => {
+            const settle = res.statusCode === 200 ? lockout.succeeded : res.statusCode === 404 ? lockout.failed : null;
+            if (settle) settle(name, req.ip).catch(() => {});
+          });
+          pass();
+        }, next);
         if (counted.length === 0) return go();
         countAll(limiter, counted, req.ip).then(go, (e) => (e instanceof Refusal ? answer(res, e) : next(e)));
       } catch (e) {
@@ -448,6 +461,36 @@ function graphQLAccountKinds(query, variables) {
   });
   return kinds;
 }
+/** The accounts a GraphQL document's password-checking fields (logIn, challenge) name (null
+ * where none is given: Parse then checks no password). */
+function graphQLLogInNames(query, variables) {
+  if (!/\b(logIn|challenge)\b/.test(query)) return [];
+  let document;
+  try {
+    document = parseGraphQL(query);
+  } catch {
+    return [];
+  }
+  const vars = variables && typeof variables === 'object' ? variables : {};
+  const valueOf = (node) => {
+    if (node.kind === 'Variable') return vars[node.name.value];
+    if (node.kind === 'StringValue') return node.value;
+    if (node.kind === 'ObjectValue') return Object.fromEntries(node.fields.map((f) => [f.name.value, valueOf(f.value)]));
+    return undefined;
+  };
+  const names = [];
+  visitGraphQL(document, {
+    Field(node) {
+      if (node.name.value !== 'logIn' && node.name.value !== 'challenge') return;
+      const input = node.arguments.find((a) => a.name.value === 'input');
+      const value = input ? valueOf(input.value) : undefined;
+      const name = value && typeof value === 'object' ? value.username : undefined;
+      names.push(typeof name === 'string' && name !== '' ? name : null);
+    },
+  });
+  return names;
+}
+
 /** The names of the fields a GraphQL document selects (empty if it does not parse: Parse then
  * answers the syntax error and runs nothing). */
 function graphQLFieldNames(query) {
@@ -516,6 +559,88 @@ function localLimiter(scale) {
   };
 }
 
+// ---- failed log-ins ---------------------------------------------------------------------------
+
+/** Failed log-ins per account and client address (rules.LOGIN_LOCKOUT): `locked(username, ip)`
+ * answers whether that address may not try that account now; `failed` counts one more failure,
+ * `succeeded` forgets them. In this process, or in Redis (cluster mode), like the rate limits:
+ * a Redis that does not answer leaves the process's own counts to decide. */
+function loginLockout({ redisURL, threshold = LOGIN_LOCKOUT.threshold, minutes = LOGIN_LOCKOUT.minutes } = {}) {
+  const ms = minutes * 60_000;
+  const keyOf = (username, ip) => `${String(username).toLowerCase()}\n${ip}`;
+  const counts = new Map();
+  const local = {
+    async locked(key) {
+      const c = counts.get(key);
+      return Boolean(c && c.until > Date.now() && c.count >= threshold);
+    },
+    async failed(key) {
+      const now = Date.now();
+      if (counts.size > 100_000) for (const [k, c] of counts) if (c.until <= now) counts.delete(k);
+      let c = counts.get(key);
+      if (!c || c.until <= now) { c = { count: 0, until: now + ms }; counts.set(key, c); }
+      c.count += 1;
+      // Locked for the whole period from the failure that reached the threshold.
+      if (c.count >= threshold) c.until = now + ms;
+    },
+    async succeeded(key) {
+      counts.delete(key);
+    },
+  };
+  let store = local;
+  if (redisURL) {
+    const { createClient } = require('redis');
+    const client = createClient({ url: redisURL, disableOfflineQueue: true, socket: { connectTimeout: 2000 } });
+    client.on('error', () => {});
+    client.connect().catch(() => {});
+    const withRedis = (op, fallback) => async (key) => {
+      if (!client.isReady) return fallback(key);
+      let timer;
+      const timeout = new Promise((_, reject) => { timer = setTimeout(() => reject(new Error('timeout')), 1000); });
+      try {
+        return await Promise.race([op(`crm:login:${key}`), timeout]);
+      } catch {
+        return fallback(key);
+      } finally {
+        clearTimeout(timer);
+      }
+    };
+    store = {
+      locked: withRedis(async (k) => Number(await client.get(k)) >= threshold, local.locked),
+      failed: withRedis(async (k) => {
+        const n = await client.incr(k);
+        if (n === 1 || n >= threshold) await client.pExpire(k, ms);
+      }, local.failed),
+      succeeded: withRedis((k) => client.del(k), local.succeeded),
+    };
+  }
+  return {
+    locked: (username, ip) => store.locked(keyOf(username, ip)),
+    failed: (username, ip) => store.failed(keyOf(username, ip)),
+    succeeded: (username, ip) => store.succeeded(keyOf(username, ip)),
+  };
+}
+
+function lockedOut() {
+  // Parse's words for its own lockout, which clients (crm-wasm's ACCOUNT_LOCKED, the SDK's
+  // users) already recognise.
+  return new Refusal(101, `Your account is locked due to multiple failed login attempts from this address. Please try again after ${LOGIN_LOCKOUT.minutes} minute(s).`);
+}
+
+/** Routes that check a password. */
+const PASSWORD_ROUTES = ['/login', '/verifyPassword', '/challenge'];
+
+/** The account a REST log-in names (its username, or its e-mail: Parse accepts either). */
+function loginName(body, query) {
+  for (const source of [body, query]) {
+    if (!source || typeof source !== 'object') continue;
+    for (const field of ['username', 'email']) {
+      if (typeof source[field] === 'string' && source[field] !== '') return source[field];
+    }
+  }
+  return null;
+}
+
 /** Which account limit a REST request (on its canonical path) counts against, if any. Changing
  * one's own e-mail or username counts as a sign-up: the answer tells whether another account
  * holds that address. */
@@ -551,7 +676,7 @@ function codeGraphQLRefusals(res) {
   };
 }
 
-function graphQLGuard({ limiter }) {
+function graphQLGuard({ limiter, lockout }) {
   const parse = express.json({ type: () => true, limit: LIMITS.bodyBytes, strict: false });
   return (req, res, next) => {
     const reply = (e, status = statusOf(e)) => res.status(status)
@@ -577,7 +702,23 @@ function graphQLGuard({ limiter }) {
         }
         const counted = graphQLAccountKinds(query, req.body.variables);
         if (counted.length === 0) return next();
-        countAll(limiter, counted, req.ip).then(() => next(), (e) => (e instanceof Refusal ? reply(e) : next(e)));
+        // One password per request (aliases could otherwise try many at once), refused while
+        // this address is locked out of the account; the answer counts a failure or clears them.
+        const names = graphQLLogInNames(query, req.body.variables);
+        if (names.length > 1) refuse(CODE.OPERATION_FORBIDDEN, 'one logIn per request');
+        const name = names[0] ?? null;
+        const go = name === null ? next : () => lockout.locked(name, req.ip).then((locked) => {
+          if (locked) return reply(lockedOut());
+          const end = res.end.bind(res);
+          res.end = (chunk, ...rest) => {
+            const text = typeof chunk === 'string' || Buffer.isBuffer(chunk) ? chunk.toString() : '';
+            const settle = res.statusCode === 200 && !text.includes('"errors"') ? lockout.succeeded : lockout.failed;
+            settle(name, req.ip).catch(() => {});
+            return end(chunk, ...rest);
+          };
+          next();
+        }, next);
+        countAll(limiter, counted, req.ip).then(go, (e) => (e instanceof Refusal ? reply(e) : next(e)));
       } catch (e) {
         if (e instanceof Refusal) return reply(e);
         next(e);
@@ -861,4 +1002,4 @@ function answerClientErrors(server) {
   });
 }
 
-module.exports = { accountLimiter, answerClientErrors, databaseShare, takeDatabasePeak, fairShare, restGuard, graphQLGuard, guardedWssAdapter, checkFrame, checkWhere, Refusal, CODE };
+module.exports = { accountLimiter, loginLockout, answerClientErrors, databaseShare, takeDatabasePeak, fairShare, restGuard, graphQLGuard, guardedWssAdapter, checkFrame, checkWhere, Refusal, CODE };

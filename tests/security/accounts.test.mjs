@@ -1,11 +1,12 @@
 // Accounts: password policy, e-mail required and valid, clean usernames, no anonymous users,
-// lock-out after failed log-ins, and rate limits on sign-up, log-in and password reset over
+// lock-out of the guessing address after failed log-ins, and rate limits on sign-up, log-in and password reset over
 // REST, batch and GraphQL. The rate limits are per client address, and every test runs from
 // 127.0.0.1, so the shared test backend scales them up; this file starts a Parse Server of its
 // own on the same database with the limits a real deployment has.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { call, gql, signUp, assertRefused, useVictim, unique, useStrictServer } from './harness.mjs';
+import http from 'node:http';
+import { call, gql, signUp, assertRefused, useVictim, unique, useStrictServer, SERVER, APP } from './harness.mjs';
 
 const victim = useVictim();
 const strict = useStrictServer(60, 'strict');
@@ -47,18 +48,74 @@ test('no anonymous users, over REST or GraphQL', async () => {
   assert.ok((g.json.errors || []).length > 0, `GraphQL anonymous log-in refused: ${JSON.stringify(g.json).slice(0, 200)}`);
 });
 
-test('five failed log-ins lock the account, even with the right password afterwards', async () => {
+/** A REST call from another loopback address (127.0.0.2): another client, as the server sees it. */
+function callFrom(address, method, route, { body } = {}) {
+  const url = new URL(SERVER + route);
+  const data = body === undefined ? undefined : JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, {
+      method, localAddress: address,
+      headers: { ...APP, ...(data === undefined ? {} : { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data) }) },
+    }, (res) => {
+      let text = '';
+      res.on('data', (c) => { text += c; });
+      res.on('end', () => {
+        let json;
+        try { json = JSON.parse(text); } catch { json = { raw: text }; }
+        resolve({ status: res.status ?? res.statusCode, json });
+      });
+    });
+    req.on('error', reject);
+    req.end(data);
+  });
+}
+
+const LOCKED = 'Your account is locked due to multiple failed login attempts';
+
+test('five failed log-ins lock out the address that made them, not the account', async () => {
   const user = await signUp('locked');
   for (let i = 0; i < 5; i++) {
     const r = await call('GET', `/login?username=${user.username}&password=wrong-password-${i}`);
     assertRefused(r, [101], `attempt ${i + 1}`);
+    assert.doesNotMatch(r.json.error, /locked/i, `attempt ${i + 1} is answered as a wrong password`);
   }
+  // From the guessing address: refused, even with the right password, whichever way it asks.
   const right = await call('GET', `/login?username=${user.username}&password=${user.password}`);
-  assertRefused(right, [1, 101], 'the right password on a locked account');
-  assert.match(right.json.error, /locked/i);
-  // Another account is not affected.
+  assertRefused(right, [101], 'the right password from the locked-out address');
+  assert.ok(right.json.error.startsWith(LOCKED), right.json.error);
+  assertRefused(await call('POST', '/login', { body: { username: user.username.toUpperCase(), password: user.password } }), [101], 'POST /login, the username in capitals');
+  assertRefused(await call('POST', '/verifyPassword', { body: { username: user.username, password: user.password } }), [101], '/verifyPassword');
+  const g = await gql('mutation L($u: String!, $p: String!) { logIn(input: { username: $u, password: $p }) { viewer { sessionToken } } }', { u: user.username, p: user.password });
+  assert.match(JSON.stringify(g.json.errors || []), /locked/i, `GraphQL logIn from the locked-out address: ${JSON.stringify(g.json).slice(0, 300)}`);
+  // The owner, from another address, logs in (Parse's own lock-out would have shut them out).
+  const owner = await callFrom('127.0.0.2', 'GET', `/login?username=${user.username}&password=${user.password}`);
+  assert.equal(owner.status, 200, JSON.stringify(owner.json));
+  assert.ok(owner.json.sessionToken);
+  // Another account is not affected from the locked-out address either.
   const other = await signUp('unlocked');
   assert.equal((await call('GET', `/login?username=${other.username}&password=${other.password}`)).status, 200);
+});
+
+test('failed GraphQL log-ins count too; one logIn per request; none inside a batch', async () => {
+  const user = await signUp('gqlock');
+  const logIn = 'mutation L($input: LogInInput!) { logIn(input: $input) { viewer { sessionToken } } }';
+  for (let i = 0; i < 5; i++) {
+    const g = await gql(logIn, { input: { username: user.username, password: `wrong-${i}` } });
+    assert.ok((g.json.errors || []).length > 0, `attempt ${i + 1} fails`);
+    assert.doesNotMatch(JSON.stringify(g.json.errors), /locked/i, `attempt ${i + 1} is answered as a wrong password`);
+  }
+  const locked = await call('GET', `/login?username=${user.username}&password=${user.password}`);
+  assertRefused(locked, [101], 'REST after five failed GraphQL log-ins');
+  assert.ok(locked.json.error.startsWith(LOCKED), locked.json.error);
+  // Many passwords in one request, as aliases: refused before any is checked.
+  const other = await signUp('gqalias');
+  const aliases = Array.from({ length: 3 }, (_, i) => `a${i}: logIn(input: { username: "${other.username}", password: "guess-${i}" }) { viewer { sessionToken } }`);
+  const many = await gql(`mutation { ${aliases.join(' ')} }`);
+  assert.match(JSON.stringify(many.json.errors || []), /one logIn per request/, JSON.stringify(many.json).slice(0, 300));
+  // A log-in inside a batch would check a password where none is counted.
+  const batch = await call('POST', '/batch', { body: { requests: [{ method: 'POST', path: '/parse/login', body: { username: other.username, password: 'guess' } }] } });
+  assertRefused(batch, [119], 'a log-in inside a batch');
+  assert.equal((await callFrom('127.0.0.2', 'GET', `/login?username=${other.username}&password=${other.password}`)).status, 200);
 });
 
 test('rate limits: sign-ups, log-ins and password resets per address, on a server with real limits', async () => {

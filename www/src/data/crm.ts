@@ -19,7 +19,7 @@ export async function startCrm(): Promise<CrmClient> {
 const MESSAGES: Record<string, string> = {
   OBJECT_NOT_FOUND: 'Not found, or you do not have access to it.',
   INVALID_CREDENTIALS: 'Wrong username or password.',
-  ACCOUNT_LOCKED: 'Too many failed log-ins: this account is locked for five minutes. Reset the password to unlock it now.',
+  ACCOUNT_LOCKED: 'Too many failed log-ins from here: log-ins to this account from this address are paused for five minutes.',
   RATE_LIMITED: 'Too many attempts from this network. Wait a minute and try again.',
   STORAGE_ERROR: 'This browser could not store the data offline (storage full or blocked by another tab).',
   PERMISSION_DENIED: 'You do not have permission to do that.',

@@ -331,7 +331,7 @@ function addMissingCodes(res) {
 /** Express middleware for the REST mount (/parse). Parses the body itself, as Parse would
  * (any content type: the JS SDK posts text/plain), so it can be checked; Parse's own parser
  * then sees `req._body` and keeps it. Files are left to Parse (uploads are off). */
-function restGuard({ limiter, lockout }) {
+function restGuard({ limiter }) {
   const parse = express.json({ type: () => true, limit: LIMITS.bodyBytes, strict: false });
   return (req, res, next) => {
     // Every refusal carries a code, the files routes' too ("Permission denied" had none).
@@ -373,18 +373,7 @@ function restGuard({ limiter, lockout }) {
           const kind = accountKind(method, path, body);
           if (kind) counted.push(kind);
         }
-        const pass = () => (refused.size > 0 ? answerBatchWithRefusals(req, res, refused, next) : next());
-        // A password check: refused while this address is locked out of the account; its
-        // answer counts a failure (Parse's 404, "Invalid username/password") or clears them.
-        const name = PASSWORD_ROUTES.includes(path) ? loginName(body, req.query) : null;
-        const go = name === null ? pass : () => lockout.locked(name, req.ip).then((locked) => {
-          if (locked) return answer(res, lockedOut());
-          res.on('finish', () => {
-            const settle = res.statusCode === 200 ? lockout.succeeded : res.statusCode === 404 ? lockout.failed : null;
-            if (settle) settle(name, req.ip).catch(() => {});
-          });
-          pass();
-        }, next);
+        const go = () => (refused.size > 0 ? answerBatchWithRefusals(req, res, refused, next) : next());
         if (counted.length === 0) return go();
         countAll(limiter, counted, req.ip).then(go, (e) => (e instanceof Refusal ? answer(res, e) : next(e)));
       } catch (e) {
@@ -461,34 +450,20 @@ function graphQLAccountKinds(query, variables) {
   });
   return kinds;
 }
-/** The accounts a GraphQL document's password-checking fields (logIn, challenge) name (null
- * where none is given: Parse then checks no password). */
-function graphQLLogInNames(query, variables) {
-  if (!/\b(logIn|challenge)\b/.test(query)) return [];
-  let document;
+/** How many password-checking fields (logIn, challenge) a GraphQL document selects. */
+function graphQLPasswordChecks(query) {
+  if (!/\b(logIn|challenge)\b/.test(query)) return 0;
+  let n = 0;
   try {
-    document = parseGraphQL(query);
+    visitGraphQL(parseGraphQL(query), {
+      Field(node) {
+        if (node.name.value === 'logIn' || node.name.value === 'challenge') n += 1;
+      },
+    });
   } catch {
-    return [];
+    // not a document: Parse answers the syntax error and runs nothing
   }
-  const vars = variables && typeof variables === 'object' ? variables : {};
-  const valueOf = (node) => {
-    if (node.kind === 'Variable') return vars[node.name.value];
-    if (node.kind === 'StringValue') return node.value;
-    if (node.kind === 'ObjectValue') return Object.fromEntries(node.fields.map((f) => [f.name.value, valueOf(f.value)]));
-    return undefined;
-  };
-  const names = [];
-  visitGraphQL(document, {
-    Field(node) {
-      if (node.name.value !== 'logIn' && node.name.value !== 'challenge') return;
-      const input = node.arguments.find((a) => a.name.value === 'input');
-      const value = input ? valueOf(input.value) : undefined;
-      const name = value && typeof value === 'object' ? value.username : undefined;
-      names.push(typeof name === 'string' && name !== '' ? name : null);
-    },
-  });
-  return names;
+  return n;
 }
 
 /** The names of the fields a GraphQL document selects (empty if it does not parse: Parse then
@@ -561,14 +536,26 @@ function localLimiter(scale) {
 
 // ---- failed log-ins ---------------------------------------------------------------------------
 
-/** Failed log-ins per account and client address (rules.LOGIN_LOCKOUT): `locked(username, ip)`
- * answers whether that address may not try that account now; `failed` counts one more failure,
- * `succeeded` forgets them. In this process, or in Redis (cluster mode), like the rate limits:
- * a Redis that does not answer leaves the process's own counts to decide. */
+/** Failed log-ins per account and client address (rules.LOGIN_LOCKOUT), counted where Parse
+ * checks a password (`installLoginLockout`): `locked(userId, ip)` answers whether that address
+ * may not log in to that account now; `failed` counts one more failure, `succeeded` forgets
+ * them. In this process, or in Redis (cluster mode), like the rate limits: a Redis that does
+ * not answer leaves the process's own counts to decide. IPv6 addresses count by their /64 (one
+ * machine is handed a whole /64). */
 function loginLockout({ redisURL, threshold = LOGIN_LOCKOUT.threshold, minutes = LOGIN_LOCKOUT.minutes } = {}) {
   const ms = minutes * 60_000;
-  const keyOf = (username, ip) => `${String(username).toLowerCase()}\n${ip}`;
+  const keyOf = (userId, ip) => `${userId}\n${addressGroup(ip)}`;
   const counts = new Map();
+  const prune = () => {
+    const now = Date.now();
+    for (const [k, c] of counts) if (c.until <= now) counts.delete(k);
+    // Bounded whatever happens: the oldest go first (Map keeps insertion order).
+    for (const k of counts.keys()) {
+      if (counts.size <= 100_000) break;
+      counts.delete(k);
+    }
+  };
+  setInterval(prune, 60_000).unref();
   const local = {
     async locked(key) {
       const c = counts.get(key);
@@ -576,9 +563,12 @@ function loginLockout({ redisURL, threshold = LOGIN_LOCKOUT.threshold, minutes =
     },
     async failed(key) {
       const now = Date.now();
-      if (counts.size > 100_000) for (const [k, c] of counts) if (c.until <= now) counts.delete(k);
       let c = counts.get(key);
-      if (!c || c.until <= now) { c = { count: 0, until: now + ms }; counts.set(key, c); }
+      if (!c || c.until <= now) {
+        if (counts.size >= 100_000) prune();
+        c = { count: 0, until: now + ms };
+        counts.set(key, c);
+      }
       c.count += 1;
       // Locked for the whole period from the failure that reached the threshold.
       if (c.count >= threshold) c.until = now + ms;
@@ -615,31 +605,53 @@ function loginLockout({ redisURL, threshold = LOGIN_LOCKOUT.threshold, minutes =
     };
   }
   return {
-    locked: (username, ip) => store.locked(keyOf(username, ip)),
-    failed: (username, ip) => store.failed(keyOf(username, ip)),
-    succeeded: (username, ip) => store.succeeded(keyOf(username, ip)),
+    locked: (userId, ip) => store.locked(keyOf(userId, ip)),
+    failed: (userId, ip) => store.failed(keyOf(userId, ip)),
+    succeeded: (userId, ip) => store.succeeded(keyOf(userId, ip)),
   };
 }
 
-function lockedOut() {
+/** What counts as one client address: an IPv4 address (also IPv4-mapped), or an IPv6 /64. */
+function addressGroup(ip) {
+  const text = String(ip).replace(/%.*$/, '');
+  const v4 = /^(?:::ffff:)?(\d+\.\d+\.\d+\.\d+)$/i.exec(text);
+  if (v4) return v4[1];
+  if (!text.includes(':')) return text;
+  const [head, tail] = text.split('::');
+  const h = head ? head.split(':') : [];
+  const t = tail === undefined ? [] : tail ? tail.split(':') : [];
+  const groups = tail === undefined ? h : [...h, ...Array(Math.max(0, 8 - h.length - t.length)).fill('0'), ...t];
+  return `${groups.slice(0, 4).map((g) => (parseInt(g, 16) || 0).toString(16)).join(':')}::/64`;
+}
+
+/** Counts failed log-ins inside Parse, where it has checked a password: Parse calls its
+ * AccountLockout's `handleLoginAttempt` with the account it found and whether the password was
+ * right, for every route that checks one (/login, /verifyPassword, /challenge, GraphQL logIn
+ * and challenge), whatever the request's spelling. Parse's own policy (accountLockout, off)
+ * counted per account from anywhere, so anyone could lock anyone out; this one counts per
+ * account and address (`config.ip`, the address Parse resolved for the request). While an
+ * address is locked out of an account, every password it sends is refused the same way, right
+ * or wrong. */
+function installLoginLockout(lockout) {
+  const AccountLockout = require('parse-server/lib/AccountLockout').default;
+  const Parse = require('parse/node');
+  AccountLockout.prototype.handleLoginAttempt = async function handleLoginAttempt(loginSuccessful) {
+    const userId = this._user && this._user.objectId;
+    const ip = this._config && this._config.ip;
+    if (!userId || !ip) return;
+    if (await lockout.locked(userId, ip)) throw new Parse.Error(Parse.Error.OBJECT_NOT_FOUND, lockedOutMessage());
+    await (loginSuccessful ? lockout.succeeded : lockout.failed)(userId, ip);
+  };
+}
+
+function lockedOutMessage() {
   // Parse's words for its own lockout, which clients (crm-wasm's ACCOUNT_LOCKED, the SDK's
   // users) already recognise.
-  return new Refusal(101, `Your account is locked due to multiple failed login attempts from this address. Please try again after ${LOGIN_LOCKOUT.minutes} minute(s).`);
+  return `Your account is locked due to multiple failed login attempts from this address. Please try again after ${LOGIN_LOCKOUT.minutes} minute(s).`;
 }
 
-/** Routes that check a password. */
+/** Routes that check a password (not inside a batch: see checkBatch). */
 const PASSWORD_ROUTES = ['/login', '/verifyPassword', '/challenge'];
-
-/** The account a REST log-in names (its username, or its e-mail: Parse accepts either). */
-function loginName(body, query) {
-  for (const source of [body, query]) {
-    if (!source || typeof source !== 'object') continue;
-    for (const field of ['username', 'email']) {
-      if (typeof source[field] === 'string' && source[field] !== '') return source[field];
-    }
-  }
-  return null;
-}
 
 /** Which account limit a REST request (on its canonical path) counts against, if any. Changing
  * one's own e-mail or username counts as a sign-up: the answer tells whether another account
@@ -676,7 +688,7 @@ function codeGraphQLRefusals(res) {
   };
 }
 
-function graphQLGuard({ limiter, lockout }) {
+function graphQLGuard({ limiter }) {
   const parse = express.json({ type: () => true, limit: LIMITS.bodyBytes, strict: false });
   return (req, res, next) => {
     const reply = (e, status = statusOf(e)) => res.status(status)
@@ -702,23 +714,10 @@ function graphQLGuard({ limiter, lockout }) {
         }
         const counted = graphQLAccountKinds(query, req.body.variables);
         if (counted.length === 0) return next();
-        // One password per request (aliases could otherwise try many at once), refused while
-        // this address is locked out of the account; the answer counts a failure or clears them.
-        const names = graphQLLogInNames(query, req.body.variables);
-        if (names.length > 1) refuse(CODE.OPERATION_FORBIDDEN, 'one logIn per request');
-        const name = names[0] ?? null;
-        const go = name === null ? next : () => lockout.locked(name, req.ip).then((locked) => {
-          if (locked) return reply(lockedOut());
-          const end = res.end.bind(res);
-          res.end = (chunk, ...rest) => {
-            const text = typeof chunk === 'string' || Buffer.isBuffer(chunk) ? chunk.toString() : '';
-            const settle = res.statusCode === 200 && !text.includes('"errors"') ? lockout.succeeded : lockout.failed;
-            settle(name, req.ip).catch(() => {});
-            return end(chunk, ...rest);
-          };
-          next();
-        }, next);
-        countAll(limiter, counted, req.ip).then(go, (e) => (e instanceof Refusal ? reply(e) : next(e)));
+        // One password per request: aliases would check many at once, ahead of the count of
+        // failures (installLoginLockout).
+        if (graphQLPasswordChecks(query) > 1) refuse(CODE.OPERATION_FORBIDDEN, 'one logIn per request');
+        countAll(limiter, counted, req.ip).then(() => next(), (e) => (e instanceof Refusal ? reply(e) : next(e)));
       } catch (e) {
         if (e instanceof Refusal) return reply(e);
         next(e);
@@ -1002,4 +1001,4 @@ function answerClientErrors(server) {
   });
 }
 
-module.exports = { accountLimiter, loginLockout, answerClientErrors, databaseShare, takeDatabasePeak, fairShare, restGuard, graphQLGuard, guardedWssAdapter, checkFrame, checkWhere, Refusal, CODE };
+module.exports = { accountLimiter, loginLockout, installLoginLockout, addressGroup, answerClientErrors, databaseShare, takeDatabasePeak, fairShare, restGuard, graphQLGuard, guardedWssAdapter, checkFrame, checkWhere, Refusal, CODE };

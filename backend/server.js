@@ -9,7 +9,7 @@ const { ParseServer, ParseGraphQLServer, RedisCacheAdapter } = require('parse-se
 const { allDefinitions } = require('./schema');
 const { outboxAdapter } = require('./mail-adapter');
 const { CrmPostgresAdapter, NoFilesAdapter } = require('./database-adapter');
-const { restGuard, graphQLGuard, guardedWssAdapter, answerClientErrors, accountLimiter, loginLockout, databaseShare, fairShare } = require('./guard');
+const { restGuard, graphQLGuard, guardedWssAdapter, answerClientErrors, accountLimiter, loginLockout, installLoginLockout, databaseShare, fairShare } = require('./guard');
 const { LIMITS, PASSWORD_PATTERN, PASSWORD_RULE, displayNameKey } = require('./rules');
 
 const env = (name, fallback) => process.env[name] || fallback;
@@ -108,13 +108,13 @@ async function main() {
   // trust it only from the proxy's own address (e.g. CRM_TRUST_PROXY=127.0.0.1).
   if (trustProxy) app.set('trust proxy', trustProxy);
   const limiter = accountLimiter(rateScale, { redisURL });
-  const lockout = loginLockout({ redisURL });
+  installLoginLockout(loginLockout({ redisURL }));
   // One share per client across REST and GraphQL (guard.js fairShare).
   const share = fairShare();
-  app.use('/parse', restGuard({ limiter, lockout }), share, api.app);
+  app.use('/parse', restGuard({ limiter }), share, api.app);
   // A route Parse does not have gets a Parse error too, not Express's HTML page.
   app.use('/parse', (req, res) => res.status(404).json({ code: 101, error: `no such route: ${req.method} /parse${req.path.slice(0, 100)}` }));
-  app.use('/graphql', graphQLGuard({ limiter, lockout }), share);
+  app.use('/graphql', graphQLGuard({ limiter }), share);
   new ParseGraphQLServer(api, { graphQLPath: '/graphql' }).applyGraphQL(app);
 
   const server = http.createServer(app);

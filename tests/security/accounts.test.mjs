@@ -112,10 +112,50 @@ test('failed GraphQL log-ins count too; one logIn per request; none inside a bat
   const aliases = Array.from({ length: 3 }, (_, i) => `a${i}: logIn(input: { username: "${other.username}", password: "guess-${i}" }) { viewer { sessionToken } }`);
   const many = await gql(`mutation { ${aliases.join(' ')} }`);
   assert.match(JSON.stringify(many.json.errors || []), /one logIn per request/, JSON.stringify(many.json).slice(0, 300));
-  // A log-in inside a batch would check a password where none is counted.
+  // A log-in inside a batch would check a password outside the request's own count.
   const batch = await call('POST', '/batch', { body: { requests: [{ method: 'POST', path: '/parse/login', body: { username: other.username, password: 'guess' } }] } });
   assertRefused(batch, [119], 'a log-in inside a batch');
   assert.equal((await callFrom('127.0.0.2', 'GET', `/login?username=${other.username}&password=${other.password}`)).status, 200);
+});
+
+// A fresh attack pass on the first version of this lockout (which guessed the account and the
+// outcome from the request and its answer, outside Parse) got round it each of these ways.
+test('the lockout counts the account Parse checks, and only a right password clears it', async () => {
+  const user = await signUp('lockspell');
+  const email = `${user.username}@example.com`;
+  const lockedOutOf = async (what, r) => {
+    assertRefused(r, [101], what);
+    assert.ok(r.json.error.startsWith(LOCKED), `${what}: ${r.json.error}`);
+  };
+  // The account by username, then by e-mail: one count.
+  for (let i = 0; i < 3; i++) assertRefused(await call('POST', '/login', { body: { username: user.username, password: `u-wrong-${i}` } }), [101], 'by username');
+  // A clearing attempt that proves nothing: an OPTIONS, a GraphQL logIn skipped by @skip, a
+  // log-in to the attacker's own account named in the query while the body names the victim.
+  const attacker = await signUp('lockclear');
+  await call('OPTIONS', `/login?username=${user.username}`);
+  await gql(`mutation { logIn(input: { username: "${user.username}", password: "x" }) @skip(if: true) { clientMutationId } }`);
+  assert.equal((await call('POST', `/login?email=${attacker.username}@example.com&password=${attacker.password}`, { body: { username: user.username } })).status, 200);
+  assertRefused(await call('POST', '/login', { body: { email, password: 'e-wrong-0' } }), [101], 'by e-mail');
+  assertRefused(await call('POST', '/login', { body: { email, password: 'e-wrong-1' } }), [101], 'by e-mail');
+  await lockedOutOf('the right password after 3 + 2 failures', await call('POST', '/login', { body: { username: user.username, password: user.password } }));
+  // The account named in the query while the body names another (Parse reads the query then).
+  await lockedOutOf('?email= with a decoy username in the body', await call('POST', `/login?email=${email}&password=${user.password}`, { body: { username: unique('decoy') } }));
+  await lockedOutOf('/verifyPassword the same way', await call('POST', `/verifyPassword?email=${email}&password=${user.password}`, { body: { username: unique('decoy') } }));
+  // GraphQL with the account in a variable's default value.
+  const g = await gql('mutation L($u: String = "' + user.username + '", $p: String!) { logIn(input: { username: $u, password: $p }) { viewer { sessionToken } } }', { p: user.password });
+  assert.match(JSON.stringify(g.json.errors || []), /locked/i, `a default variable: ${JSON.stringify(g.json).slice(0, 300)}`);
+  assert.ok(!g.json.data || !g.json.data.logIn, 'no session');
+  // Still only this address.
+  assert.equal((await callFrom('127.0.0.2', 'POST', '/login', { body: { username: user.username, password: user.password } })).status, 200);
+});
+
+test('a burst of guesses at once checks only a few passwords before the lock', async () => {
+  const user = await signUp('lockburst');
+  const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => call('POST', '/login', { body: { username: user.username, password: `burst-${i}` } })));
+  const checked = answers.filter((r) => r.status === 404 && !/locked/i.test(r.json.error || '')).length;
+  const lockedOut = answers.filter((r) => /locked/i.test(r.json.error || '')).length;
+  assert.equal(checked + lockedOut, 30, `every guess refused: ${JSON.stringify(answers.map((r) => r.status))}`);
+  assert.ok(checked <= 12, `${checked} of 30 simultaneous guesses were checked (the lock is at 5)`);
 });
 
 test('rate limits: sign-ups, log-ins and password resets per address, on a server with real limits', async () => {

@@ -9,6 +9,7 @@ const { AsyncLocalStorage } = require('node:async_hooks');
 const express = require('express');
 const { parse: parseGraphQL, visit: visitGraphQL, print: printGraphQL } = require('graphql');
 const proxyaddr = require('proxy-addr');
+const { isIPv4, isIPv6 } = require('node:net');
 const WebSocketServer = require('ws').Server;
 const { WSAdapter } = require('parse-server/lib/Adapters/WebSocketServer/WSAdapter');
 const { OBJECT_ID, SERVER_ID_CLASSES, LIMITS, LOGIN_LOCKOUT, RATE_LIMITS, isoDateProblem, regexProblem, fieldsOf, whereProblem } = require('./rules');
@@ -375,7 +376,7 @@ function restGuard({ limiter }) {
         }
         const go = () => (refused.size > 0 ? answerBatchWithRefusals(req, res, refused, next) : next());
         if (counted.length === 0) return go();
-        countAll(limiter, counted, req.ip).then(go, (e) => (e instanceof Refusal ? answer(res, e) : next(e)));
+        countAll(limiter, counted, addressGroup(req.ip)).then(go, (e) => (e instanceof Refusal ? answer(res, e) : next(e)));
       } catch (e) {
         if (e instanceof Refusal) return answer(res, e);
         next(e);
@@ -537,9 +538,9 @@ function localLimiter(scale) {
 // ---- failed log-ins ---------------------------------------------------------------------------
 
 /** Failed log-ins per account and client address (rules.LOGIN_LOCKOUT), counted where Parse
- * checks a password (`installLoginLockout`): `locked(userId, ip)` answers whether that address
- * may not log in to that account now; `failed` counts one more failure, `succeeded` forgets
- * them. In this process, or in Redis (cluster mode), like the rate limits: a Redis that does
+ * checks a password (`installLoginLockout`): `attempt(userId, ip, ok)` answers whether that
+ * address is locked out of that account now, and if not counts the attempt (a failure) or
+ * forgets the failures (a success). In this process, or in Redis (cluster mode), like the rate limits: a Redis that does
  * not answer leaves the process's own counts to decide. IPv6 addresses count by their /64 (one
  * machine is handed a whole /64). */
 function loginLockout({ redisURL, threshold = LOGIN_LOCKOUT.threshold, minutes = LOGIN_LOCKOUT.minutes } = {}) {
@@ -556,72 +557,85 @@ function loginLockout({ redisURL, threshold = LOGIN_LOCKOUT.threshold, minutes =
     }
   };
   setInterval(prune, 60_000).unref();
-  const local = {
-    async locked(key) {
-      const c = counts.get(key);
-      return Boolean(c && c.until > Date.now() && c.count >= threshold);
-    },
-    async failed(key) {
-      const now = Date.now();
-      let c = counts.get(key);
-      if (!c || c.until <= now) {
-        if (counts.size >= 100_000) prune();
-        c = { count: 0, until: now + ms };
-        counts.set(key, c);
-      }
-      c.count += 1;
-      // Locked for the whole period from the failure that reached the threshold.
-      if (c.count >= threshold) c.until = now + ms;
-    },
-    async succeeded(key) {
+  // One step per password checked: refused while locked, else counted (a failure) or
+  // cleared (a success). Atomic, so that checks made at once cannot all pass the lock.
+  const local = async (key, ok) => {
+    const now = Date.now();
+    let c = counts.get(key);
+    if (c && c.until > now && c.count >= threshold) return true;
+    if (ok) {
       counts.delete(key);
-    },
+      return false;
+    }
+    if (!c || c.until <= now) {
+      if (counts.size >= 100_000) prune();
+      c = { count: 0, until: now + ms };
+      counts.set(key, c);
+    }
+    c.count += 1;
+    // Locked for the whole period from the failure that reached the threshold.
+    if (c.count >= threshold) c.until = now + ms;
+    return false;
   };
-  let store = local;
+  let attempt = local;
   if (redisURL) {
     const { createClient } = require('redis');
     const client = createClient({ url: redisURL, disableOfflineQueue: true, socket: { connectTimeout: 2000 } });
     client.on('error', () => {});
     client.connect().catch(() => {});
-    const withRedis = (op, fallback) => async (key) => {
-      if (!client.isReady) return fallback(key);
+    const SCRIPT = `
+      local n = tonumber(redis.call('GET', KEYS[1]) or '0')
+      if n >= tonumber(ARGV[1]) then return 1 end
+      if ARGV[3] == '1' then redis.call('DEL', KEYS[1]) return 0 end
+      n = redis.call('INCR', KEYS[1])
+      if n == 1 or n >= tonumber(ARGV[1]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+      return 0`;
+    attempt = async (key, ok) => {
+      if (!client.isReady) return local(key, ok);
       let timer;
       const timeout = new Promise((_, reject) => { timer = setTimeout(() => reject(new Error('timeout')), 1000); });
       try {
-        return await Promise.race([op(`crm:login:${key}`), timeout]);
+        const locked = await Promise.race([
+          client.eval(SCRIPT, { keys: [`crm:login:${key}`], arguments: [String(threshold), String(ms), ok ? '1' : '0'] }),
+          timeout,
+        ]);
+        return Number(locked) === 1;
       } catch {
-        return fallback(key);
+        return local(key, ok);
       } finally {
         clearTimeout(timer);
       }
     };
-    store = {
-      locked: withRedis(async (k) => Number(await client.get(k)) >= threshold, local.locked),
-      failed: withRedis(async (k) => {
-        const n = await client.incr(k);
-        if (n === 1 || n >= threshold) await client.pExpire(k, ms);
-      }, local.failed),
-      succeeded: withRedis((k) => client.del(k), local.succeeded),
-    };
   }
-  return {
-    locked: (userId, ip) => store.locked(keyOf(userId, ip)),
-    failed: (userId, ip) => store.failed(keyOf(userId, ip)),
-    succeeded: (userId, ip) => store.succeeded(keyOf(userId, ip)),
-  };
+  return { attempt: (userId, ip, ok) => attempt(keyOf(userId, ip), ok) };
 }
 
-/** What counts as one client address: an IPv4 address (also IPv4-mapped), or an IPv6 /64. */
+/** What counts as one client address, for the lockout, the rate limits and the fair share: an
+ * IPv4 address (also written IPv4-mapped, in any spelling), or an IPv6 /64 (one machine is
+ * handed a whole /64). A port or brackets a proxy may add are dropped; anything else that is
+ * not an address is its own group. */
 function addressGroup(ip) {
-  const text = String(ip).replace(/%.*$/, '');
-  const v4 = /^(?:::ffff:)?(\d+\.\d+\.\d+\.\d+)$/i.exec(text);
-  if (v4) return v4[1];
-  if (!text.includes(':')) return text;
-  const [head, tail] = text.split('::');
+  let a = String(ip).trim();
+  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(a);
+  if (bracketed) a = bracketed[1];
+  else if (/^\d+\.\d+\.\d+\.\d+:\d+$/.test(a)) a = a.replace(/:\d+$/, '');
+  a = a.replace(/%.*$/, '');
+  if (isIPv4(a)) return a;
+  if (!isIPv6(a)) return a;
+  // The last 32 bits may be written as a dotted IPv4 address.
+  const dotted = /^(.*:)(\d+\.\d+\.\d+\.\d+)$/.exec(a);
+  if (dotted) {
+    const [p, q, r, t] = dotted[2].split('.').map(Number);
+    a = `${dotted[1]}${((p << 8) | q).toString(16)}:${((r << 8) | t).toString(16)}`;
+  }
+  const [head, tail] = a.split('::');
   const h = head ? head.split(':') : [];
   const t = tail === undefined ? [] : tail ? tail.split(':') : [];
-  const groups = tail === undefined ? h : [...h, ...Array(Math.max(0, 8 - h.length - t.length)).fill('0'), ...t];
-  return `${groups.slice(0, 4).map((g) => (parseInt(g, 16) || 0).toString(16)).join(':')}::/64`;
+  const groups = (tail === undefined ? h : [...h, ...Array(8 - h.length - t.length).fill('0'), ...t]).map((g) => parseInt(g, 16) || 0);
+  if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) {
+    return [groups[6] >> 8, groups[6] & 255, groups[7] >> 8, groups[7] & 255].join('.');
+  }
+  return `${groups.slice(0, 4).map((g) => g.toString(16)).join(':')}::/64`;
 }
 
 /** Counts failed log-ins inside Parse, where it has checked a password: Parse calls its
@@ -639,8 +653,9 @@ function installLoginLockout(lockout) {
     const userId = this._user && this._user.objectId;
     const ip = this._config && this._config.ip;
     if (!userId || !ip) return;
-    if (await lockout.locked(userId, ip)) throw new Parse.Error(Parse.Error.OBJECT_NOT_FOUND, lockedOutMessage());
-    await (loginSuccessful ? lockout.succeeded : lockout.failed)(userId, ip);
+    if (await lockout.attempt(userId, ip, Boolean(loginSuccessful))) {
+      throw new Parse.Error(Parse.Error.OBJECT_NOT_FOUND, lockedOutMessage());
+    }
   };
 }
 
@@ -717,7 +732,7 @@ function graphQLGuard({ limiter }) {
         // One password per request: aliases would check many at once, ahead of the count of
         // failures (installLoginLockout).
         if (graphQLPasswordChecks(query) > 1) refuse(CODE.OPERATION_FORBIDDEN, 'one logIn per request');
-        countAll(limiter, counted, req.ip).then(() => next(), (e) => (e instanceof Refusal ? reply(e) : next(e)));
+        countAll(limiter, counted, addressGroup(req.ip)).then(() => next(), (e) => (e instanceof Refusal ? reply(e) : next(e)));
       } catch (e) {
         if (e instanceof Refusal) return reply(e);
         next(e);
@@ -812,7 +827,7 @@ function fairShare({ inFlight = LIMITS.inFlightPerClient, queued = LIMITS.queued
   const clients = new Map();
   const clientOf = (req) => {
     const token = req.get('x-parse-session-token') || (req.body && typeof req.body._SessionToken === 'string' ? req.body._SessionToken : '');
-    return token ? `session:${token}` : `address:${req.ip}`;
+    return token ? `session:${token}` : `address:${addressGroup(req.ip)}`;
   };
   const weightOf = (req) => {
     const requests = req.body && Array.isArray(req.body.requests) && /^\/batch$/.test(req.path) ? req.body.requests.length : 1;

@@ -323,6 +323,9 @@ const FIELDS = {
       check(v) {
         if (typeof v !== 'string') return 'must be text';
         if (v.length < 3 || v.length > 64) return 'must be 3 to 64 characters';
+        // Parse logs in by username or e-mail with one field: a username that is an address
+        // would answer for (and shut out) whoever logs in with that e-mail.
+        if (v.includes('@')) return 'cannot contain @ (log in with your e-mail or your username)';
         // Invisible and direction-changing characters make "victim" and "vict\u200bim" look alike.
         return visibleNameProblem(v);
       },

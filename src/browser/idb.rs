@@ -75,11 +75,10 @@ pub fn request_now(
         req.set_onsuccess(Some(ok.unchecked_ref()));
         req.set_onerror(Some(fail.unchecked_ref()));
     });
-    async move {
-        JsFuture::from(promise)
-            .await
-            .map_err(|e| err("IndexedDB request", e))
-    }
+    // Listened to now, not when first polled: a request dropped unread (its transaction aborted)
+    // must not leave a rejected promise that nobody handles.
+    let answer = JsFuture::from(promise);
+    async move { answer.await.map_err(|e| err("IndexedDB request", e)) }
 }
 
 /// Resolves when the transaction commits, rejects if it aborts.

@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import { createRequire } from 'node:module';
 import { call, gql, signUp, assertRefused, useVictim, unique, useStrictServer, SERVER, APP } from './harness.mjs';
 
 const victim = useVictim();
@@ -27,7 +28,8 @@ test('sign-up: a password policy, a valid e-mail, a clean username', async () =>
   assertRefused(await call('POST', '/users', { body: noMail }), 142, 'no e-mail');
   assertRefused(await call('POST', '/users', { body: newUser({ email: 'not-an-address' }) }), [125, 142], 'an invalid e-mail');
   assertRefused(await call('POST', '/users', { body: newUser({ email: '' }) }), [125, 142, 204], 'an empty e-mail');
-  for (const username of ['   ', ' padded', 'padded ', 'ab', 'x'.repeat(65), 'tab\tname', 'nul\u0001name', 'vict\u200bim', '\u202emitciv']) {
+  // A username that is an e-mail address would answer the log-ins of that address's owner.
+  for (const username of ['   ', ' padded', 'padded ', 'ab', 'x'.repeat(65), 'tab\tname', 'nul\u0001name', 'vict\u200bim', '\u202emitciv', `${victim.username}@example.com`]) {
     assertRefused(await call('POST', '/users', { body: newUser({ username }) }), [142, 200], `username ${JSON.stringify(username)}`);
   }
   assertRefused(await call('POST', '/users', { body: newUser({ isAdmin: true }) }), 142, 'a field not in the schema');
@@ -212,4 +214,20 @@ test('rate limits: sign-ups, log-ins and password resets per address, on a serve
   }
   // The shared backend is untouched by the strict one's counters.
   assert.equal((await call('GET', '/users/me', { token: victim.token })).status, 200);
+});
+
+// The address a failed log-in, a rate limit or a fair share is counted under, as a proxy may
+// write it (a second attack pass had one address count as a new one with every source port).
+test('one client address is one count, however it is written', async () => {
+  const { addressGroup } = createRequire(import.meta.url)('../../backend/guard.js');
+  const same = [
+    ['10.9.9.9', '10.9.9.9:1005', '::ffff:10.9.9.9', '::ffff:a09:909', '::FFFF:0a09:0909'],
+    ['2001:db8:5:7::1', '2001:db8:5:7::2', '[2001:db8:5:7::3]:443', '2001:0db8:0005:0007:0:0:0:4', 'fe80::1%eth0'.replace('fe80::1', '2001:db8:5:7::9')],
+  ];
+  for (const spellings of same) {
+    assert.equal(new Set(spellings.map(addressGroup)).size, 1, `${spellings.join(', ')} -> ${spellings.map(addressGroup).join(', ')}`);
+  }
+  assert.notEqual(addressGroup('2001:db8:5:7::1'), addressGroup('2001:db8:5:8::1'), 'another /64');
+  assert.notEqual(addressGroup('10.9.9.9'), addressGroup('10.9.9.8'));
+  assert.notEqual(addressGroup('::ffff:7f00:1'), addressGroup('::ffff:a00:1'), 'IPv4-mapped in hex');
 });

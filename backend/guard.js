@@ -493,28 +493,38 @@ function overLimit(kind) {
   refuse(REQUEST_LIMIT_EXCEEDED, `Too many ${RATE_LIMITS[kind].what} from this address; try again in a minute.`);
 }
 
-/** One counter per kind, address and clock minute in Redis (INCR + PEXPIRE). A Redis that is
- * down or slow (1 s) is not waited for: the process's own counters decide meanwhile. */
-function redisLimiter(scale, url, local) {
+/** A Redis client for counters shared by every instance: `run(op)` answers `op(client)`, or
+ * rejects at once while Redis is down and after 1 s when it is slow (its callers then count in
+ * this process). Errors are logged at most once a minute. */
+function sharedCounters(url, what) {
   const { createClient } = require('redis');
   const client = createClient({ url, disableOfflineQueue: true, socket: { connectTimeout: 2000 } });
   let warned = 0;
   client.on('error', (e) => {
-    if (Date.now() - warned > 60_000) { warned = Date.now(); console.warn('rate-limit Redis:', e.message); }
+    if (Date.now() - warned > 60_000) { warned = Date.now(); console.warn(`${what} Redis:`, e.message); }
   });
   client.connect().catch(() => {});
+  return async (op) => {
+    if (!client.isReady) throw new Error('not connected');
+    let timer;
+    const timeout = new Promise((_, reject) => { timer = setTimeout(() => reject(new Error('timeout')), 1000); });
+    try {
+      return await Promise.race([op(client), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+}
+
+/** One counter per kind, address and clock minute in Redis (INCR + PEXPIRE). A Redis that is
+ * down or slow (1 s) is not waited for: the process's own counters decide meanwhile. */
+function redisLimiter(scale, url, local) {
+  const run = sharedCounters(url, 'rate-limit');
   return async (kind, ip) => {
     let count;
     try {
-      if (!client.isReady) throw new Error('not connected');
       const key = `crm:rate:${kind}:${ip}:${Math.floor(Date.now() / 60_000)}`;
-      let timer;
-      const timeout = new Promise((_, reject) => { timer = setTimeout(() => reject(new Error('timeout')), 1000); });
-      try {
-        [count] = await Promise.race([client.multi().incr(key).pExpire(key, 120_000).exec(), timeout]);
-      } finally {
-        clearTimeout(timer);
-      }
+      [count] = await run((client) => client.multi().incr(key).pExpire(key, 120_000).exec());
     } catch {
       return local(kind, ip);
     }
@@ -540,9 +550,9 @@ function localLimiter(scale) {
 /** Failed log-ins per account and client address (rules.LOGIN_LOCKOUT), counted where Parse
  * checks a password (`installLoginLockout`): `attempt(userId, ip, ok)` answers whether that
  * address is locked out of that account now, and if not counts the attempt (a failure) or
- * forgets the failures (a success). In this process, or in Redis (cluster mode), like the rate limits: a Redis that does
- * not answer leaves the process's own counts to decide. IPv6 addresses count by their /64 (one
- * machine is handed a whole /64). */
+ * forgets the failures (a success). In this process, or in Redis (cluster mode), like the
+ * rate limits: a Redis that does not answer leaves the process's own counts to decide. IPv6
+ * addresses count by their /64 (one machine is handed a whole /64). */
 function loginLockout({ redisURL, threshold = LOGIN_LOCKOUT.threshold, minutes = LOGIN_LOCKOUT.minutes } = {}) {
   const ms = minutes * 60_000;
   const keyOf = (userId, ip) => `${userId}\n${addressGroup(ip)}`;
@@ -579,10 +589,7 @@ function loginLockout({ redisURL, threshold = LOGIN_LOCKOUT.threshold, minutes =
   };
   let attempt = local;
   if (redisURL) {
-    const { createClient } = require('redis');
-    const client = createClient({ url: redisURL, disableOfflineQueue: true, socket: { connectTimeout: 2000 } });
-    client.on('error', () => {});
-    client.connect().catch(() => {});
+    const run = sharedCounters(redisURL, 'log-in lockout');
     const SCRIPT = `
       local n = tonumber(redis.call('GET', KEYS[1]) or '0')
       if n >= tonumber(ARGV[1]) then return 1 end
@@ -591,19 +598,11 @@ function loginLockout({ redisURL, threshold = LOGIN_LOCKOUT.threshold, minutes =
       if n == 1 or n >= tonumber(ARGV[1]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
       return 0`;
     attempt = async (key, ok) => {
-      if (!client.isReady) return local(key, ok);
-      let timer;
-      const timeout = new Promise((_, reject) => { timer = setTimeout(() => reject(new Error('timeout')), 1000); });
       try {
-        const locked = await Promise.race([
-          client.eval(SCRIPT, { keys: [`crm:login:${key}`], arguments: [String(threshold), String(ms), ok ? '1' : '0'] }),
-          timeout,
-        ]);
-        return Number(locked) === 1;
+        const args = [String(threshold), String(ms), ok ? '1' : '0'];
+        return Number(await run((client) => client.eval(SCRIPT, { keys: [`crm:login:${key}`], arguments: args }))) === 1;
       } catch {
         return local(key, ok);
-      } finally {
-        clearTimeout(timer);
       }
     };
   }

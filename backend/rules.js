@@ -51,14 +51,14 @@ const LIMITS = {
   maxAmount: 1e12,
 };
 
-// Account endpoints, per client address and minute (REST through Parse's rateLimit, GraphQL
-// mutations through guard.js). CRM_RATE_LIMIT_SCALE multiplies them (the test instance).
 // Failed log-ins: after `threshold` failures for one account from one client address, that
 // address's log-ins to that account are refused for `minutes` (guard.js loginLockout). Parse's
 // own accountLockout counts per account from anywhere, so anyone could lock anyone out by
 // failing five times; per address, only the guesser is locked out.
 const LOGIN_LOCKOUT = { threshold: 5, minutes: 5 };
 
+// Account endpoints, per client address and minute (REST through Parse's rateLimit, GraphQL
+// mutations through guard.js). CRM_RATE_LIMIT_SCALE multiplies them (the test instance).
 const RATE_LIMITS = {
   signUp: { perMinute: 10, what: 'sign-ups' },
   logIn: { perMinute: 30, what: 'log-in attempts' },

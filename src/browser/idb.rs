@@ -274,12 +274,7 @@ pub fn store(tx: &web_sys::IdbTransaction, name: &str) -> Result<web_sys::IdbObj
 }
 
 pub async fn get(store: &web_sys::IdbObjectStore, key: &str) -> Result<JsValue> {
-    request(
-        &store
-            .get(&JsValue::from_str(key))
-            .map_err(|e| err("get", e))?,
-    )
-    .await
+    get_now(store, key)?.await
 }
 
 pub async fn get_all(store: &web_sys::IdbObjectStore) -> Result<js_sys::Array> {

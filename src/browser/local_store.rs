@@ -1,17 +1,17 @@
 //! The local datastore in the browser: IndexedDB, one database per app and signed-in user,
 //! a store per CRM class (records from [`crate::offline::record`], with their indexes), named
-//! pins (in buckets, [`crate::offline::pins`]), the queue of offline writes, and a meta store. Local queries follow the core's plan
-//! ([`crate::offline::plan`]): a compound index walked with a cursor in the query's order and
-//! stopped once the page is complete, a native count where the index answers the filter, the
-//! evaluator for the rest; records are read in batches, so memory follows the page, not the
-//! store. Every write transaction on a class puts a new stamp for it in the meta store, so a
-//! page or count read again at an unchanged stamp is given from [`Answers`] (correct across
-//! tabs: the stamp is read in the reading transaction); a write made here carries them over to
-//! its new stamp with its changes applied. Offline writes apply to the local copy
-//! at once and are queued. The replay is the core's [`crate::offline::OfflineSync`], over this
-//! store as its [`QueueStore`].
+//! pins (in buckets, [`crate::offline::pins`]), the queue of offline writes, and a meta store.
+//! Local queries follow the core's plan ([`crate::offline::plan`]): a compound index walked
+//! with a cursor in the query's order and stopped once the page is complete, a native count
+//! where the index answers the filter, the evaluator for the rest; records are read in batches,
+//! so memory follows the page, not the store. Every write transaction on a class puts a new
+//! stamp for it in the meta store, so a page or count read again at an unchanged stamp is given
+//! from [`Answers`] (correct across tabs: the stamp is read in the reading transaction); a
+//! write made here carries them over to its new stamp with its changes applied. Offline writes
+//! apply to the local copy at once and are queued. The replay is the core's
+//! [`crate::offline::OfflineSync`], over this store as its [`QueueStore`].
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use serde_json::{Map, Value};
 use wasm_bindgen::{JsCast, JsValue};
@@ -94,15 +94,15 @@ struct Written {
 impl Written {
     /// For a write transaction `tx` on `class`: asks now for the stamp it finds.
     fn new(tx: &web_sys::IdbTransaction, class: &str, answers: &Answers) -> Result<Self> {
-        if !answers.any_of(class) {
-            return Ok(Written {
-                found: None,
-                changes: None,
-            });
-        }
+        let held = answers.any_of(class);
+        let found: Option<Pending<Option<f64>>> = if held {
+            Some(Box::pin(stamp(tx, class)?))
+        } else {
+            None
+        };
         Ok(Written {
-            found: Some(Box::pin(stamp(tx, class)?)),
-            changes: Some(Vec::new()),
+            found,
+            changes: held.then(Vec::new),
         })
     }
 
@@ -220,7 +220,7 @@ impl LocalStore {
         let tx = idb::transaction(&self.db, &[class, PINS, META], true)?;
         let mut written_here = Written::new(&tx, class, &self.answers)?;
         let pins = idb::store(&tx, PINS)?;
-        let mut added: BTreeMap<u32, BTreeSet<String>> = BTreeMap::new();
+        let mut ids: Vec<String> = Vec::new();
         let store = idb::store(&tx, class)?;
         let mut written = 0;
         for i in 0..chunks {
@@ -231,11 +231,7 @@ impl LocalStore {
                     let mut rec = offline::record(class, o).ok_or_else(|| {
                         CrmError::InvalidInput(format!("{class} #{} has no objectId", written + j))
                     })?;
-                    let id = o["objectId"].as_str().unwrap_or_default();
-                    added
-                        .entry(pins::bucket(id))
-                        .or_default()
-                        .insert(id.to_owned());
+                    ids.push(o["objectId"].as_str().unwrap_or_default().to_owned());
                     texts.push(rec.remove(JSON));
                     records.push(Value::Object(rec));
                 }
@@ -263,6 +259,7 @@ impl LocalStore {
             }
         }
         // Only the buckets the ids fall in are read (all asked at once) and written back.
+        let added = pins::by_bucket(ids.iter().map(String::as_str));
         let mut asked = Vec::with_capacity(added.len());
         for bucket in added.keys() {
             let key = pins::bucket_key(class, name, *bucket);
@@ -411,10 +408,7 @@ impl LocalStore {
             let stamp = stamp.read().await?;
             let page = crm_wasm_records_page(&records, skip);
             if !page.is_null() {
-                if let (Some(s), Some(def)) = (
-                    stamp,
-                    plan::index_defs(class).iter().find(|d| d.name == *index),
-                ) {
+                if let (Some(s), Some(def)) = (stamp, plan::index_def(class, index)) {
                     let scope = Scope::Page {
                         def,
                         lo,
@@ -484,7 +478,7 @@ impl LocalStore {
                         n += idb::count_in(&store, index, &idb::between(&lo, &hi)?).await?;
                         ranges.push((lo, hi));
                     }
-                    let def = plan::index_defs(class).iter().find(|d| d.name == *index);
+                    let def = plan::index_def(class, index);
                     (n as usize, def.map(|def| Scope::Counted { def, ranges }))
                 }
                 // No constraint: every record.
@@ -575,8 +569,8 @@ impl LocalStore {
                 descending,
                 ..
             } => {
-                let def = plan::index_defs(class).iter().find(|d| d.name == *index);
-                let def = def.ok_or_else(|| CrmError::Storage(format!("no index {index}")))?;
+                let def = plan::index_def(class, index)
+                    .ok_or_else(|| CrmError::Storage(format!("no index {index}")))?;
                 let mut bounds = Vec::with_capacity(keys.len());
                 for k in keys {
                     let (lo, hi) = plan::range(k);

@@ -7,9 +7,10 @@
 //! made with, so a replay after a lost answer is recognised by the server (see
 //! [`crate::client`] for how 159 / 137 answers are confirmed).
 //!
-//! By concept: [`record`] (stored records), [`plan`] (query plans over the indexes),
-//! [`pins`] (named pins, in buckets), [`queue`] (offline writes), [`merge`] (conflicts), [`sync`] (judging replays, the sync
-//! state), [`driver`] (the replay loop over a [`QueueStore`] and the client).
+//! By concept: [`record`] (stored records), [`plan`] (query plans over the indexes), [`pins`]
+//! (named pins, in buckets), [`queue`] (offline writes), [`merge`] (conflicts), [`sync`]
+//! (judging replays, the sync state), [`driver`] (the replay loop over a [`QueueStore`] and the
+//! client).
 
 mod driver;
 mod local;

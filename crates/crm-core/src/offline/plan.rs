@@ -72,6 +72,11 @@ pub fn index_defs(class: &str) -> &'static [IndexDef] {
     }
 }
 
+/// The index of `class` named `name`.
+pub fn index_def(class: &str, name: &str) -> Option<&'static IndexDef> {
+    index_defs(class).iter().find(|d| d.name == name)
+}
+
 /// The IndexedDB key path of an index.
 pub fn key_path(def: &IndexDef) -> Vec<String> {
     let mut path = vec![format!("{KEYS}.{}", def.eq)];

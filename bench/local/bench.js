@@ -120,8 +120,8 @@ async function main() {
     // remembered answer after checking the class's stamp in IndexedDB; Dexie reads the index);
     // after a write made here (untimed: one deal put again, by each), which crm-wasm carries
     // into its remembered answers; and after that write made in another tab (a second
-    // connection to the same database, for each), which leaves crm-wasm to read IndexedDB as
-    // Dexie does.
+    // connection to the same database, for each), which crm-wasm catches up from the log of
+    // recent writes kept with the class's stamp (Dexie reads the index every time).
     let touched = 0;
     const touch = {
       ours: () => store.pinAll('Deal', [deals[touched++ % deals.length]]),

@@ -6,16 +6,18 @@
 //! Bounded: [`MAX_ENTRIES`] answers holding at most [`MAX_RECORDS`] objects in all, in the JS
 //! heap (as the stored records, or the answer's JSON text), not in wasm memory.
 //!
-//! A write made here knows what it changed, so an answer whose [`Scope`] says what it covers (a
-//! page of one index range, a count of index ranges, a count of the class) is carried over to the
-//! write's new stamp with those changes applied ([`Answers::carry`]): the app asking again after
-//! its own edit is answered without reading. A write in another tab still makes a tab read.
+//! A write knows what it changed, so an answer whose [`Scope`] says what it covers (a page of
+//! one index range, a count of index ranges, a count of the class) is carried over to the
+//! write's new stamp with those changes applied ([`Answers::catch_up`]). The stamp record keeps
+//! a short log of the last small writes ([`Step`]s, see [`logged`]), so a tab whose answers are
+//! a few writes behind, made in another tab, catches them up from the stamp it reads anyway:
+//! the app asking again after any tab's edit is answered without reading the records.
 
 use std::cell::{Cell, RefCell};
 use std::cmp::Ordering;
 use std::collections::VecDeque;
 
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
 use super::idb;
 use crate::offline::plan::IndexDef;
@@ -70,9 +72,124 @@ pub struct Change {
     pub after: JsValue,
 }
 
-/// At most this many records written at once are carried into the answers; a bigger write
-/// makes them be read again.
+/// At most this many records written at once are carried into this tab's answers; a bigger
+/// write makes them be read again.
 pub const CARRY_MAX: usize = 16;
+/// The log of recent writes holds at most this many records, and this much of their JSON text
+/// (in UTF-16 units): it is read with every stamp, so it is kept small (a write's record
+/// before it is kept as its keys alone, all a carry needs of it).
+const LOG_MAX_RECORDS: usize = 8;
+const LOG_MAX_TEXT: usize = 16 * 1024;
+
+/// One write transaction on a class: the stamp it found, the stamp it put, what it changed.
+pub struct Step {
+    pub from: f64,
+    pub to: f64,
+    pub changes: Vec<Change>,
+}
+
+fn get(target: &JsValue, key: &str) -> JsValue {
+    js_sys::Reflect::get(target, &key.into()).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// The log of recent writes a stamp record holds, oldest first; what cannot be read is left out
+/// (an answer then cannot be carried through it, and is read again).
+pub fn steps_of(record: &JsValue) -> Vec<Step> {
+    let Ok(log) = get(record, "log").dyn_into::<js_sys::Array>() else {
+        return Vec::new();
+    };
+    let mut steps = Vec::with_capacity(log.length() as usize);
+    for step in log.iter() {
+        let (Some(from), Some(to), Ok(changes)) = (
+            get(&step, "from").as_f64(),
+            get(&step, "to").as_f64(),
+            get(&step, "changes").dyn_into::<js_sys::Array>(),
+        ) else {
+            return Vec::new();
+        };
+        let mut read = Vec::with_capacity(changes.length() as usize);
+        for c in changes.iter() {
+            let Some(id) = get(&c, "id").as_string() else {
+                return Vec::new();
+            };
+            read.push(Change {
+                id,
+                before: get(&c, "before"),
+                after: get(&c, "after"),
+            });
+        }
+        steps.push(Step {
+            from,
+            to,
+            changes: read,
+        });
+    }
+    steps
+}
+
+/// The log to keep with a new stamp: `found`'s log (the stamp record the write found), then
+/// `step`, with the oldest steps left out beyond [`LOG_MAX_RECORDS`] or [`LOG_MAX_TEXT`].
+/// Empty when the write is not logged (`step` None: it changed too much): no answer read
+/// before it can be carried past it.
+pub fn logged(found: &JsValue, step: Option<&Step>) -> JsValue {
+    let Some(step) = step else {
+        return js_sys::Array::new().into();
+    };
+    let changes: js_sys::Array = step
+        .changes
+        .iter()
+        .map(|c| js_sys::Array::of3(&JsValue::from_str(&c.id), &c.before, &c.after))
+        .collect();
+    crm_wasm_logged(
+        found,
+        step.from,
+        step.to,
+        &changes,
+        LOG_MAX_RECORDS as u32,
+        LOG_MAX_TEXT as u32,
+    )
+}
+
+#[wasm_bindgen::prelude::wasm_bindgen(inline_js = r#"
+export function crm_wasm_logged(found, from, to, changes, maxRecords, maxText) {
+  const text = (r) => (r && typeof r.json === 'string' ? r.json.length : 0);
+  const weight = (step) => {
+    let n = 0;
+    for (const c of step.changes) n += text(c.before) + text(c.after);
+    return n;
+  };
+  const keys = (r) => (r && typeof r === 'object' ? { objectId: r.objectId, k: r.k } : undefined);
+  const newest = { from, to, changes: changes.map(([id, before, after]) => ({ id, before: keys(before), after })) };
+  let records = newest.changes.length;
+  let chars = weight(newest);
+  if (records > maxRecords || chars > maxText) return [];
+  const log = [newest];
+  // Earlier steps, newest first, while they fit: only a chain that ends where this one starts.
+  const earlier = found && Array.isArray(found.log) ? found.log : [];
+  let at = from;
+  for (let i = earlier.length - 1; i >= 0; i--) {
+    const step = earlier[i];
+    if (!step || step.to !== at || !Array.isArray(step.changes)) break;
+    const t = weight(step);
+    if (records + step.changes.length > maxRecords || chars + t > maxText) break;
+    records += step.changes.length;
+    chars += t;
+    at = step.from;
+    log.unshift(step);
+  }
+  return log;
+}
+"#)]
+extern "C" {
+    fn crm_wasm_logged(
+        found: &JsValue,
+        from: f64,
+        to: f64,
+        changes: &js_sys::Array,
+        max_records: u32,
+        max_text: u32,
+    ) -> JsValue;
+}
 
 struct Entry {
     class: String,
@@ -185,47 +302,48 @@ impl Answers {
         Some(answer)
     }
 
-    /// Whether any answer of `class` is held.
-    pub fn any_of(&self, class: &str) -> bool {
-        self.entries.borrow().iter().any(|e| e.class == class)
-    }
-
-    /// Whether an answer to `key` of `class` is held, at whatever stamp.
-    pub fn holds(&self, class: &str, key: &str) -> bool {
-        self.entries
-            .borrow()
-            .iter()
-            .any(|e| e.class == class && e.key == key)
-    }
-
-    /// Carries the answers of `class` read at `from` (the stamp a write made here found) over
-    /// to `to` (the stamp it put), with its `changes` applied; drops those it cannot carry.
-    /// None for `changes`: the write changed more than is carried (see [`CARRY_MAX`]).
-    pub fn carry(&self, class: &str, from: Option<f64>, to: f64, changes: Option<&[Change]>) {
+    /// Brings the answers of `class` to the stamp `now`: each is carried through `steps` (the
+    /// logged writes, oldest first) from the step that starts at its stamp; one no step starts
+    /// at, or that a step cannot carry (see [`carried`]), is dropped.
+    pub fn catch_up(&self, class: &str, now: f64, steps: &[Step]) {
         let mut entries = self.entries.borrow_mut();
         entries.retain_mut(|e| {
-            if e.class != class {
+            if e.class != class || e.stamp == now {
                 return true;
             }
-            let carried = match (&e.scope, changes, from) {
-                (Some(scope), Some(changes), Some(from)) if e.stamp == from => {
-                    carried(&e.answer, scope, changes)
-                }
-                _ => None,
+            let (Some(scope), Some(first)) =
+                (&e.scope, steps.iter().position(|step| step.from == e.stamp))
+            else {
+                return false;
             };
-            match carried {
-                Some(answer) => {
-                    e.answer = answer;
-                    e.stamp = to;
-                    true
+            let mut answer = e.answer.clone();
+            let mut at = e.stamp;
+            for step in &steps[first..] {
+                match carried(&answer, scope, &step.changes) {
+                    Some(next) if step.from == at => (answer, at) = (next, step.to),
+                    _ => return false,
                 }
-                None => false,
             }
+            if at != now {
+                return false;
+            }
+            e.answer = answer;
+            e.stamp = now;
+            true
         });
         // A carried page may have grown (up to its `wanted`).
         while entries.iter().map(|e| e.answer.objects()).sum::<usize>() > MAX_RECORDS {
             entries.pop_back();
         }
+    }
+
+    /// The stamp the answer to `key` of `class` was read at (or carried to), if one is held.
+    pub fn stamp_of(&self, class: &str, key: &str) -> Option<f64> {
+        self.entries
+            .borrow()
+            .iter()
+            .find(|e| e.class == class && e.key == key)
+            .map(|e| e.stamp)
     }
 
     pub fn keep(&self, class: &str, key: String, stamp: f64, answer: Answer, scope: Option<Scope>) {

@@ -6,8 +6,9 @@
 //! where the index answers the filter, the evaluator for the rest; records are read in batches,
 //! so memory follows the page, not the store. Every write transaction on a class puts a new
 //! stamp for it in the meta store, so a page or count read again at an unchanged stamp is given
-//! from [`Answers`] (correct across tabs: the stamp is read in the reading transaction); a
-//! write made here carries them over to its new stamp with its changes applied. Offline writes
+//! from [`Answers`] (correct across tabs: the stamp is read in the reading transaction). A
+//! small write also logs what it changed with its stamp, so remembered answers in this tab or
+//! another are carried over it with its changes applied, not read again. Offline writes
 //! apply to the local copy at once and are queued. The replay is the core's
 //! [`crate::offline::OfflineSync`], over this store as its [`QueueStore`].
 
@@ -16,7 +17,7 @@ use std::collections::BTreeSet;
 use serde_json::{Map, Value};
 use wasm_bindgen::{JsCast, JsValue};
 
-use super::answers::{Answer, Answers, Change, Scope, CARRY_MAX};
+use super::answers::{self, Answer, Answers, Change, Scope, Step, CARRY_MAX};
 use super::fetch::BrowserPlatform;
 use super::idb;
 use super::js::js_text;
@@ -69,40 +70,36 @@ fn stamp_key(class: &str) -> String {
     format!("stamp/{class}")
 }
 
-/// Gives `class` a new stamp, inside a write transaction on it (which holds `meta`); answers it.
-fn restamp(meta: &web_sys::IdbObjectStore, class: &str) -> Result<f64> {
+/// Puts `stamp` as the stamp of `class`, with `log` (see [`answers::logged`]), inside a write
+/// transaction on the class (which holds `meta`).
+fn put_stamp(meta: &web_sys::IdbObjectStore, class: &str, stamp: f64, log: &JsValue) -> Result<()> {
     let record = js_sys::Object::new();
-    let stamp = js_sys::Math::random();
     let set = |k: &str, v: &JsValue| js_sys::Reflect::set(&record, &k.into(), v).map(|_| ());
     set("key", &stamp_key(class).into())
         .and_then(|_| set("value", &stamp.into()))
+        .and_then(|_| set("log", log))
         .map_err(|_| CrmError::Storage("could not encode a stamp".into()))?;
-    idb::put(meta, &record)?;
-    Ok(stamp)
+    idb::put(meta, &record)
 }
 
 type Pending<T> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<T>>>>;
 
-/// What a write transaction on a class changed, for [`Answers::carry`]: the stamp it found
-/// (asked first), and each record before and after, up to [`CARRY_MAX`] distinct records.
-/// With no answer of the class held, nothing is asked.
+/// What a write transaction on a class changes: the stamp record it found (asked first), and
+/// each record before and after, up to [`CARRY_MAX`] distinct records. [`Written::restamp`]
+/// puts the class's new stamp with the write logged, for every tab's answers to catch up.
 struct Written {
-    found: Option<Pending<Option<f64>>>,
+    class: String,
+    found: Pending<JsValue>,
     changes: Option<Vec<(String, Pending<JsValue>, JsValue)>>,
 }
 
 impl Written {
-    /// For a write transaction `tx` on `class`: asks now for the stamp it finds.
-    fn new(tx: &web_sys::IdbTransaction, class: &str, answers: &Answers) -> Result<Self> {
-        let held = answers.any_of(class);
-        let found: Option<Pending<Option<f64>>> = if held {
-            Some(Box::pin(stamp(tx, class)?))
-        } else {
-            None
-        };
+    /// For a write transaction `tx` on `class`: asks now for the stamp record it finds.
+    fn new(tx: &web_sys::IdbTransaction, class: &str) -> Result<Self> {
         Ok(Written {
-            found,
-            changes: held.then(Vec::new),
+            class: class.to_owned(),
+            found: Box::pin(stamp_record(tx, class)?),
+            changes: Some(Vec::new()),
         })
     }
 
@@ -120,43 +117,65 @@ impl Written {
         Ok(())
     }
 
-    /// Once the transaction has committed at `stamp`: the class's answers carried over to it.
-    async fn carry(self, answers: &Answers, class: &str, stamp: f64) {
-        let from = match self.found {
-            Some(found) => found.await.ok().flatten(),
-            None => None,
-        };
-        let Some(noted) = self.changes else {
-            return answers.carry(class, from, stamp, None);
-        };
-        let mut changes = Vec::with_capacity(noted.len());
-        for (id, before, after) in noted {
-            let Ok(before) = before.await else {
-                return answers.carry(class, from, stamp, None);
-            };
-            changes.push(Change { id, before, after });
+    /// Puts the class's new stamp, with this write at the end of the log of recent writes (see
+    /// [`answers::logged`]): the last request of the transaction. Once it has committed, the
+    /// answers of this tab catch up with [`Stamped::carry`].
+    async fn restamp(self, meta: &web_sys::IdbObjectStore) -> Result<Stamped> {
+        let found = self.found.await?;
+        let to = js_sys::Math::random();
+        let mut step = None;
+        if let (Some(from), Some(noted)) = (value_of(&found), self.changes) {
+            let mut changes = Vec::with_capacity(noted.len());
+            for (id, before, after) in noted {
+                let before = before.await?;
+                changes.push(Change { id, before, after });
+            }
+            step = Some(Step { from, to, changes });
         }
-        answers.carry(class, from, stamp, Some(&changes));
+        put_stamp(
+            meta,
+            &self.class,
+            to,
+            &answers::logged(&found, step.as_ref()),
+        )?;
+        Ok(Stamped {
+            class: self.class,
+            to,
+            step,
+        })
     }
 }
 
-/// The stamp of `class` (None if it has none), asked now of `tx`, the transaction that reads
-/// its records: placed first, it is the stamp those records were written at. Await it first
-/// only when an answer may be remembered; otherwise the reads go out behind it at once.
-fn stamp(
+/// A write's new stamp, and what it changed if it was logged.
+struct Stamped {
+    class: String,
+    to: f64,
+    step: Option<Step>,
+}
+
+impl Stamped {
+    /// This tab's answers carried over the committed write, without waiting for a read.
+    fn carry(self, answers: &Answers) {
+        answers.catch_up(&self.class, self.to, self.step.as_slice());
+    }
+}
+
+/// The stamp record of `class` (undefined if it has none), asked now of `tx`, the transaction
+/// that reads its records: placed first, it holds the stamp those records were written at.
+/// Await it first only when an answer may be remembered; otherwise the reads go out behind it
+/// at once.
+fn stamp_record(
     tx: &web_sys::IdbTransaction,
     class: &str,
-) -> Result<impl std::future::Future<Output = Result<Option<f64>>>> {
-    let key = JsValue::from_str(&stamp_key(class));
-    let asked = idb::store(tx, META)?
-        .get(&key)
-        .map_err(|_| CrmError::Storage("could not read a stamp".into()))?;
-    let record = idb::request_now(&asked);
-    Ok(async move {
-        Ok(js_sys::Reflect::get(&record.await?, &"value".into())
-            .ok()
-            .and_then(|v| v.as_f64()))
-    })
+) -> Result<impl std::future::Future<Output = Result<JsValue>>> {
+    idb::get_now(&idb::store(tx, META)?, &stamp_key(class))
+}
+
+/// A stamp record's stamp.
+fn value_of(record: &JsValue) -> Option<f64> {
+    js_sys::Reflect::get(record, &"value".into())
+        .ok()
+        .and_then(|v| v.as_f64())
 }
 
 pub struct LocalStore {
@@ -218,7 +237,7 @@ impl LocalStore {
     ) -> Result<usize> {
         class_schema(class)?;
         let tx = idb::transaction(&self.db, &[class, PINS, META], true)?;
-        let mut written_here = Written::new(&tx, class, &self.answers)?;
+        let mut written_here = Written::new(&tx, class)?;
         let pins = idb::store(&tx, PINS)?;
         let mut ids: Vec<String> = Vec::new();
         let store = idb::store(&tx, class)?;
@@ -266,13 +285,21 @@ impl LocalStore {
             asked.push((idb::get_now(&pins, &key)?, key));
         }
         for ((current, key), ids) in asked.into_iter().zip(added.into_values()) {
-            let mut members = pin_members(&current.await?);
+            let current = current.await?;
+            // A bucket that holds the ids already (objects stored again) is left as it is.
+            if ids.len() <= 4 && ids.iter().all(|id| pin_holds(&current, id)) {
+                continue;
+            }
+            let mut members = pin_members(&current);
+            let held = members.len();
             members.extend(ids);
-            idb::put(&pins, &pin_record(&key, class, name, &members)?)?;
+            if members.len() > held {
+                idb::put(&pins, &pin_record(&key, class, name, &members)?)?;
+            }
         }
-        let stamp = restamp(&idb::store(&tx, META)?, class)?;
+        let stamped = written_here.restamp(&idb::store(&tx, META)?).await?;
         idb::done(&tx).await?;
-        written_here.carry(&self.answers, class, stamp).await;
+        stamped.carry(&self.answers);
         Ok(written)
     }
 
@@ -286,7 +313,7 @@ impl LocalStore {
     ) -> Result<()> {
         class_schema(class)?;
         let tx = idb::transaction(&self.db, &[class, PINS, OPS, META], true)?;
-        let mut written_here = Written::new(&tx, class, &self.answers)?;
+        let mut written_here = Written::new(&tx, class)?;
         let pins = idb::store(&tx, PINS)?;
         // The pin records that can hold the ids, every name's: the buckets they fall in (a few
         // ranges, all asked at once), or every bucket of the class.
@@ -336,9 +363,9 @@ impl LocalStore {
                 idb::delete(&store, id)?;
             }
         }
-        let stamp = restamp(&idb::store(&tx, META)?, class)?;
+        let stamped = written_here.restamp(&idb::store(&tx, META)?).await?;
         idb::done(&tx).await?;
-        written_here.carry(&self.answers, class, stamp).await;
+        stamped.carry(&self.answers);
         Ok(())
     }
 
@@ -520,11 +547,19 @@ impl LocalStore {
     ) -> Result<
         std::result::Result<Answer, Stamp<impl std::future::Future<Output = Result<Option<f64>>>>>,
     > {
-        let asked = stamp(tx, class)?;
-        if !self.answers.holds(class, key) {
-            return Ok(Err(Stamp::Asked(asked)));
+        let asked = stamp_record(tx, class)?;
+        let Some(held) = self.answers.stamp_of(class, key) else {
+            return Ok(Err(Stamp::Asked(
+                async move { Ok(value_of(&asked.await?)) },
+            )));
+        };
+        let record = asked.await?;
+        let stamp = value_of(&record);
+        // Written since: catch up with the writes logged with the stamp, if they reach back.
+        if let Some(now) = stamp.filter(|now| *now != held) {
+            self.answers
+                .catch_up(class, now, &answers::steps_of(&record));
         }
-        let stamp = asked.await?;
         Ok(match stamp.and_then(|s| self.answers.get(class, key, s)) {
             Some(answer) => Ok(answer),
             None => Err(Stamp::Read(stamp)),
@@ -698,7 +733,7 @@ impl LocalStore {
         local: Option<Value>,
     ) -> Result<PendingOp> {
         let tx = idb::transaction(&self.db, &[op_class, OPS, META], true)?;
-        let mut written_here = Written::new(&tx, op_class, &self.answers)?;
+        let mut written_here = Written::new(&tx, op_class)?;
         let meta = idb::store(&tx, META)?;
         let seq_record = idb::get(&meta, "nextSeq").await?;
         let seq = js_sys::Reflect::get(&seq_record, &"value".into())
@@ -732,9 +767,9 @@ impl LocalStore {
                 idb::delete(&store, object_id)?;
             }
         }
-        let stamp = restamp(&meta, op_class)?;
+        let stamped = written_here.restamp(&meta).await?;
         idb::done(&tx).await?;
-        written_here.carry(&self.answers, op_class, stamp).await;
+        stamped.carry(&self.answers);
         Ok(op)
     }
 
@@ -890,8 +925,7 @@ impl QueueStore for LocalStore {
 
     async fn applied(&self, op: &PendingOp, answer: &Value) -> Result<()> {
         let tx = idb::transaction(&self.db, &[&op.class_name, OPS, META], true)?;
-        let mut written_here = Written::new(&tx, &op.class_name, &self.answers)?;
-        let stamp = restamp(&idb::store(&tx, META)?, &op.class_name)?;
+        let mut written_here = Written::new(&tx, &op.class_name)?;
         idb::store(&tx, OPS)?
             .delete(&JsValue::from_f64(op.seq as f64))
             .map_err(|_| CrmError::Storage("delete op".into()))?;
@@ -904,10 +938,9 @@ impl QueueStore for LocalStore {
                 idb::put(&store, &rec)?;
             }
         }
+        let stamped = written_here.restamp(&idb::store(&tx, META)?).await?;
         idb::done(&tx).await?;
-        written_here
-            .carry(&self.answers, &op.class_name, stamp)
-            .await;
+        stamped.carry(&self.answers);
         Ok(())
     }
 
@@ -989,6 +1022,14 @@ fn pin_members(record: &JsValue) -> BTreeSet<String> {
         .and_then(|v| v.dyn_into::<js_sys::Array>().ok())
         .map(|a| a.iter().filter_map(|v| v.as_string()).collect())
         .unwrap_or_default()
+}
+
+/// Whether the pin record holds `id`, asked of it where it is (no copy of its ids).
+fn pin_holds(record: &JsValue, id: &str) -> bool {
+    js_sys::Reflect::get(record, &"ids".into())
+        .ok()
+        .and_then(|v| v.dyn_into::<js_sys::Array>().ok())
+        .is_some_and(|ids| ids.includes(&JsValue::from_str(id), 0))
 }
 
 fn pin_record(key: &str, class: &str, name: &str, members: &BTreeSet<String>) -> Result<JsValue> {
@@ -1091,7 +1132,7 @@ fn upgrade(
     if old < 3 && to >= 3 {
         let meta = idb::store(tx, META)?;
         for class in CrmClass::ALL.map(CrmClass::name) {
-            restamp(&meta, class)?;
+            put_stamp(&meta, class, js_sys::Math::random(), &js_sys::Array::new())?;
         }
     }
     if (1..4).contains(&old) && to >= 4 {

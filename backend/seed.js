@@ -88,7 +88,8 @@ async function main() {
       amount: Math.round(1000 + rand() * 99000),
       stage: pick(STAGES),
       company: pointer('Company', company.objectId),
-      contact: pointer('Contact', pick(contacts).objectId),
+      // One of the company's own people (every company has one or two).
+      contact: pointer('Contact', pick(contacts.filter((c) => c.company.objectId === company.objectId)).objectId),
       expectedCloseDate: date(new Date(now + Math.round((rand() * 240 - 60) * 86400000))),
     };
   });

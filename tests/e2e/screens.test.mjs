@@ -77,6 +77,17 @@ test('create a company, a contact and a deal; log and complete an activity; see 
   await companyPage.getByLabel('Company website').fill('https://initech.example');
   await companyPage.getByRole('button', { name: 'Save company' }).click();
   await companyPage.getByTestId('company-info').filter({ hasText: 'https://initech.example' }).waitFor();
+  // A deal opened from here closes back to here, not to the board.
+  const companyUrl = page.url();
+  await companyPage.getByRole('link', { name: 'Stapler order' }).click();
+  await page.getByRole('dialog', { name: 'Stapler order' }).getByRole('button', { name: 'Close', exact: true }).click();
+  await page.waitForURL(companyUrl);
+  // Renamed here: the board's cards show the new name at once (their company came included).
+  await companyPage.getByLabel('Company name').fill('Initech Corp');
+  await companyPage.getByRole('button', { name: 'Save company' }).click();
+  await page.getByRole('heading', { name: 'Initech Corp' }).waitFor();
+  await page.getByRole('link', { name: 'Pipeline' }).click();
+  await card(page, 'Stapler order').getByText('Initech Corp').waitFor({ timeout: 5_000 });
 
   // Dashboard: open pipeline excludes the won deal; the forecast chart is there.
   await page.getByRole('link', { name: 'Dashboard' }).click();

@@ -30,7 +30,10 @@ export async function updateRecord<K extends RecordClass>(w: Workspace, classNam
   switch (className) {
     case 'Deal': await c.updateDeal(id, changes as DealChanges); break;
     case 'Contact': await c.updateContact(id, changes as Changes<Contact>); break;
-    case 'Company': await c.updateCompany(id, changes as Changes<Company>); break;
+    case 'Company':
+      await c.updateCompany(id, changes as Changes<Company>);
+      void w.companyChanged(id).catch(() => undefined);
+      break;
     default: await c.updateActivity(id, changes as Changes<Activity>);
   }
 }

@@ -90,6 +90,16 @@ export class Workspace {
     }
   };
 
+  /** After a company was changed here: its deals read again, with it included, so the board's
+   * cards show its new name (a change of a company is no change of its deals, so the deals'
+   * live query does not bring it). Offline the board keeps the name it has. */
+  companyChanged = async (companyId: string) => {
+    if (this.closed || this.current.loaded !== 'live') return;
+    const deals = await this.client.deals().equalTo('company', { className: 'Company', objectId: companyId }).include('company').findAll();
+    if (this.closed) return;
+    for (const deal of deals) this.pipeline.upsert(deal);
+  };
+
   /** Keeps the deals pinned (incrementally), so the board opens offline next time; then the
    * contacts, companies and activities (each under its own pin), so every screen and My day
    * read from this device offline. */

@@ -2,7 +2,7 @@
 // virtualised cards; drag with the mouse, or "Move to…" from a card's menu (keyboard, touch).
 // On a phone one stage shows at a time. The board is at /pipeline; /deals/:id opens a deal over it.
 import { useCallback, useMemo, useState } from 'react';
-import { useNavigate, useParams, useSearchParams } from 'react-router';
+import { useLocation, useNavigate, useParams, useSearchParams } from 'react-router';
 import { DndContext, DragOverlay, MouseSensor, useSensor, useSensors, type Announcements, type DragEndEvent, type DragStartEvent } from '@dnd-kit/core';
 import { Alert, Badge, Button, Chip, CloseButton, Group, NativeSelect, SegmentedControl, Select, TextInput } from '@mantine/core';
 import { DatePickerInput } from '@mantine/dates';
@@ -10,6 +10,7 @@ import { useDisclosure } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { IconFilter, IconPlus, IconSearch } from '@tabler/icons-react';
 import type { Stage } from 'crm-wasm';
+import { backFrom } from '../../lib/back';
 import { usePhone } from '../../lib/layout';
 import { moveDealUndoable } from '../../data/actions';
 import { useSession } from '../../data/context';
@@ -45,6 +46,8 @@ export function Board() {
     return n;
   }, { replace: true });
   const navigate = useNavigate();
+  // Closing a deal opened from another page (a contact, a company, My day) goes back there.
+  const back = backFrom(useLocation().state);
   const phone = usePhone();
   const [phoneStage, setPhoneStage] = useState<Stage>('lead');
   // On a phone the filters fold behind one button, so the board starts near the top (they took
@@ -102,6 +105,7 @@ export function Board() {
 
   return (
     <div className="board-page" data-version={version}>
+      <h1 className="sr-only">Pipeline</h1>
       <Group className="toolbar" gap="sm" px="md" py="sm" wrap="wrap">
         <Button leftSection={<IconPlus size={16} />} onClick={() => setCreating(true)}>New deal</Button>
         <SegmentedControl aria-label="View" size="sm" value={view} onChange={setView} data={[{ value: 'board', label: 'Board' }, { value: 'list', label: 'List' }]} />
@@ -184,7 +188,7 @@ export function Board() {
       )}
       <NewDealModal opened={creating} onClose={() => setCreating(false)} client={client} />
       {askLost && <LostReasonModal dealId={askLost} onClose={() => setAskLost(undefined)} />}
-      {dealId && <DealDrawer key={dealId} dealId={dealId} onClose={() => navigate({ pathname: '/pipeline', search: window.location.search })} />}
+      {dealId && <DealDrawer key={dealId} dealId={dealId} onClose={() => navigate(back ?? { pathname: '/pipeline', search: window.location.search })} />}
     </div>
   );
 }

@@ -25,7 +25,8 @@ export function Column({ column, pipeline, version, me, onMove, dragging, nameOf
     count: column.count,
     getScrollElement: () => scroller.current,
     estimateSize: () => 112,
-    overscan: 8,
+    // A few cards beyond the visible ones: each costs its drawing when the board opens.
+    overscan: 3,
     gap: 8,
   });
   // A change of the pipeline (a card moved in or out, edited, filtered) puts other deals at the

@@ -64,7 +64,7 @@ function NewDealForm({ client, onDone }: { client: CrmClient; onDone: () => void
   return (
     <form onSubmit={submit} aria-label="New deal">
       <Stack gap="sm">
-        <TextInput label="Title" value={title} onChange={(e) => setTitle(e.currentTarget.value)} data-autofocus />
+        <TextInput label="Title" value={title} onChange={(e) => { setTitle(e.currentTarget.value); setError(undefined); }} data-autofocus />
         <Group grow>
           <NumberInput label="Amount" prefix={moneyPrefix()} thousandSeparator="," min={0} value={amount} onChange={setAmount} hideControls />
           <NativeSelect label="Stage" data={STAGE_OPTIONS} value={stage} onChange={(e) => setStage(e.currentTarget.value as Stage)} />

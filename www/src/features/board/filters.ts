@@ -21,17 +21,13 @@ const KEYS = ['q', 'overdue', 'mine', 'owner', 'from', 'before'] as const;
 export function useBoardFilters() {
   const [params, setParams] = useSearchParams();
   const { nameOf } = useMyTeam();
-  const filters: BoardFilters = useMemo(
-    () => ({
-      q: params.get('q') ?? '',
-      overdue: params.get('overdue') === '1',
-      mine: params.get('mine') === '1',
-      owner: params.get('owner') ?? '',
-      from: params.get('from') ?? '',
-      before: params.get('before') ?? '',
-    }),
-    [params],
-  );
+  // Kept while the filters' own values are the same: another parameter changing (the view)
+  // must not filter the pipeline again and redraw every card.
+  const key = KEYS.map((k) => params.get(k) ?? '').join('\n');
+  const filters: BoardFilters = useMemo(() => {
+    const [q, overdue, mine, owner, from, before] = key.split('\n');
+    return { q, overdue: overdue === '1', mine: mine === '1', owner, from, before };
+  }, [key]);
   // From the address bar as it is now, never from a render's copy of it: a handler kept from an
   // earlier render (a picker's, a Select's) must not put a cleared filter back.
   const current = () => new URLSearchParams(window.location.search);

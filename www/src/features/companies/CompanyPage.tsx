@@ -1,6 +1,7 @@
 // One company at /companies/:id: details (edit), its contacts and deals, delete.
 import { useEffect, useState, type FormEvent } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
+import { useBackState } from '../../lib/back';
 import { Alert, Anchor, Avatar, Badge, Button, Grid, Group, Paper, Stack, Text, Textarea, TextInput, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { IconArrowLeft, IconTrash } from '@tabler/icons-react';
@@ -14,6 +15,7 @@ import { stageInfo } from '../../lib/stages';
 import { DeleteCompany } from './DeleteCompany';
 
 export function CompanyPage() {
+  const back = useBackState();
   const { companyId = '' } = useParams();
   const { client, workspace } = useSession();
   const navigate = useNavigate();
@@ -111,10 +113,10 @@ export function CompanyPage() {
                   {deals.data?.map((d) => (
                     <Group key={d.objectId} justify="space-between" wrap="nowrap" data-testid="company-deal">
                       <div>
-                        <Anchor component={Link} to={`/deals/${d.objectId}`} size="sm">{d.title}</Anchor>
+                        <Anchor component={Link} to={`/deals/${d.objectId}`} state={back} size="sm">{d.title}</Anchor>
                         {refName(d.contact) && <Text size="xs" c="dimmed">{refName(d.contact)}</Text>}
                       </div>
-                      <Group gap={6} wrap="nowrap"><Badge variant="light" color={stageInfo(d.stage).color}>{stageInfo(d.stage).label}</Badge><Text size="sm">{formatMoney(d.amount)}</Text></Group>
+                      <Group gap={6} wrap="nowrap" style={{ flexShrink: 0 }}><Badge variant="light" color={stageInfo(d.stage).color} style={{ flexShrink: 0 }}>{stageInfo(d.stage).label}</Badge><Text size="sm">{formatMoney(d.amount)}</Text></Group>
                     </Group>
                   ))}
                 </Stack>

@@ -1,6 +1,7 @@
 // One contact at /contacts/:id: details (edit), their deals, their activities.
 import { useEffect, useState, type FormEvent } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
+import { useBackState } from '../../lib/back';
 import { Alert, Anchor, Avatar, Badge, Button, Grid, Group, NativeSelect, Paper, Stack, Text, Textarea, TextInput, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { IconArrowLeft, IconTrash } from '@tabler/icons-react';
@@ -18,6 +19,7 @@ import { NextStep } from '../activities/NextStep';
 import { Activities } from '../deal/Activities';
 
 export function ContactPage() {
+  const back = useBackState();
   const { contactId = '' } = useParams();
   const { client, workspace } = useSession();
   const navigate = useNavigate();
@@ -101,8 +103,8 @@ export function ContactPage() {
                 <Stack gap={6}>
                   {deals.data?.map((d) => (
                     <Group key={d.objectId} justify="space-between" wrap="nowrap">
-                      <Anchor component={Link} to={`/deals/${d.objectId}`} size="sm">{d.title}</Anchor>
-                      <Group gap={6} wrap="nowrap"><Badge variant="light" color={stageInfo(d.stage).color}>{stageInfo(d.stage).label}</Badge><Text size="sm">{formatMoney(d.amount)}</Text></Group>
+                      <Anchor component={Link} to={`/deals/${d.objectId}`} state={back} size="sm">{d.title}</Anchor>
+                      <Group gap={6} wrap="nowrap" style={{ flexShrink: 0 }}><Badge variant="light" color={stageInfo(d.stage).color} style={{ flexShrink: 0 }}>{stageInfo(d.stage).label}</Badge><Text size="sm">{formatMoney(d.amount)}</Text></Group>
                     </Group>
                   ))}
                 </Stack>

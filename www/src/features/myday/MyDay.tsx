@@ -2,6 +2,7 @@
 // across deals and contacts; one click marks one done (undoable), a menu reschedules it.
 import { useMemo } from 'react';
 import { Link } from 'react-router';
+import { useBackState } from '../../lib/back';
 import { ActionIcon, Alert, Anchor, Badge, Checkbox, Group, Loader, Menu, Paper, Stack, Text, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { IconCalendarEvent } from '@tabler/icons-react';
@@ -28,6 +29,7 @@ const BUCKETS: { id: Bucket; label: string; empty: string }[] = [
 ];
 
 export function MyDay() {
+  const back = useBackState();
   const { client, user, workspace } = useSession();
   const today = todayStart();
   const list = useActivities(
@@ -58,7 +60,7 @@ export function MyDay() {
     if (!r) return null;
     if (r.className === 'Deal') {
       const deal = workspace.pipeline.get(r.objectId);
-      return <Anchor component={Link} to={`/deals/${r.objectId}`} size="sm">{deal?.title ?? 'A deal'}</Anchor>;
+      return <Anchor component={Link} to={`/deals/${r.objectId}`} state={back} size="sm">{deal?.title ?? 'A deal'}</Anchor>;
     }
     const contact = contacts.data?.find((c) => c.objectId === r.objectId);
     return <Anchor component={Link} to={`/contacts/${r.objectId}`} size="sm">{contact?.name ?? 'A contact'}</Anchor>;

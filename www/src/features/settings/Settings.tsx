@@ -98,7 +98,7 @@ function Forecast() {
       <form onSubmit={save} aria-label="Forecast">
         <Stack gap="sm">
           <Title order={2} size="h5">Forecast</Title>
-          <Text size="sm" c="dimmed">Amounts are shown in your currency, and the weighted forecast counts each open deal at its stage’s chance of winning. Only you see these settings.</Text>
+          <Text size="sm" c="dimmed">Amounts are written with your currency’s symbol and format (they are not converted: deals hold plain amounts), and the weighted forecast counts each open deal at its stage’s chance of winning. Only you see these settings.</Text>
           <Select label="Currency" searchable data={CURRENCY_OPTIONS} value={form.currency} onChange={(v) => v && setDraft({ ...form, currency: v })} disabled={!loaded} allowDeselect={false} maw={320} />
           <SimpleGrid cols={{ base: 2, sm: 3 }} spacing="sm">
             {STAGES.map((s) => (

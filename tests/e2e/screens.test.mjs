@@ -65,6 +65,23 @@ test('create a company, a contact and a deal; log and complete an activity; see 
   await detail.getByText('Kick-off', { exact: true }).waitFor();
   await detail.getByRole('checkbox', { name: 'Done: Kick-off' }).click();
   await detail.getByText('Meeting · Dec 1, 2026 · done').waitFor();
+  // Edited in place; deleted, then brought back with Undo.
+  await detail.getByRole('button', { name: 'Actions for Kick-off' }).click();
+  await page.getByRole('menuitem', { name: 'Edit' }).click();
+  const editing = detail.getByRole('form', { name: 'Edit Kick-off' });
+  await editing.getByLabel('Activity subject').fill('Kick-off meeting');
+  await editing.getByRole('button', { name: 'Save activity' }).click();
+  await detail.getByText('Kick-off meeting', { exact: true }).waitFor();
+  const bySubject = (subject) => rest('GET', `/classes/Activity?where=${encodeURIComponent(JSON.stringify({ subject }))}`, undefined, me.token);
+  assert.equal((await bySubject('Kick-off meeting')).results.length, 1, 'the new subject is on the server');
+  assert.equal((await bySubject('Kick-off meeting')).results[0].type, 'meeting', 'an unchanged type is kept');
+  await detail.getByRole('button', { name: 'Actions for Kick-off meeting' }).click();
+  await page.getByRole('menuitem', { name: 'Delete' }).click();
+  await detail.getByText('Kick-off meeting', { exact: true }).waitFor({ state: 'detached' });
+  assert.equal((await bySubject('Kick-off meeting')).results.length, 0, 'deleted on the server');
+  await page.getByRole('alert').filter({ hasText: 'Activity “Kick-off meeting” deleted.' }).getByRole('button', { name: 'Undo' }).click();
+  await detail.getByText('Kick-off meeting', { exact: true }).waitFor();
+  assert.equal((await bySubject('Kick-off meeting')).results.length, 1, 'undo brings it back');
   await detail.getByRole('button', { name: 'Close', exact: true }).click();
 
   // Company page: its contact and its deal.

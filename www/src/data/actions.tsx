@@ -1,8 +1,9 @@
 // Writes the screens make, in one place: online through the client, offline through the local
 // store's queue; the pipeline is updated at once, and deletes can be undone.
-import type { Changes, Company, Contact, Deal, DealChanges, Stage } from 'crm-wasm';
+import type { Activity, Changes, Company, Contact, Deal, DealChanges, Stage } from 'crm-wasm';
 import { Button, Group, Text } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
+import { activitiesChanged } from './activities';
 import { describeError } from './crm';
 import { createRecord, destroyRecord, isOffline as offline, updateRecord, withChanges } from './records';
 import type { Workspace } from './workspace';
@@ -130,6 +131,16 @@ export async function deleteContact(w: Workspace, contact: Contact, after: () =>
   undoable(`Contact “${contact.name}” deleted.`, async () => {
     await restore();
     after();
+  });
+}
+
+/** Deletes an activity, with Undo (created again under its id). */
+export async function deleteActivity(w: Workspace, activity: Activity): Promise<void> {
+  await destroyRecord(w, 'Activity', activity.objectId!);
+  activitiesChanged();
+  undoable(`Activity “${activity.subject}” deleted.`, async () => {
+    await createRecord(w, 'Activity', restorable(activity));
+    activitiesChanged();
   });
 }
 

@@ -1,4 +1,4 @@
-// Activities: the writes the screens make (log, done, reschedule), online through the client and
+// Activities: the writes the screens make (log, done, reschedule, edit; delete is in actions), online through the client and
 // offline through the local store's queue, and each deal's and contact's next step. Every write
 // tells the screens that show activities (My day, timelines, cards) to read them again.
 import { useEffect, useMemo } from 'react';
@@ -16,20 +16,21 @@ export function onActivitiesChanged(listener: () => void): () => void {
     listeners.delete(listener);
   };
 }
-function changed() {
+/** Tells the screens that show activities to read them again (after a write made here). */
+export function activitiesChanged() {
   for (const l of [...listeners]) l();
 }
 
 export async function createActivity(w: Workspace, activity: Activity): Promise<void> {
   if (isOffline(w)) await w.state.local!.create('Activity', activity);
   else await w.client.createActivity(activity);
-  changed();
+  activitiesChanged();
 }
 
 export async function updateActivity(w: Workspace, id: string, changes: Changes<Activity>): Promise<void> {
   if (isOffline(w)) await w.state.local!.update('Activity', id, changes);
   else await w.client.updateActivity(id, changes);
-  changed();
+  activitiesChanged();
 }
 
 /** A query's answer that is read again after every activity write. */

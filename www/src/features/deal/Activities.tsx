@@ -1,14 +1,16 @@
 // The activity timeline of a deal or a contact, and the form to log one (subject and date
-// required: checked here, before any request).
+// required: checked here, before any request); each activity can be marked done, edited in
+// place or deleted (with Undo).
 import { useState, type FormEvent } from 'react';
-import { Alert, Button, Checkbox, Group, NativeSelect, Stack, Text, TextInput, ThemeIcon, Title } from '@mantine/core';
+import { ActionIcon, Alert, Button, Checkbox, Group, Menu, NativeSelect, Stack, Text, TextInput, ThemeIcon, Title } from '@mantine/core';
 import { DateInput } from '@mantine/dates';
-import { IconMail, IconNote, IconPhone, IconUsers } from '@tabler/icons-react';
+import { IconDots, IconMail, IconNote, IconPhone, IconUsers } from '@tabler/icons-react';
 import type { Activity, ActivityType, RelatedTo } from 'crm-wasm';
+import { deleteActivity } from '../../data/actions';
 import { createActivity, updateActivity, useActivities } from '../../data/activities';
 import { useSession } from '../../data/context';
 import { describeError } from '../../data/crm';
-import { dayToIso, formatDate } from '../../lib/format';
+import { dayToIso, formatDate, isoToDay } from '../../lib/format';
 
 const TYPES: { value: ActivityType; label: string; icon: typeof IconPhone }[] = [
   { value: 'call', label: 'Call', icon: IconPhone },
@@ -27,6 +29,7 @@ export function Activities({ relatedTo }: { relatedTo: RelatedTo }) {
   // leave an Escape from an element marked data-mantine-stop-propagation alone).
   const [picking, setPicking] = useState(false);
   const [errors, setErrors] = useState<{ subject?: string; due?: string; save?: string }>({});
+  const [editing, setEditing] = useState<string>();
 
   async function log(e: FormEvent) {
     e.preventDefault();
@@ -48,6 +51,14 @@ export function Activities({ relatedTo }: { relatedTo: RelatedTo }) {
   async function done(a: Activity, completed: boolean) {
     try {
       await updateActivity(workspace, a.objectId!, { completedAt: completed ? new Date().toISOString() : null });
+    } catch (err) {
+      setErrors({ save: describeError(err) });
+    }
+  }
+
+  async function remove(a: Activity) {
+    try {
+      await deleteActivity(workspace, a);
     } catch (err) {
       setErrors({ save: describeError(err) });
     }
@@ -76,6 +87,13 @@ export function Activities({ relatedTo }: { relatedTo: RelatedTo }) {
       <ul className="timeline">
         {list.data?.map((a) => {
           const t = TYPES.find((x) => x.value === a.type) ?? TYPES[3]!;
+          if (editing === a.objectId) {
+            return (
+              <li key={a.objectId}>
+                <EditActivity activity={a} onDone={() => setEditing(undefined)} />
+              </li>
+            );
+          }
           return (
             <li key={a.objectId} className={a.completedAt ? 'done' : ''}>
               <ThemeIcon size={26} radius="xl" variant="light" color={a.completedAt ? 'gray' : 'indigo'} aria-hidden><t.icon size={15} /></ThemeIcon>
@@ -84,10 +102,70 @@ export function Activities({ relatedTo }: { relatedTo: RelatedTo }) {
                 <Text size="xs" c="dimmed">{t.label} · {formatDate(a.dueDate)}{a.completedAt ? ' · done' : ''}</Text>
               </div>
               <Checkbox aria-label={`Done: ${a.subject}`} checked={!!a.completedAt} onChange={(e) => done(a, e.currentTarget.checked)} />
+              <Menu position="bottom-end" withinPortal shadow="md">
+                <Menu.Target>
+                  <ActionIcon variant="subtle" color="gray" size="sm" aria-label={`Actions for ${a.subject}`}><IconDots size={15} /></ActionIcon>
+                </Menu.Target>
+                <Menu.Dropdown>
+                  <Menu.Item onClick={() => setEditing(a.objectId)}>Edit</Menu.Item>
+                  <Menu.Item color="red" onClick={() => void remove(a)}>Delete</Menu.Item>
+                </Menu.Dropdown>
+              </Menu>
             </li>
           );
         })}
       </ul>
     </Stack>
+  );
+}
+
+/** One activity's type, subject and date, edited in place; only what changed is sent. */
+function EditActivity({ activity, onDone }: { activity: Activity; onDone: () => void }) {
+  const { workspace } = useSession();
+  // A type this app does not know (written by a newer one) shows as a note, and is kept unless
+  // the type is changed here.
+  const [shownType] = useState<ActivityType>(TYPES.find((t) => t.value === activity.type)?.value ?? 'note');
+  const [type, setType] = useState(shownType);
+  const [subject, setSubject] = useState(activity.subject ?? '');
+  const [due, setDue] = useState<string | null>(activity.dueDate ? isoToDay(activity.dueDate) : null);
+  const [error, setError] = useState<string>();
+  const [busy, setBusy] = useState(false);
+
+  async function save(e: FormEvent) {
+    e.preventDefault();
+    if (!subject.trim()) return setError('Enter a subject');
+    if (!due) return setError('Pick a date');
+    const dueDate = dayToIso(due);
+    const changes = {
+      ...(type !== shownType ? { type } : {}),
+      ...(subject.trim() !== activity.subject ? { subject: subject.trim() } : {}),
+      ...(dueDate !== activity.dueDate ? { dueDate } : {}),
+    };
+    if (Object.keys(changes).length === 0) return onDone();
+    setBusy(true);
+    try {
+      await updateActivity(workspace, activity.objectId!, changes);
+      onDone();
+    } catch (err) {
+      setError(describeError(err));
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form onSubmit={save} aria-label={`Edit ${activity.subject}`} noValidate style={{ flex: 1, minWidth: 0 }}>
+      <Stack gap="xs">
+        <Group grow align="flex-start" gap="xs">
+          <NativeSelect label="Type" data={TYPES.map(({ value, label }) => ({ value, label }))} value={type} onChange={(e) => setType(e.currentTarget.value as ActivityType)} />
+          <DateInput label="Due date" valueFormat="D MMM YYYY" value={due} onChange={setDue} withAsterisk />
+        </Group>
+        <TextInput label="Activity subject" value={subject} onChange={(e) => { setSubject(e.currentTarget.value); setError(undefined); }} withAsterisk data-autofocus />
+        {error && <Alert color="red" variant="light" role="alert">{error}</Alert>}
+        <Group justify="flex-end" gap="xs">
+          <Button variant="default" size="xs" onClick={onDone}>Cancel</Button>
+          <Button type="submit" size="xs" loading={busy}>Save activity</Button>
+        </Group>
+      </Stack>
+    </form>
   );
 }

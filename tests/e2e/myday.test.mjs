@@ -50,7 +50,7 @@ test('My day opens first: overdue, today and this week; done with Undo; reschedu
   await page.getByRole('link', { name: 'My day' }).click();
   const overdue = page.getByRole('region', { name: 'Overdue' });
   const todayList = page.getByRole('region', { name: 'Today' });
-  const week = page.getByRole('region', { name: 'This week' });
+  const week = page.getByRole('region', { name: 'Next 7 days' });
   await overdue.getByText('Chase the invoice').waitFor();
   await overdue.getByRole('link', { name: 'Planned deal' }).waitFor();
   await todayList.getByText('Demo with Cleo').waitFor();
@@ -67,7 +67,7 @@ test('My day opens first: overdue, today and this week; done with Undo; reschedu
   await todayList.getByText('Demo with Cleo').waitFor();
   assert.equal((await rest('GET', `/classes/Activity/${now1.objectId}`, undefined, me.token)).completedAt, undefined);
 
-  // Reschedule the overdue call to tomorrow: it moves to This week, with the new date stored.
+  // Reschedule the overdue call to tomorrow: it moves to Next 7 days, with the new date stored.
   await overdue.getByRole('button', { name: 'Reschedule Chase the invoice' }).click();
   await page.getByRole('menuitem', { name: 'Tomorrow' }).click();
   await week.getByText('Chase the invoice').waitFor();

@@ -25,7 +25,7 @@ type Bucket = 'overdue' | 'today' | 'week';
 const BUCKETS: { id: Bucket; label: string; empty: string }[] = [
   { id: 'overdue', label: 'Overdue', empty: 'Nothing overdue.' },
   { id: 'today', label: 'Today', empty: 'Nothing due today.' },
-  { id: 'week', label: 'This week', empty: 'Nothing else due in the next seven days.' },
+  { id: 'week', label: 'Next 7 days', empty: 'Nothing else due in the next seven days.' },
 ];
 
 export function MyDay() {

@@ -85,7 +85,7 @@ export function DealList({ version }: { version: number }) {
                 <Table.Tr key={d.objectId} data-index={row.index} ref={virtualizer.measureElement} bg={selection.has(d.objectId!) ? 'var(--mantine-color-indigo-light)' : undefined}>
                   <Table.Td><SelectRow selection={selection} id={d.objectId!} name={d.title} /></Table.Td>
                   <Table.Td><Anchor component={Link} to={{ pathname: `/deals/${d.objectId}`, search: location.search }} fw={500}>{d.title}</Anchor></Table.Td>
-                  <Table.Td><Badge variant="light" color={info.color} data-testid="deal-stage">{info.label}</Badge></Table.Td>
+                  <Table.Td><Badge variant="light" color={info.color} data-testid="deal-stage" miw="max-content">{info.label}</Badge></Table.Td>
                   <Table.Td ta="right">{formatMoney(d.amount)}</Table.Td>
                   <Table.Td className="hide-phone" data-testid="deal-owner">{owner(d)}</Table.Td>
                   <Table.Td className="hide-phone" c={overdue ? 'red.8' : undefined} fw={overdue ? 600 : undefined} data-overdue={overdue || undefined}>{formatDate(d.expectedCloseDate)}</Table.Td>

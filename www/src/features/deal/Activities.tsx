@@ -2,7 +2,7 @@
 // required: checked here, before any request); each activity can be marked done, edited in
 // place or deleted (with Undo).
 import { useState, type FormEvent } from 'react';
-import { ActionIcon, Alert, Button, Checkbox, Group, Menu, NativeSelect, Stack, Text, TextInput, ThemeIcon, Title } from '@mantine/core';
+import { ActionIcon, Alert, Button, Checkbox, Group, Menu, NativeSelect, Paper, Stack, Text, TextInput, ThemeIcon, Title } from '@mantine/core';
 import { DateInput } from '@mantine/dates';
 import { IconDots, IconMail, IconNote, IconPhone, IconUsers } from '@tabler/icons-react';
 import type { Activity, ActivityType, RelatedTo } from 'crm-wasm';
@@ -153,7 +153,7 @@ function EditActivity({ activity, onDone }: { activity: Activity; onDone: () => 
   }
 
   return (
-    <form onSubmit={save} aria-label={`Edit ${activity.subject}`} noValidate style={{ flex: 1, minWidth: 0 }}>
+    <Paper component="form" withBorder p="xs" bg="var(--mantine-color-gray-0)" onSubmit={save} aria-label={`Edit ${activity.subject}`} noValidate style={{ flex: 1, minWidth: 0 }}>
       <Stack gap="xs">
         <Group grow align="flex-start" gap="xs">
           <NativeSelect label="Type" data={TYPES.map(({ value, label }) => ({ value, label }))} value={type} onChange={(e) => setType(e.currentTarget.value as ActivityType)} />
@@ -166,6 +166,6 @@ function EditActivity({ activity, onDone }: { activity: Activity; onDone: () => 
           <Button type="submit" size="xs" loading={busy}>Save activity</Button>
         </Group>
       </Stack>
-    </form>
+    </Paper>
   );
 }

@@ -1016,20 +1016,22 @@ fn prop_str(v: &JsValue, key: &str) -> Option<String> {
     js_sys::Reflect::get(v, &key.into()).ok()?.as_string()
 }
 
-fn pin_members(record: &JsValue) -> BTreeSet<String> {
+/// A pin record's ids, as it holds them.
+fn pin_ids(record: &JsValue) -> Option<js_sys::Array> {
     js_sys::Reflect::get(record, &"ids".into())
         .ok()
         .and_then(|v| v.dyn_into::<js_sys::Array>().ok())
+}
+
+fn pin_members(record: &JsValue) -> BTreeSet<String> {
+    pin_ids(record)
         .map(|a| a.iter().filter_map(|v| v.as_string()).collect())
         .unwrap_or_default()
 }
 
 /// Whether the pin record holds `id`, asked of it where it is (no copy of its ids).
 fn pin_holds(record: &JsValue, id: &str) -> bool {
-    js_sys::Reflect::get(record, &"ids".into())
-        .ok()
-        .and_then(|v| v.dyn_into::<js_sys::Array>().ok())
-        .is_some_and(|ids| ids.includes(&JsValue::from_str(id), 0))
+    pin_ids(record).is_some_and(|ids| ids.includes(&JsValue::from_str(id), 0))
 }
 
 fn pin_record(key: &str, class: &str, name: &str, members: &BTreeSet<String>) -> Result<JsValue> {

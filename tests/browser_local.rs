@@ -780,6 +780,80 @@ async fn a_remembered_answer_is_given_only_while_no_tab_has_written_the_class() 
     crm_wasm::browser::local_store::wipe(&name).await.unwrap();
 }
 
+// Damages the log of writes kept with `class`'s stamp, as other code on the origin (or a bug)
+// could: the newest step's first change, in the way `how` names.
+#[wasm_bindgen::prelude::wasm_bindgen(inline_js = r#"
+export function damage_log(name, cls, how) {
+  return new Promise((resolve, reject) => {
+    const req = indexedDB.open(name);
+    req.onerror = () => reject(req.error);
+    req.onsuccess = () => {
+      const db = req.result;
+      const tx = db.transaction(['meta'], 'readwrite');
+      const meta = tx.objectStore('meta');
+      const got = meta.get('stamp/' + cls);
+      got.onsuccess = () => {
+        const record = got.result;
+        const change = record.log[record.log.length - 1].changes[0];
+        if (how === 'json') change.after.json = '{"title": broken';
+        else if (how === 'objectId') change.after.objectId = 'someone-else';
+        else if (how === 'after') change.after = 'not a record';
+        else if (how === 'before') change.before = 42;
+        else if (how === 'change') record.log[record.log.length - 1].changes[0] = null;
+        else throw new Error('no such damage: ' + how);
+        meta.put(record);
+      };
+      tx.oncomplete = () => { db.close(); resolve(); };
+      tx.onerror = () => reject(tx.error);
+    };
+  });
+}
+"#)]
+extern "C" {
+    fn damage_log(name: &str, class: &str, how: &str) -> js_sys::Promise;
+}
+
+#[wasm_bindgen_test]
+async fn a_damaged_log_of_writes_makes_the_answers_be_read_again() {
+    use crm_wasm::browser::local_store::LocalStore;
+    let name = unique("crm-wasm-test/damaged-log/");
+    let here = LocalStore::open(&name).await.unwrap();
+    let there = LocalStore::open(&name).await.unwrap();
+    here.pin("Deal", &stamped_deals(60), "_default")
+        .await
+        .unwrap();
+    let page = Query::new()
+        .equal_to("stage", "won")
+        .ascending("expectedCloseDate")
+        .limit(5);
+    let (first, _) = read(&here, page.clone()).await;
+    for how in ["json", "objectId", "after", "before", "change"] {
+        // Another tab writes a won deal closing first (again, retitled), and its log is damaged.
+        let mut early = stamped_deals(1).remove(0);
+        early["objectId"] = json!("early");
+        early["title"] = json!(format!("early, then {how}"));
+        early["expectedCloseDate"] = json!("2026-05-01T00:00:00.000Z");
+        there.pin("Deal", &[early], "_default").await.unwrap();
+        wasm_bindgen_futures::JsFuture::from(damage_log(&name, "Deal", how))
+            .await
+            .unwrap();
+        let reused = here.answers_reused();
+        let (found, n) = read(&here, page.clone()).await;
+        assert_eq!(ids(&found)[0], "early", "{how}");
+        assert_eq!(found[0]["title"], json!(format!("early, then {how}")));
+        assert_eq!(ids(&found)[1..], ids(&first)[..4], "{how}");
+        assert_eq!(n, 21, "{how}");
+        assert_eq!(
+            here.answers_reused(),
+            reused,
+            "{how}: every answer read again"
+        );
+    }
+    here.close();
+    there.close();
+    crm_wasm::browser::local_store::wipe(&name).await.unwrap();
+}
+
 #[wasm_bindgen_test]
 async fn a_version_2_tab_lets_go_of_the_database_when_the_current_version_opens_it() {
     use crm_wasm::browser::local_store::{LocalStore, VERSION};

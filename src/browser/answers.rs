@@ -112,11 +112,11 @@ pub fn steps_of(record: &JsValue) -> Vec<Step> {
             let Some(id) = get(&c, "id").as_string() else {
                 return Vec::new();
             };
-            read.push(Change {
-                id,
-                before: get(&c, "before"),
-                after: get(&c, "after"),
-            });
+            let (before, after) = (get(&c, "before"), get(&c, "after"));
+            if !(logged_as(&before, &id, false) && logged_as(&after, &id, true)) {
+                return Vec::new();
+            }
+            read.push(Change { id, before, after });
         }
         steps.push(Step {
             from,
@@ -125,6 +125,23 @@ pub fn steps_of(record: &JsValue) -> Vec<Step> {
         });
     }
     steps
+}
+
+/// Whether `record`, logged as a change of `id`, can be carried: none, or the record of `id`
+/// (and, for a record after the write, one whose JSON text is an object, as a page hands it
+/// out). A damaged log then makes an answer be read again rather than fail or be wrong.
+fn logged_as(record: &JsValue, id: &str, whole: bool) -> bool {
+    if record.is_undefined() {
+        return true;
+    }
+    if !record.is_object() || get(record, "objectId").as_string().as_deref() != Some(id) {
+        return false;
+    }
+    !whole
+        || get(record, "json")
+            .as_string()
+            .and_then(|text| js_sys::JSON::parse(&text).ok())
+            .is_some_and(|o| o.is_object() && !js_sys::Array::is_array(&o))
 }
 
 /// The log to keep with a new stamp: `found`'s log (the stamp record the write found), then
@@ -244,6 +261,10 @@ fn carried(answer: &Answer, scope: &Scope, changes: &[Change]) -> Option<Answer>
             let mut page: Vec<JsValue> = records.iter().collect();
             let key = |r: &JsValue| super::local_store::key_of(r, Some(def));
             for c in changes {
+                // A page is handed out only of ASCII ids (see `crm_wasm_records_page`).
+                if !c.id.is_ascii() {
+                    return None;
+                }
                 let full = page.len() >= *wanted;
                 let last = page.last().map(key);
                 let id = JsValue::from_str(&c.id);

@@ -57,9 +57,14 @@ test('search answers a typed query: any case, no accents, e-mail, phone, through
   await input.fill(`renewal ${s.tag}`);
   await hits(page).filter({ hasText: `Renewal ${s.tag}` }).click();
   await page.waitForURL(new RegExp(`/deals/${s.deal.objectId}$`));
+  // The deal opens over the board; Escape closes it. Each waited for, as a person sees it: on a
+  // slow machine a drawer still opening takes the focus (its focus trap) from what came after.
+  const drawer = page.getByRole('dialog', { name: `Renewal ${s.tag}` });
+  await drawer.waitFor();
+  await page.keyboard.press('Escape');
+  await drawer.waitFor({ state: 'detached' });
 
   // "/" opens it too (outside a text field).
-  await page.keyboard.press('Escape');
   await page.locator('body').click({ position: { x: 5, y: 300 } });
   await page.keyboard.press('/');
   await input.waitFor();

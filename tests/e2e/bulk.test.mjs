@@ -14,6 +14,88 @@ const undo = (page, text) => notice(page, text).getByRole('button', { name: 'Und
 const listView = (page) => page.locator('label', { hasText: /^List$/ }).click();
 const get = (className, id, token) => rest('GET', `/classes/${className}/${id}`, undefined, token);
 
+test('deals list: sorted by a column header (kept in the URL), with the count, total and forecast; the board orders its cards', async () => {
+  const me = await signUp('sortlist');
+  const close = (day) => (day ? { expectedCloseDate: { __type: 'Date', iso: `${day}T00:00:00.000Z` } } : {});
+  const made = [
+    { title: 'sort alpha', amount: 100, stage: 'lead', ...close('2027-01-10') },
+    { title: 'Sort Bravo', amount: 4000, stage: 'lead', ...close('2027-02-01') },
+    { title: 'Sort Charlie', amount: 2500, stage: 'proposal', ...close('2027-01-01') },
+    { title: 'Sort Delta', amount: 500, stage: 'lead', ...close('2027-03-01') },
+    { title: 'Sort Echo', stage: 'won' },
+  ];
+  for (const d of made) assert.ok((await rest('POST', '/classes/Deal', d, me.token)).objectId);
+  const { context, page, errors } = await logInToBoard(app, me, { width: 1440, height: 900 });
+  await listView(page);
+  const table = page.getByRole('table', { name: 'Deals' });
+  await table.getByRole('link', { name: 'Sort Echo' }).waitFor();
+  const order = () => table.getByRole('row').getByRole('link').allTextContents();
+  const shows = async (want, what) => {
+    for (let i = 0; i < 50 && (await order()).join() !== want.join(); i++) await page.waitForTimeout(100);
+    assert.deepEqual(await order(), want, what);
+  };
+  const sortBy = (name) => table.getByRole('columnheader').getByRole('button', { name, exact: true }).click();
+  const sorted = (name) => table.getByRole('columnheader', { name }).getAttribute('aria-sort');
+
+  // By stage (lead, proposal, won), each stage by close date: the board's order.
+  await shows(['sort alpha', 'Sort Bravo', 'Sort Delta', 'Sort Charlie', 'Sort Echo'], 'by stage');
+  assert.equal(await sorted('Stage'), 'ascending');
+  // The sums are of every deal the filters leave: 5 deals, $7,100 (no amount counts nothing).
+  const sums = page.getByTestId('list-sums');
+  await sums.filter({ hasText: '5 deals' }).filter({ hasText: '$7,100 total' }).waitFor();
+
+  // Amount: largest first, then smallest first; a deal with no amount last either way.
+  await sortBy('Amount');
+  await shows(['Sort Bravo', 'Sort Charlie', 'Sort Delta', 'sort alpha', 'Sort Echo'], 'amount, largest first');
+  assert.equal(await sorted('Amount'), 'descending');
+  assert.equal(await sorted('Stage'), null);
+  assert.match(page.url(), /[?&]sort=-amount\b/);
+  await page.screenshot({ path: path.join(artifacts, 'daily-list-sorted-desktop.png') });
+  await sortBy('Amount');
+  await shows(['sort alpha', 'Sort Delta', 'Sort Charlie', 'Sort Bravo', 'Sort Echo'], 'amount, smallest first');
+  assert.equal(await sorted('Amount'), 'ascending');
+  // Close date, soonest first across stages; title, in any case.
+  await sortBy('Closes');
+  await shows(['Sort Charlie', 'sort alpha', 'Sort Bravo', 'Sort Delta', 'Sort Echo'], 'closing soonest');
+  await sortBy('Title');
+  await shows(['sort alpha', 'Sort Bravo', 'Sort Charlie', 'Sort Delta', 'Sort Echo'], 'title');
+  // A reload keeps the order (it is in the URL), and the sums do not change with it.
+  await page.reload();
+  await table.getByRole('link', { name: 'Sort Echo' }).waitFor();
+  await shows(['sort alpha', 'Sort Bravo', 'Sort Charlie', 'Sort Delta', 'Sort Echo'], 'title, after a reload');
+  await sums.filter({ hasText: '5 deals' }).filter({ hasText: '$7,100 total' }).waitFor();
+  // The filters narrow the sums too.
+  await page.getByRole('textbox', { name: 'Search deals' }).fill('alpha');
+  await sums.filter({ hasText: '1 deal' }).filter({ hasText: '$100 total' }).waitFor();
+  await page.getByRole('button', { name: 'Clear search' }).click();
+  // Stage goes back to the list by stage.
+  await sortBy('Stage');
+  await shows(['sort alpha', 'Sort Bravo', 'Sort Delta', 'Sort Charlie', 'Sort Echo'], 'by stage again');
+  assert.doesNotMatch(page.url(), /[?&]sort=/);
+
+  // The board orders the cards of each stage the same ways.
+  await page.locator('label', { hasText: /^Board$/ }).click();
+  const lead = column(page, 'Lead');
+  const cards = () => lead.getByRole('article').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')));
+  await lead.getByRole('article', { name: 'Deal Sort Delta' }).waitFor();
+  assert.deepEqual(await cards(), ['Deal sort alpha', 'Deal Sort Bravo', 'Deal Sort Delta']);
+  await page.getByRole('combobox', { name: 'Order of the cards' }).selectOption({ label: 'Largest amount' });
+  for (let i = 0; i < 50 && (await cards())[0] !== 'Deal Sort Bravo'; i++) await page.waitForTimeout(100);
+  assert.deepEqual(await cards(), ['Deal Sort Bravo', 'Deal Sort Delta', 'Deal sort alpha']);
+  await page.screenshot({ path: path.join(artifacts, 'daily-board-order-desktop.png') });
+  // On a phone the list keeps its sums and sortable headers in 390 px.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await listView(page);
+  await sums.filter({ hasText: '5 deals' }).waitFor();
+  await shows(['Sort Bravo', 'Sort Charlie', 'Sort Delta', 'sort alpha', 'Sort Echo'], "the board's order, in the list");
+  await sortBy('Title');
+  await shows(['sort alpha', 'Sort Bravo', 'Sort Charlie', 'Sort Delta', 'Sort Echo'], 'title, on a phone');
+  assert.equal(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), true, 'no sideways scrolling');
+  await page.screenshot({ path: path.join(artifacts, 'daily-list-sorted-phone.png') });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test('deals list: select rows, change their stage, assign them, delete them; each undone in one click', async () => {
   const me = await signUp('bulk');
   const colleague = await signUp('bulkmate');

@@ -24,7 +24,7 @@ import { LostReasonModal } from '../deal/LostReason';
 import { CardView } from './Card';
 import { Column } from './Column';
 import { DealList } from './DealList';
-import { useApplyFilters, useBoardFilters } from './filters';
+import { SORT_CHOICES, useApplyFilters, useApplySort, useBoardFilters, useDealSort } from './filters';
 import { NewDealModal } from './NewDealModal';
 import { DEAL_COLUMNS } from '../import/columns';
 import { ExportCsv } from '../import/ExportCsv';
@@ -35,6 +35,8 @@ export function Board() {
   const version = usePipeline(pipeline);
   const { filters, setFilter, active, clear } = useBoardFilters();
   useApplyFilters(pipeline, filters, user.objectId);
+  const { sort, setSort, sortParam, setSortParam } = useDealSort();
+  useApplySort(pipeline, sort);
   const { dealId } = useParams();
   // The board or the list (?view=list), with the same filters.
   const [params, setParams] = useSearchParams();
@@ -162,6 +164,15 @@ export function Board() {
             />
           </>
         )}
+        {view === 'board' && (
+          <NativeSelect
+            aria-label="Order of the cards"
+            data={SORT_CHOICES.some((c) => c.value === sortParam) ? SORT_CHOICES : [...SORT_CHOICES, { value: sortParam, label: 'As sorted in the list' }]}
+            value={sortParam}
+            onChange={(e) => setSortParam(e.currentTarget.value)}
+            className="card-order"
+          />
+        )}
         {phone && view === 'board' && (
           <NativeSelect aria-label="Stage shown" data={STAGE_OPTIONS} value={phoneStage} onChange={(e) => setPhoneStage(e.currentTarget.value as Stage)} className="phone-stage" />
         )}
@@ -174,7 +185,7 @@ export function Board() {
           </Group>
         </Alert>
       )}
-      {view === 'list' ? <DealList version={version} /> : (
+      {view === 'list' ? <DealList version={version} sort={sort} onSort={setSort} /> : (
       <DndContext sensors={sensors} onDragStart={onDragStart} onDragEnd={onDragEnd} onDragCancel={() => setDragging(undefined)} accessibility={{ announcements, screenReaderInstructions: { draggable: 'Use the Move to menu to move this deal to another stage.' } }}>
         <div className={`board${phone ? ' board-phone' : ''}`}>
           {shown.map((column) => (

@@ -1,11 +1,13 @@
 // The deals as a list (the board's other view, same filters): select rows, then assign an owner,
-// change the stage or delete them together, each with one Undo. Only the rows in view are drawn
-// (hundreds of rows took seconds to draw in dev mode).
-import { useMemo, useRef } from 'react';
+// change the stage or delete them together, each with one Undo. By stage, or sorted by a column
+// (its header; the order is kept in the URL); the count, total and forecast of every deal the
+// filters leave. Only the rows in view are drawn (hundreds of rows took seconds in dev mode).
+import { useMemo, useRef, type ReactNode } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { Link, useLocation } from 'react-router';
-import { Anchor, Badge, Paper, Table, Text } from '@mantine/core';
-import type { Deal } from 'crm-wasm';
+import { Anchor, Badge, Group, Paper, Table, Text, UnstyledButton } from '@mantine/core';
+import { IconArrowDown, IconArrowUp, IconSelector } from '@tabler/icons-react';
+import type { Deal, Sort, SortKey } from 'crm-wasm';
 import { bulkDelete, bulkUpdateDeals } from '../../data/actions';
 import { useNextActivities } from '../../data/activities';
 import { useSession } from '../../data/context';
@@ -13,13 +15,14 @@ import { useMyTeam } from '../../data/team';
 import { formatDate, formatMoney, isOverdue } from '../../lib/format';
 import { isOpen, stageInfo } from '../../lib/stages';
 import { NextStep } from '../activities/NextStep';
+import { compareDeals } from './filters';
 import { BulkBar, SelectAll, SelectRow } from '../bulk/BulkBar';
 import { useSelection } from '../bulk/selection';
 
 /** More rows than this are not drawn: the filters narrow the list. */
 const SHOWN = 500;
 
-export function DealList({ version }: { version: number }) {
+export function DealList({ version, sort, onSort }: { version: number; sort: Sort | null; onSort: (sort: Sort | null) => void }) {
   const { user, workspace } = useSession();
   const { pipeline } = workspace;
   const location = useLocation();
@@ -27,14 +30,27 @@ export function DealList({ version }: { version: number }) {
   const next = useNextActivities();
   const deals = useMemo(() => {
     const out: Deal[] = [];
-    for (const c of pipeline.columns()) out.push(...pipeline.page(c.stage, 0, Math.min(c.count, SHOWN - out.length)));
-    return out;
+    if (!sort) {
+      for (const c of pipeline.columns()) out.push(...pipeline.page(c.stage, 0, Math.min(c.count, SHOWN - out.length)));
+      return out;
+    }
+    // Each stage is sorted already (the pipeline has the same order): the first SHOWN of
+    // all are among the first SHOWN of each.
+    for (const c of pipeline.columns()) out.push(...pipeline.page(c.stage, 0, Math.min(c.count, SHOWN)));
+    return out.sort(compareDeals(sort)).slice(0, SHOWN);
     // version: read again on every change of the pipeline.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [pipeline, version]);
-  const total = useMemo(() => pipeline.columns().reduce((n, c) => n + c.count, 0),
+  }, [pipeline, version, sort]);
+  const sums = useMemo(() => pipeline.columns().reduce(
+    (s, c) => ({ count: s.count + c.count, total: s.total + c.total, weighted: s.weighted + c.weighted }),
+    { count: 0, total: 0, weighted: 0 },
+  ),
     // eslint-disable-next-line react-hooks/exhaustive-deps
-    [pipeline, version]);
+  [pipeline, version]);
+  const total = sums.count;
+  const header = (label: string, key: SortKey, firstDescending: boolean, props: { ta?: 'right'; className?: string } = {}) => (
+    <SortHeader label={label} sortKey={key} firstDescending={firstDescending} sort={sort} onSort={onSort} {...props} />
+  );
   const scroller = useRef<HTMLDivElement>(null);
   // eslint-disable-next-line react-hooks/incompatible-library -- the virtualizer is read fresh each render
   const virtualizer = useVirtualizer({
@@ -62,16 +78,24 @@ export function DealList({ version }: { version: number }) {
         onAssign={(id) => bulkUpdateDeals(workspace, chosen(), { assignedTo: id ? { className: '_User', objectId: id } : null }, id ? `assigned to ${id === user.objectId ? 'you' : team.nameOf(id) ?? 'a colleague'}` : 'unassigned')}
         onStage={(stage) => bulkUpdateDeals(workspace, chosen(), { stage }, `moved to ${stageInfo(stage).label}`)}
       />
+      <Group justify="space-between" gap="xs" mb={6} data-testid="list-sums">
+        <Text size="sm" c="dimmed">{total === 1 ? '1 deal' : `${total} deals`}</Text>
+        <Text size="sm">
+          <Text span fw={600}>{formatMoney(sums.total)}</Text> total · <Text span fw={600}>{formatMoney(sums.weighted)}</Text> weighted
+        </Text>
+      </Group>
       <Paper withBorder className="table-wrap deal-list-rows" ref={scroller}>
         <Table highlightOnHover stickyHeader verticalSpacing="xs" aria-label="Deals">
           <Table.Thead>
             <Table.Tr>
               <Table.Th w={40}><SelectAll selection={selection} label="Select every deal shown" /></Table.Th>
-              <Table.Th>Title</Table.Th>
-              <Table.Th>Stage</Table.Th>
-              <Table.Th ta="right">Amount</Table.Th>
+              {header('Title', 'title', false)}
+              <Table.Th aria-sort={sort ? undefined : 'ascending'}>
+                <SortButton label="Stage" state={sort ? undefined : 'ascending'} onClick={() => onSort(null)} />
+              </Table.Th>
+              {header('Amount', 'amount', true, { ta: 'right' })}
               <Table.Th className="hide-phone">Owner</Table.Th>
-              <Table.Th className="hide-phone">Closes</Table.Th>
+              {header('Closes', 'expectedCloseDate', false, { className: 'hide-phone' })}
               <Table.Th className="hide-phone">Next step</Table.Th>
             </Table.Tr>
           </Table.Thead>
@@ -100,5 +124,38 @@ export function DealList({ version }: { version: number }) {
         {total > deals.length && <Text c="dimmed" ta="center" py="sm" size="sm">Showing the first {deals.length} of {total} deals: narrow the filters to see the others.</Text>}
       </Paper>
     </div>
+  );
+}
+
+type SortState = 'ascending' | 'descending' | undefined;
+
+/** A column header that sorts the list by its column: first its natural way (largest amounts
+ * first), then the other; the Stage header goes back to the list by stage. */
+function SortHeader({ label, sortKey, firstDescending, sort, onSort, ta, className }: {
+  label: string;
+  sortKey: SortKey;
+  firstDescending: boolean;
+  sort: Sort | null;
+  onSort: (sort: Sort | null) => void;
+  ta?: 'right';
+  className?: string;
+}) {
+  const state: SortState = sort?.key === sortKey ? (sort.descending ? 'descending' : 'ascending') : undefined;
+  const descending = state ? state === 'ascending' : firstDescending;
+  return (
+    <Table.Th aria-sort={state} ta={ta} className={className}>
+      <SortButton label={label} state={state} right={ta === 'right'} onClick={() => onSort({ key: sortKey, descending })} />
+    </Table.Th>
+  );
+}
+
+function SortButton({ label, state, right, onClick }: { label: string; state: SortState; right?: boolean; onClick: () => void }) {
+  const Icon = state === 'ascending' ? IconArrowUp : state === 'descending' ? IconArrowDown : IconSelector;
+  const icon: ReactNode = <Icon size={14} stroke={1.8} aria-hidden style={{ opacity: state ? 1 : 0.45 }} />;
+  return (
+    <UnstyledButton onClick={onClick} fw={700} fz="sm" style={{ display: 'inline-flex', alignItems: 'center', gap: 4, flexDirection: right ? 'row-reverse' : 'row' }}>
+      {label}
+      {icon}
+    </UnstyledButton>
   );
 }

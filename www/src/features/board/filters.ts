@@ -2,7 +2,7 @@
 // button and a shared link keep them; the dashboard reads the same ones and says so.
 import { useEffect, useMemo } from 'react';
 import { useSearchParams } from 'react-router';
-import type { Pipeline } from 'crm-wasm';
+import type { Deal, Pipeline, Sort, SortKey } from 'crm-wasm';
 import { useMyTeam } from '../../data/team';
 import { dayToIso, formatDate } from '../../lib/format';
 
@@ -76,4 +76,79 @@ export function useApplyFilters(pipeline: Pipeline, filters: BoardFilters, me: s
       closeBefore: filters.before ? dayToIso(filters.before) : undefined,
     });
   }, [pipeline, filters, me]);
+}
+
+/** The order of the deals (?sort=amount, -amount, title, close, -updated…, a leading "-" for
+ * descending), kept in the URL with the filters; none is the board's own: by stage, and in each
+ * stage by expected close date. Not a filter: "Clear filters" leaves it. */
+const SORT_NAMES: Record<string, SortKey> = { close: 'expectedCloseDate', updated: 'updatedAt', amount: 'amount', title: 'title' };
+const BY_STAGE: Sort = { key: 'expectedCloseDate', descending: false };
+
+function parseSort(raw: string): Sort | null {
+  const descending = raw.startsWith('-');
+  const key = SORT_NAMES[descending ? raw.slice(1) : raw];
+  return key ? { key, descending } : null;
+}
+
+function formatSort(sort: Sort): string {
+  const name = Object.keys(SORT_NAMES).find((n) => SORT_NAMES[n] === sort.key)!;
+  return `${sort.descending ? '-' : ''}${name}`;
+}
+
+export function useDealSort() {
+  const [params, setParams] = useSearchParams();
+  const raw = params.get('sort') ?? '';
+  const sort = useMemo(() => parseSort(raw), [raw]);
+  const setSort = (next: Sort | null) => setParams(() => {
+    const p = new URLSearchParams(window.location.search);
+    if (next) p.set('sort', formatSort(next));
+    else p.delete('sort');
+    return p;
+  }, { replace: true });
+  const setSortParam = (value: string) => setSort(parseSort(value));
+  return { sort, setSort, sortParam: sort ? formatSort(sort) : '', setSortParam };
+}
+
+/** The orders the board's columns offer (the list sorts by its headers too). */
+export const SORT_CHOICES = [
+  { value: '', label: 'Closing soonest' },
+  { value: '-amount', label: 'Largest amount' },
+  { value: '-updated', label: 'Recently updated' },
+  { value: 'title', label: 'Title A–Z' },
+];
+
+/** The order each pipeline's columns were last sorted in. */
+const applied = new WeakMap<Pipeline, string>();
+
+/** Sorts the pipeline's columns by the URL's order (close date when none). Only a change is
+ * applied: sorting again redraws every column, and the board mounts at each visit. */
+export function useApplySort(pipeline: Pipeline, sort: Sort | null) {
+  useEffect(() => {
+    const next = sort ?? BY_STAGE;
+    const key = formatSort(next);
+    if ((applied.get(pipeline) ?? formatSort(BY_STAGE)) === key) return;
+    applied.set(pipeline, key);
+    pipeline.setSort(next);
+  }, [pipeline, sort]);
+}
+
+const titles = new Intl.Collator(undefined, { sensitivity: 'base', numeric: true });
+
+/** `a` before `b` in `sort`'s order; a missing value last either way, as the pipeline has it. */
+export function compareDeals(sort: Sort) {
+  const value = (d: Deal): string | number | undefined => {
+    switch (sort.key) {
+      case 'amount': return d.amount ?? undefined;
+      case 'title': return d.title ?? '';
+      case 'updatedAt': return d.updatedAt ?? undefined;
+      default: return d.expectedCloseDate ?? undefined;
+    }
+  };
+  return (a: Deal, b: Deal) => {
+    const x = value(a);
+    const y = value(b);
+    if (x === undefined || y === undefined) return x === y ? 0 : x === undefined ? 1 : -1;
+    const o = typeof x === 'string' && typeof y === 'string' && sort.key === 'title' ? titles.compare(x, y) : x < y ? -1 : x > y ? 1 : 0;
+    return sort.descending ? -o : o;
+  };
 }

@@ -201,3 +201,56 @@ test('filters come from the URL only: Clear filters clears the owner; moved card
   await tidy('Qualified');
   await context.close();
 });
+
+test('new deal: a contact brings their company, a company narrows the contacts, the owner is picked from the team', async () => {
+  const me = await signUp('newdeal');
+  const mate = await signUp('newdealmate');
+  await rest('POST', '/classes/Profile', { objectId: mate.id, displayName: 'Nora Newdeal' }, mate.token);
+  const tag = Date.now().toString(36);
+  const ptr = (className, o) => ({ __type: 'Pointer', className, objectId: o.objectId });
+  const harbor = await rest('POST', '/classes/Company', { name: `Harbor ${tag}` }, me.token);
+  const elsewhere = await rest('POST', '/classes/Company', { name: `Elsewhere ${tag}` }, me.token);
+  const ana = await rest('POST', '/classes/Contact', { name: `Ana ${tag}`, company: ptr('Company', harbor) }, me.token);
+  await rest('POST', '/classes/Contact', { name: `Bo ${tag}`, company: ptr('Company', elsewhere) }, me.token);
+  const { context, page, errors } = await logIn(me);
+  await page.getByRole('button', { name: 'New deal' }).click();
+  const dialog = page.getByRole('dialog', { name: 'New deal' });
+  await dialog.getByLabel('Title').fill(`Harbor deal ${tag}`);
+  // The owner is the user unless changed.
+  assert.match(await dialog.getByLabel('Owner', { exact: true }).inputValue(), /^Me \(/);
+  // A contact chosen first brings their company.
+  const company = dialog.getByLabel('Company', { exact: true });
+  const contact = dialog.getByLabel('Contact', { exact: true });
+  await contact.click();
+  await page.getByRole('option', { name: `Ana ${tag}` }).click();
+  assert.equal(await company.inputValue(), `Harbor ${tag}`);
+  // Another company: the contact, not at it, is let go, and only its people are offered.
+  await company.click();
+  await page.getByRole('option', { name: `Elsewhere ${tag}` }).click();
+  assert.equal(await contact.inputValue(), '');
+  await contact.click();
+  await page.getByRole('option', { name: `Bo ${tag}` }).waitFor();
+  assert.equal(await page.getByRole('option', { name: `Ana ${tag}` }).count(), 0, "another company's contact is not offered");
+  await page.keyboard.press('Escape');
+  // Back to Harbor and Ana; the deal given to a colleague.
+  await company.click();
+  await page.getByRole('option', { name: `Harbor ${tag}` }).click();
+  await contact.click();
+  await page.getByRole('option', { name: `Ana ${tag}` }).click();
+  await dialog.getByLabel('Owner', { exact: true }).click();
+  await page.getByRole('option', { name: 'Nora Newdeal' }).click();
+  await page.screenshot({ path: path.join(artifacts, 'new-deal-desktop.png') });
+  await dialog.getByRole('button', { name: 'Add deal' }).click();
+  await dialog.waitFor({ state: 'detached' });
+  // On the server: the company, the contact, the colleague as owner; the creator still sees it.
+  const found = await rest('GET', `/classes/Deal?where=${encodeURIComponent(JSON.stringify({ title: `Harbor deal ${tag}` }))}`, undefined, me.token);
+  assert.equal(found.results.length, 1);
+  const [deal] = found.results;
+  assert.equal(deal.company?.objectId, harbor.objectId);
+  assert.equal(deal.contact?.objectId, ana.objectId);
+  assert.equal(deal.assignedTo?.objectId, mate.id);
+  assert.equal((await rest('GET', `/classes/Deal/${deal.objectId}`, undefined, mate.token)).title, `Harbor deal ${tag}`, 'the owner reads it');
+  await card(page, `Harbor deal ${tag}`).getByRole('img', { name: 'Assigned to Nora Newdeal' }).waitFor();
+  assert.deepEqual(errors, []);
+  await context.close();
+});

@@ -8,6 +8,7 @@ import { createDeal } from '../../data/actions';
 import { useSession } from '../../data/context';
 import { describeError } from '../../data/crm';
 import { useQuery } from '../../data/hooks';
+import { useMyTeam } from '../../data/team';
 import { dayToIso, moneyPrefix } from '../../lib/format';
 import { STAGE_OPTIONS, stageInfo } from '../../lib/stages';
 
@@ -20,16 +21,40 @@ export function NewDealModal({ opened, onClose, client }: { opened: boolean; onC
 }
 
 function NewDealForm({ client, onDone }: { client: CrmClient; onDone: () => void }) {
-  const { workspace } = useSession();
+  const { user, workspace } = useSession();
+  const team = useMyTeam();
   const [title, setTitle] = useState('');
   const [amount, setAmount] = useState<string | number>('');
   const [stage, setStage] = useState<Stage>('lead');
   const [close, setClose] = useState<string | null>(null);
   const [companyId, setCompanyId] = useState<string | null>(null);
+  const [contactId, setContactId] = useState<string | null>(null);
+  // A new deal is its creator's unless given to a colleague (the server's default too).
+  const [ownerId, setOwnerId] = useState<string>(user.objectId!);
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
   const navigate = useNavigate();
   const companies = useQuery(() => client.companies().ascending('name').limit(1000), 'companies', true);
+  const contacts = useQuery(() => client.contacts().ascending('name').limit(1000), 'contacts', true);
+  // With a company chosen, its people; a contact chosen first brings their company.
+  const contactOptions = (contacts.data ?? [])
+    .filter((c) => !companyId || c.company?.objectId === companyId || c.objectId === contactId)
+    .map((c) => ({ value: c.objectId!, label: c.name }));
+  const companyOf = (contact: string | null) => (contacts.data ?? []).find((c) => c.objectId === contact)?.company?.objectId;
+  // Another company: a contact who is not at it is let go.
+  const chooseCompany = (id: string | null) => {
+    setCompanyId(id);
+    if (id && contactId && companyOf(contactId) !== id) setContactId(null);
+  };
+  const chooseContact = (id: string | null) => {
+    setContactId(id);
+    const company = companyOf(id);
+    if (id && company && !companyId) setCompanyId(company);
+  };
+  const ownerOptions = [
+    { value: user.objectId!, label: `Me (${team.nameOf(user.objectId) ?? user.username})` },
+    ...team.members.filter((m) => m.id !== user.objectId).map((m) => ({ value: m.id, label: m.name })),
+  ];
 
   async function submit(e: FormEvent) {
     e.preventDefault();
@@ -40,6 +65,8 @@ function NewDealForm({ client, onDone }: { client: CrmClient; onDone: () => void
       amount: amount === '' ? undefined : Number(amount),
       expectedCloseDate: close ? dayToIso(close) : undefined,
       company: companyId ? { className: 'Company', objectId: companyId } : undefined,
+      contact: contactId ? { className: 'Contact', objectId: contactId } : undefined,
+      assignedTo: { className: '_User', objectId: ownerId },
     };
     setBusy(true);
     try {
@@ -70,7 +97,11 @@ function NewDealForm({ client, onDone }: { client: CrmClient; onDone: () => void
           <NativeSelect label="Stage" data={STAGE_OPTIONS} value={stage} onChange={(e) => setStage(e.currentTarget.value as Stage)} />
         </Group>
         <DateInput label="Expected close" valueFormat="D MMM YYYY" clearButtonProps={{ 'aria-label': 'Clear expected close' }} placeholder="Pick or type a date" clearable value={close} onChange={setClose} />
-        <Select label="Company" placeholder="None" searchable clearable data={(companies.data ?? []).map((c) => ({ value: c.objectId!, label: c.name }))} value={companyId} onChange={setCompanyId} />
+        <Group grow align="flex-start">
+          <Select label="Company" placeholder="None" searchable clearable data={(companies.data ?? []).map((c) => ({ value: c.objectId!, label: c.name }))} value={companyId} onChange={chooseCompany} clearButtonProps={{ 'aria-label': 'Clear company' }} />
+          <Select label="Contact" placeholder="None" searchable clearable data={contactOptions} value={contactId} onChange={chooseContact} nothingFoundMessage={companyId ? 'No contact at this company' : 'No contact'} clearButtonProps={{ 'aria-label': 'Clear contact' }} />
+        </Group>
+        <Select label="Owner" searchable allowDeselect={false} data={ownerOptions} value={ownerId} onChange={(v) => v && setOwnerId(v)} />
         {error && <Alert color="red" variant="light" role="alert">{error}</Alert>}
         <Group justify="flex-end">
           <Button variant="default" onClick={onDone}>Cancel</Button>

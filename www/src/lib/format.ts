@@ -34,7 +34,14 @@ export const formatMoneyCompact = (n: number) => compact.format(n);
 export const formatPercent = (n: number | undefined) => (n === undefined ? '—' : percent.format(n));
 export const formatNumber = (n: number) => number.format(n);
 
-/** A calendar date (stored as UTC midnight) for people: "15 Dec 2026". */
+/** The date pickers' format, in the order formatDate writes a date here ("Dec 15, 2026" or
+ * "15 Dec 2026"): one way of writing dates on every screen. */
+export const DATE_INPUT_FORMAT = (() => {
+  const parts = date.formatToParts(new Date(Date.UTC(2026, 11, 15))).map((p) => p.type);
+  return parts.indexOf('day') < parts.indexOf('month') ? 'D MMM YYYY' : 'MMM D, YYYY';
+})();
+
+/** A calendar date (stored as UTC midnight) for people: "Dec 15, 2026" (in the browser's locale). */
 export const formatDate = (iso: string | undefined) => (iso ? date.format(new Date(iso)) : '');
 
 /** "2026-12" -> "Dec 2026". */

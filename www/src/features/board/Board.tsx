@@ -6,6 +6,7 @@ import { useLocation, useNavigate, useParams, useSearchParams } from 'react-rout
 import { DndContext, DragOverlay, MouseSensor, useSensor, useSensors, type Announcements, type DragEndEvent, type DragStartEvent } from '@dnd-kit/core';
 import { Alert, Badge, Button, Chip, CloseButton, Group, NativeSelect, SegmentedControl, Select, TextInput } from '@mantine/core';
 import { DatePickerInput } from '@mantine/dates';
+import { DATE_INPUT_FORMAT } from '../../lib/format';
 import { useDisclosure } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { IconFilter, IconPlus, IconSearch } from '@tabler/icons-react';
@@ -154,7 +155,7 @@ export function Board() {
               label="Expected close between"
               labelProps={{ className: 'sr-only' }}
               placeholder="Any close date"
-              valueFormat="D MMM YYYY"
+              valueFormat={DATE_INPUT_FORMAT}
               clearable
               clearButtonProps={{ 'aria-label': 'Clear close dates' }}
               allowSingleDateInRange
@@ -164,7 +165,8 @@ export function Board() {
             />
           </>
         )}
-        {view === 'board' && (
+        {/* On a phone, with the filters: two rows of toolbar at most. */}
+        {view === 'board' && showFilters && (
           <NativeSelect
             aria-label="Order of the cards"
             data={SORT_CHOICES.some((c) => c.value === sortParam) ? SORT_CHOICES : [...SORT_CHOICES, { value: sortParam, label: 'As sorted in the list' }]}

@@ -9,7 +9,7 @@ import { useSession } from '../../data/context';
 import { describeError } from '../../data/crm';
 import { useQuery } from '../../data/hooks';
 import { useMyTeam } from '../../data/team';
-import { dayToIso, moneyPrefix } from '../../lib/format';
+import { DATE_INPUT_FORMAT, dayToIso, moneyPrefix } from '../../lib/format';
 import { STAGE_OPTIONS, stageInfo } from '../../lib/stages';
 
 export function NewDealModal({ opened, onClose, client }: { opened: boolean; onClose: () => void; client: CrmClient }) {
@@ -96,7 +96,7 @@ function NewDealForm({ client, onDone }: { client: CrmClient; onDone: () => void
           <NumberInput label="Amount" prefix={moneyPrefix()} thousandSeparator="," min={0} value={amount} onChange={setAmount} hideControls />
           <NativeSelect label="Stage" data={STAGE_OPTIONS} value={stage} onChange={(e) => setStage(e.currentTarget.value as Stage)} />
         </Group>
-        <DateInput label="Expected close" valueFormat="D MMM YYYY" clearButtonProps={{ 'aria-label': 'Clear expected close' }} placeholder="Pick or type a date" clearable value={close} onChange={setClose} />
+        <DateInput label="Expected close" valueFormat={DATE_INPUT_FORMAT} clearButtonProps={{ 'aria-label': 'Clear expected close' }} placeholder="Pick or type a date" clearable value={close} onChange={setClose} />
         <Group grow align="flex-start">
           <Select label="Company" placeholder="None" searchable clearable data={(companies.data ?? []).map((c) => ({ value: c.objectId!, label: c.name }))} value={companyId} onChange={chooseCompany} clearButtonProps={{ 'aria-label': 'Clear company' }} />
           <Select label="Contact" placeholder="None" searchable clearable data={contactOptions} value={contactId} onChange={chooseContact} nothingFoundMessage={companyId ? 'No contact at this company' : 'No contact'} clearButtonProps={{ 'aria-label': 'Clear contact' }} />

@@ -10,7 +10,7 @@ import { deleteActivity } from '../../data/actions';
 import { createActivity, updateActivity, useActivities } from '../../data/activities';
 import { useSession } from '../../data/context';
 import { describeError } from '../../data/crm';
-import { dayToIso, formatDate, isoToDay } from '../../lib/format';
+import { DATE_INPUT_FORMAT, dayToIso, formatDate, isoToDay } from '../../lib/format';
 
 const TYPES: { value: ActivityType; label: string; icon: typeof IconPhone }[] = [
   { value: 'call', label: 'Call', icon: IconPhone },
@@ -71,7 +71,7 @@ export function Activities({ relatedTo }: { relatedTo: RelatedTo }) {
         <Stack gap="xs">
           <Group grow align="flex-start" gap="xs">
             <NativeSelect label="Activity type" data={TYPES.map(({ value, label }) => ({ value, label }))} value={type} onChange={(e) => setType(e.currentTarget.value as ActivityType)} />
-            <DateInput label="Due" valueFormat="D MMM YYYY" clearable clearButtonProps={{ 'aria-label': 'Clear due date' }} placeholder="Date" value={due} onChange={(d) => { setDue(d); setErrors((x) => ({ ...x, due: undefined })); }} error={errors.due} withAsterisk
+            <DateInput label="Due" valueFormat={DATE_INPUT_FORMAT} clearable clearButtonProps={{ 'aria-label': 'Clear due date' }} placeholder="Date" value={due} onChange={(d) => { setDue(d); setErrors((x) => ({ ...x, due: undefined })); }} error={errors.due} withAsterisk
               popoverProps={{ onOpen: () => setPicking(true), onClose: () => setPicking(false) }} data-mantine-stop-propagation={picking ? 'true' : undefined} />
           </Group>
           <Group align="flex-end" gap="xs" wrap="nowrap">
@@ -157,7 +157,7 @@ function EditActivity({ activity, onDone }: { activity: Activity; onDone: () => 
       <Stack gap="xs">
         <Group grow align="flex-start" gap="xs">
           <NativeSelect label="Type" data={TYPES.map(({ value, label }) => ({ value, label }))} value={type} onChange={(e) => setType(e.currentTarget.value as ActivityType)} />
-          <DateInput label="Due date" valueFormat="D MMM YYYY" value={due} onChange={setDue} withAsterisk />
+          <DateInput label="Due date" valueFormat={DATE_INPUT_FORMAT} value={due} onChange={setDue} withAsterisk />
         </Group>
         <TextInput label="Activity subject" value={subject} onChange={(e) => { setSubject(e.currentTarget.value); setError(undefined); }} withAsterisk data-autofocus />
         {error && <Alert color="red" variant="light" role="alert">{error}</Alert>}

@@ -14,7 +14,7 @@ import { useSession } from '../../data/context';
 import { describeError } from '../../data/crm';
 import { usePipeline, useQuery } from '../../data/hooks';
 import { useMyTeam } from '../../data/team';
-import { dayToIso, formatDate, formatMoney, isoToDay, moneyPrefix, refName } from '../../lib/format';
+import { DATE_INPUT_FORMAT, dayToIso, formatDate, formatMoney, isoToDay, moneyPrefix, refName } from '../../lib/format';
 import { STAGE_OPTIONS, isOpen, stageInfo } from '../../lib/stages';
 import { NextStep } from '../activities/NextStep';
 import { Activities } from './Activities';
@@ -189,7 +189,7 @@ function DealRecord({ deal, base, form, setForm, onSaved, onDeleted }: {
             <NativeSelect label="Stage" data={STAGE_OPTIONS} value={form.stage} onChange={(e) => set({ stage: e.currentTarget.value })} />
           </Group>
           <Group grow>
-            <DateInput label="Expected close" valueFormat="D MMM YYYY" clearButtonProps={{ 'aria-label': 'Clear expected close' }} clearable value={form.close || null} onChange={(v) => set({ close: v ?? '' })} />
+            <DateInput label="Expected close" valueFormat={DATE_INPUT_FORMAT} clearButtonProps={{ 'aria-label': 'Clear expected close' }} clearable value={form.close || null} onChange={(v) => set({ close: v ?? '' })} />
             <Select label="Owner" placeholder="Unassigned" searchable clearable data={ownerOptions} value={form.owner || null} onChange={(v) => set({ owner: v ?? '' })} description={handingOn ? 'You will no longer see this deal.' : undefined} />
           </Group>
           <Select label="Company" placeholder="None" searchable clearable data={companyOptions} value={form.company || null} onChange={(v) => set({ company: v ?? '' })} />

@@ -501,10 +501,43 @@ export function db_shape(name) {
     };
   });
 }
+// Damages the log of writes kept with `cls`'s stamp, as other code on the origin (or a bug)
+// could: the newest step's first change, in the way `how` names.
+export function damage_log(name, cls, how) {
+  return new Promise((resolve, reject) => {
+    const req = indexedDB.open(name);
+    req.onerror = () => reject(req.error);
+    req.onsuccess = () => {
+      const db = req.result;
+      const tx = db.transaction(['meta'], 'readwrite');
+      const meta = tx.objectStore('meta');
+      const got = meta.get('stamp/' + cls);
+      got.onsuccess = () => {
+        try {
+          const record = got.result;
+          const change = record.log[record.log.length - 1].changes[0];
+          if (how === 'json') change.after.json = '{"title": broken';
+          else if (how === 'objectId') change.after.objectId = 'someone-else';
+          else if (how === 'after') change.after = 'not a record';
+          else if (how === 'before') change.before = 42;
+          else if (how === 'change') record.log[record.log.length - 1].changes[0] = null;
+          else throw new Error('no such damage: ' + how);
+          meta.put(record);
+        } catch (e) {
+          reject(new Error(how + ': ' + e + ' in ' + JSON.stringify(got.result)));
+          tx.abort();
+        }
+      };
+      tx.oncomplete = () => { db.close(); resolve(); };
+      tx.onabort = () => { db.close(); reject(tx.error || new Error('aborted')); };
+    };
+  });
+}
 "#)]
 extern "C" {
     fn write_v1(name: &str, deals: JsValue, op: &str) -> js_sys::Promise;
     fn db_shape(name: &str) -> js_sys::Promise;
+    fn damage_log(name: &str, class: &str, how: &str) -> js_sys::Promise;
 }
 
 #[wasm_bindgen_test]
@@ -780,39 +813,6 @@ async fn a_remembered_answer_is_given_only_while_no_tab_has_written_the_class() 
     crm_wasm::browser::local_store::wipe(&name).await.unwrap();
 }
 
-// Damages the log of writes kept with `class`'s stamp, as other code on the origin (or a bug)
-// could: the newest step's first change, in the way `how` names.
-#[wasm_bindgen::prelude::wasm_bindgen(inline_js = r#"
-export function damage_log(name, cls, how) {
-  return new Promise((resolve, reject) => {
-    const req = indexedDB.open(name);
-    req.onerror = () => reject(req.error);
-    req.onsuccess = () => {
-      const db = req.result;
-      const tx = db.transaction(['meta'], 'readwrite');
-      const meta = tx.objectStore('meta');
-      const got = meta.get('stamp/' + cls);
-      got.onsuccess = () => {
-        const record = got.result;
-        const change = record.log[record.log.length - 1].changes[0];
-        if (how === 'json') change.after.json = '{"title": broken';
-        else if (how === 'objectId') change.after.objectId = 'someone-else';
-        else if (how === 'after') change.after = 'not a record';
-        else if (how === 'before') change.before = 42;
-        else if (how === 'change') record.log[record.log.length - 1].changes[0] = null;
-        else throw new Error('no such damage: ' + how);
-        meta.put(record);
-      };
-      tx.oncomplete = () => { db.close(); resolve(); };
-      tx.onerror = () => reject(tx.error);
-    };
-  });
-}
-"#)]
-extern "C" {
-    fn damage_log(name: &str, class: &str, how: &str) -> js_sys::Promise;
-}
-
 #[wasm_bindgen_test]
 async fn a_damaged_log_of_writes_makes_the_answers_be_read_again() {
     use crm_wasm::browser::local_store::LocalStore;
@@ -849,6 +849,14 @@ async fn a_damaged_log_of_writes_makes_the_answers_be_read_again() {
             "{how}: every answer read again"
         );
     }
+    // A write over the damaged log (it leaves the damaged steps out of the log it puts).
+    let mut late = stamped_deals(1).remove(0);
+    late["objectId"] = json!("early");
+    late["title"] = json!("early, last");
+    late["expectedCloseDate"] = json!("2026-05-01T00:00:00.000Z");
+    there.pin("Deal", &[late], "_default").await.unwrap();
+    let (found, n) = read(&here, page.clone()).await;
+    assert_eq!((found[0]["title"].clone(), n), (json!("early, last"), 21));
     here.close();
     there.close();
     crm_wasm::browser::local_store::wipe(&name).await.unwrap();

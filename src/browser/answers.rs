@@ -170,9 +170,13 @@ pub fn logged(found: &JsValue, step: Option<&Step>) -> JsValue {
 #[wasm_bindgen::prelude::wasm_bindgen(inline_js = r#"
 export function crm_wasm_logged(found, from, to, changes, maxRecords, maxText) {
   const text = (r) => (r && typeof r.json === 'string' ? r.json.length : 0);
+  // A step's JSON text; a damaged one (a change that is not an object) weighs too much to keep.
   const weight = (step) => {
     let n = 0;
-    for (const c of step.changes) n += text(c.before) + text(c.after);
+    for (const c of step.changes) {
+      if (!c || typeof c !== 'object') return Infinity;
+      n += text(c.before) + text(c.after);
+    }
     return n;
   };
   const keys = (r) => (r && typeof r === 'object' ? { objectId: r.objectId, k: r.k } : undefined);

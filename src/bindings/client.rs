@@ -4,8 +4,8 @@ use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 
 use super::{
-    batch_results, count_value, from_js, objects_arg, opt_from_js, opt_text_arg, promise, text_arg,
-    texts_arg, to_js, to_js_error, Shared, SharedRef,
+    batch_results, count_value, from_js, new_object_arg, objects_arg, opt_from_js, opt_text_arg,
+    promise, text_arg, texts_arg, to_js, to_js_error, Shared, SharedRef,
 };
 use crate::client::ClientOptions;
 use crate::models::{Activity, Company, Contact, Deal};
@@ -28,7 +28,7 @@ macro_rules! crud {
             pub fn $create(&self, object: JsValue) -> Promise {
                 let shared = self.shared.clone();
                 promise(async move {
-                    let object: $ty = from_js(&object, stringify!($ty))?;
+                    let object: $ty = new_object_arg(&object, stringify!($ty))?;
                     to_js(&shared.run(shared.core.create(object)).await?)
                 })
             }

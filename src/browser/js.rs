@@ -270,7 +270,28 @@ pub(crate) fn batch_results<T>(
 }
 
 /// Objects of one class from a JS array, each read as the model.
-pub(crate) fn objects_arg<T: DeserializeOwned>(
+/// An object to store, as its class's model: typed, and with no field the class lacks (see
+/// `ClassSchema::check_fields`).
+pub(crate) fn new_object_arg<T: crate::schema::HasSchema + DeserializeOwned>(
+    value: &JsValue,
+    what: &str,
+) -> Result<T, JsValue> {
+    let object = new_object_value(value, what, T::SCHEMA)?;
+    serde_json::from_value(object).map_err(|e| input_error(what, e))
+}
+
+// Apart from the generic part: one copy in the module, not one per class (#19).
+fn new_object_value(
+    value: &JsValue,
+    what: &str,
+    schema: &crate::schema::ClassSchema,
+) -> Result<serde_json::Value, JsValue> {
+    let object: serde_json::Value = from_js(value, what)?;
+    schema.check_fields(&object).map_err(to_js_error)?;
+    Ok(object)
+}
+
+pub(crate) fn objects_arg<T: crate::schema::HasSchema + DeserializeOwned>(
     value: &JsValue,
     what: &str,
 ) -> Result<Vec<T>, JsValue> {
@@ -281,7 +302,7 @@ pub(crate) fn objects_arg<T: DeserializeOwned>(
     }
     js_sys::Array::from(value)
         .iter()
-        .map(|o| from_js(&o, what))
+        .map(|o| new_object_arg(&o, what))
         .collect()
 }
 

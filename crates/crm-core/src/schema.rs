@@ -232,6 +232,25 @@ impl ClassSchema {
         self.fields.iter().find(|f| f.name == name)
     }
 
+    /// An object given to be stored: each of its fields is one of the class's. The typed model
+    /// would drop an unknown one (a typo, another class's field) without a word. A value that is
+    /// not an object is left to the typed decoding to refuse.
+    pub fn check_fields(&self, object: &Value) -> Result<()> {
+        let Value::Object(fields) = object else {
+            return Ok(());
+        };
+        match fields
+            .keys()
+            .find(|name| *name != "objectId" && self.field(name).is_none())
+        {
+            Some(name) => Err(CrmError::InvalidInput(format!(
+                "{} has no field {name:?}",
+                self.class_name
+            ))),
+            None => Ok(()),
+        }
+    }
+
     pub fn kind(&self, name: &str) -> Option<FieldKind> {
         self.field(name).map(|f| f.kind)
     }
@@ -426,6 +445,23 @@ pub fn to_wire<T: HasSchema>(object: &T, keep_object_id: bool) -> Result<Map<Str
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_field_the_class_lacks_is_refused_by_name() {
+        let deal = serde_json::json!({"objectId": "d1", "title": "Big", "colour": "red"});
+        let err = DEAL.check_fields(&deal).unwrap_err();
+        assert_eq!(err.code(), "INVALID_INPUT");
+        assert!(err.to_string().contains("\"colour\""), "{err}");
+        // Every field of the class, server-managed ones included (an object read, stored again).
+        let read = serde_json::json!({"objectId": "d1", "title": "Big", "amount": 5, "stage": "won",
+            "createdAt": "2026-01-01T00:00:00.000Z", "updatedAt": "2026-01-01T00:00:00.000Z",
+            "ACL": {}, "createdBy": {"className": "_User", "objectId": "u1"}});
+        DEAL.check_fields(&read).unwrap();
+        // Another class's field.
+        assert!(CONTACT
+            .check_fields(&serde_json::json!({"name": "Ann", "stage": "won"}))
+            .is_err());
+    }
+
     use super::*;
     use crate::models::{RelatedTo, Stage};
     use crate::wire::Ref;

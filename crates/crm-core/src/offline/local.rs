@@ -8,7 +8,7 @@ use super::{apply_update, base_of, OpKind};
 use crate::class::CrmClass;
 use crate::client::{Client, Platform};
 use crate::error::{CrmError, Result};
-use crate::schema::{Changes, ClassSchema};
+use crate::schema::{Changes, ClassSchema, HasSchema};
 
 /// The class a local store keeps under `name`.
 pub fn local_class(name: &str) -> Result<CrmClass> {
@@ -55,6 +55,7 @@ pub fn prepare_create<P: Platform>(
 ) -> Result<(Value, Map<String, Value>, String)> {
     let what = class.name();
     crate::with_model!(class, T => {
+        T::SCHEMA.check_fields(&object)?;
         let mut typed: T =
             serde_json::from_value(object).map_err(|e| CrmError::from_input(what, &e.to_string()))?;
         let (body, request_id) = client.prepare_new(&mut typed)?;

@@ -703,13 +703,14 @@ async fn read(store: &crm_wasm::browser::local_store::LocalStore, q: Query) -> (
     (found, n)
 }
 
-#[wasm_bindgen_test]
-async fn a_remembered_answer_is_given_only_while_no_tab_has_written_the_class() {
-    use crm_wasm::browser::local_store::LocalStore;
-    let name = unique("crm-wasm-test/answers/");
-    // Two connections to one database: two tabs of the app.
-    let here = LocalStore::open(&name).await.unwrap();
-    let there = LocalStore::open(&name).await.unwrap();
+type Store = crm_wasm::browser::local_store::LocalStore;
+
+/// Two connections to one new database (two tabs of the app), 60 deals pinned through the
+/// first; the page of won deals by close date, and the first tab's first answer to it.
+async fn two_tabs(prefix: &str) -> (String, Store, Store, Query, Vec<Value>, usize) {
+    let name = unique(prefix);
+    let here = Store::open(&name).await.unwrap();
+    let there = Store::open(&name).await.unwrap();
     here.pin("Deal", &stamped_deals(60), "_default")
         .await
         .unwrap();
@@ -718,6 +719,21 @@ async fn a_remembered_answer_is_given_only_while_no_tab_has_written_the_class() 
         .ascending("expectedCloseDate")
         .limit(5);
     let (first, n) = read(&here, page.clone()).await;
+    (name, here, there, page, first, n)
+}
+
+/// A won deal closing before the others, titled `title`.
+fn won_first(title: &str) -> Value {
+    let mut deal = stamped_deals(1).remove(0);
+    deal["objectId"] = json!("early");
+    deal["title"] = json!(title);
+    deal["expectedCloseDate"] = json!("2026-05-01T00:00:00.000Z");
+    deal
+}
+
+#[wasm_bindgen_test]
+async fn a_remembered_answer_is_given_only_while_no_tab_has_written_the_class() {
+    let (name, here, there, page, first, n) = two_tabs("crm-wasm-test/answers/").await;
     assert_eq!(first.len(), 5);
     assert_eq!(n, 20);
     let reused = here.answers_reused();
@@ -736,9 +752,7 @@ async fn a_remembered_answer_is_given_only_while_no_tab_has_written_the_class() 
     assert_eq!(read(&here, page.clone()).await.0, first);
 
     // The other tab pins a won deal closing first: this tab's next answers have it.
-    let mut early = stamped_deals(1).remove(0);
-    early["objectId"] = json!("early");
-    early["expectedCloseDate"] = json!("2026-05-01T00:00:00.000Z");
+    let early = won_first(stamped_deals(1)[0]["title"].as_str().unwrap());
     there.pin("Deal", &[early], "_default").await.unwrap();
     let reused = here.answers_reused();
     let (found, n) = read(&here, page.clone()).await;
@@ -815,24 +829,10 @@ async fn a_remembered_answer_is_given_only_while_no_tab_has_written_the_class() 
 
 #[wasm_bindgen_test]
 async fn a_damaged_log_of_writes_makes_the_answers_be_read_again() {
-    use crm_wasm::browser::local_store::LocalStore;
-    let name = unique("crm-wasm-test/damaged-log/");
-    let here = LocalStore::open(&name).await.unwrap();
-    let there = LocalStore::open(&name).await.unwrap();
-    here.pin("Deal", &stamped_deals(60), "_default")
-        .await
-        .unwrap();
-    let page = Query::new()
-        .equal_to("stage", "won")
-        .ascending("expectedCloseDate")
-        .limit(5);
-    let (first, _) = read(&here, page.clone()).await;
+    let (name, here, there, page, first, _) = two_tabs("crm-wasm-test/damaged-log/").await;
     for how in ["json", "objectId", "after", "before", "change"] {
         // Another tab writes a won deal closing first (again, retitled), and its log is damaged.
-        let mut early = stamped_deals(1).remove(0);
-        early["objectId"] = json!("early");
-        early["title"] = json!(format!("early, then {how}"));
-        early["expectedCloseDate"] = json!("2026-05-01T00:00:00.000Z");
+        let early = won_first(&format!("early, then {how}"));
         there.pin("Deal", &[early], "_default").await.unwrap();
         wasm_bindgen_futures::JsFuture::from(damage_log(&name, "Deal", how))
             .await
@@ -850,11 +850,10 @@ async fn a_damaged_log_of_writes_makes_the_answers_be_read_again() {
         );
     }
     // A write over the damaged log (it leaves the damaged steps out of the log it puts).
-    let mut late = stamped_deals(1).remove(0);
-    late["objectId"] = json!("early");
-    late["title"] = json!("early, last");
-    late["expectedCloseDate"] = json!("2026-05-01T00:00:00.000Z");
-    there.pin("Deal", &[late], "_default").await.unwrap();
+    there
+        .pin("Deal", &[won_first("early, last")], "_default")
+        .await
+        .unwrap();
     let (found, n) = read(&here, page.clone()).await;
     assert_eq!((found[0]["title"].clone(), n), (json!("early, last"), 21));
     here.close();

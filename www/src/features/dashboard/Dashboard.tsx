@@ -75,6 +75,9 @@ export function Dashboard() {
                 // Lines across the values: recharts' "x" grid is horizontal lines.
                 gridAxis={phone ? 'y' : 'x'}
                 yAxisProps={phone ? { width: 84 } : undefined}
+                // Every month named (recharts leaves out labels that would touch), slanted to fit:
+                // the tick replaced whole, as the chart's own moves it with a transform.
+                xAxisProps={phone ? undefined : { interval: 0, height: 64, tick: { fontSize: 12, fill: 'currentColor', angle: -35, textAnchor: 'end', dy: 4 } }}
               />
             </div>
           )}

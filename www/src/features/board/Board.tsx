@@ -25,7 +25,7 @@ import { LostReasonModal } from '../deal/LostReason';
 import { CardView } from './Card';
 import { Column } from './Column';
 import { DealList } from './DealList';
-import { SORT_CHOICES, useApplyFilters, useApplySort, useBoardFilters, useDealSort } from './filters';
+import { sortChoices, useApplyFilters, useApplySort, useBoardFilters, useDealSort } from './filters';
 import { NewDealModal } from './NewDealModal';
 import { DEAL_COLUMNS } from '../import/columns';
 import { ExportCsv } from '../import/ExportCsv';
@@ -166,10 +166,10 @@ export function Board() {
           </>
         )}
         {/* On a phone, with the filters: two rows of toolbar at most. */}
-        {view === 'board' && showFilters && (
+        {showFilters && (
           <NativeSelect
-            aria-label="Order of the cards"
-            data={SORT_CHOICES.some((c) => c.value === sortParam) ? SORT_CHOICES : [...SORT_CHOICES, { value: sortParam, label: 'As sorted in the list' }]}
+            aria-label={view === 'board' ? 'Order of the cards' : 'Order of the deals'}
+            data={sortChoices(sortParam, view === 'list')}
             value={sortParam}
             onChange={(e) => setSortParam(e.currentTarget.value)}
             className="card-order"

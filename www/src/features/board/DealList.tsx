@@ -90,7 +90,7 @@ export function DealList({ version, sort, onSort }: { version: number; sort: Sor
             <Table.Tr>
               <Table.Th w={40}><SelectAll selection={selection} label="Select every deal shown" /></Table.Th>
               {header('Title', 'title', false)}
-              <Table.Th aria-sort={sort ? undefined : 'ascending'}>
+              <Table.Th aria-sort={sort ? undefined : 'ascending'} className="hide-phone">
                 <SortButton label="Stage" state={sort ? undefined : 'ascending'} onClick={() => onSort(null)} />
               </Table.Th>
               {header('Amount', 'amount', true, { ta: 'right' })}
@@ -108,8 +108,12 @@ export function DealList({ version, sort, onSort }: { version: number; sort: Sor
               return (
                 <Table.Tr key={d.objectId} data-index={row.index} ref={virtualizer.measureElement} bg={selection.has(d.objectId!) ? 'var(--mantine-color-indigo-light)' : undefined}>
                   <Table.Td><SelectRow selection={selection} id={d.objectId!} name={d.title} /></Table.Td>
-                  <Table.Td><Anchor component={Link} to={{ pathname: `/deals/${d.objectId}`, search: location.search }} fw={500}>{d.title}</Anchor></Table.Td>
-                  <Table.Td><Badge variant="light" color={info.color} data-testid="deal-stage" miw="max-content">{info.label}</Badge></Table.Td>
+                  <Table.Td>
+                    <Anchor component={Link} to={{ pathname: `/deals/${d.objectId}`, search: location.search }} fw={500}>{d.title}</Anchor>
+                    {/* On a phone the stage goes under the title: a column of its own left the amounts cut off. */}
+                    <Badge variant="light" color={info.color} miw="max-content" size="sm" mt={4} className="phone-only">{info.label}</Badge>
+                  </Table.Td>
+                  <Table.Td className="hide-phone"><Badge variant="light" color={info.color} data-testid="deal-stage" miw="max-content">{info.label}</Badge></Table.Td>
                   <Table.Td ta="right">{formatMoney(d.amount)}</Table.Td>
                   <Table.Td className="hide-phone" data-testid="deal-owner">{owner(d)}</Table.Td>
                   <Table.Td className="hide-phone" c={overdue ? 'red.8' : undefined} fw={overdue ? 600 : undefined} data-overdue={overdue || undefined}>{formatDate(d.expectedCloseDate)}</Table.Td>

@@ -109,13 +109,26 @@ export function useDealSort() {
   return { sort, setSort, sortParam: sort ? formatSort(sort) : '', setSortParam };
 }
 
-/** The orders the board's columns offer (the list sorts by its headers too). */
-export const SORT_CHOICES = [
-  { value: '', label: 'Closing soonest' },
-  { value: '-amount', label: 'Largest amount' },
-  { value: '-updated', label: 'Recently updated' },
-  { value: 'title', label: 'Title A–Z' },
-];
+/** Each order in words; the first four are offered, the others shown when the list's headers
+ * chose them. '' is the board's own order: by stage, each stage by close date. */
+const SORT_LABELS: Record<string, string> = {
+  '': 'Closing soonest',
+  '-amount': 'Largest amount',
+  '-updated': 'Recently updated',
+  title: 'Title A–Z',
+  close: 'Closing soonest, every stage',
+  '-close': 'Closing latest',
+  amount: 'Smallest amount',
+  updated: 'Least recently updated',
+  '-title': 'Title Z–A',
+};
+
+/** The orders to choose from, with `current`; in the list, '' reads "By stage". */
+export function sortChoices(current: string, list: boolean) {
+  const values = ['', '-amount', '-updated', 'title'];
+  if (!values.includes(current)) values.push(current);
+  return values.map((value) => ({ value, label: value === '' && list ? 'By stage' : SORT_LABELS[value] ?? value }));
+}
 
 /** The order each pipeline's columns were last sorted in. */
 const applied = new WeakMap<Pipeline, string>();

@@ -10,13 +10,14 @@ import { deleteActivity } from '../../data/actions';
 import { createActivity, updateActivity, useActivities } from '../../data/activities';
 import { useSession } from '../../data/context';
 import { describeError } from '../../data/crm';
+import { ACTIVITY_LABELS } from '../../lib/activityTypes';
 import { DATE_INPUT_FORMAT, dayToIso, formatDate, isoToDay } from '../../lib/format';
 
 const TYPES: { value: ActivityType; label: string; icon: typeof IconPhone }[] = [
-  { value: 'call', label: 'Call', icon: IconPhone },
-  { value: 'email', label: 'E-mail', icon: IconMail },
-  { value: 'meeting', label: 'Meeting', icon: IconUsers },
-  { value: 'note', label: 'Note', icon: IconNote },
+  { value: 'call', label: ACTIVITY_LABELS.call, icon: IconPhone },
+  { value: 'email', label: ACTIVITY_LABELS.email, icon: IconMail },
+  { value: 'meeting', label: ACTIVITY_LABELS.meeting, icon: IconUsers },
+  { value: 'note', label: ACTIVITY_LABELS.note, icon: IconNote },
 ];
 
 export function Activities({ relatedTo }: { relatedTo: RelatedTo }) {

@@ -13,6 +13,7 @@ import { updateActivity, useActivities } from '../../data/activities';
 import { useSession } from '../../data/context';
 import { describeError } from '../../data/crm';
 import { useQuery } from '../../data/hooks';
+import { activityLabel } from '../../lib/activityTypes';
 import { formatDate } from '../../lib/format';
 
 const DAY = 86_400_000;
@@ -105,7 +106,7 @@ export function MyDay() {
                     <div>
                       <Text size="sm" fw={600}>{a.subject ?? '(no subject)'}</Text>
                       <Group gap={6}>
-                        <Text size="xs" c={b.id === 'overdue' ? 'red.8' : 'dimmed'}>{a.type ? `${a.type[0]!.toUpperCase()}${a.type.slice(1)} · ` : ''}{formatDate(a.dueDate)}</Text>
+                        <Text size="xs" c={b.id === 'overdue' ? 'red.8' : 'dimmed'}>{a.type ? `${activityLabel(a.type)} · ` : ''}{formatDate(a.dueDate)}</Text>
                         {related(a)}
                       </Group>
                     </div>

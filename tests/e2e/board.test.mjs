@@ -110,8 +110,12 @@ test('keyboard: Enter opens a deal, "Move to…" moves it; an expired session se
   await card(page, title).getByRole('button', { name: `Move ${title} to…` }).focus();
   await page.keyboard.press('Enter');
   await page.getByRole('menuitem', { name: 'Qualified' }).waitFor();
+  // The menu takes the focus once it has opened (its transition): the arrow goes to it then.
+  const focused = () => page.evaluate(() => ({ inMenu: !!document.activeElement?.closest('[role=menu]'), text: document.activeElement?.textContent }));
+  await page.waitForFunction(() => !!document.activeElement?.closest('[role=menu]'), null, { timeout: 5_000 });
   await page.keyboard.press('ArrowDown');
-  assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Qualified');
+  await page.waitForFunction(() => document.activeElement?.textContent === 'Qualified', null, { timeout: 5_000 }).catch(() => {});
+  assert.deepEqual(await focused(), { inMenu: true, text: 'Qualified' });
   await page.keyboard.press('Enter');
   await column(page, 'Qualified').getByText(title).waitFor({ timeout: 5_000 });
   assert.equal((await serverDeal(created.objectId, me.token, (d) => d.stage === 'qualified')).stage, 'qualified');

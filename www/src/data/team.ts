@@ -116,3 +116,14 @@ export function useMyTeam() {
   const { client, user } = useSession();
   return useTeam(getTeam(client, user));
 }
+
+/** The team as an owner field offers it: the user first ("Me (name)"), then by display name
+ * (never an e-mail). */
+export function useOwnerOptions() {
+  const { user } = useSession();
+  const team = useMyTeam();
+  return [
+    { value: user.objectId!, label: `Me (${team.nameOf(user.objectId) ?? user.username})` },
+    ...team.members.filter((m) => m.id !== user.objectId).map((m) => ({ value: m.id, label: m.name })),
+  ];
+}

@@ -8,7 +8,7 @@ import { createDeal } from '../../data/actions';
 import { useSession } from '../../data/context';
 import { describeError } from '../../data/crm';
 import { useQuery } from '../../data/hooks';
-import { useMyTeam } from '../../data/team';
+import { useOwnerOptions } from '../../data/team';
 import { DATE_INPUT_FORMAT, dayToIso, moneyPrefix } from '../../lib/format';
 import { STAGE_OPTIONS, stageInfo } from '../../lib/stages';
 
@@ -22,7 +22,6 @@ export function NewDealModal({ opened, onClose, client }: { opened: boolean; onC
 
 function NewDealForm({ client, onDone }: { client: CrmClient; onDone: () => void }) {
   const { user, workspace } = useSession();
-  const team = useMyTeam();
   const [title, setTitle] = useState('');
   const [amount, setAmount] = useState<string | number>('');
   const [stage, setStage] = useState<Stage>('lead');
@@ -51,10 +50,7 @@ function NewDealForm({ client, onDone }: { client: CrmClient; onDone: () => void
     const company = companyOf(id);
     if (id && company && !companyId) setCompanyId(company);
   };
-  const ownerOptions = [
-    { value: user.objectId!, label: `Me (${team.nameOf(user.objectId) ?? user.username})` },
-    ...team.members.filter((m) => m.id !== user.objectId).map((m) => ({ value: m.id, label: m.name })),
-  ];
+  const ownerOptions = useOwnerOptions();
 
   async function submit(e: FormEvent) {
     e.preventDefault();

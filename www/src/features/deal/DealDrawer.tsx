@@ -13,7 +13,7 @@ import { useNextActivities } from '../../data/activities';
 import { useSession } from '../../data/context';
 import { describeError } from '../../data/crm';
 import { usePipeline, useQuery } from '../../data/hooks';
-import { useMyTeam } from '../../data/team';
+import { useOwnerOptions } from '../../data/team';
 import { DATE_INPUT_FORMAT, dayToIso, formatDate, formatMoney, isoToDay, moneyPrefix, refName } from '../../lib/format';
 import { STAGE_OPTIONS, isOpen, stageInfo } from '../../lib/stages';
 import { NextStep } from '../activities/NextStep';
@@ -99,7 +99,6 @@ function DealRecord({ deal, base, form, setForm, onSaved, onDeleted }: {
   onDeleted: () => void;
 }) {
   const { client, user, workspace } = useSession();
-  const team = useMyTeam();
   const next = useNextActivities();
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
@@ -154,11 +153,7 @@ function DealRecord({ deal, base, form, setForm, onSaved, onDeleted }: {
   const companyOptions = (companies.data ?? []).map((c) => ({ value: c.objectId!, label: c.name }));
   if (deal.company?.objectId && !companyOptions.some((o) => o.value === deal.company!.objectId)) companyOptions.push({ value: deal.company.objectId, label: companyName ?? 'Current company' });
   const contactOptions = (contacts.data ?? []).map((c) => ({ value: c.objectId!, label: c.name }));
-  // The team by display name (never an e-mail), the user first.
-  const ownerOptions = [
-    { value: user.objectId!, label: `Me (${team.nameOf(user.objectId) ?? user.username})` },
-    ...team.members.filter((m) => m.id !== user.objectId).map((m) => ({ value: m.id, label: m.name })),
-  ];
+  const ownerOptions = useOwnerOptions();
   if (form.owner && !ownerOptions.some((o) => o.value === form.owner)) ownerOptions.push({ value: form.owner, label: 'A colleague' });
   const handingOn = form.owner !== base.owner && base.owner === user.objectId && deal.createdBy?.objectId !== user.objectId;
 

@@ -30,6 +30,9 @@ test('drag a deal across stages; totals, server and a second window follow; anot
   // Drag the card from "lead" to "won" with the mouse.
   await drag(one.page, title, 'Won');
   await column(one.page, 'Won').getByText(title).waitFor({ timeout: 5_000 });
+  // A drag is not a click: the deal did not open.
+  assert.equal(await one.page.getByRole('dialog').count(), 0);
+  assert.match(one.page.url(), /\/pipeline$/);
   assert.equal(await text(one.page, 'count-lead'), '0');
   assert.equal(await text(one.page, 'count-won'), '1');
   assert.match(await text(one.page, 'total-won'), /2,500/);
@@ -105,6 +108,14 @@ test('keyboard: Enter opens a deal, "Move to…" moves it; an expired session se
   await page.keyboard.press('Escape');
   await dialog.waitFor({ state: 'detached' });
   assert.match(page.url(), /\/pipeline$/);
+
+  // A click on the card away from its title opens it too (a tap on a phone as well).
+  const box = await card(page, title).boundingBox();
+  await page.mouse.click(box.x + box.width / 2, box.y + box.height - 6);
+  await dialog.waitFor();
+  assert.match(page.url(), new RegExp(`/deals/${created.objectId}$`));
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'detached' });
 
   // "Move to…" from the keyboard: open the menu, pick "Qualified".
   await card(page, title).getByRole('button', { name: `Move ${title} to…` }).focus();

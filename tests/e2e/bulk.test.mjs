@@ -40,6 +40,10 @@ test('deals list: sorted by a column header (kept in the URL), with the count, t
   // By stage (lead, proposal, won), each stage by close date: the board's order.
   await shows(['sort alpha', 'Sort Bravo', 'Sort Delta', 'Sort Charlie', 'Sort Echo'], 'by stage');
   assert.equal(await sorted('Stage'), 'ascending');
+  // The header labels sit on one line, the right-aligned Amount's too.
+  const tops = await table.getByRole('columnheader').getByRole('button').evaluateAll((buttons) =>
+    buttons.map((b) => [b.textContent, Math.round(b.getBoundingClientRect().top)]));
+  assert.equal(new Set(tops.map(([, top]) => top)).size, 1, `header tops: ${JSON.stringify(tops)}`);
   // The sums are of every deal the filters leave: 5 deals, $7,100 (no amount counts nothing).
   const sums = page.getByTestId('list-sums');
   await sums.filter({ hasText: '5 deals' }).filter({ hasText: '$7,100 total' }).waitFor();

@@ -56,6 +56,18 @@ test('create a company, a contact and a deal; log and complete an activity; see 
   // Escape closes the open calendar, not the deal.
   await detail.getByRole('textbox', { name: 'Due' }).click();
   await page.locator('[data-dates-dropdown]').waitFor();
+  // The calendar's week starts where the browser's locale starts it (Sunday in en-US).
+  const week = await page.evaluate(() => {
+    const loc = new Intl.Locale(navigator.language);
+    const first = (loc.getWeekInfo?.() ?? loc.weekInfo).firstDay % 7;
+    const day = new Date(Date.UTC(2026, 10, 29 + first)); // 2026-11-29 was a Sunday
+    return {
+      shown: document.querySelector('[data-dates-dropdown] thead th')?.textContent,
+      expected: day.toLocaleDateString('en-US', { weekday: 'short', timeZone: 'UTC' }).slice(0, 2),
+      language: navigator.language,
+    };
+  });
+  assert.equal(week.shown, week.expected, `the week's first day in ${week.language}`);
   await page.keyboard.press('Escape');
   await page.locator('[data-dates-dropdown]').waitFor({ state: 'hidden' });
   await page.waitForTimeout(400);

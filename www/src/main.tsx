@@ -2,6 +2,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { BrowserRouter } from 'react-router';
 import { MantineProvider } from '@mantine/core';
+import { DatesProvider } from '@mantine/dates';
 import { Notifications } from '@mantine/notifications';
 import '@mantine/core/styles.css';
 import '@mantine/dates/styles.css';
@@ -10,6 +11,7 @@ import { App } from './app/App';
 import { ErrorBoundary } from './app/ErrorBoundary';
 import { theme } from './app/theme';
 import { startCrm } from './data/crm';
+import { FIRST_DAY_OF_WEEK } from './lib/format';
 import './styles.css';
 
 const root = createRoot(document.getElementById('root')!);
@@ -18,12 +20,14 @@ startCrm()
     root.render(
       <StrictMode>
         <MantineProvider theme={theme}>
-          <Notifications position="bottom-right" />
-          <ErrorBoundary>
-            <BrowserRouter>
-              <App client={client} />
-            </BrowserRouter>
-          </ErrorBoundary>
+          <DatesProvider settings={{ firstDayOfWeek: FIRST_DAY_OF_WEEK }}>
+            <Notifications position="bottom-right" />
+            <ErrorBoundary>
+              <BrowserRouter>
+                <App client={client} />
+              </BrowserRouter>
+            </ErrorBoundary>
+          </DatesProvider>
         </MantineProvider>
       </StrictMode>,
     ),

@@ -41,6 +41,17 @@ export const DATE_INPUT_FORMAT = (() => {
   return parts.indexOf('day') < parts.indexOf('month') ? 'D MMM YYYY' : 'MMM D, YYYY';
 })();
 
+/** The first day of the week in the browser's locale, as the date pickers number it (0 Sunday,
+ * 1 Monday, 6 Saturday): a US calendar starts on Sunday, most of Europe's on Monday. */
+export const FIRST_DAY_OF_WEEK = ((): 0 | 1 | 2 | 3 | 4 | 5 | 6 => {
+  try {
+    const loc = new Intl.Locale(locale ?? 'en-US') as Intl.Locale & { getWeekInfo?: () => { firstDay: number }; weekInfo?: { firstDay: number } };
+    const first = (loc.getWeekInfo?.() ?? loc.weekInfo)?.firstDay; // 1 Monday … 7 Sunday
+    if (first && first >= 1 && first <= 7) return (first % 7) as 0 | 1 | 2 | 3 | 4 | 5 | 6;
+  } catch { /* an engine without week data: Monday, the ISO week */ }
+  return 1;
+})();
+
 /** A calendar date (stored as UTC midnight) for people: "Dec 15, 2026" (in the browser's locale). */
 export const formatDate = (iso: string | undefined) => (iso ? date.format(new Date(iso)) : '');
 

@@ -22,7 +22,7 @@ import { useMyTeam } from '../../data/team';
 import { STAGE_OPTIONS, stageLabel } from '../../lib/stages';
 import { DealDrawer } from '../deal/DealDrawer';
 import { LostReasonModal } from '../deal/LostReason';
-import { CardView } from './Card';
+import { CardView, DRAG_DISTANCE } from './Card';
 import { Column } from './Column';
 import { DealList } from './DealList';
 import { sortChoices, useApplyFilters, useApplySort, useBoardFilters, useDealSort } from './filters';
@@ -75,7 +75,7 @@ export function Board() {
   // Each deal's next open activity (the earliest due), for its card; none planned is flagged.
   const next = useNextActivities();
   const nextOf = useMemo(() => next && ((id: string) => next('Deal', id)), [next]);
-  const sensors = useSensors(useSensor(MouseSensor, { activationConstraint: { distance: 5 } }));
+  const sensors = useSensors(useSensor(MouseSensor, { activationConstraint: { distance: DRAG_DISTANCE } }));
 
   const title = (id: string | number) => pipeline.get(String(id))?.title ?? 'the deal';
   // Screen readers hear titles and stage names, never internal ids.

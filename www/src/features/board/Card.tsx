@@ -1,5 +1,5 @@
-import { memo } from 'react';
-import { Link, useLocation } from 'react-router';
+import { memo, useRef } from 'react';
+import { Link, useLocation, useNavigate } from 'react-router';
 import { useDraggable } from '@dnd-kit/core';
 import { ActionIcon, Avatar, Group, Menu, Text, Tooltip } from '@mantine/core';
 import { IconArrowsExchange, IconBuilding, IconCalendar, IconUser } from '@tabler/icons-react';
@@ -8,8 +8,8 @@ import { formatDate, formatMoney, initials, isOverdue, refName } from '../../lib
 import { STAGES, isOpen, stageLabel } from '../../lib/stages';
 import { NextStep } from '../activities/NextStep';
 
-/** A deal's card on the board: drag it with the mouse; the title link opens it (Enter too);
- * "Move to…" moves it from the keyboard or on a touch screen. */
+/** A deal's card on the board: drag it with the mouse; a click anywhere on it, or the title link
+ * (Enter too), opens it; "Move to…" moves it from the keyboard or on a touch screen. */
 type NameOf = (id: string | undefined) => string | undefined;
 /** A deal's next open activity: null when none is planned, undefined while unknown. */
 export type NextOf = (dealId: string) => Activity | null | undefined;
@@ -18,6 +18,9 @@ type CardProps = { deal: Deal; me?: string; onMove: (id: string, to: Stage) => v
 
 /** Scrolling re-reads the visible deals from wasm as new objects: a card re-renders only when
  * its deal's content (or another prop) changed, not on every scroll frame. */
+/** How far the mouse moves before a press becomes a drag (the board's sensor). */
+export const DRAG_DISTANCE = 5;
+
 export const Card = memo(CardItem, (a, b) =>
   a.me === b.me && a.onMove === b.onMove && a.hidden === b.hidden && a.nameOf === b.nameOf && a.nextOf === b.nextOf
   && (a.deal === b.deal || JSON.stringify(a.deal) === JSON.stringify(b.deal)));
@@ -26,8 +29,27 @@ function CardItem({ deal, me, onMove, hidden, nameOf, nextOf }: CardProps) {
   const id = deal.objectId!;
   // Mouse only (see the board's sensors): no attributes, so the card is no button around links.
   const { listeners, setNodeRef } = useDraggable({ id });
+  const navigate = useNavigate();
+  const location = useLocation();
+  const pressedAt = useRef<{ x: number; y: number } | null>(null);
+  // A click on the card's body opens the deal, as the title does. Not a click that ended a drag
+  // (the pointer moved past the drag's threshold), nor one on the title, the menu or the menu's
+  // items (rendered in a portal, their clicks still bubble here through React).
+  const onClick = (e: React.MouseEvent<HTMLElement>) => {
+    const from = pressedAt.current;
+    pressedAt.current = null;
+    const target = e.target as Element;
+    if (!e.currentTarget.contains(target) || target.closest('a, button, [role="menuitem"]')) return;
+    if (from && Math.hypot(e.clientX - from.x, e.clientY - from.y) >= DRAG_DISTANCE) return;
+    if (window.getSelection()?.toString()) return;
+    navigate({ pathname: `/deals/${id}`, search: location.search });
+  };
+  const onMouseDown = (e: React.MouseEvent<HTMLElement>) => {
+    pressedAt.current = { x: e.clientX, y: e.clientY };
+    listeners?.onMouseDown?.(e);
+  };
   return (
-    <article ref={setNodeRef} {...listeners} className={`card${hidden ? ' card-dragging' : ''}`} aria-label={`Deal ${deal.title}`}>
+    <article ref={setNodeRef} {...listeners} onMouseDown={onMouseDown} onClick={onClick} className={`card${hidden ? ' card-dragging' : ''}`} aria-label={`Deal ${deal.title}`}>
       <CardBody deal={deal} me={me} nameOf={nameOf} next={nextOf?.(id)} menu={<MoveMenu deal={deal} onMove={onMove} />} />
     </article>
   );

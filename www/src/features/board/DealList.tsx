@@ -157,7 +157,9 @@ function SortButton({ label, state, right, onClick }: { label: string; state: So
   const Icon = state === 'ascending' ? IconArrowUp : state === 'descending' ? IconArrowDown : IconSelector;
   const icon: ReactNode = <Icon size={14} stroke={1.8} aria-hidden style={{ opacity: state ? 1 : 0.45 }} />;
   return (
-    <UnstyledButton onClick={onClick} fw={700} fz="sm" style={{ display: 'inline-flex', alignItems: 'center', gap: 4, flexDirection: right ? 'row-reverse' : 'row' }}>
+    // A flex box, not inline: an inline one sits on its text's baseline, and with the arrow first
+    // (a right-aligned header) that baseline was the icon's, a few pixels off the other headers.
+    <UnstyledButton onClick={onClick} fw={700} fz="sm" style={{ display: 'flex', alignItems: 'center', gap: 4, flexDirection: right ? 'row-reverse' : 'row', justifyContent: 'flex-start', width: '100%' }}>
       {label}
       {icon}
     </UnstyledButton>

@@ -162,7 +162,7 @@ function DealRecord({ deal, base, form, setForm, onSaved, onDeleted }: {
       <Group gap="xs">
         <Badge color={stageInfo(deal.stage).color} variant="light">{stageInfo(deal.stage).label}</Badge>
         <Text size="sm" fw={600}>{formatMoney(deal.amount)}</Text>
-        {deal.expectedCloseDate && <Text size="sm" c="dimmed">closes {formatDate(deal.expectedCloseDate)}</Text>}
+        {deal.expectedCloseDate && <Text size="sm" c="dimmed">Closes {formatDate(deal.expectedCloseDate)}</Text>}
         {deal.stage === 'lost' && deal.lostReason && <Text size="sm" c="dimmed" data-testid="lost-reason">Lost: {deal.lostReason}</Text>}
       </Group>
       <NextStep next={next?.('Deal', deal.objectId!)} closed={!isOpen(deal.stage)} size="sm" />

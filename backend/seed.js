@@ -7,6 +7,12 @@ const crypto = require('crypto');
 
 const serverUrl = process.argv[2] || process.env.PARSE_SERVER_URL || 'http://127.0.0.1:1337/parse';
 const DEMO = { username: 'demo', password: 'demo-password', email: 'demo@example.com' };
+// Two colleagues, so the demo shows a team: owners on the cards, the owner filter, hand-overs.
+// Each sees only the demo deals assigned to them (the deal's ACL), and their own data.
+const TEAMMATES = [
+  { username: 'alex', password: 'demo-password', email: 'alex@example.com', displayName: 'Alex Rivera' },
+  { username: 'sam', password: 'demo-password', email: 'sam@example.com', displayName: 'Sam Chen' },
+];
 const HEADERS = { 'X-Parse-Application-Id': 'crm', 'X-Parse-JavaScript-Key': 'crm-js-key', 'Content-Type': 'application/json' };
 const { stages: STAGES, activityTypes: ACTIVITY_TYPES } = require('./crm-vocabulary.json');
 
@@ -24,12 +30,26 @@ let state = 42;
 const rand = () => ((state = (state * 1103515245 + 12345) % 2147483648) / 2147483648);
 const pick = (list) => list[Math.floor(rand() * list.length)];
 
-async function session() {
+/** Logs `user` in, signing them up the first time: their session token and id. */
+async function session(user) {
+  const { username, password, email } = user;
   try {
-    return (await call('POST', '/login', { username: DEMO.username, password: DEMO.password })).sessionToken;
+    const { sessionToken, objectId } = await call('POST', '/login', { username, password });
+    return { token: sessionToken, id: objectId };
   } catch (e) {
     if (e.code !== 101) throw e;
-    return (await call('POST', '/users', DEMO)).sessionToken;
+    const { sessionToken, objectId } = await call('POST', '/users', { username, password, email });
+    return { token: sessionToken, id: objectId };
+  }
+}
+
+/** The user's team profile (their display name), created by them if they have none. */
+async function ensureProfile({ token, id }, displayName) {
+  try {
+    await call('GET', `/classes/Profile/${id}`, undefined, token);
+  } catch (e) {
+    if (e.code !== 101) throw e;
+    await call('POST', '/classes/Profile', { objectId: id, displayName }, token);
   }
 }
 
@@ -59,7 +79,15 @@ const pointer = (className, objectId) => ({ __type: 'Pointer', className, object
 const date = (d) => ({ __type: 'Date', iso: d.toISOString() });
 
 async function main() {
-  const token = await session();
+  const demo = await session(DEMO);
+  const token = demo.token;
+  await ensureProfile(demo, 'Dana Demo');
+  const team = [];
+  for (const mate of TEAMMATES) {
+    const member = await session(mate);
+    await ensureProfile(member, mate.displayName);
+    team.push(member);
+  }
   const existing = await call('GET', '/classes/Deal?limit=0&count=1', undefined, token);
   if (existing.count >= 200) {
     console.log(`demo data present (${existing.count} deals)`);
@@ -91,6 +119,8 @@ async function main() {
       // One of the company's own people (every company has one or two).
       contact: pointer('Contact', pick(contacts.filter((c) => c.company.objectId === company.objectId)).objectId),
       expectedCloseDate: date(new Date(now + Math.round((rand() * 240 - 60) * 86400000))),
+      // A deal in five is a colleague's (the rest are the demo user's own).
+      ...(i % 5 === 4 ? { assignedTo: pointer('_User', team[Math.floor(i / 5) % team.length].id) } : {}),
     };
   });
   await batch(token, 'POST', 'Deal', deals);
@@ -105,7 +135,8 @@ async function main() {
     };
   });
   await batch(token, 'POST', 'Activity', activities);
-  console.log(`seeded ${companies.length} companies, ${contacts.length} contacts, ${deals.length} deals, ${activities.length} activities`);
+  console.log(`seeded ${companies.length} companies, ${contacts.length} contacts, ${deals.length} deals `
+    + `(${deals.filter((d) => d.assignedTo).length} assigned to ${TEAMMATES.map((m) => m.username).join(' and ')}), ${activities.length} activities`);
 }
 
 main().catch((e) => {

@@ -31,6 +31,7 @@ cat <<MSG
     playground   http://127.0.0.1:4040/  (Parse Dashboard, REST and GraphQL consoles)
                  user admin, password $(cat backend/.data/dev/playground.pass 2>/dev/null || echo '(see backend/.data/dev/playground.log)')
     demo user    demo / demo-password
+    colleagues   alex, sam (same password): each sees the demo deals assigned to them
 
 MSG
 wait "$vite_pid"

@@ -1,0 +1,64 @@
+// The demo data the run command seeds (backend/seed.js), against the real test server: the demo
+// user's board, two colleagues who see only the deals assigned to them, and a second run that
+// changes nothing.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const SERVER = process.env.CRM_TEST_SERVER_URL || 'http://127.0.0.1:1437/parse';
+const APP = { 'X-Parse-Application-Id': 'crm', 'X-Parse-JavaScript-Key': 'crm-js-key' };
+const masterKey = () => readFileSync(path.join(root, 'backend/.data/test/master.key'), 'utf8').trim();
+
+async function call(method, route, { token, body, master } = {}) {
+  const headers = { ...APP, 'Content-Type': 'application/json' };
+  if (token) headers['X-Parse-Session-Token'] = token;
+  if (master) headers['X-Parse-Master-Key'] = masterKey();
+  const res = await fetch(SERVER + route, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const json = await res.json();
+  assert.ok(res.ok, `${method} ${route}: ${JSON.stringify(json)}`);
+  return json;
+}
+const logIn = (username) => call('POST', '/login', { body: { username, password: 'demo-password' } });
+const seed = () => execFileSync('node', [path.join(root, 'backend/seed.js'), SERVER], { encoding: 'utf8' });
+const all = async (className, token) => (await call('GET', `/classes/${className}?limit=1000`, { token })).results;
+
+test('the demo seed: a board, a team of three, each colleague sees only what is assigned to them; run again, nothing changes', async (t) => {
+  t.after(async () => {
+    // The test server is shared by the suites that follow: the seeded accounts go.
+    for (const username of ['demo', 'alex', 'sam']) {
+      const { results } = await call('GET', `/users?where=${encodeURIComponent(JSON.stringify({ username }))}`, { master: true });
+      for (const u of results) await call('DELETE', `/users/${u.objectId}`, { master: true });
+    }
+  });
+  assert.match(seed(), /^seeded 8 companies, 12 contacts, 200 deals \(40 assigned to alex and sam\), 30 activities/m);
+
+  const demo = await logIn('demo');
+  const deals = await all('Deal', demo.sessionToken);
+  assert.equal(deals.length, 200);
+  assert.equal((await all('Company', demo.sessionToken)).length, 8);
+  assert.equal((await all('Contact', demo.sessionToken)).length, 12);
+  assert.equal((await all('Activity', demo.sessionToken)).length, 30);
+  for (const d of deals) assert.equal(d.createdBy.objectId, demo.objectId);
+
+  const names = new Map((await all('Profile', demo.sessionToken)).map((p) => [p.objectId, p.displayName]));
+  assert.equal(names.get(demo.objectId), 'Dana Demo');
+  for (const [username, displayName] of [['alex', 'Alex Rivera'], ['sam', 'Sam Chen']]) {
+    const mate = await logIn(username);
+    assert.equal(names.get(mate.objectId), displayName);
+    const theirs = deals.filter((d) => d.assignedTo?.objectId === mate.objectId).map((d) => d.objectId).sort();
+    assert.equal(theirs.length, 20, `${username}'s deals`);
+    // What the ACL lets them read: exactly the deals assigned to them, none of the demo's own data.
+    assert.deepEqual((await all('Deal', mate.sessionToken)).map((d) => d.objectId).sort(), theirs);
+    assert.equal((await all('Company', mate.sessionToken)).length, 0);
+    assert.equal((await all('Activity', mate.sessionToken)).length, 0);
+  }
+
+  // A second run (every `bash scripts/dev.sh`) finds the data and leaves it as it is.
+  assert.match(seed(), /^demo data present \(200 deals\)/m);
+  assert.equal((await all('Deal', demo.sessionToken)).length, 200);
+  assert.equal((await all('Profile', demo.sessionToken)).filter((p) => ['Dana Demo', 'Alex Rivera', 'Sam Chen'].includes(p.displayName)).length, 3);
+});

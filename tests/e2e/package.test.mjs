@@ -5,7 +5,8 @@
 // against the test backend:
 // loading then data, a typed error, a query change that never shows the old query's rows, a
 // live update, an optimistic mutation rolled back when the server refuses it. The same tarball
-// also goes into webpack 5 (the Vite app's folder) and a Next.js App Router app (its own temp dir).
+// also goes into webpack 5 (the Vite app's folder), a Next.js App Router app (its own temp dir), and
+// the same Vite app on React 18 (the oldest React the package supports).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
@@ -171,7 +172,11 @@ const serve = () => startServer('vite preview', path.join(dir, 'node_modules/.bi
   ['preview', '--host', '127.0.0.1', '--port', String(PORT), '--strictPort'], dir, PORT);
 
 test('crm-wasm/react in Chromium, React 19 StrictMode, against the backend', { timeout: 180_000 }, async () => {
-  const url = await serve();
+  await hooksAppRuns(await serve());
+});
+
+/** The hooks app (tests/e2e/react-app) served at `url`, driven in Chromium against the backend. */
+async function hooksAppRuns(url) {
   const user = await signUp('reacthooks');
   const deal = async (title, stage, amount) => {
     const r = await rest('POST', '/classes/Deal', { title, stage, amount }, user.token);
@@ -246,6 +251,33 @@ test('crm-wasm/react in Chromium, React 19 StrictMode, against the backend', { t
   assert.equal(onServer.results[0].amount, 100);
 
   assert.deepEqual(errors, [], 'no page error, no console error (StrictMode double mount included)');
+}
+
+// The package says it works with React 18 and later (its peer dependency): the same app on
+// React 18 and its types, in its own fresh folder, type-checked, built and run the same way.
+const REACT_18_PORT = 4190 + Number(process.env.CRM_TEST_APP_PORT_OFFSET || 0);
+test('crm-wasm/react on React 18: type-checks, builds, and runs the same app in Chromium', { timeout: 400_000 }, async () => {
+  assert.ok(tarball, 'the tarball was packed by the first test');
+  const app18 = path.join(dir, 'react-18');
+  mkdirSync(path.join(app18, 'src'), { recursive: true });
+  copyFileSync(path.join(dir, tarball), path.join(app18, tarball));
+  writeFileSync(path.join(app18, 'package.json'), JSON.stringify({
+    name: 'consumer-react-18', private: true, type: 'module',
+    dependencies: { 'crm-wasm': `file:./${tarball}`, react: '^18.3.1', 'react-dom': '^18.3.1' },
+    devDependencies: {
+      vite: www.devDependencies.vite, typescript: www.devDependencies.typescript,
+      '@types/react': '^18.3.0', '@types/react-dom': '^18.3.0',
+    },
+  }, null, 2));
+  for (const f of ['tsconfig.json', 'index.html']) copyFileSync(path.join(dir, f), path.join(app18, f));
+  for (const f of readdirSync(path.join(dir, 'src'))) copyFileSync(path.join(dir, 'src', f), path.join(app18, 'src', f));
+  run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], app18);
+  const react = JSON.parse(readFileSync(path.join(app18, 'node_modules/react/package.json'), 'utf8')).version;
+  assert.match(react, /^18\./, `installed React ${react}`);
+  run(path.join(app18, 'node_modules/.bin/tsc'), ['-p', '.'], app18);
+  run(path.join(app18, 'node_modules/.bin/vite'), ['build', '--logLevel', 'error'], app18);
+  await hooksAppRuns(await startServer('vite preview (React 18)', path.join(app18, 'node_modules/.bin/vite'),
+    ['preview', '--host', '127.0.0.1', '--port', String(REACT_18_PORT), '--strictPort'], app18, REACT_18_PORT));
 });
 
 // Next.js, App Router, as the package README's Next.js paragraph says to use it: a `'use client'`

@@ -6,6 +6,10 @@
 const crypto = require('crypto');
 
 const serverUrl = process.argv[2] || process.env.PARSE_SERVER_URL || 'http://127.0.0.1:1337/parse';
+// With the instance's database (the run command passes it), deals get the ages a real pipeline
+// has: Parse sets createdAt itself at the time of the seed, so "average age by stage" would read
+// "less than an hour" everywhere.
+const databaseUri = process.argv[3] || process.env.CRM_SEED_DATABASE_URI;
 const DEMO = { username: 'demo', password: 'demo-password', email: 'demo@example.com' };
 // Two colleagues, so the demo shows a team: owners on the cards, the owner filter, hand-overs.
 // Each sees only the demo deals assigned to them (the deal's ACL), and their own data.
@@ -78,6 +82,29 @@ async function clearPartialSeed(token) {
 const pointer = (className, objectId) => ({ __type: 'Pointer', className, objectId });
 const date = (d) => ({ __type: 'Date', iso: d.toISOString() });
 
+/** Gives each seeded deal an age: created 1 to 120 days ago (later stages older), last changed
+ * since. Straight in PostgreSQL, as no API lets a client choose createdAt. */
+async function backdate(deals) {
+  const { Client } = require('pg');
+  const db = new Client({ connectionString: databaseUri });
+  await db.connect();
+  try {
+    const day = 86400000;
+    const now = Date.now();
+    await db.query('BEGIN');
+    for (const d of deals) {
+      const rank = Math.max(0, STAGES.indexOf(d.stage));
+      const ageDays = 1 + Math.round(rand() * 40 + rank * 14);
+      const created = new Date(now - ageDays * day - Math.round(rand() * day));
+      const updated = new Date(created.getTime() + Math.round(rand() * (now - created.getTime())));
+      await db.query('UPDATE "Deal" SET "createdAt" = $1, "updatedAt" = $2 WHERE "objectId" = $3', [created, updated, d.objectId]);
+    }
+    await db.query('COMMIT');
+  } finally {
+    await db.end();
+  }
+}
+
 async function main() {
   const demo = await session(DEMO);
   const token = demo.token;
@@ -135,6 +162,7 @@ async function main() {
     };
   });
   await batch(token, 'POST', 'Activity', activities);
+  if (databaseUri) await backdate(deals);
   console.log(`seeded ${companies.length} companies, ${contacts.length} contacts, ${deals.length} deals `
     + `(${deals.filter((d) => d.assignedTo).length} assigned to ${TEAMMATES.map((m) => m.username).join(' and ')}), ${activities.length} activities`);
 }

@@ -10,7 +10,7 @@ bash backend/ctl.sh start dev
 playground_pid=
 vite_pid=
 trap 'for p in $vite_pid $playground_pid; do kill "$p" 2>/dev/null || true; done; bash "$root/backend/ctl.sh" stop dev' EXIT INT TERM
-node backend/seed.js http://127.0.0.1:1337/parse
+node backend/seed.js http://127.0.0.1:1337/parse postgres://postgres@127.0.0.1:54337/crm
 # The API playground (Parse Dashboard with REST and GraphQL consoles): dev only, loopback only.
 PARSE_MASTER_KEY=$(bash backend/ctl.sh master-key dev) node scripts/playground.mjs > backend/.data/dev/playground.log 2>&1 &
 playground_pid=$!

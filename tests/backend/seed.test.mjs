@@ -1,6 +1,6 @@
-// The demo data the run command seeds (backend/seed.js), against the real test server: the demo
-// user's board, two colleagues who see only the deals assigned to them, and a second run that
-// changes nothing.
+// The demo data the run command seeds (backend/seed.js), against the real test server and its
+// database: the demo user's board (deals of varied ages), two colleagues who see only the deals
+// assigned to them, and a second run that changes nothing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -23,7 +23,8 @@ async function call(method, route, { token, body, master } = {}) {
   return json;
 }
 const logIn = (username) => call('POST', '/login', { body: { username, password: 'demo-password' } });
-const seed = () => execFileSync('node', [path.join(root, 'backend/seed.js'), SERVER], { encoding: 'utf8' });
+const DATABASE = `postgres://postgres@127.0.0.1:${process.env.PG_PORT || process.env.CRM_TEST_PG_PORT || 54437}/crm`;
+const seed = () => execFileSync('node', [path.join(root, 'backend/seed.js'), SERVER, DATABASE], { encoding: 'utf8' });
 const all = async (className, token) => (await call('GET', `/classes/${className}?limit=1000`, { token })).results;
 
 test('the demo seed: a board, a team of three, each colleague sees only what is assigned to them; run again, nothing changes', async (t) => {
@@ -43,6 +44,12 @@ test('the demo seed: a board, a team of three, each colleague sees only what is 
   assert.equal((await all('Contact', demo.sessionToken)).length, 12);
   assert.equal((await all('Activity', demo.sessionToken)).length, 30);
   for (const d of deals) assert.equal(d.createdBy.objectId, demo.objectId);
+  // Ages of a real pipeline (1 to about 4 months), each deal changed since it was created.
+  const DAY = 86400000;
+  const ages = deals.map((d) => (Date.now() - Date.parse(d.createdAt)) / DAY);
+  assert.ok(Math.min(...ages) >= 1 && Math.max(...ages) <= 121, `ages ${Math.min(...ages)}..${Math.max(...ages)} days`);
+  assert.ok(new Set(ages.map(Math.round)).size > 30, 'the ages vary');
+  for (const d of deals) assert.ok(Date.parse(d.updatedAt) >= Date.parse(d.createdAt), `${d.objectId} changed before it was created`);
 
   const names = new Map((await all('Profile', demo.sessionToken)).map((p) => [p.objectId, p.displayName]));
   assert.equal(names.get(demo.objectId), 'Dana Demo');

@@ -269,3 +269,67 @@ test('new deal: a contact brings their company, a company narrows the contacts, 
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('unsaved edits ask before they are dropped; Escape in a calendar closes the calendar; typed dates are read strictly', async () => {
+  const me = await signUp('unsaved');
+  const title = `Unsaved ${Date.now()}`;
+  const created = await rest('POST', '/classes/Deal', { title, stage: 'lead', amount: 1000 }, me.token);
+  const { context, page, errors } = await logIn(me);
+  await card(page, title).waitFor();
+  await openDeal(page, title);
+  const drawer = page.getByRole('dialog', { name: title });
+  await drawer.waitFor();
+  const discard = page.getByRole('dialog', { name: 'Discard your changes?' });
+
+  // An edit, then Escape: asked; "Keep editing" keeps the edit.
+  await drawer.getByLabel('Amount').fill('1234');
+  await page.keyboard.press('Escape');
+  await discard.waitFor();
+  await discard.getByRole('button', { name: 'Keep editing' }).click();
+  await discard.waitFor({ state: 'detached' });
+  assert.equal(await drawer.getByLabel('Amount').inputValue(), '$1,234');
+
+  // Escape with the close-date calendar open closes the calendar, not the deal.
+  const close = drawer.getByRole('textbox', { name: 'Expected close' });
+  await close.click();
+  await page.locator('[data-dates-dropdown]').waitFor();
+  await page.keyboard.press('Escape');
+  await page.locator('[data-dates-dropdown]').waitFor({ state: 'hidden' });
+  await page.waitForTimeout(300);
+  assert.equal(await discard.count(), 0, 'no question: only the calendar closed');
+  assert.ok(await drawer.isVisible());
+
+  // Typed dates: day-first text is read as the only date it can be; text that is no date is
+  // refused, saying so, and the date stays as it was.
+  await close.fill('20/12/2026');
+  await drawer.getByLabel('Title').click();
+  assert.equal(await close.inputValue(), 'Dec 20, 2026');
+  await close.fill('Dec 40, 2026');
+  await drawer.getByLabel('Title').click();
+  await drawer.getByText('“Dec 40, 2026” is not a date: the date was left as it was').waitFor();
+  assert.equal(await close.inputValue(), 'Dec 20, 2026');
+  await drawer.getByRole('button', { name: 'Save' }).click();
+  const saved = await serverDeal(created.objectId, me.token, (d) => d.amount === 1234);
+  assert.equal(saved.expectedCloseDate?.iso, '2026-12-20T00:00:00.000Z');
+
+  // Saved: the close button closes at once.
+  await drawer.getByRole('button', { name: 'Close' }).first().click();
+  await drawer.waitFor({ state: 'detached' });
+
+  // A new deal with something typed: Escape asks, "Discard changes" closes it.
+  await page.getByRole('button', { name: 'New deal' }).click();
+  const dialog = page.getByRole('dialog', { name: 'New deal' });
+  await dialog.getByLabel('Title').fill('Half-typed deal');
+  await page.keyboard.press('Escape');
+  await discard.waitFor();
+  // Escape in the question is "keep editing".
+  await page.keyboard.press('Escape');
+  await discard.waitFor({ state: 'detached' });
+  assert.equal(await dialog.getByLabel('Title').inputValue(), 'Half-typed deal');
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await discard.getByRole('button', { name: 'Discard changes' }).click();
+  await dialog.waitFor({ state: 'detached' });
+  assert.equal((await rest('GET', `/classes/Deal?where=${encodeURIComponent(JSON.stringify({ title: 'Half-typed deal' }))}`, undefined, me.token)).results.length, 0);
+  assert.deepEqual(errors, []);
+  await context.close();
+});

@@ -46,7 +46,9 @@ test('deals list: sorted by a column header (kept in the URL), with the count, t
   assert.equal(new Set(tops.map(([, top]) => top)).size, 1, `header tops: ${JSON.stringify(tops)}`);
   // The sums are of every deal the filters leave: 5 deals, $7,100 (no amount counts nothing).
   const sums = page.getByTestId('list-sums');
-  await sums.filter({ hasText: '5 deals' }).filter({ hasText: '$7,100 total' }).waitFor();
+  // The sums of the open deals only, as the board's columns and the dashboard have them: $7,100
+  // open (the won deal has no amount), weighted 4,600 × 10% (lead) + 2,500 × 50% (proposal).
+  await sums.filter({ hasText: '5 deals' }).filter({ hasText: '$7,100 open pipeline' }).filter({ hasText: '$1,710 weighted forecast' }).waitFor();
 
   // Amount: largest first, then smallest first; a deal with no amount last either way.
   await sortBy('Amount');
@@ -67,10 +69,12 @@ test('deals list: sorted by a column header (kept in the URL), with the count, t
   await page.reload();
   await table.getByRole('link', { name: 'Sort Echo' }).waitFor();
   await shows(['sort alpha', 'Sort Bravo', 'Sort Charlie', 'Sort Delta', 'Sort Echo'], 'title, after a reload');
-  await sums.filter({ hasText: '5 deals' }).filter({ hasText: '$7,100 total' }).waitFor();
+  // The sums of the open deals only, as the board's columns and the dashboard have them: $7,100
+  // open (the won deal has no amount), weighted 4,600 × 10% (lead) + 2,500 × 50% (proposal).
+  await sums.filter({ hasText: '5 deals' }).filter({ hasText: '$7,100 open pipeline' }).filter({ hasText: '$1,710 weighted forecast' }).waitFor();
   // The filters narrow the sums too.
   await page.getByRole('textbox', { name: 'Search deals' }).fill('alpha');
-  await sums.filter({ hasText: '1 deal' }).filter({ hasText: '$100 total' }).waitFor();
+  await sums.filter({ hasText: '1 deal' }).filter({ hasText: '$100 open pipeline' }).filter({ hasText: '$10 weighted forecast' }).waitFor();
   await page.getByRole('button', { name: 'Clear search' }).click();
   // Stage goes back to the list by stage.
   await sortBy('Stage');
@@ -160,6 +164,24 @@ test('deals list: select rows, change their stage, assign them, delete them; eac
   await table.getByRole('link', { name: 'Bulk C' }).waitFor();
   assert.equal((await get('Deal', a.objectId, me.token)).amount, 1000, 'restored under its id, with its fields');
   assert.equal((await get('Deal', c.objectId, me.token)).amount, 3000);
+
+  // Won deals leave the open sums; a deal already in the stage chosen is not counted as moved.
+  await table.getByRole('checkbox', { name: 'Select Bulk A' }).check();
+  await page.getByRole('button', { name: 'Change stage' }).click();
+  await page.getByRole('menuitem', { name: 'Won' }).click();
+  await notice(page, '1 deal moved to Won.').waitFor();
+  await page.getByTestId('list-sums').filter({ hasText: '$5,000 open pipeline' }).filter({ hasText: '$500 weighted forecast' }).waitFor();
+  await table.getByRole('checkbox', { name: 'Select every deal shown' }).check();
+  await page.getByTestId('selected-count').filter({ hasText: '3 deals selected' }).waitFor();
+  await page.getByRole('button', { name: 'Change stage' }).click();
+  await page.getByRole('menuitem', { name: 'Won' }).click();
+  await notice(page, '2 deals moved to Won.').waitFor();
+  assert.equal((await serverDeal(c.objectId, me.token, (d) => d.stage === 'won')).stage, 'won');
+  await page.getByTestId('list-sums').filter({ hasText: '$0 open pipeline' }).waitFor();
+  await table.getByRole('checkbox', { name: 'Select Bulk A' }).check();
+  await page.getByRole('button', { name: 'Change stage' }).click();
+  await page.getByRole('menuitem', { name: 'Won' }).click();
+  await notice(page, 'The deal was moved to Won already.').waitFor();
   assert.deepEqual(errors, []);
   await context.close();
 

@@ -255,6 +255,9 @@ export async function bulkDelete(w: Workspace, className: 'Deal' | 'Contact' | '
 
 /** The same changes to every selected deal (stage, owner), at once on the board; one Undo puts
  * each deal's previous values back. */
+/** A pointer's objectId, or the value itself (null for none): what a change compares. */
+const idOrValue = (v: unknown) => (v && typeof v === 'object' && 'objectId' in v ? (v as { objectId: unknown }).objectId : v ?? null);
+
 export async function bulkUpdateDeals(w: Workspace, deals: Deal[], changes: DealChanges, what: string): Promise<BulkResult> {
   const fields = Object.keys(changes) as (keyof Deal)[];
   const before = deals.map((d) => {
@@ -264,8 +267,15 @@ export async function bulkUpdateDeals(w: Workspace, deals: Deal[], changes: Deal
   const apply = (id: string, held: Deal, c: DealChanges) => updateRecord(w, 'Deal', id, c).then(() => {
     if (w.pipeline.get(id)) w.pipeline.upsert(withChanges(w.pipeline.get(id) ?? held, c));
   });
-  const results = await each(before, (b) => apply(b.id, b.held, changes).then(() => b));
+  // A deal that has the change already is not written, nor counted as changed.
+  const same = (a: unknown, b: unknown) => idOrValue(a) === idOrValue(b);
+  const field = (c: DealChanges, f: keyof Deal) => (c as Record<string, unknown>)[f];
+  const moving = before.filter((b) => fields.some((f) => !same(field(b.previous, f), field(changes, f))));
+  const results = await each(moving, (b) => apply(b.id, b.held, changes).then(() => b));
   const result = summary(results);
+  if (moving.length === 0) {
+    notifications.show({ color: 'gray', message: `${deals.length === 1 ? 'The deal was' : `The ${deals.length} deals were`} ${what} already.` });
+  }
   if (result.done > 0) {
     const changed = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
     undoable(`${plural(result.done, 'deal', 'deals')} ${what}.`, async () => {

@@ -1,6 +1,6 @@
 // Formatting through Intl: money, dates, relative ages. One place, the browser's locale; money
 // in the user's currency (their settings: setCurrency, called by the app shell).
-const locale = typeof navigator !== 'undefined' ? navigator.language : undefined;
+export const locale = typeof navigator !== 'undefined' ? navigator.language : undefined;
 
 let currency = 'USD';
 const moneyIn = (code: string) => new Intl.NumberFormat(locale, { style: 'currency', currency: code, maximumFractionDigits: 0 });

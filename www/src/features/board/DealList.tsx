@@ -41,9 +41,13 @@ export function DealList({ version, sort, onSort }: { version: number; sort: Sor
     // version: read again on every change of the pipeline.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [pipeline, version, sort]);
+  // The open deals' sums, as the board's open columns and the dashboard count them (won and lost
+  // deals are no pipeline).
   const sums = useMemo(() => pipeline.columns().reduce(
-    (s, c) => ({ count: s.count + c.count, total: s.total + c.total, weighted: s.weighted + c.weighted }),
-    { count: 0, total: 0, weighted: 0 },
+    (s, c) => (isOpen(c.stage)
+      ? { count: s.count + c.count, open: s.open + c.total, weighted: s.weighted + c.weighted }
+      : { ...s, count: s.count + c.count }),
+    { count: 0, open: 0, weighted: 0 },
   ),
     // eslint-disable-next-line react-hooks/exhaustive-deps
   [pipeline, version]);
@@ -81,7 +85,7 @@ export function DealList({ version, sort, onSort }: { version: number; sort: Sor
       <Group justify="space-between" gap="xs" mb={6} data-testid="list-sums">
         <Text size="sm" c="dimmed">{total === 1 ? '1 deal' : `${total} deals`}</Text>
         <Text size="sm">
-          <Text span fw={600}>{formatMoney(sums.total)}</Text> total · <Text span fw={600}>{formatMoney(sums.weighted)}</Text> weighted
+          <Text span fw={600}>{formatMoney(sums.open)}</Text> open pipeline · <Text span fw={600}>{formatMoney(sums.weighted)}</Text> weighted forecast
         </Text>
       </Group>
       <Paper withBorder className="table-wrap deal-list-rows" ref={scroller}>

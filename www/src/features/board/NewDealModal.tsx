@@ -1,6 +1,5 @@
-import { useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent, type RefObject } from 'react';
 import { Alert, Anchor, Button, Group, Modal, NativeSelect, NumberInput, Select, Stack, TextInput } from '@mantine/core';
-import { DateInput } from '@mantine/dates';
 import { notifications } from '@mantine/notifications';
 import { useNavigate } from 'react-router';
 import type { CrmClient, Deal, Stage } from 'crm-wasm';
@@ -9,18 +8,22 @@ import { useSession } from '../../data/context';
 import { describeError } from '../../data/crm';
 import { useQuery } from '../../data/hooks';
 import { useOwnerOptions } from '../../data/team';
-import { DATE_INPUT_FORMAT, dayToIso, moneyPrefix } from '../../lib/format';
+import { dayToIso, moneyPrefix } from '../../lib/format';
+import { DayInput } from '../../components/DayInput';
+import { useDiscardGuard } from '../../components/DiscardGuard';
 import { STAGE_OPTIONS, stageInfo } from '../../lib/stages';
 
 export function NewDealModal({ opened, onClose, client }: { opened: boolean; onClose: () => void; client: CrmClient }) {
+  // The form decides whether the dialog may close (what was typed asks first).
+  const closingRef = useRef<(() => void) | null>(null);
   return (
-    <Modal opened={opened} onClose={onClose} title="New deal" centered>
-      {opened && <NewDealForm client={client} onDone={onClose} />}
+    <Modal opened={opened} onClose={() => (closingRef.current ?? onClose)()} title="New deal" centered>
+      {opened && <NewDealForm client={client} onDone={onClose} closingRef={closingRef} />}
     </Modal>
   );
 }
 
-function NewDealForm({ client, onDone }: { client: CrmClient; onDone: () => void }) {
+function NewDealForm({ client, onDone, closingRef }: { client: CrmClient; onDone: () => void; closingRef: RefObject<(() => void) | null> }) {
   const { user, workspace } = useSession();
   const [title, setTitle] = useState('');
   const [amount, setAmount] = useState<string | number>('');
@@ -51,6 +54,14 @@ function NewDealForm({ client, onDone }: { client: CrmClient; onDone: () => void
     if (id && company && !companyId) setCompanyId(company);
   };
   const ownerOptions = useOwnerOptions();
+  const typed = title.trim() !== '' || amount !== '' || close !== null || companyId !== null || contactId !== null;
+  const guard = useDiscardGuard(typed && !busy, onDone, 'the new deal');
+  useEffect(() => {
+    closingRef.current = guard.request;
+    return () => {
+      closingRef.current = null;
+    };
+  });
 
   async function submit(e: FormEvent) {
     e.preventDefault();
@@ -92,7 +103,7 @@ function NewDealForm({ client, onDone }: { client: CrmClient; onDone: () => void
           <NumberInput label="Amount" prefix={moneyPrefix()} thousandSeparator="," min={0} value={amount} onChange={setAmount} hideControls />
           <NativeSelect label="Stage" data={STAGE_OPTIONS} value={stage} onChange={(e) => setStage(e.currentTarget.value as Stage)} />
         </Group>
-        <DateInput label="Expected close" valueFormat={DATE_INPUT_FORMAT} clearButtonProps={{ 'aria-label': 'Clear expected close' }} placeholder="Pick or type a date" clearable value={close} onChange={setClose} />
+        <DayInput label="Expected close" clearButtonProps={{ 'aria-label': 'Clear expected close' }} placeholder="Pick or type a date" clearable value={close} onChange={setClose} />
         <Group grow align="flex-start">
           <Select label="Company" placeholder="None" searchable clearable data={(companies.data ?? []).map((c) => ({ value: c.objectId!, label: c.name }))} value={companyId} onChange={chooseCompany} clearButtonProps={{ 'aria-label': 'Clear company' }} />
           <Select label="Contact" placeholder="None" searchable clearable data={contactOptions} value={contactId} onChange={chooseContact} nothingFoundMessage={companyId ? 'No contact at this company' : 'No contact'} clearButtonProps={{ 'aria-label': 'Clear contact' }} />
@@ -100,10 +111,11 @@ function NewDealForm({ client, onDone }: { client: CrmClient; onDone: () => void
         <Select label="Owner" searchable allowDeselect={false} data={ownerOptions} value={ownerId} onChange={(v) => v && setOwnerId(v)} />
         {error && <Alert color="red" variant="light" role="alert">{error}</Alert>}
         <Group justify="flex-end">
-          <Button variant="default" onClick={onDone}>Cancel</Button>
+          <Button variant="default" onClick={guard.request}>Cancel</Button>
           <Button type="submit" loading={busy}>Add deal</Button>
         </Group>
       </Stack>
+      {guard.dialog}
     </form>
   );
 }

@@ -3,7 +3,6 @@
 // place or deleted (with Undo).
 import { useState, type FormEvent } from 'react';
 import { ActionIcon, Alert, Button, Checkbox, Group, Menu, NativeSelect, Paper, Stack, Text, TextInput, ThemeIcon, Title } from '@mantine/core';
-import { DateInput } from '@mantine/dates';
 import { IconDots, IconMail, IconNote, IconPhone, IconUsers } from '@tabler/icons-react';
 import type { Activity, ActivityType, RelatedTo } from 'crm-wasm';
 import { deleteActivity } from '../../data/actions';
@@ -11,7 +10,8 @@ import { createActivity, updateActivity, useActivities } from '../../data/activi
 import { useSession } from '../../data/context';
 import { describeError } from '../../data/crm';
 import { ACTIVITY_LABELS } from '../../lib/activityTypes';
-import { DATE_INPUT_FORMAT, dayToIso, formatDate, isoToDay } from '../../lib/format';
+import { dayToIso, formatDate, isoToDay } from '../../lib/format';
+import { DayInput } from '../../components/DayInput';
 
 const TYPES: { value: ActivityType; label: string; icon: typeof IconPhone }[] = [
   { value: 'call', label: ACTIVITY_LABELS.call, icon: IconPhone },
@@ -26,9 +26,6 @@ export function Activities({ relatedTo }: { relatedTo: RelatedTo }) {
   const [type, setType] = useState<ActivityType>('call');
   const [subject, setSubject] = useState('');
   const [due, setDue] = useState<string | null>(null);
-  // While the calendar is open, Escape closes it and not the drawer around (Mantine's modals
-  // leave an Escape from an element marked data-mantine-stop-propagation alone).
-  const [picking, setPicking] = useState(false);
   const [errors, setErrors] = useState<{ subject?: string; due?: string; save?: string }>({});
   const [editing, setEditing] = useState<string>();
 
@@ -72,8 +69,7 @@ export function Activities({ relatedTo }: { relatedTo: RelatedTo }) {
         <Stack gap="xs">
           <Group grow align="flex-start" gap="xs">
             <NativeSelect label="Activity type" data={TYPES.map(({ value, label }) => ({ value, label }))} value={type} onChange={(e) => setType(e.currentTarget.value as ActivityType)} />
-            <DateInput label="Due" valueFormat={DATE_INPUT_FORMAT} clearable clearButtonProps={{ 'aria-label': 'Clear due date' }} placeholder="Date" value={due} onChange={(d) => { setDue(d); setErrors((x) => ({ ...x, due: undefined })); }} error={errors.due} withAsterisk
-              popoverProps={{ onOpen: () => setPicking(true), onClose: () => setPicking(false) }} data-mantine-stop-propagation={picking ? 'true' : undefined} />
+            <DayInput label="Due" clearable clearButtonProps={{ 'aria-label': 'Clear due date' }} placeholder="Date" value={due} onChange={(d) => { setDue(d); setErrors((x) => ({ ...x, due: undefined })); }} error={errors.due} withAsterisk />
           </Group>
           <Group align="flex-end" gap="xs" wrap="nowrap">
             <TextInput label="Subject" placeholder="What is it about?" value={subject} onChange={(e) => { setSubject(e.currentTarget.value); setErrors((x) => ({ ...x, subject: undefined })); }} error={errors.subject} withAsterisk style={{ flex: 1 }} />
@@ -158,7 +154,7 @@ function EditActivity({ activity, onDone }: { activity: Activity; onDone: () => 
       <Stack gap="xs">
         <Group grow align="flex-start" gap="xs">
           <NativeSelect label="Type" data={TYPES.map(({ value, label }) => ({ value, label }))} value={type} onChange={(e) => setType(e.currentTarget.value as ActivityType)} />
-          <DateInput label="Due date" valueFormat={DATE_INPUT_FORMAT} value={due} onChange={setDue} withAsterisk />
+          <DayInput label="Due date" value={due} onChange={setDue} withAsterisk />
         </Group>
         <TextInput label="Activity subject" value={subject} onChange={(e) => { setSubject(e.currentTarget.value); setError(undefined); }} withAsterisk data-autofocus />
         {error && <Alert color="red" variant="light" role="alert">{error}</Alert>}

@@ -1,9 +1,8 @@
 // A deal as a record, at /deals/:id over the board: edit (only the changed fields are sent),
 // a warning when the deal changed elsewhere meanwhile, delete (confirmed, undoable), activities.
-import { useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent, type RefObject } from 'react';
 import { Link } from 'react-router';
 import { Alert, Anchor, Badge, Button, Divider, Drawer, Group, Modal, NativeSelect, NumberInput, Select, Stack, Text, Textarea, TextInput } from '@mantine/core';
-import { DateInput } from '@mantine/dates';
 import { notifications } from '@mantine/notifications';
 import { IconAlertTriangle, IconTrash } from '@tabler/icons-react';
 import type { Changes, Deal, Stage } from 'crm-wasm';
@@ -14,10 +13,12 @@ import { useSession } from '../../data/context';
 import { describeError } from '../../data/crm';
 import { usePipeline, useQuery } from '../../data/hooks';
 import { useOwnerOptions } from '../../data/team';
-import { DATE_INPUT_FORMAT, dayToIso, formatDate, formatMoney, isoToDay, moneyPrefix, refName } from '../../lib/format';
+import { dayToIso, formatDate, formatMoney, isoToDay, moneyPrefix, refName } from '../../lib/format';
 import { STAGE_OPTIONS, isOpen, stageInfo } from '../../lib/stages';
 import { NextStep } from '../activities/NextStep';
 import { Activities } from './Activities';
+import { DayInput } from '../../components/DayInput';
+import { useDiscardGuard } from '../../components/DiscardGuard';
 import { LostReasonModal } from './LostReason';
 
 /** The editable fields, as the form holds them. */
@@ -79,10 +80,12 @@ export function DealDrawer({ dealId, onClose }: { dealId: string; onClose: () =>
   // What the form started from: a change made elsewhere since then is told, not overwritten.
   const [base, setBase] = useState(() => toForm(live));
   const [form, setForm] = useState(base);
+  // The record decides whether the drawer may close (unsaved edits ask first).
+  const closingRef = useRef<(() => void) | null>(null);
   return (
-    <Drawer opened onClose={onClose} position="right" size="min(520px, 100%)" title={live?.title ?? 'Deal'} closeButtonProps={{ 'aria-label': 'Close' }} classNames={{ body: 'drawer-body' }} styles={{ title: { fontSize: 'var(--mantine-h4-font-size)', fontWeight: 700 } }}>
+    <Drawer opened onClose={() => (closingRef.current ?? onClose)()} position="right" size="min(520px, 100%)" title={live?.title ?? 'Deal'} closeButtonProps={{ 'aria-label': 'Close' }} classNames={{ body: 'drawer-body' }} styles={{ title: { fontSize: 'var(--mantine-h4-font-size)', fontWeight: 700 } }}>
       {live ? (
-        <DealRecord deal={live} base={base} form={form} setForm={setForm} onSaved={(f) => { setBase(f); setForm(f); }} onDeleted={onClose} />
+        <DealRecord deal={live} base={base} form={form} setForm={setForm} onSaved={(f) => { setBase(f); setForm(f); }} onDeleted={onClose} closingRef={closingRef} />
       ) : (
         <Alert color="gray">This deal does not exist or was deleted.</Alert>
       )}
@@ -90,13 +93,14 @@ export function DealDrawer({ dealId, onClose }: { dealId: string; onClose: () =>
   );
 }
 
-function DealRecord({ deal, base, form, setForm, onSaved, onDeleted }: {
+function DealRecord({ deal, base, form, setForm, onSaved, onDeleted, closingRef }: {
   deal: Deal;
   base: Form;
   form: Form;
   setForm: (f: Form) => void;
   onSaved: (f: Form) => void;
   onDeleted: () => void;
+  closingRef: RefObject<(() => void) | null>;
 }) {
   const { client, user, workspace } = useSession();
   const next = useNextActivities();
@@ -114,6 +118,17 @@ function DealRecord({ deal, base, form, setForm, onSaved, onDeleted }: {
   const elsewhere = differing(latest, base);
   const clash = edited.filter((f) => elsewhere.includes(f) && form[f] !== latest[f]);
   const set = (patch: Partial<Form>) => setForm({ ...form, ...patch });
+  const guard = useDiscardGuard(edited.length > 0, onDeleted, 'this deal');
+  // Escape in a dialog over the record closes that dialog only (the drawer hears it too).
+  const nested = confirmOverwrite || confirmDelete || askLost;
+  useEffect(() => {
+    closingRef.current = () => {
+      if (!nested) guard.request();
+    };
+    return () => {
+      closingRef.current = null;
+    };
+  });
 
   async function save(overwrite: boolean) {
     setError(undefined);
@@ -184,7 +199,7 @@ function DealRecord({ deal, base, form, setForm, onSaved, onDeleted }: {
             <NativeSelect label="Stage" data={STAGE_OPTIONS} value={form.stage} onChange={(e) => set({ stage: e.currentTarget.value })} />
           </Group>
           <Group grow>
-            <DateInput label="Expected close" valueFormat={DATE_INPUT_FORMAT} clearButtonProps={{ 'aria-label': 'Clear expected close' }} clearable value={form.close || null} onChange={(v) => set({ close: v ?? '' })} />
+            <DayInput label="Expected close" clearButtonProps={{ 'aria-label': 'Clear expected close' }} clearable value={form.close || null} onChange={(v) => set({ close: v ?? '' })} />
             <Select label="Owner" placeholder="Unassigned" searchable clearable data={ownerOptions} value={form.owner || null} onChange={(v) => set({ owner: v ?? '' })} description={handingOn ? 'You will no longer see this deal.' : undefined} />
           </Group>
           <Select label="Company" placeholder="None" searchable clearable data={companyOptions} value={form.company || null} onChange={(v) => set({ company: v ?? '' })} />
@@ -210,6 +225,7 @@ function DealRecord({ deal, base, form, setForm, onSaved, onDeleted }: {
           onSaved(toForm(workspace.pipeline.get(deal.objectId!)));
         }} />
       )}
+      {guard.dialog}
       <Modal opened={confirmOverwrite} onClose={() => setConfirmOverwrite(false)} title="Overwrite the other change?" centered>
         <Text size="sm">The {clash.map((f) => LABELS[f]).join(', ')} changed elsewhere after you opened this deal. Saving replaces that change with yours.</Text>
         <Group justify="flex-end" mt="md">

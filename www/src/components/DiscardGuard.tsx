@@ -1,0 +1,26 @@
+import { useEffect, useState } from 'react';
+import { Button, Group, Modal, Text } from '@mantine/core';
+
+/** Closing a form with unsaved changes asks first (Escape, the close button, a click outside,
+ * Cancel), and leaving the page warns: an edit is never dropped without a word. `request` is
+ * what the form's closers call; `dialog` is rendered with the form. */
+export function useDiscardGuard(dirty: boolean, close: () => void, what: string) {
+  const [asking, setAsking] = useState(false);
+  useEffect(() => {
+    if (!dirty) return;
+    const warn = (e: BeforeUnloadEvent) => e.preventDefault();
+    window.addEventListener('beforeunload', warn);
+    return () => window.removeEventListener('beforeunload', warn);
+  }, [dirty]);
+  const request = () => (dirty ? setAsking(true) : close());
+  const dialog = (
+    <Modal opened={asking} onClose={() => setAsking(false)} title="Discard your changes?" centered>
+      <Text size="sm">Your changes to {what} are not saved.</Text>
+      <Group justify="flex-end" mt="md">
+        <Button variant="default" onClick={() => setAsking(false)} data-autofocus>Keep editing</Button>
+        <Button color="red" onClick={() => { setAsking(false); close(); }}>Discard changes</Button>
+      </Group>
+    </Modal>
+  );
+  return { request, dialog, asking };
+}

@@ -1,0 +1,81 @@
+// Reading a date a person typed into a date field: strictly, so that text which is not a date
+// is refused rather than read as some other date ("20/12/2026" once became Feb 1, 2001).
+// Accepted: the way the app writes dates ("Dec 20, 2026", "20 Dec 2026", full month names, the
+// year left out for this year), ISO "2026-12-20", numbers in the locale's order ("12/20/2026" in
+// the US, "20/12/2026" in most other places; the other order too when only it makes a date),
+// and "today", "tomorrow", "yesterday". Everything else is not a date (null).
+
+/** Whether the locale writes the month before the day in numeric dates (12/20/2026). */
+export function monthFirst(locale: string | undefined): boolean {
+  const parts = new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'numeric', year: 'numeric', timeZone: 'UTC' })
+    .formatToParts(new Date(Date.UTC(2026, 11, 20)))
+    .map((p) => p.type);
+  return parts.indexOf('month') < parts.indexOf('day');
+}
+
+/** Month names of `locale` and of English, short and long, lower case, to their number 1-12. */
+function monthNames(locale: string | undefined): Map<string, number> {
+  const names = new Map<string, number>();
+  for (const loc of [locale, 'en-US']) {
+    for (const month of ['short', 'long'] as const) {
+      const format = new Intl.DateTimeFormat(loc, { month, timeZone: 'UTC' });
+      for (let m = 0; m < 12; m++) {
+        const name = format.format(new Date(Date.UTC(2026, m, 1))).toLowerCase().replace(/\.$/, '');
+        if (!names.has(name)) names.set(name, m + 1);
+      }
+    }
+  }
+  names.set('sept', 9);
+  return names;
+}
+
+const pad = (n: number) => String(n).padStart(2, '0');
+
+/** "YYYY-MM-DD" if y-m-d is a day of the calendar (no Feb 30, no Dec 40), else null. */
+function day(y: number, m: number, d: number): string | null {
+  if (!(y >= 1000 && y <= 9999 && m >= 1 && m <= 12 && d >= 1 && d <= 31)) return null;
+  const date = new Date(Date.UTC(y, m - 1, d));
+  if (date.getUTCMonth() !== m - 1 || date.getUTCDate() !== d) return null;
+  return `${y}-${pad(m)}-${pad(d)}`;
+}
+
+/** A two-digit year in this century; four digits as they are. */
+const fullYear = (y: string) => (y.length === 2 ? 2000 + Number(y) : Number(y));
+
+/** A parser for `locale`, with `today` (UTC midnight, "YYYY-MM-DD") for the words and the year. */
+export function dateParser(locale: string | undefined, today: () => Date = () => new Date()) {
+  const months = monthNames(locale);
+  const usOrder = monthFirst(locale);
+  const monthOf = (word: string) => months.get(word.toLowerCase().replace(/\.$/, ''));
+  const shifted = (days: number) => {
+    const now = today();
+    const d = new Date(Date.UTC(now.getFullYear(), now.getMonth(), now.getDate() + days));
+    return day(d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate());
+  };
+  return (input: string): string | null => {
+    const text = input.trim().replace(/\s+/g, ' ');
+    const word = text.toLowerCase();
+    if (word === 'today') return shifted(0);
+    if (word === 'tomorrow') return shifted(1);
+    if (word === 'yesterday') return shifted(-1);
+    let m: RegExpMatchArray | null;
+    if ((m = text.match(/^(\d{4})-(\d{1,2})-(\d{1,2})$/))) return day(Number(m[1]), Number(m[2]), Number(m[3]));
+    if ((m = text.match(/^(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})$/))) {
+      const [a, b, y] = [Number(m[1]), Number(m[3]), fullYear(m[4])];
+      const [first, second] = usOrder ? [day(y, a, b), day(y, b, a)] : [day(y, b, a), day(y, a, b)];
+      return first ?? second;
+    }
+    const year = (y: string | undefined) => (y ? Number(y) : today().getFullYear());
+    // "Dec 20, 2026", "December 20th 2026", "Dec 20"
+    if ((m = text.match(/^(\p{L}+\.?) (\d{1,2})(?:st|nd|rd|th)?(?:,? (\d{4}))?$/u))) {
+      const month = monthOf(m[1]);
+      return month ? day(year(m[3]), month, Number(m[2])) : null;
+    }
+    // "20 Dec 2026", "20. Dezember 2026", "20 Dec"
+    if ((m = text.match(/^(\d{1,2})(?:st|nd|rd|th|\.)? (\p{L}+\.?)(?:,? (\d{4}))?$/u))) {
+      const month = monthOf(m[2]);
+      return month ? day(year(m[3]), month, Number(m[1])) : null;
+    }
+    return null;
+  };
+}

@@ -105,7 +105,12 @@ test('create a company, a contact and a deal; log and complete an activity; see 
   await companyPage.getByTestId('company-deal').filter({ hasText: 'Stapler order' }).filter({ hasText: 'Lead' }).filter({ hasText: 'Peter Gibbons' }).waitFor();
   await companyPage.getByLabel('Company website').fill('https://initech.example');
   await companyPage.getByRole('button', { name: 'Save company' }).click();
-  await companyPage.getByTestId('company-info').filter({ hasText: 'https://initech.example' }).waitFor();
+  // The website is a link that opens in a new tab.
+  const site = companyPage.getByTestId('company-info').getByRole('link', { name: 'initech.example' });
+  await site.waitFor();
+  assert.equal(await site.getAttribute('href'), 'https://initech.example/');
+  assert.equal(await site.getAttribute('target'), '_blank');
+  assert.match(await site.getAttribute('rel'), /noopener/);
   // A deal opened from here closes back to here, not to the board.
   const companyUrl = page.url();
   await companyPage.getByRole('link', { name: 'Stapler order' }).click();
@@ -135,6 +140,20 @@ test('create a company, a contact and a deal; log and complete an activity; see 
   await page.getByRole('button', { name: 'Delete Peter Gibbons' }).click();
   await page.getByRole('dialog', { name: 'Delete this contact?' }).getByRole('button', { name: 'Delete' }).click();
   await page.getByRole('link', { name: 'Peter Gibbons', exact: true }).waitFor({ state: 'detached' });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a new account: the contacts and companies screens say there are none yet and point to adding and importing', async () => {
+  const me = await signUp('emptyscreens');
+  const { context, page, errors } = await logInToBoard(app, me);
+  for (const [screen, noun] of [['Contacts', 'contacts'], ['Companies', 'companies']]) {
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: screen }).click();
+    const empty = page.getByTestId('empty');
+    await empty.filter({ hasText: `No ${noun} yet. Add the first one above, or import a CSV file.` }).waitFor();
+    await empty.getByRole('link', { name: 'import a CSV file' }).click();
+    await page.waitForURL(/\/import$/);
+  }
   assert.deepEqual(errors, []);
   await context.close();
 });

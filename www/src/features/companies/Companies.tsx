@@ -17,6 +17,7 @@ import { ExportCsv } from '../import/ExportCsv';
 import { BulkBar, SelectAll, SelectRow } from '../bulk/BulkBar';
 import { useSelection } from '../bulk/selection';
 import { DeleteCompany } from './DeleteCompany';
+import { WebsiteLink } from '../../components/WebsiteLink';
 
 type Sort = 'name' | '-name' | '-updatedAt';
 
@@ -90,7 +91,7 @@ export function Companies() {
                 <Table.Td><SelectRow selection={selection} id={c.objectId!} name={c.name} /></Table.Td>
                 <Table.Td><Anchor component={Link} to={`/companies/${c.objectId}`} fw={500}>{c.name}</Anchor></Table.Td>
                 <Table.Td>{c.industry}</Table.Td>
-                <Table.Td className="hide-phone">{c.website}</Table.Td>
+                <Table.Td className="hide-phone"><WebsiteLink url={c.website} /></Table.Td>
                 <Table.Td ta="right">
                   <Tooltip label="Delete">
                     <ActionIcon variant="subtle" color="red" aria-label={`Delete ${c.name}`} onClick={() => setDeleting(c)}><IconTrash size={16} /></ActionIcon>
@@ -100,7 +101,13 @@ export function Companies() {
             ))}
           </Table.Tbody>
         </Table>
-        {all.data && rows.length === 0 && <Text c="dimmed" ta="center" py="lg" size="sm">No companies match “{search}”.</Text>}
+        {all.data && rows.length === 0 && (
+          <Text c="dimmed" ta="center" py="lg" size="sm" data-testid="empty">
+            {all.data.length === 0
+              ? <>No companies yet. Add the first one above, or <Anchor component={Link} to="/import" size="sm">import a CSV file</Anchor>.</>
+              : `No companies match “${search}”.`}
+          </Text>
+        )}
       </Paper>
       {deleting && <DeleteCompany company={deleting} onClose={() => setDeleting(undefined)} onDeleted={() => { setDeleting(undefined); all.reload(); }} />}
     </div>

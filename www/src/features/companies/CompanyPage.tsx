@@ -13,6 +13,7 @@ import { useQuery } from '../../data/hooks';
 import { formatMoney, initials, refName } from '../../lib/format';
 import { stageInfo } from '../../lib/stages';
 import { DeleteCompany } from './DeleteCompany';
+import { WebsiteLink } from '../../components/WebsiteLink';
 
 export function CompanyPage() {
   const back = useBackState();
@@ -72,7 +73,11 @@ export function CompanyPage() {
             <Avatar size={48} radius="md" color="cyan">{initials(company.name)}</Avatar>
             <div>
               <Title order={1} size="h2">{company.name}</Title>
-              <Text c="dimmed" size="sm" data-testid="company-info">{[company.industry, company.website].filter(Boolean).join(' · ') || 'No details yet'}</Text>
+              <Text c="dimmed" size="sm" data-testid="company-info">
+                {company.industry || company.website
+                  ? <>{company.industry}{company.industry && company.website && ' · '}<WebsiteLink url={company.website} /></>
+                  : 'No details yet'}
+              </Text>
             </div>
           </Group>
           <Grid gap="md">

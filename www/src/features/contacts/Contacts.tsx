@@ -107,7 +107,13 @@ export function Contacts() {
             ))}
           </Table.Tbody>
         </Table>
-        {all.data && rows.length === 0 && <Text c="dimmed" ta="center" py="lg" size="sm">No contacts match “{search}”.</Text>}
+        {all.data && rows.length === 0 && (
+          <Text c="dimmed" ta="center" py="lg" size="sm" data-testid="empty">
+            {all.data.length === 0
+              ? <>No contacts yet. Add the first one above, or <Anchor component={Link} to="/import" size="sm">import a CSV file</Anchor>.</>
+              : `No contacts match “${search}”.`}
+          </Text>
+        )}
       </Paper>
       <ConfirmDelete
         opened={!!deleting}

@@ -213,6 +213,21 @@ test('an activity needs a subject and a date', async () => {
   await dialog.getByRole('button', { name: 'Log' }).click();
   await dialog.getByText('Call · Mar 4, 2030').waitFor();
   assert.equal((await activities()).length, 1);
+
+  // A call already made: logged as done, today, with no date to pick; it is no next step.
+  await dialog.getByLabel('Subject').fill('Called about budget');
+  await dialog.getByRole('checkbox', { name: 'Already done' }).check();
+  await dialog.getByRole('button', { name: 'Log' }).click();
+  const today = await page.evaluate(() => {
+    const d = new Date();
+    return new Intl.DateTimeFormat(navigator.language, { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' })
+      .format(new Date(Date.UTC(d.getFullYear(), d.getMonth(), d.getDate())));
+  });
+  await dialog.getByText(`Call · ${today} · done`).waitFor();
+  const logged = (await activities()).find((a) => a.subject === 'Called about budget');
+  assert.ok(logged?.completedAt, 'stored as done');
+  assert.equal(await dialog.getByRole('checkbox', { name: 'Already done' }).isChecked(), false, 'the next entry starts as a to-do');
+  await dialog.getByText('Next: Call back').waitFor();
   await context.close();
 });
 

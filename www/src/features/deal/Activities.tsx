@@ -26,6 +26,8 @@ export function Activities({ relatedTo }: { relatedTo: RelatedTo }) {
   const [type, setType] = useState<ActivityType>('call');
   const [subject, setSubject] = useState('');
   const [due, setDue] = useState<string | null>(null);
+  // A call already made is logged as done (dated today unless told): not a to-do for My day.
+  const [already, setAlready] = useState(false);
   const [errors, setErrors] = useState<{ subject?: string; due?: string; save?: string }>({});
   const [editing, setEditing] = useState<string>();
 
@@ -33,14 +35,20 @@ export function Activities({ relatedTo }: { relatedTo: RelatedTo }) {
     e.preventDefault();
     const problems = {
       subject: subject.trim() ? undefined : 'Enter a subject',
-      due: due ? undefined : 'Pick a date',
+      due: due || already ? undefined : 'Pick a date',
     };
     setErrors(problems);
     if (problems.subject || problems.due) return;
+    const now = new Date();
+    const today = `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, '0')}-${String(now.getDate()).padStart(2, '0')}`;
     try {
-      await createActivity(workspace, { type, subject: subject.trim(), dueDate: dayToIso(due!), relatedTo });
+      await createActivity(workspace, {
+        type, subject: subject.trim(), dueDate: dayToIso(due ?? today), relatedTo,
+        ...(already ? { completedAt: now.toISOString() } : {}),
+      });
       setSubject('');
       setDue(null);
+      setAlready(false);
     } catch (err) {
       setErrors({ save: describeError(err) });
     }
@@ -69,12 +77,13 @@ export function Activities({ relatedTo }: { relatedTo: RelatedTo }) {
         <Stack gap="xs">
           <Group grow align="flex-start" gap="xs">
             <NativeSelect label="Activity type" data={TYPES.map(({ value, label }) => ({ value, label }))} value={type} onChange={(e) => setType(e.currentTarget.value as ActivityType)} />
-            <DayInput label="Due" clearable clearButtonProps={{ 'aria-label': 'Clear due date' }} placeholder="Date" value={due} onChange={(d) => { setDue(d); setErrors((x) => ({ ...x, due: undefined })); }} error={errors.due} withAsterisk />
+            <DayInput label="Due" clearable clearButtonProps={{ 'aria-label': 'Clear due date' }} placeholder="Date" value={due} onChange={(d) => { setDue(d); setErrors((x) => ({ ...x, due: undefined })); }} error={errors.due} withAsterisk={!already} />
           </Group>
           <Group align="flex-end" gap="xs" wrap="nowrap">
             <TextInput label="Subject" placeholder="What is it about?" value={subject} onChange={(e) => { setSubject(e.currentTarget.value); setErrors((x) => ({ ...x, subject: undefined })); }} error={errors.subject} withAsterisk style={{ flex: 1 }} />
             <Button type="submit" mb={errors.subject ? 22 : 0}>Log</Button>
           </Group>
+          <Checkbox label="Already done" description="A call made, a meeting held: logged as done, dated today unless you choose a day" size="xs" checked={already} onChange={(e) => { setAlready(e.currentTarget.checked); setErrors((x) => ({ ...x, due: undefined })); }} />
           {errors.save && <Alert color="red" variant="light" role="alert">{errors.save}</Alert>}
         </Stack>
       </form>

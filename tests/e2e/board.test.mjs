@@ -53,6 +53,12 @@ test('drag a deal across stages; totals, server and a second window follow; anot
   await one.page.getByLabel('Search deals').fill('no such deal');
   await one.page.getByTestId('count-won').filter({ hasText: '0' }).waitFor();
   await one.page.getByTestId('filter-note').filter({ hasText: 'no such deal' }).waitFor();
+  // The company's name finds its deals too (the banner says where the text was looked for).
+  await one.page.getByLabel('Search deals').fill(companyName.toUpperCase());
+  await one.page.getByTestId('count-won').filter({ hasText: '1' }).waitFor();
+  await one.page.getByTestId('filter-note').filter({ hasText: 'in the title or company' }).waitFor();
+  await one.page.getByLabel('Search deals').fill('no such deal');
+  await one.page.getByTestId('count-won').filter({ hasText: '0' }).waitFor();
   await one.page.getByLabel('Search deals').fill('drag me');
   await one.page.getByTestId('count-won').filter({ hasText: '1' }).waitFor();
   assert.match(one.page.url(), /[?&]q=drag(\+|%20)me/);

@@ -244,7 +244,8 @@ export interface Filter {
      */
     closeBefore?: IsoDate;
     /**
-     * Text in the title, case-insensitive (Unicode lower-casing).
+     * Text in the title, or in the name of the deal's company or contact where the deal holds
+     * them (included), case-insensitive (Unicode lower-casing).
      */
     text?: string;
     /**

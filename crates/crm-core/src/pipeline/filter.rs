@@ -25,7 +25,8 @@ pub struct Filter {
     /// Expected close before this instant.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub close_before: Option<IsoDate>,
-    /// Text in the title, case-insensitive (Unicode lower-casing).
+    /// Text in the title, or in the name of the deal's company or contact where the deal holds
+    /// them (included), case-insensitive (Unicode lower-casing).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
     /// Close date passed and not won or lost.
@@ -105,6 +106,7 @@ impl Pipeline {
     pub(super) fn prepare_titles(&mut self) {
         if !self.folded && (self.compiled.text.is_some() || self.sort.key == SortKey::Title) {
             self.title_folded = self.deals.iter().map(|d| d.title.to_lowercase()).collect();
+            self.names_folded = self.deals.iter().map(super::names_folded).collect();
             self.folded = true;
         }
     }
@@ -162,7 +164,9 @@ impl Pipeline {
             }
         }
         if let Some(text) = &f.text {
-            if !self.title_folded[r].contains(text.as_str()) {
+            if !self.title_folded[r].contains(text.as_str())
+                && !self.names_folded[r].contains(text.as_str())
+            {
                 return false;
             }
         }

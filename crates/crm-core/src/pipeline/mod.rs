@@ -33,7 +33,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{CrmError, Result};
 use crate::models::{Deal, Stage};
-use crate::wire::{keep_included, year_month, IsoDate};
+use crate::wire::{keep_included, year_month, IsoDate, Ref};
 
 /// The known stages, in pipeline order; unknown stages follow as trailing columns.
 pub const KNOWN_STAGES: usize = 6;
@@ -168,6 +168,8 @@ pub struct Pipeline {
     contact: Vec<u32>,
     /// Lower-cased titles, built on first need (a text filter or a title sort).
     title_folded: Vec<String>,
+    /// Lower-cased names of the deal's company and contact (when included), with the titles.
+    names_folded: Vec<String>,
     folded: bool,
     seq: Vec<u64>,
     shown: Vec<bool>,
@@ -240,6 +242,7 @@ impl Pipeline {
             company: Vec::new(),
             contact: Vec::new(),
             title_folded: Vec::new(),
+            names_folded: Vec::new(),
             folded: false,
             seq: Vec::new(),
             shown: Vec::new(),
@@ -339,6 +342,7 @@ impl Pipeline {
         self.contact.push(contact);
         if self.folded {
             self.title_folded.push(deal.title.to_lowercase());
+            self.names_folded.push(names_folded(&deal));
         }
         self.seq.push(self.next_seq);
         self.next_seq += 1;
@@ -368,6 +372,7 @@ impl Pipeline {
             .intern(deal.contact.as_ref().and_then(|r| r.object_id()));
         if self.folded {
             self.title_folded[r] = deal.title.to_lowercase();
+            self.names_folded[r] = names_folded(&deal);
         }
         self.deals[r] = deal;
     }
@@ -465,6 +470,7 @@ impl Pipeline {
         self.contact.swap_remove(r);
         if self.folded {
             self.title_folded.swap_remove(r);
+            self.names_folded.swap_remove(r);
         }
         self.seq.swap_remove(r);
         self.shown.swap_remove(r);
@@ -475,3 +481,16 @@ impl Pipeline {
 // Native only: proptest does not build for wasm32.
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests;
+
+/// The names a text filter finds a deal by, besides its title: its company's and its
+/// contact's, lower-cased (empty where the pointer was not included with its object).
+fn names_folded(deal: &Deal) -> String {
+    let company = deal.company.as_ref().and_then(Ref::object).map(|c| &c.name);
+    let contact = deal.contact.as_ref().and_then(Ref::object).map(|c| &c.name);
+    let mut names = String::new();
+    for name in [company, contact].into_iter().flatten() {
+        names.push_str(name);
+        names.push('\n');
+    }
+    names.to_lowercase()
+}

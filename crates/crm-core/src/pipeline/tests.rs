@@ -803,3 +803,68 @@ fn totals_of_many_deals_near_the_largest_amount_do_not_overflow() {
     p.upsert(deal("d0", "won", Some(big))).unwrap();
     assert_eq!(p.columns()[WON as usize].total, expected);
 }
+
+#[test]
+fn a_text_filter_finds_deals_by_their_company_or_contact_name_too() {
+    use crate::models::{Company, Contact};
+    let company = |id: &str, name: &str| {
+        Some(Ref::Object(Box::new(Company {
+            object_id: Some(id.into()),
+            name: name.into(),
+            ..Default::default()
+        })))
+    };
+    let mut p = loaded(vec![
+        Deal {
+            company: company("co1", "Globex"),
+            ..deal("a", "lead", Some(10.0))
+        },
+        Deal {
+            title: "Globex renewal".into(),
+            ..deal("b", "lead", Some(20.0))
+        },
+        Deal {
+            contact: Some(Ref::Object(Box::new(Contact {
+                object_id: Some("ct1".into()),
+                name: "Hank Scorpio".into(),
+                ..Default::default()
+            }))),
+            ..deal("c", "won", Some(30.0))
+        },
+        // A bare pointer: the name is not known here.
+        Deal {
+            company: Some(Ref::to("co1")),
+            ..deal("d", "lead", Some(40.0))
+        },
+    ]);
+    let shown = |p: &mut Pipeline, text: &str| {
+        p.set_filter(
+            Filter {
+                text: Some(text.into()),
+                ..Default::default()
+            },
+            NOW,
+        )
+        .unwrap();
+        let mut ids: Vec<String> = ["lead", "won"]
+            .iter()
+            .flat_map(|s| p.column_ids(s))
+            .collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(shown(&mut p, "GLOBEX"), ["a", "b"]);
+    assert_eq!(shown(&mut p, "scorpio"), ["c"]);
+    // The name follows the deal: an update that brings another company.
+    p.upsert(Deal {
+        company: company("co2", "Initech"),
+        ..deal("a", "lead", Some(10.0))
+    })
+    .unwrap();
+    assert_eq!(shown(&mut p, "globex"), ["b"]);
+    assert_eq!(shown(&mut p, "initech"), ["a"]);
+    // A deal removed takes its names with it (rows are swapped on removal).
+    assert!(p.remove("b"));
+    assert_eq!(shown(&mut p, "scorpio"), ["c"]);
+    assert_eq!(shown(&mut p, "initech"), ["a"]);
+}

@@ -128,7 +128,7 @@ export function Board() {
             <ExportCsv name="deals" rows={() => pipeline.columns().flatMap((c) => pipeline.page(c.stage, 0, c.count))} columns={DEAL_COLUMNS} />
             <TextInput
               aria-label="Search deals"
-              placeholder="Search deals"
+              placeholder="Search title or company"
               leftSection={<IconSearch size={16} />}
               value={filters.q}
               onChange={(e) => setFilter({ q: e.currentTarget.value })}

@@ -55,7 +55,7 @@ export function useBoardFilters() {
 /** The filters in words ("matching “acme” · overdue"), empty when none applies. */
 export function describeFilters(f: BoardFilters, nameOf: (id: string) => string | undefined = () => undefined): string[] {
   const parts: string[] = [];
-  if (f.q) parts.push(`title matching “${f.q}”`);
+  if (f.q) parts.push(`with “${f.q}” in the title or company`);
   if (f.overdue) parts.push('overdue');
   if (f.mine) parts.push('assigned to me');
   if (f.owner) parts.push(`owned by ${nameOf(f.owner) ?? 'a colleague'}`);

@@ -135,6 +135,11 @@ test('keyboard: Enter opens a deal, "Move to…" moves it; an expired session se
   assert.deepEqual(await focused(), { inMenu: true, text: 'Qualified' });
   await page.keyboard.press('Enter');
   await column(page, 'Qualified').getByText(title).waitFor({ timeout: 5_000 });
+  // The focus is on the moved card's "Move to…" button, in its new column.
+  await page.waitForFunction((name) => document.activeElement?.getAttribute('aria-label') === name
+    && !!document.activeElement.closest('[aria-label="Stage Qualified"]'), `Move ${title} to…`, { timeout: 5_000 }).catch(async (e) => {
+    throw new Error(`${e.message}: focus on ${await page.evaluate(() => document.activeElement?.outerHTML.slice(0, 300))}`);
+  });
   assert.equal((await serverDeal(created.objectId, me.token, (d) => d.stage === 'qualified')).stage, 'qualified');
 
   // Nothing a screen reader hears names an internal id.
@@ -168,7 +173,7 @@ test('filters come from the URL only: Clear filters clears the owner; moved card
   // The owner filter: pick me, then "Clear filters" clears the URL, the Select and its text.
   const owner = page.locator('.owner-filter input').first();
   await owner.click();
-  await page.getByRole('option', { name: /\(me\)$/ }).click();
+  await page.getByRole('option', { name: /^Me \(/ }).click();
   await page.getByTestId('filter-note').filter({ hasText: 'owned by' }).waitFor();
   assert.match(page.url(), /[?&]owner=/);
   await page.getByRole('button', { name: 'Clear filters' }).click();

@@ -103,3 +103,22 @@ test('notes on a company, a contact and a deal are shown on their records and sa
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('a new account: My day says where to start, and shows the day once there is something', async () => {
+  const me = await signUp('welcome');
+  const { context, page, errors } = await logIn(app, me);
+  const welcome = page.getByTestId('getting-started');
+  await welcome.waitFor();
+  assert.equal(await page.getByTestId('myday-week').count(), 0);
+  await welcome.getByRole('link', { name: 'CSV file' }).waitFor();
+  await welcome.getByRole('link', { name: 'Go to the pipeline' }).click();
+  await page.waitForURL(/\/pipeline$/);
+  // A first deal, then back to My day: the day's lists, no welcome.
+  await rest('POST', '/classes/Deal', { title: 'First deal', stage: 'lead' }, me.token);
+  await page.getByTestId('count-lead').filter({ hasText: '1' }).waitFor({ timeout: 15_000 });
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'My day' }).click();
+  await page.getByTestId('myday-week').waitFor();
+  assert.equal(await welcome.count(), 0);
+  assert.deepEqual(errors, []);
+  await context.close();
+});

@@ -99,7 +99,8 @@ export async function logInOnPage(page, user) {
 
 /** Waits for My day: its three lists, at /my-day. */
 export async function myDayShown(page, timeout = 15_000) {
-  await page.getByTestId('myday-week').waitFor({ timeout });
+  // A new account with nothing yet is welcomed instead (getting started).
+  await page.locator('[data-testid="myday-week"], [data-testid="getting-started"]').first().waitFor({ timeout });
   if (new URL(page.url()).pathname !== '/my-day') throw new Error(`My day shown at ${page.url()}`);
 }
 

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { addDeal, artifacts, column, myDayShown, openBoard, rest, signUp, useApp } from './server.mjs';
+import { addDeal, artifacts, column, myDayShown, openBoard, rest, SERVER, signUp, useApp } from './server.mjs';
 
 const app = useApp(4174);
 
@@ -58,6 +58,14 @@ test('sign up through the form, then log out back to the log-in form', async () 
   const username = `formuser${Date.now()}`;
   await page.goto(app.preview.url);
   await page.getByRole('button', { name: 'No account? Sign up' }).click();
+  // The password rule is said before a first try, in the server's own words.
+  const refused = await fetch(`${SERVER}/users`, {
+    method: 'POST',
+    headers: { 'X-Parse-Application-Id': 'crm', 'X-Parse-JavaScript-Key': 'crm-js-key', 'Content-Type': 'application/json' },
+    body: JSON.stringify({ username: `${username}x`, email: `${username}x@example.com`, password: 'short' }),
+  }).then((r) => r.json());
+  assert.ok(refused.error, JSON.stringify(refused));
+  await page.getByText(refused.error, { exact: true }).waitFor();
   await page.getByLabel('Username').fill(username);
   await page.getByLabel('E-mail').fill(`${username}@example.com`);
   await page.getByLabel('Password', { exact: true }).fill('pw-123456');

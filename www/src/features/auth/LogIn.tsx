@@ -4,6 +4,9 @@ import type { CrmClient, User } from 'crm-wasm';
 import { Logo } from '../../app/Logo';
 import { describeError } from '../../data/crm';
 
+/** The server's password policy in words, as it answers a password it refuses. */
+const PASSWORD_RULE = 'Passwords need 8 to 128 characters, with at least one letter and one digit or symbol.';
+
 export function LogIn({ client, notice, onSignedIn }: { client: CrmClient; notice?: string; onSignedIn: (u: User) => void }) {
   const [mode, setMode] = useState<'logIn' | 'signUp'>('logIn');
   const [username, setUsername] = useState('');
@@ -41,7 +44,10 @@ export function LogIn({ client, notice, onSignedIn }: { client: CrmClient; notic
             {mode === 'signUp' && (
               <TextInput label="E-mail" name="email" type="email" value={email} onChange={(e) => setEmail(e.currentTarget.value)} autoComplete="email" required withAsterisk={false} />
             )}
-            <PasswordInput label="Password" name="password" value={password} onChange={(e) => setPassword(e.currentTarget.value)} autoComplete={mode === 'logIn' ? 'current-password' : 'new-password'} required withAsterisk={false} />
+            <PasswordInput label="Password" name="password" value={password} onChange={(e) => setPassword(e.currentTarget.value)} autoComplete={mode === 'logIn' ? 'current-password' : 'new-password'} required withAsterisk={false}
+              // The server's password rule (backend/rules.js), said before a first try; the e2e test
+              // checks it against the server's own message.
+              description={mode === 'signUp' ? PASSWORD_RULE : undefined} />
             {error && <Alert color="red" variant="light" role="alert">{error}</Alert>}
             <Button type="submit" loading={busy} fullWidth>{title}</Button>
             <Anchor component="button" type="button" size="sm" ta="center" onClick={() => { setMode(mode === 'logIn' ? 'signUp' : 'logIn'); setError(undefined); }}>

@@ -18,7 +18,7 @@ import { useSession } from '../../data/context';
 import { describeError } from '../../data/crm';
 import { useNextActivities } from '../../data/activities';
 import { usePipeline } from '../../data/hooks';
-import { useMyTeam } from '../../data/team';
+import { useMyTeam, useOwnerOptions } from '../../data/team';
 import { STAGE_OPTIONS, stageLabel } from '../../lib/stages';
 import { DealDrawer } from '../deal/DealDrawer';
 import { LostReasonModal } from '../deal/LostReason';
@@ -63,7 +63,7 @@ export function Board() {
   const team = useMyTeam();
   // The owner filter comes from the URL only; its search text follows it (a cleared filter
   // clears the text, a chosen owner shows their name), and typing changes only the text.
-  const ownerOptions = team.members.map((m) => ({ value: m.id, label: m.id === user.objectId ? `${m.name} (me)` : m.name }));
+  const ownerOptions = useOwnerOptions();
   const ownerLabel = ownerOptions.find((o) => o.value === filters.owner)?.label ?? '';
   const ownerKey = `${filters.owner}\n${ownerLabel}`;
   const [ownerSearch, setOwnerSearch] = useState(ownerLabel);

@@ -49,7 +49,7 @@ function CardItem({ deal, me, onMove, hidden, nameOf, nextOf }: CardProps) {
     listeners?.onMouseDown?.(e);
   };
   return (
-    <article ref={setNodeRef} {...listeners} onMouseDown={onMouseDown} onClick={onClick} className={`card${hidden ? ' card-dragging' : ''}`} aria-label={`Deal ${deal.title}`}>
+    <article ref={setNodeRef} {...listeners} onMouseDown={onMouseDown} onClick={onClick} className={`card${hidden ? ' card-dragging' : ''}`} aria-label={`Deal ${deal.title}`} data-deal-id={id}>
       <CardBody deal={deal} me={me} nameOf={nameOf} next={nextOf?.(id)} menu={<MoveMenu deal={deal} onMove={onMove} />} />
     </article>
   );
@@ -109,18 +109,31 @@ function CardBody({ deal, me, menu, nameOf, next }: { deal: Deal; me?: string; m
   );
 }
 
+/** After a move the card is drawn again in its new column (its menu button is a new element):
+ * the focus goes to that button, so a keyboard user keeps their place. Tried for a few frames
+ * while the board catches up; a card not drawn (a column scrolled away) leaves it be. */
+function refocus(id: string, stage: string) {
+  let frames = 10;
+  const attempt = () => {
+    const button = document.querySelector<HTMLElement>(`[aria-label="Stage ${CSS.escape(stage)}"] article[data-deal-id="${CSS.escape(id)}"] [data-move-button]`);
+    if (button && document.activeElement !== button) button.focus();
+    else if (!button && --frames > 0) requestAnimationFrame(attempt);
+  };
+  requestAnimationFrame(attempt);
+}
+
 function MoveMenu({ deal, onMove }: { deal: Deal; onMove: (id: string, to: Stage) => void }) {
   return (
     <Menu position="bottom-end" withinPortal shadow="md">
       <Menu.Target>
-        <ActionIcon variant="subtle" color="gray" size="sm" aria-label={`Move ${deal.title} to…`} onMouseDown={(e) => e.stopPropagation()}>
+        <ActionIcon variant="subtle" color="gray" size="sm" aria-label={`Move ${deal.title} to…`} onMouseDown={(e) => e.stopPropagation()} data-move-button>
           <IconArrowsExchange size={15} />
         </ActionIcon>
       </Menu.Target>
       <Menu.Dropdown>
         <Menu.Label>Move to…</Menu.Label>
         {STAGES.filter((s) => s.id !== deal.stage).map((s) => (
-          <Menu.Item key={s.id} onClick={() => onMove(deal.objectId!, s.id)}>{stageLabel(s.id)}</Menu.Item>
+          <Menu.Item key={s.id} onClick={() => { onMove(deal.objectId!, s.id); refocus(deal.objectId!, stageLabel(s.id)); }}>{stageLabel(s.id)}</Menu.Item>
         ))}
       </Menu.Dropdown>
     </Menu>

@@ -7,8 +7,7 @@ import { IconArrowsExchange, IconTrash, IconUserShare } from '@tabler/icons-reac
 import type { Stage } from 'crm-wasm';
 import { ConfirmDelete } from '../../components/ConfirmDelete';
 import type { BulkResult } from '../../data/actions';
-import { useSession } from '../../data/context';
-import { useMyTeam } from '../../data/team';
+import { useOwnerOptions } from '../../data/team';
 import { STAGES } from '../../lib/stages';
 import type { Selection } from './selection';
 
@@ -32,8 +31,7 @@ export function BulkBar({ selection, noun, onDelete, onAssign, onStage }: {
   onAssign?: (owner: string | null) => Promise<BulkResult>;
   onStage?: (stage: Stage) => Promise<BulkResult>;
 }) {
-  const { user } = useSession();
-  const team = useMyTeam();
+  const owners = useOwnerOptions();
   const [busy, setBusy] = useState(false);
   const [confirming, setConfirming] = useState(false);
   const count = selection.selected.length;
@@ -62,8 +60,8 @@ export function BulkBar({ selection, noun, onDelete, onAssign, onStage }: {
               </Menu.Target>
               <Menu.Dropdown>
                 <Menu.Label>Assign to…</Menu.Label>
-                {team.members.map((m) => (
-                  <Menu.Item key={m.id} onClick={() => void run(() => onAssign(m.id))}>{m.id === user.objectId ? `${m.name} (me)` : m.name}</Menu.Item>
+                {owners.map((o) => (
+                  <Menu.Item key={o.value} onClick={() => void run(() => onAssign(o.value))}>{o.label}</Menu.Item>
                 ))}
                 <Menu.Item onClick={() => void run(() => onAssign(null))}>Nobody (unassigned)</Menu.Item>
               </Menu.Dropdown>

@@ -13,6 +13,7 @@ import { useQuery } from '../../data/hooks';
 import { formatMoney, initials, refName } from '../../lib/format';
 import { stageInfo } from '../../lib/stages';
 import { DeleteCompany } from './DeleteCompany';
+import { compareDeals } from '../board/filters';
 import { WebsiteLink } from '../../components/WebsiteLink';
 
 export function CompanyPage() {
@@ -115,7 +116,7 @@ export function CompanyPage() {
                 </Group>
                 {deals.data?.length === 0 && <Text size="sm" c="dimmed">No deals.</Text>}
                 <Stack gap={6}>
-                  {deals.data?.map((d) => (
+                  {deals.data?.slice().sort(compareDeals({ key: 'title', descending: false })).map((d) => (
                     <Group key={d.objectId} justify="space-between" wrap="nowrap" data-testid="company-deal">
                       <div>
                         <Anchor component={Link} to={`/deals/${d.objectId}`} state={back} size="sm">{d.title}</Anchor>

@@ -60,6 +60,9 @@ function parseFile(file: File): Promise<Parsed> {
 
 const MAX_LISTED = 200;
 
+/** Scrolls an element into view when it mounts (a stable ref callback: once, not per render). */
+const intoView = (el: HTMLElement | null) => el?.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
+
 export function Import() {
   const { client, user } = useSession();
   const [kind, setKind] = useState<ImportKind>('Contact');
@@ -217,7 +220,9 @@ export function Import() {
               </Progress.Root>
             )}
             {outcome && (
-              <Alert mt="md" color={outcome.failed.length ? 'yellow' : 'teal'} variant="light" role="status" data-testid="import-outcome" title="Import finished">
+              <Alert mt="md" color={outcome.failed.length ? 'yellow' : 'teal'} variant="light" role="status" data-testid="import-outcome" title="Import finished"
+                // Below the preview, it can be out of sight: brought into view once shown.
+                ref={intoView}>
                 <Text size="sm">Created {outcome.created}. Already there: {outcome.alreadyThere}. Failed: {outcome.failed.length}.</Text>
                 {outcome.failed.slice(0, MAX_LISTED).map((f) => <Text key={f.line} size="sm">Line {f.line}: {f.error}</Text>)}
                 {outcome.failed.length > 0 && <Button mt="sm" size="xs" variant="light" onClick={check}>Check again and import the rest</Button>}

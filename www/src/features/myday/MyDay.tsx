@@ -3,7 +3,7 @@
 import { useMemo } from 'react';
 import { Link } from 'react-router';
 import { useBackState } from '../../lib/back';
-import { ActionIcon, Alert, Anchor, Badge, Checkbox, Group, Loader, Menu, Paper, Stack, Text, Title } from '@mantine/core';
+import { ActionIcon, Alert, Anchor, Badge, Button, Checkbox, Group, List, Loader, Menu, Paper, Stack, Text, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { IconCalendarEvent } from '@tabler/icons-react';
 import type { Activity } from 'crm-wasm';
@@ -12,7 +12,7 @@ import { undoable } from '../../data/actions';
 import { updateActivity, useActivities } from '../../data/activities';
 import { useSession } from '../../data/context';
 import { describeError } from '../../data/crm';
-import { useQuery } from '../../data/hooks';
+import { usePipeline, useQuery, useWorkspaceState } from '../../data/hooks';
 import { activityLabel } from '../../lib/activityTypes';
 import { formatDate } from '../../lib/format';
 
@@ -44,6 +44,10 @@ export function MyDay() {
     true,
   );
   const contacts = useQuery(() => client.contacts().ascending('name').limit(1000), 'contacts', true);
+  usePipeline(workspace.pipeline);
+  const { loaded } = useWorkspaceState(workspace);
+  // A new account (no deal, no contact, nothing to do yet): where to start, not three empty boxes.
+  const fresh = !!loaded && workspace.pipeline.size === 0 && contacts.data?.length === 0 && list.data?.length === 0;
   const groups = useMemo(() => {
     const out: Record<Bucket, Activity[]> = { overdue: [], today: [], week: [] };
     // Managers read everyone's activities: My day keeps the user's own (createdBy cannot be
@@ -89,7 +93,19 @@ export function MyDay() {
       <PageHeader title="My day" />
       {list.error && <Alert color="red" role="alert">{list.error}</Alert>}
       {list.loading && !list.data && <Group gap="xs"><Loader size="xs" /><Text c="dimmed">Loading your activities…</Text></Group>}
-      {list.data && BUCKETS.map((b) => (
+      {fresh && (
+        <Paper withBorder radius="md" p="lg" component="section" aria-label="Getting started" data-testid="getting-started">
+          <Title order={2} size="h4" mb={4}>Welcome! Your CRM is empty for now</Title>
+          <Text size="sm" c="dimmed" mb="sm">My day lists the calls, e-mails and meetings you plan on your deals and contacts. To begin:</Text>
+          <List size="sm" spacing={6} mb="md">
+            <List.Item>add your first deal on the <Anchor component={Link} to="/pipeline" size="sm">pipeline</Anchor>;</List.Item>
+            <List.Item>bring your contacts and companies in from a <Anchor component={Link} to="/import" size="sm">CSV file</Anchor>, or add them one by one on <Anchor component={Link} to="/contacts" size="sm">Contacts</Anchor>;</List.Item>
+            <List.Item>open a deal and log the next step (a call, an e-mail, a meeting): it shows up here on its day.</List.Item>
+          </List>
+          <Button component={Link} to="/pipeline">Go to the pipeline</Button>
+        </Paper>
+      )}
+      {list.data && !fresh && BUCKETS.map((b) => (
         <Paper key={b.id} withBorder radius="md" p="md" component="section" aria-label={b.label} data-testid={`myday-${b.id}`}>
           <Group justify="space-between" mb="xs">
             <Title order={2} size="h5" c={b.id === 'overdue' && groups.overdue.length ? 'red.8' : undefined}>{b.label}</Title>

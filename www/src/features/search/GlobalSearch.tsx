@@ -69,7 +69,7 @@ export function GlobalSearch() {
             </Spotlight.Action>
           );
         })}
-        {query.trim() !== '' && hits.length === 0 && <Spotlight.Empty>Nothing found on this device.</Spotlight.Empty>}
+        {query.trim() !== '' && hits.length === 0 && <Spotlight.Empty>No deal, contact or company matches.</Spotlight.Empty>}
         {query.trim() === '' && (
           <Spotlight.Empty>Type a name, a deal title, an e-mail, a phone number or a company.</Spotlight.Empty>
         )}

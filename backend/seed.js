@@ -151,14 +151,28 @@ async function main() {
     };
   });
   await batch(token, 'POST', 'Deal', deals);
+  // Subjects that fit their kind of activity; on a won or lost deal the activity was done
+  // before it closed (an open "Send proposal" on a won deal reads as a mistake).
+  const SUBJECTS = {
+    call: ['Intro call', 'Follow-up call', 'Budget check-in'],
+    email: ['Send proposal', 'Send pricing', 'Follow up by e-mail'],
+    meeting: ['Kick-off', 'Pricing review', 'Product demo'],
+    note: ['Notes from the demo', 'Decision makers', 'Competitor in the deal'],
+  };
+  const CLOSED = new Set(require('./crm-vocabulary.json').closedStages);
   const activities = Array.from({ length: 30 }, (_, i) => {
     const onDeal = i % 2 === 0;
+    const type = pick(ACTIVITY_TYPES);
+    const deal = onDeal ? pick(deals) : undefined;
+    const closed = deal && CLOSED.has(deal.stage);
+    const due = new Date(now + Math.round((closed ? -(5 + rand() * 30) : rand() * 30 - 10) * 86400000));
     return {
       objectId: randomId(),
-      type: pick(ACTIVITY_TYPES),
-      subject: pick(['Intro call', 'Send proposal', 'Follow up', 'Pricing review', 'Kick-off']),
-      dueDate: date(new Date(now + Math.round((rand() * 30 - 10) * 86400000))),
-      relatedTo: onDeal ? { className: 'Deal', objectId: pick(deals).objectId } : { className: 'Contact', objectId: pick(contacts).objectId },
+      type,
+      subject: pick(SUBJECTS[type] ?? ['Follow up']),
+      dueDate: date(due),
+      ...(closed ? { completedAt: date(due) } : {}),
+      relatedTo: deal ? { className: 'Deal', objectId: deal.objectId } : { className: 'Contact', objectId: pick(contacts).objectId },
     };
   });
   await batch(token, 'POST', 'Activity', activities);

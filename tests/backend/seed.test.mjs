@@ -42,7 +42,11 @@ test('the demo seed: a board, a team of three, each colleague sees only what is 
   assert.equal(deals.length, 200);
   assert.equal((await all('Company', demo.sessionToken)).length, 8);
   assert.equal((await all('Contact', demo.sessionToken)).length, 12);
-  assert.equal((await all('Activity', demo.sessionToken)).length, 30);
+  const activities = await all('Activity', demo.sessionToken);
+  assert.equal(activities.length, 30);
+  // Nothing left to do on a closed deal.
+  const closed = new Set(deals.filter((d) => ['won', 'lost'].includes(d.stage)).map((d) => d.objectId));
+  for (const a of activities.filter((x) => closed.has(x.relatedTo?.objectId))) assert.ok(a.completedAt, `${a.subject} on a closed deal is done`);
   for (const d of deals) assert.equal(d.createdBy.objectId, demo.objectId);
   // Ages of a real pipeline (1 to about 4 months), each deal changed since it was created.
   const DAY = 86400000;

@@ -92,7 +92,10 @@ test('notes on a company, a contact and a deal are shown on their records and sa
   const notes = page.getByLabel('Company notes');
   await page.waitForFunction(() => document.querySelector('textarea[aria-label="Company notes"]')?.value);
   assert.equal(await notes.inputValue(), 'Prefers calls after 3 pm');
+  // Nothing to save until something changed (as the deal's Save).
+  assert.equal(await page.getByRole('button', { name: 'Save company' }).isDisabled(), true);
   await notes.fill('Prefers calls after 4 pm');
+  assert.equal(await page.getByRole('button', { name: 'Save company' }).isDisabled(), false);
   await page.getByRole('button', { name: 'Save company' }).click();
   await page.getByText('Company saved.').waitFor();
   assert.equal((await rest('GET', `/classes/Company/${company.objectId}`, undefined, me.token)).notes, 'Prefers calls after 4 pm');

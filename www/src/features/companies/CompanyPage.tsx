@@ -44,15 +44,22 @@ export function CompanyPage() {
     };
   }, [workspace, companyId]);
 
-  async function save(e: FormEvent) {
-    e.preventDefault();
-    if (!company) return;
-    setError(undefined);
+  /** What the form changes of the company (only those fields are sent). */
+  function changesOf(company: Company): Changes<Company> {
     const changes: Changes<Company> = {};
     if (form.name !== company.name) changes.name = form.name;
     if (form.industry !== (company.industry ?? '')) changes.industry = form.industry || null;
     if (form.website !== (company.website ?? '')) changes.website = form.website || null;
     if (form.notes !== (company.notes ?? '')) changes.notes = form.notes || null;
+    return changes;
+  }
+  const edited = !!company && Object.keys(changesOf(company)).length > 0;
+
+  async function save(e: FormEvent) {
+    e.preventDefault();
+    if (!company) return;
+    setError(undefined);
+    const changes = changesOf(company);
     try {
       await updateRecord(workspace, 'Company', companyId, changes);
       const offline = isOffline(workspace);
@@ -91,7 +98,7 @@ export function CompanyPage() {
                   <Textarea label="Notes" aria-label="Company notes" autosize minRows={2} maxLength={10000} value={form.notes} onChange={(e) => setForm({ ...form, notes: e.currentTarget.value })} />
                   <Group justify="space-between">
                     <Button variant="subtle" color="red" leftSection={<IconTrash size={16} />} onClick={() => setDeleting(true)}>Delete company</Button>
-                    <Button type="submit">Save company</Button>
+                    <Button type="submit" disabled={!edited}>Save company</Button>
                   </Group>
                 </Stack>
               </Paper>

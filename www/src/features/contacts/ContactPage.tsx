@@ -46,16 +46,23 @@ export function ContactPage() {
     };
   }, [workspace, contactId]);
 
-  async function save(e: FormEvent) {
-    e.preventDefault();
-    if (!contact) return;
-    setError(undefined);
+  /** What the form changes of the contact (only those fields are sent). */
+  function changesOf(contact: Contact): Changes<Contact> {
     const changes: Changes<Contact> = {};
     if (form.name !== contact.name) changes.name = form.name;
     if (form.email !== (contact.email ?? '')) changes.email = form.email || null;
     if (form.phone !== (contact.phone ?? '')) changes.phone = form.phone || null;
     if (form.notes !== (contact.notes ?? '')) changes.notes = form.notes || null;
     if (form.company !== (contact.company?.objectId ?? '')) changes.company = form.company ? { className: 'Company', objectId: form.company } : null;
+    return changes;
+  }
+  const edited = !!contact && Object.keys(changesOf(contact)).length > 0;
+
+  async function save(e: FormEvent) {
+    e.preventDefault();
+    if (!contact) return;
+    setError(undefined);
+    const changes = changesOf(contact);
     try {
       await updateRecord(workspace, 'Contact', contactId, changes);
       const offline = isOffline(workspace);
@@ -91,7 +98,7 @@ export function ContactPage() {
                   <Textarea label="Notes" autosize minRows={2} value={form.notes} onChange={(e) => setForm({ ...form, notes: e.currentTarget.value })} />
                   <Group justify="space-between">
                     <Button variant="subtle" color="red" leftSection={<IconTrash size={16} />} onClick={() => setDeleting(true)}>Delete contact</Button>
-                    <Button type="submit">Save contact</Button>
+                    <Button type="submit" disabled={!edited}>Save contact</Button>
                   </Group>
                 </Stack>
               </Paper>

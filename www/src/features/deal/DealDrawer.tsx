@@ -118,7 +118,8 @@ function DealRecord({ deal, base, form, setForm, onSaved, onDeleted, closingRef 
   const elsewhere = differing(latest, base);
   const clash = edited.filter((f) => elsewhere.includes(f) && form[f] !== latest[f]);
   const set = (patch: Partial<Form>) => setForm({ ...form, ...patch });
-  const guard = useDiscardGuard(edited.length > 0, onDeleted, 'this deal');
+  // While a save is under way the edits are not at risk: closing then asks nothing.
+  const guard = useDiscardGuard(edited.length > 0 && !busy, onDeleted, 'this deal');
   // Escape in a dialog over the record closes that dialog only (the drawer hears it too).
   const nested = confirmOverwrite || confirmDelete || askLost;
   useEffect(() => {

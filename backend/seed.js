@@ -135,46 +135,64 @@ async function main() {
   }));
   await batch(token, 'POST', 'Contact', contacts);
   const now = Date.now();
+  const CLOSED = new Set(require('./crm-vocabulary.json').closedStages);
+  const DAY = 86400000;
+  // Close dates as a working pipeline has them: most open deals close in the next months, a few
+  // have slipped (overdue); won and lost deals closed in the last months.
+  const closeDate = (stage) => {
+    if (CLOSED.has(stage)) return new Date(now - Math.round((2 + rand() * 110) * DAY));
+    return new Date(now + Math.round((rand() < 0.12 ? -(1 + rand() * 25) : 3 + rand() * 150) * DAY));
+  };
   const deals = Array.from({ length: 200 }, (_, i) => {
     const company = pick(companies);
+    const stage = pick(STAGES);
     return {
       objectId: randomId(),
-      title: `${pick(['Renewal', 'Expansion', 'Pilot', 'Migration', 'Support plan', 'Licences'])} — ${company.name} #${i + 1}`,
+      // The company has its own line on a card: the title names the deal.
+      title: `${pick(['Renewal', 'Expansion', 'Pilot', 'Migration', 'Support plan', 'Licences'])} #${i + 1}`,
       amount: Math.round(1000 + rand() * 99000),
-      stage: pick(STAGES),
+      stage,
       company: pointer('Company', company.objectId),
       // One of the company's own people (every company has one or two).
       contact: pointer('Contact', pick(contacts.filter((c) => c.company.objectId === company.objectId)).objectId),
-      expectedCloseDate: date(new Date(now + Math.round((rand() * 240 - 60) * 86400000))),
+      expectedCloseDate: date(closeDate(stage)),
       // A deal in five is a colleague's (the rest are the demo user's own).
       ...(i % 5 === 4 ? { assignedTo: pointer('_User', team[Math.floor(i / 5) % team.length].id) } : {}),
     };
   });
   await batch(token, 'POST', 'Deal', deals);
-  // Subjects that fit their kind of activity; on a won or lost deal the activity was done
-  // before it closed (an open "Send proposal" on a won deal reads as a mistake).
+  // Subjects that fit their kind of activity. Most open deals have their next step planned (a
+  // few slipped past their day); some closed deals keep a done one; a few people have a call
+  // planned. Nothing is left to do on a won or lost deal.
   const SUBJECTS = {
     call: ['Intro call', 'Follow-up call', 'Budget check-in'],
     email: ['Send proposal', 'Send pricing', 'Follow up by e-mail'],
     meeting: ['Kick-off', 'Pricing review', 'Product demo'],
     note: ['Notes from the demo', 'Decision makers', 'Competitor in the deal'],
   };
-  const CLOSED = new Set(require('./crm-vocabulary.json').closedStages);
-  const activities = Array.from({ length: 30 }, (_, i) => {
-    const onDeal = i % 2 === 0;
+  const activity = (relatedTo, due, done) => {
     const type = pick(ACTIVITY_TYPES);
-    const deal = onDeal ? pick(deals) : undefined;
-    const closed = deal && CLOSED.has(deal.stage);
-    const due = new Date(now + Math.round((closed ? -(5 + rand() * 30) : rand() * 30 - 10) * 86400000));
     return {
       objectId: randomId(),
       type,
       subject: pick(SUBJECTS[type] ?? ['Follow up']),
       dueDate: date(due),
-      ...(closed ? { completedAt: date(due) } : {}),
-      relatedTo: deal ? { className: 'Deal', objectId: deal.objectId } : { className: 'Contact', objectId: pick(contacts).objectId },
+      ...(done ? { completedAt: date(due) } : {}),
+      relatedTo,
     };
-  });
+  };
+  const activities = [];
+  for (const d of deals) {
+    const on = { className: 'Deal', objectId: d.objectId };
+    if (CLOSED.has(d.stage)) {
+      if (rand() < 0.3) activities.push(activity(on, new Date(now - Math.round((5 + rand() * 60) * DAY)), true));
+    } else if (rand() < 0.75) {
+      activities.push(activity(on, new Date(now + Math.round((rand() < 0.1 ? -(1 + rand() * 5) : rand() * 14) * DAY)), false));
+    }
+  }
+  for (const c of contacts.slice(0, 6)) {
+    activities.push(activity({ className: 'Contact', objectId: c.objectId }, new Date(now + Math.round(rand() * 10 * DAY)), false));
+  }
   await batch(token, 'POST', 'Activity', activities);
   if (databaseUri) await backdate(deals);
   console.log(`seeded ${companies.length} companies, ${contacts.length} contacts, ${deals.length} deals `

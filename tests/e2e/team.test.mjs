@@ -30,6 +30,12 @@ test('a deal is assigned to a colleague by display name; the board filters by ow
   assert.equal(stored.displayName, 'Olive Owner');
   // The header names me by my display name from then on.
   await page.getByText('Signed in as Olive Owner').waitFor();
+  // Settings lists the team: me first (marked), the colleague by display name, no e-mail.
+  const team = page.getByRole('region', { name: 'Team' });
+  await team.getByTestId('team-member').filter({ hasText: name }).waitFor();
+  const members = await team.getByTestId('team-member').allTextContents();
+  assert.ok(members[0].includes('Olive Owner') && members[0].endsWith('You'), `me first: ${members}`);
+  assert.ok(!members.join(' ').includes('@'), `no e-mail in ${members}`);
 
   // The owner picker lists the colleague by name, never by e-mail.
   await page.goto(new URL(`/deals/${handed.objectId}`, app.preview.url).href);

@@ -1,13 +1,15 @@
 // The user's settings: the display name colleagues see (the team's public profile; never the
 // e-mail address), and the forecast's currency and stage probabilities (private to the user).
 import { useState, type FormEvent } from 'react';
-import { Alert, Button, Group, NumberInput, Paper, Select, SimpleGrid, Stack, Text, TextInput, Title } from '@mantine/core';
+import { Link } from 'react-router';
+import { Alert, Anchor, Avatar, Badge, Button, Group, NumberInput, Paper, Select, SimpleGrid, Stack, Text, TextInput, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import type { Probabilities } from 'crm-wasm';
 import { useSession } from '../../data/context';
 import { describeError } from '../../data/crm';
 import { DEFAULT_SETTINGS, useMySettings } from '../../data/settings';
 import { useMyTeam } from '../../data/team';
+import { initials } from '../../lib/format';
 import { STAGES } from '../../lib/stages';
 
 export function Settings() {
@@ -15,6 +17,7 @@ export function Settings() {
     <Stack p="md" maw={640}>
       <Title order={1} size="h3">Settings</Title>
       <Profile />
+      <TeamMembers />
       <Forecast />
     </Stack>
   );
@@ -53,6 +56,34 @@ function Profile() {
           <Button type="submit" loading={busy} disabled={!value.trim() || value === current} w="fit-content">Save</Button>
         </Stack>
       </form>
+    </Paper>
+  );
+}
+
+/** The team: every colleague by display name, the people a deal can be given to. */
+function TeamMembers() {
+  const { user } = useSession();
+  const team = useMyTeam();
+  const members = [...team.members].sort((a, b) => Number(b.id === user.objectId) - Number(a.id === user.objectId));
+  return (
+    <Paper withBorder p="md" radius="md" component="section" aria-label="Team">
+      <Stack gap="sm">
+        <Title order={2} size="h5">Team</Title>
+        <Text size="sm" c="dimmed">
+          Everyone you can give a deal to, by the name they chose. Assigning a deal to a colleague (its Owner field, or
+          "Assign owner" in the <Anchor component={Link} to="/pipeline" size="sm">deals list</Anchor>) shares it with them.
+        </Text>
+        {!team.loaded && <Text size="sm" c="dimmed">Loading the team…</Text>}
+        <Stack gap={6}>
+          {members.map((m) => (
+            <Group key={m.id} gap="sm" wrap="nowrap" data-testid="team-member">
+              <Avatar size={28} radius="xl" color={m.id === user.objectId ? 'indigo' : 'grape'}>{initials(m.name)}</Avatar>
+              <Text size="sm" fw={500}>{m.name}</Text>
+              {m.id === user.objectId && <Badge size="xs" variant="light">You</Badge>}
+            </Group>
+          ))}
+        </Stack>
+      </Stack>
     </Paper>
   );
 }

@@ -265,6 +265,9 @@ test('new deal: a contact brings their company, a company narrows the contacts, 
   await page.getByRole('option', { name: `Ana ${tag}` }).click();
   await dialog.getByLabel('Owner', { exact: true }).click();
   await page.getByRole('option', { name: 'Nora Newdeal' }).click();
+  // An amount typed the way salespeople say it: 2.5k.
+  await dialog.getByLabel('Amount').pressSequentially('2.5k');
+  assert.equal(await dialog.getByLabel('Amount').inputValue(), '$2,500');
   await page.screenshot({ path: path.join(artifacts, 'new-deal-desktop.png') });
   await dialog.getByRole('button', { name: 'Add deal' }).click();
   await dialog.waitFor({ state: 'detached' });
@@ -275,6 +278,7 @@ test('new deal: a contact brings their company, a company narrows the contacts, 
   assert.equal(deal.company?.objectId, harbor.objectId);
   assert.equal(deal.contact?.objectId, ana.objectId);
   assert.equal(deal.assignedTo?.objectId, mate.id);
+  assert.equal(deal.amount, 2500);
   assert.equal((await rest('GET', `/classes/Deal/${deal.objectId}`, undefined, mate.token)).title, `Harbor deal ${tag}`, 'the owner reads it');
   await card(page, `Harbor deal ${tag}`).getByRole('img', { name: 'Assigned to Nora Newdeal' }).waitFor();
   assert.deepEqual(errors, []);

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState, type FormEvent, type RefObject } from 'react';
-import { Alert, Anchor, Button, Group, Modal, NativeSelect, NumberInput, Select, Stack, TextInput } from '@mantine/core';
+import { Alert, Anchor, Button, Group, Modal, NativeSelect, Select, Stack, TextInput } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useNavigate } from 'react-router';
 import type { CrmClient, Deal, Stage } from 'crm-wasm';
@@ -8,8 +8,9 @@ import { useSession } from '../../data/context';
 import { describeError } from '../../data/crm';
 import { useQuery } from '../../data/hooks';
 import { useOwnerOptions } from '../../data/team';
-import { dayToIso, moneyPrefix } from '../../lib/format';
+import { dayToIso } from '../../lib/format';
 import { DayInput } from '../../components/DayInput';
+import { AmountInput } from '../../components/AmountInput';
 import { useDiscardGuard } from '../../components/DiscardGuard';
 import { STAGE_OPTIONS, stageInfo } from '../../lib/stages';
 
@@ -100,7 +101,7 @@ function NewDealForm({ client, onDone, closingRef }: { client: CrmClient; onDone
       <Stack gap="sm">
         <TextInput label="Title" value={title} onChange={(e) => { setTitle(e.currentTarget.value); setError(undefined); }} data-autofocus />
         <Group grow>
-          <NumberInput label="Amount" prefix={moneyPrefix()} thousandSeparator="," min={0} value={amount} onChange={setAmount} hideControls />
+          <AmountInput label="Amount" value={amount} onChange={setAmount} />
           <NativeSelect label="Stage" data={STAGE_OPTIONS} value={stage} onChange={(e) => setStage(e.currentTarget.value as Stage)} />
         </Group>
         <DayInput label="Expected close" clearButtonProps={{ 'aria-label': 'Clear expected close' }} placeholder="Pick or type a date" clearable value={close} onChange={setClose} />

@@ -2,7 +2,7 @@
 // a warning when the deal changed elsewhere meanwhile, delete (confirmed, undoable), activities.
 import { useEffect, useRef, useState, type FormEvent, type RefObject } from 'react';
 import { Link } from 'react-router';
-import { Alert, Anchor, Badge, Button, Divider, Drawer, Group, Modal, NativeSelect, NumberInput, Select, Stack, Text, Textarea, TextInput } from '@mantine/core';
+import { Alert, Anchor, Badge, Button, Divider, Drawer, Group, Modal, NativeSelect, Select, Stack, Text, Textarea, TextInput } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { IconAlertTriangle, IconTrash } from '@tabler/icons-react';
 import type { Changes, Deal, Stage } from 'crm-wasm';
@@ -13,11 +13,12 @@ import { useSession } from '../../data/context';
 import { describeError } from '../../data/crm';
 import { usePipeline, useQuery } from '../../data/hooks';
 import { useOwnerOptions } from '../../data/team';
-import { dayToIso, formatDate, formatMoney, isoToDay, moneyPrefix, refName } from '../../lib/format';
+import { dayToIso, formatDate, formatMoney, isoToDay, refName } from '../../lib/format';
 import { STAGE_OPTIONS, isOpen, stageInfo } from '../../lib/stages';
 import { NextStep } from '../activities/NextStep';
 import { Activities } from './Activities';
 import { DayInput } from '../../components/DayInput';
+import { AmountInput } from '../../components/AmountInput';
 import { useDiscardGuard } from '../../components/DiscardGuard';
 import { LostReasonModal } from './LostReason';
 
@@ -196,7 +197,7 @@ function DealRecord({ deal, base, form, setForm, onSaved, onDeleted, closingRef 
         <Stack gap="sm">
           <TextInput label="Title" value={form.title} onChange={(e) => set({ title: e.currentTarget.value })} />
           <Group grow>
-            <NumberInput label="Amount" prefix={moneyPrefix()} thousandSeparator="," min={0} hideControls value={form.amount} onChange={(v) => set({ amount: v === '' ? '' : String(v) })} />
+            <AmountInput label="Amount" value={form.amount} onChange={(v) => set({ amount: v === '' ? '' : String(v) })} />
             <NativeSelect label="Stage" data={STAGE_OPTIONS} value={form.stage} onChange={(e) => set({ stage: e.currentTarget.value })} />
           </Group>
           <Group grow>

@@ -2,10 +2,11 @@
 // says what points at the company and unlinks it.
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router';
-import { ActionIcon, Alert, Anchor, Button, Group, NativeSelect, Paper, Table, Text, TextInput, Tooltip } from '@mantine/core';
+import { ActionIcon, Alert, Anchor, Button, Group, NativeSelect, Paper, Table, TextInput, Tooltip } from '@mantine/core';
 import { IconPlus, IconSearch, IconTrash } from '@tabler/icons-react';
 import type { Company } from 'crm-wasm';
 import { PageHeader } from '../../components/PageHeader';
+import { EmptyList } from '../../components/EmptyList';
 import { bulkDelete, onRestored } from '../../data/actions';
 import { createRecord } from '../../data/records';
 import { useSession } from '../../data/context';
@@ -101,13 +102,7 @@ export function Companies() {
             ))}
           </Table.Tbody>
         </Table>
-        {all.data && rows.length === 0 && (
-          <Text c="dimmed" ta="center" py="lg" size="sm" data-testid="empty">
-            {all.data.length === 0
-              ? <>No companies yet. Add the first one above, or <Anchor component={Link} to="/import" size="sm">import a CSV file</Anchor>.</>
-              : `No companies match “${search}”.`}
-          </Text>
-        )}
+        {all.data && rows.length === 0 && <EmptyList none={all.data.length === 0} search={search} noun="companies" />}
       </Paper>
       {deleting && <DeleteCompany company={deleting} onClose={() => setDeleting(undefined)} onDeleted={() => { setDeleting(undefined); all.reload(); }} />}
     </div>

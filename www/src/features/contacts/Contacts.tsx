@@ -3,11 +3,12 @@
 // live in the URL.
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router';
-import { ActionIcon, Alert, Anchor, Button, Group, NativeSelect, Paper, Table, Text, TextInput, Tooltip } from '@mantine/core';
+import { ActionIcon, Alert, Anchor, Button, Group, NativeSelect, Paper, Table, TextInput, Tooltip } from '@mantine/core';
 import { IconPlus, IconSearch, IconTrash } from '@tabler/icons-react';
 import type { Contact } from 'crm-wasm';
 import { ConfirmDelete } from '../../components/ConfirmDelete';
 import { PageHeader } from '../../components/PageHeader';
+import { EmptyList } from '../../components/EmptyList';
 import { bulkDelete, deleteContact, onRestored } from '../../data/actions';
 import { createRecord } from '../../data/records';
 import { useSession } from '../../data/context';
@@ -107,13 +108,7 @@ export function Contacts() {
             ))}
           </Table.Tbody>
         </Table>
-        {all.data && rows.length === 0 && (
-          <Text c="dimmed" ta="center" py="lg" size="sm" data-testid="empty">
-            {all.data.length === 0
-              ? <>No contacts yet. Add the first one above, or <Anchor component={Link} to="/import" size="sm">import a CSV file</Anchor>.</>
-              : `No contacts match “${search}”.`}
-          </Text>
-        )}
+        {all.data && rows.length === 0 && <EmptyList none={all.data.length === 0} search={search} noun="contacts" />}
       </Paper>
       <ConfirmDelete
         opened={!!deleting}

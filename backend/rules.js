@@ -427,6 +427,10 @@ function valueProblem(key, rule, value) {
  * backtrack for seconds in PostgreSQL or in the LiveQuery server's Node event loop. */
 function regexProblem(value) {
   if (typeof value !== 'string') return '$regex must be a string';
+  // Parse's PostgreSQL adapter finds the \Q…\E part with a pattern whose "." stops at a line
+  // break: with one inside, it sent the rest to PostgreSQL as a live pattern (a timing oracle
+  // that read other users' rows, session tokens included, and a way to load the database).
+  if (/[\n\r\u2028\u2029]/.test(value)) return '$regex cannot hold a line break';
   if (/^\^?\\Q[\s\S]*\\E\$?$/.test(value)) {
     // Inside \Q…\E only the client's own quoting of "\E" ("\E\\E\Q") may appear.
     const body = value.replace(/^\^?\\Q/, '').replace(/\\E\$?$/, '');

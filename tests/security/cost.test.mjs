@@ -28,6 +28,17 @@ test('only literal-text regexes are accepted, in every query form', async () => 
   assertRefused(await call('GET', q({ title: { $regex: '\\Qa\\E(a+)+' } }), { token: attacker.token }), 102, 'a pattern after a quoted part');
   assertRefused(await call('GET', q({ title: { $regex: '\\Qa\\E', $options: 'x' } }), { token: attacker.token }), 102, '$options x');
   assertRefused(await call('GET', '/users?where=' + encodeURIComponent(JSON.stringify({ username: { $regex: evil } })), { token: attacker.token }), 102, 'on users');
+  // A line break inside \Q…\E: Parse's PostgreSQL adapter then sent the text as a live pattern
+  // ("\Q\n|.*\E" matched every row; backreferences timed out rows the caller cannot read,
+  // which read other users' session tokens character by character).
+  for (const regex of ['\\Q\n|.*\\E', '\\Q\r|.*\\E', '\\Q\u2028|.*\\E', '^\\Q\u2029|.*\\E', '\\Qa\nb\\E']) {
+    assertRefused(await call('GET', q({ title: { $regex: regex } }), { token: attacker.token }), 102, `REST ${JSON.stringify(regex)}`);
+    assertRefused(await call('GET', '/sessions?where=' + encodeURIComponent(JSON.stringify({ sessionToken: { $regex: regex } })), { token: attacker.token }), 102, `sessions ${JSON.stringify(regex)}`);
+  }
+  const inBatch = await call('POST', '/batch', { token: attacker.token, body: { requests: [{ method: 'GET', path: '/parse/classes/Deal', body: { where: { title: { $regex: '\\Q\n|.*\\E' } } } }] } });
+  assert.ok(inBatch.status >= 400 || inBatch.json[0]?.error?.code === 102, `batch: ${JSON.stringify(inBatch.json).slice(0, 200)}`);
+  const gqlBreak = await gql('query ($r: String!) { deals(where: { title: { matchesRegex: $r } }) { count } }', { r: '\\Q\n|.*\\E' }, attacker.token);
+  assert.ok((gqlBreak.json.errors || []).length > 0, `GraphQL matchesRegex with a line break refused: ${JSON.stringify(gqlBreak.json).slice(0, 200)}`);
   const g = await gql('{ deals(where: { title: { matchesRegex: "^(a+)+$" } }) { count } }', undefined, attacker.token);
   assert.ok((g.json.errors || []).length > 0, `GraphQL matchesRegex refused: ${JSON.stringify(g.json).slice(0, 200)}`);
   assert.ok(Date.now() - t0 < 5000, 'refused at once, not after running');
@@ -225,6 +236,9 @@ test('LiveQuery: subscriptions accept only literal regexes and are capped per co
   const refused = await live.next((f) => f.requestId === 1);
   assert.equal(refused.op, 'error');
   assert.match(refused.error, /literal/);
+  live.send({ op: 'subscribe', requestId: 90, query: { className: 'Deal', where: { title: { $regex: '\\Q\n|.*\\E' } } }, sessionToken: attacker.token });
+  const broken = await live.next((f) => f.requestId === 90);
+  assert.equal(broken.op, 'error', JSON.stringify(broken));
   live.send({ op: 'subscribe', requestId: 2, query: { className: 'Deal', where: { title: { $regex: '^\\Qa\\E' } } }, sessionToken: attacker.token });
   assert.equal((await live.next((f) => f.requestId === 2)).op, 'subscribed');
   // Up to the cap, then refusals.

@@ -158,14 +158,18 @@ async function startServer(what, bin, args, cwd, port, env = process.env) {
   stops.push(() => {
     try { process.kill(-child.pid, 'SIGTERM'); } catch { /* already gone */ }
   });
-  for (let i = 0; i < 300; i++) {
+  // Up to a minute: on a loaded machine a first answer can take long after the banner.
+  let last = 'no answer';
+  for (let i = 0; i < 600; i++) {
     if (child.exitCode !== null) throw new Error(`${what} exited: ${output}`);
     try {
-      if ((await fetch(url)).ok) return url;
-    } catch { /* not up yet */ }
+      const res = await fetch(url, { signal: AbortSignal.timeout(5_000) });
+      if (res.ok) return url;
+      last = `HTTP ${res.status}`;
+    } catch (e) { last = String(e.cause ?? e); /* not up yet */ }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`${what} did not start: ${output}`);
+  throw new Error(`${what} did not start (last: ${last}): ${output}`);
 }
 
 const serve = () => startServer('vite preview', path.join(dir, 'node_modules/.bin/vite'),

@@ -7,7 +7,7 @@ export function EmptyList({ none, search, noun }: { none: boolean; search: strin
   return (
     <Text c="dimmed" ta="center" py="lg" size="sm" data-testid="empty">
       {none
-        ? <>No {noun} yet. Add the first one above, or <Anchor component={Link} to="/import" size="sm">import a CSV file</Anchor>.</>
+        ? <>No {noun} yet. Add the first one above, or <Anchor component={Link} to="/import" size="sm" underline="always">import a CSV file</Anchor>.</>
         : `No ${noun} match “${search}”.`}
     </Text>
   );

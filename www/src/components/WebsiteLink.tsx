@@ -10,7 +10,7 @@ export function WebsiteLink({ url, size = 'sm' }: { url: string | undefined; siz
   } catch { /* not an address */ }
   if (!href || !['http:', 'https:'].includes(href.protocol)) return <Text span size={size}>{url}</Text>;
   return (
-    <Anchor href={href.href} target="_blank" rel="noopener noreferrer" size={size}>
+    <Anchor href={href.href} target="_blank" rel="noopener noreferrer" size={size} underline="always">
       {url.replace(/^https?:\/\//i, '').replace(/\/$/, '')}
     </Anchor>
   );

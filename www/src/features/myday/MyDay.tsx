@@ -98,8 +98,8 @@ export function MyDay() {
           <Title order={2} size="h4" mb={4}>Welcome! Your CRM is empty for now</Title>
           <Text size="sm" c="dimmed" mb="sm">My day lists the calls, e-mails and meetings you plan on your deals and contacts. To begin:</Text>
           <List size="sm" spacing={6} mb="md">
-            <List.Item>add your first deal on the <Anchor component={Link} to="/pipeline" size="sm">pipeline</Anchor>;</List.Item>
-            <List.Item>bring your contacts and companies in from a <Anchor component={Link} to="/import" size="sm">CSV file</Anchor>, or add them one by one on <Anchor component={Link} to="/contacts" size="sm">Contacts</Anchor>;</List.Item>
+            <List.Item>add your first deal on the <Anchor component={Link} to="/pipeline" size="sm" underline="always">pipeline</Anchor>;</List.Item>
+            <List.Item>bring your contacts and companies in from a <Anchor component={Link} to="/import" size="sm" underline="always">CSV file</Anchor>, or add them one by one on <Anchor component={Link} to="/contacts" size="sm" underline="always">Contacts</Anchor>;</List.Item>
             <List.Item>open a deal and log the next step (a call, an e-mail, a meeting): it shows up here on its day.</List.Item>
           </List>
           <Button component={Link} to="/pipeline">Go to the pipeline</Button>

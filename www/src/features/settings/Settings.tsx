@@ -71,7 +71,7 @@ function TeamMembers() {
         <Title order={2} size="h5">Team</Title>
         <Text size="sm" c="dimmed">
           Everyone you can give a deal to, by the name they chose. Assigning a deal to a colleague (its Owner field, or
-          "Assign owner" in the <Anchor component={Link} to="/pipeline" size="sm">deals list</Anchor>) shares it with them.
+          "Assign owner" in the <Anchor component={Link} to="/pipeline" size="sm" underline="always">deals list</Anchor>) shares it with them.
         </Text>
         {!team.loaded && <Text size="sm" c="dimmed">Loading the team…</Text>}
         <Stack gap={6}>

@@ -303,6 +303,15 @@ test('unsaved edits ask before they are dropped; Escape in a calendar closes the
   await discard.getByRole('button', { name: 'Keep editing' }).click();
   await discard.waitFor({ state: 'detached' });
   assert.equal(await drawer.getByLabel('Amount').inputValue(), '$1,234');
+  // The same from the notes (a plain text field: the question once closed on the very Escape
+  // that opened it).
+  await drawer.getByLabel('Notes').fill('Call after the board meeting');
+  await page.keyboard.press('Escape');
+  await discard.waitFor();
+  await page.waitForTimeout(400);
+  assert.equal(await discard.count(), 1, 'the question stays open');
+  await discard.getByRole('button', { name: 'Keep editing' }).click();
+  await discard.waitFor({ state: 'detached' });
 
   // Escape with the close-date calendar open closes the calendar, not the deal.
   const close = drawer.getByRole('textbox', { name: 'Expected close' });

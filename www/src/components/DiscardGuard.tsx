@@ -12,7 +12,15 @@ export function useDiscardGuard(dirty: boolean, close: () => void, what: string)
     window.addEventListener('beforeunload', warn);
     return () => window.removeEventListener('beforeunload', warn);
   }, [dirty]);
-  const request = () => (dirty ? setAsking(true) : close());
+  // The question opens once the event that asked has been handled: opened during an Escape's
+  // dispatch, its own Escape listener (on window) heard that same key and closed it at once.
+  // While the question is open, an Escape is its own (keep editing): the form's closer, which
+  // hears it too, then does nothing.
+  const request = () => {
+    if (asking) return;
+    if (dirty) setTimeout(() => setAsking(true), 0);
+    else close();
+  };
   const dialog = (
     <Modal opened={asking} onClose={() => setAsking(false)} title="Discard your changes?" centered>
       <Text size="sm">Your changes to {what} are not saved.</Text>

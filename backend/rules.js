@@ -158,7 +158,8 @@ function displayNameKey(v) {
   };
   const skeleton = [...v.normalize('NFD')].map(prototype).join('');
   const folded = [...plainLower(skeleton)].map((c) => LOOKALIKE.get(c) ?? c).join('');
-  return folded.replace(/rn/g, 'm').replace(/vv/g, 'w').replace(/[^\p{L}\p{N}]/gu, '');
+  // The Hangul fillers are letters that draw nothing: "Vera Victim" with one read as the name.
+  return folded.replace(/rn/g, 'm').replace(/vv/g, 'w').replace(/[\u115F\u1160\u3164\uFFA0]/g, '').replace(/[^\p{L}\p{N}]/gu, '');
 }
 
 const email = ({ required = false } = {}) => ({

@@ -53,6 +53,11 @@ const LOOKALIKES = [
   ['a Cyrillic ghe', 'Ve\u0433a Victim'],
   ['a Greek lunate sigma', 'Vera Vi\u03f2tim'],
   ['a Canadian syllabics V', '\u142fera Victim'],
+  // Hangul fillers are letters that draw nothing (a helper's attack, 2026-11-30).
+  ['a Hangul filler after it', 'Vera Victim\u3164'],
+  ['a Hangul filler for the space', 'Vera\u3164Victim'],
+  ['a halfwidth Hangul filler before it', '\uffa0Vera Victim'],
+  ['Hangul choseong and jungseong fillers', 'Vera\u115f \u1160Victim'],
 ];
 for (const [what, name] of LOOKALIKES) {
   const displayName = name + RUN;

@@ -180,7 +180,7 @@ export function Board() {
         )}
       </Group>
       {active.length > 0 && (
-        <Alert variant="light" color="indigo" py={6} mx="md" mb="xs" data-testid="filter-note">
+        <Alert variant="light" color="indigo" py={6} mx="md" mb="xs" data-testid="filter-note" style={{ flex: 'none' }}>
           <Group justify="space-between" gap="xs">
             <span>Showing deals {active.join(' · ')}.</span>
             <Button size="compact-xs" variant="subtle" onClick={clear}>Clear filters</Button>

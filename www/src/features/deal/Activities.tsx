@@ -77,7 +77,7 @@ export function Activities({ relatedTo }: { relatedTo: RelatedTo }) {
         <Stack gap="xs">
           <Group grow align="flex-start" gap="xs">
             <NativeSelect label="Activity type" data={TYPES.map(({ value, label }) => ({ value, label }))} value={type} onChange={(e) => setType(e.currentTarget.value as ActivityType)} />
-            <DayInput label="Due" clearable clearButtonProps={{ 'aria-label': 'Clear due date' }} placeholder="Date" value={due} onChange={(d) => { setDue(d); setErrors((x) => ({ ...x, due: undefined })); }} error={errors.due} withAsterisk={!already} />
+            <DayInput label={already ? 'Date' : 'Due'} clearable clearButtonProps={{ 'aria-label': 'Clear due date' }} placeholder="Date" value={due} onChange={(d) => { setDue(d); setErrors((x) => ({ ...x, due: undefined })); }} error={errors.due} withAsterisk={!already} />
           </Group>
           <Group align="flex-end" gap="xs" wrap="nowrap">
             <TextInput label="Subject" placeholder="What is it about?" value={subject} onChange={(e) => { setSubject(e.currentTarget.value); setErrors((x) => ({ ...x, subject: undefined })); }} error={errors.subject} withAsterisk style={{ flex: 1 }} />

@@ -259,7 +259,8 @@ async function hooksAppRuns(url) {
 
 // The package says it works with React 18 and later (its peer dependency): the same app on
 // React 18 and its types, in its own fresh folder, type-checked, built and run the same way.
-const REACT_18_PORT = 4190 + Number(process.env.CRM_TEST_APP_PORT_OFFSET || 0);
+// Not 4190: fetch refuses that port (the Fetch standard's "bad ports", sieve).
+const REACT_18_PORT = 4197 + Number(process.env.CRM_TEST_APP_PORT_OFFSET || 0);
 test('crm-wasm/react on React 18: type-checks, builds, and runs the same app in Chromium', { timeout: 400_000 }, async () => {
   assert.ok(tarball, 'the tarball was packed by the first test');
   const app18 = path.join(dir, 'react-18');

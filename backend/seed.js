@@ -18,7 +18,9 @@ const TEAMMATES = [
   { username: 'sam', password: 'demo-password', email: 'sam@example.com', displayName: 'Sam Chen' },
 ];
 const HEADERS = { 'X-Parse-Application-Id': 'crm', 'X-Parse-JavaScript-Key': 'crm-js-key', 'Content-Type': 'application/json' };
-const { stages: STAGES, activityTypes: ACTIVITY_TYPES } = require('./crm-vocabulary.json');
+const { stages: STAGES, activityTypes: ACTIVITY_TYPES, closedStages } = require('./crm-vocabulary.json');
+const CLOSED = new Set(closedStages);
+const DAY = 86400000;
 
 async function call(method, route, body, token) {
   const headers = { ...HEADERS };
@@ -89,13 +91,12 @@ async function backdate(deals) {
   const db = new Client({ connectionString: databaseUri });
   await db.connect();
   try {
-    const day = 86400000;
     const now = Date.now();
     await db.query('BEGIN');
     for (const d of deals) {
       const rank = Math.max(0, STAGES.indexOf(d.stage));
       const ageDays = 1 + Math.round(rand() * 40 + rank * 14);
-      const created = new Date(now - ageDays * day - Math.round(rand() * day));
+      const created = new Date(now - ageDays * DAY - Math.round(rand() * DAY));
       const updated = new Date(created.getTime() + Math.round(rand() * (now - created.getTime())));
       await db.query('UPDATE "Deal" SET "createdAt" = $1, "updatedAt" = $2 WHERE "objectId" = $3', [created, updated, d.objectId]);
     }
@@ -135,8 +136,6 @@ async function main() {
   }));
   await batch(token, 'POST', 'Contact', contacts);
   const now = Date.now();
-  const CLOSED = new Set(require('./crm-vocabulary.json').closedStages);
-  const DAY = 86400000;
   // Close dates as a working pipeline has them: most open deals close in the next months, a few
   // have slipped (overdue); won and lost deals closed in the last months.
   const closeDate = (stage) => {

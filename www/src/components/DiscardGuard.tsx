@@ -1,10 +1,12 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useState, type RefObject } from 'react';
 import { Button, Group, Modal, Text } from '@mantine/core';
 
 /** Closing a form with unsaved changes asks first (Escape, the close button, a click outside,
  * Cancel), and leaving the page warns: an edit is never dropped without a word. `request` is
- * what the form's closers call; `dialog` is rendered with the form. */
-export function useDiscardGuard(dirty: boolean, close: () => void, what: string) {
+ * what the form's closers call; `dialog` is rendered with the form. `closingRef` is where the
+ * modal or drawer around the form finds its closer (`request`); while `held` (another dialog
+ * over the form answers its own Escape, which the one around hears too) it does nothing. */
+export function useDiscardGuard(dirty: boolean, close: () => void, what: string, closingRef: RefObject<(() => void) | null>, held = false) {
   const [asking, setAsking] = useState(false);
   useEffect(() => {
     if (!dirty) return;
@@ -21,6 +23,14 @@ export function useDiscardGuard(dirty: boolean, close: () => void, what: string)
     if (dirty) setTimeout(() => setAsking(true), 0);
     else close();
   };
+  useEffect(() => {
+    closingRef.current = () => {
+      if (!held) request();
+    };
+    return () => {
+      closingRef.current = null;
+    };
+  });
   const dialog = (
     <Modal opened={asking} onClose={() => setAsking(false)} title="Discard your changes?" centered>
       <Text size="sm">Your changes to {what} are not saved.</Text>
@@ -30,5 +40,5 @@ export function useDiscardGuard(dirty: boolean, close: () => void, what: string)
       </Group>
     </Modal>
   );
-  return { request, dialog, asking };
+  return { request, dialog };
 }

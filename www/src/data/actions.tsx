@@ -253,10 +253,11 @@ export async function bulkDelete(w: Workspace, className: 'Deal' | 'Contact' | '
   return result;
 }
 
-/** The same changes to every selected deal (stage, owner), at once on the board; one Undo puts
- * each deal's previous values back. */
 /** A pointer's objectId, or the value itself (null for none): what a change compares. */
 const idOrValue = (v: unknown) => (v && typeof v === 'object' && 'objectId' in v ? (v as { objectId: unknown }).objectId : v ?? null);
+
+/** The same changes to every selected deal (stage, owner), at once on the board; one Undo puts
+ * each deal's previous values back. */
 
 export async function bulkUpdateDeals(w: Workspace, deals: Deal[], changes: DealChanges, what: string): Promise<BulkResult> {
   const fields = Object.keys(changes) as (keyof Deal)[];

@@ -39,18 +39,21 @@ function day(y: number, m: number, d: number): string | null {
   return `${y}-${pad(m)}-${pad(d)}`;
 }
 
+/** The calendar day of `date` where the user is, "YYYY-MM-DD" (what a date field holds). */
+export const localDay = (date: Date = new Date()) => day(date.getFullYear(), date.getMonth() + 1, date.getDate())!;
+
 /** A two-digit year in this century; four digits as they are. */
 const fullYear = (y: string) => (y.length === 2 ? 2000 + Number(y) : Number(y));
 
-/** A parser for `locale`, with `today` (UTC midnight, "YYYY-MM-DD") for the words and the year. */
+/** A parser for `locale`; `today` gives the moment "today", "tomorrow" and a left-out year
+ * are counted from (tests pass a fixed one). */
 export function dateParser(locale: string | undefined, today: () => Date = () => new Date()) {
   const months = monthNames(locale);
   const usOrder = monthFirst(locale);
   const monthOf = (word: string) => months.get(word.toLowerCase().replace(/\.$/, ''));
   const shifted = (days: number) => {
     const now = today();
-    const d = new Date(Date.UTC(now.getFullYear(), now.getMonth(), now.getDate() + days));
-    return day(d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate());
+    return localDay(new Date(now.getFullYear(), now.getMonth(), now.getDate() + days));
   };
   return (input: string): string | null => {
     const text = input.trim().replace(/\s+/g, ' ');

@@ -16,11 +16,11 @@ export type NextOf = (dealId: string) => Activity | null | undefined;
 
 type CardProps = { deal: Deal; me?: string; onMove: (id: string, to: Stage) => void; hidden?: boolean; nameOf?: NameOf; nextOf?: NextOf };
 
-/** Scrolling re-reads the visible deals from wasm as new objects: a card re-renders only when
- * its deal's content (or another prop) changed, not on every scroll frame. */
 /** How far the mouse moves before a press becomes a drag (the board's sensor). */
 export const DRAG_DISTANCE = 5;
 
+/** Scrolling re-reads the visible deals from wasm as new objects: a card re-renders only when
+ * its deal's content (or another prop) changed, not on every scroll frame. */
 export const Card = memo(CardItem, (a, b) =>
   a.me === b.me && a.onMove === b.onMove && a.hidden === b.hidden && a.nameOf === b.nameOf && a.nextOf === b.nextOf
   && (a.deal === b.deal || JSON.stringify(a.deal) === JSON.stringify(b.deal)));

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState, type FormEvent, type RefObject } from 'react';
+import { useRef, useState, type FormEvent, type RefObject } from 'react';
 import { Alert, Anchor, Button, Group, Modal, NativeSelect, Select, Stack, TextInput } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useNavigate } from 'react-router';
@@ -56,13 +56,7 @@ function NewDealForm({ client, onDone, closingRef }: { client: CrmClient; onDone
   };
   const ownerOptions = useOwnerOptions();
   const typed = title.trim() !== '' || amount !== '' || close !== null || companyId !== null || contactId !== null;
-  const guard = useDiscardGuard(typed && !busy, onDone, 'the new deal');
-  useEffect(() => {
-    closingRef.current = guard.request;
-    return () => {
-      closingRef.current = null;
-    };
-  });
+  const guard = useDiscardGuard(typed && !busy, onDone, 'the new deal', closingRef);
 
   async function submit(e: FormEvent) {
     e.preventDefault();

@@ -12,6 +12,7 @@ import { describeError } from '../../data/crm';
 import { ACTIVITY_LABELS } from '../../lib/activityTypes';
 import { dayToIso, formatDate, isoToDay } from '../../lib/format';
 import { DayInput } from '../../components/DayInput';
+import { localDay } from '../../lib/dates';
 
 const TYPES: { value: ActivityType; label: string; icon: typeof IconPhone }[] = [
   { value: 'call', label: ACTIVITY_LABELS.call, icon: IconPhone },
@@ -40,10 +41,9 @@ export function Activities({ relatedTo }: { relatedTo: RelatedTo }) {
     setErrors(problems);
     if (problems.subject || problems.due) return;
     const now = new Date();
-    const today = `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, '0')}-${String(now.getDate()).padStart(2, '0')}`;
     try {
       await createActivity(workspace, {
-        type, subject: subject.trim(), dueDate: dayToIso(due ?? today), relatedTo,
+        type, subject: subject.trim(), dueDate: dayToIso(due ?? localDay(now)), relatedTo,
         ...(already ? { completedAt: now.toISOString() } : {}),
       });
       setSubject('');

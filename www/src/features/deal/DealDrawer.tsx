@@ -1,6 +1,6 @@
 // A deal as a record, at /deals/:id over the board: edit (only the changed fields are sent),
 // a warning when the deal changed elsewhere meanwhile, delete (confirmed, undoable), activities.
-import { useEffect, useRef, useState, type FormEvent, type RefObject } from 'react';
+import { useRef, useState, type FormEvent, type RefObject } from 'react';
 import { Link } from 'react-router';
 import { Alert, Anchor, Badge, Button, Divider, Drawer, Group, Modal, NativeSelect, Select, Stack, Text, Textarea, TextInput } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
@@ -120,17 +120,8 @@ function DealRecord({ deal, base, form, setForm, onSaved, onDeleted, closingRef 
   const clash = edited.filter((f) => elsewhere.includes(f) && form[f] !== latest[f]);
   const set = (patch: Partial<Form>) => setForm({ ...form, ...patch });
   // While a save is under way the edits are not at risk: closing then asks nothing.
-  const guard = useDiscardGuard(edited.length > 0 && !busy, onDeleted, 'this deal');
   // Escape in a dialog over the record closes that dialog only (the drawer hears it too).
-  const nested = confirmOverwrite || confirmDelete || askLost;
-  useEffect(() => {
-    closingRef.current = () => {
-      if (!nested) guard.request();
-    };
-    return () => {
-      closingRef.current = null;
-    };
-  });
+  const guard = useDiscardGuard(edited.length > 0 && !busy, onDeleted, 'this deal', closingRef, confirmOverwrite || confirmDelete || askLost);
 
   async function save(overwrite: boolean) {
     setError(undefined);

@@ -12,7 +12,7 @@ const serverUrl = process.argv[2] || process.env.PARSE_SERVER_URL || 'http://127
 const databaseUri = process.argv[3] || process.env.CRM_SEED_DATABASE_URI;
 const DEMO = { username: 'demo', password: 'demo-password', email: 'demo@example.com' };
 // Two colleagues, so the demo shows a team: owners on the cards, the owner filter, hand-overs.
-// Each sees only the demo deals assigned to them (the deal's ACL), and their own data.
+// Each sees only the demo deals assigned to them, what those link to (cloud/sharing.js), and their own data.
 const TEAMMATES = [
   { username: 'alex', password: 'demo-password', email: 'alex@example.com', displayName: 'Alex Rivera' },
   { username: 'sam', password: 'demo-password', email: 'sam@example.com', displayName: 'Sam Chen' },

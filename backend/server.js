@@ -141,6 +141,7 @@ async function main() {
     await ensureManagerRole();
     await migrateRelatedTo();
     await uniqueProfileNames();
+    await shareAssignedDealsOnce();
   });
   await warnWithoutStatementTimeout();
   scheduleIdempotencyCleanup(api);
@@ -265,6 +266,18 @@ async function migrateRelatedTo() {
        WHERE "relatedTo"->>'className' = $1 AND "${column}" IS NULL`, [className]);
     if (done.rowCount > 0) console.log(`migrated ${done.rowCount} activities' relatedTo to ${column}`);
   }
+}
+
+// Deals assigned before sharing existed (cloud/sharing.js) get their company, contact and
+// activities shared with the assignee, once per database.
+async function shareAssignedDealsOnce() {
+  const client = databaseClient();
+  const MIGRATION = 'share-assigned-deals-1';
+  await client.none('CREATE TABLE IF NOT EXISTS "crm_migrations" ("name" text PRIMARY KEY, "at" timestamptz NOT NULL DEFAULT now())');
+  if (await client.oneOrNone('SELECT 1 FROM "crm_migrations" WHERE "name" = $1', [MIGRATION])) return;
+  const shared = await require('./cloud/sharing').shareAssignedDeals(client);
+  if (shared > 0) console.log(`shared what ${shared} assigned deals link to with their assignees`);
+  await client.none('INSERT INTO "crm_migrations" ("name") VALUES ($1) ON CONFLICT DO NOTHING', [MIGRATION]);
 }
 
 // Two users saving look-alike display names at once both pass Cloud Code's check; the index

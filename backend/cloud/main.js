@@ -6,7 +6,8 @@
 //   crash the whole process.
 // - createdBy is always the session user on create and never changes afterwards.
 // - ACLs are computed here, never taken from the client: the owner (createdBy; for a Deal also
-//   assignedTo) reads and writes, role "sales-manager" reads.
+//   assignedTo) reads and writes, role "sales-manager" reads, and a deal's assignee reads what
+//   the deal links to (sharing.js).
 // - A deal is reassigned by its creator or its current assignee, only to an existing user, and
 //   deleted by its creator only.
 // - Queries (REST, GraphQL) and Live Query subscriptions accept only literal-text regexes.
@@ -20,6 +21,7 @@
 const { validatedDefinitions } = require('../schema');
 const rules = require('../rules');
 const { rewriteActivityQuery, syncRelatedColumns } = require('./related-to');
+const sharing = require('./sharing');
 
 const { ACTIVITY_TYPES, RELATED_CLASSES, OBJECT_ID } = rules;
 const MANAGER_ROLE = 'sales-manager';
@@ -35,17 +37,6 @@ function fail(message) {
 
 function userPointer(id) {
   return { __type: 'Pointer', className: '_User', objectId: id };
-}
-
-function ownerAcl(userIds) {
-  const acl = new Parse.ACL();
-  for (const id of userIds) {
-    if (!id) continue;
-    acl.setReadAccess(id, true);
-    acl.setWriteAccess(id, true);
-  }
-  acl.setRoleReadAccess(MANAGER_ROLE, true);
-  return acl;
 }
 
 const idOf = (pointer) => pointer && (pointer.id || pointer.objectId);
@@ -147,8 +138,16 @@ for (const className of ['Company', 'Contact']) {
     stampCreator(request);
     validateFields(request);
     if (className === 'Contact') await checkPointers(request, [['company', 'Company']]);
-    request.object.setACL(ownerAcl([idOf(request.object.get('createdBy'))]));
+    keepServerAcl(request, () => sharing.accessList([idOf(request.object.get('createdBy'))]));
   }));
+}
+
+/** The ACL is the server's: `fresh()` on create; on an update the one stored, whatever the
+ * client sends. Only sharing.js (with the master key) sets another. */
+function keepServerAcl(request, fresh) {
+  if (request.master && request.object.dirty('ACL')) return;
+  const stored = request.original && request.original.getACL();
+  request.object.setACL(stored || fresh());
 }
 
 /** Refuses an atomic decrement of `amount`: two concurrent ones each pass the `>= 0` check on
@@ -191,8 +190,12 @@ Parse.Cloud.beforeSave('Deal', safely(async (request) => {
   }
   await checkPointers(request, [['company', 'Company'], ['contact', 'Contact']]);
   await checkAssignment(request);
-  deal.setACL(ownerAcl([idOf(deal.get('createdBy')), idOf(deal.get('assignedTo'))]));
+  deal.setACL(sharing.accessList([idOf(deal.get('createdBy')), idOf(deal.get('assignedTo'))]));
 }));
+
+// A deal that changes hands (or company, or contact) changes who reads what it links to.
+Parse.Cloud.afterSave('Deal', (request) => sharing.afterDealChange(request.object, request.original));
+Parse.Cloud.afterDelete('Deal', (request) => sharing.afterDealChange(request.object, request.object, true));
 
 // Only the creator deletes a deal (the assignee can move it to lost); managers only read.
 Parse.Cloud.beforeDelete('Deal', (request) => {
@@ -213,6 +216,7 @@ Parse.Cloud.beforeSave('Activity', safely(async (request) => {
     // The seed and migrations use the master key; a wrong type is still a mistake there.
     fail(`Activity.type must be one of ${ACTIVITY_TYPES.join(', ')}`);
   }
+  let target = null;
   if (activity.dirty('relatedTo')) {
     const rel = activity.get('relatedTo');
     if (rel !== undefined && rel !== null) {
@@ -222,7 +226,7 @@ Parse.Cloud.beforeSave('Activity', safely(async (request) => {
         fail('Activity.relatedTo must point to a Contact or a Deal');
       }
       // The target must exist and be visible to this user.
-      const target = await new Parse.Query(className)
+      target = await new Parse.Query(className)
         .get(objectId, request.master ? { useMasterKey: true } : { sessionToken: request.user.getSessionToken() })
         .catch(() => null);
       if (!target) fail(`Activity.relatedTo: ${className} ${objectId} not found`);
@@ -230,7 +234,9 @@ Parse.Cloud.beforeSave('Activity', safely(async (request) => {
     }
   }
   syncRelatedColumns(activity, request.original);
-  activity.setACL(ownerAcl([idOf(activity.get('createdBy'))]));
+  // Who may see it follows what it is logged on (sharing.js).
+  if (!request.original || activity.dirty('relatedTo')) activity.setACL(sharing.activityAcl(activity, target));
+  else keepServerAcl(request, () => sharing.accessList([idOf(activity.get('createdBy'))]));
 }));
 
 // The team: a user's public profile is created by that user, under the user's own objectId (so

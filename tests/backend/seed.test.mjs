@@ -27,7 +27,7 @@ const DATABASE = `postgres://postgres@127.0.0.1:${process.env.PG_PORT || process
 const seed = () => execFileSync('node', [path.join(root, 'backend/seed.js'), SERVER, DATABASE], { encoding: 'utf8' });
 const all = async (className, token) => (await call('GET', `/classes/${className}?limit=1000`, { token })).results;
 
-test('the demo seed: a board, a team of three, each colleague sees only what is assigned to them; run again, nothing changes', async (t) => {
+test('the demo seed: a board, a team of three, each colleague sees only what is assigned to them and what it links to; run again, nothing changes', async (t) => {
   t.after(async () => {
     // The test server is shared by the suites that follow: the seeded accounts go.
     for (const username of ['demo', 'alex', 'sam']) {
@@ -69,10 +69,18 @@ test('the demo seed: a board, a team of three, each colleague sees only what is 
     assert.equal(names.get(mate.objectId), displayName);
     const theirs = deals.filter((d) => d.assignedTo?.objectId === mate.objectId).map((d) => d.objectId).sort();
     assert.equal(theirs.length, 20, `${username}'s deals`);
-    // What the ACL lets them read: exactly the deals assigned to them, none of the demo's own data.
-    assert.deepEqual((await all('Deal', mate.sessionToken)).map((d) => d.objectId).sort(), theirs);
-    assert.equal((await all('Company', mate.sessionToken)).length, 0);
-    assert.equal((await all('Activity', mate.sessionToken)).length, 0);
+    // What the ACLs let them read: exactly the deals assigned to them, and what those link to
+    // (their companies, contacts, and the activities on those deals and contacts), nothing else.
+    const ids = (list) => list.map((o) => o.objectId).sort();
+    const mine = deals.filter((d) => d.assignedTo?.objectId === mate.objectId);
+    const linked = (field) => [...new Set(mine.map((d) => d[field]?.objectId).filter(Boolean))].sort();
+    assert.deepEqual(ids(await all('Deal', mate.sessionToken)), theirs);
+    assert.deepEqual(ids(await all('Company', mate.sessionToken)), linked('company'));
+    assert.deepEqual(ids(await all('Contact', mate.sessionToken)), linked('contact'));
+    const shared = new Set([...theirs, ...linked('contact')]);
+    const expected = activities.filter((a) => shared.has(a.relatedTo?.objectId)).map((a) => a.objectId).sort();
+    assert.ok(expected.length > 0, 'some activities are on their deals');
+    assert.deepEqual(ids(await all('Activity', mate.sessionToken)), expected);
   }
 
   // A second run (every `bash scripts/dev.sh`) finds the data and leaves it as it is.

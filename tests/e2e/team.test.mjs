@@ -209,3 +209,64 @@ test('a display name a colleague already has: the first profile gets a number, a
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test("an assignee's card shows the deal's company and next step; the shared company and contact are read only", async () => {
+  const owner = await signUp('sharer');
+  const mate = await signUp('assignee');
+  const ownerName = `Sheila Sharer ${Date.now() % 10000}`;
+  await rest('POST', '/classes/Profile', { objectId: owner.id, displayName: ownerName }, owner.token);
+  const company = await rest('POST', '/classes/Company', { name: 'Shared Works', industry: 'Steel' }, owner.token);
+  const contact = await rest('POST', '/classes/Contact', { name: 'Petra Shared', company: pointer('Company', company.objectId) }, owner.token);
+  const own = await rest('POST', '/classes/Company', { name: 'Sheila Private' }, owner.token);
+  const deal = await rest('POST', '/classes/Deal', {
+    title: 'Steel order', stage: 'qualified', amount: 12000,
+    company: pointer('Company', company.objectId), contact: pointer('Contact', contact.objectId),
+    assignedTo: pointer('_User', mate.id),
+  }, owner.token);
+  const soon = new Date(Date.now() + 3 * 86400000).toISOString().slice(0, 10);
+  await rest('POST', '/classes/Activity', { type: 'call', subject: 'Call about the quote', dueDate: { __type: 'Date', iso: `${soon}T00:00:00.000Z` }, relatedTo: { className: 'Deal', objectId: deal.objectId } }, owner.token);
+  await rest('POST', '/classes/Activity', { type: 'note', subject: 'Prefers e-mail', dueDate: { __type: 'Date', iso: `${soon}T00:00:00.000Z` }, relatedTo: { className: 'Contact', objectId: contact.objectId } }, owner.token);
+
+  const { context, page, errors } = await logInToBoard(app, mate);
+  // The card says which company, and what is planned next (both the owner's, shared).
+  const shared = card(page, 'Steel order');
+  await shared.getByText('Shared Works').waitFor();
+  await shared.getByText('Call about the quote').waitFor();
+
+  // The company: readable, and plainly not the assignee's to change.
+  await page.goto(new URL(`/companies/${company.objectId}`, app.preview.url).href);
+  await page.getByTestId('shared-notice').filter({ hasText: `This company is ${ownerName}'s` }).waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Delete company' }).count(), 0);
+  assert.equal(await page.getByRole('button', { name: 'Save company' }).count(), 0);
+  assert.equal(await page.getByLabel('Company name').getAttribute('readonly'), '');
+  await page.getByTestId('company-deal').filter({ hasText: 'Steel order' }).waitFor();
+
+  // The contact: the same; the owner's note on it is read only, the deal's call is the
+  // assignee's to mark done (the deal's people work its activities).
+  await page.goto(new URL(`/contacts/${contact.objectId}`, app.preview.url).href);
+  await page.getByTestId('shared-notice').filter({ hasText: `This contact is ${ownerName}'s` }).waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Delete contact' }).count(), 0);
+  await page.getByRole('img', { name: `Prefers e-mail: ${ownerName}'s, shared with you to read` }).waitFor();
+  assert.ok(await page.getByLabel('Done: Prefers e-mail').isDisabled());
+  assert.equal(await page.getByLabel('Company').inputValue(), company.objectId, 'the company is named, not dropped');
+
+  await page.goto(new URL(`/deals/${deal.objectId}`, app.preview.url).href);
+  const drawer = page.getByRole('dialog', { name: 'Steel order' });
+  await drawer.getByLabel('Done: Call about the quote').click();
+  for (let i = 0; i < 50; i++) {
+    const calls = await rest('GET', `/classes/Activity?where=${encodeURIComponent(JSON.stringify({ subject: 'Call about the quote' }))}`, undefined, owner.token);
+    if (calls.results[0]?.completedAt) break;
+    assert.ok(i < 49, 'the call was marked done on the server');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+
+  // The companies list: the shared company has a lock, not a delete button or a checkbox; the
+  // owner's other company is not there at all.
+  await page.goto(new URL('/companies', app.preview.url).href);
+  await page.getByRole('img', { name: `Shared Works: ${ownerName}'s, shared with you to read` }).waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Delete Shared Works' }).count(), 0);
+  assert.ok(own.objectId);
+  assert.equal(await page.getByText('Sheila Private').count(), 0);
+  assert.deepEqual(errors, []);
+  await context.close();
+});

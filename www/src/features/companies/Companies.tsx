@@ -10,6 +10,9 @@ import { EmptyList } from '../../components/EmptyList';
 import { bulkDelete, onRestored } from '../../data/actions';
 import { createRecord } from '../../data/records';
 import { useSession } from '../../data/context';
+import { canChange } from '../../data/access';
+import { useMyTeam } from '../../data/team';
+import { SharedMark } from '../../components/SharedNotice';
 import { describeError } from '../../data/crm';
 import { useQuery } from '../../data/hooks';
 import { matches } from '../../lib/search';
@@ -23,7 +26,8 @@ import { WebsiteLink } from '../../components/WebsiteLink';
 type Sort = 'name' | '-name' | '-updatedAt';
 
 export function Companies() {
-  const { client, workspace } = useSession();
+  const { client, workspace, user } = useSession();
+  const team = useMyTeam();
   const [params, setParams] = useSearchParams();
   const search = params.get('q') ?? '';
   const sort = (params.get('sort') ?? 'name') as Sort;
@@ -36,7 +40,8 @@ export function Companies() {
     const byName = (a: Company, b: Company) => a.name.localeCompare(b.name);
     return found.sort(sort === 'name' ? byName : sort === '-name' ? (a, b) => byName(b, a) : (a, b) => (b.updatedAt ?? '').localeCompare(a.updatedAt ?? ''));
   }, [all.data, search, sort]);
-  const selection = useSelection(useMemo(() => rows.map((c) => c.objectId!), [rows]));
+  // Only the user's own rows can be picked to delete; shared ones are read only.
+  const selection = useSelection(useMemo(() => rows.filter((c) => canChange(c, user.objectId!)).map((c) => c.objectId!), [rows, user]));
   const [name, setName] = useState('');
   const [industry, setIndustry] = useState('');
   const [error, setError] = useState<string>();
@@ -89,14 +94,18 @@ export function Companies() {
           <Table.Tbody>
             {rows.map((c) => (
               <Table.Tr key={c.objectId} bg={selection.has(c.objectId!) ? 'var(--mantine-color-indigo-light)' : undefined}>
-                <Table.Td><SelectRow selection={selection} id={c.objectId!} name={c.name} /></Table.Td>
+                <Table.Td>{canChange(c, user.objectId!) && <SelectRow selection={selection} id={c.objectId!} name={c.name} />}</Table.Td>
                 <Table.Td><Anchor component={Link} to={`/companies/${c.objectId}`} fw={500}>{c.name}</Anchor></Table.Td>
                 <Table.Td>{c.industry}</Table.Td>
                 <Table.Td className="hide-phone"><WebsiteLink url={c.website} /></Table.Td>
                 <Table.Td ta="right">
-                  <Tooltip label="Delete">
-                    <ActionIcon variant="subtle" color="red" aria-label={`Delete ${c.name}`} onClick={() => setDeleting(c)}><IconTrash size={16} /></ActionIcon>
-                  </Tooltip>
+                  {canChange(c, user.objectId!) ? (
+                    <Tooltip label="Delete">
+                      <ActionIcon variant="subtle" color="red" aria-label={`Delete ${c.name}`} onClick={() => setDeleting(c)}><IconTrash size={16} /></ActionIcon>
+                    </Tooltip>
+                  ) : (
+                    <SharedMark name={c.name} owner={team.nameOf(c.createdBy?.objectId) ?? 'A colleague'} />
+                  )}
                 </Table.Td>
               </Table.Tr>
             ))}

@@ -7,6 +7,8 @@ import { notifications } from '@mantine/notifications';
 import { IconArrowLeft, IconTrash } from '@tabler/icons-react';
 import type { Changes, Company } from 'crm-wasm';
 import { useSession } from '../../data/context';
+import { useAccess } from '../../data/access';
+import { SharedNotice } from '../../components/SharedNotice';
 import { getRecord, isOffline, updateRecord, withChanges } from '../../data/records';
 import { describeError } from '../../data/crm';
 import { useQuery } from '../../data/hooks';
@@ -25,6 +27,7 @@ export function CompanyPage() {
   const [error, setError] = useState<string>();
   const [form, setForm] = useState({ name: '', industry: '', website: '', notes: '' });
   const [deleting, setDeleting] = useState(false);
+  const access = useAccess(company);
   const pointer = { className: 'Company' as const, objectId: companyId };
   const contacts = useQuery(() => client.contacts().equalTo('company', pointer).ascending('name'), `company-contacts:${companyId}`);
   const deals = useQuery(() => client.deals().equalTo('company', pointer).include('contact').ascending('title'), `company-deals:${companyId}`);
@@ -92,14 +95,18 @@ export function CompanyPage() {
             <Grid.Col span={{ base: 12, md: 5 }}>
               <Paper withBorder p="md" component="form" onSubmit={save} aria-label="Edit company">
                 <Stack gap="sm">
-                  <TextInput label="Name" aria-label="Company name" value={form.name} onChange={(e) => setForm({ ...form, name: e.currentTarget.value })} />
-                  <TextInput label="Industry" aria-label="Company industry" value={form.industry} onChange={(e) => setForm({ ...form, industry: e.currentTarget.value })} />
-                  <TextInput label="Website" aria-label="Company website" value={form.website} onChange={(e) => setForm({ ...form, website: e.currentTarget.value })} />
-                  <Textarea label="Notes" aria-label="Company notes" autosize minRows={2} maxLength={10000} value={form.notes} onChange={(e) => setForm({ ...form, notes: e.currentTarget.value })} />
-                  <Group justify="space-between">
-                    <Button variant="subtle" color="red" leftSection={<IconTrash size={16} />} onClick={() => setDeleting(true)}>Delete company</Button>
-                    <Button type="submit" disabled={!edited}>Save company</Button>
-                  </Group>
+                  <TextInput readOnly={!access.canChange} label="Name" aria-label="Company name" value={form.name} onChange={(e) => setForm({ ...form, name: e.currentTarget.value })} />
+                  <TextInput readOnly={!access.canChange} label="Industry" aria-label="Company industry" value={form.industry} onChange={(e) => setForm({ ...form, industry: e.currentTarget.value })} />
+                  <TextInput readOnly={!access.canChange} label="Website" aria-label="Company website" value={form.website} onChange={(e) => setForm({ ...form, website: e.currentTarget.value })} />
+                  <Textarea readOnly={!access.canChange} label="Notes" aria-label="Company notes" autosize minRows={2} maxLength={10000} value={form.notes} onChange={(e) => setForm({ ...form, notes: e.currentTarget.value })} />
+                  {access.canChange ? (
+                    <Group justify="space-between">
+                      <Button variant="subtle" color="red" leftSection={<IconTrash size={16} />} onClick={() => setDeleting(true)}>Delete company</Button>
+                      <Button type="submit" disabled={!edited}>Save company</Button>
+                    </Group>
+                  ) : (
+                    <SharedNotice what="company" owner={access.owner} />
+                  )}
                 </Stack>
               </Paper>
             </Grid.Col>

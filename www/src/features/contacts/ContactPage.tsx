@@ -11,6 +11,8 @@ import { deleteContact } from '../../data/actions';
 import { useNextActivities } from '../../data/activities';
 import { getRecord, isOffline, updateRecord, withChanges } from '../../data/records';
 import { useSession } from '../../data/context';
+import { useAccess } from '../../data/access';
+import { SharedNotice } from '../../components/SharedNotice';
 import { describeError } from '../../data/crm';
 import { useQuery } from '../../data/hooks';
 import { formatMoney, initials, refName } from '../../lib/format';
@@ -27,6 +29,7 @@ export function ContactPage() {
   const [error, setError] = useState<string>();
   const [form, setForm] = useState({ name: '', email: '', phone: '', company: '', notes: '' });
   const [deleting, setDeleting] = useState(false);
+  const access = useAccess(contact);
   const next = useNextActivities();
   const companies = useQuery(() => client.companies().ascending('name'), 'companies', true);
   const deals = useQuery(() => client.deals().equalTo('contact', { className: 'Contact', objectId: contactId }).ascending('title'), `contact-deals:${contactId}`);
@@ -55,6 +58,11 @@ export function ContactPage() {
     if (form.notes !== (contact.notes ?? '')) changes.notes = form.notes || null;
     if (form.company !== (contact.company?.objectId ?? '')) changes.company = form.company ? { className: 'Company', objectId: form.company } : null;
     return changes;
+  }
+  // A shared contact's company may not be shared with this user: it is still named, not dropped.
+  const companyOptions = [{ value: '', label: 'No company' }, ...(companies.data ?? []).map((c) => ({ value: c.objectId!, label: c.name }))];
+  if (form.company && companies.data && !companyOptions.some((o) => o.value === form.company)) {
+    companyOptions.push({ value: form.company, label: refName(contact?.company) ?? 'A company not shared with you' });
   }
   const edited = !!contact && Object.keys(changesOf(contact)).length > 0;
 
@@ -91,15 +99,19 @@ export function ContactPage() {
             <Grid.Col span={{ base: 12, md: 6 }}>
               <Paper withBorder p="md" component="form" onSubmit={save} aria-label="Edit contact">
                 <Stack gap="sm">
-                  <TextInput label="Name" value={form.name} onChange={(e) => setForm({ ...form, name: e.currentTarget.value })} />
-                  <TextInput label="E-mail" value={form.email} onChange={(e) => setForm({ ...form, email: e.currentTarget.value })} />
-                  <TextInput label="Phone" value={form.phone} onChange={(e) => setForm({ ...form, phone: e.currentTarget.value })} />
-                  <NativeSelect label="Company" value={form.company} onChange={(e) => setForm({ ...form, company: e.currentTarget.value })} data={[{ value: '', label: 'No company' }, ...(companies.data ?? []).map((c) => ({ value: c.objectId!, label: c.name }))]} />
-                  <Textarea label="Notes" autosize minRows={2} value={form.notes} onChange={(e) => setForm({ ...form, notes: e.currentTarget.value })} />
-                  <Group justify="space-between">
-                    <Button variant="subtle" color="red" leftSection={<IconTrash size={16} />} onClick={() => setDeleting(true)}>Delete contact</Button>
-                    <Button type="submit" disabled={!edited}>Save contact</Button>
-                  </Group>
+                  <TextInput readOnly={!access.canChange} label="Name" value={form.name} onChange={(e) => setForm({ ...form, name: e.currentTarget.value })} />
+                  <TextInput readOnly={!access.canChange} label="E-mail" value={form.email} onChange={(e) => setForm({ ...form, email: e.currentTarget.value })} />
+                  <TextInput readOnly={!access.canChange} label="Phone" value={form.phone} onChange={(e) => setForm({ ...form, phone: e.currentTarget.value })} />
+                  <NativeSelect disabled={!access.canChange} label="Company" value={form.company} onChange={(e) => setForm({ ...form, company: e.currentTarget.value })} data={companyOptions} />
+                  <Textarea readOnly={!access.canChange} label="Notes" autosize minRows={2} value={form.notes} onChange={(e) => setForm({ ...form, notes: e.currentTarget.value })} />
+                  {access.canChange ? (
+                    <Group justify="space-between">
+                      <Button variant="subtle" color="red" leftSection={<IconTrash size={16} />} onClick={() => setDeleting(true)}>Delete contact</Button>
+                      <Button type="submit" disabled={!edited}>Save contact</Button>
+                    </Group>
+                  ) : (
+                    <SharedNotice what="contact" owner={access.owner} />
+                  )}
                 </Stack>
               </Paper>
             </Grid.Col>

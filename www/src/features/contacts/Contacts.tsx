@@ -12,6 +12,9 @@ import { EmptyList } from '../../components/EmptyList';
 import { bulkDelete, deleteContact, onRestored } from '../../data/actions';
 import { createRecord } from '../../data/records';
 import { useSession } from '../../data/context';
+import { canChange } from '../../data/access';
+import { useMyTeam } from '../../data/team';
+import { SharedMark } from '../../components/SharedNotice';
 import { describeError } from '../../data/crm';
 import { useQuery } from '../../data/hooks';
 import { refName } from '../../lib/format';
@@ -24,7 +27,8 @@ import { useSelection } from '../bulk/selection';
 type Sort = 'name' | '-name' | '-updatedAt';
 
 export function Contacts() {
-  const { client, workspace } = useSession();
+  const { client, workspace, user } = useSession();
+  const team = useMyTeam();
   const [params, setParams] = useSearchParams();
   const search = params.get('q') ?? '';
   const sort = (params.get('sort') ?? 'name') as Sort;
@@ -38,7 +42,8 @@ export function Contacts() {
   }, [all.data, search, sort]);
   const { reload } = all;
   useEffect(() => onRestored(reload), [reload]);
-  const selection = useSelection(useMemo(() => rows.map((c) => c.objectId!), [rows]));
+  // Only the user's own rows can be picked to delete; shared ones are read only.
+  const selection = useSelection(useMemo(() => rows.filter((c) => canChange(c, user.objectId!)).map((c) => c.objectId!), [rows, user]));
 
   const [name, setName] = useState('');
   const [email, setEmail] = useState('');
@@ -94,15 +99,19 @@ export function Contacts() {
           <Table.Tbody>
             {rows.map((c) => (
               <Table.Tr key={c.objectId} bg={selection.has(c.objectId!) ? 'var(--mantine-color-indigo-light)' : undefined}>
-                <Table.Td><SelectRow selection={selection} id={c.objectId!} name={c.name} /></Table.Td>
+                <Table.Td>{canChange(c, user.objectId!) && <SelectRow selection={selection} id={c.objectId!} name={c.name} />}</Table.Td>
                 <Table.Td><Anchor component={Link} to={`/contacts/${c.objectId}`} fw={500}>{c.name}</Anchor></Table.Td>
                 <Table.Td className="hide-phone">{c.email}</Table.Td>
                 <Table.Td className="hide-phone">{c.phone}</Table.Td>
                 <Table.Td>{c.company?.objectId ? <Anchor component={Link} to={`/companies/${c.company.objectId}`} c="dimmed" size="sm">{refName(c.company)}</Anchor> : null}</Table.Td>
                 <Table.Td ta="right">
-                  <Tooltip label="Delete">
-                    <ActionIcon variant="subtle" color="red" aria-label={`Delete ${c.name}`} onClick={() => setDeleting(c)}><IconTrash size={16} /></ActionIcon>
-                  </Tooltip>
+                  {canChange(c, user.objectId!) ? (
+                    <Tooltip label="Delete">
+                      <ActionIcon variant="subtle" color="red" aria-label={`Delete ${c.name}`} onClick={() => setDeleting(c)}><IconTrash size={16} /></ActionIcon>
+                    </Tooltip>
+                  ) : (
+                    <SharedMark name={c.name} owner={team.nameOf(c.createdBy?.objectId) ?? 'A colleague'} />
+                  )}
                 </Table.Td>
               </Table.Tr>
             ))}

@@ -8,6 +8,9 @@ import type { Activity, ActivityType, RelatedTo } from 'crm-wasm';
 import { deleteActivity } from '../../data/actions';
 import { createActivity, updateActivity, useActivities } from '../../data/activities';
 import { useSession } from '../../data/context';
+import { canChange } from '../../data/access';
+import { useMyTeam } from '../../data/team';
+import { SharedMark } from '../../components/SharedNotice';
 import { describeError } from '../../data/crm';
 import { ACTIVITY_LABELS } from '../../lib/activityTypes';
 import { dayToIso, formatDate, isoToDay } from '../../lib/format';
@@ -22,7 +25,8 @@ const TYPES: { value: ActivityType; label: string; icon: typeof IconPhone }[] = 
 ];
 
 export function Activities({ relatedTo }: { relatedTo: RelatedTo }) {
-  const { client, workspace } = useSession();
+  const { client, workspace, user } = useSession();
+  const team = useMyTeam();
   const list = useActivities(() => client.activities().equalTo('relatedTo', relatedTo).descending('dueDate'), `${relatedTo.className}:${relatedTo.objectId}`);
   const [type, setType] = useState<ActivityType>('call');
   const [subject, setSubject] = useState('');
@@ -93,6 +97,7 @@ export function Activities({ relatedTo }: { relatedTo: RelatedTo }) {
       <ul className="timeline">
         {list.data?.map((a) => {
           const t = TYPES.find((x) => x.value === a.type) ?? TYPES[3]!;
+          const mine = canChange(a, user.objectId!);
           if (editing === a.objectId) {
             return (
               <li key={a.objectId}>
@@ -107,16 +112,20 @@ export function Activities({ relatedTo }: { relatedTo: RelatedTo }) {
                 <Text size="sm" fw={500}>{a.subject}</Text>
                 <Text size="xs" c="dimmed">{t.label} · {formatDate(a.dueDate)}{a.completedAt ? ' · done' : ''}</Text>
               </div>
-              <Checkbox aria-label={`Done: ${a.subject}`} checked={!!a.completedAt} onChange={(e) => done(a, e.currentTarget.checked)} />
-              <Menu position="bottom-end" withinPortal shadow="md">
-                <Menu.Target>
-                  <ActionIcon variant="subtle" color="gray" size="sm" aria-label={`Actions for ${a.subject}`}><IconDots size={15} /></ActionIcon>
-                </Menu.Target>
-                <Menu.Dropdown>
-                  <Menu.Item onClick={() => setEditing(a.objectId)}>Edit</Menu.Item>
-                  <Menu.Item color="red" onClick={() => void remove(a)}>Delete</Menu.Item>
-                </Menu.Dropdown>
-              </Menu>
+              <Checkbox aria-label={`Done: ${a.subject}`} checked={!!a.completedAt} disabled={!mine} onChange={(e) => done(a, e.currentTarget.checked)} />
+              {!mine ? (
+                <SharedMark name={a.subject ?? 'Activity'} owner={team.nameOf(a.createdBy?.objectId) ?? 'A colleague'} />
+              ) : (
+                <Menu position="bottom-end" withinPortal shadow="md">
+                  <Menu.Target>
+                    <ActionIcon variant="subtle" color="gray" size="sm" aria-label={`Actions for ${a.subject}`}><IconDots size={15} /></ActionIcon>
+                  </Menu.Target>
+                  <Menu.Dropdown>
+                    <Menu.Item onClick={() => setEditing(a.objectId)}>Edit</Menu.Item>
+                    <Menu.Item color="red" onClick={() => void remove(a)}>Delete</Menu.Item>
+                  </Menu.Dropdown>
+                </Menu>
+              )}
             </li>
           );
         })}

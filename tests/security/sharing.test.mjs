@@ -1,0 +1,207 @@
+// Sharing along a deal (backend/cloud/sharing.js), against raw requests by real users: the
+// assignee of a deal reads its company, contact and activities and works the deal's
+// activities; nobody can use that to read, change or hand on what is not theirs; and a former
+// assignee keeps only what another deal still shares.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import path from 'node:path';
+import { call, gql, signUp, assertRefused, useVictim, pointer, connectLive, masterKey, root, SERVER, PG_PORT, sleep } from './harness.mjs';
+
+const victim = useVictim();
+
+const user = (id) => pointer('_User', id);
+const reads = async (who, cls, id) => (await call('GET', `/classes/${cls}/${id}`, { token: who.token })).status === 200;
+const listed = async (who, cls) => (await call('GET', `/classes/${cls}?limit=1000`, { token: who.token })).json.results.map((o) => o.objectId);
+
+async function create(who, cls, body) {
+  const r = await call('POST', `/classes/${cls}`, { token: who.token, body });
+  assert.equal(r.status, 201, `${cls}: ${JSON.stringify(r.json)}`);
+  return r.json.objectId;
+}
+
+/** Vera's book: a company, a contact there, a deal on both with a call logged on it, a note on
+ * the contact, and a second company and deal that stay hers alone. */
+async function book() {
+  const vera = await signUp('vera');
+  const company = await create(vera, 'Company', { name: 'Shared Co', notes: 'margin 40%' });
+  const contact = await create(vera, 'Contact', { name: 'Pat Buyer', company: pointer('Company', company) });
+  const deal = await create(vera, 'Deal', { title: 'Shared deal', amount: 900, company: pointer('Company', company), contact: pointer('Contact', contact) });
+  const call1 = await create(vera, 'Activity', { type: 'call', subject: 'First call', relatedTo: { className: 'Deal', objectId: deal } });
+  const note = await create(vera, 'Activity', { type: 'note', subject: 'Likes golf', relatedTo: { className: 'Contact', objectId: contact } });
+  const privateCo = await create(vera, 'Company', { name: 'Private Co' });
+  const privateDeal = await create(vera, 'Deal', { title: 'Private deal', company: pointer('Company', privateCo) });
+  return { vera, company, contact, deal, call1, note, privateCo, privateDeal };
+}
+
+test("an assignee reads the deal's company, contact and activities, and nothing else of the creator's", async () => {
+  const b = await book();
+  const uma = await signUp('uma');
+  assert.equal(await reads(uma, 'Company', b.company), false, 'nothing before the hand-over');
+  assert.equal((await call('PUT', `/classes/Deal/${b.deal}`, { token: b.vera.token, body: { assignedTo: user(uma.id) } })).status, 200);
+
+  for (const [cls, id] of [['Deal', b.deal], ['Company', b.company], ['Contact', b.contact], ['Activity', b.call1], ['Activity', b.note]]) {
+    assert.ok(await reads(uma, cls, id), `the assignee reads the ${cls} ${id}`);
+  }
+  assert.deepEqual((await listed(uma, 'Company')), [b.company], 'the shared company only, not Private Co');
+  assert.deepEqual((await listed(uma, 'Deal')), [b.deal]);
+  assert.equal(await reads(uma, 'Deal', b.privateDeal), false);
+  // include works too: the board's card shows the company and contact names.
+  const inc = await call('GET', `/classes/Deal/${b.deal}?include=company,contact`, { token: uma.token });
+  assert.equal(inc.json.company.name, 'Shared Co');
+  assert.equal(inc.json.contact.name, 'Pat Buyer');
+  // GraphQL answers the same.
+  const g = await gql('query($id: ID!) { company(id: $id) { name } }', { id: b.company }, uma.token);
+  assert.equal(g.json.data?.company?.name, 'Shared Co', JSON.stringify(g.json));
+
+  // Read only: the company and contact stay the creator's to change or delete.
+  assertRefused(await call('PUT', `/classes/Company/${b.company}`, { token: uma.token, body: { name: 'Taken' } }), 101, 'the assignee renames the company');
+  assertRefused(await call('PUT', `/classes/Contact/${b.contact}`, { token: uma.token, body: { email: 'uma@example.com' } }), 101, 'the assignee edits the contact');
+  assertRefused(await call('DELETE', `/classes/Company/${b.company}`, { token: uma.token }), 101, 'the assignee deletes the company');
+  assertRefused(await call('PUT', `/classes/Activity/${b.note}`, { token: uma.token, body: { subject: 'x' } }), 101, "the assignee edits a note on the creator's contact");
+  // The deal's activities are the deal's people's: the assignee can mark the call done.
+  assert.equal((await call('PUT', `/classes/Activity/${b.call1}`, { token: uma.token, body: { completedAt: { __type: 'Date', iso: new Date().toISOString() } } })).status, 200);
+
+  // What the assignee logs on the deal, the creator sees (and may change).
+  const logged = await create(uma, 'Activity', { type: 'email', subject: 'Sent the quote', relatedTo: { className: 'Deal', objectId: b.deal } });
+  assert.ok(await reads(b.vera, 'Activity', logged), 'the creator reads what the assignee logged');
+  assert.equal((await call('PUT', `/classes/Activity/${logged}`, { token: b.vera.token, body: { subject: 'Sent the quote (v2)' } })).status, 200);
+  // A note the assignee logs on the shared contact: the contact's creator reads it too.
+  const onContact = await create(uma, 'Activity', { type: 'note', subject: 'Prefers mornings', relatedTo: { className: 'Contact', objectId: b.contact } });
+  assert.ok(await reads(b.vera, 'Activity', onContact));
+  // A stranger sees none of it.
+  const eve = await signUp('eve');
+  for (const [cls, id] of [['Deal', b.deal], ['Company', b.company], ['Contact', b.contact], ['Activity', b.call1], ['Activity', logged]]) {
+    assert.equal(await reads(eve, cls, id), false, `a stranger reads the ${cls}`);
+  }
+});
+
+test('handing a deal on moves what it shares; a second deal keeps its share; deleting a deal ends it', async () => {
+  const b = await book();
+  const uma = await signUp('uma');
+  const walt = await signUp('walt');
+  await call('PUT', `/classes/Deal/${b.deal}`, { token: b.vera.token, body: { assignedTo: user(uma.id) } });
+  const umasOwn = await create(uma, 'Activity', { type: 'call', subject: 'My call', relatedTo: { className: 'Deal', objectId: b.deal } });
+  // Uma hands it on to Walt.
+  assert.equal((await call('PUT', `/classes/Deal/${b.deal}`, { token: uma.token, body: { assignedTo: user(walt.id) } })).status, 200);
+  for (const [cls, id] of [['Company', b.company], ['Contact', b.contact], ['Activity', b.call1], ['Activity', b.note]]) {
+    assert.equal(await reads(uma, cls, id), false, `the former assignee no longer reads the ${cls}`);
+    assert.ok(await reads(walt, cls, id), `the new assignee reads the ${cls}`);
+  }
+  assert.ok(await reads(uma, 'Activity', umasOwn), 'what Uma logged stays hers');
+  assert.ok(await reads(walt, 'Activity', umasOwn), "and is the deal's: Walt reads it");
+
+  // A second deal of Vera's at the same company, assigned to Walt: taking the first away from
+  // him leaves the company (but not the first deal's contact) shared.
+  const second = await create(b.vera, 'Deal', { title: 'Second', company: pointer('Company', b.company), assignedTo: user(walt.id) });
+  await call('PUT', `/classes/Deal/${b.deal}`, { token: b.vera.token, body: { assignedTo: user(b.vera.id) } });
+  assert.ok(await reads(walt, 'Company', b.company), 'still shared through the second deal');
+  assert.equal(await reads(walt, 'Contact', b.contact), false);
+  assert.equal(await reads(walt, 'Activity', b.call1), false);
+  // Moving the second deal to another company moves the share.
+  await call('PUT', `/classes/Deal/${second}`, { token: b.vera.token, body: { company: pointer('Company', b.privateCo) } });
+  assert.equal(await reads(walt, 'Company', b.company), false);
+  assert.ok(await reads(walt, 'Company', b.privateCo));
+  // Deleting it ends it.
+  assert.equal((await call('DELETE', `/classes/Deal/${second}`, { token: b.vera.token })).status, 200);
+  assert.equal(await reads(walt, 'Company', b.privateCo), false);
+});
+
+test('sharing cannot be passed on: a deal by anyone but the owner shares nothing', async () => {
+  const b = await book();
+  const uma = await signUp('uma');
+  const mallory = await signUp('mallory');
+  await call('PUT', `/classes/Deal/${b.deal}`, { token: b.vera.token, body: { assignedTo: user(uma.id) } });
+  // Uma reads Vera's company, so she may link her own deal to it, and assign it to Mallory...
+  const handOn = await create(uma, 'Deal', { title: 'pass it on', company: pointer('Company', b.company), contact: pointer('Contact', b.contact), assignedTo: user(mallory.id) });
+  assert.ok(await reads(mallory, 'Deal', handOn));
+  // ...but that shares nothing of Vera's.
+  for (const [cls, id] of [['Company', b.company], ['Contact', b.contact], ['Activity', b.call1], ['Activity', b.note]]) {
+    assert.equal(await reads(mallory, cls, id), false, `Mallory reads Vera's ${cls} through Uma's deal`);
+  }
+  // Nor does logging an activity on Vera's deal with Mallory's deal... Mallory cannot even
+  // relate an activity to Vera's deal.
+  const r = await call('POST', '/classes/Activity', { token: mallory.token, body: { type: 'note', subject: 'x', relatedTo: { className: 'Deal', objectId: b.deal } } });
+  assertRefused(r, 142, "an activity on a deal Mallory cannot read");
+  // Moving an activity Mallory can write onto Vera's deal is refused the same way.
+  const own = await create(mallory, 'Activity', { type: 'note', subject: 'mine' });
+  assertRefused(await call('PUT', `/classes/Activity/${own}`, { token: mallory.token, body: { relatedTo: { className: 'Deal', objectId: b.deal } } }), 142, 'moved onto the deal');
+});
+
+test('the ACL stays the server\'s: an assignee cannot widen it, on any class', async () => {
+  const b = await book();
+  const uma = await signUp('uma');
+  const mallory = await signUp('mallory');
+  await call('PUT', `/classes/Deal/${b.deal}`, { token: b.vera.token, body: { assignedTo: user(uma.id) } });
+  const open = { '*': { read: true, write: true }, [mallory.id]: { read: true, write: true } };
+  // On the activity Uma may write, the ACL she sends is ignored (the change itself is kept).
+  const r = await call('PUT', `/classes/Activity/${b.call1}`, { token: uma.token, body: { subject: 'widened?', ACL: open } });
+  assert.equal(r.status, 200, JSON.stringify(r.json));
+  assert.equal(await reads(mallory, 'Activity', b.call1), false, 'the ACL sent was ignored');
+  assert.equal((await call('GET', `/classes/Activity/${b.call1}`, { token: b.vera.token })).json.subject, 'widened?');
+  // The same for Vera on her own objects: the server's ACL, not hers, so sharing stays exact.
+  for (const [cls, id] of [['Company', b.company], ['Contact', b.contact], ['Deal', b.deal]]) {
+    const put = await call('PUT', `/classes/${cls}/${id}`, { token: b.vera.token, body: { ACL: open } });
+    assert.equal(put.status, 200, `${cls}: ${JSON.stringify(put.json)}`);
+    assert.equal(await reads(mallory, cls, id), false, `${cls}: the ACL sent was ignored`);
+    assert.ok(await reads(uma, cls, id), `${cls}: still shared with the assignee`);
+  }
+  // And through a batch and GraphQL.
+  const batch = await call('POST', '/batch', { token: uma.token, body: { requests: [{ method: 'PUT', path: `/parse/classes/Activity/${b.call1}`, body: { ACL: open } }] } });
+  assert.equal(batch.status, 200);
+  const g = await gql('mutation($id: ID!) { updateActivity(input: { id: $id, fields: { ACL: { public: { read: true, write: true } } } }) { activity { objectId } } }', { id: b.call1 }, uma.token);
+  assert.ok(g.json, 'GraphQL answered');
+  assert.equal(await reads(mallory, 'Activity', b.call1), false);
+});
+
+test("a live query shows the assignee the deal's activities, and the former assignee no more", async () => {
+  const b = await book();
+  const uma = await signUp('uma');
+  const socket = await connectLive(uma.token);
+  socket.send({ op: 'subscribe', requestId: 1, query: { className: 'Activity', where: { objectId: b.call1 } }, sessionToken: uma.token });
+  await socket.next((f) => f.op === 'subscribed' && f.requestId === 1);
+  await call('PUT', `/classes/Deal/${b.deal}`, { token: b.vera.token, body: { assignedTo: user(uma.id) } });
+  const entered = await socket.next((f) => ['enter', 'create', 'update'].includes(f.op) && f.object?.objectId === b.call1);
+  assert.equal(entered.object.subject, 'First call');
+  await call('PUT', `/classes/Deal/${b.deal}`, { token: b.vera.token, body: { assignedTo: user(b.vera.id) } });
+  await socket.next((f) => f.op === 'leave' && f.object?.objectId === b.call1);
+  socket.close();
+});
+
+test('a database from before sharing is shared on the next start, once', async () => {
+  const b = await book();
+  const uma = await signUp('uma');
+  await call('PUT', `/classes/Deal/${b.deal}`, { token: b.vera.token, body: { assignedTo: user(uma.id) } });
+  // Back to what the server wrote before sharing existed: everything but the deal is Vera's alone.
+  const alone = { [b.vera.id]: { read: true, write: true }, 'role:sales-manager': { read: true } };
+  for (const [cls, id] of [['Company', b.company], ['Contact', b.contact], ['Activity', b.call1], ['Activity', b.note]]) {
+    assert.equal((await call('PUT', `/classes/${cls}/${id}`, { master: true, body: { ACL: alone } })).status, 200);
+    assert.equal(await reads(uma, cls, id), false, `${cls} not shared before the migration`);
+  }
+  const sql = (q) => execFileSync('psql', ['-h', '127.0.0.1', '-p', String(PG_PORT), '-U', 'postgres', '-d', 'crm', '-tAc', q], { encoding: 'utf8' }).trim();
+  sql(`DELETE FROM "crm_migrations" WHERE "name" = 'share-assigned-deals-1'`);
+
+  // A second instance starts on the same database (as after an upgrade) and shares them.
+  const port = Number(new URL(SERVER).port) + 63;
+  let output = '';
+  const child = spawn(process.execPath, [path.join(root, 'backend/server.js')], {
+    env: { ...process.env, PARSE_PORT: String(port), PARSE_MASTER_KEY: masterKey(), DATABASE_URI: `postgres://postgres@127.0.0.1:${PG_PORT}/crm`, CRM_TEST_HOOKS: '0', PARSE_SILENT: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout.on('data', (d) => { output += d; });
+  child.stderr.on('data', (d) => { output += d; });
+  try {
+    let up = false;
+    for (let i = 0; i < 600 && !up && child.exitCode === null; i++) {
+      try { up = (await fetch(`http://127.0.0.1:${port}/parse/health`)).ok; } catch { await sleep(100); }
+    }
+    assert.ok(up, `the second instance started: ${output.slice(-2000)}`);
+    assert.match(output, /shared what \d+ assigned deals link to/);
+    for (const [cls, id] of [['Company', b.company], ['Contact', b.contact], ['Activity', b.call1], ['Activity', b.note]]) {
+      assert.ok(await reads(uma, cls, id), `${cls} shared by the migration`);
+    }
+    assert.equal(sql(`SELECT count(*) FROM "crm_migrations" WHERE "name" = 'share-assigned-deals-1'`), '1', 'recorded: it runs once');
+  } finally {
+    child.kill('SIGTERM');
+  }
+});

@@ -24,6 +24,9 @@ const LIMITS = {
   jsonDepth: 32,
   // Items in one array anywhere in a request ($in lists, batch requests are capped by Parse).
   arrayItems: 1000,
+  // Values listed in one where clause in all ($in, $nin, $all across every $or branch): Parse's
+  // PostgreSQL query builder overflows its stack somewhere past 100,000 (a bare 500).
+  whereValues: 20000,
   // Live Query: subscriptions per connection and from one address in all (every save is
   // checked against each, in the process that serves REST: 10,000 held by one attacker stalled
   // every request for a minute), frame size, frames per 10 s per connection.
@@ -373,6 +376,10 @@ const COMPARISONS = new Set(['$eq', '$ne', '$lt', '$lte', '$gt', '$gte']);
  * kind for the field (Parse answers those with a bare 500). */
 function whereProblem(className, where, depth = 0) {
   if (!where || typeof where !== 'object' || Array.isArray(where)) return 'where must be an object';
+  if (depth === 0) {
+    const listed = valuesListed(where);
+    if (listed > LIMITS.whereValues) return `a query may list at most ${LIMITS.whereValues} values in all ($in, $nin, $all); this one lists ${listed}`;
+  }
   const rules = fieldsOf(className);
   for (const [key, value] of Object.entries(where)) {
     if (key === '$or' || key === '$and' || key === '$nor') {
@@ -383,10 +390,11 @@ function whereProblem(className, where, depth = 0) {
       }
       continue;
     }
-    if (key === '$relatedTo') continue;
+    // The schema has no Relation fields, so $relatedTo can only fail (Parse answered a bare 500).
+    if (key === '$relatedTo') return '$relatedTo: this schema has no relations';
     if (key.startsWith('$')) return `${key} is not a query operator this server accepts`;
     if (key.includes('.') && !DOTTED_FIELDS.has(key)) return `${key}: queries cannot reach into other objects by a dotted path`;
-    const field = key === 'objectId' ? { kind: 'text' } : rules && Object.prototype.hasOwnProperty.call(rules, key) ? rules[key] : null;
+    const field = queryKind(rules, key);
     if (!value || typeof value !== 'object' || Array.isArray(value) || value.__type !== undefined) {
       const p = valueProblem(key, field, value);
       if (p) return p;
@@ -411,10 +419,49 @@ function whereProblem(className, where, depth = 0) {
   return null;
 }
 
+// Fields every class has, and the pointers Cloud Code sets, as queries compare them.
+const BUILT_IN_KINDS = {
+  objectId: { kind: 'text' },
+  createdAt: { kind: 'date' },
+  updatedAt: { kind: 'date' },
+  createdBy: { kind: 'pointer', targetClass: '_User' },
+  relatedDeal: { kind: 'pointer', targetClass: 'Deal' },
+  relatedContact: { kind: 'pointer', targetClass: 'Contact' },
+};
+
+/** How a query may compare `key` of a class with `rules`: a rule with a kind, or null. */
+function queryKind(rules, key) {
+  const own = (o) => o && Object.prototype.hasOwnProperty.call(o, key);
+  const rule = own(rules) ? rules[key] : null;
+  if (rule && rule.targetClass) return { kind: 'pointer', targetClass: rule.targetClass };
+  if (rule && rule.kind) return rule;
+  if (own(BUILT_IN_KINDS) && (key === 'objectId' || key === 'createdAt' || key === 'updatedAt' || own(rules))) return BUILT_IN_KINDS[key];
+  return rule;
+}
+
+/** Values listed in `where`'s $in, $nin and $all arrays, through every $or/$and/$nor. */
+function valuesListed(where, depth = 0) {
+  if (!where || typeof where !== 'object' || depth > 40) return 0;
+  let n = 0;
+  for (const [key, value] of Object.entries(where)) {
+    if (Array.isArray(value)) {
+      if (key === '$in' || key === '$nin' || key === '$all') n += value.length;
+      for (const item of value) n += valuesListed(item, depth + 1);
+    } else if (value && typeof value === 'object') {
+      n += valuesListed(value, depth + 1);
+    }
+  }
+  return n;
+}
+
 /** Whether `value` can be compared with a field of the given rule's kind. */
 function valueProblem(key, rule, value) {
   if (!rule || value === null) return null;
   const kind = rule.kind;
+  if (kind === 'pointer') {
+    const ok = value && typeof value === 'object' && value.__type === 'Pointer' && value.className === rule.targetClass && typeof value.objectId === 'string';
+    return ok ? null : `${key} points to a ${rule.targetClass}: compare it with a Pointer to one`;
+  }
   const isDate = value && typeof value === 'object' && value.__type === 'Date';
   if (kind === 'text' && typeof value !== 'string') return `${key} is text: compare it with text`;
   if (kind === 'number' && typeof value !== 'number') return `${key} is a number: compare it with a number`;

@@ -119,7 +119,7 @@ function rewriteCondition(key, value) {
   if (key === 'relatedTo.className') {
     if (typeof value === 'string') return null;
     if (value && typeof value === 'object' && Array.isArray(value.$in)) {
-      return [{ $or: value.$in.filter((c) => COLUMN[c]).map((c) => ({ [COLUMN[c]]: { $exists: true } })).concat([{ objectId: { $in: [] } }]) }];
+      return [{ $or: value.$in.filter((c) => RELATED_CLASSES.includes(c)).map((c) => ({ [COLUMN[c]]: { $exists: true } })).concat([{ objectId: { $in: [] } }]) }];
     }
     refuse('relatedTo.className supports equalTo and containedIn');
   }

@@ -90,11 +90,26 @@ test('operators with no index or no meaning here, wrong-typed comparisons and do
     { objectId: { $gt: 1 } },
     { 'createdBy.username': 'victim' },
     { title: { $regex: '\\Qa\\E', $options: 'i', $eq: 1 } },
+    // Each of these answered a bare 500 (found attacking a private backend).
+    { createdAt: { $gt: 'zzz' } },
+    { updatedAt: { $lt: 5 } },
+    { $relatedTo: {} },
+    { $relatedTo: { object: 5, key: 'x' } },
+    { createdBy: { $in: [1, 2] } },
+    { company: 5 },
+    { company: { $ne: { __type: 'Pointer', className: 'Contact', objectId: 'abcdefghij' } } },
   ];
   for (const where of wheres) {
     assertRefused(await call('GET', q(where, '&count=1&limit=0'), { token: attacker.token }), 102, JSON.stringify(where));
   }
   assertRefused(await call('GET', '/classes/Deal?order=notes.foo', { token: attacker.token }), 102, 'order into a field');
+  // 150,000 values over many $in lists (sent in the body: too long for a URL).
+  const huge = { $or: Array.from({ length: 150 }, (_, i) => ({ objectId: { $in: Array.from({ length: 1000 }, (_, j) => `id${i}x${j}`) } })) };
+  assertRefused(await call('POST', '/classes/Deal', { token: attacker.token, body: { _method: 'GET', where: huge } }), 102, '150,000 listed values');
+  // A class name that is a property of every JS object is no class (it answered code 105).
+  const odd = await call('GET', `/classes/Activity?where=${encodeURIComponent(JSON.stringify({ 'relatedTo.className': { $in: ['constructor', '__proto__'] } }))}`, { token: attacker.token });
+  assert.equal(odd.status, 200, JSON.stringify(odd.json));
+  assert.deepEqual(odd.json.results, []);
   const g = await gql('{ a0: deals(where: { notes: { text: { search: { term: "omega" } } } }) { count } }', undefined, attacker.token);
   assert.ok((g.json.errors || []).length > 0 && !/Internal server error/.test(JSON.stringify(g.json)), `GraphQL full-text refused: ${JSON.stringify(g.json).slice(0, 200)}`);
 });

@@ -820,13 +820,19 @@ function databaseShare(db, { perClient = LIMITS.databaseOperationsPerClient, poo
 /** Express middleware after the gate's checks: each client has at most `inFlight` requests'
  * worth of work in Parse at a time (a batch weighs its sub-requests, up to `inFlight`: Parse
  * runs them at once), the rest wait in line in order, and a request past `queued` waiting is
- * refused (155). A client is its session token; without one, its address. A request whose
- * client hangs up while waiting leaves the line. */
+ * refused (155). A client is its session token once this process knows the token is real;
+ * until then, and without one, its address. A request whose client hangs up while waiting
+ * leaves the line. */
 function fairShare({ inFlight = LIMITS.inFlightPerClient, queued = LIMITS.queuedPerClient } = {}) {
   const clients = new Map();
+  const sessions = knownSessions();
+  const tokenOf = (req) => req.get('x-parse-session-token') || (req.body && typeof req.body._SessionToken === 'string' ? req.body._SessionToken : '');
+  // Made-up tokens cost nothing to make: keyed by token, each would be a client of its own (1,500
+  // of them at once made another user wait 4.8 s). So a token is its own client only once it has
+  // been answered with a success, or handed out here (sign-up, log-in).
   const clientOf = (req) => {
-    const token = req.get('x-parse-session-token') || (req.body && typeof req.body._SessionToken === 'string' ? req.body._SessionToken : '');
-    return token ? `session:${token}` : `address:${addressGroup(req.ip)}`;
+    const token = tokenOf(req);
+    return token && sessions.has(token) ? `session:${token}` : `address:${addressGroup(req.ip)}`;
   };
   const weightOf = (req) => {
     const requests = req.body && Array.isArray(req.body.requests) && /^\/batch$/.test(req.path) ? req.body.requests.length : 1;
@@ -840,6 +846,7 @@ function fairShare({ inFlight = LIMITS.inFlightPerClient, queued = LIMITS.queued
     if (client.running === 0 && client.line.length === 0) clients.delete(key);
   };
   return (req, res, next) => {
+    sessions.watch(req, res, tokenOf(req));
     const key = clientOf(req);
     let client = clients.get(key);
     if (!client) {
@@ -871,6 +878,48 @@ function fairShare({ inFlight = LIMITS.inFlightPerClient, queued = LIMITS.queued
     });
     client.line.push(entry);
     pump(key, client);
+  };
+}
+
+/** The session tokens this process has seen to be real, the most recent 100,000: a token Parse
+ * found a user for (req.auth, set by its session middleware on the shared request), or one a
+ * sign-up, log-in or new session answered with. A success alone proves nothing: /health answers
+ * 200 whatever token comes with it. (A token later revoked stays known: it keeps a line of its
+ * own, nothing more.) */
+const SESSION_ROUTES = /^\/(login|users|sessions|upgradeToRevocableSession|batch)\/?$/;
+function knownSessions(max = 100_000) {
+  const known = new Map();
+  const learn = (token) => {
+    if (typeof token !== 'string' || token.length === 0 || token.length > 256) return;
+    known.delete(token);
+    known.set(token, true);
+    if (known.size > max) known.delete(known.keys().next().value);
+  };
+  const learnFrom = (body) => {
+    if (!body || typeof body !== 'object') return;
+    if (Array.isArray(body)) {
+      for (const item of body.slice(0, 100)) learnFrom(item && item.success);
+      return;
+    }
+    learn(body.sessionToken);
+  };
+  return {
+    has: (token) => known.has(token),
+    watch(req, res, token) {
+      if (SESSION_ROUTES.test(req.path)) {
+        const json = res.json;
+        res.json = function answered(body) {
+          if (res.statusCode < 300) learnFrom(body);
+          return json.call(this, body);
+        };
+      }
+      if (token && !known.has(token)) {
+        res.once('finish', () => {
+          const user = req.auth && req.auth.user;
+          if (user && user.id && req.info && req.info.sessionToken === token) learn(token);
+        });
+      }
+    },
   };
 }
 

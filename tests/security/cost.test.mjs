@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { randomBytes } from 'node:crypto';
 import {
   call, gql, signUp, assertRefused, useVictim, connectLive, liveSocket, PG_PORT, sleep, SERVER, APP,
 } from './harness.mjs';
@@ -197,6 +198,44 @@ test('one client gets a fair share: its burst waits in its own line, others are 
   const next = call('GET', '/classes/Deal?limit=1', { token: attacker.token });
   assert.equal((await next).status, 200, 'served once the held writes end, not refused');
   await Promise.all(more);
+});
+
+test("made-up session tokens are not clients of their own: until a token proves real, it waits in its address's line", { timeout: 120_000 }, async () => {
+  // Eight real sessions of the attacker that this server has not seen yet (made in the database,
+  // as a log-in on another instance would be): unknown, so their held writes fill the loopback
+  // address's share for 6 s.
+  const fresh = Array.from({ length: 8 }, () => `r:${randomBytes(16).toString('hex')}`);
+  for (const token of fresh) {
+    execFileSync('psql', ['-h', '127.0.0.1', '-p', String(PG_PORT), '-U', 'postgres', '-d', 'crm', '-qc',
+      `INSERT INTO "_Session" ("objectId", "createdAt", "updatedAt", "user", "sessionToken", "expiresAt", "createdWith", "_rperm", "_wperm")
+       SELECT substr(md5(random()::text), 1, 10), now(), now(), "user", '${token}', "expiresAt", "createdWith", "_rperm", "_wperm"
+       FROM "_Session" WHERE "sessionToken" = '${attacker.token}'`]);
+  }
+  const finished = [];
+  const holds = fresh.map((token) => call('POST', '/classes/Deal', { token, body: { title: 'held', notes: 'crm-test-hold:6000' } })
+    .then((r) => { finished.push('hold'); return r; }));
+  await sleep(800);
+  // 69 requests, each with a token of its own that no one was ever given: 64 wait behind the
+  // held writes and 5 are refused at once. (Keyed by token, each had a line of its own: 1,500 of
+  // them at once made another user wait 4.8 s.)
+  const madeUp = Array.from({ length: 69 }, () => call('GET', '/classes/Deal?limit=1', { token: `r:${randomBytes(16).toString('hex')}` })
+    .then((r) => { finished.push(r.json.code === 155 ? 'refused' : 'answered'); return r; }));
+  await sleep(500);
+  // A user whose session is known is served at once, in a line of their own.
+  const mine = await call('GET', '/classes/Deal?limit=1', { token: victim.token });
+  finished.push('victim');
+  assert.equal(mine.status, 200);
+  const answers = await Promise.all(madeUp);
+  for (const r of await Promise.all(holds)) assert.equal(r.status, 201, JSON.stringify(r.json));
+  const refused = answers.filter((r) => r.json.code === 155);
+  assert.equal(refused.length, 5, `refused: ${refused.length}; ${finished.join(' ')}`);
+  for (const r of answers.filter((a) => a.json.code !== 155)) assertRefused(r, 209, 'a made-up token');
+  const firstHold = finished.indexOf('hold');
+  assert.ok(finished.lastIndexOf('refused') < firstHold && finished.indexOf('victim') < firstHold, finished.join(' '));
+  assert.ok(finished.indexOf('answered') > firstHold, `the made-up tokens waited: ${finished.join(' ')}`);
+  // The real sessions still work (a held write proved each real: from now on, a line of its own).
+  const again = await Promise.all(fresh.map((token) => call('GET', '/classes/Deal?limit=1', { token })));
+  for (const r of again) assert.equal(r.status, 200);
 });
 
 test('a batch or a GraphQL query of many reads has at most 8 database operations at once', async () => {

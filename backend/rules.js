@@ -390,8 +390,15 @@ function whereProblem(className, where, depth = 0) {
       }
       continue;
     }
-    // The schema has no Relation fields, so $relatedTo can only fail (Parse answered a bare 500).
-    if (key === '$relatedTo') return '$relatedTo: this schema has no relations';
+    // The only Relations are a role's users and roles (the CRM schema has none): anything else
+    // can only fail, and malformed ones answered a bare 500.
+    if (key === '$relatedTo') {
+      const object = value && value.object;
+      const ok = object && object.__type === 'Pointer' && object.className === '_Role' && typeof object.objectId === 'string'
+        && (value.key === 'users' || value.key === 'roles');
+      if (!ok) return "$relatedTo: the only relations here are a role's users and roles";
+      continue;
+    }
     if (key.startsWith('$')) return `${key} is not a query operator this server accepts`;
     if (key.includes('.') && !DOTTED_FIELDS.has(key)) return `${key}: queries cannot reach into other objects by a dotted path`;
     const field = queryKind(rules, key);

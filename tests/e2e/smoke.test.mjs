@@ -66,6 +66,13 @@ test('sign up through the form, then log out back to the log-in form', async () 
   }).then((r) => r.json());
   assert.ok(refused.error, JSON.stringify(refused));
   await page.getByText(refused.error, { exact: true }).waitFor();
+  // A password the server refuses for that rule is pointed out at the field, the rule not repeated.
+  await page.getByLabel('Username').fill(`${username}x`);
+  await page.getByLabel('E-mail').fill(`${username}x@example.com`);
+  await page.getByLabel('Password', { exact: true }).fill('short');
+  await page.getByRole('button', { name: 'Sign up' }).click();
+  await page.getByText('This password does not follow that rule.').waitFor();
+  assert.equal(await page.getByText(refused.error, { exact: true }).count(), 1, 'the rule is said once');
   await page.getByLabel('Username').fill(username);
   await page.getByLabel('E-mail').fill(`${username}@example.com`);
   await page.getByLabel('Password', { exact: true }).fill('pw-123456');

@@ -21,7 +21,8 @@ startCrm()
       <StrictMode>
         <MantineProvider theme={theme}>
           <DatesProvider settings={{ firstDayOfWeek: FIRST_DAY_OF_WEEK }}>
-            <Notifications position="bottom-right" />
+            {/* Bottom left: the deal drawer opens on the right, and a toast there covered its buttons. */}
+            <Notifications position="bottom-left" />
             <ErrorBoundary>
               <BrowserRouter>
                 <App client={client} />

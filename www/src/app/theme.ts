@@ -1,4 +1,4 @@
-import { createTheme } from '@mantine/core';
+import { createTheme, Select } from '@mantine/core';
 
 export const theme = createTheme({
   primaryColor: 'indigo',
@@ -7,4 +7,9 @@ export const theme = createTheme({
   defaultRadius: 'md',
   fontFamily: 'Inter, system-ui, -apple-system, "Segoe UI", Roboto, sans-serif',
   headings: { fontWeight: '650' },
+  components: {
+    // Tabbing through a form must not pop a list open over the next fields: a list opens on a
+    // click, on typing, or on Alt+Down / Enter, as a native select does.
+    Select: Select.extend({ defaultProps: { openOnFocus: false } }),
+  },
 });

@@ -29,6 +29,8 @@ export function LogIn({ client, notice, onSignedIn }: { client: CrmClient; notic
   }
 
   const title = mode === 'logIn' ? 'Log in' : 'Sign up';
+  // A password refused for the rule shown under the field: said at the field, not repeated.
+  const passwordRefused = mode === 'signUp' && !!error && error.includes(PASSWORD_RULE);
   return (
     <Center mih="100vh" p="md" className="login-bg">
       <main style={{ width: '100%', maxWidth: 380 }}>
@@ -47,8 +49,9 @@ export function LogIn({ client, notice, onSignedIn }: { client: CrmClient; notic
             <PasswordInput label="Password" name="password" value={password} onChange={(e) => setPassword(e.currentTarget.value)} autoComplete={mode === 'logIn' ? 'current-password' : 'new-password'} required withAsterisk={false}
               // The server's password rule (backend/rules.js), said before a first try; the e2e test
               // checks it against the server's own message.
-              description={mode === 'signUp' ? PASSWORD_RULE : undefined} />
-            {error && <Alert color="red" variant="light" role="alert">{error}</Alert>}
+              description={mode === 'signUp' ? PASSWORD_RULE : undefined}
+              error={passwordRefused ? 'This password does not follow that rule.' : undefined} />
+            {error && !passwordRefused && <Alert color="red" variant="light" role="alert">{error}</Alert>}
             <Button type="submit" loading={busy} fullWidth>{title}</Button>
             <Anchor component="button" type="button" size="sm" ta="center" onClick={() => { setMode(mode === 'logIn' ? 'signUp' : 'logIn'); setError(undefined); }}>
               {mode === 'logIn' ? 'No account? Sign up' : 'Have an account? Log in'}

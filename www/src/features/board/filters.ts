@@ -4,7 +4,7 @@ import { useEffect, useMemo } from 'react';
 import { useSearchParams } from 'react-router';
 import type { Deal, Pipeline, Sort, SortKey } from 'crm-wasm';
 import { useMyTeam } from '../../data/team';
-import { dayToIso, formatDate } from '../../lib/format';
+import { byText, dayToIso, formatDate } from '../../lib/format';
 
 export interface BoardFilters {
   q: string;
@@ -145,8 +145,6 @@ export function useApplySort(pipeline: Pipeline, sort: Sort | null) {
   }, [pipeline, sort]);
 }
 
-const titles = new Intl.Collator(undefined, { sensitivity: 'base', numeric: true });
-
 /** `a` before `b` in `sort`'s order; a missing value last either way, as the pipeline has it. */
 export function compareDeals(sort: Sort) {
   const value = (d: Deal): string | number | undefined => {
@@ -161,7 +159,7 @@ export function compareDeals(sort: Sort) {
     const x = value(a);
     const y = value(b);
     if (x === undefined || y === undefined) return x === y ? 0 : x === undefined ? 1 : -1;
-    const o = typeof x === 'string' && typeof y === 'string' && sort.key === 'title' ? titles.compare(x, y) : x < y ? -1 : x > y ? 1 : 0;
+    const o = typeof x === 'string' && typeof y === 'string' && sort.key === 'title' ? byText(x, y) : x < y ? -1 : x > y ? 1 : 0;
     return sort.descending ? -o : o;
   };
 }

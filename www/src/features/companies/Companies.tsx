@@ -22,6 +22,7 @@ import { BulkBar, SelectAll, SelectRow } from '../bulk/BulkBar';
 import { useSelection } from '../bulk/selection';
 import { DeleteCompany } from './DeleteCompany';
 import { WebsiteLink } from '../../components/WebsiteLink';
+import { byText } from '../../lib/format';
 
 type Sort = 'name' | '-name' | '-updatedAt';
 
@@ -37,7 +38,7 @@ export function Companies() {
   useEffect(() => onRestored(reload), [reload]);
   const rows = useMemo(() => {
     const found = (all.data ?? []).filter((c) => matches(search, [c.name, c.industry, c.website, c.address]));
-    const byName = (a: Company, b: Company) => a.name.localeCompare(b.name);
+    const byName = (a: Company, b: Company) => byText(a.name, b.name);
     return found.sort(sort === 'name' ? byName : sort === '-name' ? (a, b) => byName(b, a) : (a, b) => (b.updatedAt ?? '').localeCompare(a.updatedAt ?? ''));
   }, [all.data, search, sort]);
   // Only the user's own rows can be picked to delete; shared ones are read only.

@@ -16,6 +16,7 @@ import { SharedNotice } from '../../components/SharedNotice';
 import { describeError } from '../../data/crm';
 import { useQuery } from '../../data/hooks';
 import { formatMoney, initials, refName } from '../../lib/format';
+import { compareDeals } from '../board/filters';
 import { stageInfo } from '../../lib/stages';
 import { NextStep } from '../activities/NextStep';
 import { Activities } from '../deal/Activities';
@@ -120,7 +121,7 @@ export function ContactPage() {
                 <Title order={2} size="h5" mb="xs">Deals</Title>
                 {deals.data?.length === 0 && <Text size="sm" c="dimmed">No deals.</Text>}
                 <Stack gap={6}>
-                  {deals.data?.map((d) => (
+                  {deals.data?.slice().sort(compareDeals({ key: 'title', descending: false })).map((d) => (
                     <Group key={d.objectId} justify="space-between" wrap="nowrap">
                       <Anchor component={Link} to={`/deals/${d.objectId}`} state={back} size="sm">{d.title}</Anchor>
                       <Group gap={6} wrap="nowrap" style={{ flexShrink: 0 }}><Badge variant="light" color={stageInfo(d.stage).color} style={{ flexShrink: 0 }}>{stageInfo(d.stage).label}</Badge><Text size="sm">{formatMoney(d.amount)}</Text></Group>

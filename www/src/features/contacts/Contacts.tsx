@@ -17,7 +17,7 @@ import { useMyTeam } from '../../data/team';
 import { SharedMark } from '../../components/SharedNotice';
 import { describeError } from '../../data/crm';
 import { useQuery } from '../../data/hooks';
-import { refName } from '../../lib/format';
+import { byText, refName } from '../../lib/format';
 import { matches } from '../../lib/search';
 import { CONTACT_COLUMNS } from '../import/columns';
 import { ExportCsv } from '../import/ExportCsv';
@@ -37,7 +37,7 @@ export function Contacts() {
   const companies = useQuery(() => client.companies().ascending('name'), 'companies', true);
   const rows = useMemo(() => {
     const found = (all.data ?? []).filter((c) => matches(search, [c.name, c.email, c.phone, refName(c.company), c.notes]));
-    const byName = (a: Contact, b: Contact) => a.name.localeCompare(b.name);
+    const byName = (a: Contact, b: Contact) => byText(a.name, b.name);
     return found.sort(sort === 'name' ? byName : sort === '-name' ? (a, b) => byName(b, a) : (a, b) => (b.updatedAt ?? '').localeCompare(a.updatedAt ?? ''));
   }, [all.data, search, sort]);
   const { reload } = all;

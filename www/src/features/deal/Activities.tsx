@@ -1,6 +1,6 @@
-// The activity timeline of a deal or a contact, and the form to log one (subject and date
-// required: checked here, before any request); each activity can be marked done, edited in
-// place or deleted (with Undo).
+// The activity timeline of a deal or a contact (to do first, soonest first; then done), and the
+// form to log one (subject and date required: checked here, before any request); each activity
+// can be marked done, edited in place or deleted (with Undo).
 import { useState, type FormEvent } from 'react';
 import { ActionIcon, Alert, Button, Checkbox, Group, Menu, NativeSelect, Paper, Stack, Text, TextInput, ThemeIcon, Title } from '@mantine/core';
 import { IconDots, IconMail, IconNote, IconPhone, IconUsers } from '@tabler/icons-react';
@@ -95,7 +95,7 @@ export function Activities({ relatedTo }: { relatedTo: RelatedTo }) {
       {list.error && <Alert color="red" variant="light" role="alert">{list.error}</Alert>}
       {list.data?.length === 0 && <Text size="sm" c="dimmed">No activities yet.</Text>}
       <ul className="timeline">
-        {list.data?.map((a) => {
+        {ordered(list.data).map((a) => {
           const t = TYPES.find((x) => x.value === a.type) ?? TYPES[3]!;
           const mine = canChange(a, user.objectId!);
           if (editing === a.objectId) {
@@ -132,6 +132,15 @@ export function Activities({ relatedTo }: { relatedTo: RelatedTo }) {
       </ul>
     </Stack>
   );
+}
+
+/** What is still to do first, soonest first (the next step on top); then what is done, the
+ * latest first. */
+function ordered(list: Activity[] | undefined): Activity[] {
+  const day = (a: Activity) => a.dueDate ?? '';
+  const open = (list ?? []).filter((a) => !a.completedAt).sort((a, b) => day(a).localeCompare(day(b)));
+  const done = (list ?? []).filter((a) => a.completedAt).sort((a, b) => (b.completedAt ?? '').localeCompare(a.completedAt ?? '') || day(b).localeCompare(day(a)));
+  return [...open, ...done];
 }
 
 /** One activity's type, subject and date, edited in place; only what changed is sent. */

@@ -15,7 +15,7 @@ const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one :
 
 /** The header cell's checkbox: every shown row, or none. */
 export function SelectAll({ selection, label }: { selection: Selection; label: string }) {
-  return <Checkbox aria-label={label} checked={selection.all} indeterminate={selection.some} onChange={(e) => selection.setAll(e.currentTarget.checked)} />;
+  return <Checkbox aria-label={label} checked={selection.all} indeterminate={selection.some} disabled={!selection.any} onChange={(e) => selection.setAll(e.currentTarget.checked)} />;
 }
 
 /** A row's checkbox. */

@@ -20,6 +20,8 @@ export function useSelection(shown: string[]) {
     toggle,
     setAll,
     clear,
+    /** Whether there is anything to select. */
+    any: shown.length > 0,
     all: shown.length > 0 && selected.length === shown.length,
     some: selected.length > 0 && selected.length < shown.length,
   };

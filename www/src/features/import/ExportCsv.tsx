@@ -32,10 +32,11 @@ export function downloadCsv(filename: string, text: string) {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
-export function ExportCsv<T>({ name, rows, columns }: { name: string; rows: () => T[]; columns: CsvColumn<T>[] }) {
+export function ExportCsv<T>({ name, rows, columns, empty = false }: { name: string; rows: () => T[]; columns: CsvColumn<T>[]; empty?: boolean }) {
   return (
     <Button
       variant="default"
+      disabled={empty}
       leftSection={<IconDownload size={16} />}
       onClick={() => downloadCsv(`${name}-${new Date().toISOString().slice(0, 10)}.csv`, toCsv(rows(), columns))}
     >

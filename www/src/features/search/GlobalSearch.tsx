@@ -79,6 +79,9 @@ export function GlobalSearch() {
 }
 
 /** A header button that opens the search, saying its shortcut. */
+// The shortcut as the keyboard in front of the user writes it.
+const MAC = typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.platform || navigator.userAgent);
+
 export function SearchButton() {
   return (
     <>
@@ -93,7 +96,7 @@ export function SearchButton() {
       aria-keyshortcuts="Control+K Meta+K /"
       visibleFrom="xs"
     >
-      Search <Text span size="xs" c="dimmed">Ctrl K</Text>
+      Search <Text span size="xs" c="dimmed">{MAC ? '⌘K' : 'Ctrl K'} or /</Text>
     </Badge>
     {/* A phone has no room for the words, nor a keyboard for the shortcut: an icon. */}
     <ActionIcon variant="default" size="lg" radius="sm" hiddenFrom="xs" aria-label="Search" onClick={() => spotlight.open()} className="search-icon">

@@ -137,17 +137,31 @@ for (const className of ['Company', 'Contact']) {
   Parse.Cloud.beforeSave(className, safely(async (request) => {
     stampCreator(request);
     validateFields(request);
-    if (className === 'Contact') await checkPointers(request, [['company', 'Company']]);
+    if (className === 'Contact') {
+      await checkIdReuse(request);
+      await checkPointers(request, [['company', 'Company']]);
+    }
     keepServerAcl(request, () => sharing.accessList([idOf(request.object.get('createdBy'))]));
   }));
 }
 
-/** The ACL is the server's: `fresh()` on create; on an update the one stored, whatever the
- * client sends. Only sharing.js (with the master key) sets another. */
+/** The ACL is the server's: `fresh()` on create; an update does not write it, whatever the
+ * client sends (sharing.js keeps it right, and writing back the one read before the save could
+ * undo a change made meanwhile). The master key may set one. */
 function keepServerAcl(request, fresh) {
-  if (request.master && request.object.dirty('ACL')) return;
-  const stored = request.original && request.original.getACL();
-  request.object.setACL(stored || fresh());
+  const obj = request.object;
+  if (request.master && obj.dirty('ACL')) return;
+  if (!request.original) obj.setACL(fresh());
+  else if (obj.dirty('ACL')) obj.revert('ACL');
+}
+
+/** The id of someone else's deleted deal or contact cannot be taken (sharing.js). */
+async function checkIdReuse(request) {
+  const obj = request.object;
+  if (request.master || request.original || obj.id === undefined) return;
+  if (!(await sharing.mayReuseId(obj.className, obj.id, request.user.id))) {
+    throw new Parse.Error(Parse.Error.DUPLICATE_VALUE, `a ${obj.className} with this objectId existed; choose another`);
+  }
 }
 
 /** Refuses an atomic decrement of `amount`: two concurrent ones each pass the `>= 0` check on
@@ -188,6 +202,7 @@ Parse.Cloud.beforeSave('Deal', safely(async (request) => {
     validateFields(request);
     checkAmountOp(deal);
   }
+  await checkIdReuse(request);
   await checkPointers(request, [['company', 'Company'], ['contact', 'Contact']]);
   await checkAssignment(request);
   deal.setACL(sharing.accessList([idOf(deal.get('createdBy')), idOf(deal.get('assignedTo'))]));
@@ -195,7 +210,16 @@ Parse.Cloud.beforeSave('Deal', safely(async (request) => {
 
 // A deal that changes hands (or company, or contact) changes who reads what it links to.
 Parse.Cloud.afterSave('Deal', (request) => sharing.afterDealChange(request.object, request.original));
-Parse.Cloud.afterDelete('Deal', (request) => sharing.afterDealChange(request.object, request.object, true));
+Parse.Cloud.afterDelete('Deal', async (request) => {
+  await sharing.rememberDeleted(request.object);
+  await sharing.afterDealChange(request.object, request.object, true);
+});
+// A contact put back (Undo) has its activities again; a deleted one shares them no more.
+Parse.Cloud.afterSave('Contact', (request) => (request.original ? undefined : sharing.reshareActivities('Contact', request.object.id)));
+Parse.Cloud.afterDelete('Contact', async (request) => {
+  await sharing.rememberDeleted(request.object);
+  await sharing.reshareActivities('Contact', request.object.id);
+});
 
 // Only the creator deletes a deal (the assignee can move it to lost); managers only read.
 Parse.Cloud.beforeDelete('Deal', (request) => {
@@ -217,6 +241,11 @@ Parse.Cloud.beforeSave('Activity', safely(async (request) => {
     fail(`Activity.type must be one of ${ACTIVITY_TYPES.join(', ')}`);
   }
   let target = null;
+  // Moving an activity changes who reads it: its creator's call only. (An assignee who may write
+  // the deal's activities moved the owner's notes to a contact of their own, and kept them.)
+  if (request.original && activity.dirty('relatedTo') && !request.master && idOf(request.original.get('createdBy')) !== request.user.id) {
+    throw new Parse.Error(Parse.Error.OPERATION_FORBIDDEN, 'only the creator of an activity may move it to another deal or contact');
+  }
   if (activity.dirty('relatedTo')) {
     const rel = activity.get('relatedTo');
     if (rel !== undefined && rel !== null) {
@@ -238,6 +267,13 @@ Parse.Cloud.beforeSave('Activity', safely(async (request) => {
   if (!request.original || activity.dirty('relatedTo')) activity.setACL(sharing.activityAcl(activity, target));
   else keepServerAcl(request, () => sharing.accessList([idOf(activity.get('createdBy'))]));
 }));
+
+// Its ACL again from the rows once committed: the deal may have changed hands meanwhile.
+Parse.Cloud.afterSave('Activity', (request) => {
+  const rel = (o) => o && JSON.stringify(o.get('relatedTo') || null);
+  if (!request.original || rel(request.original) !== rel(request.object)) return sharing.afterActivityChange(request.object);
+  return undefined;
+});
 
 // The team: a user's public profile is created by that user, under the user's own objectId (so
 // there is at most one per user, and a deal's assignedTo finds its name), and written by that

@@ -11,21 +11,26 @@
 // - an Activity on a contact is read and written by its creator and the contact's creator, and
 //   read by whoever reads the contact;
 // - the role sales-manager reads everything, as before.
-// Every ACL is the server's: computed here on create and whenever a deal's assignee, company or
-// contact changes (or a deal goes), so a former assignee loses what no other deal still shares.
-// A save by a user keeps the ACL as it was, whatever the client sends.
+// Every ACL is the server's. After a deal is saved or deleted, and after a contact or activity
+// is, the ACLs that depend on it are recomputed in PostgreSQL, each in one statement from the
+// rows as they are then, under a lock on the row they are computed from: so an edit racing a
+// reassignment, another server instance, or an object deleted half-way cannot leave a share
+// behind (each of these did, when the recomputation was a series of Parse saves). A save by a
+// user never writes the ACL (the client's is dropped), so it cannot put back an older one.
+// These updates send no Live Query events; the app reloads what it is shown.
 'use strict';
 
-const MANAGER_ROLE = 'sales-manager';
-const ACTIVITY_COLUMN = { Deal: 'relatedDeal', Contact: 'relatedContact' };
-const LINK_FIELD = { Company: 'company', Contact: 'contact' };
-const PAGE = 1000;
+const Config = require('parse-server/lib/Config');
 
+const MANAGER_ROLE = 'role:sales-manager';
 const idOf = (pointer) => pointer && (pointer.id || pointer.objectId);
-const pointer = (className, objectId) => ({ __type: 'Pointer', className, objectId });
-const userPointer = (id) => pointer('_User', id);
 
-/** `writers` read and write, `readers` read, the managers' role reads. */
+const db = () => Config.get(Parse.applicationId).database.adapter._client;
+// PostgreSQL errors for a table or column Parse has not made yet (an empty database).
+const NOT_THERE = new Set(['42P01', '42703']);
+
+/** `writers` read and write, `readers` read, the managers' role reads: for objects the server
+ * creates (their later changes are made by the recomputations below). */
 function accessList(writers, readers = []) {
   const acl = new Parse.ACL();
   for (const id of readers) if (id) acl.setReadAccess(id, true);
@@ -34,111 +39,105 @@ function accessList(writers, readers = []) {
     acl.setReadAccess(id, true);
     acl.setWriteAccess(id, true);
   }
-  acl.setRoleReadAccess(MANAGER_ROLE, true);
+  acl.setRoleReadAccess(MANAGER_ROLE.slice('role:'.length), true);
   return acl;
 }
 
-/** The users (not roles, not "*") an ACL lets read. */
-function readersOf(acl) {
-  if (!acl) return [];
-  return Object.keys(acl.toJSON()).filter((key) => key !== '*' && !key.startsWith('role:') && acl.getReadAccess(key));
-}
-
-const sameAcl = (a, b) => JSON.stringify(sortedJson(a)) === JSON.stringify(sortedJson(b));
-function sortedJson(acl) {
-  const json = acl ? acl.toJSON() : {};
-  return Object.keys(json).sort().map((key) => [key, json[key]]);
-}
-
-/** The ACL of a Company or Contact: its creator, and the assignees of the creator's deals that
- * link to it. */
-async function linkedAcl(className, object) {
-  const owner = idOf(object.get('createdBy'));
-  const assignees = await new Parse.Query('Deal')
-    .equalTo(LINK_FIELD[className], pointer(className, object.id))
-    .equalTo('createdBy', userPointer(owner))
-    .distinct('assignedTo', { useMasterKey: true });
-  return accessList([owner], assignees.map(idOf).filter((id) => id && id !== owner));
-}
-
-/** The ACL of an activity related to `target` (a Deal or Contact the server read, or null). */
+/** The ACL of a new activity related to `target` (a Deal or Contact the server read, or null).
+ * (An afterSave recomputes it from the rows, in case the target changed meanwhile.) */
 function activityAcl(activity, target) {
   const creator = idOf(activity.get('createdBy'));
   if (!target) return accessList([creator]);
   if (target.className === 'Deal') {
     return accessList([creator, idOf(target.get('createdBy')), idOf(target.get('assignedTo'))]);
   }
-  return accessList([creator, idOf(target.get('createdBy'))], readersOf(target.getACL()));
+  const acl = target.getACL();
+  const readers = acl ? Object.keys(acl.toJSON()).filter((key) => key !== '*' && !key.startsWith('role:')) : [];
+  return accessList([creator, idOf(target.get('createdBy'))], readers);
 }
 
-/** Runs `work` for `key` one at a time in this process. A request that arrives while a run is
- * still waiting to start shares that run: it starts after the request's own write committed,
- * so it reads that write too. (Two server instances can still interleave; see the README.) */
-const chains = new Map();
-function serially(key, work) {
-  const entry = chains.get(key) || { tail: Promise.resolve(), waiting: null };
-  if (entry.waiting) return entry.waiting;
-  const run = entry.tail.then(() => {
-    entry.waiting = null;
-    return work();
-  }).catch((error) => console.error(`sharing ${key}: ${error && error.message}`));
-  entry.waiting = run;
-  entry.tail = run;
-  chains.set(key, entry);
-  run.finally(() => { if (entry.tail === run) chains.delete(key); });
-  return run;
-}
+// The permission arrays are compared as sets: the order Parse wrote them in does not matter.
+const differs = (t, n) => `NOT (COALESCE(${t}."_rperm", '{}') @> ${n}.rp AND COALESCE(${t}."_rperm", '{}') <@ ${n}.rp
+  AND COALESCE(${t}."_wperm", '{}') @> ${n}.wp AND COALESCE(${t}."_wperm", '{}') <@ ${n}.wp)`;
+const distinct = (array) => `ARRAY(SELECT DISTINCT x FROM unnest(${array}) AS x WHERE x IS NOT NULL)`;
 
-/** Puts a Company's or Contact's ACL right, and then its activities' if it changed. */
-function reshareLinked(className, id) {
-  return serially(`${className}/${id}`, async () => {
-    const object = await new Parse.Query(className).get(id, { useMasterKey: true }).catch(() => null);
-    if (!object) return;
-    const acl = await linkedAcl(className, object);
-    if (sameAcl(acl, object.getACL())) return;
-    object.setACL(acl);
-    await object.save(null, { useMasterKey: true });
-    if (className === 'Contact') await reshareActivities('Contact', id);
-  });
-}
+const SQL = {
+  // A deal: its creator and assignee (what beforeSave computed, from the rows as they are now).
+  Deal: `WITH n AS (SELECT "objectId", ${distinct('ARRAY["createdBy", "assignedTo"]')} AS wp,
+           ${distinct(`ARRAY["createdBy", "assignedTo", '${MANAGER_ROLE}']`)} AS rp
+         FROM "Deal" WHERE "objectId" = $1)
+       UPDATE "Deal" t SET "_rperm" = n.rp, "_wperm" = n.wp FROM n
+       WHERE t."objectId" = n."objectId" AND ${differs('t', 'n')}`,
+  // A company or contact: its creator, and the assignees of the creator's deals linking to it.
+  linked: (table, link) => `WITH n AS (SELECT o."objectId", ${distinct('ARRAY[o."createdBy"]')} AS wp,
+           ${distinct(`ARRAY[o."createdBy", '${MANAGER_ROLE}'] || ARRAY(SELECT d."assignedTo" FROM "Deal" d
+             WHERE d."${link}" = o."objectId" AND d."createdBy" = o."createdBy")`)} AS rp
+         FROM "${table}" o WHERE o."objectId" = $1)
+       UPDATE "${table}" t SET "_rperm" = n.rp, "_wperm" = n.wp, "updatedAt" = now() FROM n
+       WHERE t."objectId" = n."objectId" AND ${differs('t', 'n')}
+       RETURNING t."objectId"`,
+  // The activities on a deal (all, or the one $2): their creator, the deal's creator and assignee
+  // (only the creator, when the deal is gone).
+  dealActivities: `WITH d AS (SELECT "createdBy", "assignedTo" FROM "Deal" WHERE "objectId" = $1),
+       n AS (SELECT a."objectId", ${distinct('ARRAY[a."createdBy", d."createdBy", d."assignedTo"]')} AS wp,
+           ${distinct(`ARRAY[a."createdBy", d."createdBy", d."assignedTo", '${MANAGER_ROLE}']`)} AS rp
+         FROM "Activity" a LEFT JOIN d ON true WHERE a."relatedDeal" = $1 AND ($2::text IS NULL OR a."objectId" = $2))
+       UPDATE "Activity" t SET "_rperm" = n.rp, "_wperm" = n.wp, "updatedAt" = now() FROM n
+       WHERE t."objectId" = n."objectId" AND ${differs('t', 'n')}`,
+  // The activities on a contact: their creator and the contact's creator; the contact's readers read.
+  contactActivities: `WITH k AS (SELECT "createdBy", "_rperm" FROM "Contact" WHERE "objectId" = $1),
+       n AS (SELECT a."objectId", ${distinct('ARRAY[a."createdBy", k."createdBy"]')} AS wp,
+           ${distinct(`ARRAY[a."createdBy", k."createdBy", '${MANAGER_ROLE}'] || COALESCE(k."_rperm", '{}')`)} AS rp
+         FROM "Activity" a LEFT JOIN k ON true WHERE a."relatedContact" = $1 AND ($2::text IS NULL OR a."objectId" = $2))
+       UPDATE "Activity" t SET "_rperm" = n.rp, "_wperm" = n.wp, "updatedAt" = now() FROM n
+       WHERE t."objectId" = n."objectId" AND ${differs('t', 'n')}`,
+};
 
-/** Puts the ACL of every activity related to a Deal or Contact right. */
-async function reshareActivities(className, id) {
-  const target = await new Parse.Query(className).get(id, { useMasterKey: true }).catch(() => null);
-  let after = '';
-  for (;;) {
-    const query = new Parse.Query('Activity').equalTo(ACTIVITY_COLUMN[className], pointer(className, id))
-      .select('createdBy').ascending('objectId').limit(PAGE);
-    if (after) query.greaterThan('objectId', after);
-    const page = await query.find({ useMasterKey: true });
-    const changed = page.filter((activity) => {
-      const acl = activityAcl(activity, target);
-      if (sameAcl(acl, activity.getACL())) return false;
-      activity.setACL(acl);
-      return true;
-    });
-    if (changed.length > 0) await Parse.Object.saveAll(changed, { useMasterKey: true });
-    if (page.length < PAGE) return;
-    after = page[page.length - 1].id;
+/** Runs `statement` with the row `table`/`id` locked: a recomputation that starts later, here
+ * or in another instance, waits, and then reads every change committed before it. */
+async function underLock(table, id, work) {
+  try {
+    return await db().tx((t) => t.any(`SELECT 1 FROM "${table}" WHERE "objectId" = $1 FOR UPDATE`, [id]).then(() => work(t)));
+  } catch (error) {
+    if (NOT_THERE.has(error.code)) return null;
+    throw error;
   }
 }
 
-/** After a deal is saved or deleted: what it shares may have changed. */
+/** A Company's or Contact's ACL, from the deals that link to it; then a contact's activities'. */
+async function reshareLinked(className, id) {
+  const link = className === 'Company' ? 'company' : 'contact';
+  await underLock(className, id, (t) => t.any(SQL.linked(className, link), [id]));
+  if (className === 'Contact') await reshareActivities('Contact', id);
+}
+
+/** The ACLs of the activities on a Deal or Contact (or of the one activity `only`). */
+function reshareActivities(className, id, only = null) {
+  return underLock(className, id, (t) => t.none(className === 'Deal' ? SQL.dealActivities : SQL.contactActivities, [id, only]));
+}
+
+/** After a deal is saved or deleted: its own ACL (an edit racing a reassignment computed it from
+ * what it read before), and what it shares. */
 async function afterDealChange(deal, before, deleted = false) {
   const was = (field) => (before ? idOf(before.get(field)) : undefined);
   const now = (field) => (deleted ? undefined : idOf(deal.get(field)));
   const moved = (field) => was(field) !== now(field);
-  // A new deal of its creator's own shares nothing yet.
-  if (!before && !deleted && now('assignedTo') === now('createdBy')) return;
-  if (!deleted && before && !moved('assignedTo') && !moved('company') && !moved('contact')) return;
+  if (!deleted) await underLock('Deal', deal.id, (t) => t.none(SQL.Deal, [deal.id]));
   const work = [];
   for (const [field, className] of [['company', 'Company'], ['contact', 'Contact']]) {
-    for (const id of new Set([was(field), idOf(deal.get(field))])) if (id) work.push(reshareLinked(className, id));
+    if (!before || deleted || moved(field) || moved('assignedTo')) {
+      for (const id of new Set([was(field), idOf(deal.get(field))])) if (id) work.push(reshareLinked(className, id));
+    }
   }
-  if (before && !deleted && moved('assignedTo')) {
-    work.push(serially(`Deal/${deal.id}`, () => reshareActivities('Deal', deal.id)));
-  }
+  // A new deal's activities: none, unless it was deleted and is being put back (Undo).
+  if (!before || deleted || moved('assignedTo')) work.push(reshareActivities('Deal', deal.id));
   await Promise.all(work);
+}
+
+/** After an activity is created or moved: its ACL from its target as it is now. */
+async function afterActivityChange(activity) {
+  const rel = activity.get('relatedTo');
+  if (rel && (rel.className === 'Deal' || rel.className === 'Contact')) await reshareActivities(rel.className, rel.objectId, activity.id);
 }
 
 /** Every deal assigned to someone other than its creator, shared as above: for data written
@@ -147,12 +146,38 @@ async function shareAssignedDeals(client) {
   const rows = await client.any(
     'SELECT "objectId", "company", "contact" FROM "Deal" WHERE "assignedTo" IS DISTINCT FROM "createdBy"',
   ).catch(() => []); // no Deal table yet
-  const companies = new Set(rows.map((r) => r.company).filter(Boolean));
-  const contacts = new Set(rows.map((r) => r.contact).filter(Boolean));
-  for (const id of companies) await reshareLinked('Company', id);
-  for (const id of contacts) await reshareLinked('Contact', id);
-  for (const row of rows) await serially(`Deal/${row.objectId}`, () => reshareActivities('Deal', row.objectId));
+  for (const id of new Set(rows.map((r) => r.company).filter(Boolean))) await reshareLinked('Company', id);
+  for (const id of new Set(rows.map((r) => r.contact).filter(Boolean))) await reshareLinked('Contact', id);
+  for (const row of rows) await reshareActivities('Deal', row.objectId);
   return rows.length;
 }
 
-module.exports = { accessList, linkedAcl, activityAcl, afterDealChange, shareAssignedDeals };
+// ---- ids of deleted objects -------------------------------------------------------------------
+// Activities keep pointing at a deleted deal or contact (the app's Undo puts it back under its
+// id, and they are its again). So its id must not become someone else's: a former assignee who
+// made a deal under it would be handed the old deal's activities by the next assignment.
+
+const TOMBSTONES = 'CREATE TABLE IF NOT EXISTS "crm_deleted" ("className" text NOT NULL, "objectId" text NOT NULL, "createdBy" text, "at" timestamptz NOT NULL DEFAULT now(), PRIMARY KEY ("className", "objectId"))';
+
+async function rememberDeleted(object) {
+  await db().none(`${TOMBSTONES}; INSERT INTO "crm_deleted" ("className", "objectId", "createdBy") VALUES ($1, $2, $3)
+    ON CONFLICT ("className", "objectId") DO UPDATE SET "createdBy" = EXCLUDED."createdBy", "at" = now()`,
+  [object.className, object.id, idOf(object.get('createdBy')) || null]);
+}
+
+/** Whether `userId` may create a `className` under `objectId`: not when someone else's object
+ * of that class had that id and was deleted. */
+async function mayReuseId(className, objectId, userId) {
+  try {
+    const row = await db().oneOrNone('SELECT "createdBy" FROM "crm_deleted" WHERE "className" = $1 AND "objectId" = $2', [className, objectId]);
+    return !row || row.createdBy === userId;
+  } catch (error) {
+    if (NOT_THERE.has(error.code)) return true;
+    throw error;
+  }
+}
+
+module.exports = {
+  accessList, activityAcl, afterDealChange, afterActivityChange, reshareLinked, reshareActivities,
+  shareAssignedDeals, rememberDeleted, mayReuseId, TOMBSTONES,
+};

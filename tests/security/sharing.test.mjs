@@ -154,18 +154,91 @@ test('the ACL stays the server\'s: an assignee cannot widen it, on any class', a
   assert.equal(await reads(mallory, 'Activity', b.call1), false);
 });
 
-test("a live query shows the assignee the deal's activities, and the former assignee no more", async () => {
+test("a live query tells the assignee of changes to the deal's activities, and the former assignee nothing", async () => {
   const b = await book();
   const uma = await signUp('uma');
-  const socket = await connectLive(uma.token);
-  socket.send({ op: 'subscribe', requestId: 1, query: { className: 'Activity', where: { objectId: b.call1 } }, sessionToken: uma.token });
-  await socket.next((f) => f.op === 'subscribed' && f.requestId === 1);
   await call('PUT', `/classes/Deal/${b.deal}`, { token: b.vera.token, body: { assignedTo: user(uma.id) } });
-  const entered = await socket.next((f) => ['enter', 'create', 'update'].includes(f.op) && f.object?.objectId === b.call1);
-  assert.equal(entered.object.subject, 'First call');
+  const socket = await connectLive(uma.token);
+  socket.send({ op: 'subscribe', requestId: 1, query: { className: 'Activity', where: { subject: { $exists: true } } }, sessionToken: uma.token });
+  await socket.next((f) => f.op === 'subscribed' && f.requestId === 1);
+  await call('PUT', `/classes/Activity/${b.call1}`, { token: b.vera.token, body: { subject: 'First call, moved to Friday' } });
+  const changed = await socket.next((f) => ['enter', 'update'].includes(f.op) && f.object?.objectId === b.call1);
+  assert.equal(changed.object.subject, 'First call, moved to Friday');
+  // Taken back: what Vera writes next does not reach Uma.
   await call('PUT', `/classes/Deal/${b.deal}`, { token: b.vera.token, body: { assignedTo: user(b.vera.id) } });
-  await socket.next((f) => f.op === 'leave' && f.object?.objectId === b.call1);
+  const seen = socket.frames.length;
+  await call('PUT', `/classes/Activity/${b.call1}`, { token: b.vera.token, body: { subject: 'Secret: the real price' } });
+  await create(b.vera, 'Activity', { type: 'note', subject: 'Secret note', relatedTo: { className: 'Deal', objectId: b.deal } });
+  await sleep(1000);
+  const after = socket.frames.slice(seen);
+  assert.ok(!JSON.stringify(after).includes('Secret'), `nothing of Vera's reached Uma: ${JSON.stringify(after)}`);
   socket.close();
+});
+
+test("found attacking it: an assignee cannot move, keep or inherit the owner's activities", async () => {
+  const b = await book();
+  const uma = await signUp('uma');
+  const friend = await signUp('friend');
+  await call('PUT', `/classes/Deal/${b.deal}`, { token: b.vera.token, body: { assignedTo: user(uma.id) } });
+  // Moving Vera's call to a contact of Uma's (then keeping it after the deal goes back), or
+  // detaching it: only an activity's creator moves it.
+  const umasContact = await create(uma, 'Contact', { name: 'Uma Contact' });
+  for (const relatedTo of [{ className: 'Contact', objectId: umasContact }, { __type: 'Pointer', className: 'Contact', objectId: umasContact }, { __op: 'Delete' }]) {
+    assertRefused(await call('PUT', `/classes/Activity/${b.call1}`, { token: uma.token, body: { relatedTo } }), 119, `moved to ${JSON.stringify(relatedTo)}`);
+  }
+  const batch = await call('POST', '/batch', { token: uma.token, body: { requests: [{ method: 'PUT', path: `/parse/classes/Activity/${b.call1}`, body: { relatedTo: { className: 'Contact', objectId: umasContact } } }] } });
+  assert.ok(batch.json[0]?.error, JSON.stringify(batch.json));
+  assert.equal((await call('GET', `/classes/Activity/${b.call1}`, { token: b.vera.token })).json.relatedTo.objectId, b.deal);
+
+  // Making the recomputation fail half-way: 300 activities of Uma's on the deal, one deleted
+  // while the deal is taken back. All of Vera's are still out of Uma's reach, and Walt's.
+  const walt = await signUp('walt');
+  for (let i = 0; i < 3; i++) {
+    const requests = Array.from({ length: 100 }, (_, j) => ({ method: 'POST', path: '/parse/classes/Activity', body: { type: 'note', subject: `plant ${i}-${j}`, relatedTo: { className: 'Deal', objectId: b.deal } } }));
+    const r = await call('POST', '/batch', { token: uma.token, body: { requests } });
+    assert.ok(r.json.every((x) => x.success), JSON.stringify(r.json.find((x) => !x.success)));
+  }
+  const planted = (await call('GET', `/classes/Activity?limit=1&where=${encodeURIComponent(JSON.stringify({ subject: 'plant 2-50' }))}`, { token: uma.token })).json.results[0].objectId;
+  const [back] = await Promise.all([
+    call('PUT', `/classes/Deal/${b.deal}`, { token: b.vera.token, body: { assignedTo: user(walt.id) } }),
+    sleep(20).then(() => call('DELETE', `/classes/Activity/${planted}`, { token: uma.token })),
+  ]);
+  assert.equal(back.status, 200);
+  for (const id of [b.call1, b.note]) {
+    assert.equal(await reads(uma, 'Activity', id), false, 'the former assignee lost it');
+    assert.ok(await reads(walt, 'Activity', id), 'the new assignee has it');
+  }
+
+  // A deleted deal's activities go back to their creators; its id is not anyone else's to take
+  // (the next assignment would hand them its activities). Vera may put it back (Undo).
+  assert.equal((await call('DELETE', `/classes/Deal/${b.deal}`, { token: b.vera.token })).status, 200);
+  assert.equal(await reads(walt, 'Activity', b.call1), false, 'the assignee of a deleted deal');
+  assertRefused(await call('POST', '/classes/Deal', { token: uma.token, body: { objectId: b.deal, title: 'mine now', assignedTo: user(friend.id) } }), 137, "taking a deleted deal's id");
+  assert.equal(await reads(friend, 'Activity', b.call1), false);
+  const undo = await call('POST', '/classes/Deal', { token: b.vera.token, body: { objectId: b.deal, title: 'Shared deal', assignedTo: user(walt.id) } });
+  assert.equal(undo.status, 201, JSON.stringify(undo.json));
+  assert.ok(await reads(walt, 'Activity', b.call1), 'put back, its activities are shared again');
+  // The same for a contact.
+  assert.equal((await call('DELETE', `/classes/Contact/${b.contact}`, { token: b.vera.token })).status, 200);
+  assertRefused(await call('POST', '/classes/Contact', { token: uma.token, body: { objectId: b.contact, name: 'mine' } }), 137, "taking a deleted contact's id");
+});
+
+test('an edit racing a reassignment cannot leave the former assignee in', async () => {
+  const b = await book();
+  const uma = await signUp('uma');
+  const walt = await signUp('walt');
+  await call('PUT', `/classes/Deal/${b.deal}`, { token: b.vera.token, body: { assignedTo: user(uma.id) } });
+  // An edit held in Cloud Code (the test hook) computes the deal's ACL from what it read before
+  // the reassignment that commits meanwhile.
+  const held = call('PUT', `/classes/Deal/${b.deal}`, { token: b.vera.token, body: { notes: 'crm-test-hold:1500' } });
+  await sleep(300);
+  assert.equal((await call('PUT', `/classes/Deal/${b.deal}`, { token: b.vera.token, body: { assignedTo: user(walt.id) } })).status, 200);
+  assert.equal((await held).status, 200);
+  const stored = (await call('GET', `/classes/Deal/${b.deal}`, { master: true })).json;
+  assert.equal(stored.assignedTo.objectId, walt.id);
+  assert.equal(await reads(uma, 'Deal', b.deal), false, 'the former assignee is out');
+  assert.ok(await reads(walt, 'Deal', b.deal));
+  assert.deepEqual(Object.keys(stored.ACL).sort(), [b.vera.id, walt.id, 'role:sales-manager'].sort());
 });
 
 test('a database from before sharing is shared on the next start, once', async () => {

@@ -260,13 +260,22 @@ test("an assignee's card shows the deal's company and next step; the shared comp
     await new Promise((r) => setTimeout(r, 100));
   }
 
-  // The companies list: the shared company has a lock, not a delete button or a checkbox; the
-  // owner's other company is not there at all.
+  // A deal handed over while the assignee has the board open arrives with its company and its
+  // next step, without a reload.
+  await page.goto(new URL('/pipeline', app.preview.url).href);
+  await card(page, 'Steel order').waitFor();
+  const second = await rest('POST', '/classes/Deal', { title: 'Rail order', stage: 'lead', company: pointer('Company', own.objectId) }, owner.token);
+  await rest('POST', '/classes/Activity', { type: 'meeting', subject: 'Rail kick-off', dueDate: { __type: 'Date', iso: `${soon}T00:00:00.000Z` }, relatedTo: { className: 'Deal', objectId: second.objectId } }, owner.token);
+  await rest('PUT', `/classes/Deal/${second.objectId}`, { assignedTo: pointer('_User', mate.id) }, owner.token);
+  await card(page, 'Rail order').getByText('Sheila Private').waitFor();
+  await card(page, 'Rail order').getByText('Rail kick-off').waitFor();
+
+  // The companies list: the shared companies have a lock, not a delete button or a checkbox.
   await page.goto(new URL('/companies', app.preview.url).href);
   await page.getByRole('img', { name: `Shared Works: ${ownerName}'s, shared with you to read` }).waitFor();
   assert.equal(await page.getByRole('button', { name: 'Delete Shared Works' }).count(), 0);
-  assert.ok(own.objectId);
-  assert.equal(await page.getByText('Sheila Private').count(), 0);
+  await page.getByRole('link', { name: 'Sheila Private' }).waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Delete Sheila Private' }).count(), 0);
   assert.deepEqual(errors, []);
   await context.close();
 });

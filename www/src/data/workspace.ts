@@ -5,6 +5,7 @@
 // mount, fast refresh and a component's unmount can never free a handle still in use.
 import { LiveQueryClient, LocalStore, Pipeline, SearchIndex, type CrmClient } from 'crm-wasm';
 import { describeError } from './crm';
+import { activitiesChanged } from './activities';
 
 export interface WorkspaceState {
   /** Where the board's deals came from: the server (kept live) or, offline, the local store. */
@@ -82,6 +83,11 @@ export class Workspace {
     if (await fromLocal()) return;
     try {
       await this.live.livePipeline(this.pipeline, this.client.deals().include('company'));
+      this.live.subscribe(this.client.deals(), (event) => {
+        if (event.kind === 'enter' || (event.kind === 'create' && event.object.createdBy?.objectId !== this.userId)) {
+          void this.dealArrived(event.object.objectId!);
+        }
+      });
       this.set({ loaded: 'live', error: undefined });
       this.pin();
     } catch (err) {
@@ -98,6 +104,15 @@ export class Workspace {
     const deals = await this.client.deals().equalTo('company', { className: 'Company', objectId: companyId }).include('company').findAll();
     if (this.closed) return;
     for (const deal of deals) this.pipeline.upsert(deal);
+  };
+
+  /** A deal handed to this user by someone else: a live event has no company name in it, and the
+   * screens' activities were read before the deal's were shared. Both are read again, the
+   * activities after a second: the server shares them just after the event goes out. */
+  private dealArrived = async (dealId: string) => {
+    setTimeout(() => { if (!this.closed) activitiesChanged(); }, 1000);
+    const deal = await this.client.getDeal(dealId, ['company']).catch(() => undefined);
+    if (deal && !this.closed) this.pipeline.upsert(deal);
   };
 
   /** Keeps the deals pinned (incrementally), so the board opens offline next time; then the

@@ -232,6 +232,8 @@ function checkBatch(body, countAccountRequest) {
     if (path === '/batch') refuse(CODE.INVALID_JSON, 'a batch cannot contain a batch');
     // A password is checked once per request, where failed log-ins are counted (loginLockout).
     if (PASSWORD_ROUTES.includes(path)) refuse(CODE.OPERATION_FORBIDDEN, 'log in with /login, not inside a batch');
+    // Inside a batch Parse runs it without the session it needs and answered a raw PostgreSQL error.
+    if (path === '/upgradeToRevocableSession') refuse(CODE.OPERATION_FORBIDDEN, 'upgradeToRevocableSession is a request of its own, not inside a batch');
     r.path = `/parse${path}`;
     const kind = accountKind(method, path, r.body);
     if (kind) countAccountRequest(kind);

@@ -204,6 +204,13 @@ test('a crash is logged and the supervisor restarts the server within seconds', 
   assert.equal((await call('GET', '/users/me', { token: victim.token })).status, 200, 'sessions survive the restart');
 });
 
+test('upgradeToRevocableSession inside a batch is refused in words (it answered a raw PostgreSQL error)', async () => {
+  for (const path of ['/parse/upgradeToRevocableSession', '/parse/./upgradeToRevocableSession', '/PARSE/upgradeToRevocableSession/']) {
+    const r = await call('POST', '/batch', { token: token(), body: { requests: [{ method: 'POST', path, body: {} }] } });
+    assertRefused(r, 119, path);
+  }
+});
+
 test('a batch answers each sub-request: a malformed one is refused alone, in its place', async () => {
   const title = `mixed batch ${Date.now()}`;
   const r = await call('POST', '/batch', { token: token(), body: { requests: [

@@ -830,8 +830,8 @@ function fairShare({ inFlight = LIMITS.inFlightPerClient, queued = LIMITS.queued
   const sessions = knownSessions();
   const tokenOf = (req) => req.get('x-parse-session-token') || (req.body && typeof req.body._SessionToken === 'string' ? req.body._SessionToken : '');
   // Made-up tokens cost nothing to make: keyed by token, each would be a client of its own (1,500
-  // of them at once made another user wait 4.8 s). So a token is its own client only once it has
-  // been answered with a success, or handed out here (sign-up, log-in).
+  // of them at once made another user wait 4.8 s). So a token is its own client only once Parse
+  // found a user for it, or handed it out here (sign-up, log-in).
   const clientOf = (req) => {
     const token = tokenOf(req);
     return token && sessions.has(token) ? `session:${token}` : `address:${addressGroup(req.ip)}`;

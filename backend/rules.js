@@ -215,6 +215,7 @@ const date = () => ({
 });
 
 const pointerTo = (targetClass) => ({
+  kind: 'pointer',
   targetClass,
   check(v) {
     const className = v && v.className;
@@ -226,7 +227,12 @@ const pointerTo = (targetClass) => ({
 });
 
 // Set by the server only (Cloud Code stamps it); a client's value is replaced, never refused.
-const serverOwned = () => ({ serverOwned: true, check: () => null });
+// A pointer's target class says what queries may compare it with.
+const serverOwned = (targetClass) => ({
+  serverOwned: true,
+  ...(targetClass ? { kind: 'pointer', targetClass } : {}),
+  check: () => null,
+});
 
 const relatedTo = () => ({
   check(v) {
@@ -251,7 +257,7 @@ const FIELDS = {
     industry: text(100),
     address: text(500),
     notes: text(NOTES),
-    createdBy: serverOwned(),
+    createdBy: serverOwned('_User'),
   },
   Contact: {
     name: text(NAME, { required: true }),
@@ -259,7 +265,7 @@ const FIELDS = {
     phone: text(40),
     company: pointerTo('Company'),
     notes: text(NOTES),
-    createdBy: serverOwned(),
+    createdBy: serverOwned('_User'),
   },
   Deal: {
     title: text(NAME, { required: true }),
@@ -271,7 +277,7 @@ const FIELDS = {
     notes: text(NOTES),
     lostReason: text(500),
     assignedTo: pointerTo('_User'),
-    createdBy: serverOwned(),
+    createdBy: serverOwned('_User'),
   },
   Activity: {
     type: oneOf(ACTIVITY_TYPES),
@@ -280,9 +286,9 @@ const FIELDS = {
     dueDate: date(),
     completedAt: date(),
     relatedTo: relatedTo(),
-    relatedDeal: serverOwned(),
-    relatedContact: serverOwned(),
-    createdBy: serverOwned(),
+    relatedDeal: serverOwned('Deal'),
+    relatedContact: serverOwned('Contact'),
+    createdBy: serverOwned('_User'),
   },
   // The team: one public, minimal profile per user (schema.js, PROFILE), its objectId the
   // user's own. A display name only, never an e-mail address.
@@ -426,24 +432,17 @@ function whereProblem(className, where, depth = 0) {
   return null;
 }
 
-// Fields every class has, and the pointers Cloud Code sets, as queries compare them.
-const BUILT_IN_KINDS = {
+// Fields every class has, as queries compare them (the rest have a rule in FIELDS).
+const EVERY_CLASS = {
   objectId: { kind: 'text' },
   createdAt: { kind: 'date' },
   updatedAt: { kind: 'date' },
-  createdBy: { kind: 'pointer', targetClass: '_User' },
-  relatedDeal: { kind: 'pointer', targetClass: 'Deal' },
-  relatedContact: { kind: 'pointer', targetClass: 'Contact' },
 };
 
 /** How a query may compare `key` of a class with `rules`: a rule with a kind, or null. */
 function queryKind(rules, key) {
   const own = (o) => o && Object.prototype.hasOwnProperty.call(o, key);
-  const rule = own(rules) ? rules[key] : null;
-  if (rule && rule.targetClass) return { kind: 'pointer', targetClass: rule.targetClass };
-  if (rule && rule.kind) return rule;
-  if (own(BUILT_IN_KINDS) && (key === 'objectId' || key === 'createdAt' || key === 'updatedAt' || own(rules))) return BUILT_IN_KINDS[key];
-  return rule;
+  return own(rules) ? rules[key] : own(EVERY_CLASS) ? EVERY_CLASS[key] : null;
 }
 
 /** Values listed in `where`'s $in, $nin and $all arrays, through every $or/$and/$nor. */

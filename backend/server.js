@@ -141,6 +141,8 @@ async function main() {
     await ensureManagerRole();
     await migrateRelatedTo();
     await uniqueProfileNames();
+    // The ids of deleted deals and contacts (cloud/sharing.js).
+    await databaseClient().none(require('./cloud/sharing').TOMBSTONES);
     await shareAssignedDealsOnce();
   });
   await warnWithoutStatementTimeout();
@@ -274,7 +276,6 @@ async function shareAssignedDealsOnce() {
   const client = databaseClient();
   const MIGRATION = 'share-assigned-deals-1';
   await client.none('CREATE TABLE IF NOT EXISTS "crm_migrations" ("name" text PRIMARY KEY, "at" timestamptz NOT NULL DEFAULT now())');
-  await client.none(require('./cloud/sharing').TOMBSTONES);
   if (await client.oneOrNone('SELECT 1 FROM "crm_migrations" WHERE "name" = $1', [MIGRATION])) return;
   const shared = await require('./cloud/sharing').shareAssignedDeals(client);
   if (shared > 0) console.log(`shared what ${shared} assigned deals link to with their assignees`);

@@ -24,7 +24,6 @@ const { rewriteActivityQuery, syncRelatedColumns } = require('./related-to');
 const sharing = require('./sharing');
 
 const { ACTIVITY_TYPES, RELATED_CLASSES, OBJECT_ID } = rules;
-const MANAGER_ROLE = 'sales-manager';
 const CRM_CLASSES = ['Company', 'Contact', 'Deal', 'Activity'];
 
 // A field without a rule, or a rule without a field, stops the server at start rather than
@@ -39,7 +38,7 @@ function userPointer(id) {
   return { __type: 'Pointer', className: '_User', objectId: id };
 }
 
-const idOf = (pointer) => pointer && (pointer.id || pointer.objectId);
+const { idOf } = sharing;
 
 /** Wraps a beforeSave handler so that the object Parse logs after it (success or error path)
  * can always be encoded: Parse encodes it outside any promise, so a value it cannot encode (a
@@ -265,7 +264,7 @@ Parse.Cloud.beforeSave('Activity', safely(async (request) => {
   syncRelatedColumns(activity, request.original);
   // Who may see it follows what it is logged on (sharing.js).
   if (!request.original || activity.dirty('relatedTo')) activity.setACL(sharing.activityAcl(activity, target));
-  else keepServerAcl(request, () => sharing.accessList([idOf(activity.get('createdBy'))]));
+  else keepServerAcl(request);
 }));
 
 // Its ACL again from the rows once committed: the deal may have changed hands meanwhile.

@@ -74,8 +74,7 @@ const SQL = {
              WHERE d."${link}" = o."objectId" AND d."createdBy" = o."createdBy")`)} AS rp
          FROM "${table}" o WHERE o."objectId" = $1)
        UPDATE "${table}" t SET "_rperm" = n.rp, "_wperm" = n.wp, "updatedAt" = now() FROM n
-       WHERE t."objectId" = n."objectId" AND ${differs('t', 'n')}
-       RETURNING t."objectId"`,
+       WHERE t."objectId" = n."objectId" AND ${differs('t', 'n')}`,
   // The activities on a deal (all, or the one $2): their creator, the deal's creator and assignee
   // (only the creator, when the deal is gone).
   dealActivities: `WITH d AS (SELECT "createdBy", "assignedTo" FROM "Deal" WHERE "objectId" = $1),
@@ -93,7 +92,7 @@ const SQL = {
        WHERE t."objectId" = n."objectId" AND ${differs('t', 'n')}`,
 };
 
-/** Runs `statement` with the row `table`/`id` locked: a recomputation that starts later, here
+/** Runs `work` with the row `table`/`id` locked: a recomputation that starts later, here
  * or in another instance, waits, and then reads every change committed before it. */
 async function underLock(table, id, work) {
   try {
@@ -107,7 +106,7 @@ async function underLock(table, id, work) {
 /** A Company's or Contact's ACL, from the deals that link to it; then a contact's activities'. */
 async function reshareLinked(className, id) {
   const link = className === 'Company' ? 'company' : 'contact';
-  await underLock(className, id, (t) => t.any(SQL.linked(className, link), [id]));
+  await underLock(className, id, (t) => t.none(SQL.linked(className, link), [id]));
   if (className === 'Contact') await reshareActivities('Contact', id);
 }
 
@@ -126,7 +125,7 @@ async function afterDealChange(deal, before, deleted = false) {
   const work = [];
   for (const [field, className] of [['company', 'Company'], ['contact', 'Contact']]) {
     if (!before || deleted || moved(field) || moved('assignedTo')) {
-      for (const id of new Set([was(field), idOf(deal.get(field))])) if (id) work.push(reshareLinked(className, id));
+      for (const id of new Set([was(field), now(field)])) if (id) work.push(reshareLinked(className, id));
     }
   }
   // A new deal's activities: none, unless it was deleted and is being put back (Undo).
@@ -160,7 +159,7 @@ async function shareAssignedDeals(client) {
 const TOMBSTONES = 'CREATE TABLE IF NOT EXISTS "crm_deleted" ("className" text NOT NULL, "objectId" text NOT NULL, "createdBy" text, "at" timestamptz NOT NULL DEFAULT now(), PRIMARY KEY ("className", "objectId"))';
 
 async function rememberDeleted(object) {
-  await db().none(`${TOMBSTONES}; INSERT INTO "crm_deleted" ("className", "objectId", "createdBy") VALUES ($1, $2, $3)
+  await db().none(`INSERT INTO "crm_deleted" ("className", "objectId", "createdBy") VALUES ($1, $2, $3)
     ON CONFLICT ("className", "objectId") DO UPDATE SET "createdBy" = EXCLUDED."createdBy", "at" = now()`,
   [object.className, object.id, idOf(object.get('createdBy')) || null]);
 }
@@ -178,6 +177,6 @@ async function mayReuseId(className, objectId, userId) {
 }
 
 module.exports = {
-  accessList, activityAcl, afterDealChange, afterActivityChange, reshareLinked, reshareActivities,
+  idOf, accessList, activityAcl, afterDealChange, afterActivityChange, reshareLinked, reshareActivities,
   shareAssignedDeals, rememberDeleted, mayReuseId, TOMBSTONES,
 };

@@ -12,7 +12,7 @@ export function SharedNotice({ what, owner }: { what: string; owner: string }) {
 }
 
 export function SharedMark({ name, owner }: { name: string; owner: string }) {
-  const label = `${owner}'s, shared with you to read`;
+  const label = `${owner.charAt(0).toUpperCase()}${owner.slice(1)}'s, shared with you to read`;
   return (
     <Tooltip label={label}>
       <ThemeIcon variant="transparent" color="gray" size="sm" role="img" aria-label={`${name}: ${label}`}><IconLock size={14} /></ThemeIcon>

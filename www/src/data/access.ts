@@ -14,12 +14,15 @@ interface Owned {
  * the server yet: it is the user's own. */
 export const canChange = (o: Owned, userId: string) => !o.ACL || o.ACL[userId]?.write === true;
 
-/** `canChange` for the signed-in user, and the owner's display name to say whose it is. */
+/** The display name of whoever created an object, to say whose it is. */
+export function useOwnerName() {
+  const team = useMyTeam();
+  return (o: Owned | undefined) => team.nameOf(o?.createdBy?.objectId) ?? 'a colleague';
+}
+
+/** `canChange` for the signed-in user, and the owner's display name. */
 export function useAccess(o: Owned | undefined) {
   const { user } = useSession();
-  const team = useMyTeam();
-  return {
-    canChange: !o || canChange(o, user.objectId!),
-    owner: team.nameOf(o?.createdBy?.objectId) ?? 'a colleague',
-  };
+  const ownerOf = useOwnerName();
+  return { canChange: !o || canChange(o, user.objectId!), owner: ownerOf(o) };
 }

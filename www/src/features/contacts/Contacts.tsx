@@ -12,8 +12,7 @@ import { EmptyList } from '../../components/EmptyList';
 import { bulkDelete, deleteContact, onRestored } from '../../data/actions';
 import { createRecord } from '../../data/records';
 import { useSession } from '../../data/context';
-import { canChange } from '../../data/access';
-import { useMyTeam } from '../../data/team';
+import { canChange, useOwnerName } from '../../data/access';
 import { SharedMark } from '../../components/SharedNotice';
 import { describeError } from '../../data/crm';
 import { useQuery } from '../../data/hooks';
@@ -28,7 +27,7 @@ type Sort = 'name' | '-name' | '-updatedAt';
 
 export function Contacts() {
   const { client, workspace, user } = useSession();
-  const team = useMyTeam();
+  const ownerOf = useOwnerName();
   const [params, setParams] = useSearchParams();
   const search = params.get('q') ?? '';
   const sort = (params.get('sort') ?? 'name') as Sort;
@@ -110,7 +109,7 @@ export function Contacts() {
                       <ActionIcon variant="subtle" color="red" aria-label={`Delete ${c.name}`} onClick={() => setDeleting(c)}><IconTrash size={16} /></ActionIcon>
                     </Tooltip>
                   ) : (
-                    <SharedMark name={c.name} owner={team.nameOf(c.createdBy?.objectId) ?? 'A colleague'} />
+                    <SharedMark name={c.name} owner={ownerOf(c)} />
                   )}
                 </Table.Td>
               </Table.Tr>

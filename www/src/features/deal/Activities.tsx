@@ -8,8 +8,7 @@ import type { Activity, ActivityType, RelatedTo } from 'crm-wasm';
 import { deleteActivity } from '../../data/actions';
 import { createActivity, updateActivity, useActivities } from '../../data/activities';
 import { useSession } from '../../data/context';
-import { canChange } from '../../data/access';
-import { useMyTeam } from '../../data/team';
+import { canChange, useOwnerName } from '../../data/access';
 import { SharedMark } from '../../components/SharedNotice';
 import { describeError } from '../../data/crm';
 import { ACTIVITY_LABELS } from '../../lib/activityTypes';
@@ -26,7 +25,7 @@ const TYPES: { value: ActivityType; label: string; icon: typeof IconPhone }[] = 
 
 export function Activities({ relatedTo }: { relatedTo: RelatedTo }) {
   const { client, workspace, user } = useSession();
-  const team = useMyTeam();
+  const ownerOf = useOwnerName();
   const list = useActivities(() => client.activities().equalTo('relatedTo', relatedTo).descending('dueDate'), `${relatedTo.className}:${relatedTo.objectId}`);
   const [type, setType] = useState<ActivityType>('call');
   const [subject, setSubject] = useState('');
@@ -114,7 +113,7 @@ export function Activities({ relatedTo }: { relatedTo: RelatedTo }) {
               </div>
               <Checkbox aria-label={`Done: ${a.subject}`} checked={!!a.completedAt} disabled={!mine} onChange={(e) => done(a, e.currentTarget.checked)} />
               {!mine ? (
-                <SharedMark name={a.subject ?? 'Activity'} owner={team.nameOf(a.createdBy?.objectId) ?? 'A colleague'} />
+                <SharedMark name={a.subject ?? 'Activity'} owner={ownerOf(a)} />
               ) : (
                 <Menu position="bottom-end" withinPortal shadow="md">
                   <Menu.Target>

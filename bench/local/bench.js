@@ -11,6 +11,10 @@ import { log, median, runPage } from '../page.js';
 const params = new URLSearchParams(location.search);
 const server = params.get('server');
 const quick = params.get('quick') === '1'; // 10k only, fewer samples: the smoke run in the tests
+// `only=<text>`: time only the rows whose name contains it (the data is still stored once), for
+// working on one row; `sizes=10000`: the sizes to run.
+const only = params.get('only');
+const sizesParam = params.get('sizes');
 const MiB = 2 ** 20;
 
 async function time(fn) {
@@ -49,6 +53,7 @@ async function main() {
   const wasm = await init();
   const memory = () => wasm.memory.buffer.byteLength;
   const results = [];
+  const wanted = (op) => !only || op.includes(only);
   const push = (row) => {
     row.ratio = row.dexieMs / row.oursMs;
     results.push(row);
@@ -72,19 +77,23 @@ async function main() {
 
   const memoryBefore = memory();
   const companies = Array.from({ length: 50 }, (_, i) => `c${i.toString().padStart(3, '0')}`);
-  const sizes = quick ? [10000] : [10000, 100000];
+  const sizes = sizesParam ? sizesParam.split(',').map(Number) : quick ? [10000] : [10000, 100000];
   for (const n of sizes) {
     const deals = dealsFor(n, companies);
     const k = `${n / 1000}k`;
     const clear = { ours: () => store.unpinAll('Deal'), theirs: () => dexie.deals.clear() };
-    push({
+    const storeRows = [`store ${k} (pinAll / bulkPut)`, `store ${k}, Dexie with crm-wasm's five indexes (pinAll / bulkPut)`];
+    if (!storeRows.some(wanted)) {
+      await store.pinAll('Deal', deals);
+      await dexie.deals.bulkPut(deals);
+    } else push({
       op: `store ${k} (pinAll / bulkPut)`,
       n,
       ...(await sideBySide(quick ? 2 : n > 10000 ? 3 : 5, () => store.pinAll('Deal', deals), () => dexie.deals.bulkPut(deals), null, clear)),
     });
     // For scale, not the target: Dexie keeping the same orderings crm-wasm's planner keeps
     // (five indexes: stage with close date, recency and amount; company; contact).
-    push({
+    if (wanted(storeRows[1])) push({
       op: `store ${k}, Dexie with crm-wasm's five indexes (pinAll / bulkPut)`,
       n,
       ...(await sideBySide(quick ? 2 : n > 10000 ? 3 : 5, () => store.pinAll('Deal', deals), () => wide.deals.bulkPut(deals), null, { ours: clear.ours, theirs: () => wide.deals.clear() })),
@@ -132,12 +141,17 @@ async function main() {
       theirs: () => otherTab.dexie.deals.put(deals[touched++ % deals.length]),
     };
     for (const q of queries) {
-      push({ op: `${q.op}, asked again`, n, ...(await sideBySide(rounds, q.ours, q.theirs, q.same)) });
-      push({ op: `${q.op}, after a write here`, n, ...(await sideBySide(rounds, q.ours, q.theirs, q.same, touch)) });
-      push({ op: `${q.op}, after a write in another tab`, n, ...(await sideBySide(rounds, q.ours, q.theirs, q.same, touchThere)) });
+      const rows = [
+        [`${q.op}, asked again`, undefined],
+        [`${q.op}, after a write here`, touch],
+        [`${q.op}, after a write in another tab`, touchThere],
+      ];
+      for (const [op, setup] of rows) {
+        if (wanted(op)) push({ op, n, ...(await sideBySide(rounds, q.ours, q.theirs, q.same, setup)) });
+      }
     }
     // The app's daily write: one object stored while the rest stay (pinAll of one / put).
-    push({
+    if (wanted(`store one deal again, ${k} stored (pinAll / put)`)) push({
       op: `store one deal again, ${k} stored (pinAll / put)`,
       n,
       ...(await sideBySide(rounds, () => store.pinAll('Deal', [deals[touched++ % deals.length]]), () => dexie.deals.put(deals[touched++ % deals.length]))),

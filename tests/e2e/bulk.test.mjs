@@ -108,12 +108,20 @@ test('deals list: select rows, change their stage, assign them, delete them; eac
   const me = await signUp('bulk');
   const colleague = await signUp('bulkmate');
   await rest('POST', '/classes/Profile', { objectId: colleague.id, displayName: 'Carla Colleague' }, colleague.token);
-  const [a, b, c] = await Promise.all(['Bulk A', 'Bulk B', 'Bulk C'].map((title, i) => rest('POST', '/classes/Deal', { title, amount: 1000 * (i + 1), stage: 'lead' }, me.token)));
+  const company = await rest('POST', '/classes/Company', { name: 'Bulkworks Ltd' }, me.token);
+  const [a, b, c] = await Promise.all(['Bulk A', 'Bulk B', 'Bulk C'].map((title, i) => rest('POST', '/classes/Deal', {
+    title, amount: 1000 * (i + 1), stage: 'lead',
+    ...(i === 0 ? { company: { __type: 'Pointer', className: 'Company', objectId: company.objectId } } : {}),
+  }, me.token)));
   const { context, page, errors } = await logInToBoard(app, me, { width: 1440, height: 900 });
   await listView(page);
   const table = page.getByRole('table', { name: 'Deals' });
   await table.getByRole('link', { name: 'Bulk C' }).waitFor();
   const row = (title) => table.getByRole('row').filter({ has: page.getByRole('link', { name: title, exact: true }) });
+  // Each row names its company, a link to it; a deal without one leaves the cell empty.
+  const companyLink = row('Bulk A').getByTestId('deal-company').getByRole('link', { name: 'Bulkworks Ltd' });
+  assert.equal(await companyLink.getAttribute('href'), `/companies/${company.objectId}`);
+  assert.equal((await row('Bulk B').getByTestId('deal-company').innerText()).trim(), '');
 
   // Change the stage of two.
   await table.getByRole('checkbox', { name: 'Select Bulk A' }).check();

@@ -12,7 +12,7 @@ import { bulkDelete, bulkUpdateDeals } from '../../data/actions';
 import { useNextActivities } from '../../data/activities';
 import { useSession } from '../../data/context';
 import { useMyTeam } from '../../data/team';
-import { formatDate, formatMoney, isOverdue } from '../../lib/format';
+import { formatDate, formatMoney, isOverdue, refName } from '../../lib/format';
 import { isOpen, stageInfo } from '../../lib/stages';
 import { NextStep } from '../activities/NextStep';
 import { compareDeals } from './filters';
@@ -94,6 +94,7 @@ export function DealList({ version, sort, onSort }: { version: number; sort: Sor
             <Table.Tr>
               <Table.Th w={40}><SelectAll selection={selection} label="Select every deal shown" /></Table.Th>
               {header('Title', 'title', false)}
+              <Table.Th className="hide-phone">Company</Table.Th>
               <Table.Th aria-sort={sort ? undefined : 'ascending'} className="hide-phone">
                 <SortButton label="Stage" state={sort ? undefined : 'ascending'} onClick={() => onSort(null)} />
               </Table.Th>
@@ -116,6 +117,9 @@ export function DealList({ version, sort, onSort }: { version: number; sort: Sor
                     <Anchor component={Link} to={{ pathname: `/deals/${d.objectId}`, search: location.search }} fw={500}>{d.title}</Anchor>
                     {/* On a phone the stage goes under the title: a column of its own left the amounts cut off. */}
                     <Badge variant="light" color={info.color} miw="max-content" size="sm" mt={4} className="phone-only">{info.label}</Badge>
+                  </Table.Td>
+                  <Table.Td className="hide-phone" maw={200} data-testid="deal-company">
+                    {d.company?.objectId ? <Anchor component={Link} to={`/companies/${d.company.objectId}`} c="dimmed" size="sm" lineClamp={1}>{refName(d.company) ?? 'Company'}</Anchor> : null}
                   </Table.Td>
                   <Table.Td className="hide-phone"><Badge variant="light" color={info.color} data-testid="deal-stage" miw="max-content">{info.label}</Badge></Table.Td>
                   <Table.Td ta="right">{formatMoney(d.amount)}</Table.Td>

@@ -515,13 +515,18 @@ export function damage_log(name, cls, how) {
       got.onsuccess = () => {
         try {
           const record = got.result;
-          const change = record.log[record.log.length - 1].changes[0];
+          // A step keeps its changes as JSON text.
+          const step = record.log[record.log.length - 1];
+          const changes = JSON.parse(step.text);
+          const change = changes[0];
           if (how === 'json') change.after.json = '{"title": broken';
           else if (how === 'objectId') change.after.objectId = 'someone-else';
           else if (how === 'after') change.after = 'not a record';
           else if (how === 'before') change.before = 42;
-          else if (how === 'change') record.log[record.log.length - 1].changes[0] = null;
+          else if (how === 'change') changes[0] = null;
+          else if (how === 'text') step.text = '[{"id": broken';
           else throw new Error('no such damage: ' + how);
+          if (how !== 'text') step.text = JSON.stringify(changes);
           meta.put(record);
         } catch (e) {
           reject(new Error(how + ': ' + e + ' in ' + JSON.stringify(got.result)));
@@ -830,7 +835,7 @@ async fn a_remembered_answer_is_given_only_while_no_tab_has_written_the_class() 
 #[wasm_bindgen_test]
 async fn a_damaged_log_of_writes_makes_the_answers_be_read_again() {
     let (name, here, there, page, first, _) = two_tabs("crm-wasm-test/damaged-log/").await;
-    for how in ["json", "objectId", "after", "before", "change"] {
+    for how in ["json", "objectId", "after", "before", "change", "text"] {
         // Another tab writes a won deal closing first (again, retitled), and its log is damaged.
         let early = won_first(&format!("early, then {how}"));
         there.pin("Deal", &[early], "_default").await.unwrap();

@@ -92,19 +92,28 @@ fn get(target: &JsValue, key: &str) -> JsValue {
     js_sys::Reflect::get(target, &key.into()).unwrap_or(JsValue::UNDEFINED)
 }
 
-/// The log of recent writes a stamp record holds, oldest first; what cannot be read is left out
-/// (an answer then cannot be carried through it, and is read again).
-pub fn steps_of(record: &JsValue) -> Vec<Step> {
+/// The log of recent writes a stamp record holds, oldest first, from the first step that starts
+/// at one of `held` (the stamps this tab's answers of the class are at: no earlier step is of
+/// use, and each step's changes are JSON text, parsed only here). What cannot be read is left
+/// out (an answer then cannot be carried through it, and is read again).
+pub fn steps_of(record: &JsValue, held: &[f64]) -> Vec<Step> {
     let Ok(log) = get(record, "log").dyn_into::<js_sys::Array>() else {
         return Vec::new();
     };
     let mut steps = Vec::with_capacity(log.length() as usize);
     for step in log.iter() {
-        let (Some(from), Some(to), Ok(changes)) = (
-            get(&step, "from").as_f64(),
-            get(&step, "to").as_f64(),
-            get(&step, "changes").dyn_into::<js_sys::Array>(),
-        ) else {
+        let (Some(from), Some(to)) = (get(&step, "from").as_f64(), get(&step, "to").as_f64())
+        else {
+            return Vec::new();
+        };
+        if steps.is_empty() && !held.contains(&from) {
+            continue;
+        }
+        let Some(changes) = get(&step, "text")
+            .as_string()
+            .and_then(|text| js_sys::JSON::parse(&text).ok())
+            .and_then(|c| c.dyn_into::<js_sys::Array>().ok())
+        else {
             return Vec::new();
         };
         let mut read = Vec::with_capacity(changes.length() as usize);
@@ -170,31 +179,25 @@ pub fn logged(found: &JsValue, step: Option<&Step>) -> JsValue {
 #[wasm_bindgen::prelude::wasm_bindgen(inline_js = r#"
 export function crm_wasm_logged(found, from, to, changes, maxRecords, maxText) {
   const text = (r) => (r && typeof r.json === 'string' ? r.json.length : 0);
-  // A step's JSON text; a damaged one (a change that is not an object) weighs too much to keep.
-  const weight = (step) => {
-    let n = 0;
-    for (const c of step.changes) {
-      if (!c || typeof c !== 'object') return Infinity;
-      n += text(c.before) + text(c.after);
-    }
-    return n;
-  };
   const keys = (r) => (r && typeof r === 'object' ? { objectId: r.objectId, k: r.k } : undefined);
-  const newest = { from, to, changes: changes.map(([id, before, after]) => ({ id, before: keys(before), after })) };
-  let records = newest.changes.length;
-  let chars = weight(newest);
+  const logged = changes.map(([id, before, after]) => ({ id, before: keys(before), after }));
+  let records = logged.length;
+  let chars = 0;
+  for (const c of logged) chars += text(c.after);
   if (records > maxRecords || chars > maxText) return [];
-  const log = [newest];
+  // Each step's changes as one JSON text: a stamp record is read by every query and written by
+  // every write, and one string is copied where a tree of objects is cloned piece by piece.
+  const log = [{ from, to, n: records, chars, text: JSON.stringify(logged) }];
   // Earlier steps, newest first, while they fit: only a chain that ends where this one starts.
   const earlier = found && Array.isArray(found.log) ? found.log : [];
   let at = from;
   for (let i = earlier.length - 1; i >= 0; i--) {
     const step = earlier[i];
-    if (!step || step.to !== at || !Array.isArray(step.changes)) break;
-    const t = weight(step);
-    if (records + step.changes.length > maxRecords || chars + t > maxText) break;
-    records += step.changes.length;
-    chars += t;
+    if (!step || step.to !== at || typeof step.text !== 'string') break;
+    if (!(step.n >= 0 && step.chars >= 0)) break;
+    if (records + step.n > maxRecords || chars + step.chars > maxText) break;
+    records += step.n;
+    chars += step.chars;
     at = step.from;
     log.unshift(step);
   }
@@ -360,6 +363,16 @@ impl Answers {
         while entries.iter().map(|e| e.answer.objects()).sum::<usize>() > MAX_RECORDS {
             entries.pop_back();
         }
+    }
+
+    /// The stamps the answers of `class` are at.
+    pub fn stamps(&self, class: &str) -> Vec<f64> {
+        let entries = self.entries.borrow();
+        entries
+            .iter()
+            .filter(|e| e.class == class)
+            .map(|e| e.stamp)
+            .collect()
     }
 
     /// The stamp the answer to `key` of `class` was read at (or carried to), if one is held.

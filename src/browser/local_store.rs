@@ -557,8 +557,8 @@ impl LocalStore {
         let stamp = value_of(&record);
         // Written since: catch up with the writes logged with the stamp, if they reach back.
         if let Some(now) = stamp.filter(|now| *now != held) {
-            self.answers
-                .catch_up(class, now, &answers::steps_of(&record));
+            let steps = answers::steps_of(&record, &self.answers.stamps(class));
+            self.answers.catch_up(class, now, &steps);
         }
         Ok(match stamp.and_then(|s| self.answers.get(class, key, s)) {
             Some(answer) => Ok(answer),

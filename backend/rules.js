@@ -48,6 +48,18 @@ const LIMITS = {
   // count alone does not bound them.
   databasePool: 10,
   databaseOperationsPerClient: 8,
+  // Activities on one deal or one contact: each change of who works a deal rewrites their ACLs
+  // (cloud/sharing.js), in one statement; 1.2 million planted by a former assignee outlasted the
+  // statement timeout, and the failed recomputation left him their reader. 5,000 take ~0.1 s.
+  activitiesPerRecord: 5000,
+  // Where clauses: conditions (a field compared, an operator) in all, across every $or/$and
+  // branch. Parse builds and checks each in Node: 20,000 took a second of the one event loop.
+  whereConditions: 1000,
+  // Objects one request may read in all: a batch's queries, a GraphQL document's fields (one
+  // query of Parse's maxLimit, 1,000, is the most a single REST request reads).
+  rowsPerRequest: 1000,
+  // The text one $regex (contains, startsWith) searches for.
+  regexChars: 1000,
   // Dates a CRM needs; outside this range is a typo or an attack on date encoding.
   minYear: 1900,
   maxYear: 2200,
@@ -385,6 +397,8 @@ function whereProblem(className, where, depth = 0) {
   if (depth === 0) {
     const listed = valuesListed(where);
     if (listed > LIMITS.whereValues) return `a query may list at most ${LIMITS.whereValues} values in all ($in, $nin, $all); this one lists ${listed}`;
+    const conditions = conditionsIn(where);
+    if (conditions > LIMITS.whereConditions) return `a query may hold at most ${LIMITS.whereConditions} conditions in all; this one holds ${conditions}`;
   }
   const rules = fieldsOf(className);
   for (const [key, value] of Object.entries(where)) {
@@ -445,6 +459,30 @@ function queryKind(rules, key) {
   return own(rules) ? rules[key] : own(EVERY_CLASS) ? EVERY_CLASS[key] : null;
 }
 
+/** Conditions in `where`: each field compared counts one per operator, through every
+ * $or/$and/$nor branch and the where of every sub-query ($inQuery, $select, ...); the values a
+ * list holds are counted by valuesListed. */
+function conditionsIn(where, depth = 0) {
+  if (!where || typeof where !== 'object' || Array.isArray(where) || depth > 40) return 0;
+  let n = 0;
+  for (const [key, value] of Object.entries(where)) {
+    if ((key === '$or' || key === '$and' || key === '$nor') && Array.isArray(value)) {
+      for (const clause of value) n += conditionsIn(clause, depth + 1);
+    } else if (value && typeof value === 'object' && !Array.isArray(value) && value.__type === undefined) {
+      for (const [op, arg] of Object.entries(value)) {
+        n += 1;
+        // A sub-query's own where ($inQuery: {where}, $select: {query: {where}}).
+        const sub = arg && typeof arg === 'object' && (arg.where || (arg.query && arg.query.where));
+        if (sub) n += conditionsIn(sub, depth + 1);
+        if (op === '$or' || op === '$and') n += conditionsIn({ [op]: arg }, depth + 1);
+      }
+    } else {
+      n += 1;
+    }
+  }
+  return n;
+}
+
 /** Values listed in `where`'s $in, $nin and $all arrays, through every $or/$and/$nor. */
 function valuesListed(where, depth = 0) {
   if (!where || typeof where !== 'object' || depth > 40) return 0;
@@ -485,6 +523,9 @@ function regexProblem(value) {
   // break: with one inside, it sent the rest to PostgreSQL as a live pattern (a timing oracle
   // that read other users' rows, session tokens included, and a way to load the database).
   if (/[\n\r\u2028\u2029]/.test(value)) return '$regex cannot hold a line break';
+  // PostgreSQL compiles the pattern for every query: 60,000 characters searched in any case took
+  // it 3 s, then failed ("too complex", a bare 500). No field holds text worth searching by more.
+  if (value.length > LIMITS.regexChars) return `$regex: search for at most ${LIMITS.regexChars} characters`;
   if (/^\^?\\Q[\s\S]*\\E\$?$/.test(value)) {
     // Inside \Q…\E only the client's own quoting of "\E" ("\E\\E\Q") may appear.
     const body = value.replace(/^\^?\\Q/, '').replace(/\\E\$?$/, '');

@@ -141,8 +141,7 @@ async function main() {
     await ensureManagerRole();
     await migrateRelatedTo();
     await uniqueProfileNames();
-    // The ids of deleted deals and contacts (cloud/sharing.js).
-    await databaseClient().none(require('./cloud/sharing').TOMBSTONES);
+    await claimIds();
     await shareAssignedDealsOnce();
   });
   await warnWithoutStatementTimeout();
@@ -270,16 +269,33 @@ async function migrateRelatedTo() {
   }
 }
 
+// Every Company, Contact and Deal id has one owner, for good (cloud/sharing.js): the trigger that
+// claims ids at every start (idempotent), the ids taken before it once per database.
+async function claimIds() {
+  const client = databaseClient();
+  const { REGISTRY, REGISTRY_BACKFILL } = require('./cloud/sharing');
+  for (const statement of REGISTRY) await client.none(statement);
+  await oncePer('id-registry-1', async () => {
+    for (const statement of REGISTRY_BACKFILL) await client.none(statement);
+  });
+}
+
+/** Runs `work` unless the migration `name` is recorded as done in this database; then records it. */
+async function oncePer(name, work) {
+  const client = databaseClient();
+  await client.none('CREATE TABLE IF NOT EXISTS "crm_migrations" ("name" text PRIMARY KEY, "at" timestamptz NOT NULL DEFAULT now())');
+  if (await client.oneOrNone('SELECT 1 FROM "crm_migrations" WHERE "name" = $1', [name])) return;
+  await work();
+  await client.none('INSERT INTO "crm_migrations" ("name") VALUES ($1) ON CONFLICT DO NOTHING', [name]);
+}
+
 // Deals assigned before sharing existed (cloud/sharing.js) get their company, contact and
 // activities shared with the assignee, once per database.
 async function shareAssignedDealsOnce() {
-  const client = databaseClient();
-  const MIGRATION = 'share-assigned-deals-1';
-  await client.none('CREATE TABLE IF NOT EXISTS "crm_migrations" ("name" text PRIMARY KEY, "at" timestamptz NOT NULL DEFAULT now())');
-  if (await client.oneOrNone('SELECT 1 FROM "crm_migrations" WHERE "name" = $1', [MIGRATION])) return;
-  const shared = await require('./cloud/sharing').shareAssignedDeals(client);
-  if (shared > 0) console.log(`shared what ${shared} assigned deals link to with their assignees`);
-  await client.none('INSERT INTO "crm_migrations" ("name") VALUES ($1) ON CONFLICT DO NOTHING', [MIGRATION]);
+  await oncePer('share-assigned-deals-1', async () => {
+    const shared = await require('./cloud/sharing').shareAssignedDeals(databaseClient());
+    if (shared > 0) console.log(`shared what ${shared} assigned deals link to with their assignees`);
+  });
 }
 
 // Two users saving look-alike display names at once both pass Cloud Code's check; the index

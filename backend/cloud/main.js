@@ -136,10 +136,8 @@ for (const className of ['Company', 'Contact']) {
   Parse.Cloud.beforeSave(className, safely(async (request) => {
     stampCreator(request);
     validateFields(request);
-    if (className === 'Contact') {
-      await checkIdReuse(request);
-      await checkPointers(request, [['company', 'Company']]);
-    }
+    await checkIdReuse(request);
+    if (className === 'Contact') await checkPointers(request, [['company', 'Company']]);
     keepServerAcl(request, () => sharing.accessList([idOf(request.object.get('createdBy'))]));
   }));
 }
@@ -154,7 +152,8 @@ function keepServerAcl(request, fresh) {
   else if (obj.dirty('ACL')) obj.revert('ACL');
 }
 
-/** The id of someone else's deleted deal or contact cannot be taken (sharing.js). */
+/** The id of someone else's company, contact or deal, even a deleted one, cannot be taken
+ * (sharing.js). */
 async function checkIdReuse(request) {
   const obj = request.object;
   if (request.master || request.original || obj.id === undefined) return;
@@ -169,6 +168,19 @@ function checkAmountOp(deal) {
   const op = deal.op('amount');
   if (op instanceof Parse.Op.Increment && !(op._amount > 0)) {
     fail('Deal.amount can only be raised with Increment; set the new amount instead');
+  }
+}
+
+/** A deal's company and contact are its creator's to change: what a deal links to is shared
+ * with its assignee (sharing.js), so an assignee who re-pointed the deal at another of the
+ * creator's contacts (one they read through a second deal) kept it after that deal went back. */
+function checkLinksChangedByCreator(request) {
+  const before = request.original;
+  if (request.master || !before || idOf(before.get('createdBy')) === request.user.id) return;
+  for (const field of ['company', 'contact']) {
+    if ((idOf(request.object.get(field)) || null) !== (idOf(before.get(field)) || null)) {
+      throw new Parse.Error(Parse.Error.OPERATION_FORBIDDEN, `only the creator of a deal may change its ${field}`);
+    }
   }
 }
 
@@ -202,6 +214,7 @@ Parse.Cloud.beforeSave('Deal', safely(async (request) => {
     checkAmountOp(deal);
   }
   await checkIdReuse(request);
+  checkLinksChangedByCreator(request);
   await checkPointers(request, [['company', 'Company'], ['contact', 'Contact']]);
   await checkAssignment(request);
   deal.setACL(sharing.accessList([idOf(deal.get('createdBy')), idOf(deal.get('assignedTo'))]));
@@ -209,16 +222,10 @@ Parse.Cloud.beforeSave('Deal', safely(async (request) => {
 
 // A deal that changes hands (or company, or contact) changes who reads what it links to.
 Parse.Cloud.afterSave('Deal', (request) => sharing.afterDealChange(request.object, request.original));
-Parse.Cloud.afterDelete('Deal', async (request) => {
-  await sharing.rememberDeleted(request.object);
-  await sharing.afterDealChange(request.object, request.object, true);
-});
+Parse.Cloud.afterDelete('Deal', (request) => sharing.afterDealChange(request.object, request.object, true));
 // A contact put back (Undo) has its activities again; a deleted one shares them no more.
 Parse.Cloud.afterSave('Contact', (request) => (request.original ? undefined : sharing.reshareActivities('Contact', request.object.id)));
-Parse.Cloud.afterDelete('Contact', async (request) => {
-  await sharing.rememberDeleted(request.object);
-  await sharing.reshareActivities('Contact', request.object.id);
-});
+Parse.Cloud.afterDelete('Contact', (request) => sharing.reshareActivities('Contact', request.object.id));
 
 // Only the creator deletes a deal (the assignee can move it to lost); managers only read.
 Parse.Cloud.beforeDelete('Deal', (request) => {
@@ -258,6 +265,11 @@ Parse.Cloud.beforeSave('Activity', safely(async (request) => {
         .get(objectId, request.master ? { useMasterKey: true } : { sessionToken: request.user.getSessionToken() })
         .catch(() => null);
       if (!target) fail(`Activity.relatedTo: ${className} ${objectId} not found`);
+      // Bounded: who reads them is recomputed in one statement when the deal changes hands.
+      const most = rules.LIMITS.activitiesPerRecord;
+      if (!request.master && (await sharing.activitiesOn(className, objectId, most)) >= most) {
+        fail(`Activity.relatedTo: this ${className.toLowerCase()} holds ${most} activities, the most one deal or contact may`);
+      }
       activity.set('relatedTo', { className, objectId });
     }
   }

@@ -139,6 +139,18 @@ async function afterActivityChange(activity) {
   if (rel && (rel.className === 'Deal' || rel.className === 'Contact')) await reshareActivities(rel.className, rel.objectId, activity.id);
 }
 
+/** How many activities are logged on the Deal or Contact `id`, counted up to `upTo`. */
+async function activitiesOn(className, id, upTo) {
+  const column = className === 'Deal' ? 'relatedDeal' : 'relatedContact';
+  try {
+    const row = await db().one(`SELECT count(*)::int AS n FROM (SELECT 1 FROM "Activity" WHERE "${column}" = $1 LIMIT $2) s`, [id, upTo]);
+    return row.n;
+  } catch (error) {
+    if (NOT_THERE.has(error.code)) return 0;
+    throw error;
+  }
+}
+
 /** Every deal assigned to someone other than its creator, shared as above: for data written
  * before sharing existed. Idempotent (only differing ACLs are written). */
 async function shareAssignedDeals(client) {
@@ -151,24 +163,49 @@ async function shareAssignedDeals(client) {
   return rows.length;
 }
 
-// ---- ids of deleted objects -------------------------------------------------------------------
+// ---- one owner per id, for good -----------------------------------------------------------------
 // Activities keep pointing at a deleted deal or contact (the app's Undo puts it back under its
-// id, and they are its again). So its id must not become someone else's: a former assignee who
-// made a deal under it would be handed the old deal's activities by the next assignment.
+// id, and they are its again), and contacts and deals at a deleted company. So an id must never
+// become someone else's: a former assignee who made a deal under a deleted deal's id would be
+// handed the old deal's activities. Every Company, Contact and Deal id is claimed in `crm_ids`
+// by a trigger in the INSERT itself, and kept after a delete: a check made by Cloud Code before
+// the insert could be raced (a create fired while the owner's delete commits took the id 10
+// times in 10), the database's own check cannot. Its refusal is a unique violation, which Parse
+// answers as DUPLICATE_VALUE (137), like any taken id.
 
-const TOMBSTONES = 'CREATE TABLE IF NOT EXISTS "crm_deleted" ("className" text NOT NULL, "objectId" text NOT NULL, "createdBy" text, "at" timestamptz NOT NULL DEFAULT now(), PRIMARY KEY ("className", "objectId"))';
+const ID_CLASSES = ['Company', 'Contact', 'Deal'];
+const REGISTRY = [
+  'CREATE TABLE IF NOT EXISTS "crm_ids" ("className" text NOT NULL, "objectId" text NOT NULL, "createdBy" text, PRIMARY KEY ("className", "objectId"))',
+  // A claim by another creator waits for a concurrent one to commit (ON CONFLICT), then fails.
+  `CREATE OR REPLACE FUNCTION crm_claim_id() RETURNS trigger LANGUAGE plpgsql AS $$
+   BEGIN
+     INSERT INTO "crm_ids" ("className", "objectId", "createdBy") VALUES (TG_TABLE_NAME, NEW."objectId", NEW."createdBy")
+       ON CONFLICT ("className", "objectId") DO NOTHING;
+     IF NOT FOUND AND EXISTS (SELECT 1 FROM "crm_ids" WHERE "className" = TG_TABLE_NAME
+         AND "objectId" = NEW."objectId" AND "createdBy" IS DISTINCT FROM NEW."createdBy") THEN
+       RAISE EXCEPTION 'the objectId % of a % is taken', NEW."objectId", TG_TABLE_NAME USING ERRCODE = 'unique_violation';
+     END IF;
+     RETURN NEW;
+   END $$`,
+  ...ID_CLASSES.map((c) => `CREATE OR REPLACE TRIGGER crm_claim_id BEFORE INSERT ON "${c}" FOR EACH ROW EXECUTE FUNCTION crm_claim_id()`),
+];
+// Once per database: the ids taken before the registry, and those the earlier table of deleted
+// ids held (which it replaces).
+const REGISTRY_BACKFILL = [
+  ...ID_CLASSES.map((c) => `INSERT INTO "crm_ids" SELECT '${c}', "objectId", "createdBy" FROM "${c}" ON CONFLICT DO NOTHING`),
+  `DO $$ BEGIN
+     IF to_regclass('crm_deleted') IS NOT NULL THEN
+       INSERT INTO "crm_ids" SELECT "className", "objectId", "createdBy" FROM "crm_deleted" ON CONFLICT DO NOTHING;
+       DROP TABLE "crm_deleted";
+     END IF;
+   END $$`,
+];
 
-async function rememberDeleted(object) {
-  await db().none(`INSERT INTO "crm_deleted" ("className", "objectId", "createdBy") VALUES ($1, $2, $3)
-    ON CONFLICT ("className", "objectId") DO UPDATE SET "createdBy" = EXCLUDED."createdBy", "at" = now()`,
-  [object.className, object.id, idOf(object.get('createdBy')) || null]);
-}
-
-/** Whether `userId` may create a `className` under `objectId`: not when someone else's object
- * of that class had that id and was deleted. */
+/** Whether `userId` may create a `className` under `objectId`: not when it is (or was) someone
+ * else's. (Asked before the save for a clear answer; the trigger above is what holds.) */
 async function mayReuseId(className, objectId, userId) {
   try {
-    const row = await db().oneOrNone('SELECT "createdBy" FROM "crm_deleted" WHERE "className" = $1 AND "objectId" = $2', [className, objectId]);
+    const row = await db().oneOrNone('SELECT "createdBy" FROM "crm_ids" WHERE "className" = $1 AND "objectId" = $2', [className, objectId]);
     return !row || row.createdBy === userId;
   } catch (error) {
     if (NOT_THERE.has(error.code)) return true;
@@ -177,6 +214,6 @@ async function mayReuseId(className, objectId, userId) {
 }
 
 module.exports = {
-  idOf, accessList, activityAcl, afterDealChange, afterActivityChange, reshareLinked, reshareActivities,
-  shareAssignedDeals, rememberDeleted, mayReuseId, TOMBSTONES,
+  idOf, accessList, activityAcl, activitiesOn, afterDealChange, afterActivityChange, reshareLinked, reshareActivities,
+  shareAssignedDeals, mayReuseId, REGISTRY, REGISTRY_BACKFILL,
 };

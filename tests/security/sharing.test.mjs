@@ -223,6 +223,82 @@ test("found attacking it: an assignee cannot move, keep or inherit the owner's a
   assertRefused(await call('POST', '/classes/Contact', { token: uma.token, body: { objectId: b.contact, name: 'mine' } }), 137, "taking a deleted contact's id");
 });
 
+test("found attacking it: a create racing the owner's delete cannot take the id; nor can a deleted company's be taken", async () => {
+  const b = await book();
+  const uma = await signUp('uma');
+  await call('PUT', `/classes/Deal/${b.deal}`, { token: b.vera.token, body: { assignedTo: user(uma.id) } });
+  // Uma (who knows the id as its assignee) fires creates under the deal's id from four sessions
+  // while Vera deletes it: checked before the insert only, one landed after the delete in 10 of
+  // 10 tries, and took the deal's activities with it.
+  const sessions = [uma, ...(await Promise.all([1, 2, 3].map(async () => ({ token: (await call('POST', '/login', { body: { username: uma.username, password: uma.password } })).json.sessionToken }))))];
+  let stop = false;
+  const taken = [];
+  const fire = async (who) => {
+    while (!stop) {
+      const r = await call('POST', '/classes/Deal', { token: who.token, body: { objectId: b.deal, title: 'mine now' } });
+      if (r.status === 201) taken.push(r.json);
+      else assert.equal(r.json.code, 137, JSON.stringify(r.json));
+    }
+  };
+  const loops = sessions.flatMap((who) => [fire(who), fire(who), fire(who), fire(who)]);
+  await sleep(150);
+  assert.equal((await call('DELETE', `/classes/Deal/${b.deal}`, { token: b.vera.token })).status, 200);
+  await sleep(400);
+  stop = true;
+  await Promise.all(loops);
+  assert.deepEqual(taken, [], 'no create took the id');
+  assert.equal(await reads(uma, 'Activity', b.call1), false, "the deal's call is not the racer's");
+  const undo = await call('POST', '/classes/Deal', { token: b.vera.token, body: { objectId: b.deal, title: 'Shared deal' } });
+  assert.equal(undo.status, 201, `Undo still works: ${JSON.stringify(undo.json)}`);
+
+  // A deleted company's id: taking it would put the owner's contacts and deals at the taker's.
+  assert.equal((await call('DELETE', `/classes/Company/${b.privateCo}`, { token: b.vera.token })).status, 200);
+  assertRefused(await call('POST', '/classes/Company', { token: uma.token, body: { objectId: b.privateCo, name: 'Evil Co' } }), 137, "taking a deleted company's id");
+  assert.equal((await call('POST', '/classes/Company', { token: b.vera.token, body: { objectId: b.privateCo, name: 'Private Co' } })).status, 201, 'its owner puts it back');
+  // Through a batch too (one request among others).
+  const batch = await call('POST', '/batch', { token: uma.token, body: { requests: [{ method: 'POST', path: '/parse/classes/Contact', body: { objectId: b.contact, name: 'mine' } }] } });
+  assert.equal(batch.json[0]?.error?.code, 137, JSON.stringify(batch.json));
+});
+
+test("found attacking it: an assignee cannot re-point a deal, nor plant enough activities to outlast the unsharing", async () => {
+  const b = await book();
+  const uma = await signUp('uma');
+  // A second deal of Vera's, on another contact, also given to Uma.
+  const contact2 = await create(b.vera, 'Contact', { name: 'Second Buyer' });
+  const deal2 = await create(b.vera, 'Deal', { title: 'Second deal', contact: pointer('Contact', contact2) });
+  for (const deal of [b.deal, deal2]) await call('PUT', `/classes/Deal/${deal}`, { token: b.vera.token, body: { assignedTo: user(uma.id) } });
+  // Re-pointing the first deal at the second's contact (or company) would keep it shared with
+  // Uma after the second deal goes back: only the creator changes what a deal links to.
+  assertRefused(await call('PUT', `/classes/Deal/${b.deal}`, { token: uma.token, body: { contact: pointer('Contact', contact2) } }), 119, 'the assignee re-points the contact');
+  assertRefused(await call('PUT', `/classes/Deal/${b.deal}`, { token: uma.token, body: { company: null } }), 119, 'the assignee clears the company');
+  // The rest of the deal is still the assignee's to work, the links sent unchanged included.
+  const worked = await call('PUT', `/classes/Deal/${b.deal}`, { token: uma.token, body: { stage: 'proposal', company: pointer('Company', b.company) } });
+  assert.equal(worked.status, 200, JSON.stringify(worked.json));
+  assert.equal((await call('PUT', `/classes/Deal/${deal2}`, { token: b.vera.token, body: { assignedTo: user(b.vera.id) } })).status, 200);
+  assert.equal(await reads(uma, 'Contact', contact2), false, 'the second contact went back with its deal');
+
+  // 1.2 million activities planted on a deal and its contact outlasted the statement timeout
+  // of the unsharing, and the former assignee kept the owner's notes. At most 5,000 on one deal
+  // or contact. (Planted here through SQL, as the API writes them, to save time.)
+  const sql = (query) => execFileSync('psql', ['-h', '127.0.0.1', '-p', String(PG_PORT), '-U', 'postgres', '-d', 'crm', '-tAc', query], { encoding: 'utf8' }).trim();
+  const acl = `ARRAY['${uma.id}', '${b.vera.id}', 'role:sales-manager']`;
+  sql(`INSERT INTO "Activity" ("objectId", "createdAt", "updatedAt", "type", "subject", "relatedTo", "relatedDeal", "createdBy", "_rperm", "_wperm")
+       SELECT 'plant' || lpad(i::text, 5, '0') || substr(md5(random()::text), 1, 6), now(), now(), 'note', 'plant ' || i,
+              '{"className":"Deal","objectId":"${b.deal}"}'::jsonb, '${b.deal}', '${uma.id}', ${acl}, ${acl}
+       FROM generate_series(1, 4998) AS i`); // with Vera's call, 4,999
+  const at = await call('POST', '/classes/Activity', { token: uma.token, body: { type: 'note', subject: 'the 5,000th', relatedTo: { className: 'Deal', objectId: b.deal } } });
+  assert.equal(at.status, 201, JSON.stringify(at.json));
+  const past = await call('POST', '/classes/Activity', { token: uma.token, body: { type: 'note', subject: 'one more', relatedTo: { className: 'Deal', objectId: b.deal } } });
+  assertRefused(past, 142, 'the 5,001st activity on one deal');
+  assert.match(past.json.error, /5000 activities/);
+  // Handed on with its 5,000, the deal's activities follow it at once.
+  const walt = await signUp('walt');
+  assert.equal((await call('PUT', `/classes/Deal/${b.deal}`, { token: b.vera.token, body: { assignedTo: user(walt.id) } })).status, 200);
+  assert.equal(await reads(uma, 'Activity', b.call1), false, 'the former assignee lost the owner\'s call');
+  assert.ok(await reads(walt, 'Activity', b.call1));
+  sql(`DELETE FROM "Activity" WHERE "relatedDeal" = '${b.deal}' AND "subject" LIKE 'plant %'`);
+});
+
 test('an edit racing a reassignment cannot leave the former assignee in', async () => {
   const b = await book();
   const uma = await signUp('uma');
@@ -253,6 +329,12 @@ test('a database from before sharing is shared on the next start, once', async (
   }
   const sql = (q) => execFileSync('psql', ['-h', '127.0.0.1', '-p', String(PG_PORT), '-U', 'postgres', '-d', 'crm', '-tAc', q], { encoding: 'utf8' }).trim();
   sql(`DELETE FROM "crm_migrations" WHERE "name" = 'share-assigned-deals-1'`);
+  // And from before the id registry: the deal's id unclaimed, a deleted contact's id in the
+  // table of deleted ids that came before it.
+  sql(`DELETE FROM "crm_migrations" WHERE "name" = 'id-registry-1'`);
+  sql(`DELETE FROM "crm_ids" WHERE "objectId" IN ('${b.deal}', 'gone${b.contact}')`);
+  sql(`CREATE TABLE "crm_deleted" ("className" text NOT NULL, "objectId" text NOT NULL, "createdBy" text, "at" timestamptz NOT NULL DEFAULT now(), PRIMARY KEY ("className", "objectId"))`);
+  sql(`INSERT INTO "crm_deleted" VALUES ('Contact', 'gone${b.contact}', '${b.vera.id}')`);
 
   // A second instance starts on the same database (as after an upgrade) and shares them.
   const port = Number(new URL(SERVER).port) + 63;
@@ -272,6 +354,9 @@ test('a database from before sharing is shared on the next start, once', async (
       assert.ok(await reads(uma, cls, id), `${cls} shared by the migration`);
     }
     assert.equal(sql(`SELECT count(*) FROM "crm_migrations" WHERE "name" = 'share-assigned-deals-1'`), '1', 'recorded: it runs once');
+    assert.equal(sql(`SELECT "createdBy" FROM "crm_ids" WHERE "className" = 'Deal' AND "objectId" = '${b.deal}'`), b.vera.id, 'the id taken before is claimed');
+    assert.equal(sql(`SELECT "createdBy" FROM "crm_ids" WHERE "className" = 'Contact' AND "objectId" = 'gone${b.contact}'`), b.vera.id, 'a deleted id remembered before is kept');
+    assert.equal(sql(`SELECT to_regclass('crm_deleted') IS NULL`), 't', 'the table it replaces is gone');
   } finally {
     child.kill('SIGTERM');
   }

@@ -164,6 +164,9 @@ function DealRecord({ deal, base, form, setForm, onSaved, onDeleted, closingRef 
   const ownerOptions = useOwnerOptions();
   if (form.owner && !ownerOptions.some((o) => o.value === form.owner)) ownerOptions.push({ value: form.owner, label: 'A colleague' });
   const handingOn = form.owner !== base.owner && base.owner === user.objectId && deal.createdBy?.objectId !== user.objectId;
+  // Its creator's alone (the server's rule): what a deal links to is shared with its assignee.
+  const created = !deal.createdBy?.objectId || deal.createdBy.objectId === user.objectId;
+  const creatorsOnly = created ? undefined : "Set by the deal's creator";
 
   return (
     <Stack gap="md">
@@ -195,15 +198,16 @@ function DealRecord({ deal, base, form, setForm, onSaved, onDeleted, closingRef 
             <DayInput label="Expected close" clearButtonProps={{ 'aria-label': 'Clear expected close' }} clearable value={form.close || null} onChange={(v) => set({ close: v ?? '' })} />
             <Select label="Owner" placeholder="Unassigned" searchable clearable data={ownerOptions} value={form.owner || null} onChange={(v) => set({ owner: v ?? '' })} description={handingOn ? 'You will no longer see this deal.' : undefined} />
           </Group>
-          <Select label="Company" placeholder="None" searchable clearable data={companyOptions} value={form.company || null} onChange={(v) => set({ company: v ?? '' })} />
-          <Select label="Contact" placeholder="None" searchable clearable data={contactOptions} value={form.contact || null} onChange={(v) => set({ contact: v ?? '' })} />
+          <Select label="Company" placeholder="None" searchable clearable={created} disabled={!created} description={creatorsOnly} data={companyOptions} value={form.company || null} onChange={(v) => set({ company: v ?? '' })} />
+          <Select label="Contact" placeholder="None" searchable clearable={created} disabled={!created} description={creatorsOnly} data={contactOptions} value={form.contact || null} onChange={(v) => set({ contact: v ?? '' })} />
           {(form.stage === 'lost' || form.lostReason !== '') && (
             <TextInput label="Lost reason" placeholder="Why was it lost?" maxLength={500} value={form.lostReason} onChange={(e) => set({ lostReason: e.currentTarget.value })} />
           )}
           <Textarea label="Notes" autosize minRows={2} value={form.notes} onChange={(e) => set({ notes: e.currentTarget.value })} />
           {error && <Alert color="red" variant="light" role="alert">{error}</Alert>}
           <Group justify="space-between">
-            <Button variant="subtle" color="red" leftSection={<IconTrash size={16} />} onClick={() => setConfirmDelete(true)}>Delete deal</Button>
+            {/* Only its creator deletes a deal (the server's rule); an assignee moves it to lost. */}
+            {created ? <Button variant="subtle" color="red" leftSection={<IconTrash size={16} />} onClick={() => setConfirmDelete(true)}>Delete deal</Button> : <span />}
             <Button type="submit" loading={busy} disabled={edited.length === 0}>Save</Button>
           </Group>
         </Stack>

@@ -37,11 +37,25 @@ function hasEmptyIn(where) {
   });
 }
 
+// A statement PostgreSQL cancelled at the statement timeout (57014) reached the client as a bare
+// 500 "Internal server error"; it is answered as Parse's TIMEOUT (124), in words.
+const { Parse } = require('parse/node');
+// The same for a pattern PostgreSQL finds too complex to compile (2201B).
+const timedOut = (error) => {
+  if (error && error.code === '57014') {
+    throw new Parse.Error(Parse.Error.TIMEOUT, 'the query took longer than the server allows and was stopped: narrow it (fewer or simpler conditions)');
+  }
+  if (error && error.code === '2201B') {
+    throw new Parse.Error(Parse.Error.INVALID_QUERY, 'the text searched for is too complex to match: shorten it');
+  }
+  throw error;
+};
+
 class CrmPostgresAdapter extends PostgresStorageAdapter {}
 // Every adapter method that takes a query takes it third: (className, schema, query, ...).
 for (const method of ['find', 'count', 'distinct', 'deleteObjectsByQuery', 'updateObjectsByQuery', 'findOneAndUpdate', 'upsertOneObject']) {
   CrmPostgresAdapter.prototype[method] = function (className, schema, query, ...rest) {
-    return PostgresStorageAdapter.prototype[method].call(this, className, schema, emptyInMatchesNothing(query), ...rest);
+    return PostgresStorageAdapter.prototype[method].call(this, className, schema, emptyInMatchesNothing(query), ...rest).catch(timedOut);
   };
 }
 

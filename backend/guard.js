@@ -190,6 +190,11 @@ function checkRestRequest(method, path, body, query = {}) {
     }
     return;
   }
+  // Signing in with another service (authData) is not set up here: Parse answered a bare 500
+  // ("GitHub options are required") for each provider it knows but has no options for.
+  if (route && route.className === '_User' && b.authData !== undefined) {
+    refuse(UNSUPPORTED_SERVICE, 'signing in with another service (authData) is not enabled on this server: use a username and password');
+  }
   if (route && (method === 'POST' || method === 'PUT')) checkOps(route.className, b);
   if (route && method === 'POST' && route.objectId === undefined && b.objectId !== undefined) {
     if (SERVER_ID_CLASSES.includes(route.className)) {
@@ -222,6 +227,9 @@ function checkOps(className, body) {
 function checkBatch(body, countAccountRequest) {
   if (!body || !Array.isArray(body.requests)) refuse(CODE.INVALID_JSON, 'a batch needs a "requests" array');
   const refused = new Map();
+  // Objects its reads may answer with, in all: 45 queries of 1,000 deals in one batch made a
+  // 480 MB answer, and 100 of them a bare 500 ("Invalid string length").
+  let rows = 0;
   body.requests.forEach((r, index) => {
     if (!r || typeof r !== 'object' || typeof r.method !== 'string' || typeof r.path !== 'string') {
       refuse(CODE.INVALID_JSON, 'each batch request needs a method and a path');
@@ -235,6 +243,8 @@ function checkBatch(body, countAccountRequest) {
     // Inside a batch Parse runs it without the session it needs and answered a raw PostgreSQL error.
     if (path === '/upgradeToRevocableSession') refuse(CODE.OPERATION_FORBIDDEN, 'upgradeToRevocableSession is a request of its own, not inside a batch');
     r.path = `/parse${path}`;
+    rows += method === 'GET' ? rowsOf(path, r.body) : 0;
+    if (rows > LIMITS.rowsPerRequest) refuse(CODE.INVALID_QUERY, `a batch may read at most ${LIMITS.rowsPerRequest} objects in all (the limits of its queries, 100 where unsaid): ask in pages`);
     const kind = accountKind(method, path, r.body);
     if (kind) countAccountRequest(kind);
     try {
@@ -245,6 +255,16 @@ function checkBatch(body, countAccountRequest) {
     }
   });
   return refused;
+}
+
+/** How many objects a GET sub-request of a batch may answer with: a query's limit (Parse's
+ * default 100 when unsaid; 0 for a count alone), 1 for one object. */
+function rowsOf(path, body) {
+  const parts = path.split('/').filter(Boolean);
+  const query = (parts[0] === 'classes' && parts.length === 2) || (['users', 'roles', 'sessions', 'installations'].includes(parts[0]) && parts.length === 1);
+  if (!query) return 1;
+  const limit = body && typeof body === 'object' ? Number(body.limit) : NaN;
+  return Number.isInteger(limit) && limit >= 0 ? Math.min(limit, 1000) : 100;
 }
 
 /** Sends Parse only the sub-requests the gate let through, and puts each refusal back in its
@@ -401,6 +421,10 @@ function checkGraphQL(body) {
   collect(body.variables);
   if (typeof body.query === 'string') texts.push(body.query);
   checkJson(body.variables ?? null);
+  if (typeof body.query === 'string') {
+    const rows = graphQLRows(body.query, body.variables);
+    if (rows > LIMITS.rowsPerRequest) refuse(CODE.INVALID_QUERY, `a request may read at most ${LIMITS.rowsPerRequest} objects in all; this one asks for ${rows} (first/last over its fields, 100 where unsaid): ask in pages`);
+  }
   for (const t of texts) {
     if (t.includes('\u0000')) refuse(CODE.INVALID_JSON, 'text must not contain NUL characters');
     if (/\\u0000/i.test(t)) refuse(CODE.INVALID_JSON, 'text must not contain NUL characters');
@@ -412,6 +436,46 @@ function checkGraphQL(body) {
   }
 }
 
+// The class collections Parse's GraphQL API answers (100 objects each unless told otherwise).
+const GRAPHQL_COLLECTIONS = /\b(companies|contacts|deals|activities|users|roles|sessions|profiles|settingses|objects)\b/;
+/** How many objects a GraphQL document may read: `first`/`last` of every field that has one (a
+ * variable's value; 100 when unsaid or not a number), and 100 for every collection field that
+ * has neither. Aliases run a field many times: 49 aliased deals(first: 1000) of long notes made
+ * a 490 MB answer. An unparsable document counts 0 (Parse answers its syntax error). */
+function graphQLRows(query, variables) {
+  if (!/\b(first|last)\b/.test(query) && !GRAPHQL_COLLECTIONS.test(query)) return 0;
+  let document;
+  try {
+    document = parseGraphQL(query);
+  } catch {
+    return 0;
+  }
+  const valueOf = (node) => {
+    if (!node) return null;
+    if (node.kind === 'IntValue') return Number(node.value);
+    if (node.kind === 'Variable') {
+      const v = variables && typeof variables === 'object' ? variables[node.name.value] : undefined;
+      return Number.isInteger(v) && v >= 0 ? v : null;
+    }
+    return null;
+  };
+  // A collection read for its count alone (no edges selected) reads no objects.
+  const readsObjects = (node) => Boolean(node.selectionSet && node.selectionSet.selections.some((f) => f.kind !== 'Field' || f.name.value === 'edges'));
+  let rows = 0;
+  visitGraphQL(document, {
+    Field(node) {
+      const counted = (node.arguments || []).filter((a) => a.name.value === 'first' || a.name.value === 'last');
+      if (!readsObjects(node)) return;
+      if (counted.length > 0) {
+        rows += Math.max(...counted.map((a) => valueOf(a.value) ?? 100));
+      } else if (GRAPHQL_COLLECTIONS.test(node.name.value)) {
+        rows += 100;
+      }
+    },
+  });
+  return rows;
+}
+
 // Account endpoints are limited per client address and minute (rules.RATE_LIMITS), with one
 // counter per kind whichever way the request comes: REST, a /batch sub-request or a GraphQL
 // mutation. (Parse's own rateLimit matches REST paths only and counts each path apart.)
@@ -419,6 +483,7 @@ function checkGraphQL(body) {
 // instance behind the load balancer (with a fall-back to this process's counters while Redis
 // does not answer).
 const REQUEST_LIMIT_EXCEEDED = 155;
+const UNSUPPORTED_SERVICE = 252;
 /** The GraphQL fields that do what a counted REST account request does. Each occurrence
  * counts (aliases run a field many times in one request); updateUser only when it sets an
  * e-mail or username (its answer tells whether another account holds it). */
@@ -822,8 +887,8 @@ function databaseShare(db, { perClient = LIMITS.databaseOperationsPerClient, poo
 /** Express middleware after the gate's checks: each client has at most `inFlight` requests'
  * worth of work in Parse at a time (a batch weighs its sub-requests, up to `inFlight`: Parse
  * runs them at once), the rest wait in line in order, and a request past `queued` waiting is
- * refused (155). A client is its session token once this process knows the token is real;
- * until then, and without one, its address. A request whose client hangs up while waiting
+ * refused (155). A client is the user of its session token once this process knows the token
+ * is real; until then, and without one, its address. A request whose client hangs up while waiting
  * leaves the line. */
 function fairShare({ inFlight = LIMITS.inFlightPerClient, queued = LIMITS.queuedPerClient } = {}) {
   const clients = new Map();
@@ -832,9 +897,12 @@ function fairShare({ inFlight = LIMITS.inFlightPerClient, queued = LIMITS.queued
   // Made-up tokens cost nothing to make: keyed by token, each would be a client of its own (1,500
   // of them at once made another user wait 4.8 s). So a token is its own client only once Parse
   // found a user for it, or handed it out here (sign-up, log-in).
+  // A known token's client is its user: sessions cost a log-in each, and 4 of them held 4 shares.
   const clientOf = (req) => {
     const token = tokenOf(req);
-    return token && sessions.has(token) ? `session:${token}` : `address:${addressGroup(req.ip)}`;
+    if (!token || !sessions.has(token)) return `address:${addressGroup(req.ip)}`;
+    const user = sessions.userOf(token);
+    return user ? `user:${user}` : `session:${token}`;
   };
   const weightOf = (req) => {
     const requests = req.body && Array.isArray(req.body.requests) && /^\/batch$/.test(req.path) ? req.body.requests.length : 1;
@@ -890,11 +958,12 @@ function fairShare({ inFlight = LIMITS.inFlightPerClient, queued = LIMITS.queued
  * own, nothing more.) */
 const SESSION_ROUTES = /^\/(login|users|sessions|upgradeToRevocableSession|batch)\/?$/;
 function knownSessions(max = 100_000) {
-  const known = new Map();
-  const learn = (token) => {
+  const known = new Map(); // token -> its user's id ('' when not told)
+  const learn = (token, user) => {
     if (typeof token !== 'string' || token.length === 0 || token.length > 256) return;
+    const id = typeof user === 'string' && user.length <= 64 ? user : known.get(token) || '';
     known.delete(token);
-    known.set(token, true);
+    known.set(token, id);
     if (known.size > max) known.delete(known.keys().next().value);
   };
   const learnFrom = (body) => {
@@ -903,10 +972,12 @@ function knownSessions(max = 100_000) {
       for (const item of body.slice(0, 100)) learnFrom(item && item.success);
       return;
     }
-    learn(body.sessionToken);
+    // A log-in or sign-up answers with the user; a new session (POST /sessions) names it.
+    learn(body.sessionToken, body.user && typeof body.user === 'object' ? body.user.objectId : body.objectId);
   };
   return {
     has: (token) => known.has(token),
+    userOf: (token) => known.get(token) || null,
     watch(req, res, token) {
       if (SESSION_ROUTES.test(req.path)) {
         const json = res.json;
@@ -918,7 +989,7 @@ function knownSessions(max = 100_000) {
       if (token && !known.has(token)) {
         res.once('finish', () => {
           const user = req.auth && req.auth.user;
-          if (user && user.id && req.info && req.info.sessionToken === token) learn(token);
+          if (user && user.id && req.info && req.info.sessionToken === token) learn(token, user.id);
         });
       }
     },

@@ -46,6 +46,12 @@ test('sign-up: a password policy, a valid e-mail, a clean username', async () =>
 test('no anonymous users, over REST or GraphQL', async () => {
   const r = await call('POST', '/users', { body: { authData: { anonymous: { id: 'a1b2c3d4-e5f6-4a4b-8c8d-9e9f0a1b2c3d' } } } });
   assertRefused(r, [142, 252], 'anonymous sign-up');
+  // Nor any other service (Parse answered a bare 500 for those it knows but has no options for).
+  for (const provider of ['github', 'google', 'facebook', 'apple', 'twitter', 'nosuch']) {
+    const other = await call('POST', '/users', { body: { username: `svc${provider}${Date.now()}`, password: 'pw-Attack-12345', authData: { [provider]: { id: '12345', access_token: 'x' } } } });
+    assertRefused(other, 252, `sign-up with ${provider}`);
+    assert.match(other.json.error, /not enabled/);
+  }
   const g = await gql('mutation { logInWith(input: { authData: { anonymous: { id: "a1b2c3d4-e5f6-4a4b-8c8d-9e9f0a1b2c3d" } } }) { viewer { sessionToken } } }');
   assert.ok((g.json.errors || []).length > 0, `GraphQL anonymous log-in refused: ${JSON.stringify(g.json).slice(0, 200)}`);
 });

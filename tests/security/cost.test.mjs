@@ -77,6 +77,64 @@ test('query shape limits: nesting, includes, subqueries, batches and pages', asy
   }
 });
 
+test('found attacking it: conditions in a where, and objects a batch or a GraphQL request reads, are bounded', async () => {
+  // 1,000 branches of 10 conditions each (20,000 comparisons): about a second of Node for each
+  // request, so four sessions stalled every other user 17 s. At most 1,000 conditions now.
+  const branch = { $and: Array.from({ length: 10 }, (_, i) => ({ title: `t${i}`, notes: { $ne: 'x' } })) };
+  const heavy = { $or: Array.from({ length: 1000 }, () => branch) };
+  assertRefused(await call('POST', '/classes/Deal', { token: attacker.token, body: { _method: 'GET', limit: 1, where: heavy } }), 102, '20,000 conditions');
+  const fits = { $or: Array.from({ length: 50 }, () => branch) };
+  assert.equal((await call('POST', '/classes/Deal', { token: attacker.token, body: { _method: 'GET', limit: 1, where: fits } })).status, 200, '1,000 conditions are served');
+  // Through a sub-query too.
+  const inner = { $inQuery: { className: 'Company', where: { $or: Array.from({ length: 600 }, (_, i) => ({ name: `n${i}`, website: { $ne: 'x' } })) } } };
+  assertRefused(await call('POST', '/classes/Deal', { token: attacker.token, body: { _method: 'GET', where: { company: inner } } }), 102, 'a sub-query of 1,200 conditions');
+
+  // 60,000 characters searched in any case: PostgreSQL spent 3 s compiling the pattern, then a
+  // bare 500. At most 1,000 characters (a contains() of 1,000 still answers).
+  const long = await call('POST', '/classes/Deal', { token: attacker.token, body: { _method: 'GET', where: { title: { $regex: `\\Q${'ab'.repeat(30000)}\\E`, $options: 'i' } } } });
+  assertRefused(long, 102, 'a 60,000-character search');
+  assert.match(long.json.error, /at most 1000 characters/);
+  assert.equal((await call('POST', '/classes/Deal', { token: attacker.token, body: { _method: 'GET', where: { title: { $regex: `\\Q${'ab'.repeat(495)}\\E`, $options: 'i' } } } })).status, 200);
+
+  // 45 queries of 1,000 long deals in one batch answered 480 MB (and 100 of them a bare 500):
+  // a batch reads at most 1,000 objects in all, as one query does.
+  const reads = (n, limit) => Array.from({ length: n }, () => ({ method: 'GET', path: '/parse/classes/Deal', body: { limit } }));
+  assertRefused(await call('POST', '/batch', { token: attacker.token, body: { requests: reads(45, 1000) } }), 102, '45 queries of 1,000');
+  assertRefused(await call('POST', '/batch', { token: attacker.token, body: { requests: reads(11, undefined) } }), 102, "11 queries of Parse's default 100");
+  const ok = await call('POST', '/batch', { token: attacker.token, body: { requests: [...reads(2, 500), ...Array.from({ length: 50 }, () => ({ method: 'POST', path: '/parse/classes/Deal', body: { title: 'w' } }))] } });
+  assert.equal(ok.status, 200, JSON.stringify(ok.json).slice(0, 300));
+  assert.ok(ok.json.every((x) => x.success), 'two reads of 500 and 50 writes are served');
+  // GraphQL: aliases run a collection many times (49 of 1,000 deals answered 490 MB).
+  const aliased = (n, first) => `query { ${Array.from({ length: n }, (_, i) => `d${i}: deals(first: ${first}) { edges { node { objectId } } }`).join(' ')} }`;
+  const refusedGraphQL = (r, what) => {
+    assert.equal(r.json.errors?.[0]?.extensions?.code, 102, `${what}: ${JSON.stringify(r.json).slice(0, 300)}`);
+    assert.match(r.json.errors[0].message, /at most 1000 objects/, what);
+  };
+  refusedGraphQL(await gql(aliased(49, 1000), undefined, attacker.token), '49 aliases of 1,000');
+  refusedGraphQL(await gql('query($n: Int) { a: deals(first: $n) { edges { node { objectId } } } b: deals(first: $n) { edges { node { objectId } } } }', { n: 600 }, attacker.token), 'first from a variable');
+  refusedGraphQL(await gql(aliased(11, 'null').replace(/\(first: null\)/g, ''), undefined, attacker.token), "11 collections of Parse's default 100");
+  const one = await gql(aliased(1, 1000), undefined, attacker.token);
+  assert.ok(!one.json.errors, JSON.stringify(one.json.errors));
+});
+
+test("a user's sessions share one line: more log-ins do not buy more of the server", { timeout: 120_000 }, async () => {
+  const mallory = await signUp('multi');
+  // Three more sessions of the same user, each from a log-in.
+  const others = [];
+  for (let i = 0; i < 3; i++) others.push((await call('POST', '/login', { body: { username: mallory.username, password: mallory.password } })).json.sessionToken);
+  // Eight writes held in Cloud Code fill the user's share for 6 s.
+  const holds = Array.from({ length: 8 }, () => call('POST', '/classes/Deal', { token: mallory.token, body: { title: 'held', notes: 'crm-test-hold:6000' } }));
+  await sleep(800);
+  // 69 reads from the other three sessions: one line of 64 behind the held writes, 5 refused.
+  // (Keyed by session, each log-in had a line and a share of its own.)
+  const reads = Array.from({ length: 69 }, (_, i) => call('GET', '/classes/Deal?limit=1', { token: others[i % 3] }));
+  const answers = await Promise.all(reads);
+  for (const r of await Promise.all(holds)) assert.equal(r.status, 201, JSON.stringify(r.json));
+  const refused = answers.filter((r) => r.status !== 200);
+  assert.equal(refused.length, 5, `refused: ${refused.length}`);
+  for (const r of refused) assertRefused(r, 155, 'past the user\'s line');
+});
+
 test('operators with no index or no meaning here, wrong-typed comparisons and dotted paths are refused', async () => {
   const wheres = [
     { notes: { $text: { $search: { $term: 'omega' } } } },

@@ -6,6 +6,7 @@ const http = require('http');
 const path = require('path');
 const express = require('express');
 const { ParseServer, ParseGraphQLServer, RedisCacheAdapter } = require('parse-server');
+const { allowCrossDomain } = require('parse-server/lib/middlewares');
 const { allDefinitions } = require('./schema');
 const { outboxAdapter } = require('./mail-adapter');
 const { CrmPostgresAdapter, NoFilesAdapter } = require('./database-adapter');
@@ -111,10 +112,14 @@ async function main() {
   installLoginLockout(loginLockout({ redisURL }));
   // One share per client across REST and GraphQL (guard.js fairShare).
   const share = fairShare();
-  app.use('/parse', restGuard({ limiter }), share, api.app);
+  // CORS first, as Parse's own app sets it: a refusal by the guard (or the 404 below) reached a
+  // browser without these headers, so the app could not read it and said the server was
+  // unreachable; a preflight is answered here.
+  const cors = allowCrossDomain(appId);
+  app.use('/parse', cors, restGuard({ limiter }), share, api.app);
   // A route Parse does not have gets a Parse error too, not Express's HTML page.
   app.use('/parse', (req, res) => res.status(404).json({ code: 101, error: `no such route: ${req.method} /parse${req.path.slice(0, 100)}` }));
-  app.use('/graphql', graphQLGuard({ limiter }), share);
+  app.use('/graphql', cors, graphQLGuard({ limiter }), share);
   new ParseGraphQLServer(api, { graphQLPath: '/graphql' }).applyGraphQL(app);
 
   const server = http.createServer(app);

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import {
-  call, gql, signUp, assertRefused, assertBatchItemRefused, useVictim, pointer, healthy, crashText, restoreCrashLog, root, sleep, INSTANCE, SERVER,
+  call, gql, signUp, assertRefused, assertBatchItemRefused, useVictim, pointer, healthy, crashText, restoreCrashLog, root, sleep, INSTANCE, SERVER, APP,
 } from './harness.mjs';
 
 const victim = useVictim();
@@ -250,4 +250,32 @@ test('a wrong application id or key is refused with a code, not a bare 403', asy
   assert.equal(raw.status, 403);
   assert.match(raw.headers.get('content-type') || '', /json/);
   assert.equal((await raw.json()).code, 119, 'no keys at all');
+});
+
+test("a refusal reaches a browser on another origin: CORS headers on every answer, preflights answered", async () => {
+  // The app runs on another origin than the server: an answer without Access-Control-Allow-Origin
+  // cannot be read, and a failed preflight stops the request. The guard's refusals (a year past
+  // 2200, an objectId that cannot be one) had neither, and the app said the server was unreachable.
+  const origin = 'http://127.0.0.1:5173';
+  const headers = { ...APP, 'Content-Type': 'application/json', Origin: origin, 'X-Parse-Session-Token': attacker.token };
+  const refusals = [
+    ['POST', '/classes/Deal', { title: 'far', expectedCloseDate: { __type: 'Date', iso: '9999-12-31T00:00:00.000Z' } }],
+    ['GET', '/classes/Company/nope', undefined],
+    ['GET', '/no/such/route', undefined],
+  ];
+  for (const [method, route, body] of refusals) {
+    const preflight = await fetch(SERVER + route, {
+      method: 'OPTIONS',
+      headers: { Origin: origin, 'Access-Control-Request-Method': method, 'Access-Control-Request-Headers': 'content-type,x-parse-application-id,x-parse-session-token' },
+    });
+    assert.equal(preflight.status, 200, `preflight of ${method} ${route}`);
+    assert.ok(preflight.headers.get('access-control-allow-origin'), `preflight of ${method} ${route} allows the origin`);
+    assert.match(preflight.headers.get('access-control-allow-headers') || '', /X-Parse-Session-Token/i);
+    const r = await fetch(SERVER + route, { method, headers, body: body && JSON.stringify(body) });
+    assert.ok(r.status >= 400 && r.status < 500, `${method} ${route}: ${r.status}`);
+    assert.ok(r.headers.get('access-control-allow-origin'), `${method} ${route}: the refusal carries CORS headers`);
+    assert.equal(typeof (await r.json()).code, 'number');
+  }
+  const g = await fetch(SERVER.replace(/\/parse$/, '/graphql'), { method: 'POST', headers, body: JSON.stringify({ query: 'mutation { createDeal(input: { fields: { title: "far", expectedCloseDate: "9999-12-31T00:00:00.000Z" } }) { deal { id } } }' }) });
+  assert.ok(g.headers.get('access-control-allow-origin'), 'a GraphQL refusal carries CORS headers');
 });

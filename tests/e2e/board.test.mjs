@@ -225,6 +225,17 @@ test('filters come from the URL only: Clear filters clears the owner; moved card
   await moveTo(titles[0], 'Qualified');
   await tidy('Lead');
   await tidy('Qualified');
+
+  // Two moves of one deal: only the newer's Undo is offered (undoing the older put the deal
+  // back before both, and silently dropped the newer), and it undoes that move alone.
+  const toast = (text) => page.getByRole('alert').filter({ hasText: text });
+  await moveTo(titles[3], 'Qualified');
+  await toast(`“${titles[3]}” moved to Qualified.`).waitFor();
+  await moveTo(titles[3], 'Won');
+  await toast(`“${titles[3]}” moved to Won.`).waitFor();
+  await toast(`“${titles[3]}” moved to Qualified.`).waitFor({ state: 'detached' });
+  await toast(`“${titles[3]}” moved to Won.`).getByRole('button', { name: 'Undo' }).click();
+  await column(page, 'Qualified').getByText(titles[3]).waitFor({ timeout: 5_000 });
   await context.close();
 });
 
@@ -265,9 +276,24 @@ test('new deal: a contact brings their company, a company narrows the contacts, 
   await page.getByRole('option', { name: `Ana ${tag}` }).click();
   await dialog.getByLabel('Owner', { exact: true }).click();
   await page.getByRole('option', { name: 'Nora Newdeal' }).click();
-  // An amount typed the way salespeople say it: 2.5k.
-  await dialog.getByLabel('Amount').pressSequentially('2.5k');
-  assert.equal(await dialog.getByLabel('Amount').inputValue(), '$2,500');
+  // An amount put in whole (a paste, an autofill) the way salespeople say it: the letter was
+  // dropped, and "25k" saved $25. A minus is not taken (it showed "-$500", then saved $0).
+  const amount = dialog.getByLabel('Amount');
+  await amount.fill('1.5m');
+  assert.equal(await amount.inputValue(), '$1,500,000');
+  await amount.fill('');
+  await amount.pressSequentially('-500');
+  assert.equal(await amount.inputValue(), '$500');
+  await amount.evaluate((input) => {
+    const paste = new ClipboardEvent('paste', { clipboardData: new DataTransfer(), bubbles: true, cancelable: true });
+    paste.clipboardData.setData('text', '$25k');
+    input.dispatchEvent(paste);
+  });
+  assert.equal(await amount.inputValue(), '$25,000');
+  // And typed key by key: 2.5k.
+  await amount.fill('');
+  await amount.pressSequentially('2.5k');
+  assert.equal(await amount.inputValue(), '$2,500');
   await page.screenshot({ path: path.join(artifacts, 'new-deal-desktop.png') });
   await dialog.getByRole('button', { name: 'Add deal' }).click();
   await dialog.waitFor({ state: 'detached' });
@@ -330,7 +356,7 @@ test('unsaved edits ask before they are dropped; Escape in a calendar closes the
   assert.equal(await close.inputValue(), 'Dec 20, 2026');
   await close.fill('Dec 40, 2026');
   await drawer.getByLabel('Title').click();
-  await drawer.getByText('“Dec 40, 2026” is not a date: the date was left as it was').waitFor();
+  await drawer.getByText('“Dec 40, 2026” is not a date between 1900 and 2200: the date was left as it was').waitFor();
   assert.equal(await close.inputValue(), 'Dec 20, 2026');
   await drawer.getByRole('button', { name: 'Save' }).click();
   const saved = await serverDeal(created.objectId, me.token, (d) => d.amount === 1234);

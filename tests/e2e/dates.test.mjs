@@ -28,7 +28,9 @@ test('typed dates: the app\'s own format, ISO, numbers in either order when only
 test('typed dates: what is not a date is refused', () => {
   const us = dateParser('en-US', today);
   for (const text of ['Dec 40, 2026', 'Feb 29, 2026', '13/13/2026', '2026-13-01', '0/5/2026', 'next week', 'tomorow', '20122026',
-    '1', 'Dec', '12/20', '12/20/202', 'Foo 20, 2026', '2026-12-20T10:00', '', '   ', '12/20-2026']) {
+    '1', 'Dec', '12/20', '12/20/202', 'Foo 20, 2026', '2026-12-20T10:00', '', '   ', '12/20-2026',
+    // Outside the years the server keeps (1900 to 2200): a typo, refused here, not by the server.
+    '12/31/9999', '2201-01-01', 'Dec 31, 1899', '1000-01-01']) {
     assert.equal(us(text), null, text);
   }
 });

@@ -155,9 +155,11 @@ test("an import id taken by another user's record is reported, never counted as 
 test('export: the contacts list as shown, with its filter, and the board', async () => {
   const me = await signUp('export');
   const co = await rest('POST', '/classes/Company', { name: 'Zed & Co' }, me.token);
-  await rest('POST', '/classes/Contact', { name: 'Émile Zola', email: 'emile@x.test', phone: '+33 1 23', company: { __type: 'Pointer', className: 'Company', objectId: co.objectId } }, me.token);
+  const zola = await rest('POST', '/classes/Contact', { name: 'Émile Zola', email: 'emile@x.test', phone: '+33 1 23', company: { __type: 'Pointer', className: 'Company', objectId: co.objectId } }, me.token);
   await rest('POST', '/classes/Contact', { name: 'Other Person', email: 'other@x.test', notes: '=HYPERLINK("evil")' }, me.token);
   await rest('POST', '/classes/Deal', { title: 'Exported deal', amount: 42, stage: 'won' }, me.token);
+  // A deal's contact is named in its column (it was always empty: a file read back lost them).
+  await rest('POST', '/classes/Deal', { title: 'Zola deal', amount: 7, stage: 'lead', company: { __type: 'Pointer', className: 'Company', objectId: co.objectId }, contact: { __type: 'Pointer', className: 'Contact', objectId: zola.objectId } }, me.token);
   const { context, page } = await logInToBoard(app, me);
 
   const download = async () => {
@@ -177,6 +179,6 @@ test('export: the contacts list as shown, with its filter, and the board', async
   await page.goto(boardUrl(app));
   await page.getByText('Exported deal').waitFor({ timeout: 10_000 });
   const deals = await download();
-  assert.equal(deals, 'Title,Amount,Stage,Expected close,Company,Contact,Notes\r\nExported deal,42,Won,,,,');
+  assert.equal(deals, 'Title,Amount,Stage,Expected close,Company,Contact,Notes\r\nZola deal,7,Lead,,Zed & Co,Émile Zola,\r\nExported deal,42,Won,,,,');
   await context.close();
 });

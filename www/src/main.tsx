@@ -22,7 +22,8 @@ startCrm()
         <MantineProvider theme={theme}>
           <DatesProvider settings={{ firstDayOfWeek: FIRST_DAY_OF_WEEK }}>
             {/* Bottom left: the deal drawer opens on the right, and a toast there covered its buttons. */}
-            <Notifications position="bottom-left" />
+            {/* Three at most: a longer stack covered the card menu above it on a phone. */}
+            <Notifications position="bottom-left" limit={3} />
             <ErrorBoundary>
               <BrowserRouter>
                 <App client={client} />

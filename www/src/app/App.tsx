@@ -3,9 +3,10 @@
 // at log-out once the signed-in screens have unmounted.
 import { lazy, Suspense, useContext, useEffect, useState } from 'react';
 import { NavLink, Navigate, Route, Routes, useLocation, useNavigate } from 'react-router';
-import { ActionIcon, AppShell, Burger, Button, Group, Loader, NavLink as MantineNavLink, Stack, Text, Tooltip } from '@mantine/core';
+import { AppShell, Burger, Button, Group, Loader, NavLink as MantineNavLink, Stack, Text } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
-import { IconAddressBook, IconBuilding, IconChartBar, IconChecklist, IconFileImport, IconLayoutKanban, IconLogout, IconSettings } from '@tabler/icons-react';
+import { notifications } from '@mantine/notifications';
+import { IconAddressBook, IconBuilding, IconChartBar, IconChecklist, IconFileImport, IconLayoutKanban, IconSettings } from '@tabler/icons-react';
 import type { CrmClient, User } from 'crm-wasm';
 import { CrmProvider } from 'crm-wasm/react';
 import { SessionContext } from '../data/context';
@@ -15,6 +16,7 @@ import { useMyTeam } from '../data/team';
 import { closeWorkspace, getWorkspace, type Workspace } from '../data/workspace';
 import { setCurrency } from '../lib/format';
 import { LogIn } from '../features/auth/LogIn';
+import { LogOutButton } from '../features/auth/LogOutButton';
 import { MyDay } from '../features/myday/MyDay';
 import { GlobalSearch, SearchButton } from '../features/search/GlobalSearch';
 import { SyncBadge } from '../features/sync/SyncBadge';
@@ -26,7 +28,9 @@ import { Logo } from './Logo';
 // A screen whose code failed to load (offline, a new deploy) loads again when the error boundary
 // is reset (Try again, another route, back online): React.lazy alone keeps the failure for good.
 // Only a reset retries: a new attempt on every render would fetch without end while offline.
+const loaders: (() => Promise<unknown>)[] = [];
 const named = <K extends string>(load: () => Promise<Record<K, React.ComponentType>>, name: K) => {
+  loaders.push(load);
   let failed = false;
   let madeAtRetry = 0;
   const attempt = () => lazy<React.ComponentType>(() => load().then(
@@ -81,6 +85,8 @@ export function App({ client }: { client: CrmClient }) {
   // Logged out: back to /, so the next log-in opens on My day (a link followed while logged out,
   // or a session that expired, keeps its address through the log-in).
   const logOut = async () => {
+    // The toasts (and their Undo) are of the session that ends.
+    notifications.clean();
     await client.logOut().catch(() => undefined);
     setUser(undefined);
     navigate('/', { replace: true });
@@ -119,8 +125,21 @@ function SignedInAs({ user }: { user: User }) {
   return <Text size="sm" visibleFrom="md" c="dimmed">Signed in as <Text span fw={600} c="var(--mantine-color-text)">{name}</Text></Text>;
 }
 
+/** Every screen's code, fetched once the signed-in app is up, so a screen first opened offline
+ * is there (the dev server has no service worker to keep it: "Failed to fetch dynamically
+ * imported module" was what such a screen showed). */
+function usePrefetchedScreens() {
+  useEffect(() => {
+    const timer = setTimeout(() => {
+      for (const load of loaders) void load().catch(() => undefined);
+    }, 1500);
+    return () => clearTimeout(timer);
+  }, []);
+}
+
 function Shell({ user, workspace, onLogOut }: { user: User; workspace: Workspace; onLogOut: () => void }) {
   const [opened, { toggle, close }] = useDisclosure(false);
+  usePrefetchedScreens();
   const location = useLocation();
   const state = useWorkspaceState(workspace);
   // The user's settings: amounts in their currency (set before the screens render; a change
@@ -142,11 +161,7 @@ function Shell({ user, workspace, onLogOut }: { user: User; workspace: Workspace
             <SearchButton />
             <SyncBadge workspace={workspace} offlineReady={state.offlineReady} />
             <SignedInAs user={user} />
-            <Tooltip label="Log out">
-              <ActionIcon variant="subtle" color="gray" size="lg" onClick={onLogOut} aria-label="Log out">
-                <IconLogout size={20} />
-              </ActionIcon>
-            </Tooltip>
+            <LogOutButton workspace={workspace} onLogOut={onLogOut} />
           </Group>
         </Group>
       </AppShell.Header>

@@ -3,23 +3,52 @@ import { moneyPrefix } from '../lib/format';
 
 const SHORTHAND: Record<string, number> = { k: 1e3, m: 1e6 };
 
+/** The amount in text a salesperson pastes or an autofill puts in at once: "25k", "1.5m",
+ * "$12,500", "12 500"; null for anything else. */
+export function readAmount(text: string): number | null {
+  const m = text.replace(/[\s,]/g, '').replace(/^[^\d.]+/, '').match(/^(\d+(?:\.\d+)?|\.\d+)([km])?$/i);
+  if (!m) return null;
+  const n = Number(m[1]) * (m[2] ? SHORTHAND[m[2].toLowerCase()] : 1);
+  return Number.isFinite(n) ? Math.round(n * 100) / 100 : null;
+}
+
 /** A deal amount in the user's currency: digits with thousands separators, no negative, and the
  * shorthand salespeople type, "25k" or "1.5m" (a letter the field cannot take was dropped
- * silently before: "25k" became 25). */
+ * silently before: "25k" became 25), typed key by key, pasted or put in at once. */
 export function AmountInput({ value, onChange, ...props }: Omit<NumberInputProps, 'value' | 'onChange'> & {
   value: string | number;
   onChange: (value: string | number) => void;
 }) {
+  /** Text that arrives whole (a paste, an autofill): read here when it has a shorthand letter,
+   * which the field itself would drop. */
+  const whole = (text: string | null | undefined, e: { preventDefault: () => void }) => {
+    if (!text || !/[km]\s*$/i.test(text)) return;
+    const n = readAmount(text);
+    if (n === null) return;
+    e.preventDefault();
+    onChange(n);
+  };
   return (
     <NumberInput
       prefix={moneyPrefix()}
       thousandSeparator=","
       min={0}
+      // A minus showed "-$500" and then saved $0 without a word: amounts are never negative.
+      allowNegative={false}
       hideControls
       placeholder="25,000 or 25k"
       {...props}
       value={value}
       onChange={onChange}
+      onPaste={(e) => {
+        whole(e.clipboardData.getData('text'), e);
+        props.onPaste?.(e);
+      }}
+      onBeforeInput={(e) => {
+        const data = (e.nativeEvent as InputEvent).data;
+        if (data && data.length > 1) whole(data, e);
+        props.onBeforeInput?.(e);
+      }}
       onKeyDown={(e) => {
         const times = SHORTHAND[e.key.toLowerCase()];
         const n = typeof value === 'number' ? value : Number(String(value).replace(/[^\d.]/g, ''));

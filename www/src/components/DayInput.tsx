@@ -1,7 +1,7 @@
 import { useMemo, useRef, useState } from 'react';
 import { DateInput, type DateInputProps } from '@mantine/dates';
 import { DATE_INPUT_FORMAT, locale } from '../lib/format';
-import { dateParser } from '../lib/dates';
+import { dateParser, FIRST_YEAR, LAST_YEAR } from '../lib/dates';
 
 type DayInputProps = Omit<DateInputProps, 'value' | 'onChange' | 'valueFormat' | 'dateParser'> & {
   /** The day, "YYYY-MM-DD", or null for none. */
@@ -28,6 +28,8 @@ export function DayInput({ value, onChange, error, onFocus, onBlur, popoverProps
       }}
       valueFormat={DATE_INPUT_FORMAT}
       dateParser={parse}
+      minDate={`${FIRST_YEAR}-01-01`}
+      maxDate={`${LAST_YEAR}-12-31`}
       error={refused ?? error}
       onFocus={(e) => {
         atFocus.current = value;
@@ -36,7 +38,7 @@ export function DayInput({ value, onChange, error, onFocus, onBlur, popoverProps
       onBlur={(e) => {
         const text = e.currentTarget.value.trim();
         if (text !== '' && parse(text) === null) {
-          setRefused(`“${text}” is not a date: the date was left as it was`);
+          setRefused(`“${text}” is not a date between ${FIRST_YEAR} and ${LAST_YEAR}: the date was left as it was`);
           if (value !== atFocus.current) onChange(atFocus.current);
         }
         onBlur?.(e);

@@ -51,7 +51,11 @@ export async function moveDealUndoable(w: Workspace, id: string, to: Stage, stag
   const from = deal?.stage as Stage | undefined;
   if (!deal || !from || from === to) return;
   await moveDeal(w, id, to);
-  undoable(`“${deal.title}” moved to ${stageName(to)}.`, () => moveDeal(w, id, from));
+  undoable(`“${deal.title}” moved to ${stageName(to)}.`, async () => {
+    // Moved again since (here, or by a colleague): moving it back would undo that move instead.
+    if (w.pipeline.get(id)?.stage !== to) throw new Error(`“${deal.title}” was moved again since: nothing was undone.`);
+    await moveDeal(w, id, from);
+  }, `Deal:${id}`);
 }
 
 /** A copy that can be created again under the same id (for undo). */
@@ -70,10 +74,20 @@ function restorable<T extends { createdAt?: string; updatedAt?: string }>(o: T):
   return copy as T;
 }
 
+/** The Undo notification shown last for each `subject` (a record). */
+const lastUndo = new Map<string, string>();
+
 /** A notification saying what was done, with an Undo button that runs `undo` (and says whether
- * it worked). Deletes, moves and bulk changes all use it. */
-export function undoable(message: string, undo: () => Promise<void>) {
+ * it worked). Deletes, moves and bulk changes all use it. With a `subject`, a newer one for the
+ * same record takes the older one's place: undoing the older move put the deal back where it
+ * was before it, and silently dropped the newer one. */
+export function undoable(message: string, undo: () => Promise<void>, subject?: string) {
   const id = `undo-${Date.now()}-${Math.random()}`;
+  if (subject) {
+    const older = lastUndo.get(subject);
+    if (older) notifications.hide(older);
+    lastUndo.set(subject, id);
+  }
   notifications.show({
     id,
     color: 'gray',

@@ -81,3 +81,11 @@ export function withChanges<T extends object>(o: T, changes: object): T {
   }
   return next as T;
 }
+
+/** Every contact's name by id: from the server, or offline from the local store. (The board's
+ * deals carry their company's name, not their contact's.) */
+export async function contactNames(w: Workspace): Promise<Map<string, string>> {
+  const q = w.client.contacts();
+  const list = isOffline(w) ? await q.fromLocalDatastore(w.state.local!).findAll() : await q.findAll();
+  return new Map(list.map((c) => [c.objectId!, c.name]));
+}

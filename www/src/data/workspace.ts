@@ -44,6 +44,15 @@ export class Workspace {
     void this.load();
   }
 
+  /** How many changes made on this device are not on the server yet, after one try to send them
+   * when online: a log-out deletes the device's copy, and them with it. */
+  async unsyncedChanges(): Promise<number> {
+    const local = this.current.local;
+    if (!local) return 0;
+    if (navigator.onLine && (await local.pending()).length > 0) await local.sync().catch(() => undefined);
+    return (await local.pending()).length;
+  }
+
   get isClosed(): boolean {
     return this.closed;
   }

@@ -31,9 +31,14 @@ function monthNames(locale: string | undefined): Map<string, number> {
 
 const pad = (n: number) => String(n).padStart(2, '0');
 
-/** "YYYY-MM-DD" if y-m-d is a day of the calendar (no Feb 30, no Dec 40), else null. */
+/** The years the server keeps dates in (backend/rules.js LIMITS): a year outside them is a typo. */
+export const FIRST_YEAR = 1900;
+export const LAST_YEAR = 2200;
+
+/** "YYYY-MM-DD" if y-m-d is a day of the calendar (no Feb 30, no Dec 40) between FIRST_YEAR and
+ * LAST_YEAR, else null. */
 function day(y: number, m: number, d: number): string | null {
-  if (!(y >= 1000 && y <= 9999 && m >= 1 && m <= 12 && d >= 1 && d <= 31)) return null;
+  if (!(y >= FIRST_YEAR && y <= LAST_YEAR && m >= 1 && m <= 12 && d >= 1 && d <= 31)) return null;
   const date = new Date(Date.UTC(y, m - 1, d));
   if (date.getUTCMonth() !== m - 1 || date.getUTCDate() !== d) return null;
   return `${y}-${pad(m)}-${pad(d)}`;

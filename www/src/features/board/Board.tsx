@@ -27,7 +27,7 @@ import { Column } from './Column';
 import { DealList } from './DealList';
 import { sortChoices, useApplyFilters, useApplySort, useBoardFilters, useDealSort } from './filters';
 import { NewDealModal } from './NewDealModal';
-import { DEAL_COLUMNS } from '../import/columns';
+import { DEAL_COLUMNS, dealsWithContactNames } from '../import/columns';
 import { ExportCsv } from '../import/ExportCsv';
 
 export function Board() {
@@ -125,7 +125,7 @@ export function Board() {
         )}
         {showFilters && (
           <>
-            <ExportCsv name="deals" rows={() => pipeline.columns().flatMap((c) => pipeline.page(c.stage, 0, c.count))} columns={DEAL_COLUMNS} />
+            <ExportCsv name="deals" rows={() => dealsWithContactNames(workspace, pipeline.columns().flatMap((c) => pipeline.page(c.stage, 0, c.count)))} columns={DEAL_COLUMNS} onError={(e) => notifications.show({ color: 'red', title: 'The deals were not exported', message: describeError(e) })} />
             <TextInput
               aria-label="Search deals"
               placeholder="Search title or company"

@@ -1,5 +1,6 @@
 // CSV export of a list as it is shown (its current filter and order): a button that writes the
 // rows with papaparse and hands the file to the browser.
+import { useState } from 'react';
 import Papa from 'papaparse';
 import { Button } from '@mantine/core';
 import { IconDownload } from '@tabler/icons-react';
@@ -32,13 +33,33 @@ export function downloadCsv(filename: string, text: string) {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
-export function ExportCsv<T>({ name, rows, columns, empty = false }: { name: string; rows: () => T[]; columns: CsvColumn<T>[]; empty?: boolean }) {
+/** `rows` may be read at the click (names looked up then): the button is busy meanwhile, and a
+ * failure is reported through `onError`. */
+export function ExportCsv<T>({ name, rows, columns, empty = false, onError }: {
+  name: string;
+  rows: () => T[] | Promise<T[]>;
+  columns: CsvColumn<T>[];
+  empty?: boolean;
+  onError?: (e: unknown) => void;
+}) {
+  const [busy, setBusy] = useState(false);
+  const exportNow = async () => {
+    setBusy(true);
+    try {
+      downloadCsv(`${name}-${new Date().toISOString().slice(0, 10)}.csv`, toCsv(await rows(), columns));
+    } catch (e) {
+      onError?.(e);
+    } finally {
+      setBusy(false);
+    }
+  };
   return (
     <Button
       variant="default"
       disabled={empty}
+      loading={busy}
       leftSection={<IconDownload size={16} />}
-      onClick={() => downloadCsv(`${name}-${new Date().toISOString().slice(0, 10)}.csv`, toCsv(rows(), columns))}
+      onClick={() => void exportNow()}
     >
       Export CSV
     </Button>

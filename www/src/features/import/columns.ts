@@ -1,6 +1,8 @@
 // What each list exports: the columns of its CSV (they read back through the importer's
 // default mapping: same header names).
 import type { Company, Contact, Deal } from 'crm-wasm';
+import { contactNames } from '../../data/records';
+import type { Workspace } from '../../data/workspace';
 import { refName } from '../../lib/format';
 import { stageLabel } from '../../lib/stages';
 import type { CsvColumn } from './ExportCsv';
@@ -30,3 +32,14 @@ export const DEAL_COLUMNS: CsvColumn<Deal>[] = [
   { header: 'Contact', value: (d) => refName(d.contact) },
   { header: 'Notes', value: (d) => d.notes },
 ];
+
+/** The deals with their contact's name, for the Contact column (the board's deals carry only
+ * their company's: the column was always empty, and a file read back lost every contact). */
+export async function dealsWithContactNames(w: Workspace, deals: Deal[]): Promise<Deal[]> {
+  if (!deals.some((d) => d.contact?.objectId)) return deals;
+  const names = await contactNames(w);
+  return deals.map((d) => {
+    const name = d.contact?.objectId ? names.get(d.contact.objectId) : undefined;
+    return name === undefined ? d : { ...d, contact: { ...d.contact!, name } as Deal['contact'] };
+  });
+}

@@ -253,6 +253,8 @@ test('new deal: a contact brings their company, a company narrows the contacts, 
   await page.getByRole('button', { name: 'New deal' }).click();
   const dialog = page.getByRole('dialog', { name: 'New deal' });
   await dialog.getByLabel('Title').fill(`Harbor deal ${tag}`);
+  // Its × has a name a screen reader says (it was announced as "button").
+  await dialog.getByRole('button', { name: 'Close', exact: true }).waitFor();
   // The owner is the user unless changed.
   assert.match(await dialog.getByLabel('Owner', { exact: true }).inputValue(), /^Me \(/);
   // A contact chosen first brings their company.

@@ -1,4 +1,4 @@
-import { createTheme, Select } from '@mantine/core';
+import { createTheme, Drawer, Modal, Select } from '@mantine/core';
 
 export const theme = createTheme({
   primaryColor: 'indigo',
@@ -11,5 +11,8 @@ export const theme = createTheme({
     // Tabbing through a form must not pop a list open over the next fields: a list opens on a
     // click, on typing, or on Alt+Down / Enter, as a native select does.
     Select: Select.extend({ defaultProps: { openOnFocus: false } }),
+    // The × of a dialog is an icon alone: a screen reader announced it as "button".
+    Modal: Modal.extend({ defaultProps: { closeButtonProps: { 'aria-label': 'Close' } } }),
+    Drawer: Drawer.extend({ defaultProps: { closeButtonProps: { 'aria-label': 'Close' } } }),
   },
 });

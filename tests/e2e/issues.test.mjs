@@ -275,6 +275,9 @@ test('a 390 px phone: no sideways overflow, one stage at a time, a swipe never m
   await page.getByRole('menuitem', { name: 'Negotiation' }).tap();
   await card(page, title).waitFor({ state: 'detached' });
   assert.equal((await serverDeal(deal.objectId, me.token, (d) => d.stage === 'negotiation')).stage, 'negotiation');
+  // The picker says how many deals each stage holds (a search matching another stage looked
+  // like no match): the moved deal is counted in Negotiation now.
+  assert.match(await page.getByLabel('Stage shown').locator('option[value="negotiation"]').textContent(), /^Negotiation \(1\)$/);
   await page.getByLabel('Stage shown').selectOption('negotiation');
   await card(page, title).waitFor();
 

@@ -176,7 +176,15 @@ export function Board() {
           />
         )}
         {phone && view === 'board' && (
-          <NativeSelect aria-label="Stage shown" data={STAGE_OPTIONS} value={phoneStage} onChange={(e) => setPhoneStage(e.currentTarget.value as Stage)} className="phone-stage" />
+          // Each stage with how many deals the filters leave in it: a search that matched deals in
+          // another stage looked like no match at all.
+          <NativeSelect
+            aria-label="Stage shown"
+            data={STAGE_OPTIONS.map((o) => ({ ...o, label: `${o.label} (${columns.find((c) => c.stage === o.value)?.count ?? 0})` }))}
+            value={phoneStage}
+            onChange={(e) => setPhoneStage(e.currentTarget.value as Stage)}
+            className="phone-stage"
+          />
         )}
       </Group>
       {active.length > 0 && (

@@ -48,9 +48,10 @@ const LIMITS = {
   // count alone does not bound them.
   databasePool: 10,
   databaseOperationsPerClient: 8,
-  // Activities on one deal or one contact: each change of who works a deal rewrites their ACLs
-  // (cloud/sharing.js), in one statement; 1.2 million planted by a former assignee outlasted the
-  // statement timeout, and the failed recomputation left him their reader. 5,000 take ~0.1 s.
+  // Activities one user logs on one deal or one contact: each change of who works a deal
+  // rewrites their ACLs (cloud/sharing.js), in one statement; 1.2 million planted by a former
+  // assignee outlasted the statement timeout, and the failed recomputation left him their
+  // reader. 5,000 take ~0.1 s. Per user, so an assignee cannot fill the owner's contact.
   activitiesPerRecord: 5000,
   // Where clauses: conditions (a field compared, an operator) in all, across every $or/$and
   // branch. Parse builds and checks each in Node: 20,000 took a second of the one event loop.
@@ -58,6 +59,8 @@ const LIMITS = {
   // Objects one request may read in all: a batch's queries, a GraphQL document's fields (one
   // query of Parse's maxLimit, 1,000, is the most a single REST request reads).
   rowsPerRequest: 1000,
+  // A GraphQL document's text (values may come as variables, which are checked as JSON).
+  graphQLDocumentChars: 32 * 1024,
   // The text one $regex (contains, startsWith) searches for.
   regexChars: 1000,
   // Dates a CRM needs; outside this range is a typo or an attack on date encoding.

@@ -280,7 +280,8 @@ async function claimIds() {
   const client = databaseClient();
   const { REGISTRY, REGISTRY_BACKFILL } = require('./cloud/sharing');
   for (const statement of REGISTRY) await client.none(statement);
-  await oncePer('id-registry-1', async () => {
+  // -2: the ids still pointed at were added to the fill (a database that ran -1 runs it again).
+  await oncePer('id-registry-2', async () => {
     for (const statement of REGISTRY_BACKFILL) await client.none(statement);
   });
 }

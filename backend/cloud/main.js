@@ -267,8 +267,8 @@ Parse.Cloud.beforeSave('Activity', safely(async (request) => {
       if (!target) fail(`Activity.relatedTo: ${className} ${objectId} not found`);
       // Bounded: who reads them is recomputed in one statement when the deal changes hands.
       const most = rules.LIMITS.activitiesPerRecord;
-      if (!request.master && (await sharing.activitiesOn(className, objectId, most)) >= most) {
-        fail(`Activity.relatedTo: this ${className.toLowerCase()} holds ${most} activities, the most one deal or contact may`);
+      if (!request.master && (await sharing.activitiesOn(className, objectId, request.user.id, most)) >= most) {
+        fail(`Activity.relatedTo: you have logged ${most} activities on this ${className.toLowerCase()}, the most one user may on one deal or contact`);
       }
       activity.set('relatedTo', { className, objectId });
     }

@@ -139,11 +139,13 @@ async function afterActivityChange(activity) {
   if (rel && (rel.className === 'Deal' || rel.className === 'Contact')) await reshareActivities(rel.className, rel.objectId, activity.id);
 }
 
-/** How many activities are logged on the Deal or Contact `id`, counted up to `upTo`. */
-async function activitiesOn(className, id, upTo) {
+/** How many activities `author` has logged on the Deal or Contact `id`, counted up to `upTo`.
+ * (Per author: counted for all, an assignee who filled the owner's contact to the cap left the
+ * owner unable to log anything on it.) */
+async function activitiesOn(className, id, author, upTo) {
   const column = className === 'Deal' ? 'relatedDeal' : 'relatedContact';
   try {
-    const row = await db().one(`SELECT count(*)::int AS n FROM (SELECT 1 FROM "Activity" WHERE "${column}" = $1 LIMIT $2) s`, [id, upTo]);
+    const row = await db().one(`SELECT count(*)::int AS n FROM (SELECT 1 FROM "Activity" WHERE "${column}" = $1 AND "createdBy" = $2 LIMIT $3) s`, [id, author, upTo]);
     return row.n;
   } catch (error) {
     if (NOT_THERE.has(error.code)) return 0;
@@ -189,8 +191,14 @@ const REGISTRY = [
    END $$`,
   ...ID_CLASSES.map((c) => `CREATE OR REPLACE TRIGGER crm_claim_id BEFORE INSERT ON "${c}" FOR EACH ROW EXECUTE FUNCTION crm_claim_id()`),
 ];
-// Once per database: the ids taken before the registry, and those the earlier table of deleted
-// ids held (which it replaces).
+// Once per database: the ids taken before the registry, those the earlier table of deleted ids
+// held (which it replaces), and every id something still points at whose object is gone (a deal
+// deleted before any of this still has its activities): that one is nobody's to take (owner
+// NULL; even its owner's Undo is past). Idempotent.
+const POINTED_AT = [
+  ['Deal', 'Activity', 'relatedDeal'], ['Contact', 'Activity', 'relatedContact'], ['Contact', 'Deal', 'contact'],
+  ['Company', 'Deal', 'company'], ['Company', 'Contact', 'company'],
+];
 const REGISTRY_BACKFILL = [
   ...ID_CLASSES.map((c) => `INSERT INTO "crm_ids" SELECT '${c}', "objectId", "createdBy" FROM "${c}" ON CONFLICT DO NOTHING`),
   `DO $$ BEGIN
@@ -199,6 +207,8 @@ const REGISTRY_BACKFILL = [
        DROP TABLE "crm_deleted";
      END IF;
    END $$`,
+  ...POINTED_AT.map(([c, table, column]) => `INSERT INTO "crm_ids" SELECT DISTINCT '${c}', "${column}", NULL::text FROM "${table}"
+     WHERE "${column}" IS NOT NULL ON CONFLICT DO NOTHING`),
 ];
 
 /** Whether `userId` may create a `className` under `objectId`: not when it is (or was) someone

@@ -113,8 +113,18 @@ test('found attacking it: conditions in a where, and objects a batch or a GraphQ
   refusedGraphQL(await gql(aliased(49, 1000), undefined, attacker.token), '49 aliases of 1,000');
   refusedGraphQL(await gql('query($n: Int) { a: deals(first: $n) { edges { node { objectId } } } b: deals(first: $n) { edges { node { objectId } } } }', { n: 600 }, attacker.token), 'first from a variable');
   refusedGraphQL(await gql(aliased(11, 'null').replace(/\(first: null\)/g, ''), undefined, attacker.token), "11 collections of Parse's default 100");
+  // A variable's declared default counts too (sent with no variables, ten aliases of
+  // $n = 1000 read 10,000 deals).
+  const defaults = `query ($n: Int = 1000) { ${Array.from({ length: 10 }, (_, i) => `a${i}: deals(first: $n) { edges { node { objectId } } }`).join(' ')} }`;
+  refusedGraphQL(await gql(defaults, undefined, attacker.token), 'first from a default');
   const one = await gql(aliased(1, 1000), undefined, attacker.token);
   assert.ok(!one.json.errors, JSON.stringify(one.json.errors));
+  // A document of 1.3 MB of inline conditions cost 1.6 s of parsing, even without a session:
+  // refused by its size before it is parsed.
+  const inline = `{ deals(where: { OR: [${'{ title: { equalTo: "a" } }, '.repeat(60000)}] }) { count } }`;
+  const huge = await gql(inline, undefined, undefined);
+  assert.equal(huge.json.errors?.[0]?.extensions?.code, 102, JSON.stringify(huge.json).slice(0, 300));
+  assert.match(huge.json.errors[0].message, /at most 32768 characters/);
 });
 
 test("a user's sessions share one line: more log-ins do not buy more of the server", { timeout: 120_000 }, async () => {

@@ -285,12 +285,15 @@ test("found attacking it: an assignee cannot re-point a deal, nor plant enough a
   sql(`INSERT INTO "Activity" ("objectId", "createdAt", "updatedAt", "type", "subject", "relatedTo", "relatedDeal", "createdBy", "_rperm", "_wperm")
        SELECT 'plant' || lpad(i::text, 5, '0') || substr(md5(random()::text), 1, 6), now(), now(), 'note', 'plant ' || i,
               '{"className":"Deal","objectId":"${b.deal}"}'::jsonb, '${b.deal}', '${uma.id}', ${acl}, ${acl}
-       FROM generate_series(1, 4998) AS i`); // with Vera's call, 4,999
+       FROM generate_series(1, 4999) AS i`);
   const at = await call('POST', '/classes/Activity', { token: uma.token, body: { type: 'note', subject: 'the 5,000th', relatedTo: { className: 'Deal', objectId: b.deal } } });
   assert.equal(at.status, 201, JSON.stringify(at.json));
   const past = await call('POST', '/classes/Activity', { token: uma.token, body: { type: 'note', subject: 'one more', relatedTo: { className: 'Deal', objectId: b.deal } } });
-  assertRefused(past, 142, 'the 5,001st activity on one deal');
+  assertRefused(past, 142, "the assignee's 5,001st activity on one deal");
   assert.match(past.json.error, /5000 activities/);
+  // Per user: the planted ones do not stop the owner logging on her own deal.
+  const owners = await call('POST', '/classes/Activity', { token: b.vera.token, body: { type: 'call', subject: 'still mine to log', relatedTo: { className: 'Deal', objectId: b.deal } } });
+  assert.equal(owners.status, 201, JSON.stringify(owners.json));
   // Handed on with its 5,000, the deal's activities follow it at once.
   const walt = await signUp('walt');
   assert.equal((await call('PUT', `/classes/Deal/${b.deal}`, { token: b.vera.token, body: { assignedTo: user(walt.id) } })).status, 200);
@@ -331,8 +334,13 @@ test('a database from before sharing is shared on the next start, once', async (
   sql(`DELETE FROM "crm_migrations" WHERE "name" = 'share-assigned-deals-1'`);
   // And from before the id registry: the deal's id unclaimed, a deleted contact's id in the
   // table of deleted ids that came before it.
-  sql(`DELETE FROM "crm_migrations" WHERE "name" = 'id-registry-1'`);
-  sql(`DELETE FROM "crm_ids" WHERE "objectId" IN ('${b.deal}', 'gone${b.contact}')`);
+  // And a deal deleted before anything remembered deleted ids: its id is gone from every table
+  // but its activities still point at it (a former assignee who knew it took it, and read them).
+  const old = await create(b.vera, 'Deal', { title: 'Deleted long ago', assignedTo: user(uma.id) });
+  await create(b.vera, 'Activity', { type: 'note', subject: 'walk-away price', relatedTo: { className: 'Deal', objectId: old } });
+  assert.equal((await call('DELETE', `/classes/Deal/${old}`, { token: b.vera.token })).status, 200);
+  sql(`DELETE FROM "crm_migrations" WHERE "name" = 'id-registry-2'`);
+  sql(`DELETE FROM "crm_ids" WHERE "objectId" IN ('${b.deal}', 'gone${b.contact}', '${old}')`);
   sql(`CREATE TABLE "crm_deleted" ("className" text NOT NULL, "objectId" text NOT NULL, "createdBy" text, "at" timestamptz NOT NULL DEFAULT now(), PRIMARY KEY ("className", "objectId"))`);
   sql(`INSERT INTO "crm_deleted" VALUES ('Contact', 'gone${b.contact}', '${b.vera.id}')`);
 
@@ -357,6 +365,8 @@ test('a database from before sharing is shared on the next start, once', async (
     assert.equal(sql(`SELECT "createdBy" FROM "crm_ids" WHERE "className" = 'Deal' AND "objectId" = '${b.deal}'`), b.vera.id, 'the id taken before is claimed');
     assert.equal(sql(`SELECT "createdBy" FROM "crm_ids" WHERE "className" = 'Contact' AND "objectId" = 'gone${b.contact}'`), b.vera.id, 'a deleted id remembered before is kept');
     assert.equal(sql(`SELECT to_regclass('crm_deleted') IS NULL`), 't', 'the table it replaces is gone');
+    assert.equal(sql(`SELECT count(*) FROM "crm_ids" WHERE "objectId" = '${old}' AND "createdBy" IS NULL`), '1', 'an id still pointed at is claimed for nobody');
+    assertRefused(await call('POST', '/classes/Deal', { token: uma.token, body: { objectId: old, title: 'mine' } }), 137, 'taking the id of a deal deleted long ago');
   } finally {
     child.kill('SIGTERM');
   }

@@ -331,6 +331,14 @@ const FIELDS = {
         return null;
       },
     },
+    // The secret the app mixes into the user's import ids (www/src/data/settings.ts importKey).
+    importKey: {
+      kind: 'text',
+      check(v) {
+        if (typeof v !== 'string' || !/^[0-9a-f]{32}$/.test(v)) return 'must be 32 lowercase hexadecimal digits';
+        return null;
+      },
+    },
     probabilities: {
       check(v) {
         if (!v || typeof v !== 'object' || Array.isArray(v)) return 'must be an object of stage: percent';

@@ -107,11 +107,11 @@ const PROFILE = {
 };
 
 // A user's own settings (not in the product schema; the app's, like Profile): the forecast's
-// currency and stage probabilities. Private: one per user, its objectId the user's own, read and
+// currency and stage probabilities, and the secret mixed into their import ids. Private: one per user, its objectId the user's own, read and
 // written by that user only (Cloud Code sets an owner-only ACL; no manager or public access).
 const SETTINGS = {
   className: 'Settings',
-  fields: { currency: { type: 'String' }, probabilities: { type: 'Object' } },
+  fields: { currency: { type: 'String' }, probabilities: { type: 'Object' }, importKey: { type: 'String' } },
   classLevelPermissions: crmClp(),
 };
 

@@ -117,16 +117,20 @@ test('import deals through a cut connection: the retry creates each row once', a
   await context.close();
 });
 
-// The app's import id for a row, as plan.ts computes it (a hash of the user, the class, the
-// mapped values and the row's repeat count): what an attacker who guesses a row can compute.
-async function importId(userId, className, values) {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(`${userId}\n${className}\n${JSON.stringify(values)}\n0`));
+// The app's import id for a row, as plan.ts computes it: a hash of the user's import key (a
+// secret in their private Settings; none before it existed), the user, the class, the mapped
+// values and the row's repeat count.
+async function importId(userId, className, values, key) {
+  const text = `${key === undefined ? '' : `${key}\n`}${userId}\n${className}\n${JSON.stringify(values)}\n0`;
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
   return `i${Buffer.from(digest).subarray(0, 12).toString('hex')}`;
 }
 
-test("an import id taken by another user's record is reported, never counted as imported", async () => {
+test("import ids cannot be computed by another user; an id taken anyway is reported, never counted as imported", async () => {
   const me = await signUp('importvictim');
   const other = await signUp('importsquatter');
+  // Before the import key, ids were a hash of public facts: another user created deals under
+  // the victim's ids first, and those rows could never be imported (the id is theirs for good).
   // Deal fields in import order: title, amount, stage, expected close, company, contact, notes.
   const squatAssigned = await importId(me.id, 'Deal', ['Squat one', '10', 'lead', '', '', '', '']);
   const squatHidden = await importId(me.id, 'Deal', ['Squat two', '20', 'lead', '', '', '', '']);
@@ -144,10 +148,25 @@ test("an import id taken by another user's record is reported, never counted as 
   assert.match(await summary(page).textContent(), /0 already imported/);
   await page.getByRole('button', { name: 'Import 3 rows' }).click();
   const outcome = page.getByTestId('import-outcome');
-  await outcome.filter({ hasText: 'Created 1. Already there: 0. Failed: 2.' }).waitFor({ timeout: 20_000 });
+  await outcome.filter({ hasText: 'Created 3. Already there: 0. Failed: 0.' }).waitFor({ timeout: 20_000 });
+  const mine = async () => (await rest('GET', `/classes/Deal?where=${encodeURIComponent(JSON.stringify({ createdBy: { __type: 'Pointer', className: '_User', objectId: me.id } }))}&order=title`, undefined, me.token)).results.map((d) => d.title);
+  assert.deepEqual(await mine(), ['Mine', 'Squat one', 'Squat two']);
+  // The key is the victim's alone (their Settings are private): another user cannot read it.
+  const settings = await rest('GET', `/classes/Settings/${me.id}`, undefined, me.token);
+  assert.match(settings.importKey ?? '', /^[0-9a-f]{32}$/);
+  assert.equal((await rest('GET', `/classes/Settings/${me.id}`, undefined, other.token)).importKey, undefined);
+  // An id taken anyway (here with the key, which only the victim reads) is reported as such.
+  const taken = await importId(me.id, 'Deal', ['Squat three', '40', 'lead', '', '', '', ''], settings.importKey);
+  await rest('POST', '/classes/Deal', { objectId: taken, title: 'Squat three', amount: 40, stage: 'lead' }, other.token);
+  await page.getByRole('link', { name: 'Import' }).click();
+  await chooseFile(page, 'Deals', 'squat3.csv', ['Title,Amount,Stage', 'Squat three,40,lead', 'Mine,30,lead'].join('\n'));
+  await page.getByRole('button', { name: 'Check rows' }).click();
+  await summary(page).filter({ hasText: '1 to import' }).waitFor({ timeout: 15_000 });
+  assert.match(await summary(page).textContent(), /1 already imported/);
+  await page.getByRole('button', { name: 'Import 1 row' }).click();
+  await outcome.filter({ hasText: 'Created 0. Already there: 0. Failed: 1.' }).waitFor({ timeout: 20_000 });
   assert.match(await outcome.textContent(), /another user already has this row’s import id/);
-  const mine = await rest('GET', `/classes/Deal?where=${encodeURIComponent(JSON.stringify({ createdBy: { __type: 'Pointer', className: '_User', objectId: me.id } }))}`, undefined, me.token);
-  assert.deepEqual(mine.results.map((d) => d.title), ['Mine']);
+  assert.deepEqual(await mine(), ['Mine', 'Squat one', 'Squat two']);
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -167,3 +167,26 @@ export function useMySettings() {
   const state = useSyncExternalStore(s.subscribe, () => s.state);
   return { ...state, store: s };
 }
+
+/** The user's import key: a random secret kept in their private Settings and mixed into import
+ * ids (features/import/plan.ts importIds), so that no one else can compute them. Made on the
+ * first import; read back after writing it, so two tabs making one at once end with the same. */
+export async function importKey(client: CrmClient, userId: string): Promise<string> {
+  const read = async (): Promise<{ importKey?: string } | undefined> =>
+    rest(client, 'GET', `/classes/Settings/${userId}`).catch((err: { code?: string }) => {
+      if (err.code === 'OBJECT_NOT_FOUND') return undefined;
+      throw err;
+    });
+  const held = await read();
+  if (held?.importKey) return held.importKey;
+  const key = [...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, '0')).join('');
+  const put = () => rest(client, 'PUT', `/classes/Settings/${userId}`, { importKey: key });
+  if (held) await put();
+  else {
+    await rest(client, 'POST', '/classes/Settings', { objectId: userId, importKey: key }).catch((err: { code?: string }) => {
+      if (err.code !== 'DUPLICATE_VALUE') throw err;
+      return put();
+    });
+  }
+  return (await read())?.importKey ?? key;
+}

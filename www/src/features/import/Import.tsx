@@ -10,6 +10,7 @@ import { PageHeader } from '../../components/PageHeader';
 import { useSession } from '../../data/context';
 import { describeError } from '../../data/crm';
 import { FIELDS, guessMapping, importIds, planRows, type ImportKind, type Mapping, type PlannedRow } from './plan';
+import { importKey } from '../../data/settings';
 import { loadExisting, runImport, type ImportOutcome } from './run';
 
 const KINDS: { value: ImportKind; label: string }[] = [
@@ -105,8 +106,13 @@ export function Import() {
     reset();
     setBusy('checking');
     try {
-      const [existing, ids] = await Promise.all([loadExisting(client, kind, user.objectId), importIds(user.objectId, kind, parsed.rows, mapping)]);
-      setPlan(planRows(kind, parsed.rows, mapping, ids, existing, parsed.lines));
+      const userId = user.objectId;
+      const [existing, ids, earlierIds] = await Promise.all([
+        loadExisting(client, kind, userId),
+        importKey(client, userId).then((key) => importIds(userId, kind, parsed.rows, mapping, key)),
+        importIds(userId, kind, parsed.rows, mapping),
+      ]);
+      setPlan(planRows(kind, parsed.rows, mapping, ids, existing, parsed.lines, earlierIds));
     } catch (err) {
       setError(describeError(err));
     } finally {

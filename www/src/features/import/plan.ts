@@ -126,8 +126,9 @@ function parseDay(text: string): string | undefined {
 const quote = (s: string) => `“${s.length > 60 ? `${s.slice(0, 60)}…` : s}”`;
 
 /** Turns the mapped rows into objects, errors and duplicates. `ids` are the rows' import ids
- * (see importIds), in order; `existing` what the server holds. */
-export function planRows(kind: ImportKind, rows: Record<string, string>[], mapping: Mapping, ids: string[], existing: Existing, lines?: number[]): PlannedRow[] {
+ * (see importIds), in order; `existing` what the server holds; `earlierIds` the ids the same
+ * rows had before the user's import key (an import made then is still recognised). */
+export function planRows(kind: ImportKind, rows: Record<string, string>[], mapping: Mapping, ids: string[], existing: Existing, lines?: number[], earlierIds?: string[]): PlannedRow[] {
   const seenEmail = new Map<string, number>();
   const seenName = new Map<string, number>();
   const seenSite = new Map<string, number>();
@@ -137,7 +138,7 @@ export function planRows(kind: ImportKind, rows: Record<string, string>[], mappi
     const get = (key: string) => (mapping[key] ? (row[mapping[key]] ?? '').trim() : '');
     const opt = (key: string) => get(key) || undefined;
     const id = ids[i];
-    if (existing.ids.has(id)) return { line, alreadyImported: true };
+    if (existing.ids.has(id) || (earlierIds && existing.ids.has(earlierIds[i]))) return { line, alreadyImported: true };
     const required = FIELDS[kind].find((f) => f.required)!;
     if (!get(required.key)) return { line, error: `the ${required.label.toLowerCase()} is empty` };
     if (kind === 'Company') {
@@ -199,11 +200,14 @@ export function planRows(kind: ImportKind, rows: Record<string, string>[], mappi
   });
 }
 
-/** One import id per row: a hash of the user, the class, the row's mapped values and how many
- * identical rows came before it. The same file (or the same rows in another file) imported
- * again by the same user gives the same ids, so nothing is created twice, even if the first
- * run was cut off after the server had created some rows but before the app heard it. */
-export async function importIds(userId: string, kind: ImportKind, rows: Record<string, string>[], mapping: Mapping): Promise<string[]> {
+/** One import id per row: a hash of the user's import key, the user, the class, the row's
+ * mapped values and how many identical rows came before it. The same file (or the same rows in
+ * another file) imported again by the same user gives the same ids, so nothing is created twice,
+ * even if the first run was cut off after the server had created some rows but before the app
+ * heard it. The key is a secret of the user's (data/settings.ts importKey): without it (as
+ * before it existed) anyone could compute a user's ids from a row's content, create the object
+ * first and so refuse that row to its owner for good, or ask whether the owner had it. */
+export async function importIds(userId: string, kind: ImportKind, rows: Record<string, string>[], mapping: Mapping, key?: string): Promise<string[]> {
   const keys = FIELDS[kind].map((f) => f.key);
   const seen = new Map<string, number>();
   const enc = new TextEncoder();
@@ -211,7 +215,7 @@ export async function importIds(userId: string, kind: ImportKind, rows: Record<s
     const values = JSON.stringify(keys.map((k) => (mapping[k] ? (row[mapping[k]] ?? '').trim() : '')));
     const n = seen.get(values) ?? 0;
     seen.set(values, n + 1);
-    return enc.encode(`${userId}\n${kind}\n${values}\n${n}`);
+    return enc.encode(`${key === undefined ? '' : `${key}\n`}${userId}\n${kind}\n${values}\n${n}`);
   });
   // Hashed a thousand at a time in parallel (one await per row took seconds for 10,000 rows).
   const out: string[] = [];

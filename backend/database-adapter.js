@@ -5,6 +5,7 @@
 // matches (`objectId $in []`, which the adapter turns into `objectId IS NULL`, and objectId is
 // never null), before any query reaches SQL: finds, counts, distinct and the by-query writes.
 const { PostgresStorageAdapter } = require('parse-server/lib/Adapters/Storage/Postgres/PostgresStorageAdapter');
+const { Parse } = require('parse/node');
 
 const MATCHES_NOTHING = { objectId: { $in: [] } };
 
@@ -37,10 +38,9 @@ function hasEmptyIn(where) {
   });
 }
 
-// A statement PostgreSQL cancelled at the statement timeout (57014) reached the client as a bare
-// 500 "Internal server error"; it is answered as Parse's TIMEOUT (124), in words.
-const { Parse } = require('parse/node');
-// The same for a pattern PostgreSQL finds too complex to compile (2201B).
+// A statement PostgreSQL cancelled at the statement timeout (57014), or a pattern it finds too
+// complex to compile (2201B), reached the client as a bare 500 "Internal server error": they are
+// answered as Parse's TIMEOUT (124) and INVALID_QUERY (102), in words.
 const timedOut = (error) => {
   if (error && error.code === '57014') {
     throw new Parse.Error(Parse.Error.TIMEOUT, 'the query took longer than the server allows and was stopped: narrow it (fewer or simpler conditions)');

@@ -92,6 +92,10 @@ export function undoable(message: string, undo: () => Promise<void>, subject?: s
     id,
     color: 'gray',
     autoClose: 8000,
+    // Gone (closed, timed out, replaced): no longer the record's last.
+    onClose: () => {
+      if (subject && lastUndo.get(subject) === id) lastUndo.delete(subject);
+    },
     message: (
       <Group gap="xs" justify="space-between" wrap="nowrap" className="undo-line">
         <Text size="sm" style={{ flex: 1, minWidth: 0 }}>{message}</Text>

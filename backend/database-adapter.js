@@ -51,7 +51,17 @@ const timedOut = (error) => {
   throw error;
 };
 
-class CrmPostgresAdapter extends PostgresStorageAdapter {}
+class CrmPostgresAdapter extends PostgresStorageAdapter {
+  /** Parse rolls back a `transaction: true` batch with a refused sub-request by failing the
+   * transaction on purpose, and the adapter then rejected with pg-promise's BatchError (once
+   * rolled back), which reached the client as a bare 500: the rollback is what was asked for.
+   * (guard.js installTransactionRefusals answers the refusal.) */
+  abortTransactionalSession(session) {
+    return super.abortTransactionalSession(session).catch((error) => {
+      if (error?.name !== 'BatchError') throw error;
+    });
+  }
+}
 // Every adapter method that takes a query takes it third: (className, schema, query, ...).
 for (const method of ['find', 'count', 'distinct', 'deleteObjectsByQuery', 'updateObjectsByQuery', 'findOneAndUpdate', 'upsertOneObject']) {
   CrmPostgresAdapter.prototype[method] = function (className, schema, query, ...rest) {

@@ -739,6 +739,27 @@ function installLoginLockout(lockout) {
   };
 }
 
+/** A `transaction: true` batch with a refused sub-request: Parse rolls it back, then rejects
+ * with its results instead of an error, which its error handler answers as a bare 500
+ * ("Internal server error."). Answered instead with the first refusal's code, saying which
+ * sub-request it was and that nothing was written. Installed before the ParseServer is made. */
+function installTransactionRefusals() {
+  const batch = require('parse-server/lib/batch');
+  const Parse = require('parse/node');
+  const mountBatch = batch.mountOnto;
+  batch.mountOnto = (router) => mountBatch({
+    route: (method, path, handler) => router.route(method, path, (req) => handler(req).catch((error) => {
+      const results = error && Array.isArray(error.response) ? error.response : null;
+      const index = results ? results.findIndex((r) => r && typeof r.error === 'object') : -1;
+      if (index < 0) throw error;
+      const { code, error: message } = results[index].error;
+      throw new Parse.Error(Number.isInteger(code) ? code : Parse.Error.INTERNAL_SERVER_ERROR,
+        `request ${index + 1} of the transaction was refused, so none of it was written: ${message}`);
+    })),
+    tryRouteRequest: (...args) => router.tryRouteRequest(...args),
+  });
+}
+
 function lockedOutMessage() {
   // Parse's words for its own lockout, which clients (crm-wasm's ACCOUNT_LOCKED, the SDK's
   // users) already recognise.
@@ -1151,4 +1172,4 @@ function answerClientErrors(server) {
   });
 }
 
-module.exports = { accountLimiter, loginLockout, installLoginLockout, addressGroup, answerClientErrors, databaseShare, takeDatabasePeak, fairShare, restGuard, graphQLGuard, guardedWssAdapter, checkFrame, checkWhere, Refusal, CODE };
+module.exports = { accountLimiter, loginLockout, installLoginLockout, installTransactionRefusals, addressGroup, answerClientErrors, databaseShare, takeDatabasePeak, fairShare, restGuard, graphQLGuard, guardedWssAdapter, checkFrame, checkWhere, Refusal, CODE };

@@ -10,7 +10,7 @@ const { allowCrossDomain } = require('parse-server/lib/middlewares');
 const { allDefinitions } = require('./schema');
 const { outboxAdapter } = require('./mail-adapter');
 const { CrmPostgresAdapter, NoFilesAdapter } = require('./database-adapter');
-const { restGuard, graphQLGuard, guardedWssAdapter, answerClientErrors, accountLimiter, loginLockout, installLoginLockout, databaseShare, fairShare } = require('./guard');
+const { restGuard, graphQLGuard, guardedWssAdapter, answerClientErrors, accountLimiter, loginLockout, installLoginLockout, installTransactionRefusals, databaseShare, fairShare } = require('./guard');
 const { LIMITS, PASSWORD_PATTERN, PASSWORD_RULE, displayNameKey } = require('./rules');
 
 const env = (name, fallback) => process.env[name] || fallback;
@@ -42,6 +42,7 @@ async function main() {
   const databaseAdapter = new CrmPostgresAdapter({ uri: databaseURI });
   // Each client's share of the connection pool (guard.js databaseShare).
   databaseShare(databaseAdapter._client, { trackPeaks: process.env.CRM_TEST_HOOKS === '1' });
+  installTransactionRefusals();
   const api = new ParseServer({
     databaseAdapter,
     filesAdapter: new NoFilesAdapter(),

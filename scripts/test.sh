@@ -83,10 +83,12 @@ export CRM_TEST_MANAGER
 # wasm-bindgen-test gives each test file 20 s by default; on a busy machine (the CI box runs
 # two other checkouts' suites) the Live Query files, which wait on real reconnects, need more.
 export WASM_BINDGEN_TEST_TIMEOUT=${WASM_BINDGEN_TEST_TIMEOUT:-60}
+# --no-fail-fast: cargo stops at the first test file that fails, and the files after it went
+# uncounted (a CI run reported one failure and 16 tests fewer, with no way to tell which).
 step "browser tests: headless Chromium"
-run_counted browser-chromium wasm-pack test --headless --chrome --mode no-install
+run_counted browser-chromium wasm-pack test --headless --chrome --mode no-install -- --no-fail-fast
 step "browser tests: headless Firefox"
-run_counted browser-firefox wasm-pack test --headless --firefox --mode no-install
+run_counted browser-firefox wasm-pack test --headless --firefox --mode no-install -- --no-fail-fast
 
 step "backend tests"
 run_counted backend node --test tests/backend/

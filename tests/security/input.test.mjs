@@ -238,6 +238,22 @@ test('a batch answers each sub-request: a malformed one is refused alone, in its
     { method: 'DELETE', path: '/parse/classes/Deal/abc123' },
   ] } });
   assertRefused(tx, 142, 'a transaction with a malformed sub-request');
+  // One refused by Cloud Code once Parse runs it: rolled back, and said so with its code (Parse
+  // answered a bare 500 "Internal server error.").
+  const rolledBack = await call('POST', '/batch', { token: token(), body: { transaction: true, requests: [
+    { method: 'POST', path: '/parse/classes/Deal', body: { title: `${title} tx2`, stage: 'lead' } },
+    { method: 'POST', path: '/parse/classes/Deal', body: { title: `${title} tx3`, stage: 'no-such-stage' } },
+  ] } });
+  assertRefused(rolledBack, 142, 'a transaction with a sub-request Cloud Code refuses');
+  assert.match(rolledBack.json.error, /request 2 of the transaction was refused, so none of it was written: .*stage/);
+  const none2 = await call('GET', `/classes/Deal?where=${encodeURIComponent(JSON.stringify({ title: { $in: [`${title} tx2`, `${title} tx3`] } }))}`, { token: token() });
+  assert.deepEqual(none2.json.results, [], 'nothing of the transaction was written');
+  const whole = await call('POST', '/batch', { token: token(), body: { transaction: true, requests: [
+    { method: 'POST', path: '/parse/classes/Deal', body: { title: `${title} tx4`, stage: 'lead' } },
+    { method: 'POST', path: '/parse/classes/Deal', body: { title: `${title} tx5`, stage: 'won' } },
+  ] } });
+  assert.equal(whole.status, 200, JSON.stringify(whole.json));
+  assert.ok(whole.json.every((r) => r.success?.objectId), 'a transaction with nothing refused is written whole');
 });
 
 test('a wrong application id or key is refused with a code, not a bare 403', async () => {

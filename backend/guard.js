@@ -180,6 +180,10 @@ function checkRestRequest(method, path, body, query = {}) {
   if (method === 'GET') {
     checkWhere(query.where ?? b.where, route && route.className);
     checkPaging({ limit: query.limit ?? b.limit, skip: query.skip ?? b.skip });
+    if (route && route.objectId === undefined) {
+      const objects = rowsOf(path, { limit: query.limit ?? b.limit }) * (1 + includedPaths(query.include ?? b.include));
+      if (objects > LIMITS.objectsPerAnswer) refuse(CODE.INVALID_QUERY, tooManyIncluded(objects));
+    }
     const order = query.order ?? b.order;
     if (order !== undefined && (typeof order !== 'string' || !/^-?[A-Za-z_][A-Za-z0-9_]*(,-?[A-Za-z_][A-Za-z0-9_]*)*$/.test(order))) {
       refuse(CODE.INVALID_QUERY, 'order is a comma-separated list of field names, each optionally with "-"');
@@ -230,6 +234,7 @@ function checkBatch(body, countAccountRequest) {
   // Objects its reads may answer with, in all: 45 queries of 1,000 deals in one batch made a
   // 480 MB answer, and 100 of them a bare 500 ("Invalid string length").
   let rows = 0;
+  let objects = 0;
   body.requests.forEach((r, index) => {
     if (!r || typeof r !== 'object' || typeof r.method !== 'string' || typeof r.path !== 'string') {
       refuse(CODE.INVALID_JSON, 'each batch request needs a method and a path');
@@ -243,8 +248,13 @@ function checkBatch(body, countAccountRequest) {
     // Inside a batch Parse runs it without the session it needs and answered a raw PostgreSQL error.
     if (path === '/upgradeToRevocableSession') refuse(CODE.OPERATION_FORBIDDEN, 'upgradeToRevocableSession is a request of its own, not inside a batch');
     r.path = `/parse${path}`;
-    rows += method === 'GET' ? rowsOf(path, r.body) : 0;
+    if (method === 'GET') {
+      const read = rowsOf(path, r.body);
+      rows += read;
+      objects += read * (1 + includedPaths(r.body && r.body.include));
+    }
     if (rows > LIMITS.rowsPerRequest) refuse(CODE.INVALID_QUERY, `a batch may read at most ${LIMITS.rowsPerRequest} objects in all (the limits of its queries, 100 where unsaid): ask in pages`);
+    if (objects > LIMITS.objectsPerAnswer) refuse(CODE.INVALID_QUERY, tooManyIncluded(objects));
     const kind = accountKind(method, path, r.body);
     if (kind) countAccountRequest(kind);
     try {
@@ -265,6 +275,75 @@ function rowsOf(path, body) {
   if (!query) return 1;
   const limit = body && typeof body === 'object' ? Number(body.limit) : NaN;
   return Number.isInteger(limit) && limit >= 0 ? Math.min(limit, 1000) : 100;
+}
+
+/** How many objects each object of a query's answer may carry with it: one per path of its
+ * `include` ("contact.company" includes the contact and its company), and for "*" every
+ * pointer of a class (counted as Parse's includeCount, the most a request may name). */
+function includedPaths(include) {
+  if (include === undefined || include === null || include === '') return 0;
+  const named = Array.isArray(include) ? include.map(String) : String(include).split(',');
+  if (named.some((p) => p.trim() === '*')) return LIMITS.includeCount;
+  const paths = new Set();
+  for (const p of named) {
+    const parts = p.trim().split('.').filter(Boolean);
+    for (let i = 1; i <= parts.length; i++) paths.add(parts.slice(0, i).join('.'));
+  }
+  return paths.size;
+}
+
+const tooManyIncluded = (objects) => `an answer may hold at most ${LIMITS.objectsPerAnswer} objects, each included one counted under every object that points at it; this request asks for up to ${objects}: ask for fewer objects (limit) or fewer includes`;
+
+/** The characters JSON adds to `text` by escaping it: one per quote, backslash, tab or line
+ * break (\n), five per other control character (\u0001). */
+function escapesIn(text) {
+  const short = text.length - text.replace(/["\\\b\f\n\r\t]/g, '').length;
+  const long = /[\u0000-\u0007\u000B\u000E-\u001F]/.test(text) ? text.length - text.replace(/[\u0000-\u0007\u000B\u000E-\u001F]/g, '').length : 0;
+  return short + 5 * long;
+}
+
+/** Whether `value`, written as JSON, would be longer than `budget` characters (about: strings
+ * with their escapes, keys and numbers counted). Stops counting once past it, so a huge answer costs
+ * no more than a small one; a shared object is counted each time, as JSON writes it. */
+function longerThan(value, budget) {
+  let chars = 0;
+  const stack = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v === 'string') chars += v.length + 3 + (v.length > 32 ? escapesIn(v) : 0);
+    else if (v && typeof v === 'object') {
+      if (typeof v.toJSON === 'function') {
+        const json = v.toJSON();
+        if (json !== v) stack.push(json);
+        continue;
+      }
+      if (Array.isArray(v)) {
+        chars += 2;
+        for (const x of v) stack.push(x);
+      } else {
+        for (const k in v) {
+          if (!Object.hasOwn(v, k)) continue;
+          chars += k.length + 4;
+          stack.push(v[k]);
+        }
+      }
+    } else chars += 8;
+    if (chars > budget) return true;
+  }
+  return false;
+}
+
+/** Refuses an answer whose JSON would be longer than LIMITS.answerChars, before Parse writes it:
+ * writing it holds the one Node process (a 242 MB answer took two seconds and a gigabyte). */
+function boundAnswers(res) {
+  const json = res.json.bind(res);
+  res.json = (answer) => {
+    if (res.statusCode < 300 && longerThan(answer, LIMITS.answerChars)) {
+      res.status(413);
+      return json({ code: CODE.OBJECT_TOO_LARGE, error: `the answer would be over ${LIMITS.answerChars / (1024 * 1024)} M characters of JSON: ask for fewer objects (limit), fewer fields (keys) or fewer includes` });
+    }
+    return json(answer);
+  };
 }
 
 /** Sends Parse only the sub-requests the gate let through, and puts each refusal back in its
@@ -359,6 +438,7 @@ function restGuard({ limiter }) {
   return (req, res, next) => {
     // Every refusal carries a code, the files routes' too ("Permission denied" had none).
     addMissingCodes(res);
+    boundAnswers(res);
     if (/^\/files\//i.test(req.path)) return next();
     // Parse's password-reset and verification pages post HTML forms, not JSON.
     if (/^\/apps\//i.test(req.path)) return next();
@@ -427,8 +507,9 @@ function checkGraphQL(body) {
     refuse(CODE.INVALID_QUERY, `a GraphQL document may be at most ${LIMITS.graphQLDocumentChars} characters (this one: ${body.query.length}); send long values as variables`);
   }
   if (typeof body.query === 'string') {
-    const rows = graphQLRows(body.query, body.variables);
+    const { rows, objects } = graphQLRows(body.query, body.variables);
     if (rows > LIMITS.rowsPerRequest) refuse(CODE.INVALID_QUERY, `a request may read at most ${LIMITS.rowsPerRequest} objects in all; this one asks for ${rows} (first/last over its fields, 100 where unsaid): ask in pages`);
+    if (objects > LIMITS.objectsPerAnswer) refuse(CODE.INVALID_QUERY, tooManyIncluded(objects));
   }
   for (const t of texts) {
     if (t.includes('\u0000')) refuse(CODE.INVALID_JSON, 'text must not contain NUL characters');
@@ -443,9 +524,10 @@ function checkGraphQL(body) {
 
 // The class collections Parse's GraphQL API answers (100 objects each unless told otherwise).
 const GRAPHQL_COLLECTIONS = /\b(companies|contacts|deals|activities|users|roles|sessions|profiles|settingses|objects)\b/;
-/** How many objects a GraphQL document may read: `first`/`last` of every field that has one (a
- * variable's value; 100 when unsaid or not a number), and 100 for every collection field that
- * has neither. Aliases run a field many times: 49 aliased deals(first: 1000) of long notes made
+/** How many objects a GraphQL document may read (`rows`): `first`/`last` of every field that
+ * has one (a variable's value; 100 when unsaid or not a number), and 100 for every collection
+ * field that has neither; and how many its answer may hold (`objects`), each row with the
+ * objects selected under it. Aliases run a field many times: 49 aliased deals(first: 1000) of long notes made
  * a 490 MB answer. An unparsable document counts 0 (Parse answers its syntax error). */
 function graphQLRows(query, variables) {
   if (!/\b(first|last)\b/.test(query) && !GRAPHQL_COLLECTIONS.test(query)) return 0;
@@ -475,19 +557,45 @@ function graphQLRows(query, variables) {
   };
   // A collection read for its count alone (no edges selected) reads no objects.
   const readsObjects = (node) => Boolean(node.selectionSet && node.selectionSet.selections.some((f) => f.kind !== 'Field' || f.name.value === 'edges'));
+  const fragments = new Map(document.definitions.filter((d) => d.kind === 'FragmentDefinition').map((d) => [d.name.value, d]));
+  // The objects each row of a collection carries: every field with fields of its own under
+  // its edges' node (a pointer Parse includes), but the ACL; fragments followed, to a depth.
+  const carried = (selectionSet, depth = 0) => {
+    if (!selectionSet || depth > LIMITS.jsonDepth) return 0;
+    let n = 0;
+    for (const s of selectionSet.selections) {
+      if (s.kind === 'Field') {
+        if (s.selectionSet && s.name.value !== 'ACL') n += 1 + carried(s.selectionSet, depth + 1);
+      } else if (s.kind === 'InlineFragment') {
+        n += carried(s.selectionSet, depth + 1);
+      } else if (s.kind === 'FragmentSpread' && fragments.has(s.name.value)) {
+        n += carried(fragments.get(s.name.value).selectionSet, depth + 1);
+      }
+    }
+    return n;
+  };
+  const nodesOf = (field) => {
+    const edges = field.selectionSet.selections.find((f) => f.kind === 'Field' && f.name.value === 'edges');
+    const node = edges && edges.selectionSet && edges.selectionSet.selections.find((f) => f.kind === 'Field' && f.name.value === 'node');
+    return node ? node.selectionSet : null;
+  };
   let rows = 0;
+  let objects = 0;
   visitGraphQL(document, {
     Field(node) {
       const counted = (node.arguments || []).filter((a) => a.name.value === 'first' || a.name.value === 'last');
       if (!readsObjects(node)) return;
+      let read = 0;
       if (counted.length > 0) {
-        rows += Math.max(...counted.map((a) => valueOf(a.value) ?? 100));
+        read = Math.max(...counted.map((a) => valueOf(a.value) ?? 100));
       } else if (GRAPHQL_COLLECTIONS.test(node.name.value)) {
-        rows += 100;
+        read = 100;
       }
+      rows += read;
+      objects += read * (1 + carried(nodesOf(node)));
     },
   });
-  return rows;
+  return { rows, objects };
 }
 
 // Account endpoints are limited per client address and minute (rules.RATE_LIMITS), with one
@@ -1172,4 +1280,4 @@ function answerClientErrors(server) {
   });
 }
 
-module.exports = { accountLimiter, loginLockout, installLoginLockout, installTransactionRefusals, addressGroup, answerClientErrors, databaseShare, takeDatabasePeak, fairShare, restGuard, graphQLGuard, guardedWssAdapter, checkFrame, checkWhere, Refusal, CODE };
+module.exports = { accountLimiter, loginLockout, installLoginLockout, installTransactionRefusals, longerThan, includedPaths, addressGroup, answerClientErrors, databaseShare, takeDatabasePeak, fairShare, restGuard, graphQLGuard, guardedWssAdapter, checkFrame, checkWhere, Refusal, CODE };

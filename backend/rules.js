@@ -59,6 +59,16 @@ const LIMITS = {
   // Objects one request may read in all: a batch's queries, a GraphQL document's fields (one
   // query of Parse's maxLimit, 1,000, is the most a single REST request reads).
   rowsPerRequest: 1000,
+  // Objects one answer holds, counting an included object each time it appears (Parse repeats
+  // it under every object that points at it): 1,000 deals with five includes of long notes made
+  // a 242 MB answer, and sixteen at once took the server 60 s and 2.5 GB. 1,000 objects with
+  // two includes (the app's deals with company and contact) fit.
+  objectsPerAnswer: 3000,
+  // Paths one query may include (Parse's requestComplexity.includeCount).
+  includeCount: 10,
+  // The characters of one answer's JSON text, estimated before Parse writes it (whatever
+  // objects it holds): refused past this, so that no answer holds the server for long.
+  answerChars: 32 * 1024 * 1024,
   // A GraphQL document's text (values may come as variables, which are checked as JSON).
   graphQLDocumentChars: 32 * 1024,
   // The text one $regex (contains, startsWith) searches for.
@@ -107,6 +117,8 @@ function isoDateProblem(iso) {
 
 // ---- field rules: each returns a problem in words, or null --------------------------------
 
+// C0 control characters but tab, line feed and carriage return.
+const CONTROL = /[\u0001-\u0008\u000B\u000C\u000E-\u001F]/;
 const text = (max, { required = false } = {}) => ({
   kind: 'text',
   required,
@@ -114,6 +126,8 @@ const text = (max, { required = false } = {}) => ({
     if (typeof v !== 'string') return 'must be text';
     if (v.length > max) return `must be at most ${max} characters`;
     if (v.includes('\u0000')) return 'must not contain NUL characters';
+    // JSON writes each as six characters (\u0001): 10,000 of them made a note of 60,000.
+    if (CONTROL.test(v)) return 'must not contain control characters (other than tab and line breaks)';
     if (required && v.trim() === '') return 'is required';
     return null;
   },

@@ -76,7 +76,7 @@ async function main() {
     requestComplexity: {
       batchRequestLimit: 100,
       includeDepth: 3,
-      includeCount: 10,
+      includeCount: LIMITS.includeCount,
       queryDepth: 4,
       subqueryDepth: 2,
       subqueryLimit: 1000,

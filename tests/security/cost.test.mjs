@@ -127,6 +127,61 @@ test('found attacking it: conditions in a where, and objects a batch or a GraphQ
   assert.match(huge.json.errors[0].message, /at most 32768 characters/);
 });
 
+test('found attacking it: an answer holds at most 3,000 objects, included ones counted each time, and notes cannot be inflated by escapes', async () => {
+  // 1,000 deals of 10,000 control characters each (written by JSON as six characters apiece)
+  // with five includes answered 242 MB; sixteen such requests at once took the server 60 s and
+  // 2.5 GB. Control characters but tab and line breaks are refused in text now.
+  const inflated = await call('POST', '/classes/Deal', { token: attacker.token, body: { title: 'inflated', notes: '\u0001'.repeat(100) } });
+  assertRefused(inflated, 142, 'notes of control characters');
+  assert.match(inflated.json.error, /control characters/);
+  const lines = await call('POST', '/classes/Deal', { token: attacker.token, body: { title: 'lines', notes: 'one\ttwo\r\nthree\nfour' } });
+  assert.equal(lines.status, 201, 'tabs and line breaks are text');
+  // An included object is counted under every object that points at it: 1,000 deals with five
+  // paths (contact.company includes the contact too) hold up to 6,000; with two, 3,000.
+  const find = (limit, include) => call('GET', `/classes/Deal?limit=${limit}&include=${include}`, { token: attacker.token });
+  const five = await find(1000, 'company,contact.company,assignedTo,createdBy');
+  assertRefused(five, 102, '1,000 deals with five includes');
+  assert.match(five.json.error, /at most 3000 objects.*up to 6000/);
+  assertRefused(await find(1000, '*'), 102, "1,000 deals with every pointer ('*')");
+  assert.equal((await find(1000, 'company,contact')).status, 200, "the app's 1,000 deals with their company and contact");
+  assert.equal((await find(500, 'company,contact.company')).status, 200, '500 deals with three includes');
+  // The same through a batch's reads in all, and through _method GET.
+  const reads = (n, limit, include) => Array.from({ length: n }, () => ({ method: 'GET', path: '/parse/classes/Deal', body: { limit, include } }));
+  assertRefused(await call('POST', '/batch', { token: attacker.token, body: { requests: reads(3, 300, 'company,contact,assignedTo') } }), 102, 'three reads of 300 deals with three includes');
+  assert.equal((await call('POST', '/batch', { token: attacker.token, body: { requests: reads(2, 300, 'company,contact,assignedTo') } })).status, 200);
+  assertRefused(await call('POST', '/classes/Deal', { token: attacker.token, body: { _method: 'GET', limit: 1000, include: ['company', 'contact', 'assignedTo'] } }), 102, 'include as a list');
+  // GraphQL includes a pointer wherever its fields are selected.
+  const deep = await gql('{ deals(first: 1000) { edges { node { objectId company { name } contact { name company { name } } } } } }', undefined, attacker.token);
+  assert.equal(deep.json.errors?.[0]?.extensions?.code, 102, JSON.stringify(deep.json).slice(0, 300));
+  assert.match(deep.json.errors[0].message, /at most 3000 objects/);
+  const fragment = await gql('query { deals(first: 1000) { edges { node { ...F } } } } fragment F on Deal { company { name } contact { name } assignedTo { username } }', undefined, attacker.token);
+  assert.equal(fragment.json.errors?.[0]?.extensions?.code, 102, `through a fragment: ${JSON.stringify(fragment.json).slice(0, 300)}`);
+  const fits = await gql('{ deals(first: 1000) { edges { node { objectId company { name } ACL { public { read } } } } } }', undefined, attacker.token);
+  assert.ok(!fits.json.errors, JSON.stringify(fits.json.errors));
+  // Within those counts, an answer is at most 32 M characters of JSON: 550 deals of 10,000
+  // quotes (written as 20,000 characters), each with a company and a contact of the same, are
+  // refused before Parse writes them (16 answers of 61 MB at once took 885 MB); a page of 250
+  // of them is served.
+  const quotes = '"'.repeat(10_000);
+  const pointer = (className, r) => ({ __type: 'Pointer', className, objectId: r.json.objectId });
+  const company = await call('POST', '/classes/Company', { token: attacker.token, body: { name: 'Quoted', notes: quotes } });
+  const contact = await call('POST', '/classes/Contact', { token: attacker.token, body: { name: 'Quoted', notes: quotes, company: pointer('Company', company) } });
+  for (let b = 0; b < 22; b++) {
+    const requests = Array.from({ length: 25 }, () => ({ method: 'POST', path: '/parse/classes/Deal', body: { title: 'quoted', notes: quotes, company: pointer('Company', company), contact: pointer('Contact', contact) } }));
+    const r = await call('POST', '/batch', { token: attacker.token, body: { requests } });
+    assert.ok(r.status === 200 && r.json.every((x) => x.success), JSON.stringify(r.json).slice(0, 300));
+  }
+  const quoted = (limit) => call('GET', `/classes/Deal?limit=${limit}&include=company,contact&where=${encodeURIComponent(JSON.stringify({ title: 'quoted' }))}`, { token: attacker.token });
+  const long = await quoted(1000);
+  assert.equal(long.status, 413, JSON.stringify(long.json).slice(0, 300));
+  assertRefused({ ...long, status: 400 }, 116, 'an answer of 33 M characters');
+  assert.match(long.json.error, /ask for fewer objects/);
+  const page = await quoted(250);
+  assert.equal(page.status, 200);
+  assert.equal(page.json.results.length, 250);
+  assert.equal(page.json.results[0].company.notes, quotes);
+});
+
 test("a user's sessions share one line: more log-ins do not buy more of the server", { timeout: 120_000 }, async () => {
   const mallory = await signUp('multi');
   // Three more sessions of the same user, each from a log-in.

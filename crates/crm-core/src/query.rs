@@ -250,6 +250,28 @@ pub struct Query {
 
 /// Parse's default page is 100; its hard upper bound on a page is configurable, 1000 is safe.
 pub const MAX_LIMIT: u32 = 1000;
+/// Objects one answer of the backend may hold, an included object counted under every object
+/// that points at it (`objectsPerAnswer` in backend/rules.js, checked by a test).
+pub const OBJECTS_PER_ANSWER: u32 = 3000;
+
+/// The objects each result of a query carries with it: one per path of its `include`
+/// ("contact.company" includes the contact and its company), as the backend counts them.
+pub fn included_paths(include: &[String]) -> u32 {
+    let mut paths = std::collections::BTreeSet::new();
+    for path in include {
+        let parts: Vec<&str> = path.split('.').filter(|p| !p.is_empty()).collect();
+        for i in 1..=parts.len() {
+            paths.insert(parts[..i].join("."));
+        }
+    }
+    paths.len() as u32
+}
+
+/// The largest page of `query` the backend answers: [`MAX_LIMIT`] objects, fewer when each
+/// carries included ones.
+pub fn page_limit(query: &Query) -> u32 {
+    (OBJECTS_PER_ANSWER / (1 + included_paths(&query.include))).clamp(1, MAX_LIMIT)
+}
 
 impl Query {
     pub fn new() -> Self {

@@ -124,3 +124,28 @@ fn the_schema_the_client_knows_is_the_backends() {
         );
     }
 }
+
+/// A number in backend/rules.js's LIMITS, by its name.
+fn backend_limit(name: &str) -> u64 {
+    let path = format!("{}/../../backend/rules.js", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let at = text
+        .find(&format!("  {name}: "))
+        .unwrap_or_else(|| panic!("{name} is not in LIMITS"));
+    let digits: String = text[at + name.len() + 4..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    digits
+        .parse()
+        .unwrap_or_else(|_| panic!("{name} is not a number"))
+}
+
+#[test]
+fn pages_fit_the_backends_answer_limits() {
+    assert_eq!(
+        backend_limit("objectsPerAnswer"),
+        u64::from(crm_core::query::OBJECTS_PER_ANSWER)
+    );
+    assert!(u64::from(crm_core::query::MAX_LIMIT) <= backend_limit("rowsPerRequest"));
+}

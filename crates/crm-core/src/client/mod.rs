@@ -391,6 +391,60 @@ mod tests {
     }
 
     #[test]
+    fn find_all_pages_fit_the_backends_answer_and_halve_when_it_is_too_long() {
+        let deals = |n: usize| {
+            let results: Vec<Value> = (0..n)
+                .map(|i| json!({"objectId": format!("d{i:05}"), "title": "t"}))
+                .collect();
+            Ok(json!({ "results": results }))
+        };
+        let c = client(vec![
+            server(parse_code::OBJECT_TOO_LARGE), // 750 deals of long notes: too long
+            deals(375),
+            deals(100), // fewer than a page: the last
+        ]);
+        c.set_session(Some(Session {
+            user: Default::default(),
+            session_token: "r:t".into(),
+        }));
+        let query = Query {
+            include: vec!["company".into(), "contact.company".into()],
+            ..Query::new()
+        };
+        let all: Vec<Deal> = run(c.find_all(&query)).unwrap();
+        assert_eq!(all.len(), 475);
+        let limits: Vec<String> = c
+            .platform
+            .sent
+            .borrow()
+            .iter()
+            .map(|r| {
+                r.params
+                    .iter()
+                    .find(|(k, _)| k == "limit")
+                    .map(|(_, v)| v.clone())
+                    .unwrap_or_default()
+            })
+            .collect();
+        // Three included paths: 3,000 / 4 = 750 a page; then halves, kept.
+        assert_eq!(limits, ["750", "375", "375"]);
+        assert_eq!(crate::query::page_limit(&Query::new()), MAX_LIMIT);
+        // Past the halving, the refusal is the caller's.
+        let c = client(vec![server(parse_code::OBJECT_TOO_LARGE); 10]);
+        c.set_session(Some(Session {
+            user: Default::default(),
+            session_token: "r:t".into(),
+        }));
+        let err = run(c.find_all::<Deal>(&Query::new())).unwrap_err();
+        assert_eq!(err.parse_code(), Some(parse_code::OBJECT_TOO_LARGE));
+        assert_eq!(
+            c.platform.sent.borrow().len(),
+            10,
+            "1000, 500, 250, 125, 62, 31, 15, 7, 3, 1"
+        );
+    }
+
+    #[test]
     fn a_burned_request_id_is_renewed_once_for_a_create_that_never_landed() {
         let c = client(vec![
             server(parse_code::DUPLICATE_REQUEST), // the id was taken by a request that died

@@ -7,8 +7,9 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::{Client, Platform};
+use crate::error::parse_code::OBJECT_TOO_LARGE;
 use crate::error::{CrmError, Result};
-use crate::query::{Constraint, Query, MAX_LIMIT};
+use crate::query::{page_limit, Constraint, Query, MAX_LIMIT};
 use crate::rest;
 use crate::schema::HasSchema;
 
@@ -96,12 +97,15 @@ impl<P: Platform> Client<P> {
 
     /// Every matching object, page by page (`limit` and `skip` of the query are ignored).
     /// Without an order it walks by objectId (stable even while objects are added); with one it
-    /// pages with skip, objectId breaking ties.
+    /// pages with skip, objectId breaking ties. Pages are as large as the backend answers
+    /// ([`page_limit`]: fewer objects when each carries included ones); a page the backend
+    /// finds too long to answer (116: long texts) is asked again in halves.
     pub async fn find_all<T: HasSchema + DeserializeOwned>(&self, query: &Query) -> Result<Vec<T>> {
         let mut all: Vec<T> = Vec::new();
         let by_cursor = query.order.is_empty();
+        let mut limit = page_limit(query);
         let mut page_query = Query {
-            limit: Some(MAX_LIMIT),
+            limit: Some(limit),
             skip: None,
             ..query.clone()
         };
@@ -126,8 +130,15 @@ impl<P: Platform> Client<P> {
             } else {
                 q.skip = Some(all.len() as u32);
             }
-            let page: Vec<T> = self.find(&q).await?;
-            let done = page.len() < MAX_LIMIT as usize;
+            q.limit = Some(limit);
+            let page: Vec<T> = match self.find(&q).await {
+                Err(e) if e.parse_code() == Some(OBJECT_TOO_LARGE) && limit > 1 => {
+                    limit /= 2;
+                    continue;
+                }
+                answer => answer?,
+            };
+            let done = page.len() < limit as usize;
             all.extend(page);
             if done {
                 return Ok(all);

@@ -66,9 +66,9 @@ const LIMITS = {
   objectsPerAnswer: 3000,
   // Paths one query may include (Parse's requestComplexity.includeCount).
   includeCount: 10,
-  // The characters of one answer's JSON text, estimated before Parse writes it (whatever
-  // objects it holds): refused past this, so that no answer holds the server for long.
-  answerChars: 32 * 1024 * 1024,
+  // The bytes of one answer's JSON (UTF-8), estimated before Parse writes it (whatever objects
+  // it holds): refused past this, so that no answer holds the server for long.
+  answerBytes: 32 * 1024 * 1024,
   // A GraphQL document's text (values may come as variables, which are checked as JSON).
   graphQLDocumentChars: 32 * 1024,
   // The text one $regex (contains, startsWith) searches for.

@@ -17,12 +17,17 @@ test('included paths count every step of a dotted path once, and "*" as the most
   assert.equal(includedPaths('company,contact.company.owner'), 4);
   assert.equal(includedPaths(['company', 'contact']), 2);
   assert.equal(includedPaths('*'), LIMITS.includeCount);
+  // includeAll includes every pointer; a dotted key includes the pointers on its way.
+  assert.equal(includedPaths(undefined, { includeAll: true }), LIMITS.includeCount);
+  assert.equal(includedPaths(undefined, { includeAll: 'true' }), LIMITS.includeCount);
+  assert.equal(includedPaths('company', { keys: 'notes,company.notes,contact.company.notes' }), 3);
 });
 
-test("an answer's length is measured as JSON writes it, a shared object each time, and stops once past", () => {
+test("an answer's length is measured in bytes as JSON writes it, a shared object each time, and stops once past", () => {
   const company = { objectId: 'c1', name: 'x'.repeat(10_000) };
   const deals = Array.from({ length: 1000 }, (_, i) => ({ objectId: `d${i}`, title: 't', company }));
-  const written = JSON.stringify({ results: deals }).length;
+  const bytes = (v) => Buffer.byteLength(JSON.stringify(v));
+  const written = bytes({ results: deals });
   // The estimate is within a few percent of what JSON writes, under or over.
   assert.ok(longerThan({ results: deals }, written * 0.95), 'longer than 95% of it');
   assert.ok(!longerThan({ results: deals }, written * 1.05), 'not longer than 105% of it');
@@ -31,10 +36,13 @@ test("an answer's length is measured as JSON writes it, a shared object each tim
   assert.ok(!longerThan({ results: [company] }, 20_000));
   // Escapes count: a quote is written as two characters, a control character as six.
   const quoted = { notes: '"'.repeat(10_000), lines: 'a\n'.repeat(5000), old: '\u0001'.repeat(1000) };
-  const length = JSON.stringify(quoted).length;
+  const length = bytes(quoted);
   assert.ok(longerThan(quoted, length * 0.97) && !longerThan(quoted, length * 1.03), `${length}`);
+  // In UTF-8: a note of 10,000 euro signs is 30,000 bytes.
+  const euros = { notes: '€'.repeat(10_000) };
+  assert.ok(longerThan(euros, bytes(euros) * 0.97) && !longerThan(euros, bytes(euros) * 1.03));
   // Dates and other objects with toJSON are measured as written.
-  assert.ok(!longerThan({ at: new Date(0) }, 40));
+  assert.ok(!longerThan({ at: new Date(0) }, 100) && longerThan({ at: new Date(0) }, 20));
   // Past the budget it stops: a huge answer costs no more than the budget's worth of walking.
   let read = 0;
   const counted = { get title() { read += 1; return 'x'.repeat(100); } };

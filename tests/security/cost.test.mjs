@@ -156,10 +156,26 @@ test('found attacking it: an answer holds at most 3,000 objects, included ones c
   assert.match(deep.json.errors[0].message, /at most 3000 objects/);
   const fragment = await gql('query { deals(first: 1000) { edges { node { ...F } } } } fragment F on Deal { company { name } contact { name } assignedTo { username } }', undefined, attacker.token);
   assert.equal(fragment.json.errors?.[0]?.extensions?.code, 102, `through a fragment: ${JSON.stringify(fragment.json).slice(0, 300)}`);
+  // A second helper: a fragment on the connection hid its edges (120 MB), and aliases of notes
+  // under each deal were not counted at all (30 of them under 1,000 deals answered 900 MB; 150,
+  // a bare 500). A field is asked for once per object.
+  const onConnection = await gql('query { deals(first: 1000) { ...F } } fragment F on DealConnection { edges { node { notes company { notes } contact { notes company { notes } } } } }', undefined, attacker.token);
+  assert.equal(onConnection.json.errors?.[0]?.extensions?.code, 102, `a fragment on the connection: ${JSON.stringify(onConnection.json).slice(0, 300)}`);
+  const aliases = await gql(`{ deals(first: 10) { edges { node { ${Array.from({ length: 30 }, (_, i) => `n${i}: notes`).join(' ')} } } } }`, undefined, attacker.token);
+  assert.equal(aliases.json.errors?.[0]?.extensions?.code, 102, `aliases of notes: ${JSON.stringify(aliases.json).slice(0, 300)}`);
+  assert.match(aliases.json.errors[0].message, /notes is asked for under more than one name/);
+  const twoDeals = await gql('{ a: deals(first: 5) { edges { node { objectId title } } } b: deals(first: 5) { edges { node { objectId title } } } }', undefined, attacker.token);
+  assert.ok(!twoDeals.json.errors, `collections may still be aliased: ${JSON.stringify(twoDeals.json.errors)}`);
+  // includeAll, and dotted keys (which include the pointers on their way), count as includes.
+  assertRefused(await call('GET', '/classes/Deal?limit=1000&includeAll=true', { token: attacker.token }), 102, 'includeAll');
+  assertRefused(await call('GET', '/classes/Deal?limit=1000&keys=notes,company.notes,contact.company.notes', { token: attacker.token }), 102, 'dotted keys');
+  // A transaction with a master-key route answered a bare 500 ("Permission denied", no code).
+  const schemas = await call('POST', '/batch', { token: attacker.token, body: { transaction: true, requests: [{ method: 'GET', path: '/parse/schemas' }] } });
+  assertRefused(schemas, 119, 'a transaction reading /schemas');
   const fits = await gql('{ deals(first: 1000) { edges { node { objectId company { name } ACL { public { read } } } } } }', undefined, attacker.token);
   assert.ok(!fits.json.errors, JSON.stringify(fits.json.errors));
-  // Within those counts, an answer is at most 32 M characters of JSON: 550 deals of 10,000
-  // quotes (written as 20,000 characters), each with a company and a contact of the same, are
+  // Within those counts, an answer is at most 32 MB of JSON: 550 deals of 10,000 quotes
+  // (written as 20,000 characters), each with a company and a contact of the same, are
   // refused before Parse writes them (16 answers of 61 MB at once took 885 MB); a page of 250
   // of them is served.
   const quotes = '"'.repeat(10_000);
@@ -174,7 +190,7 @@ test('found attacking it: an answer holds at most 3,000 objects, included ones c
   const quoted = (limit) => call('GET', `/classes/Deal?limit=${limit}&include=company,contact&where=${encodeURIComponent(JSON.stringify({ title: 'quoted' }))}`, { token: attacker.token });
   const long = await quoted(1000);
   assert.equal(long.status, 413, JSON.stringify(long.json).slice(0, 300));
-  assertRefused({ ...long, status: 400 }, 116, 'an answer of 33 M characters');
+  assertRefused({ ...long, status: 400 }, 116, 'an answer of 33 MB');
   assert.match(long.json.error, /ask for fewer objects/);
   const page = await quoted(250);
   assert.equal(page.status, 200);
@@ -242,7 +258,8 @@ test('GraphQL over its depth or field limits, or introspection, is refused with 
   const fields = Array.from({ length: 210 }, (_, i) => `a${i}: objectId`).join(' ');
   const wide = await gql(`{ deals { edges { node { ${fields} } } } }`, undefined, attacker.token);
   assert.equal(wide.status, 400);
-  assert.match(wide.json.errors[0].message, /exceeds maximum allowed/);
+  // (The gate refuses it first now: the same field under 210 names.)
+  assert.match(wide.json.errors[0].message, /exceeds maximum allowed|asked for under more than one name/);
   assert.equal(wide.json.errors[0].extensions.code, 102, JSON.stringify(wide.json));
   let deep = 'name';
   for (let i = 0; i < 13; i++) deep = `ofType { ${deep} }`;

@@ -83,12 +83,20 @@ export CRM_TEST_MANAGER
 # wasm-bindgen-test gives each test file 20 s by default; on a busy machine (the CI box runs
 # two other checkouts' suites) the Live Query files, which wait on real reconnects, need more.
 export WASM_BINDGEN_TEST_TIMEOUT=${WASM_BINDGEN_TEST_TIMEOUT:-60}
-# --no-fail-fast: cargo stops at the first test file that fails, and the files after it went
-# uncounted (a CI run reported one failure and 16 tests fewer, with no way to tell which).
+# One test file at a time: cargo stops at the first file that fails, and the files after it
+# went uncounted (a CI run reported one failure and 16 tests fewer, with no way to tell which).
+# (wasm-pack hands cargo's --no-fail-fast to `cargo build` too, which refuses it.)
+browser_tests() {
+  local rc=0 file
+  for file in tests/browser*.rs; do
+    wasm-pack test "$@" --mode no-install --test "$(basename "$file" .rs)" || rc=1
+  done
+  return "$rc"
+}
 step "browser tests: headless Chromium"
-run_counted browser-chromium wasm-pack test --headless --chrome --mode no-install -- --no-fail-fast
+run_counted browser-chromium browser_tests --headless --chrome
 step "browser tests: headless Firefox"
-run_counted browser-firefox wasm-pack test --headless --firefox --mode no-install -- --no-fail-fast
+run_counted browser-firefox browser_tests --headless --firefox
 
 step "backend tests"
 run_counted backend node --test tests/backend/

@@ -278,6 +278,11 @@ test('settings: the forecast in my currency with my stage probabilities, kept on
   await form.getByLabel('Currency').click();
   await form.getByLabel('Currency').fill('EUR');
   await page.getByRole('option', { name: /^EUR/ }).click();
+  // Out of range is kept as typed and told at the field (it was dropped without a word).
+  await form.getByLabel('Lead (%)').fill('150');
+  await form.getByText('From 0 to 100').waitFor();
+  assert.equal(await form.getByLabel('Lead (%)').inputValue(), '150 %');
+  assert.equal(await form.getByRole('button', { name: 'Save forecast settings' }).isDisabled(), true);
   await form.getByLabel('Lead (%)').fill('40');
   await form.getByLabel('Proposal (%)').fill('80');
   // Lead above Qualified is allowed, and said.

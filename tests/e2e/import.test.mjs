@@ -116,6 +116,9 @@ test('import deals through a cut connection: the retry creates each row once', a
   assert.equal(one.amount, 1200.5);
   assert.equal(one.stage, 'proposal');
   assert.equal(one.expectedCloseDate.iso, '2027-01-15T00:00:00.000Z');
+  // Its card shows the amount as imported, cents and all (it was rounded to $1,201).
+  await page.getByRole('link', { name: 'Pipeline' }).click();
+  await page.getByText('$1,200.50').first().waitFor({ timeout: 15_000 });
   await context.close();
 });
 

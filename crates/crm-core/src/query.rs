@@ -254,17 +254,14 @@ pub const MAX_LIMIT: u32 = 1000;
 /// that points at it (`objectsPerAnswer` in backend/rules.js, checked by a test).
 pub const OBJECTS_PER_ANSWER: u32 = 3000;
 
-/// The objects each result of a query carries with it: one per path of its `include`
-/// ("contact.company" includes the contact and its company), as the backend counts them.
+/// The objects each result of a query may carry with it: one per step of each path of its
+/// `include` ("contact.company": the contact and its company). A prefix named again counts
+/// again, so this is never fewer than the backend counts (it counts each path once).
 pub fn included_paths(include: &[String]) -> u32 {
-    let mut paths = std::collections::BTreeSet::new();
-    for path in include {
-        let parts: Vec<&str> = path.split('.').filter(|p| !p.is_empty()).collect();
-        for i in 1..=parts.len() {
-            paths.insert(parts[..i].join("."));
-        }
-    }
-    paths.len() as u32
+    include
+        .iter()
+        .map(|p| 1 + p.matches('.').count() as u32)
+        .sum()
 }
 
 /// The largest page of `query` the backend answers: [`MAX_LIMIT`] objects, fewer when each
@@ -1361,5 +1358,25 @@ mod wire_tests {
             .unwrap_err()
             .to_string();
         assert!(e.starts_with("missing field `field` at line 1"), "{e}");
+    }
+
+    #[test]
+    fn included_paths_count_each_step_of_each_path() {
+        use super::{included_paths, page_limit};
+        let paths =
+            |v: &[&str]| included_paths(&v.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        assert_eq!(paths(&[]), 0);
+        assert_eq!(paths(&["company", "contact"]), 2);
+        assert_eq!(
+            paths(&["contact.company", "contact"]),
+            3,
+            "at least the backend's 2"
+        );
+        assert_eq!(paths(&["company", "contact.company.owner"]), 4);
+        let q = Query {
+            include: vec!["company".into(), "contact.company".into()],
+            ..Query::new()
+        };
+        assert_eq!(page_limit(&q), 750);
     }
 }

@@ -4,16 +4,19 @@ export const locale = typeof navigator !== 'undefined' ? navigator.language : un
 
 let currency = 'USD';
 const moneyIn = (code: string) => new Intl.NumberFormat(locale, { style: 'currency', currency: code, maximumFractionDigits: 0 });
+// One deal's amount as entered: cents shown when it has them ($1,234.50, not $1,235).
+const exactIn = (code: string) => new Intl.NumberFormat(locale, { style: 'currency', currency: code });
 const compactIn = (code: string) => new Intl.NumberFormat(locale, { style: 'currency', currency: code, notation: 'compact', maximumFractionDigits: 1 });
 let money = moneyIn(currency);
+let exact = exactIn(currency);
 let compact = compactIn(currency);
 
 /** Amounts are shown in `code` (ISO 4217) from now on. */
 export function setCurrency(code: string) {
   if (code === currency) return;
   try {
-    const [m, c] = [moneyIn(code), compactIn(code)];
-    [currency, money, compact] = [code, m, c];
+    const [m, e, c] = [moneyIn(code), exactIn(code), compactIn(code)];
+    [currency, money, exact, compact] = [code, m, e, c];
   } catch { /* an unknown code: keep the current one */ }
 }
 export const currencyCode = () => currency;
@@ -30,6 +33,8 @@ const percent = new Intl.NumberFormat(locale, { style: 'percent', maximumFractio
 const number = new Intl.NumberFormat(locale, { maximumFractionDigits: 1 });
 
 export const formatMoney = (n: number | undefined | null) => (n === undefined || n === null ? '—' : money.format(n));
+/** One record's amount: whole amounts as formatMoney writes them, others with their cents. */
+export const formatAmount = (n: number | undefined | null) => (n === undefined || n === null ? '—' : Number.isInteger(n) ? money.format(n) : exact.format(n));
 export const formatMoneyCompact = (n: number) => compact.format(n);
 export const formatPercent = (n: number | undefined) => (n === undefined ? '—' : percent.format(n));
 export const formatNumber = (n: number) => number.format(n);

@@ -4,7 +4,7 @@ import { useDraggable } from '@dnd-kit/core';
 import { ActionIcon, Avatar, Group, Menu, Text, Tooltip } from '@mantine/core';
 import { IconArrowsExchange, IconBuilding, IconCalendar, IconUser } from '@tabler/icons-react';
 import type { Activity, Deal, Stage } from 'crm-wasm';
-import { formatDate, formatMoney, initials, isOverdue, refName } from '../../lib/format';
+import { formatDate, formatAmount, initials, isOverdue, refName } from '../../lib/format';
 import { STAGES, isOpen, stageLabel } from '../../lib/stages';
 import { NextStep } from '../activities/NextStep';
 
@@ -92,7 +92,7 @@ function CardBody({ deal, me, menu, nameOf, next }: { deal: Deal; me?: string; m
       )}
       <NextStep next={next} closed={!isOpen(deal.stage)} className="card-next" />
       <Group justify="space-between" gap={4} mt={4} wrap="nowrap">
-        <Text size="sm" fw={650}>{formatMoney(deal.amount)}</Text>
+        <Text size="sm" fw={650}>{formatAmount(deal.amount)}</Text>
         {owner && (
           <Tooltip label={owner === 'You' ? 'Assigned to you' : `Assigned to ${ownerName ?? 'a colleague'}`}>
             {owner === 'You' ? (

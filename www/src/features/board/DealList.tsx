@@ -12,7 +12,7 @@ import { bulkDelete, bulkUpdateDeals } from '../../data/actions';
 import { useNextActivities } from '../../data/activities';
 import { useSession } from '../../data/context';
 import { useMyTeam } from '../../data/team';
-import { formatDate, formatMoney, isOverdue, refName } from '../../lib/format';
+import { formatDate, formatAmount, formatMoney, isOverdue, refName } from '../../lib/format';
 import { isOpen, stageInfo } from '../../lib/stages';
 import { NextStep } from '../activities/NextStep';
 import { compareDeals } from './filters';
@@ -122,7 +122,7 @@ export function DealList({ version, sort, onSort }: { version: number; sort: Sor
                     {d.company?.objectId ? <Anchor component={Link} to={`/companies/${d.company.objectId}`} c="dimmed" size="sm" lineClamp={1}>{refName(d.company) ?? 'Company'}</Anchor> : null}
                   </Table.Td>
                   <Table.Td className="hide-phone"><Badge variant="light" color={info.color} data-testid="deal-stage" miw="max-content">{info.label}</Badge></Table.Td>
-                  <Table.Td ta="right">{formatMoney(d.amount)}</Table.Td>
+                  <Table.Td ta="right">{formatAmount(d.amount)}</Table.Td>
                   <Table.Td className="hide-phone" data-testid="deal-owner">{owner(d)}</Table.Td>
                   <Table.Td className="hide-phone" c={overdue ? 'red.8' : undefined} fw={overdue ? 600 : undefined} data-overdue={overdue || undefined}>{formatDate(d.expectedCloseDate)}</Table.Td>
                   <Table.Td className="hide-phone" maw={220}><NextStep next={next?.('Deal', d.objectId!)} closed={!isOpen(d.stage)} /></Table.Td>

@@ -12,7 +12,7 @@ import { SharedNotice } from '../../components/SharedNotice';
 import { getRecord, isOffline, updateRecord, withChanges } from '../../data/records';
 import { describeError } from '../../data/crm';
 import { useQuery } from '../../data/hooks';
-import { formatMoney, initials, refName } from '../../lib/format';
+import { formatAmount, formatMoney, initials, refName } from '../../lib/format';
 import { stageInfo } from '../../lib/stages';
 import { DeleteCompany } from './DeleteCompany';
 import { compareDeals } from '../board/filters';
@@ -136,7 +136,7 @@ export function CompanyPage() {
                         <Anchor component={Link} to={`/deals/${d.objectId}`} state={back} size="sm">{d.title}</Anchor>
                         {refName(d.contact) && <Text size="xs" c="dimmed">{refName(d.contact)}</Text>}
                       </div>
-                      <Group gap={6} wrap="nowrap" style={{ flexShrink: 0 }}><Badge variant="light" color={stageInfo(d.stage).color} style={{ flexShrink: 0 }}>{stageInfo(d.stage).label}</Badge><Text size="sm">{formatMoney(d.amount)}</Text></Group>
+                      <Group gap={6} wrap="nowrap" style={{ flexShrink: 0 }}><Badge variant="light" color={stageInfo(d.stage).color} style={{ flexShrink: 0 }}>{stageInfo(d.stage).label}</Badge><Text size="sm">{formatAmount(d.amount)}</Text></Group>
                     </Group>
                   ))}
                 </Stack>

@@ -15,7 +15,7 @@ import { useAccess } from '../../data/access';
 import { SharedNotice } from '../../components/SharedNotice';
 import { describeError } from '../../data/crm';
 import { useQuery } from '../../data/hooks';
-import { formatMoney, initials, refName } from '../../lib/format';
+import { formatAmount, initials, refName } from '../../lib/format';
 import { compareDeals } from '../board/filters';
 import { stageInfo } from '../../lib/stages';
 import { NextStep } from '../activities/NextStep';
@@ -124,7 +124,7 @@ export function ContactPage() {
                   {deals.data?.slice().sort(compareDeals({ key: 'title', descending: false })).map((d) => (
                     <Group key={d.objectId} justify="space-between" wrap="nowrap">
                       <Anchor component={Link} to={`/deals/${d.objectId}`} state={back} size="sm">{d.title}</Anchor>
-                      <Group gap={6} wrap="nowrap" style={{ flexShrink: 0 }}><Badge variant="light" color={stageInfo(d.stage).color} style={{ flexShrink: 0 }}>{stageInfo(d.stage).label}</Badge><Text size="sm">{formatMoney(d.amount)}</Text></Group>
+                      <Group gap={6} wrap="nowrap" style={{ flexShrink: 0 }}><Badge variant="light" color={stageInfo(d.stage).color} style={{ flexShrink: 0 }}>{stageInfo(d.stage).label}</Badge><Text size="sm">{formatAmount(d.amount)}</Text></Group>
                     </Group>
                   ))}
                 </Stack>

@@ -13,7 +13,7 @@ import { useSession } from '../../data/context';
 import { describeError } from '../../data/crm';
 import { usePipeline, useQuery } from '../../data/hooks';
 import { useOwnerOptions } from '../../data/team';
-import { dayToIso, formatDate, formatMoney, isoToDay, refName } from '../../lib/format';
+import { dayToIso, formatDate, formatAmount, isoToDay, refName } from '../../lib/format';
 import { STAGE_OPTIONS, isOpen, stageInfo } from '../../lib/stages';
 import { NextStep } from '../activities/NextStep';
 import { Activities } from './Activities';
@@ -161,6 +161,8 @@ function DealRecord({ deal, base, form, setForm, onSaved, onDeleted, closingRef 
   const companyOptions = (companies.data ?? []).map((c) => ({ value: c.objectId!, label: c.name }));
   if (deal.company?.objectId && !companyOptions.some((o) => o.value === deal.company!.objectId)) companyOptions.push({ value: deal.company.objectId, label: companyName ?? 'Current company' });
   const contactOptions = (contacts.data ?? []).map((c) => ({ value: c.objectId!, label: c.name }));
+  // A colleague's contact (or one not loaded yet) is still named, not shown as "None".
+  if (deal.contact?.objectId && !contactOptions.some((o) => o.value === deal.contact!.objectId)) contactOptions.push({ value: deal.contact.objectId, label: refName(deal.contact) ?? 'Current contact' });
   const ownerOptions = useOwnerOptions();
   if (form.owner && !ownerOptions.some((o) => o.value === form.owner)) ownerOptions.push({ value: form.owner, label: 'A colleague' });
   const handingOn = form.owner !== base.owner && base.owner === user.objectId && deal.createdBy?.objectId !== user.objectId;
@@ -172,7 +174,7 @@ function DealRecord({ deal, base, form, setForm, onSaved, onDeleted, closingRef 
     <Stack gap="md">
       <Group gap="xs">
         <Badge color={stageInfo(deal.stage).color} variant="light">{stageInfo(deal.stage).label}</Badge>
-        <Text size="sm" fw={600}>{formatMoney(deal.amount)}</Text>
+        <Text size="sm" fw={600}>{formatAmount(deal.amount)}</Text>
         {deal.expectedCloseDate && <Text size="sm" c="dimmed">Closes {formatDate(deal.expectedCloseDate)}</Text>}
         {deal.stage === 'lost' && deal.lostReason && <Text size="sm" c="dimmed" data-testid="lost-reason">Lost: {deal.lostReason}</Text>}
       </Group>

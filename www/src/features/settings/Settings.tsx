@@ -138,7 +138,9 @@ function Forecast() {
                 label={`${s.label} (%)`}
                 min={0}
                 max={100}
-                clampBehavior="strict"
+                // Not clamped: 150 typed stays 150 and is told at the field (strict clamping
+                // dropped the keystroke without a word).
+                clampBehavior="none"
                 allowDecimal={false}
                 suffix=" %"
                 value={form.probabilities[s.id]}

@@ -37,6 +37,8 @@ const LIMITS = {
   // Open Live Query connections from one address (the load test opens 50 from loopback).
   connectionsPerAddress: 200,
   frameBytes: 64 * 1024,
+  // Event frames waiting to be read by one Live Query client before its socket is closed.
+  liveBufferedBytes: 8 * 1024 * 1024,
   framesPer10s: 200,
   // Requests one client (a session; without one, an address) has in Parse at once, and how many
   // more may wait in line behind them (guard.js fairShare). Parse's database pool has 10

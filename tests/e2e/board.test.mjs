@@ -292,6 +292,14 @@ test('new deal: a contact brings their company, a company narrows the contacts, 
     input.dispatchEvent(paste);
   });
   assert.equal(await amount.inputValue(), '$25,000');
+  // Typed key by key with its thousands comma (Mantine took the comma for a decimal point:
+  // "25,000" saved $25), and no further than cents.
+  await amount.fill('');
+  await amount.pressSequentially('25,000');
+  assert.equal(await amount.inputValue(), '$25,000');
+  await amount.fill('');
+  await amount.pressSequentially('1234.567');
+  assert.equal(await amount.inputValue(), '$1,234.56');
   // And typed key by key: 2.5k.
   await amount.fill('');
   await amount.pressSequentially('2.5k');

@@ -203,6 +203,7 @@ test('export: the contacts list as shown, with its filter, and the board', async
   await page.goto(boardUrl(app));
   await page.getByText('Exported deal').waitFor({ timeout: 10_000 });
   const deals = await download();
-  assert.equal(deals, 'Title,Amount,Stage,Expected close,Company,Contact,Notes\r\nZola deal,7,Lead,,Zed & Co,Émile Zola,\r\nExported deal,42,Won,,,,');
+  // With each deal's owner, by the name the team sees (here the user's own).
+  assert.equal(deals, `Title,Amount,Stage,Expected close,Company,Contact,Notes,Owner\r\nZola deal,7,Lead,,Zed & Co,Émile Zola,,${me.username}\r\nExported deal,42,Won,,,,,${me.username}`);
   await context.close();
 });

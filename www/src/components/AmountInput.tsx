@@ -32,6 +32,10 @@ export function AmountInput({ value, onChange, ...props }: Omit<NumberInputProps
     <NumberInput
       prefix={moneyPrefix()}
       thousandSeparator=","
+      // Mantine takes "," as a decimal point too: "25,000" typed key by key saved $25.
+      allowedDecimalSeparators={['.']}
+      // Amounts are in cents at most (1234.567 was kept, and shown as $1,234.57).
+      decimalScale={2}
       min={0}
       // A minus showed "-$500" and then saved $0 without a word: amounts are never negative.
       allowNegative={false}

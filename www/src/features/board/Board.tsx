@@ -10,7 +10,7 @@ import { DATE_INPUT_FORMAT } from '../../lib/format';
 import { useDisclosure } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { IconFilter, IconPlus, IconSearch } from '@tabler/icons-react';
-import type { Stage } from 'crm-wasm';
+import type { Deal, Stage } from 'crm-wasm';
 import { backFrom } from '../../lib/back';
 import { usePhone } from '../../lib/layout';
 import { moveDealUndoable } from '../../data/actions';
@@ -39,6 +39,9 @@ export function Board() {
   const { sort, setSort, sortParam, setSortParam } = useDealSort();
   useApplySort(pipeline, sort);
   const { dealId } = useParams();
+  const team = useMyTeam();
+  // The export names each deal's owner, as the board's cards do.
+  const dealColumns = [...DEAL_COLUMNS, { header: 'Owner', value: (d: Deal) => team.nameOf(d.assignedTo?.objectId) }];
   // The board or the list (?view=list), with the same filters.
   const [params, setParams] = useSearchParams();
   const view = params.get('view') === 'list' ? 'list' : 'board';
@@ -60,7 +63,6 @@ export function Board() {
   const [creating, setCreating] = useState(false);
   const [dragging, setDragging] = useState<string>();
   const [askLost, setAskLost] = useState<string>();
-  const team = useMyTeam();
   // The owner filter comes from the URL only; its search text follows it (a cleared filter
   // clears the text, a chosen owner shows their name), and typing changes only the text.
   const ownerOptions = useOwnerOptions();
@@ -125,7 +127,7 @@ export function Board() {
         )}
         {showFilters && (
           <>
-            <ExportCsv name="deals" rows={() => dealsWithContactNames(workspace, pipeline.columns().flatMap((c) => pipeline.page(c.stage, 0, c.count)))} columns={DEAL_COLUMNS} onError={(e) => notifications.show({ color: 'red', title: 'The deals were not exported', message: describeError(e) })} />
+            <ExportCsv name="deals" rows={() => dealsWithContactNames(workspace, pipeline.columns().flatMap((c) => pipeline.page(c.stage, 0, c.count)))} columns={dealColumns} onError={(e) => notifications.show({ color: 'red', title: 'The deals were not exported', message: describeError(e) })} />
             <TextInput
               aria-label="Search deals"
               placeholder="Search title or company"

@@ -72,7 +72,7 @@ export function Companies() {
         {error && <Alert color="red" variant="light" role="alert" mt="sm">{error}</Alert>}
       </Paper>
       <Group gap="sm" mb="sm">
-        <TextInput aria-label="Search companies" placeholder="Search name, industry, website" leftSection={<IconSearch size={16} />} value={search} onChange={(e) => setParam('q', e.currentTarget.value)} className="grow" />
+        <TextInput aria-label="Search companies" placeholder="Search name, industry, website" leftSection={<IconSearch size={16} />} value={search} onChange={(e) => setParam('q', e.currentTarget.value)} className="grow-search" />
         <NativeSelect aria-label="Sort companies" value={sort} onChange={(e) => setParam('sort', e.currentTarget.value === 'name' ? '' : e.currentTarget.value)} data={[{ value: 'name', label: 'Name A–Z' }, { value: '-name', label: 'Name Z–A' }, { value: '-updatedAt', label: 'Recently updated' }]} />
         <ExportCsv name="companies" rows={() => rows} empty={rows.length === 0} columns={COMPANY_COLUMNS} />
       </Group>

@@ -76,7 +76,7 @@ export function Contacts() {
         {error && <Alert color="red" variant="light" role="alert" mt="sm">{error}</Alert>}
       </Paper>
       <Group gap="sm" mb="sm">
-        <TextInput aria-label="Search contacts" placeholder="Search name, e-mail, phone, company" leftSection={<IconSearch size={16} />} value={search} onChange={(e) => setParam('q', e.currentTarget.value)} className="grow" />
+        <TextInput aria-label="Search contacts" placeholder="Search name, e-mail, phone, company" leftSection={<IconSearch size={16} />} value={search} onChange={(e) => setParam('q', e.currentTarget.value)} className="grow-search" />
         <NativeSelect aria-label="Sort contacts" value={sort} onChange={(e) => setParam('sort', e.currentTarget.value === 'name' ? '' : e.currentTarget.value)} data={[{ value: 'name', label: 'Name A–Z' }, { value: '-name', label: 'Name Z–A' }, { value: '-updatedAt', label: 'Recently updated' }]} />
         <ExportCsv name="contacts" rows={() => rows} empty={rows.length === 0} columns={CONTACT_COLUMNS} />
       </Group>

@@ -109,7 +109,8 @@ function parseAmount(text: string): number | undefined {
   const t = text.replace(/[\s$€£¥]/g, '').replace(/,(?=\d{3}(\D|$))/g, '');
   if (!/^-?\d+(\.\d+)?$/.test(t)) return undefined;
   const n = Number(t);
-  return Number.isFinite(n) ? n : undefined;
+  // To the cent, as the amount field takes it.
+  return Number.isFinite(n) ? Math.round(n * 100) / 100 : undefined;
 }
 
 function parseStage(text: string): Stage | undefined {

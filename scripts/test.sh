@@ -86,10 +86,24 @@ export WASM_BINDGEN_TEST_TIMEOUT=${WASM_BINDGEN_TEST_TIMEOUT:-60}
 # One test file at a time: cargo stops at the first file that fails, and the files after it
 # went uncounted (a CI run reported one failure and 16 tests fewer, with no way to tell which).
 # (wasm-pack hands cargo's --no-fail-fast to `cargo build` too, which refuses it.)
+# A file whose page stopped answering before any test reported ("Failed to detect test as
+# having been run": ChromeDriver gives up after 300 s) is run once more, and said so. Seen in
+# Chromium on browser_local, intermittently, since 2026-11-30 (not understood: the page's
+# main thread is idle and does not answer; the session notes have what was measured). A test
+# that fails an assertion is never run again.
 browser_tests() {
-  local rc=0 file
+  local rc=0 file out
   for file in tests/browser*.rs; do
-    wasm-pack test "$@" --mode no-install --test "$(basename "$file" .rs)" || rc=1
+    out=$(mktemp)
+    if ! wasm-pack test "$@" --mode no-install --test "$(basename "$file" .rs)" 2>&1 | tee "$out"; then
+      if grep -q 'Failed to detect test as having been run' "$out" && ! grep -q '^test result' "$out"; then
+        echo "=== RUN AGAIN: the browser stopped answering before $(basename "$file" .rs) reported (above); once more"
+        wasm-pack test "$@" --mode no-install --test "$(basename "$file" .rs)" || rc=1
+      else
+        rc=1
+      fi
+    fi
+    rm -f "$out"
   done
   return "$rc"
 }

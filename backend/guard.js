@@ -181,7 +181,7 @@ function checkRestRequest(method, path, body, query = {}) {
     checkWhere(query.where ?? b.where, route && route.className);
     checkPaging({ limit: query.limit ?? b.limit, skip: query.skip ?? b.skip });
     if (route && route.objectId === undefined) {
-      const objects = rowsOf(path, { limit: query.limit ?? b.limit }) * (1 + includedPaths(query.include ?? b.include, { includeAll: query.includeAll ?? b.includeAll, keys: query.keys ?? b.keys }));
+      const objects = objectsRead(path, { limit: query.limit ?? b.limit, include: query.include ?? b.include, includeAll: query.includeAll ?? b.includeAll, keys: query.keys ?? b.keys });
       if (objects > LIMITS.objectsPerAnswer) refuse(CODE.INVALID_QUERY, tooManyIncluded(objects));
     }
     const order = query.order ?? b.order;
@@ -251,7 +251,7 @@ function checkBatch(body, countAccountRequest) {
     if (method === 'GET') {
       const read = rowsOf(path, r.body);
       rows += read;
-      objects += read * (1 + includedPaths(r.body && r.body.include, r.body || {}));
+      objects += objectsRead(path, r.body || {});
     }
     if (rows > LIMITS.rowsPerRequest) refuse(CODE.INVALID_QUERY, `a batch may read at most ${LIMITS.rowsPerRequest} objects in all (the limits of its queries, 100 where unsaid): ask in pages`);
     if (objects > LIMITS.objectsPerAnswer) refuse(CODE.INVALID_QUERY, tooManyIncluded(objects));
@@ -295,6 +295,10 @@ function includedPaths(include, { includeAll, keys } = {}) {
   return paths.size;
 }
 
+/** The objects a GET on `path` with `params` (limit, include, includeAll, keys) may answer,
+ * its included ones counted under each result. */
+const objectsRead = (path, params) => rowsOf(path, params) * (1 + includedPaths(params.include, params));
+
 const tooManyIncluded = (objects) => `an answer may hold at most ${LIMITS.objectsPerAnswer} objects, each included one counted under every object that points at it; this request asks for up to ${objects}: ask for fewer objects (limit) or fewer includes`;
 
 /** The characters JSON adds to `text` by escaping it: one per quote, backslash, tab or line
@@ -305,9 +309,10 @@ function escapesIn(text) {
   return short + 5 * long;
 }
 
-/** Whether `value`, written as JSON in UTF-8, would be longer than `budget` bytes (about: strings
- * with their escapes, keys and numbers counted; a short string as if each character took 3). Stops counting once past it, so a huge answer costs
- * no more than a small one; a shared object is counted each time, as JSON writes it. */
+/** Whether `value`, written as JSON in UTF-8, would be longer than `budget` bytes (about:
+ * strings with their escapes, keys and numbers counted; a short string as if each character
+ * took 3). Stops counting once past it, so a huge answer costs no more than a small one; a
+ * shared object is counted each time, as JSON writes it. */
 function longerThan(value, budget) {
   let chars = 0;
   const stack = [value];
@@ -509,11 +514,19 @@ function checkGraphQL(body) {
   if (typeof body.query === 'string' && body.query.length > LIMITS.graphQLDocumentChars) {
     refuse(CODE.INVALID_QUERY, `a GraphQL document may be at most ${LIMITS.graphQLDocumentChars} characters (this one: ${body.query.length}); send long values as variables`);
   }
+  // Parsed once for the counts below; an unparsable document is left to Parse (its syntax
+  // error, in words).
+  let document = null;
   if (typeof body.query === 'string') {
-    const { rows, objects } = graphQLRows(body.query, body.variables);
+    try {
+      document = parseGraphQL(body.query);
+    } catch { /* Parse answers it */ }
+  }
+  if (document) {
+    const { rows, objects } = graphQLRows(document, body.variables);
     if (rows > LIMITS.rowsPerRequest) refuse(CODE.INVALID_QUERY, `a request may read at most ${LIMITS.rowsPerRequest} objects in all; this one asks for ${rows} (first/last over its fields, 100 where unsaid): ask in pages`);
     if (objects > LIMITS.objectsPerAnswer) refuse(CODE.INVALID_QUERY, tooManyIncluded(objects));
-    const repeated = repeatedGraphQLField(body.query);
+    const repeated = repeatedGraphQLField(document);
     if (repeated) refuse(CODE.INVALID_QUERY, `${repeated.slice(0, 40)} is asked for under more than one name in one object: ask for each field once`);
   }
   for (const t of texts) {
@@ -543,15 +556,9 @@ function fieldsOfSelection(document) {
   return fields;
 }
 
-/** A field asked for under more than one name in one object of a GraphQL document (aliases of
- * notes: 30 under each of 1,000 deals answered 900 MB), or null. */
-function repeatedGraphQLField(query) {
-  let document;
-  try {
-    document = parseGraphQL(query);
-  } catch {
-    return null;
-  }
+/** A field asked for under more than one name in one object of a parsed GraphQL document
+ * (aliases of notes: 30 under each of 1,000 deals answered 900 MB), or null. */
+function repeatedGraphQLField(document) {
   const fields = fieldsOfSelection(document);
   let repeated = null;
   visitGraphQL(document, {
@@ -573,18 +580,12 @@ function repeatedGraphQLField(query) {
 
 // The class collections Parse's GraphQL API answers (100 objects each unless told otherwise).
 const GRAPHQL_COLLECTIONS = /\b(companies|contacts|deals|activities|users|roles|sessions|profiles|settingses|objects)\b/;
-/** How many objects a GraphQL document may read (`rows`): `first`/`last` of every field that
+/** How many objects a parsed GraphQL document may read (`rows`): `first`/`last` of every field that
  * has one (a variable's value; 100 when unsaid or not a number), and 100 for every collection
  * field that has neither; and how many its answer may hold (`objects`), each row with the
- * objects selected under it. Aliases run a field many times: 49 aliased deals(first: 1000) of long notes made
- * a 490 MB answer. An unparsable document counts 0 (Parse answers its syntax error). */
-function graphQLRows(query, variables) {
-  let document;
-  try {
-    document = parseGraphQL(query);
-  } catch {
-    return { rows: 0, objects: 0 };
-  }
+ * objects selected under it. Aliases run a field many times: 49 aliased deals(first: 1000) of
+ * long notes made a 490 MB answer. */
+function graphQLRows(document, variables) {
   // A variable's value, or else its declared default ($n: Int = 1000, sent with no variables,
   // read 10,000 deals as ten aliases counted at 100 each).
   const defaults = new Map();

@@ -22,7 +22,7 @@ export function localSection({ rows, memory }, { quick = false } = {}) {
 export function floorSection(rows) {
   let md = `\n### What IndexedDB itself costs (\`node bench/run.mjs idb-floor\`)\n\n`;
   md += `The same 10k deals written with plain \`put\`s in one transaction, and the first 50 won deals by\n`;
-  md += `close date read with one \`getAll\` (parsed where the shape holds JSON text): no wasm, no Dexie,\n`;
+  md += `close date read with one \`getAll\` (parsed where the shape holds JSON text; for blocks, the reads the row names): no wasm, no Dexie,\n`;
   md += `each shape in its own database, in turn, medians. No code on top of a shape can be faster than this.\n\n`;
   md += `| record shape | put 10k | getAll 50 |\n|---|---:|---:|\n`;
   for (const r of rows) md += `| ${r.shape} | ${ms(r.putMs)} | ${r.readMs === null ? '—' : ms(r.readMs)} |\n`;

@@ -50,6 +50,10 @@ test('import contacts: bad rows and duplicates in words, then the same file agai
   assert.match(problems, /Line 6: the name is empty/);
   assert.match(problems, /Line 7: duplicate — a contact with the e-mail “DUP@example.com” already exists/);
   assert.match(problems, /Line 8: duplicate — same e-mail as line 2/);
+  // The preview shows each cell as it will be saved: the control character is not in it.
+  const preview = await page.getByRole('table', { name: 'Rows to import' }).textContent();
+  assert.match(preview, /Grace Hopper/);
+  assert.doesNotMatch(preview, /\u0007/);
 
   await page.getByRole('button', { name: 'Import 3 rows' }).click();
   await page.getByTestId('import-outcome').filter({ hasText: 'Created 3. Already there: 0. Failed: 0.' }).waitFor({ timeout: 20_000 });

@@ -9,7 +9,7 @@ import { IconFileImport, IconUpload } from '@tabler/icons-react';
 import { PageHeader } from '../../components/PageHeader';
 import { useSession } from '../../data/context';
 import { describeError } from '../../data/crm';
-import { FIELDS, guessMapping, importIds, planRows, type ImportKind, type Mapping, type PlannedRow } from './plan';
+import { cleanCell, FIELDS, guessMapping, importIds, planRows, type ImportKind, type Mapping, type PlannedRow } from './plan';
 import { importKey } from '../../data/settings';
 import { loadExisting, runImport, type ImportOutcome } from './run';
 
@@ -194,7 +194,7 @@ export function Import() {
                     {toImport.slice(0, 10).map((r) => (
                       <Table.Tr key={r.line}>
                         <Table.Td>{r.line}</Table.Td>
-                        {shownFields.map((f) => <Table.Td key={f.key}>{parsed?.rows[parsed.lines.indexOf(r.line)]?.[mapping[f.key]]}</Table.Td>)}
+                        {shownFields.map((f) => <Table.Td key={f.key}>{cleanCell(parsed?.rows[parsed.lines.indexOf(r.line)]?.[mapping[f.key]])}</Table.Td>)}
                       </Table.Tr>
                     ))}
                   </Table.Tbody>

@@ -46,6 +46,9 @@ export type Mapping = Record<string, string>;
 
 // eslint-disable-next-line no-control-regex -- these are the characters it removes
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F]/g;
+/** A cell as it is imported: control characters other than tabs and line breaks (a
+ * spreadsheet's vertical tab) left out, since the server refuses text holding them, and trimmed. */
+export const cleanCell = (cell: string | undefined) => (cell ?? '').replace(CONTROL, '').trim();
 const fold = (s: string) => s.normalize('NFD').replace(/\p{Diacritic}/gu, '').toLowerCase().trim();
 /** A header or alias without case, accents, spaces, dashes, dots or underscores. */
 const squash = (s: string) => fold(s).replace(/[\s_\-.]+/g, '');
@@ -138,9 +141,7 @@ export function planRows(kind: ImportKind, rows: Record<string, string>[], mappi
   return rows.map((row, i) => {
     // The row's line in the file (blank rows skipped before it keep their numbers).
     const line = lines?.[i] ?? i + 2;
-    // Control characters other than tabs and line breaks (a spreadsheet's vertical tab in a
-    // cell) are left out: the server refuses text that holds them.
-    const get = (key: string) => (mapping[key] ? (row[mapping[key]] ?? '').replace(CONTROL, '').trim() : '');
+    const get = (key: string) => (mapping[key] ? cleanCell(row[mapping[key]]) : '');
     const opt = (key: string) => get(key) || undefined;
     const id = ids[i];
     if (existing.ids.has(id) || (earlierIds && existing.ids.has(earlierIds[i]))) return { line, alreadyImported: true };

@@ -1117,7 +1117,7 @@ function fairShare({ inFlight = LIMITS.inFlightPerClient, queued = LIMITS.queued
     }
     if (client.running === 0 && client.line.length === 0) clients.delete(key);
   };
-  return (req, res, next) => {
+  const middleware = (req, res, next) => {
     sessions.watch(req, res, tokenOf(req));
     const key = clientOf(req);
     let client = clients.get(key);
@@ -1151,6 +1151,9 @@ function fairShare({ inFlight = LIMITS.inFlightPerClient, queued = LIMITS.queued
     client.line.push(entry);
     pump(key, client);
   };
+  /** The user of a session token this process has seen to be real, or null. */
+  middleware.userOf = (token) => (sessions.has(token) ? sessions.userOf(token) || null : null);
+  return middleware;
 }
 
 /** The session tokens this process has seen to be real, the most recent 100,000: a token Parse
@@ -1263,9 +1266,68 @@ function checkFrame(state, text, appId) {
   }
 }
 
+/** The Live Query events one client may be sent in a window (LIMITS.liveEventCharsPer10s): a
+ * client is the user of its connection's session token when this process knows it (see
+ * fairShare), else the token. Every event is written for each of its subscriptions: 200 of them
+ * on one user's deals, with that user's own long updates, made the server write 4.6 GB in 42 s
+ * and another user's read wait 5 s. Past the budget, the client's sockets are closed and its
+ * connects refused until the window ends; its app connects again then and catches up. */
+function liveEventBudgets(userOf = () => null, limit = LIMITS.liveEventCharsPer10s, windowMs = 10_000) {
+  const clients = new Map(); // key -> { windowStart, chars, blockedUntil, sockets }
+  const keyOf = (token) => {
+    const user = userOf(token);
+    return user ? `user:${user}` : `session:${token}`;
+  };
+  const forget = (key, client) => {
+    if (client.sockets.size === 0 && client.blockedUntil <= Date.now()) clients.delete(key);
+  };
+  return {
+    /** A connect with `token` on `ws`: null when admitted, else how long until it may be. */
+    admit(ws, token) {
+      const key = keyOf(token);
+      let client = clients.get(key);
+      if (!client && clients.size >= 10_000) {
+        // Clients cut off and never back are kept only until their wait is over.
+        for (const [k, c] of clients) forget(k, c);
+      }
+      if (!client) {
+        client = { windowStart: Date.now(), chars: 0, blockedUntil: 0, sockets: new Set() };
+        clients.set(key, client);
+      }
+      const wait = client.blockedUntil - Date.now();
+      if (wait > 0) return wait;
+      client.sockets.add(ws);
+      ws.once('close', () => {
+        client.sockets.delete(ws);
+        forget(key, client);
+      });
+      ws.liveBudget = client;
+      return null;
+    },
+    /** Counts an event frame of `chars` for the client of `ws`; false when it is over budget (its
+     * sockets are then being closed, this one too). */
+    spend(ws, chars) {
+      const client = ws.liveBudget;
+      if (!client) return true;
+      const now = Date.now();
+      if (now - client.windowStart > windowMs) {
+        client.windowStart = now;
+        client.chars = 0;
+      }
+      client.chars += chars;
+      if (client.chars <= limit) return true;
+      client.blockedUntil = client.windowStart + windowMs;
+      for (const socket of client.sockets) socket.terminate();
+      return false;
+    },
+    size: () => clients.size,
+  };
+}
+
 /** Parse's WebSocket adapter with a frame size cap and checkFrame() in front of Parse's own
- * message handler. Passed to createLiveQueryServer as `wssAdapter`. */
-function guardedWssAdapter(appId, { trustProxy } = {}) {
+ * message handler. Passed to createLiveQueryServer as `wssAdapter`; `userOf` (fairShare's) finds
+ * a session token's user for the event budget, where this process serves REST too. */
+function guardedWssAdapter(appId, { trustProxy, userOf } = {}) {
   // Behind the cluster's load balancer every socket comes from the balancer: the client's
   // address is then the one it forwards (X-Forwarded-For), trusted from CRM_TRUST_PROXY only.
   const trusted = trustProxy ? proxyaddr.compile(trustProxy.split(',').map((a) => a.trim())) : null;
@@ -1276,6 +1338,7 @@ function guardedWssAdapter(appId, { trustProxy } = {}) {
       wss.on('listening', this.onListen);
       wss.on('error', this.onError);
       const perAddress = new Map();
+      const budgets = liveEventBudgets(userOf);
       wss.on('connection', (ws, req) => {
         // Each open connection is evaluated on every save: cap them per address, and close one
         // that has not said "connect" within 10 s.
@@ -1298,6 +1361,7 @@ function guardedWssAdapter(appId, { trustProxy } = {}) {
             ws.terminate();
             return undefined;
           }
+          if (!budgets.spend(ws, typeof data === 'string' ? data.length : data.byteLength || 0)) return undefined;
           return send(data, ...rest);
         };
         ws.on('close', () => {
@@ -1318,8 +1382,18 @@ function guardedWssAdapter(appId, { trustProxy } = {}) {
             return;
           }
           const data = typeof event.data === 'string' ? event.data : Buffer.from(event.data).toString('utf8');
-          const problem = checkFrame(state, data, appId);
-          if (!problem && /"op"\s*:\s*"connect"/.test(data)) clearTimeout(idle);
+          const connecting = !state.connected;
+          let problem = checkFrame(state, data, appId);
+          if (!problem && connecting && state.connected) {
+            clearTimeout(idle);
+            const wait = budgets.admit(ws, state.token || '');
+            if (wait !== null) {
+              // Told to come back: the app's Live Query client tries again with backoff.
+              ws.send(JSON.stringify({ op: 'error', code: REQUEST_LIMIT_EXCEEDED, error: `too many Live Query events for this user; connect again in ${Math.ceil(wait / 1000)} s`, reconnect: true }));
+              ws.close(1013, 'too many events');
+              return;
+            }
+          }
           if (problem) {
             const reply = { op: 'error', ...problem };
             if (reply.requestId === undefined) delete reply.requestId;
@@ -1351,4 +1425,4 @@ function answerClientErrors(server) {
   });
 }
 
-module.exports = { accountLimiter, loginLockout, installLoginLockout, installTransactionRefusals, longerThan, includedPaths, addressGroup, answerClientErrors, databaseShare, takeDatabasePeak, fairShare, restGuard, graphQLGuard, guardedWssAdapter, checkFrame, checkWhere, Refusal, CODE };
+module.exports = { liveEventBudgets, accountLimiter, loginLockout, installLoginLockout, installTransactionRefusals, longerThan, includedPaths, addressGroup, answerClientErrors, databaseShare, takeDatabasePeak, fairShare, restGuard, graphQLGuard, guardedWssAdapter, checkFrame, checkWhere, Refusal, CODE };

@@ -39,6 +39,10 @@ const LIMITS = {
   frameBytes: 64 * 1024,
   // Event frames waiting to be read by one Live Query client before its socket is closed.
   liveBufferedBytes: 8 * 1024 * 1024,
+  // Characters of Live Query events one client (a user) may be sent in 10 s, over all its
+  // sockets and subscriptions (guard.js liveEventBudgets): a team's pipeline during a 10,000-row
+  // import is a few MB; 200 subscriptions on one user's long updates were 4.6 GB in 42 s.
+  liveEventCharsPer10s: 32 * 1024 * 1024,
   framesPer10s: 200,
   // Requests one client (a session; without one, an address) has in Parse at once, and how many
   // more may wait in line behind them (guard.js fairShare). Parse's database pool has 10

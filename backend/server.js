@@ -133,7 +133,7 @@ async function main() {
       javascriptKey,
       serverURL,
       keyPairs: { javascriptKey, masterKey },
-      wssAdapter: guardedWssAdapter(appId, { trustProxy }),
+      wssAdapter: guardedWssAdapter(appId, { trustProxy, userOf: share.userOf }),
       ...(redisURL ? { redisURL } : {}),
     });
     if (redisURL) {

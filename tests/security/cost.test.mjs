@@ -236,6 +236,55 @@ test('found attacking it: a Live Query client that reads none of its events is c
   reader.ws.close();
 });
 
+test('found attacking it: Live Query events one user is sent are budgeted, so subscriptions cannot multiply its writes without end', { timeout: 120_000 }, async () => {
+  // 200 subscriptions (the cap from one address) on the user's own deals, and its own long
+  // updates: every event is written once per subscription, 4.6 GB in 42 s, and another user's
+  // read waited 5 s. Past 32 M characters in 10 s, the user's sockets are closed and its
+  // connects refused (155, "connect again") until the window ends.
+  const fan = await signUp('fan');
+  const watcher = await signUp('watcher');
+  const sockets = [];
+  for (let s = 0; s < 5; s++) {
+    const live = await connectLive(fan.token);
+    for (let i = 0; i < 20; i++) live.send({ op: 'subscribe', requestId: 1 + i, query: { className: 'Deal', where: { title: 'fan' } }, sessionToken: fan.token });
+    await live.next((f) => f.op === 'subscribed' && f.requestId === 20);
+    let chars = 0;
+    live.ws.on('message', (data) => { chars += String(data).length; });
+    sockets.push({ live, chars: () => chars });
+  }
+  const watching = await connectLive(watcher.token);
+  watching.send({ op: 'subscribe', requestId: 1, query: { className: 'Deal', where: { title: 'mine' } }, sessionToken: watcher.token });
+  await watching.next((f) => f.op === 'subscribed');
+  // Each batch: 25 deals of 10,000 characters, 100 subscriptions: about 26 M characters of events.
+  const notes = 'n'.repeat(10_000);
+  for (let b = 0; b < 3; b++) {
+    const requests = Array.from({ length: 25 }, () => ({ method: 'POST', path: '/parse/classes/Deal', body: { title: 'fan', notes } }));
+    assert.equal((await call('POST', '/batch', { token: fan.token, body: { requests } })).status, 200);
+  }
+  const codes = await Promise.all(sockets.map(({ live }) => Promise.race([live.closed, sleep(10_000).then(() => 'still open')])));
+  for (const { live } of sockets) live.ws.terminate();
+  assert.ok(codes.every((c) => c !== 'still open'), `closed: ${codes}`);
+  const sent = sockets.reduce((n, s) => n + s.chars(), 0);
+  assert.ok(sent <= 32 * 1024 * 1024 + 5 * 20 * 11_000, `the user was sent ${sent} characters`);
+  assert.ok(sent > 16 * 1024 * 1024, `the budget was used before the cut (${sent})`);
+  // Within the window the user is told to come back later (its app backs off and catches up).
+  const again = await connectLive(fan.token);
+  const refusal = await again.next((f) => f.op === 'error');
+  assert.equal(refusal.code, 155);
+  assert.equal(refusal.reconnect, true);
+  assert.match(refusal.error, /connect again in \d+ s/);
+  await again.closed;
+  // Another user's events still arrive.
+  await call('POST', '/classes/Deal', { token: watcher.token, body: { title: 'mine' } });
+  await watching.next((f) => f.op === 'create' && f.object.title === 'mine', 10_000);
+  watching.ws.close();
+  // After the window the user connects again.
+  await sleep(10_500);
+  const later = await connectLive(fan.token);
+  assert.equal((await later.next((f) => f.op === 'connected' || f.op === 'error')).op, 'connected');
+  later.ws.close();
+});
+
 test("a user's sessions share one line: more log-ins do not buy more of the server", { timeout: 120_000 }, async () => {
   const mallory = await signUp('multi');
   // Three more sessions of the same user, each from a log-in.

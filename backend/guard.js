@@ -36,7 +36,7 @@ const refuse = (code, message) => { throw new Refusal(code, message); };
 
 /** Checks every value of a request body or where clause: nesting, sizes, NUL characters,
  * non-finite numbers (JSON's 1e400 parses to Infinity), strict Dates and literal-only regexes. */
-function checkJson(value, where = false, depth = 0) {
+function checkJson(value, where = false, depth = 0, keys = { left: LIMITS.requestKeys }) {
   if (depth > LIMITS.jsonDepth) refuse(CODE.INVALID_JSON, `JSON nested deeper than ${LIMITS.jsonDepth} levels`);
   if (typeof value === 'string') {
     if (value.length > LIMITS.stringChars) refuse(CODE.OBJECT_TOO_LARGE, `a string of ${value.length} characters is over the ${LIMITS.stringChars} limit`);
@@ -52,11 +52,18 @@ function checkJson(value, where = false, depth = 0) {
   if (value === null || typeof value !== 'object') return;
   if (Array.isArray(value)) {
     if (value.length > LIMITS.arrayItems) refuse(CODE.OBJECT_TOO_LARGE, `an array of ${value.length} items is over the ${LIMITS.arrayItems} limit`);
-    for (const item of value) checkJson(item, where, depth + 1);
+    for (const item of value) checkJson(item, where, depth + 1, keys);
     return;
   }
   if (value.__type !== undefined) checkTyped(value);
-  for (const [key, inner] of Object.entries(value)) {
+  // Parse checks every key of a body against its keyword list (a RegExp each), and GraphQL
+  // answers an error per unknown field repeating the whole value: 150,000 keys, without a
+  // session, held the process for 1.5 s (REST) and 7 s (GraphQL).
+  const entries = Object.entries(value);
+  if (entries.length > LIMITS.objectKeys) refuse(CODE.OBJECT_TOO_LARGE, `an object of ${entries.length} keys is over the ${LIMITS.objectKeys} limit`);
+  keys.left -= entries.length;
+  if (keys.left < 0) refuse(CODE.OBJECT_TOO_LARGE, `a request may hold at most ${LIMITS.requestKeys} keys in all`);
+  for (const [key, inner] of entries) {
     if (key.length > 256) refuse(CODE.INVALID_JSON, 'a key is longer than 256 characters');
     if (key.includes('\u0000')) refuse(CODE.INVALID_JSON, 'keys must not contain NUL characters');
     if (where && key === '$regex') {
@@ -66,8 +73,23 @@ function checkJson(value, where = false, depth = 0) {
     if (where && key === '$options' && !(typeof inner === 'string' && /^[im]{0,2}$/.test(inner))) {
       refuse(CODE.INVALID_QUERY, '$options may only be "i" or "m"');
     }
-    checkJson(inner, where, depth + 1);
+    checkJson(inner, where, depth + 1, keys);
   }
+}
+
+/** The key limits of checkJson alone, over a whole value (a batch: its sub-requests are each
+ * checked on their own, a malformed one refused in its place). */
+function checkKeyCount(value, keys = { left: LIMITS.requestKeys }, depth = 0) {
+  if (!value || typeof value !== 'object' || depth > LIMITS.jsonDepth) return;
+  if (Array.isArray(value)) {
+    for (const item of value) checkKeyCount(item, keys, depth + 1);
+    return;
+  }
+  const inner = Object.values(value);
+  if (inner.length > LIMITS.objectKeys) refuse(CODE.OBJECT_TOO_LARGE, `an object of ${inner.length} keys is over the ${LIMITS.objectKeys} limit`);
+  keys.left -= inner.length;
+  if (keys.left < 0) refuse(CODE.OBJECT_TOO_LARGE, `a request may hold at most ${LIMITS.requestKeys} keys in all`);
+  for (const v of inner) checkKeyCount(v, keys, depth + 1);
 }
 
 /** Parse's typed values: the CRM schema uses Dates and Pointers; a pointer's id must look like
@@ -220,7 +242,11 @@ function checkOps(className, body) {
     const op = value.__op;
     const rule = Object.prototype.hasOwnProperty.call(rules, key) ? rules[key] : undefined;
     if (op === 'Delete') continue;
-    if (op === 'Increment' && rule && rule.kind === 'number') continue;
+    if (op === 'Increment' && rule && rule.kind === 'number') {
+      // Parse throws a plain Error for any other amount: a bare 500.
+      if (typeof value.amount === 'number' && Number.isFinite(value.amount)) continue;
+      refuse(CODE.INCORRECT_TYPE, `Increment of ${className}.${key.slice(0, 40)} needs a number as its amount`);
+    }
     refuse(CODE.INCORRECT_TYPE, `${String(op).slice(0, 20)} cannot be applied to ${className}.${key.slice(0, 40)}`);
   }
 }
@@ -230,6 +256,7 @@ function checkOps(className, body) {
  * asked for a transaction, where one refusal refuses all). Answers the refusals by index. */
 function checkBatch(body, countAccountRequest) {
   if (!body || !Array.isArray(body.requests)) refuse(CODE.INVALID_JSON, 'a batch needs a "requests" array');
+  checkKeyCount(body); // the keys of all its sub-requests count together (each is checked below)
   const refused = new Map();
   // Objects its reads may answer with, in all: 45 queries of 1,000 deals in one batch made a
   // 480 MB answer, and 100 of them a bare 500 ("Invalid string length").
@@ -416,9 +443,23 @@ function shapeActivityResponses(req, res, method) {
  * `res.json`, so both are covered. */
 function addMissingCodes(res) {
   const withCode = (body) => {
+    // Parse's answer to an unexpected error says "message" where every other says "error".
+    if (res.statusCode >= 400 && body && typeof body === 'object' && typeof body.message === 'string' && body.error === undefined) {
+      body = { code: typeof body.code === 'number' ? body.code : 1, error: body.message };
+    }
     if (res.statusCode >= 400 && body && typeof body === 'object' && !Array.isArray(body) && typeof body.code !== 'number' && typeof body.error === 'string') {
       const code = { 401: CODE.OPERATION_FORBIDDEN, 403: CODE.OPERATION_FORBIDDEN, 404: 101, 413: CODE.OBJECT_TOO_LARGE }[res.statusCode] || 1;
       return { code, error: body.error };
+    }
+    // A batch answers each sub-request's error as Parse caught it: a plain Error (a master-key
+    // route's "Permission denied", a TypeError) had no code.
+    if (Array.isArray(body)) {
+      return body.map((item) => {
+        const e = item && typeof item === 'object' ? item.error : undefined;
+        if (!e || typeof e !== 'object' || typeof e.code === 'number') return item;
+        const text = typeof e.error === 'string' ? e.error : typeof e.message === 'string' ? e.message : 'the request failed';
+        return { ...item, error: { code: /^Permission denied/.test(text) ? CODE.OPERATION_FORBIDDEN : 1, error: text } };
+      });
     }
     return body;
   };
@@ -467,6 +508,18 @@ function restGuard({ limiter }) {
         // count it as the GET it is. Parse honours a body's _method on a POST only (a PUT that
         // says "GET" is still written as a PUT): so does the gate.
         const override = req.method === 'POST' && body && typeof body._method === 'string';
+        // Parse takes any _method: a POST that said "HEAD" was answered with a length and no
+        // body, and its client waited for the body until the connection timed out.
+        if (override && !/^(GET|POST|PUT|DELETE)$/i.test(body._method)) {
+          refuse(CODE.INVALID_JSON, '_method may be GET, POST, PUT or DELETE');
+        }
+        // Parse stores each write's request id for an hour (idempotency), before any permission
+        // check: ids of 2,600 characters, without a session, grew the table by 10 MB a second,
+        // and one over 2.7 KB made PostgreSQL's index refuse it (a bare 500).
+        const requestId = req.get('x-parse-request-id');
+        if (requestId !== undefined && !/^[\x21-\x7e]{1,128}$/.test(requestId)) {
+          refuse(CODE.VALIDATION_ERROR, 'X-Parse-Request-Id is 1 to 128 printable ASCII characters');
+        }
         let method = (override ? body._method : req.method).toUpperCase();
         if (method === 'HEAD') method = 'GET';
         shapeActivityResponses(req, res, method);
@@ -528,6 +581,8 @@ function checkGraphQL(body) {
     if (objects > LIMITS.objectsPerAnswer) refuse(CODE.INVALID_QUERY, tooManyIncluded(objects));
     const repeated = repeatedGraphQLField(document);
     if (repeated) refuse(CODE.INVALID_QUERY, `${repeated.slice(0, 40)} is asked for under more than one name in one object: ask for each field once`);
+    const constraint = nullConstraintIn(document, body.variables);
+    if (constraint) refuse(CODE.INVALID_QUERY, constraint);
   }
   for (const t of texts) {
     if (t.includes('\u0000')) refuse(CODE.INVALID_JSON, 'text must not contain NUL characters');
@@ -538,6 +593,36 @@ function checkGraphQL(body) {
       if (problem) refuse(CODE.INCORRECT_TYPE, `invalid Date: ${problem}`);
     }
   }
+}
+
+// Parse's GraphQL turns these constraints into REST where clauses and failed on a null in them
+// (a TypeError: code 1, "Internal server error"), before Cloud Code's beforeFind could refuse.
+const LIST_CONSTRAINTS = new Set(['in', 'notIn', 'containedIn', 'containedBy', 'contains', 'containsAll']);
+const nullConstraint = (name) => (name === 'exists'
+  ? 'exists takes true or false'
+  : `${name} cannot list null: use exists to find a missing value`);
+/** Why a GraphQL request's where constraints hold a null Parse fails on, or null. */
+function nullConstraintIn(document, variables) {
+  let problem = null;
+  visitGraphQL(document, {
+    ObjectField(node) {
+      const name = node.name.value;
+      const v = node.value;
+      if (name === 'exists' && v.kind === 'NullValue') problem ||= nullConstraint(name);
+      if (LIST_CONSTRAINTS.has(name) && v.kind === 'ListValue' && v.values.some((x) => x.kind === 'NullValue')) problem ||= nullConstraint(name);
+    },
+  });
+  const walk = (value, depth) => {
+    if (problem || !value || typeof value !== 'object' || depth > LIMITS.jsonDepth) return;
+    if (Array.isArray(value)) { value.forEach((x) => walk(x, depth + 1)); return; }
+    for (const [key, inner] of Object.entries(value)) {
+      if (key === 'exists' && inner === null) problem = nullConstraint(key);
+      else if (LIST_CONSTRAINTS.has(key) && Array.isArray(inner) && inner.includes(null)) problem = nullConstraint(key);
+      else walk(inner, depth + 1);
+    }
+  };
+  walk(variables, 0);
+  return problem;
 }
 
 /** For a parsed GraphQL `document`: the fields a selection set selects, its fragments (inline
@@ -1203,6 +1288,12 @@ function knownSessions(max = 100_000) {
 
 // ---- LiveQuery ------------------------------------------------------------------------------
 
+const SUBQUERIES = new Set(['$inQuery', '$notInQuery', '$select', '$dontSelect']);
+function subqueryIn(value, depth = 0) {
+  if (!value || typeof value !== 'object' || depth > LIMITS.jsonDepth) return false;
+  return Object.entries(value).some(([k, v]) => SUBQUERIES.has(k) || subqueryIn(v, depth + 1));
+}
+
 /** Checks one LiveQuery frame against what this connection has done so far; returns an error
  * frame to send back (and the frame is then dropped), or null to let Parse handle it. */
 function checkFrame(state, text, appId) {
@@ -1234,6 +1325,8 @@ function checkFrame(state, text, appId) {
           return fail(`a subscription's where is limited to ${LIMITS.liveWhereBytes} bytes`, 102);
         }
         checkWhere(where, frame.query && frame.query.className);
+        // Parse's Live Query matcher has no sub-queries: such a subscription never matched.
+        if (subqueryIn(where)) return fail('a Live Query subscription cannot hold $inQuery, $notInQuery, $select or $dontSelect', 102);
       } catch (e) {
         return fail(e.message, e.code);
       }

@@ -24,6 +24,10 @@ const LIMITS = {
   jsonDepth: 32,
   // Items in one array anywhere in a request ($in lists, batch requests are capped by Parse).
   arrayItems: 1000,
+  // Keys in one JSON object, and in a request's JSON in all (a body, a where, GraphQL variables):
+  // a class has a few dozen fields; 150,000 made-up keys cost Parse 1.5 s, and GraphQL 7 s.
+  objectKeys: 256,
+  requestKeys: 20000,
   // Values listed in one where clause in all ($in, $nin, $all across every $or branch): Parse's
   // PostgreSQL query builder overflows its stack somewhere past 100,000 (a bare 500).
   whereValues: 20000,
@@ -436,6 +440,10 @@ function whereProblem(className, where, depth = 0) {
     if (key === '$or' || key === '$and' || key === '$nor') {
       if (!Array.isArray(value) || value.length === 0) return `${key} needs a non-empty array of clauses`;
       for (const clause of value) {
+        // Parse's PostgreSQL builder writes an empty clause as "()": a bare 500.
+        if (clause && typeof clause === 'object' && !Array.isArray(clause) && Object.keys(clause).length === 0) {
+          return `each clause of ${key} needs a condition`;
+        }
         const p = whereProblem(className, clause, depth + 1);
         if (p) return p;
       }
@@ -466,6 +474,19 @@ function whereProblem(className, where, depth = 0) {
         if (p) return p;
       }
       if ((op === '$in' || op === '$nin' || op === '$all') && !Array.isArray(arg)) return `${op} on ${key} needs an array`;
+      // Each of these answered a bare 500 (a TypeError, or SQL PostgreSQL refused).
+      if (op === '$exists' && typeof arg !== 'boolean') return `$exists on ${key} takes true or false`;
+      if ((op === '$in' || op === '$nin' || op === '$all') && arg.includes(null)) {
+        return `${op} on ${key} cannot list null: use $exists to find a missing value`;
+      }
+      if ((op === '$in' || op === '$nin') && field && field.kind === 'date') {
+        return `${key} is a date: ${op} cannot list dates here; compare with $gte and $lt, or $or of equalities`;
+      }
+      if (op === '$regex' && field && field.kind && field.kind !== 'text') return `${key} is not text: $regex searches text fields only`;
+      if (op === '$select' || op === '$dontSelect') {
+        const p = selectProblem(key, field, arg);
+        if (p) return p;
+      }
       if ((op === '$in' || op === '$nin') && field) {
         for (const item of arg) {
           const p = valueProblem(key, field, item);
@@ -530,6 +551,22 @@ function valuesListed(where, depth = 0) {
 }
 
 /** Whether `value` can be compared with a field of the given rule's kind. */
+/** `$select`/`$dontSelect` compare a field with a key of another class's objects: the two must
+ * be of one kind (a number against text answered a bare 500). */
+function selectProblem(key, rule, arg) {
+  const query = arg && arg.query;
+  if (!query || typeof query !== 'object' || typeof query.className !== 'string' || typeof arg.key !== 'string') {
+    return `$select on ${key} takes {query: {className, where}, key}`;
+  }
+  if (!rule) return null;
+  const other = fieldsOf(query.className);
+  const otherRule = other && (Object.prototype.hasOwnProperty.call(other, arg.key) ? other[arg.key] : EVERY_CLASS[arg.key]);
+  if (!otherRule || !otherRule.kind || !rule.kind) return null; // Parse answers an unknown class or key itself
+  const kindOf = (r) => (r.kind === 'pointer' ? `pointer:${r.targetClass}` : r.kind);
+  if (kindOf(otherRule) !== kindOf(rule)) return `$select on ${key}: ${query.className}.${arg.key} is not of the same kind`;
+  return null;
+}
+
 function valueProblem(key, rule, value) {
   if (!rule || value === null) return null;
   const kind = rule.kind;

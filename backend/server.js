@@ -117,6 +117,8 @@ async function main() {
   // browser without these headers, so the app could not read it and said the server was
   // unreachable; a preflight is answered here.
   const cors = allowCrossDomain(appId);
+  // Parse's own Express app says "X-Powered-By: Express" (ours does not).
+  api.app.disable('x-powered-by');
   app.use('/parse', cors, restGuard({ limiter }), share, api.app);
   // A route Parse does not have gets a Parse error too, not Express's HTML page.
   app.use('/parse', (req, res) => res.status(404).json({ code: 101, error: `no such route: ${req.method} /parse${req.path.slice(0, 100)}` }));

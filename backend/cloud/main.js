@@ -336,6 +336,10 @@ Parse.Cloud.beforeSave('Settings', safely((request) => {
 // characters, ids chosen by the server, no fields beyond the schema's.
 Parse.Cloud.beforeSave(Parse.User, safely((request) => {
   if (request.master) return;
+  // An account's ACL is the server's: a user could make their own row publicly writable.
+  if (request.object.dirtyKeys().includes('ACL')) {
+    throw new Parse.Error(Parse.Error.OPERATION_FORBIDDEN, "an account's access list is set by the server");
+  }
   validateFields(request);
 }));
 

@@ -119,7 +119,10 @@ function rewriteCondition(key, value) {
   if (key === 'relatedTo.className') {
     if (typeof value === 'string') return null;
     if (value && typeof value === 'object' && Array.isArray(value.$in)) {
-      return [{ $or: value.$in.filter((c) => RELATED_CLASSES.includes(c)).map((c) => ({ [COLUMN[c]]: { $exists: true } })).concat([{ objectId: { $in: [] } }]) }];
+      // Each class once: a list of 1,000 "Deal"s made 1,000 clauses (20 such lists in a where,
+      // 14 wheres in a batch, held the process for seconds).
+      const classes = RELATED_CLASSES.filter((c) => value.$in.includes(c));
+      return [{ $or: classes.map((c) => ({ [COLUMN[c]]: { $exists: true } })).concat([{ objectId: { $in: [] } }]) }];
     }
     refuse('relatedTo.className supports equalTo and containedIn');
   }

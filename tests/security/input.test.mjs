@@ -295,3 +295,85 @@ test("a refusal reaches a browser on another origin: CORS headers on every answe
   const g = await fetch(SERVER.replace(/\/parse$/, '/graphql'), { method: 'POST', headers, body: JSON.stringify({ query: 'mutation { createDeal(input: { fields: { title: "far", expectedCloseDate: "9999-12-31T00:00:00.000Z" } }) { deal { id } } }' }) });
   assert.ok(g.headers.get('access-control-allow-origin'), 'a GraphQL refusal carries CORS headers');
 });
+
+test('found attacking it: bodies with many keys, odd request ids and method overrides are refused before Parse works on them', async () => {
+  // 150,000 made-up keys, without a session, held the process 1.5 s (REST) and 7 s (GraphQL).
+  const many = (n) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, 1]));
+  assertRefused(await call('POST', '/classes/Deal', { body: { title: 'x', ...many(300) } }), 116, 'REST, no session');
+  assertRefused(await call('POST', '/classes/Deal', { token: token(), body: { title: 'x', ...many(300) } }), 116, 'REST, signed in');
+  // Within the per-object cap, the keys of a request in all are capped too.
+  const rows = Array.from({ length: 100 }, () => ({ method: 'POST', path: '/parse/classes/Deal', body: { title: 'x', ...many(250) } }));
+  assertRefused(await call('POST', '/batch', { token: token(), body: { requests: rows } }), 116, 'a batch of 25,000 keys');
+  const gqlMany = await gql('mutation($f: CreateDealFieldsInput){ createDeal(input:{fields:$f}){ deal { objectId } } }', { f: many(300) });
+  assert.equal(gqlMany.json.errors?.[0]?.extensions?.code, 116, JSON.stringify(gqlMany.json).slice(0, 300));
+  // A request id is kept for an hour before any check: at most 128 printable characters (one of
+  // 2.8 KB answered a bare 500 from PostgreSQL's index).
+  const headers = (id) => ({ 'X-Parse-Request-Id': id });
+  assertRefused(await call('POST', '/classes/Deal', { token: token(), headers: headers('q'.repeat(2800)), body: { title: 'long id' } }), 142, 'a 2,800-character request id');
+  assertRefused(await call('POST', '/classes/Deal', { token: token(), headers: headers('id with spaces'), body: { title: 'spaced id' } }), 142, 'a request id with spaces');
+  assert.equal((await call('POST', '/classes/Deal', { token: token(), headers: headers(`r${'a'.repeat(127)}`), body: { title: 'id of 128' } })).status, 201);
+  // A POST saying _method HEAD was answered with a length and no body: the client hung.
+  assertRefused(await call('POST', '/classes/Deal', { token: token(), body: { _method: 'HEAD' } }), 107, '_method HEAD');
+  assertRefused(await call('POST', '/classes/Deal', { token: token(), body: { _method: 'PATCH' } }), 107, '_method PATCH');
+  // Parse's own Express app no longer says what it runs on.
+  const r = await fetch(`${SERVER}/health`);
+  assert.equal(r.headers.get('x-powered-by'), null);
+});
+
+test('found attacking it: small malformed queries, increments and batch sub-requests get a Parse code, not a bare 500', async () => {
+  const q = (where) => `/classes/Deal?where=${encodeURIComponent(JSON.stringify(where))}`;
+  const date = { __type: 'Date', iso: '2026-01-01T00:00:00.000Z' };
+  const wheres = [
+    [{ title: { $exists: null } }, '$exists null'],
+    [{ title: { $exists: 'x' } }, '$exists text'],
+    [{ amount: { $regex: '\\Q1\\E' } }, '$regex on a number'],
+    [{ expectedCloseDate: { $regex: '\\Q1\\E' } }, '$regex on a date'],
+    [{ expectedCloseDate: { $in: [date] } }, '$in of dates'],
+    [{ createdAt: { $nin: [date] } }, '$nin of dates'],
+    [{ title: { $in: [null] } }, '$in null'],
+    [{ title: { $nin: [null] } }, '$nin null'],
+    [{ assignedTo: { $in: [null] } }, 'pointer $in null'],
+    [{ $or: [{}] }, 'an empty $or clause'],
+    [{ $and: [{}] }, 'an empty $and clause'],
+    [{ amount: { $select: { query: { className: 'Company', where: {} }, key: 'name' } } }, '$select of text for a number'],
+  ];
+  for (const [where, what] of wheres) {
+    const r = await call('GET', q(where), { token: token() });
+    assertRefused(r, 102, what);
+    assert.equal(typeof r.json.error, 'string', what);
+  }
+  // The same where clauses through GraphQL are held to the same rules (beforeFind).
+  for (const where of ['{ title: { in: [null] } }', '{ OR: [{}] }', '{ title: { exists: null } }']) {
+    const r = await gql(`{ deals(where: ${where}) { count } }`, undefined, token());
+    assert.equal(r.json.errors?.[0]?.extensions?.code, 102, `${where}: ${JSON.stringify(r.json).slice(0, 300)}`);
+  }
+  // What still works: a $select of the same kind, $exists true, an $or of real clauses.
+  assert.equal((await call('GET', q({ title: { $select: { query: { className: 'Company', where: {} }, key: 'name' } } }), { token: token() })).status, 200);
+  assert.equal((await call('GET', q({ $or: [{ title: 'a' }, { amount: { $exists: true } }] }), { token: token() })).status, 200);
+  // An Increment by text or null answered a bare 500.
+  const deal = await call('POST', '/classes/Deal', { token: token(), body: { title: 'counted', amount: 1 } });
+  for (const amount of ['5', null, {}, undefined]) {
+    assertRefused(await call('PUT', `/classes/Deal/${deal.json.objectId}`, { token: token(), body: { amount: { __op: 'Increment', amount } } }), 111, `Increment by ${JSON.stringify(amount)}`);
+  }
+  const inc = await call('PUT', `/classes/Deal/${deal.json.objectId}`, { token: token(), body: { amount: { __op: 'Increment', amount: 2 } } });
+  assert.equal(inc.status, 200, JSON.stringify(inc.json));
+  assert.equal(inc.json.amount, 3);
+  // A batch sub-request that failed without a Parse code is given one.
+  const batch = await call('POST', '/batch', { token: token(), body: { requests: [{ method: 'GET', path: '/parse/serverInfo' }] } });
+  assert.equal(batch.status, 200);
+  assert.equal(batch.json[0].error?.code, 119, JSON.stringify(batch.json));
+});
+
+test("found attacking it: an account's access list is the server's", async () => {
+  const me = await signUp('acl');
+  const put = await call('PUT', `/users/${me.id}`, { token: me.token, body: { ACL: { '*': { read: true, write: true } } } });
+  assertRefused(put, 119, 'a user opening their own row to everyone');
+  const row = await call('GET', `/users/${me.id}`, { master: true });
+  assert.equal(row.json.ACL?.['*']?.write, undefined, JSON.stringify(row.json.ACL));
+  const id = Buffer.from(`_User:${me.id}`).toString('base64');
+  const viaGraphQL = await gql('mutation($id: ID!) { updateUser(input: { id: $id, fields: { ACL: { public: { read: true, write: true } } } }) { user { objectId } } }', { id }, me.token);
+  assert.equal(viaGraphQL.json.errors?.[0]?.extensions?.code, 119, JSON.stringify(viaGraphQL.json).slice(0, 300));
+  // Other changes to one's own account still work.
+  const email = await call('PUT', `/users/${me.id}`, { token: me.token, body: { email: `${me.username}.new@example.com` } });
+  assert.equal(email.status, 200, JSON.stringify(email.json));
+});

@@ -38,12 +38,16 @@ function hasEmptyIn(where) {
   });
 }
 
-// A statement PostgreSQL cancelled at the statement timeout (57014), or a pattern it finds too
-// complex to compile (2201B), reached the client as a bare 500 "Internal server error": they are
-// answered as Parse's TIMEOUT (124) and INVALID_QUERY (102), in words.
+// A statement PostgreSQL cancelled at the statement timeout (57014), a pattern it finds too
+// complex to compile (2201B), or a deal amount outside its range (23514, server.js
+// amountsInRange) reached the client as a bare 500 "Internal server error": they are answered
+// as Parse's TIMEOUT (124), INVALID_QUERY (102) and VALIDATION_ERROR (142), in words.
 const timedOut = (error) => {
   if (error && error.code === '57014') {
     throw new Parse.Error(Parse.Error.TIMEOUT, 'the query took longer than the server allows and was stopped: narrow it (fewer or simpler conditions)');
+  }
+  if (error && error.code === '23514' && error.constraint === 'Deal_amount_range') {
+    throw new Parse.Error(Parse.Error.VALIDATION_ERROR, 'Deal.amount: the result would be outside 0 to 1,000,000,000,000');
   }
   if (error && error.code === '2201B') {
     throw new Parse.Error(Parse.Error.INVALID_QUERY, 'the text searched for is too complex to match: shorten it');
@@ -68,6 +72,9 @@ for (const method of ['find', 'count', 'distinct', 'deleteObjectsByQuery', 'upda
     return PostgresStorageAdapter.prototype[method].call(this, className, schema, emptyInMatchesNothing(query), ...rest).catch(timedOut);
   };
 }
+CrmPostgresAdapter.prototype.createObject = function (...args) {
+  return PostgresStorageAdapter.prototype.createObject.apply(this, args).catch(timedOut);
+};
 
 /** File uploads are off (server.js); Parse still wants a files adapter beside an explicit
  * database adapter. This one stores nothing and says why. */

@@ -149,6 +149,7 @@ async function main() {
     await ensureManagerRole();
     await migrateRelatedTo();
     await uniqueProfileNames();
+    await amountsInRange();
     await claimIds();
     await shareAssignedDealsOnce();
   });
@@ -305,6 +306,20 @@ async function shareAssignedDealsOnce() {
     const shared = await require('./cloud/sharing').shareAssignedDeals(databaseClient());
     if (shared > 0) console.log(`shared what ${shared} assigned deals link to with their assignees`);
   });
+}
+
+// Cloud Code checks an amount against the one it had: increments sent at once each passed
+// (eight of 1e12 on a deal of 0 left 5e12, where the limit is 1e12). PostgreSQL holds the range
+// for every write; the adapter answers a write outside it as Parse's VALIDATION_ERROR. Rows
+// written before are left as they are (NOT VALID).
+async function amountsInRange() {
+  const max = String(LIMITS.maxAmount);
+  if (!/^\d+$/.test(max)) throw new Error(`LIMITS.maxAmount is not a whole number: ${max}`);
+  await databaseClient().none(`DO $$ BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'Deal_amount_range') THEN
+      ALTER TABLE "Deal" ADD CONSTRAINT "Deal_amount_range" CHECK ("amount" >= 0 AND "amount" <= ${max}) NOT VALID;
+    END IF;
+  END $$`);
 }
 
 // Two users saving look-alike display names at once both pass Cloud Code's check; the index

@@ -377,3 +377,16 @@ test("found attacking it: an account's access list is the server's", async () =>
   const email = await call('PUT', `/users/${me.id}`, { token: me.token, body: { email: `${me.username}.new@example.com` } });
   assert.equal(email.status, 200, JSON.stringify(email.json));
 });
+
+test('found attacking it: increments sent at once cannot take an amount past its limit', async () => {
+  // Each was checked against the amount it found: eight of 1e12 on a deal of 0 left 5e12.
+  const deal = await call('POST', '/classes/Deal', { token: token(), body: { title: 'raced', amount: 0 } });
+  const answers = await Promise.all(Array.from({ length: 8 }, () => call('PUT', `/classes/Deal/${deal.json.objectId}`, { token: token(), body: { amount: { __op: 'Increment', amount: 1e12 } } })));
+  const refused = answers.filter((r) => r.status !== 200);
+  for (const r of refused) assertRefused(r, 142, 'an increment past the limit');
+  assert.equal(answers.length - refused.length, 1, answers.map((r) => r.status).join(' '));
+  const back = await call('GET', `/classes/Deal/${deal.json.objectId}`, { token: token() });
+  assert.equal(back.json.amount, 1e12);
+  // Down below zero, the same.
+  assertRefused(await call('PUT', `/classes/Deal/${deal.json.objectId}`, { token: token(), body: { amount: { __op: 'Increment', amount: -2e12 } } }), 142, 'an increment below zero');
+});

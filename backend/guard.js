@@ -16,6 +16,7 @@ const { OBJECT_ID, SERVER_ID_CLASSES, LIMITS, LOGIN_LOCKOUT, RATE_LIMITS, isoDat
 
 // Parse's error codes used here (Parse.Error).
 const CODE = {
+  OBJECT_NOT_FOUND: 101,
   INVALID_QUERY: 102,
   INVALID_JSON: 107,
   INCORRECT_TYPE: 111,
@@ -583,6 +584,8 @@ function checkGraphQL(body) {
     if (repeated) refuse(CODE.INVALID_QUERY, `${repeated.slice(0, 40)} is asked for under more than one name in one object: ask for each field once`);
     const constraint = nullConstraintIn(document, body.variables);
     if (constraint) refuse(CODE.INVALID_QUERY, constraint);
+    const node = strangeNodeId(document, body.variables);
+    if (node) refuse(CODE.OBJECT_NOT_FOUND, `node: no object has the id ${JSON.stringify(node.slice(0, 60))}`);
   }
   for (const t of texts) {
     if (t.includes('\u0000')) refuse(CODE.INVALID_JSON, 'text must not contain NUL characters');
@@ -623,6 +626,28 @@ function nullConstraintIn(document, variables) {
   };
   walk(variables, 0);
   return problem;
+}
+
+/** The id given to a `node` query whose class is not one of the schema's, or null. Parse looked
+ * the class up as a plain object's key: "__proto__:x" or "constructor:x" (base64) answered
+ * "Internal server error". */
+function strangeNodeId(document, variables) {
+  let strange = null;
+  visitGraphQL(document, {
+    Field(node) {
+      if (node.name.value !== 'node') return;
+      for (const arg of node.arguments || []) {
+        if (arg.name.value !== 'id') continue;
+        const id = arg.value.kind === 'StringValue' ? arg.value.value
+          : arg.value.kind === 'Variable' && variables && typeof variables === 'object' ? variables[arg.value.name.value] : undefined;
+        if (typeof id !== 'string') continue;
+        const decoded = Buffer.from(id, 'base64').toString('utf8');
+        const className = decoded.slice(0, decoded.indexOf(':'));
+        if (!fieldsOf(className)) strange ||= id;
+      }
+    },
+  });
+  return strange;
 }
 
 /** For a parsed GraphQL `document`: the fields a selection set selects, its fragments (inline

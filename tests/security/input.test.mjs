@@ -390,3 +390,17 @@ test('found attacking it: increments sent at once cannot take an amount past its
   // Down below zero, the same.
   assertRefused(await call('PUT', `/classes/Deal/${deal.json.objectId}`, { token: token(), body: { amount: { __op: 'Increment', amount: -2e12 } } }), 142, 'an increment below zero');
 });
+
+test("found attacking it: GraphQL node ids of no class answer 'not found', not an internal error", async () => {
+  const b64 = (s) => Buffer.from(s).toString('base64');
+  const query = 'query($id: ID!) { node(id: $id) { id } }';
+  for (const id of ['__proto__:x', 'constructor:x', 'toString:x']) {
+    const r = await gql(query, { id: b64(id) }, token());
+    assert.equal(r.json.errors?.[0]?.extensions?.code, 101, `${id}: ${JSON.stringify(r.json).slice(0, 300)}`);
+    const inline = await gql(`{ node(id: "${b64(id)}") { id } }`, undefined, token());
+    assert.equal(inline.json.errors?.[0]?.extensions?.code, 101, `${id} inline: ${JSON.stringify(inline.json).slice(0, 300)}`);
+  }
+  const deal = await call('POST', '/classes/Deal', { token: token(), body: { title: 'by node' } });
+  const found = await gql('query($id: ID!) { node(id: $id) { ... on Deal { title } } }', { id: b64(`Deal:${deal.json.objectId}`) }, token());
+  assert.equal(found.json.data?.node?.title, 'by node', JSON.stringify(found.json).slice(0, 300));
+});

@@ -205,6 +205,36 @@ async fn pinned_objects_answer_the_same_queries_locally() {
 }
 
 #[wasm_bindgen_test]
+async fn a_queue_left_by_an_earlier_visit_is_sent_when_the_store_opens_online() {
+    // Found by a newcomer: a deal made offline, the tab closed, the app opened again online:
+    // the change waited ("1 pending") until the browser went offline and back.
+    let (p, direct) = pair("left").await;
+    let store = open(&p).await;
+    fault("down?ms=600000").await;
+    let title = unique("left offline ");
+    store
+        .create("Deal".into(), js(&json!({"title": title, "stage": "lead"})))
+        .await
+        .unwrap();
+    store.close();
+    fault("reset").await;
+    // The app's way: automatic sync (the default), no call to sync().
+    let store = LocalStore::open(&p, None).await.unwrap();
+    let store = LocalStore::try_from_js_value(store).unwrap();
+    let mut waited = 0;
+    while !values(store.pending().await.unwrap()).is_empty() && waited < 10_000 {
+        sleep(100).await;
+        waited += 100;
+    }
+    assert!(
+        values(store.pending().await.unwrap()).is_empty(),
+        "still pending after 10 s"
+    );
+    assert_eq!(server_titles(&direct, &title).await, 1);
+    store.close();
+}
+
+#[wasm_bindgen_test]
 async fn offline_writes_survive_a_reload_and_sync_exactly_once_with_pointers_intact() {
     let (p, direct) = pair("offline").await;
     let victim: Deal = rust(

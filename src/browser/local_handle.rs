@@ -135,6 +135,12 @@ impl Inner {
                     i.sync_soon();
                 }
             });
+            // A queue left by an earlier visit (its tab closed while offline) goes out now: the
+            // next `online` event may never come, and it waited there until the browser went
+            // offline and back.
+            if pending > 0 {
+                inner.sync_soon();
+            }
         }
         Ok(inner)
     }

@@ -4,12 +4,12 @@
 import { useCallback, useMemo, useState } from 'react';
 import { useLocation, useNavigate, useParams, useSearchParams } from 'react-router';
 import { DndContext, DragOverlay, MouseSensor, useSensor, useSensors, type Announcements, type DragEndEvent, type DragStartEvent } from '@dnd-kit/core';
-import { Alert, Badge, Button, Chip, CloseButton, Group, NativeSelect, SegmentedControl, Select, TextInput } from '@mantine/core';
+import { Alert, Badge, Button, Chip, Group, NativeSelect, SegmentedControl, Select } from '@mantine/core';
 import { DatePickerInput } from '@mantine/dates';
 import { DATE_INPUT_FORMAT } from '../../lib/format';
 import { useDisclosure } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
-import { IconFilter, IconPlus, IconSearch } from '@tabler/icons-react';
+import { IconFilter, IconPlus } from '@tabler/icons-react';
 import type { Deal, Stage } from 'crm-wasm';
 import { backFrom } from '../../lib/back';
 import { usePhone } from '../../lib/layout';
@@ -29,6 +29,7 @@ import { sortChoices, useApplyFilters, useApplySort, useBoardFilters, useDealSor
 import { NewDealModal } from './NewDealModal';
 import { DEAL_COLUMNS, dealsWithContactNames } from '../import/columns';
 import { ExportCsv } from '../import/ExportCsv';
+import { SearchInput } from '../../components/SearchInput';
 
 export function Board() {
   const { client, user, workspace } = useSession();
@@ -128,13 +129,11 @@ export function Board() {
         {showFilters && (
           <>
             <ExportCsv name="deals" rows={() => dealsWithContactNames(workspace, pipeline.columns().flatMap((c) => pipeline.page(c.stage, 0, c.count)))} columns={dealColumns} onError={(e) => notifications.show({ color: 'red', title: 'The deals were not exported', message: describeError(e) })} />
-            <TextInput
+            <SearchInput
               aria-label="Search deals"
               placeholder="Search title or company"
-              leftSection={<IconSearch size={16} />}
               value={filters.q}
-              onChange={(e) => setFilter({ q: e.currentTarget.value })}
-              rightSection={filters.q ? <CloseButton size="sm" aria-label="Clear search" onClick={() => setFilter({ q: '' })} /> : null}
+              onChange={(q) => setFilter({ q })}
               className="search"
             />
             <Chip checked={filters.overdue} onChange={(v) => setFilter({ overdue: v })} variant="light">Overdue</Chip>

@@ -3,7 +3,7 @@
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { ActionIcon, Alert, Anchor, Button, Group, NativeSelect, Paper, Table, TextInput, Tooltip } from '@mantine/core';
-import { IconPlus, IconSearch, IconTrash } from '@tabler/icons-react';
+import { IconPlus, IconTrash } from '@tabler/icons-react';
 import type { Company } from 'crm-wasm';
 import { PageHeader } from '../../components/PageHeader';
 import { EmptyList } from '../../components/EmptyList';
@@ -22,6 +22,7 @@ import { useSelection } from '../bulk/selection';
 import { DeleteCompany } from './DeleteCompany';
 import { WebsiteLink } from '../../components/WebsiteLink';
 import { byText } from '../../lib/format';
+import { SearchInput } from '../../components/SearchInput';
 
 type Sort = 'name' | '-name' | '-updatedAt';
 
@@ -72,7 +73,7 @@ export function Companies() {
         {error && <Alert color="red" variant="light" role="alert" mt="sm">{error}</Alert>}
       </Paper>
       <Group gap="sm" mb="sm">
-        <TextInput aria-label="Search companies" placeholder="Search name, industry, website" leftSection={<IconSearch size={16} />} value={search} onChange={(e) => setParam('q', e.currentTarget.value)} className="grow-search" />
+        <SearchInput aria-label="Search companies" placeholder="Search name, industry, website" value={search} onChange={(q) => setParam('q', q)} className="grow-search" />
         <NativeSelect aria-label="Sort companies" value={sort} onChange={(e) => setParam('sort', e.currentTarget.value === 'name' ? '' : e.currentTarget.value)} data={[{ value: 'name', label: 'Name A–Z' }, { value: '-name', label: 'Name Z–A' }, { value: '-updatedAt', label: 'Recently updated' }]} />
         <ExportCsv name="companies" rows={() => rows} empty={rows.length === 0} columns={COMPANY_COLUMNS} />
       </Group>

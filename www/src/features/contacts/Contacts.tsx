@@ -4,7 +4,7 @@
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { ActionIcon, Alert, Anchor, Button, Group, NativeSelect, Paper, Table, TextInput, Tooltip } from '@mantine/core';
-import { IconPlus, IconSearch, IconTrash } from '@tabler/icons-react';
+import { IconPlus, IconTrash } from '@tabler/icons-react';
 import type { Contact } from 'crm-wasm';
 import { ConfirmDelete } from '../../components/ConfirmDelete';
 import { PageHeader } from '../../components/PageHeader';
@@ -22,6 +22,7 @@ import { CONTACT_COLUMNS } from '../import/columns';
 import { ExportCsv } from '../import/ExportCsv';
 import { BulkBar, SelectAll, SelectRow } from '../bulk/BulkBar';
 import { useSelection } from '../bulk/selection';
+import { SearchInput } from '../../components/SearchInput';
 
 type Sort = 'name' | '-name' | '-updatedAt';
 
@@ -76,7 +77,7 @@ export function Contacts() {
         {error && <Alert color="red" variant="light" role="alert" mt="sm">{error}</Alert>}
       </Paper>
       <Group gap="sm" mb="sm">
-        <TextInput aria-label="Search contacts" placeholder="Search name, e-mail, phone, company" leftSection={<IconSearch size={16} />} value={search} onChange={(e) => setParam('q', e.currentTarget.value)} className="grow-search" />
+        <SearchInput aria-label="Search contacts" placeholder="Search name, e-mail, phone, company" value={search} onChange={(q) => setParam('q', q)} className="grow-search" />
         <NativeSelect aria-label="Sort contacts" value={sort} onChange={(e) => setParam('sort', e.currentTarget.value === 'name' ? '' : e.currentTarget.value)} data={[{ value: 'name', label: 'Name A–Z' }, { value: '-name', label: 'Name Z–A' }, { value: '-updatedAt', label: 'Recently updated' }]} />
         <ExportCsv name="contacts" rows={() => rows} empty={rows.length === 0} columns={CONTACT_COLUMNS} />
       </Group>

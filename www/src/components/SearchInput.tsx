@@ -1,0 +1,43 @@
+// A search box whose text is kept in the URL (a reload, Back and a shared link keep it).
+import { useState } from 'react';
+import { CloseButton, TextInput, type TextInputProps } from '@mantine/core';
+import { IconSearch } from '@tabler/icons-react';
+
+/** Shows what was typed at once and hands each change to `onChange` (which puts it in the URL).
+ * Bound to the URL's text directly, the field showed the address as it was a render ago, which
+ * lags behind the keys when the page is slow to redraw: letters typed in between were lost
+ * ("renewal" became "rnewal"). A `value` that is not one of its own changes coming back (Back,
+ * a cleared filter) replaces the text. */
+export function SearchInput({ value, onChange, ...props }: Omit<TextInputProps, 'value' | 'onChange'> & {
+  value: string;
+  onChange: (value: string) => void;
+}) {
+  const [text, setText] = useState(value);
+  const [seen, setSeen] = useState(value);
+  // Changes handed on and not seen back yet, oldest first.
+  const [sent, setSent] = useState<string[]>([]);
+  if (value !== seen) {
+    setSeen(value);
+    const echo = sent.indexOf(value);
+    if (echo >= 0) {
+      setSent(sent.slice(echo + 1));
+    } else {
+      setSent([]);
+      setText(value);
+    }
+  }
+  const change = (next: string) => {
+    setText(next);
+    setSent((s) => [...s, next]);
+    onChange(next);
+  };
+  return (
+    <TextInput
+      leftSection={<IconSearch size={16} />}
+      rightSection={text ? <CloseButton size="sm" aria-label="Clear search" onClick={() => change('')} /> : null}
+      {...props}
+      value={text}
+      onChange={(e) => change(e.currentTarget.value)}
+    />
+  );
+}

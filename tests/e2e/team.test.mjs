@@ -104,6 +104,19 @@ test('moving a deal to Lost asks why; the reason is stored and shown in the reco
   const skipped = await serverDeal(other.objectId, me.token, (d) => d.stage === 'lost');
   assert.equal(skipped.lostReason, undefined);
 
+  // Undo while asked: the question goes (found by a newcomer: it stayed, and its Save put a lost
+  // reason on the deal moved back to Lead).
+  const undone = await rest('POST', '/classes/Deal', { title: `${title} u`, stage: 'lead' }, me.token);
+  await card(page, `${title} u`).getByRole('button', { name: `Move ${title} u to…` }).click();
+  await page.getByRole('menuitem', { name: 'Lost' }).click();
+  const asked = page.getByRole('dialog', { name: 'Why was it lost?' });
+  await asked.waitFor();
+  await page.getByRole('alert').filter({ hasText: `“${title} u” moved to Lost.` }).getByRole('button', { name: 'Undo' }).click();
+  await asked.waitFor({ state: 'detached' });
+  await column(page, 'Lead').getByRole('article', { name: `Deal ${title} u` }).waitFor();
+  const back = await serverDeal(undone.objectId, me.token, (d) => d.stage === 'lead');
+  assert.equal(back.lostReason, undefined);
+
   // From the deal's record too: Stage "Lost" and Save asks why.
   const third = await rest('POST', '/classes/Deal', { title: `${title} c`, stage: 'lead' }, me.token);
   await card(page, `${title} c`).getByRole('link', { name: `${title} c`, exact: true }).click();

@@ -202,7 +202,7 @@ function DealRecord({ deal, base, form, setForm, onSaved, onDeleted, closingRef 
           </Group>
           <Select label="Company" placeholder="None" searchable clearable={created} disabled={!created} description={creatorsOnly} data={companyOptions} value={form.company || null} onChange={(v) => set({ company: v ?? '' })} />
           <Select label="Contact" placeholder="None" searchable clearable={created} disabled={!created} description={creatorsOnly} data={contactOptions} value={form.contact || null} onChange={(v) => set({ contact: v ?? '' })} />
-          {(form.stage === 'lost' || form.lostReason !== '') && (
+          {form.stage === 'lost' && (
             <TextInput label="Lost reason" placeholder="Why was it lost?" maxLength={500} value={form.lostReason} onChange={(e) => set({ lostReason: e.currentTarget.value })} />
           )}
           <Textarea label="Notes" autosize minRows={2} value={form.notes} onChange={(e) => set({ notes: e.currentTarget.value })} />

@@ -1,21 +1,30 @@
 // Asked when a deal moves to Lost from the board (drag or "Move to…"): why it was lost. The
 // move is already made; the reason is saved on its own, and can be skipped.
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { Button, Group, Modal, Text, TextInput } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { updateDeal } from '../../data/actions';
 import { useSession } from '../../data/context';
 import { describeError } from '../../data/crm';
+import { usePipeline } from '../../data/hooks';
 
 export function LostReasonModal({ dealId, onClose }: { dealId: string; onClose: () => void }) {
   const { workspace } = useSession();
+  usePipeline(workspace.pipeline); // the deal as it is now: an Undo moves it back
   const deal = workspace.pipeline.get(dealId);
+  const undone = deal !== undefined && deal.stage !== 'lost';
   const [reason, setReason] = useState(deal?.lostReason ?? '');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
+  // Undone (or moved on elsewhere) while asked: no reason to give. Saving one then put a lost
+  // reason on an open deal.
+  useEffect(() => {
+    if (undone && !busy) onClose();
+  }, [undone, busy, onClose]);
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    if (!reason.trim()) return onClose();
+    const now = workspace.pipeline.get(dealId);
+    if (!reason.trim() || (now && now.stage !== 'lost')) return onClose();
     setBusy(true);
     try {
       await updateDeal(workspace, dealId, { lostReason: reason.trim() });

@@ -235,6 +235,11 @@ test('a 390 px phone: no sideways overflow, one stage at a time, a swipe never m
   const me = await signUp('phone');
   const title = `Pocket deal ${Date.now()}`;
   const deal = await rest('POST', '/classes/Deal', { title, amount: 50, stage: 'lead', expectedCloseDate: { __type: 'Date', iso: '2030-05-01T00:00:00.000Z' } }, me.token);
+  // Names of one long word (a 176-character company made the Companies page 1829 px wide).
+  const long = (word) => word.repeat(Math.ceil(176 / word.length)).slice(0, 176);
+  const company = await rest('POST', '/classes/Company', { name: long('Longcompany'), industry: long('Industry') }, me.token);
+  await rest('POST', '/classes/Contact', { name: long('Longperson'), email: `${long('x')}@example.com`, company: pointer('Company', company.objectId) }, me.token);
+  await rest('POST', '/classes/Deal', { title: long('Longdeal'), stage: 'lead', company: pointer('Company', company.objectId) }, me.token);
   const context = await app.browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true, deviceScaleFactor: 2 });
   const page = await context.newPage();
   await page.goto(boardUrl(app));
@@ -293,6 +298,13 @@ test('a 390 px phone: no sideways overflow, one stage at a time, a swipe never m
     await page.getByRole('button', { name: 'Menu' }).tap();
     await page.getByRole('link', { name: link }).tap();
     await page.getByRole('heading', { name: link, level: 1 }).waitFor();
+    // The long name wraps, cut after three lines: whole in its title.
+    const longName = { Contacts: long('Longperson'), Companies: long('Longcompany') }[link];
+    if (longName) {
+      const name = page.getByRole('link', { name: longName, exact: true });
+      await name.waitFor();
+      assert.equal(await name.getAttribute('title'), longName);
+    }
     assert.ok((await width()) <= 390, `${link} is ${await width()} px wide`);
   }
   await context.close();

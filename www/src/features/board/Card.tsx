@@ -74,7 +74,7 @@ function CardBody({ deal, me, menu, nameOf, next }: { deal: Deal; me?: string; m
   return (
     <>
       <Group justify="space-between" gap={4} wrap="nowrap" align="flex-start">
-        <Link to={{ pathname: `/deals/${deal.objectId}`, search: location.search }} className="card-title">
+        <Link to={{ pathname: `/deals/${deal.objectId}`, search: location.search }} className="card-title" title={deal.title}>
           {deal.title}
         </Link>
         {menu}
@@ -82,7 +82,7 @@ function CardBody({ deal, me, menu, nameOf, next }: { deal: Deal; me?: string; m
       {company && (
         <Group gap={4} wrap="nowrap" className="card-company">
           <IconBuilding size={13} aria-hidden />
-          <Text size="xs" truncate className="company">{company}</Text>
+          <Text size="xs" truncate className="company" title={company}>{company}</Text>
         </Group>
       )}
       {deal.expectedCloseDate && (

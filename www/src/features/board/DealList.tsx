@@ -114,12 +114,12 @@ export function DealList({ version, sort, onSort }: { version: number; sort: Sor
                 <Table.Tr key={d.objectId} data-index={row.index} ref={virtualizer.measureElement} bg={selection.has(d.objectId!) ? 'var(--mantine-color-indigo-light)' : undefined}>
                   <Table.Td><SelectRow selection={selection} id={d.objectId!} name={d.title} /></Table.Td>
                   <Table.Td>
-                    <Anchor component={Link} to={{ pathname: `/deals/${d.objectId}`, search: location.search }} fw={500}>{d.title}</Anchor>
+                    <Anchor component={Link} to={{ pathname: `/deals/${d.objectId}`, search: location.search }} fw={500} className="long-text" lineClamp={3} title={d.title}>{d.title}</Anchor>
                     {/* On a phone the stage goes under the title: a column of its own left the amounts cut off. */}
                     <Badge variant="light" color={info.color} miw="max-content" size="sm" mt={4} className="phone-only">{info.label}</Badge>
                   </Table.Td>
                   <Table.Td className="hide-phone" maw={200} data-testid="deal-company">
-                    {d.company?.objectId ? <Anchor component={Link} to={`/companies/${d.company.objectId}`} c="dimmed" size="sm" lineClamp={1}>{refName(d.company) ?? 'Company'}</Anchor> : null}
+                    {d.company?.objectId ? <Anchor component={Link} to={`/companies/${d.company.objectId}`} c="dimmed" size="sm" lineClamp={1} className="long-text" title={refName(d.company)}>{refName(d.company) ?? 'Company'}</Anchor> : null}
                   </Table.Td>
                   <Table.Td className="hide-phone"><Badge variant="light" color={info.color} data-testid="deal-stage" miw="max-content">{info.label}</Badge></Table.Td>
                   <Table.Td ta="right">{formatAmount(d.amount)}</Table.Td>

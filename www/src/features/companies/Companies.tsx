@@ -96,9 +96,9 @@ export function Companies() {
             {rows.map((c) => (
               <Table.Tr key={c.objectId} bg={selection.has(c.objectId!) ? 'var(--mantine-color-indigo-light)' : undefined}>
                 <Table.Td>{canChange(c, user.objectId!) && <SelectRow selection={selection} id={c.objectId!} name={c.name} />}</Table.Td>
-                <Table.Td><Anchor component={Link} to={`/companies/${c.objectId}`} fw={500}>{c.name}</Anchor></Table.Td>
-                <Table.Td>{c.industry}</Table.Td>
-                <Table.Td className="hide-phone"><WebsiteLink url={c.website} /></Table.Td>
+                <Table.Td><Anchor component={Link} to={`/companies/${c.objectId}`} fw={500} className="long-text" lineClamp={3} title={c.name}>{c.name}</Anchor></Table.Td>
+                <Table.Td className="long-text">{c.industry}</Table.Td>
+                <Table.Td className="hide-phone"><WebsiteLink url={c.website} lineClamp={2} /></Table.Td>
                 <Table.Td ta="right">
                   {canChange(c, user.objectId!) ? (
                     <Tooltip label="Delete">

@@ -82,7 +82,7 @@ export function CompanyPage() {
         <section aria-label="Company">
           <Group my="md" gap="md">
             <Avatar size={48} radius="md" color="cyan">{initials(company.name)}</Avatar>
-            <div>
+            <div className="long-text" style={{ flex: 1 }}>
               <Title order={1} size="h2">{company.name}</Title>
               <Text c="dimmed" size="sm" data-testid="company-info">
                 {company.industry || company.website
@@ -117,7 +117,7 @@ export function CompanyPage() {
                 <Stack gap={6}>
                   {contacts.data?.map((c) => (
                     <Group key={c.objectId} justify="space-between" wrap="nowrap">
-                      <Anchor component={Link} to={`/contacts/${c.objectId}`} size="sm">{c.name}</Anchor>
+                      <Anchor component={Link} to={`/contacts/${c.objectId}`} size="sm" className="long-text">{c.name}</Anchor>
                       <Text size="sm" c="dimmed" truncate>{c.email}</Text>
                     </Group>
                   ))}
@@ -132,7 +132,7 @@ export function CompanyPage() {
                 <Stack gap={6}>
                   {deals.data?.slice().sort(compareDeals({ key: 'title', descending: false })).map((d) => (
                     <Group key={d.objectId} justify="space-between" wrap="nowrap" data-testid="company-deal">
-                      <div>
+                      <div className="long-text">
                         <Anchor component={Link} to={`/deals/${d.objectId}`} state={back} size="sm">{d.title}</Anchor>
                         {refName(d.contact) && <Text size="xs" c="dimmed">{refName(d.contact)}</Text>}
                       </div>

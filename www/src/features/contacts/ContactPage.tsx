@@ -90,7 +90,7 @@ export function ContactPage() {
         <>
           <Group my="md" gap="md">
             <Avatar size={48} radius="xl" color="indigo">{initials(contact.name)}</Avatar>
-            <div>
+            <div className="long-text" style={{ flex: 1 }}>
               <Title order={1} size="h2">{contact.name}</Title>
               <Text c="dimmed" size="sm">{[contact.email, contact.phone, refName(contact.company)].filter(Boolean).join(' · ')}</Text>
               <NextStep next={next?.('Contact', contactId)} size="sm" />
@@ -123,7 +123,7 @@ export function ContactPage() {
                 <Stack gap={6}>
                   {deals.data?.slice().sort(compareDeals({ key: 'title', descending: false })).map((d) => (
                     <Group key={d.objectId} justify="space-between" wrap="nowrap">
-                      <Anchor component={Link} to={`/deals/${d.objectId}`} state={back} size="sm">{d.title}</Anchor>
+                      <Anchor component={Link} to={`/deals/${d.objectId}`} state={back} size="sm" className="long-text">{d.title}</Anchor>
                       <Group gap={6} wrap="nowrap" style={{ flexShrink: 0 }}><Badge variant="light" color={stageInfo(d.stage).color} style={{ flexShrink: 0 }}>{stageInfo(d.stage).label}</Badge><Text size="sm">{formatAmount(d.amount)}</Text></Group>
                     </Group>
                   ))}

@@ -100,10 +100,10 @@ export function Contacts() {
             {rows.map((c) => (
               <Table.Tr key={c.objectId} bg={selection.has(c.objectId!) ? 'var(--mantine-color-indigo-light)' : undefined}>
                 <Table.Td>{canChange(c, user.objectId!) && <SelectRow selection={selection} id={c.objectId!} name={c.name} />}</Table.Td>
-                <Table.Td><Anchor component={Link} to={`/contacts/${c.objectId}`} fw={500}>{c.name}</Anchor></Table.Td>
-                <Table.Td className="hide-phone">{c.email}</Table.Td>
-                <Table.Td className="hide-phone">{c.phone}</Table.Td>
-                <Table.Td>{c.company?.objectId ? <Anchor component={Link} to={`/companies/${c.company.objectId}`} c="dimmed" size="sm">{refName(c.company)}</Anchor> : null}</Table.Td>
+                <Table.Td><Anchor component={Link} to={`/contacts/${c.objectId}`} fw={500} className="long-text" lineClamp={3} title={c.name}>{c.name}</Anchor></Table.Td>
+                <Table.Td className="hide-phone long-text">{c.email}</Table.Td>
+                <Table.Td className="hide-phone long-text">{c.phone}</Table.Td>
+                <Table.Td>{c.company?.objectId ? <Anchor component={Link} to={`/companies/${c.company.objectId}`} c="dimmed" size="sm" className="long-text" lineClamp={2} title={refName(c.company)}>{refName(c.company)}</Anchor> : null}</Table.Td>
                 <Table.Td ta="right">
                   {canChange(c, user.objectId!) ? (
                     <Tooltip label="Delete">

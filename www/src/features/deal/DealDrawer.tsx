@@ -84,7 +84,7 @@ export function DealDrawer({ dealId, onClose }: { dealId: string; onClose: () =>
   // The record decides whether the drawer may close (unsaved edits ask first).
   const closingRef = useRef<(() => void) | null>(null);
   return (
-    <Drawer opened onClose={() => (closingRef.current ?? onClose)()} position="right" size="min(520px, 100%)" title={live?.title ?? 'Deal'} closeButtonProps={{ 'aria-label': 'Close' }} classNames={{ body: 'drawer-body' }} styles={{ title: { fontSize: 'var(--mantine-h4-font-size)', fontWeight: 700 } }}>
+    <Drawer opened onClose={() => (closingRef.current ?? onClose)()} position="right" size="min(520px, 100%)" title={live?.title ?? 'Deal'} closeButtonProps={{ 'aria-label': 'Close' }} classNames={{ body: 'drawer-body' }} styles={{ title: { fontSize: 'var(--mantine-h4-font-size)', fontWeight: 700, lineHeight: 1.3, overflowWrap: 'anywhere', minWidth: 0 } }}>
       {live ? (
         <DealRecord deal={live} base={base} form={form} setForm={setForm} onSaved={(f) => { setBase(f); setForm(f); }} onDeleted={onClose} closingRef={closingRef} />
       ) : (
@@ -176,12 +176,12 @@ function DealRecord({ deal, base, form, setForm, onSaved, onDeleted, closingRef 
         <Badge color={stageInfo(deal.stage).color} variant="light">{stageInfo(deal.stage).label}</Badge>
         <Text size="sm" fw={600}>{formatAmount(deal.amount)}</Text>
         {deal.expectedCloseDate && <Text size="sm" c="dimmed">Closes {formatDate(deal.expectedCloseDate)}</Text>}
-        {deal.stage === 'lost' && deal.lostReason && <Text size="sm" c="dimmed" data-testid="lost-reason">Lost: {deal.lostReason}</Text>}
+        {deal.stage === 'lost' && deal.lostReason && <Text size="sm" c="dimmed" data-testid="lost-reason" className="long-text">Lost: {deal.lostReason}</Text>}
       </Group>
       <NextStep next={next?.('Deal', deal.objectId!)} closed={!isOpen(deal.stage)} size="sm" />
       <Group gap="md">
-        {deal.company?.objectId && <Anchor component={Link} to={`/companies/${deal.company.objectId}`} size="sm">{companyName ?? 'Company'}</Anchor>}
-        {deal.contact?.objectId && <Anchor component={Link} to={`/contacts/${deal.contact.objectId}`} size="sm">{contactOptions.find((c) => c.value === deal.contact!.objectId)?.label ?? 'Contact'}</Anchor>}
+        {deal.company?.objectId && <Anchor component={Link} to={`/companies/${deal.company.objectId}`} size="sm" className="long-text">{companyName ?? 'Company'}</Anchor>}
+        {deal.contact?.objectId && <Anchor component={Link} to={`/contacts/${deal.contact.objectId}`} size="sm" className="long-text">{contactOptions.find((c) => c.value === deal.contact!.objectId)?.label ?? 'Contact'}</Anchor>}
       </Group>
       {elsewhere.length > 0 && (
         <Alert color="yellow" variant="light" icon={<IconAlertTriangle size={18} />} title="This deal changed elsewhere" data-testid="changed-elsewhere">

@@ -239,7 +239,7 @@ test('a 390 px phone: no sideways overflow, one stage at a time, a swipe never m
   const long = (word) => word.repeat(Math.ceil(176 / word.length)).slice(0, 176);
   const company = await rest('POST', '/classes/Company', { name: long('Longcompany'), industry: long('Industry') }, me.token);
   await rest('POST', '/classes/Contact', { name: long('Longperson'), email: `${long('x')}@example.com`, company: pointer('Company', company.objectId) }, me.token);
-  await rest('POST', '/classes/Deal', { title: long('Longdeal'), stage: 'lead', company: pointer('Company', company.objectId) }, me.token);
+  await rest('POST', '/classes/Deal', { title: long('Longdeal'), amount: 999_999_999_999, stage: 'lead', company: pointer('Company', company.objectId) }, me.token);
   const context = await app.browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true, deviceScaleFactor: 2 });
   const page = await context.newPage();
   await page.goto(boardUrl(app));
@@ -307,5 +307,9 @@ test('a 390 px phone: no sideways overflow, one stage at a time, a swipe never m
     }
     assert.ok((await width()) <= 390, `${link} is ${await width()} px wide`);
   }
+  // An amount too long for its tile is compact, exact in its title ("$1,000,000,0…" was cut).
+  const open = page.getByTestId('stat-open');
+  await open.filter({ hasText: /^\$1(\.0)?T$/ }).waitFor();
+  assert.equal(await open.getAttribute('title'), '$1,000,000,000,049');
   await context.close();
 });

@@ -36,6 +36,11 @@ export const formatMoney = (n: number | undefined | null) => (n === undefined ||
 /** One record's amount: whole amounts as formatMoney writes them, others with their cents. */
 export const formatAmount = (n: number | undefined | null) => (n === undefined || n === null ? '—' : Number.isInteger(n) ? money.format(n) : exact.format(n));
 export const formatMoneyCompact = (n: number) => compact.format(n);
+/** An amount where room is short (a dashboard tile, a board card): `text`, the amount as
+ * formatMoney or formatAmount writes it, while it is `chars` characters at most, else in compact
+ * notation ("$1.2B", "€1T"): "€1,000,000,029,…" was cut off a tile and ran into the next one.
+ * Show `text` whole beside it (a title). */
+export const fitMoney = (n: number | undefined | null, text: string, chars = 12) => (n === undefined || n === null || text.length <= chars ? text : compact.format(n));
 export const formatPercent = (n: number | undefined) => (n === undefined ? '—' : percent.format(n));
 export const formatNumber = (n: number) => number.format(n);
 

@@ -4,7 +4,7 @@ import { useDraggable } from '@dnd-kit/core';
 import { ActionIcon, Avatar, Group, Menu, Text, Tooltip } from '@mantine/core';
 import { IconArrowsExchange, IconBuilding, IconCalendar, IconUser } from '@tabler/icons-react';
 import type { Activity, Deal, Stage } from 'crm-wasm';
-import { formatDate, formatAmount, initials, isOverdue, refName } from '../../lib/format';
+import { fitMoney, formatDate, formatAmount, initials, isOverdue, refName } from '../../lib/format';
 import { STAGES, isOpen, stageLabel } from '../../lib/stages';
 import { NextStep } from '../activities/NextStep';
 
@@ -71,6 +71,9 @@ function CardBody({ deal, me, menu, nameOf, next }: { deal: Deal; me?: string; m
   const ownerId = deal.assignedTo?.objectId;
   const owner = ownerId ? (ownerId === me ? 'You' : 'A colleague') : undefined;
   const ownerName = nameOf?.(ownerId);
+  // "$999,999,999,999" ran into the owner's avatar: a long amount is compact, exact in its title.
+  const amount = formatAmount(deal.amount);
+  const shownAmount = fitMoney(deal.amount, amount);
   return (
     <>
       <Group justify="space-between" gap={4} wrap="nowrap" align="flex-start">
@@ -92,7 +95,7 @@ function CardBody({ deal, me, menu, nameOf, next }: { deal: Deal; me?: string; m
       )}
       <NextStep next={next} closed={!isOpen(deal.stage)} className="card-next" />
       <Group justify="space-between" gap={4} mt={4} wrap="nowrap">
-        <Text size="sm" fw={650}>{formatAmount(deal.amount)}</Text>
+        <Text size="sm" fw={650} className="long-text" title={shownAmount !== amount ? amount : undefined}>{shownAmount}</Text>
         {owner && (
           <Tooltip label={owner === 'You' ? 'Assigned to you' : `Assigned to ${ownerName ?? 'a colleague'}`}>
             {owner === 'You' ? (

@@ -12,7 +12,7 @@ import { PageHeader } from '../../components/PageHeader';
 import { useSession } from '../../data/context';
 import { useMySettings } from '../../data/settings';
 import { usePipeline } from '../../data/hooks';
-import { currencyCode, formatAge, formatMoney, formatMoneyCompact, formatMonth, formatPercent } from '../../lib/format';
+import { currencyCode, fitMoney, formatAge, formatMoney, formatMoneyCompact, formatMonth, formatPercent } from '../../lib/format';
 import { useApplyFilters, useBoardFilters } from '../board/filters';
 import { computeStats } from './stats';
 
@@ -45,13 +45,14 @@ export function Dashboard() {
           </Group>
         </Alert>
       )}
-      <SimpleGrid cols={{ base: 2, md: 3, lg: 6 }} spacing="sm" mb="md">
-        <Tile label="Open pipeline" value={formatMoney(stats.openTotal)} id="stat-open" hint={`${stats.openCount} open deals`} />
-        <Tile label="Weighted forecast" value={formatMoney(stats.weighted)} id="stat-weighted" hint="open deals × your stage probabilities" />
-        <Tile label="Won this month" value={formatMoney(stats.wonThisMonth)} id="stat-won-month" hint="by close date" />
-        <Tile label="Won this quarter" value={formatMoney(stats.wonThisQuarter)} id="stat-won-quarter" hint="by close date" />
+      {/* Six in a row from 88em only: at 75em, beside the navigation, a tile is 122 px, too narrow for $99,999,999. */}
+      <SimpleGrid cols={{ base: 2, md: 3, xl: 6 }} spacing="sm" mb="md">
+        <Tile label="Open pipeline" {...money(stats.openTotal)} id="stat-open" hint={`${stats.openCount} open deals`} />
+        <Tile label="Weighted forecast" {...money(stats.weighted)} id="stat-weighted" hint="open deals × your stage probabilities" />
+        <Tile label="Won this month" {...money(stats.wonThisMonth)} id="stat-won-month" hint="by close date" />
+        <Tile label="Won this quarter" {...money(stats.wonThisQuarter)} id="stat-won-quarter" hint="by close date" />
         <Tile label="Win rate" value={formatPercent(stats.winRate)} id="stat-winrate" hint="won ÷ (won + lost)" />
-        <Tile label="Average won deal" value={formatMoney(stats.averageWon)} id="stat-average-won" hint="won deals only" />
+        <Tile label="Average won deal" {...money(stats.averageWon)} id="stat-average-won" hint="won deals only" />
       </SimpleGrid>
       <SimpleGrid cols={{ base: 1, lg: 2 }} spacing="md">
         <Paper withBorder p="md">
@@ -103,11 +104,16 @@ export function Dashboard() {
   );
 }
 
-function Tile({ label, value, hint, id }: { label: string; value: string; hint: string; id: string }) {
+/** A tile's amount: in compact notation when the exact one would not fit (see fitMoney): eleven
+ * characters fit a tile on a 390 px phone and on the six-column row. */
+const money = (n: number | undefined) => ({ value: fitMoney(n, formatMoney(n), 11), exact: formatMoney(n) });
+
+/** A figure; `exact`, when it is not `value` itself, in its title. */
+function Tile({ label, value, exact = value, hint, id }: { label: string; value: string; exact?: string; hint: string; id: string }) {
   return (
     <Paper withBorder p="sm">
       <Text size="xs" c="dimmed" tt="uppercase" fw={600}>{label}</Text>
-      <Text fw={700} size="xl" data-testid={id}>{value}</Text>
+      <Text fw={700} size="xl" data-testid={id} className="long-text" title={exact !== value ? exact : undefined}>{value}</Text>
       <Text size="xs" c="dimmed">{hint}</Text>
     </Paper>
   );

@@ -45,6 +45,15 @@ test('search answers a typed query: any case, no accents, e-mail, phone, through
   assert.deepEqual(classes, ['Company', 'Contact', 'Deal']);
   // The company first: the words are in its own name.
   assert.equal(await hits(page).first().getAttribute('data-class'), 'Company');
+  // On a 390 px phone each result fits, its kind's badge too (a long line widened every row
+  // past the screen's edge, where the highlight and the badges were cut).
+  await page.setViewportSize({ width: 390, height: 844 });
+  for (const hit of await hits(page).all()) {
+    const row = await hit.boundingBox();
+    const badge = await hit.getByText(/^(Company|Contact|Deal)$/).boundingBox();
+    assert.ok(row.x >= 0 && row.x + row.width <= 390 && badge.x + badge.width <= row.x + row.width, `row ${JSON.stringify(row)}, badge ${JSON.stringify(badge)}`);
+  }
+  await page.setViewportSize({ width: 1400, height: 900 });
 
   await input.fill(`jose.${s.tag}@exa`);
   await hits(page).filter({ hasText: `José Álvarez ${s.tag}` }).waitFor();

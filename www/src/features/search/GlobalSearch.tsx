@@ -60,11 +60,11 @@ export function GlobalSearch() {
             >
               <Group wrap="nowrap" w="100%" gap="sm">
                 <Icon size={20} stroke={1.6} aria-hidden />
-                <div style={{ flex: 1, minWidth: 0 }}>
-                  <Text size="sm" truncate>{h.title}</Text>
-                  {h.detail && <Text size="xs" c="dimmed" truncate>{h.detail}</Text>}
+                <div className="search-hit-text">
+                  <Text size="sm" truncate title={h.title}>{h.title}</Text>
+                  {h.detail && <Text size="xs" c="dimmed" truncate title={h.detail}>{h.detail}</Text>}
                 </div>
-                <Badge size="xs" variant="light" color="gray">{h.className}</Badge>
+                <Badge size="xs" variant="light" color="gray" className="search-hit-class">{h.className}</Badge>
               </Group>
             </Spotlight.Action>
           );

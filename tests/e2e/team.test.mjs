@@ -11,7 +11,8 @@ const pointer = (className, objectId) => ({ __type: 'Pointer', className, object
 test('a deal is assigned to a colleague by display name; the board filters by owner; no e-mail shows', async () => {
   const me = await signUp('owner');
   const colleague = await signUp('colleague');
-  const name = `Cora Colleague ${Date.now() % 10000}`;
+  // An emoji in the name: the initials took half of it ("C" and a lone surrogate).
+  const name = `Cora 🚀 Colleague ${Date.now() % 10000}`;
   const profile = await rest('POST', '/classes/Profile', { objectId: colleague.id, displayName: name }, colleague.token);
   assert.ok(profile.objectId, JSON.stringify(profile));
   const mine = await rest('POST', '/classes/Deal', { title: 'Kept by me', stage: 'lead' }, me.token);
@@ -55,6 +56,7 @@ test('a deal is assigned to a colleague by display name; the board filters by ow
 
   // The card shows the colleague's initials; the owner filter keeps only their deals.
   await card(page, 'Handed to Cora').getByLabel(`Assigned to ${name}`).waitFor();
+  assert.equal(await card(page, 'Handed to Cora').getByLabel(`Assigned to ${name}`).textContent(), 'CC');
   await page.getByPlaceholder('Any owner').click();
   await page.getByRole('option', { name }).click();
   await page.getByTestId('filter-note').filter({ hasText: `owned by ${name}` }).waitFor();

@@ -90,9 +90,17 @@ export function isOverdue(iso: string | undefined, now = Date.now()): boolean {
   return new Date(iso).getTime() < Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate());
 }
 
-/** "Ada Lovelace" -> "AL". */
+// Characters as people see them: an emoji, a letter with its accents, a flag.
+const graphemes = typeof Intl.Segmenter === 'function' ? new Intl.Segmenter(locale, { granularity: 'grapheme' }) : undefined;
+const firstGrapheme = (s: string) => (graphemes ? graphemes.segment(s)[Symbol.iterator]().next().value?.segment : Array.from(s)[0]) ?? '';
+
+/** "Ada Lovelace" -> "AL"; "نوبي 🚀 Newbie Two" -> "نN": the first character of the first two
+ * words that begin with a letter or a digit, whole (w[0] took half of an emoji, shown as "ن�");
+ * a name with no such word, its first character. */
 export function initials(name: string): string {
-  return name.split(/\s+/).filter(Boolean).slice(0, 2).map((w) => w[0]!.toUpperCase()).join('');
+  const words = name.split(/\s+/).filter((w) => /^[\p{L}\p{N}]/u.test(w));
+  if (words.length === 0) return firstGrapheme(name.trim());
+  return words.slice(0, 2).map((w) => firstGrapheme(w).toUpperCase()).join('');
 }
 
 /** The name of an included pointer (company, contact), if the object came with it. */

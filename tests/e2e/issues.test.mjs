@@ -304,6 +304,8 @@ test('a 390 px phone: no sideways overflow, one stage at a time, a swipe never m
       const name = page.getByRole('link', { name: longName, exact: true });
       await name.waitFor();
       assert.equal(await name.getAttribute('title'), longName);
+      // One of each: the count is singular ("1 people", "1 organisations").
+      await page.getByText(link === 'Contacts' ? '1 person' : '1 organisation', { exact: true }).waitFor();
     }
     assert.ok((await width()) <= 390, `${link} is ${await width()} px wide`);
   }

@@ -5,6 +5,7 @@ import { Button, Group, Text } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { activitiesChanged } from './activities';
 import { describeError } from './crm';
+import { plural } from '../lib/format';
 import { createRecord, destroyRecord, isOffline as offline, updateRecord, withChanges } from './records';
 import type { Workspace } from './workspace';
 
@@ -218,10 +219,9 @@ async function removeCompany(w: Workspace, company: Company, links: CompanyLinks
 export async function deleteCompany(w: Workspace, company: Company, links: CompanyLinks): Promise<void> {
   const restore = await removeCompany(w, company, links);
   const unlinked = links.contacts.length + links.deals.length;
-  undoable(`Company “${company.name}” deleted${unlinked ? ` (${unlinked} ${unlinked === 1 ? 'link' : 'links'} removed)` : ''}.`, restore);
+  undoable(`Company “${company.name}” deleted${unlinked ? ` (${plural(unlinked, 'link', 'links')} removed)` : ''}.`, restore);
 }
 
-const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 const NOUNS = { Deal: ['deal', 'deals'], Contact: ['contact', 'contacts'], Company: ['company', 'companies'] } as const;
 
 /** What a bulk action did: how many, and the first refusal in words when some failed. */

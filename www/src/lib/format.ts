@@ -43,6 +43,8 @@ export const formatMoneyCompact = (n: number) => compact.format(n);
 export const fitMoney = (n: number | undefined | null, text: string, chars = 12) => (n === undefined || n === null || text.length <= chars ? text : compact.format(n));
 export const formatPercent = (n: number | undefined) => (n === undefined ? '—' : percent.format(n));
 export const formatNumber = (n: number) => number.format(n);
+/** A count with its noun: "1 person", "2 people" (a page said "1 people", "1 organisations"). */
+export const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 
 /** The date pickers' format, in the order formatDate writes a date here ("Dec 15, 2026" or
  * "15 Dec 2026"): one way of writing dates on every screen. */

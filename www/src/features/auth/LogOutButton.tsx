@@ -6,6 +6,7 @@ import { useState } from 'react';
 import { ActionIcon, Button, Group, Modal, Stack, Text, Tooltip } from '@mantine/core';
 import { IconLogout } from '@tabler/icons-react';
 import type { Workspace } from '../../data/workspace';
+import { plural } from '../../lib/format';
 
 export function LogOutButton({ workspace, onLogOut }: { workspace: Workspace; onLogOut: () => void }) {
   const [checking, setChecking] = useState(false);
@@ -17,7 +18,7 @@ export function LogOutButton({ workspace, onLogOut }: { workspace: Workspace; on
     if (n === 0) onLogOut();
     else setWaiting(n);
   };
-  const changes = waiting === 1 ? '1 change' : `${waiting} changes`;
+  const changes = plural(waiting, 'change', 'changes');
   return (
     <>
       <Tooltip label="Log out">

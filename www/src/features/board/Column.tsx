@@ -3,7 +3,7 @@ import { useDroppable } from '@dnd-kit/core';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { Badge, Group, Text } from '@mantine/core';
 import type { ColumnSummary, Pipeline, Stage } from 'crm-wasm';
-import { formatMoney } from '../../lib/format';
+import { formatMoney, plural } from '../../lib/format';
 import { stageInfo } from '../../lib/stages';
 import { Card, type NextOf } from './Card';
 
@@ -54,7 +54,7 @@ export function Column({ column, pipeline, version, me, onMove, dragging, nameOf
             <span className={`dot dot-${info.color}`} aria-hidden />
             <Text component="h2" fw={650} size="sm">{label}</Text>
           </Group>
-          <Badge variant="light" color="gray" size="sm" aria-label={`${column.count} ${column.count === 1 ? 'deal' : 'deals'}`}>
+          <Badge variant="light" color="gray" size="sm" aria-label={plural(column.count, 'deal', 'deals')}>
             <span data-testid={`count-${column.stage}`}>{column.count}</span>
           </Badge>
         </Group>

@@ -12,7 +12,7 @@ import { bulkDelete, bulkUpdateDeals } from '../../data/actions';
 import { useNextActivities } from '../../data/activities';
 import { useSession } from '../../data/context';
 import { useMyTeam } from '../../data/team';
-import { formatDate, formatAmount, formatMoney, isOverdue, refName } from '../../lib/format';
+import { formatDate, formatAmount, formatMoney, isOverdue, plural, refName } from '../../lib/format';
 import { isOpen, stageInfo } from '../../lib/stages';
 import { NextStep } from '../activities/NextStep';
 import { compareDeals } from './filters';
@@ -83,7 +83,7 @@ export function DealList({ version, sort, onSort }: { version: number; sort: Sor
         onStage={(stage) => bulkUpdateDeals(workspace, chosen(), { stage }, `moved to ${stageInfo(stage).label}`)}
       />
       <Group justify="space-between" gap="xs" mb={6} data-testid="list-sums">
-        <Text size="sm" c="dimmed">{total === 1 ? '1 deal' : `${total} deals`}</Text>
+        <Text size="sm" c="dimmed">{plural(total, 'deal', 'deals')}</Text>
         <Text size="sm">
           <Text span fw={600}>{formatMoney(sums.open)}</Text> open pipeline · <Text span fw={600}>{formatMoney(sums.weighted)}</Text> weighted forecast
         </Text>

@@ -8,10 +8,9 @@ import type { Stage } from 'crm-wasm';
 import { ConfirmDelete } from '../../components/ConfirmDelete';
 import type { BulkResult } from '../../data/actions';
 import { useOwnerOptions } from '../../data/team';
+import { plural } from '../../lib/format';
 import { STAGES } from '../../lib/stages';
 import type { Selection } from './selection';
-
-const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 
 /** The header cell's checkbox: every shown row, or none. */
 export function SelectAll({ selection, label }: { selection: Selection; label: string }) {

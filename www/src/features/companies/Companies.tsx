@@ -21,7 +21,7 @@ import { BulkBar, SelectAll, SelectRow } from '../bulk/BulkBar';
 import { useSelection } from '../bulk/selection';
 import { DeleteCompany } from './DeleteCompany';
 import { WebsiteLink } from '../../components/WebsiteLink';
-import { byText } from '../../lib/format';
+import { byText, plural } from '../../lib/format';
 import { SearchInput } from '../../components/SearchInput';
 
 type Sort = 'name' | '-name' | '-updatedAt';
@@ -63,7 +63,7 @@ export function Companies() {
 
   return (
     <div className="page">
-      <PageHeader title="Companies" subtitle={all.data ? `${all.data.length} organisations` : undefined} />
+      <PageHeader title="Companies" subtitle={all.data ? plural(all.data.length, 'organisation', 'organisations') : undefined} />
       <Paper withBorder p="sm" mb="md" component="form" onSubmit={create} aria-label="New company">
         <Group align="flex-end" gap="sm">
           <TextInput label="Name" aria-label="Company name" placeholder="Initech" value={name} onChange={(e) => setName(e.currentTarget.value)} className="grow" />

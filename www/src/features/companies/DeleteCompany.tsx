@@ -5,8 +5,7 @@ import { ConfirmDelete } from '../../components/ConfirmDelete';
 import { companyLinks, deleteCompany } from '../../data/actions';
 import { useSession } from '../../data/context';
 import { describeError } from '../../data/crm';
-
-const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+import { plural } from '../../lib/format';
 
 /** Confirms a company's delete, saying which contacts and deals point at it (they are unlinked;
  * the notification's Undo restores the company and the links). */

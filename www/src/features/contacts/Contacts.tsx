@@ -16,7 +16,7 @@ import { canChange, useOwnerName } from '../../data/access';
 import { SharedMark } from '../../components/SharedNotice';
 import { describeError } from '../../data/crm';
 import { useQuery } from '../../data/hooks';
-import { byText, refName } from '../../lib/format';
+import { byText, plural, refName } from '../../lib/format';
 import { matches } from '../../lib/search';
 import { CONTACT_COLUMNS } from '../import/columns';
 import { ExportCsv } from '../import/ExportCsv';
@@ -66,7 +66,7 @@ export function Contacts() {
 
   return (
     <div className="page">
-      <PageHeader title="Contacts" subtitle={all.data ? `${all.data.length} people` : undefined} />
+      <PageHeader title="Contacts" subtitle={all.data ? plural(all.data.length, 'person', 'people') : undefined} />
       <Paper withBorder p="sm" mb="md" component="form" onSubmit={create} aria-label="New contact">
         <Group align="flex-end" gap="sm">
           <TextInput label="Name" aria-label="Contact name" placeholder="Ada Lovelace" value={name} onChange={(e) => setName(e.currentTarget.value)} className="grow" />

@@ -12,7 +12,7 @@ import { PageHeader } from '../../components/PageHeader';
 import { useSession } from '../../data/context';
 import { useMySettings } from '../../data/settings';
 import { usePipeline } from '../../data/hooks';
-import { currencyCode, fitMoney, formatAge, formatMoney, formatMoneyCompact, formatMonth, formatPercent } from '../../lib/format';
+import { currencyCode, fitMoney, formatAge, formatMoney, formatMoneyCompact, formatMonth, formatPercent, plural } from '../../lib/format';
 import { useApplyFilters, useBoardFilters } from '../board/filters';
 import { computeStats } from './stats';
 
@@ -47,7 +47,7 @@ export function Dashboard() {
       )}
       {/* Six in a row from 88em only: at 75em, beside the navigation, a tile is 122 px, too narrow for $99,999,999. */}
       <SimpleGrid cols={{ base: 2, md: 3, xl: 6 }} spacing="sm" mb="md">
-        <Tile label="Open pipeline" {...money(stats.openTotal)} id="stat-open" hint={`${stats.openCount} open deals`} />
+        <Tile label="Open pipeline" {...money(stats.openTotal)} id="stat-open" hint={plural(stats.openCount, 'open deal', 'open deals')} />
         <Tile label="Weighted forecast" {...money(stats.weighted)} id="stat-weighted" hint="open deals × your stage probabilities" />
         <Tile label="Won this month" {...money(stats.wonThisMonth)} id="stat-won-month" hint="by close date" />
         <Tile label="Won this quarter" {...money(stats.wonThisQuarter)} id="stat-won-quarter" hint="by close date" />

@@ -9,6 +9,7 @@ import { IconFileImport, IconUpload } from '@tabler/icons-react';
 import { PageHeader } from '../../components/PageHeader';
 import { useSession } from '../../data/context';
 import { describeError } from '../../data/crm';
+import { plural } from '../../lib/format';
 import { cleanCell, FIELDS, guessMapping, importIds, planRows, type ImportKind, type Mapping, type PlannedRow } from './plan';
 import { importKey } from '../../data/settings';
 import { loadExisting, runImport, type ImportOutcome } from './run';
@@ -149,7 +150,7 @@ export function Import() {
           <Stack gap="sm">
             <SegmentedControl aria-label="What to import" value={kind} onChange={(v) => changeKind(v as ImportKind)} data={KINDS} disabled={!!busy} />
             <FileInput label="CSV file" placeholder="Choose a .csv file" accept=".csv,text/csv" leftSection={<IconUpload size={16} />} onChange={choose} disabled={!!busy} clearable />
-            {parsed && <Text size="sm" c="dimmed" data-testid="import-file">{parsed.name}: {parsed.rows.length} rows, columns {parsed.headers.join(', ')}{parsed.blank > 0 && ` (${parsed.blank} blank ${parsed.blank === 1 ? 'row' : 'rows'} skipped)`}</Text>}
+            {parsed && <Text size="sm" c="dimmed" data-testid="import-file">{parsed.name}: {plural(parsed.rows.length, 'row', 'rows')}, {parsed.headers.length === 1 ? 'column' : 'columns'} {parsed.headers.join(', ')}{parsed.blank > 0 && ` (${plural(parsed.blank, 'blank row', 'blank rows')} skipped)`}</Text>}
             {parsed?.problems.map((p) => <Text key={p} size="sm" c="red">{p}</Text>)}
           </Stack>
         </Paper>
@@ -182,7 +183,7 @@ export function Import() {
           <Paper withBorder p="md" aria-label="Preview" component="section">
             <Group gap="xs" mb="sm" data-testid="import-summary">
               <Badge color="teal" variant="light">{toImport.length} to import</Badge>
-              <Badge color="yellow" variant="light">{duplicates.length} {duplicates.length === 1 ? 'duplicate' : 'duplicates'}</Badge>
+              <Badge color="yellow" variant="light">{plural(duplicates.length, 'duplicate', 'duplicates')}</Badge>
               <Badge color="red" variant="light">{errors.length} with errors</Badge>
               <Badge color="gray" variant="light">{already.length} already imported</Badge>
             </Group>
@@ -215,7 +216,7 @@ export function Import() {
             )}
             <Group mt="md">
               <Button leftSection={<IconFileImport size={16} />} onClick={start} loading={busy === 'importing'} disabled={toImport.length === 0 || !!busy || !!outcome}>
-                Import {toImport.length} {toImport.length === 1 ? 'row' : 'rows'}
+                Import {plural(toImport.length, 'row', 'rows')}
               </Button>
             </Group>
             {progress && (

@@ -13,6 +13,9 @@ test('create a company, a contact and a deal; log and complete an activity; see 
 
   // Company
   await page.getByRole('link', { name: 'Companies' }).click();
+  // The fields stop at the server's limits (backend/rules.js), not past them to its message.
+  assert.equal(await page.getByLabel('Company name').getAttribute('maxlength'), '200');
+  assert.equal(await page.getByLabel('Industry').getAttribute('maxlength'), '100');
   await page.getByLabel('Company name').fill('Initech');
   await page.getByLabel('Industry').fill('Software');
   await page.getByRole('button', { name: 'Add company' }).click();

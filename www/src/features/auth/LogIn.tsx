@@ -3,6 +3,7 @@ import { Alert, Anchor, Button, Center, Paper, PasswordInput, Stack, Text, TextI
 import type { CrmClient, User } from 'crm-wasm';
 import { Logo } from '../../app/Logo';
 import { describeError } from '../../data/crm';
+import { MAX_CHARS } from '../../lib/limits';
 
 /** The server's password policy in words, as it answers a password it refuses. */
 const PASSWORD_RULE = 'Passwords need 8 to 128 characters, with at least one letter and one digit or symbol.';
@@ -42,11 +43,12 @@ export function LogIn({ client, notice, onSignedIn }: { client: CrmClient; notic
               <Text size="sm" c="dimmed">Your pipeline, contacts and forecast in one place.</Text>
             </div>
             {notice && <Alert color="yellow" variant="light">{notice}</Alert>}
-            <TextInput label="Username" name="username" value={username} onChange={(e) => setUsername(e.currentTarget.value)} autoComplete="username" required withAsterisk={false} />
+            {/* A log-in takes a username or an e-mail address here (the longer of the two limits). */}
+            <TextInput label="Username" name="username" maxLength={mode === 'signUp' ? MAX_CHARS.username : MAX_CHARS.email} value={username} onChange={(e) => setUsername(e.currentTarget.value)} autoComplete="username" required withAsterisk={false} />
             {mode === 'signUp' && (
-              <TextInput label="E-mail" name="email" type="email" value={email} onChange={(e) => setEmail(e.currentTarget.value)} autoComplete="email" required withAsterisk={false} />
+              <TextInput label="E-mail" name="email" type="email" maxLength={MAX_CHARS.email} value={email} onChange={(e) => setEmail(e.currentTarget.value)} autoComplete="email" required withAsterisk={false} />
             )}
-            <PasswordInput label="Password" name="password" value={password} onChange={(e) => setPassword(e.currentTarget.value)} autoComplete={mode === 'logIn' ? 'current-password' : 'new-password'} required withAsterisk={false}
+            <PasswordInput label="Password" name="password" maxLength={mode === 'signUp' ? MAX_CHARS.password : undefined} value={password} onChange={(e) => setPassword(e.currentTarget.value)} autoComplete={mode === 'logIn' ? 'current-password' : 'new-password'} required withAsterisk={false}
               // The server's password rule (backend/rules.js), said before a first try; the e2e test
               // checks it against the server's own message.
               description={mode === 'signUp' ? PASSWORD_RULE : undefined}

@@ -9,6 +9,7 @@ import { describeError } from '../../data/crm';
 import { useQuery } from '../../data/hooks';
 import { useOwnerOptions } from '../../data/team';
 import { dayToIso } from '../../lib/format';
+import { MAX_CHARS } from '../../lib/limits';
 import { DayInput } from '../../components/DayInput';
 import { AmountInput } from '../../components/AmountInput';
 import { useDiscardGuard } from '../../components/DiscardGuard';
@@ -93,7 +94,7 @@ function NewDealForm({ client, onDone, closingRef }: { client: CrmClient; onDone
   return (
     <form onSubmit={submit} aria-label="New deal">
       <Stack gap="sm">
-        <TextInput label="Title" value={title} onChange={(e) => { setTitle(e.currentTarget.value); setError(undefined); }} data-autofocus />
+        <TextInput label="Title" maxLength={MAX_CHARS.name} value={title} onChange={(e) => { setTitle(e.currentTarget.value); setError(undefined); }} data-autofocus />
         <Group grow>
           <AmountInput label="Amount" value={amount} onChange={setAmount} />
           <NativeSelect label="Stage" data={STAGE_OPTIONS} value={stage} onChange={(e) => setStage(e.currentTarget.value as Stage)} />

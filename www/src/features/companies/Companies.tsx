@@ -23,6 +23,7 @@ import { DeleteCompany } from './DeleteCompany';
 import { WebsiteLink } from '../../components/WebsiteLink';
 import { byText, plural } from '../../lib/format';
 import { SearchInput } from '../../components/SearchInput';
+import { MAX_CHARS } from '../../lib/limits';
 
 type Sort = 'name' | '-name' | '-updatedAt';
 
@@ -66,8 +67,8 @@ export function Companies() {
       <PageHeader title="Companies" subtitle={all.data ? plural(all.data.length, 'organisation', 'organisations') : undefined} />
       <Paper withBorder p="sm" mb="md" component="form" onSubmit={create} aria-label="New company">
         <Group align="flex-end" gap="sm">
-          <TextInput label="Name" aria-label="Company name" placeholder="Initech" value={name} onChange={(e) => setName(e.currentTarget.value)} className="grow" />
-          <TextInput label="Industry" aria-label="Industry" placeholder="Software" value={industry} onChange={(e) => setIndustry(e.currentTarget.value)} className="grow" />
+          <TextInput label="Name" aria-label="Company name" placeholder="Initech" maxLength={MAX_CHARS.name} value={name} onChange={(e) => setName(e.currentTarget.value)} className="grow" />
+          <TextInput label="Industry" aria-label="Industry" placeholder="Software" maxLength={MAX_CHARS.industry} value={industry} onChange={(e) => setIndustry(e.currentTarget.value)} className="grow" />
           <Button type="submit" leftSection={<IconPlus size={16} />}>Add company</Button>
         </Group>
         {error && <Alert color="red" variant="light" role="alert" mt="sm">{error}</Alert>}

@@ -13,6 +13,7 @@ import { getRecord, isOffline, updateRecord, withChanges } from '../../data/reco
 import { describeError } from '../../data/crm';
 import { useQuery } from '../../data/hooks';
 import { formatAmount, formatMoney, initials, refName } from '../../lib/format';
+import { MAX_CHARS } from '../../lib/limits';
 import { stageInfo } from '../../lib/stages';
 import { DeleteCompany } from './DeleteCompany';
 import { compareDeals } from '../board/filters';
@@ -95,10 +96,10 @@ export function CompanyPage() {
             <Grid.Col span={{ base: 12, md: 5 }}>
               <Paper withBorder p="md" component="form" onSubmit={save} aria-label="Edit company">
                 <Stack gap="sm">
-                  <TextInput readOnly={!access.canChange} label="Name" aria-label="Company name" value={form.name} onChange={(e) => setForm({ ...form, name: e.currentTarget.value })} />
-                  <TextInput readOnly={!access.canChange} label="Industry" aria-label="Company industry" value={form.industry} onChange={(e) => setForm({ ...form, industry: e.currentTarget.value })} />
-                  <TextInput readOnly={!access.canChange} label="Website" aria-label="Company website" value={form.website} onChange={(e) => setForm({ ...form, website: e.currentTarget.value })} />
-                  <Textarea readOnly={!access.canChange} label="Notes" aria-label="Company notes" autosize minRows={2} maxLength={10000} value={form.notes} onChange={(e) => setForm({ ...form, notes: e.currentTarget.value })} />
+                  <TextInput readOnly={!access.canChange} label="Name" aria-label="Company name" maxLength={MAX_CHARS.name} value={form.name} onChange={(e) => setForm({ ...form, name: e.currentTarget.value })} />
+                  <TextInput readOnly={!access.canChange} label="Industry" aria-label="Company industry" maxLength={MAX_CHARS.industry} value={form.industry} onChange={(e) => setForm({ ...form, industry: e.currentTarget.value })} />
+                  <TextInput readOnly={!access.canChange} label="Website" aria-label="Company website" maxLength={MAX_CHARS.website} value={form.website} onChange={(e) => setForm({ ...form, website: e.currentTarget.value })} />
+                  <Textarea readOnly={!access.canChange} label="Notes" aria-label="Company notes" autosize minRows={2} maxLength={MAX_CHARS.notes} value={form.notes} onChange={(e) => setForm({ ...form, notes: e.currentTarget.value })} />
                   {access.canChange ? (
                     <Group justify="space-between">
                       <Button variant="subtle" color="red" leftSection={<IconTrash size={16} />} onClick={() => setDeleting(true)}>Delete company</Button>

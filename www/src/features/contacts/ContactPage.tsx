@@ -16,6 +16,7 @@ import { SharedNotice } from '../../components/SharedNotice';
 import { describeError } from '../../data/crm';
 import { useQuery } from '../../data/hooks';
 import { formatAmount, initials, refName } from '../../lib/format';
+import { MAX_CHARS } from '../../lib/limits';
 import { compareDeals } from '../board/filters';
 import { stageInfo } from '../../lib/stages';
 import { NextStep } from '../activities/NextStep';
@@ -100,11 +101,11 @@ export function ContactPage() {
             <Grid.Col span={{ base: 12, md: 6 }}>
               <Paper withBorder p="md" component="form" onSubmit={save} aria-label="Edit contact">
                 <Stack gap="sm">
-                  <TextInput readOnly={!access.canChange} label="Name" value={form.name} onChange={(e) => setForm({ ...form, name: e.currentTarget.value })} />
-                  <TextInput readOnly={!access.canChange} label="E-mail" value={form.email} onChange={(e) => setForm({ ...form, email: e.currentTarget.value })} />
-                  <TextInput readOnly={!access.canChange} label="Phone" value={form.phone} onChange={(e) => setForm({ ...form, phone: e.currentTarget.value })} />
+                  <TextInput readOnly={!access.canChange} label="Name" maxLength={MAX_CHARS.name} value={form.name} onChange={(e) => setForm({ ...form, name: e.currentTarget.value })} />
+                  <TextInput readOnly={!access.canChange} label="E-mail" maxLength={MAX_CHARS.email} value={form.email} onChange={(e) => setForm({ ...form, email: e.currentTarget.value })} />
+                  <TextInput readOnly={!access.canChange} label="Phone" maxLength={MAX_CHARS.phone} value={form.phone} onChange={(e) => setForm({ ...form, phone: e.currentTarget.value })} />
                   <NativeSelect disabled={!access.canChange} label="Company" value={form.company} onChange={(e) => setForm({ ...form, company: e.currentTarget.value })} data={companyOptions} />
-                  <Textarea readOnly={!access.canChange} label="Notes" autosize minRows={2} value={form.notes} onChange={(e) => setForm({ ...form, notes: e.currentTarget.value })} />
+                  <Textarea readOnly={!access.canChange} label="Notes" autosize minRows={2} maxLength={MAX_CHARS.notes} value={form.notes} onChange={(e) => setForm({ ...form, notes: e.currentTarget.value })} />
                   {access.canChange ? (
                     <Group justify="space-between">
                       <Button variant="subtle" color="red" leftSection={<IconTrash size={16} />} onClick={() => setDeleting(true)}>Delete contact</Button>

@@ -17,6 +17,7 @@ import { SharedMark } from '../../components/SharedNotice';
 import { describeError } from '../../data/crm';
 import { useQuery } from '../../data/hooks';
 import { byText, plural, refName } from '../../lib/format';
+import { MAX_CHARS } from '../../lib/limits';
 import { matches } from '../../lib/search';
 import { CONTACT_COLUMNS } from '../import/columns';
 import { ExportCsv } from '../import/ExportCsv';
@@ -69,8 +70,8 @@ export function Contacts() {
       <PageHeader title="Contacts" subtitle={all.data ? plural(all.data.length, 'person', 'people') : undefined} />
       <Paper withBorder p="sm" mb="md" component="form" onSubmit={create} aria-label="New contact">
         <Group align="flex-end" gap="sm">
-          <TextInput label="Name" aria-label="Contact name" placeholder="Ada Lovelace" value={name} onChange={(e) => setName(e.currentTarget.value)} className="grow" />
-          <TextInput label="E-mail" aria-label="Contact e-mail" placeholder="ada@example.com" value={email} onChange={(e) => setEmail(e.currentTarget.value)} className="grow" />
+          <TextInput label="Name" aria-label="Contact name" placeholder="Ada Lovelace" maxLength={MAX_CHARS.name} value={name} onChange={(e) => setName(e.currentTarget.value)} className="grow" />
+          <TextInput label="E-mail" aria-label="Contact e-mail" placeholder="ada@example.com" maxLength={MAX_CHARS.email} value={email} onChange={(e) => setEmail(e.currentTarget.value)} className="grow" />
           <NativeSelect label="Company" aria-label="Contact company" value={companyId} onChange={(e) => setCompanyId(e.currentTarget.value)} data={[{ value: '', label: 'No company' }, ...(companies.data ?? []).map((c) => ({ value: c.objectId!, label: c.name }))]} className="grow" />
           <Button type="submit" leftSection={<IconPlus size={16} />}>Add contact</Button>
         </Group>

@@ -13,6 +13,7 @@ import { SharedMark } from '../../components/SharedNotice';
 import { describeError } from '../../data/crm';
 import { ACTIVITY_LABELS } from '../../lib/activityTypes';
 import { dayToIso, formatDate, isoToDay } from '../../lib/format';
+import { MAX_CHARS } from '../../lib/limits';
 import { DayInput } from '../../components/DayInput';
 import { localDay } from '../../lib/dates';
 
@@ -83,7 +84,7 @@ export function Activities({ relatedTo }: { relatedTo: RelatedTo }) {
             <DayInput label={already ? 'Date' : 'Due'} clearable clearButtonProps={{ 'aria-label': 'Clear due date' }} placeholder="Date" value={due} onChange={(d) => { setDue(d); setErrors((x) => ({ ...x, due: undefined })); }} error={errors.due} withAsterisk={!already} />
           </Group>
           <Group align="flex-end" gap="xs" wrap="nowrap">
-            <TextInput label="Subject" placeholder="What is it about?" value={subject} onChange={(e) => { setSubject(e.currentTarget.value); setErrors((x) => ({ ...x, subject: undefined })); }} error={errors.subject} withAsterisk style={{ flex: 1 }} />
+            <TextInput label="Subject" placeholder="What is it about?" maxLength={MAX_CHARS.name} value={subject} onChange={(e) => { setSubject(e.currentTarget.value); setErrors((x) => ({ ...x, subject: undefined })); }} error={errors.subject} withAsterisk style={{ flex: 1 }} />
             <Button type="submit" mb={errors.subject ? 22 : 0}>Log</Button>
           </Group>
           <Checkbox label="Already done" description="A call made, a meeting held: logged as done, dated today unless you choose a day" size="xs" checked={already} onChange={(e) => { setAlready(e.currentTarget.checked); setErrors((x) => ({ ...x, due: undefined })); }} />
@@ -182,7 +183,7 @@ function EditActivity({ activity, onDone }: { activity: Activity; onDone: () => 
           <NativeSelect label="Type" data={TYPES.map(({ value, label }) => ({ value, label }))} value={type} onChange={(e) => setType(e.currentTarget.value as ActivityType)} />
           <DayInput label="Due date" value={due} onChange={setDue} withAsterisk />
         </Group>
-        <TextInput label="Activity subject" value={subject} onChange={(e) => { setSubject(e.currentTarget.value); setError(undefined); }} withAsterisk data-autofocus />
+        <TextInput label="Activity subject" maxLength={MAX_CHARS.name} value={subject} onChange={(e) => { setSubject(e.currentTarget.value); setError(undefined); }} withAsterisk data-autofocus />
         {error && <Alert color="red" variant="light" role="alert">{error}</Alert>}
         <Group justify="flex-end" gap="xs">
           <Button variant="default" size="xs" onClick={onDone}>Cancel</Button>

@@ -14,6 +14,7 @@ import { describeError } from '../../data/crm';
 import { usePipeline, useQuery } from '../../data/hooks';
 import { useOwnerOptions } from '../../data/team';
 import { dayToIso, formatDate, formatAmount, isoToDay, refName } from '../../lib/format';
+import { MAX_CHARS } from '../../lib/limits';
 import { STAGE_OPTIONS, isOpen, stageInfo } from '../../lib/stages';
 import { NextStep } from '../activities/NextStep';
 import { Activities } from './Activities';
@@ -191,7 +192,7 @@ function DealRecord({ deal, base, form, setForm, onSaved, onDeleted, closingRef 
       )}
       <form onSubmit={submit} aria-label="Edit deal">
         <Stack gap="sm">
-          <TextInput label="Title" value={form.title} onChange={(e) => set({ title: e.currentTarget.value })} />
+          <TextInput label="Title" maxLength={MAX_CHARS.name} value={form.title} onChange={(e) => set({ title: e.currentTarget.value })} />
           <Group grow>
             <AmountInput label="Amount" value={form.amount} onChange={(v) => set({ amount: v === '' ? '' : String(v) })} />
             <NativeSelect label="Stage" data={STAGE_OPTIONS} value={form.stage} onChange={(e) => set({ stage: e.currentTarget.value })} />
@@ -203,9 +204,9 @@ function DealRecord({ deal, base, form, setForm, onSaved, onDeleted, closingRef 
           <Select label="Company" placeholder="None" searchable clearable={created} disabled={!created} description={creatorsOnly} data={companyOptions} value={form.company || null} onChange={(v) => set({ company: v ?? '' })} />
           <Select label="Contact" placeholder="None" searchable clearable={created} disabled={!created} description={creatorsOnly} data={contactOptions} value={form.contact || null} onChange={(v) => set({ contact: v ?? '' })} />
           {form.stage === 'lost' && (
-            <TextInput label="Lost reason" placeholder="Why was it lost?" maxLength={500} value={form.lostReason} onChange={(e) => set({ lostReason: e.currentTarget.value })} />
+            <TextInput label="Lost reason" placeholder="Why was it lost?" maxLength={MAX_CHARS.lostReason} value={form.lostReason} onChange={(e) => set({ lostReason: e.currentTarget.value })} />
           )}
-          <Textarea label="Notes" autosize minRows={2} value={form.notes} onChange={(e) => set({ notes: e.currentTarget.value })} />
+          <Textarea label="Notes" autosize minRows={2} maxLength={MAX_CHARS.notes} value={form.notes} onChange={(e) => set({ notes: e.currentTarget.value })} />
           {error && <Alert color="red" variant="light" role="alert">{error}</Alert>}
           <Group justify="space-between">
             {/* Only its creator deletes a deal (the server's rule); an assignee moves it to lost. */}

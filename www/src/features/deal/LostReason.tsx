@@ -7,6 +7,7 @@ import { updateDeal } from '../../data/actions';
 import { useSession } from '../../data/context';
 import { describeError } from '../../data/crm';
 import { usePipeline } from '../../data/hooks';
+import { MAX_CHARS } from '../../lib/limits';
 
 export function LostReasonModal({ dealId, onClose }: { dealId: string; onClose: () => void }) {
   const { workspace } = useSession();
@@ -39,7 +40,7 @@ export function LostReasonModal({ dealId, onClose }: { dealId: string; onClose: 
     <Modal opened onClose={onClose} title="Why was it lost?" centered>
       <form onSubmit={submit}>
         <Text size="sm" mb="sm">“{deal?.title ?? 'The deal'}” moved to Lost. A reason helps the team learn from it.</Text>
-        <TextInput label="Lost reason" placeholder="e.g. Went with a competitor on price" maxLength={500} value={reason} onChange={(e) => setReason(e.currentTarget.value)} data-autofocus />
+        <TextInput label="Lost reason" placeholder="e.g. Went with a competitor on price" maxLength={MAX_CHARS.lostReason} value={reason} onChange={(e) => setReason(e.currentTarget.value)} data-autofocus />
         {error && <Text c="red" size="sm" role="alert" mt="xs">{error}</Text>}
         <Group justify="flex-end" mt="md">
           <Button variant="default" onClick={onClose}>Skip</Button>

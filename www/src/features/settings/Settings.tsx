@@ -10,6 +10,7 @@ import { describeError } from '../../data/crm';
 import { DEFAULT_SETTINGS, useMySettings } from '../../data/settings';
 import { useMyTeam } from '../../data/team';
 import { initials } from '../../lib/format';
+import { MAX_CHARS } from '../../lib/limits';
 import { STAGES } from '../../lib/stages';
 
 export function Settings() {
@@ -51,7 +52,7 @@ function Profile() {
         <Stack gap="sm">
           <Title order={2} size="h5">Your profile</Title>
           <Text size="sm" c="dimmed">Colleagues see this name on the deals you own and in the owner picker. Your e-mail address is never shown to them.</Text>
-          <TextInput label="Display name" required maxLength={80} value={value} onChange={(e) => setName(e.currentTarget.value)} disabled={!team.loaded} />
+          <TextInput label="Display name" required maxLength={MAX_CHARS.displayName} value={value} onChange={(e) => setName(e.currentTarget.value)} disabled={!team.loaded} />
           {error && <Alert color="red" variant="light" role="alert">{error}</Alert>}
           <Button type="submit" loading={busy} disabled={!value.trim() || value === current} w="fit-content">Save</Button>
         </Stack>

@@ -1,0 +1,15 @@
+// The most characters the server takes in each field (backend/rules.js, FIELDS and the account
+// rules): the inputs stop there, so no one types past a limit only to be told in the server's
+// words ("Company.name must be at most 200 characters").
+export const MAX_CHARS = {
+  name: 200, // a company's or contact's name, a deal's title, an activity's subject
+  industry: 100,
+  website: 2048,
+  email: 254,
+  phone: 40,
+  notes: 10000, // notes and descriptions
+  lostReason: 500,
+  displayName: 80,
+  username: 64,
+  password: 128,
+} as const;

@@ -32,6 +32,9 @@ test('create a company, a contact and a deal; log and complete an activity; see 
   await page.getByRole('button', { name: 'Add contact' }).click();
   await page.getByRole('link', { name: 'Peter Gibbons', exact: true }).waitFor();
   await page.getByRole('cell', { name: 'Initech', exact: true }).waitFor();
+  // The form starts again whole: the next contact is not put at Initech unseen.
+  assert.equal(await page.getByLabel('Contact company').inputValue(), '');
+  assert.equal(await page.getByLabel('Contact e-mail').inputValue(), '');
 
   // Deals: one linked to the company through the API, one made on the board.
   const companies = await rest('GET', `/classes/Company?where=${encodeURIComponent(JSON.stringify({ name: 'Initech' }))}`, undefined, me.token);

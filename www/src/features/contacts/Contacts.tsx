@@ -57,8 +57,10 @@ export function Contacts() {
     setError(undefined);
     try {
       await createRecord(workspace, 'Contact', { name, email: email || undefined, company: companyId ? { className: 'Company', objectId: companyId } : undefined });
+      // The whole form starts again: a company left chosen was given to the next contact unseen.
       setName('');
       setEmail('');
+      setCompanyId('');
       all.reload();
     } catch (err) {
       setError(describeError(err));

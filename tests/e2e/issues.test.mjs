@@ -228,6 +228,15 @@ test('an activity needs a subject and a date', async () => {
   assert.ok(logged?.completedAt, 'stored as done');
   assert.equal(await dialog.getByRole('checkbox', { name: 'Already done' }).isChecked(), false, 'the next entry starts as a to-do');
   await dialog.getByText('Next: Call back').waitFor();
+
+  // Done on a day still to come is refused at the field (a call logged done on Jan 1, 2030 was taken).
+  await dialog.getByLabel('Subject').fill('Called from the future');
+  await dialog.getByRole('checkbox', { name: 'Already done' }).check();
+  await dialog.getByLabel('Date', { exact: true }).fill('2030-01-01');
+  await dialog.getByRole('button', { name: 'Log' }).click();
+  await dialog.getByText('A done activity cannot be in the future').waitFor();
+  await page.waitForTimeout(300);
+  assert.equal((await activities()).filter((a) => a.subject === 'Called from the future').length, 0);
   await context.close();
 });
 

@@ -35,12 +35,15 @@ export function Activities({ relatedTo }: { relatedTo: RelatedTo }) {
   const [already, setAlready] = useState(false);
   const [errors, setErrors] = useState<{ subject?: string; due?: string; save?: string }>({});
   const [editing, setEditing] = useState<string>();
+  // What is done was done by today: a call logged done on Jan 1, 2030 was taken. Said at the
+  // field as soon as both are chosen.
+  const doneLater = already && due !== null && due > localDay() ? 'A done activity cannot be in the future: pick today or an earlier day' : undefined;
 
   async function log(e: FormEvent) {
     e.preventDefault();
     const problems = {
       subject: subject.trim() ? undefined : 'Enter a subject',
-      due: due || already ? undefined : 'Pick a date',
+      due: due || already ? doneLater : 'Pick a date',
     };
     setErrors(problems);
     if (problems.subject || problems.due) return;
@@ -81,7 +84,7 @@ export function Activities({ relatedTo }: { relatedTo: RelatedTo }) {
         <Stack gap="xs">
           <Group grow align="flex-start" gap="xs">
             <NativeSelect label="Activity type" data={TYPES.map(({ value, label }) => ({ value, label }))} value={type} onChange={(e) => setType(e.currentTarget.value as ActivityType)} />
-            <DayInput label={already ? 'Date' : 'Due'} clearable clearButtonProps={{ 'aria-label': 'Clear due date' }} placeholder="Date" value={due} onChange={(d) => { setDue(d); setErrors((x) => ({ ...x, due: undefined })); }} error={errors.due} withAsterisk={!already} />
+            <DayInput label={already ? 'Date' : 'Due'} clearable clearButtonProps={{ 'aria-label': 'Clear due date' }} placeholder="Date" value={due} onChange={(d) => { setDue(d); setErrors((x) => ({ ...x, due: undefined })); }} error={errors.due ?? doneLater} withAsterisk={!already} />
           </Group>
           <Group align="flex-end" gap="xs" wrap="nowrap">
             <TextInput label="Subject" placeholder="What is it about?" maxLength={MAX_CHARS.name} value={subject} onChange={(e) => { setSubject(e.currentTarget.value); setErrors((x) => ({ ...x, subject: undefined })); }} error={errors.subject} withAsterisk style={{ flex: 1 }} />

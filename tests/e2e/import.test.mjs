@@ -87,6 +87,8 @@ test('import deals through a cut connection: the retry creates each row once', a
     'Cut four,50,Closing,',
     'Cut five,70,won,2027-02-30',
     'Cut six,,negotiation,2027-03-01',
+    'Cut seven,-300,lead,',
+    'Cut eight,-5,Closing,2027-02-30',
   ].join('\n');
   const { context, page } = await logInToBoard(app, me);
   await page.getByRole('link', { name: 'Import' }).click();
@@ -97,6 +99,9 @@ test('import deals through a cut connection: the retry creates each row once', a
   assert.match(problems, /Line 4: the amount “12k” is not a number/);
   assert.match(problems, /Line 5: the stage “Closing” is not one of Lead, Qualified, Proposal, Negotiation, Won, Lost/);
   assert.match(problems, /Line 6: the date “2027-02-30” is not a date in the form YYYY-MM-DD/);
+  // A negative amount is an error of the check, not of the save; and a row's every problem is told.
+  assert.match(problems, /Line 8: the amount “-300” is negative/);
+  assert.match(problems, /Line 9: the amount “-5” is negative; the stage “Closing” is not one of [^;]*; the date “2027-02-30” is not a date/);
 
   // The first /batch reaches the server, its answer is lost, and every retry is cut.
   let forwarded = 0;

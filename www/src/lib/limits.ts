@@ -4,6 +4,7 @@
 export const MAX_CHARS = {
   name: 200, // a company's or contact's name, a deal's title, an activity's subject
   industry: 100,
+  address: 500,
   website: 2048,
   email: 254,
   phone: 40,
@@ -13,3 +14,6 @@ export const MAX_CHARS = {
   username: 64,
   password: 128,
 } as const;
+
+/** The largest amount a deal holds (backend/rules.js LIMITS.maxAmount); none is negative. */
+export const MAX_AMOUNT = 1e12;

@@ -3,6 +3,9 @@
 // server already holds and within the file). No React and no network here; Import.tsx and
 // run.ts do those.
 import type { Company, Contact, Deal, Stage } from 'crm-wasm';
+import { MAX_AMOUNT, MAX_CHARS } from '../../lib/limits';
+import { FIRST_YEAR, LAST_YEAR } from '../../lib/dates';
+import { formatNumber } from '../../lib/format';
 import { STAGES } from '../../lib/stages';
 
 export type ImportKind = 'Company' | 'Contact' | 'Deal';
@@ -90,7 +93,7 @@ export interface PlannedRow {
   line: number;
   /** The object to create, when the row is valid and new. */
   object?: ImportObject;
-  /** Why the row is not imported (an error, in words). */
+  /** Why the row is not imported: each of its errors, in words, separated by "; ". */
   error?: string;
   /** Why the row is skipped: a duplicate, in words. */
   duplicate?: string;
@@ -129,6 +132,12 @@ function parseDay(text: string): string | undefined {
   return !Number.isNaN(d.getTime()) && d.toISOString() === iso ? iso : undefined;
 }
 
+/** The most characters each imported text field holds (the server refuses more on save). */
+const MAX_FIELD: Record<string, number> = {
+  name: MAX_CHARS.name, title: MAX_CHARS.name, website: MAX_CHARS.website, industry: MAX_CHARS.industry,
+  address: MAX_CHARS.address, notes: MAX_CHARS.notes, email: MAX_CHARS.email, phone: MAX_CHARS.phone,
+};
+
 const quote = (s: string) => `“${s.length > 60 ? `${s.slice(0, 60)}…` : s}”`;
 
 /** Turns the mapped rows into objects, errors and duplicates. `ids` are the rows' import ids
@@ -145,9 +154,17 @@ export function planRows(kind: ImportKind, rows: Record<string, string>[], mappi
     const opt = (key: string) => get(key) || undefined;
     const id = ids[i];
     if (existing.ids.has(id) || (earlierIds && existing.ids.has(earlierIds[i]))) return { line, alreadyImported: true };
+    // Every problem of the row is told at once: told only the first, a user fixed it to be told the next.
+    const problems: string[] = [];
+    const refused = () => ({ line, error: problems.join('; ') });
     const required = FIELDS[kind].find((f) => f.required)!;
-    if (!get(required.key)) return { line, error: `the ${required.label.toLowerCase()} is empty` };
+    if (!get(required.key)) problems.push(`the ${required.label.toLowerCase()} is empty`);
+    for (const f of FIELDS[kind]) {
+      const max = MAX_FIELD[f.key];
+      if (max !== undefined && get(f.key).length > max) problems.push(`the ${f.label.toLowerCase()} is longer than ${formatNumber(max)} characters`);
+    }
     if (kind === 'Company') {
+      if (problems.length > 0) return refused();
       const name = get('name');
       const site = websiteKey(get('website'));
       const byName = existing.companiesByName.get(fold(name));
@@ -163,12 +180,13 @@ export function planRows(kind: ImportKind, rows: Record<string, string>[], mappi
     let company: Contact['company'];
     if (get('company')) {
       const cid = existing.companiesByName.get(fold(get('company')));
-      if (!cid) return { line, error: `there is no company named ${quote(get('company'))} (import companies first, or do not import this column)` };
-      company = { className: 'Company', objectId: cid };
+      if (!cid) problems.push(`there is no company named ${quote(get('company'))} (import companies first, or do not import this column)`);
+      else company = { className: 'Company', objectId: cid };
     }
     if (kind === 'Contact') {
       const email = get('email');
-      if (email && !EMAIL.test(email)) return { line, error: `${quote(email)} is not an e-mail address` };
+      if (email && !EMAIL.test(email)) problems.push(`${quote(email)} is not an e-mail address`);
+      if (problems.length > 0) return refused();
       if (email) {
         const key = fold(email);
         if (existing.contactsByEmail.has(key)) return { line, duplicate: `a contact with the e-mail ${quote(email)} already exists` };
@@ -182,25 +200,30 @@ export function planRows(kind: ImportKind, rows: Record<string, string>[], mappi
     let amount: number | undefined;
     if (get('amount')) {
       amount = parseAmount(get('amount'));
-      if (amount === undefined) return { line, error: `the amount ${quote(get('amount'))} is not a number` };
+      // The server's range (backend/rules.js): -300 passed here and failed on save.
+      if (amount === undefined) problems.push(`the amount ${quote(get('amount'))} is not a number`);
+      else if (amount < 0) problems.push(`the amount ${quote(get('amount'))} is negative`);
+      else if (amount > MAX_AMOUNT) problems.push(`the amount ${quote(get('amount'))} is more than ${formatNumber(MAX_AMOUNT)}`);
     }
     let stage: Stage | undefined;
     if (get('stage')) {
       stage = parseStage(get('stage'));
-      if (!stage) return { line, error: `the stage ${quote(get('stage'))} is not one of ${STAGES.map((s) => s.label).join(', ')}` };
+      if (!stage) problems.push(`the stage ${quote(get('stage'))} is not one of ${STAGES.map((s) => s.label).join(', ')}`);
     }
     let expectedCloseDate: string | undefined;
     if (get('expectedCloseDate')) {
       expectedCloseDate = parseDay(get('expectedCloseDate'));
-      if (!expectedCloseDate) return { line, error: `the date ${quote(get('expectedCloseDate'))} is not a date in the form YYYY-MM-DD` };
+      if (!expectedCloseDate) problems.push(`the date ${quote(get('expectedCloseDate'))} is not a date in the form YYYY-MM-DD`);
+      else if (+expectedCloseDate.slice(0, 4) < FIRST_YEAR || +expectedCloseDate.slice(0, 4) > LAST_YEAR) problems.push(`the date ${quote(get('expectedCloseDate'))} is not between ${FIRST_YEAR} and ${LAST_YEAR}`);
     }
     let contact: Deal['contact'];
     if (get('contact')) {
       const key = fold(get('contact'));
       const cid = existing.contactsByEmail.get(key) ?? existing.contactsByName.get(key);
-      if (!cid) return { line, error: `there is no contact with the e-mail or name ${quote(get('contact'))}` };
-      contact = { className: 'Contact', objectId: cid };
+      if (!cid) problems.push(`there is no contact with the e-mail or name ${quote(get('contact'))}`);
+      else contact = { className: 'Contact', objectId: cid };
     }
+    if (problems.length > 0) return refused();
     const deal: Deal = { objectId: id, title: get('title'), amount, stage, expectedCloseDate, company, contact, notes: opt('notes') };
     return { line, object: deal };
   });

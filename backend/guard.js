@@ -252,6 +252,9 @@ function checkOps(className, body) {
   }
 }
 
+const MASTER_ONLY = /^\/(jobs|schemas|serverInfo|push|hooks|cloud_code|graphql-config|push_audiences|security|aggregate|purge|export_progress|export_data|import_data)(\/|$)/i;
+const SHARED_AFTER_WRITE = /^\/classes\/(Deal|Contact|Activity)(\/|$)/;
+
 /** Checks a /batch body. Parse answers each sub-request on its own, so a sub-request the
  * gate refuses gets its own error in the answer and the others still run (unless the client
  * asked for a transaction, where one refusal refuses all). Answers the refusals by index. */
@@ -276,6 +279,13 @@ function checkBatch(body, countAccountRequest) {
     // Inside a batch Parse runs it without the session it needs and answered a raw PostgreSQL error.
     if (path === '/upgradeToRevocableSession') refuse(CODE.OPERATION_FORBIDDEN, 'upgradeToRevocableSession is a request of its own, not inside a batch');
     r.path = `/parse${path}`;
+    // Cloud Code shares what a deal links to (sharing.js) after the write, locking the rows on a
+    // connection of its own: inside a transaction it waited for the transaction's own lock, timed
+    // out after 5 s, and a deal handed on left the previous assignee reading its company,
+    // contact and activities.
+    if (body.transaction === true && method !== 'GET' && SHARED_AFTER_WRITE.test(path)) {
+      refuse(CODE.OPERATION_FORBIDDEN, `request ${index + 1}: deals, contacts and activities are written outside a transaction (send the batch without "transaction": true)`);
+    }
     if (method === 'GET') {
       const read = rowsOf(path, r.body);
       rows += read;
@@ -308,9 +318,11 @@ function rowsOf(path, body) {
 /** How many objects each object of a query's answer may carry with it: one per path of its
  * `include` ("contact.company" includes the contact and its company), and for "*" every
  * pointer of a class (counted as Parse's includeCount, the most a request may name). */
-function includedPaths(include, { includeAll, keys } = {}) {
+function includedPaths(include, { includeAll, keys, excludeKeys } = {}) {
   if (includeAll !== undefined && includeAll !== false && includeAll !== 'false') return LIMITS.includeCount;
-  const list = (v) => (v === undefined || v === null || v === '' ? [] : Array.isArray(v) ? v.map(String) : String(v).split(','));
+  // Parse reads a query parameter as JSON when it is: '"*"' includes everything, as '*' does.
+  const bare = (p) => p.trim().replace(/^[[\s"]+|[\]\s"]+$/g, '');
+  const list = (v) => (v === undefined || v === null || v === '' ? [] : Array.isArray(v) ? v.map(String) : String(v).split(',')).map(bare);
   const named = list(include);
   if (named.some((p) => p.trim() === '*')) return LIMITS.includeCount;
   const paths = new Set();
@@ -319,7 +331,7 @@ function includedPaths(include, { includeAll, keys } = {}) {
   };
   for (const p of named) add(p.trim().split('.').filter(Boolean));
   // A dotted key (company.notes) makes Parse include the pointers on its way.
-  for (const k of list(keys)) add(k.trim().split('.').filter(Boolean).slice(0, -1));
+  for (const k of [...list(keys), ...list(excludeKeys)]) add(k.trim().split('.').filter(Boolean).slice(0, -1));
   return paths.size;
 }
 
@@ -521,8 +533,19 @@ function restGuard({ limiter }) {
         if (requestId !== undefined && !/^[\x21-\x7e]{1,128}$/.test(requestId)) {
           refuse(CODE.VALIDATION_ERROR, 'X-Parse-Request-Id is 1 to 128 printable ASCII characters');
         }
+        // Without a session, only signing up and logging in may be written by anyone: for the
+        // rest (refused anyway) no request id is kept, which anyone could otherwise fill the
+        // table with (25,000 rows in 40 s).
+        const session = req.get('x-parse-session-token') || (body && body._SessionToken);
+        if (requestId !== undefined && !session && !/^\/(users|login)$/.test(path)) delete req.headers['x-parse-request-id'];
         let method = (override ? body._method : req.method).toUpperCase();
         if (method === 'HEAD') method = 'GET';
+        // Routes only the master key may use: Parse answered 403 and then closed the keep-alive
+        // connection under it (its error handler passes the error on to Express's), so the
+        // client's next request on it failed with no answer at all.
+        if (MASTER_ONLY.test(path) || (path === '/config' && method !== 'GET')) {
+          if (!req.get('x-parse-master-key') && !(body && body._MasterKey)) refuse(CODE.OPERATION_FORBIDDEN, `${path.split('/')[1]} needs the master key`);
+        }
         shapeActivityResponses(req, res, method);
         if (path === '/upgradeToRevocableSession') {
           refuse(CODE.OPERATION_FORBIDDEN, 'sessions here are revocable already');
@@ -642,8 +665,9 @@ function strangeNodeId(document, variables) {
           : arg.value.kind === 'Variable' && variables && typeof variables === 'object' ? variables[arg.value.name.value] : undefined;
         if (typeof id !== 'string') continue;
         const decoded = Buffer.from(id, 'base64').toString('utf8');
-        const className = decoded.slice(0, decoded.indexOf(':'));
-        if (!fieldsOf(className)) strange ||= id;
+        const colon = decoded.indexOf(':');
+        // A NUL hidden in the id ("Deal:\u0000") answered "An internal server error occurred".
+        if (colon < 0 || !fieldsOf(decoded.slice(0, colon)) || !OBJECT_ID.test(decoded.slice(colon + 1))) strange ||= id;
       }
     },
   });
@@ -1313,6 +1337,20 @@ function knownSessions(max = 100_000) {
 
 // ---- LiveQuery ------------------------------------------------------------------------------
 
+/** How many `$regex` a where holds, and the longest (in characters). */
+function regexesIn(value, found = { count: 0, longest: 0 }, depth = 0) {
+  if (!value || typeof value !== 'object' || depth > LIMITS.jsonDepth) return found;
+  for (const [k, v] of Object.entries(value)) {
+    if (k === '$regex') {
+      found.count += 1;
+      found.longest = Math.max(found.longest, typeof v === 'string' ? v.length : 0);
+    } else {
+      regexesIn(v, found, depth + 1);
+    }
+  }
+  return found;
+}
+
 const SUBQUERIES = new Set(['$inQuery', '$notInQuery', '$select', '$dontSelect']);
 function subqueryIn(value, depth = 0) {
   if (!value || typeof value !== 'object' || depth > LIMITS.jsonDepth) return false;
@@ -1355,6 +1393,20 @@ function checkFrame(state, text, appId) {
       } catch (e) {
         return fail(e.message, e.code);
       }
+      // Every save of the class is matched against every subscription's regexes, in Node, in the
+      // process that serves REST (before and after the save): 200 subscriptions of 56 case-blind
+      // literals of 101 characters, on notes of 10,000, blocked it 2 s a save.
+      const regexes = regexesIn(frame.query && frame.query.where);
+      if (regexes.count > LIMITS.liveRegexesPerSubscription) {
+        return fail(`a Live Query subscription may search text at most ${LIMITS.liveRegexesPerSubscription} times ($regex, contains, startsWith)`, 102);
+      }
+      if (regexes.longest > LIMITS.liveRegexChars) {
+        return fail(`a Live Query subscription may search for at most ${LIMITS.liveRegexChars} characters`, 102);
+      }
+      const before = state.regexes.get(requestId) || 0;
+      if (state.address && state.address.regexes - before + regexes.count > LIMITS.liveRegexesPerAddress) {
+        return fail(`at most ${LIMITS.liveRegexesPerAddress} text searches ($regex) in Live Query subscriptions from one address`, 119);
+      }
       // Parse answers a subscription without its connection's token with an error frame on
       // every save of the class, by anyone: work for the server, and a signal of others' saves.
       if (!state.token || frame.sessionToken !== state.token) {
@@ -1374,71 +1426,89 @@ function checkFrame(state, text, appId) {
         if (state.address) state.address.subscriptions += 1;
         state.subscriptions.add(requestId);
       }
+      if (state.address) state.address.regexes += regexes.count - before;
+      state.regexes.set(requestId, regexes.count);
       return null;
     }
     case 'unsubscribe':
       if (state.subscriptions.delete(requestId) && state.address) state.address.subscriptions -= 1;
+      if (state.address) state.address.regexes -= state.regexes.get(requestId) || 0;
+      state.regexes.delete(requestId);
       return null;
     default:
       return null;
   }
 }
 
-/** The Live Query events one client may be sent in a window (LIMITS.liveEventCharsPer10s): a
- * client is the user of its connection's session token when this process knows it (see
- * fairShare), else the token. Every event is written for each of its subscriptions: 200 of them
- * on one user's deals, with that user's own long updates, made the server write 4.6 GB in 42 s
- * and another user's read wait 5 s. Past the budget, the client's sockets are closed and its
- * connects refused until the window ends; its app connects again then and catches up. */
-function liveEventBudgets(userOf = () => null, limit = LIMITS.liveEventCharsPer10s, windowMs = 10_000) {
-  const clients = new Map(); // key -> { windowStart, chars, blockedUntil, sockets }
-  const keyOf = (token) => {
-    const user = userOf(token);
-    return user ? `user:${user}` : `session:${token}`;
+/** The Live Query events one client may be sent in a window, in bytes: a user's
+ * (LIMITS.liveEventBytesPer10s; the user of its connection's session token when this process
+ * knows it, see fairShare, else the token) and an address's in all (liveEventBytesPerAddress:
+ * ten users from one address each had a budget of their own). Every event is written for each of
+ * its subscriptions: 200 of them on one user's deals, with that user's own long updates, made the
+ * server write 4.6 GB in 42 s and another user's read wait 5 s. Past a budget, the sockets under
+ * it are closed and their connects refused until the window ends; the app connects again then
+ * and catches up. */
+function liveEventBudgets(userOf = () => null, { perUser = LIMITS.liveEventBytesPer10s, perAddress = LIMITS.liveEventBytesPerAddress, windowMs = 10_000 } = {}) {
+  const budgets = new Map(); // key -> { limit, windowStart, bytes, blockedUntil, sockets }
+  const forget = (key, budget) => {
+    if (budget.sockets.size === 0 && budget.blockedUntil <= Date.now()) budgets.delete(key);
   };
-  const forget = (key, client) => {
-    if (client.sockets.size === 0 && client.blockedUntil <= Date.now()) clients.delete(key);
+  const budgetOf = (key, limit) => {
+    let budget = budgets.get(key);
+    if (!budget && budgets.size >= 10_000) {
+      // Budgets cut off and never back are kept only until their wait is over.
+      for (const [k, b] of budgets) forget(k, b);
+    }
+    if (!budget) {
+      budget = { key, limit, windowStart: Date.now(), bytes: 0, blockedUntil: 0, sockets: new Set() };
+      budgets.set(key, budget);
+    }
+    return budget;
+  };
+  const charge = (budget, bytes) => {
+    const now = Date.now();
+    if (now - budget.windowStart > windowMs) {
+      budget.windowStart = now;
+      budget.bytes = 0;
+    }
+    budget.bytes += bytes;
+    if (budget.bytes <= budget.limit) return true;
+    budget.blockedUntil = budget.windowStart + windowMs;
+    for (const socket of budget.sockets) socket.terminate();
+    return false;
   };
   return {
-    /** A connect with `token` on `ws`: null when admitted, else how long until it may be. */
-    admit(ws, token) {
-      const key = keyOf(token);
-      let client = clients.get(key);
-      if (!client && clients.size >= 10_000) {
-        // Clients cut off and never back are kept only until their wait is over.
-        for (const [k, c] of clients) forget(k, c);
+    /** A connect with `token` on `ws` from `address`: null when admitted, else how long (ms)
+     * until it may be. */
+    admit(ws, token, address) {
+      const user = userOf(token);
+      const mine = [budgetOf(user ? `user:${user}` : `session:${token}`, perUser), budgetOf(`address:${address}`, perAddress)];
+      const wait = Math.max(...mine.map((b) => b.blockedUntil - Date.now()));
+      if (wait > 0) {
+        for (const b of mine) forget(b.key, b);
+        return wait;
       }
-      if (!client) {
-        client = { windowStart: Date.now(), chars: 0, blockedUntil: 0, sockets: new Set() };
-        clients.set(key, client);
-      }
-      const wait = client.blockedUntil - Date.now();
-      if (wait > 0) return wait;
-      client.sockets.add(ws);
+      for (const b of mine) b.sockets.add(ws);
       ws.once('close', () => {
-        client.sockets.delete(ws);
-        forget(key, client);
+        for (const b of mine) {
+          b.sockets.delete(ws);
+          forget(b.key, b);
+        }
       });
-      ws.liveBudget = client;
+      ws.liveBudgets = mine;
       return null;
     },
-    /** Counts an event frame of `chars` for the client of `ws`; false when it is over budget (its
-     * sockets are then being closed, this one too). */
-    spend(ws, chars) {
-      const client = ws.liveBudget;
-      if (!client) return true;
-      const now = Date.now();
-      if (now - client.windowStart > windowMs) {
-        client.windowStart = now;
-        client.chars = 0;
-      }
-      client.chars += chars;
-      if (client.chars <= limit) return true;
-      client.blockedUntil = client.windowStart + windowMs;
-      for (const socket of client.sockets) socket.terminate();
-      return false;
+    /** Counts an event frame for the budgets of `ws`; false when one is spent (its sockets are
+     * then being closed, this one too). */
+    spend(ws, data) {
+      const mine = ws.liveBudgets;
+      if (!mine) return true;
+      const bytes = typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength || 0;
+      let ok = true;
+      for (const b of mine) ok = charge(b, bytes) && ok;
+      return ok;
     },
-    size: () => clients.size,
+    size: () => budgets.size,
   };
 }
 
@@ -1461,14 +1531,14 @@ function guardedWssAdapter(appId, { trustProxy, userOf } = {}) {
         // Each open connection is evaluated on every save: cap them per address, and close one
         // that has not said "connect" within 10 s.
         const address = addressOf(req);
-        const load = perAddress.get(address) || { connections: 0, subscriptions: 0 };
+        const load = perAddress.get(address) || { connections: 0, subscriptions: 0, regexes: 0 };
         if (load.connections >= LIMITS.connectionsPerAddress) {
           ws.close(1013, 'too many connections from this address');
           return;
         }
         load.connections += 1;
         perAddress.set(address, load);
-        const state = { subscriptions: new Set(), windowStart: Date.now(), frames: 0, connected: false, address: load };
+        const state = { subscriptions: new Set(), regexes: new Map(), windowStart: Date.now(), frames: 0, connected: false, address: load };
         // A client that does not read its events has them wait in this process's memory: ten
         // sockets of 20 subscriptions, not read, took it to 2.7 GB, never given back. Past
         // LIMITS.liveBufferedBytes waiting, the socket is closed (a client catches up when it
@@ -1479,13 +1549,15 @@ function guardedWssAdapter(appId, { trustProxy, userOf } = {}) {
             ws.terminate();
             return undefined;
           }
-          if (!budgets.spend(ws, typeof data === 'string' ? data.length : data.byteLength || 0)) return undefined;
+          if (!budgets.spend(ws, data)) return undefined;
           return send(data, ...rest);
         };
         ws.on('close', () => {
           load.connections -= 1;
           load.subscriptions -= state.subscriptions.size;
           state.subscriptions.clear();
+          for (const n of state.regexes.values()) load.regexes -= n;
+          state.regexes.clear();
           if (load.connections === 0) perAddress.delete(address);
         });
         const idle = setTimeout(() => ws.close(1008, 'no connect frame'), 10_000);
@@ -1504,10 +1576,10 @@ function guardedWssAdapter(appId, { trustProxy, userOf } = {}) {
           let problem = checkFrame(state, data, appId);
           if (!problem && connecting && state.connected) {
             clearTimeout(idle);
-            const wait = budgets.admit(ws, state.token || '');
+            const wait = budgets.admit(ws, state.token || '', addressGroup(address));
             if (wait !== null) {
               // Told to come back: the app's Live Query client tries again with backoff.
-              ws.send(JSON.stringify({ op: 'error', code: REQUEST_LIMIT_EXCEEDED, error: `too many Live Query events for this user; connect again in ${Math.ceil(wait / 1000)} s`, reconnect: true }));
+              ws.send(JSON.stringify({ op: 'error', code: REQUEST_LIMIT_EXCEEDED, error: `too many Live Query events for this user or address; connect again in ${Math.ceil(wait / 1000)} s`, reconnect: true }));
               ws.close(1013, 'too many events');
               return;
             }

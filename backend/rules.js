@@ -38,15 +38,22 @@ const LIMITS = {
   subscriptionsPerAddress: 200,
   // A subscription's where clause is evaluated in Node on every save of its class.
   liveWhereBytes: 8 * 1024,
+  // Text searches ($regex: contains, startsWith) in subscriptions: each is a RegExp run on every
+  // save, twice (guard.js checkFrame); the app's own subscriptions hold none.
+  liveRegexesPerSubscription: 2,
+  liveRegexChars: 100,
+  liveRegexesPerAddress: 20,
   // Open Live Query connections from one address (the load test opens 50 from loopback).
   connectionsPerAddress: 200,
   frameBytes: 64 * 1024,
   // Event frames waiting to be read by one Live Query client before its socket is closed.
   liveBufferedBytes: 8 * 1024 * 1024,
-  // Characters of Live Query events one client (a user) may be sent in 10 s, over all its
-  // sockets and subscriptions (guard.js liveEventBudgets): a team's pipeline during a 10,000-row
-  // import is a few MB; 200 subscriptions on one user's long updates were 4.6 GB in 42 s.
-  liveEventCharsPer10s: 32 * 1024 * 1024,
+  // Bytes of Live Query events one user may be sent in 10 s, over all its sockets and
+  // subscriptions, and one address in all (guard.js liveEventBudgets): a team's pipeline during
+  // a 10,000-row import is a few MB; 200 subscriptions on one user's long updates were 4.6 GB in
+  // 42 s, and ten users from one address five times one user's budget.
+  liveEventBytesPer10s: 32 * 1024 * 1024,
+  liveEventBytesPerAddress: 64 * 1024 * 1024,
   framesPer10s: 200,
   // Requests one client (a session; without one, an address) has in Parse at once, and how many
   // more may wait in line behind them (guard.js fairShare). Parse's database pool has 10

@@ -21,6 +21,11 @@ test('included paths count every step of a dotted path once, and "*" as the most
   assert.equal(includedPaths(undefined, { includeAll: true }), LIMITS.includeCount);
   assert.equal(includedPaths(undefined, { includeAll: 'true' }), LIMITS.includeCount);
   assert.equal(includedPaths('company', { keys: 'notes,company.notes,contact.company.notes' }), 3);
+  // Parse reads a parameter as JSON when it is one: a quoted "*" includes everything.
+  assert.equal(includedPaths('"*"'), LIMITS.includeCount);
+  assert.equal(includedPaths('["company","contact"]'), 2);
+  // A dotted excludeKeys includes the pointers on its way too.
+  assert.equal(includedPaths(undefined, { excludeKeys: 'company.notes,contact.company.notes' }), 3);
 });
 
 test("an answer's length is measured in bytes as JSON writes it, a shared object each time, and stops once past", () => {

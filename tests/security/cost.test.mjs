@@ -620,3 +620,75 @@ test("LiveQuery: a wrong applicationId, bad frames, huge frames and floods are r
   spy.close();
   await victim.resnapshot();
 });
+
+test('found attacking it: Live Query subscriptions search text a bounded number of times', async () => {
+  // 200 subscriptions of 56 case-blind literals of 101 characters, on notes of 10,000 characters,
+  // blocked the process 2 s for each save (every regex runs on every save, twice).
+  const literal = (n) => `\\Q${'a'.repeat(n)}\\E`; // n + 4 characters
+  const live = await connectLive(attacker.token);
+  const more = await connectLive(attacker.token);
+  try {
+    const subscribe = (requestId, where) => live.send({ op: 'subscribe', requestId, query: { className: 'Deal', where }, sessionToken: attacker.token });
+    const answer = (socket, requestId) => socket.next((f) => f.requestId === requestId && (f.op === 'subscribed' || f.op === 'error'));
+    subscribe(1, { $or: [0, 1, 2].map(() => ({ notes: { $regex: literal(5), $options: 'i' } })) });
+    const three = await answer(live, 1);
+    assert.equal(three.op, 'error');
+    assert.equal(three.code, 102);
+    assert.match(three.error, /at most 2 times/);
+    subscribe(2, { notes: { $regex: literal(97) } });
+    assert.equal((await answer(live, 2)).code, 102, 'a search of 101 characters');
+    subscribe(3, { notes: { $regex: literal(96) }, title: { $regex: literal(3) } });
+    assert.equal((await answer(live, 3)).op, 'subscribed', 'two searches, of 100 characters at most');
+    // From one address, 20 in all.
+    let refused;
+    for (let i = 0; i < 12 && !refused; i++) {
+      more.send({ op: 'subscribe', requestId: 10 + i, query: { className: 'Deal', where: { notes: { $regex: literal(4) }, title: { $regex: literal(4) } } }, sessionToken: attacker.token });
+      const f = await answer(more, 10 + i);
+      if (f.op === 'error') refused = f;
+    }
+    assert.ok(refused, 'more than 20 searches from one address were accepted');
+    assert.equal(refused.code, 119);
+    assert.match(refused.error, /at most 20 text searches/);
+    // Unsubscribing gives them back.
+    live.send({ op: 'unsubscribe', requestId: 3 });
+    await sleep(200);
+    more.send({ op: 'subscribe', requestId: 50, query: { className: 'Deal', where: { notes: { $regex: literal(4) } } }, sessionToken: attacker.token });
+    assert.equal((await answer(more, 50)).op, 'subscribed');
+  } finally {
+    live.ws.terminate();
+    more.ws.terminate();
+  }
+});
+
+test('found attacking it: master-key routes are refused without closing the connection, and anonymous writes keep no request id', async () => {
+  // Parse answered 403, then closed the keep-alive connection: the next request on it got no
+  // answer at all.
+  const { Agent, request } = await import('node:http');
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const post = (route) => new Promise((resolve, reject) => {
+    const req = request(`${SERVER}${route}`, { method: 'POST', agent, headers: { ...APP, 'Content-Type': 'application/json', 'X-Parse-Session-Token': attacker.token } }, (res) => {
+      let text = '';
+      res.on('data', (c) => { text += c; });
+      res.on('end', () => resolve({ status: res.statusCode, json: JSON.parse(text) }));
+    });
+    req.on('error', reject);
+    req.end('{}');
+  });
+  try {
+    for (const route of ['/jobs/x', '/schemas/Deal', '/jobs/y', '/hooks/functions', '/aggregate/Deal']) {
+      assertRefused(await post(route), 119, route);
+    }
+  } finally {
+    agent.destroy();
+  }
+  // Without a session, a write's request id is not kept (anyone could fill the table).
+  const id = `anon-${randomBytes(8).toString('hex')}`;
+  assertRefused(await call('POST', '/classes/Deal', { headers: { 'X-Parse-Request-Id': id }, body: { title: 'x' } }));
+  const kept = execFileSync('psql', ['-h', '127.0.0.1', '-p', String(PG_PORT), '-U', 'postgres', '-d', 'crm', '-tAc', `SELECT count(*) FROM "_Idempotency" WHERE "reqId" = '${id}'`], { encoding: 'utf8' }).trim();
+  assert.equal(kept, '0');
+  // With one, it is (a retried write is recognised).
+  const mine = `mine-${randomBytes(8).toString('hex')}`;
+  assert.equal((await call('POST', '/classes/Deal', { token: attacker.token, headers: { 'X-Parse-Request-Id': mine }, body: { title: 'kept id' } })).status, 201);
+  const keptMine = execFileSync('psql', ['-h', '127.0.0.1', '-p', String(PG_PORT), '-U', 'postgres', '-d', 'crm', '-tAc', `SELECT count(*) FROM "_Idempotency" WHERE "reqId" = '${mine}'`], { encoding: 'utf8' }).trim();
+  assert.equal(keptMine, '1');
+});

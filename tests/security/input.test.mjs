@@ -234,23 +234,35 @@ test('a batch answers each sub-request: a malformed one is refused alone, in its
   assertBatchItemRefused(none, 1, 142, 'all refused, second');
   // A transaction is all or nothing: one refusal refuses the whole batch.
   const tx = await call('POST', '/batch', { token: token(), body: { transaction: true, requests: [
-    { method: 'POST', path: '/parse/classes/Deal', body: { title: `${title} tx` } },
-    { method: 'DELETE', path: '/parse/classes/Deal/abc123' },
+    { method: 'POST', path: '/parse/classes/Company', body: { name: `${title} tx` } },
+    { method: 'DELETE', path: '/parse/classes/Company/abc123' },
   ] } });
   assertRefused(tx, 142, 'a transaction with a malformed sub-request');
   // One refused by Cloud Code once Parse runs it: rolled back, and said so with its code (Parse
   // answered a bare 500 "Internal server error.").
   const rolledBack = await call('POST', '/batch', { token: token(), body: { transaction: true, requests: [
-    { method: 'POST', path: '/parse/classes/Deal', body: { title: `${title} tx2`, stage: 'lead' } },
-    { method: 'POST', path: '/parse/classes/Deal', body: { title: `${title} tx3`, stage: 'no-such-stage' } },
+    { method: 'POST', path: '/parse/classes/Company', body: { name: `${title} tx2` } },
+    { method: 'POST', path: '/parse/classes/Company', body: { name: `${title} tx3`, website: 'not a web address' } },
   ] } });
   assertRefused(rolledBack, 142, 'a transaction with a sub-request Cloud Code refuses');
-  assert.match(rolledBack.json.error, /request 2 of the transaction was refused, so none of it was written: .*stage/);
-  const none2 = await call('GET', `/classes/Deal?where=${encodeURIComponent(JSON.stringify({ title: { $in: [`${title} tx2`, `${title} tx3`] } }))}`, { token: token() });
+  assert.match(rolledBack.json.error, /request 2 of the transaction was refused, so none of it was written: .*website/);
+  const none2 = await call('GET', `/classes/Company?where=${encodeURIComponent(JSON.stringify({ name: { $in: [`${title} tx2`, `${title} tx3`] } }))}`, { token: token() });
   assert.deepEqual(none2.json.results, [], 'nothing of the transaction was written');
+  // Deals, contacts and activities are shared after each write, outside the transaction's
+  // locks: they are refused in one (a hand-on inside one left the previous assignee sharing).
+  for (const path of ['/parse/classes/Deal', '/parse/classes/Contact', '/parse/classes/Activity']) {
+    const shared = await call('POST', '/batch', { token: token(), body: { transaction: true, requests: [
+      { method: 'POST', path: '/parse/classes/Company', body: { name: `${title} tx6` } },
+      { method: 'POST', path, body: { title: 'x', name: 'x', subject: 'x', type: 'call' } },
+    ] } });
+    assertRefused(shared, 119, `a transaction writing ${path}`);
+    assert.match(shared.json.error, /request 2: deals, contacts and activities are written outside a transaction/);
+  }
+  const none3 = await call('GET', `/classes/Company?where=${encodeURIComponent(JSON.stringify({ name: `${title} tx6` }))}`, { token: token() });
+  assert.deepEqual(none3.json.results, [], 'nothing of a refused transaction was written');
   const whole = await call('POST', '/batch', { token: token(), body: { transaction: true, requests: [
-    { method: 'POST', path: '/parse/classes/Deal', body: { title: `${title} tx4`, stage: 'lead' } },
-    { method: 'POST', path: '/parse/classes/Deal', body: { title: `${title} tx5`, stage: 'won' } },
+    { method: 'POST', path: '/parse/classes/Company', body: { name: `${title} tx4` } },
+    { method: 'POST', path: '/parse/classes/Company', body: { name: `${title} tx5` } },
   ] } });
   assert.equal(whole.status, 200, JSON.stringify(whole.json));
   assert.ok(whole.json.every((r) => r.success?.objectId), 'a transaction with nothing refused is written whole');
@@ -394,7 +406,7 @@ test('found attacking it: increments sent at once cannot take an amount past its
 test("found attacking it: GraphQL node ids of no class answer 'not found', not an internal error", async () => {
   const b64 = (s) => Buffer.from(s).toString('base64');
   const query = 'query($id: ID!) { node(id: $id) { id } }';
-  for (const id of ['__proto__:x', 'constructor:x', 'toString:x']) {
+  for (const id of ['__proto__:x', 'constructor:x', 'toString:x', 'Deal:\u0000', 'hasOwnProperty:abcdefghij']) {
     const r = await gql(query, { id: b64(id) }, token());
     assert.equal(r.json.errors?.[0]?.extensions?.code, 101, `${id}: ${JSON.stringify(r.json).slice(0, 300)}`);
     const inline = await gql(`{ node(id: "${b64(id)}") { id } }`, undefined, token());

@@ -1,0 +1,63 @@
+// The Live Query event budgets (backend/guard.js liveEventBudgets), on their own: a user's and an
+// address's, in bytes, with sockets that record being closed.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
+import { createRequire } from 'node:module';
+
+const require = createRequire(new URL('../../backend/', import.meta.url));
+const { liveEventBudgets } = require('./guard.js');
+
+function socket() {
+  const ws = new EventEmitter();
+  ws.terminated = false;
+  ws.terminate = () => {
+    ws.terminated = true;
+    ws.emit('close');
+  };
+  return ws;
+}
+
+test("a user's budget closes that user's sockets only, and its connects wait until the window ends", () => {
+  const users = { ta: 'alice', tb: 'bob' };
+  const budgets = liveEventBudgets((t) => users[t] || null, { perUser: 1000, perAddress: 10_000, windowMs: 60_000 });
+  const [a1, a2, b1] = [socket(), socket(), socket()];
+  assert.equal(budgets.admit(a1, 'ta', '10.0.0.1'), null);
+  assert.equal(budgets.admit(a2, 'ta', '10.0.0.2'), null);
+  assert.equal(budgets.admit(b1, 'tb', '10.0.0.1'), null);
+  assert.equal(budgets.spend(a1, 'x'.repeat(600)), true);
+  // Bytes, not characters: 200 euro signs are 600 bytes.
+  assert.equal(budgets.spend(a2, '€'.repeat(200)), false);
+  assert.deepEqual([a1.terminated, a2.terminated, b1.terminated], [true, true, false]);
+  assert.ok(budgets.admit(socket(), 'ta', '10.0.0.3') > 0, 'alice waits');
+  assert.equal(budgets.spend(b1, 'x'.repeat(900)), true, 'bob is not charged for alice');
+});
+
+test("an address's budget counts every user from it", () => {
+  const budgets = liveEventBudgets((t) => t, { perUser: 1000, perAddress: 1500, windowMs: 60_000 });
+  const sockets = ['u1', 'u2', 'u3'].map((u) => {
+    const ws = socket();
+    assert.equal(budgets.admit(ws, u, '10.0.0.9'), null);
+    return ws;
+  });
+  const elsewhere = socket();
+  assert.equal(budgets.admit(elsewhere, 'u4', '10.0.0.10'), null);
+  assert.equal(budgets.spend(sockets[0], 'x'.repeat(700)), true);
+  assert.equal(budgets.spend(sockets[1], 'x'.repeat(700)), true);
+  assert.equal(budgets.spend(sockets[2], 'x'.repeat(700)), false, 'each user under 1,000, the address over 1,500');
+  assert.ok(sockets.every((ws) => ws.terminated));
+  assert.equal(elsewhere.terminated, false);
+  assert.ok(budgets.admit(socket(), 'u5', '10.0.0.9') > 0, 'a new user from that address waits too');
+  assert.equal(budgets.admit(socket(), 'u5', '10.0.0.11'), null);
+});
+
+test('a budget is new again after its window', async () => {
+  const budgets = liveEventBudgets(() => 'u', { perUser: 100, perAddress: 1000, windowMs: 50 });
+  const ws = socket();
+  assert.equal(budgets.admit(ws, 't', 'a'), null);
+  assert.equal(budgets.spend(ws, 'x'.repeat(101)), false);
+  await new Promise((r) => setTimeout(r, 60));
+  const again = socket();
+  assert.equal(budgets.admit(again, 't', 'a'), null);
+  assert.equal(budgets.spend(again, 'x'.repeat(90)), true);
+});

@@ -6,6 +6,7 @@
 import { LiveQueryClient, LocalStore, Pipeline, SearchIndex, type CrmClient } from 'crm-wasm';
 import { describeError } from './crm';
 import { activitiesChanged } from './activities';
+import { refName } from '../lib/format';
 
 export interface WorkspaceState {
   /** Where the board's deals came from: the server (kept live) or, offline, the local store. */
@@ -120,7 +121,15 @@ export class Workspace {
    * activities after a second: the server shares them just after the event goes out. */
   private dealArrived = async (dealId: string) => {
     setTimeout(() => { if (!this.closed) activitiesChanged(); }, 1000);
-    const deal = await this.client.getDeal(dealId, ['company']).catch(() => undefined);
+    const read = () => this.client.getDeal(dealId, ['company']).catch(() => undefined);
+    let deal = await read();
+    // Its company is shared with this user just after the event too: read before that, it comes
+    // as a bare pointer and the card showed no company until a reload.
+    if (deal?.company && refName(deal.company) === undefined) {
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      if (this.closed) return;
+      deal = (await read()) ?? deal;
+    }
     if (deal && !this.closed) this.pipeline.upsert(deal);
   };
 

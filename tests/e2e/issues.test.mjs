@@ -246,9 +246,11 @@ test('a 390 px phone: no sideways overflow, one stage at a time, a swipe never m
   const deal = await rest('POST', '/classes/Deal', { title, amount: 50, stage: 'lead', expectedCloseDate: { __type: 'Date', iso: '2030-05-01T00:00:00.000Z' } }, me.token);
   // Names of one long word (a 176-character company made the Companies page 1829 px wide).
   const long = (word) => word.repeat(Math.ceil(176 / word.length)).slice(0, 176);
-  const company = await rest('POST', '/classes/Company', { name: long('Longcompany'), industry: long('Industry') }, me.token);
-  await rest('POST', '/classes/Contact', { name: long('Longperson'), email: `${long('x')}@example.com`, company: pointer('Company', company.objectId) }, me.token);
-  await rest('POST', '/classes/Deal', { title: long('Longdeal'), amount: 999_999_999_999, stage: 'lead', company: pointer('Company', company.objectId) }, me.token);
+  // (An industry is at most 100 characters.)
+  const company = await rest('POST', '/classes/Company', { name: long('Longcompany'), industry: long('Industry').slice(0, 100) }, me.token);
+  const person = await rest('POST', '/classes/Contact', { name: long('Longperson'), email: `${long('x')}@example.com`, company: pointer('Company', company.objectId) }, me.token);
+  const big = await rest('POST', '/classes/Deal', { title: long('Longdeal'), amount: 999_999_999_999, stage: 'lead', company: pointer('Company', company.objectId) }, me.token);
+  for (const made of [company, person, big]) assert.ok(made.objectId, JSON.stringify(made));
   const context = await app.browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true, deviceScaleFactor: 2 });
   const page = await context.newPage();
   await page.goto(boardUrl(app));

@@ -90,3 +90,25 @@ test('sign up through the form, then log out back to the log-in form', async () 
   await page.getByRole('button', { name: 'Log out' }).click();
   await page.getByRole('button', { name: 'Log in' }).waitFor();
 });
+
+test('logging out in one tab signs the other tabs out at once, with a word why', async () => {
+  // Found by a newcomer: the other tab kept showing everything, and its next action failed as
+  // "Your session has expired" with what was typed lost.
+  const me = await signUp('twotabs');
+  const context = await app.browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const one = await context.newPage();
+  await one.goto(app.preview.url);
+  await one.getByLabel('Username').fill(me.username);
+  await one.getByLabel('Password', { exact: true }).fill(me.password);
+  await one.getByRole('button', { name: 'Log in' }).click();
+  await myDayShown(one);
+  const two = await context.newPage();
+  await two.goto(app.preview.url);
+  await myDayShown(two); // the session is this browser's: the second tab opens signed in
+  await one.getByRole('button', { name: 'Log out' }).click();
+  await one.getByRole('button', { name: 'Log in' }).waitFor();
+  await two.getByRole('button', { name: 'Log in' }).waitFor();
+  await two.getByText('You logged out in another tab.').waitFor();
+  assert.equal(await two.getByRole('button', { name: 'Log out' }).count(), 0);
+  await context.close();
+});

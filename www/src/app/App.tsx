@@ -77,6 +77,30 @@ export function App({ client }: { client: CrmClient }) {
   useEffect(() => {
     if (!user) closeWorkspace();
   }, [user]);
+  // Logged out (or in as someone else) in another tab: this one follows at once. It kept showing
+  // everything, and its next action failed as "Your session has expired" with the typing lost.
+  useEffect(() => {
+    const onStorage = (e: StorageEvent) => {
+      if (!e.key || !/^crm-wasm\/.*\/session$/.test(e.key) || !user) return;
+      if (e.newValue !== null) {
+        let now: string | undefined;
+        try {
+          now = (JSON.parse(e.newValue) as { user?: { objectId?: string } }).user?.objectId;
+        } catch { /* a damaged entry: signed out, as the client reads it */ }
+        // Someone else signed in there: this tab opens as them (a log-out here would end their session).
+        if (now !== user.objectId) window.location.reload();
+        return;
+      }
+      notifications.clean();
+      // The session is over on the server already: this forgets it here and wipes nothing more.
+      void client.logOut().catch(() => undefined);
+      setUser(undefined);
+      setNotice('You logged out in another tab.');
+      navigate('/', { replace: true });
+    };
+    window.addEventListener('storage', onStorage);
+    return () => window.removeEventListener('storage', onStorage);
+  }, [client, user, navigate]);
 
   if (!user?.objectId) {
     return <LogIn client={client} notice={notice} onSignedIn={(u) => { setNotice(undefined); setUser(u); }} />;

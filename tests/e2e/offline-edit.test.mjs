@@ -194,3 +194,34 @@ test('offline: forecast settings saved offline reach the server once', async () 
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('offline: a change that replaces a newer one made elsewhere is said, with both values', async () => {
+  // Found by a newcomer: an amount set offline was saved over a colleague's newer amount
+  // without a word anywhere.
+  const me = await signUp('offclash');
+  const deal = await rest('POST', '/classes/Deal', { title: 'Clashing deal', amount: 1000, stage: 'qualified' }, me.token);
+  const { context, page, errors } = await logIn(app, me);
+  await page.locator('[data-testid="sync-status"][data-offline-ready="true"]').waitFor({ timeout: 30_000 });
+  await context.setOffline(true);
+  await badge(page, 'Offline');
+  await openBoard(page);
+  await card(page, 'Clashing deal').getByRole('link', { name: 'Clashing deal' }).click();
+  const record = page.getByRole('dialog', { name: 'Clashing deal' });
+  await record.getByLabel('Amount').fill('1111');
+  await record.getByRole('button', { name: 'Save' }).click();
+  await page.getByText('Deal saved on this device').waitFor();
+  await page.keyboard.press('Escape');
+  // Meanwhile, elsewhere, the amount changes on the server.
+  await rest('PUT', `/classes/Deal/${deal.objectId}`, { amount: 2222 }, me.token);
+  await context.setOffline(false);
+  const notice = page.getByRole('alert').filter({ hasText: 'Your offline change replaced a newer one' });
+  await notice.waitFor({ timeout: 30_000 });
+  const words = await notice.textContent();
+  assert.match(words, /changed the amount of a deal to 2,222/);
+  assert.match(words, /Yours, 1,111, was saved over it/);
+  // (The notice comes as the change is merged, before it is sent.)
+  await page.getByTestId('sync-status').filter({ hasText: /^Online$/ }).waitFor({ timeout: 30_000 });
+  assert.equal((await get('Deal', deal.objectId, me.token)).amount, 1111);
+  assert.deepEqual(errors, []);
+  await context.close();
+});

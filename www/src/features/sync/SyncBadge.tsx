@@ -6,6 +6,7 @@ import { Badge, Button, Group, Popover, Stack, Text, UnstyledButton } from '@man
 import { notifications } from '@mantine/notifications';
 import type { PendingOp } from 'crm-wasm';
 import { describeError } from '../../data/crm';
+import { formatDate } from '../../lib/format';
 import { useMySettings } from '../../data/settings';
 import { useSyncStatus, useWorkspaceState } from '../../data/hooks';
 import type { Workspace } from '../../data/workspace';
@@ -19,6 +20,16 @@ function describeOp(op: PendingOp): string {
   if (op.kind.type === 'create') return `New ${noun}`;
   if (op.kind.type === 'delete') return `Deletion of ${a} ${noun}`;
   return `Change to ${a} ${noun}`;
+}
+
+/** A field's value in words: text quoted, a date as a day, a link as such. */
+function shown(value: unknown): string {
+  if (value === null || value === undefined || value === '') return 'nothing';
+  if (typeof value === 'string') return `“${value.length > 60 ? `${value.slice(0, 60)}…` : value}”`;
+  if (typeof value === 'number') return value.toLocaleString();
+  if (typeof value === 'object' && (value as { __type?: string }).__type === 'Date') return formatDate((value as { iso: string }).iso);
+  if (typeof value === 'object' && (value as { __type?: string }).__type === 'Pointer') return 'another record';
+  return 'another value';
 }
 
 export function SyncBadge({ workspace, offlineReady }: { workspace: Workspace; offlineReady: boolean }) {
@@ -40,6 +51,17 @@ export function SyncBadge({ workspace, offlineReady }: { workspace: Workspace; o
   // A refusal is told at once, in words.
   useEffect(() => local?.on('rejected', ({ op, error }: { op: PendingOp; error: { code: string; message: string } }) => {
     notifications.show({ color: 'red', title: `${describeOp(op)} was refused by the server`, message: describeError(error), autoClose: false });
+  }), [local]);
+  // An offline change that replaced someone else's newer one is said, with both values: it was
+  // kept without a word (the last write wins), and their change was gone.
+  useEffect(() => local?.on('conflict', (c: { className: string; field: string; ours: unknown; theirs: unknown }) => {
+    const noun = NOUN[c.className] ?? c.className;
+    notifications.show({
+      color: 'yellow',
+      title: `Your offline change replaced a newer one`,
+      message: `While you were offline, someone changed the ${c.field} of ${/^[aeiou]/.test(noun) ? 'an' : 'a'} ${noun} to ${shown(c.theirs)}. Yours, ${shown(c.ours)}, was saved over it.`,
+      autoClose: false,
+    });
   }), [local]);
   // The forecast settings wait outside the local store's queue (they are not a CRM record).
   const settingsPending = useMySettings().pending;

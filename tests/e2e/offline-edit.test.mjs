@@ -17,7 +17,8 @@ const badge = (page, text) => page.getByTestId('sync-status').filter({ hasText: 
 
 test('offline: contacts, My day and a deal read from this device; edits queue and reach the server once', async () => {
   const me = await signUp('offedit');
-  const contact = await rest('POST', '/classes/Contact', { name: 'Olga Offline', phone: '+1 555 0100' }, me.token);
+  const firm = await rest('POST', '/classes/Company', { name: 'Offline Works' }, me.token);
+  const contact = await rest('POST', '/classes/Contact', { name: 'Olga Offline', phone: '+1 555 0100', company: { __type: 'Pointer', className: 'Company', objectId: firm.objectId } }, me.token);
   const deal = await rest('POST', '/classes/Deal', { title: 'Offline deal', amount: 500, stage: 'qualified' }, me.token);
   const call = await rest('POST', '/classes/Activity', { type: 'call', subject: 'Call Olga', dueDate: { __type: 'Date', iso: new Date(today).toISOString() }, relatedTo: { className: 'Contact', objectId: contact.objectId } }, me.token);
   const { context, page, errors } = await logIn(app, me);
@@ -27,8 +28,10 @@ test('offline: contacts, My day and a deal read from this device; edits queue an
   await context.setOffline(true);
   await badge(page, 'Offline');
 
-  // Contacts, from the local store; the contact's record; edit two fields.
+  // Contacts, from the local store, each with its company named (the column was blank offline);
+  // the contact's record; edit two fields.
   await page.getByRole('link', { name: 'Contacts' }).click();
+  await page.getByRole('row', { name: /Olga Offline/ }).getByRole('link', { name: 'Offline Works' }).waitFor();
   await page.getByRole('link', { name: 'Olga Offline' }).click();
   const form = page.getByRole('form', { name: 'Edit contact' });
   await page.waitForFunction(() => [...document.querySelectorAll('input')].some((i) => i.value === '+1 555 0100'));

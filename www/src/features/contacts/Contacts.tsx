@@ -1,7 +1,7 @@
 // Contacts: search (any case, over name, e-mail, phone and company), sort, add, delete with a
 // confirmation and undo; select rows to delete them together (one Undo). The search and sort
 // live in the URL.
-import { useEffect, useMemo, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useMemo, useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { ActionIcon, Alert, Anchor, Button, Group, NativeSelect, Paper, Table, TextInput, Tooltip } from '@mantine/core';
 import { IconPlus, IconTrash } from '@tabler/icons-react';
@@ -36,11 +36,15 @@ export function Contacts() {
   const setParam = (k: string, v: string) => setParams((p) => { const n = new URLSearchParams(p); if (v) n.set(k, v); else n.delete(k); return n; }, { replace: true });
   const all = useQuery(() => client.contacts().include('company').ascending('name'), 'contacts', true);
   const companies = useQuery(() => client.companies().ascending('name'), 'companies', true);
+  // A contact's company by name: included when read from the server; offline the local store
+  // answers the link alone (the column was blank), so the companies read here name it.
+  const companyNames = useMemo(() => new Map((companies.data ?? []).map((c) => [c.objectId, c.name])), [companies.data]);
+  const companyOf = useCallback((c: Contact) => refName(c.company) ?? (c.company?.objectId ? companyNames.get(c.company.objectId) : undefined), [companyNames]);
   const rows = useMemo(() => {
-    const found = (all.data ?? []).filter((c) => matches(search, [c.name, c.email, c.phone, refName(c.company), c.notes]));
+    const found = (all.data ?? []).filter((c) => matches(search, [c.name, c.email, c.phone, companyOf(c), c.notes]));
     const byName = (a: Contact, b: Contact) => byText(a.name, b.name);
     return found.sort(sort === 'name' ? byName : sort === '-name' ? (a, b) => byName(b, a) : (a, b) => (b.updatedAt ?? '').localeCompare(a.updatedAt ?? ''));
-  }, [all.data, search, sort]);
+  }, [all.data, search, sort, companyOf]);
   const { reload } = all;
   useEffect(() => onRestored(reload), [reload]);
   // Only the user's own rows can be picked to delete; shared ones are read only.
@@ -106,7 +110,7 @@ export function Contacts() {
                 <Table.Td><Anchor component={Link} to={`/contacts/${c.objectId}`} fw={500} className="long-text" lineClamp={3} title={c.name}>{c.name}</Anchor></Table.Td>
                 <Table.Td className="hide-phone long-text">{c.email}</Table.Td>
                 <Table.Td className="hide-phone long-text">{c.phone}</Table.Td>
-                <Table.Td>{c.company?.objectId ? <Anchor component={Link} to={`/companies/${c.company.objectId}`} c="dimmed" size="sm" className="long-text" lineClamp={2} title={refName(c.company)}>{refName(c.company)}</Anchor> : null}</Table.Td>
+                <Table.Td>{c.company?.objectId ? <Anchor component={Link} to={`/companies/${c.company.objectId}`} c="dimmed" size="sm" className="long-text" lineClamp={2} title={companyOf(c)}>{companyOf(c)}</Anchor> : null}</Table.Td>
                 <Table.Td ta="right">
                   {canChange(c, user.objectId!) ? (
                     <Tooltip label="Delete">

@@ -112,3 +112,24 @@ test('logging out in one tab signs the other tabs out at once, with a word why',
   assert.equal(await two.getByRole('button', { name: 'Log out' }).count(), 0);
   await context.close();
 });
+
+test('My day follows activities written elsewhere (another tab, a colleague) without a reload', async () => {
+  // Found by a newcomer: an activity added or marked done in another tab did not show in My day
+  // until a reload.
+  const me = await signUp('followday');
+  await rest('POST', '/classes/Activity', { type: 'call', subject: 'Already planned', dueDate: { __type: 'Date', iso: new Date().toISOString() } }, me.token);
+  const context = await app.browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  await page.goto(app.preview.url);
+  await page.getByLabel('Username').fill(me.username);
+  await page.getByLabel('Password', { exact: true }).fill(me.password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await myDayShown(page);
+  const today = page.getByRole('region', { name: 'Today' });
+  await today.getByText('Already planned').waitFor();
+  const added = await rest('POST', '/classes/Activity', { type: 'meeting', subject: 'Added elsewhere', dueDate: { __type: 'Date', iso: new Date().toISOString() } }, me.token);
+  await today.getByText('Added elsewhere').waitFor({ timeout: 10_000 });
+  await rest('PUT', `/classes/Activity/${added.objectId}`, { completedAt: { __type: 'Date', iso: new Date().toISOString() } }, me.token);
+  await today.getByText('Added elsewhere').waitFor({ state: 'detached', timeout: 10_000 });
+  await context.close();
+});

@@ -98,6 +98,13 @@ export class Workspace {
           void this.dealArrived(event.object.objectId!);
         }
       });
+      // Activities changed elsewhere (another tab, a colleague on a shared deal): the screens
+      // that show them read again, once for a burst. My day stayed as it was until a reload.
+      let soon: ReturnType<typeof setTimeout> | undefined;
+      this.live.subscribe(this.client.activities(), () => {
+        clearTimeout(soon);
+        soon = setTimeout(() => { if (!this.closed) activitiesChanged(); }, 300);
+      });
       this.set({ loaded: 'live', error: undefined });
       this.pin();
     } catch (err) {

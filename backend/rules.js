@@ -39,10 +39,11 @@ const LIMITS = {
   // A subscription's where clause is evaluated in Node on every save of its class.
   liveWhereBytes: 8 * 1024,
   // Text searches ($regex: contains, startsWith) in subscriptions: each is a RegExp run on every
-  // save, twice (guard.js checkFrame); the app's own subscriptions hold none.
+  // save, twice (guard.js checkFrame); the app's own subscriptions hold none, a Parse SDK client
+  // one a subscription (the load test: 50 clients from one address, each a startsWith).
   liveRegexesPerSubscription: 2,
-  liveRegexChars: 100,
-  liveRegexesPerAddress: 20,
+  liveRegexChars: 64,
+  liveRegexesPerAddress: 200,
   // Open Live Query connections from one address (the load test opens 50 from loopback).
   connectionsPerAddress: 200,
   frameBytes: 64 * 1024,

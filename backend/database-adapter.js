@@ -6,6 +6,10 @@
 // never null), before any query reaches SQL: finds, counts, distinct and the by-query writes.
 const { PostgresStorageAdapter } = require('parse-server/lib/Adapters/Storage/Postgres/PostgresStorageAdapter');
 const { Parse } = require('parse/node');
+const { LIMITS } = require('./rules');
+
+/** The CHECK that holds a deal's amount in range (added at start: server.js amountsInRange). */
+const AMOUNT_RANGE = 'Deal_amount_range';
 
 const MATCHES_NOTHING = { objectId: { $in: [] } };
 
@@ -46,8 +50,8 @@ const timedOut = (error) => {
   if (error && error.code === '57014') {
     throw new Parse.Error(Parse.Error.TIMEOUT, 'the query took longer than the server allows and was stopped: narrow it (fewer or simpler conditions)');
   }
-  if (error && error.code === '23514' && error.constraint === 'Deal_amount_range') {
-    throw new Parse.Error(Parse.Error.VALIDATION_ERROR, 'Deal.amount: the result would be outside 0 to 1,000,000,000,000');
+  if (error && error.code === '23514' && error.constraint === AMOUNT_RANGE) {
+    throw new Parse.Error(Parse.Error.VALIDATION_ERROR, `Deal.amount: the result would be outside 0 to ${LIMITS.maxAmount.toLocaleString('en-US')}`);
   }
   if (error && error.code === '2201B') {
     throw new Parse.Error(Parse.Error.INVALID_QUERY, 'the text searched for is too complex to match: shorten it');
@@ -85,4 +89,4 @@ class NoFilesAdapter {
   getFileLocation(config, filename) { return `${config.mount}/files/${config.applicationId}/${encodeURIComponent(filename)}`; }
 }
 
-module.exports = { CrmPostgresAdapter, NoFilesAdapter, emptyInMatchesNothing };
+module.exports = { CrmPostgresAdapter, NoFilesAdapter, emptyInMatchesNothing, AMOUNT_RANGE };

@@ -61,9 +61,7 @@ function checkJson(value, where = false, depth = 0, keys = { left: LIMITS.reques
   // answers an error per unknown field repeating the whole value: 150,000 keys, without a
   // session, held the process for 1.5 s (REST) and 7 s (GraphQL).
   const entries = Object.entries(value);
-  if (entries.length > LIMITS.objectKeys) refuse(CODE.OBJECT_TOO_LARGE, `an object of ${entries.length} keys is over the ${LIMITS.objectKeys} limit`);
-  keys.left -= entries.length;
-  if (keys.left < 0) refuse(CODE.OBJECT_TOO_LARGE, `a request may hold at most ${LIMITS.requestKeys} keys in all`);
+  spendKeys(entries.length, keys);
   for (const [key, inner] of entries) {
     if (key.length > 256) refuse(CODE.INVALID_JSON, 'a key is longer than 256 characters');
     if (key.includes('\u0000')) refuse(CODE.INVALID_JSON, 'keys must not contain NUL characters');
@@ -78,6 +76,13 @@ function checkJson(value, where = false, depth = 0, keys = { left: LIMITS.reques
   }
 }
 
+/** Counts an object's `count` keys against the per-object and per-request limits. */
+function spendKeys(count, keys) {
+  if (count > LIMITS.objectKeys) refuse(CODE.OBJECT_TOO_LARGE, `an object of ${count} keys is over the ${LIMITS.objectKeys} limit`);
+  keys.left -= count;
+  if (keys.left < 0) refuse(CODE.OBJECT_TOO_LARGE, `a request may hold at most ${LIMITS.requestKeys} keys in all`);
+}
+
 /** The key limits of checkJson alone, over a whole value (a batch: its sub-requests are each
  * checked on their own, a malformed one refused in its place). */
 function checkKeyCount(value, keys = { left: LIMITS.requestKeys }, depth = 0) {
@@ -87,9 +92,7 @@ function checkKeyCount(value, keys = { left: LIMITS.requestKeys }, depth = 0) {
     return;
   }
   const inner = Object.values(value);
-  if (inner.length > LIMITS.objectKeys) refuse(CODE.OBJECT_TOO_LARGE, `an object of ${inner.length} keys is over the ${LIMITS.objectKeys} limit`);
-  keys.left -= inner.length;
-  if (keys.left < 0) refuse(CODE.OBJECT_TOO_LARGE, `a request may hold at most ${LIMITS.requestKeys} keys in all`);
+  spendKeys(inner.length, keys);
   for (const v of inner) checkKeyCount(v, keys, depth + 1);
 }
 
@@ -324,14 +327,14 @@ function includedPaths(include, { includeAll, keys, excludeKeys } = {}) {
   const bare = (p) => p.trim().replace(/^[[\s"]+|[\]\s"]+$/g, '');
   const list = (v) => (v === undefined || v === null || v === '' ? [] : Array.isArray(v) ? v.map(String) : String(v).split(',')).map(bare);
   const named = list(include);
-  if (named.some((p) => p.trim() === '*')) return LIMITS.includeCount;
+  if (named.includes('*')) return LIMITS.includeCount;
   const paths = new Set();
   const add = (parts) => {
     for (let i = 1; i <= parts.length; i++) paths.add(parts.slice(0, i).join('.'));
   };
-  for (const p of named) add(p.trim().split('.').filter(Boolean));
+  for (const p of named) add(p.split('.').filter(Boolean));
   // A dotted key (company.notes) makes Parse include the pointers on its way.
-  for (const k of [...list(keys), ...list(excludeKeys)]) add(k.trim().split('.').filter(Boolean).slice(0, -1));
+  for (const k of [...list(keys), ...list(excludeKeys)]) add(k.split('.').filter(Boolean).slice(0, -1));
   return paths.size;
 }
 
@@ -1403,7 +1406,7 @@ function checkFrame(state, text, appId) {
       if (regexes.longest > LIMITS.liveRegexChars) {
         return fail(`a Live Query subscription may search for at most ${LIMITS.liveRegexChars} characters`, 102);
       }
-      const before = state.regexes.get(requestId) || 0;
+      const before = state.subscriptions.get(requestId) || 0;
       if (state.address && state.address.regexes - before + regexes.count > LIMITS.liveRegexesPerAddress) {
         return fail(`at most ${LIMITS.liveRegexesPerAddress} text searches ($regex) in Live Query subscriptions from one address`, 119);
       }
@@ -1424,16 +1427,17 @@ function checkFrame(state, text, appId) {
           return fail(`at most ${LIMITS.subscriptionsPerAddress} subscriptions from one address`, 119);
         }
         if (state.address) state.address.subscriptions += 1;
-        state.subscriptions.add(requestId);
       }
       if (state.address) state.address.regexes += regexes.count - before;
-      state.regexes.set(requestId, regexes.count);
+      state.subscriptions.set(requestId, regexes.count);
       return null;
     }
     case 'unsubscribe':
-      if (state.subscriptions.delete(requestId) && state.address) state.address.subscriptions -= 1;
-      if (state.address) state.address.regexes -= state.regexes.get(requestId) || 0;
-      state.regexes.delete(requestId);
+      if (state.subscriptions.has(requestId) && state.address) {
+        state.address.subscriptions -= 1;
+        state.address.regexes -= state.subscriptions.get(requestId);
+      }
+      state.subscriptions.delete(requestId);
       return null;
     default:
       return null;
@@ -1538,7 +1542,8 @@ function guardedWssAdapter(appId, { trustProxy, userOf } = {}) {
         }
         load.connections += 1;
         perAddress.set(address, load);
-        const state = { subscriptions: new Set(), regexes: new Map(), windowStart: Date.now(), frames: 0, connected: false, address: load };
+        // subscriptions: requestId -> the text searches ($regex) it holds.
+        const state = { subscriptions: new Map(), windowStart: Date.now(), frames: 0, connected: false, address: load };
         // A client that does not read its events has them wait in this process's memory: ten
         // sockets of 20 subscriptions, not read, took it to 2.7 GB, never given back. Past
         // LIMITS.liveBufferedBytes waiting, the socket is closed (a client catches up when it
@@ -1555,9 +1560,8 @@ function guardedWssAdapter(appId, { trustProxy, userOf } = {}) {
         ws.on('close', () => {
           load.connections -= 1;
           load.subscriptions -= state.subscriptions.size;
+          for (const n of state.subscriptions.values()) load.regexes -= n;
           state.subscriptions.clear();
-          for (const n of state.regexes.values()) load.regexes -= n;
-          state.regexes.clear();
           if (load.connections === 0) perAddress.delete(address);
         });
         const idle = setTimeout(() => ws.close(1008, 'no connect frame'), 10_000);
@@ -1573,7 +1577,7 @@ function guardedWssAdapter(appId, { trustProxy, userOf } = {}) {
           }
           const data = typeof event.data === 'string' ? event.data : Buffer.from(event.data).toString('utf8');
           const connecting = !state.connected;
-          let problem = checkFrame(state, data, appId);
+          const problem = checkFrame(state, data, appId);
           if (!problem && connecting && state.connected) {
             clearTimeout(idle);
             const wait = budgets.admit(ws, state.token || '', addressGroup(address));

@@ -139,6 +139,7 @@ function isoDateProblem(iso) {
 const CONTROL = /[\u0001-\u0008\u000B\u000C\u000E-\u001F]/;
 const text = (max, { required = false } = {}) => ({
   kind: 'text',
+  max,
   required,
   check(v) {
     if (typeof v !== 'string') return 'must be text';

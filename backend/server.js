@@ -9,7 +9,7 @@ const { ParseServer, ParseGraphQLServer, RedisCacheAdapter } = require('parse-se
 const { allowCrossDomain } = require('parse-server/lib/middlewares');
 const { allDefinitions } = require('./schema');
 const { outboxAdapter } = require('./mail-adapter');
-const { CrmPostgresAdapter, NoFilesAdapter } = require('./database-adapter');
+const { CrmPostgresAdapter, NoFilesAdapter, AMOUNT_RANGE } = require('./database-adapter');
 const { restGuard, graphQLGuard, guardedWssAdapter, answerClientErrors, accountLimiter, loginLockout, installLoginLockout, installTransactionRefusals, databaseShare, fairShare } = require('./guard');
 const { LIMITS, PASSWORD_PATTERN, PASSWORD_RULE, displayNameKey } = require('./rules');
 
@@ -316,8 +316,8 @@ async function amountsInRange() {
   const max = String(LIMITS.maxAmount);
   if (!/^\d+$/.test(max)) throw new Error(`LIMITS.maxAmount is not a whole number: ${max}`);
   await databaseClient().none(`DO $$ BEGIN
-    IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'Deal_amount_range') THEN
-      ALTER TABLE "Deal" ADD CONSTRAINT "Deal_amount_range" CHECK ("amount" >= 0 AND "amount" <= ${max}) NOT VALID;
+    IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = '${AMOUNT_RANGE}') THEN
+      ALTER TABLE "Deal" ADD CONSTRAINT "${AMOUNT_RANGE}" CHECK ("amount" >= 0 AND "amount" <= ${max}) NOT VALID;
     END IF;
   END $$`);
 }

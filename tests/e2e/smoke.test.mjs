@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { addDeal, artifacts, column, myDayShown, openBoard, rest, SERVER, signUp, useApp } from './server.mjs';
+import { addDeal, artifacts, column, logIn, myDayShown, openBoard, rest, SERVER, signUp, useApp } from './server.mjs';
 
 const app = useApp(4174);
 
@@ -95,13 +95,7 @@ test('logging out in one tab signs the other tabs out at once, with a word why',
   // Found by a newcomer: the other tab kept showing everything, and its next action failed as
   // "Your session has expired" with what was typed lost.
   const me = await signUp('twotabs');
-  const context = await app.browser.newContext({ viewport: { width: 1280, height: 800 } });
-  const one = await context.newPage();
-  await one.goto(app.preview.url);
-  await one.getByLabel('Username').fill(me.username);
-  await one.getByLabel('Password', { exact: true }).fill(me.password);
-  await one.getByRole('button', { name: 'Log in' }).click();
-  await myDayShown(one);
+  const { context, page: one } = await logIn(app, me);
   const two = await context.newPage();
   await two.goto(app.preview.url);
   await myDayShown(two); // the session is this browser's: the second tab opens signed in
@@ -118,13 +112,7 @@ test('My day follows activities written elsewhere (another tab, a colleague) wit
   // until a reload.
   const me = await signUp('followday');
   await rest('POST', '/classes/Activity', { type: 'call', subject: 'Already planned', dueDate: { __type: 'Date', iso: new Date().toISOString() } }, me.token);
-  const context = await app.browser.newContext({ viewport: { width: 1280, height: 800 } });
-  const page = await context.newPage();
-  await page.goto(app.preview.url);
-  await page.getByLabel('Username').fill(me.username);
-  await page.getByLabel('Password', { exact: true }).fill(me.password);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await myDayShown(page);
+  const { context, page } = await logIn(app, me);
   const today = page.getByRole('region', { name: 'Today' });
   await today.getByText('Already planned').waitFor();
   const added = await rest('POST', '/classes/Activity', { type: 'meeting', subject: 'Added elsewhere', dueDate: { __type: 'Date', iso: new Date().toISOString() } }, me.token);

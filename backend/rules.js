@@ -95,6 +95,9 @@ const LIMITS = {
   minYear: 1900,
   maxYear: 2200,
   maxAmount: 1e12,
+  // Objects one user may keep per class (cloud/quota.js): a bound on what one account can add
+  // to everyone's database. A 10,000-row import fits many times over.
+  objectsPerUser: { Company: 50_000, Contact: 100_000, Deal: 100_000, Activity: 200_000 },
 };
 
 // Failed log-ins: after `threshold` failures for one account from one client address, that

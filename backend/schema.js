@@ -43,10 +43,12 @@ const SYSTEM_DEFINITIONS = [
   { className: '_Installation', fields: {}, classLevelPermissions: MASTER_ONLY },
 ];
 
+// created_by: each user's rows, counted for their quota (cloud/quota.js).
 const INDEXES = {
-  Deal: { stage_close: { stage: 1, expectedCloseDate: 1 }, updated: { updatedAt: 1 } },
-  Contact: { company: { company: 1 } },
-  Activity: { updated: { updatedAt: 1 }, related_deal: { relatedDeal: 1 }, related_contact: { relatedContact: 1 } },
+  Company: { created_by: { createdBy: 1 } },
+  Deal: { stage_close: { stage: 1, expectedCloseDate: 1 }, updated: { updatedAt: 1 }, created_by: { createdBy: 1 } },
+  Contact: { company: { company: 1 }, created_by: { createdBy: 1 } },
+  Activity: { updated: { updatedAt: 1 }, related_deal: { relatedDeal: 1 }, related_contact: { relatedContact: 1 }, created_by: { createdBy: 1 } },
 };
 
 function fieldDefinition(name, spec) {

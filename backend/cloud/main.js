@@ -22,6 +22,7 @@ const { validatedDefinitions } = require('../schema');
 const rules = require('../rules');
 const { rewriteActivityQuery, syncRelatedColumns } = require('./related-to');
 const sharing = require('./sharing');
+const quota = require('./quota');
 
 const { ACTIVITY_TYPES, RELATED_CLASSES, OBJECT_ID } = rules;
 const CRM_CLASSES = ['Company', 'Contact', 'Deal', 'Activity'];
@@ -139,7 +140,20 @@ for (const className of ['Company', 'Contact']) {
     await checkIdReuse(request);
     if (className === 'Contact') await checkPointers(request, [['company', 'Company']]);
     keepServerAcl(request, () => sharing.accessList([idOf(request.object.get('createdBy'))]));
+    await reserveQuota(request);
   }));
+}
+
+/** A create by a user counts against their quota (quota.js), once its other checks passed. */
+async function reserveQuota(request) {
+  if (request.master || request.original) return;
+  await quota.reserve(request.object.className, request.user.id);
+}
+
+/** A deleted object leaves its creator's quota. */
+function releaseQuota(request) {
+  const creator = idOf(request.object.get('createdBy'));
+  if (creator) quota.release(request.object.className, creator);
 }
 
 /** The ACL is the server's: `fresh()` on create; an update does not write it, whatever the
@@ -218,14 +232,23 @@ Parse.Cloud.beforeSave('Deal', safely(async (request) => {
   await checkPointers(request, [['company', 'Company'], ['contact', 'Contact']]);
   await checkAssignment(request);
   deal.setACL(sharing.accessList([idOf(deal.get('createdBy')), idOf(deal.get('assignedTo'))]));
+  await reserveQuota(request);
 }));
 
 // A deal that changes hands (or company, or contact) changes who reads what it links to.
 Parse.Cloud.afterSave('Deal', (request) => sharing.afterDealChange(request.object, request.original));
-Parse.Cloud.afterDelete('Deal', (request) => sharing.afterDealChange(request.object, request.object, true));
+Parse.Cloud.afterDelete('Deal', (request) => {
+  releaseQuota(request);
+  return sharing.afterDealChange(request.object, request.object, true);
+});
 // A contact put back (Undo) has its activities again; a deleted one shares them no more.
 Parse.Cloud.afterSave('Contact', (request) => (request.original ? undefined : sharing.reshareActivities('Contact', request.object.id)));
-Parse.Cloud.afterDelete('Contact', (request) => sharing.reshareActivities('Contact', request.object.id));
+Parse.Cloud.afterDelete('Contact', (request) => {
+  releaseQuota(request);
+  return sharing.reshareActivities('Contact', request.object.id);
+});
+Parse.Cloud.afterDelete('Company', releaseQuota);
+Parse.Cloud.afterDelete('Activity', releaseQuota);
 
 // Only the creator deletes a deal (the assignee can move it to lost); managers only read.
 Parse.Cloud.beforeDelete('Deal', (request) => {
@@ -277,6 +300,7 @@ Parse.Cloud.beforeSave('Activity', safely(async (request) => {
   // Who may see it follows what it is logged on (sharing.js).
   if (!request.original || activity.dirty('relatedTo')) activity.setACL(sharing.activityAcl(activity, target));
   else keepServerAcl(request);
+  await reserveQuota(request);
 }));
 
 // Its ACL again from the rows once committed: the deal may have changed hands meanwhile.

@@ -18,6 +18,7 @@ pub mod parse_code {
     pub const SCRIPT_FAILED: i64 = 141;
     pub const VALIDATION_ERROR: i64 = 142;
     pub const DUPLICATE_VALUE: i64 = 137;
+    pub const EXCEEDED_QUOTA: i64 = 140;
     pub const REQUEST_LIMIT_EXCEEDED: i64 = 155;
     pub const DUPLICATE_REQUEST: i64 = 159;
     pub const USERNAME_MISSING: i64 = 200;
@@ -97,6 +98,7 @@ pub const CODES: &[&str] = &[
     "INVALID_CREDENTIALS",
     "ACCOUNT_LOCKED",
     "RATE_LIMITED",
+    "QUOTA_EXCEEDED",
     "USERNAME_TAKEN",
     "EMAIL_TAKEN",
     "EMAIL_NOT_FOUND",
@@ -166,6 +168,7 @@ impl CrmError {
                 | p::EMAIL_MISSING
                 | p::OBJECT_TOO_LARGE => "VALIDATION_FAILED",
                 p::REQUEST_LIMIT_EXCEEDED => "RATE_LIMITED",
+                p::EXCEEDED_QUOTA => "QUOTA_EXCEEDED",
                 p::DUPLICATE_VALUE => "DUPLICATE_VALUE",
                 p::DUPLICATE_REQUEST => "DUPLICATE_REQUEST",
                 p::INVALID_QUERY | p::INVALID_JSON => "INVALID_QUERY",
@@ -291,6 +294,7 @@ mod tests {
             p::SCRIPT_FAILED,
             p::VALIDATION_ERROR,
             p::DUPLICATE_VALUE,
+            p::EXCEEDED_QUOTA,
             p::REQUEST_LIMIT_EXCEEDED,
             p::DUPLICATE_REQUEST,
             p::USERNAME_MISSING,
@@ -356,6 +360,10 @@ mod tests {
             "VALIDATION_FAILED"
         );
         assert_eq!(server(159, "Duplicate request").code(), "DUPLICATE_REQUEST");
+        assert_eq!(
+            server(140, "you have 100,000 deals").code(),
+            "QUOTA_EXCEEDED"
+        );
         assert_eq!(
             server(155, "Too many sign-ups from this address").code(),
             "RATE_LIMITED"

@@ -40,9 +40,12 @@ export function describeError(err: unknown): string {
       const text = e.message.replace(/^\w+\./, '');
       return text.charAt(0).toUpperCase() + text.slice(1);
     }
-    // The server's own words for a refused value (the password rule, a field's limit) are for
-    // the user; the Parse code after them is not.
-    if (e.code === 'VALIDATION_FAILED' && e.message) return e.message.replace(/ \(Parse error \d+\)$/, '');
+    // The server's own words for a refused value (the password rule, a field's limit) or a
+    // full quota are for the user; the Parse code after them is not.
+    if ((e.code === 'VALIDATION_FAILED' || e.code === 'QUOTA_EXCEEDED') && e.message) {
+      const text = e.message.replace(/ \(Parse error \d+\)$/, '');
+      return text.charAt(0).toUpperCase() + text.slice(1);
+    }
     return MESSAGES[e.code] ?? e.message ?? e.code;
   }
   return err instanceof Error ? err.message : String(err);

@@ -1,0 +1,71 @@
+// How many companies, contacts, deals and activities one user may keep (rules.js LIMITS
+// .objectsPerUser): without a bound, one signed-up account could create rows until the
+// database's disk was full, for everyone. Checked on every create by a user (not the master
+// key), after the save's own checks.
+//
+// Counting a user's rows on every create would cost a query each; instead each process counts
+// them once (a bounded count on the createdBy index), then adds what it creates and removes what
+// is deleted, and counts again after RECOUNT_EVERY creates or RECOUNT_MS. Other processes'
+// creates and creates still in flight can take a user a little past the bound (at most what
+// one process lets through between two counts), never far past it.
+'use strict';
+
+const Config = require('parse-server/lib/Config');
+const { LIMITS } = require('../rules');
+
+const RECOUNT_EVERY = 500;
+const RECOUNT_MS = 60_000;
+const NOT_THERE = new Set(['42P01', '42703']);
+// The test instance may shrink the bounds (CRM_QUOTA_SCALE), as it does the rate limits.
+const scale = Number(process.env.CRM_QUOTA_SCALE || '1');
+
+const db = () => Config.get(Parse.applicationId).database.adapter._client;
+const held = new Map(); // `${className}/${userId}` -> { counted: Promise<number>, since, at }
+
+/** The most objects of `className` one user may keep. */
+function most(className) {
+  return Math.max(1, Math.floor(LIMITS.objectsPerUser[className] * scale));
+}
+
+async function countRows(className, userId, upTo) {
+  try {
+    const row = await db().one(`SELECT count(*)::int AS n FROM (SELECT 1 FROM "${className}" WHERE "createdBy" = $1 LIMIT $2) s`, [userId, upTo]);
+    return row.n;
+  } catch (error) {
+    if (NOT_THERE.has(error.code)) return 0;
+    throw error;
+  }
+}
+
+/** Counts one more object of `className` for `userId`, or refuses with EXCEEDED_QUOTA (140)
+ * when they hold their most already. */
+async function reserve(className, userId) {
+  if (!(className in LIMITS.objectsPerUser)) return;
+  const key = `${className}/${userId}`;
+  const limit = most(className);
+  let entry = held.get(key);
+  if (!entry && held.size >= 10_000) {
+    for (const [k, e] of held) if (Date.now() - e.at > RECOUNT_MS) held.delete(k);
+  }
+  if (!entry || entry.since >= RECOUNT_EVERY || Date.now() - entry.at > RECOUNT_MS) {
+    // Concurrent creates (a batch) share one count.
+    entry = { counted: countRows(className, userId, limit + 1), since: 0, at: Date.now() };
+    held.set(key, entry);
+    entry.counted.catch(() => held.delete(key));
+  }
+  const counted = await entry.counted;
+  // No await between the check and the count: creates racing in this process see each other.
+  if (counted + entry.since >= limit) {
+    const noun = { Company: 'companies', Contact: 'contacts', Deal: 'deals', Activity: 'activities' }[className];
+    throw new Parse.Error(Parse.Error.EXCEEDED_QUOTA, `you have ${limit.toLocaleString('en-US')} ${noun}, the most one user may keep: delete some to add more`);
+  }
+  entry.since += 1;
+}
+
+/** An object of `className` created by `userId` was deleted. */
+function release(className, userId) {
+  const entry = held.get(`${className}/${userId}`);
+  if (entry) entry.since -= 1;
+}
+
+module.exports = { reserve, release, most };

@@ -1,0 +1,81 @@
+// One account must not be able to fill everyone's database: each user keeps at most
+// LIMITS.objectsPerUser of each class (cloud/quota.js). On a server of the file's own with the
+// bounds scaled down 1,000 times (100 deals, 50 companies), so reaching them takes a few
+// batches; nothing else of the server is scaled.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { APP, unique, useStrictServer } from './harness.mjs';
+
+const strict = useStrictServer(71, 'quota', { CRM_QUOTA_SCALE: '0.001' });
+const DEALS = 100;
+
+async function rest(method, route, body, token) {
+  const headers = { ...APP, 'Content-Type': 'application/json', ...(token ? { 'X-Parse-Session-Token': token } : {}) };
+  const r = await fetch(`${strict.url}${route}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  return { status: r.status, body: await r.json() };
+}
+
+async function newUser() {
+  const name = unique('quota');
+  const r = await rest('POST', '/users', { username: name, password: 'Passw0rd!x', email: `${name}@example.com` });
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+  return r.body.sessionToken;
+}
+
+const createDeals = (token, n, from) => rest('POST', '/batch', {
+  requests: Array.from({ length: n }, (_, i) => ({ method: 'POST', path: '/parse/classes/Deal', body: { title: `Deal ${from + i}` } })),
+}, token);
+
+test('a user keeps at most their quota of deals, a batch at a time or one by one; a delete makes room; others are not held back', async () => {
+  const token = await newUser();
+  // 60 + 60 in two batches sent at once: 100 are created, 20 refused, whatever the order.
+  const [a, b] = await Promise.all([createDeals(token, 60, 0), createDeals(token, 60, 60)]);
+  const items = [...a.body, ...b.body];
+  const created = items.filter((x) => x.success);
+  const refused = items.filter((x) => x.error);
+  assert.equal(created.length, DEALS, JSON.stringify(refused.slice(0, 2)));
+  for (const r of refused) {
+    assert.equal(r.error.code, 140, JSON.stringify(r));
+    assert.match(r.error.error, /you have 100 deals, the most one user may keep/);
+  }
+  const one = await rest('POST', '/classes/Deal', { title: 'one more' }, token);
+  assert.equal(one.status, 400);
+  assert.equal(one.body.code, 140, JSON.stringify(one.body));
+  const count = await rest('GET', '/classes/Deal?count=1&limit=0', undefined, token);
+  assert.equal(count.body.count, DEALS, 'nothing past the quota was written');
+  // Updates of what they hold still work.
+  const id = created[0].success.objectId;
+  const update = await rest('PUT', `/classes/Deal/${id}`, { title: 'renamed' }, token);
+  assert.equal(update.status, 200, JSON.stringify(update.body));
+  // A delete makes room for one.
+  assert.equal((await rest('DELETE', `/classes/Deal/${id}`, undefined, token)).status, 200);
+  const again = await rest('POST', '/classes/Deal', { title: 'in its place' }, token);
+  assert.equal(again.status, 201, JSON.stringify(again.body));
+  assert.equal((await rest('POST', '/classes/Deal', { title: 'and no more' }, token)).body.code, 140);
+  // Companies have a quota of their own, and another user is not held back by this one's.
+  const other = await newUser();
+  const theirs = await rest('POST', '/classes/Deal', { title: 'theirs' }, other);
+  assert.equal(theirs.status, 201, JSON.stringify(theirs.body));
+  const company = await rest('POST', '/classes/Company', { name: 'Acme' }, token);
+  assert.equal(company.status, 201, JSON.stringify(company.body));
+});
+
+test('the quota holds for companies, contacts and activities too', async () => {
+  const token = await newUser();
+  for (const [className, most, body] of [
+    ['Company', 50, (i) => ({ name: `Co ${i}` })],
+    ['Contact', 100, (i) => ({ name: `Person ${i}` })],
+    ['Activity', 200, (i) => ({ type: 'note', subject: `Note ${i}` })],
+  ]) {
+    let created = 0;
+    for (let from = 0; from < most + 10; from += 50) {
+      const r = await rest('POST', '/batch', {
+        requests: Array.from({ length: Math.min(50, most + 10 - from) }, (_, i) => ({ method: 'POST', path: `/parse/classes/${className}`, body: body(from + i) })),
+      }, token);
+      assert.equal(r.status, 200, JSON.stringify(r.body).slice(0, 300));
+      created += r.body.filter((x) => x.success).length;
+      for (const x of r.body.filter((y) => y.error)) assert.equal(x.error.code, 140, `${className}: ${JSON.stringify(x)}`);
+    }
+    assert.equal(created, most, `${className}: exactly the quota created`);
+  }
+});

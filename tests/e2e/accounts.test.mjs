@@ -1,0 +1,61 @@
+// A forgotten password, end to end: the log-in screen asks for a reset link, the backend's
+// outbox (the dev and test backends' e-mail, backend/mail-adapter.js) holds it, Parse's page
+// takes the new password, and the app logs in with it.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { myDayShown, root, signUp, useApp } from './server.mjs';
+
+const app = useApp(4196);
+const outbox = path.join(root, 'backend/.data', process.env.CRM_TEST_INSTANCE || 'test', 'outbox.jsonl');
+const mailsTo = (to) => (existsSync(outbox) ? readFileSync(outbox, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((m) => m.to === to) : []);
+
+test('a forgotten password is reset from the log-in screen, and the new one logs in', async () => {
+  const user = await signUp('forgot');
+  const email = `${user.username}@example.com`;
+  const context = await app.browser.newContext({ viewport: { width: 390, height: 844 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(app.preview.url);
+  await page.getByRole('button', { name: 'Forgot password?' }).click();
+  await page.getByRole('heading', { name: 'Reset your password' }).waitFor();
+  // An address no account uses gets the same answer (no one learns who has an account).
+  await page.getByLabel('E-mail').fill(`nobody${Date.now()}@example.com`);
+  await page.getByRole('button', { name: 'Send reset link' }).click();
+  await page.getByRole('status').filter({ hasText: 'a link to choose a new password is on its way' }).waitFor();
+  await page.getByLabel('E-mail').fill(email);
+  await page.getByRole('button', { name: 'Send reset link' }).click();
+  await page.getByRole('status').filter({ hasText: `If an account uses ${email}` }).waitFor();
+  await page.screenshot({ path: path.join(root, 'tests/artifacts/reset-requested-phone.png') });
+
+  let mail;
+  for (let i = 0; i < 50 && !mail; i++) {
+    mail = mailsTo(email).at(-1);
+    if (!mail) await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.ok(mail, `a reset e-mail to ${email}`);
+  const link = mail.text.match(/https?:\/\/\S+/)[0];
+  // Parse's own page for a new password.
+  const reset = await context.newPage();
+  await reset.goto(link);
+  const newPassword = 'New-pass-2026';
+  await reset.locator('input[name="new_password"]').fill(newPassword);
+  await reset.locator('input[name="confirm_new_password"]').fill(newPassword);
+  await reset.getByRole('button', { name: 'Change Password' }).click();
+  await reset.getByText('Your password has been updated.').waitFor();
+  await reset.close();
+
+  // Back in the app: the old password is refused, the new one logs in.
+  await page.getByRole('button', { name: 'Back to log in' }).click();
+  await page.getByLabel('Username').fill(user.username);
+  await page.getByLabel('Password', { exact: true }).fill(user.password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('alert').filter({ hasText: 'Wrong username or password.' }).waitFor();
+  await page.getByLabel('Password', { exact: true }).fill(newPassword);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await myDayShown(page);
+  assert.deepEqual(errors, []);
+  await context.close();
+});

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { myDayShown, root, signUp, useApp } from './server.mjs';
+import { myDayShown, rest, root, signUp, useApp } from './server.mjs';
 
 const app = useApp(4196);
 const outbox = path.join(root, 'backend/.data', process.env.CRM_TEST_INSTANCE || 'test', 'outbox.jsonl');
@@ -46,6 +46,9 @@ test('a forgotten password is reset from the log-in screen, and the new one logs
   await reset.getByRole('button', { name: 'Change Password' }).click();
   await reset.getByText('Your password has been updated.').waitFor();
   await reset.close();
+  // The sessions opened with the old password are over (Parse's revokeSessionOnPasswordReset).
+  const me = await rest('GET', '/users/me', undefined, user.token);
+  assert.equal(me.code, 209, `the old session is revoked: ${JSON.stringify(me)}`);
 
   // Back in the app: the old password is refused, the new one logs in.
   await page.getByRole('button', { name: 'Back to log in' }).click();

@@ -134,6 +134,46 @@ async fn password_reset_is_requested_and_bad_addresses_are_refused_locally() {
 }
 
 #[wasm_bindgen_test]
+async fn a_password_change_checks_the_current_one_and_signs_out_every_other_device() {
+    let (c, user) = signed_up("passwd").await;
+    // The same user on another device.
+    let other = client();
+    other
+        .log_in(user.username.clone().into(), PASSWORD.into())
+        .await
+        .unwrap();
+    // A wrong current password changes nothing.
+    let err = c
+        .change_password("not-my-password1".into(), "New-pass-2026".into())
+        .await
+        .unwrap_err();
+    assert_eq!(code_of(&err), "INVALID_CREDENTIALS");
+    let before = c.session_token().unwrap();
+    c.change_password(PASSWORD.into(), "New-pass-2026".into())
+        .await
+        .unwrap();
+    // This client carries on with the new session; the other device's is over.
+    let now = c.session_token().unwrap();
+    assert_ne!(now, before);
+    let me: crm_wasm::User = rust(client().become_user(now.into()).await.unwrap());
+    assert_eq!(me.object_id, user.object_id);
+    let err = client().become_user(before.into()).await.unwrap_err();
+    assert_eq!(code_of(&err), "INVALID_SESSION");
+    let err = other.find_deals(None).await.unwrap_err();
+    assert_eq!(code_of(&err), "INVALID_SESSION");
+    // The old password no longer logs in; the new one does.
+    let err = client()
+        .log_in(user.username.clone().into(), PASSWORD.into())
+        .await
+        .unwrap_err();
+    assert_eq!(code_of(&err), "INVALID_CREDENTIALS");
+    client()
+        .log_in(user.username.clone().into(), "New-pass-2026".into())
+        .await
+        .unwrap();
+}
+
+#[wasm_bindgen_test]
 async fn another_user_can_neither_read_nor_change_the_deal() {
     let (a, _) = signed_up("owner").await;
     let (b, _) = signed_up("intruder").await;

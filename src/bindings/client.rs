@@ -195,6 +195,20 @@ impl CrmClient {
         })
     }
 
+    #[wasm_bindgen(js_name = changePassword, skip_typescript)]
+    pub fn change_password(&self, current: JsValue, new: JsValue) -> Promise {
+        let shared = self.shared.clone();
+        promise(async move {
+            let (current, new) = (
+                text_arg(&current, "currentPassword")?,
+                text_arg(&new, "newPassword")?,
+            );
+            let changed = shared.core.change_password(&current, &new);
+            shared.run(changed).await?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
     #[wasm_bindgen(js_name = currentUser, skip_typescript)]
     pub fn current_user(&self) -> Result<JsValue, JsValue> {
         match self.shared.core.current_user() {

@@ -153,6 +153,10 @@ export class CrmClient {
   become(sessionToken: string): Promise<User>;
   /** Asks the server to e-mail a password-reset link. */
   requestPasswordReset(email: string): Promise<void>;
+  /** Changes the signed-in user's password once `currentPassword` is checked (a wrong one:
+   * `INVALID_CREDENTIALS`). The server ends every session of the user; this client keeps the
+   * new one it is given, so every other device is signed out. */
+  changePassword(currentPassword: string, newPassword: string): Promise<void>;
   /** The signed-in user (restored from storage after a reload), or undefined. */
   currentUser(): User | undefined;
   /** The session token, for handing to another client (`become`), or undefined. */

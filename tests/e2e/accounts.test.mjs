@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { myDayShown, rest, root, signUp, useApp } from './server.mjs';
+import { logIn, myDayShown, rest, root, signUp, useApp } from './server.mjs';
 
 const app = useApp(4196);
 const outbox = path.join(root, 'backend/.data', process.env.CRM_TEST_INSTANCE || 'test', 'outbox.jsonl');
@@ -61,4 +61,49 @@ test('a forgotten password is reset from the log-in screen, and the new one logs
   await myDayShown(page);
   assert.deepEqual(errors, []);
   await context.close();
+});
+
+test('the password is changed in Settings: a wrong current one is refused, other devices are signed out, other tabs follow', async () => {
+  const user = await signUp('change');
+  const here = await logIn(app, user);
+  const elsewhere = await logIn(app, user);
+  // A second tab of this browser, signed in from the stored session.
+  const tab = await here.context.newPage();
+  await tab.goto(app.preview.url);
+  await myDayShown(tab);
+
+  const { page } = here;
+  await page.getByRole('link', { name: 'Settings' }).click();
+  const form = page.getByRole('form', { name: 'Password' });
+  await form.getByLabel('Current password').fill('not-my-password-1');
+  await form.getByLabel('New password', { exact: true }).fill('Changed-pass-7');
+  await form.getByLabel('New password again').fill('Changed-pass-8');
+  await form.getByText('The two new passwords differ.').waitFor();
+  assert.ok(await form.getByRole('button', { name: 'Change password' }).isDisabled());
+  await form.getByLabel('New password again').fill('Changed-pass-7');
+  await form.getByRole('button', { name: 'Change password' }).click();
+  await form.getByRole('alert').filter({ hasText: 'That is not your current password.' }).waitFor();
+  await form.getByLabel('Current password').fill(user.password);
+  await form.getByRole('button', { name: 'Change password' }).click();
+  await page.getByText('Password changed. You stay signed in here; every other device is signed out.').waitFor();
+  await page.screenshot({ path: path.join(root, 'tests/artifacts/password-changed.png') });
+
+  // This tab carries on: a save goes through.
+  await page.getByLabel('Display name').fill('Still Here');
+  await page.getByRole('form', { name: 'Your profile' }).getByRole('button', { name: 'Save' }).click();
+  await page.getByText('Display name saved.').waitFor();
+  // The other tab took the new session: it saves too, without being asked to log in.
+  await tab.waitForLoadState();
+  await myDayShown(tab);
+  await tab.getByRole('link', { name: 'Settings' }).click();
+  await tab.getByLabel('Display name').fill('Other Tab');
+  await tab.getByRole('form', { name: 'Your profile' }).getByRole('button', { name: 'Save' }).click();
+  await tab.getByText('Display name saved.').waitFor();
+  // The other device is signed out at its next request.
+  await elsewhere.page.reload();
+  await elsewhere.page.getByRole('button', { name: 'Log in' }).waitFor({ timeout: 15_000 });
+  // The new password logs in; the old one no longer does.
+  const fresh = await logIn(app, { ...user, password: 'Changed-pass-7' });
+  assert.deepEqual([...here.errors, ...elsewhere.errors, ...fresh.errors], []);
+  for (const s of [here, elsewhere, fresh]) await s.context.close();
 });

@@ -172,6 +172,19 @@ pub fn current_user() -> Request {
     Request::new(Method::Get, "/users/me")
 }
 
+/// Checks a user's password without opening a session.
+pub fn verify_password(username: &str, password: &str) -> Request {
+    let mut r = Request::new(Method::Post, "/verifyPassword")
+        .with_body(serde_json::json!({ "username": username, "password": password }));
+    r.authenticated = false;
+    r
+}
+
+pub fn set_password(user_id: &str, password: &str) -> Request {
+    Request::new(Method::Put, format!("/users/{user_id}"))
+        .with_body(serde_json::json!({ "password": password }))
+}
+
 pub fn request_password_reset(email: &str) -> Request {
     let mut r = Request::new(Method::Post, "/requestPasswordReset")
         .with_body(serde_json::json!({ "email": email }));

@@ -84,11 +84,15 @@ export function App({ client }: { client: CrmClient }) {
       if (!e.key || !/^crm-wasm\/.*\/session$/.test(e.key) || !user) return;
       if (e.newValue !== null) {
         let now: string | undefined;
+        let token: string | undefined;
         try {
-          now = (JSON.parse(e.newValue) as { user?: { objectId?: string } }).user?.objectId;
+          const stored = JSON.parse(e.newValue) as { user?: { objectId?: string }; sessionToken?: string };
+          [now, token] = [stored.user?.objectId, stored.sessionToken];
         } catch { /* a damaged entry: signed out, as the client reads it */ }
-        // Someone else signed in there: this tab opens as them (a log-out here would end their session).
-        if (now !== user.objectId) window.location.reload();
+        // Someone else signed in there: this tab opens as them (a log-out here would end their
+        // session). The same user with a new session (a password changed there, which ended
+        // this tab's): this tab opens with it, instead of failing on its next request.
+        if (now !== user.objectId || (token && token !== client.sessionToken())) window.location.reload();
         return;
       }
       notifications.clean();

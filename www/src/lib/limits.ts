@@ -15,5 +15,9 @@ export const MAX_CHARS = {
   password: 128,
 } as const;
 
+/** The server's password policy in words (backend/rules.js PASSWORD_RULE), as it answers a
+ * password it refuses. */
+export const PASSWORD_RULE = 'Passwords need 8 to 128 characters, with at least one letter and one digit or symbol.';
+
 /** The largest amount a deal holds (backend/rules.js LIMITS.maxAmount); none is negative. */
 export const MAX_AMOUNT = 1e12;

@@ -79,6 +79,36 @@ impl<P: Platform> Client<P> {
         }
     }
 
+    /// Changes the signed-in user's password once `current` is checked (Parse's
+    /// `verifyPassword`, which opens no session). Parse then ends every session of the user and
+    /// answers a new one, which this client keeps: every other device is signed out.
+    pub async fn change_password(&self, current: &str, new: &str) -> Result<()> {
+        let user = self.current_user().ok_or(CrmError::NotSignedIn)?;
+        let id = user.object_id.clone().ok_or(CrmError::NotSignedIn)?;
+        if current.is_empty() {
+            return Err(CrmError::missing("_User", "password"));
+        }
+        if new.is_empty() {
+            return Err(CrmError::missing("_User", "newPassword"));
+        }
+        self.send(&rest::verify_password(&user.username, current))
+            .await?;
+        let value = self
+            .send_authenticated(&rest::set_password(&id, new))
+            .await?;
+        let session_token = value
+            .get("sessionToken")
+            .and_then(Value::as_str)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| CrmError::MalformedResponse("no sessionToken in the answer".into()))?
+            .to_owned();
+        self.set_session(Some(rest::Session {
+            user,
+            session_token,
+        }));
+        Ok(())
+    }
+
     pub async fn request_password_reset(&self, email: &str) -> Result<()> {
         if !crate::models::is_plausible_email(email) {
             return Err(CrmError::invalid(

@@ -3,10 +3,7 @@ import { Alert, Anchor, Button, Center, Paper, PasswordInput, Stack, Text, TextI
 import type { CrmClient, User } from 'crm-wasm';
 import { Logo } from '../../app/Logo';
 import { describeError } from '../../data/crm';
-import { MAX_CHARS } from '../../lib/limits';
-
-/** The server's password policy in words, as it answers a password it refuses. */
-const PASSWORD_RULE = 'Passwords need 8 to 128 characters, with at least one letter and one digit or symbol.';
+import { MAX_CHARS, PASSWORD_RULE } from '../../lib/limits';
 
 export function LogIn({ client, notice, onSignedIn }: { client: CrmClient; notice?: string; onSignedIn: (u: User) => void }) {
   const [mode, setMode] = useState<'logIn' | 'signUp' | 'reset'>('logIn');

@@ -2,7 +2,7 @@
 // e-mail address), and the forecast's currency and stage probabilities (private to the user).
 import { useState, type FormEvent } from 'react';
 import { Link } from 'react-router';
-import { Alert, Anchor, Avatar, Badge, Button, Group, NumberInput, Paper, Select, SimpleGrid, Stack, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Anchor, Avatar, Badge, Button, Group, NumberInput, Paper, PasswordInput, Select, SimpleGrid, Stack, Text, TextInput, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import type { Probabilities } from 'crm-wasm';
 import { useSession } from '../../data/context';
@@ -10,7 +10,7 @@ import { describeError } from '../../data/crm';
 import { DEFAULT_SETTINGS, useMySettings } from '../../data/settings';
 import { useMyTeam } from '../../data/team';
 import { initials } from '../../lib/format';
-import { MAX_CHARS } from '../../lib/limits';
+import { MAX_CHARS, PASSWORD_RULE } from '../../lib/limits';
 import { STAGES } from '../../lib/stages';
 
 export function Settings() {
@@ -20,6 +20,7 @@ export function Settings() {
       <Profile />
       <TeamMembers />
       <Forecast />
+      <Password />
     </Stack>
   );
 }
@@ -161,6 +162,52 @@ function Forecast() {
             <Button type="submit" loading={busy} disabled={!draft || problems.length > 0}>Save forecast settings</Button>
             <Button variant="subtle" color="gray" onClick={() => setDraft({ currency: DEFAULT_SETTINGS.currency, probabilities: { ...DEFAULT_SETTINGS.probabilities } as unknown as Record<string, number> })}>Use the defaults</Button>
           </Group>
+        </Stack>
+      </form>
+    </Paper>
+  );
+}
+
+/** The password: the current one checked, then changed; the server ends every other session. */
+function Password() {
+  const { client } = useSession();
+  const [current, setCurrent] = useState('');
+  const [next, setNext] = useState('');
+  const [again, setAgain] = useState('');
+  const [error, setError] = useState<string>();
+  const [busy, setBusy] = useState(false);
+  const mismatch = again !== '' && again !== next;
+  const save = async (e: FormEvent) => {
+    e.preventDefault();
+    if (mismatch) return;
+    setError(undefined);
+    setBusy(true);
+    try {
+      await client.changePassword(current, next);
+      setCurrent('');
+      setNext('');
+      setAgain('');
+      notifications.show({ color: 'teal', message: 'Password changed. You stay signed in here; every other device is signed out.' });
+    } catch (err) {
+      const e = err as { code?: string };
+      setError(e.code === 'INVALID_CREDENTIALS' ? 'That is not your current password.' : describeError(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Paper withBorder p="md" radius="md">
+      <form onSubmit={save} aria-label="Password">
+        <Stack gap="sm">
+          <Title order={2} size="h5">Password</Title>
+          <Text size="sm" c="dimmed">Changing it signs you out on every other device and browser.</Text>
+          <PasswordInput label="Current password" autoComplete="current-password" required withAsterisk={false} value={current} onChange={(e) => setCurrent(e.currentTarget.value)} maw={320} />
+          <PasswordInput label="New password" autoComplete="new-password" required withAsterisk={false} maxLength={MAX_CHARS.password} value={next} onChange={(e) => setNext(e.currentTarget.value)} maw={320}
+            description={PASSWORD_RULE} />
+          <PasswordInput label="New password again" autoComplete="new-password" required withAsterisk={false} value={again} onChange={(e) => setAgain(e.currentTarget.value)} maw={320}
+            error={mismatch ? 'The two new passwords differ.' : undefined} />
+          {error && <Alert color="red" variant="light" role="alert">{error}</Alert>}
+          <Button type="submit" loading={busy} disabled={!current || !next || next !== again} w="fit-content">Change password</Button>
         </Stack>
       </form>
     </Paper>

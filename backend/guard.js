@@ -1012,7 +1012,9 @@ function addressGroup(ip) {
  * account and address (`config.ip`, the address Parse resolved for the request). While an
  * address is locked out of an account, every password it sends is refused the same way, right
  * or wrong. */
+let installedLockout = null;
 function installLoginLockout(lockout) {
+  installedLockout = lockout;
   const AccountLockout = require('parse-server/lib/AccountLockout').default;
   const Parse = require('parse/node');
   AccountLockout.prototype.handleLoginAttempt = async function handleLoginAttempt(loginSuccessful) {
@@ -1045,6 +1047,25 @@ function installTransactionRefusals() {
     })),
     tryRouteRequest: (...args) => router.tryRouteRequest(...args),
   });
+}
+
+/** A user's own password change must name the current password (`currentPassword` in the
+ * request's context: `_context` in a REST body, the Parse SDK's `save(null, { context })`):
+ * otherwise whoever held a session (a shared computer, a token that leaked) could change it and
+ * lock the owner out. Checked like a log-in: a wrong one counts towards the lockout of that
+ * account from that address. (Refused with 142 and 155: Parse turns a 101 from a _User save into
+ * a bare "Permission denied".) */
+async function checkCurrentPassword(database, userId, ip, password) {
+  const Parse = require('parse/node');
+  if (typeof password !== 'string' || password === '') {
+    throw new Parse.Error(Parse.Error.VALIDATION_ERROR, 'changing the password needs the current one (currentPassword in the request context)');
+  }
+  const row = await database.oneOrNone('SELECT "_hashed_password" AS hash FROM "_User" WHERE "objectId" = $1', [userId]);
+  const ok = Boolean(row && row.hash) && (await require('parse-server/lib/password').compare(password, row.hash));
+  if (installedLockout && ip && (await installedLockout.attempt(userId, ip, ok))) {
+    throw new Parse.Error(Parse.Error.REQUEST_LIMIT_EXCEEDED, lockedOutMessage());
+  }
+  if (!ok) throw new Parse.Error(Parse.Error.VALIDATION_ERROR, 'the current password is wrong');
 }
 
 function lockedOutMessage() {
@@ -1619,4 +1640,4 @@ function answerClientErrors(server) {
   });
 }
 
-module.exports = { liveEventBudgets, accountLimiter, loginLockout, installLoginLockout, installTransactionRefusals, longerThan, includedPaths, addressGroup, answerClientErrors, databaseShare, takeDatabasePeak, fairShare, restGuard, graphQLGuard, guardedWssAdapter, checkFrame, checkWhere, Refusal, CODE };
+module.exports = { liveEventBudgets, accountLimiter, loginLockout, installLoginLockout, checkCurrentPassword, installTransactionRefusals, longerThan, includedPaths, addressGroup, answerClientErrors, databaseShare, takeDatabasePeak, fairShare, restGuard, graphQLGuard, guardedWssAdapter, checkFrame, checkWhere, Refusal, CODE };

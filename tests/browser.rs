@@ -147,7 +147,14 @@ async fn a_password_change_checks_the_current_one_and_signs_out_every_other_devi
         .change_password("not-my-password1".into(), "New-pass-2026".into())
         .await
         .unwrap_err();
-    assert_eq!(code_of(&err), "INVALID_CREDENTIALS");
+    assert_eq!(code_of(&err), "VALIDATION_FAILED");
+    assert!(
+        get(&err, "message")
+            .as_string()
+            .unwrap_or_default()
+            .contains("the current password is wrong"),
+        "{err:?}"
+    );
     let before = c.session_token().unwrap();
     c.change_password(PASSWORD.into(), "New-pass-2026".into())
         .await

@@ -23,6 +23,7 @@ const rules = require('../rules');
 const { rewriteActivityQuery, syncRelatedColumns } = require('./related-to');
 const sharing = require('./sharing');
 const quota = require('./quota');
+const { checkCurrentPassword } = require('../guard');
 
 const { ACTIVITY_TYPES, RELATED_CLASSES, OBJECT_ID } = rules;
 const CRM_CLASSES = ['Company', 'Contact', 'Deal', 'Activity'];
@@ -358,13 +359,17 @@ Parse.Cloud.beforeSave('Settings', safely((request) => {
 
 // Accounts: e-mail required and valid, usernames without surrounding spaces or control
 // characters, ids chosen by the server, no fields beyond the schema's.
-Parse.Cloud.beforeSave(Parse.User, safely((request) => {
+Parse.Cloud.beforeSave(Parse.User, safely(async (request) => {
   if (request.master) return;
   // An account's ACL is the server's: a user could make their own row publicly writable.
   if (request.object.dirtyKeys().includes('ACL')) {
     throw new Parse.Error(Parse.Error.OPERATION_FORBIDDEN, "an account's access list is set by the server");
   }
   validateFields(request);
+  // A password is changed only with the current one (a reset link's change is the master's).
+  if (request.original && request.object.dirty('password')) {
+    await checkCurrentPassword(sharing.db(), request.original.id, request.ip, request.context && request.context.currentPassword);
+  }
 }));
 
 // Deleting a user leaves nothing behind that grants access: their sessions and their role

@@ -153,8 +153,9 @@ export class CrmClient {
   become(sessionToken: string): Promise<User>;
   /** Asks the server to e-mail a password-reset link. */
   requestPasswordReset(email: string): Promise<void>;
-  /** Changes the signed-in user's password once `currentPassword` is checked (a wrong one:
-   * `INVALID_CREDENTIALS`). The server ends every session of the user; this client keeps the
+  /** Changes the signed-in user's password; the backend checks `currentPassword` like a log-in
+   * (a wrong one: `VALIDATION_FAILED`; five wrong ones from an address lock it out for five
+   * minutes: `RATE_LIMITED`). The server ends every session of the user; this client keeps the
    * new one it is given, so every other device is signed out. */
   changePassword(currentPassword: string, newPassword: string): Promise<void>;
   /** The signed-in user (restored from storage after a reload), or undefined. */

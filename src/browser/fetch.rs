@@ -124,6 +124,9 @@ impl BrowserPlatform {
         if let Some(id) = &request.request_id {
             set("X-Parse-Request-Id", id)?;
         }
+        if let Some(context) = &request.context {
+            set("X-Parse-Cloud-Context", context)?;
+        }
         if let Some(body) = &request.body {
             set("Content-Type", "application/json")?;
             init.set_body(&JsValue::from_str(&body.to_string()));

@@ -82,7 +82,7 @@ test('the password is changed in Settings: a wrong current one is refused, other
   assert.ok(await form.getByRole('button', { name: 'Change password' }).isDisabled());
   await form.getByLabel('New password again').fill('Changed-pass-7');
   await form.getByRole('button', { name: 'Change password' }).click();
-  await form.getByRole('alert').filter({ hasText: 'That is not your current password.' }).waitFor();
+  await form.getByRole('alert').filter({ hasText: 'The current password is wrong' }).waitFor();
   await form.getByLabel('Current password').fill(user.password);
   await form.getByRole('button', { name: 'Change password' }).click();
   await page.getByText('Password changed. You stay signed in here; every other device is signed out.').waitFor();

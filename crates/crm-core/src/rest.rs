@@ -44,6 +44,8 @@ pub struct Request {
     /// A write replayed from the offline queue: its first attempt may have gone through in an
     /// earlier session, so "already exists" / "not found" answers are checked, not believed.
     pub replay: bool,
+    /// Parse's request context for Cloud Code (the `X-Parse-Cloud-Context` header), as JSON text.
+    pub context: Option<String>,
 }
 
 impl Request {
@@ -56,6 +58,7 @@ impl Request {
             request_id: None,
             authenticated: true,
             replay: false,
+            context: None,
         }
     }
 
@@ -172,17 +175,13 @@ pub fn current_user() -> Request {
     Request::new(Method::Get, "/users/me")
 }
 
-/// Checks a user's password without opening a session.
-pub fn verify_password(username: &str, password: &str) -> Request {
-    let mut r = Request::new(Method::Post, "/verifyPassword")
-        .with_body(serde_json::json!({ "username": username, "password": password }));
-    r.authenticated = false;
+/// A user's new password, with the current one in the request's context (the backend refuses a
+/// change without it).
+pub fn change_password(user_id: &str, current: &str, new: &str) -> Request {
+    let mut r = Request::new(Method::Put, format!("/users/{user_id}"))
+        .with_body(serde_json::json!({ "password": new }));
+    r.context = Some(serde_json::json!({ "currentPassword": current }).to_string());
     r
-}
-
-pub fn set_password(user_id: &str, password: &str) -> Request {
-    Request::new(Method::Put, format!("/users/{user_id}"))
-        .with_body(serde_json::json!({ "password": password }))
 }
 
 pub fn request_password_reset(email: &str) -> Request {

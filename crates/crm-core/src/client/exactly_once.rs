@@ -42,6 +42,7 @@ impl<P: Platform> Client<P> {
             request_id: None,
             authenticated: true,
             replay: false,
+            context: None,
         };
         let current = self.send_once(&read, token).await;
         let not_found = |r: &Result<Value>| {

@@ -79,9 +79,9 @@ impl<P: Platform> Client<P> {
         }
     }
 
-    /// Changes the signed-in user's password once `current` is checked (Parse's
-    /// `verifyPassword`, which opens no session). Parse then ends every session of the user and
-    /// answers a new one, which this client keeps: every other device is signed out.
+    /// Changes the signed-in user's password; the backend checks `current` (sent in the
+    /// request's context) like a log-in. Parse then ends every session of the user and answers
+    /// a new one, which this client keeps: every other device is signed out.
     pub async fn change_password(&self, current: &str, new: &str) -> Result<()> {
         let user = self.current_user().ok_or(CrmError::NotSignedIn)?;
         let id = user.object_id.clone().ok_or(CrmError::NotSignedIn)?;
@@ -91,10 +91,8 @@ impl<P: Platform> Client<P> {
         if new.is_empty() {
             return Err(CrmError::missing("_User", "newPassword"));
         }
-        self.send(&rest::verify_password(&user.username, current))
-            .await?;
         let value = self
-            .send_authenticated(&rest::set_password(&id, new))
+            .send_authenticated(&rest::change_password(&id, current, new))
             .await?;
         let session_token = value
             .get("sessionToken")

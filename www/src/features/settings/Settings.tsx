@@ -189,8 +189,7 @@ function Password() {
       setAgain('');
       notifications.show({ color: 'teal', message: 'Password changed. You stay signed in here; every other device is signed out.' });
     } catch (err) {
-      const e = err as { code?: string };
-      setError(e.code === 'INVALID_CREDENTIALS' ? 'That is not your current password.' : describeError(err));
+      setError(describeError(err));
     } finally {
       setBusy(false);
     }

@@ -11,7 +11,6 @@ const { allDefinitions } = require('./schema');
 const { outboxAdapter } = require('./mail-adapter');
 const { CrmPostgresAdapter, NoFilesAdapter, AMOUNT_RANGE } = require('./database-adapter');
 const { restGuard, graphQLGuard, guardedWssAdapter, answerClientErrors, accountLimiter, loginLockout, installLoginLockout, installTransactionRefusals, databaseShare, fairShare } = require('./guard');
-const { boundLogs } = require('./logs');
 const { LIMITS, PASSWORD_PATTERN, PASSWORD_RULE, displayNameKey } = require('./rules');
 
 const env = (name, fallback) => process.env[name] || fallback;
@@ -41,8 +40,6 @@ if (!masterKey || masterKey.length < 16) {
 async function main() {
   // Parse's own PostgreSQL adapter, with `$in []` put right (database-adapter.js).
   const databaseAdapter = new CrmPostgresAdapter({ uri: databaseURI });
-  const logLevel = env('PARSE_LOG_LEVEL', 'warn');
-  const logsFolder = env('PARSE_LOGS_FOLDER', path.join(__dirname, '.data', 'logs'));
   // Each client's share of the connection pool (guard.js databaseShare).
   databaseShare(databaseAdapter._client, { trackPeaks: process.env.CRM_TEST_HOOKS === '1' });
   installTransactionRefusals();
@@ -103,12 +100,10 @@ async function main() {
       recreateModifiedFields: false,
       lockSchemas: true,
     },
-    logLevel,
-    logsFolder,
+    logLevel: env('PARSE_LOG_LEVEL', 'warn'),
+    logsFolder: env('PARSE_LOGS_FOLDER', path.join(__dirname, '.data', 'logs')),
     silent: env('PARSE_SILENT', '') === '1',
   });
-  // At most PARSE_LOG_MAX_FILES files of PARSE_LOG_MAX_BYTES each, for each of the two files.
-  boundLogs({ folder: logsFolder, level: logLevel, maxBytes: env('PARSE_LOG_MAX_BYTES', '50m'), maxFiles: Number(env('PARSE_LOG_MAX_FILES', '10')) });
   await oneStartAtATime(databaseAdapter._client, () => api.start());
 
   const app = express();

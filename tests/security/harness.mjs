@@ -196,10 +196,9 @@ export function useVictim() {
 export { pointer };
 
 /** A Parse Server of the file's own on the test database, with the real (unscaled) rate limits:
- * on port SERVER + `offset`, its logs and e-mail outbox in a temporary folder (`logs`), with
- * `env` added to its environment. Registers the
+ * on port SERVER + `offset`, its logs and e-mail outbox in a temporary folder. Registers the
  * before/after hooks; after the file, it must still be running (no attack crashed it). */
-export function useStrictServer(offset, name, env = {}) {
+export function useStrictServer(offset, name) {
   const port = Number(new URL(SERVER).port) + offset;
   const tmp = mkdtempSync(path.join(os.tmpdir(), `crm-${name}-`));
   const strict = {
@@ -207,7 +206,6 @@ export function useStrictServer(offset, name, env = {}) {
     url: `http://127.0.0.1:${port}/parse`,
     graphql: `http://127.0.0.1:${port}/graphql`,
     outbox: path.join(tmp, 'outbox.jsonl'),
-    logs: tmp,
     output: '',
     /** The e-mails the strict server "sent" to `to`. */
     mailsTo: (to) => (existsSync(strict.outbox) ? readFileSync(strict.outbox, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((m) => m.to === to) : []),
@@ -219,7 +217,6 @@ export function useStrictServer(offset, name, env = {}) {
         ...process.env, PARSE_PORT: String(port), PARSE_MASTER_KEY: masterKey(),
         DATABASE_URI: `postgres://postgres@127.0.0.1:${PG_PORT}/crm`, CRM_RATE_LIMIT_SCALE: '1', CRM_TEST_HOOKS: '0',
         NODE_ENV: 'production', PARSE_SILENT: '1', PARSE_LOGS_FOLDER: tmp, PARSE_OUTBOX: strict.outbox,
-        ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -600,9 +600,17 @@ function checkGraphQL(body) {
   if (typeof body.query === 'string') {
     try {
       document = parseGraphQL(body.query);
-    } catch { /* Parse answers it */ }
+    } catch (e) {
+      // Selections nested thousands deep overflow the parser's stack: Parse's answer had no
+      // numeric code ("Maximum call stack size exceeded").
+      if (e instanceof RangeError) refuse(CODE.INVALID_QUERY, `Number of GraphQL fields (nested over ${GRAPHQL_NESTING} levels) exceeds maximum allowed (${LIMITS.graphQLFields})`);
+      // Otherwise Parse answers the syntax error.
+    }
   }
   if (document) {
+    // First, before any walk below spreads fragments in place (each walk is bounded by it).
+    const fields = expandedGraphQLFields(document);
+    if (fields > LIMITS.graphQLFields) refuse(CODE.INVALID_QUERY, `Number of GraphQL fields (${fields === Infinity ? `nested over ${GRAPHQL_NESTING} levels` : `${fields} or more`}, fragments spread in place) exceeds maximum allowed (${LIMITS.graphQLFields})`);
     const { rows, objects } = graphQLRows(document, body.variables);
     if (rows > LIMITS.rowsPerRequest) refuse(CODE.INVALID_QUERY, `a request may read at most ${LIMITS.rowsPerRequest} objects in all; this one asks for ${rows} (first/last over its fields, 100 where unsaid): ask in pages`);
     if (objects > LIMITS.objectsPerAnswer) refuse(CODE.INVALID_QUERY, tooManyIncluded(objects));
@@ -675,6 +683,54 @@ function strangeNodeId(document, variables) {
     },
   });
   return strange;
+}
+
+// Selection sets nested deeper than this are refused outright (Parse's own limit is
+// LIMITS.graphQLDepth): the count below recurses once per level.
+const GRAPHQL_NESTING = 64;
+/** The most fields one operation or one fragment definition of a parsed GraphQL `document`
+ * selects with its fragments spread in place, counted as Parse's requestComplexity counts them
+ * (every field, nested ones included), each fragment once: a chain of fragments each spreading
+ * the next twice (2^n fields in n lines) was walked spread by spread, by this gate and by
+ * Apollo's validation, and 830 characters held the process for 10 s without a session. An
+ * unused fragment counts too (validation, which refuses it, runs later). Stops counting once
+ * past LIMITS.graphQLFields; Infinity for selections nested past GRAPHQL_NESTING. */
+function expandedGraphQLFields(document) {
+  const cap = LIMITS.graphQLFields;
+  const fragments = new Map(document.definitions.filter((d) => d.kind === 'FragmentDefinition').map((d) => [d.name.value, d]));
+  const counted = new Map();
+  const inProgress = new Set();
+  const countSet = (selectionSet, depth) => {
+    if (!selectionSet) return 0;
+    if (depth > GRAPHQL_NESTING) return Infinity;
+    let n = 0;
+    for (const s of selectionSet.selections) {
+      if (s.kind === 'Field') n += 1 + countSet(s.selectionSet, depth + 1);
+      else if (s.kind === 'InlineFragment') n += countSet(s.selectionSet, depth + 1);
+      else if (s.kind === 'FragmentSpread') n += countFragment(s.name.value, depth + 1);
+      if (n > cap) return n;
+    }
+    return n;
+  };
+  // A fragment's count does not depend on where it is spread (a nesting refusal aside, which
+  // refuses the document whatever else it holds). A cycle counts nothing: validation refuses it.
+  const countFragment = (name, depth) => {
+    if (counted.has(name)) return counted.get(name);
+    const fragment = fragments.get(name);
+    if (!fragment || inProgress.has(name)) return 0;
+    inProgress.add(name);
+    const n = countSet(fragment.selectionSet, depth);
+    inProgress.delete(name);
+    counted.set(name, n);
+    return n;
+  };
+  let most = 0;
+  for (const definition of document.definitions) {
+    const n = definition.kind === 'FragmentDefinition' ? countFragment(definition.name.value, 0) : countSet(definition.selectionSet, 0);
+    most = Math.max(most, n);
+    if (most > cap) return most;
+  }
+  return most;
 }
 
 /** For a parsed GraphQL `document`: the fields a selection set selects, its fragments (inline

@@ -89,6 +89,12 @@ const LIMITS = {
   answerBytes: 32 * 1024 * 1024,
   // A GraphQL document's text (values may come as variables, which are checked as JSON).
   graphQLDocumentChars: 32 * 1024,
+  // Fields of a GraphQL operation (or fragment) with its fragments spread in place, and how
+  // deep they nest (Parse's requestComplexity graphQLFields and graphQLDepth; the gate counts
+  // them first, each fragment once: a chain of fragments each spreading the next twice stands
+  // for 2^n fields in n lines).
+  graphQLFields: 200,
+  graphQLDepth: 12,
   // The text one $regex (contains, startsWith) searches for.
   regexChars: 1000,
   // Dates a CRM needs; outside this range is a typo or an attack on date encoding.

@@ -82,8 +82,8 @@ async function main() {
       queryDepth: 4,
       subqueryDepth: 2,
       subqueryLimit: 1000,
-      graphQLDepth: 12,
-      graphQLFields: 200,
+      graphQLDepth: LIMITS.graphQLDepth,
+      graphQLFields: LIMITS.graphQLFields,
     },
     idempotencyOptions: { paths: ['.*'], ttl: 3600 },
     // regexTimeout 0: Parse runs each subscription's $regex in a VM with a 100 ms timeout by

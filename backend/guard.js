@@ -1593,6 +1593,17 @@ function liveEventBudgets(userOf = () => null, { perUser = LIMITS.liveEventBytes
   };
 }
 
+const INVALID_SESSION_TOKEN = 209;
+/** Whether `data`, a frame Parse's Live Query server sends, says the connection's session is
+ * not (or no longer) valid: "Invalid session token", or the class-level permission's
+ * "Permission denied" (every class requires a session) on an event. */
+function sessionEnded(data) {
+  if (typeof data !== 'string' || !data.startsWith('{"op":"error"') || data.length > 1000) return false;
+  let frame;
+  try { frame = JSON.parse(data); } catch { return false; }
+  return frame.code === INVALID_SESSION_TOKEN || (frame.code === CODE.OBJECT_NOT_FOUND && frame.error === 'Permission denied');
+}
+
 /** Parse's WebSocket adapter with a frame size cap and checkFrame() in front of Parse's own
  * message handler. Passed to createLiveQueryServer as `wssAdapter`; `userOf` (fairShare's) finds
  * a session token's user for the event budget, where this process serves REST too. */
@@ -1626,7 +1637,28 @@ function guardedWssAdapter(appId, { trustProxy, userOf } = {}) {
         // LIMITS.liveBufferedBytes waiting, the socket is closed (a client catches up when it
         // connects again).
         const send = ws.send.bind(ws);
+        // The gate's own answers (below) go out as they are; Parse's are looked at.
+        let replying = false;
+        const reply = (frame) => {
+          replying = true;
+          try { ws.send(JSON.stringify(frame)); } finally { replying = false; }
+        };
+        let ended = false;
         ws.send = (data, ...rest) => {
+          if (ended) return undefined;
+          // A session that ended (logged out, its password changed, its account deleted) keeps
+          // its subscriptions in Parse, which then answers every save of the class, by anyone
+          // and whatever the where, with an error frame per subscription ("Permission denied":
+          // a session is required), and logs each: a signal of everyone's saves, and a way to
+          // multiply their cost. The first such frame closes the socket, saying why; the
+          // client cannot connect again with that session.
+          if (!replying && sessionEnded(data)) {
+            ended = true;
+            send(JSON.stringify({ op: 'error', code: INVALID_SESSION_TOKEN, error: "this connection's session has ended (logged out, expired or revoked): log in and connect again", reconnect: false }));
+            ws.close(1008, 'session ended');
+            setTimeout(() => ws.terminate(), 2000).unref();
+            return undefined;
+          }
           if (ws.bufferedAmount > LIMITS.liveBufferedBytes) {
             ws.terminate();
             return undefined;
@@ -1660,15 +1692,15 @@ function guardedWssAdapter(appId, { trustProxy, userOf } = {}) {
             const wait = budgets.admit(ws, state.token || '', addressGroup(address));
             if (wait !== null) {
               // Told to come back: the app's Live Query client tries again with backoff.
-              ws.send(JSON.stringify({ op: 'error', code: REQUEST_LIMIT_EXCEEDED, error: `too many Live Query events for this user or address; connect again in ${Math.ceil(wait / 1000)} s`, reconnect: true }));
+              reply({ op: 'error', code: REQUEST_LIMIT_EXCEEDED, error: `too many Live Query events for this user or address; connect again in ${Math.ceil(wait / 1000)} s`, reconnect: true });
               ws.close(1013, 'too many events');
               return;
             }
           }
           if (problem) {
-            const reply = { op: 'error', ...problem };
-            if (reply.requestId === undefined) delete reply.requestId;
-            ws.send(JSON.stringify(reply));
+            const answer = { op: 'error', ...problem };
+            if (answer.requestId === undefined) delete answer.requestId;
+            reply(answer);
             return;
           }
           forward.call(ws, { data });

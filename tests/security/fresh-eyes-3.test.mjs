@@ -55,3 +55,46 @@ test('found attacking it: GraphQL fragments that multiply are counted once each,
   assert.equal(res.status, 200, JSON.stringify(json));
   assert.ok(Array.isArray(json.data.deals.edges));
 });
+
+// ---- Live Query: a session that ended kept its subscriptions ------------------------------------
+// A Live Query connection keeps its subscriptions when its session ends (log-out, a password
+// change, a deleted account). Parse then checks each one on every save of the class, by anyone,
+// whatever the object and the where: the class-level permission (a session is required) fails,
+// and the subscription is sent an error frame "Permission denied" and the error is logged, on
+// every save, for ever. Ten sockets of 20 subscriptions, logged out, were sent 4,000 frames and
+// wrote 2.7 MB of error log for 20 saves of another user's deals matching none of them: a
+// signal of everyone's saves, and a way to multiply every save's cost.
+test("found attacking it: a Live Query connection whose session ended is closed at the next event, and learns nothing more", { timeout: 60_000 }, async () => {
+  const mallory = await signUp('lqended');
+  const s = await liveSocket();
+  s.send({ op: 'connect', applicationId: 'crm', javascriptKey: 'crm-js-key', sessionToken: mallory.token });
+  await s.next((f) => f.op === 'connected');
+  for (let i = 1; i <= 5; i++) {
+    s.send({ op: 'subscribe', requestId: i, query: { className: 'Deal', where: { title: 'matches nothing at all' } }, sessionToken: mallory.token });
+  }
+  await s.next((f) => f.op === 'subscribed' && f.requestId === 5);
+  assert.equal((await call('POST', '/logout', { token: mallory.token })).status, 200);
+  // Parse's Live Query server trusts a session it checked for 5 s.
+  await sleep(6000);
+  const before = s.frames.length;
+  for (let i = 0; i < 3; i++) {
+    const r = await call('POST', '/classes/Deal', { token: attacker.token, body: { title: `someone else's deal ${i}` } });
+    assert.equal(r.status, 201, JSON.stringify(r.json));
+    await sleep(300);
+  }
+  const closed = await Promise.race([s.closed.then(() => true), sleep(3000).then(() => false)]);
+  const after = s.frames.slice(before);
+  assert.ok(closed, `the socket is closed once its session is found to have ended: ${JSON.stringify(after).slice(0, 300)}`);
+  assert.ok(after.length <= 1, `at most one frame says why: ${JSON.stringify(after).slice(0, 300)}`);
+  if (after.length === 1) {
+    assert.equal(after[0].op, 'error');
+    assert.equal(after[0].code, 209, JSON.stringify(after[0]));
+    assert.equal(after[0].reconnect, false);
+  }
+  // And it cannot come back with the ended session.
+  const again = await liveSocket();
+  again.send({ op: 'connect', applicationId: 'crm', javascriptKey: 'crm-js-key', sessionToken: mallory.token });
+  const answer = await again.next((f) => f.op === 'connected' || f.op === 'error');
+  assert.equal(answer.op, 'error', JSON.stringify(answer));
+  again.close();
+});

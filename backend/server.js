@@ -9,6 +9,7 @@ const { ParseServer, ParseGraphQLServer, RedisCacheAdapter } = require('parse-se
 const { allowCrossDomain } = require('parse-server/lib/middlewares');
 const { allDefinitions } = require('./schema');
 const { outboxAdapter } = require('./mail-adapter');
+const { BoundedLoggerAdapter } = require('./logger');
 const { CrmPostgresAdapter, NoFilesAdapter, AMOUNT_RANGE } = require('./database-adapter');
 const { restGuard, graphQLGuard, guardedWssAdapter, answerClientErrors, accountLimiter, loginLockout, installLoginLockout, installTransactionRefusals, databaseShare, fairShare } = require('./guard');
 const { LIMITS, PASSWORD_PATTERN, PASSWORD_RULE, displayNameKey } = require('./rules');
@@ -40,6 +41,9 @@ if (!masterKey || masterKey.length < 16) {
 async function main() {
   // Parse's own PostgreSQL adapter, with `$in []` put right (database-adapter.js).
   const databaseAdapter = new CrmPostgresAdapter({ uri: databaseURI });
+  const logLevel = env('PARSE_LOG_LEVEL', 'warn');
+  const logsFolder = env('PARSE_LOGS_FOLDER', path.join(__dirname, '.data', 'logs'));
+  const silent = env('PARSE_SILENT', '') === '1';
   // Each client's share of the connection pool (guard.js databaseShare).
   databaseShare(databaseAdapter._client, { trackPeaks: process.env.CRM_TEST_HOOKS === '1' });
   installTransactionRefusals();
@@ -100,9 +104,12 @@ async function main() {
       recreateModifiedFields: false,
       lockSchemas: true,
     },
-    logLevel: env('PARSE_LOG_LEVEL', 'warn'),
-    logsFolder: env('PARSE_LOGS_FOLDER', path.join(__dirname, '.data', 'logs')),
-    silent: env('PARSE_SILENT', '') === '1',
+    logLevel,
+    logsFolder,
+    silent,
+    // Log files bounded in size and number, refusals answered to clients logged at info
+    // (logger.js): Parse's own kept every client error, with its stack, for ever.
+    loggerAdapter: new BoundedLoggerAdapter({ logsFolder, logLevel, silent }),
   });
   await oneStartAtATime(databaseAdapter._client, () => api.start());
 

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { call, signUp, assertRefused, useVictim, liveSocket, sleep, crashLog, SERVER, GRAPHQL, APP } from './harness.mjs';
+import { call, signUp, assertRefused, useVictim, liveSocket, sleep, crashLog, root, GRAPHQL, APP } from './harness.mjs';
 
 const victim = useVictim();
 let attacker;
@@ -97,4 +97,54 @@ test("found attacking it: a Live Query connection whose session ended is closed 
   const answer = await again.next((f) => f.op === 'connected' || f.op === 'error');
   assert.equal(answer.op, 'error', JSON.stringify(answer));
   again.close();
+});
+
+// ---- log files: every refusal, with its stack, for ever ------------------------------------------
+// Parse wrote every error it answered a client with at level error (a made-up session token, a
+// refused field, "Object not found"), with its stack, and every beforeSave refusal with 1,000
+// characters of the input, into daily files it never capped or removed. Without a session, one
+// client wrote 0.4 MB a second; a user's batches of 100 refused deals wrote 275 KB each, 5 MB a
+// second (18 GB an hour) from one user.
+const logsFolder = path.join(path.dirname(crashLog), 'logs');
+const logBytes = () => readdirSync(logsFolder).reduce((n, f) => n + statSync(path.join(logsFolder, f)).size, 0);
+
+test('found attacking it: refusals answered to clients do not fill the log files', async () => {
+  const before = logBytes();
+  for (let i = 0; i < 20; i++) {
+    assertRefused(await call('POST', '/classes/Deal', { token: `r:${'0'.repeat(32)}`, body: { title: 'x' } }), 209, 'a made-up session');
+    assertRefused(await call('GET', '/classes/Deal/abcdefghij', { token: attacker.token }), 101, 'no such deal');
+  }
+  const refused = await call('POST', '/batch', {
+    token: attacker.token,
+    body: { requests: Array.from({ length: 100 }, () => ({ method: 'POST', path: '/parse/classes/Deal', body: { title: 'x', notes: 'y'.repeat(9000), stage: 'no such stage' } })) },
+  });
+  assert.equal(refused.status, 200);
+  assert.ok(refused.json.every((r) => r.error && r.error.code === 142), JSON.stringify(refused.json[0]));
+  await sleep(500);
+  const grew = logBytes() - before;
+  assert.ok(grew < 4096, `140 refusals wrote ${grew} bytes of log`);
+});
+
+test('found attacking it: the log files are bounded: bytes a minute, and the size of each file', async () => {
+  // The logger itself, in a process of its own: 3 MB of errors at once, into files of at most
+  // 64 KB, with a budget of 256 KB a minute.
+  const { execFileSync } = await import('node:child_process');
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const os = await import('node:os');
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'crm-logs-'));
+  try {
+    const script = `
+      const { BoundedLoggerAdapter } = require(${JSON.stringify(path.join(root, 'backend/logger.js'))});
+      const logger = new BoundedLoggerAdapter({ logsFolder: ${JSON.stringify(tmp)}, logLevel: 'warn', silent: true, maxSize: '64k', maxFiles: 3, bytesPerMinute: 256 * 1024 });
+      for (let i = 0; i < 3000; i++) logger.log('error', 'x'.repeat(1000));
+      setTimeout(() => process.exit(0), 1500);`;
+    execFileSync(process.execPath, ['-e', script], { cwd: path.join(root, 'backend') });
+    const files = readdirSync(tmp).filter((f) => !f.endsWith('-audit.json'));
+    const sizes = files.map((f) => statSync(path.join(tmp, f)).size);
+    const total = sizes.reduce((a, b) => a + b, 0);
+    assert.ok(total > 0 && total <= 300 * 1024, `${total} bytes written of 3 MB sent`);
+    assert.ok(sizes.every((n) => n <= 70 * 1024), `files of at most 64 KB: ${sizes.join(', ')}`);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
 });

@@ -491,6 +491,10 @@ function whereProblem(className, where, depth = 0) {
         const p = valueProblem(key, field, arg);
         if (p) return p;
       }
+      // No field here holds a list: on a number the Live Query matcher threw (object[key].indexOf
+      // is not a function) for every save of the class, by anyone, and logged each at error
+      // level; on text it matched substrings where PostgreSQL matched nothing.
+      if (op === '$all') return `${key}: $all (containsAll) needs a field that holds a list, and no field here does`;
       if ((op === '$in' || op === '$nin' || op === '$all') && !Array.isArray(arg)) return `${op} on ${key} needs an array`;
       // Each of these answered a bare 500 (a TypeError, or SQL PostgreSQL refused).
       if (op === '$exists' && typeof arg !== 'boolean') return `$exists on ${key} takes true or false`;

@@ -148,3 +148,28 @@ test('found attacking it: the log files are bounded: bytes a minute, and the siz
     rmSync(tmp, { recursive: true, force: true });
   }
 });
+
+// ---- $all on fields that hold no list --------------------------------------------------------------
+// No field here holds a list. A Live Query subscription with `amount: {$all: [1]}` made Parse's
+// matcher throw ("object[key].indexOf is not a function") on every save of a deal, by anyone,
+// each logged at level error: 200 such subscriptions wrote 200 lines for every save.
+test('found attacking it: $all (containsAll) is refused, in queries and subscriptions', async () => {
+  for (const where of [{ amount: { $all: [1] } }, { title: { $all: ['a'] } }]) {
+    assertRefused(await call('GET', `/classes/Deal?where=${encodeURIComponent(JSON.stringify(where))}`, { token: attacker.token }), 102, JSON.stringify(where));
+  }
+  const res = await fetch(GRAPHQL, {
+    method: 'POST',
+    headers: { ...APP, 'Content-Type': 'application/json', 'X-Parse-Session-Token': attacker.token },
+    body: JSON.stringify({ query: '{ deals(where: { title: { containsAll: ["a"] } }) { count } }' }),
+  });
+  const g = await res.json();
+  assert.ok(g.errors && g.errors.length > 0 && !/Internal server error/i.test(JSON.stringify(g)), JSON.stringify(g).slice(0, 300));
+  const s = await liveSocket();
+  s.send({ op: 'connect', applicationId: 'crm', javascriptKey: 'crm-js-key', sessionToken: attacker.token });
+  await s.next((f) => f.op === 'connected');
+  s.send({ op: 'subscribe', requestId: 1, query: { className: 'Deal', where: { amount: { $all: [1] } } }, sessionToken: attacker.token });
+  const answer = await s.next((f) => f.requestId === 1);
+  assert.equal(answer.op, 'error', JSON.stringify(answer));
+  assert.equal(answer.code, 102, JSON.stringify(answer));
+  s.close();
+});

@@ -189,6 +189,9 @@ function routeOf(path) {
 
 /** One REST request (a top-level one, or a /batch sub-request). */
 function checkRestRequest(method, path, body, query = {}) {
+  // Apple in-app purchase receipts: Parse's route answered anyone, without a session, by calling
+  // https://buy.itunes.apple.com with the receipt sent. Nothing here sells anything.
+  if (path === '/validate_purchase') refuse(CODE.OPERATION_FORBIDDEN, 'this server validates no purchases');
   const route = routeOf(path);
   // Parse lets a signed-in user mint more sessions for themselves, without limit; sessions
   // here come from logging in (counted), and nothing else needs them.

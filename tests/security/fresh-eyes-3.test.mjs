@@ -173,3 +173,16 @@ test('found attacking it: $all (containsAll) is refused, in queries and subscrip
   assert.equal(answer.code, 102, JSON.stringify(answer));
   s.close();
 });
+
+// ---- in-app purchases --------------------------------------------------------------------------
+// Parse's /validate_purchase (Apple in-app purchase receipts) answered anyone, without a session:
+// each request made the server look up and call https://buy.itunes.apple.com with the receipt
+// it was sent (and the sandbox too, for some answers). Nothing here sells anything.
+test('found attacking it: /validate_purchase is refused, and the server calls out to no one', async () => {
+  for (const token of [undefined, attacker.token]) {
+    assertRefused(await call('POST', '/validate_purchase', { token, body: { productIdentifier: 'x', receipt: 'aGk=' } }), 119, 'validate_purchase');
+  }
+  const inBatch = await call('POST', '/batch', { token: attacker.token, body: { requests: [{ method: 'POST', path: '/parse/validate_purchase', body: { productIdentifier: 'x', receipt: 'aGk=' } }] } });
+  assert.equal(inBatch.status, 200, JSON.stringify(inBatch.json));
+  assert.ok(inBatch.json[0].error && inBatch.json[0].error.code === 119, JSON.stringify(inBatch.json));
+});

@@ -196,9 +196,10 @@ export function useVictim() {
 export { pointer };
 
 /** A Parse Server of the file's own on the test database, with the real (unscaled) rate limits:
- * on port SERVER + `offset`, its logs and e-mail outbox in a temporary folder. Registers the
+ * on port SERVER + `offset`, its logs and e-mail outbox in a temporary folder, with `env` added
+ * to its environment. Registers the
  * before/after hooks; after the file, it must still be running (no attack crashed it). */
-export function useStrictServer(offset, name) {
+export function useStrictServer(offset, name, env = {}) {
   const port = Number(new URL(SERVER).port) + offset;
   const tmp = mkdtempSync(path.join(os.tmpdir(), `crm-${name}-`));
   const strict = {
@@ -217,6 +218,7 @@ export function useStrictServer(offset, name) {
         ...process.env, PARSE_PORT: String(port), PARSE_MASTER_KEY: masterKey(),
         DATABASE_URI: `postgres://postgres@127.0.0.1:${PG_PORT}/crm`, CRM_RATE_LIMIT_SCALE: '1', CRM_TEST_HOOKS: '0',
         NODE_ENV: 'production', PARSE_SILENT: '1', PARSE_LOGS_FOLDER: tmp, PARSE_OUTBOX: strict.outbox,
+        ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { logIn, myDayShown, rest, root, signUp, useApp } from './server.mjs';
 
-const app = useApp(4196);
+const app = useApp(4197);
 const outbox = path.join(root, 'backend/.data', process.env.CRM_TEST_INSTANCE || 'test', 'outbox.jsonl');
 const mailsTo = (to) => (existsSync(outbox) ? readFileSync(outbox, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((m) => m.to === to) : []);
 

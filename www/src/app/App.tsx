@@ -14,6 +14,7 @@ import { useWorkspaceState } from '../data/hooks';
 import { useMySettings } from '../data/settings';
 import { useMyTeam } from '../data/team';
 import { closeWorkspace, getWorkspace, type Workspace } from '../data/workspace';
+import { useHistoryTrail } from '../lib/back';
 import { setCurrency } from '../lib/format';
 import { LogIn } from '../features/auth/LogIn';
 import { LogOutButton } from '../features/auth/LogOutButton';
@@ -168,6 +169,7 @@ function usePrefetchedScreens() {
 function Shell({ user, workspace, onLogOut }: { user: User; workspace: Workspace; onLogOut: () => void }) {
   const [opened, { toggle, close }] = useDisclosure(false);
   usePrefetchedScreens();
+  useHistoryTrail();
   const location = useLocation();
   const state = useWorkspaceState(workspace);
   // The user's settings: amounts in their currency (set before the screens render; a change

@@ -2,7 +2,7 @@
 // virtualised cards; drag with the mouse, or "Move to…" from a card's menu (keyboard, touch).
 // On a phone one stage shows at a time. The board is at /pipeline; /deals/:id opens a deal over it.
 import { useCallback, useMemo, useState } from 'react';
-import { useLocation, useNavigate, useParams, useSearchParams } from 'react-router';
+import { useLocation, useParams, useSearchParams } from 'react-router';
 import { DndContext, DragOverlay, MouseSensor, useSensor, useSensors, type Announcements, type DragEndEvent, type DragStartEvent } from '@dnd-kit/core';
 import { Alert, Badge, Button, Chip, Group, NativeSelect, SegmentedControl, Select } from '@mantine/core';
 import { DatePickerInput } from '@mantine/dates';
@@ -11,7 +11,7 @@ import { useDisclosure } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { IconFilter, IconPlus } from '@tabler/icons-react';
 import type { Deal, Stage } from 'crm-wasm';
-import { backFrom } from '../../lib/back';
+import { backFrom, useCloseTo } from '../../lib/back';
 import { usePhone } from '../../lib/layout';
 import { moveDealUndoable } from '../../data/actions';
 import { useSession } from '../../data/context';
@@ -52,9 +52,9 @@ export function Board() {
     else n.delete('view');
     return n;
   }, { replace: true });
-  const navigate = useNavigate();
   // Closing a deal opened from another page (a contact, a company, My day) goes back there.
   const back = backFrom(useLocation().state);
+  const closeTo = useCloseTo();
   const phone = usePhone();
   const [phoneStage, setPhoneStage] = useState<Stage>('lead');
   // On a phone the filters fold behind one button, so the board starts near the top (they took
@@ -210,7 +210,7 @@ export function Board() {
       )}
       <NewDealModal opened={creating} onClose={() => setCreating(false)} client={client} />
       {askLost && <LostReasonModal dealId={askLost} onClose={() => setAskLost(undefined)} />}
-      {dealId && <DealDrawer key={dealId} dealId={dealId} onClose={() => navigate(back ?? { pathname: '/pipeline', search: window.location.search })} />}
+      {dealId && <DealDrawer key={dealId} dealId={dealId} onClose={() => closeTo(back ?? `/pipeline${window.location.search}`)} />}
     </div>
   );
 }

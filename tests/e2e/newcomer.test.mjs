@@ -43,3 +43,31 @@ test('closing a deal adds no history entry: Back then leaves the board instead o
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('Won and Lost show the most recent deals first (latest close, none last); open stages the soonest', async () => {
+  const me = await signUp('recentwon');
+  const tag = Date.now().toString(36);
+  const make = (title, stage, day) => rest('POST', '/classes/Deal', { title: `${title} ${tag}`, amount: 10, stage, ...(day ? { expectedCloseDate: date(day) } : {}) }, me.token);
+  for (const [t, s, d] of [['Won Jan', 'won', '2026-01-10'], ['Won Mar', 'won', '2026-03-10'], ['Won none', 'won'], ['Won Feb', 'won', '2026-02-10'],
+    ['Lost Apr', 'lost', '2026-04-01'], ['Lost Jun', 'lost', '2026-06-01'], ['Lead Mar', 'lead', '2030-03-01'], ['Lead Jan', 'lead', '2030-01-01']]) {
+    assert.ok((await make(t, s, d)).objectId);
+  }
+  const { context, page } = await logInToBoard(app, me);
+  const order = (stage) => column(page, stage).getByRole('article').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label').replace(/^Deal /, '').replace(/ \w+$/, '')));
+  await column(page, 'Won').getByText(`Won none ${tag}`).waitFor();
+  assert.deepEqual(await order('Won'), ['Won Mar', 'Won Feb', 'Won Jan', 'Won none']);
+  assert.deepEqual(await order('Lost'), ['Lost Jun', 'Lost Apr']);
+  assert.deepEqual(await order('Lead'), ['Lead Jan', 'Lead Mar']);
+  // A deal just won comes first.
+  await card(page, `Lead Mar ${tag}`).getByRole('button', { name: `Move Lead Mar ${tag} to…` }).click();
+  await page.getByRole('menuitem', { name: 'Won' }).click();
+  await column(page, 'Won').getByText(`Lead Mar ${tag}`).waitFor();
+  assert.deepEqual((await order('Won'))[0], 'Lead Mar');
+  // The list, by stage, has the same order.
+  await page.getByText('List', { exact: true }).click();
+  await page.getByRole('link', { name: `Won none ${tag}` }).waitFor();
+  const rows = await page.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => tr.querySelector('a')?.textContent.trim() ?? ''));
+  const won = rows.filter((r) => r.startsWith('Won') || r.startsWith('Lead Mar')).map((r) => r.replace(/ \w+$/, ''));
+  assert.deepEqual(won, ['Lead Mar', 'Won Mar', 'Won Feb', 'Won Jan', 'Won none']);
+  await context.close();
+});

@@ -200,7 +200,7 @@ export function Board() {
       <DndContext sensors={sensors} onDragStart={onDragStart} onDragEnd={onDragEnd} onDragCancel={() => setDragging(undefined)} accessibility={{ announcements, screenReaderInstructions: { draggable: 'Use the Move to menu to move this deal to another stage.' } }}>
         <div className={`board${phone ? ' board-phone' : ''}`}>
           {shown.map((column) => (
-            <Column key={column.stage} column={column} pipeline={pipeline} version={version} me={user.objectId} onMove={move} dragging={dragging} nameOf={team.nameOf} nextOf={nextOf} />
+            <Column key={column.stage} column={column} pipeline={pipeline} version={version} me={user.objectId} onMove={move} dragging={dragging} nameOf={team.nameOf} nextOf={nextOf} ownOrder={!sort} />
           ))}
         </div>
         <DragOverlay dropAnimation={null}>

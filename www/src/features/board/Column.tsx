@@ -6,9 +6,10 @@ import type { ColumnSummary, Pipeline, Stage } from 'crm-wasm';
 import { formatMoney, plural } from '../../lib/format';
 import { stageInfo } from '../../lib/stages';
 import { Card, type NextOf } from './Card';
+import { boardPage } from './filters';
 
 /** One stage: a sticky header with count and totals over its own virtualised, scrolling list. */
-export function Column({ column, pipeline, version, me, onMove, dragging, nameOf, nextOf }: {
+export function Column({ column, pipeline, version, me, onMove, dragging, nameOf, nextOf, ownOrder }: {
   column: ColumnSummary;
   pipeline: Pipeline;
   version: number;
@@ -17,6 +18,8 @@ export function Column({ column, pipeline, version, me, onMove, dragging, nameOf
   dragging?: string;
   nameOf?: (id: string | undefined) => string | undefined;
   nextOf?: NextOf;
+  /** No sort chosen: the board's own order (Won and Lost the most recent first). */
+  ownOrder?: boolean;
 }) {
   const { setNodeRef, isOver } = useDroppable({ id: column.stage });
   const scroller = useRef<HTMLDivElement>(null);
@@ -43,7 +46,7 @@ export function Column({ column, pipeline, version, me, onMove, dragging, nameOf
   const first = items[0]?.index ?? 0;
   const last = items.length ? items[items.length - 1]!.index : -1;
   // Only the visible cards cross from wasm (version in the key: re-read on every change).
-  const cards = last >= first ? pipeline.page(column.stage, first, last - first + 1) : [];
+  const cards = last < first ? [] : ownOrder ? boardPage(pipeline, column.stage, column.count, first, last - first + 1) : pipeline.page(column.stage, first, last - first + 1);
   const info = stageInfo(column.stage);
   const label = info.label;
   return (

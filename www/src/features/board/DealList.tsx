@@ -15,7 +15,7 @@ import { useMyTeam } from '../../data/team';
 import { formatDate, formatAmount, formatMoney, isOverdue, plural, refName } from '../../lib/format';
 import { isOpen, stageInfo } from '../../lib/stages';
 import { NextStep } from '../activities/NextStep';
-import { compareDeals } from './filters';
+import { boardPage, compareDeals } from './filters';
 import { BulkBar, SelectAll, SelectRow } from '../bulk/BulkBar';
 import { useSelection } from '../bulk/selection';
 
@@ -31,7 +31,7 @@ export function DealList({ version, sort, onSort }: { version: number; sort: Sor
   const deals = useMemo(() => {
     const out: Deal[] = [];
     if (!sort) {
-      for (const c of pipeline.columns()) out.push(...pipeline.page(c.stage, 0, Math.min(c.count, SHOWN - out.length)));
+      for (const c of pipeline.columns()) out.push(...boardPage(pipeline, c.stage, c.count, 0, Math.min(c.count, SHOWN - out.length)));
       return out;
     }
     // Each stage is sorted already (the pipeline has the same order): the first SHOWN of

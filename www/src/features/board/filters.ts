@@ -2,9 +2,10 @@
 // button and a shared link keep them; the dashboard reads the same ones and says so.
 import { useEffect, useMemo } from 'react';
 import { useSearchParams } from 'react-router';
-import type { Deal, Pipeline, Sort, SortKey } from 'crm-wasm';
+import type { ColumnSummary, Deal, Pipeline, Sort, SortKey } from 'crm-wasm';
 import { useMyTeam } from '../../data/team';
 import { byText, dayToIso, formatDate } from '../../lib/format';
+import { stageInfo } from '../../lib/stages';
 
 export interface BoardFilters {
   q: string;
@@ -110,7 +111,8 @@ export function useDealSort() {
 }
 
 /** Each order in words; the first four are offered, the others shown when the list's headers
- * chose them. '' is the board's own order: by stage, each stage by close date. */
+ * chose them. '' is the board's own order: by stage, each open stage closing soonest first, Won
+ * and Lost the latest first (boardPage). */
 const SORT_LABELS: Record<string, string> = {
   '': 'Closing soonest',
   '-amount': 'Largest amount',
@@ -162,4 +164,30 @@ export function compareDeals(sort: Sort) {
     const o = typeof x === 'string' && typeof y === 'string' && sort.key === 'title' ? byText(x, y) : x < y ? -1 : x > y ? 1 : 0;
     return sort.descending ? -o : o;
   };
+}
+
+/** Cards `offset .. offset + limit` of a column in the board's own order (no sort chosen): an
+ * open stage closing soonest first, as the pipeline sorts it; Won and Lost the most recent first
+ * (the latest close date; deals with none still last). Won and Lost showed their oldest deals
+ * first, so a deal just won was somewhere down the column. */
+export function boardPage(pipeline: Pipeline, stage: ColumnSummary['stage'], count: number, offset: number, limit: number): Deal[] {
+  if (!stageInfo(stage).closed) return pipeline.page(stage, offset, limit);
+  // The pipeline's order, closing soonest, puts the deals with no close date at the end: the
+  // first of them found by halving (a deal read each step).
+  let lo = 0;
+  let hi = count;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (pipeline.page(stage, mid, 1)[0]?.expectedCloseDate) lo = mid + 1;
+    else hi = mid;
+  }
+  const dated = lo;
+  const end = Math.min(offset + limit, count);
+  const out: Deal[] = [];
+  // Positions before `dated` read the dated deals backwards; the rest are the undated, in order.
+  const reversedEnd = Math.min(end, dated);
+  if (reversedEnd > offset) out.push(...pipeline.page(stage, dated - reversedEnd, reversedEnd - offset).reverse());
+  const from = Math.max(offset, dated);
+  if (end > from) out.push(...pipeline.page(stage, from, end - from));
+  return out;
 }

@@ -71,3 +71,27 @@ test('Won and Lost show the most recent deals first (latest close, none last); o
   assert.deepEqual(won, ['Lead Mar', 'Won Mar', 'Won Feb', 'Won Jan', 'Won none']);
   await context.close();
 });
+
+test('an Undo toast on a desktop board covers no column, and still undoes', async () => {
+  const me = await signUp('toastspot');
+  const title = `Toast deal ${Date.now()}`;
+  await rest('POST', '/classes/Deal', { title, amount: 100, stage: 'lead' }, me.token);
+  const { context, page } = await logInToBoard(app, me, { width: 1280, height: 800 });
+  await card(page, title).getByRole('button', { name: `Move ${title} to…` }).click();
+  await page.getByRole('menuitem', { name: 'Qualified' }).click();
+  const toast = page.getByRole('alert').filter({ hasText: `“${title}” moved to Qualified.` });
+  await toast.waitFor();
+  await page.waitForTimeout(500); // its entrance transition
+  const box = await toast.boundingBox();
+  for (const stage of ['Lead', 'Qualified', 'Proposal', 'Negotiation', 'Won', 'Lost']) {
+    const c = await column(page, stage).boundingBox();
+    const apart = box.x + box.width <= c.x || c.x + c.width <= box.x || box.y + box.height <= c.y || c.y + c.height <= box.y;
+    assert.ok(apart, `the toast ${JSON.stringify(box)} covers ${stage} ${JSON.stringify(c)}`);
+  }
+  // Undo is whole and works.
+  const undo = toast.getByRole('button', { name: 'Undo' });
+  assert.ok(await undo.evaluate((el) => el.scrollWidth <= el.clientWidth + 1), 'Undo is cut off');
+  await undo.click();
+  await column(page, 'Lead').getByText(title).waitFor({ timeout: 5_000 });
+  await context.close();
+});

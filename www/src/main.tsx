@@ -3,13 +3,13 @@ import { createRoot } from 'react-dom/client';
 import { BrowserRouter } from 'react-router';
 import { MantineProvider } from '@mantine/core';
 import { DatesProvider } from '@mantine/dates';
-import { Notifications } from '@mantine/notifications';
 import '@mantine/core/styles.css';
 import '@mantine/dates/styles.css';
 import '@mantine/notifications/styles.css';
 import { App } from './app/App';
 import { ErrorBoundary } from './app/ErrorBoundary';
 import { theme } from './app/theme';
+import { Toasts } from './components/Toasts';
 import { startCrm } from './data/crm';
 import { FIRST_DAY_OF_WEEK } from './lib/format';
 import './styles.css';
@@ -21,9 +21,7 @@ startCrm()
       <StrictMode>
         <MantineProvider theme={theme}>
           <DatesProvider settings={{ firstDayOfWeek: FIRST_DAY_OF_WEEK }}>
-            {/* Bottom left: the deal drawer opens on the right, and a toast there covered its buttons. */}
-            {/* Three at most: a longer stack covered the card menu above it on a phone. */}
-            <Notifications position="bottom-left" limit={3} />
+            <Toasts />
             <ErrorBoundary>
               <BrowserRouter>
                 <App client={client} />

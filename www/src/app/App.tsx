@@ -16,6 +16,7 @@ import { useMyTeam } from '../data/team';
 import { closeWorkspace, getWorkspace, type Workspace } from '../data/workspace';
 import { useHistoryTrail } from '../lib/back';
 import { setCurrency } from '../lib/format';
+import { NAV_WIDTH } from '../lib/layout';
 import { LogIn } from '../features/auth/LogIn';
 import { LogOutButton } from '../features/auth/LogOutButton';
 import { MyDay } from '../features/myday/MyDay';
@@ -180,7 +181,7 @@ function Shell({ user, workspace, onLogOut }: { user: User; workspace: Workspace
   // The board's filters travel between the board and the dashboard (which says it is filtered).
   const filters = location.pathname === '/pipeline' || location.pathname === '/dashboard' ? location.search : '';
   return (
-    <AppShell header={{ height: 56 }} navbar={{ width: 210, breakpoint: 'sm', collapsed: { mobile: !opened } }} padding={0}>
+    <AppShell header={{ height: 56 }} navbar={{ width: NAV_WIDTH, breakpoint: 'sm', collapsed: { mobile: !opened } }} padding={0}>
       <AppShell.Header>
         <Group h="100%" px="md" justify="space-between" wrap="nowrap">
           <Group gap="xs" wrap="nowrap">

@@ -98,8 +98,9 @@ export function undoable(message: string, undo: () => Promise<void>, subject?: s
       if (subject && lastUndo.get(subject) === id) lastUndo.delete(subject);
     },
     message: (
-      <Group gap="xs" justify="space-between" wrap="nowrap" className="undo-line">
-        <Text size="sm" style={{ flex: 1, minWidth: 0 }}>{message}</Text>
+      // Undo beside the message, or under it in a narrow toast (a desktop's, in the navigation).
+      <Group gap="xs" justify="space-between" wrap="wrap" className="undo-line">
+        <Text size="sm" style={{ flex: '1 1 9rem', minWidth: 0 }}>{message}</Text>
         {/* Never squeezed by a long message (it wraps instead). */}
         <Button
           size="compact-sm"

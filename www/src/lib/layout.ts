@@ -5,3 +5,6 @@ import { useMediaQuery } from '@mantine/hooks';
 export function usePhone(): boolean {
   return useMediaQuery('(max-width: 48em)', false) ?? false;
 }
+
+/** The navigation's width on a desktop (the shell's side bar). */
+export const NAV_WIDTH = 210;

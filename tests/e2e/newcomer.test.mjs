@@ -95,3 +95,36 @@ test('an Undo toast on a desktop board covers no column, and still undoes', asyn
   await column(page, 'Lead').getByText(title).waitFor({ timeout: 5_000 });
   await context.close();
 });
+
+test('the Amount field says why it did not take "e" or "-"', async () => {
+  const me = await signUp('amountkeys');
+  const { context, page } = await logInToBoard(app, me);
+  await page.getByRole('button', { name: 'New deal' }).click();
+  const dialog = page.getByRole('dialog', { name: 'New deal' });
+  const amount = dialog.getByLabel('Amount');
+  await amount.pressSequentially('1e5');
+  assert.equal(await amount.inputValue(), '$15');
+  await dialog.getByText(/“e” is not a digit/).waitFor({ timeout: 2_000 });
+  // It stays while typing on, and goes with a correction.
+  await amount.press('0');
+  assert.equal(await dialog.getByText(/“e” is not a digit/).count(), 1);
+  await amount.press('Backspace');
+  await dialog.getByText(/“e” is not a digit/).waitFor({ state: 'detached', timeout: 2_000 });
+  await amount.fill('');
+  await amount.pressSequentially('-500');
+  assert.equal(await amount.inputValue(), '$500');
+  await dialog.getByText(/cannot be negative/).waitFor({ timeout: 2_000 });
+  // Pasted, the same.
+  await amount.fill('');
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(app.preview.url).origin });
+  await page.evaluate(() => navigator.clipboard.writeText('-250'));
+  await amount.press('Control+V');
+  assert.equal(await amount.inputValue(), '$250');
+  await dialog.getByText(/cannot be negative/).waitFor({ timeout: 2_000 });
+  // The shorthand still works, and says nothing.
+  await amount.fill('');
+  await amount.pressSequentially('25k');
+  assert.equal(await amount.inputValue(), '$25,000');
+  assert.equal(await dialog.getByText(/cannot be negative|is not a digit/).count(), 0);
+  await context.close();
+});

@@ -1,3 +1,4 @@
+import { useState } from 'react';
 import { NumberInput, type NumberInputProps } from '@mantine/core';
 import { moneyPrefix } from '../lib/format';
 
@@ -12,16 +13,30 @@ export function readAmount(text: string): number | null {
   return Number.isFinite(n) ? Math.round(n * 100) / 100 : null;
 }
 
+/** Why the field did not take `text` (a key typed, or text pasted), or undefined when it does. */
+export function refusal(text: string): string | undefined {
+  if (/^\s*-/.test(text) || text === '-') return 'An amount cannot be negative: the “-” was left out.';
+  // The currency's symbol and a shorthand's letter at the end are taken (or harmless).
+  const other = text.replace(/[\s,.\d]/g, '').replace(/^\p{Sc}+/u, '').replace(/[km]$/i, '');
+  const bad = [...other][0];
+  return bad === undefined ? undefined : `“${bad}” is not a digit and was left out: type the whole number (100000), or 25k, 1.5m.`;
+}
+
 /** A deal amount in the user's currency: digits with thousands separators, no negative, and the
  * shorthand salespeople type, "25k" or "1.5m" (a letter the field cannot take was dropped
- * silently before: "25k" became 25), typed key by key, pasted or put in at once. */
+ * silently before: "25k" became 25), typed key by key, pasted or put in at once. Any other key
+ * (a "-", the "e" of 1e5) is still left out, and the field says why: "1e5" became $15 and
+ * "-500" $500 without a word. */
 export function AmountInput({ value, onChange, ...props }: Omit<NumberInputProps, 'value' | 'onChange'> & {
   value: string | number;
   onChange: (value: string | number) => void;
 }) {
+  /** Why the field left out what was typed or pasted last, while that text stands. */
+  const [refused, setRefused] = useState<string>();
   /** Text that arrives whole (a paste, an autofill): read here when it has a shorthand letter,
    * which the field itself would drop. */
   const whole = (text: string | null | undefined, e: { preventDefault: () => void }) => {
+    setRefused(text ? refusal(text) : undefined);
     if (!text || !/[km]\s*$/i.test(text)) return;
     const n = readAmount(text);
     if (n === null) return;
@@ -42,8 +57,12 @@ export function AmountInput({ value, onChange, ...props }: Omit<NumberInputProps
       hideControls
       placeholder="25,000 or 25k"
       {...props}
+      error={props.error ?? refused}
       value={value}
-      onChange={onChange}
+      onChange={(v) => {
+        if (v === '') setRefused(undefined);
+        onChange(v);
+      }}
       onPaste={(e) => {
         whole(e.clipboardData.getData('text'), e);
         props.onPaste?.(e);
@@ -55,6 +74,14 @@ export function AmountInput({ value, onChange, ...props }: Omit<NumberInputProps
       }}
       onKeyDown={(e) => {
         const times = SHORTHAND[e.key.toLowerCase()];
+        // One character typed (not a shortcut) that the field leaves out is said, until the text
+        // it was left out of is edited: a correction (Backspace, Delete), typed over whole, or
+        // emptied (onChange).
+        const el = e.currentTarget;
+        const typing = e.key.length === 1 && !e.ctrlKey && !e.metaKey && !e.altKey;
+        const anew = el.value !== '' && el.selectionStart === 0 && el.selectionEnd === el.value.length;
+        if (e.key === 'Backspace' || e.key === 'Delete' || (typing && anew)) setRefused(undefined);
+        if (typing) setRefused((before) => refusal(e.key) ?? before);
         const n = typeof value === 'number' ? value : Number(String(value).replace(/[^\d.]/g, ''));
         if (times && !e.ctrlKey && !e.metaKey && !e.altKey) {
           e.preventDefault();

@@ -95,7 +95,7 @@ function NewDealForm({ client, onDone, closingRef }: { client: CrmClient; onDone
     <form onSubmit={submit} aria-label="New deal">
       <Stack gap="sm">
         <TextInput label="Title" maxLength={MAX_CHARS.name} value={title} onChange={(e) => { setTitle(e.currentTarget.value); setError(undefined); }} data-autofocus />
-        <Group grow>
+        <Group grow align="flex-start">
           <AmountInput label="Amount" value={amount} onChange={setAmount} />
           <NativeSelect label="Stage" data={STAGE_OPTIONS} value={stage} onChange={(e) => setStage(e.currentTarget.value as Stage)} />
         </Group>

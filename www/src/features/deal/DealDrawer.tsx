@@ -193,7 +193,7 @@ function DealRecord({ deal, base, form, setForm, onSaved, onDeleted, closingRef 
       <form onSubmit={submit} aria-label="Edit deal">
         <Stack gap="sm">
           <TextInput label="Title" maxLength={MAX_CHARS.name} value={form.title} onChange={(e) => set({ title: e.currentTarget.value })} />
-          <Group grow>
+          <Group grow align="flex-start">
             <AmountInput label="Amount" value={form.amount} onChange={(v) => set({ amount: v === '' ? '' : String(v) })} />
             <NativeSelect label="Stage" data={STAGE_OPTIONS} value={form.stage} onChange={(e) => set({ stage: e.currentTarget.value })} />
           </Group>

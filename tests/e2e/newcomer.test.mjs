@@ -128,3 +128,32 @@ test('the Amount field says why it did not take "e" or "-"', async () => {
   assert.equal(await dialog.getByText(/cannot be negative|is not a digit/).count(), 0);
   await context.close();
 });
+
+test('the contacts and companies lists follow what another tab adds, renames or deletes', async () => {
+  const me = await signUp('twotabs');
+  const tag = Date.now().toString(36);
+  const { context, page: a } = await logIn(app, me);
+  const b = await context.newPage();
+  await b.goto(new URL('/contacts', app.preview.url).href);
+  await b.getByLabel('Contact name').waitFor({ timeout: 15_000 });
+  await a.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Contacts' }).click();
+  await a.getByLabel('Contact name').waitFor();
+
+  await b.getByLabel('Contact name').fill(`Zed ${tag}`);
+  await b.getByRole('button', { name: 'Add contact' }).click();
+  await b.getByRole('link', { name: `Zed ${tag}` }).waitFor();
+  await a.getByRole('link', { name: `Zed ${tag}` }).waitFor({ timeout: 5_000 });
+
+  await b.getByRole('link', { name: 'Companies' }).click();
+  await a.getByRole('link', { name: 'Companies' }).click();
+  await b.getByLabel('Company name').waitFor();
+  await b.getByLabel('Company name').fill(`Zco ${tag}`);
+  await b.getByRole('button', { name: 'Add company' }).click();
+  await b.getByRole('link', { name: `Zco ${tag}` }).waitFor();
+  await a.getByRole('link', { name: `Zco ${tag}` }).waitFor({ timeout: 5_000 });
+  await b.getByRole('button', { name: `Delete Zco ${tag}` }).click();
+  await b.getByRole('dialog').getByRole('button', { name: /^Delete/ }).click();
+  await b.getByRole('link', { name: `Zco ${tag}` }).waitFor({ state: 'detached' });
+  await a.getByRole('link', { name: `Zco ${tag}` }).waitFor({ state: 'detached', timeout: 5_000 });
+  await context.close();
+});

@@ -3,6 +3,7 @@
 // queues it, to be sent exactly once when the network is back (the badge counts what waits).
 import type { Activity, Changes, Company, Contact, Deal, DealChanges } from 'crm-wasm';
 import type { Workspace } from './workspace';
+import { tellOtherTabs } from './otherTabs';
 
 export type RecordClass = 'Deal' | 'Contact' | 'Company' | 'Activity';
 export interface Models { Deal: Deal; Contact: Contact; Company: Company; Activity: Activity }
@@ -12,6 +13,12 @@ export interface ChangesOf { Deal: DealChanges; Contact: Changes<Contact>; Compa
 export const isOffline = (w: Workspace) => !navigator.onLine && !!w.state.local;
 
 export async function createRecord<K extends RecordClass>(w: Workspace, className: K, object: Models[K]): Promise<Models[K]> {
+  const saved = await create(w, className, object);
+  tellOtherTabs(className);
+  return saved;
+}
+
+async function create<K extends RecordClass>(w: Workspace, className: K, object: Models[K]): Promise<Models[K]> {
   // `as never`: K is one class at each call, which TypeScript cannot follow through the generics.
   if (isOffline(w)) return (await w.state.local!.create(className, object as never)) as Models[K];
   const c = w.client;
@@ -25,6 +32,11 @@ export async function createRecord<K extends RecordClass>(w: Workspace, classNam
 
 /** Sends `changes` only (null unsets a field). */
 export async function updateRecord<K extends RecordClass>(w: Workspace, className: K, id: string, changes: ChangesOf[K]): Promise<void> {
+  await update(w, className, id, changes);
+  tellOtherTabs(className);
+}
+
+async function update<K extends RecordClass>(w: Workspace, className: K, id: string, changes: ChangesOf[K]): Promise<void> {
   if (isOffline(w)) return w.state.local!.update(className, id, changes as never);
   const c = w.client;
   switch (className) {
@@ -39,6 +51,11 @@ export async function updateRecord<K extends RecordClass>(w: Workspace, classNam
 }
 
 export async function destroyRecord(w: Workspace, className: RecordClass, id: string): Promise<void> {
+  await destroy(w, className, id);
+  tellOtherTabs(className);
+}
+
+async function destroy(w: Workspace, className: RecordClass, id: string): Promise<void> {
   if (isOffline(w)) return w.state.local!.destroy(className, id);
   const c = w.client;
   switch (className) {

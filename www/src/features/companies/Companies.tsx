@@ -14,6 +14,7 @@ import { canChange, useOwnerName } from '../../data/access';
 import { SharedMark } from '../../components/SharedNotice';
 import { describeError } from '../../data/crm';
 import { useQuery } from '../../data/hooks';
+import { useOtherTabs } from '../../data/otherTabs';
 import { matches } from '../../lib/search';
 import { COMPANY_COLUMNS } from '../import/columns';
 import { ExportCsv } from '../import/ExportCsv';
@@ -37,6 +38,7 @@ export function Companies() {
   const all = useQuery(() => client.companies().ascending('name'), 'companies', true);
   const { reload } = all;
   useEffect(() => onRestored(reload), [reload]);
+  useOtherTabs(['Company'], reload);
   const rows = useMemo(() => {
     const found = (all.data ?? []).filter((c) => matches(search, [c.name, c.industry, c.website, c.address]));
     const byName = (a: Company, b: Company) => byText(a.name, b.name);

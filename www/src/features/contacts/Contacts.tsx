@@ -16,6 +16,7 @@ import { canChange, useOwnerName } from '../../data/access';
 import { SharedMark } from '../../components/SharedNotice';
 import { describeError } from '../../data/crm';
 import { useQuery } from '../../data/hooks';
+import { useOtherTabs } from '../../data/otherTabs';
 import { byText, plural, refName } from '../../lib/format';
 import { MAX_CHARS } from '../../lib/limits';
 import { matches } from '../../lib/search';
@@ -47,6 +48,9 @@ export function Contacts() {
   }, [all.data, search, sort, companyOf]);
   const { reload } = all;
   useEffect(() => onRestored(reload), [reload]);
+  // Written in another tab: the contacts, and the companies that name them.
+  useOtherTabs(['Contact', 'Company'], reload);
+  useOtherTabs(['Company'], companies.reload);
   // Only the user's own rows can be picked to delete; shared ones are read only.
   const selection = useSelection(useMemo(() => rows.filter((c) => canChange(c, user.objectId!)).map((c) => c.objectId!), [rows, user]));
 

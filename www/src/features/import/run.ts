@@ -3,6 +3,7 @@
 // creates (client-chosen objectIds: the rows' import ids), reporting progress.
 import type { BatchResult, Company, Contact, CrmClient, Deal } from 'crm-wasm';
 import { describeError } from '../../data/crm';
+import { tellOtherTabs } from '../../data/otherTabs';
 import { emptyExisting, foldKey, websiteKey, type Existing, type ImportKind, type ImportObject, type PlannedRow } from './plan';
 
 /** Whether `o` was created by `userId`. Import ids are hashes of the user and the row, so another
@@ -107,6 +108,7 @@ export async function runImport(client: CrmClient, kind: ImportKind, rows: Plann
     }
   };
   await Promise.all(Array.from({ length: PARALLEL }, worker));
+  if (outcome.created > 0) tellOtherTabs(kind);
   if (taken.length > 0) {
     const own = await ownIds(client, kind, taken.map((r) => r.object!.objectId!), userId);
     for (const r of taken) {

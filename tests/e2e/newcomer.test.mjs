@@ -157,3 +157,19 @@ test('the contacts and companies lists follow what another tab adds, renames or 
   await a.getByRole('link', { name: `Zco ${tag}` }).waitFor({ state: 'detached', timeout: 5_000 });
   await context.close();
 });
+
+test('global search orders numbers in titles as numbers: #2 before #10, the first 20 of 25', async () => {
+  const me = await signUp('searchorder');
+  const tag = Date.now().toString(36);
+  const requests = Array.from({ length: 25 }, (_, i) => ({ method: 'POST', path: '/parse/classes/Deal', body: { title: `Tally ${tag} #${i + 1}`, stage: 'lead', amount: 1 } }));
+  const r = await rest('POST', '/batch', { requests }, me.token);
+  assert.ok(r.every((x) => x.success), JSON.stringify(r).slice(0, 200));
+  const { context, page } = await logInToBoard(app, me);
+  await page.getByText(`Tally ${tag} #25`).waitFor({ timeout: 10_000 }).catch(() => undefined);
+  await page.keyboard.press('Control+K');
+  await page.getByRole('textbox', { name: 'Search deals, contacts and companies' }).fill('tally');
+  await page.getByTestId('search-hit').first().waitFor();
+  const titles = await page.getByTestId('search-hit').evaluateAll((els) => els.map((e) => e.innerText.split('\n')[0].trim()));
+  assert.deepEqual(titles, Array.from({ length: 20 }, (_, i) => `Tally ${tag} #${i + 1}`));
+  await context.close();
+});

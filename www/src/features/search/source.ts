@@ -6,6 +6,7 @@
 // straight from the server.
 import type { SearchHit } from 'crm-wasm';
 import type { Workspace } from '../../data/workspace';
+import { byText } from '../../lib/format';
 
 /** Refreshed at most this often while the spotlight opens and closes. */
 const REFRESH_MS = 20_000;
@@ -60,11 +61,24 @@ export class SearchSource {
     search.setCompanies(companies);
   }
 
-  /** The best hits for `query`, over the deals the board holds and the contacts and companies read. */
+  /** The best hits for `query`, over the deals the board holds and the contacts and companies
+   * read; hits of one score by title, numbers as numbers ("Pilot #11" before "Pilot #104": the
+   * index ties them by text, which put #104 first and left #2 to #9 out of the first 20 of 25). */
   search(query: string, limit = 20): SearchHit[] {
     if (this.ws.isClosed || !query.trim()) return [];
     this.ws.search.syncPipeline(this.ws.pipeline);
-    return this.ws.search.search(query, limit);
+    // Every hit tied with the last one kept is read, so the order decides which are kept.
+    let asked = limit * 2;
+    let hits = this.ws.search.search(query, asked);
+    while (hits.length === asked && hits.length > limit && hits[asked - 1].score === hits[limit - 1].score) {
+      asked *= 4;
+      hits = this.ws.search.search(query, asked);
+    }
+    return hits
+      .map((hit, rank) => ({ hit, rank }))
+      .sort((a, b) => b.hit.score - a.hit.score || byText(a.hit.title, b.hit.title) || a.rank - b.rank)
+      .slice(0, limit)
+      .map(({ hit }) => hit);
   }
 
   /** Records held (deals, contacts, companies). */

@@ -166,14 +166,20 @@ export function compareDeals(sort: Sort) {
   };
 }
 
-/** Cards `offset .. offset + limit` of a column in the board's own order (no sort chosen): an
- * open stage closing soonest first, as the pipeline sorts it; Won and Lost the most recent first
- * (the latest close date; deals with none still last). Won and Lost showed their oldest deals
- * first, so a deal just won was somewhere down the column. */
-export function boardPage(pipeline: Pipeline, stage: ColumnSummary['stage'], count: number, offset: number, limit: number): Deal[] {
-  if (!stageInfo(stage).closed) return pipeline.page(stage, offset, limit);
-  // The pipeline's order, closing soonest, puts the deals with no close date at the end: the
-  // first of them found by halving (a deal read each step).
+/** How many deals of a column have a close date, for each pipeline version. */
+const datedCounts = new WeakMap<Pipeline, { version: number; counts: Map<string, number> }>();
+
+/** The pipeline's order, closing soonest, puts the deals with no close date at the end: the first
+ * of them found by halving (a deal read each step), once per change of the pipeline (a column
+ * draws again at every scroll). */
+function datedCount(pipeline: Pipeline, stage: ColumnSummary['stage'], count: number): number {
+  let held = datedCounts.get(pipeline);
+  if (!held || held.version !== pipeline.version) {
+    held = { version: pipeline.version, counts: new Map() };
+    datedCounts.set(pipeline, held);
+  }
+  const known = held.counts.get(stage);
+  if (known !== undefined) return known;
   let lo = 0;
   let hi = count;
   while (lo < hi) {
@@ -181,7 +187,17 @@ export function boardPage(pipeline: Pipeline, stage: ColumnSummary['stage'], cou
     if (pipeline.page(stage, mid, 1)[0]?.expectedCloseDate) lo = mid + 1;
     else hi = mid;
   }
-  const dated = lo;
+  held.counts.set(stage, lo);
+  return lo;
+}
+
+/** Cards `offset .. offset + limit` of a column in the board's own order (no sort chosen): an
+ * open stage closing soonest first, as the pipeline sorts it; Won and Lost the most recent first
+ * (the latest close date; deals with none still last). Won and Lost showed their oldest deals
+ * first, so a deal just won was somewhere down the column. */
+export function boardPage(pipeline: Pipeline, stage: ColumnSummary['stage'], count: number, offset: number, limit: number): Deal[] {
+  if (!stageInfo(stage).closed) return pipeline.page(stage, offset, limit);
+  const dated = datedCount(pipeline, stage, count);
   const end = Math.min(offset + limit, count);
   const out: Deal[] = [];
   // Positions before `dated` read the dated deals backwards; the rest are the undated, in order.

@@ -7,7 +7,7 @@ const path = require('path');
 const express = require('express');
 const { ParseServer, ParseGraphQLServer, RedisCacheAdapter } = require('parse-server');
 const { allowCrossDomain } = require('parse-server/lib/middlewares');
-const { allDefinitions } = require('./schema');
+const { allDefinitions, CRM_CLASSES } = require('./schema');
 const { outboxAdapter } = require('./mail-adapter');
 const { BoundedLoggerAdapter } = require('./logger');
 const { CrmPostgresAdapter, NoFilesAdapter, AMOUNT_RANGE } = require('./database-adapter');
@@ -95,7 +95,8 @@ async function main() {
     // dropped (the cluster's load test lost 1-3 in 500 per client, each logged as "Regex
     // timeout" for a startsWith). guard.js admits only literal \Q…\E regexes (rules.js
     // regexProblem), which cannot backtrack, so native matching is safe.
-    liveQuery: { classNames: ['Deal', 'Activity'], regexTimeout: 0, ...(redisURL ? { redisURL } : {}) },
+    // Every CRM class is live: the app's lists follow what a colleague or another device writes.
+    liveQuery: { classNames: CRM_CLASSES, regexTimeout: 0, ...(redisURL ? { redisURL } : {}) },
     ...(redisURL ? { cacheAdapter: new RedisCacheAdapter({ url: redisURL }) } : {}),
     schema: {
       definitions: allDefinitions(),

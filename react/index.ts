@@ -24,6 +24,8 @@ import {
 } from 'react';
 import type {
   Activity,
+  Company,
+  Contact,
   CrmClient,
   CrmError,
   CrmQuery,
@@ -248,9 +250,8 @@ export function useLocalQuery<T>(options: LocalQueryOptions<T>): QueryResult<T> 
 // ---------------------------------------------------------------------------------------------
 // Live queries
 
-export interface LiveQueryOptions<T extends Deal | Activity> extends QueryOptions<T> {
-  /** A Deal or Activity query (what the server streams): a query over another class does not
-   * compile, and is refused at run time. */
+export interface LiveQueryOptions<T extends Company | Contact | Deal | Activity> extends QueryOptions<T> {
+  /** A query over any CRM class (the server streams them all). */
   query: (client: CrmClient) => LiveCrmQuery<T>;
   /** Called for every change received, after the result has been updated. */
   onEvent?: (event: LiveEvent<T>) => void;
@@ -261,11 +262,10 @@ export interface LiveQueryResult<T> extends QueryResult<T> {
   live: boolean;
 }
 
-/** useQuery kept up to date by Live Queries (Deal and Activity queries, which is what the
- * server streams): created and entering
+/** useQuery kept up to date by Live Queries: created and entering
  * objects are added at the end, updated ones replaced in place, deleted and leaving ones
  * removed. Changes arriving before the first answer are applied to it. */
-export function useLiveQuery<T extends Deal | Activity>(options: LiveQueryOptions<T>): LiveQueryResult<T> {
+export function useLiveQuery<T extends Company | Contact | Deal | Activity>(options: LiveQueryOptions<T>): LiveQueryResult<T> {
   const { client, live } = useCrm();
   const result = useQuery<T>(options);
   const { setData } = result;

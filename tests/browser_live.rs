@@ -69,6 +69,53 @@ async fn a_change_by_one_client_reaches_another_within_a_second() {
 }
 
 #[wasm_bindgen_test]
+async fn contacts_and_companies_are_live_too_and_only_for_their_readers() {
+    let (a, _) = signed_up("livecontacta").await;
+    let b = second_client(&a).await;
+    let (stranger, _) = signed_up("livecontactz").await;
+    let mut watched = Vec::new();
+    for c in [&b, &stranger] {
+        let live = LiveQueryClient::new(c, Some(ts(json!({})))).unwrap();
+        let (contacts, on_contact) = recorder();
+        let (companies, on_company) = recorder();
+        let ids = [
+            live.subscribe(c.contacts().handle_ref(), on_contact)
+                .unwrap(),
+            live.subscribe(c.companies().handle_ref(), on_company)
+                .unwrap(),
+        ];
+        within(5000.0, "the subscriptions", || {
+            ids.iter().all(|id| live.is_subscribed(*id))
+        })
+        .await;
+        watched.push((live, contacts, companies));
+    }
+    let name = unique("Live contact ");
+    a.create_contact(ts(json!({"name": name}))).await.unwrap();
+    a.create_company(ts(json!({"name": format!("{name} Inc")})))
+        .await
+        .unwrap();
+    let (_, contacts, companies) = &watched[0];
+    within(2000.0, "the contact and company events", || {
+        let named = |events: &Events, n: &str| {
+            events
+                .borrow()
+                .iter()
+                .any(|e| e["kind"] == "create" && e["object"]["name"] == n)
+        };
+        named(contacts, &name) && named(companies, &format!("{name} Inc"))
+    })
+    .await;
+    // Another user never hears of them.
+    sleep(500).await;
+    let (_, theirs, their_companies) = &watched[1];
+    assert!(theirs.borrow().is_empty() && their_companies.borrow().is_empty());
+    for (live, _, _) in watched {
+        live.close();
+    }
+}
+
+#[wasm_bindgen_test]
 async fn user_b_never_receives_events_for_user_as_deals() {
     let (a, _) = signed_up("livesecreta").await;
     let (b, _) = signed_up("livesecretb").await;

@@ -14,7 +14,7 @@ use crate::browser::live_sink::{LiveDriver, Outputs, Sink};
 use crate::browser::local_store::{LocalStore as Store, DEFAULT_PIN};
 use crate::browser::timers::Browser;
 use crate::error::CrmError;
-use crate::live::{check_live, Driver, LiveOptions, PipelineFeed};
+use crate::live::{Driver, LiveOptions, PipelineFeed};
 
 impl AsRef<Store> for super::local::Inner {
     fn as_ref(&self) -> &Store {
@@ -35,7 +35,6 @@ impl LiveQueryClient {
     /// `seed_known` (no baseline round).
     fn subscribe_sink(&self, query: &QueryData, sink: Sink, seeded: bool) -> Result<u32, JsValue> {
         let class = query.class();
-        check_live(class).map_err(to_js_error)?;
         let id = self
             .driver
             .subscribe(class.schema(), query.query().clone(), seeded)

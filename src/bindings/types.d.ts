@@ -261,27 +261,27 @@ export type LiveEvent<T> =
   | { kind: "create" | "update" | "enter"; object: T; original?: T; caughtUp: boolean }
   | { kind: "delete" | "leave"; object: T | { objectId: string }; original?: T; caughtUp: boolean };
 
-/** A query Live Queries can follow: the server streams Deal and Activity. */
-export type LiveCrmQuery<T> = CrmQuery<T> & { readonly className: "Deal" | "Activity" };
+/** A query Live Queries can follow: the server streams every CRM class. */
+export type LiveCrmQuery<T> = CrmQuery<T> & { readonly className: CrmClassName };
 
-/** Live Queries for one client's session: typed events for Deal and Activity queries, with
- * reconnection, resubscription and catch-up. */
+/** Live Queries for one client's session: typed events for Company, Contact, Deal and Activity
+ * queries, with reconnection, resubscription and catch-up. */
 export class LiveQueryClient {
   free(): void;
   [Symbol.dispose](): void;
   /** Connects with `client`'s app, key and current session. */
   constructor(client: CrmClient, options?: LiveOptions | null);
-  /** Calls `handler` for every change matching `query` (Deal and Activity queries). Answers
+  /** Calls `handler` for every change matching `query`. Answers
    * the subscription's id, for `unsubscribe` and `isSubscribed`. After `close()` it throws
    * CLOSED. */
-  subscribe<T extends Deal | Activity>(query: LiveCrmQuery<T>, handler: (event: LiveEvent<T>) => void): number;
+  subscribe<T extends Company | Contact | Deal | Activity>(query: LiveCrmQuery<T>, handler: (event: LiveEvent<T>) => void): number;
   /** Keeps `pipeline` in step with `query`: loads every match, then applies each change as
    * it happens (and what was missed while disconnected). Answers the subscription's id. */
   livePipeline(pipeline: Pipeline, query: CrmQuery<Deal>): Promise<number>;
   /** Keeps a pin of the local datastore in step with `query`: refreshes it now, then applies
    * every change (created and updated objects are stored, deleted ones unpinned). Answers
    * the subscription's id. */
-  livePin(store: LocalStore, query: CrmQuery<Deal> | CrmQuery<Activity>, name?: string): Promise<number>;
+  livePin(store: LocalStore, query: CrmQuery<Company> | CrmQuery<Contact> | CrmQuery<Deal> | CrmQuery<Activity>, name?: string): Promise<number>;
   unsubscribe(subscription: number): boolean;
   /** Whether the server has confirmed the subscription on the current connection (events
    * flow from then on). */

@@ -173,3 +173,21 @@ test('global search orders numbers in titles as numbers: #2 before #10, the firs
   assert.deepEqual(titles, Array.from({ length: 20 }, (_, i) => `Tally ${tag} #${i + 1}`));
   await context.close();
 });
+
+test('the contacts and companies lists follow what another device or a colleague writes (Live Query)', async () => {
+  const me = await signUp('otherdevice');
+  const tag = Date.now().toString(36);
+  const { context, page } = await logIn(app, me);
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Contacts' }).click();
+  await page.getByLabel('Contact name').waitFor();
+  // Written by another device: through the server only (no tab of this browser knows of it).
+  const added = await rest('POST', '/classes/Contact', { name: `Remote ${tag}` }, me.token);
+  await page.getByRole('link', { name: `Remote ${tag}` }).waitFor({ timeout: 5_000 });
+  await rest('PUT', `/classes/Contact/${added.objectId}`, { name: `Renamed ${tag}` }, me.token);
+  await page.getByRole('link', { name: `Renamed ${tag}` }).waitFor({ timeout: 5_000 });
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Companies' }).click();
+  await page.getByLabel('Company name').waitFor();
+  await rest('POST', '/classes/Company', { name: `Far Co ${tag}` }, me.token);
+  await page.getByRole('link', { name: `Far Co ${tag}` }).waitFor({ timeout: 5_000 });
+  await context.close();
+});

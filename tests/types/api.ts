@@ -147,12 +147,13 @@ export async function typed(): Promise<void> {
   // @ts-expect-error: Contact has no field contact
   await crm.getContact('c1', ['contact']);
 
-  // Live queries follow Deal and Activity queries only, each as its own type.
-  // @ts-expect-error: the server streams Deal and Activity only
-  live.subscribe(crm.contacts(), () => {});
+  // Live queries follow every CRM class, each as its own type.
+  live.subscribe(crm.contacts(), (e) => e.object.objectId);
+  live.subscribe(crm.companies(), (e) => e.object.objectId);
+  // @ts-expect-error: a Contact event has no title
+  live.subscribe(crm.contacts(), (e) => e.kind === 'create' && e.object.title);
   // @ts-expect-error: a Contact query where an Activity query belongs
   useLiveQuery<Activity>({ query: (c) => c.contacts() });
-  // @ts-expect-error: the server streams Deal and Activity only
   useLiveQuery({ query: (c) => c.contacts() });
   useLiveQuery<Activity>({ query: (c) => c.activities() });
 

@@ -60,12 +60,6 @@ impl CrmClass {
     pub fn schema(self) -> &'static ClassSchema {
         with_model!(self, T => T::SCHEMA)
     }
-
-    /// Whether the server publishes Live Query events for it (backend/server.js's
-    /// `liveQuery.classNames`).
-    pub fn is_live(self) -> bool {
-        matches!(self, CrmClass::Deal | CrmClass::Activity)
-    }
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 import { LiveQueryClient, LocalStore, Pipeline, SearchIndex, type CrmClient } from 'crm-wasm';
 import { describeError } from './crm';
 import { activitiesChanged } from './activities';
+import { changedElsewhere, type ListedClass } from './otherTabs';
 import { refName } from '../lib/format';
 
 export interface WorkspaceState {
@@ -105,6 +106,15 @@ export class Workspace {
         clearTimeout(soon);
         soon = setTimeout(() => { if (!this.closed) activitiesChanged(); }, 300);
       });
+      // Contacts and companies changed on another device or by a colleague: their lists read
+      // again, once for a burst (an import elsewhere sends hundreds of events).
+      const later: Partial<Record<ListedClass, ReturnType<typeof setTimeout>>> = {};
+      const changed = (className: ListedClass) => () => {
+        clearTimeout(later[className]);
+        later[className] = setTimeout(() => { if (!this.closed) changedElsewhere(className); }, 300);
+      };
+      this.live.subscribe(this.client.contacts(), changed('Contact'));
+      this.live.subscribe(this.client.companies(), changed('Company'));
       this.set({ loaded: 'live', error: undefined });
       this.pin();
     } catch (err) {

@@ -12,4 +12,4 @@ pub(crate) mod sim;
 pub use catch_up::{Version, Versions};
 pub use driver::{Driver, LiveEnv, LiveSink, LiveSocket, SocketEvent};
 pub use machine::{Action, CatchUp, LiveEvent, LiveEventKind, LiveMachine, LiveStatus};
-pub use route::{check_live, event_json, pin_change, LiveOptions, PinChange, PipelineFeed};
+pub use route::{event_json, pin_change, LiveOptions, PinChange, PipelineFeed};

@@ -60,17 +60,6 @@ impl LiveOptions {
     }
 }
 
-/// Whether Live Queries are enabled for `class` on the server (an error if not).
-pub fn check_live(class: CrmClass) -> Result<()> {
-    if class.is_live() {
-        Ok(())
-    } else {
-        Err(CrmError::InvalidInput(
-            "Live Queries are enabled for Deal and Activity".into(),
-        ))
-    }
-}
-
 /// An event's object (or original) in the JS shape, decoded as the class's model so bad data
 /// from the server is an error, not a surprise; a caught-up delete carries only the id.
 pub fn object_json(class: CrmClass, event: &LiveEvent, v: &Value) -> Result<Value> {
@@ -252,7 +241,6 @@ mod tests {
             event_json(CrmClass::Deal, &gone).unwrap()["object"]["objectId"],
             "d"
         );
-        assert!(check_live(CrmClass::Company).is_err() && check_live(CrmClass::Deal).is_ok());
     }
 
     #[test]

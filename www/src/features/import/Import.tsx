@@ -1,7 +1,9 @@
 // CSV import of companies, contacts or deals: pick a file, map its columns to fields, check the
 // rows (a preview, errors in words, duplicates against the server and within the file), then
 // import with a progress bar. Importing the same file again, or again after a cut connection,
-// creates nothing twice: every row has an import id (plan.ts) used as its objectId.
+// creates nothing twice: every row has an import id (plan.ts) used as its objectId. A contact or
+// deal file naming companies the server lacks creates them first (the preview names them), each
+// once, under an id of its name.
 import { useState } from 'react';
 import Papa from 'papaparse';
 import { Alert, Badge, Button, FileInput, Group, List, NativeSelect, Paper, Progress, SegmentedControl, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
@@ -10,7 +12,7 @@ import { PageHeader } from '../../components/PageHeader';
 import { useSession } from '../../data/context';
 import { describeError } from '../../data/crm';
 import { plural } from '../../lib/format';
-import { cleanCell, FIELDS, guessMapping, importIds, planRows, type ImportKind, type Mapping, type PlannedRow } from './plan';
+import { cleanCell, companyImportIds, FIELDS, guessMapping, importIds, planRows, unknownCompanies, type ImportKind, type ImportPlan, type Mapping } from './plan';
 import { importKey } from '../../data/settings';
 import { loadExisting, runImport, type ImportOutcome } from './run';
 
@@ -61,6 +63,8 @@ function parseFile(file: File): Promise<Parsed> {
 }
 
 const MAX_LISTED = 200;
+/** How many of the new companies the preview names. */
+const MAX_COMPANIES_NAMED = 10;
 
 /** Scrolls an element into view when it mounts (a stable ref callback: once, not per render). */
 const intoView = (el: HTMLElement | null) => el?.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
@@ -70,7 +74,7 @@ export function Import() {
   const [kind, setKind] = useState<ImportKind>('Contact');
   const [parsed, setParsed] = useState<Parsed>();
   const [mapping, setMapping] = useState<Mapping>({});
-  const [plan, setPlan] = useState<PlannedRow[]>();
+  const [plan, setPlan] = useState<ImportPlan>();
   const [busy, setBusy] = useState<'checking' | 'importing'>();
   const [progress, setProgress] = useState<{ done: number; total: number }>();
   const [outcome, setOutcome] = useState<ImportOutcome>();
@@ -108,12 +112,13 @@ export function Import() {
     setBusy('checking');
     try {
       const userId = user.objectId;
-      const [existing, ids, earlierIds] = await Promise.all([
-        loadExisting(client, kind, userId),
-        importKey(client, userId).then((key) => importIds(userId, kind, parsed.rows, mapping, key)),
+      const [existing, key] = await Promise.all([loadExisting(client, kind, userId), importKey(client, userId)]);
+      const [ids, earlierIds, companyIds] = await Promise.all([
+        importIds(userId, kind, parsed.rows, mapping, key),
         importIds(userId, kind, parsed.rows, mapping),
+        companyImportIds(userId, unknownCompanies(kind, parsed.rows, mapping, existing), key),
       ]);
-      setPlan(planRows(kind, parsed.rows, mapping, ids, existing, parsed.lines, earlierIds));
+      setPlan(planRows(kind, parsed.rows, mapping, ids, existing, parsed.lines, earlierIds, companyIds));
     } catch (err) {
       setError(describeError(err));
     } finally {
@@ -135,10 +140,13 @@ export function Import() {
   }
 
   const required = FIELDS[kind].find((f) => f.required)!;
-  const toImport = plan?.filter((r) => r.object) ?? [];
-  const errors = plan?.filter((r) => r.error) ?? [];
-  const duplicates = plan?.filter((r) => r.duplicate) ?? [];
-  const already = plan?.filter((r) => r.alreadyImported) ?? [];
+  const rows = plan?.rows ?? [];
+  const toImport = rows.filter((r) => r.object);
+  const errors = rows.filter((r) => r.error);
+  const duplicates = rows.filter((r) => r.duplicate);
+  const already = rows.filter((r) => r.alreadyImported);
+  const newCompanies = plan?.companies ?? [];
+  const companyField = FIELDS[kind].find((f) => f.key === 'company');
   const problems = [...errors, ...duplicates].sort((a, b) => a.line - b.line);
   const shownFields = FIELDS[kind].filter((f) => mapping[f.key]);
 
@@ -187,6 +195,16 @@ export function Import() {
               <Badge color="red" variant="light">{errors.length} with errors</Badge>
               <Badge color="gray" variant="light">{already.length} already imported</Badge>
             </Group>
+            {newCompanies.length > 0 && (
+              <Alert color="blue" variant="light" mb="sm" data-testid="import-new-companies">
+                <Text size="sm">
+                  <b>{plural(newCompanies.length, 'new company', 'new companies')} will be created:</b>{' '}
+                  {newCompanies.slice(0, MAX_COMPANIES_NAMED).map((c) => c.object.name).join(', ')}
+                  {newCompanies.length > MAX_COMPANIES_NAMED && ` and ${newCompanies.length - MAX_COMPANIES_NAMED} more`}
+                </Text>
+                <Text size="xs" c="dimmed" mt={4}>No company has these names yet; the rows naming them are linked to the new companies. To import the rows without their companies, set {companyField?.label} to “— not imported —” above.</Text>
+              </Alert>
+            )}
             {toImport.length > 0 && (
               <div className="table-wrap">
                 <Table verticalSpacing={4} fz="sm" aria-label="Rows to import">
@@ -195,7 +213,12 @@ export function Import() {
                     {toImport.slice(0, 10).map((r) => (
                       <Table.Tr key={r.line}>
                         <Table.Td>{r.line}</Table.Td>
-                        {shownFields.map((f) => <Table.Td key={f.key}>{cleanCell(parsed?.rows[parsed.lines.indexOf(r.line)]?.[mapping[f.key]])}</Table.Td>)}
+                        {shownFields.map((f) => (
+                          <Table.Td key={f.key}>
+                            {cleanCell(parsed?.rows[parsed.lines.indexOf(r.line)]?.[mapping[f.key]])}
+                            {f.key === 'company' && r.newCompany && <Badge ml={6} size="xs" variant="light" color="blue">new</Badge>}
+                          </Table.Td>
+                        ))}
                       </Table.Tr>
                     ))}
                   </Table.Tbody>
@@ -216,7 +239,7 @@ export function Import() {
             )}
             <Group mt="md">
               <Button leftSection={<IconFileImport size={16} />} onClick={start} loading={busy === 'importing'} disabled={toImport.length === 0 || !!busy || !!outcome}>
-                Import {plural(toImport.length, 'row', 'rows')}
+                Import {plural(toImport.length, 'row', 'rows')}{newCompanies.length > 0 && ` and ${plural(newCompanies.length, 'new company', 'new companies')}`}
               </Button>
             </Group>
             {progress && (
@@ -231,6 +254,7 @@ export function Import() {
                 // Below the preview, it can be out of sight: brought into view once shown.
                 ref={intoView}>
                 <Text size="sm">Created {outcome.created}. Already there: {outcome.alreadyThere}. Failed: {outcome.failed.length}.</Text>
+                {newCompanies.length > 0 && <Text size="sm" data-testid="import-outcome-companies">New companies: created {outcome.companies.created}, already there {outcome.companies.alreadyThere}, failed {outcome.companies.failed}.</Text>}
                 {outcome.failed.slice(0, MAX_LISTED).map((f) => <Text key={f.line} size="sm">Line {f.line}: {f.error}</Text>)}
                 {outcome.failed.length > 0 && <Button mt="sm" size="xs" variant="light" onClick={check}>Check again and import the rest</Button>}
               </Alert>

@@ -99,6 +99,25 @@ export interface PlannedRow {
   duplicate?: string;
   /** Imported before (same row, same user): nothing to do. */
   alreadyImported?: boolean;
+  /** The folded name of the new company (in the plan's `companies`) the row's object links to. */
+  newCompany?: string;
+}
+
+/** A company the import creates because rows name it and the server has none of that name. */
+export interface PlannedCompany {
+  /** Its folded name (what rows and the server's names are compared by). */
+  key: string;
+  /** The company to create: the name as first written by a row that is imported, the objectId
+   * deterministic (see companyImportIds). */
+  object: Company;
+  /** The lines of the rows that link to it. */
+  lines: number[];
+}
+
+export interface ImportPlan {
+  rows: PlannedRow[];
+  /** The companies to create before the rows, in the order the file first names them. */
+  companies: PlannedCompany[];
 }
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -140,14 +159,37 @@ const MAX_FIELD: Record<string, number> = {
 
 const quote = (s: string) => `“${s.length > 60 ? `${s.slice(0, 60)}…` : s}”`;
 
+/** The folded company names the rows of a contact or deal file name that the server has no
+ * company of (each once, in the order of the file): the companies an import may create. */
+export function unknownCompanies(kind: ImportKind, rows: Record<string, string>[], mapping: Mapping, existing: Existing): string[] {
+  if (kind === 'Company' || !mapping.company) return [];
+  const out = new Set<string>();
+  for (const row of rows) {
+    const key = fold(cleanCell(row[mapping.company]));
+    if (key && !existing.companiesByName.has(key)) out.add(key);
+  }
+  return [...out];
+}
+
 /** Turns the mapped rows into objects, errors and duplicates. `ids` are the rows' import ids
  * (see importIds), in order; `existing` what the server holds; `earlierIds` the ids the same
- * rows had before the user's import key (an import made then is still recognised). */
-export function planRows(kind: ImportKind, rows: Record<string, string>[], mapping: Mapping, ids: string[], existing: Existing, lines?: number[], earlierIds?: string[]): PlannedRow[] {
+ * rows had before the user's import key (an import made then is still recognised).
+ * `companyIds` (folded name -> id, see companyImportIds) are the ids of the companies a contact
+ * or deal row may name that the server does not have: such a row plans that company too (once
+ * across the file) and links to it. Without them, such a row is refused. */
+export function planRows(kind: ImportKind, rows: Record<string, string>[], mapping: Mapping, ids: string[], existing: Existing, lines?: number[], earlierIds?: string[], companyIds?: Map<string, string>): ImportPlan {
   const seenEmail = new Map<string, number>();
   const seenName = new Map<string, number>();
   const seenSite = new Map<string, number>();
-  return rows.map((row, i) => {
+  const companies = new Map<string, PlannedCompany>();
+  /** A row to import that links to a new company: the company is planned (or told the row's line). */
+  const linking = (line: number, key: string, name: string, planned: PlannedRow): PlannedRow => {
+    const c = companies.get(key);
+    if (c) c.lines.push(line);
+    else companies.set(key, { key, object: { objectId: companyIds!.get(key)!, name }, lines: [line] });
+    return { ...planned, newCompany: key };
+  };
+  const planned = rows.map((row, i): PlannedRow => {
     // The row's line in the file (blank rows skipped before it keep their numbers).
     const line = lines?.[i] ?? i + 2;
     const get = (key: string) => (mapping[key] ? cleanCell(row[mapping[key]]) : '');
@@ -178,11 +220,19 @@ export function planRows(kind: ImportKind, rows: Record<string, string>[], mappi
       return { line, object: company };
     }
     let company: Contact['company'];
+    /** The folded name of the new company the row names, if it does. */
+    let newCompany: string | undefined;
     if (get('company')) {
-      const cid = existing.companiesByName.get(fold(get('company')));
-      if (!cid) problems.push(`there is no company named ${quote(get('company'))} (import companies first, or do not import this column)`);
-      else company = { className: 'Company', objectId: cid };
+      const key = fold(get('company'));
+      const cid = existing.companiesByName.get(key);
+      if (cid) company = { className: 'Company', objectId: cid };
+      else if (companyIds?.has(key)) {
+        if (get('company').length > MAX_CHARS.name) problems.push(`the company name is longer than ${formatNumber(MAX_CHARS.name)} characters`);
+        newCompany = key;
+        company = { className: 'Company', objectId: companyIds.get(key)! };
+      } else problems.push(`there is no company named ${quote(get('company'))} (import companies first, or do not import this column)`);
     }
+    const done = (object: ImportObject): PlannedRow => (newCompany ? linking(line, newCompany, get('company'), { line, object }) : { line, object });
     if (kind === 'Contact') {
       const email = get('email');
       if (email && !EMAIL.test(email)) problems.push(`${quote(email)} is not an e-mail address`);
@@ -194,7 +244,7 @@ export function planRows(kind: ImportKind, rows: Record<string, string>[], mappi
         seenEmail.set(key, line);
       }
       const contact: Contact = { objectId: id, name: get('name'), email: email || undefined, phone: opt('phone'), company, notes: opt('notes') };
-      return { line, object: contact };
+      return done(contact);
     }
     // Deal
     let amount: number | undefined;
@@ -225,9 +275,13 @@ export function planRows(kind: ImportKind, rows: Record<string, string>[], mappi
     }
     if (problems.length > 0) return refused();
     const deal: Deal = { objectId: id, title: get('title'), amount, stage, expectedCloseDate, company, contact, notes: opt('notes') };
-    return { line, object: deal };
+    return done(deal);
   });
+  return { rows: planned, companies: [...companies.values()] };
 }
+
+/** An import id from its hash: "i" and 24 hex digits. */
+const hex = (d: ArrayBuffer) => `i${[...new Uint8Array(d).slice(0, 12)].map((b) => b.toString(16).padStart(2, '0')).join('')}`;
 
 /** One import id per row: a hash of the user's import key, the user, the class, the row's
  * mapped values and how many identical rows came before it. The same file (or the same rows in
@@ -250,9 +304,19 @@ export async function importIds(userId: string, kind: ImportKind, rows: Record<s
   const out: string[] = [];
   for (let i = 0; i < inputs.length; i += 1000) {
     const digests = await Promise.all(inputs.slice(i, i + 1000).map((b) => crypto.subtle.digest('SHA-256', b)));
-    for (const d of digests) out.push(`i${[...new Uint8Array(d).slice(0, 12)].map((b) => b.toString(16).padStart(2, '0')).join('')}`);
+    for (const d of digests) out.push(hex(d));
   }
   return out;
+}
+
+/** The id of the company an import creates for a name no company has: a hash of the user's
+ * import key, the user, the class and the folded name, so every file of the user naming it
+ * (and the same file after a cut-off run) links to the same company, created once. Unlike a
+ * row's id, it leaves out everything but the name: two files naming "Acme" mean one company. */
+export async function companyImportIds(userId: string, keys: string[], key: string): Promise<Map<string, string>> {
+  const enc = new TextEncoder();
+  const digests = await Promise.all(keys.map((k) => crypto.subtle.digest('SHA-256', enc.encode(`${key}\n${userId}\nCompany\nby name\n${k}`))));
+  return new Map(keys.map((k, i) => [k, hex(digests[i])]));
 }
 
 export const foldKey = fold;

@@ -1,10 +1,11 @@
 // CSV import against the server: what it already holds (for duplicates, links and rows
 // imported before), then the creates, in chunks through /batch with the client's exactly-once
-// creates (client-chosen objectIds: the rows' import ids), reporting progress.
+// creates (client-chosen objectIds: the rows' import ids), reporting progress. The companies a
+// contact or deal file names that the server lacks are created first, the same way.
 import type { BatchResult, Company, Contact, CrmClient, Deal } from 'crm-wasm';
 import { describeError } from '../../data/crm';
 import { tellOtherTabs } from '../../data/otherTabs';
-import { emptyExisting, foldKey, websiteKey, type Existing, type ImportKind, type ImportObject, type PlannedRow } from './plan';
+import { emptyExisting, foldKey, websiteKey, type Existing, type ImportKind, type ImportObject, type ImportPlan } from './plan';
 
 /** Whether `o` was created by `userId`. Import ids are hashes of the user and the row, so another
  * user who guesses a row can create an object under its id first (and assign it to this user, so
@@ -44,6 +45,8 @@ export interface ImportOutcome {
   alreadyThere: number;
   /** Rows that failed, with the reason in words. */
   failed: { line: number; error: string }[];
+  /** The new companies of the plan: created, already there (an earlier, cut-off run), failed. */
+  companies: { created: number; alreadyThere: number; failed: number };
 }
 
 const CHUNK = 250;
@@ -77,45 +80,76 @@ async function ownIds(client: CrmClient, kind: ImportKind, ids: string[], userId
   return own;
 }
 
-/** Creates the planned rows' objects; `onProgress(done, total)` after each chunk. A row whose id
- * the server already holds counts as imported before only if this user created that object. */
-export async function runImport(client: CrmClient, kind: ImportKind, rows: PlannedRow[], userId: string, onProgress: (done: number, total: number) => void): Promise<ImportOutcome> {
-  const todo = rows.filter((r) => r.object);
-  const outcome: ImportOutcome = { created: 0, alreadyThere: 0, failed: [] };
-  const taken: PlannedRow[] = [];
-  const chunks: PlannedRow[][] = [];
-  for (let i = 0; i < todo.length; i += CHUNK) chunks.push(todo.slice(i, i + CHUNK));
-  let done = 0;
-  onProgress(0, todo.length);
+/** What creating some objects of a class came to: the index of each one that failed, with the
+ * reason in words, and how many were created and were there already. */
+interface Saved {
+  created: number;
+  alreadyThere: number;
+  failed: Map<number, string>;
+}
+
+/** Creates `objects` in chunks through /batch, `onChunk(n)` after each chunk of n. An object whose
+ * id the server already holds counts as there already only if this user created it (else it
+ * fails with `takenError`). */
+async function createAll(client: CrmClient, kind: ImportKind, objects: ImportObject[], userId: string, takenError: string, onChunk: (n: number) => void): Promise<Saved> {
+  const saved: Saved = { created: 0, alreadyThere: 0, failed: new Map() };
+  const taken: number[] = [];
+  const chunks: number[][] = [];
+  for (let i = 0; i < objects.length; i += CHUNK) chunks.push(Array.from({ length: Math.min(CHUNK, objects.length - i) }, (_, j) => i + j));
   let next = 0;
   const worker = async () => {
     while (next < chunks.length) {
       const chunk = chunks[next++];
       let results: BatchResult<ImportObject>[];
       try {
-        results = await saveAll(client, kind, chunk.map((r) => r.object!));
+        results = await saveAll(client, kind, chunk.map((i) => objects[i]));
       } catch (err) {
         const error = describeError(err);
         results = chunk.map(() => ({ ok: false, error: { code: 'NETWORK_ERROR', message: error } as never }));
       }
-      results.forEach((r, i) => {
-        if (r.ok) outcome.created++;
-        else if (r.error.code === 'DUPLICATE_VALUE') taken.push(chunk[i]);
-        else outcome.failed.push({ line: chunk[i].line, error: describeError(r.error) });
+      results.forEach((r, j) => {
+        if (r.ok) saved.created++;
+        else if (r.error.code === 'DUPLICATE_VALUE') taken.push(chunk[j]);
+        else saved.failed.set(chunk[j], describeError(r.error));
       });
-      done += chunk.length;
-      onProgress(done, todo.length);
+      onChunk(chunk.length);
     }
   };
   await Promise.all(Array.from({ length: PARALLEL }, worker));
-  if (outcome.created > 0) tellOtherTabs(kind);
+  if (saved.created > 0) tellOtherTabs(kind);
   if (taken.length > 0) {
-    const own = await ownIds(client, kind, taken.map((r) => r.object!.objectId!), userId);
-    for (const r of taken) {
-      if (own.has(r.object!.objectId!)) outcome.alreadyThere++;
-      else outcome.failed.push({ line: r.line, error: 'not imported: a record of another user already has this row’s import id' });
+    const own = await ownIds(client, kind, taken.map((i) => objects[i].objectId!), userId);
+    for (const i of taken) {
+      if (own.has(objects[i].objectId!)) saved.alreadyThere++;
+      else saved.failed.set(i, takenError);
     }
   }
+  return saved;
+}
+
+/** Creates the plan's new companies, then its rows' objects; `onProgress(done, total)` after each
+ * chunk (both counted). A row that links to a new company that could not be created is not
+ * sent: it fails, with the company's reason. */
+export async function runImport(client: CrmClient, kind: ImportKind, plan: ImportPlan, userId: string, onProgress: (done: number, total: number) => void): Promise<ImportOutcome> {
+  const todo = plan.rows.filter((r) => r.object);
+  const total = plan.companies.length + todo.length;
+  let done = 0;
+  const progress = (n: number) => onProgress((done += n), total);
+  onProgress(0, total);
+  const outcome: ImportOutcome = { created: 0, alreadyThere: 0, failed: [], companies: { created: 0, alreadyThere: 0, failed: 0 } };
+
+  const companies = await createAll(client, 'Company', plan.companies.map((c) => c.object), userId, 'a record of another user already has its import id', progress);
+  outcome.companies = { created: companies.created, alreadyThere: companies.alreadyThere, failed: companies.failed.size };
+  /** Folded name -> why that new company is not there. */
+  const missing = new Map([...companies.failed].map(([i, error]) => [plan.companies[i].key, `the new company “${plan.companies[i].object.name}” could not be created: ${error}`]));
+  const send = todo.filter((r) => !(r.newCompany && missing.has(r.newCompany)));
+  for (const r of todo) if (r.newCompany && missing.has(r.newCompany)) outcome.failed.push({ line: r.line, error: `not imported: ${missing.get(r.newCompany)}` });
+  progress(todo.length - send.length);
+
+  const rows = await createAll(client, kind, send.map((r) => r.object!), userId, 'not imported: a record of another user already has this row’s import id', progress);
+  outcome.created = rows.created;
+  outcome.alreadyThere = rows.alreadyThere;
+  for (const [i, error] of rows.failed) outcome.failed.push({ line: send[i].line, error });
   outcome.failed.sort((a, b) => a.line - b.line);
   return outcome;
 }

@@ -1,6 +1,7 @@
 // CSV import and export: a file with bad rows and duplicates (errors in words, nothing bad
 // created), the same file again (nothing created twice), a cut connection in the middle of an
-// import and the retry (each row created once), and the export of a filtered list.
+// import and the retry (each row created once), companies a file names that do not exist
+// (created once, linked, through a cut connection too), and the export of a filtered list.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
@@ -128,6 +129,116 @@ test('import deals through a cut connection: the retry creates each row once', a
   // Its card shows the amount as imported, cents and all (it was rounded to $1,201).
   await page.getByRole('link', { name: 'Pipeline' }).click();
   await page.getByText('$1,200.50').first().waitFor({ timeout: 15_000 });
+  await context.close();
+});
+
+async function all(className, token) {
+  return (await rest('GET', `/classes/${className}?limit=1000`, undefined, token)).results;
+}
+
+test('import contacts naming companies the server lacks: each created once and linked; the same file again creates nothing', async () => {
+  const me = await signUp('importco');
+  const existing = await rest('POST', '/classes/Company', { name: 'Existing Co' }, me.token);
+  const csv = [
+    'Name,Email,Organization',
+    'Ann Acme,ann@x.test,Acme',
+    'Bob Acme,bob@x.test,ACME ', // the same company: its name folded
+    'Cat Existing,cat@x.test,existing co', // a company the server has: linked, not created
+    'Dan Globex,dan@x.test,Globex',
+    'Eve Nobody,eve@x.test,',
+    'Bad Mail,not-an-email,Initech', // refused, so its company is not created either
+    'Fay Émigré,fay@x.test,Émile & Sons',
+    'Gus Acme,gus@x.test,acme',
+  ].join('\n');
+  const { context, page, errors } = await logInToBoard(app, me);
+  await page.getByRole('link', { name: 'Import' }).click();
+  await chooseFile(page, 'Contacts', 'crm-export.csv', csv);
+  await page.getByRole('button', { name: 'Check rows' }).click();
+  await summary(page).filter({ hasText: '7 to import' }).waitFor({ timeout: 15_000 });
+  assert.match(await summary(page).textContent(), /1 with errors/);
+  // Before anything is written, the preview names the companies it will create (as first written).
+  const told = page.getByTestId('import-new-companies');
+  assert.match(await told.textContent(), /3 new companies will be created: Acme, Globex, Émile & Sons/);
+  assert.match(await page.getByTestId('import-problems').textContent(), /Line 7: “not-an-email” is not an e-mail address/);
+  // The column can still be left out: then no company is created and the rows are not linked.
+  await page.getByLabel('Company (name)').selectOption('');
+  await page.getByRole('button', { name: 'Check rows' }).click();
+  await summary(page).filter({ hasText: '7 to import' }).waitFor({ timeout: 15_000 });
+  assert.equal(await told.count(), 0);
+  await page.getByLabel('Company (name)').selectOption('Organization');
+  await page.getByRole('button', { name: 'Check rows' }).click();
+  await told.waitFor({ timeout: 15_000 });
+  assert.equal(await count('Company', me.token), 1, 'nothing written before the import');
+
+  await page.getByRole('button', { name: 'Import 7 rows and 3 new companies' }).click();
+  const outcome = page.getByTestId('import-outcome');
+  await outcome.filter({ hasText: 'Created 7. Already there: 0. Failed: 0.' }).waitFor({ timeout: 20_000 });
+  assert.match(await outcome.textContent(), /New companies: created 3, already there 0, failed 0\./);
+  const companies = await all('Company', me.token);
+  assert.deepEqual(companies.map((c) => c.name).sort(), ['Acme', 'Existing Co', 'Globex', 'Émile & Sons']);
+  const companyId = Object.fromEntries(companies.map((c) => [c.name, c.objectId]));
+  assert.equal(companyId['Existing Co'], existing.objectId);
+  const linked = Object.fromEntries((await all('Contact', me.token)).map((c) => [c.name, c.company?.objectId ?? null]));
+  assert.deepEqual(linked, {
+    'Ann Acme': companyId.Acme, 'Bob Acme': companyId.Acme, 'Gus Acme': companyId.Acme, 'Cat Existing': existing.objectId,
+    'Dan Globex': companyId.Globex, 'Eve Nobody': null, 'Fay Émigré': companyId['Émile & Sons'],
+  });
+
+  // The same file again: every row is known, no company is new, nothing is created.
+  await page.reload();
+  await chooseFile(page, 'Contacts', 'crm-export.csv', csv);
+  await page.getByRole('button', { name: 'Check rows' }).click();
+  await summary(page).filter({ hasText: '0 to import' }).waitFor({ timeout: 15_000 });
+  assert.match(await summary(page).textContent(), /7 already imported/);
+  assert.equal(await told.count(), 0);
+  assert.equal(await page.getByRole('button', { name: 'Import 0 rows' }).isDisabled(), true);
+  assert.equal(await count('Company', me.token), 4);
+  assert.equal(await count('Contact', me.token), 7);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('import deals naming a new company through a cut connection: the company is created once and the retry links to it', async () => {
+  const me = await signUp('importcocut');
+  const csv = [
+    'Title,Amount,Organization,Contact',
+    'Co cut A,10,Initrode,',
+    'Co cut B,20,initrode,',
+    'Co cut C,30,Initrode,Nobody Known', // a deal's unknown contact is still an error
+  ].join('\n');
+  const { context, page, errors } = await logInToBoard(app, me);
+  await page.getByRole('link', { name: 'Import' }).click();
+  await chooseFile(page, 'Deals', 'co-deals.csv', csv);
+  await page.getByRole('button', { name: 'Check rows' }).click();
+  await summary(page).filter({ hasText: '2 to import' }).waitFor({ timeout: 15_000 });
+  assert.match(await page.getByTestId('import-problems').textContent(), /Line 4: there is no contact with the e-mail or name “Nobody Known”/);
+  assert.match(await page.getByTestId('import-new-companies').textContent(), /1 new company will be created: Initrode/);
+
+  // The first /batch (the new company) reaches the server, its answer is lost, and every other
+  // request is cut: the rows naming the company are not sent.
+  let forwarded = 0;
+  await page.route('**/parse/batch', async (route) => {
+    if (forwarded++ === 0) await route.fetch();
+    await route.abort('connectionreset');
+  });
+  await page.getByRole('button', { name: 'Import 2 rows and 1 new company' }).click();
+  const outcome = page.getByTestId('import-outcome');
+  await outcome.filter({ hasText: 'Created 0. Already there: 0. Failed: 2.' }).waitFor({ timeout: 30_000 });
+  assert.match(await outcome.textContent(), /Line 2: not imported: the new company “Initrode” could not be created: Cannot reach the server/);
+  assert.equal(await count('Company', me.token), 1, 'the server did create the company');
+  assert.equal(await count('Deal', me.token), 0);
+
+  // The connection is back: the company is found by its name, linked, not created again.
+  await page.unroute('**/parse/batch');
+  await page.getByRole('button', { name: 'Check again and import the rest' }).click();
+  await summary(page).filter({ hasText: '2 to import' }).waitFor({ timeout: 15_000 });
+  assert.equal(await page.getByTestId('import-new-companies').count(), 0);
+  await page.getByRole('button', { name: 'Import 2 rows' }).click();
+  await outcome.filter({ hasText: 'Created 2. Already there: 0. Failed: 0.' }).waitFor({ timeout: 20_000 });
+  const companies = await all('Company', me.token);
+  assert.deepEqual(companies.map((c) => c.name), ['Initrode']);
+  assert.deepEqual((await all('Deal', me.token)).map((d) => d.company?.objectId), [companies[0].objectId, companies[0].objectId]);
+  assert.deepEqual(errors, []);
   await context.close();
 });
 

@@ -238,7 +238,8 @@ export function Import() {
               </>
             )}
             <Group mt="md">
-              <Button leftSection={<IconFileImport size={16} />} onClick={start} loading={busy === 'importing'} disabled={toImport.length === 0 || !!busy || !!outcome}>
+              {/* Its label wraps: with the new companies it is wider than a phone. */}
+              <Button leftSection={<IconFileImport size={16} />} h="auto" mih={36} py={6} styles={{ label: { whiteSpace: 'normal', textAlign: 'left', lineHeight: 1.3 } }} onClick={start} loading={busy === 'importing'} disabled={toImport.length === 0 || !!busy || !!outcome}>
                 Import {plural(toImport.length, 'row', 'rows')}{newCompanies.length > 0 && ` and ${plural(newCompanies.length, 'new company', 'new companies')}`}
               </Button>
             </Group>

@@ -1,6 +1,7 @@
 // CSV import as plain data: the fields each class takes, guessing the column mapping, turning
-// mapped rows into objects with errors in words, and finding duplicates (against what the
-// server already holds and within the file). No React and no network here; Import.tsx and
+// mapped rows into objects with errors in words, finding duplicates (against what the server
+// already holds and within the file), and planning the companies a contact or deal file names
+// that the server lacks. No React and no network here; Import.tsx and
 // run.ts do those.
 import type { Company, Contact, Deal, Stage } from 'crm-wasm';
 import { MAX_AMOUNT, MAX_CHARS } from '../../lib/limits';
@@ -116,7 +117,7 @@ export interface PlannedCompany {
 
 export interface ImportPlan {
   rows: PlannedRow[];
-  /** The companies to create before the rows, in the order the file first names them. */
+  /** The companies to create before the rows, in the order the rows to import first name them. */
   companies: PlannedCompany[];
 }
 
@@ -182,7 +183,8 @@ export function planRows(kind: ImportKind, rows: Record<string, string>[], mappi
   const seenName = new Map<string, number>();
   const seenSite = new Map<string, number>();
   const companies = new Map<string, PlannedCompany>();
-  /** A row to import that links to a new company: the company is planned (or told the row's line). */
+  /** A row to import that links to a new company: the company is planned, or, planned already,
+   * told the row's line. */
   const linking = (line: number, key: string, name: string, planned: PlannedRow): PlannedRow => {
     const c = companies.get(key);
     if (c) c.lines.push(line);

@@ -291,3 +291,25 @@ test('interop: what the SDK writes crm-wasm reads, and the reverse', async () =>
     await env.close();
   }
 });
+
+test('a password is changed with the current one in the save\'s context, as an SDK user writes it', async () => {
+  const name = unique('sdkpw');
+  const u = new Parse.User();
+  u.set('username', name);
+  u.set('password', 'pw-sdk-old-1');
+  u.set('email', `${name}@example.com`);
+  await u.signUp();
+  try {
+    u.setPassword('pw-sdk-new-1');
+    await assert.rejects(u.save(), (e) => e.code === 142 && /needs the current one/.test(e.message));
+    u.setPassword('pw-sdk-new-1');
+    await assert.rejects(u.save(null, { context: { currentPassword: 'not-it-9' } }), (e) => e.code === 142 && /is wrong/.test(e.message));
+    u.setPassword('pw-sdk-new-1');
+    await u.save(null, { context: { currentPassword: 'pw-sdk-old-1' } });
+    await Parse.User.logOut();
+    const back = await Parse.User.logIn(name, 'pw-sdk-new-1');
+    assert.equal(back.id, u.id);
+  } finally {
+    await Parse.User.logOut();
+  }
+});

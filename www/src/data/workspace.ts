@@ -23,7 +23,8 @@ export class Workspace {
   readonly pipeline = new Pipeline();
   /** Global search over what this device holds (features/search feeds it). */
   readonly search = new SearchIndex();
-  readonly live: LiveQueryClient;
+  /** Made with the session of its time: a new one after a password change here (renewLive). */
+  private liveClient: LiveQueryClient;
   private current: WorkspaceState = { offlineReady: false };
   private listeners = new Set<() => void>();
   private closed = false;
@@ -32,7 +33,7 @@ export class Workspace {
   };
 
   constructor(readonly client: CrmClient, readonly userId: string) {
-    this.live = new LiveQueryClient(client);
+    this.liveClient = new LiveQueryClient(client);
     window.addEventListener('online', this.onOnline);
     LocalStore.open(client)
       .then((store) => {
@@ -53,6 +54,25 @@ export class Workspace {
     if (!local) return 0;
     if (navigator.onLine && (await local.pending()).length > 0) await local.sync().catch(() => undefined);
     return (await local.pending()).length;
+  }
+
+  get live(): LiveQueryClient {
+    return this.liveClient;
+  }
+
+  /** After the password was changed in this tab: the server ended the session the live
+   * connection was made with, and refused it for good ("log in and connect again"), so the
+   * board, the lists and the pins stopped following other devices until a reload (found by a
+   * newcomer). A new connection with the new session, and every subscription made again. */
+  renewLive() {
+    if (this.closed) return;
+    const old = this.liveClient;
+    this.liveClient = new LiveQueryClient(this.client);
+    old.close();
+    // A new state: the provider renders with the new client; the old one is freed after that.
+    this.set({});
+    setTimeout(() => old.free(), 0);
+    void this.load();
   }
 
   get isClosed(): boolean {
@@ -172,10 +192,10 @@ export class Workspace {
     this.closed = true;
     window.removeEventListener('online', this.onOnline);
     this.listeners.clear();
-    this.live.close();
+    this.liveClient.close();
     this.current.local?.close();
     // Freed last, once nothing renders from it (see closeWorkspace).
-    this.live.free();
+    this.liveClient.free();
     this.pipeline.free();
     this.search.free();
   }

@@ -170,7 +170,7 @@ function Forecast() {
 
 /** The password: the current one checked, then changed; the server ends every other session. */
 function Password() {
-  const { client } = useSession();
+  const { client, workspace } = useSession();
   const [current, setCurrent] = useState('');
   const [next, setNext] = useState('');
   const [again, setAgain] = useState('');
@@ -184,6 +184,8 @@ function Password() {
     setBusy(true);
     try {
       await client.changePassword(current, next);
+      // The live connection was made with the session that just ended.
+      workspace.renewLive();
       setCurrent('');
       setNext('');
       setAgain('');

@@ -171,6 +171,11 @@ test('global search orders numbers in titles as numbers: #2 before #10, the firs
   await page.getByTestId('search-hit').first().waitFor();
   const titles = await page.getByTestId('search-hit').evaluateAll((els) => els.map((e) => e.innerText.split('\n')[0].trim()));
   assert.deepEqual(titles, Array.from({ length: 20 }, (_, i) => `Tally ${tag} #${i + 1}`));
+  // 25 match and 20 are listed: the list says so, and no longer once the query narrows it.
+  await page.getByTestId('search-more').filter({ hasText: 'The first 20 matches are shown' }).waitFor({ timeout: 2_000 });
+  await page.getByRole('textbox', { name: 'Search deals, contacts and companies' }).fill(`tally ${tag} #2`);
+  await page.getByTestId('search-hit').first().waitFor();
+  assert.equal(await page.getByTestId('search-more').count(), 0);
   await context.close();
 });
 

@@ -12,6 +12,8 @@ import { searchSource } from './source';
 
 const ICONS = { Deal: IconTargetArrow, Contact: IconAddressBook, Company: IconBuilding } as const;
 const PATHS = { Deal: '/deals/', Contact: '/contacts/', Company: '/companies/' } as const;
+/** How many hits are listed; one more is asked for, to say when more match. */
+const SHOWN = 20;
 
 export function GlobalSearch() {
   const { workspace } = useSession();
@@ -20,10 +22,14 @@ export function GlobalSearch() {
   const [query, setQuery] = useState('');
   // Re-run the search when contacts and companies arrive.
   const loaded = useSyncExternalStore(source.subscribe, source.getVersion);
-  const hits = useMemo(() => {
+  const found = useMemo(() => {
     void loaded;
-    return source.search(query, 20);
+    return source.search(query, SHOWN + 1);
   }, [source, query, loaded]);
+  // More matched than are listed: said, or the last hit read as the last match (found by a
+  // newcomer: 31 deals matched "pilot", 20 were listed and nothing said so).
+  const more = found.length > SHOWN;
+  const hits = more ? found.slice(0, SHOWN) : found;
 
   return (
     <Spotlight.Root
@@ -69,6 +75,9 @@ export function GlobalSearch() {
             </Spotlight.Action>
           );
         })}
+        {more && (
+          <Text size="xs" c="dimmed" ta="center" py="xs" data-testid="search-more">The first {SHOWN} matches are shown: type more to narrow the search.</Text>
+        )}
         {query.trim() !== '' && hits.length === 0 && <Spotlight.Empty>No deal, contact or company matches.</Spotlight.Empty>}
         {query.trim() === '' && (
           <Spotlight.Empty>Type a name, a deal title, an e-mail, a phone number or a company.</Spotlight.Empty>

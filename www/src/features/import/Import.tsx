@@ -202,7 +202,7 @@ export function Import() {
                   {newCompanies.slice(0, MAX_COMPANIES_NAMED).map((c) => c.object.name).join(', ')}
                   {newCompanies.length > MAX_COMPANIES_NAMED && ` and ${newCompanies.length - MAX_COMPANIES_NAMED} more`}
                 </Text>
-                <Text size="xs" c="dimmed" mt={4}>No company has these names yet; the rows naming them are linked to the new companies. To import the rows without their companies, set {companyField?.label} to “— not imported —” above.</Text>
+                <Text size="xs" c="dimmed" mt={4}>{newCompanies.length === 1 ? 'No company has this name yet; the rows naming it are linked to the new company.' : 'No company has these names yet; the rows naming them are linked to the new companies.'} To import the rows without their companies, set {companyField?.label} to “— not imported —” above.</Text>
               </Alert>
             )}
             {toImport.length > 0 && (

@@ -79,3 +79,25 @@ test('the quota holds for companies, contacts and activities too', async () => {
     assert.equal(created, most, `${className}: exactly the quota created`);
   }
 });
+
+test('deletes in a transaction that is rolled back make no room (found attacking it: 3 such batches let a user keep 150 of 50 companies)', async () => {
+  const token = await newUser();
+  const made = await rest('POST', '/batch', { requests: Array.from({ length: 50 }, (_, i) => ({ method: 'POST', path: '/parse/classes/Company', body: { name: `Co ${i}` } })) }, token);
+  const ids = made.body.filter((x) => x.success).map((x) => x.success.objectId);
+  assert.equal(ids.length, 50);
+  // Each: delete 49, then a sub-request that fails, so the deletes roll back.
+  for (let round = 0; round < 3; round++) {
+    const tx = await rest('POST', '/batch', { transaction: true, requests: [
+      ...ids.slice(0, 49).map((id) => ({ method: 'DELETE', path: `/parse/classes/Company/${id}` })),
+      { method: 'PUT', path: `/parse/classes/Company/${ids[49]}`, body: { name: 123 } },
+    ] }, token);
+    assert.ok(tx.status >= 400 && tx.status < 500, JSON.stringify(tx.body));
+  }
+  const more = await rest('POST', '/batch', { requests: Array.from({ length: 20 }, (_, i) => ({ method: 'POST', path: '/parse/classes/Company', body: { name: `More ${i}` } })) }, token);
+  assert.equal(more.body.filter((x) => x.success).length, 0, 'no room was made');
+  const count = await rest('GET', '/classes/Company?count=1&limit=0', undefined, token);
+  assert.equal(count.body.count, 50, 'the quota holds');
+  // Deleting outside a transaction still makes room.
+  assert.equal((await rest('DELETE', `/classes/Company/${ids[0]}`, undefined, token)).status, 200);
+  assert.equal((await rest('POST', '/classes/Company', { name: 'in its place' }, token)).status, 201);
+});

@@ -7,7 +7,7 @@ const path = require('path');
 const express = require('express');
 const { ParseServer, ParseGraphQLServer, RedisCacheAdapter } = require('parse-server');
 const { allowCrossDomain } = require('parse-server/lib/middlewares');
-const { allDefinitions, CRM_CLASSES } = require('./schema');
+const { allDefinitions, renameIndexes, CRM_CLASSES } = require('./schema');
 const { outboxAdapter } = require('./mail-adapter');
 const { BoundedLoggerAdapter } = require('./logger');
 const { CrmPostgresAdapter, NoFilesAdapter, AMOUNT_RANGE } = require('./database-adapter');
@@ -112,7 +112,11 @@ async function main() {
     // (logger.js): Parse's own kept every client error, with its stack, for ever.
     loggerAdapter: new BoundedLoggerAdapter({ logsFolder, logLevel, silent }),
   });
-  await oneStartAtATime(databaseAdapter._client, () => api.start());
+  await oneStartAtATime(databaseAdapter._client, async () => {
+    // Index names that were shared by two tables, put right before Parse migrates (schema.js).
+    await renameIndexes(databaseAdapter._client);
+    await api.start();
+  });
 
   const app = express();
   app.disable('x-powered-by');

@@ -4,7 +4,8 @@
 // batches; nothing else of the server is scaled.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { APP, unique, useStrictServer } from './harness.mjs';
+import { execFileSync } from 'node:child_process';
+import { APP, PG_PORT, unique, useStrictServer } from './harness.mjs';
 
 const strict = useStrictServer(71, 'quota', { CRM_QUOTA_SCALE: '0.001' });
 const DEALS = 100;
@@ -100,4 +101,12 @@ test('deletes in a transaction that is rolled back make no room (found attacking
   // Deleting outside a transaction still makes room.
   assert.equal((await rest('DELETE', `/classes/Company/${ids[0]}`, undefined, token)).status, 200);
   assert.equal((await rest('POST', '/classes/Company', { name: 'in its place' }, token)).status, 201);
+});
+
+test('the quota count has an index on each class (found attacking it: index names are per database in PostgreSQL, so Company, Deal and Activity lost theirs to Contact\'s and counted by scanning the table: 160 ms at 300,000 activities, not 0.4 ms)', () => {
+  const indexes = execFileSync('psql', ['-h', '127.0.0.1', '-p', String(PG_PORT), '-U', 'postgres', '-d', 'crm', '-tAc',
+    `SELECT tablename || ' ' || indexdef FROM pg_indexes WHERE tablename IN ('Company', 'Contact', 'Deal', 'Activity')`], { encoding: 'utf8' });
+  const has = (table, column) => indexes.split('\n').some((l) => l.startsWith(`${table} `) && l.includes(`("${column}")`));
+  for (const table of ['Company', 'Contact', 'Deal', 'Activity']) assert.ok(has(table, 'createdBy'), `${table}.createdBy is indexed:\n${indexes}`);
+  for (const table of ['Deal', 'Activity']) assert.ok(has(table, 'updatedAt'), `${table}.updatedAt is indexed:\n${indexes}`);
 });

@@ -65,7 +65,8 @@ test('Won and Lost show the most recent deals first (latest close, none last); o
   assert.deepEqual((await order('Won'))[0], 'Lead Mar');
   // The list, by stage, has the same order.
   await page.getByText('List', { exact: true }).click();
-  await page.getByRole('link', { name: `Won none ${tag}` }).waitFor();
+  // The board's card links by the same name: wait for the list's row itself.
+  await page.locator('tbody tr').filter({ hasText: `Won none ${tag}` }).first().waitFor();
   const rows = await page.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => tr.querySelector('a')?.textContent.trim() ?? ''));
   const won = rows.filter((r) => r.startsWith('Won') || r.startsWith('Lead Mar')).map((r) => r.replace(/ \w+$/, ''));
   assert.deepEqual(won, ['Lead Mar', 'Won Mar', 'Won Feb', 'Won Jan', 'Won none']);

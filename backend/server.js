@@ -55,7 +55,8 @@ async function main() {
     javascriptKey,
     serverURL,
     publicServerURL: serverURL,
-    appName: 'crm-wasm',
+    // The product's name in e-mails and Parse's pages (the app's, www/src/app/Logo.tsx PRODUCT).
+    appName: env('CRM_APP_NAME', 'Tidewater CRM'),
     emailAdapter: outboxAdapter({ file: env('PARSE_OUTBOX', path.join(__dirname, '.data', 'outbox.jsonl')) }),
     verifyUserEmails: false,
     masterKeyIps: ['127.0.0.1', '::1'],

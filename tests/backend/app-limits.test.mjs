@@ -37,3 +37,11 @@ test("the app's text limits are the server's", () => {
   assert.equal(Number(source.match(/MAX_AMOUNT = ([\d.e]+)/)?.[1]), LIMITS.maxAmount);
   assert.equal(source.match(/PASSWORD_RULE = '([^']+)'/)?.[1], PASSWORD_RULE, 'the password rule in words');
 });
+
+test("e-mails and Parse's pages name the product as the app does", () => {
+  const logo = readFileSync(new URL('../../www/src/app/Logo.tsx', import.meta.url), 'utf8');
+  const server = readFileSync(new URL('../../backend/server.js', import.meta.url), 'utf8');
+  const product = logo.match(/PRODUCT = '([^']+)'/)?.[1];
+  assert.ok(product, 'the app names its product');
+  assert.equal(server.match(/appName: env\('CRM_APP_NAME', '([^']+)'\)/)?.[1], product);
+});

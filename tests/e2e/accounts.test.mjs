@@ -36,6 +36,7 @@ test('a forgotten password is reset from the log-in screen, and the new one logs
     if (!mail) await new Promise((r) => setTimeout(r, 100));
   }
   assert.ok(mail, `a reset e-mail to ${email}`);
+  assert.match(mail.subject, /Tidewater CRM/, 'the mail names the product as the app does');
   const link = mail.text.match(/https?:\/\/\S+/)[0];
   // Parse's own page for a new password.
   const reset = await context.newPage();

@@ -429,13 +429,18 @@ pub struct Session {
     pub session_token: String,
 }
 
-pub fn decode_session(mut value: Value, sent: Option<User>) -> Result<Session> {
-    let token = value
+/// The session token an answer carries (sign-up, log-in, a password change).
+pub fn session_token_in(value: &Value) -> Result<String> {
+    value
         .get("sessionToken")
         .and_then(Value::as_str)
         .filter(|t| !t.is_empty())
-        .ok_or_else(|| CrmError::MalformedResponse("no sessionToken in the answer".into()))?
-        .to_owned();
+        .map(str::to_owned)
+        .ok_or_else(|| CrmError::MalformedResponse("no sessionToken in the answer".into()))
+}
+
+pub fn decode_session(mut value: Value, sent: Option<User>) -> Result<Session> {
+    let token = session_token_in(&value)?;
     // Sign-up answers only objectId, createdAt and the token: fill in what the client sent.
     if let (Some(sent), Value::Object(map)) = (sent, &mut value) {
         map.entry("username")

@@ -94,15 +94,9 @@ impl<P: Platform> Client<P> {
         let value = self
             .send_authenticated(&rest::change_password(&id, current, new))
             .await?;
-        let session_token = value
-            .get("sessionToken")
-            .and_then(Value::as_str)
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| CrmError::MalformedResponse("no sessionToken in the answer".into()))?
-            .to_owned();
         self.set_session(Some(rest::Session {
             user,
-            session_token,
+            session_token: rest::session_token_in(&value)?,
         }));
         Ok(())
     }

@@ -13,6 +13,26 @@ import { initials } from '../../lib/format';
 import { MAX_CHARS, PASSWORD_RULE } from '../../lib/limits';
 import { STAGES } from '../../lib/stages';
 
+/** A settings form's submit: `action` runs when `ready()`, busy meanwhile, its error in words. */
+function useSubmit() {
+  const [error, setError] = useState<string>();
+  const [busy, setBusy] = useState(false);
+  const submit = (action: () => Promise<void>, ready: () => boolean = () => true) => async (e: FormEvent) => {
+    e.preventDefault();
+    setError(undefined);
+    if (!ready()) return;
+    setBusy(true);
+    try {
+      await action();
+    } catch (err) {
+      setError(describeError(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { error, busy, submit };
+}
+
 export function Settings() {
   return (
     <Stack p="md" maw={640}>
@@ -30,23 +50,13 @@ function Profile() {
   const team = useMyTeam();
   const current = team.nameOf(user.objectId) ?? '';
   const [name, setName] = useState<string>();
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const { error, busy, submit } = useSubmit();
   const value = name ?? current;
-  const save = async (e: FormEvent) => {
-    e.preventDefault();
-    setError(undefined);
-    setBusy(true);
-    try {
-      await team.team.rename(value.trim());
-      setName(undefined);
-      notifications.show({ color: 'teal', message: 'Display name saved.' });
-    } catch (err) {
-      setError(describeError(err));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const save = submit(async () => {
+    await team.team.rename(value.trim());
+    setName(undefined);
+    notifications.show({ color: 'teal', message: 'Display name saved.' });
+  });
   return (
     <Paper withBorder p="md" radius="md">
       <form onSubmit={save} aria-label="Your profile">
@@ -97,8 +107,7 @@ const CURRENCY_OPTIONS = CURRENCIES.map((c) => ({ value: c, label: `${c} · ${cu
 function Forecast() {
   const { settings, loaded, store } = useMySettings();
   const [draft, setDraft] = useState<{ currency: string; probabilities: Record<string, number | string> }>();
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const { error, busy, submit } = useSubmit();
   const form = draft ?? { currency: settings.currency, probabilities: { ...settings.probabilities } as Record<string, number> };
   const problems = STAGES.filter((s) => {
     const v = form.probabilities[s.id];
@@ -111,21 +120,11 @@ function Forecast() {
     const [before, now] = [form.probabilities[open[i]!.id], form.probabilities[s.id]];
     return typeof before === 'number' && typeof now === 'number' && now < before ? [`${s.label} (${now} %) is below ${open[i]!.label} (${before} %)`] : [];
   });
-  const save = async (e: FormEvent) => {
-    e.preventDefault();
-    setError(undefined);
-    if (problems.length) return;
-    setBusy(true);
-    try {
-      const sent = await store.save({ currency: form.currency, probabilities: form.probabilities as unknown as Probabilities });
-      setDraft(undefined);
-      notifications.show({ color: 'teal', message: sent ? 'Forecast settings saved.' : 'Forecast settings saved on this device: they go to the server when you are back online.' });
-    } catch (err) {
-      setError(describeError(err));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const save = submit(async () => {
+    const sent = await store.save({ currency: form.currency, probabilities: form.probabilities as unknown as Probabilities });
+    setDraft(undefined);
+    notifications.show({ color: 'teal', message: sent ? 'Forecast settings saved.' : 'Forecast settings saved on this device: they go to the server when you are back online.' });
+  }, () => problems.length === 0);
   return (
     <Paper withBorder p="md" radius="md">
       <form onSubmit={save} aria-label="Forecast">
@@ -174,28 +173,17 @@ function Password() {
   const [current, setCurrent] = useState('');
   const [next, setNext] = useState('');
   const [again, setAgain] = useState('');
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const { error, busy, submit } = useSubmit();
   const mismatch = again !== '' && again !== next;
-  const save = async (e: FormEvent) => {
-    e.preventDefault();
-    if (mismatch) return;
-    setError(undefined);
-    setBusy(true);
-    try {
-      await client.changePassword(current, next);
-      // The live connection was made with the session that just ended.
-      workspace.renewLive();
-      setCurrent('');
-      setNext('');
-      setAgain('');
-      notifications.show({ color: 'teal', message: 'Password changed. You stay signed in here; every other device is signed out.' });
-    } catch (err) {
-      setError(describeError(err));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const save = submit(async () => {
+    await client.changePassword(current, next);
+    // The live connection was made with the session that just ended.
+    workspace.renewLive();
+    setCurrent('');
+    setNext('');
+    setAgain('');
+    notifications.show({ color: 'teal', message: 'Password changed. You stay signed in here; every other device is signed out.' });
+  }, () => !mismatch);
   return (
     <Paper withBorder p="md" radius="md">
       <form onSubmit={save} aria-label="Password">

@@ -148,7 +148,7 @@ const CASES = [
   ['handle: livePipeline with a freed pipeline', 'INVALID_INPUT', () => { const p = new Pipeline(); p.free(); return new LiveQueryClient(ctx.client).livePipeline(p, ctx.client.deals()); }],
   ['handle: livePin with a forged handle id', 'INVALID_INPUT', () => new LiveQueryClient(ctx.client).livePin({ __crmHandle: 4e9 }, ctx.client.deals())],
   ['handle: refreshPin with a number', 'INVALID_INPUT', () => ctx.store.refreshPin(7)],
-  ['live: subscription to Company', 'INVALID_INPUT', () => new LiveQueryClient(ctx.client).subscribe(ctx.client.companies(), () => {})],
+  ['live: subscription to a query that is no query', 'INVALID_INPUT', () => new LiveQueryClient(ctx.client).subscribe({ className: 'Company' }, () => {})],
   ['live: subscription after close()', 'CLOSED', () => { const l = new LiveQueryClient(ctx.client); l.close(); return l.subscribe(ctx.client.deals(), () => {}); }],
   ['client: serverUrl not a URL', 'INVALID_INPUT', () => new CrmClient({ serverUrl: 'not a url', ...KEYS })],
   ['client: options missing appId', 'MISSING_FIELD', () => new CrmClient({ serverUrl: SERVER, javascriptKey: 'k' })],

@@ -448,8 +448,12 @@ async fn named_pins_are_kept_in_buckets_and_unpinned_exactly() {
 
 // Version 1 of the local database, written by hand the way that version's code wrote it:
 // single-field indexes and records `{objectId, json, <indexed fields>}`.
-#[wasm_bindgen::prelude::wasm_bindgen(inline_js = r#"
-export function write_v1(name, deals, op) {
+// Made at run time rather than as an `inline_js` snippet: with a snippet module of its own, this
+// file's test page intermittently never finished loading in headless Chromium (ChromeDriver:
+// "Timed out receiving message from renderer" while the page loaded its scripts; the only test
+// file with one, and the only one that hung).
+const HELPERS: &str = r#"
+function write_v1(name, deals, op) {
   return new Promise((resolve, reject) => {
     const req = indexedDB.open(name, 1);
     req.onupgradeneeded = () => {
@@ -484,7 +488,7 @@ export function write_v1(name, deals, op) {
     };
   });
 }
-export function db_shape(name) {
+function db_shape(name) {
   return new Promise((resolve, reject) => {
     const req = indexedDB.open(name);
     req.onerror = () => reject(req.error);
@@ -503,7 +507,7 @@ export function db_shape(name) {
 }
 // Damages the log of writes kept with `cls`'s stamp, as other code on the origin (or a bug)
 // could: the newest step's first change, in the way `how` names.
-export function damage_log(name, cls, how) {
+function damage_log(name, cls, how) {
   return new Promise((resolve, reject) => {
     const req = indexedDB.open(name);
     req.onerror = () => reject(req.error);
@@ -538,11 +542,30 @@ export function damage_log(name, cls, how) {
     };
   });
 }
-"#)]
-extern "C" {
-    fn write_v1(name: &str, deals: JsValue, op: &str) -> js_sys::Promise;
-    fn db_shape(name: &str) -> js_sys::Promise;
-    fn damage_log(name: &str, class: &str, how: &str) -> js_sys::Promise;
+return { write_v1, db_shape, damage_log };
+"#;
+
+fn helper(name: &str, args: &[JsValue]) -> js_sys::Promise {
+    let helpers = js_sys::Function::new_no_args(HELPERS)
+        .call0(&JsValue::NULL)
+        .unwrap();
+    let f: js_sys::Function = js_sys::Reflect::get(&helpers, &name.into())
+        .unwrap()
+        .unchecked_into();
+    let args: js_sys::Array = args.iter().collect();
+    f.apply(&JsValue::NULL, &args).unwrap().unchecked_into()
+}
+
+fn write_v1(name: &str, deals: JsValue, op: &str) -> js_sys::Promise {
+    helper("write_v1", &[name.into(), deals, op.into()])
+}
+
+fn db_shape(name: &str) -> js_sys::Promise {
+    helper("db_shape", &[name.into()])
+}
+
+fn damage_log(name: &str, class: &str, how: &str) -> js_sys::Promise {
+    helper("damage_log", &[name.into(), class.into(), how.into()])
 }
 
 #[wasm_bindgen_test]

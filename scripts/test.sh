@@ -87,7 +87,7 @@ export WASM_BINDGEN_TEST_TIMEOUT=${WASM_BINDGEN_TEST_TIMEOUT:-60}
 # went uncounted (a CI run reported one failure and 16 tests fewer, with no way to tell which).
 # (wasm-pack hands cargo's --no-fail-fast to `cargo build` too, which refuses it.)
 # A file whose page stopped answering before any test reported ("Failed to detect test as
-# having been run": ChromeDriver gives up after webdriver.json's 30 s page load) is run once
+# having been run": ChromeDriver gives up after webdriver.json's 60 s page load) is run once
 # more, and said so. Seen in Chromium on browser_local, intermittently since 2026-11-30 and in
 # two of three loads on 2026-12-01: the page never finished loading its scripts. browser_local
 # was the only test file with an inline_js snippet of its own; with its helpers made at run

@@ -847,6 +847,7 @@ function graphQLRows(document, variables) {
 // instance behind the load balancer (with a fall-back to this process's counters while Redis
 // does not answer).
 const REQUEST_LIMIT_EXCEEDED = 155;
+const INVALID_SESSION_TOKEN = 209;
 const UNSUPPORTED_SERVICE = 252;
 /** The GraphQL fields that do what a counted REST account request does. Each occurrence
  * counts (aliases run a field many times in one request); updateUser only when it sets an
@@ -1507,7 +1508,7 @@ function checkFrame(state, text, appId) {
       // Parse answers a subscription without its connection's token with an error frame on
       // every save of the class, by anyone: work for the server, and a signal of others' saves.
       if (!state.token || frame.sessionToken !== state.token) {
-        return fail('a subscription carries the sessionToken its connection was opened with', 209);
+        return fail('a subscription carries the sessionToken its connection was opened with', INVALID_SESSION_TOKEN);
       }
       // An update of an unknown requestId subscribes too: both count against the caps.
       if (requestId === undefined) return fail('requestId must be a whole number');
@@ -1610,7 +1611,6 @@ function liveEventBudgets(userOf = () => null, { perUser = LIMITS.liveEventBytes
   };
 }
 
-const INVALID_SESSION_TOKEN = 209;
 /** Whether `data`, a frame Parse's Live Query server sends, says the connection's session is
  * not (or no longer) valid: "Invalid session token", or the class-level permission's
  * "Permission denied" (every class requires a session) on an event. */

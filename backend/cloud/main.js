@@ -18,7 +18,7 @@
 // - Activity.relatedTo behaves as a Pointer for SDK, REST and GraphQL users (related-to.js).
 'use strict';
 
-const { validatedDefinitions } = require('../schema');
+const { validatedDefinitions, CRM_CLASSES } = require('../schema');
 const rules = require('../rules');
 const { rewriteActivityQuery, syncRelatedColumns } = require('./related-to');
 const sharing = require('./sharing');
@@ -26,7 +26,6 @@ const quota = require('./quota');
 const { checkCurrentPassword } = require('../guard');
 
 const { ACTIVITY_TYPES, RELATED_CLASSES, OBJECT_ID } = rules;
-const CRM_CLASSES = ['Company', 'Contact', 'Deal', 'Activity'];
 
 // A field without a rule, or a rule without a field, stops the server at start rather than
 // letting a field through unchecked.

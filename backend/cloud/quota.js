@@ -10,16 +10,14 @@
 // one process lets through between two counts), never far past it.
 'use strict';
 
-const Config = require('parse-server/lib/Config');
 const { LIMITS } = require('../rules');
+const { db, NOT_THERE } = require('./sharing');
 
 const RECOUNT_EVERY = 500;
 const RECOUNT_MS = 60_000;
-const NOT_THERE = new Set(['42P01', '42703']);
 // The test instance may shrink the bounds (CRM_QUOTA_SCALE), as it does the rate limits.
 const scale = Number(process.env.CRM_QUOTA_SCALE || '1');
 
-const db = () => Config.get(Parse.applicationId).database.adapter._client;
 const held = new Map(); // `${className}/${userId}` -> { counted: Promise<number>, since, at }
 
 /** The most objects of `className` one user may keep. */
@@ -68,4 +66,4 @@ function release(className, userId) {
   if (entry) entry.since -= 1;
 }
 
-module.exports = { reserve, release, most };
+module.exports = { reserve, release };

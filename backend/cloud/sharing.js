@@ -225,5 +225,5 @@ async function mayReuseId(className, objectId, userId) {
 
 module.exports = {
   idOf, accessList, activityAcl, activitiesOn, afterDealChange, afterActivityChange, reshareLinked, reshareActivities,
-  shareAssignedDeals, mayReuseId, REGISTRY, REGISTRY_BACKFILL, db,
+  shareAssignedDeals, mayReuseId, REGISTRY, REGISTRY_BACKFILL, db, NOT_THERE,
 };

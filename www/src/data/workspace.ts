@@ -6,7 +6,7 @@
 import { LiveQueryClient, LocalStore, Pipeline, SearchIndex, type CrmClient } from 'crm-wasm';
 import { describeError } from './crm';
 import { activitiesChanged } from './activities';
-import { changedElsewhere, type ListedClass } from './otherTabs';
+import { changedElsewhere } from './otherTabs';
 import { refName } from '../lib/format';
 
 export interface WorkspaceState {
@@ -119,22 +119,20 @@ export class Workspace {
           void this.dealArrived(event.object.objectId!);
         }
       });
-      // Activities changed elsewhere (another tab, a colleague on a shared deal): the screens
-      // that show them read again, once for a burst. My day stayed as it was until a reload.
-      let soon: ReturnType<typeof setTimeout> | undefined;
-      this.live.subscribe(this.client.activities(), () => {
-        clearTimeout(soon);
-        soon = setTimeout(() => { if (!this.closed) activitiesChanged(); }, 300);
-      });
-      // Contacts and companies changed on another device or by a colleague: their lists read
-      // again, once for a burst (an import elsewhere sends hundreds of events).
-      const later: Partial<Record<ListedClass, ReturnType<typeof setTimeout>>> = {};
-      const changed = (className: ListedClass) => () => {
-        clearTimeout(later[className]);
-        later[className] = setTimeout(() => { if (!this.closed) changedElsewhere(className); }, 300);
+      // Activities, contacts and companies changed elsewhere (another tab or device, a colleague
+      // on a shared deal): the screens that show them read again, once for a burst (an import
+      // elsewhere sends hundreds of events). My day and the lists stayed as they were until a
+      // reload.
+      const soon = (then: () => void) => {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        return () => {
+          clearTimeout(timer);
+          timer = setTimeout(() => { if (!this.closed) then(); }, 300);
+        };
       };
-      this.live.subscribe(this.client.contacts(), changed('Contact'));
-      this.live.subscribe(this.client.companies(), changed('Company'));
+      this.live.subscribe(this.client.activities(), soon(activitiesChanged));
+      this.live.subscribe(this.client.contacts(), soon(() => changedElsewhere('Contact')));
+      this.live.subscribe(this.client.companies(), soon(() => changedElsewhere('Company')));
       this.set({ loaded: 'live', error: undefined });
       this.pin();
     } catch (err) {

@@ -111,8 +111,6 @@ export interface PlannedCompany {
   /** The company to create: the name as first written by a row that is imported, the objectId
    * deterministic (see companyImportIds). */
   object: Company;
-  /** The lines of the rows that link to it. */
-  lines: number[];
 }
 
 export interface ImportPlan {
@@ -183,12 +181,10 @@ export function planRows(kind: ImportKind, rows: Record<string, string>[], mappi
   const seenName = new Map<string, number>();
   const seenSite = new Map<string, number>();
   const companies = new Map<string, PlannedCompany>();
-  /** A row to import that links to a new company: the company is planned, or, planned already,
-   * told the row's line. */
-  const linking = (line: number, key: string, name: string, planned: PlannedRow): PlannedRow => {
-    const c = companies.get(key);
-    if (c) c.lines.push(line);
-    else companies.set(key, { key, object: { objectId: companyIds!.get(key)!, name }, lines: [line] });
+  /** A row to import that links to a new company: the company is planned, once, named as this
+   * first row to import writes it. */
+  const linking = (key: string, name: string, planned: PlannedRow): PlannedRow => {
+    if (!companies.has(key)) companies.set(key, { key, object: { objectId: companyIds!.get(key)!, name } });
     return { ...planned, newCompany: key };
   };
   const planned = rows.map((row, i): PlannedRow => {
@@ -234,7 +230,7 @@ export function planRows(kind: ImportKind, rows: Record<string, string>[], mappi
         company = { className: 'Company', objectId: companyIds.get(key)! };
       } else problems.push(`there is no company named ${quote(get('company'))} (import companies first, or do not import this column)`);
     }
-    const done = (object: ImportObject): PlannedRow => (newCompany ? linking(line, newCompany, get('company'), { line, object }) : { line, object });
+    const done = (object: ImportObject): PlannedRow => (newCompany ? linking(newCompany, get('company'), { line, object }) : { line, object });
     if (kind === 'Contact') {
       const email = get('email');
       if (email && !EMAIL.test(email)) problems.push(`${quote(email)} is not an e-mail address`);

@@ -12,6 +12,7 @@ const proxyaddr = require('proxy-addr');
 const { isIPv4, isIPv6 } = require('node:net');
 const WebSocketServer = require('ws').Server;
 const { WSAdapter } = require('parse-server/lib/Adapters/WebSocketServer/WSAdapter');
+const { Client: LiveQueryClient } = require('parse-server/lib/LiveQuery/Client');
 const { OBJECT_ID, SERVER_ID_CLASSES, LIMITS, LOGIN_LOCKOUT, RATE_LIMITS, isoDateProblem, regexProblem, fieldsOf, whereProblem } = require('./rules');
 
 // Parse's error codes used here (Parse.Error).
@@ -1546,29 +1547,53 @@ function checkFrame(state, text, appId) {
  * its subscriptions: 200 of them on one user's deals, with that user's own long updates, made the
  * server write 4.6 GB in 42 s and another user's read wait 5 s. Past a budget, the sockets under
  * it are closed and their connects refused until the window ends; the app connects again then
- * and catches up. */
-function liveEventBudgets(userOf = () => null, { perUser = LIMITS.liveEventBytesPer10s, perAddress = LIMITS.liveEventBytesPerAddress, windowMs = 10_000 } = {}) {
-  const budgets = new Map(); // key -> { limit, windowStart, bytes, blockedUntil, sockets }
+ * and catches up.
+ *
+ * What a budget is charged is what its client multiplies: the first `freeCopies` copies of one
+ * save's event (its identity, see eventIdentity) in a window are sent free, the rest charged.
+ * Charged for every copy, a colleague's flood of long updates on deals shared with a user spent
+ * that user's budget (the victim pays for the attacker's writes); now it spends only what the
+ * victim's own subscriptions copy past a normal app's few. An event of unknown identity (none is
+ * expected) is charged. */
+function liveEventBudgets(userOf = () => null, {
+  perUser = LIMITS.liveEventBytesPer10s,
+  perAddress = LIMITS.liveEventBytesPerAddress,
+  freePerUser = LIMITS.liveEventFreeCopiesPerUser,
+  freePerAddress = LIMITS.liveEventFreeCopiesPerAddress,
+  windowMs = 10_000,
+} = {}) {
+  const budgets = new Map(); // key -> { limit, free, windowStart, bytes, copies, blockedUntil, sockets }
+  // Identities remembered per budget and window: past this many, copies are charged (a bound on
+  // memory, whatever the rate of saves).
+  const REMEMBERED = 20_000;
   const forget = (key, budget) => {
     if (budget.sockets.size === 0 && budget.blockedUntil <= Date.now()) budgets.delete(key);
   };
-  const budgetOf = (key, limit) => {
+  const budgetOf = (key, limit, free) => {
     let budget = budgets.get(key);
     if (!budget && budgets.size >= 10_000) {
       // Budgets cut off and never back are kept only until their wait is over.
       for (const [k, b] of budgets) forget(k, b);
     }
     if (!budget) {
-      budget = { key, limit, windowStart: Date.now(), bytes: 0, blockedUntil: 0, sockets: new Set() };
+      budget = { key, limit, free, windowStart: Date.now(), bytes: 0, copies: new Map(), blockedUntil: 0, sockets: new Set() };
       budgets.set(key, budget);
     }
     return budget;
   };
-  const charge = (budget, bytes) => {
+  const charge = (budget, bytes, identity) => {
     const now = Date.now();
     if (now - budget.windowStart > windowMs) {
       budget.windowStart = now;
       budget.bytes = 0;
+      budget.copies.clear();
+    }
+    if (identity !== null) {
+      const sent = budget.copies.get(identity) || 0;
+      if (sent < budget.free && (sent > 0 || budget.copies.size < REMEMBERED)) {
+        budget.copies.set(identity, sent + 1);
+        return true;
+      }
     }
     budget.bytes += bytes;
     if (budget.bytes <= budget.limit) return true;
@@ -1581,7 +1606,10 @@ function liveEventBudgets(userOf = () => null, { perUser = LIMITS.liveEventBytes
      * until it may be. */
     admit(ws, token, address) {
       const user = userOf(token);
-      const mine = [budgetOf(user ? `user:${user}` : `session:${token}`, perUser), budgetOf(`address:${address}`, perAddress)];
+      const mine = [
+        budgetOf(user ? `user:${user}` : `session:${token}`, perUser, freePerUser),
+        budgetOf(`address:${address}`, perAddress, freePerAddress),
+      ];
       const wait = Math.max(...mine.map((b) => b.blockedUntil - Date.now()));
       if (wait > 0) {
         for (const b of mine) forget(b.key, b);
@@ -1597,18 +1625,51 @@ function liveEventBudgets(userOf = () => null, { perUser = LIMITS.liveEventBytes
       ws.liveBudgets = mine;
       return null;
     },
-    /** Counts an event frame for the budgets of `ws`; false when one is spent (its sockets are
-     * then being closed, this one too). */
-    spend(ws, data) {
+    /** Counts an event frame for the budgets of `ws` (`identity`: the save it tells of, or
+     * null); false when one is spent (its sockets are then being closed, this one too). */
+    spend(ws, data, identity = null) {
       const mine = ws.liveBudgets;
       if (!mine) return true;
       const bytes = typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength || 0;
       let ok = true;
-      for (const b of mine) ok = charge(b, bytes) && ok;
+      for (const b of mine) ok = charge(b, bytes, identity) && ok;
       return ok;
     },
     size: () => budgets.size,
   };
+}
+
+/** The identity of the save an event tells of (the same for every copy Parse writes of it, one
+ * per matching subscription, whatever the subscription's `fields`): set on the socket by Parse's
+ * Live Query client while it writes the event, read by the socket's send (guardedWssAdapter).
+ * Parse's client builds each event from the saved object's JSON, whose className, objectId and
+ * updatedAt it always keeps. */
+let eventIdentityInstalled = false;
+function installEventIdentity() {
+  if (eventIdentityInstalled) return;
+  eventIdentityInstalled = true;
+  const pushEventOf = LiveQueryClient.prototype._pushEvent;
+  LiveQueryClient.prototype._pushEvent = function (type) {
+    const push = pushEventOf.call(this, type);
+    return function (requestId, object, ...rest) {
+      const ws = this.parseWebSocket && this.parseWebSocket.ws;
+      if (!ws || !object || typeof object !== 'object') return push.call(this, requestId, object, ...rest);
+      ws.liveEventIdentity = eventIdentity(type, object);
+      try {
+        return push.call(this, requestId, object, ...rest);
+      } finally {
+        ws.liveEventIdentity = null;
+      }
+    };
+  };
+}
+
+/** One save's identity: a delete's, or any other event's (create, update, enter, leave: one
+ * save sends a subscription one of them). */
+function eventIdentity(type, object) {
+  const { className, objectId, updatedAt } = object;
+  if (typeof className !== 'string' || typeof objectId !== 'string' || typeof updatedAt !== 'string') return null;
+  return `${type === 'delete' ? 'delete' : 'save'}\u0000${className}\u0000${objectId}\u0000${updatedAt}`;
 }
 
 /** Whether `data`, a frame Parse's Live Query server sends, says the connection's session is
@@ -1625,6 +1686,7 @@ function sessionEnded(data) {
  * message handler. Passed to createLiveQueryServer as `wssAdapter`; `userOf` (fairShare's) finds
  * a session token's user for the event budget, where this process serves REST too. */
 function guardedWssAdapter(appId, { trustProxy, userOf } = {}) {
+  installEventIdentity();
   // Behind the cluster's load balancer every socket comes from the balancer: the client's
   // address is then the one it forwards (X-Forwarded-For), trusted from CRM_TRUST_PROXY only.
   const trusted = trustProxy ? proxyaddr.compile(trustProxy.split(',').map((a) => a.trim())) : null;
@@ -1680,7 +1742,7 @@ function guardedWssAdapter(appId, { trustProxy, userOf } = {}) {
             ws.terminate();
             return undefined;
           }
-          if (!budgets.spend(ws, data)) return undefined;
+          if (!budgets.spend(ws, data, ws.liveEventIdentity || null)) return undefined;
           return send(data, ...rest);
         };
         ws.on('close', () => {

@@ -55,6 +55,13 @@ const LIMITS = {
   // 42 s, and ten users from one address five times one user's budget.
   liveEventBytesPer10s: 32 * 1024 * 1024,
   liveEventBytesPerAddress: 64 * 1024 * 1024,
+  // Copies of one save's event a user (over all its sockets and subscriptions), and an address
+  // in all, are sent before the rest are charged to those budgets: a budget is for what a client
+  // multiplies by subscribing many times, not for what others write. Charged for every copy, a
+  // colleague's flood of long updates on deals shared with a user spent the user's budget and
+  // cut their live feed a third of the time. An app tab holds a few subscriptions a class.
+  liveEventFreeCopiesPerUser: 4,
+  liveEventFreeCopiesPerAddress: 16,
   framesPer10s: 200,
   // Requests one client (a session; without one, an address) has in Parse at once, and how many
   // more may wait in line behind them (guard.js fairShare). Parse's database pool has 10

@@ -61,3 +61,39 @@ test('a budget is new again after its window', async () => {
   assert.equal(budgets.admit(again, 't', 'a'), null);
   assert.equal(budgets.spend(again, 'x'.repeat(90)), true);
 });
+
+test("the first copies of one save are free for a user and an address; the copies a client multiplies past them are charged", () => {
+  const budgets = liveEventBudgets((t) => t, { perUser: 1000, perAddress: 100_000, freePerUser: 2, freePerAddress: 3, windowMs: 60_000 });
+  const ws = socket();
+  assert.equal(budgets.admit(ws, 'carol', '10.0.0.20'), null);
+  // A colleague's 50 saves of 600 bytes, each sent twice (two subscriptions): free.
+  for (let i = 0; i < 50; i++) {
+    assert.equal(budgets.spend(ws, 'x'.repeat(600), `save:Deal:d${i}:t`), true);
+    assert.equal(budgets.spend(ws, 'x'.repeat(600), `save:Deal:d${i}:t`), true);
+  }
+  assert.equal(ws.terminated, false);
+  // A third copy of one save is charged, and a second one past the budget closes the socket.
+  assert.equal(budgets.spend(ws, 'x'.repeat(600), 'save:Deal:d0:t'), true);
+  assert.equal(budgets.spend(ws, 'x'.repeat(600), 'save:Deal:d0:t'), false);
+  assert.equal(ws.terminated, true);
+  // An event whose save is not known is charged.
+  const other = socket();
+  assert.equal(budgets.admit(other, 'dave', '10.0.0.21'), null);
+  assert.equal(budgets.spend(other, 'x'.repeat(600), null), true);
+  assert.equal(budgets.spend(other, 'x'.repeat(600), null), false);
+});
+
+test("an address's free copies are shared by its users: many accounts from one address do not multiply free events", () => {
+  const budgets = liveEventBudgets((t) => t, { perUser: 100_000, perAddress: 1000, freePerUser: 4, freePerAddress: 2, windowMs: 60_000 });
+  const sockets = ['u1', 'u2', 'u3', 'u4'].map((u) => {
+    const ws = socket();
+    assert.equal(budgets.admit(ws, u, '10.0.0.30'), null);
+    return ws;
+  });
+  // One save sent once to each of four users: the first two copies free, the other two charged.
+  assert.equal(budgets.spend(sockets[0], 'x'.repeat(600), 'save:Deal:d:t'), true);
+  assert.equal(budgets.spend(sockets[1], 'x'.repeat(600), 'save:Deal:d:t'), true);
+  assert.equal(budgets.spend(sockets[2], 'x'.repeat(600), 'save:Deal:d:t'), true);
+  assert.equal(budgets.spend(sockets[3], 'x'.repeat(600), 'save:Deal:d:t'), false);
+  assert.ok(sockets.every((ws) => ws.terminated));
+});

@@ -7,7 +7,7 @@ import { execFileSync, execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import {
-  call, gql, signUp, assertRefused, useVictim, connectLive, liveSocket, PG_PORT, sleep, SERVER, APP,
+  call, gql, signUp, assertRefused, useVictim, connectLive, liveSocket, pointer, PG_PORT, sleep, SERVER, APP,
 } from './harness.mjs';
 
 const victim = useVictim();
@@ -265,7 +265,9 @@ test('found attacking it: Live Query events one user is sent are budgeted, so su
   for (const { live } of sockets) live.ws.terminate();
   assert.ok(codes.every((c) => c !== 'still open'), `closed: ${codes}`);
   const sent = sockets.reduce((n, s) => n + s.chars(), 0);
-  assert.ok(sent <= 32 * 1024 * 1024 + 5 * 20 * 11_000, `the user was sent ${sent} characters`);
+  // Charged: all but the first 4 copies of each event (rules.js liveEventFreeCopiesPerUser);
+  // 75 events of about 11,000 characters, and what was in flight at the cut.
+  assert.ok(sent <= 32 * 1024 * 1024 + 75 * 4 * 11_000 + 5 * 20 * 11_000, `the user was sent ${sent} characters`);
   assert.ok(sent > 16 * 1024 * 1024, `the budget was used before the cut (${sent})`);
   // Within the window the user is told to come back later (its app backs off and catches up).
   const again = await connectLive(fan.token);
@@ -283,6 +285,54 @@ test('found attacking it: Live Query events one user is sent are budgeted, so su
   const later = await connectLive(fan.token);
   assert.equal((await later.next((f) => f.op === 'connected' || f.op === 'error')).op, 'connected');
   later.ws.close();
+});
+
+test("found attacking it: a colleague's flood of updates on deals shared with a user does not spend that user's Live Query budget", { timeout: 120_000 }, async () => {
+  // The budget was charged for every copy of every event a user was sent, whoever wrote it: a
+  // colleague updating deals assigned to the user with long notes, about 3 MB/s, closed the
+  // user's sockets a third of the time. Now only copies past the first four of one save are
+  // charged (what the receiver multiplies); the flooder's own subscriptions are still charged
+  // (the test above).
+  const flooder = await signUp('flooder');
+  const colleague = await signUp('colleague');
+  const deals = [];
+  for (let i = 0; i < 5; i++) {
+    const r = await call('POST', '/classes/Deal', { token: flooder.token, body: { title: `shared ${i}`, stage: 'lead', assignedTo: pointer('_User', colleague.id) } });
+    assert.equal(r.status, 201, JSON.stringify(r.json));
+    deals.push(r.json.objectId);
+  }
+  // Four subscriptions, as an app's tabs may hold: each event comes four times.
+  const live = await connectLive(colleague.token);
+  for (let i = 1; i <= 4; i++) live.send({ op: 'subscribe', requestId: i, query: { className: 'Deal', where: { stage: 'lead' } }, sessionToken: colleague.token });
+  await live.next((f) => f.op === 'subscribed' && f.requestId === 4);
+  let bytes = 0;
+  let updates = 0;
+  live.ws.on('message', (data) => {
+    bytes += data.length;
+    if (String(data).startsWith('{"op":"update"')) updates += 1;
+  });
+  // 300 updates of 10,000 three-byte characters: each event (the deal and its original) is
+  // about 60 KB, four copies 72 MB in all, over twice the 32 MB a user may be charged in 10 s.
+  const batches = 12;
+  const flood = async (b) => {
+    const requests = Array.from({ length: 25 }, (_, i) => ({
+      method: 'PUT',
+      path: `/parse/classes/Deal/${deals[i % deals.length]}`,
+      body: { notes: String.fromCharCode(0x20ac + ((b * 25 + i) % 64)).repeat(10_000) },
+    }));
+    const r = await call('POST', '/batch', { token: flooder.token, body: { requests } });
+    assert.equal(r.status, 200, JSON.stringify(r.json).slice(0, 300));
+    assert.ok(r.json.every((x) => x.success), JSON.stringify(r.json).slice(0, 300));
+  };
+  const started = Date.now();
+  for (let b = 0; b < batches; b += 2) await Promise.all([flood(b), flood(b + 1)]);
+  const flooded = Date.now() - started;
+  for (let i = 0; i < 200 && updates < batches * 25 * 4; i++) await sleep(100);
+  const state = await Promise.race([live.closed, sleep(200).then(() => 'open')]);
+  live.ws.close();
+  assert.equal(state, 'open', `the colleague's socket was closed after ${updates} updates, ${bytes} bytes`);
+  assert.equal(updates, batches * 25 * 4, 'every copy of every update arrived');
+  assert.ok(bytes > 32 * 1024 * 1024, `past the budget: ${bytes} bytes in ${flooded} ms`);
 });
 
 test("a user's sessions share one line: more log-ins do not buy more of the server", { timeout: 120_000 }, async () => {

@@ -38,6 +38,16 @@ if (!masterKey || masterKey.length < 16) {
   process.exit(2);
 }
 
+/** The app's address for the pages' links back to it: an http(s) URL, else '' (no link). */
+function appUrl(text) {
+  try {
+    const url = new URL(text);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : '';
+  } catch {
+    return '';
+  }
+}
+
 async function main() {
   // Parse's own PostgreSQL adapter, with `$in []` put right (database-adapter.js).
   const databaseAdapter = new CrmPostgresAdapter({ uri: databaseURI });
@@ -59,6 +69,16 @@ async function main() {
     appName: env('CRM_APP_NAME', 'Tidewater CRM'),
     emailAdapter: outboxAdapter({ file: env('PARSE_OUTBOX', path.join(__dirname, '.data', 'outbox.jsonl')) }),
     verifyUserEmails: false,
+    // The password-reset pages in the app's look, with a link back to the app where it is
+    // known (pages/*.html; CRM_APP_URL, which dev.sh sets).
+    pages: {
+      pagesPath: path.join(__dirname, 'pages'),
+      placeholders: {
+        style: fs.readFileSync(path.join(__dirname, 'pages', 'style.css'), 'utf8'),
+        appUrl: appUrl(env('CRM_APP_URL', '')),
+        passwordRule: PASSWORD_RULE,
+      },
+    },
     masterKeyIps: ['127.0.0.1', '::1'],
     // A browser may send Cloud Code a context (a password change names the current password).
     allowHeaders: ['X-Parse-Cloud-Context'],

@@ -38,14 +38,18 @@ test('a forgotten password is reset from the log-in screen, and the new one logs
   assert.ok(mail, `a reset e-mail to ${email}`);
   assert.match(mail.subject, /Tidewater CRM/, 'the mail names the product as the app does');
   const link = mail.text.match(/https?:\/\/\S+/)[0];
-  // Parse's own page for a new password.
+  // The backend's page for a new password (backend/pages/, served by Parse), in the app's look.
   const reset = await context.newPage();
   await reset.goto(link);
   const newPassword = 'New-pass-2026';
-  await reset.locator('input[name="new_password"]').fill(newPassword);
-  await reset.locator('input[name="confirm_new_password"]').fill(newPassword);
-  await reset.getByRole('button', { name: 'Change Password' }).click();
-  await reset.getByText('Your password has been updated.').waitFor();
+  await reset.getByLabel('New password', { exact: true }).fill(newPassword);
+  await reset.getByLabel('New password again').fill('New-pass-2025');
+  await reset.getByText('The two entries differ.').waitFor();
+  assert.equal(await reset.getByRole('button', { name: 'Change password' }).isDisabled(), true);
+  await reset.getByLabel('New password again').fill(newPassword);
+  await reset.getByRole('button', { name: 'Change password' }).click();
+  await reset.getByRole('heading', { name: 'Your password has been changed' }).waitFor();
+  await reset.screenshot({ path: path.join(root, 'tests/artifacts/reset-done-phone.png') });
   await reset.close();
   // The sessions opened with the old password are over (Parse's revokeSessionOnPasswordReset).
   const me = await rest('GET', '/users/me', undefined, user.token);

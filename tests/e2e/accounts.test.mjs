@@ -107,6 +107,8 @@ test('the password is changed in Settings: a wrong current one is refused, other
   // The other device is signed out at its next request.
   await elsewhere.page.reload();
   await elsewhere.page.getByRole('button', { name: 'Log in' }).waitFor({ timeout: 15_000 });
+  // Told why, in words that cover what the server cannot tell apart.
+  await elsewhere.page.getByText(/^Your session has ended: .*changed your password on another device/).waitFor();
   // The new password logs in; the old one no longer does.
   const fresh = await logIn(app, { ...user, password: 'Changed-pass-7' });
   assert.deepEqual([...here.errors, ...elsewhere.errors, ...fresh.errors], []);

@@ -152,7 +152,7 @@ test('keyboard: Enter opens a deal, "Move to…" moves it; an expired session se
   const token = JSON.parse(stored).sessionToken;
   await rest('POST', '/logout', {}, token);
   await page.getByRole('link', { name: 'Contacts' }).click();
-  await page.getByText('Your session has expired. Please log in again.').waitFor({ timeout: 10_000 });
+  await page.getByText(/^Your session has ended: it expired, or you logged out or changed your password on another device/).waitFor({ timeout: 10_000 });
   await page.getByRole('button', { name: 'Log in' }).waitFor();
   await context.close();
 });

@@ -93,7 +93,7 @@ test('sign up through the form, then log out back to the log-in form', async () 
 
 test('logging out in one tab signs the other tabs out at once, with a word why', async () => {
   // Found by a newcomer: the other tab kept showing everything, and its next action failed as
-  // "Your session has expired" with what was typed lost.
+  // "Your session has ended" with what was typed lost.
   const me = await signUp('twotabs');
   const { context, page: one } = await logIn(app, me);
   const two = await context.newPage();

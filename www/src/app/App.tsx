@@ -10,6 +10,7 @@ import { IconAddressBook, IconBuilding, IconChartBar, IconChecklist, IconFileImp
 import type { CrmClient, User } from 'crm-wasm';
 import { CrmProvider } from 'crm-wasm/react';
 import { SessionContext } from '../data/context';
+import { SESSION_ENDED } from '../data/crm';
 import { useWorkspaceState } from '../data/hooks';
 import { useMySettings } from '../data/settings';
 import { useMyTeam } from '../data/team';
@@ -71,7 +72,7 @@ export function App({ client }: { client: CrmClient }) {
     () =>
       client.onSessionExpired(() => {
         setUser(undefined);
-        setNotice('Your session has expired. Please log in again.');
+        setNotice(SESSION_ENDED);
       }),
     [client],
   );
@@ -80,7 +81,7 @@ export function App({ client }: { client: CrmClient }) {
     if (!user) closeWorkspace();
   }, [user]);
   // Logged out (or in as someone else) in another tab: this one follows at once. It kept showing
-  // everything, and its next action failed as "Your session has expired" with the typing lost.
+  // everything, and its next action failed as "Your session has ended" with the typing lost.
   useEffect(() => {
     const onStorage = (e: StorageEvent) => {
       if (!e.key || !/^crm-wasm\/.*\/session$/.test(e.key) || !user) return;

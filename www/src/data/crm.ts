@@ -16,6 +16,11 @@ export async function startCrm(): Promise<CrmClient> {
   return client;
 }
 
+/** Why a signed-in screen went back to the log-in: the server ended the session (it expired,
+ * or the password was changed or the user logged out on another device; the server does not
+ * say which). */
+export const SESSION_ENDED = 'Your session has ended: it expired, or you logged out or changed your password on another device. Please log in again.';
+
 const MESSAGES: Record<string, string> = {
   OBJECT_NOT_FOUND: 'Not found, or you do not have access to it.',
   INVALID_CREDENTIALS: 'Wrong username or password.',
@@ -23,7 +28,7 @@ const MESSAGES: Record<string, string> = {
   RATE_LIMITED: 'Too many attempts from this network. Wait a minute and try again.',
   STORAGE_ERROR: 'This browser could not store the data offline (storage full or blocked by another tab).',
   PERMISSION_DENIED: 'You do not have permission to do that.',
-  INVALID_SESSION: 'Your session has expired. Please log in again.',
+  INVALID_SESSION: SESSION_ENDED,
   USERNAME_TAKEN: 'That username is already taken.',
   EMAIL_TAKEN: 'An account already uses that e-mail address.',
   NETWORK_ERROR: 'Cannot reach the server. Check your connection.',

@@ -197,3 +197,19 @@ test('the contacts and companies lists follow what another device or a colleague
   await page.getByRole('link', { name: `Far Co ${tag}` }).waitFor({ timeout: 5_000 });
   await context.close();
 });
+
+test('a first import by a user who never saved settings logs no failed request (the import key is queried, not got by id)', async () => {
+  const me = await signUp('firstimport');
+  const { context, page } = await logIn(app, me);
+  const failed = [];
+  page.on('response', (r) => { if (r.status() >= 400) failed.push(`${r.status()} ${r.request().method()} ${r.url()}`); });
+  page.on('console', (m) => { if (m.type() === 'error') failed.push(m.text()); });
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Import' }).click();
+  await page.getByRole('radiogroup', { name: 'What to import' }).getByText('Contacts', { exact: true }).click();
+  await page.locator('input[type="file"]').setInputFiles({ name: 'first.csv', mimeType: 'text/csv', buffer: Buffer.from('Name,E-mail\nFirst Person,first@x.test\n') });
+  await page.getByRole('button', { name: 'Check rows' }).click();
+  await page.getByRole('button', { name: 'Import 1 row' }).click();
+  await page.getByTestId('import-outcome').filter({ hasText: 'Created 1.' }).waitFor({ timeout: 20_000 });
+  assert.deepEqual(failed, []);
+  await context.close();
+});

@@ -172,11 +172,13 @@ export function useMySettings() {
  * ids (features/import/plan.ts importIds), so that no one else can compute them. Made on the
  * first import; read back after writing it, so two tabs making one at once end with the same. */
 export async function importKey(client: CrmClient, userId: string): Promise<string> {
-  const read = async (): Promise<{ importKey?: string } | undefined> =>
-    rest(client, 'GET', `/classes/Settings/${userId}`).catch((err: { code?: string }) => {
-      if (err.code === 'OBJECT_NOT_FOUND') return undefined;
-      throw err;
-    });
+  // A query, not a get by id (as load() above): a user who never saved settings gets an empty
+  // answer, not a 404 the browser logs as an error at their first import.
+  const where = encodeURIComponent(JSON.stringify({ objectId: userId }));
+  const read = async (): Promise<{ importKey?: string } | undefined> => {
+    const json = await rest(client, 'GET', `/classes/Settings?where=${where}&limit=1`);
+    return Array.isArray(json.results) ? (json.results[0] as { importKey?: string } | undefined) : undefined;
+  };
   const held = await read();
   if (held?.importKey) return held.importKey;
   const key = [...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, '0')).join('');

@@ -38,11 +38,27 @@ const cacheKey = (userId: string) => `crm-settings:${userId}`;
 /** Set while the cached settings wait for the server. */
 const pendingKey = (userId: string) => `crm-settings-pending:${userId}`;
 
-function fromJson(json: { currency?: string; probabilities?: Partial<Probabilities> } | undefined): UserSettings {
+function fromJson(json: SettingsRow | undefined): UserSettings {
   return {
     currency: json?.currency ?? DEFAULT_SETTINGS.currency,
     probabilities: { ...DEFAULT_SETTINGS.probabilities, ...(json?.probabilities ?? {}) },
   };
+}
+
+/** The user's Settings row as the server holds it, or undefined when none was saved yet. A
+ * query, not a get by id: a user who never saved settings gets an empty answer rather than a 404
+ * (which the browser logs as an error, at every load and at a first import). */
+async function settingsRow(client: CrmClient, userId: string): Promise<SettingsRow | undefined> {
+  const where = encodeURIComponent(JSON.stringify({ objectId: userId }));
+  const json = await rest(client, 'GET', `/classes/Settings?where=${where}&limit=1`);
+  return Array.isArray(json.results) ? (json.results[0] as SettingsRow | undefined) : undefined;
+}
+
+/** The fields of the backend's Settings class that the app reads. */
+interface SettingsRow {
+  currency?: string;
+  probabilities?: Partial<Probabilities>;
+  importKey?: string;
 }
 
 export class SettingsStore {
@@ -85,11 +101,7 @@ export class SettingsStore {
       if (this.current.pending) return;
     }
     try {
-      // A query, not a get by id: a user who never saved settings gets an empty answer rather
-      // than a 404 (which the browser logs as an error on every load).
-      const where = encodeURIComponent(JSON.stringify({ objectId: this.userId }));
-      const json = await rest(this.client, 'GET', `/classes/Settings?where=${where}&limit=1`);
-      const found = Array.isArray(json.results) ? json.results[0] : undefined;
+      const found = await settingsRow(this.client, this.userId);
       // None saved yet: the defaults.
       if (found) this.set({ settings: fromJson(found), loaded: true, stored: true, error: undefined });
       else this.set({ loaded: true, stored: false, error: undefined });
@@ -172,13 +184,7 @@ export function useMySettings() {
  * ids (features/import/plan.ts importIds), so that no one else can compute them. Made on the
  * first import; read back after writing it, so two tabs making one at once end with the same. */
 export async function importKey(client: CrmClient, userId: string): Promise<string> {
-  // A query, not a get by id (as load() above): a user who never saved settings gets an empty
-  // answer, not a 404 the browser logs as an error at their first import.
-  const where = encodeURIComponent(JSON.stringify({ objectId: userId }));
-  const read = async (): Promise<{ importKey?: string } | undefined> => {
-    const json = await rest(client, 'GET', `/classes/Settings?where=${where}&limit=1`);
-    return Array.isArray(json.results) ? (json.results[0] as { importKey?: string } | undefined) : undefined;
-  };
+  const read = () => settingsRow(client, userId);
   const held = await read();
   if (held?.importKey) return held.importKey;
   const key = [...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, '0')).join('');

@@ -247,6 +247,13 @@ test("an assignee's card shows the deal's company and next step; the shared comp
   await shared.getByText('Shared Works').waitFor();
   await shared.getByText('Call about the quote').waitFor();
 
+  // My day lists the next steps of the deals assigned here, whoever planned them (it listed
+  // only the user's own: a colleague's day was empty while his deals had steps due); the
+  // owner's note on the owner's contact is not the assignee's to do.
+  await page.getByRole('link', { name: 'My day' }).click();
+  await page.getByTestId('myday-week').getByText('Call about the quote').waitFor();
+  assert.equal(await page.getByText('Prefers e-mail').count(), 0);
+
   // The company: readable, and plainly not the assignee's to change.
   await page.goto(new URL(`/companies/${company.objectId}`, app.preview.url).href);
   await page.getByTestId('shared-notice').filter({ hasText: `This company is ${ownerName}'s` }).waitFor();

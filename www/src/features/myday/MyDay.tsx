@@ -44,21 +44,29 @@ export function MyDay() {
     true,
   );
   const contacts = useQuery(() => client.contacts().ascending('name').limit(1000), 'contacts', true);
-  usePipeline(workspace.pipeline);
+  const pipelineVersion = usePipeline(workspace.pipeline);
   const { loaded } = useWorkspaceState(workspace);
   // A new account (no deal, no contact, nothing to do yet): where to start, not three empty boxes.
   const fresh = !!loaded && workspace.pipeline.size === 0 && contacts.data?.length === 0 && list.data?.length === 0;
   const groups = useMemo(() => {
     const out: Record<Bucket, Activity[]> = { overdue: [], today: [], week: [] };
-    // Managers read everyone's activities: My day keeps the user's own (createdBy cannot be
-    // queried by a client, so this filters here).
+    // Managers read everyone's activities: My day keeps the user's own, and the next steps of
+    // the deals assigned to the user, whoever planned them (a deal's people work its
+    // activities; a colleague's My day was empty while the deals handed to him had overdue
+    // ones). createdBy cannot be queried by a client, so this filters here.
+    const mine = (a: Activity) => {
+      if (!a.createdBy || a.createdBy.objectId === user.objectId) return true;
+      const deal = a.relatedTo?.className === 'Deal' ? workspace.pipeline.get(a.relatedTo.objectId) : undefined;
+      return deal?.assignedTo?.objectId === user.objectId;
+    };
     for (const a of list.data ?? []) {
-      if (!a.dueDate || (a.createdBy && a.createdBy.objectId !== user.objectId)) continue;
+      if (!a.dueDate || !mine(a)) continue;
       const t = new Date(a.dueDate).getTime();
       out[t < today ? 'overdue' : t < today + DAY ? 'today' : 'week'].push(a);
     }
     return out;
-  }, [list.data, today, user.objectId]);
+    // pipelineVersion on purpose: the pipeline object stays the same when a deal is reassigned.
+  }, [list.data, today, user.objectId, workspace.pipeline, pipelineVersion]); // eslint-disable-line react-hooks/exhaustive-deps
 
   const related = (a: Activity) => {
     const r = a.relatedTo;

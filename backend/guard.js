@@ -1305,7 +1305,7 @@ function databaseShare(db, { perClient = LIMITS.databaseOperationsPerClient, poo
     db[method] = function limited(...args) {
       const served = servedClient.getStore();
       if (!served || served.admitted) return original.apply(this, args);
-      return admitted(served.key).then(() => servedClient.run({ key: served.key, admitted: true }, () => {
+      return admitted(served.key).then(() => servedClient.run({ ...served, admitted: true }, () => {
         let result;
         try {
           result = Promise.resolve(original.apply(this, args));
@@ -1325,7 +1325,21 @@ function databaseShare(db, { perClient = LIMITS.databaseOperationsPerClient, poo
  * refused (155). A client is the user of its session token once this process knows the token
  * is real; until then, and without one, its address. A request whose client hangs up while waiting
  * leaves the line. */
-function fairShare({ inFlight = LIMITS.inFlightPerClient, queued = LIMITS.queuedPerClient } = {}) {
+/** Whether a request (REST on /parse, or GraphQL) may write: a method other than GET (Parse's
+ * _method override read as Parse reads it), a batch with such a sub-request, a GraphQL mutation. */
+function mayWrite(req) {
+  const body = req.body && typeof req.body === 'object' ? req.body : {};
+  if (req.baseUrl === '/graphql') return typeof body.query !== 'string' || /\bmutation\b/.test(body.query);
+  const method = (req.method === 'POST' && typeof body._method === 'string' ? body._method : req.method).toUpperCase();
+  if (method === 'GET' || method === 'HEAD' || method === 'OPTIONS') return false;
+  if (req.path === '/batch' && Array.isArray(body.requests)) return body.requests.some((r) => !r || String(r.method).toUpperCase() !== 'GET');
+  return true;
+}
+
+/** `liveWriteWait(key, address)`: how long (ms) a client must wait before writing again, its
+ * writes having sent others more Live Query events than one client may (liveEventBudgets
+ * writerWait); its writes are refused (155) meanwhile, its reads served. */
+function fairShare({ inFlight = LIMITS.inFlightPerClient, queued = LIMITS.queuedPerClient, liveWriteWait = () => 0 } = {}) {
   const clients = new Map();
   const sessions = knownSessions();
   const tokenOf = (req) => req.get('x-parse-session-token') || (req.body && typeof req.body._SessionToken === 'string' ? req.body._SessionToken : '');
@@ -1353,6 +1367,11 @@ function fairShare({ inFlight = LIMITS.inFlightPerClient, queued = LIMITS.queued
   const middleware = (req, res, next) => {
     sessions.watch(req, res, tokenOf(req));
     const key = clientOf(req);
+    const address = addressGroup(req.ip);
+    const writes = mayWrite(req);
+    const refuseWrite = (wait) => answer(res, new Refusal(REQUEST_LIMIT_EXCEEDED, `your writes sent other users more Live Query events than one client may in 10 s; write again in ${Math.ceil(wait / 1000)} s`));
+    const wait = writes ? liveWriteWait(key, address) : 0;
+    if (wait > 0) return refuseWrite(wait);
     let client = clients.get(key);
     if (!client) {
       client = { running: 0, line: [] };
@@ -1366,9 +1385,17 @@ function fairShare({ inFlight = LIMITS.inFlightPerClient, queued = LIMITS.queued
     const entry = {
       weight,
       start: () => {
+        // A write that waited behind the ones that spent its writer's budget is refused as well:
+        // past the budget, only the events of the requests already running go out.
+        const late = writes ? liveWriteWait(key, address) : 0;
+        if (late > 0) {
+          state = 'done';
+          refuseWrite(late);
+          return;
+        }
         state = 'running';
         client.running += weight;
-        servedClient.run({ key, admitted: false }, next);
+        servedClient.run({ key, address, admitted: false }, next);
       },
     };
     res.once('close', () => {
@@ -1549,12 +1576,20 @@ function checkFrame(state, text, appId) {
  * it are closed and their connects refused until the window ends; the app connects again then
  * and catches up.
  *
- * What a budget is charged is what its client multiplies: the first `freeCopies` copies of one
- * save's event (its identity, see eventIdentity) in a window are sent free, the rest charged.
- * Charged for every copy, a colleague's flood of long updates on deals shared with a user spent
- * that user's budget (the victim pays for the attacker's writes); now it spends only what the
- * victim's own subscriptions copy past a normal app's few. An event of unknown identity (none is
- * expected) is charged. */
+ * Who pays for a copy of an event (one per matching subscription):
+ * - the first `free` copies of one save (its identity, see eventIdentity) a user is sent, and an
+ *   address, are that save's: charged to its writer (`writer`, the fairShare client whose request
+ *   made it: { key, address }) when this process served the write and the writer is someone
+ *   else, and free otherwise (one's own writes; a Live Query process of its own, which does not
+ *   know the writer);
+ * - the copies past those, and events of unknown identity, are what the recipient multiplied by
+ *   subscribing again and again: charged to the recipient.
+ * Charged to the recipient for every copy, anyone could assign a user deals and rewrite their
+ * notes (10,000 euro signs, object and original, 60 KB an event), spend that user's budget in
+ * 2.4 s, and cut their Live Query off for as long as the writes went on. A writer past its budget
+ * has its writes refused until the window ends (`writerWait`, asked by fairShare); the events of
+ * the writes it had under way are still sent (at most one running batch's: fairShare), so the
+ * people it writes to lose nothing. */
 function liveEventBudgets(userOf = () => null, {
   perUser = LIMITS.liveEventBytesPer10s,
   perAddress = LIMITS.liveEventBytesPerAddress,
@@ -1563,13 +1598,16 @@ function liveEventBudgets(userOf = () => null, {
   windowMs = 10_000,
 } = {}) {
   const budgets = new Map(); // key -> { limit, free, windowStart, bytes, copies, blockedUntil, sockets }
-  // Identities remembered per budget and window: past this many, copies are charged (a bound on
-  // memory, whatever the rate of saves).
+  // Identities remembered per budget and window: past this many, copies are the recipient's (a
+  // bound on memory, whatever the rate of saves).
   const REMEMBERED = 20_000;
+  // A budget is forgotten once nothing is under it, nothing blocked, and its window's bytes are
+  // over (a writer's has no sockets: forgotten mid-window, its count would start again).
   const forget = (key, budget) => {
-    if (budget.sockets.size === 0 && budget.blockedUntil <= Date.now()) budgets.delete(key);
+    const now = Date.now();
+    if (budget.sockets.size === 0 && budget.blockedUntil <= now && (budget.bytes === 0 || now - budget.windowStart > windowMs)) budgets.delete(key);
   };
-  const budgetOf = (key, limit, free) => {
+  const budgetOf = (key, limit, free = 0) => {
     let budget = budgets.get(key);
     if (!budget && budgets.size >= 10_000) {
       // Budgets cut off and never back are kept only until their wait is over.
@@ -1581,26 +1619,38 @@ function liveEventBudgets(userOf = () => null, {
     }
     return budget;
   };
-  const charge = (budget, bytes, identity) => {
+  const renew = (budget) => {
     const now = Date.now();
     if (now - budget.windowStart > windowMs) {
       budget.windowStart = now;
       budget.bytes = 0;
       budget.copies.clear();
     }
-    if (identity !== null) {
-      const sent = budget.copies.get(identity) || 0;
-      if (sent < budget.free && (sent > 0 || budget.copies.size < REMEMBERED)) {
-        budget.copies.set(identity, sent + 1);
-        return true;
-      }
-    }
+  };
+  /** Whether this copy of save `identity` is among the first `free` that `budget`'s client is
+   * sent in this window (and counts it). */
+  const firstCopy = (budget, identity) => {
+    renew(budget);
+    if (identity === null) return false;
+    const sent = budget.copies.get(identity) || 0;
+    if (sent >= budget.free || (sent === 0 && budget.copies.size >= REMEMBERED)) return false;
+    budget.copies.set(identity, sent + 1);
+    return true;
+  };
+  /** Adds `bytes` to `budget`: false once it is spent (blocked until its window ends, and the
+   * sockets under it closed). */
+  const charge = (budget, bytes) => {
+    renew(budget);
     budget.bytes += bytes;
     if (budget.bytes <= budget.limit) return true;
     budget.blockedUntil = budget.windowStart + windowMs;
     for (const socket of budget.sockets) socket.terminate();
     return false;
   };
+  // A writer's budgets: its client's (a user, or an address until its token proves real) and its
+  // address's, apart from the budgets of what it is sent.
+  const writerKeys = (writer) => [...new Set([`writes:${writer.key}`, ...(writer.address ? [`writes:address:${writer.address}`] : [])])];
+  const writerBudgets = (writer) => writerKeys(writer).map((k) => budgetOf(k, k.startsWith('writes:address:') ? perAddress : perUser));
   return {
     /** A connect with `token` on `ws` from `address`: null when admitted, else how long (ms)
      * until it may be. */
@@ -1625,15 +1675,35 @@ function liveEventBudgets(userOf = () => null, {
       ws.liveBudgets = mine;
       return null;
     },
-    /** Counts an event frame for the budgets of `ws` (`identity`: the save it tells of, or
-     * null); false when one is spent (its sockets are then being closed, this one too). */
-    spend(ws, data, identity = null) {
+    /** Counts an event frame sent on `ws`: `identity` is the save it tells of (or null), `writer`
+     * the client whose write made it, where this process served that write (or null). False
+     * when a budget of the recipient's is spent (the frame is then not sent, and the recipient's
+     * sockets are being closed); a writer's spent budget holds back its next writes, not this
+     * frame. */
+    spend(ws, data, identity = null, writer = null) {
       const mine = ws.liveBudgets;
       if (!mine) return true;
       const bytes = typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength || 0;
+      const someoneElse = writer && typeof writer.key === 'string' && writer.key !== mine[0].key;
       let ok = true;
-      for (const b of mine) ok = charge(b, bytes, identity) && ok;
+      let writerPays = false;
+      for (const b of mine) {
+        if (firstCopy(b, identity)) writerPays = true;
+        else ok = charge(b, bytes) && ok;
+      }
+      if (writerPays && someoneElse) for (const b of writerBudgets(writer)) charge(b, bytes);
       return ok;
+    },
+    /** How long (ms) the client `key` from `address` must wait before it writes again: its
+     * writes sent others more than a writer's budget in this window. 0 when it need not. */
+    writerWait(key, address) {
+      const now = Date.now();
+      let wait = 0;
+      for (const k of writerKeys({ key, address })) {
+        const b = budgets.get(k);
+        if (b) wait = Math.max(wait, b.blockedUntil - now);
+      }
+      return wait;
     },
     size: () => budgets.size,
   };
@@ -1685,7 +1755,7 @@ function sessionEnded(data) {
 /** Parse's WebSocket adapter with a frame size cap and checkFrame() in front of Parse's own
  * message handler. Passed to createLiveQueryServer as `wssAdapter`; `userOf` (fairShare's) finds
  * a session token's user for the event budget, where this process serves REST too. */
-function guardedWssAdapter(appId, { trustProxy, userOf } = {}) {
+function guardedWssAdapter(appId, { trustProxy, userOf, budgets: sharedBudgets } = {}) {
   installEventIdentity();
   // Behind the cluster's load balancer every socket comes from the balancer: the client's
   // address is then the one it forwards (X-Forwarded-For), trusted from CRM_TRUST_PROXY only.
@@ -1697,7 +1767,7 @@ function guardedWssAdapter(appId, { trustProxy, userOf } = {}) {
       wss.on('listening', this.onListen);
       wss.on('error', this.onError);
       const perAddress = new Map();
-      const budgets = liveEventBudgets(userOf);
+      const budgets = sharedBudgets || liveEventBudgets(userOf);
       wss.on('connection', (ws, req) => {
         // Each open connection is evaluated on every save: cap them per address, and close one
         // that has not said "connect" within 10 s.
@@ -1742,7 +1812,9 @@ function guardedWssAdapter(appId, { trustProxy, userOf } = {}) {
             ws.terminate();
             return undefined;
           }
-          if (!budgets.spend(ws, data, ws.liveEventIdentity || null)) return undefined;
+          // The save this event tells of, and the client whose write made it when this process
+          // served that write (fairShare).
+          if (!budgets.spend(ws, data, ws.liveEventIdentity || null, servedClient.getStore() || null)) return undefined;
           return send(data, ...rest);
         };
         ws.on('close', () => {

@@ -11,7 +11,7 @@ const { allDefinitions, renameIndexes, CRM_CLASSES } = require('./schema');
 const { outboxAdapter } = require('./mail-adapter');
 const { BoundedLoggerAdapter } = require('./logger');
 const { CrmPostgresAdapter, NoFilesAdapter, AMOUNT_RANGE } = require('./database-adapter');
-const { restGuard, graphQLGuard, guardedWssAdapter, answerClientErrors, accountLimiter, loginLockout, installLoginLockout, installTransactionRefusals, databaseShare, fairShare } = require('./guard');
+const { restGuard, graphQLGuard, guardedWssAdapter, answerClientErrors, accountLimiter, loginLockout, installLoginLockout, installTransactionRefusals, databaseShare, fairShare, liveEventBudgets } = require('./guard');
 const { LIMITS, PASSWORD_PATTERN, PASSWORD_RULE, displayNameKey } = require('./rules');
 
 const env = (name, fallback) => process.env[name] || fallback;
@@ -147,7 +147,10 @@ async function main() {
   const limiter = accountLimiter(rateScale, { redisURL });
   installLoginLockout(loginLockout({ redisURL }));
   // One share per client across REST and GraphQL (guard.js fairShare).
-  const share = fairShare();
+  // Live Query event budgets: charged to whoever caused an event (guard.js liveEventBudgets),
+  // whose writes then wait (fairShare).
+  const share = fairShare({ liveWriteWait: (key, address) => liveBudgets.writerWait(key, address) });
+  const liveBudgets = liveEventBudgets(share.userOf);
   // CORS first, as Parse's own app sets it: a refusal by the guard (or the 404 below) reached a
   // browser without these headers, so the app could not read it and said the server was
   // unreachable; a preflight is answered here.
@@ -170,7 +173,7 @@ async function main() {
       javascriptKey,
       serverURL,
       keyPairs: { javascriptKey, masterKey },
-      wssAdapter: guardedWssAdapter(appId, { trustProxy, userOf: share.userOf }),
+      wssAdapter: guardedWssAdapter(appId, { trustProxy, userOf: share.userOf, budgets: liveBudgets }),
       ...(redisURL ? { redisURL } : {}),
     });
     if (redisURL) {

@@ -97,3 +97,38 @@ test("an address's free copies are shared by its users: many accounts from one a
   assert.equal(budgets.spend(sockets[3], 'x'.repeat(600), 'save:Deal:d:t'), false);
   assert.ok(sockets.every((ws) => ws.terminated));
 });
+
+test("the first copies of one save another client wrote are charged to that writer, never to whom they are sent; its writes then wait, the events go out", () => {
+  const budgets = liveEventBudgets((t) => t, { perUser: 1000, perAddress: 10_000, freePerUser: 2, freePerAddress: 8, windowMs: 60_000 });
+  const victim = socket();
+  assert.equal(budgets.admit(victim, 'v', '10.0.0.1'), null);
+  const writer = { key: 'user:w', address: '10.0.0.2' };
+  // Two subscriptions: both copies of each save are the writer's.
+  assert.equal(budgets.spend(victim, 'x'.repeat(450), 'save:Deal:a:1', writer), true);
+  assert.equal(budgets.spend(victim, 'x'.repeat(450), 'save:Deal:a:1', writer), true);
+  assert.equal(budgets.writerWait('user:w', '10.0.0.2'), 0);
+  // Past the writer's budget the event is still sent (it tells of a write already made) and the
+  // recipient stays connected; the writer's next writes wait until its window ends.
+  assert.equal(budgets.spend(victim, 'x'.repeat(200), 'save:Deal:b:1', writer), true);
+  assert.equal(victim.terminated, false);
+  assert.ok(budgets.writerWait('user:w', '10.0.0.2') > 0);
+  assert.equal(budgets.writerWait('user:other', '10.0.0.2'), 0, "the address's budget of 10,000 is not spent");
+  assert.equal(budgets.writerWait('user:v', '10.0.0.1'), 0);
+  // A third copy of one save is what the recipient multiplied: charged to the recipient.
+  assert.equal(budgets.spend(victim, 'x'.repeat(900), 'save:Deal:a:1', writer), true);
+  assert.equal(budgets.spend(victim, 'x'.repeat(200), 'save:Deal:a:1', writer), false);
+  assert.equal(victim.terminated, true);
+  assert.ok(budgets.admit(socket(), 'v', '10.0.0.1') > 0);
+});
+
+test("a user's own writes, and writes this process did not serve, cost their first copies nothing", () => {
+  const budgets = liveEventBudgets((t) => t, { perUser: 1000, perAddress: 10_000, freePerUser: 1, freePerAddress: 8, windowMs: 60_000 });
+  const me = socket();
+  assert.equal(budgets.admit(me, 'me', '10.0.0.5'), null);
+  for (let i = 0; i < 20; i++) {
+    assert.equal(budgets.spend(me, 'x'.repeat(600), `save:Deal:mine${i}:1`, { key: 'user:me', address: '10.0.0.5' }), true);
+    assert.equal(budgets.spend(me, 'x'.repeat(600), `save:Deal:theirs${i}:1`, null), true);
+  }
+  assert.equal(me.terminated, false);
+  assert.equal(budgets.writerWait('user:me', '10.0.0.5'), 0, 'no writer budget is kept for one\'s own writes');
+});

@@ -15,4 +15,39 @@ function outboxAdapter({ file }) {
   };
 }
 
-module.exports = { outboxAdapter };
+/** Wraps a mail adapter (this one or a production one): at most `most` mails to one address in
+ * `windowMs`, the rest dropped without a word (Parse has answered the request already; it says
+ * the same whether an account exists). The per-address rate limit (guard.js) bounds what one
+ * client asks for, not what one inbox receives: five reset requests a minute from each of many
+ * addresses were as many mails to one victim. The reset link is kept while it is valid (Parse's
+ * passwordPolicy.resetTokenReuseIfValid, server.js), so the mails already sent still work.
+ * Counted in this process (a cluster lets each instance send `most`). */
+function limitPerRecipient(adapter, { most, windowMs }) {
+  const sent = new Map(); // lower-case address -> { start, count }
+  const allow = (to) => {
+    if (typeof to !== 'string' || to === '') return true;
+    const key = to.trim().toLowerCase();
+    const now = Date.now();
+    if (sent.size >= 100_000) for (const [k, w] of sent) if (now - w.start > windowMs) sent.delete(k);
+    let w = sent.get(key);
+    if (!w || now - w.start > windowMs) {
+      w = { start: now, count: 0 };
+      sent.delete(key);
+      sent.set(key, w);
+    }
+    if (w.count >= most) return false;
+    w.count += 1;
+    return true;
+  };
+  const emailOf = (user) => (user && typeof user.get === 'function' ? user.get('email') : user && user.email);
+  const wrapped = Object.create(adapter);
+  wrapped.sendMail = (options) => (allow(options && options.to) ? adapter.sendMail(options) : Promise.resolve());
+  for (const method of ['sendPasswordResetEmail', 'sendVerificationEmail']) {
+    if (typeof adapter[method] === 'function') {
+      wrapped[method] = (options) => (allow(emailOf(options && options.user)) ? adapter[method](options) : Promise.resolve());
+    }
+  }
+  return wrapped;
+}
+
+module.exports = { outboxAdapter, limitPerRecipient };

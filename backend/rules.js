@@ -127,6 +127,12 @@ const RATE_LIMITS = {
   passwordReset: { perMinute: 5, what: 'password reset requests' },
 };
 
+// Mails (password reset) to one e-mail address: at most `most` in `windowMs`, whoever asks
+// (mail-adapter.js limitPerRecipient); a reset link stays valid, and is mailed again, for the
+// same time (server.js passwordPolicy). RATE_LIMITS bound each client address; this bounds each
+// inbox.
+const MAILS_PER_RECIPIENT = { most: 3, windowMs: 60 * 60 * 1000 };
+
 // Strict ISO 8601 as Parse writes it: a real calendar date and time, UTC.
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,3}))?Z$/;
 
@@ -639,6 +645,7 @@ module.exports = {
   LIMITS,
   LOGIN_LOCKOUT,
   RATE_LIMITS,
+  MAILS_PER_RECIPIENT,
   FIELDS,
   STAGES,
   displayNameKey,

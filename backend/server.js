@@ -8,11 +8,11 @@ const express = require('express');
 const { ParseServer, ParseGraphQLServer, RedisCacheAdapter } = require('parse-server');
 const { allowCrossDomain } = require('parse-server/lib/middlewares');
 const { allDefinitions, renameIndexes, CRM_CLASSES } = require('./schema');
-const { outboxAdapter } = require('./mail-adapter');
+const { outboxAdapter, limitPerRecipient } = require('./mail-adapter');
 const { BoundedLoggerAdapter } = require('./logger');
 const { CrmPostgresAdapter, NoFilesAdapter, AMOUNT_RANGE } = require('./database-adapter');
 const { restGuard, graphQLGuard, guardedWssAdapter, answerClientErrors, accountLimiter, loginLockout, installLoginLockout, installTransactionRefusals, databaseShare, fairShare, liveEventBudgets } = require('./guard');
-const { LIMITS, PASSWORD_PATTERN, PASSWORD_RULE, displayNameKey } = require('./rules');
+const { LIMITS, PASSWORD_PATTERN, PASSWORD_RULE, MAILS_PER_RECIPIENT, displayNameKey } = require('./rules');
 
 const env = (name, fallback) => process.env[name] || fallback;
 const port = Number(env('PARSE_PORT', '1337'));
@@ -67,7 +67,8 @@ async function main() {
     publicServerURL: serverURL,
     // The product's name in e-mails and Parse's pages (the app's, www/src/app/Logo.tsx PRODUCT).
     appName: env('CRM_APP_NAME', 'Tidewater CRM'),
-    emailAdapter: outboxAdapter({ file: env('PARSE_OUTBOX', path.join(__dirname, '.data', 'outbox.jsonl')) }),
+    // At most a few mails to one inbox an hour (mail-adapter.js), whoever asks for them.
+    emailAdapter: limitPerRecipient(outboxAdapter({ file: env('PARSE_OUTBOX', path.join(__dirname, '.data', 'outbox.jsonl')) }), MAILS_PER_RECIPIENT),
     verifyUserEmails: false,
     // The password-reset pages in the app's look, with a link back to the app where it is
     // known (pages/*.html; CRM_APP_URL, which dev.sh sets).
@@ -96,7 +97,11 @@ async function main() {
     passwordPolicy: {
       validatorPattern: PASSWORD_PATTERN,
       validationError: PASSWORD_RULE,
-      resetTokenValidityDuration: 60 * 60,
+      resetTokenValidityDuration: MAILS_PER_RECIPIENT.windowMs / 1000,
+      // A reset request while a link is valid mails the same link: each request used to make a
+      // new one, so anyone who knew a user's e-mail address could void the link the user had
+      // just been sent, again and again, and keep them from ever resetting their password.
+      resetTokenReuseIfValid: true,
     },
     // Failed log-ins lock out the address that made them, not the account (guard.js
     // loginLockout): Parse's accountLockout let anyone lock anyone out.

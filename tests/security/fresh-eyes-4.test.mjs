@@ -3,7 +3,7 @@
 // void. Each test fails without its fix.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { call, connectLive, pointer, signUp, sleep, useVictim } from './harness.mjs';
+import { APP, call, connectLive, pointer, signUp, sleep, useStrictServer, useVictim } from './harness.mjs';
 
 useVictim();
 
@@ -58,4 +58,49 @@ test('found attacking it: another user\'s writes cannot spend a user\'s Live Que
   // After the window the writer writes again.
   await sleep(10_500);
   assert.equal((await call('PUT', `/classes/Deal/${ids[0]}`, { token: writer.token, body: { notes: 'short' } })).status, 200);
+});
+
+// ---- password reset links voided by anyone, and inboxes flooded --------------------------------
+// Each reset request made a new link and voided the last: anyone who knew a user's e-mail
+// address (no session needed) could void the link the user had just been sent, every 12 s within
+// the rate limit of 5 a minute per address, and so keep them from ever resetting their password;
+// and every address could send the user 5 mails a minute. Now the link is mailed again while it
+// is valid, and one inbox gets at most 3 reset mails an hour, whoever asks.
+const strict = useStrictServer(73, 'fresh-eyes-4');
+
+async function resetRequest(email) {
+  const r = await fetch(`${strict.url}/requestPasswordReset`, { method: 'POST', headers: { ...APP, 'Content-Type': 'application/json' }, body: JSON.stringify({ email }) });
+  return r.status;
+}
+
+test('found attacking it: a reset link cannot be voided by someone asking again, and one inbox gets at most 3 reset mails an hour', async () => {
+  const user = await signUp('resetme', strict.url);
+  const email = `${user.username}@example.com`;
+  assert.equal(await resetRequest(email), 200);
+  let mail;
+  for (let i = 0; i < 50 && !mail; i++) {
+    mail = strict.mailsTo(email)[0];
+    if (!mail) await sleep(100);
+  }
+  assert.ok(mail, 'the user is mailed a link');
+  const link = new URL(mail.text.match(/https?:\/\/\S+/)[0]);
+  // Someone else asks three more times (the 5 a minute one address may, with the last below).
+  for (let i = 0; i < 3; i++) assert.equal(await resetRequest(email), 200);
+  await sleep(500);
+  const mails = strict.mailsTo(email);
+  assert.ok(mails.length <= 3, `${mails.length} reset mails to one inbox`);
+  for (const m of mails) assert.ok(m.text.includes(link.searchParams.get('token')), 'every mail carries the same link');
+  // The user follows the first link: the new password works.
+  const form = await fetch(`${strict.url}/apps/crm/request_password_reset`, {
+    method: 'POST', redirect: 'manual', headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ token: link.searchParams.get('token'), new_password: 'Chosen-again-1', username: user.username }),
+  });
+  assert.ok(form.status < 500, `the reset form answers ${form.status}`);
+  const login = await call('POST', '/login', { server: strict.url, body: { username: user.username, password: 'Chosen-again-1' } });
+  assert.equal(login.status, 200, `the first link still worked: ${JSON.stringify(login.json)}`);
+  // Another inbox is not held back by this one's count.
+  const other = await signUp('resetother', strict.url);
+  assert.equal(await resetRequest(`${other.username}@example.com`), 200);
+  await sleep(500);
+  assert.equal(strict.mailsTo(`${other.username}@example.com`).length, 1);
 });

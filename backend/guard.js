@@ -1419,9 +1419,12 @@ function fairShare({ inFlight = LIMITS.inFlightPerClient, queued = LIMITS.queued
 /** The session tokens this process has seen to be real, the most recent 100,000: a token Parse
  * found a user for (req.auth, set by its session middleware on the shared request), or one a
  * sign-up, log-in or new session answered with. A success alone proves nothing: /health answers
- * 200 whatever token comes with it. (A token later revoked stays known: it keeps a line of its
- * own, nothing more.) */
-const SESSION_ROUTES = /^\/(login|users|sessions|upgradeToRevocableSession|batch)\/?$/;
+ * 200 whatever token comes with it. A token Parse answers as invalid (209: logged out, expired,
+ * or ended by a password change) is forgotten: kept, it was still its user's client, and whoever
+ * held it (the intruder a password change was meant to shut out) filled that user's line with
+ * refused requests, and the user's own were refused (155) or waited. */
+// A password change (PUT on the user) answers with the user's new session token.
+const SESSION_ROUTES = /^\/(login|users|sessions|upgradeToRevocableSession|batch|users\/[^/]+|classes\/_User\/[^/]+)\/?$/;
 function knownSessions(max = 100_000) {
   const known = new Map(); // token -> its user's id ('' when not told)
   const learn = (token, user) => {
@@ -1431,14 +1434,15 @@ function knownSessions(max = 100_000) {
     known.set(token, id);
     if (known.size > max) known.delete(known.keys().next().value);
   };
-  const learnFrom = (body) => {
+  const learnFrom = (body, caller) => {
     if (!body || typeof body !== 'object') return;
     if (Array.isArray(body)) {
-      for (const item of body.slice(0, 100)) learnFrom(item && item.success);
+      for (const item of body.slice(0, 100)) learnFrom(item && item.success, caller);
       return;
     }
-    // A log-in or sign-up answers with the user; a new session (POST /sessions) names it.
-    learn(body.sessionToken, body.user && typeof body.user === 'object' ? body.user.objectId : body.objectId);
+    // A log-in or sign-up answers with the user; a new session (POST /sessions) names it; a
+    // password change answers the caller's new one.
+    learn(body.sessionToken, body.user && typeof body.user === 'object' ? body.user.objectId : body.objectId || caller);
   };
   return {
     has: (token) => known.has(token),
@@ -1447,7 +1451,14 @@ function knownSessions(max = 100_000) {
       if (SESSION_ROUTES.test(req.path)) {
         const json = res.json;
         res.json = function answered(body) {
-          if (res.statusCode < 300) learnFrom(body);
+          if (res.statusCode < 300) learnFrom(body, req.auth && req.auth.user ? req.auth.user.id : undefined);
+          return json.call(this, body);
+        };
+      }
+      if (token && known.has(token)) {
+        const json = res.json;
+        res.json = function answered(body) {
+          if (body && body.code === INVALID_SESSION_TOKEN) known.delete(token);
           return json.call(this, body);
         };
       }

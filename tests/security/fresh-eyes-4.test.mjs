@@ -3,7 +3,7 @@
 // void. Each test fails without its fix.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { APP, call, connectLive, pointer, signUp, sleep, useStrictServer, useVictim } from './harness.mjs';
+import { APP, SERVER, call, connectLive, pointer, signUp, sleep, useStrictServer, useVictim } from './harness.mjs';
 
 useVictim();
 
@@ -58,6 +58,39 @@ test('found attacking it: another user\'s writes cannot spend a user\'s Live Que
   // After the window the writer writes again.
   await sleep(10_500);
   assert.equal((await call('PUT', `/classes/Deal/${ids[0]}`, { token: writer.token, body: { notes: 'short' } })).status, 200);
+});
+
+// ---- a revoked session still counted as its user ---------------------------------------------
+// The fair share keys a request by the user of its session token once the token proved real, and
+// kept the token after Parse stopped honouring it. Someone holding a token the user had ended
+// (an intruder shut out by a password change, a logged-out device) filled the user's line with
+// requests Parse refused (209): 23 of the user's next 30 reads were refused (155). Now a token
+// answered 209 is forgotten, and its holder waits in the line of its address.
+test("found attacking it: a session ended by a password change cannot fill its user's line", { timeout: 60_000 }, async () => {
+  const user = await signUp('revoked');
+  const stolen = (await call('POST', '/login', { body: { username: user.username, password: user.password } })).json.sessionToken;
+  assert.equal((await call('GET', '/users/me', { token: stolen })).status, 200);
+  const changed = await call('PUT', `/users/${user.id}`, {
+    token: user.token, body: { password: 'pw-attack-2' }, headers: { 'X-Parse-Cloud-Context': JSON.stringify({ currentPassword: user.password }) },
+  });
+  assert.equal(changed.status, 200, JSON.stringify(changed.json));
+  const token = changed.json.sessionToken;
+  let stop = false;
+  const flood = async () => {
+    while (!stop) await fetch(`${SERVER}/classes/Deal?limit=1`, { headers: { ...APP, 'X-Parse-Session-Token': stolen } }).then((r) => r.text());
+  };
+  const floods = Array.from({ length: 120 }, flood);
+  try {
+    await sleep(1000);
+    const answers = [];
+    for (let i = 0; i < 30; i++) answers.push((await call('GET', '/classes/Deal?limit=1', { token })).status);
+    assert.deepEqual(answers.filter((s) => s !== 200), [], "the user's own reads are served");
+  } finally {
+    stop = true;
+    await Promise.all(floods);
+  }
+  const ended = await call('GET', '/users/me', { token: stolen });
+  assert.equal(ended.json.code, 209, JSON.stringify(ended.json));
 });
 
 // ---- password reset links voided by anyone, and inboxes flooded --------------------------------

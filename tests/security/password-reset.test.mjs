@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { call, signUp, useStrictServer } from './harness.mjs';
 
 const APP_URL = 'http://127.0.0.1:4999/';
-const strict = useStrictServer(73, 'password-reset', { CRM_APP_URL: APP_URL });
+const strict = useStrictServer(74, 'password-reset', { CRM_APP_URL: APP_URL });
 const get = async (url) => {
   const res = await fetch(url, { redirect: 'manual' });
   return { status: res.status, text: await res.text() };

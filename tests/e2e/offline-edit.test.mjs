@@ -61,7 +61,11 @@ test('offline: contacts, My day and a deal read from this device; edits queue an
   await page.keyboard.press('Escape');
   await record.waitFor({ state: 'detached' });
   await page.getByTestId('sync-status').click();
-  await page.getByTestId('sync-details').getByText('Change to a contact').waitFor();
+  // Each waiting change names its record.
+  const waiting = page.getByTestId('sync-details');
+  await waiting.getByText('Change to contact “Olga Offline”').waitFor();
+  await waiting.getByText('Change to activity “Call Olga”').waitFor();
+  await waiting.getByText('Change to deal “Offline deal”').waitFor();
   await page.screenshot({ path: path.join(artifacts, 'daily-offline-desktop.png') });
   await page.keyboard.press('Escape');
   // Nothing reached the server yet.
@@ -128,7 +132,7 @@ test('offline: a refused change is shown in words; offline creates of a contact 
   await page.getByTestId('sync-status').filter({ hasText: 'Sync problem' }).filter({ hasText: '1 pending' }).waitFor({ timeout: 30_000 });
   await page.getByTestId('sync-status').click();
   const details = page.getByTestId('sync-details');
-  await details.getByText('Change to a contact').waitFor();
+  await details.getByText('Change to contact “Dora Doomed”').waitFor();
   const refused = await details.getByTestId('sync-refused').textContent();
   assert.match(refused, /^Refused: \S+ \S+/, 'the refusal is said in words');
   assert.doesNotMatch(refused, /OBJECT_NOT_FOUND|\b101\b/, 'in words, not a code');

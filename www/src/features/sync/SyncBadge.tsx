@@ -4,7 +4,7 @@
 import { useEffect, useState } from 'react';
 import { Badge, Button, Group, Popover, Stack, Text, UnstyledButton } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import type { PendingOp } from 'crm-wasm';
+import type { CrmQuery, FieldOf, LocalStore, PendingOp, ValueOf } from 'crm-wasm';
 import { describeError } from '../../data/crm';
 import { formatDate } from '../../lib/format';
 import { useMySettings } from '../../data/settings';
@@ -13,13 +13,55 @@ import type { Workspace } from '../../data/workspace';
 
 const NOUN: Record<string, string> = { Deal: 'deal', Contact: 'contact', Company: 'company', Activity: 'activity' };
 
-/** "New deal", "Change to a contact", "Deletion of an activity". */
-function describeOp(op: PendingOp): string {
+/** "New deal “Acme renewal”", "Change to contact “Nina”", "Deletion of an activity" (the
+ * record's name when this device still holds it). */
+function describeOp(op: PendingOp, name?: string): string {
   const noun = NOUN[op.className] ?? op.className;
   const a = /^[aeiou]/.test(noun) ? 'an' : 'a';
-  if (op.kind.type === 'create') return `New ${noun}`;
-  if (op.kind.type === 'delete') return `Deletion of ${a} ${noun}`;
-  return `Change to ${a} ${noun}`;
+  const named = name ? ` “${name.length > 40 ? `${name.slice(0, 40)}…` : name}”` : '';
+  if (op.kind.type === 'create') return `New ${noun}${named}`;
+  if (op.kind.type === 'delete') return named ? `Deletion of ${noun}${named}` : `Deletion of ${a} ${noun}`;
+  return named ? `Change to ${noun}${named}` : `Change to ${a} ${noun}`;
+}
+
+const opKey = (op: PendingOp) => `${op.className}/${op.objectId}`;
+
+/** The names of the records the waiting changes are to, by `Class/objectId`: a deal's title from
+ * the pipeline, the others' from the local store (a waiting list of "Change to a deal" lines did
+ * not say which deal). */
+function useRecordNames(workspace: Workspace, local: LocalStore | undefined, ops: PendingOp[]): Map<string, string> {
+  const [names, setNames] = useState(() => new Map<string, string>());
+  useEffect(() => {
+    if (!local || ops.length === 0) return;
+    let live = true;
+    const ids = (className: PendingOp['className']) => [...new Set(ops.filter((o) => o.className === className).map((o) => o.objectId))];
+    const found = new Map<string, string>();
+    for (const id of ids('Deal')) {
+      const title = workspace.pipeline.get(id)?.title;
+      if (title) found.set(`Deal/${id}`, title);
+    }
+    const client = workspace.client;
+    const stored = async <T extends { objectId?: string }>(className: PendingOp['className'], query: CrmQuery<T>, nameOf: (o: T) => string | undefined) => {
+      const wanted = ids(className);
+      if (wanted.length === 0) return;
+      const objects = await query.containedIn('objectId' as FieldOf<T>, wanted as ValueOf<T, FieldOf<T>>[]).limit(wanted.length).fromLocalDatastore(local).find();
+      for (const o of objects) {
+        const name = nameOf(o);
+        if (name) found.set(`${className}/${o.objectId}`, name);
+      }
+    };
+    Promise.all([
+      stored('Contact', client.contacts(), (c) => c.name),
+      stored('Company', client.companies(), (c) => c.name),
+      stored('Activity', client.activities(), (a) => a.subject ?? undefined),
+    ])
+      .catch(() => undefined) // unnamed lines then, as before
+      .then(() => live && setNames(found));
+    return () => {
+      live = false;
+    };
+  }, [workspace, local, ops]);
+  return names;
 }
 
 /** A field's value in words: text quoted, a date as a day, a link as such. */
@@ -64,6 +106,7 @@ export function SyncBadge({ workspace, offlineReady }: { workspace: Workspace; o
     });
   }), [local]);
   // The forecast settings wait outside the local store's queue (they are not a CRM record).
+  const names = useRecordNames(workspace, local, ops);
   const settingsPending = useMySettings().pending;
   const pending = status.pending + (settingsPending ? 1 : 0);
   const rejected = ops.filter((o) => o.rejected);
@@ -95,7 +138,7 @@ export function SyncBadge({ workspace, offlineReady }: { workspace: Workspace; o
             {ops.map((op) => (
               <Group key={op.seq} justify="space-between" wrap="nowrap" gap="xs">
                 <div>
-                  <Text size="sm">{describeOp(op)}</Text>
+                  <Text size="sm">{describeOp(op, names.get(opKey(op)))}</Text>
                   {op.rejected && <Text size="xs" c="red.8" data-testid="sync-refused">Refused: {describeError(op.rejected)}</Text>}
                 </div>
                 {op.rejected && (

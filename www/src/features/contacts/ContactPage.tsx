@@ -2,7 +2,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { useBackState } from '../../lib/back';
-import { Alert, Anchor, Avatar, Badge, Button, Grid, Group, NativeSelect, Paper, Stack, Text, Textarea, TextInput, Title } from '@mantine/core';
+import { Alert, Anchor, Avatar, Badge, Button, Grid, Group, Paper, Select, Stack, Text, Textarea, TextInput, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { IconArrowLeft, IconTrash } from '@tabler/icons-react';
 import type { Changes, Contact } from 'crm-wasm';
@@ -62,7 +62,7 @@ export function ContactPage() {
     return changes;
   }
   // A shared contact's company may not be shared with this user: it is still named, not dropped.
-  const companyOptions = [{ value: '', label: 'No company' }, ...(companies.data ?? []).map((c) => ({ value: c.objectId!, label: c.name }))];
+  const companyOptions = (companies.data ?? []).map((c) => ({ value: c.objectId!, label: c.name }));
   if (form.company && companies.data && !companyOptions.some((o) => o.value === form.company)) {
     companyOptions.push({ value: form.company, label: refName(contact?.company) ?? 'A company not shared with you' });
   }
@@ -104,11 +104,12 @@ export function ContactPage() {
                   <TextInput readOnly={!access.canChange} label="Name" maxLength={MAX_CHARS.name} value={form.name} onChange={(e) => setForm({ ...form, name: e.currentTarget.value })} />
                   <TextInput readOnly={!access.canChange} label="E-mail" maxLength={MAX_CHARS.email} value={form.email} onChange={(e) => setForm({ ...form, email: e.currentTarget.value })} />
                   <TextInput readOnly={!access.canChange} label="Phone" maxLength={MAX_CHARS.phone} value={form.phone} onChange={(e) => setForm({ ...form, phone: e.currentTarget.value })} />
-                  <NativeSelect disabled={!access.canChange} label="Company" value={form.company} onChange={(e) => setForm({ ...form, company: e.currentTarget.value })} data={companyOptions} />
+                  <Select disabled={!access.canChange} label="Company" placeholder="No company" searchable clearable data={companyOptions} value={form.company || null} onChange={(v) => setForm({ ...form, company: v ?? '' })} nothingFoundMessage="No company by that name" clearButtonProps={{ 'aria-label': 'Clear company' }} />
                   <Textarea readOnly={!access.canChange} label="Notes" autosize minRows={2} maxLength={MAX_CHARS.notes} value={form.notes} onChange={(e) => setForm({ ...form, notes: e.currentTarget.value })} />
                   {access.canChange ? (
-                    <Group justify="space-between">
-                      <Button variant="subtle" color="red" leftSection={<IconTrash size={16} />} onClick={() => setDeleting(true)}>Delete contact</Button>
+                    <Group justify="space-between" gap="xs" wrap="nowrap">
+                      {/* One line on a phone: "Save contact" went under "Delete contact". */}
+                      <Button variant="subtle" color="red" px={8} leftSection={<IconTrash size={16} />} onClick={() => setDeleting(true)}>Delete contact</Button>
                       <Button type="submit" disabled={!edited}>Save contact</Button>
                     </Group>
                   ) : (

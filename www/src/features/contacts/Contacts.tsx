@@ -3,7 +3,7 @@
 // live in the URL.
 import { useCallback, useEffect, useMemo, useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router';
-import { ActionIcon, Alert, Anchor, Button, Group, NativeSelect, Paper, Table, TextInput, Tooltip } from '@mantine/core';
+import { ActionIcon, Alert, Anchor, Button, Group, NativeSelect, Paper, Select, Table, TextInput, Tooltip } from '@mantine/core';
 import { IconPlus, IconTrash } from '@tabler/icons-react';
 import type { Contact } from 'crm-wasm';
 import { ConfirmDelete } from '../../components/ConfirmDelete';
@@ -82,7 +82,7 @@ export function Contacts() {
         <Group align="flex-end" gap="sm">
           <TextInput label="Name" aria-label="Contact name" placeholder="Ada Lovelace" maxLength={MAX_CHARS.name} value={name} onChange={(e) => setName(e.currentTarget.value)} className="grow" />
           <TextInput label="E-mail" aria-label="Contact e-mail" placeholder="ada@example.com" maxLength={MAX_CHARS.email} value={email} onChange={(e) => setEmail(e.currentTarget.value)} className="grow" />
-          <NativeSelect label="Company" aria-label="Contact company" value={companyId} onChange={(e) => setCompanyId(e.currentTarget.value)} data={[{ value: '', label: 'No company' }, ...(companies.data ?? []).map((c) => ({ value: c.objectId!, label: c.name }))]} className="grow" />
+          <Select label="Company" aria-label="Contact company" placeholder="No company" searchable clearable value={companyId || null} onChange={(v) => setCompanyId(v ?? '')} data={(companies.data ?? []).map((c) => ({ value: c.objectId!, label: c.name }))} nothingFoundMessage="No company by that name" clearButtonProps={{ 'aria-label': 'Clear company' }} className="grow" />
           <Button type="submit" leftSection={<IconPlus size={16} />}>Add contact</Button>
         </Group>
         {error && <Alert color="red" variant="light" role="alert" mt="sm">{error}</Alert>}

@@ -101,8 +101,9 @@ export function CompanyPage() {
                   <TextInput readOnly={!access.canChange} label="Website" aria-label="Company website" maxLength={MAX_CHARS.website} value={form.website} onChange={(e) => setForm({ ...form, website: e.currentTarget.value })} />
                   <Textarea readOnly={!access.canChange} label="Notes" aria-label="Company notes" autosize minRows={2} maxLength={MAX_CHARS.notes} value={form.notes} onChange={(e) => setForm({ ...form, notes: e.currentTarget.value })} />
                   {access.canChange ? (
-                    <Group justify="space-between">
-                      <Button variant="subtle" color="red" leftSection={<IconTrash size={16} />} onClick={() => setDeleting(true)}>Delete company</Button>
+                    <Group justify="space-between" gap="xs" wrap="nowrap">
+                      {/* One line on a phone: "Save company" went under "Delete company". */}
+                      <Button variant="subtle" color="red" px={8} leftSection={<IconTrash size={16} />} onClick={() => setDeleting(true)}>Delete company</Button>
                       <Button type="submit" disabled={!edited}>Save company</Button>
                     </Group>
                   ) : (

@@ -2,7 +2,7 @@
 // a warning when the deal changed elsewhere meanwhile, delete (confirmed, undoable), activities.
 import { useRef, useState, type FormEvent, type RefObject } from 'react';
 import { Link } from 'react-router';
-import { Alert, Anchor, Badge, Button, Divider, Drawer, Group, Modal, NativeSelect, Select, Stack, Text, Textarea, TextInput } from '@mantine/core';
+import { Alert, Anchor, Badge, Button, Divider, Drawer, Group, Modal, NativeSelect, Select, SimpleGrid, Stack, Text, Textarea, TextInput } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { IconAlertTriangle, IconTrash } from '@tabler/icons-react';
 import type { Changes, Deal, Stage } from 'crm-wasm';
@@ -197,10 +197,11 @@ function DealRecord({ deal, base, form, setForm, onSaved, onDeleted, closingRef 
             <AmountInput label="Amount" value={form.amount} onChange={(v) => set({ amount: v === '' ? '' : String(v) })} />
             <NativeSelect label="Stage" data={STAGE_OPTIONS} value={form.stage} onChange={(e) => set({ stage: e.currentTarget.value })} />
           </Group>
-          <Group grow>
+          {/* One column on a phone: beside the date, the owner's name was cut ("Me (Dana Dem"). */}
+          <SimpleGrid cols={{ base: 1, xs: 2 }} spacing="md" verticalSpacing="sm">
             <DayInput label="Expected close" clearButtonProps={{ 'aria-label': 'Clear expected close' }} clearable value={form.close || null} onChange={(v) => set({ close: v ?? '' })} />
             <Select label="Owner" placeholder="Unassigned" searchable clearable data={ownerOptions} value={form.owner || null} onChange={(v) => set({ owner: v ?? '' })} description={handingOn ? 'You will no longer see this deal.' : undefined} />
-          </Group>
+          </SimpleGrid>
           <Select label="Company" placeholder="None" searchable clearable={created} disabled={!created} description={creatorsOnly} data={companyOptions} value={form.company || null} onChange={(v) => set({ company: v ?? '' })} />
           <Select label="Contact" placeholder="None" searchable clearable={created} disabled={!created} description={creatorsOnly} data={contactOptions} value={form.contact || null} onChange={(v) => set({ contact: v ?? '' })} />
           {form.stage === 'lost' && (

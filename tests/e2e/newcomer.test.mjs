@@ -5,7 +5,7 @@
 // "Pilot #104" before "Pilot #11".
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { card, column, logIn, logInToBoard, openBoard, openDeal, rest, signUp, useApp } from './server.mjs';
+import { addDeal, card, column, logIn, logInToBoard, openBoard, openDeal, rest, signUp, useApp } from './server.mjs';
 
 const app = useApp(4196);
 /** After Back: the address is `path` (polled a little: Back is asynchronous). */
@@ -211,5 +211,42 @@ test('a first import by a user who never saved settings logs no failed request (
   await page.getByRole('button', { name: 'Import 1 row' }).click();
   await page.getByTestId('import-outcome').filter({ hasText: 'Created 1.' }).waitFor({ timeout: 20_000 });
   assert.deepEqual(failed, []);
+  await context.close();
+});
+
+test('the first Tab stop skips the header and the navigation to the screen', async () => {
+  const me = await signUp('skiplink');
+  const { context, page, errors } = await logIn(app, me);
+  await page.getByRole('heading', { name: 'My day' }).waitFor();
+  await page.locator('body').focus();
+  await page.keyboard.press('Tab');
+  const skip = page.getByRole('link', { name: 'Skip to content' });
+  assert.equal(await skip.evaluate((el) => el === document.activeElement), true, 'the first stop');
+  const box = await skip.boundingBox();
+  assert.ok(box && box.y >= 0 && box.height > 0, 'shown while it has the focus');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => document.activeElement?.id === 'main-content');
+  // The next stop is in the screen, not the header.
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => !!document.activeElement?.closest('#main-content')), true);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a new deal is scrolled to and marked in its column, however far down it sorts', async () => {
+  const me = await signUp('newdealseen');
+  // 40 leads with close dates: one without sorts after all of them, far below the fold.
+  const requests = Array.from({ length: 40 }, (_, i) => ({ method: 'POST', path: '/parse/classes/Deal', body: { title: `Dated lead ${i}`, stage: 'lead', expectedCloseDate: date(`2027-01-${String((i % 28) + 1).padStart(2, '0')}`) } }));
+  await rest('POST', '/batch', { requests }, me.token);
+  const { context, page, errors } = await logInToBoard(app, me);
+  await page.getByTestId('count-lead').filter({ hasText: '40' }).waitFor();
+  await addDeal(page, { title: 'Undated newcomer' });
+  const made = card(page, 'Undated newcomer');
+  await made.waitFor();
+  await page.locator('.slot-fresh').filter({ has: made }).waitFor();
+  const scroller = column(page, 'Lead').locator('.column-body');
+  const [box, view] = [await made.boundingBox(), await scroller.boundingBox()];
+  assert.ok(box && view && box.y >= view.y - 1 && box.y + box.height <= view.y + view.height + 1, `in sight: card ${JSON.stringify(box)}, column ${JSON.stringify(view)}`);
+  assert.deepEqual(errors, []);
   await context.close();
 });

@@ -184,6 +184,8 @@ function Shell({ user, workspace, onLogOut }: { user: User; workspace: Workspace
   return (
     <AppShell header={{ height: 56 }} navbar={{ width: NAV_WIDTH, breakpoint: 'sm', collapsed: { mobile: !opened } }} padding={0}>
       <AppShell.Header>
+        {/* Keyboard users skip the header and the navigation (ten stops) to the screen. */}
+        <a className="skip-link" href="#main-content">Skip to content</a>
         <Group h="100%" px="md" justify="space-between" wrap="nowrap">
           <Group gap="xs" wrap="nowrap">
             <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label="Menu" />
@@ -213,7 +215,7 @@ function Shell({ user, workspace, onLogOut }: { user: User; workspace: Workspace
         </Stack>
       </AppShell.Navbar>
       <GlobalSearch />
-      <AppShell.Main>
+      <AppShell.Main id="main-content" tabIndex={-1} style={{ outline: 'none' }}>
         <ErrorBoundary resetKey={location.pathname}>
           <Screens key={settings.currency} workspace={workspace} />
         </ErrorBoundary>

@@ -62,6 +62,8 @@ export function Board() {
   const [filtersOpen, { toggle: toggleFilters }] = useDisclosure(false);
   const showFilters = !phone || filtersOpen;
   const [creating, setCreating] = useState(false);
+  // The deal made last here: its column scrolls to it (Column's reveal).
+  const [made, setMade] = useState<string>();
   const [dragging, setDragging] = useState<string>();
   const [askLost, setAskLost] = useState<string>();
   // The owner filter comes from the URL only; its search text follows it (a cleared filter
@@ -200,7 +202,7 @@ export function Board() {
       <DndContext sensors={sensors} onDragStart={onDragStart} onDragEnd={onDragEnd} onDragCancel={() => setDragging(undefined)} accessibility={{ announcements, screenReaderInstructions: { draggable: 'Use the Move to menu to move this deal to another stage.' } }}>
         <div className={`board${phone ? ' board-phone' : ''}`}>
           {shown.map((column) => (
-            <Column key={column.stage} column={column} pipeline={pipeline} version={version} me={user.objectId} onMove={move} dragging={dragging} nameOf={team.nameOf} nextOf={nextOf} ownOrder={!sort} />
+            <Column key={column.stage} column={column} pipeline={pipeline} version={version} me={user.objectId} onMove={move} dragging={dragging} nameOf={team.nameOf} nextOf={nextOf} ownOrder={!sort} reveal={made} />
           ))}
         </div>
         <DragOverlay dropAnimation={null}>
@@ -208,7 +210,11 @@ export function Board() {
         </DragOverlay>
       </DndContext>
       )}
-      <NewDealModal opened={creating} onClose={() => setCreating(false)} client={client} />
+      <NewDealModal opened={creating} onClose={() => setCreating(false)} client={client} onCreated={(deal) => {
+        setMade(deal.objectId);
+        // On a phone one stage shows: the new deal's.
+        if (deal.stage) setPhoneStage(deal.stage as Stage);
+      }} />
       {askLost && <LostReasonModal dealId={askLost} onClose={() => setAskLost(undefined)} />}
       {dealId && <DealDrawer key={dealId} dealId={dealId} onClose={() => closeTo(back ?? `/pipeline${window.location.search}`)} />}
     </div>

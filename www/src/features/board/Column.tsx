@@ -1,4 +1,4 @@
-import { useLayoutEffect, useRef } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { useDroppable } from '@dnd-kit/core';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { Badge, Group, Text } from '@mantine/core';
@@ -9,7 +9,7 @@ import { Card, type NextOf } from './Card';
 import { boardPage } from './filters';
 
 /** One stage: a sticky header with count and totals over its own virtualised, scrolling list. */
-export function Column({ column, pipeline, version, me, onMove, dragging, nameOf, nextOf, ownOrder }: {
+export function Column({ column, pipeline, version, me, onMove, dragging, nameOf, nextOf, ownOrder, reveal }: {
   column: ColumnSummary;
   pipeline: Pipeline;
   version: number;
@@ -20,6 +20,8 @@ export function Column({ column, pipeline, version, me, onMove, dragging, nameOf
   nextOf?: NextOf;
   /** No sort chosen: the board's own order (Won and Lost the most recent first). */
   ownOrder?: boolean;
+  /** A deal just made: scrolled to and marked, if it is in this column. */
+  reveal?: string;
 }) {
   const { setNodeRef, isOver } = useDroppable({ id: column.stage });
   const scroller = useRef<HTMLDivElement>(null);
@@ -42,6 +44,28 @@ export function Column({ column, pipeline, version, me, onMove, dragging, nameOf
       virtualizer.resizeItem(Number(el.dataset.index), Math.round(el.getBoundingClientRect().height));
     });
   }, [virtualizer, version, column.count, nameOf, nextOf]);
+  // A deal just made may sort far down (no close date sorts last): it was added out of sight,
+  // with only a toast to say so. Scroll to it once and mark it for a moment.
+  const [fresh, setFresh] = useState<string>();
+  const revealed = useRef<string>(undefined);
+  useEffect(() => {
+    if (!reveal || revealed.current === reveal || pipeline.get(reveal)?.stage !== column.stage) return;
+    revealed.current = reveal;
+    const read = (offset: number, limit: number) => (ownOrder ? boardPage(pipeline, column.stage, column.count, offset, limit) : pipeline.page(column.stage, offset, limit));
+    for (let offset = 0; offset < column.count; offset += 200) {
+      const at = read(offset, 200).findIndex((d) => d.objectId === reveal);
+      if (at >= 0) {
+        virtualizer.scrollToIndex(offset + at, { align: 'center' });
+        setFresh(reveal);
+        break;
+      }
+    }
+  }, [reveal, version, pipeline, column.stage, column.count, ownOrder, virtualizer]);
+  useEffect(() => {
+    if (!fresh) return;
+    const timer = setTimeout(() => setFresh(undefined), 2500);
+    return () => clearTimeout(timer);
+  }, [fresh]);
   const items = virtualizer.getVirtualItems();
   const first = items[0]?.index ?? 0;
   const last = items.length ? items[items.length - 1]!.index : -1;
@@ -75,7 +99,7 @@ export function Column({ column, pipeline, version, me, onMove, dragging, nameOf
               const deal = cards[item.index - first];
               if (!deal) return null;
               return (
-                <div key={deal.objectId} data-index={item.index} ref={virtualizer.measureElement} className="slot" style={{ transform: `translateY(${item.start}px)` }}>
+                <div key={deal.objectId} data-index={item.index} ref={virtualizer.measureElement} className={`slot${deal.objectId === fresh ? ' slot-fresh' : ''}`} style={{ transform: `translateY(${item.start}px)` }}>
                   <Card deal={deal} me={me} onMove={onMove} hidden={dragging === deal.objectId} nameOf={nameOf} nextOf={nextOf} />
                 </div>
               );

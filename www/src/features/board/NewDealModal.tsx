@@ -15,17 +15,17 @@ import { AmountInput } from '../../components/AmountInput';
 import { useDiscardGuard } from '../../components/DiscardGuard';
 import { STAGE_OPTIONS, stageInfo } from '../../lib/stages';
 
-export function NewDealModal({ opened, onClose, client }: { opened: boolean; onClose: () => void; client: CrmClient }) {
+export function NewDealModal({ opened, onClose, client, onCreated }: { opened: boolean; onClose: () => void; client: CrmClient; onCreated?: (deal: Deal) => void }) {
   // The form decides whether the dialog may close (what was typed asks first).
   const closingRef = useRef<(() => void) | null>(null);
   return (
     <Modal opened={opened} onClose={() => (closingRef.current ?? onClose)()} title="New deal" centered>
-      {opened && <NewDealForm client={client} onDone={onClose} closingRef={closingRef} />}
+      {opened && <NewDealForm client={client} onDone={onClose} onCreated={onCreated} closingRef={closingRef} />}
     </Modal>
   );
 }
 
-function NewDealForm({ client, onDone, closingRef }: { client: CrmClient; onDone: () => void; closingRef: RefObject<(() => void) | null> }) {
+function NewDealForm({ client, onDone, onCreated, closingRef }: { client: CrmClient; onDone: () => void; onCreated?: (deal: Deal) => void; closingRef: RefObject<(() => void) | null> }) {
   const { user, workspace } = useSession();
   const [title, setTitle] = useState('');
   const [amount, setAmount] = useState<string | number>('');
@@ -75,6 +75,7 @@ function NewDealForm({ client, onDone, closingRef }: { client: CrmClient; onDone
     try {
       const saved = await createDeal(workspace, deal);
       onDone();
+      onCreated?.(saved);
       // The card may sort far down its column (no close date sorts last): say where it went.
       const id = notifications.show({
         color: 'teal',

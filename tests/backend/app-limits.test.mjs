@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 const require = createRequire(new URL('../../backend/', import.meta.url));
-const { FIELDS, LIMITS, PASSWORD_RULE } = require('./rules.js');
+const { FIELDS, LIMITS, PASSWORD_RULE, PASSWORD_PATTERN } = require('./rules.js');
 const source = readFileSync(new URL('../../www/src/lib/limits.ts', import.meta.url), 'utf8');
 const appLimit = (name) => Number(source.match(new RegExp(`\\b${name}: (\\d+)`))?.[1]);
 
@@ -36,6 +36,7 @@ test("the app's text limits are the server's", () => {
   }
   assert.equal(Number(source.match(/MAX_AMOUNT = ([\d.e]+)/)?.[1]), LIMITS.maxAmount);
   assert.equal(source.match(/PASSWORD_RULE = '([^']+)'/)?.[1], PASSWORD_RULE, 'the password rule in words');
+  assert.equal(source.match(/PASSWORD_PATTERN = (\/.+\/[a-z]*);/)?.[1], String(PASSWORD_PATTERN), 'the password rule as the server checks it');
 });
 
 test("e-mails and Parse's pages name the product as the app does", () => {

@@ -80,6 +80,17 @@ test('the password is changed in Settings: a wrong current one is refused, other
   const { page } = here;
   await page.getByRole('link', { name: 'Settings' }).click();
   const form = page.getByRole('form', { name: 'Password' });
+  // A new password that breaks the rule is said at its field, and nothing is sent.
+  const changes = [];
+  page.on('request', (r) => {
+    if (r.method() === 'PUT' && /\/users\//.test(new URL(r.url()).pathname)) changes.push(r.url());
+  });
+  await form.getByLabel('Current password').fill(user.password);
+  await form.getByLabel('New password', { exact: true }).fill('nodigits');
+  await form.getByLabel('New password again').fill('nodigits');
+  await form.getByRole('button', { name: 'Change password' }).click();
+  await form.getByText('This password does not follow that rule.').waitFor();
+  assert.deepEqual(changes, []);
   await form.getByLabel('Current password').fill('not-my-password-1');
   await form.getByLabel('New password', { exact: true }).fill('Changed-pass-7');
   await form.getByLabel('New password again').fill('Changed-pass-8');

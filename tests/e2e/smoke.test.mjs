@@ -66,18 +66,28 @@ test('sign up through the form, then log out back to the log-in form', async () 
   }).then((r) => r.json());
   assert.ok(refused.error, JSON.stringify(refused));
   await page.getByText(refused.error, { exact: true }).waitFor();
-  // A password the server refuses for that rule is pointed out at the field, the rule not repeated.
+  // A password that breaks that rule is pointed out at the field, the rule not repeated, and is
+  // not sent (the server's refusal was a failed request in the console).
+  const signUps = [];
+  page.on('request', (r) => {
+    if (r.method() === 'POST' && /\/users$/.test(new URL(r.url()).pathname)) signUps.push(r.url());
+  });
   await page.getByLabel('Username').fill(`${username}x`);
   await page.getByLabel('E-mail').fill(`${username}x@example.com`);
   await page.getByLabel('Password', { exact: true }).fill('short');
   await page.getByRole('button', { name: 'Sign up' }).click();
   await page.getByText('This password does not follow that rule.').waitFor();
   assert.equal(await page.getByText(refused.error, { exact: true }).count(), 1, 'the rule is said once');
+  await page.getByLabel('Password', { exact: true }).fill('longbutnodigits');
+  await page.getByRole('button', { name: 'Sign up' }).click();
+  await page.getByText('This password does not follow that rule.').waitFor();
+  assert.deepEqual(signUps, [], 'a password that breaks the rule is not sent');
   await page.getByLabel('Username').fill(username);
   await page.getByLabel('E-mail').fill(`${username}@example.com`);
   await page.getByLabel('Password', { exact: true }).fill('pw-123456');
   await page.getByRole('button', { name: 'Sign up' }).click();
   await page.getByText(`Signed in as ${username}`).waitFor({ timeout: 10_000 });
+  assert.equal(signUps.length, 1, 'the good one is sent once');
   // Signing up again with the same name is refused in words.
   const second = await app.browser.newPage();
   await second.goto(app.preview.url);

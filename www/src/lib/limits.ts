@@ -18,6 +18,9 @@ export const MAX_CHARS = {
 /** The server's password policy in words (backend/rules.js PASSWORD_RULE), as it answers a
  * password it refuses. */
 export const PASSWORD_RULE = 'Passwords need 8 to 128 characters, with at least one letter and one digit or symbol.';
+/** The same rule as the server checks it (backend/rules.js PASSWORD_PATTERN): a password that
+ * breaks it is said at its field before anything is sent. */
+export const PASSWORD_PATTERN = /^(?=.*\p{L})(?=.*[^\p{L}]).{8,128}$/su;
 
 /** The largest amount a deal holds (backend/rules.js LIMITS.maxAmount); none is negative. */
 export const MAX_AMOUNT = 1e12;

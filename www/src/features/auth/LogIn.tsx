@@ -3,7 +3,7 @@ import { Alert, Anchor, Button, Center, Paper, PasswordInput, Stack, Text, TextI
 import type { CrmClient, User } from 'crm-wasm';
 import { Logo } from '../../app/Logo';
 import { describeError } from '../../data/crm';
-import { MAX_CHARS, PASSWORD_RULE } from '../../lib/limits';
+import { MAX_CHARS, PASSWORD_PATTERN, PASSWORD_RULE } from '../../lib/limits';
 
 export function LogIn({ client, notice, onSignedIn }: { client: CrmClient; notice?: string; onSignedIn: (u: User) => void }) {
   const [mode, setMode] = useState<'logIn' | 'signUp' | 'reset'>('logIn');
@@ -17,6 +17,11 @@ export function LogIn({ client, notice, onSignedIn }: { client: CrmClient; notic
 
   async function submit(e: FormEvent) {
     e.preventDefault();
+    // A password the server would refuse is said at its field without asking the server.
+    if (mode === 'signUp' && !PASSWORD_PATTERN.test(password)) {
+      setError(PASSWORD_RULE);
+      return;
+    }
     setBusy(true);
     setError(undefined);
     try {

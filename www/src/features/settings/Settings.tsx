@@ -10,7 +10,7 @@ import { describeError } from '../../data/crm';
 import { DEFAULT_SETTINGS, useMySettings } from '../../data/settings';
 import { useMyTeam } from '../../data/team';
 import { initials } from '../../lib/format';
-import { MAX_CHARS, PASSWORD_RULE } from '../../lib/limits';
+import { MAX_CHARS, PASSWORD_PATTERN, PASSWORD_RULE } from '../../lib/limits';
 import { STAGES } from '../../lib/stages';
 
 /** A settings form's submit: `action` runs when `ready()`, busy meanwhile, its error in words. */
@@ -175,15 +175,22 @@ function Password() {
   const [again, setAgain] = useState('');
   const { error, busy, submit } = useSubmit();
   const mismatch = again !== '' && again !== next;
+  // Said at the field once a change was tried, not while the new password is being typed.
+  const [tried, setTried] = useState(false);
+  const weak = !PASSWORD_PATTERN.test(next);
   const save = submit(async () => {
     await client.changePassword(current, next);
+    setTried(false);
     // The live connection was made with the session that just ended.
     workspace.renewLive();
     setCurrent('');
     setNext('');
     setAgain('');
     notifications.show({ color: 'teal', message: 'Password changed. You stay signed in here; every other device is signed out.' });
-  }, () => !mismatch);
+  }, () => {
+    setTried(true);
+    return !mismatch && !weak;
+  });
   return (
     <Paper withBorder p="md" radius="md">
       <form onSubmit={save} aria-label="Password">
@@ -192,7 +199,7 @@ function Password() {
           <Text size="sm" c="dimmed">Changing it signs you out on every other device and browser.</Text>
           <PasswordInput label="Current password" autoComplete="current-password" required withAsterisk={false} value={current} onChange={(e) => setCurrent(e.currentTarget.value)} maw={320} />
           <PasswordInput label="New password" autoComplete="new-password" required withAsterisk={false} maxLength={MAX_CHARS.password} value={next} onChange={(e) => setNext(e.currentTarget.value)} maw={320}
-            description={PASSWORD_RULE} />
+            description={PASSWORD_RULE} error={tried && weak ? 'This password does not follow that rule.' : undefined} />
           <PasswordInput label="New password again" autoComplete="new-password" required withAsterisk={false} value={again} onChange={(e) => setAgain(e.currentTarget.value)} maw={320}
             error={mismatch ? 'The two new passwords differ.' : undefined} />
           {error && <Alert color="red" variant="light" role="alert">{error}</Alert>}

@@ -111,6 +111,10 @@ const LIMITS = {
   // Objects one user may keep per class (cloud/quota.js): a bound on what one account can add
   // to everyone's database. A 10,000-row import fits many times over.
   objectsPerUser: { Company: 50_000, Contact: 100_000, Deal: 100_000, Activity: 200_000 },
+  // Ids one user may claim over time, as a multiple of what it may keep: a company's, contact's
+  // or deal's id stays its creator's after a delete (cloud/sharing.js crm_ids), so creating and
+  // deleting in a loop added 660 rows a second, without end, under the quota above.
+  idsClaimedPerKept: 4,
 };
 
 // Failed log-ins: after `threshold` failures for one account from one client address, that

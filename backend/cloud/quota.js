@@ -8,10 +8,14 @@
 // is deleted, and counts again after RECOUNT_EVERY creates or RECOUNT_MS. Other processes'
 // creates and creates still in flight can take a user a little past the bound (at most what
 // one process lets through between two counts), never far past it.
+//
+// The ids of companies, contacts and deals stay their creator's after a delete (sharing.js
+// crm_ids): those a user claimed over time are bounded too, at LIMITS.idsClaimedPerKept times
+// what it may keep, counted the same way (a delete gives none back).
 'use strict';
 
 const { LIMITS } = require('../rules');
-const { db, NOT_THERE } = require('./sharing');
+const { db, NOT_THERE, ID_CLASSES } = require('./sharing');
 
 const RECOUNT_EVERY = 500;
 const RECOUNT_MS = 60_000;
@@ -25,6 +29,11 @@ function most(className) {
   return Math.max(1, Math.floor(LIMITS.objectsPerUser[className] * scale));
 }
 
+/** The most ids of `className` one user may claim over time (null: not registered). */
+function mostClaimed(className) {
+  return ID_CLASSES.includes(className) ? most(className) * LIMITS.idsClaimedPerKept : null;
+}
+
 async function countRows(className, userId, upTo) {
   try {
     const row = await db().one(`SELECT count(*)::int AS n FROM (SELECT 1 FROM "${className}" WHERE "createdBy" = $1 LIMIT $2) s`, [userId, upTo]);
@@ -34,6 +43,19 @@ async function countRows(className, userId, upTo) {
     throw error;
   }
 }
+
+async function countClaimed(className, userId, upTo) {
+  if (upTo === null) return 0;
+  try {
+    const row = await db().one('SELECT count(*)::int AS n FROM (SELECT 1 FROM "crm_ids" WHERE "className" = $1 AND "createdBy" = $2 LIMIT $3) s', [className, userId, upTo]);
+    return row.n;
+  } catch (error) {
+    if (NOT_THERE.has(error.code)) return 0;
+    throw error;
+  }
+}
+
+const NOUN = { Company: 'companies', Contact: 'contacts', Deal: 'deals', Activity: 'activities' };
 
 /** Counts one more object of `className` for `userId`, or refuses with EXCEEDED_QUOTA (140)
  * when they hold their most already. */
@@ -45,22 +67,27 @@ async function reserve(className, userId) {
   if (!entry && held.size >= 10_000) {
     for (const [k, e] of held) if (Date.now() - e.at > RECOUNT_MS) held.delete(k);
   }
+  const claimLimit = mostClaimed(className);
   if (!entry || entry.since >= RECOUNT_EVERY || Date.now() - entry.at > RECOUNT_MS) {
     // Concurrent creates (a batch) share one count.
-    entry = { counted: countRows(className, userId, limit + 1), since: 0, at: Date.now() };
+    const counted = Promise.all([countRows(className, userId, limit + 1), countClaimed(className, userId, claimLimit === null ? null : claimLimit + 1)]);
+    entry = { counted, since: 0, claimedSince: 0, at: Date.now() };
     held.set(key, entry);
     entry.counted.catch(() => held.delete(key));
   }
-  const counted = await entry.counted;
-  // No await between the check and the count: creates racing in this process see each other.
-  if (counted + entry.since >= limit) {
-    const noun = { Company: 'companies', Contact: 'contacts', Deal: 'deals', Activity: 'activities' }[className];
-    throw new Parse.Error(Parse.Error.EXCEEDED_QUOTA, `you have ${limit.toLocaleString('en-US')} ${noun}, the most one user may keep: delete some to add more`);
+  const [kept, claimed] = await entry.counted;
+  // No await between the checks and the counts: creates racing in this process see each other.
+  if (kept + entry.since >= limit) {
+    throw new Parse.Error(Parse.Error.EXCEEDED_QUOTA, `you have ${limit.toLocaleString('en-US')} ${NOUN[className]}, the most one user may keep: delete some to add more`);
+  }
+  if (claimLimit !== null && claimed + entry.claimedSince >= claimLimit) {
+    throw new Parse.Error(Parse.Error.EXCEEDED_QUOTA, `you have created ${claimLimit.toLocaleString('en-US')} ${NOUN[className]} over time, deleted ones included, the most one user may: ask an administrator`);
   }
   entry.since += 1;
+  entry.claimedSince += 1;
 }
 
-/** An object of `className` created by `userId` was deleted. */
+/** An object of `className` created by `userId` was deleted (its id stays claimed). */
 function release(className, userId) {
   const entry = held.get(`${className}/${userId}`);
   if (entry) entry.since -= 1;

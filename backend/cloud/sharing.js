@@ -190,6 +190,9 @@ const REGISTRY = [
      RETURN NEW;
    END $$`,
   ...ID_CLASSES.map((c) => `CREATE OR REPLACE TRIGGER crm_claim_id BEFORE INSERT ON "${c}" FOR EACH ROW EXECUTE FUNCTION crm_claim_id()`),
+  // The ids each user claimed, counted by quota.js (kept after a delete, they are a bound of
+  // their own).
+  'CREATE INDEX IF NOT EXISTS "crm_ids_created_by" ON "crm_ids" ("className", "createdBy")',
 ];
 // Once per database: the ids taken before the registry, those the earlier table of deleted ids
 // held (which it replaces), and every id something still points at whose object is gone (a deal
@@ -225,5 +228,5 @@ async function mayReuseId(className, objectId, userId) {
 
 module.exports = {
   idOf, accessList, activityAcl, activitiesOn, afterDealChange, afterActivityChange, reshareLinked, reshareActivities,
-  shareAssignedDeals, mayReuseId, REGISTRY, REGISTRY_BACKFILL, db, NOT_THERE,
+  shareAssignedDeals, mayReuseId, REGISTRY, REGISTRY_BACKFILL, ID_CLASSES, db, NOT_THERE,
 };

@@ -229,7 +229,10 @@ function checkRestRequest(method, path, body, query = {}) {
   if (route && route.className === '_User' && b.authData !== undefined) {
     refuse(UNSUPPORTED_SERVICE, 'signing in with another service (authData) is not enabled on this server: use a username and password');
   }
-  if (route && (method === 'POST' || method === 'PUT')) checkOps(route.className, b);
+  if (route && (method === 'POST' || method === 'PUT')) {
+    checkFieldNames(route.className, b);
+    checkOps(route.className, b);
+  }
   if (route && method === 'POST' && route.objectId === undefined && b.objectId !== undefined) {
     if (SERVER_ID_CLASSES.includes(route.className)) {
       refuse(CODE.OPERATION_FORBIDDEN, `objectIds of ${route.className} are chosen by the server`);
@@ -237,6 +240,21 @@ function checkRestRequest(method, path, body, query = {}) {
     if (typeof b.objectId !== 'string' || !OBJECT_ID.test(b.objectId)) {
       refuse(CODE.VALIDATION_ERROR, 'a client-chosen objectId must be 10 to 32 letters and digits');
     }
+  }
+}
+
+/** The keys of a write's body Parse takes from it before the write (body authentication, the
+ * method override): not fields. */
+const BODY_KEYS = new Set(['_method', '_noBody', '_ApplicationId', '_JavaScriptKey', '_ClientKey', '_ClientVersion', '_InstallationId', '_SessionToken', '_MasterKey', '_context', '_ContentType', '_RevocableSession']);
+const FIELD_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
+
+/** Every key of a write is a field name: Parse saved the rest of the object and dropped a key
+ * like "tïtle", "$where", "_hidden" or "" without a word, so a typo lost what it held. */
+function checkFieldNames(className, body) {
+  for (const key of Object.keys(body)) {
+    if (FIELD_NAME.test(key) || BODY_KEYS.has(key)) continue;
+    // 142, as Cloud Code answers a field the class lacks ("Deal.bogus is not a field of Deal").
+    refuse(CODE.VALIDATION_ERROR, `"${key.slice(0, 40)}" is not a field of ${className}: field names are letters, digits and _, starting with a letter`);
   }
 }
 

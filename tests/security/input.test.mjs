@@ -416,3 +416,21 @@ test("found attacking it: GraphQL node ids of no class answer 'not found', not a
   const found = await gql('query($id: ID!) { node(id: $id) { ... on Deal { title } } }', { id: b64(`Deal:${deal.json.objectId}`) }, token());
   assert.equal(found.json.data?.node?.title, 'by node', JSON.stringify(found.json).slice(0, 300));
 });
+
+test('found attacking it: a key that is no field name is refused in words, not dropped while the rest is saved', async () => {
+  // Parse saved the object and dropped "tïtle", "$where", "_hidden" or "" without a word: a
+  // client's typo lost what it held, and the answer said it was saved.
+  for (const key of ['tïtle', '$where', '_hidden', '', ' title', 'ti-tle']) {
+    const created = await call('POST', '/classes/Deal', { token: token(), body: { title: 'odd key', [key]: 'kept?' } });
+    assertRefused(created, 142, `create with ${JSON.stringify(key)}`);
+    assert.match(created.json.error, /is not a field of Deal/);
+    const inBatch = await call('POST', '/batch', { token: token(), body: { requests: [{ method: 'POST', path: '/parse/classes/Contact', body: { name: 'odd key', [key]: 'x' } }] } });
+    assertBatchItemRefused(inBatch, 0, 142, `batch create with ${JSON.stringify(key)}`);
+  }
+  const deal = await call('POST', '/classes/Deal', { token: token(), body: { title: 'odd key target' } });
+  assert.equal(deal.status, 201, JSON.stringify(deal.json));
+  assertRefused(await call('PUT', `/classes/Deal/${deal.json.objectId}`, { token: token(), body: { 'nötes': 'lost' } }), 142, 'an update');
+  // Body authentication (the Parse SDK in a browser) still works: its keys are not fields.
+  const viaBody = await call('POST', '/classes/Deal', { body: { _method: 'POST', _ApplicationId: APP['X-Parse-Application-Id'], _JavaScriptKey: APP['X-Parse-JavaScript-Key'], _SessionToken: token(), title: 'body auth' }, headers: { 'X-Parse-Application-Id': '', 'X-Parse-JavaScript-Key': '' } });
+  assert.equal(viaBody.status, 201, JSON.stringify(viaBody.json));
+});

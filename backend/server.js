@@ -78,6 +78,8 @@ async function main() {
         style: fs.readFileSync(path.join(__dirname, 'pages', 'style.css'), 'utf8'),
         appUrl: appUrl(env('CRM_APP_URL', '')),
         passwordRule: PASSWORD_RULE,
+        // The rule as the server checks it, for the page to say a weak password at its field.
+        passwordPattern: PASSWORD_PATTERN.source,
       },
     },
     masterKeyIps: ['127.0.0.1', '::1'],

@@ -203,3 +203,30 @@ test('dev server: offline, a screen not opened yet still opens; a log-out asks b
   assert.equal(await page.getByRole('dialog', { name: 'Changes not synced yet' }).count(), 0);
   await context.close();
 });
+
+test('dev server (StrictMode), on a phone: a new deal of another stage than the one shown is scrolled to and marked; the tab names the screen', { timeout: 180_000 }, async () => {
+  const me = await signUp('devphonereveal');
+  // 30 proposals with close dates: one without sorts after all of them, below the fold.
+  const requests = Array.from({ length: 30 }, (_, i) => ({ method: 'POST', path: '/parse/classes/Deal', body: { title: `Dated proposal ${i}`, stage: 'proposal', expectedCloseDate: { __type: 'Date', iso: `2030-01-${String((i % 28) + 1).padStart(2, '0')}T00:00:00.000Z` } } }));
+  await rest('POST', '/batch', { requests }, me.token);
+  const context = await app.browser.newContext({ viewport: { width: 390, height: 844 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(app.preview.url, { timeout: 120_000 });
+  assert.equal(await page.title(), 'Log in · Tidewater CRM');
+  await logInOnPage(page, me);
+  assert.equal(await page.title(), 'My day · Tidewater CRM');
+  await openBoard(page);
+  assert.equal(await page.title(), 'Pipeline · Tidewater CRM');
+  // The phone shows Lead; the deal goes to Proposal, whose column mounts for it (twice, under
+  // StrictMode: the scroll of the first mount was undone and the deal stayed out of sight).
+  await addDeal(page, { title: 'Undated proposal', stage: 'proposal' });
+  const made = card(page, 'Undated proposal');
+  await made.waitFor();
+  await page.locator('.slot-fresh').filter({ has: made }).waitFor();
+  const [box, view] = [await made.boundingBox(), await column(page, 'Proposal').locator('.column-body').boundingBox()];
+  assert.ok(box && view && box.y >= view.y - 1 && box.y + box.height <= view.y + view.height + 1, `in sight: card ${JSON.stringify(box)}, column ${JSON.stringify(view)}`);
+  assert.deepEqual(errors, []);
+  await context.close();
+});

@@ -24,7 +24,7 @@ import { MyDay } from '../features/myday/MyDay';
 import { GlobalSearch, SearchButton } from '../features/search/GlobalSearch';
 import { SyncBadge } from '../features/sync/SyncBadge';
 import { ErrorBoundary, RetryContext } from './ErrorBoundary';
-import { Logo } from './Logo';
+import { Logo, PRODUCT } from './Logo';
 
 // My day is the first screen (after log-in and at /) and ships with the app; the other screens
 // load on first visit (the dashboard's charts alone are a third of the code).
@@ -109,6 +109,10 @@ export function App({ client }: { client: CrmClient }) {
     return () => window.removeEventListener('storage', onStorage);
   }, [client, user, navigate]);
 
+  useEffect(() => {
+    if (!user?.objectId) document.title = `Log in · ${PRODUCT}`;
+  }, [user]);
+
   if (!user?.objectId) {
     return <LogIn client={client} notice={notice} onSignedIn={(u) => { setNotice(undefined); setUser(u); }} />;
   }
@@ -181,6 +185,11 @@ function Shell({ user, workspace, onLogOut }: { user: User; workspace: Workspace
   useEffect(() => workspace.pipeline.setProbabilities(settings.probabilities), [workspace, settings.probabilities]);
   // The board's filters travel between the board and the dashboard (which says it is filtered).
   const filters = location.pathname === '/pipeline' || location.pathname === '/dashboard' ? location.search : '';
+  // The tab says the screen (every tab read "crm-wasm CRM", whichever screen it showed).
+  const screen = NAV.find((n) => location.pathname.startsWith(n.to))?.label ?? (location.pathname.startsWith('/deals/') ? 'Pipeline' : undefined);
+  useEffect(() => {
+    document.title = screen ? `${screen} · ${PRODUCT}` : PRODUCT;
+  }, [screen]);
   return (
     <AppShell header={{ height: 56 }} navbar={{ width: NAV_WIDTH, breakpoint: 'sm', collapsed: { mobile: !opened } }} padding={0}>
       <AppShell.Header>

@@ -48,18 +48,24 @@ export function Column({ column, pipeline, version, me, onMove, dragging, nameOf
   // with only a toast to say so. Scroll to it once and mark it for a moment.
   const [fresh, setFresh] = useState<string>();
   const revealed = useRef<string>(undefined);
+  // In the next frame, once the column is laid out: a column mounted for the new deal (a phone
+  // shows the new deal's stage) had its scroll undone by StrictMode's remount in dev mode, and
+  // the deal stayed out of sight. A cleanup before the frame leaves the deal to the next run.
   useEffect(() => {
     if (!reveal || revealed.current === reveal || pipeline.get(reveal)?.stage !== column.stage) return;
-    revealed.current = reveal;
-    const read = (offset: number, limit: number) => (ownOrder ? boardPage(pipeline, column.stage, column.count, offset, limit) : pipeline.page(column.stage, offset, limit));
-    for (let offset = 0; offset < column.count; offset += 200) {
-      const at = read(offset, 200).findIndex((d) => d.objectId === reveal);
-      if (at >= 0) {
-        virtualizer.scrollToIndex(offset + at, { align: 'center' });
-        setFresh(reveal);
-        break;
+    const frame = requestAnimationFrame(() => {
+      revealed.current = reveal;
+      const read = (offset: number, limit: number) => (ownOrder ? boardPage(pipeline, column.stage, column.count, offset, limit) : pipeline.page(column.stage, offset, limit));
+      for (let offset = 0; offset < column.count; offset += 200) {
+        const at = read(offset, 200).findIndex((d) => d.objectId === reveal);
+        if (at >= 0) {
+          virtualizer.scrollToIndex(offset + at, { align: 'center' });
+          setFresh(reveal);
+          break;
+        }
       }
-    }
+    });
+    return () => cancelAnimationFrame(frame);
   }, [reveal, version, pipeline, column.stage, column.count, ownOrder, virtualizer]);
   useEffect(() => {
     if (!fresh) return;

@@ -214,6 +214,7 @@ test('dev server (StrictMode), on a phone: a new deal of another stage than the 
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(app.preview.url, { timeout: 120_000 });
+  await page.getByLabel('Username').waitFor({ timeout: 60_000 });
   assert.equal(await page.title(), 'Log in · Tidewater CRM');
   await logInOnPage(page, me);
   assert.equal(await page.title(), 'My day · Tidewater CRM');

@@ -174,6 +174,11 @@ impl CrmClient {
         })
     }
 
+    #[wasm_bindgen(js_name = forgetSession, skip_typescript)]
+    pub fn forget_session(&self) {
+        self.shared.core.forget_session();
+    }
+
     #[wasm_bindgen(js_name = become, skip_typescript)]
     pub fn become_user(&self, session_token: JsValue) -> Promise {
         let shared = self.shared.clone();

@@ -149,6 +149,10 @@ export class CrmClient {
   /** Revokes the session on the server, signs out locally, and deletes the user's local
    * datastore (pins and queued writes), so the next user of this browser sees nothing of it. */
   logOut(): Promise<void>;
+  /** Forgets the session in this client without asking the server: for a session already
+   * ended elsewhere (another tab of the browser logged out, which revoked it and deleted the
+   * local datastore), where `logOut()` would send a request bound to fail. */
+  forgetSession(): void;
   /** Signs in with an existing session token. */
   become(sessionToken: string): Promise<User>;
   /** Asks the server to e-mail a password-reset link. */

@@ -109,11 +109,20 @@ test('logging out in one tab signs the other tabs out at once, with a word why',
   const two = await context.newPage();
   await two.goto(app.preview.url);
   await myDayShown(two); // the session is this browser's: the second tab opens signed in
+  // The other tab sends nothing for a session already ended (its log-out request failed, a red
+  // line in the console).
+  const sent = [];
+  two.on('request', (r) => sent.push(`${r.method()} ${new URL(r.url()).pathname}`));
+  const failed = [];
+  two.on('console', (m) => { if (m.type() === 'error') failed.push(m.text()); });
   await one.getByRole('button', { name: 'Log out' }).click();
   await one.getByRole('button', { name: 'Log in' }).waitFor();
   await two.getByRole('button', { name: 'Log in' }).waitFor();
   await two.getByText('You logged out in another tab.').waitFor();
   assert.equal(await two.getByRole('button', { name: 'Log out' }).count(), 0);
+  await two.waitForTimeout(500);
+  assert.deepEqual(sent.filter((r) => r.endsWith('/logout')), [], 'no log-out request from the other tab');
+  assert.deepEqual(failed, []);
   await context.close();
 });
 

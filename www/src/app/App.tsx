@@ -99,8 +99,9 @@ export function App({ client }: { client: CrmClient }) {
         return;
       }
       notifications.clean();
-      // The session is over on the server already: this forgets it here and wipes nothing more.
-      void client.logOut().catch(() => undefined);
+      // The session is over on the server already (and the other tab wiped this device's
+      // copy): forgotten here without a request, which would fail (a red line in the console).
+      client.forgetSession();
       setUser(undefined);
       setNotice('You logged out in another tab.');
       navigate('/', { replace: true });

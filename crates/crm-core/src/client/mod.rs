@@ -391,6 +391,22 @@ mod tests {
     }
 
     #[test]
+    fn a_session_ended_elsewhere_is_forgotten_without_a_request() {
+        let c = client(vec![]);
+        c.set_session(Some(Session {
+            user: Default::default(),
+            session_token: "r:gone".into(),
+        }));
+        c.forget_session();
+        assert_eq!(c.session_token(), None);
+        assert!(c.current_user().is_none());
+        assert!(c.platform.sent.borrow().is_empty(), "nothing was sent");
+        // Signed out: a log-out now has nothing to revoke, and sends nothing either.
+        run(c.log_out()).unwrap();
+        assert!(c.platform.sent.borrow().is_empty());
+    }
+
+    #[test]
     fn find_all_pages_fit_the_backends_answer_and_halve_when_it_is_too_long() {
         let deals = |n: usize| {
             let results: Vec<Value> = (0..n)

@@ -60,6 +60,13 @@ impl<P: Platform> Client<P> {
         Ok(user)
     }
 
+    /// Forgets the session here without asking the server: for one already ended elsewhere
+    /// (another tab of this browser logged out and revoked it), where a log-out would send a
+    /// request bound to fail.
+    pub fn forget_session(&self) {
+        self.set_session(None);
+    }
+
     /// Revokes the session on the server and forgets it locally. The local session is cleared
     /// even if the server cannot be reached; the error is still reported.
     pub async fn log_out(&self) -> Result<()> {

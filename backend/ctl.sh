@@ -68,10 +68,12 @@ start_parse() {
   log "starting Parse Server on 127.0.0.1:$parse_port"
   # The test instance: test-only Cloud Code hooks, and rate limits that every test, all from
   # 127.0.0.1, fits under (the security suite checks the real limits on a server of its own).
+  # The dev instance: the app's address as dev.sh serves it, for the reset pages' link back.
   PARSE_PORT=$parse_port PARSE_MASTER_KEY=$(master_key) \
   DATABASE_URI="postgres://postgres@127.0.0.1:$pg_port/$db" \
   CRM_TEST_HOOKS=$([ "$instance" = test ] && echo 1 || echo 0) \
   CRM_RATE_LIMIT_SCALE=${CRM_RATE_LIMIT_SCALE:-$([ "$instance" = test ] && echo 1000 || echo 1)} \
+  CRM_APP_URL=${CRM_APP_URL:-$([ "$instance" = dev ] && echo http://127.0.0.1:5173/)} \
   CRM_CRASH_LOG="$data/crashes.log" CRM_CHILD_PID_FILE="$data/parse-child.pid" \
   NODE_ENV=production PARSE_SILENT=${PARSE_SILENT:-1} PARSE_LOGS_FOLDER="$data/logs" PARSE_OUTBOX="$data/outbox.jsonl" \
     nohup node "$here/supervise.js" >>"$data/parse.log" 2>&1 &

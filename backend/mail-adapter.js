@@ -15,6 +15,33 @@ function outboxAdapter({ file }) {
   };
 }
 
+/** Wraps a mail adapter (this one or a production one, anything with `sendMail`): the
+ * password-reset mail in the product's words, saying how long the link works and what to do
+ * if it was not you (Parse's own said only "Click here to reset it:"). */
+function productMails(adapter, { validMinutes }) {
+  const wrapped = Object.create(adapter);
+  wrapped.sendPasswordResetEmail = ({ appName, link, user }) => {
+    const username = user && typeof user.get === 'function' ? user.get('username') : '';
+    const email = user && typeof user.get === 'function' ? user.get('email') : undefined;
+    const lasts = validMinutes === 60 ? 'an hour' : `${validMinutes} minutes`;
+    return adapter.sendMail({
+      to: email,
+      subject: `Choose a new password for ${appName}`,
+      text: [
+        `Hi ${username},`,
+        '',
+        `Someone, probably you, asked to reset the password of your ${appName} account "${username}".`,
+        '',
+        `Choose a new one here (the link works once, for ${lasts}):`,
+        link,
+        '',
+        'If it was not you, ignore this mail: your password stays as it is.',
+      ].join('\n'),
+    });
+  };
+  return wrapped;
+}
+
 /** Wraps a mail adapter (this one or a production one): at most `most` mails to one address in
  * `windowMs`, the rest dropped without a word (Parse has answered the request already; it says
  * the same whether an account exists). The per-address rate limit (guard.js) bounds what one
@@ -50,4 +77,4 @@ function limitPerRecipient(adapter, { most, windowMs }) {
   return wrapped;
 }
 
-module.exports = { outboxAdapter, limitPerRecipient };
+module.exports = { outboxAdapter, productMails, limitPerRecipient };

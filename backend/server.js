@@ -8,7 +8,7 @@ const express = require('express');
 const { ParseServer, ParseGraphQLServer, RedisCacheAdapter } = require('parse-server');
 const { allowCrossDomain } = require('parse-server/lib/middlewares');
 const { allDefinitions, renameIndexes, CRM_CLASSES } = require('./schema');
-const { outboxAdapter, limitPerRecipient } = require('./mail-adapter');
+const { outboxAdapter, productMails, limitPerRecipient } = require('./mail-adapter');
 const { BoundedLoggerAdapter } = require('./logger');
 const { CrmPostgresAdapter, NoFilesAdapter, AMOUNT_RANGE } = require('./database-adapter');
 const { restGuard, graphQLGuard, guardedWssAdapter, answerClientErrors, accountLimiter, loginLockout, installLoginLockout, installTransactionRefusals, databaseShare, fairShare, liveEventBudgets } = require('./guard');
@@ -68,7 +68,7 @@ async function main() {
     // The product's name in e-mails and Parse's pages (the app's, www/src/app/Logo.tsx PRODUCT).
     appName: env('CRM_APP_NAME', 'Tidewater CRM'),
     // At most a few mails to one inbox an hour (mail-adapter.js), whoever asks for them.
-    emailAdapter: limitPerRecipient(outboxAdapter({ file: env('PARSE_OUTBOX', path.join(__dirname, '.data', 'outbox.jsonl')) }), MAILS_PER_RECIPIENT),
+    emailAdapter: limitPerRecipient(productMails(outboxAdapter({ file: env('PARSE_OUTBOX', path.join(__dirname, '.data', 'outbox.jsonl')) }), { validMinutes: MAILS_PER_RECIPIENT.windowMs / 60_000 }), MAILS_PER_RECIPIENT),
     verifyUserEmails: false,
     // The password-reset pages in the app's look, with a link back to the app where it is
     // known (pages/*.html; CRM_APP_URL, which dev.sh sets).

@@ -6,8 +6,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 bash scripts/ensure-tools.sh
 bash scripts/build.sh release
-# The password-reset pages link back to the app here.
-CRM_APP_URL=http://127.0.0.1:5173/ bash backend/ctl.sh start dev
+bash backend/ctl.sh start dev
 playground_pid=
 vite_pid=
 trap 'for p in $vite_pid $playground_pid; do kill "$p" 2>/dev/null || true; done; bash "$root/backend/ctl.sh" stop dev' EXIT INT TERM

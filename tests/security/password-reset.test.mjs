@@ -23,6 +23,11 @@ async function resetLink(user) {
   assert.equal((await call('POST', '/requestPasswordReset', { server: strict.url, body: { email } })).status, 200);
   const mail = strict.mailsTo(email).at(-1);
   assert.ok(mail, `a reset e-mail to ${email}`);
+  // In the product's words: what it is for, how long the link works, what if it was not you.
+  assert.equal(mail.subject, 'Choose a new password for Tidewater CRM');
+  assert.match(mail.text, new RegExp(`^Hi ${user.username},`));
+  assert.match(mail.text, /the link works once, for an hour/);
+  assert.match(mail.text, /If it was not you, ignore this mail/);
   return mail.text.match(/https?:\/\/\S+/)[0];
 }
 

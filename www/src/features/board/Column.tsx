@@ -33,6 +33,8 @@ export function Column({ column, pipeline, version, me, onMove, dragging, nameOf
     // A few cards beyond the visible ones: each costs its drawing when the board opens.
     overscan: 3,
     gap: 8,
+    // Room below the last card: scrolled to (a new deal sorts last), it sat half under the toast.
+    paddingEnd: 72,
   });
   // A change of the pipeline (a card moved in or out, edited, filtered) puts other deals at the
   // indexes measured before, in the same card elements (keyed by deal): the virtualiser keeps the

@@ -82,10 +82,14 @@ export function AmountInput({ value, onChange, ...props }: Omit<NumberInputProps
         const anew = el.value !== '' && el.selectionStart === 0 && el.selectionEnd === el.value.length;
         if (e.key === 'Backspace' || e.key === 'Delete' || (typing && anew)) setRefused(undefined);
         if (typing) setRefused((before) => refusal(e.key) ?? before);
-        const n = typeof value === 'number' ? value : Number(String(value).replace(/[^\d.]/g, ''));
         if (times && !e.ctrlKey && !e.metaKey && !e.altKey) {
           e.preventDefault();
-          if (String(value) !== '' && Number.isFinite(n)) onChange(Math.round(n * times * 100) / 100);
+          // What the field shows now, not the value last rendered: typed fast ("2.5k" right after
+          // clearing "$1,234.56"), the render had not caught up and the k multiplied the old
+          // amount ($1,234,560).
+          const shown = el.value.replace(/[^\d.]/g, '');
+          const n = Number(shown);
+          if (shown !== '' && Number.isFinite(n)) onChange(Math.round(n * times * 100) / 100);
         }
         props.onKeyDown?.(e);
       }}

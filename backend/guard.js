@@ -1387,7 +1387,7 @@ function fairShare({ inFlight = LIMITS.inFlightPerClient, queued = LIMITS.queued
     const key = clientOf(req);
     const address = addressGroup(req.ip);
     const writes = mayWrite(req);
-    const refuseWrite = (wait) => answer(res, new Refusal(REQUEST_LIMIT_EXCEEDED, `your writes sent other users more Live Query events than one client may in 10 s; write again in ${Math.ceil(wait / 1000)} s`));
+    const refuseWrite = (wait) => answer(res, new Refusal(REQUEST_LIMIT_EXCEEDED, `your writes sent more Live Query events than one client may in 10 s; write again in ${Math.ceil(wait / 1000)} s`));
     const wait = writes ? liveWriteWait(key, address) : 0;
     if (wait > 0) return refuseWrite(wait);
     let client = clients.get(key);
@@ -1654,6 +1654,7 @@ function liveEventBudgets(userOf = () => null, {
       budget.windowStart = now;
       budget.bytes = 0;
       budget.copies.clear();
+      if (budget.writers) budget.writers.clear();
     }
   };
   /** Whether this copy of save `identity` is among the first `free` that `budget`'s client is
@@ -1680,6 +1681,17 @@ function liveEventBudgets(userOf = () => null, {
   // address's, apart from the budgets of what it is sent.
   const writerKeys = (writer) => [...new Set([`writes:${writer.key}`, ...(writer.address ? [`writes:address:${writer.address}`] : [])])];
   const writerBudgets = (writer) => writerKeys(writer).map((k) => budgetOf(k, k.startsWith('writes:address:') ? perAddress : perUser));
+  /** Charges the first copies of a save to its writer's budgets; an address's also counts what
+   * each of its writers spent in the window (see writerWait). */
+  const chargeWriter = (writer, bytes) => {
+    for (const b of writerBudgets(writer)) {
+      charge(b, bytes);
+      if (b.key.startsWith('writes:address:')) {
+        if (!b.writers) b.writers = new Map();
+        if (b.writers.has(writer.key) || b.writers.size < REMEMBERED) b.writers.set(writer.key, (b.writers.get(writer.key) || 0) + bytes);
+      }
+    }
+  };
   return {
     /** A connect with `token` on `ws` from `address`: null when admitted, else how long (ms)
      * until it may be. */
@@ -1713,14 +1725,18 @@ function liveEventBudgets(userOf = () => null, {
       const mine = ws.liveBudgets;
       if (!mine) return true;
       const bytes = typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength || 0;
-      const someoneElse = writer && typeof writer.key === 'string' && writer.key !== mine[0].key;
+      const known = writer && typeof writer.key === 'string';
+      // The writer pays for the first copies one user is sent (mine[0]), its own writes too:
+      // free, one's own writes with 4 subscriptions sent a user 16 MB a second past its budget,
+      // for as long as it wrote. An address's further free copies (16) are free to the address
+      // but charged to the user they are sent to, never to the writer: they were the writer's,
+      // and one recipient's 16 subscriptions charged a victim's writes 4 times what 4 did.
+      const [user, address] = mine;
       let ok = true;
-      let writerPays = false;
-      for (const b of mine) {
-        if (firstCopy(b, identity)) writerPays = true;
-        else ok = charge(b, bytes) && ok;
-      }
-      if (writerPays && someoneElse) for (const b of writerBudgets(writer)) charge(b, bytes);
+      const userFirst = firstCopy(user, identity);
+      if (!userFirst) ok = charge(user, bytes) && ok;
+      if (address && !firstCopy(address, identity)) ok = charge(address, bytes) && ok;
+      if (userFirst && known) chargeWriter(writer, bytes);
       return ok;
     },
     /** How long (ms) the client `key` from `address` must wait before it writes again: its
@@ -1730,7 +1746,15 @@ function liveEventBudgets(userOf = () => null, {
       let wait = 0;
       for (const k of writerKeys({ key, address })) {
         const b = budgets.get(k);
-        if (b) wait = Math.max(wait, b.blockedUntil - now);
+        if (!b || b.blockedUntil <= now) continue;
+        // An address's spent budget holds back the writers from it that spent at least their
+        // share of it (the mean), not everyone behind that address: refused all alike, three
+        // accounts from an office's address kept every colleague's writes refused.
+        if (b.writers && k.startsWith('writes:address:')) {
+          const spent = b.writers.get(key) || 0;
+          if (spent === 0 || spent * b.writers.size < b.bytes) continue;
+        }
+        wait = Math.max(wait, b.blockedUntil - now);
       }
       return wait;
     },

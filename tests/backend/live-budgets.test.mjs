@@ -121,14 +121,43 @@ test("the first copies of one save another client wrote are charged to that writ
   assert.ok(budgets.admit(socket(), 'v', '10.0.0.1') > 0);
 });
 
-test("a user's own writes, and writes this process did not serve, cost their first copies nothing", () => {
+test("a user's own writes pay for their first copies as the writer (its writes wait, its sockets stay); writes this process did not serve cost them nothing", () => {
   const budgets = liveEventBudgets((t) => t, { perUser: 1000, perAddress: 10_000, freePerUser: 1, freePerAddress: 8, windowMs: 60_000 });
   const me = socket();
   assert.equal(budgets.admit(me, 'me', '10.0.0.5'), null);
   for (let i = 0; i < 20; i++) {
-    assert.equal(budgets.spend(me, 'x'.repeat(600), `save:Deal:mine${i}:1`, { key: 'user:me', address: '10.0.0.5' }), true);
     assert.equal(budgets.spend(me, 'x'.repeat(600), `save:Deal:theirs${i}:1`, null), true);
   }
-  assert.equal(me.terminated, false);
-  assert.equal(budgets.writerWait('user:me', '10.0.0.5'), 0, 'no writer budget is kept for one\'s own writes');
+  assert.equal(budgets.writerWait('user:me', '10.0.0.5'), 0);
+  // Free, one's own writes with a few subscriptions were never charged at all (attack pass 5:
+  // 320 MB in 20 s to one user, ten times its budget).
+  for (let i = 0; i < 2; i++) {
+    assert.equal(budgets.spend(me, 'x'.repeat(600), `save:Deal:mine${i}:1`, { key: 'user:me', address: '10.0.0.5' }), true);
+  }
+  assert.equal(me.terminated, false, 'the writer\'s own sockets stay open');
+  assert.ok(budgets.writerWait('user:me', '10.0.0.5') > 0, 'its writes wait');
+});
+
+test("copies past a user's free ones are that user's, never the writer's, even while its address has free copies left", () => {
+  const budgets = liveEventBudgets((t) => t, { perUser: 10_000, perAddress: 100_000, freePerUser: 2, freePerAddress: 16, windowMs: 60_000 });
+  const attacker = socket();
+  assert.equal(budgets.admit(attacker, 'attacker', '10.0.0.40'), null);
+  const victim = { key: 'user:victim', address: '10.0.0.41' };
+  // Twelve subscriptions on one save of the victim's: 2 copies are the victim's (2 KB), the
+  // other 10 the attacker's (charged to the victim too, 12 KB spent its 10 KB budget).
+  for (let copy = 0; copy < 12; copy++) assert.equal(budgets.spend(attacker, 'x'.repeat(1000), 'save:Deal:v:1', victim), true);
+  assert.equal(budgets.writerWait('user:victim', '10.0.0.41'), 0, 'the victim paid for 2 copies, not 12');
+});
+
+test("an address's spent writer budget holds back the writers who spent it, not everyone behind that address", () => {
+  const budgets = liveEventBudgets((t) => t, { perUser: 1000, perAddress: 2000, freePerUser: 4, freePerAddress: 16, windowMs: 60_000 });
+  const office = '10.0.0.50';
+  const recipient = socket();
+  assert.equal(budgets.admit(recipient, 'r', '10.0.0.60'), null);
+  // A colleague writes a little; three accounts from the same address write 700 bytes each.
+  assert.equal(budgets.spend(recipient, 'x'.repeat(50), 'save:Deal:c:1', { key: 'user:colleague', address: office }), true);
+  ['a1', 'a2', 'a3'].forEach((a, i) => assert.equal(budgets.spend(recipient, 'x'.repeat(700), `save:Deal:${a}:1`, { key: `user:${a}`, address: office }), true, String(i)));
+  for (const a of ['a1', 'a2', 'a3']) assert.ok(budgets.writerWait(`user:${a}`, office) > 0, `${a} waits`);
+  assert.equal(budgets.writerWait('user:colleague', office), 0, 'the colleague writes on');
+  assert.equal(budgets.writerWait('user:newcomer', office), 0, 'so does one who wrote nothing yet');
 });

@@ -2,7 +2,7 @@
 // budgets of the day's change, charged to the writer of a save. Each test fails without its fix.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { call, connectLive, pointer, signUp, sleep, useVictim } from './harness.mjs';
+import { SERVER, call, connectLive, pointer, signUp, sleep, useVictim } from './harness.mjs';
 
 useVictim();
 
@@ -77,4 +77,25 @@ test("found attacking it: accounts behind one address cannot get everyone else's
   assert.equal(mine.status, 201, `a colleague's write: ${JSON.stringify(mine.json)}`);
   live.close();
   await sleep(10_500);
+});
+
+// ---- the reset token in the Referer ------------------------------------------------------------------
+// The page a reset link opens has the token (and the username) in its address, and a link back to
+// the app (CRM_APP_URL). Nothing told the browser to keep that address to itself: where the app
+// and the server share an origin (one host behind a proxy), following the link sent the app the
+// page's full address, a live reset token, in its Referer (logs, analytics), and the app's
+// document.referrer held it. Every page now says no-referrer.
+test('found attacking it: the password-reset pages do not hand their address (the token) to the page their link opens', async () => {
+  const pages = [
+    `${SERVER}/apps/choose_password?appId=crm&token=tok123&username=someone`,
+    `${SERVER}/apps/crm/request_password_reset?token=tok123&username=someone`,
+    `${SERVER}/apps/password_reset_success.html`,
+  ];
+  for (const url of pages) {
+    const res = await fetch(url, { redirect: 'manual' });
+    const text = await res.text();
+    assert.equal(res.status, 200, url);
+    const policy = res.headers.get('referrer-policy') || (text.match(/<meta name="referrer" content="([^"]*)">/) || [])[1];
+    assert.equal(policy, 'no-referrer', `${url} sets no referrer policy`);
+  }
 });

@@ -159,6 +159,9 @@ test('import contacts naming companies the server lacks: each created once and l
   // Before anything is written, the preview names the companies it will create (as first written).
   const told = page.getByTestId('import-new-companies');
   assert.match(await told.textContent(), /3 new companies will be created: Acme, Globex, Émile & Sons/);
+  // The preview shows the name and then the company (on a phone the company was past the edge).
+  const headers = await page.getByRole('table', { name: 'Rows to import' }).getByRole('columnheader').allTextContents();
+  assert.deepEqual(headers.slice(0, 3), ['Line', 'Name', 'Company (name)']);
   assert.match(await page.getByTestId('import-problems').textContent(), /Line 7: “not-an-email” is not an e-mail address/);
   // The column can still be left out: then no company is created and the rows are not linked.
   await page.getByLabel('Company (name)').selectOption('');

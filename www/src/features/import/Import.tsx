@@ -148,7 +148,10 @@ export function Import() {
   const newCompanies = plan?.companies ?? [];
   const companyField = FIELDS[kind].find((f) => f.key === 'company');
   const problems = [...errors, ...duplicates].sort((a, b) => a.line - b.line);
-  const shownFields = FIELDS[kind].filter((f) => mapping[f.key]);
+  // The preview's columns: the name first, then the company (marked "new" when the import makes
+  // it), then the rest; on a phone the company was past the screen's edge.
+  const rank = (f: (typeof FIELDS)[typeof kind][number]) => (f.required ? 0 : f.key === 'company' ? 1 : 2);
+  const shownFields = FIELDS[kind].filter((f) => mapping[f.key]).sort((a, b) => rank(a) - rank(b));
 
   return (
     <div className="page">

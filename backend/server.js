@@ -75,7 +75,7 @@ async function main() {
     pages: {
       pagesPath: path.join(__dirname, 'pages'),
       placeholders: {
-        style: fs.readFileSync(path.join(__dirname, 'pages', 'style.css'), 'utf8'),
+        head: `${fs.readFileSync(path.join(__dirname, 'pages', 'head.html'), 'utf8')}<style>${fs.readFileSync(path.join(__dirname, 'pages', 'style.css'), 'utf8')}</style>`,
         appUrl: appUrl(env('CRM_APP_URL', '')),
         passwordRule: PASSWORD_RULE,
         // The rule as the server checks it, for the page to say a weak password at its field.

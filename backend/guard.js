@@ -1386,9 +1386,14 @@ function fairShare({ inFlight = LIMITS.inFlightPerClient, queued = LIMITS.queued
     sessions.watch(req, res, tokenOf(req));
     const key = clientOf(req);
     const address = addressGroup(req.ip);
-    const writes = mayWrite(req);
+    // How long this request must wait if it writes: the budget is looked up first, so the
+    // request is read for a write (a GraphQL document searched for "mutation") only when needed.
+    const writeWait = () => {
+      const wait = liveWriteWait(key, address);
+      return wait > 0 && mayWrite(req) ? wait : 0;
+    };
     const refuseWrite = (wait) => answer(res, new Refusal(REQUEST_LIMIT_EXCEEDED, `your writes sent more Live Query events than one client may in 10 s; write again in ${Math.ceil(wait / 1000)} s`));
-    const wait = writes ? liveWriteWait(key, address) : 0;
+    const wait = writeWait();
     if (wait > 0) return refuseWrite(wait);
     let client = clients.get(key);
     if (!client) {
@@ -1405,7 +1410,7 @@ function fairShare({ inFlight = LIMITS.inFlightPerClient, queued = LIMITS.queued
       start: () => {
         // A write that waited behind the ones that spent its writer's budget is refused as well:
         // past the budget, only the events of the requests already running go out.
-        const late = writes ? liveWriteWait(key, address) : 0;
+        const late = writeWait();
         if (late > 0) {
           state = 'done';
           refuseWrite(late);
@@ -1606,11 +1611,11 @@ function checkFrame(state, text, appId) {
  * and catches up.
  *
  * Who pays for a copy of an event (one per matching subscription):
- * - the first `free` copies of one save (its identity, see eventIdentity) a user is sent, and an
- *   address, are that save's: charged to its writer (`writer`, the fairShare client whose request
- *   made it: { key, address }) when this process served the write and the writer is someone
- *   else, and free otherwise (one's own writes; a Live Query process of its own, which does not
- *   know the writer);
+ * - the first `free` copies of one save (its identity, see eventIdentity) a user is sent are that
+ *   save's: charged to its writer (`writer`, the fairShare client whose request made it:
+ *   { key, address }; the recipient itself included) when this process served the write, and
+ *   free where it did not (a Live Query process of its own does not know the writer); an
+ *   address's first `free` copies are free to the address;
  * - the copies past those, and events of unknown identity, are what the recipient multiplied by
  *   subscribing again and again: charged to the recipient.
  * Charged to the recipient for every copy, anyone could assign a user deals and rewrite their

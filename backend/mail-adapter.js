@@ -15,17 +15,19 @@ function outboxAdapter({ file }) {
   };
 }
 
+/** A field of the user Parse hands a mail adapter (a Parse.User, or its JSON). */
+const userField = (user, field) => (user && typeof user.get === 'function' ? user.get(field) : user && user[field]);
+
 /** Wraps a mail adapter (this one or a production one, anything with `sendMail`): the
  * password-reset mail in the product's words, saying how long the link works and what to do
  * if it was not you (Parse's own said only "Click here to reset it:"). */
 function productMails(adapter, { validMinutes }) {
   const wrapped = Object.create(adapter);
   wrapped.sendPasswordResetEmail = ({ appName, link, user }) => {
-    const username = user && typeof user.get === 'function' ? user.get('username') : '';
-    const email = user && typeof user.get === 'function' ? user.get('email') : undefined;
+    const username = userField(user, 'username') || '';
     const lasts = validMinutes === 60 ? 'an hour' : `${validMinutes} minutes`;
     return adapter.sendMail({
-      to: email,
+      to: userField(user, 'email'),
       subject: `Choose a new password for ${appName}`,
       text: [
         `Hi ${username},`,
@@ -66,12 +68,11 @@ function limitPerRecipient(adapter, { most, windowMs }) {
     w.count += 1;
     return true;
   };
-  const emailOf = (user) => (user && typeof user.get === 'function' ? user.get('email') : user && user.email);
   const wrapped = Object.create(adapter);
   wrapped.sendMail = (options) => (allow(options && options.to) ? adapter.sendMail(options) : Promise.resolve());
   for (const method of ['sendPasswordResetEmail', 'sendVerificationEmail']) {
     if (typeof adapter[method] === 'function') {
-      wrapped[method] = (options) => (allow(emailOf(options && options.user)) ? adapter[method](options) : Promise.resolve());
+      wrapped[method] = (options) => (allow(userField(options && options.user, 'email')) ? adapter[method](options) : Promise.resolve());
     }
   }
   return wrapped;

@@ -56,10 +56,11 @@ const LIMITS = {
   liveEventBytesPer10s: 32 * 1024 * 1024,
   liveEventBytesPerAddress: 64 * 1024 * 1024,
   // Copies of one save's event a user (over all its sockets and subscriptions), and an address
-  // in all, are sent before the rest are charged to those budgets: a budget is for what a client
-  // multiplies by subscribing many times, not for what others write. Charged for every copy, a
-  // colleague's flood of long updates on deals shared with a user spent the user's budget and
-  // cut their live feed a third of the time. An app tab holds a few subscriptions a class.
+  // in all, are sent before the rest are charged to those budgets (a user's first copies are
+  // charged to the save's writer instead, guard.js liveEventBudgets): a recipient's budget is for
+  // what it multiplies by subscribing many times, not for what others write. Charged for every
+  // copy, a colleague's flood of long updates on deals shared with a user spent the user's budget
+  // and cut their live feed a third of the time. An app tab holds a few subscriptions a class.
   liveEventFreeCopiesPerUser: 4,
   liveEventFreeCopiesPerAddress: 16,
   framesPer10s: 200,

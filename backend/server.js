@@ -71,7 +71,7 @@ async function main() {
     emailAdapter: limitPerRecipient(productMails(outboxAdapter({ file: env('PARSE_OUTBOX', path.join(__dirname, '.data', 'outbox.jsonl')) }), { validMinutes: MAILS_PER_RECIPIENT.windowMs / 60_000 }), MAILS_PER_RECIPIENT),
     verifyUserEmails: false,
     // The password-reset pages in the app's look, with a link back to the app where it is
-    // known (pages/*.html; CRM_APP_URL, which dev.sh sets).
+    // known (pages/*.html; CRM_APP_URL, which ctl.sh sets for the dev instance).
     pages: {
       pagesPath: path.join(__dirname, 'pages'),
       placeholders: {

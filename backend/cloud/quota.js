@@ -34,9 +34,11 @@ function mostClaimed(className) {
   return ID_CLASSES.includes(className) ? most(className) * LIMITS.idsClaimedPerKept : null;
 }
 
-async function countRows(className, userId, upTo) {
+/** How many rows `from` (a table and its condition on `params`) holds, counting at most `upTo`;
+ * 0 before the table or its column exists. */
+async function boundedCount(from, params, upTo) {
   try {
-    const row = await db().one(`SELECT count(*)::int AS n FROM (SELECT 1 FROM "${className}" WHERE "createdBy" = $1 LIMIT $2) s`, [userId, upTo]);
+    const row = await db().one(`SELECT count(*)::int AS n FROM (SELECT 1 FROM ${from} LIMIT $${params.length + 1}) s`, [...params, upTo]);
     return row.n;
   } catch (error) {
     if (NOT_THERE.has(error.code)) return 0;
@@ -44,16 +46,8 @@ async function countRows(className, userId, upTo) {
   }
 }
 
-async function countClaimed(className, userId, upTo) {
-  if (upTo === null) return 0;
-  try {
-    const row = await db().one('SELECT count(*)::int AS n FROM (SELECT 1 FROM "crm_ids" WHERE "className" = $1 AND "createdBy" = $2 LIMIT $3) s', [className, userId, upTo]);
-    return row.n;
-  } catch (error) {
-    if (NOT_THERE.has(error.code)) return 0;
-    throw error;
-  }
-}
+const countRows = (className, userId, upTo) => boundedCount(`"${className}" WHERE "createdBy" = $1`, [userId], upTo);
+const countClaimed = (className, userId, upTo) => (upTo === null ? Promise.resolve(0) : boundedCount('"crm_ids" WHERE "className" = $1 AND "createdBy" = $2', [className, userId], upTo));
 
 const NOUN = { Company: 'companies', Contact: 'contacts', Deal: 'deals', Activity: 'activities' };
 

@@ -105,8 +105,8 @@ export function SyncBadge({ workspace, offlineReady }: { workspace: Workspace; o
       autoClose: false,
     });
   }), [local]);
-  // The forecast settings wait outside the local store's queue (they are not a CRM record).
   const names = useRecordNames(workspace, local, ops);
+  // The forecast settings wait outside the local store's queue (they are not a CRM record).
   const settingsPending = useMySettings().pending;
   const pending = status.pending + (settingsPending ? 1 : 0);
   const rejected = ops.filter((o) => o.rejected);

@@ -75,7 +75,8 @@ async function main() {
     pages: {
       pagesPath: path.join(__dirname, 'pages'),
       placeholders: {
-        head: `${fs.readFileSync(path.join(__dirname, 'pages', 'head.html'), 'utf8')}<style>${fs.readFileSync(path.join(__dirname, 'pages', 'style.css'), 'utf8')}</style>`,
+        // Kept out of pagesPath, which Parse serves file by file (a .css as text/html).
+        head: `${fs.readFileSync(path.join(__dirname, 'pages-head', 'head.html'), 'utf8')}<style>${fs.readFileSync(path.join(__dirname, 'pages-head', 'style.css'), 'utf8')}</style>`,
         appUrl: appUrl(env('CRM_APP_URL', '')),
         passwordRule: PASSWORD_RULE,
         // The rule as the server checks it, for the page to say a weak password at its field.

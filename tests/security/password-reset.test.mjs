@@ -76,4 +76,8 @@ test('a crafted link injects nothing into the pages and reads no file beside the
     const r = await get(`${strict.url}/apps/${file}`);
     assert.ok(!/require\(|masterKey|LIMITS/.test(r.text), `${file} was served: ${r.status}`);
   }
+  // The pages' shared head and style go into each page; Parse would serve them as text/html.
+  for (const part of ['style.css', 'head.html']) {
+    assert.equal((await get(`${strict.url}/apps/${part}`)).status, 404, `${part} is served on its own`);
+  }
 });

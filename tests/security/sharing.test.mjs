@@ -320,6 +320,27 @@ test('an edit racing a reassignment cannot leave the former assignee in', async 
   assert.deepEqual(Object.keys(stored.ACL).sort(), [b.vera.id, walt.id, 'role:sales-manager'].sort());
 });
 
+test('a former assignee\'s Live Query is told the deal left, with nothing of the save that took it away', async () => {
+  const b = await book();
+  const uma = await signUp('uma');
+  const walt = await signUp('walt');
+  await call('PUT', `/classes/Deal/${b.deal}`, { token: b.vera.token, body: { assignedTo: user(uma.id) } });
+  const live = await connectLive(uma.token);
+  try {
+    live.send({ op: 'subscribe', requestId: 1, query: { className: 'Deal', where: {} }, sessionToken: uma.token });
+    await live.next((f) => f.op === 'subscribed');
+    await call('PUT', `/classes/Deal/${b.deal}`, { token: b.vera.token, body: { assignedTo: user(walt.id), amount: 123456, notes: 'new terms' } });
+    const leave = await live.next((f) => f.op === 'leave');
+    assert.equal(leave.object.objectId, b.deal);
+    const told = JSON.stringify(leave);
+    for (const secret of [walt.id, '123456', 'new terms']) assert.ok(!told.includes(secret), `the leave frame shows ${secret}: ${told}`);
+    await sleep(300);
+    assert.deepEqual(live.frames.filter((f) => f.op !== 'connected' && f.op !== 'subscribed' && f.op !== 'leave'), []);
+  } finally {
+    live.close();
+  }
+});
+
 test('a database from before sharing is shared on the next start, once', async () => {
   const b = await book();
   const uma = await signUp('uma');

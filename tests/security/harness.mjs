@@ -5,7 +5,7 @@
 // exactly as they were: each attack must neither read nor change what is not the attacker's.
 import { after, afterEach, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, existsSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { readFileSync, existsSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -231,9 +231,13 @@ export function useStrictServer(offset, name, env = {}) {
     }
     throw new Error(`the strict server did not start: ${strict.output}`);
   });
-  after(() => {
+  after(async () => {
     const alive = child.exitCode === null;
+    const exited = new Promise((resolve) => (alive ? child.once('exit', resolve) : resolve()));
     child.kill('SIGTERM');
+    // Its logs and outbox go with it (each run of the suite made a folder in /tmp that stayed).
+    await exited;
+    rmSync(tmp, { recursive: true, force: true });
     assert.ok(alive, `the strict server never crashed: ${strict.output.slice(-2000)}`);
   });
   return strict;

@@ -31,10 +31,14 @@ const opKey = (op: PendingOp) => `${op.className}/${op.objectId}`;
  * not say which deal). */
 function useRecordNames(workspace: Workspace, local: LocalStore | undefined, ops: PendingOp[]): Map<string, string> {
   const [names, setNames] = useState(() => new Map<string, string>());
+  // Looked up again when the waiting changes do (a new one may rename its record), not on every
+  // status change, each of which reads the queue again into a new list of the same changes.
+  const waiting = ops.map((o) => `${o.seq}/${opKey(o)}`).join('\n');
   useEffect(() => {
-    if (!local || ops.length === 0) return;
+    if (!local || waiting === '') return;
     let live = true;
-    const ids = (className: PendingOp['className']) => [...new Set(ops.filter((o) => o.className === className).map((o) => o.objectId))];
+    const keys = waiting.split('\n').map((k) => k.split('/').slice(1) as [PendingOp['className'], string]);
+    const ids = (className: PendingOp['className']) => [...new Set(keys.filter(([c]) => c === className).map(([, id]) => id))];
     const found = new Map<string, string>();
     for (const id of ids('Deal')) {
       const title = workspace.pipeline.get(id)?.title;
@@ -60,7 +64,7 @@ function useRecordNames(workspace: Workspace, local: LocalStore | undefined, ops
     return () => {
       live = false;
     };
-  }, [workspace, local, ops]);
+  }, [workspace, local, waiting]);
   return names;
 }
 

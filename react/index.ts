@@ -165,10 +165,29 @@ function useAnswer<T>(
     runRef.current = run;
     refreshRef.current = refreshOn;
   });
+  // The request in flight for (key, tick). StrictMode runs this effect twice on mount (mount,
+  // cleanup, mount again, with the same state and refs): the second run takes the answer of the
+  // request the first one sent instead of sending the same request again.
+  const inflight = useRef<{ key: string; tick: number; answer: Promise<T[]> } | undefined>(undefined);
   useEffect(() => {
     if (fullKey === undefined) return;
     let current = true;
-    runRef.current().then(
+    let request = inflight.current;
+    if (!request || request.key !== fullKey || request.tick !== tick) {
+      let answer: Promise<T[]>;
+      try {
+        answer = runRef.current();
+      } catch (e) {
+        answer = Promise.reject(e);
+      }
+      const mine = { key: fullKey, tick, answer };
+      const done = () => {
+        if (inflight.current === mine) inflight.current = undefined;
+      };
+      answer.then(done, done);
+      inflight.current = request = mine;
+    }
+    request.answer.then(
       (data) => current && setAnswer({ key: fullKey, data }),
       (e: unknown) => current && setAnswer({ key: fullKey, error: toError(e) }),
     );

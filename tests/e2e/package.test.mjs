@@ -4,7 +4,8 @@
 // included); then that app, on crm-wasm/react with StrictMode on, runs in headless Chromium
 // against the test backend:
 // loading then data, a typed error, a query change that never shows the old query's rows, a
-// live update, an optimistic mutation rolled back when the server refuses it. The same tarball
+// live update, an optimistic mutation rolled back when the server refuses it; and again on the
+// Vite dev server (development React: StrictMode's double effects send each query once). The same tarball
 // also goes into webpack 5 (the Vite app's folder), a Next.js App Router app (its own temp dir), and
 // the same Vite app on React 18 (the oldest React the package supports).
 import { test, after } from 'node:test';
@@ -28,6 +29,7 @@ after(async () => {
 });
 
 let tarball; // the packed crm-wasm, in `dir`, for every app below
+let devUrl; // the Vite dev server of that app (development React: StrictMode runs effects twice)
 
 test('npm pack of pkg/ installs into a fresh Vite React app that type-checks and builds', { timeout: 300_000 }, () => {
   tarball = run('npm', ['pack', path.join(root, 'pkg'), '--pack-destination', dir, '--silent'], dir).trim().split('\n').pop();
@@ -118,7 +120,7 @@ test('the Vite dev server pre-bundles crm-wasm and loads its wasm with no config
   // An icon in the page, so Chromium asks for no /favicon.ico (a 404 in the console).
   writeFileSync(path.join(dir, 'dev.html'), '<!doctype html><link rel="icon" href="data:,"><div id="root"></div><script type="module" src="/dev-entry.js"></script>');
   const port = 4189 + Number(process.env.CRM_TEST_APP_PORT_OFFSET || 0);
-  const url = await startServer('vite (dev)', path.join(dir, 'node_modules/.bin/vite'),
+  const url = devUrl = await startServer('vite (dev)', path.join(dir, 'node_modules/.bin/vite'),
     ['--host', '127.0.0.1', '--port', String(port), '--strictPort', '--force'], dir, port);
   const browser = await launchBrowser();
   stops.push(() => browser.close());
@@ -179,6 +181,13 @@ test('crm-wasm/react in Chromium, React 19 StrictMode, against the backend', { t
   await hooksAppRuns(await serve());
 });
 
+// The same hooks app as users run it while they write it: the Vite dev server, React's
+// development build, where StrictMode mounts, unmounts and mounts every component again.
+test('crm-wasm/react on the Vite dev server (development React, StrictMode double effects)', { timeout: 180_000 }, async () => {
+  assert.ok(devUrl, 'the dev server was started by the dev-server test');
+  await hooksAppRuns(devUrl);
+});
+
 /** The hooks app (tests/e2e/react-app) served at `url`, driven in Chromium against the backend. */
 async function hooksAppRuns(url) {
   const user = await signUp('reacthooks');
@@ -195,6 +204,8 @@ async function hooksAppRuns(url) {
   stops.push(() => browser.close());
   const page = await browser.newPage();
   const errors = [];
+  const sent = []; // the queries sent to the server, as `?where=...&order=...`
+  page.on('request', (r) => { if (r.url().startsWith(`${SERVER}/classes/Deal?`)) sent.push(decodeURIComponent(new URL(r.url()).search)); });
   page.on('pageerror', (e) => errors.push(e.message));
   // A refused request is logged by Chromium itself ("Failed to load resource"): not an error of the app.
   page.on('console', (m) => { if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) errors.push(m.text()); });
@@ -208,6 +219,11 @@ async function hooksAppRuns(url) {
   assert.equal(await byStage.textContent(), 'A-won-1,B-won-2');
   const first = await page.evaluate(() => window.__log.byStage[0]);
   assert.deepEqual(first, { stage: 'won', loading: true, stages: null });
+  // Each query sent once, though StrictMode (in development) runs every effect twice on mount.
+  await page.waitForFunction(() => document.querySelector('#amount').textContent !== '');
+  for (const q of ['?where={"stage":"won"}&order=title', '?where={"stage":"negotiation"}']) {
+    assert.equal(sent.filter((s) => s === q).length, 1, `${q} sent once: ${sent.join(' ')}`);
+  }
 
   // A typed error: a client that never signed in.
   await page.waitForSelector('#refused[data-state="error"]');

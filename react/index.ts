@@ -129,7 +129,8 @@ export interface QueryResult<T> {
   /** Runs the query again; `data` stays until the new answer replaces it. */
   reload: () => void;
   /** Changes `data` now (an optimistic update); answers a function that puts back what was
-   * there before, unless something else changed `data` meanwhile (a reload, a live event). */
+   * there before, or, if something else changed `data` meanwhile (a reload, a live event,
+   * another optimistic update), runs the query again (as `reload`). */
   setData: (update: (rows: T[]) => T[]) => () => void;
 }
 
@@ -159,6 +160,9 @@ function useAnswer<T>(
 ): QueryResult<T> {
   const [answer, setAnswer] = useState<Answer<T> | undefined>(undefined);
   const [tick, setTick] = useState(0);
+  // Counts the changes of `answer` (answers, setData, undos): an undo knows whether anything
+  // changed `data` after the change it undoes.
+  const changes = useRef(0);
   const runRef = useRef(run);
   const refreshRef = useRef(refreshOn);
   useEffect(() => {
@@ -187,9 +191,14 @@ function useAnswer<T>(
       answer.then(done, done);
       inflight.current = request = mine;
     }
+    const answered = (a: Answer<T>) => {
+      if (!current) return;
+      changes.current++;
+      setAnswer(a);
+    };
     request.answer.then(
-      (data) => current && setAnswer({ key: fullKey, data }),
-      (e: unknown) => current && setAnswer({ key: fullKey, error: toError(e) }),
+      (data) => answered({ key: fullKey, data }),
+      (e: unknown) => answered({ key: fullKey, error: toError(e) }),
     );
     return () => {
       current = false;
@@ -210,7 +219,18 @@ function useAnswer<T>(
         before = a;
         return { key: a.key, data: update(a.data), change };
       });
-      return () => setAnswer((a) => (a && a.change === change && before ? before : a));
+      const at = ++changes.current;
+      // Put back what was there, unless something else changed `data` since (a live event, an
+      // answer, another optimistic change): then `before` is out of date and `data` may still
+      // hold this change, so ask the server again rather than keep a change it may have refused.
+      return () => {
+        if (changes.current !== at) {
+          setTick((t) => t + 1);
+          return;
+        }
+        changes.current++;
+        setAnswer((a) => (a && a.change === change && before ? before : a));
+      };
     },
     [fullKey],
   );

@@ -270,6 +270,19 @@ async function hooksAppRuns(url) {
   const onServer = await rest('GET', '/classes/Deal?where=' + encodeURIComponent(JSON.stringify({ title: 'D-negotiating' })), undefined, user.token);
   assert.equal(onServer.results[0].amount, 100);
 
+  // An optimistic change rolled back after a live event changed the rows meanwhile: the rows
+  // are asked for again (the hidden deal is back, the event's deal too), not left as they were.
+  await page.waitForFunction(() => document.querySelector('#live-undo').textContent === 'C-lost-1');
+  await page.click('#hide');
+  await page.waitForFunction(() => document.querySelector('#live-undo').textContent === '');
+  await deal('G-lost', 'lost', 1);
+  await page.waitForFunction(() => document.querySelector('#live-undo').textContent === 'G-lost', null, { timeout: 30_000 });
+  await page.evaluate(() => window.__release());
+  await page.waitForFunction(() => document.querySelector('#live-undo-error').textContent !== '', null, { timeout: 30_000 });
+  assert.equal(await page.textContent('#live-undo-error'), 'VALIDATION_FAILED');
+  await page.waitForFunction(() => document.querySelector('#live-undo').textContent === 'C-lost-1,G-lost', null, { timeout: 30_000 })
+    .catch(() => page.textContent('#live-undo').then((t) => assert.fail(`after the rollback: ${t}`)));
+
   assert.deepEqual(errors, [], 'no page error, no console error (StrictMode double mount included)');
 }
 

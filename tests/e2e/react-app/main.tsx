@@ -11,7 +11,7 @@ import {
 } from 'crm-wasm/react';
 
 declare global {
-  interface Window { __log: Record<string, unknown[]>; __ready?: boolean }
+  interface Window { __log: Record<string, unknown[]>; __ready?: boolean; __release?: (v: unknown) => void }
 }
 window.__log = {};
 const log = (what: string, entry: unknown) => (window.__log[what] ??= []).push(entry);
@@ -58,6 +58,28 @@ function Optimistic() {
   );
 }
 
+// An optimistic change the server refuses after a live event changed the rows meanwhile: the
+// rollback cannot put back the rows from before (the event would be lost), so the query runs
+// again. The mutation waits for the test (window.__release) to let the event arrive first.
+function LiveUndo() {
+  const deals = useLiveQuery({ query: (crm) => crm.deals().equalTo('stage', 'lost').ascending('title') });
+  const hide = useMutation({
+    mutation: async (deal: Deal, crm) => {
+      await new Promise((release) => { window.__release = release; });
+      return crm.updateDeal(deal.objectId!, { amount: { increment: -1 } });
+    },
+    optimistic: (deal) => deals.setData((rows) => rows.filter((r) => r.objectId !== deal.objectId)),
+  });
+  const deal = deals.data?.[0];
+  return (
+    <section>
+      <button id="hide" disabled={!deal} onClick={() => deal && hide.mutate(deal)}>hide</button>
+      <p id="live-undo">{deals.data?.map((d) => d.title).join(',')}</p>
+      <p id="live-undo-error">{code(hide.error)}</p>
+    </section>
+  );
+}
+
 function Board({ pipeline }: { pipeline: Pipeline }) {
   const columns = usePipeline(pipeline, (p) => p.columns());
   return <p id="board">{columns.map((c) => `${c.stage}:${c.count}`).join(' ')}</p>;
@@ -95,6 +117,7 @@ async function main() {
         <ByStage />
         <Live />
         <Optimistic />
+        <LiveUndo />
         <Board pipeline={pipeline} />
         <Offline />
       </CrmProvider>

@@ -46,8 +46,8 @@ import type {
  * `local`). */
 export interface CrmContextValue {
   client: CrmClient;
-  live?: LiveQueryClient;
-  local?: LocalStore;
+  live?: LiveQueryClient | undefined;
+  local?: LocalStore | undefined;
 }
 
 export interface CrmProviderProps extends CrmContextValue {
@@ -113,11 +113,11 @@ export interface QueryOptions<T> {
   /** Identifies the query. Default: the query itself as data (`query(client).toJSON()`), so a
    * change of any condition, order or limit reruns it. Give one if the query reads something
    * `toJSON()` does not show. */
-  key?: readonly unknown[];
+  key?: readonly unknown[] | undefined;
   /** Every match, paged through (`findAll`) rather than one page (`find`). Default false. */
-  all?: boolean;
+  all?: boolean | undefined;
   /** When false, nothing runs and `loading` is false. Default true. */
-  enabled?: boolean;
+  enabled?: boolean | undefined;
 }
 
 export interface QueryResult<T> {
@@ -142,7 +142,7 @@ interface Answer<T> {
   change?: object;
 }
 
-function keyOf<T>(client: CrmClient, options: { query: (c: CrmClient) => CrmQuery<T>; key?: readonly unknown[] }, extra: string): string {
+function keyOf<T>(client: CrmClient, options: { query: (c: CrmClient) => CrmQuery<T>; key?: readonly unknown[] | undefined }, extra: string): string {
   if (options.key) return JSON.stringify([extra, options.key]);
   const q = options.query(client);
   try {
@@ -261,7 +261,7 @@ export function useQuery<T>(options: QueryOptions<T>): QueryResult<T> {
 
 export interface LocalQueryOptions<T> extends QueryOptions<T> {
   /** Only this pin of the local datastore (`fromPin`); default: the whole local datastore. */
-  pin?: string;
+  pin?: string | undefined;
 }
 
 /** Runs a query against the local datastore of the provider's `local` store (offline reads),
@@ -293,7 +293,7 @@ export interface LiveQueryOptions<T extends Company | Contact | Deal | Activity>
   /** A query over any CRM class (the server streams them all). */
   query: (client: CrmClient) => LiveCrmQuery<T>;
   /** Called for every change received, after the result has been updated. */
-  onEvent?: (event: LiveEvent<T>) => void;
+  onEvent?: ((event: LiveEvent<T>) => void) | undefined;
 }
 
 export interface LiveQueryResult<T> extends QueryResult<T> {
@@ -444,11 +444,11 @@ export interface MutationOptions<V, R> {
    * undoes it; that function is called if the mutation fails. E.g. with a query result:
    * `(v) => deals.setData((rows) => ...)`, or a pipeline: `(v) => { const m = p.moveDeal(v.id,
    * v.stage); return () => p.revertMove(m); }`. */
-  optimistic?: (variables: V) => (() => void) | void;
-  onSuccess?: (result: R, variables: V) => void;
+  optimistic?: ((variables: V) => (() => void) | void) | undefined;
+  onSuccess?: ((result: R, variables: V) => void) | undefined;
   /** Called after the optimistic change was undone. */
-  onError?: (error: HookError, variables: V) => void;
-  onSettled?: (variables: V) => void;
+  onError?: ((error: HookError, variables: V) => void) | undefined;
+  onSettled?: ((variables: V) => void) | undefined;
 }
 
 export interface MutationResult<V, R> {

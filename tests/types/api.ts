@@ -1,7 +1,7 @@
 // Compile-time tests of the generated TypeScript API (tests/pkg.test.mjs runs tsc on this
 // file): what must type-check does, and every `@ts-expect-error` line must be an error.
 import { CrmClient, LiveQueryClient, LocalStore, Pipeline, type Activity, type BatchResult, type Company, type Contact, type CrmError, type CrmErrorCode, type CrmQuery, type Deal, type Saved, type Stage, type UnknownStage } from 'crm-wasm';
-import { useLiveQuery } from 'crm-wasm/react';
+import { CrmProvider, useLiveQuery, useLocalQuery, useMutation, useQuery, type CrmProviderProps } from 'crm-wasm/react';
 
 declare const crm: CrmClient;
 
@@ -156,6 +156,18 @@ export async function typed(): Promise<void> {
   useLiveQuery<Activity>({ query: (c) => c.contacts() });
   useLiveQuery({ query: (c) => c.contacts() });
   useLiveQuery<Activity>({ query: (c) => c.activities() });
+
+  // With exactOptionalPropertyTypes (tsconfig.json): an optional handle or option may be given
+  // as a value that is sometimes undefined (a local store not open yet, a pin chosen at run time).
+  const maybeLocal: LocalStore | undefined = undefined as LocalStore | undefined;
+  const maybeLive: LiveQueryClient | undefined = undefined as LiveQueryClient | undefined;
+  const provider: CrmProviderProps = { client: crm, live: maybeLive, local: maybeLocal };
+  CrmProvider(provider);
+  const pin: string | undefined = undefined as string | undefined;
+  useLocalQuery({ query: (c) => c.deals(), pin, all: undefined, enabled: undefined, key: undefined });
+  useQuery({ query: (c) => c.deals(), enabled: pin !== undefined ? true : undefined });
+  useLiveQuery({ query: (c) => c.deals(), onEvent: undefined });
+  useMutation({ mutation: (id: string, c) => c.deleteDeal(id), optimistic: undefined, onSuccess: undefined, onError: undefined, onSettled: undefined });
 
   // Text matching, optionally ignoring case.
   crm.contacts().contains('name', 'ada', { caseInsensitive: true }).endsWith('email', '.com');

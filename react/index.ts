@@ -265,8 +265,9 @@ export interface LocalQueryOptions<T> extends QueryOptions<T> {
 }
 
 /** Runs a query against the local datastore of the provider's `local` store (offline reads),
- * re-running it when the query changes and after every sync (a `status` event). `loading`
- * stays true until the provider has a `local` store. */
+ * re-running it when the query changes and on every `status` event (an offline write, a sync).
+ * Pinning (`pinAll`, `refreshPin`, `unpin`..., `livePin`'s updates) sends no event: call
+ * `reload()` after it. `loading` stays true until the provider has a `local` store. */
 export function useLocalQuery<T>(options: LocalQueryOptions<T>): QueryResult<T> {
   const { client, local } = useCrm();
   const enabled = (options.enabled ?? true) && local !== undefined;

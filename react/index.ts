@@ -265,9 +265,10 @@ export interface LocalQueryOptions<T> extends QueryOptions<T> {
 }
 
 /** Runs a query against the local datastore of the provider's `local` store (offline reads),
- * re-running it when the query changes and on every `status` event (an offline write, a sync).
- * Pinning (`pinAll`, `refreshPin`, `unpin`..., `livePin`'s updates) sends no event: call
- * `reload()` after it. `loading` stays true until the provider has a `local` store. */
+ * re-running it when the query changes and after every write committed through that store (a
+ * `change` event: a pin or unpin, an offline write, a sync, a `livePin` update). Another tab's
+ * writes are not told: `reload()` then. `loading` stays true until the provider has a `local`
+ * store. */
 export function useLocalQuery<T>(options: LocalQueryOptions<T>): QueryResult<T> {
   const { client, local } = useCrm();
   const enabled = (options.enabled ?? true) && local !== undefined;
@@ -281,7 +282,9 @@ export function useLocalQuery<T>(options: LocalQueryOptions<T>): QueryResult<T> 
       q.free();
       return (all ? l.findAll() : l.find()).finally(() => l.free());
     },
-    (rerun) => local?.on('status', rerun),
+    // Any class: a query may read others (matchesQuery); one of an unchanged class is answered
+    // again from what the store remembers, without reading its records.
+    (rerun) => local?.on('change', rerun),
   );
   // Without a store yet, report loading (not "disabled") unless the caller disabled it.
   return local === undefined && (options.enabled ?? true) ? { ...result, loading: true } : result;

@@ -581,6 +581,61 @@ async fn refreshing_a_pin_brings_changes_and_notices_deletions() {
 }
 
 #[wasm_bindgen_test]
+async fn every_write_to_the_local_data_is_told_once_as_a_change() {
+    let (c, _) = signed_up("change").await;
+    let deals: js_sys::Array = (0..30)
+        .map(|i| ts(json!({"title": format!("Told {i:02}"), "stage": "lead"})))
+        .collect();
+    c.save_all_deals(deals.into()).await.unwrap();
+    let all = values(c.deals().find_all().await.unwrap());
+    let store = open(&c).await;
+    let changes = recorder(&store, "change");
+    let told = || changes.borrow().clone();
+    let deal = json!({"className": "Deal"});
+
+    // 30 deals pinned in one write: one change.
+    store
+        .pin_all("Deal".into(), arr(all.clone()).into(), None)
+        .await
+        .unwrap();
+    sleep(0).await;
+    assert_eq!(told(), std::slice::from_ref(&deal));
+    let id = all[0]["objectId"].as_str().unwrap().to_owned();
+    store
+        .unpin("Deal".into(), js(&json!([id])), None)
+        .await
+        .unwrap();
+    sleep(0).await;
+    assert_eq!(told().len(), 2);
+
+    // An offline write, then the replay's answer stored over it.
+    store
+        .create("Company".into(), js(&json!({"name": "Told Inc"})))
+        .await
+        .unwrap();
+    sleep(0).await;
+    assert_eq!(told()[2], json!({"className": "Company"}));
+    let report: Value = serde_wasm_bindgen::from_value(store.sync().await.unwrap()).unwrap();
+    assert_eq!(report["applied"], 1, "{report}");
+    sleep(0).await;
+    assert_eq!(told().len(), 4, "{:?}", told());
+    assert_eq!(told()[3], json!({"className": "Company"}));
+
+    // A refresh that stores changes tells them; a listener removed hears nothing more.
+    let all_deals = c.deals();
+    store
+        .refresh_pin(all_deals.handle_ref(), None)
+        .await
+        .unwrap();
+    sleep(0).await;
+    assert!(told()[4..].contains(&deal), "{:?}", told());
+    assert!(store
+        .on("changes".into(), js_sys::Function::new_no_args(""))
+        .is_err());
+    store.close();
+}
+
+#[wasm_bindgen_test]
 async fn two_handles_syncing_at_once_replay_each_write_once() {
     let (p, direct) = pair("twotabs").await;
     let first = Rc::new(open(&p).await);

@@ -11,9 +11,9 @@ use super::handles::handle;
 use super::{
     from_js, opt_text_arg, promise, text_arg, texts_arg, to_js, to_js_error, CrmClient, OrJs,
 };
-pub(crate) use crate::browser::local_handle::Inner;
+pub(crate) use crate::browser::local_handle::{Inner, LOCAL_EVENTS};
 use crate::error::CrmError;
-use crate::offline::{self, SyncEvent};
+use crate::offline;
 use crate::schema::Changes;
 
 /// The local datastore of the signed-in user (declared in `types.d.ts`).
@@ -193,7 +193,7 @@ impl LocalStore {
         listener: js_sys::Function,
     ) -> Result<js_sys::Function, JsValue> {
         let event = text_arg(&event, "event")?;
-        let i = SyncEvent::KINDS.iter().position(|k| *k == event);
+        let i = LOCAL_EVENTS.iter().position(|k| *k == event);
         let i =
             i.ok_or_else(|| to_js_error(CrmError::InvalidInput(format!("no event {event:?}"))))?;
         Ok(self.inner.listeners[i].add(listener))

@@ -336,9 +336,13 @@ export class LocalStore {
   on(event: "progress", listener: (progress: { done: number; total: number }) => void): () => void;
   on(event: "rejected", listener: (rejected: { op: PendingOp; error: { code: CrmErrorCode; message: string } }) => void): () => void;
   on(event: "conflict", listener: (conflict: Conflict) => void): () => void;
-  /** Listens to "status" (SyncStatus), "progress" ({done, total}), "rejected" ({op, error})
-   * or "conflict" (Conflict). Returns a function that removes the listener. */
-  on(event: 'status' | 'progress' | 'rejected' | 'conflict', listener: Function): () => void;
+  /** A write to a class's local data committed through this store: a pin, an unpin, an offline
+   * write, a replay's answer, a `livePin` update (once per write, not per object). */
+  on(event: "change", listener: (change: { className: CrmClassName }) => void): () => void;
+  /** Listens to "status" (SyncStatus), "progress" ({done, total}), "rejected" ({op, error}),
+   * "conflict" (Conflict) or "change" ({className}). Returns a function that removes the
+   * listener. */
+  on(event: 'status' | 'progress' | 'rejected' | 'conflict' | 'change', listener: Function): () => void;
   readonly status: SyncStatus;
   /** Creates an object offline-first: stored and queued at once, sent when possible.
    * Answers the object with its client-chosen objectId. */

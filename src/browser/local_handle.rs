@@ -15,14 +15,22 @@ use super::local_store::{LocalStore as Store, DEFAULT_PIN};
 use super::locks::{self, OnlineListener};
 use super::shared::SharedRef;
 use crate::error::CrmError;
-use crate::offline::{self, LocalOptions, OfflineSync, SyncReport};
+use crate::offline::{self, LocalOptions, OfflineSync, SyncEvent, SyncReport};
+
+/// The events a `LocalStore` tells: the sync's ([`SyncEvent::KINDS`], in that order), then
+/// "change" (`{ className }`: a write to that class's local data committed here).
+pub(crate) const LOCAL_EVENTS: [&str; 5] = {
+    let [status, progress, rejected, conflict] = SyncEvent::KINDS;
+    [status, progress, rejected, conflict, "change"]
+};
+const CHANGE: usize = 4;
 
 pub(crate) struct Inner {
     pub store: Store,
     pub(crate) shared: SharedRef,
     pub(crate) sync: OfflineSync,
-    /// Listeners of each of [`SyncEvent::KINDS`], in that order.
-    pub(crate) listeners: [Rc<Listeners>; 4],
+    /// Listeners of each of [`LOCAL_EVENTS`], in that order.
+    pub(crate) listeners: [Rc<Listeners>; 5],
     online: RefCell<Option<OnlineListener>>,
 }
 
@@ -125,6 +133,17 @@ impl Inner {
             wasm_bindgen_futures::spawn_local(async move {
                 if let Some(inner) = weak.upgrade() {
                     inner.flush();
+                }
+            });
+        }));
+        // A committed write is told in a task of its own (a listener may call the store again).
+        let weak: Weak<Inner> = Rc::downgrade(&inner);
+        inner.store.on_commit(Rc::new(move |class: &str| {
+            let (weak, class) = (weak.clone(), class.to_owned());
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Some(inner) = weak.upgrade() {
+                    let payload = to_js(&serde_json::json!({ "className": class }));
+                    inner.listeners[CHANGE].call(&payload.unwrap_or(JsValue::NULL));
                 }
             });
         }));

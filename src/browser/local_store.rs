@@ -182,7 +182,13 @@ pub struct LocalStore {
     db: web_sys::IdbDatabase,
     pub name: String,
     answers: Answers,
+    /// Told the class of every write transaction committed through this store (see
+    /// [`Self::on_commit`]).
+    on_commit: std::cell::RefCell<Option<Tell>>,
 }
+
+/// Told the class of a committed write.
+pub type Tell = std::rc::Rc<dyn Fn(&str)>;
 
 impl LocalStore {
     pub async fn open(name: &str) -> Result<LocalStore> {
@@ -201,7 +207,26 @@ impl LocalStore {
             db,
             name: name.to_owned(),
             answers: Answers::default(),
+            on_commit: Default::default(),
         })
+    }
+
+    /// Calls `tell` with the class of each write committed through this store from now on (pins,
+    /// unpins, offline writes, replays), once per transaction, after this tab's answers caught
+    /// up with it. `tell` must not call into JavaScript itself (the store is borrowed).
+    pub fn on_commit(&self, tell: Tell) {
+        *self.on_commit.borrow_mut() = Some(tell);
+    }
+
+    /// After a write transaction committed: this tab's answers carried over it, and the write
+    /// told.
+    fn committed(&self, stamped: Stamped) {
+        let class = stamped.class.clone();
+        stamped.carry(&self.answers);
+        let tell = self.on_commit.borrow().clone();
+        if let Some(tell) = tell {
+            tell(&class);
+        }
     }
 
     /// How many page and count answers were given again without reading them (for tests).
@@ -299,7 +324,7 @@ impl LocalStore {
         }
         let stamped = written_here.restamp(&idb::store(&tx, META)?).await?;
         idb::done(&tx).await?;
-        stamped.carry(&self.answers);
+        self.committed(stamped);
         Ok(written)
     }
 
@@ -365,7 +390,7 @@ impl LocalStore {
         }
         let stamped = written_here.restamp(&idb::store(&tx, META)?).await?;
         idb::done(&tx).await?;
-        stamped.carry(&self.answers);
+        self.committed(stamped);
         Ok(())
     }
 
@@ -769,7 +794,7 @@ impl LocalStore {
         }
         let stamped = written_here.restamp(&meta).await?;
         idb::done(&tx).await?;
-        stamped.carry(&self.answers);
+        self.committed(stamped);
         Ok(op)
     }
 
@@ -940,7 +965,7 @@ impl QueueStore for LocalStore {
         }
         let stamped = written_here.restamp(&idb::store(&tx, META)?).await?;
         idb::done(&tx).await?;
-        stamped.carry(&self.answers);
+        self.committed(stamped);
         Ok(())
     }
 

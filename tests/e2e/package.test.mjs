@@ -246,6 +246,8 @@ async function hooksAppRuns(url) {
   // An offline-first create: queued, sent, and the local query re-runs after the sync.
   await page.click('#offline-create');
   await page.waitForFunction(() => /^idle\/0\/true 5$/.test(document.querySelector('#offline').textContent), null, { timeout: 30_000 });
+  await page.click('#pin-one');
+  await page.waitForFunction(() => /^idle\/0\/true 6$/.test(document.querySelector('#offline').textContent), null, { timeout: 10_000 });
   const synced = await rest('GET', '/classes/Deal?where=' + encodeURIComponent(JSON.stringify({ title: 'F-offline-first' })), undefined, user.token);
   assert.equal(synced.results.length, 1, 'the queued create reached the server once');
   const syncStates = await page.evaluate(() => window.__log.sync);

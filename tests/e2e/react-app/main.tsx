@@ -93,6 +93,8 @@ function Offline() {
   return (
     <section>
       <button id="offline-create" onClick={() => void local?.create('Deal', { title: 'F-offline-first', stage: 'lead' })}>create</button>
+      {/* A pin is a write the local query is told of (a `change` event), like an offline write. */}
+      <button id="pin-one" onClick={() => void local?.pinAll('Deal', [{ objectId: 'PinnedOnly1', title: 'F-pinned', stage: 'lead' }])}>pin</button>
       <p id="offline" data-store={String(!!local)}>{`${sync.state}/${sync.pending}/${sync.online} ${pinned.data?.length ?? ''}`}</p>
     </section>
   );

@@ -64,10 +64,14 @@ export function CrmProvider({ client, live, local, children }: CrmProviderProps)
   return createElement(CrmContext.Provider, { value }, children);
 }
 
-/** The provider's client and handles; throws when used outside `<CrmProvider>`. */
+/** The provider's client and handles; throws a CrmError with code NOT_INITIALISED when used
+ * outside `<CrmProvider>` (like every crm-wasm error, it has a stable code). */
 export function useCrm(): CrmContextValue {
   const value = useContext(CrmContext);
-  if (!value) throw new Error('crm-wasm/react: useCrm() and the crm-wasm hooks must be used inside <CrmProvider client={...}>');
+  if (!value) {
+    const e = new Error('crm-wasm/react: useCrm() and the crm-wasm hooks must be used inside <CrmProvider client={...}>');
+    throw Object.assign(e, { name: 'CrmError', code: 'NOT_INITIALISED' });
+  }
   return value;
 }
 

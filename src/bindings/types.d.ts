@@ -34,7 +34,7 @@ export type RelatedTo =
 /** A value in a query condition: dates as IsoDate strings, pointers as {className, objectId}. */
 export type QueryValue = string | number | boolean | null | Pointer | RelatedTo;
 /** Read/write permissions by user id, "role:NAME" or "*". */
-export type Acl = Record<string, { read?: boolean; write?: boolean }>;
+export type Acl = Record<string, { read?: boolean | undefined; write?: boolean | undefined }>;
 
 /** Every error thrown by crm-wasm. */
 export interface CrmError extends Error {
@@ -48,12 +48,12 @@ export interface CrmError extends Error {
 /** The fields a client may write. */
 export type Writable<T> = Omit<T, "objectId" | "createdAt" | "updatedAt" | "createdBy" | "ACL">;
 /** A partial update: only these fields are sent; `null` unsets a field. */
-export type Changes<T> = { [K in keyof Writable<T>]?: Known<Writable<T>[K]> | null };
+export type Changes<T> = { [K in keyof Writable<T>]?: Known<Writable<T>[K]> | null | undefined };
 /** What a write or a condition may carry: not another client's unknown stage or activity type
  * (writing one is refused; to find them, use `notContainedIn('stage', stages())`). */
 type Known<V> = Exclude<V, UnknownStage | UnknownActivityType>;
 /** A partial update of a Deal; `amount: { increment: n }` adds n on the server (atomic). */
-export type DealChanges = Omit<Changes<Deal>, "amount"> & { amount?: number | null | { increment: number } };
+export type DealChanges = Omit<Changes<Deal>, "amount"> & { amount?: number | null | { increment: number } | undefined };
 /** What a write answers: the id, the server's timestamps, fields the server set or computed. */
 export type Saved<T> = Partial<T> & { objectId: string; createdAt?: IsoDate; updatedAt?: IsoDate };
 /** One object's outcome in saveAll / destroyAll. */
@@ -73,7 +73,7 @@ export interface TextOptions {
   /** Ignore the case of ASCII letters: "acme" finds "ACME Corp". Letters outside ASCII keep
    * their case ("é" does not find "É"): the server's PostgreSQL runs in the C locale, and the
    * local datastore answers exactly as the server does. Default false. */
-  caseInsensitive?: boolean;
+  caseInsensitive?: boolean | undefined;
 }
 
 /**

@@ -168,6 +168,13 @@ export async function typed(): Promise<void> {
   useQuery({ query: (c) => c.deals(), enabled: pin !== undefined ? true : undefined });
   useLiveQuery({ query: (c) => c.deals(), onEvent: undefined });
   useMutation({ mutation: (id: string, c) => c.deleteDeal(id), optimistic: undefined, onSuccess: undefined, onError: undefined, onSettled: undefined });
+  // The same for the package's own options, filters, models and changes.
+  const maybeNumber: number | undefined = undefined as number | undefined;
+  new CrmClient({ serverUrl: 'http://127.0.0.1:1337/parse', appId: 'crm', javascriptKey: 'k', timeoutMs: maybeNumber });
+  new Pipeline().setFilter({ minAmount: maybeNumber, overdue: undefined });
+  void crm.createDeal({ title: 'x', amount: maybeNumber, notes: undefined });
+  void crm.updateDeal('d1', { amount: maybeNumber, title: undefined });
+  crm.contacts().contains('name', 'ada', { caseInsensitive: undefined });
 
   // Text matching, optionally ignoring case.
   crm.contacts().contains('name', 'ada', { caseInsensitive: true }).endsWith('email', '.com');

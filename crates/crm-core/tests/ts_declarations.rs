@@ -60,8 +60,17 @@ fn declarations() -> Declarations {
                     continue;
                 }
                 let (key, ty) = line.split_once(':').expect(line);
-                let ty = ty.trim().trim_end_matches(';').trim().to_owned();
                 let optional = key.ends_with('?');
+                let ty = ty.trim().trim_end_matches(';').trim();
+                // `undefined` is allowed where a key may be left out (exactOptionalPropertyTypes).
+                let ty = match ty.strip_suffix(" | undefined") {
+                    Some(t) if optional => t,
+                    _ => {
+                        assert!(!optional, "{name}.{key}: an optional field also takes undefined");
+                        ty
+                    }
+                }
+                .to_owned();
                 fields.insert(key.trim_end_matches('?').to_owned(), (optional, ty));
             }
             interfaces.insert(name, fields);

@@ -6,58 +6,58 @@
  * A call, e-mail, meeting or note, related to a contact or a deal.
  */
 export interface Activity {
-    objectId?: string;
-    type?: ActivityType | UnknownActivityType;
-    subject?: string;
-    description?: string;
-    dueDate?: IsoDate;
-    completedAt?: IsoDate;
-    relatedTo?: RelatedTo;
-    createdAt?: IsoDate;
-    updatedAt?: IsoDate;
+    objectId?: string | undefined;
+    type?: ActivityType | UnknownActivityType | undefined;
+    subject?: string | undefined;
+    description?: string | undefined;
+    dueDate?: IsoDate | undefined;
+    completedAt?: IsoDate | undefined;
+    relatedTo?: RelatedTo | undefined;
+    createdAt?: IsoDate | undefined;
+    updatedAt?: IsoDate | undefined;
     /**
      * Set by the server from the session; a value sent by a client is ignored.
      */
-    createdBy?: Ref<User>;
-    ACL?: Acl;
+    createdBy?: Ref<User> | undefined;
+    ACL?: Acl | undefined;
 }
 
 /**
  * A customer organisation.
  */
 export interface Company {
-    objectId?: string;
+    objectId?: string | undefined;
     name: string;
-    website?: string;
-    industry?: string;
-    address?: string;
-    notes?: string;
-    createdAt?: IsoDate;
-    updatedAt?: IsoDate;
+    website?: string | undefined;
+    industry?: string | undefined;
+    address?: string | undefined;
+    notes?: string | undefined;
+    createdAt?: IsoDate | undefined;
+    updatedAt?: IsoDate | undefined;
     /**
      * Set by the server from the session; a value sent by a client is ignored.
      */
-    createdBy?: Ref<User>;
-    ACL?: Acl;
+    createdBy?: Ref<User> | undefined;
+    ACL?: Acl | undefined;
 }
 
 /**
  * A person, usually at a company.
  */
 export interface Contact {
-    objectId?: string;
+    objectId?: string | undefined;
     name: string;
-    email?: string;
-    phone?: string;
-    company?: Ref<Company>;
-    notes?: string;
-    createdAt?: IsoDate;
-    updatedAt?: IsoDate;
+    email?: string | undefined;
+    phone?: string | undefined;
+    company?: Ref<Company> | undefined;
+    notes?: string | undefined;
+    createdAt?: IsoDate | undefined;
+    updatedAt?: IsoDate | undefined;
     /**
      * Set by the server from the session; a value sent by a client is ignored.
      */
-    createdBy?: Ref<User>;
-    ACL?: Acl;
+    createdBy?: Ref<User> | undefined;
+    ACL?: Acl | undefined;
 }
 
 /**
@@ -65,12 +65,12 @@ export interface Contact {
  * notation); `include` names pointer fields to fetch whole; `keys` selects fields.
  */
 export interface Query {
-    constraints?: Constraint[];
-    order?: string[];
-    limit?: number;
-    skip?: number;
-    include?: string[];
-    keys?: string[];
+    constraints?: Constraint[] | undefined;
+    order?: string[] | undefined;
+    limit?: number | undefined;
+    skip?: number | undefined;
+    include?: string[] | undefined;
+    keys?: string[] | undefined;
 }
 
 /**
@@ -86,11 +86,11 @@ export interface Pointer {
  * A signed-up user (Parse's `_User`). `email` is only visible to the user themself.
  */
 export interface User {
-    objectId?: string;
+    objectId?: string | undefined;
     username: string;
-    email?: string;
-    createdAt?: IsoDate;
-    updatedAt?: IsoDate;
+    email?: string | undefined;
+    createdAt?: IsoDate | undefined;
+    updatedAt?: IsoDate | undefined;
 }
 
 /**
@@ -99,26 +99,26 @@ export interface User {
  * assigned to someone else.
  */
 export interface Deal {
-    objectId?: string;
+    objectId?: string | undefined;
     title: string;
-    amount?: number;
-    stage?: Stage | UnknownStage;
-    contact?: Ref<Contact>;
-    company?: Ref<Company>;
-    expectedCloseDate?: IsoDate;
-    notes?: string;
+    amount?: number | undefined;
+    stage?: Stage | UnknownStage | undefined;
+    contact?: Ref<Contact> | undefined;
+    company?: Ref<Company> | undefined;
+    expectedCloseDate?: IsoDate | undefined;
+    notes?: string | undefined;
     /**
      * Why a deal was lost (asked for when it moves to `lost`).
      */
-    lostReason?: string;
-    assignedTo?: Ref<User>;
-    createdAt?: IsoDate;
-    updatedAt?: IsoDate;
+    lostReason?: string | undefined;
+    assignedTo?: Ref<User> | undefined;
+    createdAt?: IsoDate | undefined;
+    updatedAt?: IsoDate | undefined;
     /**
      * Set by the server from the session; a value sent by a client is ignored.
      */
-    createdBy?: Ref<User>;
-    ACL?: Acl;
+    createdBy?: Ref<User> | undefined;
+    ACL?: Acl | undefined;
 }
 
 /**
@@ -149,15 +149,15 @@ export interface ClientOptions {
     /**
      * Per-request timeout; default 15000.
      */
-    timeoutMs?: number;
+    timeoutMs?: number | undefined;
     /**
      * How often a request that failed in transport is retried; default 3 (0 turns retries off).
      */
-    maxRetries?: number;
+    maxRetries?: number | undefined;
     /**
      * Keep the session in localStorage so a reload stays signed in; default true.
      */
-    persistSession?: boolean;
+    persistSession?: boolean | undefined;
 }
 
 /**
@@ -173,7 +173,7 @@ export interface Probabilities {
     /**
      * For stages outside the known six; default 0.
      */
-    other?: number;
+    other?: number | undefined;
 }
 
 /**
@@ -186,11 +186,11 @@ export interface Stats {
     /**
      * won / (won + lost); absent while nothing is closed.
      */
-    winRate?: number;
+    winRate?: number | undefined;
     /**
      * Mean amount of deals that have one.
      */
-    averageDealSize?: number;
+    averageDealSize?: number | undefined;
     averageAgeByStage: StageAge[];
     /**
      * Weighted amount by month of expected close, months in order.
@@ -217,7 +217,7 @@ export interface SyncReport {
      * Stopped early for another reason that keeps every write queued: the code of the error
      * (`INVALID_SESSION` when the session ended, `NOT_SIGNED_IN`); absent otherwise.
      */
-    stoppedBy?: CrmErrorCode;
+    stoppedBy?: CrmErrorCode | undefined;
 }
 
 /**
@@ -227,35 +227,35 @@ export interface Filter {
     /**
      * User objectIds: deals assigned to any of them.
      */
-    assignees?: string[];
-    companies?: string[];
-    contacts?: string[];
+    assignees?: string[] | undefined;
+    companies?: string[] | undefined;
+    contacts?: string[] | undefined;
     /**
      * Inclusive; deals without an amount are left out when either bound is set.
      */
-    minAmount?: number;
-    maxAmount?: number;
+    minAmount?: number | undefined;
+    maxAmount?: number | undefined;
     /**
      * Expected close on or after this instant.
      */
-    closeFrom?: IsoDate;
+    closeFrom?: IsoDate | undefined;
     /**
      * Expected close before this instant.
      */
-    closeBefore?: IsoDate;
+    closeBefore?: IsoDate | undefined;
     /**
      * Text in the title, or in the name of the deal's company or contact where the deal holds
      * them (included), case-insensitive (Unicode lower-casing).
      */
-    text?: string;
+    text?: string | undefined;
     /**
      * Close date passed and not won or lost.
      */
-    overdue?: boolean;
+    overdue?: boolean | undefined;
     /**
      * Not updated for at least this many days.
      */
-    staleDays?: number;
+    staleDays?: number | undefined;
 }
 
 /**
@@ -267,31 +267,31 @@ export interface LiveOptions {
     /**
      * e.g. "ws://127.0.0.1:1337/parse"; default: the client's server URL with ws(s)://.
      */
-    url?: string;
+    url?: string | undefined;
     /**
      * How often to check a quiet connection is alive; default 15000, 0 turns it off.
      */
-    heartbeatMs?: number;
+    heartbeatMs?: number | undefined;
     /**
      * First reconnection delay (doubling, jittered); default 500.
      */
-    reconnectBaseMs?: number;
+    reconnectBaseMs?: number | undefined;
     /**
      * Longest reconnection delay; default 30000.
      */
-    reconnectMaxMs?: number;
+    reconnectMaxMs?: number | undefined;
 }
 
 export interface LocalOptions {
     /**
      * Who wins a field changed both offline here and on the server; default lastWriterWins.
      */
-    conflictPolicy?: ConflictPolicy;
+    conflictPolicy?: ConflictPolicy | undefined;
     /**
      * Replay the queue when the browser comes back online and after each offline write;
      * default true.
      */
-    autoSync?: boolean;
+    autoSync?: boolean | undefined;
 }
 
 export interface MonthRevenue {
@@ -306,7 +306,7 @@ export interface MonthRevenue {
 
 export interface Sort {
     key: SortKey;
-    descending?: boolean;
+    descending?: boolean | undefined;
 }
 
 export interface StageAge {
@@ -314,7 +314,7 @@ export interface StageAge {
     /**
      * Mean days since creation of the column's deals that have a createdAt.
      */
-    averageAgeDays?: number;
+    averageAgeDays?: number | undefined;
 }
 
 export interface SyncStatus {

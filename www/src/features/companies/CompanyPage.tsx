@@ -26,7 +26,7 @@ export function CompanyPage() {
   const navigate = useNavigate();
   const [company, setCompany] = useState<Company>();
   const [error, setError] = useState<string>();
-  const [form, setForm] = useState({ name: '', industry: '', website: '', notes: '' });
+  const [form, setForm] = useState({ name: '', industry: '', website: '', address: '', notes: '' });
   const [deleting, setDeleting] = useState(false);
   const access = useAccess(company);
   const pointer = { className: 'Company' as const, objectId: companyId };
@@ -39,7 +39,7 @@ export function CompanyPage() {
       (c) => {
         if (!live) return;
         setCompany(c);
-        setForm({ name: c.name, industry: c.industry ?? '', website: c.website ?? '', notes: c.notes ?? '' });
+        setForm({ name: c.name, industry: c.industry ?? '', website: c.website ?? '', address: c.address ?? '', notes: c.notes ?? '' });
       },
       (e) => live && setError(describeError(e)),
     );
@@ -54,6 +54,7 @@ export function CompanyPage() {
     if (form.name !== company.name) changes.name = form.name;
     if (form.industry !== (company.industry ?? '')) changes.industry = form.industry || null;
     if (form.website !== (company.website ?? '')) changes.website = form.website || null;
+    if (form.address !== (company.address ?? '')) changes.address = form.address || null;
     if (form.notes !== (company.notes ?? '')) changes.notes = form.notes || null;
     return changes;
   }
@@ -99,6 +100,8 @@ export function CompanyPage() {
                   <TextInput readOnly={!access.canChange} label="Name" aria-label="Company name" maxLength={MAX_CHARS.name} value={form.name} onChange={(e) => setForm({ ...form, name: e.currentTarget.value })} />
                   <TextInput readOnly={!access.canChange} label="Industry" aria-label="Company industry" maxLength={MAX_CHARS.industry} value={form.industry} onChange={(e) => setForm({ ...form, industry: e.currentTarget.value })} />
                   <TextInput readOnly={!access.canChange} label="Website" aria-label="Company website" maxLength={MAX_CHARS.website} value={form.website} onChange={(e) => setForm({ ...form, website: e.currentTarget.value })} />
+                  {/* The address a CSV import brought (and the company search matches) was shown nowhere. */}
+                  <Textarea readOnly={!access.canChange} label="Address" aria-label="Company address" autosize minRows={1} maxLength={MAX_CHARS.address} value={form.address} onChange={(e) => setForm({ ...form, address: e.currentTarget.value })} />
                   <Textarea readOnly={!access.canChange} label="Notes" aria-label="Company notes" autosize minRows={2} maxLength={MAX_CHARS.notes} value={form.notes} onChange={(e) => setForm({ ...form, notes: e.currentTarget.value })} />
                   {access.canChange ? (
                     <Group justify="space-between" gap="xs" wrap="nowrap">

@@ -1,6 +1,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { BrowserRouter } from 'react-router';
+import { createBrowserRouter } from 'react-router';
+import { RouterProvider } from 'react-router/dom';
 import { MantineProvider } from '@mantine/core';
 import { DatesProvider } from '@mantine/dates';
 import '@mantine/core/styles.css';
@@ -16,22 +17,23 @@ import './styles.css';
 
 const root = createRoot(document.getElementById('root')!);
 startCrm()
-  .then((client) =>
+  .then((client) => {
+    // A data router: only it lets a form with unsaved changes hold a navigation (useBlocker, in
+    // components/DiscardGuard): a link, the navigation or Back dropped the edits without a word.
+    const router = createBrowserRouter([{ path: '*', element: <ErrorBoundary><App client={client} /></ErrorBoundary> }]);
     root.render(
       <StrictMode>
         <MantineProvider theme={theme}>
           <DatesProvider settings={{ firstDayOfWeek: FIRST_DAY_OF_WEEK }}>
             <Toasts />
             <ErrorBoundary>
-              <BrowserRouter>
-                <App client={client} />
-              </BrowserRouter>
+              <RouterProvider router={router} />
             </ErrorBoundary>
           </DatesProvider>
         </MantineProvider>
       </StrictMode>,
-    ),
-  )
+    );
+  })
   .catch((err) => root.render(<p role="alert">Could not start the CRM: {String(err)}</p>));
 
 // Production builds keep the app openable offline (dist/sw.js, written by the build).

@@ -16,6 +16,7 @@ import { useMySettings } from '../data/settings';
 import { useMyTeam } from '../data/team';
 import { closeWorkspace, getWorkspace, type Workspace } from '../data/workspace';
 import { useHistoryTrail } from '../lib/back';
+import { LEAVING, useLeaveBlocker } from '../components/DiscardGuard';
 import { setCurrency } from '../lib/format';
 import { NAV_WIDTH } from '../lib/layout';
 import { LogIn } from '../features/auth/LogIn';
@@ -104,7 +105,7 @@ export function App({ client }: { client: CrmClient }) {
       client.forgetSession();
       setUser(undefined);
       setNotice('You logged out in another tab.');
-      navigate('/', { replace: true });
+      navigate('/', { replace: true, state: LEAVING });
     };
     window.addEventListener('storage', onStorage);
     return () => window.removeEventListener('storage', onStorage);
@@ -125,7 +126,7 @@ export function App({ client }: { client: CrmClient }) {
     notifications.clean();
     await client.logOut().catch(() => undefined);
     setUser(undefined);
-    navigate('/', { replace: true });
+    navigate('/', { replace: true, state: LEAVING });
   };
   return (
     <SessionContext.Provider value={{ client, user, workspace }}>
@@ -177,6 +178,7 @@ function Shell({ user, workspace, onLogOut }: { user: User; workspace: Workspace
   const [opened, { toggle, close }] = useDisclosure(false);
   usePrefetchedScreens();
   useHistoryTrail();
+  useLeaveBlocker();
   const location = useLocation();
   const state = useWorkspaceState(workspace);
   // The user's settings: amounts in their currency (set before the screens render; a change

@@ -1,18 +1,68 @@
-import { useEffect, useState, type RefObject } from 'react';
+import { useEffect, useRef, useState, type RefObject } from 'react';
+import { useBlocker } from 'react-router';
 import { Button, Group, Modal, Text } from '@mantine/core';
 
+/** A form with unsaved changes, as the one navigation blocker sees it. */
+interface Guard {
+  dirty: () => boolean;
+  /** Asks the user; `leave` lets the held navigation go on, `stay` drops it. */
+  ask: (leave: () => void, stay: () => void) => void;
+}
+const guards = new Set<Guard>();
+
+/** A navigation that leaves whatever form is open on purpose (logged out, the session ended):
+ * pass it as the navigation's state and no form holds it. */
+export const LEAVING = { leaving: true };
+
+/** Mounted once (the shell: a router takes one blocker): a navigation in the app (a link, the
+ * navigation, a search hit, Back) away from a form with unsaved changes is held and the form
+ * asks first, as closing it does. Without it, a link in a deal's drawer or the navigation beside
+ * a contact's page dropped the edits without a word. Filters and views (the same page, another
+ * query) are never held. */
+export function useLeaveBlocker() {
+  const blocker = useBlocker(({ currentLocation, nextLocation }) =>
+    currentLocation.pathname !== nextLocation.pathname
+    && !(nextLocation.state as typeof LEAVING | null)?.leaving
+    && [...guards].some((g) => g.dirty()));
+  useEffect(() => {
+    if (blocker.state !== 'blocked') return;
+    const guard = [...guards].find((g) => g.dirty());
+    if (guard) guard.ask(() => blocker.proceed(), () => blocker.reset());
+    else blocker.proceed();
+  }, [blocker]);
+}
+
 /** Closing a form with unsaved changes asks first (Escape, the close button, a click outside,
- * Cancel), and leaving the page warns: an edit is never dropped without a word. `request` is
- * what the form's closers call; `dialog` is rendered with the form. `closingRef` is where the
- * modal or drawer around the form finds its closer (`request`); while `held` (another dialog
- * over the form answers its own Escape, which the one around hears too) it does nothing. */
+ * Cancel), and so does leaving it for another page of the app (useLeaveBlocker) or leaving the
+ * page itself: an edit is never dropped without a word. `request` is what the form's closers
+ * call; `dialog` is rendered with the form. `closingRef` is where the modal or drawer around the
+ * form finds its closer (`request`); while `held` (another dialog over the form answers its own
+ * Escape, which the one around hears too) it does nothing. */
 export function useDiscardGuard(dirty: boolean, close: () => void, what: string, closingRef: RefObject<(() => void) | null>, held = false) {
   const [asking, setAsking] = useState(false);
+  // A navigation held until the user answers (none when the form's own closer asked).
+  const leaving = useRef<{ leave: () => void; stay: () => void } | null>(null);
+  // Discarded: the close or navigation that follows is not held again.
+  const discarded = useRef(false);
   useEffect(() => {
-    if (!dirty) return;
+    if (!dirty) {
+      discarded.current = false;
+      return;
+    }
     const warn = (e: BeforeUnloadEvent) => e.preventDefault();
     window.addEventListener('beforeunload', warn);
-    return () => window.removeEventListener('beforeunload', warn);
+    const guard: Guard = {
+      dirty: () => !discarded.current,
+      ask: (leave, stay) => {
+        leaving.current = { leave, stay };
+        setAsking(true);
+      },
+    };
+    guards.add(guard);
+    return () => {
+      window.removeEventListener('beforeunload', warn);
+      guards.delete(guard);
+    };
   }, [dirty]);
   // The question opens once the event that asked has been handled: opened during an Escape's
   // dispatch, its own Escape listener (on window) heard that same key and closed it at once.
@@ -31,12 +81,25 @@ export function useDiscardGuard(dirty: boolean, close: () => void, what: string,
       closingRef.current = null;
     };
   });
+  const keep = () => {
+    setAsking(false);
+    leaving.current?.stay();
+    leaving.current = null;
+  };
+  const discard = () => {
+    setAsking(false);
+    discarded.current = true;
+    const held = leaving.current;
+    leaving.current = null;
+    if (held) held.leave();
+    else close();
+  };
   const dialog = (
-    <Modal opened={asking} onClose={() => setAsking(false)} title="Discard your changes?" centered>
+    <Modal opened={asking} onClose={keep} title="Discard your changes?" centered>
       <Text size="sm">Your changes to {what} are not saved.</Text>
       <Group justify="flex-end" mt="md">
-        <Button variant="default" onClick={() => setAsking(false)} data-autofocus>Keep editing</Button>
-        <Button color="red" onClick={() => { setAsking(false); close(); }}>Discard changes</Button>
+        <Button variant="default" onClick={keep} data-autofocus>Keep editing</Button>
+        <Button color="red" onClick={discard}>Discard changes</Button>
       </Group>
     </Modal>
   );

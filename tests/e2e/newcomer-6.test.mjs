@@ -1,7 +1,8 @@
 // What a sixth newcomer found using the app (as `bash scripts/dev.sh` serves it): a company's
 // address, which a CSV import brings and the companies search matches, was shown and editable
 // nowhere; unsaved edits were dropped without a word by a link in the deal's drawer, the
-// navigation or Back beside a contact's or company's page.
+// navigation or Back beside a contact's or company's page; a contact file with first and last
+// names in two columns (as address books export them) could import only one of the two.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { logIn, openBoard, openDeal, rest, signUp, useApp } from './server.mjs';
@@ -108,5 +109,27 @@ test("a contact's unsaved edits: the navigation and Back ask first; saved, nothi
   assert.equal(await ask.count(), 0);
   assert.deepEqual(errors, []);
   assert.deepEqual(warnings.filter((w) => /blocker|React Router/i.test(w)), []);
+  await context.close();
+});
+
+test('a contact file with first and last names in two columns imports whole names', async () => {
+  const me = await signUp('firstlast');
+  const { context, page, errors } = await logIn(app, me);
+  await nav(page, 'Import');
+  await page.getByRole('radiogroup', { name: 'What to import' }).getByText('Contacts', { exact: true }).click();
+  const csv = 'First Name,Last Name,Email\nJane,Doe,jane@x.test\nZoë,Müller,zoe@x.test\n,Prince,prince@x.test\n';
+  await page.locator('input[type="file"]').setInputFiles({ name: 'people.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+  // The file's own columns are listed; the name maps to the two joined.
+  await page.getByTestId('import-file').filter({ hasText: 'people.csv: 3 rows, columns First Name, Last Name, Email' }).waitFor();
+  assert.equal(await page.getByLabel('Name (required)').inputValue(), 'First Name + Last Name');
+  await page.getByRole('button', { name: 'Check rows' }).click();
+  await page.getByRole('table', { name: 'Rows to import' }).getByText('Zoë Müller').waitFor();
+  await page.getByRole('button', { name: 'Import 3 rows' }).click();
+  await page.getByTestId('import-outcome').waitFor({ timeout: 15_000 });
+  const r = await rest('GET', '/classes/Contact?order=name', undefined, me.token);
+  assert.deepEqual(r.results.map((c) => c.name), ['Jane Doe', 'Prince', 'Zoë Müller']);
+  // Either column alone can still be chosen.
+  assert.ok((await page.getByLabel('Name (required)').locator('option').allTextContents()).includes('First Name'));
+  assert.deepEqual(errors, []);
   await context.close();
 });

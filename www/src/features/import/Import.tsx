@@ -12,7 +12,7 @@ import { PageHeader } from '../../components/PageHeader';
 import { useSession } from '../../data/context';
 import { describeError } from '../../data/crm';
 import { plural } from '../../lib/format';
-import { cleanCell, companyImportIds, FIELDS, guessMapping, importIds, planRows, unknownCompanies, type ImportKind, type ImportPlan, type Mapping } from './plan';
+import { cleanCell, companyImportIds, FIELDS, guessMapping, importIds, nameColumns, planRows, unknownCompanies, type ImportKind, type ImportPlan, type Mapping } from './plan';
 import { importKey } from '../../data/settings';
 import { loadExisting, runImport, type ImportOutcome } from './run';
 
@@ -24,7 +24,10 @@ const KINDS: { value: ImportKind; label: string }[] = [
 
 interface Parsed {
   name: string;
+  /** The columns to map: the file's, then a first and last name joined (nameColumns). */
   headers: string[];
+  /** The file's own columns. */
+  fileHeaders: string[];
   rows: Record<string, string>[];
   /** Each row's line in the file (the header is line 1; blank rows are skipped, not renumbered). */
   lines: number[];
@@ -46,10 +49,19 @@ function parseFile(file: File): Promise<Parsed> {
         const blankRows = new Set(r.data.flatMap((row, i) => (isBlank(row) ? [i] : [])));
         // A file's last line break makes no row worth telling about.
         const trailing = r.data.length > 0 && blankRows.has(r.data.length - 1) ? 1 : 0;
+        const fileHeaders = (r.meta.fields ?? []).filter((h) => h !== '');
+        const rows = r.data.filter((_, i) => !blankRows.has(i));
+        // First and last names in two columns: one more column joins them, for a contact's name.
+        const names = nameColumns(fileHeaders);
+        const joined = names && !fileHeaders.includes(names.joined) ? names : undefined;
+        if (joined) {
+          for (const row of rows) row[joined.joined] = [row[joined.first], row[joined.last]].map((v) => (v ?? '').trim()).filter(Boolean).join(' ');
+        }
         resolve({
           name: file.name,
-          headers: (r.meta.fields ?? []).filter((h) => h !== ''),
-          rows: r.data.filter((_, i) => !blankRows.has(i)),
+          headers: joined ? [...fileHeaders, joined.joined] : fileHeaders,
+          fileHeaders,
+          rows,
           lines: r.data.flatMap((_, i) => (blankRows.has(i) ? [] : [i + 2])),
           blank: blankRows.size - trailing,
           problems: r.errors
@@ -161,7 +173,7 @@ export function Import() {
           <Stack gap="sm">
             <SegmentedControl aria-label="What to import" value={kind} onChange={(v) => changeKind(v as ImportKind)} data={KINDS} disabled={!!busy} />
             <FileInput label="CSV file" placeholder="Choose a .csv file" accept=".csv,text/csv" leftSection={<IconUpload size={16} />} onChange={choose} disabled={!!busy} clearable />
-            {parsed && <Text size="sm" c="dimmed" data-testid="import-file">{parsed.name}: {plural(parsed.rows.length, 'row', 'rows')}, {parsed.headers.length === 1 ? 'column' : 'columns'} {parsed.headers.join(', ')}{parsed.blank > 0 && ` (${plural(parsed.blank, 'blank row', 'blank rows')} skipped)`}</Text>}
+            {parsed && <Text size="sm" c="dimmed" data-testid="import-file">{parsed.name}: {plural(parsed.rows.length, 'row', 'rows')}, {parsed.fileHeaders.length === 1 ? 'column' : 'columns'} {parsed.fileHeaders.join(', ')}{parsed.blank > 0 && ` (${plural(parsed.blank, 'blank row', 'blank rows')} skipped)`}</Text>}
             {parsed?.problems.map((p) => <Text key={p} size="sm" c="red">{p}</Text>)}
           </Stack>
         </Paper>

@@ -57,7 +57,21 @@ const fold = (s: string) => s.normalize('NFD').replace(/\p{Diacritic}/gu, '').to
 /** A header or alias without case, accents, spaces, dashes, dots or underscores. */
 const squash = (s: string) => fold(s).replace(/[\s_\-.]+/g, '');
 
-/** A first mapping from the file's headers: exact alias matches, then the field's own name. */
+const FIRST_NAME = ['first name', 'given name', 'forename'];
+const LAST_NAME = ['last name', 'surname', 'family name'];
+
+/** A file with first and last names in two columns (as address books and most CRMs export
+ * contacts): those columns, and the header of the column that joins them ("First Name + Last
+ * Name"), which the importer adds to the file and a contact's name maps to. Without it a contact
+ * file had no column for the name but the first or the last name alone. */
+export function nameColumns(headers: string[]): { first: string; last: string; joined: string } | undefined {
+  const first = headers.find((h) => FIRST_NAME.some((a) => squash(a) === squash(h)));
+  const last = headers.find((h) => LAST_NAME.some((a) => squash(a) === squash(h)));
+  return first && last ? { first, last, joined: `${first} + ${last}` } : undefined;
+}
+
+/** A first mapping from the file's headers: exact alias matches, then the field's own name; a
+ * contact's name, failing those, from the joined first and last names. */
 export function guessMapping(kind: ImportKind, headers: string[]): Mapping {
   const mapping: Mapping = {};
   const taken = new Set<string>();
@@ -66,6 +80,8 @@ export function guessMapping(kind: ImportKind, headers: string[]): Mapping {
     mapping[f.key] = hit ?? '';
     if (hit) taken.add(hit);
   }
+  const names = nameColumns(headers);
+  if (kind === 'Contact' && !mapping.name && names && headers.includes(names.joined)) mapping.name = names.joined;
   return mapping;
 }
 

@@ -34,7 +34,7 @@ export default defineConfig({
     exclude: ['crm-wasm'],
     // Pre-bundled at start, so the dev server never reloads the page mid-session to add one.
     include: [
-      'react', 'react-dom', 'react-dom/client', 'react/jsx-runtime', 'react/jsx-dev-runtime', 'react-router',
+      'react', 'react-dom', 'react-dom/client', 'react/jsx-runtime', 'react/jsx-dev-runtime', 'react-router', 'react-router/dom',
       '@mantine/core', '@mantine/hooks', '@mantine/dates', '@mantine/charts', '@mantine/notifications',
       '@tanstack/react-virtual', '@dnd-kit/core', '@tabler/icons-react', 'dayjs', 'recharts',
     ],

@@ -28,6 +28,8 @@ export function DayInput({ value, onChange, error, onFocus, onBlur, popoverProps
       }}
       valueFormat={DATE_INPUT_FORMAT}
       dateParser={parse}
+      // Today marked in the calendar: a due date or a close date is picked from it.
+      highlightToday
       minDate={`${FIRST_YEAR}-01-01`}
       maxDate={`${LAST_YEAR}-12-31`}
       error={refused ?? error}

@@ -380,11 +380,11 @@ function escapesIn(text) {
   return short + 5 * long;
 }
 
-/** Whether `value`, written as JSON in UTF-8, would be longer than `budget` bytes (about:
- * strings with their escapes, keys and numbers counted; a short string as if each character
- * took 3). Stops counting once past it, so a huge answer costs no more than a small one; a
- * shared object is counted each time, as JSON writes it. */
-function longerThan(value, budget) {
+/** About how many bytes `value` takes written as JSON in UTF-8 (strings with their escapes,
+ * keys and numbers counted; a short string as if each character took 3), counted up to just
+ * past `budget`: it stops there, so a huge answer costs no more than a small one; a shared
+ * object is counted each time, as JSON writes it. */
+function jsonBytes(value, budget) {
   let chars = 0;
   const stack = [value];
   while (stack.length > 0) {
@@ -407,19 +407,65 @@ function longerThan(value, budget) {
         }
       }
     } else chars += 8;
-    if (chars > budget) return true;
+    if (chars > budget) return chars;
   }
-  return false;
+  return chars;
 }
 
+/** Whether `value`, written as JSON in UTF-8, would be longer than `budget` bytes (about). */
+const longerThan = (value, budget) => jsonBytes(value, budget) > budget;
+
+/** The answers written to each client address that it has not read yet (guard.js boundAnswers,
+ * boundGraphQLAnswers): an answer is held in this process's memory until the client takes it,
+ * and a client that never reads held it for as long as it kept the connection open. Eight
+ * unread answers of 31 MB per account, from six accounts, held 1.4 GB; nothing bounded the
+ * accounts. An address may have LIMITS.unreadAnswerBytesPerAddress waiting; past it, a large
+ * answer (over LIMITS.largeAnswerBytes) is refused until the address has read what it was sent. */
+function unreadAnswers({ perAddress = LIMITS.unreadAnswerBytesPerAddress, large = LIMITS.largeAnswerBytes } = {}) {
+  const held = new Map(); // address group -> bytes written and not yet taken
+  return {
+    /** Counts an answer of about `bytes` for `req`'s address until `res` is sent or closed;
+     * false (nothing counted) when it is large and the address has too much waiting already. */
+    take(req, res, bytes) {
+      if (req.socket && req.socket.destroyed) return true; // nobody to send it to
+      const address = addressGroup(req.ip);
+      const waiting = held.get(address) || 0;
+      if (bytes > large && waiting + bytes > perAddress) return false;
+      held.set(address, waiting + bytes);
+      let released = false;
+      const release = () => {
+        if (released) return;
+        released = true;
+        const left = (held.get(address) || 0) - bytes;
+        if (left > 0) held.set(address, left); else held.delete(address);
+      };
+      res.once('finish', release);
+      res.once('close', release);
+      return true;
+    },
+    waiting: (address) => held.get(addressGroup(address)) || 0,
+  };
+}
+const answersUnread = unreadAnswers();
+const unreadRefusal = () => new Refusal(REQUEST_LIMIT_EXCEEDED, `answers of over ${LIMITS.unreadAnswerBytesPerAddress / (1024 * 1024)} MB sent to this address are not read yet: read them (or close their connections) before asking for more large answers`);
+
 /** Refuses an answer whose JSON would be longer than LIMITS.answerBytes, before Parse writes it:
- * writing it holds the one Node process (a 242 MB answer took two seconds and a gigabyte). */
-function boundAnswers(res) {
+ * writing it holds the one Node process (a 242 MB answer took two seconds and a gigabyte). And
+ * a large one while the address has not read what it was sent already (unreadAnswers). */
+function boundAnswers(req, res) {
   const json = res.json.bind(res);
   res.json = (answer) => {
-    if (res.statusCode < 300 && longerThan(answer, LIMITS.answerBytes)) {
-      res.status(413);
-      return json({ code: CODE.OBJECT_TOO_LARGE, error: `the answer would be over ${LIMITS.answerBytes / (1024 * 1024)} MB of JSON: ask for fewer objects (limit), fewer fields (keys) or fewer includes` });
+    if (res.statusCode < 300) {
+      const bytes = jsonBytes(answer, LIMITS.answerBytes);
+      if (bytes > LIMITS.answerBytes) {
+        res.status(413);
+        return json({ code: CODE.OBJECT_TOO_LARGE, error: `the answer would be over ${LIMITS.answerBytes / (1024 * 1024)} MB of JSON: ask for fewer objects (limit), fewer fields (keys) or fewer includes` });
+      }
+      if (!answersUnread.take(req, res, bytes)) {
+        const refusal = unreadRefusal();
+        res.status(statusOf(refusal));
+        return json({ code: refusal.code, error: refusal.message });
+      }
     }
     return json(answer);
   };
@@ -531,7 +577,7 @@ function restGuard({ limiter }) {
   return (req, res, next) => {
     // Every refusal carries a code, the files routes' too ("Permission denied" had none).
     addMissingCodes(res);
-    boundAnswers(res);
+    boundAnswers(req, res);
     if (/^\/files\//i.test(req.path)) return next();
     // Parse's password-reset and verification pages post HTML forms, not JSON.
     if (/^\/apps\//i.test(req.path)) return next();
@@ -1208,14 +1254,24 @@ function codeGraphQLRefusals(res) {
 /** A GraphQL answer over LIMITS.answerBytes is not sent: Apollo hands Express the whole text
  * (a document within every count, over 3,000 objects of 30 KB of notes, answered 90 MB, and
  * eight of them unread held a gigabyte). The text is made by then; what is spared is holding
- * it for a client that reads it slowly, or never. */
-function boundGraphQLAnswers(res) {
+ * it for a client that reads it slowly, or never. Nor is a large one while the address has
+ * not read what it was sent already (unreadAnswers). */
+function boundGraphQLAnswers(req, res) {
   const send = res.send.bind(res);
   res.send = (body) => {
-    if (typeof body === 'string' && body.length > LIMITS.answerBytes / 3 && Buffer.byteLength(body) > LIMITS.answerBytes) {
-      res.status(413);
+    const tooLarge = (message) => {
       res.type('application/json');
-      return send(JSON.stringify({ errors: [{ message: `the answer would be over ${LIMITS.answerBytes / (1024 * 1024)} MB of JSON: ask for fewer objects (first) or fewer fields`, extensions: { code: CODE.OBJECT_TOO_LARGE } }] }));
+      return send(JSON.stringify({ errors: [{ message, extensions: { code: res.statusCode === 413 ? CODE.OBJECT_TOO_LARGE : REQUEST_LIMIT_EXCEEDED } }] }));
+    };
+    if (typeof body !== 'string') return send(body);
+    const bytes = body.length > LIMITS.largeAnswerBytes / 3 ? Buffer.byteLength(body) : body.length;
+    if (bytes > LIMITS.answerBytes) {
+      res.status(413);
+      return tooLarge(`the answer would be over ${LIMITS.answerBytes / (1024 * 1024)} MB of JSON: ask for fewer objects (first) or fewer fields`);
+    }
+    if (res.statusCode < 300 && !answersUnread.take(req, res, bytes)) {
+      res.status(429);
+      return tooLarge(unreadRefusal().message);
     }
     return send(body);
   };
@@ -1227,7 +1283,7 @@ function graphQLGuard({ limiter }) {
     const reply = (e, status = statusOf(e)) => res.status(status)
       .json({ errors: [{ message: e.message, extensions: { code: e.code } }] });
     codeGraphQLRefusals(res);
-    boundGraphQLAnswers(res);
+    boundGraphQLAnswers(req, res);
     // GraphQL over GET would skip every check below (and the account limits): POST only.
     if (req.method === 'OPTIONS') return next();
     if (req.method !== 'POST') return reply(new Refusal(CODE.INVALID_JSON, 'GraphQL requests are sent with POST'), 405);
@@ -1937,4 +1993,4 @@ function answerClientErrors(server) {
   });
 }
 
-module.exports = { liveEventBudgets, accountLimiter, loginLockout, installLoginLockout, checkCurrentPassword, installTransactionRefusals, longerThan, includedPaths, addressGroup, answerClientErrors, databaseShare, takeDatabasePeak, fairShare, restGuard, graphQLGuard, guardedWssAdapter, checkFrame, checkWhere, Refusal, CODE };
+module.exports = { liveEventBudgets, accountLimiter, loginLockout, installLoginLockout, checkCurrentPassword, installTransactionRefusals, longerThan, unreadAnswers, includedPaths, addressGroup, answerClientErrors, databaseShare, takeDatabasePeak, fairShare, restGuard, graphQLGuard, guardedWssAdapter, checkFrame, checkWhere, Refusal, CODE };

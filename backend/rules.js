@@ -95,6 +95,13 @@ const LIMITS = {
   // The bytes of one answer's JSON (UTF-8), estimated before Parse writes it (whatever objects
   // it holds): refused past this, so that no answer holds the server for long.
   answerBytes: 32 * 1024 * 1024,
+  // The bytes of answers sent to one client address and not read by it yet, held in the
+  // server's memory meanwhile (guard.js unreadAnswers): past this, answers over
+  // largeAnswerBytes are refused until the address reads what it was sent. Eight unread
+  // answers of 31 MB per account, from six accounts, held 1.4 GB for as long as their
+  // connections stayed open.
+  unreadAnswerBytesPerAddress: 128 * 1024 * 1024,
+  largeAnswerBytes: 1024 * 1024,
   // A GraphQL document's text (values may come as variables, which are checked as JSON).
   graphQLDocumentChars: 32 * 1024,
   // Fields of a GraphQL operation (or fragment) with its fragments spread in place, and how

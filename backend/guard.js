@@ -227,7 +227,7 @@ function checkRestRequest(method, path, body, query = {}) {
   // Signing in with another service (authData) is not set up here: Parse answered a bare 500
   // ("GitHub options are required") for each provider it knows but has no options for.
   if (route && route.className === '_User' && b.authData !== undefined) {
-    refuse(UNSUPPORTED_SERVICE, 'signing in with another service (authData) is not enabled on this server: use a username and password');
+    refuse(UNSUPPORTED_SERVICE, NO_AUTH_DATA);
   }
   if (route && (method === 'POST' || method === 'PUT')) {
     checkFieldNames(route.className, b);
@@ -693,6 +693,7 @@ function checkGraphQL(body) {
     if (constraint) refuse(CODE.INVALID_QUERY, constraint);
     const node = strangeNodeId(document, body.variables);
     if (node) refuse(CODE.OBJECT_NOT_FOUND, `node: no object has the id ${JSON.stringify(node.slice(0, 60))}`);
+    if (authDataIn(document, body.variables)) refuse(UNSUPPORTED_SERVICE, NO_AUTH_DATA);
   }
   for (const t of texts) {
     if (t.includes('\u0000')) refuse(CODE.INVALID_JSON, 'text must not contain NUL characters');
@@ -733,6 +734,29 @@ function nullConstraintIn(document, variables) {
   };
   walk(variables, 0);
   return problem;
+}
+
+const NO_AUTH_DATA = 'signing in with another service (authData) is not enabled on this server: use a username and password';
+/** Whether a parsed GraphQL document signs in or up with another service: logInWith, or an
+ * authData in its arguments or variables (signUp, createUser, updateUser). Parse answered each
+ * provider it knows but has no options for with "Internal server error" (code 1), logged with
+ * its stack at error level, as REST did before checkRestRequest refused authData. */
+function authDataIn(document, variables) {
+  let found = false;
+  visitGraphQL(document, {
+    Field(node) { if (node.name.value === 'logInWith') found = true; },
+    ObjectField(node) { if (node.name.value === 'authData') found = true; },
+  });
+  const walk = (value, depth) => {
+    if (found || !value || typeof value !== 'object' || depth > LIMITS.jsonDepth) return;
+    if (Array.isArray(value)) { value.forEach((x) => walk(x, depth + 1)); return; }
+    for (const [key, inner] of Object.entries(value)) {
+      if (key === 'authData') found = true;
+      else walk(inner, depth + 1);
+    }
+  };
+  walk(variables, 0);
+  return found;
 }
 
 /** The id given to a `node` query whose class is not one of the schema's, or null. Parse looked

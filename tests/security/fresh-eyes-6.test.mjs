@@ -84,3 +84,30 @@ test('found attacking it: answers a client does not read are bounded per address
   }
   assert.ok(served, 'served again once the unread answers are gone');
 });
+
+// ---- signing in with another service, over GraphQL --------------------------------------------
+// REST refuses authData on users (252, "not enabled"); GraphQL's signUp, updateUser and logInWith
+// took it to Parse, which answered each service it knows but has no options for (GitHub, Google,
+// ...) with "Internal server error" (code 1) and logged the stack at error level, for anyone,
+// without a session.
+test('found attacking it: GraphQL sign-in with another service (authData) is refused in words, as over REST', async () => {
+  const me = await signUp('authdata');
+  const github = '{ github: { id: "12345", access_token: "x" } }';
+  const name = `svc${Date.now()}`;
+  const attempts = [
+    ['logInWith', `mutation { logInWith(input: { authData: ${github} }) { viewer { user { id } } } }`, undefined, undefined],
+    ['signUp', `mutation { signUp(input: { fields: { username: "${name}", password: "pw-attack-1", email: "${name}@example.com", authData: ${github} } }) { viewer { user { id } } } }`, undefined, undefined],
+    ['updateUser', `mutation { updateUser(input: { id: "${me.id}", fields: { authData: ${github} } }) { user { id } } }`, undefined, me.token],
+    ['signUp, authData in a variable', 'mutation ($f: CreateUserFieldsInput!) { signUp(input: { fields: $f }) { viewer { user { id } } } }',
+      { f: { username: `${name}v`, password: 'pw-attack-1', email: `${name}v@example.com`, authData: { google: { id: '1', access_token: 'x' } } } }, undefined],
+  ];
+  for (const [what, query, variables, token] of attempts) {
+    const r = await gql(query, variables, token);
+    const error = r.json.errors?.[0];
+    assert.equal(error?.extensions?.code, 252, `${what}: ${JSON.stringify(r.json).slice(0, 300)}`);
+    assert.match(error.message, /not enabled/, what);
+  }
+  // Reading one's own user is not signing in: still answered.
+  const viewer = await gql('query { viewer { user { id username } } }', undefined, me.token);
+  assert.equal(viewer.json.data?.viewer?.user?.username, me.username, JSON.stringify(viewer.json));
+});

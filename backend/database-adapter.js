@@ -4,6 +4,7 @@
 // object whose field is unset instead of none. Here an empty `$in` becomes a clause no object
 // matches (`objectId $in []`, which the adapter turns into `objectId IS NULL`, and objectId is
 // never null), before any query reaches SQL: finds, counts, distinct and the by-query writes.
+// And `undefined` in an `$in` or `$nin` list (a sub-query's object without the key) is dropped.
 const { PostgresStorageAdapter } = require('parse-server/lib/Adapters/Storage/Postgres/PostgresStorageAdapter');
 const { Parse } = require('parse/node');
 const { LIMITS } = require('./rules');
@@ -12,6 +13,37 @@ const { LIMITS } = require('./rules');
 const AMOUNT_RANGE = 'Deal_amount_range';
 
 const MATCHES_NOTHING = { objectId: { $in: [] } };
+
+/** A copy of `where` without the `undefined`s in its `$in` and `$nin` lists (through every
+ * $or/$and/$nor); `where` itself when it has none. Parse builds those lists from a `$select` or
+ * `$dontSelect` sub-query, one value per object it found, `undefined` for an object without the
+ * key (a deal with no close date, a session with no title, a key no class has), and the
+ * adapter failed on it: a bare 500 for any signed-in user. A missing value equals nothing, so
+ * dropping it changes no answer (an emptied `$in` then matches nothing, below). */
+function withoutUndefined(where) {
+  if (!where || typeof where !== 'object' || Array.isArray(where) || !hasUndefined(where)) return where;
+  const out = {};
+  for (const [key, value] of Object.entries(where)) {
+    if ((key === '$or' || key === '$and' || key === '$nor') && Array.isArray(value)) {
+      out[key] = value.map(withoutUndefined);
+    } else if (value && typeof value === 'object' && !Array.isArray(value) && (Array.isArray(value.$in) || Array.isArray(value.$nin))) {
+      const kept = { ...value };
+      for (const op of ['$in', '$nin']) if (Array.isArray(kept[op])) kept[op] = kept[op].filter((x) => x !== undefined);
+      out[key] = kept;
+    } else {
+      out[key] = value;
+    }
+  }
+  return out;
+}
+
+function hasUndefined(where) {
+  return Object.entries(where).some(([key, value]) => {
+    if (!value || typeof value !== 'object') return false;
+    if (Array.isArray(value)) return (key === '$or' || key === '$and' || key === '$nor') && value.some((w) => w && typeof w === 'object' && hasUndefined(w));
+    return ['$in', '$nin'].some((op) => Array.isArray(value[op]) && value[op].includes(undefined));
+  });
+}
 
 /** A copy of `where` with every `field: {$in: []}` made to match nothing; `where` itself is
  * returned when there is none (the common case costs one walk and no copy). */
@@ -73,7 +105,7 @@ class CrmPostgresAdapter extends PostgresStorageAdapter {
 // Every adapter method that takes a query takes it third: (className, schema, query, ...).
 for (const method of ['find', 'count', 'distinct', 'deleteObjectsByQuery', 'updateObjectsByQuery', 'findOneAndUpdate', 'upsertOneObject']) {
   CrmPostgresAdapter.prototype[method] = function (className, schema, query, ...rest) {
-    return PostgresStorageAdapter.prototype[method].call(this, className, schema, emptyInMatchesNothing(query), ...rest).catch(timedOut);
+    return PostgresStorageAdapter.prototype[method].call(this, className, schema, emptyInMatchesNothing(withoutUndefined(query)), ...rest).catch(timedOut);
   };
 }
 CrmPostgresAdapter.prototype.createObject = function (...args) {
@@ -89,4 +121,4 @@ class NoFilesAdapter {
   getFileLocation(config, filename) { return `${config.mount}/files/${config.applicationId}/${encodeURIComponent(filename)}`; }
 }
 
-module.exports = { CrmPostgresAdapter, NoFilesAdapter, emptyInMatchesNothing, AMOUNT_RANGE };
+module.exports = { CrmPostgresAdapter, NoFilesAdapter, emptyInMatchesNothing, withoutUndefined, AMOUNT_RANGE };

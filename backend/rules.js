@@ -606,6 +606,9 @@ function selectProblem(key, rule, arg) {
     return `$select on ${key} takes {query: {className, where}, key}`;
   }
   if (!rule) return null;
+  // Parse turns the keys it selects into an $in list, and an $in of dates answered a bare 500
+  // (see whereProblem).
+  if (rule.kind === 'date') return `${key} is a date: $select cannot compare dates here; compare with $gte and $lt`;
   const other = fieldsOf(query.className);
   const otherRule = other && (Object.prototype.hasOwnProperty.call(other, arg.key) ? other[arg.key] : EVERY_CLASS[arg.key]);
   if (!otherRule || !otherRule.kind || !rule.kind) return null; // Parse answers an unknown class or key itself

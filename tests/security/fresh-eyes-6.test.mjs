@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { APP, SERVER, call, gql, pointer, signUp, sleep, useVictim } from './harness.mjs';
+import { APP, SERVER, assertRefused, call, gql, pointer, signUp, sleep, useVictim } from './harness.mjs';
 
 const victim = useVictim();
 
@@ -110,4 +110,38 @@ test('found attacking it: GraphQL sign-in with another service (authData) is ref
   // Reading one's own user is not signing in: still answered.
   const viewer = await gql('query { viewer { user { id username } } }', undefined, me.token);
   assert.equal(viewer.json.data?.viewer?.user?.username, me.username, JSON.stringify(viewer.json));
+});
+
+// ---- $select over objects without the key ---------------------------------------------------------
+// Parse builds a $select's list (and a $dontSelect's) from its sub-query's objects, one value
+// each, `undefined` for an object without the key; PostgreSQL's adapter failed on it. A deal
+// without notes or a company, a session (which has no title), or a key no class has: a bare 500 ("An
+// internal server error occurred", logged with its stack), over REST and GraphQL, for any
+// signed-in user. A missing value now equals nothing; a $select on a date (an $in of dates, which
+// the adapter cannot compare either) is refused in words.
+test('found attacking it: $select and $dontSelect over objects without the key answer, not a bare 500', async () => {
+  const me = await signUp('selector');
+  const noted = await call('POST', '/classes/Deal', { token: me.token, body: { title: 'noted', notes: 'a note' } });
+  const bare = await call('POST', '/classes/Deal', { token: me.token, body: { title: 'bare' } });
+  assert.equal(noted.status, 201, JSON.stringify(noted.json));
+  assert.equal(bare.status, 201, JSON.stringify(bare.json));
+  const find = (where) => call('GET', `/classes/Deal?where=${encodeURIComponent(JSON.stringify(where))}`, { token: me.token });
+  const select = (field, className, key, op = '$select') => ({ [field]: { [op]: { query: { className, where: {} }, key } } });
+  const byNotes = await find(select('notes', 'Deal', 'notes'));
+  assert.equal(byNotes.status, 200, JSON.stringify(byNotes.json));
+  assert.deepEqual(byNotes.json.results.map((d) => d.title), ['noted'], 'the noted deal matches its own notes; the bare one matches nothing');
+  for (const [what, where] of [
+    ['a pointer some deals lack', select('company', 'Deal', 'company')],
+    ['a key sessions lack', select('title', '_Session', 'title')],
+    ['a key users lack', select('title', '_User', 'title')],
+    ['a key no class has', select('title', 'Deal', 'nosuch')],
+    ['$dontSelect on a key some deals lack', select('notes', 'Deal', 'notes', '$dontSelect')],
+  ]) {
+    const r = await find(where);
+    assert.equal(r.status, 200, `${what}: ${JSON.stringify(r.json).slice(0, 300)}`);
+  }
+  // Dates become an $in list of dates, which the adapter cannot compare: refused in words, as $in of dates is.
+  assertRefused(await find(select('expectedCloseDate', 'Deal', 'expectedCloseDate')), 102, '$select on a date');
+  const viaGraphQL = await gql('{ deals(where: { notes: { inQueryKey: { key: "notes", query: { className: "Deal", where: {} } } } }) { count } }', undefined, me.token);
+  assert.equal(viaGraphQL.json.data?.deals?.count, 1, JSON.stringify(viaGraphQL.json).slice(0, 300));
 });

@@ -70,6 +70,40 @@ test('drag a deal across stages; totals, server and a second window follow; anot
   for (const s of [one, two, stranger]) await s.context.close();
 });
 
+test('winning a deal closes it today: "Won this month" counts it, and Undo puts its close date back', async () => {
+  const me = await signUp('winning');
+  const title = `Won early ${Date.now()}`;
+  const march = '2024-03-15T00:00:00.000Z';
+  const created = await rest('POST', '/classes/Deal', { title, amount: 7000, stage: 'negotiation', expectedCloseDate: { __type: 'Date', iso: march } }, me.token);
+  const now = new Date();
+  const today = `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, '0')}-${String(now.getDate()).padStart(2, '0')}T00:00:00.000Z`;
+  const { context, page } = await logIn(me);
+  await card(page, title).waitFor();
+
+  await drag(page, title, 'Won');
+  await column(page, 'Won').getByText(title).waitFor({ timeout: 5_000 });
+  const won = await serverDeal(created.objectId, me.token, (d) => d.stage === 'won' && d.expectedCloseDate?.iso === today);
+  assert.deepEqual([won.stage, won.expectedCloseDate?.iso], ['won', today], 'won today, whatever date it was expected');
+  // Undo: the stage and the date it was expected on.
+  await page.getByRole('button', { name: 'Undo' }).click();
+  await column(page, 'Negotiation').getByText(title).waitFor({ timeout: 5_000 });
+  const undone = await serverDeal(created.objectId, me.token, (d) => d.stage === 'negotiation' && d.expectedCloseDate?.iso === march);
+  assert.deepEqual([undone.stage, undone.expectedCloseDate?.iso], ['negotiation', march]);
+
+  // Won again, from the deal's form: choosing Won puts today in its close date, before saving.
+  await openDeal(page, title);
+  const dialog = page.getByRole('dialog', { name: title });
+  await dialog.getByLabel('Stage').selectOption('won');
+  const shown = await dialog.getByLabel('Expected close', { exact: true }).inputValue();
+  assert.ok(shown !== '' && !shown.includes('2024'), `the close date shown after choosing Won: ${shown}`);
+  await dialog.getByRole('button', { name: 'Save' }).click();
+  await serverDeal(created.objectId, me.token, (d) => d.stage === 'won' && d.expectedCloseDate?.iso === today);
+  await page.keyboard.press('Escape');
+  await page.getByRole('link', { name: 'Dashboard' }).click();
+  await page.getByTestId('stat-won-month').filter({ hasText: '$7,000' }).waitFor({ timeout: 5_000 });
+  await context.close();
+});
+
 test('offline: create and move on the board, then back online the server has each change once', async () => {
   const me = await signUp('offlineui');
   const existing = await rest('POST', '/classes/Deal', { title: `Moved offline ${Date.now()}`, stage: 'lead' }, me.token);

@@ -5,18 +5,31 @@ import { Button, Group, Text } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { activitiesChanged } from './activities';
 import { describeError } from './crm';
-import { plural } from '../lib/format';
+import { localDay } from '../lib/dates';
+import { dayToIso, plural } from '../lib/format';
+import { stageInfo } from '../lib/stages';
 import { createRecord, destroyRecord, isOffline as offline, updateRecord, withChanges } from './records';
 import type { Workspace } from './workspace';
 
-/** Moves a deal to a stage: on the board at once, undone if the save fails. */
-export async function moveDeal(w: Workspace, id: string, to: Stage): Promise<void> {
+/** What a move into `to` changes besides the stage: won or lost, the close date becomes the day
+ * it closed (today), as CRMs do. "Won this month" and the Won column's order go by the close
+ * date: a deal expected in March and won today counted for March, and one with no date sank
+ * to the bottom of Won. */
+export function closingChanges(to: Stage, now = new Date()): DealChanges {
+  return stageInfo(to).closed ? { expectedCloseDate: dayToIso(localDay(now)) } : {};
+}
+
+/** Moves a deal to a stage: on the board at once, undone if the save fails. `extra`: the other
+ * fields the move writes (by default closingChanges). */
+export async function moveDeal(w: Workspace, id: string, to: Stage, extra: DealChanges = closingChanges(to)): Promise<void> {
   if (w.pipeline.get(id)?.stage === to) return;
-  if (offline(w)) {
+  if (offline(w) || Object.keys(extra).length > 0) {
     const moveId = w.pipeline.moveDeal(id, to);
     try {
-      await updateRecord(w, 'Deal', id, { stage: to });
+      await updateRecord(w, 'Deal', id, { ...extra, stage: to });
       w.pipeline.confirmMove(moveId);
+      const held = w.pipeline.get(id);
+      if (held && Object.keys(extra).length > 0) w.pipeline.upsert(withChanges(held, extra));
     } catch (err) {
       w.pipeline.revertMove(moveId);
       throw err;
@@ -51,11 +64,13 @@ export async function moveDealUndoable(w: Workspace, id: string, to: Stage, stag
   // A stage another client wrote that this app does not know cannot be moved back to.
   const from = deal?.stage as Stage | undefined;
   if (!deal || !from || from === to) return;
-  await moveDeal(w, id, to);
+  const extra = closingChanges(to);
+  await moveDeal(w, id, to, extra);
   undoable(`“${deal.title}” moved to ${stageName(to)}.`, async () => {
     // Moved again since (here, or by a colleague): moving it back would undo that move instead.
     if (w.pipeline.get(id)?.stage !== to) throw new Error(`“${deal.title}” was moved again since: nothing was undone.`);
-    await moveDeal(w, id, from);
+    // The close date the move set goes back too.
+    await moveDeal(w, id, from, 'expectedCloseDate' in extra ? { expectedCloseDate: deal.expectedCloseDate ?? null } : {});
   }, `Deal:${id}`);
 }
 

@@ -8,7 +8,7 @@ import { Link, useLocation } from 'react-router';
 import { Anchor, Badge, Group, Paper, Table, Text, UnstyledButton } from '@mantine/core';
 import { IconArrowDown, IconArrowUp, IconSelector } from '@tabler/icons-react';
 import type { Deal, Sort, SortKey } from 'crm-wasm';
-import { bulkDelete, bulkUpdateDeals } from '../../data/actions';
+import { bulkDelete, bulkUpdateDeals, closingChanges } from '../../data/actions';
 import { useNextActivities } from '../../data/activities';
 import { useSession } from '../../data/context';
 import { useMyTeam } from '../../data/team';
@@ -80,7 +80,13 @@ export function DealList({ version, sort, onSort }: { version: number; sort: Sor
         noun={['deal', 'deals']}
         onDelete={() => bulkDelete(workspace, 'Deal', chosen())}
         onAssign={(id) => bulkUpdateDeals(workspace, chosen(), { assignedTo: id ? { className: '_User', objectId: id } : null }, id ? `assigned to ${id === user.objectId ? 'you' : team.nameOf(id) ?? 'a colleague'}` : 'unassigned')}
-        onStage={(stage) => bulkUpdateDeals(workspace, chosen(), { stage }, `moved to ${stageInfo(stage).label}`)}
+        onStage={(stage) => {
+          // Those that move get the close date a move into Won or Lost sets; a deal already
+          // there keeps its own.
+          const moving = chosen().filter((d) => (workspace.pipeline.get(d.objectId!) ?? d).stage !== stage);
+          const changes = moving.length > 0 ? { ...closingChanges(stage), stage } : { stage };
+          return bulkUpdateDeals(workspace, moving.length > 0 ? moving : chosen(), changes, `moved to ${stageInfo(stage).label}`);
+        }}
       />
       <Group justify="space-between" gap="xs" mb={6} data-testid="list-sums">
         <Text size="sm" c="dimmed">{plural(total, 'deal', 'deals')}</Text>

@@ -13,6 +13,7 @@ import { useSession } from '../../data/context';
 import { describeError } from '../../data/crm';
 import { usePipeline, useQuery } from '../../data/hooks';
 import { useOwnerOptions } from '../../data/team';
+import { localDay } from '../../lib/dates';
 import { dayToIso, formatDate, formatAmount, isoToDay, refName } from '../../lib/format';
 import { MAX_CHARS } from '../../lib/limits';
 import { STAGE_OPTIONS, isOpen, stageInfo } from '../../lib/stages';
@@ -51,6 +52,17 @@ function toForm(d: Deal | undefined): Form {
     notes: d?.notes ?? '',
     lostReason: d?.lostReason ?? '',
   };
+}
+
+/** A stage chosen in the form: closing an open deal (won, lost) puts today in its close date,
+ * as a move on the board does (closingChanges); choosing again before saving puts back the date
+ * it had, unless the date was edited by hand meanwhile. */
+function withStage(form: Form, base: Form, stage: string): Partial<Form> {
+  const today = localDay();
+  const closing = (s: string) => stageInfo(s).closed && !stageInfo(base.stage).closed;
+  if (closing(stage) && form.close === base.close) return { stage, close: today };
+  if (!closing(stage) && closing(form.stage) && form.close === today) return { stage, close: base.close };
+  return { stage };
 }
 
 const differing = (a: Form, b: Form) => (Object.keys(a) as (keyof Form)[]).filter((k) => a[k] !== b[k]);
@@ -195,7 +207,7 @@ function DealRecord({ deal, base, form, setForm, onSaved, onDeleted, closingRef 
           <TextInput label="Title" maxLength={MAX_CHARS.name} value={form.title} onChange={(e) => set({ title: e.currentTarget.value })} />
           <Group grow align="flex-start">
             <AmountInput label="Amount" value={form.amount} onChange={(v) => set({ amount: v === '' ? '' : String(v) })} />
-            <NativeSelect label="Stage" data={STAGE_OPTIONS} value={form.stage} onChange={(e) => set({ stage: e.currentTarget.value })} />
+            <NativeSelect label="Stage" data={STAGE_OPTIONS} value={form.stage} onChange={(e) => set(withStage(form, base, e.currentTarget.value))} />
           </Group>
           {/* One column on a phone: beside the date, the owner's name was cut ("Me (Dana Dem"). */}
           <SimpleGrid cols={{ base: 1, xs: 2 }} spacing="md" verticalSpacing="sm">

@@ -1872,6 +1872,23 @@ function installEventIdentity() {
   };
 }
 
+/** Whether `ws` (one of `sockets`, those of its address) has more Live Query frames waiting
+ * unread than it may: LIMITS.liveBufferedBytes of its own, or, once it has over
+ * LIMITS.liveBufferedCheckBytes, its address LIMITS.liveBufferedBytesPerAddress over all of
+ * them (200 sockets of 8 MB each would have held 1.6 GB). A client that reads owes nothing:
+ * the sum is only taken for a socket that has fallen behind. */
+function tooMuchUnread(ws, sockets, limits = LIMITS) {
+  const mine = ws.bufferedAmount;
+  if (mine > limits.liveBufferedBytes) return true;
+  if (mine <= limits.liveBufferedCheckBytes) return false;
+  let total = 0;
+  for (const s of sockets) {
+    total += s.bufferedAmount;
+    if (total > limits.liveBufferedBytesPerAddress) return true;
+  }
+  return false;
+}
+
 /** One save's identity: a delete's, or any other event's (create, update, enter, leave: one
  * save sends a subscription one of them). */
 function eventIdentity(type, object) {
@@ -1910,19 +1927,20 @@ function guardedWssAdapter(appId, { trustProxy, userOf, budgets: sharedBudgets }
         // Each open connection is evaluated on every save: cap them per address, and close one
         // that has not said "connect" within 10 s.
         const address = addressOf(req);
-        const load = perAddress.get(address) || { connections: 0, subscriptions: 0, regexes: 0 };
+        const load = perAddress.get(address) || { connections: 0, subscriptions: 0, regexes: 0, sockets: new Set() };
         if (load.connections >= LIMITS.connectionsPerAddress) {
           ws.close(1013, 'too many connections from this address');
           return;
         }
         load.connections += 1;
+        load.sockets.add(ws);
         perAddress.set(address, load);
         // subscriptions: requestId -> the text searches ($regex) it holds.
         const state = { subscriptions: new Map(), windowStart: Date.now(), frames: 0, connected: false, address: load };
         // A client that does not read its events has them wait in this process's memory: ten
         // sockets of 20 subscriptions, not read, took it to 2.7 GB, never given back. Past
-        // LIMITS.liveBufferedBytes waiting, the socket is closed (a client catches up when it
-        // connects again).
+        // LIMITS.liveBufferedBytes waiting, or its address's sockets past theirs together
+        // (tooMuchUnread), the socket is closed (a client catches up when it connects again).
         const send = ws.send.bind(ws);
         // The gate's own answers (below) go out as they are; Parse's are looked at.
         let replying = false;
@@ -1946,7 +1964,7 @@ function guardedWssAdapter(appId, { trustProxy, userOf, budgets: sharedBudgets }
             setTimeout(() => ws.terminate(), 2000).unref();
             return undefined;
           }
-          if (ws.bufferedAmount > LIMITS.liveBufferedBytes) {
+          if (tooMuchUnread(ws, load.sockets)) {
             ws.terminate();
             return undefined;
           }
@@ -1957,6 +1975,7 @@ function guardedWssAdapter(appId, { trustProxy, userOf, budgets: sharedBudgets }
         };
         ws.on('close', () => {
           load.connections -= 1;
+          load.sockets.delete(ws);
           load.subscriptions -= state.subscriptions.size;
           for (const n of state.subscriptions.values()) load.regexes -= n;
           state.subscriptions.clear();
@@ -2017,4 +2036,4 @@ function answerClientErrors(server) {
   });
 }
 
-module.exports = { liveEventBudgets, accountLimiter, loginLockout, installLoginLockout, checkCurrentPassword, installTransactionRefusals, longerThan, unreadAnswers, includedPaths, addressGroup, answerClientErrors, databaseShare, takeDatabasePeak, fairShare, restGuard, graphQLGuard, guardedWssAdapter, checkFrame, checkWhere, Refusal, CODE };
+module.exports = { liveEventBudgets, tooMuchUnread, accountLimiter, loginLockout, installLoginLockout, checkCurrentPassword, installTransactionRefusals, longerThan, unreadAnswers, includedPaths, addressGroup, answerClientErrors, databaseShare, takeDatabasePeak, fairShare, restGuard, graphQLGuard, guardedWssAdapter, checkFrame, checkWhere, Refusal, CODE };

@@ -49,6 +49,10 @@ const LIMITS = {
   frameBytes: 64 * 1024,
   // Event frames waiting to be read by one Live Query client before its socket is closed.
   liveBufferedBytes: 8 * 1024 * 1024,
+  // The same, over every socket of one address (guard.js tooMuchUnread): 200 sockets of 8 MB
+  // each would have held 1.6 GB. Summed only when a socket has over liveBufferedCheckBytes.
+  liveBufferedBytesPerAddress: 64 * 1024 * 1024,
+  liveBufferedCheckBytes: 1024 * 1024,
   // Bytes of Live Query events one user may be sent in 10 s, over all its sockets and
   // subscriptions, and one address in all (guard.js liveEventBudgets): a team's pipeline during
   // a 10,000-row import is a few MB; 200 subscriptions on one user's long updates were 4.6 GB in

@@ -6,7 +6,7 @@ import { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
 
 const require = createRequire(new URL('../../backend/', import.meta.url));
-const { liveEventBudgets } = require('./guard.js');
+const { liveEventBudgets, tooMuchUnread } = require('./guard.js');
 
 function socket() {
   const ws = new EventEmitter();
@@ -160,4 +160,22 @@ test("an address's spent writer budget holds back the writers who spent it, not 
   for (const a of ['a1', 'a2', 'a3']) assert.ok(budgets.writerWait(`user:${a}`, office) > 0, `${a} waits`);
   assert.equal(budgets.writerWait('user:colleague', office), 0, 'the colleague writes on');
   assert.equal(budgets.writerWait('user:newcomer', office), 0, 'so does one who wrote nothing yet');
+});
+
+test('unread frames: a socket past its own bound, or one behind while its address is past theirs together', () => {
+  const limits = { liveBufferedBytes: 800, liveBufferedCheckBytes: 100, liveBufferedBytesPerAddress: 1000 };
+  const at = (bufferedAmount) => ({ bufferedAmount });
+  // Alone: only its own bound.
+  const alone = at(700);
+  assert.equal(tooMuchUnread(alone, [alone], limits), false);
+  alone.bufferedAmount = 801;
+  assert.equal(tooMuchUnread(alone, [alone], limits), true);
+  // Twenty sockets of one address, each within its own bound, 1,400 together.
+  const many = Array.from({ length: 20 }, () => at(70));
+  assert.equal(tooMuchUnread(many[0], many, limits), false, 'a socket that keeps up owes nothing for the others');
+  many[0].bufferedAmount = 101;
+  assert.equal(tooMuchUnread(many[0], many, limits), true, 'one that fell behind is closed when its address is past its bound');
+  // The same socket behind, with the others read up: within the address's bound.
+  for (const s of many.slice(1)) s.bufferedAmount = 0;
+  assert.equal(tooMuchUnread(many[0], many, limits), false);
 });

@@ -304,6 +304,9 @@ export interface LiveQueryOptions<T extends Company | Contact | Deal | Activity>
   onEvent?: ((event: LiveEvent<T>) => void) | undefined;
 }
 
+/** How long after the last of a burst of changes an ordered or paged live query is asked again. */
+export const LIVE_RELOAD_MS = 250;
+
 export interface LiveQueryResult<T> extends QueryResult<T> {
   /** Whether the provider has a live client (without one this is a plain query). */
   live: boolean;
@@ -311,7 +314,9 @@ export interface LiveQueryResult<T> extends QueryResult<T> {
 
 /** useQuery kept up to date by Live Queries: created and entering
  * objects are added at the end, updated ones replaced in place, deleted and leaving ones
- * removed. Changes arriving before the first answer are applied to it. */
+ * removed, at once. A query with an order, a limit or a skip is then asked again (once per
+ * burst of changes, LIVE_RELOAD_MS after the last), so the rows take the server's order and
+ * page. Changes arriving before the first answer are applied to it. */
 export function useLiveQuery<T extends Company | Contact | Deal | Activity>(options: LiveQueryOptions<T>): LiveQueryResult<T> {
   const { client, live } = useCrm();
   const result = useQuery<T>(options);
@@ -330,25 +335,36 @@ export function useLiveQuery<T extends Company | Contact | Deal | Activity>(opti
     },
     [setData],
   );
+  const { reload } = result;
   useEffect(() => {
     if (liveKey === undefined || !live) return;
     const q = optionsRef.current.query(client);
     const events: LiveEvent<T>[] = [];
     early.current = { key: liveKey, events };
+    // A change may move a row within the order, or in or out of the page: only the server
+    // knows the page now (a "latest 5" list grew past 5, in arrival order).
+    const shape = q.toJSON();
+    const paged = (shape.order?.length ?? 0) > 0 || shape.limit !== undefined || (shape.skip ?? 0) > 0;
+    let again: ReturnType<typeof setTimeout> | undefined;
     let id: number | undefined;
     try {
       id = live.subscribe(q, (e: LiveEvent<T>) => {
         events.push(e);
         apply(e);
+        if (paged) {
+          clearTimeout(again);
+          again = setTimeout(reload, LIVE_RELOAD_MS);
+        }
         optionsRef.current.onEvent?.(e);
       });
     } finally {
       q.free();
     }
     return () => {
+      clearTimeout(again);
       if (id !== undefined) live.unsubscribe(id);
     };
-  }, [client, live, liveKey, apply]);
+  }, [client, live, liveKey, apply, reload]);
   // When the answer arrives, replay the events received before it (an update already in the
   // answer is replaced by itself; a create already there is not added twice).
   const { data } = result;

@@ -259,6 +259,10 @@ async function hooksAppRuns(url) {
   await deal('E-proposal', 'proposal', 5);
   await page.waitForFunction(() => document.querySelector('#live').textContent === 'E-proposal', null, { timeout: 30_000 });
   await page.waitForFunction(() => document.querySelector('#board').textContent.includes('proposal:1'));
+  // An ordered, limited live list keeps the server's order and page as changes come in.
+  for (const [title, amount] of [['Q-10', 10], ['Q-30', 30], ['Q-20', 20]]) await deal(title, 'qualified', amount);
+  await page.waitForFunction(() => document.querySelector('#live-top').textContent === 'Q-30,Q-20', null, { timeout: 30_000 })
+    .catch(() => page.textContent('#live-top').then((t) => assert.fail(`the two largest qualified deals: ${t}`)));
 
   // An optimistic change the server refuses (Cloud Code: amount can only be raised with
   // Increment) is shown at once, then rolled back, with the typed error.

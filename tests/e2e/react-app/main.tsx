@@ -41,6 +41,12 @@ function Live() {
   return <p id="live" data-state={loading ? 'loading' : 'ready'} data-live={String(live)}>{data?.map((d) => d.title).join(',')}</p>;
 }
 
+// An ordered, limited live list: the two largest qualified deals, whatever order they come in.
+function LiveTop() {
+  const { data } = useLiveQuery({ query: (crm) => crm.deals().equalTo('stage', 'qualified').descending('amount').limit(2) });
+  return <p id="live-top">{data?.map((d) => d.title).join(',')}</p>;
+}
+
 function Optimistic() {
   const deals = useQuery({ query: (crm) => crm.deals().equalTo('stage', 'negotiation') });
   const lower = useMutation({
@@ -118,6 +124,7 @@ async function main() {
       <CrmProvider client={client} live={live} local={local}>
         <ByStage />
         <Live />
+        <LiveTop />
         <Optimistic />
         <LiveUndo />
         <Board pipeline={pipeline} />

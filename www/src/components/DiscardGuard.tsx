@@ -14,6 +14,15 @@ const guards = new Set<Guard>();
  * pass it as the navigation's state and no form holds it. */
 export const LEAVING = { leaving: true };
 
+/** Leaving every form at once on purpose (a log-out): one with unsaved changes asks first, as a
+ * navigation away from it does. Resolves true to go on (nothing unsaved, or discarded), false to
+ * stay (Keep editing). A log-out dropped a contact's or company's edits without a word. */
+export function confirmLeaving(): Promise<boolean> {
+  const guard = [...guards].find((g) => g.dirty());
+  if (!guard) return Promise.resolve(true);
+  return new Promise((resolve) => guard.ask(() => resolve(true), () => resolve(false)));
+}
+
 /** Mounted once (the shell: a router takes one blocker): a navigation in the app (a link, the
  * navigation, a search hit, Back) away from a form with unsaved changes is held and the form
  * asks first, as closing it does. Without it, a link in a deal's drawer or the navigation beside

@@ -1,17 +1,20 @@
 // The header's log-out button. A log-out deletes this device's copy of the data, with the
 // changes made offline that have not reached the server: those were lost without a word (a
 // deal moved offline, then a log-out). So it tries to send them first, and if some are still
-// waiting, asks before it goes.
+// waiting, asks before it goes. Unsaved edits in a form on screen (a contact, a company) are
+// asked about first, as leaving the form for another page asks.
 import { useState } from 'react';
 import { ActionIcon, Button, Group, Modal, Stack, Text, Tooltip } from '@mantine/core';
 import { IconLogout } from '@tabler/icons-react';
 import type { Workspace } from '../../data/workspace';
 import { plural } from '../../lib/format';
+import { confirmLeaving } from '../../components/DiscardGuard';
 
 export function LogOutButton({ workspace, onLogOut }: { workspace: Workspace; onLogOut: () => void }) {
   const [checking, setChecking] = useState(false);
   const [waiting, setWaiting] = useState(0);
   const ask = async () => {
+    if (!(await confirmLeaving())) return;
     setChecking(true);
     const n = await workspace.unsyncedChanges().catch(() => 0);
     setChecking(false);

@@ -35,3 +35,40 @@ test("log-out with a company's unsaved edits asks first: Keep editing stays sign
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test("Back while a contact's delete question is open, with unsaved edits: 'Discard your changes?' shows on top and is answered first", async () => {
+  const me = await signUp('backoverdelete');
+  const name = `Covered Cole ${Date.now()}`;
+  const contact = await rest('POST', '/classes/Contact', { name }, me.token);
+  const { context, page, errors } = await logIn(app, me);
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Contacts' }).click();
+  await page.getByRole('link', { name }).click();
+  const form = page.getByRole('form', { name: 'Edit contact' });
+  await form.getByLabel('Notes').waitFor({ timeout: 10_000 });
+  await form.getByLabel('Notes').fill('Met at the fair');
+  await form.getByRole('button', { name: 'Delete contact' }).click();
+  const del = page.getByRole('dialog', { name: 'Delete this contact?' });
+  await del.waitFor();
+  await page.goBack();
+  const ask = page.getByRole('dialog', { name: 'Discard your changes?' });
+  await ask.waitFor({ timeout: 5_000 });
+  // On top: the point at the middle of its button is the button (it was under the other dialog).
+  const keep = ask.getByRole('button', { name: 'Keep editing' });
+  assert.ok(await keep.evaluate((b) => {
+    const r = b.getBoundingClientRect();
+    return b.contains(document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2));
+  }), 'Keep editing is covered');
+  await keep.click({ timeout: 3_000 });
+  await ask.waitFor({ state: 'detached' });
+  assert.equal(path(page), `/contacts/${contact.objectId}`);
+  // The delete question is still there to answer; cancelled, the edits are still there.
+  await del.getByRole('button', { name: 'Cancel' }).click();
+  await del.waitFor({ state: 'detached' });
+  assert.equal(await form.getByLabel('Notes').inputValue(), 'Met at the fair');
+  // Back again: asked once more, Discard goes back to the list at the first press.
+  await page.goBack();
+  await ask.getByRole('button', { name: 'Discard changes' }).click();
+  await page.waitForURL((u) => u.pathname === '/contacts', { timeout: 5_000 });
+  assert.deepEqual(errors, []);
+  await context.close();
+});

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState, type RefObject } from 'react';
 import { useBlocker } from 'react-router';
-import { Button, Group, Modal, Text } from '@mantine/core';
+import { Button, Group, Modal, Text, getDefaultZIndex } from '@mantine/core';
 
 /** A form with unsaved changes, as the one navigation blocker sees it. */
 interface Guard {
@@ -103,8 +103,10 @@ export function useDiscardGuard(dirty: boolean, close: () => void, what: string,
     if (held) held.leave();
     else close();
   };
+  // Over any other dialog of the form's (Delete this contact?): Back pressed while one was open
+  // put the question behind it, unseen, with the navigation held until it was answered.
   const dialog = (
-    <Modal opened={asking} onClose={keep} title="Discard your changes?" centered>
+    <Modal opened={asking} onClose={keep} title="Discard your changes?" centered zIndex={getDefaultZIndex('modal') + 1}>
       <Text size="sm">Your changes to {what} are not saved.</Text>
       <Group justify="flex-end" mt="md">
         <Button variant="default" onClick={keep} data-autofocus>Keep editing</Button>

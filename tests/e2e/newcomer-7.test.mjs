@@ -72,3 +72,38 @@ test("Back while a contact's delete question is open, with unsaved edits: 'Disca
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test("another contact opened from a contact's page (a search hit) does not show the first one's form under its address while it loads", async () => {
+  const me = await signUp('staleform');
+  const first = `Ann Early ${Date.now()}`;
+  const second = `Bob Later ${Date.now()}`;
+  const a = await rest('POST', '/classes/Contact', { name: first, phone: '111' }, me.token);
+  const b = await rest('POST', '/classes/Contact', { name: second, phone: '222' }, me.token);
+  const { context, page, errors } = await logIn(app, me);
+  await page.goto(new URL(`/contacts/${a.objectId}`, app.preview.url).href);
+  const form = page.getByRole('form', { name: 'Edit contact' });
+  await form.getByLabel('Phone').waitFor({ timeout: 15_000 });
+  assert.equal(await form.getByLabel('Phone').inputValue(), '111');
+  // The second contact answers slowly (a slow network).
+  let release;
+  const held = new Promise((r) => { release = r; });
+  await page.route(`**/classes/Contact/${b.objectId}**`, async (route) => {
+    await held;
+    await route.continue();
+  });
+  await page.keyboard.press('/');
+  await page.getByPlaceholder('Search deals, contacts, companies…').fill('Bob Later');
+  await page.getByTestId('search-hit').first().click();
+  await page.waitForURL((u) => u.pathname === `/contacts/${b.objectId}`);
+  await page.waitForTimeout(300);
+  // Not the first contact's page under the second's address (Save would have written it there).
+  assert.equal(await page.getByRole('heading', { name: first }).count(), 0);
+  assert.equal(await form.count(), 0);
+  release();
+  await form.getByLabel('Phone').waitFor({ timeout: 10_000 });
+  await page.getByRole('heading', { name: second }).waitFor();
+  assert.equal(await form.getByLabel('Phone').inputValue(), '222');
+  assert.equal((await rest('GET', `/classes/Contact/${b.objectId}`, undefined, me.token)).phone, '222');
+  assert.deepEqual(errors, []);
+  await context.close();
+});

@@ -29,6 +29,15 @@ export function CompanyPage() {
   const [error, setError] = useState<string>();
   const [form, setForm] = useState({ name: '', industry: '', website: '', address: '', notes: '' });
   const [deleting, setDeleting] = useState(false);
+  // Another company opened from this page (a search hit, a link): nothing is shown until it is read.
+  // The one before stayed on screen, editable, under the new address, and Save wrote its form to
+  // the new one.
+  const [shownId, setShownId] = useState(companyId);
+  if (shownId !== companyId) {
+    setShownId(companyId);
+    setCompany(undefined);
+    setError(undefined);
+  }
   const access = useAccess(company);
   const pointer = { className: 'Company' as const, objectId: companyId };
   const contacts = useQuery(() => client.contacts().equalTo('company', pointer).ascending('name'), `company-contacts:${companyId}`);

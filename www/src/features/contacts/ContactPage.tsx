@@ -32,6 +32,15 @@ export function ContactPage() {
   const [error, setError] = useState<string>();
   const [form, setForm] = useState({ name: '', email: '', phone: '', company: '', notes: '' });
   const [deleting, setDeleting] = useState(false);
+  // Another contact opened from this page (a search hit, a link): nothing is shown until it is read.
+  // The one before stayed on screen, editable, under the new address, and Save wrote its form to
+  // the new one.
+  const [shownId, setShownId] = useState(contactId);
+  if (shownId !== contactId) {
+    setShownId(contactId);
+    setContact(undefined);
+    setError(undefined);
+  }
   const access = useAccess(contact);
   const next = useNextActivities();
   const companies = useQuery(() => client.companies().ascending('name'), 'companies', true);

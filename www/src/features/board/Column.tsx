@@ -35,6 +35,10 @@ export function Column({ column, pipeline, version, me, onMove, dragging, nameOf
     gap: 8,
     // Room below the last card: scrolled to (a new deal sorts last), it sat half under the toast.
     paddingEnd: 72,
+    // The cards are measured again in a layout effect (below): a size change above the fold there
+    // made the virtualiser render with flushSync inside it, and React logged "flushSync was
+    // called from inside a lifecycle method" on every move into Won or Lost (and its Undo).
+    useFlushSync: false,
   });
   // A change of the pipeline (a card moved in or out, edited, filtered) puts other deals at the
   // indexes measured before, in the same card elements (keyed by deal): the virtualiser keeps the

@@ -162,6 +162,8 @@ export function Board() {
               clearable
               clearButtonProps={{ 'aria-label': 'Clear close dates' }}
               allowSingleDateInRange
+              // Today marked, as in every date field: "closing this week" is picked from it.
+              highlightToday
               value={closeRange}
               onChange={([from, before]) => setFilter({ from: from ?? '', before: before ?? '' })}
               className="close-range"

@@ -99,6 +99,16 @@ test('winning a deal closes it today: "Won this month" counts it, and Undo puts 
   await dialog.getByRole('button', { name: 'Save' }).click();
   await serverDeal(created.objectId, me.token, (d) => d.stage === 'won' && d.expectedCloseDate?.iso === today);
   await page.keyboard.press('Escape');
+  // A deal closed already keeps its own date when it moves between Won and Lost.
+  const old = await rest('POST', '/classes/Deal', { title: `${title} (old)`, amount: 1, stage: 'won', expectedCloseDate: { __type: 'Date', iso: march } }, me.token);
+  await card(page, `${title} (old)`).waitFor();
+  await drag(page, `${title} (old)`, 'Lost');
+  const lost = await serverDeal(old.objectId, me.token, (d) => d.stage === 'lost');
+  assert.deepEqual([lost.stage, lost.expectedCloseDate?.iso], ['lost', march]);
+  // (A move into Lost asks why; not now.)
+  await page.getByRole('dialog').waitFor();
+  await page.keyboard.press('Escape');
+  await page.getByRole('dialog').waitFor({ state: 'detached' });
   await page.getByRole('link', { name: 'Dashboard' }).click();
   await page.getByTestId('stat-won-month').filter({ hasText: '$7,000' }).waitFor({ timeout: 5_000 });
   await context.close();

@@ -11,17 +11,18 @@ import { stageInfo } from '../lib/stages';
 import { createRecord, destroyRecord, isOffline as offline, updateRecord, withChanges } from './records';
 import type { Workspace } from './workspace';
 
-/** What a move into `to` changes besides the stage: won or lost, the close date becomes the day
- * it closed (today), as CRMs do. "Won this month" and the Won column's order go by the close
+/** What a move from `from` into `to` changes besides the stage: an open deal won or lost gets
+ * the day it closed (today) as its close date, as CRMs do; one closed already (won to lost)
+ * keeps its own, as in its form. "Won this month" and the Won column's order go by the close
  * date: a deal expected in March and won today counted for March, and one with no date sank
  * to the bottom of Won. */
-export function closingChanges(to: Stage, now = new Date()): DealChanges {
-  return stageInfo(to).closed ? { expectedCloseDate: dayToIso(localDay(now)) } : {};
+export function closingChanges(from: string | undefined, to: Stage, now = new Date()): DealChanges {
+  return stageInfo(to).closed && !stageInfo(from).closed ? { expectedCloseDate: dayToIso(localDay(now)) } : {};
 }
 
 /** Moves a deal to a stage: on the board at once, undone if the save fails. `extra`: the other
  * fields the move writes (by default closingChanges). */
-export async function moveDeal(w: Workspace, id: string, to: Stage, extra: DealChanges = closingChanges(to)): Promise<void> {
+export async function moveDeal(w: Workspace, id: string, to: Stage, extra: DealChanges = closingChanges(w.pipeline.get(id)?.stage, to)): Promise<void> {
   if (w.pipeline.get(id)?.stage === to) return;
   if (offline(w) || Object.keys(extra).length > 0) {
     const moveId = w.pipeline.moveDeal(id, to);
@@ -64,7 +65,7 @@ export async function moveDealUndoable(w: Workspace, id: string, to: Stage, stag
   // A stage another client wrote that this app does not know cannot be moved back to.
   const from = deal?.stage as Stage | undefined;
   if (!deal || !from || from === to) return;
-  const extra = closingChanges(to);
+  const extra = closingChanges(from, to);
   await moveDeal(w, id, to, extra);
   undoable(`“${deal.title}” moved to ${stageName(to)}.`, async () => {
     // Moved again since (here, or by a colleague): moving it back would undo that move instead.
@@ -291,13 +292,14 @@ export async function bulkDelete(w: Workspace, className: 'Deal' | 'Contact' | '
 const idOrValue = (v: unknown) => (v && typeof v === 'object' && 'objectId' in v ? (v as { objectId: unknown }).objectId : v ?? null);
 
 /** The same changes to every selected deal (stage, owner), at once on the board; one Undo puts
- * each deal's previous values back. */
-
-export async function bulkUpdateDeals(w: Workspace, deals: Deal[], changes: DealChanges, what: string): Promise<BulkResult> {
-  const fields = Object.keys(changes) as (keyof Deal)[];
+ * each deal's previous values back. `changes` may depend on the deal as it is (a move closes
+ * an open deal on today). */
+export async function bulkUpdateDeals(w: Workspace, deals: Deal[], changes: DealChanges | ((deal: Deal) => DealChanges), what: string): Promise<BulkResult> {
   const before = deals.map((d) => {
     const held = w.pipeline.get(d.objectId!) ?? d;
-    return { id: d.objectId!, held, previous: Object.fromEntries(fields.map((f) => [f, held[f] ?? null])) as DealChanges };
+    const change = typeof changes === 'function' ? changes(held) : changes;
+    const fields = Object.keys(change) as (keyof Deal)[];
+    return { id: d.objectId!, held, change, fields, previous: Object.fromEntries(fields.map((f) => [f, held[f] ?? null])) as DealChanges };
   });
   const apply = (id: string, held: Deal, c: DealChanges) => updateRecord(w, 'Deal', id, c).then(() => {
     if (w.pipeline.get(id)) w.pipeline.upsert(withChanges(w.pipeline.get(id) ?? held, c));
@@ -305,8 +307,8 @@ export async function bulkUpdateDeals(w: Workspace, deals: Deal[], changes: Deal
   // A deal that has the change already is not written, nor counted as changed.
   const same = (a: unknown, b: unknown) => idOrValue(a) === idOrValue(b);
   const field = (c: DealChanges, f: keyof Deal) => (c as Record<string, unknown>)[f];
-  const moving = before.filter((b) => fields.some((f) => !same(field(b.previous, f), field(changes, f))));
-  const results = await each(moving, (b) => apply(b.id, b.held, changes).then(() => b));
+  const moving = before.filter((b) => b.fields.some((f) => !same(field(b.previous, f), field(b.change, f))));
+  const results = await each(moving, (b) => apply(b.id, b.held, b.change).then(() => b));
   const result = summary(results);
   if (moving.length === 0) {
     notifications.show({ color: 'gray', message: `${deals.length === 1 ? 'The deal was' : `The ${deals.length} deals were`} ${what} already.` });

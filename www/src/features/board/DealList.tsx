@@ -81,11 +81,10 @@ export function DealList({ version, sort, onSort }: { version: number; sort: Sor
         onDelete={() => bulkDelete(workspace, 'Deal', chosen())}
         onAssign={(id) => bulkUpdateDeals(workspace, chosen(), { assignedTo: id ? { className: '_User', objectId: id } : null }, id ? `assigned to ${id === user.objectId ? 'you' : team.nameOf(id) ?? 'a colleague'}` : 'unassigned')}
         onStage={(stage) => {
-          // Those that move get the close date a move into Won or Lost sets; a deal already
-          // there keeps its own.
-          const moving = chosen().filter((d) => (workspace.pipeline.get(d.objectId!) ?? d).stage !== stage);
-          const changes = moving.length > 0 ? { ...closingChanges(stage), stage } : { stage };
-          return bulkUpdateDeals(workspace, moving.length > 0 ? moving : chosen(), changes, `moved to ${stageInfo(stage).label}`);
+          // An open deal closed by the move gets today as its close date (closingChanges); one
+          // closed already, or in that stage, keeps its own.
+          const change = (deal: Deal) => (deal.stage === stage ? { stage } : { ...closingChanges(deal.stage, stage), stage });
+          return bulkUpdateDeals(workspace, chosen(), change, `moved to ${stageInfo(stage).label}`);
         }}
       />
       <Group justify="space-between" gap="xs" mb={6} data-testid="list-sums">

@@ -73,6 +73,20 @@ test('search answers a typed query: any case, no accents, e-mail, phone, through
   await page.keyboard.press('Escape');
   await drawer.waitFor({ state: 'detached' });
 
+  // Ctrl+K opens it from inside a text field too; "/" there is a slash.
+  const boardSearch = page.getByLabel('Search deals', { exact: true });
+  await input.waitFor({ state: 'hidden' });
+  await boardSearch.fill('a');
+  await page.keyboard.press('/');
+  await page.waitForTimeout(300);
+  assert.equal(await boardSearch.inputValue(), 'a/');
+  assert.equal(await input.isVisible(), false);
+  await page.keyboard.press('Control+K');
+  await input.waitFor();
+  await page.keyboard.press('Escape');
+  await input.waitFor({ state: 'hidden' });
+  await boardSearch.fill('');
+
   // "/" opens it too (outside a text field).
   await page.locator('body').click({ position: { x: 5, y: 300 } });
   await page.keyboard.press('/');

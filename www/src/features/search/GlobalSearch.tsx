@@ -4,6 +4,7 @@
 import { useMemo, useState, useSyncExternalStore } from 'react';
 import { useNavigate } from 'react-router';
 import { ActionIcon, Badge, Group, Text } from '@mantine/core';
+import { useHotkeys } from '@mantine/hooks';
 import { Spotlight, spotlight } from '@mantine/spotlight';
 import { IconAddressBook, IconBuilding, IconSearch, IconTargetArrow } from '@tabler/icons-react';
 import '@mantine/spotlight/styles.css';
@@ -30,12 +31,16 @@ export function GlobalSearch() {
   // newcomer: 31 deals matched "pilot", 20 were listed and nothing said so).
   const more = found.length > SHOWN;
   const hits = more ? found.slice(0, SHOWN) : found;
+  // Ctrl/Cmd+K from inside a text field too, as in HubSpot, Linear or Slack: Spotlight's own
+  // shortcuts skip inputs, and a salesperson typing a note reached for it and got nothing.
+  useHotkeys([['mod+K', () => spotlight.open()]], []);
 
   return (
     <Spotlight.Root
       query={query}
       onQueryChange={setQuery}
-      shortcut={['mod + K', '/']}
+      // "/" types a slash in a field; Ctrl/Cmd+K opens search from anywhere (below).
+      shortcut={['/']}
       onSpotlightOpen={() => void source.refresh()}
       scrollable
       maxHeight={460}

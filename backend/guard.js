@@ -207,6 +207,16 @@ function checkRestRequest(method, path, body, query = {}) {
   }
   const b = body || {};
   checkJson(b);
+  // Signing in with another service (authData) is not set up here: Parse answered a bare 500
+  // ("GitHub options are required") for each provider it knows but has no options for. Its
+  // log-in and challenge routes read authData and challengeData too, whatever the method (a
+  // GET's JSON body, a POST that says _method GET): /challenge answered 500 without a session,
+  // and every such request was logged with its stack at error level.
+  const signIn = SIGN_IN_ROUTES.includes(path);
+  if (((route && route.className === '_User') || signIn) && b.authData !== undefined) {
+    refuse(UNSUPPORTED_SERVICE, NO_AUTH_DATA);
+  }
+  if (signIn && b.challengeData !== undefined) refuse(UNSUPPORTED_SERVICE, NO_AUTH_DATA);
   if (method === 'GET') {
     checkWhere(query.where ?? b.where, route && route.className);
     checkPaging({ limit: query.limit ?? b.limit, skip: query.skip ?? b.skip });
@@ -223,11 +233,6 @@ function checkRestRequest(method, path, body, query = {}) {
       refuse(CODE.INVALID_QUERY, 'order cannot use ACL');
     }
     return;
-  }
-  // Signing in with another service (authData) is not set up here: Parse answered a bare 500
-  // ("GitHub options are required") for each provider it knows but has no options for.
-  if (route && route.className === '_User' && b.authData !== undefined) {
-    refuse(UNSUPPORTED_SERVICE, NO_AUTH_DATA);
   }
   if (route && (method === 'POST' || method === 'PUT')) {
     checkFieldNames(route.className, b);
@@ -737,21 +742,26 @@ function nullConstraintIn(document, variables) {
 }
 
 const NO_AUTH_DATA = 'signing in with another service (authData) is not enabled on this server: use a username and password';
+// The arguments that name another service: challengeData asks each provider it names for a
+// challenge (challenge), answered "GitHub options are required" and logged with its stack.
+const AUTH_DATA_KEYS = new Set(['authData', 'challengeData']);
 /** Whether a parsed GraphQL document signs in or up with another service: logInWith, or an
- * authData in its arguments or variables (signUp, createUser, updateUser). Parse answered each
- * provider it knows but has no options for with "Internal server error" (code 1), logged with
- * its stack at error level, as REST did before checkRestRequest refused authData. */
+ * authData or challengeData in its arguments or variables (signUp, createUser, updateUser, logIn,
+ * challenge). Parse answered each provider it knows but has no options for with "Internal server
+ * error" (code 1), logged with its stack at error level, as REST did before checkRestRequest
+ * refused authData. */
 function authDataIn(document, variables) {
   let found = false;
   visitGraphQL(document, {
     Field(node) { if (node.name.value === 'logInWith') found = true; },
-    ObjectField(node) { if (node.name.value === 'authData') found = true; },
+    ObjectField(node) { if (AUTH_DATA_KEYS.has(node.name.value)) found = true; },
+    Argument(node) { if (AUTH_DATA_KEYS.has(node.name.value)) found = true; },
   });
   const walk = (value, depth) => {
     if (found || !value || typeof value !== 'object' || depth > LIMITS.jsonDepth) return;
     if (Array.isArray(value)) { value.forEach((x) => walk(x, depth + 1)); return; }
     for (const [key, inner] of Object.entries(value)) {
-      if (key === 'authData') found = true;
+      if (AUTH_DATA_KEYS.has(key)) found = true;
       else walk(inner, depth + 1);
     }
   };
@@ -1233,6 +1243,9 @@ function lockedOutMessage() {
 
 /** Routes that check a password (not inside a batch: see checkBatch). */
 const PASSWORD_ROUTES = ['/login', '/verifyPassword', '/challenge'];
+/** Routes that sign in, or check a sign-in: Parse reads authData (and, on /challenge,
+ * challengeData) from their bodies. */
+const SIGN_IN_ROUTES = [...PASSWORD_ROUTES, '/loginAs'];
 
 /** Which account limits a REST request (on its canonical path) counts against. Changing one's
  * own e-mail or username counts as a sign-up: the answer tells whether another account holds

@@ -1938,8 +1938,10 @@ function guardedWssAdapter(appId, { trustProxy, userOf, budgets: sharedBudgets }
       const budgets = sharedBudgets || liveEventBudgets(userOf);
       wss.on('connection', (ws, req) => {
         // Each open connection is evaluated on every save: cap them per address, and close one
-        // that has not said "connect" within 10 s.
-        const address = addressOf(req);
+        // that has not said "connect" within 10 s. An address as every other limit counts it
+        // (addressGroup: an IPv6 /64 is one): behind a trusted proxy, each address of a /64 had
+        // caps of its own.
+        const address = addressGroup(addressOf(req));
         const load = perAddress.get(address) || { connections: 0, subscriptions: 0, regexes: 0, sockets: new Set() };
         if (load.connections >= LIMITS.connectionsPerAddress) {
           ws.close(1013, 'too many connections from this address');
@@ -2010,7 +2012,7 @@ function guardedWssAdapter(appId, { trustProxy, userOf, budgets: sharedBudgets }
           const problem = checkFrame(state, data, appId);
           if (!problem && connecting && state.connected) {
             clearTimeout(idle);
-            const wait = budgets.admit(ws, state.token || '', addressGroup(address));
+            const wait = budgets.admit(ws, state.token || '', address);
             if (wait !== null) {
               // Told to come back: the app's Live Query client tries again with backoff.
               reply({ op: 'error', code: REQUEST_LIMIT_EXCEEDED, error: `too many Live Query events for this user or address; connect again in ${Math.ceil(wait / 1000)} s`, reconnect: true });

@@ -3,9 +3,12 @@
 import { test } from 'node:test';
 import http from 'node:http';
 import assert from 'node:assert/strict';
-import { APP, SERVER, call, gql, signUp, useVictim } from './harness.mjs';
+import WebSocket from 'ws';
+import { APP, SERVER, call, gql, signUp, sleep, useStrictServer, useVictim } from './harness.mjs';
 
 const victim = useVictim();
+// Behind a proxy it trusts (the cluster's HAProxy): the client's address is the forwarded one.
+const proxied = useStrictServer(75, 'fresh-eyes-7', { CRM_TRUST_PROXY: '127.0.0.1' });
 
 /** A GET with a JSON body (Express parses it; fetch cannot send one). */
 function getWithBody(route, body) {
@@ -64,4 +67,40 @@ test('found attacking it: authData and challengeData on the log-in and challenge
   const viaGraphQL = await gql(`mutation { logIn(input: { username: "${me.username}", password: "${me.password}" }) { viewer { user { id } } } }`);
   assert.ok(viaGraphQL.json.data?.logIn?.viewer?.user?.id, JSON.stringify(viaGraphQL.json));
   assert.ok(victim.token);
+});
+
+// ---- Live Query connections from one IPv6 /64 -------------------------------------------------
+// Every limit keyed by a client's address counts an IPv6 /64 as one address (a machine is handed
+// a whole /64): the rate limits, the log-in lockout, the fair share, the unread answers, the Live
+// Query event budgets. Live Query's own per-address caps (200 connections, 200 subscriptions,
+// 200 text searches, the unread frames summed over an address's sockets) counted each address as
+// written: behind a trusted proxy, one client with a /64 could open as many connections (and
+// subscriptions, each evaluated on every save) as it had addresses to name.
+test('found attacking it: Live Query caps per address count an IPv6 /64 as one address, as every other limit does', { timeout: 120_000 }, async () => {
+  const wsUrl = proxied.url.replace(/^http/, 'ws');
+  const open = (forwarded) => new Promise((resolve) => {
+    const ws = new WebSocket(wsUrl, { headers: { 'X-Forwarded-For': forwarded } });
+    const result = { ws, closedWith: null };
+    ws.on('close', (code) => { result.closedWith = code; });
+    ws.on('error', () => {});
+    ws.once('open', () => resolve(result));
+    ws.once('unexpected-response', () => resolve(result));
+  });
+  const sockets = [];
+  try {
+    // 201 connections, each from its own address of one /64 (and spelled in several ways).
+    for (let i = 1; i <= 201; i++) sockets.push(await open(i % 2 ? `2001:db8:7:7::${i.toString(16)}` : `2001:0db8:0007:0007:0:0:1:${i.toString(16)}`));
+    await sleep(500);
+    const refused = sockets.filter((s) => s.closedWith === 1013);
+    assert.equal(refused.length, 1, `one /64 opens at most 200 Live Query connections: ${refused.length} of 201 refused`);
+    // Another /64 (and an IPv4 address) is not affected.
+    const other = await open('2001:db8:8:8::1');
+    const v4 = await open('198.51.100.7');
+    sockets.push(other, v4);
+    await sleep(300);
+    assert.equal(other.closedWith, null, 'another /64 connects');
+    assert.equal(v4.closedWith, null, 'an IPv4 address connects');
+  } finally {
+    for (const s of sockets) s.ws.terminate();
+  }
 });

@@ -104,3 +104,41 @@ test('found attacking it: Live Query caps per address count an IPv6 /64 as one a
     for (const s of sockets) s.ws.terminate();
   }
 });
+
+// ---- fragments that spread a fragment not there, or themselves ---------------------------------
+// The gate bounds the fields a GraphQL document selects with its fragments spread in place
+// (fresh-eyes-2), and its other walks (rows read, repeated fields) follow every spread, trusting
+// that bound. It counted a spread of an unknown fragment, or one in a cycle, as no fields: 22
+// fragments, each spreading the next twice, the last one a fragment not defined, passed the count
+// and made the walks follow 2^22 spreads; with 23 (913 characters) they held the one Node process for 4.6 s,
+// without a session, each fragment more doubling it (a fragment spreading itself twice: 2^32).
+// GraphQL's validation refuses both, but runs after the gate. Now they are refused first.
+test('found attacking it: GraphQL fragments that are unknown or spread themselves are refused before any walk', { timeout: 60_000 }, async () => {
+  const chain = (n) => `query { deals { edges { node { ...F0 } } } }\n${Array.from({ length: n }, (_, i) => `fragment F${i} on Deal { ...F${i + 1} ...F${i + 1} }`).join('\n')}`;
+  const other = await signUp('bystander');
+  const attack = gql(chain(22)); // no session
+  await sleep(30);
+  const started = Date.now();
+  const read = await call('GET', '/classes/Deal?limit=1', { token: other.token });
+  const waited = Date.now() - started;
+  const r = await attack;
+  assert.equal(read.status, 200, JSON.stringify(read.json));
+  assert.equal(r.json.errors?.[0]?.extensions?.code, 102, JSON.stringify(r.json).slice(0, 300));
+  assert.match(r.json.errors[0].message, /Unknown fragment "F22"/);
+  assert.ok(waited < 1000, `another user's read waited ${waited} ms behind 22 fragments`);
+  for (const [what, query] of [
+    ['a fragment spreading itself', 'query { deals { edges { node { ...A } } } } fragment A on Deal { ...A ...A }'],
+    ['two fragments spreading each other', 'query { deals { edges { node { ...A } } } } fragment A on Deal { title company { ...B } } fragment B on Company { name ...C } fragment C on Company { ...B }'],
+    ['a cycle under fields', 'query { deals { edges { node { ...A } } } } fragment A on Deal { company { ...A } contact { ...A } }'],
+  ]) {
+    const started2 = Date.now();
+    const refused = await gql(query, undefined, other.token);
+    assert.equal(refused.json.errors?.[0]?.extensions?.code, 102, `${what}: ${JSON.stringify(refused.json).slice(0, 300)}`);
+    assert.match(refused.json.errors[0].message, /within itself/, what);
+    assert.ok(Date.now() - started2 < 1000, `${what}: answered at once`);
+  }
+  // Fragments that are defined and spread without a cycle work as before.
+  const fine = await gql('query { deals { edges { node { ...A } } } } fragment A on Deal { title company { ...B } contact { name } } fragment B on Company { name ...C } fragment C on Company { notes }', undefined, victim.token);
+  assert.equal(fine.json.data?.deals?.edges?.length, 1, JSON.stringify(fine.json).slice(0, 300));
+  assert.equal(fine.json.data.deals.edges[0].node.company.notes, 'confidential');
+});

@@ -3,7 +3,8 @@
 // way of leaving the form asked first); Back with the form's delete question open put "Discard
 // your changes?" behind it, unseen; another contact opened from a contact's page showed the first
 // one's form under its address while it loaded (Save wrote it there); the board's close-date
-// filter did not mark today.
+// filter did not mark today; a session that ended (revoked, expired, logged out in another tab)
+// under unsaved edits closed the app for the log-in screen and the edits were gone.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { logIn, openBoard, rest, signUp, useApp } from './server.mjs';
@@ -120,5 +121,48 @@ test("the board's close-date filter marks today in its calendar, as the date fie
   await today.waitFor({ timeout: 5_000 });
   assert.equal(await today.getAttribute('data-highlight-today'), 'true');
   assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('the session ending under unsaved edits asks for a log-in over the screen: the edits stay and are saved', async () => {
+  const me = await signUp('sessionends');
+  const company = await rest('POST', '/classes/Company', { name: `Kept Co ${Date.now()}`, address: '12 Harbour St' }, me.token);
+  const { context, page } = await logIn(app, me);
+  await page.goto(new URL(`/companies/${company.objectId}`, app.preview.url).href);
+  const address = page.getByLabel('Company address');
+  await address.waitFor({ timeout: 15_000 });
+  await address.fill('1 Pier Rd, Tacoma WA');
+  // The session is revoked elsewhere; the save that finds out asks for the password over the page.
+  const stored = await page.evaluate(() => Object.entries(localStorage).find(([k]) => k.endsWith('/session'))?.[1]);
+  await rest('POST', '/logout', {}, JSON.parse(stored).sessionToken);
+  await page.getByRole('button', { name: 'Save company' }).click();
+  const again = page.getByRole('dialog', { name: 'Log in to keep your changes' });
+  await again.waitFor({ timeout: 10_000 });
+  assert.equal(await address.inputValue(), '1 Pier Rd, Tacoma WA', 'the edit is still on the page');
+  await again.getByLabel('Password', { exact: true }).fill('not the password');
+  await again.getByRole('button', { name: 'Log in' }).click();
+  await again.getByRole('alert').waitFor();
+  await again.getByLabel('Password', { exact: true }).fill(me.password);
+  await again.getByRole('button', { name: 'Log in' }).click();
+  await again.waitFor({ state: 'detached', timeout: 10_000 });
+  assert.equal(path(page), `/companies/${company.objectId}`);
+  await page.getByRole('button', { name: 'Save company' }).click();
+  let saved;
+  for (let i = 0; i < 50 && saved?.address !== '1 Pier Rd, Tacoma WA'; i++) {
+    saved = await rest('GET', `/classes/Company/${company.objectId}`, undefined, me.token);
+    await page.waitForTimeout(100);
+  }
+  assert.equal(saved.address, '1 Pier Rd, Tacoma WA');
+  // Saved, the page opens afresh on the new session (a new Live Query connection), where it was.
+  await page.waitForEvent('load', { timeout: 10_000 });
+  await address.waitFor({ timeout: 15_000 });
+  assert.equal(await address.inputValue(), '1 Pier Rd, Tacoma WA');
+
+  // Without unsaved edits, an ended session goes to the log-in screen, as before.
+  const now = await page.evaluate(() => Object.entries(localStorage).find(([k]) => k.endsWith('/session'))?.[1]);
+  await rest('POST', '/logout', {}, JSON.parse(now).sessionToken);
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Contacts' }).click();
+  await page.getByText(/^Your session has ended/).waitFor({ timeout: 10_000 });
+  assert.equal(await again.count(), 0);
   await context.close();
 });

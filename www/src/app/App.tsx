@@ -16,10 +16,11 @@ import { useMySettings } from '../data/settings';
 import { useMyTeam } from '../data/team';
 import { closeWorkspace, getWorkspace, type Workspace } from '../data/workspace';
 import { useHistoryTrail } from '../lib/back';
-import { LEAVING, useLeaveBlocker } from '../components/DiscardGuard';
+import { LEAVING, hasUnsavedChanges, useLeaveBlocker } from '../components/DiscardGuard';
 import { setCurrency } from '../lib/format';
 import { NAV_WIDTH } from '../lib/layout';
 import { LogIn } from '../features/auth/LogIn';
+import { SessionEnded } from '../features/auth/SessionEnded';
 import { LogOutButton } from '../features/auth/LogOutButton';
 import { MyDay } from '../features/myday/MyDay';
 import { GlobalSearch, SearchButton } from '../features/search/GlobalSearch';
@@ -67,16 +68,29 @@ const Import = named(() => import('../features/import/Import'), 'Import');
 export function App({ client }: { client: CrmClient }) {
   const [user, setUser] = useState<User | undefined>(() => client.currentUser());
   const [notice, setNotice] = useState<string>();
+  // The session ended while a form held unsaved changes: why, for a log-in over the screen.
+  const [ended, setEnded] = useState<string>();
+  // Logged in again over the screen: the page opens afresh (a new Live Query connection) once
+  // nothing is left unsaved.
+  const [renewed, setRenewed] = useState(false);
   const navigate = useNavigate();
 
   useEffect(
     () =>
       client.onSessionExpired(() => {
+        if (hasUnsavedChanges()) return setEnded(SESSION_ENDED);
         setUser(undefined);
         setNotice(SESSION_ENDED);
       }),
     [client],
   );
+  useEffect(() => {
+    if (!renewed) return;
+    const timer = setInterval(() => {
+      if (!hasUnsavedChanges()) window.location.reload();
+    }, 500);
+    return () => clearInterval(timer);
+  }, [renewed]);
   // Signed out: the signed-in screens are gone (this runs after they unmounted), free the handles.
   useEffect(() => {
     if (!user) closeWorkspace();
@@ -99,10 +113,11 @@ export function App({ client }: { client: CrmClient }) {
         if (now !== user.objectId || (token && token !== client.sessionToken())) window.location.reload();
         return;
       }
-      notifications.clean();
       // The session is over on the server already (and the other tab wiped this device's
       // copy): forgotten here without a request, which would fail (a red line in the console).
       client.forgetSession();
+      if (hasUnsavedChanges()) return setEnded('You logged out in another tab.');
+      notifications.clean();
       setUser(undefined);
       setNotice('You logged out in another tab.');
       navigate('/', { replace: true, state: LEAVING });
@@ -132,6 +147,23 @@ export function App({ client }: { client: CrmClient }) {
     <SessionContext.Provider value={{ client, user, workspace }}>
       <Provider workspace={workspace}>
         <Shell user={user} workspace={workspace} onLogOut={logOut} />
+        {ended && (
+          <SessionEnded
+            client={client}
+            user={user}
+            why={ended}
+            onBack={() => {
+              setEnded(undefined);
+              setRenewed(true);
+            }}
+            onLeave={() => {
+              notifications.clean();
+              setEnded(undefined);
+              setUser(undefined);
+              setNotice(ended);
+            }}
+          />
+        )}
       </Provider>
     </SessionContext.Provider>
   );

@@ -14,6 +14,11 @@ const guards = new Set<Guard>();
  * pass it as the navigation's state and no form holds it. */
 export const LEAVING = { leaving: true };
 
+/** Whether a form on screen holds changes not saved yet. */
+export function hasUnsavedChanges(): boolean {
+  return [...guards].some((g) => g.dirty());
+}
+
 /** Leaving every form at once on purpose (a log-out): one with unsaved changes asks first, as a
  * navigation away from it does. Resolves true to go on (nothing unsaved, or discarded), false to
  * stay (Keep editing). A log-out dropped a contact's or company's edits without a word. */

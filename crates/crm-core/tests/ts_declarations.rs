@@ -66,7 +66,10 @@ fn declarations() -> Declarations {
                 let ty = match ty.strip_suffix(" | undefined") {
                     Some(t) if optional => t,
                     _ => {
-                        assert!(!optional, "{name}.{key}: an optional field also takes undefined");
+                        assert!(
+                            !optional,
+                            "{name}.{key}: an optional field also takes undefined"
+                        );
                         ty
                     }
                 }

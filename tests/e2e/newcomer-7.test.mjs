@@ -153,10 +153,12 @@ test('the session ending under unsaved edits asks for a log-in over the screen: 
     await page.waitForTimeout(100);
   }
   assert.equal(saved.address, '1 Pier Rd, Tacoma WA');
-  // Saved, the page opens afresh on the new session (a new Live Query connection), where it was.
-  await page.waitForEvent('load', { timeout: 10_000 });
-  await address.waitFor({ timeout: 15_000 });
-  assert.equal(await address.inputValue(), '1 Pier Rd, Tacoma WA');
+  // Saved, the app goes on with the new session: the board shows a deal made elsewhere.
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Pipeline' }).click();
+  await page.getByRole('region', { name: 'Stage Lead' }).waitFor({ timeout: 15_000 });
+  const title = `Made elsewhere ${Date.now()}`;
+  await rest('POST', '/classes/Deal', { title, stage: 'lead' }, me.token);
+  await page.getByRole('region', { name: 'Stage Lead' }).getByText(title).waitFor({ timeout: 15_000 });
 
   // Without unsaved edits, an ended session goes to the log-in screen, as before.
   const now = await page.evaluate(() => Object.entries(localStorage).find(([k]) => k.endsWith('/session'))?.[1]);

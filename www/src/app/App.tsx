@@ -70,8 +70,9 @@ export function App({ client }: { client: CrmClient }) {
   const [notice, setNotice] = useState<string>();
   // The session ended while a form held unsaved changes: why, for a log-in over the screen.
   const [ended, setEnded] = useState<string>();
-  // Logged in again over the screen: the page opens afresh (a new Live Query connection) once
-  // nothing is left unsaved.
+  // Logged in again over the screen: the Live Query connection, refused for good with the session
+  // that ended, is made again with the new one once nothing is left unsaved (it reloads the
+  // board, which an open form must not see change under it).
   const [renewed, setRenewed] = useState(false);
   const navigate = useNavigate();
 
@@ -85,12 +86,15 @@ export function App({ client }: { client: CrmClient }) {
     [client],
   );
   useEffect(() => {
-    if (!renewed) return;
+    if (!renewed || !user?.objectId) return;
+    const w = getWorkspace(client, user.objectId);
     const timer = setInterval(() => {
-      if (!hasUnsavedChanges()) window.location.reload();
+      if (hasUnsavedChanges()) return;
+      setRenewed(false);
+      w.renewLive();
     }, 500);
     return () => clearInterval(timer);
-  }, [renewed]);
+  }, [renewed, client, user]);
   // Signed out: the signed-in screens are gone (this runs after they unmounted), free the handles.
   useEffect(() => {
     if (!user) closeWorkspace();

@@ -107,6 +107,10 @@ struct Subscription {
     /// Nobody seeds what it matches (see [`LiveMachine::subscribe_seeded`]): list it from the
     /// server at the first confirmation.
     wants_baseline: bool,
+    /// Seeded by a load that began before the server confirmed the subscription: a change
+    /// committed between the load's read and the confirmation reached neither, so once both
+    /// are in, the seed is compared with the server (a catch-up, as after a gap).
+    seed_unchecked: bool,
     /// Objects currently matching, as far as the events (and the baseline or seed) tell, with
     /// the `updatedAt` of the version the client holds.
     known: Versions,
@@ -263,6 +267,7 @@ impl LiveMachine {
             confirmed: false,
             confirmed_before: false,
             wants_baseline,
+            seed_unchecked: !wants_baseline,
             known: Versions::new(),
             round: None,
             epochs: 0,
@@ -294,6 +299,21 @@ impl LiveMachine {
             }
         }
         sub.settled = true;
+        if sub.confirmed {
+            self.check_seed(subscription);
+        }
+    }
+
+    /// The first comparison of a seeded subscription with the server, once it is both seeded
+    /// and confirmed (see `seed_unchecked`).
+    fn check_seed(&mut self, id: u32) {
+        let Some(sub) = self.subscriptions.get_mut(&id) else {
+            return;
+        };
+        if sub.seed_unchecked && sub.settled {
+            sub.seed_unchecked = false;
+            self.start_round(id, false, self.last_heard);
+        }
     }
 
     pub fn unsubscribe(&mut self, subscription: u32) -> bool {
@@ -521,6 +541,7 @@ impl LiveMachine {
             true
         } else {
             sub.confirmed_before = true;
+            self.check_seed(id);
             return;
         };
         sub.confirmed_before = true;
@@ -993,6 +1014,45 @@ mod tests {
             ),
             Vec::<String>::new()
         );
+    }
+
+    #[test]
+    fn a_seed_is_compared_with_the_server_once_it_is_in_and_confirmed() {
+        // The load may read before the server confirms the subscription: a deal created in
+        // between is in neither. Seed first or confirmation first, one catch-up finds it.
+        for seed_first in [false, true] {
+            let mut m = LiveMachine::new("crm", "key", Some("r:tok".into()), 0);
+            let id = m.subscribe_seeded(&DEAL, Query::new()).unwrap();
+            m.on_open(T0);
+            m.on_message(r#"{"op":"connected","clientId":"c1"}"#, T0);
+            m.take_actions();
+            let seed = [("a".to_string(), Some(T0))];
+            let plan = if seed_first {
+                m.seed_known(id, seed);
+                assert!(m.take_actions().is_empty(), "not before the confirmation");
+                round(&confirm(&mut m, id))
+            } else {
+                assert!(confirm(&mut m, id).is_empty(), "not before the seed");
+                m.seed_known(id, seed);
+                round(&m.take_actions())
+            };
+            assert!(!plan.baseline, "a comparison, not a baseline");
+            assert_eq!(
+                m.catch_up_listed(
+                    id,
+                    plan.epoch,
+                    vec![("a".into(), Some(T0)), ("b".into(), Some(T0 + 5))]
+                ),
+                ["b"]
+            );
+            m.catch_up_fetched(id, plan.epoch, vec![deal("b", T0 + 5)]);
+            let events = m.take_events();
+            assert_eq!(events.len(), 1);
+            assert_eq!(events[0].object["objectId"], "b");
+            assert!(events[0].caught_up);
+            // Once: a repeated confirmation starts nothing.
+            assert!(confirm(&mut m, id).is_empty());
+        }
     }
 
     #[test]

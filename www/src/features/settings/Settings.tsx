@@ -1,6 +1,6 @@
 // The user's settings: the display name colleagues see (the team's public profile; never the
 // e-mail address), and the forecast's currency and stage probabilities (private to the user).
-import { useState, type FormEvent } from 'react';
+import { useRef, useState, type FormEvent } from 'react';
 import { Link } from 'react-router';
 import { Alert, Anchor, Avatar, Badge, Button, Group, NumberInput, Paper, PasswordInput, Select, SimpleGrid, Stack, Text, TextInput, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
@@ -12,6 +12,7 @@ import { useMyTeam } from '../../data/team';
 import { initials } from '../../lib/format';
 import { MAX_CHARS, PASSWORD_PATTERN, PASSWORD_RULE } from '../../lib/limits';
 import { STAGES } from '../../lib/stages';
+import { useDiscardGuard } from '../../components/DiscardGuard';
 
 /** A settings form's submit: `action` runs when `ready()`, busy meanwhile, its error in words. */
 function useSubmit() {
@@ -33,6 +34,14 @@ function useSubmit() {
   return { error, busy, submit };
 }
 
+/** A settings form with unsaved changes: leaving the page (a link, the navigation, Back, a
+ * log-out, closing the tab) asks first, as a record's page does; they were dropped without a
+ * word. Answers the question's dialog, to render with the form. */
+function useUnsaved(dirty: boolean, what: string) {
+  const closingRef = useRef<(() => void) | null>(null);
+  return useDiscardGuard(dirty, () => undefined, what, closingRef).dialog;
+}
+
 export function Settings() {
   return (
     <Stack p="md" maw={640}>
@@ -52,6 +61,7 @@ function Profile() {
   const [name, setName] = useState<string>();
   const { error, busy, submit } = useSubmit();
   const value = name ?? current;
+  const guard = useUnsaved(value !== current, 'your display name');
   const save = submit(async () => {
     await team.team.rename(value.trim());
     setName(undefined);
@@ -68,6 +78,7 @@ function Profile() {
           <Button type="submit" loading={busy} disabled={!value.trim() || value === current} w="fit-content">Save</Button>
         </Stack>
       </form>
+      {guard}
     </Paper>
   );
 }
@@ -109,6 +120,8 @@ function Forecast() {
   const [draft, setDraft] = useState<{ currency: string; probabilities: Record<string, number | string> }>();
   const { error, busy, submit } = useSubmit();
   const form = draft ?? { currency: settings.currency, probabilities: { ...settings.probabilities } as Record<string, number> };
+  const guard = useUnsaved(draft !== undefined && (draft.currency !== settings.currency
+    || STAGES.some((st) => draft.probabilities[st.id] !== (settings.probabilities as unknown as Record<string, number>)[st.id])), 'the forecast settings');
   const problems = STAGES.filter((s) => {
     const v = form.probabilities[s.id];
     return typeof v !== 'number' || v < 0 || v > 100;
@@ -163,6 +176,7 @@ function Forecast() {
           </Group>
         </Stack>
       </form>
+      {guard}
     </Paper>
   );
 }
@@ -178,6 +192,7 @@ function Password() {
   // Said at the field once a change was tried, not while the new password is being typed.
   const [tried, setTried] = useState(false);
   const weak = !PASSWORD_PATTERN.test(next);
+  const guard = useUnsaved(current !== '' || next !== '' || again !== '', 'the password change');
   const save = submit(async () => {
     await client.changePassword(current, next);
     setTried(false);
@@ -206,6 +221,7 @@ function Password() {
           <Button type="submit" loading={busy} disabled={!current || !next || next !== again} w="fit-content">Change password</Button>
         </Stack>
       </form>
+      {guard}
     </Paper>
   );
 }

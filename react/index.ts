@@ -116,7 +116,8 @@ export interface QueryOptions<T> {
   query: (client: CrmClient) => CrmQuery<T>;
   /** Identifies the query. Default: the query itself as data (`query(client).toJSON()`), so a
    * change of any condition, order or limit reruns it. Give one if the query reads something
-   * `toJSON()` does not show. */
+   * `toJSON()` does not show. Either way, another client (or local store) from the provider
+   * runs it again. */
   key?: readonly unknown[] | undefined;
   /** Every match, paged through (`findAll`) rather than one page (`find`). Default false. */
   all?: boolean | undefined;
@@ -144,6 +145,18 @@ interface Answer<T> {
   error?: HookError;
   /** Set by setData, to recognise its own change when undoing it. */
   change?: object;
+}
+
+/** A number per handle (client, live client, local store), for the query keys: the same query
+ * through another handle (another user's client or store, swapped under a mounted provider) is
+ * another query, asked again rather than answered with the first handle's rows. */
+const handleIds = new WeakMap<object, number>();
+let lastHandleId = 0;
+function idOf(handle: object | undefined): number {
+  if (!handle) return 0;
+  let id = handleIds.get(handle);
+  if (id === undefined) handleIds.set(handle, (id = ++lastHandleId));
+  return id;
 }
 
 function keyOf<T>(client: CrmClient, options: { query: (c: CrmClient) => CrmQuery<T>; key?: readonly unknown[] | undefined }, extra: string): string {
@@ -256,7 +269,7 @@ export function useQuery<T>(options: QueryOptions<T>): QueryResult<T> {
   const { client } = useCrm();
   const enabled = options.enabled ?? true;
   const all = options.all ?? false;
-  const fullKey = enabled ? keyOf(client, options, all ? 'remote-all' : 'remote') : undefined;
+  const fullKey = enabled ? keyOf(client, options, `${all ? 'remote-all' : 'remote'}:${idOf(client)}`) : undefined;
   return useAnswer<T>(fullKey, () => {
     const q = options.query(client);
     return (all ? q.findAll() : q.find()).finally(() => q.free());
@@ -277,7 +290,7 @@ export function useLocalQuery<T>(options: LocalQueryOptions<T>): QueryResult<T> 
   const { client, local } = useCrm();
   const enabled = (options.enabled ?? true) && local !== undefined;
   const all = options.all ?? false;
-  const fullKey = enabled ? keyOf(client, options, `local:${options.pin ?? ''}:${all}`) : undefined;
+  const fullKey = enabled ? keyOf(client, options, `local:${idOf(client)}:${idOf(local)}:${all}:${options.pin ?? ''}`) : undefined;
   const result = useAnswer<T>(
     fullKey,
     () => {
@@ -322,7 +335,7 @@ export function useLiveQuery<T extends Company | Contact | Deal | Activity>(opti
   const result = useQuery<T>(options);
   const { setData } = result;
   const enabled = (options.enabled ?? true) && live !== undefined;
-  const liveKey = enabled ? keyOf(client, options, 'live') : undefined;
+  const liveKey = enabled ? keyOf(client, options, `live:${idOf(client)}:${idOf(live)}`) : undefined;
   const optionsRef = useRef(options);
   useEffect(() => {
     optionsRef.current = options;

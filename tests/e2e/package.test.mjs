@@ -191,6 +191,7 @@ test('crm-wasm/react on the Vite dev server (development React, StrictMode doubl
 /** The hooks app (tests/e2e/react-app) served at `url`, driven in Chromium against the backend. */
 async function hooksAppRuns(url) {
   const user = await signUp('reacthooks');
+  const other = await signUp('reacthooks2'); // for the provider swap: no deals of their own
   const deal = async (title, stage, amount) => {
     const r = await rest('POST', '/classes/Deal', { title, stage, amount }, user.token);
     assert.ok(r.objectId, JSON.stringify(r));
@@ -209,7 +210,7 @@ async function hooksAppRuns(url) {
   page.on('pageerror', (e) => errors.push(e.message));
   // A refused request is logged by Chromium itself ("Failed to load resource"): not an error of the app.
   page.on('console', (m) => { if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) errors.push(m.text()); });
-  await page.goto(`${url}?server=${encodeURIComponent(SERVER)}&token=${encodeURIComponent(user.token)}`);
+  await page.goto(`${url}?server=${encodeURIComponent(SERVER)}&token=${encodeURIComponent(user.token)}&token2=${encodeURIComponent(other.token)}`);
   await page.waitForFunction(() => window.__ready || document.body.textContent.startsWith('failed'), null, { timeout: 60_000 });
   assert.equal(await page.evaluate(() => window.__ready), true, await page.textContent('body'));
 
@@ -224,6 +225,16 @@ async function hooksAppRuns(url) {
   for (const q of ['?where={"stage":"won"}&order=title', '?where={"stage":"negotiation"}']) {
     assert.equal(sent.filter((s) => s === q).length, 1, `${q} sent once: ${sent.join(' ')}`);
   }
+
+  // Another user's client and local store under the same mounted provider: their rows (none),
+  // not the first user's; and back.
+  await page.waitForSelector('#swap[data-state="ready"]');
+  assert.equal(await page.textContent('#swap'), '4 4');
+  await page.click('#swap-user');
+  await page.waitForFunction(() => document.querySelector('#swap').textContent === '0 0', null, { timeout: 10_000 })
+    .catch(() => page.textContent('#swap').then((t) => assert.fail(`after the swap to another user: ${t}`)));
+  await page.click('#swap-user');
+  await page.waitForFunction(() => document.querySelector('#swap').textContent === '4 4', null, { timeout: 10_000 });
 
   // A typed error: a client that never signed in.
   await page.waitForSelector('#refused[data-state="error"]');

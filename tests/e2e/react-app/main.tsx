@@ -106,6 +106,25 @@ function Offline() {
   );
 }
 
+// The provider's client and local store swapped for another user's while the screen stays
+// mounted: the queries run again through them (they kept the first user's rows).
+function SwapLists() {
+  const remote = useQuery({ query: (crm) => crm.deals().ascending('title') });
+  const pinned = useLocalQuery<Deal>({ query: (crm) => crm.deals(), all: true });
+  return <p id="swap" data-state={remote.loading || pinned.loading ? 'loading' : 'ready'}>{`${remote.data?.length ?? code(remote.error)} ${pinned.data?.length ?? code(pinned.error)}`}</p>;
+}
+
+function Swap({ users }: { users: { client: CrmClient; local: LocalStore }[] }) {
+  const [i, setI] = useState(0);
+  const user = users[i]!;
+  return (
+    <CrmProvider client={user.client} local={user.local}>
+      <button id="swap-user" onClick={() => setI((n) => 1 - n)}>swap</button>
+      <SwapLists />
+    </CrmProvider>
+  );
+}
+
 async function main() {
   await init();
   const params = new URLSearchParams(location.search);
@@ -119,6 +138,9 @@ async function main() {
   await live.livePipeline(pipeline, client.deals());
   const local = await LocalStore.open(client);
   await local.pinAll('Deal', await client.deals().findAll());
+  const other = new CrmClient(options); // another user, with no deals
+  await other.become(params.get('token2')!);
+  const otherLocal = await LocalStore.open(other);
   createRoot(document.getElementById('root')!).render(
     <StrictMode>
       <CrmProvider client={client} live={live} local={local}>
@@ -130,6 +152,7 @@ async function main() {
         <Board pipeline={pipeline} />
         <Offline />
       </CrmProvider>
+      <Swap users={[{ client, local }, { client: other, local: otherLocal }]} />
       <CrmProvider client={anonymous}>
         <Refused />
       </CrmProvider>

@@ -161,7 +161,14 @@ function idOf(handle: object | undefined): number {
 
 function keyOf<T>(client: CrmClient, options: { query: (c: CrmClient) => CrmQuery<T>; key?: readonly unknown[] | undefined }, extra: string): string {
   if (options.key) return JSON.stringify([extra, options.key]);
-  const q = options.query(client);
+  let q: CrmQuery<T>;
+  try {
+    q = options.query(client);
+  } catch (e) {
+    // A query refused as it is built (`limit(-1)`, a stage no column has in a live query): the
+    // hook reports it as `error` (running it throws the same), instead of throwing from render.
+    return JSON.stringify([extra, null, e instanceof Error ? e.message : String(e)]);
+  }
   try {
     return JSON.stringify([extra, q.className, q.toJSON()]);
   } finally {
@@ -349,9 +356,17 @@ export function useLiveQuery<T extends Company | Contact | Deal | Activity>(opti
     [setData],
   );
   const { reload } = result;
+  // A subscription refused (a condition the runtime refuses, a closed live client): reported as
+  // `error`, not thrown from the effect (which took the whole tree down).
+  const [refused, setRefused] = useState<{ key: string; error: HookError } | undefined>(undefined);
   useEffect(() => {
     if (liveKey === undefined || !live) return;
-    const q = optionsRef.current.query(client);
+    let q: LiveCrmQuery<T>;
+    try {
+      q = optionsRef.current.query(client);
+    } catch {
+      return; // the query itself reports it
+    }
     const events: LiveEvent<T>[] = [];
     early.current = { key: liveKey, events };
     // A change may move a row within the order, or in or out of the page: only the server
@@ -370,6 +385,8 @@ export function useLiveQuery<T extends Company | Contact | Deal | Activity>(opti
         }
         optionsRef.current.onEvent?.(e);
       });
+    } catch (e) {
+      setRefused({ key: liveKey, error: toError(e) });
     } finally {
       q.free();
     }
@@ -396,7 +413,8 @@ export function useLiveQuery<T extends Company | Contact | Deal | Activity>(opti
   useEffect(() => {
     if (data && early.current) early.current.events.length = 0;
   }, [data]);
-  return { ...result, live: live !== undefined };
+  const error = result.error ?? (refused && refused.key === liveKey ? refused.error : undefined);
+  return { ...result, error, live: live !== undefined };
 }
 
 function applyEvent<T extends { objectId?: string }>(rows: T[], event: LiveEvent<T>): T[] {

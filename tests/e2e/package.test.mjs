@@ -236,6 +236,12 @@ async function hooksAppRuns(url) {
   await page.click('#swap-user');
   await page.waitForFunction(() => document.querySelector('#swap').textContent === '4 4', null, { timeout: 10_000 });
 
+  // Queries refused as they are built or subscribed: typed errors, not a crashed app.
+  await page.waitForFunction(() => document.querySelector('#refused-queries')?.textContent === 'INVALID_INPUT INVALID_INPUT INVALID_INPUT', null, { timeout: 10_000 })
+    .catch(() => page.textContent('body').then((t) => assert.fail(`refused queries: ${t.slice(0, 300)}`)));
+  await page.waitForFunction(() => document.querySelector('#closed-live')?.textContent === '2 CLOSED', null, { timeout: 10_000 })
+    .catch(() => page.textContent('#closed-live').then((t) => assert.fail(`a closed live client: ${t}`)));
+
   // A typed error: a client that never signed in.
   await page.waitForSelector('#refused[data-state="error"]');
   assert.equal(await page.textContent('#refused'), 'NOT_SIGNED_IN');

@@ -106,6 +106,21 @@ function Offline() {
   );
 }
 
+// Queries the runtime refuses as they are built or subscribed (a page size from a form, a stage
+// from the address bar, a live client closed already): each hook reports the code as `error`;
+// none throws from render or an effect (which took the whole app down).
+function RefusedQueries({ size, stage }: { size: number; stage: Stage }) {
+  const paged = useQuery({ query: (crm) => crm.deals().limit(size) });
+  const live = useLiveQuery({ query: (crm) => crm.deals().equalTo('stage', stage) });
+  const pinned = useLocalQuery({ query: (crm) => crm.deals().skip(size) });
+  return <p id="refused-queries">{`${code(paged.error)} ${code(live.error)} ${code(pinned.error)}`}</p>;
+}
+
+function ClosedLive() {
+  const { data, error } = useLiveQuery({ query: (crm) => crm.deals().equalTo('stage', 'won') });
+  return <p id="closed-live">{`${data?.length ?? ''} ${code(error)}`}</p>;
+}
+
 // The provider's client and local store swapped for another user's while the screen stays
 // mounted: the queries run again through them (they kept the first user's rows).
 function SwapLists() {
@@ -141,6 +156,8 @@ async function main() {
   const other = new CrmClient(options); // another user, with no deals
   await other.become(params.get('token2')!);
   const otherLocal = await LocalStore.open(other);
+  const closedLive = new LiveQueryClient(client);
+  closedLive.close();
   createRoot(document.getElementById('root')!).render(
     <StrictMode>
       <CrmProvider client={client} live={live} local={local}>
@@ -151,6 +168,10 @@ async function main() {
         <LiveUndo />
         <Board pipeline={pipeline} />
         <Offline />
+        <RefusedQueries size={-1} stage={'wonn' as Stage} />
+      </CrmProvider>
+      <CrmProvider client={client} live={closedLive}>
+        <ClosedLive />
       </CrmProvider>
       <Swap users={[{ client, local }, { client: other, local: otherLocal }]} />
       <CrmProvider client={anonymous}>

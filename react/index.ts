@@ -424,9 +424,31 @@ function applyEvent<T extends { objectId?: string }>(rows: T[], event: LiveEvent
   const object = event.object as T;
   if (at < 0) return [...rows, object];
   const next = rows.slice();
-  next[at] = object;
+  next[at] = keepIncluded(rows[at]!, object);
   return next;
 }
+
+/** Live Query events carry bare pointers (Parse does not include on events): a pointer field
+ * that still points at the object the row holds whole (the query `include`d it) keeps that
+ * object, as a Pipeline does; a pointer that changed is taken as sent. */
+function keepIncluded<T>(row: T, object: T): T {
+  let kept: Record<string, unknown> | undefined;
+  const before = row as Record<string, unknown>;
+  for (const [field, was] of Object.entries(before)) {
+    const now = (object as Record<string, unknown>)[field];
+    if (isPointer(was) && !isBare(was) && isPointer(now) && isBare(now) && now.className === was.className && now.objectId === was.objectId) {
+      (kept ??= { ...(object as Record<string, unknown>) })[field] = was;
+    }
+  }
+  return (kept ?? object) as T;
+}
+
+function isPointer(v: unknown): v is { className: string; objectId: string } {
+  return typeof v === 'object' && v !== null && typeof (v as { className?: unknown }).className === 'string'
+    && typeof (v as { objectId?: unknown }).objectId === 'string';
+}
+
+const isBare = (v: object) => Object.keys(v).every((k) => k === 'className' || k === 'objectId' || k === '__type');
 
 // ---------------------------------------------------------------------------------------------
 // Sync status

@@ -281,6 +281,16 @@ async function hooksAppRuns(url) {
   await page.waitForFunction(() => document.querySelector('#live-top').textContent === 'Q-30,Q-20', null, { timeout: 30_000 })
     .catch(() => page.textContent('#live-top').then((t) => assert.fail(`the two largest qualified deals: ${t}`)));
 
+  // A live update of a contact whose company the query included: the row keeps the company.
+  const company = await rest('POST', '/classes/Company', { name: 'Acme' }, user.token);
+  const contact = await rest('POST', '/classes/Contact', { name: 'Ada', company: { __type: 'Pointer', className: 'Company', objectId: company.objectId } }, user.token);
+  assert.ok(contact.objectId, JSON.stringify(contact));
+  await page.click('#live-included-reload');
+  await page.waitForFunction(() => document.querySelector('#live-included').textContent === 'Ada/@Acme', null, { timeout: 30_000 });
+  await rest('PUT', `/classes/Contact/${contact.objectId}`, { phone: '555' }, user.token);
+  await page.waitForFunction(() => document.querySelector('#live-included').textContent.startsWith('Ada/555'), null, { timeout: 30_000 });
+  assert.equal(await page.textContent('#live-included'), 'Ada/555@Acme', 'the included company is kept');
+
   // An optimistic change the server refuses (Cloud Code: amount can only be raised with
   // Increment) is shown at once, then rolled back, with the typed error.
   await page.waitForFunction(() => document.querySelector('#amount').textContent === '100');

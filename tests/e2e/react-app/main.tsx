@@ -106,6 +106,14 @@ function Offline() {
   );
 }
 
+// A live list with its pointers included: an update event carries the bare pointer, and the row
+// keeps its contact's company, name and all (it showed a bare pointer until a reload).
+function LiveIncluded() {
+  const { data, reload } = useLiveQuery({ query: (crm) => crm.contacts().include('company') });
+  // The contact is created before the test reads it: a create event has no company to include.
+  return <><button id="live-included-reload" onClick={reload}>reload</button><p id="live-included">{data?.map((c) => `${c.name}/${c.phone ?? ''}@${c.company && 'name' in c.company ? c.company.name : c.company ? 'pointer' : ''}`).join(',')}</p></>;
+}
+
 // Queries the runtime refuses as they are built or subscribed (a page size from a form, a stage
 // from the address bar, a live client closed already): each hook reports the code as `error`;
 // none throws from render or an effect (which took the whole app down).
@@ -169,6 +177,7 @@ async function main() {
         <Board pipeline={pipeline} />
         <Offline />
         <RefusedQueries size={-1} stage={'wonn' as Stage} />
+        <LiveIncluded />
       </CrmProvider>
       <CrmProvider client={client} live={closedLive}>
         <ClosedLive />

@@ -1,0 +1,50 @@
+// What an eighth newcomer found using the app on a phone (as `bash scripts/dev.sh` serves it, in
+// a phone's browser: touch, 360-390 px wide): the header squeezed the sync status to "O…" or
+// "OFFLI…", so offline in a lift the count of changes waiting for the server could not be read.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { logInOnPage, openBoard, rest, signUp, useApp } from './server.mjs';
+
+const app = useApp(4200, { dev: true });
+
+/** A phone's browser context (touch, 3x), logged in as `user` on My day. */
+async function phoneLogIn(user, viewport = { width: 390, height: 844 }) {
+  const context = await app.browser.newContext({ viewport, deviceScaleFactor: 3, isMobile: true, hasTouch: true });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(app.preview.url);
+  await logInOnPage(page, user);
+  return { context, page, errors };
+}
+
+test('on a phone the header shows the sync status whole, offline with a change waiting too (360 and 390 px)', async () => {
+  const me = await signUp('phonesync');
+  for (const width of [360, 390]) {
+    const title = `Lift deal ${width} ${Date.now()}`;
+    await rest('POST', '/classes/Deal', { title, stage: 'lead', amount: 1000 }, me.token);
+    const { context, page, errors } = await phoneLogIn(me, { width, height: 740 });
+    await openBoard(page);
+    const badge = page.getByTestId('sync-status');
+    const whole = () => badge.evaluate((b) => {
+      const label = b.querySelector('.mantine-Badge-label') ?? b;
+      return label.scrollWidth <= label.clientWidth;
+    });
+    assert.equal(await badge.textContent(), 'Online');
+    assert.ok(await whole(), `"Online" is cut at ${width} px`);
+    await context.setOffline(true);
+    await page.getByRole('button', { name: `Move ${title} to…` }).tap();
+    await page.getByRole('menuitem', { name: 'Qualified' }).tap();
+    await page.getByRole('button', { name: 'Sync: Offline, 1 pending' }).waitFor({ timeout: 10_000 });
+    assert.equal(await badge.textContent(), 'Offline · 1 pending');
+    assert.ok(await whole(), `"Offline · 1 pending" is cut at ${width} px`);
+    // Nothing goes past the screen's edge for it.
+    assert.equal(await page.evaluate(() => document.documentElement.scrollWidth), width);
+    // The product's name is still read in the header.
+    assert.equal(await page.getByRole('banner').getByText('Tidewater').count(), 1);
+    await context.setOffline(false);
+    await page.getByRole('button', { name: 'Sync: Online' }).waitFor({ timeout: 15_000 });
+    assert.deepEqual(errors, []);
+    await context.close();
+  }
+});

@@ -48,3 +48,26 @@ test('on a phone the header shows the sync status whole, offline with a change w
     await context.close();
   }
 });
+
+test("a contact's e-mail and phone are mailto: and tel: links on their page, and their fields bring up the phone's e-mail and number keyboards", async () => {
+  const me = await signUp('phonecall');
+  const name = `Cal Caller ${Date.now()}`;
+  const contact = await rest('POST', '/classes/Contact', { name, email: 'cal@example.com', phone: '+1 (206) 555-0100' }, me.token);
+  const { context, page, errors } = await phoneLogIn(me);
+  await page.goto(new URL(`/contacts/${contact.objectId}`, app.preview.url).href);
+  await page.getByRole('heading', { name }).waitFor({ timeout: 15_000 });
+  const call = page.getByRole('link', { name: 'Call +1 (206) 555-0100' });
+  assert.equal(await call.getAttribute('href'), 'tel:+12065550100');
+  assert.equal(await call.textContent(), '+1 (206) 555-0100');
+  assert.equal(await page.getByRole('link', { name: 'E-mail cal@example.com' }).getAttribute('href'), 'mailto:cal@example.com');
+  const form = page.getByRole('form', { name: 'Edit contact' });
+  assert.equal(await form.getByLabel('Phone').getAttribute('type'), 'tel');
+  assert.equal(await form.getByLabel('E-mail').getAttribute('inputmode'), 'email');
+  // A contact without them has no empty links.
+  const bare = await rest('POST', '/classes/Contact', { name: `No Number ${Date.now()}` }, me.token);
+  await page.goto(new URL(`/contacts/${bare.objectId}`, app.preview.url).href);
+  await form.getByLabel('Phone').waitFor({ timeout: 15_000 });
+  assert.equal(await page.locator('a[href^="tel:"], a[href^="mailto:"]').count(), 0);
+  assert.deepEqual(errors, []);
+  await context.close();
+});

@@ -107,7 +107,14 @@ export function ContactPage() {
             <Avatar size={48} radius="xl" color="indigo">{initials(contact.name)}</Avatar>
             <div className="long-text" style={{ flex: 1 }}>
               <Title order={1} size="h2">{contact.name}</Title>
-              <Text c="dimmed" size="sm">{[contact.email, contact.phone, refName(contact.company)].filter(Boolean).join(' · ')}</Text>
+              {/* The e-mail and the phone are links: on a phone one tap writes or calls. */}
+              <Text c="dimmed" size="sm">
+                {[
+                  contact.email && <Anchor key="email" href={`mailto:${contact.email}`} inherit aria-label={`E-mail ${contact.email}`}>{contact.email}</Anchor>,
+                  contact.phone && <Anchor key="phone" href={`tel:${contact.phone.replace(/[^\d+*#,;]/g, '')}`} inherit aria-label={`Call ${contact.phone}`}>{contact.phone}</Anchor>,
+                  refName(contact.company),
+                ].filter(Boolean).flatMap((part, i) => (i ? [' · ', part] : [part]))}
+              </Text>
               <NextStep next={next?.('Contact', contactId)} size="sm" />
             </div>
           </Group>
@@ -116,8 +123,8 @@ export function ContactPage() {
               <Paper withBorder p="md" component="form" onSubmit={save} aria-label="Edit contact">
                 <Stack gap="sm">
                   <TextInput readOnly={!access.canChange} label="Name" maxLength={MAX_CHARS.name} value={form.name} onChange={(e) => setForm({ ...form, name: e.currentTarget.value })} />
-                  <TextInput readOnly={!access.canChange} label="E-mail" maxLength={MAX_CHARS.email} value={form.email} onChange={(e) => setForm({ ...form, email: e.currentTarget.value })} />
-                  <TextInput readOnly={!access.canChange} label="Phone" maxLength={MAX_CHARS.phone} value={form.phone} onChange={(e) => setForm({ ...form, phone: e.currentTarget.value })} />
+                  <TextInput readOnly={!access.canChange} label="E-mail" inputMode="email" autoCapitalize="none" maxLength={MAX_CHARS.email} value={form.email} onChange={(e) => setForm({ ...form, email: e.currentTarget.value })} />
+                  <TextInput readOnly={!access.canChange} label="Phone" type="tel" maxLength={MAX_CHARS.phone} value={form.phone} onChange={(e) => setForm({ ...form, phone: e.currentTarget.value })} />
                   <Select disabled={!access.canChange} label="Company" placeholder="No company" searchable clearable data={companyOptions} value={form.company || null} onChange={(v) => setForm({ ...form, company: v ?? '' })} nothingFoundMessage="No company by that name" clearButtonProps={{ 'aria-label': 'Clear company' }} />
                   <Textarea readOnly={!access.canChange} label="Notes" autosize minRows={2} maxLength={MAX_CHARS.notes} value={form.notes} onChange={(e) => setForm({ ...form, notes: e.currentTarget.value })} />
                   {access.canChange ? (

@@ -81,7 +81,7 @@ export function Contacts() {
       <Paper withBorder p="sm" mb="md" component="form" onSubmit={create} aria-label="New contact">
         <Group align="flex-end" gap="sm">
           <TextInput label="Name" aria-label="Contact name" placeholder="Ada Lovelace" maxLength={MAX_CHARS.name} value={name} onChange={(e) => setName(e.currentTarget.value)} className="grow" />
-          <TextInput label="E-mail" aria-label="Contact e-mail" placeholder="ada@example.com" maxLength={MAX_CHARS.email} value={email} onChange={(e) => setEmail(e.currentTarget.value)} className="grow" />
+          <TextInput label="E-mail" aria-label="Contact e-mail" inputMode="email" autoCapitalize="none" placeholder="ada@example.com" maxLength={MAX_CHARS.email} value={email} onChange={(e) => setEmail(e.currentTarget.value)} className="grow" />
           <Select label="Company" aria-label="Contact company" placeholder="No company" searchable clearable value={companyId || null} onChange={(v) => setCompanyId(v ?? '')} data={(companies.data ?? []).map((c) => ({ value: c.objectId!, label: c.name }))} nothingFoundMessage="No company by that name" clearButtonProps={{ 'aria-label': 'Clear company' }} className="grow" />
           <Button type="submit" leftSection={<IconPlus size={16} />}>Add contact</Button>
         </Group>

@@ -71,3 +71,20 @@ test("a contact's e-mail and phone are mailto: and tel: links on their page, and
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test("a toast's close button is named (a screen reader said only \"button\") and closes it at a tap", async () => {
+  const me = await signUp('phonetoast');
+  const title = `Toast deal ${Date.now()}`;
+  await rest('POST', '/classes/Deal', { title, stage: 'lead' }, me.token);
+  const { context, page, errors } = await phoneLogIn(me);
+  await openBoard(page);
+  await page.getByRole('button', { name: `Move ${title} to…` }).tap();
+  await page.getByRole('menuitem', { name: 'Proposal' }).tap();
+  const toast = page.locator('.mantine-Notification-root', { hasText: 'moved to Proposal' });
+  await toast.waitFor({ timeout: 10_000 });
+  const dismiss = toast.getByRole('button', { name: 'Dismiss' });
+  await dismiss.tap();
+  await toast.waitFor({ state: 'detached', timeout: 5_000 });
+  assert.deepEqual(errors, []);
+  await context.close();
+});

@@ -1,4 +1,4 @@
-import { createTheme, Drawer, Modal, Select } from '@mantine/core';
+import { createTheme, Drawer, Modal, Notification, Select } from '@mantine/core';
 
 export const theme = createTheme({
   primaryColor: 'indigo',
@@ -14,5 +14,7 @@ export const theme = createTheme({
     // The × of a dialog is an icon alone: a screen reader announced it as "button".
     Modal: Modal.extend({ defaultProps: { closeButtonProps: { 'aria-label': 'Close' } } }),
     Drawer: Drawer.extend({ defaultProps: { closeButtonProps: { 'aria-label': 'Close' } } }),
+    // A toast's × too (every save, move and Undo shows one).
+    Notification: Notification.extend({ defaultProps: { closeButtonProps: { 'aria-label': 'Dismiss' } } }),
   },
 });

@@ -1,6 +1,8 @@
 // What an eighth newcomer found using the app on a phone (as `bash scripts/dev.sh` serves it, in
 // a phone's browser: touch, 360-390 px wide): the header squeezed the sync status to "O…" or
-// "OFFLI…", so offline in a lift the count of changes waiting for the server could not be read.
+// "OFFLI…", so offline in a lift the count of changes waiting for the server could not be read;
+// a contact's e-mail and phone were plain text (no tap to call or write) and their fields brought
+// up the letters keyboard; a toast's × was announced only as "button".
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { logInOnPage, openBoard, rest, signUp, useApp } from './server.mjs';

@@ -1020,8 +1020,10 @@ function graphQLAccountKinds(query, variables) {
       if (node.name.value === 'updateUser') {
         const args = node.arguments.map((a) => printGraphQL(a)).join(' ');
         // A new password checks the current one, as a log-in does (accountKinds).
-        if (/\bpassword\b/.test(args) || /"password"/.test(variablesText)) kinds.push('logIn');
-        if (!/\b(email|username)\b/.test(args) && !/"(email|username)"/.test(variablesText)) return;
+        // So does a new e-mail address or username (cloud/main.js).
+        const renames = /\b(email|username)\b/.test(args) || /"(email|username)"/.test(variablesText);
+        if (renames || /\bpassword\b/.test(args) || /"password"/.test(variablesText)) kinds.push('logIn');
+        if (!renames) return;
       }
       kinds.push(kind);
     },
@@ -1265,10 +1267,12 @@ function installTransactionRefusals() {
  * lock the owner out. Checked like a log-in: a wrong one counts towards the lockout of that
  * account from that address. (Refused with 142 and 155: Parse turns a 101 from a _User save into
  * a bare "Permission denied".) */
-async function checkCurrentPassword(database, userId, ip, password) {
+async function checkCurrentPassword(database, userId, ip, password, what = 'the password') {
   const Parse = require('parse/node');
   if (typeof password !== 'string' || password === '') {
-    throw new Parse.Error(Parse.Error.VALIDATION_ERROR, 'changing the password needs the current one (currentPassword in the request context)');
+    throw new Parse.Error(Parse.Error.VALIDATION_ERROR, what === 'the password'
+      ? 'changing the password needs the current one (currentPassword in the request context)'
+      : `changing ${what} needs the current password (currentPassword in the request context)`);
   }
   const row = await database.oneOrNone('SELECT "_hashed_password" AS hash FROM "_User" WHERE "objectId" = $1', [userId]);
   const ok = Boolean(row && row.hash) && (await require('parse-server/lib/password').compare(password, row.hash));
@@ -1301,7 +1305,8 @@ function accountKinds(method, path, body) {
   const ownAccount = method === 'PUT' && /^\/(users|classes\/_User)\/[^/]+$/.test(path) && body && typeof body === 'object';
   if (method === 'POST' && (path === '/users' || path === '/classes/_User')) kinds.push('signUp');
   if (ownAccount && (body.email !== undefined || body.username !== undefined)) kinds.push('signUp');
-  if (ownAccount && body.password !== undefined) kinds.push('logIn');
+  // An e-mail or username change checks the current password too (cloud/main.js).
+  if (ownAccount && (body.password !== undefined || body.email !== undefined || body.username !== undefined)) kinds.push('logIn');
   if (['/login', '/verifyPassword', '/challenge', '/loginAs'].includes(path) && (method === 'GET' || method === 'POST')) kinds.push('logIn');
   if (method === 'POST' && (path === '/requestPasswordReset' || path === '/verificationEmailRequest')) kinds.push('passwordReset');
   return kinds;

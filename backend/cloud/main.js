@@ -366,8 +366,17 @@ Parse.Cloud.beforeSave(Parse.User, safely(async (request) => {
   }
   validateFields(request);
   // A password is changed only with the current one (a reset link's change is the master's).
-  if (request.original && request.object.dirty('password')) {
-    await checkCurrentPassword(sharing.db(), request.original.id, request.ip, request.context && request.context.currentPassword);
+  // So are the e-mail address and the username: the reset link goes to the e-mail address, and
+  // the username is what the owner logs in with. Without the password, whoever held a session
+  // set their own address, had a reset link mailed to it, chose the password and so ended every
+  // session of the owner's, who could no longer log in (the password rule, gone round).
+  if (request.original) {
+    const changed = (field) => request.object.dirty(field)
+      && (field === 'password' || request.object.get(field) !== request.original.get(field));
+    const what = ['password', 'email', 'username'].filter(changed);
+    if (what.length > 0) {
+      await checkCurrentPassword(sharing.db(), request.original.id, request.ip, request.context && request.context.currentPassword, what[0] === 'email' ? 'the e-mail address' : `the ${what[0]}`);
+    }
   }
 }));
 

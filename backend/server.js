@@ -328,11 +328,15 @@ async function migrateRelatedTo() {
 // claims ids at every start (idempotent), the ids taken before it once per database.
 async function claimIds() {
   const client = databaseClient();
-  const { REGISTRY, REGISTRY_BACKFILL } = require('./cloud/sharing');
+  const { REGISTRY, REGISTRY_BACKFILL, ACTIVITY_BACKFILL } = require('./cloud/sharing');
   for (const statement of REGISTRY) await client.none(statement);
   // -2: the ids still pointed at were added to the fill (a database that ran -1 runs it again).
   await oncePer('id-registry-2', async () => {
     for (const statement of REGISTRY_BACKFILL) await client.none(statement);
+  });
+  // Activities' ids joined the registry later (a new database's fill above has them already).
+  await oncePer('id-registry-activities-1', async () => {
+    for (const statement of ACTIVITY_BACKFILL) await client.none(statement);
   });
 }
 

@@ -172,7 +172,7 @@ async function checkIdReuse(request) {
   const obj = request.object;
   if (request.master || request.original || obj.id === undefined) return;
   if (!(await sharing.mayReuseId(obj.className, obj.id, request.user.id))) {
-    throw new Parse.Error(Parse.Error.DUPLICATE_VALUE, `a ${obj.className} with this objectId existed; choose another`);
+    throw new Parse.Error(Parse.Error.DUPLICATE_VALUE, `${/^[AEIOU]/.test(obj.className) ? 'an' : 'a'} ${obj.className} with this objectId existed; choose another`);
   }
 }
 
@@ -264,6 +264,7 @@ Parse.Cloud.beforeSave('Activity', safely(async (request) => {
   const activity = request.object;
   stampCreator(request);
   if (!request.master) validateFields(request);
+  await checkIdReuse(request);
   const type = activity.get('type');
   if (request.master && type !== undefined && !ACTIVITY_TYPES.includes(type)) {
     // The seed and migrations use the master key; a wrong type is still a mistake there.

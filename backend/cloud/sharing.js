@@ -169,13 +169,17 @@ async function shareAssignedDeals(client) {
 // Activities keep pointing at a deleted deal or contact (the app's Undo puts it back under its
 // id, and they are its again), and contacts and deals at a deleted company. So an id must never
 // become someone else's: a former assignee who made a deal under a deleted deal's id would be
-// handed the old deal's activities. Every Company, Contact and Deal id is claimed in `crm_ids`
+// handed the old deal's activities. Every Company, Contact and Deal (and Activity) id is claimed in `crm_ids`
 // by a trigger in the INSERT itself, and kept after a delete: a check made by Cloud Code before
 // the insert could be raced (a create fired while the owner's delete commits took the id 10
 // times in 10), the database's own check cannot. Its refusal is a unique violation, which Parse
 // answers as DUPLICATE_VALUE (137), like any taken id.
+// Activities too: nothing points at one, but the app's Undo puts a deleted one back under its
+// id, and whoever had read it (a deal's assignee, a reader of its contact) took the id in
+// between, with the same values: the owner's Undo was answered "already there" and the note
+// they got back was the other user's, who could rewrite it and kept reading it for good.
 
-const ID_CLASSES = ['Company', 'Contact', 'Deal'];
+const ID_CLASSES = ['Company', 'Contact', 'Deal', 'Activity'];
 const REGISTRY = [
   'CREATE TABLE IF NOT EXISTS "crm_ids" ("className" text NOT NULL, "objectId" text NOT NULL, "createdBy" text, PRIMARY KEY ("className", "objectId"))',
   // A claim by another creator waits for a concurrent one to commit (ON CONFLICT), then fails.
@@ -214,6 +218,9 @@ const REGISTRY_BACKFILL = [
      WHERE "${column}" IS NOT NULL ON CONFLICT DO NOTHING`),
 ];
 
+// Once per database that registered its ids before activities' were: theirs.
+const ACTIVITY_BACKFILL = ['INSERT INTO "crm_ids" SELECT \'Activity\', "objectId", "createdBy" FROM "Activity" ON CONFLICT DO NOTHING'];
+
 /** Whether `userId` may create a `className` under `objectId`: not when it is (or was) someone
  * else's. (Asked before the save for a clear answer; the trigger above is what holds.) */
 async function mayReuseId(className, objectId, userId) {
@@ -228,5 +235,5 @@ async function mayReuseId(className, objectId, userId) {
 
 module.exports = {
   idOf, accessList, activityAcl, activitiesOn, afterDealChange, afterActivityChange, reshareLinked, reshareActivities,
-  shareAssignedDeals, mayReuseId, REGISTRY, REGISTRY_BACKFILL, ID_CLASSES, db, NOT_THERE,
+  shareAssignedDeals, mayReuseId, REGISTRY, REGISTRY_BACKFILL, ACTIVITY_BACKFILL, ID_CLASSES, db, NOT_THERE,
 };

@@ -43,3 +43,34 @@ test('found attacking it: a session alone changes neither the e-mail address nor
   assert.equal(same.status, 200, JSON.stringify(same.json));
   assert.equal((await call('POST', '/login', { body: { username: `${owner.username}x`, password: owner.password } })).status, 200);
 });
+
+// ---- an activity's id stays its creator's -----------------------------------------------------
+// Company, contact and deal ids stay their creator's after a delete (crm_ids); activities' did
+// not. Whoever had read an activity (a deal's assignee reads the activities on the deal's
+// contact) took its id once its owner deleted it, with the same values: the owner's Undo (a
+// create under the same id) was answered 137, and reading back showed the same values, so the
+// app took it as put back. The note was the other user's now: they rewrote it (before, they
+// could not write it) and kept reading it after the deal went back to its owner.
+test('found attacking it: the id of a deleted activity cannot be taken by someone who read it', async () => {
+  const owner = await signUp('noteowner');
+  const taker = await signUp('notetaker');
+  const P = (className, objectId) => ({ __type: 'Pointer', className, objectId });
+  const id = (p) => `${p}${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`.replace(/[^0-9A-Za-z]/g, '');
+  const contact = await call('POST', '/classes/Contact', { token: owner.token, body: { objectId: id('Con'), name: 'Key client' } });
+  assert.equal(contact.status, 201, JSON.stringify(contact.json));
+  const deal = await call('POST', '/classes/Deal', { token: owner.token, body: { objectId: id('Deal'), title: 'Shared', contact: P('Contact', contact.json.objectId), assignedTo: P('_User', taker.id) } });
+  assert.equal(deal.status, 201, JSON.stringify(deal.json));
+  const note = { objectId: id('Note'), type: 'note', subject: 'Call notes', description: 'our strategy', relatedTo: { className: 'Contact', objectId: contact.json.objectId } };
+  assert.equal((await call('POST', '/classes/Activity', { token: owner.token, body: note })).status, 201);
+  assert.equal((await call('GET', `/classes/Activity/${note.objectId}`, { token: taker.token })).status, 200, 'the assignee reads it');
+  assert.equal((await call('DELETE', `/classes/Activity/${note.objectId}`, { token: owner.token })).status, 200);
+
+  assertRefused(await call('POST', '/classes/Activity', { token: taker.token, body: note }), 137, 'another user takes the deleted id');
+  const batch = await call('POST', '/batch', { token: taker.token, body: { requests: [{ method: 'POST', path: '/parse/classes/Activity', body: note }] } });
+  assertBatchItemRefused(batch, 0, 137, 'in a batch');
+  // The owner's Undo puts it back, theirs.
+  const undo = await call('POST', '/classes/Activity', { token: owner.token, body: note });
+  assert.equal(undo.status, 201, JSON.stringify(undo.json));
+  assert.equal(undo.json.createdBy.objectId, owner.id);
+  assertRefused(await call('PUT', `/classes/Activity/${note.objectId}`, { token: taker.token, body: { description: 'rewritten' } }), 101, 'the assignee still cannot write it');
+});

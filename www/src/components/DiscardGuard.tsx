@@ -76,6 +76,12 @@ export function useDiscardGuard(dirty: boolean, close: () => void, what: string,
     return () => {
       window.removeEventListener('beforeunload', warn);
       guards.delete(guard);
+      // Gone (the record deleted, the form closed) or saved while a navigation waited for its
+      // question: nothing is left to ask about, so the navigation goes on (it stayed held, with
+      // no question on screen).
+      const held = leaving.current;
+      leaving.current = null;
+      if (held) held.leave();
     };
   }, [dirty]);
   // The question opens once the event that asked has been handled: opened during an Escape's
@@ -119,5 +125,9 @@ export function useDiscardGuard(dirty: boolean, close: () => void, what: string,
       </Group>
     </Modal>
   );
-  return { request, dialog };
+  /** The edits go with the record (deleted): the close or navigation that follows asks nothing. */
+  const drop = () => {
+    discarded.current = true;
+  };
+  return { request, dialog, drop };
 }

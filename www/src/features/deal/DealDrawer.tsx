@@ -252,7 +252,10 @@ function DealRecord({ deal, base, form, setForm, onSaved, onDeleted, closingRef 
           <Button variant="default" onClick={() => setConfirmDelete(false)}>Cancel</Button>
           <Button color="red" onClick={() => {
             setConfirmDelete(false);
-            deleteDeal(workspace, deal).then(onDeleted, (err) => setError(describeError(err)));
+            deleteDeal(workspace, deal).then(() => {
+              guard.drop();
+              onDeleted();
+            }, (err) => setError(describeError(err)));
           }}>Delete</Button>
         </Group>
       </Modal>

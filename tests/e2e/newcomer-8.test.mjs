@@ -5,20 +5,12 @@
 // up the letters keyboard; a toast's × was announced only as "button".
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { logInOnPage, openBoard, rest, signUp, useApp } from './server.mjs';
+import { logIn, openBoard, rest, signUp, useApp } from './server.mjs';
 
 const app = useApp(4200, { dev: true });
 
 /** A phone's browser context (touch, 3x), logged in as `user` on My day. */
-async function phoneLogIn(user, viewport = { width: 390, height: 844 }) {
-  const context = await app.browser.newContext({ viewport, deviceScaleFactor: 3, isMobile: true, hasTouch: true });
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(app.preview.url);
-  await logInOnPage(page, user);
-  return { context, page, errors };
-}
+const phoneLogIn = (user, viewport = { width: 390, height: 844 }) => logIn(app, user, viewport, { deviceScaleFactor: 3, isMobile: true, hasTouch: true });
 
 test('on a phone the header shows the sync status whole, offline with a change waiting too (360 and 390 px)', async () => {
   const me = await signUp('phonesync');

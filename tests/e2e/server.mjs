@@ -70,10 +70,11 @@ export function useApp(port, { dev = false } = {}) {
   return app;
 }
 
-/** Logs `user` in from a fresh browser context; resolves with it once My day (the first
- * screen) shows. `errors` collects uncaught page errors. */
-export async function logIn(app, user, viewport = { width: 1400, height: 900 }) {
-  const context = await app.browser.newContext({ viewport });
+/** Logs `user` in from a fresh browser context (`device`: more of its options, a phone's
+ * touch and scale); resolves with it once My day (the first screen) shows. `errors` collects
+ * uncaught page errors. */
+export async function logIn(app, user, viewport = { width: 1400, height: 900 }, device = {}) {
+  const context = await app.browser.newContext({ viewport, ...device });
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));

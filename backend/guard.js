@@ -448,7 +448,6 @@ function unreadAnswers({ perAddress = LIMITS.unreadAnswerBytesPerAddress, large 
       res.once('close', release);
       return true;
     },
-    waiting: (address) => held.get(addressGroup(address)) || 0,
   };
 }
 const answersUnread = unreadAnswers();
@@ -805,13 +804,14 @@ function strangeNodeId(document, variables) {
  * Each fragment is looked at once. */
 function fragmentProblem(document) {
   const fragments = new Map(document.definitions.filter((d) => d.kind === 'FragmentDefinition').map((d) => [d.name.value, d]));
-  const spreadsOf = (node) => {
+  // The fragments each definition spreads, read once.
+  const spreads = new Map(document.definitions.map((d) => {
     const names = new Set();
-    visitGraphQL(node, { FragmentSpread(spread) { names.add(spread.name.value); } });
-    return names;
-  };
-  for (const definition of document.definitions) {
-    for (const name of spreadsOf(definition)) {
+    visitGraphQL(d, { FragmentSpread(spread) { names.add(spread.name.value); } });
+    return [d, names];
+  }));
+  for (const names of spreads.values()) {
+    for (const name of names) {
       if (!fragments.has(name)) return `Unknown fragment "${name.slice(0, 40)}"`;
     }
   }
@@ -821,7 +821,7 @@ function fragmentProblem(document) {
     if (state.get(name) === 'open') return name;
     if (depth > fragments.size) return name;
     state.set(name, 'open');
-    for (const next of spreadsOf(fragments.get(name))) {
+    for (const next of spreads.get(fragments.get(name))) {
       const found = cycleFrom(next, depth + 1);
       if (found) return found;
     }
@@ -1990,12 +1990,12 @@ function guardedWssAdapter(appId, { trustProxy, userOf, budgets: sharedBudgets }
         // (addressGroup: an IPv6 /64 is one): behind a trusted proxy, each address of a /64 had
         // caps of its own.
         const address = addressGroup(addressOf(req));
-        const load = perAddress.get(address) || { connections: 0, subscriptions: 0, regexes: 0, sockets: new Set() };
-        if (load.connections >= LIMITS.connectionsPerAddress) {
+        // sockets: the address's open connections (their count is the cap's).
+        const load = perAddress.get(address) || { subscriptions: 0, regexes: 0, sockets: new Set() };
+        if (load.sockets.size >= LIMITS.connectionsPerAddress) {
           ws.close(1013, 'too many connections from this address');
           return;
         }
-        load.connections += 1;
         load.sockets.add(ws);
         perAddress.set(address, load);
         // subscriptions: requestId -> the text searches ($regex) it holds.
@@ -2037,12 +2037,11 @@ function guardedWssAdapter(appId, { trustProxy, userOf, budgets: sharedBudgets }
           return send(data, ...rest);
         };
         ws.on('close', () => {
-          load.connections -= 1;
           load.sockets.delete(ws);
           load.subscriptions -= state.subscriptions.size;
           for (const n of state.subscriptions.values()) load.regexes -= n;
           state.subscriptions.clear();
-          if (load.connections === 0) perAddress.delete(address);
+          if (load.sockets.size === 0) perAddress.delete(address);
         });
         const idle = setTimeout(() => ws.close(1008, 'no connect frame'), 10_000);
         ws.on('close', () => clearTimeout(idle));

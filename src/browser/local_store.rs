@@ -155,7 +155,7 @@ struct Stamped {
 
 impl Stamped {
     /// This tab's answers carried over the committed write, without waiting for a read.
-    fn carry(self, answers: &Answers) {
+    fn carry(&self, answers: &Answers) {
         answers.catch_up(&self.class, self.to, self.step.as_slice());
     }
 }
@@ -221,11 +221,10 @@ impl LocalStore {
     /// After a write transaction committed: this tab's answers carried over it, and the write
     /// told.
     fn committed(&self, stamped: Stamped) {
-        let class = stamped.class.clone();
         stamped.carry(&self.answers);
         let tell = self.on_commit.borrow().clone();
         if let Some(tell) = tell {
-            tell(&class);
+            tell(&stamped.class);
         }
     }
 

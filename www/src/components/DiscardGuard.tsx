@@ -14,16 +14,19 @@ const guards = new Set<Guard>();
  * pass it as the navigation's state and no form holds it. */
 export const LEAVING = { leaving: true };
 
+/** The first form on screen holding changes not saved yet. */
+const dirtyGuard = () => [...guards].find((g) => g.dirty());
+
 /** Whether a form on screen holds changes not saved yet. */
 export function hasUnsavedChanges(): boolean {
-  return [...guards].some((g) => g.dirty());
+  return dirtyGuard() !== undefined;
 }
 
 /** Leaving every form at once on purpose (a log-out): one with unsaved changes asks first, as a
  * navigation away from it does. Resolves true to go on (nothing unsaved, or discarded), false to
  * stay (Keep editing). A log-out dropped a contact's or company's edits without a word. */
 export function confirmLeaving(): Promise<boolean> {
-  const guard = [...guards].find((g) => g.dirty());
+  const guard = dirtyGuard();
   if (!guard) return Promise.resolve(true);
   return new Promise((resolve) => guard.ask(() => resolve(true), () => resolve(false)));
 }
@@ -37,10 +40,10 @@ export function useLeaveBlocker() {
   const blocker = useBlocker(({ currentLocation, nextLocation }) =>
     currentLocation.pathname !== nextLocation.pathname
     && !(nextLocation.state as typeof LEAVING | null)?.leaving
-    && [...guards].some((g) => g.dirty()));
+    && hasUnsavedChanges());
   useEffect(() => {
     if (blocker.state !== 'blocked') return;
-    const guard = [...guards].find((g) => g.dirty());
+    const guard = dirtyGuard();
     if (guard) guard.ask(() => blocker.proceed(), () => blocker.reset());
     else blocker.proceed();
   }, [blocker]);
@@ -130,4 +133,11 @@ export function useDiscardGuard(dirty: boolean, close: () => void, what: string,
     discarded.current = true;
   };
   return { request, dialog, drop };
+}
+
+/** useDiscardGuard for a page's form (a record's, the settings'): nothing around it to close,
+ * so only leaving the page (a link, the navigation, Back, a log-out, closing the tab) asks. */
+export function usePageDiscardGuard(dirty: boolean, what: string) {
+  const closingRef = useRef<(() => void) | null>(null);
+  return useDiscardGuard(dirty, () => undefined, what, closingRef);
 }

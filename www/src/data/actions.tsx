@@ -24,13 +24,15 @@ export function closingChanges(from: string | undefined, to: Stage, now = new Da
  * fields the move writes (by default closingChanges). */
 export async function moveDeal(w: Workspace, id: string, to: Stage, extra: DealChanges = closingChanges(w.pipeline.get(id)?.stage, to)): Promise<void> {
   if (w.pipeline.get(id)?.stage === to) return;
-  if (offline(w) || Object.keys(extra).length > 0) {
+  // moveAndSave writes the stage alone.
+  const more = Object.keys(extra).length > 0;
+  if (offline(w) || more) {
     const moveId = w.pipeline.moveDeal(id, to);
     try {
       await updateRecord(w, 'Deal', id, { ...extra, stage: to });
       w.pipeline.confirmMove(moveId);
       const held = w.pipeline.get(id);
-      if (held && Object.keys(extra).length > 0) w.pipeline.upsert(withChanges(held, extra));
+      if (held && more) w.pipeline.upsert(withChanges(held, extra));
     } catch (err) {
       w.pipeline.revertMove(moveId);
       throw err;

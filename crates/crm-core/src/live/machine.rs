@@ -299,9 +299,7 @@ impl LiveMachine {
             }
         }
         sub.settled = true;
-        if sub.confirmed {
-            self.check_seed(subscription);
-        }
+        self.check_seed(subscription);
     }
 
     /// The first comparison of a seeded subscription with the server, once it is both seeded
@@ -310,7 +308,7 @@ impl LiveMachine {
         let Some(sub) = self.subscriptions.get_mut(&id) else {
             return;
         };
-        if sub.seed_unchecked && sub.settled {
+        if sub.seed_unchecked && sub.settled && sub.confirmed {
             sub.seed_unchecked = false;
             self.start_round(id, false, self.last_heard);
         }

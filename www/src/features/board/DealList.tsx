@@ -83,7 +83,7 @@ export function DealList({ version, sort, onSort }: { version: number; sort: Sor
         onStage={(stage) => {
           // An open deal closed by the move gets today as its close date (closingChanges); one
           // closed already, or in that stage, keeps its own.
-          const change = (deal: Deal) => (deal.stage === stage ? { stage } : { ...closingChanges(deal.stage, stage), stage });
+          const change = (deal: Deal) => ({ ...closingChanges(deal.stage, stage), stage });
           return bulkUpdateDeals(workspace, chosen(), change, `moved to ${stageInfo(stage).label}`);
         }}
       />

@@ -1,5 +1,5 @@
 // One company at /companies/:id: details (edit), its contacts and deals, delete.
-import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { useBackState } from '../../lib/back';
 import { Alert, Anchor, Avatar, Badge, Button, Grid, Group, Paper, Stack, Text, Textarea, TextInput, Title } from '@mantine/core';
@@ -14,7 +14,7 @@ import { describeError } from '../../data/crm';
 import { useQuery } from '../../data/hooks';
 import { formatAmount, formatMoney, initials, refName } from '../../lib/format';
 import { MAX_CHARS } from '../../lib/limits';
-import { LEAVING, useDiscardGuard } from '../../components/DiscardGuard';
+import { LEAVING, usePageDiscardGuard } from '../../components/DiscardGuard';
 import { stageInfo } from '../../lib/stages';
 import { DeleteCompany } from './DeleteCompany';
 import { compareDeals } from '../board/filters';
@@ -71,8 +71,7 @@ export function CompanyPage() {
   const edited = !!company && Object.keys(changesOf(company)).length > 0;
   // Unsaved edits: leaving for another page (a link, the navigation, Back) or closing the tab asks
   // first; they were dropped without a word.
-  const closingRef = useRef<(() => void) | null>(null);
-  const guard = useDiscardGuard(edited, () => undefined, 'this company', closingRef);
+  const guard = usePageDiscardGuard(edited, 'this company');
 
   async function save(e: FormEvent) {
     e.preventDefault();

@@ -1,5 +1,5 @@
 // One contact at /contacts/:id: details (edit), their deals, their activities.
-import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { useBackState } from '../../lib/back';
 import { Alert, Anchor, Avatar, Badge, Button, Grid, Group, Paper, Select, Stack, Text, Textarea, TextInput, Title } from '@mantine/core';
@@ -17,7 +17,7 @@ import { describeError } from '../../data/crm';
 import { useQuery } from '../../data/hooks';
 import { formatAmount, initials, refName } from '../../lib/format';
 import { MAX_CHARS } from '../../lib/limits';
-import { LEAVING, useDiscardGuard } from '../../components/DiscardGuard';
+import { LEAVING, usePageDiscardGuard } from '../../components/DiscardGuard';
 import { compareDeals } from '../board/filters';
 import { stageInfo } from '../../lib/stages';
 import { NextStep } from '../activities/NextStep';
@@ -79,8 +79,7 @@ export function ContactPage() {
   const edited = !!contact && Object.keys(changesOf(contact)).length > 0;
   // Unsaved edits: leaving for another page (a link, the navigation, Back) or closing the tab asks
   // first; they were dropped without a word.
-  const closingRef = useRef<(() => void) | null>(null);
-  const guard = useDiscardGuard(edited, () => undefined, 'this contact', closingRef);
+  const guard = usePageDiscardGuard(edited, 'this contact');
 
   async function save(e: FormEvent) {
     e.preventDefault();

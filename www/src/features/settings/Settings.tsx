@@ -1,6 +1,6 @@
 // The user's settings: the display name colleagues see (the team's public profile; never the
 // e-mail address), and the forecast's currency and stage probabilities (private to the user).
-import { useRef, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { Link } from 'react-router';
 import { Alert, Anchor, Avatar, Badge, Button, Group, NumberInput, Paper, PasswordInput, Select, SimpleGrid, Stack, Text, TextInput, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
@@ -12,7 +12,7 @@ import { useMyTeam } from '../../data/team';
 import { initials } from '../../lib/format';
 import { MAX_CHARS, PASSWORD_PATTERN, PASSWORD_RULE } from '../../lib/limits';
 import { STAGES } from '../../lib/stages';
-import { useDiscardGuard } from '../../components/DiscardGuard';
+import { usePageDiscardGuard } from '../../components/DiscardGuard';
 
 /** A settings form's submit: `action` runs when `ready()`, busy meanwhile, its error in words. */
 function useSubmit() {
@@ -34,13 +34,9 @@ function useSubmit() {
   return { error, busy, submit };
 }
 
-/** A settings form with unsaved changes: leaving the page (a link, the navigation, Back, a
- * log-out, closing the tab) asks first, as a record's page does; they were dropped without a
- * word. Answers the question's dialog, to render with the form. */
-function useUnsaved(dirty: boolean, what: string) {
-  const closingRef = useRef<(() => void) | null>(null);
-  return useDiscardGuard(dirty, () => undefined, what, closingRef).dialog;
-}
+/** A settings form with unsaved changes: leaving the page asks first, as a record's page does
+ * (they were dropped without a word). Answers the question's dialog, to render with the form. */
+const useUnsaved = (dirty: boolean, what: string) => usePageDiscardGuard(dirty, what).dialog;
 
 export function Settings() {
   return (

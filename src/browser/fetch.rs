@@ -103,13 +103,14 @@ fn local_storage() -> Option<web_sys::Storage> {
 impl BrowserPlatform {
     async fn fetch(&self, request: &Request, session_token: Option<&str>) -> Result<(u16, String)> {
         let ep = &self.endpoint;
+        let wire = request.wire();
         let url = format!(
             "{}{}",
             ep.server_url.trim_end_matches('/'),
-            request.path_and_query()
+            wire.path_and_query
         );
         let init = web_sys::RequestInit::new();
-        init.set_method(request.method.as_str());
+        init.set_method(wire.method.as_str());
         let headers = web_sys::Headers::new().map_err(|e| CrmError::Network(js_message(&e)))?;
         let set = |k: &str, v: &str| {
             headers
@@ -127,9 +128,9 @@ impl BrowserPlatform {
         if let Some(context) = &request.context {
             set("X-Parse-Cloud-Context", context)?;
         }
-        if let Some(body) = &request.body {
+        if let Some(body) = &wire.body {
             set("Content-Type", "application/json")?;
-            init.set_body(&JsValue::from_str(&body.to_string()));
+            init.set_body(&JsValue::from_str(body));
         }
         init.set_headers(&headers);
         let controller =

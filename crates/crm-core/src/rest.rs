@@ -71,6 +71,33 @@ impl Request {
         self.method != Method::Get
     }
 
+    /// What goes on the wire. A read whose URL would be longer than [`LONG_URL`] travels as
+    /// Parse's long-query form, the one the Parse JS SDK sends every query in: a POST whose JSON
+    /// body holds the parameters and `"_method": "GET"`. Long URLs are refused before Parse sees
+    /// them (Node's parser, proxies), with no CORS headers, so the browser reports only a failed
+    /// fetch: a 20,000-character search failed as a network error.
+    pub fn wire(&self) -> Wire {
+        let path_and_query = self.path_and_query();
+        if self.method == Method::Get && path_and_query.len() > LONG_URL {
+            let mut body: Map<String, Value> = self
+                .params
+                .iter()
+                .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+                .collect();
+            body.insert("_method".into(), Value::String("GET".into()));
+            return Wire {
+                method: Method::Post,
+                path_and_query: self.path.clone(),
+                body: Some(Value::Object(body).to_string()),
+            };
+        }
+        Wire {
+            method: self.method,
+            path_and_query,
+            body: self.body.as_ref().map(Value::to_string),
+        }
+    }
+
     /// The path with its query string, percent-encoded.
     pub fn path_and_query(&self) -> String {
         if self.params.is_empty() {
@@ -83,6 +110,18 @@ impl Request {
             .collect();
         format!("{}?{}", self.path, query.join("&"))
     }
+}
+
+/// The longest URL path and query a read is sent with; longer ones go as a POST (see
+/// [`Request::wire`]). 2,000 is what every browser, proxy and server takes.
+pub const LONG_URL: usize = 2000;
+
+/// A [`Request`] as sent: method, path with query string, JSON body text.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Wire {
+    pub method: Method,
+    pub path_and_query: String,
+    pub body: Option<String>,
 }
 
 /// RFC 3986 unreserved characters stay, everything else is %XX (UTF-8).
@@ -541,6 +580,46 @@ mod tests {
             "/classes/Deal?where=%7B%22stage%22%3A%22won%22%7D&order=expectedCloseDate"
         );
         assert!(!r.is_write());
+    }
+
+    #[test]
+    fn a_long_read_travels_as_a_post_that_says_get() {
+        let short = find::<Deal>(&Query::new().equal_to("stage", "won")).unwrap();
+        let wire = short.wire();
+        assert_eq!((wire.method, wire.body), (Method::Get, None));
+        assert_eq!(wire.path_and_query, short.path_and_query());
+
+        let needle = "x".repeat(LONG_URL);
+        let q = Query::new()
+            .with(crate::query::Constraint::Contains {
+                field: "title".into(),
+                text: needle.clone(),
+                case_insensitive: true,
+            })
+            .descending("amount")
+            .limit(5);
+        let long = find::<Deal>(&q).unwrap();
+        let wire = long.wire();
+        assert_eq!(wire.method, Method::Post);
+        assert_eq!(wire.path_and_query, "/classes/Deal");
+        let body: Value = serde_json::from_str(&wire.body.unwrap()).unwrap();
+        let where_: Value = serde_json::from_str(body["where"].as_str().unwrap()).unwrap();
+        assert_eq!(
+            where_,
+            Value::Object(q.compile_where(Deal::SCHEMA).unwrap())
+        );
+        assert_eq!(
+            (&body["_method"], &body["order"], &body["limit"]),
+            (&json!("GET"), &json!("-amount"), &json!("5"))
+        );
+        // Writes keep their method and body whatever their size.
+        let mut fields = Map::new();
+        fields.insert("title".into(), json!(needle));
+        let write = update::<Deal>("abc", fields, "r".into()).unwrap().wire();
+        assert_eq!(
+            (write.method, write.path_and_query.as_str()),
+            (Method::Put, "/classes/Deal/abc")
+        );
     }
 
     #[test]

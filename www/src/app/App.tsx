@@ -231,14 +231,16 @@ function Shell({ user, workspace, onLogOut }: { user: User; workspace: Workspace
     document.title = screen ? `${screen} · ${PRODUCT}` : PRODUCT;
   }, [screen]);
   return (
-    <AppShell header={{ height: 56 }} navbar={{ width: NAV_WIDTH, breakpoint: 'sm', collapsed: { mobile: !opened } }} padding={0}>
+    // The navigation folds behind the menu button wherever the phone layout applies, sideways
+    // too: the shell's own breakpoint knows widths only.
+    <AppShell header={{ height: 56 }} navbar={{ width: NAV_WIDTH, breakpoint: phone ? '999em' : 'sm', collapsed: { mobile: !opened } }} padding={0}>
       <AppShell.Header>
         {/* Keyboard users skip the header and the navigation (ten stops) to the screen. */}
         <a className="skip-link" href="#main-content">Skip to content</a>
         {/* Narrower margins on a phone: the sync status ("Offline · 2 pending") is read whole at 360 px. */}
         <Group h="100%" px={{ base: 'sm', sm: 'md' }} justify="space-between" wrap="nowrap">
           <Group gap="xs" wrap="nowrap">
-            <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label="Menu" />
+            {phone && <Burger opened={opened} onClick={toggle} size="sm" aria-label="Menu" />}
             <Logo inHeader />
           </Group>
           <Group gap={phone ? 'xs' : 'sm'} wrap="nowrap">

@@ -112,3 +112,9 @@ export function refName(ref: unknown): string | undefined {
 
 /** Names and titles in the order people expect: case and accents aside, "Deal 2" before "Deal 10". */
 export const byText = new Intl.Collator(locale, { sensitivity: 'base', numeric: true }).compare;
+
+/** A phone number as a tel: link dials it: digits and the dialling marks only ("+1 (555) 010-2030"
+ * -> "tel:+15550102030"). */
+export function telHref(phone: string): string {
+  return `tel:${phone.replace(/[^\d+*#,;]/g, '')}`;
+}

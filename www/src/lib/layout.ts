@@ -1,9 +1,16 @@
-// The phone layout's breakpoint, the one styles.css switches at (@media (max-width: 48em)).
+// When the phone layout applies: the media query styles.css switches at too.
 import { useMediaQuery } from '@mantine/hooks';
 
-/** Whether the screen is phone-sized (48em, 768 px, or narrower). */
+/** Phone-sized: 48em (768 px) wide or narrower, or a touch screen under 30em (480 px) tall, a
+ * phone turned sideways (844 x 390 got the desktop layout: a side bar and every column of the
+ * board in 300 px of height). */
+export const PHONE_MEDIA = '(max-width: 48em), (max-height: 30em) and (pointer: coarse)';
+
+/** Whether the phone layout applies (PHONE_MEDIA). Known from the first render (the app is
+ * rendered in the browser only): read in an effect, a phone drew the desktop layout first, and
+ * the lists' add forms folded away in front of the user. */
 export function usePhone(): boolean {
-  return useMediaQuery('(max-width: 48em)', false) ?? false;
+  return useMediaQuery(PHONE_MEDIA, undefined, { getInitialValueInEffect: false });
 }
 
 /** The navigation's width on a desktop (the shell's side bar). */

@@ -338,11 +338,26 @@ impl LiveMachine {
     }
 
     fn subscribe_frame(&self, id: u32, sub: &Subscription) -> String {
-        let mut msg = json!({
+        self.with_session(json!({
             "op": "subscribe",
             "requestId": id,
             "query": { "className": sub.class, "where": sub.where_ },
-        });
+        }))
+    }
+
+    /// The heartbeat's subscription (`subscribe`) or its re-scope (`update`): it matches nothing.
+    fn heartbeat_frame(&self, op: &str) -> String {
+        self.with_session(json!({
+            "op": op,
+            "requestId": HEARTBEAT_ID,
+            "query": { "className": "_User", "where": { "objectId": "__heartbeat__" } },
+        }))
+    }
+
+    /// A subscription's frame carries the connection's session token, as Parse's own client
+    /// sends it: without it the server refuses the subscription (the heartbeat's was answered
+    /// with an error every time, which passed for an answer).
+    fn with_session(&self, mut msg: Value) -> String {
         if let Some(token) = &self.session_token {
             msg["sessionToken"] = Value::String(token.clone());
         }
@@ -400,11 +415,8 @@ impl LiveMachine {
             }
             Some(_) => {}
             None if now_ms - self.last_heard >= period => {
-                self.outbox.push(frame(json!({
-                    "op": "update",
-                    "requestId": HEARTBEAT_ID,
-                    "query": { "className": "_User", "where": { "objectId": "__heartbeat__" } },
-                })));
+                let beat = self.heartbeat_frame("update");
+                self.outbox.push(beat);
                 self.heartbeat_sent_at = Some(now_ms);
             }
             None => {}
@@ -507,11 +519,8 @@ impl LiveMachine {
         self.last_heard = now_ms;
         // The heartbeat's subscription: matches nothing, exists to be re-scoped.
         if self.heartbeat_ms > 0 {
-            self.outbox.push(frame(json!({
-                "op": "subscribe",
-                "requestId": HEARTBEAT_ID,
-                "query": { "className": "_User", "where": { "objectId": "__heartbeat__" } },
-            })));
+            let beat = self.heartbeat_frame("subscribe");
+            self.outbox.push(beat);
         }
         let frames: Vec<String> = self
             .subscriptions
@@ -1057,15 +1066,22 @@ mod tests {
     fn a_silent_connection_is_noticed_by_the_heartbeat() {
         let (mut m, _) = connected(1000);
         let frames = sent(&mut m);
-        assert!(
-            frames.iter().any(|f| f["requestId"] == HEARTBEAT_ID),
+        let beat = frames.iter().find(|f| f["requestId"] == HEARTBEAT_ID);
+        // With the connection's session token, as every subscription: the server refuses one
+        // without it, and a refusal is no proof that the line is alive.
+        assert_eq!(
+            beat.map(|f| (&f["op"], &f["sessionToken"])),
+            Some((&json!("subscribe"), &json!("r:tok"))),
             "heartbeat subscription"
         );
         m.tick(T0 + 500);
         assert!(sent(&mut m).is_empty(), "nothing due yet");
         m.tick(T0 + 1000);
         let ping = sent(&mut m);
-        assert_eq!(ping[0]["op"], "update");
+        assert_eq!(
+            (&ping[0]["op"], &ping[0]["sessionToken"]),
+            (&json!("update"), &json!("r:tok"))
+        );
         m.on_message(
             &json!({"op": "subscribed", "requestId": HEARTBEAT_ID}).to_string(),
             T0 + 1100,

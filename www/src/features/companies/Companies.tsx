@@ -2,10 +2,11 @@
 // says what points at the company and unlinks it.
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router';
-import { ActionIcon, Alert, Anchor, Button, Group, NativeSelect, Paper, Table, TextInput, Tooltip } from '@mantine/core';
+import { ActionIcon, Alert, Anchor, Button, Collapse, Group, NativeSelect, Paper, Table, TextInput, Tooltip } from '@mantine/core';
 import { IconPlus, IconTrash } from '@tabler/icons-react';
 import type { Company } from 'crm-wasm';
 import { PageHeader } from '../../components/PageHeader';
+import { useAddForm } from '../../components/AddForm';
 import { EmptyList } from '../../components/EmptyList';
 import { bulkDelete, onRestored } from '../../data/actions';
 import { createRecord } from '../../data/records';
@@ -50,6 +51,7 @@ export function Companies() {
   const [industry, setIndustry] = useState('');
   const [error, setError] = useState<string>();
   const [deleting, setDeleting] = useState<Company>();
+  const { toggle: addToggle, shown: addShown, first: addFirst, opened: addOpened, added, dialog: addDialog } = useAddForm('company', name !== '' || industry !== '');
 
   async function create(e: FormEvent) {
     e.preventDefault();
@@ -58,6 +60,7 @@ export function Companies() {
       await createRecord(workspace, 'Company', { name, industry: industry || undefined });
       setName('');
       setIndustry('');
+      added();
       all.reload();
     } catch (err) {
       setError(describeError(err));
@@ -66,15 +69,18 @@ export function Companies() {
 
   return (
     <div className="page">
-      <PageHeader title="Companies" subtitle={all.data ? plural(all.data.length, 'organisation', 'organisations') : undefined} />
+      <PageHeader title="Companies" subtitle={all.data ? plural(all.data.length, 'organisation', 'organisations') : undefined}>{addToggle}</PageHeader>
+      <Collapse expanded={addShown} onTransitionEnd={addOpened}>
       <Paper withBorder p="sm" mb="md" component="form" onSubmit={create} aria-label="New company">
         <Group align="flex-end" gap="sm">
-          <TextInput label="Name" aria-label="Company name" placeholder="Initech" maxLength={MAX_CHARS.name} value={name} onChange={(e) => setName(e.currentTarget.value)} className="grow" />
+          <TextInput ref={addFirst} label="Name" aria-label="Company name" placeholder="Initech" maxLength={MAX_CHARS.name} value={name} onChange={(e) => setName(e.currentTarget.value)} className="grow" />
           <TextInput label="Industry" aria-label="Industry" placeholder="Software" maxLength={MAX_CHARS.industry} value={industry} onChange={(e) => setIndustry(e.currentTarget.value)} className="grow" />
           <Button type="submit" leftSection={<IconPlus size={16} />}>Add company</Button>
         </Group>
         {error && <Alert color="red" variant="light" role="alert" mt="sm">{error}</Alert>}
       </Paper>
+      </Collapse>
+      {addDialog}
       <Group gap="sm" mb="sm">
         <SearchInput aria-label="Search companies" placeholder="Search name, industry, website" value={search} onChange={(q) => setParam('q', q)} className="grow-search" />
         <NativeSelect aria-label="Sort companies" value={sort} onChange={(e) => setParam('sort', e.currentTarget.value === 'name' ? '' : e.currentTarget.value)} data={[{ value: 'name', label: 'Name A–Z' }, { value: '-name', label: 'Name Z–A' }, { value: '-updatedAt', label: 'Recently updated' }]} />

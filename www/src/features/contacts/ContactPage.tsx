@@ -15,7 +15,7 @@ import { useAccess } from '../../data/access';
 import { SharedNotice } from '../../components/SharedNotice';
 import { describeError } from '../../data/crm';
 import { useQuery } from '../../data/hooks';
-import { formatAmount, initials, refName } from '../../lib/format';
+import { formatAmount, initials, refName, telHref } from '../../lib/format';
 import { MAX_CHARS } from '../../lib/limits';
 import { LEAVING, usePageDiscardGuard } from '../../components/DiscardGuard';
 import { compareDeals } from '../board/filters';
@@ -110,7 +110,7 @@ export function ContactPage() {
               <Text c="dimmed" size="sm">
                 {[
                   contact.email && <Anchor key="email" href={`mailto:${contact.email}`} inherit aria-label={`E-mail ${contact.email}`}>{contact.email}</Anchor>,
-                  contact.phone && <Anchor key="phone" href={`tel:${contact.phone.replace(/[^\d+*#,;]/g, '')}`} inherit aria-label={`Call ${contact.phone}`}>{contact.phone}</Anchor>,
+                  contact.phone && <Anchor key="phone" href={telHref(contact.phone)} inherit aria-label={`Call ${contact.phone}`}>{contact.phone}</Anchor>,
                   refName(contact.company),
                 ].filter(Boolean).flatMap((part, i) => (i ? [' · ', part] : [part]))}
               </Text>

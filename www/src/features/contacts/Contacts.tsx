@@ -3,10 +3,11 @@
 // live in the URL.
 import { useCallback, useEffect, useMemo, useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router';
-import { ActionIcon, Alert, Anchor, Button, Group, NativeSelect, Paper, Select, Table, TextInput, Tooltip } from '@mantine/core';
+import { ActionIcon, Alert, Anchor, Button, Collapse, Group, NativeSelect, Paper, Select, Table, TextInput, Tooltip } from '@mantine/core';
 import { IconPlus, IconTrash } from '@tabler/icons-react';
 import type { Contact } from 'crm-wasm';
 import { ConfirmDelete } from '../../components/ConfirmDelete';
+import { useAddForm } from '../../components/AddForm';
 import { PageHeader } from '../../components/PageHeader';
 import { EmptyList } from '../../components/EmptyList';
 import { bulkDelete, deleteContact, onRestored } from '../../data/actions';
@@ -59,6 +60,7 @@ export function Contacts() {
   const [companyId, setCompanyId] = useState('');
   const [error, setError] = useState<string>();
   const [deleting, setDeleting] = useState<Contact>();
+  const { toggle: addToggle, shown: addShown, first: addFirst, opened: addOpened, added, dialog: addDialog } = useAddForm('contact', name !== '' || email !== '' || companyId !== '');
 
   async function create(e: FormEvent) {
     e.preventDefault();
@@ -69,6 +71,7 @@ export function Contacts() {
       setName('');
       setEmail('');
       setCompanyId('');
+      added();
       all.reload();
     } catch (err) {
       setError(describeError(err));
@@ -77,16 +80,19 @@ export function Contacts() {
 
   return (
     <div className="page">
-      <PageHeader title="Contacts" subtitle={all.data ? plural(all.data.length, 'person', 'people') : undefined} />
+      <PageHeader title="Contacts" subtitle={all.data ? plural(all.data.length, 'person', 'people') : undefined}>{addToggle}</PageHeader>
+      <Collapse expanded={addShown} onTransitionEnd={addOpened}>
       <Paper withBorder p="sm" mb="md" component="form" onSubmit={create} aria-label="New contact">
         <Group align="flex-end" gap="sm">
-          <TextInput label="Name" aria-label="Contact name" placeholder="Ada Lovelace" maxLength={MAX_CHARS.name} value={name} onChange={(e) => setName(e.currentTarget.value)} className="grow" />
+          <TextInput ref={addFirst} label="Name" aria-label="Contact name" placeholder="Ada Lovelace" maxLength={MAX_CHARS.name} value={name} onChange={(e) => setName(e.currentTarget.value)} className="grow" />
           <TextInput label="E-mail" aria-label="Contact e-mail" inputMode="email" autoCapitalize="none" placeholder="ada@example.com" maxLength={MAX_CHARS.email} value={email} onChange={(e) => setEmail(e.currentTarget.value)} className="grow" />
           <Select label="Company" aria-label="Contact company" placeholder="No company" searchable clearable value={companyId || null} onChange={(v) => setCompanyId(v ?? '')} data={(companies.data ?? []).map((c) => ({ value: c.objectId!, label: c.name }))} nothingFoundMessage="No company by that name" clearButtonProps={{ 'aria-label': 'Clear company' }} className="grow" />
           <Button type="submit" leftSection={<IconPlus size={16} />}>Add contact</Button>
         </Group>
         {error && <Alert color="red" variant="light" role="alert" mt="sm">{error}</Alert>}
       </Paper>
+      </Collapse>
+      {addDialog}
       <Group gap="sm" mb="sm">
         <SearchInput aria-label="Search contacts" placeholder="Search name, e-mail, phone, company" value={search} onChange={(q) => setParam('q', q)} className="grow-search" />
         <NativeSelect aria-label="Sort contacts" value={sort} onChange={(e) => setParam('sort', e.currentTarget.value === 'name' ? '' : e.currentTarget.value)} data={[{ value: 'name', label: 'Name A–Z' }, { value: '-name', label: 'Name Z–A' }, { value: '-updatedAt', label: 'Recently updated' }]} />

@@ -15,6 +15,7 @@ import { ACTIVITY_LABELS } from '../../lib/activityTypes';
 import { dayToIso, formatDate, isoToDay } from '../../lib/format';
 import { MAX_CHARS } from '../../lib/limits';
 import { DayInput } from '../../components/DayInput';
+import { usePageDiscardGuard } from '../../components/DiscardGuard';
 import { localDay } from '../../lib/dates';
 
 const TYPES: { value: ActivityType; label: string; icon: typeof IconPhone }[] = [
@@ -35,6 +36,8 @@ export function Activities({ relatedTo }: { relatedTo: RelatedTo }) {
   const [already, setAlready] = useState(false);
   const [errors, setErrors] = useState<{ subject?: string; due?: string; save?: string }>({});
   const [editing, setEditing] = useState<string>();
+  // A subject typed and not logged yet asks before the deal or page is left, as an edit does.
+  const { dialog: leaving } = usePageDiscardGuard(subject.trim() !== '', 'the activity you were logging');
   // What is done was done by today: a call logged done on Jan 1, 2030 was taken. Said at the
   // field as soon as both are chosen.
   const doneLater = already && due !== null && due > localDay() ? 'A done activity cannot be in the future: pick today or an earlier day' : undefined;
@@ -80,6 +83,7 @@ export function Activities({ relatedTo }: { relatedTo: RelatedTo }) {
   return (
     <Stack gap="sm">
       <Title order={3} size="h5">Activities</Title>
+      {leaving}
       <form onSubmit={log} aria-label="Log activity" noValidate>
         <Stack gap="xs">
           <Group grow align="flex-start" gap="xs">

@@ -2,9 +2,9 @@
 // a warning when the deal changed elsewhere meanwhile, delete (confirmed, undoable), activities.
 import { useRef, useState, type FormEvent, type RefObject } from 'react';
 import { Link } from 'react-router';
-import { Alert, Anchor, Badge, Button, Divider, Drawer, Group, Modal, NativeSelect, Select, SimpleGrid, Stack, Text, Textarea, TextInput } from '@mantine/core';
+import { ActionIcon, Alert, Anchor, Badge, Button, Divider, Drawer, Group, Modal, NativeSelect, Select, SimpleGrid, Stack, Text, Textarea, TextInput } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { IconAlertTriangle, IconTrash } from '@tabler/icons-react';
+import { IconAlertTriangle, IconMail, IconPhone, IconTrash } from '@tabler/icons-react';
 import type { Changes, Deal, Stage } from 'crm-wasm';
 import { deleteDeal, updateDeal } from '../../data/actions';
 import { isOffline } from '../../data/records';
@@ -14,7 +14,7 @@ import { describeError } from '../../data/crm';
 import { usePipeline, useQuery } from '../../data/hooks';
 import { useOwnerOptions } from '../../data/team';
 import { localDay } from '../../lib/dates';
-import { dayToIso, formatDate, formatAmount, isoToDay, refName } from '../../lib/format';
+import { dayToIso, formatDate, formatAmount, isoToDay, refName, telHref } from '../../lib/format';
 import { MAX_CHARS } from '../../lib/limits';
 import { STAGE_OPTIONS, isOpen, stageInfo } from '../../lib/stages';
 import { NextStep } from '../activities/NextStep';
@@ -174,6 +174,7 @@ function DealRecord({ deal, base, form, setForm, onSaved, onDeleted, closingRef 
   const companyOptions = (companies.data ?? []).map((c) => ({ value: c.objectId!, label: c.name }));
   if (deal.company?.objectId && !companyOptions.some((o) => o.value === deal.company!.objectId)) companyOptions.push({ value: deal.company.objectId, label: companyName ?? 'Current company' });
   const contactOptions = (contacts.data ?? []).map((c) => ({ value: c.objectId!, label: c.name }));
+  const person = contacts.data?.find((c) => c.objectId === deal.contact?.objectId);
   // A colleague's contact (or one not loaded yet) is still named, not shown as "None".
   if (deal.contact?.objectId && !contactOptions.some((o) => o.value === deal.contact!.objectId)) contactOptions.push({ value: deal.contact.objectId, label: refName(deal.contact) ?? 'Current contact' });
   const ownerOptions = useOwnerOptions();
@@ -194,7 +195,14 @@ function DealRecord({ deal, base, form, setForm, onSaved, onDeleted, closingRef 
       <NextStep next={next?.('Deal', deal.objectId!)} closed={!isOpen(deal.stage)} size="sm" />
       <Group gap="md">
         {deal.company?.objectId && <Anchor component={Link} to={`/companies/${deal.company.objectId}`} size="sm" className="long-text">{companyName ?? 'Company'}</Anchor>}
-        {deal.contact?.objectId && <Anchor component={Link} to={`/contacts/${deal.contact.objectId}`} size="sm" className="long-text">{contactOptions.find((c) => c.value === deal.contact!.objectId)?.label ?? 'Contact'}</Anchor>}
+        {deal.contact?.objectId && (
+          <Group gap={6} wrap="nowrap">
+            <Anchor component={Link} to={`/contacts/${deal.contact.objectId}`} size="sm" className="long-text">{contactOptions.find((c) => c.value === deal.contact!.objectId)?.label ?? 'Contact'}</Anchor>
+            {/* Call or write from the deal, as a rep on the road does. */}
+            {person?.phone && <ActionIcon component="a" href={telHref(person.phone)} variant="light" size="sm" aria-label={`Call ${person.name} (${person.phone})`} title={person.phone}><IconPhone size={14} /></ActionIcon>}
+            {person?.email && <ActionIcon component="a" href={`mailto:${person.email}`} variant="light" size="sm" aria-label={`E-mail ${person.name} (${person.email})`} title={person.email}><IconMail size={14} /></ActionIcon>}
+          </Group>
+        )}
       </Group>
       {elsewhere.length > 0 && (
         <Alert color="yellow" variant="light" icon={<IconAlertTriangle size={18} />} title="This deal changed elsewhere" data-testid="changed-elsewhere">

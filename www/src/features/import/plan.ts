@@ -213,6 +213,11 @@ export function planRows(kind: ImportKind, rows: Record<string, string>[], mappi
     // Every problem of the row is told at once: told only the first, a user fixed it to be told the next.
     const problems: string[] = [];
     const refused = () => ({ line, error: problems.join('; ') });
+    // More values than the header has columns (papaparse keeps them in __parsed_extra): a value
+    // with a comma and no quotes, so every value after it is in the wrong column ("ACME, INC."
+    // was imported as the company "ACME" with the website "INC.").
+    const extra = (row as { __parsed_extra?: unknown[] }).__parsed_extra;
+    if (extra && extra.length > 0) problems.push(`the line has ${extra.length === 1 ? 'one value' : `${extra.length} values`} more than the header has columns (a value with a comma needs "quotes"), so its values are in the wrong columns`);
     const required = FIELDS[kind].find((f) => f.required)!;
     if (!get(required.key)) problems.push(`the ${required.label.toLowerCase()} is empty`);
     for (const f of FIELDS[kind]) {

@@ -36,7 +36,7 @@ export function DeleteCompany({ company, onClose, onDeleted }: { company: Compan
     <ConfirmDelete opened title={`Delete ${company.name}?`} onCancel={onClose} onConfirm={confirm} busy={busy || !links}>
       {!links && !error && <Loader size="xs" />}
       {links && (links.contacts.length + links.deals.length === 0 ? (
-        <Text size="sm" data-testid="company-links">Nothing points at {company.name}.</Text>
+        <Text size="sm" data-testid="company-links">Nothing points at {company.name}{/[.!?]$/.test(company.name) ? '' : '.'}</Text>
       ) : (
         <Text size="sm" data-testid="company-links">
           {plural(links.contacts.length, 'contact', 'contacts')} and {plural(links.deals.length, 'deal', 'deals')} belong to {company.name}. They are kept, without a company (Undo puts the links back).

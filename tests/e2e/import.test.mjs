@@ -99,10 +99,10 @@ test('import deals through a cut connection: the retry creates each row once', a
   const problems = await page.getByTestId('import-problems').textContent();
   assert.match(problems, /Line 4: the amount “12k” is not a number/);
   assert.match(problems, /Line 5: the stage “Closing” is not one of Lead, Qualified, Proposal, Negotiation, Won, Lost/);
-  assert.match(problems, /Line 6: the date “2027-02-30” is not a date in the form YYYY-MM-DD/);
+  assert.match(problems, /Line 6: the date “2027-02-30” is not a day the import can read \(2026-12-20, 20\/12\/2026 or Dec 20 2026\)/);
   // A negative amount is an error of the check, not of the save; and a row's every problem is told.
   assert.match(problems, /Line 8: the amount “-300” is negative/);
-  assert.match(problems, /Line 9: the amount “-5” is negative; the stage “Closing” is not one of [^;]*; the date “2027-02-30” is not a date/);
+  assert.match(problems, /Line 9: the amount “-5” is negative; the stage “Closing” is not one of [^;]*; the date “2027-02-30” is not a day/);
 
   // The first /batch reaches the server, its answer is lost, and every retry is cut.
   let forwarded = 0;
@@ -135,6 +135,37 @@ test('import deals through a cut connection: the retry creates each row once', a
 async function all(className, token) {
   return (await rest('GET', `/classes/${className}?limit=1000`, undefined, token)).results;
 }
+
+test("import deals exported from another CRM or a spreadsheet: its dates, stage names and amounts are read as the app's own fields read them", async () => {
+  const me = await signUp('importmessy');
+  // Every row of this file was refused: only 2026-12-20 was a date, "Closed Won" no stage, and
+  // "€3.400,00" no amount.
+  const csv = [
+    'Deal Name,Amount,Deal Stage,Close Date',
+    'Messy one,"€3.400,00",Closed Won,15/12/2026',
+    'Messy two,$1200.5,Proposal/Price Quote,12/20/2026',
+    'Messy three,"3 400,5",Negotiation/Review,Dec 20 2026',
+    'Messy four,900,Closed Lost,20 Dec 2026',
+    'Messy five,100,Prospecting,31/02/2026',
+  ].join('\n');
+  const { context, page } = await logInToBoard(app, me);
+  await page.getByRole('link', { name: 'Import' }).click();
+  await chooseFile(page, 'Deals', 'hubspot.csv', csv);
+  await page.getByRole('button', { name: 'Check rows' }).click();
+  await summary(page).filter({ hasText: '4 to import' }).waitFor({ timeout: 15_000 });
+  // A day that does not exist is still refused, never read as another.
+  assert.match(await page.getByTestId('import-problems').textContent(), /Line 6: the date “31\/02\/2026” is not a day/);
+  await page.getByRole('button', { name: 'Import 4 rows' }).click();
+  await page.getByTestId('import-outcome').filter({ hasText: 'Created 4. Already there: 0. Failed: 0.' }).waitFor({ timeout: 30_000 });
+  const deals = (await rest('GET', '/classes/Deal?order=title', undefined, me.token)).results;
+  assert.deepEqual(deals.map((d) => [d.title, d.amount, d.stage, d.expectedCloseDate.iso.slice(0, 10)]), [
+    ['Messy four', 900, 'lost', '2026-12-20'],
+    ['Messy one', 3400, 'won', '2026-12-15'],
+    ['Messy three', 3400.5, 'negotiation', '2026-12-20'],
+    ['Messy two', 1200.5, 'proposal', '2026-12-20'],
+  ]);
+  await context.close();
+});
 
 test('import contacts naming companies the server lacks: each created once and linked; the same file again creates nothing', async () => {
   const me = await signUp('importco');

@@ -5,8 +5,8 @@
 // run.ts do those.
 import type { Company, Contact, Deal, Stage } from 'crm-wasm';
 import { MAX_AMOUNT, MAX_CHARS } from '../../lib/limits';
-import { FIRST_YEAR, LAST_YEAR } from '../../lib/dates';
-import { formatNumber } from '../../lib/format';
+import { FIRST_YEAR, LAST_YEAR, dateParser } from '../../lib/dates';
+import { formatNumber, locale } from '../../lib/format';
 import { STAGES } from '../../lib/stages';
 
 export type ImportKind = 'Company' | 'Contact' | 'Deal';
@@ -37,8 +37,8 @@ export const FIELDS: Record<ImportKind, FieldSpec[]> = {
   Deal: [
     { key: 'title', label: 'Title', required: true, aliases: ['title', 'name', 'deal', 'deal name', 'subject'] },
     { key: 'amount', label: 'Amount', aliases: ['amount', 'value', 'price', 'deal value', 'total'] },
-    { key: 'stage', label: 'Stage', aliases: ['stage', 'status', 'pipeline stage'] },
-    { key: 'expectedCloseDate', label: 'Expected close (YYYY-MM-DD)', aliases: ['expected close', 'expected close date', 'expectedclosedate', 'close date', 'closing date'] },
+    { key: 'stage', label: 'Stage', aliases: ['stage', 'status', 'pipeline stage', 'deal stage'] },
+    { key: 'expectedCloseDate', label: 'Expected close', aliases: ['expected close', 'expected close date', 'expectedclosedate', 'close date', 'closing date'] },
     { key: 'company', label: 'Company (name)', aliases: ['company', 'company name', 'organisation', 'organization', 'account'] },
     { key: 'contact', label: 'Contact (e-mail or name)', aliases: ['contact', 'contact email', 'contact name', 'person'] },
     { key: 'notes', label: 'Notes', aliases: ['notes', 'note', 'comments', 'description'] },
@@ -136,7 +136,6 @@ export interface ImportPlan {
 }
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 /** "https://www.Acme.com/about" -> "acme.com" (empty if it is no web address). */
 export function websiteKey(website: string): string {
@@ -145,25 +144,40 @@ export function websiteKey(website: string): string {
 }
 
 function parseAmount(text: string): number | undefined {
-  // "12,500.50", "12 500", "$1,200", "€ 99" — but never "12k" or "1.2.3"
-  const t = text.replace(/[\s$€£¥]/g, '').replace(/,(?=\d{3}(\D|$))/g, '');
+  // "12,500.50", "12 500", "$1,200", "€ 99", and the European "€3.400,00" / "3 400,5" — but
+  // never "12k" or "1.2.3"
+  let t = text.replace(/[\s\u00a0\u202f$€£¥]/g, '');
+  if (/^-?\d{1,3}(\.\d{3})+(,\d{1,2})?$/.test(t) || /^-?\d+,\d{1,2}$/.test(t)) t = t.replace(/\./g, '').replace(',', '.');
+  else t = t.replace(/,(?=\d{3}(\D|$))/g, '');
   if (!/^-?\d+(\.\d+)?$/.test(t)) return undefined;
   const n = Number(t);
   // To the cent, as the amount field takes it.
   return Number.isFinite(n) ? Math.round(n * 100) / 100 : undefined;
 }
 
+/** Other CRMs' stage names (Salesforce's, HubSpot's, Pipedrive's), letters only: a file
+ * exported from one says "Closed Won" or "Proposal/Price Quote", and every row was refused. */
+const STAGE_SYNONYMS: Record<string, Stage> = {
+  closedwon: 'won', win: 'won', wins: 'won',
+  closedlost: 'lost', loss: 'lost',
+  new: 'lead', prospect: 'lead', prospecting: 'lead', leadin: 'lead', contactmade: 'lead', appointmentscheduled: 'lead',
+  qualify: 'qualified', qualification: 'qualified', qualifiedtobuy: 'qualified', needsanalysis: 'qualified',
+  proposalpricequote: 'proposal', proposalmade: 'proposal', proposalsent: 'proposal', quote: 'proposal', presentationscheduled: 'proposal',
+  negotiating: 'negotiation', negotiations: 'negotiation', negotiationreview: 'negotiation', negotiationsstarted: 'negotiation', contractsent: 'negotiation',
+};
+
 function parseStage(text: string): Stage | undefined {
   const t = fold(text);
-  return STAGES.find((s) => s.id === t || fold(s.label) === t)?.id;
+  const letters = t.replace(/[^a-z]/g, '');
+  return STAGES.find((s) => s.id === t || fold(s.label) === t || s.id === letters)?.id ?? STAGE_SYNONYMS[letters];
 }
 
+/** A day as the app's date fields read it ("2026-12-20", "20/12/2026", "Dec 20 2026"; day and
+ * month in the browser's order when both could be either), as the stored midnight UTC. */
+const readDay = dateParser(locale);
 function parseDay(text: string): string | undefined {
-  const m = DAY.exec(text.trim());
-  if (!m) return undefined;
-  const iso = `${m[1]}-${m[2]}-${m[3]}T00:00:00.000Z`;
-  const d = new Date(iso);
-  return !Number.isNaN(d.getTime()) && d.toISOString() === iso ? iso : undefined;
+  const day = readDay(text);
+  return day ? `${day}T00:00:00.000Z` : undefined;
 }
 
 /** The most characters each imported text field holds (the server refuses more on save). */
@@ -282,7 +296,7 @@ export function planRows(kind: ImportKind, rows: Record<string, string>[], mappi
     let expectedCloseDate: string | undefined;
     if (get('expectedCloseDate')) {
       expectedCloseDate = parseDay(get('expectedCloseDate'));
-      if (!expectedCloseDate) problems.push(`the date ${quote(get('expectedCloseDate'))} is not a date in the form YYYY-MM-DD`);
+      if (!expectedCloseDate) problems.push(`the date ${quote(get('expectedCloseDate'))} is not a day the import can read (2026-12-20, 20/12/2026 or Dec 20 2026) between ${FIRST_YEAR} and ${LAST_YEAR}`);
       else if (+expectedCloseDate.slice(0, 4) < FIRST_YEAR || +expectedCloseDate.slice(0, 4) > LAST_YEAR) problems.push(`the date ${quote(get('expectedCloseDate'))} is not between ${FIRST_YEAR} and ${LAST_YEAR}`);
     }
     let contact: Deal['contact'];

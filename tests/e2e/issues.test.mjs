@@ -51,11 +51,18 @@ test('a deal saves only the edited fields, and warns when it changed elsewhere',
   const dialog = page.getByRole('dialog', { name: title });
   await dialog.getByLabel('Notes').waitFor();
 
-  // Another window changes the amount while the drawer is open: the drawer says so.
+  // Another window changes the amount while nothing is edited here: the drawer shows the new
+  // amount, with nothing to warn about.
+  await rest('PUT', `/classes/Deal/${deal.objectId}`, { amount: 1500 }, me.token);
+  const amount = dialog.getByLabel('Amount');
+  for (let i = 0; i < 100 && (await amount.inputValue()) !== '$1,500'; i++) await page.waitForTimeout(100);
+  assert.equal(await dialog.getByLabel('Amount').inputValue(), '$1,500');
+  assert.equal(await dialog.getByTestId('changed-elsewhere').count(), 0);
+  // With the notes edited here, a change elsewhere is told.
+  await dialog.getByLabel('Notes').fill('second');
   await rest('PUT', `/classes/Deal/${deal.objectId}`, { amount: 2000 }, me.token);
   await dialog.getByTestId('changed-elsewhere').filter({ hasText: 'amount' }).waitFor({ timeout: 10_000 });
-  // Editing only the notes and saving leaves the other change alone.
-  await dialog.getByLabel('Notes').fill('second');
+  // Saving only the notes leaves the other change alone.
   await dialog.getByRole('button', { name: 'Save' }).click();
   const saved = await serverDeal(deal.objectId, me.token, (d) => d.notes === 'second');
   assert.equal(saved.notes, 'second');
@@ -63,9 +70,9 @@ test('a deal saves only the edited fields, and warns when it changed elsewhere',
   await dialog.getByTestId('changed-elsewhere').waitFor({ state: 'detached' });
 
   // Both change the amount: saving asks before overwriting; "Keep theirs" sends nothing.
+  await dialog.getByLabel('Amount').fill('5000');
   await rest('PUT', `/classes/Deal/${deal.objectId}`, { amount: 3000 }, me.token);
   await dialog.getByTestId('changed-elsewhere').waitFor({ timeout: 10_000 });
-  await dialog.getByLabel('Amount').fill('5000');
   await dialog.getByRole('button', { name: 'Save' }).click();
   const ask = page.getByRole('dialog', { name: 'Overwrite the other change?' });
   await ask.waitFor();

@@ -94,6 +94,15 @@ export function DealDrawer({ dealId, onClose }: { dealId: string; onClose: () =>
   // What the form started from: a change made elsewhere since then is told, not overwritten.
   const [base, setBase] = useState(() => toForm(live));
   const [form, setForm] = useState(base);
+  // Nothing edited here: a change made elsewhere simply shows (the notice is for edits it could
+  // clash with). A tab with nothing unsaved kept showing its old notes under the notice.
+  if (live) {
+    const latest = toForm(live);
+    if (differing(form, base).length === 0 && differing(latest, base).length > 0) {
+      setBase(latest);
+      setForm(latest);
+    }
+  }
   // The record decides whether the drawer may close (unsaved edits ask first).
   const closingRef = useRef<(() => void) | null>(null);
   return (

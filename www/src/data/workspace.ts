@@ -117,6 +117,8 @@ export class Workspace {
       this.live.subscribe(this.client.deals(), (event) => {
         if (event.kind === 'enter' || (event.kind === 'create' && event.object.createdBy?.objectId !== this.userId)) {
           void this.dealArrived(event.object.objectId!);
+        } else if ((event.kind === 'create' || event.kind === 'update') && event.object.company?.objectId) {
+          this.nameCompanyOf(event.object.objectId!);
         }
       });
       // Activities, contacts and companies changed elsewhere (another tab or device, a colleague
@@ -154,6 +156,33 @@ export class Workspace {
   /** A deal handed to this user by someone else: a live event has no company name in it, and the
    * screens' activities were read before the deal's were shared. Both are read again, the
    * activities after a second: the server shares them just after the event goes out. */
+  /** Deals whose company the pipeline knows by pointer only after an event (a deal made in
+   * another tab or imported, naming a company no other deal here includes): read again with
+   * their company, together, once for a burst. Their cards showed no company, and the board's
+   * search by company missed them, until a reload. */
+  private unnamed = new Set<string>();
+  private unnamedTimer: ReturnType<typeof setTimeout> | undefined;
+  private nameCompanyOf(dealId: string) {
+    this.unnamed.add(dealId);
+    clearTimeout(this.unnamedTimer);
+    this.unnamedTimer = setTimeout(() => void this.readUnnamed(), 300);
+  }
+  private readUnnamed = async () => {
+    // The pipeline has applied the events by now, filling names other deals include.
+    const ids = [...this.unnamed].filter((id) => {
+      const company = this.pipeline.get(id)?.company;
+      return company?.objectId !== undefined && refName(company) === undefined;
+    }).slice(0, 1000);
+    this.unnamed.clear();
+    if (ids.length === 0 || this.closed) return;
+    const deals = await this.client.deals().containedIn('objectId', ids).include('company').limit(ids.length).find().catch(() => []);
+    for (const deal of deals) {
+      // Never over a newer version an event brought meanwhile.
+      const held = this.pipeline.get(deal.objectId!);
+      if (!this.closed && held && (deal.updatedAt ?? '') >= (held.updatedAt ?? '')) this.pipeline.upsert(deal);
+    }
+  };
+
   private dealArrived = async (dealId: string) => {
     setTimeout(() => { if (!this.closed) activitiesChanged(); }, 1000);
     const read = () => this.client.getDeal(dealId, ['company']).catch(() => undefined);

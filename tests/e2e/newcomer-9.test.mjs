@@ -31,3 +31,17 @@ test('a deal made elsewhere shows its company on its card, a company new here to
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('a won or lost card says when it closed, an open one when it closes', async () => {
+  const me = await signUp('closedsay');
+  const tag = Date.now().toString(36);
+  const day = { __type: 'Date', iso: '2026-11-20T00:00:00.000Z' };
+  const later = { __type: 'Date', iso: '2099-01-15T00:00:00.000Z' };
+  await rest('POST', '/classes/Deal', { title: `Won ${tag}`, stage: 'won', expectedCloseDate: day }, me.token);
+  await rest('POST', '/classes/Deal', { title: `Open ${tag}`, stage: 'lead', expectedCloseDate: later }, me.token);
+  const { context, page, errors } = await logInToBoard(app, me);
+  await card(page, `Won ${tag}`).getByText('Closed Nov 20, 2026').waitFor();
+  await card(page, `Open ${tag}`).getByText('Closes Jan 15, 2099').waitFor();
+  assert.deepEqual(errors, []);
+  await context.close();
+});

@@ -420,57 +420,16 @@ impl Pipeline {
                 keep_included(&mut deal.company, old.company.take());
                 keep_included(&mut deal.contact, old.contact.take());
                 keep_included(&mut deal.assigned_to, old.assigned_to.take());
-                self.include_from_peers(&mut deal);
                 self.write_row(r, deal);
                 self.attach(r);
             }
             None => {
-                self.include_from_peers(&mut deal);
                 let r = self.push_row(deal);
                 self.attach(r);
             }
         }
         self.version += 1;
         Ok(())
-    }
-
-    /// Fills the deal's bare pointers from another deal that holds the same object included.
-    /// Events and writes carry bare pointers: a deal new here (made in another tab, imported)
-    /// showed no company on its card, and a search by its company's name missed it, until a
-    /// reload. A company or contact no deal here includes stays a pointer.
-    fn include_from_peers(&self, deal: &mut Deal) {
-        fn fill<T: Clone>(
-            target: &mut Option<Ref<T>>,
-            ids: &Interner,
-            column: &[u32],
-            deals: &[Deal],
-            of: impl Fn(&Deal) -> &Option<Ref<T>>,
-        ) {
-            let Some(Ref::Pointer(p)) = target.as_ref() else {
-                return;
-            };
-            let Some(&id) = ids.ids.get(&p.object_id) else {
-                return;
-            };
-            let peer =
-                column
-                    .iter()
-                    .zip(deals)
-                    .filter(|(&c, _)| c == id)
-                    .find_map(|(_, d)| match of(d) {
-                        Some(Ref::Object(o)) => Some(o.clone()),
-                        _ => None,
-                    });
-            if let Some(o) = peer {
-                *target = Some(Ref::Object(o));
-            }
-        }
-        let (ids, deals) = (&self.interner, &self.deals[..]);
-        fill(&mut deal.company, ids, &self.company, deals, |d| &d.company);
-        fill(&mut deal.contact, ids, &self.contact, deals, |d| &d.contact);
-        fill(&mut deal.assigned_to, ids, &self.assignee, deals, |d| {
-            &d.assigned_to
-        });
     }
 
     /// Removes one deal; true if it was there.

@@ -495,44 +495,6 @@ fn an_upsert_with_bare_pointers_keeps_the_included_objects_it_still_points_at() 
 }
 
 #[test]
-fn a_deal_new_here_with_bare_pointers_takes_the_objects_another_deal_includes() {
-    use crate::models::Company;
-    let acme = Some(Ref::Object(Box::new(Company {
-        object_id: Some("co1".into()),
-        name: "Acme Rockets".into(),
-        ..Default::default()
-    })));
-    let mut p = loaded(vec![Deal {
-        company: acme.clone(),
-        ..deal("a", "lead", Some(10.0))
-    }]);
-    // Made in another tab: the event names the company by pointer only.
-    p.upsert(Deal {
-        company: Some(Ref::to("co1")),
-        ..deal("b", "qualified", Some(5.0))
-    })
-    .unwrap();
-    assert_eq!(p.deal("b").unwrap().company, acme);
-    // Searching by the company's name finds it.
-    p.set_filter(
-        Filter {
-            text: Some("rockets".into()),
-            ..Default::default()
-        },
-        NOW,
-    )
-    .unwrap();
-    assert_eq!(shown(&mut p), ["a", "b"]);
-    // A company no deal here includes stays a pointer.
-    p.upsert(Deal {
-        company: Some(Ref::to("co9")),
-        ..deal("c", "lead", None)
-    })
-    .unwrap();
-    assert_eq!(p.deal("c").unwrap().company, Some(Ref::to("co9")));
-}
-
-#[test]
 fn loading_checks_everything_first_and_accepts_both_shapes() {
     let mut p = loaded(vec![deal("keep", "lead", Some(1.0))]);
     for bad in [

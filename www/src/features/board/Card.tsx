@@ -90,7 +90,7 @@ function CardBody({ deal, me, menu, nameOf, next }: { deal: Deal; me?: string; m
       )}
       {deal.expectedCloseDate && (
         <Text size="xs" c={overdue ? 'red.8' : 'dimmed'} fw={overdue ? 600 : undefined} mt={4} className="card-date" data-overdue={overdue || undefined}>
-          <IconCalendar size={12} aria-hidden style={{ verticalAlign: -1 }} /> {overdue ? 'Overdue · ' : 'Closes '}{formatDate(deal.expectedCloseDate)}
+          <IconCalendar size={12} aria-hidden style={{ verticalAlign: -1 }} /> {overdue ? 'Overdue · ' : isOpen(deal.stage) ? 'Closes ' : 'Closed '}{formatDate(deal.expectedCloseDate)}
         </Text>
       )}
       <NextStep next={next} closed={!isOpen(deal.stage)} className="card-next" />

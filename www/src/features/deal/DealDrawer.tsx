@@ -198,7 +198,7 @@ function DealRecord({ deal, base, form, setForm, onSaved, onDeleted, closingRef 
       <Group gap="xs">
         <Badge color={stageInfo(deal.stage).color} variant="light">{stageInfo(deal.stage).label}</Badge>
         <Text size="sm" fw={600}>{formatAmount(deal.amount)}</Text>
-        {deal.expectedCloseDate && <Text size="sm" c="dimmed">Closes {formatDate(deal.expectedCloseDate)}</Text>}
+        {deal.expectedCloseDate && <Text size="sm" c="dimmed">{isOpen(deal.stage) ? 'Closes' : 'Closed'} {formatDate(deal.expectedCloseDate)}</Text>}
         {deal.stage === 'lost' && deal.lostReason && <Text size="sm" c="dimmed" data-testid="lost-reason" className="long-text">Lost: {deal.lostReason}</Text>}
       </Group>
       <NextStep next={next?.('Deal', deal.objectId!)} closed={!isOpen(deal.stage)} size="sm" />

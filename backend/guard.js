@@ -1413,6 +1413,16 @@ function takeDatabasePeak() {
   return peak;
 }
 
+/** Counts `n` sub-queries against the request being served (a batch's sub-requests and a GraphQL
+ * document's fields are one request): false once it has run more than LIMITS.subqueriesPerRequest.
+ * Work outside a client's request is not counted. */
+function spendSubqueries(n) {
+  const served = servedClient.getStore();
+  if (!served || !served.spent || n === 0) return true;
+  served.spent.subqueries += n;
+  return served.spent.subqueries <= LIMITS.subqueriesPerRequest;
+}
+
 // The client whose request the current code serves (set by fairShare for everything Parse does
 // for the request, through every await), for databaseShare.
 const servedClient = new AsyncLocalStorage();
@@ -1559,7 +1569,8 @@ function fairShare({ inFlight = LIMITS.inFlightPerClient, queued = LIMITS.queued
         }
         state = 'running';
         client.running += weight;
-        servedClient.run({ key, address, admitted: false }, next);
+        // spent: what the request's queries have cost so far, shared by all of them (spendSubqueries).
+        servedClient.run({ key, address, admitted: false, spent: { subqueries: 0 } }, next);
       },
     };
     res.once('close', () => {
@@ -2098,4 +2109,4 @@ function answerClientErrors(server) {
   });
 }
 
-module.exports = { liveEventBudgets, tooMuchUnread, accountLimiter, loginLockout, installLoginLockout, checkCurrentPassword, installTransactionRefusals, longerThan, unreadAnswers, includedPaths, addressGroup, answerClientErrors, databaseShare, takeDatabasePeak, fairShare, restGuard, graphQLGuard, guardedWssAdapter, checkFrame, checkWhere, Refusal, CODE };
+module.exports = { spendSubqueries, liveEventBudgets, tooMuchUnread, accountLimiter, loginLockout, installLoginLockout, checkCurrentPassword, installTransactionRefusals, longerThan, unreadAnswers, includedPaths, addressGroup, answerClientErrors, databaseShare, takeDatabasePeak, fairShare, restGuard, graphQLGuard, guardedWssAdapter, checkFrame, checkWhere, Refusal, CODE };

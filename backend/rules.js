@@ -116,6 +116,21 @@ const LIMITS = {
   graphQLDepth: 12,
   // The text one $regex (contains, startsWith) searches for.
   regexChars: 1000,
+  // Text searches ($regex) in one where, sub-queries included, and the characters they search
+  // for in all: PostgreSQL keeps 32 compiled patterns per connection, so 33 or more were compiled
+  // again for every row, and 250 of 990 characters in any case took 5 s of PostgreSQL's CPU on
+  // an empty table; eight such requests at once made another user's read of 10 deals take 2-5 s.
+  regexesPerQuery: 8,
+  regexCharsPerQuery: 1000,
+  // Sub-queries ($inQuery, $notInQuery, $select, $dontSelect) in one where: each answers up to
+  // Parse's subqueryLimit (1,000) values, all put in the outer query. 99 of them made a query
+  // of 99,000 values (9 s, a second of the event loop; past 100,000 a bare 500), and eight such
+  // requests at once held the server at 1 GB and made another user's reads take 1-8 s for 80 s.
+  subqueriesPerQuery: 4,
+  // The same in one request in all (a batch's queries, a GraphQL document's): a batch of 100
+  // counts of 4 sub-queries each read 400,000 rows into the server (26 s, 650 MB, another
+  // user's reads 0.7-3.8 s).
+  subqueriesPerRequest: 8,
   // Dates a CRM needs; outside this range is a typo or an attack on date encoding.
   minYear: 1900,
   maxYear: 2200,
@@ -481,6 +496,10 @@ function whereProblem(className, where, depth = 0) {
     if (listed > LIMITS.whereValues) return `a query may list at most ${LIMITS.whereValues} values in all ($in, $nin, $all); this one lists ${listed}`;
     const conditions = conditionsIn(where);
     if (conditions > LIMITS.whereConditions) return `a query may hold at most ${LIMITS.whereConditions} conditions in all; this one holds ${conditions}`;
+    const { regexes, regexChars, subqueries } = costlyOperators(where);
+    if (regexes > LIMITS.regexesPerQuery) return `a query may search text ($regex: contains, startsWith) at most ${LIMITS.regexesPerQuery} times; this one does ${regexes} times`;
+    if (regexChars > LIMITS.regexCharsPerQuery) return `a query's text searches ($regex) may look for at most ${LIMITS.regexCharsPerQuery} characters in all; this one's look for ${regexChars}`;
+    if (subqueries > LIMITS.subqueriesPerQuery) return `a query may hold at most ${LIMITS.subqueriesPerQuery} sub-queries ($inQuery, $notInQuery, $select, $dontSelect, matchesQuery); this one holds ${subqueries}`;
   }
   const rules = fieldsOf(className);
   for (const [key, value] of Object.entries(where)) {
@@ -586,6 +605,38 @@ function conditionsIn(where, depth = 0) {
   return n;
 }
 
+const SUBQUERY_OPERATORS = new Set(['$inQuery', '$notInQuery', '$select', '$dontSelect']);
+/** The $regex (how many, and their characters) and sub-queries anywhere in `where`, through
+ * every $or/$and/$nor and every sub-query's own where. */
+function costlyOperators(where, found = { regexes: 0, regexChars: 0, subqueries: 0 }, depth = 0) {
+  if (!where || typeof where !== 'object' || depth > 40) return found;
+  for (const [key, value] of Object.entries(where)) {
+    if (key === '$regex') {
+      found.regexes += 1;
+      found.regexChars += typeof value === 'string' ? value.length : 0;
+      continue;
+    }
+    if (SUBQUERY_OPERATORS.has(key)) found.subqueries += 1;
+    if (value && typeof value === 'object') costlyOperators(value, found, depth + 1);
+  }
+  return found;
+}
+
+/** The sub-queries of `where` itself, through every $or/$and/$nor but not inside a sub-query
+ * (Parse runs each sub-query as a query of its own, with its own beforeFind). */
+function ownSubqueries(where, depth = 0) {
+  if (!where || typeof where !== 'object' || Array.isArray(where) || depth > 40) return 0;
+  let n = 0;
+  for (const [key, value] of Object.entries(where)) {
+    if ((key === '$or' || key === '$and' || key === '$nor') && Array.isArray(value)) {
+      for (const clause of value) n += ownSubqueries(clause, depth + 1);
+    } else if (value && typeof value === 'object' && !Array.isArray(value)) {
+      for (const op of Object.keys(value)) if (SUBQUERY_OPERATORS.has(op)) n += 1;
+    }
+  }
+  return n;
+}
+
 /** Values listed in `where`'s $in, $nin and $all arrays, through every $or/$and/$nor. */
 function valuesListed(where, depth = 0) {
   if (!where || typeof where !== 'object' || depth > 40) return 0;
@@ -676,4 +727,5 @@ module.exports = {
   checkAgainstSchema,
   regexProblem,
   whereProblem,
+  ownSubqueries,
 };

@@ -23,7 +23,7 @@ const rules = require('../rules');
 const { rewriteActivityQuery, syncRelatedColumns } = require('./related-to');
 const sharing = require('./sharing');
 const quota = require('./quota');
-const { checkCurrentPassword } = require('../guard');
+const { checkCurrentPassword, spendSubqueries } = require('../guard');
 
 const { ACTIVITY_TYPES, RELATED_CLASSES, OBJECT_ID } = rules;
 
@@ -419,6 +419,11 @@ for (const className of [...CRM_CLASSES, 'Profile', 'Settings', '_User']) {
       // The same operator and type rules as guard.js applies to REST, here for GraphQL too.
       const problem = rules.whereProblem(className, where);
       if (problem) throw new Parse.Error(Parse.Error.INVALID_QUERY, problem);
+      // Each sub-query reads up to 1,000 rows into the server: bounded per request too, as a
+      // batch or a GraphQL document runs many queries.
+      if (!spendSubqueries(rules.ownSubqueries(where))) {
+        throw new Parse.Error(Parse.Error.INVALID_QUERY, `a request may hold at most ${rules.LIMITS.subqueriesPerRequest} sub-queries in all ($inQuery, $notInQuery, $select, $dontSelect, matchesQuery), over a batch's queries or a GraphQL document's`);
+      }
     }
     if (className === 'Activity') rewriteActivityQuery(request);
   });

@@ -2109,29 +2109,4 @@ function answerClientErrors(server) {
   });
 }
 
-/** At most LIMITS.httpConnectionsPerAddress open connections per client address (addressGroup),
- * counted as they are accepted: past it a connection is answered 503 and closed. Each holds a
- * file descriptor for as long as it is open (a half-sent request up to headersTimeout, then
- * again), and the process has a fixed number of them. Behind a trusted proxy every connection is
- * the proxy's, which bounds its clients' itself: nothing is counted then. */
-function capConnections(server, { trustProxy, perAddress = LIMITS.httpConnectionsPerAddress } = {}) {
-  if (trustProxy) return;
-  const open = new Map();
-  const body = JSON.stringify({ code: REQUEST_LIMIT_EXCEEDED, error: `too many connections from this address (at most ${perAddress}): close some and try again` });
-  server.on('connection', (socket) => {
-    const address = addressGroup(socket.remoteAddress);
-    const count = (open.get(address) || 0) + 1;
-    if (count > perAddress) {
-      socket.end(`HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
-      socket.setTimeout(2000, () => socket.destroy());
-      return;
-    }
-    open.set(address, count);
-    socket.once('close', () => {
-      const left = (open.get(address) || 1) - 1;
-      if (left > 0) open.set(address, left); else open.delete(address);
-    });
-  });
-}
-
-module.exports = { capConnections, spendSubqueries, liveEventBudgets, tooMuchUnread, accountLimiter, loginLockout, installLoginLockout, checkCurrentPassword, installTransactionRefusals, longerThan, unreadAnswers, includedPaths, addressGroup, answerClientErrors, databaseShare, takeDatabasePeak, fairShare, restGuard, graphQLGuard, guardedWssAdapter, checkFrame, checkWhere, Refusal, CODE };
+module.exports = { spendSubqueries, liveEventBudgets, tooMuchUnread, accountLimiter, loginLockout, installLoginLockout, checkCurrentPassword, installTransactionRefusals, longerThan, unreadAnswers, includedPaths, addressGroup, answerClientErrors, databaseShare, takeDatabasePeak, fairShare, restGuard, graphQLGuard, guardedWssAdapter, checkFrame, checkWhere, Refusal, CODE };

@@ -46,10 +46,6 @@ const LIMITS = {
   liveRegexesPerAddress: 200,
   // Open Live Query connections from one address (the load test opens 50 from loopback).
   connectionsPerAddress: 200,
-  // Open TCP connections from one address in all (HTTP keep-alive, half-sent requests, Live Query
-  // sockets), where no trusted proxy stands in front: 20,000 idle ones from one address, without
-  // an account, used up the process's file descriptors and no one else could connect.
-  httpConnectionsPerAddress: 1000,
   frameBytes: 64 * 1024,
   // Event frames waiting to be read by one Live Query client before its socket is closed.
   liveBufferedBytes: 8 * 1024 * 1024,

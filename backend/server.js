@@ -11,7 +11,7 @@ const { allDefinitions, renameIndexes, CRM_CLASSES } = require('./schema');
 const { outboxAdapter, productMails, limitPerRecipient } = require('./mail-adapter');
 const { BoundedLoggerAdapter } = require('./logger');
 const { CrmPostgresAdapter, NoFilesAdapter, AMOUNT_RANGE } = require('./database-adapter');
-const { restGuard, graphQLGuard, guardedWssAdapter, answerClientErrors, capConnections, accountLimiter, loginLockout, installLoginLockout, installTransactionRefusals, databaseShare, fairShare, liveEventBudgets } = require('./guard');
+const { restGuard, graphQLGuard, guardedWssAdapter, answerClientErrors, accountLimiter, loginLockout, installLoginLockout, installTransactionRefusals, databaseShare, fairShare, liveEventBudgets } = require('./guard');
 const { LIMITS, PASSWORD_PATTERN, PASSWORD_RULE, MAILS_PER_RECIPIENT, displayNameKey } = require('./rules');
 
 const env = (name, fallback) => process.env[name] || fallback;
@@ -173,7 +173,6 @@ async function main() {
 
   const server = http.createServer(app);
   answerClientErrors(server);
-  capConnections(server, { trustProxy });
   await new Promise((resolve) => server.listen(port, host, resolve));
   if (liveQueryHere) {
     const liveQuery = await ParseServer.createLiveQueryServer(server, {

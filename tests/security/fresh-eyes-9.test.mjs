@@ -2,8 +2,7 @@
 // its fix.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
-import { SERVER, assertRefused, call, gql, signUp, sleep, useVictim } from './harness.mjs';
+import { assertRefused, call, gql, signUp, useVictim } from './harness.mjs';
 
 const victim = useVictim();
 const attacker = {};
@@ -77,37 +76,4 @@ test('found attacking it: sub-queries are bounded per query and per request (bat
   // The budget is the request's: the next request has its own.
   assert.equal((await find('Deal', { $or: Array.from({ length: 4 }, (_, i) => select(i)) })).status, 200);
   assert.ok(victim.id);
-});
-
-// ---- connections per address ----------------------------------------------------------------------
-// Nothing bounded the TCP connections one address held open: 20,000 half-sent requests
-// ("GET … HTTP/1.1" and no blank line, re-sent as each one timed out after 60 s), without an
-// account, took every file descriptor the process had (20,000), and another client's request
-// failed outright until they closed. Past 1,000 from one address, a connection is answered 503
-// (155) and closed. (Behind a trusted proxy the proxy bounds them: nothing is counted there.)
-test('found attacking it: one address holds at most 1,000 open connections; past them, 503 and closed', { timeout: 60_000 }, async () => {
-  const { hostname, port } = new URL(SERVER);
-  const sockets = [];
-  let refused = 0;
-  let body = '';
-  for (let i = 0; i < 1100; i++) {
-    const socket = net.connect(Number(port), hostname);
-    socket.on('error', () => {});
-    socket.on('data', (d) => {
-      const text = String(d);
-      if (/^HTTP\/1\.1 503 /.test(text)) { refused += 1; body = text; }
-    });
-    socket.on('connect', () => socket.write('GET /parse/health HTTP/1.1\r\nHost: x\r\n'));
-    sockets.push(socket);
-  }
-  for (let i = 0; i < 100 && refused < 100; i++) await sleep(100);
-  try {
-    assert.ok(refused >= 100, `connections past 1,000 are refused: ${refused} of 1,100`);
-    assert.match(body, /"code":155/);
-  } finally {
-    for (const socket of sockets) socket.destroy();
-  }
-  await sleep(500);
-  // Once they are closed, the address is served again.
-  assert.equal((await fetch(`${SERVER}/health`)).status, 200);
 });

@@ -47,6 +47,8 @@ test('dev server (StrictMode): log in, use the board and every screen, log out a
   for (const [link, label] of [['Pipeline', 'Search deals'], ['Contacts', 'Search contacts']]) {
     await page.getByRole('link', { name: link }).click();
     const box = page.getByRole('textbox', { name: label });
+    // The screen is shown first: the slowed CPU is for the keys, not for loading the screen's code.
+    await box.waitFor();
     await cdp.send('Emulation.setCPUThrottlingRate', { rate: 20 });
     await box.pressSequentially('renewal quarter', { delay: 5 });
     await cdp.send('Emulation.setCPUThrottlingRate', { rate: 1 });

@@ -32,16 +32,21 @@ test('a deal made elsewhere shows its company on its card, a company new here to
   await context.close();
 });
 
-test('a won or lost card says when it closed, an open one when it closes', async () => {
+test('a won or lost card says when it closed, an open one when it closes; an amount with cents shows both digits', async () => {
   const me = await signUp('closedsay');
   const tag = Date.now().toString(36);
   const day = { __type: 'Date', iso: '2026-11-20T00:00:00.000Z' };
   const later = { __type: 'Date', iso: '2099-01-15T00:00:00.000Z' };
   await rest('POST', '/classes/Deal', { title: `Won ${tag}`, stage: 'won', expectedCloseDate: day }, me.token);
-  await rest('POST', '/classes/Deal', { title: `Open ${tag}`, stage: 'lead', expectedCloseDate: later }, me.token);
+  await rest('POST', '/classes/Deal', { title: `Open ${tag}`, stage: 'lead', amount: 1200.5, expectedCloseDate: later }, me.token);
   const { context, page, errors } = await logInToBoard(app, me);
   await card(page, `Won ${tag}`).getByText('Closed Nov 20, 2026').waitFor();
   await card(page, `Open ${tag}`).getByText('Closes Jan 15, 2099').waitFor();
+  // Its amount with cents shows both digits in the drawer's field ("$1,200.5" read as a typo).
+  await card(page, `Open ${tag}`).getByRole('link', { name: `Open ${tag}`, exact: true }).click();
+  const drawer = page.getByRole('dialog', { name: `Open ${tag}` });
+  await drawer.getByText('Closes Jan 15, 2099').waitFor();
+  assert.equal(await drawer.getByLabel('Amount').inputValue(), '$1,200.50');
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -51,6 +51,8 @@ export function AmountInput({ value, onChange, ...props }: Omit<NumberInputProps
       allowedDecimalSeparators={['.']}
       // Amounts are in cents at most (1234.567 was kept, and shown as $1,234.57).
       decimalScale={2}
+      // An amount with cents shows both digits: "$1,200.5" read as a typo.
+      fixedDecimalScale={!Number.isInteger(Number(value))}
       min={0}
       // A minus showed "-$500" and then saved $0 without a word: amounts are never negative.
       allowNegative={false}

@@ -1,4 +1,5 @@
 // When the phone layout applies: the media query styles.css switches at too.
+import { useState } from 'react';
 import { useMediaQuery } from '@mantine/hooks';
 
 /** Phone-sized: 48em (768 px) wide or narrower, or a touch screen under 30em (480 px) tall, a
@@ -8,9 +9,11 @@ export const PHONE_MEDIA = '(max-width: 48em), (max-height: 30em) and (pointer: 
 
 /** Whether the phone layout applies (PHONE_MEDIA). Known from the first render (the app is
  * rendered in the browser only): read in an effect, a phone drew the desktop layout first, and
- * the lists' add forms folded away in front of the user. */
+ * the lists' add forms folded away in front of the user. Read once per component, not on every
+ * render: matchMedia makes the browser bring its styles up to date. */
 export function usePhone(): boolean {
-  return useMediaQuery(PHONE_MEDIA, undefined, { getInitialValueInEffect: false });
+  const [initial] = useState(() => window.matchMedia(PHONE_MEDIA).matches);
+  return useMediaQuery(PHONE_MEDIA, initial);
 }
 
 /** The navigation's width on a desktop (the shell's side bar). */

@@ -1,10 +1,10 @@
 import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { useDroppable } from '@dnd-kit/core';
-import { useVirtualizer } from '@tanstack/react-virtual';
 import { Badge, Group, Text } from '@mantine/core';
 import type { ColumnSummary, Pipeline, Stage } from 'crm-wasm';
 import { formatMoney, plural } from '../../lib/format';
 import { stageInfo } from '../../lib/stages';
+import { useFrameVirtualizer } from '../../lib/virtual';
 import { Card, type NextOf } from './Card';
 import { boardPage } from './filters';
 
@@ -25,8 +25,7 @@ export function Column({ column, pipeline, version, me, onMove, dragging, nameOf
 }) {
   const { setNodeRef, isOver } = useDroppable({ id: column.stage });
   const scroller = useRef<HTMLDivElement>(null);
-  // eslint-disable-next-line react-hooks/incompatible-library -- the virtualizer is read fresh each render
-  const virtualizer = useVirtualizer({
+  const virtualizer = useFrameVirtualizer<HTMLDivElement, HTMLDivElement>({
     count: column.count,
     getScrollElement: () => scroller.current,
     estimateSize: () => 112,
@@ -35,10 +34,6 @@ export function Column({ column, pipeline, version, me, onMove, dragging, nameOf
     gap: 8,
     // Room below the last card: scrolled to (a new deal sorts last), it sat half under the toast.
     paddingEnd: 72,
-    // The cards are measured again in a layout effect (below): a size change above the fold there
-    // made the virtualiser render with flushSync inside it, and React logged "flushSync was
-    // called from inside a lifecycle method" on every move into Won or Lost (and its Undo).
-    useFlushSync: false,
   });
   // A change of the pipeline (a card moved in or out, edited, filtered) puts other deals at the
   // indexes measured before, in the same card elements (keyed by deal): the virtualiser keeps the

@@ -3,7 +3,6 @@
 // (its header; the order is kept in the URL); the count, total and forecast of every deal the
 // filters leave. Only the rows in view are drawn (hundreds of rows took seconds in dev mode).
 import { useMemo, useRef, type ReactNode } from 'react';
-import { useVirtualizer } from '@tanstack/react-virtual';
 import { Link, useLocation } from 'react-router';
 import { Anchor, Badge, Group, Paper, Table, Text, UnstyledButton } from '@mantine/core';
 import { IconArrowDown, IconArrowUp, IconSelector } from '@tabler/icons-react';
@@ -14,6 +13,7 @@ import { useSession } from '../../data/context';
 import { useMyTeam } from '../../data/team';
 import { formatDate, formatAmount, formatMoney, isOverdue, plural, refName } from '../../lib/format';
 import { isOpen, stageInfo } from '../../lib/stages';
+import { useFrameVirtualizer } from '../../lib/virtual';
 import { NextStep } from '../activities/NextStep';
 import { boardPage, compareDeals } from './filters';
 import { BulkBar, SelectAll, SelectRow } from '../bulk/BulkBar';
@@ -56,8 +56,7 @@ export function DealList({ version, sort, onSort }: { version: number; sort: Sor
     <SortHeader label={label} sortKey={key} firstDescending={firstDescending} sort={sort} onSort={onSort} {...props} />
   );
   const scroller = useRef<HTMLDivElement>(null);
-  // eslint-disable-next-line react-hooks/incompatible-library -- the virtualizer is read fresh each render
-  const virtualizer = useVirtualizer({
+  const virtualizer = useFrameVirtualizer<HTMLDivElement, Element>({
     count: deals.length,
     getScrollElement: () => scroller.current,
     estimateSize: () => 45,

@@ -1,5 +1,5 @@
 // A search box whose text is kept in the URL (a reload, Back and a shared link keep it).
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { CloseButton, TextInput, type TextInputProps } from '@mantine/core';
 import { IconSearch } from '@tabler/icons-react';
 
@@ -7,7 +7,14 @@ import { IconSearch } from '@tabler/icons-react';
  * Bound to the URL's text directly, the field showed the address as it was a render ago, which
  * lags behind the keys when the page is slow to redraw: letters typed in between were lost
  * ("renewal" became "rnewal"). A `value` that is not one of its own changes coming back (Back,
- * a cleared filter) replaces the text. */
+ * a cleared filter) replaces the text.
+ *
+ * Handed on once the keys pause (`SETTLE_MS`), not on every key: each change filters and redraws
+ * the whole list or board, which on a slow phone took longer than a key (20x CPU slow-down in
+ * dev mode: 2 s a letter). Clearing is handed on at once. */
+/** How long the keys must pause before the search is applied: short enough to feel immediate. */
+const SETTLE_MS = 150;
+
 export function SearchInput({ value, onChange, ...props }: Omit<TextInputProps, 'value' | 'onChange'> & {
   value: string;
   onChange: (value: string) => void;
@@ -26,15 +33,22 @@ export function SearchInput({ value, onChange, ...props }: Omit<TextInputProps, 
       setText(value);
     }
   }
-  const change = (next: string) => {
+  const pending = useRef<ReturnType<typeof setTimeout>>(undefined);
+  useEffect(() => () => clearTimeout(pending.current), []);
+  const change = (next: string, settled = false) => {
     setText(next);
-    setSent((s) => [...s, next]);
-    onChange(next);
+    clearTimeout(pending.current);
+    const handOn = () => {
+      setSent((s) => [...s, next]);
+      onChange(next);
+    };
+    if (settled) handOn();
+    else pending.current = setTimeout(handOn, SETTLE_MS);
   };
   return (
     <TextInput
       leftSection={<IconSearch size={16} />}
-      rightSection={text ? <CloseButton size="sm" aria-label="Clear search" onClick={() => change('')} /> : null}
+      rightSection={text ? <CloseButton size="sm" aria-label="Clear search" onClick={() => change('', true)} /> : null}
       {...props}
       value={text}
       onChange={(e) => change(e.currentTarget.value)}

@@ -35,7 +35,9 @@ export function Contacts() {
   const [params, setParams] = useSearchParams();
   const search = params.get('q') ?? '';
   const sort = (params.get('sort') ?? 'name') as Sort;
-  const setParam = (k: string, v: string) => setParams((p) => { const n = new URLSearchParams(p); if (v) n.set(k, v); else n.delete(k); return n; }, { replace: true });
+  // From the address bar as it is now: the search hands its text on a moment after the keys, from
+  // a handler of an earlier render (whose copy of the parameters may be out of date).
+  const setParam = (k: string, v: string) => setParams(() => { const n = new URLSearchParams(window.location.search); if (v) n.set(k, v); else n.delete(k); return n; }, { replace: true });
   const all = useQuery(() => client.contacts().include('company').ascending('name'), 'contacts', true);
   const companies = useQuery(() => client.companies().ascending('name'), 'companies', true);
   // A contact's company by name: included when read from the server; offline the local store

@@ -4,6 +4,7 @@
 // README (tests/artifacts/daily-*.png).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { artifacts, card, column, logInToBoard, rest, serverDeal, signUp, useApp } from './server.mjs';
 
@@ -57,6 +58,14 @@ test('deals list: sorted by a column header (kept in the URL), with the count, t
   assert.equal(await sorted('Stage'), null);
   assert.match(page.url(), /[?&]sort=-amount\b/);
   await page.screenshot({ path: path.join(artifacts, 'daily-list-sorted-desktop.png') });
+  // The export writes its rows in the order the list shows (it wrote them stage by stage).
+  const exported = async () => {
+    const [d] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
+    const lines = (await readFile(await d.path(), 'utf8')).replace(/^\ufeff/, '').split('\r\n');
+    assert.match(lines[0], /^Title,/);
+    return lines.slice(1).map((l) => l.split(',')[0]);
+  };
+  assert.deepEqual(await exported(), ['Sort Bravo', 'Sort Charlie', 'Sort Delta', 'sort alpha', 'Sort Echo'], 'exported largest first');
   await sortBy('Amount');
   await shows(['sort alpha', 'Sort Delta', 'Sort Charlie', 'Sort Bravo', 'Sort Echo'], 'amount, smallest first');
   assert.equal(await sorted('Amount'), 'ascending');
@@ -190,6 +199,20 @@ test('deals list: select rows, change their stage, assign them, delete them; eac
   await page.getByRole('button', { name: 'Change stage' }).click();
   await page.getByRole('menuitem', { name: 'Won' }).click();
   await notice(page, 'The deal was moved to Won already.').waitFor();
+  // Moved to Lost together, they are asked one reason, as a single move to Lost asks; it is
+  // saved on each of them.
+  await table.getByRole('checkbox', { name: 'Select Bulk A' }).check();
+  await table.getByRole('checkbox', { name: 'Select Bulk B' }).check();
+  await page.getByRole('button', { name: 'Change stage' }).click();
+  await page.getByRole('menuitem', { name: 'Lost' }).click();
+  await notice(page, '2 deals moved to Lost.').waitFor();
+  const why = page.getByRole('dialog', { name: 'Why were they lost?' });
+  await why.getByText('2 deals moved to Lost').waitFor();
+  await why.getByLabel('Lost reason').fill('Budget frozen for the year');
+  await why.getByRole('button', { name: 'Save reason' }).click();
+  await why.waitFor({ state: 'detached' });
+  for (const d of [a, b]) assert.equal((await serverDeal(d.objectId, me.token, (x) => !!x.lostReason)).lostReason, 'Budget frozen for the year');
+  assert.equal((await get('Deal', c.objectId, me.token)).lostReason, undefined, 'an unselected deal keeps none');
   assert.deepEqual(errors, []);
   await context.close();
 

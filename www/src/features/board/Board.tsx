@@ -1,7 +1,7 @@
 // The pipeline board: one column per stage, each scrolling on its own with a sticky header and
 // virtualised cards; drag with the mouse, or "Move to…" from a card's menu (keyboard, touch).
 // On a phone one stage shows at a time. The board is at /pipeline; /deals/:id opens a deal over it.
-import { useCallback, useMemo, useState } from 'react';
+import { useCallback, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { useLocation, useParams, useSearchParams } from 'react-router';
 import { DndContext, DragOverlay, MouseSensor, useSensor, useSensors, type Announcements, type DragEndEvent, type DragStartEvent } from '@dnd-kit/core';
 import { Alert, Badge, Button, Chip, Group, NativeSelect, SegmentedControl, Select } from '@mantine/core';
@@ -25,7 +25,7 @@ import { LostReasonModal } from '../deal/LostReason';
 import { CardView, DRAG_DISTANCE } from './Card';
 import { Column } from './Column';
 import { DealList } from './DealList';
-import { sortChoices, useApplyFilters, useApplySort, useBoardFilters, useDealSort } from './filters';
+import { dealsAsShown, sortChoices, useApplyFilters, useApplySort, useBoardFilters, useDealSort } from './filters';
 import { NewDealModal } from './NewDealModal';
 import { DEAL_COLUMNS, dealsWithContactNames } from '../import/columns';
 import { ExportCsv } from '../import/ExportCsv';
@@ -59,8 +59,19 @@ export function Board() {
   const [phoneStage, setPhoneStage] = useState<Stage>('lead');
   // On a phone the filters fold behind one button, so the board starts near the top (they took
   // 300 px); the note under the toolbar still says which are on.
-  const [filtersOpen, { toggle: toggleFilters }] = useDisclosure(false);
+  const [filtersOpen, { toggle: toggleFilters, close: closeFilters }] = useDisclosure(false);
   const showFilters = !phone || filtersOpen;
+  const filtersButton = useRef<HTMLButtonElement>(null);
+  // Escape folds the open filters away again, as it closes a menu, unless it was closing one of
+  // their own lists (a Select's options) or a picker (in a portal, outside the toolbar).
+  const foldFiltersOnEscape = (e: KeyboardEvent<HTMLDivElement>) => {
+    if (!phone || !filtersOpen || e.key !== 'Escape' || e.defaultPrevented) return;
+    const target = e.target as HTMLElement;
+    const expanded = target.closest('[aria-expanded="true"]');
+    if (!e.currentTarget.contains(target) || (expanded && expanded !== filtersButton.current)) return;
+    closeFilters();
+    filtersButton.current?.focus();
+  };
   const [creating, setCreating] = useState(false);
   // The deal made last here: its column scrolls to it (Column's reveal).
   const [made, setMade] = useState<string>();
@@ -114,7 +125,7 @@ export function Board() {
   return (
     <div className="board-page" data-version={version}>
       <h1 className="sr-only">Pipeline</h1>
-      <Group className="toolbar" gap="sm" px="md" py="sm" wrap="wrap">
+      <Group className="toolbar" gap="sm" px="md" py="sm" wrap="wrap" onKeyDown={foldFiltersOnEscape}>
         <Button leftSection={<IconPlus size={16} />} onClick={() => setCreating(true)}>New deal</Button>
         <SegmentedControl aria-label="View" size="sm" value={view} onChange={setView} data={[{ value: 'board', label: 'Board' }, { value: 'list', label: 'List' }]} />
         {phone && (
@@ -122,6 +133,7 @@ export function Board() {
             variant={filtersOpen ? 'light' : 'default'}
             leftSection={<IconFilter size={16} />}
             rightSection={active.length > 0 ? <Badge size="sm" circle aria-label={`${active.length} on`}>{active.length}</Badge> : null}
+            ref={filtersButton}
             onClick={toggleFilters}
             aria-expanded={filtersOpen}
           >
@@ -130,7 +142,7 @@ export function Board() {
         )}
         {showFilters && (
           <>
-            <ExportCsv name="deals" rows={() => dealsWithContactNames(workspace, pipeline.columns().flatMap((c) => pipeline.page(c.stage, 0, c.count)))} columns={dealColumns} onError={(e) => notifications.show({ color: 'red', title: 'The deals were not exported', message: describeError(e) })} />
+            <ExportCsv name="deals" rows={() => dealsWithContactNames(workspace, dealsAsShown(pipeline, sort, view === 'list'))} columns={dealColumns} onError={(e) => notifications.show({ color: 'red', title: 'The deals were not exported', message: describeError(e) })} />
             <SearchInput
               aria-label="Search deals"
               placeholder="Search title or company"
@@ -217,7 +229,7 @@ export function Board() {
         // On a phone one stage shows: the new deal's.
         if (deal.stage) setPhoneStage(deal.stage as Stage);
       }} />
-      {askLost && <LostReasonModal dealId={askLost} onClose={() => setAskLost(undefined)} />}
+      {askLost && <LostReasonModal dealIds={[askLost]} onClose={() => setAskLost(undefined)} />}
       {dealId && <DealDrawer key={dealId} dealId={dealId} onClose={() => closeTo(back ?? `/pipeline${window.location.search}`)} />}
     </div>
   );

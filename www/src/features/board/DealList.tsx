@@ -2,7 +2,7 @@
 // change the stage or delete them together, each with one Undo. By stage, or sorted by a column
 // (its header; the order is kept in the URL); the count, total and forecast of every deal the
 // filters leave. Only the rows in view are drawn (hundreds of rows took seconds in dev mode).
-import { useMemo, useRef, type ReactNode } from 'react';
+import { useCallback, useMemo, useRef, useState, type ReactNode } from 'react';
 import { Link, useLocation } from 'react-router';
 import { Anchor, Badge, Group, Paper, Table, Text, UnstyledButton } from '@mantine/core';
 import { IconArrowDown, IconArrowUp, IconSelector } from '@tabler/icons-react';
@@ -15,7 +15,8 @@ import { formatDate, formatAmount, formatMoney, isOverdue, plural, refName } fro
 import { isOpen, stageInfo } from '../../lib/stages';
 import { useFrameVirtualizer } from '../../lib/virtual';
 import { NextStep } from '../activities/NextStep';
-import { boardPage, compareDeals } from './filters';
+import { LostReasonModal } from '../deal/LostReason';
+import { dealsAsShown } from './filters';
 import { BulkBar, SelectAll, SelectRow } from '../bulk/BulkBar';
 import { useSelection } from '../bulk/selection';
 
@@ -28,19 +29,10 @@ export function DealList({ version, sort, onSort }: { version: number; sort: Sor
   const location = useLocation();
   const team = useMyTeam();
   const next = useNextActivities();
-  const deals = useMemo(() => {
-    const out: Deal[] = [];
-    if (!sort) {
-      for (const c of pipeline.columns()) out.push(...boardPage(pipeline, c.stage, c.count, 0, Math.min(c.count, SHOWN - out.length)));
-      return out;
-    }
-    // Each stage is sorted already (the pipeline has the same order): the first SHOWN of
-    // all are among the first SHOWN of each.
-    for (const c of pipeline.columns()) out.push(...pipeline.page(c.stage, 0, Math.min(c.count, SHOWN)));
-    return out.sort(compareDeals(sort)).slice(0, SHOWN);
+  const deals = useMemo(() => dealsAsShown(pipeline, sort, true, SHOWN),
     // version: read again on every change of the pipeline.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [pipeline, version, sort]);
+    [pipeline, version, sort]);
   // The open deals' sums, as the board's open columns and the dashboard count them (won and lost
   // deals are no pipeline).
   const sums = useMemo(() => pipeline.columns().reduce(
@@ -66,6 +58,9 @@ export function DealList({ version, sort, onSort }: { version: number; sort: Sor
   const above = rows.length > 0 ? rows[0].start : 0;
   const below = rows.length > 0 ? virtualizer.getTotalSize() - rows[rows.length - 1].end : 0;
   const selection = useSelection(useMemo(() => deals.map((d) => d.objectId!), [deals]));
+  // Deals just moved to Lost together: asked for one reason.
+  const [askLost, setAskLost] = useState<string[]>();
+  const closeLost = useCallback(() => setAskLost(undefined), []);
   const chosen = () => deals.filter((d) => selection.has(d.objectId!));
   const owner = (d: Deal) => {
     const id = d.assignedTo?.objectId;
@@ -79,13 +74,19 @@ export function DealList({ version, sort, onSort }: { version: number; sort: Sor
         noun={['deal', 'deals']}
         onDelete={() => bulkDelete(workspace, 'Deal', chosen())}
         onAssign={(id) => bulkUpdateDeals(workspace, chosen(), { assignedTo: id ? { className: '_User', objectId: id } : null }, id ? `assigned to ${id === user.objectId ? 'you' : team.nameOf(id) ?? 'a colleague'}` : 'unassigned')}
-        onStage={(stage) => {
+        onStage={async (stage) => {
           // An open deal closed by the move gets today as its close date (closingChanges); one
           // closed already, or in that stage, keeps its own.
           const change = (deal: Deal) => ({ ...closingChanges(deal.stage, stage), stage });
-          return bulkUpdateDeals(workspace, chosen(), change, `moved to ${stageInfo(stage).label}`);
+          const moving = chosen().filter((d) => d.stage !== stage);
+          const result = await bulkUpdateDeals(workspace, chosen(), change, `moved to ${stageInfo(stage).label}`);
+          // As a single move to Lost does: why were they lost (one reason for all, skippable).
+          const lost = moving.flatMap((d) => (pipeline.get(d.objectId!)?.stage === 'lost' ? [d.objectId!] : []));
+          if (stage === 'lost' && lost.length > 0) setAskLost(lost);
+          return result;
         }}
       />
+      {askLost && <LostReasonModal dealIds={askLost} onClose={closeLost} />}
       <Group justify="space-between" gap="xs" mb={6} data-testid="list-sums">
         <Text size="sm" c="dimmed">{plural(total, 'deal', 'deals')}</Text>
         <Text size="sm">

@@ -207,3 +207,22 @@ export function boardPage(pipeline: Pipeline, stage: ColumnSummary['stage'], cou
   if (end > from) out.push(...pipeline.page(stage, from, end - from));
   return out;
 }
+
+/** Every deal the board or the list shows, in the order shown there: stage by stage on the board
+ * (and in the list with no sort chosen), across stages in the list with a sort. An export writes
+ * its rows in this order (it followed the board's stages whatever the list's sort was). */
+export function dealsAsShown(pipeline: Pipeline, sort: Sort | null, list: boolean, limit = Infinity): Deal[] {
+  const out: Deal[] = [];
+  for (const c of pipeline.columns()) {
+    if (sort) {
+      // Each stage is sorted already: the first `limit` of all are among the first of each.
+      out.push(...pipeline.page(c.stage, 0, Math.min(c.count, limit)));
+    } else {
+      out.push(...boardPage(pipeline, c.stage, c.count, 0, Math.min(c.count, limit - out.length)));
+      if (out.length >= limit) break;
+    }
+  }
+  // A stable sort of the stages' concatenation: ties keep the board's order.
+  if (sort && list) out.sort(compareDeals(sort));
+  return out.slice(0, limit);
+}

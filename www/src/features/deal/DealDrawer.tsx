@@ -249,7 +249,7 @@ function DealRecord({ deal, base, form, setForm, onSaved, onDeleted, closingRef 
       <Activities relatedTo={{ className: 'Deal', objectId: deal.objectId! }} />
 
       {askLost && (
-        <LostReasonModal dealId={deal.objectId!} onClose={() => {
+        <LostReasonModal dealIds={[deal.objectId!]} onClose={() => {
           setAskLost(false);
           // The reason is saved on its own: the form starts again from the deal, not "changed elsewhere".
           onSaved(toForm(workspace.pipeline.get(deal.objectId!)));

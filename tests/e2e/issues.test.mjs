@@ -4,6 +4,7 @@
 // activity validation, and the phone layout (no sideways overflow, no touch drag).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { boardUrl, card, column, logInToBoard, rest, serverDeal, signUp, useApp } from './server.mjs';
 
 const app = useApp(4179);
@@ -94,6 +95,9 @@ test('dashboard: open pipeline, weighted forecast of open deals, won, average wo
     { title: 'Closed won', stage: 'won', amount: 5000, expectedCloseDate: date(thisMonth) },
     { title: 'Closed lost', stage: 'lost', amount: 7000, expectedCloseDate: date('2030-01-20T00:00:00.000Z') },
   ].map((body) => ({ method: 'POST', path: '/parse/classes/Deal', body })));
+  // The lost deal was made 40 days ago and closed 30 days ago (no API sets a creation date).
+  execFileSync('/usr/lib/postgresql/15/bin/psql', ['-h', '127.0.0.1', '-p', String(process.env.CRM_TEST_PG_PORT || 54437), '-U', 'postgres', '-d', 'crm', '-qc',
+    `UPDATE "Deal" SET "createdAt" = now() - interval '40 days', "expectedCloseDate" = now() - interval '30 days' WHERE title = 'Closed lost' AND "createdBy" = '${me.id}'`]);
   const { context, page } = await logInToBoard(app, me);
   await page.getByRole('link', { name: 'Dashboard' }).click();
   const stat = async (id) => (await page.getByTestId(id).textContent()).trim();
@@ -107,6 +111,8 @@ test('dashboard: open pipeline, weighted forecast of open deals, won, average wo
   // Ages from the real creation dates: these deals are minutes old, not "0 days".
   assert.equal(await stat('age-lead'), 'less than an hour');
   assert.equal(await stat('age-negotiation'), '—');
+  // A closed deal's age is the time it took to close, not its age today.
+  assert.equal(await stat('age-lost'), '10 days');
   // The chart has axes and values: months of the open deals only (not the lost deal's).
   const chart = page.getByRole('img', { name: /Forecast chart/ });
   const chartText = await chart.innerText();
@@ -278,6 +284,18 @@ test('a 390 px phone: no sideways overflow, one stage at a time, a swipe never m
   assert.ok((await width()) <= 390, `page is ${await width()} px wide with the filters open`);
   await page.getByRole('button', { name: 'Filters' }).tap();
   await page.getByLabel('Search deals').waitFor({ state: 'detached' });
+  // Escape folds them away too (a keyboard on a tablet), back on the button; Escape in one of
+  // their own lists closes only the list.
+  await page.getByRole('button', { name: 'Filters' }).tap();
+  const owner = page.getByRole('textbox', { name: 'Owner' }).or(page.getByRole('combobox', { name: 'Owner' }));
+  await owner.click();
+  await page.getByRole('listbox').waitFor();
+  await page.keyboard.press('Escape');
+  await page.getByRole('listbox').waitFor({ state: 'detached' });
+  assert.equal(await page.getByLabel('Search deals').count(), 1, 'Escape in the owner list leaves the filters open');
+  await page.keyboard.press('Escape');
+  await page.getByLabel('Search deals').waitFor({ state: 'detached' });
+  assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Filters');
 
   // A sideways swipe over the card: the page may scroll, the deal stays where it is.
   const box = await card(page, title).boundingBox();

@@ -1,6 +1,6 @@
 // The dashboard's figures, from the deals themselves (pure, so the rules are in one place):
 // open pipeline = deals not won or lost; weighted forecast = open deals × their stage's
-// probability, by month of expected close; average won deal = won deals only; age = now − created.
+// probability, by month of expected close; average won deal = won deals only; age = now − created (for won and lost: closed − created).
 import type { Deal, Probabilities } from 'crm-wasm';
 import { STAGES, stageInfo } from '../../lib/stages';
 
@@ -19,8 +19,9 @@ export interface DashboardStats {
 
 const DAY = 86_400_000;
 
-/** When a won deal counts as won: its expected close date, else its last change. */
-const wonAt = (d: Deal) => new Date(d.expectedCloseDate ?? d.updatedAt ?? 0);
+/** When a closed deal closed: its close date (set to the day it was moved to Won or Lost), else
+ * its last change. A won deal counts as won then. */
+const closedAt = (d: Deal) => new Date(d.expectedCloseDate ?? d.updatedAt ?? 0);
 
 /** `probabilities` (percent per stage, the user's settings) weigh the forecast; without them, the
  * stages' defaults. */
@@ -40,14 +41,17 @@ export function computeStats(deals: Deal[], now = new Date(), probabilities?: Pr
     const amount = d.amount ?? 0;
     if (d.createdAt) {
       const a = ages.get(info.id) ?? { sum: 0, count: 0 };
-      a.sum += (now.getTime() - new Date(d.createdAt).getTime()) / DAY;
+      // A closed deal stopped ageing when it closed: its time to close, not its age today (a
+      // deal won in a week two years ago counted two years).
+      const end = info.closed ? Math.min(now.getTime(), closedAt(d).getTime()) : now.getTime();
+      a.sum += Math.max(0, end - new Date(d.createdAt).getTime()) / DAY;
       a.count += 1;
       ages.set(info.id, a);
     }
     if (info.id === 'won') {
       won += 1;
       if (d.amount !== undefined) { wonSum += amount; wonWithAmount += 1; }
-      const at = wonAt(d);
+      const at = closedAt(d);
       if (at.getUTCFullYear() === y && Math.floor(at.getUTCMonth() / 3) === q) {
         wonThisQuarter += amount;
         if (at.getUTCMonth() === m) wonThisMonth += amount;

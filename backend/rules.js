@@ -83,6 +83,11 @@ const LIMITS = {
   // assignee outlasted the statement timeout, and the failed recomputation left him their
   // reader. 5,000 take ~0.1 s. Per user, so an assignee cannot fill the owner's contact.
   activitiesPerRecord: 5000,
+  // ... and by everyone but the record's creator, in all: per user alone, a chain of accounts
+  // handing a deal on to one another (an assignee may) each logged their 5,000, and 300,000 on
+  // one contact outlasted the statement timeout of the next unsharing (the first assignee kept
+  // the owner's notes). With the owner's 5,000, a record holds at most 25,000 (~0.4 s).
+  activitiesByOthersPerRecord: 20000,
   // Where clauses: conditions (a field compared, an operator) in all, across every $or/$and
   // branch. Parse builds and checks each in Node: 20,000 took a second of the one event loop.
   whereConditions: 1000,

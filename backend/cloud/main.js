@@ -294,6 +294,13 @@ Parse.Cloud.beforeSave('Activity', safely(async (request) => {
       if (!request.master && (await sharing.activitiesOn(className, objectId, request.user.id, most)) >= most) {
         fail(`Activity.relatedTo: you have logged ${most} activities on this ${className.toLowerCase()}, the most one user may on one deal or contact`);
       }
+      // And by everyone but its creator, in all: a chain of assignees, each handing the deal on to
+      // the next, otherwise piled up more than its unsharing can rewrite within the timeout.
+      const owner = idOf(target.get('createdBy'));
+      const others = rules.LIMITS.activitiesByOthersPerRecord;
+      if (!request.master && request.user.id !== owner && (await sharing.activitiesByOthersOn(className, objectId, owner, others)) >= others) {
+        fail(`Activity.relatedTo: this ${className.toLowerCase()} holds ${others} activities by others than its creator, the most it may; its creator may remove some`);
+      }
       activity.set('relatedTo', { className, objectId });
     }
   }

@@ -153,6 +153,19 @@ async function activitiesOn(className, id, author, upTo) {
   }
 }
 
+/** How many activities anyone but `owner` (the record's creator) has logged on the Deal or
+ * Contact `id`, counted up to `upTo`. */
+async function activitiesByOthersOn(className, id, owner, upTo) {
+  const column = className === 'Deal' ? 'relatedDeal' : 'relatedContact';
+  try {
+    const row = await db().one(`SELECT count(*)::int AS n FROM (SELECT 1 FROM "Activity" WHERE "${column}" = $1 AND "createdBy" IS DISTINCT FROM $2 LIMIT $3) s`, [id, owner || null, upTo]);
+    return row.n;
+  } catch (error) {
+    if (NOT_THERE.has(error.code)) return 0;
+    throw error;
+  }
+}
+
 /** Every deal assigned to someone other than its creator, shared as above: for data written
  * before sharing existed. Idempotent (only differing ACLs are written). */
 async function shareAssignedDeals(client) {
@@ -234,6 +247,6 @@ async function mayReuseId(className, objectId, userId) {
 }
 
 module.exports = {
-  idOf, accessList, activityAcl, activitiesOn, afterDealChange, afterActivityChange, reshareLinked, reshareActivities,
+  idOf, accessList, activityAcl, activitiesOn, activitiesByOthersOn, afterDealChange, afterActivityChange, reshareLinked, reshareActivities,
   shareAssignedDeals, mayReuseId, REGISTRY, REGISTRY_BACKFILL, ACTIVITY_BACKFILL, ID_CLASSES, db, NOT_THERE,
 };

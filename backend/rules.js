@@ -530,6 +530,9 @@ function whereProblem(className, where, depth = 0) {
       continue;
     }
     if (key.startsWith('$')) return `${key} is not a query operator this server accepts`;
+    // Parse's own columns (_rperm, _wperm: the ACL) are no fields to compare: _wperm answered a
+    // bare 500 (PostgreSQL compared a text[] with text), in REST, GraphQL and batches.
+    if (key.startsWith('_')) return `${key} is not a field a query may compare`;
     if (key.includes('.') && !DOTTED_FIELDS.has(key)) return `${key}: queries cannot reach into other objects by a dotted path`;
     const field = queryKind(rules, key);
     if (!value || typeof value !== 'object' || Array.isArray(value) || value.__type !== undefined) {

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { PG_PORT, assertRefused, call, pointer, signUp, useVictim } from './harness.mjs';
+import { PG_PORT, assertRefused, call, connectLive, pointer, signUp, useVictim } from './harness.mjs';
 
 const victim = useVictim();
 
@@ -75,4 +75,31 @@ test("found attacking it: a chain of assignees cannot pile up activities on the 
     sql(`DELETE FROM "Activity" WHERE "subject" LIKE 'chain %' AND ("relatedContact" = '${contact}' OR "relatedDeal" = '${deal}')`);
   }
   assert.ok(victim.id);
+});
+
+// ---- Parse's own columns in a where ------------------------------------------------------------
+// A where on _wperm (the ACL's write list, a column Parse keeps beside the fields) reached
+// PostgreSQL, which compared a text[] with text: a bare 500, logged at error level, on every
+// class, over REST and GraphQL. _rperm was answered, as a field no client has. Both are refused
+// in words now, in Live Query subscriptions too.
+test("found attacking it: a where on Parse's own columns (_rperm, _wperm) is refused in words, not a bare 500", async () => {
+  const attacker = await signUp('attacker10');
+  const find = (className, where) => call('GET', `/classes/${className}?where=${encodeURIComponent(JSON.stringify(where))}`, { token: attacker.token });
+  for (const className of ['Deal', 'Activity', 'Profile', 'Company']) {
+    assertRefused(await find(className, { _wperm: 'x' }), 102, `${className} where _wperm`);
+    assertRefused(await find(className, { _wperm: { $regex: '\\Qa\\E' } }), 102, `${className} where _wperm contains`);
+    assertRefused(await find(className, { _rperm: { $in: ['*'] } }), 102, `${className} where _rperm`);
+  }
+  const batch = await call('POST', '/batch', { token: attacker.token, body: { requests: [{ method: 'GET', path: '/parse/classes/Deal', body: { where: { _wperm: 'x' } } }] } });
+  assert.equal(batch.json[0]?.error?.code, 102, JSON.stringify(batch.json));
+  const live = await connectLive(attacker.token);
+  try {
+    live.send({ op: 'subscribe', requestId: 1, sessionToken: attacker.token, query: { className: 'Deal', where: { _wperm: 'x' } } });
+    const answer = await live.next((f) => f.requestId === 1);
+    assert.equal(answer.op, 'error', JSON.stringify(answer));
+  } finally {
+    live.close();
+  }
+  // Fields are still compared as before.
+  assert.equal((await find('Deal', { title: 'x' })).status, 200);
 });

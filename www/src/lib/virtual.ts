@@ -10,7 +10,7 @@
  * 2,500-card column). Here a change only asks for a frame; the frame renders once, before the
  * paint, whatever changed since the last one.
  */
-import { useEffect, useLayoutEffect, useReducer, useState } from 'react';
+import { useEffect, useLayoutEffect, useReducer, useRef, useState } from 'react';
 import { flushSync } from 'react-dom';
 import {
   Virtualizer,
@@ -28,18 +28,29 @@ type FrameVirtualizerOptions<S extends Element, I extends Element> = Omit<
 /** Runs the latest `render` in the next animation frame, once however often it is asked. */
 function frameScheduler() {
   let frame = 0;
+  let render: (() => void) | undefined;
+  const run = () => {
+    frame = 0;
+    // In a frame callback, never inside React's own work: rendered now, painted this frame.
+    if (render) flushSync(render);
+  };
   return {
-    request(render: () => void) {
-      if (frame) return;
-      frame = requestAnimationFrame(() => {
-        frame = 0;
-        // In a frame callback, never inside React's own work: rendered now, painted this frame.
-        flushSync(render);
-      });
+    request(next: () => void) {
+      render = next;
+      if (!frame) frame = requestAnimationFrame(run);
     },
-    cancel() {
+    /** Unmounted: the frame asked for is not run. */
+    pause() {
+      const pending = frame !== 0;
       cancelAnimationFrame(frame);
       frame = 0;
+      return pending;
+    },
+    /** Mounted again (StrictMode's practice unmount in dev): a frame cancelled by `pause` is asked
+     * for again. Without it the columns came up empty in dev mode: the virtualiser's change had
+     * asked for its frame already, and the range did not change again to ask for another. */
+    resume(wasPending: boolean) {
+      if (wasPending && !frame) frame = requestAnimationFrame(run);
     },
   };
 }
@@ -47,6 +58,7 @@ function frameScheduler() {
 export function useFrameVirtualizer<S extends Element, I extends Element>(options: FrameVirtualizerOptions<S, I>): Virtualizer<S, I> {
   const [, rerender] = useReducer((n: number) => n + 1, 0);
   const [frames] = useState(frameScheduler);
+  const pending = useRef(false);
   const resolved: VirtualizerOptions<S, I> = {
     observeElementRect,
     observeElementOffset,
@@ -58,6 +70,11 @@ export function useFrameVirtualizer<S extends Element, I extends Element>(option
   virtualizer.setOptions(resolved);
   useLayoutEffect(() => virtualizer._didMount(), [virtualizer]);
   useLayoutEffect(() => virtualizer._willUpdate());
-  useEffect(() => () => frames.cancel(), [frames]);
+  useEffect(() => {
+    frames.resume(pending.current);
+    return () => {
+      pending.current = frames.pause();
+    };
+  }, [frames]);
   return virtualizer;
 }

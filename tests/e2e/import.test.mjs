@@ -140,29 +140,35 @@ test("import deals exported from another CRM or a spreadsheet: its dates, stage 
   const me = await signUp('importmessy');
   // Every row of this file was refused: only 2026-12-20 was a date, "Closed Won" no stage, and
   // "€3.400,00" no amount.
+  // Also refused: dates with a time, HubSpot's "Decision Maker Bought-In"; its "Closed Lost
+  // Reason" was not read.
   const csv = [
-    'Deal Name,Amount,Deal Stage,Close Date',
-    'Messy one,"€3.400,00",Closed Won,15/12/2026',
-    'Messy two,$1200.5,Proposal/Price Quote,12/20/2026',
-    'Messy three,"3 400,5",Negotiation/Review,Dec 20 2026',
-    'Messy four,900,Closed Lost,20 Dec 2026',
-    'Messy five,100,Prospecting,31/02/2026',
+    'Deal Name,Amount,Deal Stage,Close Date,Closed Lost Reason',
+    'Messy one,"€3.400,00",Closed Won,15/12/2026,',
+    'Messy two,$1200.5,Proposal/Price Quote,12/20/2026,',
+    'Messy three,"3 400,5",Negotiation/Review,Dec 20 2026,',
+    'Messy four,900,Closed Lost,20 Dec 2026,Went with a competitor',
+    'Messy five,100,Prospecting,31/02/2026,',
+    'Messy six,250,Decision Maker Bought-In,2026-12-21 16:45,',
+    'Messy seven,260,Closed Lost,2026-12-22T09:30:00Z,No budget',
   ].join('\n');
   const { context, page } = await logInToBoard(app, me);
   await page.getByRole('link', { name: 'Import' }).click();
   await chooseFile(page, 'Deals', 'hubspot.csv', csv);
   await page.getByRole('button', { name: 'Check rows' }).click();
-  await summary(page).filter({ hasText: '4 to import' }).waitFor({ timeout: 15_000 });
+  await summary(page).filter({ hasText: '6 to import' }).waitFor({ timeout: 15_000 });
   // A day that does not exist is still refused, never read as another.
   assert.match(await page.getByTestId('import-problems').textContent(), /Line 6: the date “31\/02\/2026” is not a day/);
-  await page.getByRole('button', { name: 'Import 4 rows' }).click();
-  await page.getByTestId('import-outcome').filter({ hasText: 'Created 4. Already there: 0. Failed: 0.' }).waitFor({ timeout: 30_000 });
+  await page.getByRole('button', { name: 'Import 6 rows' }).click();
+  await page.getByTestId('import-outcome').filter({ hasText: 'Created 6. Already there: 0. Failed: 0.' }).waitFor({ timeout: 30_000 });
   const deals = (await rest('GET', '/classes/Deal?order=title', undefined, me.token)).results;
-  assert.deepEqual(deals.map((d) => [d.title, d.amount, d.stage, d.expectedCloseDate.iso.slice(0, 10)]), [
-    ['Messy four', 900, 'lost', '2026-12-20'],
-    ['Messy one', 3400, 'won', '2026-12-15'],
-    ['Messy three', 3400.5, 'negotiation', '2026-12-20'],
-    ['Messy two', 1200.5, 'proposal', '2026-12-20'],
+  assert.deepEqual(deals.map((d) => [d.title, d.amount, d.stage, d.expectedCloseDate.iso.slice(0, 10), d.lostReason]), [
+    ['Messy four', 900, 'lost', '2026-12-20', 'Went with a competitor'],
+    ['Messy one', 3400, 'won', '2026-12-15', undefined],
+    ['Messy seven', 260, 'lost', '2026-12-22', 'No budget'],
+    ['Messy six', 250, 'negotiation', '2026-12-21', undefined],
+    ['Messy three', 3400.5, 'negotiation', '2026-12-20', undefined],
+    ['Messy two', 1200.5, 'proposal', '2026-12-20', undefined],
   ]);
   await context.close();
 });
@@ -358,6 +364,6 @@ test('export: the contacts list as shown, with its filter, and the board', async
   await page.getByText('Exported deal').waitFor({ timeout: 10_000 });
   const deals = await download();
   // With each deal's owner, by the name the team sees (here the user's own).
-  assert.equal(deals, `Title,Amount,Stage,Expected close,Company,Contact,Notes,Owner\r\nZola deal,7,Lead,,Zed & Co,Émile Zola,,${me.username}\r\nExported deal,42,Won,,,,,${me.username}`);
+  assert.equal(deals, `Title,Amount,Stage,Expected close,Company,Contact,Notes,Lost reason,Owner\r\nZola deal,7,Lead,,Zed & Co,Émile Zola,,,${me.username}\r\nExported deal,42,Won,,,,,,${me.username}`);
   await context.close();
 });

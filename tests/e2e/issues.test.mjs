@@ -94,6 +94,8 @@ test('dashboard: open pipeline, weighted forecast of open deals, won, average wo
     { title: 'Open proposal', stage: 'proposal', amount: 2000, expectedCloseDate: date('2030-02-15T00:00:00.000Z') },
     { title: 'Closed won', stage: 'won', amount: 5000, expectedCloseDate: date(thisMonth) },
     { title: 'Closed lost', stage: 'lost', amount: 7000, expectedCloseDate: date('2030-01-20T00:00:00.000Z') },
+    // Closed (by its date) before it was made, as imported history often is: counted, not aged.
+    { title: 'Lost before made', stage: 'lost', expectedCloseDate: date('2020-01-01T00:00:00.000Z') },
   ].map((body) => ({ method: 'POST', path: '/parse/classes/Deal', body })));
   // The lost deal was made 40 days ago and closed 30 days ago (no API sets a creation date).
   execFileSync('/usr/lib/postgresql/15/bin/psql', ['-h', '127.0.0.1', '-p', String(process.env.CRM_TEST_PG_PORT || 54437), '-U', 'postgres', '-d', 'crm', '-qc',
@@ -105,14 +107,17 @@ test('dashboard: open pipeline, weighted forecast of open deals, won, average wo
   assert.equal(await stat('stat-weighted'), '$1,100'); // 1000 × 10% + 2000 × 50%; won and lost not counted
   assert.equal(await stat('stat-won-month'), '$5,000');
   assert.equal(await stat('stat-won-quarter'), '$5,000');
-  assert.equal(await stat('stat-winrate'), '50%');
+  assert.equal(await stat('stat-winrate'), '33%'); // 1 won of 3 closed
   assert.equal(await stat('stat-average-won'), '$5,000');
   assert.equal(await page.getByTestId('filter-note').count(), 0);
   // Ages from the real creation dates: these deals are minutes old, not "0 days".
   assert.equal(await stat('age-lead'), 'less than an hour');
   assert.equal(await stat('age-negotiation'), '—');
   // A closed deal's age is the time it took to close, not its age today.
+  // A close date before the creation is left out of the average (it counted as 0 days: 5 days),
+  // and the deal is still counted.
   assert.equal(await stat('age-lost'), '10 days');
+  assert.equal((await page.getByTestId('age-by-stage').getByRole('row', { name: /^Lost/ }).getByRole('cell').nth(1).textContent()).trim(), '2');
   // The chart has axes and values: months of the open deals only (not the lost deal's).
   const chart = page.getByRole('img', { name: /Forecast chart/ });
   const chartText = await chart.innerText();

@@ -119,6 +119,23 @@ test('moving a deal to Lost asks why; the reason is stored and shown in the reco
   const back = await serverDeal(undone.objectId, me.token, (d) => d.stage === 'lead');
   assert.equal(back.lostReason, undefined);
 
+  // The Undo waits while the reason is asked (its 8 s ran out while the reason was typed), and
+  // an Undo after the reason takes the reason back too (the reopened deal said "Lost: …").
+  const later = await rest('POST', '/classes/Deal', { title: `${title} r`, stage: 'proposal' }, me.token);
+  await card(page, `${title} r`).getByRole('button', { name: `Move ${title} r to…` }).click();
+  await page.getByRole('menuitem', { name: 'Lost' }).click();
+  const why = page.getByRole('dialog', { name: 'Why was it lost?' });
+  await why.getByLabel('Lost reason').fill('Chose to build it themselves');
+  await page.waitForTimeout(9_000);
+  await why.getByRole('button', { name: 'Save reason' }).click();
+  assert.equal((await serverDeal(later.objectId, me.token, (d) => d.lostReason === 'Chose to build it themselves')).stage, 'lost');
+  await page.getByRole('alert').filter({ hasText: `“${title} r” moved to Lost.` }).getByRole('button', { name: 'Undo' }).click();
+  const reopened = await serverDeal(later.objectId, me.token, (d) => d.stage === 'proposal');
+  assert.equal(reopened.stage, 'proposal');
+  assert.equal(reopened.lostReason, undefined);
+  assert.equal(reopened.expectedCloseDate, undefined);
+  await column(page, 'Proposal').getByRole('article', { name: `Deal ${title} r` }).waitFor();
+
   // From the deal's record too: Stage "Lost" and Save asks why.
   const third = await rest('POST', '/classes/Deal', { title: `${title} c`, stage: 'lead' }, me.token);
   await card(page, `${title} c`).getByRole('link', { name: `${title} c`, exact: true }).click();

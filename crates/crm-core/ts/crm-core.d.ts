@@ -249,9 +249,16 @@ export interface Filter {
      */
     text?: string | undefined;
     /**
-     * Close date passed and not won or lost.
+     * Close day before today (see `today`) and not won or lost.
      */
     overdue?: boolean | undefined;
+    /**
+     * The day `overdue` counts from, as the app stores days (UTC midnight): the user's own
+     * day, which the core cannot know. By default the UTC day of the clock. Counted from the
+     * clock's instant instead, a deal closing today was overdue in the filter all day while its
+     * card said "Closes today".
+     */
+    today?: IsoDate | undefined;
     /**
      * Not updated for at least this many days.
      */

@@ -61,20 +61,26 @@ export async function updateDeal(w: Workspace, id: string, changes: Changes<Deal
   }
 }
 
-/** moveDeal, with Undo in a notification (back to the stage it left). */
-export async function moveDealUndoable(w: Workspace, id: string, to: Stage, stageName: (s: Stage) => string): Promise<void> {
+/** moveDeal, with Undo in a notification (back to the stage it left). `holdUndo`: the Undo's
+ * clock waits until the returned function is called (a question asked about the move, so that
+ * the Undo is not gone by the time it is answered). */
+export async function moveDealUndoable(w: Workspace, id: string, to: Stage, stageName: (s: Stage) => string, { holdUndo = false } = {}): Promise<() => void> {
   const deal = w.pipeline.get(id);
   // A stage another client wrote that this app does not know cannot be moved back to.
   const from = deal?.stage as Stage | undefined;
-  if (!deal || !from || from === to) return;
+  if (!deal || !from || from === to) return () => undefined;
   const extra = closingChanges(from, to);
   await moveDeal(w, id, to, extra);
-  undoable(`“${deal.title}” moved to ${stageName(to)}.`, async () => {
+  return undoable(`“${deal.title}” moved to ${stageName(to)}.`, async () => {
     // Moved again since (here, or by a colleague): moving it back would undo that move instead.
-    if (w.pipeline.get(id)?.stage !== to) throw new Error(`“${deal.title}” was moved again since: nothing was undone.`);
-    // The close date the move set goes back too.
-    await moveDeal(w, id, from, 'expectedCloseDate' in extra ? { expectedCloseDate: deal.expectedCloseDate ?? null } : {});
-  }, `Deal:${id}`);
+    const now = w.pipeline.get(id);
+    if (now?.stage !== to) throw new Error(`“${deal.title}” was moved again since: nothing was undone.`);
+    // The close date the move set goes back too, and a lost reason given for it (an open deal
+    // kept "Lost: price").
+    const back: DealChanges = 'expectedCloseDate' in extra ? { expectedCloseDate: deal.expectedCloseDate ?? null } : {};
+    if ((now.lostReason ?? null) !== (deal.lostReason ?? null)) back.lostReason = deal.lostReason ?? null;
+    await moveDeal(w, id, from, back);
+  }, `Deal:${id}`, { held: holdUndo });
 }
 
 /** A copy that can be created again under the same id (for undo). */
@@ -100,46 +106,56 @@ const lastUndo = new Map<string, string>();
  * it worked). Deletes, moves and bulk changes all use it. With a `subject`, a newer one for the
  * same record takes the older one's place: undoing the older move put the deal back where it
  * was before it, and silently dropped the newer one. */
-export function undoable(message: string, undo: () => Promise<void>, subject?: string) {
+export function undoable(message: string, undo: () => Promise<void>, subject?: string, { held = false } = {}): () => void {
   const id = `undo-${Date.now()}-${Math.random()}`;
+  let pressed = false;
   if (subject) {
     const older = lastUndo.get(subject);
     if (older) notifications.hide(older);
     lastUndo.set(subject, id);
   }
+  const content = (
+    // Undo beside the message, or under it in a narrow toast (a desktop's, in the navigation).
+    <Group gap="xs" justify="space-between" wrap="wrap" className="undo-line">
+      <Text size="sm" style={{ flex: '1 1 9rem', minWidth: 0 }}>{message}</Text>
+      {/* Never squeezed by a long message (it wraps instead). */}
+      <Button
+        size="compact-sm"
+        variant="subtle"
+        style={{ flexShrink: 0 }}
+        onClick={() => {
+          // An undo can take seconds (a company with many links): the same notification says it
+          // is under way, then how it ended.
+          pressed = true;
+          notifications.update({ id, loading: true, color: 'gray', autoClose: false, withCloseButton: false, message: 'Restoring…' });
+          undo().then(
+            () => notifications.update({ id, loading: false, color: 'teal', autoClose: 4000, withCloseButton: true, message: 'Restored.' }),
+            (err) => notifications.update({ id, loading: false, color: 'red', autoClose: false, withCloseButton: true, message: describeError(err) }),
+          );
+        }}
+      >
+        Undo
+      </Button>
+    </Group>
+  );
   notifications.show({
     id,
     color: 'gray',
-    autoClose: 8000,
+    autoClose: held ? false : UNDO_MS,
     // Gone (closed, timed out, replaced): no longer the record's last.
     onClose: () => {
       if (subject && lastUndo.get(subject) === id) lastUndo.delete(subject);
     },
-    message: (
-      // Undo beside the message, or under it in a narrow toast (a desktop's, in the navigation).
-      <Group gap="xs" justify="space-between" wrap="wrap" className="undo-line">
-        <Text size="sm" style={{ flex: '1 1 9rem', minWidth: 0 }}>{message}</Text>
-        {/* Never squeezed by a long message (it wraps instead). */}
-        <Button
-          size="compact-sm"
-          variant="subtle"
-          style={{ flexShrink: 0 }}
-          onClick={() => {
-            // An undo can take seconds (a company with many links): the same notification says it
-            // is under way, then how it ended.
-            notifications.update({ id, loading: true, color: 'gray', autoClose: false, withCloseButton: false, message: 'Restoring…' });
-            undo().then(
-              () => notifications.update({ id, loading: false, color: 'teal', autoClose: 4000, withCloseButton: true, message: 'Restored.' }),
-              (err) => notifications.update({ id, loading: false, color: 'red', autoClose: false, withCloseButton: true, message: describeError(err) }),
-            );
-          }}
-        >
-          Undo
-        </Button>
-      </Group>
-    ),
+    message: content,
   });
+  // Starts a held notification's clock (a no-op once it is gone, or once Undo was pressed).
+  return () => {
+    if (held && !pressed) notifications.update({ id, message: content, autoClose: UNDO_MS });
+  };
 }
+
+/** How long an Undo is offered. */
+const UNDO_MS = 8000;
 
 /** Deletes a deal; answers how to bring it back (created again under its id). */
 async function removeDeal(w: Workspace, deal: Deal): Promise<() => Promise<void>> {

@@ -85,11 +85,13 @@ export const dayToIso = (day: string) => `${day}T00:00:00.000Z`;
 /** The ISO instant -> "2026-12-15". */
 export const isoToDay = (iso: string | undefined) => iso?.slice(0, 10) ?? '';
 
-/** Midnight today (UTC), for "overdue". */
+/** Due before the user's today. Days are kept as UTC midnight of the day picked (dayToIso), so
+ * today is the local day at UTC midnight, as My day and the board's Overdue filter count it (by
+ * the UTC day, west of Greenwich a deal due today turned overdue in the evening). */
 export function isOverdue(iso: string | undefined, now = Date.now()): boolean {
   if (!iso) return false;
   const today = new Date(now);
-  return new Date(iso).getTime() < Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate());
+  return new Date(iso).getTime() < Date.UTC(today.getFullYear(), today.getMonth(), today.getDate());
 }
 
 // Characters as people see them: an emoji, a letter with its accents, a flag.

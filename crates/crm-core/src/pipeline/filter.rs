@@ -29,9 +29,15 @@ pub struct Filter {
     /// them (included), case-insensitive (Unicode lower-casing).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
-    /// Close date passed and not won or lost.
+    /// Close day before today (see `today`) and not won or lost.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub overdue: Option<bool>,
+    /// The day `overdue` counts from, as the app stores days (UTC midnight): the user's own
+    /// day, which the core cannot know. By default the UTC day of the clock. Counted from the
+    /// clock's instant instead, a deal closing today was overdue in the filter all day while its
+    /// card said "Closes today".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub today: Option<IsoDate>,
     /// Not updated for at least this many days.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stale_days: Option<f64>,
@@ -60,7 +66,11 @@ impl Pipeline {
                 .as_ref()
                 .map(|t| t.to_lowercase())
                 .filter(|t| !t.is_empty()),
-            overdue_before: (f.overdue == Some(true)).then_some(self.now_ms),
+            overdue_before: (f.overdue == Some(true)).then(|| {
+                f.today
+                    .map(IsoDate::millis)
+                    .unwrap_or(self.now_ms - self.now_ms.rem_euclid(DAY_MS))
+            }),
             updated_before: f
                 .stale_days
                 .map(|d| self.now_ms - (d * DAY_MS as f64) as i64),

@@ -201,6 +201,35 @@ fn shown(p: &mut Pipeline) -> Vec<String> {
 }
 
 #[test]
+fn overdue_counts_whole_days_from_the_users_day() {
+    // A deal closing on the clock's day is not overdue yet; `today` (the user's day) moves the
+    // line. Counted from the clock's instant, it was overdue all day while its card said
+    // "Closes today".
+    let today = date("2026-09-21").unwrap();
+    assert!(today.millis() < NOW && NOW - today.millis() < DAY_MS);
+    let mut yesterday = deal("yesterday", "lead", None);
+    yesterday.expected_close_date = date("2026-09-20");
+    let mut due_today = deal("today", "lead", None);
+    due_today.expected_close_date = Some(today);
+    let mut won = deal("won", "won", None);
+    won.expected_close_date = date("2026-09-01");
+    let mut p = loaded(vec![yesterday, due_today, won]);
+    let mut overdue = |today: Option<IsoDate>| {
+        let f = Filter {
+            overdue: Some(true),
+            today,
+            ..Default::default()
+        };
+        p.set_filter(f, NOW).unwrap();
+        shown(&mut p)
+    };
+    assert_eq!(overdue(None), ["yesterday"]);
+    assert_eq!(overdue(date("2026-09-21")), ["yesterday"]);
+    assert_eq!(overdue(date("2026-09-22")), ["today", "yesterday"]);
+    assert_eq!(overdue(date("2026-09-20")), Vec::<String>::new());
+}
+
+#[test]
 fn each_filter_selects_what_it_says() {
     let mut p = loaded(rich());
     let mut check = |f: Filter, expected: &[&str]| {

@@ -76,7 +76,11 @@ export function Board() {
   // The deal made last here: its column scrolls to it (Column's reveal).
   const [made, setMade] = useState<string>();
   const [dragging, setDragging] = useState<string>();
-  const [askLost, setAskLost] = useState<string>();
+  const [askLost, setAskLost] = useState<{ id: string; startUndoClock: () => void }>();
+  const closeLost = useCallback(() => {
+    askLost?.startUndoClock();
+    setAskLost(undefined);
+  }, [askLost]);
   // The owner filter comes from the URL only; its search text follows it (a cleared filter
   // clears the text, a chosen owner shows their name), and typing changes only the text.
   const ownerOptions = useOwnerOptions();
@@ -105,8 +109,9 @@ export function Board() {
   // Stable, so the memoised cards do not re-render for a new function on every board render.
   const move = useCallback(async (id: string, to: Stage) => {
     try {
-      await moveDealUndoable(workspace, id, to, stageLabel);
-      if (to === 'lost') setAskLost(id);
+      // Asked why it was lost: the Undo waits for the answer (its 8 s ran while the reason was typed).
+      const startUndoClock = await moveDealUndoable(workspace, id, to, stageLabel, { holdUndo: to === 'lost' });
+      if (to === 'lost') setAskLost({ id, startUndoClock });
     } catch (err) {
       notifications.show({ color: 'red', title: 'The deal was not moved', message: describeError(err) });
     }
@@ -229,7 +234,7 @@ export function Board() {
         // On a phone one stage shows: the new deal's.
         if (deal.stage) setPhoneStage(deal.stage as Stage);
       }} />
-      {askLost && <LostReasonModal dealIds={[askLost]} onClose={() => setAskLost(undefined)} />}
+      {askLost && <LostReasonModal dealIds={[askLost.id]} onClose={closeLost} />}
       {dealId && <DealDrawer key={dealId} dealId={dealId} onClose={() => closeTo(back ?? `/pipeline${window.location.search}`)} />}
     </div>
   );

@@ -5,6 +5,7 @@ import { useSearchParams } from 'react-router';
 import type { ColumnSummary, Deal, Pipeline, Sort, SortKey } from 'crm-wasm';
 import { useMyTeam } from '../../data/team';
 import { byText, dayToIso, formatDate } from '../../lib/format';
+import { localDay } from '../../lib/dates';
 import { stageInfo } from '../../lib/stages';
 
 export interface BoardFilters {
@@ -71,6 +72,8 @@ export function useApplyFilters(pipeline: Pipeline, filters: BoardFilters, me: s
     pipeline.setFilter({
       text: filters.q || undefined,
       overdue: filters.overdue || undefined,
+      // The user's day, as the cards count "Overdue" (isOverdue).
+      today: filters.overdue ? dayToIso(localDay()) : undefined,
       // "Assigned to me" and an owner together: deals of either.
       assignees: filters.owner || (filters.mine && me) ? [...new Set([filters.owner, filters.mine ? me : ''].filter((x): x is string => !!x))] : undefined,
       closeFrom: filters.from ? dayToIso(filters.from) : undefined,

@@ -85,7 +85,7 @@ export function Dashboard() {
         </Paper>
         <Paper withBorder p="md">
           <Title order={2} size="h5" mb={4}>Average age by stage</Title>
-          <Text size="xs" c="dimmed" mb="sm">Time since each deal was created; for won and lost deals, the time they took to close.</Text>
+          <Text size="xs" c="dimmed" mb="sm">Time since each deal was created; for won and lost deals, the time they took to close (left out when the close date is before the deal was created).</Text>
           <Table verticalSpacing={6} data-testid="age-by-stage">
             <Table.Thead><Table.Tr><Table.Th>Stage</Table.Th><Table.Th ta="right">Deals</Table.Th><Table.Th ta="right">Average age</Table.Th></Table.Tr></Table.Thead>
             <Table.Tbody>

@@ -1,6 +1,7 @@
 // The dashboard's figures, from the deals themselves (pure, so the rules are in one place):
 // open pipeline = deals not won or lost; weighted forecast = open deals × their stage's
-// probability, by month of expected close; average won deal = won deals only; age = now − created (for won and lost: closed − created).
+// probability, by month of expected close; average won deal = won deals only; age = now − created
+// (for won and lost: closed − created, left out when negative).
 import type { Deal, Probabilities } from 'crm-wasm';
 import { STAGES, stageInfo } from '../../lib/stages';
 
@@ -34,18 +35,24 @@ export function computeStats(deals: Deal[], now = new Date(), probabilities?: Pr
   let openCount = 0, openTotal = 0, weighted = 0, undatedWeighted = 0, won = 0, lost = 0, wonSum = 0, wonWithAmount = 0;
   let wonThisMonth = 0, wonThisQuarter = 0;
   const months = new Map<string, { weighted: number; total: number; count: number }>();
-  const ages = new Map<string, { sum: number; count: number }>();
+  const ages = new Map<string, { sum: number; count: number; aged: number }>();
   const y = now.getUTCFullYear(), m = now.getUTCMonth(), q = Math.floor(m / 3);
   for (const d of deals) {
     const info = stageInfo(d.stage);
     const amount = d.amount ?? 0;
     if (d.createdAt) {
-      const a = ages.get(info.id) ?? { sum: 0, count: 0 };
+      const a = ages.get(info.id) ?? { sum: 0, count: 0, aged: 0 };
       // A closed deal stopped ageing when it closed: its time to close, not its age today (a
       // deal won in a week two years ago counted two years).
       const end = info.closed ? Math.min(now.getTime(), closedAt(d).getTime()) : now.getTime();
-      a.sum += Math.max(0, end - new Date(d.createdAt).getTime()) / DAY;
+      const age = end - new Date(d.createdAt).getTime();
       a.count += 1;
+      // Closed before it was made (history imported with its old close dates) says nothing of
+      // how long deals take: left out of the average, not counted as 0 days.
+      if (age >= 0 || !info.closed) {
+        a.sum += Math.max(0, age) / DAY;
+        a.aged += 1;
+      }
       ages.set(info.id, a);
     }
     if (info.id === 'won') {
@@ -87,7 +94,7 @@ export function computeStats(deals: Deal[], now = new Date(), probabilities?: Pr
     averageWon: wonWithAmount > 0 ? wonSum / wonWithAmount : undefined,
     ageByStage: STAGES.map((s) => {
       const a = ages.get(s.id);
-      return { stage: s.id, label: s.label, days: a ? a.sum / a.count : undefined, count: a?.count ?? 0 };
+      return { stage: s.id, label: s.label, days: a?.aged ? a.sum / a.aged : undefined, count: a?.count ?? 0 };
     }),
   };
 }

@@ -110,7 +110,7 @@ export function DealDrawer({ dealId, onClose }: { dealId: string; onClose: () =>
       {live ? (
         <DealRecord deal={live} base={base} form={form} setForm={setForm} onSaved={(f) => { setBase(f); setForm(f); }} onDeleted={onClose} closingRef={closingRef} />
       ) : (
-        <Alert color="gray">This deal does not exist or was deleted.</Alert>
+        <Alert color="gray">This deal was deleted, or it is not shared with you: its owner can assign it to you.</Alert>
       )}
     </Drawer>
   );

@@ -31,6 +31,7 @@ export const DEAL_COLUMNS: CsvColumn<Deal>[] = [
   { header: 'Company', value: (d) => refName(d.company) },
   { header: 'Contact', value: (d) => refName(d.contact) },
   { header: 'Notes', value: (d) => d.notes },
+  { header: 'Lost reason', value: (d) => d.lostReason },
 ];
 
 /** The deals with their contact's name, for the Contact column (the board's deals carry only

@@ -42,6 +42,7 @@ export const FIELDS: Record<ImportKind, FieldSpec[]> = {
     { key: 'company', label: 'Company (name)', aliases: ['company', 'company name', 'organisation', 'organization', 'account'] },
     { key: 'contact', label: 'Contact (e-mail or name)', aliases: ['contact', 'contact email', 'contact name', 'person'] },
     { key: 'notes', label: 'Notes', aliases: ['notes', 'note', 'comments', 'description'] },
+    { key: 'lostReason', label: 'Lost reason', aliases: ['lost reason', 'closed lost reason', 'reason lost', 'loss reason', 'lostreason'] },
   ],
 };
 
@@ -164,6 +165,9 @@ const STAGE_SYNONYMS: Record<string, Stage> = {
   qualify: 'qualified', qualification: 'qualified', qualifiedtobuy: 'qualified', needsanalysis: 'qualified',
   proposalpricequote: 'proposal', proposalmade: 'proposal', proposalsent: 'proposal', quote: 'proposal', presentationscheduled: 'proposal',
   negotiating: 'negotiation', negotiations: 'negotiation', negotiationreview: 'negotiation', negotiationsstarted: 'negotiation', contractsent: 'negotiation',
+  // HubSpot's "Decision Maker Bought-In", Salesforce's "Value Proposition", "Id. Decision
+  // Makers" and "Perception Analysis", Pipedrive's "Demo Scheduled".
+  decisionmakerboughtin: 'negotiation', valueproposition: 'qualified', iddecisionmakers: 'qualified', perceptionanalysis: 'proposal', demoscheduled: 'qualified',
 };
 
 function parseStage(text: string): Stage | undefined {
@@ -175,8 +179,12 @@ function parseStage(text: string): Stage | undefined {
 /** A day as the app's date fields read it ("2026-12-20", "20/12/2026", "Dec 20 2026"; day and
  * month in the browser's order when both could be either), as the stored midnight UTC. */
 const readDay = dateParser(locale);
+/** A time after the day, as other CRMs export dates ("2026-12-20 10:32", "2026-12-20T10:32:00Z",
+ * "12/20/2026 10:32 AM"): the day is kept as written, the time dropped (every such row was
+ * refused). */
+const TIME_AFTER_DAY = /^(.*?\d)(?:,?\s+|T)\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*[AaPp]\.?[Mm]\.?)?\s*(?:Z|UTC|GMT|[+-]\d{2}:?\d{2})?$/;
 function parseDay(text: string): string | undefined {
-  const day = readDay(text);
+  const day = readDay(text.trim().replace(TIME_AFTER_DAY, '$1'));
   return day ? `${day}T00:00:00.000Z` : undefined;
 }
 
@@ -184,6 +192,7 @@ function parseDay(text: string): string | undefined {
 const MAX_FIELD: Record<string, number> = {
   name: MAX_CHARS.name, title: MAX_CHARS.name, website: MAX_CHARS.website, industry: MAX_CHARS.industry,
   address: MAX_CHARS.address, notes: MAX_CHARS.notes, email: MAX_CHARS.email, phone: MAX_CHARS.phone,
+  lostReason: MAX_CHARS.lostReason,
 };
 
 const quote = (s: string) => `“${s.length > 60 ? `${s.slice(0, 60)}…` : s}”`;
@@ -307,7 +316,7 @@ export function planRows(kind: ImportKind, rows: Record<string, string>[], mappi
       else contact = { className: 'Contact', objectId: cid };
     }
     if (problems.length > 0) return refused();
-    const deal: Deal = { objectId: id, title: get('title'), amount, stage, expectedCloseDate, company, contact, notes: opt('notes') };
+    const deal: Deal = { objectId: id, title: get('title'), amount, stage, expectedCloseDate, company, contact, notes: opt('notes'), lostReason: opt('lostReason') };
     return done(deal);
   });
   return { rows: planned, companies: [...companies.values()] };

@@ -118,13 +118,15 @@ function Forecast() {
   const form = draft ?? { currency: settings.currency, probabilities: { ...settings.probabilities } as Record<string, number> };
   const guard = useUnsaved(draft !== undefined && (draft.currency !== settings.currency
     || STAGES.some((st) => draft.probabilities[st.id] !== (settings.probabilities as unknown as Record<string, number>)[st.id])), 'the forecast settings');
-  const problems = STAGES.filter((s) => {
+  // Won and lost deals are not in the forecast (won counts in full as won, lost not at all):
+  // their chances are not asked (the fields did nothing).
+  const open = STAGES.filter((s) => !s.closed);
+  const problems = open.filter((s) => {
     const v = form.probabilities[s.id];
     return typeof v !== 'number' || v < 0 || v > 100;
   });
   // A later open stage with a lower chance than the one before is allowed (a team may mean it),
   // but said, since it is usually a typo.
-  const open = STAGES.filter((s) => !s.closed);
   const backwards = open.slice(1).flatMap((s, i) => {
     const [before, now] = [form.probabilities[open[i]!.id], form.probabilities[s.id]];
     return typeof before === 'number' && typeof now === 'number' && now < before ? [`${s.label} (${now} %) is below ${open[i]!.label} (${before} %)`] : [];
@@ -140,9 +142,11 @@ function Forecast() {
         <Stack gap="sm">
           <Title order={2} size="h5">Forecast</Title>
           <Text size="sm" c="dimmed">Amounts are written with your currency’s symbol and format (they are not converted: deals hold plain amounts), and the weighted forecast counts each open deal at its stage’s chance of winning. Only you see these settings.</Text>
-          <Select label="Currency" searchable data={CURRENCY_OPTIONS} value={form.currency} onChange={(v) => v && setDraft({ ...form, currency: v })} disabled={!loaded} allowDeselect={false} maw={320} />
+          <Select label="Currency" searchable data={CURRENCY_OPTIONS}
+            // Typing replaces the shown "USD · US Dollar" instead of adding to it.
+            onFocus={(e) => e.currentTarget.select()} value={form.currency} onChange={(v) => v && setDraft({ ...form, currency: v })} disabled={!loaded} allowDeselect={false} maw={320} />
           <SimpleGrid cols={{ base: 2, sm: 3 }} spacing="sm">
-            {STAGES.map((s) => (
+            {open.map((s) => (
               <NumberInput
                 key={s.id}
                 label={`${s.label} (%)`}

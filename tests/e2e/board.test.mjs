@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { addDeal, artifacts, card, column, drag, logInToBoard, openDeal, rest, serverDeal, signUp, useApp } from './server.mjs';
+import { addDeal, artifacts, card, column, drag, logIn as logInWith, logInToBoard, openBoard, openDeal, rest, serverDeal, signUp, useApp } from './server.mjs';
 
 const app = useApp(4175);
 
@@ -435,5 +435,32 @@ test('unsaved edits ask before they are dropped; Escape in a calendar closes the
   await dialog.waitFor({ state: 'detached' });
   assert.equal((await rest('GET', `/classes/Deal?where=${encodeURIComponent(JSON.stringify({ title: 'Half-typed deal' }))}`, undefined, me.token)).results.length, 0);
   assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("overdue is one rule, in the user's day: a deal due today is not overdue on its card, in the list or in the filter", async () => {
+  const me = await signUp('overdue');
+  // A time zone whose day is not UTC's right now: the rule must count the user's day (the filter
+  // counted from the clock's instant, the cards from UTC's day).
+  const timezoneId = new Date().getUTCHours() < 10 ? 'Pacific/Pago_Pago' : 'Pacific/Kiritimati';
+  const { context, page } = await logInWith(app, me, undefined, { timezoneId });
+  const today = await page.evaluate(() => {
+    const d = new Date();
+    return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+  });
+  assert.notEqual(today, new Date().toISOString().slice(0, 10), 'the browser should be on another day than UTC');
+  const yesterday = new Date(Date.parse(`${today}T00:00:00.000Z`) - 86_400_000).toISOString().slice(0, 10);
+  const day = (d) => ({ __type: 'Date', iso: `${d}T00:00:00.000Z` });
+  await rest('POST', '/classes/Deal', { title: 'Due today', stage: 'lead', expectedCloseDate: day(today) }, me.token);
+  await rest('POST', '/classes/Deal', { title: 'Due yesterday', stage: 'lead', expectedCloseDate: day(yesterday) }, me.token);
+  await openBoard(page);
+  const dateOf = (title) => card(page, title).locator('.card-date');
+  await dateOf('Due yesterday').filter({ hasText: /Overdue · / }).waitFor();
+  assert.match(await dateOf('Due today').textContent(), /^\s*Closes /);
+  assert.equal(await dateOf('Due today').getAttribute('data-overdue'), null);
+  await page.locator('label', { hasText: /^Overdue$/ }).click();
+  await card(page, 'Due today').waitFor({ state: 'detached' });
+  await card(page, 'Due yesterday').waitFor();
+  assert.equal((await page.getByTestId('count-lead').textContent()).trim(), '1');
   await context.close();
 });

@@ -46,13 +46,21 @@ edit('crm_wasm.js', (s) => {
 
 // 3. A method called on an object already free()d: wasm-bindgen's glue throws "null pointer
 // passed to rust" with no code. Each class method and getter first checks the object is live and
-// throws a CrmError with code FREED (declared in crm_core::error::CODES).
+// throws a CrmError with code FREED (declared in crm_core::error::CODES); free() itself is a
+// no-op the second time.
 const FREED = `
 function __crm_guard_freed(C) {
   const proto = C.prototype;
   for (const name of Object.getOwnPropertyNames(proto)) {
-    if (name === 'constructor' || name === 'free' || name.startsWith('__')) continue;
+    if (name === 'constructor' || name.startsWith('__')) continue;
     const d = Object.getOwnPropertyDescriptor(proto, name);
+    if (name === 'free') {
+      // A second free() does nothing (it threw "null pointer passed to rust", with no code):
+      // a cleanup that may run twice (StrictMode, an unmount after a log-out) is not a bug.
+      const free = d.value;
+      Object.defineProperty(proto, name, { ...d, value: function () { if (this.__wbg_ptr !== 0) free.call(this); } });
+      continue;
+    }
     const guard = (f) => function (...args) {
       if (this.__wbg_ptr === 0) {
         const e = new Error(C.name + '.' + name + ': this ' + C.name + ' has been freed');

@@ -5,6 +5,8 @@
 # CRM_TEST_PG_PORT) so two checkouts can run their tests side by side.
 #   start_test_backend PROXY_LOG
 proxy_pid=
+# The checkout this file is in, unless the sourcing script set it.
+root=${root:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 test_parse_port=${CRM_TEST_PARSE_PORT:-1437}
 test_proxy_port=${CRM_TEST_PROXY_PORT:-1438}
 export PARSE_PORT=$test_parse_port PG_PORT=${CRM_TEST_PG_PORT:-54437}

@@ -918,9 +918,16 @@ async fn a_version_2_tab_lets_go_of_the_database_when_the_current_version_opens_
             .len(),
         29
     );
-    // The old tab cannot answer any more (no stale answer from a database it no longer holds).
-    assert!(old.find("Deal", &all, None).await.is_err());
-    assert!(old.count("Deal", &all, None).await.is_err());
+    // The old tab cannot answer any more (no stale answer from a database it no longer holds),
+    // and says why in its code: the handle is done, not the disk full.
+    assert_eq!(
+        old.find("Deal", &all, None).await.unwrap_err().code(),
+        "CLOSED"
+    );
+    assert_eq!(
+        old.count("Deal", &all, None).await.unwrap_err().code(),
+        "CLOSED"
+    );
     // The upgraded database has its stamps: a repeated page is given again.
     let page = Query::new()
         .equal_to("stage", "lost")
@@ -1159,4 +1166,37 @@ async fn answers_through_writes(label: &str, other_tab: bool) -> (u64, u64) {
     crm_wasm::browser::local_store::wipe(&name).await.unwrap();
     console_log!("{label}: {carried} of {asked} answers given without reading");
     (carried, asked)
+}
+
+#[wasm_bindgen_test]
+async fn a_closed_store_answers_closed_not_a_storage_error() {
+    // After close() (or a log-out, which deletes the database) every call failed with
+    // STORAGE_ERROR and IndexedDB's own words, which the README says means quota, blocked or
+    // unavailable: an app would have told its user the disk was full.
+    use crm_wasm::browser::local_store::LocalStore;
+    let name = unique("crm-wasm-test/closed/");
+    let store = LocalStore::open(&name).await.unwrap();
+    store
+        .pin("Deal", &stamped_deals(3), "_default")
+        .await
+        .unwrap();
+    let all = Query::new().limit(10);
+    assert_eq!(store.find("Deal", &all, None).await.unwrap().len(), 3);
+    store.close();
+    let closed = store.find("Deal", &all, None).await.unwrap_err();
+    assert_eq!(closed.code(), "CLOSED", "{closed}");
+    assert_eq!(
+        store.count("Deal", &all, None).await.unwrap_err().code(),
+        "CLOSED"
+    );
+    assert_eq!(store.pending().await.unwrap_err().code(), "CLOSED");
+    assert_eq!(
+        store
+            .pin("Deal", &stamped_deals(1), "_default")
+            .await
+            .unwrap_err()
+            .code(),
+        "CLOSED"
+    );
+    crm_wasm::browser::local_store::wipe(&name).await.unwrap();
 }

@@ -153,6 +153,8 @@ test('misuses the types reject are refused at run time too, each with its code',
     p.free();
     code('freed method', () => p.columns());
     code('freed getter', () => p.version);
+    code('free twice', () => p.free());
+    code('timeoutMs 0', () => new m.CrmClient({ serverUrl: 'http://127.0.0.1:9/parse', appId: 'a', javascriptKey: 'k', persistSession: false, timeoutMs: 0 }));
     const q = crm.deals();
     q.free();
     code('freed query', () => q.limit(1));
@@ -183,6 +185,8 @@ test('misuses the types reject are refused at run time too, each with its code',
     'page ok': 'no error',
     'freed method': 'FREED',
     'freed getter': 'FREED',
+    'free twice': 'no error',
+    'timeoutMs 0': 'INVALID_INPUT',
     'freed query': 'FREED',
     'find wonn': 'INVALID_INPUT',
     'dealsByStage wonn': 'INVALID_INPUT',

@@ -267,7 +267,21 @@ pub fn transaction(
         web_sys::IdbTransactionMode::Readonly
     };
     db.transaction_with_str_sequence_and_mode(&names, mode)
-        .map_err(|e| err("transaction", e))
+        .map_err(|e| {
+            // The connection is closing or closed: `close()`, a log-out (which deletes the
+            // database), or another tab deleting or upgrading it. Not a storage failure (the
+            // app would tell its user the disk is full): the handle is done.
+            let closed = e
+                .dyn_ref::<web_sys::DomException>()
+                .is_some_and(|d| d.name() == "InvalidStateError");
+            if closed {
+                CrmError::Closed(
+                    "this LocalStore (after close(), a log-out, or another tab deleting or upgrading its database)".into(),
+                )
+            } else {
+                err("transaction", e)
+            }
+        })
 }
 
 pub fn store(tx: &web_sys::IdbTransaction, name: &str) -> Result<web_sys::IdbObjectStore> {

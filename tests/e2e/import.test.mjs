@@ -296,7 +296,9 @@ test("import ids cannot be computed by another user; an id taken anyway is repor
   const other = await signUp('importsquatter');
   // Before the import key, ids were a hash of public facts: another user created deals under
   // the victim's ids first, and those rows could never be imported (the id is theirs for good).
-  // Deal fields in import order: title, amount, stage, expected close, company, contact, notes.
+  // Deal fields in import order: title, amount, stage, expected close, company, contact, notes (a
+  // lost reason, added later, joins the id only when a row has one: the ids of files imported
+  // before it came stay the same, so importing them again creates nothing twice).
   const squatAssigned = await importId(me.id, 'Deal', ['Squat one', '10', 'lead', '', '', '', '']);
   const squatHidden = await importId(me.id, 'Deal', ['Squat two', '20', 'lead', '', '', '', '']);
   // One squatted deal is assigned to the victim (so the victim can read it), one is not.

@@ -44,6 +44,14 @@ impl ClientOptions {
             ));
         }
         crate::rest::check_server_url(&self.server_url)?;
+        // 0 is "off" for maxRetries and heartbeatMs; a request with no time limit is not
+        // offered, and 0 read as 1 ms failed every request with TIMEOUT.
+        if self.timeout_ms == Some(0) {
+            return Err(CrmError::InvalidInput(
+                "timeoutMs must be at least 1 (milliseconds a request may take; default 15000)"
+                    .into(),
+            ));
+        }
         let retry = RetryPolicy {
             max_retries: self.max_retries.unwrap_or(3).min(10),
             ..RetryPolicy::default()
@@ -52,7 +60,7 @@ impl ClientOptions {
             server_url: self.server_url,
             app_id: self.app_id,
             javascript_key: self.javascript_key,
-            timeout_ms: self.timeout_ms.unwrap_or(15_000).max(1),
+            timeout_ms: self.timeout_ms.unwrap_or(15_000),
             persist_session: self.persist_session.unwrap_or(true),
         };
         Ok((endpoint, retry))
@@ -97,13 +105,23 @@ mod tests {
             (15_000, true, 3)
         );
         let (e, r) = options(
-            r#"{"serverUrl":"https://x.test/parse","appId":"a","javascriptKey":"k","timeoutMs":0,"maxRetries":99,"persistSession":false}"#,
+            r#"{"serverUrl":"https://x.test/parse","appId":"a","javascriptKey":"k","timeoutMs":1,"maxRetries":99,"persistSession":false}"#,
         )
         .resolve()
         .unwrap();
         assert_eq!(
             (e.timeout_ms, e.persist_session, r.max_retries),
             (1, false, 10)
+        );
+        let zero = options(
+            r#"{"serverUrl":"https://x.test/parse","appId":"a","javascriptKey":"k","timeoutMs":0}"#,
+        )
+        .resolve()
+        .unwrap_err();
+        assert_eq!(zero.code(), "INVALID_INPUT");
+        assert!(
+            zero.to_string().contains("timeoutMs must be at least 1"),
+            "{zero}"
         );
         assert_eq!(e.websocket_url(), "wss://x.test/parse");
         assert_eq!(e.database_name("u1"), "crm-wasm/a/u1");

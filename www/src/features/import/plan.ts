@@ -17,6 +17,10 @@ export interface FieldSpec {
   required?: boolean;
   /** Header names (folded) that map to this field without asking. */
   aliases: string[];
+  /** Added after users had imported files: it joins a row's import id only when the row has a
+   * value for it, so a file imported before it came gives the same ids again (and nothing is
+   * created twice). Every field added from now on must say so. */
+  addedLater?: boolean;
 }
 
 export const FIELDS: Record<ImportKind, FieldSpec[]> = {
@@ -42,7 +46,7 @@ export const FIELDS: Record<ImportKind, FieldSpec[]> = {
     { key: 'company', label: 'Company (name)', aliases: ['company', 'company name', 'organisation', 'organization', 'account'] },
     { key: 'contact', label: 'Contact (e-mail or name)', aliases: ['contact', 'contact email', 'contact name', 'person'] },
     { key: 'notes', label: 'Notes', aliases: ['notes', 'note', 'comments', 'description'] },
-    { key: 'lostReason', label: 'Lost reason', aliases: ['lost reason', 'closed lost reason', 'reason lost', 'loss reason', 'lostreason'] },
+    { key: 'lostReason', label: 'Lost reason', aliases: ['lost reason', 'closed lost reason', 'reason lost', 'loss reason', 'lostreason'], addedLater: true },
   ],
 };
 
@@ -333,11 +337,16 @@ const hex = (d: ArrayBuffer) => `i${[...new Uint8Array(d).slice(0, 12)].map((b) 
  * before it existed) anyone could compute a user's ids from a row's content, create the object
  * first and so refuse that row to its owner for good, or ask whether the owner had it. */
 export async function importIds(userId: string, kind: ImportKind, rows: Record<string, string>[], mapping: Mapping, key?: string): Promise<string[]> {
-  const keys = FIELDS[kind].map((f) => f.key);
+  const keys = FIELDS[kind].filter((f) => !f.addedLater).map((f) => f.key);
+  const later = FIELDS[kind].filter((f) => f.addedLater).map((f) => f.key);
   const seen = new Map<string, number>();
   const enc = new TextEncoder();
+  const value = (row: Record<string, string>, k: string) => (mapping[k] ? (row[mapping[k]] ?? '').trim() : '');
   const inputs = rows.map((row) => {
-    const values = JSON.stringify(keys.map((k) => (mapping[k] ? (row[mapping[k]] ?? '').trim() : '')));
+    const values = JSON.stringify([
+      ...keys.map((k) => value(row, k)),
+      ...later.flatMap((k) => (value(row, k) ? [`${k}=${value(row, k)}`] : [])),
+    ]);
     const n = seen.get(values) ?? 0;
     seen.set(values, n + 1);
     return enc.encode(`${key === undefined ? '' : `${key}\n`}${userId}\n${kind}\n${values}\n${n}`);

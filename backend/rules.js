@@ -494,17 +494,25 @@ const COMPARISONS = new Set(['$eq', '$ne', '$lt', '$lte', '$gt', '$gte']);
 /** Why a where clause on `className` is refused, or null: operators outside QUERY_OPERATORS,
  * empty $and/$or/$nor, dotted paths into pointers, and comparisons whose value is of the wrong
  * kind for the field (Parse answers those with a bare 500). */
+/** What a where clause (REST form) holds past the bounds on a query as a whole: values listed,
+ * conditions, text searches and sub-queries (every branch and sub-query counted); or null. */
+function whereLimitsProblem(where) {
+  const listed = valuesListed(where);
+  if (listed > LIMITS.whereValues) return `a query may list at most ${LIMITS.whereValues} values in all ($in, $nin, $all); this one lists ${listed}`;
+  const conditions = conditionsIn(where);
+  if (conditions > LIMITS.whereConditions) return `a query may hold at most ${LIMITS.whereConditions} conditions in all; this one holds ${conditions}`;
+  const { regexes, regexChars, subqueries } = costlyOperators(where);
+  if (regexes > LIMITS.regexesPerQuery) return `a query may search text ($regex: contains, startsWith) at most ${LIMITS.regexesPerQuery} times; this one does ${regexes} times`;
+  if (regexChars > LIMITS.regexCharsPerQuery) return `a query's text searches ($regex) may look for at most ${LIMITS.regexCharsPerQuery} characters in all; this one's look for ${regexChars}`;
+  if (subqueries > LIMITS.subqueriesPerQuery) return `a query may hold at most ${LIMITS.subqueriesPerQuery} sub-queries ($inQuery, $notInQuery, $select, $dontSelect, matchesQuery); this one holds ${subqueries}`;
+  return null;
+}
+
 function whereProblem(className, where, depth = 0) {
   if (!where || typeof where !== 'object' || Array.isArray(where)) return 'where must be an object';
   if (depth === 0) {
-    const listed = valuesListed(where);
-    if (listed > LIMITS.whereValues) return `a query may list at most ${LIMITS.whereValues} values in all ($in, $nin, $all); this one lists ${listed}`;
-    const conditions = conditionsIn(where);
-    if (conditions > LIMITS.whereConditions) return `a query may hold at most ${LIMITS.whereConditions} conditions in all; this one holds ${conditions}`;
-    const { regexes, regexChars, subqueries } = costlyOperators(where);
-    if (regexes > LIMITS.regexesPerQuery) return `a query may search text ($regex: contains, startsWith) at most ${LIMITS.regexesPerQuery} times; this one does ${regexes} times`;
-    if (regexChars > LIMITS.regexCharsPerQuery) return `a query's text searches ($regex) may look for at most ${LIMITS.regexCharsPerQuery} characters in all; this one's look for ${regexChars}`;
-    if (subqueries > LIMITS.subqueriesPerQuery) return `a query may hold at most ${LIMITS.subqueriesPerQuery} sub-queries ($inQuery, $notInQuery, $select, $dontSelect, matchesQuery); this one holds ${subqueries}`;
+    const limits = whereLimitsProblem(where);
+    if (limits) return limits;
   }
   const rules = fieldsOf(className);
   for (const [key, value] of Object.entries(where)) {
@@ -735,5 +743,6 @@ module.exports = {
   checkAgainstSchema,
   regexProblem,
   whereProblem,
+  whereLimitsProblem,
   ownSubqueries,
 };

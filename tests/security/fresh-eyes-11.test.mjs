@@ -1,0 +1,43 @@
+// Found attacking a private backend as a signed-up user (eleventh pass). Each test fails without
+// its fix.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { gql, signUp, useVictim } from './harness.mjs';
+
+useVictim();
+
+const refusedGraphQL = (r, code, what) => {
+  assert.equal(r.json.errors?.[0]?.extensions?.code, code, `${what}: ${JSON.stringify(r.json).slice(0, 300)}`);
+  assert.ok(!r.json.data?.sessions, `${what}: nothing answered`);
+};
+
+// ---- GraphQL sessions(where:) -------------------------------------------------------------------
+// REST queries are held to the query rules at the gate (literal-text regexes only, at most 8 of
+// them and 1,000 characters, 1,000 conditions, 4 sub-queries); GraphQL queries by Cloud Code's
+// beforeFind on each class. Parse allows no beforeFind on _Session, so GraphQL's `sessions` was
+// held to nothing: any regular expression reached PostgreSQL, and 250 case-blind ones of 1,000
+// characters in one OR (a 250 KB request) held a pool connection for 3.5 s of PostgreSQL's CPU
+// (REST refuses the same where in words). The gate now holds every GraphQL `where` (any class,
+// inline or in variables) to REST's bounds before Parse works on it: Parse's GraphQL API also
+// coerced and rewrote 6,000 conditions before beforeFind refused them.
+test('found attacking it: GraphQL sessions(where:) is held to the query rules REST is', async () => {
+  const attacker = await signUp('sessions11');
+  const q = 'query($w: SessionWhereInput) { sessions(where: $w) { count } }';
+  refusedGraphQL(await gql(q, { w: { sessionToken: { matchesRegex: '^r:[0-9a-f]+$' } } }, attacker.token), 102, 'a regular expression');
+  refusedGraphQL(await gql('query { sessions(where: { sessionToken: { matchesRegex: "(a|aa)+$" } }) { count } }', undefined, attacker.token), 102, 'a regular expression written inline');
+  const literal = (i) => `\\Q${i}${'a'.repeat(90)}\\E`;
+  refusedGraphQL(await gql(q, { w: { OR: Array.from({ length: 9 }, (_, i) => ({ sessionToken: { matchesRegex: literal(i), options: 'i' } })) } }, attacker.token), 102, 'nine text searches');
+  const conditions = { OR: Array.from({ length: 101 }, (_, i) => ({ AND: Array.from({ length: 10 }, (_, j) => ({ sessionToken: { equalTo: `x${i}_${j}` } })) })) };
+  const many = await gql(q, { w: conditions }, attacker.token);
+  refusedGraphQL(many, 102, '1,010 conditions');
+  assert.match(many.json.errors[0].message, /at most 1000 conditions/);
+  // The same bound on a class with a beforeFind, now refused before Parse's GraphQL API rewrites it.
+  const deals = await gql('query($w: DealWhereInput) { deals(where: $w) { count } }', { w: { OR: conditions.OR.map((c) => ({ AND: c.AND.map((x) => ({ title: x.sessionToken })) })) } }, attacker.token);
+  assert.equal(deals.json.errors?.[0]?.extensions?.code, 102, JSON.stringify(deals.json).slice(0, 300));
+  // What a client needs still answers: its sessions, one of them by its token, a literal search.
+  assert.equal((await gql('query { sessions { count } }', undefined, attacker.token)).json.data?.sessions?.count, 1);
+  const mine = await gql(q, { w: { sessionToken: { equalTo: attacker.token } } }, attacker.token);
+  assert.equal(mine.json.data?.sessions?.count, 1, JSON.stringify(mine.json).slice(0, 300));
+  const search = await gql('query($w: DealWhereInput) { deals(where: $w) { count } }', { w: { title: { matchesRegex: '\\Qdeal\\E', options: 'i' } } }, attacker.token);
+  assert.equal(search.json.data?.deals?.count, 0, JSON.stringify(search.json).slice(0, 300));
+});

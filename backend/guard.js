@@ -1326,7 +1326,8 @@ async function checkCurrentPassword(database, userId, ip, password, what = 'the 
   if (typeof password !== 'string' || password === '') {
     throw new Parse.Error(Parse.Error.VALIDATION_ERROR, what === 'the password'
       ? 'changing the password needs the current one (currentPassword in the request context)'
-      : `changing ${what} needs the current password (currentPassword in the request context)`);
+      : /^[a-z]+ing /.test(what) ? `${what} needs the current password (currentPassword in the request context)`
+        : `changing ${what} needs the current password (currentPassword in the request context)`);
   }
   const row = await database.oneOrNone('SELECT "_hashed_password" AS hash FROM "_User" WHERE "objectId" = $1', [userId]);
   const ok = Boolean(row && row.hash) && (await require('parse-server/lib/password').compare(password, row.hash));
@@ -1361,6 +1362,8 @@ function accountKinds(method, path, body) {
   if (ownAccount && (body.email !== undefined || body.username !== undefined)) kinds.push('signUp');
   // An e-mail or username change checks the current password too (cloud/main.js).
   if (ownAccount && (body.password !== undefined || body.email !== undefined || body.username !== undefined)) kinds.push('logIn');
+  // Deleting an account checks the current password too (cloud/main.js).
+  if (method === 'DELETE' && /^\/(users|classes\/_User)\/[^/]+$/.test(path)) kinds.push('logIn');
   if (['/login', '/verifyPassword', '/challenge', '/loginAs'].includes(path) && (method === 'GET' || method === 'POST')) kinds.push('logIn');
   if (method === 'POST' && (path === '/requestPasswordReset' || path === '/verificationEmailRequest')) kinds.push('passwordReset');
   return kinds;

@@ -388,6 +388,15 @@ Parse.Cloud.beforeSave(Parse.User, safely(async (request) => {
   }
 }));
 
+// Deleting an account needs the current password, as changing its password, e-mail address or
+// username does: with a session alone (a leaked token, a shared computer) an attacker deleted the
+// account, its sessions, profile and settings, and the owner could never log in again nor reach
+// a deal, contact or company of theirs (each is shared with a user id that no longer exists).
+Parse.Cloud.beforeDelete(Parse.User, async (request) => {
+  if (request.master) return;
+  await checkCurrentPassword(sharing.db(), request.object.id, request.ip, request.context && request.context.currentPassword, 'deleting the account');
+});
+
 // Deleting a user leaves nothing behind that grants access: their sessions and their role
 // memberships go. (Their objectId can never be reused: clients cannot choose user ids.)
 Parse.Cloud.afterDelete(Parse.User, async (request) => {

@@ -2,7 +2,7 @@
 // its fix.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { gql, signUp, useVictim } from './harness.mjs';
+import { assertBatchItemRefused, assertRefused, call, gql, signUp, useVictim } from './harness.mjs';
 
 useVictim();
 
@@ -40,4 +40,29 @@ test('found attacking it: GraphQL sessions(where:) is held to the query rules RE
   assert.equal(mine.json.data?.sessions?.count, 1, JSON.stringify(mine.json).slice(0, 300));
   const search = await gql('query($w: DealWhereInput) { deals(where: $w) { count } }', { w: { title: { matchesRegex: '\\Qdeal\\E', options: 'i' } } }, attacker.token);
   assert.equal(search.json.data?.deals?.count, 0, JSON.stringify(search.json).slice(0, 300));
+});
+
+// ---- deleting an account ----------------------------------------------------------------------
+// Changing the password, the e-mail address or the username needs the current password: whoever
+// holds a session (a leaked token, a shared computer) must not lock the owner out. Deleting the
+// account needed the session alone: the holder deleted it, every session of the owner's ended,
+// the owner could never log in again, and every deal, contact and company of theirs stayed
+// behind, shared with a user id nobody can be again (unreachable but with the master key).
+test('found attacking it: a session alone does not delete the account', async () => {
+  const owner = await signUp('owner11');
+  assert.equal((await call('POST', '/classes/Deal', { token: owner.token, body: { title: 'Pipeline of a year' } })).status, 201);
+  assertRefused(await call('DELETE', `/users/${owner.id}`, { token: owner.token }), 142, 'a delete with the session alone');
+  assertRefused(await call('DELETE', `/classes/_User/${owner.id}`, { token: owner.token }), 142, 'the same through /classes/_User');
+  const batch = await call('POST', '/batch', { token: owner.token, body: { requests: [{ method: 'DELETE', path: `/parse/users/${owner.id}` }] } });
+  assertBatchItemRefused(batch, 0, 142, 'the same inside a batch');
+  const wrong = { 'X-Parse-Cloud-Context': JSON.stringify({ currentPassword: 'not-the-password-1' }) };
+  assertRefused(await call('DELETE', `/users/${owner.id}`, { token: owner.token, headers: wrong }), 142, 'a delete with a wrong password');
+  // The account is whole: the session works, the owner logs in, and reads the deal.
+  assert.equal((await call('GET', '/users/me', { token: owner.token })).status, 200);
+  assert.equal((await call('POST', '/login', { body: { username: owner.username, password: owner.password } })).status, 200);
+  assert.equal((await call('GET', '/classes/Deal', { token: owner.token })).json.results?.length, 1);
+  // With the current password, the owner deletes it.
+  const right = { 'X-Parse-Cloud-Context': JSON.stringify({ currentPassword: owner.password }) };
+  assert.equal((await call('DELETE', `/users/${owner.id}`, { token: owner.token, headers: right })).status, 200);
+  assertRefused(await call('GET', '/users/me', { token: owner.token }), 209, 'the session went with the account');
 });

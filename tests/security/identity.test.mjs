@@ -65,7 +65,7 @@ test("a deleted account's id, sessions and role memberships cannot be inherited"
   const second = await call('GET', `/login?username=${a.username}&password=${a.password}`);
   assert.equal(second.status, 200);
   // A deletes their own account.
-  assert.equal((await call('DELETE', `/users/${a.id}`, { token: a.token })).status, 200);
+  assert.equal((await call('DELETE', `/users/${a.id}`, { token: a.token, headers: { 'X-Parse-Cloud-Context': JSON.stringify({ currentPassword: a.password }) } })).status, 200);
   // Every session of A is gone.
   assertRefused(await call('GET', '/users/me', { token: a.token }), 209, 'the first session');
   assertRefused(await call('GET', '/users/me', { token: second.json.sessionToken }), 209, 'the second session');

@@ -96,7 +96,7 @@ test('the owner cannot open their settings to others, and bad values are refused
 test("deleting a user deletes their settings", async () => {
   const leaver = await signUp('settingsleaver');
   assert.equal((await call('POST', '/classes/Settings', { token: leaver.token, body: { objectId: leaver.id, currency: 'GBP' } })).status, 201);
-  assert.equal((await call('DELETE', `/users/${leaver.id}`, { token: leaver.token })).status, 200);
+  assert.equal((await call('DELETE', `/users/${leaver.id}`, { token: leaver.token, headers: { 'X-Parse-Cloud-Context': JSON.stringify({ currentPassword: leaver.password }) } })).status, 200);
   const gone = await call('GET', `/classes/Settings/${leaver.id}`, { master: true });
   assert.equal(gone.status, 404, JSON.stringify(gone.json));
 });

@@ -116,7 +116,7 @@ test('assigning a deal to a colleague follows the assignment rules', async () =>
 test('deleting a user deletes their profile', async () => {
   const leaver = await signUp('leaver');
   assert.equal((await call('POST', '/classes/Profile', { token: leaver.token, body: { objectId: leaver.id, displayName: unique('Leaver ') } })).status, 201);
-  assert.equal((await call('DELETE', `/users/${leaver.id}`, { token: leaver.token })).status, 200);
+  assert.equal((await call('DELETE', `/users/${leaver.id}`, { token: leaver.token, headers: { 'X-Parse-Cloud-Context': JSON.stringify({ currentPassword: leaver.password }) } })).status, 200);
   const gone = await call('GET', `/classes/Profile/${leaver.id}`, { master: true });
   assert.equal(gone.status, 404, JSON.stringify(gone.json));
 });

@@ -38,9 +38,19 @@ const userClp = () => ({
 // Roles and installations are written with the master key only (the manager role is granted
 // by an administrator); any signed-in user could otherwise create a role or an installation.
 const MASTER_ONLY = { find: {}, count: {}, get: {}, create: {}, update: {}, delete: {}, addField: {}, protectedFields: {} };
+// A user's sessions: Parse keeps each to its user, and answered every one with its token, so
+// whoever held one session (a leaked token, a shared computer) read the tokens of the owner's
+// other devices, and logging the leaked one out did not end the intrusion. No client reads a
+// token from here (log-in and /users/me answer the caller's own; Parse reads them with the
+// master key); sessions are made by logging in (Parse's master-key write).
+const SESSION_CLP = {
+  find: AUTHENTICATED, count: AUTHENTICATED, get: AUTHENTICATED, create: {}, update: AUTHENTICATED, delete: AUTHENTICATED,
+  addField: {}, protectedFields: { '*': ['sessionToken'] },
+};
 const SYSTEM_DEFINITIONS = [
   { className: '_Role', fields: {}, classLevelPermissions: MASTER_ONLY },
   { className: '_Installation', fields: {}, classLevelPermissions: MASTER_ONLY },
+  { className: '_Session', fields: {}, classLevelPermissions: SESSION_CLP },
 ];
 
 // created_by: each user's rows, counted for their quota (cloud/quota.js). An index's name is

@@ -628,6 +628,12 @@ function restGuard({ limiter }) {
           if (!req.get('x-parse-master-key') && !(body && body._MasterKey)) refuse(CODE.OPERATION_FORBIDDEN, `${path.split('/')[1]} needs the master key`);
         }
         shapeActivityResponses(req, res, method);
+        // A session's token is a protected field (schema.js): /sessions/me answers the caller's
+        // own, which it sent (the Parse SDK's Session.current() reads it there).
+        if (method === 'GET' && path === '/sessions/me' && session) {
+          const json = res.json.bind(res);
+          res.json = (answer) => json(res.statusCode < 300 && answer && typeof answer === 'object' && typeof answer.objectId === 'string' ? { ...answer, sessionToken: session } : answer);
+        }
         if (path === '/upgradeToRevocableSession') {
           refuse(CODE.OPERATION_FORBIDDEN, 'sessions here are revocable already');
         }

@@ -464,3 +464,26 @@ test("overdue is one rule, in the user's day: a deal due today is not overdue on
   assert.equal((await page.getByTestId('count-lead').textContent()).trim(), '1');
   await context.close();
 });
+
+test('Enter in a date field with its calendar open confirms the date and does not submit the form', async () => {
+  const me = await signUp('enterdate');
+  const { context, page } = await logInToBoard(app, me);
+  await page.getByRole('button', { name: 'New deal' }).click();
+  const dialog = page.getByRole('dialog', { name: 'New deal' });
+  await dialog.getByLabel('Title').fill('Enter in a date');
+  const close = dialog.getByRole('textbox', { name: 'Expected close' });
+  await close.click();
+  await close.fill('Jan 20, 2027');
+  await close.press('Enter');
+  // The dialog is still there: a deal was created with only its title and that date.
+  await page.waitForTimeout(500);
+  assert.equal(await dialog.isVisible(), true);
+  assert.equal((await rest('GET', '/classes/Deal', undefined, me.token)).results.length, 0);
+  await dialog.getByLabel('Amount').fill('700');
+  await dialog.getByRole('button', { name: 'Add deal' }).click();
+  await dialog.waitFor({ state: 'detached' });
+  const [deal] = (await rest('GET', '/classes/Deal', undefined, me.token)).results;
+  assert.equal(deal.amount, 700);
+  assert.equal(deal.expectedCloseDate.iso.slice(0, 10), '2027-01-20');
+  await context.close();
+});

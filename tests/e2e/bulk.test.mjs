@@ -213,6 +213,15 @@ test('deals list: select rows, change their stage, assign them, delete them; eac
   await why.waitFor({ state: 'detached' });
   for (const d of [a, b]) assert.equal((await serverDeal(d.objectId, me.token, (x) => !!x.lostReason)).lostReason, 'Budget frozen for the year');
   assert.equal((await get('Deal', c.objectId, me.token)).lostReason, undefined, 'an unselected deal keeps none');
+  // One action, one Undo, which takes the reason back with the move (undone alone, the reopened
+  // deals kept "Lost: …" and exported it; a second toast offered to undo the reason).
+  assert.equal(await notice(page, 'given the lost reason').count(), 0);
+  await notice(page, '2 deals moved to Lost.').getByRole('button', { name: 'Undo' }).click();
+  for (const d of [a, b]) {
+    const back = await serverDeal(d.objectId, me.token, (x) => x.stage !== 'lost' && x.lostReason === undefined);
+    assert.notEqual(back.stage, 'lost');
+    assert.equal(back.lostReason, undefined);
+  }
   assert.deepEqual(errors, []);
   await context.close();
 

@@ -12,8 +12,8 @@ type DayInputProps = Omit<DateInputProps, 'value' | 'onChange' | 'valueFormat' |
 /** A calendar day field: picked from a calendar or typed. Typed text is read strictly (see
  * lib/dates): text that is no date leaves the day as it was when the field was entered, and
  * says so, rather than becoming another date. Escape with the calendar open closes the calendar
- * only, not the drawer or dialog around the field. */
-export function DayInput({ value, onChange, error, onFocus, onBlur, popoverProps, ...props }: DayInputProps) {
+ * only, not the drawer or dialog around the field; Enter then does not submit its form. */
+export function DayInput({ value, onChange, error, onFocus, onBlur, onKeyDown, popoverProps, ...props }: DayInputProps) {
   const parse = useMemo(() => dateParser(locale), []);
   const [open, setOpen] = useState(false);
   const [refused, setRefused] = useState<string | null>(null);
@@ -44,6 +44,12 @@ export function DayInput({ value, onChange, error, onFocus, onBlur, popoverProps
           if (value !== atFocus.current) onChange(atFocus.current);
         }
         onBlur?.(e);
+      }}
+      onKeyDown={(e) => {
+        // Enter with the calendar open confirms the typed date; it does not submit the form
+        // around the field (a new deal was created with only a title and that date).
+        if (e.key === 'Enter' && open) e.preventDefault();
+        onKeyDown?.(e);
       }}
       popoverProps={{
         ...popoverProps,

@@ -264,6 +264,8 @@ export interface BulkResult {
   done: number;
   failed: number;
   error?: string;
+  /** Starts a held Undo's clock (bulkUpdateDeals' `holdUndo`). */
+  startUndoClock?: () => void;
 }
 
 /** Runs `one` over every item, a few at a time; answers the outcome of each. */
@@ -312,7 +314,7 @@ const idOrValue = (v: unknown) => (v && typeof v === 'object' && 'objectId' in v
 /** The same changes to every selected deal (stage, owner), at once on the board; one Undo puts
  * each deal's previous values back. `changes` may depend on the deal as it is (a move closes
  * an open deal on today). */
-export async function bulkUpdateDeals(w: Workspace, deals: Deal[], changes: DealChanges | ((deal: Deal) => DealChanges), what: string): Promise<BulkResult> {
+export async function bulkUpdateDeals(w: Workspace, deals: Deal[], changes: DealChanges | ((deal: Deal) => DealChanges), what: string, { withUndo = true, holdUndo = false } = {}): Promise<BulkResult> {
   const before = deals.map((d) => {
     const held = w.pipeline.get(d.objectId!) ?? d;
     const change = typeof changes === 'function' ? changes(held) : changes;
@@ -331,13 +333,20 @@ export async function bulkUpdateDeals(w: Workspace, deals: Deal[], changes: Deal
   if (moving.length === 0) {
     notifications.show({ color: 'gray', message: `${deals.length === 1 ? 'The deal was' : `The ${deals.length} deals were`} ${what} already.` });
   }
-  if (result.done > 0) {
+  if (result.done > 0 && withUndo) {
     const changed = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
-    undoable(`${plural(result.done, 'deal', 'deals')} ${what}.`, async () => {
-      const back = summary(await each(changed, (b) => apply(b.id, b.held, b.previous)));
+    result.startUndoClock = undoable(`${plural(result.done, 'deal', 'deals')} ${what}.`, async () => {
+      const back = summary(await each(changed, (b) => {
+        // A reason given for a move to Lost (asked after it) goes back with the move: undone,
+        // the reopened deals kept "Lost: …" and exported it.
+        const now = w.pipeline.get(b.id);
+        const reason = field(b.change, 'stage') === 'lost' && now && (now.lostReason ?? null) !== (b.held.lostReason ?? null)
+          ? { lostReason: b.held.lostReason ?? null } : {};
+        return apply(b.id, b.held, { ...b.previous, ...reason });
+      }));
       restored();
       if (back.error) throw new Error(back.error);
-    });
+    }, undefined, { held: holdUndo });
   }
   return result;
 }

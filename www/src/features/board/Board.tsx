@@ -46,8 +46,11 @@ export function Board() {
   // The board or the list (?view=list), with the same filters.
   const [params, setParams] = useSearchParams();
   const view = params.get('view') === 'list' ? 'list' : 'board';
-  const setView = (v: string) => setParams((p) => {
-    const n = new URLSearchParams(p);
+  // From the address bar, not the render's copy, as the filters do: a search handed on since
+  // the last render (SearchInput waits for the keys to pause) was thrown away or replaced by
+  // the one before.
+  const setView = (v: string) => setParams(() => {
+    const n = new URLSearchParams(window.location.search);
     if (v === 'list') n.set('view', 'list');
     else n.delete('view');
     return n;

@@ -59,8 +59,12 @@ export function DealList({ version, sort, onSort }: { version: number; sort: Sor
   const below = rows.length > 0 ? virtualizer.getTotalSize() - rows[rows.length - 1].end : 0;
   const selection = useSelection(useMemo(() => deals.map((d) => d.objectId!), [deals]));
   // Deals just moved to Lost together: asked for one reason.
-  const [askLost, setAskLost] = useState<string[]>();
-  const closeLost = useCallback(() => setAskLost(undefined), []);
+  const [askLost, setAskLost] = useState<{ ids: string[]; startUndoClock?: () => void }>();
+  // The move's Undo waits while the reason is asked (it takes the reason back too).
+  const closeLost = useCallback(() => {
+    askLost?.startUndoClock?.();
+    setAskLost(undefined);
+  }, [askLost]);
   const chosen = () => deals.filter((d) => selection.has(d.objectId!));
   const owner = (d: Deal) => {
     const id = d.assignedTo?.objectId;
@@ -79,14 +83,15 @@ export function DealList({ version, sort, onSort }: { version: number; sort: Sor
           // closed already, or in that stage, keeps its own.
           const change = (deal: Deal) => ({ ...closingChanges(deal.stage, stage), stage });
           const moving = chosen().filter((d) => d.stage !== stage);
-          const result = await bulkUpdateDeals(workspace, chosen(), change, `moved to ${stageInfo(stage).label}`);
+          const result = await bulkUpdateDeals(workspace, chosen(), change, `moved to ${stageInfo(stage).label}`, { holdUndo: stage === 'lost' });
           // As a single move to Lost does: why were they lost (one reason for all, skippable).
           const lost = moving.flatMap((d) => (pipeline.get(d.objectId!)?.stage === 'lost' ? [d.objectId!] : []));
-          if (stage === 'lost' && lost.length > 0) setAskLost(lost);
+          if (stage === 'lost' && lost.length > 0) setAskLost({ ids: lost, startUndoClock: result.startUndoClock });
+          else result.startUndoClock?.();
           return result;
         }}
       />
-      {askLost && <LostReasonModal dealIds={askLost} onClose={closeLost} />}
+      {askLost && <LostReasonModal dealIds={askLost.ids} onClose={closeLost} />}
       <Group justify="space-between" gap="xs" mb={6} data-testid="list-sums">
         <Text size="sm" c="dimmed">{plural(total, 'deal', 'deals')}</Text>
         <Text size="sm">

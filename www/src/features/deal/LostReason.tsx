@@ -37,9 +37,11 @@ export function LostReasonModal({ dealIds, onClose }: { dealIds: string[]; onClo
         await updateDeal(workspace, now[0]!.objectId!, { lostReason: reason.trim() });
         notifications.show({ color: 'teal', message: 'Lost reason saved.' });
       } else {
-        // One reason for a bulk move to Lost, with its own Undo.
-        const r = await bulkUpdateDeals(workspace, now, { lostReason: reason.trim() }, 'given the lost reason');
+        // One reason for a bulk move to Lost. The move's Undo takes it back too: one action,
+        // one Undo (two toasts were confusing, and undoing the move alone left the reason).
+        const r = await bulkUpdateDeals(workspace, now, { lostReason: reason.trim() }, 'given the lost reason', { withUndo: false });
         if (r.failed > 0) throw new Error(`${plural(r.failed, 'deal', 'deals')} kept no reason: ${r.error}`);
+        if (r.done > 0) notifications.show({ color: 'teal', message: `Lost reason saved on ${plural(r.done, 'deal', 'deals')}.` });
       }
       onClose();
     } catch (err) {

@@ -144,7 +144,9 @@ function Forecast() {
           <Text size="sm" c="dimmed">Amounts are written with your currency’s symbol and format (they are not converted: deals hold plain amounts), and the weighted forecast counts each open deal at its stage’s chance of winning. Only you see these settings.</Text>
           <Select label="Currency" searchable data={CURRENCY_OPTIONS}
             // Typing replaces the shown "USD · US Dollar" instead of adding to it.
-            onFocus={(e) => e.currentTarget.select()} value={form.currency} onChange={(v) => v && setDraft({ ...form, currency: v })} disabled={!loaded} allowDeselect={false} maw={320} />
+            onFocus={(e) => e.currentTarget.select()}
+            // "eur" then Enter picks EUR · Euro, the one match.
+            selectFirstOptionOnChange value={form.currency} onChange={(v) => v && setDraft({ ...form, currency: v })} disabled={!loaded} allowDeselect={false} maw={320} />
           <SimpleGrid cols={{ base: 2, sm: 3 }} spacing="sm">
             {open.map((s) => (
               <NumberInput

@@ -130,6 +130,8 @@ test('moving a deal to Lost asks why; the reason is stored and shown in the reco
   await why.getByRole('button', { name: 'Save reason' }).click();
   assert.equal((await serverDeal(later.objectId, me.token, (d) => d.lostReason === 'Chose to build it themselves')).stage, 'lost');
   await page.getByRole('alert').filter({ hasText: `“${title} r” moved to Lost.` }).getByRole('button', { name: 'Undo' }).click();
+  // Undone once the notification says so (on a busy machine the two writes took over 5 s).
+  await page.getByRole('alert').filter({ hasText: 'Restored.' }).waitFor({ timeout: 30_000 });
   const reopened = await serverDeal(later.objectId, me.token, (d) => d.stage === 'proposal');
   assert.equal(reopened.stage, 'proposal');
   assert.equal(reopened.lostReason, undefined);

@@ -61,6 +61,12 @@ export async function updateDeal(w: Workspace, id: string, changes: Changes<Deal
   }
 }
 
+/** The lost reason `before` had, if a reason was given since (asked after a move to Lost): what
+ * an Undo of that move puts back with the stage. */
+function lostReasonBack(now: Deal | undefined, before: Deal): DealChanges {
+  return now && (now.lostReason ?? null) !== (before.lostReason ?? null) ? { lostReason: before.lostReason ?? null } : {};
+}
+
 /** moveDeal, with Undo in a notification (back to the stage it left). `holdUndo`: the Undo's
  * clock waits until the returned function is called (a question asked about the move, so that
  * the Undo is not gone by the time it is answered). */
@@ -77,9 +83,8 @@ export async function moveDealUndoable(w: Workspace, id: string, to: Stage, stag
     if (now?.stage !== to) throw new Error(`“${deal.title}” was moved again since: nothing was undone.`);
     // The close date the move set goes back too, and a lost reason given for it (an open deal
     // kept "Lost: price").
-    const back: DealChanges = 'expectedCloseDate' in extra ? { expectedCloseDate: deal.expectedCloseDate ?? null } : {};
-    if ((now.lostReason ?? null) !== (deal.lostReason ?? null)) back.lostReason = deal.lostReason ?? null;
-    await moveDeal(w, id, from, back);
+    const closeDate: DealChanges = 'expectedCloseDate' in extra ? { expectedCloseDate: deal.expectedCloseDate ?? null } : {};
+    await moveDeal(w, id, from, { ...closeDate, ...lostReasonBack(now, deal) });
   }, `Deal:${id}`, { held: holdUndo });
 }
 
@@ -339,9 +344,7 @@ export async function bulkUpdateDeals(w: Workspace, deals: Deal[], changes: Deal
       const back = summary(await each(changed, (b) => {
         // A reason given for a move to Lost (asked after it) goes back with the move: undone,
         // the reopened deals kept "Lost: …" and exported it.
-        const now = w.pipeline.get(b.id);
-        const reason = field(b.change, 'stage') === 'lost' && now && (now.lostReason ?? null) !== (b.held.lostReason ?? null)
-          ? { lostReason: b.held.lostReason ?? null } : {};
+        const reason = field(b.change, 'stage') === 'lost' ? lostReasonBack(w.pipeline.get(b.id), b.held) : {};
         return apply(b.id, b.held, { ...b.previous, ...reason });
       }));
       restored();

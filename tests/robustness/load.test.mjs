@@ -111,7 +111,9 @@ test(`${CLIENTS} clients x ${WRITES} writes while subscribed: no lost or doubled
     } while (Date.now() < deadline);
     return counts;
   };
-  const final = await waitAll(60000);
+  // An event the server dropped is found by the client's next check: 10 s after the last one
+  // at the latest while events come, every 60 s otherwise (plus a tick and the round itself).
+  const final = await waitAll(90000);
 
   const seen = await Promise.all(pages.map((p) => p.evaluate(() => [...window.load.seen.entries()])));
   const eventLatencies = [];
@@ -124,7 +126,20 @@ test(`${CLIENTS} clients x ${WRITES} writes while subscribed: no lost or doubled
       else eventLatencies.push(at - sentAt.get(id));
     }
   });
-  final.forEach((n, c) => assert.equal(n, expectedPerUser(Math.floor(c / PER_USER)), `client ${c} saw every write of its user`));
+  // A client short of its user's writes says which it missed: when each was written, and
+  // whether the user's other clients saw it live or caught up (a lost event or a lost write).
+  const writesEnded = Math.max(...writes.flatMap((w) => w.sent.map(([, at, took]) => at + took)));
+  const missed = (c) => {
+    const u = Math.floor(c / PER_USER);
+    const mine = new Set(seen[c].map(([id]) => id));
+    return [...idsOfUser[u]].filter((id) => !mine.has(id)).map((id) => {
+      const others = seen.flatMap((entries, o) => (o !== c && Math.floor(o / PER_USER) === u ? entries : []))
+        .filter(([other]) => other === id).map(([, [, , late]]) => (late ? 'caught up' : 'live'));
+      return `${id} written ${((writesEnded - sentAt.get(id)) / 1000).toFixed(1)} s before the last write ended, seen by the user's other clients: ${others.join(', ') || 'none'}`;
+    });
+  };
+  final.forEach((n, c) => assert.equal(n, expectedPerUser(Math.floor(c / PER_USER)),
+    `client ${c} saw every write of its user; missed: ${missed(c).join('; ')}`));
 
   // The server holds each write exactly once.
   for (const [u, user] of users.entries()) {

@@ -468,9 +468,25 @@ mod tests {
                 (LiveEventKind::Update, true, "dropped".into()),
             ]
         );
-        // Quiet and checked: no further round until events come or the period passes.
+        // The last write of the burst committed after that check had listed the server, and
+        // its event was dropped too: no event follows it, so the check that events prompted
+        // runs once more, well before the periodic one.
+        w.server.put(deal("tail", "won", T0 + 25));
+        pass(&w, machine::CHECK_AGAIN_MS);
+        assert_eq!(
+            kinds(&w.sink).last(),
+            Some(&(LiveEventKind::Update, true, "tail".into()))
+        );
+        // That check found a missed change, so it looks once more (finding nothing); then no
+        // further round until events come or the period passes.
+        let before = w.server.requests.get();
+        pass(&w, machine::CHECK_AGAIN_MS);
+        assert!(
+            w.server.requests.get() > before,
+            "a check after a found drop"
+        );
         let after = w.server.requests.get();
-        pass(&w, machine::CHECK_QUIET_MS * 3);
+        pass(&w, machine::CHECK_AGAIN_MS * 2);
         assert_eq!(w.server.requests.get(), after);
         // The periodic check finds a dropped event that no other event followed.
         w.server.put(deal("lonely", "won", T0 + 30));
@@ -479,7 +495,7 @@ mod tests {
             kinds(&w.sink).last(),
             Some(&(LiveEventKind::Update, true, "lonely".into()))
         );
-        assert_eq!(kinds(&w.sink).len(), 3, "nothing reported twice");
+        assert_eq!(kinds(&w.sink).len(), 4, "nothing reported twice");
         assert_eq!(w.net.sockets.borrow().len(), 1, "all on the first socket");
     }
 

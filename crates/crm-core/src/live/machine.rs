@@ -8,7 +8,8 @@
 //! subscription, the `(objectId, updatedAt)` of every object it knows to match, and after a gap
 //! compares that with what the server lists, so changes made while the socket was down are
 //! neither lost nor guessed by a time window. The same comparison runs on a live connection
-//! once events have been quiet for [`CHECK_QUIET_MS`] (and every [`CHECK_EVERY_MS`]): Parse's
+//! once events have been quiet for [`CHECK_QUIET_MS`], once more [`CHECK_AGAIN_MS`] after such a
+//! check, and every [`CHECK_EVERY_MS`]: Parse's
 //! server drops an event without a word when its ACL check cannot read the session, which a
 //! loaded server's session lookup sometimes cannot. A heartbeat — a no-op re-scope of a
 //! subscription that matches nothing, which the server must answer — notices a connection that
@@ -123,6 +124,9 @@ struct Subscription {
     unchecked_since: Option<i64>,
     /// When the subscription was last compared with the server (or confirmed).
     checked_at: i64,
+    /// When to compare once more after a check that events prompted or that found missed
+    /// changes ([`CHECK_AGAIN_MS`]).
+    recheck_at: Option<i64>,
 }
 
 /// A connected subscription is compared with the server, as after a reconnect, once events
@@ -133,6 +137,11 @@ pub const CHECK_QUIET_MS: i64 = 2_000;
 /// ... and at least this often while connected, for a dropped event that no later event
 /// follows.
 pub const CHECK_EVERY_MS: i64 = 60_000;
+/// A check that events prompted, or that found missed changes, runs once more this long after
+/// it began: an event dropped after its listing, with none following (the end of a burst of
+/// writes, a server dropping events for a while), is otherwise found only by the periodic
+/// check.
+pub const CHECK_AGAIN_MS: i64 = 10_000;
 
 pub struct LiveMachine {
     app_id: String,
@@ -274,6 +283,7 @@ impl LiveMachine {
             settled: false,
             unchecked_since: None,
             checked_at: 0,
+            recheck_at: None,
         };
         if self.status == LiveStatus::Connected {
             self.outbox.push(self.subscribe_frame(id, &sub));
@@ -431,19 +441,27 @@ impl LiveMachine {
         if self.status != LiveStatus::Connected {
             return;
         }
-        let due: Vec<u32> = self
+        let due: Vec<(u32, bool)> = self
             .subscriptions
             .iter()
             .filter(|(_, sub)| sub.confirmed && sub.settled && sub.round.is_none())
-            .filter(|(_, sub)| {
-                sub.unchecked_since
-                    .is_some_and(|t| now_ms - t >= CHECK_QUIET_MS)
-                    || now_ms - sub.checked_at >= CHECK_EVERY_MS
+            .filter_map(|(id, sub)| {
+                let prompted = sub
+                    .unchecked_since
+                    .is_some_and(|t| now_ms - t >= CHECK_QUIET_MS);
+                let due = prompted
+                    || sub.recheck_at.is_some_and(|t| now_ms >= t)
+                    || now_ms - sub.checked_at >= CHECK_EVERY_MS;
+                due.then_some((*id, prompted))
             })
-            .map(|(id, _)| *id)
             .collect();
-        for id in due {
+        for (id, prompted) in due {
             self.start_round(id, false, now_ms);
+            if prompted {
+                if let Some(sub) = self.subscriptions.get_mut(&id) {
+                    sub.recheck_at = Some(now_ms + CHECK_AGAIN_MS);
+                }
+            }
         }
     }
 
@@ -455,6 +473,7 @@ impl LiveMachine {
         sub.epochs += 1;
         sub.unchecked_since = None;
         sub.checked_at = now_ms;
+        sub.recheck_at = None;
         sub.round = Some(Round {
             epoch: sub.epochs,
             baseline,
@@ -646,6 +665,10 @@ impl LiveMachine {
             return Vec::new();
         }
         let diff = catch_up::diff(&sub.known, &listed, &round.touched);
+        if !diff.changed.is_empty() || !diff.gone.is_empty() {
+            // Events were missed: the server may still be dropping them, so look again soon.
+            sub.recheck_at = Some(sub.checked_at + CHECK_AGAIN_MS);
+        }
         if diff.changed.is_empty() {
             sub.round = None;
             sub.settled = true;

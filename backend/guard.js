@@ -13,7 +13,7 @@ const { isIPv4, isIPv6 } = require('node:net');
 const WebSocketServer = require('ws').Server;
 const { WSAdapter } = require('parse-server/lib/Adapters/WebSocketServer/WSAdapter');
 const { Client: LiveQueryClient } = require('parse-server/lib/LiveQuery/Client');
-const { OBJECT_ID, SERVER_ID_CLASSES, LIMITS, LOGIN_LOCKOUT, RATE_LIMITS, isoDateProblem, regexProblem, fieldsOf, whereProblem, whereLimitsProblem } = require('./rules');
+const { OBJECT_ID, SERVER_ID_CLASSES, LIMITS, LOGIN_LOCKOUT, RATE_LIMITS, isoDateProblem, regexProblem, fieldsOf, whereProblem, whereLimitsProblem, fieldListProblem } = require('./rules');
 
 // Parse's error codes used here (Parse.Error).
 const CODE = {
@@ -227,6 +227,10 @@ function checkRestRequest(method, path, body, query = {}) {
     const order = query.order ?? b.order;
     if (order !== undefined && (typeof order !== 'string' || !/^-?[A-Za-z_][A-Za-z0-9_]*(,-?[A-Za-z_][A-Za-z0-9_]*)*$/.test(order))) {
       refuse(CODE.INVALID_QUERY, 'order is a comma-separated list of field names, each optionally with "-"');
+    }
+    for (const param of ['order', 'keys', 'excludeKeys', 'include']) {
+      const problem = fieldListProblem(param, query[param] ?? b[param]);
+      if (problem) refuse(CODE.INVALID_QUERY, problem);
     }
     // Parse sorts by the ACL column's JSON and then answers no rows at all: a wrong answer.
     if (order !== undefined && order.split(',').some((f) => f.replace(/^-/, '') === 'ACL')) {
@@ -1763,6 +1767,10 @@ function checkFrame(state, text, appId) {
           return fail(`a subscription's where is limited to ${LIMITS.liveWhereBytes} bytes`, 102);
         }
         checkWhere(where, frame.query && frame.query.className);
+        for (const param of ['keys', 'fields', 'watch']) {
+          const problem = fieldListProblem(param, frame.query && frame.query[param]);
+          if (problem) return fail(problem, 102);
+        }
         // Parse's Live Query matcher has no sub-queries: such a subscription never matched.
         if (subqueryIn(where)) return fail('a Live Query subscription cannot hold $inQuery, $notInQuery, $select or $dontSelect', 102);
       } catch (e) {

@@ -508,6 +508,22 @@ function whereLimitsProblem(where) {
   return null;
 }
 
+/** Names every JavaScript object inherits (constructor, toString, __proto__, ...). Parse looks
+ * field names up in plain objects, so one of these as a field in order, keys or where found the
+ * inherited function and answered an empty page for data that is there: a wrong answer. */
+const INHERITED_NAMES = new Set(Object.getOwnPropertyNames(Object.prototype));
+
+/** A problem with a list of field names or dotted paths (order, keys, excludeKeys, include). */
+function fieldListProblem(param, list) {
+  if (list === undefined || list === null) return null;
+  const text = Array.isArray(list) ? list.join(',') : String(list);
+  for (const name of text.split(/[,.]/)) {
+    const bare = name.trim().replace(/^-/, '');
+    if (INHERITED_NAMES.has(bare)) return `${param}: ${bare} is not a field name`;
+  }
+  return null;
+}
+
 function whereProblem(className, where, depth = 0) {
   if (!where || typeof where !== 'object' || Array.isArray(where)) return 'where must be an object';
   if (depth === 0) {
@@ -538,6 +554,7 @@ function whereProblem(className, where, depth = 0) {
       continue;
     }
     if (key.startsWith('$')) return `${key} is not a query operator this server accepts`;
+    if (INHERITED_NAMES.has(key)) return `${key} is not a field name`;
     // Parse's own columns (_rperm, _wperm: the ACL) are no fields to compare: _wperm answered a
     // bare 500 (PostgreSQL compared a text[] with text), in REST, GraphQL and batches.
     if (key.startsWith('_')) return `${key} is not a field a query may compare`;
@@ -743,6 +760,7 @@ module.exports = {
   checkAgainstSchema,
   regexProblem,
   whereProblem,
+  fieldListProblem,
   whereLimitsProblem,
   ownSubqueries,
 };

@@ -84,6 +84,37 @@ test('a deal saves only the edited fields, and warns when it changed elsewhere',
   await context.close();
 });
 
+// A save writes, then reads the deal back; its own Live Query event came in between, and the
+// drawer told the user's own edit as "This deal changed elsewhere" until the read-back ended.
+test('a save of ones own is not told as a change made elsewhere, even while the read-back is slow', async () => {
+  const me = await signUp('ownsave');
+  const title = `Own save ${Date.now()}`;
+  const deal = await rest('POST', '/classes/Deal', { title, amount: 1000, stage: 'lead' }, me.token);
+  const { context, page } = await logInToBoard(app, me);
+  await card(page, title).getByRole('link', { name: title, exact: true }).click();
+  const dialog = page.getByRole('dialog', { name: title });
+  await dialog.getByLabel('Notes').waitFor();
+  // The read-back after the write is slow, so the write's own event arrives first.
+  await page.route((url) => url.pathname.endsWith(`/classes/Deal/${deal.objectId}`), async (route) => {
+    if (route.request().method() === 'GET') await new Promise((r) => setTimeout(r, 2500));
+    await route.continue();
+  });
+  await page.evaluate(() => {
+    window.toldElsewhere = false;
+    new MutationObserver(() => { if (document.querySelector('[data-testid="changed-elsewhere"]')) window.toldElsewhere = true; })
+      .observe(document.body, { childList: true, subtree: true });
+  });
+  await dialog.getByLabel('Amount').fill('4000');
+  await dialog.getByLabel('Notes').fill('called them');
+  await dialog.getByRole('button', { name: 'Save' }).click();
+  await page.getByText('Deal saved.').waitFor({ timeout: 15_000 });
+  const saved = await serverDeal(deal.objectId, me.token, (d) => d.amount === 4000);
+  assert.equal(saved.notes, 'called them');
+  assert.equal(await page.evaluate(() => window.toldElsewhere), false, 'the own save was told as a change made elsewhere');
+  assert.equal(await dialog.getByLabel('Amount').inputValue(), '$4,000');
+  await context.close();
+});
+
 test('dashboard: open pipeline, weighted forecast of open deals, won, average won deal, ages, axes, filter note', async () => {
   const me = await signUp('dash');
   const now = new Date();

@@ -138,7 +138,9 @@ function DealRecord({ deal, base, form, setForm, onSaved, onDeleted, closingRef 
 
   const latest = toForm(deal);
   const edited = differing(form, base);
-  const elsewhere = differing(latest, base);
+  // A field the server now holds as edited here is no change elsewhere: it is this save's own,
+  // whose event can arrive before the save has read the deal back.
+  const elsewhere = differing(latest, base).filter((f) => !edited.includes(f) || latest[f] !== form[f]);
   const clash = edited.filter((f) => elsewhere.includes(f) && form[f] !== latest[f]);
   const set = (patch: Partial<Form>) => setForm({ ...form, ...patch });
   // While a save is under way the edits are not at risk: closing then asks nothing.

@@ -487,3 +487,25 @@ test('Enter in a date field with its calendar open confirms the date and does no
   assert.equal(deal.expectedCloseDate.iso.slice(0, 10), '2027-01-20');
   await context.close();
 });
+
+// A column of $10.25 and $0.50 said "$11" (totals were rounded to whole units while each card
+// showed its cents), and the card under the pointer while dragging lost its "Next:" line.
+test('a column total keeps its cents; the dragged card keeps its next step', async () => {
+  const me = await signUp('cents');
+  const title = `Cents ${Date.now()}`;
+  const deal = await rest('POST', '/classes/Deal', { title, amount: 10.25, stage: 'lead' }, me.token);
+  await rest('POST', '/classes/Deal', { title: `${title} small`, amount: 0.5, stage: 'lead' }, me.token);
+  await rest('POST', '/classes/Activity', { type: 'call', subject: 'Send the quote', dueDate: { __type: 'Date', iso: '2030-01-15T00:00:00.000Z' }, relatedTo: { __type: 'Pointer', className: 'Deal', objectId: deal.objectId } }, me.token);
+  const { context, page } = await logInToBoard(app, me);
+  await card(page, title).getByText('Next: Send the quote').waitFor();
+  await page.getByTestId('total-lead').filter({ hasText: '$10.75' }).waitFor({ timeout: 10_000 });
+  // Mid-drag: the card that follows the pointer shows the next step too.
+  const from = await card(page, title).boundingBox();
+  await page.mouse.move(from.x + from.width / 2, from.y + from.height - 6);
+  await page.mouse.down();
+  await page.mouse.move(from.x + from.width / 2 + 120, from.y + 60, { steps: 8 });
+  await page.locator('.card-overlay').getByText('Next: Send the quote').waitFor({ timeout: 5_000 });
+  await page.keyboard.press('Escape');
+  await page.mouse.up();
+  await context.close();
+});

@@ -228,7 +228,7 @@ export function Board() {
           ))}
         </div>
         <DragOverlay dropAnimation={null}>
-          {dragged ? <CardView deal={dragged} me={user.objectId} nameOf={team.nameOf} overlay /> : null}
+          {dragged ? <CardView deal={dragged} me={user.objectId} nameOf={team.nameOf} next={nextOf?.(dragged.objectId!)} overlay /> : null}
         </DragOverlay>
       </DndContext>
       )}

@@ -56,10 +56,10 @@ function CardItem({ deal, me, onMove, hidden, nameOf, nextOf }: CardProps) {
 }
 
 /** The card as the drag overlay shows it. */
-export function CardView({ deal, me, overlay, nameOf }: { deal: Deal; me?: string; overlay?: boolean; nameOf?: NameOf }) {
+export function CardView({ deal, me, overlay, nameOf, next }: { deal: Deal; me?: string; overlay?: boolean; nameOf?: NameOf; next?: Activity | null }) {
   return (
     <div className={`card${overlay ? ' card-overlay' : ''}`} aria-hidden>
-      <CardBody deal={deal} me={me} nameOf={nameOf} />
+      <CardBody deal={deal} me={me} nameOf={nameOf} next={next} />
     </div>
   );
 }

@@ -2,7 +2,7 @@ import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { useDroppable } from '@dnd-kit/core';
 import { Badge, Group, Text } from '@mantine/core';
 import type { ColumnSummary, Pipeline, Stage } from 'crm-wasm';
-import { formatMoney, plural } from '../../lib/format';
+import { formatAmount, formatMoney, plural } from '../../lib/format';
 import { stageInfo } from '../../lib/stages';
 import { useFrameVirtualizer } from '../../lib/virtual';
 import { Card, type NextOf } from './Card';
@@ -93,7 +93,8 @@ export function Column({ column, pipeline, version, me, onMove, dragging, nameOf
           </Badge>
         </Group>
         <Text size="xs" c="dimmed">
-          <span data-testid={`total-${column.stage}`}>{formatMoney(column.total)}</span>
+          {/* With its cents when it has any, as each card shows its amount. */}
+          <span data-testid={`total-${column.stage}`}>{formatAmount(column.total)}</span>
           {!info.closed && <> · weighted {formatMoney(column.weighted)}</>}
         </Text>
       </header>

@@ -251,7 +251,16 @@ impl<E: LiveEnv, P: Platform + 'static, S: LiveSink> Driver<E, P, S> {
             let Some(driver) = weak.upgrade() else { return };
             let result = catch_up::run(&driver.client, &driver.machine, &plan).await;
             if let Err(e) = result {
+                // The session ended (revoked, expired, logged out): no round can succeed again,
+                // and the server sends its events to no one. Said once, then closed for good,
+                // rather than an error every backoff on a socket that still looks connected.
+                let ended = matches!(e.code(), "INVALID_SESSION" | "NOT_SIGNED_IN");
                 driver.sink.error(e);
+                if ended {
+                    driver.machine.borrow_mut().close();
+                    driver.pump();
+                    return;
+                }
                 let current = driver
                     .machine
                     .borrow()
@@ -616,6 +625,29 @@ mod tests {
         w.net.advance(60_000);
         assert_eq!(w.sink.errors.borrow().len(), 2);
         assert_eq!(w.sink.events.borrow().len(), 1);
+    }
+
+    #[test]
+    fn a_session_that_ended_closes_the_client_with_one_error() {
+        let w = world(4_000);
+        let _id = connect(&w);
+        w.server.revoked.set(true);
+        w.net.deliver(&w.net.socket(), SocketEvent::Closed);
+        w.net.advance(400);
+        w.net.deliver(&w.net.socket(), SocketEvent::Open);
+        serve(&w.net);
+        w.net.run_tasks();
+        assert_eq!(*w.sink.errors.borrow(), ["INVALID_SESSION"]);
+        assert_eq!(w.driver.status(), LiveStatus::Closed);
+        assert_eq!(w.sink.statuses.borrow().last(), Some(&LiveStatus::Closed));
+        assert!(w.net.socket().closed.get(), "its socket is closed");
+        // Nothing more: no retried round, no reconnect, no heartbeat.
+        let requests = w.server.requests.get();
+        let sockets = w.net.sockets.borrow().len();
+        pass(&w, machine::CHECK_EVERY_MS * 2);
+        assert_eq!(w.server.requests.get(), requests);
+        assert_eq!(w.net.sockets.borrow().len(), sockets);
+        assert_eq!(w.sink.errors.borrow().len(), 1);
     }
 
     #[test]

@@ -18,6 +18,8 @@ pub(crate) struct SimServer {
     pub(crate) deals: RefCell<BTreeMap<String, Value>>,
     pub(crate) requests: Cell<u32>,
     pub(crate) down: Cell<bool>,
+    /// The session was revoked: every request answers Parse's invalid session token.
+    pub(crate) revoked: Cell<bool>,
 }
 
 pub(crate) fn deal(id: &str, stage: &str, updated: i64) -> Value {
@@ -84,6 +86,12 @@ impl Platform for Rc<SimServer> {
         self.requests.set(self.requests.get() + 1);
         if self.down.get() {
             return Err(CrmError::Network("simulated: down".into()));
+        }
+        if self.revoked.get() {
+            return Err(CrmError::Server {
+                parse_code: crate::error::parse_code::INVALID_SESSION_TOKEN,
+                message: "Invalid session token".into(),
+            });
         }
         assert_eq!(request.path, "/classes/Deal");
         Ok(self.find(&request.params))

@@ -94,6 +94,9 @@ const CASES = [
     throw results[0].error;
   }],
   ['auth: username an object', 'INVALID_INPUT', () => new CrmClient({ serverUrl: SERVER, ...KEYS }).logIn({ name: 'x' }, 'pw')],
+  // An option spelled otherwise did nothing, without a word.
+  ['options: an unknown client option', 'INVALID_INPUT', () => new CrmClient({ serverUrl: SERVER, ...KEYS, timeout: 5000 })],
+  ['options: an unknown live option', 'INVALID_INPUT', () => new LiveQueryClient(ctx.client, { heartbeat: 1000 })],
   // From JS: queries.
   ['query: unknown field', 'INVALID_INPUT', () => ctx.client.deals().equalTo('colour', 'red').find()],
   ['query: amount compared with text', 'INVALID_INPUT', () => ctx.client.deals().lessThan('amount', 'abc').find()],

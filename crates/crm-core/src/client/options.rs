@@ -6,9 +6,10 @@ use serde::Deserialize;
 use super::RetryPolicy;
 use crate::error::{CrmError, Result};
 
-/// Options of a client. There is no master key: the client is for browsers.
+/// Options of a client. There is no master key: the client is for browsers. An unknown option
+/// is refused, not ignored: `serverURL` (the Parse SDK's spelling) or `timeout` did nothing.
 #[derive(Clone, Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ClientOptions {
     /// e.g. "http://127.0.0.1:1337/parse"
     pub server_url: String,
@@ -92,6 +93,17 @@ mod tests {
 
     fn options(json: &str) -> ClientOptions {
         serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn an_unknown_option_is_refused_with_the_known_ones_named() {
+        let e = serde_json::from_str::<ClientOptions>(
+            r#"{"serverUrl":"http://127.0.0.1:1/parse","appId":"a","javascriptKey":"k","timeout":5000}"#,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("unknown field `timeout`"), "{e}");
+        assert!(e.contains("timeoutMs"), "{e}");
     }
 
     #[test]

@@ -15,9 +15,9 @@ use crate::models::Deal;
 use crate::pipeline::Pipeline;
 use crate::query::Query;
 
-/// Options of a Live Query client.
+/// Options of a Live Query client (an unknown one is refused, as the client's are).
 #[derive(Clone, Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct LiveOptions {
     /// e.g. "ws://127.0.0.1:1337/parse"; default: the client's server URL with ws(s)://.
     #[serde(default)]

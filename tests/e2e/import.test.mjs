@@ -173,6 +173,41 @@ test("import deals exported from another CRM or a spreadsheet: its dates, stage 
   await context.close();
 });
 
+// Salesforce's and Pipedrive's deal exports name their columns their own way: "Opportunity
+// Name" and "Account Name" were not matched (no title: every row refused), nor were "Deal -
+// Title", "Organization - Name" and "Person - Name".
+test("import deals with Salesforce's and Pipedrive's column names: title, company and contact matched without asking", async () => {
+  const me = await signUp('importnames');
+  const ada = await rest('POST', '/classes/Contact', { name: 'Ada Lovelace', email: 'ada@example.com' }, me.token);
+  const { context, page } = await logInToBoard(app, me);
+  await page.getByRole('link', { name: 'Import' }).click();
+  await chooseFile(page, 'Deals', 'salesforce.csv', [
+    'Opportunity Name,Account Name,Amount,Stage,Close Date',
+    'SF one,Initech,1000,Prospecting,12/20/2026',
+  ].join('\n'));
+  await page.getByRole('button', { name: 'Check rows' }).click();
+  await summary(page).filter({ hasText: '1 to import' }).waitFor({ timeout: 15_000 });
+  await page.getByRole('button', { name: /^Import 1 row/ }).click();
+  await page.getByTestId('import-outcome').filter({ hasText: 'Created 1.' }).waitFor({ timeout: 30_000 });
+  await page.getByRole('link', { name: 'Import' }).click();
+  await chooseFile(page, 'Deals', 'pipedrive.csv', [
+    'Deal - Title,Deal - Value,Deal - Stage,Organization - Name,Person - Name',
+    'PD one,2000,Qualified,Initech,Ada Lovelace',
+  ].join('\n'));
+  await page.getByRole('button', { name: 'Check rows' }).click();
+  await summary(page).filter({ hasText: '1 to import' }).waitFor({ timeout: 15_000 });
+  await page.getByRole('button', { name: /^Import 1 row/ }).click();
+  await page.getByTestId('import-outcome').filter({ hasText: 'Created 1.' }).waitFor({ timeout: 30_000 });
+  const companies = (await rest('GET', '/classes/Company', undefined, me.token)).results;
+  assert.deepEqual(companies.map((c) => c.name), ['Initech'], 'one company, named by both files');
+  const deals = (await rest('GET', '/classes/Deal?order=title', undefined, me.token)).results;
+  assert.deepEqual(deals.map((d) => [d.title, d.amount, d.stage, d.company?.objectId, d.contact?.objectId]), [
+    ['PD one', 2000, 'qualified', companies[0].objectId, ada.objectId],
+    ['SF one', 1000, 'lead', companies[0].objectId, undefined],
+  ]);
+  await context.close();
+});
+
 test('import contacts naming companies the server lacks: each created once and linked; the same file again creates nothing', async () => {
   const me = await signUp('importco');
   const existing = await rest('POST', '/classes/Company', { name: 'Existing Co' }, me.token);

@@ -25,26 +25,28 @@ export interface FieldSpec {
 
 export const FIELDS: Record<ImportKind, FieldSpec[]> = {
   Company: [
-    { key: 'name', label: 'Name', required: true, aliases: ['name', 'company', 'company name', 'organisation', 'organization'] },
+    { key: 'name', label: 'Name', required: true, aliases: ['name', 'company', 'company name', 'organisation', 'organization', 'account name', 'organization - name'] },
     { key: 'website', label: 'Website', aliases: ['website', 'web', 'url', 'domain', 'site'] },
     { key: 'industry', label: 'Industry', aliases: ['industry', 'sector'] },
-    { key: 'address', label: 'Address', aliases: ['address', 'street', 'location'] },
+    { key: 'address', label: 'Address', aliases: ['address', 'street', 'location', 'organization - address'] },
     { key: 'notes', label: 'Notes', aliases: ['notes', 'note', 'comments', 'description'] },
   ],
   Contact: [
-    { key: 'name', label: 'Name', required: true, aliases: ['name', 'full name', 'contact', 'contact name', 'person'] },
-    { key: 'email', label: 'E-mail', aliases: ['email', 'e-mail', 'mail', 'email address', 'e-mail address'] },
-    { key: 'phone', label: 'Phone', aliases: ['phone', 'telephone', 'tel', 'mobile', 'phone number'] },
-    { key: 'company', label: 'Company (name)', aliases: ['company', 'company name', 'organisation', 'organization', 'account'] },
+    { key: 'name', label: 'Name', required: true, aliases: ['name', 'full name', 'contact', 'contact name', 'person', 'person - name'] },
+    { key: 'email', label: 'E-mail', aliases: ['email', 'e-mail', 'mail', 'email address', 'e-mail address', 'person - email'] },
+    { key: 'phone', label: 'Phone', aliases: ['phone', 'telephone', 'tel', 'mobile', 'phone number', 'person - phone'] },
+    { key: 'company', label: 'Company (name)', aliases: ['company', 'company name', 'organisation', 'organization', 'account', 'account name', 'associated company', 'person - organization', 'organization - name'] },
     { key: 'notes', label: 'Notes', aliases: ['notes', 'note', 'comments'] },
   ],
   Deal: [
-    { key: 'title', label: 'Title', required: true, aliases: ['title', 'name', 'deal', 'deal name', 'subject'] },
-    { key: 'amount', label: 'Amount', aliases: ['amount', 'value', 'price', 'deal value', 'total'] },
-    { key: 'stage', label: 'Stage', aliases: ['stage', 'status', 'pipeline stage', 'deal stage'] },
-    { key: 'expectedCloseDate', label: 'Expected close', aliases: ['expected close', 'expected close date', 'expectedclosedate', 'close date', 'closing date'] },
-    { key: 'company', label: 'Company (name)', aliases: ['company', 'company name', 'organisation', 'organization', 'account'] },
-    { key: 'contact', label: 'Contact (e-mail or name)', aliases: ['contact', 'contact email', 'contact name', 'person'] },
+    // Salesforce's, HubSpot's and Pipedrive's export headers too ("Opportunity Name", "Account
+    // Name"; "Associated Company"; "Deal - Title", "Organization - Name", "Person - Name").
+    { key: 'title', label: 'Title', required: true, aliases: ['title', 'name', 'deal', 'deal name', 'subject', 'opportunity name', 'opportunity', 'deal - title'] },
+    { key: 'amount', label: 'Amount', aliases: ['amount', 'value', 'price', 'deal value', 'total', 'deal - value'] },
+    { key: 'stage', label: 'Stage', aliases: ['stage', 'status', 'pipeline stage', 'deal stage', 'deal - stage'] },
+    { key: 'expectedCloseDate', label: 'Expected close', aliases: ['expected close', 'expected close date', 'expectedclosedate', 'close date', 'closing date', 'deal - expected close date'] },
+    { key: 'company', label: 'Company (name)', aliases: ['company', 'company name', 'organisation', 'organization', 'account', 'account name', 'associated company', 'organization - name', 'deal - organization'] },
+    { key: 'contact', label: 'Contact (e-mail or name)', aliases: ['contact', 'contact email', 'contact name', 'person', 'associated contact', 'person - name', 'deal - contact person'] },
     { key: 'notes', label: 'Notes', aliases: ['notes', 'note', 'comments', 'description'] },
     { key: 'lostReason', label: 'Lost reason', aliases: ['lost reason', 'closed lost reason', 'reason lost', 'loss reason', 'lostreason'], addedLater: true },
   ],

@@ -176,17 +176,23 @@ test("import deals exported from another CRM or a spreadsheet: its dates, stage 
 // Salesforce's and Pipedrive's deal exports name their columns their own way: "Opportunity
 // Name" and "Account Name" were not matched (no title: every row refused), nor were "Deal -
 // Title", "Organization - Name" and "Person - Name".
-test("import deals with Salesforce's and Pipedrive's column names: title, company and contact matched without asking", async () => {
+test("import deals with Salesforce's and Pipedrive's column names: title, company, contact and owner matched without asking", async () => {
   const me = await signUp('importnames');
+  const colleague = await signUp('importowner');
+  const owner = `Rep ${Date.now()}`;
+  await rest('POST', '/classes/Profile', { objectId: colleague.id, displayName: owner }, colleague.token);
   const ada = await rest('POST', '/classes/Contact', { name: 'Ada Lovelace', email: 'ada@example.com' }, me.token);
   const { context, page } = await logInToBoard(app, me);
   await page.getByRole('link', { name: 'Import' }).click();
+  // The owner by the name the team knows them by (the export's Owner column), in any case.
   await chooseFile(page, 'Deals', 'salesforce.csv', [
-    'Opportunity Name,Account Name,Amount,Stage,Close Date',
-    'SF one,Initech,1000,Prospecting,12/20/2026',
+    'Opportunity Name,Account Name,Amount,Stage,Close Date,Opportunity Owner',
+    `SF one,Initech,1000,Prospecting,12/20/2026,${owner.toUpperCase()}`,
+    'SF two,Initech,500,Prospecting,12/21/2026,Nobody Here',
   ].join('\n'));
   await page.getByRole('button', { name: 'Check rows' }).click();
   await summary(page).filter({ hasText: '1 to import' }).waitFor({ timeout: 15_000 });
+  assert.match(await page.getByTestId('import-problems').textContent(), /Line 3: there is no colleague named “Nobody Here”/);
   await page.getByRole('button', { name: /^Import 1 row/ }).click();
   await page.getByTestId('import-outcome').filter({ hasText: 'Created 1.' }).waitFor({ timeout: 30_000 });
   await page.getByRole('link', { name: 'Import' }).click();
@@ -201,10 +207,12 @@ test("import deals with Salesforce's and Pipedrive's column names: title, compan
   const companies = (await rest('GET', '/classes/Company', undefined, me.token)).results;
   assert.deepEqual(companies.map((c) => c.name), ['Initech'], 'one company, named by both files');
   const deals = (await rest('GET', '/classes/Deal?order=title', undefined, me.token)).results;
-  assert.deepEqual(deals.map((d) => [d.title, d.amount, d.stage, d.company?.objectId, d.contact?.objectId]), [
-    ['PD one', 2000, 'qualified', companies[0].objectId, ada.objectId],
-    ['SF one', 1000, 'lead', companies[0].objectId, undefined],
+  assert.deepEqual(deals.map((d) => [d.title, d.amount, d.stage, d.company?.objectId, d.contact?.objectId, d.assignedTo?.objectId]), [
+    ['PD one', 2000, 'qualified', companies[0].objectId, ada.objectId, me.id],
+    ['SF one', 1000, 'lead', companies[0].objectId, undefined, colleague.id],
   ]);
+  // The colleague sees the deal they now own.
+  assert.deepEqual((await rest('GET', '/classes/Deal', undefined, colleague.token)).results.map((d) => d.title), ['SF one']);
   await context.close();
 });
 

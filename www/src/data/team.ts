@@ -20,6 +20,14 @@ interface TeamState {
 /** A first display name from a username: the part before an "@", so no address is shown. */
 export const defaultName = (username: string) => username.split('@')[0]!.slice(0, 80) || 'Me';
 
+/** Every user's public profile, by display name. */
+export async function loadMembers(client: CrmClient): Promise<Member[]> {
+  const { results } = (await rest(client, 'GET', '/classes/Profile?limit=1000&keys=displayName&order=displayName')) as {
+    results: { objectId: string; displayName: string }[];
+  };
+  return results.map((p) => ({ id: p.objectId, name: p.displayName }));
+}
+
 export class Team {
   private current: TeamState = { members: [], loaded: false };
   private listeners = new Set<() => void>();
@@ -47,10 +55,7 @@ export class Team {
   /** Reads every profile; creates the user's own the first time (named after the username). */
   load = async () => {
     try {
-      const { results } = (await rest(this.client, 'GET', '/classes/Profile?limit=1000&keys=displayName&order=displayName')) as {
-        results: { objectId: string; displayName: string }[];
-      };
-      let members = results.map((p) => ({ id: p.objectId, name: p.displayName }));
+      let members = await loadMembers(this.client);
       const me = this.user.objectId!;
       if (!members.some((m) => m.id === me)) {
         const name = await this.createOwnProfile(me, defaultName(this.user.username));

@@ -49,6 +49,9 @@ export const FIELDS: Record<ImportKind, FieldSpec[]> = {
     { key: 'contact', label: 'Contact (e-mail or name)', aliases: ['contact', 'contact email', 'contact name', 'person', 'associated contact', 'person - name', 'deal - contact person'] },
     { key: 'notes', label: 'Notes', aliases: ['notes', 'note', 'comments', 'description'] },
     { key: 'lostReason', label: 'Lost reason', aliases: ['lost reason', 'closed lost reason', 'reason lost', 'loss reason', 'lostreason'], addedLater: true },
+    // A colleague by the name the team knows them by (the export's Owner column): a manager
+    // moving a team's pipeline from another CRM keeps who owns what.
+    { key: 'owner', label: 'Owner (name)', aliases: ['owner', 'deal owner', 'opportunity owner', 'deal - owner', 'assigned to', 'assignee', 'sales rep', 'salesperson'], addedLater: true },
   ],
 };
 
@@ -104,10 +107,12 @@ export interface Existing {
   companiesByName: Map<string, string>;
   /** Website host -> company id. */
   companiesByWebsite: Map<string, string>;
+  /** Folded display name -> user id (the team, for deals' owner column). */
+  membersByName: Map<string, string>;
 }
 
 export const emptyExisting = (): Existing => ({
-  ids: new Set(), contactsByEmail: new Map(), contactsByName: new Map(), companiesByName: new Map(), companiesByWebsite: new Map(),
+  ids: new Set(), contactsByEmail: new Map(), contactsByName: new Map(), companiesByName: new Map(), companiesByWebsite: new Map(), membersByName: new Map(),
 });
 
 export type ImportObject = Company | Contact | Deal;
@@ -321,8 +326,14 @@ export function planRows(kind: ImportKind, rows: Record<string, string>[], mappi
       if (!cid) problems.push(`there is no contact with the e-mail or name ${quote(get('contact'))}`);
       else contact = { className: 'Contact', objectId: cid };
     }
+    let assignedTo: Deal['assignedTo'];
+    if (get('owner')) {
+      const uid = existing.membersByName.get(fold(get('owner')));
+      if (!uid) problems.push(`there is no colleague named ${quote(get('owner'))} (names as the team shows them; or do not import this column)`);
+      else assignedTo = { className: '_User', objectId: uid };
+    }
     if (problems.length > 0) return refused();
-    const deal: Deal = { objectId: id, title: get('title'), amount, stage, expectedCloseDate, company, contact, notes: opt('notes'), lostReason: opt('lostReason') };
+    const deal: Deal = { objectId: id, title: get('title'), amount, stage, expectedCloseDate, company, contact, assignedTo, notes: opt('notes'), lostReason: opt('lostReason') };
     return done(deal);
   });
   return { rows: planned, companies: [...companies.values()] };

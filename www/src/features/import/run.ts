@@ -5,6 +5,7 @@
 import type { BatchResult, Company, Contact, CrmClient, Deal } from 'crm-wasm';
 import { describeError } from '../../data/crm';
 import { tellOtherTabs } from '../../data/otherTabs';
+import { loadMembers } from '../../data/team';
 import { emptyExisting, foldKey, websiteKey, type Existing, type ImportKind, type ImportObject, type ImportPlan } from './plan';
 
 /** Whether `o` was created by `userId`. Import ids are hashes of the user and the row, so another
@@ -35,6 +36,7 @@ export async function loadExisting(client: CrmClient, kind: ImportKind, userId: 
   if (kind === 'Deal') {
     const deals = await client.deals().select('title', 'createdBy').findAll();
     for (const d of deals) if (d.objectId && createdBy(d, userId)) e.ids.add(d.objectId);
+    for (const m of await loadMembers(client)) e.membersByName.set(foldKey(m.name), m.id);
   }
   return e;
 }

@@ -19,8 +19,12 @@ export interface FieldSpec {
   aliases: string[];
   /** Added after users had imported files: it joins a row's import id only when the row has a
    * value for it, so a file imported before it came gives the same ids again (and nothing is
-   * created twice). Every field added from now on must say so. */
+   * created twice). Every field added from now on must say so (or be outsideId). */
   addedLater?: boolean;
+  /** Not part of a row's import id at all: who owns a row does not make it another row, and
+   * the app's exports had an Owner column before the import read it (with its values in the
+   * id, such a file imported again would have created every deal twice). */
+  outsideId?: boolean;
 }
 
 export const FIELDS: Record<ImportKind, FieldSpec[]> = {
@@ -51,7 +55,7 @@ export const FIELDS: Record<ImportKind, FieldSpec[]> = {
     { key: 'lostReason', label: 'Lost reason', aliases: ['lost reason', 'closed lost reason', 'reason lost', 'loss reason', 'lostreason'], addedLater: true },
     // A colleague by the name the team knows them by (the export's Owner column): a manager
     // moving a team's pipeline from another CRM keeps who owns what.
-    { key: 'owner', label: 'Owner (name)', aliases: ['owner', 'deal owner', 'opportunity owner', 'deal - owner', 'assigned to', 'assignee', 'sales rep', 'salesperson'], addedLater: true },
+    { key: 'owner', label: 'Owner (name)', aliases: ['owner', 'deal owner', 'opportunity owner', 'deal - owner', 'assigned to', 'assignee', 'sales rep', 'salesperson'], outsideId: true },
   ],
 };
 
@@ -350,8 +354,8 @@ const hex = (d: ArrayBuffer) => `i${[...new Uint8Array(d).slice(0, 12)].map((b) 
  * before it existed) anyone could compute a user's ids from a row's content, create the object
  * first and so refuse that row to its owner for good, or ask whether the owner had it. */
 export async function importIds(userId: string, kind: ImportKind, rows: Record<string, string>[], mapping: Mapping, key?: string): Promise<string[]> {
-  const keys = FIELDS[kind].filter((f) => !f.addedLater).map((f) => f.key);
-  const later = FIELDS[kind].filter((f) => f.addedLater).map((f) => f.key);
+  const keys = FIELDS[kind].filter((f) => !f.addedLater && !f.outsideId).map((f) => f.key);
+  const later = FIELDS[kind].filter((f) => f.addedLater && !f.outsideId).map((f) => f.key);
   const seen = new Map<string, number>();
   const enc = new TextEncoder();
   const value = (row: Record<string, string>, k: string) => (mapping[k] ? (row[mapping[k]] ?? '').trim() : '');

@@ -169,8 +169,10 @@ async function main() {
     meeting: ['Kick-off', 'Pricing review', 'Product demo'],
     note: ['Notes from the demo', 'Decision makers', 'Competitor in the deal'],
   };
+  // A note is never a to-do: only calls, e-mails and meetings are planned.
+  const PLANNED_TYPES = ACTIVITY_TYPES.filter((t) => t !== 'note');
   const activity = (relatedTo, due, done) => {
-    const type = pick(ACTIVITY_TYPES);
+    const type = pick(done ? ACTIVITY_TYPES : PLANNED_TYPES);
     return {
       objectId: randomId(),
       type,

@@ -289,6 +289,18 @@ test('an activity needs a subject and a date', async () => {
   await dialog.getByText('A done activity cannot be in the future').waitFor();
   await page.waitForTimeout(300);
   assert.equal((await activities()).filter((a) => a.subject === 'Called from the future').length, 0);
+
+  // A note is no to-do: logged as done, dated today, with no date asked; the next step stays.
+  await dialog.getByRole('button', { name: 'Clear due date' }).click();
+  await dialog.getByRole('checkbox', { name: 'Already done' }).uncheck();
+  await dialog.getByLabel('Activity type').selectOption('note');
+  assert.equal(await dialog.getByRole('checkbox', { name: 'Already done' }).count(), 0);
+  await dialog.getByLabel('Subject').fill('Prefers e-mail to calls');
+  await dialog.getByRole('button', { name: 'Log' }).click();
+  await dialog.getByText(`Note · ${today} · done`).waitFor();
+  const note = (await activities()).find((a) => a.subject === 'Prefers e-mail to calls');
+  assert.ok(note?.completedAt, 'stored as done');
+  await dialog.getByText('Next: Call back').waitFor();
   await context.close();
 });
 

@@ -40,13 +40,16 @@ export function Activities({ relatedTo }: { relatedTo: RelatedTo }) {
   const { dialog: leaving } = usePageDiscardGuard(subject.trim() !== '', 'the activity you were logging');
   // What is done was done by today: a call logged done on Jan 1, 2030 was taken. Said at the
   // field as soon as both are chosen.
-  const doneLater = already && due !== null && due > localDay() ? 'A done activity cannot be in the future: pick today or an earlier day' : undefined;
+  // A note is a record of what was said, never a to-do: logged as done, as a call already made
+  // is (it was asked for a due date and then stood as the deal's next step and in My day).
+  const asDone = already || type === 'note';
+  const doneLater = asDone && due !== null && due > localDay() ? 'A done activity cannot be in the future: pick today or an earlier day' : undefined;
 
   async function log(e: FormEvent) {
     e.preventDefault();
     const problems = {
       subject: subject.trim() ? undefined : 'Enter a subject',
-      due: due || already ? doneLater : 'Pick a date',
+      due: due || asDone ? doneLater : 'Pick a date',
     };
     setErrors(problems);
     if (problems.subject || problems.due) return;
@@ -54,7 +57,7 @@ export function Activities({ relatedTo }: { relatedTo: RelatedTo }) {
     try {
       await createActivity(workspace, {
         type, subject: subject.trim(), dueDate: dayToIso(due ?? localDay(now)), relatedTo,
-        ...(already ? { completedAt: now.toISOString() } : {}),
+        ...(asDone ? { completedAt: now.toISOString() } : {}),
       });
       setSubject('');
       setDue(null);
@@ -88,13 +91,17 @@ export function Activities({ relatedTo }: { relatedTo: RelatedTo }) {
         <Stack gap="xs">
           <Group grow align="flex-start" gap="xs">
             <NativeSelect label="Activity type" data={TYPES.map(({ value, label }) => ({ value, label }))} value={type} onChange={(e) => setType(e.currentTarget.value as ActivityType)} />
-            <DayInput label={already ? 'Date' : 'Due'} clearable clearButtonProps={{ 'aria-label': 'Clear due date' }} placeholder="Date" value={due} onChange={(d) => { setDue(d); setErrors((x) => ({ ...x, due: undefined })); }} error={errors.due ?? doneLater} withAsterisk={!already} />
+            <DayInput label={asDone ? 'Date' : 'Due'} clearable clearButtonProps={{ 'aria-label': 'Clear due date' }} placeholder="Date" value={due} onChange={(d) => { setDue(d); setErrors((x) => ({ ...x, due: undefined })); }} error={errors.due ?? doneLater} withAsterisk={!asDone} />
           </Group>
           <Group align="flex-end" gap="xs" wrap="nowrap">
             <TextInput label="Subject" placeholder="What is it about?" maxLength={MAX_CHARS.name} value={subject} onChange={(e) => { setSubject(e.currentTarget.value); setErrors((x) => ({ ...x, subject: undefined })); }} error={errors.subject} withAsterisk style={{ flex: 1 }} />
             <Button type="submit" mb={errors.subject ? 22 : 0}>Log</Button>
           </Group>
-          <Checkbox label="Already done" description="A call made, a meeting held: logged as done, dated today unless you choose a day" size="xs" checked={already} onChange={(e) => { setAlready(e.currentTarget.checked); setErrors((x) => ({ ...x, due: undefined })); }} />
+          {type === 'note' ? (
+            <Text size="xs" c="dimmed">A note is kept as it is written: dated today unless you choose a day, never a to-do.</Text>
+          ) : (
+            <Checkbox label="Already done" description="A call made, a meeting held: logged as done, dated today unless you choose a day" size="xs" checked={already} onChange={(e) => { setAlready(e.currentTarget.checked); setErrors((x) => ({ ...x, due: undefined })); }} />
+          )}
           {errors.save && <Alert color="red" variant="light" role="alert">{errors.save}</Alert>}
         </Stack>
       </form>

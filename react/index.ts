@@ -33,10 +33,12 @@ import type {
   LiveCrmQuery,
   LiveEvent,
   LiveQueryClient,
+  LiveStatus,
   LocalStore,
   Pipeline,
   SyncStatus,
 } from 'crm-wasm';
+import { isCrmError } from 'crm-wasm';
 
 // ---------------------------------------------------------------------------------------------
 // Provider
@@ -78,10 +80,8 @@ export function useCrm(): CrmContextValue {
 // ---------------------------------------------------------------------------------------------
 // Errors
 
-/** Whether `e` is an error thrown by crm-wasm (it has a stable `code`). */
-export function isCrmError(e: unknown): e is CrmError {
-  return typeof e === 'object' && e !== null && (e as { name?: unknown }).name === 'CrmError' && typeof (e as { code?: unknown }).code === 'string';
-}
+// Whether an error is crm-wasm's: the package's own, here too for screens that import hooks only.
+export { isCrmError };
 
 /** Anything a hook can report: a crm-wasm error (`code`, `parseCode`), or another Error (a bug
  * in the query function, say). Narrow it with `isCrmError`. */
@@ -328,8 +328,44 @@ export interface LiveQueryOptions<T extends Company | Contact | Deal | Activity>
 export const LIVE_RELOAD_MS = 250;
 
 export interface LiveQueryResult<T> extends QueryResult<T> {
-  /** Whether the provider has a live client (without one this is a plain query). */
+  /** Whether changes still reach this result: the provider has a live client and it is not
+   * closed (by `close()`, or by a session that ended). Without one this is a plain query. */
   live: boolean;
+  /** The live client's connection, followed (`undefined` without one): `disconnected` while it
+   * waits to reconnect, after which it catches up on what it missed. */
+  liveStatus: LiveStatus | undefined;
+}
+
+/** A live client's status, followed. A freed client reads as closed. */
+function useLiveStatus(live: LiveQueryClient | undefined): LiveStatus | undefined {
+  const subscribe = useCallback(
+    (changed: () => void) => {
+      if (!live) return () => undefined;
+      let stop: () => void;
+      try {
+        stop = live.onStatus(() => changed());
+      } catch {
+        return () => undefined; // freed: nothing will change
+      }
+      return () => {
+        try {
+          stop();
+        } catch {
+          // freed since: its listeners went with it
+        }
+      };
+    },
+    [live],
+  );
+  const read = useCallback((): LiveStatus | undefined => {
+    if (!live) return undefined;
+    try {
+      return live.status;
+    } catch {
+      return 'closed';
+    }
+  }, [live]);
+  return useSyncExternalStore(subscribe, read, read);
 }
 
 /** useQuery kept up to date by Live Queries: created and entering
@@ -414,7 +450,8 @@ export function useLiveQuery<T extends Company | Contact | Deal | Activity>(opti
     if (data && early.current) early.current.events.length = 0;
   }, [data]);
   const error = result.error ?? (refused && refused.key === liveKey ? refused.error : undefined);
-  return { ...result, error, live: live !== undefined };
+  const liveStatus = useLiveStatus(live);
+  return { ...result, error, live: liveStatus !== undefined && liveStatus !== 'closed', liveStatus };
 }
 
 function applyEvent<T extends { objectId?: string }>(rows: T[], event: LiveEvent<T>): T[] {

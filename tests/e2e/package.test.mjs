@@ -239,8 +239,14 @@ async function hooksAppRuns(url) {
   // Queries refused as they are built or subscribed: typed errors, not a crashed app.
   await page.waitForFunction(() => document.querySelector('#refused-queries')?.textContent === 'INVALID_INPUT INVALID_INPUT INVALID_INPUT', null, { timeout: 10_000 })
     .catch(() => page.textContent('body').then((t) => assert.fail(`refused queries: ${t.slice(0, 300)}`)));
-  await page.waitForFunction(() => document.querySelector('#closed-live')?.textContent === '2 CLOSED', null, { timeout: 10_000 })
+  await page.waitForFunction(() => document.querySelector('#closed-live')?.textContent === '2 CLOSED false closed', null, { timeout: 10_000 })
     .catch(() => page.textContent('#closed-live').then((t) => assert.fail(`a closed live client: ${t}`)));
+  // A live client closed under a mounted screen: its result stops saying it is live.
+  await page.waitForFunction(() => document.querySelector('#late-live')?.textContent === '2 true connected', null, { timeout: 20_000 })
+    .catch(() => page.textContent('#late-live').then((t) => assert.fail(`a live client, connected: ${t}`)));
+  await page.click('#close-late-live');
+  await page.waitForFunction(() => document.querySelector('#late-live')?.textContent === '2 false closed', null, { timeout: 10_000 })
+    .catch(() => page.textContent('#late-live').then((t) => assert.fail(`a live client closed while followed: ${t}`)));
 
   // A typed error: a client that never signed in.
   await page.waitForSelector('#refused[data-state="error"]');

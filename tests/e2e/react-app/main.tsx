@@ -125,8 +125,19 @@ function RefusedQueries({ size, stage }: { size: number; stage: Stage }) {
 }
 
 function ClosedLive() {
-  const { data, error } = useLiveQuery({ query: (crm) => crm.deals().equalTo('stage', 'won') });
-  return <p id="closed-live">{`${data?.length ?? ''} ${code(error)}`}</p>;
+  const { data, error, live, liveStatus } = useLiveQuery({ query: (crm) => crm.deals().equalTo('stage', 'won') });
+  return <p id="closed-live">{`${data?.length ?? ''} ${code(error)} ${String(live)} ${liveStatus ?? ''}`}</p>;
+}
+
+// A live client closed while a screen follows it: the result says it is no longer live.
+function LateClosedLive({ live }: { live: LiveQueryClient }) {
+  const { data, live: isLive, liveStatus } = useLiveQuery({ query: (crm) => crm.deals().equalTo('stage', 'won') });
+  return (
+    <>
+      <button id="close-late-live" onClick={() => live.close()}>close</button>
+      <p id="late-live">{`${data?.length ?? ''} ${String(isLive)} ${liveStatus ?? ''}`}</p>
+    </>
+  );
 }
 
 // The provider's client and local store swapped for another user's while the screen stays
@@ -166,6 +177,7 @@ async function main() {
   const otherLocal = await LocalStore.open(other);
   const closedLive = new LiveQueryClient(client);
   closedLive.close();
+  const lateLive = new LiveQueryClient(client);
   createRoot(document.getElementById('root')!).render(
     <StrictMode>
       <CrmProvider client={client} live={live} local={local}>
@@ -181,6 +193,9 @@ async function main() {
       </CrmProvider>
       <CrmProvider client={client} live={closedLive}>
         <ClosedLive />
+      </CrmProvider>
+      <CrmProvider client={client} live={lateLive}>
+        <LateClosedLive live={lateLive} />
       </CrmProvider>
       <Swap users={[{ client, local }, { client: other, local: otherLocal }]} />
       <CrmProvider client={anonymous}>

@@ -7,6 +7,7 @@
 //     properties of undefined (reading 'pipeline_new')"
 //   - a method called on a freed object throws a CrmError with code FREED instead of "null
 //     pointer passed to rust"
+//   - isCrmError, exported by the package itself (and re-exported by crm-wasm/react)
 //   - package.json: `exports` (".", "./react"), React as an optional peer dependency, and the
 //     package's own README (npm/README.md) instead of the repository's
 import { execFileSync } from 'node:child_process';
@@ -84,6 +85,18 @@ edit('crm_wasm.js', (s) => {
   }
   return s + FREED + classes.map((c) => `__crm_guard_freed(${c});\n`).join('');
 });
+
+// 3b. isCrmError, from the package itself (crm-wasm/react re-exports it): code that catches
+// without React narrows an unknown error to CrmError the same way.
+const IS_CRM_ERROR = `
+/** Whether \`e\` is an error thrown by crm-wasm (it has a stable \`code\`). */
+export function isCrmError(e) {
+  return typeof e === 'object' && e !== null && e.name === 'CrmError' && typeof e.code === 'string';
+}
+`;
+edit('crm_wasm.js', (s) => (s.includes('export function isCrmError') ? s : s + IS_CRM_ERROR));
+const IS_CRM_ERROR_TYPE = '\n/** Whether `e` is an error thrown by crm-wasm (it has a stable `code`). */\nexport function isCrmError(e: unknown): e is CrmError;\n';
+edit('crm_wasm.d.ts', (s) => (s.includes('export function isCrmError') ? s : s + IS_CRM_ERROR_TYPE));
 
 // 4. crm-wasm/react.
 const tsc = path.join(root, 'www/node_modules/.bin/tsc');

@@ -80,10 +80,15 @@ test('crm-wasm/react is an exports subpath with typed JS, React a peer dependenc
   assert.equal(manifest.peerDependencies.react, '>=18');
   const js = readFileSync(path.join(root, 'pkg/react/index.js'), 'utf8');
   const types = readFileSync(path.join(root, 'pkg/react/index.d.ts'), 'utf8');
-  for (const name of ['CrmProvider', 'useCrm', 'usePipeline', 'useQuery', 'useLiveQuery', 'useLocalQuery', 'useSyncStatus', 'useMutation', 'isCrmError']) {
+  for (const name of ['CrmProvider', 'useCrm', 'usePipeline', 'useQuery', 'useLiveQuery', 'useLocalQuery', 'useSyncStatus', 'useMutation']) {
     assert.match(js, new RegExp(`export function ${name}\\b`), `${name} is exported`);
     assert.match(types, new RegExp(`export declare function ${name}\\b`), `${name} is declared`);
   }
+  // isCrmError is the package's own, and crm-wasm/react hands the same function on.
+  assert.match(readFileSync(path.join(root, 'pkg/crm_wasm.js'), 'utf8'), /export function isCrmError\b/);
+  assert.match(readFileSync(path.join(root, 'pkg/crm_wasm.d.ts'), 'utf8'), /export function isCrmError\(e: unknown\): e is CrmError;/);
+  assert.match(js, /export \{ isCrmError \}/);
+  assert.match(types, /export \{ isCrmError \}/);
   assert.match(js, /from 'react'/);
   assert.doesNotMatch(js, /from 'crm-wasm'/, 'the package imports itself by a relative path');
   assert.doesNotMatch(js, /react-dom|createRoot|jsx-runtime/, 'React is not bundled');

@@ -1,6 +1,6 @@
 // Compile-time tests of the generated TypeScript API (tests/pkg.test.mjs runs tsc on this
 // file): what must type-check does, and every `@ts-expect-error` line must be an error.
-import { CrmClient, LiveQueryClient, LocalStore, Pipeline, type Activity, type BatchResult, type Company, type Contact, type CrmError, type CrmErrorCode, type CrmQuery, type Deal, type Saved, type Stage, type UnknownStage } from 'crm-wasm';
+import { CrmClient, isCrmError, LiveQueryClient, LocalStore, Pipeline, type Activity, type BatchResult, type Company, type Contact, type CrmError, type CrmErrorCode, type CrmQuery, type Deal, type Saved, type Stage, type UnknownStage } from 'crm-wasm';
 import { CrmProvider, useLiveQuery, useLocalQuery, useMutation, useQuery, type CrmProviderProps } from 'crm-wasm/react';
 
 declare const crm: CrmClient;
@@ -182,6 +182,16 @@ export async function typed(): Promise<void> {
   crm.contacts().contains('name', 'ada', { ignoreCase: true });
   // @ts-expect-error: a limit is a number
   crm.deals().limit('10');
+
+  // isCrmError, from the package itself, narrows what a catch holds.
+  crm.deals().find().catch((e: unknown) => {
+    if (isCrmError(e)) {
+      const code: CrmErrorCode = e.code;
+      void code;
+    }
+    // @ts-expect-error: not narrowed
+    void e.code;
+  });
 
   // Error codes are a closed union.
   local.on('rejected', ({ error }) => {

@@ -322,6 +322,41 @@ async fn a_revoked_session_is_refused_and_reported() {
     assert!(code_of(&LiveQueryClient::new(&client(), None).err().unwrap()) == "NOT_SIGNED_IN");
 }
 
+/// Revoked while subscribed: Parse's LiveQuery server keeps the socket and sends its events to
+/// no one. The next check finds the session ended, says so once and closes the client (it
+/// reported an error every backoff on a socket that still said "connected").
+#[wasm_bindgen_test]
+async fn a_session_revoked_while_subscribed_closes_the_client_with_one_error() {
+    let (a, _) = signed_up("liverevokedlater").await;
+    let b = second_client(&a).await;
+    let (live, _, events) = live_on(&a, json!({"heartbeatMs": 1000})).await;
+    let errors: Events = Rc::new(RefCell::new(Vec::new()));
+    let sink = errors.clone();
+    live.on_error(
+        Closure::<dyn Fn(JsValue)>::new(move |e: JsValue| {
+            sink.borrow_mut().push(json!(code_of(&e)))
+        })
+        .into_js_value()
+        .unchecked_into(),
+    );
+    // An event, so that a check follows once events are quiet.
+    let title = unique("Revoked later ");
+    a.create_deal(ts(json!({"title": title, "stage": "lead"})))
+        .await
+        .unwrap();
+    within(5000.0, "the create event", || {
+        titles(&events, "create").contains(&title)
+    })
+    .await;
+    b.log_out().await.unwrap(); // revokes the token a still holds
+    within(15_000.0, "the client closing", || {
+        live.status().as_string().as_deref() == Some("closed")
+    })
+    .await;
+    sleep(3000).await;
+    assert_eq!(*errors.borrow(), [json!("INVALID_SESSION")]);
+}
+
 #[wasm_bindgen_test]
 async fn pinned_objects_in_the_local_store_follow_live_events() {
     let (a, _) = signed_up("livepin").await;

@@ -115,6 +115,34 @@ test('a save of ones own is not told as a change made elsewhere, even while the 
   await context.close();
 });
 
+// Typing went on while a save ran (its button spinning for a second): when the save answered,
+// the form was reset to the saved deal and what was typed meanwhile was gone, without a word.
+test('what is typed in a deal while its save runs is kept, to be saved next', async () => {
+  const me = await signUp('typing');
+  const title = `Typing ${Date.now()}`;
+  const deal = await rest('POST', '/classes/Deal', { title, amount: 100, stage: 'lead', notes: 'old notes' }, me.token);
+  const { context, page } = await logInToBoard(app, me);
+  await card(page, title).getByRole('link', { name: title, exact: true }).click();
+  const dialog = page.getByRole('dialog', { name: title });
+  await dialog.getByLabel('Notes').waitFor();
+  await page.route((url) => url.pathname.endsWith(`/classes/Deal/${deal.objectId}`), async (route) => {
+    if (route.request().method() === 'PUT') await new Promise((r) => setTimeout(r, 2000));
+    await route.continue();
+  });
+  await dialog.getByLabel('Amount').fill('250');
+  await dialog.getByRole('button', { name: 'Save' }).click();
+  await dialog.getByLabel('Notes').fill('typed while saving');
+  await page.getByText('Deal saved.').waitFor({ timeout: 15_000 });
+  await page.waitForTimeout(300);
+  assert.equal(await dialog.getByLabel('Notes').inputValue(), 'typed while saving');
+  assert.equal(await dialog.getByLabel('Amount').inputValue(), '$250');
+  assert.equal((await serverDeal(deal.objectId, me.token, (d) => d.amount === 250)).notes, 'old notes');
+  // Still an edit: Save sends it.
+  await dialog.getByRole('button', { name: 'Save' }).click();
+  assert.equal((await serverDeal(deal.objectId, me.token, (d) => d.notes === 'typed while saving')).notes, 'typed while saving');
+  await context.close();
+});
+
 test('dashboard: open pipeline, weighted forecast of open deals, won, average won deal, ages, axes, filter note', async () => {
   const me = await signUp('dash');
   const now = new Date();

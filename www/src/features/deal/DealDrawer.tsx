@@ -67,6 +67,14 @@ function withStage(form: Form, base: Form, stage: string): Partial<Form> {
 
 const differing = (a: Form, b: Form) => (Object.keys(a) as (keyof Form)[]).filter((k) => a[k] !== b[k]);
 
+/** The form after a save of `sent` answered `saved`: the saved values, except the fields edited
+ * while the save ran (typing goes on during the save: those edits were thrown away). */
+function keepNewEdits(now: Form, sent: Form, saved: Form): Form {
+  const next = { ...saved };
+  for (const f of differing(now, sent)) next[f] = now[f];
+  return next as Form;
+}
+
 /** Only the fields in `fields`, as changes the API takes ('' unsets). */
 function changesOf(form: Form, fields: (keyof Form)[]): Changes<Deal> {
   const c: Record<string, unknown> = {};
@@ -108,7 +116,7 @@ export function DealDrawer({ dealId, onClose }: { dealId: string; onClose: () =>
   return (
     <Drawer opened onClose={() => (closingRef.current ?? onClose)()} position="right" size="min(520px, 100%)" title={live?.title ?? 'Deal'} closeButtonProps={{ 'aria-label': 'Close' }} classNames={{ body: 'drawer-body' }} styles={{ title: { fontSize: 'var(--mantine-h4-font-size)', fontWeight: 700, lineHeight: 1.3, overflowWrap: 'anywhere', minWidth: 0 } }}>
       {live ? (
-        <DealRecord deal={live} base={base} form={form} setForm={setForm} onSaved={(f) => { setBase(f); setForm(f); }} onDeleted={onClose} closingRef={closingRef} />
+        <DealRecord deal={live} base={base} form={form} setForm={setForm} onSaved={(f, sent) => { setBase(f); setForm((now) => keepNewEdits(now, sent, f)); }} onDeleted={onClose} closingRef={closingRef} />
       ) : (
         <Alert color="gray">This deal was deleted, or it is not shared with you: its owner can assign it to you.</Alert>
       )}
@@ -120,8 +128,9 @@ function DealRecord({ deal, base, form, setForm, onSaved, onDeleted, closingRef 
   deal: Deal;
   base: Form;
   form: Form;
-  setForm: (f: Form) => void;
-  onSaved: (f: Form) => void;
+  setForm: (f: Form | ((now: Form) => Form)) => void;
+  /** The deal as saved, and the form the save sent. */
+  onSaved: (saved: Form, sent: Form) => void;
   onDeleted: () => void;
   closingRef: RefObject<(() => void) | null>;
 }) {
@@ -129,6 +138,8 @@ function DealRecord({ deal, base, form, setForm, onSaved, onDeleted, closingRef 
   const next = useNextActivities();
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
+  // The form a save under way sends (what is typed meanwhile is kept: see keepNewEdits).
+  const [sending, setSending] = useState<Form>();
   const [confirmOverwrite, setConfirmOverwrite] = useState(false);
   const [confirmDelete, setConfirmDelete] = useState(false);
   // Moved to Lost here without a reason: asked why, as a move on the board asks.
@@ -143,9 +154,11 @@ function DealRecord({ deal, base, form, setForm, onSaved, onDeleted, closingRef 
   const elsewhere = differing(latest, base).filter((f) => !edited.includes(f) || latest[f] !== form[f]);
   const clash = edited.filter((f) => elsewhere.includes(f) && form[f] !== latest[f]);
   const set = (patch: Partial<Form>) => setForm({ ...form, ...patch });
-  // While a save is under way the edits are not at risk: closing then asks nothing.
+  // While a save is under way the edits it sends are not at risk: closing then asks only about
+  // what was typed since it began.
   // Escape in a dialog over the record closes that dialog only (the drawer hears it too).
-  const guard = useDiscardGuard(edited.length > 0 && !busy, onDeleted, 'this deal', closingRef, confirmOverwrite || confirmDelete || askLost);
+  const typedSince = sending !== undefined && differing(form, sending).length > 0;
+  const guard = useDiscardGuard(edited.length > 0 && (!busy || typedSince), onDeleted, 'this deal', closingRef, confirmOverwrite || confirmDelete || askLost);
 
   async function save(overwrite: boolean) {
     setError(undefined);
@@ -156,10 +169,11 @@ function DealRecord({ deal, base, form, setForm, onSaved, onDeleted, closingRef 
     }
     setConfirmOverwrite(false);
     setBusy(true);
+    setSending(form);
     try {
       await updateDeal(workspace, deal.objectId!, changesOf(form, edited));
       const fresh = toForm(workspace.pipeline.get(deal.objectId!));
-      onSaved(fresh);
+      onSaved(fresh, form);
       if (edited.includes('stage') && fresh.stage === 'lost' && !fresh.lostReason) setAskLost(true);
       // Offline the write is queued: say so, as the contacts do.
       notifications.show({ color: 'teal', message: isOffline(workspace) ? 'Deal saved on this device: it goes to the server when you are back online.' : 'Deal saved.' });
@@ -167,6 +181,7 @@ function DealRecord({ deal, base, form, setForm, onSaved, onDeleted, closingRef 
       setError(describeError(err));
     } finally {
       setBusy(false);
+      setSending(undefined);
     }
   }
   const submit = (e: FormEvent) => {
@@ -177,7 +192,7 @@ function DealRecord({ deal, base, form, setForm, onSaved, onDeleted, closingRef 
   const takeTheirs = () => {
     const next = { ...form };
     for (const f of elsewhere) if (!edited.includes(f) || clash.includes(f)) next[f] = latest[f];
-    onSaved(latest);
+    onSaved(latest, form);
     setForm(next);
   };
 
@@ -187,7 +202,7 @@ function DealRecord({ deal, base, form, setForm, onSaved, onDeleted, closingRef 
   const contactOptions = (contacts.data ?? []).map((c) => ({ value: c.objectId!, label: c.name }));
   const person = contacts.data?.find((c) => c.objectId === deal.contact?.objectId);
   // A colleague's contact (or one not loaded yet) is still named, not shown as "None".
-  if (deal.contact?.objectId && !contactOptions.some((o) => o.value === deal.contact!.objectId)) contactOptions.push({ value: deal.contact.objectId, label: refName(deal.contact) ?? 'Current contact' });
+  if (deal.contact?.objectId && !contactOptions.some((o) => o.value === deal.contact!.objectId)) contactOptions.push({ value: deal.contact.objectId, label: refName(deal.contact) ?? (contacts.data ? 'A contact not shared with you' : 'Loading…') });
   const ownerOptions = useOwnerOptions();
   if (form.owner && !ownerOptions.some((o) => o.value === form.owner)) ownerOptions.push({ value: form.owner, label: 'A colleague' });
   const handingOn = form.owner !== base.owner && base.owner === user.objectId && deal.createdBy?.objectId !== user.objectId;
@@ -254,7 +269,7 @@ function DealRecord({ deal, base, form, setForm, onSaved, onDeleted, closingRef 
         <LostReasonModal dealIds={[deal.objectId!]} onClose={() => {
           setAskLost(false);
           // The reason is saved on its own: the form starts again from the deal, not "changed elsewhere".
-          onSaved(toForm(workspace.pipeline.get(deal.objectId!)));
+          onSaved(toForm(workspace.pipeline.get(deal.objectId!)), form);
         }} />
       )}
       {guard.dialog}

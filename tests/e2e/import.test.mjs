@@ -175,8 +175,9 @@ test("import deals exported from another CRM or a spreadsheet: its dates, stage 
 
 // Salesforce's and Pipedrive's deal exports name their columns their own way: "Opportunity
 // Name" and "Account Name" were not matched (no title: every row refused), nor were "Deal -
-// Title", "Organization - Name" and "Person - Name".
-test("import deals with Salesforce's and Pipedrive's column names: title, company, contact and owner matched without asking", async () => {
+// Title", "Organization - Name" and "Person - Name"; "USD 1,000.00" was no amount, and a deal
+// Pipedrive says is won came in open, in its last stage.
+test("import deals with Salesforce's and Pipedrive's column names: title, company, contact, owner and won/lost status matched without asking", async () => {
   const me = await signUp('importnames');
   const colleague = await signUp('importowner');
   const owner = `Rep ${Date.now()}`;
@@ -187,7 +188,7 @@ test("import deals with Salesforce's and Pipedrive's column names: title, compan
   // The owner by the name the team knows them by (the export's Owner column), in any case.
   await chooseFile(page, 'Deals', 'salesforce.csv', [
     'Opportunity Name,Account Name,Amount,Stage,Close Date,Opportunity Owner',
-    `SF one,Initech,1000,Prospecting,12/20/2026,${owner.toUpperCase()}`,
+    `SF one,Initech,"USD 1,000.00",Prospecting,12/20/2026,${owner.toUpperCase()}`,
     'SF two,Initech,500,Prospecting,12/21/2026,Nobody Here',
   ].join('\n'));
   await page.getByRole('button', { name: 'Check rows' }).click();
@@ -196,20 +197,25 @@ test("import deals with Salesforce's and Pipedrive's column names: title, compan
   await page.getByRole('button', { name: /^Import 1 row/ }).click();
   await page.getByTestId('import-outcome').filter({ hasText: 'Created 1.' }).waitFor({ timeout: 30_000 });
   await page.getByRole('link', { name: 'Import' }).click();
+  // Pipedrive keeps a won or lost deal in its last stage and says won or lost in its status.
   await chooseFile(page, 'Deals', 'pipedrive.csv', [
-    'Deal - Title,Deal - Value,Deal - Stage,Organization - Name,Person - Name',
-    'PD one,2000,Qualified,Initech,Ada Lovelace',
+    'Deal - Title,Deal - Value,Deal - Status,Deal - Stage,Organization - Name,Person - Name,Deal - Lost reason',
+    'PD one,2000,open,Qualified,Initech,Ada Lovelace,',
+    'PD won,3000,won,Negotiations Started,Initech,,',
+    'PD lost,4000,lost,Qualified,Initech,,Went with a competitor',
   ].join('\n'));
   await page.getByRole('button', { name: 'Check rows' }).click();
-  await summary(page).filter({ hasText: '1 to import' }).waitFor({ timeout: 15_000 });
-  await page.getByRole('button', { name: /^Import 1 row/ }).click();
-  await page.getByTestId('import-outcome').filter({ hasText: 'Created 1.' }).waitFor({ timeout: 30_000 });
+  await summary(page).filter({ hasText: '3 to import' }).waitFor({ timeout: 15_000 });
+  await page.getByRole('button', { name: /^Import 3 rows/ }).click();
+  await page.getByTestId('import-outcome').filter({ hasText: 'Created 3.' }).waitFor({ timeout: 30_000 });
   const companies = (await rest('GET', '/classes/Company', undefined, me.token)).results;
   assert.deepEqual(companies.map((c) => c.name), ['Initech'], 'one company, named by both files');
   const deals = (await rest('GET', '/classes/Deal?order=title', undefined, me.token)).results;
-  assert.deepEqual(deals.map((d) => [d.title, d.amount, d.stage, d.company?.objectId, d.contact?.objectId, d.assignedTo?.objectId]), [
-    ['PD one', 2000, 'qualified', companies[0].objectId, ada.objectId, me.id],
-    ['SF one', 1000, 'lead', companies[0].objectId, undefined, colleague.id],
+  assert.deepEqual(deals.map((d) => [d.title, d.amount, d.stage, d.company?.objectId, d.contact?.objectId, d.assignedTo?.objectId, d.lostReason]), [
+    ['PD lost', 4000, 'lost', companies[0].objectId, undefined, me.id, 'Went with a competitor'],
+    ['PD one', 2000, 'qualified', companies[0].objectId, ada.objectId, me.id, undefined],
+    ['PD won', 3000, 'won', companies[0].objectId, undefined, me.id, undefined],
+    ['SF one', 1000, 'lead', companies[0].objectId, undefined, colleague.id, undefined],
   ]);
   // The colleague sees the deal they now own.
   assert.deepEqual((await rest('GET', '/classes/Deal', undefined, colleague.token)).results.map((d) => d.title), ['SF one']);
@@ -218,7 +224,7 @@ test("import deals with Salesforce's and Pipedrive's column names: title, compan
   await page.reload();
   await chooseFile(page, 'Deals', 'salesforce-again.csv', [
     'Opportunity Name,Account Name,Amount,Stage,Close Date',
-    'SF one,Initech,1000,Prospecting,12/20/2026',
+    'SF one,Initech,"USD 1,000.00",Prospecting,12/20/2026',
   ].join('\n'));
   await page.getByRole('button', { name: 'Check rows' }).click();
   await summary(page).filter({ hasText: '0 to import' }).waitFor({ timeout: 15_000 });

@@ -48,11 +48,15 @@ export const FIELDS: Record<ImportKind, FieldSpec[]> = {
     { key: 'title', label: 'Title', required: true, aliases: ['title', 'name', 'deal', 'deal name', 'subject', 'opportunity name', 'opportunity', 'deal - title'] },
     { key: 'amount', label: 'Amount', aliases: ['amount', 'value', 'price', 'deal value', 'total', 'deal - value'] },
     { key: 'stage', label: 'Stage', aliases: ['stage', 'status', 'pipeline stage', 'deal stage', 'deal - stage'] },
+    // Pipedrive keeps a won or lost deal in the stage it was in and says so in "Deal - Status"
+    // (open, won, lost): without it a won deal came in as an open one. Not in the import id: a
+    // file imported before it was read keeps its ids.
+    { key: 'outcome', label: 'Status (won, lost or open)', aliases: ['deal - status', 'outcome', 'won/lost'], outsideId: true },
     { key: 'expectedCloseDate', label: 'Expected close', aliases: ['expected close', 'expected close date', 'expectedclosedate', 'close date', 'closing date', 'deal - expected close date'] },
     { key: 'company', label: 'Company (name)', aliases: ['company', 'company name', 'organisation', 'organization', 'account', 'account name', 'associated company', 'organization - name', 'deal - organization'] },
     { key: 'contact', label: 'Contact (e-mail or name)', aliases: ['contact', 'contact email', 'contact name', 'person', 'associated contact', 'person - name', 'deal - contact person'] },
     { key: 'notes', label: 'Notes', aliases: ['notes', 'note', 'comments', 'description'] },
-    { key: 'lostReason', label: 'Lost reason', aliases: ['lost reason', 'closed lost reason', 'reason lost', 'loss reason', 'lostreason'], addedLater: true },
+    { key: 'lostReason', label: 'Lost reason', aliases: ['lost reason', 'closed lost reason', 'reason lost', 'loss reason', 'lostreason', 'deal - lost reason'], addedLater: true },
     // A colleague by the name the team knows them by (the export's Owner column): a manager
     // moving a team's pipeline from another CRM keeps who owns what.
     { key: 'owner', label: 'Owner (name)', aliases: ['owner', 'deal owner', 'opportunity owner', 'deal - owner', 'assigned to', 'assignee', 'sales rep', 'salesperson'], outsideId: true },
@@ -162,7 +166,9 @@ export function websiteKey(website: string): string {
 function parseAmount(text: string): number | undefined {
   // "12,500.50", "12 500", "$1,200", "€ 99", and the European "€3.400,00" / "3 400,5" — but
   // never "12k" or "1.2.3"
-  let t = text.replace(/[\s\u00a0\u202f$€£¥]/g, '');
+  // A currency's code before or after the number ("USD 10,500.00", "10500 EUR"), as
+  // Salesforce exports amounts, is read like its sign.
+  let t = text.trim().replace(/^[A-Za-z]{3}(?=[\s\d$€£¥-])|(?<=[\d\s])[A-Za-z]{3}$/, '').replace(/[\s\u00a0\u202f$€£¥]/g, '');
   if (/^-?\d{1,3}(\.\d{3})+(,\d{1,2})?$/.test(t) || /^-?\d+,\d{1,2}$/.test(t)) t = t.replace(/\./g, '').replace(',', '.');
   else t = t.replace(/,(?=\d{3}(\D|$))/g, '');
   if (!/^-?\d+(\.\d+)?$/.test(t)) return undefined;
@@ -313,7 +319,11 @@ export function planRows(kind: ImportKind, rows: Record<string, string>[], mappi
       else if (amount > MAX_AMOUNT) problems.push(`the amount ${quote(get('amount'))} is more than ${formatNumber(MAX_AMOUNT)}`);
     }
     let stage: Stage | undefined;
-    if (get('stage')) {
+    const outcome = squash(get('outcome'));
+    if (outcome === 'won' || outcome === 'lost') stage = outcome;
+    else if (outcome === 'deleted') problems.push('the deal was deleted (its status says so)');
+    else if (outcome && outcome !== 'open') problems.push(`the status ${quote(get('outcome'))} is not won, lost or open`);
+    if (get('stage') && !stage) {
       stage = parseStage(get('stage'));
       if (!stage) problems.push(`the stage ${quote(get('stage'))} is not one of ${STAGES.map((s) => s.label).join(', ')}`);
     }

@@ -84,8 +84,8 @@ async function clearPartialSeed(token) {
 const pointer = (className, objectId) => ({ __type: 'Pointer', className, objectId });
 const date = (d) => ({ __type: 'Date', iso: d.toISOString() });
 
-/** Gives each seeded deal an age: created 1 to 120 days ago (later stages older), last changed
- * since. Straight in PostgreSQL, as no API lets a client choose createdAt. */
+/** Gives each seeded deal an age: created 1 to 120 days ago (later stages older; a closed one
+ * before its close date), last changed since. Straight in PostgreSQL, as no API lets a client choose createdAt. */
 async function backdate(deals) {
   const { Client } = require('pg');
   const db = new Client({ connectionString: databaseUri });
@@ -96,7 +96,11 @@ async function backdate(deals) {
     for (const d of deals) {
       const rank = Math.max(0, STAGES.indexOf(d.stage));
       const ageDays = 1 + Math.round(rand() * 40 + rank * 14);
-      const created = new Date(now - ageDays * DAY - Math.round(rand() * DAY));
+      let created = new Date(now - ageDays * DAY - Math.round(rand() * DAY));
+      // A won or lost deal was made before it closed (17 of 63 closed "before they were made",
+      // and the dashboard's ages left them out).
+      const closed = CLOSED.has(d.stage) ? Date.parse(d.expectedCloseDate.iso) : undefined;
+      if (closed !== undefined && created.getTime() >= closed) created = new Date(closed - (1 + (ageDays % 7)) * DAY);
       const updated = new Date(created.getTime() + Math.round(rand() * (now - created.getTime())));
       await db.query('UPDATE "Deal" SET "createdAt" = $1, "updatedAt" = $2 WHERE "objectId" = $3', [created, updated, d.objectId]);
     }

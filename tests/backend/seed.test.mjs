@@ -61,6 +61,12 @@ test('the demo seed: a board, a team of three, each colleague sees only what is 
   assert.ok(Math.min(...ages) >= 1 && Math.max(...ages) <= 121, `ages ${Math.min(...ages)}..${Math.max(...ages)} days`);
   assert.ok(new Set(ages.map(Math.round)).size > 30, 'the ages vary');
   for (const d of deals) assert.ok(Date.parse(d.updatedAt) >= Date.parse(d.createdAt), `${d.objectId} changed before it was created`);
+  // A won or lost deal was made before it closed (the dashboard leaves the others out of its ages).
+  for (const d of deals.filter((x) => closed.has(x.objectId))) {
+    assert.ok(Date.parse(d.createdAt) < Date.parse(d.expectedCloseDate.iso), `${d.title} closed before it was created`);
+  }
+  // A note is never a to-do.
+  for (const a of activities.filter((x) => x.type === 'note')) assert.ok(a.completedAt, `the note ${a.subject} is planned, not done`);
 
   const names = new Map((await all('Profile', demo.sessionToken)).map((p) => [p.objectId, p.displayName]));
   assert.equal(names.get(demo.objectId), 'Dana Demo');

@@ -95,7 +95,7 @@ export function DealList({ version, sort, onSort }: { version: number; sort: Sor
       <Group justify="space-between" gap="xs" mb={6} data-testid="list-sums">
         <Text size="sm" c="dimmed">{plural(total, 'deal', 'deals')}</Text>
         <Text size="sm">
-          <Text span fw={600}>{formatMoney(sums.open)}</Text> open pipeline · <Text span fw={600}>{formatMoney(sums.weighted)}</Text> weighted forecast
+          <Text span fw={600}>{formatAmount(sums.open)}</Text> open pipeline · <Text span fw={600}>{formatMoney(sums.weighted)}</Text> weighted forecast
         </Text>
       </Group>
       <Paper withBorder className="table-wrap deal-list-rows" ref={scroller}>

@@ -201,7 +201,7 @@ test("import deals with Salesforce's and Pipedrive's column names: title, compan
   await chooseFile(page, 'Deals', 'pipedrive.csv', [
     'Deal - Title,Deal - Value,Deal - Status,Deal - Stage,Organization - Name,Person - Name,Deal - Lost reason',
     'PD one,2000,open,Qualified,Initech,Ada Lovelace,',
-    'PD won,3000,won,Negotiations Started,Initech,,',
+    'PD won,3000,won,Negotiations Started,Initech,Ada Lovelace (ADA@example.com),',
     'PD lost,4000,lost,Qualified,Initech,,Went with a competitor',
   ].join('\n'));
   await page.getByRole('button', { name: 'Check rows' }).click();
@@ -214,7 +214,7 @@ test("import deals with Salesforce's and Pipedrive's column names: title, compan
   assert.deepEqual(deals.map((d) => [d.title, d.amount, d.stage, d.company?.objectId, d.contact?.objectId, d.assignedTo?.objectId, d.lostReason]), [
     ['PD lost', 4000, 'lost', companies[0].objectId, undefined, me.id, 'Went with a competitor'],
     ['PD one', 2000, 'qualified', companies[0].objectId, ada.objectId, me.id, undefined],
-    ['PD won', 3000, 'won', companies[0].objectId, undefined, me.id, undefined],
+    ['PD won', 3000, 'won', companies[0].objectId, ada.objectId, me.id, undefined],
     ['SF one', 1000, 'lead', companies[0].objectId, undefined, colleague.id, undefined],
   ]);
   // The colleague sees the deal they now own.

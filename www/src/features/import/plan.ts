@@ -336,7 +336,11 @@ export function planRows(kind: ImportKind, rows: Record<string, string>[], mappi
     let contact: Deal['contact'];
     if (get('contact')) {
       const key = fold(get('contact'));
-      const cid = existing.contactsByEmail.get(key) ?? existing.contactsByName.get(key);
+      // "Gavin Belson (gavin@hooli.example)" or "Gavin Belson <gavin@…>", as HubSpot and mail
+      // programs write a person: by the e-mail, else by the name before it.
+      const angled = /^(.*?)\s*[(<]\s*([^()<>\s]+@[^()<>\s]+)\s*[)>]$/.exec(get('contact'));
+      const cid = existing.contactsByEmail.get(key) ?? existing.contactsByName.get(key)
+        ?? (angled ? existing.contactsByEmail.get(fold(angled[2]!)) ?? existing.contactsByName.get(fold(angled[1]!)) : undefined);
       if (!cid) problems.push(`there is no contact with the e-mail or name ${quote(get('contact'))}`);
       else contact = { className: 'Contact', objectId: cid };
     }

@@ -61,10 +61,12 @@ export async function updateDeal(w: Workspace, id: string, changes: Changes<Deal
   }
 }
 
-/** The lost reason `before` had, if a reason was given since (asked after a move to Lost): what
- * an Undo of that move puts back with the stage. */
-function lostReasonBack(now: Deal | undefined, before: Deal): DealChanges {
-  return now && (now.lostReason ?? null) !== (before.lostReason ?? null) ? { lostReason: before.lostReason ?? null } : {};
+/** What an Undo of a move to Lost puts back with the stage: the lost reason `before` had (none,
+ * mostly), whatever reason was given since it was asked. Always written, not only when this
+ * tab has seen the new reason: on a busy server the reason's save was done before its event
+ * reached the board, and the reopened deal kept "Lost: …". */
+function lostReasonBack(before: Deal): DealChanges {
+  return { lostReason: before.lostReason ?? null };
 }
 
 /** moveDeal, with Undo in a notification (back to the stage it left). `holdUndo`: the Undo's
@@ -84,7 +86,7 @@ export async function moveDealUndoable(w: Workspace, id: string, to: Stage, stag
     // The close date the move set goes back too, and a lost reason given for it (an open deal
     // kept "Lost: price").
     const closeDate: DealChanges = 'expectedCloseDate' in extra ? { expectedCloseDate: deal.expectedCloseDate ?? null } : {};
-    await moveDeal(w, id, from, { ...closeDate, ...lostReasonBack(now, deal) });
+    await moveDeal(w, id, from, { ...closeDate, ...(to === 'lost' ? lostReasonBack(deal) : {}) });
   }, `Deal:${id}`, { held: holdUndo });
 }
 
@@ -344,7 +346,7 @@ export async function bulkUpdateDeals(w: Workspace, deals: Deal[], changes: Deal
       const back = summary(await each(changed, (b) => {
         // A reason given for a move to Lost (asked after it) goes back with the move: undone,
         // the reopened deals kept "Lost: …" and exported it.
-        const reason = field(b.change, 'stage') === 'lost' ? lostReasonBack(w.pipeline.get(b.id), b.held) : {};
+        const reason = field(b.change, 'stage') === 'lost' ? lostReasonBack(b.held) : {};
         return apply(b.id, b.held, { ...b.previous, ...reason });
       }));
       restored();

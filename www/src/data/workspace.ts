@@ -3,7 +3,7 @@
 // One workspace exists per signed-in user: created on first use, closed (and its handles freed)
 // only by `closeWorkspace()` at log-out or when the session ends. So React's StrictMode double
 // mount, fast refresh and a component's unmount can never free a handle still in use.
-import { LiveQueryClient, LocalStore, Pipeline, SearchIndex, type CrmClient } from 'crm-wasm';
+import { LiveQueryClient, LocalStore, Pipeline, SearchIndex, type CrmClient, type Deal } from 'crm-wasm';
 import { describeError } from './crm';
 import { activitiesChanged } from './activities';
 import { changedElsewhere } from './otherTabs';
@@ -180,22 +180,33 @@ export class Workspace {
     for (const deal of deals) {
       // Never over a newer version an event brought meanwhile.
       const held = this.pipeline.get(deal.objectId!);
-      if (!this.closed && held && (deal.updatedAt ?? '') >= (held.updatedAt ?? '')) this.pipeline.upsert(deal);
+      if (!this.closed && held) this.upsertUnlessOlder(deal);
     }
   };
+
+  /** A deal read from the server, unless an event brought a newer version meanwhile. */
+  private upsertUnlessOlder(deal: Deal) {
+    const held = this.pipeline.get(deal.objectId!);
+    if (!held || (deal.updatedAt ?? '') >= (held.updatedAt ?? '')) this.pipeline.upsert(deal);
+  }
 
   private dealArrived = async (dealId: string) => {
     setTimeout(() => { if (!this.closed) activitiesChanged(); }, 1000);
     const read = () => this.client.getDeal(dealId, ['company']).catch(() => undefined);
     let deal = await read();
+    if (deal && !this.closed) this.upsertUnlessOlder(deal);
     // Its company is shared with this user just after the event too: read before that, it comes
-    // as a bare pointer and the card showed no company until a reload.
-    if (deal?.company && refName(deal.company) === undefined) {
-      await new Promise((resolve) => setTimeout(resolve, 1000));
+    // as a bare pointer and the card showed no company until a reload. Read again until it is
+    // named, waiting longer each time (a busy server shared it after more than a second), and
+    // the activities with it.
+    for (let wait = 1000; wait <= 8000 && deal?.company && refName(deal.company) === undefined; wait *= 2) {
+      await new Promise((resolve) => setTimeout(resolve, wait));
       if (this.closed) return;
       deal = (await read()) ?? deal;
+      if (this.closed) return;
+      this.upsertUnlessOlder(deal);
+      activitiesChanged();
     }
-    if (deal && !this.closed) this.pipeline.upsert(deal);
   };
 
   /** Keeps the deals pinned (incrementally), so the board opens offline next time; then the

@@ -272,6 +272,7 @@ function displayNameKey(v) {
 }
 
 const email = ({ required = false } = {}) => ({
+  kind: 'text',
   required,
   check(v) {
     if (typeof v !== 'string') return 'must be text';
@@ -293,6 +294,8 @@ const website = () => ({
 });
 
 const oneOf = (values, { required = false } = {}) => ({
+  // Every list here is of text (stages, activity types): a query compares them with text.
+  kind: 'text',
   required,
   check(v) {
     return values.includes(v) ? null : `must be one of ${values.join(', ')}`;
@@ -431,6 +434,7 @@ const FIELDS = {
       },
     },
     probabilities: {
+      kind: 'object',
       check(v) {
         if (!v || typeof v !== 'object' || Array.isArray(v)) return 'must be an object of stage: percent';
         for (const [stage, p] of Object.entries(v)) {
@@ -443,6 +447,7 @@ const FIELDS = {
   },
   _User: {
     username: {
+      kind: 'text',
       required: true,
       check(v) {
         if (typeof v !== 'string') return 'must be text';
@@ -559,7 +564,7 @@ function whereProblem(className, where, depth = 0) {
     // bare 500 (PostgreSQL compared a text[] with text), in REST, GraphQL and batches.
     if (key.startsWith('_')) return `${key} is not a field a query may compare`;
     if (key.includes('.') && !DOTTED_FIELDS.has(key)) return `${key}: queries cannot reach into other objects by a dotted path`;
-    const field = queryKind(rules, key);
+    const field = queryKind(className, rules, key);
     if (!value || typeof value !== 'object' || Array.isArray(value) || value.__type !== undefined) {
       const p = valueProblem(key, field, value);
       if (p) return p;
@@ -596,6 +601,17 @@ function whereProblem(className, where, depth = 0) {
           if (p) return p;
         }
       }
+      // A sub-query's where is held to the same rules, for its own class: Parse runs it as a
+      // query of its own, but _Session (which Parse allows no beforeFind) was held to nothing,
+      // so `$inQuery: {className: "_Session", where: ...}` answered bare 500s for an empty $or
+      // clause, a null in $in, _wperm or a wrong-typed comparison, and searched with $text.
+      if (SUBQUERY_OPERATORS.has(op)) {
+        const sub = op === '$select' || op === '$dontSelect' ? arg && arg.query : arg;
+        if (sub && typeof sub === 'object' && typeof sub.className === 'string' && sub.where !== undefined) {
+          const p = whereProblem(sub.className, sub.where, depth + 1);
+          if (p) return p;
+        }
+      }
     }
   }
   return null;
@@ -608,10 +624,27 @@ const EVERY_CLASS = {
   updatedAt: { kind: 'date' },
 };
 
-/** How a query may compare `key` of a class with `rules`: a rule with a kind, or null. */
-function queryKind(rules, key) {
+// Fields of Parse's own classes that no rule above describes (clients never write them through
+// these rules), as queries compare them: compared with a value of another kind, each answered a
+// bare 500 (PostgreSQL refused "text >= integer", a session's expiresAt compared with text).
+const SYSTEM_FIELDS = {
+  _User: { emailVerified: { kind: 'boolean' }, authData: { kind: 'object' } },
+  _Session: {
+    user: { kind: 'pointer', targetClass: '_User' },
+    expiresAt: { kind: 'date' },
+    restricted: { kind: 'boolean' },
+    installationId: { kind: 'text' },
+    sessionToken: { kind: 'text' },
+    createdWith: { kind: 'object' },
+  },
+};
+
+/** How a query may compare `key` of `className` (whose field rules are `rules`): a rule with a
+ * kind, or null. */
+function queryKind(className, rules, key) {
   const own = (o) => o && Object.prototype.hasOwnProperty.call(o, key);
-  return own(rules) ? rules[key] : own(EVERY_CLASS) ? EVERY_CLASS[key] : null;
+  const system = Object.prototype.hasOwnProperty.call(SYSTEM_FIELDS, className) ? SYSTEM_FIELDS[className] : undefined;
+  return own(rules) ? rules[key] : own(system) ? system[key] : own(EVERY_CLASS) ? EVERY_CLASS[key] : null;
 }
 
 /** Conditions in `where`: each field compared counts one per operator, through every
@@ -697,8 +730,7 @@ function selectProblem(key, rule, arg) {
   // Parse turns the keys it selects into an $in list, and an $in of dates answered a bare 500
   // (see whereProblem).
   if (rule.kind === 'date') return `${key} is a date: $select cannot compare dates here; compare with $gte and $lt`;
-  const other = fieldsOf(query.className);
-  const otherRule = other && (Object.prototype.hasOwnProperty.call(other, arg.key) ? other[arg.key] : EVERY_CLASS[arg.key]);
+  const otherRule = queryKind(query.className, fieldsOf(query.className), arg.key);
   if (!otherRule || !otherRule.kind || !rule.kind) return null; // Parse answers an unknown class or key itself
   const kindOf = (r) => (r.kind === 'pointer' ? `pointer:${r.targetClass}` : r.kind);
   if (kindOf(otherRule) !== kindOf(rule)) return `$select on ${key}: ${query.className}.${arg.key} is not of the same kind`;
@@ -713,6 +745,9 @@ function valueProblem(key, rule, value) {
     return ok ? null : `${key} points to a ${rule.targetClass}: compare it with a Pointer to one`;
   }
   const isDate = value && typeof value === 'object' && value.__type === 'Date';
+  // An object (a user's stage probabilities, a session's createdWith) is no value to compare.
+  if (kind === 'object') return `${key} holds an object: a query may only ask whether it exists ($exists)`;
+  if (kind === 'boolean' && typeof value !== 'boolean') return `${key} is true or false: compare it with true or false`;
   if (kind === 'text' && typeof value !== 'string') return `${key} is text: compare it with text`;
   if (kind === 'number' && typeof value !== 'number') return `${key} is a number: compare it with a number`;
   if (kind === 'date' && !isDate) return `${key} is a date: compare it with a Date`;

@@ -1,0 +1,59 @@
+// Found attacking a private backend as a signed-up user (thirteenth pass). Each test fails without
+// its fix.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { assertBatchItemRefused, assertRefused, call, gql, signUp, useVictim } from './harness.mjs';
+
+useVictim();
+
+const where = (route, w, token) => call('GET', `${route}?where=${encodeURIComponent(JSON.stringify(w))}`, { token });
+const DATE = { __type: 'Date', iso: '2027-01-01T00:00:00.000Z' };
+
+// ---- sub-queries on sessions ---------------------------------------------------------------------
+// Parse allows no beforeFind on _Session, and the gate checked a where's own class only: a
+// sub-query into _Session ($inQuery, $notInQuery, $select, $dontSelect) was held to no query rule.
+// An empty $or clause, a null in $in, _wperm, $containedBy or a date compared with text each
+// answered a bare 500 (logged with its stack), $text searched, `constructor` answered a wrong page.
+test('found attacking it: a sub-query on sessions is held to the query rules, in REST, batches and GraphQL', async () => {
+  const me = await signUp('subsession13');
+  const onSessions = (w) => ({ createdBy: { $inQuery: { className: '_Session', where: w } } });
+  for (const w of [
+    { $or: [{}] }, { installationId: { $in: [null] } }, { _wperm: 'x' }, { installationId: { $containedBy: ['a'] } },
+    { installationId: { $text: { $search: { $term: 'x' } } } }, { expiresAt: { $lt: 'x' } }, { expiresAt: { $in: [DATE] } },
+    { constructor: 'x' }, { installationId: 5 }, { user: 'abc' },
+  ]) {
+    const r = await where('/classes/Deal', onSessions(w), me.token);
+    assertRefused(r, 102, JSON.stringify(w));
+  }
+  const r = await where('/classes/Deal', { title: { $dontSelect: { query: { className: '_Session', where: { $or: [{}] } }, key: 'installationId' } } }, me.token);
+  assertRefused(r, 102, '$dontSelect on sessions');
+  assertBatchItemRefused(await call('POST', '/batch', { token: me.token, body: { requests: [{ method: 'GET', path: '/parse/classes/Deal', body: { where: onSessions({ $or: [{}] }) } }] } }), 0, 102, 'in a batch');
+  const g = await gql(`query { deals(where: { title: { inQueryKey: { key: "expiresAt", query: { className: "_Session", where: { expiresAt: { lessThan: "x" } } } } } }) { count } }`, {}, me.token);
+  assert.ok(g.json.errors && g.json.errors[0].extensions.code === 102, `GraphQL: refused in words: ${JSON.stringify(g.json)}`);
+  // A sub-query on sessions as Parse means them still answers.
+  const ok = await where('/classes/Deal', onSessions({ expiresAt: { $gt: DATE } }), me.token);
+  assert.equal(ok.status, 200, JSON.stringify(ok.json));
+});
+
+// ---- comparisons with a value of another kind ------------------------------------------------------
+// Fields whose rule named no kind (a deal's stage, an activity's type, a user's username, the
+// settings' probabilities), Parse's own fields of users (emailVerified, authData) and every field
+// of a session were compared with whatever a client sent: PostgreSQL refused "text = integer"
+// or "text >= boolean", or a session's expiresAt compared with text, and each answered a bare 500.
+test('found attacking it: stages, activity types, objects, flags and session fields compared with another kind are refused in words', async () => {
+  const me = await signUp('kinds13');
+  for (const [route, w] of [
+    ['/classes/Deal', { stage: 5 }], ['/classes/Deal', { stage: { $gte: true } }], ['/classes/Activity', { type: { $ne: [1] } }],
+    ['/classes/Settings', { probabilities: { $eq: 5 } }], ['/classes/Settings', { probabilities: 'x' }],
+    ['/users', { username: { $lt: 5 } }], ['/users', { emailVerified: 'x' }], ['/users', { authData: { $in: [5] } }],
+    ['/sessions', { expiresAt: { $lt: 'x' } }], ['/sessions', { expiresAt: 5 }], ['/sessions', { installationId: { $gt: 5 } }],
+    ['/sessions', { createdWith: { $eq: 'x' } }], ['/sessions', { restricted: 'yes' }],
+  ]) {
+    assertRefused(await where(route, w, me.token), 102, `${route} ${JSON.stringify(w)}`);
+  }
+  // The same fields compared with their own kind answer.
+  for (const [route, w] of [['/classes/Deal', { stage: 'lead' }], ['/classes/Activity', { type: { $in: ['call'] } }], ['/users', { emailVerified: { $ne: true } }], ['/sessions', { expiresAt: { $gt: DATE } }], ['/classes/Settings', { probabilities: { $exists: true } }]]) {
+    const r = await where(route, w, me.token);
+    assert.equal(r.status, 200, `${route} ${JSON.stringify(w)}: ${JSON.stringify(r.json)}`);
+  }
+});

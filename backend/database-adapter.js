@@ -74,6 +74,36 @@ function hasEmptyIn(where) {
   });
 }
 
+/** A copy of `where` with each Date compared by `$eq` or `$ne` written as its ISO text (through
+ * every $or/$and/$nor); `where` itself when it has none. Parse's adapter converts a Date for
+ * $lt, $gt and a plain equality, but sent the Date's JSON as it was for $eq and $ne, which
+ * PostgreSQL refused ("invalid input syntax for type timestamp"): the SDK's notEqualTo(date),
+ * and GraphQL's equalTo on a date, answered a bare 500. */
+function datesAsText(where, depth = 0) {
+  if (!where || typeof where !== 'object' || Array.isArray(where) || depth > 40) return where;
+  let out = where;
+  const put = (key, value) => {
+    if (out === where) out = { ...where };
+    out[key] = value;
+  };
+  for (const [key, value] of Object.entries(where)) {
+    if ((key === '$or' || key === '$and' || key === '$nor') && Array.isArray(value)) {
+      const clauses = value.map((w) => datesAsText(w, depth + 1));
+      if (clauses.some((w, i) => w !== value[i])) put(key, clauses);
+    } else if (value && typeof value === 'object' && !Array.isArray(value) && value.__type === undefined) {
+      // GraphQL's Date scalar leaves a Date object as the iso.
+      const isoOf = (v) => (!v || typeof v !== 'object' || v.__type !== 'Date' ? null
+        : typeof v.iso === 'string' ? v.iso : v.iso instanceof Date && !Number.isNaN(v.iso.getTime()) ? v.iso.toISOString() : null);
+      if (isoOf(value.$eq) !== null || isoOf(value.$ne) !== null) {
+        const kept = { ...value };
+        for (const op of ['$eq', '$ne']) if (isoOf(kept[op]) !== null) kept[op] = isoOf(kept[op]);
+        put(key, kept);
+      }
+    }
+  }
+  return out;
+}
+
 // A statement PostgreSQL cancelled at the statement timeout (57014), a pattern it finds too
 // complex to compile (2201B), or a deal amount outside its range (23514, server.js
 // amountsInRange) reached the client as a bare 500 "Internal server error": they are answered
@@ -105,7 +135,7 @@ class CrmPostgresAdapter extends PostgresStorageAdapter {
 // Every adapter method that takes a query takes it third: (className, schema, query, ...).
 for (const method of ['find', 'count', 'distinct', 'deleteObjectsByQuery', 'updateObjectsByQuery', 'findOneAndUpdate', 'upsertOneObject']) {
   CrmPostgresAdapter.prototype[method] = function (className, schema, query, ...rest) {
-    return PostgresStorageAdapter.prototype[method].call(this, className, schema, emptyInMatchesNothing(withoutUndefined(query)), ...rest).catch(timedOut);
+    return PostgresStorageAdapter.prototype[method].call(this, className, schema, emptyInMatchesNothing(withoutUndefined(datesAsText(query))), ...rest).catch(timedOut);
   };
 }
 CrmPostgresAdapter.prototype.createObject = function (...args) {
@@ -121,4 +151,4 @@ class NoFilesAdapter {
   getFileLocation(config, filename) { return `${config.mount}/files/${config.applicationId}/${encodeURIComponent(filename)}`; }
 }
 
-module.exports = { CrmPostgresAdapter, NoFilesAdapter, emptyInMatchesNothing, withoutUndefined, AMOUNT_RANGE };
+module.exports = { CrmPostgresAdapter, NoFilesAdapter, emptyInMatchesNothing, withoutUndefined, datesAsText, AMOUNT_RANGE };

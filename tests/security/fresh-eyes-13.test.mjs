@@ -57,3 +57,28 @@ test('found attacking it: stages, activity types, objects, flags and session fie
     assert.equal(r.status, 200, `${route} ${JSON.stringify(w)}: ${JSON.stringify(r.json)}`);
   }
 });
+
+// ---- dates compared with $eq and $ne ------------------------------------------------------------------
+// Parse's PostgreSQL adapter converts a Date for $lt, $gt and a plain equality, but sent $eq's and
+// $ne's as the Date's JSON, which PostgreSQL could not read as a time: the SDK's
+// notEqualTo('expectedCloseDate', date), and GraphQL's equalTo and notEqualTo on any date,
+// answered a bare 500 for a query any user may make of their own deals.
+test('found attacking it: a date compared with $eq or $ne (notEqualTo, GraphQL equalTo) answers, not a bare 500', async () => {
+  const me = await signUp('dates13');
+  const titles = (r) => r.json.results.map((d) => d.title).sort();
+  for (const [title, close] of [['Jan', DATE], ['Feb', { __type: 'Date', iso: '2027-02-01T00:00:00.000Z' }], ['None', undefined]]) {
+    const made = await call('POST', '/classes/Deal', { token: me.token, body: { title, ...(close ? { expectedCloseDate: close } : {}) } });
+    assert.equal(made.status, 201, JSON.stringify(made.json));
+  }
+  const eq = await where('/classes/Deal', { expectedCloseDate: { $eq: DATE } }, me.token);
+  assert.equal(eq.status, 200, JSON.stringify(eq.json));
+  assert.deepEqual(titles(eq), ['Jan']);
+  const ne = await where('/classes/Deal', { expectedCloseDate: { $ne: DATE } }, me.token);
+  assert.equal(ne.status, 200, JSON.stringify(ne.json));
+  assert.deepEqual(titles(ne), ['Feb', 'None']);
+  const count = await call('GET', `/classes/Deal?count=1&limit=0&where=${encodeURIComponent(JSON.stringify({ createdAt: { $ne: DATE } }))}`, { token: me.token });
+  assert.equal(count.status, 200, JSON.stringify(count.json));
+  assert.equal(count.json.count, 3);
+  const g = await gql(`query { a: deals(where: { expectedCloseDate: { equalTo: "${DATE.iso}" } }) { count } b: deals(where: { expectedCloseDate: { notEqualTo: "${DATE.iso}" } }) { count } }`, {}, me.token);
+  assert.deepEqual(g.json, { data: { a: { count: 1 }, b: { count: 2 } } }, JSON.stringify(g.json));
+});

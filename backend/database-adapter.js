@@ -74,6 +74,14 @@ function hasEmptyIn(where) {
   });
 }
 
+/** A Parse Date's ISO text, or null for anything else (GraphQL's Date scalar leaves a Date
+ * object as the iso). */
+function isoOf(v) {
+  if (!v || typeof v !== 'object' || v.__type !== 'Date') return null;
+  if (typeof v.iso === 'string') return v.iso;
+  return v.iso instanceof Date && !Number.isNaN(v.iso.getTime()) ? v.iso.toISOString() : null;
+}
+
 /** A copy of `where` with each Date compared by `$eq` or `$ne` written as its ISO text (through
  * every $or/$and/$nor); `where` itself when it has none. Parse's adapter converts a Date for
  * $lt, $gt and a plain equality, but sent the Date's JSON as it was for $eq and $ne, which
@@ -91,9 +99,6 @@ function datesAsText(where, depth = 0) {
       const clauses = value.map((w) => datesAsText(w, depth + 1));
       if (clauses.some((w, i) => w !== value[i])) put(key, clauses);
     } else if (value && typeof value === 'object' && !Array.isArray(value) && value.__type === undefined) {
-      // GraphQL's Date scalar leaves a Date object as the iso.
-      const isoOf = (v) => (!v || typeof v !== 'object' || v.__type !== 'Date' ? null
-        : typeof v.iso === 'string' ? v.iso : v.iso instanceof Date && !Number.isNaN(v.iso.getTime()) ? v.iso.toISOString() : null);
       if (isoOf(value.$eq) !== null || isoOf(value.$ne) !== null) {
         const kept = { ...value };
         for (const op of ['$eq', '$ne']) if (isoOf(kept[op]) !== null) kept[op] = isoOf(kept[op]);

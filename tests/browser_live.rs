@@ -300,12 +300,8 @@ async fn a_live_pipeline_applies_events_incrementally() {
     live.close();
 }
 
-#[wasm_bindgen_test]
-async fn a_revoked_session_is_refused_and_reported() {
-    let (a, _) = signed_up("liverevoked").await;
-    let b = second_client(&a).await;
-    b.log_out().await.unwrap(); // revokes the token a still holds
-    let live = LiveQueryClient::new(&a, None).unwrap();
+/// The codes of the errors `live` reports, as they come.
+fn error_codes(live: &LiveQueryClient) -> Events {
     let errors: Events = Rc::new(RefCell::new(Vec::new()));
     let sink = errors.clone();
     live.on_error(
@@ -315,6 +311,16 @@ async fn a_revoked_session_is_refused_and_reported() {
         .into_js_value()
         .unchecked_into(),
     );
+    errors
+}
+
+#[wasm_bindgen_test]
+async fn a_revoked_session_is_refused_and_reported() {
+    let (a, _) = signed_up("liverevoked").await;
+    let b = second_client(&a).await;
+    b.log_out().await.unwrap(); // revokes the token a still holds
+    let live = LiveQueryClient::new(&a, None).unwrap();
+    let errors = error_codes(&live);
     let (_, handler) = recorder();
     live.subscribe(a.deals().handle_ref(), handler).unwrap();
     within(5000.0, "the refusal", || !errors.borrow().is_empty()).await;
@@ -330,15 +336,7 @@ async fn a_session_revoked_while_subscribed_closes_the_client_with_one_error() {
     let (a, _) = signed_up("liverevokedlater").await;
     let b = second_client(&a).await;
     let (live, _, events) = live_on(&a, json!({"heartbeatMs": 1000})).await;
-    let errors: Events = Rc::new(RefCell::new(Vec::new()));
-    let sink = errors.clone();
-    live.on_error(
-        Closure::<dyn Fn(JsValue)>::new(move |e: JsValue| {
-            sink.borrow_mut().push(json!(code_of(&e)))
-        })
-        .into_js_value()
-        .unchecked_into(),
-    );
+    let errors = error_codes(&live);
     // An event, so that a check follows once events are quiet.
     let title = unique("Revoked later ");
     a.create_deal(ts(json!({"title": title, "stage": "lead"})))

@@ -217,6 +217,12 @@ impl CrmError {
         }
     }
 
+    /// Whether the session is over (revoked, expired, logged out): nothing sent with it can
+    /// succeed until the user signs in again.
+    pub fn ends_session(&self) -> bool {
+        matches!(self.code(), "INVALID_SESSION" | "NOT_SIGNED_IN")
+    }
+
     /// Whether sending the same request again may succeed (the failure was in transport or a
     /// transient server fault, not a verdict on the request).
     pub fn is_transient(&self) -> bool {

@@ -254,7 +254,7 @@ impl<E: LiveEnv, P: Platform + 'static, S: LiveSink> Driver<E, P, S> {
                 // The session ended (revoked, expired, logged out): no round can succeed again,
                 // and the server sends its events to no one. Said once, then closed for good,
                 // rather than an error every backoff on a socket that still looks connected.
-                let ended = matches!(e.code(), "INVALID_SESSION" | "NOT_SIGNED_IN");
+                let ended = e.ends_session();
                 driver.sink.error(e);
                 if ended {
                     driver.machine.borrow_mut().close();

@@ -137,9 +137,9 @@ function DealRecord({ deal, base, form, setForm, onSaved, onDeleted, closingRef 
   const { client, user, workspace } = useSession();
   const next = useNextActivities();
   const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
   // The form a save under way sends (what is typed meanwhile is kept: see keepNewEdits).
   const [sending, setSending] = useState<Form>();
+  const busy = sending !== undefined;
   const [confirmOverwrite, setConfirmOverwrite] = useState(false);
   const [confirmDelete, setConfirmDelete] = useState(false);
   // Moved to Lost here without a reason: asked why, as a move on the board asks.
@@ -157,7 +157,7 @@ function DealRecord({ deal, base, form, setForm, onSaved, onDeleted, closingRef 
   // While a save is under way the edits it sends are not at risk: closing then asks only about
   // what was typed since it began.
   // Escape in a dialog over the record closes that dialog only (the drawer hears it too).
-  const typedSince = sending !== undefined && differing(form, sending).length > 0;
+  const typedSince = busy && differing(form, sending).length > 0;
   const guard = useDiscardGuard(edited.length > 0 && (!busy || typedSince), onDeleted, 'this deal', closingRef, confirmOverwrite || confirmDelete || askLost);
 
   async function save(overwrite: boolean) {
@@ -168,7 +168,6 @@ function DealRecord({ deal, base, form, setForm, onSaved, onDeleted, closingRef 
       return;
     }
     setConfirmOverwrite(false);
-    setBusy(true);
     setSending(form);
     try {
       await updateDeal(workspace, deal.objectId!, changesOf(form, edited));
@@ -180,7 +179,6 @@ function DealRecord({ deal, base, form, setForm, onSaved, onDeleted, closingRef 
     } catch (err) {
       setError(describeError(err));
     } finally {
-      setBusy(false);
       setSending(undefined);
     }
   }

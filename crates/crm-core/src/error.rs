@@ -220,7 +220,16 @@ impl CrmError {
     /// Whether the session is over (revoked, expired, logged out): nothing sent with it can
     /// succeed until the user signs in again.
     pub fn ends_session(&self) -> bool {
-        matches!(self.code(), "INVALID_SESSION" | "NOT_SIGNED_IN")
+        // The variants `code()` names INVALID_SESSION or NOT_SIGNED_IN, matched directly: this
+        // runs on every failed round, and comparing the code strings cost shipped bytes.
+        matches!(
+            self,
+            CrmError::NotSignedIn
+                | CrmError::Server {
+                    parse_code: parse_code::INVALID_SESSION_TOKEN | parse_code::SESSION_MISSING,
+                    ..
+                }
+        )
     }
 
     /// Whether sending the same request again may succeed (the failure was in transport or a
@@ -333,6 +342,14 @@ mod tests {
         let listed: std::collections::BTreeSet<&str> = CODES.iter().copied().collect();
         assert_eq!(listed.len(), CODES.len(), "a code is listed twice");
         assert_eq!(produced, listed);
+    }
+
+    #[test]
+    fn ends_session_is_exactly_the_session_codes() {
+        for e in every_kind() {
+            let by_code = matches!(e.code(), "INVALID_SESSION" | "NOT_SIGNED_IN");
+            assert_eq!(e.ends_session(), by_code, "{e:?}");
+        }
     }
 
     fn server(code: i64, message: &str) -> CrmError {

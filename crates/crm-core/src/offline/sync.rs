@@ -30,7 +30,7 @@ pub fn judge(result: Result<Value, CrmError>, kind: &OpKind) -> Outcome {
         }) if matches!(kind, OpKind::Delete) && !message.starts_with("Permission denied") => {
             Outcome::Applied(Value::Object(Map::new()))
         }
-        Err(e) if e.code() == "INVALID_SESSION" => Outcome::Stop(e),
+        Err(e) if e.ends_session() => Outcome::Stop(e),
         Err(e) => Outcome::Rejected(e),
     }
 }

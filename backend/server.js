@@ -12,6 +12,7 @@ const { outboxAdapter, productMails, limitPerRecipient } = require('./mail-adapt
 const { BoundedLoggerAdapter } = require('./logger');
 const { CrmPostgresAdapter, NoFilesAdapter, AMOUNT_RANGE } = require('./database-adapter');
 const { restGuard, graphQLGuard, guardedWssAdapter, answerClientErrors, accountLimiter, loginLockout, installLoginLockout, installTransactionRefusals, databaseShare, fairShare, liveEventBudgets } = require('./guard');
+const { installEndedSessionNotices, forgetEndedSessions } = require('./ended-sessions');
 const { LIMITS, PASSWORD_PATTERN, PASSWORD_RULE, MAILS_PER_RECIPIENT, displayNameKey } = require('./rules');
 
 const env = (name, fallback) => process.env[name] || fallback;
@@ -184,6 +185,9 @@ async function main() {
       wssAdapter: guardedWssAdapter(appId, { trustProxy, userOf: share.userOf, budgets: liveBudgets }),
       ...(redisURL ? { redisURL } : {}),
     });
+    // A session that ends (log-out, revocation, password change, deleted account) gets no
+    // more events: Parse's Live Query server would have trusted it for up to 5 s more.
+    forgetEndedSessions(liveQuery, databaseAdapter._client);
     if (redisURL) {
       closeSocketsAfterRedisOutage(liveQuery);
       closeSocketsWhenAnInstanceGoes(liveQuery);
@@ -193,6 +197,7 @@ async function main() {
   }
   await oneStartAtATime(databaseAdapter._client, async () => {
     await ensureManagerRole();
+    await installEndedSessionNotices(databaseAdapter._client);
     await migrateRelatedTo();
     await uniqueProfileNames();
     await amountsInRange();

@@ -84,26 +84,98 @@ test('found attacking it: a date compared with $eq or $ne (notEqualTo, GraphQL e
 });
 
 // ---- Live Query after a session ends ------------------------------------------------------------------
-// The Live Query server keeps what a session token resolved to for 5 s (Parse's authCache and its
-// own user cache, apart from the REST one a log-out clears): a socket whose session was logged out
-// (or ended by a password change, or an account deletion) was still sent the deals shared with it
-// for up to 5 s, and only then told that its session had ended. Not fixed yet (the cache lives in
-// Parse's Live Query server, in another process in the cluster): left as a todo.
-test('found attacking it: a socket whose session was logged out is sent no more events', { todo: 'Parse\'s Live Query auth cache keeps an ended session for up to 5 s' }, async () => {
-  const owner = await signUp('lqowner13');
-  const holder = await signUp('lqholder13');
-  const deal = await call('POST', '/classes/Deal', { token: owner.token, body: { title: 'Shared', assignedTo: pointer('_User', holder.id) } });
-  assert.equal(deal.status, 201, JSON.stringify(deal.json));
-  const live = await connectLive(holder.token);
-  live.send({ op: 'subscribe', requestId: 1, query: { className: 'Deal', where: {} }, sessionToken: holder.token });
-  await live.next((f) => f.op === 'subscribed' && f.requestId === 1);
-  // The session is in the Live Query server's cache once it has matched an event.
-  await call('PUT', `/classes/Deal/${deal.json.objectId}`, { token: owner.token, body: { notes: 'before' } });
-  await live.next((f) => f.op === 'update' && f.object.notes === 'before');
-  assert.equal((await call('POST', '/logout', { token: holder.token })).status, 200);
-  await sleep(300);
-  await call('PUT', `/classes/Deal/${deal.json.objectId}`, { token: owner.token, body: { notes: 'after the log-out' } });
-  await sleep(1500);
-  live.close();
-  assert.deepEqual(live.frames.filter((f) => f.op === 'update' && f.object.notes === 'after the log-out'), [], 'no event after the log-out');
+// The Live Query server kept what a session token resolved to for 5 s (Parse's authCache and its
+// own user cache, apart from the REST one a log-out clears): a socket whose session was logged out,
+// revoked, or ended by a password change was still sent the deals shared with it for up to 5 s.
+// A PostgreSQL trigger now tells the Live Query server of every deleted session
+// (backend/ended-sessions.js), which forgets it at once.
+const logIn = async (user) => {
+  const r = await call('POST', '/login', { body: { username: user.username, password: user.password } });
+  assert.equal(r.status, 200, JSON.stringify(r.json));
+  return r.json.sessionToken;
+};
+const sessionIdOf = async (token) => {
+  const r = await call('GET', '/sessions/me', { token });
+  assert.equal(r.status, 200, JSON.stringify(r.json));
+  return r.json.objectId;
+};
+// Each way ends the first session; `endsOther` when it ends the second one too (a password change
+// ends every session of the user and answers a new one for the device that made it).
+for (const [how, endsOther, end] of [
+  ['logged out', false, async (holder, first) => call('POST', '/logout', { token: first })],
+  ['revoked from another device', false, async (holder, first, second) => call('DELETE', `/sessions/${await sessionIdOf(first)}`, { token: second })],
+  ['ended by a password change on another device', true, async (holder, first, second) => call('PUT', `/users/${holder.id}`, {
+    token: second, body: { password: 'pw-attack-2' }, headers: { 'X-Parse-Cloud-Context': JSON.stringify({ currentPassword: holder.password }) },
+  })],
+]) {
+  test(`found attacking it: a socket whose session was ${how} is sent no more events`, async () => {
+    const owner = await signUp('lqowner13');
+    const holder = await signUp('lqholder13');
+    const second = await logIn(holder);
+    const deal = await call('POST', '/classes/Deal', { token: owner.token, body: { title: 'Shared', assignedTo: pointer('_User', holder.id) } });
+    assert.equal(deal.status, 201, JSON.stringify(deal.json));
+    const subscribe = async (token) => {
+      const live = await connectLive(token);
+      live.send({ op: 'subscribe', requestId: 1, query: { className: 'Deal', where: {} }, sessionToken: token });
+      await live.next((f) => f.op === 'subscribed' && f.requestId === 1);
+      return live;
+    };
+    const write = (notes) => call('PUT', `/classes/Deal/${deal.json.objectId}`, { token: owner.token, body: { notes } });
+    const first = await subscribe(holder.token);
+    const other = await subscribe(second);
+    // A session is in the Live Query server's cache once it has matched an event.
+    await write('before');
+    await first.next((f) => f.op === 'update' && f.object.notes === 'before');
+    await other.next((f) => f.op === 'update' && f.object.notes === 'before');
+    const ended = await end(holder, holder.token, second);
+    assert.equal(ended.status, 200, JSON.stringify(ended.json));
+    assert.equal((await call('GET', '/users/me', { token: holder.token })).json.code, 209, 'the session is over for REST');
+    const endedSockets = endsOther ? [first, other] : [first];
+    const staying = endsOther ? await subscribe(ended.json.sessionToken) : other;
+    await sleep(300);
+    const after = `after it was ${how}`;
+    await write(after);
+    // A session that did not end is still sent events.
+    await staying.next((f) => f.op === 'update' && f.object.notes === after);
+    // Each ended socket is told (an error frame, then the guard closes it) and sent nothing.
+    for (const live of endedSockets) {
+      const closed = await Promise.race([live.closed.then(() => true), sleep(3000).then(() => false)]);
+      live.close();
+      assert.deepEqual(live.frames.filter((f) => f.op === 'update' && f.object.notes !== 'before'), [], 'no event once the session ended');
+      assert.ok(closed, `an ended socket is closed: ${JSON.stringify(live.frames.slice(-2))}`);
+    }
+    staying.close();
+    if (endsOther) other.close();
+  });
+}
+
+// Roles are cached with the session: a sales manager removed from the role (an administrator's
+// act, with the master key) was still sent every user's deals for up to 5 s.
+test('found attacking it: a manager removed from the role is sent no more events of deals not theirs', async () => {
+  const owner = await signUp('lqrowner13');
+  const manager = await signUp('lqmanager13');
+  const roles = await call('GET', `/roles?where=${encodeURIComponent(JSON.stringify({ name: 'sales-manager' }))}`, { master: true });
+  const roleId = roles.json.results[0].objectId;
+  const member = (op) => call('PUT', `/roles/${roleId}`, { master: true, body: { users: { __op: op, objects: [pointer('_User', manager.id)] } } });
+  assert.equal((await member('AddRelation')).status, 200);
+  try {
+    const deal = await call('POST', '/classes/Deal', { token: owner.token, body: { title: 'Not the manager’s' } });
+    assert.equal(deal.status, 201, JSON.stringify(deal.json));
+    const write = (notes) => call('PUT', `/classes/Deal/${deal.json.objectId}`, { token: owner.token, body: { notes } });
+    const live = await connectLive(manager.token);
+    live.send({ op: 'subscribe', requestId: 1, query: { className: 'Deal', where: { objectId: deal.json.objectId } }, sessionToken: manager.token });
+    await live.next((f) => f.op === 'subscribed' && f.requestId === 1);
+    await write('while a manager');
+    await live.next((f) => f.op === 'update' && f.object.notes === 'while a manager');
+    assert.equal((await member('RemoveRelation')).status, 200);
+    const read = await call('GET', `/classes/Deal/${deal.json.objectId}`, { token: manager.token });
+    assert.equal(read.status, 404, `REST no longer answers the deal: ${JSON.stringify(read.json)}`);
+    await sleep(300);
+    await write('after the role was taken');
+    await sleep(1500);
+    live.close();
+    assert.deepEqual(live.frames.filter((f) => f.op === 'update' && f.object.notes === 'after the role was taken'), [], 'no event once the role was taken');
+  } finally {
+    await member('RemoveRelation');
+  }
 });

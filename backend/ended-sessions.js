@@ -1,0 +1,97 @@
+// Ends a session on the Live Query server the moment it ends in the database.
+//
+// Parse's Live Query server keeps what a session token resolved to for 5 s (its `authCache`,
+// and the user its own cache controller holds), apart from the REST side's cache that a log-out
+// clears. So a socket whose session was logged out, revoked, ended by a password change or by
+// the account's deletion was still sent the objects shared with its user for up to 5 s. Every
+// one of those paths deletes the session's row, and some (a password change, a revocation)
+// run no Cloud Code a hook could use: a PostgreSQL trigger on the row's deletion notifies every
+// Live Query process listening (one, or the cluster's), which forgets that token at once; the
+// next event for the socket looks the token up again, finds no session, and the guard closes the
+// socket (guard.js sessionEnded). The same holds a user's roles: one taken away (by the master
+// key: nothing here lets a user change a role) made Parse's cached roles wrong for up to 5 s, so
+// a change to the role tables forgets every session held.
+'use strict';
+
+const CHANNEL = 'crm_session_ended';
+
+/** The triggers that tell of each deleted session (its token), and of what can take a role
+ * from a user (a membership, a role's own roles, or a role removed or renamed; an empty payload:
+ * forget every session, each then looked up again with its roles). Idempotent; run at start-up
+ * once Parse has made "_Session" and the role tables. */
+async function installEndedSessionNotices(db) {
+  await db.none(`CREATE OR REPLACE FUNCTION crm_session_ended() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      IF TG_LEVEL = 'ROW' THEN
+        PERFORM pg_notify('${CHANNEL}', coalesce(OLD."sessionToken", ''));
+      ELSE
+        PERFORM pg_notify('${CHANNEL}', '');
+      END IF;
+      RETURN NULL;
+    END $$`);
+  await db.none(`CREATE OR REPLACE TRIGGER crm_session_ended AFTER DELETE ON "_Session"
+    FOR EACH ROW EXECUTE FUNCTION crm_session_ended()`);
+  const everyone = [['"_Session"', 'TRUNCATE'], ['"_Role"', 'DELETE OR UPDATE OR TRUNCATE'], ['"_Join:users:_Role"', 'DELETE OR TRUNCATE'], ['"_Join:roles:_Role"', 'DELETE OR TRUNCATE']];
+  for (const [table, events] of everyone) {
+    if (!(await db.one('SELECT to_regclass($1) AS r', [table])).r) continue;
+    const name = `crm_sessions_forgotten_on_${table.replace(/[^A-Za-z]/g, '').toLowerCase()}`;
+    await db.none(`CREATE OR REPLACE TRIGGER ${name} AFTER ${events} ON ${table}
+      FOR EACH STATEMENT EXECUTE FUNCTION crm_session_ended()`);
+  }
+}
+
+/** Listens for ended sessions on a connection of its own and makes `liveQuery` (Parse's
+ * ParseLiveQueryServer) forget each. While the connection is down, notices are lost: once it is
+ * back, every session the server holds is forgotten (each is looked up again on its next use). */
+function forgetEndedSessions(liveQuery, db, { retryMs = 500, log = console } = {}) {
+  let connection = null;
+  let retrying = null;
+  let warned = 0;
+  // The cache controller's calls may be asynchronous (a Redis cache): a failure is not an
+  // unhandled rejection, and the authCache, which events consult first, is cleared either way.
+  const quietly = (f) => { try { Promise.resolve(f()).catch(() => {}); } catch { /* as above */ } };
+  const forget = (token) => {
+    liveQuery.authCache.delete(token);
+    quietly(() => liveQuery.cacheController.user.del(token));
+  };
+  const forgetAll = () => {
+    liveQuery.authCache.clear();
+    quietly(() => liveQuery.cacheController.clear());
+  };
+  const close = (c) => Promise.resolve().then(() => c.done(true)).catch(() => {});
+  const lost = (why) => {
+    if (Date.now() - warned > 60_000) {
+      warned = Date.now();
+      log.warn(`ended sessions: not listening (${why}); trying again every ${retryMs} ms`);
+    }
+    if (connection) {
+      const gone = connection;
+      connection = null;
+      close(gone);
+    }
+    if (!retrying) retrying = setTimeout(() => { retrying = null; listen(); }, retryMs);
+  };
+  const listen = async () => {
+    let candidate;
+    try {
+      candidate = await db.connect({ direct: true, onLost: (err) => lost(err && err.message) });
+      candidate.client.on('notification', (notice) => {
+        if (notice.channel !== CHANNEL) return;
+        if (notice.payload) forget(notice.payload);
+        else forgetAll();
+      });
+      candidate.client.once('end', () => { if (connection === candidate) lost('connection ended'); });
+      await candidate.none('LISTEN $1:name', [CHANNEL]);
+      connection = candidate;
+      // Whatever ended while nobody listened (start-up, an outage) is forgotten with the rest.
+      forgetAll();
+    } catch (e) {
+      if (candidate) close(candidate);
+      lost(e && e.message);
+    }
+  };
+  listen();
+  return { listening: () => connection !== null };
+}
+
+module.exports = { installEndedSessionNotices, forgetEndedSessions, CHANNEL };

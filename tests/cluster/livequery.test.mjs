@@ -45,3 +45,30 @@ test('a write through one instance is a Live Query event for a subscriber connec
   assert.deepEqual(leaked, [], "Bob's subscription saw none of Alice's private deals");
   for (const s of [viaBalancer, direct, other]) s.close();
 });
+
+// The LiveQuery process keeps what a session token resolved to (Parse's 5 s cache); a log-out
+// answered by an API instance reaches it through PostgreSQL (backend/ended-sessions.js), not
+// through that instance's memory: a socket on the LiveQuery process is sent nothing more.
+test('a log-out through an API instance ends the session on the LiveQuery process at once', async () => {
+  const alice = await signUp('lqout', apiUrl(1));
+  const second = await rest('POST', '/login', { base: apiUrl(2), body: { username: alice.name, password: 'pw-cluster-1' } });
+  assert.equal(second.status, 200, JSON.stringify(second.json));
+  const amount = 100000 + Math.floor(Math.random() * 800000);
+  const query = { className: 'Deal', where: { amount } };
+  const ending = await subscribe(alice.token, query);
+  const staying = await subscribe(second.json.sessionToken, query);
+  const create = async (title) => {
+    const r = await rest('POST', '/classes/Deal', { base: apiUrl(2), token: second.json.sessionToken, body: { title, amount, stage: 'lead' } });
+    assert.equal(r.status, 201, JSON.stringify(r.json));
+    return r.json.objectId;
+  };
+  const before = await create('before the log-out');
+  await ending.next((f) => f.op === 'create' && f.object.objectId === before, 15000);
+  assert.equal((await rest('POST', '/logout', { base: apiUrl(1), token: alice.token })).status, 200);
+  await sleep(300);
+  const after = await create('after the log-out');
+  await staying.next((f) => f.op === 'create' && f.object.objectId === after, 15000);
+  await sleep(500);
+  assert.deepEqual(ending.frames.filter((f) => f.op === 'create' && f.object.objectId === after), [], 'the logged-out socket was sent nothing');
+  for (const s of [ending, staying]) s.close();
+});

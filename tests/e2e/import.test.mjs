@@ -1,7 +1,8 @@
 // CSV import and export: a file with bad rows and duplicates (errors in words, nothing bad
 // created), the same file again (nothing created twice), a cut connection in the middle of an
 // import and the retry (each row created once), companies a file names that do not exist
-// (created once, linked, through a cut connection too), and the export of a filtered list.
+// (created once, linked, through a cut connection too), contacts a deal file names that do not
+// exist (the same), and the export of a filtered list.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
@@ -303,14 +304,14 @@ test('import deals naming a new company through a cut connection: the company is
     'Title,Amount,Organization,Contact',
     'Co cut A,10,Initrode,',
     'Co cut B,20,initrode,',
-    'Co cut C,30,Initrode,Nobody Known', // a deal's unknown contact is still an error
+    'Co cut C,30,Initrode,nobody@known.example', // an unknown contact by e-mail alone is an error (no name to create it with)
   ].join('\n');
   const { context, page, errors } = await logInToBoard(app, me);
   await page.getByRole('link', { name: 'Import' }).click();
   await chooseFile(page, 'Deals', 'co-deals.csv', csv);
   await page.getByRole('button', { name: 'Check rows' }).click();
   await summary(page).filter({ hasText: '2 to import' }).waitFor({ timeout: 15_000 });
-  assert.match(await page.getByTestId('import-problems').textContent(), /Line 4: there is no contact with the e-mail or name “Nobody Known”/);
+  assert.match(await page.getByTestId('import-problems').textContent(), /Line 4: there is no contact with the e-mail “nobody@known\.example” \(to create one, give its name too: “Name \(e-mail\)”\)/);
   assert.match(await page.getByTestId('import-new-companies').textContent(), /1 new company will be created: Initrode/);
 
   // The first /batch (the new company) reaches the server, its answer is lost, and every other
@@ -337,6 +338,63 @@ test('import deals naming a new company through a cut connection: the company is
   const companies = await all('Company', me.token);
   assert.deepEqual(companies.map((c) => c.name), ['Initrode']);
   assert.deepEqual((await all('Deal', me.token)).map((d) => d.company?.objectId), [companies[0].objectId, companies[0].objectId]);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('import deals naming contacts the server lacks: each created once, at its deal’s company, and linked; the same file again creates nothing', async () => {
+  const me = await signUp('importct');
+  const known = await rest('POST', '/classes/Contact', { name: 'Known Person', email: 'known@x.test' }, me.token);
+  const csv = [
+    'Deal - Title,Deal - Value,Organization - Name,Person - Name',
+    'Hooli platform,100,Hooli,Gavin Belson (gavin@hooli.test)',
+    'Hooli renewal,200,Hooli,gavin belson', // the same new contact: its name folded
+    'Known deal,300,,Known Person', // a contact the server has: linked, not created
+    'By mail,400,,known@x.test', // the same one, by its e-mail
+    'Pied deal,500,Pied Piper,Richard Hendricks <richard@pp.test>',
+    'Lonely deal,600,,Jared Dunn', // a new contact at no company
+    'Bad deal,-5,Nowhere Inc,Nobody Real', // refused, so neither its company nor its contact is created
+  ].join('\n');
+  const { context, page, errors } = await logInToBoard(app, me);
+  await page.getByRole('link', { name: 'Import' }).click();
+  await chooseFile(page, 'Deals', 'pipedrive-deals.csv', csv);
+  await page.getByRole('button', { name: 'Check rows' }).click();
+  await summary(page).filter({ hasText: '6 to import' }).waitFor({ timeout: 15_000 });
+  assert.match(await page.getByTestId('import-new-contacts').textContent(), /3 new contacts will be created: Gavin Belson, Richard Hendricks, Jared Dunn/);
+  assert.match(await page.getByTestId('import-new-companies').textContent(), /2 new companies will be created: Hooli, Pied Piper/);
+  assert.match(await page.getByTestId('import-problems').textContent(), /Line 8: the amount “-5” is negative/);
+  assert.equal(await count('Contact', me.token), 1, 'nothing written before the import');
+
+  await page.getByRole('button', { name: 'Import 6 rows, 2 new companies and 3 new contacts' }).click();
+  const outcome = page.getByTestId('import-outcome');
+  await outcome.filter({ hasText: 'Created 6. Already there: 0. Failed: 0.' }).waitFor({ timeout: 20_000 });
+  assert.match(await page.getByTestId('import-outcome-contacts').textContent(), /New contacts: created 3, already there 0, failed 0\./);
+  const companyId = Object.fromEntries((await all('Company', me.token)).map((c) => [c.name, c.objectId]));
+  assert.deepEqual(Object.keys(companyId).sort(), ['Hooli', 'Pied Piper']);
+  const contacts = await all('Contact', me.token);
+  const contact = Object.fromEntries(contacts.map((c) => [c.name, c]));
+  assert.deepEqual(contacts.map((c) => [c.name, c.email ?? null, c.company?.objectId ?? null]).sort(), [
+    ['Gavin Belson', 'gavin@hooli.test', companyId.Hooli],
+    ['Jared Dunn', null, null],
+    ['Known Person', 'known@x.test', null],
+    ['Richard Hendricks', 'richard@pp.test', companyId['Pied Piper']],
+  ]);
+  const deals = Object.fromEntries((await all('Deal', me.token)).map((d) => [d.title, d.contact?.objectId ?? null]));
+  assert.deepEqual(deals, {
+    'Hooli platform': contact['Gavin Belson'].objectId, 'Hooli renewal': contact['Gavin Belson'].objectId,
+    'Known deal': known.objectId, 'By mail': known.objectId,
+    'Pied deal': contact['Richard Hendricks'].objectId, 'Lonely deal': contact['Jared Dunn'].objectId,
+  });
+
+  // The same file again: every row is known, no contact or company is new, nothing is created.
+  await page.reload();
+  await chooseFile(page, 'Deals', 'pipedrive-deals.csv', csv);
+  await page.getByRole('button', { name: 'Check rows' }).click();
+  await summary(page).filter({ hasText: '0 to import' }).waitFor({ timeout: 15_000 });
+  assert.match(await summary(page).textContent(), /6 already imported/);
+  assert.equal(await page.getByTestId('import-new-contacts').count(), 0);
+  assert.equal(await count('Contact', me.token), 4);
+  assert.equal(await count('Deal', me.token), 6);
   assert.deepEqual(errors, []);
   await context.close();
 });

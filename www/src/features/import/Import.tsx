@@ -12,7 +12,7 @@ import { PageHeader } from '../../components/PageHeader';
 import { useSession } from '../../data/context';
 import { describeError } from '../../data/crm';
 import { plural } from '../../lib/format';
-import { cleanCell, companyImportIds, FIELDS, guessMapping, importIds, nameColumns, planRows, unknownCompanies, type ImportKind, type ImportPlan, type Mapping } from './plan';
+import { cleanCell, FIELDS, guessMapping, importIds, nameColumns, newObjectIds, planRows, unknownCompanies, unknownContacts, type ImportKind, type ImportPlan, type Mapping } from './plan';
 import { importKey } from '../../data/settings';
 import { loadExisting, runImport, type ImportOutcome } from './run';
 
@@ -75,8 +75,8 @@ function parseFile(file: File): Promise<Parsed> {
 }
 
 const MAX_LISTED = 200;
-/** How many of the new companies the preview names. */
-const MAX_COMPANIES_NAMED = 10;
+/** How many of the new companies (and of the new contacts) the preview names. */
+const MAX_NEW_NAMED = 10;
 
 /** Scrolls an element into view when it mounts (a stable ref callback: once, not per render). */
 const intoView = (el: HTMLElement | null) => el?.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
@@ -125,12 +125,13 @@ export function Import() {
     try {
       const userId = user.objectId;
       const [existing, key] = await Promise.all([loadExisting(client, kind, userId), importKey(client, userId)]);
-      const [ids, earlierIds, companyIds] = await Promise.all([
+      const [ids, earlierIds, companyIds, contactIds] = await Promise.all([
         importIds(userId, kind, parsed.rows, mapping, key),
         importIds(userId, kind, parsed.rows, mapping),
-        companyImportIds(userId, unknownCompanies(kind, parsed.rows, mapping, existing), key),
+        newObjectIds('Company', userId, unknownCompanies(kind, parsed.rows, mapping, existing), key),
+        newObjectIds('Contact', userId, unknownContacts(kind, parsed.rows, mapping, existing), key),
       ]);
-      setPlan(planRows(kind, parsed.rows, mapping, ids, existing, parsed.lines, earlierIds, companyIds));
+      setPlan(planRows(kind, parsed.rows, mapping, ids, existing, parsed.lines, earlierIds, companyIds, contactIds));
     } catch (err) {
       setError(describeError(err));
     } finally {
@@ -158,11 +159,17 @@ export function Import() {
   const duplicates = rows.filter((r) => r.duplicate);
   const already = rows.filter((r) => r.alreadyImported);
   const newCompanies = plan?.companies ?? [];
+  const newContacts = plan?.contacts ?? [];
   const companyField = FIELDS[kind].find((f) => f.key === 'company');
+  const contactField = FIELDS[kind].find((f) => f.key === 'contact');
+  const alsoNew = [
+    ...(newCompanies.length > 0 ? [plural(newCompanies.length, 'new company', 'new companies')] : []),
+    ...(newContacts.length > 0 ? [plural(newContacts.length, 'new contact', 'new contacts')] : []),
+  ];
   const problems = [...errors, ...duplicates].sort((a, b) => a.line - b.line);
-  // The preview's columns: the name first, then the company (marked "new" when the import makes
-  // it), then the rest; on a phone the company was past the screen's edge.
-  const rank = (f: (typeof FIELDS)[typeof kind][number]) => (f.required ? 0 : f.key === 'company' ? 1 : 2);
+  // The preview's columns: the name first, then the company and the contact (marked "new" when
+  // the import makes them), then the rest; on a phone the company was past the screen's edge.
+  const rank = (f: (typeof FIELDS)[typeof kind][number]) => (f.required ? 0 : f.key === 'company' ? 1 : f.key === 'contact' ? 2 : 3);
   const shownFields = FIELDS[kind].filter((f) => mapping[f.key]).sort((a, b) => rank(a) - rank(b));
 
   return (
@@ -214,10 +221,20 @@ export function Import() {
               <Alert color="blue" variant="light" mb="sm" data-testid="import-new-companies">
                 <Text size="sm">
                   <b>{plural(newCompanies.length, 'new company', 'new companies')} will be created:</b>{' '}
-                  {newCompanies.slice(0, MAX_COMPANIES_NAMED).map((c) => c.object.name).join(', ')}
-                  {newCompanies.length > MAX_COMPANIES_NAMED && ` and ${newCompanies.length - MAX_COMPANIES_NAMED} more`}
+                  {newCompanies.slice(0, MAX_NEW_NAMED).map((c) => c.object.name).join(', ')}
+                  {newCompanies.length > MAX_NEW_NAMED && ` and ${newCompanies.length - MAX_NEW_NAMED} more`}
                 </Text>
                 <Text size="xs" c="dimmed" mt={4}>{newCompanies.length === 1 ? 'No company has this name yet; the rows naming it are linked to the new company.' : 'No company has these names yet; the rows naming them are linked to the new companies.'} To import the rows without their companies, set {companyField?.label} to “— not imported —” above.</Text>
+              </Alert>
+            )}
+            {newContacts.length > 0 && (
+              <Alert color="blue" variant="light" mb="sm" data-testid="import-new-contacts">
+                <Text size="sm">
+                  <b>{plural(newContacts.length, 'new contact', 'new contacts')} will be created:</b>{' '}
+                  {newContacts.slice(0, MAX_NEW_NAMED).map((c) => c.object.name).join(', ')}
+                  {newContacts.length > MAX_NEW_NAMED && ` and ${newContacts.length - MAX_NEW_NAMED} more`}
+                </Text>
+                <Text size="xs" c="dimmed" mt={4}>{newContacts.length === 1 ? 'No contact has this name or e-mail yet; the deals naming it are linked to the new contact, at the deal’s company.' : 'No contact has these names or e-mails yet; the deals naming them are linked to the new contacts, each at its first deal’s company.'} To import the deals without their contacts, set {contactField?.label} to “— not imported —” above.</Text>
               </Alert>
             )}
             {toImport.length > 0 && (
@@ -231,7 +248,7 @@ export function Import() {
                         {shownFields.map((f) => (
                           <Table.Td key={f.key}>
                             {cleanCell(parsed?.rows[parsed.lines.indexOf(r.line)]?.[mapping[f.key]])}
-                            {f.key === 'company' && r.newCompany && <Badge ml={6} size="xs" variant="light" color="blue">new</Badge>}
+                            {((f.key === 'company' && r.newCompany) || (f.key === 'contact' && r.newContact)) && <Badge ml={6} size="xs" variant="light" color="blue">new</Badge>}
                           </Table.Td>
                         ))}
                       </Table.Tr>
@@ -255,7 +272,7 @@ export function Import() {
             <Group mt="md">
               {/* Its label wraps: with the new companies it is wider than a phone. */}
               <Button leftSection={<IconFileImport size={16} />} h="auto" mih={36} py={6} styles={{ label: { whiteSpace: 'normal', textAlign: 'left', lineHeight: 1.3 } }} onClick={start} loading={busy === 'importing'} disabled={toImport.length === 0 || !!busy || !!outcome}>
-                Import {plural(toImport.length, 'row', 'rows')}{newCompanies.length > 0 && ` and ${plural(newCompanies.length, 'new company', 'new companies')}`}
+                Import {plural(toImport.length, 'row', 'rows')}{alsoNew.length === 1 && ` and ${alsoNew[0]}`}{alsoNew.length === 2 && `, ${alsoNew[0]} and ${alsoNew[1]}`}
               </Button>
             </Group>
             {progress && (
@@ -271,6 +288,7 @@ export function Import() {
                 ref={intoView}>
                 <Text size="sm">Created {outcome.created}. Already there: {outcome.alreadyThere}. Failed: {outcome.failed.length}.</Text>
                 {newCompanies.length > 0 && <Text size="sm" data-testid="import-outcome-companies">New companies: created {outcome.companies.created}, already there {outcome.companies.alreadyThere}, failed {outcome.companies.failed}.</Text>}
+                {newContacts.length > 0 && <Text size="sm" data-testid="import-outcome-contacts">New contacts: created {outcome.contacts.created}, already there {outcome.contacts.alreadyThere}, failed {outcome.contacts.failed}.</Text>}
                 {outcome.failed.slice(0, MAX_LISTED).map((f) => <Text key={f.line} size="sm">Line {f.line}: {f.error}</Text>)}
                 {outcome.failed.length > 0 && <Button mt="sm" size="xs" variant="light" onClick={check}>Check again and import the rest</Button>}
               </Alert>

@@ -1,7 +1,7 @@
 // CSV import as plain data: the fields each class takes, guessing the column mapping, turning
 // mapped rows into objects with errors in words, finding duplicates (against what the server
-// already holds and within the file), and planning the companies a contact or deal file names
-// that the server lacks. No React and no network here; Import.tsx and
+// already holds and within the file), and planning the companies a contact or deal file names,
+// and the contacts a deal file names, that the server lacks. No React and no network here; Import.tsx and
 // run.ts do those.
 import type { Company, Contact, Deal, Stage } from 'crm-wasm';
 import { MAX_AMOUNT, MAX_CHARS } from '../../lib/limits';
@@ -138,6 +138,8 @@ export interface PlannedRow {
   alreadyImported?: boolean;
   /** The folded name of the new company (in the plan's `companies`) the row's object links to. */
   newCompany?: string;
+  /** The folded name of the new contact (in the plan's `contacts`) the row's deal links to. */
+  newContact?: string;
 }
 
 /** A company the import creates because rows name it and the server has none of that name. */
@@ -145,14 +147,28 @@ export interface PlannedCompany {
   /** Its folded name (what rows and the server's names are compared by). */
   key: string;
   /** The company to create: the name as first written by a row that is imported, the objectId
-   * deterministic (see companyImportIds). */
+   * deterministic (see newObjectIds). */
   object: Company;
+}
+
+/** A contact the import creates because deal rows name it (by a name, or "Name (e-mail)") and
+ * the server has no contact of that name or e-mail. */
+export interface PlannedContact {
+  /** Its folded name. */
+  key: string;
+  /** The contact to create: named and mailed as the first row to import writes it, at that row's
+   * company; the objectId deterministic (see newObjectIds). */
+  object: Contact;
+  /** The folded name of the new company the contact works at, when the import creates it too. */
+  newCompany?: string;
 }
 
 export interface ImportPlan {
   rows: PlannedRow[];
   /** The companies to create before the rows, in the order the rows to import first name them. */
   companies: PlannedCompany[];
+  /** The contacts to create after the companies and before the rows (deal files only). */
+  contacts: PlannedContact[];
 }
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -230,17 +246,48 @@ export function unknownCompanies(kind: ImportKind, rows: Record<string, string>[
   return [...out];
 }
 
+/** A deal's contact cell read as HubSpot, mail programs and people write a person: "Gavin
+ * Belson (gavin@hooli.example)" or "Gavin Belson <gavin@…>", a bare e-mail, or a name. */
+function personOf(cell: string): { name: string; email: string } {
+  const angled = /^(.*?)\s*[(<]\s*([^()<>\s]+@[^()<>\s]+)\s*[)>]$/.exec(cell);
+  if (angled) return { name: angled[1]!.trim(), email: angled[2]! };
+  return EMAIL.test(cell) ? { name: '', email: cell } : { name: cell, email: '' };
+}
+
+/** The server's contact a deal's contact cell names: by the e-mail, else by the name. */
+function knownContact(cell: string, existing: Existing): string | undefined {
+  const { name, email } = personOf(cell);
+  return existing.contactsByEmail.get(fold(cell)) ?? existing.contactsByName.get(fold(cell))
+    ?? (email ? existing.contactsByEmail.get(fold(email)) : undefined) ?? (name ? existing.contactsByName.get(fold(name)) : undefined);
+}
+
+/** The folded names of the contacts the rows of a deal file name that the server has no contact
+ * of (each once, in the order of the file): the contacts an import may create. A contact named
+ * by an e-mail alone is not one of them (a contact needs a name). */
+export function unknownContacts(kind: ImportKind, rows: Record<string, string>[], mapping: Mapping, existing: Existing): string[] {
+  if (kind !== 'Deal' || !mapping.contact) return [];
+  const out = new Set<string>();
+  for (const row of rows) {
+    const cell = cleanCell(row[mapping.contact]);
+    const key = fold(personOf(cell).name);
+    if (key && !knownContact(cell, existing)) out.add(key);
+  }
+  return [...out];
+}
+
 /** Turns the mapped rows into objects, errors and duplicates. `ids` are the rows' import ids
  * (see importIds), in order; `existing` what the server holds; `earlierIds` the ids the same
  * rows had before the user's import key (an import made then is still recognised).
  * `companyIds` (folded name -> id, see companyImportIds) are the ids of the companies a contact
  * or deal row may name that the server does not have: such a row plans that company too (once
- * across the file) and links to it. Without them, such a row is refused. */
-export function planRows(kind: ImportKind, rows: Record<string, string>[], mapping: Mapping, ids: string[], existing: Existing, lines?: number[], earlierIds?: string[], companyIds?: Map<string, string>): ImportPlan {
+ * across the file) and links to it. Without them, such a row is refused. `contactIds` (folded
+ * name -> id, see newObjectIds) are the same for the contacts a deal row may name. */
+export function planRows(kind: ImportKind, rows: Record<string, string>[], mapping: Mapping, ids: string[], existing: Existing, lines?: number[], earlierIds?: string[], companyIds?: Map<string, string>, contactIds?: Map<string, string>): ImportPlan {
   const seenEmail = new Map<string, number>();
   const seenName = new Map<string, number>();
   const seenSite = new Map<string, number>();
   const companies = new Map<string, PlannedCompany>();
+  const contacts = new Map<string, PlannedContact>();
   /** A row to import that links to a new company: the company is planned, once, named as this
    * first row to import writes it. */
   const linking = (key: string, name: string, planned: PlannedRow): PlannedRow => {
@@ -334,15 +381,20 @@ export function planRows(kind: ImportKind, rows: Record<string, string>[], mappi
       else if (+expectedCloseDate.slice(0, 4) < FIRST_YEAR || +expectedCloseDate.slice(0, 4) > LAST_YEAR) problems.push(`the date ${quote(get('expectedCloseDate'))} is not between ${FIRST_YEAR} and ${LAST_YEAR}`);
     }
     let contact: Deal['contact'];
+    /** The new contact the row names, if it does: its folded name and how the row writes it. */
+    let newContact: { key: string; name: string; email: string } | undefined;
     if (get('contact')) {
-      const key = fold(get('contact'));
-      // "Gavin Belson (gavin@hooli.example)" or "Gavin Belson <gavin@…>", as HubSpot and mail
-      // programs write a person: by the e-mail, else by the name before it.
-      const angled = /^(.*?)\s*[(<]\s*([^()<>\s]+@[^()<>\s]+)\s*[)>]$/.exec(get('contact'));
-      const cid = existing.contactsByEmail.get(key) ?? existing.contactsByName.get(key)
-        ?? (angled ? existing.contactsByEmail.get(fold(angled[2]!)) ?? existing.contactsByName.get(fold(angled[1]!)) : undefined);
-      if (!cid) problems.push(`there is no contact with the e-mail or name ${quote(get('contact'))}`);
-      else contact = { className: 'Contact', objectId: cid };
+      const cid = knownContact(get('contact'), existing);
+      const person = personOf(get('contact'));
+      const key = fold(person.name);
+      if (cid) contact = { className: 'Contact', objectId: cid };
+      else if (key && contactIds?.has(key)) {
+        if (person.name.length > MAX_CHARS.name) problems.push(`the contact's name is longer than ${formatNumber(MAX_CHARS.name)} characters`);
+        if (person.email.length > MAX_CHARS.email) problems.push(`the contact's e-mail is longer than ${formatNumber(MAX_CHARS.email)} characters`);
+        newContact = { key, ...person };
+        contact = { className: 'Contact', objectId: contactIds.get(key)! };
+      } else if (!key) problems.push(`there is no contact with the e-mail ${quote(get('contact'))} (to create one, give its name too: “Name (e-mail)”)`);
+      else problems.push(`there is no contact with the e-mail or name ${quote(get('contact'))}`);
     }
     let assignedTo: Deal['assignedTo'];
     if (get('owner')) {
@@ -352,9 +404,19 @@ export function planRows(kind: ImportKind, rows: Record<string, string>[], mappi
     }
     if (problems.length > 0) return refused();
     const deal: Deal = { objectId: id, title: get('title'), amount, stage, expectedCloseDate, company, contact, assignedTo, notes: opt('notes'), lostReason: opt('lostReason') };
-    return done(deal);
+    const linked = done(deal);
+    if (!newContact) return linked;
+    // The new contact is planned once, as the first row to import writes it, at its company.
+    if (!contacts.has(newContact.key)) {
+      contacts.set(newContact.key, {
+        key: newContact.key,
+        object: { objectId: contactIds!.get(newContact.key)!, name: newContact.name, email: newContact.email || undefined, company },
+        newCompany,
+      });
+    }
+    return { ...linked, newContact: newContact.key };
   });
-  return { rows: planned, companies: [...companies.values()] };
+  return { rows: planned, companies: [...companies.values()], contacts: [...contacts.values()] };
 }
 
 /** An import id from its hash: "i" and 24 hex digits. */
@@ -391,13 +453,14 @@ export async function importIds(userId: string, kind: ImportKind, rows: Record<s
   return out;
 }
 
-/** The id of the company an import creates for a name no company has: a hash of the user's
- * import key, the user, the class and the folded name, so every file of the user naming it
- * (and the same file after a cut-off run) links to the same company, created once. Unlike a
- * row's id, it leaves out everything but the name: two files naming "Acme" mean one company. */
-export async function companyImportIds(userId: string, keys: string[], key: string): Promise<Map<string, string>> {
+/** The ids of the companies (or contacts) an import creates for names the server has none of: a
+ * hash of the user's import key, the user, the class and the folded name, so every file of the
+ * user naming one (and the same file after a cut-off run) links to the same object, created once.
+ * Unlike a row's id, it leaves out everything but the name: two files naming "Acme" mean one
+ * company. */
+export async function newObjectIds(className: 'Company' | 'Contact', userId: string, keys: string[], key: string): Promise<Map<string, string>> {
   const enc = new TextEncoder();
-  const digests = await Promise.all(keys.map((k) => crypto.subtle.digest('SHA-256', enc.encode(`${key}\n${userId}\nCompany\nby name\n${k}`))));
+  const digests = await Promise.all(keys.map((k) => crypto.subtle.digest('SHA-256', enc.encode(`${key}\n${userId}\n${className}\nby name\n${k}`))));
   return new Map(keys.map((k, i) => [k, hex(digests[i])]));
 }
 

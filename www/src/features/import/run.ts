@@ -1,7 +1,8 @@
 // CSV import against the server: what it already holds (for duplicates, links and rows
 // imported before), then the creates, in chunks through /batch with the client's exactly-once
 // creates (client-chosen objectIds: the rows' import ids), reporting progress. The companies a
-// contact or deal file names that the server lacks are created first, the same way.
+// contact or deal file names that the server lacks are created first, the same way, then the
+// contacts a deal file names that it lacks.
 import type { BatchResult, Company, Contact, CrmClient, Deal } from 'crm-wasm';
 import { describeError } from '../../data/crm';
 import { tellOtherTabs } from '../../data/otherTabs';
@@ -49,6 +50,8 @@ export interface ImportOutcome {
   failed: { line: number; error: string }[];
   /** The new companies of the plan: created, already there (an earlier, cut-off run), failed. */
   companies: { created: number; alreadyThere: number; failed: number };
+  /** The new contacts of the plan, the same way. */
+  contacts: { created: number; alreadyThere: number; failed: number };
 }
 
 const CHUNK = 250;
@@ -129,23 +132,41 @@ async function createAll(client: CrmClient, kind: ImportKind, objects: ImportObj
   return saved;
 }
 
-/** Creates the plan's new companies, then its rows' objects; `onProgress(done, total)` after each
- * chunk (both counted). A row that links to a new company that could not be created is not
- * sent: it fails, with the company's reason. */
+/** Creates the plan's new companies, then its new contacts, then its rows' objects;
+ * `onProgress(done, total)` after each chunk (all counted). A contact or row that links to a new
+ * company or contact that could not be created is not sent: it fails, with that one's reason. */
 export async function runImport(client: CrmClient, kind: ImportKind, plan: ImportPlan, userId: string, onProgress: (done: number, total: number) => void): Promise<ImportOutcome> {
   const todo = plan.rows.filter((r) => r.object);
-  const total = plan.companies.length + todo.length;
+  const total = plan.companies.length + plan.contacts.length + todo.length;
   let done = 0;
   const progress = (n: number) => onProgress((done += n), total);
   onProgress(0, total);
-  const outcome: ImportOutcome = { created: 0, alreadyThere: 0, failed: [], companies: { created: 0, alreadyThere: 0, failed: 0 } };
+  const none = { created: 0, alreadyThere: 0, failed: 0 };
+  const outcome: ImportOutcome = { created: 0, alreadyThere: 0, failed: [], companies: none, contacts: none };
+  const taken = 'a record of another user already has its import id';
 
-  const companies = await createAll(client, 'Company', plan.companies.map((c) => c.object), userId, 'a record of another user already has its import id', progress);
+  const companies = await createAll(client, 'Company', plan.companies.map((c) => c.object), userId, taken, progress);
   outcome.companies = { created: companies.created, alreadyThere: companies.alreadyThere, failed: companies.failed.size };
   /** Folded name -> why that new company is not there. */
-  const missing = new Map([...companies.failed].map(([i, error]) => [plan.companies[i].key, `the new company “${plan.companies[i].object.name}” could not be created: ${error}`]));
-  const send = todo.filter((r) => !(r.newCompany && missing.has(r.newCompany)));
-  for (const r of todo) if (r.newCompany && missing.has(r.newCompany)) outcome.failed.push({ line: r.line, error: `not imported: ${missing.get(r.newCompany)}` });
+  const missingCompany = new Map([...companies.failed].map(([i, error]) => [plan.companies[i].key, `the new company “${plan.companies[i].object.name}” could not be created: ${error}`]));
+
+  const contactsToSend = plan.contacts.filter((c) => !(c.newCompany && missingCompany.has(c.newCompany)));
+  progress(plan.contacts.length - contactsToSend.length);
+  const contacts = await createAll(client, 'Contact', contactsToSend.map((c) => c.object), userId, taken, progress);
+  const contactsFailed = plan.contacts.length - contactsToSend.length + contacts.failed.size;
+  outcome.contacts = { created: contacts.created, alreadyThere: contacts.alreadyThere, failed: contactsFailed };
+  /** Folded name -> why that new contact is not there. */
+  const missingContact = new Map([
+    ...plan.contacts.filter((c) => c.newCompany && missingCompany.has(c.newCompany)).map((c) => [c.key, `the new contact “${c.object.name}” could not be created: ${missingCompany.get(c.newCompany!)}`] as const),
+    ...[...contacts.failed].map(([i, error]) => [contactsToSend[i].key, `the new contact “${contactsToSend[i].object.name}” could not be created: ${error}`] as const),
+  ]);
+
+  const whyNot = (r: (typeof todo)[number]) => (r.newCompany && missingCompany.get(r.newCompany)) || (r.newContact && missingContact.get(r.newContact)) || undefined;
+  const send = todo.filter((r) => !whyNot(r));
+  for (const r of todo) {
+    const why = whyNot(r);
+    if (why) outcome.failed.push({ line: r.line, error: `not imported: ${why}` });
+  }
   progress(todo.length - send.length);
 
   const rows = await createAll(client, kind, send.map((r) => r.object!), userId, 'not imported: a record of another user already has this row’s import id', progress);

@@ -75,13 +75,13 @@ async fn contacts_and_companies_are_live_too_and_only_for_their_readers() {
     let (stranger, _) = signed_up("livecontactz").await;
     let mut watched = Vec::new();
     for c in [&b, &stranger] {
-        let live = LiveQueryClient::new(c, Some(ts(json!({})))).unwrap();
+        let live = LiveQueryClient::new(c.handle_ref(), Some(ts(json!({})))).unwrap();
         let (contacts, on_contact) = recorder();
         let (companies, on_company) = recorder();
         let ids = [
-            live.subscribe(c.contacts().handle_ref(), on_contact)
+            live.subscribe(c.contacts().handle_ref(), on_contact.into())
                 .unwrap(),
-            live.subscribe(c.companies().handle_ref(), on_company)
+            live.subscribe(c.companies().handle_ref(), on_company.into())
                 .unwrap(),
         ];
         within(5000.0, "the subscriptions", || {
@@ -262,7 +262,7 @@ async fn a_live_pipeline_applies_events_incrementally() {
     .await
     .unwrap();
     let b = second_client(&a).await;
-    let live = LiveQueryClient::new(&b, None).unwrap();
+    let live = LiveQueryClient::new(b.handle_ref(), None).unwrap();
     let pipeline = PipelineHandle::new();
     let id = live
         .live_pipeline(pipeline.handle_ref(), b.deals().handle_ref())
@@ -319,13 +319,20 @@ async fn a_revoked_session_is_refused_and_reported() {
     let (a, _) = signed_up("liverevoked").await;
     let b = second_client(&a).await;
     b.log_out().await.unwrap(); // revokes the token a still holds
-    let live = LiveQueryClient::new(&a, None).unwrap();
+    let live = LiveQueryClient::new(a.handle_ref(), None).unwrap();
     let errors = error_codes(&live);
     let (_, handler) = recorder();
-    live.subscribe(a.deals().handle_ref(), handler).unwrap();
+    live.subscribe(a.deals().handle_ref(), handler.into())
+        .unwrap();
     within(5000.0, "the refusal", || !errors.borrow().is_empty()).await;
     assert_eq!(live.status().as_string().as_deref(), Some("closed"));
-    assert!(code_of(&LiveQueryClient::new(&client(), None).err().unwrap()) == "NOT_SIGNED_IN");
+    assert!(
+        code_of(
+            &LiveQueryClient::new(client().handle_ref(), None)
+                .err()
+                .unwrap()
+        ) == "NOT_SIGNED_IN"
+    );
 }
 
 /// Revoked while subscribed: Parse's LiveQuery server keeps the socket and sends its events to
@@ -364,9 +371,9 @@ async fn pinned_objects_in_the_local_store_follow_live_events() {
             .unwrap(),
     );
     let b = second_client(&a).await;
-    let store = LocalStore::open(&b, Some(ts(json!({"autoSync": false}))));
+    let store = LocalStore::open(b.handle_ref(), Some(ts(json!({"autoSync": false}))));
     let store = LocalStore::try_from_js_value(store.await.unwrap()).unwrap();
-    let live = LiveQueryClient::new(&b, None).unwrap();
+    let live = LiveQueryClient::new(b.handle_ref(), None).unwrap();
     let id = live
         .live_pin(store.handle_ref(), b.deals().handle_ref(), None)
         .await

@@ -50,7 +50,7 @@ async fn pair(prefix: &str) -> (CrmClient, CrmClient) {
 }
 
 async fn open(c: &CrmClient) -> LocalStore {
-    let store = LocalStore::open(c, Some(ts(json!({"autoSync": false}))));
+    let store = LocalStore::open(c.handle_ref(), Some(ts(json!({"autoSync": false}))));
     LocalStore::try_from_js_value(store.await.unwrap()).unwrap()
 }
 
@@ -219,7 +219,7 @@ async fn a_queue_left_by_an_earlier_visit_is_sent_when_the_store_opens_online() 
     store.close();
     fault("reset").await;
     // The app's way: automatic sync (the default), no call to sync().
-    let store = LocalStore::open(&p, None).await.unwrap();
+    let store = LocalStore::open(p.handle_ref(), None).await.unwrap();
     let store = LocalStore::try_from_js_value(store).unwrap();
     let mut waited = 0;
     while !values(store.pending().await.unwrap()).is_empty() && waited < 10_000 {

@@ -99,7 +99,7 @@ async fn a_pipeline_loads_from_the_server_groups_filters_pages_and_moves() {
     // Move and save: the pipeline changes at once and the server follows.
     let lead_a = page(&p, "lead", 1, 1).remove(0);
     let id = lead_a.object_id.clone().unwrap();
-    p.move_and_save(&c, id.clone().into(), "proposal".into())
+    p.move_and_save(c.handle_ref(), id.clone().into(), "proposal".into())
         .await
         .unwrap();
     assert_eq!(columns(&p)[2].1, 1);
@@ -109,7 +109,7 @@ async fn a_pipeline_loads_from_the_server_groups_filters_pages_and_moves() {
     // A move whose save fails is undone: the deal was deleted on the server meanwhile.
     c.delete_deal(id.clone().into()).await.unwrap();
     let err = p
-        .move_and_save(&c, id.clone().into(), "won".into())
+        .move_and_save(c.handle_ref(), id.clone().into(), "won".into())
         .await
         .unwrap_err();
     assert_eq!(code_of(&err), "OBJECT_NOT_FOUND");

@@ -169,6 +169,18 @@ test('misuses the types reject are refused at run time too, each with its code',
     await rejected('dealsByStage string limit', () => crm.dealsByStage('won', undefined, '5'));
     await rejected('createDeal wonn', () => crm.createDeal({ title: 't', stage: 'wonn' }));
     await rejected('getDeal include title', () => crm.getDeal('d1', ['title']));
+    // Handles where a client is expected: wasm-bindgen's own check threw an Error with no code.
+    await rejected('LocalStore.open not a client', () => m.LocalStore.open({}));
+    await rejected('LocalStore.open nothing', () => m.LocalStore.open());
+    code('LiveQueryClient not a client', () => new m.LiveQueryClient({}));
+    const p2 = new m.Pipeline();
+    await rejected('moveAndSave not a client', () => p2.moveAndSave({}, 'd1', 'won'));
+    // Options and filters with an unknown key, and out-of-range ones, are refused too.
+    await rejected('LocalStore.open unknown option', () => m.LocalStore.open(crm, { autosync: false }));
+    code('setFilter unknown key', () => p2.setFilter({ assignee: ['u1'] }));
+    code('setFilter ok', () => p2.setFilter({ assignees: ['u1'] }));
+    code('maxRetries 11', () => new m.CrmClient({ serverUrl: 'http://127.0.0.1:9/parse', appId: 'a', javascriptKey: 'k', persistSession: false, maxRetries: 11 }));
+    code('live url http', () => new m.LiveQueryClient(crm, { url: 'http://x' }));
     console.log(JSON.stringify(out));
   `], { encoding: 'utf8' });
   assert.equal(run.status, 0, run.stderr);
@@ -198,5 +210,14 @@ test('misuses the types reject are refused at run time too, each with its code',
     'dealsByStage string limit': 'INVALID_INPUT',
     'createDeal wonn': 'INVALID_FIELD',
     'getDeal include title': 'INVALID_INPUT',
+    'LocalStore.open not a client': 'INVALID_INPUT',
+    'LocalStore.open nothing': 'INVALID_INPUT',
+    'LiveQueryClient not a client': 'INVALID_INPUT',
+    'moveAndSave not a client': 'INVALID_INPUT',
+    'LocalStore.open unknown option': 'INVALID_INPUT',
+    'setFilter unknown key': 'INVALID_INPUT',
+    'setFilter ok': 'no error',
+    'maxRetries 11': 'INVALID_INPUT',
+    'live url http': 'INVALID_INPUT',
   });
 });

@@ -1,7 +1,11 @@
 //! `CrmClient`: auth, per-class CRUD, partial updates, batches, and the query entry points.
 
+use std::rc::Rc;
+
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
+
+use super::handles::handle;
 
 use super::{
     batch_results, count_value, from_js, new_object_arg, objects_arg, opt_from_js, opt_text_arg,
@@ -12,11 +16,15 @@ use crate::models::{Activity, Company, Contact, Deal};
 use crate::query::Query;
 use crate::schema::Changes;
 
-/// The client for one Parse Server app (declared in `types.d.ts`).
+/// The client for one Parse Server app (declared in `types.d.ts`). A handle: `LocalStore.open`,
+/// `new LiveQueryClient` and `moveAndSave` look their client argument up by its id.
 #[wasm_bindgen(skip_typescript)]
 pub struct CrmClient {
+    id: u32,
     shared: SharedRef,
 }
+
+handle!(CrmClient, CrmClient, Shared);
 
 macro_rules! crud {
     ($ty:ident, $create:ident = $create_js:ident, $get:ident = $get_js:ident, $update:ident = $update_js:ident,
@@ -132,7 +140,10 @@ impl CrmClient {
         let options: ClientOptions = from_js(&options, "options")?;
         let (endpoint, retry) = options.resolve().map_err(to_js_error)?;
         let shared = Shared::new(endpoint, retry);
-        Ok(CrmClient { shared })
+        Ok(CrmClient {
+            id: Self::register(&shared),
+            shared,
+        })
     }
 
     #[wasm_bindgen(js_name = onSessionExpired, skip_typescript)]

@@ -9,7 +9,9 @@ use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 
 use super::query::{CrmClass, CrmQuery, QueryData};
-use super::{opt_from_js, opt_text_arg, promise, to_js, to_js_error, CrmClient, SharedRef};
+use super::{
+    function_arg, opt_from_js, opt_text_arg, promise, to_js, to_js_error, CrmClient, SharedRef,
+};
 use crate::browser::live_sink::{LiveDriver, Outputs, Sink};
 use crate::browser::local_store::{LocalStore as Store, DEFAULT_PIN};
 use crate::browser::timers::Browser;
@@ -52,9 +54,9 @@ impl LiveQueryClient {
 #[wasm_bindgen]
 impl LiveQueryClient {
     #[wasm_bindgen(constructor, skip_typescript)]
-    pub fn new(client: &CrmClient, options: Option<JsValue>) -> Result<LiveQueryClient, JsValue> {
+    pub fn new(client: JsValue, options: Option<JsValue>) -> Result<LiveQueryClient, JsValue> {
+        let shared = CrmClient::arg(&client, "client")?;
         let options: LiveOptions = opt_from_js(options, "options")?;
-        let shared = client.shared().clone();
         let (endpoint, token) = (
             shared.core.platform().endpoint(),
             shared.core.session_token(),
@@ -66,8 +68,9 @@ impl LiveQueryClient {
     }
 
     #[wasm_bindgen(skip_typescript)]
-    pub fn subscribe(&self, query: JsValue, handler: js_sys::Function) -> Result<u32, JsValue> {
+    pub fn subscribe(&self, query: JsValue, handler: JsValue) -> Result<u32, JsValue> {
         let query = CrmQuery::arg(&query, "query")?;
+        let handler = function_arg(handler, "handler")?;
         self.subscribe_sink(&query, Sink::Callback(handler), false)
     }
 

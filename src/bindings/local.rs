@@ -39,9 +39,9 @@ fn class_arg(class: &JsValue) -> Result<crate::class::CrmClass, JsValue> {
 #[wasm_bindgen]
 impl LocalStore {
     #[wasm_bindgen(skip_typescript)]
-    pub fn open(client: &CrmClient, options: Option<JsValue>) -> Promise {
-        let shared = client.shared().clone();
+    pub fn open(client: JsValue, options: Option<JsValue>) -> Promise {
         promise(async move {
+            let shared = CrmClient::arg(&client, "client")?;
             let inner = Inner::open(shared, options).await?;
             let store = LocalStore {
                 id: Self::register(&inner),

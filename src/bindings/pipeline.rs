@@ -214,9 +214,10 @@ impl PipelineHandle {
     }
 
     #[wasm_bindgen(js_name = moveAndSave, skip_typescript)]
-    pub fn move_and_save(&self, client: &CrmClient, object_id: JsValue, stage: JsValue) -> Promise {
-        let (parts, shared) = (self.parts.clone(), client.shared().clone());
+    pub fn move_and_save(&self, client: JsValue, object_id: JsValue, stage: JsValue) -> Promise {
+        let parts = self.parts.clone();
         promise(async move {
+            let shared = CrmClient::arg(&client, "client")?;
             let object_id = text_arg(&object_id, "objectId")?;
             let stage = text_arg(&stage, "stage")?;
             let (pipeline, changed) = (&parts.pipeline, || parts.notify());

@@ -67,6 +67,14 @@ pub(crate) fn text_arg(value: &JsValue, what: &str) -> Result<String, JsValue> {
         .ok_or_else(|| to_js_error(CrmError::InvalidInput(format!("{what} must be a string"))))
 }
 
+/// A callback argument: anything else (`subscribe(query, 5)`) was taken, and its events were
+/// then dropped without a word.
+pub(crate) fn function_arg(value: JsValue, what: &str) -> Result<js_sys::Function, JsValue> {
+    value
+        .dyn_into::<js_sys::Function>()
+        .map_err(|_| to_js_error(CrmError::InvalidInput(format!("{what} must be a function"))))
+}
+
 #[wasm_bindgen]
 extern "C" {
     #[wasm_bindgen(js_name = TextEncoder)]

@@ -205,9 +205,11 @@ pub async fn second_client(a: &CrmClient) -> CrmClient {
 }
 
 pub async fn live_on(c: &CrmClient, options: Value) -> (LiveQueryClient, u32, Events) {
-    let live = LiveQueryClient::new(c, Some(ts(options))).unwrap();
+    let live = LiveQueryClient::new(c.handle_ref(), Some(ts(options))).unwrap();
     let (events, handler) = recorder();
-    let id = live.subscribe(c.deals().handle_ref(), handler).unwrap();
+    let id = live
+        .subscribe(c.deals().handle_ref(), handler.into())
+        .unwrap();
     within(5000.0, "the subscription", || live.is_subscribed(id)).await;
     (live, id, events)
 }

@@ -37,7 +37,8 @@ pub struct Endpoint {
 }
 
 impl ClientOptions {
-    /// Checks the options and applies the defaults (retries at most 10).
+    /// Checks the options and applies the defaults (retries at most 10: more is refused, as a
+    /// quiet cap left a caller believing in retries that never came).
     pub fn resolve(self) -> Result<(Endpoint, RetryPolicy)> {
         if self.server_url.is_empty() || self.app_id.is_empty() {
             return Err(CrmError::InvalidInput(
@@ -53,8 +54,13 @@ impl ClientOptions {
                     .into(),
             ));
         }
+        if self.max_retries.is_some_and(|n| n > 10) {
+            return Err(CrmError::InvalidInput(
+                "maxRetries must be at most 10 (default 3)".into(),
+            ));
+        }
         let retry = RetryPolicy {
-            max_retries: self.max_retries.unwrap_or(3).min(10),
+            max_retries: self.max_retries.unwrap_or(3),
             ..RetryPolicy::default()
         };
         let endpoint = Endpoint {
@@ -104,6 +110,21 @@ mod tests {
         .to_string();
         assert!(e.contains("unknown field `timeout`"), "{e}");
         assert!(e.contains("timeoutMs"), "{e}");
+        // The local store's options and the pipeline's filter, the same way.
+        let e = serde_json::from_str::<crate::offline::LocalOptions>(r#"{"autosync":false}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("unknown field `autosync`") && e.contains("autoSync"),
+            "{e}"
+        );
+        let e = serde_json::from_str::<crate::pipeline::Filter>(r#"{"assignee":["u1"]}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("unknown field `assignee`") && e.contains("assignees"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -117,7 +138,7 @@ mod tests {
             (15_000, true, 3)
         );
         let (e, r) = options(
-            r#"{"serverUrl":"https://x.test/parse","appId":"a","javascriptKey":"k","timeoutMs":1,"maxRetries":99,"persistSession":false}"#,
+            r#"{"serverUrl":"https://x.test/parse","appId":"a","javascriptKey":"k","timeoutMs":1,"maxRetries":10,"persistSession":false}"#,
         )
         .resolve()
         .unwrap();
@@ -134,6 +155,16 @@ mod tests {
         assert!(
             zero.to_string().contains("timeoutMs must be at least 1"),
             "{zero}"
+        );
+        let many = options(
+            r#"{"serverUrl":"https://x.test/parse","appId":"a","javascriptKey":"k","maxRetries":11}"#,
+        )
+        .resolve()
+        .unwrap_err();
+        assert_eq!(many.code(), "INVALID_INPUT");
+        assert!(
+            many.to_string().contains("maxRetries must be at most 10"),
+            "{many}"
         );
         assert_eq!(e.websocket_url(), "wss://x.test/parse");
         assert_eq!(e.database_name("u1"), "crm-wasm/a/u1");

@@ -41,6 +41,17 @@ impl LiveOptions {
         endpoint: &Endpoint,
         session_token: Option<String>,
     ) -> Result<(String, LiveMachine, u32)> {
+        // An http:// URL was taken and the client sat disconnected without a word.
+        if let Some(url) = &self.url {
+            let host = url
+                .strip_prefix("ws://")
+                .or_else(|| url.strip_prefix("wss://"));
+            if host.is_none_or(str::is_empty) {
+                return Err(CrmError::InvalidInput(format!(
+                    "url {url:?} must start with ws:// or wss://"
+                )));
+            }
+        }
         if session_token.is_none() {
             return Err(CrmError::NotSignedIn);
         }
@@ -212,6 +223,10 @@ mod tests {
         let o: LiveOptions = serde_json::from_str(r#"{"url":"ws://x/y","heartbeatMs":0}"#).unwrap();
         let (url, _, heartbeat) = o.configure(&endpoint, Some("r:t".into())).unwrap();
         assert_eq!((url.as_str(), heartbeat), ("ws://x/y", 0));
+        let o: LiveOptions = serde_json::from_str(r#"{"url":"http://x/y"}"#).unwrap();
+        let e = o.configure(&endpoint, Some("r:t".into())).err().unwrap();
+        assert_eq!(e.code(), "INVALID_INPUT");
+        assert!(e.to_string().contains("ws:// or wss://"), "{e}");
     }
 
     #[test]

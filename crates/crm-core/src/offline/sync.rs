@@ -126,9 +126,10 @@ impl SyncStatus {
     }
 }
 
-/// Options of the local datastore.
+/// Options of the local datastore. An unknown one is refused: `autosync` for `autoSync` left
+/// auto-sync on without a word.
 #[derive(Clone, Debug, Default, PartialEq, serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct LocalOptions {
     /// Who wins a field changed both offline here and on the server; default lastWriterWins.
     #[serde(default)]

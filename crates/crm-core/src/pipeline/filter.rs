@@ -3,9 +3,10 @@
 
 use super::*;
 
-/// Which deals the columns show. Every condition set must hold; an empty filter shows all.
+/// Which deals the columns show. Every condition set must hold; an empty filter shows all. An
+/// unknown key is refused: `assignee` for `assignees` showed every deal without a word.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Filter {
     /// User objectIds: deals assigned to any of them.
     #[serde(default, skip_serializing_if = "Option::is_none")]

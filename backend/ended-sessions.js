@@ -41,9 +41,17 @@ async function installEndedSessionNotices(db) {
 }
 
 /** Listens for ended sessions on a connection of its own and makes `liveQuery` (Parse's
- * ParseLiveQueryServer) forget each. While the connection is down, notices are lost: once it is
- * back, every session the server holds is forgotten (each is looked up again on its next use). */
-function forgetEndedSessions(liveQuery, db, { retryMs = 500, log = console } = {}) {
+ * ParseLiveQueryServer; null in a process without one) forget each, and `restCache()` (the REST
+ * side's cache controller) too. While the connection is down, notices are lost: once it is
+ * back, every session the Live Query server holds is forgotten (each is looked up again on its
+ * next use).
+ *
+ * The REST side: Parse keeps what a token resolved to for 5 s there as well, and a password
+ * change clears the user's tokens from it before hashing the new password, then deletes the
+ * sessions: a request of the ended session in between (an intruder polling) put it back, and it
+ * went on reading and writing for up to 5 s after the owner was told the password was changed.
+ * (A log-out or a revocation clears it just before its delete; a cleared entry costs nothing.) */
+function forgetEndedSessions(liveQuery, db, { retryMs = 500, log = console, restCache = () => null } = {}) {
   let connection = null;
   let retrying = null;
   let warned = 0;
@@ -51,10 +59,15 @@ function forgetEndedSessions(liveQuery, db, { retryMs = 500, log = console } = {
   // unhandled rejection, and the authCache, which events consult first, is cleared either way.
   const quietly = (f) => { try { Promise.resolve(f()).catch(() => {}); } catch { /* as above */ } };
   const forget = (token) => {
+    quietly(() => { const rest = restCache(); if (rest) return rest.user.del(token); return undefined; });
+    if (!liveQuery) return;
     liveQuery.authCache.delete(token);
     quietly(() => liveQuery.cacheController.user.del(token));
   };
+  // The REST cache is left whole: in a cluster it is Redis, shared with everything else there,
+  // and Parse clears its role cache itself on a role change.
   const forgetAll = () => {
+    if (!liveQuery) return;
     liveQuery.authCache.clear();
     quietly(() => liveQuery.cacheController.clear());
   };

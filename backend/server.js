@@ -172,6 +172,8 @@ async function main() {
   app.use('/graphql', cors, graphQLGuard({ limiter }), share);
   new ParseGraphQLServer(api, { graphQLPath: '/graphql' }).applyGraphQL(app);
 
+  // Parse's REST cache of what each session token resolved to (ended-sessions.js).
+  const restCache = () => require('parse-server/lib/Config').get(appId).cacheController;
   const server = http.createServer(app);
   answerClientErrors(server);
   await new Promise((resolve) => server.listen(port, host, resolve));
@@ -186,14 +188,16 @@ async function main() {
       ...(redisURL ? { redisURL } : {}),
     });
     // A session that ends (log-out, revocation, password change, deleted account) gets no
-    // more events: Parse's Live Query server would have trusted it for up to 5 s more.
-    forgetEndedSessions(liveQuery, databaseAdapter._client);
+    // more events, nor REST answers: Parse would have trusted it for up to 5 s more.
+    forgetEndedSessions(liveQuery, databaseAdapter._client, { restCache });
     if (redisURL) {
       closeSocketsAfterRedisOutage(liveQuery);
       closeSocketsWhenAnInstanceGoes(liveQuery);
     }
-  } else if (redisURL) {
-    announceInstance();
+  } else {
+    // No Live Query server here: the REST cache still forgets an ended session at once.
+    forgetEndedSessions(null, databaseAdapter._client, { restCache });
+    if (redisURL) announceInstance();
   }
   await oneStartAtATime(databaseAdapter._client, async () => {
     await ensureManagerRole();

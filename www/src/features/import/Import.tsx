@@ -78,6 +78,22 @@ const MAX_LISTED = 200;
 /** How many of the new companies (and of the new contacts) the preview names. */
 const MAX_NEW_NAMED = 10;
 
+/** What the import will create besides the rows (new companies, new contacts), named before
+ * anything is written; nothing when there is none. */
+function NewObjects({ testId, names, one, many, why, without }: { testId: string; names: string[]; one: string; many: string; why: string; without: string }) {
+  if (names.length === 0) return null;
+  return (
+    <Alert color="blue" variant="light" mb="sm" data-testid={testId}>
+      <Text size="sm">
+        <b>{plural(names.length, one, many)} will be created:</b>{' '}
+        {names.slice(0, MAX_NEW_NAMED).join(', ')}
+        {names.length > MAX_NEW_NAMED && ` and ${names.length - MAX_NEW_NAMED} more`}
+      </Text>
+      <Text size="xs" c="dimmed" mt={4}>{why} {without}</Text>
+    </Alert>
+  );
+}
+
 /** Scrolls an element into view when it mounts (a stable ref callback: once, not per render). */
 const intoView = (el: HTMLElement | null) => el?.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
 
@@ -217,26 +233,12 @@ export function Import() {
               <Badge color="red" variant="light">{errors.length} with errors</Badge>
               <Badge color="gray" variant="light">{already.length} already imported</Badge>
             </Group>
-            {newCompanies.length > 0 && (
-              <Alert color="blue" variant="light" mb="sm" data-testid="import-new-companies">
-                <Text size="sm">
-                  <b>{plural(newCompanies.length, 'new company', 'new companies')} will be created:</b>{' '}
-                  {newCompanies.slice(0, MAX_NEW_NAMED).map((c) => c.object.name).join(', ')}
-                  {newCompanies.length > MAX_NEW_NAMED && ` and ${newCompanies.length - MAX_NEW_NAMED} more`}
-                </Text>
-                <Text size="xs" c="dimmed" mt={4}>{newCompanies.length === 1 ? 'No company has this name yet; the rows naming it are linked to the new company.' : 'No company has these names yet; the rows naming them are linked to the new companies.'} To import the rows without their companies, set {companyField?.label} to “— not imported —” above.</Text>
-              </Alert>
-            )}
-            {newContacts.length > 0 && (
-              <Alert color="blue" variant="light" mb="sm" data-testid="import-new-contacts">
-                <Text size="sm">
-                  <b>{plural(newContacts.length, 'new contact', 'new contacts')} will be created:</b>{' '}
-                  {newContacts.slice(0, MAX_NEW_NAMED).map((c) => c.object.name).join(', ')}
-                  {newContacts.length > MAX_NEW_NAMED && ` and ${newContacts.length - MAX_NEW_NAMED} more`}
-                </Text>
-                <Text size="xs" c="dimmed" mt={4}>{newContacts.length === 1 ? 'No contact has this name or e-mail yet; the deals naming it are linked to the new contact, at the deal’s company.' : 'No contact has these names or e-mails yet; the deals naming them are linked to the new contacts, each at its first deal’s company.'} To import the deals without their contacts, set {contactField?.label} to “— not imported —” above.</Text>
-              </Alert>
-            )}
+            <NewObjects testId="import-new-companies" names={newCompanies.map((c) => c.object.name)} one="new company" many="new companies"
+              why={newCompanies.length === 1 ? 'No company has this name yet; the rows naming it are linked to the new company.' : 'No company has these names yet; the rows naming them are linked to the new companies.'}
+              without={`To import the rows without their companies, set ${companyField?.label} to “— not imported —” above.`} />
+            <NewObjects testId="import-new-contacts" names={newContacts.map((c) => c.object.name)} one="new contact" many="new contacts"
+              why={newContacts.length === 1 ? 'No contact has this name or e-mail yet; the deals naming it are linked to the new contact, at the deal’s company.' : 'No contact has these names or e-mails yet; the deals naming them are linked to the new contacts, each at its first deal’s company.'}
+              without={`To import the deals without their contacts, set ${contactField?.label} to “— not imported —” above.`} />
             {toImport.length > 0 && (
               <div className="table-wrap">
                 <Table verticalSpacing={4} fz="sm" aria-label="Rows to import">

@@ -12,6 +12,7 @@
 // key: nothing here lets a user change a role) made Parse's cached roles wrong for up to 5 s, so
 // a change to the role tables forgets every session held.
 'use strict';
+const { Client: LiveQueryClient } = require('parse-server/lib/LiveQuery/Client');
 
 const CHANNEL = 'crm_session_ended';
 
@@ -63,6 +64,12 @@ function forgetEndedSessions(liveQuery, db, { retryMs = 500, log = console, rest
     if (!liveQuery) return;
     liveQuery.authCache.delete(token);
     quietly(() => liveQuery.cacheController.user.del(token));
+    // The sockets of the session are told now, and closed by the guard (guard.js sessionEnded),
+    // not at their next event or heartbeat, up to 15 s later: the client learns at once.
+    for (const client of liveQuery.clients.values()) {
+      const tokens = [client.sessionToken, ...[...client.subscriptionInfos.values()].map((info) => info.sessionToken)];
+      if (tokens.includes(token)) quietly(() => LiveQueryClient.pushError(client.parseWebSocket, 209, 'Invalid session token', false));
+    }
   };
   // The REST cache is left whole: in a cluster it is Redis, shared with everything else there,
   // and Parse clears its role cache itself on a role change.

@@ -88,7 +88,7 @@ test('found attacking it: a date compared with $eq or $ne (notEqualTo, GraphQL e
 // own user cache, apart from the REST one a log-out clears): a socket whose session was logged out,
 // revoked, or ended by a password change was still sent the deals shared with it for up to 5 s.
 // A PostgreSQL trigger now tells the Live Query server of every deleted session
-// (backend/ended-sessions.js), which forgets it at once.
+// (backend/ended-sessions.js), which forgets it and closes its sockets at once.
 const logIn = async (user) => {
   const r = await call('POST', '/login', { body: { username: user.username, password: user.password } });
   assert.equal(r.status, 200, JSON.stringify(r.json));
@@ -131,18 +131,21 @@ for (const [how, endsOther, end] of [
     assert.equal(ended.status, 200, JSON.stringify(ended.json));
     assert.equal((await call('GET', '/users/me', { token: holder.token })).json.code, 209, 'the session is over for REST');
     const endedSockets = endsOther ? [first, other] : [first];
-    const staying = endsOther ? await subscribe(ended.json.sessionToken) : other;
-    await sleep(300);
-    const after = `after it was ${how}`;
-    await write(after);
-    // A session that did not end is still sent events.
-    await staying.next((f) => f.op === 'update' && f.object.notes === after);
-    // Each ended socket is told (an error frame, then the guard closes it) and sent nothing.
+    // Each ended socket is told at once (an error frame, then the guard closes it), with no
+    // event or heartbeat needed to find out.
     for (const live of endedSockets) {
       const closed = await Promise.race([live.closed.then(() => true), sleep(3000).then(() => false)]);
+      assert.ok(closed, `an ended socket is closed: ${JSON.stringify(live.frames.slice(-2))}`);
+      assert.ok(live.frames.some((f) => f.op === 'error' && f.code === 209 && f.reconnect === false), `told why: ${JSON.stringify(live.frames.slice(-2))}`);
+    }
+    const staying = endsOther ? await subscribe(ended.json.sessionToken) : other;
+    const after = `after it was ${how}`;
+    await write(after);
+    // A session that did not end is still sent events; an ended one, nothing.
+    await staying.next((f) => f.op === 'update' && f.object.notes === after);
+    for (const live of endedSockets) {
       live.close();
       assert.deepEqual(live.frames.filter((f) => f.op === 'update' && f.object.notes !== 'before'), [], 'no event once the session ended');
-      assert.ok(closed, `an ended socket is closed: ${JSON.stringify(live.frames.slice(-2))}`);
     }
     staying.close();
     if (endsOther) other.close();

@@ -1,4 +1,5 @@
-// Ends a session on the Live Query server the moment it ends in the database.
+// Ends a session everywhere the moment it ends in the database: the Live Query server's caches
+// and sockets, and the REST side's cache.
 //
 // Parse's Live Query server keeps what a session token resolved to for 5 s (its `authCache`,
 // and the user its own cache controller holds), apart from the REST side's cache that a log-out
@@ -6,11 +7,11 @@
 // the account's deletion was still sent the objects shared with its user for up to 5 s. Every
 // one of those paths deletes the session's row, and some (a password change, a revocation)
 // run no Cloud Code a hook could use: a PostgreSQL trigger on the row's deletion notifies every
-// Live Query process listening (one, or the cluster's), which forgets that token at once; the
-// next event for the socket looks the token up again, finds no session, and the guard closes the
-// socket (guard.js sessionEnded). The same holds a user's roles: one taken away (by the master
-// key: nothing here lets a user change a role) made Parse's cached roles wrong for up to 5 s, so
-// a change to the role tables forgets every session held.
+// process listening (one, or each of the cluster's), which forgets that token at once and tells
+// the session's Live Query sockets, which the guard then closes (guard.js sessionEnded). The
+// same holds a user's roles: one taken away (by the master key: nothing here lets a user change
+// a role) made Parse's cached roles wrong for up to 5 s, so a change to the role tables forgets
+// every session the Live Query server holds.
 'use strict';
 const { Client: LiveQueryClient } = require('parse-server/lib/LiveQuery/Client');
 

@@ -146,26 +146,17 @@ mod tests {
             (e.timeout_ms, e.persist_session, r.max_retries),
             (1, false, 10)
         );
-        let zero = options(
-            r#"{"serverUrl":"https://x.test/parse","appId":"a","javascriptKey":"k","timeoutMs":0}"#,
-        )
-        .resolve()
-        .unwrap_err();
-        assert_eq!(zero.code(), "INVALID_INPUT");
-        assert!(
-            zero.to_string().contains("timeoutMs must be at least 1"),
-            "{zero}"
-        );
-        let many = options(
-            r#"{"serverUrl":"https://x.test/parse","appId":"a","javascriptKey":"k","maxRetries":11}"#,
-        )
-        .resolve()
-        .unwrap_err();
-        assert_eq!(many.code(), "INVALID_INPUT");
-        assert!(
-            many.to_string().contains("maxRetries must be at most 10"),
-            "{many}"
-        );
+        for (extra, refusal) in [
+            (r#""timeoutMs":0"#, "timeoutMs must be at least 1"),
+            (r#""maxRetries":11"#, "maxRetries must be at most 10"),
+        ] {
+            let json = format!(
+                r#"{{"serverUrl":"https://x.test/parse","appId":"a","javascriptKey":"k",{extra}}}"#
+            );
+            let e = options(&json).resolve().unwrap_err();
+            assert_eq!(e.code(), "INVALID_INPUT");
+            assert!(e.to_string().contains(refusal), "{e}");
+        }
         assert_eq!(e.websocket_url(), "wss://x.test/parse");
         assert_eq!(e.database_name("u1"), "crm-wasm/a/u1");
     }

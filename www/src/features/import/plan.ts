@@ -1,8 +1,8 @@
 // CSV import as plain data: the fields each class takes, guessing the column mapping, turning
 // mapped rows into objects with errors in words, finding duplicates (against what the server
 // already holds and within the file), and planning the companies a contact or deal file names,
-// and the contacts a deal file names, that the server lacks. No React and no network here; Import.tsx and
-// run.ts do those.
+// and the contacts a deal file names, that the server lacks. No React and no network here;
+// Import.tsx and run.ts do those.
 import type { Company, Contact, Deal, Stage } from 'crm-wasm';
 import { MAX_AMOUNT, MAX_CHARS } from '../../lib/limits';
 import { FIRST_YEAR, LAST_YEAR, dateParser } from '../../lib/dates';
@@ -254,9 +254,9 @@ function personOf(cell: string): { name: string; email: string } {
   return EMAIL.test(cell) ? { name: '', email: cell } : { name: cell, email: '' };
 }
 
-/** The server's contact a deal's contact cell names: by the e-mail, else by the name. */
-function knownContact(cell: string, existing: Existing): string | undefined {
-  const { name, email } = personOf(cell);
+/** The server's contact a deal's contact cell (read as `person`) names: by the e-mail, else by
+ * the name. */
+function knownContact(cell: string, { name, email }: { name: string; email: string }, existing: Existing): string | undefined {
   return existing.contactsByEmail.get(fold(cell)) ?? existing.contactsByName.get(fold(cell))
     ?? (email ? existing.contactsByEmail.get(fold(email)) : undefined) ?? (name ? existing.contactsByName.get(fold(name)) : undefined);
 }
@@ -269,8 +269,9 @@ export function unknownContacts(kind: ImportKind, rows: Record<string, string>[]
   const out = new Set<string>();
   for (const row of rows) {
     const cell = cleanCell(row[mapping.contact]);
-    const key = fold(personOf(cell).name);
-    if (key && !knownContact(cell, existing)) out.add(key);
+    const person = personOf(cell);
+    const key = fold(person.name);
+    if (key && !knownContact(cell, person, existing)) out.add(key);
   }
   return [...out];
 }
@@ -278,7 +279,7 @@ export function unknownContacts(kind: ImportKind, rows: Record<string, string>[]
 /** Turns the mapped rows into objects, errors and duplicates. `ids` are the rows' import ids
  * (see importIds), in order; `existing` what the server holds; `earlierIds` the ids the same
  * rows had before the user's import key (an import made then is still recognised).
- * `companyIds` (folded name -> id, see companyImportIds) are the ids of the companies a contact
+ * `companyIds` (folded name -> id, see newObjectIds) are the ids of the companies a contact
  * or deal row may name that the server does not have: such a row plans that company too (once
  * across the file) and links to it. Without them, such a row is refused. `contactIds` (folded
  * name -> id, see newObjectIds) are the same for the contacts a deal row may name. */
@@ -384,8 +385,8 @@ export function planRows(kind: ImportKind, rows: Record<string, string>[], mappi
     /** The new contact the row names, if it does: its folded name and how the row writes it. */
     let newContact: { key: string; name: string; email: string } | undefined;
     if (get('contact')) {
-      const cid = knownContact(get('contact'), existing);
       const person = personOf(get('contact'));
+      const cid = knownContact(get('contact'), person, existing);
       const key = fold(person.name);
       if (cid) contact = { className: 'Contact', objectId: cid };
       else if (key && contactIds?.has(key)) {

@@ -150,23 +150,24 @@ export async function runImport(client: CrmClient, kind: ImportKind, plan: Impor
   /** Folded name -> why that new company is not there. */
   const missingCompany = new Map([...companies.failed].map(([i, error]) => [plan.companies[i].key, `the new company “${plan.companies[i].object.name}” could not be created: ${error}`]));
 
-  const contactsToSend = plan.contacts.filter((c) => !(c.newCompany && missingCompany.has(c.newCompany)));
+  /** Folded name -> why that new contact is not there (its new company's failure, or its own). */
+  const missingContact = new Map<string, string>();
+  const contactMissing = (c: (typeof plan.contacts)[number], why: string) => missingContact.set(c.key, `the new contact “${c.object.name}” could not be created: ${why}`);
+  const contactsToSend = plan.contacts.filter((c) => {
+    const why = c.newCompany && missingCompany.get(c.newCompany);
+    if (why) contactMissing(c, why);
+    return !why;
+  });
   progress(plan.contacts.length - contactsToSend.length);
   const contacts = await createAll(client, 'Contact', contactsToSend.map((c) => c.object), userId, taken, progress);
-  const contactsFailed = plan.contacts.length - contactsToSend.length + contacts.failed.size;
-  outcome.contacts = { created: contacts.created, alreadyThere: contacts.alreadyThere, failed: contactsFailed };
-  /** Folded name -> why that new contact is not there. */
-  const missingContact = new Map([
-    ...plan.contacts.filter((c) => c.newCompany && missingCompany.has(c.newCompany)).map((c) => [c.key, `the new contact “${c.object.name}” could not be created: ${missingCompany.get(c.newCompany!)}`] as const),
-    ...[...contacts.failed].map(([i, error]) => [contactsToSend[i].key, `the new contact “${contactsToSend[i].object.name}” could not be created: ${error}`] as const),
-  ]);
+  for (const [i, error] of contacts.failed) contactMissing(contactsToSend[i], error);
+  outcome.contacts = { created: contacts.created, alreadyThere: contacts.alreadyThere, failed: missingContact.size };
 
-  const whyNot = (r: (typeof todo)[number]) => (r.newCompany && missingCompany.get(r.newCompany)) || (r.newContact && missingContact.get(r.newContact)) || undefined;
-  const send = todo.filter((r) => !whyNot(r));
-  for (const r of todo) {
-    const why = whyNot(r);
+  const send = todo.filter((r) => {
+    const why = (r.newCompany && missingCompany.get(r.newCompany)) || (r.newContact && missingContact.get(r.newContact));
     if (why) outcome.failed.push({ line: r.line, error: `not imported: ${why}` });
-  }
+    return !why;
+  });
   progress(todo.length - send.length);
 
   const rows = await createAll(client, kind, send.map((r) => r.object!), userId, 'not imported: a record of another user already has this row’s import id', progress);

@@ -516,7 +516,7 @@ function subscribeOnline(onChange: () => void): () => void {
   };
 }
 
-/** The offline queue's state (idle | syncing | offline | error), how many writes wait, and
+/** The offline queue's state (idle | syncing | offline | error | closed), how many writes wait, and
  * whether the browser is online. Reads the provider's `local` store unless given one. */
 export function useSyncStatus(store?: LocalStore): SyncStatus & { online: boolean } {
   const context = useContext(CrmContext);

@@ -632,7 +632,28 @@ async fn every_write_to_the_local_data_is_told_once_as_a_change() {
     assert!(store
         .on("changes".into(), js_sys::Function::new_no_args(""))
         .is_err());
+
+    // Closed, the status says so (it said "error" once a call met the closed database, which
+    // an app shows as a sync problem), told once, whatever is called after.
+    let statuses = recorder(&store, "status");
     store.close();
+    sleep(0).await;
+    assert_eq!(status(&store)["state"], "closed");
+    assert_eq!(statuses.borrow().len(), 1, "{:?}", statuses.borrow());
+    assert_eq!(statuses.borrow()[0]["state"], "closed");
+    assert_eq!(code_of(&store.sync().await.unwrap_err()), "CLOSED");
+    assert_eq!(
+        code_of(
+            &store
+                .create("Company".into(), js(&json!({"name": "After"})))
+                .await
+                .unwrap_err()
+        ),
+        "CLOSED"
+    );
+    sleep(0).await;
+    assert_eq!(status(&store)["state"], "closed");
+    assert_eq!(statuses.borrow().len(), 1, "{:?}", statuses.borrow());
 }
 
 #[wasm_bindgen_test]

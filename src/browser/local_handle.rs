@@ -73,10 +73,13 @@ impl Inner {
         Ok(dropped)
     }
 
-    /// No more replays when the browser comes back online, and the database closed.
+    /// No more replays when the browser comes back online, the database closed, and the
+    /// status says so (told to its listeners).
     pub(crate) fn close(&self) {
         self.online.borrow_mut().take();
         self.store.close();
+        self.sync.close();
+        self.flush();
     }
 
     /// Replays the queue holding this database's Web Lock, so one tab at a time does it.

@@ -293,17 +293,20 @@ fn string_unions_match_their_enums() {
         SyncState::Syncing,
         SyncState::Offline,
         SyncState::Error,
+        SyncState::Closed,
     ];
     let written: BTreeSet<String> = states
         .iter()
         .map(|s| match s {
-            SyncState::Idle | SyncState::Syncing | SyncState::Offline | SyncState::Error => {
-                serde_json::to_value(s)
-                    .unwrap()
-                    .as_str()
-                    .unwrap()
-                    .to_owned()
-            }
+            SyncState::Idle
+            | SyncState::Syncing
+            | SyncState::Offline
+            | SyncState::Error
+            | SyncState::Closed => serde_json::to_value(s)
+                .unwrap()
+                .as_str()
+                .unwrap()
+                .to_owned(),
         })
         .collect();
     let declared: BTreeSet<String> = d.types["SyncState"]

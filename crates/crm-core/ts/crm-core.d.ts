@@ -338,7 +338,7 @@ export type LiveStatus = "connecting" | "connected" | "disconnected" | "closed";
 
 export type SortKey = "expectedCloseDate" | "updatedAt" | "amount" | "title";
 
-export type SyncState = "idle" | "syncing" | "offline" | "error";
+export type SyncState = "idle" | "syncing" | "offline" | "error" | "closed";
 
 /**
  * One global-search result, ready to show: `title` is the name (or the deal's title), `detail`

@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 
 use super::{
     judge, merge_update, ConflictPolicy, LocalOptions, OpError, OpKind, Outcome, PendingOp,
-    SyncReport, SyncStatus,
+    SyncReport, SyncState, SyncStatus,
 };
 use crate::class::CrmClass;
 use crate::client::{Client, Platform};
@@ -118,6 +118,18 @@ impl OfflineSync {
         self.status.get()
     }
 
+    /// The store was closed: the status says so, once, and nothing changes it after.
+    pub fn close(&self) {
+        self.set_status(SyncStatus {
+            state: SyncState::Closed,
+            ..self.status.get()
+        });
+    }
+
+    pub fn closed(&self) -> bool {
+        self.status.get().state == SyncState::Closed
+    }
+
     /// Whether to replay by itself (after an offline write, when the browser comes online).
     pub fn auto_sync(&self) -> bool {
         self.auto_sync
@@ -136,6 +148,9 @@ impl OfflineSync {
     }
 
     fn set_status(&self, status: SyncStatus) {
+        if self.closed() {
+            return;
+        }
         self.status.set(status);
         self.emit(SyncEvent::Status(status));
     }

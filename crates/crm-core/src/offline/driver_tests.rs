@@ -446,3 +446,32 @@ fn events_name_their_listeners() {
     let status = SyncEvent::Status(SyncStatus::opened(false, 1));
     assert_eq!(status.payload(), json!({"state": "offline", "pending": 1}));
 }
+
+#[test]
+fn a_closed_store_says_closed_whatever_happens_after() {
+    // It said "error" once a call met the closed database, which an app shows as a sync problem.
+    let w = world(0);
+    w.create("queued before the close");
+    w.sync.queued(true, 1);
+    w.sync.take_events();
+    w.sync.close();
+    let told: Vec<Value> = w
+        .sync
+        .take_events()
+        .iter()
+        .map(SyncEvent::payload)
+        .collect();
+    assert_eq!(told, [json!({"state": "closed", "pending": 1})]);
+    let _ = w.sync();
+    w.sync.queued(false, 2);
+    w.sync.dropped(0);
+    assert_eq!(w.sync.status().state, super::super::SyncState::Closed);
+    assert_eq!(w.sync.status().pending, 1);
+    let statuses = w
+        .sync
+        .take_events()
+        .into_iter()
+        .filter(|e| matches!(e, SyncEvent::Status(_)))
+        .count();
+    assert_eq!(statuses, 0, "nothing changes a closed store's status");
+}

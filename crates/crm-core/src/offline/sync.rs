@@ -60,6 +60,9 @@ pub enum SyncState {
     Syncing,
     Offline,
     Error,
+    /// The store was closed (`close()`, a log-out): it says so from then on, whatever a call
+    /// made after it met.
+    Closed,
 }
 
 /// The sync state and how many writes wait for the server. Every rule for how it changes is

@@ -69,6 +69,78 @@ async fn a_change_by_one_client_reaches_another_within_a_second() {
 }
 
 #[wasm_bindgen_test]
+async fn a_live_list_gets_what_the_same_query_finds_over_rest() {
+    // Parse's Live Query server matched "closing after June" for a deal with no close date, and
+    // kept telling a deal whose date was taken away as an update; `find` leaves both out.
+    let (a, _) = signed_up("liverest").await;
+    let b = second_client(&a).await;
+    let live = LiveQueryClient::new(b.handle_ref(), Some(ts(json!({})))).unwrap();
+    let (events, handler) = recorder();
+    let after_june = b
+        .deals()
+        .greater_than(
+            "expectedCloseDate".into(),
+            "2026-06-01T00:00:00.000Z".into(),
+        )
+        .unwrap();
+    let id = live
+        .subscribe(after_june.handle_ref(), handler.into())
+        .unwrap();
+    within(5000.0, "the subscription", || live.is_subscribed(id)).await;
+    let title = unique("Live rest ");
+    let undated = format!("{title} undated");
+    let dated = format!("{title} dated");
+    a.create_deal(ts(json!({"title": undated, "stage": "lead"})))
+        .await
+        .unwrap();
+    let later: Deal = rust(
+        a.create_deal(ts(json!({"title": dated, "stage": "lead", "expectedCloseDate": "2026-07-01T00:00:00.000Z"})))
+            .await
+            .unwrap(),
+    );
+    within(2000.0, "the dated deal's create", || {
+        titles(&events, "create").contains(&dated)
+    })
+    .await;
+    // The date taken away: it leaves the list, as `find` says.
+    a.update_deal(
+        later.object_id.clone().unwrap().into(),
+        js(&json!({"expectedCloseDate": null})),
+    )
+    .await
+    .unwrap();
+    within(2000.0, "the leave", || {
+        titles(&events, "leave").contains(&dated)
+    })
+    .await;
+    sleep(300).await;
+    let told: Vec<(String, String)> = events
+        .borrow()
+        .iter()
+        .map(|e| {
+            (
+                e["kind"].as_str().unwrap_or("").to_owned(),
+                e["object"]["title"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        told,
+        [
+            ("create".to_owned(), dated.clone()),
+            ("leave".to_owned(), dated.clone())
+        ],
+        "the undated deal is never told, the undated update is a leave"
+    );
+    let found: Vec<Value> =
+        serde_wasm_bindgen::from_value(after_june.find().await.unwrap()).unwrap();
+    assert!(found
+        .iter()
+        .all(|d| d["title"] != json!(undated) && d["title"] != json!(dated)));
+    live.close();
+}
+
+#[wasm_bindgen_test]
 async fn contacts_and_companies_are_live_too_and_only_for_their_readers() {
     let (a, _) = signed_up("livecontacta").await;
     let b = second_client(&a).await;

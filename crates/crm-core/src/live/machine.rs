@@ -525,9 +525,56 @@ impl LiveMachine {
                 let Some(object) = msg.get("object").cloned() else {
                     return;
                 };
+                let Some(kind) = self.as_rest_answers(id, kind, &object) else {
+                    return;
+                };
                 self.record(id, kind, object, msg.get("original").cloned(), false);
             }
             _ => {}
+        }
+    }
+
+    /// The event as REST would tell it. Parse's Live Query server matches objects with rules of
+    /// its own that differ from its REST answers on PostgreSQL, which the catch-up rounds and
+    /// the local store follow: `$gt` on a date matched objects without the date, a `null`
+    /// matched nothing, `$ne: null` matched objects without the field. So a live list took
+    /// deals its own query left out. The local evaluator (proven against REST by the
+    /// differential test) has the last word: an object it says matches is an update (or the
+    /// server's create or enter); one it says does not is a leave, or nothing if the
+    /// subscription never had it (None). A query it cannot run (a sub-query) keeps the
+    /// server's word.
+    fn as_rest_answers(
+        &self,
+        id: u32,
+        kind: LiveEventKind,
+        object: &Value,
+    ) -> Option<LiveEventKind> {
+        use LiveEventKind as K;
+        let sub = self.subscriptions.get(&id)?;
+        let server_says_in = !matches!(kind, K::Delete | K::Leave);
+        let Some(schema) = crate::schema::for_class(&sub.class) else {
+            return Some(kind);
+        };
+        let rest_says_in =
+            match crate::eval::matches(schema, &sub.query, object, &crate::eval::NoSubQueries) {
+                Ok(m) if kind != K::Delete => m,
+                _ => return Some(kind),
+            };
+        if rest_says_in == server_says_in {
+            return Some(kind);
+        }
+        let held = object
+            .get("objectId")
+            .and_then(Value::as_str)
+            .is_some_and(|oid| sub.known.contains_key(oid));
+        match (rest_says_in, kind) {
+            (true, _) if held => Some(K::Update),
+            (true, _) => Some(K::Enter),
+            // Not held by a subscription whose known set is complete: nothing to tell. Before
+            // that (no baseline yet), a leave, which changes nothing in a list not holding it.
+            (false, K::Update | K::Enter) if sub.settled && !held => None,
+            (false, K::Update | K::Enter) => Some(K::Leave),
+            (false, _) => None,
         }
     }
 
@@ -778,7 +825,7 @@ mod tests {
     }
 
     fn deal(id: &str, updated_ms: i64) -> Value {
-        json!({"objectId": id, "className": "Deal", "title": id, "updatedAt": at(updated_ms)})
+        json!({"objectId": id, "className": "Deal", "title": id, "stage": "won", "updatedAt": at(updated_ms)})
     }
 
     fn event(op: &str, id: u32, object: Value) -> String {
@@ -830,11 +877,82 @@ mod tests {
     }
 
     #[test]
+    fn events_follow_what_rest_answers_not_the_live_servers_own_matching() {
+        // Parse's Live Query server matched `$gt` on a date for deals without one, and `$ne:
+        // null` for deals without the field; REST (and the catch-up rounds, and the local
+        // store) leave them out. Raw frames as that server sent them.
+        let mut m = LiveMachine::new("crm", "key", Some("r:tok".into()), 0);
+        let query = Query::new().with(crate::query::Constraint::GreaterThan {
+            field: "expectedCloseDate".into(),
+            value: json!({"__type": "Date", "iso": "2026-06-01T00:00:00.000Z"}),
+        });
+        let id = m.subscribe(&DEAL, query).unwrap();
+        m.on_open(T0);
+        m.on_message(r#"{"op":"connected","clientId":"c1"}"#, T0);
+        let dated = |oid: &str, iso: Option<&str>| {
+            let mut d = deal(oid, T0);
+            if let Some(iso) = iso {
+                d["expectedCloseDate"] = json!({"__type": "Date", "iso": iso});
+            }
+            d
+        };
+        let send =
+            |m: &mut LiveMachine, op: &str, object: Value| m.on_message(&event(op, id, object), T0);
+        send(&mut m, "create", dated("undated", None));
+        send(
+            &mut m,
+            "create",
+            dated("late", Some("2026-07-01T00:00:00.000Z")),
+        );
+        // Its date taken away: the server still says it matches.
+        send(&mut m, "update", dated("late", None));
+        // An object REST matches that the server says left: still in, as an update.
+        send(
+            &mut m,
+            "enter",
+            dated("late", Some("2026-08-01T00:00:00.000Z")),
+        );
+        send(
+            &mut m,
+            "leave",
+            dated("late", Some("2026-09-01T00:00:00.000Z")),
+        );
+        let told: Vec<(String, LiveEventKind)> = m
+            .take_events()
+            .into_iter()
+            .map(|e| (e.object["objectId"].as_str().unwrap().to_owned(), e.kind))
+            .collect();
+        let late = |k| ("late".to_owned(), k);
+        assert_eq!(
+            told,
+            [
+                late(LiveEventKind::Create),
+                late(LiveEventKind::Leave),
+                late(LiveEventKind::Enter),
+                late(LiveEventKind::Update),
+            ]
+        );
+        assert_eq!(
+            m.subscriptions[&id].known.keys().collect::<Vec<_>>(),
+            ["late"]
+        );
+        // A deletion is told as it comes; so is what matches either way.
+        send(
+            &mut m,
+            "update",
+            dated("late", Some("2026-10-01T00:00:00.000Z")),
+        );
+        send(&mut m, "delete", dated("late", None));
+        let kinds: Vec<_> = m.take_events().into_iter().map(|e| e.kind).collect();
+        assert_eq!(kinds, [LiveEventKind::Update, LiveEventKind::Delete]);
+    }
+
+    #[test]
     fn events_are_typed_and_tracked() {
         let (mut m, id) = connected(0);
         m.on_message(
             &json!({"op": "create", "requestId": id, "clientId": "c1",
-                    "object": {"objectId": "d1", "className": "Deal", "updatedAt": "2026-09-22T00:00:00.000Z"}})
+                    "object": {"objectId": "d1", "className": "Deal", "stage": "won", "updatedAt": "2026-09-22T00:00:00.000Z"}})
             .to_string(),
             T0,
         );

@@ -4,7 +4,9 @@
 // object whose field is unset instead of none. Here an empty `$in` becomes a clause no object
 // matches (`objectId $in []`, which the adapter turns into `objectId IS NULL`, and objectId is
 // never null), before any query reaches SQL: finds, counts, distinct and the by-query writes.
-// And `undefined` in an `$in` or `$nin` list (a sub-query's object without the key) is dropped.
+// And `undefined` in an `$in` or `$nin` list (a sub-query's object without the key) is dropped,
+// and a `$ne: null` beside other operators on a field is given a clause of its own (Parse's
+// adapter skipped the others).
 const { PostgresStorageAdapter } = require('parse-server/lib/Adapters/Storage/Postgres/PostgresStorageAdapter');
 const { Parse } = require('parse/node');
 const { LIMITS } = require('./rules');
@@ -74,6 +76,41 @@ function hasEmptyIn(where) {
   });
 }
 
+/** A copy of `where` in which each `field: {$ne: null, ...others}` is `field: others` and,
+ * ANDed, `field: {$ne: null}`; `where` itself when there is none. Parse's adapter writes
+ * `$ne: null` as IS NOT NULL and then skips the field's other operators: "amount is set and
+ * over 50" answered every deal with an amount, `$nin` lists were dropped the same way. */
+function neNullAlone(where) {
+  if (!where || typeof where !== 'object' || !hasNeNullBeside(where)) return where;
+  const out = {};
+  const and = [];
+  for (const [key, value] of Object.entries(where)) {
+    if ((key === '$or' || key === '$and' || key === '$nor') && Array.isArray(value)) {
+      out[key] = value.map(neNullAlone);
+    } else if (neNullBeside(key, value)) {
+      const { $ne, ...others } = value;
+      out[key] = others;
+      and.push({ [key]: { $ne: null } });
+    } else {
+      out[key] = value;
+    }
+  }
+  if (and.length > 0) out.$and = [...(out.$and || []), ...and];
+  return out;
+}
+
+function neNullBeside(key, value) {
+  return !key.startsWith('$') && value && typeof value === 'object' && !Array.isArray(value)
+    && value.$ne === null && Object.keys(value).length > 1;
+}
+
+function hasNeNullBeside(where) {
+  return Object.entries(where).some(([key, value]) => {
+    if (Array.isArray(value)) return (key === '$or' || key === '$and' || key === '$nor') && value.some((w) => w && typeof w === 'object' && hasNeNullBeside(w));
+    return neNullBeside(key, value);
+  });
+}
+
 /** A Parse Date's ISO text, or null for anything else (GraphQL's Date scalar leaves a Date
  * object as the iso). */
 function isoOf(v) {
@@ -140,7 +177,7 @@ class CrmPostgresAdapter extends PostgresStorageAdapter {
 // Every adapter method that takes a query takes it third: (className, schema, query, ...).
 for (const method of ['find', 'count', 'distinct', 'deleteObjectsByQuery', 'updateObjectsByQuery', 'findOneAndUpdate', 'upsertOneObject']) {
   CrmPostgresAdapter.prototype[method] = function (className, schema, query, ...rest) {
-    return PostgresStorageAdapter.prototype[method].call(this, className, schema, emptyInMatchesNothing(withoutUndefined(datesAsText(query))), ...rest).catch(timedOut);
+    return PostgresStorageAdapter.prototype[method].call(this, className, schema, neNullAlone(emptyInMatchesNothing(withoutUndefined(datesAsText(query)))), ...rest).catch(timedOut);
   };
 }
 CrmPostgresAdapter.prototype.createObject = function (...args) {
@@ -156,4 +193,4 @@ class NoFilesAdapter {
   getFileLocation(config, filename) { return `${config.mount}/files/${config.applicationId}/${encodeURIComponent(filename)}`; }
 }
 
-module.exports = { CrmPostgresAdapter, NoFilesAdapter, emptyInMatchesNothing, withoutUndefined, datesAsText, AMOUNT_RANGE };
+module.exports = { CrmPostgresAdapter, NoFilesAdapter, emptyInMatchesNothing, withoutUndefined, datesAsText, neNullAlone, AMOUNT_RANGE };

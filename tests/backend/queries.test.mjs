@@ -35,3 +35,21 @@ test('a pointer $in [] matches nothing (Parse answered the deals with no company
   }).then((r) => r.json());
   assert.equal(gql.data?.deals?.count, 0, JSON.stringify(gql));
 });
+
+test('$ne: null beside other conditions on a field keeps them (Parse answered every object with the field)', async () => {
+  const name = `nenull${Date.now()}`;
+  const user = await call('POST', '/users', undefined, { username: name, email: `${name}@example.com`, password: 'pw-123456' });
+  const token = user.sessionToken;
+  for (const [title, amount] of [['none', undefined], ['zero', 0], ['hundred', 100], ['five hundred', 500]]) {
+    await call('POST', '/classes/Deal', token, { title, ...(amount === undefined ? {} : { amount }) });
+  }
+  const titles = async (where) => (await find(token, where)).results.map((d) => d.title).sort();
+  assert.deepEqual(await titles({ amount: { $ne: null, $gt: 50 } }), ['five hundred', 'hundred']);
+  assert.deepEqual(await titles({ amount: { $gt: 50, $ne: null } }), ['five hundred', 'hundred']);
+  assert.deepEqual(await titles({ amount: { $ne: null, $nin: [100, 0] } }), ['five hundred']);
+  assert.deepEqual(await titles({ $or: [{ amount: { $ne: null, $lt: 50 } }, { title: 'none' }] }), ['none', 'zero']);
+  assert.equal((await find(token, { amount: { $ne: null, $gte: 100 } }, '&count=1&limit=0')).count, 2);
+  // Alone, it is what it was: the objects with the field.
+  assert.deepEqual(await titles({ amount: { $ne: null } }), ['five hundred', 'hundred', 'zero']);
+  assert.deepEqual(await titles({ amount: null }), ['none']);
+});

@@ -89,7 +89,16 @@ fn dataset(rng: &mut Rng, companies: &[String]) -> Vec<Value> {
 fn constraint(rng: &mut Rng, companies: &[String]) -> Constraint {
     use Constraint as C;
     let amount = || "amount".to_string();
-    match rng.below(17) {
+    match rng.below(19) {
+        // `{field: null}` and `$ne: null`: Parse on PostgreSQL finds a missing field.
+        17 => C::EqualTo {
+            field: (*rng.pick(&["amount", "notes", "expectedCloseDate", "company"])).into(),
+            value: Value::Null,
+        },
+        18 => C::NotEqualTo {
+            field: (*rng.pick(&["amount", "notes", "expectedCloseDate", "company"])).into(),
+            value: Value::Null,
+        },
         15 => C::NotEqualTo {
             field: amount(),
             value: json!(rng.below(10) * 100),
@@ -358,7 +367,8 @@ async fn local_queries_give_the_servers_results_in_the_servers_order() {
         .unwrap();
     assert_eq!(compared + refused, 120);
     assert!(
-        compared >= 100,
+        // (`equalTo(field, null)` beside another condition on the field is refused.)
+        compared >= 90,
         "most generated queries are valid ({compared})"
     );
     assert!(

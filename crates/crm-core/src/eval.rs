@@ -172,6 +172,10 @@ fn constraint_holds(
         field_key(schema, object, field).is_some_and(|k| k == key(kind, value))
     };
     Ok(match c {
+        // Parse on PostgreSQL: `{field: null}` is IS NULL (a missing field), `$ne: null` IS
+        // NOT NULL.
+        C::EqualTo { field, value } if value.is_null() => lookup(object, field).is_none(),
+        C::NotEqualTo { field, value } if value.is_null() => lookup(object, field).is_some(),
         C::EqualTo { field, value } => equal(field, value),
         C::NotEqualTo { field, value } => !equal(field, value),
         C::LessThan { field, value } => compare(field, value, Ordering::is_lt),
@@ -422,6 +426,22 @@ mod tests {
                 field: "expectedCloseDate".into()
             })),
             ["c"]
+        );
+        // Null is a missing value to Parse on PostgreSQL (IS NULL / IS NOT NULL); it matched
+        // nothing, and `$ne: null` everything.
+        assert_eq!(
+            ids(q(C::EqualTo {
+                field: f(),
+                value: Value::Null
+            })),
+            ["d"]
+        );
+        assert_eq!(
+            ids(q(C::NotEqualTo {
+                field: f(),
+                value: Value::Null
+            })),
+            ["a", "b", "c"]
         );
     }
 

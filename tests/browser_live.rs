@@ -86,7 +86,16 @@ async fn a_live_list_gets_what_the_same_query_finds_over_rest() {
     let id = live
         .subscribe(after_june.handle_ref(), handler.into())
         .unwrap();
-    within(5000.0, "the subscription", || live.is_subscribed(id)).await;
+    // And "no amount" (`{amount: null}`), which that server matched for nothing.
+    let (no_date_events, no_date_handler) = recorder();
+    let no_date = b.deals().equal_to("amount".into(), JsValue::NULL).unwrap();
+    let no_date_id = live
+        .subscribe(no_date.handle_ref(), no_date_handler.into())
+        .unwrap();
+    within(5000.0, "the subscriptions", || {
+        live.is_subscribed(id) && live.is_subscribed(no_date_id)
+    })
+    .await;
     let title = unique("Live rest ");
     let undated = format!("{title} undated");
     let dated = format!("{title} dated");
@@ -94,7 +103,7 @@ async fn a_live_list_gets_what_the_same_query_finds_over_rest() {
         .await
         .unwrap();
     let later: Deal = rust(
-        a.create_deal(ts(json!({"title": dated, "stage": "lead", "expectedCloseDate": "2026-07-01T00:00:00.000Z"})))
+        a.create_deal(ts(json!({"title": dated, "stage": "lead", "amount": 5, "expectedCloseDate": "2026-07-01T00:00:00.000Z"})))
             .await
             .unwrap(),
     );
@@ -105,7 +114,7 @@ async fn a_live_list_gets_what_the_same_query_finds_over_rest() {
     // The date taken away: it leaves the list, as `find` says.
     a.update_deal(
         later.object_id.clone().unwrap().into(),
-        js(&json!({"expectedCloseDate": null})),
+        js(&json!({"expectedCloseDate": null, "amount": null})),
     )
     .await
     .unwrap();
@@ -132,6 +141,13 @@ async fn a_live_list_gets_what_the_same_query_finds_over_rest() {
         ],
         "the undated deal is never told, the undated update is a leave"
     );
+    // The deals without an amount: the undated one created, the other entering once its
+    // amount was taken away.
+    within(2000.0, "the deals without an amount", || {
+        titles(&no_date_events, "create").contains(&undated)
+            && titles(&no_date_events, "enter").contains(&dated)
+    })
+    .await;
     let found: Vec<Value> =
         serde_wasm_bindgen::from_value(after_june.find().await.unwrap()).unwrap();
     assert!(found

@@ -161,6 +161,32 @@ pub struct LiveMachine {
     actions: Vec<Action>,
 }
 
+/// `{field: null}` as `{$exists: false}` and `$ne: null` as `$exists: true`, for the Live
+/// Query server: its matching found nothing for the first and objects without the field for
+/// the second, where REST (and the local evaluator that judges each event) answer IS NULL and
+/// IS NOT NULL. Judging events cannot bring back one the server never sent.
+fn nulls_as_exists(where_: &mut Map<String, Value>) {
+    for (key, value) in where_.iter_mut() {
+        match value {
+            Value::Array(clauses) if key.starts_with('$') => {
+                for clause in clauses {
+                    if let Value::Object(w) = clause {
+                        nulls_as_exists(w);
+                    }
+                }
+            }
+            Value::Null => *value = json!({ "$exists": false }),
+            Value::Object(ops)
+                if ops.get("$ne") == Some(&Value::Null) && !ops.contains_key("$exists") =>
+            {
+                ops.remove("$ne");
+                ops.insert("$exists".into(), Value::Bool(true));
+            }
+            _ => {}
+        }
+    }
+}
+
 fn frame(value: Value) -> String {
     value.to_string()
 }
@@ -266,7 +292,8 @@ impl LiveMachine {
         if self.status == LiveStatus::Closed {
             return Err(crate::error::CrmError::Closed("LiveQueryClient".into()));
         }
-        let where_ = query.compile_where(schema)?;
+        let mut where_ = query.compile_where(schema)?;
+        nulls_as_exists(&mut where_);
         let id = self.next_id;
         self.next_id += 1;
         let sub = Subscription {

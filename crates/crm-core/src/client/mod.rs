@@ -110,6 +110,17 @@ impl<P: Platform> Client<P> {
         f64::from(u32::from_le_bytes(buf)) / (f64::from(u32::MAX) + 1.0)
     }
 
+    /// The server refused `token` (209), over REST or from the Live Query server: signed out
+    /// and [`ClientEvent::SessionExpired`] queued, if it is still this client's session (one
+    /// made since, by a log-in or a password change here, stays).
+    pub fn session_refused(&self, token: &str) {
+        if self.session_token().as_deref() == Some(token) {
+            self.set_session(None);
+            self.events.borrow_mut().push(ClientEvent::SessionExpired);
+            self.platform.events_queued();
+        }
+    }
+
     fn set_session(&self, session: Option<Session>) {
         self.platform.store_session(session.as_ref());
         *self.session.borrow_mut() = session;

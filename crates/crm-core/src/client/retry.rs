@@ -5,7 +5,7 @@
 use serde_json::Value;
 
 use super::exactly_once::{resendable, Replayed};
-use super::{Client, ClientEvent, Platform};
+use super::{Client, Platform};
 use crate::error::{parse_code, CrmError, Result};
 use crate::rest::{Method, Request};
 
@@ -122,10 +122,8 @@ impl<P: Platform> Client<P> {
             ..
         }) = &result
         {
-            if token.is_some() {
-                self.set_session(None);
-                self.events.borrow_mut().push(ClientEvent::SessionExpired);
-                self.platform.events_queued();
+            if let Some(token) = &token {
+                self.session_refused(token);
             }
         }
         result

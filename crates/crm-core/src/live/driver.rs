@@ -80,6 +80,10 @@ pub struct Driver<E: LiveEnv, P: Platform + 'static, S: LiveSink> {
     heartbeat_ms: u32,
 }
 
+/// How long a session the Live Query server refused is left to a change of session under way
+/// here (a password change's answer) before the client is signed out.
+pub const SESSION_REFUSED_AFTER_MS: u32 = 2_000;
+
 impl<E: LiveEnv, P: Platform + 'static, S: LiveSink> Driver<E, P, S> {
     /// A driver for `machine` (not started: the first subscription connects). With a
     /// heartbeat, the connection is checked every quarter period.
@@ -239,7 +243,32 @@ impl<E: LiveEnv, P: Platform + 'static, S: LiveSink> Driver<E, P, S> {
                 );
             }
             Action::CatchUp(plan) => self.run_round(plan, 0),
-            Action::Fatal(err) => self.sink.error(err),
+            Action::Fatal(err) => {
+                // The session ended elsewhere (a log-out, a revocation, a password change): the
+                // client is signed out and told (onSessionExpired), as a refusal over REST does,
+                // rather than left on a signed-in screen that no longer follows anything. After
+                // a moment: a password change made here ends this session too, and the socket
+                // may hear of it before the change's answer brings the new session.
+                if let CrmError::Server {
+                    parse_code: crate::error::parse_code::INVALID_SESSION_TOKEN,
+                    ..
+                } = &err
+                {
+                    let token = self.machine.borrow().session_token().map(str::to_owned);
+                    if let Some(token) = token {
+                        let client = Rc::downgrade(&self.client);
+                        self.env.set_timeout(
+                            SESSION_REFUSED_AFTER_MS,
+                            Box::new(move || {
+                                if let Some(client) = client.upgrade() {
+                                    client.session_refused(&token);
+                                }
+                            }),
+                        );
+                    }
+                }
+                self.sink.error(err)
+            }
         }
     }
 
@@ -648,6 +677,41 @@ mod tests {
         assert_eq!(w.server.requests.get(), requests);
         assert_eq!(w.net.sockets.borrow().len(), sockets);
         assert_eq!(w.sink.errors.borrow().len(), 1);
+    }
+
+    #[test]
+    fn a_session_the_live_server_refuses_signs_the_client_out() {
+        // Logged out, revoked or ended by a password change on another device: the Live Query
+        // server says so at once (209, no reconnect). The app kept showing a signed-in screen
+        // that followed nothing until its next request (found by a newcomer).
+        use crate::client::ClientEvent;
+        let w = world(0);
+        connect(&w);
+        let refused = json!({"op": "error", "code": 209, "error": "Invalid session token", "reconnect": false});
+        w.net
+            .deliver(&w.net.socket(), SocketEvent::Message(refused.to_string()));
+        w.net.run_tasks();
+        assert_eq!(*w.sink.errors.borrow(), ["INVALID_SESSION"]);
+        // A moment for a change of session under way here.
+        w.net.advance(i64::from(SESSION_REFUSED_AFTER_MS) - 1);
+        assert_eq!(w.driver.client().session_token().as_deref(), Some("r:sim"));
+        w.net.advance(1);
+        assert_eq!(w.driver.client().session_token(), None);
+        assert_eq!(
+            w.driver.client().take_events(),
+            [ClientEvent::SessionExpired]
+        );
+        // Another refusal keeps the session; so does a refusal of a session since replaced.
+        let w = world(0);
+        connect(&w);
+        let other =
+            json!({"op": "error", "code": 119, "error": "Permission denied", "reconnect": false});
+        w.net
+            .deliver(&w.net.socket(), SocketEvent::Message(other.to_string()));
+        w.net.run_tasks();
+        w.driver.client().session_refused("r:an-older-session");
+        assert_eq!(w.driver.client().session_token().as_deref(), Some("r:sim"));
+        assert!(w.driver.client().take_events().is_empty());
     }
 
     #[test]

@@ -224,6 +224,11 @@ impl LiveMachine {
         self.status
     }
 
+    /// The session this machine subscribes with.
+    pub fn session_token(&self) -> Option<&str> {
+        self.session_token.as_deref()
+    }
+
     pub fn set_backoff(&mut self, base_delay_ms: u32, max_delay_ms: u32) {
         self.backoff = RetryPolicy {
             max_retries: u32::MAX,

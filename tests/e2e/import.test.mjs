@@ -174,6 +174,36 @@ test("import deals exported from another CRM or a spreadsheet: its dates, stage 
   await context.close();
 });
 
+// A file is written in one order: "03/04/2027" beside "15/03/2027" is April 3, though the
+// browser writes the month first. Each date was read alone (03/04 as March 4), and the preview
+// showed the text, not the day it would save (found by a newcomer).
+test('import deals whose dates are day first: the file tells the order, and the preview shows the day each row will get', async () => {
+  const me = await signUp('importdayfirst');
+  const { context, page } = await logInToBoard(app, me);
+  assert.equal(await page.evaluate(() => new Intl.DateTimeFormat().formatToParts(new Date(2026, 11, 20)).find((p) => p.type !== 'literal').type), 'month', 'the browser writes the month first');
+  await page.getByRole('link', { name: 'Import' }).click();
+  await chooseFile(page, 'Deals', 'european.csv', [
+    'Title,Amount,Stage,Close date',
+    'EU delta,100,Lead,15/03/2027',
+    'EU epsilon,200,Lead,03/04/2027',
+    'EU zeta,300,Lead,04.05.2027',
+  ].join('\n'));
+  await page.getByRole('button', { name: 'Check rows' }).click();
+  await summary(page).filter({ hasText: '3 to import' }).waitFor({ timeout: 15_000 });
+  const preview = page.getByRole('table', { name: 'Rows to import' });
+  await preview.getByRole('cell', { name: 'Apr 3, 2027' }).waitFor();
+  await preview.getByRole('cell', { name: 'May 4, 2027' }).waitFor();
+  await page.getByRole('button', { name: /^Import 3 rows/ }).click();
+  await page.getByTestId('import-outcome').filter({ hasText: 'Created 3.' }).waitFor({ timeout: 30_000 });
+  const deals = (await rest('GET', '/classes/Deal?order=title', undefined, me.token)).results;
+  assert.deepEqual(deals.map((d) => [d.title, d.expectedCloseDate.iso.slice(0, 10)]), [
+    ['EU delta', '2027-03-15'],
+    ['EU epsilon', '2027-04-03'],
+    ['EU zeta', '2027-05-04'],
+  ]);
+  await context.close();
+});
+
 // Salesforce's and Pipedrive's deal exports name their columns their own way: "Opportunity
 // Name" and "Account Name" were not matched (no title: every row refused), nor were "Deal -
 // Title", "Organization - Name" and "Person - Name"; "USD 1,000.00" was no amount, and a deal

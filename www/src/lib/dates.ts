@@ -50,11 +50,29 @@ export const localDay = (date: Date = new Date()) => day(date.getFullYear(), dat
 /** A two-digit year in this century; four digits as they are. */
 const fullYear = (y: string) => (y.length === 2 ? 2000 + Number(y) : Number(y));
 
+/** Whether a column's numeric dates put the month first (true) or the day first (false), told
+ * by the values only one order can read ("15/03/2027" is day first); undefined when none tells,
+ * or they disagree. A file is written in one order: read alone, "03/04/2027" beside
+ * "15/03/2027" was taken as March 4 in a US browser. */
+export function numericOrderOf(values: Iterable<string>): boolean | undefined {
+  let dayFirst = false;
+  let monthFirstSeen = false;
+  for (const value of values) {
+    const m = value.trim().match(/^(\d{1,2})([/.-])(\d{1,2})\2(?:\d{4}|\d{2})(?!\d)/);
+    if (!m) continue;
+    const [a, b] = [Number(m[1]), Number(m[3])];
+    if (a > 12 && b <= 12) dayFirst = true;
+    else if (b > 12 && a <= 12) monthFirstSeen = true;
+  }
+  return dayFirst === monthFirstSeen ? undefined : monthFirstSeen;
+}
+
 /** A parser for `locale`; `today` gives the moment "today", "tomorrow" and a left-out year
- * are counted from (tests pass a fixed one). */
-export function dateParser(locale: string | undefined, today: () => Date = () => new Date()) {
+ * are counted from (tests pass a fixed one); `monthFirstOrder` the order of numeric dates when
+ * known otherwise (a file's, see numericOrderOf), else the locale's. */
+export function dateParser(locale: string | undefined, today: () => Date = () => new Date(), monthFirstOrder?: boolean) {
   const months = monthNames(locale);
-  const usOrder = monthFirst(locale);
+  const usOrder = monthFirstOrder ?? monthFirst(locale);
   const monthOf = (word: string) => months.get(word.toLowerCase().replace(/\.$/, ''));
   const shifted = (days: number) => {
     const now = today();

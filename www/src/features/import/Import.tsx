@@ -11,8 +11,8 @@ import { IconFileImport, IconUpload } from '@tabler/icons-react';
 import { PageHeader } from '../../components/PageHeader';
 import { useSession } from '../../data/context';
 import { describeError } from '../../data/crm';
-import { plural } from '../../lib/format';
-import { cleanCell, FIELDS, guessMapping, importIds, nameColumns, newObjectIds, planRows, unknownCompanies, unknownContacts, type ImportKind, type ImportPlan, type Mapping } from './plan';
+import { formatDate, plural } from '../../lib/format';
+import { cleanCell, FIELDS, guessMapping, importIds, nameColumns, newObjectIds, planRows, unknownCompanies, unknownContacts, type ImportKind, type ImportPlan, type Mapping, type PlannedRow } from './plan';
 import { importKey } from '../../data/settings';
 import { loadExisting, runImport, type ImportOutcome } from './run';
 
@@ -75,6 +75,13 @@ function parseFile(file: File): Promise<Parsed> {
 }
 
 const MAX_LISTED = 200;
+/** A preview cell: a date as the import will save it ("Apr 3, 2027": "03/04/2027" can be read
+ * two ways, and the preview showed the text, not the day), anything else as the file has it. */
+function shownCell(key: string, row: PlannedRow, text: string): string {
+  const saved = key === 'expectedCloseDate' && row.object && 'expectedCloseDate' in row.object ? row.object.expectedCloseDate : undefined;
+  return saved ? formatDate(saved) : text;
+}
+
 /** How many of the new companies (and of the new contacts) the preview names. */
 const MAX_NEW_NAMED = 10;
 
@@ -249,7 +256,7 @@ export function Import() {
                         <Table.Td>{r.line}</Table.Td>
                         {shownFields.map((f) => (
                           <Table.Td key={f.key}>
-                            {cleanCell(parsed?.rows[parsed.lines.indexOf(r.line)]?.[mapping[f.key]])}
+                            {shownCell(f.key, r, cleanCell(parsed?.rows[parsed.lines.indexOf(r.line)]?.[mapping[f.key]]))}
                             {((f.key === 'company' && r.newCompany) || (f.key === 'contact' && r.newContact)) && <Badge ml={6} size="xs" variant="light" color="blue">new</Badge>}
                           </Table.Td>
                         ))}

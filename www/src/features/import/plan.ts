@@ -5,7 +5,7 @@
 // Import.tsx and run.ts do those.
 import type { Company, Contact, Deal, Stage } from 'crm-wasm';
 import { MAX_AMOUNT, MAX_CHARS } from '../../lib/limits';
-import { FIRST_YEAR, LAST_YEAR, dateParser } from '../../lib/dates';
+import { FIRST_YEAR, LAST_YEAR, dateParser, numericOrderOf } from '../../lib/dates';
 import { formatNumber, locale } from '../../lib/format';
 import { STAGES } from '../../lib/stages';
 
@@ -216,12 +216,18 @@ function parseStage(text: string): Stage | undefined {
 /** A day as the app's date fields read it ("2026-12-20", "20/12/2026", "Dec 20 2026"; day and
  * month in the browser's order when both could be either), as the stored midnight UTC. */
 const readDay = dateParser(locale);
+/** A reader of a column's days: numeric ones in the order the column's own values tell
+ * (numericOrderOf), else in the browser's. */
+function columnDayReader(values: string[]): (text: string) => string | null {
+  const order = numericOrderOf(values);
+  return order === undefined ? readDay : dateParser(locale, undefined, order);
+}
 /** A time after the day, as other CRMs export dates ("2026-12-20 10:32", "2026-12-20T10:32:00Z",
  * "12/20/2026 10:32 AM"): the day is kept as written, the time dropped (every such row was
  * refused). */
 const TIME_AFTER_DAY = /^(.*?\d)(?:,?\s+|T)\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*[AaPp]\.?[Mm]\.?)?\s*(?:Z|UTC|GMT|[+-]\d{2}:?\d{2})?$/;
-function parseDay(text: string): string | undefined {
-  const day = readDay(text.trim().replace(TIME_AFTER_DAY, '$1'));
+function parseDay(text: string, read = readDay): string | undefined {
+  const day = read(text.trim().replace(TIME_AFTER_DAY, '$1'));
   return day ? `${day}T00:00:00.000Z` : undefined;
 }
 
@@ -295,6 +301,7 @@ export function planRows(kind: ImportKind, rows: Record<string, string>[], mappi
     if (!companies.has(key)) companies.set(key, { key, object: { objectId: companyIds!.get(key)!, name } });
     return { ...planned, newCompany: key };
   };
+  const readCloseDate = mapping.expectedCloseDate ? columnDayReader(rows.map((row) => cleanCell(row[mapping.expectedCloseDate]))) : readDay;
   const planned = rows.map((row, i): PlannedRow => {
     // The row's line in the file (blank rows skipped before it keep their numbers).
     const line = lines?.[i] ?? i + 2;
@@ -377,7 +384,7 @@ export function planRows(kind: ImportKind, rows: Record<string, string>[], mappi
     }
     let expectedCloseDate: string | undefined;
     if (get('expectedCloseDate')) {
-      expectedCloseDate = parseDay(get('expectedCloseDate'));
+      expectedCloseDate = parseDay(get('expectedCloseDate'), readCloseDate);
       if (!expectedCloseDate) problems.push(`the date ${quote(get('expectedCloseDate'))} is not a day the import can read (2026-12-20, 20/12/2026 or Dec 20 2026) between ${FIRST_YEAR} and ${LAST_YEAR}`);
       else if (+expectedCloseDate.slice(0, 4) < FIRST_YEAR || +expectedCloseDate.slice(0, 4) > LAST_YEAR) problems.push(`the date ${quote(get('expectedCloseDate'))} is not between ${FIRST_YEAR} and ${LAST_YEAR}`);
     }

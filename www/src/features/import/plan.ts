@@ -181,10 +181,17 @@ export function websiteKey(website: string): string {
 
 function parseAmount(text: string): number | undefined {
   // "12,500.50", "12 500", "$1,200", "€ 99", and the European "€3.400,00" / "3 400,5" — but
-  // never "12k" or "1.2.3"
+  // never "1.2.3"
   // A currency's code before or after the number ("USD 10,500.00", "10500 EUR"), as
   // Salesforce exports amounts, is read like its sign.
   let t = text.trim().replace(/^[A-Za-z]{3}(?=[\s\d$€£¥-])|(?<=[\d\s])[A-Za-z]{3}$/, '').replace(/[\s\u00a0\u202f$€£¥]/g, '');
+  // The shorthand the amount field takes, "25k" and "1.5m" (the import refused what the form
+  // suggests typing).
+  const shorthand = /^(.*\d)([kKmM])$/.exec(t);
+  if (shorthand) {
+    const n = parseAmount(shorthand[1]!);
+    return n === undefined ? undefined : Math.round(n * (/k/i.test(shorthand[2]!) ? 1e3 : 1e6) * 100) / 100;
+  }
   if (/^-?\d{1,3}(\.\d{3})+(,\d{1,2})?$/.test(t) || /^-?\d+,\d{1,2}$/.test(t)) t = t.replace(/\./g, '').replace(',', '.');
   else t = t.replace(/,(?=\d{3}(\D|$))/g, '');
   if (!/^-?\d+(\.\d+)?$/.test(t)) return undefined;

@@ -1,5 +1,6 @@
 // A search box whose text is kept in the URL (a reload, Back and a shared link keep it).
 import { useEffect, useRef, useState } from 'react';
+import { useLocation } from 'react-router';
 import { CloseButton, TextInput, type TextInputProps } from '@mantine/core';
 import { IconSearch } from '@tabler/icons-react';
 
@@ -33,17 +34,31 @@ export function SearchInput({ value, onChange, ...props }: Omit<TextInputProps, 
       setText(value);
     }
   }
-  const pending = useRef<ReturnType<typeof setTimeout>>(undefined);
-  useEffect(() => () => clearTimeout(pending.current), []);
+  const pending = useRef<{ timer: ReturnType<typeof setTimeout>; handOn: () => void }>(undefined);
+  useEffect(() => () => clearTimeout(pending.current?.timer), []);
+  // The screen the field is on: a change handed on once the user has left it (a menu link
+  // clicked within the pause, the next screen still loading) wrote this screen's address over
+  // the new one, and the click did nothing.
+  const { pathname } = useLocation();
   const change = (next: string, settled = false) => {
     setText(next);
-    clearTimeout(pending.current);
+    clearTimeout(pending.current?.timer);
+    pending.current = undefined;
     const handOn = () => {
+      pending.current = undefined;
+      if (window.location.pathname !== pathname) return;
       setSent((s) => [...s, next]);
       onChange(next);
     };
     if (settled) handOn();
-    else pending.current = setTimeout(handOn, SETTLE_MS);
+    else pending.current = { timer: setTimeout(handOn, SETTLE_MS), handOn };
+  };
+  // Leaving the field (a click elsewhere, a link) hands the text on at once.
+  const flush = () => {
+    const waiting = pending.current;
+    if (!waiting) return;
+    clearTimeout(waiting.timer);
+    waiting.handOn();
   };
   return (
     <TextInput
@@ -52,6 +67,10 @@ export function SearchInput({ value, onChange, ...props }: Omit<TextInputProps, 
       {...props}
       value={text}
       onChange={(e) => change(e.currentTarget.value)}
+      onBlur={(e) => {
+        flush();
+        props.onBlur?.(e);
+      }}
     />
   );
 }

@@ -10,7 +10,10 @@ export const theme = createTheme({
   components: {
     // Tabbing through a form must not pop a list open over the next fields: a list opens on a
     // click, on typing, or on Alt+Down / Enter, as a native select does.
-    Select: Select.extend({ defaultProps: { openOnFocus: false } }),
+    // Typing a name and pressing Enter takes the first match ("Glob", Enter: Globex), as in a
+    // browser's address bar; nothing was highlighted, Enter did nothing, and the deal was made
+    // without its company.
+    Select: Select.extend({ defaultProps: { openOnFocus: false, selectFirstOptionOnChange: true } }),
     // The × of a dialog is an icon alone: a screen reader announced it as "button".
     Modal: Modal.extend({ defaultProps: { closeButtonProps: { 'aria-label': 'Close' } } }),
     Drawer: Drawer.extend({ defaultProps: { closeButtonProps: { 'aria-label': 'Close' } } }),

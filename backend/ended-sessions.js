@@ -42,46 +42,6 @@ async function installEndedSessionNotices(db) {
   }
 }
 
-/** How long a cache refuses an ended token: longer than Parse keeps a token it looked up (5 s),
- * plus the lookup itself. */
-const ENDED_MS = 10_000;
-
-/** The tokens ended in the last `ms`, and a guard that makes a cache of users refuse them.
- * A lookup of the token already under way when its notice came (its query answered just before
- * the session's row was deleted) puts what it found in the cache after the notice cleared it,
- * and the ended session answered for 5 s more. */
-function endedTokens(ms) {
-  const until = new Map();
-  const refuses = (token) => {
-    const t = until.get(token);
-    if (t === undefined) return false;
-    if (t > Date.now()) return true;
-    until.delete(token);
-    return false;
-  };
-  return {
-    add(token) {
-      const now = Date.now();
-      // Oldest first (a token ended again moves to the end): those past their time go first.
-      for (const [old, t] of until) {
-        if (t > now) break;
-        until.delete(old);
-      }
-      until.delete(token);
-      until.set(token, now + ms);
-    },
-    refuses,
-    /** Makes `users` (a cache controller's `user` cache) refuse the ended tokens; once each. */
-    guard(users) {
-      if (users[REFUSES_ENDED]) return;
-      const put = users.put.bind(users);
-      users.put = (token, value, ttl) => (refuses(token) ? Promise.resolve() : put(token, value, ttl));
-      users[REFUSES_ENDED] = true;
-    },
-  };
-}
-const REFUSES_ENDED = Symbol('crm.refusesEndedTokens');
-
 /** Listens for ended sessions on a connection of its own and makes `liveQuery` (Parse's
  * ParseLiveQueryServer; null in a process without one) forget each, and `restCache()` (the REST
  * side's cache controller) too. While the connection is down, notices are lost: once it is
@@ -93,28 +53,18 @@ const REFUSES_ENDED = Symbol('crm.refusesEndedTokens');
  * sessions: a request of the ended session in between (an intruder polling) put it back, and it
  * went on reading and writing for up to 5 s after the owner was told the password was changed.
  * (A log-out or a revocation clears it just before its delete; a cleared entry costs nothing.) */
-function forgetEndedSessions(liveQuery, db, { retryMs = 500, log = console, restCache = () => null, endedMs = ENDED_MS } = {}) {
+function forgetEndedSessions(liveQuery, db, { retryMs = 500, log = console, restCache = () => null } = {}) {
   let connection = null;
   let retrying = null;
   let warned = 0;
-  let stopped = false;
   // The cache controller's calls may be asynchronous (a Redis cache): a failure is not an
   // unhandled rejection, and the authCache, which events consult first, is cleared either way.
   const quietly = (f) => { try { Promise.resolve(f()).catch(() => {}); } catch { /* as above */ } };
-  const ended = endedTokens(endedMs);
-  const userCaches = () => {
-    let rest = null;
-    try { rest = restCache(); } catch { /* the app not set up yet: nothing cached there */ }
-    return [rest, liveQuery && liveQuery.cacheController].filter((c) => c && c.user).map((c) => c.user);
-  };
   const forget = (token) => {
-    ended.add(token);
-    for (const users of userCaches()) {
-      ended.guard(users);
-      quietly(() => users.del(token));
-    }
+    quietly(() => { const rest = restCache(); if (rest) return rest.user.del(token); return undefined; });
     if (!liveQuery) return;
     liveQuery.authCache.delete(token);
+    quietly(() => liveQuery.cacheController.user.del(token));
     // The sockets of the session are told now, and closed by the guard (guard.js sessionEnded),
     // not at their next event or heartbeat, up to 15 s later: the client learns at once.
     for (const client of liveQuery.clients.values()) {
@@ -140,7 +90,7 @@ function forgetEndedSessions(liveQuery, db, { retryMs = 500, log = console, rest
       connection = null;
       close(gone);
     }
-    if (!retrying && !stopped) retrying = setTimeout(() => { retrying = null; listen(); }, retryMs);
+    if (!retrying) retrying = setTimeout(() => { retrying = null; listen(); }, retryMs);
   };
   const listen = async () => {
     let candidate;
@@ -162,17 +112,7 @@ function forgetEndedSessions(liveQuery, db, { retryMs = 500, log = console, rest
     }
   };
   listen();
-  return {
-    listening: () => connection !== null,
-    /** Stops listening (tests; a server listens for its whole life). */
-    stop: async () => {
-      stopped = true;
-      clearTimeout(retrying);
-      const gone = connection;
-      connection = null;
-      if (gone) await close(gone);
-    },
-  };
+  return { listening: () => connection !== null };
 }
 
-module.exports = { installEndedSessionNotices, forgetEndedSessions, endedTokens, CHANNEL };
+module.exports = { installEndedSessionNotices, forgetEndedSessions, CHANNEL };

@@ -53,14 +53,45 @@ async function installEndedSessionNotices(db) {
  * sessions: a request of the ended session in between (an intruder polling) put it back, and it
  * went on reading and writing for up to 5 s after the owner was told the password was changed.
  * (A log-out or a revocation clears it just before its delete; a cleared entry costs nothing.) */
-function forgetEndedSessions(liveQuery, db, { retryMs = 500, log = console, restCache = () => null } = {}) {
+function forgetEndedSessions(liveQuery, db, { retryMs = 500, log = console, restCache = () => null, endedKeptMs = ENDED_KEPT_MS, endedMax = ENDED_MAX } = {}) {
   let connection = null;
   let retrying = null;
   let warned = 0;
   // The cache controller's calls may be asynchronous (a Redis cache): a failure is not an
   // unhandled rejection, and the authCache, which events consult first, is cleared either way.
   const quietly = (f) => { try { Promise.resolve(f()).catch(() => {}); } catch { /* as above */ } };
+  // Clearing a cache entry is not enough: Parse looks a token up in two reads (the session, then
+  // its user), and a lookup that read the session before it was deleted put the token back in
+  // the cache once its second read was done, after the notice (each read waits for the client's
+  // share of the pool, so the gap is as long as the client's other queries make it): the ended
+  // token was answered for 5 s more. Ended tokens are kept a while, and the caches neither
+  // answer nor keep them.
+  const ended = endedTokens(endedKeptMs, endedMax);
+  const guarded = new WeakSet();
+  const guard = (cache, wrap) => {
+    if (!cache || guarded.has(cache)) return;
+    guarded.add(cache);
+    wrap(cache);
+  };
+  const guardUserCache = (user) => guard(user, (c) => {
+    const { get, put } = c;
+    c.get = function (token, ...rest) { return ended.has(token) ? Promise.resolve(null) : get.call(this, token, ...rest); };
+    c.put = function (token, ...rest) { return ended.has(token) ? Promise.resolve() : put.call(this, token, ...rest); };
+  });
+  const guardCaches = () => {
+    try { const rest = restCache(); if (rest) guardUserCache(rest.user); } catch { /* not ready yet */ }
+    if (!liveQuery) return;
+    guardUserCache(liveQuery.cacheController && liveQuery.cacheController.user);
+    guard(liveQuery.authCache, (c) => {
+      const { get, set } = c;
+      c.get = function (token, ...rest) { return ended.has(token) ? undefined : get.call(this, token, ...rest); };
+      c.set = function (token, ...rest) { return ended.has(token) ? this : set.call(this, token, ...rest); };
+    });
+  };
+  guardCaches();
   const forget = (token) => {
+    ended.add(token);
+    guardCaches();
     quietly(() => { const rest = restCache(); if (rest) return rest.user.del(token); return undefined; });
     if (!liveQuery) return;
     liveQuery.authCache.delete(token);
@@ -90,9 +121,9 @@ function forgetEndedSessions(liveQuery, db, { retryMs = 500, log = console, rest
       connection = null;
       close(gone);
     }
-    if (!retrying) retrying = setTimeout(() => { retrying = null; listen(); }, retryMs);
+    if (!retrying && !stopped) retrying = setTimeout(() => { retrying = null; listen(); }, retryMs);
   };
-  const listen = async () => {
+  const connect = async () => {
     let candidate;
     try {
       candidate = await db.connect({ direct: true, onLost: (err) => lost(err && err.message) });
@@ -111,8 +142,52 @@ function forgetEndedSessions(liveQuery, db, { retryMs = 500, log = console, rest
       lost(e && e.message);
     }
   };
+  let stopped = false;
+  const listen = async () => {
+    if (stopped) return;
+    await connect();
+    if (stopped && connection) { const gone = connection; connection = null; close(gone); }
+  };
   listen();
-  return { listening: () => connection !== null };
+  return {
+    listening: () => connection !== null,
+    /** Stops listening (tests). */
+    stop() {
+      stopped = true;
+      if (retrying) clearTimeout(retrying);
+      retrying = null;
+      if (connection) { const gone = connection; connection = null; close(gone); }
+    },
+  };
+}
+
+// How long an ended token is refused by the caches, whatever a lookup still running puts back:
+// longer than any lookup lasts (each of its reads is cut off by the statement timeout), and
+// at most this many at once (the oldest go first).
+const ENDED_KEPT_MS = 10 * 60 * 1000;
+const ENDED_MAX = 100_000;
+function endedTokens(keptMs, max) {
+  const at = new Map(); // token -> when it ended, oldest first
+  const prune = (now) => {
+    for (const [token, t] of at) {
+      if (at.size <= max && now - t < keptMs) break;
+      at.delete(token);
+    }
+  };
+  return {
+    add(token) {
+      const now = Date.now();
+      at.delete(token);
+      at.set(token, now);
+      prune(now);
+    },
+    has(token) {
+      if (typeof token !== 'string' || !at.has(token)) return false;
+      if (Date.now() - at.get(token) < keptMs) return true;
+      at.delete(token);
+      return false;
+    },
+  };
 }
 
 module.exports = { installEndedSessionNotices, forgetEndedSessions, CHANNEL };

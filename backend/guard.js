@@ -776,6 +776,24 @@ function restWhereOf(value, depth = 0) {
   }
   return out;
 }
+/** The name of the first constraint or field holding null in a GraphQL where value, or null. */
+function nullIn(value, name = 'where', depth = 0) {
+  if (value === null) return name;
+  if (!value || typeof value !== 'object' || depth > LIMITS.jsonDepth) return null;
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      const found = nullIn(item, `an item of ${name}`, depth + 1);
+      if (found) return found;
+    }
+    return null;
+  }
+  for (const [key, inner] of Object.entries(value)) {
+    const found = nullIn(inner, key, depth + 1);
+    if (found) return found;
+  }
+  return null;
+}
+
 /** Why a `where` argument of a parsed GraphQL document is past what REST allows (conditions,
  * values, text searches and their patterns, sub-queries), or null. Checked here, before Parse
  * works on it: Parse's GraphQL API coerced and rewrote 6,000 conditions before Cloud Code's
@@ -794,6 +812,14 @@ function graphQLWhereProblem(document, variables) {
         return; // left to Parse's validation
       }
       if (!value || typeof value !== 'object' || Array.isArray(value)) return;
+      // A null anywhere in a where (greaterThan: null, equalTo: null, in: null, a field: null,
+      // OR: null, have: null...) made Parse's GraphQL transformer throw a TypeError: a bare
+      // "Internal server error" (code 1), logged with its stack, for any signed-in user.
+      const nullAt = nullIn(value);
+      if (nullAt) {
+        problem = new Refusal(CODE.INVALID_QUERY, `${nullAt} cannot be null in a where: leave it out, or use exists: false to find a missing value`);
+        return;
+      }
       const where = restWhereOf(value);
       try {
         checkJson(where, true);

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { PG_PORT, call, root, signUp, sleep, useVictim } from './harness.mjs';
+import { PG_PORT, call, gql, root, signUp, sleep, useVictim } from './harness.mjs';
 
 useVictim();
 
@@ -55,4 +55,31 @@ test('found attacking it: an ended session is not put back in the cache by a loo
     listener.stop?.();
     await pgp.end();
   }
+});
+
+// ---- null in a GraphQL where ---------------------------------------------------------------------
+// The gate refused a null in exists and in lists (fresh-eyes passes before), but any other null in
+// a where made Parse's GraphQL transformer throw a TypeError: greaterThan, lessThan, equalTo or
+// notEqualTo null on any field of any class, in: null, inQueryKey or have: null, a field or OR
+// given null, directly or through a variable. Each answered a bare "Internal server error"
+// (code 1), logged with its stack, to any signed-in user.
+test('found attacking it: a null anywhere in a GraphQL where is refused in words, not an internal error', async () => {
+  const me = await signUp('gqlnull15');
+  for (const where of [
+    '{ amount: { greaterThan: null } }', '{ amount: { lessThanOrEqualTo: null } }', '{ title: { equalTo: null } }', '{ title: { notEqualTo: null } }',
+    '{ expectedCloseDate: { lessThan: null } }', '{ title: { in: null } }', '{ title: { inQueryKey: null } }', '{ title: { text: null } }',
+    '{ assignedTo: { have: null } }', '{ OR: null }', '{ amount: null }', '{ AND: [{ NOR: [{ createdAt: { greaterThan: null } }] }] }',
+  ]) {
+    const g = await gql(`query { deals(where: ${where}) { count } }`, {}, me.token);
+    assert.equal(g.json.errors?.[0]?.extensions?.code, 102, `${where}: refused in words: ${JSON.stringify(g.json)}`);
+  }
+  for (const [query, what] of [['users(where: { username: { greaterThan: null } })', 'users'], ['sessions(where: { expiresAt: { lessThan: null } })', 'sessions'], ['profiles(where: { displayName: { equalTo: null } })', 'profiles'], ['activities(where: { relatedTo: { equalTo: null } })', 'activities']]) {
+    const g = await gql(`query { ${query} { count } }`, {}, me.token);
+    assert.equal(g.json.errors?.[0]?.extensions?.code, 102, `${what}: refused in words: ${JSON.stringify(g.json)}`);
+  }
+  const v = await gql('query ($min: Float) { deals(where: { amount: { greaterThan: $min } }) { count } }', { min: null }, me.token);
+  assert.equal(v.json.errors?.[0]?.extensions?.code, 102, `through a variable: ${JSON.stringify(v.json)}`);
+  // Without the nulls, the same queries answer.
+  const ok = await gql('query ($min: Float) { a: deals(where: { amount: { greaterThan: $min } }) { count } b: deals(where: { title: { notEqualTo: "x" } }) { count } }', { min: 0 }, me.token);
+  assert.deepEqual(ok.json, { data: { a: { count: 0 }, b: { count: 0 } } }, JSON.stringify(ok.json));
 });

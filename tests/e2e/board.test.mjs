@@ -514,3 +514,43 @@ test('a column total keeps its cents; the dragged card keeps its next step', asy
   await page.mouse.up();
   await context.close();
 });
+
+// Won or lost in a deal's record: the save only said "Deal saved.", while the same move on the
+// board offers Undo; and the expected close date, replaced by today, was gone for good (found
+// by a newcomer).
+test("a deal marked won or lost in its record can be undone: its stage, close date and lost reason come back", async () => {
+  const me = await signUp('drawerundo');
+  const title = `Drawer undo ${Date.now()}`;
+  const deal = await rest('POST', '/classes/Deal', { title, amount: 700, stage: 'proposal', expectedCloseDate: { __type: 'Date', iso: '2027-01-20T00:00:00.000Z' } }, me.token);
+  const { context, page, errors } = await logIn(me);
+  await openDeal(page, title);
+  const record = page.getByRole('dialog', { name: title });
+  await record.getByLabel('Stage').selectOption('won');
+  await record.getByRole('button', { name: 'Save' }).click();
+  const undo = page.locator('.mantine-Notification-root').filter({ hasText: `“${title}” marked Won.` });
+  await undo.waitFor({ timeout: 15_000 });
+  const won = await serverDeal(deal.objectId, me.token, (d) => d.stage === 'won');
+  assert.equal(won.stage, 'won');
+  assert.notEqual(won.expectedCloseDate.iso, '2027-01-20T00:00:00.000Z', 'the close date is the day it was won');
+  await undo.getByRole('button', { name: 'Undo' }).click();
+  const back = await serverDeal(deal.objectId, me.token, (d) => d.stage === 'proposal');
+  assert.equal(back.stage, 'proposal');
+  assert.equal(back.expectedCloseDate.iso, '2027-01-20T00:00:00.000Z');
+  await page.waitForFunction(() => document.querySelector('[role="dialog"] select')?.value === 'proposal');
+
+  // Lost: the reason is asked while the Undo waits, and Undo takes the reason back too.
+  await record.getByLabel('Stage').selectOption('lost');
+  await record.getByRole('button', { name: 'Save' }).click();
+  const ask = page.getByRole('dialog', { name: 'Why was it lost?' });
+  await ask.getByLabel('Lost reason').fill('Price');
+  await page.waitForTimeout(500);
+  await ask.getByRole('button', { name: 'Save reason' }).click();
+  assert.equal((await serverDeal(deal.objectId, me.token, (d) => d.stage === 'lost' && d.lostReason === 'Price')).lostReason, 'Price');
+  await page.locator('.mantine-Notification-root').filter({ hasText: `“${title}” marked Lost.` }).getByRole('button', { name: 'Undo' }).click();
+  const open = await serverDeal(deal.objectId, me.token, (d) => d.stage === 'proposal' && !d.lostReason);
+  assert.equal(open.stage, 'proposal');
+  assert.equal(open.lostReason, undefined);
+  assert.equal(open.expectedCloseDate.iso, '2027-01-20T00:00:00.000Z');
+  assert.deepEqual(errors, []);
+  await context.close();
+});

@@ -6,7 +6,7 @@ import { ActionIcon, Alert, Anchor, Badge, Button, Divider, Drawer, Group, Modal
 import { notifications } from '@mantine/notifications';
 import { IconAlertTriangle, IconMail, IconPhone, IconTrash } from '@tabler/icons-react';
 import type { Changes, Deal, Stage } from 'crm-wasm';
-import { deleteDeal, updateDeal } from '../../data/actions';
+import { deleteDeal, undoable, updateDeal } from '../../data/actions';
 import { isOffline } from '../../data/records';
 import { useNextActivities } from '../../data/activities';
 import { useSession } from '../../data/context';
@@ -144,6 +144,8 @@ function DealRecord({ deal, base, form, setForm, onSaved, onDeleted, closingRef 
   const [confirmDelete, setConfirmDelete] = useState(false);
   // Moved to Lost here without a reason: asked why, as a move on the board asks.
   const [askLost, setAskLost] = useState(false);
+  // Starts the clock of the Undo held while the lost reason is asked.
+  const releaseUndo = useRef<() => void>(undefined);
   const companies = useQuery(() => client.companies().ascending('name').limit(1000), 'companies', true);
   const contacts = useQuery(() => client.contacts().ascending('name').limit(1000), 'contacts', true);
 
@@ -169,11 +171,24 @@ function DealRecord({ deal, base, form, setForm, onSaved, onDeleted, closingRef 
     }
     setConfirmOverwrite(false);
     setSending(form);
+    const before = base;
+    const id = deal.objectId!;
     try {
-      await updateDeal(workspace, deal.objectId!, changesOf(form, edited));
-      const fresh = toForm(workspace.pipeline.get(deal.objectId!));
+      await updateDeal(workspace, id, changesOf(form, edited));
+      const fresh = toForm(workspace.pipeline.get(id));
       onSaved(fresh, form);
-      if (edited.includes('stage') && fresh.stage === 'lost' && !fresh.lostReason) setAskLost(true);
+      const asking = edited.includes('stage') && fresh.stage === 'lost' && !fresh.lostReason;
+      if (asking) setAskLost(true);
+      if (edited.includes('stage') && stageInfo(form.stage).closed && !stageInfo(before.stage).closed) {
+        // Won or lost here: Undo, as a move on the board offers, puts back the stage, the
+        // expected close date the move replaced with today, and no lost reason (it was gone
+        // for good: "Closed Dec 2" where the deal was expected in January).
+        releaseUndo.current = undoable(`“${fresh.title}” marked ${stageInfo(form.stage).label}.`, async () => {
+          if (workspace.pipeline.get(id)?.stage !== form.stage) throw new Error(`“${fresh.title}” was moved again since: nothing was undone.`);
+          await updateDeal(workspace, id, changesOf(before, ['stage', 'close', 'lostReason']));
+        }, `Deal:${id}`, { held: asking });
+        return;
+      }
       // Offline the write is queued: say so, as the contacts do.
       notifications.show({ color: 'teal', message: isOffline(workspace) ? 'Deal saved on this device: it goes to the server when you are back online.' : 'Deal saved.' });
     } catch (err) {
@@ -266,6 +281,7 @@ function DealRecord({ deal, base, form, setForm, onSaved, onDeleted, closingRef 
       {askLost && (
         <LostReasonModal dealIds={[deal.objectId!]} onClose={() => {
           setAskLost(false);
+          releaseUndo.current?.();
           // The reason is saved on its own: the form starts again from the deal, not "changed elsewhere".
           onSaved(toForm(workspace.pipeline.get(deal.objectId!)), form);
         }} />

@@ -6,7 +6,7 @@ import type { ColumnSummary, Deal, Pipeline, Sort, SortKey } from 'crm-wasm';
 import { useMyTeam } from '../../data/team';
 import { byText, dayToIso, formatDate } from '../../lib/format';
 import { localDay } from '../../lib/dates';
-import { stageInfo } from '../../lib/stages';
+import { STAGES, stageInfo } from '../../lib/stages';
 
 export interface BoardFilters {
   q: string;
@@ -167,6 +167,16 @@ export function compareDeals(sort: Sort) {
     const o = typeof x === 'string' && typeof y === 'string' && sort.key === 'title' ? byText(x, y) : x < y ? -1 : x > y ? 1 : 0;
     return sort.descending ? -o : o;
   };
+}
+
+/** A company's or a contact's deals: open ones first, in the pipeline's order, then won, then
+ * lost, each by title (A–Z over all of them mixed a lost deal in among the live ones). */
+export function byStageThenTitle(a: Deal, b: Deal): number {
+  const rank = (d: Deal) => {
+    const i = STAGES.findIndex((s) => s.id === d.stage);
+    return i < 0 ? STAGES.length : i;
+  };
+  return rank(a) - rank(b) || byText(a.title ?? '', b.title ?? '');
 }
 
 /** How many deals of a column have a close date, for each pipeline version. */

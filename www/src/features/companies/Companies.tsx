@@ -71,7 +71,7 @@ export function Companies() {
 
   return (
     <div className="page">
-      <PageHeader title="Companies" subtitle={all.data ? plural(all.data.length, 'organisation', 'organisations') : undefined}>{addToggle}</PageHeader>
+      <PageHeader title="Companies" subtitle={all.data ? (search ? `${rows.length} of ${plural(all.data.length, 'organisation', 'organisations')}` : plural(all.data.length, 'organisation', 'organisations')) : undefined}>{addToggle}</PageHeader>
       <Collapse expanded={addShown} onTransitionEnd={addOpened}>
       <Paper withBorder p="sm" mb="md" component="form" onSubmit={create} aria-label="New company">
         <Group align="flex-end" gap="sm">

@@ -17,7 +17,7 @@ import { MAX_CHARS } from '../../lib/limits';
 import { LEAVING, usePageDiscardGuard } from '../../components/DiscardGuard';
 import { stageInfo } from '../../lib/stages';
 import { DeleteCompany } from './DeleteCompany';
-import { compareDeals } from '../board/filters';
+import { byStageThenTitle } from '../board/filters';
 import { WebsiteLink } from '../../components/WebsiteLink';
 
 export function CompanyPage() {
@@ -148,7 +148,7 @@ export function CompanyPage() {
                 </Group>
                 {deals.data?.length === 0 && <Text size="sm" c="dimmed">No deals.</Text>}
                 <Stack gap={6}>
-                  {deals.data?.slice().sort(compareDeals({ key: 'title', descending: false })).map((d) => (
+                  {deals.data?.slice().sort(byStageThenTitle).map((d) => (
                     <Group key={d.objectId} justify="space-between" wrap="nowrap" data-testid="company-deal">
                       <div className="long-text">
                         <Anchor component={Link} to={`/deals/${d.objectId}`} state={back} size="sm">{d.title}</Anchor>

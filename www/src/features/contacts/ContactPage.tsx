@@ -18,7 +18,7 @@ import { useQuery } from '../../data/hooks';
 import { formatAmount, initials, refName, telHref } from '../../lib/format';
 import { MAX_CHARS } from '../../lib/limits';
 import { LEAVING, usePageDiscardGuard } from '../../components/DiscardGuard';
-import { compareDeals } from '../board/filters';
+import { byStageThenTitle } from '../board/filters';
 import { stageInfo } from '../../lib/stages';
 import { NextStep } from '../activities/NextStep';
 import { Activities } from '../deal/Activities';
@@ -143,7 +143,7 @@ export function ContactPage() {
                 <Title order={2} size="h5" mb="xs">Deals</Title>
                 {deals.data?.length === 0 && <Text size="sm" c="dimmed">No deals.</Text>}
                 <Stack gap={6}>
-                  {deals.data?.slice().sort(compareDeals({ key: 'title', descending: false })).map((d) => (
+                  {deals.data?.slice().sort(byStageThenTitle).map((d) => (
                     <Group key={d.objectId} justify="space-between" wrap="nowrap">
                       <Anchor component={Link} to={`/deals/${d.objectId}`} state={back} size="sm" className="long-text">{d.title}</Anchor>
                       <Group gap={6} wrap="nowrap" style={{ flexShrink: 0 }}><Badge variant="light" color={stageInfo(d.stage).color} style={{ flexShrink: 0 }}>{stageInfo(d.stage).label}</Badge><Text size="sm">{formatAmount(d.amount)}</Text></Group>

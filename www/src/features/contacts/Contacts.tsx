@@ -82,7 +82,7 @@ export function Contacts() {
 
   return (
     <div className="page">
-      <PageHeader title="Contacts" subtitle={all.data ? plural(all.data.length, 'person', 'people') : undefined}>{addToggle}</PageHeader>
+      <PageHeader title="Contacts" subtitle={all.data ? (search ? `${rows.length} of ${plural(all.data.length, 'person', 'people')}` : plural(all.data.length, 'person', 'people')) : undefined}>{addToggle}</PageHeader>
       <Collapse expanded={addShown} onTransitionEnd={addOpened}>
       <Paper withBorder p="sm" mb="md" component="form" onSubmit={create} aria-label="New contact">
         <Group align="flex-end" gap="sm">

@@ -47,19 +47,23 @@ function hasUndefined(where) {
   });
 }
 
-/** A copy of `where` with every `field: {$in: []}` made to match nothing; `where` itself is
- * returned when there is none (the common case costs one walk and no copy). */
-function emptyInMatchesNothing(where) {
-  if (!where || typeof where !== 'object' || !hasEmptyIn(where)) return where;
+const LOGICAL = new Set(['$or', '$and', '$nor']);
+
+/** A copy of `where` in which each field clause that `split(key, value)` answers for is taken
+ * apart: `{kept, and}`, the clause's part kept on the field (undefined: none) and a clause
+ * ANDed to the whole; through `$or`, `$and` and `$nor`. `where` itself when no clause is split
+ * (the common case costs one walk and no copy). */
+function splitClauses(where, split) {
+  if (!where || typeof where !== 'object' || !hasSplit(where, split)) return where;
   const out = {};
   const and = [];
   for (const [key, value] of Object.entries(where)) {
-    if ((key === '$or' || key === '$and' || key === '$nor') && Array.isArray(value)) {
-      out[key] = value.map(emptyInMatchesNothing);
-    } else if (key !== 'objectId' && !key.startsWith('$') && value && typeof value === 'object' && Array.isArray(value.$in) && value.$in.length === 0) {
-      const { $in, ...others } = value;
-      if (Object.keys(others).length > 0) out[key] = others;
-      and.push(MATCHES_NOTHING);
+    const parts = !LOGICAL.has(key) && split(key, value);
+    if (LOGICAL.has(key) && Array.isArray(value)) {
+      out[key] = value.map((w) => splitClauses(w, split));
+    } else if (parts) {
+      if (parts.kept) out[key] = parts.kept;
+      and.push(parts.and);
     } else {
       out[key] = value;
     }
@@ -68,46 +72,33 @@ function emptyInMatchesNothing(where) {
   return out;
 }
 
-function hasEmptyIn(where) {
+function hasSplit(where, split) {
   return Object.entries(where).some(([key, value]) => {
-    if (!value || typeof value !== 'object') return false;
-    if (Array.isArray(value)) return (key === '$or' || key === '$and' || key === '$nor') && value.some((w) => w && typeof w === 'object' && hasEmptyIn(w));
-    return key !== 'objectId' && !key.startsWith('$') && Array.isArray(value.$in) && value.$in.length === 0;
+    if (LOGICAL.has(key)) return Array.isArray(value) && value.some((w) => w && typeof w === 'object' && hasSplit(w, split));
+    return !!split(key, value);
+  });
+}
+
+const isOps = (key, value) => !key.startsWith('$') && value && typeof value === 'object' && !Array.isArray(value);
+
+/** A copy of `where` with every `field: {$in: []}` made to match nothing. */
+function emptyInMatchesNothing(where) {
+  return splitClauses(where, (key, value) => {
+    if (key === 'objectId' || !isOps(key, value) || !Array.isArray(value.$in) || value.$in.length > 0) return null;
+    const { $in, ...others } = value;
+    return { kept: Object.keys(others).length > 0 ? others : undefined, and: MATCHES_NOTHING };
   });
 }
 
 /** A copy of `where` in which each `field: {$ne: null, ...others}` is `field: others` and,
- * ANDed, `field: {$ne: null}`; `where` itself when there is none. Parse's adapter writes
- * `$ne: null` as IS NOT NULL and then skips the field's other operators: "amount is set and
- * over 50" answered every deal with an amount, `$nin` lists were dropped the same way. */
+ * ANDed, `field: {$ne: null}`. Parse's adapter writes `$ne: null` as IS NOT NULL and then
+ * skips the field's other operators: "amount is set and over 50" answered every deal with an
+ * amount, `$nin` lists were dropped the same way. */
 function neNullAlone(where) {
-  if (!where || typeof where !== 'object' || !hasNeNullBeside(where)) return where;
-  const out = {};
-  const and = [];
-  for (const [key, value] of Object.entries(where)) {
-    if ((key === '$or' || key === '$and' || key === '$nor') && Array.isArray(value)) {
-      out[key] = value.map(neNullAlone);
-    } else if (neNullBeside(key, value)) {
-      const { $ne, ...others } = value;
-      out[key] = others;
-      and.push({ [key]: { $ne: null } });
-    } else {
-      out[key] = value;
-    }
-  }
-  if (and.length > 0) out.$and = [...(out.$and || []), ...and];
-  return out;
-}
-
-function neNullBeside(key, value) {
-  return !key.startsWith('$') && value && typeof value === 'object' && !Array.isArray(value)
-    && value.$ne === null && Object.keys(value).length > 1;
-}
-
-function hasNeNullBeside(where) {
-  return Object.entries(where).some(([key, value]) => {
-    if (Array.isArray(value)) return (key === '$or' || key === '$and' || key === '$nor') && value.some((w) => w && typeof w === 'object' && hasNeNullBeside(w));
-    return neNullBeside(key, value);
+  return splitClauses(where, (key, value) => {
+    if (!isOps(key, value) || value.$ne !== null || Object.keys(value).length < 2) return null;
+    const { $ne, ...others } = value;
+    return { kept: others, and: { [key]: { $ne: null } } };
   });
 }
 

@@ -111,16 +111,19 @@ function forgetEndedSessions(liveQuery, db, { retryMs = 500, log = console, rest
     quietly(() => liveQuery.cacheController.clear());
   };
   const close = (c) => Promise.resolve().then(() => c.done(true)).catch(() => {});
+  /** The listening connection let go, if there is one. */
+  const drop = () => {
+    if (!connection) return;
+    const gone = connection;
+    connection = null;
+    close(gone);
+  };
   const lost = (why) => {
     if (Date.now() - warned > 60_000) {
       warned = Date.now();
       log.warn(`ended sessions: not listening (${why}); trying again every ${retryMs} ms`);
     }
-    if (connection) {
-      const gone = connection;
-      connection = null;
-      close(gone);
-    }
+    drop();
     if (!retrying && !stopped) retrying = setTimeout(() => { retrying = null; listen(); }, retryMs);
   };
   const connect = async () => {
@@ -146,7 +149,7 @@ function forgetEndedSessions(liveQuery, db, { retryMs = 500, log = console, rest
   const listen = async () => {
     if (stopped) return;
     await connect();
-    if (stopped && connection) { const gone = connection; connection = null; close(gone); }
+    if (stopped) drop();
   };
   listen();
   return {
@@ -156,7 +159,7 @@ function forgetEndedSessions(liveQuery, db, { retryMs = 500, log = console, rest
       stopped = true;
       if (retrying) clearTimeout(retrying);
       retrying = null;
-      if (connection) { const gone = connection; connection = null; close(gone); }
+      drop();
     },
   };
 }

@@ -1,15 +1,14 @@
 import { useState } from 'react';
 import { NumberInput, type NumberInputProps } from '@mantine/core';
-import { moneyPrefix } from '../lib/format';
+import { AMOUNT_SHORTHAND, moneyPrefix } from '../lib/format';
 
-const SHORTHAND: Record<string, number> = { k: 1e3, m: 1e6 };
 
 /** The amount in text a salesperson pastes or an autofill puts in at once: "25k", "1.5m",
  * "$12,500", "12 500"; null for anything else. */
 export function readAmount(text: string): number | null {
   const m = text.replace(/[\s,]/g, '').replace(/^[^\d.]+/, '').match(/^(\d+(?:\.\d+)?|\.\d+)([km])?$/i);
   if (!m) return null;
-  const n = Number(m[1]) * (m[2] ? SHORTHAND[m[2].toLowerCase()] : 1);
+  const n = Number(m[1]) * (m[2] ? AMOUNT_SHORTHAND[m[2].toLowerCase()] : 1);
   return Number.isFinite(n) ? Math.round(n * 100) / 100 : null;
 }
 
@@ -75,7 +74,7 @@ export function AmountInput({ value, onChange, ...props }: Omit<NumberInputProps
         props.onBeforeInput?.(e);
       }}
       onKeyDown={(e) => {
-        const times = SHORTHAND[e.key.toLowerCase()];
+        const times = AMOUNT_SHORTHAND[e.key.toLowerCase()];
         // One character typed (not a shortcut) that the field leaves out is said, until the text
         // it was left out of is edited: a correction (Backspace, Delete), typed over whole, or
         // emptied (onChange).

@@ -23,6 +23,10 @@ export const currencyCode = () => currency;
 /** "$", "€", "CHF": the currency's sign as amounts show it. */
 export const currencySymbol = () => money.formatToParts(0).find((p) => p.type === 'currency')?.value ?? currency;
 /** An amount field's prefix: "$", "€", "CHF " (a code-like sign is spaced from the number). */
+/** The shorthand salespeople write amounts in ("25k", "1.5m"): the letter's multiplier. The
+ * amount field and the import both read it. */
+export const AMOUNT_SHORTHAND: Record<string, number> = { k: 1e3, m: 1e6 };
+
 export const moneyPrefix = () => {
   const sign = currencySymbol();
   return sign.length > 1 ? `${sign} ` : sign;

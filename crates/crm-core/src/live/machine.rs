@@ -583,15 +583,16 @@ impl LiveMachine {
     ) -> Option<LiveEventKind> {
         use LiveEventKind as K;
         let sub = self.subscriptions.get(&id)?;
-        let server_says_in = !matches!(kind, K::Delete | K::Leave);
-        let Some(schema) = crate::schema::for_class(&sub.class) else {
+        let schema = crate::schema::for_class(&sub.class);
+        let (Some(schema), false) = (schema, kind == K::Delete) else {
             return Some(kind);
         };
-        let rest_says_in =
-            match crate::eval::matches(schema, &sub.query, object, &crate::eval::NoSubQueries) {
-                Ok(m) if kind != K::Delete => m,
-                _ => return Some(kind),
-            };
+        let server_says_in = kind != K::Leave;
+        let Ok(rest_says_in) =
+            crate::eval::matches(schema, &sub.query, object, &crate::eval::NoSubQueries)
+        else {
+            return Some(kind);
+        };
         if rest_says_in == server_says_in {
             return Some(kind);
         }

@@ -6,7 +6,7 @@
 import type { Company, Contact, Deal, Stage } from 'crm-wasm';
 import { MAX_AMOUNT, MAX_CHARS } from '../../lib/limits';
 import { FIRST_YEAR, LAST_YEAR, dateParser, numericOrderOf } from '../../lib/dates';
-import { formatNumber, locale } from '../../lib/format';
+import { AMOUNT_SHORTHAND, formatNumber, locale } from '../../lib/format';
 import { STAGES } from '../../lib/stages';
 
 export type ImportKind = 'Company' | 'Contact' | 'Deal';
@@ -190,7 +190,7 @@ function parseAmount(text: string): number | undefined {
   const shorthand = /^(.*\d)([kKmM])$/.exec(t);
   if (shorthand) {
     const n = parseAmount(shorthand[1]!);
-    return n === undefined ? undefined : Math.round(n * (/k/i.test(shorthand[2]!) ? 1e3 : 1e6) * 100) / 100;
+    return n === undefined ? undefined : Math.round(n * AMOUNT_SHORTHAND[shorthand[2]!.toLowerCase()]! * 100) / 100;
   }
   if (/^-?\d{1,3}(\.\d{3})+(,\d{1,2})?$/.test(t) || /^-?\d+,\d{1,2}$/.test(t)) t = t.replace(/\./g, '').replace(',', '.');
   else t = t.replace(/,(?=\d{3}(\D|$))/g, '');
